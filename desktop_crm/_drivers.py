@@ -1,0 +1,36 @@
+"""Keep the PostgreSQL driver out of start-up when the database is a SQLite file.
+
+peewee imports psycopg as soon as peewee itself is imported (about 100 ms here). Until peewee is
+first imported we mark psycopg as absent; :func:`load_psycopg` imports it on demand and hands it to
+peewee exactly as peewee's own import would have.
+"""
+
+from __future__ import annotations
+
+import sys
+from types import ModuleType
+
+
+def defer_psycopg() -> None:
+    if "peewee" not in sys.modules and "psycopg" not in sys.modules:
+        sys.modules["psycopg"] = None  # type: ignore[assignment]  # peewee sees "not installed"
+
+
+def load_psycopg() -> ModuleType:
+    if "psycopg" in sys.modules and sys.modules["psycopg"] is None:
+        del sys.modules["psycopg"]
+    import peewee
+    import psycopg
+    from psycopg.pq import TransactionStatus
+    from psycopg.types.json import Json, Jsonb
+
+    if peewee.psycopg is None:
+        peewee.psycopg = psycopg
+        peewee.TransactionStatus = TransactionStatus
+        peewee.Json_pg3 = Json
+        peewee.Jsonb_pg3 = Jsonb
+        adapter = peewee.Psycopg3Adapter
+        adapter.txn_idle = TransactionStatus.IDLE
+        adapter.txn_inerror = TransactionStatus.INERROR
+        adapter.txn_unknown = TransactionStatus.UNKNOWN
+    return psycopg

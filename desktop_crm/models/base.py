@@ -1,0 +1,78 @@
+"""The database proxy and the base model every user-editable table derives from."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import peewee
+
+from desktop_crm.ids import uuid7
+from desktop_crm.models.fields import UUIDKeyField
+
+database = peewee.DatabaseProxy()
+
+
+def utcnow() -> dt.datetime:
+    """The current time in UTC, naive (all timestamps in the database are UTC)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class BaseModel(peewee.Model):
+    """Sync-ready row: client-made UUIDv7 key, UTC timestamps, soft delete and sync metadata.
+
+    ``row_version`` (``_ver``) is the server version last seen and ``hlc`` (``_hlc``) the hybrid
+    logical clock of the last local write; both are maintained by the sync layer.
+    """
+
+    id = UUIDKeyField(primary_key=True, default=uuid7)
+    created_at = peewee.DateTimeField(default=utcnow)
+    updated_at = peewee.DateTimeField(default=utcnow)
+    deleted_at = peewee.DateTimeField(null=True)
+    row_version = peewee.BigIntegerField(default=0, column_name="_ver")
+    hlc = peewee.BigIntegerField(default=0, column_name="_hlc")
+
+    class Meta:
+        database = database
+        legacy_table_names = False
+        only_save_dirty = True
+
+    @property
+    def is_new(self) -> bool:
+        """True until the row is inserted: a fresh instance's key is still unsaved ("dirty")."""
+        return "id" in self._dirty
+
+    def save(self, force_insert: bool = False, only: Any = None) -> int:
+        new = force_insert or self.is_new
+        if not new and self._dirty:
+            self.updated_at = utcnow()
+        self.before_save()
+        return super().save(force_insert=new, only=only)
+
+    def before_save(self) -> None:
+        """Derive stored fields (normalised keys, search text) from the edited ones."""
+
+    def soft_delete(self) -> None:
+        self.deleted_at = utcnow()
+        self.save()
+
+    def delete_instance(self, *args: Any, **kwargs: Any) -> int:
+        raise TypeError(
+            "rows are deleted softly (soft_delete()); physical deletes belong to the sync purge"
+        )
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @classmethod
+    def alive(cls, *fields: Any) -> peewee.ModelSelect:
+        """Select the rows that are not soft-deleted."""
+        return cls.select(*fields).where(cls.deleted_at.is_null())
+
+
+def fk(model: Any, **kwargs: Any) -> peewee.ForeignKeyField:
+    """A foreign key checked at commit, so sync may apply parents and children in any order."""
+    kwargs.setdefault("on_delete", "RESTRICT")
+    kwargs.setdefault("deferrable", "INITIALLY DEFERRED")
+    return peewee.ForeignKeyField(model, **kwargs)

@@ -1,0 +1,84 @@
+"""Opening a database: a SQLite file (the embedded default) or a PostgreSQL server URL."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from urllib.parse import urlparse
+
+import peewee
+
+from desktop_crm.errors import DatabaseUnreadable
+from desktop_crm.i18n import _
+from desktop_crm.models.base import database
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 5000,
+    "synchronous": "normal",
+    "cache_size": -64000,
+    "temp_store": "memory",
+}
+UUID_COLUMN_TYPES = {"sqlite": {"UUIDKEY": "BLOB"}, "postgres": {"UUIDKEY": "UUID"}}
+
+
+def is_postgres_url(url: str) -> bool:
+    return url.startswith(("postgresql://", "postgres://"))
+
+
+def sqlite_path(url: str) -> Path:
+    """The file of a SQLite URL (``sqlite:///path``) or plain path."""
+    if url.startswith("sqlite:///"):
+        return Path(url.removeprefix("sqlite:///"))
+    return Path(url)
+
+
+def redact(url: str) -> str:
+    """A database URL fit for logs and the status bar (no password)."""
+    if not is_postgres_url(url):
+        return str(sqlite_path(url))
+    parsed = urlparse(url)
+    if parsed.password:
+        netloc = parsed.netloc.replace(f":{parsed.password}@", ":***@")
+        return parsed._replace(netloc=netloc).geturl()
+    return url
+
+
+def make_database(url: str) -> peewee.Database:
+    """Create (not yet connect) the database for a path or URL."""
+    if is_postgres_url(url):
+        from desktop_crm._drivers import load_psycopg
+
+        load_psycopg()
+        return peewee.PostgresqlDatabase(
+            url, field_types=UUID_COLUMN_TYPES["postgres"], prefer_psycopg3=True
+        )
+    path = sqlite_path(url)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return peewee.SqliteDatabase(
+        str(path), pragmas=SQLITE_PRAGMAS, field_types=UUID_COLUMN_TYPES["sqlite"]
+    )
+
+
+def engine(db: peewee.Database) -> str:
+    db = getattr(db, "obj", db)
+    return "postgres" if isinstance(db, peewee.PostgresqlDatabase) else "sqlite"
+
+
+def open_database(url: str) -> peewee.Database:
+    """Create, connect and bind the application's database proxy; unreadable files are refused."""
+    db = make_database(url)
+    try:
+        db.connect()
+        db.execute_sql("SELECT 1").fetchone()
+        if engine(db) == "sqlite":
+            db.execute_sql("SELECT count(*) FROM sqlite_master").fetchone()
+    except (peewee.DatabaseError, sqlite3.DatabaseError) as error:
+        if not db.is_closed():
+            db.close()
+        raise DatabaseUnreadable(
+            _("Cannot open the database {name}: {reason}").format(name=redact(url), reason=error)
+        ) from error
+    database.initialize(db)
+    return db

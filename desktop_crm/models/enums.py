@@ -1,0 +1,76 @@
+"""Stored enumerations. Values are stable identifiers, never shown to users as they are."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    HEAD = "head"
+    SALES = "sales"
+
+
+class VatMode(enum.StrEnum):
+    """Whether line prices include VAT (Russian habit) or VAT is added on top (Italian habit)."""
+
+    INCLUDED = "included"
+    ON_TOP = "on_top"
+
+
+class LeadStatus(enum.StrEnum):
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    CONVERTED = "converted"
+    JUNK = "junk"
+
+
+class StageKind(enum.StrEnum):
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+
+
+class ActivityKind(enum.StrEnum):
+    COMMENT = "comment"
+    CALL = "call"
+    MEETING = "meeting"
+    EMAIL = "email"
+    MESSAGE = "message"
+    TASK = "task"
+    STAGE_CHANGE = "stage_change"
+    DOCUMENT = "document"
+    SYSTEM = "system"
+
+
+class ActivityStatus(enum.StrEnum):
+    PLANNED = "planned"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class QuoteStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SENT = "sent"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+
+
+class InvoiceStatus(enum.StrEnum):
+    DRAFT = "draft"
+    ISSUED = "issued"
+    PARTIALLY_PAID = "partially_paid"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+
+
+class DocumentType(enum.StrEnum):
+    QUOTE = "quote"
+    INVOICE = "invoice"
+
+
+class FileFormat(enum.StrEnum):
+    PDF = "pdf"
+    DOCX = "docx"
+    XML = "xml"

@@ -1,0 +1,41 @@
+"""Numbered schema steps. ``STEPS[n]`` turns a version ``n-1`` database into version ``n``.
+
+Steps use frozen SQL or frozen lists of names, never the live models, so that later model changes
+cannot alter what an old step does. Step 1 is the first released schema (built from its frozen SQL,
+used to create version-1 databases such as the upgrade-test fixture).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import peewee
+
+from desktop_crm.models.search import create_search_index
+
+Step = Callable[[peewee.Database, str], None]
+HERE = Path(__file__).resolve().parent
+
+
+def _run_sql_file(db: peewee.Database, path: Path) -> None:
+    statements = [s.strip() for s in path.read_text(encoding="utf-8").split(";\n") if s.strip()]
+    for statement in statements:
+        lines = [line for line in statement.splitlines() if not line.startswith("--")]
+        if lines:
+            db.execute_sql("\n".join(lines).rstrip(";"))
+
+
+def step_0001_initial(db: peewee.Database, engine: str) -> None:
+    _run_sql_file(db, HERE / f"v0001_{engine}.sql")
+
+
+def step_0002_search_index(db: peewee.Database, engine: str) -> None:
+    """Full-text search over contacts, companies, deals, leads and products."""
+    create_search_index(db, engine, tables=("contact", "company", "deal", "lead", "product"))
+
+
+STEPS: dict[int, Step] = {
+    1: step_0001_initial,
+    2: step_0002_search_index,
+}

@@ -1,0 +1,79 @@
+"""The search index over contacts, companies, deals, leads and products.
+
+Each searchable table keeps a folded ``search_text`` (see :func:`normalize.fold`). SQLite indexes it
+with an external-content FTS5 table kept current by triggers; PostgreSQL with a trigram GIN index.
+Queries are folded the same way, so case and ё/е never matter.
+"""
+
+from __future__ import annotations
+
+import re
+
+import peewee
+
+from desktop_crm.normalize import fold
+
+SEARCHABLE_TABLES = ("contact", "company", "deal", "lead", "product")
+
+
+def fts_table(table: str) -> str:
+    return f"{table}_fts"
+
+
+def sqlite_ddl(table: str) -> list[str]:
+    fts = fts_table(table)
+    return [
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5("
+        f"search_text, content='{table}', content_rowid='rowid', "
+        f"tokenize='unicode61 remove_diacritics 2')",
+        f"CREATE TRIGGER IF NOT EXISTS {table}_fts_ai AFTER INSERT ON {table} BEGIN "
+        f"INSERT INTO {fts}(rowid, search_text) VALUES (new.rowid, new.search_text); END",
+        f"CREATE TRIGGER IF NOT EXISTS {table}_fts_ad AFTER DELETE ON {table} BEGIN "
+        f"INSERT INTO {fts}({fts}, rowid, search_text) VALUES ('delete', old.rowid, old.search_text); END",
+        f"CREATE TRIGGER IF NOT EXISTS {table}_fts_au AFTER UPDATE OF search_text ON {table} BEGIN "
+        f"INSERT INTO {fts}({fts}, rowid, search_text) VALUES ('delete', old.rowid, old.search_text); "
+        f"INSERT INTO {fts}(rowid, search_text) VALUES (new.rowid, new.search_text); END",
+        f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",
+    ]
+
+
+def postgres_ddl(table: str) -> list[str]:
+    return [
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+        f'CREATE INDEX IF NOT EXISTS {table}_search_trgm ON "{table}" '
+        f"USING gin (search_text gin_trgm_ops)",
+    ]
+
+
+def create_search_index(
+    db: peewee.Database, engine: str, tables: tuple[str, ...] = SEARCHABLE_TABLES
+) -> None:
+    for table in tables:
+        for statement in sqlite_ddl(table) if engine == "sqlite" else postgres_ddl(table):
+            db.execute_sql(statement)
+
+
+def rebuild_search_index(db: peewee.Database, engine: str) -> None:
+    """Re-read every row into the index (after bulk loads that bypassed it)."""
+    if engine == "sqlite":
+        for table in SEARCHABLE_TABLES:
+            fts = fts_table(table)
+            db.execute_sql(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
+
+
+_TOKEN = re.compile(r"[\w@.+-]+", re.UNICODE)
+
+
+def query_tokens(text: str) -> list[str]:
+    return _TOKEN.findall(fold(text))
+
+
+def fts_query(text: str) -> str:
+    """A FTS5 MATCH expression: every word of the query as a quoted prefix."""
+    return " ".join('"' + token.replace('"', '""') + '"*' for token in query_tokens(text))
+
+
+def like_patterns(text: str) -> list[str]:
+    """PostgreSQL: one ``LIKE`` pattern per word (the trigram index serves them)."""
+    escaped = (t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for t in query_tokens(text))
+    return [f"%{token}%" for token in escaped]

@@ -1,0 +1,1 @@
+"""Business rules and use cases: plain Python that owns its transactions (no Qt)."""

@@ -1,0 +1,1 @@
+"""Offline work on SQLite with synchronisation to a shared PostgreSQL."""

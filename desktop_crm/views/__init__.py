@@ -1,0 +1,1 @@
+"""The PySide6 user interface. Views call services; they never build database queries."""

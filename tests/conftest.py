@@ -1,0 +1,102 @@
+"""Test fixtures: a fresh SQLite file per test, a throwaway PostgreSQL cluster per session.
+
+``db`` runs a test on SQLite; ``any_db`` runs it on SQLite and on PostgreSQL. PostgreSQL comes from
+``CRM_TEST_PG_URL`` or from a cluster started here (initdb + pg_ctl on a free loopback port, as the
+``postgres`` user when the tests run as root). Without PostgreSQL binaries those tests skip with the
+reason, unless ``CRM_REQUIRE_POSTGRES=1``, which turns the skip into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("CRM_DISABLE_KEYRING", "1")
+
+from collections.abc import Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from desktop_crm import i18n  # noqa: E402
+from desktop_crm.i18n.catalogs import compile_catalogs  # noqa: E402
+from desktop_crm.models import database  # noqa: E402
+from desktop_crm.models.db import open_database  # noqa: E402
+from desktop_crm.models.schema import migrate  # noqa: E402
+from tests.pg import PostgresCluster, find_postgres_bin  # noqa: E402
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    compile_catalogs()
+
+
+@pytest.fixture(autouse=True)
+def _english_ui() -> Iterator[None]:
+    """Every test starts with English messages; tests that need another language set it."""
+    i18n.set_language("en")
+    yield
+    i18n.set_language("en")
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A PostgreSQL server URL (maintenance database); skipped or failed when none can be had."""
+    url = os.environ.get("CRM_TEST_PG_URL")
+    if url:
+        yield url
+        return
+    bindir = find_postgres_bin()
+    if bindir is None:
+        reason = "PostgreSQL server binaries (initdb, pg_ctl) not found"
+        if os.environ.get("CRM_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"CRM_REQUIRE_POSTGRES=1 but {reason}")
+        pytest.skip(reason)
+    cluster = PostgresCluster(bindir, tmp_path_factory.mktemp("pg"))
+    cluster.start()
+    try:
+        yield cluster.url("postgres")
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A new, empty PostgreSQL database for one test."""
+    from tests.pg import create_database, drop_database
+
+    url = create_database(pg_server, request.node.name)
+    yield url
+    drop_database(pg_server, url)
+
+
+def _open(url: str) -> Iterator[object]:
+    db = open_database(url)
+    migrate(db)
+    try:
+        yield db
+    finally:
+        if not db.is_closed():
+            db.close()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[object]:
+    """A migrated database on a new SQLite file, bound to the models."""
+    yield from _open(str(tmp_path / "crm.db"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[object]:
+    """A migrated database, once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        yield from _open(str(tmp_path / "crm.db"))
+    else:
+        yield from _open(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return str(tmp_path / "crm.db")
+
+
+__all__ = ["database"]
