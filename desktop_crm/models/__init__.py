@@ -26,6 +26,7 @@ from desktop_crm.models.enums import (
 )
 from desktop_crm.models.parties import Company, Contact, Lead
 from desktop_crm.models.people import OwnCompany, User
+from desktop_crm.models.rules import DuplicateDismissal
 from desktop_crm.models.system import Notification, SchemaVersion, Setting
 
 ALL_MODELS: list[type[BaseModel]] = [
@@ -51,6 +52,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     NumberSequence,
     Notification,
     Setting,
+    DuplicateDismissal,
 ]
 
 __all__ = [
@@ -65,6 +67,7 @@ __all__ = [
     "DealLine",
     "DocumentFile",
     "DocumentType",
+    "DuplicateDismissal",
     "FileFormat",
     "Invoice",
     "InvoiceLine",

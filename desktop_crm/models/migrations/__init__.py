@@ -35,7 +35,13 @@ def step_0002_search_index(db: peewee.Database, engine: str) -> None:
     create_search_index(db, engine, tables=("contact", "company", "deal", "lead", "product"))
 
 
+def step_0003_sales_rules(db: peewee.Database, engine: str) -> None:
+    """Sales rules: "not a duplicate" decisions, and the index of the rules report."""
+    _run_sql_file(db, HERE / f"v0003_{engine}.sql")
+
+
 STEPS: dict[int, Step] = {
     1: step_0001_initial,
     2: step_0002_search_index,
+    3: step_0003_sales_rules,
 }

@@ -1,0 +1,6 @@
+-- Schema step 3: sales rules (postgres). Frozen: never edit once released; add a step instead.
+CREATE TABLE IF NOT EXISTS "duplicate_dismissal" ("id" UUID NOT NULL PRIMARY KEY, "created_at" TIMESTAMP NOT NULL, "updated_at" TIMESTAMP NOT NULL, "deleted_at" TIMESTAMP, "_ver" BIGINT NOT NULL, "_hlc" BIGINT NOT NULL, "contact_id" UUID NOT NULL, "other_contact_id" UUID NOT NULL, "decided_by_id" UUID, "note" VARCHAR(300) NOT NULL, FOREIGN KEY ("contact_id") REFERENCES "contact" ("id") ON DELETE RESTRICT DEFERRABLE INITIALLY DEFERRED, FOREIGN KEY ("other_contact_id") REFERENCES "contact" ("id") ON DELETE RESTRICT DEFERRABLE INITIALLY DEFERRED, FOREIGN KEY ("decided_by_id") REFERENCES "user" ("id") ON DELETE RESTRICT DEFERRABLE INITIALLY DEFERRED);
+CREATE INDEX IF NOT EXISTS "duplicate_dismissal_other_contact_id" ON "duplicate_dismissal" ("other_contact_id");
+CREATE INDEX IF NOT EXISTS "duplicate_dismissal_decided_by_id" ON "duplicate_dismissal" ("decided_by_id");
+CREATE INDEX IF NOT EXISTS "duplicate_dismissal_contact_id_other_contact_id" ON "duplicate_dismissal" ("contact_id", "other_contact_id");
+CREATE INDEX IF NOT EXISTS "deal_responsible_id_correct_last_interaction_at" ON "deal" ("responsible_id", "correct", "last_interaction_at") WHERE (("deleted_at" IS NULL) AND ("closed_at" IS NULL));

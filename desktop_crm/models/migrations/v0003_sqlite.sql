@@ -1,0 +1,6 @@
+-- Schema step 3: sales rules (sqlite). Frozen: never edit once released; add a step instead.
+CREATE TABLE IF NOT EXISTS "duplicate_dismissal" ("id" BLOB NOT NULL PRIMARY KEY, "created_at" DATETIME NOT NULL, "updated_at" DATETIME NOT NULL, "deleted_at" DATETIME, "_ver" INTEGER NOT NULL, "_hlc" INTEGER NOT NULL, "contact_id" BLOB NOT NULL, "other_contact_id" BLOB NOT NULL, "decided_by_id" BLOB, "note" VARCHAR(300) NOT NULL, FOREIGN KEY ("contact_id") REFERENCES "contact" ("id") ON DELETE RESTRICT DEFERRABLE INITIALLY DEFERRED, FOREIGN KEY ("other_contact_id") REFERENCES "contact" ("id") ON DELETE RESTRICT DEFERRABLE INITIALLY DEFERRED, FOREIGN KEY ("decided_by_id") REFERENCES "user" ("id") ON DELETE RESTRICT DEFERRABLE INITIALLY DEFERRED);
+CREATE INDEX IF NOT EXISTS "duplicate_dismissal_other_contact_id" ON "duplicate_dismissal" ("other_contact_id");
+CREATE INDEX IF NOT EXISTS "duplicate_dismissal_decided_by_id" ON "duplicate_dismissal" ("decided_by_id");
+CREATE INDEX IF NOT EXISTS "duplicate_dismissal_contact_id_other_contact_id" ON "duplicate_dismissal" ("contact_id", "other_contact_id");
+CREATE INDEX IF NOT EXISTS "deal_responsible_id_correct_last_interaction_at" ON "deal" ("responsible_id", "correct", "last_interaction_at") WHERE (("deleted_at" IS NULL) AND ("closed_at" IS NULL));

@@ -1,0 +1,36 @@
+"""Tables of the sales rules: recorded "not a duplicate" decisions between two contacts."""
+
+from __future__ import annotations
+
+import peewee
+
+from desktop_crm.models.base import BaseModel, fk
+from desktop_crm.models.deals import Deal
+from desktop_crm.models.parties import Contact
+from desktop_crm.models.people import User
+
+
+class DuplicateDismissal(BaseModel):
+    """A user's decision that two contacts which look alike are different people.
+
+    The pair is stored in a canonical order (the smaller id first) so that one row answers both
+    directions; the duplicate rule never again reports the pair while the row is alive.
+    """
+
+    contact = fk(Contact, backref="+", index=False)
+    other_contact = fk(Contact, backref="+")
+    decided_by = fk(User, null=True, backref="+")
+    note = peewee.CharField(max_length=300, default="")
+
+    class Meta:
+        indexes = ((("contact", "other_contact"), False),)
+
+
+# The rules report and the "inactive deals" filters read open deals per responsible by correctness
+# and last interaction; this index answers them without reading the table.
+Deal.add_index(
+    Deal.responsible,
+    Deal.correct,
+    Deal.last_interaction_at,
+    where=Deal.deleted_at.is_null() & Deal.closed_at.is_null(),
+)
