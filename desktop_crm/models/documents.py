@@ -31,6 +31,13 @@ class DocumentHeader(BaseModel):
     total = MoneyField()
     notes = peewee.TextField(default="")
     buyer_snapshot = JSONField(default=dict)
+    # Added in schema step 4 (nullable so that SQLite can add them in place):
+    subject = peewee.TextField(null=True, default="")  # КП «на поставку …» / IT «Oggetto»
+    intro = peewee.TextField(null=True, default="")
+    basis = peewee.CharField(max_length=300, null=True, default="")  # «Основание» / «Rif.»
+    terms = JSONField(null=True, default=list)  # [{"key", "label", "text"}]
+    print_options = JSONField(null=True, default=dict)  # logo/stamp/signature/qr toggles
+    frozen = JSONField(null=True)  # the render context as issued: reprints never change
 
 
 class Quote(DocumentHeader):
@@ -53,6 +60,7 @@ class Invoice(DocumentHeader):
     sequence_number = peewee.IntegerField(null=True)
     paid_amount = MoneyField()
     issued_at = peewee.DateTimeField(null=True)
+    cancelled_at = peewee.DateTimeField(null=True)  # step 4
 
     class Meta:
         indexes = (
@@ -76,6 +84,8 @@ class DocumentLine(BaseModel):
     net_amount = MoneyField()
     vat_amount = MoneyField()
     total_amount = MoneyField()
+    description = peewee.TextField(null=True, default="")  # step 4
+    natura = peewee.CharField(max_length=5, null=True, default="")  # step 4: FatturaPA N1…N7
 
 
 class QuoteLine(DocumentLine):

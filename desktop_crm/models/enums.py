@@ -55,6 +55,7 @@ class QuoteStatus(enum.StrEnum):
     ACCEPTED = "accepted"
     REJECTED = "rejected"
     EXPIRED = "expired"
+    SUPERSEDED = "superseded"  # an older revision, read-only
 
 
 class InvoiceStatus(enum.StrEnum):

@@ -22,6 +22,9 @@ class Company(Requisites):
     website = peewee.CharField(max_length=200, default="")
     comment = peewee.TextField(default="")
     search_text = peewee.TextField(default="")
+    # Step 4: the FatturaPA address of an Italian client (CodiceDestinatario or PEC).
+    sdi_code = peewee.CharField(max_length=7, null=True, default="")
+    pec = peewee.CharField(max_length=254, null=True, default="")
 
     def before_save(self) -> None:
         self.search_text = search_text(

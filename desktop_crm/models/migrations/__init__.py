@@ -40,8 +40,14 @@ def step_0003_sales_rules(db: peewee.Database, engine: str) -> None:
     _run_sql_file(db, HERE / f"v0003_{engine}.sql")
 
 
+def step_0004_documents(db: peewee.Database, engine: str) -> None:
+    """Documents: print texts and toggles, frozen context, natura codes, clients' SDI address."""
+    _run_sql_file(db, HERE / f"v0004_{engine}.sql")
+
+
 STEPS: dict[int, Step] = {
     1: step_0001_initial,
     2: step_0002_search_index,
     3: step_0003_sales_rules,
+    4: step_0004_documents,
 }
