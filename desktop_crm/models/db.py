@@ -56,9 +56,14 @@ def make_database(url: str) -> peewee.Database:
         )
     path = sqlite_path(url)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return peewee.SqliteDatabase(
+    db = peewee.SqliteDatabase(
         str(path), pragmas=SQLITE_PRAGMAS, field_types=UUID_COLUMN_TYPES["sqlite"]
     )
+    # A replica's capture triggers call hlc_now(); without it a write fails ("fail closed").
+    from desktop_crm.sync.capture import register_sqlite_functions
+
+    register_sqlite_functions(db)
+    return db
 
 
 def engine(db: peewee.Database) -> str:

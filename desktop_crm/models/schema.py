@@ -120,6 +120,10 @@ def migrate(
         with db.atomic():
             STEPS[step_version](db, engine(db))
             _upsert_version(step_version)
+            if engine(db) == "sqlite":  # a sync replica regenerates its capture triggers
+                from desktop_crm.sync.capture import after_migration_step
+
+                after_migration_step(db, step_version)
         if progress:
             progress(step_version - start, LATEST_VERSION - start)
     return MigrationResult(start, LATEST_VERSION, backup)

@@ -1,0 +1,374 @@
+"""Change capture on a SQLite replica: triggers write every local change to ``_outbox``.
+
+A file becomes a *replica* on its first sync (:func:`make_replica`); a purely local database never
+carries the sync bookkeeping, so local-only work pays nothing for it and the bookkeeping is not part
+of the schema comparison of ``tests/test_schema.py`` (it is not a migration step: it belongs to the
+sync role of a file, not to the schema version). What it installs:
+
+* ``_outbox``: pending local changes (``AUTOINCREMENT`` so a ``seq`` is never reused);
+* ``_sync_meta``: key → value (device id, incarnation, HLC state, pull cursors, server identity);
+* ``_sync_flag``: one row; ``applying = 1`` while remote rows are applied, which silences capture;
+* ``_conflict``: the mirror of the server's conflicts visible to this user;
+* ``_outbox_parked``: entries the server refused for good, kept for the user, never dropped;
+* per synced table: ``AFTER INSERT``/``AFTER UPDATE`` capture triggers and a ``BEFORE DELETE``
+  guard (rows are deleted softly; physical deletes only while applying, i.e. purge and eviction).
+
+The triggers call ``hlc_now(prev)``, a Python function registered on every connection by
+:func:`register_sqlite_functions` (``models.db.make_database`` does it). A connection without it
+cannot write to a replica: the statement fails with "no such function" ("fail closed"), so no change
+can slip past capture. The clock state is the ``_sync_meta`` row ``hlc``, read and advanced inside
+the writing transaction, so it is monotonic across connections and processes sharing the file.
+
+Triggers are generated from the *physical* columns of each table, so they are regenerated after every
+migration step in the step's own transaction (:func:`after_migration_step`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import peewee
+
+from desktop_crm.ids import uuid7
+from desktop_crm.sync import hlc as hlc_mod
+
+LOCAL_META_COLUMNS = ("id", "_ver", "_hlc")
+BOOKKEEPING_TABLES = ("_outbox", "_sync_meta", "_sync_flag", "_conflict", "_outbox_parked")
+
+BOOKKEEPING_DDL = (
+    """CREATE TABLE IF NOT EXISTS _outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        tbl TEXT NOT NULL, row_id BLOB NOT NULL, op TEXT NOT NULL,
+        base_ver INTEGER NOT NULL, hlc INTEGER NOT NULL, fields TEXT NOT NULL,
+        schema_version INTEGER NOT NULL, created_at INTEGER NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS _outbox_row ON _outbox (tbl, row_id)",
+    "CREATE TABLE IF NOT EXISTS _sync_meta (k TEXT PRIMARY KEY, v) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS _sync_flag (id INTEGER PRIMARY KEY, applying INTEGER NOT NULL)",
+    "INSERT OR IGNORE INTO _sync_flag (id, applying) VALUES (1, 0)",
+    """CREATE TABLE IF NOT EXISTS _conflict (
+        id BLOB PRIMARY KEY, tbl TEXT NOT NULL, row_id BLOB NOT NULL, field TEXT NOT NULL,
+        winner TEXT, loser TEXT, winner_device BLOB, loser_device BLOB, loser_login TEXT,
+        kind TEXT NOT NULL, created_at TEXT NOT NULL, resolved_at TEXT, resolved_by TEXT)""",
+    "CREATE INDEX IF NOT EXISTS _conflict_row ON _conflict (tbl, row_id)",
+    """CREATE TABLE IF NOT EXISTS _outbox_parked (
+        seq INTEGER PRIMARY KEY, tbl TEXT NOT NULL, row_id BLOB NOT NULL, op TEXT NOT NULL,
+        base_ver INTEGER NOT NULL, hlc INTEGER NOT NULL, fields TEXT NOT NULL,
+        schema_version INTEGER NOT NULL, created_at INTEGER NOT NULL,
+        error TEXT NOT NULL, parked_at INTEGER NOT NULL)""",
+)
+
+# Pending-change upcasters: ``UPCASTS[n](table, fields) -> fields`` rewrites an outbox entry written
+# by schema ``n - 1`` for schema ``n`` (renamed or split fields). Registered by migration steps that
+# rename or split a synced column; a step that only adds columns needs none.
+UPCASTS: dict[int, Callable[[str, dict[str, Any]], dict[str, Any]]] = {}
+
+
+# --- connection functions ----------------------------------------------------------------------
+
+
+def register_sqlite_functions(db: peewee.SqliteDatabase, clock: hlc_mod.Clock | None = None) -> None:
+    """Register ``hlc_now(prev)`` and ``hlc_recv(prev, remote)`` on every connection of ``db``.
+
+    ``clock`` (seconds, like ``time.time``) can be swapped later with :func:`set_clock` (tests inject
+    skewed clocks per replica).
+    """
+    holder: list[hlc_mod.Clock] = [clock or time.time]
+    db._sync_clock = holder  # type: ignore[attr-defined]
+
+    @db.func("hlc_now", 1)
+    def hlc_now(prev: int | None) -> int:
+        return hlc_mod.tick(int(prev or 0), hlc_mod.physical_ms(holder[0]))
+
+    @db.func("hlc_recv", 2)
+    def hlc_recv(prev: int | None, remote: int | None) -> int:
+        return hlc_mod.observe(int(prev or 0), int(remote or 0), hlc_mod.physical_ms(holder[0]))
+
+
+def set_clock(db: peewee.Database, clock: hlc_mod.Clock) -> None:
+    db = getattr(db, "obj", db)
+    db._sync_clock[0] = clock  # type: ignore[attr-defined]
+
+
+def clock_of(db: peewee.Database) -> hlc_mod.Clock:
+    db = getattr(db, "obj", db)
+    holder = getattr(db, "_sync_clock", None)
+    return holder[0] if holder else time.time
+
+
+# --- reading the local schema ------------------------------------------------------------------
+
+
+def synced_tables(db: peewee.Database) -> list[str]:
+    """Tables that sync, parents first: every table with ``_ver`` and ``_hlc`` columns.
+
+    The order follows ``models.ALL_MODELS`` (dependency order); tables a newer step added that the
+    list does not know yet come last (foreign keys are deferred, so order is an optimisation only).
+    """
+    from desktop_crm.models import ALL_MODELS
+
+    present = set(db.get_tables())
+    candidates = [m._meta.table_name for m in ALL_MODELS if m._meta.table_name in present]
+    candidates += sorted(present - set(candidates))
+    result = []
+    for table in candidates:
+        if table.startswith(("_", "sqlite_")) or table.endswith(("_fts", "_fts_data")):
+            continue
+        columns = {c[1] for c in db.execute_sql(f'PRAGMA table_info("{table}")').fetchall()}
+        if {"id", "_ver", "_hlc"} <= columns:
+            result.append(table)
+    return result
+
+
+def table_columns(db: peewee.Database, table: str) -> list[tuple[str, str]]:
+    """``(name, declared type)`` of the physical columns, in order."""
+    return [(c[1], (c[2] or "").upper()) for c in db.execute_sql(f'PRAGMA table_info("{table}")')]
+
+
+def field_columns(db: peewee.Database, table: str) -> list[tuple[str, str]]:
+    return [(n, t) for n, t in table_columns(db, table) if n not in LOCAL_META_COLUMNS]
+
+
+def _encode(prefix: str, name: str, decl: str) -> str:
+    ref = f'{prefix}"{name}"'
+    if "BLOB" in decl:
+        return f"CASE WHEN {ref} IS NULL THEN NULL ELSE hex({ref}) END"
+    return ref
+
+
+def fields_json(columns: list[tuple[str, str]], prefix: str) -> str:
+    """A JSON object of all columns; BLOBs (UUID keys, files) as hex text."""
+    if len(columns) <= 60:  # json_object takes at most 127 arguments
+        args = ", ".join(f"'{n}', {_encode(prefix, n, t)}" for n, t in columns)
+        return f"json_object({args})"
+    parts = " UNION ALL ".join(f"SELECT '{n}' AS k, {_encode(prefix, n, t)} AS v" for n, t in columns)
+    return f"(SELECT json_group_object(k, v) FROM ({parts}))"
+
+
+def changed_fields_json(columns: list[tuple[str, str]]) -> str:
+    parts = " UNION ALL ".join(
+        f"SELECT '{n}' AS k, {_encode('NEW.', n, t)} AS v WHERE OLD.\"{n}\" IS NOT NEW.\"{n}\""
+        for n, t in columns
+    )
+    return f"(SELECT json_group_object(k, v) FROM ({parts}))"
+
+
+NOW_MS_SQL = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+NOT_APPLYING = "(SELECT applying FROM _sync_flag WHERE id = 1) = 0"
+
+
+def trigger_ddl(db: peewee.Database, table: str, schema_version: int) -> list[str]:
+    columns = field_columns(db, table)
+    changed_any = " OR ".join(f'OLD."{n}" IS NOT NEW."{n}"' for n, _t in columns)
+    bump = "UPDATE _sync_meta SET v = hlc_now(v) WHERE k = 'hlc';"
+    insert = (
+        "INSERT INTO _outbox (tbl, row_id, op, base_ver, hlc, fields, schema_version, created_at) "
+        "VALUES ('{t}', NEW.id, '{op}', {base}, (SELECT v FROM _sync_meta WHERE k = 'hlc'), {fields}, "
+        f"{schema_version}, {NOW_MS_SQL});"
+    )
+    return [
+        f'CREATE TRIGGER "_cap_{table}_ai" AFTER INSERT ON "{table}" WHEN {NOT_APPLYING} BEGIN '
+        + bump
+        + insert.format(t=table, op="I", base='NEW."_ver"', fields=fields_json(columns, "NEW."))
+        + " END",
+        f'CREATE TRIGGER "_cap_{table}_au" AFTER UPDATE ON "{table}" WHEN {NOT_APPLYING} '
+        f"AND ({changed_any}) BEGIN "
+        + bump
+        + insert.format(t=table, op="U", base='OLD."_ver"', fields=changed_fields_json(columns))
+        + " END",
+        f'CREATE TRIGGER "_cap_{table}_bd" BEFORE DELETE ON "{table}" WHEN {NOT_APPLYING} BEGIN '
+        "SELECT RAISE(ABORT, 'rows of a synced database are deleted softly (deleted_at)'); END",
+    ]
+
+
+def capture_triggers(db: peewee.Database) -> list[str]:
+    return [
+        name
+        for (name,) in db.execute_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '\\_cap\\_%' ESCAPE '\\'"
+        )
+    ]
+
+
+def install_triggers(db: peewee.Database, schema_version: int) -> None:
+    """(Re)create the capture triggers of every synced table; call inside a transaction."""
+    for name in capture_triggers(db):
+        db.execute_sql(f'DROP TRIGGER IF EXISTS "{name}"')
+    for table in synced_tables(db):
+        for statement in trigger_ddl(db, table, schema_version):
+            db.execute_sql(statement)
+
+
+# --- the replica role ----------------------------------------------------------------------------
+
+
+def is_replica(db: peewee.Database) -> bool:
+    return bool(
+        db.execute_sql(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sync_meta'"
+        ).fetchone()
+    )
+
+
+def meta_get(db: peewee.Database, key: str, default: Any = None) -> Any:
+    row = db.execute_sql("SELECT v FROM _sync_meta WHERE k = ?", (key,)).fetchone()
+    return default if row is None else row[0]
+
+
+def meta_set(db: peewee.Database, key: str, value: Any) -> None:
+    db.execute_sql(
+        "INSERT INTO _sync_meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v",
+        (key, value),
+    )
+
+
+def device_id(db: peewee.Database) -> uuid.UUID:
+    return uuid.UUID(meta_get(db, "device_id"))
+
+
+def seed_hlc(db: peewee.Database) -> int:
+    """The highest HLC this file has seen: stored state, row stamps and pending entries."""
+    best = int(meta_get(db, "hlc", 0) or 0)
+    for table in synced_tables(db):
+        (value,) = db.execute_sql(f'SELECT coalesce(max("_hlc"), 0) FROM "{table}"').fetchone()
+        best = max(best, int(value))
+    for table in ("_outbox", "_outbox_parked"):
+        (value,) = db.execute_sql(f"SELECT coalesce(max(hlc), 0) FROM {table}").fetchone()
+        best = max(best, int(value))
+    return best
+
+
+def make_replica(db: peewee.Database, upload_existing: bool = True) -> uuid.UUID:
+    """Turn a migrated local database into a replica (idempotent); return the device id.
+
+    A database that already holds rows (for example a demo) queues all of them as inserts, so its
+    first sync uploads everything it holds. Runs in one transaction.
+    """
+    from desktop_crm.models.schema import current_version
+
+    with db.atomic():
+        if is_replica(db) and meta_get(db, "device_id"):
+            return device_id(db)
+        for statement in BOOKKEEPING_DDL:
+            db.execute_sql(statement)
+        device = uuid7()
+        meta_set(db, "device_id", str(device))
+        meta_set(db, "incarnation", 1)
+        meta_set(db, "hlc", 0)
+        meta_set(db, "hlc", seed_hlc(db))
+        version = current_version(db) or 0
+        meta_set(db, "schema_version", version)
+        install_triggers(db, version)
+        if upload_existing:
+            enqueue_all_rows(db, version)
+    return device
+
+
+def enqueue_all_rows(db: peewee.Database, schema_version: int) -> int:
+    """Queue every live-or-tombstoned row as an insert (first upload of a local database)."""
+    total = 0
+    for table in synced_tables(db):
+        (count,) = db.execute_sql(f'SELECT count(*) FROM "{table}"').fetchone()
+        if not count:
+            continue
+        db.execute_sql("UPDATE _sync_meta SET v = hlc_now(v) WHERE k = 'hlc'")
+        stamp = meta_get(db, "hlc")
+        db.execute_sql(
+            "INSERT INTO _outbox (tbl, row_id, op, base_ver, hlc, fields, schema_version, created_at) "
+            f"SELECT ?, id, 'I', \"_ver\", ?, {fields_json(field_columns(db, table), '')}, ?, "
+            f'{NOW_MS_SQL} FROM "{table}" ORDER BY id',
+            (table, stamp, schema_version),
+        )
+        total += count
+    return total
+
+
+def after_migration_step(db: peewee.Database, version: int) -> None:
+    """Called by the migration runner inside each step's transaction on a SQLite database.
+
+    On a replica: rewrite pending entries for the new schema (upcasting), regenerate the capture
+    triggers from the new physical columns, and make tables that gained columns re-download.
+    """
+    if not is_replica(db):
+        return
+    upcast = UPCASTS.get(version)
+    if upcast is not None:
+        rows = db.execute_sql(
+            "SELECT seq, tbl, fields FROM _outbox WHERE schema_version < ?", (version,)
+        ).fetchall()
+        for seq, table, fields in rows:
+            db.execute_sql(
+                "UPDATE _outbox SET fields = ? WHERE seq = ?",
+                (json.dumps(upcast(table, json.loads(fields)), ensure_ascii=False), seq),
+            )
+    db.execute_sql("UPDATE _outbox SET schema_version = ? WHERE schema_version < ?", (version, version))
+    known = json.loads(meta_get(db, "columns", "{}") or "{}")
+    current = {t: [n for n, _ in field_columns(db, t)] for t in synced_tables(db)}
+    for table, names in current.items():
+        if table in known and set(names) - set(known[table]):
+            meta_set(db, f"cursor:{table}", 0)  # re-download the table to fill the new columns
+    meta_set(db, "columns", json.dumps(current))
+    meta_set(db, "schema_version", version)
+    install_triggers(db, version)
+
+
+def remember_columns(db: peewee.Database) -> None:
+    current = {t: [n for n, _ in field_columns(db, t)] for t in synced_tables(db)}
+    meta_set(db, "columns", json.dumps(current))
+
+
+class applying:  # noqa: N801 - used as a statement-like context manager
+    """Inside an open transaction: silence capture while remote rows are written."""
+
+    def __init__(self, db: peewee.Database) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute_sql("UPDATE _sync_flag SET applying = 1 WHERE id = 1")
+
+    def __exit__(self, *exc: object) -> None:
+        self.db.execute_sql("UPDATE _sync_flag SET applying = 0 WHERE id = 1")
+
+
+def pending_count(db: peewee.Database) -> int:
+    if not is_replica(db):
+        return 0
+    return int(db.execute_sql("SELECT count(*) FROM _outbox").fetchone()[0])
+
+
+def open_conflicts(db: peewee.Database) -> int:
+    if not is_replica(db):
+        return 0
+    return int(
+        db.execute_sql("SELECT count(*) FROM _conflict WHERE resolved_at IS NULL").fetchone()[0]
+    )
+
+
+def iter_outbox(db: peewee.Database, limit: int) -> Iterable[tuple[Any, ...]]:
+    return db.execute_sql(
+        "SELECT seq, tbl, row_id, op, base_ver, hlc, fields, schema_version FROM _outbox "
+        "ORDER BY seq LIMIT ?",
+        (limit,),
+    ).fetchall()
+
+
+__all__ = [
+    "BOOKKEEPING_TABLES",
+    "UPCASTS",
+    "after_migration_step",
+    "applying",
+    "device_id",
+    "install_triggers",
+    "is_replica",
+    "make_replica",
+    "meta_get",
+    "meta_set",
+    "pending_count",
+    "register_sqlite_functions",
+    "set_clock",
+    "synced_tables",
+]
+
