@@ -1,0 +1,320 @@
+"""Sales analytics on a small hand-made pipeline, on SQLite and PostgreSQL.
+
+Every expected figure below is worked out by hand from the fixture (see the table in ``sales``);
+each row's deal filter must select exactly the deals the row counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+
+from desktop_crm.errors import ValidationError
+from desktop_crm.models import (
+    Deal,
+    Pipeline,
+    ProductGroup,
+    Stage,
+    StageChange,
+    StageKind,
+    User,
+)
+from desktop_crm.services import analytics
+from desktop_crm.services.analytics import Period, ReportScope
+
+DAY = 86400
+NOW = dt.datetime(2026, 3, 31, 12, 0)
+PERIOD = Period(dt.date(2026, 1, 1), dt.date(2026, 3, 31))
+
+
+def d(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
+@dataclass
+class Sales:
+    pipeline: Pipeline
+    stages: dict[str, Stage]
+    users: dict[str, User]
+    groups: dict[str, ProductGroup]
+    deals: dict[str, Deal]
+
+    @property
+    def scope(self) -> ReportScope:
+        return ReportScope(self.pipeline.id, PERIOD)
+
+
+@pytest.fixture
+def sales(any_db: object) -> Sales:
+    pipeline = Pipeline.create(name="Продажи", is_default=True)
+    spec = [
+        ("New", StageKind.OPEN, 10, "10"),
+        ("Proposal", StageKind.OPEN, 20, "40"),
+        ("Negotiation", StageKind.OPEN, 30, "70"),
+        ("Won", StageKind.WON, 40, "100"),
+        ("Lost", StageKind.LOST, 50, "0"),
+    ]
+    stages = {
+        name: Stage.create(
+            pipeline=pipeline, name=name, kind=kind, sort_order=order, probability=Decimal(p)
+        )
+        for name, kind, order, p in spec
+    }
+    other = Pipeline.create(name="Other")
+    x_stage = Stage.create(pipeline=other, name="X", sort_order=10)
+    x2_stage = Stage.create(pipeline=other, name="X2", sort_order=20)
+    users = {name: User.create(name=name) for name in ("Anna", "Boris")}
+    groups = {name: ProductGroup.create(name=name) for name in ("Hardware", "Services")}
+    deals: dict[str, Deal] = {}
+
+    def deal(key: str, created: str, currency: str, amount: str, stage: str, **fields: object) -> Deal:
+        fields.setdefault("pipeline", pipeline)
+        row = Deal.create(
+            title=key,
+            created_at=d(created),
+            currency=currency,
+            amount=Decimal(amount),
+            stage=stages[stage] if stage in stages else fields.pop("stage_row"),
+            **fields,
+        )
+        deals[key] = row
+        return row
+
+    def move(key: str, from_stage: str | None, to_stage: str, at: str, days: int) -> None:
+        StageChange.create(
+            deal=deals[key],
+            from_stage=stages[from_stage] if from_stage else None,
+            to_stage=stages[to_stage],
+            changed_at=d(at),
+            seconds_in_previous=days * DAY,
+        )
+
+    anna, boris = users["Anna"], users["Boris"]
+    hardware, services = groups["Hardware"], groups["Services"]
+    #   deal  created     cur.   amount   now in       who    group     closed      reason
+    #   D1    2026-01-05  RUB  1000.00   Won          Anna   Hardware  2026-02-01
+    #   D2    2026-01-07  RUB  2000.00   Lost         Anna   Services  2026-01-15  Price
+    #   D3    2026-02-01  EUR   500.00   Proposal     Boris  Hardware  open, expected 03-15
+    #   D4    2026-02-10  RUB   300.00   New          Boris  –         open, expected 02-20
+    #   D5    2026-01-20  RUB   700.50   Won          Boris  Services  2026-03-01
+    #   D6    2026-03-05  RUB   100.00   Lost         –      –         2026-03-05  (none)
+    #   D7    2025-12-20  RUB   400.00   Lost         Anna   –         2026-02-10  " Price "
+    #   D10   2026-02-15  RUB   250.00   New          Anna   Hardware  open, expected 04-10
+    #   D11   2026-03-10  RUB   333.33   Negotiation  Boris  –         open, expected 03-28
+    #   D13   2025-11-01  EUR  1200.00   Won          Boris  Hardware  2026-03-20
+    #   D8 is in the other pipeline, D9 is deleted.
+    deal("D1", "2026-01-05 09:00", "RUB", "1000.00", "Won", responsible=anna,
+         product_group=hardware, closed_at=d("2026-02-01 10:00"), correct=True)
+    move("D1", "New", "Proposal", "2026-01-10 09:00", 5)
+    move("D1", "Proposal", "Negotiation", "2026-01-20 09:00", 10)
+    move("D1", "Negotiation", "Won", "2026-02-01 10:00", 12)
+    deal("D2", "2026-01-07 09:00", "RUB", "2000.00", "Lost", responsible=anna,
+         product_group=services, closed_at=d("2026-01-15 10:00"), lost_reason="Price")
+    move("D2", "New", "Proposal", "2026-01-09 09:00", 2)
+    move("D2", "Proposal", "Lost", "2026-01-15 10:00", 6)
+    deal("D3", "2026-02-01 09:00", "EUR", "500.00", "Proposal", responsible=boris,
+         product_group=hardware, expected_close_date=dt.date(2026, 3, 15), correct=True,
+         last_interaction_at=d("2026-03-25 10:00"))
+    move("D3", "New", "Proposal", "2026-02-05 09:00", 4)
+    deal("D4", "2026-02-10 09:00", "RUB", "300.00", "New", responsible=boris,
+         expected_close_date=dt.date(2026, 2, 20), correct=False)
+    deal("D5", "2026-01-20 09:00", "RUB", "700.50", "Won", responsible=boris,
+         product_group=services, closed_at=d("2026-03-01 09:00"), correct=True)
+    move("D5", "Negotiation", "Won", "2026-03-01 09:00", 40)
+    deal("D6", "2026-03-05 09:00", "RUB", "100.00", "Lost", closed_at=d("2026-03-05 09:00"))
+    deal("D7", "2025-12-20 09:00", "RUB", "400.00", "Lost", responsible=anna,
+         closed_at=d("2026-02-10 09:00"), lost_reason=" Price ")
+    move("D7", "New", "Proposal", "2025-12-28 09:00", 8)
+    move("D7", "Proposal", "Negotiation", "2026-01-03 09:00", 6)
+    move("D7", "Negotiation", "Lost", "2026-02-10 09:00", 38)
+    deal("D10", "2026-02-15 09:00", "RUB", "250.00", "New", responsible=anna,
+         product_group=hardware, expected_close_date=dt.date(2026, 4, 10), correct=True,
+         last_interaction_at=d("2026-02-26 10:00"))
+    move("D10", "New", "Proposal", "2026-02-20 09:00", 5)
+    move("D10", "Proposal", "New", "2026-02-25 09:00", 5)
+    deal("D11", "2026-03-10 09:00", "RUB", "333.33", "Negotiation", responsible=boris,
+         expected_close_date=dt.date(2026, 3, 28), correct=True,
+         last_interaction_at=d("2026-03-30 10:00"))
+    deal("D13", "2025-11-01 09:00", "EUR", "1200.00", "Won", responsible=boris,
+         product_group=hardware, closed_at=d("2026-03-20 09:00"), correct=True)
+    move("D13", "New", "Won", "2026-03-20 09:00", 139)
+    # other pipeline: never counted
+    deal("D8", "2026-01-15 09:00", "RUB", "900.00", "", stage_row=x2_stage, pipeline=other,
+         responsible=anna, expected_close_date=dt.date(2026, 3, 1))
+    StageChange.create(deal=deals["D8"], from_stage=x_stage, to_stage=x2_stage,
+                       changed_at=d("2026-01-20 09:00"), seconds_in_previous=3 * DAY)
+    # deleted: never counted
+    deal("D9", "2026-01-10 09:00", "RUB", "5000.00", "Won", responsible=anna,
+         product_group=hardware, closed_at=d("2026-01-12 09:00"),
+         expected_close_date=dt.date(2026, 3, 1))
+    move("D9", "New", "Won", "2026-01-12 09:00", 100)
+    deals["D9"].soft_delete()
+    analytics.inactivity_days_setting().set(30)
+    return Sales(pipeline, stages, users, groups, deals)
+
+
+def titles(deal_filter: analytics.DealFilter) -> set[str]:
+    return {row.title for row in deal_filter.query()}
+
+
+def rub(text: str) -> dict[str, Decimal]:
+    return {"RUB": Decimal(text)}
+
+
+def test_funnel_counts_each_deal_up_to_the_furthest_stage_it_reached(sales: Sales) -> None:
+    report = analytics.funnel(sales.scope)
+    assert report.created == 8
+    got = [(r.stage.name, r.deals, r.amounts, r.share) for r in report.rows]
+    assert got == [
+        ("New", 8, {"RUB": Decimal("4683.83"), "EUR": Decimal("500.00")}, Decimal("100.0")),
+        ("Proposal", 6, {"RUB": Decimal("4283.83"), "EUR": Decimal("500.00")}, Decimal("75.0")),
+        ("Negotiation", 3, rub("2033.83"), Decimal("37.5")),
+        ("Won", 2, rub("1700.50"), Decimal("25.0")),
+    ]
+    assert all(isinstance(v, Decimal) for r in report.rows for v in r.amounts.values())
+    assert report.won == 2 and report.win_rate == Decimal("25.0")
+    # D10 went back from Proposal to New and still counts as having reached Proposal; D5, created
+    # directly in Negotiation, counts for every earlier step; D6, created lost, only entered.
+    assert titles(report.rows[1].filter) == {"D1", "D2", "D3", "D5", "D10", "D11"}
+    for row in report.rows:
+        assert row.filter.count() == row.deals
+
+
+def test_stage_to_stage_conversion_and_where_deals_are_lost(sales: Sales) -> None:
+    report = analytics.funnel(sales.scope)
+    got = [
+        (c.from_stage.name, c.to_stage.name, c.entered, c.advanced, c.rate, c.lost_here)
+        for c in report.conversions
+    ]
+    assert got == [
+        ("New", "Proposal", 8, 6, Decimal("75.0"), 1),
+        ("Proposal", "Negotiation", 6, 3, Decimal("50.0"), 1),
+        ("Negotiation", "Won", 3, 2, Decimal("66.7"), 0),
+    ]
+    assert titles(report.conversions[0].filter) == {"D6"}
+    assert titles(report.conversions[1].filter) == {"D2"}
+    assert titles(report.conversions[2].filter) == set()
+    assert titles(report.conversions[2].advanced_filter) == {"D1", "D5"}
+
+
+def test_time_in_stages_average_and_median_from_the_history(sales: Sales) -> None:
+    report = analytics.stage_time(sales.scope)
+    got = [(r.stage.name, r.stays, r.average_days, r.median_days) for r in report.rows]
+    # New: 5 (D1), 2 (D2), 4 (D3), 5 (D10), 139 (D13); D7's stay ended in 2025, D9 is deleted
+    # Proposal: 10 (D1), 6 (D2), 6 (D7), 5 (D10, which then went back to New)
+    # Negotiation: 12 (D1), 40 (D5), 38 (D7)
+    assert got == [
+        ("New", 5, Decimal(31), Decimal(5)),
+        ("Proposal", 4, Decimal("6.75"), Decimal(6)),
+        ("Negotiation", 3, Decimal(30), Decimal(38)),
+    ]
+    assert report.slowest is not None and report.slowest.stage.name == "Negotiation"
+    assert titles(report.rows[0].filter) == {"D1", "D2", "D3", "D10", "D13"}
+    assert titles(report.rows[2].filter) == {"D1", "D5", "D7"}
+
+
+def test_median_of_an_even_number_of_stays_is_the_mean_of_the_middle_two(sales: Sales) -> None:
+    before_march = Period(dt.date(2026, 1, 1), dt.date(2026, 2, 28))
+    report = analytics.stage_time(ReportScope(sales.pipeline.id, before_march))
+    new = report.rows[0]
+    # New stays ending before March: 5, 2, 4, 5 → median (4 + 5) / 2
+    assert (new.stays, new.median_days, new.average_days) == (4, Decimal("4.5"), Decimal(4))
+
+
+def test_won_and_lost_by_manager_and_by_reason(sales: Sales) -> None:
+    report = analytics.managers(sales.scope, now=NOW)
+    got = [
+        (r.name, r.won, r.won_amounts, r.lost, r.lost_amounts, r.win_rate) for r in report.rows
+    ]
+    assert got == [
+        ("Boris", 2, {"RUB": Decimal("700.50"), "EUR": Decimal("1200.00")}, 0, {}, Decimal("100.0")),
+        ("Anna", 1, rub("1000.00"), 2, rub("2400.00"), Decimal("33.3")),
+        ("(no responsible)", 0, {}, 1, rub("100.00"), Decimal("0.0")),
+    ]
+    reasons = [(r.reason, r.deals, r.amounts) for r in report.lost_reasons]
+    assert reasons == [("Price", 2, rub("2400.00")), ("", 1, rub("100.00"))]
+    assert titles(report.lost_reasons[0].filter) == {"D2", "D7"}
+    anna = report.rows[1]
+    assert titles(anna.lost_filter) == {"D2", "D7"} and titles(anna.won_filter) == {"D1"}
+    assert titles(report.rows[2].lost_filter) == {"D6"}
+
+
+def test_incorrect_and_inactive_open_deals_per_manager(sales: Sales) -> None:
+    report = analytics.managers(sales.scope, now=NOW)
+    by_name = {r.name: (r.open, r.incorrect, r.inactive) for r in report.rows}
+    # inactive: no interaction since 2026-03-01 12:00 (30 days before NOW)
+    assert by_name == {"Boris": (3, 1, 1), "Anna": (1, 0, 1), "(no responsible)": (0, 0, 0)}
+    boris, anna = report.rows[0], report.rows[1]
+    assert titles(boris.incorrect_filter) == {"D4"}
+    assert titles(boris.inactive_filter) == {"D4"}
+    assert titles(anna.inactive_filter) == {"D10"}
+    assert titles(boris.open_filter) == {"D3", "D4", "D11"}
+    analytics.inactivity_days_setting().set(40)  # cut-off 2026-02-19 12:00: D10 is active again
+    later = analytics.managers(sales.scope, now=NOW)
+    assert {r.name: r.inactive for r in later.rows}["Anna"] == 0
+    assert later.inactivity_days == 40
+
+
+def test_forecast_weights_amounts_by_stage_probability_per_month_and_currency(sales: Sales) -> None:
+    report = analytics.forecast(sales.scope)
+    got = [(r.month, r.currency, r.deals, r.amount, r.weighted) for r in report.rows]
+    assert got == [
+        (dt.date(2026, 2, 1), "RUB", 1, Decimal("300.00"), Decimal("30.00")),
+        (dt.date(2026, 3, 1), "EUR", 1, Decimal("500.00"), Decimal("200.00")),
+        # 333.33 × 70 % = 233.331 → 233.33
+        (dt.date(2026, 3, 1), "RUB", 1, Decimal("333.33"), Decimal("233.33")),
+    ]
+    assert report.totals() == {
+        "RUB": (Decimal("633.33"), Decimal("263.33")),
+        "EUR": (Decimal("500.00"), Decimal("200.00")),
+    }
+    assert [titles(r.filter) for r in report.rows] == [{"D4"}, {"D3"}, {"D11"}]
+
+
+def test_sales_by_product_group(sales: Sales) -> None:
+    report = analytics.product_groups(sales.scope)
+    got = [(r.name, r.deals, r.amounts) for r in report.rows]
+    assert got == [
+        ("Hardware", 2, {"RUB": Decimal("1000.00"), "EUR": Decimal("1200.00")}),
+        ("Services", 1, rub("700.50")),
+    ]
+    assert titles(report.rows[0].filter) == {"D1", "D13"}
+
+
+def test_tables_lay_out_every_report_with_a_filter_per_row(sales: Sales) -> None:
+    for kind in analytics.ReportKind:
+        report = analytics.compute(kind, sales.scope)
+        for table in analytics.tables(kind, report):
+            assert table.title and table.columns and table.rows
+            for row in table.rows:
+                assert len(row.cells) == len(table.columns)
+                assert row.filter is not None
+    managers = analytics.managers(sales.scope, now=NOW).table()
+    titles_ = [c.title for c in managers.columns]
+    assert titles_[:4] == ["Manager", "Won", "Won, EUR", "Won, RUB"]
+    inactive_column = titles_.index("Inactive")
+    anna = managers.rows[1]
+    assert anna.cells[0] == "Anna"
+    assert titles(anna.filter_at(inactive_column)) == {"D10"}
+
+
+def test_an_empty_pipeline_gives_empty_reports(any_db: object) -> None:
+    pipeline = Pipeline.create(name="Empty")
+    scope = ReportScope(pipeline.id, PERIOD)
+    assert analytics.funnel(scope).rows == ()
+    assert analytics.funnel(scope).win_rate is None
+    assert analytics.stage_time(scope).rows == ()
+    assert analytics.managers(scope, now=NOW).rows == ()
+    assert analytics.forecast(scope).rows == ()
+    assert analytics.product_groups(scope).rows == ()
+
+
+def test_a_period_must_not_end_before_it_starts() -> None:
+    with pytest.raises(ValidationError):
+        Period(dt.date(2026, 2, 1), dt.date(2026, 1, 31))
+    assert analytics.default_period(dt.date(2026, 3, 15)) == Period(
+        dt.date(2025, 4, 1), dt.date(2026, 3, 15)
+    )
