@@ -1,0 +1,480 @@
+"""Rendering a render context (``documents.context``) to PDF (weasyprint) and DOCX (docxtpl).
+
+* Templates live in ``templates/documents/`` (bundled) and in ``<data dir>/templates/documents/``
+  (the user's own): a user file with the same name overrides the bundled one, a new name adds a
+  template. ``<id>.html`` is the PDF source, ``<id>.docx`` the Word template (``id`` = ``ru.quote``…).
+* Jinja runs sandboxed (:class:`jinja2.sandbox.SandboxedEnvironment`) with autoescaping on, for
+  HTML and for docxtpl (without autoescape docxtpl silently drops ``&`` and ``<…>``).
+* weasyprint fetches only through :class:`SafeFetcher`: ``data:`` URIs and files inside the template
+  and resource folders; everything else (other files, http, ftp…) is refused and reported.
+* :func:`lint` reports unknown fields and broken tags of a template before a render fails.
+
+weasyprint and docxtpl are imported lazily: the application starts without them.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from desktop_crm.config import data_dir
+from desktop_crm.errors import CrmError
+from desktop_crm.i18n import _
+from desktop_crm.paths import resources_dir, templates_dir
+
+
+class TemplateError(CrmError):
+    """A template is missing or cannot be rendered."""
+
+
+def bundled_templates_dir() -> Path:
+    return templates_dir() / "documents"
+
+
+def user_templates_dir() -> Path:
+    return data_dir() / "templates" / "documents"
+
+
+def template_dirs() -> list[Path]:
+    return [user_templates_dir(), bundled_templates_dir()]
+
+
+def find_template(template_id: str, extension: str) -> Path:
+    """The file of a template: the user's override first, then the bundled one."""
+    if not re.fullmatch(r"[a-z]{2}\.[a-z_]+(\.[A-Za-z0-9_-]+)?", template_id):
+        raise TemplateError(_("Unknown document template: {name}").format(name=template_id))
+    name = f"{template_id}.{extension}"
+    for folder in template_dirs():
+        candidate = folder / name
+        if candidate.is_file():
+            return candidate
+    raise TemplateError(_("Unknown document template: {name}").format(name=name))
+
+
+def available_templates() -> dict[str, list[str]]:
+    """Template id → formats, bundled and user templates together."""
+    found: dict[str, set[str]] = {}
+    for folder in template_dirs():
+        if not folder.is_dir():
+            continue
+        for path in folder.iterdir():
+            if path.name.startswith("_") or path.suffix not in (".html", ".docx"):
+                continue
+            found.setdefault(path.stem, set()).add("pdf" if path.suffix == ".html" else "docx")
+    return {key: sorted(value) for key, value in sorted(found.items())}
+
+
+# ---------------------------------------------------------------------------------------------
+# Jinja
+
+
+def jinja_environment(autoescape: bool = True) -> Any:
+    from jinja2 import FileSystemLoader, StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    env = SandboxedEnvironment(
+        loader=FileSystemLoader([str(p) for p in template_dirs()]),
+        autoescape=autoescape,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["css_string"] = css_string
+    return env
+
+
+def css_string(value: Any) -> Any:
+    """A value as a quoted CSS string, safe inside ``<style>`` (for ``content:`` in @page boxes)."""
+    from markupsafe import Markup
+
+    text = str(value)
+    escaped = "".join(
+        ch if (ch.isalnum() or ch in " .,:;-_/()№«»") and ch not in "\\\"'<>&" else f"\\{ord(ch):x} "
+        for ch in text
+    )
+    return Markup(f'"{escaped}"')
+
+
+def render_html(context: dict[str, Any], template_id: str | None = None) -> str:
+    from jinja2 import TemplateError as JinjaError
+
+    template_id = template_id or context["template"]
+    path = find_template(template_id, "html")
+    try:
+        return jinja_environment().get_template(path.name).render(**context)
+    except JinjaError as error:
+        raise TemplateError(
+            _("The template {name} cannot be rendered: {reason}").format(name=path.name, reason=error)
+        ) from error
+
+
+# ---------------------------------------------------------------------------------------------
+# weasyprint
+
+
+def _fetcher_class() -> type:
+    from weasyprint.urls import URLFetcher
+
+    class _SafeFetcher(URLFetcher):
+        """Serves ``data:`` URIs and files under the allowed folders; refuses everything else."""
+
+        def __init__(self, roots: list[Path]) -> None:
+            super().__init__(allowed_protocols={"data", "file"}, fail_on_errors=False)
+            self.roots = [root.resolve() for root in roots]
+            self.refused: list[str] = []
+
+        def _allowed_file(self, url: str) -> Path | None:
+            parsed = urllib.parse.urlparse(url)
+            if parsed.netloc not in ("", "localhost"):
+                return None
+            path = Path(urllib.request.url2pathname(parsed.path)).resolve()
+            user, bundled = user_templates_dir().resolve(), bundled_templates_dir().resolve()
+            if path.is_relative_to(user) and not path.exists():
+                path = bundled / path.relative_to(user)  # a user template using bundled fonts
+            for root in self.roots:
+                if path.is_relative_to(root) and path.is_file():
+                    return path
+            return None
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            scheme = url.split(":", 1)[0].lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme == "file":
+                path = self._allowed_file(url)
+                if path is not None:
+                    return super().fetch(path.as_uri(), headers)
+            self.refused.append(url)
+            raise ValueError(f"refused by the document fetcher: {url}")
+
+    return _SafeFetcher
+
+
+def SafeFetcher(roots: list[Path] | None = None) -> Any:  # noqa: N802 - a class made lazily
+    """A weasyprint URL fetcher limited to the template and resource folders and ``data:``."""
+    if roots is None:
+        roots = [user_templates_dir(), bundled_templates_dir(), resources_dir()]
+    return _fetcher_class()(roots)
+
+
+@cache
+def _font_config() -> Any:
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+def html_to_pdf(html: str, base_dir: Path, fetcher: Any = None) -> bytes:
+    from weasyprint import HTML
+
+    fetcher = fetcher or SafeFetcher()
+    document = HTML(string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher)
+    return document.write_pdf(font_config=_font_config())  # type: ignore[no-any-return]
+
+
+def render_pdf(context: dict[str, Any], template_id: str | None = None) -> bytes:
+    template_id = template_id or context["template"]
+    path = find_template(template_id, "html")
+    return html_to_pdf(render_html(context, template_id), path.parent)
+
+
+# ---------------------------------------------------------------------------------------------
+# docxtpl
+
+
+def _with_inline_images(value: Any, tpl: Any) -> Any:
+    """Assets (``{"src": "data:…", "width_mm": …}``) become docxtpl ``InlineImage`` objects."""
+    from docx.shared import Mm
+    from docxtpl import InlineImage
+
+    if isinstance(value, dict):
+        src = value.get("src")
+        if isinstance(src, str) and src.startswith("data:") and "width_mm" in value:
+            data = base64.b64decode(src.split(",", 1)[1])
+            return InlineImage(tpl, io.BytesIO(data), width=Mm(value["width_mm"]))
+        return {key: _with_inline_images(item, tpl) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_with_inline_images(item, tpl) for item in value]
+    return value
+
+
+def render_docx(context: dict[str, Any], template_id: str | None = None) -> bytes:
+    from docxtpl import DocxTemplate
+    from jinja2 import TemplateError as JinjaError
+
+    template_id = template_id or context["template"]
+    path = find_template(template_id, "docx")
+    tpl = DocxTemplate(str(path))
+    env = jinja_environment()
+    env.loader = None
+    try:
+        tpl.render(_with_inline_images(context, tpl), jinja_env=env, autoescape=True)
+    except JinjaError as error:
+        raise TemplateError(
+            _("The template {name} cannot be rendered: {reason}").format(name=path.name, reason=error)
+        ) from error
+    buffer = io.BytesIO()
+    tpl.save(buffer)
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# The linter
+
+
+@dataclass(frozen=True)
+class LintProblem:
+    template: str
+    kind: str  # "unknown_field" | "syntax"
+    message: str
+    field: str = ""
+    line: int | None = None
+
+
+_ANY = None
+_SCALAR = "scalar"
+_JINJA_NAMES = {"range", "loop", "namespace", "lipsum", "dict", "cycler", "joiner", "caller", "varargs", "kwargs"}
+
+
+def _shape(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _shape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return ("list", _merge_all([_shape(item) for item in value]) if value else _ANY)
+    if value is None:
+        return _ANY
+    return _SCALAR
+
+
+def _merge(a: Any, b: Any) -> Any:
+    if a is _ANY or b is _ANY:
+        return a if b is _ANY else b if a is _ANY else _ANY
+    if isinstance(a, dict) and isinstance(b, dict):
+        merged = dict(a)
+        for key, value in b.items():
+            merged[key] = _merge(merged[key], value) if key in merged else value
+        return merged
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return ("list", _merge(a[1], b[1]))
+    return a
+
+
+def _merge_all(shapes: list[Any]) -> Any:
+    result = shapes[0]
+    for shape in shapes[1:]:
+        result = _merge(result, shape)
+    return result
+
+
+@cache
+def contract_shape() -> Any:
+    """The shape of every field the builder produces (all four templates, everything filled)."""
+    import dataclasses
+
+    from desktop_crm.documents.context import build_context, qr_asset, sample_input
+
+    png = base64.b64decode(qr_asset("lint")["src"].split(",", 1)[1])
+    shapes = []
+    for language in ("ru", "it"):
+        for kind in ("quote", "invoice"):
+            data = sample_input(language, kind)
+            seller = dataclasses.replace(data.seller, logo=png, stamp=png, signature=png)
+            lines = [dataclasses.replace(line, image=png, natura="N4") for line in data.lines]
+            data = dataclasses.replace(
+                data, seller=seller, lines=lines, source_quote_number="1",
+                options={"logo": True, "stamp": True, "signature": True, "qr": True},
+            )
+            shapes.append(_shape(build_context(data)))
+    return _merge_all(shapes)
+
+
+class _Linter:
+    def __init__(self, name: str, shape: Any) -> None:
+        self.name = name
+        self.shape = shape
+        self.problems: list[LintProblem] = []
+
+    def unknown(self, path: str, line: int | None) -> None:
+        self.problems.append(
+            LintProblem(
+                self.name,
+                "unknown_field",
+                _("{template}, line {line}: unknown field {field}").format(
+                    template=self.name, line=line, field=path
+                ),
+                path,
+                line,
+            )
+        )
+
+    def resolve(self, node: Any, scope: dict[str, Any]) -> tuple[Any, str | None]:
+        """The shape of an expression and its path; unknown fields are reported."""
+        from jinja2 import nodes
+
+        if isinstance(node, nodes.Name):
+            if node.name in scope:
+                return scope[node.name], node.name
+            if isinstance(self.shape, dict) and node.name in self.shape:
+                return self.shape[node.name], node.name
+            if node.name in _JINJA_NAMES:
+                return _ANY, None
+            self.unknown(node.name, node.lineno)
+            return _ANY, None
+        if isinstance(node, (nodes.Getattr, nodes.Getitem)):
+            base, path = self.resolve(node.node, scope)
+            if isinstance(node, nodes.Getitem):
+                if not isinstance(node.arg, nodes.Const):
+                    self.visit(node.arg, scope)
+                    return (base[1] if isinstance(base, tuple) else _ANY), (
+                        f"{path}[]" if path else None
+                    )
+                key = node.arg.value
+                if isinstance(key, int):
+                    return (base[1] if isinstance(base, tuple) else _ANY), (f"{path}[]" if path else None)
+            else:
+                key = node.attr
+            if path is None or base is _ANY or base == _SCALAR:
+                return _ANY, None
+            if isinstance(base, tuple):
+                return _ANY, None  # list methods/attributes
+            if isinstance(base, dict):
+                if key in base:
+                    return base[key], f"{path}.{key}"
+                if key in ("items", "keys", "values", "get"):
+                    return _ANY, None
+                self.unknown(f"{path}.{key}", node.lineno)
+            return _ANY, None
+        self.visit(node, scope)
+        return _ANY, None
+
+    def visit(self, node: Any, scope: dict[str, Any]) -> None:
+        from jinja2 import nodes
+
+        if isinstance(node, (nodes.Name, nodes.Getattr, nodes.Getitem)):
+            if isinstance(node, nodes.Name) and node.ctx != "load":
+                return
+            self.resolve(node, scope)
+            return
+        if isinstance(node, nodes.For):
+            shape, path = self.resolve(node.iter, scope)
+            item = shape[1] if isinstance(shape, tuple) else _ANY
+            inner = dict(scope)
+            inner["loop"] = _ANY
+            targets = [node.target] if isinstance(node.target, nodes.Name) else list(
+                node.target.find_all(nodes.Name)
+            )
+            for target in targets:
+                inner[target.name] = item if len(targets) == 1 else _ANY
+            if node.test is not None:
+                self.visit(node.test, inner)
+            for child in node.body:
+                self.visit(child, inner)
+            for child in node.else_:
+                self.visit(child, scope)
+            return
+        if isinstance(node, (nodes.Assign, nodes.AssignBlock)):
+            value = node.node if isinstance(node, nodes.Assign) else None
+            shape = _ANY
+            if value is not None:
+                shape, _path = self.resolve(value, scope)
+            else:
+                for child in node.body:
+                    self.visit(child, scope)
+            for target in node.target.find_all(nodes.Name) if not isinstance(node.target, nodes.Name) else [node.target]:
+                scope[target.name] = shape
+            return
+        if isinstance(node, (nodes.Macro, nodes.CallBlock)):
+            inner = dict(scope)
+            for arg in getattr(node, "args", []):
+                inner[arg.name] = _ANY
+            inner["caller"] = _ANY
+            for child in node.body:
+                self.visit(child, inner)
+            if isinstance(node, nodes.Macro):
+                scope[node.name] = _ANY
+            else:
+                self.visit(node.call, scope)
+            return
+        if isinstance(node, (nodes.Import, nodes.FromImport)):
+            names = [node.target] if isinstance(node, nodes.Import) else [
+                n if isinstance(n, str) else n[1] for n in node.names
+            ]
+            for name in names:
+                scope[name] = _ANY
+            return
+        for child in node.iter_child_nodes():
+            self.visit(child, scope)
+
+
+def _syntax_problem(name: str, error: Exception) -> LintProblem:
+    line = getattr(error, "lineno", None)
+    message = getattr(error, "message", None) or str(error)
+    return LintProblem(
+        name,
+        "syntax",
+        _("{template}, line {line}: broken tag: {reason}").format(
+            template=name, line=line, reason=message
+        ),
+        "",
+        line,
+    )
+
+
+def lint_source(source: str, name: str) -> list[LintProblem]:
+    """Problems of a Jinja source against the data contract."""
+    from jinja2 import TemplateSyntaxError
+
+    env = jinja_environment()
+    try:
+        tree = env.parse(source)
+    except TemplateSyntaxError as error:
+        return [_syntax_problem(name, error)]
+    linter = _Linter(name, contract_shape())
+    linter.visit(tree, {})
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for problem in linter.problems:
+        if (problem.field, problem.kind) not in seen:
+            seen.add((problem.field, problem.kind))
+            unique.append(problem)
+    return unique
+
+
+def docx_sources(path: Path) -> list[tuple[str, str]]:
+    """The Jinja sources of a Word template (body, headers, footers) as docxtpl sees them."""
+    from docxtpl import DocxTemplate
+
+    tpl = DocxTemplate(str(path))
+    tpl.init_docx()
+    sources = [(f"{path.name}", tpl.patch_xml(tpl.get_xml()))]
+    for uri, label in ((tpl.HEADER_URI, "header"), (tpl.FOOTER_URI, "footer")):
+        for _rel, part in tpl.get_headers_footers(uri):
+            sources.append((f"{path.name} ({label})", tpl.patch_xml(tpl.get_part_xml(part))))
+    return sources
+
+
+def lint(path: Path) -> list[LintProblem]:
+    """Lint an HTML or DOCX template file."""
+    path = Path(path)
+    if path.suffix == ".docx":
+        try:
+            sources = docx_sources(path)
+        except Exception as error:  # a damaged file: python-docx raises many kinds
+            return [_syntax_problem(path.name, error)]
+        problems: list[LintProblem] = []
+        for name, source in sources:
+            problems.extend(lint_source(source, name))
+        return problems
+    loader_source = path.read_text(encoding="utf-8")
+    return lint_source(loader_source, path.name)
+
+
+def lint_template(template_id: str, extension: str) -> list[LintProblem]:
+    return lint(find_template(template_id, extension))

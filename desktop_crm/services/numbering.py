@@ -1,0 +1,148 @@
+"""Gapless document numbers per own company × document type × year × series.
+
+A number is taken only when a document is issued (an invoice) or sent (a quote), inside the same
+transaction as the status change, from a counter row (:class:`NumberSequence`):
+
+* PostgreSQL: the counter row is locked with ``SELECT … FOR UPDATE``; a concurrent issue waits for
+  the first transaction and then reads the incremented value, so numbers never repeat, and a
+  rolled-back issue gives its number back (no ``SEQUENCE``, whose ``nextval`` leaves gaps).
+* SQLite: the increment is the transaction's first write, which takes the database's write lock.
+
+``series`` is the optional per-device series for offline work (``shared/guides/sync.md`` §2.11):
+each laptop numbers its own series, so two offline devices never produce the same number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from desktop_crm.errors import ValidationError
+from desktop_crm.i18n import _
+from desktop_crm.models import DocumentType, NumberSequence, OwnCompany, database
+from desktop_crm.models.db import engine
+from desktop_crm.services.settings import declare
+
+# Default patterns by the own company's country. ``{seq}`` is the counter, ``{year}`` the issue
+# year, ``{series}`` the series (when a pattern does not mention it, it is appended as «/series»).
+DEFAULT_PATTERNS: dict[tuple[str, DocumentType], str] = {
+    ("RU", DocumentType.INVOICE): "{seq}",
+    ("RU", DocumentType.QUOTE): "КП-{year}-{seq:04d}",
+    ("IT", DocumentType.INVOICE): "{year}/{seq:04d}",
+    ("IT", DocumentType.QUOTE): "PRV-{year}-{seq:04d}",
+}
+PATTERN_SETTINGS = {
+    (country, kind): declare(f"documents.number_pattern.{country.lower()}.{kind.value}", pattern)
+    for (country, kind), pattern in DEFAULT_PATTERNS.items()
+}
+# The series this user's device numbers in when working offline ("" = the company's main series).
+DEVICE_SERIES = declare("documents.device_series", "", per_user=True)
+
+_SERIES_RE = re.compile(r"^[A-Za-z0-9]{0,10}$")
+
+
+def default_pattern(country: str, kind: DocumentType) -> str:
+    spec = PATTERN_SETTINGS.get((country.upper(), kind))
+    return spec.get() if spec else "{seq}"
+
+
+def format_number(pattern: str, seq: int, year: int, series: str = "") -> str:
+    """Apply a pattern; a bad pattern is a user error with a translated message."""
+    try:
+        text = pattern.format(seq=seq, year=year, yy=f"{year % 100:02d}", series=series)
+    except (KeyError, IndexError, ValueError) as error:
+        raise ValidationError(
+            _("The number pattern {pattern} is not valid: {reason}").format(
+                pattern=pattern, reason=error
+            ),
+            field="pattern",
+        ) from error
+    if series and "{series" not in pattern:
+        text = f"{text}/{series}"
+    return text
+
+
+def check_series(series: str) -> str:
+    series = (series or "").strip()
+    if not _SERIES_RE.match(series):
+        raise ValidationError(
+            _("A series is up to 10 Latin letters and digits, e.g. A or LAPTOP2."), field="series"
+        )
+    return series
+
+
+def _sequence_row(company: OwnCompany, kind: DocumentType, year: int, series: str) -> NumberSequence:
+    """The counter row, created on first use (concurrent creators collapse onto one row)."""
+    pattern = default_pattern(company.country or "RU", kind)
+    (
+        NumberSequence.insert(
+            own_company=company, document_type=kind, year=year, series=series, pattern=pattern
+        )
+        .on_conflict_ignore()
+        .execute()
+    )
+    query = NumberSequence.select().where(
+        NumberSequence.own_company == company,
+        NumberSequence.document_type == kind,
+        NumberSequence.year == year,
+        NumberSequence.series == series,
+    )
+    if engine(database) == "postgres":
+        query = query.for_update()
+    return query.get()
+
+
+def take_number(
+    company: OwnCompany, kind: DocumentType, on: dt.date, series: str = ""
+) -> tuple[int, str]:
+    """Take the next number of a series; call inside the transaction that issues the document."""
+    if not database.in_transaction():
+        raise RuntimeError("take_number must run inside the issuing transaction")
+    series = check_series(series)
+    row = _sequence_row(company, kind, on.year, series)
+    if engine(database) == "postgres":
+        seq = row.next_value
+        NumberSequence.update(next_value=seq + 1).where(NumberSequence.id == row.id).execute()
+    else:
+        cursor = database.execute_sql(
+            'UPDATE "number_sequence" SET "next_value" = "next_value" + 1 WHERE "id" = ? '
+            'RETURNING "next_value"',
+            (row.id.bytes,),
+        )
+        seq = int(cursor.fetchone()[0]) - 1
+    return seq, format_number(row.pattern, seq, on.year, series)
+
+
+def peek_number(company: OwnCompany, kind: DocumentType, on: dt.date, series: str = "") -> str:
+    """The number the next issue would take (for display only; never reserved)."""
+    row = (
+        NumberSequence.select()
+        .where(
+            NumberSequence.own_company == company,
+            NumberSequence.document_type == kind,
+            NumberSequence.year == on.year,
+            NumberSequence.series == series,
+        )
+        .first()
+    )
+    pattern = row.pattern if row else default_pattern(company.country or "RU", kind)
+    return format_number(pattern, row.next_value if row else 1, on.year, series)
+
+
+def set_pattern(company: OwnCompany, kind: DocumentType, year: int, pattern: str, series: str = "") -> None:
+    """Change the pattern of one series (checked by formatting a sample)."""
+    format_number(pattern, 1, year, series)
+    with database.atomic():
+        row = _sequence_row(company, kind, year, check_series(series))
+        row.pattern = pattern
+        row.save()
+
+
+__all__ = [
+    "DEVICE_SERIES",
+    "check_series",
+    "format_number",
+    "peek_number",
+    "set_pattern",
+    "take_number",
+]
