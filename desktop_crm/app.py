@@ -1,0 +1,357 @@
+"""Composition root: everything the GUI needs, built once, in order.
+
+1. local settings (``QSettings``: window geometry, the last database, the user of this desktop);
+2. logging to a rotating file in ``config.log_dir()``;
+3. ``sys.excepthook`` (and ``threading.excepthook``): a bug is logged and shown in a translated
+   crash dialog with the details and the log path, and the application keeps running; an uncaught
+   ``CrmError`` gets a plain message instead;
+4. ``QApplication`` and a first language (``--lang``, else the language used last time, else the
+   system) so that the dialogs below are translated;
+5. the database: ``--db URL``, else the default file; on the very first run (no default file yet)
+   the user chooses a demo database or an empty one; then ``open_database`` + ``schema.migrate``
+   (an upgrade runs in the background behind a progress dialog; ``CrmError`` → friendly dialog);
+6. the current user and the final language (``--lang``, else the user's locale, else as in 4):
+   gettext, Qt's own ``qtbase_<lang>.qm`` and ``QLocale.setDefault``;
+7. the registry of UI areas and the main window.
+
+Heavy libraries (weasyprint, docxtpl, psycopg for SQLite) are never imported here; a test checks
+that in a fresh process. ``CRM_EXIT_AFTER_FIRST_PAINT=1`` makes the app print
+``first-paint <epoch ns>`` on stderr after the main window's first paint and quit (start-up
+benchmark).
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QSettings, Qt, QThread, QTimer, QTranslator
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from desktop_crm import __version__, config, i18n
+from desktop_crm.errors import CrmError
+from desktop_crm.i18n import _
+
+log = logging.getLogger("desktop_crm")
+
+LOG_FILE_NAME = "desktop-crm.log"
+QT_LOCALES = {"ru": "ru_RU", "it": "it_IT", "en": "en_US"}
+DEMO_DEALS = 5000
+
+
+# --- logging ----------------------------------------------------------------------------------
+def setup_logging(log_dir: Path | None = None, level: int = logging.INFO) -> Path:
+    """Log to a rotating file (1 MB × 5); returns its path."""
+    folder = log_dir or config.log_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LOG_FILE_NAME
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_desktop_crm", False):
+            root.removeHandler(handler)
+            handler.close()
+    handler = logging.handlers.RotatingFileHandler(
+        path, maxBytes=1_000_000, backupCount=5, encoding="utf-8"
+    )
+    handler._desktop_crm = True  # type: ignore[attr-defined]
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
+    )
+    root.addHandler(handler)
+    if root.level == logging.NOTSET or root.level > level:
+        root.setLevel(level)
+    return path
+
+
+# --- uncaught exceptions ----------------------------------------------------------------------
+class CrashHandler:
+    """``sys.excepthook``: log every uncaught exception and show it without ending the app."""
+
+    def __init__(self, log_path: Path | None) -> None:
+        self.log_path = log_path
+        self.dialogs: list[QWidget] = []
+        self._previous_hook = sys.excepthook
+        self._previous_thread_hook = threading.excepthook
+
+    def install(self) -> None:
+        sys.excepthook = self.handle
+        threading.excepthook = self._thread_hook
+
+    def uninstall(self) -> None:
+        sys.excepthook = self._previous_hook
+        threading.excepthook = self._previous_thread_hook
+
+    def _thread_hook(self, args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit or args.exc_value is None:
+            return
+        self.handle(args.exc_type, args.exc_value, args.exc_traceback)
+
+    def handle(
+        self,
+        exc_type: type[BaseException],
+        exc: BaseException,
+        tb: TracebackType | None,
+    ) -> None:
+        if issubclass(exc_type, KeyboardInterrupt):
+            QApplication.quit()
+            return
+        details = "".join(traceback.format_exception(exc_type, exc, tb))
+        app = QApplication.instance()
+        if isinstance(exc, CrmError):
+            log.warning("unhandled expected error: %s", exc.message)
+        else:
+            log.error("uncaught exception\n%s", details)
+        if app is None or QThread.currentThread() is not app.thread():
+            if app is not None:  # show it on the GUI thread
+                QTimer.singleShot(0, app, lambda: self._show(exc, details))
+            else:
+                sys.stderr.write(details)
+            return
+        self._show(exc, details)
+
+    def _show(self, exc: BaseException, details: str) -> None:
+        from desktop_crm.views.common.dialogs import error_box, show_crash
+
+        parent = QApplication.activeWindow()
+        self.dialogs = [d for d in self.dialogs if _alive(d)]
+        if len(self.dialogs) >= 3:  # an error storm: log it, do not bury the user in dialogs
+            return
+        if isinstance(exc, CrmError):
+            dialog: QWidget = error_box(parent, exc.message)
+        else:
+            summary = str(exc) or type(exc).__name__
+            dialog = show_crash(parent, summary, details, self.log_path)
+        self.dialogs.append(dialog)
+
+
+def _alive(widget: QWidget) -> bool:
+    try:
+        return widget.isVisible()
+    except RuntimeError:  # the C++ object was deleted
+        return False
+
+
+# --- translations -----------------------------------------------------------------------------
+_qt_translators: list[QTranslator] = []
+
+
+def install_language(app: QApplication, language: str | None) -> str:
+    """gettext, Qt's own dialogs (qtbase_<lang>.qm) and QLocale for ``language`` (None: system)."""
+    chosen = i18n.set_language(language)
+    for translator in _qt_translators:
+        app.removeTranslator(translator)
+    _qt_translators.clear()
+    if chosen != i18n.SOURCE_LANGUAGE:
+        folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+        translator = QTranslator(app)
+        if translator.load(f"qtbase_{chosen}", folder):
+            app.installTranslator(translator)
+            _qt_translators.append(translator)
+        else:
+            log.warning("Qt translations qtbase_%s not found in %s", chosen, folder)
+    QLocale.setDefault(QLocale(QT_LOCALES.get(chosen, "en_US")))
+    return chosen
+
+
+# --- database ---------------------------------------------------------------------------------
+def first_run_choice(parent: QWidget | None = None) -> str | None:
+    """Ask what to create on the first run: ``"demo"``, ``"empty"`` or ``None`` (quit)."""
+    box = QMessageBox(parent)
+    box.setObjectName("first_run_dialog")
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle(_("Welcome to Desktop CRM"))
+    box.setText(_("There is no database yet. How would you like to start?"))
+    box.setInformativeText(
+        _(
+            "A demo database is filled with sample companies, contacts and deals, so you can try "
+            "everything safely. An empty database is ready for your own clients."
+        )
+    )
+    demo = box.addButton(_("Create a demo database"), QMessageBox.ButtonRole.AcceptRole)
+    empty = box.addButton(_("Start with an empty database"), QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(_("Quit"), QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(demo)
+    box.exec()
+    clicked = box.clickedButton()
+    if clicked is demo:
+        return "demo"
+    if clicked is empty:
+        return "empty"
+    return None
+
+
+def demo_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("desktop_crm.services.demo") is not None
+
+
+def create_demo_database(url: str, progress: Any) -> None:
+    """Build a demo database at ``url`` with the demo service (in a worker thread)."""
+    from desktop_crm.services import demo
+
+    demo.build_demo(url, deals=DEMO_DEALS, progress=progress)
+
+
+def _run_with_progress(title: str, work: Any) -> Any:
+    """Run ``work(progress)`` in the background behind a modal progress dialog; return its result."""
+    from PySide6.QtCore import QEventLoop
+
+    from desktop_crm.views.common.progress import JobProgressDialog
+    from desktop_crm.workers import run_in_background
+
+    loop = QEventLoop()
+    outcome: dict[str, Any] = {}
+    dialog = JobProgressDialog(title)
+    dialog.setCancelButton(None)  # schema upgrades and database creation are not cancellable
+
+    def finished(key: str, value: Any = None) -> None:
+        outcome[key] = value
+        dialog.finish()
+        loop.quit()
+
+    job = run_in_background(
+        work,
+        on_result=lambda value: finished("result", value),
+        on_error=lambda error: finished("error", error),
+        on_progress=dialog.update,
+        use_database=False,
+        name=title,
+    )
+    dialog.attach(job)
+    if not job.is_done or ("result" not in outcome and "error" not in outcome):
+        loop.exec()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("result")
+
+
+def open_and_migrate(url: str) -> Any:
+    """Open the database; create or upgrade its schema (upgrades behind a progress dialog)."""
+    from desktop_crm.models.db import engine, open_database
+    from desktop_crm.models.schema import LATEST_VERSION, current_version, migrate
+
+    db = open_database(url)
+    version = current_version(db)
+    if version is None or version >= LATEST_VERSION:
+        migrate(db)  # creation of an empty schema or the "newer database" refusal: quick
+        return db
+    if engine(db) == "sqlite":
+        db.close()  # the worker thread opens its own connection
+
+    def upgrade(progress: Any) -> None:
+        from desktop_crm.workers import connection
+
+        with connection():
+            migrate(db, lambda done, total: progress.report(done, total, force=True))
+
+    _run_with_progress(_("Upgrading the database…"), upgrade)
+    if db.is_closed():
+        db.connect()
+    return db
+
+
+def resolve_database(url: str | None, settings: QSettings) -> str | None:
+    """The database to open: ``--db``, else the default file (created on the first run)."""
+    if url:
+        return url
+    default = config.default_database_url()
+    if Path(default).exists():
+        return default
+    choice = first_run_choice()
+    if choice is None:
+        return None
+    if choice == "demo":
+        if demo_available():
+            _run_with_progress(
+                _("Creating the demo database…"),
+                lambda progress: create_demo_database(default, progress),
+            )
+        else:
+            QMessageBox.information(
+                None,
+                _("Desktop CRM"),
+                _("Demo data is not available in this build; an empty database is created."),
+            )
+    return default
+
+
+# --- main window ------------------------------------------------------------------------------
+def build_main_window(db_url: str, settings: QSettings | None = None, user: Any = None) -> Any:
+    """The registry, context and main window over an open, migrated database (also for tests)."""
+    from desktop_crm.models.db import redact
+    from desktop_crm.services.session import current_user
+    from desktop_crm.views.context import AppContext
+    from desktop_crm.views.main_window import MainWindow
+    from desktop_crm.views.registry import build_registry
+
+    settings = settings or QSettings()
+    user = user or current_user(settings.value("session/user_id") or None)
+    settings.setValue("session/user_id", str(user.id))
+    context = AppContext(user=user, database_name=redact(db_url), registry=build_registry(),
+                         settings=settings)
+    return MainWindow(context)
+
+
+def _application(argv: list[str]) -> QApplication:
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        return app
+    QApplication.setOrganizationName("DesktopCRM")
+    QApplication.setApplicationName("DesktopCRM")
+    QApplication.setApplicationDisplayName("Desktop CRM")
+    QApplication.setApplicationVersion(__version__)
+    QApplication.setAttribute(Qt.ApplicationAttribute.AA_DontShowIconsInMenus, False)
+    return QApplication(argv)
+
+
+def run_gui(db_url: str | None = None, language: str | None = None) -> int:
+    """``desktop-crm [--db URL] [--lang xx]``: run the application until the window closes."""
+    start_ns = time.time_ns()
+    log_path = setup_logging()
+    crash = CrashHandler(log_path)
+    crash.install()
+    log.info("Desktop CRM %s starting", __version__)
+    app = _application(sys.argv[:1])
+    settings = QSettings()
+    install_language(app, language or settings.value("ui/language") or None)
+
+    try:
+        url = resolve_database(db_url, settings)
+        if url is None:
+            return 0
+        open_and_migrate(url)
+    except CrmError as error:
+        log.warning("database not opened: %s", error.message)
+        QMessageBox.critical(None, _("Desktop CRM"), error.message)
+        return 1
+
+    from desktop_crm.services.session import current_user
+
+    user = current_user(settings.value("session/user_id") or None)
+    install_language(app, language or user.locale or settings.value("ui/language") or None)
+    settings.setValue("ui/language", i18n.current_language())
+    window = build_main_window(url, settings, user)
+    if os.environ.get("CRM_EXIT_AFTER_FIRST_PAINT") == "1":
+        def report() -> None:
+            sys.stderr.write(f"first-paint {time.time_ns()} started {start_ns}\n")
+            sys.stderr.flush()
+            QTimer.singleShot(0, app.quit)
+
+        window.first_painted.connect(report)
+    window.show()
+    code = app.exec()
+    from desktop_crm.workers import cancel_all
+
+    cancel_all()
+    log.info("Desktop CRM exiting with %s", code)
+    crash.uninstall()
+    return int(code)

@@ -1,0 +1,1 @@
+"""Widgets and helpers shared by every screen: dialogs, progress, table models and delegates."""

@@ -1,0 +1,296 @@
+"""The windowed table model every list uses: blocks of rows on demand, never all rows.
+
+``rowCount`` comes from one ``COUNT``; ``data()`` loads the 256-row block a row falls in (an LRU
+cache keeps 64 blocks). Right after a (re)load the blocks come by position (``LIMIT/OFFSET``, quick
+near the top); meanwhile the keys of all matching rows in display order (an id snapshot, 8 bytes a
+row on SQLite) are built off the GUI thread, after which any block — row 900,000 included — is
+fetched by key. Sorting asks the source for a new indexed ``ORDER BY`` and reloads.
+
+The model knows nothing of entities: a :class:`RowSource` gives it rows. Lists of entities use
+:class:`EntityRowSource` over ``services.lists``; a card can list, say, the deals of one contact
+with its own source.
+
+Roles: ``DisplayRole`` (formatted in the UI language), ``ID_ROLE`` (the record's UUID string),
+``VALUE_ROLE`` (the raw value: ``Decimal``, ``date``…), ``TextAlignmentRole`` (numbers right).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, Protocol
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+
+from desktop_crm.i18n import _
+from desktop_crm.i18n.formatting import (
+    format_amount,
+    format_date,
+    format_datetime,
+    format_money,
+)
+from desktop_crm.services import lists
+from desktop_crm.services.lists import Column, ListFilter, Row, Snapshot, Sort
+from desktop_crm.workers import Progress, run_in_background
+
+ID_ROLE = Qt.ItemDataRole.UserRole + 1
+VALUE_ROLE = Qt.ItemDataRole.UserRole + 2
+BLOCK_SIZE = 256
+MAX_BLOCKS = 64
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class RowSource(Protocol):
+    columns: tuple[Column, ...]
+
+    def count(self) -> int: ...
+    def fetch_page(self, offset: int, limit: int) -> list[Row]: ...
+    def snapshot(self, progress: Progress) -> Snapshot: ...
+    def fetch_keys(self, keys: Sequence[Any]) -> list[Row]: ...
+    def sortable(self, column: int) -> bool: ...
+    def set_sort(self, column: int, descending: bool) -> None: ...
+    def sort_state(self) -> tuple[int, bool]: ...
+
+
+class EntityRowSource:
+    """Rows of an entity list (``services.lists``) under a filter and a sort."""
+
+    def __init__(self, entity: str, user_id: str | None = None,
+                 flt: ListFilter | None = None, sort: Sort | None = None) -> None:
+        self.entity = entity
+        self.spec = lists.spec(entity)
+        self.columns = self.spec.columns
+        self.user_id = user_id
+        self.filter = flt or ListFilter()
+        column, descending = self.spec.default_sort
+        self.sort = sort or Sort(column, descending)
+
+    def count(self) -> int:
+        return lists.count(self.entity, self.filter, self.user_id)
+
+    def fetch_page(self, offset: int, limit: int) -> list[Row]:
+        return lists.fetch_page(self.entity, self.filter, self.sort, offset, limit, self.user_id)
+
+    def snapshot(self, progress: Progress) -> Snapshot:
+        return lists.snapshot(self.entity, self.filter, self.sort, self.user_id,
+                              cancelled=lambda: progress.cancelled)
+
+    def fetch_keys(self, keys: Sequence[Any]) -> list[Row]:
+        return lists.fetch_keys(self.entity, keys)
+
+    def sortable(self, column: int) -> bool:
+        return 0 <= column < len(self.columns) and self.columns[column].sortable
+
+    def set_sort(self, column: int, descending: bool) -> None:
+        self.sort = Sort(self.columns[column].key, descending)
+
+    def sort_state(self) -> tuple[int, bool]:
+        keys = [c.key for c in self.columns]
+        return (keys.index(self.sort.column) if self.sort.column in keys else -1,
+                self.sort.descending)
+
+
+def format_value(column: Column, value: Any, row_values: dict[str, Any] | None = None) -> str:
+    """A cell as text in the UI language."""
+    if value is None or value == "":
+        return ""
+    kind = column.kind
+    if kind == "money" and isinstance(value, Decimal):
+        currency = (row_values or {}).get(column.currency_column or "", "") or ""
+        return format_money(value, currency) if currency else format_amount(value)
+    if kind == "percent" and isinstance(value, Decimal):
+        return format_amount(value, places=0 if value == value.to_integral() else 2) + " %"
+    if kind == "number" and isinstance(value, Decimal):
+        return format_amount(value)
+    if kind == "datetime" and isinstance(value, dt.datetime):
+        return format_datetime(value.replace(tzinfo=dt.UTC).astimezone())
+    if kind == "date" and isinstance(value, dt.date):
+        return format_date(value)
+    if kind == "bool":
+        return _("Yes") if value else _("No")
+    return str(value)
+
+
+class WindowedTableModel(QAbstractTableModel):
+    """A flat table over a :class:`RowSource`, loaded in blocks (see the module docstring)."""
+
+    loaded = Signal(int)  # row count after a (re)load
+    snapshot_ready = Signal()
+
+    def __init__(self, source: RowSource, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.source = source
+        self._count = 0
+        self._blocks: OrderedDict[int, list[Row]] = OrderedDict()
+        self._snapshot: Snapshot | None = None
+        self._generation = 0
+        self._snapshot_job: Any = None
+        self._column_keys = [c.key for c in source.columns]
+
+    # --- loading ------------------------------------------------------------------------------
+    def reload(self, build_snapshot: bool = True) -> None:
+        """Re-count and drop every cached block; the id snapshot is rebuilt in the background."""
+        self._generation += 1
+        if self._snapshot_job is not None:
+            self._snapshot_job.cancel()
+            self._snapshot_job = None
+        self.beginResetModel()
+        self._blocks.clear()
+        self._snapshot = None
+        self._count = self.source.count()
+        self.endResetModel()
+        self.loaded.emit(self._count)
+        if build_snapshot and self._count > BLOCK_SIZE:
+            self.build_snapshot()
+
+    def build_snapshot(self) -> None:
+        generation = self._generation
+        source = self.source
+
+        def work(progress: Progress) -> Snapshot:
+            return source.snapshot(progress)
+
+        self._snapshot_job = run_in_background(
+            work,
+            on_result=lambda snap: self._snapshot_arrived(generation, snap),
+            on_error=lambda error: self._snapshot_failed(generation, error),
+            name="list snapshot",
+        )
+
+    def _snapshot_failed(self, generation: int, error: BaseException) -> None:
+        if generation == self._generation:
+            self._snapshot_job = None
+            raise error  # a bug: to the crash dialog
+
+    def _snapshot_arrived(self, generation: int, snapshot: Snapshot) -> None:
+        if generation != self._generation:
+            return  # a newer load replaced it
+        self._snapshot_job = None
+        self._snapshot = snapshot
+        self._blocks.clear()
+        new_count = len(snapshot)
+        if new_count > self._count:
+            self.beginInsertRows(QModelIndex(), self._count, new_count - 1)
+            self._count = new_count
+            self.endInsertRows()
+        elif new_count < self._count:
+            self.beginRemoveRows(QModelIndex(), new_count, self._count - 1)
+            self._count = new_count
+            self.endRemoveRows()
+        if self._count:
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(self._count - 1, self.columnCount() - 1))
+        self.snapshot_ready.emit()
+
+    @property
+    def has_snapshot(self) -> bool:
+        return self._snapshot is not None
+
+    def cancel_background(self) -> None:
+        if self._snapshot_job is not None:
+            self._snapshot_job.cancel()
+            self._snapshot_job = None
+
+    def _block(self, number: int) -> list[Row]:
+        block = self._blocks.get(number)
+        if block is not None:
+            self._blocks.move_to_end(number)
+            return block
+        start = number * BLOCK_SIZE
+        if self._snapshot is not None:
+            block = self.source.fetch_keys(self._snapshot.keys[start:start + BLOCK_SIZE])
+        else:
+            block = self.source.fetch_page(start, BLOCK_SIZE)
+        self._blocks[number] = block
+        while len(self._blocks) > MAX_BLOCKS:
+            self._blocks.popitem(last=False)
+        return block
+
+    def row(self, row: int) -> Row | None:
+        if row < 0 or row >= self._count:
+            return None
+        block = self._block(row // BLOCK_SIZE)
+        offset = row % BLOCK_SIZE
+        return block[offset] if offset < len(block) else None
+
+    def record_id(self, row: int) -> str | None:
+        record = self.row(row)
+        return record.id if record else None
+
+    def ids_of_rows(self, rows: Sequence[int]) -> list[str]:
+        return [i for i in (self.record_id(r) for r in sorted(set(rows))) if i]
+
+    def loaded_blocks(self) -> int:
+        return len(self._blocks)
+
+    # --- Qt model interface -------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else self._count
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.source.columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= self._count:
+            return None
+        column = self.source.columns[index.column()]
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if column.kind in ("money", "number", "percent"):
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, ID_ROLE,
+                        VALUE_ROLE):
+            return None
+        record = self.row(index.row())
+        if record is None:
+            return None
+        if role == ID_ROLE:
+            return record.id
+        value = record.values[index.column()]
+        if role == VALUE_ROLE:
+            return value
+        text = format_value(column, value, self._row_dict(record) if column.currency_column else None)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return text if len(text) > 30 else None
+        return text
+
+    def _row_dict(self, record: Row) -> dict[str, Any]:
+        return dict(zip(self._column_keys, record.values, strict=True))
+
+    def headerData(  # noqa: N802
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.source.columns):
+            column = self.source.columns[section]
+            if role == Qt.ItemDataRole.DisplayRole:
+                return _(column.title)
+            if role == Qt.ItemDataRole.ToolTipRole and column.sortable:
+                return _("Click to sort")
+            return None
+        if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
+            return section + 1
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not self.source.sortable(column):
+            return
+        descending = order == Qt.SortOrder.DescendingOrder
+        if self.source.sort_state() == (column, descending) and self._count:
+            return
+        self.source.set_sort(column, descending)
+        self.reload()

@@ -1,0 +1,1 @@
+"""Entity lists: the windowed table, the filter bar, bulk actions and export."""

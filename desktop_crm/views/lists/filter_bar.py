@@ -1,0 +1,339 @@
+"""The filter bar above a list: search text, my records, responsible, pipeline and stage, product
+group, a date range, active/inactive, correct/incorrect, and the user's saved filters.
+
+Only the filters the list supports (``ListSpec.filters``) are shown. Every change emits
+``changed(ListFilter)``; typing is debounced (250 ms). Choices come from ``services.lists``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QInputDialog,
+    QLineEdit,
+    QMenu,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_crm.i18n import N_, _
+from desktop_crm.services import lists, preferences
+from desktop_crm.services.lists import ListFilter, ListSpec
+
+PERIODS = (
+    ("any", N_("Any time")),
+    ("today", N_("Today")),
+    ("week", N_("This week")),
+    ("month", N_("This month")),
+    ("last30", N_("Last 30 days")),
+    ("quarter", N_("This quarter")),
+    ("year", N_("This year")),
+    ("custom", N_("Custom range…")),
+)
+
+
+def period_range(period: str, today: dt.date | None = None) -> tuple[dt.date | None, dt.date | None]:
+    today = today or dt.date.today()
+    if period == "today":
+        return today, today
+    if period == "week":
+        start = today - dt.timedelta(days=today.weekday())
+        return start, start + dt.timedelta(days=6)
+    if period == "month":
+        start = today.replace(day=1)
+        end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+        return start, end
+    if period == "last30":
+        return today - dt.timedelta(days=29), today
+    if period == "quarter":
+        first_month = 3 * ((today.month - 1) // 3) + 1
+        start = today.replace(month=first_month, day=1)
+        end = (start + dt.timedelta(days=95)).replace(day=1) - dt.timedelta(days=1)
+        return start, end
+    if period == "year":
+        return today.replace(month=1, day=1), today.replace(month=12, day=31)
+    return None, None
+
+
+class FilterBar(QWidget):
+    changed = Signal(object)  # ListFilter
+
+    def __init__(self, spec: ListSpec, user_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("filter_bar")
+        self.spec = spec
+        self.user_id = user_id
+        self._updating = False
+        self._filter = ListFilter()
+        supported = spec.filters
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(6, 6, 6, 2)
+        outer.setSpacing(4)
+        first = QHBoxLayout()
+        second = QHBoxLayout()
+        outer.addLayout(first)
+        outer.addLayout(second)
+
+        self.search = QLineEdit(self)
+        self.search.setObjectName("filter_text")
+        self.search.setClearButtonEnabled(True)
+        self.search.setPlaceholderText(_("Filter by name, phone, e-mail…"))
+        self.search.setVisible(lists.F_TEXT in supported)
+        first.addWidget(self.search, 1)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(250)
+        self._debounce.timeout.connect(self._emit)
+        self.search.textChanged.connect(lambda _text: self._debounce.start())
+        self.search.returnPressed.connect(self._emit)
+
+        self.mine = QCheckBox(_("My records"), self)
+        self.mine.setObjectName("filter_mine")
+        self.mine.setVisible(lists.F_MINE in supported)
+        self.mine.toggled.connect(self._emit)
+        first.addWidget(self.mine)
+
+        self.saved_button = QToolButton(self)
+        self.saved_button.setObjectName("saved_filters")
+        self.saved_button.setText(_("Saved filters"))
+        self.saved_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.saved_menu = QMenu(self.saved_button)
+        self.saved_menu.aboutToShow.connect(self._fill_saved_menu)
+        self.saved_button.setMenu(self.saved_menu)
+        first.addWidget(self.saved_button)
+
+        self.reset_button = QToolButton(self)
+        self.reset_button.setObjectName("filter_reset")
+        self.reset_button.setText(_("Reset"))
+        self.reset_button.setToolTip(_("Show all records"))
+        self.reset_button.clicked.connect(self.reset)
+        first.addWidget(self.reset_button)
+
+        self.responsible = self._combo("filter_responsible", lists.F_RESPONSIBLE in supported)
+        self.pipeline = self._combo("filter_pipeline", lists.F_PIPELINE in supported)
+        self.stage = self._combo("filter_stage", lists.F_STAGE in supported)
+        self.product_group = self._combo("filter_product_group",
+                                         lists.F_PRODUCT_GROUP in supported)
+        self.date_field = self._combo("filter_date_field",
+                                      lists.F_DATES in supported and bool(spec.date_fields))
+        self.period = self._combo("filter_period", lists.F_DATES in supported and bool(
+            spec.date_fields))
+        self.date_from = self._date_edit("filter_date_from")
+        self.date_to = self._date_edit("filter_date_to")
+        self.active = self._combo("filter_active", lists.F_ACTIVE in supported)
+        self.correct = self._combo("filter_correct", lists.F_CORRECT in supported)
+        for widget in (self.responsible, self.pipeline, self.stage, self.product_group,
+                       self.date_field, self.period, self.date_from, self.date_to, self.active,
+                       self.correct):
+            second.addWidget(widget)
+        second.addStretch(1)
+        self._fill_choices()
+        self.pipeline.currentIndexChanged.connect(self._pipeline_changed)
+        for combo in (self.responsible, self.stage, self.product_group, self.date_field,
+                      self.active, self.correct):
+            combo.currentIndexChanged.connect(self._emit)
+        self.period.currentIndexChanged.connect(self._period_changed)
+        self.date_from.dateChanged.connect(self._emit)
+        self.date_to.dateChanged.connect(self._emit)
+        self._period_changed()
+
+    # --- construction -------------------------------------------------------------------------
+    def _combo(self, name: str, visible: bool) -> QComboBox:
+        combo = QComboBox(self)
+        combo.setObjectName(name)
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        combo.setVisible(visible)
+        return combo
+
+    def _date_edit(self, name: str) -> QDateEdit:
+        edit = QDateEdit(self)
+        edit.setObjectName(name)
+        edit.setCalendarPopup(True)
+        edit.setDate(QDate.currentDate())
+        edit.setVisible(False)
+        return edit
+
+    def _fill_choices(self) -> None:
+        self._updating = True
+        try:
+            if lists.F_RESPONSIBLE in self.spec.filters:
+                self.responsible.clear()
+                self.responsible.addItem(_("Any responsible"), None)
+                for choice in lists.responsible_choices():
+                    self.responsible.addItem(choice.name, choice.id)
+            if lists.F_PIPELINE in self.spec.filters:
+                self.pipeline.clear()
+                self.pipeline.addItem(_("All pipelines"), None)
+                for choice in lists.pipeline_choices():
+                    self.pipeline.addItem(choice.name, choice.id)
+                self._fill_stages()
+            if lists.F_PRODUCT_GROUP in self.spec.filters:
+                self.product_group.clear()
+                self.product_group.addItem(_("All product groups"), None)
+                for choice in lists.product_group_choices():
+                    self.product_group.addItem(choice.name, choice.id)
+            self.date_field.clear()
+            for key, title in self.spec.date_fields:
+                self.date_field.addItem(_(title), key)
+            self.period.clear()
+            for key, title in PERIODS:
+                self.period.addItem(_(title), key)
+            self.active.clear()
+            self.active.addItem(_("Active and inactive"), None)
+            self.active.addItem(_(self.spec.active_labels[0]), True)
+            self.active.addItem(_(self.spec.active_labels[1]), False)
+            self.correct.clear()
+            self.correct.addItem(_("Correct and incorrect"), None)
+            self.correct.addItem(_("Correct"), True)
+            self.correct.addItem(_("Incorrect"), False)
+        finally:
+            self._updating = False
+
+    def _fill_stages(self) -> None:
+        pipeline = self.pipeline.currentData()
+        self.stage.clear()
+        self.stage.addItem(_("All stages"), None)
+        for choice in lists.stage_choices(pipeline):
+            self.stage.addItem(choice.name, choice.id)
+        self.stage.setEnabled(pipeline is not None)
+
+    # --- state --------------------------------------------------------------------------------
+    def current_filter(self) -> ListFilter:
+        return self._filter
+
+    def _read(self) -> ListFilter:
+        date_key = self.date_field.currentData() if not self.date_field.isHidden() else None
+        period = self.period.currentData() or "any"
+        if period == "custom":
+            start: dt.date | None = self.date_from.date().toPython()
+            end: dt.date | None = self.date_to.date().toPython()
+        else:
+            start, end = period_range(period)
+        responsible = self.responsible.currentData()
+        stage = self.stage.currentData()
+        return ListFilter(
+            text=self.search.text().strip(),
+            responsible=(responsible,) if responsible else (),
+            mine=self.mine.isChecked(),
+            pipeline=self.pipeline.currentData(),
+            stages=(stage,) if stage else (),
+            product_group=self.product_group.currentData(),
+            date_field=date_key if (start or end) else None,
+            date_from=start,
+            date_to=end,
+            active=self.active.currentData(),
+            correct=self.correct.currentData(),
+        )
+
+    def set_filter(self, flt: ListFilter, emit: bool = True) -> None:
+        self._updating = True
+        try:
+            self.search.setText(flt.text)
+            self.mine.setChecked(flt.mine)
+            _select(self.responsible, flt.responsible[0] if flt.responsible else None)
+            _select(self.pipeline, flt.pipeline)
+            self._fill_stages()
+            _select(self.stage, flt.stages[0] if flt.stages else None)
+            _select(self.product_group, flt.product_group)
+            _select(self.active, flt.active)
+            _select(self.correct, flt.correct)
+            if flt.date_field and (flt.date_from or flt.date_to):
+                _select(self.date_field, flt.date_field)
+                _select(self.period, "custom")
+                if flt.date_from:
+                    self.date_from.setDate(QDate(flt.date_from))
+                if flt.date_to:
+                    self.date_to.setDate(QDate(flt.date_to))
+            else:
+                _select(self.period, "any")
+            self._show_custom_dates()
+        finally:
+            self._updating = False
+        self._debounce.stop()
+        self._filter = self._read()
+        if emit:
+            self.changed.emit(self._filter)
+
+    def reset(self) -> None:
+        self.set_filter(ListFilter())
+
+    def _emit(self, *_args: Any) -> None:
+        if self._updating:
+            return
+        self._debounce.stop()
+        flt = self._read()
+        if flt != self._filter:
+            self._filter = flt
+            self.changed.emit(flt)
+
+    def _pipeline_changed(self) -> None:
+        if self._updating:
+            return
+        self._updating = True
+        try:
+            self._fill_stages()
+        finally:
+            self._updating = False
+        self._emit()
+
+    def _period_changed(self) -> None:
+        self._show_custom_dates()
+        self._emit()
+
+    def _show_custom_dates(self) -> None:
+        custom = self.period.currentData() == "custom" and not self.period.isHidden()
+        self.date_from.setVisible(custom)
+        self.date_to.setVisible(custom)
+
+    # --- saved filters ------------------------------------------------------------------------
+    def _fill_saved_menu(self) -> None:
+        menu = self.saved_menu
+        menu.clear()
+        saved = preferences.saved_filters(self.spec.entity, self.user_id)
+        for name in sorted(saved, key=str.casefold):
+            action = menu.addAction(name)
+            action.triggered.connect(
+                lambda _checked=False, n=name: self.apply_saved(n)
+            )
+        if saved:
+            menu.addSeparator()
+        save = menu.addAction(_("Save current filter…"))
+        save.triggered.connect(self._ask_save)
+        if saved:
+            delete_menu = menu.addMenu(_("Delete saved filter"))
+            for name in sorted(saved, key=str.casefold):
+                action = delete_menu.addAction(name)
+                action.triggered.connect(
+                    lambda _checked=False, n=name: preferences.delete_saved_filter(
+                        self.spec.entity, self.user_id, n
+                    )
+                )
+
+    def _ask_save(self) -> None:
+        name, ok = QInputDialog.getText(self, _("Save filter"), _("Name of the filter:"))
+        if ok and name.strip():
+            self.save_current(name.strip())
+
+    def save_current(self, name: str) -> None:
+        preferences.save_filter(self.spec.entity, self.user_id, name, self._filter.to_dict())
+
+    def apply_saved(self, name: str) -> None:
+        saved = preferences.saved_filters(self.spec.entity, self.user_id)
+        if name in saved:
+            self.set_filter(ListFilter.from_dict(saved[name]))
+
+
+def _select(combo: QComboBox, data: Any) -> None:
+    index = combo.findData(data, Qt.ItemDataRole.UserRole)
+    if data is None:
+        index = 0 if combo.count() else -1
+    combo.setCurrentIndex(max(index, 0) if combo.count() else -1)

@@ -1,0 +1,34 @@
+"""Registers the entity lists as views of their sections, and their screenshots."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from desktop_crm.i18n import N_
+from desktop_crm.views.lists.list_view import make_list_view
+from desktop_crm.views.registry import Registry, Screen, SectionView
+
+LIST_SECTIONS = (
+    "deals",
+    "leads",
+    "contacts",
+    "companies",
+    "products",
+    "tasks",
+    "quotes",
+    "invoices",
+)
+
+
+def _section_screen(section: str) -> Any:
+    def render(context: Any, window: Any) -> Any:
+        window.show_section(section, "list")
+        return window
+
+    return render
+
+
+def register(registry: Registry) -> None:
+    for order, section in enumerate(LIST_SECTIONS):
+        registry.add_view(section, SectionView("list", N_("List"), make_list_view(section), order=10))
+        registry.add_screen(Screen(f"list_{section}", _section_screen(section), order=10 + order))

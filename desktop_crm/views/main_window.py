@@ -1,0 +1,353 @@
+"""The main window: navigation sidebar, one page per section, toolbar, global search, status bar.
+
+Sections and their views come from the registry (``views/registry.py``); this module holds no
+business logic. A section with several views (Deals: List and Board) shows a switch above them.
+Views are built on first use, so start-up only builds the section that is shown first.
+
+Shortcuts: Ctrl+N new record of the current section, Ctrl+K global search, Ctrl+1…Ctrl+0 sections,
+F5 reload, Ctrl+Q quit. Geometry, toolbar/dock state, the splitter and the last section persist in
+the machine's local settings (``QSettings``).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent
+from PySide6.QtWidgets import (
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QTabBar,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_crm import __version__
+from desktop_crm.i18n import _
+from desktop_crm.views.context import AppContext
+from desktop_crm.views.registry import Section, SectionView
+
+log = logging.getLogger(__name__)
+
+
+class SectionPage(QWidget):
+    """One sidebar entry: its views (built lazily) and, with several views, a switch between them."""
+
+    view_changed = Signal()
+
+    def __init__(self, context: AppContext, section: Section, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.section = section
+        self.setObjectName(f"section_{section.key}")
+        self._specs: list[SectionView] = context.registry.views_of(section.key)
+        self._widgets: dict[int, QWidget] = {}
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.switch = QTabBar(self)
+        self.switch.setObjectName("view_switch")
+        self.switch.setDocumentMode(True)
+        self.switch.setExpanding(False)
+        for spec in self._specs:
+            self.switch.addTab(_(spec.title))
+        self.switch.setVisible(len(self._specs) > 1)
+        layout.addWidget(self.switch)
+        self.stack = QStackedWidget(self)
+        layout.addWidget(self.stack, 1)
+        for _spec in self._specs:
+            self.stack.addWidget(QWidget(self.stack))  # placeholder until the view is built
+        self.switch.currentChanged.connect(self.show_view)
+
+    def view_keys(self) -> list[str]:
+        return [spec.key for spec in self._specs]
+
+    def current_view(self) -> QWidget | None:
+        return self._widgets.get(self.stack.currentIndex())
+
+    def ensure_built(self) -> None:
+        self.show_view(self.switch.currentIndex() if self._specs else -1)
+
+    def show_view(self, index: int) -> None:
+        if index < 0 or index >= len(self._specs):
+            return
+        if index not in self._widgets:
+            spec = self._specs[index]
+            widget = spec.factory(self.context, self.stack)
+            widget.setObjectName(widget.objectName() or f"view_{self.section.key}_{spec.key}")
+            placeholder = self.stack.widget(index)
+            self.stack.removeWidget(placeholder)
+            placeholder.deleteLater()
+            self.stack.insertWidget(index, widget)
+            self._widgets[index] = widget
+        self.stack.setCurrentIndex(index)
+        if self.switch.currentIndex() != index:
+            self.switch.setCurrentIndex(index)
+        _call(self._widgets[index], "activated")
+        self.view_changed.emit()
+
+    def select_view(self, key: str) -> QWidget | None:
+        keys = self.view_keys()
+        if key not in keys:
+            return None
+        self.show_view(keys.index(key))
+        return self.current_view()
+
+    def built_views(self) -> list[QWidget]:
+        return list(self._widgets.values())
+
+
+def _call(widget: QWidget | None, method: str, *args: Any) -> Any:
+    function = getattr(widget, method, None)
+    return function(*args) if callable(function) else None
+
+
+class MainWindow(QMainWindow):
+    first_painted = Signal()
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self._painted = False
+        self._search_popup: QWidget | None = None
+        self.setObjectName("main_window")
+        self.setWindowTitle(_("Desktop CRM"))
+        self.setMinimumSize(QSize(900, 560))
+
+        self.sidebar = QListWidget(self)
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setUniformItemSizes(True)
+        self.sidebar.setMinimumWidth(150)
+        self.pages = QStackedWidget(self)
+        self.pages.setObjectName("pages")
+        self._pages: dict[str, SectionPage] = {}
+        for section in context.registry.visible_sections():
+            item = QListWidgetItem(_(section.title))
+            item.setData(Qt.ItemDataRole.UserRole, section.key)
+            item.setToolTip(f"{_(section.title)} ({section.shortcut})")
+            self.sidebar.addItem(item)
+            page = SectionPage(context, section, self.pages)
+            page.view_changed.connect(self._update_actions)
+            self._pages[section.key] = page
+            self.pages.addWidget(page)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("main_splitter")
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(self.pages)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([180, 1000])
+        self.setCentralWidget(self.splitter)
+
+        self._build_actions()
+        self._build_status_bar()
+        self.sidebar.currentRowChanged.connect(self._on_sidebar_row)
+        context.signals.status_message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self._restore_state()
+
+    # --- construction -------------------------------------------------------------------------
+    def _build_actions(self) -> None:
+        toolbar = QToolBar(_("Main toolbar"), self)
+        toolbar.setObjectName("main_toolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.addToolBar(toolbar)
+        self.toolbar = toolbar
+
+        self.new_action = QAction(_("New"), self)
+        self.new_action.setObjectName("action_new")
+        self.new_action.setShortcut(QKeySequence.StandardKey.New)
+        self.new_action.setToolTip(_("Create a record in the current section (Ctrl+N)"))
+        self.new_action.triggered.connect(self.create_new)
+        toolbar.addAction(self.new_action)
+
+        self.search_action = QAction(_("Search…"), self)
+        self.search_action.setObjectName("action_search")
+        self.search_action.setShortcut(QKeySequence("Ctrl+K"))
+        self.search_action.setToolTip(
+            _("Search contacts, companies, deals, leads and products (Ctrl+K)")
+        )
+        self.search_action.triggered.connect(self.open_search)
+        toolbar.addAction(self.search_action)
+
+        self.reload_action = QAction(_("Reload"), self)
+        self.reload_action.setObjectName("action_reload")
+        self.reload_action.setShortcut(QKeySequence.StandardKey.Refresh)
+        self.reload_action.triggered.connect(self.reload_current)
+        toolbar.addAction(self.reload_action)
+
+        menu = self.menuBar()
+        file_menu = menu.addMenu(_("&File"))
+        file_menu.addAction(self.new_action)
+        file_menu.addSeparator()
+        quit_action = QAction(_("&Quit"), self)
+        quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        go_menu = menu.addMenu(_("&Go"))
+        go_menu.addAction(self.search_action)
+        go_menu.addSeparator()
+        for section in self.context.registry.visible_sections():
+            action = QAction(_(section.title), self)
+            action.setShortcut(QKeySequence(section.shortcut))
+            action.triggered.connect(lambda _checked=False, key=section.key: self.show_section(key))
+            go_menu.addAction(action)
+        go_menu.addSeparator()
+        go_menu.addAction(self.reload_action)
+
+        help_menu = menu.addMenu(_("&Help"))
+        about = QAction(_("About Desktop CRM"), self)
+        about.setMenuRole(QAction.MenuRole.AboutRole)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        bar.setObjectName("status_bar")
+        self.user_label = QLabel(_("User: {name}").format(name=self.context.user.name), self)
+        self.user_label.setObjectName("status_user")
+        self.database_label = QLabel(
+            _("Database: {name}").format(name=self.context.database_name), self
+        )
+        self.database_label.setObjectName("status_database")
+        self.database_label.setToolTip(self.context.database_name)
+        self.sync_label = QLabel("", self)
+        self.sync_label.setObjectName("status_sync")
+        self.sync_label.setVisible(False)  # the sync issue fills and shows it
+        for label in (self.sync_label, self.user_label, self.database_label):
+            bar.addPermanentWidget(label)
+
+    # --- sections -----------------------------------------------------------------------------
+    def section_keys(self) -> list[str]:
+        return list(self._pages)
+
+    def page(self, key: str) -> SectionPage:
+        return self._pages[key]
+
+    def current_page(self) -> SectionPage | None:
+        widget = self.pages.currentWidget()
+        return widget if isinstance(widget, SectionPage) else None
+
+    def current_view(self) -> QWidget | None:
+        page = self.current_page()
+        return page.current_view() if page else None
+
+    def show_section(self, key: str, view: str | None = None) -> QWidget | None:
+        if key not in self._pages:
+            return None
+        row = list(self._pages).index(key)
+        if self.sidebar.currentRow() != row:
+            self.sidebar.setCurrentRow(row)  # -> _on_sidebar_row
+        else:
+            self._on_sidebar_row(row)
+        page = self._pages[key]
+        if view is not None:
+            page.select_view(view)
+        return page.current_view()
+
+    def _on_sidebar_row(self, row: int) -> None:
+        if row < 0:
+            return
+        key = self.sidebar.item(row).data(Qt.ItemDataRole.UserRole)
+        page = self._pages[key]
+        self.pages.setCurrentWidget(page)
+        page.ensure_built()
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        view = self.current_view()
+        self.new_action.setEnabled(callable(getattr(view, "create_new", None)) and bool(
+            _call(view, "can_create_new") is not False
+        ))
+
+    # --- actions ------------------------------------------------------------------------------
+    def create_new(self) -> None:
+        view = self.current_view()
+        if view is not None and self.new_action.isEnabled():
+            _call(view, "create_new")
+
+    def reload_current(self) -> None:
+        _call(self.current_view(), "reload")
+
+    def open_search(self) -> None:
+        from desktop_crm.views.search import SearchPopup
+
+        if self._search_popup is None:
+            self._search_popup = SearchPopup(self.context, self)
+        popup = self._search_popup
+        assert isinstance(popup, SearchPopup)
+        popup.popup_over(self)
+
+    @property
+    def search_popup(self) -> QWidget | None:
+        return self._search_popup
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            _("About Desktop CRM"),
+            _("Desktop CRM {version}\nDeals, pipeline, quotes and invoices.").format(
+                version=__version__
+            ),
+        )
+
+    # --- state --------------------------------------------------------------------------------
+    def _restore_state(self) -> None:
+        settings = self.context.settings
+        geometry = settings.value("main_window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        state = settings.value("main_window/state")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state)
+        splitter = settings.value("main_window/splitter")
+        if isinstance(splitter, QByteArray) and not splitter.isEmpty():
+            self.splitter.restoreState(splitter)
+        section = settings.value("main_window/section", "deals")
+        keys = self.section_keys()
+        if keys:
+            self.show_section(section if section in keys else keys[0])
+
+    def save_state(self) -> None:
+        settings = self.context.settings
+        settings.setValue("main_window/geometry", self.saveGeometry())
+        settings.setValue("main_window/state", self.saveState())
+        settings.setValue("main_window/splitter", self.splitter.saveState())
+        page = self.current_page()
+        if page is not None:
+            settings.setValue("main_window/section", page.section.key)
+        for page in self._pages.values():
+            for view in page.built_views():
+                try:
+                    _call(view, "save_state")
+                except Exception:  # noqa: BLE001 - closing must not fail on a preference write
+                    log.exception("saving the state of %s failed", view.objectName())
+        settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        for page in self._pages.values():
+            for view in page.built_views():
+                if _call(view, "confirm_close") is False:
+                    event.ignore()
+                    return
+        self.save_state()
+        super().closeEvent(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            QTimer.singleShot(0, self.first_painted.emit)

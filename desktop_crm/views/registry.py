@@ -1,0 +1,130 @@
+"""Extension points of the main window: sections, their views, card openers and screenshots.
+
+Every UI area is a module listed in :data:`VIEW_MODULES` with a function ``register(registry)``.
+Add your module's name to that tuple (small, targeted edit: others edit it too) and register what
+your area brings::
+
+    from desktop_crm.i18n import N_
+    from desktop_crm.views.registry import Registry, SectionView, Screen
+
+    def register(registry: Registry) -> None:
+        # a second view of the Deals section (the section shows a List | Board switch)
+        registry.add_view("deals", SectionView("board", N_("Board"), order=0, factory=KanbanView))
+        # what opens when a record of an entity is double-clicked, found by search, or created
+        registry.add_card_opener("contacts", open_contact_card)
+        # screens for ``desktop-crm screenshots``
+        registry.add_screen(Screen("contact_card", render_contact_card))
+
+* Sections are the fixed sidebar entries (:data:`SECTIONS`); a section appears in the sidebar as
+  soon as at least one view is registered for it.
+* ``SectionView.factory(context, parent) -> QWidget`` builds the view lazily, when the section is
+  first shown. The widget may implement ``create_new()`` (toolbar New / Ctrl+N), ``activated()``
+  (called each time it becomes visible), ``save_state()`` (called when the window closes) and
+  ``reload()`` (data changed elsewhere).
+* ``card opener(context, entity_id | None, parent) -> None``: ``entity_id`` is a string UUID, or
+  ``None`` for a new record. It opens the card (a dialog or a window) and returns; when the card
+  saves, it calls ``context.notify_changed(entity)`` so that lists reload.
+* ``Screen.render(context, window) -> QWidget``: bring the UI into the state to be shot (switch the
+  main window's section, open a card for a demo record…) and return the widget to grab; the
+  command grabs it after processing events, then calls ``Screen.cleanup`` if given.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from desktop_crm.i18n import N_
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from desktop_crm.views.context import AppContext
+
+VIEW_MODULES: tuple[str, ...] = (
+    "desktop_crm.views.lists.sections",
+    "desktop_crm.views.search",
+)
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str  # N_-marked; translated where shown
+    order: int
+    shortcut: str  # Ctrl+1 … Ctrl+0
+
+
+# Sidebar order. Titles are marked here and translated when the sidebar is built.
+SECTIONS: tuple[Section, ...] = (
+    Section("deals", N_("Deals"), 10, "Ctrl+1"),
+    Section("leads", N_("Leads"), 20, "Ctrl+2"),
+    Section("contacts", N_("Contacts"), 30, "Ctrl+3"),
+    Section("companies", N_("Companies"), 40, "Ctrl+4"),
+    Section("products", N_("Products"), 50, "Ctrl+5"),
+    Section("tasks", N_("Tasks"), 60, "Ctrl+6"),
+    Section("quotes", N_("Quotes"), 70, "Ctrl+7"),
+    Section("invoices", N_("Invoices"), 80, "Ctrl+8"),
+    Section("analytics", N_("Analytics"), 90, "Ctrl+9"),
+    Section("settings", N_("Settings"), 100, "Ctrl+0"),
+)
+
+ViewFactory = Callable[["AppContext", "QWidget | None"], "QWidget"]
+CardOpener = Callable[["AppContext", "str | None", "QWidget | None"], None]
+
+
+@dataclass(frozen=True)
+class SectionView:
+    key: str
+    title: str  # N_-marked
+    factory: ViewFactory
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Screen:
+    name: str  # file name without .png
+    render: Callable[["AppContext", Any], "QWidget"]
+    cleanup: Callable[[], None] | None = None
+    order: int = 100
+
+
+@dataclass
+class Registry:
+    sections: tuple[Section, ...] = SECTIONS
+    views: dict[str, list[SectionView]] = field(default_factory=dict)
+    card_openers: dict[str, CardOpener] = field(default_factory=dict)
+    screens: list[Screen] = field(default_factory=list)
+
+    def add_view(self, section: str, view: SectionView) -> None:
+        if section not in {s.key for s in self.sections}:
+            raise KeyError(f"unknown section {section!r}")
+        views = self.views.setdefault(section, [])
+        views[:] = [v for v in views if v.key != view.key] + [view]
+        views.sort(key=lambda v: v.order)
+
+    def views_of(self, section: str) -> list[SectionView]:
+        return list(self.views.get(section, []))
+
+    def visible_sections(self) -> list[Section]:
+        return [s for s in sorted(self.sections, key=lambda s: s.order) if self.views.get(s.key)]
+
+    def add_card_opener(self, entity: str, opener: CardOpener) -> None:
+        self.card_openers[entity] = opener
+
+    def card_opener(self, entity: str) -> CardOpener | None:
+        return self.card_openers.get(entity)
+
+    def add_screen(self, screen: Screen) -> None:
+        self.screens[:] = [s for s in self.screens if s.name != screen.name] + [screen]
+        self.screens.sort(key=lambda s: (s.order, s.name))
+
+
+def build_registry(modules: tuple[str, ...] | None = None) -> Registry:
+    """Import every UI area and let it register itself."""
+    registry = Registry()
+    for name in VIEW_MODULES if modules is None else modules:
+        importlib.import_module(name).register(registry)
+    return registry

@@ -1,0 +1,284 @@
+"""Background work: run a callable off the GUI thread and get its result back on the GUI thread.
+
+One helper for every long operation (exports, demo data, migrations, reports, document batches)::
+
+    from desktop_crm.workers import run_in_background
+
+    def work(progress: Progress) -> Path:          # runs in a pool thread, never touches widgets
+        for done, row in enumerate(rows, 1):
+            progress.check()                         # raises Cancelled once the user cancelled
+            ...
+            progress.report(done, total, _("Exporting…"))
+        return path                                  # plain data only (ids, dicts, paths)
+
+    job = run_in_background(work, on_result=show_path, on_error=show_error,
+                            on_progress=dialog.update, on_cancelled=dialog.close)
+    job.cancel()                                     # e.g. from a progress dialog's Cancel button
+
+Rules (architecture P7):
+
+* The callable gets a :class:`Progress` and nothing else; give it ids and plain values, not model
+  instances or widgets. Anything it returns must be plain data.
+* It runs inside :func:`connection` (its own peewee connection for that thread: peewee keeps one
+  connection per thread; SQLite in WAL mode and PostgreSQL both allow concurrent readers).
+* ``on_result``/``on_error``/``on_progress``/``on_cancelled`` are always called on the GUI thread.
+  An exception that is not handled by ``on_error`` goes to ``sys.excepthook`` (the crash dialog).
+* Progress reports are throttled (at most one every 50 ms, plus the last one).
+
+Tests make everything synchronous (architecture P8) with ``set_synchronous(True)`` or the
+:func:`synchronous` context manager: the callable then runs inline on the calling thread and the
+callbacks are called before ``run_in_background`` returns, so flows are deterministic.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+PROGRESS_INTERVAL_S = 0.05
+
+_synchronous = False
+_running: set[Job] = set()
+
+
+class Cancelled(Exception):
+    """Raised inside a background callable (by :meth:`Progress.check`) when the user cancelled."""
+
+
+class Progress:
+    """Handed to the background callable: report progress, notice cancellation."""
+
+    def __init__(self, job: Job) -> None:
+        self._job = job
+        self._last = 0.0
+
+    @property
+    def cancelled(self) -> bool:
+        return self._job._cancel_event.is_set()
+
+    def check(self) -> None:
+        """Stop the work here (raise :class:`Cancelled`) when the user asked to cancel."""
+        if self.cancelled:
+            raise Cancelled
+
+    def report(self, done: int, total: int, text: str = "", force: bool = False) -> None:
+        """``done`` of ``total`` units (``total`` 0 = unknown); ``text`` is a translated line."""
+        now = time.monotonic()
+        if not force and done < total and now - self._last < PROGRESS_INTERVAL_S:
+            return
+        self._last = now
+        self._job._emit_progress(done, total, text)
+
+
+class _Relay(QObject):
+    """Lives on the GUI thread; signals emitted from the pool thread arrive here queued."""
+
+    progress = Signal(int, int, str)
+    finished = Signal(object, object, bool)  # result, exc_info, cancelled
+
+    def __init__(self, job: Job) -> None:
+        super().__init__()
+        self._job = job
+        self.progress.connect(self._on_progress)
+        self.finished.connect(self._on_finished)
+
+    @Slot(int, int, str)
+    def _on_progress(self, done: int, total: int, text: str) -> None:
+        self._job._deliver_progress(done, total, text)
+
+    @Slot(object, object, bool)
+    def _on_finished(self, result: object, exc_info: object, cancelled: bool) -> None:
+        self._job._deliver_finished(result, exc_info, cancelled)
+
+
+class _Runnable(QRunnable):
+    def __init__(self, job: Job) -> None:
+        super().__init__()
+        self._job = job
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        self._job._execute()
+
+
+class Job:
+    """A running (or finished) background operation."""
+
+    def __init__(
+        self,
+        fn: Callable[[Progress], Any],
+        on_result: Callable[[Any], None] | None,
+        on_error: Callable[[BaseException], None] | None,
+        on_progress: Callable[[int, int, str], None] | None,
+        on_cancelled: Callable[[], None] | None,
+        use_database: bool,
+        name: str,
+    ) -> None:
+        self._fn = fn
+        self._on_result = on_result
+        self._on_error = on_error
+        self._on_progress = on_progress
+        self._on_cancelled = on_cancelled
+        self._use_database = use_database
+        self.name = name
+        self._cancel_event = threading.Event()
+        self._done = threading.Event()
+        self._relay: _Relay | None = None
+
+    # --- public -------------------------------------------------------------------------------
+    def cancel(self) -> None:
+        """Ask the work to stop; it stops at its next :meth:`Progress.check`."""
+        self._cancel_event.set()
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self._cancel_event.is_set()
+
+    @property
+    def is_done(self) -> bool:
+        return self._done.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the work finished in its thread (callbacks may still be queued)."""
+        return self._done.wait(timeout)
+
+    # --- internals ----------------------------------------------------------------------------
+    def _execute(self) -> None:
+        progress = Progress(self)
+        result: Any = None
+        exc_info: Any = None
+        cancelled = False
+        try:
+            if self._use_database:
+                with connection():
+                    result = self._fn(progress)
+            else:
+                result = self._fn(progress)
+        except Cancelled:
+            cancelled = True
+        except BaseException:  # noqa: BLE001 - delivered to the GUI thread, never swallowed
+            exc_info = sys.exc_info()
+        if self.is_cancelled and exc_info is None:
+            cancelled = True
+        self._done.set()
+        if self._relay is not None:
+            self._relay.finished.emit(result, exc_info, cancelled)
+        else:
+            self._deliver_finished(result, exc_info, cancelled)
+
+    def _emit_progress(self, done: int, total: int, text: str) -> None:
+        if self._relay is not None:
+            self._relay.progress.emit(done, total, text)
+        else:
+            self._deliver_progress(done, total, text)
+
+    def _deliver_progress(self, done: int, total: int, text: str) -> None:
+        if self._on_progress is not None:
+            self._on_progress(done, total, text)
+
+    def _deliver_finished(self, result: Any, exc_info: Any, cancelled: bool) -> None:
+        _running.discard(self)
+        try:
+            if cancelled:
+                log.info("background job %s cancelled", self.name)
+                if self._on_cancelled is not None:
+                    self._on_cancelled()
+            elif exc_info is not None:
+                error = exc_info[1]
+                if self._on_error is not None:
+                    self._on_error(error)
+                else:
+                    sys.excepthook(*exc_info)
+            elif self._on_result is not None:
+                self._on_result(result)
+        finally:
+            if self._relay is not None:
+                self._relay.deleteLater()
+                self._relay = None
+
+
+def run_in_background(
+    fn: Callable[[Progress], Any],
+    *,
+    on_result: Callable[[Any], None] | None = None,
+    on_error: Callable[[BaseException], None] | None = None,
+    on_progress: Callable[[int, int, str], None] | None = None,
+    on_cancelled: Callable[[], None] | None = None,
+    use_database: bool = True,
+    name: str = "",
+) -> Job:
+    """Run ``fn(progress)`` on the thread pool; callbacks arrive on the calling (GUI) thread."""
+    job = Job(fn, on_result, on_error, on_progress, on_cancelled, use_database, name or _name(fn))
+    _running.add(job)
+    if _synchronous:
+        job._execute()
+        return job
+    job._relay = _Relay(job)
+    QThreadPool.globalInstance().start(_Runnable(job))
+    return job
+
+
+def _name(fn: Callable[..., Any]) -> str:
+    return getattr(fn, "__qualname__", None) or repr(fn)
+
+
+def set_synchronous(value: bool) -> None:
+    """Run background work inline (tests): deterministic, no threads, same callbacks."""
+    global _synchronous
+    _synchronous = value
+
+
+def is_synchronous() -> bool:
+    return _synchronous
+
+
+@contextlib.contextmanager
+def synchronous() -> Iterator[None]:
+    previous = _synchronous
+    set_synchronous(True)
+    try:
+        yield
+    finally:
+        set_synchronous(previous)
+
+
+def running_jobs() -> list[Job]:
+    return list(_running)
+
+
+def cancel_all(timeout: float = 5.0) -> None:
+    """Cancel every running job and wait for the pool (application exit, test teardown)."""
+    for job in list(_running):
+        job.cancel()
+    QThreadPool.globalInstance().waitForDone(int(timeout * 1000))
+
+
+@contextlib.contextmanager
+def connection() -> Iterator[None]:
+    """The calling thread's own database connection, opened if needed and closed afterwards.
+
+    peewee keeps connection state per thread, so a pool thread opens its own. On a thread whose
+    connection is already open (the GUI thread in synchronous mode) it is reused and left open.
+    """
+    from desktop_crm.models.base import database
+
+    if database.obj is None:
+        yield
+        return
+    opened = database.is_closed()
+    if opened:
+        database.connect()
+    try:
+        yield
+    finally:
+        if opened and not database.is_closed():
+            database.close()
