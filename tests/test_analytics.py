@@ -22,7 +22,7 @@ from desktop_crm.models import (
     StageKind,
     User,
 )
-from desktop_crm.services import analytics
+from desktop_crm.services import analytics, rules
 from desktop_crm.services.analytics import Period, ReportScope
 
 DAY = 86400
@@ -152,7 +152,7 @@ def sales(any_db: object) -> Sales:
          expected_close_date=dt.date(2026, 3, 1))
     move("D9", "New", "Won", "2026-01-12 09:00", 100)
     deals["D9"].soft_delete()
-    analytics.inactivity_days_setting().set(30)
+    rules.INACTIVITY_DAYS.set(30)
     return Sales(pipeline, stages, users, groups, deals)
 
 
@@ -245,14 +245,15 @@ def test_won_and_lost_by_manager_and_by_reason(sales: Sales) -> None:
 def test_incorrect_and_inactive_open_deals_per_manager(sales: Sales) -> None:
     report = analytics.managers(sales.scope, now=NOW)
     by_name = {r.name: (r.open, r.incorrect, r.inactive) for r in report.rows}
-    # inactive: no interaction since 2026-03-01 12:00 (30 days before NOW)
+    # inactive by the rules: incorrect, or no interaction since 2026-03-01 12:00 (30 days before
+    # NOW): D4 (incorrect, never reached), D10 (last reached 02-26); D3 and D11 are active
     assert by_name == {"Boris": (3, 1, 1), "Anna": (1, 0, 1), "(no responsible)": (0, 0, 0)}
     boris, anna = report.rows[0], report.rows[1]
     assert titles(boris.incorrect_filter) == {"D4"}
     assert titles(boris.inactive_filter) == {"D4"}
     assert titles(anna.inactive_filter) == {"D10"}
     assert titles(boris.open_filter) == {"D3", "D4", "D11"}
-    analytics.inactivity_days_setting().set(40)  # cut-off 2026-02-19 12:00: D10 is active again
+    rules.INACTIVITY_DAYS.set(40)  # cut-off 2026-02-19 12:00: D10 is active again
     later = analytics.managers(sales.scope, now=NOW)
     assert {r.name: r.inactive for r in later.rows}["Anna"] == 0
     assert later.inactivity_days == 40
@@ -318,3 +319,22 @@ def test_a_period_must_not_end_before_it_starts() -> None:
     assert analytics.default_period(dt.date(2026, 3, 15)) == Period(
         dt.date(2025, 4, 1), dt.date(2026, 3, 15)
     )
+
+
+def test_the_deals_behind_a_figure_are_listed_newest_first(sales: Sales) -> None:
+    report = analytics.managers(sales.scope, now=NOW)
+    anna = report.rows[1]
+    page = analytics.deal_page(anna.lost_filter)
+    assert page.total == 2
+    assert [(r.title, r.stage, r.responsible, r.amount) for r in page.rows] == [
+        ("D2", "Lost", "Anna", Decimal("2000.00")),
+        ("D7", "Lost", "Anna", Decimal("400.00")),
+    ]
+    limited = analytics.deal_page(analytics.funnel(sales.scope).rows[0].filter, limit=3)
+    assert limited.total == 8
+    assert [r.title for r in limited.rows] == ["D11", "D6", "D10"]
+    conversion = analytics.funnel(sales.scope).conversion_table()
+    proposal = conversion.rows[1]
+    assert titles(proposal.filter_at(5)) == {"D2"}  # lost at Proposal
+    assert titles(proposal.filter_at(3)) == {"D1", "D5", "D11"}  # moved on to Negotiation
+    assert proposal.filter_at(0) == proposal.filter

@@ -53,7 +53,7 @@ from desktop_crm.models import (
     utcnow,
 )
 from desktop_crm.models.db import engine
-from desktop_crm.services.settings import REGISTRY, SettingSpec, declare
+from desktop_crm.services import rules
 
 Amounts = Mapping[str, Decimal]
 SECONDS_PER_DAY = 86400
@@ -137,19 +137,6 @@ def _ladder(stages: Iterable[StageInfo]) -> list[StageInfo]:
     return [s for s in stages if s.kind != StageKind.LOST]
 
 
-# --- the inactivity setting (declared by the rules; declared here only when they are absent) -----
-
-
-def inactivity_days_setting() -> SettingSpec[int]:
-    key = "rules.inactivity_days"
-    try:
-        import desktop_crm.services.rules  # noqa: F401 - declares the setting when it exists
-    except ImportError:
-        pass
-    spec = REGISTRY.get(key)
-    return spec if spec is not None else declare(key, 30)
-
-
 # --- "the list of those deals" --------------------------------------------------------------------
 
 
@@ -177,7 +164,7 @@ class DealFilter:
     lost_reason: str | None = None
     currency: str | None = None
     correct: bool | None = None
-    inactive_before: dt.datetime | None = None
+    inactive_at: dt.datetime | None = None  # inactive (by the rules) at this moment
     stage_ids: tuple[uuid.UUID, ...] | None = None
     reached_rank: int | None = None
     furthest_below: int | None = None
@@ -216,8 +203,8 @@ class DealFilter:
             conds.append(Deal.currency == self.currency)
         if self.correct is not None:
             conds.append(Deal.correct == self.correct)
-        if self.inactive_before is not None:
-            conds.append(_inactive(self.inactive_before))
+        if self.inactive_at is not None:
+            conds.append(rules.inactive_condition(self.inactive_at))
         if self.reached_rank is not None:
             conds.append(_reached(self.pipeline_id, self.reached_rank))
         if self.furthest_below is not None:
@@ -256,13 +243,6 @@ def _in_or_null(column: peewee.Field, values: tuple[uuid.UUID | None, ...]) -> p
     for part in parts[1:]:
         expression = expression | part
     return expression
-
-
-def _inactive(before: dt.datetime) -> peewee.Expression:
-    """No interaction since ``before``: the last one is older, or there was none and the deal is."""
-    return (Deal.last_interaction_at < before) | (
-        Deal.last_interaction_at.is_null() & (Deal.created_at < before)
-    )
 
 
 def _reached(pipeline_id: uuid.UUID, rank: int) -> peewee.Expression:
@@ -387,6 +367,7 @@ class ConversionRow:
     lost_here: int  # lost with this stage as the furthest reached
     filter: DealFilter  # the deals lost here
     advanced_filter: DealFilter
+    entered_filter: DealFilter
 
 
 @dataclass(frozen=True)
@@ -436,7 +417,8 @@ class FunnelReport:
         rows = tuple(
             TableRow(
                 (c.from_stage.name, c.to_stage.name, c.entered, c.advanced, c.rate, c.lost_here),
-                c.filter,
+                c.entered_filter,
+                {3: c.advanced_filter, 4: c.advanced_filter, 5: c.filter},
             )
             for c in self.conversions
         )
@@ -565,6 +547,7 @@ def funnel(scope: ReportScope) -> FunnelReport:
                 lost_here,
                 lost_filter,
                 rows[index + 1].filter,
+                rows[index].filter,
             )
         )
     won = sum(n for (_rank, kind), n in counts.items() if kind == StageKind.WON.value)
@@ -800,7 +783,7 @@ class ManagersReport:
             _("Won and lost by manager"),
             _scope_subtitle(self.pipeline_name, _("deals closed"), self.scope.period)
             + " · "
-            + _("incorrect and inactive: open deals now, inactive after {days} days").format(
+            + _("incorrect and inactive: open deals now, no interaction for {days} days").format(
                 days=self.inactivity_days
             ),
             tuple(columns),
@@ -831,11 +814,11 @@ class ManagersReport:
 
 def managers(scope: ReportScope, now: dt.datetime | None = None) -> ManagersReport:
     """Won and lost per manager and per lost reason (closed in the period); incorrect and inactive
-    open deals per manager (now)."""
+    open deals per manager (now; "inactive" as the rules define it: incorrect, or no interaction
+    with a detailed comment within ``rules.inactivity_days``)."""
     period = scope.period
     now = now or utcnow()
-    days = int(inactivity_days_setting().get())
-    cutoff = now - dt.timedelta(days=days)
+    days = int(rules.INACTIVITY_DAYS.get())
     current = Stage.alias("cur")
     closed = (
         Deal.select(
@@ -877,7 +860,7 @@ def managers(scope: ReportScope, now: dt.datetime | None = None) -> ManagersRepo
             _add(reason_amounts[key], currency, amount)
 
     incorrect_sum = fn.SUM(peewee.Case(None, [(Deal.correct == False, 1)], 0))  # noqa: E712
-    inactive_sum = fn.SUM(peewee.Case(None, [(_inactive(cutoff), 1)], 0))
+    inactive_sum = fn.SUM(peewee.Case(None, [(rules.inactive_condition(now), 1)], 0))
     open_query = (
         Deal.select(Deal.responsible, fn.COUNT(SQL("*")), incorrect_sum, inactive_sum)
         .where(
@@ -953,7 +936,7 @@ def managers(scope: ReportScope, now: dt.datetime | None = None) -> ManagersRepo
                     label=_("Inactive open deals of {name}").format(name=name),
                     responsible_ids=who,
                     open_only=True,
-                    inactive_before=cutoff,
+                    inactive_at=now,
                 ),
             )
         )
@@ -1229,3 +1212,51 @@ def tables(kind: ReportKind, report: Any) -> list[ReportTable]:
     if kind == ReportKind.MANAGERS:
         return [report.table(), report.lost_reasons_table()]
     return [report.table()]
+
+
+# --- the deals behind a figure --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DealLine:
+    id: uuid.UUID
+    title: str
+    stage: str
+    responsible: str
+    amount: Decimal
+    currency: str
+    created_at: dt.datetime
+    closed_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class DealPage:
+    total: int
+    rows: tuple[DealLine, ...]
+
+
+def deal_page(deal_filter: DealFilter, limit: int = 500) -> DealPage:
+    """The first ``limit`` deals of a filter, newest first, and how many there are in all."""
+    current = Stage.alias("cur")
+    query = deal_filter.apply(
+        Deal.select(
+            Deal.id,
+            Deal.title,
+            current.name,
+            User.name,
+            Deal.amount,
+            Deal.currency,
+            Deal.created_at,
+            Deal.closed_at,
+        )
+        .join(current, on=(current.id == Deal.stage))
+        .switch(Deal)
+        .join(User, JOIN.LEFT_OUTER, on=(User.id == Deal.responsible))
+    ).order_by(Deal.created_at.desc(), Deal.id)
+    rows = tuple(
+        DealLine(id_, title, stage, responsible or "", amount, currency, created, closed)
+        for id_, title, stage, responsible, amount, currency, created, closed in query.limit(
+            limit
+        ).tuples()
+    )
+    return DealPage(deal_filter.count(), rows)
