@@ -82,7 +82,7 @@ TEXT_FIELDS = (
 PHONE_FIELDS = ("mobile_phone", "work_phone")
 EMAIL_FIELDS = ("private_email", "work_email")
 MATCH_LABELS = {
-    "name": N_("name"),
+    "name": N_("full name"),
     "phone": N_("phone"),
     "birth_date": N_("birth date"),
     "email": N_("e-mail"),

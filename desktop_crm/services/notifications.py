@@ -16,7 +16,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from desktop_crm.i18n import SOURCE_LANGUAGE, current_language, translator
+from desktop_crm.i18n import LANGUAGES, SOURCE_LANGUAGE, current_language, translator
 from desktop_crm.models import Notification, User, database, utcnow
 
 
@@ -24,10 +24,15 @@ def _user_id(user: Any) -> Any:
     return getattr(user, "id", user)
 
 
+def recipient_language(user: User) -> str:
+    """The recipient's language: their own setting, else the current UI language."""
+    language = (user.locale or "").strip()[:2] or current_language() or SOURCE_LANGUAGE
+    return language if language in LANGUAGES else SOURCE_LANGUAGE
+
+
 def recipient_translator(user: User) -> Any:
-    """gettext of the recipient's language (their own setting, else the current UI language)."""
-    language = (user.locale or "").strip() or current_language() or SOURCE_LANGUAGE
-    return translator(language if language in ("en", "ru", "it") else SOURCE_LANGUAGE)
+    """gettext of the recipient's language."""
+    return translator(recipient_language(user))
 
 
 def notify(

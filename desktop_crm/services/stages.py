@@ -23,7 +23,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from desktop_crm.i18n import _
+from desktop_crm.i18n import N_, _
+from desktop_crm.i18n.formatting import format_money
 from desktop_crm.models import (
     Activity,
     ActivityKind,
@@ -213,13 +214,15 @@ def _notify_head(deal: Deal, stage: Stage, user: Any, lost_reason: str) -> list[
         return []
     tr = notifications.recipient_translator(head)
     if stage.kind == StageKind.WON:
-        title = tr.gettext("Deal won: {title}").format(title=deal.title)
-        body = tr.gettext("{manager} won the deal “{title}” ({amount} {currency}).").format(
-            manager=responsible.name, title=deal.title, amount=deal.amount, currency=deal.currency
+        title = tr.gettext(N_("Deal won: {title}")).format(title=deal.title)
+        body = tr.gettext(N_("{manager} won the deal “{title}” ({amount}).")).format(
+            manager=responsible.name,
+            title=deal.title,
+            amount=format_money(deal.amount, deal.currency, notifications.recipient_language(head)),
         )
     else:
-        title = tr.gettext("Deal lost: {title}").format(title=deal.title)
-        body = tr.gettext("{manager} lost the deal “{title}”. Reason: {reason}.").format(
+        title = tr.gettext(N_("Deal lost: {title}")).format(title=deal.title)
+        body = tr.gettext(N_("{manager} lost the deal “{title}”. Reason: {reason}.")).format(
             manager=responsible.name, title=deal.title, reason=lost_reason or "—"
         )
     return [notifications.notify(head, title, body, "deal", deal.id).id]

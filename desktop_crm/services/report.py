@@ -1,0 +1,252 @@
+"""The rules report: per manager, the incorrect deals (with what is missing), the inactive deals and
+the overdue tasks. Used by ``desktop-crm check --rules`` and by the heads' dashboard.
+
+* ``rules_report(now=None, responsible=None)`` → :class:`RulesReport`
+* ``report_as_dict(report)`` → JSON-ready ``dict`` (``--json``)
+* ``format_report(report, limit=None)`` → text in the UI language
+
+Only open deals are reported (a closed deal needs no more work). An incorrect deal is inactive by
+definition (rule 2) but is listed once, under "incorrect"; "inactive" lists the correct deals with
+no answered interaction with a detailed comment in the last ``rules.inactivity_days`` days.
+The queries read the deal row's rule columns through the ``(responsible, correct,
+last_interaction_at)`` index over open deals, and the tasks through ``(assignee, status, due_at)``;
+no timeline is scanned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import peewee
+
+from desktop_crm.i18n import _, ngettext
+from desktop_crm.models import ActivityKind, ActivityStatus, Deal, database, utcnow
+from desktop_crm.models.fields import coerce_uuid
+from desktop_crm.services import rules
+
+
+@dataclass(frozen=True)
+class IncorrectDeal:
+    id: uuid.UUID
+    title: str
+    missing: list[str]
+
+
+@dataclass(frozen=True)
+class InactiveDeal:
+    id: uuid.UUID
+    title: str
+    last_interaction_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class OverdueTask:
+    id: uuid.UUID
+    subject: str
+    due_at: dt.datetime
+    deal_id: uuid.UUID | None
+    deal_title: str
+
+
+@dataclass
+class ManagerSection:
+    user_id: uuid.UUID | None
+    name: str
+    incorrect: list[IncorrectDeal] = field(default_factory=list)
+    inactive: list[InactiveDeal] = field(default_factory=list)
+    overdue: list[OverdueTask] = field(default_factory=list)
+
+
+@dataclass
+class RulesReport:
+    generated_at: dt.datetime
+    inactivity_days: int
+    managers: list[ManagerSection]
+
+    @property
+    def totals(self) -> dict[str, int]:
+        return {
+            "incorrect": sum(len(m.incorrect) for m in self.managers),
+            "inactive": sum(len(m.inactive) for m in self.managers),
+            "overdue": sum(len(m.overdue) for m in self.managers),
+        }
+
+
+def _db() -> peewee.Database:
+    return database.obj if isinstance(database, peewee.DatabaseProxy) else database
+
+
+def _time(value: Any) -> dt.datetime | None:
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.fromisoformat(str(value))
+
+
+def rules_report(now: dt.datetime | None = None, responsible: Any = None) -> RulesReport:
+    """Compute the report (for one manager when ``responsible`` is given)."""
+    db = _db()
+    p = db.param
+    now = now or utcnow()
+    cutoff = rules.activity_cutoff(now)
+    who = getattr(responsible, "id", responsible)
+    def db_key(value: Any) -> Any:
+        return Deal.id.db_value(value)
+
+    sections: dict[Any, ManagerSection] = {}
+
+    def section(user_key: Any) -> ManagerSection:
+        if user_key not in sections:
+            sections[user_key] = ManagerSection(coerce_uuid(user_key) if user_key is not None else None, "")
+        return sections[user_key]
+
+    scope, scope_params = "", []
+    if who is not None:
+        scope, scope_params = f" AND responsible_id = {p}", [db_key(who)]
+    cursor = db.execute_sql(
+        "SELECT responsible_id, id, title, missing_fields, correct, last_interaction_at FROM deal "
+        "WHERE deleted_at IS NULL AND closed_at IS NULL AND (correct = "
+        f"{p} OR last_interaction_at IS NULL OR last_interaction_at < {p}){scope} "
+        "ORDER BY responsible_id, created_at",
+        [False, cutoff, *scope_params],
+    )
+    for user_key, deal_id, title, missing, correct, last in cursor:
+        target = section(user_key)
+        if not correct:
+            target.incorrect.append(IncorrectDeal(coerce_uuid(deal_id), title, json.loads(missing or "[]")))
+        else:
+            target.inactive.append(InactiveDeal(coerce_uuid(deal_id), title, _time(last)))
+
+    task_scope = f" AND a.assignee_id = {p}" if who is not None else ""
+    cursor = db.execute_sql(
+        "SELECT a.assignee_id, a.id, a.subject, a.due_at, a.deal_id, d.title FROM activity a "
+        "LEFT JOIN deal d ON d.id = a.deal_id "
+        f"WHERE a.deleted_at IS NULL AND a.status = {p} AND a.kind = {p} AND a.due_at < {p}"
+        f"{task_scope} ORDER BY a.assignee_id, a.due_at",
+        [str(ActivityStatus.PLANNED), str(ActivityKind.TASK), now, *scope_params],
+    )
+    for user_key, task_id, subject, due_at, deal_id, deal_title in cursor:
+        section(user_key).overdue.append(
+            OverdueTask(
+                coerce_uuid(task_id), subject, _time(due_at),
+                coerce_uuid(deal_id) if deal_id is not None else None, deal_title or "",
+            )
+        )
+    names = {
+        coerce_uuid(row[0]): row[1]
+        for row in db.execute_sql('SELECT id, name FROM "user"').fetchall()
+    }
+    for item in sections.values():
+        item.name = names.get(item.user_id, "") if item.user_id else _("No responsible")
+    managers = sorted(sections.values(), key=lambda m: (m.user_id is None, m.name.casefold()))
+    return RulesReport(now, int(rules.INACTIVITY_DAYS.get()), managers)
+
+
+def report_as_dict(report: RulesReport) -> dict[str, Any]:
+    """The report as plain JSON-ready data (ids as strings, times as ISO 8601 UTC)."""
+
+    def iso(value: dt.datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "generated_at": iso(report.generated_at),
+        "inactivity_days": report.inactivity_days,
+        "totals": report.totals,
+        "managers": [
+            {
+                "user_id": str(m.user_id) if m.user_id else None,
+                "name": m.name,
+                "incorrect_deals": [
+                    {"id": str(d.id), "title": d.title, "missing": d.missing} for d in m.incorrect
+                ],
+                "inactive_deals": [
+                    {"id": str(d.id), "title": d.title, "last_interaction_at": iso(d.last_interaction_at)}
+                    for d in m.inactive
+                ],
+                "overdue_tasks": [
+                    {
+                        "id": str(t.id), "subject": t.subject, "due_at": iso(t.due_at),
+                        "deal_id": str(t.deal_id) if t.deal_id else None, "deal_title": t.deal_title,
+                    }
+                    for t in m.overdue
+                ],
+            }
+            for m in report.managers
+        ],
+    }
+
+
+def format_report(report: RulesReport, limit: int | None = None) -> str:
+    """The report as text for a terminal, in the UI language; ``limit`` caps each list."""
+    lines: list[str] = []
+    if not report.managers:
+        return _("All open deals are correct and active, and no task is overdue.")
+
+    def capped(items: list[Any]) -> tuple[list[Any], int]:
+        if limit is None or len(items) <= limit:
+            return items, 0
+        return items[:limit], len(items) - limit
+
+    for manager in report.managers:
+        lines.append(f"== {manager.name} ==")
+        if manager.incorrect:
+            lines.append(
+                ngettext("{count} incorrect deal:", "{count} incorrect deals:", len(manager.incorrect)).format(
+                    count=len(manager.incorrect)
+                )
+            )
+            shown, more = capped(manager.incorrect)
+            for deal in shown:
+                lines.append(
+                    "  - " + _("{title}: missing {fields}").format(
+                        title=deal.title, fields=rules.field_list(deal.missing)
+                    )
+                )
+            if more:
+                lines.append("  " + _("… and {count} more").format(count=more))
+        if manager.inactive:
+            lines.append(
+                ngettext(
+                    "{count} inactive deal (no interaction with a detailed comment in {days} days):",
+                    "{count} inactive deals (no interaction with a detailed comment in {days} days):",
+                    len(manager.inactive),
+                ).format(count=len(manager.inactive), days=report.inactivity_days)
+            )
+            shown, more = capped(manager.inactive)
+            for deal in shown:
+                last = (
+                    deal.last_interaction_at.strftime("%Y-%m-%d")
+                    if deal.last_interaction_at
+                    else _("never")
+                )
+                lines.append(
+                    "  - " + _("{title}: last interaction {date}").format(title=deal.title, date=last)
+                )
+            if more:
+                lines.append("  " + _("… and {count} more").format(count=more))
+        if manager.overdue:
+            lines.append(
+                ngettext("{count} overdue task:", "{count} overdue tasks:", len(manager.overdue)).format(
+                    count=len(manager.overdue)
+                )
+            )
+            shown, more = capped(manager.overdue)
+            for task in shown:
+                where = f" ({task.deal_title})" if task.deal_title else ""
+                lines.append(
+                    "  - " + _("{subject}{deal}: due {date}").format(
+                        subject=task.subject, deal=where, date=task.due_at.strftime("%Y-%m-%d %H:%M")
+                    )
+                )
+            if more:
+                lines.append("  " + _("… and {count} more").format(count=more))
+    totals = report.totals
+    lines.append(
+        _("Total: {incorrect} incorrect, {inactive} inactive deals, {overdue} overdue tasks.").format(
+            **totals
+        )
+    )
+    return "\n".join(lines)
