@@ -1,0 +1,55 @@
+"""``desktop-crm sync --db LOCAL --server URL``: one sync round; prints pushed, pulled, conflicts.
+
+A local file that has never synced becomes a replica and uploads everything it holds; a path where
+no database exists yet becomes a new replica and downloads what the server holds. Exit code 0 only
+when the round succeeded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("sync", help="synchronise a local database with the server")
+    parser.add_argument("--db", help="the local SQLite file", default=argparse.SUPPRESS)
+    parser.add_argument("--server", required=True, help="postgresql:// URL of the shared server")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from desktop_crm.commands import database_url
+    from desktop_crm.errors import CrmError
+    from desktop_crm.i18n import _
+    from desktop_crm.models.db import is_postgres_url, redact
+    from desktop_crm.sync.engine import sync_once
+
+    local = database_url(args)
+    if is_postgres_url(local):
+        print(_("--db must be a local SQLite file; the server goes in --server."), file=sys.stderr)
+        return 2
+
+    def progress(done: int, total: int, text: str) -> None:
+        print(f"\r{text} {done}/{total}", end="", file=sys.stderr, flush=True)
+
+    try:
+        result = sync_once(local, args.server, progress=progress)
+    except CrmError as error:
+        print(error.message, file=sys.stderr)
+        return 1
+    if result.bootstrapped:
+        print(file=sys.stderr)
+    print(
+        _("{name}: pushed {pushed}, pulled {pulled}, conflicts {conflicts}").format(
+            name=redact(local), pushed=result.pushed, pulled=result.pulled,
+            conflicts=result.conflicts,
+        )
+    )
+    if result.parked:
+        print(
+            _("{count} changes were refused by the server and kept aside; see Sync › Refused "
+              "changes.").format(count=result.parked),
+            file=sys.stderr,
+        )
+    return 0

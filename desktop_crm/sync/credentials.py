@@ -1,0 +1,133 @@
+"""Server connections: passwords from the OS keyring, TLS settings, keepalives.
+
+Passwords never go to SQLite or config files: ``remember_password`` puts them in the OS keyring
+(Windows Credential Manager, macOS Keychain, Secret Service) under the service ``desktop-crm`` and the
+key ``user@host:port/dbname``. With ``CRM_DISABLE_KEYRING=1`` (tests, CI) a process-local in-memory
+backend is used instead, and only then.
+
+TLS: a server URL may carry ``sslmode`` itself; otherwise loopback connections use ``prefer`` and
+every other host ``verify-full`` (certificate and host name checked), as sync.md §2.13 asks.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
+
+SERVICE = "desktop-crm"
+
+
+def _keyring() -> Any:
+    import keyring
+
+    if os.environ.get("CRM_DISABLE_KEYRING") == "1":
+        from keyring.backend import KeyringBackend
+
+        current = keyring.get_keyring()
+        if not getattr(current, "_crm_memory", False):
+
+            class MemoryKeyring(KeyringBackend):
+                priority = 1  # type: ignore[assignment]
+                _crm_memory = True
+
+                def __init__(self) -> None:
+                    super().__init__()
+                    self.store: dict[tuple[str, str], str] = {}
+
+                def get_password(self, service: str, username: str) -> str | None:
+                    return self.store.get((service, username))
+
+                def set_password(self, service: str, username: str, password: str) -> None:
+                    self.store[(service, username)] = password
+
+                def delete_password(self, service: str, username: str) -> None:
+                    self.store.pop((service, username), None)
+
+            keyring.set_keyring(MemoryKeyring())
+    return keyring
+
+
+def account_key(url: str) -> str:
+    parsed = urlparse(url)
+    return f"{parsed.username or ''}@{parsed.hostname or ''}:{parsed.port or 5432}{parsed.path}"
+
+
+def remember_password(url: str, password: str) -> None:
+    _keyring().set_password(SERVICE, account_key(url), password)
+
+
+def forget_password(url: str) -> None:
+    try:
+        _keyring().delete_password(SERVICE, account_key(url))
+    except Exception:  # keyring.errors.PasswordDeleteError: nothing stored
+        pass
+
+
+def stored_password(url: str) -> str | None:
+    return _keyring().get_password(SERVICE, account_key(url))
+
+
+def strip_password(url: str) -> str:
+    """The URL to keep in settings: the password goes to the keyring, never to a file."""
+    parsed = urlparse(url)
+    if parsed.password is None:
+        return url
+    netloc = parsed.netloc.rsplit("@", 1)
+    userinfo = (parsed.username or "")
+    return urlunparse(parsed._replace(netloc=f"{userinfo}@{netloc[1]}"))
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host or host.startswith("/") or host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def default_sslmode(url: str) -> str:
+    return "prefer" if is_loopback(urlparse(url).hostname) else "verify-full"
+
+
+def conninfo(url: str, application_name: str = "desktop-crm") -> tuple[str, dict[str, Any]]:
+    """The URL (with ``sslmode`` made explicit) and the keyword arguments for ``psycopg.connect``."""
+    parsed = urlparse(url)
+    query = dict(parse_qsl(parsed.query))
+    query.setdefault("sslmode", default_sslmode(url))
+    url = urlunparse(parsed._replace(query=urlencode(query)))
+    kwargs: dict[str, Any] = {
+        "application_name": application_name,
+        "connect_timeout": 10,
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+    }
+    if parsed.password is None and parsed.username:
+        password = stored_password(url)
+        if password:
+            kwargs["password"] = password
+    return url, kwargs
+
+
+def connect(url: str, application_name: str = "desktop-crm", **extra: Any) -> Any:
+    from desktop_crm._drivers import load_psycopg
+
+    psycopg = load_psycopg()
+    target, kwargs = conninfo(url, application_name)
+    kwargs.update(extra)
+    return psycopg.connect(target, **kwargs)
+
+
+__all__ = [
+    "connect",
+    "conninfo",
+    "default_sslmode",
+    "forget_password",
+    "remember_password",
+    "stored_password",
+    "strip_password",
+]

@@ -1,0 +1,837 @@
+"""One sync round of a SQLite replica against the shared PostgreSQL: push, then pull.
+
+**Push** (sync.md §2.7): the outbox is read in ``seq`` order and coalesced per row and field (last
+value, highest HLC, lowest base version). One server transaction per batch: version gate, lock the
+device row, skip ``seq <= last_pushed_seq`` (so a retry after a lost acknowledgement applies nothing
+twice), lock the target rows, merge field by field, write, record conflicts, revive parents that a
+live child needs, advance ``last_pushed_seq``, commit. Only then are the entries deleted locally.
+
+A field *conflicts* when the server changed it after the client's base version and the change came
+from another device. The winner is the larger ``(hlc, origin)``; the loser's value is kept in
+``sync.conflict`` (and mirrored locally by the next pull). Fields nobody else touched merge silently.
+Entries the server refuses for good (a rule, a permission) are parked in ``_outbox_parked`` with the
+server's message, one row at a time, so the rest keeps syncing.
+
+**Pull** (§2.8): one ``REPEATABLE READ`` snapshot; rows with ``cursor <= _xid < horizon`` where the
+horizon is ``pg_snapshot_xmin(pg_current_snapshot())``: every transaction below it has finished, so a
+transaction that commits late can never be skipped (the "seq > last" poller loses it). The rows are
+applied in one SQLite transaction together with the new cursor, with capture silenced; fields that
+still have local pending changes keep their local value (overlay). A first download (bootstrap)
+commits page by page with its keyset position instead, so it can resume after a crash.
+
+Values cross the wire in the *local encoding* (UUIDs and blobs as hex text, booleans as 0/1,
+timestamps as ISO text, money as integer minor units), exactly as the capture triggers write them,
+so money moves as the same integers on both sides.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import peewee
+
+from desktop_crm import __version__
+from desktop_crm.i18n import _
+from desktop_crm.ids import uuid7
+from desktop_crm.sync import capture, server
+from desktop_crm.sync.server import SyncError
+
+log = logging.getLogger(__name__)
+
+PUSH_BATCH = 20_000
+PULL_PAGE = 5_000
+INTEGER_TYPES = {"integer", "bigint", "smallint"}
+
+
+@dataclass
+class SyncResult:
+    pushed: int = 0
+    pulled: int = 0
+    conflicts: int = 0
+    parked: int = 0
+    purged: int = 0
+    bootstrapped: bool = False
+    horizon: int = 0
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class CrashPoint(Exception):
+    """Raised by a test's crash hook to stop a round at a named point (simulated process death)."""
+
+
+# --- value conversion ------------------------------------------------------------------------
+
+
+def to_server(value: Any, data_type: str) -> Any:
+    """A value in the local encoding → the Python value psycopg sends for ``data_type``."""
+    if value is None:
+        return None
+    if data_type == "uuid":
+        return uuid.UUID(hex=value) if isinstance(value, str) else uuid.UUID(bytes=bytes(value))
+    if data_type == "bytea":
+        return bytes.fromhex(value) if isinstance(value, str) else bytes(value)
+    if data_type == "boolean":
+        return bool(value)
+    if data_type.startswith("timestamp"):
+        return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    if data_type == "date":
+        return dt.date.fromisoformat(value) if isinstance(value, str) else value
+    if data_type in INTEGER_TYPES:
+        return int(value)
+    return value
+
+
+def to_local(value: Any) -> Any:
+    """A value read from PostgreSQL → what SQLite stores (what the app's fields write)."""
+    if value is None:
+        return None
+    if isinstance(value, uuid.UUID):
+        return value.bytes
+    if isinstance(value, (bytes, memoryview, bytearray)):
+        return bytes(value)
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def to_wire(value: Any) -> Any:
+    """A local value → JSON (the outbox encoding: blobs as upper-case hex)."""
+    value = to_local(value)
+    if isinstance(value, bytes):
+        return value.hex().upper()
+    return value
+
+
+# --- the replica -------------------------------------------------------------------------------
+
+
+class Replica:
+    """A SQLite replica of the shared PostgreSQL, bound to its peewee database object."""
+
+    def __init__(
+        self,
+        db: peewee.Database,
+        server_url: str,
+        app_version: str = __version__,
+        crash_hook: Callable[[str], None] | None = None,
+        push_batch: int = PUSH_BATCH,
+        pull_page: int = PULL_PAGE,
+    ) -> None:
+        self.db = getattr(db, "obj", db)
+        self.server_url = server_url
+        self.app_version = app_version
+        self.crash_hook = crash_hook
+        self.push_batch = push_batch
+        self.pull_page = pull_page
+        capture.make_replica(self.db)
+        self.device = capture.device_id(self.db)
+
+    # -- helpers --
+
+    def _crash(self, point: str) -> None:
+        if self.crash_hook is not None:
+            self.crash_hook(point)
+
+    def connect(self) -> Any:
+        return server.connect(self.server_url, application_name=f"crm-sync/{self.device}")
+
+    # -- the round --
+
+    def sync(self, progress: Callable[[int, int, str], None] | None = None) -> SyncResult:
+        """Push everything pending, then pull; one connection, raises :class:`SyncError`."""
+        result = SyncResult()
+        from desktop_crm._drivers import load_psycopg
+
+        psycopg = load_psycopg()
+        try:
+            with self.connect() as pg:
+                self._prepare(pg)
+                while True:
+                    pushed, parked, more = self.push(pg)
+                    result.pushed += pushed
+                    result.parked += parked
+                    if not more:
+                        break
+                pull = self.pull(pg, progress=progress)
+                result.pulled = pull.pulled
+                result.conflicts = pull.conflicts
+                result.purged = pull.purged
+                result.bootstrapped = pull.bootstrapped
+                result.horizon = pull.horizon
+        except psycopg.OperationalError as error:
+            raise SyncError(
+                _("Cannot reach the server: {reason}").format(reason=str(error).strip())
+            ) from error
+        return result
+
+    def _prepare(self, pg: Any) -> None:
+        """Version gate and device registration, before any write."""
+        with pg.transaction():
+            server.check_compatible(pg, self.app_version)
+            self._columns = server.server_columns(pg)
+            self._local_columns = {
+                t: dict(capture.field_columns(self.db, t)) for t in capture.synced_tables(self.db)
+            }
+            self._fks = foreign_keys(pg)
+            pg.execute(
+                "INSERT INTO sync.device (device_id, app_version, last_seen) VALUES (%s, %s, now()) "
+                "ON CONFLICT (device_id) DO UPDATE SET app_version = excluded.app_version, "
+                "last_seen = now()",
+                (self.device, self.app_version),
+            )
+
+    # -- push --
+
+    def push(self, pg: Any) -> tuple[int, int, bool]:
+        """Push one batch; returns (entries applied, entries parked, more pending)."""
+        entries = capture.iter_outbox(self.db, self.push_batch)
+        if not entries:
+            return 0, 0, False
+        max_seq = entries[-1][0]
+        parked: dict[int, str] = {}
+        applied = 0
+        from desktop_crm._drivers import load_psycopg
+
+        psycopg = load_psycopg()
+        for attempt in ("fast", "isolated"):
+            try:
+                with pg.transaction():
+                    applied, parked = self._push_transaction(pg, entries, max_seq, attempt == "isolated")
+                break
+            except (psycopg.errors.IntegrityError, psycopg.errors.InsufficientPrivilege,
+                    psycopg.errors.RaiseException, psycopg.errors.DataError) as error:
+                if attempt == "isolated":
+                    raise
+                log.info("push refused (%s); retrying row by row to park the offenders", error)
+        self._crash("after_server_commit")
+        with self.db.atomic("IMMEDIATE"):
+            if parked:
+                now_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
+                for seq, error in parked.items():
+                    self.db.execute_sql(
+                        "INSERT OR REPLACE INTO _outbox_parked (seq, tbl, row_id, op, base_ver, hlc, "
+                        "fields, schema_version, created_at, error, parked_at) SELECT seq, tbl, "
+                        "row_id, op, base_ver, hlc, fields, schema_version, created_at, ?, ? "
+                        "FROM _outbox WHERE seq = ?",
+                        (error, now_ms, seq),
+                    )
+            self.db.execute_sql("DELETE FROM _outbox WHERE seq <= ?", (max_seq,))
+        return applied, len(parked), len(entries) >= self.push_batch
+
+    def _push_transaction(
+        self, pg: Any, entries: list[tuple[Any, ...]], max_seq: int, isolated: bool
+    ) -> tuple[int, dict[int, str]]:
+        pg.execute("SET LOCAL lock_timeout = '5s'")
+        pg.execute("SET LOCAL statement_timeout = '120s'")
+        server.check_compatible(pg, self.app_version)
+        row = pg.execute(
+            "SELECT last_pushed_seq FROM sync.device WHERE device_id = %s FOR UPDATE", (self.device,)
+        ).fetchone()
+        if row is None:
+            raise SyncError(_("This device is not registered on the server."))
+        last = int(row[0])
+        highest_issued = self.db.execute_sql(
+            "SELECT seq FROM sqlite_sequence WHERE name = '_outbox'"
+        ).fetchone()
+        if highest_issued is not None and last > int(highest_issued[0]):
+            raise ReplicaRestored(last, int(highest_issued[0]))
+        todo = [e for e in entries if e[0] > last]
+        parked: dict[int, str] = {}
+        if todo:
+            if isolated:
+                pg.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            merger = Merger(self, pg)
+            parked = merger.apply(todo, isolated)
+            pg.execute(
+                "INSERT INTO sync.push_log (device_id, seq_from, seq_to, n) VALUES (%s, %s, %s, %s)",
+                (self.device, todo[0][0], max_seq, len(todo)),
+            )
+        pg.execute(
+            "UPDATE sync.device SET last_pushed_seq = greatest(last_pushed_seq, %s), last_seen = now() "
+            "WHERE device_id = %s",
+            (max_seq, self.device),
+        )
+        return len(todo) - len(parked), parked
+
+    # -- pull --
+
+    def pull(
+        self, pg: Any, progress: Callable[[int, int, str], None] | None = None
+    ) -> SyncResult:
+        result = SyncResult()
+        tables = [t for t in self._columns if t in self._local_columns]
+        cursors = {t: int(capture.meta_get(self.db, f"cursor:{t}", 0) or 0) for t in tables}
+        bootstrap = all(c == 0 for c in cursors.values())
+        result.bootstrapped = bootstrap
+        meta_cursor = int(capture.meta_get(self.db, "cursor:_sync", 0) or 0)
+        with pg.transaction():
+            pg.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            (horizon,) = pg.execute(
+                "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+            ).fetchone()
+            result.horizon = horizon
+            if bootstrap:
+                total = self._count_rows(pg, tables, horizon)
+                done = 0
+                self._set_foreign_keys(False)
+                try:
+                    for table in tables:
+                        for page in self._pages(pg, table, 0, horizon, resume=True):
+                            self._apply(table_rows={table: page}, horizon=None, page_of=table)
+                            done += len(page)
+                            result.pulled += len(page)
+                            if progress:
+                                progress(done, total, _("Downloading {table}…").format(table=table))
+                            self._crash("between_pull_pages")
+                        with self.db.atomic("IMMEDIATE"):
+                            capture.meta_set(self.db, f"cursor:{table}", horizon)
+                            capture.meta_set(self.db, f"page:{table}", None)
+                    extras = self._sync_rows(pg, meta_cursor, horizon)
+                    result.conflicts, result.purged = self._apply({}, horizon, extras=extras)
+                finally:
+                    self._set_foreign_keys(True)
+                problems = self.db.execute_sql("PRAGMA foreign_key_check").fetchall()
+                if problems:
+                    log.warning("foreign key problems after bootstrap: %s", problems[:10])
+            else:
+                table_rows: dict[str, list[tuple[Any, ...]]] = {}
+                for table in tables:
+                    if cursors[table] >= horizon:
+                        continue
+                    rows: list[tuple[Any, ...]] = []
+                    for page in self._pages(pg, table, cursors[table], horizon):
+                        rows.extend(page)
+                        self._crash("between_pull_pages")
+                    if rows:
+                        table_rows[table] = rows
+                    result.pulled += len(rows)
+                extras = self._sync_rows(pg, meta_cursor, horizon)
+                result.conflicts, result.purged = self._apply(table_rows, horizon, extras=extras)
+        with pg.transaction():
+            pg.execute(
+                "UPDATE sync.device SET last_pulled_xid = %s::text::xid8, last_seen = now() "
+                "WHERE device_id = %s AND (last_pulled_xid IS NULL OR last_pulled_xid < %s::text::xid8)",
+                (horizon, self.device, horizon),
+            )
+        return result
+
+    def _set_foreign_keys(self, on: bool) -> None:
+        self.db.execute_sql(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
+
+    def _count_rows(self, pg: Any, tables: list[str], horizon: int) -> int:
+        total = 0
+        for table in tables:
+            (n,) = pg.execute(
+                f'SELECT count(*) FROM "{table}" WHERE _xid < %s::text::xid8', (horizon,)
+            ).fetchone()
+            total += n
+        return total
+
+    def _select_list(self, table: str) -> list[str]:
+        local = self._local_columns[table]
+        return [c for c in self._columns[table] if c in local and c != "id"]
+
+    def _pages(
+        self, pg: Any, table: str, cursor: int, horizon: int, resume: bool = False
+    ) -> Any:
+        columns = self._select_list(table)
+        select = ", ".join(f'"{c}"' for c in columns)
+        last_xid, last_id = cursor, None
+        if resume:
+            saved = capture.meta_get(self.db, f"page:{table}")
+            if saved:
+                xid_text, id_hex = saved.split(":")
+                last_xid, last_id = int(xid_text), uuid.UUID(hex=id_hex)
+        while True:
+            if last_id is None:
+                where, params = "_xid >= %s::text::xid8", [last_xid]
+            else:
+                where, params = "(_xid, id) > (%s::text::xid8, %s)", [last_xid, last_id]
+            rows = pg.execute(
+                f'SELECT _xid::text::bigint, id, _ver, _hlc, {select} FROM "{table}" '
+                f"WHERE {where} AND _xid < %s::text::xid8 ORDER BY _xid, id LIMIT %s",
+                (*params, horizon, self.pull_page),
+            ).fetchall()
+            if not rows:
+                return
+            yield rows
+            last_xid, last_id = rows[-1][0], rows[-1][1]
+            if len(rows) < self.pull_page:
+                return
+
+    def _sync_rows(self, pg: Any, cursor: int, horizon: int) -> dict[str, list[tuple[Any, ...]]]:
+        conflicts = pg.execute(
+            "SELECT id, tbl, row_id, field, kind, winner, loser, winner_device, loser_device, "
+            "loser_login, created_at, resolved_at, resolved_by FROM sync.conflict "
+            "WHERE _xid >= %s::text::xid8 AND _xid < %s::text::xid8",
+            (cursor, horizon),
+        ).fetchall()
+        purged = pg.execute(
+            "SELECT tbl, row_id FROM sync.purged WHERE _xid >= %s::text::xid8 AND _xid < %s::text::xid8",
+            (cursor, horizon),
+        ).fetchall()
+        return {"conflicts": conflicts, "purged": purged}
+
+    def _pending_fields(self, table: str) -> dict[bytes, set[str]]:
+        pending: dict[bytes, set[str]] = {}
+        for row_id, fields in self.db.execute_sql(
+            "SELECT row_id, fields FROM _outbox WHERE tbl = ? UNION ALL "
+            "SELECT row_id, fields FROM _outbox_parked WHERE tbl = ?",
+            (table, table),
+        ):
+            pending.setdefault(bytes(row_id), set()).update(json.loads(fields))
+        return pending
+
+    def _apply(
+        self,
+        table_rows: dict[str, list[tuple[Any, ...]]],
+        horizon: int | None,
+        extras: dict[str, list[tuple[Any, ...]]] | None = None,
+        page_of: str | None = None,
+    ) -> tuple[int, int]:
+        """Write pulled rows in one SQLite transaction (with the cursors or the page position)."""
+        new_conflicts = purged = 0
+        with self.db.atomic("IMMEDIATE"):
+            self.db.execute_sql("PRAGMA defer_foreign_keys = ON")
+            with capture.applying(self.db):
+                max_hlc = 0
+                for table, rows in table_rows.items():
+                    max_hlc = max(max_hlc, self._upsert(table, rows))
+                if max_hlc:
+                    self.db.execute_sql(
+                        "UPDATE _sync_meta SET v = hlc_recv(v, ?) WHERE k = 'hlc'", (max_hlc,)
+                    )
+                if extras:
+                    new_conflicts = self._mirror_conflicts(extras["conflicts"])
+                    purged = self._purge_local(extras["purged"])
+            if page_of is not None:
+                last = table_rows[page_of][-1]
+                capture.meta_set(self.db, f"page:{page_of}", f"{last[0]}:{last[1].hex}")
+            if horizon is not None:
+                for table in self._columns:
+                    if table in self._local_columns:
+                        current = int(capture.meta_get(self.db, f"cursor:{table}", 0) or 0)
+                        if current < horizon:
+                            capture.meta_set(self.db, f"cursor:{table}", horizon)
+                capture.meta_set(self.db, "cursor:_sync", horizon)
+        return new_conflicts, purged
+
+    def _upsert(self, table: str, rows: list[tuple[Any, ...]]) -> int:
+        columns = self._select_list(table)
+        pending = self._pending_fields(table)
+        names = ["id", "_ver", "_hlc", *columns]
+        quoted = ", ".join(f'"{n}"' for n in names)
+        marks = ", ".join("?" for _n in names)
+        plain_set = ", ".join(f'"{n}" = excluded."{n}"' for n in names[1:])
+        plain = (
+            f'INSERT INTO "{table}" ({quoted}) VALUES ({marks}) ON CONFLICT (id) DO UPDATE SET '
+            f'{plain_set} WHERE excluded."_ver" >= "{table}"."_ver"'
+        )
+        batch = []
+        max_hlc = 0
+        for row in rows:
+            values = [row[1].bytes, row[2], row[3], *(to_local(v) for v in row[4:])]
+            max_hlc = max(max_hlc, row[3] or 0)
+            mine = pending.get(row[1].bytes)
+            if not mine:
+                batch.append(values)
+                continue
+            keep = [n for n in names[1:] if n not in mine]
+            overlay_set = ", ".join(f'"{n}" = excluded."{n}"' for n in keep)
+            self.db.execute_sql(
+                f'INSERT INTO "{table}" ({quoted}) VALUES ({marks}) ON CONFLICT (id) DO UPDATE SET '
+                f'{overlay_set} WHERE excluded."_ver" >= "{table}"."_ver"',
+                values,
+            )
+        if batch:
+            self.db.connection().executemany(plain, batch)
+        return max_hlc
+
+    def _mirror_conflicts(self, rows: list[tuple[Any, ...]]) -> int:
+        new = 0
+        for (cid, tbl, row_id, fld, kind, winner, loser, wdev, ldev, llogin, created, resolved,
+             resolved_by) in rows:
+            exists = self.db.execute_sql("SELECT 1 FROM _conflict WHERE id = ?", (cid.bytes,)).fetchone()
+            new += exists is None
+            self.db.execute_sql(
+                "INSERT INTO _conflict (id, tbl, row_id, field, winner, loser, winner_device, "
+                "loser_device, loser_login, kind, created_at, resolved_at, resolved_by) VALUES "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                "resolved_at = coalesce(_conflict.resolved_at, excluded.resolved_at), "
+                "resolved_by = coalesce(_conflict.resolved_by, excluded.resolved_by)",
+                (
+                    cid.bytes, tbl, row_id.bytes, fld, json.dumps(winner, ensure_ascii=False),
+                    json.dumps(loser, ensure_ascii=False), wdev.bytes if wdev else None,
+                    ldev.bytes if ldev else None, llogin, kind, created.isoformat(),
+                    resolved.isoformat() if resolved else None, resolved_by,
+                ),
+            )
+        return new
+
+    def _purge_local(self, rows: list[tuple[Any, ...]]) -> int:
+        count = 0
+        for tbl, row_id in rows:
+            if tbl in self._local_columns:
+                cursor = self.db.execute_sql(f'DELETE FROM "{tbl}" WHERE id = ?', (row_id.bytes,))
+                count += cursor.rowcount
+        return count
+
+
+class ReplicaRestored(SyncError):
+    """The server has seen higher outbox numbers than this file ever issued: a restored or copied
+    file. Pushing would reuse numbers the server skips, so the file takes a new device identity and
+    re-downloads, and its pending changes are replayed under the new identity."""
+
+    def __init__(self, server_seq: int, local_seq: int) -> None:
+        super().__init__(
+            _("This database was restored from a backup or copied from another computer; it will "
+              "download the server's data again and then send its own changes.")
+        )
+        self.server_seq = server_seq
+        self.local_seq = local_seq
+
+
+def reincarnate(db: peewee.Database) -> uuid.UUID:
+    """Give a restored or copied replica a new device identity and make it re-download."""
+    db = getattr(db, "obj", db)
+    new = uuid7()
+    with db.atomic("IMMEDIATE"):
+        capture.meta_set(db, "device_id", str(new))
+        capture.meta_set(db, "incarnation", int(capture.meta_get(db, "incarnation", 1) or 1) + 1)
+        db.execute_sql("DELETE FROM _sync_meta WHERE k LIKE 'cursor:%' OR k LIKE 'page:%'")
+    return new
+
+
+def foreign_keys(pg: Any) -> list[tuple[str, str, str]]:
+    """``(child_table, column, parent_table)`` among the business tables of the current schema."""
+    return [
+        (child, column, parent)
+        for child, column, parent in pg.execute(
+            "SELECT c.conrelid::regclass::text, a.attname, c.confrelid::regclass::text "
+            "FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid "
+            "AND a.attnum = c.conkey[1] WHERE c.contype = 'f' "
+            "AND c.connamespace = current_schema()::regnamespace"
+        ).fetchall()
+    ]
+
+
+# --- the merge ---------------------------------------------------------------------------------
+
+
+@dataclass
+class RowChange:
+    table: str
+    row_id: uuid.UUID
+    insert: bool = False
+    seqs: list[int] = field(default_factory=list)
+    fields: dict[str, list[Any]] = field(default_factory=dict)  # name -> [value, hlc, base]
+
+
+class Merger:
+    """The per-field merge inside the push transaction."""
+
+    def __init__(self, replica: Replica, pg: Any) -> None:
+        self.replica = replica
+        self.pg = pg
+        self.device = replica.device
+        self.columns = replica._columns
+        self.conflicts: list[tuple[Any, ...]] = []
+        self.written_alive: dict[str, set[uuid.UUID]] = {}
+        self.written_deleted: dict[str, set[uuid.UUID]] = {}
+
+    @staticmethod
+    def coalesce(entries: list[tuple[Any, ...]]) -> dict[tuple[str, bytes], RowChange]:
+        changes: dict[tuple[str, bytes], RowChange] = {}
+        for seq, table, row_id, op, base_ver, hlc_value, fields, _sv in entries:
+            key = (table, bytes(row_id))
+            change = changes.get(key)
+            if change is None:
+                change = changes[key] = RowChange(table, uuid.UUID(bytes=bytes(row_id)))
+            change.seqs.append(seq)
+            if op == "I":
+                change.insert = True
+            for name, value in json.loads(fields).items():
+                known = change.fields.get(name)
+                if known is None:
+                    change.fields[name] = [value, hlc_value, base_ver]
+                else:
+                    known[0] = value
+                    known[1] = max(known[1], hlc_value)
+                    known[2] = min(known[2], base_ver)
+        return changes
+
+    def apply(self, entries: list[tuple[Any, ...]], isolated: bool) -> dict[int, str]:
+        changes = self.coalesce(entries)
+        by_table: dict[str, list[RowChange]] = {}
+        for change in changes.values():
+            by_table.setdefault(change.table, []).append(change)
+        parked: dict[int, str] = {}
+        order = [t for t in self.columns if t in by_table] + [t for t in by_table if t not in self.columns]
+        for table in order:
+            if table not in self.columns:
+                for change in by_table[table]:
+                    for seq in change.seqs:
+                        parked[seq] = f"table {table} does not exist on the server"
+                continue
+            parked.update(self._apply_table(table, by_table[table], isolated))
+        self._compensate()
+        if self.conflicts:
+            self.pg.cursor().executemany(
+                "INSERT INTO sync.conflict (id, tbl, row_id, field, kind, winner, loser, winner_device, "
+                "loser_device, winner_hlc, loser_hlc) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                self.conflicts,
+            )
+        return parked
+
+    def _apply_table(self, table: str, changes: list[RowChange], isolated: bool) -> dict[int, str]:
+        from psycopg.types.json import Jsonb
+
+        types = self.columns[table]
+        current: dict[uuid.UUID, dict[str, Any]] = {}
+        wanted = sorted({f for c in changes for f in c.fields if f in types} | {"deleted_at"})
+        wanted = [c for c in wanted if c in types]
+        select = ", ".join(f'"{c}"' for c in wanted)
+        cursor = self.pg.execute(
+            f'SELECT id, _ver, _fv, {select} FROM "{table}" WHERE id = ANY(%s) ORDER BY id FOR UPDATE',
+            ([c.row_id for c in changes],),
+        )
+        for row in cursor.fetchall():
+            current[row[0]] = {"_ver": row[1], "_fv": row[2] or {}, **dict(zip(wanted, row[3:]))}
+        inserts: dict[tuple[str, ...], list[list[Any]]] = {}
+        updates: dict[tuple[str, ...], list[list[Any]]] = {}
+        parked: dict[int, str] = {}
+        device_text = str(self.device)
+        for change in changes:
+            fields = {k: v for k, v in change.fields.items() if k in types}
+            server_row = current.get(change.row_id)
+            if server_row is None:
+                if not change.insert:
+                    for seq in change.seqs:
+                        parked[seq] = "the row no longer exists on the server (purged or not visible)"
+                    continue
+                names = tuple(sorted(fields))
+                top = max(v[1] for v in fields.values()) if fields else 0
+                hints = {k: v[1] for k, v in fields.items()}
+                values = [change.row_id, *(to_server(fields[n][0], types[n]) for n in names)]
+                inserts.setdefault(names, []).append([*values, top, self.device, Jsonb(hints)])
+                self._track(table, change.row_id, fields.get("deleted_at", [None])[0] is None)
+                continue
+            fv = server_row["_fv"]
+            writes: dict[str, tuple[Any, int]] = {}
+            for name, (value, hc, base) in fields.items():
+                if change.insert:
+                    base = 0
+                server_value = server_row[name]
+                mine = to_server(value, types[name])
+                if mine == server_value:
+                    continue
+                version = fv.get(name) or fv.get("*") or {"h": 0, "o": None, "v": 0}
+                concurrent = int(version["v"]) > base and version.get("o") != device_text
+                if not concurrent:
+                    writes[name] = (mine, hc)
+                    continue
+                theirs = (int(version["h"]), str(version.get("o") or ""))
+                if (hc, device_text) > theirs:
+                    writes[name] = (mine, hc)
+                    self._conflict(table, change.row_id, name, "field", value, to_wire(server_value),
+                                   self.device, version.get("o"), hc, theirs[0])
+                else:
+                    self._conflict(table, change.row_id, name, "field", to_wire(server_value), value,
+                                   version.get("o"), self.device, theirs[0], hc)
+            deleted = server_row.get("deleted_at")
+            if deleted is not None and "deleted_at" not in writes and writes:
+                version = fv.get("deleted_at") or fv.get("*") or {"v": 0, "o": None, "h": 0}
+                bases = [v[2] for v in fields.values()]
+                if int(version["v"]) > min(bases, default=0) and version.get("o") != device_text:
+                    edits = {k: to_wire(v[0]) for k, v in writes.items()}
+                    self._conflict(table, change.row_id, "deleted_at", "edit_of_deleted",
+                                   to_wire(deleted), edits, version.get("o"), self.device,
+                                   int(version["h"]), max(v[1] for v in writes.values()))
+            if not writes:
+                continue
+            names = tuple(sorted(writes))
+            top = max(hc for _v, hc in writes.values())
+            hints = {k: hc for k, (_v, hc) in writes.items()}
+            updates.setdefault(names, []).append(
+                [*(writes[n][0] for n in names), top, self.device, Jsonb(hints), change.row_id]
+            )
+            alive = (writes["deleted_at"][0] if "deleted_at" in writes else deleted) is None
+            self._track(table, change.row_id, alive)
+        self._write(table, inserts, updates, isolated, parked, changes)
+        return parked
+
+    def _track(self, table: str, row_id: uuid.UUID, alive: bool) -> None:
+        target = self.written_alive if alive else self.written_deleted
+        target.setdefault(table, set()).add(row_id)
+
+    def _write(
+        self,
+        table: str,
+        inserts: dict[tuple[str, ...], list[list[Any]]],
+        updates: dict[tuple[str, ...], list[list[Any]]],
+        isolated: bool,
+        parked: dict[int, str],
+        changes: list[RowChange],
+    ) -> None:
+        seqs_of = {c.row_id: c.seqs for c in changes}
+        statements: list[tuple[str, list[list[Any]]]] = []
+        for names, rows in inserts.items():
+            cols = ", ".join(f'"{n}"' for n in ("id", *names, "_hlc", "_origin", "_fv"))
+            marks = ", ".join(["%s"] * (len(names) + 4))
+            statements.append(
+                (f'INSERT INTO "{table}" ({cols}) VALUES ({marks}) ON CONFLICT (id) DO NOTHING', rows)
+            )
+        for names, rows in updates.items():
+            sets = ", ".join(f'"{n}" = %s' for n in names)
+            statements.append(
+                (f'UPDATE "{table}" SET {sets}, _hlc = %s, _origin = %s, _fv = %s WHERE id = %s', rows)
+            )
+        for statement, rows in statements:
+            if not isolated:
+                self.pg.cursor().executemany(statement, rows)
+                continue
+            for row in rows:
+                row_id = row[0] if statement.startswith("INSERT") else row[-1]
+                try:
+                    with self.pg.transaction():
+                        self.pg.execute(statement, row)
+                except Exception as error:  # a permanent refusal of this row: park its entries
+                    if not _is_permanent(error):
+                        raise
+                    for seq in seqs_of.get(row_id, []):
+                        parked[seq] = str(error).strip().splitlines()[0]
+                    for bucket in (self.written_alive, self.written_deleted):
+                        bucket.get(table, set()).discard(row_id)
+
+    def _conflict(
+        self, table: str, row_id: uuid.UUID, name: str, kind: str, winner: Any, loser: Any,
+        winner_device: Any, loser_device: Any, winner_hlc: int, loser_hlc: int,
+    ) -> None:
+        from psycopg.types.json import Jsonb
+
+        self.conflicts.append(
+            (uuid7(), table, row_id, name, kind, Jsonb(winner), Jsonb(loser),
+             _as_uuid(winner_device), _as_uuid(loser_device), winner_hlc, loser_hlc)
+        )
+
+    def _compensate(self) -> None:
+        """Add-wins for references: no live child may point at a deleted parent.
+
+        A parent deleted by this batch while a live child references it stays alive; a live child
+        written by this batch revives its deleted parent. Each revival is a server-stamped edit
+        (newer than the delete) with a conflict row so the user learns why. Repeats up the chain.
+        """
+        revive: dict[str, set[uuid.UUID]] = {}
+        for child, column, parent in self.replica._fks:
+            deleted = self.written_deleted.get(parent)
+            if deleted and child in self.columns:
+                rows = self.pg.execute(
+                    f'SELECT DISTINCT "{column}" FROM "{child}" WHERE "{column}" = ANY(%s) '
+                    "AND deleted_at IS NULL",
+                    (list(deleted),),
+                ).fetchall()
+                revive.setdefault(parent, set()).update(r[0] for r in rows)
+        frontier = {t: set(ids) for t, ids in self.written_alive.items()}
+        seen: set[tuple[str, uuid.UUID]] = set()
+        while frontier:
+            next_frontier: dict[str, set[uuid.UUID]] = {}
+            for child, column, parent in self.replica._fks:
+                ids = frontier.get(child)
+                if not ids or parent not in self.columns:
+                    continue
+                rows = self.pg.execute(
+                    f'SELECT p.id FROM "{parent}" p JOIN "{child}" c ON c."{column}" = p.id '
+                    "WHERE c.id = ANY(%s) AND p.deleted_at IS NOT NULL",
+                    (list(ids),),
+                ).fetchall()
+                for (parent_id,) in rows:
+                    if (parent, parent_id) not in seen:
+                        revive.setdefault(parent, set()).add(parent_id)
+                        next_frontier.setdefault(parent, set()).add(parent_id)
+            frontier = next_frontier
+            for table, ids in revive.items():
+                seen.update((table, i) for i in ids)
+        for table, ids in revive.items():
+            if not ids:
+                continue
+            rows = self.pg.execute(
+                f'UPDATE "{table}" SET deleted_at = NULL WHERE id = ANY(%s) AND deleted_at IS NOT NULL '
+                "RETURNING id, _hlc, _origin",
+                (list(ids),),
+            ).fetchall()
+            for row_id, stamp, origin in rows:
+                self._conflict(table, row_id, "deleted_at", "revived", None, "deleted", origin,
+                               None, stamp, 0)
+
+
+def _as_uuid(value: Any) -> uuid.UUID | None:
+    if value is None or isinstance(value, uuid.UUID):
+        return value
+    return uuid.UUID(str(value))
+
+
+def _is_permanent(error: Exception) -> bool:
+    from desktop_crm._drivers import load_psycopg
+
+    errors = load_psycopg().errors
+    return isinstance(
+        error,
+        (errors.IntegrityError, errors.InsufficientPrivilege, errors.RaiseException, errors.DataError),
+    )
+
+
+def open_replica(path: str | Path) -> peewee.Database:
+    """Open (creating if needed) and migrate a local SQLite file; binds the app's database proxy."""
+    from desktop_crm.models.db import open_database
+    from desktop_crm.models.schema import migrate
+
+    db = open_database(str(path))
+    migrate(db)
+    return db
+
+
+def sync_once(
+    local_path: str | Path,
+    server_url: str,
+    progress: Callable[[int, int, str], None] | None = None,
+    app_version: str = __version__,
+) -> SyncResult:
+    """The ``desktop-crm sync`` round: open (or create) the replica, sync, close."""
+    new_file = not Path(local_path).exists()
+    db = open_replica(local_path)
+    try:
+        if new_file:
+            capture.make_replica(db, upload_existing=False)
+        replica = Replica(db, server_url, app_version=app_version)
+        try:
+            return replica.sync(progress)
+        except ReplicaRestored:
+            reincarnate(db)
+            return Replica(db, server_url, app_version=app_version).sync(progress)
+    finally:
+        if not db.is_closed():
+            db.close()
+
+
+__all__ = [
+    "CrashPoint",
+    "Replica",
+    "ReplicaRestored",
+    "SyncResult",
+    "open_replica",
+    "reincarnate",
+    "sync_once",
+    "to_local",
+    "to_server",
+]
