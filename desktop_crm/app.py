@@ -196,9 +196,11 @@ def demo_available() -> bool:
 
 def create_demo_database(url: str, progress: Any) -> None:
     """Build a demo database at ``url`` with the demo service (in a worker thread)."""
-    from desktop_crm.services import demo
+    from desktop_crm.services.demo import DemoOptions, build_demo
 
-    demo.build_demo(url, deals=DEMO_DEALS, progress=progress)
+    locale = {"ru": "ru", "it": "it"}.get(i18n.current_language(), "both")
+    build_demo(url, DemoOptions(deals=DEMO_DEALS, locale=locale),
+               progress=lambda text, done, total: progress.report(done, total, text))
 
 
 def _run_with_progress(title: str, work: Any) -> Any:

@@ -88,7 +88,7 @@ class ListSpec:
     filters: frozenset[str]
     date_fields: tuple[tuple[str, str], ...]  # (key, N_-marked title)
     default_sort: tuple[str, bool]  # (column key, descending)
-    active_labels: tuple[str, str] = (N_("Active"), N_("Inactive"))  # N_-marked
+    active_labels: tuple[str, str] = (N_("Active only"), N_("Inactive only"))  # N_-marked
 
     def column_index(self, key: str) -> int:
         return [c.key for c in self.columns].index(key)
@@ -281,7 +281,7 @@ def _deals() -> _Entity:
             frozenset({F_TEXT, F_RESPONSIBLE, F_MINE, F_PIPELINE, F_STAGE, F_PRODUCT_GROUP,
                        F_DATES, F_ACTIVE, F_CORRECT}),
             (("created_at", N_("Created")), ("expected_close_date", N_("Expected close")),
-             ("last_interaction_at", N_("Last interaction")), ("closed_at", N_("Closed"))),
+             ("last_interaction_at", N_("Last interaction")), ("closed_at", N_("Closing date"))),
             ("created_at", True),
         ),
         Deal, spec_cols, joins, Deal.responsible,
@@ -319,7 +319,7 @@ def _leads() -> _Entity:
         ListSpec("leads", N_("Leads"), tuple(c.column for c in cols),
                  frozenset({F_TEXT, F_RESPONSIBLE, F_MINE, F_DATES, F_ACTIVE}),
                  (("created_at", N_("Created")),), ("created_at", True),
-                 (N_("Open"), N_("Closed"))),
+                 (N_("Open only"), N_("Closed only"))),
         Lead, cols, joins, Lead.responsible, {"created_at": Lead.created_at},
         active_where=active,
     )
@@ -453,7 +453,7 @@ def _tasks() -> _Entity:
     return _Entity(
         ListSpec("tasks", N_("Tasks"), tuple(c.column for c in cols),
                  frozenset({F_RESPONSIBLE, F_MINE, F_DATES, F_ACTIVE}),
-                 (("due_at", N_("Due")),), ("due_at", False), (N_("Open"), N_("Closed"))),
+                 (("due_at", N_("Due")),), ("due_at", False), (N_("Open only"), N_("Closed only"))),
         Activity, cols, joins, Activity.assignee, {"due_at": Activity.due_at},
         searchable=False, extra_where=lambda: Activity.kind == ActivityKind.TASK,
         active_where=active,

@@ -163,7 +163,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(toolbar)
         self.toolbar = toolbar
 
-        self.new_action = QAction(_("New"), self)
+        self.new_action = QAction(_("New record"), self)
         self.new_action.setObjectName("action_new")
         self.new_action.setShortcut(QKeySequence.StandardKey.New)
         self.new_action.setToolTip(_("Create a record in the current section (Ctrl+N)"))

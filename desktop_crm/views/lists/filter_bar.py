@@ -193,8 +193,8 @@ class FilterBar(QWidget):
             self.active.addItem(_(self.spec.active_labels[1]), False)
             self.correct.clear()
             self.correct.addItem(_("Correct and incorrect"), None)
-            self.correct.addItem(_("Correct"), True)
-            self.correct.addItem(_("Incorrect"), False)
+            self.correct.addItem(_("Correct only"), True)
+            self.correct.addItem(_("Incorrect only"), False)
         finally:
             self._updating = False
 
