@@ -1,0 +1,253 @@
+"""Invoices (счета / fatture): drafts, issuing with a gapless number, payments, cancellation.
+
+API (plain values or ids; one transaction per call; each action goes to the deal's timeline):
+
+* ``create_from_deal(deal_id, user)`` → a draft with the deal's lines (quotes: ``quotes.to_invoice``).
+* ``save_draft(invoice_id, values, lines, user)``.
+* ``issue(invoice_id, user, series=None, on=None)``: takes the next number of the own company's
+  series for the year (``services.numbering``, same transaction), freezes the invoice (context +
+  PDF/DOCX, and the FatturaPA XML for an Italian seller) and marks it issued. Drafts never have a
+  number, and a failed issue (e.g. an invalid FatturaPA) rolls the number back.
+* ``register_payment(invoice_id, amount, paid_on, user, note="")``: partially paid → paid.
+* ``cancel(invoice_id, user, reason="")``: an issued, unpaid invoice is cancelled; its number stays
+  used. ``reissue(invoice_id, user)`` makes a new draft from a cancelled one.
+* ``issue_for_deals(deal_ids, user, progress, should_stop)``: batch issue, one transaction per deal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from desktop_crm import money
+from desktop_crm.errors import CrmError, ValidationError
+from desktop_crm.i18n import _
+from desktop_crm.models import (
+    DealLine,
+    DocumentType,
+    Invoice,
+    InvoiceStatus,
+    OwnCompany,
+    Payment,
+    database,
+    utcnow,
+)
+from desktop_crm.models.db import engine
+from desktop_crm.services import documents, numbering
+
+
+def _id(value: Any) -> Any:
+    return getattr(value, "id", value)
+
+
+def _invoice(invoice_id: Any, lock: bool = True) -> Invoice:
+    invoice = documents.get_document(DocumentType.INVOICE, invoice_id)
+    if lock and engine(database) == "postgres":
+        invoice = Invoice.select().where(Invoice.id == invoice.id).for_update().get()
+    return invoice  # type: ignore[return-value]
+
+
+def new_draft(
+    own: OwnCompany, deal_id: Any, contact_id: Any, company_id: Any, user: Any, language: str,
+    currency: str, vat_mode: Any, quote_id: Any = None,
+) -> Invoice:
+    """An empty draft (inside the caller's transaction)."""
+    return Invoice.create(
+        deal=deal_id, own_company=_id(own), contact=contact_id, company=company_id,
+        author=_id(user) if user else None, language=language, currency=currency,
+        vat_mode=vat_mode, quote=quote_id, terms=[], print_options={},
+    )
+
+
+def create_from_deal(deal_id: Any, user: Any = None, own_company_id: Any = None) -> Invoice:
+    with database.atomic():
+        deal = documents.deal_of(deal_id)
+        own = (
+            OwnCompany.get_by_id(_id(own_company_id)) if own_company_id else documents.default_own_company()
+        )
+        invoice = new_draft(
+            own, deal.id, deal.contact_id, deal.company_id, user or deal.responsible_id,
+            documents.language_for(own), deal.currency or own.default_currency, own.vat_mode,
+        )
+        lines = DealLine.alive().where(DealLine.deal == deal.id).order_by(DealLine.line_order, DealLine.created_at)
+        documents.save_lines(
+            invoice,
+            [
+                documents.LineData(
+                    name=line.name, quantity=line.quantity, price=line.price, unit=line.unit,
+                    unit_code=line.unit_code, discount_percent=line.discount_percent,
+                    vat_rate=line.vat_rate, product_id=line.product_id,
+                )
+                for line in lines
+            ],
+        )
+        documents.log(user, invoice, "created")
+        return invoice
+
+
+def save_draft(
+    invoice_id: Any,
+    values: Mapping[str, Any] | None = None,
+    lines: Sequence[documents.LineData | Mapping[str, Any]] | None = None,
+    user: Any = None,
+) -> Invoice:
+    with database.atomic():
+        invoice = _invoice(invoice_id)
+        if invoice.status != InvoiceStatus.DRAFT:
+            raise ValidationError(
+                _("An issued invoice cannot be changed; cancel it and issue a new one.")
+            )
+        documents.apply_header(invoice, values or {})
+        invoice.save()
+        documents.save_lines(invoice, lines if lines is not None else documents.line_rows(invoice))
+        return invoice
+
+
+def issue(invoice_id: Any, user: Any = None, series: str | None = None, on: dt.date | None = None) -> Invoice:
+    """Number and freeze the invoice in one transaction (the number is rolled back on failure)."""
+    with database.atomic():
+        invoice = _invoice(invoice_id)
+        if invoice.status != InvoiceStatus.DRAFT:
+            raise ValidationError(_("This invoice has already been issued."))
+        if not documents.lines_of(invoice):
+            raise ValidationError(_("Add at least one line before issuing the invoice."))
+        on = on or dt.date.today()
+        if series is None:
+            series = numbering.DEVICE_SERIES.get(_user_row(user))
+        seq, number = numbering.take_number(invoice.own_company, DocumentType.INVOICE, on, series or "")
+        country = (invoice.own_company.country or "RU").upper()
+        invoice.number = number
+        invoice.series = series or ""
+        invoice.year = on.year
+        invoice.sequence_number = seq
+        invoice.issue_date = on
+        if invoice.due_date is None:
+            days = int(documents.INVOICE_DUE_DAYS.get(country, documents.INVOICE_DUE_DAYS["RU"]).get())
+            invoice.due_date = on + dt.timedelta(days=days)
+        invoice.status = InvoiceStatus.ISSUED
+        invoice.issued_at = utcnow()
+        invoice.save()
+        from desktop_crm.documents.fatturapa import progressive_for
+
+        documents.freeze(invoice, progressive_for(seq + on.year % 100 * 36**3))
+        documents.log(user, invoice, "issued")
+        return invoice
+
+
+def _user_row(user: Any) -> Any:
+    if user is None:
+        return None
+    from desktop_crm.models import User
+
+    return user if isinstance(user, User) else User.get_or_none(User.id == _id(user))
+
+
+def register_payment(
+    invoice_id: Any, amount: Any, paid_on: dt.date | None = None, user: Any = None, note: str = ""
+) -> Payment:
+    with database.atomic():
+        invoice = _invoice(invoice_id)
+        if invoice.status not in (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID):
+            raise ValidationError(_("Payments are registered on issued, not fully paid invoices."))
+        try:
+            value = money.round_money(money.to_decimal(amount))
+        except (ValueError, TypeError) as error:
+            raise ValidationError(_("“{value}” is not an amount.").format(value=amount), field="amount") from error
+        if value <= 0:
+            raise ValidationError(_("The payment must be more than zero."), field="amount")
+        outstanding = invoice.total - invoice.paid_amount
+        if value > outstanding:
+            raise ValidationError(
+                _("The payment {amount} is more than the {outstanding} still due.").format(
+                    amount=value, outstanding=outstanding
+                ),
+                field="amount",
+            )
+        paid_on = paid_on or dt.date.today()
+        if invoice.issue_date and paid_on < invoice.issue_date:
+            raise ValidationError(_("A payment cannot be dated before the invoice."), field="paid_on")
+        payment = Payment.create(invoice=invoice.id, paid_on=paid_on, amount=value, note=note[:300])
+        invoice.paid_amount = invoice.paid_amount + value
+        invoice.status = (
+            InvoiceStatus.PAID if invoice.paid_amount >= invoice.total else InvoiceStatus.PARTIALLY_PAID
+        )
+        invoice.save()
+        documents.log(user, invoice, "paid")
+        return payment
+
+
+def cancel(invoice_id: Any, user: Any = None, reason: str = "") -> Invoice:
+    with database.atomic():
+        invoice = _invoice(invoice_id)
+        if invoice.status == InvoiceStatus.CANCELLED:
+            raise ValidationError(_("This invoice is already cancelled."))
+        if invoice.paid_amount > 0:
+            raise ValidationError(_("A paid invoice cannot be cancelled; refund the payments first."))
+        if invoice.status == InvoiceStatus.DRAFT:
+            invoice.soft_delete()
+            return invoice
+        invoice.status = InvoiceStatus.CANCELLED
+        invoice.cancelled_at = utcnow()
+        if reason:
+            invoice.notes = (invoice.notes + "\n" if invoice.notes else "") + reason.strip()
+        invoice.save()
+        documents.log(user, invoice, "cancelled")
+        return invoice
+
+
+def reissue(invoice_id: Any, user: Any = None) -> Invoice:
+    """A new draft copied from a cancelled invoice (it gets a new number when issued)."""
+    with database.atomic():
+        old = _invoice(invoice_id)
+        if old.status != InvoiceStatus.CANCELLED:
+            raise ValidationError(_("Only a cancelled invoice can be issued again."))
+        invoice = new_draft(
+            old.own_company, old.deal_id, old.contact_id, old.company_id, user or old.author_id,
+            old.language, old.currency, old.vat_mode, old.quote_id,
+        )
+        for key in ("subject", "intro", "basis", "terms", "print_options", "buyer_snapshot"):
+            setattr(invoice, key, getattr(old, key))
+        invoice.save()
+        documents.save_lines(invoice, documents.line_rows(old))
+        documents.log(user, invoice, "created")
+        return invoice
+
+
+def outstanding(invoice: Invoice) -> Decimal:
+    return invoice.total - invoice.paid_amount
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    deal_id: Any
+    invoice_id: Any | None
+    number: str
+    error: str
+
+
+def issue_for_deals(
+    deal_ids: Iterable[Any],
+    user: Any = None,
+    progress: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> list[BatchResult]:
+    """Create and issue one invoice per deal; each deal is its own transaction, so stopping keeps
+    what was issued and a deal that fails (e.g. no lines) does not stop the others."""
+    ids = list(deal_ids)
+    results: list[BatchResult] = []
+    for index, deal_id in enumerate(ids, 1):
+        if should_stop is not None and should_stop():
+            break
+        try:
+            with database.atomic():
+                invoice = create_from_deal(deal_id, user)
+                invoice = issue(invoice.id, user)
+            results.append(BatchResult(deal_id, invoice.id, invoice.number, ""))
+        except CrmError as error:
+            results.append(BatchResult(deal_id, None, "", error.message))
+        if progress is not None:
+            progress(index, len(ids))
+    return results
