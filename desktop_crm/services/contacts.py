@@ -35,6 +35,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from peewee import SQL
+
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import N_, _
 from desktop_crm.models import (
@@ -50,6 +52,7 @@ from desktop_crm.models import (
     database,
     utcnow,
 )
+from desktop_crm.models.db import engine
 from desktop_crm.normalize import email_key, name_key, phone_e164
 from desktop_crm.services import rules
 from desktop_crm.services.rule_errors import (
@@ -259,6 +262,18 @@ def _dismissed_with(contact_id: Any) -> set[uuid.UUID]:
     return {row.other_contact_id if row.contact_id == contact_id else row.contact_id for row in rows}
 
 
+def _contains_words(words: list[str]) -> Any:
+    """Contacts whose folded search text holds all the words (served by the search index),
+    so that "Иванов Иван" finds "Иванов Иван Иванович" in any word order."""
+    if engine(database.obj) == "sqlite":
+        match = " ".join('"' + word.replace('"', '""') + '"' for word in words)
+        return SQL('"t1".rowid IN (SELECT rowid FROM contact_fts WHERE contact_fts MATCH ?)', [match])
+    condition = Contact.search_text.contains(words[0])
+    for word in words[1:]:
+        condition = condition & Contact.search_text.contains(word)
+    return condition
+
+
 def find_duplicates(
     values: Mapping[str, Any], exclude: Any = None, ignore: Iterable[Any] = ()
 ) -> list[DuplicateMatch]:
@@ -277,6 +292,9 @@ def find_duplicates(
         conditions += [Contact.private_email_key.in_(emails), Contact.work_email_key.in_(emails)]
     if me.name:
         conditions.append(Contact.name_key.in_({me.name, me.short_name} - {""}))
+        words = me.short_name.split()
+        if len(words) >= 2:
+            conditions.append(_contains_words(words))
     if not conditions:
         return []
     condition = conditions[0]
