@@ -25,6 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     purge = actions.add_parser("purge", help="remove old tombstones every device has seen")
     purge.add_argument("--server", required=True, help="postgresql:// URL (an administrator)")
     purge.add_argument("--older-than-days", type=int, default=180)
+    purge.add_argument("--stale-after-days", type=int, default=180)
     purge.set_defaults(func=run_purge)
 
 
@@ -70,6 +71,8 @@ def run_purge(args: argparse.Namespace) -> int:
     from desktop_crm.i18n import _
     from desktop_crm.sync.purge import purge_tombstones
 
-    removed = purge_tombstones(args.server, retention_days=args.older_than_days)
+    removed = purge_tombstones(
+        args.server, retention_days=args.older_than_days, stale_after_days=args.stale_after_days
+    )
     print(_("{count} tombstones purged.").format(count=removed))
     return 0

@@ -642,6 +642,10 @@ class Merger:
                     writes[name] = (mine, hc)
                     continue
                 theirs = (int(version["h"]), str(version.get("o") or ""))
+                if is_derived(name):  # bookkeeping or derived from other fields: no user conflict
+                    if (hc, device_text) > theirs:
+                        writes[name] = (mine, hc)
+                    continue
                 if (hc, device_text) > theirs:
                     writes[name] = (mine, hc)
                     self._conflict(table, change.row_id, name, "field", value, to_wire(server_value),
@@ -773,6 +777,17 @@ class Merger:
             for row_id, stamp, origin in rows:
                 self._conflict(table, row_id, "deleted_at", "revived", None, "deleted", origin,
                                None, stamp, 0)
+
+
+DERIVED_SUFFIXES = ("_key", "_e164")
+DERIVED_FIELDS = {"updated_at", "search_text"}
+
+
+def is_derived(name: str) -> bool:
+    """Fields the app derives from others (search text, normalised keys) or stamps on every save
+    (``updated_at``): concurrent writes to them are decided by (HLC, origin) like any field but are
+    not shown as conflicts (the user conflict, if any, is on the field they were derived from)."""
+    return name in DERIVED_FIELDS or name.endswith(DERIVED_SUFFIXES)
 
 
 def _as_uuid(value: Any) -> uuid.UUID | None:

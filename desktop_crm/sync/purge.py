@@ -10,7 +10,7 @@ A soft-deleted row is removed for good only when all of these hold:
 
 Each purged id is recorded in ``sync.purged``; replicas pull that list and delete their local
 tombstones, so nothing can come back from an old copy. Devices not seen for longer than the
-retention are marked stale first and no longer hold the purge back; when they return, their pending
+``stale_after_days`` are marked stale first and no longer hold the purge back; when they return, their pending
 edits to purged rows are parked and shown, never applied to a resurrected row.
 """
 
@@ -19,7 +19,9 @@ from __future__ import annotations
 from typing import Any
 
 
-def purge_tombstones(server_url: str, retention_days: int = 180, conn: Any = None) -> int:
+def purge_tombstones(
+    server_url: str, retention_days: int = 180, stale_after_days: int = 180, conn: Any = None
+) -> int:
     from desktop_crm.sync import server
     from desktop_crm.sync.engine import foreign_keys
 
@@ -31,7 +33,7 @@ def purge_tombstones(server_url: str, retention_days: int = 180, conn: Any = Non
             conn.execute(
                 "UPDATE sync.device SET stale = true WHERE NOT stale AND "
                 "coalesce(last_seen, created_at) < now() - make_interval(days => %s)",
-                (retention_days,),
+                (stale_after_days,),
             )
             (horizon,) = conn.execute(
                 "SELECT min(coalesce(last_pulled_xid, '0'::xid8))::text::bigint FROM sync.device "
