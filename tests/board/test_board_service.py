@@ -1,0 +1,141 @@
+"""The board service on both engines: exact column totals per currency from SQL, keyset pages that
+never overlap, moves through the stage rules with the card on top, undo, quick-create, filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from desktop_crm.models import Activity, ActivityKind, ActivityStatus, Deal, utcnow
+from desktop_crm.services import board, contacts, deals
+from desktop_crm.services.lists import ListFilter
+from desktop_crm.services.rule_errors import StageChangeRefused
+from tests.rules.conftest import CONTACT, DETAILED, build_world
+
+
+@pytest.fixture
+def world(any_db):
+    return build_world()
+
+
+def make_deals(world, count, stage=None, currency="RUB", amount="100.00", responsible=None):
+    made = []
+    for number in range(count):
+        made.append(Deal.create(
+            title=f"Сделка {number:03d}", pipeline=world.pipeline, stage=stage or world.qualification,
+            currency=currency, amount=Decimal(amount), board_rank=(number + 1) * 1024,
+            responsible=responsible or world.manager,
+        ))
+    return made
+
+
+def test_columns_follow_the_pipeline_with_won_and_lost_last(world):
+    names = [c.name for c in board.columns(world.pipeline.id)]
+    assert names == ["Квалификация", "Презентация", "Коммерческое предложение", "Контрактация",
+                     "Завершена с победой", "Завершена с проигрышем"]
+    kinds = [c.kind for c in board.columns(world.pipeline.id)]
+    assert kinds[-2:] == ["won", "lost"]
+
+
+def test_column_totals_are_exact_per_currency(world):
+    make_deals(world, 3, amount="0.10")
+    make_deals(world, 2, currency="EUR", amount="1234.56")
+    make_deals(world, 1, stage=world.presentation, amount="5.00")
+    totals = board.column_totals(world.pipeline.id)
+    first = totals[str(world.qualification.id)]
+    assert first.count == 5
+    assert first.sum_of("RUB") == Decimal("0.30")  # no float drift
+    assert first.sum_of("EUR") == Decimal("2469.12")
+    assert first.sums[0] == ("EUR", Decimal("2469.12"))
+    assert totals[str(world.presentation.id)].count == 1
+    assert totals[str(world.won.id)].count == 0
+
+
+def test_pages_follow_the_rank_and_never_overlap(world):
+    made = make_deals(world, 95)
+    seen = []
+    cursor = None
+    pages = 0
+    while True:
+        result = board.page(world.qualification.id, after=cursor, limit=40)
+        pages += 1
+        seen.extend(c.title for c in result.cards)
+        if not result.has_more:
+            break
+        cursor = result.cursor
+    assert pages == 3
+    assert seen == [d.title for d in made]
+
+
+def test_cards_carry_documents_overdue_tasks_and_flags(world):
+    deal = make_deals(world, 1)[0]
+    Activity.create(kind=ActivityKind.TASK, subject="Позвонить", status=ActivityStatus.PLANNED,
+                    due_at=utcnow() - dt.timedelta(days=1), deal=deal, assignee=world.manager)
+    Activity.create(kind=ActivityKind.TASK, subject="Потом", status=ActivityStatus.PLANNED,
+                    due_at=utcnow() + dt.timedelta(days=1), deal=deal, assignee=world.manager)
+    card = board.page(world.qualification.id).cards[0]
+    assert card.overdue_tasks == 1
+    assert card.quotes == 0 and card.invoices == 0
+    assert card.correct is False and card.active is False
+    assert card.responsible == world.manager.name
+
+
+def test_filters_are_the_lists_filters(world):
+    make_deals(world, 2)
+    make_deals(world, 3, responsible=world.other_manager)
+    mine = ListFilter(mine=True)
+    assert board.column_totals(world.pipeline.id, mine, world.other_manager.id)[
+        str(world.qualification.id)].count == 3
+    page = board.page(world.qualification.id, ListFilter(responsible=(str(world.manager.id),)))
+    assert len(page.cards) == 2
+
+
+def correct_deal(world):
+    contact = contacts.create_contact(CONTACT, world.manager)
+    return deals.create_deal({
+        "title": "Обучение отдела продаж", "contact": contact.id,
+        "product_group": world.courses.id, "comment": DETAILED,
+        "lines": [{"product": world.product.id, "quantity": "2"}],
+    }, world.manager)
+
+
+def test_move_puts_the_card_on_top_and_undo_restores_everything(world):
+    make_deals(world, 3, stage=world.presentation)
+    deal = correct_deal(world)
+    before = Deal.get_by_id(deal.id).board_rank
+    moved = board.move(deal.id, world.presentation.id, world.manager)
+    assert board.page(world.presentation.id).cards[0].id == str(deal.id)
+    totals = board.column_totals(world.pipeline.id)
+    assert totals[str(world.presentation.id)].count == 4
+    assert totals[str(world.qualification.id)].count == 0
+    board.undo(moved, world.manager)
+    row = Deal.get_by_id(deal.id)
+    assert row.stage_id == world.qualification.id and row.board_rank == before
+
+
+def test_a_refused_move_changes_nothing(world):
+    deal = make_deals(world, 1)[0]
+    check = board.check_move(deal.id, world.won.id)
+    assert not check.allowed and "correct" in check.reason
+    with pytest.raises(StageChangeRefused):
+        board.move(deal.id, world.won.id, world.manager)
+    assert Deal.get_by_id(deal.id).stage_id == world.qualification.id
+
+
+def test_lost_needs_a_reason_from_the_list(world):
+    deal = make_deals(world, 1)[0]
+    assert board.check_move(deal.id, world.lost.id).needs_lost_reason
+    with pytest.raises(StageChangeRefused):
+        board.move(deal.id, world.lost.id, world.manager)
+    reason = board.lost_reasons()[0]
+    board.move(deal.id, world.lost.id, world.manager, lost_reason=reason)
+    assert Deal.get_by_id(deal.id).lost_reason == reason
+
+
+def test_quick_create_lands_on_top_of_its_column(world):
+    make_deals(world, 2)
+    created = board.quick_create("Новая заявка", world.qualification.id, world.manager)
+    assert board.page(world.qualification.id).cards[0].id == created.id
+    assert created.title == "Новая заявка"
