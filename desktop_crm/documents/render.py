@@ -296,9 +296,12 @@ def contract_shape() -> Any:
 
 
 class _Linter:
-    def __init__(self, name: str, shape: Any) -> None:
+    """Walks a Jinja AST; ``scope`` maps local names to ``(shape, contract path)``."""
+
+    def __init__(self, name: str, shape: Any, partial: bool = False) -> None:
         self.name = name
         self.shape = shape
+        self.partial = partial  # an included fragment: its includer may set extra names
         self.problems: list[LintProblem] = []
 
     def unknown(self, path: str, line: int | None) -> None:
@@ -320,10 +323,10 @@ class _Linter:
 
         if isinstance(node, nodes.Name):
             if node.name in scope:
-                return scope[node.name], node.name
+                return scope[node.name]
             if isinstance(self.shape, dict) and node.name in self.shape:
                 return self.shape[node.name], node.name
-            if node.name in _JINJA_NAMES:
+            if node.name in _JINJA_NAMES or self.partial:
                 return _ANY, None
             self.unknown(node.name, node.lineno)
             return _ANY, None
@@ -366,12 +369,13 @@ class _Linter:
             shape, path = self.resolve(node.iter, scope)
             item = shape[1] if isinstance(shape, tuple) else _ANY
             inner = dict(scope)
-            inner["loop"] = _ANY
+            inner["loop"] = (_ANY, None)
             targets = [node.target] if isinstance(node.target, nodes.Name) else list(
                 node.target.find_all(nodes.Name)
             )
             for target in targets:
-                inner[target.name] = item if len(targets) == 1 else _ANY
+                single = len(targets) == 1 and path is not None
+                inner[target.name] = (item, f"{path}[]") if single else (_ANY, None)
             if node.test is not None:
                 self.visit(node.test, inner)
             for child in node.body:
@@ -381,24 +385,24 @@ class _Linter:
             return
         if isinstance(node, (nodes.Assign, nodes.AssignBlock)):
             value = node.node if isinstance(node, nodes.Assign) else None
-            shape = _ANY
+            bound: tuple[Any, str | None] = (_ANY, None)
             if value is not None:
-                shape, _path = self.resolve(value, scope)
+                bound = self.resolve(value, scope)
             else:
                 for child in node.body:
                     self.visit(child, scope)
             for target in node.target.find_all(nodes.Name) if not isinstance(node.target, nodes.Name) else [node.target]:
-                scope[target.name] = shape
+                scope[target.name] = bound
             return
         if isinstance(node, (nodes.Macro, nodes.CallBlock)):
             inner = dict(scope)
             for arg in getattr(node, "args", []):
-                inner[arg.name] = _ANY
-            inner["caller"] = _ANY
+                inner[arg.name] = (_ANY, None)
+            inner["caller"] = (_ANY, None)
             for child in node.body:
                 self.visit(child, inner)
             if isinstance(node, nodes.Macro):
-                scope[node.name] = _ANY
+                scope[node.name] = (_ANY, None)
             else:
                 self.visit(node.call, scope)
             return
@@ -407,7 +411,7 @@ class _Linter:
                 n if isinstance(n, str) else n[1] for n in node.names
             ]
             for name in names:
-                scope[name] = _ANY
+                scope[name] = (_ANY, None)
             return
         for child in node.iter_child_nodes():
             self.visit(child, scope)
@@ -427,8 +431,8 @@ def _syntax_problem(name: str, error: Exception) -> LintProblem:
     )
 
 
-def lint_source(source: str, name: str) -> list[LintProblem]:
-    """Problems of a Jinja source against the data contract."""
+def lint_source(source: str, name: str, partial: bool = False) -> list[LintProblem]:
+    """Problems of a Jinja source against the data contract (``partial``: an included fragment)."""
     from jinja2 import TemplateSyntaxError
 
     env = jinja_environment()
@@ -436,7 +440,7 @@ def lint_source(source: str, name: str) -> list[LintProblem]:
         tree = env.parse(source)
     except TemplateSyntaxError as error:
         return [_syntax_problem(name, error)]
-    linter = _Linter(name, contract_shape())
+    linter = _Linter(name, contract_shape(), partial)
     linter.visit(tree, {})
     seen: set[tuple[str, str]] = set()
     unique = []
@@ -472,8 +476,7 @@ def lint(path: Path) -> list[LintProblem]:
         for name, source in sources:
             problems.extend(lint_source(source, name))
         return problems
-    loader_source = path.read_text(encoding="utf-8")
-    return lint_source(loader_source, path.name)
+    return lint_source(path.read_text(encoding="utf-8"), path.name, partial=path.name.startswith("_"))
 
 
 def lint_template(template_id: str, extension: str) -> list[LintProblem]:

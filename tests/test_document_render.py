@@ -1,0 +1,272 @@
+"""Rendering read back: PDF through pdftotext, DOCX through python-docx, the fetcher, the linter."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import shutil
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from desktop_crm.documents import render
+from desktop_crm.documents.context import (
+    LineInput,
+    build_context,
+    gost_payload,
+    sample_input,
+)
+
+TEMPLATES = [("ru", "quote"), ("ru", "invoice"), ("it", "quote"), ("it", "invoice")]
+
+
+@pytest.fixture(autouse=True)
+def _own_data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("CRM_DATA_DIR", str(tmp_path / "data"))
+
+
+def pdf_text(pdf: bytes, tmp_path: Path, layout: bool = False) -> str:
+    """The text of a PDF: reading order (cells that wrap stay together), or ``-layout``."""
+    assert shutil.which("pdftotext"), "poppler-utils (pdftotext) is required"
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(pdf)
+    options = ["-layout"] if layout else []
+    result = subprocess.run(["pdftotext", *options, str(path), "-"], capture_output=True, check=True)
+    return result.stdout.decode("utf-8")
+
+
+def docx_text(content: bytes) -> str:
+    import docx
+
+    document = docx.Document(io.BytesIO(content))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts.append(" | ".join(cell.text for cell in row.cells))
+    for section in document.sections:
+        parts.extend(p.text for p in section.footer.paragraphs)
+    return "\n".join(parts)
+
+
+def expected_strings(language: str, kind: str) -> list[str]:
+    ctx = build_context(sample_input(language, kind))
+    buyer = ctx["buyer"]["addressee"] if (language, kind) == ("ru", "quote") else ctx["buyer"]["name"]
+    strings = [ctx["doc"]["number"], ctx["seller"]["name"], buyer, ctx["totals"]["grand_total_text"]]
+    strings += [line["name"] for line in ctx["lines"]]
+    strings += [line["amount_text"] for line in ctx["lines"]]
+    strings += [row["vat_text"] for row in ctx["totals"]["vat_breakdown"]]
+    if ctx["totals"]["grand_total_words"] and kind == "invoice":
+        strings.append(ctx["totals"]["grand_total_words"])
+    return strings
+
+
+def normalise(text: str) -> str:
+    return " ".join(text.replace("\xa0", " ").split())
+
+
+@pytest.mark.parametrize(("language", "kind"), TEMPLATES)
+def test_pdf_contains_number_parties_lines_and_totals(language, kind, tmp_path):
+    pdf = render.render_pdf(build_context(sample_input(language, kind)))
+    assert pdf.startswith(b"%PDF")
+    text = normalise(pdf_text(pdf, tmp_path))
+    for expected in expected_strings(language, kind):
+        assert normalise(expected) in text, expected
+    assert ("Стр. 1 из 1" if language == "ru" else "Pag. 1 di 1") in text
+
+
+def test_russian_invoice_pdf_has_the_1c_blocks(tmp_path):
+    text = normalise(pdf_text(render.render_pdf(build_context(sample_input("ru", "invoice"))), tmp_path))
+    for expected in (
+        "Счет на оплату № 123 от 25 ноября 2026 г.", "Банк получателя", "БИК 044525225",
+        "30101810400000000225", "40702810938000000001", "Поставщик", "Покупатель",
+        "Товары (работы, услуги)", "Итого: 41 990,00", "В том числе НДС 22 %: 7 571,96",
+        "Всего к оплате: 41 990,00", "Всего наименований 3, на сумму 41 990,00 руб.",
+        "Сорок одна тысяча девятьсот девяносто рублей 00 копеек", "Оплатить не позднее 02.12.2026",
+        "Руководитель", "Бухгалтер", "Стр. 1 из 1",
+    ):
+        assert expected in text, expected
+
+
+def test_italian_documents_keep_accents_and_the_acceptance_block(tmp_path):
+    quote = normalise(pdf_text(render.render_pdf(build_context(sample_input("it", "quote"))), tmp_path))
+    assert "Per accettazione" in quote and "Timbro e firma" in quote
+    assert "Offerta valida fino al 25/12/2026." in quote and "Q.tà" in quote
+    invoice = normalise(pdf_text(render.render_pdf(build_context(sample_input("it", "invoice"))), tmp_path))
+    assert "Copia di cortesia priva di valore fiscale" in invoice
+    assert "L'originale è stato trasmesso" in invoice and "Modalità di pagamento" in invoice
+    assert "Totale documento 33.537,80 €" in invoice
+
+
+def test_pdf_embeds_the_shipped_fonts_and_harfbuzz_subsetting_is_active(tmp_path):
+    import weasyprint.text.ffi as ffi
+
+    assert ffi.harfbuzz_subset is not None
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(render.render_pdf(build_context(sample_input("ru", "quote"))))
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, check=True, text=True).stdout
+    assert "Doc-Sans" in fonts
+    assert "Serif" not in fonts  # page-counter boxes use the document font too
+
+
+@pytest.mark.parametrize(("language", "kind"), TEMPLATES)
+def test_docx_reads_back_with_python_docx(language, kind):
+    text = normalise(docx_text(render.render_docx(build_context(sample_input(language, kind)))))
+    for expected in expected_strings(language, kind):
+        assert normalise(expected) in text, expected
+    assert "{{" not in text and "{%" not in text
+
+
+def test_escaping_keeps_ampersands_and_angle_brackets(tmp_path):
+    data = sample_input("ru", "invoice")
+    data.buyer.name = 'ООО "Рога & Копыта" <тест>'
+    data.lines = [LineInput('Кабель "A&B" <1 м>', Decimal("1"), Decimal("10.00"), "шт", vat_rate=Decimal("22"))]
+    ctx = build_context(data)
+    docx_plain = docx_text(render.render_docx(ctx))
+    assert 'ООО "Рога & Копыта" <тест>' in docx_plain and 'Кабель "A&B" <1 м>' in docx_plain
+    pdf_plain = pdf_text(render.render_pdf(ctx), tmp_path)
+    assert "Рога & Копыта" in pdf_plain and "<тест>" in pdf_plain
+    assert "<тест>" not in render.render_html(ctx).replace("&lt;тест&gt;", "")
+
+
+def test_fetcher_serves_templates_and_data_uris_and_refuses_everything_else(tmp_path):
+    fetcher = render.SafeFetcher()
+    font = render.bundled_templates_dir() / "fonts" / "DejaVuSansCondensed.ttf"
+    assert fetcher.fetch(font.as_uri()).read()[:4] == b"\x00\x01\x00\x00"
+    assert fetcher.fetch("data:text/plain;base64,aGk=").read() == b"hi"
+    for url in (
+        "file:///etc/passwd",
+        "http://example.com/logo.png",
+        "https://example.com/x.css",
+        "ftp://example.com/x",
+        (render.bundled_templates_dir() / ".." / ".." / "pyproject.toml").as_uri(),
+    ):
+        with pytest.raises(ValueError, match="refused"):
+            fetcher.fetch(url)
+    assert len(fetcher.refused) == 5
+
+
+def test_a_template_referencing_forbidden_urls_renders_without_them(tmp_path, caplog):
+    folder = render.user_templates_dir()
+    folder.mkdir(parents=True)
+    (folder / "ru.spy.html").write_text(
+        '<html><body><p>Счёт {{ doc.number }}</p><img src="file:///etc/passwd">'
+        '<img src="http://127.0.0.1:9/x.png"><link rel="stylesheet" href="file:///etc/hostname">'
+        "</body></html>",
+        encoding="utf-8",
+    )
+    fetcher = render.SafeFetcher()
+    html = render.render_html(build_context(sample_input("ru", "invoice")), "ru.spy")
+    pdf = render.html_to_pdf(html, folder, fetcher)
+    assert "Счёт 123" in pdf_text(pdf, tmp_path)
+    assert sorted(fetcher.refused) == ["file:///etc/hostname", "file:///etc/passwd", "http://127.0.0.1:9/x.png"]
+
+
+def test_user_template_overrides_the_bundled_one(tmp_path):
+    folder = render.user_templates_dir()
+    folder.mkdir(parents=True)
+    bundled = (render.bundled_templates_dir() / "ru.invoice.html").read_text(encoding="utf-8")
+    (folder / "ru.invoice.html").write_text(bundled.replace("{{ doc.title }}", "Мой счёт"), encoding="utf-8")
+    text = pdf_text(render.render_pdf(build_context(sample_input("ru", "invoice"))), tmp_path)
+    assert "Мой счёт № 123" in text
+    assert render.available_templates()["ru.invoice"] == ["docx", "pdf"]
+
+
+def test_linter_accepts_the_bundled_templates():
+    for path in sorted(render.bundled_templates_dir().glob("*.*")):
+        if path.suffix in (".html", ".docx"):
+            assert render.lint(path) == [], path.name
+
+
+def test_linter_reports_unknown_fields_and_broken_tags(tmp_path):
+    problems = render.lint_source(
+        "{{ doc.numbr }} {{ seller.bank.iban }} {% for l in lines %}{{ l.nam }}{{ l.name }}{% endfor %}"
+        "{{ totals.grand_total_text }}{{ nonsense }}",
+        "custom.html",
+    )
+    assert [p.field for p in problems] == ["doc.numbr", "lines[].nam", "nonsense"]
+    assert all(p.kind == "unknown_field" for p in problems)
+    assert "unknown field doc.numbr" in problems[0].message
+    broken = render.lint_source("{{ doc.number }} {% if doc.basis %} no end", "broken.html")
+    assert len(broken) == 1 and broken[0].kind == "syntax" and "broken tag" in broken[0].message
+
+
+def test_linter_reads_word_templates(tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph().add_run("{{ doc.number }} {{ buyer.nmae }}")
+    document.add_paragraph().add_run("{% if doc.basis %}")
+    path = tmp_path / "ru.custom.docx"
+    document.save(path)
+    problems = render.lint(path)
+    kinds = sorted(p.kind for p in problems)
+    assert kinds == ["syntax"]  # the unclosed {% if %} stops the parse first
+    document = docx.Document()
+    document.add_paragraph().add_run("{{ doc.number }} {{ buyer.nmae }}")
+    document.save(path)
+    assert [p.field for p in render.lint(path)] == ["buyer.nmae"]
+
+
+def test_unknown_field_fails_the_render_with_a_clear_error(tmp_path):
+    folder = render.user_templates_dir()
+    folder.mkdir(parents=True)
+    (folder / "ru.bad.html").write_text("<p>{{ doc.numbr }}</p>", encoding="utf-8")
+    with pytest.raises(render.TemplateError, match="ru.bad.html"):
+        render.render_html(build_context(sample_input("ru", "invoice")), "ru.bad")
+
+
+def test_sandbox_blocks_python_internals(tmp_path):
+    folder = render.user_templates_dir()
+    folder.mkdir(parents=True)
+    (folder / "ru.evil.html").write_text("{{ doc.__class__.__mro__ }}", encoding="utf-8")
+    with pytest.raises(render.TemplateError):
+        render.render_html(build_context(sample_input("ru", "invoice")), "ru.evil")
+
+
+def test_gost_payload_byte_for_byte():
+    data = sample_input("ru", "invoice")
+    ctx = build_context(data)
+    payload = ctx["payment"]["qr"]["payload"]
+    assert payload == (
+        'ST00012|Name=ООО "Ромашка"|PersonalAcc=40702810938000000001|BankName=ПАО СБЕРБАНК'
+        "|BIC=044525225|CorrespAcc=30101810400000000225|PayeeINN=7701234567|KPP=770101001"
+        "|Sum=4199000|Purpose=Оплата по счёту № 123 от 25.11.2026, в т.ч. НДС 22 % 7 571,96 руб."
+        "|PayerINN=7702345678"
+    )
+    mandatory = payload.split("|PayeeINN=")[0]
+    assert len(mandatory.encode("utf-8")) <= 300  # the standard's limit for the mandatory block
+    seller = dataclasses.replace(data.seller, name="ООО |Труба|")
+    assert "|Name=ООО Труба|PersonalAcc=" in gost_payload(seller, Decimal("1"), "a|b")
+    assert gost_payload(seller, Decimal("1"), "a|b").endswith("Purpose=a b")
+
+
+def test_epc_payload_for_italian_invoices_when_enabled():
+    data = sample_input("it", "invoice")
+    data.options = {"qr": True}
+    ctx = build_context(data)
+    assert ctx["payment"]["qr"]["payload"] == (
+        "BCD\n002\n1\nSCT\n\nRossi S.r.l.\nIT60X0542811101000000123456\nEUR33537.80\n\n\n"
+        "Fattura 2026/0042 del 25/11/2026"
+    )
+    assert build_context(sample_input("it", "invoice"))["payment"]["qr"] is None  # off by default
+
+
+def test_context_is_in_the_documents_language_not_the_uis():
+    from desktop_crm import i18n
+
+    i18n.set_language("it")
+    ctx = build_context(sample_input("ru", "invoice"))
+    assert ctx["labels"]["grand_total"] == "Всего к оплате:"
+    assert ctx["locale"] == "ru_RU" and ctx["doc"]["title"] == "Счет на оплату"
+    i18n.set_language("ru")
+    assert build_context(sample_input("it", "quote"))["labels"]["acceptance"] == "Per accettazione"
+
+
+def test_context_is_plain_json():
+    import json
+
+    for language, kind in TEMPLATES:
+        ctx = build_context(sample_input(language, kind))
+        assert json.loads(json.dumps(ctx)) == ctx
