@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 VIEW_MODULES: tuple[str, ...] = (
     "desktop_crm.views.lists.sections",
     "desktop_crm.views.search",
+    "desktop_crm.views.analytics",
 )
 
 

@@ -1,0 +1,204 @@
+"""QtCharts bar charts of the analytics reports; a click on a bar opens the deals behind it.
+
+Each report is first laid out as a :class:`BarChartData` (categories, bar sets with exact values
+and the deal filter of every bar); only :func:`build_chart` turns the values into the floats
+QtCharts draws with, and nothing drawn is ever read back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCharts import (
+    QBarCategoryAxis,
+    QBarSeries,
+    QBarSet,
+    QChart,
+    QHorizontalBarSeries,
+    QValueAxis,
+)
+from PySide6.QtCore import QLocale, QMargins, Qt
+from PySide6.QtGui import QColor, QFont
+
+from desktop_crm.i18n import _, current_language
+from desktop_crm.i18n.formatting import babel_locale
+from desktop_crm.services import analytics
+from desktop_crm.services.analytics import DealFilter, ReportKind
+
+MAX_BARS = 12
+PALETTE = ("#4a90d9", "#e8833a", "#6ab04c", "#c0392b", "#8e44ad", "#16a085")
+
+
+@dataclass(frozen=True)
+class BarSetData:
+    name: str
+    values: tuple[Decimal | int, ...]
+    filters: tuple[DealFilter | None, ...]
+    color: str
+
+
+@dataclass(frozen=True)
+class BarChartData:
+    title: str
+    categories: tuple[str, ...]
+    sets: tuple[BarSetData, ...]
+    horizontal: bool
+    axis_title: str
+    decimals: int = 0
+    labels: bool = True  # value labels on the bars (off for amounts: the table has them exactly)
+
+    @property
+    def empty(self) -> bool:
+        return not self.categories
+
+
+def chart_data(kind: ReportKind, report: Any, currency: str | None) -> BarChartData:
+    """What to draw for a report (``currency``: the one amounts are shown in, when they are)."""
+    if kind == ReportKind.FUNNEL:
+        rows = report.rows
+        return BarChartData(
+            _("Deals that reached each stage"),
+            tuple(r.stage.name for r in rows),
+            (BarSetData(_("Deals"), tuple(r.deals for r in rows), tuple(r.filter for r in rows), PALETTE[0]),),
+            True,
+            _("Deals"),
+        )
+    if kind == ReportKind.CONVERSION:
+        rows = report.conversions
+        return BarChartData(
+            _("Conversion to the next stage, %"),
+            tuple(f"{r.from_stage.name} → {r.to_stage.name}" for r in rows),
+            (
+                BarSetData(
+                    _("Conversion, %"),
+                    tuple(r.rate or Decimal(0) for r in rows),
+                    tuple(r.advanced_filter for r in rows),
+                    PALETTE[0],
+                ),
+            ),
+            True,
+            "%",
+            1,
+        )
+    if kind == ReportKind.STAGE_TIME:
+        rows = report.rows
+        filters = tuple(r.filter for r in rows)
+        return BarChartData(
+            _("Days in each stage"),
+            tuple(r.stage.name for r in rows),
+            (
+                BarSetData(_("Average, days"), tuple(r.average_days for r in rows), filters, PALETTE[0]),
+                BarSetData(_("Median, days"), tuple(r.median_days for r in rows), filters, PALETTE[1]),
+            ),
+            True,
+            _("Days"),
+            1,
+        )
+    if kind == ReportKind.MANAGERS:
+        rows = report.rows[:MAX_BARS]
+        return BarChartData(
+            _("Won and lost deals by manager"),
+            tuple(r.name for r in rows),
+            (
+                BarSetData(_("Won"), tuple(r.won for r in rows), tuple(r.won_filter for r in rows), PALETTE[2]),
+                BarSetData(_("Lost"), tuple(r.lost for r in rows), tuple(r.lost_filter for r in rows), PALETTE[3]),
+            ),
+            True,
+            _("Deals"),
+        )
+    if kind == ReportKind.FORECAST:
+        rows = [r for r in report.rows if r.currency == currency]
+        return BarChartData(
+            _("Forecast by expected close month, {currency}").format(currency=currency or ""),
+            tuple(analytics.format_month(r.month) for r in rows),
+            (
+                BarSetData(_("Amount"), tuple(r.amount for r in rows), tuple(r.filter for r in rows), PALETTE[0]),
+                BarSetData(
+                    _("Weighted forecast"), tuple(r.weighted for r in rows), tuple(r.filter for r in rows), PALETTE[2]
+                ),
+            ),
+            False,
+            currency or "",
+            labels=False,
+        )
+    rows = [r for r in report.rows if currency in r.amounts][:MAX_BARS]
+    return BarChartData(
+        _("Sales by product group, {currency}").format(currency=currency or ""),
+        tuple(r.name for r in rows),
+        (
+            BarSetData(
+                _("Sales"), tuple(r.amounts[currency] for r in rows), tuple(r.filter for r in rows), PALETTE[0]
+            ),
+        ),
+        True,
+        currency or "",
+        labels=False,
+    )
+
+
+def _qt_locale() -> QLocale:
+    return QLocale(babel_locale(current_language()))
+
+
+def build_chart(data: BarChartData, on_click: Callable[[DealFilter], None]) -> QChart:
+    """A QChart of the bars; clicking bar ``i`` of a set calls ``on_click`` with its filter."""
+    chart = QChart()
+    chart.setTitle(data.title)
+    title_font = QFont(chart.titleFont())
+    title_font.setBold(True)
+    chart.setTitleFont(title_font)
+    chart.setLocalizeNumbers(True)
+    chart.setLocale(_qt_locale())
+    chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
+    chart.setMargins(QMargins(4, 4, 4, 4))
+    chart.legend().setVisible(len(data.sets) > 1)
+    chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+    if data.empty:
+        return chart
+    # horizontal bars draw category 0 at the bottom: reverse so the first row is on top
+    order = list(range(len(data.categories)))
+    if data.horizontal:
+        order.reverse()
+    series = QHorizontalBarSeries() if data.horizontal else QBarSeries()
+    peak = Decimal(0)
+    for set_data in data.sets:
+        bar_set = QBarSet(set_data.name)
+        bar_set.setColor(QColor(set_data.color))
+        for i in order:
+            value = set_data.values[i]
+            peak = max(peak, Decimal(value))
+            bar_set.append(float(value))  # drawing only: QtCharts wants floats
+        filters = [set_data.filters[i] for i in order]
+        bar_set.clicked.connect(lambda index, filters=filters: _clicked(filters, index, on_click))
+        series.append(bar_set)
+    series.setLabelsVisible(data.labels)
+    series.setLabelsPrecision(6)
+    series.setLabelsFormat("@value")
+    series.setLabelsPosition(QBarSeries.LabelsPosition.LabelsInsideEnd)
+    chart.addSeries(series)
+    categories = QBarCategoryAxis()
+    categories.append([data.categories[i] for i in order])
+    values = QValueAxis()
+    values.setLabelFormat(f"%.{data.decimals}f")
+    values.setRange(0, float(peak * Decimal("1.1")) if peak else 1.0)
+    values.applyNiceNumbers()
+    if data.axis_title:
+        values.setTitleText(data.axis_title)
+    if data.horizontal:
+        chart.addAxis(categories, Qt.AlignmentFlag.AlignLeft)
+        chart.addAxis(values, Qt.AlignmentFlag.AlignBottom)
+    else:
+        chart.addAxis(categories, Qt.AlignmentFlag.AlignBottom)
+        chart.addAxis(values, Qt.AlignmentFlag.AlignLeft)
+    series.attachAxis(categories)
+    series.attachAxis(values)
+    return chart
+
+
+def _clicked(filters: list[DealFilter | None], index: int, on_click: Callable[[DealFilter], None]) -> None:
+    if 0 <= index < len(filters) and filters[index] is not None:
+        on_click(filters[index])
+
