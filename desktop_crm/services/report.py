@@ -250,3 +250,26 @@ def format_report(report: RulesReport, limit: int | None = None) -> str:
         )
     )
     return "\n".join(lines)
+
+
+def rules_check(limit: int | None = 20, sink: dict[str, Any] | None = None) -> Any:
+    """The sales-rules report as a check of ``desktop-crm check --rules``.
+
+    The outcome is informational (it holds whatever the report finds); its details are the text
+    report with each list capped at ``limit``; the full report, as JSON-ready data, is put in
+    ``sink["report"]`` for ``--json``.
+    """
+    from desktop_crm.services.integrity import Check, Context, Outcome
+
+    def run(context: Context) -> Outcome:
+        report = rules_report()
+        if sink is not None:
+            sink["report"] = report_as_dict(report)
+        totals = report.totals
+        message = _(
+            "{incorrect} incorrect deals, {inactive} inactive deals, {overdue} overdue tasks."
+        ).format(**totals)
+        details = tuple(format_report(report, limit).splitlines()[:-1]) if report.managers else ()
+        return Outcome("rules", True, _("Sales rules"), message, details)
+
+    return Check("rules", run)
