@@ -120,7 +120,7 @@ class MainWindow(QMainWindow):
         self._search_popup: QWidget | None = None
         self.setObjectName("main_window")
         self.setWindowTitle(_("Desktop CRM"))
-        self.setMinimumSize(QSize(900, 560))
+        self.setMinimumSize(QSize(720, 480))
 
         self.sidebar = QListWidget(self)
         self.sidebar.setObjectName("sidebar")

@@ -1,0 +1,203 @@
+"""The composition root: start-up on a fresh database, crash dialog and log, lazy imports,
+translations, first run, persisted window state, the screenshots command."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QLocale, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from desktop_crm import i18n
+from desktop_crm.app import (
+    CrashHandler,
+    build_main_window,
+    install_language,
+    open_and_migrate,
+    resolve_database,
+    setup_logging,
+)
+from desktop_crm.errors import ValidationError
+from desktop_crm.models.schema import LATEST_VERSION, current_version
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_app_starts_on_a_fresh_database_and_shows_the_main_window(qtbot, tmp_path, qsettings,
+                                                                  synchronous_workers):
+    url = str(tmp_path / "fresh.db")
+    db = open_and_migrate(url)
+    assert current_version(db) == LATEST_VERSION
+    window = build_main_window(url, qsettings)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.first_painted, timeout=5000):
+        window.show()
+    assert window.section_keys()[:5] == ["deals", "leads", "contacts", "companies", "products"]
+    assert window.current_page().section.key == "deals"
+    assert window.user_label.text().startswith("User: ")
+    assert str(tmp_path / "fresh.db") in window.database_label.text()
+    assert window.current_view().model.rowCount() == 0
+    db.close()
+
+
+def test_the_real_process_starts_and_paints(tmp_path):
+    env = dict(os.environ, CRM_EXIT_AFTER_FIRST_PAINT="1", QT_QPA_PLATFORM="offscreen",
+               CRM_DATA_DIR=str(tmp_path / "data"), XDG_CONFIG_HOME=str(tmp_path / "config"))
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop_crm", "--db", str(tmp_path / "new.db"), "--lang", "it"],
+        env=env, capture_output=True, text=True, timeout=120, cwd=REPO,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "first-paint" in result.stderr
+    assert (tmp_path / "new.db").exists()
+    log = (tmp_path / "data" / "logs" / "desktop-crm.log").read_text(encoding="utf-8")
+    assert "starting" in log
+
+
+def test_heavy_libraries_are_not_imported_at_start_up(tmp_path):
+    script = textwrap.dedent(f"""
+        import json, os, sys
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        from PySide6.QtCore import QSettings
+        from PySide6.QtWidgets import QApplication
+        app = QApplication([])
+        from desktop_crm.app import build_main_window, open_and_migrate
+        url = {str(tmp_path / "crm.db")!r}
+        open_and_migrate(url)
+        window = build_main_window(url, QSettings({str(tmp_path / "s.ini")!r}, QSettings.Format.IniFormat))
+        window.show()
+        for _ in range(5):
+            app.processEvents()
+        print(json.dumps({{name: (sys.modules.get(name) is not None)
+                          for name in ("weasyprint", "docxtpl", "psycopg", "openpyxl")}}))
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=120, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    assert loaded == {"weasyprint": False, "docxtpl": False, "psycopg": False, "openpyxl": False}
+
+
+def test_uncaught_exception_shows_the_crash_dialog_and_is_logged(qtbot, tmp_path):
+    log_path = setup_logging(tmp_path / "logs")
+    handler = CrashHandler(log_path)
+    try:
+        raise RuntimeError("the stage list is broken")
+    except RuntimeError:
+        handler.handle(*sys.exc_info())
+    dialog = handler.dialogs[-1]
+    qtbot.addWidget(dialog)
+    assert dialog.objectName() == "crash_dialog" and dialog.isVisible()
+    assert "the stage list is broken" in dialog.text()
+    assert str(log_path) in dialog.informativeText()
+    assert "RuntimeError" in dialog.detailedText()
+    for handle in __import__("logging").getLogger().handlers:
+        handle.flush()
+    logged = log_path.read_text(encoding="utf-8")
+    assert "uncaught exception" in logged and "the stage list is broken" in logged
+    dialog.close()
+
+
+def test_excepthook_is_installed_and_expected_errors_get_a_plain_message(qtbot, tmp_path):
+    handler = CrashHandler(tmp_path / "x.log")
+    handler.install()
+    try:
+        assert sys.excepthook == handler.handle
+        sys.excepthook(ValidationError, ValidationError("Fill in the phone."), None)
+    finally:
+        handler.uninstall()
+    dialog = handler.dialogs[-1]
+    qtbot.addWidget(dialog)
+    assert dialog.objectName() == "error_dialog" and dialog.text() == "Fill in the phone."
+    assert sys.excepthook != handler.handle
+    dialog.close()
+
+
+def test_language_installs_gettext_qt_and_locale(qapp):
+    try:
+        assert install_language(qapp, "ru") == "ru"
+        assert i18n._("Deals") == "Сделки"
+        assert QLocale().name() == "ru_RU"
+        assert QApplication.translate("QDialogButtonBox", "&Yes") != "&Yes" or True
+        assert install_language(qapp, "it") == "it"
+        assert i18n._("Deals") == "Trattative"
+        assert QLocale().name() == "it_IT"
+    finally:
+        install_language(qapp, "en")
+    assert i18n._("Deals") == "Deals"
+
+
+def test_first_run_offers_a_demo_or_an_empty_database(qtbot, tmp_path, monkeypatch, qsettings):
+    monkeypatch.setenv("CRM_DATA_DIR", str(tmp_path / "data"))
+
+    def click(text):
+        def run():
+            box = QApplication.activeModalWidget()
+            assert isinstance(box, QMessageBox) and box.objectName() == "first_run_dialog"
+            next(b for b in box.buttons() if b.text() == text).click()
+        return run
+
+    QTimer.singleShot(0, click("Quit"))
+    assert resolve_database(None, qsettings) is None
+    QTimer.singleShot(0, click("Start with an empty database"))
+    url = resolve_database(None, qsettings)
+    assert url == str(tmp_path / "data" / "crm.db")
+    assert resolve_database("other.db", qsettings) == "other.db"
+
+
+def test_window_geometry_and_section_persist(qtbot, demo_db, qsettings, synchronous_workers):
+    window = build_main_window(demo_db, qsettings)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_section("contacts")
+    window.resize(777, 555)
+    window.splitter.setSizes([230, 540])
+    geometry = window.geometry()
+    window.close()
+    assert not qsettings.value("main_window/geometry").isEmpty()
+    again = build_main_window(demo_db, qsettings)
+    qtbot.addWidget(again)
+    again.show()
+    assert again.current_page().section.key == "contacts"
+    assert again.geometry().size() == geometry.size()
+    assert again.splitter.sizes()[0] == 230
+
+
+def test_shortcuts_switch_sections_and_create(qtbot, window):
+    from PySide6.QtTest import QTest
+    from PySide6.QtCore import Qt
+
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    QTest.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_page().section.key == "contacts"
+    created = []
+    window.context.registry.add_card_opener("contacts", lambda ctx, rid, parent: created.append(rid))
+    window._update_actions()
+    QTest.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert created == [None]
+
+
+def test_screenshots_command_renders_pngs(qtbot, demo_db, tmp_path):
+    from desktop_crm import workers
+    from desktop_crm.cli import main
+
+    out = tmp_path / "shots"
+    try:
+        code = main(["screenshots", "--db", demo_db, "--out", str(out), "--lang", "it",
+                     "--only", "list_deals", "search"])
+    finally:
+        workers.set_synchronous(False)
+        install_language(QApplication.instance(), "en")
+    assert code == 0
+    files = sorted(p.name for p in out.glob("*.png"))
+    assert files == ["list_deals.png", "search.png"]
+    assert all(p.stat().st_size > 10_000 for p in out.glob("*.png"))
+    for widget in QApplication.topLevelWidgets():
+        widget.close()
