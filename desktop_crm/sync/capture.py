@@ -262,6 +262,7 @@ def make_replica(db: peewee.Database, upload_existing: bool = True) -> uuid.UUID
         version = current_version(db) or 0
         meta_set(db, "schema_version", version)
         install_triggers(db, version)
+        remember_columns(db)
         if upload_existing:
             enqueue_all_rows(db, version)
     return device
