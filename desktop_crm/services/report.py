@@ -19,36 +19,34 @@ import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import peewee
 
 from desktop_crm.i18n import _, ngettext
 from desktop_crm.models import ActivityKind, ActivityStatus, Deal, database, utcnow
+from desktop_crm.models.db import engine
 from desktop_crm.models.fields import coerce_uuid
 from desktop_crm.services import rules
 
 
-@dataclass(frozen=True)
-class IncorrectDeal:
-    id: uuid.UUID
+class IncorrectDeal(NamedTuple):
+    id: str  # the deal's id as text (services accept it wherever an id is expected)
     title: str
     missing: list[str]
 
 
-@dataclass(frozen=True)
-class InactiveDeal:
-    id: uuid.UUID
+class InactiveDeal(NamedTuple):
+    id: str
     title: str
     last_interaction_at: dt.datetime | None
 
 
-@dataclass(frozen=True)
-class OverdueTask:
-    id: uuid.UUID
+class OverdueTask(NamedTuple):
+    id: str
     subject: str
     due_at: dt.datetime
-    deal_id: uuid.UUID | None
+    deal_id: str | None
     deal_title: str
 
 
@@ -80,61 +78,78 @@ def _db() -> peewee.Database:
     return database.obj if isinstance(database, peewee.DatabaseProxy) else database
 
 
-def _time(value: Any) -> dt.datetime | None:
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    return dt.datetime.fromisoformat(str(value))
+def _id_text(column: str, engine_name: str) -> str:
+    """SQL giving a UUID key as its canonical text (no per-row conversion in Python)."""
+    if engine_name == "postgres":
+        return f"{column}::text"
+    h = f"hex({column})"
+    return (
+        f"lower(substr({h}, 1, 8) || '-' || substr({h}, 9, 4) || '-' || substr({h}, 13, 4) || '-' "
+        f"|| substr({h}, 17, 4) || '-' || substr({h}, 21))"
+    )
 
 
 def rules_report(now: dt.datetime | None = None, responsible: Any = None) -> RulesReport:
     """Compute the report (for one manager when ``responsible`` is given)."""
     db = _db()
+    eng = engine(db)
     p = db.param
     now = now or utcnow()
     cutoff = rules.activity_cutoff(now)
     who = getattr(responsible, "id", responsible)
-    def db_key(value: Any) -> Any:
-        return Deal.id.db_value(value)
-
     sections: dict[Any, ManagerSection] = {}
 
     def section(user_key: Any) -> ManagerSection:
-        if user_key not in sections:
-            sections[user_key] = ManagerSection(coerce_uuid(user_key) if user_key is not None else None, "")
-        return sections[user_key]
+        found = sections.get(user_key)
+        if found is None:
+            found = sections[user_key] = ManagerSection(
+                coerce_uuid(user_key) if user_key is not None else None, ""
+            )
+        return found
 
     scope, scope_params = "", []
     if who is not None:
-        scope, scope_params = f" AND responsible_id = {p}", [db_key(who)]
+        scope, scope_params = f" AND responsible_id = {p}", [Deal.id.db_value(who)]
     cursor = db.execute_sql(
-        "SELECT responsible_id, id, title, missing_fields, correct, last_interaction_at FROM deal "
+        f"SELECT responsible_id, {_id_text('id', eng)}, title, missing_fields, correct, "
+        "last_interaction_at FROM deal "
         "WHERE deleted_at IS NULL AND closed_at IS NULL AND (correct = "
         f"{p} OR last_interaction_at IS NULL OR last_interaction_at < {p}){scope} "
         "ORDER BY responsible_id, created_at",
         [False, cutoff, *scope_params],
     )
+    decoded: dict[str, list[str]] = {}  # few distinct "missing" lists: decode each once
+    current_key: Any = object()
+    target = None
     for user_key, deal_id, title, missing, correct, last in cursor:
-        target = section(user_key)
+        if user_key != current_key:
+            target, current_key = section(user_key), user_key
         if not correct:
-            target.incorrect.append(IncorrectDeal(coerce_uuid(deal_id), title, json.loads(missing or "[]")))
+            fields = decoded.get(missing)
+            if fields is None:
+                fields = decoded[missing] = json.loads(missing or "[]")
+            target.incorrect.append(IncorrectDeal(deal_id, title, fields))
         else:
-            target.inactive.append(InactiveDeal(coerce_uuid(deal_id), title, _time(last)))
+            if last is not None and not isinstance(last, dt.datetime):
+                last = dt.datetime.fromisoformat(last)
+            target.inactive.append(InactiveDeal(deal_id, title, last))
 
     task_scope = f" AND a.assignee_id = {p}" if who is not None else ""
     cursor = db.execute_sql(
-        "SELECT a.assignee_id, a.id, a.subject, a.due_at, a.deal_id, d.title FROM activity a "
+        f"SELECT a.assignee_id, {_id_text('a.id', eng)}, a.subject, a.due_at, "
+        f"{_id_text('a.deal_id', eng)}, d.title FROM activity a "
         "LEFT JOIN deal d ON d.id = a.deal_id "
         f"WHERE a.deleted_at IS NULL AND a.status = {p} AND a.kind = {p} AND a.due_at < {p}"
         f"{task_scope} ORDER BY a.assignee_id, a.due_at",
         [str(ActivityStatus.PLANNED), str(ActivityKind.TASK), now, *scope_params],
     )
+    current_key, target = object(), None
     for user_key, task_id, subject, due_at, deal_id, deal_title in cursor:
-        section(user_key).overdue.append(
-            OverdueTask(
-                coerce_uuid(task_id), subject, _time(due_at),
-                coerce_uuid(deal_id) if deal_id is not None else None, deal_title or "",
-            )
-        )
+        if user_key != current_key:
+            target, current_key = section(user_key), user_key
+        if not isinstance(due_at, dt.datetime):
+            due_at = dt.datetime.fromisoformat(due_at)
+        target.overdue.append(OverdueTask(task_id, subject, due_at, deal_id or None, deal_title or ""))
     names = {
         coerce_uuid(row[0]): row[1]
         for row in db.execute_sql('SELECT id, name FROM "user"').fetchall()
@@ -169,7 +184,7 @@ def report_as_dict(report: RulesReport) -> dict[str, Any]:
                 "overdue_tasks": [
                     {
                         "id": str(t.id), "subject": t.subject, "due_at": iso(t.due_at),
-                        "deal_id": str(t.deal_id) if t.deal_id else None, "deal_title": t.deal_title,
+                        "deal_id": t.deal_id, "deal_title": t.deal_title,
                     }
                     for t in m.overdue
                 ],
