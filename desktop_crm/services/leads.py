@@ -134,8 +134,9 @@ def qualifying_interaction(lead: Lead) -> Activity | None:
         .where((Activity.lead == lead.id) & Activity.kind.in_(rules.interaction_kinds()))
         .order_by(Activity.done_at.desc())
     )
+    policy = rules.comment_policy()
     for activity in candidates:
-        if rules.counts_as_interaction(activity):
+        if rules.counts_as_interaction(activity, policy):
             return activity
     return None
 

@@ -99,7 +99,8 @@ def _refresh(db: peewee.Database, eng: str, scope: str) -> int:
         [*commented, done],
     )
     texts.update(row[0] for row in cursor.fetchall() if row[0])
-    detailed = [text for text in texts if rules.is_detailed(text).detailed]
+    policy = rules.comment_policy()
+    detailed = [text for text in texts if rules.is_detailed(text, policy).detailed]
     if eng == "sqlite":
         db.execute_sql("CREATE TEMP TABLE rules_detailed (body TEXT PRIMARY KEY)")
     else:

@@ -137,10 +137,20 @@ class CommentVerdict:
         return self.detailed
 
 
-def _stop_phrases() -> list[str]:
+@dataclass(frozen=True)
+class CommentPolicy:
+    """The comment settings read once, for checking many texts (bulk refresh, a deal's timeline)."""
+
+    min_words: int
+    min_chars: int
+    phrases: tuple[str, ...]  # folded, the longest first
+
+
+def comment_policy() -> CommentPolicy:
     phrases = {fold(str(p)).strip(" .,!?;:") for p in COMMENT_STOP_PHRASES.get()}
     # The longest first, so that "не дозвонился" is removed before "не".
-    return sorted((p for p in phrases if p), key=len, reverse=True)
+    ordered = tuple(sorted((p for p in phrases if p), key=len, reverse=True))
+    return CommentPolicy(int(COMMENT_MIN_WORDS.get()), int(COMMENT_MIN_CHARS.get()), ordered)
 
 
 def _strip_fillers(text: str, phrases: Sequence[str]) -> str:
@@ -153,7 +163,7 @@ def _strip_fillers(text: str, phrases: Sequence[str]) -> str:
     return remaining.strip()
 
 
-def is_detailed(text: str | None) -> CommentVerdict:
+def is_detailed(text: str | None, policy: CommentPolicy | None = None) -> CommentVerdict:
     """Rule 3: does the comment say what was discussed and agreed?
 
     Detailed means: after trimming, at least ``rules.comment_min_chars`` characters and
@@ -165,7 +175,8 @@ def is_detailed(text: str | None) -> CommentVerdict:
     trimmed = (text or "").strip()
     if not trimmed:
         return CommentVerdict(False, _("The comment is empty."))
-    min_chars, min_words = int(COMMENT_MIN_CHARS.get()), int(COMMENT_MIN_WORDS.get())
+    policy = policy or comment_policy()
+    min_chars, min_words = policy.min_chars, policy.min_words
     folded = fold(trimmed)
     words = _WORD.findall(folded)
     if len(words) < min_words or len(trimmed) < min_chars:
@@ -179,7 +190,7 @@ def is_detailed(text: str | None) -> CommentVerdict:
                 min_words,
             ).format(words=min_words, chars=min_chars),
         )
-    meaningful = _WORD.findall(_strip_fillers(folded, _stop_phrases()))
+    meaningful = _WORD.findall(_strip_fillers(folded, policy.phrases))
     if len(meaningful) < min_words:
         return CommentVerdict(
             False,
@@ -246,7 +257,7 @@ def interaction_kinds() -> list[ActivityKind]:
     return [ActivityKind(kind) for kind in INTERACTION_KINDS.get()]
 
 
-def counts_as_interaction(activity: Activity) -> bool:
+def counts_as_interaction(activity: Activity, policy: CommentPolicy | None = None) -> bool:
     """Rule 1/2: a done call, meeting, e-mail or message the client answered, with a detailed comment.
 
     A message the client never answered does not count, nor does "НД" as its comment.
@@ -256,7 +267,7 @@ def counts_as_interaction(activity: Activity) -> bool:
         and activity.kind in interaction_kinds()
         and activity.status == ActivityStatus.DONE
         and bool(activity.client_answered)
-        and is_detailed(activity.body).detailed
+        and is_detailed(activity.body, policy).detailed
     )
 
 
@@ -264,7 +275,7 @@ def interaction_time(activity: Activity) -> dt.datetime:
     return activity.done_at or activity.created_at
 
 
-def last_interaction(deal: Deal) -> dt.datetime | None:
+def last_interaction(deal: Deal, policy: CommentPolicy | None = None) -> dt.datetime | None:
     """When the client was last reached with a detailed comment about it (from the timeline)."""
     candidates = Activity.alive().where(
         (Activity.deal == deal.id)
@@ -272,13 +283,15 @@ def last_interaction(deal: Deal) -> dt.datetime | None:
         & (Activity.status == ActivityStatus.DONE)
         & (Activity.client_answered == True)  # noqa: E712 - SQL comparison
     )
-    times = [interaction_time(a) for a in candidates if is_detailed(a.body).detailed]
+    policy = policy or comment_policy()
+    times = [interaction_time(a) for a in candidates if is_detailed(a.body, policy).detailed]
     return max(times) if times else None
 
 
-def has_detailed_comment(deal: Deal) -> bool:
+def has_detailed_comment(deal: Deal, policy: CommentPolicy | None = None) -> bool:
     """The deal's own comment is detailed, or its timeline holds a detailed comment or interaction."""
-    if is_detailed(deal.comment).detailed:
+    policy = policy or comment_policy()
+    if is_detailed(deal.comment, policy).detailed:
         return True
     kinds = [ActivityKind.COMMENT, *interaction_kinds()]
     bodies = (
@@ -290,11 +303,14 @@ def has_detailed_comment(deal: Deal) -> bool:
         )
         .tuples()
     )
-    return any(is_detailed(body).detailed for (body,) in bodies)
+    return any(is_detailed(body, policy).detailed for (body,) in bodies)
 
 
 def deal_missing_fields(
-    deal: Deal, stage: Stage | None = None, lines: Sequence[DealLine] | None = None
+    deal: Deal,
+    stage: Stage | None = None,
+    lines: Sequence[DealLine] | None = None,
+    policy: CommentPolicy | None = None,
 ) -> list[str]:
     """What the deal lacks to be correct in ``stage`` (its own stage by default), in report order."""
     stage = stage if stage is not None else Stage.get_or_none(Stage.id == deal.stage_id)
@@ -308,7 +324,7 @@ def deal_missing_fields(
             missing.append(name)
         elif name == "contact" and deal.contact_id is None:
             missing.append(name)
-        elif name == "comment" and not has_detailed_comment(deal):
+        elif name == "comment" and not has_detailed_comment(deal, policy):
             missing.append(name)
         elif name == "lines":
             rows = deal_lines(deal) if lines is None else lines
@@ -332,11 +348,12 @@ def refresh_deal(deal: Deal, save: bool = True) -> Deal:
         (line_net_amount(line.price, line.quantity, line.discount_percent) for line in lines),
         Decimal("0.00"),
     )
-    missing = deal_missing_fields(deal, lines=lines)
+    policy = comment_policy()
+    missing = deal_missing_fields(deal, lines=lines, policy=policy)
     deal.amount = money.round_money(amount)
     deal.missing_fields = missing
     deal.correct = not missing
-    deal.last_interaction_at = last_interaction(deal)
+    deal.last_interaction_at = last_interaction(deal, policy)
     if save:
         deal.save()
     return deal

@@ -361,6 +361,7 @@ def timeline(
         else {}
     )
     now = utcnow()
+    policy = rules.comment_policy()
     return [
         TimelineEntry(
             id=row.id,
@@ -373,7 +374,7 @@ def timeline(
             status=row.status,
             due_at=row.due_at,
             client_answered=bool(row.client_answered),
-            counts_as_interaction=rules.counts_as_interaction(row),
+            counts_as_interaction=rules.counts_as_interaction(row, policy),
             overdue=bool(
                 row.kind == ActivityKind.TASK
                 and row.status == ActivityStatus.PLANNED
