@@ -362,6 +362,8 @@ class BoardMove:
     result: stages.MoveResult
     previous_rank: int
     rank: int
+    lost_reason: str = ""
+    comment: str = ""
 
     @property
     def deal_id(self) -> str:
@@ -398,7 +400,7 @@ def move(
         previous = Deal.select(Deal.board_rank).where(Deal.id == deal).scalar() or 0
         rank = _top_rank(stage, deal)
         Deal.update(board_rank=rank).where(Deal.id == deal).execute()
-        return BoardMove(result, int(previous), rank)
+        return BoardMove(result, int(previous), rank, (lost_reason or "").strip(), comment)
 
 
 def undo(board_move: BoardMove, user: Any) -> None:

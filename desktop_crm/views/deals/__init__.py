@@ -1,0 +1,1 @@
+"""The Deals section's own views: the kanban board and the deal card."""

@@ -1,0 +1,126 @@
+"""Stage moves asked from the board (drag and drop, "Move to stage", Alt+←/→) or the deal card's
+stage bar: the same flow everywhere.
+
+1. ``services.board.check_move`` asks the stage rules first; a refusal is shown with its reason
+   (and, when fields are missing, a button that opens the deal to fill them in). Nothing moved,
+   so the card stays where it was.
+2. Moving to a lost stage asks for the reason (the configurable list) and an optional comment.
+3. ``services.board.move`` runs the rules in one transaction (tasks cancelled and created,
+   history, timeline, the won check) and the caller gets the :class:`BoardMove` back.
+
+Dialogs are window-modal but non-blocking (``open()``), so nothing nests event loops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_crm.errors import CrmError
+from desktop_crm.i18n import _
+from desktop_crm.services import board
+from desktop_crm.services.board import BoardMove
+from desktop_crm.views.context import AppContext
+
+
+class LostReasonDialog(QDialog):
+    """Why was the deal lost? A reason from the configured list, plus an optional comment."""
+
+    def __init__(self, title: str, reasons: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("lost_reason_dialog")
+        self.setWindowTitle(_("Deal lost"))
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        layout = QVBoxLayout(self)
+        intro = QLabel(_("Why was “{title}” lost?").format(title=title), self)
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.reason = QComboBox(self)
+        self.reason.setObjectName("lost_reason")
+        self.reason.addItems(reasons)
+        form.addRow(_("Reason:"), self.reason)
+        self.comment = QLineEdit(self)
+        self.comment.setObjectName("lost_comment")
+        self.comment.setPlaceholderText(_("What happened (optional)"))
+        form.addRow(_("Comment:"), self.comment)
+        layout.addLayout(form)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Mark as lost"))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(420)
+
+
+def show_refusal(
+    parent: QWidget | None, message: str, missing: list[str], open_deal: Callable[[], None] | None,
+) -> QMessageBox:
+    """The rules said no: say why; offer to open the deal when fields are missing."""
+    box = QMessageBox(QMessageBox.Icon.Warning, _("The deal cannot be moved"), message,
+                      QMessageBox.StandardButton.NoButton, parent)
+    box.setObjectName("move_refused")
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.setWindowModality(Qt.WindowModality.WindowModal)
+    if missing and open_deal is not None:
+        button = box.addButton(_("Open the deal"), QMessageBox.ButtonRole.ActionRole)
+        button.clicked.connect(open_deal)
+    box.addButton(QMessageBox.StandardButton.Ok)
+    box.open()
+    return box
+
+
+def request_move(
+    parent: QWidget,
+    context: AppContext,
+    deal_id: str,
+    deal_title: str,
+    stage_id: str,
+    on_moved: Callable[[BoardMove], None],
+    on_refused: Callable[[str], None] | None = None,
+) -> None:
+    """Run the move flow (see the module docstring); ``on_moved`` gets the committed move."""
+
+    def refused(message: str, missing: list[str]) -> None:
+        show_refusal(parent, message, missing,
+                     lambda: context.open_record("deals", deal_id, parent))
+        if on_refused is not None:
+            on_refused(message)
+
+    check = board.check_move(deal_id, stage_id)
+    if not check.allowed:
+        refused(check.reason, list(check.missing))
+        return
+
+    def commit(reason: str | None, comment: str) -> None:
+        try:
+            result = board.move(deal_id, stage_id, context.user.id, reason, comment)
+        except CrmError as error:
+            refused(error.message, list(getattr(error, "missing", []) or []))
+            return
+        on_moved(result)
+
+    if check.needs_lost_reason:
+        reasons = board.lost_reasons()
+        dialog = LostReasonDialog(deal_title, reasons, parent)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(
+            lambda: commit(dialog.reason.currentText() or None, dialog.comment.text())
+        )
+        dialog.open()
+        return
+    commit(None, "")
