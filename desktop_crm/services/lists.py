@@ -623,17 +623,24 @@ def _rows_query(ent: _Entity) -> peewee.ModelSelect:
 
 def _to_rows(ent: _Entity, raw: Sequence[Sequence[Any]], converters: list[Any]) -> list[Row]:
     rows = []
+    plan = [(col.value, len(col.exprs), convs) for col, convs in zip(ent.cols, converters,
+                                                                      strict=True)]
     for record in raw:
-        key, ident = record[0], record[1]
         values = []
         position = 2
-        for col, convs in zip(ent.cols, converters, strict=True):
-            count = len(col.exprs)
-            parts = [conv(v) if (conv and v is not None) else v
-                     for conv, v in zip(convs, record[position:position + count], strict=True)]
-            position += count
-            values.append(col.value(*parts))
-        rows.append(Row(key, str(_coerce_id(ident)), tuple(values)))
+        for make, width, convs in plan:
+            if width == 1:
+                value = record[position]
+                conv = convs[0]
+                if conv is not None and value is not None:
+                    value = conv(value)
+                values.append(make(value))
+            else:
+                parts = record[position:position + width]
+                values.append(make(*[c(v) if (c is not None and v is not None) else v
+                                     for c, v in zip(convs, parts, strict=True)]))
+            position += width
+        rows.append(Row(record[0], str(_coerce_id(record[1])), tuple(values)))
     return rows
 
 
@@ -643,15 +650,41 @@ def _coerce_id(value: Any) -> uuid.UUID:
     return coerce_uuid(value)
 
 
+def _to_datetime(value: Any) -> dt.datetime:
+    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
+
+
+def _to_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value[:10])
+
+
+def _converter(expr: Any) -> Any:
+    """A quick ``python_value``: plain text needs none; dates parse with ``fromisoformat``."""
+    from desktop_crm.models.fields import EnumField
+
+    field_ = getattr(expr, "field", expr)  # aliased models give field aliases
+    if isinstance(field_, (EnumField, peewee.CharField, peewee.TextField)):
+        return None  # enum labels look plain strings up directly
+    if isinstance(field_, peewee.DateTimeField):
+        return _to_datetime
+    if isinstance(field_, peewee.DateField):
+        return _to_date
+    if isinstance(field_, peewee.BooleanField):
+        return bool
+    return getattr(field_, "python_value", None)
+
+
+_CONVERTERS: dict[str, list[list[Any]]] = {}
+
+
 def _converters(ent: _Entity) -> list[list[Any]]:
-    result = []
-    for col in ent.cols:
-        convs = []
-        for expr in col.exprs:
-            python_value = getattr(expr, "python_value", None)
-            convs.append(python_value)
-        result.append(convs)
-    return result
+    cached = _CONVERTERS.get(ent.spec.entity)
+    if cached is None:
+        cached = [[_converter(expr) for expr in col.exprs] for col in ent.cols]
+        _CONVERTERS[ent.spec.entity] = cached
+    return cached
 
 
 def _execute(query: peewee.ModelSelect) -> list[tuple[Any, ...]]:
@@ -659,12 +692,61 @@ def _execute(query: peewee.ModelSelect) -> list[tuple[Any, ...]]:
     return database.execute_sql(sql, params).fetchall()
 
 
+# Built SQL is cached: building a seven-join query costs peewee more than SQLite needs to run it.
+_SQL_CACHE: dict[tuple[Any, ...], tuple[str, list[Any]]] = {}
+_SQL_CACHE_SIZE = 64
+BLOCK_SENTINEL = 987_654_321
+
+
+def _cached_sql(key: tuple[Any, ...], build: Callable[[], peewee.Query]) -> tuple[str, list[Any]]:
+    key = (id(database.obj), *key)
+    found = _SQL_CACHE.get(key)
+    if found is None:
+        if len(_SQL_CACHE) >= _SQL_CACHE_SIZE:
+            _SQL_CACHE.pop(next(iter(_SQL_CACHE)))
+        found = build().sql()
+        _SQL_CACHE[key] = found
+    return found
+
+
+_PARTIAL_INDEXES: dict[tuple[int, str], str | None] = {}
+
+
+def _live_rows_index(table: str) -> str | None:
+    """SQLite: the narrowest index over the table's live rows (``WHERE deleted_at IS NULL``).
+
+    Without statistics SQLite scans the whole table to count live rows; through this partial
+    index the count reads only the index.
+    """
+    key = (id(database.obj), table)
+    if key not in _PARTIAL_INDEXES:
+        best: tuple[int, str] | None = None
+        for name, sql in database.execute_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", [table]
+        ).fetchall():
+            text = (sql or "").replace('"', "").lower()
+            if text.endswith("where (deleted_at is null)") or text.endswith(
+                    "where deleted_at is null"):
+                width = text.partition("(")[2].partition(")")[0].count(",") + 1
+                if best is None or width < best[0]:
+                    best = (width, name)
+        _PARTIAL_INDEXES[key] = best[1] if best else None
+    return _PARTIAL_INDEXES[key]
+
+
 # --- public API -------------------------------------------------------------------------------
 def count(entity: str, flt: ListFilter | None = None, user_id: str | None = None) -> int:
     ent = _entity(entity)
-    query = ent.model.select(peewee.fn.COUNT(peewee.SQL("*"))).where(
-        *_where(ent, flt or ListFilter(), user_id)
-    )
+    conditions = _where(ent, flt or ListFilter(), user_id)
+    if len(conditions) == 1 and _is_sqlite():  # only "alive": count through a partial index
+        table = ent.model._meta.table_name
+        index = _live_rows_index(table)
+        if index is not None:
+            row = database.execute_sql(
+                f'SELECT COUNT(*) FROM "{table}" INDEXED BY "{index}" WHERE deleted_at IS NULL'
+            ).fetchone()
+            return int(row[0])
+    query = ent.model.select(peewee.fn.COUNT(peewee.SQL("*"))).where(*conditions)
     return int(query.scalar() or 0)
 
 
@@ -677,14 +759,25 @@ def fetch_page(
     user_id: str | None = None,
 ) -> list[Row]:
     ent = _entity(entity)
-    query = (
-        _rows_query(ent)
-        .where(*_where(ent, flt or ListFilter(), user_id))
-        .order_by(*_order(ent, sort))
-        .limit(limit)
-        .offset(offset)
-    )
-    return _to_rows(ent, _execute(query), _converters(ent))
+    flt = flt or ListFilter()
+
+    def build() -> peewee.Query:  # LIMIT and OFFSET are the last two parameters
+        return (
+            _rows_query(ent)
+            .where(*_where(ent, flt, user_id))
+            .order_by(*_order(ent, sort))
+            .limit(BLOCK_SENTINEL)
+            .offset(BLOCK_SENTINEL)
+        )
+
+    if flt.active is not None:  # its cut-off moves with the clock: not cached
+        sql, params = build().sql()
+    else:
+        sql, params = _cached_sql((entity, "page", flt, sort, user_id), build)
+    if params[-2:] != [BLOCK_SENTINEL, BLOCK_SENTINEL]:
+        raise RuntimeError("unexpected query shape")
+    raw = database.execute_sql(sql, [*params[:-2], limit, offset]).fetchall()
+    return _to_rows(ent, raw, _converters(ent))
 
 
 def snapshot(
@@ -731,8 +824,11 @@ def fetch_keys(entity: str, keys: Sequence[Any]) -> list[Row]:
     ent = _entity(entity)
     key_expr = _key_expr(ent.model)
     wanted = list(keys)
-    query = _rows_query(ent).where(key_expr.in_(wanted))
-    rows = _to_rows(ent, _execute(query), _converters(ent))
+    sql, params = _cached_sql((entity, "keys", len(wanted)),
+                              lambda: _rows_query(ent).where(key_expr.in_(wanted)))
+    if len(params) != len(wanted):
+        raise RuntimeError("unexpected query shape")
+    rows = _to_rows(ent, database.execute_sql(sql, wanted).fetchall(), _converters(ent))
     if not _is_sqlite():
         by_key = {_coerce_id(r.key): r for r in rows}
         return [by_key[k] for k in wanted if k in by_key]

@@ -28,6 +28,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 
@@ -40,12 +41,13 @@ from desktop_crm.i18n.formatting import (
 )
 from desktop_crm.services import lists
 from desktop_crm.services.lists import Column, ListFilter, Row, Snapshot, Sort
-from desktop_crm.workers import Progress, run_in_background
+from desktop_crm.workers import Progress, is_synchronous, run_in_background
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 VALUE_ROLE = Qt.ItemDataRole.UserRole + 2
 BLOCK_SIZE = 256
 MAX_BLOCKS = 64
+SNAPSHOT_DELAY_MS = 120  # let the first block paint before the snapshot thread competes for the GIL
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -151,9 +153,15 @@ class WindowedTableModel(QAbstractTableModel):
         self.endResetModel()
         self.loaded.emit(self._count)
         if build_snapshot and self._count > BLOCK_SIZE:
-            self.build_snapshot()
+            if is_synchronous():
+                self.build_snapshot()
+            else:
+                generation = self._generation
+                QTimer.singleShot(SNAPSHOT_DELAY_MS, self, lambda: self.build_snapshot(generation))
 
-    def build_snapshot(self) -> None:
+    def build_snapshot(self, generation: int | None = None) -> None:
+        if generation is not None and generation != self._generation:
+            return  # reloaded again meanwhile
         generation = self._generation
         source = self.source
 
@@ -215,6 +223,10 @@ class WindowedTableModel(QAbstractTableModel):
         while len(self._blocks) > MAX_BLOCKS:
             self._blocks.popitem(last=False)
         return block
+
+    def drop_cache(self) -> None:
+        """Forget the loaded blocks (they are fetched again when shown)."""
+        self._blocks.clear()
 
     def row(self, row: int) -> Row | None:
         if row < 0 or row >= self._count:

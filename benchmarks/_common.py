@@ -1,0 +1,53 @@
+"""Shared helpers of the benchmarks (see /work/shared/guides/benchmarks.md for the contract)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from pathlib import Path
+from typing import Any
+
+CACHE = Path(__file__).resolve().parent / ".cache"
+
+
+def parser(description: str, deals: int = 1_000_000) -> argparse.ArgumentParser:
+    result = argparse.ArgumentParser(description=description)
+    result.add_argument("--db", help="an existing demo database (SQLite path) to reuse")
+    result.add_argument("--deals", type=int, default=deals, help="deals in a database built here")
+    result.add_argument("--repeat", type=int, default=5, help="timed runs after one warm-up")
+    return result
+
+
+def note(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def emit(metric: str, value: Any, unit: str, goal: Any, **extra: Any) -> None:
+    print(json.dumps({"metric": metric, "value": value, "unit": unit, "goal": goal,
+                      "extra": extra}, ensure_ascii=False), flush=True)
+
+
+def median(values: list[float]) -> float:
+    return round(statistics.median(values), 2)
+
+
+def demo_database(args: argparse.Namespace) -> Path:
+    """``--db``, else the shared 1M demo when it fits, else a cached demo built here."""
+    if args.db:
+        return Path(args.db)
+    shared = CACHE / "demo-1m.db"
+    if args.deals == 1_000_000 and shared.exists():
+        note(f"using the shared demo database {shared}")
+        return shared
+    path = CACHE / f"demo-{args.deals}.db"
+    if path.exists():
+        note(f"using the cached demo database {path}")
+        return path
+    CACHE.mkdir(parents=True, exist_ok=True)
+    note(f"building a demo database with {args.deals} deals in {path} (once; reused later)…")
+    from desktop_crm.services.demo import DemoOptions, build_demo
+
+    build_demo(str(path), DemoOptions(deals=args.deals))
+    return path

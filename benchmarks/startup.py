@@ -1,0 +1,69 @@
+"""Start-up: process start → first paint of the main window on the demo database.
+
+    uv run python benchmarks/startup.py [--db PATH] [--deals N] [--repeat K]
+
+Each run starts ``python -m desktop_crm --db PATH`` in a fresh process (offscreen, fresh local
+settings, so it opens on the Deals list) with ``CRM_EXIT_AFTER_FIRST_PAINT=1``: the app writes the
+wall-clock time of the end of its first main-window paint and quits. The figure is that time minus
+the time just before the process was spawned; peak RSS is the child's ``ru_maxrss`` (``wait4``).
+Median of ``--repeat`` runs after one warm-up.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks._common import demo_database, emit, median, note, parser  # noqa: E402
+
+
+def one_run(path: Path) -> tuple[float, float]:
+    with tempfile.TemporaryDirectory(prefix="crm-startup-") as scratch:
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CRM_EXIT_AFTER_FIRST_PAINT="1",
+                   CRM_DATA_DIR=str(Path(scratch) / "data"),
+                   XDG_CONFIG_HOME=str(Path(scratch) / "config"))
+        start_ns = time.time_ns()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "desktop_crm", "--db", str(path), "--lang", "ru"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        assert process.stderr is not None
+        stderr = process.stderr.read().decode("utf-8", "replace")
+        _pid, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+    painted = [line for line in stderr.splitlines() if line.startswith("first-paint ")]
+    if process.returncode != 0 or not painted:
+        raise RuntimeError(f"the app did not paint (exit {process.returncode}):\n{stderr}")
+    paint_ns = int(painted[-1].split()[1])
+    return (paint_ns - start_ns) / 1e6, usage.ru_maxrss / 1024
+
+
+def main() -> int:
+    args = parser(__doc__.splitlines()[0]).parse_args()
+    path = demo_database(args)
+    note(f"start-up on {path}")
+    times, memory = [], []
+    for run in range(args.repeat + 1):
+        elapsed, rss = one_run(path)
+        note(f"run {run}: {elapsed:.0f} ms, {rss:.0f} MB" + (" (warm-up)" if run == 0 else ""))
+        if run:
+            times.append(elapsed)
+            memory.append(rss)
+    emit("startup_first_paint_ms", median(times), "ms", 600, db=str(path),
+         runs=[round(t, 1) for t in times], python=sys.version.split()[0],
+         measured="spawn of `python -m desktop_crm --db` to end of the main window's first paint "
+                  "(Deals list shown), offscreen, warm OS cache")
+    emit("startup_peak_rss_mb", round(max(memory), 1), "MB", None, runs=[round(m, 1) for m in memory],
+         measured="child ru_maxrss (wait4), largest of the runs")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
