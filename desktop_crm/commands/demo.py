@@ -31,8 +31,8 @@ class _Progress:
         now = time.monotonic()
         if phase != self.phase or done >= total or now - self.shown > 0.5:
             percent = 100 * done // total if total else 100
-            print(f"{phase}: {done:,}/{total:,} ({percent}%)".replace(",", " "), file=sys.stderr,
-                  flush=True)
+            counts = f"{done:,}/{total:,}".replace(",", " ")
+            print(f"{phase}: {counts} ({percent}%)", file=sys.stderr, flush=True)
             self.phase, self.shown = phase, now
 
 
