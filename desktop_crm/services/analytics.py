@@ -435,53 +435,52 @@ def funnel(scope: ReportScope) -> FunnelReport:
     stages = pipeline_stages(scope.pipeline_id)
     ladder = _ladder(stages)
     period = scope.period
-    current = Stage.alias("cur")
-    visited = Stage.alias("visited")
-    # The furthest open/won stage in the deal's history (one correlated look-up per deal, through
-    # the (deal_id, changed_at) index); the current stage is added in Python below.
-    history_rank = (
-        StageChange.select(fn.MAX(visited.sort_order))
-        .join(
-            visited,
-            on=(visited.id == StageChange.to_stage) | (visited.id == StageChange.from_stage),
-        )
-        .where(
-            StageChange.deal == Deal.id,
-            StageChange.deleted_at.is_null(),
-            visited.kind != StageKind.LOST,
-            visited.pipeline == scope.pipeline_id,
-        )
+    # Per deal of the cohort: its current stage, and the furthest open/won stage of this pipeline
+    # in its history (one index look-up per deal into stage_change by deal; stage ranks come from
+    # a CASE over this pipeline's few stages, no join). The rows are materialised once and then
+    # grouped, so the correlated look-up runs once per deal.
+    to_rank = _rank_case(StageChange.to_stage, ladder)
+    from_rank = _rank_case(StageChange.from_stage, ladder)
+    greater = peewee.Case(
+        None,
+        [(from_rank.is_null(), to_rank), (to_rank.is_null(), from_rank), (to_rank > from_rank, to_rank)],
+        from_rank,
     )
-    per_deal = (
+    history_rank: peewee.Node = StageChange.select(fn.MAX(greater)).where(
+        StageChange.deal == Deal.id, StageChange.deleted_at.is_null()
+    )
+    top = [s.id for s in ladder if s.sort_order == ladder[-1].sort_order] if ladder else []
+    if top:
+        # a deal now at the last step has reached everything: its history need not be read
+        history_rank = peewee.Case(None, [(Deal.stage.in_(top), None)], history_rank)
+    cohort = (
         Deal.select(
-            current.kind.alias("kind"),
-            current.sort_order.alias("cur_rank"),
+            Deal.stage.alias("stage_id"),
             history_rank.alias("hist_rank"),
             Deal.currency.alias("currency"),
             Deal.amount.alias("amount"),
         )
-        .join(current, on=(current.id == Deal.stage))
         .where(
             Deal.pipeline == scope.pipeline_id,
             Deal.deleted_at.is_null(),
             Deal.created_at >= period.since,
             Deal.created_at < period.until,
         )
+        .cte("cohort", materialized=True)
     )
-    d = per_deal.alias("d")
     grouped = (
         peewee.Select(
-            [d],
+            [cohort],
             [
-                d.c.kind,
-                d.c.cur_rank,
-                d.c.hist_rank,
-                d.c.currency,
+                cohort.c.stage_id,
+                cohort.c.hist_rank,
+                cohort.c.currency,
                 fn.COUNT(SQL("*")),
-                fn.SUM(d.c.amount),
+                fn.SUM(cohort.c.amount),
             ],
         )
-        .group_by(d.c.kind, d.c.cur_rank, d.c.hist_rank, d.c.currency)
+        .with_cte(cohort)
+        .group_by(cohort.c.stage_id, cohort.c.hist_rank, cohort.c.currency)
         .bind(database)
     )
     first_rank = ladder[0].sort_order if ladder else 0
@@ -489,10 +488,14 @@ def funnel(scope: ReportScope) -> FunnelReport:
     counts: dict[tuple[int, str], int] = defaultdict(int)
     sums: dict[tuple[int, str], dict[str, Decimal]] = defaultdict(dict)
     created = 0
-    for kind, cur_rank, hist_rank, currency, deals, units in grouped.tuples():
-        candidates = [r for r in (hist_rank,) if r is not None]
-        if kind != StageKind.LOST.value and cur_rank is not None:
-            candidates.append(cur_rank)
+    by_id = {stage.id: stage for stage in stages}
+    stage_value = Deal.stage.python_value
+    for stage_key, hist_rank, currency, deals, units in grouped.tuples():
+        stage = by_id.get(stage_value(stage_key))
+        kind = stage.kind.value if stage is not None else StageKind.OPEN.value
+        candidates = [hist_rank] if hist_rank is not None else []
+        if stage is not None and stage.kind != StageKind.LOST:
+            candidates.append(stage.sort_order)
         furthest = max(candidates) if candidates else first_rank
         counts[(furthest, kind)] += deals
         _add(sums[(furthest, kind)], currency, _minor(units))
@@ -562,6 +565,15 @@ def funnel(scope: ReportScope) -> FunnelReport:
     )
 
 
+def _rank_case(column: peewee.Field, ladder: list[StageInfo]) -> peewee.Node:
+    """``sort_order`` of the ladder stage in ``column``, NULL for any other stage."""
+    if not ladder:
+        return SQL("NULL")
+    return peewee.Case(
+        column, [(peewee.Value(column.db_value(s.id), unpack=False), s.sort_order) for s in ladder], None
+    )
+
+
 def _replace(base: DealFilter, **changes: Any) -> DealFilter:
     from dataclasses import replace
 
@@ -624,61 +636,58 @@ def stage_time(scope: ReportScope) -> StageTimeReport:
     stages = [s for s in pipeline_stages(scope.pipeline_id) if s.kind == StageKind.OPEN]
     period = scope.period
     by_id = {s.id: s for s in stages}
-    stays = (
-        StageChange.select(
-            StageChange.from_stage.alias("stage_id"),
-            StageChange.seconds_in_previous.alias("seconds"),
-        )
-        .join(Deal, on=(Deal.id == StageChange.deal))
-        .where(
-            StageChange.from_stage.in_(list(by_id)),
+    deleted_deals = Deal.select(Deal.id).where(Deal.deleted_at.is_null(False))
+
+    def stays(*columns: Any) -> peewee.ModelSelect:
+        # Stays of live deals; the few deleted deals are excluded as a set, not by a look-up
+        # per stay.
+        return StageChange.select(*columns).where(
             StageChange.changed_at >= period.since,
             StageChange.changed_at < period.until,
             StageChange.deleted_at.is_null(),
-            Deal.deleted_at.is_null(),
+            StageChange.deal.not_in(deleted_deals),
         )
-    )
+
     totals: dict[uuid.UUID, tuple[int, int]] = {}
     medians: dict[uuid.UUID, Decimal] = {}
+    stage_value = StageChange.from_stage.python_value
     if stages:
-        s = stays.alias("s")
-        stage_col = StageChange.from_stage.python_value
-        if engine(database) == "postgres":
-            median = SQL("CAST(percentile_cont(0.5) WITHIN GROUP (ORDER BY s.seconds) AS numeric)")
-            query = (
-                peewee.Select([s], [s.c.stage_id, fn.COUNT(SQL("*")), fn.SUM(s.c.seconds), median])
-                .group_by(s.c.stage_id)
-                .bind(database)
-            )
-            for stage_id, n, total, med in query.tuples():
-                key = stage_col(stage_id)
-                totals[key] = (int(n), int(total))
-                medians[key] = Decimal(med)
-        else:
-            query = (
-                peewee.Select([s], [s.c.stage_id, fn.COUNT(SQL("*")), fn.SUM(s.c.seconds)])
-                .group_by(s.c.stage_id)
-                .bind(database)
-            )
-            for stage_id, n, total in query.tuples():
-                totals[stage_col(stage_id)] = (int(n), int(total))
-            # The middle one or two stays of each stage, found by an ordered window.
-            ranked = stays.select_extend(
-                fn.ROW_NUMBER()
-                .over(partition_by=[StageChange.from_stage], order_by=[StageChange.seconds_in_previous])
-                .alias("rn"),
-                fn.COUNT(SQL("*")).over(partition_by=[StageChange.from_stage]).alias("n"),
-            ).alias("r")
-            middle = (
-                peewee.Select([ranked], [ranked.c.stage_id, fn.SUM(ranked.c.seconds), fn.COUNT(SQL("*"))])
-                .where(
-                    (ranked.c.rn == (ranked.c.n + 1) / 2) | (ranked.c.rn == (ranked.c.n + 2) / 2)
+        seconds = StageChange.seconds_in_previous
+        aggregates = [StageChange.from_stage, fn.COUNT(SQL("*")), fn.SUM(seconds).coerce(False)]
+        postgres = engine(database) == "postgres"
+        if postgres:
+            aggregates.append(
+                peewee.NodeList(
+                    (
+                        SQL("CAST(percentile_cont(0.5) WITHIN GROUP (ORDER BY"),
+                        seconds,
+                        SQL(") AS numeric)"),
+                    )
                 )
-                .group_by(ranked.c.stage_id)
-                .bind(database)
             )
-            for stage_id, total, n in middle.tuples():
-                medians[stage_col(stage_id)] = Decimal(int(total)) / Decimal(int(n))
+        query = (
+            stays(*aggregates)
+            .where(StageChange.from_stage.in_(list(by_id)))
+            .group_by(StageChange.from_stage)
+        )
+        for stage_key, n, total, *median in query.tuples():
+            stage_id = stage_value(stage_key)
+            totals[stage_id] = (int(n), int(total))
+            if postgres:
+                medians[stage_id] = Decimal(median[0])
+        if not postgres:
+            # The middle one or two stays of each stage, read in order of duration (an index on
+            # (from_stage_id, seconds_in_previous, …) serves it without sorting).
+            for stage_id, (n, _total) in totals.items():
+                middle = (
+                    stays(seconds)
+                    .where(StageChange.from_stage == stage_id)
+                    .order_by(seconds)
+                    .limit(2 - n % 2)
+                    .offset((n - 1) // 2)
+                )
+                values = [int(v) for (v,) in middle.tuples()]
+                medians[stage_id] = Decimal(sum(values)) / Decimal(len(values))
     rows = []
     for stage in stages:
         n, total = totals.get(stage.id, (0, 0))
@@ -819,25 +828,26 @@ def managers(scope: ReportScope, now: dt.datetime | None = None) -> ManagersRepo
     period = scope.period
     now = now or utcnow()
     days = int(rules.INACTIVITY_DAYS.get())
-    current = Stage.alias("cur")
+    # Stage kinds are resolved in Python from the pipeline's few stages: no join per deal.
+    kinds = {s.id: s.kind for s in pipeline_stages(scope.pipeline_id)}
+    final = [i for i, kind in kinds.items() if kind != StageKind.OPEN]
     closed = (
         Deal.select(
             Deal.responsible,
-            current.kind,
+            Deal.stage,
             fn.TRIM(Deal.lost_reason),
             Deal.currency,
             fn.COUNT(SQL("*")),
             fn.SUM(Deal.amount).coerce(False),
         )
-        .join(current, on=(current.id == Deal.stage))
         .where(
             Deal.pipeline == scope.pipeline_id,
             Deal.deleted_at.is_null(),
             Deal.closed_at >= period.since,
             Deal.closed_at < period.until,
-            current.kind.in_([StageKind.WON, StageKind.LOST]),
+            Deal.stage.in_(final),
         )
-        .group_by(Deal.responsible, current.kind, fn.TRIM(Deal.lost_reason), Deal.currency)
+        .group_by(Deal.responsible, Deal.stage, fn.TRIM(Deal.lost_reason), Deal.currency)
     )
     won: dict[uuid.UUID | None, int] = defaultdict(int)
     lost: dict[uuid.UUID | None, int] = defaultdict(int)
@@ -846,10 +856,10 @@ def managers(scope: ReportScope, now: dt.datetime | None = None) -> ManagersRepo
     reasons: dict[str, int] = defaultdict(int)
     reason_amounts: dict[str, dict[str, Decimal]] = defaultdict(dict)
     responsible_value = Deal.responsible.python_value
-    for user_key, kind, reason, currency, n, units in closed.tuples():
+    for user_key, stage_id, reason, currency, n, units in (closed.tuples() if final else ()):
         user_id = responsible_value(user_key)
         amount = _minor(units)
-        if StageKind(kind) == StageKind.WON:
+        if kinds[stage_id] == StageKind.WON:
             won[user_id] += n
             _add(won_amounts[user_id], currency, amount)
         else:
@@ -1131,23 +1141,22 @@ class ProductGroupReport:
 def product_groups(scope: ReportScope) -> ProductGroupReport:
     """Won deals closed in the period per product group and currency."""
     period = scope.period
-    current = Stage.alias("cur")
+    won_stages = [s.id for s in pipeline_stages(scope.pipeline_id) if s.kind == StageKind.WON]
     query = (
         Deal.select(Deal.product_group, Deal.currency, fn.COUNT(SQL("*")), fn.SUM(Deal.amount).coerce(False))
-        .join(current, on=(current.id == Deal.stage))
         .where(
             Deal.pipeline == scope.pipeline_id,
             Deal.deleted_at.is_null(),
             Deal.closed_at >= period.since,
             Deal.closed_at < period.until,
-            current.kind == StageKind.WON,
+            Deal.stage.in_(won_stages),
         )
         .group_by(Deal.product_group, Deal.currency)
     )
     group_value = Deal.product_group.python_value
     deals: dict[uuid.UUID | None, int] = defaultdict(int)
     amounts: dict[uuid.UUID | None, dict[str, Decimal]] = defaultdict(dict)
-    for group_key, currency, n, units in query.tuples():
+    for group_key, currency, n, units in (query.tuples() if won_stages else ()):
         group_id = group_value(group_key)
         deals[group_id] += int(n)
         _add(amounts[group_id], currency, _minor(units))

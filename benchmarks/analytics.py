@@ -1,0 +1,139 @@
+"""Benchmark: each analytics report on the demo database (goal: ≤ 500 ms at 1,000,000 deals).
+
+    uv run python benchmarks/analytics.py [--db PATH] [--deals N] [--repeat K] [--pipeline NAME]
+                                          [--period-days D]
+
+Measures ``services.analytics.compute(report, scope)`` — the SQL aggregates plus folding the rows
+into the typed result, exactly what the Analytics screen runs in its background job — for the
+default pipeline (the largest one unless ``--pipeline``) and the screen's default period (the last
+twelve calendar months up to the newest deal; ``--period-days`` for another length). One warm-up
+run, then the median of ``--repeat`` runs, on a warm cache. Without ``--db`` the demo database is
+built once in ``benchmarks/.cache/`` (``desktop-crm demo``) and reused.
+
+Prints one JSON line per report (``analytics_<report>_ms``) on stdout; notes go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+GOAL_MS = 500
+CACHE = ROOT / "benchmarks" / ".cache"
+
+
+def log(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def ensure_database(args: argparse.Namespace) -> str:
+    if args.db:
+        return str(args.db)
+    name = "demo-1m.db" if args.deals == 1_000_000 else f"demo-{args.deals}.db"
+    path = CACHE / name
+    if not path.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        log(f"building {path} with {args.deals:,} deals (once; reused afterwards)")
+        subprocess.run(
+            ["uv", "run", "desktop-crm", "demo", "--db", str(path), "--deals", str(args.deals)],
+            cwd=ROOT,
+            check=True,
+        )
+    else:
+        log(f"reusing {path}")
+    return str(path)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, help="an existing demo database (SQLite file or URL)")
+    parser.add_argument("--deals", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--pipeline", help="pipeline name (default: the one with the most deals)")
+    parser.add_argument("--period-days", type=int, default=0,
+                        help="period length in days ending at the newest deal (default: the "
+                             "screen's default, the last twelve calendar months)")
+    args = parser.parse_args()
+
+    from peewee import SQL, fn
+
+    from desktop_crm.models import Deal, Pipeline
+    from desktop_crm.models.db import open_database, redact
+    from desktop_crm.models.schema import migrate
+    from desktop_crm.services import analytics
+    from desktop_crm.services.analytics import Period, ReportKind, ReportScope
+
+    url = ensure_database(args)
+    db = open_database(url)
+    migrate(db)
+    total = Deal.select(fn.COUNT(SQL("*"))).where(Deal.deleted_at.is_null()).scalar()
+    if args.pipeline:
+        pipeline = Pipeline.get(Pipeline.name == args.pipeline)
+    else:
+        biggest = (
+            Deal.select(Deal.pipeline, fn.COUNT(SQL("*")).alias("n"))
+            .where(Deal.deleted_at.is_null())
+            .group_by(Deal.pipeline)
+            .order_by(SQL("n").desc())
+            .first()
+        )
+        pipeline = Pipeline.get_by_id(biggest.pipeline_id)
+    newest = Deal.select(fn.MAX(Deal.created_at)).scalar()
+    today = newest.date() if isinstance(newest, dt.datetime) else dt.date.today()
+    if args.period_days:
+        period = Period(today - dt.timedelta(days=args.period_days - 1), today)
+    else:
+        period = analytics.default_period(today)
+    scope = ReportScope(pipeline.id, period)
+    in_pipeline = Deal.select(fn.COUNT(SQL("*"))).where(
+        Deal.deleted_at.is_null(), Deal.pipeline == pipeline.id
+    ).scalar()
+    log(
+        f"{redact(url)}: {total:,} deals; pipeline {pipeline.name!r} with {in_pipeline:,}; "
+        f"period {period.start} – {period.end}"
+    )
+    for kind in ReportKind:
+        analytics.compute(kind, scope)  # warm-up
+        timings = []
+        for _run in range(args.repeat):
+            started = time.perf_counter()
+            report = analytics.compute(kind, scope)
+            timings.append((time.perf_counter() - started) * 1000)
+        rows = sum(len(t.rows) for t in analytics.tables(kind, report))
+        value = round(statistics.median(timings), 1)
+        print(
+            json.dumps(
+                {
+                    "metric": f"analytics_{kind.value}_ms",
+                    "value": value,
+                    "unit": "ms",
+                    "goal": GOAL_MS,
+                    "extra": {
+                        "deals": total,
+                        "pipeline_deals": in_pipeline,
+                        "period": f"{period.start}/{period.end}",
+                        "rows": rows,
+                        "runs_ms": [round(t, 1) for t in timings],
+                        "measures": "services.analytics.compute(report, scope): SQL and folding",
+                    },
+                },
+                ensure_ascii=False,
+            ),
+            flush=True,
+        )
+        log(f"{kind.value}: {value} ms ({rows} rows)")
+    db.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
