@@ -105,6 +105,15 @@ def to_local(value: Any) -> Any:
     return value
 
 
+_LOCAL_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "uuid": lambda v: v.bytes,
+    "bytea": bytes,
+    "boolean": int,
+    "timestamp without time zone": lambda v: v.isoformat(" "),
+    "date": lambda v: v.isoformat(),
+}
+
+
 def to_wire(value: Any) -> Any:
     """A local value → JSON (the outbox encoding: blobs as upper-case hex)."""
     value = to_local(value)
@@ -127,6 +136,7 @@ class Replica:
         crash_hook: Callable[[str], None] | None = None,
         push_batch: int = PUSH_BATCH,
         pull_page: int = PULL_PAGE,
+        keep_connection: bool = False,
     ) -> None:
         self.db = getattr(db, "obj", db)
         self.server_url = server_url
@@ -134,6 +144,9 @@ class Replica:
         self.crash_hook = crash_hook
         self.push_batch = push_batch
         self.pull_page = pull_page
+        self.keep_connection = keep_connection
+        self._pg: Any = None
+        self._schema_key: tuple[Any, Any] | None = None
         capture.make_replica(self.db)
         self.device = capture.device_id(self.db)
 
@@ -149,41 +162,67 @@ class Replica:
     # -- the round --
 
     def sync(self, progress: Callable[[int, int, str], None] | None = None) -> SyncResult:
-        """Push everything pending, then pull; one connection, raises :class:`SyncError`."""
+        """Push everything pending, then pull; raises :class:`SyncError` with a user message.
+
+        With ``keep_connection`` the server connection stays open between rounds (the app keeps
+        one while online); otherwise each round connects and disconnects.
+        """
         result = SyncResult()
         from desktop_crm._drivers import load_psycopg
 
         psycopg = load_psycopg()
         try:
-            with self.connect() as pg:
-                self._prepare(pg)
-                while True:
-                    pushed, parked, more = self.push(pg)
-                    result.pushed += pushed
-                    result.parked += parked
-                    if not more:
-                        break
-                pull = self.pull(pg, progress=progress)
-                result.pulled = pull.pulled
-                result.conflicts = pull.conflicts
-                result.purged = pull.purged
-                result.bootstrapped = pull.bootstrapped
-                result.horizon = pull.horizon
+            pg = self._connection()
+            self._prepare(pg)
+            while True:
+                pushed, parked, more = self.push(pg)
+                result.pushed += pushed
+                result.parked += parked
+                if not more:
+                    break
+            pull = self.pull(pg, progress=progress)
+            result.pulled = pull.pulled
+            result.conflicts = pull.conflicts
+            result.purged = pull.purged
+            result.bootstrapped = pull.bootstrapped
+            result.horizon = pull.horizon
         except psycopg.OperationalError as error:
+            self.close()
             raise SyncError(
                 _("Cannot reach the server: {reason}").format(reason=str(error).strip())
             ) from error
+        except BaseException:
+            self.close()
+            raise
+        if not self.keep_connection:
+            self.close()
         return result
+
+    def _connection(self) -> Any:
+        if self._pg is None or self._pg.closed or self._pg.broken:
+            self._pg = self.connect()
+        return self._pg
+
+    def close(self) -> None:
+        if self._pg is not None:
+            try:
+                self._pg.close()
+            finally:
+                self._pg = None
 
     def _prepare(self, pg: Any) -> None:
         """Version gate and device registration, before any write."""
         with pg.transaction():
-            server.check_compatible(pg, self.app_version)
-            self._columns = server.server_columns(pg)
-            self._local_columns = {
-                t: dict(capture.field_columns(self.db, t)) for t in capture.synced_tables(self.db)
-            }
-            self._fks = foreign_keys(pg)
+            schema_version, _minimum = server.check_compatible(pg, self.app_version)
+            local_version = capture.meta_get(self.db, "schema_version")
+            key = (schema_version, local_version)
+            if self._schema_key != key:  # read the table layout once per schema pair
+                self._columns = server.server_columns(pg)
+                self._local_columns = {
+                    t: dict(capture.field_columns(self.db, t)) for t in capture.synced_tables(self.db)
+                }
+                self._fks = foreign_keys(pg)
+                self._schema_key = key
             pg.execute(
                 "INSERT INTO sync.device (device_id, app_version, last_seen) VALUES (%s, %s, now()) "
                 "ON CONFLICT (device_id) DO UPDATE SET app_version = excluded.app_version, "
@@ -362,6 +401,7 @@ class Replica:
                 f'SELECT _xid::text::bigint, id, _ver, _hlc, {select} FROM "{table}" '
                 f"WHERE {where} AND _xid < %s::text::xid8 ORDER BY _xid, id LIMIT %s",
                 (*params, horizon, self.pull_page),
+                binary=True,
             ).fetchall()
             if not rows:
                 return
@@ -440,8 +480,19 @@ class Replica:
         )
         batch = []
         max_hlc = 0
+        types = self._columns[table]
+        convert = [  # only columns whose Python value differs from what SQLite stores
+            (position, _LOCAL_CONVERTERS[types[name]])
+            for position, name in enumerate(names)
+            if position >= 3 and types.get(name) in _LOCAL_CONVERTERS
+        ]
         for row in rows:
-            values = [row[1].bytes, row[2], row[3], *(to_local(v) for v in row[4:])]
+            values = list(row[1:])
+            values[0] = row[1].bytes
+            for position, function in convert:
+                value = values[position]
+                if value is not None:
+                    values[position] = function(value)
             max_hlc = max(max_hlc, row[3] or 0)
             mine = pending.get(row[1].bytes)
             if not mine:
