@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 import os
 import random
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -38,8 +37,6 @@ from desktop_crm.i18n import _
 from desktop_crm.normalize import email_key, fold, name_key, search_text
 from desktop_crm.services import demo_data as D
 from desktop_crm.services import requisites as rq
-
-log = logging.getLogger(__name__)
 
 #: The demo's "now": stage history, tasks and overdue flags are laid out before this moment.
 DEMO_NOW = dt.datetime(2026, 11, 20, 9, 0, 0)
@@ -646,7 +643,7 @@ class _Builder:
             n_contacts = max(12, int(total * 0.34 * share[code]))
             n_companies = max(4, n_contacts // 6)
             cities = D.RU_CITIES if code == "ru" else D.IT_CITIES
-            for i in range(n_companies):
+            for _i in range(n_companies):
                 created = self.moment(rng.random() * 0.5)
                 cid = self.new_id(created)
                 city = rng.choice(cities)
@@ -690,7 +687,7 @@ class _Builder:
                 self.t_company.add((cid, ts, ts, *row, responsible, f"www.{domain}", "", search))
                 loc.companies.append((cid, domain))
                 loc.company_names.append(short)
-            for i in range(n_contacts):
+            for _i in range(n_contacts):
                 created = self.moment(rng.random() * 0.6)
                 company_id, domain = (rng.choice(loc.companies) if rng.random() < 0.75
                                       else (None, ""))
@@ -1121,7 +1118,7 @@ class _Builder:
     def _number_documents(self) -> None:
         v = self.values
         self.pending_documents.sort(key=lambda doc: (doc[0], doc[1]))
-        for at, doc_id, kind, code, year, t, parties, body, tail, activity_id in self.pending_documents:
+        for _at, doc_id, kind, code, year, t, parties, body, tail, activity_id in self.pending_documents:
             key = (parties[1], kind, year)
             sequence = self.sequence_counters.get(key, 0) + 1
             self.sequence_counters[key] = sequence
@@ -1180,7 +1177,3 @@ def _partita_iva_with_check(serial: str, office: str) -> str:
             digit = digit - 9 if digit > 9 else digit
         total += digit
     return base + str((10 - total % 10) % 10)
-
-
-def describe_rows(rows: dict[str, int]) -> Iterable[tuple[str, int]]:
-    return sorted(rows.items())
