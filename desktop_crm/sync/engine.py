@@ -180,7 +180,9 @@ class Replica:
                 result.parked += parked
                 if not more:
                     break
+            self._push_resolutions(pg)
             pull = self.pull(pg, progress=progress)
+            result.details = pull.details
             result.pulled = pull.pulled
             result.conflicts = pull.conflicts
             result.purged = pull.purged
@@ -197,6 +199,26 @@ class Replica:
         if not self.keep_connection:
             self.close()
         return result
+
+    def _push_resolutions(self, pg: Any) -> None:
+        """Conflicts the user resolved here (keep mine / keep theirs) are marked on the server."""
+        ids = [
+            uuid.UUID(bytes=bytes(r[0]))
+            for r in self.db.execute_sql("SELECT id FROM _conflict WHERE resolved_by = 'local'")
+        ]
+        if not ids:
+            return
+        with pg.transaction():
+            (login,) = pg.execute("SELECT session_user").fetchone()
+            pg.execute(
+                "UPDATE sync.conflict SET resolved_at = now(), resolved_by = session_user "
+                "WHERE id = ANY(%s) AND resolved_at IS NULL",
+                (ids,),
+            )
+        with self.db.atomic("IMMEDIATE"):
+            self.db.execute_sql(
+                "UPDATE _conflict SET resolved_by = ? WHERE resolved_by = 'local'", (login,)
+            )
 
     def _connection(self) -> Any:
         if self._pg is None or self._pg.closed or self._pg.broken:
@@ -338,6 +360,7 @@ class Replica:
                             capture.meta_set(self.db, f"page:{table}", None)
                     extras = self._sync_rows(pg, meta_cursor, horizon)
                     result.conflicts, result.purged = self._apply({}, horizon, extras=extras)
+                    result.details["tables"] = list(tables)
                 finally:
                     self._set_foreign_keys(True)
                 problems = self.db.execute_sql("PRAGMA foreign_key_check").fetchall()
@@ -357,6 +380,7 @@ class Replica:
                     result.pulled += len(rows)
                 extras = self._sync_rows(pg, meta_cursor, horizon)
                 result.conflicts, result.purged = self._apply(table_rows, horizon, extras=extras)
+                result.details["tables"] = sorted(table_rows)
         with pg.transaction():
             pg.execute(
                 "UPDATE sync.device SET last_pulled_xid = %s::text::xid8, last_seen = now() "

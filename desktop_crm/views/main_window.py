@@ -153,6 +153,9 @@ class MainWindow(QMainWindow):
         self.sidebar.currentRowChanged.connect(self._on_sidebar_row)
         context.signals.status_message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self._restore_state()
+        from desktop_crm.views.sync import attach as attach_sync
+
+        attach_sync(self)  # status-bar sync widget, Sync menu, live refresh in direct mode
 
     # --- construction -------------------------------------------------------------------------
     def _build_actions(self) -> None:
@@ -344,6 +347,9 @@ class MainWindow(QMainWindow):
                     event.ignore()
                     return
         self.save_state()
+        watcher = getattr(self, "sync_watcher", None)
+        if watcher is not None:
+            watcher.stop()
         super().closeEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override

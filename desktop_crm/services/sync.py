@@ -1,0 +1,266 @@
+"""Sync for the UI, as plain data: status, Sync now, first-time setup, conflicts, change listening.
+
+No Qt here: the views run these functions through ``workers.run_in_background`` (off the GUI thread)
+and show the plain results. The database is the application's bound one (``models.database``):
+
+* a local SQLite file that is not a replica: mode ``local`` (setup offers to make it one);
+* a replica: mode ``replica`` — its server URL (without password; the password lives in the OS
+  keyring), interval and last result are kept in the file's own ``_sync_meta``, never in synced
+  settings (they belong to this device, not to the business);
+* a PostgreSQL database: mode ``direct`` — nothing to sync; :class:`ChangeListener` tells the views
+  which tables another user changed (``LISTEN crm_changed``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from desktop_crm.i18n import _
+from desktop_crm.models import database
+from desktop_crm.models.db import engine
+from desktop_crm.sync import capture, credentials
+from desktop_crm.sync.engine import Replica, ReplicaRestored, SyncResult, reincarnate
+from desktop_crm.sync.server import SyncError, check_compatible, connect
+
+DEFAULT_INTERVAL_S = 300
+
+# table → the entity key the views reload on ``context.changed``
+ENTITY_OF_TABLE = {
+    "deal": "deals", "deal_line": "deals", "stage_change": "deals", "contact": "contacts",
+    "company": "companies", "lead": "leads", "product": "products", "product_group": "products",
+    "activity": "activities", "quote": "quotes", "quote_line": "quotes", "invoice": "invoices",
+    "invoice_line": "invoices", "payment": "invoices", "user": "users", "pipeline": "pipelines",
+    "stage": "pipelines", "notification": "notifications",
+}
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    mode: str  # "local" | "replica" | "direct"
+    server: str = ""
+    last_sync_at: str | None = None  # ISO UTC
+    last_error: str = ""
+    pending: int = 0
+    conflicts: int = 0
+    parked: int = 0
+    interval_s: int = DEFAULT_INTERVAL_S
+
+
+@dataclass(frozen=True)
+class ConflictView:
+    id: str
+    table: str
+    row_id: str
+    field: str
+    kind: str
+    mine: Any
+    theirs: Any
+    i_lost: bool
+    created_at: str
+
+
+def _db() -> Any:
+    db = database.obj
+    if db is None:
+        raise RuntimeError("no database is open")
+    return db
+
+
+def status() -> SyncStatus:
+    db = database.obj
+    if db is None:
+        return SyncStatus(mode="local")
+    if engine(db) == "postgres":
+        return SyncStatus(mode="direct")
+    if not capture.is_replica(db) or not capture.meta_get(db, "server_url"):
+        return SyncStatus(mode="local")
+    parked = int(db.execute_sql("SELECT count(*) FROM _outbox_parked").fetchone()[0])
+    return SyncStatus(
+        mode="replica",
+        server=capture.meta_get(db, "server_url") or "",
+        last_sync_at=capture.meta_get(db, "last_sync_at"),
+        last_error=capture.meta_get(db, "last_error") or "",
+        pending=capture.pending_count(db),
+        conflicts=capture.open_conflicts(db),
+        parked=parked,
+        interval_s=int(capture.meta_get(db, "interval_s", DEFAULT_INTERVAL_S) or DEFAULT_INTERVAL_S),
+    )
+
+
+def set_interval(seconds: int) -> None:
+    db = _db()
+    with db.atomic():
+        capture.meta_set(db, "interval_s", max(30, int(seconds)))
+
+
+def test_connection(url: str, password: str = "") -> dict[str, Any]:
+    """Connect, check the versions; returns what the wizard shows. Raises :class:`SyncError`."""
+    from desktop_crm._drivers import load_psycopg
+
+    psycopg = load_psycopg()
+    extra = {"password": password} if password else {}
+    try:
+        with connect(url, **extra) as conn:
+            with conn.transaction():
+                schema_version, minimum = check_compatible(conn)
+                (rows,) = conn.execute("SELECT count(*) FROM deal").fetchone()
+                (login,) = conn.execute("SELECT session_user").fetchone()
+    except psycopg.OperationalError as error:
+        raise SyncError(
+            _("Cannot reach the server: {reason}").format(reason=str(error).strip())
+        ) from error
+    return {"schema_version": schema_version, "min_app_version": minimum, "deals": rows,
+            "login": login}
+
+
+def set_up(url: str, password: str, progress: Callable[[int, int, str], None] | None = None) -> SyncResult:
+    """First-time setup: remember the password in the keyring, make this file a replica (its
+    existing rows are queued for upload), then sync once (the initial download)."""
+    db = _db()
+    if engine(db) != "sqlite":
+        raise SyncError(_("Only a local database can be synchronised with a server."))
+    test_connection(url, password)
+    plain_url = credentials.strip_password(url)
+    if password:
+        credentials.remember_password(plain_url, password)
+    capture.make_replica(db)
+    with db.atomic():
+        capture.meta_set(db, "server_url", plain_url)
+    return sync_now(progress)
+
+
+def sync_now(progress: Callable[[int, int, str], None] | None = None) -> SyncResult:
+    """One round with the configured server; the outcome is recorded for the status bar."""
+    db = _db()
+    url = capture.meta_get(db, "server_url")
+    if not url:
+        raise SyncError(_("Sync is not set up for this database."))
+    try:
+        try:
+            result = Replica(db, url).sync(progress)
+        except ReplicaRestored:
+            reincarnate(db)
+            result = Replica(db, url).sync(progress)
+    except SyncError as error:
+        with db.atomic():
+            capture.meta_set(db, "last_error", error.message)
+        raise
+    with db.atomic():
+        capture.meta_set(db, "last_sync_at", dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat())
+        capture.meta_set(db, "last_error", "")
+    return result
+
+
+def changed_entities(result: SyncResult) -> set[str]:
+    return {ENTITY_OF_TABLE.get(t, t) for t in result.details.get("tables", ())}
+
+
+# --- conflicts ------------------------------------------------------------------------------------
+
+
+def list_conflicts(include_resolved: bool = False) -> list[ConflictView]:
+    db = _db()
+    if not capture.is_replica(db):
+        return []
+    me = capture.device_id(db).bytes
+    where = "" if include_resolved else "WHERE resolved_at IS NULL"
+    result = []
+    for cid, table, row_id, name, kind, winner, loser, wdev, ldev, created in db.execute_sql(
+        "SELECT id, tbl, row_id, field, kind, winner, loser, winner_device, loser_device, "
+        f"created_at FROM _conflict {where} ORDER BY created_at"
+    ):
+        i_lost = ldev is not None and bytes(ldev) == me
+        winner_value, loser_value = json.loads(winner), json.loads(loser)
+        mine, theirs = (loser_value, winner_value) if i_lost else (winner_value, loser_value)
+        result.append(ConflictView(
+            id=uuid.UUID(bytes=bytes(cid)).hex, table=table, row_id=uuid.UUID(bytes=bytes(row_id)).hex,
+            field=name, kind=kind, mine=mine, theirs=theirs, i_lost=i_lost, created_at=created,
+        ))
+    return result
+
+
+def resolve_conflict(conflict_id: str, keep: str) -> None:
+    """``keep`` is ``"mine"`` or ``"theirs"``. The chosen value becomes an ordinary new edit (new
+    HLC, captured and pushed like any edit) when it differs from the row's current value; the
+    conflict is marked resolved here and on the server at the next push."""
+    if keep not in ("mine", "theirs"):
+        raise ValueError(keep)
+    db = _db()
+    view = next((c for c in list_conflicts() if c.id == uuid.UUID(conflict_id).hex), None)
+    if view is None:
+        return
+    value = view.mine if keep == "mine" else view.theirs
+    types = dict(capture.field_columns(db, view.table))
+    row_key = uuid.UUID(view.row_id).bytes
+    with db.atomic():
+        if view.kind == "field" and view.field in types:
+            local = bytes.fromhex(value) if ("BLOB" in types[view.field] and value) else value
+            db.execute_sql(
+                f'UPDATE "{view.table}" SET "{view.field}" = ? WHERE id = ? AND "{view.field}" IS NOT ?',
+                (local, row_key, local),
+            )
+        elif view.kind == "revived" and keep == "theirs":  # "theirs" = the delete: delete again
+            db.execute_sql(
+                f'UPDATE "{view.table}" SET deleted_at = ? WHERE id = ?', (_now_text(), row_key)
+            )
+        elif view.kind == "edit_of_deleted" and keep == "mine":  # "mine" = my edit: restore
+            db.execute_sql(f'UPDATE "{view.table}" SET deleted_at = NULL WHERE id = ?', (row_key,))
+        db.execute_sql(
+            "UPDATE _conflict SET resolved_at = ?, resolved_by = 'local' WHERE id = ?",
+            (_now_text(), uuid.UUID(conflict_id).bytes),
+        )
+
+
+def _now_text() -> str:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(" ")
+
+
+# --- direct mode: other users' changes ---------------------------------------------------------
+
+
+class ChangeListener:
+    """``LISTEN crm_changed`` on its own connection; :meth:`wait` returns the tables that changed.
+
+    The payload is only a table name (no row data, nothing leaks past row-level security); the
+    views reload what they show for those tables.
+    """
+
+    def __init__(self, url: str | None = None, **connect_kwargs: Any) -> None:
+        from desktop_crm._drivers import load_psycopg
+
+        psycopg = load_psycopg()
+        if url is None:  # direct mode: reuse the open database's connection parameters
+            info = _db().connection().info
+            self.conn = psycopg.connect(info.dsn, password=info.password, autocommit=True)
+        else:
+            self.conn = connect(url, autocommit=True, **connect_kwargs)
+        self.conn.execute("LISTEN crm_changed")
+
+    def wait(self, timeout: float) -> set[str]:
+        tables = {n.payload for n in self.conn.notifies(timeout=timeout, stop_after=1)}
+        if tables:  # drain what arrives together, then return
+            tables.update(n.payload for n in self.conn.notifies(timeout=0.05))
+        return tables
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+__all__ = [
+    "ChangeListener",
+    "ConflictView",
+    "SyncStatus",
+    "changed_entities",
+    "list_conflicts",
+    "resolve_conflict",
+    "set_interval",
+    "set_up",
+    "status",
+    "sync_now",
+    "test_connection",
+]

@@ -1,0 +1,105 @@
+"""Sync in the main window: status bar widget, Sync menu, setup wizard, conflicts dialog, and in
+direct-PostgreSQL mode a listener that reloads views when another user changes what they show."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction
+
+from desktop_crm.i18n import _
+from desktop_crm.services import sync as sync_service
+from desktop_crm.views.sync.conflicts import ConflictsDialog
+from desktop_crm.views.sync.status import SyncStatusWidget
+from desktop_crm.views.sync.wizard import SyncSetupWizard
+
+log = logging.getLogger(__name__)
+
+
+class _Relay(QObject):
+    tables_changed = Signal(object)
+
+
+class DirectModeWatcher:
+    """A daemon thread waiting on ``LISTEN crm_changed``; changed tables reach the GUI thread
+    through a queued signal and become ``context.notify_changed(entity)`` calls."""
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+        self.relay = _Relay()
+        self.relay.tables_changed.connect(self._emit)
+        self.listener = sync_service.ChangeListener()
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="crm-listen", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                tables = self.listener.wait(timeout=1.0)
+            except Exception:  # connection lost: the views still work, they just stop auto-reloading
+                log.warning("change listener stopped", exc_info=True)
+                return
+            if tables:
+                self.relay.tables_changed.emit(tables)
+
+    def _emit(self, tables: set[str]) -> None:
+        for entity in sorted({sync_service.ENTITY_OF_TABLE.get(t, t) for t in tables}):
+            self.context.notify_changed(entity)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(3)
+        self.listener.close()
+
+
+def attach(window: Any) -> SyncStatusWidget:
+    """Add the sync widget to ``window``'s status bar and a Sync menu (called by the main window)."""
+    context = window.context
+
+    def changed(entities: set[str]) -> None:
+        for entity in sorted(entities):
+            context.notify_changed(entity)
+
+    widget = SyncStatusWidget(on_changed=changed, parent=window)
+    window.statusBar().addPermanentWidget(widget)
+    menu = window.menuBar().addMenu(_("&Sync"))
+    sync_action = QAction(_("Sync now"), window)
+    sync_action.setObjectName("action_sync_now")
+    sync_action.triggered.connect(widget.sync_now)
+    setup_action = QAction(_("Set up synchronisation…"), window)
+    setup_action.setObjectName("action_sync_setup")
+    conflicts_action = QAction(_("Conflicts…"), window)
+    conflicts_action.setObjectName("action_sync_conflicts")
+
+    def open_setup() -> None:
+        wizard = SyncSetupWizard(window)
+        wizard.finished.connect(lambda _code: widget.refresh())
+        wizard.open()
+
+    def open_conflicts() -> None:
+        dialog = ConflictsDialog(window)
+        dialog.finished.connect(lambda _code: widget.refresh())
+        dialog.open()
+
+    setup_action.triggered.connect(open_setup)
+    conflicts_action.triggered.connect(open_conflicts)
+    widget.conflicts_clicked.connect(open_conflicts)
+    for action in (sync_action, setup_action, conflicts_action):
+        menu.addAction(action)
+    mode = widget.status.mode if widget.status else "local"
+    sync_action.setEnabled(mode == "replica")
+    setup_action.setEnabled(mode != "direct")
+    window.sync_widget = widget
+    if mode == "direct":
+        try:
+            window.sync_watcher = DirectModeWatcher(context)
+        except Exception:  # no LISTEN possible: views keep working without live refresh
+            log.warning("cannot listen for changes", exc_info=True)
+    return widget
+
+
+__all__ = ["ConflictsDialog", "DirectModeWatcher", "SyncSetupWizard", "SyncStatusWidget", "attach"]
