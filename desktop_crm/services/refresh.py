@@ -54,67 +54,112 @@ def refresh_rules(deal_ids: Iterable[uuid.UUID] | None = None) -> int:
     """Recompute amount, correctness, missing fields and last interaction of deals (see above)."""
     db = _db()
     eng = engine(db)
-    p = db.param
     with db.atomic():
-        scope = ""
-        if deal_ids is not None:
-            ids = list(deal_ids)
-            if not ids:
-                return 0
-            db.execute_sql(
-                "CREATE TEMP TABLE rules_scope (id BLOB PRIMARY KEY)"
-                if eng == "sqlite"
-                else "CREATE TEMP TABLE rules_scope (id UUID PRIMARY KEY) ON COMMIT DROP"
-            )
-            for chunk in _chunks(ids):
-                db.execute_sql(
-                    "INSERT INTO rules_scope (id) VALUES " + ", ".join([f"({p})"] * len(chunk)),
-                    [_key(i) for i in chunk],
-                )
-            scope = " AND deal.id IN (SELECT id FROM rules_scope)"
-        count = _refresh(db, eng, scope)
-        for table in ("rules_detailed", "rules_scope"):
-            if eng == "sqlite":
-                db.execute_sql(f"DROP TABLE IF EXISTS temp.{table}")
-        return count
+        temp = _TempTables(db, eng)
+        try:
+            scope = ""
+            if deal_ids is not None:
+                ids = list(deal_ids)
+                if not ids:
+                    return 0
+                temp.create("rules_scope", "id {key} PRIMARY KEY")
+                temp.insert("rules_scope", [(_key(i),) for i in ids])
+                scope = "rules_scope"
+            return _refresh(db, eng, temp, scope)
+        finally:
+            temp.drop_all()
 
 
-def _refresh(db: peewee.Database, eng: str, scope: str) -> int:
+class _TempTables:
+    """Temporary tables of one refresh, on both engines (dropped at the end, or at commit on PG)."""
+
+    def __init__(self, db: peewee.Database, eng: str) -> None:
+        self.db, self.eng, self.names = db, eng, []
+
+    def create(self, name: str, columns: str, select: str = "", params: list[Any] | None = None) -> None:
+        key, stamp = ("BLOB", "DATETIME") if self.eng == "sqlite" else ("UUID", "TIMESTAMP")
+        columns = columns.format(key=key, stamp=stamp)
+        suffix = "" if self.eng == "sqlite" else " ON COMMIT DROP"
+        self.db.execute_sql(f"CREATE TEMP TABLE {name} ({columns}){suffix}")
+        self.names.append(name)
+        if select:
+            self.db.execute_sql(f"INSERT INTO {name} {select}", params or [])
+            if self.eng == "postgres":
+                self.db.execute_sql(f"ANALYZE {name}")
+
+    def insert(self, name: str, rows: list[tuple[Any, ...]]) -> None:
+        p = self.db.param
+        for chunk in _chunks(rows):
+            width = len(chunk[0])
+            values = ", ".join(["(" + ", ".join([p] * width) + ")"] * len(chunk))
+            self.db.execute_sql(f"INSERT INTO {name} VALUES {values}", [v for row in chunk for v in row])
+        if self.eng == "postgres":
+            self.db.execute_sql(f"ANALYZE {name}")
+
+    def drop_all(self) -> None:
+        if self.eng == "sqlite":
+            for name in self.names:
+                self.db.execute_sql(f"DROP TABLE IF EXISTS temp.{name}")
+
+
+def _refresh(db: peewee.Database, eng: str, temp: _TempTables, scope: str) -> int:
     p = db.param
     interaction = [str(k) for k in rules.interaction_kinds()]
     commented = [str(ActivityKind.COMMENT), *interaction]
     done = str(ActivityStatus.DONE)
+    in_scope = lambda column: f" AND {column} IN (SELECT id FROM {scope})" if scope else ""  # noqa: E731
+    marks = lambda values: ", ".join([p] * len(values))  # noqa: E731
 
-    # 1. Verdicts on every distinct text that could be a detailed comment.
+    # 1. Verdicts on every distinct text that could be a detailed comment (Python, once per text).
     texts: set[str] = set()
     cursor = db.execute_sql(
-        f"SELECT DISTINCT deal.comment FROM deal WHERE deal.deleted_at IS NULL{scope}"
+        f"SELECT DISTINCT comment FROM deal WHERE deleted_at IS NULL{in_scope('id')}"
     )
     texts.update(row[0] for row in cursor.fetchall() if row[0])
-    kinds_sql = ", ".join([p] * len(commented))
     cursor = db.execute_sql(
-        f"SELECT DISTINCT a.body FROM activity a JOIN deal ON deal.id = a.deal_id "
-        f"WHERE a.deleted_at IS NULL AND a.kind IN ({kinds_sql}) AND a.status = {p} "
-        f"AND deal.deleted_at IS NULL{scope}",
+        "SELECT DISTINCT body FROM activity WHERE deal_id IS NOT NULL AND deleted_at IS NULL "
+        f"AND kind IN ({marks(commented)}) AND status = {p}{in_scope('deal_id')}",
         [*commented, done],
     )
     texts.update(row[0] for row in cursor.fetchall() if row[0])
     policy = rules.comment_policy()
-    detailed = [text for text in texts if rules.is_detailed(text, policy).detailed]
+    detailed = [(text,) for text in texts if rules.is_detailed(text, policy).detailed]
     if eng == "sqlite":
-        db.execute_sql("CREATE TEMP TABLE rules_detailed (body TEXT PRIMARY KEY)")
+        temp.create("rules_detailed", "body TEXT PRIMARY KEY")
     else:
-        db.execute_sql("CREATE TEMP TABLE rules_detailed (body TEXT NOT NULL) ON COMMIT DROP")
+        temp.create("rules_detailed", "body TEXT NOT NULL")
         db.execute_sql("CREATE INDEX ON rules_detailed USING hash (body)")
-    for chunk in _chunks(detailed):
-        db.execute_sql(
-            "INSERT INTO rules_detailed (body) VALUES " + ", ".join([f"({p})"] * len(chunk)),
-            chunk,
-        )
-    if eng == "postgres":
-        db.execute_sql("ANALYZE rules_detailed")
+    if detailed:
+        temp.insert("rules_detailed", detailed)
 
-    # 2. Which fields each deal needs: the business-wide list, plus each stage's own.
+    # 2. Per-deal facts, set-based: line sums, a line above zero, last interaction, a detailed entry.
+    temp.create(
+        "rules_amount", "deal_id {key} PRIMARY KEY, amount BIGINT NOT NULL",
+        f"SELECT l.deal_id, SUM({LINE_NET_SQL}) FROM deal_line l WHERE l.deleted_at IS NULL"
+        f"{in_scope('l.deal_id')} GROUP BY l.deal_id",
+    )
+    temp.create(
+        "rules_positive", "deal_id {key} PRIMARY KEY",
+        f"SELECT DISTINCT l.deal_id FROM deal_line l WHERE l.deleted_at IS NULL "
+        f"AND {LINE_NET_SQL} > 0{in_scope('l.deal_id')}",
+    )
+    temp.create(
+        "rules_last", "deal_id {key} PRIMARY KEY, at {stamp}",
+        "SELECT a.deal_id, MAX(COALESCE(a.done_at, a.created_at)) FROM activity a "
+        "JOIN rules_detailed r ON r.body = a.body "
+        f"WHERE a.deal_id IS NOT NULL AND a.deleted_at IS NULL AND a.kind IN ({marks(interaction)}) "
+        f"AND a.status = {p} AND a.client_answered = {p}{in_scope('a.deal_id')} GROUP BY a.deal_id",
+        [*interaction, done, True],
+    )
+    temp.create(
+        "rules_commented", "deal_id {key} PRIMARY KEY",
+        "SELECT DISTINCT a.deal_id FROM activity a JOIN rules_detailed r ON r.body = a.body "
+        f"WHERE a.deal_id IS NOT NULL AND a.deleted_at IS NULL AND a.kind IN ({marks(commented)}) "
+        f"AND a.status = {p}{in_scope('a.deal_id')}",
+        [*commented, done],
+    )
+
+    # 3. Which fields each deal needs: the business-wide list, plus each stage's own.
     base = set(rules.DEAL_REQUIRED_FIELDS.get())
     stage_needs: dict[str, list[Any]] = {name: [] for name in rules.DEAL_FIELDS}
     for stage in Stage.select(Stage.id, Stage.required_fields):
@@ -130,15 +175,7 @@ def _refresh(db: peewee.Database, eng: str, scope: str) -> int:
         if not stage_needs[name]:
             return "1 = 0"
         params.extend(_key(i) for i in stage_needs[name])
-        return "deal.stage_id IN (" + ", ".join([p] * len(stage_needs[name])) + ")"
-
-    def kinds(values: list[str]) -> str:
-        params.extend(values)
-        return ", ".join([p] * len(values))
-
-    def value(v: Any) -> str:
-        params.append(v)
-        return p
+        return f"deal.stage_id IN ({marks(stage_needs[name])})"
 
     missing_sql = {
         "product_group": "deal.product_group_id IS NULL",
@@ -147,49 +184,29 @@ def _refresh(db: peewee.Database, eng: str, scope: str) -> int:
             "AND s.pipeline_id = deal.pipeline_id AND s.deleted_at IS NULL)"
         ),
         "contact": "deal.contact_id IS NULL",
-        "comment": None,  # built below (needs parameters in order)
-        "lines": (
-            "NOT EXISTS (SELECT 1 FROM deal_line l WHERE l.deal_id = deal.id "
-            f"AND l.deleted_at IS NULL AND {LINE_NET_SQL} > 0)"
+        "comment": (
+            "NOT (deal.comment IN (SELECT body FROM rules_detailed) OR "
+            "deal.id IN (SELECT deal_id FROM rules_commented))"
         ),
+        "lines": "deal.id NOT IN (SELECT deal_id FROM rules_positive)",
         "company": "deal.company_id IS NULL",
         "responsible": "deal.responsible_id IS NULL",
         "expected_close_date": "deal.expected_close_date IS NULL",
     }
-
-    # Parameters are collected in the order the SQL text is assembled.
-    amount_sql = (
-        f"COALESCE((SELECT SUM({LINE_NET_SQL}) FROM deal_line l "
-        "WHERE l.deal_id = deal.id AND l.deleted_at IS NULL), 0)"
-    )
-    last_sql = (
-        "(SELECT MAX(COALESCE(a.done_at, a.created_at)) FROM activity a "
-        "WHERE a.deal_id = deal.id AND a.deleted_at IS NULL "
-        f"AND a.kind IN ({kinds(interaction)}) AND a.status = {value(done)} "
-        f"AND a.client_answered = {value(True)} "
-        "AND a.body IN (SELECT body FROM rules_detailed))"
-    )
-    pieces = []
-    for name in rules.DEAL_FIELDS:
-        condition = f"({need(name)})"
-        if name == "comment":
-            missing = (
-                "NOT (deal.comment IN (SELECT body FROM rules_detailed) OR EXISTS ("
-                "SELECT 1 FROM activity a WHERE a.deal_id = deal.id AND a.deleted_at IS NULL "
-                f"AND a.kind IN ({kinds(commented)}) AND a.status = {value(done)} "
-                "AND a.body IN (SELECT body FROM rules_detailed)))"
-            )
-        else:
-            missing = missing_sql[name]
-        pieces.append(f"CASE WHEN {condition} AND {missing} THEN '\"{name}\", ' ELSE '' END")
+    pieces = [
+        f"CASE WHEN ({need(name)}) AND {missing_sql[name]} THEN '\"{name}\", ' ELSE '' END"
+        for name in rules.DEAL_FIELDS
+    ]
     missing_fields_sql = "'[' || RTRIM(" + " || ".join(pieces) + ", ', ') || ']'"
     cursor = db.execute_sql(
-        f"UPDATE deal SET amount = {amount_sql}, last_interaction_at = {last_sql}, "
-        f"missing_fields = {missing_fields_sql} WHERE deal.deleted_at IS NULL{scope}",
+        "UPDATE deal SET "
+        "amount = COALESCE((SELECT amount FROM rules_amount WHERE deal_id = deal.id), 0), "
+        "last_interaction_at = (SELECT at FROM rules_last WHERE deal_id = deal.id), "
+        f"missing_fields = {missing_fields_sql} WHERE deal.deleted_at IS NULL{in_scope('deal.id')}",
         params,
     )
     count = cursor.rowcount
     db.execute_sql(
-        f"UPDATE deal SET correct = (missing_fields = '[]') WHERE deal.deleted_at IS NULL{scope}"
+        f"UPDATE deal SET correct = (missing_fields = '[]') WHERE deal.deleted_at IS NULL{in_scope('id')}"
     )
     return int(count)

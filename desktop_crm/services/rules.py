@@ -122,8 +122,13 @@ def lost_reasons() -> list[str]:
 
 # --- detailed comments (rule 3) -------------------------------------------------------------------
 
-_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
-_SEPARATORS = re.compile(r"[\s,.;:!?…()\[\]\"«»/\\+*-]+", re.UNICODE)
+# Words are runs of letters and digits (apostrophes kept: "l'ha"); everything else separates them,
+# so "follow-up", "follow up" and "Follow-Up!" read the same.
+_NOT_WORD = re.compile(r"[^\w'’]+|_+", re.UNICODE)
+
+
+def _words(folded: str) -> list[str]:
+    return [word for word in _NOT_WORD.split(folded) if word.strip("'’")]
 
 
 @dataclass(frozen=True)
@@ -143,24 +148,37 @@ class CommentPolicy:
 
     min_words: int
     min_chars: int
-    phrases: tuple[str, ...]  # folded, the longest first
+    #: first word of a stop phrase → the phrases (as word tuples) starting with it, longest first
+    fillers: dict[str, tuple[tuple[str, ...], ...]]
 
 
 def comment_policy() -> CommentPolicy:
-    phrases = {fold(str(p)).strip(" .,!?;:") for p in COMMENT_STOP_PHRASES.get()}
-    # The longest first, so that "не дозвонился" is removed before "не".
-    ordered = tuple(sorted((p for p in phrases if p), key=len, reverse=True))
-    return CommentPolicy(int(COMMENT_MIN_WORDS.get()), int(COMMENT_MIN_CHARS.get()), ordered)
+    phrases = {tuple(_words(fold(str(p)))) for p in COMMENT_STOP_PHRASES.get()}
+    phrases.discard(())
+    by_start: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in sorted(phrases, key=len, reverse=True):
+        by_start.setdefault(phrase[0], []).append(phrase)
+    return CommentPolicy(
+        int(COMMENT_MIN_WORDS.get()),
+        int(COMMENT_MIN_CHARS.get()),
+        {word: tuple(found) for word, found in by_start.items()},
+    )
 
 
-def _strip_fillers(text: str, phrases: Sequence[str]) -> str:
-    """The folded text with every filler phrase (as whole words) removed."""
-    remaining = f" {_SEPARATORS.sub(' ', text)} "
-    for phrase in phrases:
-        pattern = " " + _SEPARATORS.sub(" ", phrase).strip() + " "
-        while pattern in remaining:
-            remaining = remaining.replace(pattern, " ")
-    return remaining.strip()
+def _enough_meaningful_words(words: list[str], policy: CommentPolicy) -> bool:
+    """Are ``min_words`` words left once the filler phrases are taken out (longest phrase first)?"""
+    kept, i, count = 0, 0, len(words)
+    while i < count:
+        for phrase in policy.fillers.get(words[i], ()):
+            if tuple(words[i : i + len(phrase)]) == phrase:
+                i += len(phrase)
+                break
+        else:
+            kept += 1
+            if kept >= policy.min_words:
+                return True
+            i += 1
+    return kept >= policy.min_words
 
 
 def is_detailed(text: str | None, policy: CommentPolicy | None = None) -> CommentVerdict:
@@ -177,8 +195,7 @@ def is_detailed(text: str | None, policy: CommentPolicy | None = None) -> Commen
         return CommentVerdict(False, _("The comment is empty."))
     policy = policy or comment_policy()
     min_chars, min_words = policy.min_chars, policy.min_words
-    folded = fold(trimmed)
-    words = _WORD.findall(folded)
+    words = _words(fold(trimmed))
     if len(words) < min_words or len(trimmed) < min_chars:
         return CommentVerdict(
             False,
@@ -190,8 +207,7 @@ def is_detailed(text: str | None, policy: CommentPolicy | None = None) -> Commen
                 min_words,
             ).format(words=min_words, chars=min_chars),
         )
-    meaningful = _WORD.findall(_strip_fillers(folded, policy.phrases))
-    if len(meaningful) < min_words:
+    if not _enough_meaningful_words(words, policy):
         return CommentVerdict(
             False,
             _(
