@@ -39,7 +39,7 @@ from peewee import JOIN, SQL, fn
 
 from desktop_crm import money
 from desktop_crm.errors import ValidationError
-from desktop_crm.i18n import _
+from desktop_crm.i18n import _, pgettext
 from desktop_crm.i18n.formatting import format_date
 from desktop_crm.models import (
     Deal,
@@ -369,6 +369,10 @@ class ConversionRow:
     advanced_filter: DealFilter
     entered_filter: DealFilter
 
+    @property
+    def step(self) -> str:
+        return f"{self.from_stage.name} → {self.to_stage.name}"
+
 
 @dataclass(frozen=True)
 class FunnelReport:
@@ -388,7 +392,7 @@ class FunnelReport:
         columns = [
             Column(_("Stage"), ColumnKind.TEXT),
             Column(_("Deals"), ColumnKind.COUNT),
-            Column(_("Share of created, %"), ColumnKind.PERCENT),
+            Column(_("Share, %"), ColumnKind.PERCENT),
             *_amount_columns(_("Amount"), self.currencies),
         ]
         rows = [
@@ -407,8 +411,7 @@ class FunnelReport:
 
     def conversion_table(self) -> ReportTable:
         columns = (
-            Column(_("From stage"), ColumnKind.TEXT),
-            Column(_("To stage"), ColumnKind.TEXT),
+            Column(_("Step"), ColumnKind.TEXT),
             Column(_("Entered"), ColumnKind.COUNT),
             Column(_("Moved on"), ColumnKind.COUNT),
             Column(_("Conversion, %"), ColumnKind.PERCENT),
@@ -416,9 +419,9 @@ class FunnelReport:
         )
         rows = tuple(
             TableRow(
-                (c.from_stage.name, c.to_stage.name, c.entered, c.advanced, c.rate, c.lost_here),
+                (c.step, c.entered, c.advanced, c.rate, c.lost_here),
                 c.entered_filter,
-                {3: c.advanced_filter, 4: c.advanced_filter, 5: c.filter},
+                {2: c.advanced_filter, 3: c.advanced_filter, 4: c.filter},
             )
             for c in self.conversions
         )
@@ -765,8 +768,8 @@ class ManagersReport:
             *_amount_columns(_("Lost"), currencies),
             Column(_("Win rate, %"), ColumnKind.PERCENT),
             Column(_("Open now"), ColumnKind.COUNT),
-            Column(_("Incorrect"), ColumnKind.COUNT),
-            Column(_("Inactive"), ColumnKind.COUNT),
+            Column(pgettext("deal count", "Incorrect"), ColumnKind.COUNT),
+            Column(pgettext("deal count", "Inactive"), ColumnKind.COUNT),
         ]
         k = len(currencies)
         rows = []

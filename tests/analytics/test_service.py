@@ -197,6 +197,7 @@ def test_the_deals_behind_a_figure_are_listed_newest_first(sales: Sales) -> None
     assert [r.title for r in limited.rows] == ["D11", "D6", "D10"]
     conversion = analytics.funnel(sales.scope).conversion_table()
     proposal = conversion.rows[1]
-    assert titles(proposal.filter_at(5)) == {"D2"}  # lost at Proposal
-    assert titles(proposal.filter_at(3)) == {"D1", "D5", "D11"}  # moved on to Negotiation
+    assert proposal.cells[0] == "Proposal → Negotiation"
+    assert titles(proposal.filter_at(4)) == {"D2"}  # lost at Proposal
+    assert titles(proposal.filter_at(2)) == {"D1", "D5", "D11"}  # moved on to Negotiation
     assert proposal.filter_at(0) == proposal.filter

@@ -129,11 +129,20 @@ def test_forecast_chart_follows_the_chosen_currency(view: AnalyticsView) -> None
     with workers.synchronous():
         pane = view.show_report(ReportKind.FORECAST)
     assert [pane.currency.itemText(i) for i in range(pane.currency.count())] == ["RUB", "EUR"]
-    axis = pane.chart_view.chart().axes(Qt.Orientation.Horizontal)[0]
-    assert axis.categories() == ["February 2026", "March 2026"]
+    # horizontal bars, the first month on top (categories run bottom-up)
+    axis = pane.chart_view.chart().axes(Qt.Orientation.Vertical)[0]
+    assert axis.categories() == ["March 2026", "February 2026"]
     pane.currency.setCurrentText("EUR")
-    axis = pane.chart_view.chart().axes(Qt.Orientation.Horizontal)[0]
+    axis = pane.chart_view.chart().axes(Qt.Orientation.Vertical)[0]
     assert axis.categories() == ["March 2026"]
+
+
+def test_long_stage_names_wrap_on_the_chart_instead_of_being_cut() -> None:
+    from desktop_crm.views.analytics.charts import wrap_label
+
+    assert wrap_label("Выставление коммерческого предложения") == "Выставление<br>коммерческого<br>предложения"
+    assert wrap_label("Переговоры") == "Переговоры"
+    assert wrap_label("R&D <new>") == "R&amp;D &lt;new&gt;"
 
 
 def test_reports_are_computed_off_the_gui_thread(

@@ -7,6 +7,7 @@ QtCharts draws with, and nothing drawn is ever read back.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,12 +24,14 @@ from PySide6.QtCharts import (
 from PySide6.QtCore import QLocale, QMargins, Qt
 from PySide6.QtGui import QColor, QFont
 
+from desktop_crm import money
 from desktop_crm.i18n import _, current_language
 from desktop_crm.i18n.formatting import babel_locale
 from desktop_crm.services import analytics
 from desktop_crm.services.analytics import DealFilter, ReportKind
 
 MAX_BARS = 12
+WRAP_AT = 22
 PALETTE = ("#4a90d9", "#e8833a", "#6ab04c", "#c0392b", "#8e44ad", "#16a085")
 
 
@@ -49,6 +52,7 @@ class BarChartData:
     axis_title: str
     decimals: int = 0
     labels: bool = True  # value labels on the bars (off for amounts: the table has them exactly)
+    maximum: Decimal | None = None  # a fixed end of the value axis (100 for rates)
 
     @property
     def empty(self) -> bool:
@@ -70,7 +74,7 @@ def chart_data(kind: ReportKind, report: Any, currency: str | None) -> BarChartD
         rows = report.conversions
         return BarChartData(
             _("Conversion to the next stage, %"),
-            tuple(f"{r.from_stage.name} → {r.to_stage.name}" for r in rows),
+            tuple(r.step for r in rows),
             (
                 BarSetData(
                     _("Conversion, %"),
@@ -82,6 +86,7 @@ def chart_data(kind: ReportKind, report: Any, currency: str | None) -> BarChartD
             True,
             "%",
             1,
+            maximum=Decimal(100),
         )
     if kind == ReportKind.STAGE_TIME:
         rows = report.rows
@@ -100,7 +105,7 @@ def chart_data(kind: ReportKind, report: Any, currency: str | None) -> BarChartD
     if kind == ReportKind.MANAGERS:
         rows = report.rows[:MAX_BARS]
         return BarChartData(
-            _("Won and lost deals by manager"),
+            _("Deals won and lost"),
             tuple(r.name for r in rows),
             (
                 BarSetData(_("Won"), tuple(r.won for r in rows), tuple(r.won_filter for r in rows), PALETTE[2]),
@@ -120,7 +125,7 @@ def chart_data(kind: ReportKind, report: Any, currency: str | None) -> BarChartD
                     _("Weighted forecast"), tuple(r.weighted for r in rows), tuple(r.filter for r in rows), PALETTE[2]
                 ),
             ),
-            False,
+            True,
             currency or "",
             labels=False,
         )
@@ -170,7 +175,8 @@ def build_chart(data: BarChartData, on_click: Callable[[DealFilter], None]) -> Q
         for i in order:
             value = set_data.values[i]
             peak = max(peak, Decimal(value))
-            bar_set.append(float(value))  # drawing only: QtCharts wants floats
+            # drawing only: QtCharts wants floats (rounded as the table shows them)
+            bar_set.append(float(money.quantize(value, data.decimals)))
         filters = [set_data.filters[i] for i in order]
         bar_set.clicked.connect(lambda index, filters=filters: _clicked(filters, index, on_click))
         series.append(bar_set)
@@ -180,11 +186,15 @@ def build_chart(data: BarChartData, on_click: Callable[[DealFilter], None]) -> Q
     series.setLabelsPosition(QBarSeries.LabelsPosition.LabelsInsideEnd)
     chart.addSeries(series)
     categories = QBarCategoryAxis()
-    categories.append([data.categories[i] for i in order])
+    categories.append([wrap_label(data.categories[i]) for i in order])
+    categories.setTruncateLabels(False)  # long names wrap (wrap_label) instead of being cut
     values = QValueAxis()
-    values.setLabelFormat(f"%.{data.decimals}f")
-    values.setRange(0, float(peak * Decimal("1.1")) if peak else 1.0)
-    values.applyNiceNumbers()
+    values.setLabelFormat("%.0f")
+    if data.maximum is not None:
+        values.setRange(0, float(data.maximum))
+    else:
+        values.setRange(0, float(peak * Decimal("1.1")) if peak else 1.0)
+        values.applyNiceNumbers()
     if data.axis_title:
         values.setTitleText(data.axis_title)
     if data.horizontal:
@@ -196,6 +206,17 @@ def build_chart(data: BarChartData, on_click: Callable[[DealFilter], None]) -> Q
     series.attachAxis(categories)
     series.attachAxis(values)
     return chart
+
+
+def wrap_label(text: str, width: int = WRAP_AT) -> str:
+    """A category name as HTML lines of about ``width`` characters (QtCharts renders ``<br>``)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(html.escape(line) for line in lines) or html.escape(text)
 
 
 def _clicked(filters: list[DealFilter | None], index: int, on_click: Callable[[DealFilter], None]) -> None:

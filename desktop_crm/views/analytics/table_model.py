@@ -62,9 +62,12 @@ class ReportTableModel(QAbstractTableModel):
         column = self._table.columns[section]
         if role == Qt.ItemDataRole.DisplayRole:
             return column.title
-        if role == Qt.ItemDataRole.TextAlignmentRole and is_numeric(column):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.TextAlignmentRole:  # headings wrap within their column
+            return int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap)
         return None
+
+    def is_numeric(self, column: int) -> bool:
+        return self._table is not None and is_numeric(self._table.columns[column])
 
     def filter_at(self, index: Index) -> DealFilter | None:
         if self._table is None or not index.isValid():

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCharts import QChartView
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, QRect, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -78,6 +78,57 @@ def period_presets(today: dt.date) -> list[tuple[str, Period]]:
     ]
 
 
+def _count(value: int) -> str:
+    return report_export.format_cell(analytics.Column("", analytics.ColumnKind.COUNT), value)
+
+
+TEXT_COLUMN_MAX = 190
+MONEY_COLUMN_MAX = 120
+NUMBER_COLUMN_MAX = 84
+
+
+def fit_columns(table: QTableView) -> None:
+    """Columns as wide as their contents but capped; long names and headings wrap instead."""
+    table.resizeColumnsToContents()
+    model = table.model()
+    header = table.horizontalHeader()
+    metrics = header.fontMetrics()
+    for column in range(model.columnCount()):
+        numeric = model.is_numeric(column)
+        kind = model.table.columns[column].kind
+        widest = (
+            MONEY_COLUMN_MAX
+            if kind == analytics.ColumnKind.MONEY
+            else NUMBER_COLUMN_MAX
+            if numeric
+            else TEXT_COLUMN_MAX
+        )
+        cells = max(
+            [table.sizeHintForColumn(column)] if model.rowCount() else [0]
+        )
+        width = min(max(header.sectionSizeHint(column), cells), widest)
+        if numeric:
+            width = max(width, min(cells + 8, widest))
+        title = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
+        longest_word = max((metrics.horizontalAdvance(w) for w in title.split()), default=0)
+        header.resizeSection(column, max(width, longest_word + 20))
+    # headings wrap within their column: make the header tall enough for the tallest one
+    flags = int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap)
+    tallest = max(
+        (
+            metrics.boundingRect(
+                QRect(0, 0, max(header.sectionSize(c) - 8, 8), 2000),
+                flags,
+                str(model.headerData(c, Qt.Orientation.Horizontal) or ""),
+            ).height()
+            for c in range(model.columnCount())
+        ),
+        default=metrics.height(),
+    )
+    header.setFixedHeight(tallest + 8)
+    table.resizeRowsToContents()
+
+
 class ReportPane(QWidget):
     """One report: a summary line, the chart on the left, its table(s) on the right."""
 
@@ -98,7 +149,7 @@ class ReportPane(QWidget):
         self.currency.currentIndexChanged.connect(self._redraw_chart)
         self.chart_view = QChartView()
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.chart_view.setMinimumWidth(360)
+        self.chart_view.setMinimumWidth(280)
         self.models: list[ReportTableModel] = []
         self.tables: list[QTableView] = []
         count = 2 if kind == ReportKind.MANAGERS else 1
@@ -112,9 +163,10 @@ class ReportPane(QWidget):
             table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
             table.setAlternatingRowColors(True)
             table.verticalHeader().setVisible(False)
-            table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-            table.horizontalHeader().setStretchLastSection(False)
-            table.setWordWrap(False)
+            header = table.horizontalHeader()
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+            header.setStretchLastSection(False)
+            table.setWordWrap(True)
             table.clicked.connect(lambda index, model=model: self._row_clicked(model, index))
             table.activated.connect(lambda index, model=model: self._row_clicked(model, index))
             right.addWidget(table)
@@ -135,8 +187,9 @@ class ReportPane(QWidget):
         self.currency.setVisible(kind in AMOUNT_CHARTS)
         splitter.addWidget(left)
         splitter.addWidget(right)
-        splitter.setStretchFactor(0, 5)
-        splitter.setStretchFactor(1, 6)
+        splitter.setStretchFactor(0, 4)
+        splitter.setStretchFactor(1, 5)
+        splitter.setSizes([280, 720] if kind == ReportKind.MANAGERS else [440, 560])
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(splitter, 1)
@@ -148,8 +201,11 @@ class ReportPane(QWidget):
     def show_report(self, scope: ReportScope, report: Any) -> None:
         self.scope = scope
         self.report = report
-        for model, table in zip(self.models, analytics.tables(self.kind, report), strict=True):
+        for model, table, view in zip(
+            self.models, analytics.tables(self.kind, report), self.tables, strict=True
+        ):
             model.set_table(table)
+            fit_columns(view)
         currencies = self._currencies()
         self.currency.blockSignals(True)
         previous = self.currency.currentText()
@@ -195,7 +251,7 @@ class ReportPane(QWidget):
                 analytics.Column("", analytics.ColumnKind.PERCENT), report.win_rate
             )
             return _("Deals created: {created} · won: {won} · win rate: {rate} %").format(
-                created=report.created, won=report.won, rate=rate
+                created=_count(report.created), won=_count(report.won), rate=rate
             )
         if kind == ReportKind.STAGE_TIME:
             slowest = report.slowest
@@ -224,7 +280,7 @@ class ReportPane(QWidget):
             return _("Weighted forecast for the period: {totals}").format(totals=totals)
         if not report.rows:
             return empty
-        return _("Won deals: {count}").format(count=sum(r.deals for r in report.rows))
+        return _("Won deals: {count}").format(count=_count(sum(r.deals for r in report.rows)))
 
     def _row_clicked(self, model: ReportTableModel, index: Any) -> None:
         deal_filter = model.filter_at(index)
