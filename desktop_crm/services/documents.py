@@ -549,3 +549,175 @@ def event_title(event: str, document: Document) -> str:
 
 def kind_name(document: Document) -> str:
     return _("quote") if isinstance(document, Quote) else _("invoice")
+
+
+# ---------------------------------------------------------------------------------------------
+# Plain data for the UI (views never touch models)
+
+
+@dataclass(frozen=True)
+class DocumentSummary:
+    id: str
+    kind: str  # "quote" | "invoice"
+    number: str
+    revision: int
+    status: str
+    status_text: str
+    date_text: str
+    total_text: str
+    paid_text: str
+    language: str
+    editable: bool  # a draft
+    actions: tuple[str, ...]  # what the UI may offer: send, issue, accept, reject, revise, …
+
+
+def status_text(kind: str, status: str) -> str:
+    texts = {
+        "draft": _("Draft"),
+        "sent": _("Sent"),
+        "accepted": _("Accepted"),
+        "rejected": _("Rejected"),
+        "expired": _("Expired"),
+        "superseded": _("Superseded"),
+        "issued": _("Issued"),
+        "partially_paid": _("Partially paid"),
+        "paid": _("Paid"),
+        "cancelled": _("Cancelled"),
+    }
+    return texts.get(status, status)
+
+
+def _actions(document: Document) -> tuple[str, ...]:
+    status = str(document.status)
+    if isinstance(document, Quote):
+        table = {
+            "draft": ("edit", "send", "preview"),
+            "sent": ("accept", "reject", "revise", "preview"),
+            "expired": ("reject", "revise", "preview"),
+            "rejected": ("revise", "preview"),
+            "accepted": ("to_invoice", "preview"),
+            "superseded": ("preview",),
+        }
+    else:
+        table = {
+            "draft": ("edit", "issue", "preview", "delete"),
+            "issued": ("pay", "cancel", "preview"),
+            "partially_paid": ("pay", "preview"),
+            "paid": ("preview",),
+            "cancelled": ("reissue", "preview"),
+        }
+    return table.get(status, ("preview",))
+
+
+def summary(document: Document) -> DocumentSummary:
+    from desktop_crm.i18n.formatting import format_date, format_money
+
+    kind = doc_type(document).value
+    date = document.issue_date or document.created_at.date()
+    paid = format_money(document.paid_amount, document.currency) if isinstance(document, Invoice) else ""
+    return DocumentSummary(
+        id=str(document.id),
+        kind=kind,
+        number=document.number or _("draft"),
+        revision=getattr(document, "revision", 1),
+        status=str(document.status),
+        status_text=status_text(kind, str(document.status)),
+        date_text=format_date(date),
+        total_text=format_money(document.total, document.currency),
+        paid_text=paid,
+        language=document.language,
+        editable=str(document.status) == "draft",
+        actions=_actions(document),
+    )
+
+
+def summaries_for_deal(deal_id: Any, kind: DocumentType | str) -> list[DocumentSummary]:
+    """The quotes (newest revision first) or invoices of a deal; expiry is derived on load."""
+    kind = DocumentType(kind)
+    if kind == DocumentType.QUOTE:
+        from desktop_crm.services.quotes import refresh_expired
+
+        refresh_expired()
+        rows = Quote.alive().where(Quote.deal == _id(deal_id)).order_by(Quote.created_at.desc())
+    else:
+        rows = Invoice.alive().where(Invoice.deal == _id(deal_id)).order_by(Invoice.created_at.desc())
+    return [summary(row) for row in rows]
+
+
+@dataclass
+class EditorData:
+    """A document as the editor shows it (amounts as Decimal; dates as date)."""
+
+    id: str
+    kind: str
+    title: str
+    number: str
+    status: str
+    editable: bool
+    language: str
+    currency: str
+    country: str
+    vat_included: bool
+    subject: str
+    intro: str
+    basis: str
+    notes: str
+    valid_until: dt.date | None
+    due_date: dt.date | None
+    terms: dict[str, str]
+    print_options: dict[str, bool]
+    buyer_name: str
+    addressee: str
+    salutation: str
+    lines: list[dict[str, Any]]
+    vat_rates: list[Decimal]
+
+
+RU_RATES = [Decimal(r) for r in ("22", "10", "7", "5", "0")]
+IT_RATES = [Decimal(r) for r in ("22", "10", "5", "4", "0")]
+
+
+def editor_data(kind: DocumentType | str, document_id: Any) -> EditorData:
+    document = get_document(kind, document_id)
+    own = OwnCompany.get_by_id(document.own_company_id)
+    country = (own.country or "RU").upper()
+    buyer = buyer_input(document)
+    snapshot = document.buyer_snapshot or {}
+    options = dict(PRINT_DEFAULTS.get())
+    options.update(document.print_options or {})
+    if options.get("qr") is None:
+        options["qr"] = country == "RU"
+    kind_text = _("Quote") if isinstance(document, Quote) else _("Invoice")
+    number = document.number or _("draft")
+    title = f"{kind_text} {number}"
+    if isinstance(document, Quote) and document.revision > 1:
+        title += " " + _("(revision {n})").format(n=document.revision)
+    return EditorData(
+        id=str(document.id),
+        kind=doc_type(document).value,
+        title=title,
+        number=document.number,
+        status=str(document.status),
+        editable=str(document.status) == "draft",
+        language=document.language,
+        currency=document.currency,
+        country=country,
+        vat_included=document.vat_mode == VatMode.INCLUDED,
+        subject=document.subject or "",
+        intro=document.intro or "",
+        basis=document.basis or "",
+        notes=document.notes or "",
+        valid_until=getattr(document, "valid_until", None),
+        due_date=getattr(document, "due_date", None),
+        terms={t.get("key", "other"): t.get("text", "") for t in (document.terms or [])},
+        print_options={k: bool(v) for k, v in options.items()},
+        buyer_name=buyer.name,
+        addressee=snapshot.get("addressee", ""),
+        salutation=snapshot.get("salutation", ""),
+        lines=line_rows(document),
+        vat_rates=IT_RATES if country == "IT" else RU_RATES,
+    )
+
+
+def deal_title(deal_id: Any) -> str:
+    return deal_of(deal_id).title

@@ -1,0 +1,1 @@
+"""Quotes and invoices in the UI: the editor, the deal's document panel, PDF preview and print."""

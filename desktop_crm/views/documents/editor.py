@@ -1,0 +1,377 @@
+"""The quote / invoice editor: header texts, print toggles, lines with live totals, and actions.
+
+A draft is edited and saved in one transaction (``quotes.save_draft`` / ``invoices.save_draft``);
+a sent quote or an issued invoice opens read-only. Totals are recomputed as the user types with
+the same Decimal maths the services store (``desktop_crm.pricing``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_crm import money, pricing
+from desktop_crm.errors import CrmError
+from desktop_crm.i18n import _
+from desktop_crm.i18n.formatting import format_amount, format_quantity
+from desktop_crm.services import documents, invoices, quotes
+from desktop_crm.views.common.dialogs import show_error
+
+COLUMNS = ("name", "quantity", "unit", "price", "discount_percent", "vat_rate", "natura", "amount")
+
+
+def _column_titles() -> list[str]:
+    return [_("Name"), _("Qty"), _("Unit"), _("Price"), _("Discount, %"), _("VAT, %"), _("Natura"), _("Amount")]
+
+
+def parse_number(text: str) -> Decimal:
+    """A number typed in the UI language (\"1 234,5\" in Russian, \"1,234.5\" in English)."""
+    from babel.numbers import NumberFormatError, parse_decimal
+
+    from desktop_crm.i18n.formatting import babel_locale
+
+    text = (text or "").strip()
+    if not text:
+        return Decimal(0)
+    try:
+        return parse_decimal(text.replace("\u202f", "\u00a0"), locale=babel_locale(), strict=False)
+    except NumberFormatError:
+        return money.to_decimal(text)
+
+
+def _qdate(value: dt.date | None) -> QDate:
+    value = value or dt.date.today()
+    return QDate(value.year, value.month, value.day)
+
+
+def _pydate(value: QDate) -> dt.date:
+    return dt.date(value.year(), value.month(), value.day())
+
+
+class DocumentEditor(QDialog):
+    """Edit one quote or invoice. ``changed`` fires after anything was saved or issued."""
+
+    changed = Signal()
+
+    def __init__(self, context: Any, kind: str, document_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"{kind}_editor")
+        self.context = context
+        self.kind = kind
+        self.document_id = document_id
+        self.resize(980, 760)
+        self._building = False
+        layout = QVBoxLayout(self)
+        self.heading = QLabel(self)
+        self.heading.setObjectName("heading")
+        font = self.heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self.heading.setFont(font)
+        layout.addWidget(self.heading)
+
+        header = QHBoxLayout()
+        form = QFormLayout()
+        self.language = QComboBox(self)
+        for code, name in (("ru", "Русский"), ("it", "Italiano"), ("en", "English")):
+            self.language.addItem(name, code)
+        form.addRow(_("Document language"), self.language)
+        self.subject = QLineEdit(self)
+        form.addRow(_("Subject"), self.subject)
+        self.addressee = QLineEdit(self)
+        self.addressee.setPlaceholderText(_("e.g. To the General Director of … (as printed)"))
+        form.addRow(_("Addressee"), self.addressee)
+        self.salutation = QLineEdit(self)
+        form.addRow(_("Salutation"), self.salutation)
+        self.basis = QLineEdit(self)
+        form.addRow(_("Basis (contract, order)"), self.basis)
+        self.date_edit = QDateEdit(self)
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDisplayFormat("dd.MM.yyyy")
+        form.addRow(_("Valid until") if kind == "quote" else _("Due date"), self.date_edit)
+        header.addLayout(form, 3)
+
+        terms_box = QGroupBox(_("Terms"), self)
+        terms = QFormLayout(terms_box)
+        self.payment_terms = QLineEdit(self)
+        terms.addRow(_("Payment"), self.payment_terms)
+        self.delivery_terms = QLineEdit(self)
+        terms.addRow(_("Delivery"), self.delivery_terms)
+        self.warranty_terms = QLineEdit(self)
+        terms.addRow(_("Warranty"), self.warranty_terms)
+        toggles = QHBoxLayout()
+        self.toggles: dict[str, QCheckBox] = {}
+        for key, text in (("logo", _("Logo")), ("stamp", _("Stamp")), ("signature", _("Signature")), ("qr", _("Payment QR"))):
+            box = QCheckBox(text, self)
+            box.setObjectName(f"toggle_{key}")
+            self.toggles[key] = box
+            toggles.addWidget(box)
+        terms.addRow(_("Print"), toggles)
+        header.addWidget(terms_box, 2)
+        layout.addLayout(header)
+
+        self.intro = QPlainTextEdit(self)
+        self.intro.setPlaceholderText(_("Introduction printed above the table"))
+        self.intro.setMaximumHeight(60)
+        layout.addWidget(self.intro)
+
+        self.table = QTableWidget(0, len(COLUMNS), self)
+        self.table.setObjectName("lines")
+        self.table.setHorizontalHeaderLabels(_column_titles())
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.itemChanged.connect(self._recalculate)
+        layout.addWidget(self.table, 1)
+        line_buttons = QHBoxLayout()
+        self.add_line_button = QPushButton(_("Add line"), self)
+        self.add_line_button.clicked.connect(lambda: self.add_line({}))
+        self.remove_line_button = QPushButton(_("Remove line"), self)
+        self.remove_line_button.clicked.connect(self.remove_selected_lines)
+        line_buttons.addWidget(self.add_line_button)
+        line_buttons.addWidget(self.remove_line_button)
+        line_buttons.addStretch(1)
+        self.totals = QLabel(self)
+        self.totals.setObjectName("totals")
+        self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        line_buttons.addWidget(self.totals)
+        layout.addLayout(line_buttons)
+
+        self.notes = QPlainTextEdit(self)
+        self.notes.setPlaceholderText(_("Notes printed at the end"))
+        self.notes.setMaximumHeight(50)
+        layout.addWidget(self.notes)
+
+        buttons = QHBoxLayout()
+        self.save_button = QPushButton(_("Save"), self)
+        self.save_button.setObjectName("save")
+        self.save_button.clicked.connect(self.save)
+        self.preview_button = QPushButton(_("Preview…"), self)
+        self.preview_button.setObjectName("preview")
+        self.preview_button.clicked.connect(self.preview)
+        self.finalize_button = QPushButton(_("Send (freeze this revision)") if kind == "quote" else _("Issue (assign the number)"), self)
+        self.finalize_button.setObjectName("finalize")
+        self.finalize_button.clicked.connect(self.finalize)
+        close = QPushButton(_("Close"), self)
+        close.clicked.connect(self.reject)
+        for button in (self.save_button, self.preview_button, self.finalize_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        layout.addLayout(buttons)
+        self.load()
+
+    # -- data --------------------------------------------------------------------------------
+
+    def load(self) -> None:
+        self.data = documents.editor_data(self.kind, self.document_id)
+        data = self.data
+        self._building = True
+        self.setWindowTitle(data.title)
+        self.heading.setText(f"{data.title} — {data.buyer_name} — {documents.status_text(data.kind, data.status)}")
+        self.language.setCurrentIndex(max(0, self.language.findData(data.language)))
+        self.subject.setText(data.subject)
+        self.addressee.setText(data.addressee)
+        self.salutation.setText(data.salutation)
+        self.basis.setText(data.basis)
+        self.date_edit.setDate(_qdate(data.valid_until if self.kind == "quote" else data.due_date))
+        self.payment_terms.setText(data.terms.get("payment", ""))
+        self.delivery_terms.setText(data.terms.get("delivery", ""))
+        self.warranty_terms.setText(data.terms.get("warranty", ""))
+        for key, box in self.toggles.items():
+            box.setChecked(bool(data.print_options.get(key)))
+        self.intro.setPlainText(data.intro)
+        self.notes.setPlainText(data.notes)
+        self.table.setRowCount(0)
+        for line in data.lines:
+            self.add_line(line)
+        self.table.setColumnHidden(COLUMNS.index("natura"), data.country != "IT")
+        self._building = False
+        self._recalculate()
+        editable = data.editable
+        for widget in (self.language, self.subject, self.addressee, self.salutation, self.basis,
+                       self.date_edit, self.payment_terms, self.delivery_terms, self.warranty_terms,
+                       self.intro, self.notes, self.add_line_button, self.remove_line_button,
+                       self.save_button, self.finalize_button, *self.toggles.values()):
+            widget.setEnabled(editable)
+        self.table.setEditTriggers(
+            QAbstractItemView.EditTrigger.AllEditTriggers if editable else QAbstractItemView.EditTrigger.NoEditTriggers
+        )
+
+    def add_line(self, line: dict[str, Any]) -> None:
+        building = self._building
+        self._building = True
+        row = self.table.rowCount()
+        self.table.insertRow(row)
+        rate = line.get("vat_rate")
+        if rate is None:
+            rate = self.data.vat_rates[0] if self.data.vat_rates else Decimal(0)
+        values = {
+            "name": line.get("name", ""),
+            "quantity": format_quantity(line.get("quantity", Decimal("1"))),
+            "unit": line.get("unit", ""),
+            "price": format_amount(line.get("price", Decimal("0"))),
+            "discount_percent": format_quantity(line.get("discount_percent", Decimal("0"))),
+            "vat_rate": format_quantity(rate),
+            "natura": line.get("natura", ""),
+            "amount": "",
+        }
+        for column, key in enumerate(COLUMNS):
+            item = QTableWidgetItem(str(values[key]))
+            if key != "name":
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if key == "amount":
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            self.table.setItem(row, column, item)
+        self._building = building
+        if not building:
+            self._recalculate()
+
+    def remove_selected_lines(self) -> None:
+        for row in sorted({i.row() for i in self.table.selectedIndexes()}, reverse=True):
+            self.table.removeRow(row)
+        self._recalculate()
+
+    def _cell(self, row: int, key: str) -> str:
+        item = self.table.item(row, COLUMNS.index(key))
+        return item.text().strip() if item else ""
+
+    def lines(self) -> list[documents.LineData]:
+        """The table's lines; numbers are read in the UI language (a bad one stays text, and the
+        service refuses it with a message naming the line)."""
+
+        def number(row: int, key: str, default: str) -> Any:
+            text = self._cell(row, key) or default
+            try:
+                return parse_number(text)
+            except (ValueError, TypeError):
+                return text
+
+        return [
+            documents.LineData(
+                name=self._cell(row, "name"),
+                quantity=number(row, "quantity", "1"),
+                unit=self._cell(row, "unit"),
+                price=number(row, "price", "0"),
+                discount_percent=number(row, "discount_percent", "0"),
+                vat_rate=number(row, "vat_rate", "0"),
+                natura=self._cell(row, "natura"),
+            )
+            for row in range(self.table.rowCount())
+        ]
+
+    def _recalculate(self, *_args: Any) -> None:
+        if self._building:
+            return
+        inputs: list[pricing.LineInput | None] = []
+        valid = True
+        for line in self.lines():
+            numbers = (line.quantity, line.price, line.discount_percent, line.vat_rate)
+            if all(isinstance(v, Decimal) for v in numbers):
+                inputs.append(pricing.LineInput(*numbers, line.natura))
+            else:
+                valid = False
+                inputs.append(None)
+        good = [i for i in inputs if i is not None]
+        totals = pricing.compute(good, country=self.data.country, vat_included=self.data.vat_included)
+        self._building = True
+        results = iter(totals.lines)
+        for row, item in enumerate(inputs):
+            cell = self.table.item(row, COLUMNS.index("amount"))
+            if cell is not None:
+                cell.setText(format_amount(next(results).amount) if item is not None else "—")
+        self._building = False
+        text = _("Total {total} · VAT {vat}").format(
+            total=format_amount(totals.grand_total), vat=format_amount(totals.vat_total)
+        ) + f" {self.data.currency}"
+        if not valid:
+            text += " · " + _("some amounts are not numbers")
+        self.totals.setText(text)
+
+    def values(self) -> dict[str, Any]:
+        terms = [
+            {"key": key, "text": edit.text().strip()}
+            for key, edit in (("payment", self.payment_terms), ("delivery", self.delivery_terms), ("warranty", self.warranty_terms))
+            if edit.text().strip()
+        ]
+        values: dict[str, Any] = {
+            "language": self.language.currentData(),
+            "subject": self.subject.text().strip(),
+            "basis": self.basis.text().strip(),
+            "intro": self.intro.toPlainText().strip(),
+            "notes": self.notes.toPlainText().strip(),
+            "terms": terms,
+            "print_options": {key: box.isChecked() for key, box in self.toggles.items()},
+            "buyer_snapshot": {"addressee": self.addressee.text().strip(), "salutation": self.salutation.text().strip()},
+        }
+        values["valid_until" if self.kind == "quote" else "due_date"] = _pydate(self.date_edit.date())
+        return values
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def save(self) -> bool:
+        if not self.data.editable:
+            return True
+        try:
+            service = quotes if self.kind == "quote" else invoices
+            service.save_draft(self.document_id, self.values(), self.lines(), self.context.user.id)
+        except CrmError as error:
+            show_error(self, error.message)
+            return False
+        self.changed.emit()
+        self.load()
+        return True
+
+    def preview(self) -> None:
+        if not self.save():
+            return
+        open_preview(self.kind, self.document_id, self)
+
+    def finalize(self) -> None:
+        if not self.save():
+            return
+        try:
+            if self.kind == "quote":
+                quotes.send(self.document_id, self.context.user.id)
+            else:
+                invoices.issue(self.document_id, self.context.user.id)
+        except CrmError as error:
+            show_error(self, error.message)
+            return
+        self.changed.emit()
+        self.load()
+
+
+def open_preview(kind: str, document_id: str, parent: QWidget | None) -> QDialog | None:
+    from desktop_crm.views.documents.preview import PdfPreview
+
+    try:
+        pdf = documents.render(document_id, kind, "pdf")
+    except CrmError as error:
+        show_error(parent, error.message)
+        return None
+    dialog = PdfPreview(pdf, lambda fmt: documents.render(document_id, kind, fmt), parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    return dialog

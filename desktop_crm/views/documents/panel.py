@@ -1,0 +1,309 @@
+"""The documents of one deal (for the deal card's Quotes and Invoices tabs), and batch issuing.
+
+``DealDocumentsPanel(context, deal_id, "quote" | "invoice")`` lists the deal's documents with
+their status and totals and offers exactly the actions the status allows: create from the deal,
+edit, preview/print/save, send, accept, reject, new revision, create invoice, issue, register
+payment, cancel, issue again. Every action is one service call (one transaction, logged in the
+deal's timeline); afterwards the panel reloads and ``context.notify_changed`` refreshes lists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_crm.errors import CrmError
+from desktop_crm.i18n import _, ngettext
+from desktop_crm.services import documents, invoices, quotes
+from desktop_crm.views.common.dialogs import confirm, show_error
+from desktop_crm.views.documents.editor import DocumentEditor, open_preview
+
+ACTION_TEXTS = {
+    "edit": lambda: _("Edit…"),
+    "preview": lambda: _("Preview / print…"),
+    "send": lambda: _("Send"),
+    "accept": lambda: _("Accepted"),
+    "reject": lambda: _("Rejected…"),
+    "revise": lambda: _("New revision"),
+    "to_invoice": lambda: _("Create invoice"),
+    "issue": lambda: _("Issue"),
+    "pay": lambda: _("Register payment…"),
+    "cancel": lambda: _("Cancel invoice…"),
+    "reissue": lambda: _("Issue again"),
+    "delete": lambda: _("Delete draft"),
+}
+
+
+class PaymentDialog(QDialog):
+    def __init__(self, outstanding_text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("payment_dialog")
+        self.setWindowTitle(_("Register payment"))
+        form = QFormLayout(self)
+        self.amount = QLineEdit(self)
+        self.amount.setPlaceholderText(outstanding_text)
+        form.addRow(_("Amount"), self.amount)
+        self.date = QDateEdit(QDate.currentDate(), self)
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("dd.MM.yyyy")
+        form.addRow(_("Paid on"), self.date)
+        self.note = QLineEdit(self)
+        form.addRow(_("Note"), self.note)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def paid_on(self) -> dt.date:
+        value = self.date.date()
+        return dt.date(value.year(), value.month(), value.day())
+
+
+class DealDocumentsPanel(QWidget):
+    """Quotes or invoices of one deal with their actions."""
+
+    changed = Signal()
+
+    def __init__(self, context: Any, deal_id: str, kind: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"deal_{kind}s_panel")
+        self.context = context
+        self.deal_id = deal_id
+        self.kind = kind
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.create_button = QPushButton(_("Create quote") if kind == "quote" else _("Create invoice"), self)
+        self.create_button.setObjectName("create")
+        self.create_button.clicked.connect(self.create)
+        top.addWidget(self.create_button)
+        top.addStretch(1)
+        layout.addLayout(top)
+        self.table = QTableWidget(0, 6, self)
+        self.table.setObjectName("documents")
+        self.table.setHorizontalHeaderLabels(
+            [_("Number"), _("Revision") if kind == "quote" else _("Paid"), _("Date"), _("Status"), _("Total"), _("Language")]
+        )
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.itemSelectionChanged.connect(self._update_actions)
+        self.table.itemDoubleClicked.connect(lambda _item: self.open_editor())
+        layout.addWidget(self.table, 1)
+        self.action_bar = QHBoxLayout()
+        self.buttons: dict[str, QPushButton] = {}
+        for key, text in ACTION_TEXTS.items():
+            button = QPushButton(text(), self)
+            button.setObjectName(f"action_{key}")
+            button.clicked.connect(lambda _checked=False, k=key: self.run_action(k))
+            self.buttons[key] = button
+            self.action_bar.addWidget(button)
+        self.action_bar.addStretch(1)
+        layout.addLayout(self.action_bar)
+        self.rows: list[documents.DocumentSummary] = []
+        self.reload()
+
+    def reload(self) -> None:
+        selected = self.current().id if self.current() else None
+        try:
+            self.rows = documents.summaries_for_deal(self.deal_id, self.kind)
+        except CrmError as error:
+            show_error(self, error.message)
+            self.rows = []
+        self.table.setRowCount(len(self.rows))
+        for row, doc in enumerate(self.rows):
+            second = str(doc.revision) if self.kind == "quote" else doc.paid_text
+            for column, text in enumerate((doc.number, second, doc.date_text, doc.status_text, doc.total_text, doc.language)):
+                item = QTableWidgetItem(text)
+                if column in (1, 4):
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(row, column, item)
+        index = next((i for i, d in enumerate(self.rows) if d.id == selected), 0 if self.rows else -1)
+        if index >= 0:
+            self.table.selectRow(index)
+        self._update_actions()
+
+    def current(self) -> documents.DocumentSummary | None:
+        rows = {i.row() for i in self.table.selectedIndexes()}
+        if not rows or not getattr(self, "rows", None):
+            return None
+        row = min(rows)
+        return self.rows[row] if row < len(self.rows) else None
+
+    def _update_actions(self) -> None:
+        doc = self.current()
+        allowed = set(doc.actions) if doc else set()
+        for key, button in self.buttons.items():
+            button.setVisible(key in allowed)
+
+    def _done(self) -> None:
+        self.reload()
+        self.changed.emit()
+        self.context.notify_changed(f"{self.kind}s")
+        self.context.notify_changed("deals")
+
+    def create(self) -> None:
+        try:
+            service = quotes if self.kind == "quote" else invoices
+            document = service.create_from_deal(self.deal_id, self.context.user.id)
+        except CrmError as error:
+            show_error(self, error.message)
+            return
+        self._done()
+        self.open_editor(str(document.id))
+
+    def open_editor(self, document_id: str | None = None) -> DocumentEditor | None:
+        document_id = document_id or (self.current().id if self.current() else None)
+        if document_id is None:
+            return None
+        editor = DocumentEditor(self.context, self.kind, document_id, self)
+        editor.changed.connect(self._done)
+        editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        editor.open()
+        return editor
+
+    def run_action(self, key: str) -> None:
+        doc = self.current()
+        if doc is None:
+            return
+        user = self.context.user.id
+        try:
+            if key == "edit":
+                self.open_editor(doc.id)
+                return
+            if key == "preview":
+                open_preview(self.kind, doc.id, self)
+                return
+            if key == "send":
+                quotes.send(doc.id, user)
+            elif key == "accept":
+                quotes.accept(doc.id, user)
+            elif key == "reject":
+                reason, ok = QInputDialog.getText(self, _("Quote rejected"), _("Reason (optional)"))
+                if not ok:
+                    return
+                quotes.reject(doc.id, user, reason)
+            elif key == "revise":
+                revision = quotes.new_revision(doc.id, user)
+                self._done()
+                self.open_editor(str(revision.id))
+                return
+            elif key == "to_invoice":
+                invoice = quotes.to_invoice(doc.id, user)
+                self._done()
+                self.context.show_status(_("Draft invoice created from the quote; see the Invoices tab."))
+                self.context.open_record("invoices", str(invoice.id), self)
+                return
+            elif key == "issue":
+                invoices.issue(doc.id, user)
+            elif key == "pay":
+                dialog = PaymentDialog(doc.total_text, self)
+                if dialog.exec() != QDialog.DialogCode.Accepted:
+                    return
+                invoices.register_payment(doc.id, dialog.amount.text(), dialog.paid_on(), user, dialog.note.text())
+            elif key == "cancel":
+                reason, ok = QInputDialog.getText(self, _("Cancel invoice"), _("Reason (printed nowhere, kept in the notes)"))
+                if not ok:
+                    return
+                invoices.cancel(doc.id, user, reason)
+            elif key == "reissue":
+                invoice = invoices.reissue(doc.id, user)
+                self._done()
+                self.open_editor(str(invoice.id))
+                return
+            elif key == "delete":
+                if not confirm(self, _("Delete this draft invoice?")):
+                    return
+                invoices.cancel(doc.id, user)
+        except CrmError as error:
+            show_error(self, error.message)
+            return
+        self._done()
+
+
+def open_document_card(kind: str) -> Any:
+    """A card opener for the Quotes / Invoices lists: the editor of that document."""
+
+    def opener(context: Any, entity_id: str | None, parent: QWidget | None) -> DocumentEditor | None:
+        if entity_id is None:
+            show_error(parent, _("Create quotes and invoices from a deal (its Quotes and Invoices tabs)."))
+            return None
+        editor = DocumentEditor(context, kind, entity_id, parent)
+        editor.changed.connect(lambda: context.notify_changed(f"{kind}s"))
+        editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        editor.show()
+        return editor
+
+    return opener
+
+
+def issue_invoices_for_deals(context: Any, deal_ids: list[str], parent: QWidget | None = None, ask: bool = True) -> Any:
+    """Batch: one invoice per selected deal, in the background with progress and Cancel.
+
+    Each deal is its own transaction: cancelling keeps the invoices already issued, and a deal
+    that cannot be invoiced (no lines, no requisites) is reported without stopping the others.
+    """
+    from desktop_crm.views.common.dialogs import error_box
+    from desktop_crm.views.common.progress import JobProgressDialog
+    from desktop_crm.workers import run_in_background
+
+    if not deal_ids:
+        return None
+    count = len(deal_ids)
+    question = ngettext("Issue an invoice for {n} deal?", "Issue invoices for {n} deals?", count).format(n=count)
+    if ask and not confirm(parent, question):
+        return None
+    user = str(context.user.id)
+    dialog = JobProgressDialog(_("Issuing invoices…"), parent)
+
+    def work(progress: Any) -> list[invoices.BatchResult]:
+        return invoices.issue_for_deals(
+            deal_ids, user,
+            progress=lambda done, total: progress.report(done, total, _("Issuing invoices…")),
+            should_stop=lambda: progress.cancelled,
+        )
+
+    def finished(results: list[invoices.BatchResult]) -> None:
+        dialog.finish()
+        context.notify_changed("invoices")
+        issued = [r for r in results if r.invoice_id]
+        failed = [r for r in results if r.error]
+        message = ngettext("{n} invoice issued.", "{n} invoices issued.", len(issued)).format(n=len(issued))
+        if failed:
+            error_box(parent, message + "\n" + "\n".join(f"• {r.error}" for r in failed[:10]))
+        else:
+            context.show_status(message)
+
+    def failed(error: BaseException) -> None:
+        dialog.finish()
+        context.notify_changed("invoices")
+        if isinstance(error, CrmError):
+            error_box(parent, error.message)
+        else:
+            raise error
+
+    job = run_in_background(
+        work, on_result=finished, on_error=failed, on_progress=dialog.update,
+        on_cancelled=lambda: (dialog.finish(), context.notify_changed("invoices")),
+        name="issue_invoices",
+    )
+    dialog.attach(job)
+    return job

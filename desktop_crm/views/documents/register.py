@@ -1,0 +1,47 @@
+"""Registers quotes and invoices with the main window: card openers for their lists, screenshots."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from desktop_crm.views.registry import Registry, Screen
+
+
+def _first_document(kind: str) -> str | None:
+    from desktop_crm.services import lists
+
+    rows = lists.fetch_page(f"{kind}s", None, None, 0, 1)
+    return rows[0].id if rows else None
+
+
+def _editor_screen(context: Any, window: Any) -> Any:
+    from desktop_crm.views.documents.panel import open_document_card
+
+    window.show_section("quotes", "list")
+    editor = open_document_card("quote")(context, _first_document("quote"), window)
+    if editor is not None:
+        editor.resize(1000, 720)
+    return editor
+
+
+def _preview_screen(context: Any, window: Any) -> Any:
+    from desktop_crm.services import documents
+    from desktop_crm.views.documents.preview import PdfPreview
+
+    document_id = _first_document("quote")
+    if document_id is None:
+        return window
+    pdf = documents.render(document_id, "quote", "pdf")
+    dialog = PdfPreview(pdf, lambda fmt: documents.render(document_id, "quote", fmt), window)
+    dialog.resize(760, 900)
+    dialog.show()
+    return dialog
+
+
+def register(registry: Registry) -> None:
+    from desktop_crm.views.documents.panel import open_document_card
+
+    registry.add_card_opener("quotes", open_document_card("quote"))
+    registry.add_card_opener("invoices", open_document_card("invoice"))
+    registry.add_screen(Screen("quote_editor", _editor_screen, order=60))
+    registry.add_screen(Screen("quote_preview", _preview_screen, order=61))
