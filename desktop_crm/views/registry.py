@@ -47,6 +47,7 @@ VIEW_MODULES: tuple[str, ...] = (
     "desktop_crm.views.lists.sections",
     "desktop_crm.views.search",
     "desktop_crm.views.analytics",
+    "desktop_crm.views.documents.register",
 )
 
 
