@@ -97,9 +97,9 @@ class _TempTables:
             self.db.execute_sql(f"ANALYZE {name}")
 
     def drop_all(self) -> None:
-        if self.eng == "sqlite":
-            for name in self.names:
-                self.db.execute_sql(f"DROP TABLE IF EXISTS temp.{name}")
+        schema = "temp" if self.eng == "sqlite" else "pg_temp"
+        for name in self.names:
+            self.db.execute_sql(f"DROP TABLE IF EXISTS {schema}.{name}")
 
 
 def _refresh(db: peewee.Database, eng: str, temp: _TempTables, scope: str) -> int:

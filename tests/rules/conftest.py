@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator  # noqa: F401 - fixtures below are generators
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -59,9 +60,36 @@ def build_world() -> World:
     return world
 
 
-@pytest.fixture
-def world(any_db) -> World:
-    return build_world()
+@pytest.fixture(scope="module")
+def rules_pg(pg_server: str, request: pytest.FixtureRequest):
+    """One migrated PostgreSQL database per test module; each test runs in a transaction that is
+    rolled back (real PostgreSQL, without paying CREATE DATABASE + migrate per test)."""
+    from desktop_crm.models.db import open_database
+    from desktop_crm.models.schema import migrate
+    from tests.pg import create_database, drop_database
+
+    url = create_database(pg_server, f"rules_{request.module.__name__.rsplit('.', 1)[-1]}")
+    db = open_database(url)
+    migrate(db)
+    yield db
+    db.close()
+    drop_database(pg_server, url)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def world(request: pytest.FixtureRequest, tmp_path) -> World:
+    """The sales world on a fresh SQLite file, and on PostgreSQL inside a rolled-back transaction."""
+    from desktop_crm.models import database
+
+    if request.param == "sqlite":
+        request.getfixturevalue("db")
+        yield build_world()
+        return
+    pg = request.getfixturevalue("rules_pg")
+    database.initialize(pg)
+    with pg.atomic() as transaction:
+        yield build_world()
+        transaction.rollback()
 
 
 @pytest.fixture

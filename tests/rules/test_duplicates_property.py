@@ -49,7 +49,7 @@ def format_ru_mobile(digits: str, data: st.DataObject) -> str:
     ][style]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(digits=mobile, data=st.data())
 def test_phone_variants_normalise_to_one_e164(digits, data):
     canonical = phone_e164(f"+7{digits}", "RU")
@@ -57,7 +57,7 @@ def test_phone_variants_normalise_to_one_e164(digits, data):
     assert phone_e164(format_ru_mobile(digits, data), "RU") == canonical == f"+7{digits}"
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(last=st.sampled_from(LAST), first=st.sampled_from(FIRST), middle=st.sampled_from(MIDDLE),
        order=st.permutations([0, 1, 2]), data=st.data())
 def test_name_key_ignores_order_case_and_yo(last, first, middle, order, data):
