@@ -12,7 +12,7 @@ import sys
 
 from desktop_crm import __version__
 
-COMMAND_MODULES = ("migrate", "demo", "check", "screenshots", "server", "sync")
+COMMAND_MODULES = ("migrate", "demo", "check", "screenshots", "server", "sync", "render")
 
 
 def build_parser() -> argparse.ArgumentParser:

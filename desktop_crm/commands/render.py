@@ -1,0 +1,87 @@
+"""``desktop-crm render``: a deal's current quote or invoice to PDF, DOCX or FatturaPA XML.
+
+    desktop-crm render --db URL --deal ID --kind quote|invoice --lang ru|it --format pdf|docx|xml
+                       -o FILE [--issue]
+
+Uses the deal's current document (the newest quote revision that is not superseded, or the newest
+invoice that is not cancelled) and creates a draft from the deal's lines when there is none.
+``--issue`` sends the quote / issues the invoice first: the number is assigned and the document is
+frozen, so the file written is the stored, issued one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from desktop_crm.commands import database_url
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("render", help="render a deal's quote or invoice to a file")
+    parser.add_argument("--db", help="SQLite file path or postgresql:// URL", default=argparse.SUPPRESS)
+    parser.add_argument("--deal", required=True, help="the deal's id")
+    parser.add_argument("--kind", required=True, choices=("quote", "invoice"))
+    parser.add_argument("--lang", choices=("ru", "it", "en"), dest="doc_lang",
+                        help="document language for a draft (default: the seller's country)")
+    parser.add_argument("--format", required=True, choices=("pdf", "docx", "xml"), dest="fmt")
+    parser.add_argument("-o", "--output", required=True, help="file to write")
+    parser.add_argument("--issue", action="store_true", help="send the quote / issue the invoice first")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from desktop_crm.errors import CrmError
+    from desktop_crm.i18n import _
+    from desktop_crm.models.db import open_database
+    from desktop_crm.models.schema import migrate
+
+    try:
+        db = open_database(database_url(args))
+        migrate(db)
+        try:
+            document_id, number, stored = _render(args)
+        finally:
+            db.close()
+    except CrmError as error:
+        print(error.message, file=sys.stderr)
+        return 1
+    state = _("issued") if stored else _("draft")
+    print(_("{kind} {number} ({state}) written to {path}").format(
+        kind=args.kind, number=number or "—", state=state, path=args.output))
+    return 0
+
+
+def _render(args: argparse.Namespace) -> tuple[str, str, bool]:
+    from desktop_crm.errors import ValidationError
+    from desktop_crm.i18n import _
+    from desktop_crm.models import Invoice, InvoiceStatus
+    from desktop_crm.services import documents, invoices, quotes
+
+    deal = documents.deal_of(args.deal)
+    if args.kind == "quote":
+        document = quotes.current_quote(deal.id)
+        if document is None:
+            document = quotes.create_from_deal(deal.id)
+    else:
+        document = (
+            Invoice.alive()
+            .where(Invoice.deal == deal.id, Invoice.status != InvoiceStatus.CANCELLED)
+            .order_by(Invoice.created_at.desc())
+            .first()
+        ) or invoices.create_from_deal(deal.id)
+    if args.doc_lang and args.doc_lang != document.language:
+        if str(document.status) != "draft":
+            raise ValidationError(
+                _("The document was issued in {issued}; it cannot be rendered in {asked}.").format(
+                    issued=document.language, asked=args.doc_lang
+                )
+            )
+        service = quotes if args.kind == "quote" else invoices
+        document = service.save_draft(document.id, {"language": args.doc_lang})
+    if args.issue and str(document.status) == "draft":
+        document = quotes.send(document.id) if args.kind == "quote" else invoices.issue(document.id)
+    rendered = documents.render(document.id, args.kind, args.fmt)
+    Path(args.output).write_bytes(rendered.content)
+    return str(document.id), document.number, rendered.stored

@@ -1,0 +1,54 @@
+"""``desktop-crm render`` end to end on a real SQLite file."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from desktop_crm.cli import main
+from desktop_crm.models.db import open_database
+from desktop_crm.models.schema import migrate
+from tests.documents_fixtures import RU_LINES, deal_with_lines, russian_buyer, russian_seller
+
+
+@pytest.fixture
+def deal_db(tmp_path, monkeypatch):
+    monkeypatch.setenv("CRM_DATA_DIR", str(tmp_path / "data"))
+    url = str(tmp_path / "crm.db")
+    db = open_database(url)
+    migrate(db)
+    russian_seller()
+    deal = deal_with_lines(russian_buyer(), RU_LINES)
+    db.close()
+    return url, str(deal.id)
+
+
+def test_render_draft_then_issue(deal_db, tmp_path, capsys):
+    url, deal_id = deal_db
+    draft = tmp_path / "draft.docx"
+    assert main(["render", "--db", url, "--deal", deal_id, "--kind", "invoice", "--format", "docx", "-o", str(draft)]) == 0
+    assert draft.read_bytes()[:2] == b"PK" and "draft" in capsys.readouterr().out
+    issued = tmp_path / "issued.pdf"
+    assert main(["render", "--db", url, "--deal", deal_id, "--kind", "invoice", "--format", "pdf",
+                 "-o", str(issued), "--issue"]) == 0
+    out = capsys.readouterr().out
+    assert "invoice 1 (issued)" in out
+    text = subprocess.run(["pdftotext", str(issued), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Счет на оплату № 1" in text
+    again = tmp_path / "again.pdf"
+    assert main(["render", "--db", url, "--deal", deal_id, "--kind", "invoice", "--format", "pdf", "-o", str(again)]) == 0
+    assert again.read_bytes() == issued.read_bytes()  # the stored, issued bytes
+    assert main(["render", "--db", url, "--deal", deal_id, "--kind", "invoice", "--lang", "it",
+                 "--format", "pdf", "-o", str(again)]) == 1
+    assert "cannot be rendered in it" in capsys.readouterr().err
+
+
+def test_render_quote_in_italian_from_a_draft(deal_db, tmp_path):
+    url, deal_id = deal_db
+    out = tmp_path / "q.pdf"
+    assert main(["render", "--db", url, "--deal", deal_id, "--kind", "quote", "--lang", "it",
+                 "--format", "pdf", "-o", str(out)]) == 0
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Offerta commerciale" in text and "Per accettazione" in text  # the Italian layout
+    assert "Pag. 1 di 1" in text
