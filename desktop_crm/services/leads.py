@@ -120,8 +120,6 @@ def update_lead(lead_id: Any, values: Mapping[str, Any], user: Any) -> Lead:
             raise ValidationError(_("A converted lead is kept as it was; edit its contact or deal."))
         for name, value in cleaned.items():
             setattr(lead, name, value)
-        if lead.status == LeadStatus.NEW and lead.responsible_id is not None:
-            lead.status = LeadStatus.IN_PROGRESS
         lead.phone_region = _region()
         lead.save()
         return lead

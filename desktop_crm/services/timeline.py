@@ -31,6 +31,7 @@ from desktop_crm.models import (
     ActivityStatus,
     Deal,
     Lead,
+    LeadStatus,
     User,
     database,
     utcnow,
@@ -139,6 +140,11 @@ def log_interaction(
             done_at=when,
         )
         _refresh_deal(links.deal)
+        if links.lead is not None:
+            # The first contact with the client puts a new lead in progress.
+            Lead.update(status=LeadStatus.IN_PROGRESS, updated_at=utcnow()).where(
+                (Lead.id == links.lead) & (Lead.status == LeadStatus.NEW)
+            ).execute()
         return activity
 
 

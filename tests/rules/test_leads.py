@@ -44,6 +44,7 @@ def test_many_leads_per_contact_each_with_its_own_responsible(world):
 
 def test_conversion_needs_an_answered_interaction_with_a_detailed_comment(world):
     lead = leads.create_lead(LEAD, world.manager)
+    assert lead.status == LeadStatus.NEW
     allowed, reason = leads.conversion_check(lead.id)
     assert allowed is False
     assert reason.startswith("Before converting, log a call, meeting, e-mail or message")
@@ -51,6 +52,7 @@ def test_conversion_needs_an_answered_interaction_with_a_detailed_comment(world)
         leads.convert_lead(lead.id, world.manager)
     # A message the client never answered does not count, even with a long text.
     timeline.log_interaction(world.manager, ActivityKind.MESSAGE, DETAILED, client_answered=False, lead=lead.id)
+    assert Lead.get_by_id(lead.id).status == LeadStatus.IN_PROGRESS  # the first contact attempt
     # An answered call with a filler comment does not count either.
     timeline.log_interaction(world.manager, ActivityKind.CALL, "Пообщались, думает", client_answered=True, lead=lead.id)
     assert leads.conversion_check(lead.id)[0] is False
