@@ -375,11 +375,18 @@ def _missing_error(missing: list[str]) -> MissingRequiredFields:
 
 
 def create_contact(
-    values: Mapping[str, Any], user: Any, not_duplicate_of: Iterable[Any] = ()
+    values: Mapping[str, Any],
+    user: Any,
+    not_duplicate_of: Iterable[Any] = (),
+    check_required: bool = True,
 ) -> Contact:
-    """Create a client contact, enforcing rules 4 and 5 (see the module docstring)."""
+    """Create a client contact, enforcing rules 4 and 5 (see the module docstring).
+
+    ``check_required=False`` is for imports of old address books only: formats, own e-mails and
+    duplicates are still checked.
+    """
     cleaned = _clean(values)
-    missing = _missing(cleaned)
+    missing = _missing(cleaned) if check_required else []
     if missing:
         raise _missing_error(missing)
     _validate_formats(cleaned)

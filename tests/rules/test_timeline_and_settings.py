@@ -17,7 +17,9 @@ from desktop_crm.services import contacts, deals, notifications, rules, timeline
 from tests.rules.conftest import CONTACT, DETAILED
 
 SERVICES = Path(__file__).resolve().parents[2] / "desktop_crm" / "services"
-RULE_MODULES = ("rules", "contacts", "deals", "leads", "stages", "timeline", "report", "notifications")
+RULE_MODULES = (
+    "rules", "contacts", "contact_import", "deals", "leads", "stages", "timeline", "report", "notifications",
+)
 
 
 def test_defaults_match_the_seeds(db):
