@@ -46,7 +46,9 @@ if TYPE_CHECKING:
 VIEW_MODULES: tuple[str, ...] = (
     "desktop_crm.views.lists.sections",
     "desktop_crm.views.search",
+    "desktop_crm.views.deals.section",
     "desktop_crm.views.analytics",
+    "desktop_crm.views.cards.register",
     "desktop_crm.views.documents.register",
 )
 

@@ -1,0 +1,1 @@
+"""Entity cards (contact, company, lead, product), registered as the card openers of their lists."""

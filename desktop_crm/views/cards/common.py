@@ -1,0 +1,361 @@
+"""What every card shares: the window, Save/Close with the unsaved-changes question, inline errors.
+
+A card is a non-modal dialog (several can be open side by side, one per record; opening a record
+whose card is already open brings that card to the front). Keys: Ctrl+S saves, Esc closes (asks
+first when something changed), Ctrl+W closes too.
+
+A subclass builds its form with :meth:`CardDialog.add_field` (a label, the editor, a red inline
+message under it), calls :meth:`mark_dirty` when the user edits, and implements ``save_changes()``
+(returns ``True`` when saved; shows ``CrmError`` messages inline or in a dialog).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_crm.i18n import _
+from desktop_crm.i18n.formatting import format_date, format_datetime, format_money
+from desktop_crm.views.context import AppContext
+
+EMPTY_DATE = QDate(1900, 1, 1)
+ERROR_STYLE = "color: #c0392b;"
+OK_STYLE = "color: #2e7d32;"
+HINT_STYLE = "color: #8a6d00;"
+
+#: Open cards by (entity, id): a second open brings the first to the front.
+_open_cards: dict[tuple[str, str], CardDialog] = {}
+
+
+def local_datetime(value: dt.datetime | None) -> str:
+    """A naive-UTC timestamp shown in the desktop's time zone and the UI language."""
+    if value is None:
+        return ""
+    return format_datetime(value.replace(tzinfo=dt.UTC).astimezone())
+
+
+class DateField(QDateEdit):
+    """A date that may be empty (shown as "—"): the minimum date stands for "no date"."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setCalendarPopup(True)
+        self.setMinimumDate(EMPTY_DATE)
+        self.setSpecialValueText("—")
+        self.setDate(EMPTY_DATE)
+        self.setDisplayFormat("dd.MM.yyyy")
+
+    def value(self) -> dt.date | None:
+        date = self.date()
+        return None if date == EMPTY_DATE else dt.date(date.year(), date.month(), date.day())
+
+    def set_value(self, value: dt.date | None) -> None:
+        self.setDate(QDate(value.year, value.month, value.day) if value else EMPTY_DATE)
+
+
+def combo_value(combo: QComboBox) -> Any:
+    return combo.currentData()
+
+
+def set_combo_value(combo: QComboBox, value: Any) -> None:
+    index = combo.findData(value)
+    combo.setCurrentIndex(index if index >= 0 else 0)
+
+
+class CardDialog(QDialog):
+    """Base of every card (see the module docstring)."""
+
+    saved = Signal(str)  # the record's id
+
+    entity = ""
+
+    def __init__(self, context: AppContext, record_id: str | None, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.record_id = record_id
+        self._dirty = False
+        self._loading = False
+        self.editors: dict[str, QWidget] = {}
+        self.drafts: list[Any] = []  # timelines whose unsent text counts as unsaved
+        self.error_labels: dict[str, QLabel] = {}
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setObjectName(f"card_{self.entity}")
+        self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
+        self.layout_ = QVBoxLayout(self)
+        self.banner = QLabel(self)
+        self.banner.setObjectName("card_banner")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet(ERROR_STYLE)
+        self.banner.hide()
+        self.buttons = QDialogButtonBox(self)
+        self.save_button = self.buttons.addButton(_("Save"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.save_button.setObjectName("save_button")
+        self.save_button.setToolTip(_("Save the changes (Ctrl+S)"))
+        self.close_button = self.buttons.addButton(_("Close"), QDialogButtonBox.ButtonRole.RejectRole)
+        self.close_button.setObjectName("close_button")
+        self.save_button.clicked.connect(self.save)
+        self.close_button.clicked.connect(self.close)
+        QShortcut(QKeySequence("Ctrl+S"), self, activated=self.save)  # Cmd+S on macOS
+        QShortcut(QKeySequence("Ctrl+W"), self, activated=self.close)
+        self._key = (self.entity, record_id or "")
+
+    # --- layout helpers ---------------------------------------------------------------------
+    def finish_layout(self, body: QWidget) -> None:
+        self.layout_.addWidget(self.banner)
+        self.layout_.addWidget(body, 1)
+        self.layout_.addWidget(self.buttons)
+        self._update_title()
+
+    def add_field(self, form: QFormLayout, name: str, label: str, editor: QWidget,
+                  required: bool = False) -> QWidget:
+        """A labelled editor with its inline message below; edits mark the card dirty."""
+        holder = QWidget(form.parentWidget())
+        column = QVBoxLayout(holder)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(1)
+        column.addWidget(editor)
+        message = QLabel(holder)
+        message.setObjectName(f"error_{name}")
+        message.setStyleSheet(ERROR_STYLE)
+        message.setWordWrap(True)
+        message.hide()
+        column.addWidget(message)
+        text = label + (" *" if required else "") + ":"
+        form.addRow(text, holder)
+        editor.setObjectName(f"field_{name}")
+        self.editors[name] = editor
+        self.error_labels[name] = message
+        self._connect_dirty(editor)
+        return editor
+
+    def _connect_dirty(self, editor: QWidget) -> None:
+        signal: Any = None
+        if isinstance(editor, QLineEdit):
+            signal = editor.textEdited
+        elif isinstance(editor, QPlainTextEdit):
+            signal = editor.textChanged
+        elif isinstance(editor, QComboBox):
+            signal = editor.currentIndexChanged
+        elif isinstance(editor, QDateEdit):
+            signal = editor.dateChanged
+        elif isinstance(editor, QCheckBox):
+            signal = editor.toggled
+        if signal is not None:
+            signal.connect(lambda *_a: self.mark_dirty())
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        for name, label in self.error_labels.items():
+            message = errors.get(name, "")
+            label.setText(message)
+            label.setVisible(bool(message))
+
+    def show_banner(self, message: str) -> None:
+        self.banner.setText(message)
+        self.banner.setVisible(bool(message))
+
+    # --- dirty state ------------------------------------------------------------------------
+    def mark_dirty(self) -> None:
+        if self._loading:
+            return
+        if not self._dirty:
+            self._dirty = True
+            self._update_title()
+        self.on_edited()
+
+    def on_edited(self) -> None:
+        """Called after every edit (live checks)."""
+
+    def set_clean(self) -> None:
+        self._dirty = False
+        self._update_title()
+
+    @property
+    def dirty(self) -> bool:
+        return self._dirty
+
+    def card_title(self) -> str:
+        return ""
+
+    def _update_title(self) -> None:
+        title = self.card_title()
+        self.setWindowTitle(("* " if self._dirty else "") + title)
+
+    # --- save and close ---------------------------------------------------------------------
+    def has_unsaved(self) -> bool:
+        return self._dirty or any(t.has_draft() for t in self.drafts)
+
+    def save(self) -> bool:
+        ok = self.save_changes() if (self._dirty or not self.record_id) else True
+        if ok:
+            for draft in self.drafts:
+                if draft.has_draft():
+                    draft.add_entry()
+                    ok = ok and not draft.has_draft()
+        if ok:
+            self.set_clean()
+            if self.record_id:
+                _open_cards.pop(self._key, None)
+                self._key = (self.entity, self.record_id)
+                _open_cards[self._key] = self
+            self.context.notify_changed(self.entity)
+            self.context.show_status(_("Saved."))
+            self.saved.emit(self.record_id or "")
+        return ok
+
+    def save_changes(self) -> bool:
+        raise NotImplementedError
+
+    def ask_unsaved(self) -> str:
+        """"save", "discard" or "cancel"."""
+        box = QMessageBox(QMessageBox.Icon.Question, _("Unsaved changes"),
+                          _("This card has unsaved changes. Save them before closing?"),
+                          QMessageBox.StandardButton.NoButton, self)
+        box.setObjectName("unsaved_dialog")
+        save = box.addButton(_("Save"), QMessageBox.ButtonRole.AcceptRole)
+        discard = box.addButton(_("Discard changes"), QMessageBox.ButtonRole.DestructiveRole)
+        cancel = box.addButton(_("Cancel"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(save)
+        box.setEscapeButton(cancel)
+        box.exec()
+        clicked = box.clickedButton()
+        return "save" if clicked is save else "discard" if clicked is discard else "cancel"
+
+    def confirm_close(self) -> bool:
+        if not self.has_unsaved():
+            return True
+        answer = self.ask_unsaved()
+        if answer == "save":
+            return self.save()
+        return answer == "discard"
+
+    def reject(self) -> None:  # Esc: the same path as closing the window
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        # QDialog.closeEvent would call reject() again; the question is asked here, once.
+        if not self.confirm_close():
+            event.ignore()
+            return
+        if _open_cards.get(self._key) is self:
+            _open_cards.pop(self._key, None)
+        event.accept()
+
+
+def open_card(factory: Callable[[], CardDialog], entity: str, record_id: str | None) -> CardDialog:
+    """Show the card of a record, or bring its already open card to the front."""
+    key = (entity, record_id or "")
+    if record_id:
+        existing = _open_cards.get(key)
+        if existing is not None:
+            try:
+                existing.show()
+                existing.raise_()
+                existing.activateWindow()
+                return existing
+            except RuntimeError:  # deleted meanwhile
+                _open_cards.pop(key, None)
+    card = factory()
+    if record_id:
+        _open_cards[key] = card
+    card.show()
+    return card
+
+
+def open_cards() -> list[CardDialog]:
+    return list(_open_cards.values())
+
+
+# --- small read-only tables -------------------------------------------------------------------
+
+class RowsModel(QAbstractTableModel):
+    """A small read-only table over plain rows (a card's deals or contacts): ≤ a few hundred rows."""
+
+    def __init__(self, headers: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.headers = headers
+        self.rows: list[tuple[str, list[str], list[Any]]] = []  # (id, texts, sort values)
+
+    def set_rows(self, rows: list[tuple[str, list[str]]]) -> None:
+        self.beginResetModel()
+        self.rows = [(rid, texts, texts) for rid, texts in rows]
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | None = None) -> int:  # noqa: N802
+        return 0 if parent is not None and parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | None = None) -> int:  # noqa: N802
+        return 0 if parent is not None and parent.isValid() else len(self.headers)
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        rid, texts, _values = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return texts[index.column()]
+        if role == Qt.ItemDataRole.UserRole:
+            return rid
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.headers[section]
+        return None
+
+    def row_id(self, row: int) -> str:
+        return self.rows[row][0]
+
+
+def rows_table(parent: QWidget, model: RowsModel, on_open: Callable[[str], None]) -> QTableView:
+    view = QTableView(parent)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.verticalHeader().hide()
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.doubleClicked.connect(lambda index: on_open(model.row_id(index.row())))
+    view.activated.connect(lambda index: on_open(model.row_id(index.row())))
+    return view
+
+
+def deal_rows(deals: list[Any]) -> list[tuple[str, list[str]]]:
+    rows = []
+    for deal in deals:
+        state = _("closed") if deal.closed else (_("correct") if deal.correct else _("incomplete"))
+        rows.append((deal.id, [deal.title, deal.stage,
+                               format_money(deal.amount, deal.currency) if deal.currency
+                               else str(deal.amount), state]))
+    return rows
+
+
+def deal_headers() -> list[str]:
+    return [_("Deal"), _("Stage"), _("Amount"), _("State")]
+
+
+def date_text(value: dt.date | None) -> str:
+    return format_date(value) if value else ""
+
+

@@ -1,0 +1,273 @@
+"""The company card: name, country and requisites checked while typing, its contacts and deals.
+
+Russian companies show ИНН, КПП, ОГРН and the bank (БИК, correspondent and settlement accounts,
+checked against the БИК); Italian ones the Partita IVA, Codice Fiscale, REA and the e-invoicing
+address (SDI code or PEC); IBAN and SWIFT/BIC apply anywhere. Every wrong field has its own message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_crm.errors import CrmError, ValidationError
+from desktop_crm.i18n import _
+from desktop_crm.services import cards, session
+from desktop_crm.views.cards.common import (
+    CardDialog,
+    RowsModel,
+    deal_headers,
+    deal_rows,
+    open_card,
+    rows_table,
+    set_combo_value,
+)
+from desktop_crm.views.context import AppContext
+
+
+def countries() -> list[tuple[str, str]]:
+    return [("RU", _("Russia")), ("IT", _("Italy")), ("ZZ", _("Other country"))]
+
+
+def requisite_labels() -> dict[str, str]:
+    return {
+        "short_name": _("Name"),
+        "legal_name": _("Legal name"),
+        "country": _("Country"),
+        "inn": _("INN"),
+        "kpp": _("KPP"),
+        "ogrn": _("OGRN / OGRNIP"),
+        "bank_name": _("Bank"),
+        "bik": _("BIK"),
+        "corr_account": _("Correspondent account"),
+        "account": _("Settlement account"),
+        "vat_number": _("Partita IVA"),
+        "fiscal_code": _("Codice Fiscale"),
+        "rea": _("REA number"),
+        "sdi_code": _("SDI code"),
+        "pec": _("PEC"),
+        "iban": _("IBAN"),
+        "bic": _("SWIFT/BIC"),
+        "address": _("Address"),
+        "postal_code": _("Postal code"),
+        "city": _("City"),
+        "province": _("Province"),
+        "email": _("E-mail"),
+        "phone": _("Phone"),
+        "website": _("Website"),
+        "responsible": _("Responsible"),
+        "comment": _("Comment"),
+    }
+
+
+class RequisitesForm(QWidget):
+    """The requisites editors grouped by country (shared by client and own companies)."""
+
+    RU = ("inn", "kpp", "ogrn", "bank_name", "bik", "corr_account", "account")
+    IT = ("vat_number", "fiscal_code", "rea")
+    ANY = ("iban", "bic")
+    ADDRESS = ("address", "postal_code", "city", "province", "email", "phone")
+
+    def __init__(self, card: CardDialog, extra_it: tuple[str, ...] = (),
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.card = card
+        labels = requisite_labels()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        main = QFormLayout()
+        layout.addLayout(main)
+        card.add_field(main, "short_name", labels["short_name"], QLineEdit(self), True)
+        card.add_field(main, "legal_name", labels["legal_name"], QLineEdit(self))
+        country = QComboBox(self)
+        for code, name in countries():
+            country.addItem(name, code)
+        card.add_field(main, "country", labels["country"], country)
+        country.currentIndexChanged.connect(self.country_changed)
+        self.ru_box = self._group(_("Russian requisites"), self.RU, labels)
+        self.it_box = self._group(_("Italian requisites"), self.IT + extra_it, labels)
+        self.bank_box = self._group(_("International bank details"), self.ANY, labels)
+        self.address_box = self._group(_("Address and contacts"), self.ADDRESS, labels)
+        for box in (self.ru_box, self.it_box, self.bank_box, self.address_box):
+            layout.addWidget(box)
+        for name in (*self.RU, *self.IT, *self.ANY, "postal_code", "province"):
+            editor = card.editors.get(name)
+            if isinstance(editor, QLineEdit):
+                editor.setMaximumWidth(320)
+
+    def _group(self, title: str, names: tuple[str, ...], labels: dict[str, str]) -> QGroupBox:
+        box = QGroupBox(title, self)
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for name in names:
+            editor: QWidget = QPlainTextEdit(box) if name == "address" else QLineEdit(box)
+            if isinstance(editor, QPlainTextEdit):
+                editor.setMaximumHeight(60)
+            self.card.add_field(form, name, labels[name], editor)
+        return box
+
+    def country_changed(self) -> None:
+        code = self.card.editors["country"].currentData()  # type: ignore[attr-defined]
+        self.ru_box.setVisible(code == "RU")
+        self.it_box.setVisible(code == "IT")
+
+
+def read_editors(card: CardDialog, names: tuple[str, ...]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in names:
+        editor = card.editors.get(name)
+        if isinstance(editor, QLineEdit):
+            values[name] = editor.text()
+        elif isinstance(editor, QPlainTextEdit):
+            values[name] = editor.toPlainText()
+        elif isinstance(editor, QComboBox):
+            values[name] = editor.currentData()
+    return values
+
+
+def write_editors(card: CardDialog, values: dict[str, Any]) -> None:
+    for name, editor in card.editors.items():
+        if name not in values:
+            continue
+        value = values[name]
+        if isinstance(editor, QLineEdit):
+            editor.setText("" if value is None else str(value))
+        elif isinstance(editor, QPlainTextEdit):
+            editor.setPlainText(value or "")
+        elif isinstance(editor, QComboBox):
+            set_combo_value(editor, value)
+
+
+class CompanyCard(CardDialog):
+    entity = "companies"
+
+    def __init__(self, context: AppContext, record_id: str | None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(context, record_id, parent)
+        self.resize(820, 760)
+        self._values = cards.company_card(record_id) if record_id else None
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("company_tabs")
+        area = QScrollArea(self)
+        area.setWidgetResizable(True)
+        inner = QWidget(area)
+        column = QVBoxLayout(inner)
+        self.requisites = RequisitesForm(self, ("sdi_code", "pec"), inner)
+        column.addWidget(self.requisites)
+        other = QFormLayout()
+        labels = requisite_labels()
+        self.add_field(other, "website", labels["website"], QLineEdit(inner))
+        responsible = QComboBox(inner)
+        responsible.addItem("—", None)
+        for user in session.users():
+            responsible.addItem(user.name, str(user.id))
+        self.add_field(other, "responsible", labels["responsible"], responsible)
+        comment = QPlainTextEdit(inner)
+        comment.setMaximumHeight(70)
+        self.add_field(other, "comment", labels["comment"], comment)
+        column.addLayout(other)
+        column.addStretch(1)
+        area.setWidget(inner)
+        self.tabs.addTab(area, _("Details"))
+
+        contacts_page = QWidget(self)
+        contacts_layout = QVBoxLayout(contacts_page)
+        self.contacts_model = RowsModel([_("Name"), _("Phone"), _("E-mail"), _("Position")], self)
+        self.contacts_view = rows_table(contacts_page, self.contacts_model,
+                                        lambda rid: context.open_record("contacts", rid, self))
+        self.contacts_view.setObjectName("company_contacts")
+        contacts_layout.addWidget(self.contacts_view)
+        buttons = QHBoxLayout()
+        add_contact = QPushButton(_("New contact…"), contacts_page)
+        add_contact.clicked.connect(lambda: context.open_record("contacts", None, self))
+        buttons.addWidget(add_contact)
+        buttons.addStretch(1)
+        contacts_layout.addLayout(buttons)
+        self.tabs.addTab(contacts_page, _("Contacts"))
+        self.deals_model = RowsModel(deal_headers(), self)
+        self.deals_view = rows_table(self, self.deals_model,
+                                     lambda rid: context.open_record("deals", rid, self))
+        self.deals_view.setObjectName("company_deals")
+        self.tabs.addTab(self.deals_view, _("Deals"))
+        self.tabs.setTabEnabled(1, bool(record_id))
+        self.tabs.setTabEnabled(2, bool(record_id))
+        self.finish_layout(self.tabs)
+        self._load()
+        context.signals.changed.connect(self._changed_elsewhere)
+
+    def _load(self) -> None:
+        self._loading = True
+        values = dict(self._values or {"country": "RU", "responsible": str(self.context.user.id)})
+        write_editors(self, values)
+        self._loading = False
+        self.requisites.country_changed()
+        self._load_related()
+        self._update_title()
+
+    def _load_related(self) -> None:
+        if not self.record_id:
+            return
+        self.contacts_model.set_rows([
+            (p.id, [p.name, p.phone, p.email, p.position])
+            for p in cards.contacts_of_company(self.record_id)
+        ])
+        self.deals_model.set_rows(deal_rows(cards.deals_of(company=self.record_id)))
+
+    def _changed_elsewhere(self, entity: str) -> None:
+        if entity in ("contacts", "deals"):
+            self._load_related()
+
+    def card_title(self) -> str:
+        if self._values:
+            return _("Company: {name}").format(name=self._values.get("display_name") or "—")
+        return _("New company")
+
+    def values(self) -> dict[str, Any]:
+        return read_editors(self, cards.COMPANY_FIELDS)
+
+    def on_edited(self) -> None:
+        self.requisites.country_changed()
+        self.show_errors(cards.requisites_field_errors(self.values()))
+
+    def save_changes(self) -> bool:
+        try:
+            company_id = cards.save_company(self.record_id, self.values(), self.context.user.id)
+        except cards.RequisitesInvalid as error:
+            self.show_errors(error.errors)
+            self.show_banner(error.message)
+            return False
+        except ValidationError as error:
+            self.show_errors({error.field: error.message} if error.field else {})
+            self.show_banner(error.message)
+            return False
+        except CrmError as error:
+            self.show_banner(error.message)
+            return False
+        self.record_id = company_id
+        self._values = cards.company_card(company_id)
+        self.show_banner("")
+        self.show_errors({})
+        self.tabs.setTabEnabled(1, True)
+        self.tabs.setTabEnabled(2, True)
+        self._load_related()
+        return True
+
+
+def open_company_card(context: AppContext, record_id: str | None,
+                      parent: QWidget | None = None) -> CompanyCard:
+    card = open_card(lambda: CompanyCard(context, record_id, parent), "companies", record_id)
+    assert isinstance(card, CompanyCard)
+    return card

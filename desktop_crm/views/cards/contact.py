@@ -1,0 +1,318 @@
+"""The contact card: the person's fields under rules 4 and 5, their deals and their timeline.
+
+While typing, each field shows what the rules would refuse (a required field left empty, a phone
+or e-mail that is not valid, an e-mail of one of our own users) and a phone shows how it will be
+stored. When the identifying fields match an existing contact (rule 5) a warning offers "Open
+existing" and "Not a duplicate" (which records the decision through the contacts service and saves).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_crm.errors import CrmError, ValidationError
+from desktop_crm.i18n import _, ngettext
+from desktop_crm.services import cards, session
+from desktop_crm.services.contacts import CONTACT_FIELDS, IDENTIFYING, contact_field_label
+from desktop_crm.services.rule_errors import DuplicateContact, MissingRequiredFields
+from desktop_crm.views.cards.common import (
+    OK_STYLE,
+    CardDialog,
+    DateField,
+    RowsModel,
+    deal_headers,
+    deal_rows,
+    open_card,
+    rows_table,
+    set_combo_value,
+)
+from desktop_crm.views.cards.timeline import TimelineWidget
+from desktop_crm.views.context import AppContext
+
+CHECK_DELAY_MS = 250
+
+
+class ContactCard(CardDialog):
+    entity = "contacts"
+
+    def __init__(self, context: AppContext, record_id: str | None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(context, record_id, parent)
+        self.resize(760, 720)
+        self._values = cards.contact_card(record_id) if record_id else None
+        self._not_duplicate_of: set[str] = set()
+        self._duplicates: list[cards.DuplicateInfo] = []
+        self._touched: set[str] = set()
+        self._tried_save = False
+        self._check_timer = QTimer(self)
+        self._check_timer.setSingleShot(True)
+        self._check_timer.setInterval(CHECK_DELAY_MS)
+        self._check_timer.timeout.connect(self.run_checks)
+
+        body = QWidget(self)
+        column = QVBoxLayout(body)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self._build_duplicate_warning())
+        self.tabs = QTabWidget(body)
+        self.tabs.setObjectName("contact_tabs")
+        column.addWidget(self.tabs, 1)
+        self.tabs.addTab(self._build_form(), _("Details"))
+        self.deals_model = RowsModel(deal_headers(), self)
+        self.deals_view = rows_table(self, self.deals_model,
+                                     lambda rid: context.open_record("deals", rid, self))
+        self.deals_view.setObjectName("contact_deals")
+        self.tabs.addTab(self.deals_view, _("Deals"))
+        self.timeline: TimelineWidget | None = None
+        if record_id:
+            self.timeline = TimelineWidget(context, {"contact": record_id}, self)
+            self.drafts.append(self.timeline)
+            self.tabs.addTab(self.timeline, _("Timeline"))
+            self._load_deals()
+        else:
+            placeholder = QLabel(_("Save the contact to see its deals and timeline."), self)
+            placeholder.setWordWrap(True)
+            self.tabs.addTab(placeholder, _("Timeline"))
+            self.tabs.setTabEnabled(1, False)
+        self.finish_layout(body)
+        self._load()
+
+    # --- construction -----------------------------------------------------------------------
+    def _build_duplicate_warning(self) -> QFrame:
+        frame = QFrame(self)
+        frame.setObjectName("duplicate_warning")
+        frame.setFrameShape(QFrame.Shape.StyledPanel)
+        frame.setStyleSheet("#duplicate_warning { background: #fff4ce; border: 1px solid #e0b400; }")
+        row = QHBoxLayout(frame)
+        self.duplicate_label = QLabel(frame)
+        self.duplicate_label.setObjectName("duplicate_text")
+        self.duplicate_label.setWordWrap(True)
+        row.addWidget(self.duplicate_label, 1)
+        self.open_existing_button = QPushButton(_("Open existing"), frame)
+        self.open_existing_button.setObjectName("open_existing")
+        self.open_existing_button.clicked.connect(self.open_existing)
+        self.not_duplicate_button = QPushButton(_("Not a duplicate"), frame)
+        self.not_duplicate_button.setObjectName("not_duplicate")
+        self.not_duplicate_button.setToolTip(
+            _("Record that this is a different person and save the contact."))
+        self.not_duplicate_button.clicked.connect(self.not_a_duplicate)
+        row.addWidget(self.open_existing_button)
+        row.addWidget(self.not_duplicate_button)
+        frame.hide()
+        self.duplicate_frame = frame
+        return frame
+
+    def _build_form(self) -> QScrollArea:
+        area = QScrollArea(self)
+        area.setWidgetResizable(True)
+        inner = QWidget(area)
+        form = QFormLayout(inner)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        required = set(cards.required_contact_fields())
+        self.phone_previews: dict[str, QLabel] = {}
+        for name in ("last_name", "first_name", "middle_name"):
+            self.add_field(form, name, _label(name), QLineEdit(inner), name in required)
+        self.add_field(form, "birth_date", _label("birth_date"), DateField(inner),
+                       "birth_date" in required)
+        for name in ("mobile_phone", "work_phone"):
+            editor = QLineEdit(inner)
+            editor.setPlaceholderText("+7 912 345-67-89")
+            self.add_field(form, name, _label(name), editor, name in required)
+            preview = QLabel(inner)
+            preview.setObjectName(f"preview_{name}")
+            preview.setStyleSheet(OK_STYLE)
+            preview.hide()
+            self.error_labels[name].parentWidget().layout().addWidget(preview)
+            self.phone_previews[name] = preview
+        for name in ("private_email", "work_email"):
+            self.add_field(form, name, _label(name), QLineEdit(inner), name in required)
+        company = QComboBox(inner)
+        company.addItem("—", None)
+        for choice in cards.company_choices():
+            company.addItem(choice.name, choice.id)
+        self.add_field(form, "company", _label("company"), company)
+        responsible = QComboBox(inner)
+        responsible.addItem("—", None)
+        for user in session.users():
+            responsible.addItem(user.name, str(user.id))
+        self.add_field(form, "responsible", _label("responsible"), responsible)
+        self.add_field(form, "position", _label("position"), QLineEdit(inner))
+        self.add_field(form, "source", _label("source"), QLineEdit(inner))
+        comment = QPlainTextEdit(inner)
+        comment.setMaximumHeight(80)
+        self.add_field(form, "comment", _label("comment"), comment)
+        hint = QLabel(_("* required by the contact rules"), inner)
+        hint.setObjectName("required_hint")
+        form.addRow(hint)
+        for name, editor in self.editors.items():
+            if isinstance(editor, QLineEdit):
+                editor.textEdited.connect(lambda _t, n=name: self._touched.add(n))
+        area.setWidget(inner)
+        return area
+
+    def _load(self) -> None:
+        self._loading = True
+        values = self._values or {}
+        for name, editor in self.editors.items():
+            value = values.get(name)
+            if isinstance(editor, QLineEdit):
+                editor.setText(value or "")
+            elif isinstance(editor, QPlainTextEdit):
+                editor.setPlainText(value or "")
+            elif isinstance(editor, DateField):
+                editor.set_value(value)
+            elif isinstance(editor, QComboBox):
+                if name == "responsible" and not self.record_id:
+                    value = str(self.context.user.id)
+                set_combo_value(editor, value)
+        self._loading = False
+        self._update_previews()
+        self._update_title()
+
+    def _load_deals(self) -> None:
+        if self.record_id:
+            self.deals_model.set_rows(deal_rows(cards.deals_of(contact=self.record_id)))
+
+    def card_title(self) -> str:
+        if self._values:
+            return _("Contact: {name}").format(name=self._values.get("full_name") or "—")
+        return _("New contact")
+
+    # --- values and checks ------------------------------------------------------------------
+    def values(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name in CONTACT_FIELDS:
+            editor = self.editors[name]
+            if isinstance(editor, QLineEdit):
+                values[name] = editor.text()
+            elif isinstance(editor, QPlainTextEdit):
+                values[name] = editor.toPlainText()
+            elif isinstance(editor, DateField):
+                values[name] = editor.value()
+            elif isinstance(editor, QComboBox):
+                values[name] = editor.currentData()
+        return values
+
+    def on_edited(self) -> None:
+        self._update_previews()
+        self._check_timer.start()
+
+    def _update_previews(self) -> None:
+        for name, label in self.phone_previews.items():
+            raw = self.editors[name].text().strip()  # type: ignore[attr-defined]
+            shown = cards.phone_preview(raw) if raw else ""
+            label.setText(_("Will be saved as {phone}").format(phone=shown) if shown else "")
+            label.setVisible(bool(shown) and shown.replace(" ", "") != raw.replace(" ", ""))
+
+    def run_checks(self) -> None:
+        """The inline messages and the duplicate warning for the values as typed now."""
+        self._check_timer.stop()
+        values = self.values()
+        errors = cards.contact_field_errors(values, self.record_id)
+        # A required field is only reported once the user has been there or tried to save.
+        shown = {n: m for n, m in errors.items()
+                 if values.get(n) or n in self._touched or self._tried_save}
+        self.show_errors(shown)
+        if any(values.get(name) for name in IDENTIFYING):
+            self.show_duplicates(cards.live_duplicates(values, self.record_id,
+                                                       tuple(self._not_duplicate_of)))
+        else:
+            self.show_duplicates([])
+
+    def show_duplicates(self, duplicates: list[cards.DuplicateInfo]) -> None:
+        self._duplicates = duplicates
+        if not duplicates:
+            self.duplicate_frame.hide()
+            return
+        first = duplicates[0]
+        text = _("Looks like an existing contact: {name} (same {fields}).").format(
+            name=first.name or "—", fields=first.matched)
+        if len(duplicates) > 1:
+            text += " " + ngettext("And {count} more.", "And {count} more.",
+                                   len(duplicates) - 1).format(count=len(duplicates) - 1)
+        self.duplicate_label.setText(text)
+        self.duplicate_frame.show()
+
+    # --- actions ----------------------------------------------------------------------------
+    def open_existing(self) -> None:
+        if self._duplicates:
+            self.context.open_record("contacts", self._duplicates[0].contact_id, self.parentWidget())
+
+    def not_a_duplicate(self) -> None:
+        self._not_duplicate_of.update(d.contact_id for d in self._duplicates)
+        self.duplicate_frame.hide()
+        self._dirty = True
+        self.save()
+
+    def save_changes(self) -> bool:
+        self._tried_save = True
+        values = self.values()
+        if not self.record_id:
+            values = {k: v for k, v in values.items() if v not in ("", None)}
+        try:
+            contact_id = cards.save_contact(self.record_id, values, self.context.user.id,
+                                            tuple(self._not_duplicate_of))
+        except DuplicateContact as error:
+            self.show_banner("")
+            self.show_duplicates([
+                cards.DuplicateInfo(str(m.contact_id), m.name, error.message)
+                for m in error.matches
+            ])
+            self.duplicate_label.setText(error.message)
+            return False
+        except MissingRequiredFields as error:
+            self.show_errors({name: _("Required.") for name in error.fields})
+            self.show_banner(error.message)
+            return False
+        except ValidationError as error:
+            self.show_errors({error.field: error.message} if error.field else {})
+            self.show_banner(error.message)
+            return False
+        except CrmError as error:
+            self.show_banner(error.message)
+            return False
+        created = self.record_id is None
+        self.record_id = contact_id
+        self._values = cards.contact_card(contact_id)
+        self.show_banner("")
+        self.show_errors({})
+        self.duplicate_frame.hide()
+        if created:
+            self._attach_timeline()
+        self._load_deals()
+        return True
+
+    def _attach_timeline(self) -> None:
+        assert self.record_id is not None
+        self.timeline = TimelineWidget(self.context, {"contact": self.record_id}, self)
+        self.drafts.append(self.timeline)
+        self.tabs.removeTab(2)
+        self.tabs.addTab(self.timeline, _("Timeline"))
+        self.tabs.setTabEnabled(1, True)
+
+
+def _label(name: str) -> str:
+    text = contact_field_label(name)
+    return text[:1].upper() + text[1:]
+
+
+def open_contact_card(context: AppContext, record_id: str | None,
+                      parent: QWidget | None = None) -> ContactCard:
+    card = open_card(lambda: ContactCard(context, record_id, parent), "contacts", record_id)
+    assert isinstance(card, ContactCard)
+    return card

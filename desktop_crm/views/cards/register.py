@@ -1,0 +1,37 @@
+"""Registers the cards as card openers (double-click, Enter, global search, New) and their screens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from desktop_crm.views.registry import Registry, Screen
+
+
+def _card_screen(entity: str, opener: Any) -> Any:
+    def render(context: Any, window: Any) -> Any:
+        from desktop_crm.services import lists
+
+        window.show_section(entity, "list")
+        rows = lists.fetch_page(entity, None, None, 0, 1)
+        card = opener(context, rows[0].id if rows else None, window)
+        card.resize(900, 760)
+        return card
+
+    return render
+
+
+def register(registry: Registry) -> None:
+    from desktop_crm.views.cards.company import open_company_card
+    from desktop_crm.views.cards.contact import open_contact_card
+    from desktop_crm.views.cards.lead import open_lead_card
+    from desktop_crm.views.cards.product import open_product_card
+
+    openers = {
+        "contacts": open_contact_card,
+        "companies": open_company_card,
+        "leads": open_lead_card,
+        "products": open_product_card,
+    }
+    for order, (entity, opener) in enumerate(openers.items()):
+        registry.add_card_opener(entity, opener)
+        registry.add_screen(Screen(f"card_{entity}", _card_screen(entity, opener), order=40 + order))
