@@ -17,7 +17,7 @@ API for the lead card (plain values; one transaction each):
   :class:`ConversionRefused` otherwise. Without ``existing_contact`` a new contact is made from
   the lead (``contact_values`` fill what the lead lacks, e.g. the birth date) under the contact
   rules — :class:`DuplicateContact` names a contact the lead duplicates, so the UI can offer to
-  use it. The deal starts in the pipeline's first open stage, linked to the lead; the lead's
+  use it. A lead already linked to a contact converts to that contact. The deal starts in the pipeline's first open stage, linked to the lead; the lead's
   timeline is shared with the new contact and deal; the lead becomes converted.
 """
 
@@ -179,6 +179,8 @@ def convert_lead(
             raise ConversionRefused(reason)
         now = utcnow()
         company_id = None
+        if existing_contact is None and lead.contact_id is not None:
+            existing_contact = lead.contact_id  # a lead made for a known client converts to it
         if existing_contact is not None:
             contact = Contact.get_or_none(
                 (Contact.id == _id(existing_contact)) & Contact.deleted_at.is_null()

@@ -36,6 +36,10 @@ def test_many_leads_per_contact_each_with_its_own_responsible(world):
     second = leads.create_lead({"title": "Книги", "contact": contact.id, "responsible": world.other_manager.id}, world.manager)
     assert (first.responsible_id, second.responsible_id) == (world.manager.id, world.other_manager.id)
     assert Lead.select().where(Lead.contact == contact.id).count() == 2
+    timeline.log_interaction(world.other_manager, ActivityKind.CALL, DETAILED, True, lead=second.id)
+    converted = leads.convert_lead(second.id, world.other_manager, deal_values={"product_group": world.books.id})
+    assert (converted.contact_id, converted.contact_created) == (contact.id, False)
+    assert Deal.get_by_id(converted.deal_id).responsible_id == world.other_manager.id
     untitled = leads.create_lead({"last_name": "Бианки", "first_name": "Марио"}, world.manager)
     assert untitled.title == "Бианки Марио"
     with pytest.raises(ValidationError, match="Give the lead a title"):
