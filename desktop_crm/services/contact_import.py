@@ -86,7 +86,7 @@ def read_contacts_csv(path: Path | str) -> list[dict[str, Any]]:
         if not any(cell.strip() for cell in record):
             continue
         values: dict[str, Any] = {}
-        for name, cell in zip(columns, record):
+        for name, cell in zip(columns, record, strict=False):
             if name and cell.strip():
                 values[name] = cell.strip()
         rows.append(values)
