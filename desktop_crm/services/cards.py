@@ -250,6 +250,24 @@ def conversion_duplicates(lead_id: Any) -> list[DuplicateInfo]:
     return live_duplicates(values)
 
 
+def convert_lead(lead_id: Any, user: Any, pipeline: Any, existing_contact: Any = None,
+                 create_company: bool = False, contact_values: Mapping[str, Any] | None = None,
+                 not_duplicate_of: tuple[str, ...] | list[str] = ()) -> leads.Conversion:
+    """Rule 1 conversion with the wizard's plain choices (string ids)."""
+    return leads.convert_lead(
+        _uuid(lead_id), _uuid(user),
+        pipeline=_uuid(pipeline) if pipeline else None,
+        existing_contact=_uuid(existing_contact) if existing_contact else None,
+        create_company=create_company,
+        contact_values=contact_values,
+        not_duplicate_of=[_uuid(i) for i in not_duplicate_of],
+    )
+
+
+def conversion_check(lead_id: Any) -> tuple[bool, str]:
+    return leads.conversion_check(_uuid(lead_id))
+
+
 # --- companies ------------------------------------------------------------------------------------
 
 REQUISITE_FIELDS = (

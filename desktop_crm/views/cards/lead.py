@@ -145,7 +145,7 @@ class LeadCard(CardDialog):
             self.convert_button.setEnabled(False)
             self.convert_button.setToolTip(_("Save the lead first."))
             return
-        allowed, reason = leads.conversion_check(self.record_id)
+        allowed, reason = cards.conversion_check(self.record_id)
         self.convert_button.setEnabled(not (self._values or {}).get("converted"))
         self.convert_button.setToolTip(reason or _("Create a contact and a deal from this lead."))
 
@@ -246,7 +246,7 @@ class ConvertWizard(QWizard):
     def accept(self) -> None:
         page = self.contact_page
         try:
-            result = leads.convert_lead(
+            result = cards.convert_lead(
                 self.lead_id,
                 self.context.user.id,
                 pipeline=self.deal_page.pipeline.currentData(),
@@ -284,7 +284,7 @@ class CheckPage(QWizardPage):
         layout.addStretch(1)
 
     def initializePage(self) -> None:  # noqa: N802 - Qt override
-        allowed, reason = leads.conversion_check(self.wizard_.lead_id)
+        allowed, reason = cards.conversion_check(self.wizard_.lead_id)
         self.allowed = allowed
         if allowed:
             self.message.setStyleSheet("")
