@@ -156,6 +156,9 @@ class MainWindow(QMainWindow):
         from desktop_crm.views.sync import attach as attach_sync
 
         attach_sync(self)  # status-bar sync widget, Sync menu, live refresh in direct mode
+        from desktop_crm.views.tasks import attach_badge
+
+        attach_badge(self)  # unread notifications in the status bar; a click opens My tasks
 
     # --- construction -------------------------------------------------------------------------
     def _build_actions(self) -> None:
