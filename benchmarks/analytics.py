@@ -7,19 +7,16 @@ Measures ``services.analytics.compute(report, scope)`` — the SQL aggregates pl
 into the typed result, exactly what the Analytics screen runs in its background job — for the
 default pipeline (the largest one unless ``--pipeline``) and the screen's default period (the last
 twelve calendar months up to the newest deal; ``--period-days`` for another length). One warm-up
-run, then the median of ``--repeat`` runs, on a warm cache. Without ``--db`` the demo database is
-built once in ``benchmarks/.cache/`` (``desktop-crm demo``) and reused.
+run, then the median of ``--repeat`` runs, on a warm cache. Without ``--db`` the shared demo
+database (``benchmarks/.cache/demo-1m.db``) is used, or a demo of ``--deals`` is built once in
+``benchmarks/.cache/`` and reused. The database is only read.
 
 Prints one JSON line per report (``analytics_<report>_ms``) on stdout; notes go to stderr.
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import json
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,54 +24,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._common import demo_database, emit, median, note, parser  # noqa: E402
+
 GOAL_MS = 500
-CACHE = ROOT / "benchmarks" / ".cache"
-
-
-def log(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
-
-
-def ensure_database(args: argparse.Namespace) -> str:
-    if args.db:
-        return str(args.db)
-    name = "demo-1m.db" if args.deals == 1_000_000 else f"demo-{args.deals}.db"
-    path = CACHE / name
-    if not path.exists():
-        CACHE.mkdir(parents=True, exist_ok=True)
-        log(f"building {path} with {args.deals:,} deals (once; reused afterwards)")
-        subprocess.run(
-            ["uv", "run", "desktop-crm", "demo", "--db", str(path), "--deals", str(args.deals)],
-            cwd=ROOT,
-            check=True,
-        )
-    else:
-        log(f"reusing {path}")
-    return str(path)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, help="an existing demo database (SQLite file or URL)")
-    parser.add_argument("--deals", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--pipeline", help="pipeline name (default: the one with the most deals)")
-    parser.add_argument("--period-days", type=int, default=0,
-                        help="period length in days ending at the newest deal (default: the "
-                             "screen's default, the last twelve calendar months)")
-    args = parser.parse_args()
+    arguments = parser(__doc__.splitlines()[0])
+    arguments.add_argument("--pipeline", help="pipeline name (default: the one with the most deals)")
+    arguments.add_argument("--period-days", type=int, default=0,
+                           help="period length in days ending at the newest deal (default: the "
+                                "screen's default, the last twelve calendar months)")
+    args = arguments.parse_args()
 
     from peewee import SQL, fn
 
     from desktop_crm.models import Deal, Pipeline
     from desktop_crm.models.db import open_database, redact
-    from desktop_crm.models.schema import migrate
     from desktop_crm.services import analytics
     from desktop_crm.services.analytics import Period, ReportKind, ReportScope
 
-    url = ensure_database(args)
-    db = open_database(url)
-    migrate(db)
+    url = str(demo_database(args))
+    db = open_database(url)  # only read: the shared demo database is never written
     total = Deal.select(fn.COUNT(SQL("*"))).where(Deal.deleted_at.is_null()).scalar()
     if args.pipeline:
         pipeline = Pipeline.get(Pipeline.name == args.pipeline)
@@ -97,7 +68,7 @@ def main() -> int:
     in_pipeline = Deal.select(fn.COUNT(SQL("*"))).where(
         Deal.deleted_at.is_null(), Deal.pipeline == pipeline.id
     ).scalar()
-    log(
+    note(
         f"{redact(url)}: {total:,} deals; pipeline {pipeline.name!r} with {in_pipeline:,}; "
         f"period {period.start} – {period.end}"
     )
@@ -109,28 +80,20 @@ def main() -> int:
             report = analytics.compute(kind, scope)
             timings.append((time.perf_counter() - started) * 1000)
         rows = sum(len(t.rows) for t in analytics.tables(kind, report))
-        value = round(statistics.median(timings), 1)
-        print(
-            json.dumps(
-                {
-                    "metric": f"analytics_{kind.value}_ms",
-                    "value": value,
-                    "unit": "ms",
-                    "goal": GOAL_MS,
-                    "extra": {
-                        "deals": total,
-                        "pipeline_deals": in_pipeline,
-                        "period": f"{period.start}/{period.end}",
-                        "rows": rows,
-                        "runs_ms": [round(t, 1) for t in timings],
-                        "measures": "services.analytics.compute(report, scope): SQL and folding",
-                    },
-                },
-                ensure_ascii=False,
-            ),
-            flush=True,
+        value = median(timings)
+        emit(
+            f"analytics_{kind.value}_ms",
+            value,
+            "ms",
+            GOAL_MS,
+            deals=total,
+            pipeline_deals=in_pipeline,
+            period=f"{period.start}/{period.end}",
+            rows=rows,
+            runs_ms=[round(t, 1) for t in timings],
+            measures="services.analytics.compute(report, scope): the SQL and folding its rows",
         )
-        log(f"{kind.value}: {value} ms ({rows} rows)")
+        note(f"{kind.value}: {value} ms ({rows} rows)")
     db.close()
     return 0
 

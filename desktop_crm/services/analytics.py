@@ -442,14 +442,10 @@ def funnel(scope: ReportScope) -> FunnelReport:
     # in its history (one index look-up per deal into stage_change by deal; stage ranks come from
     # a CASE over this pipeline's few stages, no join). The rows are materialised once and then
     # grouped, so the correlated look-up runs once per deal.
-    to_rank = _rank_case(StageChange.to_stage, ladder)
-    from_rank = _rank_case(StageChange.from_stage, ladder)
-    greater = peewee.Case(
-        None,
-        [(from_rank.is_null(), to_rank), (to_rank.is_null(), from_rank), (to_rank > from_rank, to_rank)],
-        from_rank,
-    )
-    history_rank: peewee.Node = StageChange.select(fn.MAX(greater)).where(
+    # Every stage a deal was in, except the one it is in now, is the from_stage of a change (the
+    # stage it left), so the history's furthest step is the largest rank among from_stages.
+    left_rank = _rank_case(StageChange.from_stage, ladder)
+    history_rank: peewee.Node = StageChange.select(fn.MAX(left_rank)).where(
         StageChange.deal == Deal.id, StageChange.deleted_at.is_null()
     )
     top = [s.id for s in ladder if s.sort_order == ladder[-1].sort_order] if ladder else []
@@ -824,6 +820,29 @@ class ManagersReport:
         )
 
 
+def _closed_deals(scope: ReportScope, stage_ids: list[uuid.UUID]) -> list[tuple[Any, ...]]:
+    """Deals closed in the period in these stages, counted and summed per (stage, responsible,
+    lost reason, currency, product group) — the won/lost and product-group reports fold these few
+    rows. The grouping follows the column order of the analytics index on closed deals, so SQLite
+    reads that index in order and never sorts."""
+    if not stage_ids:
+        return []
+    period = scope.period
+    keys = [Deal.stage, Deal.responsible, Deal.lost_reason, Deal.currency, Deal.product_group]
+    query = (
+        Deal.select(*keys, fn.COUNT(SQL("*")), fn.SUM(Deal.amount).coerce(False))
+        .where(
+            Deal.pipeline == scope.pipeline_id,
+            Deal.deleted_at.is_null(),
+            Deal.stage.in_(stage_ids),
+            Deal.closed_at >= period.since,
+            Deal.closed_at < period.until,
+        )
+        .group_by(*keys)
+    )
+    return list(query.tuples())
+
+
 def managers(scope: ReportScope, now: dt.datetime | None = None) -> ManagersReport:
     """Won and lost per manager and per lost reason (closed in the period); incorrect and inactive
     open deals per manager (now; "inactive" as the rules define it: incorrect, or no interaction
@@ -834,24 +853,7 @@ def managers(scope: ReportScope, now: dt.datetime | None = None) -> ManagersRepo
     # Stage kinds are resolved in Python from the pipeline's few stages: no join per deal.
     kinds = {s.id: s.kind for s in pipeline_stages(scope.pipeline_id)}
     final = [i for i, kind in kinds.items() if kind != StageKind.OPEN]
-    closed = (
-        Deal.select(
-            Deal.responsible,
-            Deal.stage,
-            fn.TRIM(Deal.lost_reason),
-            Deal.currency,
-            fn.COUNT(SQL("*")),
-            fn.SUM(Deal.amount).coerce(False),
-        )
-        .where(
-            Deal.pipeline == scope.pipeline_id,
-            Deal.deleted_at.is_null(),
-            Deal.closed_at >= period.since,
-            Deal.closed_at < period.until,
-            Deal.stage.in_(final),
-        )
-        .group_by(Deal.responsible, Deal.stage, fn.TRIM(Deal.lost_reason), Deal.currency)
-    )
+    closed = _closed_deals(scope, final)
     won: dict[uuid.UUID | None, int] = defaultdict(int)
     lost: dict[uuid.UUID | None, int] = defaultdict(int)
     won_amounts: dict[uuid.UUID | None, dict[str, Decimal]] = defaultdict(dict)
@@ -859,7 +861,7 @@ def managers(scope: ReportScope, now: dt.datetime | None = None) -> ManagersRepo
     reasons: dict[str, int] = defaultdict(int)
     reason_amounts: dict[str, dict[str, Decimal]] = defaultdict(dict)
     responsible_value = Deal.responsible.python_value
-    for user_key, stage_id, reason, currency, n, units in (closed.tuples() if final else ()):
+    for stage_id, user_key, reason, currency, _group, n, units in closed:
         user_id = responsible_value(user_key)
         amount = _minor(units)
         if kinds[stage_id] == StageKind.WON:
@@ -868,7 +870,7 @@ def managers(scope: ReportScope, now: dt.datetime | None = None) -> ManagersRepo
         else:
             lost[user_id] += n
             _add(lost_amounts[user_id], currency, amount)
-            key = reason or ""
+            key = (reason or "").strip(" ")  # "Price" and " Price " are one reason (SQL TRIM)
             reasons[key] += n
             _add(reason_amounts[key], currency, amount)
 
@@ -1145,22 +1147,9 @@ def product_groups(scope: ReportScope) -> ProductGroupReport:
     """Won deals closed in the period per product group and currency."""
     period = scope.period
     won_stages = [s.id for s in pipeline_stages(scope.pipeline_id) if s.kind == StageKind.WON]
-    query = (
-        Deal.select(Deal.product_group, Deal.currency, fn.COUNT(SQL("*")), fn.SUM(Deal.amount).coerce(False))
-        .where(
-            Deal.pipeline == scope.pipeline_id,
-            Deal.deleted_at.is_null(),
-            Deal.closed_at >= period.since,
-            Deal.closed_at < period.until,
-            Deal.stage.in_(won_stages),
-        )
-        .group_by(Deal.product_group, Deal.currency)
-    )
-    group_value = Deal.product_group.python_value
     deals: dict[uuid.UUID | None, int] = defaultdict(int)
     amounts: dict[uuid.UUID | None, dict[str, Decimal]] = defaultdict(dict)
-    for group_key, currency, n, units in (query.tuples() if won_stages else ()):
-        group_id = group_value(group_key)
+    for _stage, _user, _reason, currency, group_id, n, units in _closed_deals(scope, won_stages):
         deals[group_id] += int(n)
         _add(amounts[group_id], currency, _minor(units))
     names = {
