@@ -40,3 +40,28 @@ def test_two_replicas_exchange_rows_and_money_exactly(server_url, tmp_path):
     assert a.sync().pulled >= 1
     assert Deal.get_by_id(deal.id).title == "Bigger"
     assert outbox_size(a) == 0
+
+
+def test_a_large_download_fills_the_search_index_and_keeps_its_trigger(server_url, tmp_path):
+    a = new_replica(tmp_path / "a.db", server_url)
+    use(a)
+    with a.db.atomic():
+        for n in range(300):
+            Company.create(legal_name=f"Фёдоров и партнёры {n}")
+    a.sync()
+    b = new_replica(tmp_path / "b.db", server_url)
+    trigger_before = b.db.execute_sql(
+        "SELECT sql FROM sqlite_master WHERE name = 'company_fts_ai'").fetchone()
+    assert b.sync().pulled == 300
+    assert b.db.execute_sql(
+        "SELECT sql FROM sqlite_master WHERE name = 'company_fts_ai'").fetchone() == trigger_before
+    (hits,) = b.db.execute_sql(
+        "SELECT count(*) FROM company_fts WHERE company_fts MATCH '\"федоров\"*'").fetchone()
+    assert hits == 300
+    assert b.db.execute_sql(
+        "INSERT INTO company_fts(company_fts, rank) VALUES ('integrity-check', 1)").rowcount in (-1, 0, 1)
+    use(b)
+    Company.create(legal_name="Новый клиент")  # the restored trigger indexes later inserts
+    (hits,) = b.db.execute_sql(
+        "SELECT count(*) FROM company_fts WHERE company_fts MATCH '\"новый\"*'").fetchone()
+    assert hits == 1

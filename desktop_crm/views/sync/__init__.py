@@ -97,6 +97,7 @@ def attach(window: Any) -> SyncStatusWidget:
     if mode == "direct":
         try:
             window.sync_watcher = DirectModeWatcher(context)
+            window.destroyed.connect(lambda *_args, w=window.sync_watcher: w.stop())
         except Exception:  # no LISTEN possible: views keep working without live refresh
             log.warning("cannot listen for changes", exc_info=True)
     return widget
