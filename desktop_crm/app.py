@@ -262,9 +262,15 @@ def open_and_migrate(url: str) -> Any:
 
 
 def resolve_database(url: str | None, settings: QSettings) -> str | None:
-    """The database to open: ``--db``, else the default file (created on the first run)."""
+    """The database to open: ``--db``, else the one chosen in Settings › Database (its password
+    from the OS keyring), else the default file (created on the first run)."""
     if url:
         return url
+    chosen = settings.value("database/url")
+    if chosen:
+        from desktop_crm.services.admin import url_with_password
+
+        return url_with_password(str(chosen))
     default = config.default_database_url()
     if Path(default).exists():
         return default

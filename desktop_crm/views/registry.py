@@ -50,6 +50,7 @@ VIEW_MODULES: tuple[str, ...] = (
     "desktop_crm.views.analytics",
     "desktop_crm.views.cards.register",
     "desktop_crm.views.tasks",
+    "desktop_crm.views.settings",
     "desktop_crm.views.documents.register",
 )
 

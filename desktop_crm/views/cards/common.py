@@ -83,49 +83,14 @@ def set_combo_value(combo: QComboBox, value: Any) -> None:
     combo.setCurrentIndex(index if index >= 0 else 0)
 
 
-class CardDialog(QDialog):
-    """Base of every card (see the module docstring)."""
+class FieldsMixin:
+    """Labelled editors with inline messages; edits call ``mark_dirty`` (cards, settings pages)."""
 
-    saved = Signal(str)  # the record's id
+    editors: dict[str, QWidget]
+    error_labels: dict[str, QLabel]
 
-    entity = ""
-
-    def __init__(self, context: AppContext, record_id: str | None, parent: QWidget | None) -> None:
-        super().__init__(parent)
-        self.context = context
-        self.record_id = record_id
-        self._dirty = False
-        self._loading = False
-        self.editors: dict[str, QWidget] = {}
-        self.drafts: list[Any] = []  # timelines whose unsent text counts as unsaved
-        self.error_labels: dict[str, QLabel] = {}
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setObjectName(f"card_{self.entity}")
-        self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
-        self.layout_ = QVBoxLayout(self)
-        self.banner = QLabel(self)
-        self.banner.setObjectName("card_banner")
-        self.banner.setWordWrap(True)
-        self.banner.setStyleSheet(ERROR_STYLE)
-        self.banner.hide()
-        self.buttons = QDialogButtonBox(self)
-        self.save_button = self.buttons.addButton(_("Save"), QDialogButtonBox.ButtonRole.AcceptRole)
-        self.save_button.setObjectName("save_button")
-        self.save_button.setToolTip(_("Save the changes (Ctrl+S)"))
-        self.close_button = self.buttons.addButton(_("Close"), QDialogButtonBox.ButtonRole.RejectRole)
-        self.close_button.setObjectName("close_button")
-        self.save_button.clicked.connect(self.save)
-        self.close_button.clicked.connect(self.close)
-        QShortcut(QKeySequence("Ctrl+S"), self, activated=self.save)  # Cmd+S on macOS
-        QShortcut(QKeySequence("Ctrl+W"), self, activated=self.close)
-        self._key = (self.entity, record_id or "")
-
-    # --- layout helpers ---------------------------------------------------------------------
-    def finish_layout(self, body: QWidget) -> None:
-        self.layout_.addWidget(self.banner)
-        self.layout_.addWidget(body, 1)
-        self.layout_.addWidget(self.buttons)
-        self._update_title()
+    def mark_dirty(self) -> None:
+        raise NotImplementedError
 
     def add_field(self, form: QFormLayout, name: str, label: str, editor: QWidget,
                   required: bool = False) -> QWidget:
@@ -173,6 +138,52 @@ class CardDialog(QDialog):
     def show_banner(self, message: str) -> None:
         self.banner.setText(message)
         self.banner.setVisible(bool(message))
+
+
+
+class CardDialog(FieldsMixin, QDialog):
+    """Base of every card (see the module docstring)."""
+
+    saved = Signal(str)  # the record's id
+
+    entity = ""
+
+    def __init__(self, context: AppContext, record_id: str | None, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.record_id = record_id
+        self._dirty = False
+        self._loading = False
+        self.editors: dict[str, QWidget] = {}
+        self.drafts: list[Any] = []  # timelines whose unsent text counts as unsaved
+        self.error_labels: dict[str, QLabel] = {}
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setObjectName(f"card_{self.entity}")
+        self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
+        self.layout_ = QVBoxLayout(self)
+        self.banner = QLabel(self)
+        self.banner.setObjectName("card_banner")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet(ERROR_STYLE)
+        self.banner.hide()
+        self.buttons = QDialogButtonBox(self)
+        self.save_button = self.buttons.addButton(_("Save"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.save_button.setObjectName("save_button")
+        self.save_button.setToolTip(_("Save the changes (Ctrl+S)"))
+        self.close_button = self.buttons.addButton(_("Close"), QDialogButtonBox.ButtonRole.RejectRole)
+        self.close_button.setObjectName("close_button")
+        self.save_button.clicked.connect(self.save)
+        self.close_button.clicked.connect(self.close)
+        QShortcut(QKeySequence("Ctrl+S"), self, activated=self.save)  # Cmd+S on macOS
+        QShortcut(QKeySequence("Ctrl+W"), self, activated=self.close)
+        self._key = (self.entity, record_id or "")
+
+    # --- layout helpers ---------------------------------------------------------------------
+    def finish_layout(self, body: QWidget) -> None:
+        self.layout_.addWidget(self.banner)
+        self.layout_.addWidget(body, 1)
+        self.layout_.addWidget(self.buttons)
+        self._update_title()
 
     # --- dirty state ------------------------------------------------------------------------
     def mark_dirty(self) -> None:

@@ -59,6 +59,7 @@ def requisite_labels() -> dict[str, str]:
         "rea": _("REA number"),
         "sdi_code": _("SDI code"),
         "pec": _("PEC"),
+        "regime_fiscale": _("Tax regime (RF01…RF19)"),
         "iban": _("IBAN"),
         "bic": _("SWIFT/BIC"),
         "address": _("Address"),

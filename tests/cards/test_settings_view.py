@@ -1,0 +1,160 @@
+"""The Settings section on a real database: rules persisted, own companies with requisites and
+images, pipelines and stages, users with their head, language, the database connection with the
+password in the keyring, and the question about unsaved settings."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
+from PySide6.QtGui import QColor, QImage
+
+from desktop_crm.models import OwnCompany, Stage, User
+from desktop_crm.services import admin, rules
+from desktop_crm.views.settings import SettingsView
+
+
+@pytest.fixture
+def view(context, qtbot):
+    view = SettingsView(context)
+    qtbot.addWidget(view, before_close_func=lambda w: [p.set_clean() for p in w.pages.values()])
+    view.show()
+    return view
+
+
+def test_change_inactivity_days_and_see_it_persisted(context, qtbot, view):
+    page = view.select("rules")
+    assert page.editors["inactivity_days"].value() == 60
+    assert not page.save_button.isEnabled()
+    page.editors["inactivity_days"].setValue(30)
+    assert page.dirty and page.save_button.isEnabled()
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    assert not page.dirty
+    assert rules.INACTIVITY_DAYS.get() == 30
+    # a new settings screen (as after a restart) reads it back
+    again = SettingsView(context)
+    qtbot.addWidget(again)
+    assert again.page("rules").editors["inactivity_days"].value() == 30
+
+
+def test_rules_stop_list_preset_and_region(context, view):
+    page = view.select("rules")
+    page.editors["comment_stop_phrases"].setPlainText("нд\nперезвонить\nnon risponde")
+    preset = page.editors["contact_required_preset"]
+    preset.setCurrentIndex(preset.findData("light"))
+    region = page.editors["phone_region"]
+    region.setCurrentIndex(region.findData("IT"))
+    page.editors["lost_reasons"].setPlainText("Дорого\nУшёл к конкуренту")
+    assert page.save()
+    assert rules.COMMENT_STOP_PHRASES.get() == ["нд", "перезвонить", "non risponde"]
+    assert rules.CONTACT_PRESET.get() == "light" and rules.PHONE_REGION.get() == "IT"
+    assert rules.lost_reasons() == ["Дорого", "Ушёл к конкуренту"]
+    assert not rules.is_detailed("перезвонить нд non risponde").detailed
+
+
+def png_file(tmp_path, name: str) -> str:
+    image = QImage(40, 20, QImage.Format.Format_RGB32)
+    image.fill(QColor("#336699"))
+    path = tmp_path / name
+    assert image.save(str(path))
+    return str(path)
+
+
+def test_own_company_requisites_and_images(context, view, typer, tmp_path):
+    page = view.select("own_companies")
+    typer(page.editors["short_name"], "ООО «Продажи»")
+    typer(page.editors["inn"], "7707083894")
+    assert "check digits" in page.error_labels["inn"].text()
+    assert not page.save()
+    assert OwnCompany.alive().count() == 0
+    page.editors["inn"].clear()
+    typer(page.editors["inn"], "7707083893")
+    assert page.images["logo"].load_file(png_file(tmp_path, "logo.png"))
+    assert page.images["stamp"].preview.pixmap() is not None
+    assert page.save()
+    company = OwnCompany.get()
+    assert company.inn == "7707083893" and company.is_default
+    assert bytes(company.logo).startswith(b"\x89PNG") and company.stamp is None
+    assert page.list_model.rowCount() == 1
+
+
+def test_pipeline_stage_editor(context, qtbot, view, answer):
+    page = view.select("pipelines")
+    assert page.pipeline.currentText().startswith("Продажи")
+    assert page.stage_model.rowCount() == 4
+    page.select_stage(1)
+    page.editors["probability"].setText("40")
+    page.editors["probability"].textEdited.emit("40")
+    page.required["company"].setChecked(True)
+    page.add_template("Позвонить после КП", 2)
+    assert page.save()
+    stage = Stage.get(Stage.name == "КП отправлено")
+    assert stage.probability == Decimal("40.00")
+    assert stage.required_fields == ["company"]
+    assert stage.task_templates == [{"subject": "Позвонить после КП", "due_days": 2}]
+    # move it up: it becomes the first stage
+    page.select_stage(1)
+    qtbot.mouseClick(page.findChild(type(page.save_button), "stage_up"), Qt.MouseButton.LeftButton)
+    assert [s.name for s in admin.stages(page.pipeline.currentData())][0] == "КП отправлено"
+    page.select_stage(1)
+    page.editors["probability"].setText("abc")
+    page.editors["probability"].textEdited.emit("abc")
+    assert page.error_labels["probability"].text() == "Enter a number."
+
+
+def test_users_and_head_relation(context, view):
+    page = view.select("users")
+    assert page.model.rowCount() == 2
+    page.select(-1)
+    page.editors["name"].setText("Giulia Verdi")
+    head = page.editors["head"]
+    head.setCurrentIndex(head.findText("Анна Морозова"))
+    locale = page.editors["locale"]
+    locale.setCurrentIndex(locale.findData("it"))
+    page.mark_dirty()
+    assert page.save()
+    giulia = User.get(User.name == "Giulia Verdi")
+    anna = User.get(User.name == "Анна Морозова")
+    assert giulia.head_id == anna.id and giulia.locale == "it"
+    # Anna under Giulia would close a circle
+    page.select([r.id for r in page.rows].index(str(anna.id)))
+    head.setCurrentIndex(head.findText("Giulia Verdi"))
+    page.mark_dirty()
+    assert not page.save()
+    assert "circle" in page.error_labels["head"].text()
+
+
+def test_language_saved_for_the_user_after_restart(context, view):
+    page = view.select("language")
+    page.buttons["ru"].setChecked(True)
+    assert page.save()
+    assert User.get_by_id(context.user.id).locale == "ru"
+    assert context.settings.value("ui/language") == "ru"
+
+
+def test_database_connection_keeps_the_password_in_the_keyring(context, view, answer):
+    page = view.select("database")
+    page.postgres_radio.setChecked(True)
+    page.editors["url"].setText("postgresql://sales@crm.example.com:5432/crm")
+    page.editors["password"].setText("s3cret")
+    answer("OK")
+    assert page.save()
+    saved = context.settings.value("database/url")
+    assert saved == "postgresql://sales@crm.example.com:5432/crm"
+    from pathlib import Path
+
+    assert "s3cret" not in Path(context.settings.fileName()).read_text(encoding="utf-8")
+    assert admin.stored_password(saved) == "s3cret"
+    assert admin.url_with_password(saved) == "postgresql://sales:s3cret@crm.example.com:5432/crm"
+
+
+def test_unsaved_settings_are_asked_about(context, view, answer):
+    page = view.select("rules")
+    page.editors["inactivity_days"].setValue(45)
+    seen = answer("Cancel")
+    assert view.confirm_close() is False
+    assert "Rules" in seen[0]
+    answer("Save")
+    assert view.confirm_close() is True
+    assert rules.INACTIVITY_DAYS.get() == 45
