@@ -224,6 +224,72 @@ $body$;
 """
 
 
+NUMBERING_SQL = """
+CREATE OR REPLACE FUNCTION sync.check_invoice_number() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$
+DECLARE
+    expected int;
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.sequence_number IS NOT NULL THEN
+        IF NEW.sequence_number IS DISTINCT FROM OLD.sequence_number
+           OR NEW.series IS DISTINCT FROM OLD.series
+           OR NEW.year IS DISTINCT FROM OLD.year
+           OR NEW.number IS DISTINCT FROM OLD.number
+           OR NEW.own_company_id IS DISTINCT FROM OLD.own_company_id
+           OR NEW.total IS DISTINCT FROM OLD.total
+           OR NEW.subtotal IS DISTINCT FROM OLD.subtotal
+           OR NEW.vat_total IS DISTINCT FROM OLD.vat_total THEN
+            RAISE EXCEPTION 'invoice % is issued: its number and amounts cannot change', OLD.number
+                USING ERRCODE = 'check_violation';
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF NEW.sequence_number IS NULL THEN
+        RETURN NEW;
+    END IF;
+    -- a number is being given: it must be exactly the next one of its series (no gap, no repeat)
+    INSERT INTO sync.number_series (own_company_id, doc_type, series, year, next_no)
+    VALUES (NEW.own_company_id, 'invoice', NEW.series, NEW.year, 1)
+    ON CONFLICT DO NOTHING;
+    SELECT next_no INTO expected FROM sync.number_series
+     WHERE own_company_id = NEW.own_company_id AND doc_type = 'invoice'
+       AND series = NEW.series AND year = NEW.year
+       FOR UPDATE;
+    IF NEW.sequence_number <> expected THEN
+        RAISE EXCEPTION 'invoice number % in series "%" of % is not the next one (expected %)',
+            NEW.sequence_number, NEW.series, NEW.year, expected USING ERRCODE = 'check_violation';
+    END IF;
+    UPDATE sync.number_series SET next_no = expected + 1
+     WHERE own_company_id = NEW.own_company_id AND doc_type = 'invoice'
+       AND series = NEW.series AND year = NEW.year;
+    RETURN NEW;
+END
+$body$;
+REVOKE ALL ON FUNCTION sync.check_invoice_number() FROM PUBLIC;
+"""
+
+
+def numbering_sql(schema: str) -> list[str]:
+    """Invoice numbers: gapless per (own company, series, year), immutable once given (§2.11).
+
+    The counter lives in ``sync.number_series`` and is advanced by the ``SECURITY DEFINER`` trigger
+    only (application roles cannot update it). Existing numbered invoices seed the counters, so
+    ``server init`` on a database already in use continues each series where it stands.
+    """
+    return [
+        NUMBERING_SQL,
+        f'DROP TRIGGER IF EXISTS _sync_invoice_number ON "{schema}"."invoice"',
+        f'CREATE TRIGGER _sync_invoice_number BEFORE INSERT OR UPDATE ON "{schema}"."invoice" '
+        "FOR EACH ROW EXECUTE FUNCTION sync.check_invoice_number()",
+        "INSERT INTO sync.number_series (own_company_id, doc_type, series, year, next_no) "
+        "SELECT own_company_id, 'invoice', series, year, max(sequence_number) + 1 "
+        f'FROM "{schema}"."invoice" WHERE sequence_number IS NOT NULL '
+        "GROUP BY own_company_id, series, year "
+        "ON CONFLICT (own_company_id, doc_type, series, year) DO UPDATE "
+        "SET next_no = greatest(sync.number_series.next_no, excluded.next_no)",
+    ]
+
+
 def table_sql(table: str) -> list[str]:
     return [
         f'ALTER TABLE "{table}" ADD COLUMN IF NOT EXISTS _origin uuid',
@@ -302,6 +368,10 @@ def init_server(url: str, min_app_version: str | None = None) -> dict[str, Any]:
             tables = synced_server_tables(conn)
             for table in tables:
                 for statement in table_sql(table):
+                    conn.execute(statement)
+            if "invoice" in tables:
+                (schema,) = conn.execute("SELECT current_schema()").fetchone()
+                for statement in numbering_sql(schema):
                     conn.execute(statement)
             row = conn.execute("SELECT min_app_version FROM sync.schema_meta WHERE id = 1").fetchone()
             minimum = min_app_version or (row[0] if row else "0")
