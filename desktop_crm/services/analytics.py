@@ -246,8 +246,8 @@ def _in_or_null(column: peewee.Field, values: tuple[uuid.UUID | None, ...]) -> p
 
 
 def _reached(pipeline_id: uuid.UUID, rank: int) -> peewee.Expression:
-    """The deal's current or any past stage is an open/won stage of the pipeline at ``rank`` or
-    later."""
+    """The deal's current stage, or a stage it has left, is an open/won stage of the pipeline at
+    ``rank`` or later."""
     ladder = Stage.select(Stage.id).where(
         Stage.pipeline == pipeline_id, Stage.kind != StageKind.LOST, Stage.sort_order >= rank
     )
@@ -255,7 +255,7 @@ def _reached(pipeline_id: uuid.UUID, rank: int) -> peewee.Expression:
     history = StageChange.select(SQL("1")).where(
         StageChange.deal == Deal.id,
         StageChange.deleted_at.is_null(),
-        StageChange.to_stage.in_(ladder) | StageChange.from_stage.in_(ladder),
+        StageChange.from_stage.in_(ladder),  # a stage it left (the funnel reads history so too)
     )
     return now_there | fn.EXISTS(history)
 
