@@ -216,6 +216,39 @@ def resolve_conflict(conflict_id: str, keep: str) -> None:
         )
 
 
+@dataclass(frozen=True)
+class ParkedChange:
+    seq: int
+    table: str
+    row_id: str
+    fields: dict[str, Any]
+    error: str
+
+
+def list_parked() -> list[ParkedChange]:
+    """Changes the server refused for good (a rule or a permission), kept for the user."""
+    db = _db()
+    if not capture.is_replica(db):
+        return []
+    return [
+        ParkedChange(seq, table, uuid.UUID(bytes=bytes(row_id)).hex, json.loads(fields), error)
+        for seq, table, row_id, fields, error in db.execute_sql(
+            "SELECT seq, tbl, row_id, fields, error FROM _outbox_parked ORDER BY seq"
+        )
+    ]
+
+
+def discard_parked(seq: int) -> None:
+    """Drop a refused change; its table is downloaded again so the row shows the server's values."""
+    db = _db()
+    with db.atomic():
+        row = db.execute_sql("SELECT tbl FROM _outbox_parked WHERE seq = ?", (seq,)).fetchone()
+        if row is None:
+            return
+        db.execute_sql("DELETE FROM _outbox_parked WHERE seq = ?", (seq,))
+        capture.meta_set(db, f"cursor:{row[0]}", 0)
+
+
 def _now_text() -> str:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(" ")
 
@@ -254,9 +287,12 @@ class ChangeListener:
 __all__ = [
     "ChangeListener",
     "ConflictView",
+    "ParkedChange",
     "SyncStatus",
     "changed_entities",
+    "discard_parked",
     "list_conflicts",
+    "list_parked",
     "resolve_conflict",
     "set_interval",
     "set_up",

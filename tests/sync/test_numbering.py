@@ -73,3 +73,12 @@ def test_a_gap_and_a_renumbering_are_refused_for_every_writer(server_url, tmp_pa
     assert result.parked == 1
     use(a)
     assert Invoice.get_by_id(first.id).status == InvoiceStatus.PAID  # the rest still syncs in
+    assert Invoice.get_by_id(first.id).total == Decimal("1.00")  # the refused edit is still shown
+    from desktop_crm.services import sync as sync_service
+
+    (parked,) = sync_service.list_parked()
+    assert parked.table == "invoice" and "cannot change" in parked.error
+    sync_service.discard_parked(parked.seq)
+    a.sync()
+    assert Invoice.get_by_id(first.id).total == Decimal("100.00")
+    assert sync_service.list_parked() == []
