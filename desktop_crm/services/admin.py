@@ -30,7 +30,7 @@ import phonenumbers
 
 from desktop_crm import money
 from desktop_crm.errors import ValidationError
-from desktop_crm.i18n import LANGUAGES, _
+from desktop_crm.i18n import LANGUAGES, _, ngettext
 from desktop_crm.models import (
     Deal,
     OwnCompany,
@@ -391,9 +391,10 @@ def delete_stage(stage_id: Any) -> None:
         stage = Stage.get_by_id(_uuid(stage_id))
         count = Deal.alive().where(Deal.stage == stage.id).count()
         if count:
-            raise ValidationError(
-                _("{count} deals are in this stage; move them to another stage first.").format(
-                    count=count))
+            raise ValidationError(ngettext(
+                "{count} deal is in this stage; move it to another stage first.",
+                "{count} deals are in this stage; move them to another stage first.",
+                count).format(count=count))
         if stage.kind == StageKind.OPEN:
             _keep_an_open_stage(stage.pipeline_id, stage.id)
         stage.soft_delete()
