@@ -439,11 +439,11 @@ def funnel(scope: ReportScope) -> FunnelReport:
     ladder = _ladder(stages)
     period = scope.period
     # Per deal of the cohort: its current stage, and the furthest open/won stage of this pipeline
-    # in its history (one index look-up per deal into stage_change by deal; stage ranks come from
-    # a CASE over this pipeline's few stages, no join). The rows are materialised once and then
-    # grouped, so the correlated look-up runs once per deal.
-    # Every stage a deal was in, except the one it is in now, is the from_stage of a change (the
-    # stage it left), so the history's furthest step is the largest rank among from_stages.
+    # in its history. Every stage a deal was in, except the one it is in now, is the from_stage of
+    # a change (the stage it left), so that is the largest rank among its from_stages: one index
+    # look-up per deal into stage_change by deal, ranks from a CASE over this pipeline's few
+    # stages (no join). The rows are materialised once and then grouped, so the correlated
+    # look-up runs once per deal.
     left_rank = _rank_case(StageChange.from_stage, ladder)
     history_rank: peewee.Node = StageChange.select(fn.MAX(left_rank)).where(
         StageChange.deal == Deal.id, StageChange.deleted_at.is_null()
