@@ -20,7 +20,7 @@ import re
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -75,17 +75,52 @@ def available_templates() -> dict[str, list[str]]:
 # Jinja
 
 
-def jinja_environment(autoescape: bool = True) -> Any:
+def jinja_environment(autoescape: bool = True, docx: bool = False) -> Any:
+    """The sandboxed environment over the user's and the bundled template folders.
+
+    Cached per folder pair: compiled templates are reused (Jinja re-checks file times, so a user
+    editing a template sees the change), and ``from_string`` sources (docxtpl's XML parts) are
+    compiled once per distinct source.
+    """
+    return _environment(tuple(str(p) for p in template_dirs()), autoescape, docx, _user_stamp())
+
+
+def _user_stamp() -> tuple[str, ...]:
+    """The user's template file names: a new override or a removed one makes a fresh environment."""
+    folder = user_templates_dir()
+    try:
+        return tuple(sorted(p.name for p in folder.iterdir()))
+    except OSError:
+        return ()
+
+
+@lru_cache(maxsize=16)
+def _environment(folders: tuple[str, ...], autoescape: bool, docx: bool, _stamp: tuple[str, ...]) -> Any:
     from jinja2 import FileSystemLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
-    env = SandboxedEnvironment(
-        loader=FileSystemLoader([str(p) for p in template_dirs()]),
+    class _Environment(SandboxedEnvironment):
+        _compiled: dict[str, Any]
+
+        def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Any:  # noqa: A002
+            if globals is not None or template_class is not None or not isinstance(source, str):
+                return super().from_string(source, globals, template_class)
+            template = self._compiled.get(source)
+            if template is None:
+                if len(self._compiled) > 64:
+                    self._compiled.clear()
+                template = self._compiled[source] = super().from_string(source)
+            return template
+
+    env = _Environment(
+        loader=FileSystemLoader(list(folders)),
         autoescape=autoescape,
         undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
+        trim_blocks=not docx,  # Word XML keeps Jinja's default whitespace handling (as docxtpl)
+        lstrip_blocks=not docx,
+        cache_size=64,
     )
+    env._compiled = {}
     env.filters["css_string"] = css_string
     return env
 
@@ -179,6 +214,17 @@ def html_to_pdf(html: str, base_dir: Path, fetcher: Any = None) -> bytes:
     return document.write_pdf(font_config=_font_config())  # type: ignore[no-any-return]
 
 
+def page_count(context: dict[str, Any], template_id: str | None = None) -> int:
+    """How many pages the PDF of a context has (lays it out without writing the file)."""
+    from weasyprint import HTML
+
+    template_id = template_id or context["template"]
+    path = find_template(template_id, "html")
+    html = HTML(string=render_html(context, template_id), base_url=path.parent.as_uri() + "/",
+                url_fetcher=SafeFetcher())
+    return len(html.render(font_config=_font_config()).pages)
+
+
 def render_pdf(context: dict[str, Any], template_id: str | None = None) -> bytes:
     template_id = template_id or context["template"]
     path = find_template(template_id, "html")
@@ -212,8 +258,7 @@ def render_docx(context: dict[str, Any], template_id: str | None = None) -> byte
     template_id = template_id or context["template"]
     path = find_template(template_id, "docx")
     tpl = DocxTemplate(str(path))
-    env = jinja_environment()
-    env.loader = None
+    env = jinja_environment(docx=True)
     try:
         tpl.render(_with_inline_images(context, tpl), jinja_env=env, autoescape=True)
     except JinjaError as error:

@@ -1,0 +1,114 @@
+"""Documents benchmark: PDF (1 and 3 pages), DOCX, a batch of 100 issued invoices, HarfBuzz subsetting.
+
+    uv run python benchmarks/documents.py [--db PATH] [--deals 100] [--repeat 5]
+
+* ``pdf_1page_ms`` / ``pdf_3page_ms``: render context → HTML → weasyprint PDF bytes of the Russian
+  счёт (3 and 55 lines), warm (after one warm-up render in the same process), median of --repeat.
+* ``docx_ms``: render context → docxtpl → DOCX bytes of the same 1-page счёт, warm.
+* ``batch_100_invoices_s``: ``invoices.issue_for_deals`` over --deals (default 100) deals of a
+  SQLite database: per deal one transaction that drafts the invoice from the deal's lines, takes
+  the gapless number, renders and stores PDF + DOCX and logs the timeline. Each run uses fresh
+  deals of a database built here (``--db`` names the file to build/extend instead).
+* ``harfbuzz_subset``: whether weasyprint found libharfbuzz-subset (3x faster font subsetting).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks._common import CACHE, emit, median, note, parser  # noqa: E402
+
+
+def _time(fn, repeat: int) -> tuple[float, object]:
+    result = fn()  # warm-up
+    timings = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        timings.append((time.perf_counter() - start) * 1000)
+    return median(timings), result
+
+
+def main() -> int:
+    args = parser("documents benchmark", deals=100).parse_args()
+    os.environ.setdefault("CRM_DATA_DIR", tempfile.mkdtemp(prefix="crm-bench-"))
+    from desktop_crm.documents import render
+    from desktop_crm.documents.context import LineInput, build_context, sample_input
+
+    one = build_context(sample_input("ru", "invoice"))
+    data = sample_input("ru", "invoice")
+    data = dataclasses.replace(data, lines=[
+        LineInput(f"Позиция каталога № {i} — ноутбук, мышь или доставка", Decimal(i % 7 + 1),
+                  Decimal("1234.50") + i, "шт", vat_rate=Decimal("22"))
+        for i in range(55)
+    ])
+    three = build_context(data)
+
+    pdf_1, _pdf = _time(lambda: render.render_pdf(one), args.repeat)
+    emit("pdf_1page_ms", pdf_1, "ms", 120, pages=render.page_count(one), template="ru.invoice",
+         measured="context → HTML → weasyprint PDF bytes, warm")
+    pdf_3, _pdf = _time(lambda: render.render_pdf(three), args.repeat)
+    emit("pdf_3page_ms", pdf_3, "ms", 350, pages=render.page_count(three), lines=55, template="ru.invoice",
+         measured="context → HTML → weasyprint PDF bytes, warm")
+    docx, _ = _time(lambda: render.render_docx(one), args.repeat)
+    emit("docx_ms", docx, "ms", 40, template="ru.invoice.docx", measured="context → docxtpl → DOCX bytes, warm")
+
+    import weasyprint.text.ffi as ffi
+
+    emit("harfbuzz_subset", ffi.harfbuzz_subset is not None, "bool", True)
+    emit("batch_100_invoices_s", _batch(args), "s", 15, deals=args.deals,
+         measured="issue_for_deals: draft + number + PDF + DOCX + timeline per deal, SQLite")
+    return 0
+
+
+def _batch(args) -> float:
+    from desktop_crm.models.db import open_database
+    from desktop_crm.models.schema import migrate
+    from desktop_crm.services import invoices
+
+    path = Path(args.db) if args.db else CACHE / "documents-bench.db"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not args.db and path.exists():
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    note(f"batch: issuing invoices in {path}")
+    db = open_database(str(path))
+    migrate(db)
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.documents_fixtures import RU_LINES, deal_with_lines, russian_buyer, russian_seller
+
+    from desktop_crm.models import OwnCompany
+
+    if not OwnCompany.select().exists():
+        russian_seller()
+
+    def make_deals(count: int) -> list[str]:
+        with db.atomic():
+            buyer = russian_buyer()
+            return [str(deal_with_lines(buyer, RU_LINES).id) for _ in range(count)]
+
+    invoices.issue_for_deals(make_deals(5))  # warm-up
+    timings = []
+    for run in range(max(1, args.repeat)):
+        ids = make_deals(args.deals)
+        start = time.perf_counter()
+        results = invoices.issue_for_deals(ids)
+        timings.append(time.perf_counter() - start)
+        failed = [r.error for r in results if r.error]
+        if failed:
+            note(f"batch run {run}: {len(failed)} failed, e.g. {failed[0]}")
+        note(f"batch run {run + 1}: {timings[-1]:.2f} s")
+    db.close()
+    return median(timings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
