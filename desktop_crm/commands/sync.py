@@ -48,8 +48,9 @@ def run(args: argparse.Namespace) -> int:
     )
     if result.parked:
         print(
-            _("{count} changes were refused by the server and kept aside; see Sync › Refused "
-              "changes.").format(count=result.parked),
+            _("{count} changes were refused by the server and kept aside with its reason.").format(
+                count=result.parked
+            ),
             file=sys.stderr,
         )
     return 0
