@@ -688,8 +688,7 @@ def editor_data(kind: DocumentType | str, document_id: Any) -> EditorData:
     if options.get("qr") is None:
         options["qr"] = country == "RU"
     kind_text = _("Quote") if isinstance(document, Quote) else _("Invoice")
-    number = document.number or _("draft")
-    title = f"{kind_text} {number}"
+    title = f"{kind_text} № {document.number}" if document.number else kind_text
     if isinstance(document, Quote) and document.revision > 1:
         title += " " + _("(revision {n})").format(n=document.revision)
     return EditorData(

@@ -10,8 +10,9 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt, QUrl
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QSize, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QImage, QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
@@ -104,6 +105,7 @@ class PdfPreview(QDialog):
         self.view.setPageMode(QPdfView.PageMode.MultiPage)
         self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
         layout.addWidget(self.view, 1)
+        self.view.pageNavigator().jump(0, QPointF(0, 0), 0)
         buttons = QHBoxLayout()
         for name, text, slot in (
             ("print", _("Print…"), self.print_document),
@@ -168,7 +170,11 @@ class PdfPreview(QDialog):
         if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(target))):
             show_error(self, _("No application is set up to open Word documents. The file is saved at {path}.").format(path=target))
 
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        # start at the top of page 1 once the view knows its size
+        QTimer.singleShot(0, lambda: self.view.verticalScrollBar().setValue(0))
+
     def done(self, result: int) -> None:
-        self.view.setDocument(None)
         self.document.close()
         super().done(result)

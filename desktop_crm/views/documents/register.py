@@ -35,7 +35,20 @@ def _preview_screen(context: Any, window: Any) -> Any:
     dialog = PdfPreview(pdf, lambda fmt: documents.render(document_id, "quote", fmt), window)
     dialog.resize(760, 900)
     dialog.show()
+    _settle()
     return dialog
+
+
+def _settle(seconds: float = 1.0) -> None:
+    """Let QPdfView finish its asynchronous page rendering before the screen is grabbed."""
+    import time
+
+    from PySide6.QtWidgets import QApplication
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.02)
 
 
 def register(registry: Registry) -> None:
