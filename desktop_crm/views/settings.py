@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QScrollArea,
+    QSizePolicy,
     QSpinBox,
     QSplitter,
     QTableView,
@@ -43,7 +44,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_crm.errors import CrmError, ValidationError
-from desktop_crm.i18n import N_, _
+from desktop_crm.i18n import N_, _, pgettext
 from desktop_crm.i18n.formatting import format_amount
 from desktop_crm.services import admin, cards
 from desktop_crm.views.cards.common import (
@@ -79,6 +80,7 @@ class SettingsPage(FieldsMixin, QWidget):
         self.save_button.setObjectName("settings_save")
         self.save_button.setToolTip(_("Save the changes (Ctrl+S)"))
         self.save_button.setEnabled(False)
+        self.save_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.save_button.clicked.connect(self.save)
 
     def footer(self) -> QWidget:
@@ -86,6 +88,7 @@ class SettingsPage(FieldsMixin, QWidget):
         layout = QHBoxLayout(row)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.banner, 1)
+        layout.addStretch(0)
         layout.addWidget(self.save_button)
         return row
 
@@ -369,7 +372,7 @@ class PipelinesPage(SettingsPage):
         left_layout.addLayout(buttons)
         right = QWidget(splitter)
         form = QFormLayout(right)
-        self.add_field(form, "name", _("Name"), QLineEdit(right))
+        self.add_field(form, "name", pgettext("thing", "Name"), QLineEdit(right))
         kind = QComboBox(right)
         for value, label in kind_labels():
             kind.addItem(label, value)
@@ -418,6 +421,7 @@ class PipelinesPage(SettingsPage):
         splitter.addWidget(left)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
+        splitter.setSizes([480, 620])
         layout.addWidget(splitter, 1)
         layout.addWidget(self.footer())
         self.reload_pipelines()
@@ -751,7 +755,7 @@ class UsersPage(SettingsPage):
         right = QVBoxLayout()
         form = QFormLayout()
         self.add_field(form, "name", _("Name"), QLineEdit(self), True)
-        self.add_field(form, "email", _("E-mail"), QLineEdit(self))
+        self.add_field(form, "email", pgettext("address", "E-mail"), QLineEdit(self))
         role = QComboBox(self)
         for value, label in admin.role_labels():
             role.addItem(label, value)
@@ -907,7 +911,10 @@ class DatabasePage(SettingsPage):
         browse = QPushButton(_("Browse…"), file_box)
         browse.clicked.connect(self.browse)
         self.add_field(file_form, "path", _("File"), self.path)
-        file_form.addRow("", browse)
+        browse_row = QHBoxLayout()
+        browse_row.addWidget(browse)
+        browse_row.addStretch(1)
+        file_form.addRow("", browse_row)
         layout.addWidget(file_box)
         layout.addWidget(self.postgres_radio)
         server_box = QWidget(self)

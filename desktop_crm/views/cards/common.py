@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
+    QSizePolicy,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -96,6 +97,8 @@ class FieldsMixin:
                   required: bool = False) -> QWidget:
         """A labelled editor with its inline message below; edits mark the card dirty."""
         holder = QWidget(form.parentWidget())
+        # rows keep their natural height: extra space goes below the form, not between rows
+        holder.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         column = QVBoxLayout(holder)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(1)

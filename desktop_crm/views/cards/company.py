@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_crm.errors import CrmError, ValidationError
-from desktop_crm.i18n import _
+from desktop_crm.i18n import _, pgettext
 from desktop_crm.services import cards, session
 from desktop_crm.views.cards.common import (
     CardDialog,
@@ -44,7 +44,7 @@ def countries() -> list[tuple[str, str]]:
 
 def requisite_labels() -> dict[str, str]:
     return {
-        "short_name": _("Name"),
+        "short_name": pgettext("organisation", "Name"),
         "legal_name": _("Legal name"),
         "country": _("Country"),
         "inn": _("INN"),
@@ -66,7 +66,7 @@ def requisite_labels() -> dict[str, str]:
         "postal_code": _("Postal code"),
         "city": _("City"),
         "province": _("Province"),
-        "email": _("E-mail"),
+        "email": pgettext("address", "E-mail"),
         "phone": _("Phone"),
         "website": _("Website"),
         "responsible": _("Responsible"),

@@ -217,7 +217,8 @@ class ContactCard(CardDialog):
             raw = self.editors[name].text().strip()  # type: ignore[attr-defined]
             shown = cards.phone_preview(raw) if raw else ""
             label.setText(_("Will be saved as {phone}").format(phone=shown) if shown else "")
-            label.setVisible(bool(shown) and shown.replace(" ", "") != raw.replace(" ", ""))
+            label.setVisible(bool(shown) and self.editors[name].isModified()  # type: ignore[attr-defined]
+                             and shown.replace(" ", "") != raw.replace(" ", ""))
 
     def run_checks(self) -> None:
         """The inline messages and the duplicate warning for the values as typed now."""

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QHBoxLayout,
     QInputDialog,
     QLineEdit,
     QPushButton,
@@ -16,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_crm.errors import CrmError, ValidationError
-from desktop_crm.i18n import _
+from desktop_crm.i18n import _, pgettext
 from desktop_crm.i18n.formatting import format_amount
 from desktop_crm.services import cards
 from desktop_crm.views.cards.common import CardDialog, open_card, set_combo_value
@@ -46,7 +47,7 @@ class ProductCard(CardDialog):
         body = QWidget(self)
         form = QFormLayout(body)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.add_field(form, "name", _("Name"), QLineEdit(body), True)
+        self.add_field(form, "name", pgettext("thing", "Name"), QLineEdit(body), True)
         self.add_field(form, "sku", _("SKU"), QLineEdit(body))
         unit = QComboBox(body)
         unit.setEditable(True)
@@ -76,7 +77,10 @@ class ProductCard(CardDialog):
         new_group = QPushButton(_("New group…"), body)
         new_group.setObjectName("new_group")
         new_group.clicked.connect(self.add_group)
-        form.addRow("", new_group)
+        group_row = QHBoxLayout()
+        group_row.addWidget(new_group)
+        group_row.addStretch(1)
+        form.addRow("", group_row)
         active = QCheckBox(_("Active (offered in new deals)"), body)
         self.add_field(form, "active", _("Status"), active)
         self.finish_layout(body)
