@@ -1,0 +1,846 @@
+"""The deal card: stage bar, fields, pickers, product lines, what is missing, timeline, documents and
+the stage history.
+
+* Header: the title, a clickable stage bar (as in Bitrix24: the stages up to the current one are
+  filled; a click moves the deal through the stage rules, lost asks the reason) and the
+  probability.
+* Fields: contact and company pickers that search as you type, responsible, product group,
+  currency, expected close date, probability, comment (with the detailed-comment hint).
+* The "what is missing" panel lists what the correctness rule still wants.
+* Tabs: Products (``views.deals.lines``), Timeline (add a comment, call, meeting or task; stage
+  changes and documents appear as they happen), Quotes and Invoices (status and totals; their
+  actions come with the documents area), Stage history (time spent in each stage).
+* Ctrl+S saves fields and lines in one transaction; closing with unsaved changes asks first.
+  Ctrl+Z in the lines table undoes line edits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import QDate, QDateTime, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence, QPainter, QPalette, QPen, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QDateEdit,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_crm.errors import CrmError
+from desktop_crm.i18n import _, ngettext
+from desktop_crm.i18n.formatting import format_date, format_datetime, format_money
+from desktop_crm.models.enums import ActivityKind, ActivityStatus
+from desktop_crm.services import deal_card, lists, rules, timeline
+from desktop_crm.services.board import BoardMove, ColumnInfo
+from desktop_crm.services.deal_card import Choice, DealData
+from desktop_crm.views.common.dialogs import show_error
+from desktop_crm.views.context import AppContext
+from desktop_crm.views.deals.lines import LinesEditor
+from desktop_crm.views.deals.moves import request_move
+
+CURRENCIES = ("RUB", "EUR", "USD")
+NO_DATE = QDate(2000, 1, 1)
+_OPEN_CARDS: dict[str, DealCard] = {}
+
+
+def _local(moment: dt.datetime | None) -> dt.datetime | None:
+    """A stored UTC time in the machine's time zone, for display."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=dt.UTC).astimezone().replace(tzinfo=None)
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def format_duration(seconds: int) -> str:
+    days, rest = divmod(max(0, int(seconds)), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return ngettext("{count} day", "{count} days", days).format(count=days) + (
+            " " + ngettext("{count} hour", "{count} hours", hours).format(count=hours) if hours else "")
+    if hours:
+        return ngettext("{count} hour", "{count} hours", hours).format(count=hours)
+    return ngettext("{count} minute", "{count} minutes", minutes).format(count=minutes)
+
+
+# --- stage bar ----------------------------------------------------------------------------------
+
+
+class StageBar(QWidget):
+    """Bitrix24-style stage bar: one segment per stage, filled up to the current one; click to move."""
+
+    stage_clicked = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("stage_bar")
+        self.stages: list[ColumnInfo] = []
+        self.current = ""
+        self.setMinimumHeight(30)
+        self.setMouseTracking(True)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self._hover = -1
+
+    def set_stages(self, stages: list[ColumnInfo], current: str) -> None:
+        self.stages, self.current = list(stages), current
+        self.setToolTip(_("Click a stage to move the deal there"))
+        self.update()
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(600, self.fontMetrics().height() + 14)
+
+    def segments(self) -> list[tuple[int, int]]:
+        if not self.stages:
+            return []
+        width = self.width() / len(self.stages)
+        return [(int(n * width), int((n + 1) * width)) for n in range(len(self.stages))]
+
+    def index_at(self, x: int) -> int:
+        for number, (left, right) in enumerate(self.segments()):
+            if left <= x < right:
+                return number
+        return -1
+
+    def click(self, stage_id: str) -> None:
+        if stage_id != self.current:
+            self.stage_clicked.emit(stage_id)
+
+    def mousePressEvent(self, event: Any) -> None:  # noqa: N802
+        index = self.index_at(int(event.position().x()))
+        if index >= 0 and event.button() == Qt.MouseButton.LeftButton:
+            self.click(self.stages[index].id)
+
+    def mouseMoveEvent(self, event: Any) -> None:  # noqa: N802
+        hover = self.index_at(int(event.position().x()))
+        if hover != self._hover:
+            self._hover = hover
+            self.update()
+
+    def leaveEvent(self, event: Any) -> None:  # noqa: N802
+        self._hover = -1
+        self.update()
+
+    def paintEvent(self, event: Any) -> None:  # noqa: N802
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        current_index = next((n for n, s in enumerate(self.stages) if s.id == self.current), -1)
+        current = self.stages[current_index] if current_index >= 0 else None
+        palette = self.palette()
+        for number, ((left, right), stage) in enumerate(zip(self.segments(), self.stages, strict=True)):
+            filled = current is not None and (
+                number == current_index
+                or (current.kind == "open" and stage.kind == "open" and number < current_index)
+                or (current.kind == "won" and stage.kind == "open")
+            )
+            color = QColor(stage.color) if filled else palette.color(QPalette.ColorRole.Button)
+            if number == self._hover and not filled:
+                color = QColor(stage.color).lighter(160)
+            rect = self.rect().adjusted(left + 1, 2, -(self.width() - right) - 1, -2)
+            painter.setPen(QPen(palette.color(QPalette.ColorRole.Mid), 1))
+            painter.setBrush(color)
+            painter.drawRoundedRect(rect, 4, 4)
+            painter.setPen(QColor("#ffffff") if filled else palette.color(QPalette.ColorRole.ButtonText))
+            font = self.font()
+            font.setBold(number == current_index)
+            painter.setFont(font)
+            text = self.fontMetrics().elidedText(stage.name, Qt.TextElideMode.ElideRight, rect.width() - 8)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+
+
+# --- pickers --------------------------------------------------------------------------------------
+
+
+class SearchPicker(QWidget):
+    """Pick a contact or company by typing part of a name, phone, INN…; shows the choice as text."""
+
+    changed = Signal()
+
+    def __init__(self, search: Any, placeholder: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._search = search
+        self._choice: Choice | None = None
+        self._choices: dict[str, Choice] = {}
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.edit = QLineEdit(self)
+        self.edit.setPlaceholderText(placeholder)
+        self.edit.setClearButtonEnabled(True)
+        layout.addWidget(self.edit, 1)
+        self.items = QStandardItemModel(self)
+        self.completer = QCompleter(self.items, self)
+        self.completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.edit.setCompleter(self.completer)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(150)
+        self._timer.timeout.connect(self.search_now)
+        self.edit.textEdited.connect(self._edited)
+        self.completer.activated.connect(self._activated)
+
+    def choice(self) -> Choice | None:
+        return self._choice
+
+    def set_choice(self, choice: Choice | None, emit: bool = False) -> None:
+        self._choice = choice
+        self.edit.setText(choice.name if choice else "")
+        self.edit.setToolTip(choice.detail if choice else "")
+        if emit:
+            self.changed.emit()
+
+    def _edited(self, text: str) -> None:
+        if not text.strip():
+            self.set_choice(None, emit=True)
+            return
+        self._timer.start()
+
+    def search_now(self) -> list[Choice]:
+        text = self.edit.text()
+        found = self._search(text) if len(text.strip()) >= 2 else []
+        self.items.clear()
+        self._choices.clear()
+        for choice in found:
+            label = f"{choice.name} — {choice.detail}" if choice.detail else choice.name
+            self._choices[label] = choice
+            self.items.appendRow(QStandardItem(label))
+        if found and self.edit.hasFocus():
+            self.completer.complete()
+        return found
+
+    def _activated(self, label: str) -> None:
+        choice = self._choices.get(label)
+        if choice is not None:
+            self.set_choice(choice, emit=True)
+
+    def pick(self, choice: Choice) -> None:
+        self.set_choice(choice, emit=True)
+
+
+# --- the card -------------------------------------------------------------------------------------
+
+
+class DealCard(QDialog):
+    saved = Signal(str)
+
+    def __init__(self, context: AppContext, data: DealData, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.data = data
+        self._dirty = False
+        self._loading = False
+        self.setObjectName("deal_card")
+        self.setWindowFlag(Qt.WindowType.Window, True)
+        self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.resize(1180, 760)
+        outer = QVBoxLayout(self)
+
+        # header
+        head = QHBoxLayout()
+        self.title = QLineEdit(self)
+        self.title.setObjectName("deal_title")
+        self.title.setPlaceholderText(_("Title of the deal"))
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.35)
+        font.setBold(True)
+        self.title.setFont(font)
+        head.addWidget(self.title, 1)
+        self.amount_label = QLabel(self)
+        self.amount_label.setObjectName("deal_amount")
+        self.amount_label.setFont(font)
+        head.addWidget(self.amount_label)
+        outer.addLayout(head)
+        bar_row = QHBoxLayout()
+        self.stage_bar = StageBar(self)
+        self.stage_bar.stage_clicked.connect(self.move_to)
+        bar_row.addWidget(self.stage_bar, 1)
+        self.probability_label = QLabel(self)
+        self.probability_label.setObjectName("deal_probability")
+        bar_row.addWidget(self.probability_label)
+        outer.addLayout(bar_row)
+        self.state_label = QLabel(self)
+        self.state_label.setObjectName("deal_state")
+        outer.addWidget(self.state_label)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        outer.addWidget(splitter, 1)
+
+        # fields
+        left = QWidget(splitter)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 6, 0)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.contact = SearchPicker(deal_card.contact_choices, _("Type a name, phone or e-mail"), left)
+        self.contact.setObjectName("deal_contact")
+        self.contact.changed.connect(self._contact_changed)
+        form.addRow(_("Contact:"), self.contact)
+        self.company = SearchPicker(deal_card.company_choices, _("Type a name, INN or VAT number"), left)
+        self.company.setObjectName("deal_company")
+        self.company.changed.connect(self._mark_dirty)
+        form.addRow(_("Company:"), self.company)
+        self.responsible = QComboBox(left)
+        self.responsible.setObjectName("deal_responsible")
+        self.responsible.addItem("—", None)
+        for choice in lists.responsible_choices():
+            self.responsible.addItem(choice.name, choice.id)
+        form.addRow(_("Responsible:"), self.responsible)
+        self.product_group = QComboBox(left)
+        self.product_group.setObjectName("deal_product_group")
+        self.product_group.addItem("—", None)
+        for choice in lists.product_group_choices():
+            self.product_group.addItem(choice.name, choice.id)
+        form.addRow(_("Product group:"), self.product_group)
+        self.currency = QComboBox(left)
+        self.currency.setObjectName("deal_currency")
+        self.currency.setEditable(True)
+        self.currency.addItems(CURRENCIES)
+        form.addRow(_("Currency:"), self.currency)
+        self.close_date = QDateEdit(left)
+        self.close_date.setObjectName("deal_close_date")
+        self.close_date.setCalendarPopup(True)
+        self.close_date.setMinimumDate(NO_DATE)
+        self.close_date.setSpecialValueText(_("not set"))
+        form.addRow(_("Expected close:"), self.close_date)
+        self.probability = QSpinBox(left)
+        self.probability.setObjectName("deal_probability_edit")
+        self.probability.setRange(0, 100)
+        self.probability.setSuffix(" %")
+        form.addRow(_("Probability:"), self.probability)
+        left_layout.addLayout(form)
+        left_layout.addWidget(QLabel(_("Comment:"), left))
+        self.comment = QPlainTextEdit(left)
+        self.comment.setObjectName("deal_comment")
+        self.comment.setPlaceholderText(_("What the client needs, what was agreed"))
+        self.comment.setMaximumHeight(110)
+        left_layout.addWidget(self.comment)
+        self.comment_hint = QLabel(left)
+        self.comment_hint.setObjectName("comment_hint")
+        self.comment_hint.setWordWrap(True)
+        self.comment_hint.setStyleSheet("color: #a05a00;")
+        left_layout.addWidget(self.comment_hint)
+        self.missing_panel = QLabel(left)
+        self.missing_panel.setObjectName("missing_panel")
+        self.missing_panel.setWordWrap(True)
+        self.missing_panel.setFrameShape(QFrame.Shape.StyledPanel)
+        self.missing_panel.setTextFormat(Qt.TextFormat.RichText)
+        self.missing_panel.setMargin(8)
+        left_layout.addWidget(self.missing_panel)
+        left_layout.addStretch(1)
+        splitter.addWidget(left)
+
+        # tabs
+        self.tabs = QTabWidget(splitter)
+        self.tabs.setObjectName("deal_tabs")
+        self.lines = LinesEditor(data.vat, data.currency, self.tabs)
+        self.lines.changed.connect(self._lines_changed)
+        self.tabs.addTab(self.lines, _("Products"))
+        self.timeline = TimelinePanel(self, self.tabs)
+        self.tabs.addTab(self.timeline, _("Timeline"))
+        self.quotes = _documents_table(self.tabs, "deal_quotes", [
+            _("Number"), _("Date"), _("Status"), _("Revision"), _("Total")])
+        self.tabs.addTab(self.quotes, _("Quotes"))
+        self.invoices = _documents_table(self.tabs, "deal_invoices", [
+            _("Number"), _("Date"), _("Status"), _("Paid"), _("Total")])
+        self.tabs.addTab(self.invoices, _("Invoices"))
+        self.history = _documents_table(self.tabs, "deal_history", [
+            _("Stage"), _("Entered"), _("Left"), _("Time in stage"), _("By")])
+        self.tabs.addTab(self.history, _("Stage history"))
+        for table in (self.quotes, self.invoices):
+            table.doubleClicked.connect(lambda index, t=table: self._open_document(t, index.row()))
+        splitter.addWidget(self.tabs)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([400, 780])
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close, self)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.close)
+        outer.addWidget(self.buttons)
+        save_action = QAction(self)
+        save_action.setShortcut(QKeySequence.StandardKey.Save)
+        save_action.triggered.connect(self.save)
+        self.addAction(save_action)
+
+        for widget in (self.title,):
+            widget.textEdited.connect(self._mark_dirty)
+        for combo in (self.responsible, self.product_group, self.currency):
+            combo.currentIndexChanged.connect(self._mark_dirty)
+        self.currency.editTextChanged.connect(self._mark_dirty)
+        self.close_date.dateChanged.connect(self._mark_dirty)
+        self.probability.valueChanged.connect(self._mark_dirty)
+        self.comment.textChanged.connect(self._comment_changed)
+        context.signals.changed.connect(self._changed_elsewhere)
+        self._listening = True
+        self.show_data(data)
+
+    # --- showing ------------------------------------------------------------------------------
+    def show_data(self, data: DealData, lines: bool = True) -> None:
+        self._loading = True
+        try:
+            self.data = data
+            self.setWindowTitle(_("Deal: {title}").format(title=data.title) if data.id
+                                else _("New deal"))
+            self.title.setText(data.title)
+            self.contact.set_choice(data.contact)
+            self.company.set_choice(data.company)
+            _select(self.responsible, data.responsible_id)
+            _select(self.product_group, data.product_group_id)
+            self.currency.setCurrentText(data.currency)
+            self.close_date.setDate(QDate(data.expected_close_date) if data.expected_close_date
+                                    else NO_DATE)
+            self.probability.setValue(int(data.probability))
+            self.comment.setPlainText(data.comment)
+            if lines:
+                self.lines.set_lines(data.lines, editable=not data.closed)
+            self._show_header()
+            self._show_missing(data.missing)
+            for tab in range(1, self.tabs.count()):
+                self.tabs.setTabEnabled(tab, data.id is not None)
+            if data.id:
+                self.refresh_side()
+        finally:
+            self._loading = False
+        self._set_dirty(False)
+
+    def _show_header(self) -> None:
+        data = self.data
+        self.stage_bar.set_stages(data.stages, data.stage_id)
+        self.stage_bar.setEnabled(data.id is not None)
+        stage = data.stage
+        self.probability_label.setText(_("Probability: {percent} %").format(
+            percent=int(stage.probability if stage and stage.is_final else data.probability)))
+        self._show_amount()
+        if data.closed and stage is not None:
+            text = (_("Won") if stage.kind == "won" else
+                    _("Lost: {reason}").format(reason=data.lost_reason or "—"))
+            self.state_label.setText(text)
+        elif data.stage_entered_at:
+            seconds = int((dt.datetime.now(dt.UTC).replace(tzinfo=None)
+                           - data.stage_entered_at).total_seconds())
+            self.state_label.setText(_("In “{stage}” for {time}").format(
+                stage=stage.name if stage else "—", time=format_duration(seconds)))
+        else:
+            self.state_label.setText(_("The deal starts in “{stage}”.").format(
+                stage=stage.name if stage else "—"))
+
+    def _show_amount(self) -> None:
+        totals = self.lines.model.totals()
+        self.amount_label.setText(format_money(totals.grand_total, self.currency.currentText() or "RUB"))
+
+    def _show_missing(self, missing: list[str]) -> None:
+        if not self.data.id:
+            self.missing_panel.setText(_("Save the deal to see what it still lacks."))
+            return
+        if not missing:
+            self.missing_panel.setText("<b>" + _("The deal is correct.") + "</b>")
+            self.missing_panel.setStyleSheet("QLabel { background: #e8f6ec; }")
+            return
+        items = "".join(f"<li>{rules.field_label(name)}</li>" for name in missing)
+        self.missing_panel.setText("<b>" + _("What is missing for a correct deal:") + "</b>"
+                                   + f"<ul style='margin:0'>{items}</ul>")
+        self.missing_panel.setStyleSheet("QLabel { background: #fff4e0; }")
+
+    def refresh_side(self) -> None:
+        """Timeline, documents and stage history (after a move, an entry or a save)."""
+        if not self.data.id:
+            return
+        self.timeline.reload()
+        quotes, invoices = deal_card.documents(self.data.id)
+        _fill(self.quotes, [[q.number, format_date(q.date), q.status, q.extra,
+                             format_money(q.total, q.currency)] for q in quotes], quotes, (4,))
+        _fill(self.invoices, [[i.number, format_date(i.date), i.status,
+                               format_money(i.paid, i.currency), format_money(i.total, i.currency)]
+                              for i in invoices], invoices, (3, 4))
+        self.tabs.setTabText(2, _("Quotes ({count})").format(count=len(quotes)))
+        self.tabs.setTabText(3, _("Invoices ({count})").format(count=len(invoices)))
+        spans = deal_card.stage_history(self.data.id)
+        _fill(self.history, [[s.stage, format_datetime(_local(s.entered_at)),
+                              format_datetime(_local(s.left_at)) if s.left_at else _("now"),
+                              format_duration(s.seconds), s.author] for s in spans], spans, (3,))
+
+    # --- editing ------------------------------------------------------------------------------
+    def _mark_dirty(self, *_args: Any) -> None:
+        if not self._loading:
+            self._set_dirty(True)
+
+    def _set_dirty(self, dirty: bool) -> None:
+        self._dirty = dirty
+        base = _("Deal: {title}").format(title=self.data.title) if self.data.id else _("New deal")
+        self.setWindowTitle(base + (" *" if dirty else ""))
+
+    def is_dirty(self) -> bool:
+        return self._dirty
+
+    def _lines_changed(self) -> None:
+        self._show_amount()
+        self._mark_dirty()
+
+    def _comment_changed(self) -> None:
+        text = self.comment.toPlainText()
+        verdict = rules.is_detailed(text)
+        self.comment_hint.setText("" if verdict.detailed or not text.strip() else verdict.reason)
+        self._mark_dirty()
+
+    def _contact_changed(self) -> None:
+        self._mark_dirty()
+        choice = self.contact.choice()
+        if choice is not None and self.company.choice() is None:
+            company = deal_card.contact_company(choice.id)
+            if company is not None:
+                self.company.set_choice(company)
+
+    def values(self) -> dict[str, Any]:
+        close = self.close_date.date()
+        contact, company = self.contact.choice(), self.company.choice()
+        return {
+            "title": self.title.text(),
+            "contact": contact.id if contact else None,
+            "company": company.id if company else None,
+            "responsible": self.responsible.currentData(),
+            "product_group": self.product_group.currentData(),
+            "currency": self.currency.currentText().strip().upper(),
+            "expected_close_date": None if close == NO_DATE else close.toPython(),
+            "probability": Decimal(self.probability.value()),
+            "comment": self.comment.toPlainText(),
+        }
+
+    def save(self) -> bool:
+        values = self.values()
+        if self.data.id is None:
+            values["pipeline"] = self.data.pipeline_id
+        try:
+            deal_id = deal_card.save(self.data.id, values, self.lines.lines(), self.context.user.id)
+        except CrmError as error:
+            show_error(self, error.message)
+            return False
+        created = self.data.id is None
+        self.show_data(deal_card.load(deal_id))
+        if created:
+            _OPEN_CARDS[deal_id] = self
+        self._notify()
+        self.saved.emit(deal_id)
+        self.context.show_status(_("Deal “{title}” saved.").format(title=self.data.title))
+        return True
+
+    def _notify(self) -> None:
+        self._notifying = True
+        try:
+            self.context.notify_changed("deals")
+            self.context.notify_changed("tasks")
+        finally:
+            self._notifying = False
+
+    def _changed_elsewhere(self, entity: str) -> None:
+        if entity != "deals" or getattr(self, "_notifying", False) or not self.data.id:
+            return
+        try:
+            fresh = deal_card.load(self.data.id)
+        except CrmError:
+            return
+        if self._dirty:  # keep what the user is typing; show the new stage and state only
+            self.data.stage_id, self.data.closed = fresh.stage_id, fresh.closed
+            self.data.missing = fresh.missing
+            self._show_header()
+            self._show_missing(fresh.missing)
+            self.refresh_side()
+        else:
+            self.show_data(fresh)
+
+    def move_to(self, stage_id: str) -> None:
+        if not self.data.id:
+            return
+        if self._dirty and not self._ask_save_first():
+            return
+
+        def moved(move: BoardMove) -> None:
+            fresh = deal_card.load(self.data.id or move.deal_id)
+            self.show_data(fresh)
+            self._notify()
+            stage = fresh.stage
+            self.context.show_status(_("“{title}” moved to “{stage}”.").format(
+                title=fresh.title, stage=stage.name if stage else ""))
+
+        request_move(self, self.context, self.data.id, self.data.title, stage_id, moved)
+
+    def _ask_save_first(self) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Question, _("Unsaved changes"),
+                          _("Save your changes before moving the deal?"),
+                          QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel, self)
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        return box.exec() == QMessageBox.StandardButton.Save and self.save()
+
+    def _open_document(self, table: QTableWidget, row: int) -> None:
+        rows = table.property("rows") or []
+        if 0 <= row < len(rows):
+            self.context.open_record(rows[row].kind, rows[row].id, self)
+
+    def after_timeline_change(self) -> None:
+        if self.data.id:
+            self.data.missing = deal_card.missing(self.data.id)
+            self._show_missing(self.data.missing)
+            self._notify()
+
+    # --- closing ------------------------------------------------------------------------------
+    def confirm_close(self) -> bool:
+        if not self._dirty:
+            return True
+        box = QMessageBox(QMessageBox.Icon.Question, _("Unsaved changes"),
+                          _("The deal has unsaved changes. Save them?"),
+                          QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                          | QMessageBox.StandardButton.Cancel, self)
+        box.setObjectName("unsaved_changes")
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        answer = box.exec()
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if not self.confirm_close():
+            event.ignore()
+            return
+        if self.data.id and _OPEN_CARDS.get(self.data.id) is self:
+            _OPEN_CARDS.pop(self.data.id, None)
+        if self._listening:
+            self._listening = False
+            self.context.signals.changed.disconnect(self._changed_elsewhere)
+        super().closeEvent(event)
+
+    def reject(self) -> None:  # Escape
+        self.close()
+
+
+# --- timeline -------------------------------------------------------------------------------------
+
+class TimelinePanel(QWidget):
+    """The deal's timeline, newest first, and a box to add a comment, call, meeting or task."""
+
+    def __init__(self, card: DealCard, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.card = card
+        self.setObjectName("deal_timeline")
+        layout = QVBoxLayout(self)
+        composer = QFrame(self)
+        composer.setFrameShape(QFrame.Shape.StyledPanel)
+        box = QVBoxLayout(composer)
+        row = QHBoxLayout()
+        self.kind = QComboBox(composer)
+        self.kind.setObjectName("entry_kind")
+        for key, label in ((ActivityKind.COMMENT, _("Comment")), (ActivityKind.CALL, _("Call")),
+                           (ActivityKind.MEETING, _("Meeting")), (ActivityKind.TASK, _("Task"))):
+            self.kind.addItem(label, str(key))
+        row.addWidget(self.kind)
+        self.subject = QLineEdit(composer)
+        self.subject.setObjectName("entry_subject")
+        self.subject.setPlaceholderText(_("What is to be done"))
+        row.addWidget(self.subject, 1)
+        self.answered = QCheckBox(_("The client answered"), composer)
+        self.answered.setObjectName("entry_answered")
+        self.answered.setChecked(True)
+        row.addWidget(self.answered)
+        self.due = QDateTimeEdit(composer)
+        self.due.setObjectName("entry_due")
+        self.due.setCalendarPopup(True)
+        self.due.setDateTime(QDateTime.currentDateTime().addDays(1))
+        row.addWidget(self.due)
+        box.addLayout(row)
+        self.text = QPlainTextEdit(composer)
+        self.text.setObjectName("entry_text")
+        self.text.setMaximumHeight(80)
+        box.addWidget(self.text)
+        bottom = QHBoxLayout()
+        self.hint = QLabel(composer)
+        self.hint.setObjectName("entry_hint")
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet("color: #a05a00;")
+        bottom.addWidget(self.hint, 1)
+        self.add_button = QPushButton(_("Add"), composer)
+        self.add_button.setObjectName("entry_add")
+        self.add_button.setToolTip(_("Add to the timeline (Ctrl+Enter)"))
+        self.add_button.clicked.connect(self.add_entry)
+        bottom.addWidget(self.add_button)
+        box.addLayout(bottom)
+        layout.addWidget(composer)
+        add = QAction(self)
+        add.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        add.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        add.triggered.connect(self.add_entry)
+        self.addAction(add)
+
+        self.entries = QListWidget(self)
+        self.entries.setObjectName("timeline_entries")
+        self.entries.setWordWrap(True)
+        self.entries.setAlternatingRowColors(True)
+        self.entries.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        layout.addWidget(self.entries, 1)
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+        self.text.textChanged.connect(self._update_hint)
+        self._kind_changed()
+
+    def _kind_changed(self) -> None:
+        kind = self.kind.currentData()
+        self.answered.setVisible(kind in ("call", "meeting"))
+        self.due.setVisible(kind == "task")
+        self.subject.setVisible(kind == "task")
+        self.text.setPlaceholderText(
+            _("What was discussed and agreed") if kind != "task" else _("Details (optional)"))
+        self._update_hint()
+
+    def _update_hint(self) -> None:
+        kind = self.kind.currentData()
+        text = self.text.toPlainText()
+        if kind == "task" or not text.strip():
+            self.hint.setText("")
+            return
+        verdict = rules.is_detailed(text)
+        self.hint.setText("" if verdict.detailed else verdict.reason + " " + _(
+            "It will be saved, but it does not count as a detailed comment."))
+
+    def add_entry(self) -> bool:
+        deal_id = self.card.data.id
+        if not deal_id:
+            return False
+        kind = self.kind.currentData()
+        user = self.card.context.user.id
+        text = self.text.toPlainText()
+        try:
+            if kind == "comment":
+                timeline.add_comment(user, text, deal=deal_id)
+            elif kind in ("call", "meeting"):
+                if not text.strip():
+                    show_error(self, _("Write what was discussed first."))
+                    return False
+                timeline.log_interaction(user, kind, text, self.answered.isChecked(), deal=deal_id)
+            else:
+                due = _utc(self.due.dateTime().toPython().astimezone())
+                timeline.add_task(user, self.subject.text(), due, deal=deal_id, body=text)
+        except CrmError as error:
+            show_error(self, error.message)
+            return False
+        self.text.clear()
+        self.subject.clear()
+        self.reload()
+        self.card.after_timeline_change()
+        return True
+
+    def reload(self) -> None:
+        self.entries.clear()
+        if not self.card.data.id:
+            return
+        for entry in timeline.timeline(deal=self.card.data.id, limit=200):
+            when = format_datetime(_local(entry.occurred_at))
+            head = f"{when} · {entry.author}" if entry.author else when
+            text = f"{head}\n{entry.title}"
+            if entry.kind == ActivityKind.TASK and entry.due_at is not None:
+                text += "  " + _("(due {date})").format(date=format_datetime(_local(entry.due_at)))
+            if entry.body:
+                text += "\n" + entry.body
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, str(entry.id))
+            if entry.overdue:
+                item.setForeground(QColor("#c0392b"))
+            elif entry.kind in (ActivityKind.STAGE_CHANGE, ActivityKind.DOCUMENT,
+                                ActivityKind.SYSTEM):
+                item.setForeground(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            if entry.kind == ActivityKind.TASK and entry.status == ActivityStatus.CANCELLED:
+                font = item.font()
+                font.setStrikeOut(True)
+                item.setFont(font)
+            self.entries.addItem(item)
+
+    def texts(self) -> list[str]:
+        return [self.entries.item(n).text() for n in range(self.entries.count())]
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+def _documents_table(parent: QWidget, name: str, headers: list[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers), parent)
+    table.setObjectName(name)
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    return table
+
+
+def _fill(table: QTableWidget, rows: list[list[str]], values: list[Any],
+          right: tuple[int, ...] = ()) -> None:
+    table.setRowCount(len(rows))
+    for number, row in enumerate(rows):
+        for column, text in enumerate(row):
+            item = QTableWidgetItem(text)
+            if column in right:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            table.setItem(number, column, item)
+    table.setProperty("rows", values)
+
+
+def _select(combo: QComboBox, data: Any) -> None:
+    index = combo.findData(data) if data is not None else 0
+    combo.setCurrentIndex(max(index, 0))
+
+
+def open_deal(context: AppContext, deal_id: str | None, parent: QWidget | None = None) -> DealCard | None:
+    """The card opener: one window per deal (raised when already open); ``None`` makes a new deal."""
+    existing = _OPEN_CARDS.get(deal_id or "")
+    if existing is not None:
+        try:
+            existing.show()
+            existing.raise_()
+            existing.activateWindow()
+            return existing
+        except RuntimeError:  # its window was destroyed without closing (application exit)
+            _OPEN_CARDS.pop(deal_id or "", None)
+    try:
+        data = deal_card.load(deal_id) if deal_id else deal_card.new_deal(context.user.id)
+    except CrmError as error:
+        show_error(parent, error.message)
+        return None
+    card = DealCard(context, data, parent.window() if parent is not None else None)
+    if deal_id:
+        _OPEN_CARDS[deal_id] = card
+    card.show()
+    return card
+
+
+def screenshot_card(context: AppContext, window: Any) -> QWidget:
+    deal_id = deal_card.showcase_deal()
+    card = open_deal(context, deal_id, window)
+    if card is None:
+        return window
+    card.tabs.setCurrentIndex(0)
+    return card
