@@ -32,6 +32,7 @@ callbacks are called before ``run_in_background`` returns, so flows are determin
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 import sys
@@ -48,6 +49,7 @@ PROGRESS_INTERVAL_S = 0.05
 
 _synchronous = False
 _running: set[Job] = set()
+_retired: collections.deque[Any] = collections.deque(maxlen=256)
 
 
 class Cancelled(Exception):
@@ -83,7 +85,7 @@ class _Relay(QObject):
     """Lives on the GUI thread; signals emitted from the pool thread arrive here queued."""
 
     progress = Signal(int, int, str)
-    finished = Signal(object, object, bool)  # result, exc_info, cancelled
+    finished = Signal(object)  # (result, exc_info, cancelled): one object, see _on_finished
 
     def __init__(self, job: Job) -> None:
         super().__init__()
@@ -95,16 +97,21 @@ class _Relay(QObject):
     def _on_progress(self, done: int, total: int, text: str) -> None:
         self._job._deliver_progress(done, total, text)
 
-    @Slot(object, object, bool)
-    def _on_finished(self, result: object, exc_info: object, cancelled: bool) -> None:
-        self._job._deliver_finished(result, exc_info, cancelled)
+    @Slot(object)
+    def _on_finished(self, outcome: object) -> None:
+        # One tuple rather than (object, object, bool): PySide6 miscounts references to Python
+        # bools passed through queued connections (fatal "bool_dealloc" at interpreter exit).
+        result, exc_info, cancelled = outcome  # type: ignore[misc]
+        self._job._deliver_finished(result, exc_info, cancelled == "cancelled")
 
 
 class _Runnable(QRunnable):
     def __init__(self, job: Job) -> None:
         super().__init__()
         self._job = job
-        self.setAutoDelete(True)
+        # Python owns the runnable (kept by its Job until the result is delivered): letting Qt
+        # auto-delete a Python subclass corrupts reference counts at interpreter exit.
+        self.setAutoDelete(False)
 
     def run(self) -> None:
         self._job._execute()
@@ -133,6 +140,7 @@ class Job:
         self._cancel_event = threading.Event()
         self._done = threading.Event()
         self._relay: _Relay | None = None
+        self._runnable: _Runnable | None = None
 
     # --- public -------------------------------------------------------------------------------
     def cancel(self) -> None:
@@ -171,7 +179,7 @@ class Job:
             cancelled = True
         self._done.set()
         if self._relay is not None:
-            self._relay.finished.emit(result, exc_info, cancelled)
+            self._relay.finished.emit((result, exc_info, "cancelled" if cancelled else ""))
         else:
             self._deliver_finished(result, exc_info, cancelled)
 
@@ -204,6 +212,10 @@ class Job:
             if self._relay is not None:
                 self._relay.deleteLater()
                 self._relay = None
+            if self._runnable is not None:
+                # run() may still be unwinding on its pool thread: release the runnable later
+                _retired.append(self._runnable)
+                self._runnable = None
 
 
 def run_in_background(
@@ -223,7 +235,8 @@ def run_in_background(
         job._execute()
         return job
     job._relay = _Relay(job)
-    QThreadPool.globalInstance().start(_Runnable(job))
+    job._runnable = _Runnable(job)
+    QThreadPool.globalInstance().start(job._runnable)
     return job
 
 

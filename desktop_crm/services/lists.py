@@ -88,7 +88,10 @@ class ListSpec:
     filters: frozenset[str]
     date_fields: tuple[tuple[str, str], ...]  # (key, N_-marked title)
     default_sort: tuple[str, bool]  # (column key, descending)
-    active_labels: tuple[str, str] = (N_("Active only"), N_("Inactive only"))  # N_-marked
+    search_hint: str = N_("Filter…")  # N_-marked placeholder of the text filter
+    # the active/inactive filter's choices: any, active, inactive (N_-marked)
+    active_labels: tuple[str, str, str] = (N_("Any activity"), N_("Active deals"),
+                                           N_("Inactive deals"))
 
     def column_index(self, key: str) -> int:
         return [c.key for c in self.columns].index(key)
@@ -235,7 +238,7 @@ def _bool(value: Any) -> bool:
 def _deals() -> _Entity:
     responsible = User.alias("responsible")
     spec_cols = [
-        _Col(Column("title", N_("Deal"), sortable=True, width=260), (Deal.title,), order=Deal.title),
+        _Col(Column("title", N_("Deal"), sortable=True, width=250), (Deal.title,), order=Deal.title),
         _Col(Column("stage", N_("Stage"), width=150), (Stage.name,)),
         _Col(Column("amount", N_("Amount"), "money", width=120, currency_column="currency"),
              (Deal.amount,)),
@@ -252,8 +255,8 @@ def _deals() -> _Entity:
              (Deal.expected_close_date,)),
         _Col(Column("last_interaction_at", N_("Last interaction"), "datetime", sortable=True,
                     width=140), (Deal.last_interaction_at,), order=Deal.last_interaction_at),
-        _Col(Column("created_at", N_("Created"), "datetime", sortable=True, width=140),
-             (Deal.created_at,), order=Deal.created_at),
+        _Col(Column("created_at", N_("Created"), "datetime", sortable=True, visible=False,
+                    width=140), (Deal.created_at,), order=Deal.created_at),
         _Col(Column("correct", N_("Correct"), "bool", visible=False, width=80), (Deal.correct,),
              _bool),
     ]
@@ -283,6 +286,7 @@ def _deals() -> _Entity:
             (("created_at", N_("Created")), ("expected_close_date", N_("Expected close")),
              ("last_interaction_at", N_("Last interaction")), ("closed_at", N_("Closing date"))),
             ("created_at", True),
+            search_hint=N_("Filter by deal title…"),
         ),
         Deal, spec_cols, joins, Deal.responsible,
         {"created_at": Deal.created_at, "expected_close_date": Deal.expected_close_date,
@@ -319,7 +323,8 @@ def _leads() -> _Entity:
         ListSpec("leads", N_("Leads"), tuple(c.column for c in cols),
                  frozenset({F_TEXT, F_RESPONSIBLE, F_MINE, F_DATES, F_ACTIVE}),
                  (("created_at", N_("Created")),), ("created_at", True),
-                 (N_("Open only"), N_("Closed only"))),
+                 search_hint=N_("Filter by title, name, company, phone…"),
+                 active_labels=(N_("All leads"), N_("Open leads"), N_("Closed leads"))),
         Lead, cols, joins, Lead.responsible, {"created_at": Lead.created_at},
         active_where=active,
     )
@@ -359,7 +364,7 @@ def _contacts() -> _Entity:
         ListSpec("contacts", N_("Contacts"), tuple(c.column for c in cols),
                  frozenset({F_TEXT, F_RESPONSIBLE, F_MINE, F_DATES}),
                  (("created_at", N_("Created")), ("birth_date", N_("Birth date"))),
-                 ("name", False)),
+                 ("name", False), search_hint=N_("Filter by name, phone, e-mail…")),
         Contact, cols, joins, Contact.responsible,
         {"created_at": Contact.created_at, "birth_date": Contact.birth_date},
     )
@@ -388,7 +393,8 @@ def _companies() -> _Entity:
     return _Entity(
         ListSpec("companies", N_("Companies"), tuple(c.column for c in cols),
                  frozenset({F_TEXT, F_RESPONSIBLE, F_MINE, F_DATES}),
-                 (("created_at", N_("Created")),), ("name", False)),
+                 (("created_at", N_("Created")),), ("name", False),
+                 search_hint=N_("Filter by name, INN, VAT number, city…")),
         Company, cols, joins, Company.responsible, {"created_at": Company.created_at},
     )
 
@@ -416,7 +422,10 @@ def _products() -> _Entity:
 
     return _Entity(
         ListSpec("products", N_("Products"), tuple(c.column for c in cols),
-                 frozenset({F_TEXT, F_PRODUCT_GROUP, F_ACTIVE}), (), ("name", False)),
+                 frozenset({F_TEXT, F_PRODUCT_GROUP, F_ACTIVE}), (), ("name", False),
+                 search_hint=N_("Filter by name or SKU…"),
+                 active_labels=(N_("All products"), N_("Active products"),
+                                N_("Inactive products"))),
         Product, cols, joins, None, {}, active_where=active,
     )
 
@@ -453,7 +462,8 @@ def _tasks() -> _Entity:
     return _Entity(
         ListSpec("tasks", N_("Tasks"), tuple(c.column for c in cols),
                  frozenset({F_RESPONSIBLE, F_MINE, F_DATES, F_ACTIVE}),
-                 (("due_at", N_("Due")),), ("due_at", False), (N_("Open only"), N_("Closed only"))),
+                 (("due_at", N_("Due")),), ("due_at", False),
+                 active_labels=(N_("All tasks"), N_("Open tasks"), N_("Closed tasks"))),
         Activity, cols, joins, Activity.assignee, {"due_at": Activity.due_at},
         searchable=False, extra_where=lambda: Activity.kind == ActivityKind.TASK,
         active_where=active,
@@ -500,7 +510,7 @@ def _documents(entity: str, model: Any) -> _Entity:
     return _Entity(
         ListSpec(entity, title, tuple(c.column for c in cols),
                  frozenset({F_TEXT, F_RESPONSIBLE, F_MINE, F_DATES}), date_fields,
-                 ("issue_date", True)),
+                 ("issue_date", True), search_hint=N_("Filter by number…")),
         model, cols, joins, model.author, date_columns, searchable=False,
         text_field=model.number,
     )

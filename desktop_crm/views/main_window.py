@@ -126,6 +126,13 @@ class MainWindow(QMainWindow):
         self.sidebar.setObjectName("sidebar")
         self.sidebar.setUniformItemSizes(True)
         self.sidebar.setMinimumWidth(150)
+        self.sidebar.setStyleSheet(
+            "QListWidget#sidebar { border: none; }"
+            "QListWidget#sidebar::item { padding: 7px 12px; }"
+        )
+        font = self.sidebar.font()
+        font.setPointSizeF(font.pointSizeF() * 1.1)
+        self.sidebar.setFont(font)
         self.pages = QStackedWidget(self)
         self.pages.setObjectName("pages")
         self._pages: dict[str, SectionPage] = {}

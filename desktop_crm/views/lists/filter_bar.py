@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLineEdit,
     QMenu,
-    QToolButton,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from desktop_crm.i18n import N_, _
 from desktop_crm.services import lists, preferences
 from desktop_crm.services.lists import ListFilter, ListSpec
+from desktop_crm.views.common.flow_layout import FlowLayout
 
 PERIODS = (
     ("any", N_("Any time")),
@@ -79,14 +80,14 @@ class FilterBar(QWidget):
         outer.setContentsMargins(6, 6, 6, 2)
         outer.setSpacing(4)
         first = QHBoxLayout()
-        second = QHBoxLayout()
         outer.addLayout(first)
+        second = FlowLayout(spacing=6)
         outer.addLayout(second)
 
         self.search = QLineEdit(self)
         self.search.setObjectName("filter_text")
         self.search.setClearButtonEnabled(True)
-        self.search.setPlaceholderText(_("Filter by name, phone, e-mail…"))
+        self.search.setPlaceholderText(_(spec.search_hint))
         self.search.setVisible(lists.F_TEXT in supported)
         first.addWidget(self.search, 1)
         self._debounce = QTimer(self)
@@ -102,18 +103,17 @@ class FilterBar(QWidget):
         self.mine.toggled.connect(self._emit)
         first.addWidget(self.mine)
 
-        self.saved_button = QToolButton(self)
+        self.saved_button = QPushButton(_("Saved filters"), self)
         self.saved_button.setObjectName("saved_filters")
-        self.saved_button.setText(_("Saved filters"))
-        self.saved_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.saved_menu = QMenu(self.saved_button)
         self.saved_menu.aboutToShow.connect(self._fill_saved_menu)
         self.saved_button.setMenu(self.saved_menu)
+        if lists.F_TEXT not in supported:
+            first.addStretch(1)
         first.addWidget(self.saved_button)
 
-        self.reset_button = QToolButton(self)
+        self.reset_button = QPushButton(_("Reset"), self)
         self.reset_button.setObjectName("filter_reset")
-        self.reset_button.setText(_("Reset"))
         self.reset_button.setToolTip(_("Show all records"))
         self.reset_button.clicked.connect(self.reset)
         first.addWidget(self.reset_button)
@@ -135,7 +135,6 @@ class FilterBar(QWidget):
                        self.date_field, self.period, self.date_from, self.date_to, self.active,
                        self.correct):
             second.addWidget(widget)
-        second.addStretch(1)
         self._fill_choices()
         self.pipeline.currentIndexChanged.connect(self._pipeline_changed)
         for combo in (self.responsible, self.stage, self.product_group, self.date_field,
@@ -188,13 +187,14 @@ class FilterBar(QWidget):
             for key, title in PERIODS:
                 self.period.addItem(_(title), key)
             self.active.clear()
-            self.active.addItem(_("Active and inactive"), None)
-            self.active.addItem(_(self.spec.active_labels[0]), True)
-            self.active.addItem(_(self.spec.active_labels[1]), False)
+            # item data are strings: PySide6 miscounts references to Python bools kept in items
+            self.active.addItem(_(self.spec.active_labels[0]), None)
+            self.active.addItem(_(self.spec.active_labels[1]), YES)
+            self.active.addItem(_(self.spec.active_labels[2]), NO)
             self.correct.clear()
             self.correct.addItem(_("Correct and incorrect"), None)
-            self.correct.addItem(_("Correct only"), True)
-            self.correct.addItem(_("Incorrect only"), False)
+            self.correct.addItem(_("Correct only"), YES)
+            self.correct.addItem(_("Incorrect only"), NO)
         finally:
             self._updating = False
 
@@ -230,8 +230,8 @@ class FilterBar(QWidget):
             date_field=date_key if (start or end) else None,
             date_from=start,
             date_to=end,
-            active=self.active.currentData(),
-            correct=self.correct.currentData(),
+            active=_to_bool(self.active.currentData()),
+            correct=_to_bool(self.correct.currentData()),
         )
 
     def set_filter(self, flt: ListFilter, emit: bool = True) -> None:
@@ -244,8 +244,8 @@ class FilterBar(QWidget):
             self._fill_stages()
             _select(self.stage, flt.stages[0] if flt.stages else None)
             _select(self.product_group, flt.product_group)
-            _select(self.active, flt.active)
-            _select(self.correct, flt.correct)
+            _select(self.active, _from_bool(flt.active))
+            _select(self.correct, _from_bool(flt.correct))
             if flt.date_field and (flt.date_from or flt.date_to):
                 _select(self.date_field, flt.date_field)
                 _select(self.period, "custom")
@@ -330,6 +330,17 @@ class FilterBar(QWidget):
         saved = preferences.saved_filters(self.spec.entity, self.user_id)
         if name in saved:
             self.set_filter(ListFilter.from_dict(saved[name]))
+
+
+YES, NO = "yes", "no"
+
+
+def _to_bool(data: Any) -> bool | None:
+    return None if data not in (YES, NO) else data == YES
+
+
+def _from_bool(value: bool | None) -> str | None:
+    return None if value is None else (YES if value else NO)
 
 
 def _select(combo: QComboBox, data: Any) -> None:

@@ -110,13 +110,12 @@ class EntityListView(QWidget):
         vertical.setDefaultSectionSize(self.fontMetrics().height() + ROW_HEIGHT_PADDING)
         header = self.table.horizontalHeader()
         header.setSectionsMovable(True)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         header.setHighlightSections(False)
         header.setStretchLastSection(True)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._header_menu)
-        for number, column in enumerate(self.spec.columns):
-            header.resizeSection(number, column.width)
-            header.setSectionHidden(number, not column.visible)
+        self._default_widths()
         self._restore_header()
         self.table.setSortingEnabled(False)
         header.setSortIndicatorShown(True)
@@ -230,6 +229,15 @@ class EntityListView(QWidget):
             filter=self.source.filter.to_dict(),
         )
 
+    def _default_widths(self) -> None:
+        """The spec's widths, widened so that every (translated) title fits with the sort arrow."""
+        header = self.table.horizontalHeader()
+        metrics = header.fontMetrics()
+        for number, column in enumerate(self.spec.columns):
+            needed = metrics.horizontalAdvance(_(column.title)) + 28
+            header.resizeSection(number, max(column.width, needed))
+            header.setSectionHidden(number, not column.visible)
+
     def _restore_header(self) -> None:
         encoded = self.state.get("header")
         if not encoded:
@@ -296,10 +304,9 @@ class EntityListView(QWidget):
 
     def reset_columns(self) -> None:
         header = self.table.horizontalHeader()
-        for number, column in enumerate(self.spec.columns):
+        for number in range(len(self.spec.columns)):
             header.moveSection(header.visualIndex(number), number)
-            header.setSectionHidden(number, not column.visible)
-            header.resizeSection(number, column.width)
+        self._default_widths()
         self._save_timer.start()
 
     def visible_column_keys(self) -> list[str]:
