@@ -201,3 +201,31 @@ def test_screenshots_command_renders_pngs(qtbot, demo_db, tmp_path):
     assert all(p.stat().st_size > 10_000 for p in out.glob("*.png"))
     for widget in QApplication.topLevelWidgets():
         widget.close()
+
+
+def test_an_old_database_is_upgraded_behind_a_progress_dialog(qtbot, tmp_path):
+    from desktop_crm.models.db import open_database
+    from tests.test_schema import build_version_1
+
+    url = str(tmp_path / "old.db")
+    old = open_database(url)
+    build_version_1(old)
+    old.close()
+    db = open_and_migrate(url)  # real worker thread + modal progress loop
+    assert current_version(db) == LATEST_VERSION
+    assert list(tmp_path.glob("old.v1-*.bak.db"))  # the schema step backed the file up first
+    db.close()
+
+
+def test_a_newer_database_is_refused_with_a_clear_message(tmp_path):
+    from desktop_crm.errors import DatabaseTooNew
+    from desktop_crm.models import SchemaVersion
+    from desktop_crm.models.db import open_database
+
+    url = str(tmp_path / "new.db")
+    db = open_and_migrate(url)
+    SchemaVersion.update(version=LATEST_VERSION + 1).execute()
+    db.close()
+    with pytest.raises(DatabaseTooNew):
+        open_and_migrate(url)
+    open_database(url).close()

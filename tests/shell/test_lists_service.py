@@ -185,3 +185,29 @@ def test_cancelled_export_leaves_no_file(world, tmp_path):
         export_list("deals", None, None, path, progress=CancelAtOnce())
     assert list(tmp_path.iterdir()) == [] or not path.exists()
     assert not list(tmp_path.glob("*.part"))
+
+
+def test_bulk_stage_change_goes_through_the_rules_and_can_be_undone(world):
+    from desktop_crm.services import rules
+
+    rules.LOST_REASON_REQUIRED.set(False)
+    candidates = [d for d in world.deals if d.stage_id == world.new.id][:2]
+    ids = [str(d.id) for d in candidates]
+    outcome = bulk.change_stage(ids, str(world.proposal.id), str(world.admin.id))
+    assert sorted(outcome.moved) == sorted(ids) and outcome.refused == []
+    moved = {str(d.id): d.stage_id for d in Deal.select().where(Deal.id.in_([c.id for c in candidates]))}
+    for deal_id in outcome.moved:
+        assert moved[deal_id] == world.proposal.id
+    # a deal in a final stage cannot move on: refused with the rules' reason, the others still move
+    from desktop_crm.models import utcnow
+
+    closed = next(d for d in world.deals if d.stage_id == world.won.id)
+    closed.closed_at = utcnow()
+    closed.save()
+    second = bulk.change_stage([str(closed.id), ids[0]], str(world.new.id), str(world.anna.id))
+    assert [r[0] for r in second.refused] == [str(closed.id)] and second.refused[0][2]
+    assert second.moved == [ids[0]]
+    assert bulk.undo_stage_change(second, str(world.anna.id)) == []
+    assert bulk.undo_stage_change(outcome, str(world.admin.id)) == []
+    restored = {d.stage_id for d in Deal.select().where(Deal.id.in_([c.id for c in candidates]))}
+    assert restored == {world.new.id}
