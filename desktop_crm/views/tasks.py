@@ -25,6 +25,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QComboBox,
     QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
@@ -43,7 +44,7 @@ from PySide6.QtWidgets import (
 
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import N_, _, ngettext
-from desktop_crm.services import tasks
+from desktop_crm.services import session, tasks
 from desktop_crm.views.cards.common import HINT_STYLE, OK_STYLE, local_datetime
 from desktop_crm.views.common.dialogs import show_error
 from desktop_crm.views.context import AppContext
@@ -331,6 +332,23 @@ class MyTasksView(QWidget):
         self.setObjectName("my_tasks")
         self.context = context
         outer = QVBoxLayout(self)
+        # Administrators and heads of sales can look at a colleague's tasks too.
+        self.owner = QComboBox(self)
+        self.owner.setObjectName("task_owner")
+        self.owner.addItem(_("Mine"), str(context.user.id))
+        if context.user.role in ("admin", "head"):
+            for user in session.users():
+                if user.id != context.user.id:
+                    self.owner.addItem(user.name, str(user.id))
+        owner_row = QHBoxLayout()
+        owner_row.addWidget(QLabel(_("Tasks of:"), self))
+        owner_row.addWidget(self.owner)
+        owner_row.addStretch(1)
+        owner_widgets = QWidget(self)
+        owner_widgets.setLayout(owner_row)
+        owner_widgets.setVisible(self.owner.count() > 1)
+        outer.addWidget(owner_widgets)
+        self.owner.currentIndexChanged.connect(lambda _i: self.reload())
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         top = QSplitter(Qt.Orientation.Horizontal, splitter)
         self.model = TaskTreeModel(self)
@@ -339,8 +357,10 @@ class MyTasksView(QWidget):
         self.tree.setModel(self.model)
         self.tree.setAlternatingRowColors(True)
         self.tree.setUniformRowHeights(True)
-        self.tree.header().resizeSection(0, 300)
-        self.tree.header().resizeSection(1, 130)
+        self.tree.header().resizeSection(0, 280)
+        self.tree.header().resizeSection(1, 120)
+        self.tree.header().setStretchLastSection(True)
+        self.tree.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.panel = TaskPanel(context, top)
         top.addWidget(self.tree)
         top.addWidget(self.panel)
@@ -386,7 +406,7 @@ class MyTasksView(QWidget):
     # --- data ---------------------------------------------------------------------------------
     def reload(self) -> None:
         current = self.panel.item.id if self.panel.item else None
-        self.model.set_buckets(tasks.my_tasks(self.context.user.id))
+        self.model.set_buckets(tasks.my_tasks(self.owner.currentData()))
         self.tree.expandAll()
         self._select(current)
         self.reload_notifications()
@@ -477,7 +497,11 @@ def open_task(context: AppContext, task_id: str | None, parent: QWidget | None =
 
 
 def _screen(context: AppContext, window: Any) -> Any:
-    window.show_section("tasks", "my")
+    view = window.show_section("tasks", "my")
+    for index in range(view.owner.count()):  # someone with tasks, when mine are none
+        view.owner.setCurrentIndex(index)
+        if view.task_count():
+            break
     return window
 
 

@@ -126,3 +126,16 @@ def test_status_bar_badge_counts_unread(context, qtbot, tmp_path):
     qtbot.mouseClick(badge, Qt.MouseButton.LeftButton)
     assert window.current_page().section.key == "tasks"
     assert isinstance(window.current_view(), MyTasksView)
+
+
+def test_an_administrator_sees_a_colleagues_tasks(context, qtbot):
+    from desktop_crm.models import User
+
+    marco = User.get(User.name == "Marco Bianchi")
+    timeline.add_task(marco.id, "Chiamare il cliente", utcnow() + dt.timedelta(days=1),
+                      contact=Contact.create(last_name="Rossi", first_name="Luca").id)
+    view = make_view(context, qtbot)
+    assert view.task_count() == 0
+    view.owner.setCurrentIndex(view.owner.findData(str(marco.id)))
+    assert view.task_count() == 1
+    assert view.panel.item.subject == "Chiamare il cliente"
