@@ -339,7 +339,9 @@ class Replica:
         result = SyncResult()
         tables = [t for t in self._columns if t in self._local_columns]
         cursors = {t: int(capture.meta_get(self.db, f"cursor:{t}", 0) or 0) for t in tables}
-        bootstrap = all(c == 0 for c in cursors.values())
+        # a first download (or a table reset after a migration or a discarded refusal, or a
+        # download interrupted by a crash) goes table by table and page by page, resumable
+        bootstrap = any(c == 0 for c in cursors.values())
         result.bootstrapped = bootstrap
         meta_cursor = int(capture.meta_get(self.db, "cursor:_sync", 0) or 0)
         with pg.transaction():
@@ -354,7 +356,15 @@ class Replica:
                 self._set_foreign_keys(False)
                 try:
                     for table in tables:
-                        for page in self._pages(pg, table, 0, horizon, resume=True):
+                        if cursors[table] >= horizon:
+                            continue
+                        if self._is_empty(table):
+                            done += self._download_table(
+                                pg, table, cursors[table], horizon, done, total, progress
+                            )
+                            result.pulled = done
+                            continue
+                        for page in self._pages(pg, table, cursors[table], horizon, resume=True):
                             self._apply(table_rows={table: page}, horizon=None, page_of=table)
                             done += len(page)
                             result.pulled += len(page)
@@ -497,7 +507,51 @@ class Replica:
                 capture.meta_set(self.db, "cursor:_sync", horizon)
         return new_conflicts, purged
 
-    def _upsert(self, table: str, rows: list[tuple[Any, ...]]) -> int:
+    def _is_empty(self, table: str) -> bool:
+        return self.db.execute_sql(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone() is None
+
+    def _download_table(
+        self, pg: Any, table: str, cursor: int, horizon: int, done: int, total: int,
+        progress: Callable[[int, int, str], None] | None,
+    ) -> int:
+        """First download of a table that is empty here: one SQLite transaction for the table, with
+        its secondary indexes and full-text trigger set aside and rebuilt in bulk at the end (sorted
+        index builds instead of row-by-row maintenance). A crash rolls the whole table back, indexes
+        included (DDL is transactional in SQLite); the download then restarts at this table."""
+        count = 0
+        with self.db.atomic("IMMEDIATE"):
+            indexes = self.db.execute_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                "AND sql IS NOT NULL",
+                (table,),
+            ).fetchall()
+            for name, _sql in indexes:
+                self.db.execute_sql(f'DROP INDEX "{name}"')
+            bulk = self._bulk_search_index(table)
+            if bulk is not None:
+                self.db.execute_sql(f'DROP TRIGGER "{bulk[0]}"')
+            max_hlc = 0
+            with capture.applying(self.db):
+                for page in self._pages(pg, table, cursor, horizon):
+                    max_hlc = max(max_hlc, self._upsert(table, page, search_index=False))
+                    count += len(page)
+                    if progress:
+                        progress(done + count, total, _("Downloading {table}…").format(table=table))
+                    self._crash("between_pull_pages")
+                if max_hlc:
+                    self.db.execute_sql(
+                        "UPDATE _sync_meta SET v = hlc_recv(v, ?) WHERE k = 'hlc'", (max_hlc,)
+                    )
+            for _name, sql in indexes:
+                self.db.execute_sql(sql)
+            if bulk is not None:
+                self.db.execute_sql(bulk[1])
+                self.db.execute_sql(bulk[2], (0,))
+            capture.meta_set(self.db, f"cursor:{table}", horizon)
+            capture.meta_set(self.db, f"page:{table}", None)
+        return count
+
+    def _upsert(self, table: str, rows: list[tuple[Any, ...]], search_index: bool = True) -> int:
         columns = self._select_list(table)
         pending = self._pending_fields(table)
         names = ["id", "_ver", "_hlc", *columns]
@@ -536,7 +590,9 @@ class Replica:
                 values,
             )
         if batch:
-            bulk = self._bulk_search_index(table) if len(batch) >= BULK_ROWS else None
+            bulk = (
+                self._bulk_search_index(table) if search_index and len(batch) >= BULK_ROWS else None
+            )
             if bulk is None:
                 self.db.connection().executemany(plain, batch)
             else:

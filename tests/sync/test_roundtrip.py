@@ -65,3 +65,39 @@ def test_a_large_download_fills_the_search_index_and_keeps_its_trigger(server_ur
     (hits,) = b.db.execute_sql(
         "SELECT count(*) FROM company_fts WHERE company_fts MATCH '\"новый\"*'").fetchone()
     assert hits == 1
+
+
+def test_a_download_killed_midway_resumes_and_keeps_the_indexes(server_url, tmp_path):
+    from desktop_crm.sync.engine import CrashPoint
+
+    a = new_replica(tmp_path / "a.db", server_url)
+    use(a)
+    with a.db.atomic():
+        company = Company.create(legal_name="Parent")
+        for n in range(40):
+            Contact.create(last_name=f"Contact {n}", company=company)
+    a.sync()
+    pages = []
+
+    def crash_on_third_page(point):
+        if point == "between_pull_pages":
+            pages.append(point)
+            if len(pages) == 3:
+                raise CrashPoint(point)
+
+    b = new_replica(tmp_path / "b.db", server_url, crash_hook=crash_on_third_page, pull_page=10)
+    indexes = sorted(b.db.execute_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'contact'").fetchall())
+    with pytest.raises(CrashPoint):
+        b.sync()
+    assert b.db.execute_sql("SELECT count(*) FROM contact").fetchone() == (0,)  # rolled back
+    assert sorted(b.db.execute_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'contact'").fetchall()) == indexes
+    b.crash_hook = None
+    b.sync()
+    assert b.db.execute_sql("SELECT count(*) FROM contact").fetchone() == (40,)
+    assert b.db.execute_sql("SELECT count(*) FROM company").fetchone() == (1,)
+    assert b.db.execute_sql("PRAGMA foreign_key_check").fetchall() == []
+    (hits,) = b.db.execute_sql(
+        "SELECT count(*) FROM contact_fts WHERE contact_fts MATCH '\"contact\"*'").fetchone()
+    assert hits == 40
