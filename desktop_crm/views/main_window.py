@@ -166,6 +166,9 @@ class MainWindow(QMainWindow):
         from desktop_crm.views.tasks import attach_badge
 
         attach_badge(self)  # unread notifications in the status bar; a click opens My tasks
+        from desktop_crm.views.cards.common import guard_unsaved_cards
+
+        guard_unsaved_cards(self)  # open cards with unsaved changes are asked before quitting
 
     # --- construction -------------------------------------------------------------------------
     def _build_actions(self) -> None:

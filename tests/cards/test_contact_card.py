@@ -150,3 +150,21 @@ def test_ctrl_s_saves_and_a_second_open_brings_the_same_card(context, qtbot, typ
     assert not card.dirty
     assert Contact.get_by_id(contact.id).source == "Сайт"
     assert opener(context, str(contact.id), None) is card
+
+
+def test_quitting_asks_about_an_open_card_with_changes(context, qtbot, typer, answer):
+    from desktop_crm.views.main_window import MainWindow
+
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.show()
+    contact = existing_petrov(context)
+    card = context.registry.card_opener("contacts")(context, str(contact.id), window)
+    typer(card.editors["position"], "Бухгалтер")
+    seen = answer("Cancel")
+    window.close()
+    assert seen and window.isVisible() and card.isVisible()
+    answer("Save")
+    window.close()
+    assert not window.isVisible()
+    assert Contact.get_by_id(contact.id).position == "Бухгалтер"

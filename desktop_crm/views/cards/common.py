@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QDate, QEvent, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -47,6 +47,8 @@ HINT_STYLE = "color: #8a6d00;"
 
 #: Open cards by (entity, id): a second open brings the first to the front.
 _open_cards: dict[tuple[str, str], CardDialog] = {}
+#: Every card on screen, new records included (asked before the application quits).
+_live_cards: list[CardDialog] = []
 
 
 def local_datetime(value: dt.datetime | None) -> str:
@@ -180,6 +182,7 @@ class CardDialog(FieldsMixin, QDialog):
         QShortcut(QKeySequence("Ctrl+S"), self, activated=self.save)  # Cmd+S on macOS
         QShortcut(QKeySequence("Ctrl+W"), self, activated=self.close)
         self._key = (self.entity, record_id or "")
+        _live_cards.append(self)
 
     # --- layout helpers ---------------------------------------------------------------------
     def finish_layout(self, body: QWidget) -> None:
@@ -273,6 +276,8 @@ class CardDialog(FieldsMixin, QDialog):
             return
         if _open_cards.get(self._key) is self:
             _open_cards.pop(self._key, None)
+        if self in _live_cards:
+            _live_cards.remove(self)
         event.accept()
 
 
@@ -297,7 +302,38 @@ def open_card(factory: Callable[[], CardDialog], entity: str, record_id: str | N
 
 
 def open_cards() -> list[CardDialog]:
-    return list(_open_cards.values())
+    """The cards on screen (deleted ones are dropped)."""
+    alive = []
+    for card in list(_live_cards):
+        try:
+            card.isVisible()
+        except RuntimeError:  # the C++ object is gone
+            _live_cards.remove(card)
+            continue
+        alive.append(card)
+    return alive
+
+
+class _UnsavedCardsGuard(QObject):
+    """Asks every open card with unsaved changes before the main window closes."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Close:
+            for card in open_cards():
+                if card.isVisible() and card.has_unsaved():
+                    card.raise_()
+                    if not card.confirm_close():
+                        event.ignore()
+                        return True
+                    card.set_clean()
+        return False
+
+
+def guard_unsaved_cards(window: QWidget) -> QObject:
+    """Installed on the main window: quitting never drops a card's changes silently."""
+    guard = _UnsavedCardsGuard(window)
+    window.installEventFilter(guard)
+    return guard
 
 
 # --- small read-only tables -------------------------------------------------------------------
