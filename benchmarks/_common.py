@@ -51,3 +51,18 @@ def demo_database(args: argparse.Namespace) -> Path:
 
     build_demo(str(path), DemoOptions(deals=args.deals))
     return path
+
+
+def open_readonly(path: Path):  # noqa: ANN201 - a peewee database
+    """Bind the models to ``path`` opened read-only (shared benchmark databases stay untouched)."""
+    import peewee
+
+    from desktop_crm.models.base import database
+    from desktop_crm.models.db import SQLITE_PRAGMAS, UUID_COLUMN_TYPES
+
+    pragmas = {k: v for k, v in SQLITE_PRAGMAS.items() if k not in ("journal_mode", "synchronous")}
+    db = peewee.SqliteDatabase(f"file:{path.resolve()}?mode=ro", uri=True, pragmas=pragmas,
+                               field_types=UUID_COLUMN_TYPES["sqlite"])
+    db.connect()
+    database.initialize(db)
+    return db

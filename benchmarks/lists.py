@@ -27,7 +27,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from benchmarks._common import demo_database, emit, median, note, parser  # noqa: E402
+from benchmarks._common import (  # noqa: E402
+    demo_database,
+    emit,
+    median,
+    note,
+    open_readonly,
+    parser,
+)
 
 
 def main() -> int:
@@ -40,8 +47,6 @@ def main() -> int:
     app = QApplication(sys.argv[:1])
 
     from desktop_crm import i18n
-    from desktop_crm.models.db import open_database
-    from desktop_crm.models.schema import migrate
     from desktop_crm.services import lists
     from desktop_crm.services import search as search_service
     from desktop_crm.services.session import current_user
@@ -50,8 +55,7 @@ def main() -> int:
     from desktop_crm.views.registry import build_registry
 
     i18n.set_language("ru")
-    db = open_database(str(path))
-    migrate(db)
+    db = open_readonly(path)  # nothing here writes; shared databases stay untouched
     rows = lists.count("deals")
     note(f"{path}: {rows} deals")
     settings = QSettings(str(path.with_suffix(".bench-settings.ini")), QSettings.Format.IniFormat)
@@ -93,6 +97,7 @@ def main() -> int:
         if run:
             first_paints.append(elapsed)
         view.model.cancel_background()
+        view._save_timer.stop()  # no preference writes into the shared database
         view.close()
         view.deleteLater()
         app.processEvents()
@@ -140,6 +145,8 @@ def main() -> int:
          runs=[round(v, 1) for v in sorts],
          measured="header click to end of paint (indexed ORDER BY title, COUNT, first block)")
     view.model.cancel_background()
+    view._save_timer.stop()
+    view.close()
 
     # global search
     times = []

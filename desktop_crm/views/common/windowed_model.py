@@ -43,10 +43,15 @@ from desktop_crm.services import lists
 from desktop_crm.services.lists import Column, ListFilter, Row, Snapshot, Sort
 from desktop_crm.workers import Progress, is_synchronous, run_in_background
 
+ALIGN_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+ALIGN_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+ROW_FLAGS = (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+             | Qt.ItemFlag.ItemNeverHasChildren)
+MAX_DISPLAY_ROWS = 4096
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 VALUE_ROLE = Qt.ItemDataRole.UserRole + 2
-BLOCK_SIZE = 256
-MAX_BLOCKS = 64
+BLOCK_SIZE = 128
+MAX_BLOCKS = 128
 SNAPSHOT_DELAY_MS = 120  # let the first block paint before the snapshot thread competes for the GIL
 
 Index = QModelIndex | QPersistentModelIndex
@@ -138,6 +143,9 @@ class WindowedTableModel(QAbstractTableModel):
         self._generation = 0
         self._snapshot_job: Any = None
         self._column_keys = [c.key for c in source.columns]
+        self._alignments = [ALIGN_RIGHT if c.kind in ("money", "number", "percent") else ALIGN_LEFT
+                            for c in source.columns]
+        self._display: dict[int, tuple[str, ...]] = {}  # row -> formatted cells
 
     # --- loading ------------------------------------------------------------------------------
     def reload(self, build_snapshot: bool = True) -> None:
@@ -148,6 +156,7 @@ class WindowedTableModel(QAbstractTableModel):
             self._snapshot_job = None
         self.beginResetModel()
         self._blocks.clear()
+        self._display.clear()
         self._snapshot = None
         self._count = self.source.count()
         self.endResetModel()
@@ -186,6 +195,7 @@ class WindowedTableModel(QAbstractTableModel):
         self._snapshot_job = None
         self._snapshot = snapshot
         self._blocks.clear()
+        self._display.clear()
         new_count = len(snapshot)
         if new_count > self._count:
             self.beginInsertRows(QModelIndex(), self._count, new_count - 1)
@@ -227,6 +237,7 @@ class WindowedTableModel(QAbstractTableModel):
     def drop_cache(self) -> None:
         """Forget the loaded blocks (they are fetched again when shown)."""
         self._blocks.clear()
+        self._display.clear()
 
     def row(self, row: int) -> Row | None:
         if row < 0 or row >= self._count:
@@ -255,26 +266,37 @@ class WindowedTableModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= self._count:
             return None
-        column = self.source.columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole or role == Qt.ItemDataRole.ToolTipRole:
+            cells = self._formatted(index.row())
+            if cells is None:
+                return None
+            text = cells[index.column()]
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return text if len(text) > 30 else None
+            return text
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            if column.kind in ("money", "number", "percent"):
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, ID_ROLE,
-                        VALUE_ROLE):
-            return None
-        record = self.row(index.row())
-        if record is None:
-            return None
-        if role == ID_ROLE:
-            return record.id
-        value = record.values[index.column()]
-        if role == VALUE_ROLE:
-            return value
-        text = format_value(column, value, self._row_dict(record) if column.currency_column else None)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return text if len(text) > 30 else None
-        return text
+            return self._alignments[index.column()]
+        if role == ID_ROLE or role == VALUE_ROLE:
+            record = self.row(index.row())
+            if record is None:
+                return None
+            return record.id if role == ID_ROLE else record.values[index.column()]
+        return None
+
+    def _formatted(self, row: int) -> tuple[str, ...] | None:
+        """The row's cells as text, formatted once (views ask for each cell several times)."""
+        cells = self._display.get(row)
+        if cells is None:
+            record = self.row(row)
+            if record is None:
+                return None
+            values = self._row_dict(record)
+            cells = tuple(format_value(column, value, values)
+                          for column, value in zip(self.source.columns, record.values, strict=True))
+            if len(self._display) >= MAX_DISPLAY_ROWS:
+                self._display.clear()
+            self._display[row] = cells
+        return cells
 
     def _row_dict(self, record: Row) -> dict[str, Any]:
         return dict(zip(self._column_keys, record.values, strict=True))
@@ -296,7 +318,7 @@ class WindowedTableModel(QAbstractTableModel):
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        return ROW_FLAGS
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not self.source.sortable(column):
