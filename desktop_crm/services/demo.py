@@ -743,7 +743,8 @@ class _Builder:
             if (i + 1) % DEALS_PER_TRANSACTION == 0:
                 self.commit()
         self.flush()
-        self.progress(_("Deals"), n, n)
+        if n % 10_000:
+            self.progress(_("Deals"), n, n)
 
     def _deal(self, loc: _Locale, created: dt.datetime, rank: int) -> None:  # noqa: C901 - one story
         rng, v, code = self.rng, self.values, loc.code
