@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from desktop_crm import __version__
 from desktop_crm.i18n import _
 from desktop_crm.views.context import AppContext
-from desktop_crm.views.registry import Section, SectionView
+from desktop_crm.views.registry import Section, SectionView, resolve
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ class SectionPage(QWidget):
             return
         if index not in self._widgets:
             spec = self._specs[index]
-            widget = spec.factory(self.context, self.stack)
+            widget = resolve(spec.factory)(self.context, self.stack)
             widget.setObjectName(widget.objectName() or f"view_{self.section.key}_{spec.key}")
             placeholder = self.stack.widget(index)
             self.stack.removeWidget(placeholder)

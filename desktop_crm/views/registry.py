@@ -15,6 +15,9 @@ your area brings::
         # screens for ``desktop-crm screenshots``
         registry.add_screen(Screen("contact_card", render_contact_card))
 
+* Start-up imports every module in :data:`VIEW_MODULES`, so keep them light: a factory or a card
+  opener may be given as a ``"package.module:function"`` string, imported the first time it is
+  used (``registry.add_card_opener("contacts", "desktop_crm.views.cards.contact:open_contact_card")``).
 * Sections are the fixed sidebar entries (:data:`SECTIONS`); a section appears in the sidebar as
   soon as at least one view is registered for it.
 * ``SectionView.factory(context, parent) -> QWidget`` builds the view lazily, when the section is
@@ -77,8 +80,16 @@ SECTIONS: tuple[Section, ...] = (
     Section("settings", N_("Settings"), 100, "Ctrl+0"),
 )
 
-ViewFactory = Callable[["AppContext", "QWidget | None"], "QWidget"]
-CardOpener = Callable[["AppContext", "str | None", "QWidget | None"], None]
+ViewFactory = Callable[["AppContext", "QWidget | None"], "QWidget"] | str
+CardOpener = Callable[["AppContext", "str | None", "QWidget | None"], Any] | str
+
+
+def resolve(target: Any) -> Any:
+    """A callable, or the object named by a ``"package.module:attribute"`` string (imported now)."""
+    if not isinstance(target, str):
+        return target
+    module, _, attribute = target.partition(":")
+    return getattr(importlib.import_module(module), attribute)
 
 
 @dataclass(frozen=True)
@@ -120,8 +131,11 @@ class Registry:
     def add_card_opener(self, entity: str, opener: CardOpener) -> None:
         self.card_openers[entity] = opener
 
-    def card_opener(self, entity: str) -> CardOpener | None:
-        return self.card_openers.get(entity)
+    def card_opener(self, entity: str) -> Any:
+        opener = self.card_openers.get(entity)
+        if isinstance(opener, str):
+            opener = self.card_openers[entity] = resolve(opener)
+        return opener
 
     def add_screen(self, screen: Screen) -> None:
         self.screens[:] = [s for s in self.screens if s.name != screen.name] + [screen]
