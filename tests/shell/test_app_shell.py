@@ -229,3 +229,23 @@ def test_a_newer_database_is_refused_with_a_clear_message(tmp_path):
     with pytest.raises(DatabaseTooNew):
         open_and_migrate(url)
     open_database(url).close()
+
+
+def test_first_run_builds_a_demo_database_in_the_background(qtbot, tmp_path, monkeypatch,
+                                                           qsettings):
+    import desktop_crm.app as app_module
+    from desktop_crm.services import lists
+
+    monkeypatch.setenv("CRM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr(app_module, "DEMO_DEALS", 40)  # a small demo keeps the test quick
+
+    def choose_demo():
+        box = QApplication.activeModalWidget()
+        next(b for b in box.buttons() if b.text() == "Create a demo database").click()
+
+    QTimer.singleShot(0, choose_demo)
+    url = resolve_database(None, qsettings)
+    assert Path(url).exists()
+    db = open_and_migrate(url)
+    assert lists.count("deals") == 40
+    db.close()
