@@ -15,8 +15,6 @@ Prints one JSON line: ``{"metric": "rules_report_s", ...}`` (goal ≤ 5 s at 1,0
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
 import sys
 import time
@@ -24,29 +22,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-CACHE = ROOT / "benchmarks" / ".cache"
+from benchmarks._common import demo_database, emit, note, open_readonly, parser  # noqa: E402
+
 GOAL_S = 5.0
-
-
-def note(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
-
-
-def database_path(args: argparse.Namespace) -> Path:
-    if args.db:
-        return Path(args.db)
-    if args.deals == 1_000_000:
-        shared = CACHE / "demo-1m.db"
-        if shared.exists():
-            return shared
-    path = CACHE / f"rules-demo-{args.deals}.db"
-    if not path.exists():
-        from desktop_crm.services.demo import DemoOptions, build_demo
-
-        note(f"building a {args.deals}-deal demo database in {path} (reused next time)")
-        CACHE.mkdir(parents=True, exist_ok=True)
-        build_demo(str(path), DemoOptions(deals=args.deals))
-    return path
 
 
 def plans(db) -> dict[str, str]:
@@ -69,23 +47,18 @@ def plans(db) -> dict[str, str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", help="an existing demo database (SQLite path)")
-    parser.add_argument("--deals", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
+    args = parser(__doc__.splitlines()[0]).parse_args()
 
     from desktop_crm.models import Deal
-    from desktop_crm.models.db import open_database
     from desktop_crm.models.schema import LATEST_VERSION, current_version
     from desktop_crm.services.report import rules_report
 
-    path = database_path(args)
-    db = open_database(str(path))
+    path = demo_database(args)
+    db = open_readonly(path)
     version = current_version(db)
     if version != LATEST_VERSION:
         note(f"{path} is at schema {version}, this code expects {LATEST_VERSION}: run "
-             f"'desktop-crm migrate --db {path}' first")
+             f"'desktop-crm migrate --db {path}' on a copy first")
         return 2
     deals = Deal.select().count()
     note(f"{path}: {deals} deals; warm-up run")
@@ -96,21 +69,14 @@ def main() -> int:
         report = rules_report()
         timings.append(time.perf_counter() - started)
         note(f"run {run + 1}/{args.repeat}: {timings[-1]:.3f} s")
-    totals = report.totals
-    print(json.dumps({
-        "metric": "rules_report_s",
-        "value": round(statistics.median(timings), 3),
-        "unit": "s",
-        "goal": GOAL_S,
-        "extra": {
-            "deals": deals,
-            "managers": len(report.managers),
-            **totals,
-            "runs": [round(t, 3) for t in timings],
-            "measured": "rules_report() call to finished report object, warm cache, median",
-            "plans": plans(db),
-        },
-    }, ensure_ascii=False))
+    emit(
+        "rules_report_s", round(statistics.median(timings), 3), "s", GOAL_S,
+        deals=deals, managers=len(report.managers), **report.totals,
+        runs=[round(t, 3) for t in timings],
+        measured="rules_report() call to the finished report object (all rows fetched and "
+                 "decoded), warm cache, median; database opened read-only",
+        plans=plans(db),
+    )
     db.close()
     return 0
 

@@ -78,15 +78,17 @@ def _db() -> peewee.Database:
     return database.obj if isinstance(database, peewee.DatabaseProxy) else database
 
 
-def _id_text(column: str, engine_name: str) -> str:
-    """SQL giving a UUID key as its canonical text (no per-row conversion in Python)."""
-    if engine_name == "postgres":
-        return f"{column}::text"
-    h = f"hex({column})"
-    return (
-        f"lower(substr({h}, 1, 8) || '-' || substr({h}, 9, 4) || '-' || substr({h}, 13, 4) || '-' "
-        f"|| substr({h}, 17, 4) || '-' || substr({h}, 21))"
-    )
+def _id_sql(column: str, engine_name: str) -> str:
+    """SQL reading a UUID key cheaply: text on PostgreSQL, 32 hex digits on SQLite (see _uuid_text)."""
+    return f"{column}::text" if engine_name == "postgres" else f"hex({column})"
+
+
+def _uuid_text(value: str | None) -> str | None:
+    """The canonical text of a key read by :func:`_id_sql` (hex digits get their dashes)."""
+    if value is None or len(value) != 32:
+        return value
+    value = value.lower()
+    return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
 
 
 def rules_report(now: dt.datetime | None = None, responsible: Any = None) -> RulesReport:
@@ -110,12 +112,15 @@ def rules_report(now: dt.datetime | None = None, responsible: Any = None) -> Rul
     scope, scope_params = "", []
     if who is not None:
         scope, scope_params = f" AND responsible_id = {p}", [Deal.id.db_value(who)]
+    # In the order of the (responsible, correct, last interaction) index over open deals: no sort,
+    # and each manager's inactive deals come the longest-neglected first (never reached first).
+    nulls_first = " NULLS FIRST" if eng == "postgres" else ""
     cursor = db.execute_sql(
-        f"SELECT responsible_id, {_id_text('id', eng)}, title, missing_fields, correct, "
+        f"SELECT responsible_id, {_id_sql('id', eng)}, title, missing_fields, correct, "
         "last_interaction_at FROM deal "
         "WHERE deleted_at IS NULL AND closed_at IS NULL AND (correct = "
         f"{p} OR last_interaction_at IS NULL OR last_interaction_at < {p}){scope} "
-        "ORDER BY responsible_id, created_at",
+        f"ORDER BY responsible_id, correct, last_interaction_at{nulls_first}",
         [False, cutoff, *scope_params],
     )
     decoded: dict[str, list[str]] = {}  # few distinct "missing" lists: decode each once
@@ -128,16 +133,16 @@ def rules_report(now: dt.datetime | None = None, responsible: Any = None) -> Rul
             fields = decoded.get(missing)
             if fields is None:
                 fields = decoded[missing] = json.loads(missing or "[]")
-            target.incorrect.append(IncorrectDeal(deal_id, title, fields))
+            target.incorrect.append(IncorrectDeal(_uuid_text(deal_id), title, fields))
         else:
             if last is not None and not isinstance(last, dt.datetime):
                 last = dt.datetime.fromisoformat(last)
-            target.inactive.append(InactiveDeal(deal_id, title, last))
+            target.inactive.append(InactiveDeal(_uuid_text(deal_id), title, last))
 
     task_scope = f" AND a.assignee_id = {p}" if who is not None else ""
     cursor = db.execute_sql(
-        f"SELECT a.assignee_id, {_id_text('a.id', eng)}, a.subject, a.due_at, "
-        f"{_id_text('a.deal_id', eng)}, d.title FROM activity a "
+        f"SELECT a.assignee_id, {_id_sql('a.id', eng)}, a.subject, a.due_at, "
+        f"{_id_sql('a.deal_id', eng)}, d.title FROM activity a "
         "LEFT JOIN deal d ON d.id = a.deal_id "
         f"WHERE a.deleted_at IS NULL AND a.status = {p} AND a.kind = {p} AND a.due_at < {p}"
         f"{task_scope} ORDER BY a.assignee_id, a.due_at",
@@ -149,7 +154,9 @@ def rules_report(now: dt.datetime | None = None, responsible: Any = None) -> Rul
             target, current_key = section(user_key), user_key
         if not isinstance(due_at, dt.datetime):
             due_at = dt.datetime.fromisoformat(due_at)
-        target.overdue.append(OverdueTask(task_id, subject, due_at, deal_id or None, deal_title or ""))
+        target.overdue.append(
+            OverdueTask(_uuid_text(task_id), subject, due_at, _uuid_text(deal_id), deal_title or "")
+        )
     names = {
         coerce_uuid(row[0]): row[1]
         for row in db.execute_sql('SELECT id, name FROM "user"').fetchall()
