@@ -254,3 +254,28 @@ def test_value_role_gives_decimals(window):
     assert not view.model.index(0, 0).parent().isValid()
     assert view.model.rowCount(view.model.index(0, 0)) == 0
     assert QModelIndex().isValid() is False
+
+
+def test_bulk_stage_change_through_the_rules_then_undo(qtbot, window):
+    view = window.show_section("deals")
+    pipeline = lists.pipeline_choices()[0]
+    stages = lists.stage_choices(pipeline.id)
+    view.filter_bar.set_filter(ListFilter(pipeline=pipeline.id, stages=(stages[0].id,)))
+    assert view.model.rowCount() >= 2
+    view.table.selectRow(0)
+    view.table.selectionModel().select(
+        view.model.index(1, 0),
+        view.table.selectionModel().SelectionFlag.Select | view.table.selectionModel().SelectionFlag.Rows)
+    ids = view.selected_ids()
+    before = lists.count("deals", ListFilter(pipeline=pipeline.id, stages=(stages[0].id,)))
+    view.change_stage(ids, stages[1].id)
+    for widget in QApplication.topLevelWidgets():
+        if widget.objectName() == "error_dialog":
+            widget.close()  # refusals (required fields) are listed, the rest moved
+    after = lists.count("deals", ListFilter(pipeline=pipeline.id, stages=(stages[0].id,)))
+    moved = before - after
+    assert moved >= 1
+    assert view.model.rowCount() == after
+    assert view.undo_stack.canUndo()
+    view.undo_stack.undo()
+    assert lists.count("deals", ListFilter(pipeline=pipeline.id, stages=(stages[0].id,))) == before

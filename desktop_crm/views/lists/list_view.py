@@ -448,6 +448,8 @@ class EntityListView(QWidget):
             self.context.notify_changed("deals")
             self.context.notify_changed("tasks")
             moved = len(outcome.moved)
+            if moved:
+                self.undo_stack.push(StageCommand(self, outcome, user_id))
             message = ngettext("{count} deal moved.", "{count} deals moved.", moved).format(
                 count=moved)
             if outcome.refused:
@@ -603,6 +605,31 @@ class DeleteCommand(QUndoCommand):
     def undo(self) -> None:
         bulk.restore(self.view.entity, self.deleted)
         self.view.context.notify_changed(self.view.entity)
+
+
+class StageCommand(QUndoCommand):
+    """Undo of a bulk stage change: each move is taken back through the stage rules."""
+
+    def __init__(self, view: EntityListView, outcome: bulk.StageChangeOutcome, user_id: str) -> None:
+        super().__init__(_("“Change stage” ({count})").format(count=len(outcome.moved)))
+        self.view, self.outcome, self.user_id = view, outcome, user_id
+        self._first = True
+
+    def redo(self) -> None:
+        if self._first:  # the moves were made by the background job
+            self._first = False
+            return
+        ids = list(self.outcome.moved)
+        stage_id = str(self.outcome.results[0].to_stage_id)
+        self.outcome = bulk.change_stage(ids, stage_id, self.user_id)
+        self.view.context.notify_changed("deals")
+
+    def undo(self) -> None:
+        problems = bulk.undo_stage_change(self.outcome, self.user_id)
+        self.view.context.notify_changed("deals")
+        self.view.context.notify_changed("tasks")
+        if problems:
+            error_box(self.view, "\n".join(dict.fromkeys(problems)))
 
 
 def make_list_view(entity: str) -> Any:
