@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import re
 import uuid
 from collections.abc import Callable
@@ -70,6 +71,20 @@ class SyncResult:
 
 class CrashPoint(Exception):
     """Raised by a test's crash hook to stop a round at a named point (simulated process death)."""
+
+
+def _crash_point_from_environment() -> Callable[[str], None] | None:
+    """``CRM_SYNC_CRASH_AT=<point>`` makes the process die there with ``os._exit`` (no cleanup, like
+    a kill): the fault-injection hook of sync.md §3.2 for tests that run the real command."""
+    target = os.environ.get("CRM_SYNC_CRASH_AT")
+    if not target:
+        return None
+
+    def die(point: str) -> None:
+        if point == target:
+            os._exit(137)
+
+    return die
 
 
 # --- value conversion ------------------------------------------------------------------------
@@ -147,7 +162,7 @@ class Replica:
         self.db = getattr(db, "obj", db)
         self.server_url = server_url
         self.app_version = app_version
-        self.crash_hook = crash_hook
+        self.crash_hook = crash_hook or _crash_point_from_environment()
         self.push_batch = push_batch
         self.pull_page = pull_page
         self.keep_connection = keep_connection

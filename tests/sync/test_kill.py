@@ -1,0 +1,83 @@
+"""The real ``desktop-crm sync`` process killed mid-round (few, short subprocess tests)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from desktop_crm.models import Company, database
+from desktop_crm.models.db import open_database
+from desktop_crm.models.schema import migrate
+from desktop_crm.sync import capture
+from tests.sync.helpers import admin
+
+pytestmark = pytest.mark.postgres
+
+
+def run_sync(local, url, **env):
+    return subprocess.run(
+        [sys.executable, "-m", "desktop_crm", "sync", "--db", local, "--server", url],
+        env={**os.environ, **env}, capture_output=True, text=True, timeout=120,
+    )
+
+
+def make_local(path, rows):
+    db = open_database(path)
+    migrate(db)
+    with db.atomic():
+        for n in range(rows):
+            Company.create(legal_name=f"Company {n}")
+    db.close()
+    database.initialize(None)
+
+
+def pending(path):
+    db = open_database(path)
+    try:
+        return capture.pending_count(db) if capture.is_replica(db) else None
+    finally:
+        db.close()
+        database.initialize(None)
+
+
+def test_killed_between_server_commit_and_local_acknowledgement(server_url, tmp_path):
+    local = str(tmp_path / "crm.db")
+    make_local(local, 5)
+    killed = run_sync(local, server_url, CRM_SYNC_CRASH_AT="after_server_commit")
+    assert killed.returncode == 137, killed.stderr
+    assert pending(local) == 5  # the server has them, the acknowledgement never happened
+    with admin(server_url) as conn:
+        assert conn.execute("SELECT count(*) FROM company").fetchone() == (5,)
+    again = run_sync(local, server_url)
+    assert again.returncode == 0, again.stderr
+    assert "pushed 0, pulled 5" in again.stdout
+    assert pending(local) == 0
+    with admin(server_url) as conn:
+        assert conn.execute("SELECT count(*), max(_ver) FROM company").fetchone() == (5, 1)
+
+
+def test_sigkill_at_a_random_moment_loses_and_duplicates_nothing(server_url, tmp_path):
+    local = str(tmp_path / "crm.db")
+    make_local(local, 1000)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "desktop_crm", "sync", "--db", local, "--server", server_url],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    time.sleep(1.2)
+    process.send_signal(signal.SIGKILL)
+    process.wait(30)
+    finished = run_sync(local, server_url)
+    assert finished.returncode == 0, finished.stderr
+    assert pending(local) == 0
+    with admin(server_url) as conn:
+        assert conn.execute("SELECT count(*), count(DISTINCT legal_name) FROM company").fetchone() == (
+            1000, 1000)
+        assert conn.execute("SELECT sum(n) FROM sync.push_log").fetchone() == (1000,)
+    db = open_database(local)
+    assert Company.select().count() == 1000
+    db.close()
