@@ -12,7 +12,8 @@ The contact and lead cards save through ``services.contacts`` and ``services.lea
   ``save_company(id | None, values, user)`` (:class:`RequisitesInvalid` lists every wrong field).
 * Products: ``product_card(id)``, ``save_product(id | None, values, user)``, ``product_groups()``,
   ``add_product_group(name)``.
-* Pickers: ``company_choices()``, ``conversion_duplicates(lead_id)``.
+* Conversion: ``conversion_check(lead_id)``, ``conversion_duplicates(lead_id)``,
+  ``convert_lead(…)`` with the wizard's plain choices.
 
 Every write is one transaction; money is ``Decimal``.
 """
@@ -210,13 +211,6 @@ def contacts_of_company(company_id: Any, limit: int = 500) -> list[PersonSummary
                       c.work_email or c.private_email, c.position)
         for c in query
     ]
-
-
-def company_choices() -> list[Choice]:
-    query = Company.alive(Company.id, Company.short_name, Company.legal_name).order_by(
-        Company.short_name, Company.legal_name
-    ).limit(5000)
-    return [Choice(str(c.id), c.short_name or c.legal_name) for c in query]
 
 
 # --- leads ----------------------------------------------------------------------------------------

@@ -168,3 +168,22 @@ def test_quitting_asks_about_an_open_card_with_changes(context, qtbot, typer, an
     window.close()
     assert not window.isVisible()
     assert Contact.get_by_id(contact.id).position == "Бухгалтер"
+
+
+def test_company_is_picked_by_search(context, qtbot, typer):
+    from desktop_crm.models import Company
+
+    company = Company.create(short_name="ООО «Ромашка»", legal_name="ООО «Ромашка»",
+                             inn="7707083893")
+    card = context.registry.card_opener("contacts")(context, None, None)
+    picker = card.editors["company"]
+    typer(picker.edit, "ромашка")
+    found = picker.search_now()
+    assert [c.name for c in found] == ["ООО «Ромашка»"]
+    picker.pick(found[0])
+    for name, value in (("last_name", "Кузнецова"), ("first_name", "Вера"),
+                        ("mobile_phone", "+7 903 111-22-33"), ("private_email", "vera@mail.ru")):
+        typer(card.editors[name], value)
+    card.editors["birth_date"].set_value(dt.date(1985, 1, 2))
+    assert card.save(), card.banner.text()
+    assert Contact.get(Contact.last_name == "Кузнецова").company_id == company.id

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from desktop_crm.errors import CrmError, ValidationError
 from desktop_crm.i18n import _, ngettext
-from desktop_crm.services import cards, session
+from desktop_crm.services import cards, deal_card, session
 from desktop_crm.services.contacts import CONTACT_FIELDS, IDENTIFYING, contact_field_label
 from desktop_crm.services.rule_errors import DuplicateContact, MissingRequiredFields
 from desktop_crm.views.cards.common import (
@@ -44,6 +44,7 @@ from desktop_crm.views.cards.common import (
 )
 from desktop_crm.views.cards.timeline import TimelineWidget
 from desktop_crm.views.context import AppContext
+from desktop_crm.views.deals.card import SearchPicker
 
 CHECK_DELAY_MS = 250
 
@@ -141,11 +142,11 @@ class ContactCard(CardDialog):
             self.phone_previews[name] = preview
         for name in ("private_email", "work_email"):
             self.add_field(form, name, _label(name), QLineEdit(inner), name in required)
-        company = QComboBox(inner)
-        company.addItem("—", None)
-        for choice in cards.company_choices():
-            company.addItem(choice.name, choice.id)
+        # a search picker: a business may have many thousands of client companies
+        company = SearchPicker(deal_card.company_choices, _("Type a name, INN or VAT number"),
+                               inner)
         self.add_field(form, "company", _label("company"), company)
+        company.changed.connect(self.mark_dirty)
         responsible = QComboBox(inner)
         responsible.addItem("—", None)
         for user in session.users():
@@ -180,6 +181,10 @@ class ContactCard(CardDialog):
                 if name == "responsible" and not self.record_id:
                     value = str(self.context.user.id)
                 set_combo_value(editor, value)
+            elif isinstance(editor, SearchPicker):
+                company = cards.company_card(value) if value else None
+                editor.set_choice(deal_card.Choice(value, company["display_name"])
+                                  if company else None)
         self._loading = False
         self._update_previews()
         self._update_title()
@@ -206,6 +211,9 @@ class ContactCard(CardDialog):
                 values[name] = editor.value()
             elif isinstance(editor, QComboBox):
                 values[name] = editor.currentData()
+            elif isinstance(editor, SearchPicker):
+                choice = editor.choice()
+                values[name] = choice.id if choice else None
         return values
 
     def on_edited(self) -> None:
