@@ -535,3 +535,44 @@ def url_with_password(url: str) -> str:
         return url
     host = parsed.netloc.rsplit("@", 1)[-1]
     return urlunparse(parsed._replace(netloc=f"{parsed.username}:{quote(password, safe='')}@{host}"))
+
+
+def test_connection(url: str) -> str:
+    """Try a database address without switching to it; returns what was found (translated).
+
+    A SQLite file that does not exist yet is fine (it is created on first use); an existing file
+    must be a database. A PostgreSQL server is connected to with the keyring's password. Meant to
+    run off the GUI thread (it may wait for the network up to the connect timeout).
+    """
+    url = url.strip()
+    if not is_postgres_url(url):
+        import sqlite3
+        from pathlib import Path
+
+        from desktop_crm.models.db import sqlite_path
+
+        path = sqlite_path(url)
+        if not path.exists():
+            return _("The file does not exist yet: a new database will be created there.")
+        try:
+            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as probe:
+                tables = {row[0] for row in probe.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            probe.close()
+        except sqlite3.DatabaseError as error:
+            raise ValidationError(
+                _("The file is not a database: {reason}").format(reason=error)) from error
+        if tables and "schema_version" not in tables:
+            raise ValidationError(_("The file belongs to another application."))
+        return _("The database file can be opened.") if tables else _(
+            "The file is empty: a new database will be created there.")
+    from desktop_crm.sync import credentials
+
+    try:
+        with credentials.connect(url_with_password(url), connect_timeout=10) as connection:
+            version = connection.execute("SHOW server_version").fetchone()[0]
+    except Exception as error:  # noqa: BLE001 - psycopg errors of every kind end up here
+        raise ValidationError(
+            _("Cannot connect to the server: {reason}").format(reason=str(error).strip())
+        ) from error
+    return _("Connected: PostgreSQL {version}.").format(version=version)

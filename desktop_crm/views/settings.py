@@ -58,6 +58,7 @@ from desktop_crm.views.cards.company import RequisitesForm, read_editors, write_
 from desktop_crm.views.common.dialogs import confirm, show_error
 from desktop_crm.views.context import AppContext
 from desktop_crm.views.registry import Registry, Screen, SectionView
+from desktop_crm.workers import run_in_background
 
 
 class SettingsPage(FieldsMixin, QWidget):
@@ -928,6 +929,16 @@ class DatabasePage(SettingsPage):
         self.add_field(server_form, "password", _("Password"), password)
         layout.addWidget(server_box)
         self.file_box, self.server_box = file_box, server_box
+        test_row = QHBoxLayout()
+        self.test_button = QPushButton(_("Test the connection"), self)
+        self.test_button.setObjectName("db_test")
+        self.test_button.clicked.connect(self.test_connection)
+        test_row.addWidget(self.test_button)
+        self.test_result = QLabel(self)
+        self.test_result.setObjectName("db_test_result")
+        self.test_result.setWordWrap(True)
+        test_row.addWidget(self.test_result, 1)
+        layout.addLayout(test_row)
         note = QLabel(_("The password is kept in the operating system's keyring, never in a "
                         "file. The new connection is used after the application is restarted."),
                       self)
@@ -964,6 +975,35 @@ class DatabasePage(SettingsPage):
         if path:
             self.path.setText(path)
             self.mark_dirty()
+
+    def test_connection(self) -> None:
+        """Try the address in the background (a server may take seconds to answer)."""
+        kind = "sqlite" if self.sqlite_radio.isChecked() else "postgres"
+        value = (self.path.text() if kind == "sqlite"
+                 else self.editors["url"].text()).strip()  # type: ignore[attr-defined]
+        errors = admin.connection_errors(kind, value)
+        if errors:
+            self.show_errors(errors)
+            return
+        password = self.editors["password"].text()  # type: ignore[attr-defined]
+        if kind == "postgres" and password:
+            value = admin.store_connection(value, password)
+        self.test_button.setEnabled(False)
+        self.test_result.setStyleSheet("")
+        self.test_result.setText(_("Connecting…"))
+
+        def shown(text: str, ok: bool) -> None:
+            self.test_button.setEnabled(True)
+            self.test_result.setStyleSheet(OK_STYLE if ok else ERROR_STYLE)
+            self.test_result.setText(text)
+
+        run_in_background(
+            lambda _progress: admin.test_connection(value),
+            on_result=lambda text: shown(text, True),
+            on_error=lambda error: shown(getattr(error, "message", str(error)), False),
+            use_database=False,
+            name="test-connection",
+        )
 
     def on_edited(self) -> None:
         kind = "sqlite" if self.sqlite_radio.isChecked() else "postgres"

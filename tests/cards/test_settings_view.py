@@ -158,3 +158,20 @@ def test_unsaved_settings_are_asked_about(context, view, answer):
     answer("Save")
     assert view.confirm_close() is True
     assert rules.INACTIVITY_DAYS.get() == 45
+
+
+def test_test_connection_reports_in_the_page(context, view, tmp_path):
+    page = view.select("database")
+    page.path.setText(str(tmp_path / "crm.db"))  # the test's own database
+    page.test_connection()
+    assert page.test_result.text() == "The database file can be opened."
+    other = tmp_path / "notes.db"
+    other.write_text("not a database at all, just some text " * 20, encoding="utf-8")
+    page.path.setText(str(other))
+    page.test_connection()
+    assert page.test_result.text().startswith("The file is not a database")
+    page.postgres_radio.setChecked(True)
+    page.editors["url"].setText("postgresql://crm@127.0.0.1:9/crm")
+    page.test_connection()
+    assert page.test_result.text().startswith("Cannot connect to the server")
+    assert page.test_button.isEnabled()
