@@ -476,7 +476,21 @@ class Replica:
             "SELECT tbl, row_id FROM sync.purged WHERE _xid >= %s::text::xid8 AND _xid < %s::text::xid8",
             (cursor, horizon),
         ).fetchall()
-        return {"conflicts": conflicts, "purged": purged}
+        moved = pg.execute(
+            "SELECT DISTINCT tbl, row_id FROM sync.visibility "
+            "WHERE _xid >= %s::text::xid8 AND _xid < %s::text::xid8",
+            (cursor, horizon),
+        ).fetchall()
+        hidden: list[tuple[str, uuid.UUID]] = []
+        by_table: dict[str, list[uuid.UUID]] = {}
+        for table, row_id in moved:
+            if table in self._columns:
+                by_table.setdefault(table, []).append(row_id)
+        for table, ids in by_table.items():  # still visible to this login under RLS?
+            visible = {r[0] for r in pg.execute(
+                f'SELECT id FROM "{table}" WHERE id = ANY(%s)', (ids,)).fetchall()}
+            hidden.extend((table, i) for i in ids if i not in visible)
+        return {"conflicts": conflicts, "purged": purged, "hidden": hidden}
 
     def _pending_fields(self, table: str) -> dict[bytes, set[str]]:
         pending: dict[bytes, set[str]] = {}
@@ -510,6 +524,7 @@ class Replica:
                 if extras:
                     new_conflicts = self._mirror_conflicts(extras["conflicts"])
                     purged = self._purge_local(extras["purged"])
+                    self._evict(extras.get("hidden", []))
             if page_of is not None:
                 last = table_rows[page_of][-1]
                 capture.meta_set(self.db, f"page:{page_of}", f"{last[0]}:{last[1].hex}")
@@ -659,6 +674,45 @@ class Replica:
                 ),
             )
         return new
+
+    def _evict(self, rows: list[tuple[str, uuid.UUID]]) -> int:
+        """Remove rows that left this login's scope, with everything hanging off them.
+
+        Pending local changes to them cannot be applied any more (the server would refuse them
+        under RLS): they are parked with an explanation, never dropped silently.
+        """
+        if not rows:
+            return 0
+        children: dict[str, list[tuple[str, str]]] = {}
+        for table in self._local_columns:
+            for fk in self.db.execute_sql(f'PRAGMA foreign_key_list("{table}")').fetchall():
+                children.setdefault(fk[2], []).append((table, fk[3]))
+        queue = [(t, i.bytes) for t, i in rows]
+        doomed: list[tuple[str, bytes]] = []
+        seen: set[tuple[str, bytes]] = set()
+        while queue:
+            table, key = queue.pop()
+            if (table, key) in seen:
+                continue
+            seen.add((table, key))
+            doomed.append((table, key))
+            for child, column in children.get(table, []):
+                for (child_id,) in self.db.execute_sql(
+                    f'SELECT id FROM "{child}" WHERE "{column}" = ?', (key,)
+                ).fetchall():
+                    queue.append((child, bytes(child_id)))
+        now_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
+        for table, key in doomed:
+            self.db.execute_sql(
+                "INSERT OR REPLACE INTO _outbox_parked (seq, tbl, row_id, op, base_ver, hlc, fields, "
+                "schema_version, created_at, error, parked_at) SELECT seq, tbl, row_id, op, "
+                "base_ver, hlc, fields, schema_version, created_at, ?, ? FROM _outbox "
+                "WHERE tbl = ? AND row_id = ?",
+                ("the record is no longer visible to you", now_ms, table, key),
+            )
+            self.db.execute_sql("DELETE FROM _outbox WHERE tbl = ? AND row_id = ?", (table, key))
+            self.db.execute_sql(f'DELETE FROM "{table}" WHERE id = ?', (key,))
+        return len(doomed)
 
     def _purge_local(self, rows: list[tuple[Any, ...]]) -> int:
         count = 0

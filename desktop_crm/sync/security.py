@@ -45,6 +45,25 @@ $$;
 """
 
 
+VISIBILITY_SQL = """
+CREATE TABLE IF NOT EXISTS sync.visibility (
+    tbl text NOT NULL,
+    row_id uuid NOT NULL,
+    changed_at timestamptz NOT NULL DEFAULT now(),
+    _xid xid8 NOT NULL DEFAULT pg_current_xact_id());
+CREATE INDEX IF NOT EXISTS visibility_xid ON sync.visibility (_xid);
+CREATE OR REPLACE FUNCTION sync.note_scope_change() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$
+BEGIN
+    -- ids only: replicas that can no longer see the row learn to evict it (sync.md §2.8)
+    INSERT INTO sync.visibility (tbl, row_id) VALUES (TG_TABLE_NAME, NEW.id);
+    RETURN NULL;
+END
+$body$;
+REVOKE ALL ON FUNCTION sync.note_scope_change() FROM PUBLIC;
+"""
+
+
 def _scope_function(schema: str) -> str:
     return f"""
 CREATE OR REPLACE FUNCTION sync.my_scope() RETURNS uuid[]
@@ -104,6 +123,15 @@ def install(conn: Any, tables: list[str]) -> None:
     conn.execute(_scope_function(schema))
     conn.execute(f'GRANT USAGE ON SCHEMA "{schema}", sync TO crm_user')
     conn.execute('GRANT SELECT ON "schema_version" TO crm_user')
+    conn.execute(VISIBILITY_SQL)
+    for table, column in SCOPED_BY_OWNER.items():
+        if table in tables:
+            conn.execute(f'DROP TRIGGER IF EXISTS _sync_scope_change ON "{table}"')
+            conn.execute(
+                f'CREATE TRIGGER _sync_scope_change AFTER UPDATE OF {column} ON "{table}" FOR EACH ROW '
+                f"WHEN (OLD.{column} IS DISTINCT FROM NEW.{column}) "
+                "EXECUTE FUNCTION sync.note_scope_change()"
+            )
     for table in tables:
         conn.execute(f'GRANT SELECT, INSERT, UPDATE ON "{table}" TO crm_user')
         condition = _policy_condition(table)
@@ -116,7 +144,9 @@ def install(conn: Any, tables: list[str]) -> None:
         conn.execute(
             f'CREATE POLICY crm_scope ON "{table}" USING ({condition}) WITH CHECK ({condition})'
         )
-    conn.execute("GRANT SELECT ON sync.schema_meta, sync.purged, sync.number_series TO crm_user")
+    conn.execute(
+        "GRANT SELECT ON sync.schema_meta, sync.purged, sync.number_series, sync.visibility TO crm_user"
+    )
     conn.execute("GRANT SELECT, INSERT, UPDATE ON sync.device, sync.conflict TO crm_user")
     conn.execute("GRANT SELECT, INSERT ON sync.push_log TO crm_user")
     conn.execute("GRANT SELECT ON sync.login TO crm_user")

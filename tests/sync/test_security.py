@@ -127,3 +127,28 @@ def test_tls_defaults_and_no_password_in_urls():
     url, _kwargs = credentials.conninfo("postgresql://a@db.example.com/crm?sslmode=require")
     assert "sslmode=require" in url
     assert credentials.strip_password("postgresql://a:pw@h:5432/crm") == "postgresql://a@h:5432/crm"
+
+
+def test_a_row_that_leaves_a_scope_is_evicted_from_that_replica(server_url, world, tmp_path):
+    from desktop_crm.models import DealLine
+
+    office = world["office"]
+    use(office)
+    alice_deal = world["deals"]["Alice"]
+    DealLine.create(deal=alice_deal.id, name="Line")
+    office.sync()
+    laptop = new_replica(tmp_path / "carla.db", as_login(server_url, world["logins"]["Carla"]))
+    laptop.sync()
+    use(laptop)
+    assert Deal.select().where(Deal.id == alice_deal.id).count() == 1
+    Deal.update(comment="carla was here").where(Deal.id == alice_deal.id).execute()  # pending
+    use(office)
+    Deal.update(responsible=world["users"]["bob"].id).where(Deal.id == alice_deal.id).execute()
+    office.sync()
+    laptop.sync()
+    use(laptop)
+    assert Deal.select().where(Deal.id == alice_deal.id).count() == 0
+    assert DealLine.select().count() == 0
+    assert laptop.db.execute_sql("PRAGMA foreign_key_check").fetchall() == []
+    (error,) = laptop.db.execute_sql("SELECT error FROM _outbox_parked").fetchone()
+    assert "not visible" in error  # carla's pending edit is kept aside, not lost
