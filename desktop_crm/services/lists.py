@@ -26,7 +26,6 @@ import uuid
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
-from decimal import Decimal
 from typing import Any
 
 import peewee
@@ -53,7 +52,6 @@ from desktop_crm.models import (
 )
 from desktop_crm.models.db import engine
 from desktop_crm.models.search import fts_query, fts_table, query_tokens
-from desktop_crm.normalize import fold
 
 ENTITIES = ("deals", "leads", "contacts", "companies", "products", "tasks", "quotes", "invoices")
 
@@ -709,7 +707,7 @@ BLOCK_SENTINEL = 987_654_321
 
 
 def _cached_sql(key: tuple[Any, ...], build: Callable[[], peewee.Query]) -> tuple[str, list[Any]]:
-    key = (id(database.obj), *key)
+    key = (_database_key(), *key)
     found = _SQL_CACHE.get(key)
     if found is None:
         if len(_SQL_CACHE) >= _SQL_CACHE_SIZE:
@@ -719,7 +717,12 @@ def _cached_sql(key: tuple[Any, ...], build: Callable[[], peewee.Query]) -> tupl
     return found
 
 
-_PARTIAL_INDEXES: dict[tuple[int, str], str | None] = {}
+_PARTIAL_INDEXES: dict[tuple[Any, str], str | None] = {}
+
+
+def _database_key() -> tuple[str, str]:
+    """Which database the models are bound to (engine and file or URL), for the caches."""
+    return engine(database), str(database.obj.database)
 
 
 def _live_rows_index(table: str) -> str | None:
@@ -728,7 +731,7 @@ def _live_rows_index(table: str) -> str | None:
     Without statistics SQLite scans the whole table to count live rows; through this partial
     index the count reads only the index.
     """
-    key = (id(database.obj), table)
+    key = (_database_key(), table)
     if key not in _PARTIAL_INDEXES:
         best: tuple[int, str] | None = None
         for name, sql in database.execute_sql(
@@ -900,11 +903,7 @@ def record_summary(entity: str, record_id: str) -> list[tuple[str, Any, str]]:
                                                                    strict=True)]
 
 
-def decimal_or_none(value: Any) -> Decimal | None:
-    return value if isinstance(value, Decimal) else None
-
-
 __all__ = [
     "ENTITIES", "Choice", "Column", "ListFilter", "ListSpec", "Row", "Snapshot", "Sort", "count",
-    "fetch_keys", "fetch_page", "fold", "iter_rows", "snapshot", "spec",
+    "fetch_keys", "fetch_page", "iter_rows", "snapshot", "spec",
 ]
