@@ -155,6 +155,16 @@ class ColumnTotals:
     def sum_of(self, currency: str) -> Decimal:
         return dict(self.sums).get(currency, Decimal("0.00"))
 
+    def plus(self, count: int, currency: str, amount: Decimal) -> ColumnTotals:
+        """These totals with a card added (``count`` 1) or taken away (-1): exact Decimal."""
+        sums = dict(self.sums)
+        sums[currency] = sums.get(currency, Decimal("0.00")) + amount
+        if self.count + count <= 0:
+            return ColumnTotals()
+        ordered = sorted(((c, a) for c, a in sums.items() if a),
+                         key=lambda item: (-item[1], item[0]))
+        return ColumnTotals(self.count + count, tuple(ordered))
+
 
 def column_totals(
     pipeline_id: Any, flt: ListFilter | None = None, user_id: Any = None,
@@ -238,14 +248,30 @@ def _person(last: str | None, first: str | None) -> str:
     return " ".join(p for p in (last, first) if p)
 
 
-def _card_query() -> peewee.ModelSelect:
+def _count_of(model: Any, condition: Any) -> Any:
+    """A correlated ``COUNT(*)`` for the card's own deal (served by the index on ``deal_id``)."""
+    alias = model.alias()
+    return (
+        alias.select(peewee.fn.COUNT(peewee.SQL("*")))
+        .where(alias.deal == Deal.id, alias.deleted_at.is_null(), condition(alias))
+    )
+
+
+def _card_query(now: dt.datetime | None = None) -> peewee.ModelSelect:
+    """Cards with their client, responsible, documents and overdue tasks: one statement a page."""
+    now = now or utcnow()
     responsible = User.alias("responsible")
+    quotes = _count_of(Quote, lambda q: q.status != QuoteStatus.SUPERSEDED.value)
+    invoices = _count_of(Invoice, lambda i: i.status != InvoiceStatus.CANCELLED.value)
+    overdue = _count_of(Activity, lambda a: (
+        (a.kind == ActivityKind.TASK.value) & (a.status == ActivityStatus.PLANNED.value)
+        & (a.due_at < now)))
     return (
         Deal.select(
             _key(), Deal.id, Deal.stage, Deal.title, Deal.amount, Deal.currency,
             Company.short_name, Company.legal_name, Contact.last_name, Contact.first_name,
-            responsible.name, Deal.expected_close_date, rules.active_column(), Deal.correct,
-            Deal.missing_fields, Deal.board_rank,
+            responsible.name, Deal.expected_close_date, rules.active_column(now), Deal.correct,
+            Deal.missing_fields, Deal.board_rank, quotes, invoices, overdue,
         )
         .join_from(Deal, Contact, peewee.JOIN.LEFT_OUTER, on=(Deal.contact == Contact.id))
         .join_from(Deal, Company, peewee.JOIN.LEFT_OUTER, on=(Deal.company == Company.id))
@@ -254,62 +280,31 @@ def _card_query() -> peewee.ModelSelect:
     )
 
 
-def _counts(model: Any, ids: list[uuid.UUID], excluded: Any) -> dict[uuid.UUID, int]:
-    if not ids:
-        return {}
-    query = (
-        model.select(model.deal, peewee.fn.COUNT(peewee.SQL("*")))
-        .where(model.deal.in_(ids), model.deleted_at.is_null(), model.status != excluded)
-        .group_by(model.deal)
-    )
-    sql, params = query.sql()
-    return {coerce_uuid(d): int(n) for d, n in database.execute_sql(sql, params).fetchall()}
-
-
-def _overdue(ids: list[uuid.UUID], now: dt.datetime) -> dict[uuid.UUID, int]:
-    if not ids:
-        return {}
-    query = (
-        Activity.select(Activity.deal, peewee.fn.COUNT(peewee.SQL("*")))
-        .where(
-            Activity.deal.in_(ids), Activity.deleted_at.is_null(),
-            Activity.kind == ActivityKind.TASK, Activity.status == ActivityStatus.PLANNED,
-            Activity.due_at < now,
-        )
-        .group_by(Activity.deal)
-    )
-    sql, params = query.sql()
-    return {coerce_uuid(d): int(n) for d, n in database.execute_sql(sql, params).fetchall()}
+_AMOUNT = Deal.amount.python_value
+_DATE = Deal.expected_close_date.python_value
+_MISSING = Deal.missing_fields.python_value
 
 
 def _cards(raw: list[tuple[Any, ...]]) -> list[Card]:
-    converters = {
-        "amount": Deal.amount.python_value, "date": Deal.expected_close_date.python_value,
-        "missing": Deal.missing_fields.python_value,
-    }
-    ids = [coerce_uuid(r[1]) for r in raw]
-    quotes = _counts(Quote, ids, QuoteStatus.SUPERSEDED.value)
-    invoices = _counts(Invoice, ids, InvoiceStatus.CANCELLED.value)
-    overdue = _overdue(ids, utcnow())
     cards = []
-    for record, deal_id in zip(raw, ids, strict=True):
-        (key, _ident, stage_id, title, amount, currency, short, legal, last, first, responsible,
-         close, active, correct, missing, rank) = record
+    for record in raw:
+        (key, ident, stage_id, title, amount, currency, short, legal, last, first, responsible,
+         close, active, correct, missing, rank, quotes, invoices, overdue) = record
         cards.append(Card(
-            id=str(deal_id),
+            id=str(coerce_uuid(ident)),
             stage_id=str(coerce_uuid(stage_id)),
             title=title,
-            amount=converters["amount"](amount) if amount is not None else Decimal("0.00"),
+            amount=_AMOUNT(amount) if amount is not None else Decimal("0.00"),
             currency=currency or "",
             client=short or legal or _person(last, first),
             responsible=responsible or "",
-            expected_close_date=converters["date"](close) if close is not None else None,
-            quotes=quotes.get(deal_id, 0),
-            invoices=invoices.get(deal_id, 0),
-            overdue_tasks=overdue.get(deal_id, 0),
+            expected_close_date=_DATE(close) if close is not None else None,
+            quotes=int(quotes or 0),
+            invoices=int(invoices or 0),
+            overdue_tasks=int(overdue or 0),
             active=bool(active),
             correct=bool(correct),
-            missing=tuple(converters["missing"](missing) or ()) if missing else (),
+            missing=tuple(_MISSING(missing) or ()) if missing else (),
             rank=int(rank or 0),
             key=key,
         ))
@@ -321,16 +316,83 @@ def page(
     after: Cursor | None = None, limit: int = PAGE_SIZE,
 ) -> Page:
     """One page of a column's cards in board order, starting after ``after``."""
-    key = _key()
-    query = _card_query().where(Deal.stage == _uuid(stage_id), *_conditions(flt, user_id))
-    if after is not None:
-        query = query.where(peewee.Tuple(Deal.board_rank, key) > peewee.Tuple(after.rank, after.key))
-    query = query.order_by(Deal.board_rank, key).limit(limit + 1)
-    sql, params = query.sql()
-    raw = database.execute_sql(sql, params).fetchall()
-    more = len(raw) > limit
-    cards = _cards(raw[:limit])
-    return Page(cards, cards[-1].cursor if more and cards else None)
+    return PageQuery(flt, user_id, limit).page(stage_id, after)
+
+
+# Values that cannot occur in real data: the page statement is compiled once with them, then run
+# with the real stage, cursor and time in their places (peewee's SQL building costs more than the
+# indexed query itself).
+_STAGE_MARK = uuid.UUID("00000000-0000-7000-8000-00000000b0a4")
+_KEY_MARK_UUID = uuid.UUID("00000000-0000-7000-8000-00000000b0a5")
+_KEY_MARK_INT = -7_777_777_777_777_771
+_RANK_MARK = -7_777_777_777_777_772
+_NOW_MARK = dt.datetime(1901, 2, 3, 4, 5, 6)
+
+
+class PageQuery:
+    """The page statement of one filter, compiled once and run for any column and cursor.
+
+    A board keeps one per filter (it makes a new one when the filter changes); each page is then
+    one indexed keyset query: ``WHERE stage_id = ? AND (board_rank, key) > (?, ?) … LIMIT n``.
+    """
+
+    def __init__(self, flt: ListFilter | None = None, user_id: Any = None,
+                 limit: int = PAGE_SIZE) -> None:
+        self.filter = board_filter(flt)
+        self.user_id = user_id
+        self.limit = limit
+        self.inactivity = dt.timedelta(days=int(rules.INACTIVITY_DAYS.get()))
+        self._compiled: dict[bool, tuple[str, list[Any], dict[int, str]]] = {}
+
+    def _compile(self, with_cursor: bool) -> tuple[str, list[Any], dict[int, str]]:
+        if with_cursor in self._compiled:
+            return self._compiled[with_cursor]
+        key = _key()
+        key_mark = _KEY_MARK_INT if _is_sqlite() else _KEY_MARK_UUID
+        query = _card_query(_NOW_MARK).where(
+            Deal.stage == _STAGE_MARK, *_conditions(self.filter, self.user_id))
+        if with_cursor:
+            query = query.where(peewee.Tuple(Deal.board_rank, key) > peewee.Tuple(_RANK_MARK, key_mark))
+        query = query.order_by(Deal.board_rank, key).limit(self.limit + 1)
+        sql, params = query.sql()
+        cutoff = _NOW_MARK - self.inactivity
+        marks = {
+            "stage": Deal.stage.db_value(_STAGE_MARK),
+            "rank": _RANK_MARK,
+            "key": key_mark if _is_sqlite() else Deal.id.db_value(key_mark),
+            "now": Activity.due_at.db_value(_NOW_MARK),
+            "cutoff": Deal.last_interaction_at.db_value(cutoff),
+        }
+        places: dict[int, str] = {}
+        for index, value in enumerate(params):
+            for name, mark in marks.items():
+                if type(value) is type(mark) and value == mark:
+                    places[index] = name
+        wanted = {"stage", "now"} | ({"cutoff"} if self.inactivity else set()) | (
+            {"rank", "key"} if with_cursor else set())
+        if set(places.values()) != wanted:  # pragma: no cover - a change in the query shape
+            raise RuntimeError(f"board page statement: placeholders {sorted(places.values())}")
+        self._compiled[with_cursor] = (sql, params, places)
+        return self._compiled[with_cursor]
+
+    def page(self, stage_id: Any, after: Cursor | None = None) -> Page:
+        sql, template, places = self._compile(after is not None)
+        now = utcnow()
+        values = {
+            "stage": Deal.stage.db_value(_uuid(stage_id)),
+            "now": Activity.due_at.db_value(now),
+            "cutoff": Deal.last_interaction_at.db_value(now - self.inactivity),
+        }
+        if after is not None:
+            values["rank"] = after.rank
+            values["key"] = after.key if _is_sqlite() else Deal.id.db_value(after.key)
+        params = list(template)
+        for index, name in places.items():
+            params[index] = values[name]
+        raw = database.execute_sql(sql, params).fetchall()
+        more = len(raw) > self.limit
+        cards = _cards(raw[: self.limit])
+        return Page(cards, cards[-1].cursor if more and cards else None)
 
 
 def card(deal_id: Any) -> Card | None:
@@ -440,7 +502,7 @@ def lost_reason_required() -> bool:
 
 
 __all__ = [
-    "BOARD_FILTERS", "BoardMove", "Card", "ColumnInfo", "ColumnTotals", "Cursor", "Page",
+    "BOARD_FILTERS", "BoardMove", "Card", "ColumnInfo", "ColumnTotals", "Cursor", "Page", "PageQuery",
     "PipelineInfo", "board_filter", "card", "check_move", "column_totals", "columns",
     "default_pipeline", "lost_reasons", "matches", "move", "page", "pipelines", "quick_create",
     "undo",

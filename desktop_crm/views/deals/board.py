@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import OrderedDict
 from dataclasses import replace
 from typing import Any
 
@@ -46,6 +47,7 @@ from PySide6.QtGui import (
     QPainter,
     QPalette,
     QPen,
+    QPixmap,
     QUndoCommand,
     QUndoStack,
 )
@@ -78,12 +80,14 @@ from desktop_crm.views.common.dialogs import show_error
 from desktop_crm.views.context import AppContext
 from desktop_crm.views.deals.moves import request_move
 from desktop_crm.views.lists.filter_bar import FilterBar
+from desktop_crm.workers import Progress, run_in_background
 
 MIME_TYPE = "application/x-desktop-crm-deal"
 CARD_ROLE = Qt.ItemDataRole.UserRole + 10
 COLUMN_WIDTH = 272
 COLLAPSED_WIDTH = 150
 CARD_LINES = 5
+PIXMAP_CACHE = 64  # rendered cards kept per column (about 110 kB each)
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -116,16 +120,15 @@ class CardModel(QAbstractListModel):
     def __init__(self, stage_id: str, parent: Any = None) -> None:
         super().__init__(parent)
         self.stage_id = stage_id
-        self.filter = ListFilter()
-        self.user_id = ""
+        self.query: board.PageQuery | None = None
         self._cards: list[Card] = []
         self._cursor: Cursor | None = None
         self._complete = True
         self._enabled = False
 
-    def reload(self, flt: ListFilter, user_id: str, enabled: bool = True) -> None:
+    def reload(self, query: board.PageQuery, enabled: bool = True) -> None:
         self.beginResetModel()
-        self.filter, self.user_id, self._enabled = flt, user_id, enabled
+        self.query, self._enabled = query, enabled
         self._cards, self._cursor = [], None
         self._complete = not enabled
         self.endResetModel()
@@ -158,9 +161,9 @@ class CardModel(QAbstractListModel):
         return not parent.isValid() and self._enabled and not self._complete
 
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008, N802
-        if parent.isValid() or self._complete:
+        if parent.isValid() or self._complete or self.query is None:
             return
-        result = board.page(self.stage_id, self.filter, self.user_id, after=self._cursor)
+        result = self.query.page(self.stage_id, after=self._cursor)
         cards = [c for c in result.cards if c.id not in self._ids()]
         if cards:
             start = len(self._cards)
@@ -253,6 +256,7 @@ class CardDelegate(QStyledItemDelegate):
     def __init__(self, column: ColumnInfo, parent: Any = None) -> None:
         super().__init__(parent)
         self.column = column
+        self._cache: OrderedDict[tuple[Any, ...], QPixmap] = OrderedDict()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # noqa: N802
         line = option.fontMetrics.height()
@@ -262,12 +266,34 @@ class CardDelegate(QStyledItemDelegate):
         card = index.data(CARD_ROLE)
         if not isinstance(card, Card):
             return
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        palette = option.palette
-        rect = option.rect.adjusted(4, 4, -4, -4)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         focused = bool(option.state & QStyle.StateFlag.State_HasFocus)
+        ratio = painter.device().devicePixelRatioF() if painter.device() else 1.0
+        key = (card, option.rect.width(), option.rect.height(), selected, focused, ratio)
+        pixmap = self._cache.get(key)
+        if pixmap is None:
+            pixmap = self._render(card, option, selected, focused, ratio)
+            self._cache[key] = pixmap
+            if len(self._cache) > PIXMAP_CACHE:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        painter.drawPixmap(option.rect.topLeft(), pixmap)
+
+    def clear_cache(self) -> None:
+        self._cache.clear()
+
+    def _render(self, card: Card, option: QStyleOptionViewItem, selected: bool, focused: bool,
+                ratio: float) -> QPixmap:
+        """The card drawn once (texts formatted once); repaints and scrolling only blit it."""
+        size = option.rect.size()
+        pixmap = QPixmap(size * ratio)
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = option.palette
+        rect = QRect(QPoint(0, 0), size).adjusted(4, 4, -4, -4)
         border = palette.color(QPalette.ColorRole.Highlight) if selected else palette.color(
             QPalette.ColorRole.Mid)
         painter.setPen(QPen(border, 2 if selected or focused else 1))
@@ -285,32 +311,33 @@ class CardDelegate(QStyledItemDelegate):
         step = metrics.height() + 3
         text_color = palette.color(QPalette.ColorRole.Text)
         muted = palette.color(QPalette.ColorRole.PlaceholderText)
-        y = inner.top()
+        left_align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        right_align = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
-        def text(value: str, font: QFont, color: QColor, left: int, width: int,
-                 align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft) -> None:
+        def text(value: str, font: QFont, color: QColor, left: int, top: int, width: int,
+                 align: Qt.AlignmentFlag = left_align) -> None:
             painter.setFont(font)
             painter.setPen(color)
             elided = QFontMetrics(font).elidedText(value, Qt.TextElideMode.ElideRight, width)
-            painter.drawText(QRect(left, y, width, step), align | Qt.AlignmentFlag.AlignVCenter,
-                             elided)
+            painter.drawText(QRect(left, top, width, step), align, elided)
 
+        y = inner.top()
         # 1. title
-        text(card.title, bold, text_color, inner.left(), inner.width())
+        text(card.title, bold, text_color, inner.left(), y, inner.width())
         y += step
-        # 2. amount | expected close date
+        # 2. amount | expected close date (red when past for an open deal)
         close = format_date(card.expected_close_date) if card.expected_close_date else ""
         close_width = metrics.horizontalAdvance(close) + 4 if close else 0
-        text(format_money(card.amount, card.currency), bold, text_color, inner.left(),
+        text(format_money(card.amount, card.currency), bold, text_color, inner.left(), y,
              inner.width() - close_width)
         if close:
             late = (not self.column.is_final and card.expected_close_date is not None
                     and card.expected_close_date < dt.date.today())
             text(close, base_font, QColor("#c0392b") if late else muted,
-                 inner.right() - close_width, close_width, Qt.AlignmentFlag.AlignRight)
+                 inner.right() - close_width, y, close_width, right_align)
         y += step
         # 3. client
-        text(card.client or "—", base_font, text_color, inner.left(), inner.width())
+        text(card.client or "—", base_font, text_color, inner.left(), y, inner.width())
         y += step
         # 4. responsible | documents
         documents = []
@@ -319,16 +346,16 @@ class CardDelegate(QStyledItemDelegate):
         if card.invoices:
             documents.append(_("Invoices: {count}").format(count=card.invoices))
         docs = " · ".join(documents)
-        docs_width = metrics.horizontalAdvance(docs) + 6 if docs else 0
-        text(card.responsible, base_font, muted, inner.left(), inner.width() - docs_width)
+        docs_width = min(metrics.horizontalAdvance(docs) + 6, inner.width() // 2) if docs else 0
+        text(card.responsible, base_font, muted, inner.left(), y, inner.width() - docs_width)
         if docs:
-            text(docs, base_font, muted, inner.right() - docs_width, docs_width,
-                 Qt.AlignmentFlag.AlignRight)
+            text(docs, base_font, muted, inner.right() - docs_width, y, docs_width, right_align)
         y += step
         # 5. markers
         small = QFont(base_font)
         small.setPointSizeF(max(6.5, base_font.pointSizeF() * 0.85))
         small_metrics = QFontMetrics(small)
+        painter.setFont(small)
         x = inner.left()
         for label, color in self.markers(card):
             width = small_metrics.horizontalAdvance(label) + 10
@@ -338,11 +365,11 @@ class CardDelegate(QStyledItemDelegate):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor(color))
             painter.drawRoundedRect(pill, 4, 4)
-            painter.setFont(small)
             painter.setPen(QColor("#ffffff"))
             painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, label)
             x += width + 4
-        painter.restore()
+        painter.end()
+        return pixmap
 
     def markers(self, card: Card) -> list[tuple[str, str]]:
         found = []
@@ -458,7 +485,8 @@ class BoardColumn(QFrame):
         header_layout.addWidget(self.count_label)
         self.sum_label = QLabel(header)
         self.sum_label.setObjectName("column_sum")
-        self.sum_label.setWordWrap(True)
+        for label in (self.count_label, self.sum_label):  # fixed: new totals never relayout cards
+            label.setFixedHeight(label.fontMetrics().height() + 2)
         header_layout.addWidget(self.sum_label)
         layout.addWidget(header)
 
@@ -493,7 +521,11 @@ class BoardColumn(QFrame):
                                         else _("Collapse the column"))
 
     def load(self) -> None:
-        self.model.reload(self.board.filter(), self.board.user_id, enabled=not self.collapsed)
+        self.model.reload(self.board.page_query(), enabled=not self.collapsed)
+
+    def show_counting(self) -> None:
+        self.count_label.setText(_("Counting…"))
+        self.sum_label.setText("")
 
     def set_totals(self, totals: ColumnTotals) -> None:
         self.totals = totals
@@ -502,7 +534,10 @@ class BoardColumn(QFrame):
                 count=f"{totals.count:,}".replace(",", "\u202f"))
         )
         sums = [format_money(amount, currency) for currency, amount in totals.sums]
-        self.sum_label.setText("\n".join(sums) if sums else "—")
+        text = " · ".join(sums) if sums else "—"
+        width = (COLLAPSED_WIDTH if self.collapsed else COLUMN_WIDTH) - 24
+        self.sum_label.setText(self.sum_label.fontMetrics().elidedText(
+            text, Qt.TextElideMode.ElideRight, width))
         self.sum_label.setToolTip("\n".join(sums))
 
     # drops (the list only drags; the whole column takes drops, collapsed or not)
@@ -590,6 +625,7 @@ class KanbanView(QWidget):
     """Deals → Board."""
 
     moved = Signal(str, str)  # deal id, stage id (after the move is committed and shown)
+    totals_loaded = Signal()
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -599,6 +635,9 @@ class KanbanView(QWidget):
         self.undo_stack = QUndoStack(self)
         self.columns: list[BoardColumn] = []
         self._own_change = False
+        self._totals_generation = 0
+        self._page_query: board.PageQuery | None = None
+        self._totals_jobs: list[Any] = []
         state = preferences.list_state("deals", self.user_id)
         saved = state.get("board") or {}
         self._filter = board.board_filter(ListFilter.from_dict(saved.get("filter")))
@@ -694,6 +733,7 @@ class KanbanView(QWidget):
             column.view.setFocus()
 
     def reload(self) -> None:
+        self._page_query = None  # settings (inactivity days) may have changed too
         for column in self.columns:
             column.load()
         self.refresh_totals()
@@ -709,6 +749,12 @@ class KanbanView(QWidget):
 
     def filter(self) -> ListFilter:
         return self._filter
+
+    def page_query(self) -> board.PageQuery:
+        """The compiled page statement of the current filter (shared by the columns)."""
+        if self._page_query is None:
+            self._page_query = board.PageQuery(self._filter, self.user_id)
+        return self._page_query
 
     def switch_pipeline(self) -> None:
         pipeline_id = self.pipeline_id()
@@ -743,16 +789,47 @@ class KanbanView(QWidget):
         return next((c for c in self.columns if c.view is focus), None)
 
     def refresh_totals(self, stage_ids: list[str] | None = None) -> None:
+        """Exact counts and sums from SQL, computed off the GUI thread (big columns take a while)."""
         pipeline_id = self.pipeline_id()
         if not pipeline_id or not self.columns:
             return
-        totals = board.column_totals(pipeline_id, self._filter, self.user_id, stage_ids)
-        for column in self.columns:
-            if column.info.id in totals:
-                column.set_totals(totals[column.info.id])
+        if stage_ids is None:
+            self._totals_generation += 1
+            for column in self.columns:
+                column.show_counting()
+        generation = self._totals_generation
+        flt, user_id = self._filter, self.user_id
+        wanted = list(stage_ids) if stage_ids is not None else None
+
+        def work(_progress: Progress) -> dict[str, ColumnTotals]:
+            return board.column_totals(pipeline_id, flt, user_id, wanted)
+
+        def done(totals: dict[str, ColumnTotals]) -> None:
+            if generation != self._totals_generation or pipeline_id != self.pipeline_id():
+                return  # the filter or pipeline changed meanwhile: a newer count is coming
+            for column in self.columns:
+                if column.info.id in totals:
+                    column.set_totals(totals[column.info.id])
+            self.totals_loaded.emit()
+
+        def failed(error: BaseException) -> None:
+            if isinstance(error, CrmError):
+                self.context.show_status(error.message)
+            else:
+                raise error
+
+        self._totals_jobs = [j for j in self._totals_jobs if not j.is_done]
+        self._totals_jobs.append(run_in_background(work, on_result=done, on_error=failed,
+                                                   name="board totals"))
+
+    def cancel_background(self) -> None:
+        for job in self._totals_jobs:
+            job.cancel()
+        self._totals_jobs = []
 
     def apply_filter(self, flt: ListFilter) -> None:
         self._filter = board.board_filter(flt)
+        self._page_query = None
         self.reload()
         self.save_state()
 
@@ -829,16 +906,23 @@ class KanbanView(QWidget):
                     title=title, stage=target.info.name if target else "")
             )
 
-        request_move(self, self.context, deal_id, title, stage_id, moved)
+        target = self.column(stage_id)
+        kind = target.info.kind if target is not None else "open"
+        request_move(self, self.context, deal_id, title, stage_id, kind, moved)
 
     def after_move(self, from_stage: str, to_stage: str, deal_id: str) -> None:
         """Show a committed move: the card leaves one column and lands in the other."""
         source, target = self.column(from_stage), self.column(to_stage)
-        if source is not None:
-            source.model.remove(deal_id)
+        removed = source.model.remove(deal_id) if source is not None else None
         card = board.card(deal_id)
-        if target is not None and card is not None and not target.collapsed and board.matches(
-                deal_id, self._filter, self.user_id):
+        moved_card = card or removed
+        if moved_card is not None:  # show the new totals at once; SQL confirms them just after
+            if source is not None:
+                source.set_totals(source.totals.plus(-1, moved_card.currency, -moved_card.amount))
+            if target is not None:
+                target.set_totals(target.totals.plus(1, moved_card.currency, moved_card.amount))
+        if target is not None and card is not None and not target.collapsed and (
+                self._filter.is_empty() or board.matches(deal_id, self._filter, self.user_id)):
             row = target.model.place(card)
             if row >= 0 and self.focusWidget() in (source.view if source else None, None,
                                                    target.view):

@@ -591,7 +591,8 @@ class DealCard(QDialog):
             self.context.show_status(_("“{title}” moved to “{stage}”.").format(
                 title=fresh.title, stage=stage.name if stage else ""))
 
-        request_move(self, self.context, self.data.id, self.data.title, stage_id, moved)
+        kind = next((s.kind for s in self.data.stages if s.id == stage_id), "open")
+        request_move(self, self.context, self.data.id, self.data.title, stage_id, kind, moved)
 
     def _ask_save_first(self) -> bool:
         box = QMessageBox(QMessageBox.Icon.Question, _("Unsaved changes"),

@@ -1,10 +1,10 @@
 """Stage moves asked from the board (drag and drop, "Move to stage", Alt+←/→) or the deal card's
 stage bar: the same flow everywhere.
 
-1. ``services.board.check_move`` asks the stage rules first; a refusal is shown with its reason
-   (and, when fields are missing, a button that opens the deal to fill them in). Nothing moved,
-   so the card stays where it was.
-2. Moving to a lost stage asks for the reason (the configurable list) and an optional comment.
+1. A refusal of the stage rules is shown with its reason (and, when fields are missing, a button
+   that opens the deal to fill them in). Nothing moved, so the card stays where it was.
+2. Moving to a lost stage asks the rules first (``services.board.check_move``: no point asking a
+   reason for a move that is refused), then the reason (the configurable list) and a comment.
 3. ``services.board.move`` runs the rules in one transaction (tasks cancelled and created,
    history, timeline, the won check) and the caller gets the :class:`BoardMove` back.
 
@@ -90,6 +90,7 @@ def request_move(
     deal_id: str,
     deal_title: str,
     stage_id: str,
+    stage_kind: str,
     on_moved: Callable[[BoardMove], None],
     on_refused: Callable[[str], None] | None = None,
 ) -> None:
@@ -101,11 +102,6 @@ def request_move(
         if on_refused is not None:
             on_refused(message)
 
-    check = board.check_move(deal_id, stage_id)
-    if not check.allowed:
-        refused(check.reason, list(check.missing))
-        return
-
     def commit(reason: str | None, comment: str) -> None:
         try:
             result = board.move(deal_id, stage_id, context.user.id, reason, comment)
@@ -114,7 +110,14 @@ def request_move(
             return
         on_moved(result)
 
-    if check.needs_lost_reason:
+    if stage_kind == "lost":
+        check = board.check_move(deal_id, stage_id)
+        if not check.allowed:
+            refused(check.reason, list(check.missing))
+            return
+        if not check.needs_lost_reason:
+            commit(None, "")
+            return
         reasons = board.lost_reasons()
         dialog = LostReasonDialog(deal_title, reasons, parent)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

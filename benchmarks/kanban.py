@@ -1,0 +1,222 @@
+"""The deals kanban at a million deals: first paint, a drop, the next page of a column, peak memory.
+
+    uv run python benchmarks/kanban.py [--db PATH] [--deals N] [--repeat K]
+
+Runs on a private copy of the demo database (``benchmarks/.cache/kanban-<name>``, refreshed when
+the source is newer), because the drop writes: the shared 1M demo is only read. The board is
+shown on the pipeline with the most open deals (≥ 100,000 on the 1M demo), 1600×900 offscreen,
+with won/lost collapsed as a user first sees it. Every timing is the median of ``--repeat`` runs
+after one warm-up and ends when the board's widgets have finished painting the new content.
+
+* ``kanban_first_paint_ms`` — switching the pipeline combo to that pipeline (columns built, exact
+  counts and per-currency sums from SQL, the first page of every open column) to the end of the
+  paint of the columns;
+* ``kanban_drop_ms`` — a real drop event of a card on the next column: stage rules, one
+  transaction (tasks cancelled/created, history, timeline, rank), both columns and their totals
+  updated, to the end of the repaint; each run is undone afterwards (not timed);
+* ``kanban_next_page_ms`` — scrolling a column of ~20,000+ cards to its end: the keyset page
+  query, documents/overdue-task counts for the page, rows inserted, to the end of the repaint;
+* ``kanban_peak_rss_mb`` — the process's peak resident memory at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import sys
+import time
+import warnings
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from benchmarks._common import CACHE, demo_database, emit, median, note, parser  # noqa: E402
+
+
+def private_copy(source: Path) -> Path:
+    target = CACHE / f"kanban-{source.name}"
+    if target.exists() and target.stat().st_mtime >= source.stat().st_mtime:
+        note(f"using the private copy {target}")
+        return target
+    note(f"copying {source} to {target} (the drop benchmark writes)…")
+    for suffix in ("-wal", "-shm"):
+        Path(str(target) + suffix).unlink(missing_ok=True)
+    shutil.copyfile(source, target)
+    return target
+
+
+def main() -> int:  # noqa: PLR0915 - one scripted session
+    args = parser(__doc__.splitlines()[0]).parse_args()
+    path = private_copy(demo_database(args))
+
+    from PySide6.QtCore import QEvent, QObject, QPointF, QSettings, Qt
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication(sys.argv[:1])
+
+    from desktop_crm import i18n
+    from desktop_crm.models import Deal, Stage, StageKind, database
+    from desktop_crm.models.db import open_database
+    from desktop_crm.models.schema import migrate
+    from desktop_crm.services import board
+    from desktop_crm.services.session import current_user
+    from desktop_crm.views.context import AppContext
+    from desktop_crm.views.deals.board import KanbanView
+    from desktop_crm.views.registry import build_registry
+
+    i18n.set_language("ru")
+    db = open_database(str(path))
+    migrate(db)
+
+    # the pipeline with the most open deals
+    open_stages = Stage.alive().where(Stage.kind == StageKind.OPEN)
+    counts: dict[str, int] = {}
+    for stage in open_stages:
+        n = Deal.select().where(Deal.stage == stage.id, Deal.deleted_at.is_null()).count()
+        counts[str(stage.pipeline_id)] = counts.get(str(stage.pipeline_id), 0) + n
+    target_pipeline = max(counts, key=counts.__getitem__)
+    total = Deal.select().where(Deal.deleted_at.is_null()).count()
+    note(f"{path}: {total} deals; open per pipeline {counts}")
+    open_deals = counts[target_pipeline]
+    other_pipeline = next((p.id for p in board.pipelines() if p.id != target_pipeline), None)
+
+    settings = QSettings(str(path.with_suffix(".bench-settings.ini")), QSettings.Format.IniFormat)
+    settings.clear()
+    if other_pipeline:
+        settings.setValue("board/pipeline", other_pipeline)
+    context = AppContext(user=current_user(), database_name=str(path),
+                         registry=build_registry(("desktop_crm.views.deals.section",)),
+                         settings=settings)
+
+    class PaintWatch(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.painted = False
+
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+            if event.type() == QEvent.Type.Paint:
+                self.painted = True
+            return False
+
+    def wait_paint(watches: list[PaintWatch], timeout: float = 60.0) -> float:
+        end = time.perf_counter() + timeout
+        while not all(w.painted for w in watches):
+            app.processEvents()
+            if time.perf_counter() > end:
+                raise RuntimeError("no paint")
+        return time.perf_counter()
+
+    view = KanbanView(context)
+    view.resize(1600, 900)
+    view.show()
+    app.processEvents()
+    combo = view.pipeline
+    target_index = combo.findData(target_pipeline)
+    other_index = combo.findData(other_pipeline) if other_pipeline else -1
+
+    def watch_columns() -> list[PaintWatch]:
+        watches = []
+        for column in view.columns:
+            watch = PaintWatch()
+            widget = column.view.viewport() if not column.collapsed else column
+            widget.installEventFilter(watch)
+            column._bench_watch = watch  # keep it alive with the column
+            watches.append(watch)
+        return watches
+
+    # first paint after switching to the big pipeline
+    paints = []
+    for run in range(args.repeat + 1):
+        if other_index >= 0:
+            combo.setCurrentIndex(other_index)
+            app.processEvents()
+        start = time.perf_counter()
+        combo.setCurrentIndex(target_index)
+        watches = watch_columns()  # columns exist once setCurrentIndex returned
+        end = wait_paint(watches)
+        if run:
+            paints.append((end - start) * 1000)
+    emit("kanban_first_paint_ms", median(paints), "ms", 200, deals=total,
+         open_deals_in_pipeline=open_deals, columns=len(view.columns),
+         runs=[round(v, 1) for v in paints],
+         measured="pipeline switch to end of paint of every column (SQL totals per stage and "
+                  "currency, first keyset page of each open column), 1600x900 offscreen")
+
+    # next page of a big column while scrolling
+    open_columns = [c for c in view.columns if not c.info.is_final]
+    big = max(open_columns, key=lambda c: c.totals.count)
+    pages = []
+    for run in range(args.repeat + 1):
+        watch = PaintWatch()
+        big.view.viewport().installEventFilter(watch)
+        before = big.model.rowCount()
+        app.processEvents()
+        watch.painted = False
+        start = time.perf_counter()
+        big.view.scrollToBottom()  # the view asks the model for more when the end shows
+        while big.model.rowCount() == before:
+            app.processEvents()
+        end = wait_paint([watch])
+        big.view.viewport().removeEventFilter(watch)
+        if run:
+            pages.append((end - start) * 1000)
+    emit("kanban_next_page_ms", median(pages), "ms", 30, column=big.info.name,
+         column_deals=big.totals.count, page_size=board.PAGE_SIZE,
+         loaded_after=big.model.rowCount(), runs=[round(v, 1) for v in pages],
+         measured="scrollToBottom of a column to end of repaint with the next keyset page in")
+
+    # drop a card on the next column (undone after each timed run)
+    source = open_columns[0]
+    target = open_columns[1]
+    drops = []
+    for run in range(args.repeat + 1):
+        source.view.scrollToTop()
+        app.processEvents()
+        card = source.model.card_at(run)
+        mime = source.model.mimeData([source.model.index(run)])
+        watches = [PaintWatch(), PaintWatch()]
+        source.view.viewport().installEventFilter(watches[0])
+        target.view.viewport().installEventFilter(watches[1])
+        app.processEvents()
+        for w in watches:
+            w.painted = False
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            enter = QDragEnterEvent(QPointF(30, 80).toPoint(), Qt.DropAction.MoveAction, mime,
+                                    Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        drop = QDropEvent(QPointF(30, 80), Qt.DropAction.MoveAction, mime,
+                          Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        start = time.perf_counter()
+        QApplication.sendEvent(target, enter)
+        QApplication.sendEvent(target, drop)
+        end = wait_paint(watches)
+        moved = Deal.get_by_id(card.id).stage_id
+        if str(moved) != target.info.id:
+            note(f"drop of {card.title!r} was refused; trying the next card")
+        elif run:
+            drops.append((end - start) * 1000)
+        for w in watches:
+            source.view.viewport().removeEventFilter(w)
+            target.view.viewport().removeEventFilter(w)
+        if view.undo_stack.canUndo():
+            view.undo_stack.undo()
+            app.processEvents()
+    emit("kanban_drop_ms", median(drops) if drops else None, "ms", 50, source=source.info.name,
+         target=target.info.name, runs=[round(v, 1) for v in drops],
+         measured="drop event on the next column to end of repaint of both columns: stage rules "
+                  "in one transaction, card moved, both headers' SQL totals refreshed")
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    emit("kanban_peak_rss_mb", round(peak, 1), "MB", 300, deals=total,
+         measured="ru_maxrss of this process after all of the above")
+    view.close()
+    Path(str(path.with_suffix(".bench-settings.ini"))).unlink(missing_ok=True)
+    database.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
