@@ -126,13 +126,25 @@ def to_local(value: Any) -> Any:
     return value
 
 
-_LOCAL_CONVERTERS: dict[str, Callable[[Any], Any]] = {
-    "uuid": lambda v: v.bytes,
-    "bytea": bytes,
-    "boolean": int,
-    "timestamp without time zone": lambda v: v.isoformat(" "),
-    "date": lambda v: v.isoformat(),
-}
+def _local_expression(column: str, data_type: str) -> str:
+    """SQL that makes PostgreSQL return a column already in SQLite's encoding, so a pulled row goes
+    into ``executemany`` as it arrives (no per-value Python conversion). Mirrors :func:`to_local`:
+    UUIDs as 16 bytes, booleans as 0/1, timestamps as ``datetime.isoformat(" ")`` text (fraction
+    only when not zero), dates as ISO text."""
+    ref = f'"{column}"'
+    if data_type == "uuid":
+        return f"uuid_send({ref})"
+    if data_type == "boolean":
+        return f"{ref}::int"
+    if data_type == "timestamp without time zone":
+        return (
+            f"CASE WHEN extract(microseconds FROM {ref})::bigint %% 1000000 = 0 "
+            f"THEN to_char({ref}, 'YYYY-MM-DD HH24:MI:SS') "
+            f"ELSE to_char({ref}, 'YYYY-MM-DD HH24:MI:SS.US') END"
+        )
+    if data_type == "date":
+        return f"to_char({ref}, 'YYYY-MM-DD')"
+    return ref
 
 
 def to_wire(value: Any) -> Any:
@@ -440,7 +452,8 @@ class Replica:
         self, pg: Any, table: str, cursor: int, horizon: int, resume: bool = False
     ) -> Any:
         columns = self._select_list(table)
-        select = ", ".join(f'"{c}"' for c in columns)
+        types = self._columns[table]
+        select = ", ".join(_local_expression(c, types[c]) for c in columns)
         last_xid, last_id = cursor, None
         if resume:
             saved = capture.meta_get(self.db, f"page:{table}")
@@ -453,7 +466,7 @@ class Replica:
             else:
                 where, params = "(_xid, id) > (%s::text::xid8, %s)", [last_xid, last_id]
             rows = pg.execute(
-                f'SELECT _xid::text::bigint, id, _ver, _hlc, {select} FROM "{table}" '
+                f'SELECT _xid::text::bigint, uuid_send(id), _ver, _hlc, {select} FROM "{table}" '
                 f"WHERE {where} AND _xid < %s::text::xid8 ORDER BY _xid, id LIMIT %s",
                 (*params, horizon, self.pull_page),
                 binary=True,
@@ -461,7 +474,7 @@ class Replica:
             if not rows:
                 return
             yield rows
-            last_xid, last_id = rows[-1][0], rows[-1][1]
+            last_xid, last_id = rows[-1][0], uuid.UUID(bytes=rows[-1][1])
             if len(rows) < self.pull_page:
                 return
 
@@ -527,7 +540,7 @@ class Replica:
                     self._evict(extras.get("hidden", []))
             if page_of is not None:
                 last = table_rows[page_of][-1]
-                capture.meta_set(self.db, f"page:{page_of}", f"{last[0]}:{last[1].hex}")
+                capture.meta_set(self.db, f"page:{page_of}", f"{last[0]}:{bytes(last[1]).hex()}")
             if horizon is not None:
                 for table in self._columns:
                     if table in self._local_columns:
@@ -594,21 +607,11 @@ class Replica:
         )
         batch = []
         max_hlc = 0
-        types = self._columns[table]
-        convert = [  # only columns whose Python value differs from what SQLite stores
-            (position, _LOCAL_CONVERTERS[types[name]])
-            for position, name in enumerate(names)
-            if position >= 3 and types.get(name) in _LOCAL_CONVERTERS
-        ]
-        for row in rows:
-            values = list(row[1:])
-            values[0] = row[1].bytes
-            for position, function in convert:
-                value = values[position]
-                if value is not None:
-                    values[position] = function(value)
-            max_hlc = max(max_hlc, row[3] or 0)
-            mine = pending.get(row[1].bytes)
+        for row in rows:  # already in the local encoding (converted by the server's query)
+            values = row[1:]
+            if row[3] > max_hlc:
+                max_hlc = row[3]
+            mine = pending.get(row[1]) if pending else None
             if not mine:
                 batch.append(values)
                 continue
