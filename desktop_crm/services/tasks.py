@@ -62,25 +62,48 @@ class TaskBuckets:
         return len(self.overdue) + len(self.today) + len(self.upcoming)
 
 
-def _link(activity: Activity) -> tuple[str, str, str]:
-    if activity.deal_id is not None:
-        deal = Deal.get_or_none(Deal.id == activity.deal_id)
-        return "deals", str(activity.deal_id), deal.title if deal else ""
-    if activity.lead_id is not None:
-        lead = Lead.get_or_none(Lead.id == activity.lead_id)
-        return "leads", str(activity.lead_id), lead.title if lead else ""
-    if activity.contact_id is not None:
-        contact = Contact.get_or_none(Contact.id == activity.contact_id)
-        return "contacts", str(activity.contact_id), contact.full_name if contact else ""
-    if activity.company_id is not None:
-        company = Company.get_or_none(Company.id == activity.company_id)
-        name = (company.short_name or company.legal_name) if company else ""
-        return "companies", str(activity.company_id), name
-    return "", "", ""
+def _titles(activities: list[Activity]) -> dict[tuple[str, Any], str]:
+    """The titles of the records the tasks belong to: one query per kind, not one per task."""
+    wanted: dict[str, set[Any]] = {"deals": set(), "leads": set(), "contacts": set(),
+                                   "companies": set()}
+    for activity in activities:
+        entity, key = _link_key(activity)
+        if entity:
+            wanted[entity].add(key)
+    titles: dict[tuple[str, Any], str] = {}
+    if wanted["deals"]:
+        for key, title in Deal.select(Deal.id, Deal.title).where(
+                Deal.id.in_(list(wanted["deals"]))).tuples():
+            titles["deals", key] = title
+    if wanted["leads"]:
+        for key, title in Lead.select(Lead.id, Lead.title).where(
+                Lead.id.in_(list(wanted["leads"]))).tuples():
+            titles["leads", key] = title
+    if wanted["contacts"]:
+        for row in Contact.select(Contact.id, Contact.last_name, Contact.first_name,
+                                  Contact.middle_name).where(
+                Contact.id.in_(list(wanted["contacts"]))):
+            titles["contacts", row.id] = row.full_name
+    if wanted["companies"]:
+        for key, short, legal in Company.select(Company.id, Company.short_name,
+                                                Company.legal_name).where(
+                Company.id.in_(list(wanted["companies"]))).tuples():
+            titles["companies", key] = short or legal
+    return titles
 
 
-def _item(activity: Activity, now: dt.datetime) -> TaskItem:
-    entity, link_id, title = _link(activity)
+def _link_key(activity: Activity) -> tuple[str, Any]:
+    for entity, key in (("deals", activity.deal_id), ("leads", activity.lead_id),
+                        ("contacts", activity.contact_id), ("companies", activity.company_id)):
+        if key is not None:
+            return entity, key
+    return "", None
+
+
+def _item(activity: Activity, now: dt.datetime,
+          titles: dict[tuple[str, Any], str] | None = None) -> TaskItem:
+    titles = titles if titles is not None else _titles([activity])
+    entity, key = _link_key(activity)
     return TaskItem(
         id=str(activity.id),
         subject=activity.subject,
@@ -93,8 +116,8 @@ def _item(activity: Activity, now: dt.datetime) -> TaskItem:
             and activity.due_at < now
         ),
         link_entity=entity,
-        link_id=link_id,
-        link_title=title,
+        link_id=str(key) if key is not None else "",
+        link_title=titles.get((entity, key), "") if entity else "",
     )
 
 
@@ -113,8 +136,10 @@ def my_tasks(user_id: Any, now: dt.datetime | None = None, tz: dt.tzinfo | None 
     overdue: list[TaskItem] = []
     today: list[TaskItem] = []
     upcoming: list[TaskItem] = []
-    for activity in timeline.planned_tasks(_uuid(user_id), limit=limit):
-        item = _item(activity, now)
+    planned = timeline.planned_tasks(_uuid(user_id), limit=limit)
+    titles = _titles(planned)
+    for activity in planned:
+        item = _item(activity, now, titles)
         if activity.due_at is None or activity.due_at >= day_end:
             upcoming.append(item)
         elif activity.due_at < now:
