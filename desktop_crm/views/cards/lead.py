@@ -293,7 +293,8 @@ class CheckPage(QWizardPage):
                   "can become a contact and a deal."))
         else:
             self.message.setStyleSheet(ERROR_STYLE)
-            self.message.setText(reason)
+            self.message.setText(reason + "\n\n" + _(
+                "Close this window and log the conversation on the lead's Interactions tab."))
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:  # noqa: N802 - Qt override

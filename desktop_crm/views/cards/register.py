@@ -20,6 +20,34 @@ def _card_screen(entity: str, opener: Any) -> Any:
     return render
 
 
+def _convert_screen(context: Any, window: Any) -> Any:
+    """The Convert… wizard of the first lead, on its client page when the rules allow it."""
+    from desktop_crm.services import lists
+    from desktop_crm.views.cards.lead import open_lead_card
+
+    window.show_section("leads", "list")
+    rows = lists.fetch_page("leads", None, None, 0, 1)
+    card = open_lead_card(context, rows[0].id if rows else None, window)
+    wizard = card.start_conversion()
+    if wizard is None:
+        return card
+    wizard.resize(640, 520)
+    if wizard.check_page.isComplete():
+        wizard.next()
+        wizard.next()
+    _shown.extend([wizard, card])
+    return wizard
+
+
+_shown: list[Any] = []
+
+
+def _close_shown() -> None:
+    while _shown:
+        widget = _shown.pop()
+        widget.close()
+
+
 def register(registry: Registry) -> None:
     from desktop_crm.views.cards.company import open_company_card
     from desktop_crm.views.cards.contact import open_contact_card
@@ -35,3 +63,4 @@ def register(registry: Registry) -> None:
     for order, (entity, opener) in enumerate(openers.items()):
         registry.add_card_opener(entity, opener)
         registry.add_screen(Screen(f"card_{entity}", _card_screen(entity, opener), order=40 + order))
+    registry.add_screen(Screen("card_leads_convert", _convert_screen, cleanup=_close_shown, order=45))
