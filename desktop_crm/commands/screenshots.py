@@ -24,57 +24,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if "QT_QPA_PLATFORM" not in os.environ:
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
-
-    from desktop_crm.app import build_main_window, install_language
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from desktop_crm.commands import database_url
     from desktop_crm.errors import CrmError
-    from desktop_crm.i18n import _
     from desktop_crm.models.db import open_database
     from desktop_crm.models.schema import migrate
-    from desktop_crm.workers import set_synchronous
+    from desktop_crm.views.screenshots import render_screenshots
 
     url = database_url(args)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    language = getattr(args, "lang", None)
-    install_language(app, language)
     try:
         db = open_database(url)
         migrate(db)
     except CrmError as error:
         print(error.message, file=sys.stderr)
         return 1
-    set_synchronous(True)  # screens are shot when their data is complete
-    settings = QSettings(str(out / "screenshots-settings.ini"), QSettings.Format.IniFormat)
-    settings.clear()
-    window = build_main_window(url, settings)
-    window.resize(1366, 800)
-    window.show()
-    app.processEvents()
-    written = 0
-    for screen in window.context.registry.screens:
-        if args.only and screen.name not in args.only:
-            continue
-        widget = screen.render(window.context, window)
-        for _round in range(3):
-            app.processEvents()
-        target = out / f"{screen.name}.png"
-        if not widget.grab().save(str(target)):
-            print(_("Could not write {path}").format(path=target), file=sys.stderr)
-            return 1
-        print(target)
-        written += 1
-        if screen.cleanup is not None:
-            screen.cleanup()
-        elif widget is not window:
-            widget.close()
-        app.processEvents()
-    window.close()
-    Path(out / "screenshots-settings.ini").unlink(missing_ok=True)
-    db.close()
-    return 0 if written else 1
+    try:
+        files = render_screenshots(url, Path(args.out), getattr(args, "lang", None), args.only)
+    except OSError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    finally:
+        db.close()
+    for path in files:
+        print(path)
+    return 0 if files else 1
