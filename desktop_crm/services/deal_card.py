@@ -129,9 +129,12 @@ class DealData:
         return next((s for s in self.stages if s.id == self.stage_id), None)
 
 
-def vat_setup() -> VatSetup:
-    """Prices include VAT or VAT goes on top, as the seller's (default) company says."""
-    own = OwnCompany.alive().order_by(OwnCompany.is_default.desc(), OwnCompany.created_at).first()
+def vat_setup(currency: str | None = None) -> VatSetup:
+    """Prices include VAT or VAT goes on top, as the seller's company says: the one that sells in
+    the deal's currency (an Italian company's EUR deals), else the default one."""
+    companies = OwnCompany.alive().order_by(OwnCompany.is_default.desc(), OwnCompany.created_at)
+    own = (companies.where(OwnCompany.default_currency == currency).first() if currency else None
+           ) or companies.first()
     if own is None:
         return VatSetup(True, "RU")
     return VatSetup(own.vat_mode == VatMode.INCLUDED, (own.country or "RU").upper())
@@ -185,7 +188,8 @@ def load(deal_id: Any) -> DealData:
         comment=deal.comment or "", lines=[_line_values(line) for line in deals.lines(deal.id)],
         amount=deal.amount, missing=list(deal.missing_fields or []), correct=bool(deal.correct),
         closed=deal.closed_at is not None, lost_reason=deal.lost_reason or "",
-        created_at=deal.created_at, stage_entered_at=deal.stage_entered_at, vat=vat_setup(),
+        created_at=deal.created_at, stage_entered_at=deal.stage_entered_at,
+        vat=vat_setup(deal.currency),
         responsible_name=responsible.name if responsible else "",
         quotes=card.quotes if card else 0, invoices=card.invoices if card else 0,
     )
@@ -382,12 +386,13 @@ def documents(deal_id: Any) -> tuple[list[DocumentRow], list[DocumentRow]]:
     return quotes, invoices
 
 
-def showcase_deal() -> str | None:
-    """A telling deal for the screenshots: open, with lines and a quote when there is one."""
-    with_quote = (
+def showcase_deal(currency: str | None = None) -> str | None:
+    """A telling deal for the screenshots: open, with lines and a quote, in ``currency`` if any."""
+    query = (
         Deal.alive().join(Quote, on=(Quote.deal == Deal.id))
-        .where(Deal.closed_at.is_null(), Deal.amount > 0).order_by(Deal.created_at.desc()).first()
+        .where(Deal.closed_at.is_null(), Deal.amount > 0).order_by(Deal.created_at.desc())
     )
+    with_quote = (query.where(Deal.currency == currency).first() if currency else None) or query.first()
     deal = with_quote or Deal.alive().where(Deal.closed_at.is_null()).order_by(
         Deal.created_at.desc()).first() or Deal.alive().first()
     return str(deal.id) if deal else None

@@ -289,10 +289,10 @@ class CardDelegate(QStyledItemDelegate):
         size = option.rect.size()
         pixmap = QPixmap(size * ratio)
         pixmap.setDevicePixelRatio(ratio)
-        pixmap.fill(Qt.GlobalColor.transparent)
+        palette = option.palette
+        pixmap.fill(palette.color(QPalette.ColorRole.Window))  # opaque: blits without blending
         painter = QPainter(pixmap)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        palette = option.palette
         rect = QRect(QPoint(0, 0), size).adjusted(4, 4, -4, -4)
         border = palette.color(QPalette.ColorRole.Highlight) if selected else palette.color(
             QPalette.ColorRole.Mid)
@@ -397,6 +397,7 @@ class CardList(QListView):
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setFrameShape(QFrame.Shape.NoFrame)
+        self.viewport().setBackgroundRole(QPalette.ColorRole.Window)  # cards stand out in Base
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)
         self.doubleClicked.connect(lambda index: column.board.open_card(index.data(CARD_ROLE)))
@@ -458,11 +459,12 @@ class BoardColumn(QFrame):
         header_layout.addWidget(strip)
         top = QHBoxLayout()
         top.setSpacing(2)
-        self.name_label = QLabel(info.name, header)
+        self.name_label = QLabel(header)
         self.name_label.setObjectName("column_name")
         font = self.name_label.font()
         font.setBold(True)
         self.name_label.setFont(font)
+
         self.name_label.setToolTip(info.name)
         top.addWidget(self.name_label, 1)
         self.collapse_button = QToolButton(header)
@@ -513,7 +515,10 @@ class BoardColumn(QFrame):
             self.load()
 
     def _apply_collapsed(self) -> None:
-        self.setFixedWidth(COLLAPSED_WIDTH if self.collapsed else COLUMN_WIDTH)
+        width = COLLAPSED_WIDTH if self.collapsed else COLUMN_WIDTH
+        self.setFixedWidth(width)
+        self.name_label.setText(QFontMetrics(self.name_label.font()).elidedText(
+            self.info.name, Qt.TextElideMode.ElideRight, width - 64))
         self.view.setVisible(not self.collapsed)
         self.collapsed_hint.setVisible(self.collapsed)
         self.collapse_button.setText("▸" if self.collapsed else "◂")

@@ -839,7 +839,9 @@ def open_deal(context: AppContext, deal_id: str | None, parent: QWidget | None =
 
 
 def screenshot_card(context: AppContext, window: Any) -> QWidget:
-    deal_id = deal_card.showcase_deal()
+    from desktop_crm.i18n import current_language
+
+    deal_id = deal_card.showcase_deal("EUR" if current_language() == "it" else "RUB")
     card = open_deal(context, deal_id, window)
     if card is None:
         return window
