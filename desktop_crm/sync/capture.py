@@ -37,6 +37,7 @@ from desktop_crm.ids import uuid7
 from desktop_crm.sync import hlc as hlc_mod
 
 LOCAL_META_COLUMNS = ("id", "_ver", "_hlc")
+CONTENT_COLUMN, HASH_COLUMN = "content", "sha256"
 BOOKKEEPING_TABLES = ("_outbox", "_sync_meta", "_sync_flag", "_conflict", "_outbox_parked")
 
 BOOKKEEPING_DDL = (
@@ -129,7 +130,13 @@ def table_columns(db: peewee.Database, table: str) -> list[tuple[str, str]]:
 
 
 def field_columns(db: peewee.Database, table: str) -> list[tuple[str, str]]:
-    return [(n, t) for n, t in table_columns(db, table) if n not in LOCAL_META_COLUMNS]
+    """The columns that sync as row fields. A file body (``content`` beside a ``sha256``) does not:
+    it moves by content hash, at most once per device and hash (``engine`` push and pull)."""
+    columns = [(n, t) for n, t in table_columns(db, table) if n not in LOCAL_META_COLUMNS]
+    names = {n for n, _t in columns}
+    if {CONTENT_COLUMN, HASH_COLUMN} <= names:
+        columns = [(n, t) for n, t in columns if n != CONTENT_COLUMN]
+    return columns
 
 
 def _encode(prefix: str, name: str, decl: str) -> str:

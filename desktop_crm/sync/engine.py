@@ -27,6 +27,7 @@ so money moves as the same integers on both sides.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
@@ -180,6 +181,7 @@ class Replica:
         self.keep_connection = keep_connection
         self._pg: Any = None
         self._schema_key: tuple[Any, Any] | None = None
+        self._content_tables: set[str] = set()
         capture.make_replica(self.db)
         self.device = capture.device_id(self.db)
 
@@ -277,6 +279,9 @@ class Replica:
                     t: dict(capture.field_columns(self.db, t)) for t in capture.synced_tables(self.db)
                 }
                 self._fks = foreign_keys(pg)
+                self._content_tables = set(
+                    server.content_tables(pg, list(self._columns))
+                ) & set(self._local_columns)
                 self._schema_key = key
             pg.execute(
                 "INSERT INTO sync.device (device_id, app_version, last_seen) VALUES (%s, %s, now()) "
@@ -446,14 +451,43 @@ class Replica:
 
     def _select_list(self, table: str) -> list[str]:
         local = self._local_columns[table]
-        return [c for c in self._columns[table] if c in local and c != "id"]
+        columns = [c for c in self._columns[table] if c in local and c != "id"]
+        if table in self._content_tables:
+            columns.append(capture.CONTENT_COLUMN)
+        return columns
+
+    def _fill_bodies(self, pg: Any, table: str, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """Pulled rows of a file table arrive without bodies; each body is taken from a local row
+        with the same hash, or fetched once from the server by hash."""
+        columns = self._select_list(table)
+        at_hash = 4 + columns.index(capture.HASH_COLUMN)
+        hashes = {r[at_hash] for r in rows}
+        bodies: dict[str, bytes] = {}
+        for digest in hashes:
+            row = self.db.execute_sql(
+                f'SELECT content FROM "{table}" WHERE sha256 = ? LIMIT 1', (digest,)
+            ).fetchone()
+            if row is not None:
+                bodies[digest] = bytes(row[0])
+        missing = sorted(hashes - set(bodies))
+        if missing:
+            for digest, content in pg.execute(
+                f'SELECT DISTINCT ON (sha256) sha256, content FROM "{table}" WHERE sha256 = ANY(%s)',
+                (missing,), binary=True,
+            ).fetchall():
+                bodies[digest] = bytes(content)
+        return [(*r[:-1], bodies.get(r[at_hash])) for r in rows]
 
     def _pages(
         self, pg: Any, table: str, cursor: int, horizon: int, resume: bool = False
     ) -> Any:
         columns = self._select_list(table)
         types = self._columns[table]
-        select = ", ".join(_local_expression(c, types[c]) for c in columns)
+        select = ", ".join(
+            "NULL::bytea" if c == capture.CONTENT_COLUMN and table in self._content_tables
+            else _local_expression(c, types[c])
+            for c in columns
+        )
         last_xid, last_id = cursor, None
         if resume:
             saved = capture.meta_get(self.db, f"page:{table}")
@@ -473,6 +507,8 @@ class Replica:
             ).fetchall()
             if not rows:
                 return
+            if table in self._content_tables:
+                rows = self._fill_bodies(pg, table, rows)
             yield rows
             last_xid, last_id = rows[-1][0], uuid.UUID(bytes=rows[-1][1])
             if len(rows) < self.pull_page:
@@ -822,6 +858,8 @@ class Merger:
                     for seq in change.seqs:
                         parked[seq] = f"table {table} does not exist on the server"
                 continue
+            if table in self.replica._content_tables:
+                self._upload_bodies(table, by_table[table])
             parked.update(self._apply_table(table, by_table[table], isolated))
         self._compensate()
         if self.conflicts:
@@ -831,6 +869,28 @@ class Merger:
                 self.conflicts,
             )
         return parked
+
+    def _upload_bodies(self, table: str, changes: list[RowChange]) -> None:
+        """Put the bodies of the hashes this batch names into ``sync.blob``, unless the server
+        already holds them (content-addressed: each body crosses the wire once)."""
+        hashes = {c.fields["sha256"][0] for c in changes if "sha256" in c.fields}
+        hashes.discard(None)
+        if not hashes:
+            return
+        known = {r[0] for r in self.pg.execute(
+            "SELECT sha256 FROM sync.blob WHERE sha256 = ANY(%s)", (sorted(hashes),)).fetchall()}
+        uploads = []
+        for digest in sorted(hashes - known):
+            row = self.replica.db.execute_sql(
+                f'SELECT content FROM "{table}" WHERE sha256 = ? LIMIT 1', (digest,)
+            ).fetchone()
+            if row is not None and hashlib.sha256(bytes(row[0])).hexdigest() == digest:
+                uploads.append((digest, bytes(row[0])))
+        if uploads:
+            self.pg.cursor().executemany(
+                "INSERT INTO sync.blob (sha256, content) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                uploads,
+            )
 
     def _apply_table(self, table: str, changes: list[RowChange], isolated: bool) -> dict[int, str]:
         from psycopg.types.json import Jsonb

@@ -148,7 +148,7 @@ def install(conn: Any, tables: list[str]) -> None:
         "GRANT SELECT ON sync.schema_meta, sync.purged, sync.number_series, sync.visibility TO crm_user"
     )
     conn.execute("GRANT SELECT, INSERT, UPDATE ON sync.device, sync.conflict TO crm_user")
-    conn.execute("GRANT SELECT, INSERT ON sync.push_log TO crm_user")
+    conn.execute("GRANT SELECT, INSERT ON sync.push_log, sync.blob TO crm_user")
     conn.execute("GRANT SELECT ON sync.login TO crm_user")
     own_rows = {
         "device": "login = session_user",

@@ -121,6 +121,24 @@ CREATE TABLE IF NOT EXISTS sync.number_series (
     state text NOT NULL DEFAULT 'open',
     PRIMARY KEY (own_company_id, doc_type, series, year));
 
+CREATE TABLE IF NOT EXISTS sync.blob (
+    sha256 text PRIMARY KEY,
+    content bytea NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    CHECK (encode(sha256(content), 'hex') = sha256));
+
+CREATE OR REPLACE FUNCTION sync.fill_content() RETURNS trigger LANGUAGE plpgsql AS $body$
+BEGIN
+    -- file bodies travel by hash: a row that names a hash without its bytes takes them from the
+    -- content store (uploaded by the pushing device, verified by the store's CHECK)
+    IF NEW.content IS NULL
+       OR (TG_OP = 'UPDATE' AND NEW.sha256 IS DISTINCT FROM OLD.sha256 AND NEW.content = OLD.content) THEN
+        NEW.content := (SELECT b.content FROM sync.blob b WHERE b.sha256 = NEW.sha256);
+    END IF;
+    RETURN NEW;
+END
+$body$;
+
 CREATE OR REPLACE FUNCTION sync.login_origin() RETURNS uuid LANGUAGE sql STABLE AS
 $$ SELECT md5('server-origin:' || session_user)::uuid $$;
 
@@ -318,6 +336,15 @@ def synced_server_tables(conn: Any) -> list[str]:
     return ordered + sorted(present - set(ordered))
 
 
+def content_tables(conn: Any, tables: list[str]) -> list[str]:
+    """Tables holding file bodies addressed by hash (``content bytea`` beside ``sha256``)."""
+    columns = server_columns(conn)
+    return [
+        t for t in tables
+        if columns.get(t, {}).get("content") == "bytea" and "sha256" in columns.get(t, {})
+    ]
+
+
 def server_columns(conn: Any) -> dict[str, dict[str, str]]:
     """``{table: {column: data_type}}`` of the synced tables (sync metadata excluded)."""
     tables = synced_server_tables(conn)
@@ -369,6 +396,12 @@ def init_server(url: str, min_app_version: str | None = None) -> dict[str, Any]:
             for table in tables:
                 for statement in table_sql(table):
                     conn.execute(statement)
+            for table in content_tables(conn, tables):
+                conn.execute(f'DROP TRIGGER IF EXISTS _sync_fill_content ON "{table}"')
+                conn.execute(
+                    f'CREATE TRIGGER _sync_fill_content BEFORE INSERT OR UPDATE ON "{table}" '
+                    "FOR EACH ROW EXECUTE FUNCTION sync.fill_content()"
+                )
             if "invoice" in tables:
                 (schema,) = conn.execute("SELECT current_schema()").fetchone()
                 for statement in numbering_sql(schema):
