@@ -140,25 +140,31 @@ def main() -> int:
         database.initialize(db)
         migrate(db)
         replica = Replica(db, url, keep_connection=True)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         result = replica.sync()
         initial = time.perf_counter() - started
-        log(f"initial download: {result.pulled:,} rows in {initial:.2f} s")
+        cpu = time.process_time() - cpu
+        log(f"initial download: {result.pulled:,} rows in {initial:.2f} s ({cpu:.2f} s CPU here)")
         emit("sync_initial_100k_s", initial, "s", 10, rows=result.pulled,
+             client_cpu_s=round(cpu, 2), load_average=os.getloadavg()[0],
              measured="Replica.sync() on an empty replica: connect, gate, pull pages, apply")
 
         ids = [d.id for d in Deal.select(Deal.id).order_by(Deal.id).limit(100)]
-        timings = []
+        timings, cpus = [], []
         for attempt in range(args.repeat + 1):
             Deal.update(comment=f"round {attempt}").where(Deal.id.in_(ids)).execute()
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             result = replica.sync()
             elapsed = (time.perf_counter() - started) * 1000
+            cpu = (time.process_time() - cpu) * 1000
             assert result.pushed == 100, result
             if attempt:
                 timings.append(elapsed)
+                cpus.append(cpu)
         emit("sync_roundtrip_100_ms", statistics.median(timings), "ms", 500, changes=100,
-             repeat=args.repeat, measured="100 edited deals: Replica.sync() push + pull, loopback")
+             repeat=args.repeat, client_cpu_ms=round(statistics.median(cpus), 1),
+             load_average=os.getloadavg()[0],
+             measured="100 edited deals: Replica.sync() push + pull, loopback")
         replica.close()
         db.close()
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
