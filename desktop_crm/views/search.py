@@ -195,8 +195,10 @@ class SearchPopup(QDialog):
         groups = search_service.search(text)
         self.model.set_groups(groups)
         self.tree.expandAll()
-        for column in range(2):
-            self.tree.resizeColumnToContents(column)
+        self.tree.resizeColumnToContents(0)
+        limit = int(self.tree.viewport().width() * 0.58)
+        if self.tree.columnWidth(0) > limit:
+            self.tree.setColumnWidth(0, limit)  # long titles elide; details stay visible
         first = self.model.first_hit_index()
         if first.isValid():
             self.tree.setCurrentIndex(first)
