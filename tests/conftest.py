@@ -9,6 +9,8 @@ reason, unless ``CRM_REQUIRE_POSTGRES=1``, which turns the skip into a failure.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("CRM_DISABLE_KEYRING", "1")
@@ -66,7 +68,7 @@ def _english_ui() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pg_server() -> Iterator[str]:
     """A PostgreSQL server URL (maintenance database); skipped or failed when none can be had."""
     url = os.environ.get("CRM_TEST_PG_URL")
     if url:
@@ -78,12 +80,17 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         if os.environ.get("CRM_REQUIRE_POSTGRES") == "1":
             pytest.fail(f"CRM_REQUIRE_POSTGRES=1 but {reason}")
         pytest.skip(reason)
-    cluster = PostgresCluster(bindir, tmp_path_factory.mktemp("pg"))
-    cluster.start()
+    # Not under pytest's basetemp: every pytest session resets /tmp/pytest-of-<user> to mode 0700,
+    # which locks the server's user out of its data directory when sessions run side by side.
+    workdir = Path(tempfile.mkdtemp(prefix="crm-test-pg-"))
+    cluster = PostgresCluster(bindir, workdir)
     try:
+        cluster.start()
         yield cluster.url("postgres")
     finally:
-        cluster.stop()
+        if (cluster.datadir / "postmaster.pid").exists():
+            cluster.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 @pytest.fixture
