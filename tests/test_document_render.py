@@ -270,3 +270,31 @@ def test_context_is_plain_json():
     for language, kind in TEMPLATES:
         ctx = build_context(sample_input(language, kind))
         assert json.loads(json.dumps(ctx)) == ctx
+
+
+def test_logo_stamp_and_signature_toggles(tmp_path):
+    import zipfile
+
+    from desktop_crm.documents.context import qr_asset
+
+    import base64
+
+    def png(text: str) -> bytes:
+        return base64.b64decode(qr_asset(text)["src"].split(",", 1)[1])
+
+    data = sample_input("ru", "invoice")
+    data.seller.logo, data.seller.stamp, data.seller.signature = png("logo"), png("stamp"), png("signature")
+    data.options = {"logo": False, "stamp": False, "signature": False, "qr": False}
+    off = build_context(data)
+    assert off["seller"]["logo"] is None and off["seller"]["stamp"] is None and not off["seller"]["show_mp"]
+    assert "data:image/png" not in render.render_html(off)
+    data.options = {"logo": True, "stamp": True, "signature": True, "qr": True}
+    on = build_context(data)
+    html = render.render_html(on)
+    assert html.count("data:image/png") == 5  # logo, two signatures, stamp, payment QR
+    assert "М.П." in html
+    with zipfile.ZipFile(io.BytesIO(render.render_docx(on))) as archive:
+        media = [n for n in archive.namelist() if n.startswith("word/media/")]
+    assert len(media) == 4  # logo, stamp, signature (stored once) and the payment QR
+    with zipfile.ZipFile(io.BytesIO(render.render_docx(off))) as archive:
+        assert not [n for n in archive.namelist() if n.startswith("word/media/")]
