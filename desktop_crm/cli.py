@@ -12,7 +12,7 @@ import sys
 
 from desktop_crm import __version__
 
-COMMAND_MODULES = ("migrate", "demo", "check", "screenshots", "server", "sync", "render")
+COMMAND_MODULES = ("migrate", "demo", "check", "screenshots", "server", "sync", "render", "templates")
 
 
 def build_parser() -> argparse.ArgumentParser:

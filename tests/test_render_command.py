@@ -52,3 +52,17 @@ def test_render_quote_in_italian_from_a_draft(deal_db, tmp_path):
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
     assert "Offerta commerciale" in text and "Per accettazione" in text  # the Italian layout
     assert "Pag. 1 di 1" in text
+
+
+def test_templates_command_lists_and_lints(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CRM_DATA_DIR", str(tmp_path / "data"))
+    assert main(["templates", "--lint"]) == 0
+    out = capsys.readouterr().out
+    assert "ru.invoice" in out and "No problems found." in out
+    folder = tmp_path / "data" / "templates" / "documents"
+    folder.mkdir(parents=True)
+    (folder / "ru.invoice.html").write_text("<p>{{ doc.numbr }}</p>{% if x %}", encoding="utf-8")
+    (folder / "it.note.html").write_text("<p>{{ seller.nmae }}</p>", encoding="utf-8")
+    assert main(["templates", "--lint"]) == 1
+    out = capsys.readouterr().out
+    assert "broken tag" in out and "unknown field seller.nmae" in out and "2 problems found." in out
