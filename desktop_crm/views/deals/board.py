@@ -87,7 +87,7 @@ CARD_ROLE = Qt.ItemDataRole.UserRole + 10
 COLUMN_WIDTH = 272
 COLLAPSED_WIDTH = 150
 CARD_LINES = 5
-PIXMAP_CACHE = 64  # rendered cards kept per column (about 110 kB each)
+PIXMAP_CACHE = 32  # rendered cards kept per column (about 110 kB each)
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -439,6 +439,7 @@ class BoardColumn(QFrame):
         self.board = board_view
         self.info = info
         self.totals = ColumnTotals()
+        self.counting = False
         self.collapsed = collapsed and info.is_final
         self.setObjectName(f"board_column_{info.id}")
         self.setFrameShape(QFrame.Shape.StyledPanel)
@@ -529,10 +530,12 @@ class BoardColumn(QFrame):
         self.model.reload(self.board.page_query(), enabled=not self.collapsed)
 
     def show_counting(self) -> None:
+        self.counting = True
         self.count_label.setText(_("Counting…"))
         self.sum_label.setText("")
 
     def set_totals(self, totals: ColumnTotals) -> None:
+        self.counting = False
         self.totals = totals
         self.count_label.setText(
             ngettext("{count} deal", "{count} deals", totals.count).format(
@@ -804,10 +807,18 @@ class KanbanView(QWidget):
                 column.show_counting()
         generation = self._totals_generation
         flt, user_id = self._filter, self.user_id
-        wanted = list(stage_ids) if stage_ids is not None else None
+        wanted = list(stage_ids) if stage_ids is not None else [c.info.id for c in self.columns]
+        # Open columns first (what the salesperson works on), then the big won/lost ones.
+        final = {c.info.id for c in self.columns if c.info.is_final}
+        batches = [[s for s in wanted if s not in final], [s for s in wanted if s in final]]
+        self._totals_jobs = [j for j in self._totals_jobs if not j.is_done]
+        for batch in (b for b in batches if b):
+            self._totals_jobs.append(self._count(pipeline_id, flt, user_id, batch, generation))
 
+    def _count(self, pipeline_id: str, flt: ListFilter, user_id: str, stage_ids: list[str],
+               generation: int) -> Any:
         def work(_progress: Progress) -> dict[str, ColumnTotals]:
-            return board.column_totals(pipeline_id, flt, user_id, wanted)
+            return board.column_totals(pipeline_id, flt, user_id, stage_ids)
 
         def done(totals: dict[str, ColumnTotals]) -> None:
             if generation != self._totals_generation or pipeline_id != self.pipeline_id():
@@ -815,7 +826,8 @@ class KanbanView(QWidget):
             for column in self.columns:
                 if column.info.id in totals:
                     column.set_totals(totals[column.info.id])
-            self.totals_loaded.emit()
+            if not any(c.counting for c in self.columns):
+                self.totals_loaded.emit()
 
         def failed(error: BaseException) -> None:
             if isinstance(error, CrmError):
@@ -823,9 +835,7 @@ class KanbanView(QWidget):
             else:
                 raise error
 
-        self._totals_jobs = [j for j in self._totals_jobs if not j.is_done]
-        self._totals_jobs.append(run_in_background(work, on_result=done, on_error=failed,
-                                                   name="board totals"))
+        return run_in_background(work, on_result=done, on_error=failed, name="board totals")
 
     def cancel_background(self) -> None:
         for job in self._totals_jobs:
