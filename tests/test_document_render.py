@@ -298,3 +298,21 @@ def test_logo_stamp_and_signature_toggles(tmp_path):
     assert len(media) == 4  # logo, stamp, signature (stored once) and the payment QR
     with zipfile.ZipFile(io.BytesIO(render.render_docx(off))) as archive:
         assert not [n for n in archive.namelist() if n.startswith("word/media/")]
+
+
+def test_three_page_invoice_repeats_the_table_header_and_counts_pages(tmp_path):
+    data = sample_input("ru", "invoice")
+    data.lines = [
+        LineInput(f"Позиция каталога № {i}", Decimal("1"), Decimal("100.00"), "шт", vat_rate=Decimal("22"))
+        for i in range(1, 56)
+    ]
+    ctx = build_context(data)
+    assert render.page_count(ctx) == 3
+    text = pdf_text(render.render_pdf(ctx), tmp_path, layout=True)
+    pages = [page for page in text.split("\f") if page.strip()]
+    with_lines = [page for page in pages if "Позиция каталога" in page]
+    assert len(with_lines) >= 2
+    assert all("Товары (работы, услуги)" in page for page in with_lines)  # thead repeats
+    for page in (1, 2, 3):
+        assert f"Стр. {page} из 3" in text
+    assert "Позиция каталога № 55" in text and "Всего наименований 55, на сумму 5 500,00 руб." in text
