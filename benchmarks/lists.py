@@ -80,6 +80,13 @@ def main() -> int:
                 raise RuntimeError("no paint")
         return time.perf_counter()
 
+    def wait_rows(view: EntityListView, watch: PaintWatch) -> float:
+        """Until the rows loaded off the GUI thread are painted."""
+        while view.model.is_loading:
+            app.processEvents()
+        watch.painted = False
+        return wait_paint(watch)
+
     def open_list() -> tuple[EntityListView, PaintWatch, float]:
         watch = PaintWatch()
         start = time.perf_counter()
@@ -87,7 +94,7 @@ def main() -> int:
         view.table.viewport().installEventFilter(watch)
         view.resize(1280, 800)
         view.show()
-        end = wait_paint(watch)
+        end = wait_rows(view, watch)
         return view, watch, (end - start) * 1000
 
     # first paint
@@ -103,8 +110,8 @@ def main() -> int:
         app.processEvents()
     emit("list_first_paint_ms", median(first_paints), "ms", 200, rows=rows,
          runs=[round(v, 1) for v in first_paints],
-         measured="new Deals list view (COUNT + first 256-row block) to end of first viewport "
-                  "paint, 1280x800 offscreen, warm cache")
+         measured="new Deals list view (COUNT + first 128-row block, loaded off the GUI "
+                  "thread) to the end of the viewport paint showing the rows, 1280x800 offscreen")
 
     # deep jump, with the snapshot in place
     view, watch, _ = open_list()
@@ -138,7 +145,7 @@ def main() -> int:
         watch.painted = False
         start = time.perf_counter()
         view._header_clicked(title)
-        end = wait_paint(watch)
+        end = wait_rows(view, watch)
         if run:
             sorts.append((end - start) * 1000)
     emit("list_sort_ms", median(sorts), "ms", 300, rows=rows, column="title",

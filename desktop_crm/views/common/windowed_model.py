@@ -142,6 +142,9 @@ class WindowedTableModel(QAbstractTableModel):
         self._snapshot: Snapshot | None = None
         self._generation = 0
         self._snapshot_job: Any = None
+        self._load_job: Any = None
+        self._loading = False
+        self._after_load: list[Any] = []
         self._column_keys = [c.key for c in source.columns]
         self._alignments = [ALIGN_RIGHT if c.kind in ("money", "number", "percent") else ALIGN_LEFT
                             for c in source.columns]
@@ -149,24 +152,76 @@ class WindowedTableModel(QAbstractTableModel):
 
     # --- loading ------------------------------------------------------------------------------
     def reload(self, build_snapshot: bool = True) -> None:
-        """Re-count and drop every cached block; the id snapshot is rebuilt in the background."""
+        """Re-count and fetch the first block off the GUI thread, then show them.
+
+        Until then the model is empty and :attr:`is_loading` is true (a slow filter never freezes
+        the window); ``loaded(count)`` is emitted when the rows are there. The id snapshot follows
+        in the background.
+        """
         self._generation += 1
-        if self._snapshot_job is not None:
-            self._snapshot_job.cancel()
-            self._snapshot_job = None
+        generation = self._generation
+        for job in (self._snapshot_job, self._load_job):
+            if job is not None:
+                job.cancel()
+        self._snapshot_job = self._load_job = None
         self.beginResetModel()
         self._blocks.clear()
         self._display.clear()
         self._snapshot = None
-        self._count = self.source.count()
+        self._count = 0
+        self._loading = True
         self.endResetModel()
-        self.loaded.emit(self._count)
-        if build_snapshot and self._count > BLOCK_SIZE:
+        source = self.source
+
+        def work(progress: Progress) -> tuple[int, list[Row]]:
+            count = source.count()
+            progress.check()
+            return count, (source.fetch_page(0, BLOCK_SIZE) if count else [])
+
+        self._load_job = run_in_background(
+            work,
+            on_result=lambda result: self._loaded(generation, result, build_snapshot),
+            on_error=lambda error: self._background_failed(generation, error),
+            name="list load",
+        )
+
+    @property
+    def is_loading(self) -> bool:
+        return self._loading
+
+    def after_load(self, callback: Any) -> None:
+        """Call ``callback()`` once the current load has finished (at once if it has)."""
+        if self._loading:
+            self._after_load.append(callback)
+        else:
+            callback()
+
+    def _loaded(self, generation: int, result: tuple[int, list[Row]], build_snapshot: bool) -> None:
+        if generation != self._generation:
+            return  # a newer load replaced it
+        count, first = result
+        self._load_job = None
+        self._loading = False
+        if count:
+            self.beginInsertRows(QModelIndex(), 0, count - 1)
+            self._count = count
+            self._blocks[0] = first
+            self.endInsertRows()
+        self.loaded.emit(count)
+        callbacks, self._after_load = self._after_load, []
+        for callback in callbacks:
+            callback()
+        if build_snapshot and count > BLOCK_SIZE:
             if is_synchronous():
                 self.build_snapshot()
             else:
-                generation = self._generation
                 QTimer.singleShot(SNAPSHOT_DELAY_MS, self, lambda: self.build_snapshot(generation))
+
+    def _background_failed(self, generation: int, error: BaseException) -> None:
+        if generation == self._generation:
+            self._loading = False
+            self._load_job = self._snapshot_job = None
+            raise error  # a bug or a lost database: to the crash dialog
 
     def build_snapshot(self, generation: int | None = None) -> None:
         if generation is not None and generation != self._generation:
@@ -180,14 +235,9 @@ class WindowedTableModel(QAbstractTableModel):
         self._snapshot_job = run_in_background(
             work,
             on_result=lambda snap: self._snapshot_arrived(generation, snap),
-            on_error=lambda error: self._snapshot_failed(generation, error),
+            on_error=lambda error: self._background_failed(generation, error),
             name="list snapshot",
         )
-
-    def _snapshot_failed(self, generation: int, error: BaseException) -> None:
-        if generation == self._generation:
-            self._snapshot_job = None
-            raise error  # a bug: to the crash dialog
 
     def _snapshot_arrived(self, generation: int, snapshot: Snapshot) -> None:
         if generation != self._generation:
@@ -215,9 +265,11 @@ class WindowedTableModel(QAbstractTableModel):
         return self._snapshot is not None
 
     def cancel_background(self) -> None:
-        if self._snapshot_job is not None:
-            self._snapshot_job.cancel()
-            self._snapshot_job = None
+        self._generation += 1  # late results are ignored
+        for job in (self._snapshot_job, self._load_job):
+            if job is not None:
+                job.cancel()
+        self._snapshot_job = self._load_job = None
 
     def _block(self, number: int) -> list[Row]:
         block = self._blocks.get(number)
@@ -324,7 +376,7 @@ class WindowedTableModel(QAbstractTableModel):
         if not self.source.sortable(column):
             return
         descending = order == Qt.SortOrder.DescendingOrder
-        if self.source.sort_state() == (column, descending) and self._count:
+        if self.source.sort_state() == (column, descending) and (self._count or self._loading):
             return
         self.source.set_sort(column, descending)
         self.reload()

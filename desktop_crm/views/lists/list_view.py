@@ -132,6 +132,7 @@ class EntityListView(QWidget):
 
         self._build_actions()
         self.model.loaded.connect(self._update_count)
+        self.model.modelReset.connect(self._show_loading)
         self.model.modelReset.connect(self._update_selection_actions)
         self.table.selectionModel().selectionChanged.connect(self._update_selection_actions)
         context.signals.changed.connect(self._changed_elsewhere)
@@ -315,6 +316,10 @@ class EntityListView(QWidget):
         return [self.spec.columns[i].key for i in ordered if not header.isSectionHidden(i)]
 
     # --- records ------------------------------------------------------------------------------
+    def _show_loading(self) -> None:
+        if self.model.is_loading:
+            self.count_label.setText(_("Loading…"))
+
     def _update_count(self, count: int) -> None:
         self.count_label.setText(
             ngettext("{count} record", "{count} records", count).format(count=f"{count:,}".replace(
@@ -354,9 +359,13 @@ class EntityListView(QWidget):
         current = self.table.currentIndex()
         row, column = (current.row(), current.column()) if current.isValid() else (-1, 0)
         self.model.reload()
-        self.table.verticalScrollBar().setValue(scroll)
-        if 0 <= row < self.model.rowCount():
-            self.table.setCurrentIndex(self.model.index(row, column))
+
+        def restore() -> None:
+            self.table.verticalScrollBar().setValue(scroll)
+            if 0 <= row < self.model.rowCount():
+                self.table.setCurrentIndex(self.model.index(row, column))
+
+        self.model.after_load(restore)
 
     def _check_bulk_size(self, ids: list[str]) -> bool:
         if not ids:
