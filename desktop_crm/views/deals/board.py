@@ -70,6 +70,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from shiboken6 import isValid
+
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _, ngettext
 from desktop_crm.i18n.formatting import format_date, format_money
@@ -821,6 +823,8 @@ class KanbanView(QWidget):
             return board.column_totals(pipeline_id, flt, user_id, stage_ids)
 
         def done(totals: dict[str, ColumnTotals]) -> None:
+            if not isValid(self) or not isValid(self.pipeline):
+                return  # the board was closed while counting
             if generation != self._totals_generation or pipeline_id != self.pipeline_id():
                 return  # the filter or pipeline changed meanwhile: a newer count is coming
             for column in self.columns:
