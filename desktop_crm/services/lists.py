@@ -720,6 +720,38 @@ def _cached_sql(key: tuple[Any, ...], build: Callable[[], peewee.Query]) -> tupl
 _PARTIAL_INDEXES: dict[tuple[Any, str], str | None] = {}
 
 
+def _along_sort_index(ent: _Entity, sort: Sort | None, sql: str) -> str:
+    """The query made to read the base table along the live-row index of its sort column."""
+    column_key = sort.column if sort else ent.spec.default_sort[0]
+    col = next((c for c in ent.cols if c.column.key == column_key and c.order is not None), None)
+    if col is None or isinstance(col.order, tuple):
+        return sql
+    table = ent.model._meta.table_name
+    index = _live_index_on(table, col.order.column_name)
+    head = f'FROM "{table}" AS "t1"'
+    if index is None or head not in sql:
+        return sql
+    return sql.replace(head, f'{head} INDEXED BY "{index}"', 1)
+
+
+_SORT_INDEXES: dict[tuple[Any, str, str], str | None] = {}
+
+
+def _live_index_on(table: str, column: str) -> str | None:
+    """SQLite: a partial (live rows) index whose only column is ``column``."""
+    key = (_database_key(), table, column)
+    if key not in _SORT_INDEXES:
+        found = None
+        for name, sql in database.execute_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", [table]
+        ).fetchall():
+            text = (sql or "").replace('"', "").lower()
+            if text.endswith("where (deleted_at is null)") and f"({column})" in text:
+                found = name
+        _SORT_INDEXES[key] = found
+    return _SORT_INDEXES[key]
+
+
 def _database_key() -> tuple[str, str]:
     """Which database the models are bound to (engine and file or URL), for the caches."""
     return engine(database), str(database.obj.database)
@@ -748,6 +780,11 @@ def _live_rows_index(table: str) -> str | None:
 
 
 # --- public API -------------------------------------------------------------------------------
+def total(entity: str) -> int:
+    """All live rows of a list (what a filter is measured against)."""
+    return count(entity, None)
+
+
 def count(entity: str, flt: ListFilter | None = None, user_id: str | None = None) -> int:
     ent = _entity(entity)
     conditions = _where(ent, flt or ListFilter(), user_id)
@@ -770,7 +807,14 @@ def fetch_page(
     offset: int,
     limit: int,
     user_id: str | None = None,
+    dense: bool = False,
 ) -> list[Row]:
+    """One block of rows by position.
+
+    ``dense``: the filter keeps a large share of the rows (the caller knows from :func:`count`);
+    on SQLite the rows are then read along the sort column's index, stopping after ``limit``
+    matches, instead of collecting every match and sorting it.
+    """
     ent = _entity(entity)
     flt = flt or ListFilter()
 
@@ -787,6 +831,8 @@ def fetch_page(
         sql, params = build().sql()
     else:
         sql, params = _cached_sql((entity, "page", flt, sort, user_id), build)
+    if dense and not flt.is_empty() and _is_sqlite():
+        sql = _along_sort_index(ent, sort, sql)
     if params[-2:] != [BLOCK_SENTINEL, BLOCK_SENTINEL]:
         raise RuntimeError("unexpected query shape")
     raw = database.execute_sql(sql, [*params[:-2], limit, offset]).fetchall()
@@ -799,15 +845,22 @@ def snapshot(
     sort: Sort | None,
     user_id: str | None = None,
     cancelled: Callable[[], bool] | None = None,
+    dense: bool = False,
 ) -> Snapshot:
-    """The keys of every matching row in display order (no joins; streamed in batches)."""
+    """The keys of every matching row in display order (no joins; streamed in batches).
+
+    ``dense`` as in :func:`fetch_page`: walk the sort index rather than sort the matches.
+    """
     ent = _entity(entity)
+    flt = flt or ListFilter()
     query = (
         ent.model.select(_key_expr(ent.model))
-        .where(*_where(ent, flt or ListFilter(), user_id))
+        .where(*_where(ent, flt, user_id))
         .order_by(*_order(ent, sort))
     )
     sql, params = query.sql()
+    if dense and not flt.is_empty() and _is_sqlite():
+        sql = _along_sort_index(ent, sort, sql)
     cursor = database.execute_sql(sql, params)
     if _is_sqlite():
         keys: Any = array("q")

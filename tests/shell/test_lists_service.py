@@ -211,3 +211,14 @@ def test_bulk_stage_change_goes_through_the_rules_and_can_be_undone(world):
     assert bulk.undo_stage_change(outcome, str(world.admin.id)) == []
     restored = {d.stage_id for d in Deal.select().where(Deal.id.in_([c.id for c in candidates]))}
     assert restored == {world.new.id}
+
+
+def test_dense_filters_read_along_the_sort_index_with_the_same_rows(world):
+    for flt in (ListFilter(responsible=(str(world.anna.id),)), ListFilter(correct=True),
+                ListFilter(text="а")):
+        for sort in (None, Sort("title"), Sort("title", True)):
+            plain = lists.fetch_page("deals", flt, sort, 0, 100)
+            dense = lists.fetch_page("deals", flt, sort, 0, 100, dense=True)
+            assert [r.id for r in dense] == [r.id for r in plain]
+            assert list(lists.snapshot("deals", flt, sort, dense=True).keys) == list(
+                lists.snapshot("deals", flt, sort).keys)

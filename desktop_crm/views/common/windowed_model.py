@@ -81,16 +81,22 @@ class EntityRowSource:
         self.filter = flt or ListFilter()
         column, descending = self.spec.default_sort
         self.sort = sort or Sort(column, descending)
+        self._dense = False
 
     def count(self) -> int:
-        return lists.count(self.entity, self.filter, self.user_id)
+        matching = lists.count(self.entity, self.filter, self.user_id)
+        # a filter keeping more than 2 % of the rows is read along the sort index (see fetch_page)
+        self._dense = (not self.filter.is_empty()
+                       and matching * 50 > lists.total(self.entity))
+        return matching
 
     def fetch_page(self, offset: int, limit: int) -> list[Row]:
-        return lists.fetch_page(self.entity, self.filter, self.sort, offset, limit, self.user_id)
+        return lists.fetch_page(self.entity, self.filter, self.sort, offset, limit, self.user_id,
+                                dense=self._dense)
 
     def snapshot(self, progress: Progress) -> Snapshot:
         return lists.snapshot(self.entity, self.filter, self.sort, self.user_id,
-                              cancelled=lambda: progress.cancelled)
+                              cancelled=lambda: progress.cancelled, dense=self._dense)
 
     def fetch_keys(self, keys: Sequence[Any]) -> list[Row]:
         return lists.fetch_keys(self.entity, keys)
