@@ -25,9 +25,9 @@ from tests.sync.helpers import admin, new_replica, use
 
 pytestmark = pytest.mark.postgres
 
-SEEDS = [11, 23, 37, 41]
+SEEDS = [11, 23, 37]
 SOAK = int(os.environ.get("CRM_SYNC_SOAK", "0"))
-OPS = 160 if not SOAK else 1500
+OPS = 120 if not SOAK else 1500
 REPLICAS = 3
 TABLES = ("company", "contact", "deal")
 FIELDS = {
@@ -281,4 +281,4 @@ def test_the_oracle_catches_a_pull_that_loses_rows(server_url, tmp_path, monkeyp
 
     monkeypatch.setattr(engine.Replica, "_apply", forget_rows)
     with pytest.raises(AssertionError, match="I1"):
-        harness.run(60)
+        harness.run(40)

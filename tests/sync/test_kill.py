@@ -63,12 +63,12 @@ def test_killed_between_server_commit_and_local_acknowledgement(server_url, tmp_
 
 def test_sigkill_at_a_random_moment_loses_and_duplicates_nothing(server_url, tmp_path):
     local = str(tmp_path / "crm.db")
-    make_local(local, 1000)
+    make_local(local, 600)
     process = subprocess.Popen(
         [sys.executable, "-m", "desktop_crm", "sync", "--db", local, "--server", server_url],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    time.sleep(1.2)
+    time.sleep(1.0)
     process.send_signal(signal.SIGKILL)
     process.wait(30)
     finished = run_sync(local, server_url)
@@ -76,8 +76,8 @@ def test_sigkill_at_a_random_moment_loses_and_duplicates_nothing(server_url, tmp
     assert pending(local) == 0
     with admin(server_url) as conn:
         assert conn.execute("SELECT count(*), count(DISTINCT legal_name) FROM company").fetchone() == (
-            1000, 1000)
-        assert conn.execute("SELECT sum(n) FROM sync.push_log").fetchone() == (1000,)
+            600, 600)
+        assert conn.execute("SELECT sum(n) FROM sync.push_log").fetchone() == (600,)
     db = open_database(local)
-    assert Company.select().count() == 1000
+    assert Company.select().count() == 600
     db.close()
