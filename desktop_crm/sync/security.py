@@ -150,6 +150,27 @@ def install(conn: Any, tables: list[str]) -> None:
     conn.execute("GRANT SELECT, INSERT, UPDATE ON sync.device, sync.conflict TO crm_user")
     conn.execute("GRANT SELECT, INSERT ON sync.push_log, sync.blob TO crm_user")
     conn.execute("GRANT SELECT ON sync.login TO crm_user")
+    # conflicts carry field values: a login sees a conflict only when it can see the row itself
+    (schema_name,) = conn.execute("SELECT current_schema()").fetchone()
+    conn.execute(
+        f"""CREATE OR REPLACE FUNCTION sync.row_visible(tbl text, row_id uuid) RETURNS boolean
+        LANGUAGE plpgsql STABLE SET search_path = "{schema_name}", pg_temp AS $body$
+        DECLARE
+            found boolean;
+        BEGIN
+            EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE id = $1)', tbl)
+                INTO found USING row_id;  -- runs with the caller's rights: RLS decides
+            RETURN found;
+        END
+        $body$"""
+    )
+    conn.execute("ALTER TABLE sync.conflict ENABLE ROW LEVEL SECURITY")
+    conn.execute("ALTER TABLE sync.conflict FORCE ROW LEVEL SECURITY")
+    conn.execute("DROP POLICY IF EXISTS visible_rows ON sync.conflict")
+    conn.execute(
+        "CREATE POLICY visible_rows ON sync.conflict USING (NOT pg_has_role(session_user, "
+        "'crm_user', 'MEMBER') OR sync.row_visible(tbl, row_id)) WITH CHECK (true)"
+    )
     own_rows = {
         "device": "login = session_user",
         "push_log": "login = session_user",

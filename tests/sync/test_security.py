@@ -152,3 +152,17 @@ def test_a_row_that_leaves_a_scope_is_evicted_from_that_replica(server_url, worl
     assert laptop.db.execute_sql("PRAGMA foreign_key_check").fetchall() == []
     (error,) = laptop.db.execute_sql("SELECT error FROM _outbox_parked").fetchone()
     assert "not visible" in error  # carla's pending edit is kept aside, not lost
+
+
+def test_conflicts_are_visible_only_to_logins_that_see_the_row(server_url, world):
+    from desktop_crm.ids import uuid7
+
+    bob_deal = world["deals"]["Bob"].id
+    with admin(server_url) as conn:
+        conn.execute(
+            "INSERT INTO sync.conflict (id, tbl, row_id, field, kind, winner, loser) VALUES "
+            "(%s, 'deal', %s, 'amount', 'field', '100', '200')", (uuid7(), bob_deal))
+    with connect(as_login(server_url, world["logins"]["Alice"])) as conn:
+        assert conn.execute("SELECT count(*) FROM sync.conflict").fetchone() == (0,)
+    with connect(as_login(server_url, world["logins"]["Bob"])) as conn:
+        assert conn.execute("SELECT count(*) FROM sync.conflict").fetchone() == (1,)
