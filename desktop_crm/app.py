@@ -47,6 +47,9 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from desktop_crm import __version__, config, i18n
+from desktop_crm._refcount_guard import make_singletons_immortal
+
+make_singletons_immortal()  # PySide6 6.12 drops references to None/True/False (see the module)
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _
 

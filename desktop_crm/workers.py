@@ -43,6 +43,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
+from desktop_crm._refcount_guard import make_singletons_immortal
+
+make_singletons_immortal()  # PySide6 6.12 drops references to None/True/False (see the module)
+
 log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_S = 0.05
