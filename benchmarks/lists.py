@@ -91,6 +91,7 @@ def main() -> int:
         watch = PaintWatch()
         start = time.perf_counter()
         view = EntityListView(context, "deals")
+        view._save_timer.timeout.disconnect()  # no preference writes into the shared database
         view.table.viewport().installEventFilter(watch)
         view.resize(1280, 800)
         view.show()
