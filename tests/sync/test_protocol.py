@@ -257,3 +257,35 @@ def test_sync_worker_thread_uses_its_own_connection(server_url, tmp_path):
     worker.start()
     worker.join(60)
     assert results and results[0].pushed == 1
+
+
+def test_a_restored_backup_takes_a_new_identity_and_replays_its_changes(server_url, tmp_path):
+    import shutil
+
+    from desktop_crm.sync.engine import sync_once
+
+    a = new_replica(tmp_path / "a.db", server_url)
+    use(a)
+    Company.create(legal_name="Before the backup")
+    a.sync()
+    a.db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    shutil.copy(tmp_path / "a.db", tmp_path / "backup.db")
+    Company.create(legal_name="After the backup 1")
+    Company.create(legal_name="After the backup 2")
+    a.sync()
+    old_device = a.device
+    a.db.close()
+    # the laptop's disk dies; the user restores yesterday's backup and keeps working
+    restored = new_replica(tmp_path / "backup.db", server_url)
+    assert restored.device == old_device
+    use(restored)
+    Company.create(legal_name="Typed after the restore")
+    restored.db.close()
+    result = sync_once(tmp_path / "backup.db", server_url)
+    assert result.pushed == 1 and result.pulled >= 4
+    with admin(server_url) as conn:
+        names = sorted(r[0] for r in conn.execute("SELECT legal_name FROM company").fetchall())
+        devices = conn.execute("SELECT count(*) FROM sync.device").fetchone()[0]
+    assert names == ["After the backup 1", "After the backup 2", "Before the backup",
+                     "Typed after the restore"]
+    assert devices == 2  # the restored file now syncs under its own, new identity
