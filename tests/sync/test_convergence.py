@@ -1,7 +1,8 @@
 """Seeded randomized convergence (sync.md §3): N SQLite replicas, one real PostgreSQL, random edits,
 deletes, undeletes and creations on every replica, syncs in random order, with faults: the process
 "killed" between the server commit and the local acknowledgement, the connection dropped mid-pull,
-clock skew, replicas offline for long stretches. Invariants checked against an oracle at quiescence.
+clock skew, replicas offline for long stretches, and an office user writing directly on PostgreSQL.
+Invariants checked against an oracle at quiescence.
 
 CI runs ``SEEDS``; ``CRM_SYNC_SOAK=N`` runs N more seeds (and more operations) for a long soak.
 """
@@ -110,6 +111,9 @@ class Harness:
         if roll < 0.25:
             self.offline[i] = not self.offline[i]
             return
+        if roll < 0.29:
+            self.direct_write()
+            return
         model = self.rng.choice([Company, Contact, Deal])
         rows = list(model.select())
         if roll < 0.45 or not rows:
@@ -129,6 +133,20 @@ class Harness:
             ).execute()
         self.record(i)
         _ = replica
+
+    def direct_write(self):
+        """An office user working directly on PostgreSQL (direct mode) edits a company's city."""
+        with admin(self.url) as conn:
+            ids = conn.execute("SELECT id FROM company ORDER BY id").fetchall()
+            if not ids:
+                return
+            row = self.rng.choice(ids)  # seeded: a failing run replays exactly
+            value = f"direct {self.rng.randrange(10**6)}"
+            (version,) = conn.execute(
+                "UPDATE company SET city = %s WHERE id = %s RETURNING _fv -> 'city'", (value, row[0])
+            ).fetchone()
+        self.writes[("company", row[0].bytes, "city")].append(
+            (int(version["h"]), str(version["o"]), value))
 
     def create(self, model):
         if model is Company:
