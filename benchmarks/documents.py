@@ -27,13 +27,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks._common import CACHE, emit, median, note, parser  # noqa: E402
 
 
-def _time(fn, repeat: int) -> tuple[float, object]:
+CPU: dict[str, float] = {}
+
+
+def _time(fn, repeat: int, name: str = "") -> tuple[float, object]:
+    """Median wall time in ms; the median CPU time of this process goes to ``CPU[name]`` (on a
+    shared, loaded machine the CPU time is the steadier figure)."""
     result = fn()  # warm-up
-    timings = []
+    timings, cpu = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         result = fn()
         timings.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    CPU[name] = median(cpu)
     return median(timings), result
 
 
@@ -52,19 +59,23 @@ def main() -> int:
     ])
     three = build_context(data)
 
-    pdf_1, _pdf = _time(lambda: render.render_pdf(one), args.repeat)
+    pdf_1, _pdf = _time(lambda: render.render_pdf(one), args.repeat, "pdf1")
     emit("pdf_1page_ms", pdf_1, "ms", 120, pages=render.page_count(one), template="ru.invoice",
+         cpu_ms=CPU["pdf1"], load_average=os.getloadavg()[0],
          measured="context → HTML → weasyprint PDF bytes, warm")
-    pdf_3, _pdf = _time(lambda: render.render_pdf(three), args.repeat)
+    pdf_3, _pdf = _time(lambda: render.render_pdf(three), args.repeat, "pdf3")
     emit("pdf_3page_ms", pdf_3, "ms", 350, pages=render.page_count(three), lines=55, template="ru.invoice",
+         cpu_ms=CPU["pdf3"], load_average=os.getloadavg()[0],
          measured="context → HTML → weasyprint PDF bytes, warm")
-    docx, _ = _time(lambda: render.render_docx(one), args.repeat)
-    emit("docx_ms", docx, "ms", 40, template="ru.invoice.docx", measured="context → docxtpl → DOCX bytes, warm")
+    docx, _ = _time(lambda: render.render_docx(one), args.repeat, "docx")
+    emit("docx_ms", docx, "ms", 40, template="ru.invoice.docx", cpu_ms=CPU["docx"],
+         load_average=os.getloadavg()[0], measured="context → docxtpl → DOCX bytes, warm")
 
     import weasyprint.text.ffi as ffi
 
     emit("harfbuzz_subset", ffi.harfbuzz_subset is not None, "bool", True)
-    emit("batch_100_invoices_s", _batch(args), "s", 15, deals=args.deals,
+    emit("batch_100_invoices_s", _batch(args), "s", 15, deals=args.deals, cpu_s=CPU["batch"],
+         load_average=os.getloadavg()[0],
          measured="issue_for_deals: draft + number + PDF + DOCX + timeline per deal, SQLite")
     return 0
 
@@ -96,17 +107,19 @@ def _batch(args) -> float:
             return [str(deal_with_lines(buyer, RU_LINES).id) for _ in range(count)]
 
     invoices.issue_for_deals(make_deals(5))  # warm-up
-    timings = []
+    timings, cpu = [], []
     for run in range(max(1, args.repeat)):
         ids = make_deals(args.deals)
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         results = invoices.issue_for_deals(ids)
         timings.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
         failed = [r.error for r in results if r.error]
         if failed:
             note(f"batch run {run}: {len(failed)} failed, e.g. {failed[0]}")
         note(f"batch run {run + 1}: {timings[-1]:.2f} s")
     db.close()
+    CPU["batch"] = median(cpu)
     return median(timings)
 
 
