@@ -105,6 +105,8 @@ def conninfo(url: str, application_name: str = "desktop-crm") -> tuple[str, dict
         "keepalives_idle": 30,
         "keepalives_interval": 10,
         "keepalives_count": 3,
+        # a laptop that vanishes mid-transaction must not hold row locks or the pull horizon
+        "options": "-c idle_in_transaction_session_timeout=60000",
     }
     if parsed.password is None and parsed.username:
         password = stored_password(url)
