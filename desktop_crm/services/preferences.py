@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from desktop_crm.services.session import user_model
+from desktop_crm.models import User
 from desktop_crm.services.settings import REGISTRY, SettingSpec, declare
 
 LIST_ENTITIES = (
@@ -38,15 +38,22 @@ for _entity in LIST_ENTITIES:
     _list_spec(_entity)
 
 
+def _user(user_id: uuid.UUID | str) -> User | None:
+    return User.alive().where(User.id == uuid.UUID(str(user_id))).first()
+
+
 def list_state(entity: str, user_id: uuid.UUID | str) -> dict[str, Any]:
     """``{"header": str, "filter": dict, "saved_filters": {name: dict}}`` (keys may be missing)."""
-    return dict(_list_spec(entity).get(user_model(user_id)))
+    user = _user(user_id)
+    return dict(_list_spec(entity).get(user)) if user is not None else {}
 
 
 def save_list_state(entity: str, user_id: uuid.UUID | str, **values: Any) -> None:
-    """Update some keys of a list's state (one transaction)."""
+    """Update some keys of a list's state (one transaction); nothing for a removed user."""
     spec = _list_spec(entity)
-    user = user_model(user_id)
+    user = _user(user_id)
+    if user is None:
+        return
     state = dict(spec.get(user))
     state.update(values)
     spec.set(state, user)
