@@ -111,7 +111,7 @@ def main() -> int:
         app.processEvents()
     emit("list_first_paint_ms", median(first_paints), "ms", 200, rows=rows,
          runs=[round(v, 1) for v in first_paints],
-         measured="new Deals list view (COUNT + first 128-row block, loaded off the GUI "
+         measured="new Deals list view (COUNT + first 64-row block, loaded off the GUI "
                   "thread) to the end of the viewport paint showing the rows, 1280x800 offscreen")
 
     # deep jump, with the snapshot in place

@@ -50,8 +50,8 @@ ROW_FLAGS = (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 MAX_DISPLAY_ROWS = 4096
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 VALUE_ROLE = Qt.ItemDataRole.UserRole + 2
-BLOCK_SIZE = 128
-MAX_BLOCKS = 128
+BLOCK_SIZE = 64
+MAX_BLOCKS = 256
 SNAPSHOT_DELAY_MS = 120  # let the first block paint before the snapshot thread competes for the GIL
 
 Index = QModelIndex | QPersistentModelIndex
