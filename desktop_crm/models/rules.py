@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import peewee
+from peewee import SQL
 
 from desktop_crm.models.base import BaseModel, fk
-from desktop_crm.models.deals import Deal
+from desktop_crm.models.deals import Activity, Deal
 from desktop_crm.models.parties import Contact
 from desktop_crm.models.people import User
 
@@ -27,10 +28,23 @@ class DuplicateDismissal(BaseModel):
 
 
 # The rules report and the "inactive deals" filters read open deals per responsible by correctness
-# and last interaction; this index answers them without reading the table.
+# and last interaction; this index over open deals also covers the id, title and missing fields the
+# report prints, so a million-deal report never reads the deal table itself.
 Deal.add_index(
     Deal.responsible,
     Deal.correct,
     Deal.last_interaction_at,
+    Deal.id,
+    Deal.title,
+    Deal.missing_fields,
     where=Deal.deleted_at.is_null() & Deal.closed_at.is_null(),
+)
+# Planned tasks by assignee and due time, covering what the overdue list shows.
+Activity.add_index(
+    Activity.assignee,
+    Activity.due_at,
+    Activity.id,
+    Activity.subject,
+    Activity.deal,
+    where=SQL("\"deleted_at\" IS NULL AND \"status\" = 'planned' AND \"kind\" = 'task'"),
 )

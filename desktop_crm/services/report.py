@@ -140,13 +140,16 @@ def rules_report(now: dt.datetime | None = None, responsible: Any = None) -> Rul
             target.inactive.append(InactiveDeal(_uuid_text(deal_id), title, last))
 
     task_scope = f" AND a.assignee_id = {p}" if who is not None else ""
+    # Literal status and kind: the planned-tasks index is partial on exactly these (SQLite uses a
+    # partial index only when the query's own text implies its WHERE).
     cursor = db.execute_sql(
         f"SELECT a.assignee_id, {_id_sql('a.id', eng)}, a.subject, a.due_at, "
         f"{_id_sql('a.deal_id', eng)}, d.title FROM activity a "
         "LEFT JOIN deal d ON d.id = a.deal_id "
-        f"WHERE a.deleted_at IS NULL AND a.status = {p} AND a.kind = {p} AND a.due_at < {p}"
+        f"WHERE a.deleted_at IS NULL AND a.status = '{ActivityStatus.PLANNED.value}' "
+        f"AND a.kind = '{ActivityKind.TASK.value}' AND a.due_at < {p}"
         f"{task_scope} ORDER BY a.assignee_id, a.due_at",
-        [str(ActivityStatus.PLANNED), str(ActivityKind.TASK), now, *scope_params],
+        [now, *scope_params],
     )
     current_key, target = object(), None
     for user_key, task_id, subject, due_at, deal_id, deal_title in cursor:

@@ -3,4 +3,5 @@ CREATE TABLE IF NOT EXISTS "duplicate_dismissal" ("id" UUID NOT NULL PRIMARY KEY
 CREATE INDEX IF NOT EXISTS "duplicate_dismissal_other_contact_id" ON "duplicate_dismissal" ("other_contact_id");
 CREATE INDEX IF NOT EXISTS "duplicate_dismissal_decided_by_id" ON "duplicate_dismissal" ("decided_by_id");
 CREATE INDEX IF NOT EXISTS "duplicate_dismissal_contact_id_other_contact_id" ON "duplicate_dismissal" ("contact_id", "other_contact_id");
-CREATE INDEX IF NOT EXISTS "deal_responsible_id_correct_last_interaction_at" ON "deal" ("responsible_id", "correct", "last_interaction_at") WHERE (("deleted_at" IS NULL) AND ("closed_at" IS NULL));
+CREATE INDEX IF NOT EXISTS "deal_responsible_id_correct_last_interaction_at_id_title_62a385e" ON "deal" ("responsible_id", "correct", "last_interaction_at", "id", "title", "missing_fields") WHERE (("deleted_at" IS NULL) AND ("closed_at" IS NULL));
+CREATE INDEX IF NOT EXISTS "activity_assignee_id_due_at_id_subject_deal_id" ON "activity" ("assignee_id", "due_at", "id", "subject", "deal_id") WHERE "deleted_at" IS NULL AND "status" = 'planned' AND "kind" = 'task';
