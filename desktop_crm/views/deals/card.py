@@ -374,7 +374,7 @@ class DealCard(QDialog):
             _("Number"), _("Date"), _("Status"), _("Paid"), _("Total")])
         self.tabs.addTab(self.invoices, _("Invoices"))
         self.history = _documents_table(self.tabs, "deal_history", [
-            _("Stage"), _("Entered"), _("Left"), _("Time in stage"), _("By")])
+            _("Stage"), _("In stage since"), _("Until"), _("Time in stage"), _("By")])
         self.tabs.addTab(self.history, _("Stage history"))
         for table in (self.quotes, self.invoices):
             table.doubleClicked.connect(lambda index, t=table: self._open_document(t, index.row()))
@@ -665,7 +665,7 @@ class TimelinePanel(QWidget):
         self.subject = QLineEdit(composer)
         self.subject.setObjectName("entry_subject")
         self.subject.setPlaceholderText(_("What is to be done"))
-        row.addWidget(self.subject, 1)
+        row.addWidget(self.subject, 3)
         self.answered = QCheckBox(_("The client answered"), composer)
         self.answered.setObjectName("entry_answered")
         self.answered.setChecked(True)
@@ -675,6 +675,7 @@ class TimelinePanel(QWidget):
         self.due.setCalendarPopup(True)
         self.due.setDateTime(QDateTime.currentDateTime().addDays(1))
         row.addWidget(self.due)
+        row.addStretch(1)  # takes the room of the task fields when they are hidden
         box.addLayout(row)
         self.text = QPlainTextEdit(composer)
         self.text.setObjectName("entry_text")
@@ -703,6 +704,7 @@ class TimelinePanel(QWidget):
         self.entries.setObjectName("timeline_entries")
         self.entries.setWordWrap(True)
         self.entries.setAlternatingRowColors(True)
+        self.entries.setSpacing(2)
         self.entries.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         layout.addWidget(self.entries, 1)
         self.kind.currentIndexChanged.connect(self._kind_changed)
