@@ -20,6 +20,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"desktop-crm {__version__}")
     parser.add_argument("--db", help="SQLite file path or postgresql:// URL (default: user data)")
     parser.add_argument("--lang", choices=("en", "ru", "it"), help="UI language for this run")
+    parser.add_argument(
+        "--selftest",
+        action="store_true",
+        help="check this installation offscreen (demo data, documents, main window) and exit",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(f"desktop_crm.commands.{name}").register(subparsers)
@@ -28,6 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.selftest:
+        from desktop_crm.selftest import run_selftest
+
+        return run_selftest()
     if args.command is None:
         from desktop_crm.app import run_gui
 
