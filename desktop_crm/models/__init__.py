@@ -26,6 +26,7 @@ from desktop_crm.models.enums import (
 )
 from desktop_crm.models.parties import Company, Contact, Lead
 from desktop_crm.models.people import OwnCompany, User
+from desktop_crm.models import indexes as _indexes  # noqa: F401 - registers step 5's indexes
 from desktop_crm.models.rules import DuplicateDismissal
 from desktop_crm.models.system import Notification, SchemaVersion, Setting
 

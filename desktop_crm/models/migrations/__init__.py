@@ -45,9 +45,15 @@ def step_0004_documents(db: peewee.Database, engine: str) -> None:
     _run_sql_file(db, HERE / f"v0004_{engine}.sql")
 
 
+def step_0005_list_and_report_indexes(db: peewee.Database, engine: str) -> None:
+    """Indexes of the list views (filters, sorts) and the analytics reports at a million deals."""
+    _run_sql_file(db, HERE / f"v0005_{engine}.sql")
+
+
 STEPS: dict[int, Step] = {
     1: step_0001_initial,
     2: step_0002_search_index,
     3: step_0003_sales_rules,
     4: step_0004_documents,
+    5: step_0005_list_and_report_indexes,
 }
