@@ -37,7 +37,8 @@ def log(message: str) -> None:
 
 
 def folder_size_mb(path: Path) -> float:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
+    """Unpacked size on disk; links inside the bundle are counted once, as the files they are."""
+    return sum(f.lstat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink()) / 1e6
 
 
 def make_icons() -> Path | None:
