@@ -15,9 +15,12 @@ your area brings::
         # screens for ``desktop-crm screenshots``
         registry.add_screen(Screen("contact_card", render_contact_card))
 
-* Start-up imports every module in :data:`VIEW_MODULES`, so keep them light: a factory or a card
-  opener may be given as a ``"package.module:function"`` string, imported the first time it is
-  used (``registry.add_card_opener("contacts", "desktop_crm.views.cards.contact:open_contact_card")``).
+* Start-up imports every module in :data:`VIEW_MODULES`, so keep them light (import widgets and
+  services inside functions): a factory or a card opener may be given as a
+  ``"package.module:function"`` string, imported the first time it is used
+  (``registry.add_card_opener("contacts", "desktop_crm.views.cards.contact:open_contact_card")``);
+  screens that need heavy imports just to be listed come from ``add_screen_provider(function)``,
+  called only when the screens are asked for (``desktop-crm screenshots``).
 * Sections are the fixed sidebar entries (:data:`SECTIONS`); a section appears in the sidebar as
   soon as at least one view is registered for it.
 * ``SectionView.factory(context, parent) -> QWidget`` builds the view lazily, when the section is
@@ -53,7 +56,7 @@ VIEW_MODULES: tuple[str, ...] = (
     "desktop_crm.views.analytics",
     "desktop_crm.views.cards.register",
     "desktop_crm.views.tasks",
-    "desktop_crm.views.settings",
+    "desktop_crm.views.settings_section",
     "desktop_crm.views.documents.register",
 )
 
@@ -113,7 +116,8 @@ class Registry:
     sections: tuple[Section, ...] = SECTIONS
     views: dict[str, list[SectionView]] = field(default_factory=dict)
     card_openers: dict[str, CardOpener] = field(default_factory=dict)
-    screens: list[Screen] = field(default_factory=list)
+    _screens: list[Screen] = field(default_factory=list)
+    _screen_providers: list[Callable[["Registry"], None] | str] = field(default_factory=list)
 
     def add_view(self, section: str, view: SectionView) -> None:
         if section not in {s.key for s in self.sections}:
@@ -138,8 +142,18 @@ class Registry:
         return opener
 
     def add_screen(self, screen: Screen) -> None:
-        self.screens[:] = [s for s in self.screens if s.name != screen.name] + [screen]
-        self.screens.sort(key=lambda s: (s.order, s.name))
+        self._screens[:] = [s for s in self._screens if s.name != screen.name] + [screen]
+        self._screens.sort(key=lambda s: (s.order, s.name))
+
+    def add_screen_provider(self, provider: Callable[["Registry"], None] | str) -> None:
+        """``provider(registry)`` adds screens with :meth:`add_screen` when they are first needed."""
+        self._screen_providers.append(provider)
+
+    @property
+    def screens(self) -> list[Screen]:
+        while self._screen_providers:
+            resolve(self._screen_providers.pop(0))(self)
+        return list(self._screens)
 
 
 def build_registry(modules: tuple[str, ...] | None = None) -> Registry:

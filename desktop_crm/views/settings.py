@@ -57,7 +57,6 @@ from desktop_crm.views.cards.common import (
 from desktop_crm.views.cards.company import RequisitesForm, read_editors, write_editors
 from desktop_crm.views.common.dialogs import confirm, show_error
 from desktop_crm.views.context import AppContext
-from desktop_crm.views.registry import Registry, Screen, SectionView
 from desktop_crm.workers import run_in_background
 
 
@@ -1087,20 +1086,3 @@ class SettingsView(QWidget):
 
     def can_create_new(self) -> bool:
         return False
-
-
-def _screen(key: str) -> Any:
-    def render(context: AppContext, window: Any) -> Any:
-        view = window.show_section("settings", "settings")
-        view.select(key)
-        return window
-
-    return render
-
-
-def register(registry: Registry) -> None:
-    registry.add_view("settings", SectionView("settings", N_("Settings"),
-                                              lambda c, p: SettingsView(c, p), order=0))
-    for order, key in enumerate(("own_companies", "pipelines", "rules", "users", "language",
-                                 "database")):
-        registry.add_screen(Screen(f"settings_{key}", _screen(key), order=90 + order))

@@ -7,13 +7,13 @@ from typing import Any
 from desktop_crm.views.registry import Registry, Screen
 
 
-def _card_screen(entity: str, opener: Any) -> Any:
+def _card_screen(entity: str) -> Any:
     def render(context: Any, window: Any) -> Any:
         from desktop_crm.services import lists
 
         window.show_section(entity, "list")
         rows = lists.fetch_page(entity, None, None, 0, 1)
-        card = opener(context, rows[0].id if rows else None, window)
+        card = context.registry.card_opener(entity)(context, rows[0].id if rows else None, window)
         card.resize(900, 760)
         return card
 
@@ -49,18 +49,13 @@ def _close_shown() -> None:
 
 
 def register(registry: Registry) -> None:
-    from desktop_crm.views.cards.company import open_company_card
-    from desktop_crm.views.cards.contact import open_contact_card
-    from desktop_crm.views.cards.lead import open_lead_card
-    from desktop_crm.views.cards.product import open_product_card
-
-    openers = {
-        "contacts": open_contact_card,
-        "companies": open_company_card,
-        "leads": open_lead_card,
-        "products": open_product_card,
+    openers = {  # imported when a card is first opened, not at start-up
+        "contacts": "desktop_crm.views.cards.contact:open_contact_card",
+        "companies": "desktop_crm.views.cards.company:open_company_card",
+        "leads": "desktop_crm.views.cards.lead:open_lead_card",
+        "products": "desktop_crm.views.cards.product:open_product_card",
     }
     for order, (entity, opener) in enumerate(openers.items()):
         registry.add_card_opener(entity, opener)
-        registry.add_screen(Screen(f"card_{entity}", _card_screen(entity, opener), order=40 + order))
+        registry.add_screen(Screen(f"card_{entity}", _card_screen(entity), order=40 + order))
     registry.add_screen(Screen("card_leads_convert", _convert_screen, cleanup=_close_shown, order=45))

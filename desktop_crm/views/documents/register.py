@@ -51,10 +51,19 @@ def _settle(seconds: float = 1.0) -> None:
         time.sleep(0.02)
 
 
-def register(registry: Registry) -> None:
-    from desktop_crm.views.documents.panel import open_document_card
+def _opener(kind: str) -> Any:
+    """The editor's card opener, imported when a document is first opened (not at start-up)."""
 
-    registry.add_card_opener("quotes", open_document_card("quote"))
-    registry.add_card_opener("invoices", open_document_card("invoice"))
+    def open_card(context: Any, entity_id: str | None, parent: Any) -> Any:
+        from desktop_crm.views.documents.panel import open_document_card
+
+        return open_document_card(kind)(context, entity_id, parent)
+
+    return open_card
+
+
+def register(registry: Registry) -> None:
+    registry.add_card_opener("quotes", _opener("quote"))
+    registry.add_card_opener("invoices", _opener("invoice"))
     registry.add_screen(Screen("quote_editor", _editor_screen, order=60))
     registry.add_screen(Screen("quote_preview", _preview_screen, order=61))
