@@ -24,6 +24,8 @@ def run(args: argparse.Namespace) -> int:
     from desktop_crm.i18n import _
     from desktop_crm.models.db import is_postgres_url, redact
     from desktop_crm.sync.engine import sync_once
+    from desktop_crm.sync.hlc import CLOCK_WARN_MS
+    from desktop_crm.sync.server import clock_off_text
 
     local = database_url(args)
     if is_postgres_url(local):
@@ -46,6 +48,13 @@ def run(args: argparse.Namespace) -> int:
             conflicts=result.conflicts,
         )
     )
+    if abs(result.clock_offset_ms) > CLOCK_WARN_MS:
+        print(
+            _("Warning: {problem}; set the correct date, time and time zone on this computer.").format(
+                problem=clock_off_text(result.clock_offset_ms)
+            ),
+            file=sys.stderr,
+        )
     if result.parked:
         print(
             _("{count} changes were refused by the server and kept aside with its reason.").format(

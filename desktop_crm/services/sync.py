@@ -25,7 +25,14 @@ from desktop_crm.models import database
 from desktop_crm.models.db import engine
 from desktop_crm.sync import capture, credentials
 from desktop_crm.sync.engine import Replica, ReplicaRestored, SyncResult, reincarnate
-from desktop_crm.sync.server import SyncError, check_compatible, connect
+from desktop_crm.sync.hlc import CLOCK_WARN_MS
+from desktop_crm.sync.server import (
+    ClockOffError,
+    SyncError,
+    check_compatible,
+    clock_off_text,
+    connect,
+)
 
 DEFAULT_INTERVAL_S = 300
 
@@ -49,6 +56,8 @@ class SyncStatus:
     conflicts: int = 0
     parked: int = 0
     interval_s: int = DEFAULT_INTERVAL_S
+    clock_offset_ms: int | None = None  # this computer's clock minus the server's, when measured
+    clock_error: bool = False  # the last round stopped because the clock is off
 
 
 @dataclass(frozen=True)
@@ -89,7 +98,13 @@ def status() -> SyncStatus:
         conflicts=capture.open_conflicts(db),
         parked=parked,
         interval_s=int(capture.meta_get(db, "interval_s", DEFAULT_INTERVAL_S) or DEFAULT_INTERVAL_S),
+        clock_offset_ms=_int_or_none(capture.meta_get(db, "clock_offset_ms")),
+        clock_error=capture.meta_get(db, "last_error_kind") == "clock",
     )
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None or value == "" else int(value)
 
 
 def set_interval(seconds: int) -> None:
@@ -149,10 +164,16 @@ def sync_now(progress: Callable[[int, int, str], None] | None = None) -> SyncRes
     except SyncError as error:
         with db.atomic():
             capture.meta_set(db, "last_error", error.message)
+            clock = isinstance(error, ClockOffError)
+            capture.meta_set(db, "last_error_kind", "clock" if clock else "")
+            if clock:
+                capture.meta_set(db, "clock_offset_ms", error.offset_ms)
         raise
     with db.atomic():
         capture.meta_set(db, "last_sync_at", dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat())
         capture.meta_set(db, "last_error", "")
+        capture.meta_set(db, "last_error_kind", "")
+        capture.meta_set(db, "clock_offset_ms", result.clock_offset_ms)
     return result
 
 
@@ -285,11 +306,14 @@ class ChangeListener:
 
 
 __all__ = [
+    "CLOCK_WARN_MS",
     "ChangeListener",
+    "ClockOffError",
     "ConflictView",
     "ParkedChange",
     "SyncStatus",
     "changed_entities",
+    "clock_off_text",
     "discard_parked",
     "list_conflicts",
     "list_parked",

@@ -26,6 +26,7 @@ migration step in the step's own transaction (:func:`after_migration_step`).
 from __future__ import annotations
 
 import json
+import os
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -77,6 +78,11 @@ def register_sqlite_functions(db: peewee.SqliteDatabase, clock: hlc_mod.Clock | 
     ``clock`` (seconds, like ``time.time``) can be swapped later with :func:`set_clock` (tests inject
     skewed clocks per replica).
     """
+    if clock is None and os.environ.get("CRM_SYNC_CLOCK_SKEW_S"):
+        # fault injection for tests that run the real command (like CRM_SYNC_CRASH_AT): this
+        # process's clock runs that many seconds off
+        skew = float(os.environ["CRM_SYNC_CLOCK_SKEW_S"])
+        clock = lambda: time.time() + skew  # noqa: E731
     holder: list[hlc_mod.Clock] = [clock or time.time]
     db._sync_clock = holder  # type: ignore[attr-defined]
 
@@ -339,6 +345,25 @@ class applying:  # noqa: N801 - used as a statement-like context manager
 
     def __exit__(self, *exc: object) -> None:
         self.db.execute_sql("UPDATE _sync_flag SET applying = 0 WHERE id = 1")
+
+
+def rebase_future_stamps(db: peewee.Database, limit_hlc: int, now_hlc: int) -> int:
+    """Restamp pending changes (and the clock state) stamped beyond ``limit_hlc`` with ``now_hlc``.
+
+    A clock that ran far ahead and was then set right leaves the HLC state and pending entries in
+    the future; the server refuses such stamps (drift bound), and ticking on from the stored state
+    would keep stamping new edits there. Called only once the physical clock agrees with the
+    server's again: the entries then count as written now (the server keeps field versions monotonic
+    on its side). One transaction; returns how many entries were restamped.
+    """
+    with db.atomic("IMMEDIATE"):
+        cursor = db.execute_sql(
+            "UPDATE _outbox SET hlc = ? WHERE hlc > ?", (now_hlc, limit_hlc)
+        )
+        restamped = cursor.rowcount
+        if int(meta_get(db, "hlc", 0) or 0) > limit_hlc:
+            meta_set(db, "hlc", now_hlc)
+    return restamped
 
 
 def pending_count(db: peewee.Database) -> int:

@@ -44,7 +44,8 @@ from desktop_crm import __version__
 from desktop_crm.i18n import _
 from desktop_crm.ids import uuid7
 from desktop_crm.sync import capture, server
-from desktop_crm.sync.server import SyncError
+from desktop_crm.sync import hlc as hlc_mod
+from desktop_crm.sync.server import ClockOffError, SyncError
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ class SyncResult:
     purged: int = 0
     bootstrapped: bool = False
     horizon: int = 0
+    clock_offset_ms: int = 0  # this computer's clock minus the server's, measured this round
     details: dict[str, Any] = field(default_factory=dict)
 
 
@@ -182,6 +184,7 @@ class Replica:
         self._pg: Any = None
         self._schema_key: tuple[Any, Any] | None = None
         self._content_tables: set[str] = set()
+        self.clock_offset_ms = 0
         capture.make_replica(self.db)
         self.device = capture.device_id(self.db)
 
@@ -209,6 +212,7 @@ class Replica:
         try:
             pg = self._connection()
             self._prepare(pg)
+            result.clock_offset_ms = self.clock_offset_ms
             while True:
                 pushed, parked, more = self.push(pg)
                 result.pushed += pushed
@@ -268,9 +272,10 @@ class Replica:
                 self._pg = None
 
     def _prepare(self, pg: Any) -> None:
-        """Version gate and device registration, before any write."""
+        """Version gate, clock check and device registration, before any write."""
         with pg.transaction():
             schema_version, _minimum = server.check_compatible(pg, self.app_version)
+            self._check_clock(pg)
             local_version = capture.meta_get(self.db, "schema_version")
             key = (schema_version, local_version)
             if self._schema_key != key:  # read the table layout once per schema pair
@@ -289,6 +294,26 @@ class Replica:
                 "last_seen = now()",
                 (self.device, self.app_version),
             )
+
+    def _check_clock(self, pg: Any) -> None:
+        """Refuse to sync (nothing written, nothing lost) when this computer's clock is off by more
+        than the drift bound: the server would refuse its stamps when ahead, and when behind, its
+        edits would lose every concurrent conflict. Once the clock is right again, pending entries
+        stamped while it ran ahead are restamped, or the server would keep refusing them."""
+        clock = capture.clock_of(self.db)
+        offset = server.server_clock_offset(pg, clock)
+        self.clock_offset_ms = offset
+        if abs(offset) > hlc_mod.MAX_DRIFT_MS:
+            raise ClockOffError(offset)
+        server_ms = hlc_mod.physical_ms(clock) - offset
+        limit = hlc_mod.pack(server_ms + hlc_mod.MAX_DRIFT_MS, 0)
+        (pending_max,) = self.db.execute_sql("SELECT coalesce(max(hlc), 0) FROM _outbox").fetchone()
+        state = int(capture.meta_get(self.db, "hlc", 0) or 0)
+        if max(int(pending_max), state) > limit:
+            restamped = capture.rebase_future_stamps(
+                self.db, limit, hlc_mod.pack(hlc_mod.physical_ms(clock), 0)
+            )
+            log.warning("clock was ahead: %d pending changes restamped", restamped)
 
     # -- push --
 
@@ -310,6 +335,8 @@ class Replica:
                 break
             except (psycopg.errors.IntegrityError, psycopg.errors.InsufficientPrivilege,
                     psycopg.errors.RaiseException, psycopg.errors.DataError) as error:
+                if server.is_clock_refusal(error):  # kept, not parked: fix the clock and retry
+                    raise ClockOffError(None) from error
                 if attempt == "isolated":
                     raise
                 log.info("push refused (%s); retrying row by row to park the offenders", error)
@@ -1009,6 +1036,8 @@ class Merger:
                     with self.pg.transaction():
                         self.pg.execute(statement, row)
                 except Exception as error:  # a permanent refusal of this row: park its entries
+                    if server.is_clock_refusal(error):
+                        raise ClockOffError(None) from error
                     if not _is_permanent(error):
                         raise
                     for seq in seqs_of.get(row_id, []):

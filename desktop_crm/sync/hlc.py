@@ -18,6 +18,9 @@ COUNTER_MAX = (1 << COUNTER_BITS) - 1
 # A device refuses to move its clock further than this ahead of its physical clock, and the server
 # refuses HLCs that far ahead of its own clock (sync.md §2.3: a product decision, 5 minutes).
 MAX_DRIFT_MS = 5 * 60 * 1000
+# Beyond this difference from the server's clock the user is told to set the clock right (sync still
+# runs up to MAX_DRIFT_MS; beyond that it stops until the clock is fixed).
+CLOCK_WARN_MS = 2 * 60 * 1000
 
 Clock = Callable[[], float]
 

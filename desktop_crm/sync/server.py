@@ -29,7 +29,7 @@ from typing import Any
 
 from desktop_crm import __version__
 from desktop_crm.errors import CrmError
-from desktop_crm.i18n import _
+from desktop_crm.i18n import _, ngettext
 from desktop_crm.sync import hlc as hlc_mod
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,74 @@ class SyncError(CrmError):
 
 class VersionRefused(SyncError):
     """This application is too old (or the server's schema too old) to sync; nothing was written."""
+
+
+# The server marks its refusals of HLCs beyond the drift bound with this hint, so a client tells
+# "your clock is off" (kept, retried once the clock is fixed) apart from a refusal for good (parked).
+CLOCK_HINT = "desktop-crm:clock-drift"
+
+
+def duration_text(ms: int) -> str:
+    """``ms`` as a rounded amount of minutes, hours or days ("7 minutes", "3 hours", "1 day")."""
+    minutes = max(1, round(abs(ms) / 60_000))
+    if minutes < 120:
+        return ngettext("{n} minute", "{n} minutes", minutes).format(n=minutes)
+    hours = round(minutes / 60)
+    if hours < 48:
+        return ngettext("{n} hour", "{n} hours", hours).format(n=hours)
+    days = round(hours / 24)
+    return ngettext("{n} day", "{n} days", days).format(n=days)
+
+
+def clock_off_text(offset_ms: int) -> str:
+    """The short status-bar text for a clock ``offset_ms`` ahead (+) or behind (-) the server."""
+    if offset_ms >= 0:
+        return _("your clock is {amount} fast").format(amount=duration_text(offset_ms))
+    return _("your clock is {amount} slow").format(amount=duration_text(offset_ms))
+
+
+class ClockOffError(SyncError):
+    """This computer's clock differs from the server's by more than the drift bound
+    (``hlc.MAX_DRIFT_MS``), or the server refused a change stamped that far ahead. Nothing was
+    written; every pending change is kept and goes out once the clock is set right."""
+
+    def __init__(self, offset_ms: int | None) -> None:
+        if offset_ms is None:
+            message = _(
+                "The server refused changes stamped with a time too far ahead of its own clock. "
+                "Set the correct date, time and time zone on this computer, then sync again; "
+                "your unsynced changes are kept."
+            )
+        elif offset_ms > 0:
+            message = _(
+                "This computer's clock is {amount} ahead of the server's. Set the correct date, "
+                "time and time zone on this computer, then sync again; your unsynced changes "
+                "are kept."
+            ).format(amount=duration_text(offset_ms))
+        else:
+            message = _(
+                "This computer's clock is {amount} behind the server's. Set the correct date, "
+                "time and time zone on this computer, then sync again; your unsynced changes "
+                "are kept."
+            ).format(amount=duration_text(offset_ms))
+        super().__init__(message)
+        self.offset_ms = offset_ms
+
+
+def server_clock_offset(conn: Any, clock: Any) -> int:
+    """Milliseconds by which ``clock`` (seconds, like ``time.time``) is ahead of the server's clock
+    (negative: behind), measured against the middle of the round trip."""
+    before = clock()
+    (server_ms,) = conn.execute(
+        "SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint"
+    ).fetchone()
+    after = clock()
+    return int((before + after) * 500) - int(server_ms)
+
+
+def is_clock_refusal(error: BaseException) -> bool:
+    diag = getattr(error, "diag", None)
+    return getattr(diag, "message_hint", None) == CLOCK_HINT
 
 
 def version_tuple(text: str) -> tuple[int, ...]:
@@ -170,7 +238,7 @@ BEGIN
         hints := NEW._fv;
         IF NEW._hlc > bound THEN
             RAISE EXCEPTION 'HLC % is more than % ms ahead of the server clock', NEW._hlc,
-                {hlc_mod.MAX_DRIFT_MS} USING ERRCODE = 'check_violation';
+                {hlc_mod.MAX_DRIFT_MS} USING ERRCODE = 'check_violation', HINT = '{CLOCK_HINT}';
         END IF;
         IF NEW._origin IS NULL OR NOT EXISTS (
             SELECT 1 FROM sync.device d WHERE d.device_id = NEW._origin AND d.login = session_user
@@ -191,7 +259,8 @@ BEGIN
             FOR k, val IN SELECT key, value FROM jsonb_each(hints) LOOP
                 h := (val #>> '{{}}')::bigint;
                 IF h > bound THEN
-                    RAISE EXCEPTION 'HLC % is too far ahead', h USING ERRCODE = 'check_violation';
+                    RAISE EXCEPTION 'HLC % is too far ahead', h
+                    USING ERRCODE = 'check_violation', HINT = '{CLOCK_HINT}';
                 END IF;
                 IF h <> NEW._hlc AND newj ? k THEN
                     fv := fv || jsonb_build_object(k, jsonb_build_object('h', h, 'o', NEW._origin, 'v', 1));
@@ -211,7 +280,8 @@ BEGIN
             prev := coalesce((fv -> k ->> 'h')::bigint, (fv -> '*' ->> 'h')::bigint, 0);
             h := coalesce((hints ->> k)::bigint, NEW._hlc);
             IF h > bound THEN
-                RAISE EXCEPTION 'HLC % is too far ahead', h USING ERRCODE = 'check_violation';
+                RAISE EXCEPTION 'HLC % is too far ahead', h
+                    USING ERRCODE = 'check_violation', HINT = '{CLOCK_HINT}';
             END IF;
             h := greatest(h, prev + 1);  -- field versions never go backwards (clock trouble)
             fv := fv || jsonb_build_object(k, jsonb_build_object('h', h, 'o', NEW._origin, 'v', NEW._ver));
@@ -464,6 +534,8 @@ def check_compatible(conn: Any, app_version: str = __version__) -> tuple[int, st
 
 
 __all__ = [
+    "CLOCK_HINT",
+    "ClockOffError",
     "SYNC_PROTOCOL",
     "SyncError",
     "VersionRefused",

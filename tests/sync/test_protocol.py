@@ -197,20 +197,6 @@ def test_direct_postgresql_writes_are_stamped_and_reach_replicas(server_url, tmp
     assert Company.get_by_id(company.id).city == "Torino"
 
 
-def test_an_hlc_too_far_ahead_is_refused_and_parked(server_url, tmp_path):
-    a = new_replica(tmp_path / "a.db", server_url)
-    use(a)
-    Company.create(legal_name="Fine")
-    capture.set_clock(a.db, lambda: time.time() + 3600)
-    Company.create(legal_name="From the future")
-    result = a.sync()
-    assert result.parked == 1 and result.pushed == 1
-    assert server_rows(server_url, "SELECT legal_name FROM company") == [("Fine",)]
-    assert outbox_size(a) == 0
-    parked = a.db.execute_sql("SELECT error FROM _outbox_parked").fetchall()
-    assert len(parked) == 1 and "ahead" in parked[0][0]
-
-
 def test_an_outdated_app_is_refused_before_any_write_and_keeps_its_outbox(server_url, tmp_path):
     a = new_replica(tmp_path / "a.db", server_url, app_version="0.1.0")
     use(a)

@@ -44,8 +44,16 @@ def describe(status: sync_service.SyncStatus, now: dt.datetime | None = None) ->
         parts.append(ngettext("{n} conflict", "{n} conflicts", status.conflicts).format(n=status.conflicts))
     if status.parked:
         parts.append(ngettext("{n} refused change", "{n} refused changes", status.parked).format(n=status.parked))
-    if status.last_error:
+    if status.clock_error:
+        if status.clock_offset_ms is None:
+            parts.append(_("sync stopped: set the correct time on this computer"))
+        else:
+            parts.append(_("sync stopped: {problem}, set the correct time").format(
+                problem=sync_service.clock_off_text(status.clock_offset_ms)))
+    elif status.last_error:
         parts.append(_("offline"))
+    elif status.clock_offset_ms is not None and abs(status.clock_offset_ms) > sync_service.CLOCK_WARN_MS:
+        parts.append(sync_service.clock_off_text(status.clock_offset_ms))
     return " · ".join(parts)
 
 
