@@ -9,9 +9,9 @@ the time just before the process was spawned; peak RSS is the child's ``ru_maxrs
 Median of ``--repeat`` runs after one warm-up.
 
 Bytecode is compiled first, for the app and its dependencies, as the installed app ships it
-(PyInstaller bundles ``.pyc``; ``uv sync`` compiles dependencies, see ``[tool.uv]``). Without this a
-start in an environment with ``PYTHONDONTWRITEBYTECODE`` set compiles peewee, babel and the app from
-source every time, which measures the compiler rather than the app.
+(PyInstaller bundles ``.pyc``) and as any development setup has it after its first start. Without
+this a start in an environment with ``PYTHONDONTWRITEBYTECODE`` set (this machine's) compiles
+peewee, babel and the app from source every time, which measures the compiler rather than the app.
 """
 
 from __future__ import annotations
