@@ -46,6 +46,10 @@ class Deal(BaseModel):
     correct = peewee.BooleanField(default=False)
     missing_fields = JSONField(default=list)
     board_rank = peewee.BigIntegerField(default=0)
+    # The furthest step of its pipeline the deal has reached: the highest ``sort_order`` among the
+    # open and won stages it has ever entered (lost stages are off the ladder; 0 when none). Kept by
+    # ``services.stages`` on every stage change, read by the funnel (schema step 6).
+    reached_order = peewee.IntegerField(default=0, constraints=[peewee.SQL("DEFAULT 0")])
     search_text = peewee.TextField(default="")
 
     def before_save(self) -> None:

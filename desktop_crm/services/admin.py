@@ -42,7 +42,8 @@ from desktop_crm.models import (
     VatMode,
     database,
 )
-from desktop_crm.services import cards, rules
+from desktop_crm.services import cards, refresh, rules
+from desktop_crm.services import stages as stage_rules
 
 
 def _uuid(value: Any) -> uuid.UUID:
@@ -108,7 +109,12 @@ def rules_errors(values: Mapping[str, Any]) -> dict[str, str]:
     return errors
 
 
-def save_rules_settings(values: Mapping[str, Any]) -> None:
+# What makes a comment "detailed" decides deals' last interaction and correctness (stored columns).
+DEAL_FLAG_SETTINGS = frozenset({"comment_min_words", "comment_min_chars", "comment_stop_phrases"})
+
+
+def save_rules_settings(values: Mapping[str, Any]) -> bool:
+    """Save the rules page. True when deals' stored flags now need :func:`recompute_deal_flags`."""
     unknown = set(values) - set(_RULE_SPECS)
     if unknown:
         raise ValueError(f"unknown rule settings: {sorted(unknown)}")
@@ -116,6 +122,7 @@ def save_rules_settings(values: Mapping[str, Any]) -> None:
     if errors:
         name, message = next(iter(errors.items()))
         raise ValidationError(message, field=name)
+    deals_affected = False
     with database.atomic():
         for name, value in values.items():
             spec = _RULE_SPECS[name]
@@ -123,10 +130,24 @@ def save_rules_settings(values: Mapping[str, Any]) -> None:
                 value = [" ".join(str(v).split()) for v in value if str(v).strip()]
             elif name == "phone_region":
                 value = str(value).upper()
+            if value == spec.get():
+                continue
+            deals_affected |= name in DEAL_FLAG_SETTINGS
             if value == spec.default:
                 spec.reset()
-            elif value != spec.get():
+            else:
                 spec.set(value)
+    return deals_affected
+
+
+def recompute_deal_flags(stage_id: Any = None, progress: Any = None) -> int:
+    """Recompute deals' correctness, missing fields and last interaction after a rule changed:
+    every deal, or those in ``stage_id`` (its required fields changed). One transaction."""
+    deal_ids = None
+    if stage_id is not None:
+        deal_ids = [row.id for row in Deal.alive().select(Deal.id).where(
+            Deal.stage == _uuid(stage_id))]
+    return refresh.refresh_rules(deal_ids, progress)
 
 
 # --- own companies --------------------------------------------------------------------------------
@@ -345,6 +366,9 @@ def save_stage(stage_id: Any, pipeline_id: Any, values: Mapping[str, Any]) -> st
         new_kind = StageKind(values.get("kind", "open"))
         if stage_id is not None and stage.kind == StageKind.OPEN and new_kind != StageKind.OPEN:
             _keep_an_open_stage(stage.pipeline_id, stage.id)
+        # a stage joining or leaving the ladder (lost stages are off it) moves deals' furthest step
+        ladder_changed = stage_id is not None and (stage.kind == StageKind.LOST) != (
+            new_kind == StageKind.LOST)
         stage.name = " ".join(str(values["name"]).split())
         stage.kind = new_kind
         stage.probability = cards.parse_decimal(values.get("probability", 0), "probability",
@@ -358,6 +382,9 @@ def save_stage(stage_id: Any, pipeline_id: Any, values: Mapping[str, Any]) -> st
                                  if name in set(values.get("required_fields") or [])]
         stage.requires_correct_deal = bool(values.get("requires_correct_deal", False))
         stage.save()
+        if ladder_changed:
+            stage_rules.recompute_reached(
+                stage.pipeline_id, None if new_kind != StageKind.LOST else stage.sort_order)
         return str(stage.id)
 
 
@@ -380,10 +407,14 @@ def move_stage(stage_id: Any, delta: int) -> None:
         if not 0 <= target < len(ordered):
             return
         ordered[index], ordered[target] = ordered[target], ordered[index]
+        changed: list[int] = []
         for position, row in enumerate(ordered):
             if row.sort_order != position:
+                changed += [row.sort_order, position]
                 row.sort_order = position
                 row.save()
+        if changed:  # deals' furthest step is a sort_order: rebuild it where orders changed
+            stage_rules.recompute_reached(stage.pipeline_id, min(changed))
 
 
 def delete_stage(stage_id: Any) -> None:
@@ -398,6 +429,8 @@ def delete_stage(stage_id: Any) -> None:
         if stage.kind == StageKind.OPEN:
             _keep_an_open_stage(stage.pipeline_id, stage.id)
         stage.soft_delete()
+        if stage.kind != StageKind.LOST:  # off the ladder now: deals that got there fall back
+            stage_rules.recompute_reached(stage.pipeline_id, stage.sort_order)
 
 
 # --- users ----------------------------------------------------------------------------------------

@@ -18,9 +18,12 @@ What "the period" means per report:
 * product groups: won deals *closed* in the period.
 
 The funnel is the classic one: a deal "reached" a stage when the furthest open or won stage it has
-ever been in (its current stage and every stage of its history) is that stage or a later one; lost
-stages are off the ladder. Every deal of the cohort entered the pipeline, so the first stage counts
-all of them, also a deal that was created directly as lost.
+ever entered is that stage or a later one (``Deal.reached_order``, the highest ``sort_order`` it
+entered, kept by ``services.stages``; schema step 6 backfilled it from the history). Moving back does
+not undo a step reached: a deal that went Proposal → New still reached Proposal. Lost stages are off
+the ladder: a lost deal counts as having reached the stage it was lost from. Every deal of the
+cohort entered the pipeline, so the first stage counts all of them, also a deal created directly as
+lost.
 """
 
 from __future__ import annotations
@@ -146,8 +149,9 @@ class DealFilter:
 
     ``None`` means "any". A tuple of ids selects those; ``None`` inside the tuple selects the
     deals where the field is empty (no responsible, no product group).
-    ``reached_rank``: the furthest open/won stage ever visited is at this ``sort_order`` or later;
-    ``furthest_below``: … and before this ``sort_order`` (together: exactly that funnel step).
+    ``reached_rank``: the furthest open/won stage ever entered (``Deal.reached_order``) is at this
+    ``sort_order`` or later; ``furthest_below``: … and before this ``sort_order`` (together:
+    exactly that funnel step).
     ``left_stage``: the deal left this stage during ``left_period`` (a stay counted in stage time).
     ``label`` is the translated description shown above the list.
     """
@@ -206,9 +210,9 @@ class DealFilter:
         if self.inactive_at is not None:
             conds.append(rules.inactive_condition(self.inactive_at))
         if self.reached_rank is not None:
-            conds.append(_reached(self.pipeline_id, self.reached_rank))
+            conds.append(Deal.reached_order >= self.reached_rank)
         if self.furthest_below is not None:
-            conds.append(~_reached(self.pipeline_id, self.furthest_below))
+            conds.append(Deal.reached_order < self.furthest_below)
         if self.left_stage is not None:
             stays = StageChange.select(SQL("1")).where(
                 StageChange.deal == Deal.id,
@@ -243,21 +247,6 @@ def _in_or_null(column: peewee.Field, values: tuple[uuid.UUID | None, ...]) -> p
     for part in parts[1:]:
         expression = expression | part
     return expression
-
-
-def _reached(pipeline_id: uuid.UUID, rank: int) -> peewee.Expression:
-    """The deal's current stage, or a stage it has left, is an open/won stage of the pipeline at
-    ``rank`` or later."""
-    ladder = Stage.select(Stage.id).where(
-        Stage.pipeline == pipeline_id, Stage.kind != StageKind.LOST, Stage.sort_order >= rank
-    )
-    now_there = Deal.stage.in_(ladder)
-    history = StageChange.select(SQL("1")).where(
-        StageChange.deal == Deal.id,
-        StageChange.deleted_at.is_null(),
-        StageChange.from_stage.in_(ladder),  # a stage it left (the funnel reads history so too)
-    )
-    return now_there | fn.EXISTS(history)
 
 
 # --- results --------------------------------------------------------------------------------------
@@ -438,26 +427,12 @@ def funnel(scope: ReportScope) -> FunnelReport:
     stages = pipeline_stages(scope.pipeline_id)
     ladder = _ladder(stages)
     period = scope.period
-    # Per deal of the cohort: its current stage, and the furthest open/won stage of this pipeline
-    # in its history. Every stage a deal was in, except the one it is in now, is the from_stage of
-    # a change (the stage it left), so that is the largest rank among its from_stages: one index
-    # look-up per deal into stage_change by deal, ranks from a CASE over this pipeline's few
-    # stages (no join). The rows are materialised once and then grouped, so the correlated
-    # look-up runs once per deal.
-    left_rank = _rank_case(StageChange.from_stage, ladder)
-    history_rank: peewee.Node = StageChange.select(fn.MAX(left_rank)).where(
-        StageChange.deal == Deal.id, StageChange.deleted_at.is_null()
-    )
-    top = [s.id for s in ladder if s.sort_order == ladder[-1].sort_order] if ladder else []
-    if top:
-        # a deal now at the last step has reached everything: its history need not be read
-        history_rank = peewee.Case(None, [(Deal.stage.in_(top), None)], history_rank)
-    cohort = (
+    # The cohort grouped by current stage, furthest step reached and currency: a few hundred rows,
+    # read from the index on (pipeline, stage, reached_order, currency, created_at, amount).
+    grouped = (
         Deal.select(
-            _stage_code(stages).alias("stage_id"),  # a small integer sorts faster than a UUID
-            history_rank.alias("hist_rank"),
-            Deal.currency.alias("currency"),
-            Deal.amount.alias("amount"),
+            Deal.stage, Deal.reached_order, Deal.currency, fn.COUNT(SQL("*")),
+            fn.SUM(Deal.amount).coerce(False),
         )
         .where(
             Deal.pipeline == scope.pipeline_id,
@@ -465,37 +440,20 @@ def funnel(scope: ReportScope) -> FunnelReport:
             Deal.created_at >= period.since,
             Deal.created_at < period.until,
         )
-        .cte("cohort", materialized=True)
+        .group_by(Deal.stage, Deal.reached_order, Deal.currency)
     )
-    grouped = (
-        peewee.Select(
-            [cohort],
-            [
-                cohort.c.stage_id,
-                cohort.c.hist_rank,
-                cohort.c.currency,
-                fn.COUNT(SQL("*")),
-                fn.SUM(cohort.c.amount),
-            ],
-        )
-        .with_cte(cohort)
-        .group_by(cohort.c.stage_id, cohort.c.hist_rank, cohort.c.currency)
-        .bind(database)
-    )
-    first_rank = ladder[0].sort_order if ladder else 0
-    # (furthest rank, current kind, currency) -> deals, amount
+    by_id = {s.id: s for s in stages}
+    stage_value = Deal.stage.python_value
+    # (furthest rank, current kind) -> deals, amount
     counts: dict[tuple[int, str], int] = defaultdict(int)
     sums: dict[tuple[int, str], dict[str, Decimal]] = defaultdict(dict)
     created = 0
-    for stage_code, hist_rank, currency, deals, units in grouped.tuples():
-        stage = stages[stage_code] if stage_code is not None else None
+    for stage_key, furthest, currency, deals, units in grouped.tuples():
+        stage = by_id.get(stage_value(stage_key))
         kind = stage.kind.value if stage is not None else StageKind.OPEN.value
-        candidates = [hist_rank] if hist_rank is not None else []
-        if stage is not None and stage.kind != StageKind.LOST:
-            candidates.append(stage.sort_order)
-        furthest = max(candidates) if candidates else first_rank
-        counts[(furthest, kind)] += deals
-        _add(sums[(furthest, kind)], currency, _minor(units))
+        deals = int(deals)
+        counts[(int(furthest), kind)] += deals
+        _add(sums[(int(furthest), kind)], currency, _minor(units))
         created += deals
 
     base = DealFilter(scope.pipeline_id, created=period)
@@ -559,27 +517,6 @@ def funnel(scope: ReportScope) -> FunnelReport:
         tuple(conversions),
         won,
         _rate(won, created),
-    )
-
-
-def _stage_code(stages: list[StageInfo]) -> peewee.Node:
-    """The position of the deal's current stage in ``stages``; NULL for a stage of another
-    pipeline."""
-    if not stages:
-        return SQL("NULL")
-    return peewee.Case(
-        Deal.stage,
-        [(peewee.Value(Deal.stage.db_value(s.id), unpack=False), i) for i, s in enumerate(stages)],
-        None,
-    )
-
-
-def _rank_case(column: peewee.Field, ladder: list[StageInfo]) -> peewee.Node:
-    """``sort_order`` of the ladder stage in ``column``, NULL for any other stage."""
-    if not ladder:
-        return SQL("NULL")
-    return peewee.Case(
-        column, [(peewee.Value(column.db_value(s.id), unpack=False), s.sort_order) for s in ladder], None
     )
 
 

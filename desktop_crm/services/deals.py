@@ -184,7 +184,8 @@ def create_deal(values: Mapping[str, Any], user: Any) -> Deal:
         cleaned.update(pipeline=pipeline_id, stage=stage.id)
         cleaned.setdefault("responsible", _id(user))
         now = utcnow()
-        deal = Deal(**cleaned, created_at=now, updated_at=now, stage_entered_at=now)
+        deal = Deal(**cleaned, created_at=now, updated_at=now, stage_entered_at=now,
+                    reached_order=stages.reach(0, stage))
         deal.save()
         for order, line in enumerate(values.get("lines") or []):
             line_values = _clean_line(line)

@@ -412,7 +412,7 @@ class _Builder:
                                  "responsible_id product_group_id currency amount expected_close_date "
                                  "probability source_lead_id lost_reason comment closed_at "
                                  "stage_entered_at last_interaction_at correct missing_fields board_rank "
-                                 "search_text")
+                                 "search_text reached_order")
         self.t_line = self.table(m.DealLine, f"{base} deal_id product_id name quantity unit unit_code "
                                  "price discount_percent vat_rate line_order")
         self.t_activity = self.table(m.Activity, f"{base} kind subject body due_at done_at status "
@@ -966,7 +966,9 @@ class _Builder:
             money.to_minor_units(amount, 2), v.date(expected),
             money.to_minor_units(current.probability, money.PERCENT_PLACES), lead_id, lost_reason,
             comment, v.ts(closed_at), v.ts(last_entered), v.ts(last_interaction),
-            v.boolean(not missing), _json(missing), rank, self.fold_cached(title)))
+            v.boolean(not missing), _json(missing), rank, self.fold_cached(title),
+            # the furthest step reached (a stage's sort_order is its index): lost is off the ladder
+            max(k for k in path if stages[k].kind != "lost")))
 
         # Documents: quotes from the proposal stage on, invoices at closing and for won deals.
         roles = {stages[k].role: entered[step] for step, k in enumerate(path) if stages[k].role}

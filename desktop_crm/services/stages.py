@@ -14,6 +14,8 @@
   tasks, the stage change, its timeline entry and notifications are restored exactly.
 * ``reopen_deal(deal, stage, user)`` — after a final stage the stage cannot change, except by an
   administrator (:class:`PermissionDenied` otherwise); the reopening is logged.
+* ``Deal.reached_order`` — the furthest step reached — follows every stage a deal enters
+  (:func:`reach`); :func:`recompute_reached` rebuilds it from the history when stages are reordered.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+
+from peewee import SQL, fn
 
 from desktop_crm.i18n import N_, _
 from desktop_crm.i18n.formatting import format_money
@@ -59,6 +63,39 @@ def _stage(stage: Any) -> Stage:
     if row is None:
         raise StageChangeRefused(_("The stage no longer exists."))
     return row
+
+
+def reach(reached: int, stage: Stage) -> int:
+    """A deal's ``reached_order`` once it has entered ``stage``: the highest ``sort_order`` among the
+    open and won stages it has entered. Lost stages are off the ladder: a lost deal keeps the step
+    it was lost from. Moving back to an earlier stage does not lower it."""
+    return reached if stage.kind == StageKind.LOST else max(reached, stage.sort_order)
+
+
+def recompute_reached(pipeline_id: Any, from_order: int | None = None) -> int:
+    """Rebuild ``reached_order`` of a pipeline's deals from their stage history (after its stages
+    were reordered, deleted or changed kind), as schema step 6 backfilled it: the current stage and
+    every stage left, live open/won stages of the deal's pipeline only, 0 when none.
+
+    ``from_order``: only deals whose value is at least this (a deal whose furthest step lies below
+    every changed ``sort_order`` keeps its value). Returns the number of deals rewritten."""
+    ladder = Stage.alias("ladder")
+    left = StageChange.select(SQL("1")).where(
+        StageChange.deal == Deal.id,
+        StageChange.from_stage == ladder.id,
+        StageChange.deleted_at.is_null(),
+    )
+    top = ladder.select(fn.MAX(ladder.sort_order)).where(
+        ladder.pipeline == Deal.pipeline,
+        ladder.kind != StageKind.LOST,
+        ladder.deleted_at.is_null(),
+        (ladder.id == Deal.stage) | fn.EXISTS(left),
+    )
+    query = Deal.update(reached_order=fn.COALESCE(top, 0)).where(Deal.pipeline == _id(pipeline_id))
+    if from_order is not None:
+        query = query.where(Deal.reached_order >= from_order)
+    with database.atomic():
+        return int(query.execute())
 
 
 @dataclass(frozen=True)
@@ -119,6 +156,7 @@ class MoveResult:
     previous_stage_entered_at: dt.datetime | None
     previous_closed_at: dt.datetime | None
     previous_lost_reason: str
+    previous_reached_order: int | None = None
 
 
 def _create_stage_tasks(deal: Deal, stage: Stage, user: Any, now: dt.datetime) -> list[uuid.UUID]:
@@ -260,7 +298,9 @@ def move_deal(
             author=_id(user), seconds_in_previous=seconds,
         )
         closing = target.kind in (StageKind.WON, StageKind.LOST)
+        reached = row.reached_order
         row.stage = target.id
+        row.reached_order = reach(reached, target)
         row.stage_entered_at = now
         if closing:
             row.closed_at = now
@@ -284,6 +324,7 @@ def move_deal(
             previous_stage_entered_at=previous[0],
             previous_closed_at=previous[1],
             previous_lost_reason=previous[2],
+            previous_reached_order=reached,
         )
 
 
@@ -303,6 +344,8 @@ def undo_move(result: MoveResult, user: Any) -> None:
         row.stage_entered_at = result.previous_stage_entered_at
         row.closed_at = result.previous_closed_at
         row.lost_reason = result.previous_lost_reason
+        if result.previous_reached_order is not None:
+            row.reached_order = result.previous_reached_order
         for model, ids in (
             (StageChange, [result.stage_change_id]),
             (Activity, [result.timeline_entry_id]),
@@ -343,7 +386,9 @@ def reopen_deal(deal: Any, stage: Any, user: Any, comment: str = "", now: dt.dat
             deal=row.id, from_stage=row.stage_id, to_stage=target.id, changed_at=now,
             author=actor.id, seconds_in_previous=seconds,
         )
+        reached = row.reached_order
         row.stage = target.id
+        row.reached_order = reach(reached, target)
         row.stage_entered_at = now
         row.closed_at = None
         row.lost_reason = ""
@@ -355,5 +400,5 @@ def reopen_deal(deal: Any, stage: Any, user: Any, comment: str = "", now: dt.dat
             stage_change_id=change.id, timeline_entry_id=entry.id, created_task_ids=created,
             cancelled_task_ids=[], notification_ids=[], closed=False,
             previous_stage_entered_at=previous[0], previous_closed_at=previous[1],
-            previous_lost_reason=previous[2],
+            previous_lost_reason=previous[2], previous_reached_order=reached,
         )

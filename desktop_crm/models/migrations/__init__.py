@@ -50,10 +50,17 @@ def step_0005_list_and_report_indexes(db: peewee.Database, engine: str) -> None:
     _run_sql_file(db, HERE / f"v0005_{engine}.sql")
 
 
+def step_0006_reached_order(db: peewee.Database, engine: str) -> None:
+    """Each deal's furthest step reached (``deal.reached_order``), backfilled from the stage
+    history, and the index the funnel and the conversion read it through."""
+    _run_sql_file(db, HERE / f"v0006_{engine}.sql")
+
+
 STEPS: dict[int, Step] = {
     1: step_0001_initial,
     2: step_0002_search_index,
     3: step_0003_sales_rules,
     4: step_0004_documents,
     5: step_0005_list_and_report_indexes,
+    6: step_0006_reached_order,
 }
