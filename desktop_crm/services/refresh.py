@@ -12,7 +12,8 @@ after a rule setting changed (a new stop phrase, another required field).
 Whether a text is a *detailed comment* is decided in Python (``rules.is_detailed``) once per
 distinct text; the verdicts go to a temporary table the UPDATE joins. Derived columns are caches,
 so ``updated_at`` is left alone (they are recomputed on every device, not synced as edits).
-Returns the number of deals refreshed. One transaction.
+Returns the number of deals refreshed. One transaction: with a ``progress`` (``workers.Progress``)
+it reports its steps and stops between them when cancelled, changing nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 
 import peewee
 
+from desktop_crm.i18n import _
 from desktop_crm.models import ActivityKind, ActivityStatus, Deal, Stage, database
 from desktop_crm.models.db import engine
 from desktop_crm.services import rules
@@ -50,7 +52,7 @@ LINE_NET_SQL = (
 )
 
 
-def refresh_rules(deal_ids: Iterable[uuid.UUID] | None = None) -> int:
+def refresh_rules(deal_ids: Iterable[uuid.UUID] | None = None, progress: Any = None) -> int:
     """Recompute amount, correctness, missing fields and last interaction of deals (see above)."""
     db = _db()
     eng = engine(db)
@@ -65,7 +67,7 @@ def refresh_rules(deal_ids: Iterable[uuid.UUID] | None = None) -> int:
                 temp.create("rules_scope", "id {key} PRIMARY KEY")
                 temp.insert("rules_scope", [(_key(i),) for i in ids])
                 scope = "rules_scope"
-            return _refresh(db, eng, temp, scope)
+            return _refresh(db, eng, temp, scope, _Steps(progress))
         finally:
             temp.drop_all()
 
@@ -102,7 +104,21 @@ class _TempTables:
             self.db.execute_sql(f"DROP TABLE IF EXISTS {schema}.{name}")
 
 
-def _refresh(db: peewee.Database, eng: str, temp: _TempTables, scope: str) -> int:
+class _Steps:
+    """Reports the refresh's steps to a ``workers.Progress`` and lets it cancel between them."""
+
+    TOTAL = 4
+
+    def __init__(self, progress: Any) -> None:
+        self.progress = progress
+
+    def __call__(self, done: int) -> None:
+        if self.progress is not None:
+            self.progress.check()
+            self.progress.report(done, self.TOTAL, _("Recomputing deals for the rules…"), force=True)
+
+
+def _refresh(db: peewee.Database, eng: str, temp: _TempTables, scope: str, step: _Steps) -> int:
     p = db.param
     interaction = [str(k) for k in rules.interaction_kinds()]
     commented = [str(ActivityKind.COMMENT), *interaction]
@@ -110,6 +126,7 @@ def _refresh(db: peewee.Database, eng: str, temp: _TempTables, scope: str) -> in
     in_scope = lambda column: f" AND {column} IN (SELECT id FROM {scope})" if scope else ""  # noqa: E731
     marks = lambda values: ", ".join([p] * len(values))  # noqa: E731
 
+    step(0)
     # 1. Verdicts on every distinct text that could be a detailed comment (Python, once per text).
     texts: set[str] = set()
     cursor = db.execute_sql(
@@ -132,6 +149,7 @@ def _refresh(db: peewee.Database, eng: str, temp: _TempTables, scope: str) -> in
     if detailed:
         temp.insert("rules_detailed", detailed)
 
+    step(1)
     # 2. Per-deal facts, set-based: line sums, a line above zero, last interaction, a detailed entry.
     temp.create(
         "rules_amount", "deal_id {key} PRIMARY KEY, amount BIGINT NOT NULL",
@@ -159,6 +177,7 @@ def _refresh(db: peewee.Database, eng: str, temp: _TempTables, scope: str) -> in
         [*commented, done],
     )
 
+    step(2)
     # 3. Which fields each deal needs: the business-wide list, plus each stage's own.
     base = set(rules.DEAL_REQUIRED_FIELDS.get())
     stage_needs: dict[str, list[Any]] = {name: [] for name in rules.DEAL_FIELDS}
@@ -198,6 +217,7 @@ def _refresh(db: peewee.Database, eng: str, temp: _TempTables, scope: str) -> in
         for name in rules.DEAL_FIELDS
     ]
     missing_fields_sql = "'[' || RTRIM(" + " || ".join(pieces) + ", ', ') || ']'"
+    step(3)
     cursor = db.execute_sql(
         "UPDATE deal SET "
         "amount = COALESCE((SELECT amount FROM rules_amount WHERE deal_id = deal.id), 0), "

@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_crm.errors import CrmError, ValidationError
-from desktop_crm.i18n import N_, _, pgettext
+from desktop_crm.i18n import N_, _, ngettext, pgettext
 from desktop_crm.i18n.formatting import format_amount
 from desktop_crm.services import admin, cards
 from desktop_crm.views.cards.common import (
@@ -56,6 +56,7 @@ from desktop_crm.views.cards.common import (
 )
 from desktop_crm.views.cards.company import RequisitesForm, read_editors, write_editors
 from desktop_crm.views.common.dialogs import confirm, show_error
+from desktop_crm.views.common.progress import JobProgressDialog
 from desktop_crm.views.context import AppContext
 from desktop_crm.workers import run_in_background
 
@@ -516,6 +517,7 @@ class PipelinesPage(SettingsPage):
         self._set_color(stage.color if stage else "#4a90d9")
         for name, box in self.required.items():
             box.setChecked(bool(stage and name in stage.required_fields))
+        self.saved_required = set(stage.required_fields) if stage else set()
         self.templates.setRowCount(0)
         for template in (stage.task_templates if stage else []):
             self.add_template(template.get("subject", ""), int(template.get("due_days", 0)))
@@ -579,7 +581,11 @@ class PipelinesPage(SettingsPage):
         pipeline_id = self.pipeline.currentData()
         if not pipeline_id:
             return False
-        self.stage_id = admin.save_stage(self.stage_id, pipeline_id, self.stage_values())
+        values = self.stage_values()
+        existing = self.stage_id is not None
+        self.stage_id = admin.save_stage(self.stage_id, pipeline_id, values)
+        if existing and set(values["required_fields"]) != self.saved_required:
+            recompute_deal_flags(self, self.context, self.stage_id)
         self.set_clean()
         self.reload_stages(self.stage_id)
         self.context.notify_changed("pipelines")
@@ -712,11 +718,35 @@ class RulesPage(SettingsPage):
         }
 
     def save_changes(self) -> bool:
-        admin.save_rules_settings(self.values())
+        deals_affected = admin.save_rules_settings(self.values())
         self.reload()
         for entity in ("deals", "contacts"):
             self.context.notify_changed(entity)
+        if deals_affected:
+            recompute_deal_flags(self, self.context)
         return True
+
+
+def recompute_deal_flags(parent: QWidget, context: AppContext, stage_id: str | None = None) -> None:
+    """After a rule change: recompute deals' stored flags in the background, with progress."""
+    dialog = JobProgressDialog(_("Recomputing deals for the rules…"), parent)
+
+    def done(count: int) -> None:
+        dialog.finish()
+        context.notify_changed("deals")
+        context.show_status(ngettext(
+            "{count} deal recomputed for the new rules", "{count} deals recomputed for the new rules",
+            count).format(count=count))
+
+    def failed(error: BaseException) -> None:
+        dialog.finish()
+        show_error(parent, getattr(error, "message", None) or _(
+            "The deals could not be recomputed: {error}").format(error=error))
+
+    job = run_in_background(lambda progress: admin.recompute_deal_flags(stage_id, progress),
+                            on_result=done, on_error=failed, on_progress=dialog.update,
+                            on_cancelled=dialog.finish, name="recompute-deal-flags")
+    dialog.attach(job)
 
 
 # --- users ----------------------------------------------------------------------------------------

@@ -175,3 +175,19 @@ def test_test_connection_reports_in_the_page(context, view, tmp_path):
     page.test_connection()
     assert page.test_result.text().startswith("Cannot connect to the server")
     assert page.test_button.isEnabled()
+
+
+def test_a_new_required_field_of_a_stage_flags_its_deals(context, qtbot, view):
+    from desktop_crm.models import Deal
+    from desktop_crm.services import deals
+
+    stage = Stage.get(Stage.name == "Первичный контакт")
+    deal = deals.create_deal({"title": "Курсы", "stage": stage.id}, context.user)
+    assert "company" not in Deal.get_by_id(deal.id).missing_fields
+    page = view.select("pipelines")
+    page.select_stage(0)
+    page.required["company"].setChecked(True)
+    with qtbot.waitSignal(context.signals.status_message) as shown:
+        assert page.save()
+    assert "company" in Deal.get_by_id(deal.id).missing_fields
+    assert shown.args == ["1 deal recomputed for the new rules"]

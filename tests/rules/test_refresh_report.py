@@ -170,3 +170,22 @@ def test_refresh_counts_only_answered_done_interactions(world):
     assert stored.last_interaction_at is None
     assert stored.amount == Decimal("99.99")
     assert rules.refresh_deal(Deal.get_by_id(deal.id), save=False).last_interaction_at is None
+
+
+def test_a_stricter_comment_rule_recomputes_the_stored_deal_flags(world):
+    from desktop_crm.services import admin
+
+    correct, _stale, _bare = populate(world)
+    assert Deal.get_by_id(correct.id).correct
+    # inactivity is computed when read: no recomputation is due
+    assert admin.save_rules_settings({"inactivity_days": 30}) is False
+    # a detailed comment now needs 20 words: the deal's 14-word comments no longer count
+    assert admin.save_rules_settings({"comment_min_words": 20}) is True
+    assert admin.save_rules_settings({"comment_min_words": 20}) is False  # unchanged
+    assert Deal.get_by_id(correct.id).correct  # stored flags are stale until recomputed
+    assert admin.recompute_deal_flags() == Deal.alive().count()
+    recomputed = Deal.get_by_id(correct.id)
+    assert not recomputed.correct and "comment" in recomputed.missing_fields
+    assert recomputed.last_interaction_at is None
+    assert rule_columns() == {d.id: (d.amount, d.correct, d.missing_fields, d.last_interaction_at)
+                              for d in map(rules.refresh_deal, Deal.select().order_by(Deal.id))}
