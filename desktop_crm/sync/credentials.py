@@ -92,6 +92,20 @@ def default_sslmode(url: str) -> str:
     return "prefer" if is_loopback(urlparse(url).hostname) else "verify-full"
 
 
+CONNECT_TIMEOUT_S = 10
+# TCP keepalives find a peer that vanished while the connection is idle; tcp_user_timeout a peer that
+# stops acknowledging what we send. Neither helps when something on the path (a proxy, a VPN
+# gateway, a frozen server) keeps the TCP connection alive but never answers: the sync connection
+# adds a client-side deadline on every server reply for that (``connect(response_timeout=…)``).
+KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 60_000,
+}
+
+
 def conninfo(url: str, application_name: str = "desktop-crm") -> tuple[str, dict[str, Any]]:
     """The URL (with ``sslmode`` made explicit) and the keyword arguments for ``psycopg.connect``."""
     parsed = urlparse(url)
@@ -100,11 +114,8 @@ def conninfo(url: str, application_name: str = "desktop-crm") -> tuple[str, dict
     url = urlunparse(parsed._replace(query=urlencode(query)))
     kwargs: dict[str, Any] = {
         "application_name": application_name,
-        "connect_timeout": 10,
-        "keepalives": 1,
-        "keepalives_idle": 30,
-        "keepalives_interval": 10,
-        "keepalives_count": 3,
+        "connect_timeout": CONNECT_TIMEOUT_S,
+        **KEEPALIVES,
         # a laptop that vanishes mid-transaction must not hold row locks or the pull horizon
         "options": "-c idle_in_transaction_session_timeout=60000",
     }
@@ -115,13 +126,59 @@ def conninfo(url: str, application_name: str = "desktop-crm") -> tuple[str, dict
     return url, kwargs
 
 
-def connect(url: str, application_name: str = "desktop-crm", **extra: Any) -> Any:
+_DEADLINE_CLASS: list[Any] = []
+
+
+def _deadline_connection_class() -> Any:
+    """A ``psycopg.Connection`` whose every wait for the server has a deadline.
+
+    psycopg waits for a reply without limit; its ``wait`` takes a ``timeout`` that nothing passes.
+    This class passes the connection's ``response_timeout`` to each wait of a query (connecting has
+    ``connect_timeout``). When it expires the connection is closed at once (its state is unknown)
+    and marked ``crm_timed_out``, and the wait raises ``psycopg.OperationalError``.
+    """
+    if _DEADLINE_CLASS:
+        return _DEADLINE_CLASS[0]
+    from desktop_crm._drivers import load_psycopg
+
+    psycopg = load_psycopg()
+
+    class DeadlineConnection(psycopg.Connection):  # type: ignore[misc, name-defined]
+        response_timeout: float | None = None
+        crm_timed_out: float | None = None
+
+        def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+            limit = timeout if timeout is not None else self.response_timeout
+            try:
+                return super().wait(gen, interval=interval, timeout=limit)
+            except psycopg.OperationalError as error:
+                # psycopg's (private) _WaitTimeout: our deadline expired, not a server error
+                if timeout is None and limit is not None and type(error).__name__ == "_WaitTimeout":
+                    self.crm_timed_out = limit
+                    self.pgconn.finish()
+                raise
+
+    _DEADLINE_CLASS.append(DeadlineConnection)
+    return DeadlineConnection
+
+
+def connect(
+    url: str, application_name: str = "desktop-crm", response_timeout: float | None = None,
+    **extra: Any,
+) -> Any:
+    """Connect with TLS, keepalives and the keyring password. With ``response_timeout`` (seconds)
+    every reply of the server must come within it (the sync connection: a black-holed server makes
+    the round fail instead of hanging)."""
     from desktop_crm._drivers import load_psycopg
 
     psycopg = load_psycopg()
     target, kwargs = conninfo(url, application_name)
     kwargs.update(extra)
-    return psycopg.connect(target, **kwargs)
+    if response_timeout is None:
+        return psycopg.connect(target, **kwargs)
+    conn = _deadline_connection_class().connect(target, **kwargs)
+    conn.response_timeout = response_timeout
+    return conn
 
 
 __all__ = [

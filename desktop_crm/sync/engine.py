@@ -56,6 +56,10 @@ _FTS_INSERT = re.compile(
     re.IGNORECASE,
 )
 PULL_PAGE = 5_000
+# A server that keeps the TCP connection but stops answering (sync.md §2.14, black hole) fails the
+# round after this long without a reply; PostgreSQL's own statement_timeout (120 s in a push) covers a
+# slow but live server, so this only has to outlast a normal reply.
+RESPONSE_TIMEOUT_S = 90.0
 INTEGER_TYPES = {"integer", "bigint", "smallint"}
 
 
@@ -173,7 +177,13 @@ class Replica:
         push_batch: int = PUSH_BATCH,
         pull_page: int = PULL_PAGE,
         keep_connection: bool = False,
+        connect_timeout: float | None = None,
+        response_timeout: float = RESPONSE_TIMEOUT_S,
     ) -> None:
+        from desktop_crm.sync.credentials import CONNECT_TIMEOUT_S
+
+        self.connect_timeout = connect_timeout or CONNECT_TIMEOUT_S
+        self.response_timeout = response_timeout
         self.db = getattr(db, "obj", db)
         self.server_url = server_url
         self.app_version = app_version
@@ -195,7 +205,32 @@ class Replica:
             self.crash_hook(point)
 
     def connect(self) -> Any:
-        return server.connect(self.server_url, application_name=f"crm-sync/{self.device}")
+        from desktop_crm._drivers import load_psycopg
+
+        try:
+            return server.connect(
+                self.server_url, application_name=f"crm-sync/{self.device}",
+                connect_timeout=max(2, round(self.connect_timeout)),
+                response_timeout=self.response_timeout,
+            )
+        except load_psycopg().OperationalError as error:
+            if "timeout expired" in str(error):
+                raise SyncError(
+                    _("The server did not answer within {seconds} s. Check the network connection; "
+                      "your changes are kept and sync will try again.").format(
+                        seconds=max(2, round(self.connect_timeout)))
+                ) from error
+            raise
+
+    def _silent_server(self) -> SyncError | None:
+        """The error to show when the connection was closed for want of a reply (black hole)."""
+        seconds = getattr(self._pg, "crm_timed_out", None)
+        if seconds is None:
+            return None
+        return SyncError(
+            _("The server stopped answering (no reply within {seconds} s). Your changes are kept; "
+              "sync will try again.").format(seconds=f"{seconds:g}")
+        )
 
     # -- the round --
 
@@ -228,12 +263,18 @@ class Replica:
             result.bootstrapped = pull.bootstrapped
             result.horizon = pull.horizon
         except psycopg.OperationalError as error:
+            silent = self._silent_server()
             self.close()
+            if silent is not None:
+                raise silent from error
             raise SyncError(
                 _("Cannot reach the server: {reason}").format(reason=str(error).strip())
             ) from error
-        except BaseException:
+        except BaseException as error:
+            silent = self._silent_server()
             self.close()
+            if silent is not None and not isinstance(error, SyncError):
+                raise silent from error
             raise
         if not self.keep_connection:
             self.close()
