@@ -34,3 +34,7 @@ class ValidationError(CrmError):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+    def field_messages(self) -> dict[str, str]:
+        """The message to show under each offending input of a form (field name → text)."""
+        return {self.field: self.message} if self.field else {}

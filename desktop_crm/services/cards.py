@@ -20,7 +20,6 @@ Every write is one transaction; money is ``Decimal``.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -286,6 +285,9 @@ class RequisitesInvalid(ValidationError):
             _("Some requisites are not valid: correct the highlighted fields."), field=first
         )
         self.errors = dict(errors)
+
+    def field_messages(self) -> dict[str, str]:
+        return dict(self.errors)
 
 
 def _clean_requisites(values: Mapping[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from desktop_crm.errors import CrmError, ValidationError
+from desktop_crm.i18n import _
 
 
 class MissingRequiredFields(ValidationError):
@@ -16,6 +17,9 @@ class MissingRequiredFields(ValidationError):
     def __init__(self, message: str, fields: Sequence[str]) -> None:
         super().__init__(message, field=fields[0] if fields else None)
         self.fields = list(fields)
+
+    def field_messages(self) -> dict[str, str]:
+        return {name: _("Required.") for name in self.fields}
 
 
 class OwnEmailRefused(ValidationError):

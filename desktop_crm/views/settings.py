@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_crm.errors import CrmError, ValidationError
+from desktop_crm.errors import CrmError
 from desktop_crm.i18n import N_, _, ngettext, pgettext
 from desktop_crm.i18n.formatting import format_amount
 from desktop_crm.services import admin, cards
@@ -114,16 +114,8 @@ class SettingsPage(FieldsMixin, QWidget):
     def save(self) -> bool:
         try:
             ok = self.save_changes()
-        except cards.RequisitesInvalid as error:
-            self.show_errors(error.errors)
-            self.show_banner(error.message)
-            return False
-        except ValidationError as error:
-            self.show_errors({error.field: error.message} if error.field else {})
-            self.show_banner(error.message)
-            return False
         except CrmError as error:
-            self.show_banner(error.message)
+            self.show_failure(error)
             return False
         if ok:
             self.show_banner("")

@@ -6,7 +6,8 @@ first when something changed), Ctrl+W closes too.
 
 A subclass builds its form with :meth:`CardDialog.add_field` (a label, the editor, a red inline
 message under it), calls :meth:`mark_dirty` when the user edits, and implements ``save_changes()``
-(returns ``True`` when saved; shows ``CrmError`` messages inline or in a dialog).
+(returns ``True`` when saved; a ``CrmError`` it raises is shown by :meth:`FieldsMixin.show_failure`:
+the field messages under their inputs, the message in the banner).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_crm.errors import CrmError, ValidationError
 from desktop_crm.i18n import _
 from desktop_crm.i18n.formatting import format_date, format_datetime, format_money
 from desktop_crm.views.context import AppContext
@@ -144,6 +146,11 @@ class FieldsMixin:
         self.banner.setText(message)
         self.banner.setVisible(bool(message))
 
+    def show_failure(self, error: CrmError) -> None:
+        """A refused save: each field's message under its input, the whole message in the banner."""
+        self.show_errors(error.field_messages() if isinstance(error, ValidationError) else {})
+        self.show_banner(error.message)
+
 
 
 class CardDialog(FieldsMixin, QDialog):
@@ -223,7 +230,11 @@ class CardDialog(FieldsMixin, QDialog):
         return self._dirty or any(t.has_draft() for t in self.drafts)
 
     def save(self) -> bool:
-        ok = self.save_changes() if (self._dirty or not self.record_id) else True
+        try:
+            ok = self.save_changes() if (self._dirty or not self.record_id) else True
+        except CrmError as error:
+            self.show_failure(error)
+            return False
         if ok:
             for draft in self.drafts:
                 if draft.has_draft():

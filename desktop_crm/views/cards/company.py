@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_crm.errors import CrmError, ValidationError
 from desktop_crm.i18n import _, pgettext
 from desktop_crm.services import cards, session
 from desktop_crm.views.cards.common import (
@@ -244,19 +243,7 @@ class CompanyCard(CardDialog):
         self.show_errors(cards.requisites_field_errors(self.values()))
 
     def save_changes(self) -> bool:
-        try:
-            company_id = cards.save_company(self.record_id, self.values(), self.context.user.id)
-        except cards.RequisitesInvalid as error:
-            self.show_errors(error.errors)
-            self.show_banner(error.message)
-            return False
-        except ValidationError as error:
-            self.show_errors({error.field: error.message} if error.field else {})
-            self.show_banner(error.message)
-            return False
-        except CrmError as error:
-            self.show_banner(error.message)
-            return False
+        company_id = cards.save_company(self.record_id, self.values(), self.context.user.id)
         self.record_id = company_id
         self._values = cards.company_card(company_id)
         self.show_banner("")

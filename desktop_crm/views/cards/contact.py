@@ -26,11 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_crm.errors import CrmError, ValidationError
 from desktop_crm.i18n import _, ngettext
 from desktop_crm.services import cards, deal_card, session
 from desktop_crm.services.contacts import CONTACT_FIELDS, IDENTIFYING, contact_field_label
-from desktop_crm.services.rule_errors import DuplicateContact, MissingRequiredFields
+from desktop_crm.services.rule_errors import DuplicateContact
 from desktop_crm.views.cards.common import (
     OK_STYLE,
     CardDialog,
@@ -283,17 +282,6 @@ class ContactCard(CardDialog):
                 for m in error.matches
             ])
             self.duplicate_label.setText(error.message)
-            return False
-        except MissingRequiredFields as error:
-            self.show_errors({name: _("Required.") for name in error.fields})
-            self.show_banner(error.message)
-            return False
-        except ValidationError as error:
-            self.show_errors({error.field: error.message} if error.field else {})
-            self.show_banner(error.message)
-            return False
-        except CrmError as error:
-            self.show_banner(error.message)
             return False
         created = self.record_id is None
         self.record_id = contact_id

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from desktop_crm.errors import CrmError, ValidationError
+from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _
 from desktop_crm.services import cards, leads, lists, session
 from desktop_crm.services.contacts import contact_field_label
@@ -178,15 +178,7 @@ class LeadCard(CardDialog):
         self.show_errors(errors)
 
     def save_changes(self) -> bool:
-        try:
-            lead_id = cards.save_lead(self.record_id, self.values(), self.context.user.id)
-        except ValidationError as error:
-            self.show_errors({error.field: error.message} if error.field else {})
-            self.show_banner(error.message)
-            return False
-        except CrmError as error:
-            self.show_banner(error.message)
-            return False
+        lead_id = cards.save_lead(self.record_id, self.values(), self.context.user.id)
         created = self.record_id is None
         self.record_id = lead_id
         self._values = cards.lead_card(lead_id)

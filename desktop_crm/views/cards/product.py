@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_crm.errors import CrmError, ValidationError
+from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _, pgettext
 from desktop_crm.i18n.formatting import format_amount
 from desktop_crm.services import cards
@@ -167,15 +167,7 @@ class ProductCard(CardDialog):
             self.show_errors(errors)
             self.show_banner(_("Correct the highlighted fields."))
             return False
-        try:
-            product_id = cards.save_product(self.record_id, values, self.context.user.id)
-        except ValidationError as error:
-            self.show_errors({error.field: error.message} if error.field else {})
-            self.show_banner(error.message)
-            return False
-        except CrmError as error:
-            self.show_banner(error.message)
-            return False
+        product_id = cards.save_product(self.record_id, values, self.context.user.id)
         self.record_id = product_id
         self._values = cards.product_card(product_id)
         self.show_banner("")
