@@ -21,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from desktop_crm.commands import database_url
     from desktop_crm.errors import CrmError
-    from desktop_crm.i18n import _
+    from desktop_crm.i18n import _, ngettext
     from desktop_crm.models.db import is_postgres_url, redact
     from desktop_crm.sync.engine import sync_once
     from desktop_crm.sync.hlc import CLOCK_WARN_MS
@@ -42,12 +42,24 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if result.bootstrapped:
         print(file=sys.stderr)
+    parked_total = result.parked_total
     print(
-        _("{name}: pushed {pushed}, pulled {pulled}, conflicts {conflicts}").format(
+        _("{name}: pushed {pushed}, pulled {pulled}, conflicts {conflicts}, refused {parked}").format(
             name=redact(local), pushed=result.pushed, pulled=result.pulled,
-            conflicts=result.conflicts,
+            conflicts=result.conflicts, parked=parked_total,
         )
     )
+    if parked_total:
+        print(
+            ngettext(
+                "{n} refused change is kept aside; review it in the application (Sync → Refused "
+                "changes).",
+                "{n} refused changes are kept aside; review them in the application (Sync → "
+                "Refused changes).",
+                parked_total,
+            ).format(n=parked_total),
+            file=sys.stderr,
+        )
     if abs(result.clock_offset_ms) > CLOCK_WARN_MS:
         print(
             _("Warning: {problem}; set the correct date, time and time zone on this computer.").format(
@@ -55,11 +67,5 @@ def run(args: argparse.Namespace) -> int:
             ),
             file=sys.stderr,
         )
-    if result.parked:
-        print(
-            _("{count} changes were refused by the server and kept aside with its reason.").format(
-                count=result.parked
-            ),
-            file=sys.stderr,
-        )
     return 0
+

@@ -243,7 +243,39 @@ class ParkedChange:
     table: str
     row_id: str
     fields: dict[str, Any]
-    error: str
+    error: str  # the server's own words (English, technical)
+    op: str = "U"  # "I" a new record, "U" a change
+    parked_at: str = ""  # ISO UTC
+    reason: str = ""  # what it means, translated
+
+
+# The server's refusals, from its own (English) messages, in words for the user. First match wins.
+_REFUSALS: tuple[tuple[tuple[str, ...], Any], ...] = (
+    (("is issued", "cannot change"),
+     lambda: _("The invoice is issued: its number and amounts cannot change any more.")),
+    (("not the next one",),
+     lambda: _("The invoice number does not follow on in its series on the server (another device "
+               "may number the same series).")),
+    (("row-level security", "permission denied", "not a device of"),
+     lambda: _("You are not allowed to make this change.")),
+    (("no longer visible",),
+     lambda: _("The record is no longer visible to you (it was reassigned or its access changed).")),
+    (("no longer exists", "purged"),
+     lambda: _("The record no longer exists on the server.")),
+    (("does not exist on the server",),
+     lambda: _("The server does not know this kind of record yet; it needs an upgrade.")),
+    (("foreign key", "violates"),
+     lambda: _("The change refers to a record the server does not have, or breaks one of its rules.")),
+)
+
+
+def describe_refusal(error: str) -> str:
+    """A translated explanation of why the server refused a change (the raw text stays available)."""
+    text = (error or "").lower()
+    for needles, message in _REFUSALS:
+        if any(n in text for n in needles):
+            return message()
+    return _("The server refused the change.")
 
 
 def list_parked() -> list[ParkedChange]:
@@ -251,23 +283,68 @@ def list_parked() -> list[ParkedChange]:
     db = _db()
     if not capture.is_replica(db):
         return []
-    return [
-        ParkedChange(seq, table, uuid.UUID(bytes=bytes(row_id)).hex, json.loads(fields), error)
-        for seq, table, row_id, fields, error in db.execute_sql(
-            "SELECT seq, tbl, row_id, fields, error FROM _outbox_parked ORDER BY seq"
-        )
-    ]
+    result = []
+    for seq, table, row_id, op, fields, error, parked_at in db.execute_sql(
+        "SELECT seq, tbl, row_id, op, fields, error, parked_at FROM _outbox_parked ORDER BY seq"
+    ):
+        when = dt.datetime.fromtimestamp(parked_at / 1000, dt.UTC).replace(tzinfo=None) if parked_at else None
+        result.append(ParkedChange(
+            seq, table, uuid.UUID(bytes=bytes(row_id)).hex, json.loads(fields), error, op,
+            when.isoformat(" ", "seconds") if when else "", describe_refusal(error),
+        ))
+    return result
 
 
-def discard_parked(seq: int) -> None:
-    """Drop a refused change; its table is downloaded again so the row shows the server's values."""
+def parked_count() -> int:
+    db = database.obj
+    if db is None or engine(db) != "sqlite" or not capture.is_replica(db):
+        return 0
+    return int(db.execute_sql("SELECT count(*) FROM _outbox_parked").fetchone()[0])
+
+
+def retry_parked(seqs: list[int]) -> int:
+    """Send refused changes again (after the cause was fixed on the server, or the record edited):
+    each goes back to the outbox as a new entry with a new clock stamp. One transaction."""
     db = _db()
+    moved = 0
     with db.atomic():
-        row = db.execute_sql("SELECT tbl FROM _outbox_parked WHERE seq = ?", (seq,)).fetchone()
-        if row is None:
-            return
-        db.execute_sql("DELETE FROM _outbox_parked WHERE seq = ?", (seq,))
-        capture.meta_set(db, f"cursor:{row[0]}", 0)
+        for seq in seqs:
+            if db.execute_sql("SELECT 1 FROM _outbox_parked WHERE seq = ?", (seq,)).fetchone() is None:
+                continue
+            db.execute_sql("UPDATE _sync_meta SET v = hlc_now(v) WHERE k = 'hlc'")
+            db.execute_sql(
+                "INSERT INTO _outbox (tbl, row_id, op, base_ver, hlc, fields, schema_version, "
+                "created_at) SELECT tbl, row_id, op, base_ver, (SELECT v FROM _sync_meta WHERE "
+                "k = 'hlc'), fields, schema_version, created_at FROM _outbox_parked WHERE seq = ?",
+                (seq,),
+            )
+            db.execute_sql("DELETE FROM _outbox_parked WHERE seq = ?", (seq,))
+            moved += 1
+    return moved
+
+
+def discard_parked(seqs: int | list[int]) -> int:
+    """Drop refused changes for good. The records come again from the server at the next sync (only
+    those records), so they show the server's values; a refused new record disappears. One
+    transaction; returns how many were dropped."""
+    db = _db()
+    dropped = 0
+    with db.atomic():
+        for seq in [seqs] if isinstance(seqs, int) else seqs:
+            row = db.execute_sql(
+                "SELECT tbl, row_id FROM _outbox_parked WHERE seq = ?", (seq,)
+            ).fetchone()
+            if row is None:
+                continue
+            table, row_id = row
+            db.execute_sql("DELETE FROM _outbox_parked WHERE seq = ?", (seq,))
+            key = f"refetch:{table}"
+            wanted = json.loads(capture.meta_get(db, key, "[]") or "[]")
+            if bytes(row_id).hex() not in wanted:
+                wanted.append(bytes(row_id).hex())
+            capture.meta_set(db, key, json.dumps(wanted))
+            dropped += 1
+    return dropped
 
 
 def _now_text() -> str:
@@ -314,10 +391,13 @@ __all__ = [
     "SyncStatus",
     "changed_entities",
     "clock_off_text",
+    "describe_refusal",
     "discard_parked",
     "list_conflicts",
     "list_parked",
+    "parked_count",
     "resolve_conflict",
+    "retry_parked",
     "set_interval",
     "set_up",
     "status",

@@ -68,7 +68,8 @@ class SyncResult:
     pushed: int = 0
     pulled: int = 0
     conflicts: int = 0
-    parked: int = 0
+    parked: int = 0  # refused for good in this round
+    parked_total: int = 0  # refused changes kept aside in the replica after this round
     purged: int = 0
     bootstrapped: bool = False
     horizon: int = 0
@@ -262,6 +263,9 @@ class Replica:
             result.purged = pull.purged
             result.bootstrapped = pull.bootstrapped
             result.horizon = pull.horizon
+            result.parked_total = int(
+                self.db.execute_sql("SELECT count(*) FROM _outbox_parked").fetchone()[0]
+            )
         except psycopg.OperationalError as error:
             silent = self._silent_server()
             self.close()
@@ -495,7 +499,10 @@ class Replica:
                         table_rows[table] = rows
                     result.pulled += len(rows)
                 extras = self._sync_rows(pg, meta_cursor, horizon)
-                result.conflicts, result.purged = self._apply(table_rows, horizon, extras=extras)
+                refetched = self._refetch(pg, tables, table_rows, extras)
+                result.conflicts, result.purged = self._apply(
+                    table_rows, horizon, extras=extras, refetched=refetched
+                )
                 result.details["tables"] = sorted(table_rows)
         with pg.transaction():
             pg.execute(
@@ -546,9 +553,8 @@ class Replica:
                 bodies[digest] = bytes(content)
         return [(*r[:-1], bodies.get(r[at_hash])) for r in rows]
 
-    def _pages(
-        self, pg: Any, table: str, cursor: int, horizon: int, resume: bool = False
-    ) -> Any:
+    def _row_select(self, table: str) -> str:
+        """``SELECT _xid, id, _ver, _hlc, <columns in the local encoding> FROM table`` (a pulled row)."""
         columns = self._select_list(table)
         types = self._columns[table]
         select = ", ".join(
@@ -556,6 +562,36 @@ class Replica:
             else _local_expression(c, types[c])
             for c in columns
         )
+        return f'SELECT _xid::text::bigint, uuid_send(id), _ver, _hlc, {select} FROM "{table}"'
+
+    def _refetch(
+        self, pg: Any, tables: list[str], table_rows: dict[str, list[tuple[Any, ...]]],
+        extras: dict[str, list[Any]],
+    ) -> list[str]:
+        """Rows whose refused local change the user discarded (``refetch:<table>``) come again from
+        the server in this snapshot, so they show the server's values; one the server does not
+        show (a refused insert) is removed here. Returns the meta keys to clear with the apply."""
+        keys = []
+        for table in tables:
+            wanted = json.loads(capture.meta_get(self.db, f"refetch:{table}", "[]") or "[]")
+            if not wanted:
+                continue
+            keys.append(f"refetch:{table}")
+            ids = [uuid.UUID(hex=h) for h in wanted]
+            rows = pg.execute(
+                f"{self._row_select(table)} WHERE id = ANY(%s) ORDER BY id", (ids,), binary=True
+            ).fetchall()
+            if rows and table in self._content_tables:
+                rows = self._fill_bodies(pg, table, rows)
+            table_rows.setdefault(table, []).extend(rows)
+            found = {bytes(r[1]) for r in rows}
+            extras.setdefault("hidden", []).extend((table, i) for i in ids if i.bytes not in found)
+        return keys
+
+    def _pages(
+        self, pg: Any, table: str, cursor: int, horizon: int, resume: bool = False
+    ) -> Any:
+        row_select = self._row_select(table)
         last_xid, last_id = cursor, None
         if resume:
             saved = capture.meta_get(self.db, f"page:{table}")
@@ -568,8 +604,7 @@ class Replica:
             else:
                 where, params = "(_xid, id) > (%s::text::xid8, %s)", [last_xid, last_id]
             rows = pg.execute(
-                f'SELECT _xid::text::bigint, uuid_send(id), _ver, _hlc, {select} FROM "{table}" '
-                f"WHERE {where} AND _xid < %s::text::xid8 ORDER BY _xid, id LIMIT %s",
+                f"{row_select} WHERE {where} AND _xid < %s::text::xid8 ORDER BY _xid, id LIMIT %s",
                 (*params, horizon, self.pull_page),
                 binary=True,
             ).fetchall()
@@ -625,6 +660,7 @@ class Replica:
         horizon: int | None,
         extras: dict[str, list[tuple[Any, ...]]] | None = None,
         page_of: str | None = None,
+        refetched: list[str] | None = None,
     ) -> tuple[int, int]:
         """Write pulled rows in one SQLite transaction (with the cursors or the page position)."""
         new_conflicts = purged = 0
@@ -652,6 +688,8 @@ class Replica:
                         if current < horizon:
                             capture.meta_set(self.db, f"cursor:{table}", horizon)
                 capture.meta_set(self.db, "cursor:_sync", horizon)
+            for key in refetched or ():
+                self.db.execute_sql("DELETE FROM _sync_meta WHERE k = ?", (key,))
         return new_conflicts, purged
 
     def _is_empty(self, table: str) -> bool:

@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction
 from desktop_crm.i18n import _
 from desktop_crm.services import sync as sync_service
 from desktop_crm.views.sync.conflicts import ConflictsDialog
+from desktop_crm.views.sync.parked import ParkedChangesDialog
 from desktop_crm.views.sync.status import SyncStatusWidget
 from desktop_crm.views.sync.wizard import SyncSetupWizard
 
@@ -74,6 +75,8 @@ def attach(window: Any) -> SyncStatusWidget:
     setup_action.setObjectName("action_sync_setup")
     conflicts_action = QAction(_("Conflicts…"), window)
     conflicts_action.setObjectName("action_sync_conflicts")
+    parked_action = QAction(_("Refused changes…"), window)
+    parked_action.setObjectName("action_sync_parked")
 
     def open_setup() -> None:
         wizard = SyncSetupWizard(window)
@@ -85,13 +88,21 @@ def attach(window: Any) -> SyncStatusWidget:
         dialog.finished.connect(lambda _code: widget.refresh())
         dialog.open()
 
+    def open_parked() -> None:
+        dialog = ParkedChangesDialog(window)
+        dialog.finished.connect(lambda _code: widget.refresh())
+        dialog.open()
+
     setup_action.triggered.connect(open_setup)
     conflicts_action.triggered.connect(open_conflicts)
+    parked_action.triggered.connect(open_parked)
     widget.conflicts_clicked.connect(open_conflicts)
-    for action in (sync_action, setup_action, conflicts_action):
+    widget.parked_clicked.connect(open_parked)
+    for action in (sync_action, setup_action, conflicts_action, parked_action):
         menu.addAction(action)
     mode = widget.status.mode if widget.status else "local"
     sync_action.setEnabled(mode == "replica")
+    parked_action.setEnabled(mode == "replica")
     setup_action.setEnabled(mode != "direct")
     window.sync_widget = widget
     if mode == "direct":
@@ -103,4 +114,4 @@ def attach(window: Any) -> SyncStatusWidget:
     return widget
 
 
-__all__ = ["ConflictsDialog", "DirectModeWatcher", "SyncSetupWizard", "SyncStatusWidget", "attach"]
+__all__ = ["ConflictsDialog", "DirectModeWatcher", "ParkedChangesDialog", "SyncSetupWizard", "SyncStatusWidget", "attach"]

@@ -60,6 +60,7 @@ def describe(status: sync_service.SyncStatus, now: dt.datetime | None = None) ->
 class SyncStatusWidget(QWidget):
     synced = Signal(object)  # SyncResult
     conflicts_clicked = Signal()
+    parked_clicked = Signal()
 
     def __init__(self, on_changed: Callable[[set[str]], None] | None = None,
                  parent: QWidget | None = None) -> None:
@@ -78,8 +79,13 @@ class SyncStatusWidget(QWidget):
         self.conflicts_button.setObjectName("sync_conflicts")
         self.conflicts_button.setText(_("Conflicts…"))
         self.conflicts_button.clicked.connect(self.conflicts_clicked.emit)
+        self.parked_button = QToolButton(self)
+        self.parked_button.setObjectName("sync_parked")
+        self.parked_button.setText(_("Refused changes…"))
+        self.parked_button.clicked.connect(self.parked_clicked.emit)
         layout.addWidget(self.label)
         layout.addWidget(self.conflicts_button)
+        layout.addWidget(self.parked_button)
         layout.addWidget(self.button)
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
@@ -96,6 +102,7 @@ class SyncStatusWidget(QWidget):
         self.button.setVisible(replica)
         self.button.setEnabled(replica and not self.running)
         self.conflicts_button.setVisible(replica and self.status.conflicts > 0)
+        self.parked_button.setVisible(replica and self.status.parked > 0)
         self.setToolTip(self.status.last_error or self.status.server)
         if replica and not self.running and not self.timer.isActive():
             self.timer.start(1000 * (self.retry_s or self.status.interval_s))
