@@ -43,7 +43,7 @@ from desktop_crm.models import (
     database,
     utcnow,
 )
-from desktop_crm.services import notifications, rules
+from desktop_crm.services import notifications, rules, settings
 from desktop_crm.services.rule_errors import PermissionDenied, StageChangeRefused
 
 
@@ -72,13 +72,16 @@ def reach(reached: int, stage: Stage) -> int:
     return reached if stage.kind == StageKind.LOST else max(reached, stage.sort_order)
 
 
-def recompute_reached(pipeline_id: Any, from_order: int | None = None) -> int:
+def recompute_reached(
+    pipeline_id: Any, lowest: int | None = None, highest: int | None = None
+) -> int:
     """Rebuild ``reached_order`` of a pipeline's deals from their stage history (after its stages
     were reordered, deleted or changed kind), as schema step 6 backfilled it: the current stage and
     every stage left, live open/won stages of the deal's pipeline only, 0 when none.
 
-    ``from_order``: only deals whose value is at least this (a deal whose furthest step lies below
-    every changed ``sort_order`` keeps its value). Returns the number of deals rewritten."""
+    ``lowest``/``highest``: only deals whose value lies in that range — when only the stages with
+    ``sort_order`` in that range changed, a deal whose furthest step lies outside it keeps it (its
+    furthest stage is unchanged, and no changed stage can pass it). Returns the deals rewritten."""
     ladder = Stage.alias("ladder")
     left = StageChange.select(SQL("1")).where(
         StageChange.deal == Deal.id,
@@ -92,8 +95,10 @@ def recompute_reached(pipeline_id: Any, from_order: int | None = None) -> int:
         (ladder.id == Deal.stage) | fn.EXISTS(left),
     )
     query = Deal.update(reached_order=fn.COALESCE(top, 0)).where(Deal.pipeline == _id(pipeline_id))
-    if from_order is not None:
-        query = query.where(Deal.reached_order >= from_order)
+    if lowest is not None:
+        query = query.where(Deal.reached_order >= lowest)
+    if highest is not None:
+        query = query.where(Deal.reached_order <= highest)
     with database.atomic():
         return int(query.execute())
 
@@ -135,7 +140,8 @@ def _check(deal: Deal, target: Stage) -> MoveCheck:
 def can_move(deal: Any, stage: Any) -> MoveCheck:
     """May the deal enter ``stage`` now? (No change is made; cheap enough for a drag-over.)"""
     try:
-        return _check(_deal(deal), _stage(stage))
+        with settings.snapshot():
+            return _check(_deal(deal), _stage(stage))
     except StageChangeRefused as refusal:
         return MoveCheck(False, refusal.message)
 
@@ -271,7 +277,7 @@ def move_deal(
     now: dt.datetime | None = None,
 ) -> MoveResult:
     """Move the deal to ``stage`` (see the module docstring); one transaction."""
-    with database.atomic():
+    with database.atomic(), settings.snapshot():  # the rules' settings: one read
         row, target = _deal(deal), _stage(stage)
         check = _check(row, target)
         if not check.allowed:
@@ -330,7 +336,7 @@ def move_deal(
 
 def undo_move(result: MoveResult, user: Any) -> None:
     """Take back a move just made, as if it had not happened (refused once the deal moved on)."""
-    with database.atomic():
+    with database.atomic(), settings.snapshot():  # the rules' settings: one read
         row = _deal(result.deal_id)
         last = (
             StageChange.alive()
@@ -368,7 +374,7 @@ def undo_move(result: MoveResult, user: Any) -> None:
 
 def reopen_deal(deal: Any, stage: Any, user: Any, comment: str = "", now: dt.datetime | None = None) -> MoveResult:
     """An administrator brings a closed deal back to an open stage; logged like a move."""
-    with database.atomic():
+    with database.atomic(), settings.snapshot():  # the rules' settings: one read
         actor = User.get_or_none(User.id == _id(user))
         if actor is None or actor.role != Role.ADMIN:
             raise PermissionDenied(_("Only an administrator can reopen a closed deal."))

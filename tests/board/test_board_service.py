@@ -139,3 +139,79 @@ def test_quick_create_lands_on_top_of_its_column(world):
     created = board.quick_create("Новая заявка", world.qualification.id, world.manager)
     assert board.page(world.qualification.id).cards[0].id == created.id
     assert created.title == "Новая заявка"
+
+
+class SettingReads:
+    """Counts the statements that read the ``setting`` table (a real query log of peewee)."""
+
+    def __init__(self) -> None:
+        import logging
+
+        self.statements: list[str] = []
+        self._logger = logging.getLogger("peewee")
+        self._handler = logging.Handler()
+        self._handler.emit = self._record  # type: ignore[method-assign]
+
+    def _record(self, record) -> None:
+        sql = record.msg[0] if isinstance(record.msg, tuple) else str(record.msg)
+        if 'FROM "setting"' in sql:
+            self.statements.append(sql)
+
+    def __enter__(self) -> SettingReads:
+        import logging
+
+        self._level = self._logger.level
+        self._logger.setLevel(logging.DEBUG)
+        self._logger.addHandler(self._handler)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._logger.removeHandler(self._handler)
+        self._logger.setLevel(self._level)
+
+
+def test_a_move_reads_the_rule_settings_once(world):
+    from desktop_crm.services import rules
+
+    rules.INACTIVITY_DAYS.set(30)  # a stored value too, not only defaults
+    deal = correct_deal(world)
+    with SettingReads() as reads:
+        moved = board.move(deal.id, world.presentation.id, world.manager)
+    assert len(reads.statements) == 1, reads.statements
+    with SettingReads() as reads:
+        board.undo(moved, world.manager)
+    assert len(reads.statements) == 1
+    with SettingReads() as reads:
+        board.check_move(deal.id, world.won.id)
+    assert len(reads.statements) == 1
+
+
+def test_settings_saved_between_moves_apply_to_the_next_move(world):
+    """The snapshot lives for one action: no stale rule settings across moves (or processes)."""
+    from desktop_crm.services import rules
+
+    first, second = make_deals(world, 2)
+    with pytest.raises(StageChangeRefused):
+        board.move(first.id, world.lost.id, world.manager)  # a reason is required
+    rules.LOST_REASON_REQUIRED.set(False)
+    board.move(first.id, world.lost.id, world.manager)
+    assert Deal.get_by_id(first.id).stage_id == world.lost.id
+    rules.LOST_REASON_REQUIRED.set(True)
+    with pytest.raises(StageChangeRefused):
+        board.move(second.id, world.lost.id, world.manager)
+
+
+def test_a_snapshot_sees_the_settings_saved_inside_it(world):
+    from desktop_crm.services import rules, settings
+
+    with settings.snapshot() as snapshot:
+        assert rules.TASK_DUE_DAYS.get() == 1
+        rules.TASK_DUE_DAYS.set(4)
+        assert rules.TASK_DUE_DAYS.get() == 4
+        rules.TASK_DUE_DAYS.reset()
+        assert rules.TASK_DUE_DAYS.get() == 1
+        reasons = rules.LOST_REASONS.get()
+        reasons.append("changed by the caller")
+        assert rules.LOST_REASONS.get() == []  # every get() hands out its own copy
+        assert snapshot.queries == 3  # read once, then again after each write
+    assert rules.TASK_DUE_DAYS.get() == 1
