@@ -5,7 +5,9 @@ carries the sync bookkeeping, so local-only work pays nothing for it and the boo
 of the schema comparison of ``tests/test_schema.py`` (it is not a migration step: it belongs to the
 sync role of a file, not to the schema version). What it installs:
 
-* ``_outbox``: pending local changes (``AUTOINCREMENT`` so a ``seq`` is never reused);
+* ``_outbox``: pending local changes (``AUTOINCREMENT`` so a ``seq`` is never reused), each with
+  the id of its local transaction (``tx``, from ``sync_tx()``): a push batch always ends on a
+  transaction boundary, so one user action reaches the server in one server transaction;
 * ``_sync_meta``: key → value (device id, incarnation, HLC state, pull cursors, server identity);
 * ``_sync_flag``: one row; ``applying = 1`` while remote rows are applied, which silences capture;
 * ``_conflict``: the mirror of the server's conflicts visible to this user;
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -46,7 +49,7 @@ BOOKKEEPING_DDL = (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
         tbl TEXT NOT NULL, row_id BLOB NOT NULL, op TEXT NOT NULL,
         base_ver INTEGER NOT NULL, hlc INTEGER NOT NULL, fields TEXT NOT NULL,
-        schema_version INTEGER NOT NULL, created_at INTEGER NOT NULL)""",
+        schema_version INTEGER NOT NULL, created_at INTEGER NOT NULL, tx INTEGER)""",
     "CREATE INDEX IF NOT EXISTS _outbox_row ON _outbox (tbl, row_id)",
     "CREATE TABLE IF NOT EXISTS _sync_meta (k TEXT PRIMARY KEY, v) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS _sync_flag (id INTEGER PRIMARY KEY, applying INTEGER NOT NULL)",
@@ -89,6 +92,20 @@ def register_sqlite_functions(db: peewee.SqliteDatabase, clock: hlc_mod.Clock | 
     @db.func("hlc_now", 1)
     def hlc_now(prev: int | None) -> int:
         return hlc_mod.tick(int(prev or 0), hlc_mod.physical_ms(holder[0]))
+
+    @db.func("sync_tx", 0)
+    def sync_tx() -> int | None:
+        """The local transaction a captured change belongs to (sync.md §2.4 ``tx``): an id kept on
+        peewee's outermost transaction object of this thread, or ``None`` outside a transaction
+        (the trigger then uses the statement's clock, the same for all rows of one statement)."""
+        transactions = getattr(db._state, "transactions", None)
+        if not transactions:
+            return None
+        top = transactions[0]
+        tx = getattr(top, "_crm_sync_tx", None)
+        if tx is None:
+            tx = top._crm_sync_tx = secrets.randbits(62) + 1
+        return tx
 
     @db.func("hlc_recv", 2)
     def hlc_recv(prev: int | None, remote: int | None) -> int:
@@ -170,6 +187,15 @@ def changed_fields_json(columns: list[tuple[str, str]]) -> str:
 
 
 NOW_MS_SQL = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+# The local transaction of a change: ``sync_tx()`` inside a peewee transaction; outside one, each
+# statement commits alone, and SQLite's 'now' is the same for every row of one statement, so its
+# (negated) milliseconds group that statement's rows. Two statements within one millisecond may
+# share a group: harmless (a group only ever travels in one push; it is never split).
+TX_SQL = f"coalesce(sync_tx(), -{NOW_MS_SQL})"
+# A push batch is extended to the end of the transaction of its last entry, up to this many more
+# entries (a single transaction larger than that is split: a bulk change of that size is rare and
+# must not need unbounded memory).
+MAX_TRANSACTION_EXTRA = 200_000
 NOT_APPLYING = "(SELECT applying FROM _sync_flag WHERE id = 1) = 0"
 
 
@@ -178,9 +204,9 @@ def trigger_ddl(db: peewee.Database, table: str, schema_version: int) -> list[st
     changed_any = " OR ".join(f'OLD."{n}" IS NOT NEW."{n}"' for n, _t in columns)
     bump = "UPDATE _sync_meta SET v = hlc_now(v) WHERE k = 'hlc';"
     insert = (
-        "INSERT INTO _outbox (tbl, row_id, op, base_ver, hlc, fields, schema_version, created_at) "
+        "INSERT INTO _outbox (tbl, row_id, op, base_ver, hlc, fields, schema_version, created_at, tx) "
         "VALUES ('{t}', NEW.id, '{op}', {base}, (SELECT v FROM _sync_meta WHERE k = 'hlc'), {fields}, "
-        f"{schema_version}, {NOW_MS_SQL});"
+        f"{schema_version}, {NOW_MS_SQL}, {TX_SQL});"
     )
     return [
         f'CREATE TRIGGER "_cap_{table}_ai" AFTER INSERT ON "{table}" WHEN {NOT_APPLYING} BEGIN '
@@ -264,6 +290,7 @@ def make_replica(db: peewee.Database, upload_existing: bool = True) -> uuid.UUID
 
     with db.atomic():
         if is_replica(db) and meta_get(db, "device_id"):
+            upgrade_bookkeeping(db)
             return device_id(db)
         for statement in BOOKKEEPING_DDL:
             db.execute_sql(statement)
@@ -279,6 +306,16 @@ def make_replica(db: peewee.Database, upload_existing: bool = True) -> uuid.UUID
         if upload_existing:
             enqueue_all_rows(db, version)
     return device
+
+
+def upgrade_bookkeeping(db: peewee.Database) -> None:
+    """Bring the bookkeeping of a replica made by an earlier version up to date (in the caller's
+    transaction): ``_outbox.tx`` and triggers that fill it. Entries queued before have no ``tx``
+    and travel as before (each on its own)."""
+    columns = {c[1] for c in db.execute_sql("PRAGMA table_info(_outbox)")}
+    if "tx" not in columns:
+        db.execute_sql("ALTER TABLE _outbox ADD COLUMN tx INTEGER")
+        install_triggers(db, int(meta_get(db, "schema_version", 0) or 0))
 
 
 def enqueue_all_rows(db: peewee.Database, schema_version: int) -> int:
@@ -380,11 +417,25 @@ def open_conflicts(db: peewee.Database) -> int:
     )
 
 
-def iter_outbox(db: peewee.Database, limit: int) -> Iterable[tuple[Any, ...]]:
-    return db.execute_sql(
-        "SELECT seq, tbl, row_id, op, base_ver, hlc, fields, schema_version FROM _outbox "
-        "ORDER BY seq LIMIT ?",
-        (limit,),
+OUTBOX_COLUMNS = "seq, tbl, row_id, op, base_ver, hlc, fields, schema_version"
+
+
+def iter_outbox(db: peewee.Database, limit: int) -> list[tuple[Any, ...]]:
+    """The next push batch: ``limit`` entries in ``seq`` order, extended to the end of the local
+    transaction of the last one, so a transaction never straddles two server transactions (its
+    entries are contiguous in ``seq``: SQLite has one writer at a time)."""
+    rows = db.execute_sql(
+        f"SELECT {OUTBOX_COLUMNS} FROM _outbox ORDER BY seq LIMIT ?", (limit,)
+    ).fetchall()
+    if len(rows) < limit or not rows:
+        return rows
+    last = rows[-1][0]
+    (tx,) = db.execute_sql("SELECT tx FROM _outbox WHERE seq = ?", (last,)).fetchone()
+    if tx is None:
+        return rows
+    return rows + db.execute_sql(
+        f"SELECT {OUTBOX_COLUMNS} FROM _outbox WHERE seq > ? AND tx = ? ORDER BY seq LIMIT ?",
+        (last, tx, MAX_TRANSACTION_EXTRA),
     ).fetchall()
 
 

@@ -1,6 +1,7 @@
 """One sync round of a SQLite replica against the shared PostgreSQL: push, then pull.
 
-**Push** (sync.md §2.7): the outbox is read in ``seq`` order and coalesced per row and field (last
+**Push** (sync.md §2.7): the outbox is read in ``seq`` order, a batch extended to the end of the
+local transaction of its last entry (``_outbox.tx``), and coalesced per row and field (last
 value, highest HLC, lowest base version). One server transaction per batch: version gate, lock the
 device row, skip ``seq <= last_pushed_seq`` (so a retry after a lost acknowledgement applies nothing
 twice), lock the target rows, merge field by field, write, record conflicts, revive parents that a

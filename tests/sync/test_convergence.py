@@ -292,10 +292,10 @@ def test_the_oracle_catches_a_pull_that_loses_rows(server_url, tmp_path, monkeyp
     harness = Harness(5, server_url, tmp_path)
     original = engine.Replica._apply
 
-    def forget_rows(self, table_rows, horizon, extras=None, page_of=None):
+    def forget_rows(self, table_rows, horizon, **kwargs):
         if table_rows and "deal" in table_rows:  # lose one pulled row
             table_rows = {**table_rows, "deal": table_rows["deal"][1:]}
-        return original(self, table_rows, horizon, extras=extras, page_of=page_of)
+        return original(self, table_rows, horizon, **kwargs)
 
     monkeypatch.setattr(engine.Replica, "_apply", forget_rows)
     with pytest.raises(AssertionError, match="I1"):

@@ -1,0 +1,120 @@
+"""A local transaction travels and applies as one (sync.md §2.4 ``tx``, §2.7 atomic push, §2.8 atomic
+pull): its changes are never split between two server transactions, and another replica never shows
+part of a server transaction, even when the round dies between pages."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from desktop_crm.models import Deal, DealLine, Pipeline, Stage, database
+from desktop_crm.sync.engine import CrashPoint
+from tests.sync.helpers import admin, new_replica, outbox_size, use
+
+pytestmark = pytest.mark.postgres
+
+
+def crash_once_at(point):
+    state = {"done": False}
+
+    def hook(name):
+        if name == point and not state["done"]:
+            state["done"] = True
+            raise CrashPoint(name)
+
+    return hook
+
+
+def deal_with_lines(pipeline, stage, title, lines=4):
+    """One user action: a deal and its lines in one transaction."""
+    with database.atomic():
+        deal = Deal.create(title=title, pipeline=pipeline, stage=stage, amount=Decimal("40.00"))
+        for n in range(lines):
+            DealLine.create(deal=deal, name=f"{title} line {n}", quantity=Decimal("1"),
+                            price=Decimal("10.00"), line_order=n)
+    return deal
+
+
+def server_deals(url):
+    with admin(url) as conn:
+        return conn.execute(
+            "SELECT d.title, count(l.id) FROM deal d LEFT JOIN deal_line l ON l.deal_id = d.id "
+            "GROUP BY d.title ORDER BY d.title").fetchall()
+
+
+def test_the_outbox_records_the_local_transaction_of_each_change(server_url, tmp_path):
+    a = new_replica(tmp_path / "a.db", server_url)
+    use(a)
+    pipeline = Pipeline.create(name="P")
+    stage = Stage.create(pipeline=pipeline, name="S")
+    first = deal_with_lines(pipeline, stage, "First")
+    deal_with_lines(pipeline, stage, "Second")
+    DealLine.update(unit="pc").where(DealLine.deal == first.id).execute()  # one statement, no atomic
+    groups = [tx for (tx,) in a.db.execute_sql(
+        "SELECT tx FROM _outbox WHERE tbl IN ('deal', 'deal_line') ORDER BY seq")]
+    assert len(groups) == 14
+    assert len(set(groups[:5])) == 1 and len(set(groups[5:10])) == 1 and len(set(groups[10:])) == 1
+    assert len({groups[0], groups[5], groups[10]}) == 3
+    assert None not in groups
+
+
+def test_a_push_batch_never_splits_a_local_transaction(server_url, tmp_path):
+    a = new_replica(tmp_path / "a.db", server_url, push_batch=3)
+    b = new_replica(tmp_path / "b.db", server_url)
+    use(a)
+    pipeline = Pipeline.create(name="P")
+    stage = Stage.create(pipeline=pipeline, name="S")
+    a.sync()
+    deal_with_lines(pipeline, stage, "First")
+    deal_with_lines(pipeline, stage, "Second")
+    a.crash_hook = crash_once_at("after_server_commit")  # dies after the first server commit
+    with pytest.raises(CrashPoint):
+        a.sync()
+    # a batch of 3 would have committed the deal and two of its lines; the whole action went
+    assert server_deals(server_url) == [("First", 4)]
+    use(b)
+    b.sync()
+    assert [(d.title, d.lines.count()) for d in Deal.select()] == [("First", 4)]
+    use(a)
+    a.sync()
+    assert server_deals(server_url) == [("First", 4), ("Second", 4)]
+    assert outbox_size(a) == 0
+    with admin(server_url) as conn:  # each server transaction ended on a transaction boundary
+        batches = conn.execute("SELECT n FROM sync.push_log ORDER BY seq_from").fetchall()
+    assert [n for (n,) in batches][-2:] == [5, 5]
+
+
+def test_a_bulk_statement_outside_a_transaction_travels_whole_too(server_url, tmp_path):
+    a = new_replica(tmp_path / "a.db", server_url, push_batch=2)
+    use(a)
+    pipeline = Pipeline.create(name="P")
+    stage = Stage.create(pipeline=pipeline, name="S")
+    deal = deal_with_lines(pipeline, stage, "Deal", lines=5)
+    a.sync()
+    DealLine.update(unit="pc").where(DealLine.deal == deal.id).execute()
+    a.crash_hook = crash_once_at("after_server_commit")
+    with pytest.raises(CrashPoint):
+        a.sync()
+    with admin(server_url) as conn:
+        assert conn.execute("SELECT unit, count(*) FROM deal_line GROUP BY unit").fetchall() == [("pc", 5)]
+
+
+def test_a_pull_that_dies_between_pages_shows_nothing_of_a_server_transaction(server_url, tmp_path):
+    office = new_replica(tmp_path / "office.db", server_url)
+    laptop = new_replica(tmp_path / "laptop.db", server_url, pull_page=2)
+    use(office)
+    pipeline = Pipeline.create(name="P")
+    stage = Stage.create(pipeline=pipeline, name="S")
+    office.sync()
+    laptop.sync()
+    use(office)
+    deal_with_lines(pipeline, stage, "Offer")
+    office.sync()
+    laptop.crash_hook = crash_once_at("between_pull_pages")
+    use(laptop)
+    with pytest.raises(CrashPoint):
+        laptop.sync()
+    assert Deal.select().count() == 0 and DealLine.select().count() == 0  # none of it, not a part
+    laptop.sync()
+    assert [(d.title, d.lines.count()) for d in Deal.select()] == [("Offer", 4)]
