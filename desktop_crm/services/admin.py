@@ -382,9 +382,10 @@ def save_stage(stage_id: Any, pipeline_id: Any, values: Mapping[str, Any]) -> st
                                  if name in set(values.get("required_fields") or [])]
         stage.requires_correct_deal = bool(values.get("requires_correct_deal", False))
         stage.save()
-        if ladder_changed:
-            stage_rules.recompute_reached(
-                stage.pipeline_id, None if new_kind != StageKind.LOST else stage.sort_order)
+        if ladder_changed:  # off the ladder: deals whose furthest step it was; on it: those below
+            order = stage.sort_order
+            lowest = order if new_kind == StageKind.LOST else None
+            stage_rules.recompute_reached(stage.pipeline_id, lowest, order)
         return str(stage.id)
 
 
@@ -414,7 +415,7 @@ def move_stage(stage_id: Any, delta: int) -> None:
                 row.sort_order = position
                 row.save()
         if changed:  # deals' furthest step is a sort_order: rebuild it where orders changed
-            stage_rules.recompute_reached(stage.pipeline_id, min(changed))
+            stage_rules.recompute_reached(stage.pipeline_id, min(changed), max(changed))
 
 
 def delete_stage(stage_id: Any) -> None:
@@ -430,7 +431,7 @@ def delete_stage(stage_id: Any) -> None:
             _keep_an_open_stage(stage.pipeline_id, stage.id)
         stage.soft_delete()
         if stage.kind != StageKind.LOST:  # off the ladder now: deals that got there fall back
-            stage_rules.recompute_reached(stage.pipeline_id, stage.sort_order)
+            stage_rules.recompute_reached(stage.pipeline_id, stage.sort_order, stage.sort_order)
 
 
 # --- users ----------------------------------------------------------------------------------------

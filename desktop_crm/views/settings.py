@@ -7,6 +7,7 @@ database connection are applied after a restart (the tab says so).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, Signal
@@ -602,23 +603,36 @@ class PipelinesPage(SettingsPage):
 
     def move(self, delta: int) -> None:
         if self.stage_id:
-            admin.move_stage(self.stage_id, delta)
-            self.reload_stages(self.stage_id)
+            stage_id = self.stage_id
+            self._change_stages(lambda: admin.move_stage(stage_id, delta), stage_id)
+
+    def _change_stages(self, change: Callable[[], object], select: str | None) -> None:
+        """Reorder or delete a stage in the background: deals' furthest step reached (a stage
+        order, for the funnel) is rebuilt in the same transaction, seconds at a million deals."""
+        dialog = JobProgressDialog(_("Updating the pipeline's deals…"), self)
+
+        def reload(_result: object = None) -> None:
+            dialog.finish()
+            self.stage_id = select
+            self.reload_stages(select)
             self.context.notify_changed("pipelines")
+
+        def failed(error: BaseException) -> None:  # refused or failed: nothing was changed
+            dialog.finish()
+            show_error(self, getattr(error, "message", None) or str(error))
+
+        # Cancel cannot stop the one UPDATE: the change may be in; show what the database holds.
+        job = run_in_background(lambda _progress: change(), on_result=reload, on_error=failed,
+                                on_cancelled=reload, name="change-stages")
+        dialog.attach(job)
 
     def delete_stage(self) -> None:
         if not self.stage_id or not confirm(
             self, _("Delete the stage"), _("Delete the stage “{name}”?").format(
                 name=self.editors["name"].text()), _("Delete")):  # type: ignore[attr-defined]
             return
-        try:
-            admin.delete_stage(self.stage_id)
-        except CrmError as error:
-            show_error(self, error.message)
-            return
-        self.stage_id = None
-        self.reload_stages()
-        self.context.notify_changed("pipelines")
+        stage_id = self.stage_id
+        self._change_stages(lambda: admin.delete_stage(stage_id), None)
 
 
 # --- rules ----------------------------------------------------------------------------------------

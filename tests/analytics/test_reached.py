@@ -102,6 +102,14 @@ def test_reordering_stages_rebuilds_it_from_the_history(sales: Sales) -> None:
     for row in report.rows:
         assert row.filter.count() == row.deals
 
+    # Proposal down past Won (orders 2 and 3 swap): only deals whose furthest step was 2 or 3 are
+    # read again; D4, D6 (0) and D11 (1) lie below the change and keep theirs.
+    admin.move_stage(sales.stages["Proposal"].id, 1)  # New 0, Negotiation 1, Won 2, Proposal 3
+    assert reached() == {
+        "D1": 3, "D2": 3, "D3": 3, "D4": 0, "D5": 2, "D6": 0, "D7": 3, "D10": 3, "D11": 1,
+        "D13": 2, "D9": 2, "D8": 20,
+    }
+
 
 def test_a_stage_turned_lost_leaves_the_ladder_and_back(sales: Sales) -> None:
     negotiation = sales.stages["Negotiation"]
@@ -129,3 +137,14 @@ def test_the_demo_writes_what_the_history_says(tmp_path: Path) -> None:
         assert rebuilt == written
     finally:
         db.close()
+
+
+def test_deleting_a_stage_takes_it_off_the_ladder(sales: Sales) -> None:
+    boris = sales.users["Boris"]
+    stages.move_deal(sales.deals["D11"].id, sales.stages["Proposal"], boris)  # back from Negotiation
+    assert reached()["D11"] == 30
+
+    admin.delete_stage(sales.stages["Negotiation"].id)
+
+    # D7 (lost from Negotiation) and D11 now got as far as Proposal; D1 and D5 (won) keep Won.
+    assert reached() == {**HAND, "D7": 20, "D11": 20}
