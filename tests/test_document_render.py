@@ -316,3 +316,48 @@ def test_three_page_invoice_repeats_the_table_header_and_counts_pages(tmp_path):
     for page in (1, 2, 3):
         assert f"Стр. {page} из 3" in text
     assert "Позиция каталога № 55" in text and "Всего наименований 55, на сумму 5 500,00 руб." in text
+
+
+def test_payment_qr_is_a_grey_png_with_the_pixels_of_segno_and_stays_grey_in_the_pdf(tmp_path):
+    """The QR asset is an 8-bit grey PNG (weasyprint embeds it with one re-encode, where segno's
+    1-bit PNG was converted to RGB and re-encoded twice per render) with exactly segno's pixels."""
+    import base64
+
+    import segno
+    from PIL import Image, ImageChops
+
+    from desktop_crm.documents.context import qr_png
+
+    ctx = build_context(sample_input("ru", "invoice"))
+    qr = ctx["payment"]["qr"]
+    ours = Image.open(io.BytesIO(base64.b64decode(qr["image"]["src"].split(",", 1)[1])))
+    assert ours.mode == "L" and qr["image"]["src"].startswith("data:image/png;base64,")
+    buffer = io.BytesIO()
+    segno.make(qr["payload"], error="m", encoding="utf-8", micro=False).save(buffer, kind="png", scale=8, border=2)
+    reference = Image.open(io.BytesIO(buffer.getvalue())).convert("L")
+    assert ours.size == reference.size == (73 * 8, 73 * 8)  # version 13 + 2-module border
+    assert ImageChops.difference(ours, reference).getbbox() is None
+    assert qr_png(qr["payload"]) == base64.b64decode(qr["image"]["src"].split(",", 1)[1])
+    path = tmp_path / "qr.pdf"
+    path.write_bytes(render.render_pdf(ctx))
+    listing = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, check=True, text=True)
+    images = [line.split() for line in listing.stdout.splitlines()[2:]]
+    assert [(row[3], row[4], row[5]) for row in images] == [("584", "584", "gray")]
+
+
+def test_a_long_name_and_a_large_amount_keep_every_column_on_the_page(tmp_path):
+    """The lines table has a fixed layout: an unbreakable name wraps inside its column instead of
+    pushing «Сумма» off the page."""
+    data = sample_input("ru", "invoice")
+    data.lines = [
+        LineInput("Сервер", Decimal("12345.5"), Decimal("9999999.99"), "шт", vat_rate=Decimal("22")),
+        LineInput("ОченьДлинноеНазваниеТовараБезПробеловКотороеНеПомещаетсяВКолонку_1234567890",
+                  Decimal("1"), Decimal("1.00"), "усл", vat_rate=Decimal("22")),
+    ]
+    ctx = build_context(data)
+    text = pdf_text(render.render_pdf(ctx), tmp_path, layout=True).replace("\xa0", " ")
+    assert "Сумма" in text and "Цена" in text
+    for line in ctx["lines"]:
+        assert line["amount_text"].replace("\xa0", " ") in text
+        assert line["price_text"].replace("\xa0", " ") in text
+    assert "ОченьДлинноеНазвание" in text and "1234567890" in text
