@@ -361,3 +361,28 @@ def test_a_long_name_and_a_large_amount_keep_every_column_on_the_page(tmp_path):
         assert line["amount_text"].replace("\xa0", " ") in text
         assert line["price_text"].replace("\xa0", " ") in text
     assert "ОченьДлинноеНазвание" in text and "1234567890" in text
+
+
+def test_style_blocks_are_parsed_once_per_text_and_a_forbidden_url_in_one_still_reaches_the_fetcher(tmp_path):
+    render._SHEETS.clear()
+    render.render_pdf(build_context(sample_input("ru", "invoice")))
+    first = set(render._SHEETS)
+    assert len(first) == 3  # the base sheet, the template's own, the page footer
+    data = sample_input("ru", "invoice")
+    data.number = "124"
+    text = pdf_text(render.render_pdf(build_context(data)), tmp_path)
+    added = set(render._SHEETS) - first
+    assert len(added) == 1 and "124" in next(iter(added))[0]  # only the footer is parsed again
+    assert "Счет на оплату № 124" in text.replace("\xa0", " ")  # the footer is this document's
+    folder = render.user_templates_dir()
+    folder.mkdir(parents=True)
+    (folder / "ru.css_spy.html").write_text(
+        '<html><head><style>@import url("file:///etc/passwd"); p { color: red }</style></head>'
+        "<body><p>Счёт {{ doc.number }}</p></body></html>",
+        encoding="utf-8",
+    )
+    fetcher = render.SafeFetcher()
+    html = render.render_html(build_context(sample_input("ru", "invoice")), "ru.css_spy")
+    pdf = render.html_to_pdf(html, folder, fetcher)
+    assert "Счёт 123" in pdf_text(pdf, tmp_path)
+    assert fetcher.refused == ["file:///etc/passwd"]

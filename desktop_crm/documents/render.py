@@ -17,8 +17,10 @@ from __future__ import annotations
 import base64
 import io
 import re
+import threading
 import urllib.parse
 import urllib.request
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -154,6 +156,7 @@ def render_html(context: dict[str, Any], template_id: str | None = None) -> str:
 # weasyprint
 
 
+@cache
 def _fetcher_class() -> type:
     from weasyprint.urls import URLFetcher
 
@@ -206,23 +209,78 @@ def _font_config() -> Any:
     return FontConfiguration()
 
 
-def html_to_pdf(html: str, base_dir: Path, fetcher: Any = None) -> bytes:
+# Plain ``<style>`` blocks (no attributes) parsed once per distinct text: weasyprint parses and
+# compiles every style sheet of a document on each render (~10 ms for the base sheet). The
+# templates keep what changes per document (the page footer) in a small block of its own.
+_STYLE_BLOCK = re.compile(r"<style>(.*?)</style>", re.DOTALL)
+_SHEETS: OrderedDict[tuple[str, str, tuple[str, ...]], Any] = OrderedDict()
+_SHEETS_MAX = 32
+_sheets_lock = threading.Lock()
+
+
+def _parsed_sheet(text: str, base_url: str, fetcher: Any) -> Any | None:
+    """The ``weasyprint.CSS`` of a style block, cached; None when parsing it fetched something
+    the document fetcher refuses (then the block stays in the HTML, for the caller's fetcher)."""
+    from weasyprint import CSS
+
+    key = (text, base_url, tuple(str(root) for root in fetcher.roots))
+    with _sheets_lock:
+        sheet = _SHEETS.get(key)
+        if sheet is not None:
+            _SHEETS.move_to_end(key)
+            return sheet
+    probe = _fetcher_class()(fetcher.roots)
+    sheet = CSS(string=text, base_url=base_url, url_fetcher=probe, font_config=_font_config())
+    if probe.refused:
+        return None
+    with _sheets_lock:
+        _SHEETS[key] = sheet
+        while len(_SHEETS) > _SHEETS_MAX:
+            _SHEETS.popitem(last=False)
+    return sheet
+
+
+def _with_parsed_sheets(html: str, base_url: str, fetcher: Any) -> tuple[str, list[Any]]:
+    """The HTML without its plain style blocks, and those blocks parsed (in document order).
+
+    weasyprint applies sheets given to ``write_pdf`` with the *user* origin: below every author
+    declaration (``style`` attributes, other sheets of the template) and above the user-agent
+    sheet, in their order, so moving all plain blocks out keeps the cascade as it was.
+    """
+    if not hasattr(fetcher, "roots"):
+        return html, []
+    sheets: list[Any] = []
+
+    def take(match: re.Match[str]) -> str:
+        sheet = _parsed_sheet(match.group(1), base_url, fetcher)
+        if sheet is None:
+            return match.group(0)
+        sheets.append(sheet)
+        return ""
+
+    return _STYLE_BLOCK.sub(take, html), sheets
+
+
+def _document(html: str, base_dir: Path, fetcher: Any = None) -> tuple[Any, list[Any]]:
     from weasyprint import HTML
 
     fetcher = fetcher or SafeFetcher()
-    document = HTML(string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher)
-    return document.write_pdf(font_config=_font_config())  # type: ignore[no-any-return]
+    base_url = base_dir.as_uri() + "/"
+    html, sheets = _with_parsed_sheets(html, base_url, fetcher)
+    return HTML(string=html, base_url=base_url, url_fetcher=fetcher), sheets
+
+
+def html_to_pdf(html: str, base_dir: Path, fetcher: Any = None) -> bytes:
+    document, sheets = _document(html, base_dir, fetcher)
+    return document.write_pdf(stylesheets=sheets, font_config=_font_config())  # type: ignore[no-any-return]
 
 
 def page_count(context: dict[str, Any], template_id: str | None = None) -> int:
     """How many pages the PDF of a context has (lays it out without writing the file)."""
-    from weasyprint import HTML
-
     template_id = template_id or context["template"]
     path = find_template(template_id, "html")
-    html = HTML(string=render_html(context, template_id), base_url=path.parent.as_uri() + "/",
-                url_fetcher=SafeFetcher())
-    return len(html.render(font_config=_font_config()).pages)
+    document, sheets = _document(render_html(context, template_id), path.parent)
+    return len(document.render(stylesheets=sheets, font_config=_font_config()).pages)
 
 
 def render_pdf(context: dict[str, Any], template_id: str | None = None) -> bytes:
