@@ -104,10 +104,17 @@ def main() -> int:  # noqa: PLR0915 - one scripted session
                 self.painted = True
             return False
 
+    def pump() -> None:
+        """One turn of the event loop as ``exec()`` runs it: posted events, then deferred deletes
+        (``processEvents`` alone never deletes, so widgets dropped by ``deleteLater`` would pile up
+        and be painted in every later run)."""
+        app.processEvents()
+        app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
     def wait_paint(watches: list[PaintWatch], timeout: float = 60.0) -> float:
         end = time.perf_counter() + timeout
         while not all(w.painted for w in watches):
-            app.processEvents()
+            pump()
             if time.perf_counter() > end:
                 raise RuntimeError("no paint")
         return time.perf_counter()
@@ -115,7 +122,7 @@ def main() -> int:  # noqa: PLR0915 - one scripted session
     view = KanbanView(context)
     view.resize(1600, 900)
     view.show()
-    app.processEvents()
+    pump()
     combo = view.pipeline
     target_index = combo.findData(target_pipeline)
     other_index = combo.findData(other_pipeline) if other_pipeline else -1
@@ -139,17 +146,17 @@ def main() -> int:  # noqa: PLR0915 - one scripted session
         if other_index >= 0:
             combo.setCurrentIndex(other_index)
             while not totals_done[0]:
-                app.processEvents()
-            app.processEvents()
+                pump()
+            pump()
         totals_done[0] = False
         start = time.perf_counter()
         combo.setCurrentIndex(target_index)
         watches = watch_columns()  # columns exist once setCurrentIndex returned
         end = wait_paint(watches)
         while not totals_done[0]:
-            app.processEvents()
+            pump()
             time.sleep(0.001)
-        app.processEvents()  # the headers' repaint with the exact totals
+        pump()  # the headers' repaint with the exact totals
         header_end = time.perf_counter()
         if run:
             paints.append((end - start) * 1000)
@@ -169,12 +176,12 @@ def main() -> int:  # noqa: PLR0915 - one scripted session
         watch = PaintWatch()
         big.view.viewport().installEventFilter(watch)
         before = big.model.rowCount()
-        app.processEvents()
+        pump()
         watch.painted = False
         start = time.perf_counter()
         big.view.scrollToBottom()  # the view asks the model for more when the end shows
         while big.model.rowCount() == before:
-            app.processEvents()
+            pump()
         end = wait_paint([watch])
         big.view.viewport().removeEventFilter(watch)
         if run:
@@ -190,13 +197,13 @@ def main() -> int:  # noqa: PLR0915 - one scripted session
     drops = []
     for run in range(args.repeat + 1):
         source.view.scrollToTop()
-        app.processEvents()
+        pump()
         card = source.model.card_at(run)
         mime = source.model.mimeData([source.model.index(run)])
         watches = [PaintWatch(), PaintWatch()]
         source.view.viewport().installEventFilter(watches[0])
         target.view.viewport().installEventFilter(watches[1])
-        app.processEvents()
+        pump()
         for w in watches:
             w.painted = False
         with warnings.catch_warnings():
@@ -219,7 +226,7 @@ def main() -> int:  # noqa: PLR0915 - one scripted session
             target.view.viewport().removeEventFilter(w)
         if view.undo_stack.canUndo():
             view.undo_stack.undo()
-            app.processEvents()
+            pump()
     emit("kanban_drop_ms", median(drops) if drops else None, "ms", 50, source=source.info.name,
          target=target.info.name, runs=[round(v, 1) for v in drops],
          measured="drop event on the next column to end of repaint of both columns: stage rules "

@@ -22,6 +22,7 @@ Cards are plain :class:`Card` values; views never see rows.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -79,6 +80,57 @@ def _is_sqlite() -> bool:
 def _key() -> Any:
     """The tie-breaker after the rank: the rowid on SQLite (stored in every index), else the id."""
     return peewee.Column(Deal, "rowid") if _is_sqlite() else Deal.id
+
+
+# --- index hints (SQLite) ---------------------------------------------------------------------
+#
+# The board's statements are only fast along two indexes: a column's cards in rank order along
+# ``deal(stage_id, board_rank)`` (the ORDER BY comes from the index, LIMIT stops after one page)
+# and a card's tasks along ``activity(deal_id, …)``. SQLite's planner does not always see it:
+# without statistics for an index (a migration adds indexes after the last ANALYZE) it guesses
+# ten rows per key, so ``deal(stage_id, currency, …)`` + a sort of the whole column, or
+# ``activity(kind, due_at)`` (every overdue task of the business, for each card) look cheaper.
+# The statements therefore name their index (``INDEXED BY``), found by its columns so that a
+# database without it (an older schema) still works unhinted.
+
+_HINTS: dict[tuple[Any, ...], str | None] = {}
+
+
+def _live_index(table: str, columns: Sequence[str]) -> str | None:
+    """SQLite: the name of the partial index over live rows that starts with ``columns``."""
+    key = (lists._database_key(), table, tuple(columns))
+    if key not in _HINTS:
+        found = None
+        wanted = ", ".join(columns)
+        for name, sql in database.execute_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", [table]
+        ).fetchall():
+            text = " ".join((sql or "").replace('"', "").lower().split())
+            head = text.partition("(")[2].partition(")")[0]
+            if "where (deleted_at is null)" in text and (
+                head == wanted or head.startswith(wanted + ",")
+            ):
+                if found is None or len(name) < len(found):
+                    found = name
+        _HINTS[key] = found
+    return _HINTS[key]
+
+
+def _hinted(sql: str, table: str, columns: Sequence[str], alias: str | None = None) -> str:
+    """``sql`` with ``FROM "table" AS "alias"`` read through the named index (SQLite only)."""
+    if not _is_sqlite():
+        return sql
+    index = _live_index(table, columns)
+    if index is None:
+        return sql
+    pattern = re.compile(rf'FROM "{table}" AS "({re.escape(alias) if alias else "t[0-9]+"})"')
+    return pattern.sub(lambda m: f'{m.group(0)} INDEXED BY "{index}"', sql)
+
+
+def _card_sql(sql: str, along_rank: bool) -> str:
+    """A card statement with its index hints: overdue tasks by deal; pages along the rank."""
+    sql = _hinted(sql, "activity", ("deal_id",))
+    return _hinted(sql, "deal", ("stage_id", "board_rank"), "t1") if along_rank else sql
 
 
 # --- pipelines and columns --------------------------------------------------------------------
@@ -355,6 +407,7 @@ class PageQuery:
             query = query.where(peewee.Tuple(Deal.board_rank, key) > peewee.Tuple(_RANK_MARK, key_mark))
         query = query.order_by(Deal.board_rank, key).limit(self.limit + 1)
         sql, params = query.sql()
+        sql = _card_sql(sql, along_rank=True)
         cutoff = _NOW_MARK - self.inactivity
         marks = {
             "stage": Deal.stage.db_value(_STAGE_MARK),
@@ -399,6 +452,7 @@ def card(deal_id: Any) -> Card | None:
     """One card, whatever the filters (``None`` when the deal is gone)."""
     query = _card_query().where(Deal.id == _uuid(deal_id), Deal.deleted_at.is_null())
     sql, params = query.sql()
+    sql = _card_sql(sql, along_rank=False)
     cards = _cards(database.execute_sql(sql, params).fetchall())
     return cards[0] if cards else None
 
@@ -441,11 +495,17 @@ class BoardMove:
 
 
 def _top_rank(stage_id: uuid.UUID, exclude: uuid.UUID) -> int:
-    lowest = (
-        Deal.select(peewee.fn.MIN(Deal.board_rank))
+    """A rank above every other card of the column (the first entry of the rank index)."""
+    sql, params = (  # ORDER BY … LIMIT 1, not MIN(): stops at the first entry that is not ``exclude``
+        Deal.select(Deal.board_rank)
         .where(Deal.stage == stage_id, Deal.deleted_at.is_null(), Deal.id != exclude)
-        .scalar()
+        .order_by(Deal.board_rank)
+        .limit(1)
+        .sql()
     )
+    row = database.execute_sql(_hinted(sql, "deal", ("stage_id", "board_rank"), "t1"),
+                               params).fetchone()
+    lowest = row[0] if row else None
     return (int(lowest) if lowest is not None else RANK_STEP) - RANK_STEP
 
 

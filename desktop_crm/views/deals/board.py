@@ -772,7 +772,8 @@ class KanbanView(QWidget):
             self.context.settings.setValue("board/pipeline", pipeline_id)
         for column in self.columns:
             self.columns_layout.removeWidget(column)
-            column.deleteLater()
+            column.hide()  # at once: deleteLater waits for the event loop, and a hidden widget
+            column.deleteLater()  # is neither laid out nor painted meanwhile
         self.columns = []
         infos = board.columns(pipeline_id) if pipeline_id else []
         for position, info in enumerate(infos):
