@@ -201,3 +201,39 @@ def test_product_completer_finds_catalog_products(world, db):
     Product.create(name="Книга «Переговоры»", price=Decimal("990.00"), vat_rate=Decimal("10"))
     names = [p.name for p in deal_card.product_choices("книга")]
     assert names == ["Книга «Переговоры»"]
+
+
+def test_quotes_and_invoices_tabs_are_the_documents_panel(qtbot, open_card, world):
+    from desktop_crm.models import Quote
+    from desktop_crm.views.documents.editor import DocumentEditor
+    from desktop_crm.views.documents.panel import DealDocumentsPanel
+    from tests.documents_fixtures import russian_buyer, russian_seller
+
+    russian_seller()
+    deal = correct_deal(world)
+    Deal.update(company=russian_buyer().id).where(Deal.id == deal.id).execute()
+    card = open_card(deal.id)
+    assert isinstance(card.quotes, DealDocumentsPanel) and isinstance(card.invoices, DealDocumentsPanel)
+    assert card.tabs.tabText(2) == "Quotes (0)" and card.tabs.tabText(3) == "Invoices (0)"
+    assert card.quotes.create_button.text() == "Create quote" and card.quotes.create_button.isEnabled()
+    assert card.invoices.create_button.text() == "Create invoice"
+
+    card.tabs.setCurrentWidget(card.quotes)
+    card.quotes.create_button.click()  # a draft from the deal's lines, opened in the editor
+    editors = [w for w in QApplication.topLevelWidgets()
+               if isinstance(w, DocumentEditor) and w.isVisible()]
+    assert len(editors) == 1
+    editors[0].close()
+    quote = Quote.get(Quote.deal == deal.id)
+    assert card.quotes.table.rowCount() == 1
+    assert card.quotes.table.item(0, 4).text().replace("\xa0", " ") == card.quotes.rows[0].total_text
+    assert card.tabs.tabText(2) == "Quotes (1)"
+    assert card.quotes.current().id == str(quote.id)
+    assert not card.quotes.buttons["edit"].isHidden()  # a draft's actions are offered
+
+
+def test_a_new_deal_offers_no_documents_until_saved(qtbot, open_card, world):
+    card = open_card(None)
+    assert not card.quotes.create_button.isEnabled()
+    assert card.quotes.table.rowCount() == 0
+    assert not card.tabs.isTabEnabled(2)

@@ -8,8 +8,9 @@ the stage history.
   currency, expected close date, probability, comment (with the detailed-comment hint).
 * The "what is missing" panel lists what the correctness rule still wants.
 * Tabs: Products (``views.deals.lines``), Timeline (add a comment, call, meeting or task; stage
-  changes and documents appear as they happen), Quotes and Invoices (status and totals; their
-  actions come with the documents area), Stage history (time spent in each stage).
+  changes and documents appear as they happen), Quotes and Invoices (the documents area's
+  ``DealDocumentsPanel``: status and totals, create a quote or an invoice from the deal and every
+  action the document's status allows), Stage history (time spent in each stage).
 * Ctrl+S saves fields and lines in one transaction; closing with unsaved changes asks first.
   Ctrl+Z in the lines table undoes line edits.
 """
@@ -64,6 +65,7 @@ from desktop_crm.views.common.dialogs import show_error
 from desktop_crm.views.context import AppContext
 from desktop_crm.views.deals.lines import LinesEditor
 from desktop_crm.views.deals.moves import request_move
+from desktop_crm.views.documents.panel import DealDocumentsPanel
 
 CURRENCIES = ("RUB", "EUR", "USD")
 NO_DATE = QDate(2000, 1, 1)
@@ -367,17 +369,13 @@ class DealCard(QDialog):
         self.tabs.addTab(self.lines, _("Products"))
         self.timeline = TimelinePanel(self, self.tabs)
         self.tabs.addTab(self.timeline, _("Timeline"))
-        self.quotes = _documents_table(self.tabs, "deal_quotes", [
-            _("Number"), _("Date"), _("Status"), _("Revision"), _("Total")])
+        self.quotes = DealDocumentsPanel(context, data.id, "quote", self.tabs)
         self.tabs.addTab(self.quotes, _("Quotes"))
-        self.invoices = _documents_table(self.tabs, "deal_invoices", [
-            _("Number"), _("Date"), _("Status"), _("Paid"), _("Total")])
+        self.invoices = DealDocumentsPanel(context, data.id, "invoice", self.tabs)
         self.tabs.addTab(self.invoices, _("Invoices"))
         self.history = _documents_table(self.tabs, "deal_history", [
             _("Stage"), _("In stage since"), _("Until"), _("Time in stage"), _("By")])
         self.tabs.addTab(self.history, _("Stage history"))
-        for table in (self.quotes, self.invoices):
-            table.doubleClicked.connect(lambda index, t=table: self._open_document(t, index.row()))
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([400, 780])
@@ -476,14 +474,10 @@ class DealCard(QDialog):
         if not self.data.id:
             return
         self.timeline.reload()
-        quotes, invoices = deal_card.documents(self.data.id)
-        _fill(self.quotes, [[q.number, format_date(q.date), q.status, q.extra,
-                             format_money(q.total, q.currency)] for q in quotes], quotes, (4,))
-        _fill(self.invoices, [[i.number, format_date(i.date), i.status,
-                               format_money(i.paid, i.currency), format_money(i.total, i.currency)]
-                              for i in invoices], invoices, (3, 4))
-        self.tabs.setTabText(2, _("Quotes ({count})").format(count=len(quotes)))
-        self.tabs.setTabText(3, _("Invoices ({count})").format(count=len(invoices)))
+        self.quotes.set_deal(self.data.id)
+        self.invoices.set_deal(self.data.id)
+        self.tabs.setTabText(2, _("Quotes ({count})").format(count=len(self.quotes.rows)))
+        self.tabs.setTabText(3, _("Invoices ({count})").format(count=len(self.invoices.rows)))
         spans = deal_card.stage_history(self.data.id)
         _fill(self.history, [[s.stage, format_datetime(_local(s.entered_at)),
                               format_datetime(_local(s.left_at)) if s.left_at else _("now"),
@@ -600,11 +594,6 @@ class DealCard(QDialog):
                           QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel, self)
         box.setDefaultButton(QMessageBox.StandardButton.Save)
         return box.exec() == QMessageBox.StandardButton.Save and self.save()
-
-    def _open_document(self, table: QTableWidget, row: int) -> None:
-        rows = table.property("rows") or []
-        if 0 <= row < len(rows):
-            self.context.open_record(rows[row].kind, rows[row].id, self)
 
     def after_timeline_change(self) -> None:
         if self.data.id:

@@ -82,11 +82,11 @@ class DealDocumentsPanel(QWidget):
 
     changed = Signal()
 
-    def __init__(self, context: Any, deal_id: str, kind: str, parent: QWidget | None = None) -> None:
+    def __init__(self, context: Any, deal_id: str | None, kind: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(f"deal_{kind}s_panel")
         self.context = context
-        self.deal_id = deal_id
+        self.deal_id = deal_id  # None: a deal not saved yet (nothing to list, nothing to create)
         self.kind = kind
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -121,10 +121,18 @@ class DealDocumentsPanel(QWidget):
         self.rows: list[documents.DocumentSummary] = []
         self.reload()
 
+    def set_deal(self, deal_id: str | None) -> None:
+        """Show another deal's documents (the deal card after saving a new deal)."""
+        if deal_id != self.deal_id:
+            self.deal_id = deal_id
+            self.table.clearSelection()
+        self.reload()
+
     def reload(self) -> None:
         selected = self.current().id if self.current() else None
+        self.create_button.setEnabled(bool(self.deal_id))
         try:
-            self.rows = documents.summaries_for_deal(self.deal_id, self.kind)
+            self.rows = documents.summaries_for_deal(self.deal_id, self.kind) if self.deal_id else []
         except CrmError as error:
             show_error(self, error.message)
             self.rows = []
@@ -161,6 +169,8 @@ class DealDocumentsPanel(QWidget):
         self.context.notify_changed("deals")
 
     def create(self) -> None:
+        if not self.deal_id:
+            return
         try:
             service = quotes if self.kind == "quote" else invoices
             document = service.create_from_deal(self.deal_id, self.context.user.id)
