@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from desktop_crm.models import Activity, ActivityKind, ActivityStatus, Deal, utcnow
+from desktop_crm.models import Activity, ActivityKind, ActivityStatus, Deal, database, utcnow
 from desktop_crm.services import board, contacts, deals
 from desktop_crm.services.lists import ListFilter
 from desktop_crm.services.rule_errors import StageChangeRefused
@@ -215,3 +215,31 @@ def test_a_snapshot_sees_the_settings_saved_inside_it(world):
         assert rules.LOST_REASONS.get() == []  # every get() hands out its own copy
         assert snapshot.queries == 3  # read once, then again after each write
     assert rules.TASK_DUE_DAYS.get() == 1
+
+
+def test_board_statements_read_along_their_indexes_even_with_stale_statistics(db):
+    """The 1M demo after schema step 5: statistics for the old indexes only. Without its index
+    hints SQLite read a column through deal(stage_id, currency, …) and sorted all of it, and
+    counted each card's overdue tasks through activity(kind, due_at) (every task of the business).
+    """
+    world = build_world()
+    make_deals(world, 5)
+    database.execute_sql("ANALYZE")
+    database.execute_sql("DELETE FROM sqlite_stat1")
+    for index, stat in (("deal_stage_id_board_rank", "1000000 52632 1"),
+                        ("activity_deal_id_created_at", "10728672 12 2")):
+        database.execute_sql("INSERT INTO sqlite_stat1 VALUES (?, ?, ?)",
+                             [index.split("_")[0], index, stat])
+    database.execute_sql("ANALYZE sqlite_master")  # load the statistics above
+
+    def plan(sql: str, params: list) -> str:
+        return "\n".join(row[3] for row in database.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
+
+    query = board.PageQuery()
+    for with_cursor in (False, True):
+        sql, params, _places = query._compile(with_cursor)
+        steps = plan(sql, params)
+        assert "SEARCH t1 USING INDEX deal_stage_id_board_rank" in steps, steps
+        assert "TEMP B-TREE" not in steps, steps
+        assert "activity_kind_due_at" not in steps and "activity_deal_id_created_at" in steps, steps
+    assert board.page(world.qualification.id).cards  # the hinted statement runs
