@@ -42,7 +42,7 @@ from desktop_crm.models import (
     VatMode,
     database,
 )
-from desktop_crm.services import cards, refresh, rules
+from desktop_crm.services import cards, numbering, refresh, rules
 from desktop_crm.services import stages as stage_rules
 
 
@@ -63,6 +63,7 @@ class RulesSettings:
     contact_required_preset: str  # "full" | "light"
     phone_region: str
     lost_reasons: list[str]  # empty: the built-in, translated list
+    offline_numbering: str = "device_series"  # "device_series" | "provisional" (sync.md §2.11)
 
 
 _RULE_SPECS = {
@@ -73,6 +74,7 @@ _RULE_SPECS = {
     "contact_required_preset": rules.CONTACT_PRESET,
     "phone_region": rules.PHONE_REGION,
     "lost_reasons": rules.LOST_REASONS,
+    "offline_numbering": numbering.OFFLINE_NUMBERING,
 }
 
 
@@ -106,6 +108,10 @@ def rules_errors(values: Mapping[str, Any]) -> dict[str, str]:
         phonenumbers.SUPPORTED_REGIONS
     ):
         errors["phone_region"] = _("Choose a country code such as RU or IT.")
+    if "offline_numbering" in values and values["offline_numbering"] not in (
+        numbering.OFFLINE_NUMBERING_MODES
+    ):
+        errors["offline_numbering"] = _("Choose how invoices are numbered offline.")
     return errors
 
 

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import peewee
+
 from desktop_crm import money
 from desktop_crm.errors import CrmError, ValidationError
 from desktop_crm.i18n import _
@@ -115,9 +117,18 @@ def issue(invoice_id: Any, user: Any = None, series: str | None = None, on: dt.d
         if not documents.lines_of(invoice):
             raise ValidationError(_("Add at least one line before issuing the invoice."))
         on = on or dt.date.today()
-        if series is None:
-            series = numbering.DEVICE_SERIES.get(_user_row(user))
-        seq, number = numbering.take_number(invoice.own_company, DocumentType.INVOICE, on, series or "")
+        seq: int | None
+        if numbering.provisional_numbering():
+            # a replica in "provisional" mode: the server gives the final number of the company
+            # series when the invoice reaches it; refreeze_final_numbers() then re-issues the files
+            series = series or ""
+            seq, number = None, numbering.take_provisional_number()
+        else:
+            if series is None:
+                series = numbering.DEVICE_SERIES.get(_user_row(user))
+            seq, number = numbering.take_number(
+                invoice.own_company, DocumentType.INVOICE, on, series or ""
+            )
         country = (invoice.own_company.country or "RU").upper()
         invoice.number = number
         invoice.series = series or ""
@@ -132,9 +143,48 @@ def issue(invoice_id: Any, user: Any = None, series: str | None = None, on: dt.d
         invoice.save()
         from desktop_crm.documents.fatturapa import progressive_for
 
-        documents.freeze(invoice, progressive_for(seq + on.year % 100 * 36**3))
+        documents.freeze(invoice, progressive_for((seq or 0) + on.year % 100 * 36**3))
         documents.log(user, invoice, "issued")
         return invoice
+
+
+def refreeze_final_numbers() -> int:
+    """Invoices this device issued under a provisional number that now carry their final number
+    (given by the server at sync, pulled back): freeze their context and files again with the final
+    number; the provisional files are kept as deleted rows. One transaction per invoice; returns how
+    many were re-frozen. Only the issuing device does it (its code is in the provisional number)."""
+    if engine(database) != "sqlite":
+        return 0
+    from desktop_crm.sync import capture
+
+    if not capture.is_replica(database):
+        return 0
+    from desktop_crm.documents.fatturapa import progressive_for
+    from desktop_crm.models import DocumentFile
+
+    marker = f"{numbering.PROVISIONAL_PREFIX}{numbering.device_code()}-"
+    candidates = [
+        i.id for i in Invoice.alive().where(
+            Invoice.sequence_number.is_null(False),
+            # the frozen context is JSON text (``contains`` would JSON-encode the marker)
+            peewee.fn.instr(Invoice.frozen, marker) > 0,
+        )
+    ]
+    done = 0
+    for invoice_id in candidates:
+        with database.atomic():
+            invoice = Invoice.get_by_id(invoice_id)
+            if numbering.is_provisional(invoice.number) or marker not in str(invoice.frozen):
+                continue
+            DocumentFile.update(deleted_at=utcnow()).where(
+                DocumentFile.document_type == DocumentType.INVOICE,
+                DocumentFile.document_id == str(invoice.id),
+                DocumentFile.deleted_at.is_null(),
+            ).execute()
+            year = invoice.year or invoice.issue_date.year
+            documents.freeze(invoice, progressive_for(invoice.sequence_number + year % 100 * 36**3))
+            done += 1
+    return done
 
 
 def _user_row(user: Any) -> Any:

@@ -38,6 +38,16 @@ PATTERN_SETTINGS = {
 # The series this user's device numbers in when working offline ("" = the company's main series).
 DEVICE_SERIES = declare("documents.device_series", "", per_user=True)
 
+# How a device that syncs with a shared server numbers invoices (sync.md §2.11), for the whole
+# business: "device_series" — a legal number at once, from the device's own series (B, the default,
+# EU VAT art. 226(2) "one or more series"); "provisional" — one company series only: an invoice
+# issued on a replica gets «PRV-<device>-<n>» and the final number is given by the server when it
+# arrives there (A, for companies whose accountant wants a single series). Direct-PostgreSQL users
+# and local-only databases always number at once.
+OFFLINE_NUMBERING_MODES = ("device_series", "provisional")
+OFFLINE_NUMBERING = declare("documents.offline_numbering", "device_series")
+PROVISIONAL_PREFIX = "PRV-"
+
 _SERIES_RE = re.compile(r"^[A-Za-z0-9]{0,10}$")
 
 
@@ -113,6 +123,45 @@ def take_number(
     return seq, format_number(row.pattern, seq, on.year, series)
 
 
+def provisional_numbering() -> bool:
+    """True when invoices issued here get a provisional number: the setting asks for it and this
+    database is a replica of a shared server (direct and local-only databases number at once)."""
+    from desktop_crm.sync import capture
+
+    if engine(database) != "sqlite" or OFFLINE_NUMBERING.get() != "provisional":
+        return False
+    return capture.is_replica(database) and bool(capture.meta_get(database, "server_url"))
+
+
+def device_code() -> str:
+    """A short, stable code of this replica for provisional numbers (from its device id)."""
+    from desktop_crm.sync import capture
+
+    return capture.device_id(database).hex[-6:].upper()
+
+
+def take_provisional_number() -> str:
+    """«PRV-<device>-<n>»: the next provisional number of this device, from a counter that belongs
+    to the device (the replica's own bookkeeping, not synced). Call inside the issuing transaction."""
+    from desktop_crm.sync import capture
+
+    if not database.in_transaction():
+        raise RuntimeError("take_provisional_number must run inside the issuing transaction")
+    n = int(capture.meta_get(database, "provisional_no", 0) or 0) + 1
+    capture.meta_set(database, "provisional_no", n)
+    return f"{PROVISIONAL_PREFIX}{device_code()}-{n}"
+
+
+def is_provisional(number: str | None) -> bool:
+    return bool(number) and str(number).startswith(PROVISIONAL_PREFIX)
+
+
+def set_offline_numbering(mode: str) -> None:
+    if mode not in OFFLINE_NUMBERING_MODES:
+        raise ValidationError(_("Choose how invoices are numbered offline."), field="offline_numbering")
+    OFFLINE_NUMBERING.set(mode)
+
+
 def peek_number(company: OwnCompany, kind: DocumentType, on: dt.date, series: str = "") -> str:
     """The number the next issue would take (for display only; never reserved)."""
     row = (
@@ -140,9 +189,15 @@ def set_pattern(company: OwnCompany, kind: DocumentType, year: int, pattern: str
 
 __all__ = [
     "DEVICE_SERIES",
+    "OFFLINE_NUMBERING",
+    "OFFLINE_NUMBERING_MODES",
+    "device_code",
+    "is_provisional",
+    "provisional_numbering",
     "check_series",
     "format_number",
     "peek_number",
     "set_pattern",
     "take_number",
+    "take_provisional_number",
 ]

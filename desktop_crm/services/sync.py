@@ -24,7 +24,7 @@ from desktop_crm.i18n import _
 from desktop_crm.models import database
 from desktop_crm.models.db import engine
 from desktop_crm.sync import capture, credentials
-from desktop_crm.sync.engine import Replica, ReplicaRestored, SyncResult, reincarnate
+from desktop_crm.sync.engine import Replica, ReplicaRestored, SyncResult, combine, reincarnate
 from desktop_crm.sync.hlc import CLOCK_WARN_MS
 from desktop_crm.sync.server import (
     ClockOffError,
@@ -161,6 +161,10 @@ def sync_now(progress: Callable[[int, int, str], None] | None = None) -> SyncRes
         except ReplicaRestored:
             reincarnate(db)
             result = Replica(db, url).sync(progress)
+        from desktop_crm.services.invoices import refreeze_final_numbers
+
+        if refreeze_final_numbers():  # invoices that got their final number: send the new files
+            result = combine(result, Replica(db, url).sync(progress))
     except SyncError as error:
         with db.atomic():
             capture.meta_set(db, "last_error", error.message)

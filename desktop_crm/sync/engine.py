@@ -1223,13 +1223,32 @@ def open_replica(path: str | Path) -> peewee.Database:
     return db
 
 
+def combine(first: SyncResult, second: SyncResult) -> SyncResult:
+    """One result for two rounds run back to back (the second sends what the first brought about)."""
+    second.pushed += first.pushed
+    second.pulled += first.pulled
+    second.conflicts += first.conflicts
+    second.parked += first.parked
+    second.purged += first.purged
+    second.bootstrapped = second.bootstrapped or first.bootstrapped
+    second.details["tables"] = sorted(
+        set(first.details.get("tables", ())) | set(second.details.get("tables", ()))
+    )
+    return second
+
+
 def sync_once(
     local_path: str | Path,
     server_url: str,
     progress: Callable[[int, int, str], None] | None = None,
     app_version: str = __version__,
+    after_round: Callable[[], int] | None = None,
 ) -> SyncResult:
-    """The ``desktop-crm sync`` round: open (or create) the replica, sync, close."""
+    """The ``desktop-crm sync`` round: open (or create) the replica, sync, close.
+
+    ``after_round`` runs local follow-up work on what was pulled (re-freezing invoices that received
+    their final number); when it changed anything, a second round sends it at once.
+    """
     new_file = not Path(local_path).exists()
     db = open_replica(local_path)
     try:
@@ -1237,10 +1256,14 @@ def sync_once(
             capture.make_replica(db, upload_existing=False)
         replica = Replica(db, server_url, app_version=app_version)
         try:
-            return replica.sync(progress)
+            result = replica.sync(progress)
         except ReplicaRestored:
             reincarnate(db)
-            return Replica(db, server_url, app_version=app_version).sync(progress)
+            replica = Replica(db, server_url, app_version=app_version)
+            result = replica.sync(progress)
+        if after_round is not None and after_round():
+            result = combine(result, replica.sync(progress))
+        return result
     finally:
         if not db.is_closed():
             db.close()

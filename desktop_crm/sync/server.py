@@ -312,12 +312,102 @@ $body$;
 """
 
 
-NUMBERING_SQL = """
+NUMBERING_SQL = r"""
+CREATE OR REPLACE FUNCTION sync.format_number(pattern text, seq int, yr int, series text)
+RETURNS text LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $body$
+DECLARE
+    -- services.numbering.format_number for the patterns it offers: {seq}, {seq:0Nd}, {seq:Nd},
+    -- {year}, {yy}, {series}; a series the pattern does not mention is appended as "/series"
+    result text := pattern;
+    m text[];
+    digits text := seq::text;
+BEGIN
+    FOR m IN SELECT regexp_matches(pattern, '\{seq:(0?)(\d+)d\}', 'g') LOOP
+        result := replace(result, '{seq:' || m[1] || m[2] || 'd}',
+            CASE WHEN length(digits) >= m[2]::int THEN digits
+                 ELSE lpad(digits, m[2]::int, CASE WHEN m[1] = '0' THEN '0' ELSE ' ' END) END);
+    END LOOP;
+    result := replace(result, '{seq}', digits);
+    result := replace(result, '{year}', yr::text);
+    result := replace(result, '{yy}', lpad((yr % 100)::text, 2, '0'));
+    result := replace(result, '{series}', series);
+    IF position('{' in result) > 0 THEN
+        RAISE EXCEPTION 'number pattern "%" cannot be applied on the server', pattern
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF series <> '' AND position('{series' in pattern) = 0 THEN
+        result := result || '/' || series;
+    END IF;
+    RETURN result;
+END
+$body$;
+
+CREATE OR REPLACE FUNCTION sync.final_invoice_number(
+    company uuid, yr int, series_name text, schema_name text, OUT seq int, OUT number text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$
+DECLARE
+    -- an invoice issued offline under a provisional number (sync.md §2.11 option A) gets the next
+    -- number of the company's series now, inside the pushing transaction: the application's
+    -- counter row (number_sequence, locked first, as issuing in direct mode does) and the server's
+    -- guard counter (sync.number_series) advance together; a rollback gives the number back
+    seq_id uuid;
+    pat text;
+    country text;
+    expected int;
+BEGIN
+    EXECUTE format('SELECT id, pattern FROM %I.number_sequence WHERE own_company_id = $1 '
+                   'AND document_type = ''invoice'' AND year = $2 AND series = $3 FOR UPDATE',
+                   schema_name)
+        INTO seq_id, pat USING company, yr, series_name;
+    IF seq_id IS NULL THEN
+        EXECUTE format('SELECT upper(coalesce(country, '''')) FROM %I.own_company WHERE id = $1',
+                       schema_name) INTO country USING company;
+        EXECUTE format('SELECT s.value::jsonb #>> ''{}'' FROM %I.setting s WHERE s.key = $1 '
+                       'AND s.user_id IS NULL AND s.deleted_at IS NULL '
+                       'ORDER BY s.updated_at DESC LIMIT 1', schema_name)
+            INTO pat USING 'documents.number_pattern.' || lower(coalesce(country, '')) || '.invoice';
+        pat := coalesce(pat, CASE country WHEN 'IT' THEN '{year}/{seq:04d}' ELSE '{seq}' END);
+        EXECUTE format('INSERT INTO %I.number_sequence (id, created_at, updated_at, _ver, _hlc, '
+                       'own_company_id, document_type, year, series, pattern, next_value) '
+                       'VALUES (gen_random_uuid(), now(), now(), 0, 0, $1, ''invoice'', $2, $3, '
+                       '$4, 1) ON CONFLICT DO NOTHING', schema_name)
+            USING company, yr, series_name, pat;
+        EXECUTE format('SELECT id, pattern FROM %I.number_sequence WHERE own_company_id = $1 '
+                       'AND document_type = ''invoice'' AND year = $2 AND series = $3 FOR UPDATE',
+                       schema_name)
+            INTO seq_id, pat USING company, yr, series_name;
+    END IF;
+    INSERT INTO sync.number_series (own_company_id, doc_type, series, year, next_no)
+    VALUES (company, 'invoice', series_name, yr, 1)
+    ON CONFLICT DO NOTHING;
+    SELECT next_no INTO expected FROM sync.number_series
+     WHERE own_company_id = company AND doc_type = 'invoice'
+       AND series = series_name AND year = yr
+       FOR UPDATE;
+    seq := expected;
+    number := sync.format_number(pat, expected, yr, series_name);
+    EXECUTE format('UPDATE %I.number_sequence SET next_value = greatest(next_value, $1), '
+                   'updated_at = now() WHERE id = $2', schema_name) USING expected + 1, seq_id;
+    UPDATE sync.number_series SET next_no = expected + 1
+     WHERE own_company_id = company AND doc_type = 'invoice'
+       AND series = series_name AND year = yr;
+END
+$body$;
+REVOKE ALL ON FUNCTION sync.final_invoice_number(uuid, int, text, text) FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION sync.check_invoice_number() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$
 DECLARE
     expected int;
 BEGIN
+    IF NEW.sequence_number IS NULL AND NEW.status::text <> 'draft' AND NEW.number LIKE 'PRV-%'
+       AND (TG_OP = 'INSERT' OR OLD.sequence_number IS NULL) THEN
+        NEW.series := coalesce(NEW.series, '');
+        NEW.year := coalesce(NEW.year, extract(year FROM coalesce(NEW.issue_date, current_date))::int);
+        SELECT f.seq, f.number INTO NEW.sequence_number, NEW.number
+          FROM sync.final_invoice_number(NEW.own_company_id, NEW.year, NEW.series, TG_TABLE_SCHEMA) f;
+        RETURN NEW;
+    END IF;
     IF TG_OP = 'UPDATE' AND OLD.sequence_number IS NOT NULL THEN
         IF NEW.sequence_number IS DISTINCT FROM OLD.sequence_number
            OR NEW.series IS DISTINCT FROM OLD.series

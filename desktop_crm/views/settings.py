@@ -683,6 +683,20 @@ class RulesPage(SettingsPage):
         region.setToolTip(_("Country of phone numbers typed without a +country code."))
         self.add_field(form, "phone_region", _("Default phone region"), region)
         column.addWidget(contacts_box)
+        invoices_box = QGroupBox(_("Invoices issued on synchronised laptops"), inner)
+        form = QFormLayout(invoices_box)
+        numbering_mode = QComboBox(invoices_box)
+        numbering_mode.addItem(
+            _("A legal number at once, from each device's own series"), "device_series")
+        numbering_mode.addItem(
+            _("A provisional number until sync, then the next number of the company series"),
+            "provisional")
+        numbering_mode.setToolTip(_(
+            "With provisional numbers every invoice belongs to one company series, but an invoice "
+            "issued offline is only a pro-forma until the laptop syncs. Users working directly on "
+            "the server always get the final number."))
+        self.add_field(form, "offline_numbering", _("Invoice numbers"), numbering_mode)
+        column.addWidget(invoices_box)
         column.addStretch(1)
         area.setWidget(inner)
         outer.addWidget(area, 1)
@@ -705,6 +719,7 @@ class RulesPage(SettingsPage):
         self.editors["lost_reasons"].setPlainText("\n".join(values.lost_reasons))  # type: ignore[attr-defined]
         set_combo_value(self.editors["contact_required_preset"], values.contact_required_preset)  # type: ignore[arg-type]
         set_combo_value(self.editors["phone_region"], values.phone_region)  # type: ignore[arg-type]
+        set_combo_value(self.editors["offline_numbering"], values.offline_numbering)  # type: ignore[arg-type]
         self._loading = False
         self.set_clean()
 
@@ -721,6 +736,7 @@ class RulesPage(SettingsPage):
             "lost_reasons": lines("lost_reasons"),
             "contact_required_preset": self.editors["contact_required_preset"].currentData(),  # type: ignore[attr-defined]
             "phone_region": self.editors["phone_region"].currentData(),  # type: ignore[attr-defined]
+            "offline_numbering": self.editors["offline_numbering"].currentData(),  # type: ignore[attr-defined]
         }
 
     def save_changes(self) -> bool:
