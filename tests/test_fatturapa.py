@@ -116,4 +116,11 @@ def test_sanitiser_transliterates_typography():
 def test_file_name_and_progressive():
     ctx = build_context(sample_input("it", "invoice"))
     assert fatturapa.file_name(ctx, fatturapa.progressive_for(42)) == "IT01234560124_00016.xml"
-    assert fatturapa.progressive_for(26 * 36**3 + 7) == "0Q007"  # year 2026, invoice 7
+    assert fatturapa.progressive_for(10 * 36**4 - 1) == "9ZZZZ"  # the main series starts with a digit
+    assert fatturapa.progressive_for(7, "B") == "B0007"  # a device series with its letter
+    with pytest.raises(fatturapa.FatturaPAError, match="used up"):
+        fatturapa.progressive_for(10 * 36**4)  # "A0000" belongs to series A
+    with pytest.raises(fatturapa.FatturaPAError, match="used up"):
+        fatturapa.progressive_for(36**4, "B")
+    with pytest.raises(fatturapa.FatturaPAError, match="one Latin letter"):
+        fatturapa.progressive_for(1, "LAP1")  # «LAP1» + 1 digit would collide with series L

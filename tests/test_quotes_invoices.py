@@ -245,6 +245,43 @@ def test_issuing_an_italian_invoice_stores_a_valid_fatturapa(any_db):
     assert xml.stored and xml.filename.startswith("IT01234560124_") and validate(xml.content) == []
 
 
+def test_fatturapa_transmission_numbers_never_repeat_for_an_own_company_and_stay_with_the_invoice(any_db):
+    """ProgressivoInvio (and the file name) comes from the own company's transmission counter,
+    taken when the XML is first produced: not from the invoice number, which restarts every year
+    and repeats across device series."""
+    from lxml import etree
+
+    italian_seller()
+    buyer = italian_buyer()
+
+    def issue_one(series: str | None = None, on: dt.date = dt.date(2026, 11, 25)) -> Invoice:
+        deal = deal_with_lines(buyer, IT_LINES, currency="EUR")
+        return invoices.issue(invoices.create_from_deal(deal.id).id, series=series, on=on)
+
+    def progressive(invoice: Invoice) -> str:
+        xml = documents.render(invoice.id, "invoice", "xml")
+        assert xml.stored
+        value = etree.fromstring(xml.content).findtext(".//ProgressivoInvio")
+        assert xml.filename == f"IT01234560124_{value}.xml"
+        return value
+
+    first = issue_one()
+    device = issue_one(series="B")  # invoice 1 of device series B, like «first» in the main one
+    next_year = issue_one(on=dt.date(2027, 1, 4))
+    assert [first.number, device.number, next_year.number] == ["2026/0001", "2026/0001/B", "2027/0001"]
+    assert [progressive(first), progressive(device), progressive(next_year)] == ["00001", "B0001", "00002"]
+    with pytest.raises(FatturaPAError, match="one Latin letter"):
+        issue_one(series="AB")  # cannot name files: nothing is issued, no number is used
+    assert not NumberSequence.select().where(NumberSequence.series == "AB").exists()
+    invoices.cancel(first.id)
+    again = invoices.issue(invoices.reissue(first.id).id, on=dt.date(2027, 1, 5))
+    assert progressive(first) == "00001" and progressive(again) == "00003"  # frozen with each invoice
+    counter = NumberSequence.get(
+        NumberSequence.document_type == DocumentType.FATTURAPA_TRANSMISSION, NumberSequence.series == ""
+    )
+    assert counter.year == numbering.TRANSMISSION_YEAR and counter.next_value == 4
+
+
 def test_document_actions_are_in_the_deal_timeline(any_db):
     deal = ru_deal()
     quote = quotes.send(quotes.create_from_deal(deal.id).id)
@@ -289,3 +326,48 @@ def test_batch_issue_with_progress_and_stop(db):
     assert "at least one line" in results[2].error
     assert seen == [(1, 5), (2, 5), (3, 5), (4, 5)]
     assert Invoice.select().where(Invoice.status == InvoiceStatus.ISSUED).count() == 3
+
+
+def test_a_big_batch_renders_in_worker_processes_with_the_same_numbers_and_bytes(any_db, monkeypatch, tmp_path):
+    """The batch renders ahead in the worker pool from predicted inputs; another writer taking a
+    number in the middle makes the predictions wrong, and each invoice still shows its own number,
+    numbers stay gapless, and every stored file is what rendering its frozen context gives."""
+    import subprocess
+
+    from desktop_crm.documents import pool, render
+
+    if pool.worker_count() == 0:
+        pytest.skip("one core: batches render in this process")
+    monkeypatch.setattr(pool, "MIN_BATCH", 4)
+    russian_seller()
+    buyer = russian_buyer()
+    deals = [deal_with_lines(buyer, RU_LINES) for _ in range(7)]
+    extra = deal_with_lines(buyer, RU_LINES)
+    inline: list[int] = []
+    real_render = render.render_pdf
+    monkeypatch.setattr(render, "render_pdf", lambda *a, **k: inline.append(1) or real_render(*a, **k))
+
+    def progress(done: int, total: int) -> None:
+        if done == 3:  # another user issues an invoice between the batch's third and fourth
+            invoices.issue(invoices.create_from_deal(extra.id).id)
+
+    results = invoices.issue_for_deals([d.id for d in deals], progress=progress, should_stop=None)
+    assert [r.number for r in results] == ["1", "2", "3", "5", "6", "7", "8"] and not any(r.error for r in results)
+    assert Invoice.get(Invoice.deal == extra.id).number == "4"
+    assert len(inline) < 7  # some invoices came from the workers (here: at least 2 of them)
+    for result in results:
+        invoice = Invoice.get_by_id(result.invoice_id)
+        pdf = documents.stored_file(invoice, "pdf")
+        assert bytes(pdf.content) == real_render(invoice.frozen)
+        path = tmp_path / "invoice.pdf"
+        path.write_bytes(bytes(pdf.content))
+        text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True, text=True).stdout
+        assert f"Счет на оплату № {result.number} от" in text.replace("\xa0", " ")
+    # cancelling keeps what was issued; the renders still in flight are dropped
+    more = [deal_with_lines(buyer, RU_LINES) for _ in range(6)]
+    done: list[int] = []
+    stopped = invoices.issue_for_deals(
+        [d.id for d in more], progress=lambda n, _t: done.append(n), should_stop=lambda: len(done) >= 2
+    )
+    assert [r.number for r in stopped] == ["9", "10"]
+    assert Invoice.select().where(Invoice.status == InvoiceStatus.ISSUED).count() == 10

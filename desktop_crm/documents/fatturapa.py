@@ -75,14 +75,31 @@ def _decimals(value: Decimal, low: int = 2, high: int = 8) -> str:
     return f"{whole}.{frac}"
 
 
-def progressive_for(sequence: int) -> str:
-    """``ProgressivoInvio`` and the file-name suffix: five base-36 characters from the sequence."""
+def progressive_for(sequence: int, series: str = "") -> str:
+    """``ProgressivoInvio`` and the file-name suffix (5 characters ``[A-Za-z0-9]``) of a
+    transmission counter value (``numbering.take_progressive``).
+
+    The main series is the counter in base 36 starting with a digit (up to 16.8 million files);
+    a device series of one letter leads and the counter fills the other four (1.7 million files),
+    so two series never give the same suffix. Anything that would not fit is refused.
+    """
     digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     value, out = int(sequence), ""
     while value:
         value, rest = divmod(value, 36)
         out = digits[rest] + out
-    return (out or "0").rjust(5, "0")[-5:]
+    out = out or "0"
+    if series and not (len(series) == 1 and series.isalpha() and series.isascii()):
+        raise FatturaPAError([
+            _("The series {series} cannot name FatturaPA files: an Italian company's series is "
+              "one Latin letter.").format(series=series)
+        ])
+    width = 5 - len(series)
+    if len(out) > width or (not series and out.rjust(5, "0")[0].isalpha()):
+        raise FatturaPAError([
+            _("The FatturaPA file numbers of the series {series} are used up.").format(series=series or "—")
+        ])
+    return series + out.rjust(width, "0")
 
 
 def file_name(context: dict[str, Any], progressive: str) -> str:

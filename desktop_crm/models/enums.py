@@ -69,6 +69,9 @@ class InvoiceStatus(enum.StrEnum):
 class DocumentType(enum.StrEnum):
     QUOTE = "quote"
     INVOICE = "invoice"
+    # Not a document: the counter of FatturaPA transmissions (ProgressivoInvio and the XML file
+    # name) per own company and series, which must never repeat (numbering.take_progressive).
+    FATTURAPA_TRANSMISSION = "fatturapa_transmission"
 
 
 class FileFormat(enum.StrEnum):

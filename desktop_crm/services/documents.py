@@ -17,7 +17,7 @@ import datetime as dt
 import hashlib
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -411,20 +411,40 @@ def render_bytes(context: dict[str, Any], fmt: FileFormat | str, progressive: st
     return build_valid_xml(context, progressive)
 
 
-def freeze(document: Document, progressive: str = "00001") -> list[DocumentFile]:
-    """Freeze the document as it is now: its context and every file, in the caller's transaction."""
+def render_files(data: doc_context.DocumentInput) -> tuple[dict[str, Any], dict[FileFormat, bytes]]:
+    """The context of a render input and its PDF/DOCX files (no database: runs in render workers)."""
+    context = doc_context.build_context(data)
+    files = {fmt: render_bytes(context, fmt) for fmt in formats_for(context) if fmt != FileFormat.XML}
+    return context, files
+
+
+Prepared = Callable[[doc_context.DocumentInput], "tuple[dict[str, Any], dict[FileFormat, bytes]] | None"]
+
+
+def freeze(
+    document: Document, progressive: str | Callable[[], str] = "00001", prepared: Prepared | None = None
+) -> list[DocumentFile]:
+    """Freeze the document as it is now: its context and every file, in the caller's transaction.
+
+    ``prepared`` may supply the context and files already rendered (elsewhere) for exactly this
+    input (batch issuing); formats it lacks are rendered here.
+    """
     if not database.in_transaction():
         raise RuntimeError("freeze must run inside the sending/issuing transaction")
     from desktop_crm.documents.fatturapa import file_name as xml_file_name
 
-    context = doc_context.build_context(document_input(document))
+    data = document_input(document)
+    ready = prepared(data) if prepared is not None else None
+    context, files = ready if ready is not None else (doc_context.build_context(data), {})
     document.frozen = context
     document.save()
     stored = []
     for fmt in formats_for(context):
-        content = render_bytes(context, fmt, progressive)
+        if fmt == FileFormat.XML and callable(progressive):
+            progressive = progressive()
+        content = files.get(fmt) or render_bytes(context, fmt, progressive)  # type: ignore[arg-type]
         name = (
-            xml_file_name(context, progressive)
+            xml_file_name(context, progressive)  # type: ignore[arg-type]
             if fmt == FileFormat.XML
             else file_name(document, fmt, context)
         )

@@ -108,44 +108,59 @@ def save_draft(
         return invoice
 
 
-def issue(invoice_id: Any, user: Any = None, series: str | None = None, on: dt.date | None = None) -> Invoice:
-    """Number and freeze the invoice in one transaction (the number is rolled back on failure)."""
+def issue(
+    invoice_id: Any, user: Any = None, series: str | None = None, on: dt.date | None = None,
+    prepared: documents.Prepared | None = None,
+) -> Invoice:
+    """Number and freeze the invoice in one transaction (the number is rolled back on failure).
+
+    ``prepared`` (batch issuing) may give the context and files already rendered for the
+    invoice's exact render input. An Italian invoice's FatturaPA file takes the next transmission
+    number of the own company (``numbering.take_progressive``) and keeps it.
+    """
     with database.atomic():
         invoice = _invoice(invoice_id)
         if invoice.status != InvoiceStatus.DRAFT:
             raise ValidationError(_("This invoice has already been issued."))
         if not documents.lines_of(invoice):
             raise ValidationError(_("Add at least one line before issuing the invoice."))
-        on = on or dt.date.today()
-        seq: int | None
-        if numbering.provisional_numbering():
-            # a replica in "provisional" mode: the server gives the final number of the company
-            # series when the invoice reaches it; refreeze_final_numbers() then re-issues the files
-            series = series or ""
-            seq, number = None, numbering.take_provisional_number()
-        else:
-            if series is None:
-                series = numbering.DEVICE_SERIES.get(_user_row(user))
-            seq, number = numbering.take_number(
-                invoice.own_company, DocumentType.INVOICE, on, series or ""
-            )
-        country = (invoice.own_company.country or "RU").upper()
-        invoice.number = number
-        invoice.series = series or ""
-        invoice.year = on.year
-        invoice.sequence_number = seq
-        invoice.issue_date = on
-        if invoice.due_date is None:
-            days = int(documents.INVOICE_DUE_DAYS.get(country, documents.INVOICE_DUE_DAYS["RU"]).get())
-            invoice.due_date = on + dt.timedelta(days=days)
-        invoice.status = InvoiceStatus.ISSUED
-        invoice.issued_at = utcnow()
-        invoice.save()
-        from desktop_crm.documents.fatturapa import progressive_for
-
-        documents.freeze(invoice, progressive_for((seq or 0) + on.year % 100 * 36**3))
+        _number_and_mark_issued(invoice, user, series, on or dt.date.today())
+        documents.freeze(invoice, _progressive(invoice), prepared)
         documents.log(user, invoice, "issued")
         return invoice
+
+
+def _number_and_mark_issued(invoice: Invoice, user: Any, series: str | None, on: dt.date) -> None:
+    seq, number, series = _take_number(invoice.own_company, user, series, on)
+    country = (invoice.own_company.country or "RU").upper()
+    invoice.number = number
+    invoice.series = series
+    invoice.year = on.year
+    invoice.sequence_number = seq
+    invoice.issue_date = on
+    if invoice.due_date is None:
+        days = int(documents.INVOICE_DUE_DAYS.get(country, documents.INVOICE_DUE_DAYS["RU"]).get())
+        invoice.due_date = on + dt.timedelta(days=days)
+    invoice.status = InvoiceStatus.ISSUED
+    invoice.issued_at = utcnow()
+    invoice.save()
+
+
+def _take_number(own: OwnCompany, user: Any, series: str | None, on: dt.date) -> tuple[int | None, str, str]:
+    """(sequence, number, series) of the next invoice of ``own`` (inside the issuing transaction)."""
+    if numbering.provisional_numbering():
+        # a replica in "provisional" mode: the server gives the final number of the company
+        # series when the invoice reaches it; refreeze_final_numbers() then re-issues the files
+        return None, numbering.take_provisional_number(), series or ""
+    if series is None:
+        series = numbering.DEVICE_SERIES.get(_user_row(user))
+    seq, number = numbering.take_number(own, DocumentType.INVOICE, on, series or "")
+    return seq, number, series or ""
+
+
+def _progressive(invoice: Invoice) -> Callable[[], str]:
+    """Takes the FatturaPA transmission number when the XML is produced (Italian sellers only)."""
+    return lambda: numbering.take_progressive(invoice.own_company, invoice.series or "")
 
 
 def refreeze_final_numbers() -> int:
@@ -159,7 +174,6 @@ def refreeze_final_numbers() -> int:
 
     if not capture.is_replica(database):
         return 0
-    from desktop_crm.documents.fatturapa import progressive_for
     from desktop_crm.models import DocumentFile
 
     marker = f"{numbering.PROVISIONAL_PREFIX}{numbering.device_code()}-"
@@ -181,8 +195,7 @@ def refreeze_final_numbers() -> int:
                 DocumentFile.document_id == str(invoice.id),
                 DocumentFile.deleted_at.is_null(),
             ).execute()
-            year = invoice.year or invoice.issue_date.year
-            documents.freeze(invoice, progressive_for(invoice.sequence_number + year % 100 * 36**3))
+            documents.freeze(invoice, _progressive(invoice))
             done += 1
     return done
 
@@ -285,19 +298,115 @@ def issue_for_deals(
     should_stop: Callable[[], bool] | None = None,
 ) -> list[BatchResult]:
     """Create and issue one invoice per deal; each deal is its own transaction, so stopping keeps
-    what was issued and a deal that fails (e.g. no lines) does not stop the others."""
+    what was issued and a deal that fails (e.g. no lines) does not stop the others.
+
+    A batch of ``pool.MIN_BATCH`` deals or more renders in worker processes
+    (:mod:`desktop_crm.documents.pool`): while invoice *n* is issued, the render inputs of the next
+    invoices are predicted in a savepoint that is rolled back (draft, next number, exactly as
+    issuing makes them) and rendered by the workers. Each invoice's own transaction then uses the
+    worker's context and files only if its real input is equal (another writer taking a number in
+    between makes it render in place), so numbers, atomicity and the stored bytes are unchanged.
+    """
+    from desktop_crm.documents import pool as render_pool
+
     ids = list(deal_ids)
+    executor = render_pool.executor() if len(ids) >= render_pool.MIN_BATCH else None
+    ahead = _Lookahead(ids, user, executor, 2 * render_pool.worker_count()) if executor else None
     results: list[BatchResult] = []
-    for index, deal_id in enumerate(ids, 1):
-        if should_stop is not None and should_stop():
-            break
-        try:
-            with database.atomic():
-                invoice = create_from_deal(deal_id, user)
-                invoice = issue(invoice.id, user)
-            results.append(BatchResult(deal_id, invoice.id, invoice.number, ""))
-        except CrmError as error:
-            results.append(BatchResult(deal_id, None, "", error.message))
-        if progress is not None:
-            progress(index, len(ids))
+    try:
+        for index, deal_id in enumerate(ids, 1):
+            if should_stop is not None and should_stop():
+                break
+            try:
+                with database.atomic():
+                    invoice = create_from_deal(deal_id, user)
+                    prepared = ahead.prepared(index - 1) if ahead else None
+                    invoice = issue(invoice.id, user, prepared=prepared)
+                results.append(BatchResult(deal_id, invoice.id, invoice.number, ""))
+            except CrmError as error:
+                results.append(BatchResult(deal_id, None, "", error.message))
+            if progress is not None:
+                progress(index, len(ids))
+    finally:
+        if ahead is not None:
+            ahead.close()
     return results
+
+
+class _Lookahead:
+    """Renders the next invoices of a batch in the worker pool from predicted render inputs.
+
+    Inside the transaction of deal *i* (its number taken), the deals up to *i + depth* not yet
+    predicted are drafted and numbered in a savepoint that is rolled back: first the numbers of the
+    deals already predicted (still to be issued) are taken again, so each prediction numbers its
+    invoice as the real issue will. Predictions are only a cache: a different real input renders
+    in place.
+    """
+
+    def __init__(self, ids: list[Any], user: Any, executor: Any, depth: int) -> None:
+        self.ids, self.user, self.executor, self.depth = ids, user, executor, max(depth, 1)
+        self.futures: dict[int, tuple[documents.doc_context.DocumentInput, Any, Any]] = {}
+        self.predicted = 0  # deals before this index were predicted (or could not be)
+
+    def prepared(self, index: int) -> documents.Prepared:
+        """For deal ``index``: called with its real input inside its issuing transaction."""
+
+        def use(data: documents.doc_context.DocumentInput) -> Any:
+            self._predict(index)
+            entry = self.futures.pop(index, None)
+            if entry is None or entry[0] != data:
+                return None
+            try:
+                return entry[1].result()
+            except Exception:  # noqa: BLE001 - a broken worker or a render error: render in place
+                self._check_pool()
+                return None
+
+        return use
+
+    def _predict(self, current: int) -> None:
+        self.predicted = max(self.predicted, current + 1)
+        stop = min(len(self.ids), current + 1 + self.depth)
+        if self.executor is None or self.predicted >= stop:
+            return
+        pending = [(i, entry[2]) for i, entry in sorted(self.futures.items()) if i > current]
+        inputs: list[tuple[int, Any, Any]] = []
+        today = dt.date.today()
+        try:
+            with database.atomic() as savepoint:
+                for _index, own in pending:  # the numbers the predicted invoices will take
+                    _take_number(own, self.user, None, today)
+                for index in range(self.predicted, stop):
+                    try:
+                        with database.atomic():
+                            draft = create_from_deal(self.ids[index], self.user)
+                            _number_and_mark_issued(draft, self.user, None, today)
+                            inputs.append((index, documents.document_input(draft), draft.own_company))
+                    except CrmError:
+                        continue  # the real issue reports it
+                savepoint.rollback()
+        except Exception:  # noqa: BLE001 - a prediction never fails the batch
+            return
+        finally:
+            self.predicted = stop
+        from desktop_crm.documents import pool as render_pool
+
+        for index, data, own in inputs:
+            try:
+                future = self.executor.submit(render_pool.render_files, data)
+            except RuntimeError:  # the pool was shut down or broke
+                self._check_pool()
+                return
+            self.futures[index] = (data, future, own)
+
+    def _check_pool(self) -> None:
+        from desktop_crm.documents import pool as render_pool
+
+        if self.executor is not None and getattr(self.executor, "_broken", False):
+            render_pool.discard(self.executor)
+            self.executor = None
+
+    def close(self) -> None:
+        for _data, future, _own in self.futures.values():
+            future.cancel()
+        self.futures.clear()

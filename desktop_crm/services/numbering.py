@@ -15,7 +15,9 @@ each laptop numbers its own series, so two offline devices never produce the sam
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
+import uuid
 
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import _
@@ -81,12 +83,23 @@ def check_series(series: str) -> str:
     return series
 
 
+def counter_id(company: OwnCompany | uuid.UUID, kind: DocumentType, year: int, series: str) -> uuid.UUID:
+    """The id of a counter row, derived from its key: two devices that create the same counter
+    offline (a series both use) create the same row, which sync merges by id, instead of two rows
+    that collide on the key's unique index on every other replica (sync.md §2.2). The server's
+    numbering trigger derives it the same way (``md5(...)::uuid``)."""
+    company_id = getattr(company, "id", company)
+    key = f"number_sequence:{company_id}:{DocumentType(kind).value}:{int(year)}:{series}"
+    return uuid.UUID(hashlib.md5(key.encode("utf-8")).hexdigest())
+
+
 def _sequence_row(company: OwnCompany, kind: DocumentType, year: int, series: str) -> NumberSequence:
     """The counter row, created on first use (concurrent creators collapse onto one row)."""
     pattern = default_pattern(company.country or "RU", kind)
     (
         NumberSequence.insert(
-            own_company=company, document_type=kind, year=year, series=series, pattern=pattern
+            id=counter_id(company, kind, year, series), own_company=company, document_type=kind,
+            year=year, series=series, pattern=pattern,
         )
         .on_conflict_ignore()
         .execute()
@@ -108,8 +121,12 @@ def take_number(
     """Take the next number of a series; call inside the transaction that issues the document."""
     if not database.in_transaction():
         raise RuntimeError("take_number must run inside the issuing transaction")
-    series = check_series(series)
-    row = _sequence_row(company, kind, on.year, series)
+    row, seq = _take(company, kind, on.year, check_series(series))
+    return seq, format_number(row.pattern, seq, on.year, series)
+
+
+def _take(company: OwnCompany, kind: DocumentType, year: int, series: str) -> tuple[NumberSequence, int]:
+    row = _sequence_row(company, kind, year, series)
     if engine(database) == "postgres":
         seq = row.next_value
         NumberSequence.update(next_value=seq + 1).where(NumberSequence.id == row.id).execute()
@@ -120,7 +137,25 @@ def take_number(
             (row.id.bytes,),
         )
         seq = int(cursor.fetchone()[0]) - 1
-    return seq, format_number(row.pattern, seq, on.year, series)
+    return row, seq
+
+
+# The transmission counter never restarts (a FatturaPA file name must never repeat): one row per
+# own company and series, under this year.
+TRANSMISSION_YEAR = 0
+
+
+def take_progressive(company: OwnCompany, series: str = "") -> str:
+    """The next FatturaPA ``ProgressivoInvio`` (also the file-name suffix) of an own company,
+    taken in the transaction that first produces the invoice's XML and frozen with it. The
+    invoice's series (a device's offline series) is part of it, so devices never collide."""
+    from desktop_crm.documents.fatturapa import progressive_for
+
+    if not database.in_transaction():
+        raise RuntimeError("take_progressive must run inside the issuing transaction")
+    series = check_series(series)
+    _row, seq = _take(company, DocumentType.FATTURAPA_TRANSMISSION, TRANSMISSION_YEAR, series)
+    return progressive_for(seq, series)
 
 
 def provisional_numbering() -> bool:
@@ -195,9 +230,11 @@ __all__ = [
     "is_provisional",
     "provisional_numbering",
     "check_series",
+    "counter_id",
     "format_number",
     "peek_number",
     "set_pattern",
     "take_number",
+    "take_progressive",
     "take_provisional_number",
 ]

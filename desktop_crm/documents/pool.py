@@ -1,0 +1,87 @@
+"""Worker processes that render documents for batches (PDF and DOCX from a render input).
+
+weasyprint runs in pure Python under the GIL, so a batch of invoices uses one core unless the
+rendering moves to other processes. ``services.invoices.issue_for_deals`` hands the *inputs* of the
+next invoices to this pool (predicted from a rolled-back savepoint) while the current invoice is
+issued; every invoice is still issued in its own transaction, which uses the worker's files only
+when its real input equals the predicted one (else it renders in place).
+
+* Processes are started with ``spawn`` (forking a process that runs Qt threads is unsafe) on the
+  first batch big enough to be worth it, and kept for later batches (closed at exit).
+* Not used in the frozen bundle: spawning there needs ``multiprocessing.freeze_support()`` in the
+  bundle's launcher.
+* Workers never touch the database: input in, ``(context, {format: bytes})`` out.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import sys
+import threading
+from concurrent.futures import Executor
+from typing import Any
+
+MIN_BATCH = 6  # a smaller batch does not pay for starting the workers (~1 s each)
+_lock = threading.Lock()
+_executor: Executor | None = None
+
+
+def worker_count() -> int:
+    """How many rendering processes a batch may use (0: render in this process)."""
+    if getattr(sys, "frozen", False) or os.environ.get("CRM_RENDER_WORKERS") == "0":
+        return 0
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return min(cores, 4) if cores >= 2 else 0
+
+
+def executor() -> Executor | None:
+    """The shared pool (started on first use), or None when batches render in this process."""
+    global _executor
+    count = worker_count()
+    if count == 0:
+        return None
+    with _lock:
+        if _executor is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            _executor = ProcessPoolExecutor(
+                max_workers=count, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_up
+            )
+        return _executor
+
+
+def discard(broken: Executor) -> None:
+    """Forget a pool whose process died (the next batch starts a new one)."""
+    global _executor
+    with _lock:
+        if _executor is broken:
+            _executor = None
+    broken.shutdown(wait=False, cancel_futures=True)
+
+
+@atexit.register
+def shutdown() -> None:
+    global _executor
+    with _lock:
+        pool, _executor = _executor, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _warm_up() -> None:
+    """Import the renderers and load the fonts before the first document arrives."""
+    from desktop_crm.documents import render
+    from desktop_crm.documents.context import build_context, sample_input
+
+    context = build_context(sample_input("ru", "invoice"))
+    render.render_pdf(context)
+    render.render_docx(context)
+
+
+def render_files(data: Any) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """In a worker: the render context of a ``DocumentInput`` and its PDF/DOCX files."""
+    from desktop_crm.services.documents import render_files as render_here
+
+    return render_here(data)
