@@ -381,6 +381,33 @@ _RANK_MARK = -7_777_777_777_777_772
 _NOW_MARK = dt.datetime(1901, 2, 3, 4, 5, 6)
 
 
+_ID_MARK = uuid.UUID("00000000-0000-7000-8000-00000000b0a6")
+
+#: Compiled statements by database, filter, user, … (none for the active/inactive filter: its
+#: cut-off moves with the clock), so that a pipeline switch or a reload does not compile again.
+_COMPILED: dict[tuple[Any, ...], tuple[str, list[Any], dict[int, str]]] = {}
+_COMPILED_SIZE = 32
+
+
+def _remember(key: tuple[Any, ...] | None, compiled: tuple[str, list[Any], dict[int, str]]) -> None:
+    if key is not None:
+        if len(_COMPILED) >= _COMPILED_SIZE:
+            _COMPILED.pop(next(iter(_COMPILED)))
+        _COMPILED[key] = compiled
+
+
+def _placeholders(params: list[Any], marks: dict[str, Any], wanted: set[str]) -> dict[int, str]:
+    """Where the mark values ended up among a compiled statement's parameters."""
+    places: dict[int, str] = {}
+    for index, value in enumerate(params):
+        for name, mark in marks.items():
+            if type(value) is type(mark) and value == mark:
+                places[index] = name
+    if set(places.values()) != wanted:  # pragma: no cover - a change in the query shape
+        raise RuntimeError(f"board statement: placeholders {sorted(places.values())}")
+    return places
+
+
 class PageQuery:
     """The page statement of one filter, compiled once and run for any column and cursor.
 
@@ -399,6 +426,12 @@ class PageQuery:
     def _compile(self, with_cursor: bool) -> tuple[str, list[Any], dict[int, str]]:
         if with_cursor in self._compiled:
             return self._compiled[with_cursor]
+        shared = None if self.filter.active is not None else (
+            lists._database_key(), "page", self.filter, str(self.user_id), self.limit,
+            self.inactivity, with_cursor)
+        if shared in _COMPILED:
+            self._compiled[with_cursor] = _COMPILED[shared]
+            return _COMPILED[shared]
         key = _key()
         key_mark = _KEY_MARK_INT if _is_sqlite() else _KEY_MARK_UUID
         query = _card_query(_NOW_MARK).where(
@@ -416,16 +449,11 @@ class PageQuery:
             "now": Activity.due_at.db_value(_NOW_MARK),
             "cutoff": Deal.last_interaction_at.db_value(cutoff),
         }
-        places: dict[int, str] = {}
-        for index, value in enumerate(params):
-            for name, mark in marks.items():
-                if type(value) is type(mark) and value == mark:
-                    places[index] = name
         wanted = {"stage", "now"} | ({"cutoff"} if self.inactivity else set()) | (
             {"rank", "key"} if with_cursor else set())
-        if set(places.values()) != wanted:  # pragma: no cover - a change in the query shape
-            raise RuntimeError(f"board page statement: placeholders {sorted(places.values())}")
+        places = _placeholders(params, marks, wanted)
         self._compiled[with_cursor] = (sql, params, places)
+        _remember(shared, self._compiled[with_cursor])
         return self._compiled[with_cursor]
 
     def page(self, stage_id: Any, after: Cursor | None = None) -> Page:
@@ -449,10 +477,31 @@ class PageQuery:
 
 
 def card(deal_id: Any) -> Card | None:
-    """One card, whatever the filters (``None`` when the deal is gone)."""
-    query = _card_query().where(Deal.id == _uuid(deal_id), Deal.deleted_at.is_null())
-    sql, params = query.sql()
-    sql = _card_sql(sql, along_rank=False)
+    """One card, whatever the filters (``None`` when the deal is gone); compiled once."""
+    inactivity = dt.timedelta(days=int(rules.INACTIVITY_DAYS.get()))
+    shared = (lists._database_key(), "card", inactivity)
+    compiled = _COMPILED.get(shared)
+    if compiled is None:
+        query = _card_query(_NOW_MARK).where(Deal.id == _ID_MARK, Deal.deleted_at.is_null())
+        sql, params = query.sql()
+        marks = {
+            "id": Deal.id.db_value(_ID_MARK),
+            "now": Activity.due_at.db_value(_NOW_MARK),
+            "cutoff": Deal.last_interaction_at.db_value(_NOW_MARK - inactivity),
+        }
+        compiled = (_card_sql(sql, along_rank=False), params,
+                    _placeholders(params, marks, {"id", "now"} | ({"cutoff"} if inactivity else set())))
+        _remember(shared, compiled)
+    sql, template, places = compiled
+    now = utcnow()
+    values = {
+        "id": Deal.id.db_value(_uuid(deal_id)),
+        "now": Activity.due_at.db_value(now),
+        "cutoff": Deal.last_interaction_at.db_value(now - inactivity),
+    }
+    params = list(template)
+    for index, name in places.items():
+        params[index] = values[name]
     cards = _cards(database.execute_sql(sql, params).fetchall())
     return cards[0] if cards else None
 
@@ -494,6 +543,23 @@ class BoardMove:
         return str(self.result.to_stage_id)
 
 
+def _ranks(deal_id: uuid.UUID, stage_id: uuid.UUID) -> tuple[int, int]:
+    """The deal's rank now and a rank above every other card of ``stage_id``: one statement."""
+    mark = database.param
+    hint = ""
+    if _is_sqlite():
+        index = _live_index("deal", ("stage_id", "board_rank"))
+        hint = f' INDEXED BY "{index}"' if index else ""
+    sql = (
+        f'SELECT (SELECT board_rank FROM deal WHERE id = {mark}), '
+        f'(SELECT board_rank FROM deal{hint} WHERE stage_id = {mark} AND deleted_at IS NULL '
+        f'AND id <> {mark} ORDER BY board_rank LIMIT 1)'
+    )
+    key = Deal.id.db_value(deal_id)
+    previous, lowest = database.execute_sql(sql, [key, Deal.stage.db_value(stage_id), key]).fetchone()
+    return int(previous or 0), (int(lowest) if lowest is not None else RANK_STEP) - RANK_STEP
+
+
 def _top_rank(stage_id: uuid.UUID, exclude: uuid.UUID) -> int:
     """A rank above every other card of the column (the first entry of the rank index)."""
     sql, params = (  # ORDER BY … LIMIT 1, not MIN(): stops at the first entry that is not ``exclude``
@@ -518,11 +584,10 @@ def move(
     """
     deal, stage = _uuid(deal_id), _uuid(stage_id)
     with database.atomic():
-        result = stages.move_deal(deal, stage, _id(user), lost_reason=lost_reason, comment=comment)
-        previous = Deal.select(Deal.board_rank).where(Deal.id == deal).scalar() or 0
-        rank = _top_rank(stage, deal)
-        Deal.update(board_rank=rank).where(Deal.id == deal).execute()
-        return BoardMove(result, int(previous), rank, (lost_reason or "").strip(), comment)
+        previous, rank = _ranks(deal, stage)  # the rank is saved with the move (one UPDATE)
+        result = stages.move_deal(deal, stage, _id(user), lost_reason=lost_reason, comment=comment,
+                                  board_rank=rank)
+        return BoardMove(result, previous, rank, (lost_reason or "").strip(), comment)
 
 
 def undo(board_move: BoardMove, user: Any) -> None:

@@ -357,15 +357,22 @@ def deal_missing_fields(
     return missing
 
 
-def refresh_deal(deal: Deal, save: bool = True) -> Deal:
-    """Recompute the deal's cached amount, correctness and last interaction (inside a transaction)."""
-    lines = deal_lines(deal)
+def refresh_deal(
+    deal: Deal, save: bool = True, stage: Stage | None = None,
+    lines: Sequence[DealLine] | None = None,
+) -> Deal:
+    """Recompute the deal's cached amount, correctness and last interaction (inside a transaction).
+
+    ``stage`` and ``lines``: the deal's stage and its current lines when the caller has them at
+    hand (else they are read).
+    """
+    lines = deal_lines(deal) if lines is None else lines
     amount = sum(
         (line_net_amount(line.price, line.quantity, line.discount_percent) for line in lines),
         Decimal("0.00"),
     )
     policy = comment_policy()
-    missing = deal_missing_fields(deal, lines=lines, policy=policy)
+    missing = deal_missing_fields(deal, stage=stage, lines=lines, policy=policy)
     deal.amount = money.round_money(amount)
     deal.missing_fields = missing
     deal.correct = not missing

@@ -111,7 +111,7 @@ class MoveCheck:
     needs_lost_reason: bool = False
 
 
-def _check(deal: Deal, target: Stage) -> MoveCheck:
+def _check(deal: Deal, target: Stage, lines: list[Any] | None = None) -> MoveCheck:
     if target.pipeline_id != deal.pipeline_id:
         return MoveCheck(False, _("The stage belongs to another pipeline."))
     if target.id == deal.stage_id:
@@ -120,7 +120,7 @@ def _check(deal: Deal, target: Stage) -> MoveCheck:
         return MoveCheck(
             False, _("The deal is closed; only an administrator can reopen it.")
         )
-    missing = rules.deal_missing_fields(deal, stage=target)
+    missing = rules.deal_missing_fields(deal, stage=target, lines=lines)
     if rules.stage_requires_correct(target):
         blocking = missing
     else:
@@ -276,12 +276,16 @@ def _notify_head(deal: Deal, stage: Stage, user: Any, lost_reason: str) -> list[
 
 def move_deal(
     deal: Any, stage: Any, user: Any, lost_reason: str | None = None, comment: str = "",
-    now: dt.datetime | None = None,
+    now: dt.datetime | None = None, board_rank: int | None = None,
 ) -> MoveResult:
-    """Move the deal to ``stage`` (see the module docstring); one transaction."""
+    """Move the deal to ``stage`` (see the module docstring); one transaction.
+
+    ``board_rank``: where the kanban puts the card in its new column, saved with the move.
+    """
     with database.atomic(), settings.snapshot():  # the rules' settings: one read
         row, target = _deal(deal), _stage(stage)
-        check = _check(row, target)
+        lines = rules.deal_lines(row)  # read once: for the check and for the refresh
+        check = _check(row, target, lines)
         if not check.allowed:
             raise StageChangeRefused(check.reason, check.missing)
         reason = (lost_reason or "").strip()
@@ -317,7 +321,9 @@ def move_deal(
             row, old, target, user, now, "moved", seconds, row.lost_reason, (comment or "").strip()
         )
         created = _create_stage_tasks(row, target, user, now)
-        rules.refresh_deal(row)
+        if board_rank is not None:
+            row.board_rank = board_rank
+        rules.refresh_deal(row, stage=target, lines=lines)
         notified = _notify_head(row, target, user, row.lost_reason) if closing else []
         return MoveResult(
             deal_id=row.id,

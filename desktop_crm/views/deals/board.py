@@ -583,11 +583,21 @@ class BoardColumn(QFrame):
         self.board.request_move(payload["deal"], payload.get("title", ""), self.info.id)
 
     def _set_highlight(self, on: bool) -> None:
+        # Painted over the frame, not a style sheet: setting one re-polishes the column and all
+        # its children, and a drop would wait for that relayout before its repaint.
         if on != self._drop_highlight:
             self._drop_highlight = on
-            self.setStyleSheet(
-                f"#{self.objectName()} {{ border: 2px solid {self.info.color}; }}" if on else ""
-            )
+            self.update()
+
+    def paintEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().paintEvent(event)
+        if self._drop_highlight:
+            painter = QPainter(self)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(QPen(QColor(self.info.color), 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(self.rect().adjusted(1, 1, -1, -1), 4, 4)
+            painter.end()
 
 
 # --- undo ---------------------------------------------------------------------------------------
