@@ -259,6 +259,8 @@ class CardDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self.column = column
         self._cache: OrderedDict[tuple[Any, ...], QPixmap] = OrderedDict()
+        self._font_sets: dict[str, tuple[QFont, QFont, QFont]] = {}
+        self._metrics: dict[str, QFontMetrics] = {}
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # noqa: N802
         line = option.fontMetrics.height()
@@ -285,6 +287,20 @@ class CardDelegate(QStyledItemDelegate):
     def clear_cache(self) -> None:
         self._cache.clear()
 
+    def _fonts(self, font: QFont) -> tuple[QFont, QFont, QFont]:
+        """The card's fonts (text, bold, small markers), made once per view font with metrics."""
+        key = font.key()
+        if key not in self._font_sets:
+            base = QFont(font)
+            bold = QFont(base)
+            bold.setBold(True)
+            small = QFont(base)
+            small.setPointSizeF(max(6.5, base.pointSizeF() * 0.85))
+            for made in (base, bold, small):
+                self._metrics[made.key()] = QFontMetrics(made)
+            self._font_sets[key] = (base, bold, small)
+        return self._font_sets[key]
+
     def _render(self, card: Card, option: QStyleOptionViewItem, selected: bool, focused: bool,
                 ratio: float) -> QPixmap:
         """The card drawn once (texts formatted once); repaints and scrolling only blit it."""
@@ -306,10 +322,8 @@ class CardDelegate(QStyledItemDelegate):
         painter.drawRoundedRect(QRect(rect.left(), rect.top(), 4, rect.height()), 2, 2)
 
         inner = rect.adjusted(12, 6, -8, -6)
-        base_font = QFont(option.font)
-        bold = QFont(base_font)
-        bold.setBold(True)
-        metrics = QFontMetrics(base_font)
+        base_font, bold, small = self._fonts(option.font)
+        metrics, bold_metrics, small_metrics = (self._metrics[f.key()] for f in (base_font, bold, small))
         step = metrics.height() + 3
         text_color = palette.color(QPalette.ColorRole.Text)
         muted = palette.color(QPalette.ColorRole.PlaceholderText)
@@ -320,7 +334,8 @@ class CardDelegate(QStyledItemDelegate):
                  align: Qt.AlignmentFlag = left_align) -> None:
             painter.setFont(font)
             painter.setPen(color)
-            elided = QFontMetrics(font).elidedText(value, Qt.TextElideMode.ElideRight, width)
+            elided = (bold_metrics if font is bold else metrics).elidedText(
+                value, Qt.TextElideMode.ElideRight, width)
             painter.drawText(QRect(left, top, width, step), align, elided)
 
         y = inner.top()
@@ -354,9 +369,6 @@ class CardDelegate(QStyledItemDelegate):
             text(docs, base_font, muted, inner.right() - docs_width, y, docs_width, right_align)
         y += step
         # 5. markers
-        small = QFont(base_font)
-        small.setPointSizeF(max(6.5, base_font.pointSizeF() * 0.85))
-        small_metrics = QFontMetrics(small)
         painter.setFont(small)
         x = inner.left()
         for label, color in self.markers(card):
@@ -433,6 +445,23 @@ class CardList(QListView):
         menu.popup(self.viewport().mapToGlobal(point))
 
 
+class ColorStrip(QWidget):
+    """The stage's colour above a column's name."""
+
+    def __init__(self, color: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.color = QColor(color)
+        self.setFixedHeight(4)
+
+    def paintEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(self.color)
+        painter.drawRoundedRect(self.rect(), 2, 2)
+        painter.end()
+
+
 class BoardColumn(QFrame):
     """A stage: header (name, count, sums; collapse for won/lost; "+" to create) and its cards."""
 
@@ -456,9 +485,7 @@ class BoardColumn(QFrame):
         header_layout = QVBoxLayout(header)
         header_layout.setContentsMargins(6, 4, 4, 4)
         header_layout.setSpacing(1)
-        strip = QFrame(header)
-        strip.setFixedHeight(4)
-        strip.setStyleSheet(f"background: {info.color}; border-radius: 2px;")
+        strip = ColorStrip(info.color, header)  # painted: a style sheet per column is slow to polish
         header_layout.addWidget(strip)
         top = QHBoxLayout()
         top.setSpacing(2)
@@ -851,6 +878,10 @@ class KanbanView(QWidget):
                 raise error
 
         return run_in_background(work, on_result=done, on_error=failed, name="board totals")
+
+    def counting(self) -> bool:
+        """Are column totals still being counted in the background?"""
+        return any(not job.is_done for job in self._totals_jobs)
 
     def cancel_background(self) -> None:
         for job in self._totals_jobs:
