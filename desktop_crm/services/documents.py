@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import re
@@ -589,6 +590,7 @@ class DocumentSummary:
     language: str
     editable: bool  # a draft
     actions: tuple[str, ...]  # what the UI may offer: send, issue, accept, reject, revise, …
+    current: bool = False  # the quote the deal shows: its newest revision that is not superseded
 
 
 def status_text(kind: str, status: str) -> str:
@@ -655,12 +657,16 @@ def summaries_for_deal(deal_id: Any, kind: DocumentType | str) -> list[DocumentS
     """The quotes (newest revision first) or invoices of a deal; expiry is derived on load."""
     kind = DocumentType(kind)
     if kind == DocumentType.QUOTE:
-        from desktop_crm.services.quotes import refresh_expired
+        from desktop_crm.services.quotes import current_quote, refresh_expired
 
         refresh_expired()
+        current = current_quote(deal_id)
         rows = Quote.alive().where(Quote.deal == _id(deal_id)).order_by(Quote.created_at.desc())
-    else:
-        rows = Invoice.alive().where(Invoice.deal == _id(deal_id)).order_by(Invoice.created_at.desc())
+        return [
+            dataclasses.replace(summary(row), current=current is not None and row.id == current.id)
+            for row in rows
+        ]
+    rows = Invoice.alive().where(Invoice.deal == _id(deal_id)).order_by(Invoice.created_at.desc())
     return [summary(row) for row in rows]
 
 

@@ -151,3 +151,39 @@ def test_batch_issue_with_progress(context, deal, qtbot):
     other = deal_with_lines(russian_buyer(), RU_LINES)
     issue_invoices_for_deals(context, [str(deal.id), str(other.id)], None, ask=False)
     assert sorted(i.number for i in Invoice.select()) == ["1", "2"]
+
+
+def test_the_deal_shows_its_current_quote_and_the_accepted_one_becomes_an_invoice_with_its_lines(context, deal, qtbot, monkeypatch):
+    from desktop_crm import i18n
+    from desktop_crm.services import documents, quotes
+    from desktop_crm.views.documents.panel import DealDocumentsPanel
+
+    i18n.set_language("en")
+    panel = DealDocumentsPanel(context, str(deal.id), "quote")
+    qtbot.addWidget(panel)
+    monkeypatch.setattr(panel, "open_editor", lambda document_id=None: None)
+    assert panel.current_label.text() == "No current quote"
+    panel.create_button.click()
+    panel.buttons["send"].click()
+    first = Quote.get()
+    panel.buttons["revise"].click()  # revision 2, a draft: the current quote; revision 1 superseded
+    second = Quote.get(Quote.revision == 2)
+    assert f"{first.number}, revision 2 — Draft" in panel.current_label.text()
+    assert [(r.revision, r.current) for r in panel.rows] == [(2, True), (1, False)]
+    assert panel.table.item(0, 0).font().bold() and not panel.table.item(1, 0).font().bold()
+    assert panel.current().id == str(second.id)
+    quotes.save_draft(second.id, lines=[
+        documents.LineData("Ноутбук", "2", "35 990,00", "шт", vat_rate="22", discount_percent="5"),
+        documents.LineData("Доставка", "1", "3 000,00", "усл", vat_rate="22"),
+    ])
+    panel.reload()
+    panel.buttons["send"].click()
+    panel.buttons["accept"].click()
+    assert "revision 2 — Accepted" in panel.current_label.text()
+    panel.buttons["to_invoice"].click()
+    invoice = Invoice.get()
+    assert invoice.quote_id == second.id and invoice.status == InvoiceStatus.DRAFT
+    copied = [(l.name, l.quantity, l.price, l.unit, l.discount_percent, l.vat_rate) for l in documents.lines_of(invoice)]
+    assert copied == [(l.name, l.quantity, l.price, l.unit, l.discount_percent, l.vat_rate)
+                      for l in documents.lines_of(Quote.get_by_id(second.id))]
+    assert [c[0] for c in copied] == ["Ноутбук", "Доставка"] and invoice.total == Quote.get_by_id(second.id).total

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
+    QLabel,
     QLineEdit,
     QPushButton,
     QTableWidget,
@@ -94,6 +95,11 @@ class DealDocumentsPanel(QWidget):
         self.create_button.setObjectName("create")
         self.create_button.clicked.connect(self.create)
         top.addWidget(self.create_button)
+        # the quote the deal shows (its newest revision that is not superseded), above the history
+        self.current_label = QLabel(self)
+        self.current_label.setObjectName("current_quote")
+        self.current_label.setVisible(kind == "quote")
+        top.addWidget(self.current_label, 1)
         top.addStretch(1)
         layout.addLayout(top)
         self.table = QTableWidget(0, 6, self)
@@ -128,8 +134,9 @@ class DealDocumentsPanel(QWidget):
             self.table.clearSelection()
         self.reload()
 
-    def reload(self) -> None:
-        selected = self.current().id if self.current() else None
+    def reload(self, select: str | None = None) -> None:
+        """Reload the rows; ``select`` a document (else the one selected, else the current quote)."""
+        selected = select or (self.current().id if self.current() else None)
         self.create_button.setEnabled(bool(self.deal_id))
         try:
             self.rows = documents.summaries_for_deal(self.deal_id, self.kind) if self.deal_id else []
@@ -143,8 +150,23 @@ class DealDocumentsPanel(QWidget):
                 item = QTableWidgetItem(text)
                 if column in (1, 4):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if doc.current:
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
                 self.table.setItem(row, column, item)
-        index = next((i for i, d in enumerate(self.rows) if d.id == selected), 0 if self.rows else -1)
+        current = next((d for d in self.rows if d.current), None)
+        if self.kind == "quote":
+            self.current_label.setText(
+                _("Current quote: {number}, revision {revision} — {status}, {total}").format(
+                    number=current.number, revision=current.revision, status=current.status_text,
+                    total=current.total_text,
+                )
+                if current
+                else _("No current quote")
+            )
+        first = next((i for i, d in enumerate(self.rows) if d.current), 0) if self.rows else -1
+        index = next((i for i, d in enumerate(self.rows) if d.id == selected), first)
         if index >= 0:
             self.table.selectRow(index)
         self._update_actions()
@@ -162,8 +184,8 @@ class DealDocumentsPanel(QWidget):
         for key, button in self.buttons.items():
             button.setVisible(key in allowed)
 
-    def _done(self) -> None:
-        self.reload()
+    def _done(self, select: str | None = None) -> None:
+        self.reload(select)
         self.changed.emit()
         self.context.notify_changed(f"{self.kind}s")
         self.context.notify_changed("deals")
@@ -213,7 +235,7 @@ class DealDocumentsPanel(QWidget):
                 quotes.reject(doc.id, user, reason)
             elif key == "revise":
                 revision = quotes.new_revision(doc.id, user)
-                self._done()
+                self._done(str(revision.id))
                 self.open_editor(str(revision.id))
                 return
             elif key == "to_invoice":
@@ -236,7 +258,7 @@ class DealDocumentsPanel(QWidget):
                 invoices.cancel(doc.id, user, reason)
             elif key == "reissue":
                 invoice = invoices.reissue(doc.id, user)
-                self._done()
+                self._done(str(invoice.id))
                 self.open_editor(str(invoice.id))
                 return
             elif key == "delete":
