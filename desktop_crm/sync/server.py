@@ -369,9 +369,12 @@ BEGIN
         pat := coalesce(pat, CASE country WHEN 'IT' THEN '{year}/{seq:04d}' ELSE '{seq}' END);
         EXECUTE format('INSERT INTO %I.number_sequence (id, created_at, updated_at, _ver, _hlc, '
                        'own_company_id, document_type, year, series, pattern, next_value) '
-                       'VALUES (gen_random_uuid(), now(), now(), 0, 0, $1, ''invoice'', $2, $3, '
-                       '$4, 1) ON CONFLICT DO NOTHING', schema_name)
-            USING company, yr, series_name, pat;
+                       'VALUES ($5, now(), now(), 0, 0, $1, ''invoice'', $2, $3, $4, 1) '
+                       'ON CONFLICT DO NOTHING', schema_name)
+            USING company, yr, series_name, pat,
+                  -- the id every device derives for this counter (numbering.counter_id)
+                  md5('number_sequence:' || company::text || ':invoice:' || yr::text || ':'
+                      || series_name)::uuid;
         EXECUTE format('SELECT id, pattern FROM %I.number_sequence WHERE own_company_id = $1 '
                        'AND document_type = ''invoice'' AND year = $2 AND series = $3 FOR UPDATE',
                        schema_name)

@@ -82,3 +82,33 @@ def test_a_gap_and_a_renumbering_are_refused_for_every_writer(server_url, tmp_pa
     a.sync()
     assert Invoice.get_by_id(first.id).total == Decimal("100.00")
     assert sync_service.list_parked() == []
+
+
+def test_two_devices_numbering_the_same_series_offline_never_break_sync(server_url, tmp_path, monkeypatch):
+    """Both create the counter row of one series offline: it is the same row (its id comes from its
+    key), so pulling the other device's counter merges instead of failing on the unique key; the
+    server takes the first number 1 and refuses the repeat, which is parked with its reason."""
+    from desktop_crm.services import invoices, numbering
+    from tests.documents_fixtures import RU_LINES, deal_with_lines, russian_buyer, russian_seller
+
+    monkeypatch.setenv("CRM_DATA_DIR", str(tmp_path / "data"))
+    a = new_replica(tmp_path / "a.db", server_url)
+    b = new_replica(tmp_path / "b.db", server_url)
+    use(a)
+    seller = russian_seller()
+    deal = deal_with_lines(russian_buyer(), RU_LINES)
+    a.sync(), b.sync()
+    for replica in (a, b):
+        use(replica)
+        invoices.issue(invoices.create_from_deal(deal.id).id, on=dt.date(2026, 11, 25))
+    assert a.sync().parked == 0
+    result = b.sync()  # b's «1» repeats a's: the issue is refused (with its lines and files)
+    refused = b.db.execute_sql("SELECT tbl, error FROM _outbox_parked").fetchall()
+    assert any(t == "invoice" and "not the next one" in e for t, e in refused), refused
+    assert b.sync().parked_total == result.parked_total  # and the next rounds run normally
+    with admin(server_url) as conn:
+        assert conn.execute(
+            "SELECT count(*), min(id::text) FROM number_sequence WHERE series = ''").fetchone() == (
+            1, str(numbering.counter_id(seller.id, "invoice", 2026, "")))
+        assert conn.execute(
+            "SELECT sequence_number FROM invoice WHERE sequence_number IS NOT NULL").fetchall() == [(1,)]
