@@ -829,12 +829,12 @@ def open_deal(context: AppContext, deal_id: str | None, parent: QWidget | None =
     return card
 
 
-def screenshot_card(context: AppContext, window: Any) -> QWidget:
+def screenshot_card(context: AppContext, window: Any, tab: int = 0) -> QWidget:
     from desktop_crm.i18n import current_language
 
     deal_id = deal_card.showcase_deal("EUR" if current_language() == "it" else "RUB")
     card = open_deal(context, deal_id, window)
     if card is None:
         return window
-    card.tabs.setCurrentIndex(0)
+    card.tabs.setCurrentIndex(tab)
     return card

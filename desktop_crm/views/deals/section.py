@@ -21,7 +21,17 @@ def open_deal_card(context: Any, deal_id: str | None, parent: Any) -> None:
 
 
 def _board_screen(context: Any, window: Any) -> Any:
+    from desktop_crm.i18n import current_language
+    from desktop_crm.services import deal_card
+
     view = window.show_section("deals", "board")
+    # the pipeline of the deal the card screenshot shows (an Italian one in Italian)
+    deal_id = deal_card.showcase_deal("EUR" if current_language() == "it" else "RUB")
+    combo = getattr(view, "pipeline", None)
+    if deal_id and combo is not None:
+        index = combo.findData(str(deal_card.load(deal_id).pipeline_id))
+        if index >= 0:
+            combo.setCurrentIndex(index)
     for column in getattr(view, "columns", []):
         column.set_collapsed(False)
     return window
@@ -33,8 +43,15 @@ def _card_screen(context: Any, window: Any) -> Any:
     return screenshot_card(context, window)
 
 
+def _card_quotes_screen(context: Any, window: Any) -> Any:
+    from desktop_crm.views.deals.card import screenshot_card
+
+    return screenshot_card(context, window, tab=2)  # the documents panel of the deal
+
+
 def register(registry: Registry) -> None:
     registry.add_view("deals", SectionView("board", N_("Board"), _board, order=20))
     registry.add_card_opener("deals", open_deal_card)
     registry.add_screen(Screen("deals_board", _board_screen, order=30))
     registry.add_screen(Screen("deal_card", _card_screen, order=31))
+    registry.add_screen(Screen("deal_card_quotes", _card_quotes_screen, order=32))
