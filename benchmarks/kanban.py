@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 import resource
-import shutil
+import sqlite3
 import sys
 import time
 import warnings
@@ -46,7 +46,19 @@ def private_copy(source: Path) -> Path:
     note(f"copying {source} to {target} (the drop benchmark writes)…")
     for suffix in ("-wal", "-shm"):
         Path(str(target) + suffix).unlink(missing_ok=True)
-    shutil.copyfile(source, target)
+    # SQLite's online backup, not a file copy: a file copied while someone migrates the source
+    # (its WAL not yet checkpointed) is a malformed database. The backup reads one consistent
+    # snapshot; it is written beside the target and renamed, so an interrupted copy leaves nothing.
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    reader = sqlite3.connect(f"file:{source.resolve()}?mode=ro", uri=True)
+    writer = sqlite3.connect(partial)
+    try:
+        reader.backup(writer, pages=65536)
+    finally:
+        writer.close()
+        reader.close()
+    partial.replace(target)
     return target
 
 
