@@ -15,7 +15,15 @@ from desktop_crm.models.db import open_database
 from desktop_crm.services import invoices, numbering
 from desktop_crm.services import sync as sync_service
 from desktop_crm.sync import capture
-from tests.documents_fixtures import RU_LINES, deal_with_lines, russian_buyer, russian_seller
+from tests.documents_fixtures import (
+    IT_LINES,
+    RU_LINES,
+    deal_with_lines,
+    italian_buyer,
+    italian_seller,
+    russian_buyer,
+    russian_seller,
+)
 from tests.sync.helpers import admin, new_replica, use
 from tests.test_document_render import pdf_text
 
@@ -45,14 +53,23 @@ def pdf_of(invoice_id):
     return bytes(row.content)
 
 
+FINAL = {"RU": lambda n: str(n), "IT": lambda n: f"2026/{n:04d}"}  # the default patterns
+
+
+@pytest.mark.parametrize("country", ["RU", "IT"])
 def test_offline_invoices_get_provisional_numbers_then_gapless_final_ones_from_the_server(
-    server_url, tmp_path
+    server_url, tmp_path, country
 ):
+    final = FINAL[country]
     a = replica(tmp_path / "a.db", server_url)
     b = replica(tmp_path / "b.db", server_url)
     use(a)
-    russian_seller()  # (an Italian seller's FatturaPA transmission counter is per series: see note)
-    deal = deal_with_lines(russian_buyer(), RU_LINES)
+    if country == "RU":
+        russian_seller()
+        deal = deal_with_lines(russian_buyer(), RU_LINES)
+    else:
+        italian_seller()
+        deal = deal_with_lines(italian_buyer(), IT_LINES, currency="EUR")
     numbering.set_offline_numbering("provisional")  # a business-wide setting: it syncs
     a.sync(), b.sync()
 
@@ -77,7 +94,7 @@ def test_offline_invoices_get_provisional_numbers_then_gapless_final_ones_from_t
         rows = conn.execute(
             "SELECT sequence_number, number FROM invoice WHERE status <> 'draft' "
             "ORDER BY sequence_number").fetchall()
-        assert rows == [(n, str(n)) for n in (1, 2, 3, 4)]  # gapless, unique, one series
+        assert rows == [(n, final(n)) for n in (1, 2, 3, 4)]  # gapless, unique, one series
         assert conn.execute("SELECT next_no FROM sync.number_series WHERE series = ''").fetchone() == (5,)
         assert conn.execute(
             "SELECT next_value FROM number_sequence WHERE series = '' AND year = 2026").fetchone() == (5,)
@@ -88,9 +105,10 @@ def test_offline_invoices_get_provisional_numbers_then_gapless_final_ones_from_t
         for number in finals[name]:
             invoice = Invoice.get(Invoice.number == number)
             text = pdf_text(pdf_of(invoice.id), tmp_path)
-            assert re.search(rf"№\s*{number}\b", text) and "PRV-" not in text  # re-frozen
+            shown = rf"№\s*{number}\b" if country == "RU" else re.escape(number)
+            assert re.search(shown, text) and "PRV-" not in text  # re-frozen with the final number
             assert invoice.frozen and "PRV-" not in str(invoice.frozen)
-    assert finals == {"b": ["1", "2"], "a": ["3", "4"]}
+    assert finals == {"b": [final(1), final(2)], "a": [final(3), final(4)]}
     # the provisional files stay, deleted, as the record of what was handed over before sync
     use(a)
     assert DocumentFile.select().where(DocumentFile.deleted_at.is_null(False)).count() >= 4
@@ -99,7 +117,7 @@ def test_offline_invoices_get_provisional_numbers_then_gapless_final_ones_from_t
     direct = open_database(server_url)
     try:
         office_invoice = invoices.issue(invoices.create_from_deal(deal.id).id, on=DAY)
-        assert office_invoice.number == "5"
+        assert office_invoice.number == final(5)
     finally:
         direct.close()
     database.initialize(a.db)
