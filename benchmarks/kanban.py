@@ -7,13 +7,16 @@ the source is newer), because the drop writes: the shared 1M demo is only read. 
 shown on the pipeline with the most open deals (≥ 100,000 on the 1M demo), 1600×900 offscreen,
 with won/lost collapsed as a user first sees it. Every timing is the median of ``--repeat`` runs
 after one warm-up and ends when the board's widgets have finished painting the new content.
+Events are pumped as ``exec()`` would, deferred deletes included (old columns of a pipeline switch
+are deleted, not left to pile up).
 
 * ``kanban_first_paint_ms`` — switching the pipeline combo to that pipeline (columns built, exact
   counts and per-currency sums from SQL, the first page of every open column) to the end of the
   paint of the columns;
 * ``kanban_drop_ms`` — a real drop event of a card on the next column: stage rules, one
   transaction (tasks cancelled/created, history, timeline, rank), both columns and their totals
-  updated, to the end of the repaint; each run is undone afterwards (not timed);
+  updated, to the end of the repaint; each run is undone afterwards (not timed) and the next one
+  starts once the undo's background recount is done;
 * ``kanban_next_page_ms`` — scrolling a column of ~20,000+ cards to its end: the keyset page
   query, documents/overdue-task counts for the page, rows inserted, to the end of the repaint;
 * ``kanban_peak_rss_mb`` — the process's peak resident memory at the end.
