@@ -80,6 +80,23 @@ def test_a_clock_a_little_off_syncs_and_warns(server_url, tmp_path):
     assert abs(result.clock_offset_ms + 180_000) < 5_000
 
 
+def test_status_texts_for_a_clock_a_little_off_and_for_a_stopped_sync():
+    from desktop_crm.views.sync.status import describe
+
+    status = sync_service.SyncStatus(mode="replica", last_sync_at="2026-05-01T11:59:30",
+                                     clock_offset_ms=-185_000)
+    now = __import__("datetime").datetime(2026, 5, 1, 12, 0)
+    assert describe(status, now) == "Synced just now · your clock is 3 minutes slow"
+    ok = sync_service.SyncStatus(mode="replica", last_sync_at="2026-05-01T11:59:30", clock_offset_ms=60_000)
+    assert describe(ok, now) == "Synced just now"
+    stopped = sync_service.SyncStatus(mode="replica", clock_error=True, clock_offset_ms=None,
+                                      last_error="x")
+    assert describe(stopped, now) == "Never synced · sync stopped: set the correct time on this computer"
+    days = sync_service.SyncStatus(mode="replica", clock_error=True, clock_offset_ms=-3 * 86_400_000,
+                                   last_error="x")
+    assert describe(days, now).endswith("your clock is 3 days slow, set the correct time")
+
+
 def test_the_server_marks_a_refused_stamp_as_a_clock_problem(server_url, tmp_path):
     """Whatever the client checks first, the server's drift bound is what refuses, and it says why."""
     from desktop_crm._drivers import load_psycopg

@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from desktop_crm.cli import main
 from desktop_crm.models import DocumentFile, DocumentType, FileFormat, Invoice, database
 from desktop_crm.models.db import open_database
 from desktop_crm.services import invoices, numbering
@@ -83,8 +84,8 @@ def test_offline_invoices_get_provisional_numbers_then_gapless_final_ones_from_t
         assert all(i.sequence_number is None and i.series == "" for i in issued[name])
         assert f"PRV-{code}-1" in pdf_text(pdf_of(issued[name][0].id), tmp_path)
 
-    use(b)
-    sync_service.sync_now()  # b reaches the server first
+    # b reaches the server first, through the command line (which re-freezes and sends too)
+    assert main(["sync", "--db", str(b.db.database), "--server", server_url]) == 0
     use(a)
     sync_service.sync_now()
     use(b)
