@@ -251,6 +251,7 @@ class ParkedChange:
     op: str = "U"  # "I" a new record, "U" a change
     parked_at: str = ""  # ISO UTC
     reason: str = ""  # what it means, translated
+    tx: int | None = None  # the local transaction (user action) it belongs to
 
 
 # The server's refusals, from its own (English) messages, in words for the user. First match wins.
@@ -288,15 +289,29 @@ def list_parked() -> list[ParkedChange]:
     if not capture.is_replica(db):
         return []
     result = []
-    for seq, table, row_id, op, fields, error, parked_at in db.execute_sql(
-        "SELECT seq, tbl, row_id, op, fields, error, parked_at FROM _outbox_parked ORDER BY seq"
+    with db.atomic():
+        capture.upgrade_bookkeeping(db)  # a replica made before parked changes kept their action
+    for seq, table, row_id, op, fields, error, parked_at, tx in db.execute_sql(
+        "SELECT seq, tbl, row_id, op, fields, error, parked_at, tx FROM _outbox_parked ORDER BY seq"
     ):
         when = dt.datetime.fromtimestamp(parked_at / 1000, dt.UTC).replace(tzinfo=None) if parked_at else None
         result.append(ParkedChange(
             seq, table, uuid.UUID(bytes=bytes(row_id)).hex, json.loads(fields), error, op,
-            when.isoformat(" ", "seconds") if when else "", describe_refusal(error),
+            when.isoformat(" ", "seconds") if when else "", describe_refusal(error), tx,
         ))
     return result
+
+
+def parked_action(seqs: list[int]) -> list[int]:
+    """``seqs`` and every other refused change of the same user actions (local transactions): an
+    action is sent again or discarded as a whole, as it was refused as a whole."""
+    db = _db()
+    wanted = set(seqs)
+    txs = {tx for seq, tx in db.execute_sql("SELECT seq, tx FROM _outbox_parked") if seq in wanted and tx}
+    return sorted(
+        seq for seq, tx in db.execute_sql("SELECT seq, tx FROM _outbox_parked")
+        if seq in wanted or (tx is not None and tx in txs)
+    )
 
 
 def parked_count() -> int:
@@ -312,14 +327,14 @@ def retry_parked(seqs: list[int]) -> int:
     db = _db()
     moved = 0
     with db.atomic():
-        for seq in seqs:
+        for seq in parked_action(seqs):
             if db.execute_sql("SELECT 1 FROM _outbox_parked WHERE seq = ?", (seq,)).fetchone() is None:
                 continue
             db.execute_sql("UPDATE _sync_meta SET v = hlc_now(v) WHERE k = 'hlc'")
             db.execute_sql(
                 "INSERT INTO _outbox (tbl, row_id, op, base_ver, hlc, fields, schema_version, "
-                "created_at) SELECT tbl, row_id, op, base_ver, (SELECT v FROM _sync_meta WHERE "
-                "k = 'hlc'), fields, schema_version, created_at FROM _outbox_parked WHERE seq = ?",
+                "created_at, tx) SELECT tbl, row_id, op, base_ver, (SELECT v FROM _sync_meta WHERE "
+                "k = 'hlc'), fields, schema_version, created_at, tx FROM _outbox_parked WHERE seq = ?",
                 (seq,),
             )
             db.execute_sql("DELETE FROM _outbox_parked WHERE seq = ?", (seq,))
@@ -334,7 +349,7 @@ def discard_parked(seqs: int | list[int]) -> int:
     db = _db()
     dropped = 0
     with db.atomic():
-        for seq in [seqs] if isinstance(seqs, int) else seqs:
+        for seq in parked_action([seqs] if isinstance(seqs, int) else list(seqs)):
             row = db.execute_sql(
                 "SELECT tbl, row_id FROM _outbox_parked WHERE seq = ?", (seq,)
             ).fetchone()
@@ -399,6 +414,7 @@ __all__ = [
     "discard_parked",
     "list_conflicts",
     "list_parked",
+    "parked_action",
     "parked_count",
     "resolve_conflict",
     "retry_parked",

@@ -63,7 +63,7 @@ BOOKKEEPING_DDL = (
         seq INTEGER PRIMARY KEY, tbl TEXT NOT NULL, row_id BLOB NOT NULL, op TEXT NOT NULL,
         base_ver INTEGER NOT NULL, hlc INTEGER NOT NULL, fields TEXT NOT NULL,
         schema_version INTEGER NOT NULL, created_at INTEGER NOT NULL,
-        error TEXT NOT NULL, parked_at INTEGER NOT NULL)""",
+        error TEXT NOT NULL, parked_at INTEGER NOT NULL, tx INTEGER)""",
 )
 
 # Pending-change upcasters: ``UPCASTS[n](table, fields) -> fields`` rewrites an outbox entry written
@@ -316,6 +316,8 @@ def upgrade_bookkeeping(db: peewee.Database) -> None:
     if "tx" not in columns:
         db.execute_sql("ALTER TABLE _outbox ADD COLUMN tx INTEGER")
         install_triggers(db, int(meta_get(db, "schema_version", 0) or 0))
+    if "tx" not in {c[1] for c in db.execute_sql("PRAGMA table_info(_outbox_parked)")}:
+        db.execute_sql("ALTER TABLE _outbox_parked ADD COLUMN tx INTEGER")
 
 
 def enqueue_all_rows(db: peewee.Database, schema_version: int) -> int:

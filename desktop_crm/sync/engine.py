@@ -364,27 +364,43 @@ class Replica:
     # -- push --
 
     def push(self, pg: Any) -> tuple[int, int, bool]:
-        """Push one batch; returns (entries applied, entries parked, more pending)."""
+        """Push one batch; returns (entries applied, entries parked, more pending).
+
+        A local transaction is one user action: when the server refuses one of its changes for
+        good, all of its changes are held back together (parked), so the server never shows part
+        of an action (the deal without its lines, an issued invoice's files without the issue).
+        """
         entries = capture.iter_outbox(self.db, self.push_batch)
         if not entries:
             return 0, 0, False
         max_seq = entries[-1][0]
+        txs = dict(self.db.execute_sql(
+            "SELECT seq, tx FROM _outbox WHERE seq BETWEEN ? AND ?", (entries[0][0], max_seq)
+        ).fetchall())
         parked: dict[int, str] = {}
+        held: dict[int, str] = {}
         applied = 0
         from desktop_crm._drivers import load_psycopg
 
         psycopg = load_psycopg()
-        for attempt in ("fast", "isolated"):
+        isolated = False
+        while True:
             try:
                 with pg.transaction():
-                    applied, parked = self._push_transaction(pg, entries, max_seq, attempt == "isolated")
+                    applied, parked = self._push_transaction(pg, entries, max_seq, isolated, held)
+                    more = _same_transactions(parked, txs)
+                    if set(more) - set(parked):
+                        raise _HoldBack(more)  # roll back; push again without those actions
                 break
+            except _HoldBack as hold:
+                held.update(hold.seqs)
             except (psycopg.errors.IntegrityError, psycopg.errors.InsufficientPrivilege,
                     psycopg.errors.RaiseException, psycopg.errors.DataError) as error:
                 if server.is_clock_refusal(error):  # kept, not parked: fix the clock and retry
                     raise ClockOffError(None) from error
-                if attempt == "isolated":
+                if isolated:
                     raise
+                isolated = True
                 log.info("push refused (%s); retrying row by row to park the offenders", error)
         self._crash("after_server_commit")
         with self.db.atomic("IMMEDIATE"):
@@ -393,8 +409,8 @@ class Replica:
                 for seq, error in parked.items():
                     self.db.execute_sql(
                         "INSERT OR REPLACE INTO _outbox_parked (seq, tbl, row_id, op, base_ver, hlc, "
-                        "fields, schema_version, created_at, error, parked_at) SELECT seq, tbl, "
-                        "row_id, op, base_ver, hlc, fields, schema_version, created_at, ?, ? "
+                        "fields, schema_version, created_at, error, parked_at, tx) SELECT seq, tbl, "
+                        "row_id, op, base_ver, hlc, fields, schema_version, created_at, ?, ?, tx "
                         "FROM _outbox WHERE seq = ?",
                         (error, now_ms, seq),
                     )
@@ -402,8 +418,17 @@ class Replica:
         return applied, len(parked), len(entries) >= self.push_batch
 
     def _push_transaction(
-        self, pg: Any, entries: list[tuple[Any, ...]], max_seq: int, isolated: bool
+        self, pg: Any, entries: list[tuple[Any, ...]], max_seq: int, isolated: bool,
+        held: dict[int, str] | None = None,
     ) -> tuple[int, dict[int, str]]:
+        """The server side of a push; returns (entries applied, {seq: reason} refused for good).
+
+        ``held`` entries are not sent (another change of their action was refused) but count as
+        refused. What is refused is written into ``sync.push_log`` with the batch, so a retry after
+        a lost acknowledgement learns it again instead of dropping those entries unparked."""
+        from psycopg.types.json import Jsonb
+
+        held = held or {}
         pg.execute("SET LOCAL lock_timeout = '5s'")
         pg.execute("SET LOCAL statement_timeout = '120s'")
         server.check_compatible(pg, self.app_version)
@@ -418,23 +443,41 @@ class Replica:
         ).fetchone()
         if highest_issued is not None and last > int(highest_issued[0]):
             raise ReplicaRestored(last, int(highest_issued[0]))
-        todo = [e for e in entries if e[0] > last]
-        parked: dict[int, str] = {}
+        fresh = [e for e in entries if e[0] > last]
+        todo = [e for e in fresh if e[0] not in held]
+        parked: dict[int, str] = {s: r for s, r in held.items() if s > last}
+        if fresh[:1] != entries[:1]:  # part of the batch was acknowledged before (lost reply)
+            parked.update(self._refused_before(pg, entries[0][0], min(last, max_seq)))
         if todo:
             if isolated:
                 pg.execute("SET CONSTRAINTS ALL IMMEDIATE")
             merger = Merger(self, pg)
-            parked = merger.apply(todo, isolated)
+            parked.update(merger.apply(todo, isolated))
+        if fresh:
+            refused = {str(s): r for s, r in parked.items() if s > last}
             pg.execute(
-                "INSERT INTO sync.push_log (device_id, seq_from, seq_to, n) VALUES (%s, %s, %s, %s)",
-                (self.device, todo[0][0], max_seq, len(todo)),
+                "INSERT INTO sync.push_log (device_id, seq_from, seq_to, n, parked) "
+                "VALUES (%s, %s, %s, %s, %s)",
+                (self.device, fresh[0][0], max_seq, len(fresh), Jsonb(refused) if refused else None),
             )
         pg.execute(
             "UPDATE sync.device SET last_pushed_seq = greatest(last_pushed_seq, %s), last_seen = now() "
             "WHERE device_id = %s",
             (max_seq, self.device),
         )
-        return len(todo) - len(parked), parked
+        return len(todo) - len([s for s in parked if s > last and s not in held]), parked
+
+    def _refused_before(self, pg: Any, low: int, high: int) -> dict[int, str]:
+        refused: dict[int, str] = {}
+        for (entries,) in pg.execute(
+            "SELECT parked FROM sync.push_log WHERE device_id = %s AND parked IS NOT NULL "
+            "AND seq_to >= %s AND seq_from <= %s",
+            (self.device, low, high),
+        ).fetchall():
+            for seq_text, reason in entries.items():
+                if low <= int(seq_text) <= high:
+                    refused[int(seq_text)] = reason
+        return refused
 
     # -- pull --
 
@@ -851,8 +894,8 @@ class Replica:
         for table, key in doomed:
             self.db.execute_sql(
                 "INSERT OR REPLACE INTO _outbox_parked (seq, tbl, row_id, op, base_ver, hlc, fields, "
-                "schema_version, created_at, error, parked_at) SELECT seq, tbl, row_id, op, "
-                "base_ver, hlc, fields, schema_version, created_at, ?, ? FROM _outbox "
+                "schema_version, created_at, error, parked_at, tx) SELECT seq, tbl, row_id, op, "
+                "base_ver, hlc, fields, schema_version, created_at, ?, ?, tx FROM _outbox "
                 "WHERE tbl = ? AND row_id = ?",
                 ("the record is no longer visible to you", now_ms, table, key),
             )
@@ -867,6 +910,32 @@ class Replica:
                 cursor = self.db.execute_sql(f'DELETE FROM "{tbl}" WHERE id = ?', (row_id.bytes,))
                 count += cursor.rowcount
         return count
+
+
+class _HoldBack(Exception):
+    """Rolls a push transaction back to send it again without these entries (their action had a
+    change refused for good)."""
+
+    def __init__(self, seqs: dict[int, str]) -> None:
+        super().__init__(f"{len(seqs)} entries held back")
+        self.seqs = seqs
+
+
+HELD_BACK = "refused together with another change of the same action: {reason}"
+
+
+def _same_transactions(parked: dict[int, str], txs: dict[int, Any]) -> dict[int, str]:
+    """``parked`` plus every other entry of the local transactions it touches (same reason)."""
+    reasons: dict[Any, str] = {}
+    for seq, reason in parked.items():
+        tx = txs.get(seq)
+        if tx is not None and tx not in reasons:
+            reasons[tx] = reason
+    result = dict(parked)
+    for seq, tx in txs.items():
+        if tx in reasons and seq not in result:
+            result[seq] = HELD_BACK.format(reason=reasons[tx])
+    return result
 
 
 class ReplicaRestored(SyncError):

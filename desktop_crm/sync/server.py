@@ -152,6 +152,7 @@ CREATE TABLE IF NOT EXISTS sync.push_log (
     n int NOT NULL,
     login text NOT NULL DEFAULT session_user,
     committed_at timestamptz NOT NULL DEFAULT now());
+ALTER TABLE sync.push_log ADD COLUMN IF NOT EXISTS parked jsonb;  -- seq -> reason, refused for good
 CREATE INDEX IF NOT EXISTS push_log_device ON sync.push_log (device_id, seq_from);
 CREATE TABLE IF NOT EXISTS sync.conflict (
     id uuid PRIMARY KEY,

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from desktop_crm.models import Deal, DealLine, Pipeline, Stage, database
+from desktop_crm.models import Deal, DealLine, DocumentFile, Pipeline, Stage, database
 from desktop_crm.sync.engine import CrashPoint
 from tests.sync.helpers import admin, new_replica, outbox_size, use
 
@@ -118,3 +118,78 @@ def test_a_pull_that_dies_between_pages_shows_nothing_of_a_server_transaction(se
     assert Deal.select().count() == 0 and DealLine.select().count() == 0  # none of it, not a part
     laptop.sync()
     assert [(d.title, d.lines.count()) for d in Deal.select()] == [("Offer", 4)]
+
+
+def issue_in_main_series(replicas, tmp_path, monkeypatch):
+    """a and b both issue invoice «1» of the main series offline; a reaches the server first."""
+    import datetime as dt
+
+    from desktop_crm.services import invoices
+    from tests.documents_fixtures import RU_LINES, deal_with_lines, russian_buyer, russian_seller
+
+    monkeypatch.setenv("CRM_DATA_DIR", str(tmp_path / "data"))
+    a, b = replicas
+    use(a)
+    russian_seller()
+    deal = deal_with_lines(russian_buyer(), RU_LINES)
+    a.sync(), b.sync()
+    issued = {}
+    for name, replica in (("a", a), ("b", b)):
+        use(replica)
+        draft = invoices.create_from_deal(deal.id)
+        replica.sync()  # the draft is on the server
+        issued[name] = invoices.issue(draft.id, on=dt.date(2026, 11, 25))
+    use(a)
+    a.sync()
+    return issued
+
+
+def server_count(url, sql):
+    with admin(url) as conn:
+        return conn.execute(sql).fetchone()[0]
+
+
+def test_a_refused_change_holds_back_its_whole_action(server_url, tmp_path, monkeypatch):
+    from desktop_crm.models import Invoice, InvoiceStatus
+    from desktop_crm.services import sync as sync_service
+
+    a = new_replica(tmp_path / "a.db", server_url)
+    b = new_replica(tmp_path / "b.db", server_url)
+    issued = issue_in_main_series((a, b), tmp_path, monkeypatch)
+    files_of_a = server_count(server_url, "SELECT count(*) FROM document_file")
+    use(b)
+    result = b.sync()  # b's «1» repeats a's: the issue is refused, with everything it wrote
+    refused = b.db.execute_sql("SELECT tbl, error, tx FROM _outbox_parked ORDER BY seq").fetchall()
+    assert {t for t, _e, _tx in refused} >= {"invoice", "document_file"}
+    assert len({tx for _t, _e, tx in refused}) == 1  # one action
+    assert all("not the next one" in e for _t, e, _tx in refused)
+    assert result.parked == len(refused)
+    assert server_count(server_url, "SELECT count(*) FROM document_file") == files_of_a
+    with admin(server_url) as conn:  # b's invoice is still the draft it pushed before
+        assert conn.execute("SELECT status, number FROM invoice WHERE id = %s",
+                            (issued["b"].id,)).fetchone() == ("draft", "")
+    (first, *_rest) = sync_service.list_parked()
+    assert all("does not follow on" in c.reason for c in sync_service.list_parked())
+    assert sync_service.parked_action([first.seq]) == [c.seq for c in sync_service.list_parked()]
+    sync_service.discard_parked([first.seq])  # discarding one change discards the action
+    assert sync_service.list_parked() == []
+    b.sync()
+    invoice = Invoice.get_by_id(issued["b"].id)
+    assert (invoice.status, invoice.number) == (InvoiceStatus.DRAFT, "")  # the server's values
+    assert DocumentFile.select().where(DocumentFile.document_id == str(invoice.id)).count() == 0
+
+
+def test_refusals_are_not_lost_when_the_reply_to_the_push_is(server_url, tmp_path, monkeypatch):
+    a = new_replica(tmp_path / "a.db", server_url)
+    b = new_replica(tmp_path / "b.db", server_url)
+    issue_in_main_series((a, b), tmp_path, monkeypatch)
+    use(b)
+    pending = outbox_size(b)
+    b.crash_hook = crash_once_at("after_server_commit")  # the server committed, the reply is lost
+    with pytest.raises(CrashPoint):
+        b.sync()
+    assert outbox_size(b) == pending
+    b.crash_hook = None
+    result = b.sync()  # the server remembers what it refused in that batch
+    assert result.parked == pending and result.pushed == 0 and outbox_size(b) == 0
+    assert b.db.execute_sql("SELECT count(*) FROM _outbox_parked").fetchone() == (pending,)

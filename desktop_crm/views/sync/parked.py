@@ -131,6 +131,7 @@ class ParkedChangesDialog(QDialog):
         seqs = self.selected_seqs()
         if not seqs:
             return
+        seqs = sync_service.parked_action(seqs)  # a refused action goes as a whole
         text = ngettext(
             "Discard {n} refused change? Your record will show the server's values again after "
             "the next sync. This cannot be undone.",
