@@ -24,7 +24,14 @@ from desktop_crm.i18n import _
 from desktop_crm.models import database
 from desktop_crm.models.db import engine
 from desktop_crm.sync import capture, credentials
-from desktop_crm.sync.engine import Replica, ReplicaRestored, SyncResult, combine, reincarnate
+from desktop_crm.sync.engine import (
+    RESPONSE_TIMEOUT_S,
+    Replica,
+    ReplicaRestored,
+    SyncResult,
+    combine,
+    reincarnate,
+)
 from desktop_crm.sync.hlc import CLOCK_WARN_MS
 from desktop_crm.sync.server import (
     ClockOffError,
@@ -120,7 +127,7 @@ def test_connection(url: str, password: str = "") -> dict[str, Any]:
     psycopg = load_psycopg()
     extra = {"password": password} if password else {}
     try:
-        with connect(url, **extra) as conn:
+        with connect(url, response_timeout=RESPONSE_TIMEOUT_S, **extra) as conn:
             with conn.transaction():
                 schema_version, minimum = check_compatible(conn)
                 (rows,) = conn.execute("SELECT count(*) FROM deal").fetchone()
