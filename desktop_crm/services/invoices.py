@@ -311,7 +311,7 @@ def issue_for_deals(
 
     ids = list(deal_ids)
     executor = render_pool.executor() if len(ids) >= render_pool.MIN_BATCH else None
-    ahead = _Lookahead(ids, user, executor, 2 * render_pool.worker_count()) if executor else None
+    ahead = _Lookahead(ids, user, executor, 3 * render_pool.worker_count()) if executor else None
     results: list[BatchResult] = []
     try:
         for index, deal_id in enumerate(ids, 1):
@@ -367,9 +367,9 @@ class _Lookahead:
     def _predict(self, current: int) -> None:
         self.predicted = max(self.predicted, current + 1)
         stop = min(len(self.ids), current + 1 + self.depth)
-        if self.executor is None or self.predicted >= stop:
-            return
         pending = [(i, entry[2]) for i, entry in sorted(self.futures.items()) if i > current]
+        if self.executor is None or self.predicted >= stop or len(pending) * 2 >= self.depth:
+            return  # the workers have enough ahead: predict a few at once (each needs the pending numbers)
         inputs: list[tuple[int, Any, Any]] = []
         today = dt.date.today()
         try:
