@@ -107,7 +107,8 @@ def _live_index(table: str, columns: Sequence[str]) -> str | None:
         ).fetchall():
             text = " ".join((sql or "").replace('"', "").lower().split())
             head = text.partition("(")[2].partition(")")[0]
-            if "where (deleted_at is null)" in text and (
+            where = text.partition(" where ")[2].replace("(", "").replace(")", "").strip()
+            if where == "deleted_at is null" and (
                 head == wanted or head.startswith(wanted + ",")
             ):
                 if found is None or len(name) < len(found):
@@ -116,21 +117,27 @@ def _live_index(table: str, columns: Sequence[str]) -> str | None:
     return _HINTS[key]
 
 
-def _hinted(sql: str, table: str, columns: Sequence[str], alias: str | None = None) -> str:
-    """``sql`` with ``FROM "table" AS "alias"`` read through the named index (SQLite only)."""
+def _hinted(sql: str, table: str, columns: Sequence[str], alias: str = "t1",
+            condition: str = "") -> str:
+    """``sql`` with ``FROM "table" AS "alias"`` read through the named index (SQLite only).
+
+    ``alias`` is a regular expression; ``condition`` one that must follow the ``FROM`` (a hint
+    is only given where the statement constrains the index's first column, else SQLite fails).
+    """
     if not _is_sqlite():
         return sql
     index = _live_index(table, columns)
     if index is None:
         return sql
-    pattern = re.compile(rf'FROM "{table}" AS "({re.escape(alias) if alias else "t[0-9]+"})"')
+    pattern = re.compile(rf'FROM "{table}" AS "(?P<alias>{alias})"(?={condition})')
     return pattern.sub(lambda m: f'{m.group(0)} INDEXED BY "{index}"', sql)
 
 
 def _card_sql(sql: str, along_rank: bool) -> str:
     """A card statement with its index hints: overdue tasks by deal; pages along the rank."""
-    sql = _hinted(sql, "activity", ("deal_id",))
-    return _hinted(sql, "deal", ("stage_id", "board_rank"), "t1") if along_rank else sql
+    sql = _hinted(sql, "activity", ("deal_id",), r"t[0-9]+",
+                  r' WHERE \(+"(?P=alias)"\."deal_id" = "t1"\."id"\)')
+    return _hinted(sql, "deal", ("stage_id", "board_rank")) if along_rank else sql
 
 
 # --- pipelines and columns --------------------------------------------------------------------
@@ -569,7 +576,7 @@ def _top_rank(stage_id: uuid.UUID, exclude: uuid.UUID) -> int:
         .limit(1)
         .sql()
     )
-    row = database.execute_sql(_hinted(sql, "deal", ("stage_id", "board_rank"), "t1"),
+    row = database.execute_sql(_hinted(sql, "deal", ("stage_id", "board_rank")),
                                params).fetchone()
     lowest = row[0] if row else None
     return (int(lowest) if lowest is not None else RANK_STEP) - RANK_STEP
