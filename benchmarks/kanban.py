@@ -20,6 +20,9 @@ are deleted, not left to pile up).
 * ``kanban_next_page_ms`` — scrolling a column of ~20,000+ cards to its end: the keyset page
   query, documents/overdue-task counts for the page, rows inserted, to the end of the repaint;
 * ``kanban_peak_rss_mb`` — the process's peak resident memory at the end.
+
+Beside each timing, ``extra`` gives ``gui_cpu_ms`` (CPU time of the GUI thread over the same span:
+what the machine's load does not inflate much) and the ``load_average`` when it was taken.
 """
 
 from __future__ import annotations
@@ -119,6 +122,10 @@ def main() -> int:  # noqa: PLR0915 - one scripted session
                 self.painted = True
             return False
 
+    def load() -> list[float]:
+        """The machine's load average (1, 5, 15 min): wall times on a busy machine grow."""
+        return [round(value, 2) for value in os.getloadavg()]
+
     def pump() -> None:
         """One turn of the event loop as ``exec()`` runs it: posted events, then deferred deletes
         (``processEvents`` alone never deletes, so widgets dropped by ``deleteLater`` would pile up
@@ -156,7 +163,7 @@ def main() -> int:  # noqa: PLR0915 - one scripted session
     view.totals_loaded.connect(lambda: totals_done.__setitem__(0, True))
 
     # first paint after switching to the big pipeline
-    paints, with_totals = [], []
+    paints, with_totals, paint_cpu = [], [], []
     for run in range(args.repeat + 1):
         if other_index >= 0:
             combo.setCurrentIndex(other_index)
@@ -164,10 +171,11 @@ def main() -> int:  # noqa: PLR0915 - one scripted session
                 pump()
             pump()
         totals_done[0] = False
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.thread_time()
         combo.setCurrentIndex(target_index)
         watches = watch_columns()  # columns exist once setCurrentIndex returned
         end = wait_paint(watches)
+        cpu = (time.thread_time() - cpu) * 1000
         while not totals_done[0]:
             pump()
             time.sleep(0.001)
@@ -175,41 +183,46 @@ def main() -> int:  # noqa: PLR0915 - one scripted session
         header_end = time.perf_counter()
         if run:
             paints.append((end - start) * 1000)
+            paint_cpu.append(cpu)
             with_totals.append((header_end - start) * 1000)
     emit("kanban_first_paint_ms", median(paints), "ms", 200, deals=total,
          open_deals_in_pipeline=open_deals, columns=len(view.columns),
          runs=[round(v, 1) for v in paints],
          totals_painted_ms=median(with_totals), totals_runs=[round(v, 1) for v in with_totals],
+         gui_cpu_ms=median(paint_cpu), load_average=load(),
          measured="pipeline switch to end of paint of every column (SQL totals per stage and "
                   "currency, first keyset page of each open column), 1600x900 offscreen")
 
     # next page of a big column while scrolling
     open_columns = [c for c in view.columns if not c.info.is_final]
     big = max(open_columns, key=lambda c: c.totals.count)
-    pages = []
+    pages, page_cpu = [], []
     for run in range(args.repeat + 1):
         watch = PaintWatch()
         big.view.viewport().installEventFilter(watch)
         before = big.model.rowCount()
         pump()
         watch.painted = False
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.thread_time()
         big.view.scrollToBottom()  # the view asks the model for more when the end shows
         while big.model.rowCount() == before:
             pump()
         end = wait_paint([watch])
+        cpu = (time.thread_time() - cpu) * 1000
         big.view.viewport().removeEventFilter(watch)
         if run:
             pages.append((end - start) * 1000)
+            page_cpu.append(cpu)
     emit("kanban_next_page_ms", median(pages), "ms", 30, column=big.info.name,
          column_deals=big.totals.count, page_size=board.PAGE_SIZE,
          loaded_after=big.model.rowCount(), runs=[round(v, 1) for v in pages],
+         gui_cpu_ms=median(page_cpu), load_average=load(),
          measured="scrollToBottom of a column to end of repaint with the next keyset page in")
 
     # drop a card on the next column (undone after each timed run)
     source = open_columns[0]
     target = open_columns[1]
-    drops = []
+    drops, drop_cpu = [], []
     for run in range(args.repeat + 1):
         source.view.scrollToTop()
         while view.counting():  # the previous undo's recount: a user does not drop every 50 ms
@@ -230,15 +243,17 @@ def main() -> int:  # noqa: PLR0915 - one scripted session
                                     Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
         drop = QDropEvent(QPointF(30, 80), Qt.DropAction.MoveAction, mime,
                           Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.thread_time()
         QApplication.sendEvent(target, enter)
         QApplication.sendEvent(target, drop)
         end = wait_paint(watches)
+        cpu = (time.thread_time() - cpu) * 1000
         moved = Deal.get_by_id(card.id).stage_id
         if str(moved) != target.info.id:
             note(f"drop of {card.title!r} was refused; trying the next card")
         elif run:
             drops.append((end - start) * 1000)
+            drop_cpu.append(cpu)
         for w in watches:
             source.view.viewport().removeEventFilter(w)
             target.view.viewport().removeEventFilter(w)
@@ -247,6 +262,7 @@ def main() -> int:  # noqa: PLR0915 - one scripted session
             pump()
     emit("kanban_drop_ms", median(drops) if drops else None, "ms", 50, source=source.info.name,
          target=target.info.name, runs=[round(v, 1) for v in drops],
+         gui_cpu_ms=median(drop_cpu) if drop_cpu else None, load_average=load(),
          measured="drop event on the next column to end of repaint of both columns: stage rules "
                   "in one transaction, card moved, both headers' SQL totals refreshed")
 
