@@ -90,7 +90,10 @@ def main() -> int:  # noqa: PLR0915 - one scripted session
 
     i18n.set_language("ru")
     db = open_database(str(path))
-    migrate(db)
+    migrated = migrate(db)
+    if migrated.backup is not None:  # a throwaway copy: its pre-migration backup is 7 GB of nothing
+        note(f"migrated the private copy to schema step {migrated.to_version}")
+        migrated.backup.unlink(missing_ok=True)
 
     # the pipeline with the most open deals
     open_stages = Stage.alive().where(Stage.kind == StageKind.OPEN)
