@@ -96,16 +96,30 @@ def register_sqlite_functions(db: peewee.SqliteDatabase, clock: hlc_mod.Clock | 
     @db.func("sync_tx", 0)
     def sync_tx() -> int | None:
         """The local transaction a captured change belongs to (sync.md §2.4 ``tx``): an id kept on
-        peewee's outermost transaction object of this thread, or ``None`` outside a transaction
-        (the trigger then uses the statement's clock, the same for all rows of one statement)."""
-        transactions = getattr(db._state, "transactions", None)
+        peewee's outermost transaction object of this thread; outside a transaction, the id of the
+        statement being run; ``None`` for SQL that bypassed peewee (the trigger then uses the
+        statement's clock, the same for all rows of one statement)."""
+        state = db._state
+        transactions = getattr(state, "transactions", None)
         if not transactions:
-            return None
+            return getattr(state, "crm_statement_tx", None)
         top = transactions[0]
         tx = getattr(top, "_crm_sync_tx", None)
         if tx is None:
             tx = top._crm_sync_tx = secrets.randbits(62) + 1
         return tx
+
+    # Outside a transaction every statement commits alone: each gets its own id (set just before
+    # it runs), so its rows travel together and are never grouped with the next statement's.
+    execute_sql = db.execute_sql
+
+    def execute_sql_with_tx(sql: str, params: Any = None, *args: Any, **kwargs: Any) -> Any:
+        state = db._state
+        if not getattr(state, "transactions", None):
+            state.crm_statement_tx = secrets.randbits(62) + 1
+        return execute_sql(sql, params, *args, **kwargs)
+
+    db.execute_sql = execute_sql_with_tx  # type: ignore[method-assign]
 
     @db.func("hlc_recv", 2)
     def hlc_recv(prev: int | None, remote: int | None) -> int:
@@ -187,10 +201,9 @@ def changed_fields_json(columns: list[tuple[str, str]]) -> str:
 
 
 NOW_MS_SQL = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
-# The local transaction of a change: ``sync_tx()`` inside a peewee transaction; outside one, each
-# statement commits alone, and SQLite's 'now' is the same for every row of one statement, so its
-# (negated) milliseconds group that statement's rows. Two statements within one millisecond may
-# share a group: harmless (a group only ever travels in one push; it is never split).
+# The local transaction of a change: ``sync_tx()`` (peewee's transaction, or the statement outside
+# one). Only SQL that bypasses peewee falls back to SQLite's 'now', the same for every row of one
+# statement (two such statements within one millisecond would share a group).
 TX_SQL = f"coalesce(sync_tx(), -{NOW_MS_SQL})"
 # A push batch is extended to the end of the transaction of its last entry, up to this many more
 # entries (a single transaction larger than that is split: a bulk change of that size is rare and

@@ -57,6 +57,10 @@ def test_the_outbox_records_the_local_transaction_of_each_change(server_url, tmp
     assert len(set(groups[:5])) == 1 and len(set(groups[5:10])) == 1 and len(set(groups[10:])) == 1
     assert len({groups[0], groups[5], groups[10]}) == 3
     assert None not in groups
+    for n in range(20):  # statements outside a transaction, quicker than the clock ticks: each alone
+        Pipeline.create(name=f"Quick {n}")
+    quick = [tx for (tx,) in a.db.execute_sql("SELECT tx FROM _outbox WHERE tbl = 'pipeline'")]
+    assert len(set(quick)) == len(quick) == 21
 
 
 def test_a_push_batch_never_splits_a_local_transaction(server_url, tmp_path):
