@@ -196,6 +196,25 @@ def test_sent_quotes_expire_by_validity_date(any_db):
         quotes.accept(quote.id)
 
 
+def test_a_deals_documents_expire_only_that_deals_quotes(any_db):
+    """The deal card's Quotes tab loads on every card open: it must not rewrite every quote of
+    the business (80,000 at a million deals) on the GUI thread, only the deal's own."""
+    russian_seller()
+    buyer = russian_buyer()
+    deals = [deal_with_lines(buyer, RU_LINES, title=title) for title in ("Первая", "Вторая")]
+    sent = []
+    for deal in deals:
+        quote = quotes.create_from_deal(deal.id)
+        quotes.save_draft(quote.id, {"valid_until": dt.date(2026, 1, 31)})
+        sent.append(quotes.send(quote.id, on=dt.date(2026, 1, 10)))
+    assert quotes.refresh_expired(dt.date(2026, 2, 1), deal_id=deals[0].id) == 1
+    assert Quote.get_by_id(sent[0].id).status == QuoteStatus.EXPIRED
+    assert Quote.get_by_id(sent[1].id).status == QuoteStatus.SENT
+    summaries = documents.summaries_for_deal(deals[1].id, "quote")  # derived on load
+    assert [s.status for s in summaries] == ["expired"]
+    assert Quote.get_by_id(sent[1].id).status == QuoteStatus.EXPIRED
+
+
 def test_invoice_payments_cancel_and_reissue(any_db):
     deal = ru_deal()
     invoice = invoices.issue(invoices.create_from_deal(deal.id).id, on=dt.date(2026, 11, 25))

@@ -659,7 +659,7 @@ def summaries_for_deal(deal_id: Any, kind: DocumentType | str) -> list[DocumentS
     if kind == DocumentType.QUOTE:
         from desktop_crm.services.quotes import current_quote, refresh_expired
 
-        refresh_expired()
+        refresh_expired(deal_id=deal_id)
         current = current_quote(deal_id)
         rows = Quote.alive().where(Quote.deal == _id(deal_id)).order_by(Quote.created_at.desc())
         return [
