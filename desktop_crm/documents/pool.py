@@ -80,8 +80,16 @@ def _warm_up() -> None:
     render.render_docx(context)
 
 
-def render_files(data: Any) -> tuple[dict[str, Any], dict[str, bytes]]:
+def submit(executor: Executor, data: Any) -> Any:
+    """Render a ``DocumentInput`` in a worker, with this process's template folders."""
+    from desktop_crm.config import data_dir
+
+    return executor.submit(render_files, data, str(data_dir()))
+
+
+def render_files(data: Any, user_data_dir: str) -> tuple[dict[str, Any], dict[str, bytes]]:
     """In a worker: the render context of a ``DocumentInput`` and its PDF/DOCX files."""
     from desktop_crm.services.documents import render_files as render_here
 
+    os.environ["CRM_DATA_DIR"] = user_data_dir  # the user's templates, as the batch's process sees them
     return render_here(data)

@@ -393,7 +393,7 @@ class _Lookahead:
 
         for index, data, own in inputs:
             try:
-                future = self.executor.submit(render_pool.render_files, data)
+                future = render_pool.submit(self.executor, data)
             except RuntimeError:  # the pool was shut down or broke
                 self._check_pool()
                 return
