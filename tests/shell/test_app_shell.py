@@ -66,7 +66,8 @@ NOT_AT_START_UP = ("weasyprint", "docxtpl", "psycopg", "openpyxl", "phonenumbers
                    "desktop_crm.services.analytics", "desktop_crm.views.analytics.view",
                    "desktop_crm.views.cards.contact", "desktop_crm.views.cards.company",
                    "desktop_crm.views.deals.card", "desktop_crm.views.documents.panel",
-                   "desktop_crm.views.settings")
+                   "desktop_crm.views.settings", "desktop_crm.views.sync.conflicts",
+                   "desktop_crm.views.sync.wizard", "desktop_crm.views.sync.parked")
 
 
 def test_heavy_libraries_are_not_imported_at_start_up(tmp_path):

@@ -8,7 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QItemSelectionModel, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop_crm import i18n
@@ -43,6 +43,12 @@ def answer_confirmation(accept):
         next(b for b in box.buttons() if box.buttonRole(b) == role).click()
 
     QTimer.singleShot(0, click)
+
+
+def select_only(dialog, row):
+    """Select exactly that row (``selectRow`` toggles when an earlier test left Ctrl held down)."""
+    flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+    dialog.table.selectionModel().select(dialog.table.model().index(row, 0), flags)
 
 
 def row_of(dialog, needle):
@@ -101,13 +107,12 @@ def test_refused_changes_are_listed_with_their_reason_and_can_be_sent_again_or_d
         issued(company.id, "C", 1)
         b.sync()
         use(a)
-        dialog.table.clearSelection()
-        dialog.table.selectRow(row_of(dialog, "New record"))
+        select_only(dialog, row_of(dialog, "New record"))
         dialog.retry_button.click()
         assert dialog.table.rowCount() == 1 and outbox_size(a) == 1
 
         # discarding asks first; "Cancel" keeps the change
-        dialog.table.selectRow(0)
+        select_only(dialog, 0)
         answer_confirmation(False)
         dialog.discard_button.click()
         assert dialog.table.rowCount() == 1

@@ -12,10 +12,7 @@ from PySide6.QtGui import QAction
 
 from desktop_crm.i18n import _
 from desktop_crm.services import sync as sync_service
-from desktop_crm.views.sync.conflicts import ConflictsDialog
-from desktop_crm.views.sync.parked import ParkedChangesDialog
 from desktop_crm.views.sync.status import SyncStatusWidget
-from desktop_crm.views.sync.wizard import SyncSetupWizard
 
 log = logging.getLogger(__name__)
 
@@ -78,17 +75,24 @@ def attach(window: Any) -> SyncStatusWidget:
     parked_action = QAction(_("Refused changes…"), window)
     parked_action.setObjectName("action_sync_parked")
 
+    # the dialogs are imported when first opened: they are not needed for the first paint
     def open_setup() -> None:
+        from desktop_crm.views.sync.wizard import SyncSetupWizard
+
         wizard = SyncSetupWizard(window)
         wizard.finished.connect(lambda _code: widget.refresh())
         wizard.open()
 
     def open_conflicts() -> None:
+        from desktop_crm.views.sync.conflicts import ConflictsDialog
+
         dialog = ConflictsDialog(window)
         dialog.finished.connect(lambda _code: widget.refresh())
         dialog.open()
 
     def open_parked() -> None:
+        from desktop_crm.views.sync.parked import ParkedChangesDialog
+
         dialog = ParkedChangesDialog(window)
         dialog.finished.connect(lambda _code: widget.refresh())
         dialog.open()
@@ -114,4 +118,4 @@ def attach(window: Any) -> SyncStatusWidget:
     return widget
 
 
-__all__ = ["ConflictsDialog", "DirectModeWatcher", "ParkedChangesDialog", "SyncSetupWizard", "SyncStatusWidget", "attach"]
+__all__ = ["DirectModeWatcher", "SyncStatusWidget", "attach"]
