@@ -94,6 +94,25 @@ def _documents(work: Path, report: Callable[[str, str], None]) -> None:
                 report(f"{country.lower()} {kind} {fmt}", f"{detail}, {elapsed:.0f} ms: {path.name}")
 
 
+def _render_worker(work: Path, report: Callable[[str, str], None]) -> None:
+    """A batch's render worker process starts and renders (in the bundle: freeze_support works)."""
+    from desktop_crm.documents import pool
+    from desktop_crm.documents.context import sample_input
+
+    executor = pool.executor()
+    if executor is None:
+        report("render worker", "one core: batches render in the application's process")
+        return
+    started = time.perf_counter()
+    data = sample_input("ru", "invoice")
+    _context, files = pool.submit(executor, data).result(timeout=120)
+    path = work / "worker-invoice.pdf"
+    path.write_bytes(files["pdf"])
+    detail = check_pdf(files["pdf"], [data.number], path)
+    pool.shutdown()
+    report("render worker", f"{detail}, {(time.perf_counter() - started) * 1000:.0f} ms with start-up")
+
+
 def _window(url: str, work: Path, report: Callable[[str, str], None]) -> None:
     from desktop_crm.views.screenshots import render_screenshots
 
@@ -154,6 +173,7 @@ def run_selftest(keep: Path | None = None) -> int:
         step("documents", lambda: _documents(work, report))
         db.close()
         step("weasyprint libraries", lambda: _heavy_libraries(report))
+        step("render worker", lambda: _render_worker(work, report))
         step("main window", lambda: _window(url, work, report))
     print("self-test passed" if failures == 0 else f"self-test FAILED: {failures} check(s)", flush=True)
     return 0 if failures == 0 else 1

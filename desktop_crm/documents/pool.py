@@ -8,8 +8,8 @@ when its real input equals the predicted one (else it renders in place).
 
 * Processes are started with ``spawn`` (forking a process that runs Qt threads is unsafe) on the
   first batch big enough to be worth it, and kept for later batches (closed at exit).
-* Not used in the frozen bundle: spawning there needs ``multiprocessing.freeze_support()`` in the
-  bundle's launcher.
+* In the frozen bundle a worker is the bundle's executable started again; its launcher calls
+  ``multiprocessing.freeze_support()`` (and ``desktop-crm --selftest`` renders through a worker).
 * Workers never touch the database: input in, ``(context, {format: bytes})`` out.
 """
 
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import sys
 import threading
 from concurrent.futures import Executor
 from typing import Any
@@ -29,7 +28,7 @@ _executor: Executor | None = None
 
 def worker_count() -> int:
     """How many rendering processes a batch may use (0: render in this process)."""
-    if getattr(sys, "frozen", False) or os.environ.get("CRM_RENDER_WORKERS") == "0":
+    if os.environ.get("CRM_RENDER_WORKERS") == "0":
         return 0
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return min(cores, 4) if cores >= 2 else 0
