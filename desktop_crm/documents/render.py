@@ -14,6 +14,7 @@ weasyprint and docxtpl are imported lazily: the application starts without them.
 
 from __future__ import annotations
 
+import atexit
 import base64
 import io
 import re
@@ -206,6 +207,9 @@ def SafeFetcher(roots: list[Path] | None = None) -> Any:  # noqa: N802 - a class
 def _font_config() -> Any:
     from weasyprint.text.fonts import FontConfiguration
 
+    # dropped at exit while modules still work: its __del__ removes its font folder with rmtree,
+    # which interpreter teardown has already cleared ("TypeError: 'NoneType' object is not callable")
+    atexit.register(_font_config.cache_clear)
     return FontConfiguration()
 
 
