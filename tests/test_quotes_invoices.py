@@ -390,3 +390,16 @@ def test_a_big_batch_renders_in_worker_processes_with_the_same_numbers_and_bytes
     )
     assert [r.number for r in stopped] == ["9", "10"]
     assert Invoice.select().where(Invoice.status == InvoiceStatus.ISSUED).count() == 10
+
+
+def test_upkeep_expires_every_sent_quote_past_its_validity(any_db):
+    from desktop_crm.services.upkeep import run_upkeep
+
+    deal = ru_deal()
+    quote = quotes.create_from_deal(deal.id)
+    quotes.save_draft(quote.id, {"valid_until": dt.date(2026, 1, 31)})
+    quotes.send(quote.id, on=dt.date(2026, 1, 10))
+    assert run_upkeep(dt.date(2026, 1, 31)) == set()
+    assert run_upkeep(dt.date(2026, 2, 1)) == {"quotes"}
+    assert Quote.get_by_id(quote.id).status == QuoteStatus.EXPIRED
+    assert run_upkeep(dt.date(2026, 2, 1)) == set()

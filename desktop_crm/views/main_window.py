@@ -169,6 +169,7 @@ class MainWindow(QMainWindow):
         from desktop_crm.views.cards.common import guard_unsaved_cards
 
         guard_unsaved_cards(self)  # open cards with unsaved changes are asked before quitting
+        self.first_painted.connect(self._schedule_upkeep)
 
     # --- construction -------------------------------------------------------------------------
     def _build_actions(self) -> None:
@@ -364,6 +365,28 @@ class MainWindow(QMainWindow):
         if watcher is not None:
             watcher.stop()
         super().closeEvent(event)
+
+    def _schedule_upkeep(self) -> None:
+        """Date-driven status changes (expired quotes): now, in the background, then hourly."""
+        from desktop_crm.services.upkeep import UPKEEP_INTERVAL_MS
+
+        self._upkeep_timer = QTimer(self)
+        self._upkeep_timer.setInterval(UPKEEP_INTERVAL_MS)
+        self._upkeep_timer.timeout.connect(self.run_upkeep)
+        self._upkeep_timer.start()
+        self.run_upkeep()
+
+    def run_upkeep(self) -> None:
+        from desktop_crm.services.upkeep import run_upkeep
+        from desktop_crm.workers import run_in_background
+
+        def reload(entities: set[str]) -> None:
+            for entity in sorted(entities):
+                self.context.notify_changed(entity)
+
+        run_in_background(lambda _progress: run_upkeep(), on_result=reload,
+                          on_error=lambda error: log.warning("upkeep failed: %s", error),
+                          name="upkeep")
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
         super().paintEvent(event)

@@ -257,3 +257,24 @@ def test_first_run_builds_a_demo_database_in_the_background(qtbot, tmp_path, mon
     db = open_and_migrate(url)
     assert lists.count("deals") == 40
     db.close()
+
+
+def test_after_its_first_paint_the_window_expires_quotes_past_their_validity(
+        qtbot, demo_db, qsettings, synchronous_workers):
+    import datetime as dt
+
+    from desktop_crm.models import Quote, QuoteStatus
+
+    window = build_main_window(demo_db, qsettings)
+    qtbot.addWidget(window)
+    quote = Quote.alive().first()
+    Quote.update(status=QuoteStatus.SENT, valid_until=dt.date.today() - dt.timedelta(days=1)).where(
+        Quote.id == quote.id).execute()
+    changed: list[str] = []
+    window.context.signals.changed.connect(changed.append)
+    assert Quote.get_by_id(quote.id).status == QuoteStatus.SENT  # nothing before it is shown
+    with qtbot.waitSignal(window.first_painted):
+        window.show()
+    qtbot.waitUntil(lambda: "quotes" in changed)
+    assert Quote.get_by_id(quote.id).status == QuoteStatus.EXPIRED
+    assert window._upkeep_timer.isActive()  # and again every hour
