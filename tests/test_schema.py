@@ -97,17 +97,3 @@ def test_money_roundtrips_exactly(any_db):
 
     company = OwnCompany.create(legal_name="ООО «Ромашка»", default_vat_rate=Decimal("20"))
     assert OwnCompany.get_by_id(company.id).default_vat_rate == Decimal("20.00")
-
-
-def test_indexes_added_by_a_migration_get_statistics_when_the_file_has_them(db):
-    from desktop_crm.models.schema import analyze_new_indexes
-
-    for n in range(20):
-        User.create(name=f"User {n}", email=f"user{n}@firma.example")
-    assert analyze_new_indexes(db) == []  # never analysed: SQLite's defaults treat indexes alike
-    db.execute_sql("ANALYZE")
-    db.execute_sql('CREATE INDEX "user_name_added" ON "user" (name)')  # as a new step would
-    assert analyze_new_indexes(db) == ["user_name_added"]
-    stat = db.execute_sql("SELECT stat FROM sqlite_stat1 WHERE idx = 'user_name_added'").fetchone()
-    assert stat is not None and stat[0].startswith("20 ")
-    assert analyze_new_indexes(db) == []

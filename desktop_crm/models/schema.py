@@ -126,33 +126,7 @@ def migrate(
                 after_migration_step(db, step_version)
         if progress:
             progress(step_version - start, LATEST_VERSION - start)
-    if engine(db) == "sqlite":
-        analyze_new_indexes(db)
     return MigrationResult(start, LATEST_VERSION, backup)
-
-
-def analyze_new_indexes(db: peewee.Database) -> list[str]:
-    """Give indexes added by a migration their planner statistics, when the others have some.
-
-    A file that was ``ANALYZE``d (the demo generator does it) has ``sqlite_stat1`` rows for its old
-    indexes only; SQLite then guesses a new index to be very selective and can pick it over a far
-    better one (at a million deals the board sorted whole columns). Tables without statistics
-    (never analysed, or empty then) are left alone: SQLite's defaults treat their indexes alike.
-    Returns the indexes analysed.
-    """
-    if not db.execute_sql(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'"
-    ).fetchone():
-        return []
-    missing = [name for (name,) in db.execute_sql(
-        "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-        "AND tbl_name IN (SELECT tbl FROM sqlite_stat1) "  # tables empty when analysed have none
-        "AND name NOT IN (SELECT idx FROM sqlite_stat1 WHERE idx IS NOT NULL) ORDER BY name"
-    ).fetchall()]
-    for name in missing:
-        log.info("analysing index %s", name)
-        db.execute_sql(f'ANALYZE "{name}"')
-    return missing
 
 
 def snapshot(db: peewee.Database) -> dict[str, object]:
