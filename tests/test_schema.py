@@ -97,3 +97,16 @@ def test_money_roundtrips_exactly(any_db):
 
     company = OwnCompany.create(legal_name="ООО «Ромашка»", default_vat_rate=Decimal("20"))
     assert OwnCompany.get_by_id(company.id).default_vat_rate == Decimal("20.00")
+
+
+def test_a_postgresql_connection_gives_up_on_a_vanished_server(pg_url):
+    """Direct mode: a connect timeout, TCP keepalives and tcp_user_timeout on the real connection."""
+    from desktop_crm.models.db import make_database
+
+    db = make_database(pg_url)
+    try:
+        parameters = db.connection().info.get_parameters()
+    finally:
+        db.close()
+    assert parameters["connect_timeout"] == "10"
+    assert parameters["keepalives_idle"] == "30" and parameters["tcp_user_timeout"] == "60000"

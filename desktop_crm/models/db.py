@@ -45,6 +45,19 @@ def redact(url: str) -> str:
     return url
 
 
+# A PostgreSQL server that vanishes must not hang the application: give up connecting after
+# CONNECT_TIMEOUT_S; TCP keepalives find a peer gone while the connection is idle, tcp_user_timeout
+# one that stops acknowledging what we send (sync adds a deadline on every reply on top).
+CONNECT_TIMEOUT_S = 10
+TCP_OPTIONS = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 60_000,
+}
+
+
 def make_database(url: str) -> peewee.Database:
     """Create (not yet connect) the database for a path or URL."""
     if is_postgres_url(url):
@@ -52,7 +65,8 @@ def make_database(url: str) -> peewee.Database:
 
         load_psycopg()
         return peewee.PostgresqlDatabase(
-            url, field_types=UUID_COLUMN_TYPES["postgres"], prefer_psycopg3=True
+            url, field_types=UUID_COLUMN_TYPES["postgres"], prefer_psycopg3=True,
+            connect_timeout=CONNECT_TIMEOUT_S, **TCP_OPTIONS,
         )
     path = sqlite_path(url)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,8 @@ import os
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
 
+from desktop_crm.models.db import CONNECT_TIMEOUT_S, TCP_OPTIONS
+
 SERVICE = "desktop-crm"
 
 
@@ -92,18 +94,10 @@ def default_sslmode(url: str) -> str:
     return "prefer" if is_loopback(urlparse(url).hostname) else "verify-full"
 
 
-CONNECT_TIMEOUT_S = 10
-# TCP keepalives find a peer that vanished while the connection is idle; tcp_user_timeout a peer that
-# stops acknowledging what we send. Neither helps when something on the path (a proxy, a VPN
-# gateway, a frozen server) keeps the TCP connection alive but never answers: the sync connection
-# adds a client-side deadline on every server reply for that (``connect(response_timeout=…)``).
-KEEPALIVES = {
-    "keepalives": 1,
-    "keepalives_idle": 30,
-    "keepalives_interval": 10,
-    "keepalives_count": 3,
-    "tcp_user_timeout": 60_000,
-}
+# CONNECT_TIMEOUT_S and TCP_OPTIONS are the application's (models/db.py). They do not help when
+# something on the path (a proxy, a VPN gateway, a frozen server) keeps the TCP connection alive
+# but never answers: the sync connection adds a client-side deadline on every server reply for
+# that (``connect(response_timeout=…)``).
 
 
 def conninfo(url: str, application_name: str = "desktop-crm") -> tuple[str, dict[str, Any]]:
@@ -115,7 +109,7 @@ def conninfo(url: str, application_name: str = "desktop-crm") -> tuple[str, dict
     kwargs: dict[str, Any] = {
         "application_name": application_name,
         "connect_timeout": CONNECT_TIMEOUT_S,
-        **KEEPALIVES,
+        **TCP_OPTIONS,
         # a laptop that vanishes mid-transaction must not hold row locks or the pull horizon
         "options": "-c idle_in_transaction_session_timeout=60000",
     }
