@@ -91,6 +91,14 @@ def _uuid_text(value: str | None) -> str | None:
     return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
 
 
+PLANNED_TASKS_INDEX = "activity_assignee_id_due_at_id_subject_deal_id"  # schema step 3 (frozen)
+
+
+def _has_index(db: peewee.Database, eng: str, name: str) -> bool:
+    return eng == "sqlite" and db.execute_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", [name]).fetchone() is not None
+
+
 def rules_report(now: dt.datetime | None = None, responsible: Any = None) -> RulesReport:
     """Compute the report (for one manager when ``responsible`` is given)."""
     db = _db()
@@ -141,10 +149,13 @@ def rules_report(now: dt.datetime | None = None, responsible: Any = None) -> Rul
 
     task_scope = f" AND a.assignee_id = {p}" if who is not None else ""
     # Literal status and kind: the planned-tasks index is partial on exactly these (SQLite uses a
-    # partial index only when the query's own text implies its WHERE).
+    # partial index only when the query's own text implies its WHERE). SQLite is told to use it:
+    # activity(kind, due_at) of step 5 has no statistics in an analysed file and looks cheaper,
+    # though it reads every past task of the business (5 s instead of 1 s at a million deals).
+    hint = f' INDEXED BY "{PLANNED_TASKS_INDEX}"' if _has_index(db, eng, PLANNED_TASKS_INDEX) else ""
     cursor = db.execute_sql(
         f"SELECT a.assignee_id, {_id_sql('a.id', eng)}, a.subject, a.due_at, "
-        f"{_id_sql('a.deal_id', eng)}, d.title FROM activity a "
+        f"{_id_sql('a.deal_id', eng)}, d.title FROM activity a{hint} "
         "LEFT JOIN deal d ON d.id = a.deal_id "
         f"WHERE a.deleted_at IS NULL AND a.status = '{ActivityStatus.PLANNED.value}' "
         f"AND a.kind = '{ActivityKind.TASK.value}' AND a.due_at < {p}"
