@@ -18,11 +18,11 @@ def test_selftest_passes_from_source(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     for check in ("demo database", "ru quote pdf", "ru invoice docx", "it quote pdf",
-                  "it invoice pdf", "weasyprint libraries", "main window"):
+                  "it invoice pdf", "weasyprint libraries", "render worker", "main window"):
         assert any(line.startswith(f"ok    {check}") for line in lines), result.stdout
     assert lines[-1] == "self-test passed"
     written = list(tmp_path.glob("desktop-crm-selftest-*/*.pdf"))
-    assert len(written) == 4
+    assert len(written) == 5  # four documents and the invoice a render worker process made
 
 
 def test_selftest_docx_check_rejects_unrendered_tags(tmp_path):
