@@ -288,14 +288,15 @@ def connection() -> Iterator[None]:
     """
     from desktop_crm.models.base import database
 
-    if database.obj is None:
+    db = database.obj  # the database of this job, even if the proxy is rebound meanwhile
+    if db is None:
         yield
         return
-    opened = database.is_closed()
+    opened = db.is_closed()
     if opened:
-        database.connect()
+        db.connect()
     try:
         yield
     finally:
-        if opened and not database.is_closed():
-            database.close()
+        if opened and not db.is_closed():
+            db.close()
