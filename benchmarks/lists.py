@@ -108,6 +108,9 @@ def main() -> int:
         view._save_timer.stop()  # no preference writes into the shared database
         view.close()
         view.deleteLater()
+        # deliver the deletion as exec() would (processEvents alone never deletes): otherwise
+        # every view of the first-paint runs stays alive with its model, snapshot and caches
+        app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         app.processEvents()
     emit("list_first_paint_ms", median(first_paints), "ms", 200, rows=rows,
          runs=[round(v, 1) for v in first_paints],
