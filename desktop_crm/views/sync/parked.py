@@ -9,63 +9,31 @@ discarded change makes the record show the server's values again at the next syn
 
 from __future__ import annotations
 
-import json
-
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QDialog,
-    QDialogButtonBox,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QHeaderView, QWidget
 
 from desktop_crm.i18n import _, ngettext
 from desktop_crm.services import sync as sync_service
 from desktop_crm.views.common.dialogs import confirm
+from desktop_crm.views.sync.records import RecordsDialog, show_value
 
 
 def change_text(change: sync_service.ParkedChange) -> str:
     """``field: value`` pairs of the refused change (a new record says so first)."""
-    parts = []
-    for name, value in sorted(change.fields.items()):
-        if value is None:
-            shown = _("(empty)")
-        elif isinstance(value, (dict, list)):
-            shown = json.dumps(value, ensure_ascii=False)
-        else:
-            shown = str(value)
-        parts.append(f"{name}: {shown[:40]}")
+    parts = [f"{name}: {show_value(value)[:40]}" for name, value in sorted(change.fields.items())]
     text = "; ".join(parts[:6]) + ("; …" if len(parts) > 6 else "")
     return _("New record: {fields}").format(fields=text) if change.op == "I" else text
 
 
-class ParkedChangesDialog(QDialog):
+class ParkedChangesDialog(RecordsDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("parked_dialog")
-        self.setWindowTitle(_("Refused changes"))
-        self.resize(860, 380)
-        layout = QVBoxLayout(self)
-        intro = QLabel(
+        super().__init__(
+            "parked", _("Refused changes"),
             _("The server refused these changes of yours. They are kept here and shown in your "
               "records until you send them again or discard them."),
-            self,
+            [_("Record"), _("Change"), _("Reason"), _("Refused at")],
+            multi_select=True, parent=parent,
         )
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
-        self.table = QTableWidget(0, 4, self)
-        self.table.setObjectName("parked_table")
-        self.table.setHorizontalHeaderLabels([_("Record"), _("Change"), _("Reason"), _("Refused at")])
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.resize(860, 380)
         self.table.setWordWrap(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
@@ -73,53 +41,23 @@ class ParkedChangesDialog(QDialog):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
         self.table.setColumnWidth(1, 240)
-        layout.addWidget(self.table, 1)
-        buttons = QHBoxLayout()
-        self.retry_button = QPushButton(_("Send again"), self)
-        self.retry_button.setObjectName("parked_retry")
-        self.retry_button.setToolTip(_("Send the selected changes at the next sync (after fixing the cause)."))
-        self.discard_button = QPushButton(_("Discard my change…"), self)
-        self.discard_button.setObjectName("parked_discard")
-        self.retry_button.clicked.connect(self.retry)
-        self.discard_button.clicked.connect(self.discard)
-        buttons.addWidget(self.retry_button)
-        buttons.addWidget(self.discard_button)
-        buttons.addStretch(1)
-        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        close.rejected.connect(self.reject)
-        buttons.addWidget(close)
-        layout.addLayout(buttons)
-        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.retry_button = self.add_action(
+            "parked_retry", _("Send again"), self.retry,
+            _("Send the selected changes at the next sync (after fixing the cause)."))
+        self.discard_button = self.add_action("parked_discard", _("Discard my change…"), self.discard)
         self.reload()
 
     def reload(self) -> None:
         self.changes = sync_service.list_parked()
-        self.table.setRowCount(len(self.changes))
-        for row, change in enumerate(self.changes):
-            cells = [
-                f"{change.table} {change.row_id[:8]}",
-                change_text(change),
-                change.reason,
-                change.parked_at,
-            ]
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setData(Qt.ItemDataRole.UserRole, change.seq)
-                if column == 2:
-                    item.setToolTip(change.error)  # the server's own words, for support
-                self.table.setItem(row, column, item)
+        self.set_rows(
+            [(change.seq, [f"{change.table} {change.row_id[:8]}", change_text(change),
+                           change.reason, change.parked_at]) for change in self.changes],
+            tooltips={2: [change.error for change in self.changes]},  # the server's own words
+        )
         self.table.resizeRowsToContents()
-        if self.changes:
-            self.table.selectRow(0)
-        self._update_buttons()
 
     def selected_seqs(self) -> list[int]:
-        return [self.changes[index.row()].seq for index in self.table.selectionModel().selectedRows()]
-
-    def _update_buttons(self) -> None:
-        selected = bool(self.table.selectionModel().selectedRows())
-        self.retry_button.setEnabled(selected)
-        self.discard_button.setEnabled(selected)
+        return [self.changes[row].seq for row in self.selected_rows()]
 
     def retry(self) -> None:
         seqs = self.selected_seqs()
