@@ -31,6 +31,7 @@ from desktop_crm.models import (
     Company,
     Contact,
     Deal,
+    DealLine,
     DocumentFile,
     DocumentType,
     FileFormat,
@@ -198,6 +199,20 @@ def save_lines(document: Document, lines: Sequence[LineData | Mapping[str, Any]]
     document.vat_total = totals.vat_total
     document.total = totals.grand_total
     document.save()
+
+
+def lines_of_deal(deal_id: Any) -> list[LineData]:
+    """The deal's product lines as a new quote's or invoice's lines (then independent of it)."""
+    lines = DealLine.alive().where(DealLine.deal == deal_id).order_by(
+        DealLine.line_order, DealLine.created_at)
+    return [
+        LineData(
+            name=line.name, quantity=line.quantity, price=line.price, unit=line.unit,
+            unit_code=line.unit_code, discount_percent=line.discount_percent,
+            vat_rate=line.vat_rate, product_id=line.product_id,
+        )
+        for line in lines
+    ]
 
 
 def line_rows(document: Document) -> list[dict[str, Any]]:

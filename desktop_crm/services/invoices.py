@@ -28,7 +28,6 @@ from desktop_crm import money
 from desktop_crm.errors import CrmError, ValidationError
 from desktop_crm.i18n import _
 from desktop_crm.models import (
-    DealLine,
     DocumentType,
     Invoice,
     InvoiceStatus,
@@ -74,18 +73,7 @@ def create_from_deal(deal_id: Any, user: Any = None, own_company_id: Any = None)
             own, deal.id, deal.contact_id, deal.company_id, user or deal.responsible_id,
             documents.language_for(own), deal.currency or own.default_currency, own.vat_mode,
         )
-        lines = DealLine.alive().where(DealLine.deal == deal.id).order_by(DealLine.line_order, DealLine.created_at)
-        documents.save_lines(
-            invoice,
-            [
-                documents.LineData(
-                    name=line.name, quantity=line.quantity, price=line.price, unit=line.unit,
-                    unit_code=line.unit_code, discount_percent=line.discount_percent,
-                    vat_rate=line.vat_rate, product_id=line.product_id,
-                )
-                for line in lines
-            ],
-        )
+        documents.save_lines(invoice, documents.lines_of_deal(deal.id))
         documents.log(user, invoice, "created")
         return invoice
 

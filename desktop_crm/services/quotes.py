@@ -25,7 +25,6 @@ from typing import Any
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import _
 from desktop_crm.models import (
-    DealLine,
     DocumentType,
     Invoice,
     InvoiceStatus,
@@ -78,20 +77,7 @@ def create_from_deal(deal_id: Any, user: Any = None, own_company_id: Any = None)
             terms=[],
             print_options={},
         )
-        lines = (
-            DealLine.alive().where(DealLine.deal == deal.id).order_by(DealLine.line_order, DealLine.created_at)
-        )
-        documents.save_lines(
-            quote,
-            [
-                documents.LineData(
-                    name=line.name, quantity=line.quantity, price=line.price, unit=line.unit,
-                    unit_code=line.unit_code, discount_percent=line.discount_percent,
-                    vat_rate=line.vat_rate, product_id=line.product_id,
-                )
-                for line in lines
-            ],
-        )
+        documents.save_lines(quote, documents.lines_of_deal(deal.id))
         documents.log(user, quote, "created")
         return quote
 
