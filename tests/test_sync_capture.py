@@ -74,7 +74,7 @@ def test_bulk_update_and_money_are_captured_per_row(replica):
 
 
 def test_no_op_update_queues_nothing(replica):
-    company = Company.create(legal_name="ACME")
+    Company.create(legal_name="ACME")
     before = len(outbox(replica))
     Company.update(legal_name="ACME").execute()
     assert len(outbox(replica)) == before

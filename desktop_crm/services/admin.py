@@ -587,7 +587,6 @@ def test_connection(url: str) -> str:
     url = url.strip()
     if not is_postgres_url(url):
         import sqlite3
-        from pathlib import Path
 
         from desktop_crm.models.db import sqlite_path
 

@@ -48,7 +48,6 @@ from desktop_crm.models import (
     Stage,
     User,
     database,
-    utcnow,
 )
 from desktop_crm.models.db import engine
 from desktop_crm.models.search import fts_query, fts_table, query_tokens

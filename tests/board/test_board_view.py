@@ -12,7 +12,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QInputDialog, QMessageBox
 
 from desktop_crm.models import Activity, ActivityKind, ActivityStatus, Deal
-from desktop_crm.views.deals.board import KanbanView, deal_mime
+from desktop_crm.views.deals.board import KanbanView
 from desktop_crm.views.deals.moves import LostReasonDialog
 from tests.board.conftest import correct_deal, plain_deals
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from desktop_crm.errors import ValidationError
-from desktop_crm.models import Deal, OwnCompany, Pipeline, Role, Stage, StageKind, User
+from desktop_crm.models import Deal, OwnCompany, Pipeline, Role, Stage, User
 from desktop_crm.services import admin, cards, rules
 
 

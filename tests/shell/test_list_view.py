@@ -151,7 +151,7 @@ def test_bulk_assign_then_undo(qtbot, window):
     assert view.undo_stack.index() == 0
     rows = {view.model.index(r, 0).data(ID_ROLE): view.model.index(r, responsible_column).data()
             for r in range(view.model.rowCount())}
-    assert any(rows[i] != target.name for i in ids)
+    assert {i: rows[i] for i in ids} == {i: before[i] for i in ids}  # undo restores each one
 
 
 def test_delete_asks_first_and_can_be_undone(qtbot, window):

@@ -49,14 +49,13 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _, ngettext
-from desktop_crm.i18n.formatting import format_date, format_datetime, format_money
+from desktop_crm.i18n.formatting import format_datetime, format_money
 from desktop_crm.models.enums import ActivityKind, ActivityStatus
 from desktop_crm.services import deal_card, lists, rules, timeline
 from desktop_crm.services.board import BoardMove, ColumnInfo
