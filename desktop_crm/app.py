@@ -334,8 +334,9 @@ def _exit_after_first_paint(app: QApplication, window: Any, start_ns: int) -> No
         view = window.current_view()
         model = getattr(view, "model", None)
         table = getattr(view, "table", None)
-        if model is not None and table is not None and getattr(model, "is_loading", False):
-            model.after_load(lambda: _PaintWatch(table.viewport(), report))
+        if model is not None and table is not None and getattr(model, "rows_pending", False):
+            model.first_rows.connect(lambda: _PaintWatch(table.viewport(), report),
+                                     Qt.ConnectionType.SingleShotConnection)
         else:
             report()
 

@@ -69,6 +69,46 @@ def test_snapshot_arrives_from_a_real_background_thread(qtbot, demo_db):
     assert model.index(290, 0).data(ID_ROLE)
 
 
+class RecordingSource(EntityRowSource):
+    """The real deals source, noting which queries the model asks for and in what order."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.calls: list[str] = []
+
+    def count(self) -> int:
+        self.calls.append("count")
+        return super().count()
+
+    def fetch_page(self, offset: int, limit: int):
+        self.calls.append("page")
+        return super().fetch_page(offset, limit)
+
+
+def test_the_first_block_is_shown_before_the_list_is_counted(qtbot, demo_db):
+    source = RecordingSource("deals")
+    model = WindowedTableModel(source)
+    shown = []
+    model.first_rows.connect(lambda: shown.append((model.rowCount(), model.is_loading)))
+    with qtbot.waitSignal(model.loaded, timeout=10_000) as loaded:
+        model.reload(build_snapshot=False)
+        assert model.rows_pending and model.rowCount() == 0
+    assert source.calls == ["page", "count"]
+    assert shown == [(BLOCK_SIZE, True)]  # rows on screen, count still coming
+    assert loaded.args == [300] and model.rowCount() == 300 and not model.is_loading
+    assert model.index(299, 0).data(ID_ROLE)
+
+
+def test_a_short_list_is_not_counted_and_a_filter_counts_first(demo_db, synchronous_workers):
+    few = RecordingSource("products")
+    model = WindowedTableModel(few)
+    model.reload()
+    assert 0 < lists.count("products") < BLOCK_SIZE
+    assert few.calls == ["page"] and model.rowCount() == lists.count("products")
+    filtered = RecordingSource("deals", flt=ListFilter(text="zzz-no-such-deal"))
+    WindowedTableModel(filtered).reload()
+    assert filtered.calls == ["count"]  # the count decides how a filter's pages are read
+
 def test_filter_bar_filters_with_cyrillic_text(qtbot, window):
     view = window.show_section("deals")
     assert isinstance(view, EntityListView)

@@ -1,7 +1,9 @@
 """The windowed table model every list uses: blocks of rows on demand, never all rows.
 
-``rowCount`` comes from one ``COUNT``; ``data()`` loads the 256-row block a row falls in (an LRU
-cache keeps 64 blocks). Right after a (re)load the blocks come by position (``LIMIT/OFFSET``, quick
+``rowCount`` comes from one ``COUNT``; ``data()`` loads the block of ``BLOCK_SIZE`` rows a row falls
+in (an LRU cache keeps ``MAX_BLOCKS`` blocks). A (re)load shows the first block as soon as it is read
+and counts afterwards, unless the source needs the count to plan its pages (a filter); a first
+block shorter than a block is the whole list, so nothing is counted then. Right after a (re)load the blocks come by position (``LIMIT/OFFSET``, quick
 near the top); meanwhile the keys of all matching rows in display order (an id snapshot, 8 bytes a
 row on SQLite) are built off the GUI thread, after which any block — row 900,000 included — is
 fetched by key. Sorting asks the source for a new indexed ``ORDER BY`` and reloads.
@@ -61,6 +63,7 @@ class RowSource(Protocol):
     columns: tuple[Column, ...]
 
     def count(self) -> int: ...
+    def pages_need_count(self) -> bool: ...
     def fetch_page(self, offset: int, limit: int) -> list[Row]: ...
     def snapshot(self, progress: Progress) -> Snapshot: ...
     def fetch_keys(self, keys: Sequence[Any]) -> list[Row]: ...
@@ -89,6 +92,11 @@ class EntityRowSource:
         self._dense = (not self.filter.is_empty()
                        and matching * 50 > lists.total(self.entity))
         return matching
+
+    def pages_need_count(self) -> bool:
+        """Whether :meth:`fetch_page` reads better knowing the count: a filter's share of the rows
+        decides between walking the sort index and sorting the matches."""
+        return not self.filter.is_empty()
 
     def fetch_page(self, offset: int, limit: int) -> list[Row]:
         return lists.fetch_page(self.entity, self.filter, self.sort, offset, limit, self.user_id,
@@ -137,6 +145,7 @@ def format_value(column: Column, value: Any, row_values: dict[str, Any] | None =
 class WindowedTableModel(QAbstractTableModel):
     """A flat table over a :class:`RowSource`, loaded in blocks (see the module docstring)."""
 
+    first_rows = Signal()  # the first block of a (re)load is shown
     loaded = Signal(int)  # row count after a (re)load
     snapshot_ready = Signal()
 
@@ -150,6 +159,7 @@ class WindowedTableModel(QAbstractTableModel):
         self._snapshot_job: Any = None
         self._load_job: Any = None
         self._loading = False
+        self._rows_pending = False
         self._after_load: list[Any] = []
         self._column_keys = [c.key for c in source.columns]
         self._alignments = [ALIGN_RIGHT if c.kind in ("money", "number", "percent") else ALIGN_LEFT
@@ -158,11 +168,12 @@ class WindowedTableModel(QAbstractTableModel):
 
     # --- loading ------------------------------------------------------------------------------
     def reload(self, build_snapshot: bool = True) -> None:
-        """Re-count and fetch the first block off the GUI thread, then show them.
+        """Read the first block and count off the GUI thread, then show them.
 
-        Until then the model is empty and :attr:`is_loading` is true (a slow filter never freezes
-        the window); ``loaded(count)`` is emitted when the rows are there. The id snapshot follows
-        in the background.
+        Until the first block is there the model is empty; :attr:`is_loading` stays true until the
+        count is known too (a slow filter never freezes the window). ``first_rows`` is emitted
+        when the first block is shown, ``loaded(count)`` when the count is. The id snapshot
+        follows in the background.
         """
         self._generation += 1
         generation = self._generation
@@ -175,25 +186,34 @@ class WindowedTableModel(QAbstractTableModel):
         self._display.clear()
         self._snapshot = None
         self._count = 0
-        self._loading = True
+        self._loading = self._rows_pending = True
         self.endResetModel()
         source = self.source
 
-        def work(progress: Progress) -> tuple[int, list[Row]]:
-            count = source.count()
-            progress.check()
-            return count, (source.fetch_page(0, BLOCK_SIZE) if count else [])
+        def work(progress: Progress) -> tuple[int | None, list[Row]]:
+            if source.pages_need_count():
+                count = source.count()
+                progress.check()
+                return count, (source.fetch_page(0, BLOCK_SIZE) if count else [])
+            first = source.fetch_page(0, BLOCK_SIZE)
+            return (len(first) if len(first) < BLOCK_SIZE else None), first
 
         self._load_job = run_in_background(
             work,
-            on_result=lambda result: self._loaded(generation, result, build_snapshot),
+            on_result=lambda result: self._first_block(generation, result, build_snapshot),
             on_error=lambda error: self._background_failed(generation, error),
             name="list load",
         )
 
     @property
     def is_loading(self) -> bool:
+        """True until the current load has its first block and its count."""
         return self._loading
+
+    @property
+    def rows_pending(self) -> bool:
+        """True until the current load has shown its first block (the count may still come)."""
+        return self._rows_pending
 
     def after_load(self, callback: Any) -> None:
         """Call ``callback()`` once the current load has finished (at once if it has)."""
@@ -202,17 +222,36 @@ class WindowedTableModel(QAbstractTableModel):
         else:
             callback()
 
-    def _loaded(self, generation: int, result: tuple[int, list[Row]], build_snapshot: bool) -> None:
+    def _first_block(self, generation: int, result: tuple[int | None, list[Row]],
+                     build_snapshot: bool) -> None:
         if generation != self._generation:
             return  # a newer load replaced it
         count, first = result
         self._load_job = None
-        self._loading = False
-        if count:
-            self.beginInsertRows(QModelIndex(), 0, count - 1)
-            self._count = count
+        self._rows_pending = False
+        if first:
+            self.beginInsertRows(QModelIndex(), 0, len(first) - 1)
+            self._count = len(first)
             self._blocks[0] = first
             self.endInsertRows()
+        self.first_rows.emit()
+        if count is not None:
+            self._counted(generation, count, build_snapshot)
+            return
+        source = self.source
+        self._load_job = run_in_background(
+            lambda _progress: source.count(),
+            on_result=lambda total: self._counted(generation, total, build_snapshot),
+            on_error=lambda error: self._background_failed(generation, error),
+            name="list count",
+        )
+
+    def _counted(self, generation: int, count: int, build_snapshot: bool) -> None:
+        if generation != self._generation:
+            return  # a newer load replaced it
+        self._load_job = None
+        self._loading = False
+        self._resize(count)
         self.loaded.emit(count)
         callbacks, self._after_load = self._after_load, []
         for callback in callbacks:
@@ -223,9 +262,20 @@ class WindowedTableModel(QAbstractTableModel):
             else:
                 QTimer.singleShot(SNAPSHOT_DELAY_MS, self, lambda: self.build_snapshot(generation))
 
+    def _resize(self, count: int) -> None:
+        """Grow or shrink the row count to ``count`` (rows already shown keep their place)."""
+        if count > self._count:
+            self.beginInsertRows(QModelIndex(), self._count, count - 1)
+            self._count = count
+            self.endInsertRows()
+        elif count < self._count:
+            self.beginRemoveRows(QModelIndex(), count, self._count - 1)
+            self._count = count
+            self.endRemoveRows()
+
     def _background_failed(self, generation: int, error: BaseException) -> None:
         if generation == self._generation:
-            self._loading = False
+            self._loading = self._rows_pending = False
             self._load_job = self._snapshot_job = None
             raise error  # a bug or a lost database: to the crash dialog
 
@@ -252,15 +302,7 @@ class WindowedTableModel(QAbstractTableModel):
         self._snapshot = snapshot
         self._blocks.clear()
         self._display.clear()
-        new_count = len(snapshot)
-        if new_count > self._count:
-            self.beginInsertRows(QModelIndex(), self._count, new_count - 1)
-            self._count = new_count
-            self.endInsertRows()
-        elif new_count < self._count:
-            self.beginRemoveRows(QModelIndex(), new_count, self._count - 1)
-            self._count = new_count
-            self.endRemoveRows()
+        self._resize(len(snapshot))
         if self._count:
             self.dataChanged.emit(self.index(0, 0),
                                   self.index(self._count - 1, self.columnCount() - 1))
