@@ -37,6 +37,8 @@ from desktop_crm.views.registry import Section, SectionView, resolve
 
 log = logging.getLogger(__name__)
 
+UPKEEP_START_DELAY_MS = 4000
+
 
 class SectionPage(QWidget):
     """One sidebar entry: its views (built lazily) and, with several views, a switch between them."""
@@ -367,7 +369,11 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def _schedule_upkeep(self) -> None:
-        """Date-driven status changes (expired quotes): now, in the background, then hourly."""
+        """Date-driven status changes (expired quotes): a few seconds after the first paint, so
+        that start-up does not wait for them, in the background, then hourly."""
+        QTimer.singleShot(UPKEEP_START_DELAY_MS, self, self._start_upkeep)
+
+    def _start_upkeep(self) -> None:
         from desktop_crm.services.upkeep import UPKEEP_INTERVAL_MS
 
         self._upkeep_timer = QTimer(self)

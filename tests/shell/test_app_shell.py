@@ -260,11 +260,13 @@ def test_first_run_builds_a_demo_database_in_the_background(qtbot, tmp_path, mon
 
 
 def test_after_its_first_paint_the_window_expires_quotes_past_their_validity(
-        qtbot, demo_db, qsettings, synchronous_workers):
+        qtbot, demo_db, qsettings, synchronous_workers, monkeypatch):
     import datetime as dt
 
     from desktop_crm.models import Quote, QuoteStatus
+    from desktop_crm.views import main_window
 
+    monkeypatch.setattr(main_window, "UPKEEP_START_DELAY_MS", 50)  # 4 s in the app
     window = build_main_window(demo_db, qsettings)
     qtbot.addWidget(window)
     quote = Quote.alive().first()
@@ -275,6 +277,7 @@ def test_after_its_first_paint_the_window_expires_quotes_past_their_validity(
     assert Quote.get_by_id(quote.id).status == QuoteStatus.SENT  # nothing before it is shown
     with qtbot.waitSignal(window.first_painted):
         window.show()
+    assert "quotes" not in changed  # not on the way to the first paint
     qtbot.waitUntil(lambda: "quotes" in changed)
     assert Quote.get_by_id(quote.id).status == QuoteStatus.EXPIRED
     assert window._upkeep_timer.isActive()  # and again every hour
