@@ -162,15 +162,10 @@ class MainWindow(QMainWindow):
         self.sidebar.currentRowChanged.connect(self._on_sidebar_row)
         context.signals.status_message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self._restore_state()
-        from desktop_crm.views.sync import attach as attach_sync
-
-        attach_sync(self)  # status-bar sync widget, Sync menu, live refresh in direct mode
-        from desktop_crm.views.tasks import attach_badge
-
-        attach_badge(self)  # unread notifications in the status bar; a click opens My tasks
         from desktop_crm.views.cards.common import guard_unsaved_cards
 
         guard_unsaved_cards(self)  # open cards with unsaved changes are asked before quitting
+        self.first_painted.connect(self._attach_status_widgets)
         self.first_painted.connect(self._schedule_upkeep)
 
     # --- construction -------------------------------------------------------------------------
@@ -367,6 +362,15 @@ class MainWindow(QMainWindow):
         if watcher is not None:
             watcher.stop()
         super().closeEvent(event)
+
+    def _attach_status_widgets(self) -> None:
+        """The sync widget and Sync menu, the unread-notifications badge: right after the first
+        paint, so that their modules (sync engine, tasks) do not delay the first screen."""
+        from desktop_crm.views.sync import attach as attach_sync
+        from desktop_crm.views.tasks import attach_badge
+
+        attach_sync(self)  # status-bar sync widget, Sync menu, live refresh in direct mode
+        attach_badge(self)  # unread notifications in the status bar; a click opens My tasks
 
     def _schedule_upkeep(self) -> None:
         """Date-driven status changes (expired quotes): a few seconds after the first paint, so

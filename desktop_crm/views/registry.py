@@ -55,7 +55,7 @@ VIEW_MODULES: tuple[str, ...] = (
     "desktop_crm.views.deals.section",
     "desktop_crm.views.analytics",
     "desktop_crm.views.cards.register",
-    "desktop_crm.views.tasks",
+    "desktop_crm.views.tasks_section",
     "desktop_crm.views.settings_section",
     "desktop_crm.views.documents.register",
 )

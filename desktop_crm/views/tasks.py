@@ -48,7 +48,6 @@ from desktop_crm.services import session, tasks
 from desktop_crm.views.cards.common import HINT_STYLE, OK_STYLE, local_datetime
 from desktop_crm.views.common.dialogs import show_error
 from desktop_crm.views.context import AppContext
-from desktop_crm.views.registry import Registry, Screen, SectionView
 
 Index = QModelIndex | QPersistentModelIndex
 GROUPS = (("overdue", N_("Overdue")), ("today", N_("Today")), ("upcoming", N_("Upcoming")))
@@ -494,22 +493,6 @@ def open_task(context: AppContext, task_id: str | None, parent: QWidget | None =
     dialog = TaskDialog(context, task_id, parent)
     dialog.show()
     return dialog
-
-
-def _screen(context: AppContext, window: Any) -> Any:
-    view = window.show_section("tasks", "my")
-    for index in range(view.owner.count()):  # someone with tasks, when mine are none
-        view.owner.setCurrentIndex(index)
-        if view.task_count():
-            break
-    return window
-
-
-def register(registry: Registry) -> None:
-    registry.add_view("tasks", SectionView("my", N_("My tasks"), lambda c, p: MyTasksView(c, p),
-                                           order=0))
-    registry.add_card_opener("tasks", open_task)
-    registry.add_screen(Screen("tasks_my", _screen, order=60))
 
 
 # --- the unread badge in the main window's status bar ------------------------------------------

@@ -118,6 +118,9 @@ def test_status_bar_badge_counts_unread(context, qtbot, tmp_path):
     notifications.notify(context.user.id, "Сделка выиграна: Курсы")
     window = MainWindow(context)
     qtbot.addWidget(window)
+    assert not hasattr(window, "notifications_badge")  # attached after the first paint
+    with qtbot.waitSignal(window.first_painted):
+        window.show()
     badge = window.notifications_badge
     assert badge.text() == "1 unread notification"
     tasks.mark_all_read(context.user.id)

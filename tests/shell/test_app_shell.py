@@ -70,26 +70,49 @@ NOT_AT_START_UP = ("weasyprint", "docxtpl", "psycopg", "openpyxl", "phonenumbers
                    "desktop_crm.views.sync.wizard", "desktop_crm.views.sync.parked")
 
 
+# loaded right after the first paint (status-bar widgets) or seconds later (upkeep)
+NOT_BEFORE_FIRST_PAINT = ("desktop_crm.views.sync", "desktop_crm.services.sync",
+                          "desktop_crm.views.tasks", "desktop_crm.services.upkeep")
+
+
 def test_heavy_libraries_are_not_imported_at_start_up(tmp_path):
     script = textwrap.dedent(f"""
         import json, os, sys
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-        from PySide6.QtCore import QSettings
+        from PySide6.QtCore import QEvent, QObject, QSettings
         from PySide6.QtWidgets import QApplication
         app = QApplication([])
         from desktop_crm.app import build_main_window, open_and_migrate
         url = {str(tmp_path / "crm.db")!r}
         open_and_migrate(url)
         window = build_main_window(url, QSettings({str(tmp_path / "s.ini")!r}, QSettings.Format.IniFormat))
+        at_first_paint = []
+
+        class FirstPaint(QObject):
+            def eventFilter(self, watched, event):
+                if event.type() == QEvent.Type.Paint and not at_first_paint:
+                    at_first_paint.append([name for name in {NOT_BEFORE_FIRST_PAINT!r}
+                                           if name in sys.modules])
+                return False
+
+        watch = FirstPaint()
+        window.installEventFilter(watch)
         window.show()
         for _ in range(5):
             app.processEvents()
-        print(json.dumps([name for name in {NOT_AT_START_UP!r} if sys.modules.get(name) is not None]))
+        print(json.dumps({{
+            "at_first_paint": at_first_paint[0],
+            "after": [name for name in {NOT_BEFORE_FIRST_PAINT!r} if name in sys.modules],
+            "never": [name for name in {NOT_AT_START_UP!r} if sys.modules.get(name) is not None],
+        }}))
     """)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             timeout=120, cwd=REPO)
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+    loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    assert loaded["never"] == []
+    assert loaded["at_first_paint"] == []
+    assert set(loaded["after"]) == set(NOT_BEFORE_FIRST_PAINT) - {"desktop_crm.services.upkeep"}
 
 
 def test_uncaught_exception_shows_the_crash_dialog_and_is_logged(qtbot, tmp_path):
