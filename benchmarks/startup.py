@@ -6,7 +6,8 @@ Each run starts ``python -m desktop_crm --db PATH`` in a fresh process (offscree
 settings, so it opens on the Deals list) with ``CRM_EXIT_AFTER_FIRST_PAINT=1``: the app writes the
 wall-clock time of the end of its first main-window paint and quits. The figure is that time minus
 the time just before the process was spawned; peak RSS is the child's ``ru_maxrss`` (``wait4``).
-Median of ``--repeat`` runs after one warm-up.
+Median of ``--repeat`` runs after one warm-up. ``cpu_ms`` is the app process's CPU time (all its
+threads) at that paint: on a shared, loaded machine the steadier figure.
 
 Bytecode is compiled first, for the app and its dependencies, as the installed app ships it
 (PyInstaller bundles ``.pyc``) and as any development setup has it after its first start. Without
@@ -37,7 +38,7 @@ def compile_bytecode() -> None:
         compileall.compile_dir(folder, quiet=2, workers=0)
 
 
-def one_run(path: Path) -> tuple[float, float]:
+def one_run(path: Path) -> tuple[float, float, float]:
     with tempfile.TemporaryDirectory(prefix="crm-startup-") as scratch:
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CRM_EXIT_AFTER_FIRST_PAINT="1",
                    CRM_DATA_DIR=str(Path(scratch) / "data"),
@@ -54,8 +55,9 @@ def one_run(path: Path) -> tuple[float, float]:
     painted = [line for line in stderr.splitlines() if line.startswith("first-paint ")]
     if process.returncode != 0 or not painted:
         raise RuntimeError(f"the app did not paint (exit {process.returncode}):\n{stderr}")
-    paint_ns = int(painted[-1].split()[1])
-    return (paint_ns - start_ns) / 1e6, usage.ru_maxrss / 1024
+    fields = painted[-1].split()
+    paint_ns, cpu_ms = int(fields[1]), float(fields[fields.index("cpu-ms") + 1])
+    return (paint_ns - start_ns) / 1e6, usage.ru_maxrss / 1024, cpu_ms
 
 
 def main() -> int:
@@ -63,15 +65,18 @@ def main() -> int:
     path = demo_database(args)
     compile_bytecode()
     note(f"start-up on {path}")
-    times, memory = [], []
+    times, memory, cpu = [], [], []
     for run in range(args.repeat + 1):
-        elapsed, rss = one_run(path)
-        note(f"run {run}: {elapsed:.0f} ms, {rss:.0f} MB" + (" (warm-up)" if run == 0 else ""))
+        elapsed, rss, cpu_ms = one_run(path)
+        note(f"run {run}: {elapsed:.0f} ms ({cpu_ms:.0f} ms CPU), {rss:.0f} MB"
+             + (" (warm-up)" if run == 0 else ""))
         if run:
             times.append(elapsed)
             memory.append(rss)
+            cpu.append(cpu_ms)
     emit("startup_first_paint_ms", median(times), "ms", 600, db=str(path),
          runs=[round(t, 1) for t in times], python=sys.version.split()[0],
+         cpu_ms=round(median(cpu), 1), load_average=round(os.getloadavg()[0], 2),
          measured="spawn of `python -m desktop_crm --db` to end of the main window's first paint "
                   "(Deals list shown), offscreen, warm OS cache, bytecode precompiled")
     emit("startup_peak_rss_mb", round(max(memory), 1), "MB", None, runs=[round(m, 1) for m in memory],

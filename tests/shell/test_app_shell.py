@@ -115,6 +115,24 @@ def test_heavy_libraries_are_not_imported_at_start_up(tmp_path):
     assert set(loaded["after"]) == set(NOT_BEFORE_FIRST_PAINT) - {"desktop_crm.services.upkeep"}
 
 
+def test_qt_starts_from_unpacked_byte_compiled_support_files():
+    """The app's start unpacks shiboken's support modules once; later starts use their bytecode."""
+    import importlib.util
+
+    from desktop_crm._shiboken_files import support_folder, unpack_support_files
+
+    assert unpack_support_files() is False  # Qt is loaded in this process: too late, nothing done
+    script = "import sys, desktop_crm.app; print(sys.modules['shibokensupport.signature.loader'].__file__)"
+    env = {key: value for key, value in os.environ.items() if key != "SBK_EMBED"}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=120, cwd=REPO, env=dict(env, QT_QPA_PLATFORM="offscreen"))
+    assert result.returncode == 0, result.stderr
+    loader = Path(result.stdout.strip().splitlines()[-1])
+    folder = support_folder()
+    assert folder is not None and loader.is_relative_to(folder)
+    assert Path(importlib.util.cache_from_source(str(loader))).is_file()
+
+
 def test_uncaught_exception_shows_the_crash_dialog_and_is_logged(qtbot, tmp_path):
     log_path = setup_logging(tmp_path / "logs")
     handler = CrashHandler(log_path)
