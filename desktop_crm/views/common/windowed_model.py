@@ -164,7 +164,7 @@ class WindowedTableModel(QAbstractTableModel):
         self._column_keys = [c.key for c in source.columns]
         self._alignments = [ALIGN_RIGHT if c.kind in ("money", "number", "percent") else ALIGN_LEFT
                             for c in source.columns]
-        self._display: dict[int, tuple[str, ...]] = {}  # row -> formatted cells
+        self._display: dict[int, list[str | None]] = {}  # row -> cells formatted so far
 
     # --- loading ------------------------------------------------------------------------------
     def reload(self, build_snapshot: bool = True) -> None:
@@ -367,12 +367,9 @@ class WindowedTableModel(QAbstractTableModel):
         if not index.isValid() or index.row() >= self._count:
             return None
         if role == Qt.ItemDataRole.DisplayRole or role == Qt.ItemDataRole.ToolTipRole:
-            cells = self._formatted(index.row())
-            if cells is None:
-                return None
-            text = cells[index.column()]
+            text = self._cell_text(index.row(), index.column())
             if role == Qt.ItemDataRole.ToolTipRole:
-                return text if len(text) > 30 else None
+                return text if text is not None and len(text) > 30 else None
             return text
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return self._alignments[index.column()]
@@ -383,20 +380,23 @@ class WindowedTableModel(QAbstractTableModel):
             return record.id if role == ID_ROLE else record.values[index.column()]
         return None
 
-    def _formatted(self, row: int) -> tuple[str, ...] | None:
-        """The row's cells as text, formatted once (views ask for each cell several times)."""
+    def _cell_text(self, row: int, column: int) -> str | None:
+        """A cell as text, formatted when first shown and kept (views ask for each cell several
+        times; columns scrolled out of sight are never formatted)."""
         cells = self._display.get(row)
         if cells is None:
+            if len(self._display) >= MAX_DISPLAY_ROWS:
+                self._display.clear()
+            cells = self._display[row] = [None] * len(self._column_keys)
+        text = cells[column]
+        if text is None:
             record = self.row(row)
             if record is None:
                 return None
-            values = self._row_dict(record)
-            cells = tuple(format_value(column, value, values)
-                          for column, value in zip(self.source.columns, record.values, strict=True))
-            if len(self._display) >= MAX_DISPLAY_ROWS:
-                self._display.clear()
-            self._display[row] = cells
-        return cells
+            spec = self.source.columns[column]
+            text = cells[column] = format_value(
+                spec, record.values[column], self._row_dict(record) if spec.currency_column else None)
+        return text
 
     def _row_dict(self, record: Row) -> dict[str, Any]:
         return dict(zip(self._column_keys, record.values, strict=True))
