@@ -220,11 +220,11 @@ class MainWindow(QMainWindow):
         go_menu.addSeparator()
         go_menu.addAction(self.reload_action)
 
-        help_menu = menu.addMenu(_("&Help"))
+        self.help_menu = menu.addMenu(_("&Help"))
         about = QAction(_("About Desktop CRM"), self)
         about.setMenuRole(QAction.MenuRole.AboutRole)
         about.triggered.connect(self._about)
-        help_menu.addAction(about)
+        self.help_menu.addAction(about)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()

@@ -300,6 +300,17 @@ def test_first_run_builds_a_demo_database_in_the_background(qtbot, tmp_path, mon
     db.close()
 
 
+def test_status_widgets_and_the_sync_menu_arrive_with_the_first_paint(qtbot, demo_db, qsettings):
+    window = build_main_window(demo_db, qsettings)
+    qtbot.addWidget(window)
+    assert not hasattr(window, "sync_widget")
+    with qtbot.waitSignal(window.first_painted):
+        window.show()
+    assert window.sync_widget.isVisible() and window.notifications_badge.isVisible()
+    assert [action.text() for action in window.menuBar().actions()] == [
+        "&File", "&Go", "&Sync", "&Help"]  # Help stays last
+
+
 def test_after_its_first_paint_the_window_expires_quotes_past_their_validity(
         qtbot, demo_db, qsettings, synchronous_workers, monkeypatch):
     import datetime as dt

@@ -9,6 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu
 
 from desktop_crm.i18n import _
 from desktop_crm.services import sync as sync_service
@@ -64,7 +65,8 @@ def attach(window: Any) -> SyncStatusWidget:
 
     widget = SyncStatusWidget(on_changed=changed, parent=window)
     window.statusBar().addPermanentWidget(widget)
-    menu = window.menuBar().addMenu(_("&Sync"))
+    menu = QMenu(_("&Sync"), window)
+    window.menuBar().insertMenu(window.help_menu.menuAction(), menu)  # Help stays last
     sync_action = QAction(_("Sync now"), window)
     sync_action.setObjectName("action_sync_now")
     sync_action.triggered.connect(widget.sync_now)
