@@ -9,6 +9,7 @@ checks them against the builder's output.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from docx import Document
@@ -380,12 +381,50 @@ def it_invoice() -> Document:
     return doc
 
 
+def lean(doc) -> Document:
+    """Only the styles the template uses (and the defaults and the styles they name) stay.
+
+    python-docx's default document carries 164 styles (350 KB of styles.xml, mostly table styles)
+    and a 440 KB ``stylesWithEffects.xml`` (Word 2010 copies of them): docxtpl parses, writes
+    and zips all of it again on every render, about 40 % of a DOCX render. Unused styles do not
+    change how Word or LibreOffice lay the document out.
+    """
+    sources = [doc.part.element.xml]
+    for rel in doc.part.rels.values():
+        if not rel.is_external and rel.reltype.endswith(("/footer", "/header", "/numbering")):
+            sources.append(rel.target_part.blob.decode("utf-8"))
+    used = {
+        name
+        for source in sources
+        for name in re.findall(r'w:(?:pStyle|rStyle|tblStyle|numStyle|styleLink) w:val="([^"]+)"', source)
+    }
+    styles = doc.styles.element
+    by_id = {style.get(qn("w:styleId")): style for style in styles.findall(qn("w:style"))}
+    keep = {name for name, style in by_id.items() if style.get(qn("w:default")) == "1"} | (used & set(by_id))
+    todo = list(keep)
+    while todo:  # the styles a kept style is based on, linked to or followed by
+        style = by_id[todo.pop()]
+        for tag in ("w:basedOn", "w:link", "w:next"):
+            ref = style.find(qn(tag))
+            name = ref.get(qn("w:val")) if ref is not None else None
+            if name in by_id and name not in keep:
+                keep.add(name)
+                todo.append(name)
+    for name, style in by_id.items():
+        if name not in keep:
+            styles.remove(style)
+    for rel_id, rel in list(doc.part.rels.items()):
+        if rel.reltype.endswith("/stylesWithEffects"):
+            del doc.part.rels[rel_id]
+    return doc
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    ru_invoice().save(OUT / "ru.invoice.docx")
-    quote("ru").save(OUT / "ru.quote.docx")
-    quote("it").save(OUT / "it.quote.docx")
-    it_invoice().save(OUT / "it.invoice.docx")
+    lean(ru_invoice()).save(OUT / "ru.invoice.docx")
+    lean(quote("ru")).save(OUT / "ru.quote.docx")
+    lean(quote("it")).save(OUT / "it.quote.docx")
+    lean(it_invoice()).save(OUT / "it.invoice.docx")
     print("written:", ", ".join(sorted(p.name for p in OUT.glob("*.docx"))))
 
 
