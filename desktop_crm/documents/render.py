@@ -313,13 +313,36 @@ def _with_inline_images(value: Any, tpl: Any) -> Any:
     return value
 
 
-def render_docx(context: dict[str, Any], template_id: str | None = None) -> bytes:
+@cache
+def _docx_template_class() -> type:
     from docxtpl import DocxTemplate
+
+    class _DocxTemplate(DocxTemplate):
+        """docxtpl's template whose XML clean-up (``patch_xml``: a dozen regular expressions over
+        each part, a third of a render) runs once per distinct part source: every render opens
+        the template file again, so its parts give the same sources."""
+
+        def patch_xml(self, src_xml: str) -> str:
+            patched = _PATCHED_XML.get(src_xml)
+            if patched is None:
+                patched = super().patch_xml(src_xml)
+                if len(_PATCHED_XML) >= 64:
+                    _PATCHED_XML.clear()
+                _PATCHED_XML[src_xml] = patched
+            return patched  # type: ignore[no-any-return]
+
+    return _DocxTemplate
+
+
+_PATCHED_XML: dict[str, str] = {}
+
+
+def render_docx(context: dict[str, Any], template_id: str | None = None) -> bytes:
     from jinja2 import TemplateError as JinjaError
 
     template_id = template_id or context["template"]
     path = find_template(template_id, "docx")
-    tpl = DocxTemplate(str(path))
+    tpl = _docx_template_class()(str(path))
     env = jinja_environment(docx=True)
     try:
         tpl.render(_with_inline_images(context, tpl), jinja_env=env, autoescape=True)
