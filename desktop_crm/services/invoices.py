@@ -37,7 +37,7 @@ from desktop_crm.models import (
     utcnow,
 )
 from desktop_crm.models.db import engine
-from desktop_crm.services import documents, numbering
+from desktop_crm.services import documents, numbering, settings
 
 
 def _id(value: Any) -> Any:
@@ -306,7 +306,9 @@ def issue_for_deals(
             if should_stop is not None and should_stop():
                 break
             try:
-                with database.atomic():
+                # one action per deal: its settings (due days, numbering, …; read about ten times
+                # with the lookahead's drafts) come from one query
+                with database.atomic(), settings.snapshot():
                     invoice = create_from_deal(deal_id, user)
                     prepared = ahead.prepared(index - 1) if ahead else None
                     invoice = issue(invoice.id, user, prepared=prepared)
