@@ -1116,6 +1116,10 @@ class Merger:
                     writes[name] = (mine, hc)
                     continue
                 theirs = (int(version["h"]), str(version.get("o") or ""))
+                if name in MAX_MERGED_FIELDS:  # the larger value wins, whoever wrote last
+                    if mine is not None and (server_value is None or mine > server_value):
+                        writes[name] = (mine, hc)
+                    continue
                 if is_derived(name):  # bookkeeping or derived from other fields: no user conflict
                     if (hc, device_text) > theirs:
                         writes[name] = (mine, hc)
@@ -1254,6 +1258,11 @@ class Merger:
                 self._conflict(table, row_id, "deleted_at", "revived", None, "deleted", origin,
                                None, stamp, 0)
 
+
+# Concurrent writes keep the larger value: how far a deal has got in its pipeline (the furthest
+# open/won stage order it entered) only grows with moves, so two devices moving one deal offline
+# keep the furthest stage either reached, as its merged stage history implies.
+MAX_MERGED_FIELDS = {"reached_order"}
 
 DERIVED_SUFFIXES = ("_key", "_e164")
 DERIVED_FIELDS = {"updated_at", "search_text"}

@@ -275,3 +275,27 @@ def test_a_restored_backup_takes_a_new_identity_and_replays_its_changes(server_u
     assert names == ["After the backup 1", "After the backup 2", "Before the backup",
                      "Typed after the restore"]
     assert devices == 2  # the restored file now syncs under its own, new identity
+
+
+def test_concurrent_moves_keep_the_furthest_stage_a_deal_reached(server_url, tmp_path):
+    a = new_replica(tmp_path / "a.db", server_url)
+    b = new_replica(tmp_path / "b.db", server_url)
+    deal_id = seed_deal(a)
+    b.sync()
+    now = time.time()
+    capture.set_clock(a.db, lambda: now + 60.0)  # a writes last by the clock, with the smaller value
+    capture.set_clock(b.db, lambda: now)
+    use(a)
+    Deal.update(reached_order=2).where(Deal.id == deal_id).execute()
+    use(b)
+    Deal.update(reached_order=4).where(Deal.id == deal_id).execute()
+    b.sync(), a.sync(), b.sync()
+    for r in (a, b):
+        use(r)
+        assert Deal.get_by_id(deal_id).reached_order == 4
+    assert server_rows(server_url, "SELECT count(*) FROM sync.conflict") == [(0,)]
+    use(a)  # a later, non-concurrent write may lower it (an undone move, reordered stages)
+    Deal.update(reached_order=1).where(Deal.id == deal_id).execute()
+    a.sync(), b.sync()
+    use(b)
+    assert Deal.get_by_id(deal_id).reached_order == 1
