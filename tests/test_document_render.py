@@ -318,31 +318,50 @@ def test_three_page_invoice_repeats_the_table_header_and_counts_pages(tmp_path):
     assert "Позиция каталога № 55" in text and "Всего наименований 55, на сумму 5 500,00 руб." in text
 
 
-def test_payment_qr_is_a_grey_png_with_the_pixels_of_segno_and_stays_grey_in_the_pdf(tmp_path):
-    """The QR asset is an 8-bit grey PNG (weasyprint embeds it with one re-encode, where segno's
-    1-bit PNG was converted to RGB and re-encoded twice per render) with exactly segno's pixels."""
+def test_payment_qr_is_a_grey_png_with_the_pixels_of_segno_drawn_unsmoothed(tmp_path):
+    """The QR asset is an 8-bit grey PNG, one pixel a module, with exactly segno's pixels
+    (weasyprint embeds a grey PNG with one re-encode, where segno's 1-bit PNG was converted to RGB
+    and re-encoded twice per render). Marked pixelated, it is drawn without smoothing in the PDF
+    (also in a template that does not ask for it) and enlarged without smoothing in the DOCX."""
     import base64
+    import zipfile
 
     import segno
     from PIL import Image, ImageChops
 
-    from desktop_crm.documents.context import qr_png
+    from desktop_crm.documents.context import PIXELATED, qr_png
+
+    def segno_png(payload: str, scale: int) -> Image.Image:
+        buffer = io.BytesIO()
+        segno.make(payload, error="m", encoding="utf-8", micro=False).save(
+            buffer, kind="png", scale=scale, border=2)
+        return Image.open(io.BytesIO(buffer.getvalue())).convert("L")
 
     ctx = build_context(sample_input("ru", "invoice"))
     qr = ctx["payment"]["qr"]
+    assert qr["image"]["src"].startswith(f"data:image/png;{PIXELATED};base64,")
+    assert qr["image"]["mime"] == "image/png"
     ours = Image.open(io.BytesIO(base64.b64decode(qr["image"]["src"].split(",", 1)[1])))
-    assert ours.mode == "L" and qr["image"]["src"].startswith("data:image/png;base64,")
-    buffer = io.BytesIO()
-    segno.make(qr["payload"], error="m", encoding="utf-8", micro=False).save(buffer, kind="png", scale=8, border=2)
-    reference = Image.open(io.BytesIO(buffer.getvalue())).convert("L")
-    assert ours.size == reference.size == (73 * 8, 73 * 8)  # version 13 + 2-module border
+    reference = segno_png(qr["payload"], 1)
+    assert ours.mode == "L" and ours.size == reference.size == (73, 73)  # version 13 + 2-module border
     assert ImageChops.difference(ours, reference).getbbox() is None
     assert qr_png(qr["payload"]) == base64.b64decode(qr["image"]["src"].split(",", 1)[1])
-    path = tmp_path / "qr.pdf"
-    path.write_bytes(render.render_pdf(ctx))
-    listing = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, check=True, text=True)
-    images = [line.split() for line in listing.stdout.splitlines()[2:]]
-    assert [(row[3], row[4], row[5]) for row in images] == [("584", "584", "gray")]
+
+    def pdf_images(pdf: bytes) -> list[list[str]]:
+        path = tmp_path / "qr.pdf"
+        path.write_bytes(pdf)
+        listing = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, check=True, text=True)
+        return [line.split() for line in listing.stdout.splitlines()[2:]]
+
+    # width, height, colour, interpolation
+    assert [(r[3], r[4], r[5], r[9]) for r in pdf_images(render.render_pdf(ctx))] == [("73", "73", "gray", "no")]
+    bare = f'<html><body><img src="{qr["image"]["src"]}" style="width: 35mm"></body></html>'
+    assert [(r[3], r[9]) for r in pdf_images(render.html_to_pdf(bare, tmp_path))] == [("73", "no")]
+    with zipfile.ZipFile(io.BytesIO(render.render_docx(ctx))) as archive:
+        [media] = [n for n in archive.namelist() if n.startswith("word/media/")]
+        in_word = Image.open(io.BytesIO(archive.read(media))).convert("L")
+    assert in_word.size == (584, 584)  # 8 pixels a module: over 400 dpi at 35 mm
+    assert ImageChops.difference(in_word, segno_png(qr["payload"], 8)).getbbox() is None
 
 
 def test_a_long_name_and_a_large_amount_keep_every_column_on_the_page(tmp_path):

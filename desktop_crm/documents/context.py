@@ -6,7 +6,8 @@ wording happen here, in the **document's** language (not the UI's); templates on
 
 * Every amount appears raw (``"41990.00"``) and as ``*_text`` (localised, U+00A0 separators).
 * Dates appear as ISO and as ``*_text``; U+202F from babel is normalised to U+00A0.
-* Images (logo, stamp, signature, QR code) are assets ``{"src": data-URI, "mime", "width_mm"}``.
+* Images (logo, stamp, signature, QR code) are assets ``{"src": data-URI, "mime", "width_mm"}``;
+  a QR code's data-URI names :data:`PIXELATED` (drawn without smoothing).
 """
 
 from __future__ import annotations
@@ -250,17 +251,19 @@ def epc_payload(seller: PartyInput, total: Decimal, text: str) -> str:
 
 
 def qr_asset(payload: str, width_mm: int = 35) -> dict[str, Any]:
-    return asset(qr_png(payload), width_mm)  # type: ignore[return-value]
+    return asset(qr_png(payload), width_mm, pixelated=True)  # type: ignore[return-value]
 
 
 @lru_cache(maxsize=32)
-def qr_png(payload: str, scale: int = 8, border: int = 2) -> bytes:
-    """The QR code as an 8-bit grey PNG, 8 pixels a module, with the same pixels as segno's PNG.
+def qr_png(payload: str, scale: int = 1, border: int = 2) -> bytes:
+    """The QR code as an 8-bit grey PNG with segno's pixels, one pixel a module by default.
 
     Not segno's own 1-bit PNG: weasyprint converts a 1-bit or palette image to RGB and re-encodes
-    it twice on every PDF render (about 25 ms for the 73-module payment code), while a grey PNG
-    goes into the PDF with a single re-encode. Cached per payload: a draft's preview is rendered
-    again and again with the same code (segno spends ~20 ms choosing the mask).
+    it twice on every PDF render, while a grey PNG goes into the PDF with a single re-encode; at
+    one pixel a module that re-encode is of 5,000 pixels instead of 340,000 (8 pixels a module),
+    and the asset is drawn without smoothing (see :data:`PIXELATED`). Cached per payload: a
+    draft's preview is rendered again and again with the same code (segno spends ~20 ms choosing
+    the mask).
     """
     import segno
     from PIL import Image
@@ -269,13 +272,20 @@ def qr_png(payload: str, scale: int = 8, border: int = 2) -> bytes:
     width, height = code.symbol_size(scale=1, border=border)
     pixels = bytes(0 if dark else 255 for row in code.matrix_iter(scale=1, border=border) for dark in row)
     image = Image.frombytes("L", (width, height), pixels)
-    image = image.resize((width * scale, height * scale), Image.Resampling.NEAREST)
+    if scale != 1:
+        image = image.resize((width * scale, height * scale), Image.Resampling.NEAREST)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
 
 
-def asset(data: bytes | None, width_mm: int) -> dict[str, Any] | None:
+# The media-type parameter of an asset whose pixels are to be drawn as squares, never smoothed
+# (a QR code at one pixel a module): in every template the PDF draws it with ``image-rendering:
+# pixelated`` and the Word file gets it enlarged without smoothing (documents/render.py).
+PIXELATED = "rendering=pixelated"
+
+
+def asset(data: bytes | None, width_mm: int, pixelated: bool = False) -> dict[str, Any] | None:
     if not data:
         return None
     mime = "image/png"
@@ -284,7 +294,8 @@ def asset(data: bytes | None, width_mm: int) -> dict[str, Any] | None:
     elif data.lstrip()[:4] in (b"<svg", b"<?xm"):
         mime = "image/svg+xml"
     encoded = base64.b64encode(data).decode("ascii")
-    return {"src": f"data:{mime};base64,{encoded}", "mime": mime, "width_mm": width_mm}
+    media = f"{mime};{PIXELATED}" if pixelated and mime == "image/png" else mime
+    return {"src": f"data:{media};base64,{encoded}", "mime": mime, "width_mm": width_mm}
 
 
 # ---------------------------------------------------------------------------------------------

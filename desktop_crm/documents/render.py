@@ -265,13 +265,25 @@ def _with_parsed_sheets(html: str, base_url: str, fetcher: Any) -> tuple[str, li
     return _STYLE_BLOCK.sub(take, html), sheets
 
 
+@cache
+def _pixelated_sheet() -> Any:
+    """Assets marked ``PIXELATED`` (QR codes, one pixel a module) are drawn as squares in any
+    template, not smoothed (user origin, below every template rule)."""
+    from weasyprint import CSS
+
+    from desktop_crm.documents.context import PIXELATED
+
+    rule = f'img[src^="data:image/png;{PIXELATED};"] {{ image-rendering: pixelated; }}'
+    return CSS(string=rule, font_config=_font_config())
+
+
 def _document(html: str, base_dir: Path, fetcher: Any = None) -> tuple[Any, list[Any]]:
     from weasyprint import HTML
 
     fetcher = fetcher or SafeFetcher()
     base_url = base_dir.as_uri() + "/"
     html, sheets = _with_parsed_sheets(html, base_url, fetcher)
-    return HTML(string=html, base_url=base_url, url_fetcher=fetcher), sheets
+    return HTML(string=html, base_url=base_url, url_fetcher=fetcher), [_pixelated_sheet(), *sheets]
 
 
 def html_to_pdf(html: str, base_dir: Path, fetcher: Any = None) -> bytes:
@@ -305,12 +317,38 @@ def _with_inline_images(value: Any, tpl: Any) -> Any:
     if isinstance(value, dict):
         src = value.get("src")
         if isinstance(src, str) and src.startswith("data:") and "width_mm" in value:
-            data = base64.b64decode(src.split(",", 1)[1])
+            data = _word_image(src, value["width_mm"])
             return InlineImage(tpl, io.BytesIO(data), width=Mm(value["width_mm"]))
         return {key: _with_inline_images(item, tpl) for key, item in value.items()}
     if isinstance(value, list):
         return [_with_inline_images(item, tpl) for item in value]
     return value
+
+
+WORD_PIXELATED_DPI = 400
+
+
+@lru_cache(maxsize=16)
+def _word_image(src: str, width_mm: float) -> bytes:
+    """The bytes of an asset for Word; a ``PIXELATED`` one enlarged without smoothing to at least
+    ``WORD_PIXELATED_DPI`` at its printed width (Word and LibreOffice smooth a small picture they
+    enlarge, which blurs the modules of a QR code)."""
+    from desktop_crm.documents.context import PIXELATED
+
+    header, encoded = src.split(",", 1)
+    data = base64.b64decode(encoded)
+    if f";{PIXELATED};" not in f"{header};":
+        return data
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(data))
+    scale = -(-WORD_PIXELATED_DPI * width_mm / 25.4 // image.width)
+    if scale <= 1:
+        return data
+    image = image.resize((image.width * int(scale), image.height * int(scale)), Image.Resampling.NEAREST)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 @cache
