@@ -405,3 +405,29 @@ def test_style_blocks_are_parsed_once_per_text_and_a_forbidden_url_in_one_still_
     pdf = render.html_to_pdf(html, folder, fetcher)
     assert "Счёт 123" in pdf_text(pdf, tmp_path)
     assert fetcher.refused == ["file:///etc/passwd"]
+
+
+def test_whitespace_between_table_parts_is_dropped_without_changing_the_page(tmp_path, monkeypatch):
+    """render drops the whitespace between cells and rows before weasyprint parses it (CSS tables
+    ignore it); spaces inside a cell, in preformatted text and between inline elements stay, and
+    the page is the same pixel for pixel."""
+    import re
+
+    html = (
+        "<html><body><p><b>x</b> <i>y</i></p>\n"
+        "<table>\n  <tr>\n    <td><b>1</b> <i>2</i></td>\n    <td style='white-space: pre'>a   b</td>\n  </tr>\n"
+        "  <tr>\n    <td> 3 </td>\n    <td>4</td>\n  </tr>\n</table></body></html>"
+    )
+    trimmed = render._TABLE_WHITESPACE.sub(r"\1", html)
+    assert "<tr><td><b>1</b> <i>2</i></td><td style='white-space: pre'>a   b</td></tr><tr><td> 3 </td>" in trimmed
+    assert trimmed.startswith("<html><body><p><b>x</b> <i>y</i></p>\n<table><tr>")
+
+    def page_png(name: str) -> bytes:
+        (tmp_path / f"{name}.pdf").write_bytes(render.html_to_pdf(html, tmp_path))
+        subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(tmp_path / f"{name}.pdf"),
+                        str(tmp_path / name)], check=True)
+        return (tmp_path / f"{name}.png").read_bytes()
+
+    with_trim = page_png("trimmed")
+    monkeypatch.setattr(render, "_TABLE_WHITESPACE", re.compile(r"(?!)(x)"))
+    assert page_png("untrimmed") == with_trim

@@ -277,12 +277,22 @@ def _pixelated_sheet() -> Any:
     return CSS(string=rule, font_config=_font_config())
 
 
+# Whitespace between the parts of a table (between a row's cells, between rows): CSS tables drop
+# it, but weasyprint parses it, makes boxes of it and then drops them, in every row of the lines
+# table (~3 % of a 3-page invoice).
+_TABLE_PART = r"(?:thead|tbody|tfoot|tr|td|th|col|colgroup|caption)"
+_TABLE_WHITESPACE = re.compile(
+    rf"(</{_TABLE_PART}>|<(?:table|thead|tbody|tfoot|tr|colgroup|col)\b[^<>]*>)\s+(?=</?(?:{_TABLE_PART}|table)\b)"
+)
+
+
 def _document(html: str, base_dir: Path, fetcher: Any = None) -> tuple[Any, list[Any]]:
     from weasyprint import HTML
 
     fetcher = fetcher or SafeFetcher()
     base_url = base_dir.as_uri() + "/"
     html, sheets = _with_parsed_sheets(html, base_url, fetcher)
+    html = _TABLE_WHITESPACE.sub(r"\1", html)
     return HTML(string=html, base_url=base_url, url_fetcher=fetcher), [_pixelated_sheet(), *sheets]
 
 
