@@ -1,12 +1,13 @@
 """The windowed table model every list uses: blocks of rows on demand, never all rows.
 
-``rowCount`` comes from one ``COUNT``; ``data()`` loads the block of ``BLOCK_SIZE`` rows a row falls
-in (an LRU cache keeps ``MAX_BLOCKS`` blocks). A (re)load shows the first block as soon as it is read
-and counts afterwards, unless the source needs the count to plan its pages (a filter); a first
-block shorter than a block is the whole list, so nothing is counted then. Right after a (re)load the blocks come by position (``LIMIT/OFFSET``, quick
-near the top); meanwhile the keys of all matching rows in display order (an id snapshot, 8 bytes a
-row on SQLite) are built off the GUI thread, after which any block — row 900,000 included — is
-fetched by key. Sorting asks the source for a new indexed ``ORDER BY`` and reloads.
+``rowCount`` comes from one ``COUNT``; ``data()`` loads the block of ``BLOCK_SIZE`` rows a row
+falls in (an LRU cache keeps ``MAX_BLOCKS`` blocks). A (re)load shows the first block as soon as it
+is read and counts afterwards, unless the source needs the count to plan its pages (a filter); a
+first block shorter than a block is the whole list, so nothing is counted then. Right after a
+(re)load the blocks come by position (``LIMIT/OFFSET``, quick near the top); meanwhile the keys
+of all matching rows in display order (an id snapshot, 8 bytes a row on SQLite) are built off the
+GUI thread, after which any block — row 900,000 included — is fetched by key. Sorting asks the
+source for a new indexed ``ORDER BY`` and reloads.
 
 The model knows nothing of entities: a :class:`RowSource` gives it rows. Lists of entities use
 :class:`EntityRowSource` over ``services.lists``; a card can list, say, the deals of one contact
