@@ -65,17 +65,21 @@ def new_draft(
 
 def create_from_deal(deal_id: Any, user: Any = None, own_company_id: Any = None) -> Invoice:
     with database.atomic():
-        deal = documents.deal_of(deal_id)
-        own = (
-            OwnCompany.get_by_id(_id(own_company_id)) if own_company_id else documents.default_own_company()
-        )
-        invoice = new_draft(
-            own, deal.id, deal.contact_id, deal.company_id, user or deal.responsible_id,
-            documents.language_for(own), deal.currency or own.default_currency, own.vat_mode,
-        )
-        documents.save_lines(invoice, documents.lines_of_deal(deal.id))
+        invoice = _draft_from_deal(deal_id, user, own_company_id)
         documents.log(user, invoice, "created")
         return invoice
+
+
+def _draft_from_deal(deal_id: Any, user: Any = None, own_company_id: Any = None) -> Invoice:
+    """A draft with the deal's lines, not yet in the deal's timeline (inside the caller's transaction)."""
+    deal = documents.deal_of(deal_id)
+    own = OwnCompany.get_by_id(_id(own_company_id)) if own_company_id else documents.default_own_company()
+    invoice = new_draft(
+        own, deal.id, deal.contact_id, deal.company_id, user or deal.responsible_id,
+        documents.language_for(own), deal.currency or own.default_currency, own.vat_mode,
+    )
+    documents.save_lines(invoice, documents.lines_of_deal(deal.id))
+    return invoice
 
 
 def save_draft(
@@ -368,8 +372,8 @@ class _Lookahead:
                     _take_number(own, self.user, None, today)
                 for index in range(self.predicted, stop):
                     try:
-                        with database.atomic():
-                            draft = create_from_deal(self.ids[index], self.user)
+                        with database.atomic():  # rolled back: no timeline entry to write
+                            draft = _draft_from_deal(self.ids[index], self.user)
                             _number_and_mark_issued(draft, self.user, None, today)
                             inputs.append((index, documents.document_input(draft), draft.own_company))
                     except CrmError:
