@@ -431,3 +431,32 @@ def test_whitespace_between_table_parts_is_dropped_without_changing_the_page(tmp
     with_trim = page_png("trimmed")
     monkeypatch.setattr(render, "_TABLE_WHITESPACE", re.compile(r"(?!)(x)"))
     assert page_png("untrimmed") == with_trim
+
+
+def test_a_render_pauses_the_garbage_collector_once_and_restores_it():
+    """A PDF render runs with the cyclic collector paused (its many young objects are not scanned
+    again and again) and makes one young-generation pass after; a collector the application
+    switched off stays off."""
+    import gc
+
+    ctx = build_context(sample_input("ru", "invoice"))
+    render.render_pdf(ctx)
+    started: list[int] = []
+
+    def on_collect(phase, info):
+        if phase == "start":
+            started.append(info["generation"])
+
+    assert gc.isenabled()
+    gc.callbacks.append(on_collect)
+    try:
+        render.render_pdf(ctx)
+        assert started == [0]  # with the collector on during the render: about a dozen passes
+        assert gc.isenabled()
+        gc.disable()
+        started.clear()
+        render.render_pdf(ctx)
+        assert not gc.isenabled() and started == []
+    finally:
+        gc.enable()
+        gc.callbacks.remove(on_collect)

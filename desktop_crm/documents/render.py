@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import atexit
 import base64
+import gc
 import io
 import re
 import threading
 import urllib.parse
 import urllib.request
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -296,17 +299,52 @@ def _document(html: str, base_dir: Path, fetcher: Any = None) -> tuple[Any, list
     return HTML(string=html, base_url=base_url, url_fetcher=fetcher), [_pixelated_sheet(), *sheets]
 
 
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+_gc_was_enabled = False
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused for a render, then one young-generation pass.
+
+    A render allocates tens of thousands of container objects (boxes, styles, layouts) that live
+    until it ends: with the collector on, Python scans them again and again (a 3-page invoice:
+    ~80 young and ~7 middle collections, about a tenth of the render); paused, the one pass after
+    the render frees its reference cycles. Nested and concurrent renders pause once; a collector
+    the application switched off stays off.
+    """
+    global _gc_pauses, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            resume = _gc_pauses == 0 and _gc_was_enabled
+            if resume:
+                gc.enable()
+        if resume:
+            gc.collect(0)
+
+
 def html_to_pdf(html: str, base_dir: Path, fetcher: Any = None) -> bytes:
-    document, sheets = _document(html, base_dir, fetcher)
-    return document.write_pdf(stylesheets=sheets, font_config=_font_config())  # type: ignore[no-any-return]
+    with _collector_paused():
+        document, sheets = _document(html, base_dir, fetcher)
+        return document.write_pdf(stylesheets=sheets, font_config=_font_config())  # type: ignore[no-any-return]
 
 
 def page_count(context: dict[str, Any], template_id: str | None = None) -> int:
     """How many pages the PDF of a context has (lays it out without writing the file)."""
     template_id = template_id or context["template"]
     path = find_template(template_id, "html")
-    document, sheets = _document(render_html(context, template_id), path.parent)
-    return len(document.render(stylesheets=sheets, font_config=_font_config()).pages)
+    with _collector_paused():
+        document, sheets = _document(render_html(context, template_id), path.parent)
+        return len(document.render(stylesheets=sheets, font_config=_font_config()).pages)
 
 
 def render_pdf(context: dict[str, Any], template_id: str | None = None) -> bytes:
