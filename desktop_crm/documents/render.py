@@ -376,7 +376,6 @@ def _with_inline_images(value: Any, tpl: Any) -> Any:
 WORD_PIXELATED_DPI = 400
 
 
-@lru_cache(maxsize=16)
 def _word_image(src: str, width_mm: float) -> bytes:
     """The bytes of an asset for Word; a ``PIXELATED`` one enlarged without smoothing to at least
     ``WORD_PIXELATED_DPI`` at its printed width (Word and LibreOffice smooth a small picture they
@@ -384,16 +383,23 @@ def _word_image(src: str, width_mm: float) -> bytes:
     from desktop_crm.documents.context import PIXELATED
 
     header, encoded = src.split(",", 1)
-    data = base64.b64decode(encoded)
-    if f";{PIXELATED};" not in f"{header};":
-        return data
+    if f";{PIXELATED};" in f"{header};":
+        return _enlarged_pixels(encoded, width_mm)
+    return base64.b64decode(encoded)
+
+
+@lru_cache(maxsize=16)
+def _enlarged_pixels(encoded: str, width_mm: float) -> bytes:
+    """A pixel-art PNG (base64) enlarged by a whole factor without smoothing (cached: a QR code
+    is small, and a draft's preview renders the same one again and again)."""
     from PIL import Image
 
+    data = base64.b64decode(encoded)
     image = Image.open(io.BytesIO(data))
-    scale = -(-WORD_PIXELATED_DPI * width_mm / 25.4 // image.width)
+    scale = int(-(-WORD_PIXELATED_DPI * width_mm / 25.4 // image.width))
     if scale <= 1:
         return data
-    image = image.resize((image.width * int(scale), image.height * int(scale)), Image.Resampling.NEAREST)
+    image = image.resize((image.width * scale, image.height * scale), Image.Resampling.NEAREST)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
