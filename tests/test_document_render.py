@@ -460,3 +460,65 @@ def test_a_render_pauses_the_garbage_collector_once_and_restores_it():
     finally:
         gc.enable()
         gc.callbacks.remove(on_collect)
+
+
+COMMON_HTML = """<!DOCTYPE html><html lang="ru"><head><title>t</title><style>
+@page { size: A5; margin: 10mm; @bottom-right { content: counter(page) } @top-center { content: "x" } }
+</style></head><body>
+<h1>Заголовок</h1><h2>Раздел</h2><h3>Подраздел</h3><h4>h4</h4><h5>h5</h5><h6>h6</h6>
+<p>Текст с <b>жирным</b>, <strong>важным</strong>, <i>курсивом</i>, <em>акцентом</em>, <u>подчёркнутым</u>,
+<s>зачёркнутым</s>, <small>мелким</small>, H<sub>2</sub>O, м<sup>2</sup>, <code>код</code>,
+<a href="https://example.com">ссылкой</a>, <q>цитатой</q> и<br>переносом.</p>
+<ul><li>один</li><li>два<ul><li>вложенный<ul><li>ещё</li></ul></li></ul></li></ul>
+<ol><li>первый</li><li>второй</li></ol>
+<dl><dt>Термин</dt><dd>Определение</dd></dl>
+<blockquote>Цитата абзацем</blockquote><hr><pre>  преформатированный   текст</pre>
+<table><caption>Таблица</caption><thead><tr><th>A</th><th>B</th></tr></thead>
+<tbody><tr><td>1</td><td>2</td></tr></tbody><tfoot><tr><td>3</td><td>4</td></tr></tfoot></table>
+<center>по центру</center><address>Адрес</address>
+</body></html>"""
+
+
+def test_the_lean_user_agent_sheet_draws_every_page_as_weasyprints_own(tmp_path, monkeypatch):
+    """Documents render with a lean user-agent sheet (documents/user_agent.py, an eighth of the
+    render time); every template (with its images, one page and three) and a page of common HTML
+    look the same pixel for pixel as with weasyprint's full HTML5 sheet."""
+    import base64
+
+    import weasyprint
+
+    from desktop_crm.documents.context import LineInput, qr_asset
+
+    def png(text: str) -> bytes:
+        return base64.b64decode(qr_asset(text)["src"].split(",", 1)[1])
+
+    pages: dict[str, str] = {"common": COMMON_HTML}
+    for language in ("ru", "it"):
+        for kind in ("quote", "invoice"):
+            data = sample_input(language, kind)
+            data.seller.logo, data.seller.stamp, data.seller.signature = png("l"), png("s"), png("g")
+            data.options = {"logo": True, "stamp": True, "signature": True, "qr": language == "ru"}
+            pages[f"{language}.{kind}"] = render.render_html(build_context(data))
+    long = dataclasses.replace(sample_input("ru", "invoice"), lines=[
+        LineInput(f"Позиция № {i} — ноутбук, мышь или доставка", Decimal(i % 5 + 1), Decimal("99.90"),
+                  "шт", vat_rate=Decimal("22")) for i in range(55)])
+    pages["ru.invoice.55"] = render.render_html(build_context(long))
+    folder = render.bundled_templates_dir()
+
+    def pngs(name: str, html: str) -> list[bytes]:
+        pdf = tmp_path / f"{name}.pdf"
+        pdf.write_bytes(render.html_to_pdf(html, folder))
+        subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(tmp_path / name)], check=True)
+        return [p.read_bytes() for p in sorted(tmp_path.glob(f"{name}-*.png"))]
+
+    used: list[bool] = []
+    lean_class = render._lean_html_class()
+    original = lean_class._ua_stylesheets
+    monkeypatch.setattr(lean_class, "_ua_stylesheets",
+                        lambda self, forms=False: used.append(True) or original(self, forms))
+    lean = {name: pngs(f"lean-{name}", html) for name, html in pages.items()}
+    assert len(used) == len(pages)  # weasyprint still asks the hook for its user-agent sheet
+    assert len(lean["ru.invoice.55"]) == 3
+    monkeypatch.setattr(render, "_lean_html_class", lambda: weasyprint.HTML)
+    for name, html in pages.items():
+        assert pngs(f"full-{name}", html) == lean[name], name

@@ -289,14 +289,33 @@ _TABLE_WHITESPACE = re.compile(
 )
 
 
-def _document(html: str, base_dir: Path, fetcher: Any = None) -> tuple[Any, list[Any]]:
-    from weasyprint import HTML
+@cache
+def _lean_html_class() -> type:
+    """weasyprint's ``HTML`` with the lean user-agent sheet of :mod:`documents.user_agent`.
 
+    ``_ua_stylesheets`` is the hook weasyprint's own test suite overrides to lighten its sheet;
+    a test checks that renders still go through it (and that pages stay pixel-identical).
+    """
+    from weasyprint import CSS, HTML
+
+    from desktop_crm.documents.user_agent import LEAN_USER_AGENT_CSS
+
+    sheet = CSS(string=LEAN_USER_AGENT_CSS, font_config=_font_config())
+
+    class LeanHTML(HTML):  # type: ignore[misc]
+        def _ua_stylesheets(self, forms: bool = False) -> list[Any]:
+            return super()._ua_stylesheets(forms) if forms else [sheet]  # type: ignore[no-any-return]
+
+    return LeanHTML
+
+
+def _document(html: str, base_dir: Path, fetcher: Any = None) -> tuple[Any, list[Any]]:
     fetcher = fetcher or SafeFetcher()
     base_url = base_dir.as_uri() + "/"
     html, sheets = _with_parsed_sheets(html, base_url, fetcher)
     html = _TABLE_WHITESPACE.sub(r"\1", html)
-    return HTML(string=html, base_url=base_url, url_fetcher=fetcher), [_pixelated_sheet(), *sheets]
+    document = _lean_html_class()(string=html, base_url=base_url, url_fetcher=fetcher)
+    return document, [_pixelated_sheet(), *sheets]
 
 
 _gc_lock = threading.Lock()
