@@ -392,6 +392,44 @@ def test_a_big_batch_renders_in_worker_processes_with_the_same_numbers_and_bytes
     assert Invoice.select().where(Invoice.status == InvoiceStatus.ISSUED).count() == 10
 
 
+def test_render_workers_left_idle_stop_and_the_next_batch_starts_them_again(db, monkeypatch):
+    """Workers take about 100 MB each: once no batch has used them for IDLE_SECONDS they stop."""
+    import os
+    import time
+
+    from desktop_crm.documents import pool
+
+    if pool.worker_count() == 0:
+        pytest.skip("one core: batches render in this process")
+    pool.shutdown()  # a pool left by an earlier test
+    monkeypatch.setattr(pool, "MIN_BATCH", 4)
+    monkeypatch.setattr(pool, "IDLE_SECONDS", 0.5)
+    russian_seller()
+    buyer = russian_buyer()
+
+    def batch() -> list[int]:
+        results = invoices.issue_for_deals([deal_with_lines(buyer, RU_LINES).id for _ in range(4)])
+        assert all(r.number for r in results)
+        return list(pool._executor._processes) if pool._executor is not None else []  # type: ignore[attr-defined]
+
+    def alive(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+    first = batch()
+    assert first and all(alive(pid) for pid in first)
+    deadline = time.monotonic() + 30
+    while any(alive(pid) for pid in first) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert pool._executor is None and not any(alive(pid) for pid in first)
+    second = batch()
+    assert second and set(second).isdisjoint(first)
+    pool.shutdown()
+
+
 def test_upkeep_expires_every_sent_quote_past_its_validity(any_db):
     from desktop_crm.services.upkeep import run_upkeep
 

@@ -7,7 +7,9 @@ issued; every invoice is still issued in its own transaction, which uses the wor
 when its real input equals the predicted one (else it renders in place).
 
 * Processes are started with ``spawn`` (forking a process that runs Qt threads is unsafe) on the
-  first batch big enough to be worth it, and kept for later batches (closed at exit).
+  first batch big enough to be worth it (:func:`for_batch`) and kept for the batches that follow;
+  when no batch has used them for ``IDLE_SECONDS`` they stop (about 100 MB each), and the next
+  batch starts them again. They are closed at exit.
 * In the frozen bundle a worker is the bundle's executable started again; its launcher calls
   ``multiprocessing.freeze_support()`` (and ``desktop-crm --selftest`` renders through a worker).
 * Workers never touch the database: input in, ``(context, {format: bytes})`` out.
@@ -18,12 +20,17 @@ from __future__ import annotations
 import atexit
 import os
 import threading
+from collections.abc import Iterator
 from concurrent.futures import Executor
+from contextlib import contextmanager
 from typing import Any
 
 MIN_BATCH = 6  # a smaller batch does not pay for starting the workers (~1 s each)
+IDLE_SECONDS = 120.0
 _lock = threading.Lock()
 _executor: Executor | None = None
+_batches = 0  # batches using the pool now
+_idle_timer: threading.Timer | None = None
 
 
 def worker_count() -> int:
@@ -51,6 +58,40 @@ def executor() -> Executor | None:
         return _executor
 
 
+@contextmanager
+def for_batch(size: int) -> Iterator[Executor | None]:
+    """The pool for a batch of ``size`` documents: None when it renders in this process (a small
+    batch, one core). Once no batch has used the pool for ``IDLE_SECONDS``, its processes stop."""
+    global _batches, _idle_timer
+    if size < MIN_BATCH:
+        yield None
+        return
+    with _lock:
+        _batches += 1
+        if _idle_timer is not None:
+            _idle_timer.cancel()
+            _idle_timer = None
+    try:
+        yield executor()
+    finally:
+        with _lock:
+            _batches -= 1
+            if _batches == 0 and _executor is not None:
+                _idle_timer = threading.Timer(IDLE_SECONDS, _stop_if_idle)
+                _idle_timer.daemon = True
+                _idle_timer.start()
+
+
+def _stop_if_idle() -> None:
+    global _executor, _idle_timer
+    with _lock:
+        if _batches or threading.current_thread() is not _idle_timer:
+            return  # a batch came meanwhile (it cancelled this timer or will use the pool)
+        pool, _executor, _idle_timer = _executor, None, None
+    if pool is not None:
+        pool.shutdown(wait=True)
+
+
 def discard(broken: Executor) -> None:
     """Forget a pool whose process died (the next batch starts a new one)."""
     global _executor
@@ -62,9 +103,12 @@ def discard(broken: Executor) -> None:
 
 @atexit.register
 def shutdown() -> None:
-    global _executor
+    global _executor, _idle_timer
     with _lock:
         pool, _executor = _executor, None
+        if _idle_timer is not None:
+            _idle_timer.cancel()
+            _idle_timer = None
     if pool is not None:
         pool.shutdown(wait=True, cancel_futures=True)
 

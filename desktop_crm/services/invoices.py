@@ -302,28 +302,28 @@ def issue_for_deals(
     from desktop_crm.documents import pool as render_pool
 
     ids = list(deal_ids)
-    executor = render_pool.executor() if len(ids) >= render_pool.MIN_BATCH else None
-    ahead = _Lookahead(ids, user, executor, 3 * render_pool.worker_count()) if executor else None
     results: list[BatchResult] = []
-    try:
-        for index, deal_id in enumerate(ids, 1):
-            if should_stop is not None and should_stop():
-                break
-            try:
-                # one action per deal: its settings (due days, numbering, …; read about ten times
-                # with the lookahead's drafts) come from one query
-                with database.atomic(), settings.snapshot():
-                    invoice = create_from_deal(deal_id, user)
-                    prepared = ahead.prepared(index - 1) if ahead else None
-                    invoice = issue(invoice.id, user, prepared=prepared)
-                results.append(BatchResult(deal_id, invoice.id, invoice.number, ""))
-            except CrmError as error:
-                results.append(BatchResult(deal_id, None, "", error.message))
-            if progress is not None:
-                progress(index, len(ids))
-    finally:
-        if ahead is not None:
-            ahead.close()
+    with render_pool.for_batch(len(ids)) as executor:
+        ahead = _Lookahead(ids, user, executor, 3 * render_pool.worker_count()) if executor else None
+        try:
+            for index, deal_id in enumerate(ids, 1):
+                if should_stop is not None and should_stop():
+                    break
+                try:
+                    # one action per deal: its settings (due days, numbering, …; read about ten
+                    # times with the lookahead's drafts) come from one query
+                    with database.atomic(), settings.snapshot():
+                        invoice = create_from_deal(deal_id, user)
+                        prepared = ahead.prepared(index - 1) if ahead else None
+                        invoice = issue(invoice.id, user, prepared=prepared)
+                    results.append(BatchResult(deal_id, invoice.id, invoice.number, ""))
+                except CrmError as error:
+                    results.append(BatchResult(deal_id, None, "", error.message))
+                if progress is not None:
+                    progress(index, len(ids))
+        finally:
+            if ahead is not None:
+                ahead.close()
     return results
 
 
