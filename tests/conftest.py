@@ -67,6 +67,17 @@ def _english_ui() -> Iterator[None]:
     i18n.set_language("en")
 
 
+@pytest.fixture(autouse=True)
+def _no_background_job_outlives_its_test() -> Iterator[None]:
+    """A job still running after its test would go on in the next one, whose database the models'
+    proxy is bound to by then (and leave a connection to it open): cancel it and wait."""
+    yield
+    from desktop_crm import workers
+
+    if workers.running_jobs():
+        workers.cancel_all()
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[str]:
     """A PostgreSQL server URL (maintenance database); skipped or failed when none can be had."""

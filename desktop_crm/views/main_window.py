@@ -166,6 +166,9 @@ class MainWindow(QMainWindow):
 
         guard_unsaved_cards(self)  # open cards with unsaved changes are asked before quitting
         self.first_painted.connect(self._attach_status_widgets)
+        self._upkeep_timer = QTimer(self)
+        self._upkeep_timer.setSingleShot(True)
+        self._upkeep_timer.timeout.connect(self.run_upkeep)
         self.first_painted.connect(self._schedule_upkeep)
 
     # --- construction -------------------------------------------------------------------------
@@ -358,6 +361,7 @@ class MainWindow(QMainWindow):
                     event.ignore()
                     return
         self.save_state()
+        self._upkeep_timer.stop()  # no run on a database the window no longer shows
         watcher = getattr(self, "sync_watcher", None)
         if watcher is not None:
             watcher.stop()
@@ -375,20 +379,13 @@ class MainWindow(QMainWindow):
     def _schedule_upkeep(self) -> None:
         """Date-driven status changes (expired quotes): a few seconds after the first paint, so
         that start-up does not wait for them, in the background, then hourly."""
-        QTimer.singleShot(UPKEEP_START_DELAY_MS, self, self._start_upkeep)
-
-    def _start_upkeep(self) -> None:
-        from desktop_crm.services.upkeep import UPKEEP_INTERVAL_MS
-
-        self._upkeep_timer = QTimer(self)
-        self._upkeep_timer.setInterval(UPKEEP_INTERVAL_MS)
-        self._upkeep_timer.timeout.connect(self.run_upkeep)
-        self._upkeep_timer.start()
-        self.run_upkeep()
+        self._upkeep_timer.start(UPKEEP_START_DELAY_MS)
 
     def run_upkeep(self) -> None:
-        from desktop_crm.services.upkeep import run_upkeep
+        from desktop_crm.services.upkeep import UPKEEP_INTERVAL_MS, run_upkeep
         from desktop_crm.workers import run_in_background
+
+        self._upkeep_timer.start(UPKEEP_INTERVAL_MS)  # the next run
 
         def reload(entities: set[str]) -> None:
             for entity in sorted(entities):

@@ -333,3 +333,5 @@ def test_after_its_first_paint_the_window_expires_quotes_past_their_validity(
     qtbot.waitUntil(lambda: "quotes" in changed)
     assert Quote.get_by_id(quote.id).status == QuoteStatus.EXPIRED
     assert window._upkeep_timer.isActive()  # and again every hour
+    window.close()
+    assert not window._upkeep_timer.isActive()  # not after the window is closed
