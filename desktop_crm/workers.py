@@ -300,3 +300,6 @@ def connection() -> Iterator[None]:
     finally:
         if opened and not db.is_closed():
             db.close()
+        rebound = database.obj
+        if rebound is not None and rebound is not db and not rebound.is_closed():
+            rebound.close()  # the proxy was rebound meanwhile and the job's queries opened this one

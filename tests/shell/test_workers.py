@@ -105,3 +105,35 @@ def test_unhandled_error_goes_to_the_excepthook(monkeypatch):
 def _drain(qtbot):
     yield
     workers.cancel_all()
+
+
+def test_a_job_closes_what_its_queries_opened_after_the_proxy_was_rebound(tmp_path):
+    """The GUI thread may rebind the models to another database while a job runs (switching
+    databases, a test ending): the job's later queries open a connection to it in the pool
+    thread, which the job closes as well as its own."""
+    from desktop_crm.models.db import open_database
+    from desktop_crm.models.schema import migrate
+
+    second = open_database(str(tmp_path / "b.db"))
+    migrate(second)
+    first = open_database(str(tmp_path / "a.db"))
+    migrate(first)
+    closed: dict[str, bool] = {}
+
+    def job() -> None:
+        with workers.connection():
+            User.select().count()
+            database.initialize(second)  # rebound meanwhile
+            User.select().count()  # opens this thread's connection to the second database
+        closed.update(first=first.is_closed(), second=second.is_closed())
+
+    thread = threading.Thread(target=job)
+    thread.start()
+    thread.join(10)
+    try:
+        assert closed == {"first": True, "second": True}
+    finally:
+        for db in (first, second):
+            if not db.is_closed():
+                db.close()
+        database.initialize(None)
