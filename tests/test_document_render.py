@@ -522,3 +522,34 @@ def test_the_lean_user_agent_sheet_draws_every_page_as_weasyprints_own(tmp_path,
     monkeypatch.setattr(render, "_lean_html_class", lambda: weasyprint.HTML)
     for name, html in pages.items():
         assert pngs(f"full-{name}", html) == lean[name], name
+
+
+def test_the_html_parser_finds_its_cached_patterns_and_parses_as_before():
+    """tinyhtml5 2.1 caches its ``chars_until`` patterns under a key it never looks up again
+    (render._CharactersUntilPatterns): with the fix, a second parse builds no pattern, and the
+    patterns and the parsed tree are those of tinyhtml5's own code."""
+    import re
+    from xml.etree import ElementTree
+
+    import tinyhtml5
+    from tinyhtml5 import inputstream
+
+    html = render.render_html(build_context(sample_input("ru", "invoice")))
+    render._lean_html_class()
+    fixed = inputstream.characters_until_regex
+    assert isinstance(fixed, render._CharactersUntilPatterns)
+    fixed.clear()  # only this document's patterns
+    tree = ElementTree.tostring(tinyhtml5.parse(html))
+    patterns = dict(fixed)
+    assert patterns and not any(isinstance(characters, re.Pattern) for characters, _ in patterns)
+    assert ElementTree.tostring(tinyhtml5.parse(html)) == tree
+    assert dict(fixed) == patterns  # found again: same keys, the same compiled objects
+
+    inputstream.characters_until_regex = {}  # tinyhtml5's own cache
+    try:
+        assert ElementTree.tostring(tinyhtml5.parse(html)) == tree
+        upstream = inputstream.characters_until_regex
+        assert {pattern.pattern for pattern in upstream.values()} == {p.pattern for p in patterns.values()}
+        assert all(isinstance(characters, re.Pattern) for characters, _ in upstream)  # the bug
+    finally:
+        inputstream.characters_until_regex = fixed

@@ -300,6 +300,7 @@ def _lean_html_class() -> type:
 
     from desktop_crm.documents.user_agent import LEAN_USER_AGENT_CSS
 
+    _cache_html_parser_patterns()
     sheet = CSS(string=LEAN_USER_AGENT_CSS, font_config=_font_config())
 
     class LeanHTML(HTML):  # type: ignore[misc]
@@ -307,6 +308,32 @@ def _lean_html_class() -> type:
             return super()._ua_stylesheets(forms) if forms else [sheet]  # type: ignore[no-any-return]
 
     return LeanHTML
+
+
+class _CharactersUntilPatterns(dict):  # type: ignore[type-arg]
+    """tinyhtml5's cache of ``chars_until`` patterns, filled under the key it is read with.
+
+    tinyhtml5 2.1 stores each pattern with ``characters = cache[(characters, opposite)] = regex``:
+    ``characters`` is rebound to the pattern before the key is built, so the key is never found
+    again and every call (several per tag and text run) rebuilds and recompiles its pattern, 4 %
+    of a 3-page invoice. html5lib, where the code comes from, names the local ``chars``. Built
+    here on the first lookup, the pattern is found from then on and that line is never reached.
+    """
+
+    def __missing__(self, key: tuple[Any, bool]) -> re.Pattern[str]:
+        characters, opposite = key
+        pattern = "".join(f"\\x{ord(character):02x}" for character in characters)
+        pattern = self[key] = re.compile(f"[{pattern if opposite else '^' + pattern}]+")
+        return pattern
+
+
+def _cache_html_parser_patterns() -> None:
+    """Installs :class:`_CharactersUntilPatterns` while tinyhtml5 keeps its cache in a plain dict
+    (the 2.x layout); a tinyhtml5 that caches another way is left alone."""
+    from tinyhtml5 import inputstream
+
+    if type(inputstream.characters_until_regex) is dict:
+        inputstream.characters_until_regex = _CharactersUntilPatterns()
 
 
 def _document(html: str, base_dir: Path, fetcher: Any = None) -> tuple[Any, list[Any]]:
