@@ -322,9 +322,10 @@ class _CharactersUntilPatterns(dict):  # type: ignore[type-arg]
 
     def __missing__(self, key: tuple[Any, bool]) -> re.Pattern[str]:
         characters, opposite = key
-        pattern = "".join(f"\\x{ord(character):02x}" for character in characters)
-        pattern = self[key] = re.compile(f"[{pattern if opposite else '^' + pattern}]+")
-        return pattern
+        escaped = "".join(f"\\x{ord(character):02x}" for character in characters)
+        compiled = re.compile(f"[{escaped if opposite else '^' + escaped}]+")
+        self[key] = compiled
+        return compiled
 
 
 def _cache_html_parser_patterns() -> None:
