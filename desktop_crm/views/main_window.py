@@ -362,9 +362,10 @@ class MainWindow(QMainWindow):
                     return
         self.save_state()
         self._upkeep_timer.stop()  # no run on a database the window no longer shows
-        watcher = getattr(self, "sync_watcher", None)
-        if watcher is not None:
-            watcher.stop()
+        for name in ("sync_watcher", "notifications_badge"):  # attached after the first paint
+            part = getattr(self, name, None)
+            if part is not None:
+                part.stop()
         super().closeEvent(event)
 
     def _attach_status_widgets(self) -> None:

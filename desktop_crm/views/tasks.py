@@ -21,6 +21,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QColor, QFont, QKeySequence, QShortcut
@@ -37,6 +38,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
+    QToolButton,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -500,42 +502,56 @@ def open_task(context: AppContext, task_id: str | None, parent: QWidget | None =
 BADGE_REFRESH_MS = 60_000
 
 
-def attach_badge(window: Any) -> Any:
+class NotificationsBadge(QToolButton):
     """A status-bar button "Notifications: N" that opens My tasks; refreshed on changes and every
-    minute (notifications also arrive from other desktops through the database)."""
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QToolButton
+    minute (notifications also arrive from other desktops through the database).
 
-    context: AppContext = window.context
-    button = QToolButton(window)
-    button.setObjectName("status_notifications")
-    button.setAutoRaise(True)
-    button.setToolTip(_("Open my tasks and notifications"))
+    Its slots are its own methods, so Qt drops the connection to the application context (which
+    can outlive the window) when the badge is deleted.
+    """
 
-    def refresh() -> None:
+    def __init__(self, window: Any) -> None:
+        super().__init__(window)
+        self.main_window = window
+        self.context: AppContext = window.context
+        self.setObjectName("status_notifications")
+        self.setAutoRaise(True)
+        self.setToolTip(_("Open my tasks and notifications"))
+        self.clicked.connect(self.open_tasks)
+        self.context.signals.changed.connect(self.on_changed)
+        self.timer = QTimer(self)
+        self.timer.setInterval(BADGE_REFRESH_MS)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
+        self.refresh()
+
+    def refresh(self) -> None:
         try:
-            count = tasks.unread_count(context.user.id)
+            count = tasks.unread_count(self.context.user.id)
         except Exception:  # noqa: BLE001 - a lost connection must not break the status bar
             return
-        button.setText(ngettext("{count} unread notification", "{count} unread notifications",
-                                count).format(count=count) if count else _("No new notifications"))
-        font = button.font()
+        self.setText(ngettext("{count} unread notification", "{count} unread notifications",
+                              count).format(count=count) if count else _("No new notifications"))
+        font = self.font()
         font.setBold(count > 0)
-        button.setFont(font)
-        button.setProperty("unread", count)
+        self.setFont(font)
+        self.setProperty("unread", count)
 
-    def open_tasks() -> None:
-        if "tasks" in window.section_keys():
-            window.show_section("tasks", "my")
+    def on_changed(self, entity: str) -> None:
+        if entity in ("notifications", "deals", "tasks"):
+            self.refresh()
 
-    button.clicked.connect(open_tasks)
-    context.signals.changed.connect(
-        lambda entity: refresh() if entity in ("notifications", "deals", "tasks") else None)
-    timer = QTimer(button)
-    timer.setInterval(BADGE_REFRESH_MS)
-    timer.timeout.connect(refresh)
-    timer.start()
-    refresh()
-    window.statusBar().insertPermanentWidget(0, button)
-    window.notifications_badge = button
-    return button
+    def open_tasks(self) -> None:
+        if "tasks" in self.main_window.section_keys():
+            self.main_window.show_section("tasks", "my")
+
+    def stop(self) -> None:
+        """No more minute refreshes (the window closed)."""
+        self.timer.stop()
+
+
+def attach_badge(window: Any) -> NotificationsBadge:
+    badge = NotificationsBadge(window)
+    window.statusBar().insertPermanentWidget(0, badge)
+    window.notifications_badge = badge
+    return badge

@@ -129,6 +129,33 @@ def test_status_bar_badge_counts_unread(context, qtbot, tmp_path):
     qtbot.mouseClick(badge, Qt.MouseButton.LeftButton)
     assert window.current_page().section.key == "tasks"
     assert isinstance(window.current_view(), MyTasksView)
+    assert badge.timer.isActive()  # every minute, for notifications from elsewhere
+    window.close()
+    assert not badge.timer.isActive()  # not after the window is closed
+
+
+def test_the_badge_leaves_the_context_with_its_window(context, qtbot):
+    """The application context outlives a closed and deleted window: its change signal no longer
+    reaches the deleted badge."""
+    import shiboken6
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    from desktop_crm.views.main_window import MainWindow
+
+    window = MainWindow(context)
+    with qtbot.waitSignal(window.first_painted):
+        window.show()
+    refreshed: list[str] = []
+    window.notifications_badge.refresh = lambda: refreshed.append("badge")  # type: ignore[method-assign]
+    context.notify_changed("notifications")
+    assert refreshed == ["badge"]
+    badge = window.notifications_badge
+    window.close()
+    window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert not shiboken6.isValid(badge)
+    context.notify_changed("notifications")
+    assert refreshed == ["badge"]
 
 
 def test_an_administrator_sees_a_colleagues_tasks(context, qtbot):
