@@ -543,13 +543,14 @@ def test_the_html_parser_finds_its_cached_patterns_and_parses_as_before():
     patterns = dict(fixed)
     assert patterns and not any(isinstance(characters, re.Pattern) for characters, _ in patterns)
     assert ElementTree.tostring(tinyhtml5.parse(html)) == tree
-    assert dict(fixed) == patterns  # found again: same keys, the same compiled objects
+    assert fixed.keys() == patterns.keys() and all(fixed[key] is patterns[key] for key in patterns)  # found again
 
     inputstream.characters_until_regex = {}  # tinyhtml5's own cache
     try:
         assert ElementTree.tostring(tinyhtml5.parse(html)) == tree
         upstream = inputstream.characters_until_regex
         assert {pattern.pattern for pattern in upstream.values()} == {p.pattern for p in patterns.values()}
-        assert all(isinstance(characters, re.Pattern) for characters, _ in upstream)  # the bug
+        # the bug; once a tinyhtml5 release fixes it, render._CharactersUntilPatterns can go
+        assert all(isinstance(characters, re.Pattern) for characters, _ in upstream)
     finally:
         inputstream.characters_until_regex = fixed
