@@ -554,3 +554,50 @@ def test_the_html_parser_finds_its_cached_patterns_and_parses_as_before():
         assert all(isinstance(characters, re.Pattern) for characters, _ in upstream)
     finally:
         inputstream.characters_until_regex = fixed
+
+
+def test_text_layouts_share_pango_contexts_and_render_the_same_bytes():
+    """Text layouts of one direction and language share a Pango context (documents/pango_contexts.py,
+    ~3 % of a render); every template, one page and three, and a page mixing languages, decorations
+    and font features render to the very same bytes as with weasyprint's own setup, also in a
+    second thread."""
+    import threading
+
+    from desktop_crm.documents import pango_contexts
+
+    mixed = COMMON_HTML.replace(
+        "</body>", '<p lang="it">Città <span style="font-variant-numeric: tabular-nums">1 234,50</span>'
+        ' <span lang="en">Total</span> <span style="font-variant: small-caps">Totale</span></p></body>')
+    folder = render.bundled_templates_dir()
+    pages = {"mixed": mixed}
+    for language, kind in TEMPLATES:
+        pages[f"{language}.{kind}"] = render.render_html(build_context(sample_input(language, kind)))
+    long = dataclasses.replace(sample_input("ru", "invoice"), lines=[
+        LineInput(f"Позиция № {i}", Decimal(i % 5 + 1), Decimal("99.90"), "шт", vat_rate=Decimal("22"))
+        for i in range(55)])
+    pages["ru.invoice.55"] = render.render_html(build_context(long))
+
+    def render_all() -> dict[str, bytes]:
+        return {name: render.html_to_pdf(html, folder) for name, html in pages.items()}
+
+    shared = render_all()
+    assert pango_contexts.install()  # the locked weasyprint is one the shared setup was checked against
+
+    in_thread: dict[str, bytes] = {}
+    contexts: list[int] = []
+
+    def render_in_thread() -> None:
+        in_thread.update(render_all())
+        contexts.append(pango_contexts.contexts_in_this_thread())
+
+    worker = threading.Thread(target=render_in_thread)
+    worker.start()
+    worker.join()
+    assert contexts == [3]  # the thread's own contexts, for hundreds of layouts: one per language
+    pango_contexts.uninstall()
+    try:
+        own = render_all()
+    finally:
+        pango_contexts.install()
+    for name in pages:
+        assert shared[name] == own[name] == in_thread[name], name

@@ -294,13 +294,17 @@ def _lean_html_class() -> type:
     """weasyprint's ``HTML`` with the lean user-agent sheet of :mod:`documents.user_agent`.
 
     ``_ua_stylesheets`` is the hook weasyprint's own test suite overrides to lighten its sheet;
-    a test checks that renders still go through it (and that pages stay pixel-identical).
+    a test checks that renders still go through it (and that pages stay pixel-identical). Made
+    once, before the first render, it also fixes tinyhtml5's pattern cache and lets text layouts
+    share their Pango contexts (:mod:`documents.pango_contexts`).
     """
     from weasyprint import CSS, HTML
 
+    from desktop_crm.documents import pango_contexts
     from desktop_crm.documents.user_agent import LEAN_USER_AGENT_CSS
 
     _cache_html_parser_patterns()
+    pango_contexts.install()
     sheet = CSS(string=LEAN_USER_AGENT_CSS, font_config=_font_config())
 
     class LeanHTML(HTML):  # type: ignore[misc]
