@@ -11,12 +11,18 @@
   in the worker processes of ``documents.pool``, started by the warm-up batch). Each run uses fresh
   deals of a database built here (``--db`` names the file to build/extend instead).
 * ``harfbuzz_subset``: whether weasyprint found libharfbuzz-subset (3x faster font subsetting).
+
+The PDF metrics name the interpreter in ``extra.python``: the renders spend most of their time in
+Python code, and an interpreter built with a shared libpython and without profile-guided
+optimisation (pyenv's default build) runs them 10–20 % slower than the PGO builds the installers
+ship (python.org's, Debian's).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import platform
 import sys
 import tempfile
 import time
@@ -60,13 +66,14 @@ def main() -> int:
     ])
     three = build_context(data)
 
+    python = f"{platform.python_version()} {os.path.realpath(sys.executable)}"
     pdf_1, _pdf = _time(lambda: render.render_pdf(one), args.repeat, "pdf1")
     emit("pdf_1page_ms", pdf_1, "ms", 120, pages=render.page_count(one), template="ru.invoice",
-         cpu_ms=CPU["pdf1"], load_average=os.getloadavg()[0],
+         cpu_ms=CPU["pdf1"], load_average=os.getloadavg()[0], python=python,
          measured="context → HTML → weasyprint PDF bytes, warm")
     pdf_3, _pdf = _time(lambda: render.render_pdf(three), args.repeat, "pdf3")
     emit("pdf_3page_ms", pdf_3, "ms", 350, pages=render.page_count(three), lines=55, template="ru.invoice",
-         cpu_ms=CPU["pdf3"], load_average=os.getloadavg()[0],
+         cpu_ms=CPU["pdf3"], load_average=os.getloadavg()[0], python=python,
          measured="context → HTML → weasyprint PDF bytes, warm")
     docx, _ = _time(lambda: render.render_docx(one), args.repeat, "docx")
     emit("docx_ms", docx, "ms", 40, template="ru.invoice.docx", cpu_ms=CPU["docx"],
