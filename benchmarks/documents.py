@@ -14,8 +14,8 @@
 
 The PDF metrics name the interpreter in ``extra.python``: the renders spend most of their time in
 Python code, and an interpreter built with a shared libpython and without profile-guided
-optimisation (pyenv's default build) runs them 10–20 % slower than the PGO builds the installers
-ship (python.org's, Debian's).
+optimisation (pyenv's default build) runs them 10–20 % slower than the PGO builds of uv (which
+the installers are built with), python.org and Debian.
 """
 
 from __future__ import annotations
