@@ -3,7 +3,7 @@
 weasyprint 70 lays out every run of text (a table cell, a word run, a line's strut) through a
 ``Layout`` whose ``setup`` creates a new Pango context, sets its glyph rounding, direction and
 language, and builds a new font description — once when the text is laid out and again when it
-is drawn. For an invoice that is hundreds of identical contexts: about 4 % of a 3-page render.
+is drawn. For an invoice that is hundreds of identical contexts: about 3 % of a 3-page render.
 
 :func:`install` replaces ``Layout.setup`` with one that takes the context from a cache keyed by
 font configuration, direction and language (one cache per thread: Pango objects are not shared
@@ -14,7 +14,7 @@ that needs more than plain setup — decorations (their metrics), font features 
 language override — goes through weasyprint's own ``setup``.
 
 Only weasyprint versions whose ``setup`` was compared line by line are patched
-(:data:`VERIFIED_WEASYPRINT`); a test renders every template both ways and compares the pages.
+(:data:`VERIFIED_WEASYPRINT`); a test renders every template both ways and compares the bytes.
 """
 
 from __future__ import annotations
