@@ -47,13 +47,13 @@ def demo_database(args: argparse.Namespace) -> Path:
         return path
     CACHE.mkdir(parents=True, exist_ok=True)
     note(f"building a demo database with {args.deals} deals in {path} (once; reused later)…")
-    from desktop_crm.services.demo import DemoOptions, build_demo
+    from desktop_crm.services.data.demo import DemoOptions, build_demo
 
     build_demo(str(path), DemoOptions(deals=args.deals))
     return path
 
 
-def open_readonly(path: Path):  # noqa: ANN201 - a peewee database
+def open_readonly(path: Path):
     """Bind the models to ``path`` opened read-only (shared benchmark databases stay untouched)."""
     import peewee
 

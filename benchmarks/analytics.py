@@ -41,8 +41,8 @@ def main() -> int:
 
     from desktop_crm.models import Deal, Pipeline
     from desktop_crm.models.db import open_database, redact
-    from desktop_crm.services import analytics
-    from desktop_crm.services.analytics import Period, ReportKind, ReportScope
+    from desktop_crm.services.reporting import analytics
+    from desktop_crm.services.reporting.analytics import Period, ReportKind, ReportScope
 
     url = str(demo_database(args))
     db = open_database(url)  # only read: the shared demo database is never written

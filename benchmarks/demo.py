@@ -36,7 +36,7 @@ def record_path(db: Path) -> Path:
 
 
 def build_once(path: Path, deals: int, seed: int) -> float:
-    from desktop_crm.services.demo import DemoOptions, build_demo
+    from desktop_crm.services.data.demo import DemoOptions, build_demo
 
     last = [0.0]
 

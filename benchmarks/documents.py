@@ -31,8 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._common import CACHE, emit, median, note, parser  # noqa: E402
-
+from benchmarks._common import CACHE, emit, median, note, parser
 
 CPU: dict[str, float] = {}
 
@@ -94,7 +93,7 @@ def main() -> int:
 def _batch(args) -> float:
     from desktop_crm.models.db import open_database
     from desktop_crm.models.schema import migrate
-    from desktop_crm.services import invoices
+    from desktop_crm.services.billing import invoices
 
     path = Path(args.db) if args.db else CACHE / "documents-bench.db"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -105,9 +104,8 @@ def _batch(args) -> float:
     db = open_database(str(path))
     migrate(db)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from tests.documents_fixtures import RU_LINES, deal_with_lines, russian_buyer, russian_seller
-
     from desktop_crm.models import OwnCompany
+    from tests.documents_fixtures import RU_LINES, deal_with_lines, russian_buyer, russian_seller
 
     if not OwnCompany.select().exists():
         russian_seller()

@@ -38,7 +38,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from benchmarks._common import CACHE, demo_database, emit, median, note, parser  # noqa: E402
+from benchmarks._common import CACHE, demo_database, emit, median, note, parser
 
 
 def private_copy(source: Path) -> Path:
@@ -68,7 +68,7 @@ def private_copy(source: Path) -> Path:
     return target
 
 
-def main() -> int:  # noqa: PLR0915 - one scripted session
+def main() -> int:
     args = parser(__doc__.splitlines()[0]).parse_args()
     path = private_copy(demo_database(args))
 
@@ -82,8 +82,8 @@ def main() -> int:  # noqa: PLR0915 - one scripted session
     from desktop_crm.models import Deal, Stage, StageKind, database
     from desktop_crm.models.db import open_database
     from desktop_crm.models.schema import migrate
-    from desktop_crm.services import board
-    from desktop_crm.services.session import current_user
+    from desktop_crm.services.sales import board
+    from desktop_crm.services.system.session import current_user
     from desktop_crm.views.context import AppContext
     from desktop_crm.views.deals.board import KanbanView
     from desktop_crm.views.registry import build_registry

@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from benchmarks._common import (  # noqa: E402
+from benchmarks._common import (
     demo_database,
     emit,
     median,
@@ -47,9 +47,9 @@ def main() -> int:
     app = QApplication(sys.argv[:1])
 
     from desktop_crm import i18n
-    from desktop_crm.services import lists
-    from desktop_crm.services import search as search_service
-    from desktop_crm.services.session import current_user
+    from desktop_crm.services.listing import lists
+    from desktop_crm.services.listing import search as search_service
+    from desktop_crm.services.system.session import current_user
     from desktop_crm.views.context import AppContext
     from desktop_crm.views.lists.list_view import EntityListView
     from desktop_crm.views.registry import build_registry

@@ -30,7 +30,7 @@ GOAL_S = 5.0
 def plans(db) -> dict[str, str]:
     """EXPLAIN QUERY PLAN of the list queries that mark or filter active deals (SQLite)."""
     from desktop_crm.models import Deal
-    from desktop_crm.services import rules
+    from desktop_crm.services.sales import rules
 
     queries = {
         "list_page_with_active_mark": Deal.alive(Deal.id, Deal.title, rules.active_column())
@@ -51,7 +51,7 @@ def main() -> int:
 
     from desktop_crm.models import Deal
     from desktop_crm.models.schema import LATEST_VERSION, current_version
-    from desktop_crm.services.report import rules_report
+    from desktop_crm.services.reporting.report import rules_report
 
     path = demo_database(args)
     db = open_readonly(path)

@@ -207,12 +207,12 @@ def first_run_choice(parent: QWidget | None = None) -> str | None:
 def demo_available() -> bool:
     import importlib.util
 
-    return importlib.util.find_spec("desktop_crm.services.demo") is not None
+    return importlib.util.find_spec("desktop_crm.services.data.demo") is not None
 
 
 def create_demo_database(url: str, progress: Any) -> None:
     """Build a demo database at ``url`` with the demo service (in a worker thread)."""
-    from desktop_crm.services.demo import DemoOptions, build_demo
+    from desktop_crm.services.data.demo import DemoOptions, build_demo
 
     locale = {"ru": "ru", "it": "it"}.get(i18n.current_language(), "both")
     build_demo(url, DemoOptions(deals=DEMO_DEALS, locale=locale),
@@ -284,7 +284,7 @@ def resolve_database(url: str | None, settings: QSettings) -> str | None:
         return url
     chosen = settings.value("database/url")
     if chosen:
-        from desktop_crm.services.admin import url_with_password
+        from desktop_crm.services.system.admin import url_with_password
 
         return url_with_password(str(chosen))
     default = config.default_database_url()
@@ -351,7 +351,7 @@ def _exit_after_first_paint(app: QApplication, window: Any, start_ns: int) -> No
 def build_main_window(db_url: str, settings: QSettings | None = None, user: Any = None) -> Any:
     """The registry, context and main window over an open, migrated database (also for tests)."""
     from desktop_crm.models.db import redact
-    from desktop_crm.services.session import current_user
+    from desktop_crm.services.system.session import current_user
     from desktop_crm.views.context import AppContext
     from desktop_crm.views.main_window import MainWindow
     from desktop_crm.views.registry import build_registry
@@ -397,7 +397,7 @@ def run_gui(db_url: str | None = None, language: str | None = None) -> int:
         QMessageBox.critical(None, _("Desktop CRM"), error.message)
         return 1
 
-    from desktop_crm.services.session import current_user
+    from desktop_crm.services.system.session import current_user
 
     user = current_user(settings.value("session/user_id") or None)
     install_language(app, language or user.locale or settings.value("ui/language") or None)

@@ -64,7 +64,7 @@ def check_docx(content: bytes, expected_texts: list[str], path: Path) -> str:
 
 def _documents(work: Path, report: Callable[[str, str], None]) -> None:
     from desktop_crm.models import Company, Deal, OwnCompany
-    from desktop_crm.services import documents, invoices, quotes
+    from desktop_crm.services.billing import documents, invoices, quotes
 
     for country, currency in (("RU", "RUB"), ("IT", "EUR")):
         seller = OwnCompany.alive().where(OwnCompany.country == country).first()
@@ -157,7 +157,7 @@ def run_selftest(keep: Path | None = None) -> int:
     from desktop_crm import __version__
     from desktop_crm.models.db import open_database
     from desktop_crm.models.schema import migrate
-    from desktop_crm.services.demo import DemoOptions, build_demo
+    from desktop_crm.services.data.demo import DemoOptions, build_demo
 
     print(f"Desktop CRM {__version__} self-test in {work}", flush=True)
     url = str(work / "selftest.db")

@@ -177,7 +177,7 @@ class Job:
                 result = self._fn(progress)
         except Cancelled:
             cancelled = True
-        except BaseException:  # noqa: BLE001 - delivered to the GUI thread, never swallowed
+        except BaseException:
             exc_info = sys.exc_info()
         if self.is_cancelled and exc_info is None:
             cancelled = True

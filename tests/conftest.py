@@ -15,17 +15,17 @@ import tempfile
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("CRM_DISABLE_KEYRING", "1")
 
-from collections.abc import Iterator  # noqa: E402
-from pathlib import Path  # noqa: E402
+from collections.abc import Iterator
+from pathlib import Path
 
-import pytest  # noqa: E402
+import pytest
 
-from desktop_crm import i18n  # noqa: E402
-from desktop_crm.i18n.catalogs import compile_catalogs  # noqa: E402
-from desktop_crm.models import database  # noqa: E402
-from desktop_crm.models.db import open_database  # noqa: E402
-from desktop_crm.models.schema import migrate  # noqa: E402
-from tests.pg import PostgresCluster, find_postgres_bin  # noqa: E402
+from desktop_crm import i18n
+from desktop_crm.i18n.catalogs import compile_catalogs
+from desktop_crm.models import database
+from desktop_crm.models.db import open_database
+from desktop_crm.models.schema import migrate
+from tests.pg import PostgresCluster, find_postgres_bin
 
 
 def pytest_configure(config: pytest.Config) -> None:

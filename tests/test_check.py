@@ -14,8 +14,8 @@ import pytest
 from desktop_crm import cli, i18n
 from desktop_crm.models.db import open_database
 from desktop_crm.models.schema import LATEST_VERSION, migrate
-from desktop_crm.services import integrity
-from desktop_crm.services.demo import DemoOptions, build_demo
+from desktop_crm.services.data.demo import DemoOptions, build_demo
+from desktop_crm.services.system import integrity
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -34,8 +34,8 @@ from desktop_crm.models import (
 )
 from desktop_crm.models.db import open_database
 from desktop_crm.normalize import fold
-from desktop_crm.services import requisites
-from desktop_crm.services.demo import DEMO_NOW, DemoError, DemoOptions, build_demo
+from desktop_crm.services.billing import requisites
+from desktop_crm.services.data.demo import DEMO_NOW, DemoError, DemoOptions, build_demo
 
 SMALL = 240
 
@@ -147,7 +147,7 @@ def test_pipelines_have_the_stages_of_the_seed_documents(demo):
 
 
 def test_deal_amounts_are_the_sum_of_their_lines(demo):
-    from desktop_crm.services.rules import line_net_amount
+    from desktop_crm.services.sales.rules import line_net_amount
 
     totals: Counter = Counter()
     for line in DealLine.select():
@@ -160,7 +160,7 @@ def test_deal_amounts_are_the_sum_of_their_lines(demo):
 
 
 def test_correctness_and_last_interaction_agree_with_the_rules(demo):
-    from desktop_crm.services import rules
+    from desktop_crm.services.sales import rules
 
     kinds = Counter()
     for deal in Deal.select():
@@ -344,7 +344,7 @@ def test_demo_on_postgresql_is_the_same_database(pg_url, tmp_path: Path):
     assert on_postgres == on_sqlite
     db = open_database(pg_url)
     try:
-        from desktop_crm.services import rules
+        from desktop_crm.services.sales import rules
 
         for deal in Deal.select():
             correct, missing = deal.correct, deal.missing_fields

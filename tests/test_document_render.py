@@ -273,11 +273,10 @@ def test_context_is_plain_json():
 
 
 def test_logo_stamp_and_signature_toggles(tmp_path):
+    import base64
     import zipfile
 
     from desktop_crm.documents.context import qr_asset
-
-    import base64
 
     def png(text: str) -> bytes:
         return base64.b64decode(qr_asset(text)["src"].split(",", 1)[1])

@@ -24,7 +24,7 @@ from desktop_crm.models import (
     QuoteStatus,
     database,
 )
-from desktop_crm.services import documents, invoices, numbering, quotes
+from desktop_crm.services.billing import documents, invoices, numbering, quotes
 from tests.documents_fixtures import (
     IT_LINES,
     RU_LINES,
@@ -431,7 +431,7 @@ def test_render_workers_left_idle_stop_and_the_next_batch_starts_them_again(db, 
 
 
 def test_upkeep_expires_every_sent_quote_past_its_validity(any_db):
-    from desktop_crm.services.upkeep import run_upkeep
+    from desktop_crm.services.billing.upkeep import run_upkeep
 
     deal = ru_deal()
     quote = quotes.create_from_deal(deal.id)

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from desktop_crm import i18n
-from desktop_crm.services import requisites as rq
+from desktop_crm.services.billing import requisites as rq
 
 # Public requisites of real banks and companies (as printed on their websites and invoices).
 SBERBANK = dict(inn="7707083893", kpp="773601001", ogrn="1027700132195", bik="044525225",

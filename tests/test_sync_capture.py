@@ -90,20 +90,18 @@ def test_soft_delete_is_a_field_change_and_physical_delete_is_refused(replica):
 
 
 def test_rolled_back_changes_leave_no_outbox_entry(replica):
-    with pytest.raises(RuntimeError):
-        with database.atomic():
-            Contact.create(last_name="Ghost")
-            raise RuntimeError("user cancelled")
+    with pytest.raises(RuntimeError), database.atomic():
+        Contact.create(last_name="Ghost")
+        raise RuntimeError("user cancelled")
     assert outbox(replica) == []
 
 
 def test_applying_flag_silences_capture_and_allows_purge(replica):
     company = Company.create(legal_name="ACME")
     before = len(outbox(replica))
-    with replica.atomic():
-        with capture.applying(replica):
-            Company.update(city="Roma").execute()
-            Company.delete().where(Company.id == company.id).execute()
+    with replica.atomic(), capture.applying(replica):
+        Company.update(city="Roma").execute()
+        Company.delete().where(Company.id == company.id).execute()
     assert len(outbox(replica)) == before
     assert replica.execute_sql("SELECT applying FROM _sync_flag").fetchone()[0] == 0
 

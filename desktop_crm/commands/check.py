@@ -1,7 +1,7 @@
 """``desktop-crm check``: is the database readable, at this version's schema, intact and consistent?
 
 The exit code is 0 only when every check holds. The checks are a list
-(:func:`desktop_crm.services.integrity.database_checks`); a later issue adds its own (the sales-rules
+(:func:`desktop_crm.services.system.integrity.database_checks`); a later issue adds its own (the sales-rules
 report) behind its own option, and ``--json`` prints every outcome as JSON.
 """
 
@@ -30,11 +30,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def checks_for(args: argparse.Namespace) -> list:
     """The checks this run performs: the database checks, then those other options ask for."""
-    from desktop_crm.services.integrity import database_checks
+    from desktop_crm.services.system.integrity import database_checks
 
     checks = database_checks()
     if getattr(args, "rules", False):
-        from desktop_crm.services.report import rules_check
+        from desktop_crm.services.reporting.report import rules_check
 
         args.rules_sink = {}
         checks.append(rules_check(args.limit if args.limit > 0 else None, args.rules_sink))
@@ -44,7 +44,7 @@ def checks_for(args: argparse.Namespace) -> list:
 def run(args: argparse.Namespace) -> int:
     from desktop_crm.commands import database_url
     from desktop_crm.i18n import _, ngettext
-    from desktop_crm.services.integrity import run_checks
+    from desktop_crm.services.system.integrity import run_checks
 
     outcomes = run_checks(database_url(args), checks_for(args), full=args.full)
     ok = all(outcome.ok for outcome in outcomes)

@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from desktop_crm.errors import CrmError
     from desktop_crm.i18n import _, ngettext
     from desktop_crm.models.db import redact
-    from desktop_crm.services.demo import DemoOptions, build_demo
+    from desktop_crm.services.data.demo import DemoOptions, build_demo
 
     url = database_url(args)
     try:

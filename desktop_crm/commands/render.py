@@ -57,7 +57,7 @@ def _render(args: argparse.Namespace) -> tuple[str, str, bool]:
     from desktop_crm.errors import ValidationError
     from desktop_crm.i18n import _
     from desktop_crm.models import Invoice, InvoiceStatus
-    from desktop_crm.services import documents, invoices, quotes
+    from desktop_crm.services.billing import documents, invoices, quotes
 
     deal = documents.deal_of(args.deal)
     if args.kind == "quote":

@@ -58,11 +58,10 @@ def run_add_user(args: argparse.Namespace) -> int:
     from desktop_crm.sync.server import connect
 
     password = getpass.getpass(_("Password for {login}: ").format(login=args.login))
-    with connect(args.server) as conn:
-        with conn.transaction():
-            security.add_login(
-                conn, args.login, password, uuid.UUID(args.user_id), args.scope, args.manager
-            )
+    with connect(args.server) as conn, conn.transaction():
+        security.add_login(
+            conn, args.login, password, uuid.UUID(args.user_id), args.scope, args.manager
+        )
     print(_("Login {login} is ready (scope: {scope}).").format(login=args.login, scope=args.scope))
     return 0
 

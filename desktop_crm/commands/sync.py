@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"\r{text} {done}/{total}", end="", file=sys.stderr, flush=True)
 
     try:
-        from desktop_crm.services.invoices import refreeze_final_numbers
+        from desktop_crm.services.billing.invoices import refreeze_final_numbers
 
         result = sync_once(local, args.server, progress=progress, after_round=refreeze_final_numbers)
     except CrmError as error:

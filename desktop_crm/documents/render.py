@@ -108,7 +108,7 @@ def _environment(folders: tuple[str, ...], autoescape: bool, docx: bool, _stamp:
     class _Environment(SandboxedEnvironment):
         _compiled: dict[str, Any]
 
-        def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Any:  # noqa: A002
+        def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Any:
             if globals is not None or template_class is not None or not isinstance(source, str):
                 return super().from_string(source, globals, template_class)
             template = self._compiled.get(source)

@@ -1,5 +1,6 @@
 """peewee models (no Qt). ``ALL_MODELS`` lists the tables in dependency order."""
 
+from desktop_crm.models import indexes as _indexes  # noqa: F401 - registers step 5's indexes
 from desktop_crm.models.base import BaseModel, database, utcnow
 from desktop_crm.models.catalog import Pipeline, Product, ProductGroup, Stage
 from desktop_crm.models.deals import Activity, Deal, DealLine, StageChange
@@ -26,7 +27,6 @@ from desktop_crm.models.enums import (
 )
 from desktop_crm.models.parties import Company, Contact, Lead
 from desktop_crm.models.people import OwnCompany, User
-from desktop_crm.models import indexes as _indexes  # noqa: F401 - registers step 5's indexes
 from desktop_crm.models.rules import DuplicateDismissal
 from desktop_crm.models.system import Notification, SchemaVersion, Setting
 

@@ -552,35 +552,34 @@ def init_server(url: str, min_app_version: str | None = None) -> dict[str, Any]:
 
     with _bound_proxy(url) as db:
         result = migrate(db)
-    with connect(url) as conn:
-        with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(hashtext('desktop_crm.server_init'))")
-            conn.execute(SYNC_SCHEMA_SQL)
-            tables = synced_server_tables(conn)
-            for table in tables:
-                for statement in table_sql(table):
-                    conn.execute(statement)
-            for table in content_tables(conn, tables):
-                conn.execute(f'DROP TRIGGER IF EXISTS _sync_fill_content ON "{table}"')
-                conn.execute(
-                    f'CREATE TRIGGER _sync_fill_content BEFORE INSERT OR UPDATE ON "{table}" '
-                    "FOR EACH ROW EXECUTE FUNCTION sync.fill_content()"
-                )
-            if "invoice" in tables:
-                (schema,) = conn.execute("SELECT current_schema()").fetchone()
-                for statement in numbering_sql(schema):
-                    conn.execute(statement)
-            row = conn.execute("SELECT min_app_version FROM sync.schema_meta WHERE id = 1").fetchone()
-            minimum = min_app_version or (row[0] if row else "0")
+    with connect(url) as conn, conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext('desktop_crm.server_init'))")
+        conn.execute(SYNC_SCHEMA_SQL)
+        tables = synced_server_tables(conn)
+        for table in tables:
+            for statement in table_sql(table):
+                conn.execute(statement)
+        for table in content_tables(conn, tables):
+            conn.execute(f'DROP TRIGGER IF EXISTS _sync_fill_content ON "{table}"')
             conn.execute(
-                "INSERT INTO sync.schema_meta (id, schema_version, min_app_version, sync_protocol, "
-                "app_version, updated_at) VALUES (1, %s, %s, %s, %s, now()) ON CONFLICT (id) DO UPDATE "
-                "SET schema_version = excluded.schema_version, min_app_version = "
-                "excluded.min_app_version, sync_protocol = excluded.sync_protocol, "
-                "app_version = excluded.app_version, updated_at = now()",
-                (LATEST_VERSION, minimum, SYNC_PROTOCOL, __version__),
+                f'CREATE TRIGGER _sync_fill_content BEFORE INSERT OR UPDATE ON "{table}" '
+                "FOR EACH ROW EXECUTE FUNCTION sync.fill_content()"
             )
-            security.install(conn, tables)
+        if "invoice" in tables:
+            (schema,) = conn.execute("SELECT current_schema()").fetchone()
+            for statement in numbering_sql(schema):
+                conn.execute(statement)
+        row = conn.execute("SELECT min_app_version FROM sync.schema_meta WHERE id = 1").fetchone()
+        minimum = min_app_version or (row[0] if row else "0")
+        conn.execute(
+            "INSERT INTO sync.schema_meta (id, schema_version, min_app_version, sync_protocol, "
+            "app_version, updated_at) VALUES (1, %s, %s, %s, %s, now()) ON CONFLICT (id) DO UPDATE "
+            "SET schema_version = excluded.schema_version, min_app_version = "
+            "excluded.min_app_version, sync_protocol = excluded.sync_protocol, "
+            "app_version = excluded.app_version, updated_at = now()",
+            (LATEST_VERSION, minimum, SYNC_PROTOCOL, __version__),
+        )
+        security.install(conn, tables)
     return {
         "schema_version": LATEST_VERSION,
         "tables": len(tables),
@@ -629,8 +628,8 @@ def check_compatible(conn: Any, app_version: str = __version__) -> tuple[int, st
 
 __all__ = [
     "CLOCK_HINT",
-    "ClockOffError",
     "SYNC_PROTOCOL",
+    "ClockOffError",
     "SyncError",
     "VersionRefused",
     "check_compatible",

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QWidget
 
-from desktop_crm.services.session import UserRef
+from desktop_crm.services.system.session import UserRef
 
 if TYPE_CHECKING:
     from desktop_crm.views.registry import Registry

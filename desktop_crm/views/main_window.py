@@ -350,7 +350,7 @@ class MainWindow(QMainWindow):
             for view in page.built_views():
                 try:
                     _call(view, "save_state")
-                except Exception:  # noqa: BLE001 - closing must not fail on a preference write
+                except Exception:
                     log.exception("saving the state of %s failed", view.objectName())
         settings.sync()
 
@@ -383,7 +383,7 @@ class MainWindow(QMainWindow):
         self._upkeep_timer.start(UPKEEP_START_DELAY_MS)
 
     def run_upkeep(self) -> None:
-        from desktop_crm.services.upkeep import UPKEEP_INTERVAL_MS, run_upkeep
+        from desktop_crm.services.billing.upkeep import UPKEEP_INTERVAL_MS, run_upkeep
         from desktop_crm.workers import run_in_background
 
         self._upkeep_timer.start(UPKEEP_INTERVAL_MS)  # the next run

@@ -106,7 +106,7 @@ class SectionView:
 @dataclass(frozen=True)
 class Screen:
     name: str  # file name without .png
-    render: Callable[["AppContext", Any], "QWidget"]
+    render: Callable[[AppContext, Any], QWidget]
     cleanup: Callable[[], None] | None = None
     order: int = 100
 
@@ -117,7 +117,7 @@ class Registry:
     views: dict[str, list[SectionView]] = field(default_factory=dict)
     card_openers: dict[str, CardOpener] = field(default_factory=dict)
     _screens: list[Screen] = field(default_factory=list)
-    _screen_providers: list[Callable[["Registry"], None] | str] = field(default_factory=list)
+    _screen_providers: list[Callable[[Registry], None] | str] = field(default_factory=list)
 
     def add_view(self, section: str, view: SectionView) -> None:
         if section not in {s.key for s in self.sections}:
@@ -145,7 +145,7 @@ class Registry:
         self._screens[:] = [s for s in self._screens if s.name != screen.name] + [screen]
         self._screens.sort(key=lambda s: (s.order, s.name))
 
-    def add_screen_provider(self, provider: Callable[["Registry"], None] | str) -> None:
+    def add_screen_provider(self, provider: Callable[[Registry], None] | str) -> None:
         """``provider(registry)`` adds screens with :meth:`add_screen` when they are first needed."""
         self._screen_providers.append(provider)
 

@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_crm.i18n import _, ngettext
-from desktop_crm.services import search as search_service
-from desktop_crm.services.search import Group, Hit
+from desktop_crm.services.listing import search as search_service
+from desktop_crm.services.listing.search import Group, Hit
 from desktop_crm.views.context import AppContext
 from desktop_crm.views.registry import Registry, Screen
 

@@ -47,7 +47,8 @@ from PySide6.QtWidgets import (
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import N_, _, ngettext, pgettext
 from desktop_crm.i18n.formatting import format_amount
-from desktop_crm.services import admin, cards
+from desktop_crm.services.sales import cards
+from desktop_crm.services.system import admin
 from desktop_crm.views.cards.common import (
     ERROR_STYLE,
     OK_STYLE,

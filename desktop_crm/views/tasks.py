@@ -46,7 +46,8 @@ from PySide6.QtWidgets import (
 
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import N_, _, ngettext
-from desktop_crm.services import session, tasks
+from desktop_crm.services.sales import tasks
+from desktop_crm.services.system import session
 from desktop_crm.views.cards.common import HINT_STYLE, OK_STYLE, local_datetime
 from desktop_crm.views.common.dialogs import show_error
 from desktop_crm.views.context import AppContext
@@ -528,7 +529,7 @@ class NotificationsBadge(QToolButton):
     def refresh(self) -> None:
         try:
             count = tasks.unread_count(self.context.user.id)
-        except Exception:  # noqa: BLE001 - a lost connection must not break the status bar
+        except Exception:
             return
         self.setText(ngettext("{count} unread notification", "{count} unread notifications",
                               count).format(count=count) if count else _("No new notifications"))

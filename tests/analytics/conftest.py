@@ -18,8 +18,8 @@ from desktop_crm.models import (
     StageKind,
     User,
 )
-from desktop_crm.services import rules
-from desktop_crm.services.analytics import Period, ReportScope
+from desktop_crm.services.reporting.analytics import Period, ReportScope
+from desktop_crm.services.sales import rules
 
 DAY = 86400
 NOW = dt.datetime(2026, 3, 31, 12, 0)

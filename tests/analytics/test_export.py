@@ -12,8 +12,8 @@ import pytest
 from openpyxl import load_workbook
 
 from desktop_crm import i18n
-from desktop_crm.services import analytics, report_export
-from desktop_crm.services.analytics import Column, ColumnKind
+from desktop_crm.services.reporting import analytics, report_export
+from desktop_crm.services.reporting.analytics import Column, ColumnKind
 from tests.analytics.conftest import NOW, Sales
 
 

@@ -14,8 +14,10 @@ from pathlib import Path
 from desktop_crm.models import Deal, Stage, StageKind
 from desktop_crm.models.db import engine, open_database
 from desktop_crm.models.schema import current_version, migrate
-from desktop_crm.services import admin, analytics, deals, rules, stages
-from desktop_crm.services.demo import DemoOptions, build_demo
+from desktop_crm.services.data.demo import DemoOptions, build_demo
+from desktop_crm.services.reporting import analytics
+from desktop_crm.services.sales import deals, rules, stages
+from desktop_crm.services.system import admin
 from tests.analytics.conftest import Sales
 from tests.rules.conftest import build_world
 

@@ -13,8 +13,9 @@ import pytest
 
 from desktop_crm.errors import ValidationError
 from desktop_crm.models import Pipeline
-from desktop_crm.services import analytics, rules
-from desktop_crm.services.analytics import Period, ReportScope
+from desktop_crm.services.reporting import analytics
+from desktop_crm.services.reporting.analytics import Period, ReportScope
+from desktop_crm.services.sales import rules
 from tests.analytics.conftest import NOW, PERIOD, Sales
 
 

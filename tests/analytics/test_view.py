@@ -16,8 +16,8 @@ from PySide6.QtCore import QPointF, QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
 from desktop_crm import workers
-from desktop_crm.services.analytics import ReportKind
-from desktop_crm.services.session import UserRef
+from desktop_crm.services.reporting.analytics import ReportKind
+from desktop_crm.services.system.session import UserRef
 from desktop_crm.views.analytics.deals_dialog import DealsDialog
 from desktop_crm.views.analytics.view import AnalyticsView
 from desktop_crm.views.context import AppContext
@@ -148,7 +148,7 @@ def test_long_stage_names_wrap_on_the_chart_instead_of_being_cut() -> None:
 def test_reports_are_computed_off_the_gui_thread(
     qtbot: Any, view: AnalyticsView, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from desktop_crm.services import analytics
+    from desktop_crm.services.reporting import analytics
 
     gui_thread = threading.get_ident()
     computed_in: list[int] = []

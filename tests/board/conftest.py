@@ -10,7 +10,7 @@ import pytest
 
 from desktop_crm import workers
 from desktop_crm.models import Deal
-from desktop_crm.services import contacts, deals
+from desktop_crm.services.sales import contacts, deals
 from tests.rules.conftest import CONTACT, DETAILED, build_world
 
 
@@ -23,7 +23,7 @@ def world(db):
 def context(tmp_path, world) -> Iterator[object]:
     from PySide6.QtCore import QSettings
 
-    from desktop_crm.services.session import current_user
+    from desktop_crm.services.system.session import current_user
     from desktop_crm.views.context import AppContext
     from desktop_crm.views.registry import build_registry
 

@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 
 from desktop_crm.models import Activity, ActivityKind, ActivityStatus, Deal, database, utcnow
-from desktop_crm.services import board, contacts, deals
-from desktop_crm.services.lists import ListFilter
-from desktop_crm.services.rule_errors import StageChangeRefused
+from desktop_crm.services.listing.lists import ListFilter
+from desktop_crm.services.sales import board, contacts, deals
+from desktop_crm.services.sales.rule_errors import StageChangeRefused
 from tests.rules.conftest import CONTACT, DETAILED, build_world
 
 
@@ -171,7 +171,7 @@ class SettingReads:
 
 
 def test_a_move_reads_the_rule_settings_once(world):
-    from desktop_crm.services import rules
+    from desktop_crm.services.sales import rules
 
     rules.INACTIVITY_DAYS.set(30)  # a stored value too, not only defaults
     deal = correct_deal(world)
@@ -188,7 +188,7 @@ def test_a_move_reads_the_rule_settings_once(world):
 
 def test_settings_saved_between_moves_apply_to_the_next_move(world):
     """The snapshot lives for one action: no stale rule settings across moves (or processes)."""
-    from desktop_crm.services import rules
+    from desktop_crm.services.sales import rules
 
     first, second = make_deals(world, 2)
     with pytest.raises(StageChangeRefused):
@@ -202,7 +202,8 @@ def test_settings_saved_between_moves_apply_to_the_next_move(world):
 
 
 def test_a_snapshot_sees_the_settings_saved_inside_it(world):
-    from desktop_crm.services import rules, settings
+    from desktop_crm.services.sales import rules
+    from desktop_crm.services.system import settings
 
     with settings.snapshot() as snapshot:
         assert rules.TASK_DUE_DAYS.get() == 1

@@ -10,7 +10,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
 from desktop_crm.models import Deal, DealLine, OwnCompany, Product, VatMode
-from desktop_crm.services import deal_card
+from desktop_crm.services.sales import deal_card
 from desktop_crm.views.deals.card import DealCard, open_deal
 from desktop_crm.views.deals.lines import C_DISCOUNT, C_NAME, C_PRICE, C_QTY, C_TOTAL, C_VAT
 from desktop_crm.views.deals.moves import LostReasonDialog
@@ -152,7 +152,7 @@ def test_missing_panel_and_timeline_entries(qtbot, open_card, world):
 
 
 def test_pickers_search_and_saving_fills_the_deal(qtbot, open_card, world):
-    from desktop_crm.services import contacts
+    from desktop_crm.services.sales import contacts
     from tests.rules.conftest import CONTACT
 
     person = contacts.create_contact(CONTACT, world.manager)

@@ -10,8 +10,8 @@ import pytest
 
 from desktop_crm.errors import ValidationError
 from desktop_crm.models import Deal, DealLine, OwnCompany, Quote, QuoteStatus, VatMode
-from desktop_crm.services import deal_card, stages
-from desktop_crm.services.deal_card import LineValues, VatSetup
+from desktop_crm.services.sales import deal_card, stages
+from desktop_crm.services.sales.deal_card import LineValues, VatSetup
 from tests.board.conftest import correct_deal
 from tests.rules.conftest import build_world
 

@@ -19,7 +19,7 @@ from desktop_crm.models import Pipeline, Role, Stage, StageKind, User
 @pytest.fixture
 def context(db: object, tmp_path: Path, qtbot: Any) -> Iterator[Any]:
     # qtbot first, so that open cards are made clean here before qtbot closes them
-    from desktop_crm.services.session import current_user
+    from desktop_crm.services.system.session import current_user
     from desktop_crm.views.context import AppContext
     from desktop_crm.views.registry import build_registry
 

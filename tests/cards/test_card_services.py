@@ -9,7 +9,8 @@ import pytest
 
 from desktop_crm.errors import ValidationError
 from desktop_crm.models import Deal, OwnCompany, Pipeline, Role, Stage, User
-from desktop_crm.services import admin, cards, rules
+from desktop_crm.services.sales import cards, rules
+from desktop_crm.services.system import admin
 
 
 @pytest.fixture
@@ -116,7 +117,7 @@ def test_connection_password_goes_to_the_keyring(any_db):
 
 
 def test_lead_conversion_duplicates_are_offered(admin_user):
-    from desktop_crm.services import contacts, leads
+    from desktop_crm.services.sales import contacts, leads
 
     contacts.create_contact({"last_name": "Орлова", "first_name": "Юлия",
                              "birth_date": dt.date(1990, 1, 1), "mobile_phone": "+79161234567",

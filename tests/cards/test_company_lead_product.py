@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWizard
 
 from desktop_crm.models import Company, Contact, Deal, Lead, LeadStatus, Product, Stage
-from desktop_crm.services import contacts, leads, timeline
+from desktop_crm.services.sales import contacts, leads, timeline
 from desktop_crm.views.cards.lead import ConvertWizard
 
 VALID_RU = {  # a consistent set: Sberbank's INN/KPP/OGRN, its BIK and correspondent account

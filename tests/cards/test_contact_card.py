@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from desktop_crm.models import Activity, Contact, DuplicateDismissal
-from desktop_crm.services import contacts
+from desktop_crm.services.sales import contacts
 from desktop_crm.views.cards.contact import ContactCard
 
 

@@ -11,7 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
 
 from desktop_crm.models import OwnCompany, Stage, User
-from desktop_crm.services import admin, rules
+from desktop_crm.services.sales import rules
+from desktop_crm.services.system import admin
 from desktop_crm.views.settings import SettingsView
 
 
@@ -179,7 +180,7 @@ def test_test_connection_reports_in_the_page(context, view, tmp_path):
 
 def test_a_new_required_field_of_a_stage_flags_its_deals(context, qtbot, view):
     from desktop_crm.models import Deal
-    from desktop_crm.services import deals
+    from desktop_crm.services.sales import deals
 
     stage = Stage.get(Stage.name == "Первичный контакт")
     deal = deals.create_deal({"title": "Курсы", "stage": stage.id}, context.user)

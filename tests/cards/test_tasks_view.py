@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from desktop_crm.models import Activity, ActivityStatus, Contact, utcnow
-from desktop_crm.services import notifications, tasks, timeline
+from desktop_crm.services.sales import notifications, tasks, timeline
 from desktop_crm.views.cards.contact import ContactCard
 from desktop_crm.views.tasks import MyTasksView
 

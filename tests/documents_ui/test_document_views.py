@@ -17,7 +17,7 @@ from tests.documents_fixtures import RU_LINES, deal_with_lines, russian_buyer, r
 
 @pytest.fixture
 def context(db: object, tmp_path: Path, monkeypatch, qapp) -> Any:
-    from desktop_crm.services.session import current_user
+    from desktop_crm.services.system.session import current_user
     from desktop_crm.views.context import AppContext
     from desktop_crm.views.registry import Registry
 
@@ -107,7 +107,7 @@ def test_invoice_panel_issue_and_payment(context, deal, qtbot, monkeypatch):
 
 
 def test_preview_shows_the_stored_pdf_and_prints_it(context, deal, qtbot, tmp_path):
-    from desktop_crm.services import documents, invoices
+    from desktop_crm.services.billing import documents, invoices
     from desktop_crm.views.documents.preview import PdfPreview, page_images, print_pdf
 
     invoice = invoices.issue(invoices.create_from_deal(deal.id).id)
@@ -135,7 +135,7 @@ def test_preview_shows_the_stored_pdf_and_prints_it(context, deal, qtbot, tmp_pa
 
 
 def test_lists_open_the_editor_and_screens_are_registered(context, deal, qtbot):
-    from desktop_crm.services import quotes
+    from desktop_crm.services.billing import quotes
     from desktop_crm.views.documents.editor import DocumentEditor
 
     quote = quotes.create_from_deal(deal.id)
@@ -155,7 +155,7 @@ def test_batch_issue_with_progress(context, deal, qtbot):
 
 def test_the_deal_shows_its_current_quote_and_the_accepted_one_becomes_an_invoice_with_its_lines(context, deal, qtbot, monkeypatch):
     from desktop_crm import i18n
-    from desktop_crm.services import documents, quotes
+    from desktop_crm.services.billing import documents, quotes
     from desktop_crm.views.documents.panel import DealDocumentsPanel
 
     i18n.set_language("en")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from desktop_crm import i18n
-from desktop_crm.services import rules
+from desktop_crm.services.sales import rules
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ database and within the file."""
 from __future__ import annotations
 
 from desktop_crm.models import Contact
-from desktop_crm.services import contacts
-from desktop_crm.services.contact_import import import_contacts, read_contacts_csv
+from desktop_crm.services.data.contact_import import import_contacts, read_contacts_csv
+from desktop_crm.services.sales import contacts
 from tests.rules.conftest import CONTACT
 
 CSV_RU = (

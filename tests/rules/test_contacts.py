@@ -9,8 +9,8 @@ import pytest
 from desktop_crm import i18n
 from desktop_crm.errors import ValidationError
 from desktop_crm.models import Activity, Contact, Deal, DuplicateDismissal, Lead
-from desktop_crm.services import contacts, deals, rules, timeline
-from desktop_crm.services.rule_errors import DuplicateContact, MissingRequiredFields, OwnEmailRefused
+from desktop_crm.services.sales import contacts, deals, rules, timeline
+from desktop_crm.services.sales.rule_errors import DuplicateContact, MissingRequiredFields, OwnEmailRefused
 from tests.rules.conftest import CONTACT, DETAILED
 
 

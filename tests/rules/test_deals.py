@@ -11,8 +11,8 @@ import pytest
 from desktop_crm import i18n
 from desktop_crm.errors import ValidationError
 from desktop_crm.models import ActivityKind, Deal, DealLine, Stage
-from desktop_crm.services import contacts, deals, rules, stages, timeline
-from desktop_crm.services.rule_errors import DuplicateDeal, StageChangeRefused
+from desktop_crm.services.sales import contacts, deals, rules, stages, timeline
+from desktop_crm.services.sales.rule_errors import DuplicateDeal, StageChangeRefused
 from tests.rules.conftest import CONTACT, DETAILED
 
 

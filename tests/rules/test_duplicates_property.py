@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from desktop_crm.models import Contact
 from desktop_crm.normalize import email_key, name_key, phone_e164
-from desktop_crm.services import contacts
+from desktop_crm.services.sales import contacts
 
 LAST = ["Фёдоров", "Иванов", "Семёнов", "Ковалёва", "Rossi", "Bianchi", "Щербаков", "Соловьёв"]
 FIRST = ["Иван", "Пётр", "Алёна", "Мария", "Giulia", "Luca", "Артём", "Фёкла"]

@@ -18,8 +18,8 @@ from desktop_crm.models import (
     LeadStatus,
     StageChange,
 )
-from desktop_crm.services import contacts, leads, timeline
-from desktop_crm.services.rule_errors import ConversionRefused, DuplicateContact, MissingRequiredFields
+from desktop_crm.services.sales import contacts, leads, timeline
+from desktop_crm.services.sales.rule_errors import ConversionRefused, DuplicateContact, MissingRequiredFields
 from tests.rules.conftest import CONTACT, DETAILED
 
 LEAD = {

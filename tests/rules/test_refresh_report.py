@@ -10,9 +10,9 @@ from decimal import Decimal
 from desktop_crm.cli import main
 from desktop_crm.models import Activity, ActivityKind, ActivityStatus, Deal, DealLine, Stage, database
 from desktop_crm.models.db import engine
-from desktop_crm.services import contacts, deals, rules, timeline
-from desktop_crm.services.refresh import refresh_rules
-from desktop_crm.services.report import format_report, report_as_dict, rules_report
+from desktop_crm.services.listing.refresh import refresh_rules
+from desktop_crm.services.reporting.report import format_report, report_as_dict, rules_report
+from desktop_crm.services.sales import contacts, deals, rules, timeline
 from tests.rules.conftest import CONTACT, DETAILED, build_world
 
 
@@ -45,7 +45,7 @@ def populate(world):
                              occurred_at=dt.datetime(2026, 1, 5, 9, 0))
     bare = deals.create_deal({"title": "Пустая", "comment": "перезвонить"}, world.other_manager)
     deals.add_line(bare.id, {"name": "Бесплатно", "quantity": "1", "price": "0"}, world.other_manager)
-    from desktop_crm.services import stages
+    from desktop_crm.services.sales import stages
 
     stages.move_deal(stale.id, world.presentation, world.manager)
     # The stage's own requirements grow after the deal entered it: the next edit flags the deal.
@@ -173,7 +173,7 @@ def test_refresh_counts_only_answered_done_interactions(world):
 
 
 def test_a_stricter_comment_rule_recomputes_the_stored_deal_flags(world):
-    from desktop_crm.services import admin
+    from desktop_crm.services.system import admin
 
     correct, _stale, _bare = populate(world)
     assert Deal.get_by_id(correct.id).correct

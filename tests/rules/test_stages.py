@@ -16,8 +16,8 @@ from desktop_crm.models import (
     Notification,
     StageChange,
 )
-from desktop_crm.services import contacts, deals, notifications, stages, timeline
-from desktop_crm.services.rule_errors import PermissionDenied, StageChangeRefused
+from desktop_crm.services.sales import contacts, deals, notifications, stages, timeline
+from desktop_crm.services.sales.rule_errors import PermissionDenied, StageChangeRefused
 from tests.rules.conftest import CONTACT, DETAILED
 
 
@@ -180,7 +180,7 @@ def test_undo_takes_back_a_move_exactly(world):
     assert planned_subjects(deal.id) == tasks_before
     assert notifications.unread_count(world.head) == 0
     assert StageChange.alive().where(StageChange.deal == deal.id).count() == 1
-    assert all(e.kind != ActivityKind.STAGE_CHANGE or "created" == e.payload["event"]
+    assert all(e.kind != ActivityKind.STAGE_CHANGE or e.payload["event"] == "created"
                for e in timeline.timeline(deal=deal.id))
     # Once the deal moved on, an old result cannot be undone.
     first = stages.move_deal(deal.id, world.presentation, world.manager)

@@ -13,7 +13,7 @@ from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import translator
 from desktop_crm.i18n.catalogs import KEYWORDS
 from desktop_crm.models import ActivityKind
-from desktop_crm.services import contacts, deals, notifications, rules, timeline
+from desktop_crm.services.sales import contacts, deals, notifications, rules, timeline
 from tests.rules.conftest import CONTACT, DETAILED
 
 SERVICES = Path(__file__).resolve().parents[2] / "desktop_crm" / "services"

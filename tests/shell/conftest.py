@@ -98,7 +98,7 @@ def sqlite_world(db: object) -> World:
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from desktop_crm.models import database
-    from desktop_crm.services.demo import DemoOptions, build_demo
+    from desktop_crm.services.data.demo import DemoOptions, build_demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     build_demo(str(path), DemoOptions(deals=300, seed=7))

@@ -63,7 +63,7 @@ def test_the_real_process_starts_and_paints(tmp_path):
 # Libraries and UI areas that the first screen (the Deals list) does not need: importing them at
 # start-up costs first-paint time (the registry takes lazy "module:function" names for them).
 NOT_AT_START_UP = ("weasyprint", "docxtpl", "psycopg", "openpyxl", "phonenumbers",
-                   "desktop_crm.services.analytics", "desktop_crm.views.analytics.view",
+                   "desktop_crm.services.reporting.analytics", "desktop_crm.views.analytics.view",
                    "desktop_crm.views.cards.contact", "desktop_crm.views.cards.company",
                    "desktop_crm.views.deals.card", "desktop_crm.views.documents.panel",
                    "desktop_crm.views.settings", "desktop_crm.views.sync.conflicts",
@@ -71,8 +71,8 @@ NOT_AT_START_UP = ("weasyprint", "docxtpl", "psycopg", "openpyxl", "phonenumbers
 
 
 # loaded right after the first paint (status-bar widgets) or seconds later (upkeep)
-NOT_BEFORE_FIRST_PAINT = ("desktop_crm.views.sync", "desktop_crm.services.sync",
-                          "desktop_crm.views.tasks", "desktop_crm.services.upkeep")
+NOT_BEFORE_FIRST_PAINT = ("desktop_crm.views.sync", "desktop_crm.services.system.sync",
+                          "desktop_crm.views.tasks", "desktop_crm.services.billing.upkeep")
 
 
 def test_heavy_libraries_are_not_imported_at_start_up(tmp_path):
@@ -112,7 +112,7 @@ def test_heavy_libraries_are_not_imported_at_start_up(tmp_path):
     loaded = json.loads(result.stdout.strip().splitlines()[-1])
     assert loaded["never"] == []
     assert loaded["at_first_paint"] == []
-    assert set(loaded["after"]) == set(NOT_BEFORE_FIRST_PAINT) - {"desktop_crm.services.upkeep"}
+    assert set(loaded["after"]) == set(NOT_BEFORE_FIRST_PAINT) - {"desktop_crm.services.billing.upkeep"}
 
 
 def test_qt_starts_from_unpacked_byte_compiled_support_files():
@@ -219,8 +219,8 @@ def test_window_geometry_and_section_persist(qtbot, demo_db, qsettings, synchron
 
 
 def test_shortcuts_switch_sections_and_create(qtbot, window):
-    from PySide6.QtTest import QTest
     from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
 
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
@@ -283,7 +283,7 @@ def test_a_newer_database_is_refused_with_a_clear_message(tmp_path):
 def test_first_run_builds_a_demo_database_in_the_background(qtbot, tmp_path, monkeypatch,
                                                            qsettings):
     import desktop_crm.app as app_module
-    from desktop_crm.services import lists
+    from desktop_crm.services.listing import lists
 
     monkeypatch.setenv("CRM_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setattr(app_module, "DEMO_DEALS", 40)  # a small demo keeps the test quick

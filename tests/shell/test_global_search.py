@@ -8,7 +8,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from desktop_crm.models import Contact, Lead, Product
-from desktop_crm.services import search
+from desktop_crm.services.listing import search
 from desktop_crm.views.search import ID_ROLE, SearchPopup, SearchResultsModel
 from tests.shell.test_list_view import type_text
 

@@ -9,8 +9,8 @@ from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from desktop_crm.services import lists, preferences
-from desktop_crm.services.lists import ListFilter, Sort
+from desktop_crm.services.listing import lists, preferences
+from desktop_crm.services.listing.lists import ListFilter, Sort
 from desktop_crm.views.common.windowed_model import (
     BLOCK_SIZE,
     ID_ROLE,
@@ -58,7 +58,7 @@ def test_blocks_load_on_demand_and_deep_rows_come_from_the_snapshot(demo_db, syn
     assert model.index(299, 0).data(ID_ROLE) == expected.id
     assert model.loaded_blocks() == 1
     assert model.index(0, 0).data(ID_ROLE) == lists.fetch_page("deals", None, Sort("title"), 0, 1)[0].id
-    assert model.loaded_blocks() == 2 if 300 > BLOCK_SIZE else 1
+    assert model.loaded_blocks() == 2 if BLOCK_SIZE < 300 else 1
 
 
 def test_snapshot_arrives_from_a_real_background_thread(qtbot, demo_db):

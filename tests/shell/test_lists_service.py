@@ -13,9 +13,10 @@ import pytest
 from desktop_crm import i18n
 from desktop_crm.errors import CrmError, ValidationError
 from desktop_crm.models import Deal
-from desktop_crm.services import bulk, lists
-from desktop_crm.services.export import export_list
-from desktop_crm.services.lists import ListFilter, Sort
+from desktop_crm.services.listing import lists
+from desktop_crm.services.listing.export import export_list
+from desktop_crm.services.listing.lists import ListFilter, Sort
+from desktop_crm.services.sales import bulk
 
 
 def titles(rows):
@@ -188,7 +189,7 @@ def test_cancelled_export_leaves_no_file(world, tmp_path):
 
 
 def test_bulk_stage_change_goes_through_the_rules_and_can_be_undone(world):
-    from desktop_crm.services import rules
+    from desktop_crm.services.sales import rules
 
     rules.LOST_REASON_REQUIRED.set(False)
     candidates = [d for d in world.deals if d.stage_id == world.new.id][:2]

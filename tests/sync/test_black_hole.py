@@ -89,7 +89,7 @@ def run_bounded(action):
     def target():
         try:
             action()
-        except BaseException as error:  # noqa: BLE001 - handed back to the test
+        except BaseException as error:
             outcome["error"] = error
 
     thread = threading.Thread(target=target, daemon=True)

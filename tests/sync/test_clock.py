@@ -13,7 +13,7 @@ from desktop_crm.cli import main
 from desktop_crm.models import Company, database
 from desktop_crm.models.db import open_database
 from desktop_crm.models.schema import migrate
-from desktop_crm.services import sync as sync_service
+from desktop_crm.services.system import sync as sync_service
 from desktop_crm.sync import capture, hlc
 from desktop_crm.sync.server import CLOCK_HINT, ClockOffError
 from desktop_crm.views.sync.status import SyncStatusWidget

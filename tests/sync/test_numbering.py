@@ -74,7 +74,7 @@ def test_a_gap_and_a_renumbering_are_refused_for_every_writer(server_url, tmp_pa
     use(a)
     assert Invoice.get_by_id(first.id).status == InvoiceStatus.PAID  # the rest still syncs in
     assert Invoice.get_by_id(first.id).total == Decimal("1.00")  # the refused edit is still shown
-    from desktop_crm.services import sync as sync_service
+    from desktop_crm.services.system import sync as sync_service
 
     (parked,) = sync_service.list_parked()
     assert parked.table == "invoice" and "cannot change" in parked.error
@@ -88,7 +88,7 @@ def test_two_devices_numbering_the_same_series_offline_never_break_sync(server_u
     """Both create the counter row of one series offline: it is the same row (its id comes from its
     key), so pulling the other device's counter merges instead of failing on the unique key; the
     server takes the first number 1 and refuses the repeat, which is parked with its reason."""
-    from desktop_crm.services import invoices, numbering
+    from desktop_crm.services.billing import invoices, numbering
     from tests.documents_fixtures import RU_LINES, deal_with_lines, russian_buyer, russian_seller
 
     monkeypatch.setenv("CRM_DATA_DIR", str(tmp_path / "data"))

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from desktop_crm import i18n
 from desktop_crm.cli import main
 from desktop_crm.models import Invoice, InvoiceStatus, OwnCompany
-from desktop_crm.services import sync as sync_service
+from desktop_crm.services.system import sync as sync_service
 from desktop_crm.sync import capture
 from desktop_crm.views.sync.parked import ParkedChangesDialog
 from desktop_crm.views.sync.status import SyncStatusWidget

@@ -13,8 +13,8 @@ import pytest
 from desktop_crm.cli import main
 from desktop_crm.models import DocumentFile, DocumentType, FileFormat, Invoice, database
 from desktop_crm.models.db import open_database
-from desktop_crm.services import invoices, numbering
-from desktop_crm.services import sync as sync_service
+from desktop_crm.services.billing import invoices, numbering
+from desktop_crm.services.system import sync as sync_service
 from desktop_crm.sync import capture
 from tests.documents_fixtures import (
     IT_LINES,
@@ -150,7 +150,7 @@ def test_the_settings_screen_offers_the_choice(db, tmp_path, qtbot):
 
     from desktop_crm import workers
     from desktop_crm.models import Role, User
-    from desktop_crm.services.session import current_user
+    from desktop_crm.services.system.session import current_user
     from desktop_crm.views.context import AppContext
     from desktop_crm.views.registry import build_registry
     from desktop_crm.views.settings import SettingsView

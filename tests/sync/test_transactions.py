@@ -128,7 +128,7 @@ def issue_in_main_series(replicas, tmp_path, monkeypatch):
     """a and b both issue invoice «1» of the main series offline; a reaches the server first."""
     import datetime as dt
 
-    from desktop_crm.services import invoices
+    from desktop_crm.services.billing import invoices
     from tests.documents_fixtures import RU_LINES, deal_with_lines, russian_buyer, russian_seller
 
     monkeypatch.setenv("CRM_DATA_DIR", str(tmp_path / "data"))
@@ -155,7 +155,7 @@ def server_count(url, sql):
 
 def test_a_refused_change_holds_back_its_whole_action(server_url, tmp_path, monkeypatch):
     from desktop_crm.models import Invoice, InvoiceStatus
-    from desktop_crm.services import sync as sync_service
+    from desktop_crm.services.system import sync as sync_service
 
     a = new_replica(tmp_path / "a.db", server_url)
     b = new_replica(tmp_path / "b.db", server_url)

@@ -10,7 +10,7 @@ import pytest
 from desktop_crm.models import Company, database
 from desktop_crm.models.db import make_database
 from desktop_crm.models.schema import migrate
-from desktop_crm.services import sync as sync_service
+from desktop_crm.services.system import sync as sync_service
 from desktop_crm.sync import capture
 from desktop_crm.views.sync.conflicts import ConflictsDialog
 from desktop_crm.views.sync.status import SyncStatusWidget, describe

@@ -24,7 +24,7 @@ def _screen(kind: Any) -> Any:
 
 
 def _add_screens(registry: Registry) -> None:
-    from desktop_crm.services.analytics import ReportKind
+    from desktop_crm.services.reporting.analytics import ReportKind
 
     for order, kind in enumerate(ReportKind):
         registry.add_screen(Screen(f"analytics_{kind.value}", _screen(kind), order=80 + order))

@@ -27,8 +27,8 @@ from PySide6.QtGui import QColor, QFont
 from desktop_crm import money
 from desktop_crm.i18n import _, current_language
 from desktop_crm.i18n.formatting import babel_locale
-from desktop_crm.services import analytics
-from desktop_crm.services.analytics import DealFilter, ReportKind
+from desktop_crm.services.reporting import analytics
+from desktop_crm.services.reporting.analytics import DealFilter, ReportKind
 
 MAX_BARS = 12
 WRAP_AT = 22

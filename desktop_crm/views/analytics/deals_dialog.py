@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 
 from desktop_crm.i18n import _, ngettext
 from desktop_crm.i18n.formatting import format_date, format_money
-from desktop_crm.services import analytics
-from desktop_crm.services.analytics import DealFilter, DealPage
+from desktop_crm.services.reporting import analytics
+from desktop_crm.services.reporting.analytics import DealFilter, DealPage
 from desktop_crm.workers import Progress, run_in_background
 
 PAGE_SIZE = 500

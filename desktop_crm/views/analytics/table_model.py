@@ -7,8 +7,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from desktop_crm.i18n import _
-from desktop_crm.services.analytics import DealFilter, ReportTable
-from desktop_crm.services.report_export import format_cell, is_numeric
+from desktop_crm.services.reporting.analytics import DealFilter, ReportTable
+from desktop_crm.services.reporting.report_export import format_cell, is_numeric
 
 Index = QModelIndex | QPersistentModelIndex
 

@@ -37,8 +37,8 @@ from PySide6.QtWidgets import (
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _
 from desktop_crm.i18n.formatting import format_money
-from desktop_crm.services import analytics, report_export
-from desktop_crm.services.analytics import DealFilter, Period, ReportKind, ReportScope
+from desktop_crm.services.reporting import analytics, report_export
+from desktop_crm.services.reporting.analytics import DealFilter, Period, ReportKind, ReportScope
 from desktop_crm.views.analytics.charts import build_chart, chart_data
 from desktop_crm.views.analytics.deals_dialog import DealsDialog
 from desktop_crm.views.analytics.table_model import ReportTableModel

@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_crm.i18n import _, pgettext
-from desktop_crm.services import cards, session
+from desktop_crm.services.sales import cards
+from desktop_crm.services.system import session
 from desktop_crm.views.cards.common import (
     CardDialog,
     RowsModel,

@@ -27,9 +27,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_crm.i18n import _, ngettext
-from desktop_crm.services import cards, deal_card, session
-from desktop_crm.services.contacts import CONTACT_FIELDS, IDENTIFYING, contact_field_label
-from desktop_crm.services.rule_errors import DuplicateContact
+from desktop_crm.services.sales import cards, deal_card
+from desktop_crm.services.sales.contacts import CONTACT_FIELDS, IDENTIFYING, contact_field_label
+from desktop_crm.services.sales.rule_errors import DuplicateContact
+from desktop_crm.services.system import session
 from desktop_crm.views.cards.common import (
     OK_STYLE,
     CardDialog,

@@ -31,9 +31,11 @@ from PySide6.QtWidgets import (
 
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _
-from desktop_crm.services import cards, leads, lists, session
-from desktop_crm.services.contacts import contact_field_label
-from desktop_crm.services.rule_errors import DuplicateContact, MissingRequiredFields
+from desktop_crm.services.listing import lists
+from desktop_crm.services.sales import cards, leads
+from desktop_crm.services.sales.contacts import contact_field_label
+from desktop_crm.services.sales.rule_errors import DuplicateContact, MissingRequiredFields
+from desktop_crm.services.system import session
 from desktop_crm.views.cards.common import (
     ERROR_STYLE,
     CardDialog,

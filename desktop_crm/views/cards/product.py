@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _, pgettext
 from desktop_crm.i18n.formatting import format_amount
-from desktop_crm.services import cards
+from desktop_crm.services.sales import cards
 from desktop_crm.views.cards.common import CardDialog, open_card, set_combo_value
 from desktop_crm.views.context import AppContext
 

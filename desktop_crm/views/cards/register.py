@@ -9,7 +9,7 @@ from desktop_crm.views.registry import Registry, Screen
 
 def _card_screen(entity: str) -> Any:
     def render(context: Any, window: Any) -> Any:
-        from desktop_crm.services import lists
+        from desktop_crm.services.listing import lists
 
         window.show_section(entity, "list")
         rows = lists.fetch_page(entity, None, None, 0, 1)
@@ -22,7 +22,7 @@ def _card_screen(entity: str) -> Any:
 
 def _convert_screen(context: Any, window: Any) -> Any:
     """The Convert… wizard of the first lead, on its client page when the rules allow it."""
-    from desktop_crm.services import lists
+    from desktop_crm.services.listing import lists
     from desktop_crm.views.cards.lead import open_lead_card
 
     window.show_section("leads", "list")

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _
 from desktop_crm.models.enums import ActivityKind, ActivityStatus
-from desktop_crm.services import rules, timeline
+from desktop_crm.services.sales import rules, timeline
 from desktop_crm.views.cards.common import HINT_STYLE, OK_STYLE, local_datetime
 from desktop_crm.views.common.dialogs import show_error
 from desktop_crm.views.context import AppContext

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop_crm.i18n import _
-from desktop_crm.services import lists
+from desktop_crm.services.listing import lists
 from desktop_crm.views.common.windowed_model import format_value
 from desktop_crm.views.context import AppContext
 

@@ -42,8 +42,8 @@ from desktop_crm.i18n.formatting import (
     format_datetime,
     format_money,
 )
-from desktop_crm.services import lists
-from desktop_crm.services.lists import Column, ListFilter, Row, Snapshot, Sort
+from desktop_crm.services.listing import lists
+from desktop_crm.services.listing.lists import Column, ListFilter, Row, Snapshot, Sort
 from desktop_crm.workers import Progress, is_synchronous, run_in_background
 
 ALIGN_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

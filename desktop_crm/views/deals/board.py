@@ -69,15 +69,15 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-
 from shiboken6 import isValid
 
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _, ngettext
 from desktop_crm.i18n.formatting import format_date, format_money
-from desktop_crm.services import board, preferences, rules
-from desktop_crm.services.board import BoardMove, Card, ColumnInfo, ColumnTotals, Cursor
-from desktop_crm.services.lists import ListFilter
+from desktop_crm.services.listing import preferences
+from desktop_crm.services.listing.lists import ListFilter
+from desktop_crm.services.sales import board, rules
+from desktop_crm.services.sales.board import BoardMove, Card, ColumnInfo, ColumnTotals, Cursor
 from desktop_crm.views.common.dialogs import show_error
 from desktop_crm.views.context import AppContext
 from desktop_crm.views.deals.moves import request_move
@@ -1039,7 +1039,7 @@ class KanbanView(QWidget):
 
 def board_spec() -> Any:
     """The deals list's spec with only the filters the board offers (same saved filters)."""
-    from desktop_crm.services import lists
+    from desktop_crm.services.listing import lists
 
     return replace(lists.spec("deals"), filters=board.BOARD_FILTERS)
 

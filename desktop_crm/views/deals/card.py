@@ -22,7 +22,17 @@ from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QDate, QDateTime, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence, QPainter, QPalette, QPen, QStandardItem, QStandardItemModel
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QColor,
+    QKeySequence,
+    QPainter,
+    QPalette,
+    QPen,
+    QStandardItem,
+    QStandardItemModel,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -57,9 +67,10 @@ from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _, ngettext
 from desktop_crm.i18n.formatting import format_datetime, format_money
 from desktop_crm.models.enums import ActivityKind, ActivityStatus
-from desktop_crm.services import deal_card, lists, rules, timeline
-from desktop_crm.services.board import BoardMove, ColumnInfo
-from desktop_crm.services.deal_card import Choice, DealData
+from desktop_crm.services.listing import lists
+from desktop_crm.services.sales import deal_card, rules, timeline
+from desktop_crm.services.sales.board import BoardMove, ColumnInfo
+from desktop_crm.services.sales.deal_card import Choice, DealData
 from desktop_crm.views.common.dialogs import show_error
 from desktop_crm.views.context import AppContext
 from desktop_crm.views.deals.lines import LinesEditor

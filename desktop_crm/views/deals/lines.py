@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
 from desktop_crm import money, pricing
 from desktop_crm.i18n import _
 from desktop_crm.i18n.formatting import format_amount, format_money, format_quantity
-from desktop_crm.services import deal_card
-from desktop_crm.services.deal_card import LineValues, ProductChoice, VatSetup
+from desktop_crm.services.sales import deal_card
+from desktop_crm.services.sales.deal_card import LineValues, ProductChoice, VatSetup
 
 Index = QModelIndex | QPersistentModelIndex
 

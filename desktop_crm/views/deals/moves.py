@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
 
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _
-from desktop_crm.services import board
-from desktop_crm.services.board import BoardMove
+from desktop_crm.services.sales import board
+from desktop_crm.services.sales.board import BoardMove
 from desktop_crm.views.context import AppContext
 
 

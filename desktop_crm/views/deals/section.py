@@ -22,7 +22,7 @@ def open_deal_card(context: Any, deal_id: str | None, parent: Any) -> None:
 
 def _board_screen(context: Any, window: Any) -> Any:
     from desktop_crm.i18n import current_language
-    from desktop_crm.services import deal_card
+    from desktop_crm.services.sales import deal_card
 
     view = window.show_section("deals", "board")
     # the pipeline of the deal the card screenshot shows (an Italian one in Italian)

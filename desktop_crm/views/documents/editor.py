@@ -36,7 +36,7 @@ from desktop_crm import money, pricing
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _
 from desktop_crm.i18n.formatting import format_amount, format_quantity
-from desktop_crm.services import documents, invoices, quotes
+from desktop_crm.services.billing import documents, invoices, quotes
 from desktop_crm.views.common.dialogs import show_error
 
 COLUMNS = ("name", "quantity", "unit", "price", "discount_percent", "vat_rate", "natura", "amount")

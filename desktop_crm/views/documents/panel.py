@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _, ngettext
-from desktop_crm.services import documents, invoices, quotes
+from desktop_crm.services.billing import documents, invoices, quotes
 from desktop_crm.views.common.dialogs import confirm, show_error
 from desktop_crm.views.documents.editor import DocumentEditor, open_preview
 

@@ -8,7 +8,7 @@ from desktop_crm.views.registry import Registry, Screen
 
 
 def _first_document(kind: str) -> str | None:
-    from desktop_crm.services import lists
+    from desktop_crm.services.listing import lists
 
     rows = lists.fetch_page(f"{kind}s", None, None, 0, 1)
     return rows[0].id if rows else None
@@ -25,7 +25,7 @@ def _editor_screen(context: Any, window: Any) -> Any:
 
 
 def _preview_screen(context: Any, window: Any) -> Any:
-    from desktop_crm.services import documents
+    from desktop_crm.services.billing import documents
     from desktop_crm.views.documents.preview import PdfPreview
 
     document_id = _first_document("quote")

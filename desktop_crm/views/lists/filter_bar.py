@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_crm.i18n import N_, _
-from desktop_crm.services import lists, preferences
-from desktop_crm.services.lists import ListFilter, ListSpec
+from desktop_crm.services.listing import lists, preferences
+from desktop_crm.services.listing.lists import ListFilter, ListSpec
 from desktop_crm.views.common.flow_layout import FlowLayout
 
 PERIODS = (

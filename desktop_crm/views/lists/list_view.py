@@ -37,9 +37,10 @@ from PySide6.QtWidgets import (
 
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _, ngettext
-from desktop_crm.services import bulk, lists, preferences
-from desktop_crm.services.export import ExportResult, export_list
-from desktop_crm.services.lists import ListFilter
+from desktop_crm.services.listing import lists, preferences
+from desktop_crm.services.listing.export import ExportResult, export_list
+from desktop_crm.services.listing.lists import ListFilter
+from desktop_crm.services.sales import bulk
 from desktop_crm.views.common.dialogs import confirm, error_box, show_error
 from desktop_crm.views.common.progress import JobProgressDialog
 from desktop_crm.views.common.windowed_model import EntityRowSource, WindowedTableModel

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QWidget
 
 from desktop_crm.i18n import _
-from desktop_crm.services import sync as sync_service
+from desktop_crm.services.system import sync as sync_service
 from desktop_crm.views.sync.records import RecordsDialog, show_value
 
 KIND_TEXT = {

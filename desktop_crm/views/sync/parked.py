@@ -12,7 +12,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QHeaderView, QWidget
 
 from desktop_crm.i18n import _, ngettext
-from desktop_crm.services import sync as sync_service
+from desktop_crm.services.system import sync as sync_service
 from desktop_crm.views.common.dialogs import confirm
 from desktop_crm.views.sync.records import RecordsDialog, show_value
 

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _, ngettext
-from desktop_crm.services import sync as sync_service
+from desktop_crm.services.system import sync as sync_service
 from desktop_crm.workers import Progress, run_in_background
 
 FIRST_RETRY_S = 30

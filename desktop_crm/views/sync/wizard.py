@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _
-from desktop_crm.services import sync as sync_service
+from desktop_crm.services.system import sync as sync_service
 from desktop_crm.workers import Progress, run_in_background
 
 SSL_MODES = ("verify-full", "require", "prefer")
@@ -163,7 +163,7 @@ class DownloadPage(QWizardPage):
 
 
 class SyncSetupWizard(QWizard):
-    def __init__(self, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("sync_setup_wizard")
         self.setWindowTitle(_("Set up synchronisation"))

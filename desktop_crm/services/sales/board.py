@@ -1,0 +1,642 @@
+"""The deals kanban board: columns, their exact totals, keyset pages of cards, moves and undo.
+
+Built for pipelines with 100,000+ open deals: nothing here ever loads a whole column.
+
+* :func:`pipelines` / :func:`columns` — the pipeline switcher and the board's columns (stages).
+* :func:`column_totals` — per stage, the exact number of deals and the sum of their amounts per
+  currency, computed by SQL (``COUNT``/``SUM`` grouped by stage and currency), never by loading
+  cards. Amounts are summed as integer minor units, so totals are exact ``Decimal``.
+* :func:`page` — one page of cards of one column in board order (``board_rank``, then the row key),
+  continued with the :class:`Cursor` of the previous page (keyset: ``(rank, key) > (…)`` on the
+  partial index ``deal(stage_id, board_rank) WHERE deleted_at IS NULL``; no ``OFFSET``).
+* :func:`card` — one card (after a move or a quick-create).
+* :func:`move` — a drag and drop: the stage rules (``services.stages.move_deal``) plus the card
+  going to the top of its new column, in one transaction; :func:`undo` takes it back exactly.
+* :func:`quick_create` — a new deal with just a title, in a given column, on top of it.
+
+Filters are the deals list's (``services.lists.ListFilter``: text, responsible, my deals, product
+group, active/inactive), so the board and the list share them and their saved filters.
+Cards are plain :class:`Card` values; views never see rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+import peewee
+
+from desktop_crm import money
+from desktop_crm.models import (
+    Activity,
+    ActivityKind,
+    ActivityStatus,
+    Company,
+    Contact,
+    Deal,
+    Invoice,
+    InvoiceStatus,
+    Pipeline,
+    Quote,
+    QuoteStatus,
+    Stage,
+    StageKind,
+    User,
+    database,
+    utcnow,
+)
+from desktop_crm.models.db import engine
+from desktop_crm.models.fields import coerce_uuid
+from desktop_crm.services.listing import lists
+from desktop_crm.services.listing.lists import ListFilter
+from desktop_crm.services.sales import deals as deal_service
+from desktop_crm.services.sales import rules, stages
+
+PAGE_SIZE = 40
+RANK_STEP = 1024
+
+#: The list filters the board offers (the others — pipeline, stage, dates — make no sense on it).
+BOARD_FILTERS = frozenset(
+    {lists.F_TEXT, lists.F_RESPONSIBLE, lists.F_MINE, lists.F_PRODUCT_GROUP, lists.F_ACTIVE}
+)
+
+
+def _id(value: Any) -> Any:
+    return getattr(value, "id", value)
+
+
+def _uuid(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(_id(value)))
+
+
+def _is_sqlite() -> bool:
+    return engine(database) == "sqlite"
+
+
+def _key() -> Any:
+    """The tie-breaker after the rank: the rowid on SQLite (stored in every index), else the id."""
+    return peewee.Column(Deal, "rowid") if _is_sqlite() else Deal.id
+
+
+# --- index hints (SQLite) ---------------------------------------------------------------------
+#
+# The board's statements are only fast along two indexes: a column's cards in rank order along
+# ``deal(stage_id, board_rank)`` (the ORDER BY comes from the index, LIMIT stops after one page)
+# and a card's tasks along ``activity(deal_id, …)``. SQLite's planner does not always see it:
+# without statistics for an index (a migration adds indexes after the last ANALYZE) it guesses
+# ten rows per key, so ``deal(stage_id, currency, …)`` + a sort of the whole column, or
+# ``activity(kind, due_at)`` (every overdue task of the business, for each card) look cheaper.
+# The statements therefore name their index (``INDEXED BY``), found by its columns so that a
+# database without it (an older schema) still works unhinted.
+
+_HINTS: dict[tuple[Any, ...], str | None] = {}
+
+
+def _live_index(table: str, columns: Sequence[str]) -> str | None:
+    """SQLite: the name of the partial index over live rows that starts with ``columns``."""
+    key = (lists._database_key(), table, tuple(columns))
+    if key not in _HINTS:
+        found = None
+        wanted = ", ".join(columns)
+        for name, sql in database.execute_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", [table]
+        ).fetchall():
+            text = " ".join((sql or "").replace('"', "").lower().split())
+            head = text.partition("(")[2].partition(")")[0]
+            where = text.partition(" where ")[2].replace("(", "").replace(")", "").strip()
+            if where == "deleted_at is null" and (
+                head == wanted or head.startswith(wanted + ",")
+            ):
+                if found is None or len(name) < len(found):
+                    found = name
+        _HINTS[key] = found
+    return _HINTS[key]
+
+
+def _hinted(sql: str, table: str, columns: Sequence[str], alias: str = "t1",
+            condition: str = "") -> str:
+    """``sql`` with ``FROM "table" AS "alias"`` read through the named index (SQLite only).
+
+    ``alias`` is a regular expression; ``condition`` one that must follow the ``FROM`` (a hint
+    is only given where the statement constrains the index's first column, else SQLite fails).
+    """
+    if not _is_sqlite():
+        return sql
+    index = _live_index(table, columns)
+    if index is None:
+        return sql
+    pattern = re.compile(rf'FROM "{table}" AS "(?P<alias>{alias})"(?={condition})')
+    return pattern.sub(lambda m: f'{m.group(0)} INDEXED BY "{index}"', sql)
+
+
+def _card_sql(sql: str, along_rank: bool) -> str:
+    """A card statement with its index hints: overdue tasks by deal; pages along the rank."""
+    sql = _hinted(sql, "activity", ("deal_id",), r"t[0-9]+",
+                  r' WHERE \(+"(?P=alias)"\."deal_id" = "t1"\."id"\)')
+    return _hinted(sql, "deal", ("stage_id", "board_rank")) if along_rank else sql
+
+
+# --- pipelines and columns --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PipelineInfo:
+    id: str
+    name: str
+    is_default: bool
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    """A stage as a board column."""
+
+    id: str
+    name: str
+    kind: str  # "open" | "won" | "lost"
+    color: str
+    probability: Decimal
+    sort_order: int
+
+    @property
+    def is_final(self) -> bool:
+        return self.kind != StageKind.OPEN.value
+
+
+def pipelines() -> list[PipelineInfo]:
+    query = Pipeline.alive().order_by(Pipeline.sort_order, Pipeline.name)
+    return [PipelineInfo(str(p.id), p.name, bool(p.is_default)) for p in query]
+
+
+def default_pipeline() -> str | None:
+    first = Pipeline.alive().order_by(Pipeline.is_default.desc(), Pipeline.sort_order).first()
+    return str(first.id) if first else None
+
+
+def columns(pipeline_id: Any) -> list[ColumnInfo]:
+    """The stages of a pipeline in board order: open stages, then won, then lost."""
+    rank = {StageKind.OPEN: 0, StageKind.WON: 1, StageKind.LOST: 2}
+    query = Stage.alive().where(Stage.pipeline == _uuid(pipeline_id))
+    rows = sorted(query, key=lambda s: (rank.get(s.kind, 3), s.sort_order, s.created_at))
+    return [
+        ColumnInfo(str(s.id), s.name, str(s.kind), s.color or "#4a90d9",
+                   money.to_decimal(s.probability or 0), s.sort_order)
+        for s in rows
+    ]
+
+
+# --- filters ----------------------------------------------------------------------------------
+
+
+def board_filter(flt: ListFilter | None) -> ListFilter:
+    """Only the filters the board supports (a list filter may carry pipeline, stages, dates)."""
+    flt = flt or ListFilter()
+    return replace(flt, pipeline=None, stages=(), date_field=None, date_from=None, date_to=None,
+                   correct=None)
+
+
+def _conditions(flt: ListFilter | None, user_id: Any) -> list[Any]:
+    entity = lists._entity("deals")
+    return lists._where(entity, board_filter(flt), str(user_id) if user_id else None)
+
+
+# --- totals -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ColumnTotals:
+    count: int = 0
+    sums: tuple[tuple[str, Decimal], ...] = ()  # (currency, amount), largest first
+
+    def sum_of(self, currency: str) -> Decimal:
+        return dict(self.sums).get(currency, Decimal("0.00"))
+
+    def plus(self, count: int, currency: str, amount: Decimal) -> ColumnTotals:
+        """These totals with a card added (``count`` 1) or taken away (-1): exact Decimal."""
+        sums = dict(self.sums)
+        sums[currency] = sums.get(currency, Decimal("0.00")) + amount
+        if self.count + count <= 0:
+            return ColumnTotals()
+        ordered = sorted(((c, a) for c, a in sums.items() if a),
+                         key=lambda item: (-item[1], item[0]))
+        return ColumnTotals(self.count + count, tuple(ordered))
+
+
+def column_totals(
+    pipeline_id: Any, flt: ListFilter | None = None, user_id: Any = None,
+    stage_ids: Sequence[Any] | None = None,
+) -> dict[str, ColumnTotals]:
+    """``{stage id: ColumnTotals}`` for every column of the pipeline (or only ``stage_ids``)."""
+    wanted = [_uuid(s) for s in stage_ids] if stage_ids is not None else [
+        _uuid(c.id) for c in columns(pipeline_id)
+    ]
+    result: dict[str, ColumnTotals] = {str(s): ColumnTotals() for s in wanted}
+    if not wanted:
+        return result
+    query = (
+        Deal.select(Deal.stage, Deal.currency, peewee.fn.COUNT(peewee.SQL("*")),
+                    peewee.fn.SUM(Deal.amount))
+        .where(Deal.stage.in_(wanted), *_conditions(flt, user_id))
+        .group_by(Deal.stage, Deal.currency)
+    )
+    sql, params = query.sql()
+    grouped: dict[str, list[tuple[str, int, int]]] = {}
+    for stage_id, currency, count, units in database.execute_sql(sql, params).fetchall():
+        grouped.setdefault(str(coerce_uuid(stage_id)), []).append(
+            (currency or "", int(count), int(units or 0))
+        )
+    for stage_id, parts in grouped.items():
+        sums = sorted(
+            ((currency, money.from_minor_units(units, money.MONEY_PLACES).quantize(Decimal("0.01")))
+             for currency, _count, units in parts),
+            key=lambda item: (-item[1], item[0]),
+        )
+        result[stage_id] = ColumnTotals(sum(count for _c, count, _u in parts), tuple(sums))
+    return result
+
+
+# --- cards ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a column's next page starts."""
+
+    rank: int
+    key: Any
+
+
+@dataclass(frozen=True)
+class Card:
+    id: str
+    stage_id: str
+    title: str
+    amount: Decimal
+    currency: str
+    client: str
+    responsible: str
+    expected_close_date: dt.date | None
+    quotes: int
+    invoices: int
+    overdue_tasks: int
+    active: bool
+    correct: bool
+    missing: tuple[str, ...]
+    rank: int
+    key: Any = field(compare=False, default=None)
+
+    @property
+    def cursor(self) -> Cursor:
+        return Cursor(self.rank, self.key)
+
+
+@dataclass(frozen=True)
+class Page:
+    cards: list[Card]
+    cursor: Cursor | None  # None: the column has no more cards
+
+    @property
+    def has_more(self) -> bool:
+        return self.cursor is not None
+
+
+def _person(last: str | None, first: str | None) -> str:
+    return " ".join(p for p in (last, first) if p)
+
+
+def _count_of(model: Any, condition: Any) -> Any:
+    """A correlated ``COUNT(*)`` for the card's own deal (served by the index on ``deal_id``)."""
+    alias = model.alias()
+    return (
+        alias.select(peewee.fn.COUNT(peewee.SQL("*")))
+        .where(alias.deal == Deal.id, alias.deleted_at.is_null(), condition(alias))
+    )
+
+
+def _card_query(now: dt.datetime | None = None) -> peewee.ModelSelect:
+    """Cards with their client, responsible, documents and overdue tasks: one statement a page."""
+    now = now or utcnow()
+    responsible = User.alias("responsible")
+    quotes = _count_of(Quote, lambda q: q.status != QuoteStatus.SUPERSEDED.value)
+    invoices = _count_of(Invoice, lambda i: i.status != InvoiceStatus.CANCELLED.value)
+    overdue = _count_of(Activity, lambda a: (
+        (a.kind == ActivityKind.TASK.value) & (a.status == ActivityStatus.PLANNED.value)
+        & (a.due_at < now)))
+    return (
+        Deal.select(
+            _key(), Deal.id, Deal.stage, Deal.title, Deal.amount, Deal.currency,
+            Company.short_name, Company.legal_name, Contact.last_name, Contact.first_name,
+            responsible.name, Deal.expected_close_date, rules.active_column(now), Deal.correct,
+            Deal.missing_fields, Deal.board_rank, quotes, invoices, overdue,
+        )
+        .join_from(Deal, Contact, peewee.JOIN.LEFT_OUTER, on=(Deal.contact == Contact.id))
+        .join_from(Deal, Company, peewee.JOIN.LEFT_OUTER, on=(Deal.company == Company.id))
+        .join_from(Deal, responsible, peewee.JOIN.LEFT_OUTER,
+                   on=(Deal.responsible == responsible.id))
+    )
+
+
+_AMOUNT = Deal.amount.python_value
+_DATE = Deal.expected_close_date.python_value
+_MISSING = Deal.missing_fields.python_value
+
+
+def _cards(raw: list[tuple[Any, ...]]) -> list[Card]:
+    cards = []
+    for record in raw:
+        (key, ident, stage_id, title, amount, currency, short, legal, last, first, responsible,
+         close, active, correct, missing, rank, quotes, invoices, overdue) = record
+        cards.append(Card(
+            id=str(coerce_uuid(ident)),
+            stage_id=str(coerce_uuid(stage_id)),
+            title=title,
+            amount=_AMOUNT(amount) if amount is not None else Decimal("0.00"),
+            currency=currency or "",
+            client=short or legal or _person(last, first),
+            responsible=responsible or "",
+            expected_close_date=_DATE(close) if close is not None else None,
+            quotes=int(quotes or 0),
+            invoices=int(invoices or 0),
+            overdue_tasks=int(overdue or 0),
+            active=bool(active),
+            correct=bool(correct),
+            missing=tuple(_MISSING(missing) or ()) if missing else (),
+            rank=int(rank or 0),
+            key=key,
+        ))
+    return cards
+
+
+def page(
+    stage_id: Any, flt: ListFilter | None = None, user_id: Any = None,
+    after: Cursor | None = None, limit: int = PAGE_SIZE,
+) -> Page:
+    """One page of a column's cards in board order, starting after ``after``."""
+    return PageQuery(flt, user_id, limit).page(stage_id, after)
+
+
+# Values that cannot occur in real data: the page statement is compiled once with them, then run
+# with the real stage, cursor and time in their places (peewee's SQL building costs more than the
+# indexed query itself).
+_STAGE_MARK = uuid.UUID("00000000-0000-7000-8000-00000000b0a4")
+_KEY_MARK_UUID = uuid.UUID("00000000-0000-7000-8000-00000000b0a5")
+_KEY_MARK_INT = -7_777_777_777_777_771
+_RANK_MARK = -7_777_777_777_777_772
+_NOW_MARK = dt.datetime(1901, 2, 3, 4, 5, 6)
+
+
+_ID_MARK = uuid.UUID("00000000-0000-7000-8000-00000000b0a6")
+
+#: Compiled statements by database, filter, user, … (none for the active/inactive filter: its
+#: cut-off moves with the clock), so that a pipeline switch or a reload does not compile again.
+_COMPILED: dict[tuple[Any, ...], tuple[str, list[Any], dict[int, str]]] = {}
+_COMPILED_SIZE = 32
+
+
+def _remember(key: tuple[Any, ...] | None, compiled: tuple[str, list[Any], dict[int, str]]) -> None:
+    if key is not None:
+        if len(_COMPILED) >= _COMPILED_SIZE:
+            _COMPILED.pop(next(iter(_COMPILED)))
+        _COMPILED[key] = compiled
+
+
+def _placeholders(params: list[Any], marks: dict[str, Any], wanted: set[str]) -> dict[int, str]:
+    """Where the mark values ended up among a compiled statement's parameters."""
+    places: dict[int, str] = {}
+    for index, value in enumerate(params):
+        for name, mark in marks.items():
+            if type(value) is type(mark) and value == mark:
+                places[index] = name
+    if set(places.values()) != wanted:  # pragma: no cover - a change in the query shape
+        raise RuntimeError(f"board statement: placeholders {sorted(places.values())}")
+    return places
+
+
+class PageQuery:
+    """The page statement of one filter, compiled once and run for any column and cursor.
+
+    A board keeps one per filter (it makes a new one when the filter changes); each page is then
+    one indexed keyset query: ``WHERE stage_id = ? AND (board_rank, key) > (?, ?) … LIMIT n``.
+    """
+
+    def __init__(self, flt: ListFilter | None = None, user_id: Any = None,
+                 limit: int = PAGE_SIZE) -> None:
+        self.filter = board_filter(flt)
+        self.user_id = user_id
+        self.limit = limit
+        self.inactivity = dt.timedelta(days=int(rules.INACTIVITY_DAYS.get()))
+        self._compiled: dict[bool, tuple[str, list[Any], dict[int, str]]] = {}
+
+    def _compile(self, with_cursor: bool) -> tuple[str, list[Any], dict[int, str]]:
+        if with_cursor in self._compiled:
+            return self._compiled[with_cursor]
+        shared = None if self.filter.active is not None else (
+            lists._database_key(), "page", self.filter, str(self.user_id), self.limit,
+            self.inactivity, with_cursor)
+        if shared in _COMPILED:
+            self._compiled[with_cursor] = _COMPILED[shared]
+            return _COMPILED[shared]
+        key = _key()
+        key_mark = _KEY_MARK_INT if _is_sqlite() else _KEY_MARK_UUID
+        query = _card_query(_NOW_MARK).where(
+            Deal.stage == _STAGE_MARK, *_conditions(self.filter, self.user_id))
+        if with_cursor:
+            query = query.where(peewee.Tuple(Deal.board_rank, key) > peewee.Tuple(_RANK_MARK, key_mark))
+        query = query.order_by(Deal.board_rank, key).limit(self.limit + 1)
+        sql, params = query.sql()
+        sql = _card_sql(sql, along_rank=True)
+        cutoff = _NOW_MARK - self.inactivity
+        marks = {
+            "stage": Deal.stage.db_value(_STAGE_MARK),
+            "rank": _RANK_MARK,
+            "key": key_mark if _is_sqlite() else Deal.id.db_value(key_mark),
+            "now": Activity.due_at.db_value(_NOW_MARK),
+            "cutoff": Deal.last_interaction_at.db_value(cutoff),
+        }
+        wanted = {"stage", "now"} | ({"cutoff"} if self.inactivity else set()) | (
+            {"rank", "key"} if with_cursor else set())
+        places = _placeholders(params, marks, wanted)
+        self._compiled[with_cursor] = (sql, params, places)
+        _remember(shared, self._compiled[with_cursor])
+        return self._compiled[with_cursor]
+
+    def page(self, stage_id: Any, after: Cursor | None = None) -> Page:
+        sql, template, places = self._compile(after is not None)
+        now = utcnow()
+        values = {
+            "stage": Deal.stage.db_value(_uuid(stage_id)),
+            "now": Activity.due_at.db_value(now),
+            "cutoff": Deal.last_interaction_at.db_value(now - self.inactivity),
+        }
+        if after is not None:
+            values["rank"] = after.rank
+            values["key"] = after.key if _is_sqlite() else Deal.id.db_value(after.key)
+        params = list(template)
+        for index, name in places.items():
+            params[index] = values[name]
+        raw = database.execute_sql(sql, params).fetchall()
+        more = len(raw) > self.limit
+        cards = _cards(raw[: self.limit])
+        return Page(cards, cards[-1].cursor if more and cards else None)
+
+
+def card(deal_id: Any) -> Card | None:
+    """One card, whatever the filters (``None`` when the deal is gone); compiled once."""
+    inactivity = dt.timedelta(days=int(rules.INACTIVITY_DAYS.get()))
+    shared = (lists._database_key(), "card", inactivity)
+    compiled = _COMPILED.get(shared)
+    if compiled is None:
+        query = _card_query(_NOW_MARK).where(Deal.id == _ID_MARK, Deal.deleted_at.is_null())
+        sql, params = query.sql()
+        marks = {
+            "id": Deal.id.db_value(_ID_MARK),
+            "now": Activity.due_at.db_value(_NOW_MARK),
+            "cutoff": Deal.last_interaction_at.db_value(_NOW_MARK - inactivity),
+        }
+        compiled = (_card_sql(sql, along_rank=False), params,
+                    _placeholders(params, marks, {"id", "now"} | ({"cutoff"} if inactivity else set())))
+        _remember(shared, compiled)
+    sql, template, places = compiled
+    now = utcnow()
+    values = {
+        "id": Deal.id.db_value(_uuid(deal_id)),
+        "now": Activity.due_at.db_value(now),
+        "cutoff": Deal.last_interaction_at.db_value(now - inactivity),
+    }
+    params = list(template)
+    for index, name in places.items():
+        params[index] = values[name]
+    cards = _cards(database.execute_sql(sql, params).fetchall())
+    return cards[0] if cards else None
+
+
+def matches(deal_id: Any, flt: ListFilter | None, user_id: Any = None) -> bool:
+    """Does the deal pass the board's filters (after a move or a create)?"""
+    query = Deal.select(Deal.id).where(Deal.id == _uuid(deal_id), *_conditions(flt, user_id))
+    return query.exists()
+
+
+# --- moves ------------------------------------------------------------------------------------
+
+
+def check_move(deal_id: Any, stage_id: Any) -> stages.MoveCheck:
+    """Ask the stage rules before a drop (no change is made)."""
+    return stages.can_move(_uuid(deal_id), _uuid(stage_id))
+
+
+@dataclass(frozen=True)
+class BoardMove:
+    """A move made from the board, with what :func:`undo` needs."""
+
+    result: stages.MoveResult
+    previous_rank: int
+    rank: int
+    lost_reason: str = ""
+    comment: str = ""
+
+    @property
+    def deal_id(self) -> str:
+        return str(self.result.deal_id)
+
+    @property
+    def from_stage_id(self) -> str:
+        return str(self.result.from_stage_id) if self.result.from_stage_id else ""
+
+    @property
+    def to_stage_id(self) -> str:
+        return str(self.result.to_stage_id)
+
+
+def _ranks(deal_id: uuid.UUID, stage_id: uuid.UUID) -> tuple[int, int]:
+    """The deal's rank now and a rank above every other card of ``stage_id``: one statement."""
+    mark = database.param
+    hint = ""
+    if _is_sqlite():
+        index = _live_index("deal", ("stage_id", "board_rank"))
+        hint = f' INDEXED BY "{index}"' if index else ""
+    sql = (
+        f'SELECT (SELECT board_rank FROM deal WHERE id = {mark}), '
+        f'(SELECT board_rank FROM deal{hint} WHERE stage_id = {mark} AND deleted_at IS NULL '
+        f'AND id <> {mark} ORDER BY board_rank LIMIT 1)'
+    )
+    key = Deal.id.db_value(deal_id)
+    previous, lowest = database.execute_sql(sql, [key, Deal.stage.db_value(stage_id), key]).fetchone()
+    return int(previous or 0), (int(lowest) if lowest is not None else RANK_STEP) - RANK_STEP
+
+
+def _top_rank(stage_id: uuid.UUID, exclude: uuid.UUID) -> int:
+    """A rank above every other card of the column (the first entry of the rank index)."""
+    sql, params = (  # ORDER BY … LIMIT 1, not MIN(): stops at the first entry that is not ``exclude``
+        Deal.select(Deal.board_rank)
+        .where(Deal.stage == stage_id, Deal.deleted_at.is_null(), Deal.id != exclude)
+        .order_by(Deal.board_rank)
+        .limit(1)
+        .sql()
+    )
+    row = database.execute_sql(_hinted(sql, "deal", ("stage_id", "board_rank")),
+                               params).fetchone()
+    lowest = row[0] if row else None
+    return (int(lowest) if lowest is not None else RANK_STEP) - RANK_STEP
+
+
+def move(
+    deal_id: Any, stage_id: Any, user: Any, lost_reason: str | None = None, comment: str = "",
+) -> BoardMove:
+    """Move a deal by the stage rules and put its card on top of the new column (one transaction).
+
+    Refusals raise :class:`~desktop_crm.services.sales.rule_errors.StageChangeRefused` with the reason.
+    """
+    deal, stage = _uuid(deal_id), _uuid(stage_id)
+    with database.atomic():
+        previous, rank = _ranks(deal, stage)  # the rank is saved with the move (one UPDATE)
+        result = stages.move_deal(deal, stage, _id(user), lost_reason=lost_reason, comment=comment,
+                                  board_rank=rank)
+        return BoardMove(result, previous, rank, (lost_reason or "").strip(), comment)
+
+
+def undo(board_move: BoardMove, user: Any) -> None:
+    """Take back a board move (stage, tasks, history, rank) while the deal has not moved on."""
+    with database.atomic():
+        stages.undo_move(board_move.result, _id(user))
+        Deal.update(board_rank=board_move.previous_rank).where(
+            Deal.id == board_move.result.deal_id
+        ).execute()
+
+
+def quick_create(title: str, stage_id: Any, user: Any) -> Card:
+    """A deal with only a title, created in a column and shown on its top (one transaction)."""
+    stage = Stage.get_or_none((Stage.id == _uuid(stage_id)) & Stage.deleted_at.is_null())
+    if stage is None:
+        from desktop_crm.errors import ValidationError
+        from desktop_crm.i18n import _
+
+        raise ValidationError(_("The stage no longer exists."))
+    with database.atomic():
+        deal = deal_service.create_deal(
+            {"title": title, "pipeline": stage.pipeline_id, "stage": stage.id}, _id(user)
+        )
+        rank = _top_rank(stage.id, deal.id)
+        Deal.update(board_rank=rank).where(Deal.id == deal.id).execute()
+    created = card(deal.id)
+    assert created is not None
+    return created
+
+
+def lost_reasons() -> list[str]:
+    return rules.lost_reasons()
+
+
+def lost_reason_required() -> bool:
+    return bool(rules.LOST_REASON_REQUIRED.get())
+
+
+__all__ = [
+    "BOARD_FILTERS", "BoardMove", "Card", "ColumnInfo", "ColumnTotals", "Cursor", "Page", "PageQuery",
+    "PipelineInfo", "board_filter", "card", "check_move", "column_totals", "columns",
+    "default_pipeline", "lost_reasons", "matches", "move", "page", "pipelines", "quick_create",
+    "undo",
+]

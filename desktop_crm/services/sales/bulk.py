@@ -1,0 +1,228 @@
+"""Actions on many selected records at once: assign the responsible, change the stage, delete.
+
+Each action is one transaction and returns what is needed to undo it:
+
+* :func:`assign_responsible` → the previous responsible of each record (:func:`restore_responsible`);
+* :func:`soft_delete` → the ids actually deleted (:func:`restore`);
+* :func:`change_stage` goes deal by deal through the stage rules (``services.stages.move_deal``):
+  a refusal for one deal does not stop the others; the result lists moved and refused deals.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from desktop_crm.errors import CrmError, ValidationError
+from desktop_crm.i18n import _, ngettext
+from desktop_crm.models import (
+    Activity,
+    Company,
+    Contact,
+    Deal,
+    Invoice,
+    Lead,
+    Product,
+    Quote,
+    User,
+    database,
+    utcnow,
+)
+
+MODELS: dict[str, Any] = {
+    "deals": Deal,
+    "leads": Lead,
+    "contacts": Contact,
+    "companies": Company,
+    "products": Product,
+    "tasks": Activity,
+    "quotes": Quote,
+    "invoices": Invoice,
+}
+RESPONSIBLE_FIELDS = {
+    "deals": "responsible",
+    "leads": "responsible",
+    "contacts": "responsible",
+    "companies": "responsible",
+    "tasks": "assignee",
+}
+DELETABLE = ("deals", "leads", "contacts", "companies", "products", "tasks")
+
+
+def _ids(ids: Sequence[str | uuid.UUID]) -> list[uuid.UUID]:
+    return [uuid.UUID(str(i)) for i in ids]
+
+
+def _model(entity: str) -> Any:
+    try:
+        return MODELS[entity]
+    except KeyError:
+        raise KeyError(f"no bulk actions for {entity!r}") from None
+
+
+def _chunks(values: list[Any], size: int = 500) -> list[list[Any]]:
+    return [values[i:i + size] for i in range(0, len(values), size)]
+
+
+def assign_responsible(
+    entity: str, ids: Sequence[str | uuid.UUID], user_id: str | uuid.UUID
+) -> dict[str, str | None]:
+    """Make ``user_id`` responsible for the records; returns ``{id: previous responsible id}``."""
+    if entity not in RESPONSIBLE_FIELDS:
+        raise ValidationError(_("These records have no responsible person."))
+    model = _model(entity)
+    field_name = RESPONSIBLE_FIELDS[entity]
+    column = getattr(model, field_name)
+    target = uuid.UUID(str(user_id))
+    with database.atomic():
+        user = User.alive().where(User.id == target).first()
+        if user is None or not user.active:
+            raise ValidationError(_("This user no longer exists or is not active."))
+        previous: dict[str, str | None] = {}
+        now = utcnow()
+        for chunk in _chunks(_ids(ids)):
+            rows = model.select(model.id, column).where(model.id.in_(chunk),
+                                                        model.deleted_at.is_null())
+            for row in rows:
+                value = getattr(row, f"{field_name}_id")
+                previous[str(row.id)] = str(value) if value else None
+            model.update({column: target, model.updated_at: now}).where(
+                model.id.in_(chunk), model.deleted_at.is_null()
+            ).execute()
+    return previous
+
+
+def restore_responsible(entity: str, previous: dict[str, str | None]) -> None:
+    """Undo :func:`assign_responsible`."""
+    model = _model(entity)
+    column = getattr(model, RESPONSIBLE_FIELDS[entity])
+    by_value: dict[str | None, list[uuid.UUID]] = {}
+    for record_id, value in previous.items():
+        by_value.setdefault(value, []).append(uuid.UUID(record_id))
+    now = utcnow()
+    with database.atomic():
+        for value, ids in by_value.items():
+            for chunk in _chunks(ids):
+                model.update(
+                    {column: uuid.UUID(value) if value else None, model.updated_at: now}
+                ).where(model.id.in_(chunk)).execute()
+
+
+def soft_delete(entity: str, ids: Sequence[str | uuid.UUID]) -> list[str]:
+    """Mark the records deleted (recoverable with :func:`restore`); returns the ids deleted."""
+    if entity not in DELETABLE:
+        raise ValidationError(_("These records cannot be deleted from the list."))
+    model = _model(entity)
+    keys = _ids(ids)
+    with database.atomic():
+        if entity in ("contacts", "companies"):
+            _refuse_with_open_deals(entity, keys)
+        deleted: list[str] = []
+        now = utcnow()
+        for chunk in _chunks(keys):
+            alive = [row.id for row in model.select(model.id).where(
+                model.id.in_(chunk), model.deleted_at.is_null())]
+            if alive:
+                model.update({model.deleted_at: now, model.updated_at: now}).where(
+                    model.id.in_(alive)
+                ).execute()
+                deleted.extend(str(i) for i in alive)
+    return deleted
+
+
+def _refuse_with_open_deals(entity: str, keys: list[uuid.UUID]) -> None:
+    column = Deal.contact if entity == "contacts" else Deal.company
+    for chunk in _chunks(keys):
+        open_deals = (
+            Deal.select(Deal.id)
+            .where(column.in_(chunk), Deal.deleted_at.is_null(), Deal.closed_at.is_null())
+            .count()
+        )
+        if open_deals:
+            raise CrmError(
+                ngettext(
+                    "The selection has {count} open deal; close or reassign it first.",
+                    "The selection has {count} open deals; close or reassign them first.",
+                    open_deals,
+                ).format(count=open_deals)
+            )
+
+
+def restore(entity: str, ids: Sequence[str | uuid.UUID]) -> None:
+    """Undo :func:`soft_delete`."""
+    model = _model(entity)
+    now = utcnow()
+    with database.atomic():
+        for chunk in _chunks(_ids(ids)):
+            model.update({model.deleted_at: None, model.updated_at: now}).where(
+                model.id.in_(chunk)
+            ).execute()
+
+
+@dataclass
+class StageChangeOutcome:
+    moved: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str, str]] = field(default_factory=list)  # (id, title, reason)
+    results: list[Any] = field(default_factory=list)  # stages.MoveResult, for undo
+
+
+def change_stage(
+    ids: Sequence[str | uuid.UUID],
+    stage_id: str | uuid.UUID,
+    user_id: str | uuid.UUID,
+    lost_reason: str | None = None,
+    progress: Any = None,
+) -> StageChangeOutcome:
+    """Move each deal to the stage through the stage rules (each move is its own transaction)."""
+    from desktop_crm.services.sales import stages
+
+    outcome = StageChangeOutcome()
+    stage_key = uuid.UUID(str(stage_id))
+    user_key = uuid.UUID(str(user_id))
+    keys = _ids(ids)
+    for number, key in enumerate(keys, 1):
+        if progress is not None:
+            progress.check()
+            progress.report(number, len(keys))
+        deal = Deal.get_or_none(Deal.id == key)
+        if deal is None or deal.deleted_at is not None:
+            continue
+        if deal.stage_id == stage_key:
+            continue
+        try:
+            result = stages.move_deal(key, stage_key, user_key, lost_reason=lost_reason)
+        except CrmError as error:
+            outcome.refused.append((str(key), deal.title, error.message))
+        else:
+            outcome.moved.append(str(key))
+            outcome.results.append(result)
+    return outcome
+
+
+def undo_stage_change(outcome: StageChangeOutcome, user_id: str | uuid.UUID) -> list[str]:
+    """Take back the moves of :func:`change_stage`; returns reasons for moves that cannot be."""
+    from desktop_crm.services.sales import stages
+
+    problems: list[str] = []
+    for result in reversed(outcome.results):
+        try:
+            stages.undo_move(result, uuid.UUID(str(user_id)))
+        except CrmError as error:
+            problems.append(error.message)
+    return problems
+
+
+def stage_kind(stage_id: str) -> str:
+    """``open``/``won``/``lost`` of a stage (the UI asks for a lost reason before moving)."""
+    from desktop_crm.models import Stage
+
+    stage = Stage.get_by_id(uuid.UUID(str(stage_id)))
+    return str(stage.kind)
+
+
+def lost_reasons() -> list[str]:
+    from desktop_crm.services.sales import rules
+
+    return list(rules.lost_reasons())

@@ -1,0 +1,482 @@
+"""What the entity cards read and write that the rules services do not already offer.
+
+The contact and lead cards save through ``services.contacts`` and ``services.leads`` (rules 1, 4,
+5); this module gives them plain values to show and live, per-field checks while typing:
+
+* ``contact_card(contact_id)`` / ``lead_card(lead_id)`` → dicts of the edited fields plus display
+  extras; ``contact_field_errors(values, contact_id)`` → ``{field: message}`` from the rules
+  (required preset, phone and e-mail formats, own users' e-mails);
+  ``phone_preview(raw)`` → the number as it will be stored, written internationally.
+* ``deals_of(contact=…|company=…)`` → :class:`DealSummary` rows; ``contacts_of_company(id)``.
+* Companies: ``company_card(id)``, ``requisites_field_errors(values)``,
+  ``save_company(id | None, values, user)`` (:class:`RequisitesInvalid` lists every wrong field).
+* Products: ``product_card(id)``, ``save_product(id | None, values, user)``, ``product_groups()``,
+  ``add_product_group(name)``.
+* Conversion: ``conversion_check(lead_id)``, ``conversion_duplicates(lead_id)``,
+  ``convert_lead(…)`` with the wizard's plain choices.
+
+Every write is one transaction; money is ``Decimal``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from types import SimpleNamespace
+from typing import Any
+
+import phonenumbers
+
+from desktop_crm import money
+from desktop_crm.errors import ValidationError
+from desktop_crm.i18n import _
+from desktop_crm.models import (
+    Company,
+    Contact,
+    Deal,
+    Lead,
+    Product,
+    ProductGroup,
+    Stage,
+    database,
+)
+from desktop_crm.normalize import phone_e164
+from desktop_crm.services.billing import requisites
+from desktop_crm.services.listing.lists import Choice
+from desktop_crm.services.sales import contacts, leads, rules
+
+
+def _uuid(value: Any) -> uuid.UUID:
+    value = getattr(value, "id", value)
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def _str_id(value: Any) -> str | None:
+    return str(value) if value else None
+
+
+# --- contacts -------------------------------------------------------------------------------------
+
+
+def contact_card(contact_id: Any) -> dict[str, Any] | None:
+    """The contact's editable values (ids as strings) plus ``full_name``; ``None`` when gone."""
+    contact = Contact.get_or_none((Contact.id == _uuid(contact_id)) & Contact.deleted_at.is_null())
+    if contact is None:
+        return None
+    values = contacts.contact_values(contact)
+    values["company"] = _str_id(values.get("company"))
+    values["responsible"] = _str_id(values.get("responsible"))
+    values["full_name"] = contact.full_name
+    return values
+
+
+def phone_region() -> str:
+    return str(rules.PHONE_REGION.get())
+
+
+def phone_preview(raw: str | None) -> str:
+    """The phone as it will be stored, in international notation ("" when not a valid number)."""
+    e164 = phone_e164(raw, phone_region())
+    if not e164:
+        return ""
+    return phonenumbers.format_number(
+        phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+
+
+def required_contact_fields() -> list[str]:
+    return contacts.required_contact_fields()
+
+
+def contact_field_errors(values: Mapping[str, Any], contact_id: Any = None) -> dict[str, str]:
+    """Inline messages per field for the contact card, as the rules would refuse a save.
+
+    Required fields are reported only for a new contact (an old one may lack them; saving does
+    not require what was already empty). Phone and e-mail formats and own users' e-mails are
+    checked field by field, so every wrong field gets its own message at once.
+    """
+    errors: dict[str, str] = {}
+    try:
+        cleaned = contacts._clean(values)
+    except ValidationError as error:
+        errors[error.field or "birth_date"] = error.message
+        cleaned = contacts._clean({k: v for k, v in values.items() if k != "birth_date"})
+    if contact_id is None:
+        for name in contacts._missing(cleaned):
+            errors.setdefault(name, _("Required."))
+    for name in (*contacts.PHONE_FIELDS, *contacts.EMAIL_FIELDS):
+        if not cleaned.get(name):
+            continue
+        try:
+            contacts._validate_formats({name: cleaned[name]})
+            if name in contacts.EMAIL_FIELDS:
+                contacts._check_own_emails({name: cleaned[name]})
+        except ValidationError as error:
+            errors[name] = error.message
+    return errors
+
+
+@dataclass(frozen=True)
+class DuplicateInfo:
+    contact_id: str
+    name: str
+    matched: str  # translated, joined
+
+
+def live_duplicates(values: Mapping[str, Any], contact_id: Any = None,
+                    ignore: tuple[str, ...] = ()) -> list[DuplicateInfo]:
+    """Contacts the values duplicate (rule 5), for the warning shown while typing."""
+    try:
+        cleaned = contacts._clean(values)
+    except ValidationError:
+        cleaned = contacts._clean({k: v for k, v in values.items() if k != "birth_date"})
+    matches = contacts.find_duplicates(
+        cleaned, exclude=_uuid(contact_id) if contact_id else None,
+        ignore=[_uuid(i) for i in ignore],
+    )
+    return [
+        DuplicateInfo(
+            str(m.contact_id), m.name,
+            ", ".join(_(contacts.MATCH_LABELS[name]) for name in m.matched),
+        )
+        for m in matches
+    ]
+
+
+def save_contact(contact_id: Any, values: Mapping[str, Any], user: Any,
+                 not_duplicate_of: tuple[str, ...] = ()) -> str:
+    """Create (``contact_id`` None) or update a contact under the rules; returns its id."""
+    ignore = [_uuid(i) for i in not_duplicate_of]
+    if contact_id is None:
+        return str(contacts.create_contact(values, _uuid(user), not_duplicate_of=ignore).id)
+    return str(contacts.update_contact(_uuid(contact_id), values, _uuid(user),
+                                       not_duplicate_of=ignore).id)
+
+
+def mark_not_duplicate(contact_a: Any, contact_b: Any, user: Any) -> None:
+    contacts.mark_not_duplicate(_uuid(contact_a), _uuid(contact_b), _uuid(user))
+
+
+@dataclass(frozen=True)
+class DealSummary:
+    id: str
+    title: str
+    stage: str
+    amount: Decimal
+    currency: str
+    closed: bool
+    correct: bool
+
+
+def deals_of(contact: Any = None, company: Any = None, limit: int = 200) -> list[DealSummary]:
+    query = (
+        Deal.alive(Deal.id, Deal.title, Deal.amount, Deal.currency, Deal.closed_at, Deal.correct,
+                   Stage.name)
+        .join(Stage, on=(Deal.stage == Stage.id))
+    )
+    if contact is not None:
+        query = query.where(Deal.contact == _uuid(contact))
+    elif company is not None:
+        query = query.where(Deal.company == _uuid(company))
+    else:
+        raise ValueError("deals_of() needs a contact or a company")
+    rows = query.order_by(Deal.created_at.desc()).limit(limit).tuples()
+    return [
+        DealSummary(str(i), title, stage, money.to_decimal(amount), currency, closed is not None,
+                    bool(correct))
+        for i, title, amount, currency, closed, correct, stage in rows
+    ]
+
+
+@dataclass(frozen=True)
+class PersonSummary:
+    id: str
+    name: str
+    phone: str
+    email: str
+    position: str
+
+
+def contacts_of_company(company_id: Any, limit: int = 500) -> list[PersonSummary]:
+    query = (
+        Contact.alive()
+        .where(Contact.company == _uuid(company_id))
+        .order_by(Contact.last_name, Contact.first_name)
+        .limit(limit)
+    )
+    return [
+        PersonSummary(str(c.id), c.full_name, c.mobile_phone or c.work_phone,
+                      c.work_email or c.private_email, c.position)
+        for c in query
+    ]
+
+
+# --- leads ----------------------------------------------------------------------------------------
+
+
+def lead_card(lead_id: Any) -> dict[str, Any] | None:
+    lead = Lead.get_or_none((Lead.id == _uuid(lead_id)) & Lead.deleted_at.is_null())
+    if lead is None:
+        return None
+    values: dict[str, Any] = {name: getattr(lead, name) for name in leads.PERSON_FIELDS}
+    values.update(
+        title=lead.title, company_name=lead.company_name, source=lead.source, comment=lead.comment,
+        responsible=_str_id(lead.responsible_id), contact=_str_id(lead.contact_id),
+        status=str(lead.status), converted=lead.status == "converted",
+    )
+    return values
+
+
+def save_lead(lead_id: Any, values: Mapping[str, Any], user: Any) -> str:
+    if lead_id is None:
+        return str(leads.create_lead(values, _uuid(user)).id)
+    return str(leads.update_lead(_uuid(lead_id), values, _uuid(user)).id)
+
+
+def conversion_duplicates(lead_id: Any) -> list[DuplicateInfo]:
+    """Existing contacts the lead's person duplicates: the wizard offers them instead of a new one."""
+    card = lead_card(lead_id)
+    if card is None:
+        return []
+    values = {name: card[name] for name in leads.PERSON_FIELDS if card.get(name)}
+    return live_duplicates(values)
+
+
+def convert_lead(lead_id: Any, user: Any, pipeline: Any, existing_contact: Any = None,
+                 create_company: bool = False, contact_values: Mapping[str, Any] | None = None,
+                 not_duplicate_of: tuple[str, ...] | list[str] = ()) -> leads.Conversion:
+    """Rule 1 conversion with the wizard's plain choices (string ids)."""
+    return leads.convert_lead(
+        _uuid(lead_id), _uuid(user),
+        pipeline=_uuid(pipeline) if pipeline else None,
+        existing_contact=_uuid(existing_contact) if existing_contact else None,
+        create_company=create_company,
+        contact_values=contact_values,
+        not_duplicate_of=[_uuid(i) for i in not_duplicate_of],
+    )
+
+
+def conversion_check(lead_id: Any) -> tuple[bool, str]:
+    return leads.conversion_check(_uuid(lead_id))
+
+
+# --- companies ------------------------------------------------------------------------------------
+
+REQUISITE_FIELDS = (
+    "legal_name", "short_name", "country", "inn", "kpp", "ogrn", "bank_name", "bik",
+    "corr_account", "account", "vat_number", "fiscal_code", "rea", "iban", "bic", "address",
+    "postal_code", "city", "province", "email", "phone",
+)
+#: Numbers stored compact (no spaces or dashes, upper case).
+COMPACT_FIELDS = (
+    "inn", "kpp", "ogrn", "bik", "corr_account", "account", "vat_number", "fiscal_code", "iban",
+    "bic",
+)
+COMPANY_FIELDS = (*REQUISITE_FIELDS, "website", "comment", "responsible", "sdi_code", "pec")
+
+
+class RequisitesInvalid(ValidationError):
+    """Some requisites are wrong; ``errors`` maps each field to its message."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        first = next(iter(errors))
+        super().__init__(
+            _("Some requisites are not valid: correct the highlighted fields."), field=first
+        )
+        self.errors = dict(errors)
+
+    def field_messages(self) -> dict[str, str]:
+        return dict(self.errors)
+
+
+def _clean_requisites(values: Mapping[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
+    unknown = set(values) - set(allowed)
+    if unknown:
+        raise ValueError(f"unknown fields: {sorted(unknown)}")
+    cleaned: dict[str, Any] = {}
+    for name, value in values.items():
+        if name in COMPACT_FIELDS:
+            cleaned[name] = requisites.compact(value)
+        elif name in ("country", "province"):
+            cleaned[name] = str(value or "").strip().upper()
+        elif name in ("address", "comment"):
+            cleaned[name] = str(value or "").strip()
+        elif name == "responsible":
+            cleaned[name] = _uuid(value) if value else None
+        elif isinstance(value, str) or value is None:
+            cleaned[name] = " ".join(str(value or "").split())
+        else:
+            cleaned[name] = value
+    if "vat_number" in cleaned:
+        cleaned["vat_number"] = cleaned["vat_number"].removeprefix("IT")
+    return cleaned
+
+
+def requisites_field_errors(values: Mapping[str, Any]) -> dict[str, str]:
+    """``{field: message}`` for the requisites as typed (only the country's own numbers)."""
+    probe = {name: values.get(name, "") for name in REQUISITE_FIELDS}
+    probe["country"] = str(probe.get("country") or "RU").upper()  # "ZZ": another country
+    errors = requisites.requisites_errors(SimpleNamespace(**probe))
+    if not (str(values.get("short_name") or "").strip() or str(values.get("legal_name") or "").strip()):
+        errors["short_name"] = _("Give the company a name.")
+    return errors
+
+
+def company_card(company_id: Any) -> dict[str, Any] | None:
+    company = Company.get_or_none((Company.id == _uuid(company_id)) & Company.deleted_at.is_null())
+    if company is None:
+        return None
+    values = {name: getattr(company, name) or "" for name in COMPANY_FIELDS}
+    values["responsible"] = _str_id(company.responsible_id)
+    values["display_name"] = company.short_name or company.legal_name
+    return values
+
+
+def save_company(company_id: Any, values: Mapping[str, Any], user: Any) -> str:
+    """Create or update a client company; wrong requisites refuse the save with every message."""
+    cleaned = _clean_requisites(values, COMPANY_FIELDS)
+    with database.atomic():
+        if company_id is None:
+            company = Company(responsible=_uuid(user))
+        else:
+            company = Company.get_or_none(
+                (Company.id == _uuid(company_id)) & Company.deleted_at.is_null()
+            )
+            if company is None:
+                raise ValidationError(_("The company no longer exists."))
+        for name, value in cleaned.items():
+            setattr(company, name, value)
+        errors = requisites_field_errors({n: getattr(company, n) for n in REQUISITE_FIELDS})
+        if errors:
+            raise RequisitesInvalid(errors)
+        company.save()
+        return str(company.id)
+
+
+# --- products -------------------------------------------------------------------------------------
+
+PRODUCT_FIELDS = ("name", "sku", "unit", "unit_code", "price", "currency", "vat_rate", "group",
+                  "active")
+CURRENCIES = ("RUB", "EUR", "USD")
+
+
+def product_card(product_id: Any) -> dict[str, Any] | None:
+    product = Product.get_or_none((Product.id == _uuid(product_id)) & Product.deleted_at.is_null())
+    if product is None:
+        return None
+    values = {name: getattr(product, name) for name in PRODUCT_FIELDS if name != "group"}
+    values["group"] = _str_id(product.group_id)
+    values["price"] = money.to_decimal(product.price)
+    values["vat_rate"] = money.to_decimal(product.vat_rate)
+    return values
+
+
+def parse_decimal(value: Any, field: str, places: int) -> Decimal:
+    """A user-typed amount ("1 200,50" in Russian, "1.200,50" in Italian, "1200.5") as a
+    ``Decimal`` rounded to ``places``."""
+    if isinstance(value, Decimal):
+        number = value
+    else:
+        text = str(value or "").strip()
+        for space in ("\u00a0", "\u202f", " "):
+            text = text.replace(space, "")
+        number = None
+        if text:
+            from babel.numbers import NumberFormatError
+            from babel.numbers import parse_decimal as babel_parse
+
+            from desktop_crm.i18n.formatting import babel_locale
+
+            try:
+                number = babel_parse(text, locale=babel_locale(), strict=True)
+            except NumberFormatError:
+                try:
+                    number = Decimal(text.replace(",", "."))
+                except InvalidOperation:
+                    raise ValidationError(_("Enter a number."), field=field) from None
+        else:
+            number = Decimal(0)
+    if not number.is_finite():
+        raise ValidationError(_("Enter a number."), field=field)
+    return money.quantize(number, places)
+
+
+def product_field_errors(values: Mapping[str, Any]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not str(values.get("name") or "").strip():
+        errors["name"] = _("Give the product a name.")
+    try:
+        if parse_decimal(values.get("price"), "price", money.MONEY_PLACES) < 0:
+            errors["price"] = _("The price cannot be negative.")
+    except ValidationError as error:
+        errors["price"] = error.message
+    try:
+        vat = parse_decimal(values.get("vat_rate"), "vat_rate", money.PERCENT_PLACES)
+        if not Decimal(0) <= vat <= Decimal(100):
+            errors["vat_rate"] = _("VAT is a percentage from 0 to 100.")
+    except ValidationError as error:
+        errors["vat_rate"] = error.message
+    currency = str(values.get("currency") or "").strip().upper()
+    if len(currency) != 3 or not currency.isalpha():
+        errors["currency"] = _("The currency is a three-letter code such as RUB or EUR.")
+    code = str(values.get("unit_code") or "").strip()
+    if code and len(code) > 8:
+        errors["unit_code"] = _("The unit code has at most 8 characters.")
+    return errors
+
+
+def save_product(product_id: Any, values: Mapping[str, Any], user: Any) -> str:
+    unknown = set(values) - set(PRODUCT_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown product fields: {sorted(unknown)}")
+    errors = product_field_errors({**(product_card(product_id) or {}), **values}
+                                  if product_id else values)
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise ValidationError(message, field=field)
+    with database.atomic():
+        if product_id is None:
+            product = Product()
+        else:
+            product = Product.get_or_none(
+                (Product.id == _uuid(product_id)) & Product.deleted_at.is_null()
+            )
+            if product is None:
+                raise ValidationError(_("The product no longer exists."))
+        for name, value in values.items():
+            if name == "price":
+                value = parse_decimal(value, name, money.MONEY_PLACES)
+            elif name == "vat_rate":
+                value = parse_decimal(value, name, money.PERCENT_PLACES)
+            elif name == "group":
+                value = _uuid(value) if value else None
+            elif name == "currency":
+                value = str(value).strip().upper()
+            elif name == "active":
+                value = bool(value)
+            else:
+                value = " ".join(str(value or "").split())
+            setattr(product, name, value)
+        product.save()
+        return str(product.id)
+
+
+def product_groups() -> list[Choice]:
+    query = ProductGroup.alive().order_by(ProductGroup.sort_order, ProductGroup.name)
+    return [Choice(str(g.id), g.name) for g in query]
+
+
+def add_product_group(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError(_("Give the product group a name."), field="name")
+    with database.atomic():
+        existing = ProductGroup.alive().where(ProductGroup.name == name).first()
+        if existing is not None:
+            return str(existing.id)
+        last = ProductGroup.alive().order_by(ProductGroup.sort_order.desc()).first()
+        group = ProductGroup.create(name=name, sort_order=(last.sort_order + 1) if last else 0)
+        return str(group.id)
+

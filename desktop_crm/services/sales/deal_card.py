@@ -1,0 +1,406 @@
+"""What the deal card reads and writes, as plain values (the card never sees rows).
+
+* :func:`load` → :class:`DealData` (fields, stages of its pipeline, lines, what is missing, VAT mode
+  of the seller); :func:`new_deal` → the defaults of a new deal.
+* :func:`save` — the card's fields and product lines in **one transaction** (create or update
+  through ``services.deals``; lines updated, added and removed to match the editor).
+* :func:`totals` — the editor's live totals with VAT included or on top as the seller's company is
+  configured (``OwnCompany.vat_mode``; Russian per-line or Italian per-rate VAT, ``pricing``).
+* Pickers: :func:`contact_choices`, :func:`company_choices`, :func:`product_choices` (search index),
+  :func:`product` (catalog defaults of a picked product).
+* :func:`stage_history` — the stages the deal went through with the time spent in each.
+* :func:`documents` — the deal's quotes and invoices with status and totals.
+* :func:`missing` — what the deal lacks to be correct now (after a timeline entry, for instance).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from desktop_crm import money, pricing
+from desktop_crm.errors import ValidationError
+from desktop_crm.i18n import N_, _
+from desktop_crm.models import (
+    Company,
+    Contact,
+    Deal,
+    DealLine,
+    Invoice,
+    InvoiceStatus,
+    OwnCompany,
+    Pipeline,
+    Product,
+    Quote,
+    QuoteStatus,
+    Stage,
+    StageChange,
+    User,
+    VatMode,
+    database,
+    utcnow,
+)
+from desktop_crm.services.listing import search as search_service
+from desktop_crm.services.sales import board, deals, rules
+from desktop_crm.services.sales.board import ColumnInfo
+
+
+def _uuid(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(getattr(value, "id", value)))
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: str
+    name: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class ProductChoice:
+    id: str
+    name: str
+    unit: str
+    unit_code: str
+    price: Decimal
+    vat_rate: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
+class LineValues:
+    """One product line as the editor holds it (``id`` is empty for a line not saved yet)."""
+
+    id: str = ""
+    product_id: str = ""
+    name: str = ""
+    quantity: Decimal = Decimal("1")
+    unit: str = ""
+    unit_code: str = ""
+    price: Decimal = Decimal("0.00")
+    discount_percent: Decimal = Decimal("0")
+    vat_rate: Decimal = Decimal("0")
+
+    def pricing_input(self) -> pricing.LineInput:
+        return pricing.LineInput(self.quantity, self.price, self.discount_percent, self.vat_rate)
+
+
+@dataclass(frozen=True)
+class VatSetup:
+    included: bool
+    country: str
+
+
+@dataclass
+class DealData:
+    id: str | None
+    title: str
+    pipeline_id: str
+    pipeline_name: str
+    stage_id: str
+    stages: list[ColumnInfo]
+    probability: Decimal
+    contact: Choice | None
+    company: Choice | None
+    responsible_id: str | None
+    product_group_id: str | None
+    currency: str
+    expected_close_date: dt.date | None
+    comment: str
+    lines: list[LineValues]
+    amount: Decimal
+    missing: list[str]  # field names (rules.DEAL_FIELDS keys)
+    correct: bool
+    closed: bool
+    lost_reason: str
+    created_at: dt.datetime | None
+    stage_entered_at: dt.datetime | None
+    vat: VatSetup
+    responsible_name: str = ""
+    quotes: int = 0
+    invoices: int = 0
+
+    @property
+    def stage(self) -> ColumnInfo | None:
+        return next((s for s in self.stages if s.id == self.stage_id), None)
+
+
+def vat_setup(currency: str | None = None) -> VatSetup:
+    """Prices include VAT or VAT goes on top, as the seller's company says: the one that sells in
+    the deal's currency (an Italian company's EUR deals), else the default one."""
+    companies = OwnCompany.alive().order_by(OwnCompany.is_default.desc(), OwnCompany.created_at)
+    own = (companies.where(OwnCompany.default_currency == currency).first() if currency else None
+           ) or companies.first()
+    if own is None:
+        return VatSetup(True, "RU")
+    return VatSetup(own.vat_mode == VatMode.INCLUDED, (own.country or "RU").upper())
+
+
+def totals(lines: Sequence[LineValues], vat: VatSetup) -> pricing.Totals:
+    return pricing.compute([line.pricing_input() for line in lines], country=vat.country,
+                           vat_included=vat.included)
+
+
+def _contact_choice(contact: Contact | None) -> Choice | None:
+    if contact is None:
+        return None
+    return Choice(str(contact.id), contact.full_name, contact.mobile_phone or "")
+
+
+def _company_choice(company: Company | None) -> Choice | None:
+    if company is None:
+        return None
+    return Choice(str(company.id), company.short_name or company.legal_name, company.inn or
+                  company.vat_number or "")
+
+
+def _line_values(line: DealLine) -> LineValues:
+    return LineValues(
+        id=str(line.id), product_id=str(line.product_id) if line.product_id else "",
+        name=line.name, quantity=line.quantity, unit=line.unit, unit_code=line.unit_code,
+        price=line.price, discount_percent=line.discount_percent, vat_rate=line.vat_rate,
+    )
+
+
+def load(deal_id: Any) -> DealData:
+    deal = Deal.get_or_none((Deal.id == _uuid(deal_id)) & Deal.deleted_at.is_null())
+    if deal is None:
+        raise ValidationError(_("The deal no longer exists."))
+    pipeline = Pipeline.get_by_id(deal.pipeline_id)
+    contact = Contact.get_or_none(Contact.id == deal.contact_id) if deal.contact_id else None
+    company = Company.get_or_none(Company.id == deal.company_id) if deal.company_id else None
+    responsible = User.get_or_none(User.id == deal.responsible_id) if deal.responsible_id else None
+    stage = Stage.get_or_none(Stage.id == deal.stage_id)
+    card = board.card(deal.id)
+    return DealData(
+        id=str(deal.id), title=deal.title, pipeline_id=str(deal.pipeline_id),
+        pipeline_name=pipeline.name, stage_id=str(deal.stage_id),
+        stages=board.columns(deal.pipeline_id),
+        probability=money.to_decimal(deal.probability or (stage.probability if stage else 0) or 0),
+        contact=_contact_choice(contact), company=_company_choice(company),
+        responsible_id=str(deal.responsible_id) if deal.responsible_id else None,
+        product_group_id=str(deal.product_group_id) if deal.product_group_id else None,
+        currency=deal.currency or "RUB", expected_close_date=deal.expected_close_date,
+        comment=deal.comment or "", lines=[_line_values(line) for line in deals.lines(deal.id)],
+        amount=deal.amount, missing=list(deal.missing_fields or []), correct=bool(deal.correct),
+        closed=deal.closed_at is not None, lost_reason=deal.lost_reason or "",
+        created_at=deal.created_at, stage_entered_at=deal.stage_entered_at,
+        vat=vat_setup(deal.currency),
+        responsible_name=responsible.name if responsible else "",
+        quotes=card.quotes if card else 0, invoices=card.invoices if card else 0,
+    )
+
+
+def new_deal(user_id: Any, pipeline_id: Any = None) -> DealData:
+    """The defaults of a new deal: the (default) pipeline's first open stage, the user responsible."""
+    pipeline_id = pipeline_id or board.default_pipeline()
+    if pipeline_id is None:
+        raise ValidationError(_("Create a pipeline first."), field="pipeline")
+    pipeline = Pipeline.get_by_id(_uuid(pipeline_id))
+    first = rules.first_open_stage(pipeline.id)
+    if first is None:
+        raise ValidationError(_("Choose a stage of the deal's pipeline."), field="stage")
+    vat = vat_setup()
+    own = OwnCompany.alive().order_by(OwnCompany.is_default.desc(), OwnCompany.created_at).first()
+    return DealData(
+        id=None, title="", pipeline_id=str(pipeline.id), pipeline_name=pipeline.name,
+        stage_id=str(first.id), stages=board.columns(pipeline.id),
+        probability=money.to_decimal(first.probability or 0), contact=None, company=None,
+        responsible_id=str(user_id) if user_id else None, product_group_id=None,
+        currency=own.default_currency if own else "RUB", expected_close_date=None, comment="",
+        lines=[], amount=Decimal("0.00"), missing=[], correct=False, closed=False, lost_reason="",
+        created_at=None, stage_entered_at=None, vat=vat,
+    )
+
+
+def _line_payload(line: LineValues) -> dict[str, Any]:
+    return {
+        "name": line.name, "product": _uuid(line.product_id) if line.product_id else None,
+        "quantity": line.quantity, "price": line.price,
+        "discount_percent": line.discount_percent, "vat_rate": line.vat_rate,
+        "unit": line.unit, "unit_code": line.unit_code,
+    }
+
+
+def save(deal_id: Any, values: Mapping[str, Any], lines: Sequence[LineValues] | None,
+         user: Any) -> str:
+    """Save the card in one transaction; returns the deal id. ``lines`` ``None``: leave them."""
+    user_id = getattr(user, "id", user)
+    values = {
+        name: (_uuid(value) if value else None) if name in deals.FK_FIELDS else value
+        for name, value in values.items()
+    }
+    with database.atomic():
+        if deal_id is None:
+            payload = dict(values)
+            payload["lines"] = [
+                {**_line_payload(line), "line_order": order} for order, line in enumerate(lines or [])
+            ]
+            deal = deals.create_deal(payload, user_id)
+            return str(deal.id)
+        deal_uuid = _uuid(deal_id)
+        if values:
+            deals.update_deal(deal_uuid, values, user_id)
+        if lines is not None:
+            existing = {str(line.id): line for line in deals.lines(deal_uuid)}
+            kept = {line.id for line in lines if line.id}
+            for line_id in existing.keys() - kept:
+                deals.remove_line(line_id, user_id)
+            for order, line in enumerate(lines):
+                payload = {**_line_payload(line), "line_order": order}
+                if line.id and line.id in existing:
+                    deals.update_line(line.id, payload, user_id)
+                else:
+                    deals.add_line(deal_uuid, payload, user_id)
+        return str(deal_uuid)
+
+
+# --- pickers ------------------------------------------------------------------------------------
+
+
+def contact_choices(text: str, limit: int = 15) -> list[Choice]:
+    groups = search_service.search(text, limit, ("contacts",))
+    return [Choice(h.id, h.title, h.subtitle) for g in groups for h in g.hits]
+
+
+def company_choices(text: str, limit: int = 15) -> list[Choice]:
+    groups = search_service.search(text, limit, ("companies",))
+    return [Choice(h.id, h.title, h.subtitle) for g in groups for h in g.hits]
+
+
+def _product_choice(row: Product) -> ProductChoice:
+    return ProductChoice(str(row.id), row.name, row.unit or "", row.unit_code or "", row.price,
+                         row.vat_rate, row.currency or "")
+
+
+def product_choices(text: str, limit: int = 15) -> list[ProductChoice]:
+    groups = search_service.search(text, limit, ("products",))
+    ids = [_uuid(h.id) for g in groups for h in g.hits]
+    if not ids:
+        return []
+    rows = {str(p.id): p for p in Product.alive().where(Product.id.in_(ids), Product.active == True)}  # noqa: E712
+    return [_product_choice(rows[str(i)]) for i in ids if str(i) in rows]
+
+
+def product(product_id: Any) -> ProductChoice | None:
+    row = Product.get_or_none((Product.id == _uuid(product_id)) & Product.deleted_at.is_null())
+    return _product_choice(row) if row else None
+
+
+def contact_company(contact_id: Any) -> Choice | None:
+    """The company a contact works for (offered when a contact is picked)."""
+    contact = Contact.get_or_none(Contact.id == _uuid(contact_id))
+    if contact is None or contact.company_id is None:
+        return None
+    return _company_choice(Company.get_or_none(Company.id == contact.company_id))
+
+
+def missing(deal_id: Any) -> list[str]:
+    deal = Deal.get_or_none(Deal.id == _uuid(deal_id))
+    return list(deal.missing_fields or []) if deal else []
+
+
+# --- history and documents ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StageSpan:
+    stage: str
+    entered_at: dt.datetime
+    left_at: dt.datetime | None  # None: the deal is still there
+    seconds: int
+    author: str
+
+
+def stage_history(deal_id: Any, now: dt.datetime | None = None) -> list[StageSpan]:
+    """Every stage the deal entered, oldest first, with the time spent there."""
+    now = now or utcnow()
+    changes = list(
+        StageChange.alive()
+        .where(StageChange.deal == _uuid(deal_id))
+        .order_by(StageChange.changed_at, StageChange.id)
+    )
+    stage_ids = {c.to_stage_id for c in changes}
+    names = {s.id: s.name for s in Stage.select(Stage.id, Stage.name).where(Stage.id.in_(list(stage_ids)))} if stage_ids else {}
+    author_ids = {c.author_id for c in changes if c.author_id}
+    authors = {u.id: u.name for u in User.select(User.id, User.name).where(User.id.in_(list(author_ids)))} if author_ids else {}
+    deal = Deal.get_or_none(Deal.id == _uuid(deal_id))
+    spans = []
+    for number, change in enumerate(changes):
+        following = changes[number + 1] if number + 1 < len(changes) else None
+        if following is not None:
+            left: dt.datetime | None = following.changed_at
+            seconds = int(following.seconds_in_previous or 0)
+        else:
+            left = deal.closed_at if deal is not None and deal.closed_at else None
+            seconds = 0 if left else max(0, int((now - change.changed_at).total_seconds()))
+        spans.append(StageSpan(names.get(change.to_stage_id, "—"), change.changed_at, left, seconds,
+                               authors.get(change.author_id, "")))
+    return spans
+
+
+_QUOTE_STATUS = {
+    QuoteStatus.DRAFT: N_("Draft"), QuoteStatus.SENT: N_("Sent"),
+    QuoteStatus.ACCEPTED: N_("Accepted"), QuoteStatus.REJECTED: N_("Rejected"),
+    QuoteStatus.EXPIRED: N_("Expired"), QuoteStatus.SUPERSEDED: N_("Superseded"),
+}
+_INVOICE_STATUS = {
+    InvoiceStatus.DRAFT: N_("Draft"), InvoiceStatus.ISSUED: N_("Issued"),
+    InvoiceStatus.PARTIALLY_PAID: N_("Partially paid"), InvoiceStatus.PAID: N_("Paid"),
+    InvoiceStatus.CANCELLED: N_("Cancelled"),
+}
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    kind: str  # "quotes" | "invoices"
+    id: str
+    number: str
+    date: dt.date | None
+    status: str  # translated
+    total: Decimal
+    currency: str
+    extra: str = ""  # revision of a quote / what is paid of an invoice (translated)
+    paid: Decimal = field(default=Decimal("0.00"))
+
+
+def documents(deal_id: Any) -> tuple[list[DocumentRow], list[DocumentRow]]:
+    """The deal's quotes (every revision) and invoices, newest first."""
+    deal = _uuid(deal_id)
+    quotes = [
+        DocumentRow("quotes", str(q.id), q.number or _("draft"), q.issue_date,
+                    _(_QUOTE_STATUS.get(q.status, str(q.status))), q.total, q.currency,
+                    _("revision {number}").format(number=q.revision))
+        for q in Quote.alive().where(Quote.deal == deal).order_by(Quote.created_at.desc())
+    ]
+    invoices = [
+        DocumentRow("invoices", str(i.id), i.number or _("draft"), i.issue_date,
+                    _(_INVOICE_STATUS.get(i.status, str(i.status))), i.total, i.currency,
+                    "", i.paid_amount)
+        for i in Invoice.alive().where(Invoice.deal == deal).order_by(Invoice.created_at.desc())
+    ]
+    return quotes, invoices
+
+
+def showcase_deal(currency: str | None = None) -> str | None:
+    """A telling deal for the screenshots: open, with lines and a quote, in ``currency`` if any."""
+    query = (
+        Deal.alive().join(Quote, on=(Quote.deal == Deal.id))
+        .where(Deal.closed_at.is_null(), Deal.amount > 0).order_by(Deal.created_at.desc())
+    )
+    with_quote = (query.where(Deal.currency == currency).first() if currency else None) or query.first()
+    deal = with_quote or Deal.alive().where(Deal.closed_at.is_null()).order_by(
+        Deal.created_at.desc()).first() or Deal.alive().first()
+    return str(deal.id) if deal else None
+
+
+__all__ = [
+    "Choice", "DealData", "DocumentRow", "LineValues", "ProductChoice", "StageSpan", "VatSetup",
+    "company_choices", "contact_choices", "contact_company", "documents", "load", "missing",
+    "new_deal", "product", "product_choices", "save", "showcase_deal", "stage_history", "totals",
+    "vat_setup",
+]

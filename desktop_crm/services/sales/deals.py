@@ -1,0 +1,270 @@
+"""Deals and their product lines, under the house rules (rule 2).
+
+API for the deal card and the kanban (plain values; ids for related rows; one transaction each):
+
+* ``create_deal(values, user)`` → ``Deal``. ``values``: ``title``, ``pipeline``, optional ``stage``
+  (default: the pipeline's first open stage), ``contact``, ``company``, ``responsible`` (default:
+  the user), ``product_group``, ``currency``, ``expected_close_date``, ``probability``, ``comment``,
+  ``lines`` (a list of line values, see below), ``source_lead``.
+* ``update_deal(deal_id, values, user)`` → ``Deal`` (the stage changes only through
+  ``services.stages.move_deal``).
+* ``add_line(deal_id, values, user)``, ``update_line(line_id, values, user)``,
+  ``remove_line(line_id, user)``: ``values`` are ``name``, ``product``, ``quantity``, ``price``,
+  ``discount_percent``, ``vat_rate``, ``unit``, ``unit_code`` (``Decimal`` or text such as "1 200,50").
+* ``line_amount(values)`` → the net ``Decimal`` of a line, for the card's live totals.
+
+After every change the deal's ``amount``, ``correct``, ``missing_fields`` and
+``last_interaction_at`` are recomputed in the same transaction (``rules.refresh_deal``). A deal
+that lacks required fields is saved but flagged incorrect. Refusals: a second open deal of the
+same client in the same product group (:class:`DuplicateDeal`), a stage requiring fields the deal
+lacks (:class:`StageChangeRefused`), bad amounts (:class:`ValidationError`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from desktop_crm import money
+from desktop_crm.errors import ValidationError
+from desktop_crm.i18n import _
+from desktop_crm.models import (
+    Deal,
+    DealLine,
+    Pipeline,
+    Product,
+    Stage,
+    StageKind,
+    database,
+    utcnow,
+)
+from desktop_crm.services.sales import rules, stages
+from desktop_crm.services.sales.rule_errors import StageChangeRefused
+
+DEAL_FIELDS = (
+    "title", "pipeline", "stage", "contact", "company", "responsible", "product_group", "currency",
+    "expected_close_date", "probability", "comment", "source_lead",
+)
+EDITABLE_FIELDS = tuple(f for f in DEAL_FIELDS if f not in ("pipeline", "stage", "source_lead"))
+LINE_FIELDS = (
+    "name", "product", "quantity", "price", "discount_percent", "vat_rate", "unit", "unit_code",
+    "line_order",
+)
+FK_FIELDS = {"pipeline", "stage", "contact", "company", "responsible", "product_group", "source_lead", "product"}
+
+
+def _id(value: Any) -> Any:
+    return getattr(value, "id", value)
+
+
+def _clean_deal(values: Mapping[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
+    unknown = set(values) - set(allowed) - {"lines"}
+    if unknown:
+        raise ValueError(f"unknown or read-only deal fields: {sorted(unknown)}")
+    cleaned: dict[str, Any] = {}
+    for name, value in values.items():
+        if name == "lines":
+            continue
+        if name in FK_FIELDS:
+            cleaned[name] = _id(value) if value else None
+        elif name in ("title", "currency"):
+            cleaned[name] = " ".join(str(value or "").split())
+        elif name == "comment":
+            cleaned[name] = str(value or "").strip()
+        elif name == "probability":
+            percent = money.quantize(value or 0, money.PERCENT_PLACES)
+            if not Decimal(0) <= percent <= Decimal(100):
+                raise ValidationError(_("The probability is a percentage from 0 to 100."), field=name)
+            cleaned[name] = percent
+        elif name == "expected_close_date":
+            if isinstance(value, str):
+                value = dt.date.fromisoformat(value) if value.strip() else None
+            cleaned[name] = value
+        else:
+            cleaned[name] = value
+    if "title" in cleaned and not cleaned["title"]:
+        raise ValidationError(_("Give the deal a title."), field="title")
+    if "currency" in cleaned and len(cleaned["currency"]) != 3:
+        raise ValidationError(_("The currency is a three-letter code such as RUB or EUR."), field="currency")
+    return cleaned
+
+
+def _decimal(value: Any, field: str, places: int) -> Decimal:
+    try:
+        return money.quantize(value, places)
+    except (ValueError, TypeError, ArithmeticError) as error:
+        raise ValidationError(_("“{value}” is not a number.").format(value=value), field=field) from error
+
+
+def _clean_line(values: Mapping[str, Any], current: DealLine | None = None) -> dict[str, Any]:
+    unknown = set(values) - set(LINE_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown line fields: {sorted(unknown)}")
+    cleaned: dict[str, Any] = dict(values)
+    if cleaned.get("product"):
+        product = Product.get_by_id(_id(cleaned["product"]))
+        cleaned["product"] = product.id
+        defaults = {
+            "name": product.name, "price": product.price, "unit": product.unit,
+            "unit_code": product.unit_code, "vat_rate": product.vat_rate,
+        }
+        for name, value in defaults.items():
+            if current is None and name not in values:
+                cleaned[name] = value
+    if "name" in cleaned:
+        cleaned["name"] = " ".join(str(cleaned["name"] or "").split())
+        if not cleaned["name"]:
+            raise ValidationError(_("Name the product or service of the line."), field="name")
+    if "quantity" in cleaned:
+        cleaned["quantity"] = _decimal(cleaned["quantity"], "quantity", money.QTY_PLACES)
+        if cleaned["quantity"] <= 0:
+            raise ValidationError(_("The quantity must be above zero."), field="quantity")
+    if "price" in cleaned:
+        cleaned["price"] = _decimal(cleaned["price"], "price", money.MONEY_PLACES)
+        if cleaned["price"] < 0:
+            raise ValidationError(_("The price cannot be negative."), field="price")
+    for name in ("discount_percent", "vat_rate"):
+        if name in cleaned:
+            cleaned[name] = _decimal(cleaned[name] or 0, name, money.PERCENT_PLACES)
+            if not Decimal(0) <= cleaned[name] <= Decimal(100):
+                raise ValidationError(_("A percentage is from 0 to 100."), field=name)
+    return cleaned
+
+
+def line_amount(values: Mapping[str, Any]) -> Decimal:
+    """The net amount of a line (gross rounded half-up, minus the rounded discount)."""
+    return rules.line_net_amount(
+        money.to_decimal(values.get("price") or 0),
+        money.to_decimal(values.get("quantity") or 1),
+        money.to_decimal(values.get("discount_percent") or 0),
+    )
+
+
+def _alive_deal(deal_id: Any) -> Deal:
+    deal = Deal.get_or_none((Deal.id == _id(deal_id)) & Deal.deleted_at.is_null())
+    if deal is None:
+        raise ValidationError(_("The deal no longer exists."))
+    return deal
+
+
+def _next_line_order(deal_id: Any) -> int:
+    last = (
+        DealLine.alive(DealLine.line_order)
+        .where(DealLine.deal == deal_id)
+        .order_by(DealLine.line_order.desc())
+        .first()
+    )
+    return (last.line_order + 1) if last else 0
+
+
+def create_deal(values: Mapping[str, Any], user: Any) -> Deal:
+    """Create a deal in its pipeline's first open stage (or the given open stage)."""
+    cleaned = _clean_deal(values, DEAL_FIELDS)
+    if not cleaned.get("title"):
+        raise ValidationError(_("Give the deal a title."), field="title")
+    with database.atomic():
+        pipeline_id = cleaned.get("pipeline")
+        if pipeline_id is None:
+            default = Pipeline.alive().order_by(Pipeline.is_default.desc(), Pipeline.sort_order).first()
+            if default is None:
+                raise ValidationError(_("Create a pipeline first."), field="pipeline")
+            pipeline_id = default.id
+        stage = (
+            Stage.get_or_none((Stage.id == cleaned["stage"]) & Stage.deleted_at.is_null())
+            if cleaned.get("stage")
+            else rules.first_open_stage(pipeline_id)
+        )
+        if stage is None or stage.pipeline_id != pipeline_id:
+            raise ValidationError(_("Choose a stage of the deal's pipeline."), field="stage")
+        if stage.kind != StageKind.OPEN:
+            raise ValidationError(_("A new deal starts in an open stage."), field="stage")
+        rules.ensure_single_open_deal(cleaned.get("contact"), cleaned.get("product_group"))
+        cleaned.update(pipeline=pipeline_id, stage=stage.id)
+        cleaned.setdefault("responsible", _id(user))
+        now = utcnow()
+        deal = Deal(**cleaned, created_at=now, updated_at=now, stage_entered_at=now,
+                    reached_order=stages.reach(0, stage))
+        deal.save()
+        for order, line in enumerate(values.get("lines") or []):
+            line_values = _clean_line(line)
+            line_values.setdefault("line_order", order)
+            DealLine.create(deal=deal.id, **line_values)
+        rules.refresh_deal(deal)
+        # A deal created directly in a later stage must meet that stage's requirements.
+        blocking = _blocking_fields(deal, stage)
+        if blocking:
+            raise StageChangeRefused(
+                _("To create the deal in “{stage}”, fill in: {fields}.").format(
+                    stage=stage.name, fields=rules.field_list(blocking)
+                ),
+                blocking,
+            )
+        stages.start_deal(deal, user, now=deal.created_at)
+        return deal
+
+
+def _blocking_fields(deal: Deal, stage: Stage) -> list[str]:
+    missing = list(deal.missing_fields or [])
+    if rules.stage_requires_correct(stage):
+        return missing
+    own = set(stage.required_fields or [])
+    return [name for name in missing if name in own]
+
+
+def update_deal(deal_id: Any, values: Mapping[str, Any], user: Any) -> Deal:
+    """Edit a deal's fields (not its stage or pipeline); correctness is recomputed."""
+    cleaned = _clean_deal(values, EDITABLE_FIELDS)
+    with database.atomic():
+        deal = _alive_deal(deal_id)
+        contact = cleaned.get("contact", deal.contact_id)
+        group = cleaned.get("product_group", deal.product_group_id)
+        if deal.closed_at is None and (contact, group) != (deal.contact_id, deal.product_group_id):
+            rules.ensure_single_open_deal(contact, group, exclude_id=deal.id)
+        for name, value in cleaned.items():
+            setattr(deal, name, value)
+        deal.save()
+        rules.refresh_deal(deal)
+        return deal
+
+
+def add_line(deal_id: Any, values: Mapping[str, Any], user: Any) -> DealLine:
+    cleaned = _clean_line(values)
+    if not cleaned.get("name"):
+        raise ValidationError(_("Name the product or service of the line."), field="name")
+    with database.atomic():
+        deal = _alive_deal(deal_id)
+        cleaned.setdefault("line_order", _next_line_order(deal.id))
+        line = DealLine.create(deal=deal.id, **cleaned)
+        rules.refresh_deal(deal)
+        return line
+
+
+def _alive_line(line_id: Any) -> DealLine:
+    line = DealLine.get_or_none((DealLine.id == _id(line_id)) & DealLine.deleted_at.is_null())
+    if line is None:
+        raise ValidationError(_("The line no longer exists."))
+    return line
+
+
+def update_line(line_id: Any, values: Mapping[str, Any], user: Any) -> DealLine:
+    with database.atomic():
+        line = _alive_line(line_id)
+        for name, value in _clean_line(values, current=line).items():
+            setattr(line, name, value)
+        line.save()
+        rules.refresh_deal(_alive_deal(line.deal_id))
+        return line
+
+
+def remove_line(line_id: Any, user: Any) -> None:
+    with database.atomic():
+        line = _alive_line(line_id)
+        line.soft_delete()
+        rules.refresh_deal(_alive_deal(line.deal_id))
+
+
+def lines(deal_id: Any) -> list[DealLine]:
+    """The deal's live lines in display order."""
+    return rules.deal_lines(_alive_deal(deal_id))

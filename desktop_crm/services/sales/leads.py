@@ -1,0 +1,270 @@
+"""Leads and their conversion into a contact and a deal (rule 1).
+
+API for the lead card (plain values; one transaction each):
+
+* ``create_lead(values, user)`` / ``update_lead(lead_id, values, user)`` → ``Lead``. Many leads may
+  share one contact, each with its own ``responsible`` (default: the user). ``values``: ``title``,
+  the person fields (``last_name``, ``first_name``, ``middle_name``, ``birth_date``,
+  ``mobile_phone``, ``work_phone``, ``private_email``, ``work_email``), ``company_name``,
+  ``source``, ``comment``, ``responsible``, ``contact``.
+* Interactions are logged with ``services.timeline.log_interaction(user, kind, body,
+  client_answered, lead=lead_id)``.
+* ``conversion_check(lead_id)`` → ``(allowed, reason)`` to enable the "Convert" button with a hint.
+* ``convert_lead(lead_id, user, pipeline=None, existing_contact=None, create_company=False,
+  contact_values=None, deal_values=None, not_duplicate_of=())`` → :class:`Conversion`.
+  Allowed only when the lead has a logged call, meeting, e-mail or message that the client
+  answered, with a detailed comment (a message nobody answered does not count):
+  :class:`ConversionRefused` otherwise. Without ``existing_contact`` a new contact is made from
+  the lead (``contact_values`` fill what the lead lacks, e.g. the birth date) under the contact
+  rules — :class:`DuplicateContact` names a contact the lead duplicates, so the UI can offer to
+  use it. A lead already linked to a contact converts to that contact. The deal starts in the pipeline's first open stage, linked to the lead; the lead's
+  timeline is shared with the new contact and deal; the lead becomes converted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from desktop_crm.errors import ValidationError
+from desktop_crm.i18n import _
+from desktop_crm.models import (
+    Activity,
+    ActivityKind,
+    Company,
+    Contact,
+    Deal,
+    Lead,
+    LeadStatus,
+    Pipeline,
+    database,
+    utcnow,
+)
+from desktop_crm.services.sales import contacts, deals, rules
+from desktop_crm.services.sales.rule_errors import ConversionRefused
+
+PERSON_FIELDS = (
+    "last_name", "first_name", "middle_name", "birth_date", "mobile_phone", "work_phone",
+    "private_email", "work_email",
+)
+LEAD_FIELDS = (*PERSON_FIELDS, "title", "company_name", "source", "comment", "responsible", "contact")
+
+
+def _id(value: Any) -> Any:
+    return getattr(value, "id", value)
+
+
+def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = set(values) - set(LEAD_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown lead fields: {sorted(unknown)}")
+    cleaned: dict[str, Any] = {}
+    for name, value in values.items():
+        if name in ("responsible", "contact"):
+            cleaned[name] = _id(value) if value else None
+        elif name == "birth_date":
+            if isinstance(value, str):
+                value = dt.date.fromisoformat(value) if value.strip() else None
+            cleaned[name] = value
+        elif name == "comment":
+            cleaned[name] = str(value or "").strip()
+        else:
+            cleaned[name] = " ".join(str(value or "").split())
+    return cleaned
+
+
+def _default_title(values: Mapping[str, Any]) -> str:
+    name = " ".join(v for v in (values.get("last_name"), values.get("first_name")) if v)
+    return name or str(values.get("company_name") or "") or str(values.get("mobile_phone") or "") or str(
+        values.get("private_email") or values.get("work_email") or ""
+    )
+
+
+def _region() -> str:
+    return str(rules.PHONE_REGION.get())
+
+
+def create_lead(values: Mapping[str, Any], user: Any) -> Lead:
+    """A new lead; the title defaults to the person's or company's name."""
+    cleaned = _clean(values)
+    cleaned["title"] = cleaned.get("title") or _default_title(cleaned)
+    if not cleaned["title"]:
+        raise ValidationError(
+            _("Give the lead a title, a name, a company, a phone or an e-mail."), field="title"
+        )
+    cleaned.setdefault("responsible", _id(user))
+    with database.atomic():
+        lead = Lead(**cleaned)
+        lead.phone_region = _region()
+        lead.save()
+        return lead
+
+
+def _alive_lead(lead_id: Any) -> Lead:
+    lead = Lead.get_or_none((Lead.id == _id(lead_id)) & Lead.deleted_at.is_null())
+    if lead is None:
+        raise ValidationError(_("The lead no longer exists."))
+    return lead
+
+
+def update_lead(lead_id: Any, values: Mapping[str, Any], user: Any) -> Lead:
+    cleaned = _clean(values)
+    if "title" in cleaned and not cleaned["title"]:
+        raise ValidationError(_("Give the lead a title."), field="title")
+    with database.atomic():
+        lead = _alive_lead(lead_id)
+        if lead.status == LeadStatus.CONVERTED and set(cleaned) - {"comment", "responsible"}:
+            raise ValidationError(_("A converted lead is kept as it was; edit its contact or deal."))
+        for name, value in cleaned.items():
+            setattr(lead, name, value)
+        lead.phone_region = _region()
+        lead.save()
+        return lead
+
+
+def qualifying_interaction(lead: Lead) -> Activity | None:
+    """The latest answered interaction with a detailed comment logged on the lead (rule 1)."""
+    candidates = (
+        Activity.alive()
+        .where((Activity.lead == lead.id) & Activity.kind.in_(rules.interaction_kinds()))
+        .order_by(Activity.done_at.desc())
+    )
+    policy = rules.comment_policy()
+    for activity in candidates:
+        if rules.counts_as_interaction(activity, policy):
+            return activity
+    return None
+
+
+def conversion_check(lead_id: Any) -> tuple[bool, str]:
+    """May the lead be converted now? ``(False, reason)`` names what is still needed."""
+    lead = _alive_lead(lead_id)
+    if lead.status == LeadStatus.CONVERTED:
+        return False, _("The lead is already converted.")
+    if qualifying_interaction(lead) is None:
+        return False, _(
+            "Before converting, log a call, meeting, e-mail or message in which the client "
+            "answered, with a detailed comment on what was discussed and agreed."
+        )
+    return True, ""
+
+
+@dataclass(frozen=True)
+class Conversion:
+    lead_id: uuid.UUID
+    contact_id: uuid.UUID
+    deal_id: uuid.UUID
+    company_id: uuid.UUID | None
+    contact_created: bool
+
+
+def convert_lead(
+    lead_id: Any,
+    user: Any,
+    pipeline: Any = None,
+    existing_contact: Any = None,
+    create_company: bool = False,
+    contact_values: Mapping[str, Any] | None = None,
+    deal_values: Mapping[str, Any] | None = None,
+    not_duplicate_of: Iterable[Any] = (),
+) -> Conversion:
+    """Turn the lead into a contact and a deal (see the module docstring); all or nothing."""
+    with database.atomic():
+        lead = _alive_lead(lead_id)
+        allowed, reason = conversion_check(lead.id)
+        if not allowed:
+            raise ConversionRefused(reason)
+        now = utcnow()
+        company_id = None
+        if existing_contact is None and lead.contact_id is not None:
+            existing_contact = lead.contact_id  # a lead made for a known client converts to it
+        if existing_contact is not None:
+            contact = Contact.get_or_none(
+                (Contact.id == _id(existing_contact)) & Contact.deleted_at.is_null()
+            )
+            if contact is None:
+                raise ValidationError(_("The contact no longer exists."))
+            created = False
+            company_id = contact.company_id
+        else:
+            values = {name: getattr(lead, name) for name in PERSON_FIELDS}
+            values = {k: v for k, v in values.items() if v not in ("", None)}
+            values.update(source=lead.source, responsible=lead.responsible_id or _id(user))
+            values.update(contact_values or {})
+            if create_company:
+                company_id = _create_company(lead, user)
+                values.setdefault("company", company_id)
+            contact = contacts.create_contact(values, user, not_duplicate_of=not_duplicate_of)
+            created = True
+        if create_company and company_id is None:
+            company_id = _create_company(lead, user)
+        pipeline_id = _id(pipeline)
+        if pipeline_id is None:
+            default = Pipeline.alive().order_by(Pipeline.is_default.desc(), Pipeline.sort_order).first()
+            pipeline_id = default.id if default else None
+        deal_input: dict[str, Any] = {
+            "title": lead.title,
+            "pipeline": pipeline_id,
+            "contact": contact.id,
+            "company": company_id,
+            "responsible": lead.responsible_id or _id(user),
+            "comment": lead.comment,
+            "source_lead": lead.id,
+        }
+        deal_input.update(deal_values or {})
+        deal = deals.create_deal(deal_input, user)
+        # The lead's history belongs to the client and the sale from now on.
+        Activity.update(contact=contact.id, updated_at=now).where(
+            (Activity.lead == lead.id) & Activity.contact.is_null()
+        ).execute()
+        Activity.update(deal=deal.id, updated_at=now).where(
+            (Activity.lead == lead.id) & Activity.deal.is_null()
+        ).execute()
+        lead.status = LeadStatus.CONVERTED
+        lead.converted_at = now
+        lead.contact = contact.id
+        lead.save()
+        Activity.create(
+            kind=ActivityKind.SYSTEM,
+            author=_id(user),
+            lead=lead.id,
+            contact=contact.id,
+            deal=deal.id,
+            company=company_id,
+            done_at=now,
+            payload={
+                "event": "lead_converted",
+                "lead_id": str(lead.id),
+                "contact_id": str(contact.id),
+                "contact_name": contact.full_name,
+                "deal_id": str(deal.id),
+                "deal_title": deal.title,
+                "contact_created": created,
+            },
+        )
+        rules.refresh_deal(Deal.get_by_id(deal.id))
+        return Conversion(lead.id, contact.id, deal.id, company_id, created)
+
+
+def _create_company(lead: Lead, user: Any) -> uuid.UUID:
+    name = (lead.company_name or "").strip()
+    if not name:
+        raise ValidationError(_("The lead names no company to create."), field="company_name")
+    company = Company.create(legal_name=name, short_name=name, responsible=lead.responsible_id or _id(user))
+    return company.id
+
+
+def mark_junk(lead_id: Any, user: Any, reason: str = "") -> Lead:
+    """Close a lead that will never become a sale (spam, a wrong number)."""
+    with database.atomic():
+        lead = _alive_lead(lead_id)
+        if lead.status == LeadStatus.CONVERTED:
+            raise ValidationError(_("The lead is already converted."))
+        lead.status = LeadStatus.JUNK
+        if reason.strip():
+            lead.comment = (lead.comment + "\n" if lead.comment else "") + reason.strip()
+        lead.save()
+        return lead

@@ -1,0 +1,424 @@
+"""The timeline of a deal, lead, contact or company: comments, interactions, tasks and system events.
+
+API for the cards (plain values: ids or model rows; each call is one transaction):
+
+* ``add_comment(user, text, deal=…|lead=…|contact=…|company=…)``
+* ``log_interaction(user, kind, body, client_answered, deal=…|lead=…|contact=…, occurred_at=None)``
+  — a call, meeting, e-mail or message. Only one the client answered, with a detailed comment
+  (``rules.is_detailed``), counts for lead conversion and keeps a deal active; the deal's
+  ``last_interaction_at``/``correct`` are refreshed in the same transaction.
+* ``add_task(user, subject, due_at, assignee=None, deal=…)``, ``complete_task(task_id, user, result="")``,
+  ``cancel_task(task_id, user)``, ``reschedule_task(task_id, user, due_at)``
+* ``log_document(user, deal, document_type, document_id, number)`` — an issued quote or invoice.
+* ``delete_entry(activity_id, user)`` — a mistaken entry (soft delete; the deal is refreshed).
+* ``timeline(deal=…, limit=100, before=None)`` → ``list[TimelineEntry]``, newest first, with author,
+  time and a title in the UI language. Stage changes, conversions and merges are written by their
+  services as entries of kind ``stage_change`` / ``system`` whose ``payload`` says what happened.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from desktop_crm.errors import ValidationError
+from desktop_crm.i18n import _
+from desktop_crm.models import (
+    Activity,
+    ActivityKind,
+    ActivityStatus,
+    Deal,
+    Lead,
+    LeadStatus,
+    User,
+    database,
+    utcnow,
+)
+from desktop_crm.services.sales import rules
+
+TASK_KINDS = (ActivityKind.TASK,)
+
+
+def _id(value: Any) -> Any:
+    return getattr(value, "id", value)
+
+
+@dataclass(frozen=True)
+class Links:
+    deal: Any = None
+    lead: Any = None
+    contact: Any = None
+    company: Any = None
+
+
+def resolve_links(deal: Any = None, lead: Any = None, contact: Any = None, company: Any = None) -> Links:
+    """Where an entry belongs: a deal entry also shows on its contact and company, a lead's on its contact."""
+    deal_row = Deal.get_by_id(_id(deal)) if deal is not None else None
+    lead_row = Lead.get_by_id(_id(lead)) if lead is not None else None
+    contact_id = _id(contact)
+    company_id = _id(company)
+    if deal_row is not None:
+        contact_id = contact_id or deal_row.contact_id
+        company_id = company_id or deal_row.company_id
+    if lead_row is not None:
+        contact_id = contact_id or lead_row.contact_id
+    if deal_row is None and lead_row is None and contact_id is None and company_id is None:
+        raise ValidationError(_("Choose the deal, lead, contact or company this entry belongs to."))
+    return Links(
+        deal=deal_row.id if deal_row else None,
+        lead=lead_row.id if lead_row else None,
+        contact=contact_id,
+        company=company_id,
+    )
+
+
+def _create(user: Any, links: Links, **values: Any) -> Activity:
+    return Activity.create(
+        author=_id(user),
+        deal=links.deal,
+        lead=links.lead,
+        contact=links.contact,
+        company=links.company,
+        **values,
+    )
+
+
+def _refresh_deal(deal_id: Any) -> None:
+    if deal_id is not None:
+        rules.refresh_deal(Deal.get_by_id(deal_id))
+
+
+def add_comment(
+    user: Any, text: str, deal: Any = None, lead: Any = None, contact: Any = None, company: Any = None
+) -> Activity:
+    """A comment in the timeline. A detailed one satisfies the deal's "detailed comment" field."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError(_("Write the comment first."), field="body")
+    with database.atomic():
+        links = resolve_links(deal, lead, contact, company)
+        activity = _create(user, links, kind=ActivityKind.COMMENT, body=text, done_at=utcnow())
+        _refresh_deal(links.deal)
+        return activity
+
+
+def log_interaction(
+    user: Any,
+    kind: ActivityKind | str,
+    body: str,
+    client_answered: bool,
+    deal: Any = None,
+    lead: Any = None,
+    contact: Any = None,
+    occurred_at: dt.datetime | None = None,
+    subject: str = "",
+) -> Activity:
+    """A call, meeting, e-mail or message with the client, as it happened (``occurred_at``, UTC).
+
+    ``client_answered`` is False for an unanswered call or a message with no reply: logged, shown,
+    but it neither allows a conversion nor keeps a deal active.
+    """
+    kind = ActivityKind(kind)
+    if kind not in (ActivityKind.CALL, ActivityKind.MEETING, ActivityKind.EMAIL, ActivityKind.MESSAGE):
+        raise ValidationError(_("Only calls, meetings, e-mails and messages are interactions."), field="kind")
+    now = utcnow()
+    when = occurred_at or now
+    if when > now + dt.timedelta(minutes=5):
+        raise ValidationError(_("An interaction cannot be logged in the future; plan a task instead."), field="occurred_at")
+    with database.atomic():
+        links = resolve_links(deal, lead, contact)
+        activity = _create(
+            user,
+            links,
+            kind=kind,
+            subject=(subject or "")[:300],
+            body=(body or "").strip(),
+            client_answered=bool(client_answered),
+            status=ActivityStatus.DONE,
+            done_at=when,
+        )
+        _refresh_deal(links.deal)
+        if links.lead is not None:
+            # The first contact with the client puts a new lead in progress.
+            Lead.update(status=LeadStatus.IN_PROGRESS, updated_at=utcnow()).where(
+                (Lead.id == links.lead) & (Lead.status == LeadStatus.NEW)
+            ).execute()
+        return activity
+
+
+def add_task(
+    user: Any,
+    subject: str,
+    due_at: dt.datetime,
+    assignee: Any = None,
+    deal: Any = None,
+    lead: Any = None,
+    contact: Any = None,
+    body: str = "",
+    stage: Any = None,
+) -> Activity:
+    """A planned task for ``assignee`` (the author when none), due at ``due_at`` (UTC)."""
+    subject = (subject or "").strip()
+    if not subject:
+        raise ValidationError(_("Say what the task is."), field="subject")
+    if due_at is None:
+        raise ValidationError(_("Choose when the task is due."), field="due_at")
+    with database.atomic():
+        links = resolve_links(deal, lead, contact)
+        return _create(
+            user,
+            links,
+            kind=ActivityKind.TASK,
+            subject=subject[:300],
+            body=body,
+            due_at=due_at,
+            status=ActivityStatus.PLANNED,
+            assignee=_id(assignee) or _id(user),
+            stage=_id(stage),
+        )
+
+
+def _planned_task(task_id: Any) -> Activity:
+    task = Activity.get_or_none((Activity.id == _id(task_id)) & Activity.deleted_at.is_null())
+    if task is None or task.kind != ActivityKind.TASK:
+        raise ValidationError(_("The task no longer exists."))
+    if task.status != ActivityStatus.PLANNED:
+        raise ValidationError(_("The task is already done or cancelled."))
+    return task
+
+
+def complete_task(task_id: Any, user: Any, result: str = "") -> Activity:
+    """Mark a task done; ``result`` (what came out of it) is added to its text."""
+    with database.atomic():
+        task = _planned_task(task_id)
+        task.status = ActivityStatus.DONE
+        task.done_at = utcnow()
+        if result.strip():
+            task.body = (task.body + "\n\n" if task.body else "") + result.strip()
+        task.payload = {**(task.payload or {}), "completed_by": str(_id(user))}
+        task.save()
+        return task
+
+
+def cancel_task(task_id: Any, user: Any) -> Activity:
+    with database.atomic():
+        task = _planned_task(task_id)
+        task.status = ActivityStatus.CANCELLED
+        task.done_at = utcnow()
+        task.payload = {**(task.payload or {}), "cancelled_by": str(_id(user))}
+        task.save()
+        return task
+
+
+def reschedule_task(task_id: Any, user: Any, due_at: dt.datetime) -> Activity:
+    if due_at is None:
+        raise ValidationError(_("Choose when the task is due."), field="due_at")
+    with database.atomic():
+        task = _planned_task(task_id)
+        task.payload = {
+            **(task.payload or {}),
+            "rescheduled_from": task.due_at.isoformat() if task.due_at else None,
+            "rescheduled_by": str(_id(user)),
+        }
+        task.due_at = due_at
+        task.save()
+        return task
+
+
+def log_document(
+    user: Any, deal: Any, document_type: str, document_id: Any, number: str, language: str = ""
+) -> Activity:
+    """An issued quote or invoice in the deal's timeline (called by the documents service)."""
+    with database.atomic():
+        links = resolve_links(deal=deal)
+        return _create(
+            user,
+            links,
+            kind=ActivityKind.DOCUMENT,
+            done_at=utcnow(),
+            payload={
+                "document_type": str(document_type),
+                "document_id": str(document_id),
+                "number": number,
+                "language": language,
+            },
+        )
+
+
+def delete_entry(activity_id: Any, user: Any) -> None:
+    """Remove a mistaken comment, interaction or task (soft delete); the deal is refreshed."""
+    with database.atomic():
+        activity = Activity.get_or_none(
+            (Activity.id == _id(activity_id)) & Activity.deleted_at.is_null()
+        )
+        if activity is None:
+            return
+        if activity.kind in (ActivityKind.STAGE_CHANGE, ActivityKind.SYSTEM, ActivityKind.DOCUMENT):
+            raise ValidationError(_("System entries of the timeline cannot be deleted."))
+        activity.payload = {**(activity.payload or {}), "deleted_by": str(_id(user))}
+        activity.soft_delete()
+        _refresh_deal(activity.deal_id)
+
+
+# --- reading ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of a timeline, ready to show: ``title`` is in the UI language."""
+
+    id: uuid.UUID
+    kind: ActivityKind
+    title: str
+    body: str
+    author: str
+    created_at: dt.datetime
+    occurred_at: dt.datetime
+    status: ActivityStatus
+    due_at: dt.datetime | None
+    client_answered: bool
+    counts_as_interaction: bool
+    overdue: bool
+    deal_id: uuid.UUID | None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+_KIND_TITLES = {
+    ActivityKind.COMMENT: lambda a: _("Comment"),
+    ActivityKind.CALL: lambda a: _("Call") if a.client_answered else _("Call, no answer"),
+    ActivityKind.MEETING: lambda a: _("Meeting"),
+    ActivityKind.EMAIL: lambda a: _("E-mail") if a.client_answered else _("E-mail, no reply"),
+    ActivityKind.MESSAGE: lambda a: _("Message") if a.client_answered else _("Message, no reply"),
+}
+
+
+def describe(activity: Activity) -> str:
+    """The entry's title in the UI language (system entries are rendered from their payload)."""
+    payload = activity.payload or {}
+    kind = activity.kind
+    if kind in _KIND_TITLES:
+        title = _KIND_TITLES[kind](activity)
+        return f"{title}: {activity.subject}" if activity.subject else title
+    if kind == ActivityKind.TASK:
+        if activity.status == ActivityStatus.DONE:
+            return _("Task done: {subject}").format(subject=activity.subject)
+        if activity.status == ActivityStatus.CANCELLED:
+            return _("Task cancelled: {subject}").format(subject=activity.subject)
+        return _("Task: {subject}").format(subject=activity.subject)
+    if kind == ActivityKind.STAGE_CHANGE:
+        event = payload.get("event", "moved")
+        names = {"old": payload.get("from_name") or "—", "new": payload.get("to_name") or "—"}
+        if event == "reopened":
+            return _("Deal reopened: {old} → {new}").format(**names)
+        if event == "created":
+            return _("Deal created in stage {new}").format(**names)
+        if payload.get("to_kind") == "won":
+            return _("Deal won: {old} → {new}").format(**names)
+        if payload.get("to_kind") == "lost":
+            return _("Deal lost ({reason}): {old} → {new}").format(
+                reason=payload.get("lost_reason") or "—", **names
+            )
+        return _("Stage changed: {old} → {new}").format(**names)
+    if kind == ActivityKind.DOCUMENT:
+        if payload.get("document_type") == "invoice":
+            return _("Invoice issued: № {number}").format(number=payload.get("number", ""))
+        return _("Quote issued: № {number}").format(number=payload.get("number", ""))
+    event = payload.get("event")
+    if event == "lead_converted":
+        return _("Lead converted into contact {contact} and deal {deal}").format(
+            contact=payload.get("contact_name", ""), deal=payload.get("deal_title", "")
+        )
+    if event == "contacts_merged":
+        return _("Contact {name} merged into this one").format(name=payload.get("merged_name", ""))
+    if event == "duplicate_dismissed":
+        return _("Marked as not a duplicate of {name}").format(name=payload.get("other_name", ""))
+    return activity.subject or _("Note")
+
+
+def timeline(
+    deal: Any = None,
+    lead: Any = None,
+    contact: Any = None,
+    company: Any = None,
+    limit: int = 100,
+    before: dt.datetime | None = None,
+) -> list[TimelineEntry]:
+    """Entries of one entity, newest first; page with ``before`` = the last entry's ``created_at``."""
+    if deal is not None:
+        condition = Activity.deal == _id(deal)
+    elif lead is not None:
+        condition = Activity.lead == _id(lead)
+    elif contact is not None:
+        condition = Activity.contact == _id(contact)
+    elif company is not None:
+        condition = Activity.company == _id(company)
+    else:
+        raise ValueError("timeline() needs a deal, lead, contact or company")
+    query = Activity.alive().where(condition)
+    if before is not None:
+        query = query.where(Activity.created_at < before)
+    rows = list(query.order_by(Activity.created_at.desc(), Activity.id.desc()).limit(limit))
+    author_ids = {row.author_id for row in rows if row.author_id}
+    names = (
+        {u.id: u.name for u in User.select(User.id, User.name).where(User.id.in_(list(author_ids)))}
+        if author_ids
+        else {}
+    )
+    now = utcnow()
+    policy = rules.comment_policy()
+    return [
+        TimelineEntry(
+            id=row.id,
+            kind=row.kind,
+            title=describe(row),
+            body=row.body,
+            author=names.get(row.author_id, ""),
+            created_at=row.created_at,
+            occurred_at=row.done_at or row.created_at,
+            status=row.status,
+            due_at=row.due_at,
+            client_answered=bool(row.client_answered),
+            counts_as_interaction=rules.counts_as_interaction(row, policy),
+            overdue=bool(
+                row.kind == ActivityKind.TASK
+                and row.status == ActivityStatus.PLANNED
+                and row.due_at is not None
+                and row.due_at < now
+            ),
+            deal_id=row.deal_id,
+            payload=dict(row.payload or {}),
+        )
+        for row in rows
+    ]
+
+
+def planned_tasks(user: Any, limit: int = 200) -> list[Activity]:
+    """The user's planned tasks, the most urgent first (served by the assignee/status/due index)."""
+    return list(
+        Activity.alive()
+        .where(
+            (Activity.assignee == _id(user))
+            & (Activity.status == ActivityStatus.PLANNED)
+            & (Activity.kind == ActivityKind.TASK)
+        )
+        .order_by(Activity.due_at)
+        .limit(limit)
+    )
+
+
+__all__ = [
+    "TimelineEntry",
+    "add_comment",
+    "add_task",
+    "cancel_task",
+    "complete_task",
+    "delete_entry",
+    "describe",
+    "log_document",
+    "log_interaction",
+    "planned_tasks",
+    "reschedule_task",
+    "timeline",
+]

@@ -1,0 +1,432 @@
+"""Sync for the UI, as plain data: status, Sync now, first-time setup, conflicts, change listening.
+
+No Qt here: the views run these functions through ``workers.run_in_background`` (off the GUI thread)
+and show the plain results. The database is the application's bound one (``models.database``):
+
+* a local SQLite file that is not a replica: mode ``local`` (setup offers to make it one);
+* a replica: mode ``replica`` — its server URL (without password; the password lives in the OS
+  keyring), interval and last result are kept in the file's own ``_sync_meta``, never in synced
+  settings (they belong to this device, not to the business);
+* a PostgreSQL database: mode ``direct`` — nothing to sync; :class:`ChangeListener` tells the views
+  which tables another user changed (``LISTEN crm_changed``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from desktop_crm.i18n import _
+from desktop_crm.models import database
+from desktop_crm.models.db import engine
+from desktop_crm.sync import capture, credentials
+from desktop_crm.sync.engine import (
+    RESPONSE_TIMEOUT_S,
+    Replica,
+    ReplicaRestored,
+    SyncResult,
+    combine,
+    reincarnate,
+)
+from desktop_crm.sync.hlc import CLOCK_WARN_MS
+from desktop_crm.sync.server import (
+    ClockOffError,
+    SyncError,
+    check_compatible,
+    clock_off_text,
+    connect,
+)
+
+DEFAULT_INTERVAL_S = 300
+
+# table → the entity key the views reload on ``context.changed``
+ENTITY_OF_TABLE = {
+    "deal": "deals", "deal_line": "deals", "stage_change": "deals", "contact": "contacts",
+    "company": "companies", "lead": "leads", "product": "products", "product_group": "products",
+    "activity": "activities", "quote": "quotes", "quote_line": "quotes", "invoice": "invoices",
+    "invoice_line": "invoices", "payment": "invoices", "user": "users", "pipeline": "pipelines",
+    "stage": "pipelines", "notification": "notifications",
+}
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    mode: str  # "local" | "replica" | "direct"
+    server: str = ""
+    last_sync_at: str | None = None  # ISO UTC
+    last_error: str = ""
+    pending: int = 0
+    conflicts: int = 0
+    parked: int = 0
+    interval_s: int = DEFAULT_INTERVAL_S
+    clock_offset_ms: int | None = None  # this computer's clock minus the server's, when measured
+    clock_error: bool = False  # the last round stopped because the clock is off
+
+
+@dataclass(frozen=True)
+class ConflictView:
+    id: str
+    table: str
+    row_id: str
+    field: str
+    kind: str
+    mine: Any
+    theirs: Any
+    i_lost: bool
+    created_at: str
+
+
+def _db() -> Any:
+    db = database.obj
+    if db is None:
+        raise RuntimeError("no database is open")
+    return db
+
+
+def status() -> SyncStatus:
+    db = database.obj
+    if db is None:
+        return SyncStatus(mode="local")
+    if engine(db) == "postgres":
+        return SyncStatus(mode="direct")
+    if not capture.is_replica(db) or not capture.meta_get(db, "server_url"):
+        return SyncStatus(mode="local")
+    parked = int(db.execute_sql("SELECT count(*) FROM _outbox_parked").fetchone()[0])
+    return SyncStatus(
+        mode="replica",
+        server=capture.meta_get(db, "server_url") or "",
+        last_sync_at=capture.meta_get(db, "last_sync_at"),
+        last_error=capture.meta_get(db, "last_error") or "",
+        pending=capture.pending_count(db),
+        conflicts=capture.open_conflicts(db),
+        parked=parked,
+        interval_s=int(capture.meta_get(db, "interval_s", DEFAULT_INTERVAL_S) or DEFAULT_INTERVAL_S),
+        clock_offset_ms=_int_or_none(capture.meta_get(db, "clock_offset_ms")),
+        clock_error=capture.meta_get(db, "last_error_kind") == "clock",
+    )
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None or value == "" else int(value)
+
+
+def set_interval(seconds: int) -> None:
+    db = _db()
+    with db.atomic():
+        capture.meta_set(db, "interval_s", max(30, int(seconds)))
+
+
+def test_connection(url: str, password: str = "") -> dict[str, Any]:
+    """Connect, check the versions; returns what the wizard shows. Raises :class:`SyncError`."""
+    from desktop_crm._drivers import load_psycopg
+
+    psycopg = load_psycopg()
+    extra = {"password": password} if password else {}
+    try:
+        with connect(url, response_timeout=RESPONSE_TIMEOUT_S, **extra) as conn, conn.transaction():
+            schema_version, minimum = check_compatible(conn)
+            (rows,) = conn.execute("SELECT count(*) FROM deal").fetchone()
+            (login,) = conn.execute("SELECT session_user").fetchone()
+    except psycopg.OperationalError as error:
+        raise SyncError(
+            _("Cannot reach the server: {reason}").format(reason=str(error).strip())
+        ) from error
+    return {"schema_version": schema_version, "min_app_version": minimum, "deals": rows,
+            "login": login}
+
+
+def set_up(url: str, password: str, progress: Callable[[int, int, str], None] | None = None) -> SyncResult:
+    """First-time setup: remember the password in the keyring, make this file a replica (its
+    existing rows are queued for upload), then sync once (the initial download)."""
+    db = _db()
+    if engine(db) != "sqlite":
+        raise SyncError(_("Only a local database can be synchronised with a server."))
+    test_connection(url, password)
+    plain_url = credentials.strip_password(url)
+    if password:
+        credentials.remember_password(plain_url, password)
+    capture.make_replica(db)
+    with db.atomic():
+        capture.meta_set(db, "server_url", plain_url)
+    return sync_now(progress)
+
+
+def sync_now(progress: Callable[[int, int, str], None] | None = None) -> SyncResult:
+    """One round with the configured server; the outcome is recorded for the status bar."""
+    db = _db()
+    url = capture.meta_get(db, "server_url")
+    if not url:
+        raise SyncError(_("Sync is not set up for this database."))
+    try:
+        try:
+            result = Replica(db, url).sync(progress)
+        except ReplicaRestored:
+            reincarnate(db)
+            result = Replica(db, url).sync(progress)
+        from desktop_crm.services.billing.invoices import refreeze_final_numbers
+
+        if refreeze_final_numbers():  # invoices that got their final number: send the new files
+            result = combine(result, Replica(db, url).sync(progress))
+    except SyncError as error:
+        with db.atomic():
+            capture.meta_set(db, "last_error", error.message)
+            clock = isinstance(error, ClockOffError)
+            capture.meta_set(db, "last_error_kind", "clock" if clock else "")
+            if clock:
+                capture.meta_set(db, "clock_offset_ms", error.offset_ms)
+        raise
+    with db.atomic():
+        capture.meta_set(db, "last_sync_at", dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat())
+        capture.meta_set(db, "last_error", "")
+        capture.meta_set(db, "last_error_kind", "")
+        capture.meta_set(db, "clock_offset_ms", result.clock_offset_ms)
+    return result
+
+
+def changed_entities(result: SyncResult) -> set[str]:
+    return {ENTITY_OF_TABLE.get(t, t) for t in result.details.get("tables", ())}
+
+
+# --- conflicts ------------------------------------------------------------------------------------
+
+
+def list_conflicts(include_resolved: bool = False) -> list[ConflictView]:
+    db = _db()
+    if not capture.is_replica(db):
+        return []
+    me = capture.device_id(db).bytes
+    where = "" if include_resolved else "WHERE resolved_at IS NULL"
+    result = []
+    for cid, table, row_id, name, kind, winner, loser, wdev, ldev, created in db.execute_sql(
+        "SELECT id, tbl, row_id, field, kind, winner, loser, winner_device, loser_device, "
+        f"created_at FROM _conflict {where} ORDER BY created_at"
+    ):
+        i_lost = ldev is not None and bytes(ldev) == me
+        winner_value, loser_value = json.loads(winner), json.loads(loser)
+        mine, theirs = (loser_value, winner_value) if i_lost else (winner_value, loser_value)
+        result.append(ConflictView(
+            id=uuid.UUID(bytes=bytes(cid)).hex, table=table, row_id=uuid.UUID(bytes=bytes(row_id)).hex,
+            field=name, kind=kind, mine=mine, theirs=theirs, i_lost=i_lost, created_at=created,
+        ))
+    return result
+
+
+def resolve_conflict(conflict_id: str, keep: str) -> None:
+    """``keep`` is ``"mine"`` or ``"theirs"``. The chosen value becomes an ordinary new edit (new
+    HLC, captured and pushed like any edit) when it differs from the row's current value; the
+    conflict is marked resolved here and on the server at the next push."""
+    if keep not in ("mine", "theirs"):
+        raise ValueError(keep)
+    db = _db()
+    view = next((c for c in list_conflicts() if c.id == uuid.UUID(conflict_id).hex), None)
+    if view is None:
+        return
+    value = view.mine if keep == "mine" else view.theirs
+    types = dict(capture.field_columns(db, view.table))
+    row_key = uuid.UUID(view.row_id).bytes
+    with db.atomic():
+        if view.kind == "field" and view.field in types:
+            local = bytes.fromhex(value) if ("BLOB" in types[view.field] and value) else value
+            db.execute_sql(
+                f'UPDATE "{view.table}" SET "{view.field}" = ? WHERE id = ? AND "{view.field}" IS NOT ?',
+                (local, row_key, local),
+            )
+        elif view.kind == "revived" and keep == "theirs":  # "theirs" = the delete: delete again
+            db.execute_sql(
+                f'UPDATE "{view.table}" SET deleted_at = ? WHERE id = ?', (_now_text(), row_key)
+            )
+        elif view.kind == "edit_of_deleted" and keep == "mine":  # "mine" = my edit: restore
+            db.execute_sql(f'UPDATE "{view.table}" SET deleted_at = NULL WHERE id = ?', (row_key,))
+        db.execute_sql(
+            "UPDATE _conflict SET resolved_at = ?, resolved_by = 'local' WHERE id = ?",
+            (_now_text(), uuid.UUID(conflict_id).bytes),
+        )
+
+
+@dataclass(frozen=True)
+class ParkedChange:
+    seq: int
+    table: str
+    row_id: str
+    fields: dict[str, Any]
+    error: str  # the server's own words (English, technical)
+    op: str = "U"  # "I" a new record, "U" a change
+    parked_at: str = ""  # ISO UTC
+    reason: str = ""  # what it means, translated
+    tx: int | None = None  # the local transaction (user action) it belongs to
+
+
+# The server's refusals, from its own (English) messages, in words for the user. First match wins.
+_REFUSALS: tuple[tuple[tuple[str, ...], Any], ...] = (
+    (("is issued", "cannot change"),
+     lambda: _("The invoice is issued: its number and amounts cannot change any more.")),
+    (("not the next one",),
+     lambda: _("The invoice number does not follow on in its series on the server (another device "
+               "may number the same series).")),
+    (("row-level security", "permission denied", "not a device of"),
+     lambda: _("You are not allowed to make this change.")),
+    (("no longer visible",),
+     lambda: _("The record is no longer visible to you (it was reassigned or its access changed).")),
+    (("no longer exists", "purged"),
+     lambda: _("The record no longer exists on the server.")),
+    (("does not exist on the server",),
+     lambda: _("The server does not know this kind of record yet; it needs an upgrade.")),
+    (("foreign key", "violates"),
+     lambda: _("The change refers to a record the server does not have, or breaks one of its rules.")),
+)
+
+
+def describe_refusal(error: str) -> str:
+    """A translated explanation of why the server refused a change (the raw text stays available)."""
+    text = (error or "").lower()
+    for needles, message in _REFUSALS:
+        if any(n in text for n in needles):
+            return message()
+    return _("The server refused the change.")
+
+
+def list_parked() -> list[ParkedChange]:
+    """Changes the server refused for good (a rule or a permission), kept for the user."""
+    db = _db()
+    if not capture.is_replica(db):
+        return []
+    result = []
+    with db.atomic():
+        capture.upgrade_bookkeeping(db)  # a replica made before parked changes kept their action
+    for seq, table, row_id, op, fields, error, parked_at, tx in db.execute_sql(
+        "SELECT seq, tbl, row_id, op, fields, error, parked_at, tx FROM _outbox_parked ORDER BY seq"
+    ):
+        when = dt.datetime.fromtimestamp(parked_at / 1000, dt.UTC).replace(tzinfo=None) if parked_at else None
+        result.append(ParkedChange(
+            seq, table, uuid.UUID(bytes=bytes(row_id)).hex, json.loads(fields), error, op,
+            when.isoformat(" ", "seconds") if when else "", describe_refusal(error), tx,
+        ))
+    return result
+
+
+def parked_action(seqs: list[int]) -> list[int]:
+    """``seqs`` and every other refused change of the same user actions (local transactions): an
+    action is sent again or discarded as a whole, as it was refused as a whole."""
+    db = _db()
+    wanted = set(seqs)
+    txs = {tx for seq, tx in db.execute_sql("SELECT seq, tx FROM _outbox_parked") if seq in wanted and tx}
+    return sorted(
+        seq for seq, tx in db.execute_sql("SELECT seq, tx FROM _outbox_parked")
+        if seq in wanted or (tx is not None and tx in txs)
+    )
+
+
+def parked_count() -> int:
+    db = database.obj
+    if db is None or engine(db) != "sqlite" or not capture.is_replica(db):
+        return 0
+    return int(db.execute_sql("SELECT count(*) FROM _outbox_parked").fetchone()[0])
+
+
+def retry_parked(seqs: list[int]) -> int:
+    """Send refused changes again (after the cause was fixed on the server, or the record edited):
+    each goes back to the outbox as a new entry with a new clock stamp. One transaction."""
+    db = _db()
+    moved = 0
+    with db.atomic():
+        for seq in parked_action(seqs):
+            if db.execute_sql("SELECT 1 FROM _outbox_parked WHERE seq = ?", (seq,)).fetchone() is None:
+                continue
+            db.execute_sql("UPDATE _sync_meta SET v = hlc_now(v) WHERE k = 'hlc'")
+            db.execute_sql(
+                "INSERT INTO _outbox (tbl, row_id, op, base_ver, hlc, fields, schema_version, "
+                "created_at, tx) SELECT tbl, row_id, op, base_ver, (SELECT v FROM _sync_meta WHERE "
+                "k = 'hlc'), fields, schema_version, created_at, tx FROM _outbox_parked WHERE seq = ?",
+                (seq,),
+            )
+            db.execute_sql("DELETE FROM _outbox_parked WHERE seq = ?", (seq,))
+            moved += 1
+    return moved
+
+
+def discard_parked(seqs: int | list[int]) -> int:
+    """Drop refused changes for good. The records come again from the server at the next sync (only
+    those records), so they show the server's values; a refused new record disappears. One
+    transaction; returns how many were dropped."""
+    db = _db()
+    dropped = 0
+    with db.atomic():
+        for seq in parked_action([seqs] if isinstance(seqs, int) else list(seqs)):
+            row = db.execute_sql(
+                "SELECT tbl, row_id FROM _outbox_parked WHERE seq = ?", (seq,)
+            ).fetchone()
+            if row is None:
+                continue
+            table, row_id = row
+            db.execute_sql("DELETE FROM _outbox_parked WHERE seq = ?", (seq,))
+            key = f"refetch:{table}"
+            wanted = json.loads(capture.meta_get(db, key, "[]") or "[]")
+            if bytes(row_id).hex() not in wanted:
+                wanted.append(bytes(row_id).hex())
+            capture.meta_set(db, key, json.dumps(wanted))
+            dropped += 1
+    return dropped
+
+
+def _now_text() -> str:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(" ")
+
+
+# --- direct mode: other users' changes ---------------------------------------------------------
+
+
+class ChangeListener:
+    """``LISTEN crm_changed`` on its own connection; :meth:`wait` returns the tables that changed.
+
+    The payload is only a table name (no row data, nothing leaks past row-level security); the
+    views reload what they show for those tables.
+    """
+
+    def __init__(self, url: str | None = None, **connect_kwargs: Any) -> None:
+        from desktop_crm._drivers import load_psycopg
+
+        psycopg = load_psycopg()
+        if url is None:  # direct mode: reuse the open database's connection parameters
+            info = _db().connection().info
+            self.conn = psycopg.connect(info.dsn, password=info.password, autocommit=True)
+        else:
+            self.conn = connect(url, autocommit=True, **connect_kwargs)
+        self.conn.execute("LISTEN crm_changed")
+
+    def wait(self, timeout: float) -> set[str]:
+        tables = {n.payload for n in self.conn.notifies(timeout=timeout, stop_after=1)}
+        if tables:  # drain what arrives together, then return
+            tables.update(n.payload for n in self.conn.notifies(timeout=0.05))
+        return tables
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+__all__ = [
+    "CLOCK_WARN_MS",
+    "ChangeListener",
+    "ClockOffError",
+    "ConflictView",
+    "ParkedChange",
+    "SyncStatus",
+    "changed_entities",
+    "clock_off_text",
+    "describe_refusal",
+    "discard_parked",
+    "list_conflicts",
+    "list_parked",
+    "parked_action",
+    "parked_count",
+    "resolve_conflict",
+    "retry_parked",
+    "set_interval",
+    "set_up",
+    "status",
+    "sync_now",
+    "test_connection",
+]
