@@ -10,6 +10,7 @@ import os
 import threading
 import time
 import uuid
+from typing import NewType, Protocol
 
 _lock = threading.Lock()
 _last_ms = 0
@@ -42,3 +43,60 @@ def uuid7(now_ms: int | None = None) -> uuid.UUID:
 
 def uuid7_time_ms(value: uuid.UUID) -> int:
     return value.int >> 80
+
+
+# --- typed ids --------------------------------------------------------------------------------------
+# One distinct type per entity, so that mypy refuses a contact's id where a deal's is expected. At
+# run time each is the plain ``uuid.UUID`` of the row (``DealId(uuid)`` costs nothing).
+
+DealId = NewType("DealId", uuid.UUID)
+DealLineId = NewType("DealLineId", uuid.UUID)
+LeadId = NewType("LeadId", uuid.UUID)
+ContactId = NewType("ContactId", uuid.UUID)
+CompanyId = NewType("CompanyId", uuid.UUID)
+ProductId = NewType("ProductId", uuid.UUID)
+ProductGroupId = NewType("ProductGroupId", uuid.UUID)
+PipelineId = NewType("PipelineId", uuid.UUID)
+StageId = NewType("StageId", uuid.UUID)
+UserId = NewType("UserId", uuid.UUID)
+ActivityId = NewType("ActivityId", uuid.UUID)
+DocumentId = NewType("DocumentId", uuid.UUID)
+"""A quote's or an invoice's id (both are document headers)."""
+DocumentLineId = NewType("DocumentLineId", uuid.UUID)
+PaymentId = NewType("PaymentId", uuid.UUID)
+OwnCompanyId = NewType("OwnCompanyId", uuid.UUID)
+NotificationId = NewType("NotificationId", uuid.UUID)
+
+
+class HasId(Protocol):
+    """Anything that carries a row id: a DTO of a service or a model row inside the services."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+
+IdLike = uuid.UUID | str | HasId
+"""What a service accepts where it needs a row's id: the id itself, its text, or a DTO carrying it."""
+
+
+def as_uuid(value: IdLike) -> uuid.UUID:
+    """The row id behind ``value``; ``ValueError`` when it is not one.
+
+    The one place where ids given to a service are normalised (a UUID, its canonical text as the UI
+    and the CLI hold it, or a DTO or row that has an ``id``).
+    """
+    if isinstance(value, uuid.UUID):
+        return value
+    if isinstance(value, str):
+        return uuid.UUID(value)
+    inner = getattr(value, "id", None)
+    if isinstance(inner, uuid.UUID):
+        return inner
+    if isinstance(inner, str):
+        return uuid.UUID(inner)
+    raise ValueError(f"not a row id: {value!r}")
+
+
+def optional_uuid(value: IdLike | None) -> uuid.UUID | None:
+    """:func:`as_uuid`, keeping ``None`` (and an empty text) as no id."""
+    return None if value is None or value == "" else as_uuid(value)
