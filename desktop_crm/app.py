@@ -4,7 +4,8 @@
 2. logging to a rotating file in ``config.log_dir()``;
 3. ``sys.excepthook`` (and ``threading.excepthook``): a bug is logged and shown in a translated
    crash dialog with the details and the log path, and the application keeps running; an uncaught
-   ``CrmError`` gets a plain message instead;
+   ``CrmError``, or a database failure of the environment (locked, unreachable, read-only, damaged:
+   ``errors.classify``), gets a plain message instead;
 4. ``QApplication`` and a first language (``--lang``, else the language used last time, else the
    system) so that the dialogs below are translated;
 5. the database: ``--db URL``, else the default file; on the very first run (no default file yet)
@@ -53,7 +54,7 @@ from desktop_crm import __version__, config, i18n
 from desktop_crm._refcount_guard import make_singletons_immortal
 
 make_singletons_immortal()  # PySide6 6.12 drops references to None/True/False (see the module)
-from desktop_crm.errors import CrmError
+from desktop_crm.errors import CrmError, classify
 from desktop_crm.i18n import _
 
 log = logging.getLogger("desktop_crm")
@@ -121,17 +122,21 @@ class CrashHandler:
             return
         details = "".join(traceback.format_exception(exc_type, exc, tb))
         app = QApplication.instance()
-        if isinstance(exc, CrmError):
-            log.warning("unhandled expected error: %s", exc.message)
+        expected = exc if isinstance(exc, CrmError) else classify(exc)
+        if expected is exc:
+            log.warning("unhandled expected error: %s", expected.message)
+        elif expected is not None:  # an environmental database failure: its message, and the log
+            log.warning("unhandled expected error: %s\n%s", expected.message, details)
         else:
             log.error("uncaught exception\n%s", details)
+        shown = expected or exc
         if app is None or QThread.currentThread() is not app.thread():
             if app is not None:  # show it on the GUI thread
-                QTimer.singleShot(0, app, lambda: self._show(exc, details))
+                QTimer.singleShot(0, app, lambda: self._show(shown, details))
             else:
                 sys.stderr.write(details)
             return
-        self._show(exc, details)
+        self._show(shown, details)
 
     def _show(self, exc: BaseException, details: str) -> None:
         from desktop_crm.views.common.dialogs import error_box, show_crash
