@@ -122,10 +122,11 @@ def classify(exc: BaseException) -> DatabaseError | None:
     """The typed error a driver failure stands for; ``None`` when it is not an environmental one.
 
     Looks through peewee's wrapper (``orig``) and the exception's chain for the driver's own
-    exception. A ``DatabaseError`` of this module is returned as it is.
+    exception. A ``DatabaseError`` of this module is returned as it is; any other ``CrmError`` is
+    already an expected problem with its own message, whatever driver failure it was raised from.
     """
-    if isinstance(exc, DatabaseError):
-        return exc
+    if isinstance(exc, CrmError):
+        return exc if isinstance(exc, DatabaseError) else None
     for candidate in _chain(exc):
         kind = _kind_of(candidate)
         if kind is not None:

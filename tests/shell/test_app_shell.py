@@ -335,3 +335,9 @@ def test_after_its_first_paint_the_window_expires_quotes_past_their_validity(
     assert window._upkeep_timer.isActive()  # and again every hour
     window.close()
     assert not window._upkeep_timer.isActive()  # not after the window is closed
+
+
+def test_a_settings_screen_shows_its_page(window):
+    screens = {screen.name: screen for screen in window.context.registry.screens}
+    assert screens["settings_rules"].render(window.context, window) is window
+    assert window.current_view().tabs.currentWidget().objectName() == "settings_rules"

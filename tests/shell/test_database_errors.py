@@ -19,6 +19,7 @@ from desktop_crm.errors import (
     DatabaseCorrupt,
     DatabaseReadOnly,
     DatabaseUnavailable,
+    ValidationError,
     classify,
     database_errors,
 )
@@ -105,6 +106,10 @@ def test_a_file_overwritten_in_its_header_is_corrupt(tmp_path):
         db.close()
     assert "file is not a database" in str(error.__cause__)
     assert isinstance(error, DatabaseCorrupt) and "damaged" in error.message
+    # an expected problem a service explained from the same failure keeps its own message
+    explained = ValidationError("The file is not a database.")
+    explained.__cause__ = error.__cause__
+    assert classify(explained) is None
 
 
 def test_a_file_with_overwritten_pages_is_corrupt(tmp_path):
