@@ -16,20 +16,18 @@
 7. the registry of UI areas and the main window.
 
 Heavy libraries (weasyprint, docxtpl, psycopg for SQLite) are never imported here; a test checks
-that in a fresh process. ``CRM_EXIT_AFTER_FIRST_PAINT=1`` makes the app print
-``first-paint <epoch ns> … cpu-ms <CPU time of the process so far>`` on stderr after the main
-window's first paint and quit (start-up benchmark).
+that in a fresh process. Tools that drive the real start-up (``benchmarks/first_paint.py``) get the
+main window through :func:`on_main_window`.
 """
 
 from __future__ import annotations
 
 import logging
 import logging.handlers
-import os
 import sys
 import threading
-import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -38,10 +36,8 @@ from desktop_crm._shiboken_files import unpack_support_files
 
 unpack_support_files()  # once per environment, before Qt is first imported (see the module)
 from PySide6.QtCore import (
-    QEvent,
     QLibraryInfo,
     QLocale,
-    QObject,
     QSettings,
     Qt,
     QThread,
@@ -313,43 +309,16 @@ def resolve_database(url: str | None, settings: QSettings) -> str | None:
     return default
 
 
-# --- start-up benchmark hook ------------------------------------------------------------------
-class _PaintWatch(QObject):
-    """Calls back once, after the watched widget's next paint has been processed."""
-
-    def __init__(self, widget: QWidget, callback: Any) -> None:
-        super().__init__(widget)
-        self._callback = callback
-        widget.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.Paint and self._callback is not None:
-            callback, self._callback = self._callback, None
-            watched.removeEventFilter(self)
-            QTimer.singleShot(0, callback)
-        return False
+# --- start-up observers -----------------------------------------------------------------------
+MainWindowHook = Callable[[QApplication, Any], None]
+_main_window_hooks: list[MainWindowHook] = []
 
 
-def _exit_after_first_paint(app: QApplication, window: Any, start_ns: int) -> None:
-    """Print ``first-paint <epoch ns>`` once the window is painted with the list's rows, quit."""
-
-    def report() -> None:
-        sys.stderr.write(f"first-paint {time.time_ns()} started {start_ns} "
-                         f"cpu-ms {time.process_time() * 1000:.1f}\n")
-        sys.stderr.flush()
-        QTimer.singleShot(0, app.quit)
-
-    def painted() -> None:
-        view = window.current_view()
-        model = getattr(view, "model", None)
-        table = getattr(view, "table", None)
-        if model is not None and table is not None and getattr(model, "rows_pending", False):
-            model.first_rows.connect(lambda: _PaintWatch(table.viewport(), report),
-                                     Qt.ConnectionType.SingleShotConnection)
-        else:
-            report()
-
-    window.first_painted.connect(painted)
+def on_main_window(hook: MainWindowHook) -> None:
+    """Have ``hook(app, window)`` called when :func:`run_gui` has built its main window, just before
+    showing it: for tools that drive the real start-up (the start-up benchmark connects to
+    ``window.first_painted`` there and quits)."""
+    _main_window_hooks.append(hook)
 
 
 # --- main window ------------------------------------------------------------------------------
@@ -383,7 +352,6 @@ def _application(argv: list[str]) -> QApplication:
 
 def run_gui(db_url: str | None = None, language: str | None = None) -> int:
     """``desktop-crm [--db URL] [--lang xx]``: run the application until the window closes."""
-    start_ns = time.time_ns()
     log_path = setup_logging()
     crash = CrashHandler(log_path)
     crash.install()
@@ -408,8 +376,8 @@ def run_gui(db_url: str | None = None, language: str | None = None) -> int:
     install_language(app, language or user.locale or settings.value("ui/language") or None)
     settings.setValue("ui/language", i18n.current_language())
     window = build_main_window(url, settings, user)
-    if os.environ.get("CRM_EXIT_AFTER_FIRST_PAINT") == "1":
-        _exit_after_first_paint(app, window, start_ns)
+    for hook in _main_window_hooks:
+        hook(app, window)
     window.show()
     code = app.exec()
     from desktop_crm.workers import cancel_all

@@ -47,9 +47,9 @@ from typing import Any, cast
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from desktop_crm._refcount_guard import make_singletons_immortal
+from desktop_crm.errors import classify
 
 make_singletons_immortal()  # PySide6 6.12 drops references to None/True/False (see the module)
-from desktop_crm.errors import classify
 
 log = logging.getLogger(__name__)
 
