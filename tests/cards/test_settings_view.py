@@ -97,7 +97,7 @@ def test_pipeline_stage_editor(context, qtbot, view, answer):
     # move it up: it becomes the first stage
     page.select_stage(1)
     qtbot.mouseClick(page.findChild(type(page.save_button), "stage_up"), Qt.MouseButton.LeftButton)
-    assert [s.name for s in admin.stages(page.pipeline.currentData())][0] == "КП отправлено"
+    assert next(s.name for s in admin.stages(page.pipeline.currentData())) == "КП отправлено"
     page.select_stage(1)
     page.editors["probability"].setText("abc")
     page.editors["probability"].textEdited.emit("abc")
