@@ -233,6 +233,26 @@ def test_a_worker_hitting_a_locked_database_shows_the_message_not_the_crash_dial
     dialog.close()
 
 
+def test_a_worker_hands_its_error_callback_the_typed_error(locked_file):
+    db = peewee.SqliteDatabase(str(locked_file), pragmas={"busy_timeout": 50})
+
+    @database_errors()
+    def write() -> None:
+        db.execute_sql("INSERT INTO note (body) VALUES ('from the worker')")
+
+    errors: list[BaseException] = []
+    try:
+        with workers.synchronous():
+            workers.run_in_background(lambda _progress: db.execute_sql(
+                "INSERT INTO note (body) VALUES ('x')"), on_error=errors.append, use_database=False)
+        with pytest.raises(DatabaseBusy):  # the same, as a decorator
+            write()
+    finally:
+        db.close()
+    assert isinstance(errors[0], DatabaseBusy)
+    assert isinstance(errors[0].__cause__, peewee.OperationalError)
+
+
 def test_the_crash_handler_shows_an_environmental_failure_as_a_message(qtbot, tmp_path, locked_file):
     handler = CrashHandler(setup_logging(tmp_path / "logs"))
     db = peewee.SqliteDatabase(str(locked_file), pragmas={"busy_timeout": 50})
