@@ -50,7 +50,7 @@ from desktop_crm import __version__, config, i18n
 from desktop_crm._refcount_guard import make_singletons_immortal
 
 make_singletons_immortal()  # PySide6 6.12 drops references to None/True/False (see the module)
-from desktop_crm.errors import CrmError, classify
+from desktop_crm.errors import CrmError, classify, database_errors
 from desktop_crm.i18n import _
 
 log = logging.getLogger("desktop_crm")
@@ -253,8 +253,12 @@ def _run_with_progress(title: str, work: Any) -> Any:
     return outcome.get("result")
 
 
+@database_errors()
 def open_and_migrate(url: str) -> Any:
-    """Open the database; create or upgrade its schema (upgrades behind a progress dialog)."""
+    """Open the database; create or upgrade its schema (upgrades behind a progress dialog).
+
+    A database the environment stops (locked, unreachable, read-only) raises its typed error, which
+    :func:`run_gui` shows like any other refusal."""
     from desktop_crm.models.db import engine, open_database
     from desktop_crm.models.schema import LATEST_VERSION, current_version, migrate
 

@@ -342,3 +342,19 @@ def test_a_settings_screen_shows_its_page(window):
     screens = {screen.name: screen for screen in window.context.registry.screens}
     assert screens["settings_rules"].render(window.context, window) is window
     assert window.current_view().tabs.currentWidget().objectName() == "settings_rules"
+
+
+def test_a_database_that_cannot_be_written_is_refused_with_its_message(tmp_path, monkeypatch):
+    from desktop_crm.errors import DatabaseReadOnly
+    from desktop_crm.models import db as db_module
+    from desktop_crm.models.base import database
+
+    # opened read-only, as a file on a read-only mount is: reading works, creating the schema not
+    monkeypatch.setitem(db_module.SQLITE_PRAGMAS, "query_only", 1)
+    try:
+        with pytest.raises(DatabaseReadOnly) as refused:
+            open_and_migrate(str(tmp_path / "crm.db"))
+    finally:
+        if database.obj is not None:
+            database.obj.close()
+    assert "only be read" in refused.value.message
