@@ -24,11 +24,11 @@ def load_psycopg() -> ModuleType:
     from psycopg.pq import TransactionStatus
     from psycopg.types.json import Json, Jsonb
 
-    if peewee.psycopg is None:
-        peewee.psycopg = psycopg
-        peewee.TransactionStatus = TransactionStatus
-        peewee.Json_pg3 = Json
-        peewee.Jsonb_pg3 = Jsonb
+    if getattr(peewee, "psycopg", None) is None:
+        # what peewee's own import sets when psycopg is installed (names its stubs do not declare)
+        for name, value in (("psycopg", psycopg), ("TransactionStatus", TransactionStatus),
+                            ("Json_pg3", Json), ("Jsonb_pg3", Jsonb)):
+            setattr(peewee, name, value)
         adapter = peewee.Psycopg3Adapter
         adapter.txn_idle = TransactionStatus.IDLE
         adapter.txn_inerror = TransactionStatus.INERROR

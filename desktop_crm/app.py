@@ -4,7 +4,8 @@
 2. logging to a rotating file in ``config.log_dir()``;
 3. ``sys.excepthook`` (and ``threading.excepthook``): a bug is logged and shown in a translated
    crash dialog with the details and the log path, and the application keeps running; an uncaught
-   ``CrmError`` gets a plain message instead;
+   ``CrmError``, or a database failure of the environment (locked, unreachable, read-only, damaged:
+   ``errors.classify``), gets a plain message instead;
 4. ``QApplication`` and a first language (``--lang``, else the language used last time, else the
    system) so that the dialogs below are translated;
 5. the database: ``--db URL``, else the default file; on the very first run (no default file yet)
@@ -15,20 +16,18 @@
 7. the registry of UI areas and the main window.
 
 Heavy libraries (weasyprint, docxtpl, psycopg for SQLite) are never imported here; a test checks
-that in a fresh process. ``CRM_EXIT_AFTER_FIRST_PAINT=1`` makes the app print
-``first-paint <epoch ns> … cpu-ms <CPU time of the process so far>`` on stderr after the main
-window's first paint and quit (start-up benchmark).
+that in a fresh process. Tools that drive the real start-up (``benchmarks/first_paint.py``) get the
+main window through :func:`on_main_window`.
 """
 
 from __future__ import annotations
 
 import logging
 import logging.handlers
-import os
 import sys
 import threading
-import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -37,10 +36,8 @@ from desktop_crm._shiboken_files import unpack_support_files
 
 unpack_support_files()  # once per environment, before Qt is first imported (see the module)
 from PySide6.QtCore import (
-    QEvent,
     QLibraryInfo,
     QLocale,
-    QObject,
     QSettings,
     Qt,
     QThread,
@@ -53,7 +50,7 @@ from desktop_crm import __version__, config, i18n
 from desktop_crm._refcount_guard import make_singletons_immortal
 
 make_singletons_immortal()  # PySide6 6.12 drops references to None/True/False (see the module)
-from desktop_crm.errors import CrmError
+from desktop_crm.errors import CrmError, classify, database_errors
 from desktop_crm.i18n import _
 
 log = logging.getLogger("desktop_crm")
@@ -121,17 +118,21 @@ class CrashHandler:
             return
         details = "".join(traceback.format_exception(exc_type, exc, tb))
         app = QApplication.instance()
-        if isinstance(exc, CrmError):
-            log.warning("unhandled expected error: %s", exc.message)
+        expected = exc if isinstance(exc, CrmError) else classify(exc)
+        if expected is exc:
+            log.warning("unhandled expected error: %s", expected.message)
+        elif expected is not None:  # an environmental database failure: its message, and the log
+            log.warning("unhandled expected error: %s\n%s", expected.message, details)
         else:
             log.error("uncaught exception\n%s", details)
+        shown = expected or exc
         if app is None or QThread.currentThread() is not app.thread():
             if app is not None:  # show it on the GUI thread
-                QTimer.singleShot(0, app, lambda: self._show(exc, details))
+                QTimer.singleShot(0, app, lambda: self._show(shown, details))
             else:
                 sys.stderr.write(details)
             return
-        self._show(exc, details)
+        self._show(shown, details)
 
     def _show(self, exc: BaseException, details: str) -> None:
         from desktop_crm.views.common.dialogs import error_box, show_crash
@@ -252,8 +253,12 @@ def _run_with_progress(title: str, work: Any) -> Any:
     return outcome.get("result")
 
 
+@database_errors()
 def open_and_migrate(url: str) -> Any:
-    """Open the database; create or upgrade its schema (upgrades behind a progress dialog)."""
+    """Open the database; create or upgrade its schema (upgrades behind a progress dialog).
+
+    A database the environment stops (locked, unreachable, read-only) raises its typed error, which
+    :func:`run_gui` shows like any other refusal."""
     from desktop_crm.models.db import engine, open_database
     from desktop_crm.models.schema import LATEST_VERSION, current_version, migrate
 
@@ -308,43 +313,16 @@ def resolve_database(url: str | None, settings: QSettings) -> str | None:
     return default
 
 
-# --- start-up benchmark hook ------------------------------------------------------------------
-class _PaintWatch(QObject):
-    """Calls back once, after the watched widget's next paint has been processed."""
-
-    def __init__(self, widget: QWidget, callback: Any) -> None:
-        super().__init__(widget)
-        self._callback = callback
-        widget.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.Paint and self._callback is not None:
-            callback, self._callback = self._callback, None
-            watched.removeEventFilter(self)
-            QTimer.singleShot(0, callback)
-        return False
+# --- start-up observers -----------------------------------------------------------------------
+MainWindowHook = Callable[[QApplication, Any], None]
+_main_window_hooks: list[MainWindowHook] = []
 
 
-def _exit_after_first_paint(app: QApplication, window: Any, start_ns: int) -> None:
-    """Print ``first-paint <epoch ns>`` once the window is painted with the list's rows, quit."""
-
-    def report() -> None:
-        sys.stderr.write(f"first-paint {time.time_ns()} started {start_ns} "
-                         f"cpu-ms {time.process_time() * 1000:.1f}\n")
-        sys.stderr.flush()
-        QTimer.singleShot(0, app.quit)
-
-    def painted() -> None:
-        view = window.current_view()
-        model = getattr(view, "model", None)
-        table = getattr(view, "table", None)
-        if model is not None and table is not None and getattr(model, "rows_pending", False):
-            model.first_rows.connect(lambda: _PaintWatch(table.viewport(), report),
-                                     Qt.ConnectionType.SingleShotConnection)
-        else:
-            report()
-
-    window.first_painted.connect(painted)
+def on_main_window(hook: MainWindowHook) -> None:
+    """Have ``hook(app, window)`` called when :func:`run_gui` has built its main window, just before
+    showing it: for tools that drive the real start-up (the start-up benchmark connects to
+    ``window.first_painted`` there and quits)."""
+    _main_window_hooks.append(hook)
 
 
 # --- main window ------------------------------------------------------------------------------
@@ -378,7 +356,6 @@ def _application(argv: list[str]) -> QApplication:
 
 def run_gui(db_url: str | None = None, language: str | None = None) -> int:
     """``desktop-crm [--db URL] [--lang xx]``: run the application until the window closes."""
-    start_ns = time.time_ns()
     log_path = setup_logging()
     crash = CrashHandler(log_path)
     crash.install()
@@ -403,8 +380,8 @@ def run_gui(db_url: str | None = None, language: str | None = None) -> int:
     install_language(app, language or user.locale or settings.value("ui/language") or None)
     settings.setValue("ui/language", i18n.current_language())
     window = build_main_window(url, settings, user)
-    if os.environ.get("CRM_EXIT_AFTER_FIRST_PAINT") == "1":
-        _exit_after_first_paint(app, window, start_ns)
+    for hook in _main_window_hooks:
+        hook(app, window)
     window.show()
     code = app.exec()
     from desktop_crm.workers import cancel_all

@@ -89,7 +89,7 @@ def _documents(work: Path, report: Callable[[str, str], None]) -> None:
                 path = work / rendered.filename
                 path.write_bytes(rendered.content)
                 expected = [document.number] if document.number else []
-                detail = check(rendered.content, expected + [seller_name], path)
+                detail = check(rendered.content, [*expected, seller_name], path)
                 elapsed = (time.perf_counter() - started) * 1000
                 report(f"{country.lower()} {kind} {fmt}", f"{detail}, {elapsed:.0f} ms: {path.name}")
 

@@ -23,6 +23,9 @@ Rules (architecture P7):
   connection per thread; SQLite in WAL mode and PostgreSQL both allow concurrent readers).
 * ``on_result``/``on_error``/``on_progress``/``on_cancelled`` are always called on the GUI thread.
   An exception that is not handled by ``on_error`` goes to ``sys.excepthook`` (the crash dialog).
+  An environmental database failure (locked, unreachable, read-only, damaged) is delivered as its
+  typed ``DatabaseError`` (``desktop_crm.errors.classify``): an expected error with a message for
+  the user, which ``sys.excepthook`` shows as such, not as a crash.
 * Progress reports are throttled (at most one every 50 ms, plus the last one).
 
 Tests make everything synchronous (architecture P8) with ``set_synchronous(True)`` or the
@@ -39,11 +42,12 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from desktop_crm._refcount_guard import make_singletons_immortal
+from desktop_crm.errors import classify
 
 make_singletons_immortal()  # PySide6 6.12 drops references to None/True/False (see the module)
 
@@ -105,7 +109,7 @@ class _Relay(QObject):
     def _on_finished(self, outcome: object) -> None:
         # One tuple rather than (object, object, bool): PySide6 miscounts references to Python
         # bools passed through queued connections (fatal "bool_dealloc" at interpreter exit).
-        result, exc_info, cancelled = outcome  # type: ignore[misc]
+        result, exc_info, cancelled = cast("tuple[Any, Any, str]", outcome)
         self._job._deliver_finished(result, exc_info, cancelled == "cancelled")
 
 
@@ -177,8 +181,8 @@ class Job:
                 result = self._fn(progress)
         except Cancelled:
             cancelled = True
-        except BaseException:
-            exc_info = sys.exc_info()
+        except BaseException as error:
+            exc_info = self._typed(error)
         if self.is_cancelled and exc_info is None:
             cancelled = True
         self._done.set()
@@ -186,6 +190,16 @@ class Job:
             self._relay.finished.emit((result, exc_info, "cancelled" if cancelled else ""))
         else:
             self._deliver_finished(result, exc_info, cancelled)
+
+    def _typed(self, error: BaseException) -> tuple[type[BaseException], BaseException, Any]:
+        """The failure to deliver: an environmental database failure (locked, unreachable,
+        read-only, damaged) as its typed, expected error, chained to the driver's; bugs as they are."""
+        typed = classify(error)
+        if typed is None or typed is error:
+            return type(error), error, error.__traceback__
+        log.warning("background job %s: %s", self.name, typed.message, exc_info=error)
+        typed.__cause__ = error
+        return type(typed), typed, error.__traceback__
 
     def _emit_progress(self, done: int, total: int, text: str) -> None:
         if self._relay is not None:

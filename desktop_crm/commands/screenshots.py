@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("screenshots", help="render each main screen to a PNG file")
     parser.add_argument("--db", help="SQLite file path or postgresql:// URL", default=argparse.SUPPRESS)
     parser.add_argument("--out", required=True, help="folder for the PNG files")

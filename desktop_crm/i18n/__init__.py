@@ -60,6 +60,11 @@ def current_language() -> str:
     return _current_language
 
 
+def language_names() -> list[tuple[str, str]]:
+    """Each UI language with its name written in it (as a choice of language lists them)."""
+    return [("ru", "Русский"), ("it", "Italiano"), ("en", "English")]
+
+
 def _(message: str) -> str:
     return _current.gettext(message)
 

@@ -2,8 +2,9 @@
 
 ``python -m desktop_crm.i18n.catalogs update`` re-extracts every ``_()`` string and merges it into
 the Russian and Italian ``.po`` files; ``compile`` writes the ``.mo`` files (build and test time,
-never committed); ``check`` lists untranslated and fuzzy messages and fails when there are any; ``fill FILE.json``
-writes translations prepared as JSON (quicker and safer than hand-editing two ``.po`` files).
+never committed); ``check`` lists untranslated and fuzzy messages and fails when there are any;
+``fill FILE.json`` writes translations prepared as JSON (quicker and safer than hand-editing two
+``.po`` files).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Self
 
 import peewee
 
@@ -24,6 +24,8 @@ class BaseModel(peewee.Model):
     ``row_version`` (``_ver``) is the server version last seen and ``hlc`` (``_hlc``) the hybrid
     logical clock of the last local write; both are maintained by the sync layer.
     """
+
+    _dirty: set[str]  # the names of the fields set since the row was read (peewee's own bookkeeping)
 
     id = UUIDKeyField(primary_key=True, default=uuid7)
     created_at = peewee.DateTimeField(default=utcnow)
@@ -66,7 +68,7 @@ class BaseModel(peewee.Model):
         return self.deleted_at is not None
 
     @classmethod
-    def alive(cls, *fields: Any) -> peewee.ModelSelect:
+    def alive(cls, *fields: Any) -> peewee.ModelSelect[Self]:
         """Select the rows that are not soft-deleted."""
         return cls.select(*fields).where(cls.deleted_at.is_null())
 

@@ -86,8 +86,9 @@ class SectionPage(QWidget):
             widget = resolve(spec.factory)(self.context, self.stack)
             widget.setObjectName(widget.objectName() or f"view_{self.section.key}_{spec.key}")
             placeholder = self.stack.widget(index)
-            self.stack.removeWidget(placeholder)
-            placeholder.deleteLater()
+            if placeholder is not None:
+                self.stack.removeWidget(placeholder)
+                placeholder.deleteLater()
             self.stack.insertWidget(index, widget)
             self._widgets[index] = widget
         self.stack.setCurrentIndex(index)
@@ -141,7 +142,8 @@ class MainWindow(QMainWindow):
         for section in context.registry.visible_sections():
             item = QListWidgetItem(_(section.title))
             item.setData(Qt.ItemDataRole.UserRole, section.key)
-            item.setToolTip(f"{_(section.title)} ({section.shortcut})")
+            item.setToolTip(f"{_(section.title)} ({section.shortcut})" if section.shortcut
+                            else _(section.title))
             self.sidebar.addItem(item)
             page = SectionPage(context, section, self.pages)
             page.view_changed.connect(self._update_actions)

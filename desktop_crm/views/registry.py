@@ -21,7 +21,8 @@ your area brings::
   (``registry.add_card_opener("contacts", "desktop_crm.views.cards.contact:open_contact_card")``);
   screens that need heavy imports just to be listed come from ``add_screen_provider(function)``,
   called only when the screens are asked for (``desktop-crm screenshots``).
-* Sections are the fixed sidebar entries (:data:`SECTIONS`); a section appears in the sidebar as
+* Sections are the fixed sidebar entries (:data:`SECTIONS`: one per entity of
+  ``desktop_crm.entities.LIST_ENTITIES``, then Analytics and Settings); a section appears in the sidebar as
   soon as at least one view is registered for it.
 * ``SectionView.factory(context, parent) -> QWidget`` builds the view lazily, when the section is
   first shown. The widget may implement ``create_new()`` (toolbar New / Ctrl+N), ``activated()``
@@ -42,6 +43,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from desktop_crm.entities import LIST_ENTITIES, Entity
 from desktop_crm.i18n import N_
 
 if TYPE_CHECKING:
@@ -66,22 +68,38 @@ class Section:
     key: str
     title: str  # N_-marked; translated where shown
     order: int
-    shortcut: str  # Ctrl+1 … Ctrl+0
+    shortcut: str  # Ctrl+1 … Ctrl+0 ("" for none)
 
 
-# Sidebar order. Titles are marked here and translated when the sidebar is built.
-SECTIONS: tuple[Section, ...] = (
-    Section("deals", N_("Deals"), 10, "Ctrl+1"),
-    Section("leads", N_("Leads"), 20, "Ctrl+2"),
-    Section("contacts", N_("Contacts"), 30, "Ctrl+3"),
-    Section("companies", N_("Companies"), 40, "Ctrl+4"),
-    Section("products", N_("Products"), 50, "Ctrl+5"),
-    Section("tasks", N_("Tasks"), 60, "Ctrl+6"),
-    Section("quotes", N_("Quotes"), 70, "Ctrl+7"),
-    Section("invoices", N_("Invoices"), 80, "Ctrl+8"),
-    Section("analytics", N_("Analytics"), 90, "Ctrl+9"),
-    Section("settings", N_("Settings"), 100, "Ctrl+0"),
+# The sidebar: a section per listed entity (``LIST_ENTITIES``, in its order), then the screens
+# that are not lists of one entity. Titles are marked here and translated when the sidebar is built.
+_ENTITY_TITLES: dict[Entity, str] = {
+    Entity.DEALS: N_("Deals"),
+    Entity.LEADS: N_("Leads"),
+    Entity.CONTACTS: N_("Contacts"),
+    Entity.COMPANIES: N_("Companies"),
+    Entity.PRODUCTS: N_("Products"),
+    Entity.TASKS: N_("Tasks"),
+    Entity.QUOTES: N_("Quotes"),
+    Entity.INVOICES: N_("Invoices"),
+}
+_OTHER_SECTIONS: tuple[tuple[str, str], ...] = (
+    ("analytics", N_("Analytics")),
+    ("settings", N_("Settings")),
 )
+_SHORTCUT_DIGITS = "1234567890"  # Ctrl+1 … Ctrl+0 in sidebar order; later sections get none
+
+
+def _sections() -> tuple[Section, ...]:
+    keyed = [(entity.value, _ENTITY_TITLES[entity]) for entity in LIST_ENTITIES] + list(_OTHER_SECTIONS)
+    return tuple(
+        Section(key, title, 10 * position,
+                f"Ctrl+{_SHORTCUT_DIGITS[position - 1]}" if position <= len(_SHORTCUT_DIGITS) else "")
+        for position, (key, title) in enumerate(keyed, 1)
+    )
+
+
+SECTIONS: tuple[Section, ...] = _sections()
 
 ViewFactory = Callable[["AppContext", "QWidget | None"], "QWidget"] | str
 CardOpener = Callable[["AppContext", "str | None", "QWidget | None"], Any] | str

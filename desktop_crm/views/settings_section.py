@@ -1,26 +1,44 @@
-"""Registers the Settings section. Its pages (``views/settings.py``) load when first shown."""
+"""Registers the Settings section. Its pages (the ``views/settings`` package) load when the section
+is first shown; their screenshots are listed only when screens are asked for."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from desktop_crm.i18n import N_
 from desktop_crm.views.registry import Registry, Screen, SectionView
 
-PAGES = ("own_companies", "pipelines", "rules", "users", "language", "database")
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from desktop_crm.views.context import AppContext
+    from desktop_crm.views.main_window import MainWindow
+
+SCREEN_ORDER = 90  # after the lists, cards and analytics
 
 
-def _screen(key: str) -> Any:
-    def render(context: Any, window: Any) -> Any:
+def _screen(key: str) -> Callable[[AppContext, MainWindow], QWidget]:
+    def render(context: AppContext, window: MainWindow) -> QWidget:
+        from desktop_crm.views.settings import SettingsView
+
         view = window.show_section("settings", "settings")
+        assert isinstance(view, SettingsView)
         view.select(key)
         return window
 
     return render
 
 
+def _page_screens(registry: Registry) -> None:
+    """A screenshot per registered settings page, ``settings_<key>``, in the tabs' order."""
+    from desktop_crm.views.settings.registry import build_page_registry
+
+    for position, spec in enumerate(build_page_registry().pages):
+        registry.add_screen(Screen(f"settings_{spec.key}", _screen(spec.key), order=SCREEN_ORDER + position))
+
+
 def register(registry: Registry) -> None:
     registry.add_view("settings", SectionView("settings", N_("Settings"),
                                               "desktop_crm.views.settings:SettingsView", order=0))
-    for order, key in enumerate(PAGES):
-        registry.add_screen(Screen(f"settings_{key}", _screen(key), order=90 + order))
+    registry.add_screen_provider(_page_screens)

@@ -97,7 +97,7 @@ def test_pipeline_stage_editor(context, qtbot, view, answer):
     # move it up: it becomes the first stage
     page.select_stage(1)
     qtbot.mouseClick(page.findChild(type(page.save_button), "stage_up"), Qt.MouseButton.LeftButton)
-    assert [s.name for s in admin.stages(page.pipeline.currentData())][0] == "КП отправлено"
+    assert next(s.name for s in admin.stages(page.pipeline.currentData())) == "КП отправлено"
     page.select_stage(1)
     page.editors["probability"].setText("abc")
     page.editors["probability"].textEdited.emit("abc")
@@ -192,3 +192,66 @@ def test_a_new_required_field_of_a_stage_flags_its_deals(context, qtbot, view):
         assert page.save()
     assert "company" in Deal.get_by_id(deal.id).missing_fields
     assert shown.args == ["1 deal recomputed for the new rules"]
+
+
+def test_pages_are_the_registered_ones_in_order_each_with_its_screenshot(context, view):
+    from desktop_crm.views.registry import build_registry
+    from desktop_crm.views.settings.registry import build_page_registry
+
+    keys = [spec.key for spec in build_page_registry().pages]
+    assert keys == ["own_companies", "pipelines", "rules", "users", "language", "database"]
+    assert list(view.pages) == keys
+    assert [view.tabs.tabText(i) for i in range(view.tabs.count())] == [
+        "Own companies", "Pipelines and stages", "Rules", "Users and roles", "Language", "Database"]
+    assert [page.objectName() for page in view.pages.values()] == [f"settings_{k}" for k in keys]
+    screens = [s.name for s in build_registry().screens if s.name.startswith("settings_")]
+    assert screens == [f"settings_{key}" for key in keys]
+
+
+def test_adding_a_page_is_registering_it(context, qtbot):
+    from PySide6.QtWidgets import QLabel, QVBoxLayout
+
+    from desktop_crm.views.settings.page import SettingsPage
+    from desktop_crm.views.settings.registry import PageRegistry, PageSpec
+
+    saved = []
+
+    class NotesPage(SettingsPage):
+        def __init__(self, context, parent=None):
+            super().__init__(context, parent)
+            layout = QVBoxLayout(self)
+            layout.addWidget(QLabel("Notes", self))
+            layout.addWidget(self.footer())
+
+        def save_changes(self):
+            saved.append(True)
+            return True
+
+    pages = PageRegistry()
+    pages.add(PageSpec("notes", "Notes", NotesPage, order=5))
+    custom = SettingsView(context, registry=pages)
+    qtbot.addWidget(custom)
+    page = custom.select("notes")
+    assert custom.tabs.count() == 1 and page.objectName() == "settings_notes"
+    page.mark_dirty()
+    custom.save_current()
+    assert saved == [True] and not page.dirty
+
+
+def test_a_locked_database_is_reported_on_the_page_not_as_a_crash(context, view, db, tmp_path):
+    import sqlite3
+
+    from desktop_crm.errors import DatabaseBusy
+
+    page = view.select("rules")
+    page.editors["inactivity_days"].setValue(30)
+    db.execute_sql("PRAGMA busy_timeout = 50")  # the app waits 5 s for a lock
+    holder = sqlite3.connect(tmp_path / "crm.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another program writing
+    try:
+        assert not page.save()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert page.banner.text() == DatabaseBusy().message and page.dirty
+    assert page.save() and rules.INACTIVITY_DAYS.get() == 30

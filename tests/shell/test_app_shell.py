@@ -47,10 +47,11 @@ def test_app_starts_on_a_fresh_database_and_shows_the_main_window(qtbot, tmp_pat
 
 
 def test_the_real_process_starts_and_paints(tmp_path):
-    env = dict(os.environ, CRM_EXIT_AFTER_FIRST_PAINT="1", QT_QPA_PLATFORM="offscreen",
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
                CRM_DATA_DIR=str(tmp_path / "data"), XDG_CONFIG_HOME=str(tmp_path / "config"))
-    result = subprocess.run(
-        [sys.executable, "-m", "desktop_crm", "--db", str(tmp_path / "new.db"), "--lang", "it"],
+    result = subprocess.run(  # the app's own start-up, with an observer that quits at its first paint
+        [sys.executable, str(REPO / "benchmarks" / "first_paint.py"),
+         "--db", str(tmp_path / "new.db"), "--lang", "it"],
         env=env, capture_output=True, text=True, timeout=120, cwd=REPO,
     )
     assert result.returncode == 0, result.stderr
@@ -335,3 +336,25 @@ def test_after_its_first_paint_the_window_expires_quotes_past_their_validity(
     assert window._upkeep_timer.isActive()  # and again every hour
     window.close()
     assert not window._upkeep_timer.isActive()  # not after the window is closed
+
+
+def test_a_settings_screen_shows_its_page(window):
+    screens = {screen.name: screen for screen in window.context.registry.screens}
+    assert screens["settings_rules"].render(window.context, window) is window
+    assert window.current_view().tabs.currentWidget().objectName() == "settings_rules"
+
+
+def test_a_database_that_cannot_be_written_is_refused_with_its_message(tmp_path, monkeypatch):
+    from desktop_crm.errors import DatabaseReadOnly
+    from desktop_crm.models import db as db_module
+    from desktop_crm.models.base import database
+
+    # opened read-only, as a file on a read-only mount is: reading works, creating the schema not
+    monkeypatch.setitem(db_module.SQLITE_PRAGMAS, "query_only", 1)
+    try:
+        with pytest.raises(DatabaseReadOnly) as refused:
+            open_and_migrate(str(tmp_path / "crm.db"))
+    finally:
+        if database.obj is not None:
+            database.obj.close()
+    assert "only be read" in refused.value.message

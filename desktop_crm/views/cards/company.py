@@ -28,6 +28,7 @@ from desktop_crm.services.sales import cards
 from desktop_crm.services.system import session
 from desktop_crm.views.cards.common import (
     CardDialog,
+    FieldsMixin,
     RowsModel,
     deal_headers,
     deal_rows,
@@ -82,7 +83,7 @@ class RequisitesForm(QWidget):
     ANY = ("iban", "bic")
     ADDRESS = ("address", "postal_code", "city", "province", "email", "phone")
 
-    def __init__(self, card: CardDialog, extra_it: tuple[str, ...] = (),
+    def __init__(self, card: FieldsMixin, extra_it: tuple[str, ...] = (),
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.card = card
@@ -126,7 +127,7 @@ class RequisitesForm(QWidget):
         self.it_box.setVisible(code == "IT")
 
 
-def read_editors(card: CardDialog, names: tuple[str, ...]) -> dict[str, Any]:
+def read_editors(card: FieldsMixin, names: tuple[str, ...]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name in names:
         editor = card.editors.get(name)
@@ -139,7 +140,7 @@ def read_editors(card: CardDialog, names: tuple[str, ...]) -> dict[str, Any]:
     return values
 
 
-def write_editors(card: CardDialog, values: dict[str, Any]) -> None:
+def write_editors(card: FieldsMixin, values: dict[str, Any]) -> None:
     for name, editor in card.editors.items():
         if name not in values:
             continue
