@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from desktop_crm.countries.ru import gost_payload
 from desktop_crm.documents import render
 from desktop_crm.documents.context import (
     LineInput,
     build_context,
-    gost_payload,
     sample_input,
 )
 
@@ -276,7 +276,7 @@ def test_logo_stamp_and_signature_toggles(tmp_path):
     import base64
     import zipfile
 
-    from desktop_crm.documents.context import qr_asset
+    from desktop_crm.documents.assets import qr_asset
 
     def png(text: str) -> bytes:
         return base64.b64decode(qr_asset(text)["src"].split(",", 1)[1])
@@ -328,7 +328,7 @@ def test_payment_qr_is_a_grey_png_with_the_pixels_of_segno_drawn_unsmoothed(tmp_
     import segno
     from PIL import Image, ImageChops
 
-    from desktop_crm.documents.context import PIXELATED, qr_png
+    from desktop_crm.documents.assets import PIXELATED, qr_png
 
     def segno_png(payload: str, scale: int) -> Image.Image:
         buffer = io.BytesIO()
@@ -486,7 +486,8 @@ def test_the_lean_user_agent_sheet_draws_every_page_as_weasyprints_own(tmp_path,
 
     import weasyprint
 
-    from desktop_crm.documents.context import LineInput, qr_asset
+    from desktop_crm.documents.assets import qr_asset
+    from desktop_crm.documents.context import LineInput
 
     def png(text: str) -> bytes:
         return base64.b64decode(qr_asset(text)["src"].split(",", 1)[1])

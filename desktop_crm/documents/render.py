@@ -274,7 +274,7 @@ def _pixelated_sheet() -> Any:
     template, not smoothed (user origin, below every template rule)."""
     from weasyprint import CSS
 
-    from desktop_crm.documents.context import PIXELATED
+    from desktop_crm.documents.assets import PIXELATED
 
     rule = f'img[src^="data:image/png;{PIXELATED};"] {{ image-rendering: pixelated; }}'
     return CSS(string=rule, font_config=_font_config())
@@ -431,7 +431,7 @@ def _word_image(src: str, width_mm: float) -> bytes:
     """The bytes of an asset for Word; a ``PIXELATED`` one enlarged without smoothing to at least
     ``WORD_PIXELATED_DPI`` at its printed width (Word and LibreOffice smooth a small picture they
     enlarge, which blurs the modules of a QR code)."""
-    from desktop_crm.documents.context import PIXELATED
+    from desktop_crm.documents.assets import PIXELATED
 
     header, encoded = src.split(",", 1)
     if f";{PIXELATED};" in f"{header};":
@@ -551,7 +551,8 @@ def contract_shape() -> Any:
     """The shape of every field the builder produces (all four templates, everything filled)."""
     import dataclasses
 
-    from desktop_crm.documents.context import build_context, qr_asset, sample_input
+    from desktop_crm.documents.assets import qr_asset
+    from desktop_crm.documents.context import build_context, sample_input
 
     png = base64.b64decode(qr_asset("lint")["src"].split(",", 1)[1])
     shapes = []

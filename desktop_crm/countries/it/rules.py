@@ -1,0 +1,82 @@
+"""Italy: VAT once per rate and nature (FatturaPA), Partita IVA / codice fiscale, stamp duty and
+legal notes, the EPC payment QR code, FatturaPA e-invoices."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from desktop_crm.countries.base import GenericCountry, LegalNotes, Notices, Party, PaymentQr, VatGroup
+from desktop_crm.countries.it import fatturapa
+from desktop_crm.countries.it.notes import (
+    BOLLO_AMOUNT,
+    BOLLO_NOTE,
+    BOLLO_THRESHOLD,
+    COURTESY_NOTICE,
+    FORFETTARIO_NOTE,
+    NATURA_REFERENCES,
+)
+from desktop_crm.countries.it.payment import epc_payload
+
+FORFETTARIO = "RF19"  # regime fiscale of the flat-rate scheme: no VAT, nature N2.2
+
+
+class FatturaPA:
+    """Italy's e-invoice: FPR12 XML checked against the XSD and the SDI rules."""
+
+    def build(self, context: dict[str, Any], progressive: str) -> bytes:
+        return fatturapa.build_valid_xml(context, progressive)
+
+    def file_name(self, context: dict[str, Any], progressive: str) -> str:
+        return fatturapa.file_name(context, progressive)
+
+
+class Italy(GenericCountry):
+    code = "IT"
+    vat_per_line = False
+    number_patterns: Mapping[str, str] = {"invoice": "{year}/{seq:04d}", "quote": "PRV-{year}-{seq:04d}"}
+    e_invoice = FatturaPA()
+
+    def address_text(self, party: Party) -> str:
+        city = " ".join(p for p in (party.zip, party.city) if p)
+        if party.province:
+            city = f"{city} ({party.province})"
+        return ", ".join(p for p in (party.street, city) if p)
+
+    def line_natura(self, natura: str, rate: Decimal, seller: Party) -> str:
+        if rate == 0 and not natura and seller.regime_fiscale == FORFETTARIO:
+            return "N2.2"
+        return natura
+
+    def shows_zero_rate(self) -> bool:
+        return True
+
+    def legal_reference(self, natura: str) -> str | None:
+        return NATURA_REFERENCES.get(natura) if natura else None
+
+    def legal_notes(self, groups: Sequence[VatGroup], seller: Party) -> LegalNotes:
+        forfettario = seller.regime_fiscale == FORFETTARIO
+        non_vat = sum((g.base for g in groups if g.natura and g.rate == 0), Decimal("0.00"))
+        stamp_duty = BOLLO_AMOUNT if non_vat > BOLLO_THRESHOLD else Decimal("0.00")
+        notes = [FORFETTARIO_NOTE] if forfettario else []
+        for group in groups:
+            ref = self.legal_reference(group.natura)
+            if ref and not (forfettario and group.natura == "N2.2") and ref not in notes:
+                notes.append(ref)
+        if stamp_duty:
+            notes.append(BOLLO_NOTE)
+        return LegalNotes(stamp_duty, notes)
+
+    def payment_qr(
+        self, seller: Party, buyer: Party, total: Decimal, purpose: str, currency: str
+    ) -> PaymentQr | None:
+        if not (seller.iban and currency == "EUR"):
+            return None
+        return PaymentQr("epc_069_12", epc_payload(seller, total, purpose), 30)
+
+    def notices(self, kind: str, language: str) -> Notices:
+        return Notices(courtesy_notice=COURTESY_NOTICE if kind == "invoice" else None)
+
+
+ITALY = Italy()
