@@ -30,7 +30,7 @@ def qr_png(payload: str, scale: int = 1, border: int = 2) -> bytes:
     code = segno.make(payload, error="m", encoding="utf-8", micro=False)
     width, height = code.symbol_size(scale=1, border=border)
     pixels = bytes(0 if dark else 255 for row in code.matrix_iter(scale=1, border=border) for dark in row)
-    image = Image.frombytes("L", (width, height), pixels)
+    image = Image.frombytes("L", (int(width), int(height)), pixels)
     if scale != 1:
         image = image.resize((width * scale, height * scale), Image.Resampling.NEAREST)
     buffer = io.BytesIO()

@@ -24,7 +24,15 @@ from desktop_crm import money, pricing
 from desktop_crm.countries import Country, country
 from desktop_crm.countries.ru import rub_in_words
 from desktop_crm.documents.assets import asset, qr_asset
-from desktop_crm.documents.formatting import amount_text, date_text, money_text, percent_text, plain, quantity_text, raw
+from desktop_crm.documents.formatting import (
+    amount_text,
+    date_text,
+    money_text,
+    percent_text,
+    plain,
+    quantity_text,
+    raw,
+)
 from desktop_crm.documents.labels import labels
 from desktop_crm.i18n import translator
 from desktop_crm.i18n.formatting import babel_locale
@@ -131,7 +139,9 @@ class DocumentInput:
 # The builder
 
 
-def _party(party: PartyInput, lab: dict[str, str], options: dict[str, bool], *, seller: bool) -> dict[str, Any]:
+def _party(
+    party: PartyInput, lab: dict[str, str], options: dict[str, bool], *, seller: bool
+) -> dict[str, Any]:
     """A seller or buyer; its address and requisites line as the party's own country writes them."""
     own = country(party.country)
     address = own.address_text(party)
@@ -141,16 +151,7 @@ def _party(party: PartyInput, lab: dict[str, str], options: dict[str, bool], *, 
         "kind": party.kind,
         "name": party.name,
         "name_full": party.name_full or party.name,
-        "ids": {
-            "inn": party.inn or None,
-            "kpp": party.kpp or None,
-            "ogrn": party.ogrn or None,
-            "vat_number": party.vat_number or None,
-            "tax_code": party.tax_code or None,
-            "rea": party.rea or None,
-            "share_capital_text": party.share_capital_text or None,
-            "regime_fiscale": party.regime_fiscale or None,
-        },
+        "ids": _ids(party),
         "address": {
             "text": address or None,
             "street": party.street or None,
@@ -170,6 +171,19 @@ def _party(party: PartyInput, lab: dict[str, str], options: dict[str, bool], *, 
     }
     result.update(_seller_parts(party, lab, options) if seller else _buyer_parts(party))
     return result
+
+
+def _ids(party: PartyInput) -> dict[str, Any]:
+    return {
+        "inn": party.inn or None,
+        "kpp": party.kpp or None,
+        "ogrn": party.ogrn or None,
+        "vat_number": party.vat_number or None,
+        "tax_code": party.tax_code or None,
+        "rea": party.rea or None,
+        "share_capital_text": party.share_capital_text or None,
+        "regime_fiscale": party.regime_fiscale or None,
+    }
 
 
 def _bank(party: PartyInput) -> dict[str, Any]:
@@ -241,7 +255,9 @@ def _line(
         "amount": raw(result.amount),
         "amount_text": amount_text(result.amount, language),
         "vat_rate": plain(money.round_money(line.vat_rate)),
-        "vat_rate_text": percent_text(line.vat_rate, language) if shows_rate else pgettext("document", "no VAT"),
+        "vat_rate_text": (
+            percent_text(line.vat_rate, language) if shows_rate else pgettext("document", "no VAT")
+        ),
         "vat_amount": raw(result.vat),
         "vat_amount_text": amount_text(result.vat, language),
         "natura": natura or None,
@@ -395,7 +411,8 @@ def _payment(
     if data.kind == "invoice" and options.get("qr"):
         code = rules.payment_qr(data.seller, data.buyer, grand_total, purpose, data.currency)
         if code is not None:
-            qr = {"standard": code.standard, "payload": code.payload, "image": qr_asset(code.payload, code.width_mm)}
+            image = qr_asset(code.payload, code.width_mm)
+            qr = {"standard": code.standard, "payload": code.payload, "image": image}
     return {
         "method": data.payment_method,
         "method_text": pgettext("document", "Bank transfer"),

@@ -7,7 +7,15 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from desktop_crm.countries.base import GenericCountry, LegalNotes, Notices, Party, PaymentQr, VatGroup
+from desktop_crm.countries.base import (
+    EInvoice,
+    GenericCountry,
+    LegalNotes,
+    Notices,
+    Party,
+    PaymentQr,
+    VatGroup,
+)
 from desktop_crm.countries.it import fatturapa
 from desktop_crm.countries.it.notes import (
     BOLLO_AMOUNT,
@@ -36,7 +44,7 @@ class Italy(GenericCountry):
     code = "IT"
     vat_per_line = False
     number_patterns: Mapping[str, str] = {"invoice": "{year}/{seq:04d}", "quote": "PRV-{year}-{seq:04d}"}
-    e_invoice = FatturaPA()
+    e_invoice: EInvoice | None = FatturaPA()
 
     def address_text(self, party: Party) -> str:
         city = " ".join(p for p in (party.zip, party.city) if p)
