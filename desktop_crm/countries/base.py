@@ -12,12 +12,23 @@ depends on nothing above the core (money, i18n, errors, paths).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
 from desktop_crm.i18n import translator
+
+_SPACES = re.compile(r"[\s\-]+")
+
+#: The checks of a set of requisites: field name → a function giving its error message or None.
+RequisiteChecks = dict[str, Callable[[], "str | None"]]
+
+
+def compact(value: str | None) -> str:
+    """The value without spaces and dashes, upper case (how requisites are stored)."""
+    return _SPACES.sub("", value or "").upper()
 
 
 class Party(Protocol):
@@ -120,6 +131,14 @@ class Country(Protocol):
     number_patterns: Mapping[str, str]  # document kind → default number pattern
     e_invoice: EInvoice | None
 
+    def requisite_checks(self, value: Callable[[str], str]) -> RequisiteChecks:
+        """The checks of this country's requisite fields; ``value(field)`` reads a field."""
+        ...
+
+    def iban_error(self, iban: str) -> str | None:
+        """The national check of an IBAN of this country (after the international ones)."""
+        ...
+
     def address_text(self, party: Party) -> str: ...
 
     def tax_ids(self, party: Party, labels: Mapping[str, str]) -> list[str]:
@@ -177,6 +196,12 @@ class GenericCountry:
     shows_summary_line = False
     number_patterns: Mapping[str, str] = {}
     e_invoice: EInvoice | None = None
+
+    def requisite_checks(self, value: Callable[[str], str]) -> RequisiteChecks:
+        return {}
+
+    def iban_error(self, iban: str) -> str | None:
+        return None
 
     def address_text(self, party: Party) -> str:
         return ", ".join(p for p in (party.zip, party.city, party.street) if p)

@@ -3,7 +3,7 @@ legal notes, the EPC payment QR code, FatturaPA e-invoices."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -14,9 +14,10 @@ from desktop_crm.countries.base import (
     Notices,
     Party,
     PaymentQr,
+    RequisiteChecks,
     VatGroup,
 )
-from desktop_crm.countries.it import fatturapa
+from desktop_crm.countries.it import fatturapa, requisites
 from desktop_crm.countries.it.notes import (
     BOLLO_AMOUNT,
     BOLLO_NOTE,
@@ -26,6 +27,7 @@ from desktop_crm.countries.it.notes import (
     NATURA_REFERENCES,
 )
 from desktop_crm.countries.it.payment import epc_payload
+from desktop_crm.i18n import _
 
 FORFETTARIO = "RF19"  # regime fiscale of the flat-rate scheme: no VAT, nature N2.2
 
@@ -45,6 +47,17 @@ class Italy(GenericCountry):
     vat_per_line = False
     number_patterns: Mapping[str, str] = {"invoice": "{year}/{seq:04d}", "quote": "PRV-{year}-{seq:04d}"}
     e_invoice: EInvoice | None = FatturaPA()
+
+    def requisite_checks(self, value: Callable[[str], str]) -> RequisiteChecks:
+        return {
+            "vat_number": lambda: requisites.vat_number_error(value("vat_number")),
+            "fiscal_code": lambda: requisites.fiscal_code_error(value("fiscal_code")),
+        }
+
+    def iban_error(self, iban: str) -> str | None:
+        if requisites.italian_cin(iban[5:]) != iban[4]:
+            return _("The CIN letter of the Italian IBAN does not match the bank details.")
+        return None
 
     def address_text(self, party: Party) -> str:
         city = " ".join(p for p in (party.zip, party.city) if p)

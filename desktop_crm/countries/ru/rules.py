@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 
-from desktop_crm.countries.base import GenericCountry, Notices, Party, PaymentQr
+from desktop_crm.countries.base import GenericCountry, Notices, Party, PaymentQr, RequisiteChecks
+from desktop_crm.countries.ru import requisites
 from desktop_crm.countries.ru.payment import gost_payload
 from desktop_crm.i18n import translator
 
@@ -16,6 +17,16 @@ class Russia(GenericCountry):
     qr_by_default = True
     shows_summary_line = True
     number_patterns: Mapping[str, str] = {"invoice": "{seq}", "quote": "КП-{year}-{seq:04d}"}
+
+    def requisite_checks(self, value: Callable[[str], str]) -> RequisiteChecks:
+        return {
+            "inn": lambda: requisites.inn_error(value("inn")),
+            "kpp": lambda: requisites.kpp_error(value("kpp")),
+            "ogrn": lambda: requisites.ogrn_error(value("ogrn")),
+            "bik": lambda: requisites.bik_error(value("bik")),
+            "corr_account": lambda: requisites.corr_account_error(value("corr_account"), value("bik")),
+            "account": lambda: requisites.settlement_account_error(value("account"), value("bik")),
+        }
 
     def tax_ids(self, party: Party, labels: Mapping[str, str]) -> list[str]:
         parts = []
