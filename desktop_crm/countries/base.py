@@ -129,6 +129,7 @@ class Country(Protocol):
     qr_by_default: bool  # invoices carry a payment QR code unless the user switched it off
     shows_summary_line: bool  # «Всего наименований N, на сумму …»
     number_patterns: Mapping[str, str]  # document kind → default number pattern
+    vat_rates: tuple[Decimal, ...]  # the rates a document line offers, highest first
     e_invoice: EInvoice | None
 
     def requisite_checks(self, value: Callable[[str], str]) -> RequisiteChecks:
@@ -195,6 +196,7 @@ class GenericCountry:
     qr_by_default = False
     shows_summary_line = False
     number_patterns: Mapping[str, str] = {}
+    vat_rates: tuple[Decimal, ...] = tuple(Decimal(r) for r in ("22", "10", "7", "5", "0"))
     e_invoice: EInvoice | None = None
 
     def requisite_checks(self, value: Callable[[str], str]) -> RequisiteChecks:

@@ -46,6 +46,7 @@ class Italy(GenericCountry):
     code = "IT"
     vat_per_line = False
     number_patterns: Mapping[str, str] = {"invoice": "{year}/{seq:04d}", "quote": "PRV-{year}-{seq:04d}"}
+    vat_rates = tuple(Decimal(r) for r in ("22", "10", "5", "4", "0"))
     e_invoice: EInvoice | None = FatturaPA()
 
     def requisite_checks(self, value: Callable[[str], str]) -> RequisiteChecks:

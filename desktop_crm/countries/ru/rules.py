@@ -17,6 +17,7 @@ class Russia(GenericCountry):
     qr_by_default = True
     shows_summary_line = True
     number_patterns: Mapping[str, str] = {"invoice": "{seq}", "quote": "КП-{year}-{seq:04d}"}
+    vat_rates = tuple(Decimal(r) for r in ("22", "10", "7", "5", "0"))  # 7 and 5: УСН payers
 
     def requisite_checks(self, value: Callable[[str], str]) -> RequisiteChecks:
         return {

@@ -721,10 +721,6 @@ class EditorData:
     vat_rates: list[Decimal]
 
 
-RU_RATES = [Decimal(r) for r in ("22", "10", "7", "5", "0")]
-IT_RATES = [Decimal(r) for r in ("22", "10", "5", "4", "0")]
-
-
 def editor_data(kind: DocumentType | str, document_id: Any) -> EditorData:
     document = get_document(kind, document_id)
     own = OwnCompany.get_by_id(document.own_company_id)
@@ -762,7 +758,7 @@ def editor_data(kind: DocumentType | str, document_id: Any) -> EditorData:
         addressee=snapshot.get("addressee", ""),
         salutation=snapshot.get("salutation", ""),
         lines=line_rows(document),
-        vat_rates=IT_RATES if country == "IT" else RU_RATES,
+        vat_rates=list(countries.country(own.country).vat_rates),
     )
 
 
