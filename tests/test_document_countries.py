@@ -84,3 +84,50 @@ def test_the_requisites_service_asks_the_company_country():
     assert set(requisites.requisites_errors(russian)) == {"inn"}
     assert set(requisites.requisites_errors(italian)) == {"vat_number"}
     assert requisites.requisites_errors(other) == {}
+
+
+def test_documents_and_countries_import_nothing_above_them():
+    """Module- and function-level imports: countries import only the core, documents never import
+    services, views or sync (the render pool runs what services register)."""
+    import ast
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parent.parent / "desktop_crm"
+    core = ("desktop_crm.money", "desktop_crm.i18n", "desktop_crm.errors", "desktop_crm.paths",
+            "desktop_crm.countries")
+    above = ("desktop_crm.services", "desktop_crm.views", "desktop_crm.sync")
+
+    def imports(folder: str) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for path in (package / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names: list[str] = []
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.module:
+                    names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+                for name in names:
+                    if name.startswith("desktop_crm"):
+                        found.setdefault(path.name, set()).add(name)
+        return found
+
+    for module, names in imports("countries").items():
+        assert all(name == "desktop_crm" or name.startswith(core) for name in names), (module, names)
+    for module, names in imports("documents").items():
+        assert not any(name.startswith(above) for name in names), (module, names)
+
+
+def test_a_batch_renders_only_what_was_registered():
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pytest
+
+    from desktop_crm.documents import pool
+
+    registered = pool._renderer
+    pool.use_renderer(None)  # type: ignore[arg-type]
+    try:
+        with ThreadPoolExecutor(1) as executor, pytest.raises(RuntimeError, match="no document renderer"):
+            pool.submit(executor, sample_input("ru", "invoice"))
+    finally:
+        pool.use_renderer(registered)  # type: ignore[arg-type]
