@@ -1,6 +1,7 @@
 """Line and document totals of quotes and invoices, in ``Decimal``, rounded half-up.
 
-Two VAT conventions (see ``shared/guides/documents.md`` §3.2):
+Two VAT conventions (see ``shared/guides/documents.md`` §3.2), chosen by the country's rules
+(``Country.vat_per_line``):
 
 * **Russia (1C):** VAT is computed on every line, rounded to the kopeck, then summed. With prices
   that include VAT ``line_vat = amount × r / (100 + r)``; on top ``line_vat = amount × r / 100``.
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from desktop_crm import money
+from desktop_crm.countries import country as country_rules
 
 HUNDRED = Decimal(100)
 ZERO = Decimal("0.00")
@@ -76,6 +78,7 @@ def line_amounts(line: LineInput, *, vat_included: bool) -> LineResult:
 
 def compute(lines: Sequence[LineInput], *, country: str, vat_included: bool) -> Totals:
     """Totals of a document: per-line VAT for Russia, per-rate VAT for Italy."""
+    per_line = country_rules(country).vat_per_line
     results = [line_amounts(line, vat_included=vat_included) for line in lines]
     subtotal = sum((r.amount for r in results), ZERO)
     discount_total = sum((r.discount for r in results), ZERO)
@@ -91,16 +94,15 @@ def compute(lines: Sequence[LineInput], *, country: str, vat_included: bool) -> 
     for rate, natura in sorted(keys, key=lambda k: (-k[0], k[1])):
         group_lines = [results[i] for i in members[(rate, natura)]]
         amount = sum((r.amount for r in group_lines), ZERO)
-        if country.upper() == "IT":
-            if vat_included:
-                base = money.round_money(amount * HUNDRED / (HUNDRED + rate))
-                vat = amount - base
-            else:
-                base = amount
-                vat = money.round_money(base * rate / HUNDRED)
-        else:
+        if per_line:
             vat = sum((r.vat for r in group_lines), ZERO)
             base = amount - vat if vat_included else amount
+        elif vat_included:
+            base = money.round_money(amount * HUNDRED / (HUNDRED + rate))
+            vat = amount - base
+        else:
+            base = amount
+            vat = money.round_money(base * rate / HUNDRED)
         groups.append(VatGroup(rate, natura, base, vat, base + vat))
     net_total = sum((g.base for g in groups), ZERO)
     vat_total = sum((g.vat for g in groups), ZERO)

@@ -7,13 +7,13 @@ from decimal import Decimal
 import pytest
 
 from desktop_crm import pricing
-from desktop_crm.documents.context import (
+from desktop_crm.countries.ru import rub_in_words
+from desktop_crm.documents.formatting import (
     amount_text,
     date_text,
     money_text,
     percent_text,
     quantity_text,
-    rub_in_words,
 )
 
 D = Decimal

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from desktop_crm.documents import render
+from desktop_crm.countries.ru import gost_payload
+from desktop_crm.documents import lint, patches, render
 from desktop_crm.documents.context import (
     LineInput,
     build_context,
-    gost_payload,
     sample_input,
 )
 
@@ -176,11 +176,11 @@ def test_user_template_overrides_the_bundled_one(tmp_path):
 def test_linter_accepts_the_bundled_templates():
     for path in sorted(render.bundled_templates_dir().glob("*.*")):
         if path.suffix in (".html", ".docx"):
-            assert render.lint(path) == [], path.name
+            assert lint.lint(path) == [], path.name
 
 
 def test_linter_reports_unknown_fields_and_broken_tags(tmp_path):
-    problems = render.lint_source(
+    problems = lint.lint_source(
         "{{ doc.numbr }} {{ seller.bank.iban }} {% for l in lines %}{{ l.nam }}{{ l.name }}{% endfor %}"
         "{{ totals.grand_total_text }}{{ nonsense }}",
         "custom.html",
@@ -188,7 +188,7 @@ def test_linter_reports_unknown_fields_and_broken_tags(tmp_path):
     assert [p.field for p in problems] == ["doc.numbr", "lines[].nam", "nonsense"]
     assert all(p.kind == "unknown_field" for p in problems)
     assert "unknown field doc.numbr" in problems[0].message
-    broken = render.lint_source("{{ doc.number }} {% if doc.basis %} no end", "broken.html")
+    broken = lint.lint_source("{{ doc.number }} {% if doc.basis %} no end", "broken.html")
     assert len(broken) == 1 and broken[0].kind == "syntax" and "broken tag" in broken[0].message
 
 
@@ -200,13 +200,13 @@ def test_linter_reads_word_templates(tmp_path):
     document.add_paragraph().add_run("{% if doc.basis %}")
     path = tmp_path / "ru.custom.docx"
     document.save(path)
-    problems = render.lint(path)
+    problems = lint.lint(path)
     kinds = sorted(p.kind for p in problems)
     assert kinds == ["syntax"]  # the unclosed {% if %} stops the parse first
     document = docx.Document()
     document.add_paragraph().add_run("{{ doc.number }} {{ buyer.nmae }}")
     document.save(path)
-    assert [p.field for p in render.lint(path)] == ["buyer.nmae"]
+    assert [p.field for p in lint.lint(path)] == ["buyer.nmae"]
 
 
 def test_unknown_field_fails_the_render_with_a_clear_error(tmp_path):
@@ -276,7 +276,7 @@ def test_logo_stamp_and_signature_toggles(tmp_path):
     import base64
     import zipfile
 
-    from desktop_crm.documents.context import qr_asset
+    from desktop_crm.documents.assets import qr_asset
 
     def png(text: str) -> bytes:
         return base64.b64decode(qr_asset(text)["src"].split(",", 1)[1])
@@ -328,7 +328,7 @@ def test_payment_qr_is_a_grey_png_with_the_pixels_of_segno_drawn_unsmoothed(tmp_
     import segno
     from PIL import Image, ImageChops
 
-    from desktop_crm.documents.context import PIXELATED, qr_png
+    from desktop_crm.documents.assets import PIXELATED, qr_png
 
     def segno_png(payload: str, scale: int) -> Image.Image:
         buffer = io.BytesIO()
@@ -486,7 +486,8 @@ def test_the_lean_user_agent_sheet_draws_every_page_as_weasyprints_own(tmp_path,
 
     import weasyprint
 
-    from desktop_crm.documents.context import LineInput, qr_asset
+    from desktop_crm.documents.assets import qr_asset
+    from desktop_crm.documents.context import LineInput
 
     def png(text: str) -> bytes:
         return base64.b64decode(qr_asset(text)["src"].split(",", 1)[1])
@@ -525,7 +526,7 @@ def test_the_lean_user_agent_sheet_draws_every_page_as_weasyprints_own(tmp_path,
 
 def test_the_html_parser_finds_its_cached_patterns_and_parses_as_before():
     """tinyhtml5 2.1 caches its ``chars_until`` patterns under a key it never looks up again
-    (render._CharactersUntilPatterns): with the fix, a second parse builds no pattern, and the
+    (patches.CharactersUntilPatterns): with the fix, a second parse builds no pattern, and the
     patterns and the parsed tree are those of tinyhtml5's own code."""
     import re
     from xml.etree import ElementTree
@@ -536,7 +537,7 @@ def test_the_html_parser_finds_its_cached_patterns_and_parses_as_before():
     html = render.render_html(build_context(sample_input("ru", "invoice")))
     render._lean_html_class()
     fixed = inputstream.characters_until_regex
-    assert isinstance(fixed, render._CharactersUntilPatterns)
+    assert isinstance(fixed, patches.CharactersUntilPatterns)
     fixed.clear()  # only this document's patterns
     tree = ElementTree.tostring(tinyhtml5.parse(html))
     patterns = dict(fixed)
@@ -549,20 +550,18 @@ def test_the_html_parser_finds_its_cached_patterns_and_parses_as_before():
         assert ElementTree.tostring(tinyhtml5.parse(html)) == tree
         upstream = inputstream.characters_until_regex
         assert {pattern.pattern for pattern in upstream.values()} == {p.pattern for p in patterns.values()}
-        # the bug; once a tinyhtml5 release fixes it, render._CharactersUntilPatterns can go
+        # the bug; once a tinyhtml5 release fixes it, patches.CharactersUntilPatterns can go
         assert all(isinstance(characters, re.Pattern) for characters, _ in upstream)
     finally:
         inputstream.characters_until_regex = fixed
 
 
 def test_text_layouts_share_pango_contexts_and_render_the_same_bytes():
-    """Text layouts of one direction and language share a Pango context (documents/pango_contexts.py,
+    """Text layouts of one direction and language share a Pango context (documents/patches.py,
     ~3 % of a render); every template, one page and three, and a page mixing languages, decorations
     and font features render to the very same bytes as with weasyprint's own setup, also in a
     second thread."""
     import threading
-
-    from desktop_crm.documents import pango_contexts
 
     mixed = COMMON_HTML.replace(
         "</body>", '<p lang="it">Città <span style="font-variant-numeric: tabular-nums">1 234,50</span>'
@@ -580,23 +579,23 @@ def test_text_layouts_share_pango_contexts_and_render_the_same_bytes():
         return {name: render.html_to_pdf(html, folder) for name, html in pages.items()}
 
     shared = render_all()
-    assert pango_contexts.install()  # the locked weasyprint is one the shared setup was checked against
+    assert patches.install_pango_contexts()  # the locked weasyprint is one the shared setup was checked against
 
     in_thread: dict[str, bytes] = {}
     contexts: list[int] = []
 
     def render_in_thread() -> None:
         in_thread.update(render_all())
-        contexts.append(pango_contexts.contexts_in_this_thread())
+        contexts.append(patches.contexts_in_this_thread())
 
     worker = threading.Thread(target=render_in_thread)
     worker.start()
     worker.join()
     assert contexts == [3]  # the thread's own contexts, for hundreds of layouts: one per language
-    pango_contexts.uninstall()
+    patches.uninstall_pango_contexts()
     try:
         own = render_all()
     finally:
-        pango_contexts.install()
+        patches.install_pango_contexts()
     for name in pages:
         assert shared[name] == own[name] == in_thread[name], name

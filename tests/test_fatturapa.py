@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from desktop_crm.documents import fatturapa
+from desktop_crm.countries.it import fatturapa
 from desktop_crm.documents.context import LineInput, build_context, sample_input
 from desktop_crm.paths import resources_dir
 

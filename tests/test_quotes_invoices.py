@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from desktop_crm.documents.fatturapa import FatturaPAError
+from desktop_crm.countries.it.fatturapa import FatturaPAError
 from desktop_crm.errors import ValidationError
 from desktop_crm.models import (
     Activity,
@@ -253,7 +253,7 @@ def test_issued_invoice_is_frozen_and_reprints_identically(any_db):
 
 
 def test_issuing_an_italian_invoice_stores_a_valid_fatturapa(any_db):
-    from desktop_crm.documents.fatturapa import validate
+    from desktop_crm.countries.it.fatturapa import validate
 
     italian_seller()
     deal = deal_with_lines(italian_buyer(), IT_LINES, currency="EUR")

@@ -18,7 +18,7 @@ from pathlib import Path
 from desktop_crm.commands import database_url
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("render", help="render a deal's quote or invoice to a file")
     parser.add_argument("--db", help="SQLite file path or postgresql:// URL", default=argparse.SUPPRESS)
     parser.add_argument("--deal", required=True, help="the deal's id")
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         db = open_database(database_url(args))
         migrate(db)
         try:
-            document_id, number, stored = _render(args)
+            number, stored = _render(args)
         finally:
             db.close()
     except CrmError as error:
@@ -53,17 +53,16 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _render(args: argparse.Namespace) -> tuple[str, str, bool]:
+def _render(args: argparse.Namespace) -> tuple[str, bool]:
     from desktop_crm.errors import ValidationError
     from desktop_crm.i18n import _
-    from desktop_crm.models import Invoice, InvoiceStatus
+    from desktop_crm.models import Invoice, InvoiceStatus, Quote
     from desktop_crm.services.billing import documents, invoices, quotes
 
     deal = documents.deal_of(args.deal)
+    document: Quote | Invoice
     if args.kind == "quote":
-        document = quotes.current_quote(deal.id)
-        if document is None:
-            document = quotes.create_from_deal(deal.id)
+        document = quotes.current_quote(deal.id) or quotes.create_from_deal(deal.id)
     else:
         document = (
             Invoice.alive()
@@ -84,4 +83,4 @@ def _render(args: argparse.Namespace) -> tuple[str, str, bool]:
         document = quotes.send(document.id) if args.kind == "quote" else invoices.issue(document.id)
     rendered = documents.render(document.id, args.kind, args.fmt)
     Path(args.output).write_bytes(rendered.content)
-    return str(document.id), document.number, rendered.stored
+    return document.number, rendered.stored

@@ -6,6 +6,10 @@ next invoices to this pool (predicted from a rolled-back savepoint) while the cu
 issued; every invoice is still issued in its own transaction, which uses the worker's files only
 when its real input equals the predicted one (else it renders in place).
 
+What a worker runs is registered by the layer that owns it (:func:`use_renderer`, called by
+``services.billing.documents``): documents never import services. The renderer is a module-level
+function, so it reaches the worker by name and the worker imports its module itself.
+
 * Processes are started with ``spawn`` (forking a process that runs Qt threads is unsafe) on the
   first batch big enough to be worth it (:func:`for_batch`) and kept for the batches that follow;
   when no batch has used them for ``IDLE_SECONDS`` they stop (about 100 MB each), and the next
@@ -20,10 +24,13 @@ from __future__ import annotations
 import atexit
 import os
 import threading
-from collections.abc import Iterator
-from concurrent.futures import Executor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 from typing import Any
+
+#: A render input in, ``(context, {format: bytes})`` out; runs in a worker process.
+Renderer = Callable[[Any], tuple[dict[str, Any], dict[Any, bytes]]]
 
 MIN_BATCH = 6  # a smaller batch does not pay for starting the workers (~1 s each)
 IDLE_SECONDS = 120.0
@@ -31,6 +38,13 @@ _lock = threading.Lock()
 _executor: Executor | None = None
 _batches = 0  # batches using the pool now
 _idle_timer: threading.Timer | None = None
+_renderer: Renderer | None = None
+
+
+def use_renderer(renderer: Renderer) -> None:
+    """What the workers run for :func:`submit` (a module-level function: it is pickled by name)."""
+    global _renderer
+    _renderer = renderer
 
 
 def worker_count() -> int:
@@ -123,16 +137,18 @@ def _warm_up() -> None:
     render.render_docx(context)
 
 
-def submit(executor: Executor, data: Any) -> Any:
-    """Render a ``DocumentInput`` in a worker, with this process's template folders."""
+def submit(executor: Executor, data: Any) -> Future[tuple[dict[str, Any], dict[Any, bytes]]]:
+    """Render a render input in a worker, with this process's template folders."""
     from desktop_crm.config import data_dir
 
-    return executor.submit(render_files, data, str(data_dir()))
+    if _renderer is None:
+        raise RuntimeError("no document renderer registered (documents.pool.use_renderer)")
+    return executor.submit(_render_in_worker, _renderer, data, str(data_dir()))
 
 
-def render_files(data: Any, user_data_dir: str) -> tuple[dict[str, Any], dict[str, bytes]]:
-    """In a worker: the render context of a ``DocumentInput`` and its PDF/DOCX files."""
-    from desktop_crm.services.billing.documents import render_files as render_here
-
+def _render_in_worker(
+    renderer: Renderer, data: Any, user_data_dir: str
+) -> tuple[dict[str, Any], dict[Any, bytes]]:
+    """In a worker: the registered renderer's context and files for one input."""
     os.environ["CRM_DATA_DIR"] = user_data_dir  # the user's templates, as the batch's process sees them
-    return render_here(data)
+    return renderer(data)

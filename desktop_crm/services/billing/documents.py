@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from desktop_crm import money, pricing
+from desktop_crm import countries, money, pricing
 from desktop_crm.documents import context as doc_context
+from desktop_crm.documents import pool as render_pool
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import _
 from desktop_crm.models import (
@@ -345,7 +346,7 @@ def document_input(document: Document) -> doc_context.DocumentInput:
     options = dict(PRINT_DEFAULTS.get())
     options.update(document.print_options or {})
     if options.get("qr") is None:
-        options["qr"] = (own.country or "RU").upper() == "RU"
+        options["qr"] = countries.country(own.country).qr_by_default
     source_number, source_date = "", None
     if isinstance(document, Invoice) and document.quote_id:
         quote = Quote.get_or_none(Quote.id == document.quote_id)
@@ -409,9 +410,18 @@ def formats_for(context: Mapping[str, Any]) -> list[FileFormat]:
 
     available = available_templates().get(context["template"], [])
     result = [FileFormat(f) for f in ("pdf", "docx") if f in available]
-    if context["doc"]["kind"] == "invoice" and context["seller"]["address"]["country"] == "IT":
+    seller_rules = countries.country(context["seller"]["address"]["country"])
+    if context["doc"]["kind"] == "invoice" and seller_rules.e_invoice is not None:
         result.append(FileFormat.XML)
     return result
+
+
+def _e_invoice(context: Mapping[str, Any]) -> countries.EInvoice:
+    """The e-invoice format of the seller's country (formats_for offers XML only where it has one)."""
+    e_invoice = countries.country(context["seller"]["address"]["country"]).e_invoice
+    if e_invoice is None:
+        raise ValueError("the seller's country has no e-invoice format")
+    return e_invoice
 
 
 def render_bytes(context: dict[str, Any], fmt: FileFormat | str, progressive: str = "00001") -> bytes:
@@ -422,9 +432,7 @@ def render_bytes(context: dict[str, Any], fmt: FileFormat | str, progressive: st
         return renderer.render_pdf(context)
     if fmt == FileFormat.DOCX:
         return renderer.render_docx(context)
-    from desktop_crm.documents.fatturapa import build_valid_xml
-
-    return build_valid_xml(context, progressive)
+    return _e_invoice(context).build(context, progressive)
 
 
 def render_files(data: doc_context.DocumentInput) -> tuple[dict[str, Any], dict[FileFormat, bytes]]:
@@ -432,6 +440,9 @@ def render_files(data: doc_context.DocumentInput) -> tuple[dict[str, Any], dict[
     context = doc_context.build_context(data)
     files = {fmt: render_bytes(context, fmt) for fmt in formats_for(context) if fmt != FileFormat.XML}
     return context, files
+
+
+render_pool.use_renderer(render_files)  # what batch workers run (documents never import services)
 
 
 Prepared = Callable[[doc_context.DocumentInput], "tuple[dict[str, Any], dict[FileFormat, bytes]] | None"]
@@ -447,8 +458,6 @@ def freeze(
     """
     if not database.in_transaction():
         raise RuntimeError("freeze must run inside the sending/issuing transaction")
-    from desktop_crm.documents.fatturapa import file_name as xml_file_name
-
     data = document_input(document)
     ready = prepared(data) if prepared is not None else None
     context, files = ready if ready is not None else (doc_context.build_context(data), {})
@@ -460,7 +469,7 @@ def freeze(
             progressive = progressive()
         content = files.get(fmt) or render_bytes(context, fmt, progressive)  # type: ignore[arg-type]
         name = (
-            xml_file_name(context, progressive)  # type: ignore[arg-type]
+            _e_invoice(context).file_name(context, progressive)  # type: ignore[arg-type]
             if fmt == FileFormat.XML
             else file_name(document, fmt, context)
         )
@@ -512,9 +521,7 @@ def render(document_id: Any, kind: DocumentType | str, fmt: FileFormat | str) ->
     context = context_for(document)
     content = render_bytes(context, fmt)
     if fmt == FileFormat.XML:
-        from desktop_crm.documents.fatturapa import file_name as xml_name
-
-        name = xml_name(context, "00001")
+        name = _e_invoice(context).file_name(context, "00001")
     else:
         name = file_name(document, fmt, context)
     return RenderedFile(name, content, hashlib.sha256(content).hexdigest(), False)
@@ -714,10 +721,6 @@ class EditorData:
     vat_rates: list[Decimal]
 
 
-RU_RATES = [Decimal(r) for r in ("22", "10", "7", "5", "0")]
-IT_RATES = [Decimal(r) for r in ("22", "10", "5", "4", "0")]
-
-
 def editor_data(kind: DocumentType | str, document_id: Any) -> EditorData:
     document = get_document(kind, document_id)
     own = OwnCompany.get_by_id(document.own_company_id)
@@ -727,7 +730,7 @@ def editor_data(kind: DocumentType | str, document_id: Any) -> EditorData:
     options = dict(PRINT_DEFAULTS.get())
     options.update(document.print_options or {})
     if options.get("qr") is None:
-        options["qr"] = country == "RU"
+        options["qr"] = countries.country(own.country).qr_by_default
     kind_text = _("Quote") if isinstance(document, Quote) else _("Invoice")
     title = f"{kind_text} № {document.number}" if document.number else kind_text
     if isinstance(document, Quote) and document.revision > 1:
@@ -755,7 +758,7 @@ def editor_data(kind: DocumentType | str, document_id: Any) -> EditorData:
         addressee=snapshot.get("addressee", ""),
         salutation=snapshot.get("salutation", ""),
         lines=line_rows(document),
-        vat_rates=IT_RATES if country == "IT" else RU_RATES,
+        vat_rates=list(countries.country(own.country).vat_rates),
     )
 
 

@@ -19,6 +19,7 @@ import hashlib
 import re
 import uuid
 
+from desktop_crm import countries
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import _
 from desktop_crm.models import DocumentType, NumberSequence, OwnCompany, database
@@ -28,10 +29,9 @@ from desktop_crm.services.system.settings import declare
 # Default patterns by the own company's country. ``{seq}`` is the counter, ``{year}`` the issue
 # year, ``{series}`` the series (when a pattern does not mention it, it is appended as «/series»).
 DEFAULT_PATTERNS: dict[tuple[str, DocumentType], str] = {
-    ("RU", DocumentType.INVOICE): "{seq}",
-    ("RU", DocumentType.QUOTE): "КП-{year}-{seq:04d}",
-    ("IT", DocumentType.INVOICE): "{year}/{seq:04d}",
-    ("IT", DocumentType.QUOTE): "PRV-{year}-{seq:04d}",
+    (code, DocumentType(kind)): pattern
+    for code, rules in countries.REGISTERED.items()
+    for kind, pattern in rules.number_patterns.items()
 }
 PATTERN_SETTINGS = {
     (country, kind): declare(f"documents.number_pattern.{country.lower()}.{kind.value}", pattern)
@@ -149,7 +149,7 @@ def take_progressive(company: OwnCompany, series: str = "") -> str:
     """The next FatturaPA ``ProgressivoInvio`` (also the file-name suffix) of an own company,
     taken in the transaction that first produces the invoice's XML and frozen with it. The
     invoice's series (a device's offline series) is part of it, so devices never collide."""
-    from desktop_crm.documents.fatturapa import progressive_for
+    from desktop_crm.countries.it.fatturapa import progressive_for
 
     if not database.in_transaction():
         raise RuntimeError("take_progressive must run inside the issuing transaction")

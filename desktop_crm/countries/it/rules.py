@@ -1,0 +1,104 @@
+"""Italy: VAT once per rate and nature (FatturaPA), Partita IVA / codice fiscale, stamp duty and
+legal notes, the EPC payment QR code, FatturaPA e-invoices."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from desktop_crm.countries.base import (
+    EInvoice,
+    GenericCountry,
+    LegalNotes,
+    Notices,
+    Party,
+    PaymentQr,
+    RequisiteChecks,
+    VatGroup,
+)
+from desktop_crm.countries.it import fatturapa, requisites
+from desktop_crm.countries.it.notes import (
+    BOLLO_AMOUNT,
+    BOLLO_NOTE,
+    BOLLO_THRESHOLD,
+    COURTESY_NOTICE,
+    FORFETTARIO_NOTE,
+    NATURA_REFERENCES,
+)
+from desktop_crm.countries.it.payment import epc_payload
+from desktop_crm.i18n import _
+
+FORFETTARIO = "RF19"  # regime fiscale of the flat-rate scheme: no VAT, nature N2.2
+
+
+class FatturaPA:
+    """Italy's e-invoice: FPR12 XML checked against the XSD and the SDI rules."""
+
+    def build(self, context: dict[str, Any], progressive: str) -> bytes:
+        return fatturapa.build_valid_xml(context, progressive)
+
+    def file_name(self, context: dict[str, Any], progressive: str) -> str:
+        return fatturapa.file_name(context, progressive)
+
+
+class Italy(GenericCountry):
+    code = "IT"
+    vat_per_line = False
+    number_patterns: Mapping[str, str] = {"invoice": "{year}/{seq:04d}", "quote": "PRV-{year}-{seq:04d}"}
+    vat_rates = tuple(Decimal(r) for r in ("22", "10", "5", "4", "0"))
+    e_invoice: EInvoice | None = FatturaPA()
+
+    def requisite_checks(self, value: Callable[[str], str]) -> RequisiteChecks:
+        return {
+            "vat_number": lambda: requisites.vat_number_error(value("vat_number")),
+            "fiscal_code": lambda: requisites.fiscal_code_error(value("fiscal_code")),
+        }
+
+    def iban_error(self, iban: str) -> str | None:
+        if requisites.italian_cin(iban[5:]) != iban[4]:
+            return _("The CIN letter of the Italian IBAN does not match the bank details.")
+        return None
+
+    def address_text(self, party: Party) -> str:
+        city = " ".join(p for p in (party.zip, party.city) if p)
+        if party.province:
+            city = f"{city} ({party.province})"
+        return ", ".join(p for p in (party.street, city) if p)
+
+    def line_natura(self, natura: str, rate: Decimal, seller: Party) -> str:
+        if rate == 0 and not natura and seller.regime_fiscale == FORFETTARIO:
+            return "N2.2"
+        return natura
+
+    def shows_zero_rate(self) -> bool:
+        return True
+
+    def legal_reference(self, natura: str) -> str | None:
+        return NATURA_REFERENCES.get(natura) if natura else None
+
+    def legal_notes(self, groups: Sequence[VatGroup], seller: Party) -> LegalNotes:
+        forfettario = seller.regime_fiscale == FORFETTARIO
+        non_vat = sum((g.base for g in groups if g.natura and g.rate == 0), Decimal("0.00"))
+        stamp_duty = BOLLO_AMOUNT if non_vat > BOLLO_THRESHOLD else Decimal("0.00")
+        notes = [FORFETTARIO_NOTE] if forfettario else []
+        for group in groups:
+            ref = self.legal_reference(group.natura)
+            if ref and not (forfettario and group.natura == "N2.2") and ref not in notes:
+                notes.append(ref)
+        if stamp_duty:
+            notes.append(BOLLO_NOTE)
+        return LegalNotes(stamp_duty, notes)
+
+    def payment_qr(
+        self, seller: Party, buyer: Party, total: Decimal, purpose: str, currency: str
+    ) -> PaymentQr | None:
+        if not (seller.iban and currency == "EUR"):
+            return None
+        return PaymentQr("epc_069_12", epc_payload(seller, total, purpose), 30)
+
+    def notices(self, kind: str, language: str) -> Notices:
+        return Notices(courtesy_notice=COURTESY_NOTICE if kind == "invoice" else None)
+
+
+ITALY = Italy()
