@@ -1,11 +1,10 @@
 """A small hand-made pipeline for the analytics tests (every figure in the tests is computed by
-hand from the table below)."""
+hand from the table below), built with ``tests.factories``."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 
 import pytest
 
@@ -20,6 +19,7 @@ from desktop_crm.models import (
 )
 from desktop_crm.services.reporting.analytics import Period, ReportScope
 from desktop_crm.services.sales import rules
+from tests.factories import make_deal, make_pipeline, make_product_group, make_stage, make_user
 
 DAY = 86400
 NOW = dt.datetime(2026, 3, 31, 12, 0)
@@ -54,7 +54,7 @@ def sales_sqlite(db: object) -> Sales:
 
 
 def build_sales() -> Sales:
-    pipeline = Pipeline.create(name="Продажи", is_default=True)
+    pipeline = make_pipeline("Продажи")
     spec = [
         ("New", StageKind.OPEN, 10, "10"),
         ("Proposal", StageKind.OPEN, 20, "40"),
@@ -62,26 +62,21 @@ def build_sales() -> Sales:
         ("Won", StageKind.WON, 40, "100"),
         ("Lost", StageKind.LOST, 50, "0"),
     ]
-    stages = {
-        name: Stage.create(
-            pipeline=pipeline, name=name, kind=kind, sort_order=order, probability=Decimal(p)
-        )
-        for name, kind, order, p in spec
-    }
-    other = Pipeline.create(name="Other")
-    x_stage = Stage.create(pipeline=other, name="X", sort_order=10)
-    x2_stage = Stage.create(pipeline=other, name="X2", sort_order=20)
-    users = {name: User.create(name=name) for name in ("Anna", "Boris")}
-    groups = {name: ProductGroup.create(name=name) for name in ("Hardware", "Services")}
+    stages = {name: make_stage(pipeline, name, order, kind, probability=p) for name, kind, order, p in spec}
+    other = make_pipeline("Other", is_default=False)
+    x_stage = make_stage(other, "X", 10)
+    x2_stage = make_stage(other, "X2", 20)
+    users = {name: make_user(name) for name in ("Anna", "Boris")}
+    groups = {name: make_product_group(name) for name in ("Hardware", "Services")}
     deals: dict[str, Deal] = {}
 
     def deal(key: str, created: str, currency: str, amount: str, stage: str, **fields: object) -> Deal:
         fields.setdefault("pipeline", pipeline)
-        row = Deal.create(
-            title=key,
+        row = make_deal(
+            key,
             created_at=d(created),
             currency=currency,
-            amount=Decimal(amount),
+            amount=amount,
             stage=stages[stage] if stage in stages else fields.pop("stage_row"),
             **fields,
         )

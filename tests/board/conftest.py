@@ -4,13 +4,12 @@ an application context with the deals area registered, background work made sync
 from __future__ import annotations
 
 from collections.abc import Iterator
-from decimal import Decimal
 
 import pytest
 
 from desktop_crm import workers
-from desktop_crm.models import Deal
 from desktop_crm.services.sales import contacts, deals
+from tests.factories import make_deal
 from tests.rules.conftest import CONTACT, DETAILED, build_world
 
 
@@ -44,8 +43,8 @@ def correct_deal(world, title="Обучение отдела продаж", cont
 
 def plain_deals(world, count, stage=None, currency="RUB", amount="100.00"):
     return [
-        Deal.create(title=f"Сделка {n:03d}", pipeline=world.pipeline,
-                    stage=stage or world.qualification, currency=currency, amount=Decimal(amount),
-                    board_rank=(n + 1) * 1024, responsible=world.manager)
+        make_deal(f"Сделка {n:03d}", pipeline=world.pipeline, stage=stage or world.qualification,
+                  currency=currency, amount=amount, board_rank=(n + 1) * 1024,
+                  responsible=world.manager)
         for n in range(count)
     ]

@@ -13,7 +13,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QApplication, QMessageBox, QWidget
 
 from desktop_crm import workers
-from desktop_crm.models import Pipeline, Role, Stage, StageKind, User
+from desktop_crm.models import Role
+from tests.factories import make_pipeline, make_stages, make_user
 
 
 @pytest.fixture
@@ -23,13 +24,10 @@ def context(db: object, tmp_path: Path, qtbot: Any) -> Iterator[Any]:
     from desktop_crm.views.context import AppContext
     from desktop_crm.views.registry import build_registry
 
-    admin = User.create(name="Анна Морозова", role=Role.ADMIN, email="anna@firma.ru")
-    User.create(name="Marco Bianchi", role=Role.SALES, head=admin)
-    pipeline = Pipeline.create(name="Продажи", is_default=True)
-    Stage.create(pipeline=pipeline, name="Первичный контакт", sort_order=1)
-    Stage.create(pipeline=pipeline, name="КП отправлено", sort_order=2)
-    Stage.create(pipeline=pipeline, name="Успешно", sort_order=3, kind=StageKind.WON)
-    Stage.create(pipeline=pipeline, name="Проиграна", sort_order=4, kind=StageKind.LOST)
+    admin = make_user("Анна Морозова", role=Role.ADMIN, email="anna@firma.ru")
+    make_user("Marco Bianchi", role=Role.SALES, head=admin)
+    make_stages(make_pipeline("Продажи"), ["Первичный контакт", "КП отправлено"], won="Успешно",
+                lost="Проиграна")
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     with workers.synchronous():
         yield AppContext(current_user(str(admin.id)), "crm.db", build_registry(), settings)

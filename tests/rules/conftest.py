@@ -1,15 +1,16 @@
-"""A small sales world for the rules tests: users with a head, a pipeline shaped like seed 003."""
+"""A small sales world for the rules tests: users with a head, a pipeline shaped like seed 003
+(built with ``tests.factories``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator  # noqa: F401 - fixtures below are generators
+from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 
 import pytest
 
 from desktop_crm.models import Pipeline, Product, ProductGroup, Role, Stage, StageKind, User
+from tests.factories import make_pipeline, make_product, make_product_group, make_stage, make_user
 
 
 @dataclass
@@ -31,37 +32,35 @@ class World:
 
 
 def build_world() -> World:
-    admin = User.create(name="Админ Админов", email="admin@shop.example", role=Role.ADMIN)
-    head = User.create(name="Ольга Руководитель", email="olga@shop.example", role=Role.HEAD, locale="ru")
-    manager = User.create(name="Пётр Менеджер", email="petr@shop.example", head=head)
-    other = User.create(name="Giulia Rossi", email="giulia@shop.example", head=head)
-    pipeline = Pipeline.create(name="Корпоративные продажи", is_default=True)
+    admin = make_user("Админ Админов", email="admin@shop.example", role=Role.ADMIN)
+    head = make_user("Ольга Руководитель", email="olga@shop.example", role=Role.HEAD, locale="ru")
+    manager = make_user("Пётр Менеджер", email="petr@shop.example", head=head)
+    other = make_user("Giulia Rossi", email="giulia@shop.example", head=head)
+    pipeline = make_pipeline("Корпоративные продажи")
 
     def stage(name, order, kind=StageKind.OPEN, tasks=(), requires_correct=False, required=()):
-        return Stage.create(
-            pipeline=pipeline, name=name, sort_order=order, kind=kind,
+        return make_stage(
+            pipeline, name, order, kind,
             task_templates=[{"subject": s, "due_days": d} for s, d in tasks],
             requires_correct_deal=requires_correct, required_fields=list(required),
         )
 
-    world = World(
-        admin=admin, head=head, manager=manager, other_manager=other, pipeline=pipeline,
-        qualification=stage("Квалификация", 1, tasks=[("Связаться с клиентом", 2), ("Подготовить презентацию", 5)]),
-        presentation=stage("Презентация", 2, tasks=[("Презентация", 7)]),
-        proposal=stage("Коммерческое предложение", 3, tasks=[("Презентовать КП", 3)], requires_correct=True),
-        contract=stage("Контрактация", 4, requires_correct=True, required=["expected_close_date"]),
-        won=stage("Завершена с победой", 5, kind=StageKind.WON),
-        lost=stage("Завершена с проигрышем", 6, kind=StageKind.LOST),
-        courses=ProductGroup.create(name="Курсы"),
-        books=ProductGroup.create(name="Книги"),
-        product=None,  # type: ignore[arg-type]
-    )
-    world.product = Product.create(name="Курс «Продажи»", price=Decimal("19990.00"), group=world.courses)
-    return world
+    qualification = stage("Квалификация", 1,
+                          tasks=[("Связаться с клиентом", 2), ("Подготовить презентацию", 5)])
+    presentation = stage("Презентация", 2, tasks=[("Презентация", 7)])
+    proposal = stage("Коммерческое предложение", 3, tasks=[("Презентовать КП", 3)], requires_correct=True)
+    contract = stage("Контрактация", 4, requires_correct=True, required=["expected_close_date"])
+    won = stage("Завершена с победой", 5, kind=StageKind.WON)
+    lost = stage("Завершена с проигрышем", 6, kind=StageKind.LOST)
+    courses = make_product_group("Курсы")
+    books = make_product_group("Книги")
+    product = make_product("Курс «Продажи»", "19990.00", group=courses)
+    return World(admin, head, manager, other, pipeline, qualification, presentation, proposal, contract,
+                 won, lost, courses, books, product)
 
 
 @pytest.fixture(scope="module")
-def rules_pg(pg_server: str, request: pytest.FixtureRequest):
+def rules_pg(pg_server: str, request: pytest.FixtureRequest) -> Iterator[object]:
     """One migrated PostgreSQL database per test module; each test runs in a transaction that is
     rolled back (real PostgreSQL, without paying CREATE DATABASE + migrate per test)."""
     from desktop_crm.models.db import open_database
@@ -77,7 +76,7 @@ def rules_pg(pg_server: str, request: pytest.FixtureRequest):
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def world(request: pytest.FixtureRequest, tmp_path) -> World:
+def world(request: pytest.FixtureRequest) -> Iterator[World]:
     """The sales world on a fresh SQLite file, and on PostgreSQL inside a rolled-back transaction."""
     from desktop_crm.models import database
 

@@ -1,6 +1,6 @@
 """Fixtures for the app shell, lists, search and workers tests.
 
-``world`` builds a small, exact data set with the models (works on SQLite and PostgreSQL);
+``world`` builds a small, exact data set with ``tests.factories`` (works on SQLite and PostgreSQL);
 ``demo_db`` copies a 300-deal demo database built once per session by the demo service;
 ``window`` is the real main window over ``demo_db``, with background work made synchronous.
 """
@@ -25,11 +25,19 @@ from desktop_crm.models import (
     ProductGroup,
     Role,
     Stage,
-    StageKind,
     User,
 )
 from desktop_crm.models.db import open_database
 from desktop_crm.models.schema import migrate
+from tests.factories import (
+    make_company,
+    make_contact,
+    make_deal,
+    make_pipeline,
+    make_product_group,
+    make_stages,
+    make_user,
+)
 
 
 @dataclass
@@ -49,26 +57,24 @@ class World:
 
 
 def build_world() -> World:
-    admin = User.create(name="Админ", role=Role.ADMIN)
-    anna = User.create(name="Анна Морозова")
-    marco = User.create(name="Marco Bianchi")
-    pipeline = Pipeline.create(name="Продажи", is_default=True)
-    new = Stage.create(pipeline=pipeline, name="Новая", sort_order=1)
-    proposal = Stage.create(pipeline=pipeline, name="КП отправлено", sort_order=2)
-    won = Stage.create(pipeline=pipeline, name="Успешно", sort_order=3, kind=StageKind.WON)
-    courses = ProductGroup.create(name="Курсы")
-    books = ProductGroup.create(name="Книги")
-    company = Company.create(short_name="ООО «Ромашка»", legal_name="ООО «Ромашка»", inn="7707083893")
-    fedorov = Contact.create(last_name="Фёдоров", first_name="Пётр", company=company, responsible=anna,
-                             mobile_phone="+7 916 123-45-67")
-    other = Contact.create(last_name="Rossi", first_name="Giulia", responsible=marco)
+    admin = make_user("Админ", role=Role.ADMIN)
+    anna = make_user("Анна Морозова")
+    marco = make_user("Marco Bianchi")
+    pipeline = make_pipeline("Продажи")
+    new, proposal, won = make_stages(pipeline, ["Новая", "КП отправлено"], won="Успешно")
+    courses = make_product_group("Курсы")
+    books = make_product_group("Книги")
+    company = make_company("ООО «Ромашка»", inn="7707083893")
+    fedorov = make_contact("Фёдоров", "Пётр", company=company, responsible=anna,
+                           mobile_phone="+7 916 123-45-67")
+    other = make_contact("Rossi", "Giulia", responsible=marco)
     deals = []
     base = dt.datetime(2026, 1, 1, 9, 0)
     titles = ["Яблоки", "Абрикосы", "Ёлки новогодние", "Бананы", "Виноград", "Груши",
               "Corso vendite", "Libri", "Дыни", "Ежевика", "Жимолость", "Земляника"]
     for number, title in enumerate(titles):
-        deals.append(Deal.create(
-            title=title,
+        deals.append(make_deal(
+            title,
             pipeline=pipeline,
             stage=(new, proposal, won)[number % 3],
             contact=fedorov if number % 2 == 0 else other,
@@ -82,7 +88,7 @@ def build_world() -> World:
             correct=number % 3 != 1,
         ))
     return World(admin, anna, marco, pipeline, new, proposal, won, courses, books, fedorov,
-                  company, deals)
+                 company, deals)
 
 
 @pytest.fixture
