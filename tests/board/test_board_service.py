@@ -238,8 +238,8 @@ def test_board_statements_read_along_their_indexes_even_with_stale_statistics(db
 
     query = board.PageQuery()
     for with_cursor in (False, True):
-        sql, params, _places = query._compile(with_cursor)
-        steps = plan(sql, params)
+        compiled = query._compile(with_cursor)
+        steps = plan(compiled.sql, list(compiled.params))
         assert "SEARCH t1 USING INDEX deal_stage_id_board_rank" in steps, steps
         assert "TEMP B-TREE" not in steps, steps
         assert "activity_kind_due_at" not in steps and "activity_deal_id_created_at" in steps, steps

@@ -112,9 +112,9 @@ class KanbanView(QWidget):
 
         self._build_actions()
         for info in board.pipelines():
-            self.pipeline.addItem(info.name, info.id)
+            self.pipeline.addItem(info.name, str(info.id))
         chosen = self.context.settings.value("board/pipeline") or board.default_pipeline()
-        index = self.pipeline.findData(chosen)
+        index = self.pipeline.findData(str(chosen) if chosen else None)
         self.pipeline.setCurrentIndex(max(index, 0))
         self.pipeline.currentIndexChanged.connect(lambda _i: self.switch_pipeline())
         context.signals.changed.connect(self._changed_elsewhere)
