@@ -2,7 +2,8 @@
 
 Built for pipelines with 100,000+ open deals: nothing here ever loads a whole column.
 
-* :func:`pipelines` / :func:`columns` — the pipeline switcher and the board's columns (stages).
+* :func:`pipelines` / :func:`columns` — the pipeline switcher (``services.sales.pipelines``) and
+  the board's columns (stages).
 * :func:`column_totals` — per stage, the exact number of deals and the sum of their amounts per
   currency, computed by SQL (``COUNT``/``SUM`` grouped by stage and currency), never by loading
   cards. Amounts are summed as integer minor units, so totals are exact ``Decimal``.
@@ -10,13 +11,14 @@ Built for pipelines with 100,000+ open deals: nothing here ever loads a whole co
   continued with the :class:`Cursor` of the previous page (keyset: ``(rank, key) > (…)`` on the
   partial index ``deal(stage_id, board_rank) WHERE deleted_at IS NULL``; no ``OFFSET``).
 * :func:`card` — one card (after a move or a quick-create).
-* :func:`move` — a drag and drop: the stage rules (``services.stages.move_deal``) plus the card
+* :func:`move` — a drag and drop: the stage rules (``services.sales.stages.move_deal``) plus the card
   going to the top of its new column, in one transaction; :func:`undo` takes it back exactly.
 * :func:`quick_create` — a new deal with just a title, in a given column, on top of it.
 
-Filters are the deals list's (``services.lists.ListFilter``: text, responsible, my deals, product
+Filters are the deals list's (``services.listing.lists.ListFilter``: text, responsible, my deals, product
 group, active/inactive), so the board and the list share them and their saved filters.
-Cards are plain :class:`Card` values; views never see rows.
+Cards are plain :class:`Card` values; views never see rows. How the statements are made fast on
+each engine (index hints, compiled statements, the row key) is kept in one private section below.
 """
 
 from __future__ import annotations
