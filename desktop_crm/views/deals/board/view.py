@@ -1,8 +1,8 @@
 """The deals kanban board (Deals → Board): one column per stage of the chosen pipeline.
 
 * Column headers show the exact number of deals and their sum per currency, from SQL
-  (``services.board.column_totals``), refreshed after every move, create and filter change.
-* Each column is a list view over a :class:`CardModel` that loads keyset pages of cards as you
+  (``services.sales.board.column_totals``), refreshed after every move, create and filter change.
+* Each column is a list view over a :class:`~.model.CardModel` that loads keyset pages of cards as you
   scroll (``canFetchMore``/``fetchMore``); no column ever loads all its deals.
 * Won and lost columns collapse to their header (the state is remembered per stage).
 * Drag a card onto another column, or use "Move to stage" (Ctrl+M, right-click) or Alt+←/→:
