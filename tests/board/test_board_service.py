@@ -31,6 +31,21 @@ def make_deals(world, count, stage=None, currency="RUB", amount="100.00", respon
     return made
 
 
+def test_one_pipeline_description_serves_the_board_the_settings_and_the_analytics(world):
+    from desktop_crm.models import Pipeline
+    from desktop_crm.services.reporting import analytics
+    from desktop_crm.services.sales.pipelines import PipelineInfo
+    from desktop_crm.services.system import admin
+
+    first = Pipeline.create(name="Опт", sort_order=-1)
+    assert board.pipelines() == admin.pipelines() == [
+        PipelineInfo(first.id, "Опт", False),
+        PipelineInfo(world.pipeline.id, "Корпоративные продажи", True),
+    ]
+    assert [p.name for p in analytics.pipelines()] == ["Корпоративные продажи", "Опт"]
+    assert board.default_pipeline() == world.pipeline.id
+
+
 def test_columns_follow_the_pipeline_with_won_and_lost_last(world):
     names = [c.name for c in board.columns(world.pipeline.id)]
     assert names == ["Квалификация", "Презентация", "Коммерческое предложение", "Контрактация",
@@ -238,8 +253,8 @@ def test_board_statements_read_along_their_indexes_even_with_stale_statistics(db
 
     query = board.PageQuery()
     for with_cursor in (False, True):
-        sql, params, _places = query._compile(with_cursor)
-        steps = plan(sql, params)
+        compiled = query._compile(with_cursor)
+        steps = plan(compiled.sql, list(compiled.params))
         assert "SEARCH t1 USING INDEX deal_stage_id_board_rank" in steps, steps
         assert "TEMP B-TREE" not in steps, steps
         assert "activity_kind_due_at" not in steps and "activity_deal_id_created_at" in steps, steps

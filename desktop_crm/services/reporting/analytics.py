@@ -56,7 +56,9 @@ from desktop_crm.models import (
     utcnow,
 )
 from desktop_crm.models.db import engine
+from desktop_crm.services.sales import pipelines as sales_pipelines
 from desktop_crm.services.sales import rules
+from desktop_crm.services.sales.pipelines import PipelineInfo
 
 Amounts = Mapping[str, Decimal]
 SECONDS_PER_DAY = 86400
@@ -105,17 +107,9 @@ class ReportScope:
     period: Period
 
 
-@dataclass(frozen=True)
-class PipelineChoice:
-    id: uuid.UUID
-    name: str
-    is_default: bool
-
-
-def pipelines() -> list[PipelineChoice]:
+def pipelines() -> list[PipelineInfo]:
     """The pipelines to pick from, the default one first."""
-    rows = Pipeline.alive().order_by(Pipeline.is_default.desc(), Pipeline.sort_order, Pipeline.name)
-    return [PipelineChoice(p.id, p.name, bool(p.is_default)) for p in rows]
+    return sales_pipelines.pipelines(default_first=True)
 
 
 @dataclass(frozen=True)

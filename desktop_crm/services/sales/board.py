@@ -2,7 +2,8 @@
 
 Built for pipelines with 100,000+ open deals: nothing here ever loads a whole column.
 
-* :func:`pipelines` / :func:`columns` — the pipeline switcher and the board's columns (stages).
+* :func:`pipelines` / :func:`columns` — the pipeline switcher (``services.sales.pipelines``) and
+  the board's columns (stages).
 * :func:`column_totals` — per stage, the exact number of deals and the sum of their amounts per
   currency, computed by SQL (``COUNT``/``SUM`` grouped by stage and currency), never by loading
   cards. Amounts are summed as integer minor units, so totals are exact ``Decimal``.
@@ -10,13 +11,14 @@ Built for pipelines with 100,000+ open deals: nothing here ever loads a whole co
   continued with the :class:`Cursor` of the previous page (keyset: ``(rank, key) > (…)`` on the
   partial index ``deal(stage_id, board_rank) WHERE deleted_at IS NULL``; no ``OFFSET``).
 * :func:`card` — one card (after a move or a quick-create).
-* :func:`move` — a drag and drop: the stage rules (``services.stages.move_deal``) plus the card
+* :func:`move` — a drag and drop: the stage rules (``services.sales.stages.move_deal``) plus the card
   going to the top of its new column, in one transaction; :func:`undo` takes it back exactly.
 * :func:`quick_create` — a new deal with just a title, in a given column, on top of it.
 
-Filters are the deals list's (``services.lists.ListFilter``: text, responsible, my deals, product
+Filters are the deals list's (``services.listing.lists.ListFilter``: text, responsible, my deals, product
 group, active/inactive), so the board and the list share them and their saved filters.
-Cards are plain :class:`Card` values; views never see rows.
+Cards are plain :class:`Card` values; views never see rows. How the statements are made fast on
+each engine (index hints, compiled statements, the row key) is kept in one private section below.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -32,6 +34,9 @@ from typing import Any
 import peewee
 
 from desktop_crm import money
+from desktop_crm.errors import ValidationError
+from desktop_crm.i18n import _
+from desktop_crm.ids import IdLike, as_uuid, optional_uuid
 from desktop_crm.models import (
     Activity,
     ActivityKind,
@@ -41,7 +46,6 @@ from desktop_crm.models import (
     Deal,
     Invoice,
     InvoiceStatus,
-    Pipeline,
     Quote,
     QuoteStatus,
     Stage,
@@ -56,6 +60,7 @@ from desktop_crm.services.listing import lists
 from desktop_crm.services.listing.lists import ListFilter
 from desktop_crm.services.sales import deals as deal_service
 from desktop_crm.services.sales import rules, stages
+from desktop_crm.services.sales.pipelines import PipelineInfo, default_pipeline, pipelines
 
 PAGE_SIZE = 40
 RANK_STEP = 1024
@@ -66,21 +71,32 @@ BOARD_FILTERS = frozenset(
 )
 
 
-def _id(value: Any) -> Any:
-    return getattr(value, "id", value)
-
-
-def _uuid(value: Any) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(_id(value)))
+# === The board's SQL tricks ======================================================================
+#
+# Everything below up to the next "===" line is about how the board's statements are made fast on
+# each engine, not about what they ask: the engine branches (the rowid as row key on SQLite), index
+# hints spliced into peewee's SQL (``INDEXED BY``), and statements compiled once with marker values
+# and then run with the real ones. They are private and kept together so that they can move onto
+# the models' dialect layer as they are.
 
 
 def _is_sqlite() -> bool:
-    return engine(database) == "sqlite"
+    return engine(database.obj) == "sqlite"
 
 
-def _key() -> Any:
+def _row_key() -> Any:
     """The tie-breaker after the rank: the rowid on SQLite (stored in every index), else the id."""
     return peewee.Column(Deal, "rowid") if _is_sqlite() else Deal.id
+
+
+def _row_key_param(key: object) -> object:
+    """A row key as read from a card (``Card.key``), as a statement parameter."""
+    return key if _is_sqlite() else _db_value(Deal.id, key)
+
+
+def _db_value(column: Any, value: object) -> object:
+    """``value`` as the driver takes it for ``column`` (peewee's fields are untyped)."""
+    return column.db_value(value)
 
 
 # --- index hints (SQLite) ---------------------------------------------------------------------
@@ -94,14 +110,14 @@ def _key() -> Any:
 # The statements therefore name their index (``INDEXED BY``), found by its columns so that a
 # database without it (an older schema) still works unhinted.
 
-_HINTS: dict[tuple[Any, ...], str | None] = {}
+_HINTS: dict[tuple[object, ...], str | None] = {}
 
 
 def _live_index(table: str, columns: Sequence[str]) -> str | None:
     """SQLite: the name of the partial index over live rows that starts with ``columns``."""
     key = (lists._database_key(), table, tuple(columns))
     if key not in _HINTS:
-        found = None
+        found: str | None = None
         wanted = ", ".join(columns)
         for name, sql in database.execute_sql(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", [table]
@@ -111,11 +127,16 @@ def _live_index(table: str, columns: Sequence[str]) -> str | None:
             where = text.partition(" where ")[2].replace("(", "").replace(")", "").strip()
             if where == "deleted_at is null" and (
                 head == wanted or head.startswith(wanted + ",")
-            ):
-                if found is None or len(name) < len(found):
-                    found = name
+            ) and (found is None or len(name) < len(found)):
+                found = str(name)
         _HINTS[key] = found
     return _HINTS[key]
+
+
+def _rank_index_hint() -> str:
+    """`` INDEXED BY "…"`` for ``FROM deal`` along a column's ranks (SQLite; else nothing)."""
+    index = _live_index("deal", ("stage_id", "board_rank")) if _is_sqlite() else None
+    return f' INDEXED BY "{index}"' if index else ""
 
 
 def _hinted(sql: str, table: str, columns: Sequence[str], alias: str = "t1",
@@ -141,17 +162,101 @@ def _card_sql(sql: str, along_rank: bool) -> str:
     return _hinted(sql, "deal", ("stage_id", "board_rank")) if along_rank else sql
 
 
+# --- statements compiled once -----------------------------------------------------------------
+#
+# Values that cannot occur in real data: a statement is compiled once with them, then run with the
+# real stage, cursor and time in their places (peewee's SQL building costs more than the indexed
+# query itself).
+
+_STAGE_MARK = uuid.UUID("00000000-0000-7000-8000-00000000b0a4")
+_KEY_MARK_UUID = uuid.UUID("00000000-0000-7000-8000-00000000b0a5")
+_KEY_MARK_INT = -7_777_777_777_777_771
+_RANK_MARK = -7_777_777_777_777_772
+_NOW_MARK = dt.datetime(1901, 2, 3, 4, 5, 6)
+_ID_MARK = uuid.UUID("00000000-0000-7000-8000-00000000b0a6")
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """A statement with marker values, and which parameter is which named value."""
+
+    sql: str
+    params: tuple[object, ...]
+    places: Mapping[int, str]
+
+    def run(self, values: Mapping[str, object]) -> list[tuple[Any, ...]]:
+        params = list(self.params)
+        for index, name in self.places.items():
+            params[index] = values[name]
+        rows: list[tuple[Any, ...]] = database.execute_sql(self.sql, params).fetchall()
+        return rows
+
+
+#: Compiled statements by database, filter, user, … (none for the active/inactive filter: its
+#: cut-off moves with the clock), so that a pipeline switch or a reload does not compile again.
+_COMPILED: dict[tuple[object, ...], _Compiled] = {}
+_COMPILED_SIZE = 32
+
+
+def _compiled(key: tuple[object, ...] | None, build: Callable[[], _Compiled]) -> _Compiled:
+    """The statement remembered under ``key``, else ``build()`` (remembered unless ``key`` is None)."""
+    if key is not None and key in _COMPILED:
+        return _COMPILED[key]
+    compiled = build()
+    if key is not None:
+        if len(_COMPILED) >= _COMPILED_SIZE:
+            _COMPILED.pop(next(iter(_COMPILED)))
+        _COMPILED[key] = compiled
+    return compiled
+
+
+def _compile(query: Any, marks: Mapping[str, object], wanted: set[str],
+             edit: Callable[[str], str]) -> _Compiled:
+    """``query`` compiled with its marks (its SQL passed through ``edit``)."""
+    sql, params = query.sql()
+    return _Compiled(edit(sql), tuple(params), _placeholders(params, marks, wanted))
+
+
+def _placeholders(params: Sequence[object], marks: Mapping[str, object],
+                  wanted: set[str]) -> dict[int, str]:
+    """Where the mark values ended up among a compiled statement's parameters."""
+    places: dict[int, str] = {}
+    for index, value in enumerate(params):
+        for name, mark in marks.items():
+            if type(value) is type(mark) and value == mark:
+                places[index] = name
+    if set(places.values()) != wanted:  # pragma: no cover - a change in the query shape
+        raise RuntimeError(f"board statement: placeholders {sorted(places.values())}")
+    return places
+
+
+def _time_marks(inactivity: dt.timedelta) -> dict[str, object]:
+    """The marks of the clock in a card statement: overdue tasks and the inactivity cut-off."""
+    return {
+        "now": _db_value(Activity.due_at, _NOW_MARK),
+        "cutoff": _db_value(Deal.last_interaction_at, _NOW_MARK - inactivity),
+    }
+
+
+def _time_values(inactivity: dt.timedelta) -> dict[str, object]:
+    now = utcnow()
+    return {
+        "now": _db_value(Activity.due_at, now),
+        "cutoff": _db_value(Deal.last_interaction_at, now - inactivity),
+    }
+
+
+def _time_wanted(inactivity: dt.timedelta) -> set[str]:
+    return {"now"} | ({"cutoff"} if inactivity else set())
+
+
+# === end of the SQL tricks =======================================================================
+
+
 # --- pipelines and columns --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PipelineInfo:
-    id: str
-    name: str
-    is_default: bool
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ColumnInfo:
     """A stage as a board column."""
 
@@ -167,29 +272,19 @@ class ColumnInfo:
         return self.kind != StageKind.OPEN.value
 
 
-def pipelines() -> list[PipelineInfo]:
-    query = Pipeline.alive().order_by(Pipeline.sort_order, Pipeline.name)
-    return [PipelineInfo(str(p.id), p.name, bool(p.is_default)) for p in query]
-
-
-def default_pipeline() -> str | None:
-    first = Pipeline.alive().order_by(Pipeline.is_default.desc(), Pipeline.sort_order).first()
-    return str(first.id) if first else None
-
-
-def columns(pipeline_id: Any) -> list[ColumnInfo]:
+def columns(pipeline_id: IdLike) -> list[ColumnInfo]:
     """The stages of a pipeline in board order: open stages, then won, then lost."""
     rank = {StageKind.OPEN: 0, StageKind.WON: 1, StageKind.LOST: 2}
-    query = Stage.alive().where(Stage.pipeline == _uuid(pipeline_id))
-    rows = sorted(query, key=lambda s: (rank.get(s.kind, 3), s.sort_order, s.created_at))
+    stages_of: list[Any] = list(Stage.alive().where(Stage.pipeline == as_uuid(pipeline_id)))
+    stages_of.sort(key=lambda s: (rank.get(s.kind, 3), s.sort_order, s.created_at))
     return [
         ColumnInfo(str(s.id), s.name, str(s.kind), s.color or "#4a90d9",
                    money.to_decimal(s.probability or 0), s.sort_order)
-        for s in rows
+        for s in stages_of
     ]
 
 
-# --- filters ----------------------------------------------------------------------------------
+# --- filters ---------------------------------------------------------------------------------
 
 
 def board_filter(flt: ListFilter | None) -> ListFilter:
@@ -199,7 +294,7 @@ def board_filter(flt: ListFilter | None) -> ListFilter:
                    correct=None)
 
 
-def _conditions(flt: ListFilter | None, user_id: Any) -> list[Any]:
+def _conditions(flt: ListFilter | None, user_id: uuid.UUID | None) -> list[Any]:
     entity = lists._entity("deals")
     return lists._where(entity, board_filter(flt), str(user_id) if user_id else None)
 
@@ -207,7 +302,12 @@ def _conditions(flt: ListFilter | None, user_id: Any) -> list[Any]:
 # --- totals -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+def _by_amount(sums: Mapping[str, Decimal]) -> tuple[tuple[str, Decimal], ...]:
+    """``(currency, amount)`` pairs, the largest amount first (then by currency)."""
+    return tuple(sorted(sums.items(), key=lambda item: (-item[1], item[0])))
+
+
+@dataclass(frozen=True, slots=True)
 class ColumnTotals:
     count: int = 0
     sums: tuple[tuple[str, Decimal], ...] = ()  # (currency, amount), largest first
@@ -221,18 +321,16 @@ class ColumnTotals:
         sums[currency] = sums.get(currency, Decimal("0.00")) + amount
         if self.count + count <= 0:
             return ColumnTotals()
-        ordered = sorted(((c, a) for c, a in sums.items() if a),
-                         key=lambda item: (-item[1], item[0]))
-        return ColumnTotals(self.count + count, tuple(ordered))
+        return ColumnTotals(self.count + count, _by_amount({c: a for c, a in sums.items() if a}))
 
 
 def column_totals(
-    pipeline_id: Any, flt: ListFilter | None = None, user_id: Any = None,
-    stage_ids: Sequence[Any] | None = None,
+    pipeline_id: IdLike, flt: ListFilter | None = None, user_id: IdLike | None = None,
+    stage_ids: Sequence[IdLike] | None = None,
 ) -> dict[str, ColumnTotals]:
     """``{stage id: ColumnTotals}`` for every column of the pipeline (or only ``stage_ids``)."""
-    wanted = [_uuid(s) for s in stage_ids] if stage_ids is not None else [
-        _uuid(c.id) for c in columns(pipeline_id)
+    wanted = [as_uuid(s) for s in stage_ids] if stage_ids is not None else [
+        as_uuid(c.id) for c in columns(pipeline_id)
     ]
     result: dict[str, ColumnTotals] = {str(s): ColumnTotals() for s in wanted}
     if not wanted:
@@ -240,38 +338,40 @@ def column_totals(
     query = (
         Deal.select(Deal.stage, Deal.currency, peewee.fn.COUNT(peewee.SQL("*")),
                     peewee.fn.SUM(Deal.amount))
-        .where(Deal.stage.in_(wanted), *_conditions(flt, user_id))
+        .where(Deal.stage.in_(wanted), *_conditions(flt, optional_uuid(user_id)))
         .group_by(Deal.stage, Deal.currency)
     )
     sql, params = query.sql()
-    grouped: dict[str, list[tuple[str, int, int]]] = {}
+    counts: dict[str, int] = {}
+    sums: dict[str, dict[str, Decimal]] = {}
     for stage_id, currency, count, units in database.execute_sql(sql, params).fetchall():
-        grouped.setdefault(str(coerce_uuid(stage_id)), []).append(
-            (currency or "", int(count), int(units or 0))
-        )
-    for stage_id, parts in grouped.items():
-        sums = sorted(
-            ((currency, money.from_minor_units(units, money.MONEY_PLACES).quantize(Decimal("0.01")))
-             for currency, _count, units in parts),
-            key=lambda item: (-item[1], item[0]),
-        )
-        result[stage_id] = ColumnTotals(sum(count for _c, count, _u in parts), tuple(sums))
+        stage = str(coerce_uuid(stage_id))
+        counts[stage] = counts.get(stage, 0) + int(count)
+        amount = money.from_minor_units(int(units or 0), money.MONEY_PLACES)
+        bucket = sums.setdefault(stage, {})
+        bucket[currency or ""] = bucket.get(currency or "", Decimal("0.00")) + amount.quantize(
+            Decimal("0.01"))
+    for stage, count in counts.items():
+        result[stage] = ColumnTotals(count, _by_amount(sums[stage]))
     return result
 
 
 # --- cards ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cursor:
-    """Where a column's next page starts."""
+    """Where a column's next page starts (``key``: the row key of the last card, see ``Card``)."""
 
     rank: int
-    key: Any
+    key: object
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Card:
+    """A deal as a card. ``key`` is the row's key in board order (the rowid on SQLite, else the
+    id as the driver reads it): what a :class:`Cursor` continues after."""
+
     id: str
     stage_id: str
     title: str
@@ -287,14 +387,14 @@ class Card:
     correct: bool
     missing: tuple[str, ...]
     rank: int
-    key: Any = field(compare=False, default=None)
+    key: object = field(compare=False, default=None)
 
     @property
     def cursor(self) -> Cursor:
         return Cursor(self.rank, self.key)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Page:
     cards: list[Card]
     cursor: Cursor | None  # None: the column has no more cards
@@ -308,7 +408,7 @@ def _person(last: str | None, first: str | None) -> str:
     return " ".join(p for p in (last, first) if p)
 
 
-def _count_of(model: Any, condition: Any) -> Any:
+def _count_of(model: Any, condition: Callable[[Any], Any]) -> Any:
     """A correlated ``COUNT(*)`` for the card's own deal (served by the index on ``deal_id``)."""
     alias = model.alias()
     return (
@@ -317,9 +417,8 @@ def _count_of(model: Any, condition: Any) -> Any:
     )
 
 
-def _card_query(now: dt.datetime | None = None) -> peewee.ModelSelect:
+def _card_query(now: dt.datetime) -> Any:
     """Cards with their client, responsible, documents and overdue tasks: one statement a page."""
-    now = now or utcnow()
     responsible = User.alias("responsible")
     quotes = _count_of(Quote, lambda q: q.status != QuoteStatus.SUPERSEDED.value)
     invoices = _count_of(Invoice, lambda i: i.status != InvoiceStatus.CANCELLED.value)
@@ -328,7 +427,7 @@ def _card_query(now: dt.datetime | None = None) -> peewee.ModelSelect:
         & (a.due_at < now)))
     return (
         Deal.select(
-            _key(), Deal.id, Deal.stage, Deal.title, Deal.amount, Deal.currency,
+            _row_key(), Deal.id, Deal.stage, Deal.title, Deal.amount, Deal.currency,
             Company.short_name, Company.legal_name, Contact.last_name, Contact.first_name,
             responsible.name, Deal.expected_close_date, rules.active_column(now), Deal.correct,
             Deal.missing_fields, Deal.board_rank, quotes, invoices, overdue,
@@ -340,80 +439,49 @@ def _card_query(now: dt.datetime | None = None) -> peewee.ModelSelect:
     )
 
 
-_AMOUNT = Deal.amount.python_value
-_DATE = Deal.expected_close_date.python_value
-_MISSING = Deal.missing_fields.python_value
+_AMOUNT: Callable[[object], Decimal | None] = Deal.amount.python_value
+_DATE: Callable[[object], dt.date] = Deal.expected_close_date.python_value
+_MISSING: Callable[[object], list[str] | None] = Deal.missing_fields.python_value
 
 
-def _cards(raw: list[tuple[Any, ...]]) -> list[Card]:
-    cards = []
-    for record in raw:
-        (key, ident, stage_id, title, amount, currency, short, legal, last, first, responsible,
-         close, active, correct, missing, rank, quotes, invoices, overdue) = record
-        cards.append(Card(
-            id=str(coerce_uuid(ident)),
-            stage_id=str(coerce_uuid(stage_id)),
-            title=title,
-            amount=_AMOUNT(amount) if amount is not None else Decimal("0.00"),
-            currency=currency or "",
-            client=short or legal or _person(last, first),
-            responsible=responsible or "",
-            expected_close_date=_DATE(close) if close is not None else None,
-            quotes=int(quotes or 0),
-            invoices=int(invoices or 0),
-            overdue_tasks=int(overdue or 0),
-            active=bool(active),
-            correct=bool(correct),
-            missing=tuple(_MISSING(missing) or ()) if missing else (),
-            rank=int(rank or 0),
-            key=key,
-        ))
-    return cards
+def _amount(raw: object) -> Decimal:
+    value = _AMOUNT(raw) if raw is not None else None
+    return value if value is not None else Decimal("0.00")
+
+
+def _card(record: tuple[Any, ...]) -> Card:
+    (key, ident, stage_id, title, amount, currency, short, legal, last, first, responsible,
+     close, active, correct, missing, rank, quotes, invoices, overdue) = record
+    return Card(
+        id=str(coerce_uuid(ident)),
+        stage_id=str(coerce_uuid(stage_id)),
+        title=title,
+        amount=_amount(amount),
+        currency=currency or "",
+        client=short or legal or _person(last, first),
+        responsible=responsible or "",
+        expected_close_date=_DATE(close) if close is not None else None,
+        quotes=int(quotes or 0),
+        invoices=int(invoices or 0),
+        overdue_tasks=int(overdue or 0),
+        active=bool(active),
+        correct=bool(correct),
+        missing=tuple(_MISSING(missing) or ()) if missing else (),
+        rank=int(rank or 0),
+        key=key,
+    )
 
 
 def page(
-    stage_id: Any, flt: ListFilter | None = None, user_id: Any = None,
+    stage_id: IdLike, flt: ListFilter | None = None, user_id: IdLike | None = None,
     after: Cursor | None = None, limit: int = PAGE_SIZE,
 ) -> Page:
     """One page of a column's cards in board order, starting after ``after``."""
     return PageQuery(flt, user_id, limit).page(stage_id, after)
 
 
-# Values that cannot occur in real data: the page statement is compiled once with them, then run
-# with the real stage, cursor and time in their places (peewee's SQL building costs more than the
-# indexed query itself).
-_STAGE_MARK = uuid.UUID("00000000-0000-7000-8000-00000000b0a4")
-_KEY_MARK_UUID = uuid.UUID("00000000-0000-7000-8000-00000000b0a5")
-_KEY_MARK_INT = -7_777_777_777_777_771
-_RANK_MARK = -7_777_777_777_777_772
-_NOW_MARK = dt.datetime(1901, 2, 3, 4, 5, 6)
-
-
-_ID_MARK = uuid.UUID("00000000-0000-7000-8000-00000000b0a6")
-
-#: Compiled statements by database, filter, user, … (none for the active/inactive filter: its
-#: cut-off moves with the clock), so that a pipeline switch or a reload does not compile again.
-_COMPILED: dict[tuple[Any, ...], tuple[str, list[Any], dict[int, str]]] = {}
-_COMPILED_SIZE = 32
-
-
-def _remember(key: tuple[Any, ...] | None, compiled: tuple[str, list[Any], dict[int, str]]) -> None:
-    if key is not None:
-        if len(_COMPILED) >= _COMPILED_SIZE:
-            _COMPILED.pop(next(iter(_COMPILED)))
-        _COMPILED[key] = compiled
-
-
-def _placeholders(params: list[Any], marks: dict[str, Any], wanted: set[str]) -> dict[int, str]:
-    """Where the mark values ended up among a compiled statement's parameters."""
-    places: dict[int, str] = {}
-    for index, value in enumerate(params):
-        for name, mark in marks.items():
-            if type(value) is type(mark) and value == mark:
-                places[index] = name
-    if set(places.values()) != wanted:  # pragma: no cover - a change in the query shape
-        raise RuntimeError(f"board statement: placeholders {sorted(places.values())}")
-    return places
+def _inactivity() -> dt.timedelta:
+    return dt.timedelta(days=int(rules.INACTIVITY_DAYS.get()))
 
 
 class PageQuery:
@@ -423,112 +491,79 @@ class PageQuery:
     one indexed keyset query: ``WHERE stage_id = ? AND (board_rank, key) > (?, ?) … LIMIT n``.
     """
 
-    def __init__(self, flt: ListFilter | None = None, user_id: Any = None,
+    def __init__(self, flt: ListFilter | None = None, user_id: IdLike | None = None,
                  limit: int = PAGE_SIZE) -> None:
         self.filter = board_filter(flt)
-        self.user_id = user_id
+        self.user_id = optional_uuid(user_id)
         self.limit = limit
-        self.inactivity = dt.timedelta(days=int(rules.INACTIVITY_DAYS.get()))
-        self._compiled: dict[bool, tuple[str, list[Any], dict[int, str]]] = {}
+        self.inactivity = _inactivity()
+        self._compiled: dict[bool, _Compiled] = {}
 
-    def _compile(self, with_cursor: bool) -> tuple[str, list[Any], dict[int, str]]:
-        if with_cursor in self._compiled:
-            return self._compiled[with_cursor]
-        shared = None if self.filter.active is not None else (
-            lists._database_key(), "page", self.filter, str(self.user_id), self.limit,
-            self.inactivity, with_cursor)
-        if shared in _COMPILED:
-            self._compiled[with_cursor] = _COMPILED[shared]
-            return _COMPILED[shared]
-        key = _key()
+    def _compile(self, with_cursor: bool) -> _Compiled:
+        if with_cursor not in self._compiled:
+            shared = None if self.filter.active is not None else (
+                lists._database_key(), "page", self.filter, str(self.user_id), self.limit,
+                self.inactivity, with_cursor)
+            self._compiled[with_cursor] = _compiled(shared, lambda: self._build(with_cursor))
+        return self._compiled[with_cursor]
+
+    def _build(self, with_cursor: bool) -> _Compiled:
+        key = _row_key()
         key_mark = _KEY_MARK_INT if _is_sqlite() else _KEY_MARK_UUID
         query = _card_query(_NOW_MARK).where(
             Deal.stage == _STAGE_MARK, *_conditions(self.filter, self.user_id))
         if with_cursor:
             query = query.where(peewee.Tuple(Deal.board_rank, key) > peewee.Tuple(_RANK_MARK, key_mark))
         query = query.order_by(Deal.board_rank, key).limit(self.limit + 1)
-        sql, params = query.sql()
-        sql = _card_sql(sql, along_rank=True)
-        cutoff = _NOW_MARK - self.inactivity
-        marks = {
-            "stage": Deal.stage.db_value(_STAGE_MARK),
-            "rank": _RANK_MARK,
-            "key": key_mark if _is_sqlite() else Deal.id.db_value(key_mark),
-            "now": Activity.due_at.db_value(_NOW_MARK),
-            "cutoff": Deal.last_interaction_at.db_value(cutoff),
-        }
-        wanted = {"stage", "now"} | ({"cutoff"} if self.inactivity else set()) | (
+        marks = {"stage": _db_value(Deal.stage, _STAGE_MARK), "rank": _RANK_MARK,
+                 "key": _row_key_param(key_mark), **_time_marks(self.inactivity)}
+        wanted = {"stage"} | _time_wanted(self.inactivity) | (
             {"rank", "key"} if with_cursor else set())
-        places = _placeholders(params, marks, wanted)
-        self._compiled[with_cursor] = (sql, params, places)
-        _remember(shared, self._compiled[with_cursor])
-        return self._compiled[with_cursor]
+        return _compile(query, marks, wanted, lambda sql: _card_sql(sql, along_rank=True))
 
-    def page(self, stage_id: Any, after: Cursor | None = None) -> Page:
-        sql, template, places = self._compile(after is not None)
-        now = utcnow()
-        values = {
-            "stage": Deal.stage.db_value(_uuid(stage_id)),
-            "now": Activity.due_at.db_value(now),
-            "cutoff": Deal.last_interaction_at.db_value(now - self.inactivity),
-        }
+    def page(self, stage_id: IdLike, after: Cursor | None = None) -> Page:
+        values = {"stage": _db_value(Deal.stage, as_uuid(stage_id)),
+                  **_time_values(self.inactivity)}
         if after is not None:
             values["rank"] = after.rank
-            values["key"] = after.key if _is_sqlite() else Deal.id.db_value(after.key)
-        params = list(template)
-        for index, name in places.items():
-            params[index] = values[name]
-        raw = database.execute_sql(sql, params).fetchall()
+            values["key"] = _row_key_param(after.key)
+        raw = self._compile(after is not None).run(values)
         more = len(raw) > self.limit
-        cards = _cards(raw[: self.limit])
+        cards = [_card(record) for record in raw[: self.limit]]
         return Page(cards, cards[-1].cursor if more and cards else None)
 
 
-def card(deal_id: Any) -> Card | None:
+def card(deal_id: IdLike) -> Card | None:
     """One card, whatever the filters (``None`` when the deal is gone); compiled once."""
-    inactivity = dt.timedelta(days=int(rules.INACTIVITY_DAYS.get()))
-    shared = (lists._database_key(), "card", inactivity)
-    compiled = _COMPILED.get(shared)
-    if compiled is None:
+    inactivity = _inactivity()
+
+    def build() -> _Compiled:
         query = _card_query(_NOW_MARK).where(Deal.id == _ID_MARK, Deal.deleted_at.is_null())
-        sql, params = query.sql()
-        marks = {
-            "id": Deal.id.db_value(_ID_MARK),
-            "now": Activity.due_at.db_value(_NOW_MARK),
-            "cutoff": Deal.last_interaction_at.db_value(_NOW_MARK - inactivity),
-        }
-        compiled = (_card_sql(sql, along_rank=False), params,
-                    _placeholders(params, marks, {"id", "now"} | ({"cutoff"} if inactivity else set())))
-        _remember(shared, compiled)
-    sql, template, places = compiled
-    now = utcnow()
-    values = {
-        "id": Deal.id.db_value(_uuid(deal_id)),
-        "now": Activity.due_at.db_value(now),
-        "cutoff": Deal.last_interaction_at.db_value(now - inactivity),
-    }
-    params = list(template)
-    for index, name in places.items():
-        params[index] = values[name]
-    cards = _cards(database.execute_sql(sql, params).fetchall())
-    return cards[0] if cards else None
+        marks = {"id": _db_value(Deal.id, _ID_MARK), **_time_marks(inactivity)}
+        return _compile(query, marks, {"id"} | _time_wanted(inactivity),
+                        lambda sql: _card_sql(sql, along_rank=False))
+
+    compiled = _compiled((lists._database_key(), "card", inactivity), build)
+    raw = compiled.run({"id": _db_value(Deal.id, as_uuid(deal_id)), **_time_values(inactivity)})
+    return _card(raw[0]) if raw else None
 
 
-def matches(deal_id: Any, flt: ListFilter | None, user_id: Any = None) -> bool:
+def matches(deal_id: IdLike, flt: ListFilter | None, user_id: IdLike | None = None) -> bool:
     """Does the deal pass the board's filters (after a move or a create)?"""
-    query = Deal.select(Deal.id).where(Deal.id == _uuid(deal_id), *_conditions(flt, user_id))
-    return query.exists()
+    query = Deal.select(Deal.id).where(Deal.id == as_uuid(deal_id),
+                                       *_conditions(flt, optional_uuid(user_id)))
+    return bool(query.exists())
 
 
 # --- moves ------------------------------------------------------------------------------------
 
 
-def check_move(deal_id: Any, stage_id: Any) -> stages.MoveCheck:
+def check_move(deal_id: IdLike, stage_id: IdLike) -> stages.MoveCheck:
     """Ask the stage rules before a drop (no change is made)."""
-    return stages.can_move(_uuid(deal_id), _uuid(stage_id))
+    return stages.can_move(as_uuid(deal_id), as_uuid(stage_id))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BoardMove:
     """A move made from the board, with what :func:`undo` needs."""
 
@@ -554,17 +589,14 @@ class BoardMove:
 def _ranks(deal_id: uuid.UUID, stage_id: uuid.UUID) -> tuple[int, int]:
     """The deal's rank now and a rank above every other card of ``stage_id``: one statement."""
     mark = database.param
-    hint = ""
-    if _is_sqlite():
-        index = _live_index("deal", ("stage_id", "board_rank"))
-        hint = f' INDEXED BY "{index}"' if index else ""
     sql = (
         f'SELECT (SELECT board_rank FROM deal WHERE id = {mark}), '
-        f'(SELECT board_rank FROM deal{hint} WHERE stage_id = {mark} AND deleted_at IS NULL '
-        f'AND id <> {mark} ORDER BY board_rank LIMIT 1)'
+        f'(SELECT board_rank FROM deal{_rank_index_hint()} WHERE stage_id = {mark} '
+        f'AND deleted_at IS NULL AND id <> {mark} ORDER BY board_rank LIMIT 1)'
     )
-    key = Deal.id.db_value(deal_id)
-    previous, lowest = database.execute_sql(sql, [key, Deal.stage.db_value(stage_id), key]).fetchone()
+    key = _db_value(Deal.id, deal_id)
+    previous, lowest = database.execute_sql(
+        sql, [key, _db_value(Deal.stage, stage_id), key]).fetchone()
     return int(previous or 0), (int(lowest) if lowest is not None else RANK_STEP) - RANK_STEP
 
 
@@ -584,54 +616,48 @@ def _top_rank(stage_id: uuid.UUID, exclude: uuid.UUID) -> int:
 
 
 def move(
-    deal_id: Any, stage_id: Any, user: Any, lost_reason: str | None = None, comment: str = "",
+    deal_id: IdLike, stage_id: IdLike, user: IdLike, lost_reason: str | None = None,
+    comment: str = "",
 ) -> BoardMove:
     """Move a deal by the stage rules and put its card on top of the new column (one transaction).
 
     Refusals raise :class:`~desktop_crm.services.sales.rule_errors.StageChangeRefused` with the reason.
     """
-    deal, stage = _uuid(deal_id), _uuid(stage_id)
+    deal, stage = as_uuid(deal_id), as_uuid(stage_id)
     with database.atomic():
         previous, rank = _ranks(deal, stage)  # the rank is saved with the move (one UPDATE)
-        result = stages.move_deal(deal, stage, _id(user), lost_reason=lost_reason, comment=comment,
-                                  board_rank=rank)
+        result = stages.move_deal(deal, stage, as_uuid(user), lost_reason=lost_reason,
+                                  comment=comment, board_rank=rank)
         return BoardMove(result, previous, rank, (lost_reason or "").strip(), comment)
 
 
-def undo(board_move: BoardMove, user: Any) -> None:
+def undo(board_move: BoardMove, user: IdLike) -> None:
     """Take back a board move (stage, tasks, history, rank) while the deal has not moved on."""
     with database.atomic():
-        stages.undo_move(board_move.result, _id(user))
+        stages.undo_move(board_move.result, as_uuid(user))
         Deal.update(board_rank=board_move.previous_rank).where(
             Deal.id == board_move.result.deal_id
         ).execute()
 
 
-def quick_create(title: str, stage_id: Any, user: Any) -> Card:
+def quick_create(title: str, stage_id: IdLike, user: IdLike) -> Card:
     """A deal with only a title, created in a column and shown on its top (one transaction)."""
-    stage = Stage.get_or_none((Stage.id == _uuid(stage_id)) & Stage.deleted_at.is_null())
+    stage: Any = Stage.get_or_none((Stage.id == as_uuid(stage_id)) & Stage.deleted_at.is_null())
     if stage is None:
-        from desktop_crm.errors import ValidationError
-        from desktop_crm.i18n import _
-
         raise ValidationError(_("The stage no longer exists."))
     with database.atomic():
-        deal = deal_service.create_deal(
-            {"title": title, "pipeline": stage.pipeline_id, "stage": stage.id}, _id(user)
-        )
-        rank = _top_rank(stage.id, deal.id)
-        Deal.update(board_rank=rank).where(Deal.id == deal.id).execute()
-    created = card(deal.id)
+        deal_id = as_uuid(deal_service.create_deal(
+            {"title": title, "pipeline": stage.pipeline_id, "stage": stage.id}, as_uuid(user)
+        ))
+        rank = _top_rank(stage.id, deal_id)
+        Deal.update(board_rank=rank).where(Deal.id == deal_id).execute()
+    created = card(deal_id)
     assert created is not None
     return created
 
 
 def lost_reasons() -> list[str]:
     return rules.lost_reasons()
-
-
-def lost_reason_required() -> bool:
-    return bool(rules.LOST_REASON_REQUIRED.get())
 
 
 __all__ = [

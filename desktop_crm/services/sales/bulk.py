@@ -13,10 +13,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
+from desktop_crm.entities import Entity
 from desktop_crm.errors import CrmError, ValidationError
 from desktop_crm.i18n import _, ngettext
+from desktop_crm.ids import IdLike, as_uuid
 from desktop_crm.models import (
     Activity,
     Company,
@@ -26,58 +28,72 @@ from desktop_crm.models import (
     Lead,
     Product,
     Quote,
+    Stage,
     User,
     database,
     utcnow,
 )
+from desktop_crm.services.sales import rules, stages
 
-MODELS: dict[str, Any] = {
-    "deals": Deal,
-    "leads": Lead,
-    "contacts": Contact,
-    "companies": Company,
-    "products": Product,
-    "tasks": Activity,
-    "quotes": Quote,
-    "invoices": Invoice,
+MODELS: dict[Entity, Any] = {
+    Entity.DEALS: Deal,
+    Entity.LEADS: Lead,
+    Entity.CONTACTS: Contact,
+    Entity.COMPANIES: Company,
+    Entity.PRODUCTS: Product,
+    Entity.TASKS: Activity,
+    Entity.QUOTES: Quote,
+    Entity.INVOICES: Invoice,
 }
-RESPONSIBLE_FIELDS = {
-    "deals": "responsible",
-    "leads": "responsible",
-    "contacts": "responsible",
-    "companies": "responsible",
-    "tasks": "assignee",
+"""The model of each entity that has bulk actions (peewee models are untyped: ``Any``)."""
+RESPONSIBLE_FIELDS: dict[Entity, str] = {
+    Entity.DEALS: "responsible",
+    Entity.LEADS: "responsible",
+    Entity.CONTACTS: "responsible",
+    Entity.COMPANIES: "responsible",
+    Entity.TASKS: "assignee",
 }
-DELETABLE = ("deals", "leads", "contacts", "companies", "products", "tasks")
+DELETABLE: tuple[Entity, ...] = (
+    Entity.DEALS, Entity.LEADS, Entity.CONTACTS, Entity.COMPANIES, Entity.PRODUCTS, Entity.TASKS,
+)
 
 
-def _ids(ids: Sequence[str | uuid.UUID]) -> list[uuid.UUID]:
-    return [uuid.UUID(str(i)) for i in ids]
+class BulkProgress(Protocol):
+    """What a long bulk action reports to (the workers' ``Progress``); ``check`` raises when the
+    user cancelled."""
+
+    def check(self) -> None: ...
+
+    def report(self, done: int, total: int) -> None: ...
+
+
+def _ids(ids: Sequence[IdLike]) -> list[uuid.UUID]:
+    return [as_uuid(i) for i in ids]
 
 
 def _model(entity: str) -> Any:
     try:
-        return MODELS[entity]
-    except KeyError:
+        return MODELS[Entity(entity)]
+    except (KeyError, ValueError):
         raise KeyError(f"no bulk actions for {entity!r}") from None
 
 
-def _chunks(values: list[Any], size: int = 500) -> list[list[Any]]:
+def _chunks(values: list[uuid.UUID], size: int = 500) -> list[list[uuid.UUID]]:
     return [values[i:i + size] for i in range(0, len(values), size)]
 
 
 def assign_responsible(
-    entity: str, ids: Sequence[str | uuid.UUID], user_id: str | uuid.UUID
+    entity: str, ids: Sequence[IdLike], user_id: IdLike
 ) -> dict[str, str | None]:
     """Make ``user_id`` responsible for the records; returns ``{id: previous responsible id}``."""
     if entity not in RESPONSIBLE_FIELDS:
         raise ValidationError(_("These records have no responsible person."))
     model = _model(entity)
-    field_name = RESPONSIBLE_FIELDS[entity]
+    field_name = RESPONSIBLE_FIELDS[Entity(entity)]
     column = getattr(model, field_name)
-    target = uuid.UUID(str(user_id))
+    target = as_uuid(user_id)
     with database.atomic():
-        user = User.alive().where(User.id == target).first()
+        user: Any = User.alive().where(User.id == target).first()
         if user is None or not user.active:
             raise ValidationError(_("This user no longer exists or is not active."))
         previous: dict[str, str | None] = {}
@@ -97,27 +113,27 @@ def assign_responsible(
 def restore_responsible(entity: str, previous: dict[str, str | None]) -> None:
     """Undo :func:`assign_responsible`."""
     model = _model(entity)
-    column = getattr(model, RESPONSIBLE_FIELDS[entity])
+    column = getattr(model, RESPONSIBLE_FIELDS[Entity(entity)])
     by_value: dict[str | None, list[uuid.UUID]] = {}
     for record_id, value in previous.items():
-        by_value.setdefault(value, []).append(uuid.UUID(record_id))
+        by_value.setdefault(value, []).append(as_uuid(record_id))
     now = utcnow()
     with database.atomic():
         for value, ids in by_value.items():
             for chunk in _chunks(ids):
                 model.update(
-                    {column: uuid.UUID(value) if value else None, model.updated_at: now}
+                    {column: as_uuid(value) if value else None, model.updated_at: now}
                 ).where(model.id.in_(chunk)).execute()
 
 
-def soft_delete(entity: str, ids: Sequence[str | uuid.UUID]) -> list[str]:
+def soft_delete(entity: str, ids: Sequence[IdLike]) -> list[str]:
     """Mark the records deleted (recoverable with :func:`restore`); returns the ids deleted."""
     if entity not in DELETABLE:
         raise ValidationError(_("These records cannot be deleted from the list."))
     model = _model(entity)
     keys = _ids(ids)
     with database.atomic():
-        if entity in ("contacts", "companies"):
+        if entity in (Entity.CONTACTS, Entity.COMPANIES):
             _refuse_with_open_deals(entity, keys)
         deleted: list[str] = []
         now = utcnow()
@@ -133,9 +149,9 @@ def soft_delete(entity: str, ids: Sequence[str | uuid.UUID]) -> list[str]:
 
 
 def _refuse_with_open_deals(entity: str, keys: list[uuid.UUID]) -> None:
-    column = Deal.contact if entity == "contacts" else Deal.company
+    column = Deal.contact if entity == Entity.CONTACTS else Deal.company
     for chunk in _chunks(keys):
-        open_deals = (
+        open_deals = int(
             Deal.select(Deal.id)
             .where(column.in_(chunk), Deal.deleted_at.is_null(), Deal.closed_at.is_null())
             .count()
@@ -150,7 +166,7 @@ def _refuse_with_open_deals(entity: str, keys: list[uuid.UUID]) -> None:
             )
 
 
-def restore(entity: str, ids: Sequence[str | uuid.UUID]) -> None:
+def restore(entity: str, ids: Sequence[IdLike]) -> None:
     """Undo :func:`soft_delete`."""
     model = _model(entity)
     now = utcnow()
@@ -161,32 +177,30 @@ def restore(entity: str, ids: Sequence[str | uuid.UUID]) -> None:
             ).execute()
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class StageChangeOutcome:
     moved: list[str] = field(default_factory=list)
     refused: list[tuple[str, str, str]] = field(default_factory=list)  # (id, title, reason)
-    results: list[Any] = field(default_factory=list)  # stages.MoveResult, for undo
+    results: list[stages.MoveResult] = field(default_factory=list)  # for undo
 
 
 def change_stage(
-    ids: Sequence[str | uuid.UUID],
-    stage_id: str | uuid.UUID,
-    user_id: str | uuid.UUID,
+    ids: Sequence[IdLike],
+    stage_id: IdLike,
+    user_id: IdLike,
     lost_reason: str | None = None,
-    progress: Any = None,
+    progress: BulkProgress | None = None,
 ) -> StageChangeOutcome:
     """Move each deal to the stage through the stage rules (each move is its own transaction)."""
-    from desktop_crm.services.sales import stages
-
     outcome = StageChangeOutcome()
-    stage_key = uuid.UUID(str(stage_id))
-    user_key = uuid.UUID(str(user_id))
+    stage_key = as_uuid(stage_id)
+    user_key = as_uuid(user_id)
     keys = _ids(ids)
     for number, key in enumerate(keys, 1):
         if progress is not None:
             progress.check()
             progress.report(number, len(keys))
-        deal = Deal.get_or_none(Deal.id == key)
+        deal: Any = Deal.get_or_none(Deal.id == key)
         if deal is None or deal.deleted_at is not None:
             continue
         if deal.stage_id == stage_key:
@@ -201,28 +215,22 @@ def change_stage(
     return outcome
 
 
-def undo_stage_change(outcome: StageChangeOutcome, user_id: str | uuid.UUID) -> list[str]:
+def undo_stage_change(outcome: StageChangeOutcome, user_id: IdLike) -> list[str]:
     """Take back the moves of :func:`change_stage`; returns reasons for moves that cannot be."""
-    from desktop_crm.services.sales import stages
-
     problems: list[str] = []
     for result in reversed(outcome.results):
         try:
-            stages.undo_move(result, uuid.UUID(str(user_id)))
+            stages.undo_move(result, as_uuid(user_id))
         except CrmError as error:
             problems.append(error.message)
     return problems
 
 
-def stage_kind(stage_id: str) -> str:
+def stage_kind(stage_id: IdLike) -> str:
     """``open``/``won``/``lost`` of a stage (the UI asks for a lost reason before moving)."""
-    from desktop_crm.models import Stage
-
-    stage = Stage.get_by_id(uuid.UUID(str(stage_id)))
+    stage: Any = Stage.get_by_id(as_uuid(stage_id))
     return str(stage.kind)
 
 
 def lost_reasons() -> list[str]:
-    from desktop_crm.services.sales import rules
-
     return list(rules.lost_reasons())

@@ -45,7 +45,9 @@ from desktop_crm.models import (
 from desktop_crm.services.billing import numbering
 from desktop_crm.services.listing import refresh
 from desktop_crm.services.sales import cards, rules
+from desktop_crm.services.sales import pipelines as sales_pipelines
 from desktop_crm.services.sales import stages as stage_rules
+from desktop_crm.services.sales.pipelines import PipelineInfo
 
 
 def _uuid(value: Any) -> uuid.UUID:
@@ -258,13 +260,6 @@ def save_own_company(company_id: Any, values: Mapping[str, Any]) -> str:
 
 
 @dataclass(frozen=True)
-class PipelineRow:
-    id: str
-    name: str
-    is_default: bool
-
-
-@dataclass(frozen=True)
 class StageInfo:
     id: str
     name: str
@@ -276,9 +271,8 @@ class StageInfo:
     requires_correct_deal: bool = False
 
 
-def pipelines() -> list[PipelineRow]:
-    query = Pipeline.alive().order_by(Pipeline.sort_order, Pipeline.name)
-    return [PipelineRow(str(p.id), p.name, bool(p.is_default)) for p in query]
+def pipelines() -> list[PipelineInfo]:
+    return sales_pipelines.pipelines()
 
 
 def save_pipeline(pipeline_id: Any, name: str, is_default: bool = False) -> str:

@@ -156,7 +156,7 @@ class PipelinesPage(SettingsPage):
         self._loading = True
         self.pipeline.clear()
         for row in admin.pipelines():
-            self.pipeline.addItem(row.name + (" ★" if row.is_default else ""), row.id)
+            self.pipeline.addItem(row.name + (" ★" if row.is_default else ""), str(row.id))
         self._loading = False
         set_combo_value(self.pipeline, current)
         self._pipeline_changed()
@@ -179,7 +179,7 @@ class PipelinesPage(SettingsPage):
         pipeline_id = self.pipeline.currentData()
         if not pipeline_id:
             return
-        current = next(p for p in admin.pipelines() if p.id == pipeline_id)
+        current = next(p for p in admin.pipelines() if str(p.id) == pipeline_id)
         name, ok = QInputDialog.getText(self, _("Rename the pipeline"), _("Name:"),
                                         text=current.name)
         if ok:
@@ -193,7 +193,7 @@ class PipelinesPage(SettingsPage):
     def make_default(self) -> None:
         pipeline_id = self.pipeline.currentData()
         if pipeline_id:
-            current = next(p for p in admin.pipelines() if p.id == pipeline_id)
+            current = next(p for p in admin.pipelines() if str(p.id) == pipeline_id)
             admin.save_pipeline(pipeline_id, current.name, True)
             self.reload_pipelines()
 
