@@ -162,7 +162,8 @@ def _sqlite_snapshot(db: peewee.Database) -> dict[str, object]:
 def _postgres_snapshot(db: peewee.Database) -> dict[str, object]:
     result: dict[str, object] = {}
     columns = execute_sql(
-        db, "SELECT table_name, column_name, data_type, is_nullable, column_default "
+        db,
+        "SELECT table_name, column_name, data_type, is_nullable, column_default "
         "FROM information_schema.columns WHERE table_schema = current_schema()"
     ).fetchall()
     tables: dict[str, list[tuple[Any, ...]]] = {}
@@ -175,7 +176,8 @@ def _postgres_snapshot(db: peewee.Database) -> dict[str, object]:
         key = definition.partition(" ON ")[2]
         result[f"index {table} {key}"] = "UNIQUE" in definition.partition(" ON ")[0]
     for _name, table, definition in execute_sql(
-        db, "SELECT conname, conrelid::regclass::text, pg_get_constraintdef(oid) FROM pg_constraint "
+        db,
+        "SELECT conname, conrelid::regclass::text, pg_get_constraintdef(oid) FROM pg_constraint "
         "WHERE connamespace = current_schema()::regnamespace"
     ).fetchall():
         result[f"constraint {table} {definition}"] = True

@@ -323,7 +323,8 @@ def enqueue_all_rows(db: peewee.Database, schema_version: int) -> int:
         execute_sql(db, "UPDATE _sync_meta SET v = hlc_now(v) WHERE k = 'hlc'")
         stamp = meta_get(db, "hlc")
         execute_sql(
-            db, "INSERT INTO _outbox (tbl, row_id, op, base_ver, hlc, fields, schema_version, created_at) "
+            db,
+            "INSERT INTO _outbox (tbl, row_id, op, base_ver, hlc, fields, schema_version, created_at) "
             f"SELECT ?, id, 'I', \"_ver\", ?, {fields_json(field_columns(db, table), '')}, ?, "
             f'{NOW_MS_SQL} FROM "{table}" ORDER BY id',
             (table, stamp, schema_version),
