@@ -7,5 +7,6 @@
 * ``pull`` — the server's changes into the replica, below a snapshot horizon;
 * ``wire`` / ``layout`` — the value encoding and the table layout both sides share;
 * ``server`` — the server's sync schema, version gate and clock; ``security`` its logins and rows;
-  ``credentials`` connection settings and the keyring; ``purge`` old tombstones; ``hlc`` the clock.
+  ``purge`` old tombstones; ``hlc`` the hybrid logical clock. Connecting to PostgreSQL (TLS, the
+  keyring's password) is ``models.credentials``, shared with a direct PostgreSQL database.
 """

@@ -7,8 +7,8 @@ from urllib.parse import urlparse, urlunparse
 
 import pytest
 
-from desktop_crm.models import Deal, Pipeline, Stage, User
-from desktop_crm.sync import credentials, security
+from desktop_crm.models import Deal, Pipeline, Stage, User, credentials
+from desktop_crm.sync import security
 from desktop_crm.sync.server import connect
 from tests.sync.helpers import admin, new_replica, use
 

@@ -22,9 +22,9 @@ from typing import Any
 
 from desktop_crm.entities import Entity
 from desktop_crm.i18n import _
-from desktop_crm.models import database
+from desktop_crm.models import credentials, database
 from desktop_crm.models.db import engine
-from desktop_crm.sync import capture, credentials
+from desktop_crm.sync import capture
 from desktop_crm.sync.hlc import CLOCK_WARN_MS
 from desktop_crm.sync.replica import (
     RESPONSE_TIMEOUT_S,
