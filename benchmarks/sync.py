@@ -106,8 +106,11 @@ def main() -> int:
     from desktop_crm.models import Deal, database
     from desktop_crm.models.db import make_database
     from desktop_crm.models.schema import migrate
-    from desktop_crm.sync.engine import Replica
+    from desktop_crm.sync import capture
+    from desktop_crm.sync.replica import Replica
     from desktop_crm.sync.server import connect, init_server
+
+    capture.install()  # as cli.main does: the replica's databases get sync's hooks
 
     work = Path(tempfile.mkdtemp(prefix="crm-sync-bench-"))
     cluster = None

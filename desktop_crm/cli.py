@@ -33,6 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from desktop_crm.sync import capture
+
+    capture.install()  # the composition root: sync takes part in opening and migrating databases
     if args.selftest:
         from desktop_crm.selftest import run_selftest
 

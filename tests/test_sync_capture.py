@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import peewee
 import pytest
@@ -150,3 +153,52 @@ def test_migrating_a_replica_regenerates_capture_for_new_columns(tmp_path):
     assert capture.pending_count(db) == pending_before + 1
     assert db.execute_sql("SELECT DISTINCT schema_version FROM _outbox").fetchall() == [(max(STEPS),)]
     db.close()
+
+
+def old_replica(path):
+    """A replica file at schema 3 holding one company, closed."""
+    db = open_database(str(path))
+    with db.atomic():
+        for version in (1, 2, 3):
+            STEPS[version](db, engine(db))
+        _upsert_version(3)
+    capture.make_replica(db)
+    db.close()
+    database.initialize(None)
+
+
+# Run in a new process: nothing of the tests' conftest (which installs sync's hooks) is there.
+WRITE_AFTER_MIGRATE = """
+import sys
+from desktop_crm.models import Company
+from desktop_crm.models.db import open_database
+if sys.argv[2] == "through the command line":
+    from desktop_crm import cli
+    assert cli.main(["migrate", "--db", sys.argv[1]]) == 0
+db = open_database(sys.argv[1])
+Company.create(legal_name="ACME", sdi_code="ABC1234")
+"""
+
+
+def run_python(script, *args):
+    root = Path(__file__).resolve().parent.parent
+    return subprocess.run([sys.executable, "-c", script, *args], cwd=root, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_the_command_line_installs_sync_so_a_replica_it_migrates_and_opens_captures(tmp_path):
+    """The entry point registers sync's hooks: ``desktop-crm migrate`` regenerates a replica's
+    capture for the new columns, and a database opened afterwards in that process captures."""
+    path = tmp_path / "old.db"
+    old_replica(path)
+    done = run_python(WRITE_AFTER_MIGRATE, str(path), "through the command line")
+    assert done.returncode == 0, done.stderr
+    db = open_database(str(path))
+    assert capture.meta_get(db, "schema_version") == max(STEPS)
+    last = outbox(db)[-1]
+    assert (last[1], last[3]) == ("company", "I")
+    assert last[6]["legal_name"] == "ACME" and last[6]["sdi_code"] == "ABC1234"
+    db.close()
+    # the check of the check: a process that skips the entry point cannot write to the replica
+    bypass = run_python(WRITE_AFTER_MIGRATE, str(path), "directly")
+    assert bypass.returncode != 0 and "no such function: hlc_now" in bypass.stderr

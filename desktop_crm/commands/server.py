@@ -8,7 +8,7 @@ import getpass
 import sys
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("server", help="administer the shared PostgreSQL server")
     actions = parser.add_subparsers(dest="server_command", metavar="ACTION", required=True)
     init = actions.add_parser("init", help="install or upgrade the server schema (idempotent)")

@@ -11,7 +11,7 @@ import argparse
 import sys
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("sync", help="synchronise a local database with the server")
     parser.add_argument("--db", help="the local SQLite file", default=argparse.SUPPRESS)
     parser.add_argument("--server", required=True, help="postgresql:// URL of the shared server")
@@ -23,8 +23,8 @@ def run(args: argparse.Namespace) -> int:
     from desktop_crm.errors import CrmError
     from desktop_crm.i18n import _, ngettext
     from desktop_crm.models.db import is_postgres_url, redact
-    from desktop_crm.sync.engine import sync_once
     from desktop_crm.sync.hlc import CLOCK_WARN_MS
+    from desktop_crm.sync.replica import sync_once
     from desktop_crm.sync.server import clock_off_text
 
     local = database_url(args)

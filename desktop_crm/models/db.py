@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any, Protocol
 from urllib.parse import urlparse
 
 import peewee
 
 from desktop_crm.errors import DatabaseUnreadable
 from desktop_crm.i18n import _
+from desktop_crm.models import hooks
 from desktop_crm.models.base import database
 
 SQLITE_PRAGMAS = {
@@ -49,7 +52,7 @@ def redact(url: str) -> str:
 # CONNECT_TIMEOUT_S; TCP keepalives find a peer gone while the connection is idle, tcp_user_timeout
 # one that stops acknowledging what we send (sync adds a deadline on every reply on top).
 CONNECT_TIMEOUT_S = 10
-TCP_OPTIONS = {
+TCP_OPTIONS: dict[str, Any] = {
     "keepalives": 1,
     "keepalives_idle": 30,
     "keepalives_interval": 10,
@@ -73,16 +76,37 @@ def make_database(url: str) -> peewee.Database:
     db = peewee.SqliteDatabase(
         str(path), pragmas=SQLITE_PRAGMAS, field_types=UUID_COLUMN_TYPES["sqlite"]
     )
-    # A replica's capture triggers call hlc_now(); without it a write fails ("fail closed").
-    from desktop_crm.sync.capture import register_sqlite_functions
-
-    register_sqlite_functions(db)
+    # e.g. sync's hlc_now(), which a replica's capture triggers call: a database made without it
+    # cannot write to a replica ("fail closed")
+    for hook in hooks.SQLITE_DATABASE_HOOKS:
+        hook(db)
     return db
 
 
-def engine(db: peewee.Database) -> str:
+def engine(db: peewee.Database | peewee.DatabaseProxy) -> str:
     db = getattr(db, "obj", db)
     return "postgres" if isinstance(db, peewee.PostgresqlDatabase) else "sqlite"
+
+
+class Cursor(Protocol):
+    """What ``execute_sql`` returns: a DB-API cursor (sqlite3 or psycopg); rows are tuples."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+def execute_sql(
+    db: peewee.Database | peewee.DatabaseProxy, sql: str, params: Sequence[Any] | None = None
+) -> Cursor:
+    """``db.execute_sql`` with types (peewee's stubs leave the method unannotated)."""
+    run: Callable[[str, Sequence[Any] | None], Cursor] = db.execute_sql
+    return run(sql, params)
 
 
 def open_database(url: str) -> peewee.Database:
@@ -90,9 +114,9 @@ def open_database(url: str) -> peewee.Database:
     db = make_database(url)
     try:
         db.connect()
-        db.execute_sql("SELECT 1").fetchone()
+        execute_sql(db, "SELECT 1").fetchone()
         if engine(db) == "sqlite":
-            db.execute_sql("SELECT count(*) FROM sqlite_master").fetchone()
+            execute_sql(db, "SELECT count(*) FROM sqlite_master").fetchone()
     except (peewee.DatabaseError, sqlite3.DatabaseError) as error:
         if not db.is_closed():
             db.close()

@@ -13,14 +13,15 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import peewee
 
 from desktop_crm import __version__
 from desktop_crm.errors import DatabaseTooNew, DatabaseUnreadable
 from desktop_crm.i18n import _
-from desktop_crm.models import ALL_MODELS, SchemaVersion
-from desktop_crm.models.db import engine
+from desktop_crm.models import ALL_MODELS, SchemaVersion, hooks
+from desktop_crm.models.db import engine, execute_sql
 from desktop_crm.models.migrations import STEPS
 from desktop_crm.models.search import create_search_index
 
@@ -91,7 +92,8 @@ def backup_sqlite(db: peewee.Database, version: int) -> Path:
     stamp_text = _now().strftime("%Y%m%d-%H%M%S")
     target = source.with_name(f"{source.stem}.v{version}-{stamp_text}.bak{source.suffix}")
     with sqlite3.connect(target) as copy:
-        db.connection().backup(copy)
+        connection: Callable[[], sqlite3.Connection] = db.connection
+        connection().backup(copy)
     copy.close()
     return target
 
@@ -120,10 +122,9 @@ def migrate(
         with db.atomic():
             STEPS[step_version](db, engine(db))
             _upsert_version(step_version)
-            if engine(db) == "sqlite":  # a sync replica regenerates its capture triggers
-                from desktop_crm.sync.capture import after_migration_step
-
-                after_migration_step(db, step_version)
+            if engine(db) == "sqlite":  # e.g. a sync replica regenerates its capture triggers
+                for hook in hooks.MIGRATION_STEP_HOOKS:
+                    hook(db, step_version)
         if progress:
             progress(step_version - start, LATEST_VERSION - start)
     return MigrationResult(start, LATEST_VERSION, backup)
@@ -136,20 +137,20 @@ def snapshot(db: peewee.Database) -> dict[str, object]:
 
 def _sqlite_snapshot(db: peewee.Database) -> dict[str, object]:
     result: dict[str, object] = {}
-    rows = db.execute_sql(
-        "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+    rows = execute_sql(
+        db, "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
     ).fetchall()
     for kind, name, table, sql in rows:
         if kind == "table":
-            columns = db.execute_sql(f'PRAGMA table_info("{name}")').fetchall()
-            foreign = db.execute_sql(f'PRAGMA foreign_key_list("{name}")').fetchall()
+            columns = execute_sql(db, f'PRAGMA table_info("{name}")').fetchall()
+            foreign = execute_sql(db, f'PRAGMA foreign_key_list("{name}")').fetchall()
             result[f"table {name}"] = {
                 "columns": sorted((c[1], c[2].upper(), c[3], c[4], c[5]) for c in columns),
                 "foreign_keys": sorted((f[2], f[3], f[4], f[6]) for f in foreign),
                 "virtual": (sql or "").upper().startswith("CREATE VIRTUAL"),
             }
         elif kind == "index":
-            columns = db.execute_sql(f'PRAGMA index_info("{name}")').fetchall()
+            columns = execute_sql(db, f'PRAGMA index_info("{name}")').fetchall()
             where = (sql or "").upper().partition(" WHERE ")[2]
             unique = "UNIQUE" in (sql or "").upper().split("INDEX")[0]
             result[f"index {table}.{[c[2] for c in columns]}"] = (unique, where)
@@ -160,18 +161,22 @@ def _sqlite_snapshot(db: peewee.Database) -> dict[str, object]:
 
 def _postgres_snapshot(db: peewee.Database) -> dict[str, object]:
     result: dict[str, object] = {}
-    columns = db.execute_sql(
+    columns = execute_sql(
+        db,
         "SELECT table_name, column_name, data_type, is_nullable, column_default "
         "FROM information_schema.columns WHERE table_schema = current_schema()"
     ).fetchall()
+    tables: dict[str, list[tuple[Any, ...]]] = {}
     for table, column, data_type, nullable, default in sorted(columns):
-        result.setdefault(f"table {table}", []).append((column, data_type, nullable, default))
-    for table, definition in db.execute_sql(
-        "SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+        tables.setdefault(f"table {table}", []).append((column, data_type, nullable, default))
+    result.update(tables)
+    for table, definition in execute_sql(
+        db, "SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
     ).fetchall():
         key = definition.partition(" ON ")[2]
         result[f"index {table} {key}"] = "UNIQUE" in definition.partition(" ON ")[0]
-    for name, table, definition in db.execute_sql(
+    for _name, table, definition in execute_sql(
+        db,
         "SELECT conname, conrelid::regclass::text, pg_get_constraintdef(oid) FROM pg_constraint "
         "WHERE connamespace = current_schema()::regnamespace"
     ).fetchall():

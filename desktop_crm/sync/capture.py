@@ -16,10 +16,11 @@ sync role of a file, not to the schema version). What it installs:
   guard (rows are deleted softly; physical deletes only while applying, i.e. purge and eviction).
 
 The triggers call ``hlc_now(prev)``, a Python function registered on every connection by
-:func:`register_sqlite_functions` (``models.db.make_database`` does it). A connection without it
-cannot write to a replica: the statement fails with "no such function" ("fail closed"), so no change
-can slip past capture. The clock state is the ``_sync_meta`` row ``hlc``, read and advanced inside
-the writing transaction, so it is monotonic across connections and processes sharing the file.
+:func:`register_sqlite_functions` (a hook of ``models.db.make_database``, see :func:`install`). A
+connection without it cannot write to a replica: the statement fails with "no such function" ("fail
+closed"), so no change can slip past capture. The clock state is the ``_sync_meta`` row ``hlc``,
+read and advanced inside the writing transaction, so it is monotonic across connections and
+processes sharing the file.
 
 Triggers are generated from the *physical* columns of each table, so they are regenerated after every
 migration step in the step's own transaction (:func:`after_migration_step`).
@@ -28,16 +29,20 @@ migration step in the step's own transaction (:func:`after_migration_step`).
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import peewee
 
 from desktop_crm.ids import uuid7
+from desktop_crm.models import ALL_MODELS, hooks
+from desktop_crm.models.db import execute_sql
+from desktop_crm.models.schema import current_version
+from desktop_crm.models.sync_meta import device_id, is_replica, meta_get, meta_set
 from desktop_crm.sync import hlc as hlc_mod
 
 LOCAL_META_COLUMNS = ("id", "_ver", "_hlc")
@@ -75,19 +80,23 @@ UPCASTS: dict[int, Callable[[str, dict[str, Any]], dict[str, Any]]] = {}
 # --- connection functions ----------------------------------------------------------------------
 
 
+def install() -> None:
+    """Take part in opening and migrating databases (idempotent): every SQLite database gets the
+    capture functions, and a replica's capture follows each migration step. Called once by every
+    entry point (``cli.main``, the tests' ``conftest``, the benchmarks) before any database opens."""
+    hooks.on_sqlite_database(register_sqlite_functions)
+    hooks.after_migration_step(after_migration_step)
+
+
 def register_sqlite_functions(db: peewee.SqliteDatabase, clock: hlc_mod.Clock | None = None) -> None:
     """Register ``hlc_now(prev)`` and ``hlc_recv(prev, remote)`` on every connection of ``db``.
 
     ``clock`` (seconds, like ``time.time``) can be swapped later with :func:`set_clock` (tests inject
     skewed clocks per replica).
     """
-    if clock is None and os.environ.get("CRM_SYNC_CLOCK_SKEW_S"):
-        # fault injection for tests that run the real command (like CRM_SYNC_CRASH_AT): this
-        # process's clock runs that many seconds off
-        skew = float(os.environ["CRM_SYNC_CLOCK_SKEW_S"])
-        clock = lambda: time.time() + skew  # noqa: E731
     holder: list[hlc_mod.Clock] = [clock or time.time]
-    db._sync_clock = holder  # type: ignore[attr-defined]
+    raw: Any = db  # peewee's per-thread state and the attributes set here are not in its stubs
+    raw._sync_clock = holder
 
     @db.func("hlc_now", 1)
     def hlc_now(prev: int | None) -> int:
@@ -99,7 +108,7 @@ def register_sqlite_functions(db: peewee.SqliteDatabase, clock: hlc_mod.Clock | 
         peewee's outermost transaction object of this thread; outside a transaction, the id of the
         statement being run; ``None`` for SQL that bypassed peewee (the trigger then uses the
         statement's clock, the same for all rows of one statement)."""
-        state = db._state
+        state = raw._state
         transactions = getattr(state, "transactions", None)
         if not transactions:
             return getattr(state, "crm_statement_tx", None)
@@ -111,29 +120,28 @@ def register_sqlite_functions(db: peewee.SqliteDatabase, clock: hlc_mod.Clock | 
 
     # Outside a transaction every statement commits alone: each gets its own id (set just before
     # it runs), so its rows travel together and are never grouped with the next statement's.
-    execute_sql = db.execute_sql
+    plain_execute_sql: Callable[..., Any] = db.execute_sql
 
     def execute_sql_with_tx(sql: str, params: Any = None, *args: Any, **kwargs: Any) -> Any:
-        state = db._state
+        state = raw._state
         if not getattr(state, "transactions", None):
             state.crm_statement_tx = secrets.randbits(62) + 1
-        return execute_sql(sql, params, *args, **kwargs)
+        return plain_execute_sql(sql, params, *args, **kwargs)
 
-    db.execute_sql = execute_sql_with_tx  # type: ignore[method-assign]
+    raw.execute_sql = execute_sql_with_tx
 
     @db.func("hlc_recv", 2)
     def hlc_recv(prev: int | None, remote: int | None) -> int:
         return hlc_mod.observe(int(prev or 0), int(remote or 0), hlc_mod.physical_ms(holder[0]))
 
 
-def set_clock(db: peewee.Database, clock: hlc_mod.Clock) -> None:
-    db = getattr(db, "obj", db)
-    db._sync_clock[0] = clock  # type: ignore[attr-defined]
+def set_clock(db: peewee.Database | peewee.DatabaseProxy, clock: hlc_mod.Clock) -> None:
+    target: Any = getattr(db, "obj", db)
+    target._sync_clock[0] = clock
 
 
-def clock_of(db: peewee.Database) -> hlc_mod.Clock:
-    db = getattr(db, "obj", db)
-    holder = getattr(db, "_sync_clock", None)
+def clock_of(db: peewee.Database | peewee.DatabaseProxy) -> hlc_mod.Clock:
+    holder: list[hlc_mod.Clock] | None = getattr(getattr(db, "obj", db), "_sync_clock", None)
     return holder[0] if holder else time.time
 
 
@@ -146,8 +154,6 @@ def synced_tables(db: peewee.Database) -> list[str]:
     The order follows ``models.ALL_MODELS`` (dependency order); tables a newer step added that the
     list does not know yet come last (foreign keys are deferred, so order is an optimisation only).
     """
-    from desktop_crm.models import ALL_MODELS
-
     present = set(db.get_tables())
     candidates = [m._meta.table_name for m in ALL_MODELS if m._meta.table_name in present]
     candidates += sorted(present - set(candidates))
@@ -155,7 +161,7 @@ def synced_tables(db: peewee.Database) -> list[str]:
     for table in candidates:
         if table.startswith(("_", "sqlite_")) or table.endswith(("_fts", "_fts_data")):
             continue
-        columns = {c[1] for c in db.execute_sql(f'PRAGMA table_info("{table}")').fetchall()}
+        columns = {c[1] for c in execute_sql(db, f'PRAGMA table_info("{table}")').fetchall()}
         if {"id", "_ver", "_hlc"} <= columns:
             result.append(table)
     return result
@@ -163,7 +169,7 @@ def synced_tables(db: peewee.Database) -> list[str]:
 
 def table_columns(db: peewee.Database, table: str) -> list[tuple[str, str]]:
     """``(name, declared type)`` of the physical columns, in order."""
-    return [(c[1], (c[2] or "").upper()) for c in db.execute_sql(f'PRAGMA table_info("{table}")')]
+    return [(c[1], (c[2] or "").upper()) for c in execute_sql(db, f'PRAGMA table_info("{table}")')]
 
 
 def field_columns(db: peewee.Database, table: str) -> list[tuple[str, str]]:
@@ -239,8 +245,8 @@ def trigger_ddl(db: peewee.Database, table: str, schema_version: int) -> list[st
 def capture_triggers(db: peewee.Database) -> list[str]:
     return [
         name
-        for (name,) in db.execute_sql(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '\\_cap\\_%' ESCAPE '\\'"
+        for (name,) in execute_sql(
+            db, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '\\_cap\\_%' ESCAPE '\\'"
         )
     ]
 
@@ -248,47 +254,23 @@ def capture_triggers(db: peewee.Database) -> list[str]:
 def install_triggers(db: peewee.Database, schema_version: int) -> None:
     """(Re)create the capture triggers of every synced table; call inside a transaction."""
     for name in capture_triggers(db):
-        db.execute_sql(f'DROP TRIGGER IF EXISTS "{name}"')
+        execute_sql(db, f'DROP TRIGGER IF EXISTS "{name}"')
     for table in synced_tables(db):
         for statement in trigger_ddl(db, table, schema_version):
-            db.execute_sql(statement)
+            execute_sql(db, statement)
 
 
 # --- the replica role ----------------------------------------------------------------------------
-
-
-def is_replica(db: peewee.Database) -> bool:
-    return bool(
-        db.execute_sql(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sync_meta'"
-        ).fetchone()
-    )
-
-
-def meta_get(db: peewee.Database, key: str, default: Any = None) -> Any:
-    row = db.execute_sql("SELECT v FROM _sync_meta WHERE k = ?", (key,)).fetchone()
-    return default if row is None else row[0]
-
-
-def meta_set(db: peewee.Database, key: str, value: Any) -> None:
-    db.execute_sql(
-        "INSERT INTO _sync_meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v",
-        (key, value),
-    )
-
-
-def device_id(db: peewee.Database) -> uuid.UUID:
-    return uuid.UUID(meta_get(db, "device_id"))
 
 
 def seed_hlc(db: peewee.Database) -> int:
     """The highest HLC this file has seen: stored state, row stamps and pending entries."""
     best = int(meta_get(db, "hlc", 0) or 0)
     for table in synced_tables(db):
-        (value,) = db.execute_sql(f'SELECT coalesce(max("_hlc"), 0) FROM "{table}"').fetchone()
+        (value,) = execute_sql(db, f'SELECT coalesce(max("_hlc"), 0) FROM "{table}"').fetchone()
         best = max(best, int(value))
     for table in ("_outbox", "_outbox_parked"):
-        (value,) = db.execute_sql(f"SELECT coalesce(max(hlc), 0) FROM {table}").fetchone()
+        (value,) = execute_sql(db, f"SELECT coalesce(max(hlc), 0) FROM {table}").fetchone()
         best = max(best, int(value))
     return best
 
@@ -299,14 +281,12 @@ def make_replica(db: peewee.Database, upload_existing: bool = True) -> uuid.UUID
     A database that already holds rows (for example a demo) queues all of them as inserts, so its
     first sync uploads everything it holds. Runs in one transaction.
     """
-    from desktop_crm.models.schema import current_version
-
     with db.atomic():
         if is_replica(db) and meta_get(db, "device_id"):
             upgrade_bookkeeping(db)
             return device_id(db)
         for statement in BOOKKEEPING_DDL:
-            db.execute_sql(statement)
+            execute_sql(db, statement)
         device = uuid7()
         meta_set(db, "device_id", str(device))
         meta_set(db, "incarnation", 1)
@@ -325,24 +305,25 @@ def upgrade_bookkeeping(db: peewee.Database) -> None:
     """Bring the bookkeeping of a replica made by an earlier version up to date (in the caller's
     transaction): ``_outbox.tx`` and triggers that fill it. Entries queued before have no ``tx``
     and travel as before (each on its own)."""
-    columns = {c[1] for c in db.execute_sql("PRAGMA table_info(_outbox)")}
+    columns = {c[1] for c in execute_sql(db, "PRAGMA table_info(_outbox)")}
     if "tx" not in columns:
-        db.execute_sql("ALTER TABLE _outbox ADD COLUMN tx INTEGER")
+        execute_sql(db, "ALTER TABLE _outbox ADD COLUMN tx INTEGER")
         install_triggers(db, int(meta_get(db, "schema_version", 0) or 0))
-    if "tx" not in {c[1] for c in db.execute_sql("PRAGMA table_info(_outbox_parked)")}:
-        db.execute_sql("ALTER TABLE _outbox_parked ADD COLUMN tx INTEGER")
+    if "tx" not in {c[1] for c in execute_sql(db, "PRAGMA table_info(_outbox_parked)")}:
+        execute_sql(db, "ALTER TABLE _outbox_parked ADD COLUMN tx INTEGER")
 
 
 def enqueue_all_rows(db: peewee.Database, schema_version: int) -> int:
     """Queue every live-or-tombstoned row as an insert (first upload of a local database)."""
     total = 0
     for table in synced_tables(db):
-        (count,) = db.execute_sql(f'SELECT count(*) FROM "{table}"').fetchone()
+        (count,) = execute_sql(db, f'SELECT count(*) FROM "{table}"').fetchone()
         if not count:
             continue
-        db.execute_sql("UPDATE _sync_meta SET v = hlc_now(v) WHERE k = 'hlc'")
+        execute_sql(db, "UPDATE _sync_meta SET v = hlc_now(v) WHERE k = 'hlc'")
         stamp = meta_get(db, "hlc")
-        db.execute_sql(
+        execute_sql(
+            db,
             "INSERT INTO _outbox (tbl, row_id, op, base_ver, hlc, fields, schema_version, created_at) "
             f"SELECT ?, id, 'I', \"_ver\", ?, {fields_json(field_columns(db, table), '')}, ?, "
             f'{NOW_MS_SQL} FROM "{table}" ORDER BY id',
@@ -362,15 +343,15 @@ def after_migration_step(db: peewee.Database, version: int) -> None:
         return
     upcast = UPCASTS.get(version)
     if upcast is not None:
-        rows = db.execute_sql(
-            "SELECT seq, tbl, fields FROM _outbox WHERE schema_version < ?", (version,)
+        rows = execute_sql(
+            db, "SELECT seq, tbl, fields FROM _outbox WHERE schema_version < ?", (version,)
         ).fetchall()
         for seq, table, fields in rows:
-            db.execute_sql(
-                "UPDATE _outbox SET fields = ? WHERE seq = ?",
+            execute_sql(
+                db, "UPDATE _outbox SET fields = ? WHERE seq = ?",
                 (json.dumps(upcast(table, json.loads(fields)), ensure_ascii=False), seq),
             )
-    db.execute_sql("UPDATE _outbox SET schema_version = ? WHERE schema_version < ?", (version, version))
+    execute_sql(db, "UPDATE _outbox SET schema_version = ? WHERE schema_version < ?", (version, version))
     known = json.loads(meta_get(db, "columns", "{}") or "{}")
     current = {t: [n for n, _ in field_columns(db, t)] for t in synced_tables(db)}
     for table, names in current.items():
@@ -386,17 +367,14 @@ def remember_columns(db: peewee.Database) -> None:
     meta_set(db, "columns", json.dumps(current))
 
 
-class applying:  # noqa: N801 - used as a statement-like context manager
+@contextmanager
+def applying(db: peewee.Database) -> Iterator[None]:
     """Inside an open transaction: silence capture while remote rows are written."""
-
-    def __init__(self, db: peewee.Database) -> None:
-        self.db = db
-
-    def __enter__(self) -> None:
-        self.db.execute_sql("UPDATE _sync_flag SET applying = 1 WHERE id = 1")
-
-    def __exit__(self, *exc: object) -> None:
-        self.db.execute_sql("UPDATE _sync_flag SET applying = 0 WHERE id = 1")
+    execute_sql(db, "UPDATE _sync_flag SET applying = 1 WHERE id = 1")
+    try:
+        yield
+    finally:
+        execute_sql(db, "UPDATE _sync_flag SET applying = 0 WHERE id = 1")
 
 
 def rebase_future_stamps(db: peewee.Database, limit_hlc: int, now_hlc: int) -> int:
@@ -409,8 +387,8 @@ def rebase_future_stamps(db: peewee.Database, limit_hlc: int, now_hlc: int) -> i
     on its side). One transaction; returns how many entries were restamped.
     """
     with db.atomic("IMMEDIATE"):
-        cursor = db.execute_sql(
-            "UPDATE _outbox SET hlc = ? WHERE hlc > ?", (now_hlc, limit_hlc)
+        cursor = execute_sql(
+            db, "UPDATE _outbox SET hlc = ? WHERE hlc > ?", (now_hlc, limit_hlc)
         )
         restamped = cursor.rowcount
         if int(meta_get(db, "hlc", 0) or 0) > limit_hlc:
@@ -421,14 +399,14 @@ def rebase_future_stamps(db: peewee.Database, limit_hlc: int, now_hlc: int) -> i
 def pending_count(db: peewee.Database) -> int:
     if not is_replica(db):
         return 0
-    return int(db.execute_sql("SELECT count(*) FROM _outbox").fetchone()[0])
+    return int(execute_sql(db, "SELECT count(*) FROM _outbox").fetchone()[0])
 
 
 def open_conflicts(db: peewee.Database) -> int:
     if not is_replica(db):
         return 0
     return int(
-        db.execute_sql("SELECT count(*) FROM _conflict WHERE resolved_at IS NULL").fetchone()[0]
+        execute_sql(db, "SELECT count(*) FROM _conflict WHERE resolved_at IS NULL").fetchone()[0]
     )
 
 
@@ -439,17 +417,17 @@ def iter_outbox(db: peewee.Database, limit: int) -> list[tuple[Any, ...]]:
     """The next push batch: ``limit`` entries in ``seq`` order, extended to the end of the local
     transaction of the last one, so a transaction never straddles two server transactions (its
     entries are contiguous in ``seq``: SQLite has one writer at a time)."""
-    rows = db.execute_sql(
-        f"SELECT {OUTBOX_COLUMNS} FROM _outbox ORDER BY seq LIMIT ?", (limit,)
+    rows = execute_sql(
+        db, f"SELECT {OUTBOX_COLUMNS} FROM _outbox ORDER BY seq LIMIT ?", (limit,)
     ).fetchall()
     if len(rows) < limit or not rows:
         return rows
     last = rows[-1][0]
-    (tx,) = db.execute_sql("SELECT tx FROM _outbox WHERE seq = ?", (last,)).fetchone()
+    (tx,) = execute_sql(db, "SELECT tx FROM _outbox WHERE seq = ?", (last,)).fetchone()
     if tx is None:
         return rows
-    return rows + db.execute_sql(
-        f"SELECT {OUTBOX_COLUMNS} FROM _outbox WHERE seq > ? AND tx = ? ORDER BY seq LIMIT ?",
+    return rows + execute_sql(
+        db, f"SELECT {OUTBOX_COLUMNS} FROM _outbox WHERE seq > ? AND tx = ? ORDER BY seq LIMIT ?",
         (last, tx, MAX_TRANSACTION_EXTRA),
     ).fetchall()
 

@@ -23,7 +23,7 @@ def purge_tombstones(
     server_url: str, retention_days: int = 180, stale_after_days: int = 180, conn: Any = None
 ) -> int:
     from desktop_crm.sync import server
-    from desktop_crm.sync.engine import foreign_keys
+    from desktop_crm.sync.layout import foreign_keys
 
     own = conn is None
     conn = conn or server.connect(server_url)

@@ -540,7 +540,7 @@ def _bound_proxy(url: str) -> Iterator[Any]:
 
 
 def connect(url: str, **kwargs: Any) -> Any:
-    from desktop_crm.sync.credentials import connect as _connect
+    from desktop_crm.models.credentials import connect as _connect
 
     return _connect(url, **kwargs)
 

@@ -9,7 +9,7 @@ from desktop_crm.models import database
 from desktop_crm.models.db import make_database
 from desktop_crm.models.schema import migrate
 from desktop_crm.sync import capture
-from desktop_crm.sync.engine import Replica
+from desktop_crm.sync.replica import Replica
 
 
 def new_replica(path: Path, server_url: str, **kwargs: Any) -> Replica:

@@ -5,6 +5,7 @@ accepts connections and swallows what it receives; the timeouts are kept small b
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from urllib.parse import urlparse, urlunparse
@@ -68,10 +69,8 @@ class BlackHoleProxy:
         self.closed = True
         self.listener.close()
         for sock in self.sockets:
-            try:
+            with contextlib.suppress(OSError):
                 sock.close()
-            except OSError:
-                pass
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 
 from desktop_crm import i18n
 from desktop_crm.cli import main
-from desktop_crm.models import Company, database
+from desktop_crm.models import Company, database, hooks
 from desktop_crm.models.db import open_database
 from desktop_crm.models.schema import migrate
 from desktop_crm.services.system import sync as sync_service
@@ -25,6 +25,17 @@ pytestmark = pytest.mark.postgres
 
 def skewed(seconds):
     return lambda: time.time() + seconds
+
+
+def clocks_off(monkeypatch, seconds):
+    """Every database this process makes from now on gets a clock ``seconds`` off: a hook
+    registered after sync's own, the way ``cli.main`` registers sync's."""
+    base = [h for h in hooks.SQLITE_DATABASE_HOOKS if h is capture.register_sqlite_functions]
+
+    def skew(db):
+        capture.set_clock(db, skewed(seconds))
+
+    monkeypatch.setattr(hooks, "SQLITE_DATABASE_HOOKS", [*base, skew])
 
 
 def server_companies(url):
@@ -151,11 +162,11 @@ def test_cli_says_to_fix_the_clock_and_exits_non_zero(server_url, tmp_path, caps
     Company.create(legal_name="Pending")
     db.close()
     database.initialize(None)
-    monkeypatch.setenv("CRM_SYNC_CLOCK_SKEW_S", "-900")  # this process's clock runs 15 min slow
+    clocks_off(monkeypatch, -900)  # this process's clock runs 15 min slow
     assert main(["sync", "--db", local, "--server", server_url]) == 1
     err = capsys.readouterr().err
     assert "This computer's clock is 15 minutes behind the server's" in err
-    monkeypatch.setenv("CRM_SYNC_CLOCK_SKEW_S", "150")  # 2.5 min fast: syncs, with a warning
+    clocks_off(monkeypatch, 150)  # 2.5 min fast: syncs, with a warning
     assert main(["sync", "--db", local, "--server", server_url]) == 0
     captured = capsys.readouterr()
     assert "pushed 1," in captured.out

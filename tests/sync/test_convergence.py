@@ -9,6 +9,7 @@ CI runs ``SEEDS``; ``CRM_SYNC_SOAK=N`` runs N more seeds (and more operations) f
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -21,7 +22,9 @@ import pytest
 
 from desktop_crm.models import Company, Contact, Deal, Pipeline, Stage
 from desktop_crm.sync import capture, server
-from desktop_crm.sync.engine import CrashPoint, SyncError, to_wire
+from desktop_crm.sync.replica import CrashPoint
+from desktop_crm.sync.server import SyncError
+from desktop_crm.sync.wire import to_wire
 from tests.sync.helpers import admin, new_replica, use
 
 pytestmark = pytest.mark.postgres
@@ -53,7 +56,7 @@ class Harness:
         self.writes = defaultdict(list)  # (table, row_id, field) -> [(hlc, origin, value)]
         self.seen_seq = [0] * REPLICAS
         self.last_hlc = [0] * REPLICAS
-        self.cursors = [dict() for _ in range(REPLICAS)]
+        self.cursors = [{} for _ in range(REPLICAS)]
         self.offline = [False] * REPLICAS
 
     def _hook(self, index):
@@ -181,10 +184,8 @@ class Harness:
             return
         if faults and self.rng.random() < 0.12:
             self.crash_next[i] = self.rng.choice(["after_server_commit", "between_pull_pages"])
-        try:
+        with contextlib.suppress(CrashPoint, SyncError):
             self.replicas[i].sync()
-        except (CrashPoint, SyncError):
-            pass
         self.crash_next[i] = None
         self.check_monotonic(i)
 
@@ -287,16 +288,16 @@ def test_replicas_converge_without_losing_writes(seed, server_url, tmp_path):
 
 def test_the_oracle_catches_a_pull_that_loses_rows(server_url, tmp_path, monkeypatch):
     """Check the check (sync.md §3.5): a pull that drops rows must fail I1."""
-    from desktop_crm.sync import engine
+    from desktop_crm.sync.pull import Pull
 
     harness = Harness(5, server_url, tmp_path)
-    original = engine.Replica._apply
+    original = Pull._apply
 
     def forget_rows(self, table_rows, horizon, **kwargs):
         if table_rows and "deal" in table_rows:  # lose one pulled row
             table_rows = {**table_rows, "deal": table_rows["deal"][1:]}
         return original(self, table_rows, horizon, **kwargs)
 
-    monkeypatch.setattr(engine.Replica, "_apply", forget_rows)
+    monkeypatch.setattr(Pull, "_apply", forget_rows)
     with pytest.raises(AssertionError, match="I1"):
         harness.run(40)

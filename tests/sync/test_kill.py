@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -19,10 +19,16 @@ from tests.sync.helpers import admin
 pytestmark = pytest.mark.postgres
 
 
-def run_sync(local, url, **env):
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_sync(local, url, crash_at=None):
+    """The real command in a new process; ``crash_at``: it dies at that checkpoint of the round
+    (``tests/sync/crashing_sync.py`` installs the fault, as a kill would stop it there)."""
+    command = ["-m", "desktop_crm"] if crash_at is None else ["-m", "tests.sync.crashing_sync", crash_at]
     return subprocess.run(
-        [sys.executable, "-m", "desktop_crm", "sync", "--db", local, "--server", url],
-        env={**os.environ, **env}, capture_output=True, text=True, timeout=120,
+        [sys.executable, *command, "sync", "--db", local, "--server", url],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
     )
 
 
@@ -48,7 +54,7 @@ def pending(path):
 def test_killed_between_server_commit_and_local_acknowledgement(server_url, tmp_path):
     local = str(tmp_path / "crm.db")
     make_local(local, 5)
-    killed = run_sync(local, server_url, CRM_SYNC_CRASH_AT="after_server_commit")
+    killed = run_sync(local, server_url, crash_at="after_server_commit")
     assert killed.returncode == 137, killed.stderr
     assert pending(local) == 5  # the server has them, the acknowledgement never happened
     with admin(server_url) as conn:

@@ -11,7 +11,7 @@ import pytest
 
 from desktop_crm.models import Company, Contact, Deal, Pipeline, Stage
 from desktop_crm.sync import capture
-from desktop_crm.sync.engine import CrashPoint
+from desktop_crm.sync.replica import CrashPoint
 from desktop_crm.sync.server import VersionRefused
 from tests.sync.helpers import admin, new_replica, outbox_size, use
 
@@ -248,7 +248,7 @@ def test_sync_worker_thread_uses_its_own_connection(server_url, tmp_path):
 def test_a_restored_backup_takes_a_new_identity_and_replays_its_changes(server_url, tmp_path):
     import shutil
 
-    from desktop_crm.sync.engine import sync_once
+    from desktop_crm.sync.replica import sync_once
 
     a = new_replica(tmp_path / "a.db", server_url)
     use(a)

@@ -68,7 +68,7 @@ def test_a_large_download_fills_the_search_index_and_keeps_its_trigger(server_ur
 
 
 def test_a_download_killed_midway_resumes_and_keeps_the_indexes(server_url, tmp_path):
-    from desktop_crm.sync.engine import CrashPoint
+    from desktop_crm.sync.replica import CrashPoint
 
     a = new_replica(tmp_path / "a.db", server_url)
     use(a)

@@ -7,8 +7,8 @@ from urllib.parse import urlparse, urlunparse
 
 import pytest
 
-from desktop_crm.models import Deal, Pipeline, Stage, User
-from desktop_crm.sync import credentials, security
+from desktop_crm.models import Deal, Pipeline, Stage, User, credentials
+from desktop_crm.sync import security
 from desktop_crm.sync.server import connect
 from tests.sync.helpers import admin, new_replica, use
 
@@ -73,7 +73,8 @@ def test_a_login_cannot_write_rows_outside_its_scope_nor_escape_by_a_setting(ser
     bob_deal = world["deals"]["Bob"].id
     with connect(as_login(server_url, world["logins"]["Alice"])) as conn:
         conn.autocommit = True
-        conn.execute("SELECT set_config('app.user', 'bob', false)")  # a GUC the client controls changes nothing
+        # a GUC the client controls changes nothing
+        conn.execute("SELECT set_config('app.user', 'bob', false)")
         assert conn.execute("UPDATE deal SET title = 'hijacked' WHERE id = %s", (bob_deal,)).rowcount == 0
         assert titles(conn) == ["Alice's deal", "Unassigned"]
         with pytest.raises(errors.InsufficientPrivilege, match="row-level security"):

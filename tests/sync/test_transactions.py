@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from desktop_crm.models import Deal, DealLine, DocumentFile, Pipeline, Stage, database
-from desktop_crm.sync.engine import CrashPoint
+from desktop_crm.sync.replica import CrashPoint
 from tests.sync.helpers import admin, new_replica, outbox_size, use
 
 pytestmark = pytest.mark.postgres

@@ -34,6 +34,7 @@ from desktop_crm.models import (
     OwnCompany,
     Payment,
     database,
+    sync_meta,
     utcnow,
 )
 from desktop_crm.models.db import engine
@@ -163,9 +164,7 @@ def refreeze_final_numbers() -> int:
     many were re-frozen. Only the issuing device does it (its code is in the provisional number)."""
     if engine(database) != "sqlite":
         return 0
-    from desktop_crm.sync import capture
-
-    if not capture.is_replica(database):
+    if not sync_meta.is_replica(database):
         return 0
     from desktop_crm.models import DocumentFile
 

@@ -22,7 +22,7 @@ import uuid
 from desktop_crm import countries
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import _
-from desktop_crm.models import DocumentType, NumberSequence, OwnCompany, database
+from desktop_crm.models import DocumentType, NumberSequence, OwnCompany, database, sync_meta
 from desktop_crm.models.db import engine
 from desktop_crm.services.system.settings import declare
 
@@ -161,29 +161,23 @@ def take_progressive(company: OwnCompany, series: str = "") -> str:
 def provisional_numbering() -> bool:
     """True when invoices issued here get a provisional number: the setting asks for it and this
     database is a replica of a shared server (direct and local-only databases number at once)."""
-    from desktop_crm.sync import capture
-
     if engine(database) != "sqlite" or OFFLINE_NUMBERING.get() != "provisional":
         return False
-    return capture.is_replica(database) and bool(capture.meta_get(database, "server_url"))
+    return sync_meta.is_replica(database) and bool(sync_meta.meta_get(database, "server_url"))
 
 
 def device_code() -> str:
     """A short, stable code of this replica for provisional numbers (from its device id)."""
-    from desktop_crm.sync import capture
-
-    return capture.device_id(database).hex[-6:].upper()
+    return sync_meta.device_id(database).hex[-6:].upper()
 
 
 def take_provisional_number() -> str:
     """«PRV-<device>-<n>»: the next provisional number of this device, from a counter that belongs
     to the device (the replica's own bookkeeping, not synced). Call inside the issuing transaction."""
-    from desktop_crm.sync import capture
-
     if not database.in_transaction():
         raise RuntimeError("take_provisional_number must run inside the issuing transaction")
-    n = int(capture.meta_get(database, "provisional_no", 0) or 0) + 1
-    capture.meta_set(database, "provisional_no", n)
+    n = int(sync_meta.meta_get(database, "provisional_no", 0) or 0) + 1
+    sync_meta.meta_set(database, "provisional_no", n)
     return f"{PROVISIONAL_PREFIX}{device_code()}-{n}"
 
 

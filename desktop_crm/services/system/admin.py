@@ -538,7 +538,7 @@ def connection_errors(kind: str, value: str) -> dict[str, str]:
 
 def store_connection(url: str, password: str = "") -> str:
     """The URL to keep in the local settings; the password goes to the OS keyring, never a file."""
-    from desktop_crm.sync import credentials
+    from desktop_crm.models import credentials
 
     url = url.strip()
     if not is_postgres_url(url):
@@ -554,7 +554,7 @@ def store_connection(url: str, password: str = "") -> str:
 
 
 def stored_password(url: str) -> str:
-    from desktop_crm.sync import credentials
+    from desktop_crm.models import credentials
 
     return credentials.stored_password(url) or "" if is_postgres_url(url) else ""
 
@@ -601,7 +601,7 @@ def test_connection(url: str) -> str:
             raise ValidationError(_("The file belongs to another application."))
         return _("The database file can be opened.") if tables else _(
             "The file is empty: a new database will be created there.")
-    from desktop_crm.sync import credentials
+    from desktop_crm.models import credentials
 
     try:
         with credentials.connect(url_with_password(url), connect_timeout=10) as connection:

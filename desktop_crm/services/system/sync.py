@@ -16,15 +16,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from desktop_crm.entities import Entity
 from desktop_crm.i18n import _
-from desktop_crm.models import database
+from desktop_crm.models import credentials, database
 from desktop_crm.models.db import engine
-from desktop_crm.sync import capture, credentials
-from desktop_crm.sync.engine import (
+from desktop_crm.sync import capture
+from desktop_crm.sync.hlc import CLOCK_WARN_MS
+from desktop_crm.sync.replica import (
     RESPONSE_TIMEOUT_S,
     Replica,
     ReplicaRestored,
@@ -32,7 +34,6 @@ from desktop_crm.sync.engine import (
     combine,
     reincarnate,
 )
-from desktop_crm.sync.hlc import CLOCK_WARN_MS
 from desktop_crm.sync.server import (
     ClockOffError,
     SyncError,
@@ -42,16 +43,6 @@ from desktop_crm.sync.server import (
 )
 
 DEFAULT_INTERVAL_S = 300
-
-# table → the entity key the views reload on ``context.changed``
-ENTITY_OF_TABLE = {
-    "deal": "deals", "deal_line": "deals", "stage_change": "deals", "contact": "contacts",
-    "company": "companies", "lead": "leads", "product": "products", "product_group": "products",
-    "activity": "activities", "quote": "quotes", "quote_line": "quotes", "invoice": "invoices",
-    "invoice_line": "invoices", "payment": "invoices", "user": "users", "pipeline": "pipelines",
-    "stage": "pipelines", "notification": "notifications",
-}
-
 
 @dataclass(frozen=True)
 class SyncStatus:
@@ -176,7 +167,7 @@ def sync_now(progress: Callable[[int, int, str], None] | None = None) -> SyncRes
             capture.meta_set(db, "last_error", error.message)
             clock = isinstance(error, ClockOffError)
             capture.meta_set(db, "last_error_kind", "clock" if clock else "")
-            if clock:
+            if isinstance(error, ClockOffError):
                 capture.meta_set(db, "clock_offset_ms", error.offset_ms)
         raise
     with db.atomic():
@@ -187,8 +178,14 @@ def sync_now(progress: Callable[[int, int, str], None] | None = None) -> SyncRes
     return result
 
 
+def entities_of_tables(tables: Iterable[str]) -> set[str]:
+    """The entity keys the views reload (``context.changed``) for changed tables; a table of no
+    entity stands for itself."""
+    return {str(Entity.of_table(t) or t) for t in tables}
+
+
 def changed_entities(result: SyncResult) -> set[str]:
-    return {ENTITY_OF_TABLE.get(t, t) for t in result.details.get("tables", ())}
+    return entities_of_tables(result.details.get("tables", ()))
 
 
 # --- conflicts ------------------------------------------------------------------------------------
@@ -201,7 +198,7 @@ def list_conflicts(include_resolved: bool = False) -> list[ConflictView]:
     me = capture.device_id(db).bytes
     where = "" if include_resolved else "WHERE resolved_at IS NULL"
     result = []
-    for cid, table, row_id, name, kind, winner, loser, wdev, ldev, created in db.execute_sql(
+    for cid, table, row_id, name, kind, winner, loser, _wdev, ldev, created in db.execute_sql(
         "SELECT id, tbl, row_id, field, kind, winner, loser, winner_device, loser_device, "
         f"created_at FROM _conflict {where} ORDER BY created_at"
     ):
@@ -261,7 +258,7 @@ class ParkedChange:
 
 
 # The server's refusals, from its own (English) messages, in words for the user. First match wins.
-_REFUSALS: tuple[tuple[tuple[str, ...], Any], ...] = (
+_REFUSALS: tuple[tuple[tuple[str, ...], Callable[[], str]], ...] = (
     (("is issued", "cannot change"),
      lambda: _("The invoice is issued: its number and amounts cannot change any more.")),
     (("not the next one",),

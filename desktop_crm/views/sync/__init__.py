@@ -46,7 +46,7 @@ class DirectModeWatcher:
                 self.relay.tables_changed.emit(tables)
 
     def _emit(self, tables: set[str]) -> None:
-        for entity in sorted({sync_service.ENTITY_OF_TABLE.get(t, t) for t in tables}):
+        for entity in sorted(sync_service.entities_of_tables(tables)):
             self.context.notify_changed(entity)
 
     def stop(self) -> None:

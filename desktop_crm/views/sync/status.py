@@ -35,15 +35,21 @@ def describe(status: sync_service.SyncStatus, now: dt.datetime | None = None) ->
         if minutes < 1:
             parts.append(_("Synced just now"))
         else:
-            parts.append(ngettext("Synced {n} minute ago", "Synced {n} minutes ago", minutes).format(n=minutes))
+            parts.append(
+                ngettext("Synced {n} minute ago", "Synced {n} minutes ago", minutes).format(n=minutes)
+            )
     else:
         parts.append(_("Never synced"))
     if status.pending:
-        parts.append(ngettext("{n} change to send", "{n} changes to send", status.pending).format(n=status.pending))
+        parts.append(
+            ngettext("{n} change to send", "{n} changes to send", status.pending).format(n=status.pending)
+        )
     if status.conflicts:
         parts.append(ngettext("{n} conflict", "{n} conflicts", status.conflicts).format(n=status.conflicts))
     if status.parked:
-        parts.append(ngettext("{n} refused change", "{n} refused changes", status.parked).format(n=status.parked))
+        parts.append(
+            ngettext("{n} refused change", "{n} refused changes", status.parked).format(n=status.parked)
+        )
     if status.clock_error:
         if status.clock_offset_ms is None:
             parts.append(_("sync stopped: set the correct time on this computer"))

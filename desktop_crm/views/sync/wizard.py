@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote, urlparse, urlunparse
 
 from PySide6.QtWidgets import (
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QVBoxLayout,
+    QWidget,
     QWizard,
     QWizardPage,
 )
@@ -52,8 +54,9 @@ class ServerPage(QWizardPage):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.ssl = QComboBox(self)
         self.ssl.setObjectName("sync_sslmode")
-        for mode, text in zip(SSL_MODES, (_("Encrypted, server verified (recommended)"),
-                                          _("Encrypted"), _("Encrypted when possible"))):
+        texts = (_("Encrypted, server verified (recommended)"), _("Encrypted"),
+                 _("Encrypted when possible"))
+        for mode, text in zip(SSL_MODES, texts, strict=True):
             self.ssl.addItem(text, mode)
         self.test_button = QPushButton(_("Test connection"), self)
         self.test_button.setObjectName("sync_test")
@@ -82,13 +85,13 @@ class ServerPage(QWizardPage):
         self.result.setText(_("Connecting…"))
         self.test_button.setEnabled(False)
 
-        def work(progress: Progress) -> dict:
+        def work(progress: Progress) -> dict[str, Any]:
             return sync_service.test_connection(url, password)
 
         run_in_background(work, on_result=self._ok, on_error=self._error, use_database=False,
                           name="sync-test")
 
-    def _ok(self, info: dict) -> None:
+    def _ok(self, info: dict[str, Any]) -> None:
         self.test_button.setEnabled(True)
         self.tested_ok = True
         self.result.setText(
@@ -163,7 +166,7 @@ class DownloadPage(QWizardPage):
 
 
 class SyncSetupWizard(QWizard):
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sync_setup_wizard")
         self.setWindowTitle(_("Set up synchronisation"))

@@ -11,8 +11,10 @@ every other host ``verify-full`` (certificate and host name checked), as sync.md
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
 
@@ -31,11 +33,12 @@ def _keyring() -> Any:
         if not getattr(current, "_crm_memory", False):
 
             class MemoryKeyring(KeyringBackend):
-                priority = 1  # type: ignore[assignment]
+                priority = 1
                 _crm_memory = True
 
                 def __init__(self) -> None:
-                    super().__init__()
+                    base_init: Callable[[KeyringBackend], None] = KeyringBackend.__init__  # untyped
+                    base_init(self)
                     self.store: dict[tuple[str, str], str] = {}
 
                 def get_password(self, service: str, username: str) -> str | None:
@@ -61,14 +64,13 @@ def remember_password(url: str, password: str) -> None:
 
 
 def forget_password(url: str) -> None:
-    try:
+    with contextlib.suppress(Exception):  # keyring.errors.PasswordDeleteError: nothing stored
         _keyring().delete_password(SERVICE, account_key(url))
-    except Exception:  # keyring.errors.PasswordDeleteError: nothing stored
-        pass
 
 
 def stored_password(url: str) -> str | None:
-    return _keyring().get_password(SERVICE, account_key(url))
+    password: str | None = _keyring().get_password(SERVICE, account_key(url))
+    return password
 
 
 def strip_password(url: str) -> str:
