@@ -7,10 +7,14 @@ Queries are folded the same way, so case and ё/е never matter.
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
+from typing import Any
 
 import peewee
 
+from desktop_crm.models import dialect
 from desktop_crm.normalize import fold
 
 SEARCHABLE_TABLES = ("contact", "company", "deal", "lead", "product")
@@ -77,3 +81,19 @@ def like_patterns(text: str) -> list[str]:
     """PostgreSQL: one ``LIKE`` pattern per word (the trigram index serves them)."""
     escaped = (t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for t in query_tokens(text))
     return [f"%{token}%" for token in escaped]
+
+
+def match_condition(model: Any, text: str) -> Any:
+    """Rows of ``model`` whose search text holds every word of ``text`` (as a word prefix on
+    SQLite's FTS5, anywhere in the text on PostgreSQL's trigram index); all rows when ``text``
+    has no word."""
+    if dialect.is_sqlite():
+        query = fts_query(text)
+        if not query:
+            return peewee.SQL("1 = 1")
+        fts = fts_table(model._meta.table_name)
+        return peewee.Column(model, "rowid").in_(
+            peewee.SQL(f'(SELECT rowid FROM "{fts}" WHERE "{fts}" MATCH ?)', [query])
+        )
+    conditions = [peewee.Expression(model.search_text, "LIKE", p) for p in like_patterns(text)]
+    return functools.reduce(operator.and_, conditions) if conditions else peewee.SQL("1 = 1")
