@@ -14,10 +14,9 @@ from typing import Any
 import peewee
 
 from desktop_crm.i18n import N_
-from desktop_crm.models import Company, Contact, Deal, Lead, Product, Stage, database
-from desktop_crm.models.db import engine
+from desktop_crm.models import Company, Contact, Deal, Lead, Product, Stage, dialect
 from desktop_crm.models.fields import coerce_uuid
-from desktop_crm.models.search import fts_query, fts_table, query_tokens
+from desktop_crm.models.search import match_condition, query_tokens
 
 MIN_QUERY_LENGTH = 2
 GROUP_TITLES = {
@@ -73,26 +72,16 @@ def search(text: str, limit: int = 8, entities: tuple[str, ...] | None = None) -
     if len(text.strip()) < MIN_QUERY_LENGTH or not query_tokens(text):
         return []
     groups = []
-    sqlite = engine(database) == "sqlite"
     for entity, model, selected, make in _sources():
         if entities is not None and entity not in entities:
             continue
         query = model.select(model.id, *selected)
         if model is Deal:
             query = query.join_from(Deal, Stage, peewee.JOIN.LEFT_OUTER, on=(Deal.stage == Stage.id))
-        if sqlite:
-            fts = fts_table(model._meta.table_name)
-            query = query.where(peewee.Column(model, "rowid").in_(
-                peewee.SQL(f'(SELECT rowid FROM "{fts}" WHERE "{fts}" MATCH ?)', [fts_query(text)])
-            ))
-        else:
-            for token in query_tokens(text):
-                escaped = token.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-                query = query.where(peewee.Expression(model.search_text, "LIKE", f"%{escaped}%"))
-        query = query.where(model.deleted_at.is_null()).limit(limit)
+        query = query.where(match_condition(model, text), model.deleted_at.is_null()).limit(limit)
         sql, params = query.sql()
         hits = []
-        for record in database.execute_sql(sql, params).fetchall():
+        for record in dialect.fetch_all(sql, params):
             title, subtitle = make(*record[1:])
             hits.append(Hit(entity, str(coerce_uuid(record[0])), title or "", subtitle or ""))
         if hits:
