@@ -41,11 +41,22 @@ T = TypeVar("T")
 
 
 # --- engine -----------------------------------------------------------------------------------
-def bound(db: peewee.Database | None = None) -> peewee.Database:
+def bound(db: peewee.Database | peewee.DatabaseProxy | None = None) -> peewee.Database:
     """``db``, else the database the models are bound to (unwrapping the proxy)."""
-    if db is None:
-        db = database
-    return db.obj if isinstance(db, peewee.DatabaseProxy) else db
+    if isinstance(db, peewee.Database):
+        return db
+    target: peewee.Database = (db or database).obj
+    return target
+
+
+def execute(sql: str, params: Sequence[Any] | None = None, db: peewee.Database | None = None) -> Any:
+    """Run ``sql`` on ``db`` (else the bound database) and return the DB-API cursor."""
+    return bound(db).execute_sql(sql, params)  # type: ignore[no-untyped-call]  # untyped in peewee-stubs
+
+
+def tuples(query: Any) -> list[tuple[Any, ...]]:
+    """Every row of a peewee select as a tuple (the stubs type a select's rows as model rows)."""
+    return list(query.tuples())
 
 
 def is_sqlite(db: peewee.Database | None = None) -> bool:
@@ -107,7 +118,7 @@ class _IndexInfo:
 
 def _indexes(table: str) -> list[_IndexInfo]:
     found = []
-    for name, sql in bound().execute_sql(
+    for name, sql in execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", [table]
     ).fetchall():
         text = " ".join((sql or "").replace('"', "").lower().split())
@@ -148,9 +159,8 @@ def narrowest_live_index(table: str) -> str | None:
 
 def index_exists(name: str, db: peewee.Database | None = None) -> bool:
     """SQLite: whether an index of this name exists (False on PostgreSQL: hints are SQLite's)."""
-    db = bound(db)
-    return engine(db) == "sqlite" and db.execute_sql(
-        "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", [name]
+    return is_sqlite(db) and execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", [name], db
     ).fetchone() is not None
 
 
@@ -240,7 +250,7 @@ def paged(query: Any) -> PagedSql:
 
 def fetch_all(sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
     """Run hand-compiled SQL on the bound database (peewee's row building skipped)."""
-    rows: list[tuple[Any, ...]] = bound().execute_sql(sql, list(params)).fetchall()
+    rows: list[tuple[Any, ...]] = execute(sql, list(params)).fetchall()
     return rows
 
 
@@ -257,9 +267,7 @@ def count_live_rows(table: str) -> int:
     partial index over live rows it reads only that index.
     """
     hint = index_hint(narrowest_live_index(table))
-    row = bound().execute_sql(
-        f'SELECT COUNT(*) FROM "{table}"{hint} WHERE deleted_at IS NULL'
-    ).fetchone()
+    row = execute(f'SELECT COUNT(*) FROM "{table}"{hint} WHERE deleted_at IS NULL').fetchone()
     return int(row[0])
 
 
@@ -270,9 +278,9 @@ def uuid_text_sql(column: str, db: peewee.Database | None = None) -> str:
     return f"{column}::text" if is_postgres(db) else f"hex({column})"
 
 
-def uuid_from_text(value: str | None) -> str | None:
+def uuid_from_text(value: str) -> str:
     """The canonical text of a key read by :func:`uuid_text_sql` (hex digits get their dashes)."""
-    if value is None or len(value) != 32:
+    if len(value) != 32:
         return value
     value = value.lower()
     return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
@@ -329,11 +337,10 @@ class TempTables:
                params: list[Any] | None = None) -> None:
         key, stamp = ("UUID", "TIMESTAMP") if self.postgres else ("BLOB", "DATETIME")
         suffix = " ON COMMIT DROP" if self.postgres else ""
-        self.db.execute_sql(
-            f"CREATE TEMP TABLE {name} ({columns.format(key=key, stamp=stamp)}){suffix}")
+        self._run(f"CREATE TEMP TABLE {name} ({columns.format(key=key, stamp=stamp)}){suffix}")
         self.names.append(name)
         if select:
-            self.db.execute_sql(f"INSERT INTO {name} {select}", params or [])
+            self._run(f"INSERT INTO {name} {select}", params or [])
             self._analyse(name)
 
     def create_text_set(self, name: str, column: str) -> None:
@@ -341,7 +348,7 @@ class TempTables:
         a b-tree index row has a size limit that long texts exceed)."""
         if self.postgres:
             self.create(name, f"{column} TEXT NOT NULL")
-            self.db.execute_sql(f"CREATE INDEX ON {name} USING hash ({column})")
+            self._run(f"CREATE INDEX ON {name} USING hash ({column})")
         else:
             self.create(name, f"{column} TEXT PRIMARY KEY")
 
@@ -350,15 +357,18 @@ class TempTables:
         for start in range(0, len(rows), self.BATCH):
             chunk = rows[start:start + self.BATCH]
             row_marks = "(" + ", ".join([mark] * len(chunk[0])) + ")"
-            self.db.execute_sql(f"INSERT INTO {name} VALUES {', '.join([row_marks] * len(chunk))}",
-                                [value for row in chunk for value in row])
+            self._run(f"INSERT INTO {name} VALUES {', '.join([row_marks] * len(chunk))}",
+                      [value for row in chunk for value in row])
         self._analyse(name)
 
     def drop_all(self) -> None:
         schema = "pg_temp" if self.postgres else "temp"
         for name in self.names:
-            self.db.execute_sql(f"DROP TABLE IF EXISTS {schema}.{name}")
+            self._run(f"DROP TABLE IF EXISTS {schema}.{name}")
 
     def _analyse(self, name: str) -> None:
         if self.postgres:  # PostgreSQL plans the joins on them from statistics
-            self.db.execute_sql(f"ANALYZE {name}")
+            self._run(f"ANALYZE {name}")
+
+    def _run(self, sql: str, params: list[Any] | None = None) -> None:
+        execute(sql, params, self.db)

@@ -54,7 +54,7 @@ def create_search_index(
 ) -> None:
     for table in tables:
         for statement in sqlite_ddl(table) if engine == "sqlite" else postgres_ddl(table):
-            db.execute_sql(statement)
+            dialect.execute(statement, db=db)
 
 
 def rebuild_search_index(db: peewee.Database, engine: str) -> None:
@@ -62,7 +62,7 @@ def rebuild_search_index(db: peewee.Database, engine: str) -> None:
     if engine == "sqlite":
         for table in SEARCHABLE_TABLES:
             fts = fts_table(table)
-            db.execute_sql(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
+            dialect.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')", db=db)
 
 
 _TOKEN = re.compile(r"[\w@.+-]+", re.UNICODE)

@@ -30,6 +30,7 @@ from desktop_crm.models import (
     Stage,
     User,
 )
+from desktop_crm.models.base import BaseModel
 from desktop_crm.services.listing.list_types import (
     F_ACTIVE,
     F_CORRECT,
@@ -60,9 +61,9 @@ class ListSource:
     """A list: its spec, the model and joins its rows come from, and how each filter applies."""
 
     spec: ListSpec
-    model: type[peewee.Model]
+    model: type[BaseModel]
     cols: list[ColumnSource]
-    joins: Callable[[peewee.ModelSelect], peewee.ModelSelect]
+    joins: Callable[[peewee.ModelSelect[Any]], peewee.ModelSelect[Any]]
     responsible_field: Any = None
     date_columns: dict[str, Any] = field(default_factory=dict)
     searchable: bool = True

@@ -130,7 +130,7 @@ def snapshot(
     )
     sql, params = query.sql()
     sql = _dense_order(src, flt, sort, dense, sql)
-    cursor = dialect.bound().execute_sql(sql, params)
+    cursor = dialect.execute(sql, params)
     return Snapshot(dialect.read_keys(cursor, cancelled))
 
 
@@ -152,25 +152,27 @@ def fetch_keys(entity: str, keys: Sequence[Any]) -> list[Row]:
 
 # --- filter bar choices -------------------------------------------------------------------------
 def responsible_choices() -> list[Choice]:
-    query = User.alive().where(User.active == True).order_by(User.name)  # noqa: E712 - peewee
-    return [Choice(str(u.id), u.name) for u in query]
+    query = User.alive(User.id, User.name).where(User.active == True)  # noqa: E712
+    return [Choice(str(id_), name) for id_, name in dialect.tuples(query.order_by(User.name))]
 
 
 def pipeline_choices() -> list[Choice]:
-    query = Pipeline.alive().order_by(Pipeline.sort_order, Pipeline.name)
-    return [Choice(str(p.id), p.name) for p in query]
+    query = Pipeline.alive(Pipeline.id, Pipeline.name).order_by(Pipeline.sort_order, Pipeline.name)
+    return [Choice(str(id_), name) for id_, name in dialect.tuples(query)]
 
 
 def stage_choices(pipeline_id: str | None = None) -> list[Choice]:
-    query = Stage.alive().order_by(Stage.pipeline, Stage.sort_order)
+    query = Stage.alive(Stage.id, Stage.name, Stage.pipeline).order_by(Stage.pipeline,
+                                                                       Stage.sort_order)
     if pipeline_id:
         query = query.where(Stage.pipeline == as_uuid(pipeline_id))
-    return [Choice(str(s.id), s.name, str(s.pipeline_id)) for s in query]
+    return [Choice(str(id_), name, str(pipeline)) for id_, name, pipeline in dialect.tuples(query)]
 
 
 def product_group_choices() -> list[Choice]:
-    query = ProductGroup.alive().order_by(ProductGroup.sort_order, ProductGroup.name)
-    return [Choice(str(g.id), g.name) for g in query]
+    query = ProductGroup.alive(ProductGroup.id, ProductGroup.name).order_by(
+        ProductGroup.sort_order, ProductGroup.name)
+    return [Choice(str(id_), name) for id_, name in dialect.tuples(query)]
 
 
 def record_summary(entity: str, record_id: str) -> list[tuple[str, Any, str]]:

@@ -78,17 +78,21 @@ def _refresh(db: peewee.Database, temp: dialect.TempTables, scope: str, step: _S
     interaction = [str(k) for k in rules.interaction_kinds()]
     commented = [str(ActivityKind.COMMENT), *interaction]
     done = str(ActivityStatus.DONE)
-    in_scope = lambda column: f" AND {column} IN (SELECT id FROM {scope})" if scope else ""  # noqa: E731
-    marks = lambda values: ", ".join([p] * len(values))  # noqa: E731
+
+    def in_scope(column: str) -> str:
+        return f" AND {column} IN (SELECT id FROM {scope})" if scope else ""
+
+    def marks(values: list[Any]) -> str:
+        return ", ".join([p] * len(values))
 
     step(0)
     # 1. Verdicts on every distinct text that could be a detailed comment (Python, once per text).
     texts: set[str] = set()
-    cursor = db.execute_sql(
+    cursor = dialect.execute(
         f"SELECT DISTINCT comment FROM deal WHERE deleted_at IS NULL{in_scope('id')}"
     )
     texts.update(row[0] for row in cursor.fetchall() if row[0])
-    cursor = db.execute_sql(
+    cursor = dialect.execute(
         "SELECT DISTINCT body FROM activity WHERE deal_id IS NOT NULL AND deleted_at IS NULL "
         f"AND kind IN ({marks(commented)}) AND status = {p}{in_scope('deal_id')}",
         [*commented, done],
@@ -169,7 +173,7 @@ def _refresh(db: peewee.Database, temp: dialect.TempTables, scope: str, step: _S
     ]
     missing_fields_sql = "'[' || RTRIM(" + " || ".join(pieces) + ", ', ') || ']'"
     step(3)
-    cursor = db.execute_sql(
+    cursor = dialect.execute(
         "UPDATE deal SET "
         "amount = COALESCE((SELECT amount FROM rules_amount WHERE deal_id = deal.id), 0), "
         "last_interaction_at = (SELECT at FROM rules_last WHERE deal_id = deal.id), "
@@ -177,7 +181,7 @@ def _refresh(db: peewee.Database, temp: dialect.TempTables, scope: str, step: _S
         params,
     )
     count = cursor.rowcount
-    db.execute_sql(
+    dialect.execute(
         f"UPDATE deal SET correct = (missing_fields = '[]') WHERE deal.deleted_at IS NULL{in_scope('id')}"
     )
     return int(count)

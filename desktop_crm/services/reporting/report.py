@@ -97,7 +97,7 @@ def rules_report(now: dt.datetime | None = None, responsible: IdLike | None = No
         scope, scope_params = f" AND responsible_id = {p}", [Deal.id.db_value(who)]
     # In the order of the (responsible, correct, last interaction) index over open deals: no sort,
     # and each manager's inactive deals come the longest-neglected first (never reached first).
-    cursor = db.execute_sql(
+    cursor = dialect.execute(
         f"SELECT responsible_id, {dialect.uuid_text_sql('id', db)}, title, missing_fields, correct, "
         "last_interaction_at FROM deal "
         "WHERE deleted_at IS NULL AND closed_at IS NULL AND (correct = "
@@ -106,8 +106,8 @@ def rules_report(now: dt.datetime | None = None, responsible: IdLike | None = No
         [False, cutoff, *scope_params],
     )
     decoded: dict[str, list[str]] = {}  # few distinct "missing" lists: decode each once
-    current_key: Any = object()
-    target = None
+    current_key: Any = object()  # differs from every key: the first row picks its section
+    target = ManagerSection(None, "")
     for user_key, deal_id, title, missing, correct, last in cursor:
         if user_key != current_key:
             target, current_key = section(user_key), user_key
@@ -127,7 +127,7 @@ def rules_report(now: dt.datetime | None = None, responsible: IdLike | None = No
     # activity(kind, due_at) of step 5 has no statistics in an analysed file and looks cheaper,
     # though it reads every past task of the business (5 s instead of 1 s at a million deals).
     hint = dialect.named_index_hint(PLANNED_TASKS_INDEX, db)
-    cursor = db.execute_sql(
+    cursor = dialect.execute(
         f"SELECT a.assignee_id, {dialect.uuid_text_sql('a.id', db)}, a.subject, a.due_at, "
         f"{dialect.uuid_text_sql('a.deal_id', db)}, d.title FROM activity a{hint} "
         "LEFT JOIN deal d ON d.id = a.deal_id "
@@ -136,18 +136,20 @@ def rules_report(now: dt.datetime | None = None, responsible: IdLike | None = No
         f"{task_scope} ORDER BY a.assignee_id, a.due_at",
         [now, *scope_params],
     )
-    current_key, target = object(), None
+    current_key = object()
     for user_key, task_id, subject, due_at, deal_id, deal_title in cursor:
         if user_key != current_key:
             target, current_key = section(user_key), user_key
         if not isinstance(due_at, dt.datetime):
             due_at = dt.datetime.fromisoformat(due_at)
         target.overdue.append(
-            OverdueTask(dialect.uuid_from_text(task_id), subject, due_at, dialect.uuid_from_text(deal_id), deal_title or "")
+            OverdueTask(dialect.uuid_from_text(task_id), subject, due_at,
+                        dialect.uuid_from_text(deal_id) if deal_id is not None else None,
+                        deal_title or "")
         )
     names = {
         coerce_uuid(row[0]): row[1]
-        for row in db.execute_sql('SELECT id, name FROM "user"').fetchall()
+        for row in dialect.execute('SELECT id, name FROM "user"').fetchall()
     }
     for item in sections.values():
         item.name = names.get(item.user_id, "") if item.user_id else _("No responsible")

@@ -13,6 +13,7 @@ from desktop_crm.models import (
     Deal,
     Stage,
     User,
+    dialect,
 )
 from desktop_crm.services.reporting.analytics.inputs import (
     DealFilter,
@@ -57,8 +58,7 @@ def deal_page(deal_filter: DealFilter, limit: int = 500) -> DealPage:
     ).order_by(Deal.created_at.desc(), Deal.id)
     rows = tuple(
         DealLine(id_, title, stage, responsible or "", amount, currency, created, closed)
-        for id_, title, stage, responsible, amount, currency, created, closed in query.limit(
-            limit
-        ).tuples()
+        for id_, title, stage, responsible, amount, currency, created, closed
+        in dialect.tuples(query.limit(limit))
     )
     return DealPage(deal_filter.count(), rows)

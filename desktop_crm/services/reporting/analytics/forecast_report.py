@@ -15,6 +15,7 @@ from desktop_crm.models import (
     Deal,
     dialect,
 )
+from desktop_crm.models.fields import coerce_uuid
 from desktop_crm.services.reporting.analytics.inputs import (
     DealFilter,
     Period,
@@ -103,17 +104,16 @@ def forecast(scope: ReportScope) -> ForecastReport:
         )
         .group_by(month, Deal.stage, Deal.currency)
     )
-    stage_value = Deal.stage.python_value
     deals: dict[tuple[dt.date, str], int] = defaultdict(int)
     amounts: dict[tuple[dt.date, str], Decimal] = defaultdict(lambda: money.ZERO)
     weighted: dict[tuple[dt.date, str], Decimal] = defaultdict(lambda: money.ZERO)
-    for month_text, stage_key, currency, n, units in query.tuples():
+    for month_text, stage_key, currency, n, units in dialect.tuples(query):
         year, number = (int(part) for part in str(month_text).split("-"))
         key = (dt.date(year, number, 1), currency)
         amount = minor_to_money(units)
         deals[key] += int(n)
         amounts[key] += amount
-        weighted[key] += money.percent_of(amount, probability.get(stage_value(stage_key), money.ZERO))
+        weighted[key] += money.percent_of(amount, probability.get(coerce_uuid(stage_key), money.ZERO))
     base = DealFilter(scope.pipeline_id, open_only=True)
     rows = tuple(
         ForecastRow(

@@ -13,7 +13,9 @@ from desktop_crm.i18n import _
 from desktop_crm.models import (
     Deal,
     StageKind,
+    dialect,
 )
+from desktop_crm.models.fields import coerce_uuid
 from desktop_crm.services.reporting.analytics.inputs import (
     DealFilter,
     ReportScope,
@@ -143,13 +145,12 @@ def funnel(scope: ReportScope) -> FunnelReport:
         .group_by(Deal.stage, Deal.reached_order, Deal.currency)
     )
     by_id = {s.id: s for s in stages}
-    stage_value = Deal.stage.python_value
     # (furthest rank, current kind) -> deals, amount
     counts: dict[tuple[int, str], int] = defaultdict(int)
     sums: dict[tuple[int, str], dict[str, Decimal]] = defaultdict(dict)
     created = 0
-    for stage_key, furthest, currency, deals, units in grouped.tuples():
-        stage = by_id.get(stage_value(stage_key))
+    for stage_key, furthest, currency, deals, units in dialect.tuples(grouped):
+        stage = by_id.get(coerce_uuid(stage_key))
         kind = stage.kind.value if stage is not None else StageKind.OPEN.value
         deals = int(deals)
         counts[(int(furthest), kind)] += deals

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, TypeVar
 
 import peewee
 from peewee import SQL, fn
@@ -21,8 +22,11 @@ from desktop_crm.models import (
     Stage,
     StageChange,
     StageKind,
+    dialect,
 )
 from desktop_crm.services.sales import rules
+
+_M = TypeVar("_M", bound=peewee.Model)
 
 
 @dataclass(frozen=True)
@@ -73,8 +77,9 @@ class PipelineChoice:
 
 def pipelines() -> list[PipelineChoice]:
     """The pipelines to pick from, the default one first."""
-    rows = Pipeline.alive().order_by(Pipeline.is_default.desc(), Pipeline.sort_order, Pipeline.name)
-    return [PipelineChoice(p.id, p.name, bool(p.is_default)) for p in rows]
+    rows = Pipeline.alive(Pipeline.id, Pipeline.name, Pipeline.is_default).order_by(
+        Pipeline.is_default.desc(), Pipeline.sort_order, Pipeline.name)
+    return [PipelineChoice(id_, name, bool(default)) for id_, name, default in dialect.tuples(rows)]
 
 
 @dataclass(frozen=True)
@@ -88,11 +93,11 @@ class StageInfo:
 
 def pipeline_stages(pipeline_id: uuid.UUID) -> list[StageInfo]:
     rows = (
-        Stage.alive()
+        Stage.alive(Stage.id, Stage.name, Stage.kind, Stage.sort_order, Stage.probability)
         .where(Stage.pipeline == pipeline_id)
         .order_by(Stage.sort_order, Stage.name, Stage.id)
     )
-    return [StageInfo(s.id, s.name, s.kind, s.sort_order, s.probability) for s in rows]
+    return [StageInfo(*row) for row in dialect.tuples(rows)]
 
 
 def ladder_of(stages: Iterable[StageInfo]) -> list[StageInfo]:
@@ -131,12 +136,12 @@ class DealFilter:
     left_stage: uuid.UUID | None = None
     left_period: Period | None = None
 
-    def apply(self, query: peewee.ModelSelect) -> peewee.ModelSelect:
+    def apply(self, query: peewee.ModelSelect[_M]) -> peewee.ModelSelect[_M]:
         """Narrow a query over ``Deal`` (live rows only) to the deals described."""
         return query.where(*self.conditions())
 
-    def conditions(self) -> list[peewee.Expression]:
-        conds: list[peewee.Expression] = [Deal.deleted_at.is_null(), Deal.pipeline == self.pipeline_id]
+    def conditions(self) -> list[peewee.ColumnBase]:
+        conds: list[peewee.ColumnBase] = [Deal.deleted_at.is_null(), Deal.pipeline == self.pipeline_id]
         if self.stage_kinds is not None:
             kinds = Stage.select(Stage.id).where(Stage.kind.in_(list(self.stage_kinds)))
             conds.append(Deal.stage.in_(kinds))
@@ -183,16 +188,16 @@ class DealFilter:
             conds.append(fn.EXISTS(stays))
         return conds
 
-    def query(self) -> peewee.ModelSelect:
+    def query(self) -> peewee.ModelSelect[Any]:
         return self.apply(Deal.select())
 
     def count(self) -> int:
         return int(self.apply(Deal.select(fn.COUNT(SQL("*")))).scalar() or 0)
 
 
-def _in_or_null(column: peewee.Field, values: tuple[uuid.UUID | None, ...]) -> peewee.Expression:
+def _in_or_null(column: peewee.Field[Any], values: tuple[uuid.UUID | None, ...]) -> peewee.ColumnBase:
     ids = [v for v in values if v is not None]
-    parts: list[peewee.Expression] = []
+    parts: list[peewee.ColumnBase] = []
     if ids:
         parts.append(column.in_(ids))
     if len(ids) != len(values):

@@ -18,8 +18,10 @@ from desktop_crm.models import (
     Deal,
     StageKind,
     User,
+    dialect,
     utcnow,
 )
+from desktop_crm.models.fields import coerce_uuid
 from desktop_crm.services.reporting.analytics.inputs import (
     DealFilter,
     ReportScope,
@@ -172,7 +174,7 @@ def closed_deals(scope: ReportScope, stage_ids: list[uuid.UUID]) -> list[tuple[A
         )
         .group_by(*keys)
     )
-    return list(query.tuples())
+    return dialect.tuples(query)
 
 
 def managers(scope: ReportScope, now: dt.datetime | None = None) -> ManagersReport:
@@ -192,9 +194,8 @@ def managers(scope: ReportScope, now: dt.datetime | None = None) -> ManagersRepo
     lost_amounts: dict[uuid.UUID | None, dict[str, Decimal]] = defaultdict(dict)
     reasons: dict[str, int] = defaultdict(int)
     reason_amounts: dict[str, dict[str, Decimal]] = defaultdict(dict)
-    responsible_value = Deal.responsible.python_value
     for stage_id, user_key, reason, currency, _group, n, units in closed:
-        user_id = responsible_value(user_key)
+        user_id = None if user_key is None else coerce_uuid(user_key)
         amount = minor_to_money(units)
         if kinds[stage_id] == StageKind.WON:
             won[user_id] += n
@@ -218,8 +219,8 @@ def managers(scope: ReportScope, now: dt.datetime | None = None) -> ManagersRepo
         .group_by(Deal.responsible)
     )
     open_counts: dict[uuid.UUID | None, tuple[int, int, int]] = {}
-    for user_key, n, incorrect, inactive in open_query.tuples():
-        open_counts[responsible_value(user_key)] = (int(n), int(incorrect or 0), int(inactive or 0))
+    for user_key, n, incorrect, inactive in dialect.tuples(open_query):
+        open_counts[None if user_key is None else coerce_uuid(user_key)] = (int(n), int(incorrect or 0), int(inactive or 0))
 
     user_ids = set(won) | set(lost) | set(open_counts)
     names = {

@@ -18,6 +18,7 @@ from desktop_crm.models import (
     StageKind,
     dialect,
 )
+from desktop_crm.models.fields import coerce_uuid
 from desktop_crm.services.reporting.analytics.inputs import (
     DealFilter,
     ReportScope,
@@ -90,7 +91,7 @@ def stage_time(scope: ReportScope) -> StageTimeReport:
     by_id = {s.id: s for s in stages}
     deleted_deals = Deal.select(Deal.id).where(Deal.deleted_at.is_null(False))
 
-    def stays(*columns: Any) -> peewee.ModelSelect:
+    def stays(*columns: Any) -> peewee.ModelSelect[StageChange]:
         # Stays of live deals; the few deleted deals are excluded as a set, not by a look-up
         # per stay.
         return StageChange.select(*columns).where(
@@ -102,7 +103,6 @@ def stage_time(scope: ReportScope) -> StageTimeReport:
 
     totals: dict[uuid.UUID, tuple[int, int]] = {}
     medians: dict[uuid.UUID, Decimal] = {}
-    stage_value = StageChange.from_stage.python_value
     if stages:
         seconds = StageChange.seconds_in_previous
         aggregates = [StageChange.from_stage, fn.COUNT(SQL("*")), fn.SUM(seconds).coerce(False)]
@@ -114,8 +114,8 @@ def stage_time(scope: ReportScope) -> StageTimeReport:
             .where(StageChange.from_stage.in_(list(by_id)))
             .group_by(StageChange.from_stage)
         )
-        for stage_key, n, total, *middle_value in query.tuples():
-            stage_id = stage_value(stage_key)
+        for stage_key, n, total, *middle_value in dialect.tuples(query):
+            stage_id = coerce_uuid(stage_key)
             totals[stage_id] = (int(n), int(total))
             if median is not None:
                 medians[stage_id] = Decimal(middle_value[0])
@@ -130,7 +130,7 @@ def stage_time(scope: ReportScope) -> StageTimeReport:
                     .limit(2 - n % 2)
                     .offset((n - 1) // 2)
                 )
-                values = [int(v) for (v,) in middle.tuples()]
+                values = [int(v) for (v,) in dialect.tuples(middle)]
                 medians[stage_id] = Decimal(sum(values)) / Decimal(len(values))
     rows = []
     for stage in stages:
