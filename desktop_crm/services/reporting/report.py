@@ -206,7 +206,8 @@ def format_report(report: RulesReport, limit: int | None = None) -> str:
         lines.append(f"== {manager.name} ==")
         if manager.incorrect:
             lines.append(
-                ngettext("{count} incorrect deal:", "{count} incorrect deals:", len(manager.incorrect)).format(
+                ngettext("{count} incorrect deal:", "{count} incorrect deals:",
+                         len(manager.incorrect)).format(
                     count=len(manager.incorrect)
                 )
             )

@@ -240,6 +240,7 @@ def wrap_label(text: str, width: int = WRAP_AT) -> str:
 
 
 def _clicked(filters: list[DealFilter | None], index: int, on_click: Callable[[DealFilter], None]) -> None:
-    if 0 <= index < len(filters) and filters[index] is not None:
-        on_click(filters[index])
+    chosen = filters[index] if 0 <= index < len(filters) else None
+    if chosen is not None:
+        on_click(chosen)
 

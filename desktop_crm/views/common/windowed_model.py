@@ -374,7 +374,7 @@ class WindowedTableModel(QAbstractTableModel):
             return text
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return self._alignments[index.column()]
-        if role == ID_ROLE or role == VALUE_ROLE:
+        if role in (ID_ROLE, VALUE_ROLE):
             record = self.row(index.row())
             if record is None:
                 return None

@@ -220,7 +220,8 @@ def managers(scope: ReportScope, now: dt.datetime | None = None) -> ManagersRepo
     )
     open_counts: dict[uuid.UUID | None, tuple[int, int, int]] = {}
     for user_key, n, incorrect, inactive in dialect.tuples(open_query):
-        open_counts[None if user_key is None else coerce_uuid(user_key)] = (int(n), int(incorrect or 0), int(inactive or 0))
+        user_id = None if user_key is None else coerce_uuid(user_key)
+        open_counts[user_id] = (int(n), int(incorrect or 0), int(inactive or 0))
 
     user_ids = set(won) | set(lost) | set(open_counts)
     names = {
