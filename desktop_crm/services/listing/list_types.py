@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from desktop_crm.entities import Entity
@@ -94,9 +94,6 @@ class ListFilter:
 
     def is_empty(self) -> bool:
         return self == ListFilter()
-
-    def with_(self, **changes: Any) -> ListFilter:
-        return replace(self, **changes)
 
 
 @dataclass(frozen=True)

@@ -207,9 +207,6 @@ class FilterBar(QWidget):
         self.stage.setEnabled(pipeline is not None)
 
     # --- state --------------------------------------------------------------------------------
-    def current_filter(self) -> ListFilter:
-        return self._filter
-
     def _read(self) -> ListFilter:
         date_key = self.date_field.currentData() if not self.date_field.isHidden() else None
         period = self.period.currentData() or "any"
