@@ -175,8 +175,9 @@ def test_temp_tables_on_both_engines(leads):
 
 
 def test_match_condition_folds_case_and_yo(leads):
-    def titles(text: str) -> list[str]:
-        query = Lead.select(Lead.title).where(match_condition(Lead, text), Lead.deleted_at.is_null())
+    def titles(text: str, prefix: bool = True) -> list[str]:
+        query = Lead.select(Lead.title).where(match_condition(Lead, text, prefix),
+                                              Lead.deleted_at.is_null())
         return sorted(t for (t,) in query.tuples())
 
     assert titles("федоров") == ["Фёдоров и сыновья"]
@@ -184,6 +185,9 @@ def test_match_condition_folds_case_and_yo(leads):
     assert titles("alp") == ["Alpha"]
     assert len(titles("!!")) == 3  # no word: every row
     assert titles("nobody") == []
+    assert titles("федоров сыновья", prefix=False) == ["Фёдоров и сыновья"]
+    if dialect.is_sqlite():  # whole words only (PostgreSQL's trigram LIKE matches inside words)
+        assert titles("федор", prefix=False) == []
 
 
 def test_the_other_tricks_stay_out_of_services():

@@ -72,9 +72,10 @@ def query_tokens(text: str) -> list[str]:
     return _TOKEN.findall(fold(text))
 
 
-def fts_query(text: str) -> str:
-    """A FTS5 MATCH expression: every word of the query as a quoted prefix."""
-    return " ".join('"' + token.replace('"', '""') + '"*' for token in query_tokens(text))
+def fts_query(text: str, prefix: bool = True) -> str:
+    """A FTS5 MATCH expression: every word of the query quoted, as a prefix unless not ``prefix``."""
+    star = "*" if prefix else ""
+    return " ".join('"' + token.replace('"', '""') + '"' + star for token in query_tokens(text))
 
 
 def like_patterns(text: str) -> list[str]:
@@ -83,12 +84,12 @@ def like_patterns(text: str) -> list[str]:
     return [f"%{token}%" for token in escaped]
 
 
-def match_condition(model: Any, text: str) -> Any:
-    """Rows of ``model`` whose search text holds every word of ``text`` (as a word prefix on
-    SQLite's FTS5, anywhere in the text on PostgreSQL's trigram index); all rows when ``text``
-    has no word."""
+def match_condition(model: Any, text: str, prefix: bool = True) -> Any:
+    """Rows of ``model`` whose search text holds every word of ``text`` (on SQLite's FTS5 as a
+    word prefix, or as a whole word unless ``prefix``; on PostgreSQL's trigram index anywhere in
+    the text); all rows when ``text`` has no word."""
     if dialect.is_sqlite():
-        query = fts_query(text)
+        query = fts_query(text, prefix)
         if not query:
             return peewee.SQL("1 = 1")
         fts = fts_table(model._meta.table_name)
