@@ -81,6 +81,18 @@ def test_index_hints_are_given_on_sqlite_only(leads):
     assert dialect.fetch_all(hinted, params) == dialect.fetch_all(sql, params)
 
 
+def test_dense_filters_walk_the_sort_index_on_sqlite_only(any_db):
+    counted: list[int] = []
+
+    def total() -> int:
+        counted.append(1)
+        return 1000
+
+    assert dialect.reads_along_index(21, total) is dialect.is_sqlite()  # over 2 %
+    assert not dialect.reads_along_index(20, total)
+    assert len(counted) == (2 if dialect.is_sqlite() else 0)  # PostgreSQL never counts
+
+
 def test_one_compiled_statement_serves_every_block(leads):
     page = dialect.paged(Lead.select(Lead.title).where(Lead.deleted_at.is_null())
                          .order_by(Lead.created_at))

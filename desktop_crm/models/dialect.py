@@ -179,6 +179,17 @@ def live_index_hint(table: str, columns: Sequence[str]) -> str:
     return index_hint(live_index(table, columns))
 
 
+# A filter keeping more than 1/DENSE_SHARE of a table's rows (2 %) is read along the sort column's
+# index, stopping after one block, rather than by collecting every match and sorting it.
+DENSE_SHARE = 50
+
+
+def reads_along_index(matching: int, total: Callable[[], int]) -> bool:
+    """Whether ``matching`` rows out of ``total()`` are many enough to walk the sort index for
+    (SQLite only: PostgreSQL plans it from statistics, and ``total`` is then never counted)."""
+    return is_sqlite() and matching * DENSE_SHARE > total()
+
+
 def along_index(sql: str, table: str, columns: Sequence[str], *, exact: bool = False,
                 alias: str = "t1", condition: str = "", first_only: bool = False) -> str:
     """``sql`` (as peewee writes it) with ``FROM "table" AS "alias"`` read through the live-rows

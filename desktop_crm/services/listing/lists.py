@@ -70,6 +70,13 @@ def count(entity: str, flt: ListFilter | None = None, user_id: str | None = None
     return dialect.count(src.model.select().where(*conditions))
 
 
+def dense(entity: str, flt: ListFilter | None, matching: int) -> bool:
+    """Whether :func:`fetch_page` and :func:`snapshot` should be asked ``dense`` for a filter that
+    matches ``matching`` rows (see ``models.dialect.reads_along_index``)."""
+    return (flt is not None and not flt.is_empty()
+            and dialect.reads_along_index(matching, lambda: total(entity)))
+
+
 def _dense_order(src: ListSource, flt: ListFilter, sort: Sort | None, dense: bool,
                  sql: str) -> str:
     """``sql`` reading the rows along the sort column's index when the filter keeps most rows."""
@@ -194,6 +201,6 @@ _database_key = dialect.database_key
 __all__ = [
     "F_ACTIVE", "F_CORRECT", "F_DATES", "F_MINE", "F_PIPELINE", "F_PRODUCT_GROUP",
     "F_RESPONSIBLE", "F_STAGE", "F_TEXT", "Choice", "Column", "ListFilter", "ListSpec", "Row",
-    "Snapshot", "Sort", "count", "fetch_keys", "fetch_page", "product_group_choices",
+    "Snapshot", "Sort", "count", "dense", "fetch_keys", "fetch_page", "product_group_choices",
     "record_summary", "responsible_choices", "snapshot", "spec", "stage_choices", "total",
 ]
