@@ -13,24 +13,25 @@ from typing import Any
 
 import peewee
 
+from desktop_crm.entities import Entity
 from desktop_crm.i18n import N_
 from desktop_crm.models import Company, Contact, Deal, Lead, Product, Stage, dialect
 from desktop_crm.models.fields import coerce_uuid
 from desktop_crm.models.search import match_condition, query_tokens
 
 MIN_QUERY_LENGTH = 2
-GROUP_TITLES = {
-    "contacts": N_("Contacts"),
-    "companies": N_("Companies"),
-    "deals": N_("Deals"),
-    "leads": N_("Leads"),
-    "products": N_("Products"),
+GROUP_TITLES: dict[Entity, str] = {  # the searched entities, in display order
+    Entity.CONTACTS: N_("Contacts"),
+    Entity.COMPANIES: N_("Companies"),
+    Entity.DEALS: N_("Deals"),
+    Entity.LEADS: N_("Leads"),
+    Entity.PRODUCTS: N_("Products"),
 }
 
 
 @dataclass(frozen=True)
 class Hit:
-    entity: str
+    entity: Entity
     id: str
     title: str
     subtitle: str
@@ -38,7 +39,7 @@ class Hit:
 
 @dataclass(frozen=True)
 class Group:
-    entity: str
+    entity: Entity
     title: str  # N_-marked
     hits: tuple[Hit, ...]
 
@@ -47,22 +48,22 @@ def _name(*parts: Any) -> str:
     return " ".join(str(p) for p in parts if p)
 
 
-def _sources() -> tuple[tuple[str, Any, tuple[Any, ...], Any], ...]:
+def _sources() -> tuple[tuple[Entity, Any, tuple[Any, ...], Any], ...]:
     """(entity, model, selected fields, hit maker) in display order."""
     return (
-        ("contacts", Contact,
+        (Entity.CONTACTS, Contact,
          (Contact.last_name, Contact.first_name, Contact.middle_name, Contact.mobile_phone,
           Contact.work_email, Contact.private_email),
          lambda last, first, middle, phone, work, private: (
              _name(last, first, middle), _name(phone, work or private))),
-        ("companies", Company,
+        (Entity.COMPANIES, Company,
          (Company.short_name, Company.legal_name, Company.inn, Company.vat_number, Company.city),
          lambda short, legal, inn, vat, city: (short or legal, _name(inn or vat, city))),
-        ("deals", Deal, (Deal.title, Stage.name),
+        (Entity.DEALS, Deal, (Deal.title, Stage.name),
          lambda title, stage: (title, stage or "")),
-        ("leads", Lead, (Lead.title, Lead.last_name, Lead.first_name, Lead.company_name),
+        (Entity.LEADS, Lead, (Lead.title, Lead.last_name, Lead.first_name, Lead.company_name),
          lambda title, last, first, company: (title, _name(last, first, company))),
-        ("products", Product, (Product.name, Product.sku),
+        (Entity.PRODUCTS, Product, (Product.name, Product.sku),
          lambda name, sku: (name, sku or "")),
     )
 
