@@ -2,11 +2,12 @@
 
 Services say what they want — "this select, read along the live-rows index of these columns",
 "count the live rows", "the month of this date", "the median of this column", "a temporary table
-keyed by deal" — and this module decides how on each engine. Nothing else compares engine names
-or edits SQL text.
+keyed by deal" — and this module decides how on each engine. Services ask here instead of
+comparing engine names or editing SQL text.
 
 * **Engine** — :func:`is_sqlite`, :func:`is_postgres`, :func:`database_key` (which database the
-  models are bound to, for caches).
+  models are bound to, for caches); :func:`execute`, :func:`fetch_all` and :func:`tuples` run
+  statements with types the peewee stubs do not give.
 * **Row keys** — :func:`row_key`: the rowid on SQLite (8 bytes, stored in every index), the UUID
   on PostgreSQL; :func:`read_keys` streams them compactly.
 * **Index hints** (SQLite only; PostgreSQL's planner has statistics) — :func:`live_index`,
@@ -14,6 +15,7 @@ or edits SQL text.
   ten rows per key for an index without statistics (a migration adds indexes after the last
   ``ANALYZE``), so statements that are fast only along one index name it with ``INDEXED BY``,
   found by its columns, so that a database without it (an older schema) still works unhinted.
+  :func:`reads_along_index` decides when a filtered list walks its sort index.
 * **Compiled SQL** — :class:`SqlCache` (peewee spends longer building a seven-join query than
   SQLite running it) and :func:`paged` (one compiled statement serves every block: ``LIMIT`` and
   ``OFFSET`` are bound at run time).
