@@ -7,10 +7,14 @@ Queries are folded the same way, so case and ё/е never matter.
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
+from typing import Any
 
 import peewee
 
+from desktop_crm.models import dialect
 from desktop_crm.normalize import fold
 
 SEARCHABLE_TABLES = ("contact", "company", "deal", "lead", "product")
@@ -50,7 +54,7 @@ def create_search_index(
 ) -> None:
     for table in tables:
         for statement in sqlite_ddl(table) if engine == "sqlite" else postgres_ddl(table):
-            db.execute_sql(statement)
+            dialect.execute(statement, db=db)
 
 
 def rebuild_search_index(db: peewee.Database, engine: str) -> None:
@@ -58,7 +62,7 @@ def rebuild_search_index(db: peewee.Database, engine: str) -> None:
     if engine == "sqlite":
         for table in SEARCHABLE_TABLES:
             fts = fts_table(table)
-            db.execute_sql(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
+            dialect.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')", db=db)
 
 
 _TOKEN = re.compile(r"[\w@.+-]+", re.UNICODE)
@@ -68,12 +72,29 @@ def query_tokens(text: str) -> list[str]:
     return _TOKEN.findall(fold(text))
 
 
-def fts_query(text: str) -> str:
-    """A FTS5 MATCH expression: every word of the query as a quoted prefix."""
-    return " ".join('"' + token.replace('"', '""') + '"*' for token in query_tokens(text))
+def fts_query(text: str, prefix: bool = True) -> str:
+    """A FTS5 MATCH expression: every word of the query quoted, as a prefix unless not ``prefix``."""
+    star = "*" if prefix else ""
+    return " ".join('"' + token.replace('"', '""') + '"' + star for token in query_tokens(text))
 
 
 def like_patterns(text: str) -> list[str]:
     """PostgreSQL: one ``LIKE`` pattern per word (the trigram index serves them)."""
     escaped = (t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for t in query_tokens(text))
     return [f"%{token}%" for token in escaped]
+
+
+def match_condition(model: Any, text: str, prefix: bool = True) -> Any:
+    """Rows of ``model`` whose search text holds every word of ``text`` (on SQLite's FTS5 as a
+    word prefix, or as a whole word unless ``prefix``; on PostgreSQL's trigram index anywhere in
+    the text); all rows when ``text`` has no word."""
+    if dialect.is_sqlite():
+        query = fts_query(text, prefix)
+        if not query:
+            return peewee.SQL("1 = 1")
+        fts = fts_table(model._meta.table_name)
+        return peewee.Column(model, "rowid").in_(
+            peewee.SQL(f'(SELECT rowid FROM "{fts}" WHERE "{fts}" MATCH ?)', [query])
+        )
+    conditions = [peewee.Expression(model.search_text, "LIKE", p) for p in like_patterns(text)]
+    return functools.reduce(operator.and_, conditions) if conditions else peewee.SQL("1 = 1")

@@ -66,7 +66,7 @@ class SearchResultsModel(QAbstractItemModel):
         return self.index(0, 0, self.index(0, 0))
 
     def hit_indexes(self) -> list[QModelIndex]:
-        result = []
+        result: list[QModelIndex] = []
         for number, group in enumerate(self._groups):
             parent = self.index(number, 0)
             result.extend(self.index(row, 0, parent) for row in range(len(group.hits)))
@@ -253,7 +253,7 @@ class SearchPopup(QDialog):
 
 def _render_search(context: AppContext, window: Any) -> QWidget:
     window.open_search()
-    popup = window.search_popup
+    popup: SearchPopup = window.search_popup
     from desktop_crm.i18n import current_language
 
     popup.input.setText("ива" if current_language() == "ru" else "ros")

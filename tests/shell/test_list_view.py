@@ -9,6 +9,7 @@ from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from desktop_crm.entities import LIST_ENTITIES
 from desktop_crm.services.listing import lists, preferences
 from desktop_crm.services.listing.lists import ListFilter, Sort
 from desktop_crm.views.common.windowed_model import (
@@ -33,7 +34,7 @@ def column_values(model, key: str, role=Qt.ItemDataRole.DisplayRole) -> list:
     return [model.index(row, column).data(role) for row in range(model.rowCount())]
 
 
-@pytest.mark.parametrize("entity", lists.ENTITIES)
+@pytest.mark.parametrize("entity", LIST_ENTITIES)
 def test_every_list_model_passes_the_model_tester(qtmodeltester, demo_db, synchronous_workers,
                                                    entity):
     model = WindowedTableModel(EntityRowSource(entity))

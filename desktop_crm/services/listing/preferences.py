@@ -8,22 +8,12 @@ Pure window geometry stays in the machine's local settings (``QSettings``).
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
+from desktop_crm.entities import LIST_ENTITIES
+from desktop_crm.ids import IdLike, as_uuid
 from desktop_crm.models import User
 from desktop_crm.services.system.settings import REGISTRY, SettingSpec, declare
-
-LIST_ENTITIES = (
-    "deals",
-    "leads",
-    "contacts",
-    "companies",
-    "products",
-    "tasks",
-    "quotes",
-    "invoices",
-)
 
 
 def _list_spec(entity: str) -> SettingSpec[dict[str, Any]]:
@@ -38,17 +28,18 @@ for _entity in LIST_ENTITIES:
     _list_spec(_entity)
 
 
-def _user(user_id: uuid.UUID | str) -> User | None:
-    return User.alive().where(User.id == uuid.UUID(str(user_id))).first()
+def _user(user_id: IdLike) -> User | None:
+    user: User | None = User.alive().where(User.id == as_uuid(user_id)).first()
+    return user
 
 
-def list_state(entity: str, user_id: uuid.UUID | str) -> dict[str, Any]:
+def list_state(entity: str, user_id: IdLike) -> dict[str, Any]:
     """``{"header": str, "filter": dict, "saved_filters": {name: dict}}`` (keys may be missing)."""
     user = _user(user_id)
     return dict(_list_spec(entity).get(user)) if user is not None else {}
 
 
-def save_list_state(entity: str, user_id: uuid.UUID | str, **values: Any) -> None:
+def save_list_state(entity: str, user_id: IdLike, **values: Any) -> None:
     """Update some keys of a list's state (one transaction); nothing for a removed user."""
     spec = _list_spec(entity)
     user = _user(user_id)
@@ -59,17 +50,17 @@ def save_list_state(entity: str, user_id: uuid.UUID | str, **values: Any) -> Non
     spec.set(state, user)
 
 
-def saved_filters(entity: str, user_id: uuid.UUID | str) -> dict[str, dict[str, Any]]:
+def saved_filters(entity: str, user_id: IdLike) -> dict[str, dict[str, Any]]:
     return dict(list_state(entity, user_id).get("saved_filters", {}))
 
 
-def save_filter(entity: str, user_id: uuid.UUID | str, name: str, values: dict[str, Any]) -> None:
+def save_filter(entity: str, user_id: IdLike, name: str, values: dict[str, Any]) -> None:
     filters = saved_filters(entity, user_id)
     filters[name] = values
     save_list_state(entity, user_id, saved_filters=filters)
 
 
-def delete_saved_filter(entity: str, user_id: uuid.UUID | str, name: str) -> None:
+def delete_saved_filter(entity: str, user_id: IdLike, name: str) -> None:
     filters = saved_filters(entity, user_id)
     filters.pop(name, None)
     save_list_state(entity, user_id, saved_filters=filters)

@@ -25,20 +25,8 @@ from typing import Any
 import peewee
 
 from desktop_crm.i18n import _
-from desktop_crm.models import ActivityKind, ActivityStatus, Deal, Stage, database
-from desktop_crm.models.db import engine
+from desktop_crm.models import ActivityKind, ActivityStatus, Deal, Stage, dialect
 from desktop_crm.services.sales import rules
-
-BATCH = 500
-
-
-def _db() -> peewee.Database:
-    return database.obj if isinstance(database, peewee.DatabaseProxy) else database
-
-
-def _chunks(items: list[Any], size: int = BATCH) -> Iterable[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _key(value: Any) -> Any:
@@ -54,10 +42,9 @@ LINE_NET_SQL = (
 
 def refresh_rules(deal_ids: Iterable[uuid.UUID] | None = None, progress: Any = None) -> int:
     """Recompute amount, correctness, missing fields and last interaction of deals (see above)."""
-    db = _db()
-    eng = engine(db)
+    db = dialect.bound()
     with db.atomic():
-        temp = _TempTables(db, eng)
+        temp = dialect.TempTables(db)
         try:
             scope = ""
             if deal_ids is not None:
@@ -67,41 +54,9 @@ def refresh_rules(deal_ids: Iterable[uuid.UUID] | None = None, progress: Any = N
                 temp.create("rules_scope", "id {key} PRIMARY KEY")
                 temp.insert("rules_scope", [(_key(i),) for i in ids])
                 scope = "rules_scope"
-            return _refresh(db, eng, temp, scope, _Steps(progress))
+            return _refresh(db, temp, scope, _Steps(progress))
         finally:
             temp.drop_all()
-
-
-class _TempTables:
-    """Temporary tables of one refresh, on both engines (dropped at the end, or at commit on PG)."""
-
-    def __init__(self, db: peewee.Database, eng: str) -> None:
-        self.db, self.eng, self.names = db, eng, []
-
-    def create(self, name: str, columns: str, select: str = "", params: list[Any] | None = None) -> None:
-        key, stamp = ("BLOB", "DATETIME") if self.eng == "sqlite" else ("UUID", "TIMESTAMP")
-        columns = columns.format(key=key, stamp=stamp)
-        suffix = "" if self.eng == "sqlite" else " ON COMMIT DROP"
-        self.db.execute_sql(f"CREATE TEMP TABLE {name} ({columns}){suffix}")
-        self.names.append(name)
-        if select:
-            self.db.execute_sql(f"INSERT INTO {name} {select}", params or [])
-            if self.eng == "postgres":
-                self.db.execute_sql(f"ANALYZE {name}")
-
-    def insert(self, name: str, rows: list[tuple[Any, ...]]) -> None:
-        p = self.db.param
-        for chunk in _chunks(rows):
-            width = len(chunk[0])
-            values = ", ".join(["(" + ", ".join([p] * width) + ")"] * len(chunk))
-            self.db.execute_sql(f"INSERT INTO {name} VALUES {values}", [v for row in chunk for v in row])
-        if self.eng == "postgres":
-            self.db.execute_sql(f"ANALYZE {name}")
-
-    def drop_all(self) -> None:
-        schema = "temp" if self.eng == "sqlite" else "pg_temp"
-        for name in self.names:
-            self.db.execute_sql(f"DROP TABLE IF EXISTS {schema}.{name}")
 
 
 class _Steps:
@@ -118,22 +73,26 @@ class _Steps:
             self.progress.report(done, self.TOTAL, _("Recomputing deals for the rules…"), force=True)
 
 
-def _refresh(db: peewee.Database, eng: str, temp: _TempTables, scope: str, step: _Steps) -> int:
+def _refresh(db: peewee.Database, temp: dialect.TempTables, scope: str, step: _Steps) -> int:
     p = db.param
     interaction = [str(k) for k in rules.interaction_kinds()]
     commented = [str(ActivityKind.COMMENT), *interaction]
     done = str(ActivityStatus.DONE)
-    in_scope = lambda column: f" AND {column} IN (SELECT id FROM {scope})" if scope else ""  # noqa: E731
-    marks = lambda values: ", ".join([p] * len(values))  # noqa: E731
+
+    def in_scope(column: str) -> str:
+        return f" AND {column} IN (SELECT id FROM {scope})" if scope else ""
+
+    def marks(values: list[Any]) -> str:
+        return ", ".join([p] * len(values))
 
     step(0)
     # 1. Verdicts on every distinct text that could be a detailed comment (Python, once per text).
     texts: set[str] = set()
-    cursor = db.execute_sql(
+    cursor = dialect.execute(
         f"SELECT DISTINCT comment FROM deal WHERE deleted_at IS NULL{in_scope('id')}"
     )
     texts.update(row[0] for row in cursor.fetchall() if row[0])
-    cursor = db.execute_sql(
+    cursor = dialect.execute(
         "SELECT DISTINCT body FROM activity WHERE deal_id IS NOT NULL AND deleted_at IS NULL "
         f"AND kind IN ({marks(commented)}) AND status = {p}{in_scope('deal_id')}",
         [*commented, done],
@@ -141,11 +100,7 @@ def _refresh(db: peewee.Database, eng: str, temp: _TempTables, scope: str, step:
     texts.update(row[0] for row in cursor.fetchall() if row[0])
     policy = rules.comment_policy()
     detailed = [(text,) for text in texts if rules.is_detailed(text, policy).detailed]
-    if eng == "sqlite":
-        temp.create("rules_detailed", "body TEXT PRIMARY KEY")
-    else:
-        temp.create("rules_detailed", "body TEXT NOT NULL")
-        db.execute_sql("CREATE INDEX ON rules_detailed USING hash (body)")
+    temp.create_text_set("rules_detailed", "body")
     if detailed:
         temp.insert("rules_detailed", detailed)
 
@@ -218,7 +173,7 @@ def _refresh(db: peewee.Database, eng: str, temp: _TempTables, scope: str, step:
     ]
     missing_fields_sql = "'[' || RTRIM(" + " || ".join(pieces) + ", ', ') || ']'"
     step(3)
-    cursor = db.execute_sql(
+    cursor = dialect.execute(
         "UPDATE deal SET "
         "amount = COALESCE((SELECT amount FROM rules_amount WHERE deal_id = deal.id), 0), "
         "last_interaction_at = (SELECT at FROM rules_last WHERE deal_id = deal.id), "
@@ -226,7 +181,7 @@ def _refresh(db: peewee.Database, eng: str, temp: _TempTables, scope: str, step:
         params,
     )
     count = cursor.rowcount
-    db.execute_sql(
+    dialect.execute(
         f"UPDATE deal SET correct = (missing_fields = '[]') WHERE deal.deleted_at IS NULL{in_scope('id')}"
     )
     return int(count)

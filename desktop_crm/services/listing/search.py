@@ -13,25 +13,25 @@ from typing import Any
 
 import peewee
 
+from desktop_crm.entities import Entity
 from desktop_crm.i18n import N_
-from desktop_crm.models import Company, Contact, Deal, Lead, Product, Stage, database
-from desktop_crm.models.db import engine
+from desktop_crm.models import Company, Contact, Deal, Lead, Product, Stage, dialect
 from desktop_crm.models.fields import coerce_uuid
-from desktop_crm.models.search import fts_query, fts_table, query_tokens
+from desktop_crm.models.search import match_condition, query_tokens
 
 MIN_QUERY_LENGTH = 2
-GROUP_TITLES = {
-    "contacts": N_("Contacts"),
-    "companies": N_("Companies"),
-    "deals": N_("Deals"),
-    "leads": N_("Leads"),
-    "products": N_("Products"),
+GROUP_TITLES: dict[Entity, str] = {  # the searched entities, in display order
+    Entity.CONTACTS: N_("Contacts"),
+    Entity.COMPANIES: N_("Companies"),
+    Entity.DEALS: N_("Deals"),
+    Entity.LEADS: N_("Leads"),
+    Entity.PRODUCTS: N_("Products"),
 }
 
 
 @dataclass(frozen=True)
 class Hit:
-    entity: str
+    entity: Entity
     id: str
     title: str
     subtitle: str
@@ -39,7 +39,7 @@ class Hit:
 
 @dataclass(frozen=True)
 class Group:
-    entity: str
+    entity: Entity
     title: str  # N_-marked
     hits: tuple[Hit, ...]
 
@@ -48,22 +48,22 @@ def _name(*parts: Any) -> str:
     return " ".join(str(p) for p in parts if p)
 
 
-def _sources() -> tuple[tuple[str, Any, tuple[Any, ...], Any], ...]:
+def _sources() -> tuple[tuple[Entity, Any, tuple[Any, ...], Any], ...]:
     """(entity, model, selected fields, hit maker) in display order."""
     return (
-        ("contacts", Contact,
+        (Entity.CONTACTS, Contact,
          (Contact.last_name, Contact.first_name, Contact.middle_name, Contact.mobile_phone,
           Contact.work_email, Contact.private_email),
          lambda last, first, middle, phone, work, private: (
              _name(last, first, middle), _name(phone, work or private))),
-        ("companies", Company,
+        (Entity.COMPANIES, Company,
          (Company.short_name, Company.legal_name, Company.inn, Company.vat_number, Company.city),
          lambda short, legal, inn, vat, city: (short or legal, _name(inn or vat, city))),
-        ("deals", Deal, (Deal.title, Stage.name),
+        (Entity.DEALS, Deal, (Deal.title, Stage.name),
          lambda title, stage: (title, stage or "")),
-        ("leads", Lead, (Lead.title, Lead.last_name, Lead.first_name, Lead.company_name),
+        (Entity.LEADS, Lead, (Lead.title, Lead.last_name, Lead.first_name, Lead.company_name),
          lambda title, last, first, company: (title, _name(last, first, company))),
-        ("products", Product, (Product.name, Product.sku),
+        (Entity.PRODUCTS, Product, (Product.name, Product.sku),
          lambda name, sku: (name, sku or "")),
     )
 
@@ -73,26 +73,16 @@ def search(text: str, limit: int = 8, entities: tuple[str, ...] | None = None) -
     if len(text.strip()) < MIN_QUERY_LENGTH or not query_tokens(text):
         return []
     groups = []
-    sqlite = engine(database) == "sqlite"
     for entity, model, selected, make in _sources():
         if entities is not None and entity not in entities:
             continue
         query = model.select(model.id, *selected)
         if model is Deal:
             query = query.join_from(Deal, Stage, peewee.JOIN.LEFT_OUTER, on=(Deal.stage == Stage.id))
-        if sqlite:
-            fts = fts_table(model._meta.table_name)
-            query = query.where(peewee.Column(model, "rowid").in_(
-                peewee.SQL(f'(SELECT rowid FROM "{fts}" WHERE "{fts}" MATCH ?)', [fts_query(text)])
-            ))
-        else:
-            for token in query_tokens(text):
-                escaped = token.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-                query = query.where(peewee.Expression(model.search_text, "LIKE", f"%{escaped}%"))
-        query = query.where(model.deleted_at.is_null()).limit(limit)
+        query = query.where(match_condition(model, text), model.deleted_at.is_null()).limit(limit)
         sql, params = query.sql()
         hits = []
-        for record in database.execute_sql(sql, params).fetchall():
+        for record in dialect.fetch_all(sql, params):
             title, subtitle = make(*record[1:])
             hits.append(Hit(entity, str(coerce_uuid(record[0])), title or "", subtitle or ""))
         if hits:

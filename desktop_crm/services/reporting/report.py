@@ -21,11 +21,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-import peewee
-
 from desktop_crm.i18n import _, ngettext
-from desktop_crm.models import ActivityKind, ActivityStatus, Deal, database, utcnow
-from desktop_crm.models.db import engine
+from desktop_crm.ids import IdLike, optional_uuid
+from desktop_crm.models import ActivityKind, ActivityStatus, Deal, dialect, utcnow
 from desktop_crm.models.fields import coerce_uuid
 from desktop_crm.services.sales import rules
 
@@ -74,39 +72,16 @@ class RulesReport:
         }
 
 
-def _db() -> peewee.Database:
-    return database.obj if isinstance(database, peewee.DatabaseProxy) else database
-
-
-def _id_sql(column: str, engine_name: str) -> str:
-    """SQL reading a UUID key cheaply: text on PostgreSQL, 32 hex digits on SQLite (see _uuid_text)."""
-    return f"{column}::text" if engine_name == "postgres" else f"hex({column})"
-
-
-def _uuid_text(value: str | None) -> str | None:
-    """The canonical text of a key read by :func:`_id_sql` (hex digits get their dashes)."""
-    if value is None or len(value) != 32:
-        return value
-    value = value.lower()
-    return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
-
-
 PLANNED_TASKS_INDEX = "activity_assignee_id_due_at_id_subject_deal_id"  # schema step 3 (frozen)
 
 
-def _has_index(db: peewee.Database, eng: str, name: str) -> bool:
-    return eng == "sqlite" and db.execute_sql(
-        "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", [name]).fetchone() is not None
-
-
-def rules_report(now: dt.datetime | None = None, responsible: Any = None) -> RulesReport:
+def rules_report(now: dt.datetime | None = None, responsible: IdLike | None = None) -> RulesReport:
     """Compute the report (for one manager when ``responsible`` is given)."""
-    db = _db()
-    eng = engine(db)
+    db = dialect.bound()
     p = db.param
     now = now or utcnow()
     cutoff = rules.activity_cutoff(now)
-    who = getattr(responsible, "id", responsible)
+    who = optional_uuid(responsible)
     sections: dict[Any, ManagerSection] = {}
 
     def section(user_key: Any) -> ManagerSection:
@@ -122,18 +97,17 @@ def rules_report(now: dt.datetime | None = None, responsible: Any = None) -> Rul
         scope, scope_params = f" AND responsible_id = {p}", [Deal.id.db_value(who)]
     # In the order of the (responsible, correct, last interaction) index over open deals: no sort,
     # and each manager's inactive deals come the longest-neglected first (never reached first).
-    nulls_first = " NULLS FIRST" if eng == "postgres" else ""
-    cursor = db.execute_sql(
-        f"SELECT responsible_id, {_id_sql('id', eng)}, title, missing_fields, correct, "
+    cursor = dialect.execute(
+        f"SELECT responsible_id, {dialect.uuid_text_sql('id', db)}, title, missing_fields, correct, "
         "last_interaction_at FROM deal "
         "WHERE deleted_at IS NULL AND closed_at IS NULL AND (correct = "
         f"{p} OR last_interaction_at IS NULL OR last_interaction_at < {p}){scope} "
-        f"ORDER BY responsible_id, correct, last_interaction_at{nulls_first}",
+        f"ORDER BY responsible_id, correct, last_interaction_at{dialect.nulls_first(db)}",
         [False, cutoff, *scope_params],
     )
     decoded: dict[str, list[str]] = {}  # few distinct "missing" lists: decode each once
-    current_key: Any = object()
-    target = None
+    current_key: Any = object()  # differs from every key: the first row picks its section
+    target = ManagerSection(None, "")
     for user_key, deal_id, title, missing, correct, last in cursor:
         if user_key != current_key:
             target, current_key = section(user_key), user_key
@@ -141,39 +115,41 @@ def rules_report(now: dt.datetime | None = None, responsible: Any = None) -> Rul
             fields = decoded.get(missing)
             if fields is None:
                 fields = decoded[missing] = json.loads(missing or "[]")
-            target.incorrect.append(IncorrectDeal(_uuid_text(deal_id), title, fields))
+            target.incorrect.append(IncorrectDeal(dialect.uuid_from_text(deal_id), title, fields))
         else:
             if last is not None and not isinstance(last, dt.datetime):
                 last = dt.datetime.fromisoformat(last)
-            target.inactive.append(InactiveDeal(_uuid_text(deal_id), title, last))
+            target.inactive.append(InactiveDeal(dialect.uuid_from_text(deal_id), title, last))
 
     task_scope = f" AND a.assignee_id = {p}" if who is not None else ""
     # Literal status and kind: the planned-tasks index is partial on exactly these (SQLite uses a
     # partial index only when the query's own text implies its WHERE). SQLite is told to use it:
     # activity(kind, due_at) of step 5 has no statistics in an analysed file and looks cheaper,
     # though it reads every past task of the business (5 s instead of 1 s at a million deals).
-    hint = f' INDEXED BY "{PLANNED_TASKS_INDEX}"' if _has_index(db, eng, PLANNED_TASKS_INDEX) else ""
-    cursor = db.execute_sql(
-        f"SELECT a.assignee_id, {_id_sql('a.id', eng)}, a.subject, a.due_at, "
-        f"{_id_sql('a.deal_id', eng)}, d.title FROM activity a{hint} "
+    hint = dialect.named_index_hint(PLANNED_TASKS_INDEX, db)
+    cursor = dialect.execute(
+        f"SELECT a.assignee_id, {dialect.uuid_text_sql('a.id', db)}, a.subject, a.due_at, "
+        f"{dialect.uuid_text_sql('a.deal_id', db)}, d.title FROM activity a{hint} "
         "LEFT JOIN deal d ON d.id = a.deal_id "
         f"WHERE a.deleted_at IS NULL AND a.status = '{ActivityStatus.PLANNED.value}' "
         f"AND a.kind = '{ActivityKind.TASK.value}' AND a.due_at < {p}"
         f"{task_scope} ORDER BY a.assignee_id, a.due_at",
         [now, *scope_params],
     )
-    current_key, target = object(), None
+    current_key = object()
     for user_key, task_id, subject, due_at, deal_id, deal_title in cursor:
         if user_key != current_key:
             target, current_key = section(user_key), user_key
         if not isinstance(due_at, dt.datetime):
             due_at = dt.datetime.fromisoformat(due_at)
         target.overdue.append(
-            OverdueTask(_uuid_text(task_id), subject, due_at, _uuid_text(deal_id), deal_title or "")
+            OverdueTask(dialect.uuid_from_text(task_id), subject, due_at,
+                        dialect.uuid_from_text(deal_id) if deal_id is not None else None,
+                        deal_title or "")
         )
     names = {
         coerce_uuid(row[0]): row[1]
-        for row in db.execute_sql('SELECT id, name FROM "user"').fetchall()
+        for row in dialect.execute('SELECT id, name FROM "user"').fetchall()
     }
     for item in sections.values():
         item.name = names.get(item.user_id, "") if item.user_id else _("No responsible")
@@ -230,7 +206,8 @@ def format_report(report: RulesReport, limit: int | None = None) -> str:
         lines.append(f"== {manager.name} ==")
         if manager.incorrect:
             lines.append(
-                ngettext("{count} incorrect deal:", "{count} incorrect deals:", len(manager.incorrect)).format(
+                ngettext("{count} incorrect deal:", "{count} incorrect deals:",
+                         len(manager.incorrect)).format(
                     count=len(manager.incorrect)
                 )
             )

@@ -96,7 +96,7 @@ def export_xlsx(tables: Sequence[ReportTable], path: Path) -> Path:
         sheet.append([])
         sheet.append([c.title for c in table.columns])
         header_row = sheet.max_row
-        for index, column in enumerate(table.columns, 1):
+        for index in range(1, len(table.columns) + 1):
             cell = sheet.cell(row=header_row, column=index)
             cell.font = Font(bold=True)
             cell.alignment = Alignment(wrap_text=True, vertical="top")

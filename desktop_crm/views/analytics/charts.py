@@ -8,7 +8,7 @@ QtCharts draws with, and nothing drawn is ever read back.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -61,87 +61,107 @@ class BarChartData:
 
 def chart_data(kind: ReportKind, report: Any, currency: str | None) -> BarChartData:
     """What to draw for a report (``currency``: the one amounts are shown in, when they are)."""
-    if kind == ReportKind.FUNNEL:
-        rows = report.rows
-        return BarChartData(
-            _("Deals that reached each stage"),
-            tuple(r.stage.name for r in rows),
-            (BarSetData(_("Deals"), tuple(r.deals for r in rows), tuple(r.filter for r in rows), PALETTE[0]),),
-            True,
-            _("Deals"),
-        )
-    if kind == ReportKind.CONVERSION:
-        rows = report.conversions
-        return BarChartData(
-            _("Conversion to the next stage, %"),
-            tuple(r.step for r in rows),
-            (
-                BarSetData(
-                    _("Conversion, %"),
-                    tuple(r.rate or Decimal(0) for r in rows),
-                    tuple(r.advanced_filter for r in rows),
-                    PALETTE[0],
-                ),
-            ),
-            True,
-            "%",
-            1,
-            maximum=Decimal(100),
-        )
-    if kind == ReportKind.STAGE_TIME:
-        rows = report.rows
-        filters = tuple(r.filter for r in rows)
-        return BarChartData(
-            _("Days in each stage"),
-            tuple(r.stage.name for r in rows),
-            (
-                BarSetData(_("Average, days"), tuple(r.average_days for r in rows), filters, PALETTE[0]),
-                BarSetData(_("Median, days"), tuple(r.median_days for r in rows), filters, PALETTE[1]),
-            ),
-            True,
-            _("Days"),
-            1,
-        )
-    if kind == ReportKind.MANAGERS:
-        rows = report.rows[:MAX_BARS]
-        return BarChartData(
-            _("Deals won and lost"),
-            tuple(r.name for r in rows),
-            (
-                BarSetData(_("Won"), tuple(r.won for r in rows), tuple(r.won_filter for r in rows), PALETTE[2]),
-                BarSetData(_("Lost"), tuple(r.lost for r in rows), tuple(r.lost_filter for r in rows), PALETTE[3]),
-            ),
-            True,
-            _("Deals"),
-        )
-    if kind == ReportKind.FORECAST:
-        rows = [r for r in report.rows if r.currency == currency]
-        return BarChartData(
-            _("Forecast by expected close month, {currency}").format(currency=currency or ""),
-            tuple(analytics.format_month(r.month) for r in rows),
-            (
-                BarSetData(_("Amount"), tuple(r.amount for r in rows), tuple(r.filter for r in rows), PALETTE[0]),
-                BarSetData(
-                    _("Weighted forecast"), tuple(r.weighted for r in rows), tuple(r.filter for r in rows), PALETTE[2]
-                ),
-            ),
-            True,
-            currency or "",
-            labels=False,
-        )
-    rows = [r for r in report.rows if currency in r.amounts][:MAX_BARS]
+    return _CHARTS.get(kind, _product_groups_chart)(report, currency)
+
+
+def _bars(name: str, rows: Sequence[Any], value: Callable[[Any], Decimal | int],
+          deal_filter: Callable[[Any], DealFilter | None], color: str) -> BarSetData:
+    """A bar set: one bar per row, its value and the deals behind it."""
+    return BarSetData(name, tuple(value(r) for r in rows), tuple(deal_filter(r) for r in rows), color)
+
+
+def _funnel_chart(report: Any, currency: str | None) -> BarChartData:
+    rows = report.rows
     return BarChartData(
-        _("Sales by product group, {currency}").format(currency=currency or ""),
+        _("Deals that reached each stage"),
+        tuple(r.stage.name for r in rows),
+        (_bars(_("Deals"), rows, lambda r: r.deals, lambda r: r.filter, PALETTE[0]),),
+        True,
+        _("Deals"),
+    )
+
+
+def _conversion_chart(report: Any, currency: str | None) -> BarChartData:
+    rows = report.conversions
+    return BarChartData(
+        _("Conversion to the next stage, %"),
+        tuple(r.step for r in rows),
+        (_bars(_("Conversion, %"), rows, lambda r: r.rate or Decimal(0),
+               lambda r: r.advanced_filter, PALETTE[0]),),
+        True,
+        "%",
+        1,
+        maximum=Decimal(100),
+    )
+
+
+def _stage_time_chart(report: Any, currency: str | None) -> BarChartData:
+    rows = report.rows
+    return BarChartData(
+        _("Days in each stage"),
+        tuple(r.stage.name for r in rows),
+        (
+            _bars(_("Average, days"), rows, lambda r: r.average_days, lambda r: r.filter,
+                  PALETTE[0]),
+            _bars(_("Median, days"), rows, lambda r: r.median_days, lambda r: r.filter,
+                  PALETTE[1]),
+        ),
+        True,
+        _("Days"),
+        1,
+    )
+
+
+def _managers_chart(report: Any, currency: str | None) -> BarChartData:
+    rows = report.rows[:MAX_BARS]
+    return BarChartData(
+        _("Deals won and lost"),
         tuple(r.name for r in rows),
         (
-            BarSetData(
-                _("Sales"), tuple(r.amounts[currency] for r in rows), tuple(r.filter for r in rows), PALETTE[0]
-            ),
+            _bars(_("Won"), rows, lambda r: r.won, lambda r: r.won_filter, PALETTE[2]),
+            _bars(_("Lost"), rows, lambda r: r.lost, lambda r: r.lost_filter, PALETTE[3]),
+        ),
+        True,
+        _("Deals"),
+    )
+
+
+def _forecast_chart(report: Any, currency: str | None) -> BarChartData:
+    rows = [r for r in report.rows if r.currency == currency]
+    return BarChartData(
+        _("Forecast by expected close month, {currency}").format(currency=currency or ""),
+        tuple(analytics.format_month(r.month) for r in rows),
+        (
+            _bars(_("Amount"), rows, lambda r: r.amount, lambda r: r.filter, PALETTE[0]),
+            _bars(_("Weighted forecast"), rows, lambda r: r.weighted, lambda r: r.filter,
+                  PALETTE[2]),
         ),
         True,
         currency or "",
         labels=False,
     )
+
+
+def _product_groups_chart(report: Any, currency: str | None) -> BarChartData:
+    rows = [r for r in report.rows if currency in r.amounts][:MAX_BARS]
+    return BarChartData(
+        _("Sales by product group, {currency}").format(currency=currency or ""),
+        tuple(r.name for r in rows),
+        (_bars(_("Sales"), rows, lambda r: r.amounts[currency], lambda r: r.filter, PALETTE[0]),),
+        True,
+        currency or "",
+        labels=False,
+    )
+
+
+_CHARTS: dict[ReportKind, Callable[[Any, str | None], BarChartData]] = {
+    ReportKind.FUNNEL: _funnel_chart,
+    ReportKind.CONVERSION: _conversion_chart,
+    ReportKind.STAGE_TIME: _stage_time_chart,
+    ReportKind.MANAGERS: _managers_chart,
+    ReportKind.FORECAST: _forecast_chart,
+    ReportKind.PRODUCT_GROUPS: _product_groups_chart,
+}
 
 
 def _qt_locale() -> QLocale:
@@ -220,6 +240,7 @@ def wrap_label(text: str, width: int = WRAP_AT) -> str:
 
 
 def _clicked(filters: list[DealFilter | None], index: int, on_click: Callable[[DealFilter], None]) -> None:
-    if 0 <= index < len(filters) and filters[index] is not None:
-        on_click(filters[index])
+    chosen = filters[index] if 0 <= index < len(filters) else None
+    if chosen is not None:
+        on_click(chosen)
 

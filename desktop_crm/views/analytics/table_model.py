@@ -27,12 +27,12 @@ class ReportTableModel(QAbstractTableModel):
         self._table = table
         self.endResetModel()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802 - Qt override
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt override
         if parent.isValid() or self._table is None:
             return 0
         return len(self._table.rows)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802 - Qt override
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt override
         if parent.isValid() or self._table is None:
             return 0
         return len(self._table.columns)

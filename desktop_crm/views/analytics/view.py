@@ -91,11 +91,14 @@ def fit_columns(table: QTableView) -> None:
     """Columns as wide as their contents but capped; long names and headings wrap instead."""
     table.resizeColumnsToContents()
     model = table.model()
+    if not isinstance(model, ReportTableModel) or model.table is None:
+        return
+    columns = model.table.columns
     header = table.horizontalHeader()
     metrics = header.fontMetrics()
     for column in range(model.columnCount()):
         numeric = model.is_numeric(column)
-        kind = model.table.columns[column].kind
+        kind = columns[column].kind
         widest = (
             MONEY_COLUMN_MAX
             if kind == analytics.ColumnKind.MONEY
@@ -493,10 +496,7 @@ class AnalyticsView(QWidget):
         if not tables:
             return
         name = f"{tables[0].title}.{fmt}"
-        if fmt == "xlsx":
-            filters = _("Excel workbooks (*.xlsx)")
-        else:
-            filters = _("PDF documents (*.pdf)")
+        filters = _("Excel workbooks (*.xlsx)") if fmt == "xlsx" else _("PDF documents (*.pdf)")
         path, _chosen = QFileDialog.getSaveFileName(self, _("Export the report"), name, filters)
         if path:
             if not path.lower().endswith(f".{fmt}"):

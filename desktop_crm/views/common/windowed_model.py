@@ -89,9 +89,7 @@ class EntityRowSource:
 
     def count(self) -> int:
         matching = lists.count(self.entity, self.filter, self.user_id)
-        # a filter keeping more than 2 % of the rows is read along the sort index (see fetch_page)
-        self._dense = (not self.filter.is_empty()
-                       and matching * 50 > lists.total(self.entity))
+        self._dense = lists.dense(self.entity, self.filter, matching)
         return matching
 
     def pages_need_count(self) -> bool:
@@ -374,7 +372,7 @@ class WindowedTableModel(QAbstractTableModel):
             return text
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return self._alignments[index.column()]
-        if role == ID_ROLE or role == VALUE_ROLE:
+        if role in (ID_ROLE, VALUE_ROLE):
             record = self.row(index.row())
             if record is None:
                 return None

@@ -207,15 +207,12 @@ class FilterBar(QWidget):
         self.stage.setEnabled(pipeline is not None)
 
     # --- state --------------------------------------------------------------------------------
-    def current_filter(self) -> ListFilter:
-        return self._filter
-
     def _read(self) -> ListFilter:
         date_key = self.date_field.currentData() if not self.date_field.isHidden() else None
         period = self.period.currentData() or "any"
         if period == "custom":
-            start: dt.date | None = self.date_from.date().toPython()
-            end: dt.date | None = self.date_to.date().toPython()
+            start: dt.date | None = _as_date(self.date_from.date().toPython())
+            end: dt.date | None = _as_date(self.date_to.date().toPython())
         else:
             start, end = period_range(period)
         responsible = self.responsible.currentData()
@@ -333,6 +330,11 @@ class FilterBar(QWidget):
 
 
 YES, NO = "yes", "no"
+
+
+def _as_date(value: object) -> dt.date | None:
+    """``QDate.toPython()``'s value (typed ``object`` by the bindings)."""
+    return value if isinstance(value, dt.date) else None
 
 
 def _to_bool(data: Any) -> bool | None:

@@ -331,7 +331,8 @@ class EntityListView(QWidget):
         if selection is None:
             return []
         rows: list[int] = []
-        for selected_range in selection.selection():
+        chosen = selection.selection()
+        for selected_range in (chosen.at(number) for number in range(chosen.count())):
             rows.extend(range(selected_range.top(), selected_range.bottom() + 1))
             if len(rows) > MAX_BULK_ROWS:
                 break
@@ -388,9 +389,10 @@ class EntityListView(QWidget):
             self,
         )
         dialog.setObjectName("assign_dialog")
-        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.value() is None:
+        user_id = dialog.value() if dialog.exec() == QDialog.DialogCode.Accepted else None
+        if user_id is None:
             return
-        self.assign(ids, dialog.value())
+        self.assign(ids, user_id)
 
     def assign(self, ids: list[str], user_id: str) -> None:
         try:
@@ -432,9 +434,9 @@ class EntityListView(QWidget):
             choices, self,
         )
         dialog.setObjectName("stage_dialog")
-        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.value() is None:
+        stage_id = dialog.value() if dialog.exec() == QDialog.DialogCode.Accepted else None
+        if stage_id is None:
             return
-        stage_id = dialog.value()
         reason = None
         if bulk.stage_kind(stage_id) == "lost":
             reasons = bulk.lost_reasons()
@@ -478,10 +480,13 @@ class EntityListView(QWidget):
             else:
                 raise error
 
+        def cancelled() -> None:
+            dialog.finish()
+            self.context.notify_changed("deals")
+
         job = run_in_background(work, on_result=done, on_error=failed,
                                 on_progress=dialog.update,
-                                on_cancelled=lambda: (dialog.finish(),
-                                                      self.context.notify_changed("deals")))
+                                on_cancelled=cancelled)
         dialog.attach(job)
 
     # --- export -------------------------------------------------------------------------------
@@ -565,7 +570,8 @@ class ChoiceDialog(QDialog):
         self.setMinimumWidth(360)
 
     def value(self) -> str | None:
-        return self.combo.currentData()
+        data = self.combo.currentData()
+        return None if data is None else str(data)
 
 
 class AssignCommand(QUndoCommand):

@@ -4,20 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from desktop_crm.entities import LIST_ENTITIES
 from desktop_crm.i18n import N_
 from desktop_crm.views.lists.list_view import make_list_view
 from desktop_crm.views.registry import Registry, Screen, SectionView
-
-LIST_SECTIONS = (
-    "deals",
-    "leads",
-    "contacts",
-    "companies",
-    "products",
-    "tasks",
-    "quotes",
-    "invoices",
-)
 
 
 def _section_screen(section: str) -> Any:
@@ -29,6 +19,6 @@ def _section_screen(section: str) -> Any:
 
 
 def register(registry: Registry) -> None:
-    for order, section in enumerate(LIST_SECTIONS):
+    for order, section in enumerate(LIST_ENTITIES):
         registry.add_view(section, SectionView("list", N_("List"), make_list_view(section), order=10))
         registry.add_screen(Screen(f"list_{section}", _section_screen(section), order=10 + order))
