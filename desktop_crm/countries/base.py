@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
-from desktop_crm.i18n import translator
+from desktop_crm.i18n import N_, translator
 
 _SPACES = re.compile(r"[\s\-]+")
 
@@ -125,6 +125,11 @@ class Country(Protocol):
     """The rules of one country; look one up with :func:`desktop_crm.countries.country`."""
 
     code: str  # ISO 3166-1 alpha-2; "" for the generic rules
+    name: str  # N_-marked: translate where shown
+    currency: str  # the usual currency of a seller there (ISO 4217); "" when there is none
+    document_language: str  # the language documents of a seller there are written in
+    invoice_due_days: int  # the usual payment term of an invoice, in days
+    uses_natura: bool  # document lines carry a VAT nature code (Italy's "natura" for 0 % lines)
     vat_per_line: bool  # VAT rounded per line and summed (1C), else once per rate (FatturaPA)
     qr_by_default: bool  # invoices carry a payment QR code unless the user switched it off
     shows_summary_line: bool  # «Всего наименований N, на сумму …»
@@ -192,6 +197,11 @@ class GenericCountry:
     ids as VAT number and tax code, no QR code, no e-invoice, neutral titles."""
 
     code = ""
+    name = N_("Other country")
+    currency = ""
+    document_language = "ru"
+    invoice_due_days = 5
+    uses_natura = False
     vat_per_line = True
     qr_by_default = False
     shows_summary_line = False

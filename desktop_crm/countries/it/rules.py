@@ -27,7 +27,7 @@ from desktop_crm.countries.it.notes import (
     NATURA_REFERENCES,
 )
 from desktop_crm.countries.it.payment import epc_payload
-from desktop_crm.i18n import _
+from desktop_crm.i18n import N_, _
 
 FORFETTARIO = "RF19"  # regime fiscale of the flat-rate scheme: no VAT, nature N2.2
 
@@ -44,6 +44,11 @@ class FatturaPA:
 
 class Italy(GenericCountry):
     code = "IT"
+    name = N_("Italy")
+    currency = "EUR"
+    document_language = "it"
+    invoice_due_days = 30
+    uses_natura = True
     vat_per_line = False
     number_patterns: Mapping[str, str] = {"invoice": "{year}/{seq:04d}", "quote": "PRV-{year}-{seq:04d}"}
     vat_rates = tuple(Decimal(r) for r in ("22", "10", "5", "4", "0"))

@@ -8,11 +8,15 @@ from decimal import Decimal
 from desktop_crm.countries.base import GenericCountry, Notices, Party, PaymentQr, RequisiteChecks
 from desktop_crm.countries.ru import requisites
 from desktop_crm.countries.ru.payment import gost_payload
-from desktop_crm.i18n import translator
+from desktop_crm.i18n import N_, translator
 
 
 class Russia(GenericCountry):
     code = "RU"
+    name = N_("Russia")
+    currency = "RUB"
+    document_language = "ru"
+    invoice_due_days = 5
     vat_per_line = True
     qr_by_default = True
     shows_summary_line = True

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_crm.countries import DEFAULT
 from desktop_crm.i18n import N_, _
 from desktop_crm.i18n.formatting import format_amount
 from desktop_crm.services.sales import cards
@@ -170,8 +171,8 @@ class OwnCompaniesPage(SettingsPage):
             return
         self.current_id = company_id
         values = admin.own_company_card(company_id) if company_id else None
-        values = values or {"country": "RU", "default_currency": "RUB", "vat_mode": "included",
-                            "default_vat_rate": None}
+        values = values or {"country": DEFAULT.code, "default_currency": DEFAULT.currency,
+                            "vat_mode": "included", "default_vat_rate": None}
         self._loading = True
         shown = dict(values)
         vat = shown.get("default_vat_rate")

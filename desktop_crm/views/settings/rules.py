@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_crm.countries import REGISTERED
 from desktop_crm.i18n import N_, _
 from desktop_crm.services.system import admin
 from desktop_crm.views.cards.common import set_combo_value
@@ -61,10 +62,10 @@ class RulesPage(SettingsPage):
         preset.addItem(_("Light: a name and a phone or an e-mail"), "light")
         self.add_field(form, "contact_required_preset", _("Required contact fields"), preset)
         region = QComboBox(contacts_box)
-        for code in ("RU", "IT"):
+        for code in REGISTERED:
             region.addItem(code, code)
         for code in admin.phone_regions():
-            if code not in ("RU", "IT"):
+            if code not in REGISTERED:
                 region.addItem(code, code)
         region.setToolTip(_("Country of phone numbers typed without a +country code."))
         self.add_field(form, "phone_region", _("Default phone region"), region)
