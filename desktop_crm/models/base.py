@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Self
 
 import peewee
 
@@ -66,7 +66,7 @@ class BaseModel(peewee.Model):
         return self.deleted_at is not None
 
     @classmethod
-    def alive(cls, *fields: Any) -> peewee.ModelSelect:
+    def alive(cls, *fields: Any) -> peewee.ModelSelect[Self]:
         """Select the rows that are not soft-deleted."""
         return cls.select(*fields).where(cls.deleted_at.is_null())
 

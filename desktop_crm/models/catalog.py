@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import peewee
 
 from desktop_crm.models.base import BaseModel, fk
@@ -24,6 +26,7 @@ class Stage(BaseModel):
     """
 
     pipeline = fk(Pipeline, backref="stages")
+    pipeline_id: uuid.UUID
     name = peewee.CharField(max_length=200)
     sort_order = peewee.IntegerField(default=0)
     kind = EnumField(StageKind, default=StageKind.OPEN)
@@ -51,6 +54,7 @@ class Product(BaseModel):
     currency = peewee.CharField(max_length=3, default="RUB")
     vat_rate = PercentField()
     group = fk(ProductGroup, null=True, backref="products")
+    group_id: uuid.UUID | None
     active = peewee.BooleanField(default=True)
     search_text = peewee.TextField(default="")
 
