@@ -39,6 +39,16 @@ class Stage(BaseModel):
     class Meta:
         indexes = ((("pipeline", "sort_order"), False),)
 
+    @classmethod
+    def first_open(cls, pipeline_id: uuid.UUID) -> Stage | None:
+        """The pipeline's first open stage: where a new deal starts."""
+        return (
+            cls.alive()
+            .where((cls.pipeline == pipeline_id) & (cls.kind == StageKind.OPEN))
+            .order_by(cls.sort_order, cls.created_at)
+            .get_or_none()
+        )
+
 
 class ProductGroup(BaseModel):
     name = peewee.CharField(max_length=200)

@@ -68,6 +68,14 @@ class Deal(BaseModel):
     def is_closed(self) -> bool:
         return self.closed_at is not None
 
+    def live_lines(self) -> list[DealLine]:
+        """The deal's live product lines in display order (what its amount and rules are made of)."""
+        return list(
+            DealLine.alive()
+            .where(DealLine.deal == self.id)
+            .order_by(DealLine.line_order, DealLine.created_at)
+        )
+
 
 # Hot queries get partial indexes over live rows: the board (stage column in rank order), lists by
 # responsible and contact, and the activity filter.

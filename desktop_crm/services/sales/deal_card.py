@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,11 +24,11 @@ from typing import Any
 from desktop_crm import money, pricing
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import N_, _
+from desktop_crm.ids import IdLike, as_uuid
 from desktop_crm.models import (
     Company,
     Contact,
     Deal,
-    DealLine,
     Invoice,
     InvoiceStatus,
     OwnCompany,
@@ -45,12 +44,9 @@ from desktop_crm.models import (
     utcnow,
 )
 from desktop_crm.services.listing import search as search_service
-from desktop_crm.services.sales import board, deals, rules
+from desktop_crm.services.sales import board, deals
 from desktop_crm.services.sales.board import ColumnInfo
-
-
-def _uuid(value: Any) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(getattr(value, "id", value)))
+from desktop_crm.services.sales.deals import DealLineInfo
 
 
 @dataclass(frozen=True)
@@ -158,7 +154,7 @@ def _company_choice(company: Company | None) -> Choice | None:
                   company.vat_number or "")
 
 
-def _line_values(line: DealLine) -> LineValues:
+def _line_values(line: DealLineInfo) -> LineValues:
     return LineValues(
         id=str(line.id), product_id=str(line.product_id) if line.product_id else "",
         name=line.name, quantity=line.quantity, unit=line.unit, unit_code=line.unit_code,
@@ -166,8 +162,8 @@ def _line_values(line: DealLine) -> LineValues:
     )
 
 
-def load(deal_id: Any) -> DealData:
-    deal = Deal.get_or_none((Deal.id == _uuid(deal_id)) & Deal.deleted_at.is_null())
+def load(deal_id: IdLike) -> DealData:
+    deal = Deal.get_or_none((Deal.id == as_uuid(deal_id)) & Deal.deleted_at.is_null())
     if deal is None:
         raise ValidationError(_("The deal no longer exists."))
     pipeline = Pipeline.get_by_id(deal.pipeline_id)
@@ -195,22 +191,22 @@ def load(deal_id: Any) -> DealData:
     )
 
 
-def new_deal(user_id: Any, pipeline_id: Any = None) -> DealData:
+def new_deal(user_id: IdLike | None, pipeline_id: IdLike | None = None) -> DealData:
     """The defaults of a new deal: the (default) pipeline's first open stage, the user responsible."""
     pipeline_id = pipeline_id or board.default_pipeline()
     if pipeline_id is None:
         raise ValidationError(_("Create a pipeline first."), field="pipeline")
-    pipeline = Pipeline.get_by_id(_uuid(pipeline_id))
-    first = rules.first_open_stage(pipeline.id)
+    pipeline = Pipeline.get_by_id(as_uuid(pipeline_id))
+    first = Stage.first_open(pipeline.id)
     if first is None:
         raise ValidationError(_("Choose a stage of the deal's pipeline."), field="stage")
     vat = vat_setup()
-    own = OwnCompany.alive().order_by(OwnCompany.is_default.desc(), OwnCompany.created_at).first()
+    own = OwnCompany.alive().order_by(OwnCompany.is_default.desc(), OwnCompany.created_at).get_or_none()
     return DealData(
         id=None, title="", pipeline_id=str(pipeline.id), pipeline_name=pipeline.name,
         stage_id=str(first.id), stages=board.columns(pipeline.id),
         probability=money.to_decimal(first.probability or 0), contact=None, company=None,
-        responsible_id=str(user_id) if user_id else None, product_group_id=None,
+        responsible_id=str(as_uuid(user_id)) if user_id else None, product_group_id=None,
         currency=own.default_currency if own else "RUB", expected_close_date=None, comment="",
         lines=[], amount=Decimal("0.00"), missing=[], correct=False, closed=False, lost_reason="",
         created_at=None, stage_entered_at=None, vat=vat,
@@ -219,19 +215,19 @@ def new_deal(user_id: Any, pipeline_id: Any = None) -> DealData:
 
 def _line_payload(line: LineValues) -> dict[str, Any]:
     return {
-        "name": line.name, "product": _uuid(line.product_id) if line.product_id else None,
+        "name": line.name, "product": as_uuid(line.product_id) if line.product_id else None,
         "quantity": line.quantity, "price": line.price,
         "discount_percent": line.discount_percent, "vat_rate": line.vat_rate,
         "unit": line.unit, "unit_code": line.unit_code,
     }
 
 
-def save(deal_id: Any, values: Mapping[str, Any], lines: Sequence[LineValues] | None,
-         user: Any) -> str:
+def save(deal_id: IdLike | None, values: Mapping[str, Any], lines: Sequence[LineValues] | None,
+         user: IdLike) -> str:
     """Save the card in one transaction; returns the deal id. ``lines`` ``None``: leave them."""
-    user_id = getattr(user, "id", user)
+    user_id = as_uuid(user)
     values = {
-        name: (_uuid(value) if value else None) if name in deals.FK_FIELDS else value
+        name: (as_uuid(value) if value else None) if name in deals.FK_FIELDS else value
         for name, value in values.items()
     }
     with database.atomic():
@@ -242,7 +238,7 @@ def save(deal_id: Any, values: Mapping[str, Any], lines: Sequence[LineValues] | 
             ]
             deal = deals.create_deal(payload, user_id)
             return str(deal.id)
-        deal_uuid = _uuid(deal_id)
+        deal_uuid = as_uuid(deal_id)
         if values:
             deals.update_deal(deal_uuid, values, user_id)
         if lines is not None:
@@ -279,28 +275,28 @@ def _product_choice(row: Product) -> ProductChoice:
 
 def product_choices(text: str, limit: int = 15) -> list[ProductChoice]:
     groups = search_service.search(text, limit, ("products",))
-    ids = [_uuid(h.id) for g in groups for h in g.hits]
+    ids = [as_uuid(h.id) for g in groups for h in g.hits]
     if not ids:
         return []
     rows = {str(p.id): p for p in Product.alive().where(Product.id.in_(ids), Product.active == True)}  # noqa: E712
     return [_product_choice(rows[str(i)]) for i in ids if str(i) in rows]
 
 
-def product(product_id: Any) -> ProductChoice | None:
-    row = Product.get_or_none((Product.id == _uuid(product_id)) & Product.deleted_at.is_null())
+def product(product_id: IdLike) -> ProductChoice | None:
+    row = Product.get_or_none((Product.id == as_uuid(product_id)) & Product.deleted_at.is_null())
     return _product_choice(row) if row else None
 
 
-def contact_company(contact_id: Any) -> Choice | None:
+def contact_company(contact_id: IdLike) -> Choice | None:
     """The company a contact works for (offered when a contact is picked)."""
-    contact = Contact.get_or_none(Contact.id == _uuid(contact_id))
+    contact = Contact.get_or_none(Contact.id == as_uuid(contact_id))
     if contact is None or contact.company_id is None:
         return None
     return _company_choice(Company.get_or_none(Company.id == contact.company_id))
 
 
-def missing(deal_id: Any) -> list[str]:
-    deal = Deal.get_or_none(Deal.id == _uuid(deal_id))
+def missing(deal_id: IdLike) -> list[str]:
+    deal = Deal.get_or_none(Deal.id == as_uuid(deal_id))
     return list(deal.missing_fields or []) if deal else []
 
 
@@ -316,19 +312,25 @@ class StageSpan:
     author: str
 
 
-def stage_history(deal_id: Any, now: dt.datetime | None = None) -> list[StageSpan]:
+def stage_history(deal_id: IdLike, now: dt.datetime | None = None) -> list[StageSpan]:
     """Every stage the deal entered, oldest first, with the time spent there."""
     now = now or utcnow()
     changes = list(
         StageChange.alive()
-        .where(StageChange.deal == _uuid(deal_id))
+        .where(StageChange.deal == as_uuid(deal_id))
         .order_by(StageChange.changed_at, StageChange.id)
     )
     stage_ids = {c.to_stage_id for c in changes}
-    names = {s.id: s.name for s in Stage.select(Stage.id, Stage.name).where(Stage.id.in_(list(stage_ids)))} if stage_ids else {}
+    names = (
+        {s.id: s.name for s in Stage.select(Stage.id, Stage.name).where(Stage.id.in_(list(stage_ids)))}
+        if stage_ids else {}
+    )
     author_ids = {c.author_id for c in changes if c.author_id}
-    authors = {u.id: u.name for u in User.select(User.id, User.name).where(User.id.in_(list(author_ids)))} if author_ids else {}
-    deal = Deal.get_or_none(Deal.id == _uuid(deal_id))
+    authors = (
+        {u.id: u.name for u in User.select(User.id, User.name).where(User.id.in_(list(author_ids)))}
+        if author_ids else {}
+    )
+    deal = Deal.get_or_none(Deal.id == as_uuid(deal_id))
     spans = []
     for number, change in enumerate(changes):
         following = changes[number + 1] if number + 1 < len(changes) else None
@@ -368,9 +370,9 @@ class DocumentRow:
     paid: Decimal = field(default=Decimal("0.00"))
 
 
-def documents(deal_id: Any) -> tuple[list[DocumentRow], list[DocumentRow]]:
+def documents(deal_id: IdLike) -> tuple[list[DocumentRow], list[DocumentRow]]:
     """The deal's quotes (every revision) and invoices, newest first."""
-    deal = _uuid(deal_id)
+    deal = as_uuid(deal_id)
     quotes = [
         DocumentRow("quotes", str(q.id), q.number or _("draft"), q.issue_date,
                     _(_QUOTE_STATUS.get(q.status, str(q.status))), q.total, q.currency,
