@@ -289,7 +289,8 @@ def reschedule_task(task_id: IdLike, user: IdLike, due_at: dt.datetime) -> Activ
 
 
 def log_document(
-    user: IdLike, deal: IdLike, document_type: str, document_id: IdLike, number: str, language: str = ""
+    user: IdLike, deal: IdLike, document_type: str, document_id: uuid.UUID | str, number: str,
+    language: str = "",
 ) -> ActivityInfo:
     """An issued quote or invoice in the deal's timeline (called by the documents service)."""
     with database.atomic():
@@ -302,7 +303,7 @@ def log_document(
                 done_at=utcnow(),
                 payload={
                     "document_type": str(document_type),
-                    "document_id": str(as_uuid(document_id)),
+                    "document_id": str(document_id),
                     "number": number,
                     "language": language,
                 },
