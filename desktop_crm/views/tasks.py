@@ -12,7 +12,7 @@ A task opened from the task list (the "List" view) opens the same panel in a dia
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -195,8 +195,8 @@ class TaskPanel(QWidget):
         row.addWidget(self.complete_button)
         complete_layout.addLayout(row)
         layout.addWidget(complete_box)
-        QShortcut(QKeySequence("Ctrl+Return"), self.comment, activated=self.complete)
-        QShortcut(QKeySequence("Ctrl+Enter"), self.comment, activated=self.complete)
+        QShortcut(QKeySequence("Ctrl+Return"), self.comment).activated.connect(self.complete)
+        QShortcut(QKeySequence("Ctrl+Enter"), self.comment).activated.connect(self.complete)
         self.comment.textChanged.connect(self._update_hint)
 
         move_box = QGroupBox(_("Reschedule"), self)
@@ -241,7 +241,7 @@ class TaskPanel(QWidget):
             self.link_button.setEnabled(False)
         due_local = (item.due_at.replace(tzinfo=dt.UTC).astimezone()
                      if item and item.due_at else dt.datetime.now().astimezone())
-        self.when.setDateTime(QDateTime(due_local.date(), due_local.time().replace(microsecond=0)))
+        self.when.setDateTime(QDateTime(due_local.replace(microsecond=0, tzinfo=None)))
         self.comment.clear()
         self._update_hint()
 
@@ -281,7 +281,7 @@ class TaskPanel(QWidget):
     def reschedule(self) -> None:
         if self.item is None:
             return
-        local = self.when.dateTime().toPython()
+        local = cast(dt.datetime, self.when.dateTime().toPython())  # PySide6 declares it object
         due_utc = local.astimezone().astimezone(dt.UTC).replace(tzinfo=None)
         try:
             tasks.reschedule(self.item.id, self.context.user.id, due_utc)

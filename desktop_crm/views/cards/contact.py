@@ -138,7 +138,10 @@ class ContactCard(CardDialog):
             preview.setObjectName(f"preview_{name}")
             preview.setStyleSheet(OK_STYLE)
             preview.hide()
-            self.error_labels[name].parentWidget().layout().addWidget(preview)
+            holder = self.error_labels[name].parentWidget()
+            column = holder.layout() if holder is not None else None
+            assert column is not None  # add_field puts each message in a column of its own
+            column.addWidget(preview)
             self.phone_previews[name] = preview
         for name in ("private_email", "work_email"):
             self.add_field(form, name, _label(name), QLineEdit(inner), name in required)
@@ -160,9 +163,9 @@ class ContactCard(CardDialog):
         hint = QLabel(_("* required by the contact rules"), inner)
         hint.setObjectName("required_hint")
         form.addRow(hint)
-        for name, editor in self.editors.items():
-            if isinstance(editor, QLineEdit):
-                editor.textEdited.connect(lambda _t, n=name: self._touched.add(n))
+        for name, field in self.editors.items():
+            if isinstance(field, QLineEdit):
+                field.textEdited.connect(lambda _t, n=name: self._touched.add(n))
         area.setWidget(inner)
         return area
 
@@ -183,7 +186,7 @@ class ContactCard(CardDialog):
                 set_combo_value(editor, value)
             elif isinstance(editor, SearchPicker):
                 company = cards.company_card(value) if value else None
-                editor.set_choice(deal_card.Choice(value, company["display_name"])
+                editor.set_choice(deal_card.Choice(str(value), company["display_name"])
                                   if company else None)
         self._loading = False
         self._update_previews()

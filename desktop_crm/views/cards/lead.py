@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from desktop_crm.errors import CrmError
+from desktop_crm.errors import CrmError, ValidationError
 from desktop_crm.i18n import _
 from desktop_crm.services.listing import lists
 from desktop_crm.services.sales import cards, leads
@@ -147,7 +147,7 @@ class LeadCard(CardDialog):
             self.convert_button.setEnabled(False)
             self.convert_button.setToolTip(_("Save the lead first."))
             return
-        allowed, reason = cards.conversion_check(self.record_id)
+        _allowed, reason = cards.conversion_check(self.record_id)
         self.convert_button.setEnabled(not (self._values or {}).get("converted"))
         self.convert_button.setToolTip(reason or _("Create a contact and a deal from this lead."))
 
@@ -202,6 +202,7 @@ class LeadCard(CardDialog):
         return wizard
 
     def _converted(self, deal_id: str) -> None:
+        assert self.record_id is not None  # only a saved lead is converted
         self._values = cards.lead_card(self.record_id)
         self._load()
         if self.timeline is not None:
@@ -259,7 +260,8 @@ class ConvertWizard(QWizard):
             page.show_error(error.message, error.fields)
             return
         except CrmError as error:
-            page.show_error(error.message, [error.field] if getattr(error, "field", None) else [])
+            field = error.field if isinstance(error, ValidationError) else None
+            page.show_error(error.message, [field] if field else [])
             return
         super().accept()
         self.converted.emit(str(result.deal_id))

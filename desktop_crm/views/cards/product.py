@@ -57,7 +57,7 @@ class ProductCard(CardDialog):
         self.add_field(form, "unit", _("Unit"), unit)
         unit.activated.connect(self._unit_chosen)
         self.add_field(form, "unit_code", _("Unit code"), QLineEdit(body))
-        self.editors["unit_code"].setToolTip(  # type: ignore[union-attr]
+        self.editors["unit_code"].setToolTip(
             _("OKEI code for Russian documents, UN/ECE code for FatturaPA."))
         price = QLineEdit(body)
         price.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QDate, QDateTime, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -745,7 +745,8 @@ class TimelinePanel(QWidget):
                     return False
                 timeline.log_interaction(user, kind, text, self.answered.isChecked(), deal=deal_id)
             else:
-                due = _utc(self.due.dateTime().toPython().astimezone())
+                # PySide6 declares toPython() as returning object
+                due = _utc(cast(dt.datetime, self.due.dateTime().toPython()).astimezone())
                 timeline.add_task(user, self.subject.text(), due, deal=deal_id, body=text)
         except CrmError as error:
             show_error(self, error.message)
@@ -839,7 +840,7 @@ def open_deal(context: AppContext, deal_id: str | None, parent: QWidget | None =
     return card
 
 
-def screenshot_card(context: AppContext, window: Any, tab: int = 0) -> QWidget:
+def screenshot_card(context: AppContext, window: QWidget, tab: int = 0) -> QWidget:
     from desktop_crm.i18n import current_language
 
     deal_id = deal_card.showcase_deal("EUR" if current_language() == "it" else "RUB")
