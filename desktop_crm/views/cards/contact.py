@@ -44,7 +44,7 @@ from desktop_crm.views.cards.common import (
 )
 from desktop_crm.views.cards.timeline import TimelineWidget
 from desktop_crm.views.context import AppContext
-from desktop_crm.views.deals.card import SearchPicker
+from desktop_crm.views.deals.card_widgets import SearchPicker
 
 CHECK_DELAY_MS = 250
 
