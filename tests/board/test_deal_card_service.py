@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from desktop_crm.errors import ValidationError
-from desktop_crm.models import Deal, DealLine, OwnCompany, Quote, QuoteStatus, VatMode
+from desktop_crm.models import Deal, DealLine, OwnCompany, VatMode
 from desktop_crm.services.sales import deal_card, stages
 from desktop_crm.services.sales.deal_card import LineValues, VatSetup
 from tests.board.conftest import correct_deal
@@ -67,14 +67,3 @@ def test_stage_history_counts_time_in_each_stage(world):
     assert [(s.stage, s.seconds) for s in spans] == [("Квалификация", 5 * 3600),
                                                     ("Презентация", 2 * 3600)]
     assert spans[1].left_at is None
-
-
-def test_documents_of_the_deal(world):
-    deal = correct_deal(world)
-    own = OwnCompany.create(short_name="ООО", is_default=True)
-    Quote.create(deal=deal.id, own_company=own, number="КП-1", status=QuoteStatus.SENT,
-                 total=Decimal("39980.00"), currency="RUB")
-    quotes, invoices = deal_card.documents(deal.id)
-    assert [(q.number, q.status, q.total) for q in quotes] == [("КП-1", "Sent", Decimal("39980.00"))]
-    assert invoices == []
-    assert deal_card.load(deal.id).quotes == 1

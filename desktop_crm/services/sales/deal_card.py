@@ -6,10 +6,9 @@
   through ``services.deals``; lines updated, added and removed to match the editor).
 * :func:`totals` — the editor's live totals with VAT included or on top as the seller's company is
   configured (``OwnCompany.vat_mode``; Russian per-line or Italian per-rate VAT, ``pricing``).
-* Pickers: :func:`contact_choices`, :func:`company_choices`, :func:`product_choices` (search index),
-  :func:`product` (catalog defaults of a picked product).
+* Pickers: :func:`contact_choices`, :func:`company_choices`, :func:`product_choices` (search index,
+  with the catalog defaults of each product).
 * :func:`stage_history` — the stages the deal went through with the time spent in each.
-* :func:`documents` — the deal's quotes and invoices with status and totals.
 * :func:`missing` — what the deal lacks to be correct now (after a timeline entry, for instance).
 """
 
@@ -17,25 +16,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from desktop_crm import money, pricing
 from desktop_crm.errors import ValidationError
-from desktop_crm.i18n import N_, _
+from desktop_crm.i18n import _
 from desktop_crm.ids import IdLike, as_uuid
 from desktop_crm.models import (
     Company,
     Contact,
     Deal,
-    Invoice,
-    InvoiceStatus,
     OwnCompany,
     Pipeline,
     Product,
     Quote,
-    QuoteStatus,
     Stage,
     StageChange,
     User,
@@ -116,9 +112,6 @@ class DealData:
     created_at: dt.datetime | None
     stage_entered_at: dt.datetime | None
     vat: VatSetup
-    responsible_name: str = ""
-    quotes: int = 0
-    invoices: int = 0
 
     @property
     def stage(self) -> ColumnInfo | None:
@@ -169,9 +162,7 @@ def load(deal_id: IdLike) -> DealData:
     pipeline = Pipeline.get_by_id(deal.pipeline_id)
     contact = Contact.get_or_none(Contact.id == deal.contact_id) if deal.contact_id else None
     company = Company.get_or_none(Company.id == deal.company_id) if deal.company_id else None
-    responsible = User.get_or_none(User.id == deal.responsible_id) if deal.responsible_id else None
     stage = Stage.get_or_none(Stage.id == deal.stage_id)
-    card = board.card(deal.id)
     return DealData(
         id=str(deal.id), title=deal.title, pipeline_id=str(deal.pipeline_id),
         pipeline_name=pipeline.name, stage_id=str(deal.stage_id),
@@ -186,8 +177,6 @@ def load(deal_id: IdLike) -> DealData:
         closed=deal.closed_at is not None, lost_reason=deal.lost_reason or "",
         created_at=deal.created_at, stage_entered_at=deal.stage_entered_at,
         vat=vat_setup(deal.currency),
-        responsible_name=responsible.name if responsible else "",
-        quotes=card.quotes if card else 0, invoices=card.invoices if card else 0,
     )
 
 
@@ -282,11 +271,6 @@ def product_choices(text: str, limit: int = 15) -> list[ProductChoice]:
     return [_product_choice(rows[str(i)]) for i in ids if str(i) in rows]
 
 
-def product(product_id: IdLike) -> ProductChoice | None:
-    row = Product.get_or_none((Product.id == as_uuid(product_id)) & Product.deleted_at.is_null())
-    return _product_choice(row) if row else None
-
-
 def contact_company(contact_id: IdLike) -> Choice | None:
     """The company a contact works for (offered when a contact is picked)."""
     contact = Contact.get_or_none(Contact.id == as_uuid(contact_id))
@@ -345,49 +329,6 @@ def stage_history(deal_id: IdLike, now: dt.datetime | None = None) -> list[Stage
     return spans
 
 
-_QUOTE_STATUS = {
-    QuoteStatus.DRAFT: N_("Draft"), QuoteStatus.SENT: N_("Sent"),
-    QuoteStatus.ACCEPTED: N_("Accepted"), QuoteStatus.REJECTED: N_("Rejected"),
-    QuoteStatus.EXPIRED: N_("Expired"), QuoteStatus.SUPERSEDED: N_("Superseded"),
-}
-_INVOICE_STATUS = {
-    InvoiceStatus.DRAFT: N_("Draft"), InvoiceStatus.ISSUED: N_("Issued"),
-    InvoiceStatus.PARTIALLY_PAID: N_("Partially paid"), InvoiceStatus.PAID: N_("Paid"),
-    InvoiceStatus.CANCELLED: N_("Cancelled"),
-}
-
-
-@dataclass(frozen=True)
-class DocumentRow:
-    kind: str  # "quotes" | "invoices"
-    id: str
-    number: str
-    date: dt.date | None
-    status: str  # translated
-    total: Decimal
-    currency: str
-    extra: str = ""  # revision of a quote / what is paid of an invoice (translated)
-    paid: Decimal = field(default=Decimal("0.00"))
-
-
-def documents(deal_id: IdLike) -> tuple[list[DocumentRow], list[DocumentRow]]:
-    """The deal's quotes (every revision) and invoices, newest first."""
-    deal = as_uuid(deal_id)
-    quotes = [
-        DocumentRow("quotes", str(q.id), q.number or _("draft"), q.issue_date,
-                    _(_QUOTE_STATUS.get(q.status, str(q.status))), q.total, q.currency,
-                    _("revision {number}").format(number=q.revision))
-        for q in Quote.alive().where(Quote.deal == deal).order_by(Quote.created_at.desc())
-    ]
-    invoices = [
-        DocumentRow("invoices", str(i.id), i.number or _("draft"), i.issue_date,
-                    _(_INVOICE_STATUS.get(i.status, str(i.status))), i.total, i.currency,
-                    "", i.paid_amount)
-        for i in Invoice.alive().where(Invoice.deal == deal).order_by(Invoice.created_at.desc())
-    ]
-    return quotes, invoices
-
-
 def showcase_deal(currency: str | None = None) -> str | None:
     """A telling deal for the screenshots: open, with lines and a quote, in ``currency`` if any."""
     query = (
@@ -401,8 +342,8 @@ def showcase_deal(currency: str | None = None) -> str | None:
 
 
 __all__ = [
-    "Choice", "DealData", "DocumentRow", "LineValues", "ProductChoice", "StageSpan", "VatSetup",
-    "company_choices", "contact_choices", "contact_company", "documents", "load", "missing",
-    "new_deal", "product", "product_choices", "save", "showcase_deal", "stage_history", "totals",
+    "Choice", "DealData", "LineValues", "ProductChoice", "StageSpan", "VatSetup",
+    "company_choices", "contact_choices", "contact_company", "load", "missing",
+    "new_deal", "product_choices", "save", "showcase_deal", "stage_history", "totals",
     "vat_setup",
 ]

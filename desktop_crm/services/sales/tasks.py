@@ -19,7 +19,6 @@ import uuid
 from dataclasses import dataclass
 
 from desktop_crm.entities import Entity
-from desktop_crm.i18n import _
 from desktop_crm.ids import IdLike, as_uuid
 from desktop_crm.models import (
     Activity,
@@ -249,6 +248,3 @@ def mark_read(notification_id: IdLike) -> None:
 def mark_all_read(user_id: IdLike) -> int:
     return notifications.mark_all_read(user_id)
 
-
-def no_link_text() -> str:
-    return _("not linked")

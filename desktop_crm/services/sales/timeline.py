@@ -50,8 +50,6 @@ from desktop_crm.models import (
 )
 from desktop_crm.services.sales import rules
 
-TASK_KINDS = (ActivityKind.TASK,)
-
 
 @dataclass(frozen=True, slots=True)
 class ActivityInfo:
