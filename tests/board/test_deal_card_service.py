@@ -3,6 +3,7 @@ VAT included or on top, stage history with time spent, documents of the deal."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -26,7 +27,7 @@ def test_save_replaces_lines_in_one_transaction(world):
     data = deal_card.load(deal.id)
     first = data.lines[0]
     lines = [LineValues(name="Консультация", quantity=Decimal("1.5"), price=Decimal("2000.00")),
-             LineValues(**{**first.__dict__, "quantity": Decimal("4")})]
+             dataclasses.replace(first, quantity=Decimal("4"))]
     deal_card.save(deal.id, {"title": "Новое название"}, lines, world.manager)
     rows = list(DealLine.alive().where(DealLine.deal == deal.id).order_by(DealLine.line_order))
     assert [(r.name, r.quantity) for r in rows] == [("Консультация", Decimal("1.500")),

@@ -113,7 +113,7 @@ def contact_field_errors(values: Mapping[str, Any], contact_id: IdLike | None = 
     return errors
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DuplicateInfo:
     contact_id: str
     name: str
@@ -152,7 +152,7 @@ def mark_not_duplicate(contact_a: IdLike, contact_b: IdLike, user: IdLike) -> No
     contacts.mark_not_duplicate(contact_a, contact_b, user)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DealSummary:
     id: str
     title: str
@@ -185,7 +185,7 @@ def deals_of(
     ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PersonSummary:
     id: str
     name: str

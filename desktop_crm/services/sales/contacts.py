@@ -180,7 +180,7 @@ def _check_own_emails(values: Mapping[str, Any]) -> None:
 # --- duplicates -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Identity:
     """The normalised identifying fields of a person."""
 
@@ -225,7 +225,7 @@ def _names_match(a: Identity, b: Identity) -> bool:
     return True
 
 
-def matched_fields(a: Identity, b: Identity) -> tuple[str, ...]:
+def _matched_fields(a: Identity, b: Identity) -> tuple[str, ...]:
     """Which identifying fields of two people match (rule 5)."""
     found = []
     if _names_match(a, b):
@@ -240,7 +240,7 @@ def matched_fields(a: Identity, b: Identity) -> tuple[str, ...]:
 
 
 def is_duplicate(a: Identity, b: Identity) -> bool:
-    return len(matched_fields(a, b)) >= int(rules.DUPLICATE_MIN_MATCHES.get())
+    return len(_matched_fields(a, b)) >= int(rules.DUPLICATE_MIN_MATCHES.get())
 
 
 def contact_values(contact: Contact) -> dict[str, Any]:
@@ -307,14 +307,14 @@ def find_duplicates(
     for candidate in query.limit(200):
         if candidate.id in skip:
             continue
-        found = matched_fields(me, identity(contact_values(candidate)))
+        found = _matched_fields(me, identity(contact_values(candidate)))
         if len(found) >= int(rules.DUPLICATE_MIN_MATCHES.get()):
             matches.append(DuplicateMatch(candidate.id, candidate.full_name, found))
     matches.sort(key=lambda m: (-len(m.matched), m.name))
     return matches
 
 
-def duplicate_error(matches: list[DuplicateMatch]) -> DuplicateContact:
+def _duplicate_error(matches: list[DuplicateMatch]) -> DuplicateContact:
     first = matches[0]
     fields = ", ".join(_(MATCH_LABELS[name]) for name in first.matched)
     if len(matches) == 1:
@@ -432,7 +432,7 @@ def create_contact(
     with database.atomic():
         matches = find_duplicates(cleaned, ignore=ignore)
         if matches:
-            raise duplicate_error(matches)
+            raise _duplicate_error(matches)
         contact = Contact(responsible=as_uuid(user) if "responsible" not in cleaned else None)
         _apply(contact, cleaned)
         contact.save()
@@ -464,7 +464,7 @@ def update_contact(
         if any(after.get(f) != before.get(f) for f in IDENTIFYING) or ignore:
             matches = find_duplicates(after, exclude=contact.id, ignore=ignore)
             if matches:
-                raise duplicate_error(matches)
+                raise _duplicate_error(matches)
         _apply(contact, cleaned)
         contact.save()
         _record_dismissals(contact.id, ignore, user)
@@ -474,7 +474,7 @@ def update_contact(
 # --- merge ------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MergeResult:
     survivor_id: uuid.UUID
     merged_id: uuid.UUID

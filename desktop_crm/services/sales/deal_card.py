@@ -45,14 +45,14 @@ from desktop_crm.services.sales.board import ColumnInfo
 from desktop_crm.services.sales.deals import DealLineInfo
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Choice:
     id: str
     name: str
     detail: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProductChoice:
     id: str
     name: str
@@ -63,7 +63,7 @@ class ProductChoice:
     currency: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LineValues:
     """One product line as the editor holds it (``id`` is empty for a line not saved yet)."""
 
@@ -81,7 +81,7 @@ class LineValues:
         return pricing.LineInput(self.quantity, self.price, self.discount_percent, self.vat_rate)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VatSetup:
     included: bool
     country: str
@@ -287,7 +287,7 @@ def missing(deal_id: IdLike) -> list[str]:
 # --- history and documents ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StageSpan:
     stage: str
     entered_at: dt.datetime

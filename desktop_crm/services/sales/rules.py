@@ -133,7 +133,7 @@ def _words(folded: str) -> list[str]:
     return [word for word in _NOT_WORD.split(folded) if word.strip("'’")]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CommentVerdict:
     """Whether a comment is detailed, and if not, a translated hint saying why."""
 
@@ -144,7 +144,7 @@ class CommentVerdict:
         return self.detailed
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CommentPolicy:
     """The comment settings read once, for checking many texts (bulk refresh, a deal's timeline)."""
 

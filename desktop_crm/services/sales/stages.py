@@ -102,7 +102,7 @@ def recompute_reached(
         return int(query.execute())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MoveCheck:
     allowed: bool
     reason: str = ""
@@ -147,7 +147,7 @@ def can_move(deal: IdLike, stage: IdLike) -> MoveCheck:
         return MoveCheck(False, refusal.message)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MoveResult:
     """What a move changed, so that the UI can show it and :func:`undo_move` can take it back."""
 

@@ -33,7 +33,7 @@ from desktop_crm.models import (
 from desktop_crm.services.sales import notifications, rules, timeline
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TaskItem:
     id: str
     subject: str
@@ -46,7 +46,7 @@ class TaskItem:
     link_title: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TaskBuckets:
     overdue: list[TaskItem]
     today: list[TaskItem]
@@ -208,7 +208,7 @@ def add_task(user_id: IdLike, subject: str, due_at: dt.datetime, entity: str, en
 # --- notifications ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NotificationItem:
     id: str
     title: str

@@ -98,7 +98,7 @@ class Links:
     company: uuid.UUID | None = None
 
 
-def resolve_links(
+def _resolve_links(
     deal: IdLike | None = None,
     lead: IdLike | None = None,
     contact: IdLike | None = None,
@@ -153,7 +153,7 @@ def add_comment(
     if not text:
         raise ValidationError(_("Write the comment first."), field="body")
     with database.atomic():
-        links = resolve_links(deal, lead, contact, company)
+        links = _resolve_links(deal, lead, contact, company)
         activity = _create(user, links, kind=ActivityKind.COMMENT, body=text, done_at=utcnow())
         _refresh_deal(links.deal)
         return _info(activity)
@@ -185,7 +185,7 @@ def log_interaction(
             _("An interaction cannot be logged in the future; plan a task instead."), field="occurred_at"
         )
     with database.atomic():
-        links = resolve_links(deal, lead, contact)
+        links = _resolve_links(deal, lead, contact)
         activity = _create(
             user,
             links,
@@ -223,7 +223,7 @@ def add_task(
     if due_at is None:
         raise ValidationError(_("Choose when the task is due."), field="due_at")
     with database.atomic():
-        links = resolve_links(deal, lead, contact)
+        links = _resolve_links(deal, lead, contact)
         return _info(
             _create(
                 user,
@@ -292,7 +292,7 @@ def log_document(
 ) -> ActivityInfo:
     """An issued quote or invoice in the deal's timeline (called by the documents service)."""
     with database.atomic():
-        links = resolve_links(deal=deal)
+        links = _resolve_links(deal=deal)
         return _info(
             _create(
                 user,
@@ -327,7 +327,7 @@ def delete_entry(activity_id: IdLike, user: IdLike) -> None:
 # --- reading ----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TimelineEntry:
     """One line of a timeline, ready to show: ``title`` is in the UI language."""
 
@@ -356,7 +356,7 @@ _KIND_TITLES = {
 }
 
 
-def describe(activity: Activity) -> str:
+def _describe(activity: Activity) -> str:
     """The entry's title in the UI language (system entries are rendered from their payload)."""
     payload = activity.payload or {}
     kind = activity.kind
@@ -434,7 +434,7 @@ def timeline(
         TimelineEntry(
             id=row.id,
             kind=row.kind,
-            title=describe(row),
+            title=_describe(row),
             body=row.body,
             author=names.get(row.author_id, ""),
             created_at=row.created_at,
@@ -464,7 +464,6 @@ __all__ = [
     "cancel_task",
     "complete_task",
     "delete_entry",
-    "describe",
     "log_document",
     "log_interaction",
     "reschedule_task",
