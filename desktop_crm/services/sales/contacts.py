@@ -37,6 +37,7 @@ from typing import Any
 
 from peewee import SQL
 
+from desktop_crm.entities import Entity
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import N_, _
 from desktop_crm.ids import CompanyId, ContactId, IdLike, UserId, as_uuid, optional_uuid
@@ -503,11 +504,11 @@ def merge_contacts(
         now = utcnow()
         moved: dict[str, int] = {}
         for label, model in (
-            ("deals", Deal),
-            ("leads", Lead),
-            ("activities", Activity),
-            ("quotes", Quote),
-            ("invoices", Invoice),
+            (Entity.DEALS, Deal),
+            (Entity.LEADS, Lead),
+            (Entity.ACTIVITIES, Activity),
+            (Entity.QUOTES, Quote),
+            (Entity.INVOICES, Invoice),
         ):
             moved[label] = (
                 model.update(contact=survivor.id, updated_at=now)

@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from desktop_crm import money, pricing
+from desktop_crm.entities import Entity
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import _
 from desktop_crm.ids import IdLike, as_uuid
@@ -248,12 +249,12 @@ def save(deal_id: IdLike | None, values: Mapping[str, Any], lines: Sequence[Line
 
 
 def contact_choices(text: str, limit: int = 15) -> list[Choice]:
-    groups = search_service.search(text, limit, ("contacts",))
+    groups = search_service.search(text, limit, (Entity.CONTACTS,))
     return [Choice(h.id, h.title, h.subtitle) for g in groups for h in g.hits]
 
 
 def company_choices(text: str, limit: int = 15) -> list[Choice]:
-    groups = search_service.search(text, limit, ("companies",))
+    groups = search_service.search(text, limit, (Entity.COMPANIES,))
     return [Choice(h.id, h.title, h.subtitle) for g in groups for h in g.hits]
 
 
@@ -263,7 +264,7 @@ def _product_choice(row: Product) -> ProductChoice:
 
 
 def product_choices(text: str, limit: int = 15) -> list[ProductChoice]:
-    groups = search_service.search(text, limit, ("products",))
+    groups = search_service.search(text, limit, (Entity.PRODUCTS,))
     ids = [as_uuid(h.id) for g in groups for h in g.hits]
     if not ids:
         return []

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_crm.entities import Entity
 from desktop_crm.i18n import _, ngettext
 from desktop_crm.services.sales import cards, deal_card
 from desktop_crm.services.sales.contacts import CONTACT_FIELDS, IDENTIFYING, contact_field_label
@@ -50,7 +51,7 @@ CHECK_DELAY_MS = 250
 
 
 class ContactCard(CardDialog):
-    entity = "contacts"
+    entity = Entity.CONTACTS
 
     def __init__(self, context: AppContext, record_id: str | None,
                  parent: QWidget | None = None) -> None:
@@ -76,7 +77,7 @@ class ContactCard(CardDialog):
         self.tabs.addTab(self._build_form(), _("Details"))
         self.deals_model = RowsModel(deal_headers(), self)
         self.deals_view = rows_table(self, self.deals_model,
-                                     lambda rid: context.open_record("deals", rid, self))
+                                     lambda rid: context.open_record(Entity.DEALS, rid, self))
         self.deals_view.setObjectName("contact_deals")
         self.tabs.addTab(self.deals_view, _("Deals"))
         self.timeline: TimelineWidget | None = None
@@ -263,7 +264,7 @@ class ContactCard(CardDialog):
     # --- actions ----------------------------------------------------------------------------
     def open_existing(self) -> None:
         if self._duplicates:
-            self.context.open_record("contacts", self._duplicates[0].contact_id, self.parentWidget())
+            self.context.open_record(Entity.CONTACTS, self._duplicates[0].contact_id, self.parentWidget())
 
     def not_a_duplicate(self) -> None:
         self._not_duplicate_of.update(d.contact_id for d in self._duplicates)
@@ -314,6 +315,6 @@ def _label(name: str) -> str:
 
 def open_contact_card(context: AppContext, record_id: str | None,
                       parent: QWidget | None = None) -> ContactCard:
-    card = open_card(lambda: ContactCard(context, record_id, parent), "contacts", record_id)
+    card = open_card(lambda: ContactCard(context, record_id, parent), Entity.CONTACTS, record_id)
     assert isinstance(card, ContactCard)
     return card

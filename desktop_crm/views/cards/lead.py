@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from desktop_crm.entities import Entity
 from desktop_crm.errors import CrmError, ValidationError
 from desktop_crm.i18n import _
 from desktop_crm.services.listing import lists
@@ -63,7 +64,7 @@ def status_label(status: str) -> str:
 
 
 class LeadCard(CardDialog):
-    entity = "leads"
+    entity = Entity.LEADS
 
     def __init__(self, context: AppContext, record_id: str | None,
                  parent: QWidget | None = None) -> None:
@@ -207,10 +208,10 @@ class LeadCard(CardDialog):
         self._load()
         if self.timeline is not None:
             self.timeline.reload()
-        for entity in ("leads", "contacts", "deals", "companies"):
+        for entity in (Entity.LEADS, Entity.CONTACTS, Entity.DEALS, Entity.COMPANIES):
             self.context.notify_changed(entity)
         self.context.show_status(_("The lead is converted; its deal is open."))
-        self.context.open_record("deals", deal_id, self.parentWidget())
+        self.context.open_record(Entity.DEALS, deal_id, self.parentWidget())
 
 
 class ConvertWizard(QWizard):
@@ -415,7 +416,7 @@ def _cap(text: str) -> str:
 
 def open_lead_card(context: AppContext, record_id: str | None,
                    parent: QWidget | None = None) -> LeadCard:
-    card = open_card(lambda: LeadCard(context, record_id, parent), "leads", record_id)
+    card = open_card(lambda: LeadCard(context, record_id, parent), Entity.LEADS, record_id)
     assert isinstance(card, LeadCard)
     return card
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_crm.entities import Entity
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _
 from desktop_crm.models.enums import ActivityKind, ActivityStatus
@@ -185,7 +186,7 @@ class TimelineWidget(QWidget):
             return
         self.text.clear()
         self.reload()
-        self.context.notify_changed("tasks")
+        self.context.notify_changed(Entity.TASKS)
         self.added.emit()
 
     def has_draft(self) -> bool:

@@ -51,6 +51,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_crm.entities import Entity
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _
 from desktop_crm.i18n.formatting import format_datetime, format_money
@@ -370,13 +371,13 @@ class DealCard(QDialog):
     def _notify(self) -> None:
         self._notifying = True
         try:
-            self.context.notify_changed("deals")
-            self.context.notify_changed("tasks")
+            self.context.notify_changed(Entity.DEALS)
+            self.context.notify_changed(Entity.TASKS)
         finally:
             self._notifying = False
 
     def _changed_elsewhere(self, entity: str) -> None:
-        if entity != "deals" or getattr(self, "_notifying", False) or not self.data.id:
+        if entity != Entity.DEALS or getattr(self, "_notifying", False) or not self.data.id:
             return
         try:
             fresh = deal_card.load(self.data.id)
