@@ -46,7 +46,9 @@ def build_world() -> World:
 
     world = World(
         admin=admin, head=head, manager=manager, other_manager=other, pipeline=pipeline,
-        qualification=stage("Квалификация", 1, tasks=[("Связаться с клиентом", 2), ("Подготовить презентацию", 5)]),
+        qualification=stage(
+            "Квалификация", 1, tasks=[("Связаться с клиентом", 2), ("Подготовить презентацию", 5)]
+        ),
         presentation=stage("Презентация", 2, tasks=[("Презентация", 7)]),
         proposal=stage("Коммерческое предложение", 3, tasks=[("Презентовать КП", 3)], requires_correct=True),
         contract=stage("Контрактация", 4, requires_correct=True, required=["expected_close_date"]),

@@ -147,7 +147,9 @@ def test_after_a_final_stage_only_an_admin_can_reopen_and_it_is_logged(world):
     deal = correct_deal(world)
     stages.move_deal(deal.id, world.won, world.manager)
     check = stages.can_move(deal.id, world.presentation.id)
-    assert (check.allowed, check.reason) == (False, "The deal is closed; only an administrator can reopen it.")
+    assert (check.allowed, check.reason) == (
+        False, "The deal is closed; only an administrator can reopen it."
+    )
     with pytest.raises(StageChangeRefused):
         stages.move_deal(deal.id, world.presentation, world.manager)
     with pytest.raises(PermissionDenied, match="Only an administrator"):
