@@ -57,7 +57,7 @@ def _str_id(value: Any) -> str | None:
 
 def contact_card(contact_id: IdLike) -> dict[str, Any] | None:
     """The contact's editable values (ids as strings) plus ``full_name``; ``None`` when gone."""
-    contact = Contact.get_or_none((Contact.id == as_uuid(contact_id)) & Contact.deleted_at.is_null())
+    contact = contacts.find_contact(contact_id)
     if contact is None:
         return None
     values = contacts.contact_values(contact)

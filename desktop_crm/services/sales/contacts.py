@@ -244,12 +244,24 @@ def is_duplicate(a: Identity, b: Identity) -> bool:
     return len(_matched_fields(a, b)) >= int(rules.DUPLICATE_MIN_MATCHES.get())
 
 
-def contact_values(contact: Contact) -> dict[str, Any]:
+def contact_values(contact: ContactInfo) -> dict[str, Any]:
+    """The fields of a contact as :data:`CONTACT_FIELDS` names them (``company`` and ``responsible``
+    as ids): what :func:`find_duplicates` and the card take."""
+    return _values(contact)
+
+
+def _values(contact: Contact | ContactInfo) -> dict[str, Any]:
     values = {name: getattr(contact, name) for name in TEXT_FIELDS}
     values.update(
         birth_date=contact.birth_date, company=contact.company_id, responsible=contact.responsible_id
     )
     return values
+
+
+def find_contact(contact_id: IdLike) -> ContactInfo | None:
+    """The live contact with this id, or ``None`` when it was deleted (or never existed)."""
+    contact = Contact.get_or_none((Contact.id == as_uuid(contact_id)) & Contact.deleted_at.is_null())
+    return _info(contact) if contact is not None else None
 
 
 def _dismissed_with(contact_id: uuid.UUID | None) -> set[uuid.UUID]:
@@ -308,7 +320,7 @@ def find_duplicates(
     for candidate in query.limit(200):
         if candidate.id in skip:
             continue
-        found = _matched_fields(me, identity(contact_values(candidate)))
+        found = _matched_fields(me, identity(_values(candidate)))
         if len(found) >= int(rules.DUPLICATE_MIN_MATCHES.get()):
             matches.append(DuplicateMatch(candidate.id, candidate.full_name, found))
     matches.sort(key=lambda m: (-len(m.matched), m.name))
@@ -454,7 +466,7 @@ def update_contact(
         contact = Contact.get_or_none((Contact.id == as_uuid(contact_id)) & Contact.deleted_at.is_null())
         if contact is None:
             raise ValidationError(_("The contact no longer exists."))
-        before = contact_values(contact)
+        before = _values(contact)
         after = {**before, **cleaned}
         newly_missing = [name for name in _missing(after) if name not in _missing(before)]
         if newly_missing:
@@ -496,7 +508,7 @@ def merge_contacts(
             raise ValidationError(_("One of the contacts no longer exists."))
         if survivor.id == other.id:
             raise ValidationError(_("A contact cannot be merged with itself."))
-        kept, gone = contact_values(survivor), contact_values(other)
+        kept, gone = _values(survivor), _values(other)
         chosen = {name: kept.get(name) or gone.get(name) for name in CONTACT_FIELDS}
         chosen.update(_clean(values or {}))
         _validate_formats(chosen)
@@ -552,7 +564,9 @@ __all__ = [
     "CONTACT_FIELDS",
     "ContactInfo",
     "MergeResult",
+    "contact_values",
     "create_contact",
+    "find_contact",
     "find_duplicates",
     "identity",
     "is_duplicate",

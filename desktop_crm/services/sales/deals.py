@@ -288,7 +288,7 @@ def create_deal(values: Mapping[str, Any], user: IdLike) -> DealInfo:
         cleaned.setdefault("responsible", as_uuid(user))
         now = utcnow()
         deal = Deal(**cleaned, created_at=now, updated_at=now, stage_entered_at=now,
-                    reached_order=stages.reach(0, stage))
+                    reached_order=stages.reach(0, stage.kind, stage.sort_order))
         deal.save()
         for order, line in enumerate(values.get("lines") or []):
             line_values = _clean_line(line)
@@ -304,7 +304,7 @@ def create_deal(values: Mapping[str, Any], user: IdLike) -> DealInfo:
                 ),
                 blocking,
             )
-        stages.start_deal(deal, user, now=deal.created_at)
+        stages.start_deal(deal.id, user, now=deal.created_at)
         return _deal_info(deal)
 
 

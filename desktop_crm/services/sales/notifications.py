@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from desktop_crm.i18n import LANGUAGES, SOURCE_LANGUAGE, current_language, translator
 from desktop_crm.ids import IdLike, NotificationId, UserId, as_uuid
-from desktop_crm.models import Notification, User, database, utcnow
+from desktop_crm.models import Notification, database, utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,15 +42,16 @@ def _info(row: Notification) -> NotificationInfo:
     )
 
 
-def recipient_language(user: User) -> str:
-    """The recipient's language: their own setting, else the current UI language."""
-    language = (user.locale or "").strip()[:2] or current_language() or SOURCE_LANGUAGE
+def recipient_language(locale: str | None) -> str:
+    """The language of a recipient whose ``User.locale`` is ``locale``: their own setting, else the
+    current UI language."""
+    language = (locale or "").strip()[:2] or current_language() or SOURCE_LANGUAGE
     return language if language in LANGUAGES else SOURCE_LANGUAGE
 
 
-def recipient_translator(user: User) -> gettext.NullTranslations:
-    """gettext of the recipient's language."""
-    return translator(recipient_language(user))
+def recipient_translator(locale: str | None) -> gettext.NullTranslations:
+    """gettext of the recipient's language (see :func:`recipient_language`)."""
+    return translator(recipient_language(locale))
 
 
 def notify(

@@ -64,11 +64,12 @@ def _stage(stage: IdLike) -> Stage:
     return row
 
 
-def reach(reached: int, stage: Stage) -> int:
-    """A deal's ``reached_order`` once it has entered ``stage``: the highest ``sort_order`` among the
-    open and won stages it has entered. Lost stages are off the ladder: a lost deal keeps the step
-    it was lost from. Moving back to an earlier stage does not lower it."""
-    return reached if stage.kind == StageKind.LOST else max(reached, stage.sort_order)
+def reach(reached: int, kind: StageKind, sort_order: int) -> int:
+    """A deal's ``reached_order`` once it has entered a stage of this ``kind`` and ``sort_order``: the
+    highest ``sort_order`` among the open and won stages it has entered. Lost stages are off the
+    ladder: a lost deal keeps the step it was lost from. Moving back to an earlier stage does not
+    lower it."""
+    return reached if kind == StageKind.LOST else max(reached, sort_order)
 
 
 def recompute_reached(
@@ -238,14 +239,17 @@ def _timeline_entry(
     )
 
 
-def start_deal(deal: Deal, user: IdLike, now: dt.datetime | None = None) -> None:
+def start_deal(deal_id: IdLike, user: IdLike, now: dt.datetime | None = None) -> None:
     """Record a new deal's first stage: the stage change, the timeline entry and the stage's tasks.
 
-    Called by the deal and lead services inside their transaction.
+    Called by the deal service inside its transaction.
     """
     now = now or utcnow()
+    deal = _deal(deal_id)
     stage = Stage.get_by_id(deal.stage_id)
-    StageChange.create(deal=deal.id, from_stage=None, to_stage=stage.id, changed_at=now, author=as_uuid(user))
+    StageChange.create(
+        deal=deal.id, from_stage=None, to_stage=stage.id, changed_at=now, author=as_uuid(user)
+    )
     _timeline_entry(deal, None, stage, user, now, "created", 0)
     _create_stage_tasks(deal, stage, user, now)
 
@@ -259,13 +263,13 @@ def _notify_head(deal: Deal, stage: Stage, lost_reason: str) -> list[uuid.UUID]:
     head = User.get_or_none((User.id == responsible.head_id) & User.deleted_at.is_null())
     if head is None:
         return []
-    tr = notifications.recipient_translator(head)
+    tr = notifications.recipient_translator(head.locale)
     if stage.kind == StageKind.WON:
         title = tr.gettext(N_("Deal won: {title}")).format(title=deal.title)
         body = tr.gettext(N_("{manager} won the deal “{title}” ({amount}).")).format(
             manager=responsible.name,
             title=deal.title,
-            amount=format_money(deal.amount, deal.currency, notifications.recipient_language(head)),
+            amount=format_money(deal.amount, deal.currency, notifications.recipient_language(head.locale)),
         )
     else:
         title = tr.gettext(N_("Deal lost: {title}")).format(title=deal.title)
@@ -313,7 +317,7 @@ def move_deal(
         closing = target.kind in (StageKind.WON, StageKind.LOST)
         reached = row.reached_order
         row.stage = target.id
-        row.reached_order = reach(reached, target)
+        row.reached_order = reach(reached, target.kind, target.sort_order)
         row.stage_entered_at = now
         if closing:
             row.closed_at = now
@@ -405,7 +409,7 @@ def reopen_deal(
         )
         reached = row.reached_order
         row.stage = target.id
-        row.reached_order = reach(reached, target)
+        row.reached_order = reach(reached, target.kind, target.sort_order)
         row.stage_entered_at = now
         row.closed_at = None
         row.lost_reason = ""
