@@ -88,7 +88,7 @@ class VatSetup:
     country: str
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class DealData:
     id: str | None
     title: str

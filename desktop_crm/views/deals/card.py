@@ -19,6 +19,7 @@ the stage history.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -384,8 +385,9 @@ class DealCard(QDialog):
         except CrmError:
             return
         if self._dirty:  # keep what the user is typing; show the new stage and state only
-            self.data.stage_id, self.data.closed = fresh.stage_id, fresh.closed
-            self.data.missing = fresh.missing
+            self.data = replace(
+                self.data, stage_id=fresh.stage_id, closed=fresh.closed, missing=fresh.missing
+            )
             self._show_header()
             self._show_missing(fresh.missing)
             self.refresh_side()
@@ -418,7 +420,7 @@ class DealCard(QDialog):
 
     def after_timeline_change(self) -> None:
         if self.data.id:
-            self.data.missing = deal_card.missing(self.data.id)
+            self.data = replace(self.data, missing=deal_card.missing(self.data.id))
             self._show_missing(self.data.missing)
             self._notify()
 
