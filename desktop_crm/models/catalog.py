@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import peewee
 
 from desktop_crm.models.base import BaseModel, fk
@@ -24,6 +26,7 @@ class Stage(BaseModel):
     """
 
     pipeline = fk(Pipeline, backref="stages")
+    pipeline_id: uuid.UUID
     name = peewee.CharField(max_length=200)
     sort_order = peewee.IntegerField(default=0)
     kind = EnumField(StageKind, default=StageKind.OPEN)
@@ -35,6 +38,16 @@ class Stage(BaseModel):
 
     class Meta:
         indexes = ((("pipeline", "sort_order"), False),)
+
+    @classmethod
+    def first_open(cls, pipeline_id: uuid.UUID) -> Stage | None:
+        """The pipeline's first open stage: where a new deal starts."""
+        return (
+            cls.alive()
+            .where((cls.pipeline == pipeline_id) & (cls.kind == StageKind.OPEN))
+            .order_by(cls.sort_order, cls.created_at)
+            .get_or_none()
+        )
 
 
 class ProductGroup(BaseModel):
@@ -51,6 +64,7 @@ class Product(BaseModel):
     currency = peewee.CharField(max_length=3, default="RUB")
     vat_rate = PercentField()
     group = fk(ProductGroup, null=True, backref="products")
+    group_id: uuid.UUID | None
     active = peewee.BooleanField(default=True)
     search_text = peewee.TextField(default="")
 

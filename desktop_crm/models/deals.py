@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import peewee
 
 from desktop_crm.models.base import BaseModel, fk
@@ -28,16 +30,23 @@ class Deal(BaseModel):
 
     title = peewee.CharField(max_length=300)
     pipeline = fk(Pipeline, backref="deals", index=False)
+    pipeline_id: uuid.UUID
     stage = fk(Stage, backref="deals", index=False)
+    stage_id: uuid.UUID
     contact = fk(Contact, null=True, backref="deals", index=False)
+    contact_id: uuid.UUID | None
     company = fk(Company, null=True, backref="deals", index=False)
+    company_id: uuid.UUID | None
     responsible = fk(User, null=True, backref="deals", index=False)
+    responsible_id: uuid.UUID | None
     product_group = fk(ProductGroup, null=True, backref="deals")
+    product_group_id: uuid.UUID | None
     currency = peewee.CharField(max_length=3, default="RUB")
     amount = MoneyField()
     expected_close_date = peewee.DateField(null=True)
     probability = PercentField()
     source_lead = fk(Lead, null=True, backref="deals")
+    source_lead_id: uuid.UUID | None
     lost_reason = peewee.CharField(max_length=300, default="")
     comment = peewee.TextField(default="")
     closed_at = peewee.DateTimeField(null=True)
@@ -59,6 +68,14 @@ class Deal(BaseModel):
     def is_closed(self) -> bool:
         return self.closed_at is not None
 
+    def live_lines(self) -> list[DealLine]:
+        """The deal's live product lines in display order (what its amount and rules are made of)."""
+        return list(
+            DealLine.alive()
+            .where(DealLine.deal == self.id)
+            .order_by(DealLine.line_order, DealLine.created_at)
+        )
+
 
 # Hot queries get partial indexes over live rows: the board (stage column in rank order), lists by
 # responsible and contact, and the activity filter.
@@ -75,7 +92,9 @@ Deal.add_index(Deal.title, where=_alive)
 
 class DealLine(BaseModel):
     deal = fk(Deal, backref="lines", index=False)
+    deal_id: uuid.UUID
     product = fk(Product, null=True, backref="deal_lines")
+    product_id: uuid.UUID | None
     name = peewee.CharField(max_length=500)
     quantity = QuantityField()
     unit = peewee.CharField(max_length=20, default="")
@@ -103,13 +122,20 @@ class Activity(BaseModel):
     done_at = peewee.DateTimeField(null=True)
     status = EnumField(ActivityStatus, default=ActivityStatus.DONE)
     author = fk(User, null=True, backref="authored_activities")
+    author_id: uuid.UUID | None
     assignee = fk(User, null=True, backref="assigned_activities", index=False)
+    assignee_id: uuid.UUID | None
     client_answered = peewee.BooleanField(default=False)
     deal = fk(Deal, null=True, backref="activities", index=False)
+    deal_id: uuid.UUID | None
     lead = fk(Lead, null=True, backref="activities", index=False)
+    lead_id: uuid.UUID | None
     contact = fk(Contact, null=True, backref="activities", index=False)
+    contact_id: uuid.UUID | None
     company = fk(Company, null=True, backref="activities", index=False)
+    company_id: uuid.UUID | None
     stage = fk(Stage, null=True, backref="activities")
+    stage_id: uuid.UUID | None
     payload = JSONField(default=dict)
 
 
@@ -123,10 +149,14 @@ Activity.add_index(Activity.assignee, Activity.status, Activity.due_at, where=_a
 
 class StageChange(BaseModel):
     deal = fk(Deal, backref="stage_changes", index=False)
+    deal_id: uuid.UUID
     from_stage = fk(Stage, null=True, backref="+")
+    from_stage_id: uuid.UUID | None
     to_stage = fk(Stage, backref="+", index=False)
+    to_stage_id: uuid.UUID
     changed_at = peewee.DateTimeField()
     author = fk(User, null=True, backref="+")
+    author_id: uuid.UUID | None
     seconds_in_previous = peewee.BigIntegerField(default=0)
 
     class Meta:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import peewee
 
 from desktop_crm.models.base import BaseModel, fk
@@ -19,6 +21,7 @@ class Company(Requisites):
     """A client organisation."""
 
     responsible = fk(User, null=True, backref="companies")
+    responsible_id: uuid.UUID | None
     website = peewee.CharField(max_length=200, default="")
     comment = peewee.TextField(default="")
     search_text = peewee.TextField(default="")
@@ -62,7 +65,9 @@ class PersonFields(BaseModel):
 
 class Contact(PersonFields):
     company = fk(Company, null=True, backref="contacts")
+    company_id: uuid.UUID | None
     responsible = fk(User, null=True, backref="contacts")
+    responsible_id: uuid.UUID | None
     position = peewee.CharField(max_length=200, default="")
     source = peewee.CharField(max_length=100, default="")
     comment = peewee.TextField(default="")
@@ -99,7 +104,9 @@ class Lead(PersonFields):
     status = EnumField(LeadStatus, default=LeadStatus.NEW, index=True)
     company_name = peewee.CharField(max_length=300, default="")
     contact = fk(Contact, null=True, backref="leads")
+    contact_id: uuid.UUID | None
     responsible = fk(User, null=True, backref="leads", index=True)
+    responsible_id: uuid.UUID | None
     comment = peewee.TextField(default="")
     converted_at = peewee.DateTimeField(null=True)
 

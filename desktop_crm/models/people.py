@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import peewee
 
 from desktop_crm.models.base import BaseModel, fk
@@ -16,6 +18,7 @@ class User(BaseModel):
     email_key = peewee.CharField(max_length=254, default="", index=True)
     role = EnumField(Role, default=Role.SALES)
     head = fk("self", null=True, backref="team")
+    head_id: uuid.UUID | None
     locale = peewee.CharField(max_length=8, default="")
     active = peewee.BooleanField(default=True)
 

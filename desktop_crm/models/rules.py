@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import peewee
 from peewee import SQL
 
@@ -19,8 +21,11 @@ class DuplicateDismissal(BaseModel):
     """
 
     contact = fk(Contact, backref="+", index=False)
+    contact_id: uuid.UUID
     other_contact = fk(Contact, backref="+")
+    other_contact_id: uuid.UUID
     decided_by = fk(User, null=True, backref="+")
+    decided_by_id: uuid.UUID | None
     note = peewee.CharField(max_length=300, default="")
 
     class Meta:

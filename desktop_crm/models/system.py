@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import peewee
 
 from desktop_crm.models.base import BaseModel, database, fk, utcnow
@@ -11,6 +13,7 @@ from desktop_crm.models.people import User
 
 class Notification(BaseModel):
     user = fk(User, backref="notifications", index=False)
+    user_id: uuid.UUID
     title = peewee.CharField(max_length=300)
     body = peewee.TextField(default="")
     link_kind = peewee.CharField(max_length=20, default="")
@@ -29,6 +32,7 @@ class Setting(BaseModel):
 
     key = peewee.CharField(max_length=100)
     user = fk(User, null=True, backref="settings", index=False)
+    user_id: uuid.UUID | None
     value = JSONField(null=True)
 
     class Meta:

@@ -12,7 +12,7 @@ A task opened from the task list (the "List" view) opens the same panel in a dia
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_crm.entities import Entity
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import N_, _, ngettext
 from desktop_crm.services.sales import tasks
@@ -54,8 +55,11 @@ from desktop_crm.views.context import AppContext
 
 Index = QModelIndex | QPersistentModelIndex
 GROUPS = (("overdue", N_("Overdue")), ("today", N_("Today")), ("upcoming", N_("Upcoming")))
-ENTITY_NAMES = {"deals": N_("Deal"), "leads": N_("Lead"), "contacts": N_("Contact"),
-                "companies": N_("Company")}
+#: What a task's or a notification's link is called, by the entity it points at.
+ENTITY_NAMES: dict[str, str] = {
+    Entity.DEALS: N_("Deal"), Entity.LEADS: N_("Lead"), Entity.CONTACTS: N_("Contact"),
+    Entity.COMPANIES: N_("Company"),
+}
 
 
 class TaskTreeModel(QAbstractItemModel):
@@ -195,8 +199,8 @@ class TaskPanel(QWidget):
         row.addWidget(self.complete_button)
         complete_layout.addLayout(row)
         layout.addWidget(complete_box)
-        QShortcut(QKeySequence("Ctrl+Return"), self.comment, activated=self.complete)
-        QShortcut(QKeySequence("Ctrl+Enter"), self.comment, activated=self.complete)
+        QShortcut(QKeySequence("Ctrl+Return"), self.comment).activated.connect(self.complete)
+        QShortcut(QKeySequence("Ctrl+Enter"), self.comment).activated.connect(self.complete)
         self.comment.textChanged.connect(self._update_hint)
 
         move_box = QGroupBox(_("Reschedule"), self)
@@ -241,7 +245,7 @@ class TaskPanel(QWidget):
             self.link_button.setEnabled(False)
         due_local = (item.due_at.replace(tzinfo=dt.UTC).astimezone()
                      if item and item.due_at else dt.datetime.now().astimezone())
-        self.when.setDateTime(QDateTime(due_local.date(), due_local.time().replace(microsecond=0)))
+        self.when.setDateTime(QDateTime(due_local.replace(microsecond=0, tzinfo=None)))
         self.comment.clear()
         self._update_hint()
 
@@ -281,7 +285,7 @@ class TaskPanel(QWidget):
     def reschedule(self) -> None:
         if self.item is None:
             return
-        local = self.when.dateTime().toPython()
+        local = cast(dt.datetime, self.when.dateTime().toPython())  # PySide6 declares it object
         due_utc = local.astimezone().astimezone(dt.UTC).replace(tzinfo=None)
         try:
             tasks.reschedule(self.item.id, self.context.user.id, due_utc)
@@ -293,7 +297,7 @@ class TaskPanel(QWidget):
         self._finished()
 
     def _finished(self) -> None:
-        self.context.notify_changed("tasks")
+        self.context.notify_changed(Entity.TASKS)
         self.done.emit()
 
 
@@ -388,7 +392,7 @@ class MyTasksView(QWidget):
         box_layout.addLayout(header)
         self.notifications = NotificationsModel(self)
         self.notification_view = QListView(box)
-        self.notification_view.setObjectName("notifications")
+        self.notification_view.setObjectName(Entity.NOTIFICATIONS)
         self.notification_view.setModel(self.notifications)
         self.notification_view.setWordWrap(True)
         self.notification_view.doubleClicked.connect(self.open_notification)
@@ -440,7 +444,7 @@ class MyTasksView(QWidget):
             self.context.open_record(item.link_entity, item.link_id, self.window())
 
     def _changed(self, entity: str) -> None:
-        if entity in ("tasks", "deals", "notifications") and self.isVisible():
+        if entity in (Entity.TASKS, Entity.DEALS, Entity.NOTIFICATIONS) and self.isVisible():
             self.reload()
 
     def activated(self) -> None:
@@ -453,7 +457,7 @@ class MyTasksView(QWidget):
     def open_notification(self, index: QModelIndex) -> None:
         item = self.notifications.items[index.row()]
         tasks.mark_read(item.id)
-        self.context.notify_changed("notifications")
+        self.context.notify_changed(Entity.NOTIFICATIONS)
         self.reload_notifications()
         if item.link_entity and item.link_id:
             self.context.open_record(item.link_entity, item.link_id, self.window())
@@ -461,12 +465,12 @@ class MyTasksView(QWidget):
     def mark_selected_read(self) -> None:
         for index in self.notification_view.selectionModel().selectedIndexes():
             tasks.mark_read(self.notifications.items[index.row()].id)
-        self.context.notify_changed("notifications")
+        self.context.notify_changed(Entity.NOTIFICATIONS)
         self.reload_notifications()
 
     def mark_all_read(self) -> None:
         tasks.mark_all_read(self.context.user.id)
-        self.context.notify_changed("notifications")
+        self.context.notify_changed(Entity.NOTIFICATIONS)
         self.reload_notifications()
 
 
@@ -539,12 +543,12 @@ class NotificationsBadge(QToolButton):
         self.setProperty("unread", count)
 
     def on_changed(self, entity: str) -> None:
-        if entity in ("notifications", "deals", "tasks"):
+        if entity in (Entity.NOTIFICATIONS, Entity.DEALS, Entity.TASKS):
             self.refresh()
 
     def open_tasks(self) -> None:
-        if "tasks" in self.main_window.section_keys():
-            self.main_window.show_section("tasks", "my")
+        if Entity.TASKS in self.main_window.section_keys():
+            self.main_window.show_section(Entity.TASKS, "my")
 
     def stop(self) -> None:
         """No more minute refreshes (the window closed)."""

@@ -3,13 +3,14 @@ VAT included or on top, stage history with time spent, documents of the deal."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
 import pytest
 
 from desktop_crm.errors import ValidationError
-from desktop_crm.models import Deal, DealLine, OwnCompany, Quote, QuoteStatus, VatMode
+from desktop_crm.models import Deal, DealLine, OwnCompany, VatMode
 from desktop_crm.services.sales import deal_card, stages
 from desktop_crm.services.sales.deal_card import LineValues, VatSetup
 from tests.board.conftest import correct_deal
@@ -26,7 +27,7 @@ def test_save_replaces_lines_in_one_transaction(world):
     data = deal_card.load(deal.id)
     first = data.lines[0]
     lines = [LineValues(name="Консультация", quantity=Decimal("1.5"), price=Decimal("2000.00")),
-             LineValues(**{**first.__dict__, "quantity": Decimal("4")})]
+             dataclasses.replace(first, quantity=Decimal("4"))]
     deal_card.save(deal.id, {"title": "Новое название"}, lines, world.manager)
     rows = list(DealLine.alive().where(DealLine.deal == deal.id).order_by(DealLine.line_order))
     assert [(r.name, r.quantity) for r in rows] == [("Консультация", Decimal("1.500")),
@@ -67,14 +68,3 @@ def test_stage_history_counts_time_in_each_stage(world):
     assert [(s.stage, s.seconds) for s in spans] == [("Квалификация", 5 * 3600),
                                                     ("Презентация", 2 * 3600)]
     assert spans[1].left_at is None
-
-
-def test_documents_of_the_deal(world):
-    deal = correct_deal(world)
-    own = OwnCompany.create(short_name="ООО", is_default=True)
-    Quote.create(deal=deal.id, own_company=own, number="КП-1", status=QuoteStatus.SENT,
-                 total=Decimal("39980.00"), currency="RUB")
-    quotes, invoices = deal_card.documents(deal.id)
-    assert [(q.number, q.status, q.total) for q in quotes] == [("КП-1", "Sent", Decimal("39980.00"))]
-    assert invoices == []
-    assert deal_card.load(deal.id).quotes == 1

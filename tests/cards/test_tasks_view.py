@@ -112,6 +112,14 @@ def test_notifications_unread_count_and_mark_read(context, qtbot):
     assert first.id
 
 
+def test_a_notification_links_to_the_entity_of_its_link_kind(context):
+    notifications.notify(context.user.id, "Сделка выиграна", link_kind="deal", link_id="d")
+    notifications.notify(context.user.id, "Счёт оплачен", link_kind="invoice", link_id="i")
+    notifications.notify(context.user.id, "Без ссылки")
+    items = tasks.notification_items(context.user.id)
+    assert sorted((n.link_entity, n.link_id) for n in items) == [("", ""), ("deals", "d"), ("invoices", "i")]
+
+
 def test_status_bar_badge_counts_unread(context, qtbot, tmp_path):
     from desktop_crm.views.main_window import MainWindow
 

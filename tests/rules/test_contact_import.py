@@ -25,7 +25,8 @@ def test_csv_rows_go_through_the_contact_rules(world, tmp_path):
     rows = read_contacts_csv(path)
     assert rows[0] == {
         "last_name": "Петрова", "first_name": "Анна", "middle_name": "Сергеевна", "birth_date": "01.02.1985",
-        "mobile_phone": "+7 903 123-45-67", "private_email": "anna.petrova@mail.example", "position": "Директор",
+        "mobile_phone": "+7 903 123-45-67", "private_email": "anna.petrova@mail.example",
+        "position": "Директор",
     }
     result = import_contacts(rows, world.manager, check_required=False)
     assert len(result.created) == 1

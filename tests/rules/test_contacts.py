@@ -57,7 +57,9 @@ def test_invalid_phone_and_email_are_refused(world):
     with pytest.raises(ValidationError, match="is not a valid e-mail address"):
         contacts.create_contact({**CONTACT, "private_email": "ivan@"}, world.manager)
     with pytest.raises(ValidationError, match="cannot be in the future"):
-        contacts.create_contact({**CONTACT, "birth_date": dt.date.today() + dt.timedelta(days=1)}, world.manager)
+        contacts.create_contact(
+            {**CONTACT, "birth_date": dt.date.today() + dt.timedelta(days=1)}, world.manager
+        )
 
 
 def test_own_users_emails_are_refused_in_client_contacts(world):
@@ -105,7 +107,9 @@ def test_not_a_duplicate_decision_is_recorded_and_respected(world):
     other = contacts.create_contact(namesake, world.manager, not_duplicate_of=[existing.id])
     assert DuplicateDismissal.select().count() == 1
     # Later edits of either contact no longer flag the pair.
-    contacts.update_contact(other.id, {"position": "Инженер", "work_phone": "+7 495 123-45-67"}, world.manager)
+    contacts.update_contact(
+        other.id, {"position": "Инженер", "work_phone": "+7 495 123-45-67"}, world.manager
+    )
     assert contacts.find_duplicates(contacts.contact_values(existing), exclude=existing.id) == []
     # A third look-alike is still caught.
     with pytest.raises(DuplicateContact):
@@ -115,7 +119,8 @@ def test_not_a_duplicate_decision_is_recorded_and_respected(world):
 def test_mark_not_duplicate_logs_both_timelines(world):
     a = contacts.create_contact(CONTACT, world.manager)
     b = Contact.create(last_name="Фёдоров", first_name="Иван", birth_date=CONTACT["birth_date"])  # imported
-    assert [m.contact_id for m in contacts.find_duplicates(contacts.contact_values(b), exclude=b.id)] == [a.id]
+    found = contacts.find_duplicates(contacts.contact_values(b), exclude=b.id)
+    assert [m.contact_id for m in found] == [a.id]
     contacts.mark_not_duplicate(a.id, b.id, world.manager)
     assert contacts.find_duplicates(contacts.contact_values(b), exclude=b.id) == []
     assert timeline.timeline(contact=a.id)[0].title == "Marked as not a duplicate of Фёдоров Иван"
@@ -127,7 +132,9 @@ def test_merge_moves_deals_leads_activities_and_logs_it(world):
         last_name="Федоров", first_name="Иван", mobile_phone="89161234567", work_phone="+7 495 765-43-21",
         position="Директор",
     )
-    deal = deals.create_deal({"title": "Книги", "contact": other.id, "product_group": world.books.id}, world.manager)
+    deal = deals.create_deal(
+        {"title": "Книги", "contact": other.id, "product_group": world.books.id}, world.manager
+    )
     lead = Lead.create(title="Заявка с сайта", contact=other.id)
     note = timeline.add_comment(world.manager, DETAILED, contact=other.id)
     result = contacts.merge_contacts(
@@ -152,6 +159,7 @@ def test_merge_reports_doubled_open_deals_instead_of_failing(world):
     d1 = deals.create_deal({"title": "A", "contact": a.id, "product_group": world.courses.id}, world.manager)
     d2 = deals.create_deal({"title": "B", "contact": b.id, "product_group": world.courses.id}, world.manager)
     result = contacts.merge_contacts(a.id, b.id, world.manager)
-    assert result.doubled_deals == [(world.courses.id, sorted([d1.id, d2.id], key=lambda i: Deal.get_by_id(i).created_at))]
+    by_creation = sorted([d1.id, d2.id], key=lambda i: Deal.get_by_id(i).created_at)
+    assert result.doubled_deals == [(world.courses.id, by_creation)]
     with pytest.raises(ValidationError, match="cannot be merged with itself"):
         contacts.merge_contacts(a.id, a.id, world.manager)

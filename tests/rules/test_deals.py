@@ -37,7 +37,9 @@ def test_filling_every_required_field_makes_the_deal_correct_step_by_step(world)
     deals.update_deal(deal.id, {"comment": "перезвонить"}, world.manager)
     assert Deal.get_by_id(deal.id).missing_fields == ["comment", "lines"]  # not detailed
     deals.update_deal(deal.id, {"comment": DETAILED}, world.manager)
-    line = deals.add_line(deal.id, {"product": world.product.id, "quantity": "2", "price": "0"}, world.manager)
+    line = deals.add_line(
+        deal.id, {"product": world.product.id, "quantity": "2", "price": "0"}, world.manager
+    )
     assert Deal.get_by_id(deal.id).missing_fields == ["lines"]  # a line with a zero sum does not count
     deals.update_line(line.id, {"price": "19 990,00"}, world.manager)
     stored = Deal.get_by_id(deal.id)
@@ -54,9 +56,11 @@ def test_a_detailed_comment_in_the_timeline_satisfies_the_comment_field(world):
 
 def test_amount_is_exact_decimal_with_half_up_rounding(world):
     deal = deals.create_deal({"title": "Книги"}, world.manager)
-    deals.add_line(deal.id, {"name": "Книга", "quantity": "1.5", "price": "0.67"}, world.manager)  # 1.005 → 1.01
+    # 1.5 × 0.67 = 1.005 → 1.01
+    deals.add_line(deal.id, {"name": "Книга", "quantity": "1.5", "price": "0.67"}, world.manager)
     deals.add_line(
-        deal.id, {"name": "Курс", "quantity": "1", "price": "100.10", "discount_percent": "12.5"}, world.manager
+        deal.id, {"name": "Курс", "quantity": "1", "price": "100.10", "discount_percent": "12.5"},
+        world.manager,
     )  # 100.10 - 12.51 (12.5125 → 12.51) = 87.59
     stored = Deal.get_by_id(deal.id)
     assert stored.amount == Decimal("88.60")
@@ -91,7 +95,8 @@ def test_second_open_deal_for_the_same_client_and_group_is_refused_naming_the_fi
     )
     with pytest.raises(DuplicateDeal) as refusal:
         deals.create_deal(
-            {"title": "Ещё курс", "contact": contact.id, "product_group": world.courses.id}, world.other_manager
+            {"title": "Ещё курс", "contact": contact.id, "product_group": world.courses.id},
+            world.other_manager,
         )
     assert refusal.value.existing_id == first.id
     assert "“Курс продаж”" in refusal.value.message

@@ -85,10 +85,13 @@ def person(last, first, middle, digits, birth, email):
 @given(
     last=st.sampled_from(LAST), first=st.sampled_from(FIRST), middle=st.sampled_from(MIDDLE),
     digits=mobile, birth=st.dates(dt.date(1940, 1, 1), dt.date(2005, 12, 31)),
-    order=st.permutations([0, 1, 2]), which=st.sampled_from(["name+phone", "name+birth", "phone+email", "name+email"]),
+    order=st.permutations([0, 1, 2]),
+    which=st.sampled_from(["name+phone", "name+birth", "phone+email", "name+email"]),
     data=st.data(),
 )
-def test_variants_of_the_same_person_never_escape_detection(db, last, first, middle, digits, birth, order, which, data):
+def test_variants_of_the_same_person_never_escape_detection(
+    db, last, first, middle, digits, birth, order, which, data
+):
     assume(phone_e164(f"+7{digits}", "RU"))
     original = person(last, first, middle, digits, birth, f"{first.lower()}.{digits[-4:]}@mail.example")
     with db.atomic() as transaction:

@@ -33,11 +33,15 @@ LEAD = {
 def test_many_leads_per_contact_each_with_its_own_responsible(world):
     contact = contacts.create_contact(CONTACT, world.manager)
     first = leads.create_lead({"title": "Курс", "contact": contact.id}, world.manager)
-    second = leads.create_lead({"title": "Книги", "contact": contact.id, "responsible": world.other_manager.id}, world.manager)
+    second = leads.create_lead(
+        {"title": "Книги", "contact": contact.id, "responsible": world.other_manager.id}, world.manager
+    )
     assert (first.responsible_id, second.responsible_id) == (world.manager.id, world.other_manager.id)
     assert Lead.select().where(Lead.contact == contact.id).count() == 2
     timeline.log_interaction(world.other_manager, ActivityKind.CALL, DETAILED, True, lead=second.id)
-    converted = leads.convert_lead(second.id, world.other_manager, deal_values={"product_group": world.books.id})
+    converted = leads.convert_lead(
+        second.id, world.other_manager, deal_values={"product_group": world.books.id}
+    )
     assert (converted.contact_id, converted.contact_created) == (contact.id, False)
     assert Deal.get_by_id(converted.deal_id).responsible_id == world.other_manager.id
     untitled = leads.create_lead({"last_name": "Бианки", "first_name": "Марио"}, world.manager)
@@ -55,10 +59,14 @@ def test_conversion_needs_an_answered_interaction_with_a_detailed_comment(world)
     with pytest.raises(ConversionRefused):
         leads.convert_lead(lead.id, world.manager)
     # A message the client never answered does not count, even with a long text.
-    timeline.log_interaction(world.manager, ActivityKind.MESSAGE, DETAILED, client_answered=False, lead=lead.id)
+    timeline.log_interaction(
+        world.manager, ActivityKind.MESSAGE, DETAILED, client_answered=False, lead=lead.id
+    )
     assert Lead.get_by_id(lead.id).status == LeadStatus.IN_PROGRESS  # the first contact attempt
     # An answered call with a filler comment does not count either.
-    timeline.log_interaction(world.manager, ActivityKind.CALL, "Пообщались, думает", client_answered=True, lead=lead.id)
+    timeline.log_interaction(
+        world.manager, ActivityKind.CALL, "Пообщались, думает", client_answered=True, lead=lead.id
+    )
     assert leads.conversion_check(lead.id)[0] is False
     i18n.set_language("ru")
     with pytest.raises(ConversionRefused, match="Перед конвертацией зафиксируйте звонок"):

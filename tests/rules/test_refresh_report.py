@@ -57,7 +57,7 @@ def populate(world):
 
 
 def test_bulk_refresh_reproduces_the_per_deal_rules_exactly(world):
-    correct, stale, bare = populate(world)
+    correct, stale, _bare = populate(world)
     expected = rule_columns()
     assert expected[correct.id][0] == Decimal("88.60")
     assert expected[stale.id][2] == ["expected_close_date"]
@@ -74,7 +74,7 @@ def test_bulk_refresh_reproduces_the_per_deal_rules_exactly(world):
 
 
 def test_rules_report_lists_per_manager_what_is_wrong(world):
-    correct, stale, bare = populate(world)
+    populate(world)
     now = dt.datetime(2026, 11, 20, 12, 0)
     report = rules_report(now=now)
     by_name = {m.name: m for m in report.managers}
@@ -88,7 +88,8 @@ def test_rules_report_lists_per_manager_what_is_wrong(world):
     assert [t.subject for t in giulia.overdue] == ["Позвонить клиенту"]
     assert giulia.overdue[0].deal_title == "Пустая"
     later = rules_report(now=dt.datetime(2026, 12, 15, 12, 0))
-    assert [d.title for d in next(m for m in later.managers if m.name == world.manager.name).inactive] == ["Верная"]
+    manager = next(m for m in later.managers if m.name == world.manager.name)
+    assert [d.title for d in manager.inactive] == ["Верная"]
     assert report.totals == {"incorrect": 2, "inactive": 0, "overdue": 1}
     text = format_report(report)
     assert "Пустая: missing product group, contact, detailed comment" in text
@@ -135,7 +136,9 @@ def test_lists_filter_and_mark_active_deals_through_indexes_without_a_timeline_s
     assert engine(database.obj) == "sqlite"
     now = dt.datetime(2026, 11, 20)
     # A page of a list with an "active" mark per row: only the deal table is read.
-    page = Deal.alive(Deal.id, Deal.title, rules.active_column(now)).order_by(Deal.created_at.desc()).limit(50)
+    page = (
+        Deal.alive(Deal.id, Deal.title, rules.active_column(now)).order_by(Deal.created_at.desc()).limit(50)
+    )
     sql, params = page.sql()
     plan = _plan(sql, params)
     assert "activity" not in plan and "deal_line" not in plan
@@ -160,8 +163,8 @@ def test_lists_filter_and_mark_active_deals_through_indexes_without_a_timeline_s
 def test_refresh_counts_only_answered_done_interactions(world):
     contact = contacts.create_contact(CONTACT, world.manager)
     deal = deals.create_deal({"title": "Т", "contact": contact.id}, world.manager)
-    Activity.create(kind=ActivityKind.CALL, body=DETAILED, client_answered=True, status=ActivityStatus.PLANNED,
-                    deal=deal.id, done_at=None)
+    Activity.create(kind=ActivityKind.CALL, body=DETAILED, client_answered=True,
+                    status=ActivityStatus.PLANNED, deal=deal.id, done_at=None)
     Activity.create(kind=ActivityKind.EMAIL, body=DETAILED, client_answered=False, deal=deal.id,
                     done_at=dt.datetime(2026, 5, 1))
     DealLine.create(deal=deal.id, name="X", quantity=Decimal("3"), price=Decimal("33.33"))
@@ -169,7 +172,9 @@ def test_refresh_counts_only_answered_done_interactions(world):
     stored = Deal.get_by_id(deal.id)
     assert stored.last_interaction_at is None
     assert stored.amount == Decimal("99.99")
-    assert rules.refresh_deal(Deal.get_by_id(deal.id), save=False).last_interaction_at is None
+    recomputed = Deal.get_by_id(deal.id)
+    rules.refresh_deal(recomputed, save=False)
+    assert recomputed.last_interaction_at is None
 
 
 def test_a_stricter_comment_rule_recomputes_the_stored_deal_flags(world):
@@ -187,5 +192,8 @@ def test_a_stricter_comment_rule_recomputes_the_stored_deal_flags(world):
     recomputed = Deal.get_by_id(correct.id)
     assert not recomputed.correct and "comment" in recomputed.missing_fields
     assert recomputed.last_interaction_at is None
+    expected = list(Deal.select().order_by(Deal.id))
+    for row in expected:
+        rules.refresh_deal(row)
     assert rule_columns() == {d.id: (d.amount, d.correct, d.missing_fields, d.last_interaction_at)
-                              for d in map(rules.refresh_deal, Deal.select().order_by(Deal.id))}
+                              for d in expected}

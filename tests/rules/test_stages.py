@@ -16,7 +16,7 @@ from desktop_crm.models import (
     Notification,
     StageChange,
 )
-from desktop_crm.services.sales import contacts, deals, notifications, stages, timeline
+from desktop_crm.services.sales import contacts, deals, notifications, rules, stages, timeline
 from desktop_crm.services.sales.rule_errors import PermissionDenied, StageChangeRefused
 from tests.rules.conftest import CONTACT, DETAILED
 
@@ -133,11 +133,23 @@ def test_lost_needs_a_reason_from_the_list_and_closes_the_deal(world):
     assert entry.body == "Ушли к конкуренту из-за сроков поставки"
 
 
+def test_without_the_lost_reason_rule_no_reason_is_asked_for(world):
+    deal = correct_deal(world)
+    rules.LOST_REASON_REQUIRED.set(False)
+    check = stages.can_move(deal.id, world.lost.id)
+    assert check.allowed and not check.needs_lost_reason  # the board then moves without asking
+    stages.move_deal(deal.id, world.lost, world.manager)
+    stored = Deal.get_by_id(deal.id)
+    assert stored.closed_at is not None and stored.lost_reason == ""
+
+
 def test_after_a_final_stage_only_an_admin_can_reopen_and_it_is_logged(world):
     deal = correct_deal(world)
     stages.move_deal(deal.id, world.won, world.manager)
     check = stages.can_move(deal.id, world.presentation.id)
-    assert (check.allowed, check.reason) == (False, "The deal is closed; only an administrator can reopen it.")
+    assert (check.allowed, check.reason) == (
+        False, "The deal is closed; only an administrator can reopen it."
+    )
     with pytest.raises(StageChangeRefused):
         stages.move_deal(deal.id, world.presentation, world.manager)
     with pytest.raises(PermissionDenied, match="Only an administrator"):

@@ -4,6 +4,7 @@ and every message of the rules translated into Russian and Italian."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from pathlib import Path
 
 import pytest
@@ -55,14 +56,16 @@ def test_every_rules_message_has_russian_and_italian(db):
 def test_timeline_is_newest_first_with_author_and_time(world):
     contact = contacts.create_contact(CONTACT, world.manager)
     deal = deals.create_deal({"title": "Курс", "contact": contact.id}, world.manager)
-    first = timeline.add_comment(world.manager, "Клиент просил прислать программу курса на почту", deal=deal.id)
+    first = timeline.add_comment(
+        world.manager, "Клиент просил прислать программу курса на почту", deal=deal.id
+    )
     second = timeline.log_interaction(world.other_manager, ActivityKind.CALL, DETAILED, True, deal=deal.id)
     entries = timeline.timeline(deal=deal.id)
     assert [e.id for e in entries[:2]] == [second.id, first.id]
     assert entries[0].author == world.other_manager.name
     assert entries[0].title == "Call" and entries[0].counts_as_interaction is True
     assert entries[-1].title == "Deal created in stage Квалификация"
-    assert all(a.created_at >= b.created_at for a, b in zip(entries, entries[1:], strict=False))
+    assert all(a.created_at >= b.created_at for a, b in itertools.pairwise(entries))
     # Deal entries also show on the contact's timeline.
     assert second.id in [e.id for e in timeline.timeline(contact=contact.id)]
 
@@ -83,7 +86,9 @@ def test_entries_need_a_place_and_a_text(world):
 def test_unanswered_interactions_are_titled_as_such(world):
     deal = deals.create_deal({"title": "Курс"}, world.manager)
     timeline.log_interaction(world.manager, ActivityKind.CALL, "НД", False, deal=deal.id)
-    timeline.log_interaction(world.manager, ActivityKind.MESSAGE, "Отправил КП в мессенджер", False, deal=deal.id)
+    timeline.log_interaction(
+        world.manager, ActivityKind.MESSAGE, "Отправил КП в мессенджер", False, deal=deal.id
+    )
     titles = [e.title for e in timeline.timeline(deal=deal.id)][:2]
     assert titles == ["Message, no reply", "Call, no answer"]
 

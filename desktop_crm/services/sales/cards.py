@@ -20,7 +20,6 @@ Every write is one transaction; money is ``Decimal``.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -32,6 +31,7 @@ import phonenumbers
 from desktop_crm import money
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import _
+from desktop_crm.ids import IdLike, as_uuid
 from desktop_crm.models import (
     Company,
     Contact,
@@ -48,11 +48,6 @@ from desktop_crm.services.listing.lists import Choice
 from desktop_crm.services.sales import contacts, leads, rules
 
 
-def _uuid(value: Any) -> uuid.UUID:
-    value = getattr(value, "id", value)
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-
-
 def _str_id(value: Any) -> str | None:
     return str(value) if value else None
 
@@ -60,9 +55,9 @@ def _str_id(value: Any) -> str | None:
 # --- contacts -------------------------------------------------------------------------------------
 
 
-def contact_card(contact_id: Any) -> dict[str, Any] | None:
+def contact_card(contact_id: IdLike) -> dict[str, Any] | None:
     """The contact's editable values (ids as strings) plus ``full_name``; ``None`` when gone."""
-    contact = Contact.get_or_none((Contact.id == _uuid(contact_id)) & Contact.deleted_at.is_null())
+    contact = contacts.find_contact(contact_id)
     if contact is None:
         return None
     values = contacts.contact_values(contact)
@@ -90,7 +85,7 @@ def required_contact_fields() -> list[str]:
     return contacts.required_contact_fields()
 
 
-def contact_field_errors(values: Mapping[str, Any], contact_id: Any = None) -> dict[str, str]:
+def contact_field_errors(values: Mapping[str, Any], contact_id: IdLike | None = None) -> dict[str, str]:
     """Inline messages per field for the contact card, as the rules would refuse a save.
 
     Required fields are reported only for a new contact (an old one may lack them; saving does
@@ -118,14 +113,14 @@ def contact_field_errors(values: Mapping[str, Any], contact_id: Any = None) -> d
     return errors
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DuplicateInfo:
     contact_id: str
     name: str
     matched: str  # translated, joined
 
 
-def live_duplicates(values: Mapping[str, Any], contact_id: Any = None,
+def live_duplicates(values: Mapping[str, Any], contact_id: IdLike | None = None,
                     ignore: tuple[str, ...] = ()) -> list[DuplicateInfo]:
     """Contacts the values duplicate (rule 5), for the warning shown while typing."""
     try:
@@ -133,8 +128,8 @@ def live_duplicates(values: Mapping[str, Any], contact_id: Any = None,
     except ValidationError:
         cleaned = contacts._clean({k: v for k, v in values.items() if k != "birth_date"})
     matches = contacts.find_duplicates(
-        cleaned, exclude=_uuid(contact_id) if contact_id else None,
-        ignore=[_uuid(i) for i in ignore],
+        cleaned, exclude=as_uuid(contact_id) if contact_id else None,
+        ignore=[as_uuid(i) for i in ignore],
     )
     return [
         DuplicateInfo(
@@ -145,21 +140,19 @@ def live_duplicates(values: Mapping[str, Any], contact_id: Any = None,
     ]
 
 
-def save_contact(contact_id: Any, values: Mapping[str, Any], user: Any,
+def save_contact(contact_id: IdLike | None, values: Mapping[str, Any], user: IdLike,
                  not_duplicate_of: tuple[str, ...] = ()) -> str:
     """Create (``contact_id`` None) or update a contact under the rules; returns its id."""
-    ignore = [_uuid(i) for i in not_duplicate_of]
     if contact_id is None:
-        return str(contacts.create_contact(values, _uuid(user), not_duplicate_of=ignore).id)
-    return str(contacts.update_contact(_uuid(contact_id), values, _uuid(user),
-                                       not_duplicate_of=ignore).id)
+        return str(contacts.create_contact(values, user, not_duplicate_of=not_duplicate_of).id)
+    return str(contacts.update_contact(contact_id, values, user, not_duplicate_of=not_duplicate_of).id)
 
 
-def mark_not_duplicate(contact_a: Any, contact_b: Any, user: Any) -> None:
-    contacts.mark_not_duplicate(_uuid(contact_a), _uuid(contact_b), _uuid(user))
+def mark_not_duplicate(contact_a: IdLike, contact_b: IdLike, user: IdLike) -> None:
+    contacts.mark_not_duplicate(contact_a, contact_b, user)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DealSummary:
     id: str
     title: str
@@ -170,27 +163,29 @@ class DealSummary:
     correct: bool
 
 
-def deals_of(contact: Any = None, company: Any = None, limit: int = 200) -> list[DealSummary]:
+def deals_of(
+    contact: IdLike | None = None, company: IdLike | None = None, limit: int = 200
+) -> list[DealSummary]:
     query = (
         Deal.alive(Deal.id, Deal.title, Deal.amount, Deal.currency, Deal.closed_at, Deal.correct,
                    Stage.name)
         .join(Stage, on=(Deal.stage == Stage.id))
     )
     if contact is not None:
-        query = query.where(Deal.contact == _uuid(contact))
+        query = query.where(Deal.contact == as_uuid(contact))
     elif company is not None:
-        query = query.where(Deal.company == _uuid(company))
+        query = query.where(Deal.company == as_uuid(company))
     else:
         raise ValueError("deals_of() needs a contact or a company")
-    rows = query.order_by(Deal.created_at.desc()).limit(limit).tuples()
+    rows = query.order_by(Deal.created_at.desc()).limit(limit)
     return [
-        DealSummary(str(i), title, stage, money.to_decimal(amount), currency, closed is not None,
-                    bool(correct))
-        for i, title, amount, currency, closed, correct, stage in rows
+        DealSummary(str(row.id), row.title, row.stage.name, money.to_decimal(row.amount), row.currency,
+                    row.closed_at is not None, bool(row.correct))
+        for row in rows
     ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PersonSummary:
     id: str
     name: str
@@ -199,10 +194,10 @@ class PersonSummary:
     position: str
 
 
-def contacts_of_company(company_id: Any, limit: int = 500) -> list[PersonSummary]:
+def contacts_of_company(company_id: IdLike, limit: int = 500) -> list[PersonSummary]:
     query = (
         Contact.alive()
-        .where(Contact.company == _uuid(company_id))
+        .where(Contact.company == as_uuid(company_id))
         .order_by(Contact.last_name, Contact.first_name)
         .limit(limit)
     )
@@ -216,8 +211,8 @@ def contacts_of_company(company_id: Any, limit: int = 500) -> list[PersonSummary
 # --- leads ----------------------------------------------------------------------------------------
 
 
-def lead_card(lead_id: Any) -> dict[str, Any] | None:
-    lead = Lead.get_or_none((Lead.id == _uuid(lead_id)) & Lead.deleted_at.is_null())
+def lead_card(lead_id: IdLike) -> dict[str, Any] | None:
+    lead = Lead.get_or_none((Lead.id == as_uuid(lead_id)) & Lead.deleted_at.is_null())
     if lead is None:
         return None
     values: dict[str, Any] = {name: getattr(lead, name) for name in leads.PERSON_FIELDS}
@@ -229,13 +224,13 @@ def lead_card(lead_id: Any) -> dict[str, Any] | None:
     return values
 
 
-def save_lead(lead_id: Any, values: Mapping[str, Any], user: Any) -> str:
+def save_lead(lead_id: IdLike | None, values: Mapping[str, Any], user: IdLike) -> str:
     if lead_id is None:
-        return str(leads.create_lead(values, _uuid(user)).id)
-    return str(leads.update_lead(_uuid(lead_id), values, _uuid(user)).id)
+        return str(leads.create_lead(values, user).id)
+    return str(leads.update_lead(lead_id, values, user).id)
 
 
-def conversion_duplicates(lead_id: Any) -> list[DuplicateInfo]:
+def conversion_duplicates(lead_id: IdLike) -> list[DuplicateInfo]:
     """Existing contacts the lead's person duplicates: the wizard offers them instead of a new one."""
     card = lead_card(lead_id)
     if card is None:
@@ -244,22 +239,24 @@ def conversion_duplicates(lead_id: Any) -> list[DuplicateInfo]:
     return live_duplicates(values)
 
 
-def convert_lead(lead_id: Any, user: Any, pipeline: Any, existing_contact: Any = None,
-                 create_company: bool = False, contact_values: Mapping[str, Any] | None = None,
-                 not_duplicate_of: tuple[str, ...] | list[str] = ()) -> leads.Conversion:
+def convert_lead(
+    lead_id: IdLike, user: IdLike, pipeline: IdLike | None, existing_contact: IdLike | None = None,
+    create_company: bool = False, contact_values: Mapping[str, Any] | None = None,
+    not_duplicate_of: tuple[str, ...] | list[str] = (),
+) -> leads.Conversion:
     """Rule 1 conversion with the wizard's plain choices (string ids)."""
     return leads.convert_lead(
-        _uuid(lead_id), _uuid(user),
-        pipeline=_uuid(pipeline) if pipeline else None,
-        existing_contact=_uuid(existing_contact) if existing_contact else None,
+        lead_id, user,
+        pipeline=pipeline or None,
+        existing_contact=existing_contact or None,
         create_company=create_company,
         contact_values=contact_values,
-        not_duplicate_of=[_uuid(i) for i in not_duplicate_of],
+        not_duplicate_of=not_duplicate_of,
     )
 
 
-def conversion_check(lead_id: Any) -> tuple[bool, str]:
-    return leads.conversion_check(_uuid(lead_id))
+def conversion_check(lead_id: IdLike) -> tuple[bool, str]:
+    return leads.conversion_check(lead_id)
 
 
 # --- companies ------------------------------------------------------------------------------------
@@ -304,7 +301,7 @@ def _clean_requisites(values: Mapping[str, Any], allowed: tuple[str, ...]) -> di
         elif name in ("address", "comment"):
             cleaned[name] = str(value or "").strip()
         elif name == "responsible":
-            cleaned[name] = _uuid(value) if value else None
+            cleaned[name] = as_uuid(value) if value else None
         elif isinstance(value, str) or value is None:
             cleaned[name] = " ".join(str(value or "").split())
         else:
@@ -324,8 +321,8 @@ def requisites_field_errors(values: Mapping[str, Any]) -> dict[str, str]:
     return errors
 
 
-def company_card(company_id: Any) -> dict[str, Any] | None:
-    company = Company.get_or_none((Company.id == _uuid(company_id)) & Company.deleted_at.is_null())
+def company_card(company_id: IdLike) -> dict[str, Any] | None:
+    company = Company.get_or_none((Company.id == as_uuid(company_id)) & Company.deleted_at.is_null())
     if company is None:
         return None
     values = {name: getattr(company, name) or "" for name in COMPANY_FIELDS}
@@ -334,18 +331,16 @@ def company_card(company_id: Any) -> dict[str, Any] | None:
     return values
 
 
-def save_company(company_id: Any, values: Mapping[str, Any], user: Any) -> str:
+def save_company(company_id: IdLike | None, values: Mapping[str, Any], user: IdLike) -> str:
     """Create or update a client company; wrong requisites refuse the save with every message."""
     cleaned = _clean_requisites(values, COMPANY_FIELDS)
     with database.atomic():
-        if company_id is None:
-            company = Company(responsible=_uuid(user))
-        else:
-            company = Company.get_or_none(
-                (Company.id == _uuid(company_id)) & Company.deleted_at.is_null()
-            )
-            if company is None:
-                raise ValidationError(_("The company no longer exists."))
+        company = (
+            Company(responsible=as_uuid(user)) if company_id is None
+            else Company.get_or_none((Company.id == as_uuid(company_id)) & Company.deleted_at.is_null())
+        )
+        if company is None:
+            raise ValidationError(_("The company no longer exists."))
         for name, value in cleaned.items():
             setattr(company, name, value)
         errors = requisites_field_errors({n: getattr(company, n) for n in REQUISITE_FIELDS})
@@ -362,8 +357,8 @@ PRODUCT_FIELDS = ("name", "sku", "unit", "unit_code", "price", "currency", "vat_
 CURRENCIES = ("RUB", "EUR", "USD")
 
 
-def product_card(product_id: Any) -> dict[str, Any] | None:
-    product = Product.get_or_none((Product.id == _uuid(product_id)) & Product.deleted_at.is_null())
+def product_card(product_id: IdLike) -> dict[str, Any] | None:
+    product = Product.get_or_none((Product.id == as_uuid(product_id)) & Product.deleted_at.is_null())
     if product is None:
         return None
     values = {name: getattr(product, name) for name in PRODUCT_FIELDS if name != "group"}
@@ -382,7 +377,6 @@ def parse_decimal(value: Any, field: str, places: int) -> Decimal:
         text = str(value or "").strip()
         for space in ("\u00a0", "\u202f", " "):
             text = text.replace(space, "")
-        number = None
         if text:
             from babel.numbers import NumberFormatError
             from babel.numbers import parse_decimal as babel_parse
@@ -427,7 +421,7 @@ def product_field_errors(values: Mapping[str, Any]) -> dict[str, str]:
     return errors
 
 
-def save_product(product_id: Any, values: Mapping[str, Any], user: Any) -> str:
+def save_product(product_id: IdLike | None, values: Mapping[str, Any], user: IdLike) -> str:
     unknown = set(values) - set(PRODUCT_FIELDS)
     if unknown:
         raise ValueError(f"unknown product fields: {sorted(unknown)}")
@@ -437,21 +431,19 @@ def save_product(product_id: Any, values: Mapping[str, Any], user: Any) -> str:
         field, message = next(iter(errors.items()))
         raise ValidationError(message, field=field)
     with database.atomic():
-        if product_id is None:
-            product = Product()
-        else:
-            product = Product.get_or_none(
-                (Product.id == _uuid(product_id)) & Product.deleted_at.is_null()
-            )
-            if product is None:
-                raise ValidationError(_("The product no longer exists."))
+        product = (
+            Product() if product_id is None
+            else Product.get_or_none((Product.id == as_uuid(product_id)) & Product.deleted_at.is_null())
+        )
+        if product is None:
+            raise ValidationError(_("The product no longer exists."))
         for name, value in values.items():
             if name == "price":
                 value = parse_decimal(value, name, money.MONEY_PLACES)
             elif name == "vat_rate":
                 value = parse_decimal(value, name, money.PERCENT_PLACES)
             elif name == "group":
-                value = _uuid(value) if value else None
+                value = as_uuid(value) if value else None
             elif name == "currency":
                 value = str(value).strip().upper()
             elif name == "active":

@@ -2,8 +2,8 @@
 
 API for the contact card, imports and lead conversion (plain values; each call one transaction):
 
-* ``create_contact(values, user, not_duplicate_of=())`` → ``Contact``
-* ``update_contact(contact_id, values, user, not_duplicate_of=())`` → ``Contact``
+* ``create_contact(values, user, not_duplicate_of=())`` → :class:`ContactInfo`
+* ``update_contact(contact_id, values, user, not_duplicate_of=())`` → :class:`ContactInfo`
 
   ``values`` maps field names of :data:`CONTACT_FIELDS` to plain values (``company`` and
   ``responsible`` as ids). Refusals: :class:`MissingRequiredFields` (preset
@@ -37,8 +37,10 @@ from typing import Any
 
 from peewee import SQL
 
+from desktop_crm.entities import Entity
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import N_, _
+from desktop_crm.ids import CompanyId, ContactId, IdLike, UserId, as_uuid, optional_uuid
 from desktop_crm.models import (
     Activity,
     ActivityKind,
@@ -108,10 +110,6 @@ def required_contact_fields() -> list[str]:
     return list(PRESETS.get(rules.CONTACT_PRESET.get(), PRESETS["full"]))
 
 
-def _id(value: Any) -> Any:
-    return getattr(value, "id", value)
-
-
 def _missing(values: Mapping[str, Any]) -> list[str]:
     preset = rules.CONTACT_PRESET.get()
     if preset == "light":
@@ -131,7 +129,8 @@ def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
     cleaned: dict[str, Any] = {}
     for name, value in values.items():
         if name in TEXT_FIELDS:
-            cleaned[name] = " ".join(str(value or "").split()) if name != "comment" else str(value or "").strip()
+            text = str(value or "")
+            cleaned[name] = text.strip() if name == "comment" else " ".join(text.split())
         elif name == "birth_date":
             if isinstance(value, str):
                 value = dt.date.fromisoformat(value) if value.strip() else None
@@ -141,7 +140,7 @@ def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
                 raise ValidationError(_("The birth date cannot be in the future."), field="birth_date")
             cleaned[name] = value
         else:  # company, responsible
-            cleaned[name] = _id(value) if value else None
+            cleaned[name] = optional_uuid(value) if value else None
     return cleaned
 
 
@@ -182,7 +181,7 @@ def _check_own_emails(values: Mapping[str, Any]) -> None:
 # --- duplicates -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Identity:
     """The normalised identifying fields of a person."""
 
@@ -227,7 +226,7 @@ def _names_match(a: Identity, b: Identity) -> bool:
     return True
 
 
-def matched_fields(a: Identity, b: Identity) -> tuple[str, ...]:
+def _matched_fields(a: Identity, b: Identity) -> tuple[str, ...]:
     """Which identifying fields of two people match (rule 5)."""
     found = []
     if _names_match(a, b):
@@ -242,10 +241,16 @@ def matched_fields(a: Identity, b: Identity) -> tuple[str, ...]:
 
 
 def is_duplicate(a: Identity, b: Identity) -> bool:
-    return len(matched_fields(a, b)) >= int(rules.DUPLICATE_MIN_MATCHES.get())
+    return len(_matched_fields(a, b)) >= int(rules.DUPLICATE_MIN_MATCHES.get())
 
 
-def contact_values(contact: Contact) -> dict[str, Any]:
+def contact_values(contact: ContactInfo) -> dict[str, Any]:
+    """The fields of a contact as :data:`CONTACT_FIELDS` names them (``company`` and ``responsible``
+    as ids): what :func:`find_duplicates` and the card take."""
+    return _values(contact)
+
+
+def _values(contact: Contact | ContactInfo) -> dict[str, Any]:
     values = {name: getattr(contact, name) for name in TEXT_FIELDS}
     values.update(
         birth_date=contact.birth_date, company=contact.company_id, responsible=contact.responsible_id
@@ -253,7 +258,13 @@ def contact_values(contact: Contact) -> dict[str, Any]:
     return values
 
 
-def _dismissed_with(contact_id: Any) -> set[uuid.UUID]:
+def find_contact(contact_id: IdLike) -> ContactInfo | None:
+    """The live contact with this id, or ``None`` when it was deleted (or never existed)."""
+    contact = Contact.get_or_none((Contact.id == as_uuid(contact_id)) & Contact.deleted_at.is_null())
+    return _info(contact) if contact is not None else None
+
+
+def _dismissed_with(contact_id: uuid.UUID | None) -> set[uuid.UUID]:
     if contact_id is None:
         return set()
     rows = DuplicateDismissal.alive().where(
@@ -275,7 +286,7 @@ def _contains_words(words: list[str]) -> Any:
 
 
 def find_duplicates(
-    values: Mapping[str, Any], exclude: Any = None, ignore: Iterable[Any] = ()
+    values: Mapping[str, Any], exclude: IdLike | None = None, ignore: Iterable[IdLike] = ()
 ) -> list[DuplicateMatch]:
     """Existing live contacts that the values duplicate (most matching fields first).
 
@@ -301,22 +312,22 @@ def find_duplicates(
     for extra in conditions[1:]:
         condition = condition | extra
     query = Contact.alive().where(condition)
-    exclude_id = _id(exclude)
+    exclude_id = optional_uuid(exclude)
     if exclude_id is not None:
         query = query.where(Contact.id != exclude_id)
-    skip = _dismissed_with(exclude_id) | {_id(x) for x in ignore}
+    skip = _dismissed_with(exclude_id) | {as_uuid(x) for x in ignore}
     matches = []
     for candidate in query.limit(200):
         if candidate.id in skip:
             continue
-        found = matched_fields(me, identity(contact_values(candidate)))
+        found = _matched_fields(me, identity(_values(candidate)))
         if len(found) >= int(rules.DUPLICATE_MIN_MATCHES.get()):
             matches.append(DuplicateMatch(candidate.id, candidate.full_name, found))
     matches.sort(key=lambda m: (-len(m.matched), m.name))
     return matches
 
 
-def duplicate_error(matches: list[DuplicateMatch]) -> DuplicateContact:
+def _duplicate_error(matches: list[DuplicateMatch]) -> DuplicateContact:
     first = matches[0]
     fields = ", ".join(_(MATCH_LABELS[name]) for name in first.matched)
     if len(matches) == 1:
@@ -332,31 +343,70 @@ def duplicate_error(matches: list[DuplicateMatch]) -> DuplicateContact:
     return DuplicateContact(message, matches)
 
 
-def _record_dismissals(contact_id: Any, others: Iterable[Any], user: Any) -> None:
+def _record_dismissals(contact_id: uuid.UUID, others: Iterable[IdLike], user: IdLike) -> None:
     for other in others:
-        other_id = _id(other)
-        if other_id is None or other_id == contact_id or other_id in _dismissed_with(contact_id):
+        other_id = as_uuid(other)
+        if other_id == contact_id or other_id in _dismissed_with(contact_id):
             continue
         low, high = sorted((contact_id, other_id), key=lambda u: u.bytes)
-        DuplicateDismissal.create(contact=low, other_contact=high, decided_by=_id(user))
+        DuplicateDismissal.create(contact=low, other_contact=high, decided_by=as_uuid(user))
 
 
-def mark_not_duplicate(contact_a: Any, contact_b: Any, user: Any) -> None:
+def mark_not_duplicate(contact_a: IdLike, contact_b: IdLike, user: IdLike) -> None:
     """Record that two look-alike contacts are different people (rule 5 will not flag them again)."""
     with database.atomic():
-        first, second = Contact.get_by_id(_id(contact_a)), Contact.get_by_id(_id(contact_b))
+        first, second = Contact.get_by_id(as_uuid(contact_a)), Contact.get_by_id(as_uuid(contact_b))
         _record_dismissals(first.id, [second.id], user)
         for this, other in ((first, second), (second, first)):
             Activity.create(
                 kind=ActivityKind.SYSTEM,
-                author=_id(user),
+                author=as_uuid(user),
                 contact=this.id,
                 done_at=utcnow(),
-                payload={"event": "duplicate_dismissed", "other_id": str(other.id), "other_name": other.full_name},
+                payload={
+                    "event": "duplicate_dismissed", "other_id": str(other.id), "other_name": other.full_name,
+                },
             )
 
 
 # --- create and edit --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ContactInfo:
+    """A client contact as saved (phones also as stored for matching, E.164)."""
+
+    id: ContactId
+    full_name: str
+    last_name: str
+    first_name: str
+    middle_name: str
+    birth_date: dt.date | None
+    mobile_phone: str
+    mobile_phone_e164: str
+    work_phone: str
+    work_phone_e164: str
+    private_email: str
+    work_email: str
+    company_id: CompanyId | None
+    responsible_id: UserId | None
+    position: str
+    source: str
+    comment: str
+
+
+def _info(contact: Contact) -> ContactInfo:
+    return ContactInfo(
+        id=ContactId(contact.id), full_name=contact.full_name, last_name=contact.last_name,
+        first_name=contact.first_name, middle_name=contact.middle_name,
+        birth_date=contact.birth_date, mobile_phone=contact.mobile_phone,
+        mobile_phone_e164=contact.mobile_phone_e164, work_phone=contact.work_phone,
+        work_phone_e164=contact.work_phone_e164, private_email=contact.private_email,
+        work_email=contact.work_email,
+        company_id=CompanyId(contact.company_id) if contact.company_id else None,
+        responsible_id=UserId(contact.responsible_id) if contact.responsible_id else None,
+        position=contact.position, source=contact.source, comment=contact.comment,
+    )
 
 
 def _apply(contact: Contact, values: Mapping[str, Any]) -> None:
@@ -376,10 +426,10 @@ def _missing_error(missing: list[str]) -> MissingRequiredFields:
 
 def create_contact(
     values: Mapping[str, Any],
-    user: Any,
-    not_duplicate_of: Iterable[Any] = (),
+    user: IdLike,
+    not_duplicate_of: Iterable[IdLike] = (),
     check_required: bool = True,
-) -> Contact:
+) -> ContactInfo:
     """Create a client contact, enforcing rules 4 and 5 (see the module docstring).
 
     ``check_required=False`` is for imports of old address books only: formats, own e-mails and
@@ -391,53 +441,53 @@ def create_contact(
         raise _missing_error(missing)
     _validate_formats(cleaned)
     _check_own_emails(cleaned)
-    ignore = [_id(x) for x in not_duplicate_of]
+    ignore = [as_uuid(x) for x in not_duplicate_of]
     with database.atomic():
         matches = find_duplicates(cleaned, ignore=ignore)
         if matches:
-            raise duplicate_error(matches)
-        contact = Contact(responsible=_id(user) if "responsible" not in cleaned else None)
+            raise _duplicate_error(matches)
+        contact = Contact(responsible=as_uuid(user) if "responsible" not in cleaned else None)
         _apply(contact, cleaned)
         contact.save()
         _record_dismissals(contact.id, ignore, user)
-        return contact
+        return _info(contact)
 
 
 IDENTIFYING = ("last_name", "first_name", "middle_name", "birth_date", *PHONE_FIELDS, *EMAIL_FIELDS)
 
 
 def update_contact(
-    contact_id: Any, values: Mapping[str, Any], user: Any, not_duplicate_of: Iterable[Any] = ()
-) -> Contact:
+    contact_id: IdLike, values: Mapping[str, Any], user: IdLike, not_duplicate_of: Iterable[IdLike] = ()
+) -> ContactInfo:
     """Edit a contact. A required field cannot be emptied; fields that were already empty
     (old or imported contacts) do not block other edits."""
     cleaned = _clean(values)
     with database.atomic():
-        contact = Contact.get_or_none((Contact.id == _id(contact_id)) & Contact.deleted_at.is_null())
+        contact = Contact.get_or_none((Contact.id == as_uuid(contact_id)) & Contact.deleted_at.is_null())
         if contact is None:
             raise ValidationError(_("The contact no longer exists."))
-        before = contact_values(contact)
+        before = _values(contact)
         after = {**before, **cleaned}
         newly_missing = [name for name in _missing(after) if name not in _missing(before)]
         if newly_missing:
             raise _missing_error(newly_missing)
         _validate_formats({k: v for k, v in cleaned.items() if v != before.get(k)})
         _check_own_emails({k: v for k, v in cleaned.items() if k in EMAIL_FIELDS})
-        ignore = [_id(x) for x in not_duplicate_of]
+        ignore = [as_uuid(x) for x in not_duplicate_of]
         if any(after.get(f) != before.get(f) for f in IDENTIFYING) or ignore:
             matches = find_duplicates(after, exclude=contact.id, ignore=ignore)
             if matches:
-                raise duplicate_error(matches)
+                raise _duplicate_error(matches)
         _apply(contact, cleaned)
         contact.save()
         _record_dismissals(contact.id, ignore, user)
-        return contact
+        return _info(contact)
 
 
 # --- merge ------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MergeResult:
     survivor_id: uuid.UUID
     merged_id: uuid.UUID
@@ -448,29 +498,29 @@ class MergeResult:
 
 
 def merge_contacts(
-    survivor_id: Any, other_id: Any, user: Any, values: Mapping[str, Any] | None = None
+    survivor_id: IdLike, other_id: IdLike, user: IdLike, values: Mapping[str, Any] | None = None
 ) -> MergeResult:
     """Merge ``other`` into ``survivor`` (see the module docstring)."""
     with database.atomic():
-        survivor = Contact.get_or_none((Contact.id == _id(survivor_id)) & Contact.deleted_at.is_null())
-        other = Contact.get_or_none((Contact.id == _id(other_id)) & Contact.deleted_at.is_null())
+        survivor = Contact.get_or_none((Contact.id == as_uuid(survivor_id)) & Contact.deleted_at.is_null())
+        other = Contact.get_or_none((Contact.id == as_uuid(other_id)) & Contact.deleted_at.is_null())
         if survivor is None or other is None:
             raise ValidationError(_("One of the contacts no longer exists."))
         if survivor.id == other.id:
             raise ValidationError(_("A contact cannot be merged with itself."))
-        kept, gone = contact_values(survivor), contact_values(other)
+        kept, gone = _values(survivor), _values(other)
         chosen = {name: kept.get(name) or gone.get(name) for name in CONTACT_FIELDS}
         chosen.update(_clean(values or {}))
         _validate_formats(chosen)
         _check_own_emails(chosen)
         now = utcnow()
-        moved = {}
+        moved: dict[str, int] = {}
         for label, model in (
-            ("deals", Deal),
-            ("leads", Lead),
-            ("activities", Activity),
-            ("quotes", Quote),
-            ("invoices", Invoice),
+            (Entity.DEALS, Deal),
+            (Entity.LEADS, Lead),
+            (Entity.ACTIVITIES, Activity),
+            (Entity.QUOTES, Quote),
+            (Entity.INVOICES, Invoice),
         ):
             moved[label] = (
                 model.update(contact=survivor.id, updated_at=now)
@@ -487,7 +537,7 @@ def merge_contacts(
         other.soft_delete()
         Activity.create(
             kind=ActivityKind.SYSTEM,
-            author=_id(user),
+            author=as_uuid(user),
             contact=survivor.id,
             done_at=now,
             payload={
@@ -501,8 +551,8 @@ def merge_contacts(
         return MergeResult(survivor.id, other.id, moved, _doubled_deals(survivor.id))
 
 
-def _doubled_deals(contact_id: Any) -> list[tuple[uuid.UUID | None, list[uuid.UUID]]]:
-    groups: dict[Any, list[uuid.UUID]] = {}
+def _doubled_deals(contact_id: uuid.UUID) -> list[tuple[uuid.UUID | None, list[uuid.UUID]]]:
+    groups: dict[uuid.UUID | None, list[uuid.UUID]] = {}
     for deal in Deal.alive().where(
         (Deal.contact == contact_id) & Deal.closed_at.is_null() & Deal.product_group.is_null(False)
     ):
@@ -512,8 +562,11 @@ def _doubled_deals(contact_id: Any) -> list[tuple[uuid.UUID | None, list[uuid.UU
 
 __all__ = [
     "CONTACT_FIELDS",
+    "ContactInfo",
     "MergeResult",
+    "contact_values",
     "create_contact",
+    "find_contact",
     "find_duplicates",
     "identity",
     "is_duplicate",

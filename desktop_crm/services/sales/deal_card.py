@@ -6,37 +6,33 @@
   through ``services.deals``; lines updated, added and removed to match the editor).
 * :func:`totals` — the editor's live totals with VAT included or on top as the seller's company is
   configured (``OwnCompany.vat_mode``; Russian per-line or Italian per-rate VAT, ``pricing``).
-* Pickers: :func:`contact_choices`, :func:`company_choices`, :func:`product_choices` (search index),
-  :func:`product` (catalog defaults of a picked product).
+* Pickers: :func:`contact_choices`, :func:`company_choices`, :func:`product_choices` (search index,
+  with the catalog defaults of each product).
 * :func:`stage_history` — the stages the deal went through with the time spent in each.
-* :func:`documents` — the deal's quotes and invoices with status and totals.
 * :func:`missing` — what the deal lacks to be correct now (after a timeline entry, for instance).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from desktop_crm import money, pricing
+from desktop_crm.entities import Entity
 from desktop_crm.errors import ValidationError
-from desktop_crm.i18n import N_, _
+from desktop_crm.i18n import _
+from desktop_crm.ids import IdLike, as_uuid
 from desktop_crm.models import (
     Company,
     Contact,
     Deal,
-    DealLine,
-    Invoice,
-    InvoiceStatus,
     OwnCompany,
     Pipeline,
     Product,
     Quote,
-    QuoteStatus,
     Stage,
     StageChange,
     User,
@@ -45,22 +41,19 @@ from desktop_crm.models import (
     utcnow,
 )
 from desktop_crm.services.listing import search as search_service
-from desktop_crm.services.sales import board, deals, rules
+from desktop_crm.services.sales import board, deals
 from desktop_crm.services.sales.board import ColumnInfo
+from desktop_crm.services.sales.deals import DealLineInfo
 
 
-def _uuid(value: Any) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(getattr(value, "id", value)))
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Choice:
     id: str
     name: str
     detail: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProductChoice:
     id: str
     name: str
@@ -71,7 +64,7 @@ class ProductChoice:
     currency: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LineValues:
     """One product line as the editor holds it (``id`` is empty for a line not saved yet)."""
 
@@ -89,13 +82,13 @@ class LineValues:
         return pricing.LineInput(self.quantity, self.price, self.discount_percent, self.vat_rate)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VatSetup:
     included: bool
     country: str
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class DealData:
     id: str | None
     title: str
@@ -120,9 +113,6 @@ class DealData:
     created_at: dt.datetime | None
     stage_entered_at: dt.datetime | None
     vat: VatSetup
-    responsible_name: str = ""
-    quotes: int = 0
-    invoices: int = 0
 
     @property
     def stage(self) -> ColumnInfo | None:
@@ -158,7 +148,7 @@ def _company_choice(company: Company | None) -> Choice | None:
                   company.vat_number or "")
 
 
-def _line_values(line: DealLine) -> LineValues:
+def _line_values(line: DealLineInfo) -> LineValues:
     return LineValues(
         id=str(line.id), product_id=str(line.product_id) if line.product_id else "",
         name=line.name, quantity=line.quantity, unit=line.unit, unit_code=line.unit_code,
@@ -166,16 +156,14 @@ def _line_values(line: DealLine) -> LineValues:
     )
 
 
-def load(deal_id: Any) -> DealData:
-    deal = Deal.get_or_none((Deal.id == _uuid(deal_id)) & Deal.deleted_at.is_null())
+def load(deal_id: IdLike) -> DealData:
+    deal = Deal.get_or_none((Deal.id == as_uuid(deal_id)) & Deal.deleted_at.is_null())
     if deal is None:
         raise ValidationError(_("The deal no longer exists."))
     pipeline = Pipeline.get_by_id(deal.pipeline_id)
     contact = Contact.get_or_none(Contact.id == deal.contact_id) if deal.contact_id else None
     company = Company.get_or_none(Company.id == deal.company_id) if deal.company_id else None
-    responsible = User.get_or_none(User.id == deal.responsible_id) if deal.responsible_id else None
     stage = Stage.get_or_none(Stage.id == deal.stage_id)
-    card = board.card(deal.id)
     return DealData(
         id=str(deal.id), title=deal.title, pipeline_id=str(deal.pipeline_id),
         pipeline_name=pipeline.name, stage_id=str(deal.stage_id),
@@ -190,27 +178,25 @@ def load(deal_id: Any) -> DealData:
         closed=deal.closed_at is not None, lost_reason=deal.lost_reason or "",
         created_at=deal.created_at, stage_entered_at=deal.stage_entered_at,
         vat=vat_setup(deal.currency),
-        responsible_name=responsible.name if responsible else "",
-        quotes=card.quotes if card else 0, invoices=card.invoices if card else 0,
     )
 
 
-def new_deal(user_id: Any, pipeline_id: Any = None) -> DealData:
+def new_deal(user_id: IdLike | None, pipeline_id: IdLike | None = None) -> DealData:
     """The defaults of a new deal: the (default) pipeline's first open stage, the user responsible."""
     pipeline_id = pipeline_id or board.default_pipeline()
     if pipeline_id is None:
         raise ValidationError(_("Create a pipeline first."), field="pipeline")
-    pipeline = Pipeline.get_by_id(_uuid(pipeline_id))
-    first = rules.first_open_stage(pipeline.id)
+    pipeline = Pipeline.get_by_id(as_uuid(pipeline_id))
+    first = Stage.first_open(pipeline.id)
     if first is None:
         raise ValidationError(_("Choose a stage of the deal's pipeline."), field="stage")
     vat = vat_setup()
-    own = OwnCompany.alive().order_by(OwnCompany.is_default.desc(), OwnCompany.created_at).first()
+    own = OwnCompany.alive().order_by(OwnCompany.is_default.desc(), OwnCompany.created_at).get_or_none()
     return DealData(
         id=None, title="", pipeline_id=str(pipeline.id), pipeline_name=pipeline.name,
         stage_id=str(first.id), stages=board.columns(pipeline.id),
         probability=money.to_decimal(first.probability or 0), contact=None, company=None,
-        responsible_id=str(user_id) if user_id else None, product_group_id=None,
+        responsible_id=str(as_uuid(user_id)) if user_id else None, product_group_id=None,
         currency=own.default_currency if own else "RUB", expected_close_date=None, comment="",
         lines=[], amount=Decimal("0.00"), missing=[], correct=False, closed=False, lost_reason="",
         created_at=None, stage_entered_at=None, vat=vat,
@@ -219,19 +205,19 @@ def new_deal(user_id: Any, pipeline_id: Any = None) -> DealData:
 
 def _line_payload(line: LineValues) -> dict[str, Any]:
     return {
-        "name": line.name, "product": _uuid(line.product_id) if line.product_id else None,
+        "name": line.name, "product": as_uuid(line.product_id) if line.product_id else None,
         "quantity": line.quantity, "price": line.price,
         "discount_percent": line.discount_percent, "vat_rate": line.vat_rate,
         "unit": line.unit, "unit_code": line.unit_code,
     }
 
 
-def save(deal_id: Any, values: Mapping[str, Any], lines: Sequence[LineValues] | None,
-         user: Any) -> str:
+def save(deal_id: IdLike | None, values: Mapping[str, Any], lines: Sequence[LineValues] | None,
+         user: IdLike) -> str:
     """Save the card in one transaction; returns the deal id. ``lines`` ``None``: leave them."""
-    user_id = getattr(user, "id", user)
+    user_id = as_uuid(user)
     values = {
-        name: (_uuid(value) if value else None) if name in deals.FK_FIELDS else value
+        name: (as_uuid(value) if value else None) if name in deals.FK_FIELDS else value
         for name, value in values.items()
     }
     with database.atomic():
@@ -242,7 +228,7 @@ def save(deal_id: Any, values: Mapping[str, Any], lines: Sequence[LineValues] | 
             ]
             deal = deals.create_deal(payload, user_id)
             return str(deal.id)
-        deal_uuid = _uuid(deal_id)
+        deal_uuid = as_uuid(deal_id)
         if values:
             deals.update_deal(deal_uuid, values, user_id)
         if lines is not None:
@@ -263,12 +249,12 @@ def save(deal_id: Any, values: Mapping[str, Any], lines: Sequence[LineValues] | 
 
 
 def contact_choices(text: str, limit: int = 15) -> list[Choice]:
-    groups = search_service.search(text, limit, ("contacts",))
+    groups = search_service.search(text, limit, (Entity.CONTACTS,))
     return [Choice(h.id, h.title, h.subtitle) for g in groups for h in g.hits]
 
 
 def company_choices(text: str, limit: int = 15) -> list[Choice]:
-    groups = search_service.search(text, limit, ("companies",))
+    groups = search_service.search(text, limit, (Entity.COMPANIES,))
     return [Choice(h.id, h.title, h.subtitle) for g in groups for h in g.hits]
 
 
@@ -278,36 +264,31 @@ def _product_choice(row: Product) -> ProductChoice:
 
 
 def product_choices(text: str, limit: int = 15) -> list[ProductChoice]:
-    groups = search_service.search(text, limit, ("products",))
-    ids = [_uuid(h.id) for g in groups for h in g.hits]
+    groups = search_service.search(text, limit, (Entity.PRODUCTS,))
+    ids = [as_uuid(h.id) for g in groups for h in g.hits]
     if not ids:
         return []
     rows = {str(p.id): p for p in Product.alive().where(Product.id.in_(ids), Product.active == True)}  # noqa: E712
     return [_product_choice(rows[str(i)]) for i in ids if str(i) in rows]
 
 
-def product(product_id: Any) -> ProductChoice | None:
-    row = Product.get_or_none((Product.id == _uuid(product_id)) & Product.deleted_at.is_null())
-    return _product_choice(row) if row else None
-
-
-def contact_company(contact_id: Any) -> Choice | None:
+def contact_company(contact_id: IdLike) -> Choice | None:
     """The company a contact works for (offered when a contact is picked)."""
-    contact = Contact.get_or_none(Contact.id == _uuid(contact_id))
+    contact = Contact.get_or_none(Contact.id == as_uuid(contact_id))
     if contact is None or contact.company_id is None:
         return None
     return _company_choice(Company.get_or_none(Company.id == contact.company_id))
 
 
-def missing(deal_id: Any) -> list[str]:
-    deal = Deal.get_or_none(Deal.id == _uuid(deal_id))
+def missing(deal_id: IdLike) -> list[str]:
+    deal = Deal.get_or_none(Deal.id == as_uuid(deal_id))
     return list(deal.missing_fields or []) if deal else []
 
 
 # --- history and documents ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StageSpan:
     stage: str
     entered_at: dt.datetime
@@ -316,19 +297,25 @@ class StageSpan:
     author: str
 
 
-def stage_history(deal_id: Any, now: dt.datetime | None = None) -> list[StageSpan]:
+def stage_history(deal_id: IdLike, now: dt.datetime | None = None) -> list[StageSpan]:
     """Every stage the deal entered, oldest first, with the time spent there."""
     now = now or utcnow()
     changes = list(
         StageChange.alive()
-        .where(StageChange.deal == _uuid(deal_id))
+        .where(StageChange.deal == as_uuid(deal_id))
         .order_by(StageChange.changed_at, StageChange.id)
     )
     stage_ids = {c.to_stage_id for c in changes}
-    names = {s.id: s.name for s in Stage.select(Stage.id, Stage.name).where(Stage.id.in_(list(stage_ids)))} if stage_ids else {}
+    names = (
+        {s.id: s.name for s in Stage.select(Stage.id, Stage.name).where(Stage.id.in_(list(stage_ids)))}
+        if stage_ids else {}
+    )
     author_ids = {c.author_id for c in changes if c.author_id}
-    authors = {u.id: u.name for u in User.select(User.id, User.name).where(User.id.in_(list(author_ids)))} if author_ids else {}
-    deal = Deal.get_or_none(Deal.id == _uuid(deal_id))
+    authors = (
+        {u.id: u.name for u in User.select(User.id, User.name).where(User.id.in_(list(author_ids)))}
+        if author_ids else {}
+    )
+    deal = Deal.get_or_none(Deal.id == as_uuid(deal_id))
     spans = []
     for number, change in enumerate(changes):
         following = changes[number + 1] if number + 1 < len(changes) else None
@@ -341,49 +328,6 @@ def stage_history(deal_id: Any, now: dt.datetime | None = None) -> list[StageSpa
         spans.append(StageSpan(names.get(change.to_stage_id, "—"), change.changed_at, left, seconds,
                                authors.get(change.author_id, "")))
     return spans
-
-
-_QUOTE_STATUS = {
-    QuoteStatus.DRAFT: N_("Draft"), QuoteStatus.SENT: N_("Sent"),
-    QuoteStatus.ACCEPTED: N_("Accepted"), QuoteStatus.REJECTED: N_("Rejected"),
-    QuoteStatus.EXPIRED: N_("Expired"), QuoteStatus.SUPERSEDED: N_("Superseded"),
-}
-_INVOICE_STATUS = {
-    InvoiceStatus.DRAFT: N_("Draft"), InvoiceStatus.ISSUED: N_("Issued"),
-    InvoiceStatus.PARTIALLY_PAID: N_("Partially paid"), InvoiceStatus.PAID: N_("Paid"),
-    InvoiceStatus.CANCELLED: N_("Cancelled"),
-}
-
-
-@dataclass(frozen=True)
-class DocumentRow:
-    kind: str  # "quotes" | "invoices"
-    id: str
-    number: str
-    date: dt.date | None
-    status: str  # translated
-    total: Decimal
-    currency: str
-    extra: str = ""  # revision of a quote / what is paid of an invoice (translated)
-    paid: Decimal = field(default=Decimal("0.00"))
-
-
-def documents(deal_id: Any) -> tuple[list[DocumentRow], list[DocumentRow]]:
-    """The deal's quotes (every revision) and invoices, newest first."""
-    deal = _uuid(deal_id)
-    quotes = [
-        DocumentRow("quotes", str(q.id), q.number or _("draft"), q.issue_date,
-                    _(_QUOTE_STATUS.get(q.status, str(q.status))), q.total, q.currency,
-                    _("revision {number}").format(number=q.revision))
-        for q in Quote.alive().where(Quote.deal == deal).order_by(Quote.created_at.desc())
-    ]
-    invoices = [
-        DocumentRow("invoices", str(i.id), i.number or _("draft"), i.issue_date,
-                    _(_INVOICE_STATUS.get(i.status, str(i.status))), i.total, i.currency,
-                    "", i.paid_amount)
-        for i in Invoice.alive().where(Invoice.deal == deal).order_by(Invoice.created_at.desc())
-    ]
-    return quotes, invoices
 
 
 def showcase_deal(currency: str | None = None) -> str | None:
@@ -399,8 +343,8 @@ def showcase_deal(currency: str | None = None) -> str | None:
 
 
 __all__ = [
-    "Choice", "DealData", "DocumentRow", "LineValues", "ProductChoice", "StageSpan", "VatSetup",
-    "company_choices", "contact_choices", "contact_company", "documents", "load", "missing",
-    "new_deal", "product", "product_choices", "save", "showcase_deal", "stage_history", "totals",
+    "Choice", "DealData", "LineValues", "ProductChoice", "StageSpan", "VatSetup",
+    "company_choices", "contact_choices", "contact_company", "load", "missing",
+    "new_deal", "product_choices", "save", "showcase_deal", "stage_history", "totals",
     "vat_setup",
 ]

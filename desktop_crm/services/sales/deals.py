@@ -2,15 +2,16 @@
 
 API for the deal card and the kanban (plain values; ids for related rows; one transaction each):
 
-* ``create_deal(values, user)`` → ``Deal``. ``values``: ``title``, ``pipeline``, optional ``stage``
+* ``create_deal(values, user)`` → :class:`DealInfo`. ``values``: ``title``, ``pipeline``, optional ``stage``
   (default: the pipeline's first open stage), ``contact``, ``company``, ``responsible`` (default:
   the user), ``product_group``, ``currency``, ``expected_close_date``, ``probability``, ``comment``,
   ``lines`` (a list of line values, see below), ``source_lead``.
-* ``update_deal(deal_id, values, user)`` → ``Deal`` (the stage changes only through
+* ``update_deal(deal_id, values, user)`` → :class:`DealInfo` (the stage changes only through
   ``services.stages.move_deal``).
-* ``add_line(deal_id, values, user)``, ``update_line(line_id, values, user)``,
-  ``remove_line(line_id, user)``: ``values`` are ``name``, ``product``, ``quantity``, ``price``,
-  ``discount_percent``, ``vat_rate``, ``unit``, ``unit_code`` (``Decimal`` or text such as "1 200,50").
+* ``add_line(deal_id, values, user)``, ``update_line(line_id, values, user)`` (→
+  :class:`DealLineInfo`), ``remove_line(line_id, user)``: ``values`` are ``name``, ``product``,
+  ``quantity``, ``price``, ``discount_percent``, ``vat_rate``, ``unit``, ``unit_code`` (``Decimal``
+  or text such as "1 200,50").
 * ``line_amount(values)`` → the net ``Decimal`` of a line, for the card's live totals.
 
 After every change the deal's ``amount``, ``correct``, ``missing_fields`` and
@@ -23,13 +24,30 @@ lacks (:class:`StageChangeRefused`), bad amounts (:class:`ValidationError`).
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from desktop_crm import money
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import _
+from desktop_crm.ids import (
+    CompanyId,
+    ContactId,
+    DealId,
+    DealLineId,
+    IdLike,
+    LeadId,
+    PipelineId,
+    ProductGroupId,
+    ProductId,
+    StageId,
+    UserId,
+    as_uuid,
+    optional_uuid,
+)
 from desktop_crm.models import (
     Deal,
     DealLine,
@@ -52,11 +70,96 @@ LINE_FIELDS = (
     "name", "product", "quantity", "price", "discount_percent", "vat_rate", "unit", "unit_code",
     "line_order",
 )
-FK_FIELDS = {"pipeline", "stage", "contact", "company", "responsible", "product_group", "source_lead", "product"}
+FK_FIELDS = {
+    "pipeline", "stage", "contact", "company", "responsible", "product_group", "source_lead", "product",
+}
 
 
-def _id(value: Any) -> Any:
-    return getattr(value, "id", value)
+@dataclass(frozen=True, slots=True)
+class DealInfo:
+    """A deal as saved, with what the rules computed for it."""
+
+    id: DealId
+    title: str
+    pipeline_id: PipelineId
+    stage_id: StageId
+    contact_id: ContactId | None
+    company_id: CompanyId | None
+    responsible_id: UserId | None
+    product_group_id: ProductGroupId | None
+    source_lead_id: LeadId | None
+    currency: str
+    amount: Decimal
+    probability: Decimal
+    expected_close_date: dt.date | None
+    comment: str
+    correct: bool
+    missing_fields: list[str]
+    last_interaction_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    lost_reason: str
+    created_at: dt.datetime
+    stage_entered_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class DealLineInfo:
+    """A product line of a deal as saved."""
+
+    id: DealLineId
+    deal_id: DealId
+    product_id: ProductId | None
+    name: str
+    quantity: Decimal
+    unit: str
+    unit_code: str
+    price: Decimal
+    discount_percent: Decimal
+    vat_rate: Decimal
+    line_order: int
+
+
+def _deal_info(deal: Deal) -> DealInfo:
+    """The plain values of a deal row, as the functions of this module hand a deal out."""
+    return DealInfo(
+        id=DealId(deal.id),
+        title=deal.title,
+        pipeline_id=PipelineId(deal.pipeline_id),
+        stage_id=StageId(deal.stage_id),
+        contact_id=ContactId(deal.contact_id) if deal.contact_id else None,
+        company_id=CompanyId(deal.company_id) if deal.company_id else None,
+        responsible_id=UserId(deal.responsible_id) if deal.responsible_id else None,
+        product_group_id=ProductGroupId(deal.product_group_id) if deal.product_group_id else None,
+        source_lead_id=LeadId(deal.source_lead_id) if deal.source_lead_id else None,
+        currency=deal.currency,
+        amount=deal.amount,
+        probability=deal.probability,
+        expected_close_date=deal.expected_close_date,
+        comment=deal.comment,
+        correct=bool(deal.correct),
+        missing_fields=list(deal.missing_fields or []),
+        last_interaction_at=deal.last_interaction_at,
+        closed_at=deal.closed_at,
+        lost_reason=deal.lost_reason,
+        created_at=deal.created_at,
+        stage_entered_at=deal.stage_entered_at,
+    )
+
+
+def _line_info(line: DealLine) -> DealLineInfo:
+    return DealLineInfo(
+        id=DealLineId(line.id),
+        deal_id=DealId(line.deal_id),
+        product_id=ProductId(line.product_id) if line.product_id else None,
+        name=line.name,
+        quantity=line.quantity,
+        unit=line.unit,
+        unit_code=line.unit_code,
+        price=line.price,
+        discount_percent=line.discount_percent,
+        vat_rate=line.vat_rate,
+        line_order=line.line_order,
+    )
 
 
 def _clean_deal(values: Mapping[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
@@ -68,7 +171,7 @@ def _clean_deal(values: Mapping[str, Any], allowed: tuple[str, ...]) -> dict[str
         if name == "lines":
             continue
         if name in FK_FIELDS:
-            cleaned[name] = _id(value) if value else None
+            cleaned[name] = optional_uuid(value) if value else None
         elif name in ("title", "currency"):
             cleaned[name] = " ".join(str(value or "").split())
         elif name == "comment":
@@ -104,7 +207,7 @@ def _clean_line(values: Mapping[str, Any], current: DealLine | None = None) -> d
         raise ValueError(f"unknown line fields: {sorted(unknown)}")
     cleaned: dict[str, Any] = dict(values)
     if cleaned.get("product"):
-        product = Product.get_by_id(_id(cleaned["product"]))
+        product = Product.get_by_id(as_uuid(cleaned["product"]))
         cleaned["product"] = product.id
         defaults = {
             "name": product.name, "price": product.price, "unit": product.unit,
@@ -142,24 +245,24 @@ def line_amount(values: Mapping[str, Any]) -> Decimal:
     )
 
 
-def _alive_deal(deal_id: Any) -> Deal:
-    deal = Deal.get_or_none((Deal.id == _id(deal_id)) & Deal.deleted_at.is_null())
+def _alive_deal(deal_id: IdLike) -> Deal:
+    deal = Deal.get_or_none((Deal.id == as_uuid(deal_id)) & Deal.deleted_at.is_null())
     if deal is None:
         raise ValidationError(_("The deal no longer exists."))
     return deal
 
 
-def _next_line_order(deal_id: Any) -> int:
+def _next_line_order(deal_id: uuid.UUID) -> int:
     last = (
         DealLine.alive(DealLine.line_order)
         .where(DealLine.deal == deal_id)
         .order_by(DealLine.line_order.desc())
-        .first()
+        .get_or_none()
     )
     return (last.line_order + 1) if last else 0
 
 
-def create_deal(values: Mapping[str, Any], user: Any) -> Deal:
+def create_deal(values: Mapping[str, Any], user: IdLike) -> DealInfo:
     """Create a deal in its pipeline's first open stage (or the given open stage)."""
     cleaned = _clean_deal(values, DEAL_FIELDS)
     if not cleaned.get("title"):
@@ -167,14 +270,14 @@ def create_deal(values: Mapping[str, Any], user: Any) -> Deal:
     with database.atomic():
         pipeline_id = cleaned.get("pipeline")
         if pipeline_id is None:
-            default = Pipeline.alive().order_by(Pipeline.is_default.desc(), Pipeline.sort_order).first()
+            default = Pipeline.alive().order_by(Pipeline.is_default.desc(), Pipeline.sort_order).get_or_none()
             if default is None:
                 raise ValidationError(_("Create a pipeline first."), field="pipeline")
             pipeline_id = default.id
         stage = (
             Stage.get_or_none((Stage.id == cleaned["stage"]) & Stage.deleted_at.is_null())
             if cleaned.get("stage")
-            else rules.first_open_stage(pipeline_id)
+            else Stage.first_open(pipeline_id)
         )
         if stage is None or stage.pipeline_id != pipeline_id:
             raise ValidationError(_("Choose a stage of the deal's pipeline."), field="stage")
@@ -182,10 +285,10 @@ def create_deal(values: Mapping[str, Any], user: Any) -> Deal:
             raise ValidationError(_("A new deal starts in an open stage."), field="stage")
         rules.ensure_single_open_deal(cleaned.get("contact"), cleaned.get("product_group"))
         cleaned.update(pipeline=pipeline_id, stage=stage.id)
-        cleaned.setdefault("responsible", _id(user))
+        cleaned.setdefault("responsible", as_uuid(user))
         now = utcnow()
         deal = Deal(**cleaned, created_at=now, updated_at=now, stage_entered_at=now,
-                    reached_order=stages.reach(0, stage))
+                    reached_order=stages.reach(0, stage.kind, stage.sort_order))
         deal.save()
         for order, line in enumerate(values.get("lines") or []):
             line_values = _clean_line(line)
@@ -201,8 +304,8 @@ def create_deal(values: Mapping[str, Any], user: Any) -> Deal:
                 ),
                 blocking,
             )
-        stages.start_deal(deal, user, now=deal.created_at)
-        return deal
+        stages.start_deal(deal.id, user, now=deal.created_at)
+        return _deal_info(deal)
 
 
 def _blocking_fields(deal: Deal, stage: Stage) -> list[str]:
@@ -213,7 +316,7 @@ def _blocking_fields(deal: Deal, stage: Stage) -> list[str]:
     return [name for name in missing if name in own]
 
 
-def update_deal(deal_id: Any, values: Mapping[str, Any], user: Any) -> Deal:
+def update_deal(deal_id: IdLike, values: Mapping[str, Any], user: IdLike) -> DealInfo:
     """Edit a deal's fields (not its stage or pipeline); correctness is recomputed."""
     cleaned = _clean_deal(values, EDITABLE_FIELDS)
     with database.atomic():
@@ -226,10 +329,10 @@ def update_deal(deal_id: Any, values: Mapping[str, Any], user: Any) -> Deal:
             setattr(deal, name, value)
         deal.save()
         rules.refresh_deal(deal)
-        return deal
+        return _deal_info(deal)
 
 
-def add_line(deal_id: Any, values: Mapping[str, Any], user: Any) -> DealLine:
+def add_line(deal_id: IdLike, values: Mapping[str, Any], user: IdLike) -> DealLineInfo:
     cleaned = _clean_line(values)
     if not cleaned.get("name"):
         raise ValidationError(_("Name the product or service of the line."), field="name")
@@ -238,33 +341,33 @@ def add_line(deal_id: Any, values: Mapping[str, Any], user: Any) -> DealLine:
         cleaned.setdefault("line_order", _next_line_order(deal.id))
         line = DealLine.create(deal=deal.id, **cleaned)
         rules.refresh_deal(deal)
-        return line
+        return _line_info(line)
 
 
-def _alive_line(line_id: Any) -> DealLine:
-    line = DealLine.get_or_none((DealLine.id == _id(line_id)) & DealLine.deleted_at.is_null())
+def _alive_line(line_id: IdLike) -> DealLine:
+    line = DealLine.get_or_none((DealLine.id == as_uuid(line_id)) & DealLine.deleted_at.is_null())
     if line is None:
         raise ValidationError(_("The line no longer exists."))
     return line
 
 
-def update_line(line_id: Any, values: Mapping[str, Any], user: Any) -> DealLine:
+def update_line(line_id: IdLike, values: Mapping[str, Any], user: IdLike) -> DealLineInfo:
     with database.atomic():
         line = _alive_line(line_id)
         for name, value in _clean_line(values, current=line).items():
             setattr(line, name, value)
         line.save()
         rules.refresh_deal(_alive_deal(line.deal_id))
-        return line
+        return _line_info(line)
 
 
-def remove_line(line_id: Any, user: Any) -> None:
+def remove_line(line_id: IdLike, user: IdLike) -> None:
     with database.atomic():
         line = _alive_line(line_id)
         line.soft_delete()
         rules.refresh_deal(_alive_deal(line.deal_id))
 
 
-def lines(deal_id: Any) -> list[DealLine]:
+def lines(deal_id: IdLike) -> list[DealLineInfo]:
     """The deal's live lines in display order."""
-    return rules.deal_lines(_alive_deal(deal_id))
+    return [_line_info(line) for line in _alive_deal(deal_id).live_lines()]

@@ -3,7 +3,7 @@ listed and counted for the bell in the main window.
 
 API (plain values; each call owns its transaction):
 
-* ``notify(user, title, body="", link_kind="", link_id=None)`` → ``Notification``
+* ``notify(user, title, body="", link_kind="", link_id=None)`` → :class:`NotificationInfo`
 * ``unread_count(user)`` → ``int`` (served by the ``(user, read_at)`` index)
 * ``list_notifications(user, unread_only=False, limit=50)`` → newest first
 * ``mark_read(notification_id)`` / ``mark_all_read(user)``
@@ -13,75 +13,94 @@ Texts are written in the recipient's language (``User.locale``), not the sender'
 
 from __future__ import annotations
 
+import datetime as dt
+import gettext
 import uuid
-from typing import Any
+from dataclasses import dataclass
 
 from desktop_crm.i18n import LANGUAGES, SOURCE_LANGUAGE, current_language, translator
-from desktop_crm.models import Notification, User, database, utcnow
+from desktop_crm.ids import IdLike, NotificationId, UserId, as_uuid
+from desktop_crm.models import Notification, database, utcnow
 
 
-def _user_id(user: Any) -> Any:
-    return getattr(user, "id", user)
+@dataclass(frozen=True, slots=True)
+class NotificationInfo:
+    id: NotificationId
+    user_id: UserId
+    title: str
+    body: str
+    link_kind: str
+    link_id: str
+    created_at: dt.datetime
+    read_at: dt.datetime | None
 
 
-def recipient_language(user: User) -> str:
-    """The recipient's language: their own setting, else the current UI language."""
-    language = (user.locale or "").strip()[:2] or current_language() or SOURCE_LANGUAGE
+def _info(row: Notification) -> NotificationInfo:
+    return NotificationInfo(
+        NotificationId(row.id), UserId(row.user_id), row.title, row.body, row.link_kind, row.link_id,
+        row.created_at, row.read_at,
+    )
+
+
+def recipient_language(locale: str | None) -> str:
+    """The language of a recipient whose ``User.locale`` is ``locale``: their own setting, else the
+    current UI language."""
+    language = (locale or "").strip()[:2] or current_language() or SOURCE_LANGUAGE
     return language if language in LANGUAGES else SOURCE_LANGUAGE
 
 
-def recipient_translator(user: User) -> Any:
-    """gettext of the recipient's language."""
-    return translator(recipient_language(user))
+def recipient_translator(locale: str | None) -> gettext.NullTranslations:
+    """gettext of the recipient's language (see :func:`recipient_language`)."""
+    return translator(recipient_language(locale))
 
 
 def notify(
-    user: User | uuid.UUID,
+    user: IdLike,
     title: str,
     body: str = "",
     link_kind: str = "",
     link_id: uuid.UUID | str | None = None,
-) -> Notification:
+) -> NotificationInfo:
     with database.atomic():
-        return Notification.create(
-            user=_user_id(user),
-            title=title[:300],
-            body=body,
-            link_kind=link_kind,
-            link_id=str(link_id or ""),
+        return _info(
+            Notification.create(
+                user=as_uuid(user),
+                title=title[:300],
+                body=body,
+                link_kind=link_kind,
+                link_id=str(link_id or ""),
+            )
         )
 
 
-def unread_count(user: User | uuid.UUID) -> int:
-    return (
+def unread_count(user: IdLike) -> int:
+    return int(
         Notification.alive()
-        .where((Notification.user == _user_id(user)) & Notification.read_at.is_null())
+        .where((Notification.user == as_uuid(user)) & Notification.read_at.is_null())
         .count()
     )
 
 
-def list_notifications(
-    user: User | uuid.UUID, unread_only: bool = False, limit: int = 50
-) -> list[Notification]:
-    query = Notification.alive().where(Notification.user == _user_id(user))
+def list_notifications(user: IdLike, unread_only: bool = False, limit: int = 50) -> list[NotificationInfo]:
+    query = Notification.alive().where(Notification.user == as_uuid(user))
     if unread_only:
         query = query.where(Notification.read_at.is_null())
-    return list(query.order_by(Notification.created_at.desc()).limit(limit))
+    return [_info(row) for row in query.order_by(Notification.created_at.desc()).limit(limit)]
 
 
-def mark_read(notification_id: uuid.UUID) -> None:
+def mark_read(notification_id: IdLike) -> None:
     with database.atomic():
-        notification = Notification.get_by_id(notification_id)
+        notification = Notification.get_by_id(as_uuid(notification_id))
         if notification.read_at is None:
             notification.read_at = utcnow()
             notification.save()
 
 
-def mark_all_read(user: User | uuid.UUID) -> int:
+def mark_all_read(user: IdLike) -> int:
     with database.atomic():
         rows = list(
             Notification.alive().where(
-                (Notification.user == _user_id(user)) & Notification.read_at.is_null()
+                (Notification.user == as_uuid(user)) & Notification.read_at.is_null()
             )
         )
         now = utcnow()

@@ -26,7 +26,7 @@ class OwnEmailRefused(ValidationError):
     """A client contact was given the e-mail address of one of the business's own users."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DuplicateMatch:
     """An existing contact that looks like the same person, and which fields matched."""
 

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+import uuid
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -45,7 +46,8 @@ from desktop_crm.models import (
     utcnow,
 )
 from desktop_crm.normalize import fold
-from desktop_crm.services.system.settings import declare
+from desktop_crm.services.sales.rule_errors import DuplicateDeal
+from desktop_crm.services.system.settings import SettingSpec, declare
 
 # --- settings (defaults from the seeds) -----------------------------------------------------------
 
@@ -88,7 +90,7 @@ ONE_OPEN_DEAL_PER_GROUP = declare("rules.one_open_deal_per_product_group", True)
 #: Days until a task created from a stage template is due, when the template names none.
 TASK_DUE_DAYS = declare("rules.task_due_days", 1)
 #: Reasons offered when a deal is lost (empty: the built-in list, translated).
-LOST_REASONS = declare("rules.lost_reasons", [])
+LOST_REASONS: SettingSpec[list[str]] = declare("rules.lost_reasons", [])
 #: Whether a lost deal needs a reason from the list (or free text when the list allows "other").
 LOST_REASON_REQUIRED = declare("rules.lost_reason_required", True)
 #: Rule 4: which contact fields are required: "full" (seed 002) or "light" (name + phone or e-mail).
@@ -131,7 +133,7 @@ def _words(folded: str) -> list[str]:
     return [word for word in _NOT_WORD.split(folded) if word.strip("'’")]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CommentVerdict:
     """Whether a comment is detailed, and if not, a translated hint saying why."""
 
@@ -142,7 +144,7 @@ class CommentVerdict:
         return self.detailed
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CommentPolicy:
     """The comment settings read once, for checking many texts (bulk refresh, a deal's timeline)."""
 
@@ -263,12 +265,6 @@ def line_net_amount(price: Decimal, quantity: Decimal, discount_percent: Decimal
     return gross - money.percent_of(gross, money.to_decimal(discount_percent))
 
 
-def deal_lines(deal: Deal) -> list[DealLine]:
-    return list(
-        DealLine.alive().where(DealLine.deal == deal.id).order_by(DealLine.line_order, DealLine.created_at)
-    )
-
-
 def interaction_kinds() -> list[ActivityKind]:
     return [ActivityKind(kind) for kind in INTERACTION_KINDS.get()]
 
@@ -310,16 +306,22 @@ def has_detailed_comment(deal: Deal, policy: CommentPolicy | None = None) -> boo
     if is_detailed(deal.comment, policy).detailed:
         return True
     kinds = [ActivityKind.COMMENT, *interaction_kinds()]
-    bodies = (
-        Activity.alive(Activity.body)
-        .where(
-            (Activity.deal == deal.id)
-            & Activity.kind.in_(kinds)
-            & (Activity.status == ActivityStatus.DONE)
-        )
-        .tuples()
+    bodies = Activity.alive(Activity.body).where(
+        (Activity.deal == deal.id)
+        & Activity.kind.in_(kinds)
+        & (Activity.status == ActivityStatus.DONE)
     )
-    return any(is_detailed(body, policy).detailed for (body,) in bodies)
+    return any(is_detailed(row.body, policy).detailed for row in bodies)
+
+
+#: The required fields a deal lacks when its column is empty.
+_EMPTY_WHEN_NONE: dict[str, Callable[[Deal], bool]] = {
+    "product_group": lambda deal: deal.product_group_id is None,
+    "contact": lambda deal: deal.contact_id is None,
+    "company": lambda deal: deal.company_id is None,
+    "responsible": lambda deal: deal.responsible_id is None,
+    "expected_close_date": lambda deal: deal.expected_close_date is None,
+}
 
 
 def deal_missing_fields(
@@ -332,17 +334,19 @@ def deal_missing_fields(
     stage = stage if stage is not None else Stage.get_or_none(Stage.id == deal.stage_id)
     missing: list[str] = []
     for name in required_fields(stage):
-        if (name == "product_group" and deal.product_group_id is None) or (name == "stage" and (
-            stage is None or stage.deleted_at is not None or stage.pipeline_id != deal.pipeline_id
-        )) or (name == "contact" and deal.contact_id is None) or (name == "comment" and not has_detailed_comment(deal, policy)):
-            missing.append(name)
+        if name == "stage":
+            lacking = stage is None or stage.deleted_at is not None or stage.pipeline_id != deal.pipeline_id
+        elif name == "comment":
+            lacking = not has_detailed_comment(deal, policy)
         elif name == "lines":
-            rows = deal_lines(deal) if lines is None else lines
-            if not any(
+            rows = deal.live_lines() if lines is None else lines
+            lacking = not any(
                 line_net_amount(line.price, line.quantity, line.discount_percent) > 0 for line in rows
-            ):
-                missing.append(name)
-        elif (name == "company" and deal.company_id is None) or (name == "responsible" and deal.responsible_id is None) or (name == "expected_close_date" and deal.expected_close_date is None):
+            )
+        else:
+            empty = _EMPTY_WHEN_NONE.get(name)
+            lacking = empty is not None and empty(deal)
+        if lacking:
             missing.append(name)
     return missing
 
@@ -350,13 +354,13 @@ def deal_missing_fields(
 def refresh_deal(
     deal: Deal, save: bool = True, stage: Stage | None = None,
     lines: Sequence[DealLine] | None = None,
-) -> Deal:
+) -> None:
     """Recompute the deal's cached amount, correctness and last interaction (inside a transaction).
 
     ``stage`` and ``lines``: the deal's stage and its current lines when the caller has them at
     hand (else they are read).
     """
-    lines = deal_lines(deal) if lines is None else lines
+    lines = deal.live_lines() if lines is None else lines
     amount = sum(
         (line_net_amount(line.price, line.quantity, line.discount_percent) for line in lines),
         Decimal("0.00"),
@@ -369,7 +373,6 @@ def refresh_deal(
     deal.last_interaction_at = last_interaction(deal, policy)
     if save:
         deal.save()
-    return deal
 
 
 # --- active deals (rule 2) ------------------------------------------------------------------------
@@ -411,15 +414,6 @@ def active_column(now: dt.datetime | None = None) -> Any:
 # --- stages ---------------------------------------------------------------------------------------
 
 
-def first_open_stage(pipeline_id: Any) -> Stage | None:
-    return (
-        Stage.alive()
-        .where((Stage.pipeline == pipeline_id) & (Stage.kind == StageKind.OPEN))
-        .order_by(Stage.sort_order, Stage.created_at)
-        .first()
-    )
-
-
 def stage_requires_correct(stage: Stage) -> bool:
     return bool(stage.requires_correct_deal) or (
         stage.kind == StageKind.WON and bool(WON_REQUIRES_CORRECT.get())
@@ -429,10 +423,10 @@ def stage_requires_correct(stage: Stage) -> bool:
 # --- one open deal per client per product group (rule 2) --------------------------------------------
 
 
-def ensure_single_open_deal(contact_id: Any, product_group_id: Any, exclude_id: Any = None) -> None:
+def ensure_single_open_deal(
+    contact_id: uuid.UUID | None, product_group_id: uuid.UUID | None, exclude_id: uuid.UUID | None = None
+) -> None:
     """Refuse a second open deal of the same client in the same product group, naming the first."""
-    from desktop_crm.services.sales.rule_errors import DuplicateDeal
-
     if not ONE_OPEN_DEAL_PER_GROUP.get() or contact_id is None or product_group_id is None:
         return
     query = Deal.alive().where(

@@ -22,18 +22,20 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from peewee import SQL, fn
 
 from desktop_crm.i18n import N_, _
 from desktop_crm.i18n.formatting import format_money
+from desktop_crm.ids import IdLike, as_uuid
 from desktop_crm.models import (
     Activity,
     ActivityKind,
     ActivityStatus,
     Deal,
+    DealLine,
     Notification,
     Role,
     Stage,
@@ -48,33 +50,30 @@ from desktop_crm.services.sales.rule_errors import PermissionDenied, StageChange
 from desktop_crm.services.system import settings
 
 
-def _id(value: Any) -> Any:
-    return getattr(value, "id", value)
-
-
-def _deal(deal: Any) -> Deal:
-    row = Deal.get_or_none((Deal.id == _id(deal)) & Deal.deleted_at.is_null())
+def _deal(deal: IdLike) -> Deal:
+    row = Deal.get_or_none((Deal.id == as_uuid(deal)) & Deal.deleted_at.is_null())
     if row is None:
         raise StageChangeRefused(_("The deal no longer exists."))
     return row
 
 
-def _stage(stage: Any) -> Stage:
-    row = Stage.get_or_none((Stage.id == _id(stage)) & Stage.deleted_at.is_null())
+def _stage(stage: IdLike) -> Stage:
+    row = Stage.get_or_none((Stage.id == as_uuid(stage)) & Stage.deleted_at.is_null())
     if row is None:
         raise StageChangeRefused(_("The stage no longer exists."))
     return row
 
 
-def reach(reached: int, stage: Stage) -> int:
-    """A deal's ``reached_order`` once it has entered ``stage``: the highest ``sort_order`` among the
-    open and won stages it has entered. Lost stages are off the ladder: a lost deal keeps the step
-    it was lost from. Moving back to an earlier stage does not lower it."""
-    return reached if stage.kind == StageKind.LOST else max(reached, stage.sort_order)
+def reach(reached: int, kind: StageKind, sort_order: int) -> int:
+    """A deal's ``reached_order`` once it has entered a stage of this ``kind`` and ``sort_order``: the
+    highest ``sort_order`` among the open and won stages it has entered. Lost stages are off the
+    ladder: a lost deal keeps the step it was lost from. Moving back to an earlier stage does not
+    lower it."""
+    return reached if kind == StageKind.LOST else max(reached, sort_order)
 
 
 def recompute_reached(
-    pipeline_id: Any, lowest: int | None = None, highest: int | None = None
+    pipeline_id: IdLike, lowest: int | None = None, highest: int | None = None
 ) -> int:
     """Rebuild ``reached_order`` of a pipeline's deals from their stage history (after its stages
     were reordered, deleted or changed kind), as schema step 6 backfilled it: the current stage and
@@ -95,7 +94,7 @@ def recompute_reached(
         ladder.deleted_at.is_null(),
         (ladder.id == Deal.stage) | fn.EXISTS(left),
     )
-    query = Deal.update(reached_order=fn.COALESCE(top, 0)).where(Deal.pipeline == _id(pipeline_id))
+    query = Deal.update(reached_order=fn.COALESCE(top, 0)).where(Deal.pipeline == as_uuid(pipeline_id))
     if lowest is not None:
         query = query.where(Deal.reached_order >= lowest)
     if highest is not None:
@@ -104,7 +103,7 @@ def recompute_reached(
         return int(query.execute())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MoveCheck:
     allowed: bool
     reason: str = ""
@@ -112,7 +111,7 @@ class MoveCheck:
     needs_lost_reason: bool = False
 
 
-def _check(deal: Deal, target: Stage, lines: list[Any] | None = None) -> MoveCheck:
+def _check(deal: Deal, target: Stage, lines: Sequence[DealLine] | None = None) -> MoveCheck:
     if target.pipeline_id != deal.pipeline_id:
         return MoveCheck(False, _("The stage belongs to another pipeline."))
     if target.id == deal.stage_id:
@@ -135,10 +134,12 @@ def _check(deal: Deal, target: Stage, lines: list[Any] | None = None) -> MoveChe
         return MoveCheck(
             False, reason.format(stage=target.name, fields=rules.field_list(blocking)), blocking
         )
-    return MoveCheck(True, needs_lost_reason=target.kind == StageKind.LOST)
+    return MoveCheck(
+        True, needs_lost_reason=target.kind == StageKind.LOST and bool(rules.LOST_REASON_REQUIRED.get())
+    )
 
 
-def can_move(deal: Any, stage: Any) -> MoveCheck:
+def can_move(deal: IdLike, stage: IdLike) -> MoveCheck:
     """May the deal enter ``stage`` now? (No change is made; cheap enough for a drag-over.)"""
     try:
         with settings.snapshot():
@@ -147,7 +148,7 @@ def can_move(deal: Any, stage: Any) -> MoveCheck:
         return MoveCheck(False, refusal.message)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MoveResult:
     """What a move changed, so that the UI can show it and :func:`undo_move` can take it back."""
 
@@ -166,9 +167,9 @@ class MoveResult:
     previous_reached_order: int | None = None
 
 
-def _create_stage_tasks(deal: Deal, stage: Stage, user: Any, now: dt.datetime) -> list[uuid.UUID]:
+def _create_stage_tasks(deal: Deal, stage: Stage, user: IdLike, now: dt.datetime) -> list[uuid.UUID]:
     created = []
-    assignee = deal.responsible_id or _id(user)
+    assignee = deal.responsible_id or as_uuid(user)
     for template in stage.task_templates or []:
         subject = str(template.get("subject", "")).strip() if isinstance(template, dict) else str(template)
         if not subject:
@@ -181,7 +182,7 @@ def _create_stage_tasks(deal: Deal, stage: Stage, user: Any, now: dt.datetime) -
             body=str(template.get("body", "")) if isinstance(template, dict) else "",
             status=ActivityStatus.PLANNED,
             due_at=now + dt.timedelta(days=days),
-            author=_id(user),
+            author=as_uuid(user),
             assignee=assignee,
             deal=deal.id,
             contact=deal.contact_id,
@@ -193,7 +194,7 @@ def _create_stage_tasks(deal: Deal, stage: Stage, user: Any, now: dt.datetime) -
     return created
 
 
-def _cancel_stage_tasks(deal: Deal, stage_id: Any, now: dt.datetime) -> list[uuid.UUID]:
+def _cancel_stage_tasks(deal: Deal, stage_id: uuid.UUID, now: dt.datetime) -> list[uuid.UUID]:
     # The deal's planned activities (its few rows, along the activity(deal_id) index), the stage's
     # tasks picked here: given kind and stage in SQL, SQLite may read every task of the business
     # through activity(kind, due_at) instead (an index added after the last ANALYZE looks cheap).
@@ -202,7 +203,7 @@ def _cancel_stage_tasks(deal: Deal, stage_id: Any, now: dt.datetime) -> list[uui
     )
     tasks = [
         task for task in planned
-        if task.kind == ActivityKind.TASK and str(task.stage_id) == str(_id(stage_id))
+        if task.kind == ActivityKind.TASK and str(task.stage_id) == str(stage_id)
     ]
     for task in tasks:
         task.status = ActivityStatus.CANCELLED
@@ -213,13 +214,13 @@ def _cancel_stage_tasks(deal: Deal, stage_id: Any, now: dt.datetime) -> list[uui
 
 
 def _timeline_entry(
-    deal: Deal, old: Stage | None, new: Stage, user: Any, now: dt.datetime, event: str,
+    deal: Deal, old: Stage | None, new: Stage, user: IdLike, now: dt.datetime, event: str,
     seconds: int, lost_reason: str = "", comment: str = "",
 ) -> Activity:
     return Activity.create(
         kind=ActivityKind.STAGE_CHANGE,
         body=comment,
-        author=_id(user),
+        author=as_uuid(user),
         deal=deal.id,
         contact=deal.contact_id,
         company=deal.company_id,
@@ -238,19 +239,22 @@ def _timeline_entry(
     )
 
 
-def start_deal(deal: Deal, user: Any, now: dt.datetime | None = None) -> None:
+def start_deal(deal_id: IdLike, user: IdLike, now: dt.datetime | None = None) -> None:
     """Record a new deal's first stage: the stage change, the timeline entry and the stage's tasks.
 
-    Called by the deal and lead services inside their transaction.
+    Called by the deal service inside its transaction.
     """
     now = now or utcnow()
+    deal = _deal(deal_id)
     stage = Stage.get_by_id(deal.stage_id)
-    StageChange.create(deal=deal.id, from_stage=None, to_stage=stage.id, changed_at=now, author=_id(user))
+    StageChange.create(
+        deal=deal.id, from_stage=None, to_stage=stage.id, changed_at=now, author=as_uuid(user)
+    )
     _timeline_entry(deal, None, stage, user, now, "created", 0)
     _create_stage_tasks(deal, stage, user, now)
 
 
-def _notify_head(deal: Deal, stage: Stage, user: Any, lost_reason: str) -> list[uuid.UUID]:
+def _notify_head(deal: Deal, stage: Stage, lost_reason: str) -> list[uuid.UUID]:
     if deal.responsible_id is None:
         return []
     responsible = User.get_or_none(User.id == deal.responsible_id)
@@ -259,13 +263,13 @@ def _notify_head(deal: Deal, stage: Stage, user: Any, lost_reason: str) -> list[
     head = User.get_or_none((User.id == responsible.head_id) & User.deleted_at.is_null())
     if head is None:
         return []
-    tr = notifications.recipient_translator(head)
+    tr = notifications.recipient_translator(head.locale)
     if stage.kind == StageKind.WON:
         title = tr.gettext(N_("Deal won: {title}")).format(title=deal.title)
         body = tr.gettext(N_("{manager} won the deal “{title}” ({amount}).")).format(
             manager=responsible.name,
             title=deal.title,
-            amount=format_money(deal.amount, deal.currency, notifications.recipient_language(head)),
+            amount=format_money(deal.amount, deal.currency, notifications.recipient_language(head.locale)),
         )
     else:
         title = tr.gettext(N_("Deal lost: {title}")).format(title=deal.title)
@@ -276,7 +280,7 @@ def _notify_head(deal: Deal, stage: Stage, user: Any, lost_reason: str) -> list[
 
 
 def move_deal(
-    deal: Any, stage: Any, user: Any, lost_reason: str | None = None, comment: str = "",
+    deal: IdLike, stage: IdLike, user: IdLike, lost_reason: str | None = None, comment: str = "",
     now: dt.datetime | None = None, board_rank: int | None = None,
 ) -> MoveResult:
     """Move the deal to ``stage`` (see the module docstring); one transaction.
@@ -285,7 +289,7 @@ def move_deal(
     """
     with database.atomic(), settings.snapshot():  # the rules' settings: one read
         row, target = _deal(deal), _stage(stage)
-        lines = rules.deal_lines(row)  # read once: for the check and for the refresh
+        lines = row.live_lines()  # read once: for the check and for the refresh
         check = _check(row, target, lines)
         if not check.allowed:
             raise StageChangeRefused(check.reason, check.missing)
@@ -308,12 +312,12 @@ def move_deal(
         cancelled = _cancel_stage_tasks(row, row.stage_id, now)
         change = StageChange.create(
             deal=row.id, from_stage=row.stage_id, to_stage=target.id, changed_at=now,
-            author=_id(user), seconds_in_previous=seconds,
+            author=as_uuid(user), seconds_in_previous=seconds,
         )
         closing = target.kind in (StageKind.WON, StageKind.LOST)
         reached = row.reached_order
         row.stage = target.id
-        row.reached_order = reach(reached, target)
+        row.reached_order = reach(reached, target.kind, target.sort_order)
         row.stage_entered_at = now
         if closing:
             row.closed_at = now
@@ -325,7 +329,7 @@ def move_deal(
         if board_rank is not None:
             row.board_rank = board_rank
         rules.refresh_deal(row, stage=target, lines=lines)
-        notified = _notify_head(row, target, user, row.lost_reason) if closing else []
+        notified = _notify_head(row, target, row.lost_reason) if closing else []
         return MoveResult(
             deal_id=row.id,
             from_stage_id=old.id if old else None,
@@ -343,7 +347,7 @@ def move_deal(
         )
 
 
-def undo_move(result: MoveResult, user: Any) -> None:
+def undo_move(result: MoveResult, user: IdLike) -> None:
     """Take back a move just made, as if it had not happened (refused once the deal moved on)."""
     with database.atomic(), settings.snapshot():  # the rules' settings: one read
         row = _deal(result.deal_id)
@@ -381,10 +385,12 @@ def undo_move(result: MoveResult, user: Any) -> None:
         rules.refresh_deal(row)
 
 
-def reopen_deal(deal: Any, stage: Any, user: Any, comment: str = "", now: dt.datetime | None = None) -> MoveResult:
+def reopen_deal(
+    deal: IdLike, stage: IdLike, user: IdLike, comment: str = "", now: dt.datetime | None = None
+) -> MoveResult:
     """An administrator brings a closed deal back to an open stage; logged like a move."""
     with database.atomic(), settings.snapshot():  # the rules' settings: one read
-        actor = User.get_or_none(User.id == _id(user))
+        actor = User.get_or_none(User.id == as_uuid(user))
         if actor is None or actor.role != Role.ADMIN:
             raise PermissionDenied(_("Only an administrator can reopen a closed deal."))
         row, target = _deal(deal), _stage(stage)
@@ -403,11 +409,13 @@ def reopen_deal(deal: Any, stage: Any, user: Any, comment: str = "", now: dt.dat
         )
         reached = row.reached_order
         row.stage = target.id
-        row.reached_order = reach(reached, target)
+        row.reached_order = reach(reached, target.kind, target.sort_order)
         row.stage_entered_at = now
         row.closed_at = None
         row.lost_reason = ""
-        entry = _timeline_entry(row, old, target, actor, now, "reopened", seconds, "", (comment or "").strip())
+        entry = _timeline_entry(
+            row, old, target, actor, now, "reopened", seconds, "", (comment or "").strip()
+        )
         created = _create_stage_tasks(row, target, actor, now)
         rules.refresh_deal(row)
         return MoveResult(

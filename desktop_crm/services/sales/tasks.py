@@ -17,9 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
-from desktop_crm.i18n import _
+from desktop_crm.entities import Entity
+from desktop_crm.ids import IdLike, as_uuid
 from desktop_crm.models import (
     Activity,
     ActivityKind,
@@ -33,12 +33,7 @@ from desktop_crm.models import (
 from desktop_crm.services.sales import notifications, rules, timeline
 
 
-def _uuid(value: Any) -> uuid.UUID:
-    value = getattr(value, "id", value)
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TaskItem:
     id: str
     subject: str
@@ -46,12 +41,12 @@ class TaskItem:
     due_at: dt.datetime | None  # naive UTC
     status: str
     overdue: bool
-    link_entity: str  # "deals", "leads", "contacts", "companies" or ""
+    link_entity: str  # an Entity ("deals", "leads", "contacts", "companies") or ""
     link_id: str
     link_title: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TaskBuckets:
     overdue: list[TaskItem]
     today: list[TaskItem]
@@ -62,48 +57,58 @@ class TaskBuckets:
         return len(self.overdue) + len(self.today) + len(self.upcoming)
 
 
-def _titles(activities: list[Activity]) -> dict[tuple[str, Any], str]:
+_Titles = dict[tuple[Entity, uuid.UUID], str]
+
+#: The records a task may belong to, in the order its link is looked for.
+_TASK_LINKS = (Entity.DEALS, Entity.LEADS, Entity.CONTACTS, Entity.COMPANIES)
+#: What a task can be added to from the Tasks section.
+_TASK_TARGETS = (Entity.DEALS, Entity.LEADS, Entity.CONTACTS)
+
+
+def _titles(activities: list[Activity]) -> _Titles:
     """The titles of the records the tasks belong to: one query per kind, not one per task."""
-    wanted: dict[str, set[Any]] = {"deals": set(), "leads": set(), "contacts": set(),
-                                   "companies": set()}
+    wanted: dict[Entity, set[uuid.UUID]] = {entity: set() for entity in _TASK_LINKS}
     for activity in activities:
-        entity, key = _link_key(activity)
-        if entity:
-            wanted[entity].add(key)
-    titles: dict[tuple[str, Any], str] = {}
-    if wanted["deals"]:
-        for key, title in Deal.select(Deal.id, Deal.title).where(
-                Deal.id.in_(list(wanted["deals"]))).tuples():
-            titles["deals", key] = title
-    if wanted["leads"]:
-        for key, title in Lead.select(Lead.id, Lead.title).where(
-                Lead.id.in_(list(wanted["leads"]))).tuples():
-            titles["leads", key] = title
-    if wanted["contacts"]:
-        for row in Contact.select(Contact.id, Contact.last_name, Contact.first_name,
-                                  Contact.middle_name).where(
-                Contact.id.in_(list(wanted["contacts"]))):
-            titles["contacts", row.id] = row.full_name
-    if wanted["companies"]:
-        for key, short, legal in Company.select(Company.id, Company.short_name,
-                                                Company.legal_name).where(
-                Company.id.in_(list(wanted["companies"]))).tuples():
-            titles["companies", key] = short or legal
+        link = _link_key(activity)
+        if link is not None:
+            wanted[link[0]].add(link[1])
+    titles: _Titles = {}
+    if wanted[Entity.DEALS]:
+        for deal in Deal.select(Deal.id, Deal.title).where(Deal.id.in_(list(wanted[Entity.DEALS]))):
+            titles[Entity.DEALS, deal.id] = deal.title
+    if wanted[Entity.LEADS]:
+        for lead in Lead.select(Lead.id, Lead.title).where(Lead.id.in_(list(wanted[Entity.LEADS]))):
+            titles[Entity.LEADS, lead.id] = lead.title
+    if wanted[Entity.CONTACTS]:
+        for contact in Contact.select(
+            Contact.id, Contact.last_name, Contact.first_name, Contact.middle_name
+        ).where(Contact.id.in_(list(wanted[Entity.CONTACTS]))):
+            titles[Entity.CONTACTS, contact.id] = contact.full_name
+    if wanted[Entity.COMPANIES]:
+        for company in Company.select(Company.id, Company.short_name, Company.legal_name).where(
+            Company.id.in_(list(wanted[Entity.COMPANIES]))
+        ):
+            titles[Entity.COMPANIES, company.id] = company.short_name or company.legal_name
     return titles
 
 
-def _link_key(activity: Activity) -> tuple[str, Any]:
-    for entity, key in (("deals", activity.deal_id), ("leads", activity.lead_id),
-                        ("contacts", activity.contact_id), ("companies", activity.company_id)):
+def _link_key(activity: Activity) -> tuple[Entity, uuid.UUID] | None:
+    keys = {
+        Entity.DEALS: activity.deal_id,
+        Entity.LEADS: activity.lead_id,
+        Entity.CONTACTS: activity.contact_id,
+        Entity.COMPANIES: activity.company_id,
+    }
+    for entity in _TASK_LINKS:
+        key = keys[entity]
         if key is not None:
             return entity, key
-    return "", None
+    return None
 
 
-def _item(activity: Activity, now: dt.datetime,
-          titles: dict[tuple[str, Any], str] | None = None) -> TaskItem:
+def _item(activity: Activity, now: dt.datetime, titles: _Titles | None = None) -> TaskItem:
     titles = titles if titles is not None else _titles([activity])
-    entity, key = _link_key(activity)
+    link = _link_key(activity)
     return TaskItem(
         id=str(activity.id),
         subject=activity.subject,
@@ -115,9 +120,9 @@ def _item(activity: Activity, now: dt.datetime,
             and activity.due_at is not None
             and activity.due_at < now
         ),
-        link_entity=entity,
-        link_id=str(key) if key is not None else "",
-        link_title=titles.get((entity, key), "") if entity else "",
+        link_entity=str(link[0]) if link else "",
+        link_id=str(link[1]) if link else "",
+        link_title=titles.get(link, "") if link else "",
     )
 
 
@@ -128,7 +133,21 @@ def end_of_local_day(now_utc: dt.datetime, tz: dt.tzinfo | None = None) -> dt.da
     return tomorrow.astimezone(dt.UTC).replace(tzinfo=None)
 
 
-def my_tasks(user_id: Any, now: dt.datetime | None = None, tz: dt.tzinfo | None = None,
+def _planned_tasks(user_id: uuid.UUID, limit: int) -> list[Activity]:
+    """The user's planned tasks, the most urgent first (served by the assignee/status/due index)."""
+    return list(
+        Activity.alive()
+        .where(
+            (Activity.assignee == user_id)
+            & (Activity.status == ActivityStatus.PLANNED)
+            & (Activity.kind == ActivityKind.TASK)
+        )
+        .order_by(Activity.due_at)
+        .limit(limit)
+    )
+
+
+def my_tasks(user_id: IdLike, now: dt.datetime | None = None, tz: dt.tzinfo | None = None,
              limit: int = 500) -> TaskBuckets:
     """The user's planned tasks in three groups, the most urgent first."""
     now = now or utcnow()
@@ -136,7 +155,7 @@ def my_tasks(user_id: Any, now: dt.datetime | None = None, tz: dt.tzinfo | None 
     overdue: list[TaskItem] = []
     today: list[TaskItem] = []
     upcoming: list[TaskItem] = []
-    planned = timeline.planned_tasks(_uuid(user_id), limit=limit)
+    planned = _planned_tasks(as_uuid(user_id), limit)
     titles = _titles(planned)
     for activity in planned:
         item = _item(activity, now, titles)
@@ -149,9 +168,9 @@ def my_tasks(user_id: Any, now: dt.datetime | None = None, tz: dt.tzinfo | None 
     return TaskBuckets(overdue, today, upcoming)
 
 
-def task_item(task_id: Any) -> TaskItem | None:
+def task_item(task_id: IdLike) -> TaskItem | None:
     activity = Activity.get_or_none(
-        (Activity.id == _uuid(task_id)) & Activity.deleted_at.is_null()
+        (Activity.id == as_uuid(task_id)) & Activity.deleted_at.is_null()
         & (Activity.kind == ActivityKind.TASK)
     )
     return _item(activity, utcnow()) if activity is not None else None
@@ -162,29 +181,34 @@ def comment_hint(text: str) -> rules.CommentVerdict:
     return rules.is_detailed(text)
 
 
-def complete(task_id: Any, user_id: Any, comment: str) -> rules.CommentVerdict:
+def complete(task_id: IdLike, user_id: IdLike, comment: str) -> rules.CommentVerdict:
     """Mark the task done with what came out of it (one transaction)."""
-    timeline.complete_task(_uuid(task_id), _uuid(user_id), result=comment or "")
+    timeline.complete_task(task_id, user_id, result=comment or "")
     return rules.is_detailed(comment)
 
 
-def reschedule(task_id: Any, user_id: Any, due_at: dt.datetime) -> None:
-    timeline.reschedule_task(_uuid(task_id), _uuid(user_id), due_at)
+def reschedule(task_id: IdLike, user_id: IdLike, due_at: dt.datetime) -> None:
+    timeline.reschedule_task(task_id, user_id, due_at)
 
 
-def add_task(user_id: Any, subject: str, due_at: dt.datetime, entity: str, entity_id: Any) -> str:
+def add_task(user_id: IdLike, subject: str, due_at: dt.datetime, entity: str, entity_id: IdLike) -> str:
     """A planned task for the user on a deal, lead or contact."""
-    key = {"deals": "deal", "leads": "lead", "contacts": "contact"}.get(entity)
-    if key is None:
+    if entity not in _TASK_TARGETS:
         raise ValueError(f"tasks belong to deals, leads or contacts, not {entity}")
-    task = timeline.add_task(_uuid(user_id), subject, due_at, **{key: _uuid(entity_id)})
+    target = as_uuid(entity_id)
+    task = timeline.add_task(
+        user_id, subject, due_at,
+        deal=target if entity == Entity.DEALS else None,
+        lead=target if entity == Entity.LEADS else None,
+        contact=target if entity == Entity.CONTACTS else None,
+    )
     return str(task.id)
 
 
 # --- notifications ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NotificationItem:
     id: str
     title: str
@@ -195,33 +219,32 @@ class NotificationItem:
     link_id: str
 
 
-_LINK_ENTITIES = {"deal": "deals", "lead": "leads", "contact": "contacts", "company": "companies",
-                  "task": "tasks"}
+def _link_entity(link_kind: str) -> str:
+    """The entity a notification's link points at ("deals" for "deal"); an unknown kind as it is."""
+    entity = Entity.of_link_kind(link_kind)
+    return str(entity) if entity is not None else link_kind
 
 
-def notification_items(user_id: Any, unread_only: bool = False,
+def notification_items(user_id: IdLike, unread_only: bool = False,
                        limit: int = 100) -> list[NotificationItem]:
-    rows = notifications.list_notifications(_uuid(user_id), unread_only=unread_only, limit=limit)
+    rows = notifications.list_notifications(user_id, unread_only=unread_only, limit=limit)
     return [
         NotificationItem(
             str(row.id), row.title, row.body, row.created_at, row.read_at is not None,
-            _LINK_ENTITIES.get(row.link_kind, row.link_kind), row.link_id,
+            _link_entity(row.link_kind), row.link_id,
         )
         for row in rows
     ]
 
 
-def unread_count(user_id: Any) -> int:
-    return notifications.unread_count(_uuid(user_id))
+def unread_count(user_id: IdLike) -> int:
+    return notifications.unread_count(user_id)
 
 
-def mark_read(notification_id: Any) -> None:
-    notifications.mark_read(_uuid(notification_id))
+def mark_read(notification_id: IdLike) -> None:
+    notifications.mark_read(notification_id)
 
 
-def mark_all_read(user_id: Any) -> int:
-    return notifications.mark_all_read(_uuid(user_id))
+def mark_all_read(user_id: IdLike) -> int:
+    return notifications.mark_all_read(user_id)
 
-
-def no_link_text() -> str:
-    return _("not linked")

@@ -1,6 +1,6 @@
 """The timeline of a deal, lead, contact or company: comments, interactions, tasks and system events.
 
-API for the cards (plain values: ids or model rows; each call is one transaction):
+API for the cards (ids and plain values in, :class:`ActivityInfo` out; each call is one transaction):
 
 * ``add_comment(user, text, deal=…|lead=…|contact=…|company=…)``
 * ``log_interaction(user, kind, body, client_answered, deal=…|lead=…|contact=…, occurred_at=None)``
@@ -25,6 +25,18 @@ from typing import Any
 
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import _
+from desktop_crm.ids import (
+    ActivityId,
+    CompanyId,
+    ContactId,
+    DealId,
+    IdLike,
+    LeadId,
+    StageId,
+    UserId,
+    as_uuid,
+    optional_uuid,
+)
 from desktop_crm.models import (
     Activity,
     ActivityKind,
@@ -38,27 +50,65 @@ from desktop_crm.models import (
 )
 from desktop_crm.services.sales import rules
 
-TASK_KINDS = (ActivityKind.TASK,)
+
+@dataclass(frozen=True, slots=True)
+class ActivityInfo:
+    """A timeline entry (comment, interaction, task, document) as saved."""
+
+    id: ActivityId
+    kind: ActivityKind
+    subject: str
+    body: str
+    status: ActivityStatus
+    client_answered: bool
+    due_at: dt.datetime | None
+    done_at: dt.datetime | None
+    created_at: dt.datetime
+    author_id: UserId | None
+    assignee_id: UserId | None
+    deal_id: DealId | None
+    lead_id: LeadId | None
+    contact_id: ContactId | None
+    company_id: CompanyId | None
+    stage_id: StageId | None
+    payload: dict[str, Any]
 
 
-def _id(value: Any) -> Any:
-    return getattr(value, "id", value)
+def _info(row: Activity) -> ActivityInfo:
+    return ActivityInfo(
+        id=ActivityId(row.id), kind=ActivityKind(row.kind), subject=row.subject, body=row.body,
+        status=ActivityStatus(row.status), client_answered=bool(row.client_answered),
+        due_at=row.due_at, done_at=row.done_at, created_at=row.created_at,
+        author_id=UserId(row.author_id) if row.author_id else None,
+        assignee_id=UserId(row.assignee_id) if row.assignee_id else None,
+        deal_id=DealId(row.deal_id) if row.deal_id else None,
+        lead_id=LeadId(row.lead_id) if row.lead_id else None,
+        contact_id=ContactId(row.contact_id) if row.contact_id else None,
+        company_id=CompanyId(row.company_id) if row.company_id else None,
+        stage_id=StageId(row.stage_id) if row.stage_id else None,
+        payload=dict(row.payload or {}),
+    )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Links:
-    deal: Any = None
-    lead: Any = None
-    contact: Any = None
-    company: Any = None
+    deal: uuid.UUID | None = None
+    lead: uuid.UUID | None = None
+    contact: uuid.UUID | None = None
+    company: uuid.UUID | None = None
 
 
-def resolve_links(deal: Any = None, lead: Any = None, contact: Any = None, company: Any = None) -> Links:
+def _resolve_links(
+    deal: IdLike | None = None,
+    lead: IdLike | None = None,
+    contact: IdLike | None = None,
+    company: IdLike | None = None,
+) -> Links:
     """Where an entry belongs: a deal entry also shows on its contact and company, a lead's on its contact."""
-    deal_row = Deal.get_by_id(_id(deal)) if deal is not None else None
-    lead_row = Lead.get_by_id(_id(lead)) if lead is not None else None
-    contact_id = _id(contact)
-    company_id = _id(company)
+    deal_row = Deal.get_by_id(as_uuid(deal)) if deal is not None else None
+    lead_row = Lead.get_by_id(as_uuid(lead)) if lead is not None else None
+    contact_id = optional_uuid(contact)
+    company_id = optional_uuid(company)
     if deal_row is not None:
         contact_id = contact_id or deal_row.contact_id
         company_id = company_id or deal_row.company_id
@@ -74,9 +124,9 @@ def resolve_links(deal: Any = None, lead: Any = None, contact: Any = None, compa
     )
 
 
-def _create(user: Any, links: Links, **values: Any) -> Activity:
+def _create(user: IdLike, links: Links, **values: Any) -> Activity:
     return Activity.create(
-        author=_id(user),
+        author=as_uuid(user),
         deal=links.deal,
         lead=links.lead,
         contact=links.contact,
@@ -85,36 +135,41 @@ def _create(user: Any, links: Links, **values: Any) -> Activity:
     )
 
 
-def _refresh_deal(deal_id: Any) -> None:
+def _refresh_deal(deal_id: uuid.UUID | None) -> None:
     if deal_id is not None:
         rules.refresh_deal(Deal.get_by_id(deal_id))
 
 
 def add_comment(
-    user: Any, text: str, deal: Any = None, lead: Any = None, contact: Any = None, company: Any = None
-) -> Activity:
+    user: IdLike,
+    text: str,
+    deal: IdLike | None = None,
+    lead: IdLike | None = None,
+    contact: IdLike | None = None,
+    company: IdLike | None = None,
+) -> ActivityInfo:
     """A comment in the timeline. A detailed one satisfies the deal's "detailed comment" field."""
     text = (text or "").strip()
     if not text:
         raise ValidationError(_("Write the comment first."), field="body")
     with database.atomic():
-        links = resolve_links(deal, lead, contact, company)
+        links = _resolve_links(deal, lead, contact, company)
         activity = _create(user, links, kind=ActivityKind.COMMENT, body=text, done_at=utcnow())
         _refresh_deal(links.deal)
-        return activity
+        return _info(activity)
 
 
 def log_interaction(
-    user: Any,
+    user: IdLike,
     kind: ActivityKind | str,
     body: str,
     client_answered: bool,
-    deal: Any = None,
-    lead: Any = None,
-    contact: Any = None,
+    deal: IdLike | None = None,
+    lead: IdLike | None = None,
+    contact: IdLike | None = None,
     occurred_at: dt.datetime | None = None,
     subject: str = "",
-) -> Activity:
+) -> ActivityInfo:
     """A call, meeting, e-mail or message with the client, as it happened (``occurred_at``, UTC).
 
     ``client_answered`` is False for an unanswered call or a message with no reply: logged, shown,
@@ -126,9 +181,11 @@ def log_interaction(
     now = utcnow()
     when = occurred_at or now
     if when > now + dt.timedelta(minutes=5):
-        raise ValidationError(_("An interaction cannot be logged in the future; plan a task instead."), field="occurred_at")
+        raise ValidationError(
+            _("An interaction cannot be logged in the future; plan a task instead."), field="occurred_at"
+        )
     with database.atomic():
-        links = resolve_links(deal, lead, contact)
+        links = _resolve_links(deal, lead, contact)
         activity = _create(
             user,
             links,
@@ -145,20 +202,20 @@ def log_interaction(
             Lead.update(status=LeadStatus.IN_PROGRESS, updated_at=utcnow()).where(
                 (Lead.id == links.lead) & (Lead.status == LeadStatus.NEW)
             ).execute()
-        return activity
+        return _info(activity)
 
 
 def add_task(
-    user: Any,
+    user: IdLike,
     subject: str,
     due_at: dt.datetime,
-    assignee: Any = None,
-    deal: Any = None,
-    lead: Any = None,
-    contact: Any = None,
+    assignee: IdLike | None = None,
+    deal: IdLike | None = None,
+    lead: IdLike | None = None,
+    contact: IdLike | None = None,
     body: str = "",
-    stage: Any = None,
-) -> Activity:
+    stage: IdLike | None = None,
+) -> ActivityInfo:
     """A planned task for ``assignee`` (the author when none), due at ``due_at`` (UTC)."""
     subject = (subject or "").strip()
     if not subject:
@@ -166,22 +223,24 @@ def add_task(
     if due_at is None:
         raise ValidationError(_("Choose when the task is due."), field="due_at")
     with database.atomic():
-        links = resolve_links(deal, lead, contact)
-        return _create(
-            user,
-            links,
-            kind=ActivityKind.TASK,
-            subject=subject[:300],
-            body=body,
-            due_at=due_at,
-            status=ActivityStatus.PLANNED,
-            assignee=_id(assignee) or _id(user),
-            stage=_id(stage),
+        links = _resolve_links(deal, lead, contact)
+        return _info(
+            _create(
+                user,
+                links,
+                kind=ActivityKind.TASK,
+                subject=subject[:300],
+                body=body,
+                due_at=due_at,
+                status=ActivityStatus.PLANNED,
+                assignee=optional_uuid(assignee) or as_uuid(user),
+                stage=optional_uuid(stage),
+            )
         )
 
 
-def _planned_task(task_id: Any) -> Activity:
-    task = Activity.get_or_none((Activity.id == _id(task_id)) & Activity.deleted_at.is_null())
+def _planned_task(task_id: IdLike) -> Activity:
+    task = Activity.get_or_none((Activity.id == as_uuid(task_id)) & Activity.deleted_at.is_null())
     if task is None or task.kind != ActivityKind.TASK:
         raise ValidationError(_("The task no longer exists."))
     if task.status != ActivityStatus.PLANNED:
@@ -189,7 +248,7 @@ def _planned_task(task_id: Any) -> Activity:
     return task
 
 
-def complete_task(task_id: Any, user: Any, result: str = "") -> Activity:
+def complete_task(task_id: IdLike, user: IdLike, result: str = "") -> ActivityInfo:
     """Mark a task done; ``result`` (what came out of it) is added to its text."""
     with database.atomic():
         task = _planned_task(task_id)
@@ -197,22 +256,22 @@ def complete_task(task_id: Any, user: Any, result: str = "") -> Activity:
         task.done_at = utcnow()
         if result.strip():
             task.body = (task.body + "\n\n" if task.body else "") + result.strip()
-        task.payload = {**(task.payload or {}), "completed_by": str(_id(user))}
+        task.payload = {**(task.payload or {}), "completed_by": str(as_uuid(user))}
         task.save()
-        return task
+        return _info(task)
 
 
-def cancel_task(task_id: Any, user: Any) -> Activity:
+def cancel_task(task_id: IdLike, user: IdLike) -> ActivityInfo:
     with database.atomic():
         task = _planned_task(task_id)
         task.status = ActivityStatus.CANCELLED
         task.done_at = utcnow()
-        task.payload = {**(task.payload or {}), "cancelled_by": str(_id(user))}
+        task.payload = {**(task.payload or {}), "cancelled_by": str(as_uuid(user))}
         task.save()
-        return task
+        return _info(task)
 
 
-def reschedule_task(task_id: Any, user: Any, due_at: dt.datetime) -> Activity:
+def reschedule_task(task_id: IdLike, user: IdLike, due_at: dt.datetime) -> ActivityInfo:
     if due_at is None:
         raise ValidationError(_("Choose when the task is due."), field="due_at")
     with database.atomic():
@@ -220,44 +279,47 @@ def reschedule_task(task_id: Any, user: Any, due_at: dt.datetime) -> Activity:
         task.payload = {
             **(task.payload or {}),
             "rescheduled_from": task.due_at.isoformat() if task.due_at else None,
-            "rescheduled_by": str(_id(user)),
+            "rescheduled_by": str(as_uuid(user)),
         }
         task.due_at = due_at
         task.save()
-        return task
+        return _info(task)
 
 
 def log_document(
-    user: Any, deal: Any, document_type: str, document_id: Any, number: str, language: str = ""
-) -> Activity:
+    user: IdLike, deal: IdLike, document_type: str, document_id: uuid.UUID | str, number: str,
+    language: str = "",
+) -> ActivityInfo:
     """An issued quote or invoice in the deal's timeline (called by the documents service)."""
     with database.atomic():
-        links = resolve_links(deal=deal)
-        return _create(
-            user,
-            links,
-            kind=ActivityKind.DOCUMENT,
-            done_at=utcnow(),
-            payload={
-                "document_type": str(document_type),
-                "document_id": str(document_id),
-                "number": number,
-                "language": language,
-            },
+        links = _resolve_links(deal=deal)
+        return _info(
+            _create(
+                user,
+                links,
+                kind=ActivityKind.DOCUMENT,
+                done_at=utcnow(),
+                payload={
+                    "document_type": str(document_type),
+                    "document_id": str(document_id),
+                    "number": number,
+                    "language": language,
+                },
+            )
         )
 
 
-def delete_entry(activity_id: Any, user: Any) -> None:
+def delete_entry(activity_id: IdLike, user: IdLike) -> None:
     """Remove a mistaken comment, interaction or task (soft delete); the deal is refreshed."""
     with database.atomic():
         activity = Activity.get_or_none(
-            (Activity.id == _id(activity_id)) & Activity.deleted_at.is_null()
+            (Activity.id == as_uuid(activity_id)) & Activity.deleted_at.is_null()
         )
         if activity is None:
             return
         if activity.kind in (ActivityKind.STAGE_CHANGE, ActivityKind.SYSTEM, ActivityKind.DOCUMENT):
             raise ValidationError(_("System entries of the timeline cannot be deleted."))
-        activity.payload = {**(activity.payload or {}), "deleted_by": str(_id(user))}
+        activity.payload = {**(activity.payload or {}), "deleted_by": str(as_uuid(user))}
         activity.soft_delete()
         _refresh_deal(activity.deal_id)
 
@@ -265,7 +327,7 @@ def delete_entry(activity_id: Any, user: Any) -> None:
 # --- reading ----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TimelineEntry:
     """One line of a timeline, ready to show: ``title`` is in the UI language."""
 
@@ -294,7 +356,7 @@ _KIND_TITLES = {
 }
 
 
-def describe(activity: Activity) -> str:
+def _describe(activity: Activity) -> str:
     """The entry's title in the UI language (system entries are rendered from their payload)."""
     payload = activity.payload or {}
     kind = activity.kind
@@ -338,22 +400,22 @@ def describe(activity: Activity) -> str:
 
 
 def timeline(
-    deal: Any = None,
-    lead: Any = None,
-    contact: Any = None,
-    company: Any = None,
+    deal: IdLike | None = None,
+    lead: IdLike | None = None,
+    contact: IdLike | None = None,
+    company: IdLike | None = None,
     limit: int = 100,
     before: dt.datetime | None = None,
 ) -> list[TimelineEntry]:
     """Entries of one entity, newest first; page with ``before`` = the last entry's ``created_at``."""
     if deal is not None:
-        condition = Activity.deal == _id(deal)
+        condition = Activity.deal == as_uuid(deal)
     elif lead is not None:
-        condition = Activity.lead == _id(lead)
+        condition = Activity.lead == as_uuid(lead)
     elif contact is not None:
-        condition = Activity.contact == _id(contact)
+        condition = Activity.contact == as_uuid(contact)
     elif company is not None:
-        condition = Activity.company == _id(company)
+        condition = Activity.company == as_uuid(company)
     else:
         raise ValueError("timeline() needs a deal, lead, contact or company")
     query = Activity.alive().where(condition)
@@ -372,7 +434,7 @@ def timeline(
         TimelineEntry(
             id=row.id,
             kind=row.kind,
-            title=describe(row),
+            title=_describe(row),
             body=row.body,
             author=names.get(row.author_id, ""),
             created_at=row.created_at,
@@ -394,31 +456,16 @@ def timeline(
     ]
 
 
-def planned_tasks(user: Any, limit: int = 200) -> list[Activity]:
-    """The user's planned tasks, the most urgent first (served by the assignee/status/due index)."""
-    return list(
-        Activity.alive()
-        .where(
-            (Activity.assignee == _id(user))
-            & (Activity.status == ActivityStatus.PLANNED)
-            & (Activity.kind == ActivityKind.TASK)
-        )
-        .order_by(Activity.due_at)
-        .limit(limit)
-    )
-
-
 __all__ = [
+    "ActivityInfo",
     "TimelineEntry",
     "add_comment",
     "add_task",
     "cancel_task",
     "complete_task",
     "delete_entry",
-    "describe",
     "log_document",
     "log_interaction",
-    "planned_tasks",
     "reschedule_task",
     "timeline",
 ]

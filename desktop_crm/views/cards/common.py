@@ -16,7 +16,16 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QEvent, QModelIndex, QObject, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QDate,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -41,6 +50,8 @@ from desktop_crm.errors import CrmError, ValidationError
 from desktop_crm.i18n import _
 from desktop_crm.i18n.formatting import format_date, format_datetime, format_money
 from desktop_crm.views.context import AppContext
+
+Index = QModelIndex | QPersistentModelIndex
 
 EMPTY_DATE = QDate(1900, 1, 1)
 ERROR_STYLE = "color: #c0392b;"
@@ -93,6 +104,7 @@ class FieldsMixin:
 
     editors: dict[str, QWidget]
     error_labels: dict[str, QLabel]
+    banner: QLabel
 
     def mark_dirty(self) -> None:
         raise NotImplementedError
@@ -186,8 +198,8 @@ class CardDialog(FieldsMixin, QDialog):
         self.close_button.setObjectName("close_button")
         self.save_button.clicked.connect(self.save)
         self.close_button.clicked.connect(self.close)
-        QShortcut(QKeySequence("Ctrl+S"), self, activated=self.save)  # Cmd+S on macOS
-        QShortcut(QKeySequence("Ctrl+W"), self, activated=self.close)
+        QShortcut(QKeySequence("Ctrl+S"), self).activated.connect(self.save)  # Cmd+S on macOS
+        QShortcut(QKeySequence("Ctrl+W"), self).activated.connect(self.close)
         self._key = (self.entity, record_id or "")
         _live_cards.append(self)
 
@@ -362,13 +374,13 @@ class RowsModel(QAbstractTableModel):
         self.rows = [(rid, texts, texts) for rid, texts in rows]
         self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex | None = None) -> int:  # noqa: N802
-        return 0 if parent is not None and parent.isValid() else len(self.rows)
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent: QModelIndex | None = None) -> int:  # noqa: N802
-        return 0 if parent is not None and parent.isValid() else len(self.headers)
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.headers)
 
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         rid, texts, _values = self.rows[index.row()]

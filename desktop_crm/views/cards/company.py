@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_crm.entities import Entity
 from desktop_crm.i18n import _, pgettext
 from desktop_crm.services.sales import cards
 from desktop_crm.services.system import session
@@ -154,7 +155,7 @@ def write_editors(card: FieldsMixin, values: dict[str, Any]) -> None:
 
 
 class CompanyCard(CardDialog):
-    entity = "companies"
+    entity = Entity.COMPANIES
 
     def __init__(self, context: AppContext, record_id: str | None,
                  parent: QWidget | None = None) -> None:
@@ -189,19 +190,19 @@ class CompanyCard(CardDialog):
         contacts_layout = QVBoxLayout(contacts_page)
         self.contacts_model = RowsModel([_("Name"), _("Phone"), _("E-mail"), _("Position")], self)
         self.contacts_view = rows_table(contacts_page, self.contacts_model,
-                                        lambda rid: context.open_record("contacts", rid, self))
+                                        lambda rid: context.open_record(Entity.CONTACTS, rid, self))
         self.contacts_view.setObjectName("company_contacts")
         contacts_layout.addWidget(self.contacts_view)
         buttons = QHBoxLayout()
         add_contact = QPushButton(_("New contact…"), contacts_page)
-        add_contact.clicked.connect(lambda: context.open_record("contacts", None, self))
+        add_contact.clicked.connect(lambda: context.open_record(Entity.CONTACTS, None, self))
         buttons.addWidget(add_contact)
         buttons.addStretch(1)
         contacts_layout.addLayout(buttons)
         self.tabs.addTab(contacts_page, _("Contacts"))
         self.deals_model = RowsModel(deal_headers(), self)
         self.deals_view = rows_table(self, self.deals_model,
-                                     lambda rid: context.open_record("deals", rid, self))
+                                     lambda rid: context.open_record(Entity.DEALS, rid, self))
         self.deals_view.setObjectName("company_deals")
         self.tabs.addTab(self.deals_view, _("Deals"))
         self.tabs.setTabEnabled(1, bool(record_id))
@@ -229,7 +230,7 @@ class CompanyCard(CardDialog):
         self.deals_model.set_rows(deal_rows(cards.deals_of(company=self.record_id)))
 
     def _changed_elsewhere(self, entity: str) -> None:
-        if entity in ("contacts", "deals"):
+        if entity in (Entity.CONTACTS, Entity.DEALS):
             self._load_related()
 
     def card_title(self) -> str:
@@ -258,6 +259,6 @@ class CompanyCard(CardDialog):
 
 def open_company_card(context: AppContext, record_id: str | None,
                       parent: QWidget | None = None) -> CompanyCard:
-    card = open_card(lambda: CompanyCard(context, record_id, parent), "companies", record_id)
+    card = open_card(lambda: CompanyCard(context, record_id, parent), Entity.COMPANIES, record_id)
     assert isinstance(card, CompanyCard)
     return card

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_crm.entities import Entity
 from desktop_crm.i18n import _, ngettext
 from desktop_crm.services.sales import cards, deal_card
 from desktop_crm.services.sales.contacts import CONTACT_FIELDS, IDENTIFYING, contact_field_label
@@ -44,13 +45,13 @@ from desktop_crm.views.cards.common import (
 )
 from desktop_crm.views.cards.timeline import TimelineWidget
 from desktop_crm.views.context import AppContext
-from desktop_crm.views.deals.card import SearchPicker
+from desktop_crm.views.deals.card_widgets import SearchPicker
 
 CHECK_DELAY_MS = 250
 
 
 class ContactCard(CardDialog):
-    entity = "contacts"
+    entity = Entity.CONTACTS
 
     def __init__(self, context: AppContext, record_id: str | None,
                  parent: QWidget | None = None) -> None:
@@ -76,7 +77,7 @@ class ContactCard(CardDialog):
         self.tabs.addTab(self._build_form(), _("Details"))
         self.deals_model = RowsModel(deal_headers(), self)
         self.deals_view = rows_table(self, self.deals_model,
-                                     lambda rid: context.open_record("deals", rid, self))
+                                     lambda rid: context.open_record(Entity.DEALS, rid, self))
         self.deals_view.setObjectName("contact_deals")
         self.tabs.addTab(self.deals_view, _("Deals"))
         self.timeline: TimelineWidget | None = None
@@ -138,7 +139,10 @@ class ContactCard(CardDialog):
             preview.setObjectName(f"preview_{name}")
             preview.setStyleSheet(OK_STYLE)
             preview.hide()
-            self.error_labels[name].parentWidget().layout().addWidget(preview)
+            holder = self.error_labels[name].parentWidget()
+            column = holder.layout() if holder is not None else None
+            assert column is not None  # add_field puts each message in a column of its own
+            column.addWidget(preview)
             self.phone_previews[name] = preview
         for name in ("private_email", "work_email"):
             self.add_field(form, name, _label(name), QLineEdit(inner), name in required)
@@ -160,9 +164,9 @@ class ContactCard(CardDialog):
         hint = QLabel(_("* required by the contact rules"), inner)
         hint.setObjectName("required_hint")
         form.addRow(hint)
-        for name, editor in self.editors.items():
-            if isinstance(editor, QLineEdit):
-                editor.textEdited.connect(lambda _t, n=name: self._touched.add(n))
+        for name, field in self.editors.items():
+            if isinstance(field, QLineEdit):
+                field.textEdited.connect(lambda _t, n=name: self._touched.add(n))
         area.setWidget(inner)
         return area
 
@@ -183,7 +187,7 @@ class ContactCard(CardDialog):
                 set_combo_value(editor, value)
             elif isinstance(editor, SearchPicker):
                 company = cards.company_card(value) if value else None
-                editor.set_choice(deal_card.Choice(value, company["display_name"])
+                editor.set_choice(deal_card.Choice(str(value), company["display_name"])
                                   if company else None)
         self._loading = False
         self._update_previews()
@@ -260,7 +264,7 @@ class ContactCard(CardDialog):
     # --- actions ----------------------------------------------------------------------------
     def open_existing(self) -> None:
         if self._duplicates:
-            self.context.open_record("contacts", self._duplicates[0].contact_id, self.parentWidget())
+            self.context.open_record(Entity.CONTACTS, self._duplicates[0].contact_id, self.parentWidget())
 
     def not_a_duplicate(self) -> None:
         self._not_duplicate_of.update(d.contact_id for d in self._duplicates)
@@ -311,6 +315,6 @@ def _label(name: str) -> str:
 
 def open_contact_card(context: AppContext, record_id: str | None,
                       parent: QWidget | None = None) -> ContactCard:
-    card = open_card(lambda: ContactCard(context, record_id, parent), "contacts", record_id)
+    card = open_card(lambda: ContactCard(context, record_id, parent), Entity.CONTACTS, record_id)
     assert isinstance(card, ContactCard)
     return card

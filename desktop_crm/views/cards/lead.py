@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from desktop_crm.errors import CrmError
+from desktop_crm.entities import Entity
+from desktop_crm.errors import CrmError, ValidationError
 from desktop_crm.i18n import _
 from desktop_crm.services.listing import lists
 from desktop_crm.services.sales import cards, leads
@@ -63,7 +64,7 @@ def status_label(status: str) -> str:
 
 
 class LeadCard(CardDialog):
-    entity = "leads"
+    entity = Entity.LEADS
 
     def __init__(self, context: AppContext, record_id: str | None,
                  parent: QWidget | None = None) -> None:
@@ -147,7 +148,7 @@ class LeadCard(CardDialog):
             self.convert_button.setEnabled(False)
             self.convert_button.setToolTip(_("Save the lead first."))
             return
-        allowed, reason = cards.conversion_check(self.record_id)
+        _allowed, reason = cards.conversion_check(self.record_id)
         self.convert_button.setEnabled(not (self._values or {}).get("converted"))
         self.convert_button.setToolTip(reason or _("Create a contact and a deal from this lead."))
 
@@ -202,14 +203,15 @@ class LeadCard(CardDialog):
         return wizard
 
     def _converted(self, deal_id: str) -> None:
+        assert self.record_id is not None  # only a saved lead is converted
         self._values = cards.lead_card(self.record_id)
         self._load()
         if self.timeline is not None:
             self.timeline.reload()
-        for entity in ("leads", "contacts", "deals", "companies"):
+        for entity in (Entity.LEADS, Entity.CONTACTS, Entity.DEALS, Entity.COMPANIES):
             self.context.notify_changed(entity)
         self.context.show_status(_("The lead is converted; its deal is open."))
-        self.context.open_record("deals", deal_id, self.parentWidget())
+        self.context.open_record(Entity.DEALS, deal_id, self.parentWidget())
 
 
 class ConvertWizard(QWizard):
@@ -259,7 +261,8 @@ class ConvertWizard(QWizard):
             page.show_error(error.message, error.fields)
             return
         except CrmError as error:
-            page.show_error(error.message, [error.field] if getattr(error, "field", None) else [])
+            field = error.field if isinstance(error, ValidationError) else None
+            page.show_error(error.message, [field] if field else [])
             return
         super().accept()
         self.converted.emit(str(result.deal_id))
@@ -413,7 +416,7 @@ def _cap(text: str) -> str:
 
 def open_lead_card(context: AppContext, record_id: str | None,
                    parent: QWidget | None = None) -> LeadCard:
-    card = open_card(lambda: LeadCard(context, record_id, parent), "leads", record_id)
+    card = open_card(lambda: LeadCard(context, record_id, parent), Entity.LEADS, record_id)
     assert isinstance(card, LeadCard)
     return card
 

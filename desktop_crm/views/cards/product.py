@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_crm.entities import Entity
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _, pgettext
 from desktop_crm.i18n.formatting import format_amount
@@ -37,7 +38,7 @@ def unit_choices() -> list[tuple[str, str, str]]:
 
 
 class ProductCard(CardDialog):
-    entity = "products"
+    entity = Entity.PRODUCTS
 
     def __init__(self, context: AppContext, record_id: str | None,
                  parent: QWidget | None = None) -> None:
@@ -57,7 +58,7 @@ class ProductCard(CardDialog):
         self.add_field(form, "unit", _("Unit"), unit)
         unit.activated.connect(self._unit_chosen)
         self.add_field(form, "unit_code", _("Unit code"), QLineEdit(body))
-        self.editors["unit_code"].setToolTip(  # type: ignore[union-attr]
+        self.editors["unit_code"].setToolTip(
             _("OKEI code for Russian documents, UN/ECE code for FatturaPA."))
         price = QLineEdit(body)
         price.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -177,6 +178,6 @@ class ProductCard(CardDialog):
 
 def open_product_card(context: AppContext, record_id: str | None,
                       parent: QWidget | None = None) -> ProductCard:
-    card = open_card(lambda: ProductCard(context, record_id, parent), "products", record_id)
+    card = open_card(lambda: ProductCard(context, record_id, parent), Entity.PRODUCTS, record_id)
     assert isinstance(card, ProductCard)
     return card

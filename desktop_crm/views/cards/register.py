@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from desktop_crm.entities import Entity
 from desktop_crm.views.registry import Registry, Screen
 
 
@@ -25,8 +26,8 @@ def _convert_screen(context: Any, window: Any) -> Any:
     from desktop_crm.services.listing import lists
     from desktop_crm.views.cards.lead import open_lead_card
 
-    window.show_section("leads", "list")
-    rows = lists.fetch_page("leads", None, None, 0, 1)
+    window.show_section(Entity.LEADS, "list")
+    rows = lists.fetch_page(Entity.LEADS, None, None, 0, 1)
     card = open_lead_card(context, rows[0].id if rows else None, window)
     wizard = card.start_conversion()
     if wizard is None:
@@ -50,10 +51,10 @@ def _close_shown() -> None:
 
 def register(registry: Registry) -> None:
     openers = {  # imported when a card is first opened, not at start-up
-        "contacts": "desktop_crm.views.cards.contact:open_contact_card",
-        "companies": "desktop_crm.views.cards.company:open_company_card",
-        "leads": "desktop_crm.views.cards.lead:open_lead_card",
-        "products": "desktop_crm.views.cards.product:open_product_card",
+        Entity.CONTACTS: "desktop_crm.views.cards.contact:open_contact_card",
+        Entity.COMPANIES: "desktop_crm.views.cards.company:open_company_card",
+        Entity.LEADS: "desktop_crm.views.cards.lead:open_lead_card",
+        Entity.PRODUCTS: "desktop_crm.views.cards.product:open_product_card",
     }
     for order, (entity, opener) in enumerate(openers.items()):
         registry.add_card_opener(entity, opener)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_crm.entities import Entity
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _
 from desktop_crm.models.enums import ActivityKind, ActivityStatus
@@ -134,8 +135,8 @@ class TimelineWidget(QWidget):
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self.text.textChanged.connect(self._update_hint)
         self.add_button.clicked.connect(self.add_entry)
-        QShortcut(QKeySequence("Ctrl+Return"), self.text, activated=self.add_entry)
-        QShortcut(QKeySequence("Ctrl+Enter"), self.text, activated=self.add_entry)
+        QShortcut(QKeySequence("Ctrl+Return"), self.text).activated.connect(self.add_entry)
+        QShortcut(QKeySequence("Ctrl+Enter"), self.text).activated.connect(self.add_entry)
         self._kind_changed()
         self.reload()
 
@@ -158,7 +159,10 @@ class TimelineWidget(QWidget):
             self.hint.setText(verdict.reason)
 
     def reload(self) -> None:
-        self.model.set_entries(timeline.timeline(**self.link))
+        self.model.set_entries(timeline.timeline(
+            deal=self.link.get("deal"), lead=self.link.get("lead"), contact=self.link.get("contact"),
+            company=self.link.get("company"),
+        ))
 
     def add_entry(self) -> None:
         body = self.text.toPlainText().strip()
@@ -168,16 +172,21 @@ class TimelineWidget(QWidget):
         user = self.context.user.id
         try:
             if kind == ActivityKind.COMMENT.value:
-                timeline.add_comment(user, body, **self.link)
+                timeline.add_comment(
+                    user, body, deal=self.link.get("deal"), lead=self.link.get("lead"),
+                    contact=self.link.get("contact"), company=self.link.get("company"),
+                )
             else:
-                link = {k: v for k, v in self.link.items() if k in ("deal", "lead", "contact")}
-                timeline.log_interaction(user, kind, body, self.answered.isChecked(), **link)
+                timeline.log_interaction(
+                    user, kind, body, self.answered.isChecked(), deal=self.link.get("deal"),
+                    lead=self.link.get("lead"), contact=self.link.get("contact"),
+                )
         except CrmError as error:
             show_error(self, error.message)
             return
         self.text.clear()
         self.reload()
-        self.context.notify_changed("tasks")
+        self.context.notify_changed(Entity.TASKS)
         self.added.emit()
 
     def has_draft(self) -> bool:

@@ -1,16 +1,17 @@
 """The deal card: stage bar, fields, pickers, product lines, what is missing, timeline, documents and
 the stage history.
 
-* Header: the title, a clickable stage bar (as in Bitrix24: the stages up to the current one are
-  filled; a click moves the deal through the stage rules, lost asks the reason) and the
-  probability.
+* Header: the title, a clickable stage bar (``views.deals.card_widgets``; as in Bitrix24 the stages
+  up to the current one are filled; a click moves the deal through the stage rules, lost asks the
+  reason) and the probability.
 * Fields: contact and company pickers that search as you type, responsible, product group,
   currency, expected close date, probability, comment (with the detailed-comment hint).
 * The "what is missing" panel lists what the correctness rule still wants.
-* Tabs: Products (``views.deals.lines``), Timeline (add a comment, call, meeting or task; stage
-  changes and documents appear as they happen), Quotes and Invoices (the documents area's
-  ``DealDocumentsPanel``: status and totals, create a quote or an invoice from the deal and every
-  action the document's status allows), Stage history (time spent in each stage).
+* Tabs: Products (``views.deals.lines``), Timeline (``views.deals.card_timeline``: add a comment,
+  call, meeting or task; stage changes and documents appear as they happen), Quotes and Invoices
+  (the documents area's ``DealDocumentsPanel``: status and totals, create a quote or an invoice
+  from the deal and every action the document's status allows), Stage history (time spent in
+  each stage).
 * Ctrl+S saves fields and lines in one transaction; closing with unsaved changes asks first.
   Ctrl+Z in the lines table undoes line edits.
 """
@@ -18,28 +19,20 @@ the stage history.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
-    QColor,
     QKeySequence,
-    QPainter,
-    QPalette,
-    QPen,
-    QStandardItem,
-    QStandardItemModel,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
     QComboBox,
-    QCompleter,
     QDateEdit,
-    QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -48,12 +41,8 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QMessageBox,
     QPlainTextEdit,
-    QPushButton,
-    QSizePolicy,
     QSpinBox,
     QSplitter,
     QTableWidget,
@@ -63,16 +52,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_crm.entities import Entity
 from desktop_crm.errors import CrmError
-from desktop_crm.i18n import _, ngettext
+from desktop_crm.i18n import _
 from desktop_crm.i18n.formatting import format_datetime, format_money
-from desktop_crm.models.enums import ActivityKind, ActivityStatus
 from desktop_crm.services.listing import lists
-from desktop_crm.services.sales import deal_card, rules, timeline
-from desktop_crm.services.sales.board import BoardMove, ColumnInfo
-from desktop_crm.services.sales.deal_card import Choice, DealData
+from desktop_crm.services.sales import deal_card, rules
+from desktop_crm.services.sales.board import BoardMove
+from desktop_crm.services.sales.deal_card import DealData
 from desktop_crm.views.common.dialogs import show_error
 from desktop_crm.views.context import AppContext
+from desktop_crm.views.deals.card_timeline import TimelinePanel
+from desktop_crm.views.deals.card_widgets import SearchPicker, StageBar, format_duration, local_time
 from desktop_crm.views.deals.lines import LinesEditor
 from desktop_crm.views.deals.moves import request_move
 from desktop_crm.views.documents.panel import DealDocumentsPanel
@@ -80,185 +71,6 @@ from desktop_crm.views.documents.panel import DealDocumentsPanel
 CURRENCIES = ("RUB", "EUR", "USD")
 NO_DATE = QDate(2000, 1, 1)
 _OPEN_CARDS: dict[str, DealCard] = {}
-
-
-def _local(moment: dt.datetime | None) -> dt.datetime | None:
-    """A stored UTC time in the machine's time zone, for display."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=dt.UTC).astimezone().replace(tzinfo=None)
-
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    return moment.astimezone(dt.UTC).replace(tzinfo=None)
-
-
-def format_duration(seconds: int) -> str:
-    days, rest = divmod(max(0, int(seconds)), 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    if days:
-        return ngettext("{count} day", "{count} days", days).format(count=days) + (
-            " " + ngettext("{count} hour", "{count} hours", hours).format(count=hours) if hours else "")
-    if hours:
-        return ngettext("{count} hour", "{count} hours", hours).format(count=hours)
-    return ngettext("{count} minute", "{count} minutes", minutes).format(count=minutes)
-
-
-# --- stage bar ----------------------------------------------------------------------------------
-
-
-class StageBar(QWidget):
-    """Bitrix24-style stage bar: one segment per stage, filled up to the current one; click to move."""
-
-    stage_clicked = Signal(str)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("stage_bar")
-        self.stages: list[ColumnInfo] = []
-        self.current = ""
-        self.setMinimumHeight(30)
-        self.setMouseTracking(True)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self._hover = -1
-
-    def set_stages(self, stages: list[ColumnInfo], current: str) -> None:
-        self.stages, self.current = list(stages), current
-        self.setToolTip(_("Click a stage to move the deal there"))
-        self.update()
-
-    def sizeHint(self) -> QSize:  # noqa: N802
-        return QSize(600, self.fontMetrics().height() + 14)
-
-    def segments(self) -> list[tuple[int, int]]:
-        if not self.stages:
-            return []
-        width = self.width() / len(self.stages)
-        return [(int(n * width), int((n + 1) * width)) for n in range(len(self.stages))]
-
-    def index_at(self, x: int) -> int:
-        for number, (left, right) in enumerate(self.segments()):
-            if left <= x < right:
-                return number
-        return -1
-
-    def click(self, stage_id: str) -> None:
-        if stage_id != self.current:
-            self.stage_clicked.emit(stage_id)
-
-    def mousePressEvent(self, event: Any) -> None:  # noqa: N802
-        index = self.index_at(int(event.position().x()))
-        if index >= 0 and event.button() == Qt.MouseButton.LeftButton:
-            self.click(self.stages[index].id)
-
-    def mouseMoveEvent(self, event: Any) -> None:  # noqa: N802
-        hover = self.index_at(int(event.position().x()))
-        if hover != self._hover:
-            self._hover = hover
-            self.update()
-
-    def leaveEvent(self, event: Any) -> None:  # noqa: N802
-        self._hover = -1
-        self.update()
-
-    def paintEvent(self, event: Any) -> None:  # noqa: N802
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        current_index = next((n for n, s in enumerate(self.stages) if s.id == self.current), -1)
-        current = self.stages[current_index] if current_index >= 0 else None
-        palette = self.palette()
-        for number, ((left, right), stage) in enumerate(zip(self.segments(), self.stages, strict=True)):
-            filled = current is not None and (
-                number == current_index
-                or (current.kind == "open" and stage.kind == "open" and number < current_index)
-                or (current.kind == "won" and stage.kind == "open")
-            )
-            color = QColor(stage.color) if filled else palette.color(QPalette.ColorRole.Button)
-            if number == self._hover and not filled:
-                color = QColor(stage.color).lighter(160)
-            rect = self.rect().adjusted(left + 1, 2, -(self.width() - right) - 1, -2)
-            painter.setPen(QPen(palette.color(QPalette.ColorRole.Mid), 1))
-            painter.setBrush(color)
-            painter.drawRoundedRect(rect, 4, 4)
-            painter.setPen(QColor("#ffffff") if filled else palette.color(QPalette.ColorRole.ButtonText))
-            font = self.font()
-            font.setBold(number == current_index)
-            painter.setFont(font)
-            text = self.fontMetrics().elidedText(stage.name, Qt.TextElideMode.ElideRight, rect.width() - 8)
-            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
-
-
-# --- pickers --------------------------------------------------------------------------------------
-
-
-class SearchPicker(QWidget):
-    """Pick a contact or company by typing part of a name, phone, INN…; shows the choice as text."""
-
-    changed = Signal()
-
-    def __init__(self, search: Any, placeholder: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._search = search
-        self._choice: Choice | None = None
-        self._choices: dict[str, Choice] = {}
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self.edit = QLineEdit(self)
-        self.edit.setPlaceholderText(placeholder)
-        self.edit.setClearButtonEnabled(True)
-        layout.addWidget(self.edit, 1)
-        self.items = QStandardItemModel(self)
-        self.completer = QCompleter(self.items, self)
-        self.completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
-        self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.edit.setCompleter(self.completer)
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(150)
-        self._timer.timeout.connect(self.search_now)
-        self.edit.textEdited.connect(self._edited)
-        self.completer.activated.connect(self._activated)
-
-    def choice(self) -> Choice | None:
-        return self._choice
-
-    def set_choice(self, choice: Choice | None, emit: bool = False) -> None:
-        self._choice = choice
-        self.edit.setText(choice.name if choice else "")
-        self.edit.setToolTip(choice.detail if choice else "")
-        if emit:
-            self.changed.emit()
-
-    def _edited(self, text: str) -> None:
-        if not text.strip():
-            self.set_choice(None, emit=True)
-            return
-        self._timer.start()
-
-    def search_now(self) -> list[Choice]:
-        text = self.edit.text()
-        found = self._search(text) if len(text.strip()) >= 2 else []
-        self.items.clear()
-        self._choices.clear()
-        for choice in found:
-            label = f"{choice.name} — {choice.detail}" if choice.detail else choice.name
-            self._choices[label] = choice
-            self.items.appendRow(QStandardItem(label))
-        if found and self.edit.hasFocus():
-            self.completer.complete()
-        return found
-
-    def _activated(self, label: str) -> None:
-        choice = self._choices.get(label)
-        if choice is not None:
-            self.set_choice(choice, emit=True)
-
-    def pick(self, choice: Choice) -> None:
-        self.set_choice(choice, emit=True)
-
-
-# --- the card -------------------------------------------------------------------------------------
 
 
 class DealCard(QDialog):
@@ -489,8 +301,8 @@ class DealCard(QDialog):
         self.tabs.setTabText(2, _("Quotes ({count})").format(count=len(self.quotes.rows)))
         self.tabs.setTabText(3, _("Invoices ({count})").format(count=len(self.invoices.rows)))
         spans = deal_card.stage_history(self.data.id)
-        _fill(self.history, [[s.stage, format_datetime(_local(s.entered_at)),
-                              format_datetime(_local(s.left_at)) if s.left_at else _("now"),
+        _fill(self.history, [[s.stage, format_datetime(local_time(s.entered_at)),
+                              format_datetime(local_time(s.left_at)) if s.left_at else _("now"),
                               format_duration(s.seconds), s.author] for s in spans], spans, (3,))
 
     # --- editing ------------------------------------------------------------------------------
@@ -560,21 +372,22 @@ class DealCard(QDialog):
     def _notify(self) -> None:
         self._notifying = True
         try:
-            self.context.notify_changed("deals")
-            self.context.notify_changed("tasks")
+            self.context.notify_changed(Entity.DEALS)
+            self.context.notify_changed(Entity.TASKS)
         finally:
             self._notifying = False
 
     def _changed_elsewhere(self, entity: str) -> None:
-        if entity != "deals" or getattr(self, "_notifying", False) or not self.data.id:
+        if entity != Entity.DEALS or getattr(self, "_notifying", False) or not self.data.id:
             return
         try:
             fresh = deal_card.load(self.data.id)
         except CrmError:
             return
         if self._dirty:  # keep what the user is typing; show the new stage and state only
-            self.data.stage_id, self.data.closed = fresh.stage_id, fresh.closed
-            self.data.missing = fresh.missing
+            self.data = replace(
+                self.data, stage_id=fresh.stage_id, closed=fresh.closed, missing=fresh.missing
+            )
             self._show_header()
             self._show_missing(fresh.missing)
             self.refresh_side()
@@ -607,7 +420,7 @@ class DealCard(QDialog):
 
     def after_timeline_change(self) -> None:
         if self.data.id:
-            self.data.missing = deal_card.missing(self.data.id)
+            self.data = replace(self.data, missing=deal_card.missing(self.data.id))
             self._show_missing(self.data.missing)
             self._notify()
 
@@ -642,150 +455,6 @@ class DealCard(QDialog):
 
 
 # --- timeline -------------------------------------------------------------------------------------
-
-class TimelinePanel(QWidget):
-    """The deal's timeline, newest first, and a box to add a comment, call, meeting or task."""
-
-    def __init__(self, card: DealCard, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.card = card
-        self.setObjectName("deal_timeline")
-        layout = QVBoxLayout(self)
-        composer = QFrame(self)
-        composer.setFrameShape(QFrame.Shape.StyledPanel)
-        box = QVBoxLayout(composer)
-        row = QHBoxLayout()
-        self.kind = QComboBox(composer)
-        self.kind.setObjectName("entry_kind")
-        for key, label in ((ActivityKind.COMMENT, _("Comment")), (ActivityKind.CALL, _("Call")),
-                           (ActivityKind.MEETING, _("Meeting")), (ActivityKind.TASK, _("Task"))):
-            self.kind.addItem(label, str(key))
-        row.addWidget(self.kind)
-        self.subject = QLineEdit(composer)
-        self.subject.setObjectName("entry_subject")
-        self.subject.setPlaceholderText(_("What is to be done"))
-        row.addWidget(self.subject, 3)
-        self.answered = QCheckBox(_("The client answered"), composer)
-        self.answered.setObjectName("entry_answered")
-        self.answered.setChecked(True)
-        row.addWidget(self.answered)
-        self.due = QDateTimeEdit(composer)
-        self.due.setObjectName("entry_due")
-        self.due.setCalendarPopup(True)
-        self.due.setDateTime(QDateTime.currentDateTime().addDays(1))
-        row.addWidget(self.due)
-        row.addStretch(1)  # takes the room of the task fields when they are hidden
-        box.addLayout(row)
-        self.text = QPlainTextEdit(composer)
-        self.text.setObjectName("entry_text")
-        self.text.setMaximumHeight(80)
-        box.addWidget(self.text)
-        bottom = QHBoxLayout()
-        self.hint = QLabel(composer)
-        self.hint.setObjectName("entry_hint")
-        self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("color: #a05a00;")
-        bottom.addWidget(self.hint, 1)
-        self.add_button = QPushButton(_("Add"), composer)
-        self.add_button.setObjectName("entry_add")
-        self.add_button.setToolTip(_("Add to the timeline (Ctrl+Enter)"))
-        self.add_button.clicked.connect(self.add_entry)
-        bottom.addWidget(self.add_button)
-        box.addLayout(bottom)
-        layout.addWidget(composer)
-        add = QAction(self)
-        add.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
-        add.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        add.triggered.connect(self.add_entry)
-        self.addAction(add)
-
-        self.entries = QListWidget(self)
-        self.entries.setObjectName("timeline_entries")
-        self.entries.setWordWrap(True)
-        self.entries.setAlternatingRowColors(True)
-        self.entries.setSpacing(2)
-        self.entries.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        layout.addWidget(self.entries, 1)
-        self.kind.currentIndexChanged.connect(self._kind_changed)
-        self.text.textChanged.connect(self._update_hint)
-        self._kind_changed()
-
-    def _kind_changed(self) -> None:
-        kind = self.kind.currentData()
-        self.answered.setVisible(kind in ("call", "meeting"))
-        self.due.setVisible(kind == "task")
-        self.subject.setVisible(kind == "task")
-        self.text.setPlaceholderText(
-            _("What was discussed and agreed") if kind != "task" else _("Details (optional)"))
-        self._update_hint()
-
-    def _update_hint(self) -> None:
-        kind = self.kind.currentData()
-        text = self.text.toPlainText()
-        if kind == "task" or not text.strip():
-            self.hint.setText("")
-            return
-        verdict = rules.is_detailed(text)
-        self.hint.setText("" if verdict.detailed else verdict.reason + " " + _(
-            "It will be saved, but it does not count as a detailed comment."))
-
-    def add_entry(self) -> bool:
-        deal_id = self.card.data.id
-        if not deal_id:
-            return False
-        kind = self.kind.currentData()
-        user = self.card.context.user.id
-        text = self.text.toPlainText()
-        try:
-            if kind == "comment":
-                timeline.add_comment(user, text, deal=deal_id)
-            elif kind in ("call", "meeting"):
-                if not text.strip():
-                    show_error(self, _("Write what was discussed first."))
-                    return False
-                timeline.log_interaction(user, kind, text, self.answered.isChecked(), deal=deal_id)
-            else:
-                due = _utc(self.due.dateTime().toPython().astimezone())
-                timeline.add_task(user, self.subject.text(), due, deal=deal_id, body=text)
-        except CrmError as error:
-            show_error(self, error.message)
-            return False
-        self.text.clear()
-        self.subject.clear()
-        self.reload()
-        self.card.after_timeline_change()
-        return True
-
-    def reload(self) -> None:
-        self.entries.clear()
-        if not self.card.data.id:
-            return
-        for entry in timeline.timeline(deal=self.card.data.id, limit=200):
-            when = format_datetime(_local(entry.occurred_at))
-            head = f"{when} · {entry.author}" if entry.author else when
-            text = f"{head}\n{entry.title}"
-            if entry.kind == ActivityKind.TASK and entry.due_at is not None:
-                text += "  " + _("(due {date})").format(date=format_datetime(_local(entry.due_at)))
-            if entry.body:
-                text += "\n" + entry.body
-            item = QListWidgetItem(text)
-            item.setData(Qt.ItemDataRole.UserRole, str(entry.id))
-            if entry.overdue:
-                item.setForeground(QColor("#c0392b"))
-            elif entry.kind in (ActivityKind.STAGE_CHANGE, ActivityKind.DOCUMENT,
-                                ActivityKind.SYSTEM):
-                item.setForeground(self.palette().color(QPalette.ColorRole.PlaceholderText))
-            if entry.kind == ActivityKind.TASK and entry.status == ActivityStatus.CANCELLED:
-                font = item.font()
-                font.setStrikeOut(True)
-                item.setFont(font)
-            self.entries.addItem(item)
-
-    def texts(self) -> list[str]:
-        return [self.entries.item(n).text() for n in range(self.entries.count())]
-
-
-# --- helpers --------------------------------------------------------------------------------------
 
 
 def _documents_table(parent: QWidget, name: str, headers: list[str]) -> QTableWidget:
@@ -839,7 +508,7 @@ def open_deal(context: AppContext, deal_id: str | None, parent: QWidget | None =
     return card
 
 
-def screenshot_card(context: AppContext, window: Any, tab: int = 0) -> QWidget:
+def screenshot_card(context: AppContext, window: QWidget, tab: int = 0) -> QWidget:
     from desktop_crm.i18n import current_language
 
     deal_id = deal_card.showcase_deal("EUR" if current_language() == "it" else "RUB")

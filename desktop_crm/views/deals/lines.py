@@ -72,7 +72,9 @@ class LinesModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else 7
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+    def headerData(  # noqa: N802
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return _titles()[section]
         return None
@@ -371,7 +373,10 @@ class LinesEditor(QWidget):
     def _show_totals(self) -> None:
         totals = self.model.totals()
         currency = self.model.currency or "RUB"
-        money_text = lambda amount: format_money(amount, currency)  # noqa: E731
+
+        def money_text(amount: Decimal) -> str:
+            return format_money(amount, currency)
+
         if self.model.vat.included:
             text = _("Total: <b>{total}</b>, VAT included: {vat}").format(
                 total=money_text(totals.grand_total), vat=money_text(totals.vat_total))
