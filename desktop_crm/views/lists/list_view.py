@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_crm.entities import Entity
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _, ngettext
 from desktop_crm.services.listing import lists, preferences
@@ -72,7 +73,7 @@ class EntityListView(QWidget):
     def __init__(self, context: AppContext, entity: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        self.entity = entity
+        self.entity = Entity(entity)
         self.setObjectName(f"list_{entity}")
         self.spec = lists.spec(entity)
         user_id = str(context.user.id)
@@ -181,7 +182,7 @@ class EntityListView(QWidget):
 
         if bulk.RESPONSIBLE_FIELDS.get(self.entity):
             bar.addAction(self.assign_action)
-        if self.entity == "deals":
+        if self.entity == Entity.DEALS:
             bar.addAction(self.stage_action)
         if self.entity in bulk.DELETABLE:
             bar.addAction(self.delete_action)
@@ -195,7 +196,7 @@ class EntityListView(QWidget):
         has = bool(rows)
         self.open_action.setEnabled(len(rows) == 1)
         self.assign_action.setEnabled(has and self.entity in bulk.RESPONSIBLE_FIELDS)
-        self.stage_action.setEnabled(has and self.entity == "deals")
+        self.stage_action.setEnabled(has and self.entity == Entity.DEALS)
         self.delete_action.setEnabled(has and self.entity in bulk.DELETABLE)
 
     def _row_menu(self, point: QPoint) -> None:
