@@ -63,13 +63,15 @@ def check_docx(content: bytes, expected_texts: list[str], path: Path) -> str:
 
 
 def _documents(work: Path, report: Callable[[str, str], None]) -> None:
+    from desktop_crm.countries import REGISTERED
     from desktop_crm.models import Company, Deal, OwnCompany
     from desktop_crm.services.billing import documents, invoices, quotes
 
-    for country, currency in (("RU", "RUB"), ("IT", "EUR")):
+    for country, rules in REGISTERED.items():
+        currency = rules.currency
         seller = OwnCompany.alive().where(OwnCompany.country == country).first()
         _check(seller is not None, f"demo has no {country} seller")
-        tax_id = Company.inn if country == "RU" else Company.vat_number
+        tax_id = Company.inn if "inn" in rules.requisite_fields("buyer") else Company.vat_number
         deal = (
             Deal.alive()
             .join(Company)

@@ -18,6 +18,8 @@ from desktop_crm.countries.ru import RUSSIA
 REGISTERED: dict[str, Country] = {rules.code: rules for rules in (RUSSIA, ITALY)}
 DEFAULT = RUSSIA
 OTHER: Country = GenericCountry()
+OTHER_CODE = "ZZ"
+"""The code stored for a company of a country without a package ("other country")."""
 
 
 def country(code: str | None) -> Country:
@@ -27,4 +29,4 @@ def country(code: str | None) -> Country:
     return REGISTERED.get(code.upper(), OTHER)
 
 
-__all__ = ["DEFAULT", "OTHER", "REGISTERED", "Country", "EInvoice", "GenericCountry", "country"]
+__all__ = ["DEFAULT", "OTHER", "OTHER_CODE", "REGISTERED", "Country", "EInvoice", "GenericCountry", "country"]

@@ -130,12 +130,17 @@ class Country(Protocol):
     document_language: str  # the language documents of a seller there are written in
     invoice_due_days: int  # the usual payment term of an invoice, in days
     uses_natura: bool  # document lines carry a VAT nature code (Italy's "natura" for 0 % lines)
+    requisites_title: str  # N_-marked title of the national requisites on a company card
     vat_per_line: bool  # VAT rounded per line and summed (1C), else once per rate (FatturaPA)
     qr_by_default: bool  # invoices carry a payment QR code unless the user switched it off
     shows_summary_line: bool  # «Всего наименований N, на сумму …»
     number_patterns: Mapping[str, str]  # document kind → default number pattern
     vat_rates: tuple[Decimal, ...]  # the rates a document line offers, highest first
     e_invoice: EInvoice | None
+
+    def requisite_fields(self, role: str) -> tuple[str, ...]:
+        """The national requisites a company card asks for; ``role`` is "buyer" or "seller"."""
+        ...
 
     def requisite_checks(self, value: Callable[[str], str]) -> RequisiteChecks:
         """The checks of this country's requisite fields; ``value(field)`` reads a field."""
@@ -202,12 +207,16 @@ class GenericCountry:
     document_language = "ru"
     invoice_due_days = 5
     uses_natura = False
+    requisites_title = ""
     vat_per_line = True
     qr_by_default = False
     shows_summary_line = False
     number_patterns: Mapping[str, str] = {}
     vat_rates: tuple[Decimal, ...] = tuple(Decimal(r) for r in ("22", "10", "7", "5", "0"))
     e_invoice: EInvoice | None = None
+
+    def requisite_fields(self, role: str) -> tuple[str, ...]:
+        return ()
 
     def requisite_checks(self, value: Callable[[str], str]) -> RequisiteChecks:
         return {}

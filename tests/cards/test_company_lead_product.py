@@ -44,7 +44,8 @@ def test_italian_company_shows_italian_requisites(context, qtbot, typer):
     card = context.registry.card_opener("companies")(context, None, None)
     combo = card.editors["country"]
     combo.setCurrentIndex(combo.findData("IT"))
-    assert card.requisites.it_box.isVisibleTo(card) and not card.requisites.ru_box.isVisibleTo(card)
+    boxes = card.requisites.national_boxes
+    assert boxes["IT"].isVisibleTo(card) and not boxes["RU"].isVisibleTo(card)
     typer(card.editors["short_name"], "Caffè Rossi S.r.l.")
     typer(card.editors["vat_number"], "01234567891")
     assert "Partita IVA" in card.error_labels["vat_number"].text()

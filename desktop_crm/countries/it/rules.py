@@ -49,10 +49,16 @@ class Italy(GenericCountry):
     document_language = "it"
     invoice_due_days = 30
     uses_natura = True
+    requisites_title = N_("Italian requisites")
     vat_per_line = False
     number_patterns: Mapping[str, str] = {"invoice": "{year}/{seq:04d}", "quote": "PRV-{year}-{seq:04d}"}
     vat_rates = tuple(Decimal(r) for r in ("22", "10", "5", "4", "0"))
     e_invoice: EInvoice | None = FatturaPA()
+
+    def requisite_fields(self, role: str) -> tuple[str, ...]:
+        # a buyer receives e-invoices (SDI code or PEC); a seller declares its tax regime
+        by_role = ("sdi_code", "pec") if role == "buyer" else ("regime_fiscale", "pec")
+        return ("vat_number", "fiscal_code", "rea", *by_role)
 
     def requisite_checks(self, value: Callable[[str], str]) -> RequisiteChecks:
         return {

@@ -17,11 +17,15 @@ class Russia(GenericCountry):
     currency = "RUB"
     document_language = "ru"
     invoice_due_days = 5
+    requisites_title = N_("Russian requisites")
     vat_per_line = True
     qr_by_default = True
     shows_summary_line = True
     number_patterns: Mapping[str, str] = {"invoice": "{seq}", "quote": "КП-{year}-{seq:04d}"}
     vat_rates = tuple(Decimal(r) for r in ("22", "10", "7", "5", "0"))  # 7 and 5: УСН payers
+
+    def requisite_fields(self, role: str) -> tuple[str, ...]:
+        return ("inn", "kpp", "ogrn", "bank_name", "bik", "corr_account", "account")
 
     def requisite_checks(self, value: Callable[[str], str]) -> RequisiteChecks:
         return {

@@ -29,6 +29,7 @@ from typing import Any
 import phonenumbers
 
 from desktop_crm import money
+from desktop_crm.countries import DEFAULT
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import _
 from desktop_crm.ids import IdLike, as_uuid
@@ -314,7 +315,7 @@ def _clean_requisites(values: Mapping[str, Any], allowed: tuple[str, ...]) -> di
 def requisites_field_errors(values: Mapping[str, Any]) -> dict[str, str]:
     """``{field: message}`` for the requisites as typed (only the country's own numbers)."""
     probe = {name: values.get(name, "") for name in REQUISITE_FIELDS}
-    probe["country"] = str(probe.get("country") or "RU").upper()  # "ZZ": another country
+    probe["country"] = str(probe.get("country") or DEFAULT.code).upper()
     errors = requisites.requisites_errors(SimpleNamespace(**probe))
     if not (str(values.get("short_name") or "").strip() or str(values.get("legal_name") or "").strip()):
         errors["short_name"] = _("Give the company a name.")

@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from desktop_crm import money, pricing
+from desktop_crm.countries import DEFAULT
 from desktop_crm.entities import Entity
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import _
@@ -126,8 +127,8 @@ def vat_setup(currency: str | None = None) -> VatSetup:
     own = (companies.where(OwnCompany.default_currency == currency).first() if currency else None
            ) or companies.first()
     if own is None:
-        return VatSetup(True, "RU")
-    return VatSetup(own.vat_mode == VatMode.INCLUDED, (own.country or "RU").upper())
+        return VatSetup(True, DEFAULT.code)
+    return VatSetup(own.vat_mode == VatMode.INCLUDED, (own.country or DEFAULT.code).upper())
 
 
 def totals(lines: Sequence[LineValues], vat: VatSetup) -> pricing.Totals:

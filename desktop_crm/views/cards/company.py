@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_crm.countries import DEFAULT, OTHER, OTHER_CODE, REGISTERED
 from desktop_crm.entities import Entity
 from desktop_crm.i18n import _, pgettext
 from desktop_crm.services.sales import cards
@@ -41,7 +42,9 @@ from desktop_crm.views.context import AppContext
 
 
 def countries() -> list[tuple[str, str]]:
-    return [("RU", _("Russia")), ("IT", _("Italy")), ("ZZ", _("Other country"))]
+    """(code, translated name) of every country with rules of its own, then "other country"."""
+    named = [(code, _(rules.name)) for code, rules in REGISTERED.items()]
+    return [*named, (OTHER_CODE, _(OTHER.name))]
 
 
 def requisite_labels() -> dict[str, str]:
@@ -79,13 +82,11 @@ def requisite_labels() -> dict[str, str]:
 class RequisitesForm(QWidget):
     """The requisites editors grouped by country (shared by client and own companies)."""
 
-    RU = ("inn", "kpp", "ogrn", "bank_name", "bik", "corr_account", "account")
-    IT = ("vat_number", "fiscal_code", "rea")
     ANY = ("iban", "bic")
     ADDRESS = ("address", "postal_code", "city", "province", "email", "phone")
 
-    def __init__(self, card: FieldsMixin, extra_it: tuple[str, ...] = (),
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, card: FieldsMixin, role: str, parent: QWidget | None = None) -> None:
+        """``role``: "buyer" (a client company) or "seller" (an own company)."""
         super().__init__(parent)
         self.card = card
         labels = requisite_labels()
@@ -100,13 +101,17 @@ class RequisitesForm(QWidget):
             country.addItem(name, code)
         card.add_field(main, "country", labels["country"], country)
         country.currentIndexChanged.connect(self.country_changed)
-        self.ru_box = self._group(_("Russian requisites"), self.RU, labels)
-        self.it_box = self._group(_("Italian requisites"), self.IT + extra_it, labels)
+        national = {code: rules.requisite_fields(role) for code, rules in REGISTERED.items()}
+        self.national_boxes = {
+            code: self._group(_(REGISTERED[code].requisites_title), names, labels)
+            for code, names in national.items()
+        }
         self.bank_box = self._group(_("International bank details"), self.ANY, labels)
         self.address_box = self._group(_("Address and contacts"), self.ADDRESS, labels)
-        for box in (self.ru_box, self.it_box, self.bank_box, self.address_box):
+        for box in (*self.national_boxes.values(), self.bank_box, self.address_box):
             layout.addWidget(box)
-        for name in (*self.RU, *self.IT, *self.ANY, "postal_code", "province"):
+        short = (*self.ANY, "postal_code", "province")
+        for name in (*(name for names in national.values() for name in names), *short):
             editor = card.editors.get(name)
             if isinstance(editor, QLineEdit):
                 editor.setMaximumWidth(320)
@@ -124,8 +129,8 @@ class RequisitesForm(QWidget):
 
     def country_changed(self) -> None:
         code = self.card.editors["country"].currentData()  # type: ignore[attr-defined]
-        self.ru_box.setVisible(code == "RU")
-        self.it_box.setVisible(code == "IT")
+        for box_code, box in self.national_boxes.items():
+            box.setVisible(box_code == code)
 
 
 def read_editors(card: FieldsMixin, names: tuple[str, ...]) -> dict[str, Any]:
@@ -168,7 +173,7 @@ class CompanyCard(CardDialog):
         area.setWidgetResizable(True)
         inner = QWidget(area)
         column = QVBoxLayout(inner)
-        self.requisites = RequisitesForm(self, ("sdi_code", "pec"), inner)
+        self.requisites = RequisitesForm(self, "buyer", inner)
         column.addWidget(self.requisites)
         other = QFormLayout()
         labels = requisite_labels()
@@ -213,7 +218,7 @@ class CompanyCard(CardDialog):
 
     def _load(self) -> None:
         self._loading = True
-        values = dict(self._values or {"country": "RU", "responsible": str(self.context.user.id)})
+        values = dict(self._values or {"country": DEFAULT.code, "responsible": str(self.context.user.id)})
         write_editors(self, values)
         self._loading = False
         self.requisites.country_changed()

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_crm import money, pricing
+from desktop_crm.countries import country
 from desktop_crm.i18n import _
 from desktop_crm.i18n.formatting import format_amount, format_money, format_quantity
 from desktop_crm.services.sales import deal_card
@@ -164,7 +165,7 @@ class LinesModel(QAbstractTableModel):
 
     def default_vat(self) -> Decimal:
         rates = [line.vat_rate for line in self.lines]
-        return rates[-1] if rates else Decimal("20") if self.vat.country == "RU" else Decimal("22")
+        return rates[-1] if rates else country(self.vat.country).vat_rates[0]
 
     # raw changes (used by the undo commands)
     def _replace(self, row: int, line: LineValues) -> None:

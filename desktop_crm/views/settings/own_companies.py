@@ -120,7 +120,7 @@ class OwnCompaniesPage(SettingsPage):
         area.setWidgetResizable(True)
         inner = QWidget(area)
         column = QVBoxLayout(inner)
-        self.requisites = RequisitesForm(self, ("regime_fiscale", "pec"), inner)
+        self.requisites = RequisitesForm(self, "seller", inner)
         column.addWidget(self.requisites)
         extra = QGroupBox(_("Documents"), inner)
         form = QFormLayout(extra)
