@@ -27,11 +27,6 @@ class Entity(StrEnum):
     NOTIFICATIONS = "notifications"
 
     @property
-    def listed(self) -> bool:
-        """Whether the entity has a list section (and per-user list settings)."""
-        return self in LIST_ENTITIES
-
-    @property
     def tables(self) -> tuple[str, ...]:
         """The database tables whose rows belong to this entity."""
         return _TABLES[self]

@@ -38,7 +38,6 @@ from desktop_crm.i18n import translator
 from desktop_crm.i18n.formatting import babel_locale
 
 SCHEMA = "crm.docs.render-context/1"
-TEMPLATE_IDS = ("ru.quote", "ru.invoice", "it.quote", "it.invoice")
 Pgettext = Callable[[str, str], str]
 
 

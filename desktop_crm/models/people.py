@@ -54,10 +54,6 @@ class Requisites(BaseModel):
     email = peewee.CharField(max_length=254, default="")
     phone = peewee.CharField(max_length=40, default="")
 
-    @property
-    def display_name(self) -> str:
-        return self.short_name or self.legal_name
-
 
 class OwnCompany(Requisites):
     """The seller: whose name, bank and VAT settings go on quotes and invoices."""
