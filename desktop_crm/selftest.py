@@ -64,7 +64,7 @@ def check_docx(content: bytes, expected_texts: list[str], path: Path) -> str:
 
 def _documents(work: Path, report: Callable[[str, str], None]) -> None:
     from desktop_crm.models import Company, Deal, OwnCompany
-    from desktop_crm.services.billing import documents, invoices, quotes
+    from desktop_crm.services.billing import invoices, quotes, rendering
 
     for country, currency in (("RU", "RUB"), ("IT", "EUR")):
         seller = OwnCompany.alive().where(OwnCompany.country == country).first()
@@ -85,7 +85,7 @@ def _documents(work: Path, report: Callable[[str, str], None]) -> None:
         for kind, document in (("quote", quote), ("invoice", invoice)):
             for fmt, check in (("pdf", check_pdf), ("docx", check_docx)):
                 started = time.perf_counter()
-                rendered = documents.render(document.id, kind, fmt)
+                rendered = rendering.render(document.id, kind, fmt)
                 path = work / rendered.filename
                 path.write_bytes(rendered.content)
                 expected = [document.number] if document.number else []

@@ -132,7 +132,7 @@ def submit(executor: Executor, data: Any) -> Any:
 
 def render_files(data: Any, user_data_dir: str) -> tuple[dict[str, Any], dict[str, bytes]]:
     """In a worker: the render context of a ``DocumentInput`` and its PDF/DOCX files."""
-    from desktop_crm.services.billing.documents import render_files as render_here
+    from desktop_crm.services.billing.rendering import render_files as render_here
 
     os.environ["CRM_DATA_DIR"] = user_data_dir  # the user's templates, as the batch's process sees them
     return render_here(data)

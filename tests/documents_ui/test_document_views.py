@@ -107,12 +107,12 @@ def test_invoice_panel_issue_and_payment(context, deal, qtbot, monkeypatch):
 
 
 def test_preview_shows_the_stored_pdf_and_prints_it(context, deal, qtbot, tmp_path):
-    from desktop_crm.services.billing import documents, invoices
+    from desktop_crm.services.billing import invoices, rendering
     from desktop_crm.views.documents.preview import PdfPreview, page_images, print_pdf
 
     invoice = invoices.issue(invoices.create_from_deal(deal.id).id)
-    pdf = documents.render(invoice.id, "invoice", "pdf")
-    preview = PdfPreview(pdf, lambda fmt: documents.render(invoice.id, "invoice", fmt))
+    pdf = rendering.render(invoice.id, "invoice", "pdf")
+    preview = PdfPreview(pdf, lambda fmt: rendering.render(invoice.id, "invoice", fmt))
     qtbot.addWidget(preview)
     preview.show()
     assert preview.page_count == 1
@@ -183,7 +183,7 @@ def test_the_deal_shows_its_current_quote_and_the_accepted_one_becomes_an_invoic
     panel.buttons["to_invoice"].click()
     invoice = Invoice.get()
     assert invoice.quote_id == second.id and invoice.status == InvoiceStatus.DRAFT
-    copied = [(l.name, l.quantity, l.price, l.unit, l.discount_percent, l.vat_rate) for l in documents.lines_of(invoice)]
+    copied = [(l.name, l.quantity, l.price, l.unit, l.discount_percent, l.vat_rate) for l in documents._lines_of(invoice)]
     assert copied == [(l.name, l.quantity, l.price, l.unit, l.discount_percent, l.vat_rate)
-                      for l in documents.lines_of(Quote.get_by_id(second.id))]
+                      for l in documents._lines_of(Quote.get_by_id(second.id))]
     assert [c[0] for c in copied] == ["Ноутбук", "Доставка"] and invoice.total == Quote.get_by_id(second.id).total

@@ -110,7 +110,7 @@ def _sequence_row(company: OwnCompany, kind: DocumentType, year: int, series: st
         NumberSequence.year == year,
         NumberSequence.series == series,
     )
-    if engine(database) == "postgres":
+    if engine(database.obj) == "postgres":
         query = query.for_update()
     return query.get()
 
@@ -127,7 +127,7 @@ def take_number(
 
 def _take(company: OwnCompany, kind: DocumentType, year: int, series: str) -> tuple[NumberSequence, int]:
     row = _sequence_row(company, kind, year, series)
-    if engine(database) == "postgres":
+    if engine(database.obj) == "postgres":
         seq = row.next_value
         NumberSequence.update(next_value=seq + 1).where(NumberSequence.id == row.id).execute()
     else:

@@ -36,7 +36,7 @@ from desktop_crm import money, pricing
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _
 from desktop_crm.i18n.formatting import format_amount, format_quantity
-from desktop_crm.services.billing import documents, invoices, quotes
+from desktop_crm.services.billing import documents, invoices, quotes, rendering, screens
 from desktop_crm.views.common.dialogs import show_error
 
 COLUMNS = ("name", "quantity", "unit", "price", "discount_percent", "vat_rate", "natura", "amount")
@@ -185,11 +185,11 @@ class DocumentEditor(QDialog):
     # -- data --------------------------------------------------------------------------------
 
     def load(self) -> None:
-        self.data = documents.editor_data(self.kind, self.document_id)
+        self.data = screens.editor_data(self.kind, self.document_id)
         data = self.data
         self._building = True
         self.setWindowTitle(data.title)
-        self.heading.setText(f"{data.title} — {data.buyer_name} — {documents.status_text(data.kind, data.status)}")
+        self.heading.setText(f"{data.title} — {data.buyer_name} — {screens.status_text(data.kind, data.status)}")
         self.language.setCurrentIndex(max(0, self.language.findData(data.language)))
         self.subject.setText(data.subject)
         self.addressee.setText(data.addressee)
@@ -367,11 +367,11 @@ def open_preview(kind: str, document_id: str, parent: QWidget | None) -> QDialog
     from desktop_crm.views.documents.preview import PdfPreview
 
     try:
-        pdf = documents.render(document_id, kind, "pdf")
+        pdf = rendering.render(document_id, kind, "pdf")
     except CrmError as error:
         show_error(parent, error.message)
         return None
-    dialog = PdfPreview(pdf, lambda fmt: documents.render(document_id, kind, fmt), parent)
+    dialog = PdfPreview(pdf, lambda fmt: rendering.render(document_id, kind, fmt), parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
     return dialog

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _, ngettext
-from desktop_crm.services.billing import documents, invoices, quotes
+from desktop_crm.services.billing import invoices, quotes, screens
 from desktop_crm.views.common.dialogs import confirm, show_error
 from desktop_crm.views.documents.editor import DocumentEditor, open_preview
 
@@ -124,7 +124,7 @@ class DealDocumentsPanel(QWidget):
             self.action_bar.addWidget(button)
         self.action_bar.addStretch(1)
         layout.addLayout(self.action_bar)
-        self.rows: list[documents.DocumentSummary] = []
+        self.rows: list[screens.DocumentSummary] = []
         self.reload()
 
     def set_deal(self, deal_id: str | None) -> None:
@@ -139,7 +139,7 @@ class DealDocumentsPanel(QWidget):
         selected = select or (self.current().id if self.current() else None)
         self.create_button.setEnabled(bool(self.deal_id))
         try:
-            self.rows = documents.summaries_for_deal(self.deal_id, self.kind) if self.deal_id else []
+            self.rows = screens.summaries_for_deal(self.deal_id, self.kind) if self.deal_id else []
         except CrmError as error:
             show_error(self, error.message)
             self.rows = []
@@ -171,7 +171,7 @@ class DealDocumentsPanel(QWidget):
             self.table.selectRow(index)
         self._update_actions()
 
-    def current(self) -> documents.DocumentSummary | None:
+    def current(self) -> screens.DocumentSummary | None:
         rows = {i.row() for i in self.table.selectedIndexes()}
         if not rows or not getattr(self, "rows", None):
             return None

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _
-from desktop_crm.services.billing.documents import RenderedFile
+from desktop_crm.services.billing.rendering import RenderedFile
 from desktop_crm.views.common.dialogs import show_error
 
 FileProvider = Callable[[str], RenderedFile]  # format ("pdf", "docx", "xml") → file
