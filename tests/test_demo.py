@@ -34,7 +34,7 @@ from desktop_crm.models import (
 )
 from desktop_crm.models.db import open_database
 from desktop_crm.normalize import fold
-from desktop_crm.services.billing import requisites
+from desktop_crm.services.billing import documents, requisites
 from desktop_crm.services.data.demo import DEMO_NOW, DemoError, DemoOptions, build_demo
 
 SMALL = 240
@@ -255,7 +255,16 @@ def test_quotes_invoices_and_payments_add_up(demo):
     for invoice in Invoice.select():
         lines = list(InvoiceLine.select().where(InvoiceLine.invoice == invoice))
         assert invoice.total == sum(line.total_amount for line in lines)
-        assert invoice.subtotal + invoice.vat_total == invoice.total
+        # the header totals are what the documents service computes for these lines on save
+        # (Russia: the subtotal is the sum of the VAT-inclusive amounts; Italy: VAT per rate)
+        totals = documents.compute_totals(invoice.own_company.country, invoice.vat_mode, [
+            {"quantity": line.quantity, "price": line.price, "discount_percent": line.discount_percent,
+             "vat_rate": line.vat_rate, "natura": line.natura} for line in lines])
+        assert (invoice.subtotal, invoice.vat_total, invoice.total) == (
+            totals.subtotal, totals.vat_total, totals.grand_total)
+        assert invoice.total == totals.net_total + totals.vat_total
+        assert [(line.net_amount, line.vat_amount, line.total_amount) for line in lines] == [
+            (result.net, result.vat, result.total) for result in totals.lines]
         paid = sum((p.amount for p in Payment.select().where(Payment.invoice == invoice)), Decimal("0.00"))
         assert invoice.paid_amount == paid
         if invoice.status == "paid":

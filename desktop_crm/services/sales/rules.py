@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -330,21 +330,45 @@ def deal_missing_fields(
 ) -> list[str]:
     """What the deal lacks to be correct in ``stage`` (its own stage by default), in report order."""
     stage = stage if stage is not None else Stage.get_or_none(Stage.id == deal.stage_id)
-    missing: list[str] = []
-    for name in required_fields(stage):
-        if (name == "product_group" and deal.product_group_id is None) or (name == "stage" and (
-            stage is None or stage.deleted_at is not None or stage.pipeline_id != deal.pipeline_id
-        )) or (name == "contact" and deal.contact_id is None) or (name == "comment" and not has_detailed_comment(deal, policy)):
-            missing.append(name)
-        elif name == "lines":
+
+    def has(name: str) -> bool:
+        if name == "stage":
+            return not (
+                stage is None or stage.deleted_at is not None or stage.pipeline_id != deal.pipeline_id
+            )
+        if name == "comment":
+            return has_detailed_comment(deal, policy)
+        if name == "lines":
             rows = deal_lines(deal) if lines is None else lines
-            if not any(
-                line_net_amount(line.price, line.quantity, line.discount_percent) > 0 for line in rows
-            ):
-                missing.append(name)
-        elif (name == "company" and deal.company_id is None) or (name == "responsible" and deal.responsible_id is None) or (name == "expected_close_date" and deal.expected_close_date is None):
-            missing.append(name)
-    return missing
+            return has_priced_line(
+                line_net_amount(line.price, line.quantity, line.discount_percent) for line in rows
+            )
+        column = _FIELD_COLUMNS.get(name)
+        return column is None or getattr(deal, column) is not None
+
+    return missing_fields(required_fields(stage), has)
+
+
+_FIELD_COLUMNS = {
+    "product_group": "product_group_id", "contact": "contact_id", "company": "company_id",
+    "responsible": "responsible_id", "expected_close_date": "expected_close_date",
+}
+
+
+def missing_fields(required: Iterable[str], has: Callable[[str], bool]) -> list[str]:
+    """Rule 2 over plain values: the ``required`` fields (in report order) the deal lacks.
+    ``has(name)`` is asked for required fields only (some answers read the timeline)."""
+    return [name for name in required if not has(name)]
+
+
+def has_priced_line(line_amounts: Iterable[Decimal]) -> bool:
+    """The "lines" requirement: at least one line with an amount after discount above zero."""
+    return any(amount > 0 for amount in line_amounts)
+
+
+def deal_amount(line_amounts: Iterable[Decimal]) -> Decimal:
+    """A deal's cached ``amount``: the sum of its lines' amounts after discount."""
+    return money.round_money(sum(line_amounts, Decimal("0.00")))
 
 
 def refresh_deal(
@@ -357,13 +381,11 @@ def refresh_deal(
     hand (else they are read).
     """
     lines = deal_lines(deal) if lines is None else lines
-    amount = sum(
-        (line_net_amount(line.price, line.quantity, line.discount_percent) for line in lines),
-        Decimal("0.00"),
-    )
     policy = comment_policy()
     missing = deal_missing_fields(deal, stage=stage, lines=lines, policy=policy)
-    deal.amount = money.round_money(amount)
+    deal.amount = deal_amount(
+        line_net_amount(line.price, line.quantity, line.discount_percent) for line in lines
+    )
     deal.missing_fields = missing
     deal.correct = not missing
     deal.last_interaction_at = last_interaction(deal, policy)

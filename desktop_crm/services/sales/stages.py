@@ -70,7 +70,12 @@ def reach(reached: int, stage: Stage) -> int:
     """A deal's ``reached_order`` once it has entered ``stage``: the highest ``sort_order`` among the
     open and won stages it has entered. Lost stages are off the ladder: a lost deal keeps the step
     it was lost from. Moving back to an earlier stage does not lower it."""
-    return reached if stage.kind == StageKind.LOST else max(reached, stage.sort_order)
+    return reached_after(reached, stage.kind, stage.sort_order)
+
+
+def reached_after(reached: int, kind: StageKind | str, sort_order: int) -> int:
+    """:func:`reach` over plain values (the demo builder lays out stage histories with it)."""
+    return reached if kind == StageKind.LOST else max(reached, sort_order)
 
 
 def recompute_reached(
