@@ -18,7 +18,8 @@ from tests.rules.conftest import CONTACT, DETAILED
 
 SERVICES = Path(__file__).resolve().parents[2] / "desktop_crm" / "services"
 RULE_MODULES = (
-    "rules", "contacts", "contact_import", "deals", "leads", "stages", "timeline", "report", "notifications",
+    "sales/rules", "sales/contacts", "data/contact_import", "sales/deals", "sales/leads", "sales/stages",
+    "sales/timeline", "reporting/report", "sales/notifications",
 )
 
 

@@ -155,7 +155,7 @@ def _take_number(
         # series when the invoice reaches it; refreeze_final_numbers() then re-issues the files
         return None, numbering.take_provisional_number(), series or ""
     if series is None:
-        series = numbering.DEVICE_SERIES.get(_user_row(user))
+        series = numbering.DEVICE_SERIES.get(user)
     seq, number = numbering.take_number(own, DocumentType.INVOICE, on, series or "")
     return seq, number, series or ""
 
@@ -199,14 +199,6 @@ def refreeze_final_numbers() -> int:
             rendering.freeze(invoice, _progressive(invoice))
             done += 1
     return done
-
-
-def _user_row(user: IdLike | None) -> Row:
-    if user is None:
-        return None
-    from desktop_crm.models import User
-
-    return user if isinstance(user, User) else User.get_or_none(User.id == as_uuid(user))
 
 
 @dataclass(frozen=True, slots=True)

@@ -118,7 +118,8 @@ def account_key_valid(account: str, bik: str, *, correspondent: bool) -> bool:
     """
     prefix = "0" + bik[4:6] if correspondent else bik[6:9]
     digits = prefix + account
-    total = sum(int(digit) * weight % 10 for digit, weight in zip(digits, _ACCOUNT_WEIGHTS))
+    # the weight pattern repeats past the 23 digits: zip stops at the digits
+    total = sum(int(digit) * weight % 10 for digit, weight in zip(digits, _ACCOUNT_WEIGHTS, strict=False))
     return total % 10 == 0
 
 
