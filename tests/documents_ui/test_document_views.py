@@ -153,7 +153,8 @@ def test_batch_issue_with_progress(context, deal, qtbot):
     assert sorted(i.number for i in Invoice.select()) == ["1", "2"]
 
 
-def test_the_deal_shows_its_current_quote_and_the_accepted_one_becomes_an_invoice_with_its_lines(context, deal, qtbot, monkeypatch):
+def test_the_deal_shows_its_current_quote_and_the_accepted_one_becomes_an_invoice_with_its_lines(
+        context, deal, qtbot, monkeypatch):
     from desktop_crm import i18n
     from desktop_crm.services.billing import documents, quotes
     from desktop_crm.views.documents.panel import DealDocumentsPanel
@@ -183,7 +184,11 @@ def test_the_deal_shows_its_current_quote_and_the_accepted_one_becomes_an_invoic
     panel.buttons["to_invoice"].click()
     invoice = Invoice.get()
     assert invoice.quote_id == second.id and invoice.status == InvoiceStatus.DRAFT
-    copied = [(l.name, l.quantity, l.price, l.unit, l.discount_percent, l.vat_rate) for l in documents._lines_of(invoice)]
-    assert copied == [(l.name, l.quantity, l.price, l.unit, l.discount_percent, l.vat_rate)
-                      for l in documents._lines_of(Quote.get_by_id(second.id))]
-    assert [c[0] for c in copied] == ["Ноутбук", "Доставка"] and invoice.total == Quote.get_by_id(second.id).total
+    def line_values(document):
+        return [(line.name, line.quantity, line.price, line.unit, line.discount_percent, line.vat_rate)
+                for line in documents._lines_of(document)]
+
+    copied = line_values(invoice)
+    assert copied == line_values(Quote.get_by_id(second.id))
+    assert [c[0] for c in copied] == ["Ноутбук", "Доставка"]
+    assert invoice.total == Quote.get_by_id(second.id).total
