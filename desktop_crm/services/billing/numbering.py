@@ -21,6 +21,7 @@ import uuid
 
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import _
+from desktop_crm.ids import IdLike, as_uuid
 from desktop_crm.models import DocumentType, NumberSequence, OwnCompany, database
 from desktop_crm.models.db import engine
 from desktop_crm.services.system.settings import declare
@@ -83,12 +84,12 @@ def check_series(series: str) -> str:
     return series
 
 
-def counter_id(company: OwnCompany | uuid.UUID, kind: DocumentType, year: int, series: str) -> uuid.UUID:
+def counter_id(company: IdLike, kind: DocumentType, year: int, series: str) -> uuid.UUID:
     """The id of a counter row, derived from its key: two devices that create the same counter
     offline (a series both use) create the same row, which sync merges by id, instead of two rows
     that collide on the key's unique index on every other replica (sync.md §2.2). The server's
     numbering trigger derives it the same way (``md5(...)::uuid``)."""
-    company_id = getattr(company, "id", company)
+    company_id = as_uuid(company)
     key = f"number_sequence:{company_id}:{DocumentType(kind).value}:{int(year)}:{series}"
     return uuid.UUID(hashlib.md5(key.encode("utf-8")).hexdigest())
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
 
 from desktop_crm.i18n import _
 
@@ -263,7 +262,7 @@ def bic_error(value: str | None) -> str | None:
 # --- A whole set of requisites --------------------------------------------------------------
 
 
-def requisites_errors(requisites: Any) -> dict[str, str]:
+def requisites_errors(requisites: object) -> dict[str, str]:
     """Messages per field for an object with the requisite fields (``OwnCompany``, ``Company``).
 
     Only the fields of the company's country are checked, plus IBAN and BIC, which apply anywhere.

@@ -21,6 +21,7 @@ inside the block drop it, so the action sees its own writes. Blocks nest (the ou
 from __future__ import annotations
 
 import copy
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -100,7 +101,7 @@ class Snapshot:
         values = self._values[owner]
         return (True, values[key]) if key in values else (False, None)
 
-    def _load(self, owner: Any) -> dict[str, Any]:
+    def _load(self, owner: uuid.UUID | None) -> dict[str, Any]:
         self.queries += 1
         query = Setting.alive(Setting.key, Setting.value)
         query = query.where(Setting.user.is_null()) if owner is None else query.where(
