@@ -5,7 +5,9 @@
 * :class:`DocumentInfo` is what the quote and invoice services return after an action.
 
 The render input, freezing and stored files are in :mod:`.rendering`; what screens show of a
-document (its summary in a deal's tabs, the editor's data) in :mod:`.screens`.
+document (its summary in a deal's tabs, the editor's data) in :mod:`.screens`. Functions that take
+a :data:`Document` row are the billing package's own tools (quotes, invoices, rendering, screens);
+callers outside it pass ids and receive :class:`DocumentInfo` or other plain data.
 """
 
 from __future__ import annotations
