@@ -65,7 +65,7 @@ def check_docx(content: bytes, expected_texts: list[str], path: Path) -> str:
 def _documents(work: Path, report: Callable[[str, str], None]) -> None:
     from desktop_crm.countries import REGISTERED
     from desktop_crm.models import Company, Deal, OwnCompany
-    from desktop_crm.services.billing import documents, invoices, quotes
+    from desktop_crm.services.billing import invoices, quotes, rendering
 
     for country, rules in REGISTERED.items():
         currency = rules.currency
@@ -87,7 +87,7 @@ def _documents(work: Path, report: Callable[[str, str], None]) -> None:
         for kind, document in (("quote", quote), ("invoice", invoice)):
             for fmt, check in (("pdf", check_pdf), ("docx", check_docx)):
                 started = time.perf_counter()
-                rendered = documents.render(document.id, kind, fmt)
+                rendered = rendering.render(document.id, kind, fmt)
                 path = work / rendered.filename
                 path.write_bytes(rendered.content)
                 expected = [document.number] if document.number else []

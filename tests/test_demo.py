@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import sqlite3
 from collections import Counter
 from decimal import Decimal
@@ -34,7 +35,7 @@ from desktop_crm.models import (
 )
 from desktop_crm.models.db import open_database
 from desktop_crm.normalize import fold
-from desktop_crm.services.billing import requisites
+from desktop_crm.services.billing import documents, requisites
 from desktop_crm.services.data.demo import DEMO_NOW, DemoError, DemoOptions, build_demo
 
 SMALL = 240
@@ -166,7 +167,8 @@ def test_correctness_and_last_interaction_agree_with_the_rules(demo):
     for deal in Deal.select():
         stored = (deal.amount, deal.correct, deal.missing_fields, deal.last_interaction_at)
         rules.refresh_deal(deal, save=False)
-        assert stored == (deal.amount, deal.correct, deal.missing_fields, deal.last_interaction_at), deal.title
+        recomputed = (deal.amount, deal.correct, deal.missing_fields, deal.last_interaction_at)
+        assert stored == recomputed, deal.title
         kinds[deal.correct] += 1
         stage = Stage.get_by_id(deal.stage_id)
         if stage.requires_correct_deal:
@@ -180,7 +182,7 @@ def test_stage_history_leads_to_the_current_stage(demo):
         assert history[0].from_stage_id is None and history[0].changed_at == deal.created_at
         assert history[-1].to_stage_id == deal.stage_id
         assert history[-1].changed_at == deal.stage_entered_at
-        for before, after in zip(history, history[1:]):
+        for before, after in itertools.pairwise(history):
             assert after.from_stage_id == before.to_stage_id
             assert after.seconds_in_previous == int((after.changed_at - before.changed_at).total_seconds())
         stage = Stage.get_by_id(deal.stage_id)
@@ -197,7 +199,8 @@ def test_timeline_has_tasks_in_every_state_and_detailed_and_filler_comments(demo
     bodies = [a.body for a in Activity.select().where(Activity.kind == ActivityKind.CALL)]
     assert any(len(body) > 100 for body in bodies)
     assert any(body in ("перезвонить", "НД", "non risponde", "richiamare") for body in bodies)
-    assert Activity.select().where(Activity.kind == ActivityKind.STAGE_CHANGE).count() == StageChange.select().count()
+    stage_entries = Activity.select().where(Activity.kind == ActivityKind.STAGE_CHANGE).count()
+    assert stage_entries == StageChange.select().count()
 
 
 def test_one_open_deal_per_contact_and_product_group(demo):
@@ -255,7 +258,16 @@ def test_quotes_invoices_and_payments_add_up(demo):
     for invoice in Invoice.select():
         lines = list(InvoiceLine.select().where(InvoiceLine.invoice == invoice))
         assert invoice.total == sum(line.total_amount for line in lines)
-        assert invoice.subtotal + invoice.vat_total == invoice.total
+        # the header totals are what the documents service computes for these lines on save
+        # (Russia: the subtotal is the sum of the VAT-inclusive amounts; Italy: VAT per rate)
+        totals = documents.compute_totals(invoice.own_company.country, invoice.vat_mode, [
+            {"quantity": line.quantity, "price": line.price, "discount_percent": line.discount_percent,
+             "vat_rate": line.vat_rate, "natura": line.natura} for line in lines])
+        assert (invoice.subtotal, invoice.vat_total, invoice.total) == (
+            totals.subtotal, totals.vat_total, totals.grand_total)
+        assert invoice.total == totals.net_total + totals.vat_total
+        assert [(line.net_amount, line.vat_amount, line.total_amount) for line in lines] == [
+            (result.net, result.vat, result.total) for result in totals.lines]
         paid = sum((p.amount for p in Payment.select().where(Payment.invoice == invoice)), Decimal("0.00"))
         assert invoice.paid_amount == paid
         if invoice.status == "paid":
@@ -351,7 +363,8 @@ def test_demo_on_postgresql_is_the_same_database(pg_url, tmp_path: Path):
             rules.refresh_deal(deal, save=False)
             assert (correct, missing) == (deal.correct, deal.missing_fields)
         found = database.execute_sql(
-            "SELECT count(*) FROM contact WHERE search_text LIKE %s", ("%" + fold(Contact.get().last_name) + "%",)
+            "SELECT count(*) FROM contact WHERE search_text LIKE %s",
+            ("%" + fold(Contact.get().last_name) + "%",)
         ).fetchone()[0]
         assert found >= 1
     finally:

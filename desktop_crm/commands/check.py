@@ -10,9 +10,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from desktop_crm.services.system.integrity import Check
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "check", help="check the database: integrity, references and schema version"
     )
@@ -28,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def checks_for(args: argparse.Namespace) -> list:
+def checks_for(args: argparse.Namespace) -> list[Check]:
     """The checks this run performs: the database checks, then those other options ask for."""
     from desktop_crm.services.system.integrity import database_checks
 

@@ -8,7 +8,7 @@ import sys
 from desktop_crm.commands import database_url
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("migrate", help="create or upgrade the database schema")
     parser.add_argument("--db", help="SQLite file path or postgresql:// URL", default=argparse.SUPPRESS)
     parser.set_defaults(func=run)

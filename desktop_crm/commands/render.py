@@ -56,20 +56,21 @@ def run(args: argparse.Namespace) -> int:
 def _render(args: argparse.Namespace) -> tuple[str, bool]:
     from desktop_crm.errors import ValidationError
     from desktop_crm.i18n import _
-    from desktop_crm.models import Invoice, InvoiceStatus, Quote
-    from desktop_crm.services.billing import documents, invoices, quotes
+    from desktop_crm.models import Invoice, InvoiceStatus
+    from desktop_crm.services.billing import documents, invoices, quotes, rendering
 
-    deal = documents.deal_of(args.deal)
-    document: Quote | Invoice
+    deal_id = documents.existing_deal(args.deal)
     if args.kind == "quote":
-        document = quotes.current_quote(deal.id) or quotes.create_from_deal(deal.id)
+        document = quotes.current_quote(deal_id)
+        if document is None:
+            document = quotes.create_from_deal(deal_id)
     else:
         document = (
             Invoice.alive()
-            .where(Invoice.deal == deal.id, Invoice.status != InvoiceStatus.CANCELLED)
+            .where(Invoice.deal == deal_id, Invoice.status != InvoiceStatus.CANCELLED)
             .order_by(Invoice.created_at.desc())
             .first()
-        ) or invoices.create_from_deal(deal.id)
+        ) or invoices.create_from_deal(deal_id)
     if args.doc_lang and args.doc_lang != document.language:
         if str(document.status) != "draft":
             raise ValidationError(
@@ -81,6 +82,6 @@ def _render(args: argparse.Namespace) -> tuple[str, bool]:
         document = service.save_draft(document.id, {"language": args.doc_lang})
     if args.issue and str(document.status) == "draft":
         document = quotes.send(document.id) if args.kind == "quote" else invoices.issue(document.id)
-    rendered = documents.render(document.id, args.kind, args.fmt)
+    rendered = rendering.render(document.id, args.kind, args.fmt)
     Path(args.output).write_bytes(rendered.content)
     return document.number, rendered.stored

@@ -131,6 +131,7 @@ class Country(Protocol):
     invoice_due_days: int  # the usual payment term of an invoice, in days
     uses_natura: bool  # document lines carry a VAT nature code (Italy's "natura" for 0 % lines)
     requisites_title: str  # N_-marked title of the national requisites on a company card
+    addresses_contact_person: bool  # a company buyer's contact is named ("alla c.a. di …")
     vat_per_line: bool  # VAT rounded per line and summed (1C), else once per rate (FatturaPA)
     qr_by_default: bool  # invoices carry a payment QR code unless the user switched it off
     shows_summary_line: bool  # «Всего наименований N, на сумму …»
@@ -208,6 +209,7 @@ class GenericCountry:
     invoice_due_days = 5
     uses_natura = False
     requisites_title = ""
+    addresses_contact_person = False
     vat_per_line = True
     qr_by_default = False
     shows_summary_line = False

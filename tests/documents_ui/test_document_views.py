@@ -107,12 +107,12 @@ def test_invoice_panel_issue_and_payment(context, deal, qtbot, monkeypatch):
 
 
 def test_preview_shows_the_stored_pdf_and_prints_it(context, deal, qtbot, tmp_path):
-    from desktop_crm.services.billing import documents, invoices
+    from desktop_crm.services.billing import invoices, rendering
     from desktop_crm.views.documents.preview import PdfPreview, page_images, print_pdf
 
     invoice = invoices.issue(invoices.create_from_deal(deal.id).id)
-    pdf = documents.render(invoice.id, "invoice", "pdf")
-    preview = PdfPreview(pdf, lambda fmt: documents.render(invoice.id, "invoice", fmt))
+    pdf = rendering.render(invoice.id, "invoice", "pdf")
+    preview = PdfPreview(pdf, lambda fmt: rendering.render(invoice.id, "invoice", fmt))
     qtbot.addWidget(preview)
     preview.show()
     assert preview.page_count == 1
@@ -153,7 +153,8 @@ def test_batch_issue_with_progress(context, deal, qtbot):
     assert sorted(i.number for i in Invoice.select()) == ["1", "2"]
 
 
-def test_the_deal_shows_its_current_quote_and_the_accepted_one_becomes_an_invoice_with_its_lines(context, deal, qtbot, monkeypatch):
+def test_the_deal_shows_its_current_quote_and_the_accepted_one_becomes_an_invoice_with_its_lines(
+        context, deal, qtbot, monkeypatch):
     from desktop_crm import i18n
     from desktop_crm.services.billing import documents, quotes
     from desktop_crm.views.documents.panel import DealDocumentsPanel
@@ -183,7 +184,11 @@ def test_the_deal_shows_its_current_quote_and_the_accepted_one_becomes_an_invoic
     panel.buttons["to_invoice"].click()
     invoice = Invoice.get()
     assert invoice.quote_id == second.id and invoice.status == InvoiceStatus.DRAFT
-    copied = [(l.name, l.quantity, l.price, l.unit, l.discount_percent, l.vat_rate) for l in documents.lines_of(invoice)]
-    assert copied == [(l.name, l.quantity, l.price, l.unit, l.discount_percent, l.vat_rate)
-                      for l in documents.lines_of(Quote.get_by_id(second.id))]
-    assert [c[0] for c in copied] == ["Ноутбук", "Доставка"] and invoice.total == Quote.get_by_id(second.id).total
+    def line_values(document):
+        return [(line.name, line.quantity, line.price, line.unit, line.discount_percent, line.vat_rate)
+                for line in documents._lines_of(document)]
+
+    copied = line_values(invoice)
+    assert copied == line_values(Quote.get_by_id(second.id))
+    assert [c[0] for c in copied] == ["Ноутбук", "Доставка"]
+    assert invoice.total == Quote.get_by_id(second.id).total

@@ -50,6 +50,7 @@ class Italy(GenericCountry):
     invoice_due_days = 30
     uses_natura = True
     requisites_title = N_("Italian requisites")
+    addresses_contact_person = True
     vat_per_line = False
     number_patterns: Mapping[str, str] = {"invoice": "{year}/{seq:04d}", "quote": "PRV-{year}-{seq:04d}"}
     vat_rates = tuple(Decimal(r) for r in ("22", "10", "5", "4", "0"))

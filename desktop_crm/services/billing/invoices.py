@@ -25,71 +25,76 @@ from typing import Any
 import peewee
 
 from desktop_crm import money
+from desktop_crm.documents.context import DocumentInput
 from desktop_crm.errors import CrmError, ValidationError
 from desktop_crm.i18n import _
+from desktop_crm.ids import DocumentId, IdLike, PaymentId, as_uuid, optional_uuid
 from desktop_crm.models import (
     DocumentType,
     Invoice,
     InvoiceStatus,
-    OwnCompany,
     Payment,
+    VatMode,
     database,
     sync_meta,
     utcnow,
 )
 from desktop_crm.models.db import engine
-from desktop_crm.services.billing import documents, numbering
+from desktop_crm.services.billing import documents, numbering, rendering
+from desktop_crm.services.billing.documents import DocumentInfo, Row, info
 from desktop_crm.services.system import settings
 
 
-def _id(value: Any) -> Any:
-    return getattr(value, "id", value)
-
-
-def _invoice(invoice_id: Any, lock: bool = True) -> Invoice:
-    invoice = documents.get_document(DocumentType.INVOICE, invoice_id)
-    if lock and engine(database) == "postgres":
+def _invoice(invoice_id: IdLike, lock: bool = True) -> Row:
+    invoice = documents._get_document(DocumentType.INVOICE, invoice_id)
+    if lock and engine(database.obj) == "postgres":
         invoice = Invoice.select().where(Invoice.id == invoice.id).for_update().get()
-    return invoice  # type: ignore[return-value]
+    return invoice
 
 
-def new_draft(
-    own: OwnCompany, deal_id: Any, contact_id: Any, company_id: Any, user: Any, language: str,
-    currency: str, vat_mode: Any, quote_id: Any = None,
-) -> Invoice:
+def _new_draft(
+    own: IdLike, deal_id: IdLike | None, contact_id: IdLike | None, company_id: IdLike | None,
+    user: IdLike | None, language: str, currency: str, vat_mode: VatMode | str,
+    quote_id: IdLike | None = None,
+) -> Row:
     """An empty draft (inside the caller's transaction)."""
     return Invoice.create(
-        deal=deal_id, own_company=_id(own), contact=contact_id, company=company_id,
-        author=_id(user) if user else None, language=language, currency=currency,
-        vat_mode=vat_mode, quote=quote_id, terms=[], print_options={},
+        deal=optional_uuid(deal_id), own_company=as_uuid(own), contact=optional_uuid(contact_id),
+        company=optional_uuid(company_id), author=optional_uuid(user), language=language,
+        currency=currency, vat_mode=vat_mode, quote=optional_uuid(quote_id), terms=[],
+        print_options={},
     )
 
 
-def create_from_deal(deal_id: Any, user: Any = None, own_company_id: Any = None) -> Invoice:
+def create_from_deal(
+    deal_id: IdLike, user: IdLike | None = None, own_company_id: IdLike | None = None
+) -> DocumentInfo:
     with database.atomic():
         invoice = _draft_from_deal(deal_id, user, own_company_id)
         documents.log(user, invoice, "created")
-        return invoice
+        return info(invoice)
 
 
-def _draft_from_deal(deal_id: Any, user: Any = None, own_company_id: Any = None) -> Invoice:
+def _draft_from_deal(
+    deal_id: IdLike, user: IdLike | None = None, own_company_id: IdLike | None = None
+) -> Row:
     """A draft with the deal's lines, not yet in the deal's timeline (inside the caller's transaction)."""
-    deal = documents.deal_of(deal_id)
-    own = OwnCompany.get_by_id(_id(own_company_id)) if own_company_id else documents.default_own_company()
-    invoice = new_draft(
+    deal = documents._deal_of(deal_id)
+    own = documents._own_company(own_company_id)
+    invoice = _new_draft(
         own, deal.id, deal.contact_id, deal.company_id, user or deal.responsible_id,
-        documents.language_for(own), deal.currency or own.default_currency, own.vat_mode,
+        documents.language_for(own.country), deal.currency or own.default_currency, own.vat_mode,
     )
     documents.save_lines(invoice, documents.lines_of_deal(deal.id))
     return invoice
 
 
 def save_draft(
-    invoice_id: Any,
+    invoice_id: IdLike,
     values: Mapping[str, Any] | None = None,
     lines: Sequence[documents.LineData | Mapping[str, Any]] | None = None,
-    user: Any = None,
-) -> Invoice:
+    user: IdLike | None = None,
+) -> DocumentInfo:
     with database.atomic():
         invoice = _invoice(invoice_id)
         if invoice.status != InvoiceStatus.DRAFT:
@@ -99,13 +104,13 @@ def save_draft(
         documents.apply_header(invoice, values or {})
         invoice.save()
         documents.save_lines(invoice, lines if lines is not None else documents.line_rows(invoice))
-        return invoice
+        return info(invoice)
 
 
 def issue(
-    invoice_id: Any, user: Any = None, series: str | None = None, on: dt.date | None = None,
-    prepared: documents.Prepared | None = None,
-) -> Invoice:
+    invoice_id: IdLike, user: IdLike | None = None, series: str | None = None,
+    on: dt.date | None = None, prepared: rendering.Prepared | None = None,
+) -> DocumentInfo:
     """Number and freeze the invoice in one transaction (the number is rolled back on failure).
 
     ``prepared`` (batch issuing) may give the context and files already rendered for the
@@ -116,43 +121,46 @@ def issue(
         invoice = _invoice(invoice_id)
         if invoice.status != InvoiceStatus.DRAFT:
             raise ValidationError(_("This invoice has already been issued."))
-        if not documents.lines_of(invoice):
+        if not documents._lines_of(invoice):
             raise ValidationError(_("Add at least one line before issuing the invoice."))
         _number_and_mark_issued(invoice, user, series, on or dt.date.today())
-        documents.freeze(invoice, _progressive(invoice), prepared)
+        rendering.freeze(invoice, _progressive(invoice), prepared)
         documents.log(user, invoice, "issued")
-        return invoice
+        return info(invoice)
 
 
-def _number_and_mark_issued(invoice: Invoice, user: Any, series: str | None, on: dt.date) -> None:
+def _number_and_mark_issued(
+    invoice: Row, user: IdLike | None, series: str | None, on: dt.date
+) -> None:
     seq, number, series = _take_number(invoice.own_company, user, series, on)
-    country = (invoice.own_company.country or "RU").upper()
     invoice.number = number
     invoice.series = series
     invoice.year = on.year
     invoice.sequence_number = seq
     invoice.issue_date = on
     if invoice.due_date is None:
-        days = int(documents.INVOICE_DUE_DAYS.get(country, documents.INVOICE_DUE_DAYS["RU"]).get())
+        days = documents.invoice_due_days(invoice.own_company.country)
         invoice.due_date = on + dt.timedelta(days=days)
     invoice.status = InvoiceStatus.ISSUED
     invoice.issued_at = utcnow()
     invoice.save()
 
 
-def _take_number(own: OwnCompany, user: Any, series: str | None, on: dt.date) -> tuple[int | None, str, str]:
+def _take_number(
+    own: Row, user: IdLike | None, series: str | None, on: dt.date
+) -> tuple[int | None, str, str]:
     """(sequence, number, series) of the next invoice of ``own`` (inside the issuing transaction)."""
     if numbering.provisional_numbering():
         # a replica in "provisional" mode: the server gives the final number of the company
         # series when the invoice reaches it; refreeze_final_numbers() then re-issues the files
         return None, numbering.take_provisional_number(), series or ""
     if series is None:
-        series = numbering.DEVICE_SERIES.get(_user_row(user))
+        series = numbering.DEVICE_SERIES.get(user)
     seq, number = numbering.take_number(own, DocumentType.INVOICE, on, series or "")
     return seq, number, series or ""
 
 
-def _progressive(invoice: Invoice) -> Callable[[], str]:
+def _progressive(invoice: Row) -> Callable[[], str]:
     """Takes the FatturaPA transmission number when the XML is produced (Italian sellers only)."""
     return lambda: numbering.take_progressive(invoice.own_company, invoice.series or "")
 
@@ -169,17 +177,16 @@ def refreeze_final_numbers() -> int:
     from desktop_crm.models import DocumentFile
 
     marker = f"{numbering.PROVISIONAL_PREFIX}{numbering.device_code()}-"
-    candidates = [
-        i.id for i in Invoice.alive().where(
-            Invoice.sequence_number.is_null(False),
-            # the frozen context is JSON text (``contains`` would JSON-encode the marker)
-            peewee.fn.instr(Invoice.frozen, marker) > 0,
-        )
-    ]
+    found: list[Row] = list(Invoice.alive().where(
+        Invoice.sequence_number.is_null(False),
+        # the frozen context is JSON text (``contains`` would JSON-encode the marker)
+        peewee.fn.instr(Invoice.frozen, marker) > 0,
+    ))
+    candidates = [i.id for i in found]
     done = 0
     for invoice_id in candidates:
         with database.atomic():
-            invoice = Invoice.get_by_id(invoice_id)
+            invoice: Row = Invoice.get_by_id(invoice_id)
             if numbering.is_provisional(invoice.number) or marker not in str(invoice.frozen):
                 continue
             DocumentFile.update(deleted_at=utcnow()).where(
@@ -187,22 +194,24 @@ def refreeze_final_numbers() -> int:
                 DocumentFile.document_id == str(invoice.id),
                 DocumentFile.deleted_at.is_null(),
             ).execute()
-            documents.freeze(invoice, _progressive(invoice))
+            rendering.freeze(invoice, _progressive(invoice))
             done += 1
     return done
 
 
-def _user_row(user: Any) -> Any:
-    if user is None:
-        return None
-    from desktop_crm.models import User
-
-    return user if isinstance(user, User) else User.get_or_none(User.id == _id(user))
+@dataclass(frozen=True, slots=True)
+class PaymentInfo:
+    id: PaymentId
+    invoice_id: DocumentId
+    paid_on: dt.date
+    amount: Decimal
+    invoice_status: str  # after the payment: partially_paid or paid
 
 
 def register_payment(
-    invoice_id: Any, amount: Any, paid_on: dt.date | None = None, user: Any = None, note: str = ""
-) -> Payment:
+    invoice_id: IdLike, amount: Decimal | str, paid_on: dt.date | None = None,
+    user: IdLike | None = None, note: str = "",
+) -> PaymentInfo:
     with database.atomic():
         invoice = _invoice(invoice_id)
         if invoice.status not in (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID):
@@ -210,7 +219,8 @@ def register_payment(
         try:
             value = money.round_money(money.to_decimal(amount))
         except (ValueError, TypeError) as error:
-            raise ValidationError(_("“{value}” is not an amount.").format(value=amount), field="amount") from error
+            raise ValidationError(
+                _("“{value}” is not an amount.").format(value=amount), field="amount") from error
         if value <= 0:
             raise ValidationError(_("The payment must be more than zero."), field="amount")
         outstanding = invoice.total - invoice.paid_amount
@@ -231,10 +241,11 @@ def register_payment(
         )
         invoice.save()
         documents.log(user, invoice, "paid")
-        return payment
+        return PaymentInfo(PaymentId(payment.id), DocumentId(invoice.id), paid_on, value,
+                           str(invoice.status))
 
 
-def cancel(invoice_id: Any, user: Any = None, reason: str = "") -> Invoice:
+def cancel(invoice_id: IdLike, user: IdLike | None = None, reason: str = "") -> DocumentInfo:
     with database.atomic():
         invoice = _invoice(invoice_id)
         if invoice.status == InvoiceStatus.CANCELLED:
@@ -243,23 +254,23 @@ def cancel(invoice_id: Any, user: Any = None, reason: str = "") -> Invoice:
             raise ValidationError(_("A paid invoice cannot be cancelled; refund the payments first."))
         if invoice.status == InvoiceStatus.DRAFT:
             invoice.soft_delete()
-            return invoice
+            return info(invoice)
         invoice.status = InvoiceStatus.CANCELLED
         invoice.cancelled_at = utcnow()
         if reason:
             invoice.notes = (invoice.notes + "\n" if invoice.notes else "") + reason.strip()
         invoice.save()
         documents.log(user, invoice, "cancelled")
-        return invoice
+        return info(invoice)
 
 
-def reissue(invoice_id: Any, user: Any = None) -> Invoice:
+def reissue(invoice_id: IdLike, user: IdLike | None = None) -> DocumentInfo:
     """A new draft copied from a cancelled invoice (it gets a new number when issued)."""
     with database.atomic():
         old = _invoice(invoice_id)
         if old.status != InvoiceStatus.CANCELLED:
             raise ValidationError(_("Only a cancelled invoice can be issued again."))
-        invoice = new_draft(
+        invoice = _new_draft(
             old.own_company, old.deal_id, old.contact_id, old.company_id, user or old.author_id,
             old.language, old.currency, old.vat_mode, old.quote_id,
         )
@@ -268,24 +279,20 @@ def reissue(invoice_id: Any, user: Any = None) -> Invoice:
         invoice.save()
         documents.save_lines(invoice, documents.line_rows(old))
         documents.log(user, invoice, "created")
-        return invoice
-
-
-def outstanding(invoice: Invoice) -> Decimal:
-    return invoice.total - invoice.paid_amount
+        return info(invoice)
 
 
 @dataclass(frozen=True)
 class BatchResult:
-    deal_id: Any
-    invoice_id: Any | None
+    deal_id: IdLike
+    invoice_id: DocumentId | None
     number: str
     error: str
 
 
 def issue_for_deals(
-    deal_ids: Iterable[Any],
-    user: Any = None,
+    deal_ids: Iterable[IdLike],
+    user: IdLike | None = None,
     progress: Callable[[int, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> list[BatchResult]:
@@ -337,15 +344,15 @@ class _Lookahead:
     in place.
     """
 
-    def __init__(self, ids: list[Any], user: Any, executor: Any, depth: int) -> None:
+    def __init__(self, ids: list[IdLike], user: IdLike | None, executor: Any, depth: int) -> None:
         self.ids, self.user, self.executor, self.depth = ids, user, executor, max(depth, 1)
-        self.futures: dict[int, tuple[documents.doc_context.DocumentInput, Any, Any]] = {}
+        self.futures: dict[int, tuple[DocumentInput, Any, Any]] = {}
         self.predicted = 0  # deals before this index were predicted (or could not be)
 
-    def prepared(self, index: int) -> documents.Prepared:
+    def prepared(self, index: int) -> rendering.Prepared:
         """For deal ``index``: called with its real input inside its issuing transaction."""
 
-        def use(data: documents.doc_context.DocumentInput) -> Any:
+        def use(data: DocumentInput) -> Any:
             self._predict(index)
             entry = self.futures.pop(index, None)
             if entry is None or entry[0] != data:
@@ -375,7 +382,7 @@ class _Lookahead:
                         with database.atomic():  # rolled back: no timeline entry to write
                             draft = _draft_from_deal(self.ids[index], self.user)
                             _number_and_mark_issued(draft, self.user, None, today)
-                            inputs.append((index, documents.document_input(draft), draft.own_company))
+                            inputs.append((index, rendering.document_input(draft), draft.own_company))
                     except CrmError:
                         continue  # the real issue reports it
                 savepoint.rollback()

@@ -22,6 +22,7 @@ import uuid
 from desktop_crm import countries
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import _
+from desktop_crm.ids import IdLike, as_uuid
 from desktop_crm.models import DocumentType, NumberSequence, OwnCompany, database, sync_meta
 from desktop_crm.models.db import engine
 from desktop_crm.services.system.settings import declare
@@ -83,12 +84,12 @@ def check_series(series: str) -> str:
     return series
 
 
-def counter_id(company: OwnCompany | uuid.UUID, kind: DocumentType, year: int, series: str) -> uuid.UUID:
+def counter_id(company: IdLike, kind: DocumentType, year: int, series: str) -> uuid.UUID:
     """The id of a counter row, derived from its key: two devices that create the same counter
     offline (a series both use) create the same row, which sync merges by id, instead of two rows
     that collide on the key's unique index on every other replica (sync.md §2.2). The server's
     numbering trigger derives it the same way (``md5(...)::uuid``)."""
-    company_id = getattr(company, "id", company)
+    company_id = as_uuid(company)
     key = f"number_sequence:{company_id}:{DocumentType(kind).value}:{int(year)}:{series}"
     return uuid.UUID(hashlib.md5(key.encode("utf-8")).hexdigest())
 
@@ -110,7 +111,7 @@ def _sequence_row(company: OwnCompany, kind: DocumentType, year: int, series: st
         NumberSequence.year == year,
         NumberSequence.series == series,
     )
-    if engine(database) == "postgres":
+    if engine(database.obj) == "postgres":
         query = query.for_update()
     return query.get()
 
@@ -127,7 +128,7 @@ def take_number(
 
 def _take(company: OwnCompany, kind: DocumentType, year: int, series: str) -> tuple[NumberSequence, int]:
     row = _sequence_row(company, kind, year, series)
-    if engine(database) == "postgres":
+    if engine(database.obj) == "postgres":
         seq = row.next_value
         NumberSequence.update(next_value=seq + 1).where(NumberSequence.id == row.id).execute()
     else:

@@ -24,6 +24,7 @@ from typing import Any
 
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import _
+from desktop_crm.ids import IdLike, as_uuid, optional_uuid
 from desktop_crm.models import (
     DocumentType,
     Invoice,
@@ -34,42 +35,33 @@ from desktop_crm.models import (
     utcnow,
 )
 from desktop_crm.models.db import engine
-from desktop_crm.services.billing import documents, numbering
+from desktop_crm.services.billing import documents, numbering, rendering
+from desktop_crm.services.billing.documents import DocumentInfo, Row, info
 
 OPEN_STATUSES = (QuoteStatus.DRAFT, QuoteStatus.SENT, QuoteStatus.ACCEPTED)
 
 
-def _id(value: Any) -> Any:
-    return getattr(value, "id", value)
-
-
-def _quote(quote_id: Any) -> Quote:
-    return documents.get_document(DocumentType.QUOTE, quote_id)  # type: ignore[return-value]
-
-
-def _locked_quote(quote_id: Any) -> Quote:
-    quote = _quote(quote_id)
-    if engine(database) == "postgres":
+def _locked_quote(quote_id: IdLike) -> Row:
+    quote = documents._get_document(DocumentType.QUOTE, quote_id)
+    if engine(database.obj) == "postgres":
         quote = Quote.select().where(Quote.id == quote.id).for_update().get()
     return quote
 
 
-def create_from_deal(deal_id: Any, user: Any = None, own_company_id: Any = None) -> Quote:
+def create_from_deal(
+    deal_id: IdLike, user: IdLike | None = None, own_company_id: IdLike | None = None
+) -> DocumentInfo:
     with database.atomic():
-        deal = documents.deal_of(deal_id)
-        own = (
-            documents.OwnCompany.get_by_id(_id(own_company_id))
-            if own_company_id
-            else documents.default_own_company()
-        )
+        deal = documents._deal_of(deal_id)
+        own = documents._own_company(own_company_id)
         today = dt.date.today()
         quote = Quote.create(
             deal=deal.id,
             own_company=own.id,
             contact=deal.contact_id,
             company=deal.company_id,
-            author=_id(user) if user else deal.responsible_id,
-            language=documents.language_for(own),
+            author=optional_uuid(user) or deal.responsible_id,
+            language=documents.language_for(own.country),
             currency=deal.currency or own.default_currency,
             vat_mode=own.vat_mode,
             valid_until=today + dt.timedelta(days=int(documents.QUOTE_VALID_DAYS.get())),
@@ -79,15 +71,15 @@ def create_from_deal(deal_id: Any, user: Any = None, own_company_id: Any = None)
         )
         documents.save_lines(quote, documents.lines_of_deal(deal.id))
         documents.log(user, quote, "created")
-        return quote
+        return info(quote)
 
 
 def save_draft(
-    quote_id: Any,
+    quote_id: IdLike,
     values: Mapping[str, Any] | None = None,
     lines: Sequence[documents.LineData | Mapping[str, Any]] | None = None,
-    user: Any = None,
-) -> Quote:
+    user: IdLike | None = None,
+) -> DocumentInfo:
     with database.atomic():
         quote = _locked_quote(quote_id)
         if quote.status != QuoteStatus.DRAFT:
@@ -100,16 +92,16 @@ def save_draft(
             documents.save_lines(quote, lines)
         else:
             documents.save_lines(quote, documents.line_rows(quote))
-        return quote
+        return info(quote)
 
 
-def send(quote_id: Any, user: Any = None, on: dt.date | None = None) -> Quote:
+def send(quote_id: IdLike, user: IdLike | None = None, on: dt.date | None = None) -> DocumentInfo:
     """Number, freeze and mark the revision sent: the moment it leaves the company."""
     with database.atomic():
         quote = _locked_quote(quote_id)
         if quote.status != QuoteStatus.DRAFT:
             raise ValidationError(_("This quote revision has already been sent."))
-        if not documents.lines_of(quote):
+        if not documents._lines_of(quote):
             raise ValidationError(_("Add at least one line before sending the quote."))
         on = on or dt.date.today()
         if not quote.number:
@@ -124,16 +116,16 @@ def send(quote_id: Any, user: Any = None, on: dt.date | None = None) -> Quote:
         quote.status = QuoteStatus.SENT
         quote.sent_at = utcnow()
         quote.save()
-        documents.freeze(quote)
+        rendering.freeze(quote)
         documents.log(user, quote, "sent")
-        return quote
+        return info(quote)
 
 
-def _root(quote: Quote) -> Quote:
+def _root(quote: Row) -> Row:
     return Quote.get_by_id(quote.parent_id) if quote.parent_id else quote
 
 
-def new_revision(quote_id: Any, user: Any = None) -> Quote:
+def new_revision(quote_id: IdLike, user: IdLike | None = None) -> DocumentInfo:
     with database.atomic():
         old = _locked_quote(quote_id)
         if old.status == QuoteStatus.DRAFT:
@@ -141,7 +133,7 @@ def new_revision(quote_id: Any, user: Any = None) -> Quote:
         if old.status in (QuoteStatus.ACCEPTED, QuoteStatus.SUPERSEDED):
             raise ValidationError(_("Only the current, not accepted revision can be revised."))
         root = _root(old)
-        latest = (
+        latest: Row = (
             Quote.alive()
             .where((Quote.id == root.id) | (Quote.parent == root.id))
             .order_by(Quote.revision.desc())
@@ -150,7 +142,7 @@ def new_revision(quote_id: Any, user: Any = None) -> Quote:
         today = dt.date.today()
         quote = Quote.create(
             deal=old.deal_id, own_company=old.own_company_id, contact=old.contact_id,
-            company=old.company_id, author=_id(user) if user else old.author_id,
+            company=old.company_id, author=optional_uuid(user) or old.author_id,
             number=root.number, language=old.language, currency=old.currency,
             vat_mode=old.vat_mode, notes=old.notes, buyer_snapshot=old.buyer_snapshot,
             subject=old.subject, intro=old.intro, basis=old.basis, terms=old.terms,
@@ -161,10 +153,10 @@ def new_revision(quote_id: Any, user: Any = None) -> Quote:
         old.status = QuoteStatus.SUPERSEDED
         old.save()
         documents.log(user, quote, "revised")
-        return quote
+        return info(quote)
 
 
-def accept(quote_id: Any, user: Any = None) -> Quote:
+def accept(quote_id: IdLike, user: IdLike | None = None) -> DocumentInfo:
     with database.atomic():
         quote = _locked_quote(quote_id)
         _refresh_one(quote, dt.date.today())
@@ -173,10 +165,10 @@ def accept(quote_id: Any, user: Any = None) -> Quote:
         quote.status = QuoteStatus.ACCEPTED
         quote.save()
         documents.log(user, quote, "accepted")
-        return quote
+        return info(quote)
 
 
-def reject(quote_id: Any, user: Any = None, reason: str = "") -> Quote:
+def reject(quote_id: IdLike, user: IdLike | None = None, reason: str = "") -> DocumentInfo:
     with database.atomic():
         quote = _locked_quote(quote_id)
         if quote.status not in (QuoteStatus.SENT, QuoteStatus.EXPIRED):
@@ -186,16 +178,16 @@ def reject(quote_id: Any, user: Any = None, reason: str = "") -> Quote:
             quote.notes = (quote.notes + "\n" if quote.notes else "") + reason.strip()
         quote.save()
         documents.log(user, quote, "rejected")
-        return quote
+        return info(quote)
 
 
-def _refresh_one(quote: Quote, today: dt.date) -> None:
+def _refresh_one(quote: Row, today: dt.date) -> None:
     if quote.status == QuoteStatus.SENT and quote.valid_until and quote.valid_until < today:
         quote.status = QuoteStatus.EXPIRED
         quote.save()
 
 
-def refresh_expired(today: dt.date | None = None, deal_id: Any = None) -> int:
+def refresh_expired(today: dt.date | None = None, deal_id: IdLike | None = None) -> int:
     """Mark sent quotes past their validity as expired (of one deal, when given: its panel does
     not rewrite every quote of the business, through the index on ``quote.deal_id``); returns how
     many changed."""
@@ -206,28 +198,29 @@ def refresh_expired(today: dt.date | None = None, deal_id: Any = None) -> int:
         Quote.deleted_at.is_null(),
     )
     if deal_id is not None:
-        query = query.where(Quote.deal == _id(deal_id))
+        query = query.where(Quote.deal == as_uuid(deal_id))
     with database.atomic():
-        return query.execute()
+        return int(query.execute())
 
 
-def current_quote(deal_id: Any) -> Quote | None:
+def current_quote(deal_id: IdLike) -> DocumentInfo | None:
     """The revision a deal shows: the newest one that is not superseded."""
-    return (
+    quote = (
         Quote.alive()
-        .where(Quote.deal == _id(deal_id), Quote.status != QuoteStatus.SUPERSEDED)
+        .where(Quote.deal == as_uuid(deal_id), Quote.status != QuoteStatus.SUPERSEDED)
         .order_by(Quote.created_at.desc(), Quote.revision.desc())
         .first()
     )
+    return info(quote) if quote is not None else None
 
 
-def to_invoice(quote_id: Any, user: Any = None) -> Invoice:
+def to_invoice(quote_id: IdLike, user: IdLike | None = None) -> DocumentInfo:
     """A draft invoice from an accepted quote: lines, buyer and terms copied, linked to the quote."""
     with database.atomic():
         quote = _locked_quote(quote_id)
         if quote.status != QuoteStatus.ACCEPTED:
             raise ValidationError(_("Only an accepted quote can be turned into an invoice."))
-        existing = (
+        existing: Row = (
             Invoice.alive()
             .where(Invoice.quote == quote.id, Invoice.status != InvoiceStatus.CANCELLED)
             .first()
@@ -240,7 +233,7 @@ def to_invoice(quote_id: Any, user: Any = None) -> Invoice:
             )
         from desktop_crm.services.billing import invoices
 
-        invoice = invoices.new_draft(
+        invoice = invoices._new_draft(
             own=quote.own_company, deal_id=quote.deal_id, contact_id=quote.contact_id,
             company_id=quote.company_id, user=user, language=quote.language,
             currency=quote.currency, vat_mode=quote.vat_mode, quote_id=quote.id,
@@ -250,4 +243,4 @@ def to_invoice(quote_id: Any, user: Any = None) -> Invoice:
         invoice.save()
         documents.save_lines(invoice, documents.line_rows(quote))
         documents.log(user, quote, "converted")
-        return invoice
+        return info(invoice)

@@ -7,8 +7,6 @@ that check requisites.
 
 from __future__ import annotations
 
-from typing import Any
-
 from desktop_crm.countries import country
 from desktop_crm.countries.banking import bic_error, iban_check_digits, iban_error
 from desktop_crm.countries.base import RequisiteChecks, compact
@@ -35,7 +33,7 @@ __all__ = [
 # --- A whole set of requisites --------------------------------------------------------------
 
 
-def requisites_errors(requisites: Any) -> dict[str, str]:
+def requisites_errors(requisites: object) -> dict[str, str]:
     """Messages per field for an object with the requisite fields (``OwnCompany``, ``Company``).
 
     Only the fields of the company's country are checked, plus IBAN and BIC, which apply anywhere.

@@ -427,9 +427,11 @@ IT_DETAILED = (
     "Incontro presso la sede del cliente, mostrato {product} in funzione. Domande su consegna e "
     "garanzia; valutano anche un concorrente e chiedono uno sconto del {discount}%. Richiamo il {date}.",
     "Inviato il preventivo per {product}. {person} conferma la ricezione e lo ha girato "
-    "all'ufficio acquisti. L'obiezione è il prezzo: proposto pagamento a 60 giorni. Risposta entro il {date}.",
+    "all'ufficio acquisti. L'obiezione è il prezzo: proposto pagamento a 60 giorni. "
+    "Risposta entro il {date}.",
     "Discusse le condizioni: acconto del 30% all'ordine, saldo a 30 giorni data fattura. Il loro "
-    "legale ha chiesto di modificare la clausola sulle penali; accettata la nostra versione. Firma il {date}.",
+    "legale ha chiesto di modificare la clausola sulle penali; accettata la nostra versione. "
+    "Firma il {date}.",
     "Il cliente amplia l'ufficio tecnico e valuta {product} per {qty} postazioni. Fissata una demo "
     "il {date} con il responsabile IT e il titolare.",
     "{person} dice che il budget di quest'anno è già impegnato e chiede di risentirci a gennaio. "
@@ -473,6 +475,7 @@ _TRANSLIT = dict(zip(
     "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
     ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r",
      "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"],
+    strict=True,
 ))
 
 

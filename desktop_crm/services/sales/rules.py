@@ -314,16 +314,6 @@ def has_detailed_comment(deal: Deal, policy: CommentPolicy | None = None) -> boo
     return any(is_detailed(row.body, policy).detailed for row in bodies)
 
 
-#: The required fields a deal lacks when its column is empty.
-_EMPTY_WHEN_NONE: dict[str, Callable[[Deal], bool]] = {
-    "product_group": lambda deal: deal.product_group_id is None,
-    "contact": lambda deal: deal.contact_id is None,
-    "company": lambda deal: deal.company_id is None,
-    "responsible": lambda deal: deal.responsible_id is None,
-    "expected_close_date": lambda deal: deal.expected_close_date is None,
-}
-
-
 def deal_missing_fields(
     deal: Deal,
     stage: Stage | None = None,
@@ -332,23 +322,45 @@ def deal_missing_fields(
 ) -> list[str]:
     """What the deal lacks to be correct in ``stage`` (its own stage by default), in report order."""
     stage = stage if stage is not None else Stage.get_or_none(Stage.id == deal.stage_id)
-    missing: list[str] = []
-    for name in required_fields(stage):
+
+    def has(name: str) -> bool:
         if name == "stage":
-            lacking = stage is None or stage.deleted_at is not None or stage.pipeline_id != deal.pipeline_id
-        elif name == "comment":
-            lacking = not has_detailed_comment(deal, policy)
-        elif name == "lines":
-            rows = deal.live_lines() if lines is None else lines
-            lacking = not any(
-                line_net_amount(line.price, line.quantity, line.discount_percent) > 0 for line in rows
+            return not (
+                stage is None or stage.deleted_at is not None or stage.pipeline_id != deal.pipeline_id
             )
-        else:
-            empty = _EMPTY_WHEN_NONE.get(name)
-            lacking = empty is not None and empty(deal)
-        if lacking:
-            missing.append(name)
-    return missing
+        if name == "comment":
+            return has_detailed_comment(deal, policy)
+        if name == "lines":
+            rows = deal.live_lines() if lines is None else lines
+            return has_priced_line(
+                line_net_amount(line.price, line.quantity, line.discount_percent) for line in rows
+            )
+        column = _FIELD_COLUMNS.get(name)
+        return column is None or getattr(deal, column) is not None
+
+    return missing_fields(required_fields(stage), has)
+
+
+_FIELD_COLUMNS = {
+    "product_group": "product_group_id", "contact": "contact_id", "company": "company_id",
+    "responsible": "responsible_id", "expected_close_date": "expected_close_date",
+}
+
+
+def missing_fields(required: Iterable[str], has: Callable[[str], bool]) -> list[str]:
+    """Rule 2 over plain values: the ``required`` fields (in report order) the deal lacks.
+    ``has(name)`` is asked for required fields only (some answers read the timeline)."""
+    return [name for name in required if not has(name)]
+
+
+def has_priced_line(line_amounts: Iterable[Decimal]) -> bool:
+    """The "lines" requirement: at least one line with an amount after discount above zero."""
+    return any(amount > 0 for amount in line_amounts)
+
+
+def deal_amount(line_amounts: Iterable[Decimal]) -> Decimal:
+    """A deal's cached ``amount``: the sum of its lines' amounts after discount."""
+    return money.round_money(sum(line_amounts, Decimal("0.00")))
 
 
 def refresh_deal(
@@ -361,13 +373,11 @@ def refresh_deal(
     hand (else they are read).
     """
     lines = deal.live_lines() if lines is None else lines
-    amount = sum(
-        (line_net_amount(line.price, line.quantity, line.discount_percent) for line in lines),
-        Decimal("0.00"),
-    )
     policy = comment_policy()
     missing = deal_missing_fields(deal, stage=stage, lines=lines, policy=policy)
-    deal.amount = money.round_money(amount)
+    deal.amount = deal_amount(
+        line_net_amount(line.price, line.quantity, line.discount_percent) for line in lines
+    )
     deal.missing_fields = missing
     deal.correct = not missing
     deal.last_interaction_at = last_interaction(deal, policy)

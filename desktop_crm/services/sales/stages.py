@@ -64,7 +64,7 @@ def _stage(stage: IdLike) -> Stage:
     return row
 
 
-def reach(reached: int, kind: StageKind, sort_order: int) -> int:
+def reach(reached: int, kind: StageKind | str, sort_order: int) -> int:
     """A deal's ``reached_order`` once it has entered a stage of this ``kind`` and ``sort_order``: the
     highest ``sort_order`` among the open and won stages it has entered. Lost stages are off the
     ladder: a lost deal keeps the step it was lost from. Moving back to an earlier stage does not

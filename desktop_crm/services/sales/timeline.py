@@ -124,9 +124,10 @@ def _resolve_links(
     )
 
 
-def _create(user: IdLike, links: Links, **values: Any) -> Activity:
+def _create(user: IdLike | None, links: Links, **values: Any) -> Activity:
+    """A timeline entry; ``user`` None: written by the application itself (no author)."""
     return Activity.create(
-        author=as_uuid(user),
+        author=optional_uuid(user),
         deal=links.deal,
         lead=links.lead,
         contact=links.contact,
@@ -287,7 +288,7 @@ def reschedule_task(task_id: IdLike, user: IdLike, due_at: dt.datetime) -> Activ
 
 
 def log_document(
-    user: IdLike, deal: IdLike, document_type: str, document_id: uuid.UUID | str, number: str,
+    user: IdLike | None, deal: IdLike, document_type: str, document_id: uuid.UUID | str, number: str,
     language: str = "",
 ) -> ActivityInfo:
     """An issued quote or invoice in the deal's timeline (called by the documents service)."""

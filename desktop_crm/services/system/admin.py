@@ -31,6 +31,7 @@ import phonenumbers
 from desktop_crm import money
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import LANGUAGES, _, ngettext
+from desktop_crm.ids import IdLike, as_uuid
 from desktop_crm.models import (
     Deal,
     OwnCompany,
@@ -48,12 +49,7 @@ from desktop_crm.services.sales import cards, rules
 from desktop_crm.services.sales import pipelines as sales_pipelines
 from desktop_crm.services.sales import stages as stage_rules
 from desktop_crm.services.sales.pipelines import PipelineInfo
-
-
-def _uuid(value: Any) -> uuid.UUID:
-    value = getattr(value, "id", value)
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-
+from desktop_crm.services.system.settings import SettingSpec
 
 # --- rules ----------------------------------------------------------------------------------------
 
@@ -70,7 +66,7 @@ class RulesSettings:
     offline_numbering: str = "device_series"  # "device_series" | "provisional" (sync.md §2.11)
 
 
-_RULE_SPECS = {
+_RULE_SPECS: dict[str, SettingSpec[Any]] = {
     "comment_min_words": rules.COMMENT_MIN_WORDS,
     "comment_min_chars": rules.COMMENT_MIN_CHARS,
     "comment_stop_phrases": rules.COMMENT_STOP_PHRASES,
@@ -150,13 +146,13 @@ def save_rules_settings(values: Mapping[str, Any]) -> bool:
     return deals_affected
 
 
-def recompute_deal_flags(stage_id: Any = None, progress: Any = None) -> int:
+def recompute_deal_flags(stage_id: IdLike | None = None, progress: Any = None) -> int:
     """Recompute deals' correctness, missing fields and last interaction after a rule changed:
     every deal, or those in ``stage_id`` (its required fields changed). One transaction."""
     deal_ids = None
     if stage_id is not None:
-        deal_ids = [row.id for row in Deal.alive().select(Deal.id).where(
-            Deal.stage == _uuid(stage_id))]
+        rows: list[Any] = list(Deal.alive().select(Deal.id).where(Deal.stage == as_uuid(stage_id)))
+        deal_ids = [row.id for row in rows]
     return refresh.refresh_rules(deal_ids, progress)
 
 
@@ -178,14 +174,15 @@ class OwnCompanyRow:
 
 
 def own_companies() -> list[OwnCompanyRow]:
-    query = OwnCompany.alive().order_by(OwnCompany.is_default.desc(), OwnCompany.created_at)
+    query: list[Any] = list(
+        OwnCompany.alive().order_by(OwnCompany.is_default.desc(), OwnCompany.created_at))
     return [OwnCompanyRow(str(c.id), c.short_name or c.legal_name or "—", bool(c.is_default))
             for c in query]
 
 
-def own_company_card(company_id: Any) -> dict[str, Any] | None:
+def own_company_card(company_id: IdLike) -> dict[str, Any] | None:
     company = OwnCompany.get_or_none(
-        (OwnCompany.id == _uuid(company_id)) & OwnCompany.deleted_at.is_null()
+        (OwnCompany.id == as_uuid(company_id)) & OwnCompany.deleted_at.is_null()
     )
     if company is None:
         return None
@@ -203,18 +200,19 @@ def own_company_card(company_id: Any) -> dict[str, Any] | None:
     return values
 
 
-def save_own_company(company_id: Any, values: Mapping[str, Any]) -> str:
+def save_own_company(company_id: IdLike | None, values: Mapping[str, Any]) -> str:
     unknown = set(values) - set(OWN_FIELDS)
     if unknown:
         raise ValueError(f"unknown own-company fields: {sorted(unknown)}")
     plain = {k: v for k, v in values.items() if k in cards.REQUISITE_FIELDS}
     cleaned = cards._clean_requisites(plain, cards.REQUISITE_FIELDS)
     with database.atomic():
+        company: Any  # a peewee row
         if company_id is None:
             company = OwnCompany()
         else:
             company = OwnCompany.get_or_none(
-                (OwnCompany.id == _uuid(company_id)) & OwnCompany.deleted_at.is_null()
+                (OwnCompany.id == as_uuid(company_id)) & OwnCompany.deleted_at.is_null()
             )
             if company is None:
                 raise ValidationError(_("The company no longer exists."))
@@ -275,7 +273,7 @@ def pipelines() -> list[PipelineInfo]:
     return sales_pipelines.pipelines()
 
 
-def save_pipeline(pipeline_id: Any, name: str, is_default: bool = False) -> str:
+def save_pipeline(pipeline_id: IdLike | None, name: str, is_default: bool = False) -> str:
     name = " ".join((name or "").split())
     if not name:
         raise ValidationError(_("Give the pipeline a name."), field="name")
@@ -284,7 +282,7 @@ def save_pipeline(pipeline_id: Any, name: str, is_default: bool = False) -> str:
             last = Pipeline.alive().order_by(Pipeline.sort_order.desc()).first()
             pipeline = Pipeline(sort_order=(last.sort_order + 1) if last else 0)
         else:
-            pipeline = Pipeline.get_by_id(_uuid(pipeline_id))
+            pipeline = Pipeline.get_by_id(as_uuid(pipeline_id))
         pipeline.name = name
         pipeline.is_default = bool(is_default) or not Pipeline.alive().where(
             Pipeline.is_default == True  # noqa: E712
@@ -302,19 +300,20 @@ def save_pipeline(pipeline_id: Any, name: str, is_default: bool = False) -> str:
         return str(pipeline.id)
 
 
-def delete_pipeline(pipeline_id: Any) -> None:
+def delete_pipeline(pipeline_id: IdLike) -> None:
     with database.atomic():
-        pipeline = Pipeline.get_by_id(_uuid(pipeline_id))
+        pipeline = Pipeline.get_by_id(as_uuid(pipeline_id))
         if Deal.alive().where(Deal.pipeline == pipeline.id).exists():
             raise ValidationError(_("The pipeline has deals; move them to another pipeline first."))
-        for stage in Stage.alive().where(Stage.pipeline == pipeline.id):
+        doomed: list[Any] = list(Stage.alive().where(Stage.pipeline == pipeline.id))
+        for stage in doomed:
             stage.soft_delete()
         pipeline.soft_delete()
 
 
-def stages(pipeline_id: Any) -> list[StageInfo]:
-    query = Stage.alive().where(Stage.pipeline == _uuid(pipeline_id)).order_by(
-        Stage.sort_order, Stage.created_at)
+def stages(pipeline_id: IdLike) -> list[StageInfo]:
+    query: list[Any] = list(Stage.alive().where(Stage.pipeline == as_uuid(pipeline_id)).order_by(
+        Stage.sort_order, Stage.created_at))
     return [
         StageInfo(str(s.id), s.name, str(s.kind), money.to_decimal(s.probability), s.color,
                   list(s.task_templates or []), list(s.required_fields or []),
@@ -353,18 +352,19 @@ def stage_errors(values: Mapping[str, Any]) -> dict[str, str]:
     return errors
 
 
-def save_stage(stage_id: Any, pipeline_id: Any, values: Mapping[str, Any]) -> str:
+def save_stage(stage_id: IdLike | None, pipeline_id: IdLike, values: Mapping[str, Any]) -> str:
     errors = stage_errors(values)
     if errors:
         name, message = next(iter(errors.items()))
         raise ValidationError(message, field=name)
     with database.atomic():
+        stage: Any  # a peewee row
         if stage_id is None:
-            last = Stage.alive().where(Stage.pipeline == _uuid(pipeline_id)).order_by(
+            last = Stage.alive().where(Stage.pipeline == as_uuid(pipeline_id)).order_by(
                 Stage.sort_order.desc()).first()
-            stage = Stage(pipeline=_uuid(pipeline_id), sort_order=(last.sort_order + 1) if last else 0)
+            stage = Stage(pipeline=as_uuid(pipeline_id), sort_order=(last.sort_order + 1) if last else 0)
         else:
-            stage = Stage.get_by_id(_uuid(stage_id))
+            stage = Stage.get_by_id(as_uuid(stage_id))
         new_kind = StageKind(values.get("kind", "open"))
         if stage_id is not None and stage.kind == StageKind.OPEN and new_kind != StageKind.OPEN:
             _keep_an_open_stage(stage.pipeline_id, stage.id)
@@ -391,7 +391,7 @@ def save_stage(stage_id: Any, pipeline_id: Any, values: Mapping[str, Any]) -> st
         return str(stage.id)
 
 
-def _keep_an_open_stage(pipeline_id: Any, leaving_id: Any) -> None:
+def _keep_an_open_stage(pipeline_id: uuid.UUID, leaving_id: uuid.UUID) -> None:
     others = Stage.alive().where(
         (Stage.pipeline == pipeline_id) & (Stage.kind == StageKind.OPEN) & (Stage.id != leaving_id)
     )
@@ -399,11 +399,11 @@ def _keep_an_open_stage(pipeline_id: Any, leaving_id: Any) -> None:
         raise ValidationError(_("A pipeline needs at least one open stage."), field="kind")
 
 
-def move_stage(stage_id: Any, delta: int) -> None:
+def move_stage(stage_id: IdLike, delta: int) -> None:
     """Swap the stage with its neighbour (``delta`` -1: up, +1: down)."""
     with database.atomic():
-        stage = Stage.get_by_id(_uuid(stage_id))
-        ordered = list(Stage.alive().where(Stage.pipeline == stage.pipeline_id).order_by(
+        stage: Any = Stage.get_by_id(as_uuid(stage_id))
+        ordered: list[Any] = list(Stage.alive().where(Stage.pipeline == stage.pipeline_id).order_by(
             Stage.sort_order, Stage.created_at))
         index = [s.id for s in ordered].index(stage.id)
         target = index + delta
@@ -420,9 +420,9 @@ def move_stage(stage_id: Any, delta: int) -> None:
             stage_rules.recompute_reached(stage.pipeline_id, min(changed), max(changed))
 
 
-def delete_stage(stage_id: Any) -> None:
+def delete_stage(stage_id: IdLike) -> None:
     with database.atomic():
-        stage = Stage.get_by_id(_uuid(stage_id))
+        stage: Any = Stage.get_by_id(as_uuid(stage_id))
         count = Deal.alive().where(Deal.stage == stage.id).count()
         if count:
             raise ValidationError(ngettext(
@@ -451,12 +451,12 @@ class UserRow:
 
 
 def user_rows() -> list[UserRow]:
-    query = User.alive().order_by(User.active.desc(), User.name)
+    query: list[Any] = list(User.alive().order_by(User.active.desc(), User.name))
     return [UserRow(str(u.id), u.name, u.email, str(u.role), str(u.head_id) if u.head_id else None,
                     u.locale or "", bool(u.active)) for u in query]
 
 
-def save_user(user_id: Any, values: Mapping[str, Any]) -> str:
+def save_user(user_id: IdLike | None, values: Mapping[str, Any]) -> str:
     name = " ".join(str(values.get("name") or "").split())
     if not name:
         raise ValidationError(_("Give the user a name."), field="name")
@@ -465,13 +465,13 @@ def save_user(user_id: Any, values: Mapping[str, Any]) -> str:
         raise ValidationError(_("“{email}” is not a valid e-mail address.").format(email=email),
                               field="email")
     with database.atomic():
-        user = User() if user_id is None else User.get_by_id(_uuid(user_id))
-        head_id = _uuid(values["head"]) if values.get("head") else None
+        user: Any = User() if user_id is None else User.get_by_id(as_uuid(user_id))
+        head_id = as_uuid(values["head"]) if values.get("head") else None
         if head_id is not None:
             if user_id is not None and head_id == user.id:
                 raise ValidationError(_("A user cannot be their own head."), field="head")
             seen = {user.id} if user_id is not None else set()
-            cursor = User.get_or_none(User.id == head_id)
+            cursor: Any = User.get_or_none(User.id == head_id)
             while cursor is not None:
                 if cursor.id in seen:
                     raise ValidationError(
@@ -501,16 +501,16 @@ def role_labels() -> list[tuple[str, str]]:
     return [("admin", _("Administrator")), ("head", _("Head of sales")), ("sales", _("Salesperson"))]
 
 
-def user_language(user_id: Any) -> str:
-    user = User.get_or_none(User.id == _uuid(user_id))
+def user_language(user_id: IdLike) -> str:
+    user = User.get_or_none(User.id == as_uuid(user_id))
     return (user.locale or "") if user else ""
 
 
-def set_user_language(user_id: Any, language: str) -> None:
+def set_user_language(user_id: IdLike, language: str) -> None:
     if language and language not in LANGUAGES:
         raise ValidationError(_("Unknown language."), field="language")
     with database.atomic():
-        user = User.get_by_id(_uuid(user_id))
+        user = User.get_by_id(as_uuid(user_id))
         user.locale = language
         user.save()
 

@@ -188,13 +188,14 @@ def check_foreign_keys(context: Context) -> Outcome:
 
 def _foreign_keys(db: Any) -> list[tuple[str, str, str, str, str, bool, bool]]:
     """(constraint, table, column, parent table, parent column, deferrable, validated)."""
-    return db.execute_sql(
+    rows: list[tuple[str, str, str, str, str, bool, bool]] = db.execute_sql(
         "SELECT c.conname, c.conrelid::regclass::text, a.attname, c.confrelid::regclass::text, "
         "pa.attname, c.condeferrable, c.convalidated FROM pg_constraint c "
         "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
         "JOIN pg_attribute pa ON pa.attrelid = c.confrelid AND pa.attnum = c.confkey[1] "
         "WHERE c.contype = 'f' AND c.connamespace = current_schema()::regnamespace "
         "ORDER BY 2, 3").fetchall()
+    return rows
 
 
 def _postgres_constraints(context: Context) -> Outcome:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import getpass
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from desktop_crm.models import Role, User, database
 
@@ -59,10 +60,5 @@ def _os_user_name() -> str:
 
 def users() -> list[UserRef]:
     """Active users, by name (pickers: responsible, assignee)."""
-    query = User.alive().where(User.active == True).order_by(User.name)  # noqa: E712
+    query: list[Any] = list(User.alive().where(User.active == True).order_by(User.name))  # noqa: E712
     return [_ref(user) for user in query]
-
-
-def user_model(user_id: uuid.UUID | str) -> User:
-    """The ``User`` row of an id (for services that need the model, e.g. per-user settings)."""
-    return User.get_by_id(uuid.UUID(str(user_id)))

@@ -21,13 +21,15 @@ inside the block drop it, so the action sees its own writes. Blocks nest (the ou
 from __future__ import annotations
 
 import copy
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from desktop_crm.models import Setting, User, database
+from desktop_crm.ids import IdLike, optional_uuid
+from desktop_crm.models import Setting, database
 
 T = TypeVar("T")
 
@@ -40,33 +42,36 @@ class SettingSpec(Generic[T]):
     default: T
     per_user: bool = False
 
-    def get(self, user: User | None = None) -> T:
-        users = [user, None] if (self.per_user and user is not None) else [None]
+    def get(self, user: IdLike | None = None) -> T:
+        users = [optional_uuid(user), None] if (self.per_user and user is not None) else [None]
         current = _SNAPSHOT.get()
+        result: T
         for owner in users:
             if current is not None:
                 found, value = current.lookup(self.key, owner)
                 if found:
-                    return copy.deepcopy(value)  # type: ignore[no-any-return]
+                    result = copy.deepcopy(value)
+                    return result
                 continue
             row = _row(self.key, owner)
             if row is not None:
-                return row.value  # type: ignore[no-any-return]
+                result = row.value
+                return result
         return copy.deepcopy(self.default)
 
-    def set(self, value: T, user: User | None = None) -> None:
+    def set(self, value: T, user: IdLike | None = None) -> None:
         if user is not None and not self.per_user:
             raise ValueError(f"{self.key} is a business-wide setting")
         _forget_snapshot()
         with database.atomic():
             row = _row(self.key, user)
             if row is None:
-                Setting.create(key=self.key, user=user, value=value)
+                Setting.create(key=self.key, user=optional_uuid(user), value=value)
             else:
                 row.value = value
                 row.save()
 
-    def reset(self, user: User | None = None) -> None:
+    def reset(self, user: IdLike | None = None) -> None:
         _forget_snapshot()
         with database.atomic():
             row = _row(self.key, user)
@@ -74,10 +79,12 @@ class SettingSpec(Generic[T]):
                 row.soft_delete()
 
 
-def _row(key: str, user: User | None) -> Setting | None:
+def _row(key: str, user: IdLike | None) -> Setting | None:
+    owner = optional_uuid(user)
     query = Setting.alive().where(Setting.key == key)
-    query = query.where(Setting.user.is_null()) if user is None else query.where(Setting.user == user)
-    return query.order_by(Setting.updated_at.desc()).first()
+    query = query.where(Setting.user.is_null()) if owner is None else query.where(Setting.user == owner)
+    row: Setting | None = query.order_by(Setting.updated_at.desc()).first()
+    return row
 
 
 class Snapshot:
@@ -87,20 +94,21 @@ class Snapshot:
         self.queries = 0
         self._values: dict[Any, dict[str, Any]] = {}  # owner id (None: business) -> key -> value
 
-    def lookup(self, key: str, user: Any) -> tuple[bool, Any]:
-        owner = getattr(user, "id", user)
+    def lookup(self, key: str, user: IdLike | None) -> tuple[bool, Any]:
+        owner = optional_uuid(user)
         if owner not in self._values:
             self._values[owner] = self._load(owner)
         values = self._values[owner]
         return (True, values[key]) if key in values else (False, None)
 
-    def _load(self, owner: Any) -> dict[str, Any]:
+    def _load(self, owner: uuid.UUID | None) -> dict[str, Any]:
         self.queries += 1
         query = Setting.alive(Setting.key, Setting.value)
         query = query.where(Setting.user.is_null()) if owner is None else query.where(
             Setting.user == owner)
         # oldest first, so that the newest row of a key wins (as in ``_row``)
-        return dict(query.order_by(Setting.updated_at).tuples())
+        pairs: list[Any] = list(query.order_by(Setting.updated_at).tuples())
+        return dict(pairs)
 
     def forget(self) -> None:
         self._values.clear()

@@ -36,14 +36,15 @@ from desktop_crm import money, pricing
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _
 from desktop_crm.i18n.formatting import format_amount, format_quantity
-from desktop_crm.services.billing import documents, invoices, quotes
+from desktop_crm.services.billing import documents, invoices, quotes, rendering, screens
 from desktop_crm.views.common.dialogs import show_error
 
 COLUMNS = ("name", "quantity", "unit", "price", "discount_percent", "vat_rate", "natura", "amount")
 
 
 def _column_titles() -> list[str]:
-    return [_("Name"), _("Qty"), _("Unit"), _("Price"), _("Discount, %"), _("VAT, %"), _("Natura"), _("Amount")]
+    return [_("Name"), _("Qty"), _("Unit"), _("Price"), _("Discount, %"), _("VAT, %"), _("Natura"),
+            _("Amount")]
 
 
 def parse_number(text: str) -> Decimal:
@@ -123,7 +124,8 @@ class DocumentEditor(QDialog):
         terms.addRow(_("Warranty"), self.warranty_terms)
         toggles = QHBoxLayout()
         self.toggles: dict[str, QCheckBox] = {}
-        for key, text in (("logo", _("Logo")), ("stamp", _("Stamp")), ("signature", _("Signature")), ("qr", _("Payment QR"))):
+        for key, text in (("logo", _("Logo")), ("stamp", _("Stamp")), ("signature", _("Signature")),
+                          ("qr", _("Payment QR"))):
             box = QCheckBox(text, self)
             box.setObjectName(f"toggle_{key}")
             self.toggles[key] = box
@@ -170,7 +172,8 @@ class DocumentEditor(QDialog):
         self.preview_button = QPushButton(_("Preview…"), self)
         self.preview_button.setObjectName("preview")
         self.preview_button.clicked.connect(self.preview)
-        self.finalize_button = QPushButton(_("Send (freeze this revision)") if kind == "quote" else _("Issue (assign the number)"), self)
+        self.finalize_button = QPushButton(
+            _("Send (freeze this revision)") if kind == "quote" else _("Issue (assign the number)"), self)
         self.finalize_button.setObjectName("finalize")
         self.finalize_button.clicked.connect(self.finalize)
         close = QPushButton(_("Close"), self)
@@ -185,11 +188,12 @@ class DocumentEditor(QDialog):
     # -- data --------------------------------------------------------------------------------
 
     def load(self) -> None:
-        self.data = documents.editor_data(self.kind, self.document_id)
+        self.data = screens.editor_data(self.kind, self.document_id)
         data = self.data
         self._building = True
         self.setWindowTitle(data.title)
-        self.heading.setText(f"{data.title} — {data.buyer_name} — {documents.status_text(data.kind, data.status)}")
+        status = screens.status_text(data.kind, data.status)
+        self.heading.setText(f"{data.title} — {data.buyer_name} — {status}")
         self.language.setCurrentIndex(max(0, self.language.findData(data.language)))
         self.subject.setText(data.subject)
         self.addressee.setText(data.addressee)
@@ -216,7 +220,8 @@ class DocumentEditor(QDialog):
                        self.save_button, self.finalize_button, *self.toggles.values()):
             widget.setEnabled(editable)
         self.table.setEditTriggers(
-            QAbstractItemView.EditTrigger.AllEditTriggers if editable else QAbstractItemView.EditTrigger.NoEditTriggers
+            QAbstractItemView.EditTrigger.AllEditTriggers if editable
+            else QAbstractItemView.EditTrigger.NoEditTriggers
         )
 
     def add_line(self, line: dict[str, Any]) -> None:
@@ -287,9 +292,10 @@ class DocumentEditor(QDialog):
         inputs: list[pricing.LineInput | None] = []
         valid = True
         for line in self.lines():
-            numbers = (line.quantity, line.price, line.discount_percent, line.vat_rate)
-            if all(isinstance(v, Decimal) for v in numbers):
-                inputs.append(pricing.LineInput(*numbers, line.natura))
+            qty, price, discount, rate = line.quantity, line.price, line.discount_percent, line.vat_rate
+            if (isinstance(qty, Decimal) and isinstance(price, Decimal)
+                    and isinstance(discount, Decimal) and isinstance(rate, Decimal)):
+                inputs.append(pricing.LineInput(qty, price, discount, rate, line.natura))
             else:
                 valid = False
                 inputs.append(None)
@@ -312,7 +318,8 @@ class DocumentEditor(QDialog):
     def values(self) -> dict[str, Any]:
         terms = [
             {"key": key, "text": edit.text().strip()}
-            for key, edit in (("payment", self.payment_terms), ("delivery", self.delivery_terms), ("warranty", self.warranty_terms))
+            for key, edit in (("payment", self.payment_terms), ("delivery", self.delivery_terms),
+                              ("warranty", self.warranty_terms))
             if edit.text().strip()
         ]
         values: dict[str, Any] = {
@@ -323,7 +330,8 @@ class DocumentEditor(QDialog):
             "notes": self.notes.toPlainText().strip(),
             "terms": terms,
             "print_options": {key: box.isChecked() for key, box in self.toggles.items()},
-            "buyer_snapshot": {"addressee": self.addressee.text().strip(), "salutation": self.salutation.text().strip()},
+            "buyer_snapshot": {"addressee": self.addressee.text().strip(),
+                               "salutation": self.salutation.text().strip()},
         }
         values["valid_until" if self.kind == "quote" else "due_date"] = _pydate(self.date_edit.date())
         return values
@@ -367,11 +375,11 @@ def open_preview(kind: str, document_id: str, parent: QWidget | None) -> QDialog
     from desktop_crm.views.documents.preview import PdfPreview
 
     try:
-        pdf = documents.render(document_id, kind, "pdf")
+        pdf = rendering.render(document_id, kind, "pdf")
     except CrmError as error:
         show_error(parent, error.message)
         return None
-    dialog = PdfPreview(pdf, lambda fmt: documents.render(document_id, kind, fmt), parent)
+    dialog = PdfPreview(pdf, lambda fmt: rendering.render(document_id, kind, fmt), parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
     return dialog

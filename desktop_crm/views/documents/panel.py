@@ -10,6 +10,7 @@ deal's timeline); afterwards the panel reloads and ``context.notify_changed`` re
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
@@ -33,11 +34,11 @@ from PySide6.QtWidgets import (
 
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _, ngettext
-from desktop_crm.services.billing import documents, invoices, quotes
+from desktop_crm.services.billing import invoices, quotes, screens
 from desktop_crm.views.common.dialogs import confirm, show_error
 from desktop_crm.views.documents.editor import DocumentEditor, open_preview
 
-ACTION_TEXTS = {
+ACTION_TEXTS: dict[str, Callable[[], str]] = {
     "edit": lambda: _("Edit…"),
     "preview": lambda: _("Preview / print…"),
     "send": lambda: _("Send"),
@@ -68,7 +69,8 @@ class PaymentDialog(QDialog):
         form.addRow(_("Paid on"), self.date)
         self.note = QLineEdit(self)
         form.addRow(_("Note"), self.note)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
@@ -93,7 +95,7 @@ class DealDocumentsPanel(QWidget):
         top = QHBoxLayout()
         self.create_button = QPushButton(_("Create quote") if kind == "quote" else _("Create invoice"), self)
         self.create_button.setObjectName("create")
-        self.create_button.clicked.connect(self.create)
+        self.create_button.clicked.connect(self.create_document)
         top.addWidget(self.create_button)
         # the quote the deal shows (its newest revision that is not superseded), above the history
         self.current_label = QLabel(self)
@@ -105,7 +107,8 @@ class DealDocumentsPanel(QWidget):
         self.table = QTableWidget(0, 6, self)
         self.table.setObjectName("documents")
         self.table.setHorizontalHeaderLabels(
-            [_("Number"), _("Revision") if kind == "quote" else _("Paid"), _("Date"), _("Status"), _("Total"), _("Language")]
+            [_("Number"), _("Revision") if kind == "quote" else _("Paid"), _("Date"), _("Status"),
+             _("Total"), _("Language")]
         )
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -119,12 +122,12 @@ class DealDocumentsPanel(QWidget):
         for key, text in ACTION_TEXTS.items():
             button = QPushButton(text(), self)
             button.setObjectName(f"action_{key}")
-            button.clicked.connect(lambda _checked=False, k=key: self.run_action(k))
+            button.clicked.connect(self._runner(key))
             self.buttons[key] = button
             self.action_bar.addWidget(button)
         self.action_bar.addStretch(1)
         layout.addLayout(self.action_bar)
-        self.rows: list[documents.DocumentSummary] = []
+        self.rows: list[screens.DocumentSummary] = []
         self.reload()
 
     def set_deal(self, deal_id: str | None) -> None:
@@ -136,17 +139,19 @@ class DealDocumentsPanel(QWidget):
 
     def reload(self, select: str | None = None) -> None:
         """Reload the rows; ``select`` a document (else the one selected, else the current quote)."""
-        selected = select or (self.current().id if self.current() else None)
+        shown = self.current()
+        selected = select or (shown.id if shown else None)
         self.create_button.setEnabled(bool(self.deal_id))
         try:
-            self.rows = documents.summaries_for_deal(self.deal_id, self.kind) if self.deal_id else []
+            self.rows = screens.summaries_for_deal(self.deal_id, self.kind) if self.deal_id else []
         except CrmError as error:
             show_error(self, error.message)
             self.rows = []
         self.table.setRowCount(len(self.rows))
         for row, doc in enumerate(self.rows):
             second = str(doc.revision) if self.kind == "quote" else doc.paid_text
-            for column, text in enumerate((doc.number, second, doc.date_text, doc.status_text, doc.total_text, doc.language)):
+            texts = (doc.number, second, doc.date_text, doc.status_text, doc.total_text, doc.language)
+            for column, text in enumerate(texts):
                 item = QTableWidgetItem(text)
                 if column in (1, 4):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -171,7 +176,7 @@ class DealDocumentsPanel(QWidget):
             self.table.selectRow(index)
         self._update_actions()
 
-    def current(self) -> documents.DocumentSummary | None:
+    def current(self) -> screens.DocumentSummary | None:
         rows = {i.row() for i in self.table.selectedIndexes()}
         if not rows or not getattr(self, "rows", None):
             return None
@@ -190,7 +195,7 @@ class DealDocumentsPanel(QWidget):
         self.context.notify_changed(f"{self.kind}s")
         self.context.notify_changed("deals")
 
-    def create(self) -> None:
+    def create_document(self) -> None:
         if not self.deal_id:
             return
         try:
@@ -203,7 +208,8 @@ class DealDocumentsPanel(QWidget):
         self.open_editor(str(document.id))
 
     def open_editor(self, document_id: str | None = None) -> DocumentEditor | None:
-        document_id = document_id or (self.current().id if self.current() else None)
+        shown = self.current()
+        document_id = document_id or (shown.id if shown else None)
         if document_id is None:
             return None
         editor = DocumentEditor(self.context, self.kind, document_id, self)
@@ -211,6 +217,14 @@ class DealDocumentsPanel(QWidget):
         editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         editor.open()
         return editor
+
+    def _runner(self, key: str) -> Callable[..., None]:
+        """The slot of an action button (Qt passes the button's ``checked`` state, unused)."""
+
+        def run(*_args: object) -> None:
+            self.run_action(key)
+
+        return run
 
     def run_action(self, key: str) -> None:
         doc = self.current()
@@ -250,9 +264,11 @@ class DealDocumentsPanel(QWidget):
                 dialog = PaymentDialog(doc.total_text, self)
                 if dialog.exec() != QDialog.DialogCode.Accepted:
                     return
-                invoices.register_payment(doc.id, dialog.amount.text(), dialog.paid_on(), user, dialog.note.text())
+                invoices.register_payment(
+                    doc.id, dialog.amount.text(), dialog.paid_on(), user, dialog.note.text())
             elif key == "cancel":
-                reason, ok = QInputDialog.getText(self, _("Cancel invoice"), _("Reason (printed nowhere, kept in the notes)"))
+                reason, ok = QInputDialog.getText(
+                    self, _("Cancel invoice"), _("Reason (printed nowhere, kept in the notes)"))
                 if not ok:
                     return
                 invoices.cancel(doc.id, user, reason)
@@ -262,7 +278,7 @@ class DealDocumentsPanel(QWidget):
                 self.open_editor(str(invoice.id))
                 return
             elif key == "delete":
-                if not confirm(self, _("Delete this draft invoice?")):
+                if not confirm(self, _("Delete draft"), _("Delete this draft invoice?")):
                     return
                 invoices.cancel(doc.id, user)
         except CrmError as error:
@@ -287,7 +303,9 @@ def open_document_card(kind: str) -> Any:
     return opener
 
 
-def issue_invoices_for_deals(context: Any, deal_ids: list[str], parent: QWidget | None = None, ask: bool = True) -> Any:
+def issue_invoices_for_deals(
+    context: Any, deal_ids: list[str], parent: QWidget | None = None, ask: bool = True
+) -> Any:
     """Batch: one invoice per selected deal, in the background with progress and Cancel.
 
     Each deal is its own transaction: cancelling keeps the invoices already issued, and a deal
@@ -300,8 +318,9 @@ def issue_invoices_for_deals(context: Any, deal_ids: list[str], parent: QWidget 
     if not deal_ids:
         return None
     count = len(deal_ids)
-    question = ngettext("Issue an invoice for {n} deal?", "Issue invoices for {n} deals?", count).format(n=count)
-    if ask and not confirm(parent, question):
+    question = ngettext(
+        "Issue an invoice for {n} deal?", "Issue invoices for {n} deals?", count).format(n=count)
+    if ask and not confirm(parent, _("Issuing invoices…"), question):
         return None
     user = str(context.user.id)
     dialog = JobProgressDialog(_("Issuing invoices…"), parent)
@@ -332,9 +351,13 @@ def issue_invoices_for_deals(context: Any, deal_ids: list[str], parent: QWidget 
         else:
             raise error
 
+    def cancelled() -> None:
+        dialog.finish()
+        context.notify_changed("invoices")
+
     job = run_in_background(
         work, on_result=finished, on_error=failed, on_progress=dialog.update,
-        on_cancelled=lambda: (dialog.finish(), context.notify_changed("invoices")),
+        on_cancelled=cancelled,
         name="issue_invoices",
     )
     dialog.attach(job)

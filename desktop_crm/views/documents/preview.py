@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _
-from desktop_crm.services.billing.documents import RenderedFile
+from desktop_crm.services.billing.rendering import RenderedFile
 from desktop_crm.views.common.dialogs import show_error
 
 FileProvider = Callable[[str], RenderedFile]  # format ("pdf", "docx", "xml") â†’ file
@@ -37,7 +37,9 @@ FileProvider = Callable[[str], RenderedFile]  # format ("pdf", "docx", "xml") â†
 
 def load_pdf(content: bytes, parent: QWidget | None = None) -> tuple[QPdfDocument, QBuffer]:
     """A QPdfDocument over bytes (keep the buffer alive as long as the document)."""
-    document = QPdfDocument(parent)
+    document = QPdfDocument()
+    if parent is not None:
+        document.setParent(parent)
     buffer = QBuffer(parent)
     buffer.setData(QByteArray(content))
     buffer.open(QIODevice.OpenModeFlag.ReadOnly)
@@ -74,7 +76,9 @@ def print_pdf(content: bytes, printer: QPrinter) -> int:
             size = QSize(round(points.width() * dpi / 72), round(points.height() * dpi / 72))
             image = document.render(page, size)
             scaled = image.size().scaled(target.size(), Qt.AspectRatioMode.KeepAspectRatio)
-            painter.drawImage(target.x(), target.y(), image.scaled(scaled, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
+            fitted = image.scaled(scaled, Qt.AspectRatioMode.KeepAspectRatio,
+                                  Qt.TransformationMode.SmoothTransformation)
+            painter.drawImage(target.x(), target.y(), fitted)
         return document.pageCount()
     finally:
         painter.end()
@@ -94,7 +98,8 @@ class PdfPreview(QDialog):
         self.resize(820, 980)
         layout = QVBoxLayout(self)
         note = QLabel(
-            _("The issued document, exactly as stored.") if pdf.stored else _("Draft preview: not issued yet.")
+            _("The issued document, exactly as stored.") if pdf.stored
+            else _("Draft preview: not issued yet.")
         )
         note.setObjectName("preview_note")
         layout.addWidget(note)
@@ -152,7 +157,8 @@ class PdfPreview(QDialog):
         if rendered is None:
             return None
         if path is None:
-            filters = {"pdf": _("PDF files (*.pdf)"), "docx": _("Word documents (*.docx)"), "xml": _("XML files (*.xml)")}
+            filters = {"pdf": _("PDF files (*.pdf)"), "docx": _("Word documents (*.docx)"),
+                       "xml": _("XML files (*.xml)")}
             path, _chosen = QFileDialog.getSaveFileName(self, _("Save as"), rendered.filename, filters[fmt])
             if not path:
                 return None
@@ -168,7 +174,8 @@ class PdfPreview(QDialog):
         target = folder / rendered.filename
         target.write_bytes(rendered.content)
         if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(target))):
-            show_error(self, _("No application is set up to open Word documents. The file is saved at {path}.").format(path=target))
+            message = _("No application is set up to open Word documents. The file is saved at {path}.")
+            show_error(self, message.format(path=target))
 
     def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)

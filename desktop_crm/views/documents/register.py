@@ -25,14 +25,14 @@ def _editor_screen(context: Any, window: Any) -> Any:
 
 
 def _preview_screen(context: Any, window: Any) -> Any:
-    from desktop_crm.services.billing import documents
+    from desktop_crm.services.billing import rendering
     from desktop_crm.views.documents.preview import PdfPreview
 
     document_id = _first_document("quote")
     if document_id is None:
         return window
-    pdf = documents.render(document_id, "quote", "pdf")
-    dialog = PdfPreview(pdf, lambda fmt: documents.render(document_id, "quote", fmt), window)
+    pdf = rendering.render(document_id, "quote", "pdf")
+    dialog = PdfPreview(pdf, lambda fmt: rendering.render(document_id, "quote", fmt), window)
     dialog.resize(760, 900)
     dialog.show()
     _settle()

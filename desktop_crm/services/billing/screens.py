@@ -1,0 +1,191 @@
+"""What screens show of quotes and invoices: a deal's documents and the document editor's data.
+
+Plain data only (views never touch models): :class:`DocumentSummary` per row of a deal's Quotes
+and Invoices tabs, with the actions its status allows, and :class:`EditorData` for the editor.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from desktop_crm import countries
+from desktop_crm.i18n import _
+from desktop_crm.ids import IdLike, as_uuid
+from desktop_crm.models import DocumentType, Invoice, OwnCompany, Quote, VatMode
+from desktop_crm.services.billing.documents import (
+    Document,
+    Row,
+    _get_document,
+    doc_type,
+    line_rows,
+    print_options,
+)
+from desktop_crm.services.billing.rendering import buyer_input
+
+
+@dataclass(frozen=True)
+class DocumentSummary:
+    id: str
+    kind: str  # "quote" | "invoice"
+    number: str
+    revision: int
+    status: str
+    status_text: str
+    date_text: str
+    total_text: str
+    paid_text: str
+    language: str
+    editable: bool  # a draft
+    actions: tuple[str, ...]  # what the UI may offer: send, issue, accept, reject, revise, …
+    current: bool = False  # the quote the deal shows: its newest revision that is not superseded
+
+
+def status_text(kind: str, status: str) -> str:
+    texts = {
+        "draft": _("Draft"),
+        "sent": _("Sent"),
+        "accepted": _("Accepted"),
+        "rejected": _("Rejected"),
+        "expired": _("Expired"),
+        "superseded": _("Superseded"),
+        "issued": _("Issued"),
+        "partially_paid": _("Partially paid"),
+        "paid": _("Paid"),
+        "cancelled": _("Cancelled"),
+    }
+    return texts.get(status, status)
+
+
+def _actions(document: Document) -> tuple[str, ...]:
+    status = str(document.status)
+    if isinstance(document, Quote):
+        table = {
+            "draft": ("edit", "send", "preview"),
+            "sent": ("accept", "reject", "revise", "preview"),
+            "expired": ("reject", "revise", "preview"),
+            "rejected": ("revise", "preview"),
+            "accepted": ("to_invoice", "preview"),
+            "superseded": ("preview",),
+        }
+    else:
+        table = {
+            "draft": ("edit", "issue", "preview", "delete"),
+            "issued": ("pay", "cancel", "preview"),
+            "partially_paid": ("pay", "preview"),
+            "paid": ("preview",),
+            "cancelled": ("reissue", "preview"),
+        }
+    return table.get(status, ("preview",))
+
+
+def summary(document: Document) -> DocumentSummary:
+    from desktop_crm.i18n.formatting import format_date, format_money
+
+    kind = doc_type(document).value
+    date = document.issue_date or document.created_at.date()
+    paid = format_money(document.paid_amount, document.currency) if isinstance(document, Invoice) else ""
+    return DocumentSummary(
+        id=str(document.id),
+        kind=kind,
+        number=document.number or _("draft"),
+        revision=getattr(document, "revision", 1),
+        status=str(document.status),
+        status_text=status_text(kind, str(document.status)),
+        date_text=format_date(date),
+        total_text=format_money(document.total, document.currency),
+        paid_text=paid,
+        language=document.language,
+        editable=str(document.status) == "draft",
+        actions=_actions(document),
+    )
+
+
+def summaries_for_deal(deal_id: IdLike, kind: DocumentType | str) -> list[DocumentSummary]:
+    """The quotes (newest revision first) or invoices of a deal; expiry is derived on load."""
+    kind = DocumentType(kind)
+    if kind == DocumentType.QUOTE:
+        from desktop_crm.services.billing.quotes import current_quote, refresh_expired
+
+        refresh_expired(deal_id=deal_id)
+        current = current_quote(deal_id)
+        rows: list[Row] = list(
+            Quote.alive().where(Quote.deal == as_uuid(deal_id)).order_by(Quote.created_at.desc()))
+        return [
+            dataclasses.replace(summary(row), current=current is not None and row.id == current.id)
+            for row in rows
+        ]
+    invoices: list[Row] = list(
+        Invoice.alive().where(Invoice.deal == as_uuid(deal_id)).order_by(Invoice.created_at.desc()))
+    return [summary(row) for row in invoices]
+
+
+@dataclass
+class EditorData:
+    """A document as the editor shows it (amounts as Decimal; dates as date)."""
+
+    id: str
+    kind: str
+    title: str
+    number: str
+    status: str
+    editable: bool
+    language: str
+    currency: str
+    country: str
+    vat_included: bool
+    subject: str
+    intro: str
+    basis: str
+    notes: str
+    valid_until: dt.date | None
+    due_date: dt.date | None
+    terms: dict[str, str]
+    print_options: dict[str, bool]
+    buyer_name: str
+    addressee: str
+    salutation: str
+    lines: list[dict[str, Any]]
+    vat_rates: list[Decimal]
+
+
+def editor_data(kind: DocumentType | str, document_id: IdLike) -> EditorData:
+    document = _get_document(kind, document_id)
+    own: Row = OwnCompany.get_by_id(document.own_company_id)
+    country = (own.country or countries.DEFAULT.code).upper()
+    buyer = buyer_input(document)
+    snapshot = document.buyer_snapshot or {}
+    options = print_options(document, country)
+    kind_text = _("Quote") if isinstance(document, Quote) else _("Invoice")
+    title = f"{kind_text} № {document.number}" if document.number else kind_text
+    if isinstance(document, Quote) and document.revision > 1:
+        title += " " + _("(revision {n})").format(n=document.revision)
+    return EditorData(
+        id=str(document.id),
+        kind=doc_type(document).value,
+        title=title,
+        number=document.number,
+        status=str(document.status),
+        editable=str(document.status) == "draft",
+        language=document.language,
+        currency=document.currency,
+        country=country,
+        vat_included=document.vat_mode == VatMode.INCLUDED,
+        subject=document.subject or "",
+        intro=document.intro or "",
+        basis=document.basis or "",
+        notes=document.notes or "",
+        valid_until=getattr(document, "valid_until", None),
+        due_date=getattr(document, "due_date", None),
+        terms={t.get("key", "other"): t.get("text", "") for t in (document.terms or [])},
+        print_options={k: bool(v) for k, v in options.items()},
+        buyer_name=buyer.name,
+        addressee=snapshot.get("addressee", ""),
+        salutation=snapshot.get("salutation", ""),
+        lines=line_rows(document),
+        vat_rates=list(countries.country(country).vat_rates),
+    )
+
