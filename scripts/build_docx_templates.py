@@ -84,7 +84,7 @@ def repeat_header(row) -> None:
 
 def widths(table, *millimetres) -> None:
     for row in table.rows:
-        for cell, width in zip(row.cells, millimetres):
+        for cell, width in zip(row.cells, millimetres, strict=True):
             cell.width = Mm(width)
 
 
@@ -124,7 +124,7 @@ def lines_table(doc, with_discount: bool, with_vat: bool, with_sku: bool):
     table = doc.add_table(rows=4, cols=len(columns))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for cell, (title, _w) in zip(table.rows[0].cells, columns):
+    for cell, (title, _w) in zip(table.rows[0].cells, columns, strict=True):
         cell_text(cell, title, bold=True, align="center")
     repeat_header(table.rows[0])
     cell_text(table.rows[1].cells[0], "{%tr for line in lines %}")
@@ -151,7 +151,11 @@ def lines_table(doc, with_discount: bool, with_vat: bool, with_sku: bool):
     cell_text(cells[index], "{{ line.amount_text }}", align="right")
     index += 1
     if with_vat:
-        cell_text(cells[index], "{{ line.vat_rate_text }}{% if line.natura %} {{ line.natura }}{% endif %}", align="right")
+        cell_text(
+            cells[index],
+            "{{ line.vat_rate_text }}{% if line.natura %} {{ line.natura }}{% endif %}",
+            align="right",
+        )
     cell_text(table.rows[3].cells[0], "{%tr endfor %}")
     widths(table, *[w for _c, w in columns])
     return table
@@ -161,7 +165,7 @@ def totals_table(doc, rows):
     """Right-aligned label/value rows; a row may be a loop or an if (docxtpl ``{%tr %}``)."""
     table = doc.add_table(rows=len(rows), cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.RIGHT
-    for row, (label, value) in zip(table.rows, rows):
+    for row, (label, value) in zip(table.rows, rows, strict=True):
         if value is None:
             cell_text(row.cells[0], label)
             continue
@@ -195,7 +199,12 @@ def ru_invoice() -> Document:
     bank.cell(3, 0).add_paragraph().add_run("{{ labels.recipient }}").font.size = Pt(7)
     widths(bank, 50, 50, 18, 62)
     para(doc, "")
-    para(doc, "{{ doc.title }} {{ labels.number_sign }} {{ doc.number }} {{ labels.dated }} {{ doc.date_text }}", bold=True, size=14)
+    para(
+        doc,
+        "{{ doc.title }} {{ labels.number_sign }} {{ doc.number }} {{ labels.dated }} {{ doc.date_text }}",
+        bold=True,
+        size=14,
+    )
     parties = doc.add_table(rows=3, cols=2)
     cell_text(parties.cell(0, 0), "{{ labels.supplier }}")
     cell_text(parties.cell(0, 1), "{{ seller.requisites_line }}", bold=True)
@@ -229,12 +238,26 @@ def ru_invoice() -> Document:
     para(doc, "{%p endif %}")
     para(doc, "")
     signs = doc.add_table(rows=2, cols=3)
-    cell_text(signs.cell(0, 0), "{{ seller.signers.head.title }} ________ {{ seller.signers.head.name or '' }}")
-    cell_text(signs.cell(0, 1), "{% if seller.signers.accountant %}{{ seller.signers.accountant.title }} ________ {{ seller.signers.accountant.name or '' }}{% endif %}")
+    cell_text(
+        signs.cell(0, 0), "{{ seller.signers.head.title }} ________ {{ seller.signers.head.name or '' }}"
+    )
+    cell_text(
+        signs.cell(0, 1),
+        "{% if seller.signers.accountant %}"
+        "{{ seller.signers.accountant.title }} ________ {{ seller.signers.accountant.name or '' }}"
+        "{% endif %}",
+    )
     signs.cell(0, 2).merge(signs.cell(1, 2))
     cell_text(signs.cell(0, 2), "{% if payment.qr %}{{ payment.qr.image }}{% endif %}", align="right")
-    cell_text(signs.cell(1, 0), "{% if seller.show_mp %}{{ labels.mp }}{% endif %} {% if seller.stamp %}{{ seller.stamp }}{% endif %}")
-    cell_text(signs.cell(1, 1), "{% if seller.signers.head.signature %}{{ seller.signers.head.signature }}{% endif %}")
+    cell_text(
+        signs.cell(1, 0),
+        "{% if seller.show_mp %}{{ labels.mp }}{% endif %}"
+        " {% if seller.stamp %}{{ seller.stamp }}{% endif %}",
+    )
+    cell_text(
+        signs.cell(1, 1),
+        "{% if seller.signers.head.signature %}{{ seller.signers.head.signature }}{% endif %}",
+    )
     widths(signs, 70, 70, 40)
     footer(doc)
     return doc
@@ -247,8 +270,17 @@ def quote(language: str) -> Document:
     cell_text(head.cell(0, 1), "{{ seller.name }}", bold=True, align="right")
     for text in (
         "{{ seller.address.text or '' }}",
-        "{% if seller.ids.inn %}{{ labels.inn }} {{ seller.ids.inn }}{% endif %}{% if seller.ids.kpp %}, {{ labels.kpp }} {{ seller.ids.kpp }}{% endif %}{% if seller.ids.vat_number %}{{ labels.vat_number }} {{ seller.ids.vat_number }}{% endif %}{% if seller.ids.rea %}, {{ labels.rea }} {{ seller.ids.rea }}{% endif %}",
-        "{% if seller.phone %}{{ labels.phone }} {{ seller.phone }}{% endif %}{% if seller.email %}, {{ seller.email }}{% endif %}{% if seller.pec %}, {{ labels.pec }} {{ seller.pec }}{% endif %}",
+        (
+            "{% if seller.ids.inn %}{{ labels.inn }} {{ seller.ids.inn }}{% endif %}"
+            "{% if seller.ids.kpp %}, {{ labels.kpp }} {{ seller.ids.kpp }}{% endif %}"
+            "{% if seller.ids.vat_number %}{{ labels.vat_number }} {{ seller.ids.vat_number }}{% endif %}"
+            "{% if seller.ids.rea %}, {{ labels.rea }} {{ seller.ids.rea }}{% endif %}"
+        ),
+        (
+            "{% if seller.phone %}{{ labels.phone }} {{ seller.phone }}{% endif %}"
+            "{% if seller.email %}, {{ seller.email }}{% endif %}"
+            "{% if seller.pec %}, {{ labels.pec }} {{ seller.pec }}{% endif %}"
+        ),
     ):
         paragraph = head.cell(0, 1).add_paragraph()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
@@ -257,7 +289,12 @@ def quote(language: str) -> Document:
     para(doc, "")
     if language == "ru":
         refs = doc.add_table(rows=1, cols=2)
-        cell_text(refs.cell(0, 0), "{{ labels.outgoing }} {{ labels.number_sign }} {{ doc.number }}{% if doc.revision_text %} ({{ doc.revision_text }}){% endif %} {{ labels.dated }} {{ doc.date_short_text }}")
+        cell_text(
+            refs.cell(0, 0),
+            "{{ labels.outgoing }} {{ labels.number_sign }} {{ doc.number }}"
+            "{% if doc.revision_text %} ({{ doc.revision_text }}){% endif %}"
+            " {{ labels.dated }} {{ doc.date_short_text }}",
+        )
         cell_text(refs.cell(0, 1), "{{ buyer.addressee or buyer.name }}", align="right")
         widths(refs, 90, 90)
         para(doc, "{{ doc.title }}", bold=True, size=14, align="center")
@@ -265,7 +302,14 @@ def quote(language: str) -> Document:
         para(doc, "{{ buyer.salutation or '' }}", align="center")
     else:
         refs = doc.add_table(rows=1, cols=2)
-        cell_text(refs.cell(0, 0), ("{{ doc.title }} {{ labels.number_sign }} {{ doc.number }}{% if doc.revision_text %} ({{ doc.revision_text }}){% endif %}", {"bold": True, "size": 13}))
+        cell_text(
+            refs.cell(0, 0),
+            (
+                "{{ doc.title }} {{ labels.number_sign }} {{ doc.number }}"
+                "{% if doc.revision_text %} ({{ doc.revision_text }}){% endif %}",
+                {"bold": True, "size": 13},
+            ),
+        )
         refs.cell(0, 0).add_paragraph().add_run("{{ labels.dated }} {{ doc.date_text }}")
         cell_text(refs.cell(0, 1), "{{ labels.addressee_it }}", size=7)
         for text in (
@@ -276,7 +320,11 @@ def quote(language: str) -> Document:
         ):
             refs.cell(0, 1).add_paragraph().add_run(text)
         widths(refs, 100, 80)
-        para(doc, ("{% if doc.subject %}{{ labels.subject }} {% endif %}", {"bold": True}), "{{ doc.subject or '' }}")
+        para(
+            doc,
+            ("{% if doc.subject %}{{ labels.subject }} {% endif %}", {"bold": True}),
+            "{{ doc.subject or '' }}",
+        )
     para(doc, "{{ doc.intro or '' }}")
     lines_table(doc, with_discount=True, with_vat=(language == "it"), with_sku=True)
     if language == "ru":
@@ -303,7 +351,13 @@ def quote(language: str) -> Document:
             ("{{ labels.grand_total }}", "{{ totals.grand_total_currency_text }}"),
         ]
     totals_table(doc, rows)
-    para(doc, "{% if totals.vat_mode == 'none' %}{{ totals.no_vat_label }}{% elif doc.prices_include_vat %}{{ labels.prices_vat_included }}{% else %}{{ labels.prices_vat_excluded }}{% endif %}", size=7.5)
+    para(
+        doc,
+        "{% if totals.vat_mode == 'none' %}{{ totals.no_vat_label }}"
+        "{% elif doc.prices_include_vat %}{{ labels.prices_vat_included }}"
+        "{% else %}{{ labels.prices_vat_excluded }}{% endif %}",
+        size=7.5,
+    )
     para(doc, "{%p for note in doc.legal_notes %}")
     para(doc, "{{ note }}", size=7.5)
     para(doc, "{%p endfor %}")
@@ -315,18 +369,37 @@ def quote(language: str) -> Document:
     para(doc, "{{ doc.notes }}")
     para(doc, "{%p endif %}")
     para(doc, "{%p if manager %}")
-    para(doc, ("{{ labels.contact_person }}: ", {"bold": True}), "{{ manager.name }}{% if manager.position %}, {{ manager.position }}{% endif %}{% if manager.phone %}, {{ labels.phone }} {{ manager.phone }}{% endif %}{% if manager.email %}, {{ manager.email }}{% endif %}")
+    para(
+        doc,
+        ("{{ labels.contact_person }}: ", {"bold": True}),
+        "{{ manager.name }}"
+        "{% if manager.position %}, {{ manager.position }}{% endif %}"
+        "{% if manager.phone %}, {{ labels.phone }} {{ manager.phone }}{% endif %}"
+        "{% if manager.email %}, {{ manager.email }}{% endif %}",
+    )
     para(doc, "{%p endif %}")
     para(doc, "")
     if language == "ru":
-        para(doc, "{{ seller.signers.head.position or seller.signers.head.title }} ____________ / {{ seller.signers.head.name or '' }} /")
-        para(doc, "{% if seller.signers.head.signature %}{{ seller.signers.head.signature }}{% endif %}{% if seller.show_mp %} {{ labels.mp }}{% endif %}{% if seller.stamp %} {{ seller.stamp }}{% endif %}")
+        para(
+            doc,
+            "{{ seller.signers.head.position or seller.signers.head.title }}"
+            " ____________ / {{ seller.signers.head.name or '' }} /",
+        )
+        para(
+            doc,
+            "{% if seller.signers.head.signature %}{{ seller.signers.head.signature }}{% endif %}"
+            "{% if seller.show_mp %} {{ labels.mp }}{% endif %}"
+            "{% if seller.stamp %} {{ seller.stamp }}{% endif %}",
+        )
         para(doc, "{{ doc.disclaimer or '' }}", size=7.5)
     else:
         signs = doc.add_table(rows=1, cols=2)
         cell_text(signs.cell(0, 0), ("{{ seller.name }}", {"bold": True}))
         signs.cell(0, 0).add_paragraph().add_run("{{ labels.stamp_and_signature }}")
-        signs.cell(0, 0).add_paragraph().add_run("{% if seller.signers.head.signature %}{{ seller.signers.head.signature }}{% endif %}{% if seller.stamp %} {{ seller.stamp }}{% endif %}")
+        signs.cell(0, 0).add_paragraph().add_run(
+            "{% if seller.signers.head.signature %}{{ seller.signers.head.signature }}{% endif %}"
+            "{% if seller.stamp %} {{ seller.stamp }}{% endif %}"
+        )
         signs.cell(0, 0).add_paragraph().add_run("______________________________")
         signs.cell(0, 1).paragraphs[0].add_run("{{ labels.acceptance }}").bold = True
         signs.cell(0, 1).add_paragraph().add_run("{{ labels.acceptance_date }} ____________________")
@@ -343,15 +416,23 @@ def it_invoice() -> Document:
     cell_text(head.cell(0, 1), "{{ seller.name }}", bold=True, align="right")
     for text in (
         "{{ seller.address.text or '' }}",
-        "{% if seller.ids.vat_number %}{{ labels.vat_number }} {{ seller.ids.vat_number }}{% endif %}{% if seller.ids.rea %}, {{ labels.rea }} {{ seller.ids.rea }}{% endif %}{% if seller.ids.share_capital_text %}, {{ seller.ids.share_capital_text }}{% endif %}",
-        "{% if seller.email %}{{ seller.email }}{% endif %}{% if seller.pec %}, {{ labels.pec }} {{ seller.pec }}{% endif %}",
+        (
+            "{% if seller.ids.vat_number %}{{ labels.vat_number }} {{ seller.ids.vat_number }}{% endif %}"
+            "{% if seller.ids.rea %}, {{ labels.rea }} {{ seller.ids.rea }}{% endif %}"
+            "{% if seller.ids.share_capital_text %}, {{ seller.ids.share_capital_text }}{% endif %}"
+        ),
+        "{% if seller.email %}{{ seller.email }}{% endif %}"
+        "{% if seller.pec %}, {{ labels.pec }} {{ seller.pec }}{% endif %}",
     ):
         paragraph = head.cell(0, 1).add_paragraph()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         paragraph.add_run(text).font.size = Pt(7.5)
     widths(head, 60, 120)
     refs = doc.add_table(rows=1, cols=2)
-    cell_text(refs.cell(0, 0), ("{{ doc.title }} {{ labels.number_sign }} {{ doc.number }}", {"bold": True, "size": 13}))
+    cell_text(
+        refs.cell(0, 0),
+        ("{{ doc.title }} {{ labels.number_sign }} {{ doc.number }}", {"bold": True, "size": 13}),
+    )
     refs.cell(0, 0).add_paragraph().add_run("{{ labels.dated }} {{ doc.date_text }}")
     cell_text(refs.cell(0, 1), "{{ labels.buyer_it }}", size=7)
     for text in (
@@ -371,8 +452,16 @@ def it_invoice() -> Document:
         ("{{ labels.grand_total }}", "{{ totals.grand_total_currency_text }}"),
     ])
     para(doc, ("{{ labels.payment_method }}: ", {"bold": True}), "{{ payment.method_text }}")
-    para(doc, ("{% if seller.bank and seller.bank.iban %}{{ labels.iban }}: {% endif %}", {"bold": True}), "{{ seller.bank.iban if seller.bank else '' }}")
-    para(doc, ("{% if doc.due_date_text %}{{ labels.due_date }}: {% endif %}", {"bold": True}), "{{ doc.due_date_text or '' }}")
+    para(
+        doc,
+        ("{% if seller.bank and seller.bank.iban %}{{ labels.iban }}: {% endif %}", {"bold": True}),
+        "{{ seller.bank.iban if seller.bank else '' }}",
+    )
+    para(
+        doc,
+        ("{% if doc.due_date_text %}{{ labels.due_date }}: {% endif %}", {"bold": True}),
+        "{{ doc.due_date_text or '' }}",
+    )
     para(doc, "{%p for note in doc.legal_notes %}")
     para(doc, "{{ note }}", size=7.5)
     para(doc, "{%p endfor %}")

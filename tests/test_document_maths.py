@@ -33,7 +33,10 @@ def test_russian_vat_included_is_computed_per_line_then_summed():
 
 
 def test_russian_vat_on_top_per_line():
-    lines = [pricing.LineInput(D("3"), D("33.33"), vat_rate=D("22")), pricing.LineInput(D("1"), D("0.05"), vat_rate=D("10"))]
+    lines = [
+        pricing.LineInput(D("3"), D("33.33"), vat_rate=D("22")),
+        pricing.LineInput(D("1"), D("0.05"), vat_rate=D("10")),
+    ]
     totals = pricing.compute(lines, country="RU", vat_included=False)
     # 99.99 × 22 % = 21.9978 → 22.00; 0.05 × 10 % = 0.005 → 0.01 (half-up)
     assert [r.vat for r in totals.lines] == [D("22.00"), D("0.01")]
@@ -64,7 +67,10 @@ def test_italian_worked_example_with_discount_and_two_rates():
 
 
 def test_italian_vat_inclusive_prices_are_untaxed_per_group():
-    lines = [pricing.LineInput(D("1"), D("122.00"), vat_rate=D("22")), pricing.LineInput(D("1"), D("10.01"), vat_rate=D("22"))]
+    lines = [
+        pricing.LineInput(D("1"), D("122.00"), vat_rate=D("22")),
+        pricing.LineInput(D("1"), D("10.01"), vat_rate=D("22")),
+    ]
     totals = pricing.compute(lines, country="IT", vat_included=True)
     group = totals.groups[0]
     # 132.01 / 1.22 = 108.2049… → 108.20; VAT is the rest, so base + VAT is exactly the gross

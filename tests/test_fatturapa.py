@@ -55,7 +55,9 @@ def test_forfettario_with_natura_legal_reference_and_virtual_stamp_duty():
 
 def test_vat_is_per_rate_on_the_summary_so_sdi_arithmetic_holds():
     data = sample_input("it", "invoice")
-    data.lines = [LineInput(f"Voce {i}", Decimal("1"), Decimal("1.25"), vat_rate=Decimal("22")) for i in range(10)]
+    data.lines = [
+        LineInput(f"Voce {i}", Decimal("1"), Decimal("1.25"), vat_rate=Decimal("22")) for i in range(10)
+    ]
     xml = xml_of(data)
     assert "<Imposta>2.75</Imposta>" in xml.decode()
     assert fatturapa.validate(xml) == []
@@ -64,10 +66,18 @@ def test_vat_is_per_rate_on_the_summary_so_sdi_arithmetic_holds():
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ("<Descrizione>Installazione e formazione</Descrizione>", "<Descrizione>Installazione — formazione</Descrizione>", "Descrizione"),
+        (
+            "<Descrizione>Installazione e formazione</Descrizione>",
+            "<Descrizione>Installazione — formazione</Descrizione>",
+            "Descrizione",
+        ),
         ("<Imposta>6047.80</Imposta>", "<Imposta>6047.805</Imposta>", "Imposta"),
         ("<Numero>2026/0042</Numero>", "<Numero>2026/0042-ABCDEFGHIJKLMNOP</Numero>", "Numero"),
-        ("<CodiceDestinatario>0000000</CodiceDestinatario>", "<CodiceDestinatario>abcdefg</CodiceDestinatario>", "CodiceDestinatario"),
+        (
+            "<CodiceDestinatario>0000000</CodiceDestinatario>",
+            "<CodiceDestinatario>abcdefg</CodiceDestinatario>",
+            "CodiceDestinatario",
+        ),
     ],
 )
 def test_xsd_negative_cases_fail_with_clear_messages(old, new, expected):
@@ -82,18 +92,25 @@ def test_business_rules_negative_cases():
     xml = xml_of()
     wrong_vat = xml.replace(b"<Imposta>6047.80</Imposta>", b"<Imposta>6047.90</Imposta>")
     assert any("00421" in e for e in fatturapa.validate(wrong_vat))
-    no_summary = xml.replace(b"<AliquotaIVA>22.00</AliquotaIVA>\n        <ImponibileImporto>", b"<AliquotaIVA>10.00</AliquotaIVA>\n        <ImponibileImporto>")
+    no_summary = xml.replace(
+        b"<AliquotaIVA>22.00</AliquotaIVA>\n        <ImponibileImporto>",
+        b"<AliquotaIVA>10.00</AliquotaIVA>\n        <ImponibileImporto>",
+    )
     problems = fatturapa.validate(no_summary)
     assert any("00443" in e for e in problems) and any("00444" in e for e in problems)
     bad_iva = xml.replace(b"<IdCodice>12345670017</IdCodice>", b"<IdCodice>12345670018</IdCodice>")
     assert any("12345670018 is not a valid Partita IVA" in e for e in fatturapa.validate(bad_iva))
-    wrong_total = xml.replace(b"<PrezzoTotale>4990.00</PrezzoTotale>", b"<PrezzoTotale>4999.00</PrezzoTotale>")
+    wrong_total = xml.replace(
+        b"<PrezzoTotale>4990.00</PrezzoTotale>", b"<PrezzoTotale>4999.00</PrezzoTotale>"
+    )
     assert any("00423" in e for e in fatturapa.validate(wrong_total))
 
 
 def test_zero_rate_needs_a_specific_natura():
     data = sample_input("it", "invoice")
-    data.lines = [LineInput("Esportazione", Decimal("1"), Decimal("100.00"), vat_rate=Decimal("0"), natura="N3")]
+    data.lines = [
+        LineInput("Esportazione", Decimal("1"), Decimal("100.00"), vat_rate=Decimal("0"), natura="N3")
+    ]
     xml = xml_of(data)
     assert any("generic Natura N3" in e for e in fatturapa.rule_errors(xml))
     data.lines = [LineInput("Esente", Decimal("1"), Decimal("100.00"), vat_rate=Decimal("0"))]

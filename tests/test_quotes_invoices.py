@@ -162,13 +162,15 @@ def test_quote_workflow_revisions_and_freezing(any_db):
     stored = {f.file_format.value: f for f in DocumentFile.select()}
     assert set(stored) == {"pdf", "docx"}
     pdf = stored["pdf"]
-    assert pdf.sha256 == hashlib.sha256(bytes(pdf.content)).hexdigest() and pdf.size == len(bytes(pdf.content))
+    content = bytes(pdf.content)
+    assert pdf.sha256 == hashlib.sha256(content).hexdigest() and pdf.size == len(content)
     reprint = rendering.render(sent.id, "quote", "pdf")
     assert reprint.stored and reprint.content == bytes(pdf.content)
     assert reprint.filename == "КП-2026-0001 ООО Лютик.pdf"
 
     revision = quotes.new_revision(sent.id)
-    assert revision.revision == 2 and revision.number == "КП-2026-0001" and revision.status == QuoteStatus.DRAFT
+    assert revision.revision == 2 and revision.number == "КП-2026-0001"
+    assert revision.status == QuoteStatus.DRAFT
     assert Quote.get_by_id(sent.id).status == QuoteStatus.SUPERSEDED
     assert quotes.current_quote(deal.id).id == revision.id
     revision = quotes.send(revision.id, on=dt.date(2026, 11, 26))
@@ -176,7 +178,8 @@ def test_quote_workflow_revisions_and_freezing(any_db):
     accepted = quotes.accept(revision.id)
     invoice = quotes.to_invoice(accepted.id)
     assert invoice.status == InvoiceStatus.DRAFT and invoice.quote_id == accepted.id
-    assert [(l.name, l.quantity, l.discount_percent) for l in documents._lines_of(Invoice.get_by_id(invoice.id))] == [
+    invoice_lines = documents._lines_of(Invoice.get_by_id(invoice.id))
+    assert [(line.name, line.quantity, line.discount_percent) for line in invoice_lines] == [
         ("Ноутбук", D("2.000"), D("5.00"))
     ]
     assert invoice.total == D("68381.00")
@@ -322,14 +325,14 @@ def test_line_validation_is_translated_and_nothing_is_half_written(db):
 
     deal = ru_deal()
     quote = quotes.create_from_deal(deal.id)
-    before = [l.id for l in documents._lines_of(Quote.get_by_id(quote.id))]
+    before = [line.id for line in documents._lines_of(Quote.get_by_id(quote.id))]
     i18n.set_language("ru")
     with pytest.raises(ValidationError, match="Строка 2"):
         quotes.save_draft(quote.id, {"notes": "new"}, [
             documents.LineData("OK", "1", "10"), documents.LineData("Bad", "0", "10"),
         ])
     fresh = Quote.get_by_id(quote.id)
-    assert fresh.notes == "" and [l.id for l in documents._lines_of(fresh)] == before
+    assert fresh.notes == "" and [line.id for line in documents._lines_of(fresh)] == before
 
 
 def test_batch_issue_with_progress_and_stop(db):
@@ -347,7 +350,9 @@ def test_batch_issue_with_progress_and_stop(db):
     assert Invoice.select().where(Invoice.status == InvoiceStatus.ISSUED).count() == 3
 
 
-def test_a_big_batch_renders_in_worker_processes_with_the_same_numbers_and_bytes(any_db, monkeypatch, tmp_path):
+def test_a_big_batch_renders_in_worker_processes_with_the_same_numbers_and_bytes(
+    any_db, monkeypatch, tmp_path
+):
     """The batch renders ahead in the worker pool from predicted inputs; another writer taking a
     number in the middle makes the predictions wrong, and each invoice still shows its own number,
     numbers stay gapless, and every stored file is what rendering its frozen context gives."""
@@ -371,7 +376,8 @@ def test_a_big_batch_renders_in_worker_processes_with_the_same_numbers_and_bytes
             invoices.issue(invoices.create_from_deal(extra.id).id)
 
     results = invoices.issue_for_deals([d.id for d in deals], progress=progress, should_stop=None)
-    assert [r.number for r in results] == ["1", "2", "3", "5", "6", "7", "8"] and not any(r.error for r in results)
+    assert [r.number for r in results] == ["1", "2", "3", "5", "6", "7", "8"]
+    assert not any(r.error for r in results)
     assert Invoice.get(Invoice.deal == extra.id).number == "4"
     assert len(inline) < 7  # some invoices came from the workers (here: at least 2 of them)
     for result in results:
@@ -380,7 +386,9 @@ def test_a_big_batch_renders_in_worker_processes_with_the_same_numbers_and_bytes
         assert bytes(pdf.content) == real_render(invoice.frozen)
         path = tmp_path / "invoice.pdf"
         path.write_bytes(bytes(pdf.content))
-        text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True, text=True).stdout
+        text = subprocess.run(
+            ["pdftotext", str(path), "-"], capture_output=True, check=True, text=True
+        ).stdout
         assert f"Счет на оплату № {result.number} от" in text.replace("\xa0", " ")
     # cancelling keeps what was issued; the renders still in flight are dropped
     more = [deal_with_lines(buyer, RU_LINES) for _ in range(6)]

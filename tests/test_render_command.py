@@ -27,7 +27,8 @@ def deal_db(tmp_path, monkeypatch):
 def test_render_draft_then_issue(deal_db, tmp_path, capsys):
     url, deal_id = deal_db
     draft = tmp_path / "draft.docx"
-    assert main(["render", "--db", url, "--deal", deal_id, "--kind", "invoice", "--format", "docx", "-o", str(draft)]) == 0
+    assert main(["render", "--db", url, "--deal", deal_id, "--kind", "invoice", "--format", "docx",
+                 "-o", str(draft)]) == 0
     assert draft.read_bytes()[:2] == b"PK" and "draft" in capsys.readouterr().out
     issued = tmp_path / "issued.pdf"
     assert main(["render", "--db", url, "--deal", deal_id, "--kind", "invoice", "--format", "pdf",
@@ -37,7 +38,8 @@ def test_render_draft_then_issue(deal_db, tmp_path, capsys):
     text = subprocess.run(["pdftotext", str(issued), "-"], capture_output=True, text=True, check=True).stdout
     assert "Счет на оплату № 1" in text
     again = tmp_path / "again.pdf"
-    assert main(["render", "--db", url, "--deal", deal_id, "--kind", "invoice", "--format", "pdf", "-o", str(again)]) == 0
+    assert main(["render", "--db", url, "--deal", deal_id, "--kind", "invoice", "--format", "pdf",
+                 "-o", str(again)]) == 0
     assert again.read_bytes() == issued.read_bytes()  # the stored, issued bytes
     assert main(["render", "--db", url, "--deal", deal_id, "--kind", "invoice", "--lang", "it",
                  "--format", "pdf", "-o", str(again)]) == 1

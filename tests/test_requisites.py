@@ -10,11 +10,16 @@ from desktop_crm import i18n
 from desktop_crm.services.billing import requisites as rq
 
 # Public requisites of real banks and companies (as printed on their websites and invoices).
-SBERBANK = dict(inn="7707083893", kpp="773601001", ogrn="1027700132195", bik="044525225",
-                corr="30101810400000000225")
-ALFA = dict(bik="044525593", corr="30101810200000000593")
-TBANK = dict(bik="044525974", corr="30101810145250000974")
-SBER_SPB = dict(bik="044030653", corr="30101810500000000653")
+SBERBANK = {
+    "inn": "7707083893",
+    "kpp": "773601001",
+    "ogrn": "1027700132195",
+    "bik": "044525225",
+    "corr": "30101810400000000225",
+}
+ALFA = {"bik": "044525593", "corr": "30101810200000000593"}
+TBANK = {"bik": "044525974", "corr": "30101810145250000974"}
+SBER_SPB = {"bik": "044030653", "corr": "30101810500000000653"}
 
 
 @pytest.mark.parametrize("value", ["7707083893", "7710140679", "500100732259", " 7707 083 893 "])

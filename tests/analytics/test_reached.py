@@ -29,7 +29,7 @@ HAND = {
 
 
 def reached() -> dict[str, int]:
-    return {title: order for title, order in Deal.select(Deal.title, Deal.reached_order).tuples()}
+    return dict(Deal.select(Deal.title, Deal.reached_order).tuples())
 
 
 def stage_values(stage: Stage, **changes: object) -> dict[str, object]:
@@ -131,11 +131,11 @@ def test_the_demo_writes_what_the_history_says(tmp_path: Path) -> None:
     build_demo(str(path), DemoOptions(deals=120, seed=5))
     db = open_database(str(path))
     try:
-        written = {key: order for key, order in Deal.select(Deal.id, Deal.reached_order).tuples()}
+        written = dict(Deal.select(Deal.id, Deal.reached_order).tuples())
         assert len(written) == 120 and max(written.values()) > 0
         for pipeline_id in {p for (p,) in Deal.select(Deal.pipeline).distinct().tuples()}:
             stages.recompute_reached(pipeline_id)
-        rebuilt = {key: order for key, order in Deal.select(Deal.id, Deal.reached_order).tuples()}
+        rebuilt = dict(Deal.select(Deal.id, Deal.reached_order).tuples())
         assert rebuilt == written
     finally:
         db.close()

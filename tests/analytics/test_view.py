@@ -140,7 +140,10 @@ def test_forecast_chart_follows_the_chosen_currency(view: AnalyticsView) -> None
 def test_long_stage_names_wrap_on_the_chart_instead_of_being_cut() -> None:
     from desktop_crm.views.analytics.charts import wrap_label
 
-    assert wrap_label("Выставление коммерческого предложения") == "Выставление<br>коммерческого<br>предложения"
+    assert (
+        wrap_label("Выставление коммерческого предложения")
+        == "Выставление<br>коммерческого<br>предложения"
+    )
     assert wrap_label("Переговоры") == "Переговоры"
     assert wrap_label("R&D <new>") == "R&amp;D &lt;new&gt;"
 

@@ -154,7 +154,9 @@ def test_header_click_sorts_through_the_query(qtbot, window):
     # a column without an index does not sort
     stage_column = lists.spec("deals").column_index("stage")
     x_stage = header.sectionViewportPosition(stage_column) + 5
-    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=header.rect().center().__class__(x_stage, 5))
+    qtbot.mouseClick(
+        header.viewport(), Qt.MouseButton.LeftButton, pos=header.rect().center().__class__(x_stage, 5)
+    )
     assert view.source.sort == Sort("title", True)
     assert header.sortIndicatorSection() == title_column
 
@@ -291,7 +293,8 @@ def test_value_role_gives_decimals(window):
     from decimal import Decimal
 
     assert isinstance(view.model.index(0, amount).data(VALUE_ROLE), Decimal)
-    assert view.model.index(0, amount).data(Qt.ItemDataRole.TextAlignmentRole) & int(Qt.AlignmentFlag.AlignRight)
+    alignment = view.model.index(0, amount).data(Qt.ItemDataRole.TextAlignmentRole)
+    assert alignment & int(Qt.AlignmentFlag.AlignRight)
     assert not view.model.index(0, 0).parent().isValid()
     assert view.model.rowCount(view.model.index(0, 0)) == 0
     assert QModelIndex().isValid() is False

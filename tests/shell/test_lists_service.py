@@ -118,9 +118,10 @@ def test_bulk_assign_and_undo(world):
     ids = [str(d.id) for d in world.deals[:3]]
     previous = bulk.assign_responsible("deals", ids, str(world.marco.id))
     assert set(previous.values()) == {str(world.anna.id)}
-    assert {d.responsible_id for d in Deal.select().where(Deal.id.in_([d.id for d in world.deals[:3]]))} == {world.marco.id}
+    chosen = Deal.id.in_([d.id for d in world.deals[:3]])
+    assert {d.responsible_id for d in Deal.select().where(chosen)} == {world.marco.id}
     bulk.restore_responsible("deals", previous)
-    assert {d.responsible_id for d in Deal.select().where(Deal.id.in_([d.id for d in world.deals[:3]]))} == {world.anna.id}
+    assert {d.responsible_id for d in Deal.select().where(chosen)} == {world.anna.id}
 
 
 def test_bulk_assign_refuses_an_inactive_user(world):
