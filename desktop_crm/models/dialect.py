@@ -9,7 +9,7 @@ comparing engine names or editing SQL text.
   models are bound to, for caches); :func:`execute`, :func:`fetch_all` and :func:`tuples` run
   statements with types the peewee stubs do not give.
 * **Row keys** — :func:`row_key`: the rowid on SQLite (8 bytes, stored in every index), the UUID
-  on PostgreSQL; :func:`read_keys` streams them compactly.
+  on PostgreSQL; :func:`read_keys` streams them compactly; :func:`row_key_param` binds one.
 * **Index hints** (SQLite only; PostgreSQL's planner has statistics) — :func:`live_index`,
   :func:`along_index`, :func:`index_hint`, :func:`live_index_hint`. SQLite's planner guesses
   ten rows per key for an index without statistics (a migration adds indexes after the last
@@ -53,7 +53,7 @@ def bound(db: peewee.Database | peewee.DatabaseProxy | None = None) -> peewee.Da
 
 def execute(sql: str, params: Sequence[Any] | None = None, db: peewee.Database | None = None) -> Any:
     """Run ``sql`` on ``db`` (else the bound database) and return the DB-API cursor."""
-    return bound(db).execute_sql(sql, params)  # type: ignore[no-untyped-call]  # untyped in peewee-stubs
+    return bound(db).execute_sql(sql, params)
 
 
 def tuples(query: Any) -> list[tuple[Any, ...]]:
@@ -84,6 +84,12 @@ def row_key(model: Any) -> Any:
 def same_key(value: Any) -> Any:
     """A key read back from the database, comparable with those :func:`read_keys` returns."""
     return value if is_sqlite() else coerce_uuid(value)
+
+
+def row_key_param(model: Any, key: object) -> object:
+    """A key as :func:`row_key` read it (e.g. kept in a keyset cursor), as a statement parameter
+    bound by hand: the rowid as it is on SQLite, the id as the driver takes it on PostgreSQL."""
+    return key if is_sqlite() else model.id.db_value(key)
 
 
 def read_keys(cursor: Any, cancelled: Callable[[], bool] | None = None,
