@@ -117,6 +117,28 @@ def test_one_compiled_statement_serves_every_block(leads):
         page.sql, page.bind(2, 1))
 
 
+def test_a_marked_statement_runs_with_the_real_values(leads):
+    """Compiled once with stand-in values, run with the real ones in their places."""
+    before_mark = dt.datetime(1901, 2, 3, 4, 5, 6)
+    query = Lead.select(Lead.title).where(
+        Lead.deleted_at.is_null(), Lead.created_at < before_mark, Lead.title != "~mark~"
+    ).order_by(Lead.created_at)
+    marks = {"before": Lead.created_at.db_value(before_mark), "not": "~mark~",
+             "absent": "~unused~"}
+    statement = dialect.marked(query, marks, wanted={"before", "not"},
+                               edit=lambda sql: sql.replace("SELECT", "SELECT /* marked */"))
+    assert statement.sql.startswith("SELECT /* marked */")
+
+    def titles(before: dt.datetime, excluded: str) -> list[str]:
+        rows = statement.run({"before": Lead.created_at.db_value(before), "not": excluded})
+        return [title for (title,) in rows]
+
+    assert titles(dt.datetime(2026, 3, 1), "") == ["Alpha", "Beta"]
+    assert titles(dt.datetime(2030, 1, 1), "Beta") == ["Alpha", "Фёдоров и сыновья"]
+    with pytest.raises(RuntimeError, match="unexpected query shape"):
+        dialect.marked(query, marks)  # "absent" is not in the statement
+
+
 def test_the_sql_cache_builds_once_per_key_and_database(any_db):
     cache: dialect.SqlCache[str] = dialect.SqlCache(size=2)
     built: list[str] = []

@@ -17,8 +17,8 @@ comparing engine names or editing SQL text.
   found by its columns, so that a database without it (an older schema) still works unhinted.
   :func:`reads_along_index` decides when a filtered list walks its sort index.
 * **Compiled SQL** — :class:`SqlCache` (peewee spends longer building a seven-join query than
-  SQLite running it) and :func:`paged` (one compiled statement serves every block: ``LIMIT`` and
-  ``OFFSET`` are bound at run time).
+  SQLite running it), :func:`paged` (one compiled statement serves every block: ``LIMIT`` and
+  ``OFFSET`` are bound at run time) and :func:`marked` (any parameters bound at run time).
 * **Counting** — :func:`count` (exact) and :func:`count_live_rows` (exact; SQLite reads the
   narrowest partial index over live rows instead of the table).
 * **SQL pieces** — :func:`uuid_text_sql`, :func:`nulls_first`, :func:`month_key`,
@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -265,6 +265,43 @@ def paged(query: Any) -> PagedSql:
     if params[-2:] != [BLOCK_SENTINEL, BLOCK_SENTINEL]:
         raise RuntimeError("unexpected query shape")
     return PagedSql(sql, tuple(params[:-2]))
+
+
+@dataclass(frozen=True, slots=True)
+class MarkedSql:
+    """A statement compiled once with marker values (values no real row holds) standing for some
+    of its parameters, run with the real values in their places (:func:`marked`)."""
+
+    sql: str
+    params: tuple[Any, ...]
+    places: Mapping[int, str]  # parameter position -> name of the value that goes there
+
+    def bind(self, values: Mapping[str, Any]) -> list[Any]:
+        params = list(self.params)
+        for index, name in self.places.items():
+            params[index] = values[name]
+        return params
+
+    def run(self, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        return fetch_all(self.sql, self.bind(values))
+
+
+def marked(query: Any, marks: Mapping[str, Any], wanted: Iterable[str] | None = None,
+           edit: Callable[[str], str] | None = None) -> MarkedSql:
+    """Compile ``query`` (a peewee select built with the ``marks`` values, as the driver takes
+    them) for :meth:`MarkedSql.run`. ``wanted``: the marks it must contain (default: all);
+    ``edit`` rewrites the SQL (e.g. :func:`along_index`)."""
+    sql, params = query.sql()
+    places: dict[int, str] = {}
+    for index, value in enumerate(params):
+        for name, mark in marks.items():
+            if type(value) is type(mark) and value == mark:
+                places[index] = name
+    expected = set(marks if wanted is None else wanted)
+    if set(places.values()) != expected:
+        raise RuntimeError(f"unexpected query shape: marks {sorted(set(places.values()))} "
+                           f"found, {sorted(expected)} wanted")
+    return MarkedSql(edit(sql) if edit else sql, tuple(params), places)
 
 
 def fetch_all(sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:

@@ -74,11 +74,11 @@ BOARD_FILTERS = frozenset(
 
 # --- statements compiled once ------------------------------------------------------------------
 #
-# How a statement is made fast on each engine (the row key, index hints, caching compiled SQL) is
-# asked of the models' dialect layer. What stays here is the board's own use of it: statements
-# compiled once with marker values — values that cannot occur in real data — then run with the
-# real stage, cursor and time in their places (peewee's SQL building costs more than the indexed
-# query itself).
+# How a statement is made fast on each engine (the row key, index hints, compiled SQL and its
+# cache) is the models' dialect layer's. What stays here is what the board asks of it: which index
+# each statement reads along, and the marker values — values no real row holds — with which a
+# statement is compiled once (``dialect.marked``) and then run with the real stage, cursor and
+# time in their places (peewee's SQL building costs more than the indexed query itself).
 
 
 def _db_value(column: Any, value: object) -> object:
@@ -108,45 +108,9 @@ _RANK_MARK = -7_777_777_777_777_772
 _NOW_MARK = dt.datetime(1901, 2, 3, 4, 5, 6)
 _ID_MARK = uuid.UUID("00000000-0000-7000-8000-00000000b0a6")
 
-
-@dataclass(frozen=True, slots=True)
-class _Compiled:
-    """A statement with marker values, and which parameter is which named value."""
-
-    sql: str
-    params: tuple[object, ...]
-    places: Mapping[int, str]
-
-    def run(self, values: Mapping[str, object]) -> list[tuple[Any, ...]]:
-        params = list(self.params)
-        for index, name in self.places.items():
-            params[index] = values[name]
-        return dialect.fetch_all(self.sql, params)
-
-
 #: Compiled statements by filter, user, … (per database; none for the active/inactive filter: its
 #: cut-off moves with the clock), so that a pipeline switch or a reload does not compile again.
-_COMPILED: dialect.SqlCache[_Compiled] = dialect.SqlCache(size=32)
-
-
-def _compile(query: Any, marks: Mapping[str, object], wanted: set[str],
-             edit: Callable[[str], str]) -> _Compiled:
-    """``query`` compiled with its marks (its SQL passed through ``edit``)."""
-    sql, params = query.sql()
-    return _Compiled(edit(sql), tuple(params), _placeholders(params, marks, wanted))
-
-
-def _placeholders(params: Sequence[object], marks: Mapping[str, object],
-                  wanted: set[str]) -> dict[int, str]:
-    """Where the mark values ended up among a compiled statement's parameters."""
-    places: dict[int, str] = {}
-    for index, value in enumerate(params):
-        for name, mark in marks.items():
-            if type(value) is type(mark) and value == mark:
-                places[index] = name
-    if set(places.values()) != wanted:  # pragma: no cover - a change in the query shape
-        raise RuntimeError(f"board statement: placeholders {sorted(places.values())}")
-    return places
+_COMPILED: dialect.SqlCache[dialect.MarkedSql] = dialect.SqlCache(size=32)
 
 
 def _time_marks(inactivity: dt.timedelta) -> dict[str, object]:
@@ -413,16 +377,16 @@ class PageQuery:
         self.user_id = optional_uuid(user_id)
         self.limit = limit
         self.inactivity = _inactivity()
-        self._compiled: dict[bool, _Compiled] = {}
+        self._compiled: dict[bool, dialect.MarkedSql] = {}
 
-    def _compile(self, with_cursor: bool) -> _Compiled:
+    def _compile(self, with_cursor: bool) -> dialect.MarkedSql:
         if with_cursor not in self._compiled:
             shared = None if self.filter.active is not None else (
                 "page", self.filter, str(self.user_id), self.limit, self.inactivity, with_cursor)
             self._compiled[with_cursor] = _COMPILED.get(shared, lambda: self._build(with_cursor))
         return self._compiled[with_cursor]
 
-    def _build(self, with_cursor: bool) -> _Compiled:
+    def _build(self, with_cursor: bool) -> dialect.MarkedSql:
         key = dialect.row_key(Deal)
         key_mark = _KEY_MARK_INT if dialect.is_sqlite() else _KEY_MARK_UUID
         query = _card_query(_NOW_MARK).where(
@@ -434,7 +398,7 @@ class PageQuery:
                  "key": dialect.row_key_param(Deal, key_mark), **_time_marks(self.inactivity)}
         wanted = {"stage"} | _time_wanted(self.inactivity) | (
             {"rank", "key"} if with_cursor else set())
-        return _compile(query, marks, wanted, lambda sql: _card_sql(sql, along_rank=True))
+        return dialect.marked(query, marks, wanted, lambda sql: _card_sql(sql, along_rank=True))
 
     def page(self, stage_id: IdLike, after: Cursor | None = None) -> Page:
         values = {"stage": _db_value(Deal.stage, as_uuid(stage_id)),
@@ -452,11 +416,11 @@ def card(deal_id: IdLike) -> Card | None:
     """One card, whatever the filters (``None`` when the deal is gone); compiled once."""
     inactivity = _inactivity()
 
-    def build() -> _Compiled:
+    def build() -> dialect.MarkedSql:
         query = _card_query(_NOW_MARK).where(Deal.id == _ID_MARK, Deal.deleted_at.is_null())
         marks = {"id": _db_value(Deal.id, _ID_MARK), **_time_marks(inactivity)}
-        return _compile(query, marks, {"id"} | _time_wanted(inactivity),
-                        lambda sql: _card_sql(sql, along_rank=False))
+        return dialect.marked(query, marks, {"id"} | _time_wanted(inactivity),
+                              lambda sql: _card_sql(sql, along_rank=False))
 
     compiled = _COMPILED.get(("card", inactivity), build)
     raw = compiled.run({"id": _db_value(Deal.id, as_uuid(deal_id)), **_time_values(inactivity)})
