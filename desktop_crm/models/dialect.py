@@ -9,7 +9,7 @@ comparing engine names or editing SQL text.
   models are bound to, for caches); :func:`execute`, :func:`fetch_all` and :func:`tuples` run
   statements with types the peewee stubs do not give.
 * **Row keys** — :func:`row_key`: the rowid on SQLite (8 bytes, stored in every index), the UUID
-  on PostgreSQL; :func:`read_keys` streams them compactly.
+  on PostgreSQL; :func:`read_keys` streams them compactly; :func:`row_key_param` binds one.
 * **Index hints** (SQLite only; PostgreSQL's planner has statistics) — :func:`live_index`,
   :func:`along_index`, :func:`index_hint`, :func:`live_index_hint`. SQLite's planner guesses
   ten rows per key for an index without statistics (a migration adds indexes after the last
@@ -17,8 +17,8 @@ comparing engine names or editing SQL text.
   found by its columns, so that a database without it (an older schema) still works unhinted.
   :func:`reads_along_index` decides when a filtered list walks its sort index.
 * **Compiled SQL** — :class:`SqlCache` (peewee spends longer building a seven-join query than
-  SQLite running it) and :func:`paged` (one compiled statement serves every block: ``LIMIT`` and
-  ``OFFSET`` are bound at run time).
+  SQLite running it), :func:`paged` (one compiled statement serves every block: ``LIMIT`` and
+  ``OFFSET`` are bound at run time) and :func:`marked` (any parameters bound at run time).
 * **Counting** — :func:`count` (exact) and :func:`count_live_rows` (exact; SQLite reads the
   narrowest partial index over live rows instead of the table).
 * **SQL pieces** — :func:`uuid_text_sql`, :func:`nulls_first`, :func:`month_key`,
@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -53,7 +53,7 @@ def bound(db: peewee.Database | peewee.DatabaseProxy | None = None) -> peewee.Da
 
 def execute(sql: str, params: Sequence[Any] | None = None, db: peewee.Database | None = None) -> Any:
     """Run ``sql`` on ``db`` (else the bound database) and return the DB-API cursor."""
-    return bound(db).execute_sql(sql, params)  # type: ignore[no-untyped-call]  # untyped in peewee-stubs
+    return bound(db).execute_sql(sql, params)
 
 
 def tuples(query: Any) -> list[tuple[Any, ...]]:
@@ -84,6 +84,12 @@ def row_key(model: Any) -> Any:
 def same_key(value: Any) -> Any:
     """A key read back from the database, comparable with those :func:`read_keys` returns."""
     return value if is_sqlite() else coerce_uuid(value)
+
+
+def row_key_param(model: Any, key: object) -> object:
+    """A key as :func:`row_key` read it (e.g. kept in a keyset cursor), as a statement parameter
+    bound by hand: the rowid as it is on SQLite, the id as the driver takes it on PostgreSQL."""
+    return key if is_sqlite() else model.id.db_value(key)
 
 
 def read_keys(cursor: Any, cancelled: Callable[[], bool] | None = None,
@@ -259,6 +265,43 @@ def paged(query: Any) -> PagedSql:
     if params[-2:] != [BLOCK_SENTINEL, BLOCK_SENTINEL]:
         raise RuntimeError("unexpected query shape")
     return PagedSql(sql, tuple(params[:-2]))
+
+
+@dataclass(frozen=True, slots=True)
+class MarkedSql:
+    """A statement compiled once with marker values (values no real row holds) standing for some
+    of its parameters, run with the real values in their places (:func:`marked`)."""
+
+    sql: str
+    params: tuple[Any, ...]
+    places: Mapping[int, str]  # parameter position -> name of the value that goes there
+
+    def bind(self, values: Mapping[str, Any]) -> list[Any]:
+        params = list(self.params)
+        for index, name in self.places.items():
+            params[index] = values[name]
+        return params
+
+    def run(self, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        return fetch_all(self.sql, self.bind(values))
+
+
+def marked(query: Any, marks: Mapping[str, Any], wanted: Iterable[str] | None = None,
+           edit: Callable[[str], str] | None = None) -> MarkedSql:
+    """Compile ``query`` (a peewee select built with the ``marks`` values, as the driver takes
+    them) for :meth:`MarkedSql.run`. ``wanted``: the marks it must contain (default: all);
+    ``edit`` rewrites the SQL (e.g. :func:`along_index`)."""
+    sql, params = query.sql()
+    places: dict[int, str] = {}
+    for index, value in enumerate(params):
+        for name, mark in marks.items():
+            if type(value) is type(mark) and value == mark:
+                places[index] = name
+    expected = set(marks if wanted is None else wanted)
+    if set(places.values()) != expected:
+        raise RuntimeError(f"unexpected query shape: marks {sorted(set(places.values()))} "
+                           f"found, {sorted(expected)} wanted")
+    return MarkedSql(edit(sql) if edit else sql, tuple(params), places)
 
 
 def fetch_all(sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:

@@ -193,11 +193,6 @@ def record_summary(entity: str, record_id: str) -> list[tuple[str, Any, str]]:
             for c, v in zip(src.cols, rows[0].values, strict=True)]
 
 
-# The board (services/sales/board.py) builds on the deals list's source and conditions.
-_entity = source
-_where = where
-_database_key = dialect.database_key
-
 __all__ = [
     "F_ACTIVE", "F_CORRECT", "F_DATES", "F_MINE", "F_PIPELINE", "F_PRODUCT_GROUP",
     "F_RESPONSIBLE", "F_STAGE", "F_TEXT", "Choice", "Column", "ListFilter", "ListSpec", "Row",

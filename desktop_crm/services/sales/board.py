@@ -18,13 +18,13 @@ Built for pipelines with 100,000+ open deals: nothing here ever loads a whole co
 Filters are the deals list's (``services.listing.lists.ListFilter``: text, responsible, my deals, product
 group, active/inactive), so the board and the list share them and their saved filters.
 Cards are plain :class:`Card` values; views never see rows. How the statements are made fast on
-each engine (index hints, compiled statements, the row key) is kept in one private section below.
+each engine (the row key, index hints, cached compiled SQL) is the dialect layer's
+(``models/dialect.py``): the board says which index a statement reads along and what to cache.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -34,6 +34,7 @@ from typing import Any
 import peewee
 
 from desktop_crm import money
+from desktop_crm.entities import Entity
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import _
 from desktop_crm.ids import IdLike, as_uuid, optional_uuid
@@ -52,11 +53,11 @@ from desktop_crm.models import (
     StageKind,
     User,
     database,
+    dialect,
     utcnow,
 )
-from desktop_crm.models.db import engine
 from desktop_crm.models.fields import coerce_uuid
-from desktop_crm.services.listing import lists
+from desktop_crm.services.listing import list_query, list_specs, lists
 from desktop_crm.services.listing.lists import ListFilter
 from desktop_crm.services.sales import deals as deal_service
 from desktop_crm.services.sales import rules, stages
@@ -71,27 +72,13 @@ BOARD_FILTERS = frozenset(
 )
 
 
-# === The board's SQL tricks ======================================================================
+# --- statements compiled once ------------------------------------------------------------------
 #
-# Everything below up to the next "===" line is about how the board's statements are made fast on
-# each engine, not about what they ask: the engine branches (the rowid as row key on SQLite), index
-# hints spliced into peewee's SQL (``INDEXED BY``), and statements compiled once with marker values
-# and then run with the real ones. They are private and kept together so that they can move onto
-# the models' dialect layer as they are.
-
-
-def _is_sqlite() -> bool:
-    return engine(database.obj) == "sqlite"
-
-
-def _row_key() -> Any:
-    """The tie-breaker after the rank: the rowid on SQLite (stored in every index), else the id."""
-    return peewee.Column(Deal, "rowid") if _is_sqlite() else Deal.id
-
-
-def _row_key_param(key: object) -> object:
-    """A row key as read from a card (``Card.key``), as a statement parameter."""
-    return key if _is_sqlite() else _db_value(Deal.id, key)
+# How a statement is made fast on each engine (the row key, index hints, compiled SQL and its
+# cache) is the models' dialect layer's. What stays here is what the board asks of it: which index
+# each statement reads along, and the marker values — values no real row holds — with which a
+# statement is compiled once (``dialect.marked``) and then run with the real stage, cursor and
+# time in their places (peewee's SQL building costs more than the indexed query itself).
 
 
 def _db_value(column: Any, value: object) -> object:
@@ -99,74 +86,20 @@ def _db_value(column: Any, value: object) -> object:
     return column.db_value(value)
 
 
-# --- index hints (SQLite) ---------------------------------------------------------------------
-#
 # The board's statements are only fast along two indexes: a column's cards in rank order along
 # ``deal(stage_id, board_rank)`` (the ORDER BY comes from the index, LIMIT stops after one page)
-# and a card's tasks along ``activity(deal_id, …)``. SQLite's planner does not always see it:
-# without statistics for an index (a migration adds indexes after the last ANALYZE) it guesses
-# ten rows per key, so ``deal(stage_id, currency, …)`` + a sort of the whole column, or
-# ``activity(kind, due_at)`` (every overdue task of the business, for each card) look cheaper.
-# The statements therefore name their index (``INDEXED BY``), found by its columns so that a
-# database without it (an older schema) still works unhinted.
-
-_HINTS: dict[tuple[object, ...], str | None] = {}
-
-
-def _live_index(table: str, columns: Sequence[str]) -> str | None:
-    """SQLite: the name of the partial index over live rows that starts with ``columns``."""
-    key = (lists._database_key(), table, tuple(columns))
-    if key not in _HINTS:
-        found: str | None = None
-        wanted = ", ".join(columns)
-        for name, sql in database.execute_sql(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", [table]
-        ).fetchall():
-            text = " ".join((sql or "").replace('"', "").lower().split())
-            head = text.partition("(")[2].partition(")")[0]
-            where = text.partition(" where ")[2].replace("(", "").replace(")", "").strip()
-            if where == "deleted_at is null" and (
-                head == wanted or head.startswith(wanted + ",")
-            ) and (found is None or len(name) < len(found)):
-                found = str(name)
-        _HINTS[key] = found
-    return _HINTS[key]
-
-
-def _rank_index_hint() -> str:
-    """`` INDEXED BY "…"`` for ``FROM deal`` along a column's ranks (SQLite; else nothing)."""
-    index = _live_index("deal", ("stage_id", "board_rank")) if _is_sqlite() else None
-    return f' INDEXED BY "{index}"' if index else ""
-
-
-def _hinted(sql: str, table: str, columns: Sequence[str], alias: str = "t1",
-            condition: str = "") -> str:
-    """``sql`` with ``FROM "table" AS "alias"`` read through the named index (SQLite only).
-
-    ``alias`` is a regular expression; ``condition`` one that must follow the ``FROM`` (a hint
-    is only given where the statement constrains the index's first column, else SQLite fails).
-    """
-    if not _is_sqlite():
-        return sql
-    index = _live_index(table, columns)
-    if index is None:
-        return sql
-    pattern = re.compile(rf'FROM "{table}" AS "(?P<alias>{alias})"(?={condition})')
-    return pattern.sub(lambda m: f'{m.group(0)} INDEXED BY "{index}"', sql)
+# and a card's tasks along ``activity(deal_id, …)``. Without statistics SQLite's planner may take
+# ``deal(stage_id, currency, …)`` plus a sort of the whole column, or ``activity(kind, due_at)``
+# (every overdue task of the business, for each card), so the dialect names the index to read along.
+_RANK_INDEX = ("deal", ("stage_id", "board_rank"))
 
 
 def _card_sql(sql: str, along_rank: bool) -> str:
     """A card statement with its index hints: overdue tasks by deal; pages along the rank."""
-    sql = _hinted(sql, "activity", ("deal_id",), r"t[0-9]+",
-                  r' WHERE \(+"(?P=alias)"\."deal_id" = "t1"\."id"\)')
-    return _hinted(sql, "deal", ("stage_id", "board_rank")) if along_rank else sql
+    sql = dialect.along_index(sql, "activity", ("deal_id",), alias=r"t[0-9]+",
+                              condition=r' WHERE \(+"(?P=alias)"\."deal_id" = "t1"\."id"\)')
+    return dialect.along_index(sql, *_RANK_INDEX) if along_rank else sql
 
-
-# --- statements compiled once -----------------------------------------------------------------
-#
-# Values that cannot occur in real data: a statement is compiled once with them, then run with the
-# real stage, cursor and time in their places (peewee's SQL building costs more than the indexed
-# query itself).
 
 _STAGE_MARK = uuid.UUID("00000000-0000-7000-8000-00000000b0a4")
 _KEY_MARK_UUID = uuid.UUID("00000000-0000-7000-8000-00000000b0a5")
@@ -175,59 +108,9 @@ _RANK_MARK = -7_777_777_777_777_772
 _NOW_MARK = dt.datetime(1901, 2, 3, 4, 5, 6)
 _ID_MARK = uuid.UUID("00000000-0000-7000-8000-00000000b0a6")
 
-
-@dataclass(frozen=True, slots=True)
-class _Compiled:
-    """A statement with marker values, and which parameter is which named value."""
-
-    sql: str
-    params: tuple[object, ...]
-    places: Mapping[int, str]
-
-    def run(self, values: Mapping[str, object]) -> list[tuple[Any, ...]]:
-        params = list(self.params)
-        for index, name in self.places.items():
-            params[index] = values[name]
-        rows: list[tuple[Any, ...]] = database.execute_sql(self.sql, params).fetchall()
-        return rows
-
-
-#: Compiled statements by database, filter, user, … (none for the active/inactive filter: its
+#: Compiled statements by filter, user, … (per database; none for the active/inactive filter: its
 #: cut-off moves with the clock), so that a pipeline switch or a reload does not compile again.
-_COMPILED: dict[tuple[object, ...], _Compiled] = {}
-_COMPILED_SIZE = 32
-
-
-def _compiled(key: tuple[object, ...] | None, build: Callable[[], _Compiled]) -> _Compiled:
-    """The statement remembered under ``key``, else ``build()`` (remembered unless ``key`` is None)."""
-    if key is not None and key in _COMPILED:
-        return _COMPILED[key]
-    compiled = build()
-    if key is not None:
-        if len(_COMPILED) >= _COMPILED_SIZE:
-            _COMPILED.pop(next(iter(_COMPILED)))
-        _COMPILED[key] = compiled
-    return compiled
-
-
-def _compile(query: Any, marks: Mapping[str, object], wanted: set[str],
-             edit: Callable[[str], str]) -> _Compiled:
-    """``query`` compiled with its marks (its SQL passed through ``edit``)."""
-    sql, params = query.sql()
-    return _Compiled(edit(sql), tuple(params), _placeholders(params, marks, wanted))
-
-
-def _placeholders(params: Sequence[object], marks: Mapping[str, object],
-                  wanted: set[str]) -> dict[int, str]:
-    """Where the mark values ended up among a compiled statement's parameters."""
-    places: dict[int, str] = {}
-    for index, value in enumerate(params):
-        for name, mark in marks.items():
-            if type(value) is type(mark) and value == mark:
-                places[index] = name
-    if set(places.values()) != wanted:  # pragma: no cover - a change in the query shape
-        raise RuntimeError(f"board statement: placeholders {sorted(places.values())}")
-    return places
+_COMPILED: dialect.SqlCache[dialect.MarkedSql] = dialect.SqlCache(size=32)
 
 
 def _time_marks(inactivity: dt.timedelta) -> dict[str, object]:
@@ -249,8 +132,6 @@ def _time_values(inactivity: dt.timedelta) -> dict[str, object]:
 def _time_wanted(inactivity: dt.timedelta) -> set[str]:
     return {"now"} | ({"cutoff"} if inactivity else set())
 
-
-# === end of the SQL tricks =======================================================================
 
 
 # --- pipelines and columns --------------------------------------------------------------------
@@ -295,8 +176,8 @@ def board_filter(flt: ListFilter | None) -> ListFilter:
 
 
 def _conditions(flt: ListFilter | None, user_id: uuid.UUID | None) -> list[Any]:
-    entity = lists._entity("deals")
-    return lists._where(entity, board_filter(flt), str(user_id) if user_id else None)
+    return list_query.where(list_specs.source(Entity.DEALS), board_filter(flt),
+                            str(user_id) if user_id else None)
 
 
 # --- totals -----------------------------------------------------------------------------------
@@ -341,10 +222,9 @@ def column_totals(
         .where(Deal.stage.in_(wanted), *_conditions(flt, optional_uuid(user_id)))
         .group_by(Deal.stage, Deal.currency)
     )
-    sql, params = query.sql()
     counts: dict[str, int] = {}
     sums: dict[str, dict[str, Decimal]] = {}
-    for stage_id, currency, count, units in database.execute_sql(sql, params).fetchall():
+    for stage_id, currency, count, units in dialect.fetch_all(*query.sql()):
         stage = str(coerce_uuid(stage_id))
         counts[stage] = counts.get(stage, 0) + int(count)
         amount = money.from_minor_units(int(units or 0), money.MONEY_PLACES)
@@ -427,7 +307,7 @@ def _card_query(now: dt.datetime) -> Any:
         & (a.due_at < now)))
     return (
         Deal.select(
-            _row_key(), Deal.id, Deal.stage, Deal.title, Deal.amount, Deal.currency,
+            dialect.row_key(Deal), Deal.id, Deal.stage, Deal.title, Deal.amount, Deal.currency,
             Company.short_name, Company.legal_name, Contact.last_name, Contact.first_name,
             responsible.name, Deal.expected_close_date, rules.active_column(now), Deal.correct,
             Deal.missing_fields, Deal.board_rank, quotes, invoices, overdue,
@@ -497,36 +377,35 @@ class PageQuery:
         self.user_id = optional_uuid(user_id)
         self.limit = limit
         self.inactivity = _inactivity()
-        self._compiled: dict[bool, _Compiled] = {}
+        self._compiled: dict[bool, dialect.MarkedSql] = {}
 
-    def _compile(self, with_cursor: bool) -> _Compiled:
+    def _compile(self, with_cursor: bool) -> dialect.MarkedSql:
         if with_cursor not in self._compiled:
             shared = None if self.filter.active is not None else (
-                lists._database_key(), "page", self.filter, str(self.user_id), self.limit,
-                self.inactivity, with_cursor)
-            self._compiled[with_cursor] = _compiled(shared, lambda: self._build(with_cursor))
+                "page", self.filter, str(self.user_id), self.limit, self.inactivity, with_cursor)
+            self._compiled[with_cursor] = _COMPILED.get(shared, lambda: self._build(with_cursor))
         return self._compiled[with_cursor]
 
-    def _build(self, with_cursor: bool) -> _Compiled:
-        key = _row_key()
-        key_mark = _KEY_MARK_INT if _is_sqlite() else _KEY_MARK_UUID
+    def _build(self, with_cursor: bool) -> dialect.MarkedSql:
+        key = dialect.row_key(Deal)
+        key_mark = _KEY_MARK_INT if dialect.is_sqlite() else _KEY_MARK_UUID
         query = _card_query(_NOW_MARK).where(
             Deal.stage == _STAGE_MARK, *_conditions(self.filter, self.user_id))
         if with_cursor:
             query = query.where(peewee.Tuple(Deal.board_rank, key) > peewee.Tuple(_RANK_MARK, key_mark))
         query = query.order_by(Deal.board_rank, key).limit(self.limit + 1)
         marks = {"stage": _db_value(Deal.stage, _STAGE_MARK), "rank": _RANK_MARK,
-                 "key": _row_key_param(key_mark), **_time_marks(self.inactivity)}
+                 "key": dialect.row_key_param(Deal, key_mark), **_time_marks(self.inactivity)}
         wanted = {"stage"} | _time_wanted(self.inactivity) | (
             {"rank", "key"} if with_cursor else set())
-        return _compile(query, marks, wanted, lambda sql: _card_sql(sql, along_rank=True))
+        return dialect.marked(query, marks, wanted, lambda sql: _card_sql(sql, along_rank=True))
 
     def page(self, stage_id: IdLike, after: Cursor | None = None) -> Page:
         values = {"stage": _db_value(Deal.stage, as_uuid(stage_id)),
                   **_time_values(self.inactivity)}
         if after is not None:
             values["rank"] = after.rank
-            values["key"] = _row_key_param(after.key)
+            values["key"] = dialect.row_key_param(Deal, after.key)
         raw = self._compile(after is not None).run(values)
         more = len(raw) > self.limit
         cards = [_card(record) for record in raw[: self.limit]]
@@ -537,13 +416,13 @@ def card(deal_id: IdLike) -> Card | None:
     """One card, whatever the filters (``None`` when the deal is gone); compiled once."""
     inactivity = _inactivity()
 
-    def build() -> _Compiled:
+    def build() -> dialect.MarkedSql:
         query = _card_query(_NOW_MARK).where(Deal.id == _ID_MARK, Deal.deleted_at.is_null())
         marks = {"id": _db_value(Deal.id, _ID_MARK), **_time_marks(inactivity)}
-        return _compile(query, marks, {"id"} | _time_wanted(inactivity),
-                        lambda sql: _card_sql(sql, along_rank=False))
+        return dialect.marked(query, marks, {"id"} | _time_wanted(inactivity),
+                              lambda sql: _card_sql(sql, along_rank=False))
 
-    compiled = _compiled((lists._database_key(), "card", inactivity), build)
+    compiled = _COMPILED.get(("card", inactivity), build)
     raw = compiled.run({"id": _db_value(Deal.id, as_uuid(deal_id)), **_time_values(inactivity)})
     return _card(raw[0]) if raw else None
 
@@ -591,12 +470,11 @@ def _ranks(deal_id: uuid.UUID, stage_id: uuid.UUID) -> tuple[int, int]:
     mark = database.param
     sql = (
         f'SELECT (SELECT board_rank FROM deal WHERE id = {mark}), '
-        f'(SELECT board_rank FROM deal{_rank_index_hint()} WHERE stage_id = {mark} '
+        f'(SELECT board_rank FROM deal{dialect.live_index_hint(*_RANK_INDEX)} WHERE stage_id = {mark} '
         f'AND deleted_at IS NULL AND id <> {mark} ORDER BY board_rank LIMIT 1)'
     )
     key = _db_value(Deal.id, deal_id)
-    previous, lowest = database.execute_sql(
-        sql, [key, _db_value(Deal.stage, stage_id), key]).fetchone()
+    previous, lowest = dialect.execute(sql, [key, _db_value(Deal.stage, stage_id), key]).fetchone()
     return int(previous or 0), (int(lowest) if lowest is not None else RANK_STEP) - RANK_STEP
 
 
@@ -609,8 +487,7 @@ def _top_rank(stage_id: uuid.UUID, exclude: uuid.UUID) -> int:
         .limit(1)
         .sql()
     )
-    row = database.execute_sql(_hinted(sql, "deal", ("stage_id", "board_rank")),
-                               params).fetchone()
+    row = dialect.execute(dialect.along_index(sql, *_RANK_INDEX), params).fetchone()
     lowest = row[0] if row else None
     return (int(lowest) if lowest is not None else RANK_STEP) - RANK_STEP
 
