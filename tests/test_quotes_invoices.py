@@ -174,7 +174,8 @@ def test_quote_workflow_revisions_and_freezing(any_db):
     assert Quote.get_by_id(sent.id).status == QuoteStatus.SUPERSEDED
     assert quotes.current_quote(deal.id).id == revision.id
     revision = quotes.send(revision.id, on=dt.date(2026, 11, 26))
-    assert revision.number == "КП-2026-0001" and Quote.get_by_id(revision.id).frozen["doc"]["revision_text"] == "ред. 2"
+    assert revision.number == "КП-2026-0001"
+    assert Quote.get_by_id(revision.id).frozen["doc"]["revision_text"] == "ред. 2"
     accepted = quotes.accept(revision.id)
     invoice = quotes.to_invoice(accepted.id)
     assert invoice.status == InvoiceStatus.DRAFT and invoice.quote_id == accepted.id
