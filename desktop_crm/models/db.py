@@ -10,7 +10,13 @@ from urllib.parse import urlparse
 
 import peewee
 
-from desktop_crm.errors import DatabaseUnreadable
+from desktop_crm.errors import (
+    DatabaseBusy,
+    DatabaseReadOnly,
+    DatabaseUnavailable,
+    DatabaseUnreadable,
+    classify,
+)
 from desktop_crm.i18n import _
 from desktop_crm.models import hooks
 from desktop_crm.models.base import database
@@ -110,7 +116,12 @@ def execute_sql(
 
 
 def open_database(url: str) -> peewee.Database:
-    """Create, connect and bind the application's database proxy; unreadable files are refused."""
+    """Create, connect and bind the application's database proxy; unreadable files are refused.
+
+    A database that is there but cannot be used just now (locked, a server that does not answer,
+    a read-only file) raises its own typed error, so the user is told to wait or to check the
+    server rather than that the file is not a database.
+    """
     db = make_database(url)
     try:
         db.connect()
@@ -120,6 +131,9 @@ def open_database(url: str) -> peewee.Database:
     except (peewee.DatabaseError, sqlite3.DatabaseError) as error:
         if not db.is_closed():
             db.close()
+        typed = classify(error)
+        if isinstance(typed, DatabaseBusy | DatabaseUnavailable | DatabaseReadOnly):
+            raise typed from error
         raise DatabaseUnreadable(
             _("Cannot open the database {name}: {reason}").format(name=redact(url), reason=error)
         ) from error

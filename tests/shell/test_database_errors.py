@@ -162,6 +162,30 @@ def test_a_server_that_does_not_answer_is_unavailable(pg_url):
 
 
 @pytest.mark.postgres
+def test_opening_a_database_whose_server_does_not_answer_says_so(pg_url):
+    """Not "cannot open the database" (as for a file that is no database): the server is away."""
+    from desktop_crm.models.db import open_database
+
+    with pytest.raises(DatabaseUnavailable) as raised:
+        open_database(_with_port(pg_url, free_port()))
+    assert "server" in raised.value.message
+
+
+def test_opening_a_locked_file_says_it_is_busy(tmp_path):
+    from desktop_crm.models.db import open_database
+
+    path = sqlite_file(tmp_path / "crm.db")
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # not even readable until it ends
+    try:
+        with pytest.raises(DatabaseBusy):
+            open_database(str(path))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+@pytest.mark.postgres
 def test_a_connection_the_server_drops_is_unavailable(pg_url):
     from desktop_crm.models.db import make_database
 

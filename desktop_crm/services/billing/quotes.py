@@ -38,8 +38,6 @@ from desktop_crm.models.db import engine
 from desktop_crm.services.billing import documents, numbering, rendering
 from desktop_crm.services.billing.documents import DocumentInfo, Row, info
 
-OPEN_STATUSES = (QuoteStatus.DRAFT, QuoteStatus.SENT, QuoteStatus.ACCEPTED)
-
 
 def _locked_quote(quote_id: IdLike) -> Row:
     quote = documents._get_document(DocumentType.QUOTE, quote_id)

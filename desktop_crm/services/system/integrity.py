@@ -94,7 +94,7 @@ def database_checks() -> list[Check]:
 
 
 def check_open(context: Context) -> Outcome:
-    from desktop_crm.errors import DatabaseUnreadable
+    from desktop_crm.errors import DatabaseError
     from desktop_crm.models.db import engine, is_postgres_url, open_database, redact, sqlite_path
 
     title = _("Database")
@@ -105,7 +105,7 @@ def check_open(context: Context) -> Outcome:
             return Outcome("open", False, title, _("{name}: no such file.").format(name=name))
     try:
         context.db = open_database(context.url)
-    except DatabaseUnreadable as error:
+    except DatabaseError as error:
         return Outcome("open", False, title, error.message)
     context.engine = engine(context.db)
     if context.engine == "sqlite":

@@ -90,10 +90,6 @@ class DateField(QDateEdit):
         self.setDate(QDate(value.year, value.month, value.day) if value else EMPTY_DATE)
 
 
-def combo_value(combo: QComboBox) -> Any:
-    return combo.currentData()
-
-
 def set_combo_value(combo: QComboBox, value: Any) -> None:
     index = combo.findData(value)
     combo.setCurrentIndex(index if index >= 0 else 0)

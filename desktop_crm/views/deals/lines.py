@@ -38,7 +38,6 @@ from desktop_crm.services.sales.deal_card import LineValues, ProductChoice, VatS
 Index = QModelIndex | QPersistentModelIndex
 
 C_NAME, C_QTY, C_UNIT, C_PRICE, C_DISCOUNT, C_VAT, C_TOTAL = range(7)
-PRODUCT_ROLE = Qt.ItemDataRole.UserRole + 20
 
 
 def _titles() -> list[str]:
@@ -350,10 +349,6 @@ class LinesEditor(QWidget):
         self.model.set_lines(lines)
         self.add_button.setEnabled(editable)
         self.remove_button.setEnabled(editable)
-
-    def set_currency(self, currency: str) -> None:
-        self.model.currency = currency
-        self._show_totals()
 
     def lines(self) -> list[LineValues]:
         return list(self.model.lines)

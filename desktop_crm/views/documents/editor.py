@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_crm import money, pricing
+from desktop_crm.countries import country
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _
 from desktop_crm.i18n.formatting import format_amount, format_quantity
@@ -210,7 +211,7 @@ class DocumentEditor(QDialog):
         self.table.setRowCount(0)
         for line in data.lines:
             self.add_line(line)
-        self.table.setColumnHidden(COLUMNS.index("natura"), data.country != "IT")
+        self.table.setColumnHidden(COLUMNS.index("natura"), not country(data.country).uses_natura)
         self._building = False
         self._recalculate()
         editable = data.editable

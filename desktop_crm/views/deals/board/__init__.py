@@ -12,7 +12,6 @@ from desktop_crm.views.deals.board.column import BoardColumn
 from desktop_crm.views.deals.board.delegate import CardDelegate
 from desktop_crm.views.deals.board.model import CardModel
 from desktop_crm.views.deals.board.undo import MoveCommand
-from desktop_crm.views.deals.board.view import KanbanView, board_spec, make_board
+from desktop_crm.views.deals.board.view import KanbanView, board_spec
 
-__all__ = ["BoardColumn", "CardDelegate", "CardModel", "KanbanView", "MoveCommand", "board_spec",
-           "make_board"]
+__all__ = ["BoardColumn", "CardDelegate", "CardModel", "KanbanView", "MoveCommand", "board_spec"]

@@ -56,9 +56,6 @@ class CardDelegate(QStyledItemDelegate):
             self._cache.move_to_end(key)
         painter.drawPixmap(option.rect.topLeft(), pixmap)
 
-    def clear_cache(self) -> None:
-        self._cache.clear()
-
     def _fonts(self, font: QFont) -> tuple[QFont, QFont, QFont]:
         """The card's fonts (text, bold, small markers), made once per view font with metrics."""
         key = font.key()

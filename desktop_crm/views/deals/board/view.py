@@ -421,7 +421,3 @@ class KanbanView(QWidget):
 def board_spec() -> ListSpec:
     """The deals list's spec with only the filters the board offers (same saved filters)."""
     return replace(lists.spec("deals"), filters=board.BOARD_FILTERS)
-
-
-def make_board(context: AppContext, parent: QWidget | None) -> QWidget:
-    return KanbanView(context, parent)
