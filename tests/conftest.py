@@ -11,12 +11,16 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("CRM_DISABLE_KEYRING", "1")
+# never the developer's OS keyring: an in-memory one, also in the subprocesses the tests start
+os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.memory_keyring.MemoryKeyring")
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH")) if p
+)
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
-import os
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
 
@@ -24,33 +22,10 @@ SERVICE = "desktop-crm"
 
 
 def _keyring() -> Any:
+    """The keyring library (imported when a password is needed; its backend is the OS's, or the
+    one ``PYTHON_KEYRING_BACKEND`` names)."""
     import keyring
 
-    if os.environ.get("CRM_DISABLE_KEYRING") == "1":
-        from keyring.backend import KeyringBackend
-
-        current = keyring.get_keyring()
-        if not getattr(current, "_crm_memory", False):
-
-            class MemoryKeyring(KeyringBackend):
-                priority = 1
-                _crm_memory = True
-
-                def __init__(self) -> None:
-                    base_init: Callable[[KeyringBackend], None] = KeyringBackend.__init__  # untyped
-                    base_init(self)
-                    self.store: dict[tuple[str, str], str] = {}
-
-                def get_password(self, service: str, username: str) -> str | None:
-                    return self.store.get((service, username))
-
-                def set_password(self, service: str, username: str, password: str) -> None:
-                    self.store[(service, username)] = password
-
-                def delete_password(self, service: str, username: str) -> None:
-                    self.store.pop((service, username), None)
-
-            keyring.set_keyring(MemoryKeyring())
     return keyring
 
 

@@ -101,7 +101,7 @@ def test_a_replica_of_a_sales_login_downloads_its_scope_and_parks_what_it_may_no
     server_url, world, tmp_path
 ):
     url = as_login(server_url, world["logins"]["Alice"])
-    credentials.remember_password(url, "s3cret")  # in-memory keyring under CRM_DISABLE_KEYRING=1
+    credentials.remember_password(url, "s3cret")  # the tests' in-memory keyring
     assert credentials.stored_password(url) == "s3cret"
     laptop = new_replica(tmp_path / "alice.db", url)
     result = laptop.sync()
