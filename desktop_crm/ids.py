@@ -62,7 +62,6 @@ UserId = NewType("UserId", uuid.UUID)
 ActivityId = NewType("ActivityId", uuid.UUID)
 DocumentId = NewType("DocumentId", uuid.UUID)
 """A quote's or an invoice's id (both are document headers)."""
-DocumentLineId = NewType("DocumentLineId", uuid.UUID)
 PaymentId = NewType("PaymentId", uuid.UUID)
 OwnCompanyId = NewType("OwnCompanyId", uuid.UUID)
 NotificationId = NewType("NotificationId", uuid.UUID)
