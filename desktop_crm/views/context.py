@@ -12,6 +12,7 @@ a new record); entities without a registered card get a read-only summary.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -46,16 +47,19 @@ class AppContext:
     def show_status(self, text: str) -> None:
         self.signals.status_message.emit(text)
 
-    def open_record(self, entity: str, entity_id: str | None, parent: QWidget | None = None) -> None:
+    def open_record(self, entity: str, entity_id: uuid.UUID | str | None,
+                    parent: QWidget | None = None) -> None:
+        """Open a record's card; the openers receive the id as text (the registry's boundary)."""
+        text_id = None if entity_id is None else str(entity_id)
         opener = self.registry.card_opener(entity)
         if opener is not None:
-            opener(self, entity_id, parent)
+            opener(self, text_id, parent)
             return
-        if entity_id is None:
+        if text_id is None:
             return
         from desktop_crm.views.common.summary import show_record_summary
 
-        show_record_summary(self, entity, entity_id, parent)
+        show_record_summary(self, entity, text_id, parent)
 
     def can_create(self, entity: str) -> bool:
         return entity in self.registry.card_openers  # without importing a lazy opener

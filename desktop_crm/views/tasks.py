@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
 from desktop_crm.entities import Entity
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import N_, _, ngettext
+from desktop_crm.ids import ActivityId
 from desktop_crm.services.sales import tasks
 from desktop_crm.services.system import session
 from desktop_crm.views.cards.common import HINT_STYLE, OK_STYLE, local_datetime
@@ -425,7 +426,7 @@ class MyTasksView(QWidget):
                      count).format(count=count))
         self.mark_all_button.setEnabled(count > 0)
 
-    def _select(self, task_id: str | None) -> None:
+    def _select(self, task_id: ActivityId | None) -> None:
         for group in range(self.model.rowCount()):
             parent = self.model.index(group, 0)
             for row in range(self.model.rowCount(parent)):

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from desktop_crm.ids import DealId, StageId
 from desktop_crm.models import Activity, ActivityKind, ActivityStatus, Deal, database, utcnow
 from desktop_crm.services.listing.lists import ListFilter
 from desktop_crm.services.sales import board, contacts, deals
@@ -59,13 +60,13 @@ def test_column_totals_are_exact_per_currency(world):
     make_deals(world, 2, currency="EUR", amount="1234.56")
     make_deals(world, 1, stage=world.presentation, amount="5.00")
     totals = board.column_totals(world.pipeline.id)
-    first = totals[str(world.qualification.id)]
+    first = totals[StageId(world.qualification.id)]
     assert first.count == 5
     assert first.sum_of("RUB") == Decimal("0.30")  # no float drift
     assert first.sum_of("EUR") == Decimal("2469.12")
     assert first.sums[0] == ("EUR", Decimal("2469.12"))
-    assert totals[str(world.presentation.id)].count == 1
-    assert totals[str(world.won.id)].count == 0
+    assert totals[StageId(world.presentation.id)].count == 1
+    assert totals[StageId(world.won.id)].count == 0
 
 
 def test_pages_follow_the_rank_and_never_overlap(world):
@@ -102,7 +103,7 @@ def test_filters_are_the_lists_filters(world):
     make_deals(world, 3, responsible=world.other_manager)
     mine = ListFilter(mine=True)
     assert board.column_totals(world.pipeline.id, mine, world.other_manager.id)[
-        str(world.qualification.id)].count == 3
+        StageId(world.qualification.id)].count == 3
     page = board.page(world.qualification.id, ListFilter(responsible=(str(world.manager.id),)))
     assert len(page.cards) == 2
 
@@ -121,10 +122,10 @@ def test_move_puts_the_card_on_top_and_undo_restores_everything(world):
     deal = correct_deal(world)
     before = Deal.get_by_id(deal.id).board_rank
     moved = board.move(deal.id, world.presentation.id, world.manager)
-    assert board.page(world.presentation.id).cards[0].id == str(deal.id)
+    assert board.page(world.presentation.id).cards[0].id == DealId(deal.id)
     totals = board.column_totals(world.pipeline.id)
-    assert totals[str(world.presentation.id)].count == 4
-    assert totals[str(world.qualification.id)].count == 0
+    assert totals[StageId(world.presentation.id)].count == 4
+    assert totals[StageId(world.qualification.id)].count == 0
     board.undo(moved, world.manager)
     row = Deal.get_by_id(deal.id)
     assert row.stage_id == world.qualification.id and row.board_rank == before

@@ -11,6 +11,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QInputDialog, QMessageBox
 
+from desktop_crm.ids import DealId, StageId
 from desktop_crm.models import Activity, ActivityKind, ActivityStatus, Deal
 from desktop_crm.views.deals.board import KanbanView
 from desktop_crm.views.deals.moves import LostReasonDialog
@@ -29,10 +30,10 @@ def board_view(qtbot, context):
 
 def drop(view, deal_id, stage_id):
     """A real drop event on the target column, carrying the mime data the source list drags."""
-    source = next(c for c in view.columns if c.model.row_of(str(deal_id)) >= 0)
-    row = source.model.row_of(str(deal_id))
+    source = next(c for c in view.columns if c.model.row_of(DealId(deal_id)) >= 0)
+    row = source.model.row_of(DealId(deal_id))
     mime = source.model.mimeData([source.model.index(row)])
-    target = view.column(str(stage_id))
+    target = view.column(StageId(stage_id))
     point = QPointF(20, 60)
     with warnings.catch_warnings():  # PySide flags the (only) QPoint constructor as deprecated
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -66,13 +67,13 @@ def test_drag_and_drop_runs_the_rules_and_updates_the_totals(board_view, world):
     plain_deals(world, 2, amount="10.05")
     deal = correct_deal(world)
     board_view.reload()
-    first, second = board_view.column(str(world.qualification.id)), board_view.column(
-        str(world.presentation.id))
+    first, second = board_view.column(StageId(world.qualification.id)), board_view.column(
+        StageId(world.presentation.id))
     assert first.count_label.text() == "3 deals"
     assert first.totals.sum_of("RUB") == Decimal("20.10") + Decimal("39980.00")
     drop(board_view, deal.id, world.presentation.id)
     assert Deal.get_by_id(deal.id).stage_id == world.presentation.id
-    assert ids(second) == [str(deal.id)] and str(deal.id) not in ids(first)
+    assert ids(second) == [DealId(deal.id)] and DealId(deal.id) not in ids(first)
     assert first.count_label.text() == "2 deals" and second.count_label.text() == "1 deal"
     assert first.totals.sum_of("RUB") == Decimal("20.10")
     assert "39" in second.sum_label.text() and "980" in second.sum_label.text()
@@ -89,8 +90,8 @@ def test_a_refused_drop_explains_why_and_the_card_stays(qtbot, board_view, world
     assert any(b.text() == "Open the deal" for b in box.buttons())
     box.close()
     assert Deal.get_by_id(deal.id).stage_id == world.qualification.id
-    assert ids(board_view.column(str(world.qualification.id))) == [str(deal.id)]
-    assert board_view.column(str(world.won.id)).totals.count == 0
+    assert ids(board_view.column(StageId(world.qualification.id))) == [DealId(deal.id)]
+    assert board_view.column(StageId(world.won.id)).totals.count == 0
 
 
 def test_moving_to_lost_asks_the_reason(qtbot, board_view, world):
@@ -107,8 +108,8 @@ def test_moving_to_lost_asks_the_reason(qtbot, board_view, world):
                      Qt.MouseButton.LeftButton)
     row = Deal.get_by_id(deal.id)
     assert row.stage_id == world.lost.id and row.lost_reason == reason and row.closed_at
-    assert board_view.column(str(world.lost.id)).count_label.text() == "1 deal"
-    assert ids(board_view.column(str(world.qualification.id))) == []
+    assert board_view.column(StageId(world.lost.id)).count_label.text() == "1 deal"
+    assert ids(board_view.column(StageId(world.qualification.id))) == []
     entry = Activity.get((Activity.deal == deal.id) & (Activity.kind == ActivityKind.STAGE_CHANGE)
                          & (Activity.body == "Выбрали поставщика подешевле"))
     assert entry.payload["lost_reason"] == reason
@@ -122,7 +123,7 @@ def test_cancelling_the_lost_reason_leaves_the_deal(qtbot, board_view, world):
     qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel),
                      Qt.MouseButton.LeftButton)
     assert Deal.get_by_id(deal.id).stage_id == world.qualification.id
-    assert ids(board_view.column(str(world.qualification.id))) == [str(deal.id)]
+    assert ids(board_view.column(StageId(world.qualification.id))) == [DealId(deal.id)]
 
 
 def test_ctrl_z_undoes_the_last_move(qtbot, board_view, world):
@@ -130,25 +131,25 @@ def test_ctrl_z_undoes_the_last_move(qtbot, board_view, world):
     board_view.reload()
     before = planned(deal.id)
     drop(board_view, deal.id, world.presentation.id)
-    target = board_view.column(str(world.presentation.id))
+    target = board_view.column(StageId(world.presentation.id))
     target.view.setFocus()
     qtbot.keyClick(target.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert Deal.get_by_id(deal.id).stage_id == world.qualification.id
     assert planned(deal.id) == before
-    assert ids(board_view.column(str(world.qualification.id))) == [str(deal.id)]
+    assert ids(board_view.column(StageId(world.qualification.id))) == [DealId(deal.id)]
     assert target.totals.count == 0
 
 
 def test_move_to_stage_menu_and_alt_arrow_are_the_keyboard_way(qtbot, board_view, world):
     deal = correct_deal(world)
     board_view.reload()
-    first = board_view.column(str(world.qualification.id))
+    first = board_view.column(StageId(world.qualification.id))
     card = first.model.card_at(0)
     menu = board_view.move_menu(card)
     action = next(a for a in menu.actions() if a.text() == "Презентация")
     action.trigger()
     assert Deal.get_by_id(deal.id).stage_id == world.presentation.id
-    second = board_view.column(str(world.presentation.id))
+    second = board_view.column(StageId(world.presentation.id))
     second.view.setFocus()
     second.view.setCurrentIndex(second.model.index(0))
     qtbot.keyClick(second.view, Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier)
@@ -158,7 +159,7 @@ def test_move_to_stage_menu_and_alt_arrow_are_the_keyboard_way(qtbot, board_view
 def test_columns_load_page_by_page_as_you_scroll(qtbot, board_view, world):
     plain_deals(world, 100)
     board_view.reload()
-    column = board_view.column(str(world.qualification.id))
+    column = board_view.column(StageId(world.qualification.id))
     assert column.model.rowCount() == 40 and column.totals.count == 100
     column.view.scrollToBottom()
     qtbot.waitUntil(lambda: column.model.rowCount() == 80)
@@ -172,7 +173,7 @@ def test_filters_apply_to_cards_and_totals(board_view, world):
     Deal.create(title="Чужая", pipeline=world.pipeline, stage=world.qualification,
                 responsible=world.other_manager, amount=Decimal("5.00"))
     board_view.reload()
-    column = board_view.column(str(world.qualification.id))
+    column = board_view.column(StageId(world.qualification.id))
     assert column.totals.count == 4
     board_view.filter_bar.mine.setChecked(True)
     assert column.totals.count == 3 and "Чужая" not in [c.title for c in column.model.cards()]
@@ -181,7 +182,7 @@ def test_filters_apply_to_cards_and_totals(board_view, world):
 def test_quick_create_puts_a_new_deal_on_top_of_its_column(qtbot, board_view, world):
     plain_deals(world, 2)
     board_view.reload()
-    column = board_view.column(str(world.qualification.id))
+    column = board_view.column(StageId(world.qualification.id))
     qtbot.mouseClick(column.add_button, Qt.MouseButton.LeftButton)
     dialog = board_view.findChild(QInputDialog, "quick_create")
     assert dialog is not None
@@ -192,7 +193,7 @@ def test_quick_create_puts_a_new_deal_on_top_of_its_column(qtbot, board_view, wo
 
 
 def test_collapsed_column_expands_and_loads(qtbot, board_view, world):
-    won = board_view.column(str(world.won.id))
+    won = board_view.column(StageId(world.won.id))
     qtbot.mouseClick(won.collapse_button, Qt.MouseButton.LeftButton)
     assert not won.collapsed and won.view.isVisible()
     assert board_view.context.settings.value(f"board/collapsed/{world.won.id}") in (False, "false")

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
+from desktop_crm.ids import DealId, StageId
 from desktop_crm.models import Deal, DealLine, OwnCompany, Product, VatMode
 from desktop_crm.services.sales import deal_card
 from desktop_crm.views.deals.card import DealCard, open_deal
@@ -102,7 +103,7 @@ def test_stage_bar_moves_through_the_rules_and_the_timeline_shows_it(qtbot, open
     deal = correct_deal(world)
     card = open_card(deal.id)
     assert "Deal created in stage Квалификация" in "\n".join(card.timeline.texts())
-    card.stage_bar.click(str(world.presentation.id))
+    card.stage_bar.click(StageId(world.presentation.id))
     assert Deal.get_by_id(deal.id).stage_id == world.presentation.id
     texts = "\n".join(card.timeline.texts())
     assert "Stage changed: Квалификация → Презентация" in texts
@@ -116,7 +117,7 @@ def test_stage_bar_moves_through_the_rules_and_the_timeline_shows_it(qtbot, open
 def test_stage_bar_to_lost_asks_the_reason(qtbot, open_card, world):
     deal = correct_deal(world)
     card = open_card(deal.id)
-    card.stage_bar.click(str(world.lost.id))
+    card.stage_bar.click(StageId(world.lost.id))
     dialog = card.findChild(LostReasonDialog)
     assert dialog is not None
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
@@ -168,7 +169,7 @@ def test_pickers_search_and_saving_fills_the_deal(qtbot, open_card, world):
     row = Deal.get(Deal.title == "Курс для отдела продаж")
     assert row.contact_id == person.id and row.product_group_id == world.courses.id
     assert row.stage_id == world.qualification.id and row.responsible_id == world.manager.id
-    assert card.data.id == str(row.id)
+    assert card.data.id == DealId(row.id)
 
 
 def test_closing_with_unsaved_changes_asks_first(qtbot, open_card, world):

@@ -32,7 +32,7 @@ def test_save_replaces_lines_in_one_transaction(world):
     rows = list(DealLine.alive().where(DealLine.deal == deal.id).order_by(DealLine.line_order))
     assert [(r.name, r.quantity) for r in rows] == [("Консультация", Decimal("1.500")),
                                                     ("Курс «Продажи»", Decimal("4.000"))]
-    assert str(rows[1].id) == first.id  # the kept line was updated, not re-created
+    assert rows[1].id == first.id  # the kept line was updated, not re-created
     row = Deal.get_by_id(deal.id)
     assert row.title == "Новое название" and row.amount == Decimal("82960.00")
 

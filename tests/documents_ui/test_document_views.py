@@ -11,6 +11,7 @@ from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication
 
 from desktop_crm import workers
+from desktop_crm.ids import DealId
 from desktop_crm.models import Invoice, InvoiceStatus, Quote, QuoteStatus
 from tests.documents_fixtures import RU_LINES, deal_with_lines, russian_buyer, russian_seller
 
@@ -49,7 +50,7 @@ def test_quote_from_the_deal_card_panel_to_a_sent_revision(context, deal, qtbot)
     from desktop_crm.views.documents.panel import DealDocumentsPanel
 
     i18n.set_language("ru")
-    panel = DealDocumentsPanel(context, str(deal.id), "quote")
+    panel = DealDocumentsPanel(context, DealId(deal.id), "quote")
     qtbot.addWidget(panel)
     assert panel.table.rowCount() == 0
     panel.create_button.click()
@@ -87,7 +88,7 @@ def test_invoice_panel_issue_and_payment(context, deal, qtbot, monkeypatch):
     from desktop_crm.views.documents import panel as panel_module
     from desktop_crm.views.documents.panel import DealDocumentsPanel, PaymentDialog
 
-    panel = DealDocumentsPanel(context, str(deal.id), "invoice")
+    panel = DealDocumentsPanel(context, DealId(deal.id), "invoice")
     qtbot.addWidget(panel)
     monkeypatch.setattr(panel, "open_editor", lambda document_id=None: None)
     panel.create_button.click()
@@ -160,7 +161,7 @@ def test_the_deal_shows_its_current_quote_and_the_accepted_one_becomes_an_invoic
     from desktop_crm.views.documents.panel import DealDocumentsPanel
 
     i18n.set_language("en")
-    panel = DealDocumentsPanel(context, str(deal.id), "quote")
+    panel = DealDocumentsPanel(context, DealId(deal.id), "quote")
     qtbot.addWidget(panel)
     monkeypatch.setattr(panel, "open_editor", lambda document_id=None: None)
     assert panel.current_label.text() == "No current quote"

@@ -37,7 +37,7 @@ from desktop_crm import money
 from desktop_crm.entities import Entity
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import _
-from desktop_crm.ids import IdLike, as_uuid, optional_uuid
+from desktop_crm.ids import DealId, IdLike, StageId, as_uuid, optional_uuid
 from desktop_crm.models import (
     Activity,
     ActivityKind,
@@ -141,7 +141,7 @@ def _time_wanted(inactivity: dt.timedelta) -> set[str]:
 class ColumnInfo:
     """A stage as a board column."""
 
-    id: str
+    id: StageId
     name: str
     kind: str  # "open" | "won" | "lost"
     color: str
@@ -159,7 +159,7 @@ def columns(pipeline_id: IdLike) -> list[ColumnInfo]:
     stages_of: list[Any] = list(Stage.alive().where(Stage.pipeline == as_uuid(pipeline_id)))
     stages_of.sort(key=lambda s: (rank.get(s.kind, 3), s.sort_order, s.created_at))
     return [
-        ColumnInfo(str(s.id), s.name, str(s.kind), s.color or "#4a90d9",
+        ColumnInfo(StageId(s.id), s.name, str(s.kind), s.color or "#4a90d9",
                    money.to_decimal(s.probability or 0), s.sort_order)
         for s in stages_of
     ]
@@ -208,12 +208,12 @@ class ColumnTotals:
 def column_totals(
     pipeline_id: IdLike, flt: ListFilter | None = None, user_id: IdLike | None = None,
     stage_ids: Sequence[IdLike] | None = None,
-) -> dict[str, ColumnTotals]:
+) -> dict[StageId, ColumnTotals]:
     """``{stage id: ColumnTotals}`` for every column of the pipeline (or only ``stage_ids``)."""
     wanted = [as_uuid(s) for s in stage_ids] if stage_ids is not None else [
         as_uuid(c.id) for c in columns(pipeline_id)
     ]
-    result: dict[str, ColumnTotals] = {str(s): ColumnTotals() for s in wanted}
+    result: dict[StageId, ColumnTotals] = {StageId(s): ColumnTotals() for s in wanted}
     if not wanted:
         return result
     query = (
@@ -222,10 +222,10 @@ def column_totals(
         .where(Deal.stage.in_(wanted), *_conditions(flt, optional_uuid(user_id)))
         .group_by(Deal.stage, Deal.currency)
     )
-    counts: dict[str, int] = {}
-    sums: dict[str, dict[str, Decimal]] = {}
+    counts: dict[StageId, int] = {}
+    sums: dict[StageId, dict[str, Decimal]] = {}
     for stage_id, currency, count, units in dialect.fetch_all(*query.sql()):
-        stage = str(coerce_uuid(stage_id))
+        stage = StageId(coerce_uuid(stage_id))
         counts[stage] = counts.get(stage, 0) + int(count)
         amount = money.from_minor_units(int(units or 0), money.MONEY_PLACES)
         bucket = sums.setdefault(stage, {})
@@ -252,8 +252,8 @@ class Card:
     """A deal as a card. ``key`` is the row's key in board order (the rowid on SQLite, else the
     id as the driver reads it): what a :class:`Cursor` continues after."""
 
-    id: str
-    stage_id: str
+    id: DealId
+    stage_id: StageId
     title: str
     amount: Decimal
     currency: str
@@ -333,8 +333,8 @@ def _card(record: tuple[Any, ...]) -> Card:
     (key, ident, stage_id, title, amount, currency, short, legal, last, first, responsible,
      close, active, correct, missing, rank, quotes, invoices, overdue) = record
     return Card(
-        id=str(coerce_uuid(ident)),
-        stage_id=str(coerce_uuid(stage_id)),
+        id=DealId(coerce_uuid(ident)),
+        stage_id=StageId(coerce_uuid(stage_id)),
         title=title,
         amount=_amount(amount),
         currency=currency or "",
@@ -453,16 +453,16 @@ class BoardMove:
     comment: str = ""
 
     @property
-    def deal_id(self) -> str:
-        return str(self.result.deal_id)
+    def deal_id(self) -> DealId:
+        return DealId(self.result.deal_id)
 
     @property
-    def from_stage_id(self) -> str:
-        return str(self.result.from_stage_id) if self.result.from_stage_id else ""
+    def from_stage_id(self) -> StageId | None:
+        return StageId(self.result.from_stage_id) if self.result.from_stage_id else None
 
     @property
-    def to_stage_id(self) -> str:
-        return str(self.result.to_stage_id)
+    def to_stage_id(self) -> StageId:
+        return StageId(self.result.to_stage_id)
 
 
 def _ranks(deal_id: uuid.UUID, stage_id: uuid.UUID) -> tuple[int, int]:

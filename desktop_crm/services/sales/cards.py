@@ -20,7 +20,7 @@ Every write is one transaction; money is ``Decimal``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
@@ -32,7 +32,7 @@ from desktop_crm import money
 from desktop_crm.countries import DEFAULT
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import _
-from desktop_crm.ids import IdLike, as_uuid
+from desktop_crm.ids import ContactId, DealId, IdLike, as_uuid
 from desktop_crm.models import (
     Company,
     Contact,
@@ -116,13 +116,13 @@ def contact_field_errors(values: Mapping[str, Any], contact_id: IdLike | None = 
 
 @dataclass(frozen=True, slots=True)
 class DuplicateInfo:
-    contact_id: str
+    contact_id: ContactId
     name: str
     matched: str  # translated, joined
 
 
 def live_duplicates(values: Mapping[str, Any], contact_id: IdLike | None = None,
-                    ignore: tuple[str, ...] = ()) -> list[DuplicateInfo]:
+                    ignore: tuple[IdLike, ...] = ()) -> list[DuplicateInfo]:
     """Contacts the values duplicate (rule 5), for the warning shown while typing."""
     try:
         cleaned = contacts._clean(values)
@@ -134,7 +134,7 @@ def live_duplicates(values: Mapping[str, Any], contact_id: IdLike | None = None,
     )
     return [
         DuplicateInfo(
-            str(m.contact_id), m.name,
+            ContactId(m.contact_id), m.name,
             ", ".join(_(contacts.MATCH_LABELS[name]) for name in m.matched),
         )
         for m in matches
@@ -142,7 +142,7 @@ def live_duplicates(values: Mapping[str, Any], contact_id: IdLike | None = None,
 
 
 def save_contact(contact_id: IdLike | None, values: Mapping[str, Any], user: IdLike,
-                 not_duplicate_of: tuple[str, ...] = ()) -> str:
+                 not_duplicate_of: tuple[IdLike, ...] = ()) -> str:
     """Create (``contact_id`` None) or update a contact under the rules; returns its id."""
     if contact_id is None:
         return str(contacts.create_contact(values, user, not_duplicate_of=not_duplicate_of).id)
@@ -155,7 +155,7 @@ def mark_not_duplicate(contact_a: IdLike, contact_b: IdLike, user: IdLike) -> No
 
 @dataclass(frozen=True, slots=True)
 class DealSummary:
-    id: str
+    id: DealId
     title: str
     stage: str
     amount: Decimal
@@ -180,7 +180,7 @@ def deals_of(
         raise ValueError("deals_of() needs a contact or a company")
     rows = query.order_by(Deal.created_at.desc()).limit(limit)
     return [
-        DealSummary(str(row.id), row.title, row.stage.name, money.to_decimal(row.amount), row.currency,
+        DealSummary(DealId(row.id), row.title, row.stage.name, money.to_decimal(row.amount), row.currency,
                     row.closed_at is not None, bool(row.correct))
         for row in rows
     ]
@@ -188,7 +188,7 @@ def deals_of(
 
 @dataclass(frozen=True, slots=True)
 class PersonSummary:
-    id: str
+    id: ContactId
     name: str
     phone: str
     email: str
@@ -203,7 +203,7 @@ def contacts_of_company(company_id: IdLike, limit: int = 500) -> list[PersonSumm
         .limit(limit)
     )
     return [
-        PersonSummary(str(c.id), c.full_name, c.mobile_phone or c.work_phone,
+        PersonSummary(ContactId(c.id), c.full_name, c.mobile_phone or c.work_phone,
                       c.work_email or c.private_email, c.position)
         for c in query
     ]
@@ -243,9 +243,9 @@ def conversion_duplicates(lead_id: IdLike) -> list[DuplicateInfo]:
 def convert_lead(
     lead_id: IdLike, user: IdLike, pipeline: IdLike | None, existing_contact: IdLike | None = None,
     create_company: bool = False, contact_values: Mapping[str, Any] | None = None,
-    not_duplicate_of: tuple[str, ...] | list[str] = (),
+    not_duplicate_of: Sequence[IdLike] = (),
 ) -> leads.Conversion:
-    """Rule 1 conversion with the wizard's plain choices (string ids)."""
+    """Rule 1 conversion with the wizard's plain choices."""
     return leads.convert_lead(
         lead_id, user,
         pipeline=pipeline or None,

@@ -15,17 +15,30 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from desktop_crm import money, pricing
 from desktop_crm.countries import DEFAULT
 from desktop_crm.entities import Entity
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import _
-from desktop_crm.ids import IdLike, as_uuid
+from desktop_crm.ids import (
+    CompanyId,
+    ContactId,
+    DealId,
+    DealLineId,
+    IdLike,
+    PipelineId,
+    ProductGroupId,
+    ProductId,
+    StageId,
+    UserId,
+    as_uuid,
+)
 from desktop_crm.models import (
     Company,
     Contact,
@@ -46,17 +59,21 @@ from desktop_crm.services.sales import board, deals
 from desktop_crm.services.sales.board import ColumnInfo
 from desktop_crm.services.sales.deals import DealLineInfo
 
+IdT = TypeVar("IdT", bound=uuid.UUID)
+
 
 @dataclass(frozen=True, slots=True)
-class Choice:
-    id: str
+class Choice(Generic[IdT]):
+    """A record offered by a picker (``Choice[ContactId]``, ``Choice[UserId]``...)."""
+
+    id: IdT
     name: str
     detail: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class ProductChoice:
-    id: str
+    id: ProductId
     name: str
     unit: str
     unit_code: str
@@ -67,10 +84,10 @@ class ProductChoice:
 
 @dataclass(frozen=True, slots=True)
 class LineValues:
-    """One product line as the editor holds it (``id`` is empty for a line not saved yet)."""
+    """One product line as the editor holds it (``id`` is None for a line not saved yet)."""
 
-    id: str = ""
-    product_id: str = ""
+    id: DealLineId | None = None
+    product_id: ProductId | None = None
     name: str = ""
     quantity: Decimal = Decimal("1")
     unit: str = ""
@@ -91,17 +108,17 @@ class VatSetup:
 
 @dataclass(frozen=True, slots=True)
 class DealData:
-    id: str | None
+    id: DealId | None
     title: str
-    pipeline_id: str
+    pipeline_id: PipelineId
     pipeline_name: str
-    stage_id: str
+    stage_id: StageId
     stages: list[ColumnInfo]
     probability: Decimal
-    contact: Choice | None
-    company: Choice | None
-    responsible_id: str | None
-    product_group_id: str | None
+    contact: Choice[ContactId] | None
+    company: Choice[CompanyId] | None
+    responsible_id: UserId | None
+    product_group_id: ProductGroupId | None
     currency: str
     expected_close_date: dt.date | None
     comment: str
@@ -136,22 +153,22 @@ def totals(lines: Sequence[LineValues], vat: VatSetup) -> pricing.Totals:
                            vat_included=vat.included)
 
 
-def _contact_choice(contact: Contact | None) -> Choice | None:
+def _contact_choice(contact: Contact | None) -> Choice[ContactId] | None:
     if contact is None:
         return None
-    return Choice(str(contact.id), contact.full_name, contact.mobile_phone or "")
+    return Choice(ContactId(contact.id), contact.full_name, contact.mobile_phone or "")
 
 
-def _company_choice(company: Company | None) -> Choice | None:
+def _company_choice(company: Company | None) -> Choice[CompanyId] | None:
     if company is None:
         return None
-    return Choice(str(company.id), company.short_name or company.legal_name, company.inn or
+    return Choice(CompanyId(company.id), company.short_name or company.legal_name, company.inn or
                   company.vat_number or "")
 
 
 def _line_values(line: DealLineInfo) -> LineValues:
     return LineValues(
-        id=str(line.id), product_id=str(line.product_id) if line.product_id else "",
+        id=DealLineId(line.id), product_id=ProductId(line.product_id) if line.product_id else None,
         name=line.name, quantity=line.quantity, unit=line.unit, unit_code=line.unit_code,
         price=line.price, discount_percent=line.discount_percent, vat_rate=line.vat_rate,
     )
@@ -166,13 +183,13 @@ def load(deal_id: IdLike) -> DealData:
     company = Company.get_or_none(Company.id == deal.company_id) if deal.company_id else None
     stage = Stage.get_or_none(Stage.id == deal.stage_id)
     return DealData(
-        id=str(deal.id), title=deal.title, pipeline_id=str(deal.pipeline_id),
-        pipeline_name=pipeline.name, stage_id=str(deal.stage_id),
+        id=DealId(deal.id), title=deal.title, pipeline_id=PipelineId(deal.pipeline_id),
+        pipeline_name=pipeline.name, stage_id=StageId(deal.stage_id),
         stages=board.columns(deal.pipeline_id),
         probability=money.to_decimal(deal.probability or (stage.probability if stage else 0) or 0),
         contact=_contact_choice(contact), company=_company_choice(company),
-        responsible_id=str(deal.responsible_id) if deal.responsible_id else None,
-        product_group_id=str(deal.product_group_id) if deal.product_group_id else None,
+        responsible_id=UserId(deal.responsible_id) if deal.responsible_id else None,
+        product_group_id=ProductGroupId(deal.product_group_id) if deal.product_group_id else None,
         currency=deal.currency or "RUB", expected_close_date=deal.expected_close_date,
         comment=deal.comment or "", lines=[_line_values(line) for line in deals.lines(deal.id)],
         amount=deal.amount, missing=list(deal.missing_fields or []), correct=bool(deal.correct),
@@ -194,10 +211,10 @@ def new_deal(user_id: IdLike | None, pipeline_id: IdLike | None = None) -> DealD
     vat = vat_setup()
     own = OwnCompany.alive().order_by(OwnCompany.is_default.desc(), OwnCompany.created_at).get_or_none()
     return DealData(
-        id=None, title="", pipeline_id=str(pipeline.id), pipeline_name=pipeline.name,
-        stage_id=str(first.id), stages=board.columns(pipeline.id),
+        id=None, title="", pipeline_id=PipelineId(pipeline.id), pipeline_name=pipeline.name,
+        stage_id=StageId(first.id), stages=board.columns(pipeline.id),
         probability=money.to_decimal(first.probability or 0), contact=None, company=None,
-        responsible_id=str(as_uuid(user_id)) if user_id else None, product_group_id=None,
+        responsible_id=UserId(as_uuid(user_id)) if user_id else None, product_group_id=None,
         currency=own.default_currency if own else "RUB", expected_close_date=None, comment="",
         lines=[], amount=Decimal("0.00"), missing=[], correct=False, closed=False, lost_reason="",
         created_at=None, stage_entered_at=None, vat=vat,
@@ -206,7 +223,7 @@ def new_deal(user_id: IdLike | None, pipeline_id: IdLike | None = None) -> DealD
 
 def _line_payload(line: LineValues) -> dict[str, Any]:
     return {
-        "name": line.name, "product": as_uuid(line.product_id) if line.product_id else None,
+        "name": line.name, "product": line.product_id,
         "quantity": line.quantity, "price": line.price,
         "discount_percent": line.discount_percent, "vat_rate": line.vat_rate,
         "unit": line.unit, "unit_code": line.unit_code,
@@ -214,7 +231,7 @@ def _line_payload(line: LineValues) -> dict[str, Any]:
 
 
 def save(deal_id: IdLike | None, values: Mapping[str, Any], lines: Sequence[LineValues] | None,
-         user: IdLike) -> str:
+         user: IdLike) -> DealId:
     """Save the card in one transaction; returns the deal id. ``lines`` ``None``: leave them."""
     user_id = as_uuid(user)
     values = {
@@ -228,14 +245,14 @@ def save(deal_id: IdLike | None, values: Mapping[str, Any], lines: Sequence[Line
                 {**_line_payload(line), "line_order": order} for order, line in enumerate(lines or [])
             ]
             deal = deals.create_deal(payload, user_id)
-            return str(deal.id)
+            return DealId(deal.id)
         deal_uuid = as_uuid(deal_id)
         if values:
             deals.update_deal(deal_uuid, values, user_id)
         if lines is not None:
-            existing = {str(line.id): line for line in deals.lines(deal_uuid)}
+            existing = {line.id for line in deals.lines(deal_uuid)}
             kept = {line.id for line in lines if line.id}
-            for line_id in existing.keys() - kept:
+            for line_id in existing - kept:
                 deals.remove_line(line_id, user_id)
             for order, line in enumerate(lines):
                 payload = {**_line_payload(line), "line_order": order}
@@ -243,24 +260,24 @@ def save(deal_id: IdLike | None, values: Mapping[str, Any], lines: Sequence[Line
                     deals.update_line(line.id, payload, user_id)
                 else:
                     deals.add_line(deal_uuid, payload, user_id)
-        return str(deal_uuid)
+        return DealId(deal_uuid)
 
 
 # --- pickers ------------------------------------------------------------------------------------
 
 
-def contact_choices(text: str, limit: int = 15) -> list[Choice]:
+def contact_choices(text: str, limit: int = 15) -> list[Choice[ContactId]]:
     groups = search_service.search(text, limit, (Entity.CONTACTS,))
-    return [Choice(h.id, h.title, h.subtitle) for g in groups for h in g.hits]
+    return [Choice(ContactId(as_uuid(h.id)), h.title, h.subtitle) for g in groups for h in g.hits]
 
 
-def company_choices(text: str, limit: int = 15) -> list[Choice]:
+def company_choices(text: str, limit: int = 15) -> list[Choice[CompanyId]]:
     groups = search_service.search(text, limit, (Entity.COMPANIES,))
-    return [Choice(h.id, h.title, h.subtitle) for g in groups for h in g.hits]
+    return [Choice(CompanyId(as_uuid(h.id)), h.title, h.subtitle) for g in groups for h in g.hits]
 
 
 def _product_choice(row: Product) -> ProductChoice:
-    return ProductChoice(str(row.id), row.name, row.unit or "", row.unit_code or "", row.price,
+    return ProductChoice(ProductId(row.id), row.name, row.unit or "", row.unit_code or "", row.price,
                          row.vat_rate, row.currency or "")
 
 
@@ -269,11 +286,11 @@ def product_choices(text: str, limit: int = 15) -> list[ProductChoice]:
     ids = [as_uuid(h.id) for g in groups for h in g.hits]
     if not ids:
         return []
-    rows = {str(p.id): p for p in Product.alive().where(Product.id.in_(ids), Product.active == True)}  # noqa: E712
-    return [_product_choice(rows[str(i)]) for i in ids if str(i) in rows]
+    rows = {p.id: p for p in Product.alive().where(Product.id.in_(ids), Product.active == True)}  # noqa: E712
+    return [_product_choice(rows[i]) for i in ids if i in rows]
 
 
-def contact_company(contact_id: IdLike) -> Choice | None:
+def contact_company(contact_id: IdLike) -> Choice[CompanyId] | None:
     """The company a contact works for (offered when a contact is picked)."""
     contact = Contact.get_or_none(Contact.id == as_uuid(contact_id))
     if contact is None or contact.company_id is None:
@@ -331,7 +348,7 @@ def stage_history(deal_id: IdLike, now: dt.datetime | None = None) -> list[Stage
     return spans
 
 
-def showcase_deal(currency: str | None = None) -> str | None:
+def showcase_deal(currency: str | None = None) -> DealId | None:
     """A telling deal for the screenshots: open, with lines and a quote, in ``currency`` if any."""
     query = (
         Deal.alive().join(Quote, on=(Quote.deal == Deal.id))
@@ -340,7 +357,7 @@ def showcase_deal(currency: str | None = None) -> str | None:
     with_quote = (query.where(Deal.currency == currency).first() if currency else None) or query.first()
     deal = with_quote or Deal.alive().where(Deal.closed_at.is_null()).order_by(
         Deal.created_at.desc()).first() or Deal.alive().first()
-    return str(deal.id) if deal else None
+    return DealId(deal.id) if deal else None
 
 
 __all__ = [

@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass
 
 from desktop_crm.entities import Entity
-from desktop_crm.ids import IdLike, as_uuid
+from desktop_crm.ids import ActivityId, IdLike, NotificationId, as_uuid
 from desktop_crm.models import (
     Activity,
     ActivityKind,
@@ -35,14 +35,14 @@ from desktop_crm.services.sales import notifications, rules, timeline
 
 @dataclass(frozen=True, slots=True)
 class TaskItem:
-    id: str
+    id: ActivityId
     subject: str
     body: str
     due_at: dt.datetime | None  # naive UTC
     status: str
     overdue: bool
     link_entity: str  # an Entity ("deals", "leads", "contacts", "companies") or ""
-    link_id: str
+    link_id: uuid.UUID | None  # the id of a record of ``link_entity``
     link_title: str
 
 
@@ -110,7 +110,7 @@ def _item(activity: Activity, now: dt.datetime, titles: _Titles | None = None) -
     titles = titles if titles is not None else _titles([activity])
     link = _link_key(activity)
     return TaskItem(
-        id=str(activity.id),
+        id=ActivityId(activity.id),
         subject=activity.subject,
         body=activity.body,
         due_at=activity.due_at,
@@ -121,7 +121,7 @@ def _item(activity: Activity, now: dt.datetime, titles: _Titles | None = None) -
             and activity.due_at < now
         ),
         link_entity=str(link[0]) if link else "",
-        link_id=str(link[1]) if link else "",
+        link_id=link[1] if link else None,
         link_title=titles.get(link, "") if link else "",
     )
 
@@ -191,7 +191,9 @@ def reschedule(task_id: IdLike, user_id: IdLike, due_at: dt.datetime) -> None:
     timeline.reschedule_task(task_id, user_id, due_at)
 
 
-def add_task(user_id: IdLike, subject: str, due_at: dt.datetime, entity: str, entity_id: IdLike) -> str:
+def add_task(
+    user_id: IdLike, subject: str, due_at: dt.datetime, entity: str, entity_id: IdLike
+) -> ActivityId:
     """A planned task for the user on a deal, lead or contact."""
     if entity not in _TASK_TARGETS:
         raise ValueError(f"tasks belong to deals, leads or contacts, not {entity}")
@@ -202,7 +204,7 @@ def add_task(user_id: IdLike, subject: str, due_at: dt.datetime, entity: str, en
         lead=target if entity == Entity.LEADS else None,
         contact=target if entity == Entity.CONTACTS else None,
     )
-    return str(task.id)
+    return ActivityId(task.id)
 
 
 # --- notifications ------------------------------------------------------------------------------
@@ -210,13 +212,13 @@ def add_task(user_id: IdLike, subject: str, due_at: dt.datetime, entity: str, en
 
 @dataclass(frozen=True, slots=True)
 class NotificationItem:
-    id: str
+    id: NotificationId
     title: str
     body: str
     created_at: dt.datetime
     read: bool
     link_entity: str
-    link_id: str
+    link_id: str  # as the notification stores it: a record id's text, or "" for no link
 
 
 def _link_entity(link_kind: str) -> str:
@@ -230,7 +232,7 @@ def notification_items(user_id: IdLike, unread_only: bool = False,
     rows = notifications.list_notifications(user_id, unread_only=unread_only, limit=limit)
     return [
         NotificationItem(
-            str(row.id), row.title, row.body, row.created_at, row.read_at is not None,
+            row.id, row.title, row.body, row.created_at, row.read_at is not None,
             _link_entity(row.link_kind), row.link_id,
         )
         for row in rows

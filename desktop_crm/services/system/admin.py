@@ -31,7 +31,7 @@ import phonenumbers
 from desktop_crm import money
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import LANGUAGES, _, ngettext
-from desktop_crm.ids import IdLike, as_uuid
+from desktop_crm.ids import IdLike, OwnCompanyId, as_uuid
 from desktop_crm.models import (
     Deal,
     OwnCompany,
@@ -168,7 +168,7 @@ OWN_FIELDS = (*cards.REQUISITE_FIELDS, *OWN_EXTRA_FIELDS, *IMAGE_FIELDS)
 
 @dataclass(frozen=True)
 class OwnCompanyRow:
-    id: str
+    id: OwnCompanyId
     name: str
     is_default: bool
 
@@ -176,7 +176,7 @@ class OwnCompanyRow:
 def own_companies() -> list[OwnCompanyRow]:
     query: list[Any] = list(
         OwnCompany.alive().order_by(OwnCompany.is_default.desc(), OwnCompany.created_at))
-    return [OwnCompanyRow(str(c.id), c.short_name or c.legal_name or "—", bool(c.is_default))
+    return [OwnCompanyRow(OwnCompanyId(c.id), c.short_name or c.legal_name or "—", bool(c.is_default))
             for c in query]
 
 
@@ -200,7 +200,7 @@ def own_company_card(company_id: IdLike) -> dict[str, Any] | None:
     return values
 
 
-def save_own_company(company_id: IdLike | None, values: Mapping[str, Any]) -> str:
+def save_own_company(company_id: IdLike | None, values: Mapping[str, Any]) -> OwnCompanyId:
     unknown = set(values) - set(OWN_FIELDS)
     if unknown:
         raise ValueError(f"unknown own-company fields: {sorted(unknown)}")
@@ -251,7 +251,7 @@ def save_own_company(company_id: IdLike | None, values: Mapping[str, Any]) -> st
             OwnCompany.update(is_default=False).where(
                 (OwnCompany.id != company.id) & (OwnCompany.is_default == True)  # noqa: E712
             ).execute()
-        return str(company.id)
+        return OwnCompanyId(company.id)
 
 
 # --- pipelines and stages -------------------------------------------------------------------------

@@ -13,6 +13,7 @@ the field messages under their inputs, the message in the banner).
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -49,6 +50,7 @@ from PySide6.QtWidgets import (
 from desktop_crm.errors import CrmError, ValidationError
 from desktop_crm.i18n import _
 from desktop_crm.i18n.formatting import format_date, format_datetime, format_money
+from desktop_crm.services.sales.cards import DealSummary
 from desktop_crm.views.context import AppContext
 
 Index = QModelIndex | QPersistentModelIndex
@@ -357,15 +359,19 @@ def guard_unsaved_cards(window: QWidget) -> QObject:
 
 # --- small read-only tables -------------------------------------------------------------------
 
+RowId = uuid.UUID | str
+"""A row's record id: typed where the screen's data has it typed (a card's deals and contacts)."""
+
+
 class RowsModel(QAbstractTableModel):
     """A small read-only table over plain rows (a card's deals or contacts): ≤ a few hundred rows."""
 
     def __init__(self, headers: list[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.headers = headers
-        self.rows: list[tuple[str, list[str], list[Any]]] = []  # (id, texts, sort values)
+        self.rows: list[tuple[RowId, list[str], list[Any]]] = []  # (id, texts, sort values)
 
-    def set_rows(self, rows: list[tuple[str, list[str]]]) -> None:
+    def set_rows(self, rows: list[tuple[RowId, list[str]]]) -> None:
         self.beginResetModel()
         self.rows = [(rid, texts, texts) for rid, texts in rows]
         self.endResetModel()
@@ -392,11 +398,11 @@ class RowsModel(QAbstractTableModel):
             return self.headers[section]
         return None
 
-    def row_id(self, row: int) -> str:
+    def row_id(self, row: int) -> RowId:
         return self.rows[row][0]
 
 
-def rows_table(parent: QWidget, model: RowsModel, on_open: Callable[[str], None]) -> QTableView:
+def rows_table(parent: QWidget, model: RowsModel, on_open: Callable[[RowId], None]) -> QTableView:
     view = QTableView(parent)
     view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -410,8 +416,8 @@ def rows_table(parent: QWidget, model: RowsModel, on_open: Callable[[str], None]
     return view
 
 
-def deal_rows(deals: list[Any]) -> list[tuple[str, list[str]]]:
-    rows = []
+def deal_rows(deals: list[DealSummary]) -> list[tuple[RowId, list[str]]]:
+    rows: list[tuple[RowId, list[str]]] = []
     for deal in deals:
         state = _("closed") if deal.closed else (_("correct") if deal.correct else _("incomplete"))
         rows.append((deal.id, [deal.title, deal.stage,

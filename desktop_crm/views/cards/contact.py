@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from desktop_crm.entities import Entity
 from desktop_crm.i18n import _, ngettext
+from desktop_crm.ids import ContactId
 from desktop_crm.services.sales import cards, deal_card
 from desktop_crm.services.sales.contacts import CONTACT_FIELDS, IDENTIFYING, contact_field_label
 from desktop_crm.services.sales.rule_errors import DuplicateContact
@@ -58,7 +59,7 @@ class ContactCard(CardDialog):
         super().__init__(context, record_id, parent)
         self.resize(760, 720)
         self._values = cards.contact_card(record_id) if record_id else None
-        self._not_duplicate_of: set[str] = set()
+        self._not_duplicate_of: set[ContactId] = set()
         self._duplicates: list[cards.DuplicateInfo] = []
         self._touched: set[str] = set()
         self._tried_save = False
@@ -283,7 +284,7 @@ class ContactCard(CardDialog):
         except DuplicateContact as error:
             self.show_banner("")
             self.show_duplicates([
-                cards.DuplicateInfo(str(m.contact_id), m.name, error.message)
+                cards.DuplicateInfo(ContactId(m.contact_id), m.name, error.message)
                 for m in error.matches
             ])
             self.duplicate_label.setText(error.message)

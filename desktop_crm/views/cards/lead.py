@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from desktop_crm.entities import Entity
 from desktop_crm.errors import CrmError, ValidationError
 from desktop_crm.i18n import _
+from desktop_crm.ids import ContactId
 from desktop_crm.services.listing import lists
 from desktop_crm.services.sales import cards, leads
 from desktop_crm.services.sales.contacts import contact_field_label
@@ -253,7 +254,7 @@ class ConvertWizard(QWizard):
             )
         except DuplicateContact as error:
             page.offer_duplicates([
-                cards.DuplicateInfo(str(m.contact_id), m.name, "") for m in error.matches
+                cards.DuplicateInfo(ContactId(m.contact_id), m.name, "") for m in error.matches
             ])
             page.show_error(error.message)
             return
@@ -386,10 +387,10 @@ class ContactPage(QWizardPage):
         self.existing.setEnabled(not new and self.existing.count() > 0)
         self.not_duplicate.setVisible(new and self.existing.count() > 0)
 
-    def existing_contact(self) -> str | None:
+    def existing_contact(self) -> ContactId | None:
         return None if self.new_radio.isChecked() else self.existing.currentData()
 
-    def not_duplicate_of(self) -> list[str]:
+    def not_duplicate_of(self) -> list[ContactId]:
         if self.new_radio.isChecked() and self.not_duplicate.isChecked():
             return [self.existing.itemData(i) for i in range(self.existing.count())]
         return []

@@ -56,6 +56,7 @@ from desktop_crm.entities import Entity
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _
 from desktop_crm.i18n.formatting import format_datetime, format_money
+from desktop_crm.ids import DealId, IdLike, StageId, as_uuid
 from desktop_crm.services.listing import lists
 from desktop_crm.services.sales import deal_card, rules
 from desktop_crm.services.sales.board import BoardMove
@@ -70,7 +71,7 @@ from desktop_crm.views.documents.panel import DealDocumentsPanel
 
 CURRENCIES = ("RUB", "EUR", "USD")
 NO_DATE = QDate(2000, 1, 1)
-_OPEN_CARDS: dict[str, DealCard] = {}
+_OPEN_CARDS: dict[DealId, DealCard] = {}
 
 
 class DealCard(QDialog):
@@ -234,8 +235,9 @@ class DealCard(QDialog):
             self.title.setText(data.title)
             self.contact.set_choice(data.contact)
             self.company.set_choice(data.company)
-            _select(self.responsible, data.responsible_id)
-            _select(self.product_group, data.product_group_id)
+            # the pickers' choices carry ids as text (services.listing)
+            _select(self.responsible, _text(data.responsible_id))
+            _select(self.product_group, _text(data.product_group_id))
             self.currency.setCurrentText(data.currency)
             self.close_date.setDate(QDate(data.expected_close_date) if data.expected_close_date
                                     else NO_DATE)
@@ -365,7 +367,7 @@ class DealCard(QDialog):
         if created:
             _OPEN_CARDS[deal_id] = self
         self._notify()
-        self.saved.emit(deal_id)
+        self.saved.emit(str(deal_id))
         self.context.show_status(_("Deal “{title}” saved.").format(title=self.data.title))
         return True
 
@@ -394,7 +396,7 @@ class DealCard(QDialog):
         else:
             self.show_data(fresh)
 
-    def move_to(self, stage_id: str) -> None:
+    def move_to(self, stage_id: StageId) -> None:
         if not self.data.id:
             return
         if self._dirty and not self._ask_save_first():
@@ -480,22 +482,28 @@ def _fill(table: QTableWidget, rows: list[list[str]], values: list[Any],
     table.setProperty("rows", values)
 
 
+def _text(value: IdLike | None) -> str | None:
+    return None if value is None else str(value)
+
+
 def _select(combo: QComboBox, data: Any) -> None:
     index = combo.findData(data) if data is not None else 0
     combo.setCurrentIndex(max(index, 0))
 
 
-def open_deal(context: AppContext, deal_id: str | None, parent: QWidget | None = None) -> DealCard | None:
+def open_deal(context: AppContext, deal_text: str | DealId | None,
+              parent: QWidget | None = None) -> DealCard | None:
     """The card opener: one window per deal (raised when already open); ``None`` makes a new deal."""
-    existing = _OPEN_CARDS.get(deal_id or "")
-    if existing is not None:
+    deal_id = DealId(as_uuid(deal_text)) if deal_text else None
+    existing = _OPEN_CARDS.get(deal_id) if deal_id else None
+    if existing is not None and deal_id is not None:
         try:
             existing.show()
             existing.raise_()
             existing.activateWindow()
             return existing
         except RuntimeError:  # its window was destroyed without closing (application exit)
-            _OPEN_CARDS.pop(deal_id or "", None)
+            _OPEN_CARDS.pop(deal_id, None)
     try:
         data = deal_card.load(deal_id) if deal_id else deal_card.new_deal(context.user.id)
     except CrmError as error:

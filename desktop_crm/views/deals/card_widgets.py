@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_crm.i18n import _, ngettext
+from desktop_crm.ids import StageId
 from desktop_crm.services.sales.board import ColumnInfo
 from desktop_crm.services.sales.deal_card import Choice
 
@@ -59,19 +60,19 @@ def format_duration(seconds: int) -> str:
 class StageBar(QWidget):
     """Bitrix24-style stage bar: one segment per stage, filled up to the current one; click to move."""
 
-    stage_clicked = Signal(str)
+    stage_clicked = Signal(object)  # the StageId clicked
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("stage_bar")
         self.stages: list[ColumnInfo] = []
-        self.current = ""
+        self.current: StageId | None = None
         self.setMinimumHeight(30)
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._hover = -1
 
-    def set_stages(self, stages: list[ColumnInfo], current: str) -> None:
+    def set_stages(self, stages: list[ColumnInfo], current: StageId | None) -> None:
         self.stages, self.current = list(stages), current
         self.setToolTip(_("Click a stage to move the deal there"))
         self.update()
@@ -91,7 +92,7 @@ class StageBar(QWidget):
                 return number
         return -1
 
-    def click(self, stage_id: str) -> None:
+    def click(self, stage_id: StageId) -> None:
         if stage_id != self.current:
             self.stage_clicked.emit(stage_id)
 
@@ -148,8 +149,8 @@ class SearchPicker(QWidget):
     def __init__(self, search: Any, placeholder: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._search = search
-        self._choice: Choice | None = None
-        self._choices: dict[str, Choice] = {}
+        self._choice: Choice[Any] | None = None
+        self._choices: dict[str, Choice[Any]] = {}
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.edit = QLineEdit(self)
@@ -168,10 +169,10 @@ class SearchPicker(QWidget):
         self.edit.textEdited.connect(self._edited)
         self.completer.activated.connect(self._activated)
 
-    def choice(self) -> Choice | None:
+    def choice(self) -> Choice[Any] | None:
         return self._choice
 
-    def set_choice(self, choice: Choice | None, emit: bool = False) -> None:
+    def set_choice(self, choice: Choice[Any] | None, emit: bool = False) -> None:
         self._choice = choice
         self.edit.setText(choice.name if choice else "")
         self.edit.setToolTip(choice.detail if choice else "")
@@ -184,7 +185,7 @@ class SearchPicker(QWidget):
             return
         self._timer.start()
 
-    def search_now(self) -> list[Choice]:
+    def search_now(self) -> list[Choice[Any]]:
         text = self.edit.text()
         found = self._search(text) if len(text.strip()) >= 2 else []
         self.items.clear()
@@ -202,7 +203,7 @@ class SearchPicker(QWidget):
         if choice is not None:
             self.set_choice(choice, emit=True)
 
-    def pick(self, choice: Choice) -> None:
+    def pick(self, choice: Choice[Any]) -> None:
         self.set_choice(choice, emit=True)
 
 

@@ -133,7 +133,7 @@ class LinesModel(QAbstractTableModel):
         if column == C_NAME:
             if not text:
                 raise ValueError("empty name")
-            product_id = line.product_id if text == line.name else ""
+            product_id = line.product_id if text == line.name else None
             return replace(line, name=text, product_id=product_id)
         if column == C_UNIT:
             return replace(line, unit=text[:20])

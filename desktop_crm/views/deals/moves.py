@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _
+from desktop_crm.ids import DealId, StageId
 from desktop_crm.services.sales import board
 from desktop_crm.services.sales.board import BoardMove
 from desktop_crm.views.context import AppContext
@@ -87,9 +88,9 @@ def show_refusal(
 def request_move(
     parent: QWidget,
     context: AppContext,
-    deal_id: str,
+    deal_id: DealId,
     deal_title: str,
-    stage_id: str,
+    stage_id: StageId,
     stage_kind: str,
     on_moved: Callable[[BoardMove], None],
     on_refused: Callable[[str], None] | None = None,

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _, ngettext
+from desktop_crm.ids import DealId
 from desktop_crm.services.billing import invoices, quotes, screens
 from desktop_crm.views.common.dialogs import confirm, show_error
 from desktop_crm.views.documents.editor import DocumentEditor, open_preview
@@ -85,7 +86,8 @@ class DealDocumentsPanel(QWidget):
 
     changed = Signal()
 
-    def __init__(self, context: Any, deal_id: str | None, kind: str, parent: QWidget | None = None) -> None:
+    def __init__(self, context: Any, deal_id: DealId | None, kind: str,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(f"deal_{kind}s_panel")
         self.context = context
@@ -130,7 +132,7 @@ class DealDocumentsPanel(QWidget):
         self.rows: list[screens.DocumentSummary] = []
         self.reload()
 
-    def set_deal(self, deal_id: str | None) -> None:
+    def set_deal(self, deal_id: DealId | None) -> None:
         """Show another deal's documents (the deal card after saving a new deal)."""
         if deal_id != self.deal_id:
             self.deal_id = deal_id

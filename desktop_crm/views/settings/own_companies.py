@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from desktop_crm.countries import DEFAULT
 from desktop_crm.i18n import N_, _
 from desktop_crm.i18n.formatting import format_amount
+from desktop_crm.ids import OwnCompanyId
 from desktop_crm.services.sales import cards
 from desktop_crm.services.system import admin
 from desktop_crm.views.cards.common import RowsModel
@@ -100,7 +101,8 @@ class OwnCompaniesPage(SettingsPage):
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
-        self.current_id: str | None = None
+        self.current_id: OwnCompanyId | None = None
+        self.rows: list[admin.OwnCompanyRow] = []
         layout = QHBoxLayout(self)
         left = QVBoxLayout()
         self.list_model = RowsModel([_("Company")], self)
@@ -108,7 +110,7 @@ class OwnCompaniesPage(SettingsPage):
         self.list_view.setObjectName("own_company_list")
         self.list_view.setModel(self.list_model)
         self.list_view.setMaximumWidth(240)
-        self.list_view.clicked.connect(lambda index: self.select(self.list_model.row_id(index.row())))
+        self.list_view.clicked.connect(lambda index: self.select(self.rows[index.row()].id))
         left.addWidget(self.list_view)
         add = QPushButton(_("Add a company"), self)
         add.setObjectName("own_company_add")
@@ -156,7 +158,7 @@ class OwnCompaniesPage(SettingsPage):
         self.reload()
 
     def reload(self) -> None:
-        rows = admin.own_companies()
+        self.rows = rows = admin.own_companies()
         self.list_model.set_rows([
             (row.id, [row.name + (" ★" if row.is_default else "")]) for row in rows])
         if rows and self.current_id is None:
@@ -164,7 +166,7 @@ class OwnCompaniesPage(SettingsPage):
         elif not rows:
             self.select(None)
 
-    def select(self, company_id: str | None) -> None:
+    def select(self, company_id: OwnCompanyId | None) -> None:
         if self.dirty and company_id != self.current_id and not confirm(
             self, _("Unsaved changes"), _("Discard the changes to this company?"),
             _("Discard changes")):

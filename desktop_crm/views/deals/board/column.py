@@ -226,7 +226,7 @@ class BoardColumn(QFrame):
     # drops (the list only drags; the whole column takes drops, collapsed or not)
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
         payload = read_mime(event.mimeData())
-        if payload and payload.get("stage") != self.info.id:
+        if payload and payload.stage != self.info.id:
             event.setDropAction(Qt.DropAction.MoveAction)
             event.accept()
             self._set_highlight(True)
@@ -235,7 +235,7 @@ class BoardColumn(QFrame):
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802 - Qt override
         payload = read_mime(event.mimeData())
-        if payload and payload.get("stage") != self.info.id:
+        if payload and payload.stage != self.info.id:
             event.setDropAction(Qt.DropAction.MoveAction)
             event.accept()
         else:
@@ -248,12 +248,12 @@ class BoardColumn(QFrame):
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
         self._set_highlight(False)
         payload = read_mime(event.mimeData())
-        if not payload or payload.get("stage") == self.info.id:
+        if not payload or payload.stage == self.info.id:
             event.ignore()
             return
         event.setDropAction(Qt.DropAction.MoveAction)
         event.accept()
-        self.board.request_move(payload["deal"], payload.get("title", ""), self.info.id)
+        self.board.request_move(payload.deal, payload.title, self.info.id)
 
     def _set_highlight(self, on: bool) -> None:
         # Painted over the frame, not a style sheet: setting one re-polishes the column and all

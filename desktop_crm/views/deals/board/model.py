@@ -7,7 +7,9 @@ takes the drop reads it back with :func:`read_mime`.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (
@@ -23,6 +25,7 @@ from PySide6.QtCore import (
 
 from desktop_crm.i18n import _, ngettext
 from desktop_crm.i18n.formatting import format_date, format_money
+from desktop_crm.ids import DealId, StageId
 from desktop_crm.services.sales import board, rules
 from desktop_crm.services.sales.board import Card, Cursor
 
@@ -33,20 +36,32 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 def deal_mime(card: Card) -> QMimeData:
+    """The dragged card as JSON: its ids travel as text (a drop may come from another window)."""
     data = QMimeData()
-    payload = json.dumps({"deal": card.id, "stage": card.stage_id, "title": card.title})
+    payload = json.dumps({"deal": str(card.id), "stage": str(card.stage_id), "title": card.title})
     data.setData(MIME_TYPE, QByteArray(payload.encode("utf-8")))
     return data
 
 
-def read_mime(data: QMimeData) -> dict[str, str] | None:
+@dataclass(frozen=True, slots=True)
+class DraggedCard:
+    deal: DealId
+    stage: StageId
+    title: str
+
+
+def read_mime(data: QMimeData) -> DraggedCard | None:
+    """The card :func:`deal_mime` carries, its ids typed again; ``None`` for anything else."""
     if not data.hasFormat(MIME_TYPE):
         return None
     try:
         payload = json.loads(bytes(data.data(MIME_TYPE).data()).decode("utf-8"))
-    except ValueError:
+        if not isinstance(payload, dict) or not payload.get("deal"):
+            return None
+        return DraggedCard(DealId(uuid.UUID(payload["deal"])), StageId(uuid.UUID(payload["stage"])),
+                           str(payload.get("title", "")))
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
-    return payload if isinstance(payload, dict) and payload.get("deal") else None
 
 
 class CardModel(QAbstractListModel):
@@ -54,7 +69,7 @@ class CardModel(QAbstractListModel):
 
     page_loaded = Signal(int)  # cards now loaded
 
-    def __init__(self, stage_id: str, parent: QObject | None = None) -> None:
+    def __init__(self, stage_id: StageId, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.stage_id = stage_id
         self.query: board.PageQuery | None = None
@@ -125,19 +140,19 @@ class CardModel(QAbstractListModel):
     def cards(self) -> list[Card]:
         return list(self._cards)
 
-    def _ids(self) -> set[str]:
+    def _ids(self) -> set[DealId]:
         return {c.id for c in self._cards}
 
     def is_complete(self) -> bool:
         return self._complete
 
-    def row_of(self, deal_id: str) -> int:
+    def row_of(self, deal_id: DealId) -> int:
         return next((n for n, c in enumerate(self._cards) if c.id == deal_id), -1)
 
     def card_at(self, row: int) -> Card | None:
         return self._cards[row] if 0 <= row < len(self._cards) else None
 
-    def remove(self, deal_id: str) -> Card | None:
+    def remove(self, deal_id: DealId) -> Card | None:
         row = self.row_of(deal_id)
         if row < 0:
             return None

@@ -36,6 +36,7 @@ from shiboken6 import isValid
 
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _
+from desktop_crm.ids import DealId, StageId
 from desktop_crm.services.listing import lists, preferences
 from desktop_crm.services.listing.lists import ListFilter, ListSpec
 from desktop_crm.services.sales import board
@@ -205,19 +206,19 @@ class KanbanView(QWidget):
         self.undo_stack.clear()
         self.reload()
 
-    def remember_collapsed(self, stage_id: str, collapsed: bool) -> None:
+    def remember_collapsed(self, stage_id: StageId, collapsed: bool) -> None:
         self.context.settings.setValue(f"board/collapsed/{stage_id}", collapsed)
         if not collapsed:
             self.refresh_totals([stage_id])
 
-    def column(self, stage_id: str) -> BoardColumn | None:
+    def column(self, stage_id: StageId | None) -> BoardColumn | None:
         return next((c for c in self.columns if c.info.id == stage_id), None)
 
     def current_column(self) -> BoardColumn | None:
         focus = self.focusWidget()
         return next((c for c in self.columns if c.view is focus), None)
 
-    def refresh_totals(self, stage_ids: list[str] | None = None) -> None:
+    def refresh_totals(self, stage_ids: list[StageId] | None = None) -> None:
         """Exact counts and sums from SQL, computed off the GUI thread (big columns take a while)."""
         pipeline_id = self.pipeline_id()
         if not pipeline_id or not self.columns:
@@ -236,12 +237,12 @@ class KanbanView(QWidget):
         for batch in (b for b in batches if b):
             self._totals_jobs.append(self._count(pipeline_id, flt, user_id, batch, generation))
 
-    def _count(self, pipeline_id: str, flt: ListFilter, user_id: str, stage_ids: list[str],
+    def _count(self, pipeline_id: str, flt: ListFilter, user_id: str, stage_ids: list[StageId],
                generation: int) -> Job:
-        def work(_progress: Progress) -> dict[str, ColumnTotals]:
+        def work(_progress: Progress) -> dict[StageId, ColumnTotals]:
             return board.column_totals(pipeline_id, flt, user_id, stage_ids)
 
-        def done(totals: dict[str, ColumnTotals]) -> None:
+        def done(totals: dict[StageId, ColumnTotals]) -> None:
             if not isValid(self) or not isValid(self.pipeline):
                 return  # the board was closed while counting
             if generation != self._totals_generation or pipeline_id != self.pipeline_id():
@@ -338,7 +339,7 @@ class KanbanView(QWidget):
             self.request_move(card.id, card.title, ids[position])
 
     # --- moves --------------------------------------------------------------------------------
-    def request_move(self, deal_id: str, title: str, stage_id: str) -> None:
+    def request_move(self, deal_id: DealId, title: str, stage_id: StageId) -> None:
         def moved(move: BoardMove) -> None:
             self.undo_stack.push(MoveCommand(self, move, title))
             self.after_move(move.from_stage_id, move.to_stage_id, move.deal_id)
@@ -352,7 +353,8 @@ class KanbanView(QWidget):
         kind = target.info.kind if target is not None else "open"
         request_move(self, self.context, deal_id, title, stage_id, kind, moved)
 
-    def after_move(self, from_stage: str, to_stage: str, deal_id: str) -> None:
+    def after_move(self, from_stage: StageId | None, to_stage: StageId | None,
+                   deal_id: DealId) -> None:
         """Show a committed move: the card leaves one column and lands in the other."""
         source, target = self.column(from_stage), self.column(to_stage)
         removed = source.model.remove(deal_id) if source is not None else None
@@ -376,7 +378,7 @@ class KanbanView(QWidget):
             self.context.notify_changed("tasks")
         finally:
             self._own_change = False
-        self.moved.emit(deal_id, to_stage)
+        self.moved.emit(str(deal_id), str(to_stage) if to_stage else "")
 
     def quick_create(self, column: BoardColumn) -> None:
         dialog = QInputDialog(self)
@@ -389,7 +391,7 @@ class KanbanView(QWidget):
         dialog.textValueSelected.connect(lambda text: self.create_in(column.info.id, text))
         dialog.open()
 
-    def create_in(self, stage_id: str, title: str) -> Card | None:
+    def create_in(self, stage_id: StageId, title: str) -> Card | None:
         if not title.strip():
             return None
         try:
