@@ -21,6 +21,7 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt
 
 import desktop_crm.views
 from desktop_crm.entities import LIST_ENTITIES
+from desktop_crm.ids import DealId, StageId
 from desktop_crm.models import Company, Contact, Deal, Pipeline, Role, Stage, User
 from desktop_crm.services.listing import lists, search
 from desktop_crm.services.reporting import analytics
@@ -151,14 +152,14 @@ def exercise_windowed(model_class: type, check: Check, data: Data) -> None:
 
 
 def exercise_cards(model_class: type, check: Check, data: Data) -> None:
-    model = model_class(str(data.stages[0].id))
+    model = model_class(StageId(data.stages[0].id))
     model.reload(board.PageQuery(user_id=data.user.id))
     # The tester comes after the first page: reload() resets and then fetches a page, and Qt's
     # tester (C++ and Python alike) answers modelReset by calling fetchMore before it marks the
     # reset finished, so that page would read to it as rows inserted inside the reset.
     check(model)
     assert rows(model) == 2
-    card = model.remove(str(data.deals[0].id))
+    card = model.remove(DealId(data.deals[0].id))
     assert card is not None
     model.place(card)
     assert rows(model) == 2

@@ -8,6 +8,7 @@ from decimal import Decimal
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWizard
 
+from desktop_crm.ids import ContactId
 from desktop_crm.models import Company, Contact, Deal, Lead, LeadStatus, Product, Stage
 from desktop_crm.services.sales import contacts, leads, timeline
 from desktop_crm.views.cards.lead import ConvertWizard
@@ -145,7 +146,7 @@ def test_conversion_offers_the_existing_contact_it_duplicates(context, qtbot):
     wizard.next()
     page = wizard.contact_page
     assert page.existing_radio.isChecked()
-    assert page.existing.currentData() == str(existing.id)
+    assert page.existing.currentData() == ContactId(existing.id)
     wizard.button(QWizard.WizardButton.FinishButton).click()
     deal = Deal.get(Deal.source_lead == lead.id)
     assert deal.contact_id == existing.id

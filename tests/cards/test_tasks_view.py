@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from desktop_crm.ids import ActivityId
 from desktop_crm.models import Activity, ActivityStatus, Contact, utcnow
 from desktop_crm.services.sales import notifications, tasks, timeline
 from desktop_crm.views.cards.contact import ContactCard
@@ -43,9 +44,9 @@ def test_my_tasks_groups_and_today(context, planned):
                                    contact=contact.id)
     buckets = tasks.my_tasks(context.user.id, now=now, tz=dt.UTC)
     if now + dt.timedelta(minutes=1) < tasks.end_of_local_day(now, dt.UTC):
-        assert [t.id for t in buckets.today] == [str(today_task.id)]
-    assert [t.id for t in buckets.overdue] == [str(overdue.id)]
-    assert str(upcoming.id) in [t.id for t in buckets.upcoming]
+        assert [t.id for t in buckets.today] == [ActivityId(today_task.id)]
+    assert [t.id for t in buckets.overdue] == [ActivityId(overdue.id)]
+    assert ActivityId(upcoming.id) in [t.id for t in buckets.upcoming]
     assert buckets.overdue[0].link_entity == "contacts"
     assert buckets.overdue[0].link_title == "Соколова Ирина"
 
@@ -62,7 +63,7 @@ def test_complete_a_task_with_a_comment(context, qtbot, planned, typer):
     view = make_view(context, qtbot)
     assert view.task_count() == 2
     panel = view.panel
-    assert panel.item.id == str(overdue.id)  # the most urgent is selected
+    assert panel.item.id == ActivityId(overdue.id)  # the most urgent is selected
     typer(panel.comment, "НД")
     assert "not a detailed comment" in panel.hint.text() or "Too short" in panel.hint.text()
     panel.comment.clear()
