@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
-from desktop_crm.ids import DealId, StageId
+from desktop_crm.ids import DealId, DocumentId, StageId
 from desktop_crm.models import Deal, DealLine, OwnCompany, Product, VatMode
 from desktop_crm.services.sales import deal_card
 from desktop_crm.views.deals.card import DealCard, open_deal
@@ -229,7 +229,7 @@ def test_quotes_and_invoices_tabs_are_the_documents_panel(qtbot, open_card, worl
     assert card.quotes.table.rowCount() == 1
     assert card.quotes.table.item(0, 4).text().replace("\xa0", " ") == card.quotes.rows[0].total_text
     assert card.tabs.tabText(2) == "Quotes (1)"
-    assert card.quotes.current().id == str(quote.id)
+    assert card.quotes.current().id == DocumentId(quote.id)
     assert not card.quotes.buttons["edit"].isHidden()  # a draft's actions are offered
 
 

@@ -11,7 +11,7 @@ from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication
 
 from desktop_crm import workers
-from desktop_crm.ids import DealId
+from desktop_crm.ids import DealId, DocumentId
 from desktop_crm.models import Invoice, InvoiceStatus, Quote, QuoteStatus
 from tests.documents_fixtures import RU_LINES, deal_with_lines, russian_buyer, russian_seller
 
@@ -173,7 +173,7 @@ def test_the_deal_shows_its_current_quote_and_the_accepted_one_becomes_an_invoic
     assert f"{first.number}, revision 2 — Draft" in panel.current_label.text()
     assert [(r.revision, r.current) for r in panel.rows] == [(2, True), (1, False)]
     assert panel.table.item(0, 0).font().bold() and not panel.table.item(1, 0).font().bold()
-    assert panel.current().id == str(second.id)
+    assert panel.current().id == DocumentId(second.id)
     quotes.save_draft(second.id, lines=[
         documents.LineData("Ноутбук", "2", "35 990,00", "шт", vat_rate="22", discount_percent="5"),
         documents.LineData("Доставка", "1", "3 000,00", "усл", vat_rate="22"),

@@ -14,7 +14,7 @@ from typing import Any
 
 from desktop_crm import countries
 from desktop_crm.i18n import _
-from desktop_crm.ids import IdLike, as_uuid
+from desktop_crm.ids import DocumentId, IdLike, as_uuid
 from desktop_crm.models import DocumentType, Invoice, OwnCompany, Quote, VatMode
 from desktop_crm.services.billing.documents import (
     Document,
@@ -29,7 +29,7 @@ from desktop_crm.services.billing.rendering import buyer_input
 
 @dataclass(frozen=True)
 class DocumentSummary:
-    id: str
+    id: DocumentId
     kind: str  # "quote" | "invoice"
     number: str
     revision: int
@@ -89,7 +89,7 @@ def summary(document: Document) -> DocumentSummary:
     date = document.issue_date or document.created_at.date()
     paid = format_money(document.paid_amount, document.currency) if isinstance(document, Invoice) else ""
     return DocumentSummary(
-        id=str(document.id),
+        id=DocumentId(document.id),
         kind=kind,
         number=document.number or _("draft"),
         revision=getattr(document, "revision", 1),
@@ -127,7 +127,7 @@ def summaries_for_deal(deal_id: IdLike, kind: DocumentType | str) -> list[Docume
 class EditorData:
     """A document as the editor shows it (amounts as Decimal; dates as date)."""
 
-    id: str
+    id: DocumentId
     kind: str
     title: str
     number: str
@@ -164,7 +164,7 @@ def editor_data(kind: DocumentType | str, document_id: IdLike) -> EditorData:
     if isinstance(document, Quote) and document.revision > 1:
         title += " " + _("(revision {n})").format(n=document.revision)
     return EditorData(
-        id=str(document.id),
+        id=DocumentId(document.id),
         kind=doc_type(document).value,
         title=title,
         number=document.number,

@@ -37,6 +37,7 @@ from desktop_crm.countries import country
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _
 from desktop_crm.i18n.formatting import format_amount, format_quantity
+from desktop_crm.ids import DocumentId
 from desktop_crm.services.billing import documents, invoices, quotes, rendering, screens
 from desktop_crm.views.common.dialogs import show_error
 
@@ -77,7 +78,8 @@ class DocumentEditor(QDialog):
 
     changed = Signal()
 
-    def __init__(self, context: Any, kind: str, document_id: str, parent: QWidget | None = None) -> None:
+    def __init__(self, context: Any, kind: str, document_id: DocumentId,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(f"{kind}_editor")
         self.context = context
@@ -372,7 +374,7 @@ class DocumentEditor(QDialog):
         self.load()
 
 
-def open_preview(kind: str, document_id: str, parent: QWidget | None) -> QDialog | None:
+def open_preview(kind: str, document_id: DocumentId, parent: QWidget | None) -> QDialog | None:
     from desktop_crm.views.documents.preview import PdfPreview
 
     try:

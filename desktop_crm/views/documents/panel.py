@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _, ngettext
-from desktop_crm.ids import DealId
+from desktop_crm.ids import DealId, DocumentId, as_uuid
 from desktop_crm.services.billing import invoices, quotes, screens
 from desktop_crm.views.common.dialogs import confirm, show_error
 from desktop_crm.views.documents.editor import DocumentEditor, open_preview
@@ -139,7 +139,7 @@ class DealDocumentsPanel(QWidget):
             self.table.clearSelection()
         self.reload()
 
-    def reload(self, select: str | None = None) -> None:
+    def reload(self, select: DocumentId | None = None) -> None:
         """Reload the rows; ``select`` a document (else the one selected, else the current quote)."""
         shown = self.current()
         selected = select or (shown.id if shown else None)
@@ -191,7 +191,7 @@ class DealDocumentsPanel(QWidget):
         for key, button in self.buttons.items():
             button.setVisible(key in allowed)
 
-    def _done(self, select: str | None = None) -> None:
+    def _done(self, select: DocumentId | None = None) -> None:
         self.reload(select)
         self.changed.emit()
         self.context.notify_changed(f"{self.kind}s")
@@ -207,9 +207,9 @@ class DealDocumentsPanel(QWidget):
             show_error(self, error.message)
             return
         self._done()
-        self.open_editor(str(document.id))
+        self.open_editor(DocumentId(document.id))
 
-    def open_editor(self, document_id: str | None = None) -> DocumentEditor | None:
+    def open_editor(self, document_id: DocumentId | None = None) -> DocumentEditor | None:
         shown = self.current()
         document_id = document_id or (shown.id if shown else None)
         if document_id is None:
@@ -251,14 +251,14 @@ class DealDocumentsPanel(QWidget):
                 quotes.reject(doc.id, user, reason)
             elif key == "revise":
                 revision = quotes.new_revision(doc.id, user)
-                self._done(str(revision.id))
-                self.open_editor(str(revision.id))
+                self._done(DocumentId(revision.id))
+                self.open_editor(DocumentId(revision.id))
                 return
             elif key == "to_invoice":
                 invoice = quotes.to_invoice(doc.id, user)
                 self._done()
                 self.context.show_status(_("Draft invoice created from the quote; see the Invoices tab."))
-                self.context.open_record("invoices", str(invoice.id), self)
+                self.context.open_record("invoices", invoice.id, self)
                 return
             elif key == "issue":
                 invoices.issue(doc.id, user)
@@ -276,8 +276,8 @@ class DealDocumentsPanel(QWidget):
                 invoices.cancel(doc.id, user, reason)
             elif key == "reissue":
                 invoice = invoices.reissue(doc.id, user)
-                self._done(str(invoice.id))
-                self.open_editor(str(invoice.id))
+                self._done(DocumentId(invoice.id))
+                self.open_editor(DocumentId(invoice.id))
                 return
             elif key == "delete":
                 if not confirm(self, _("Delete draft"), _("Delete this draft invoice?")):
@@ -296,7 +296,7 @@ def open_document_card(kind: str) -> Any:
         if entity_id is None:
             show_error(parent, _("Create quotes and invoices from a deal (its Quotes and Invoices tabs)."))
             return None
-        editor = DocumentEditor(context, kind, entity_id, parent)
+        editor = DocumentEditor(context, kind, DocumentId(as_uuid(entity_id)), parent)
         editor.changed.connect(lambda: context.notify_changed(f"{kind}s"))
         editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         editor.show()
