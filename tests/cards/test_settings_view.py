@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
 
+from desktop_crm.ids import UserId
 from desktop_crm.models import OwnCompany, Stage, User
 from desktop_crm.services.sales import rules
 from desktop_crm.services.system import admin
@@ -119,7 +120,7 @@ def test_users_and_head_relation(context, view):
     anna = User.get(User.name == "Анна Морозова")
     assert giulia.head_id == anna.id and giulia.locale == "it"
     # Anna under Giulia would close a circle
-    page.select([r.id for r in page.rows].index(str(anna.id)))
+    page.select([r.id for r in page.rows].index(UserId(anna.id)))
     head.setCurrentIndex(head.findText("Giulia Verdi"))
     page.mark_dirty()
     assert not page.save()

@@ -31,7 +31,7 @@ import phonenumbers
 from desktop_crm import money
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import LANGUAGES, _, ngettext
-from desktop_crm.ids import IdLike, OwnCompanyId, as_uuid
+from desktop_crm.ids import IdLike, OwnCompanyId, StageId, UserId, as_uuid
 from desktop_crm.models import (
     Deal,
     OwnCompany,
@@ -259,7 +259,7 @@ def save_own_company(company_id: IdLike | None, values: Mapping[str, Any]) -> Ow
 
 @dataclass(frozen=True)
 class StageInfo:
-    id: str
+    id: StageId
     name: str
     kind: str
     probability: Decimal
@@ -315,7 +315,7 @@ def stages(pipeline_id: IdLike) -> list[StageInfo]:
     query: list[Any] = list(Stage.alive().where(Stage.pipeline == as_uuid(pipeline_id)).order_by(
         Stage.sort_order, Stage.created_at))
     return [
-        StageInfo(str(s.id), s.name, str(s.kind), money.to_decimal(s.probability), s.color,
+        StageInfo(StageId(s.id), s.name, str(s.kind), money.to_decimal(s.probability), s.color,
                   list(s.task_templates or []), list(s.required_fields or []),
                   bool(s.requires_correct_deal))
         for s in query
@@ -352,7 +352,7 @@ def stage_errors(values: Mapping[str, Any]) -> dict[str, str]:
     return errors
 
 
-def save_stage(stage_id: IdLike | None, pipeline_id: IdLike, values: Mapping[str, Any]) -> str:
+def save_stage(stage_id: IdLike | None, pipeline_id: IdLike, values: Mapping[str, Any]) -> StageId:
     errors = stage_errors(values)
     if errors:
         name, message = next(iter(errors.items()))
@@ -388,7 +388,7 @@ def save_stage(stage_id: IdLike | None, pipeline_id: IdLike, values: Mapping[str
             order = stage.sort_order
             lowest = order if new_kind == StageKind.LOST else None
             stage_rules.recompute_reached(stage.pipeline_id, lowest, order)
-        return str(stage.id)
+        return StageId(stage.id)
 
 
 def _keep_an_open_stage(pipeline_id: uuid.UUID, leaving_id: uuid.UUID) -> None:
@@ -441,22 +441,22 @@ def delete_stage(stage_id: IdLike) -> None:
 
 @dataclass(frozen=True)
 class UserRow:
-    id: str
+    id: UserId
     name: str
     email: str
     role: str
-    head_id: str | None
+    head_id: UserId | None
     locale: str
     active: bool
 
 
 def user_rows() -> list[UserRow]:
     query: list[Any] = list(User.alive().order_by(User.active.desc(), User.name))
-    return [UserRow(str(u.id), u.name, u.email, str(u.role), str(u.head_id) if u.head_id else None,
+    return [UserRow(UserId(u.id), u.name, u.email, str(u.role), UserId(u.head_id) if u.head_id else None,
                     u.locale or "", bool(u.active)) for u in query]
 
 
-def save_user(user_id: IdLike | None, values: Mapping[str, Any]) -> str:
+def save_user(user_id: IdLike | None, values: Mapping[str, Any]) -> UserId:
     name = " ".join(str(values.get("name") or "").split())
     if not name:
         raise ValidationError(_("Give the user a name."), field="name")
@@ -494,7 +494,7 @@ def save_user(user_id: IdLike | None, values: Mapping[str, Any]) -> str:
         user.locale = locale if locale in LANGUAGES else ""
         user.active = active
         user.save()
-        return str(user.id)
+        return UserId(user.id)
 
 
 def role_labels() -> list[tuple[str, str]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QWidget
 
 from desktop_crm.i18n import _, ngettext
+from desktop_crm.ids import StageId
 from desktop_crm.services.system import admin
 from desktop_crm.views.common.dialogs import show_error
 from desktop_crm.views.common.progress import JobProgressDialog
@@ -13,7 +14,8 @@ from desktop_crm.views.context import AppContext
 from desktop_crm.workers import run_in_background
 
 
-def recompute_deal_flags(parent: QWidget, context: AppContext, stage_id: str | None = None) -> None:
+def recompute_deal_flags(parent: QWidget, context: AppContext,
+                         stage_id: StageId | None = None) -> None:
     """After a rule change: recompute deals' stored flags in the background, with progress."""
     dialog = JobProgressDialog(_("Recomputing deals for the rules…"), parent)
 

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from desktop_crm.errors import CrmError, database_errors
 from desktop_crm.i18n import N_, _, pgettext
 from desktop_crm.i18n.formatting import format_amount
+from desktop_crm.ids import StageId
 from desktop_crm.services.system import admin
 from desktop_crm.views.cards.common import ERROR_STYLE, RowsModel, set_combo_value
 from desktop_crm.views.common.dialogs import confirm, show_error
@@ -53,7 +54,7 @@ class PipelinesPage(SettingsPage):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self.stage_rows: list[admin.StageInfo] = []
-        self.stage_id: str | None = None
+        self.stage_id: StageId | None = None
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         top.addWidget(QLabel(_("Pipeline:"), self))
@@ -213,7 +214,7 @@ class PipelinesPage(SettingsPage):
         self.context.notify_changed("pipelines")
 
     # stages
-    def reload_stages(self, select: str | None = None) -> None:
+    def reload_stages(self, select: StageId | None = None) -> None:
         pipeline_id = self.pipeline.currentData()
         self.stage_rows = admin.stages(pipeline_id) if pipeline_id else []
         labels = dict(kind_labels())
@@ -340,7 +341,7 @@ class PipelinesPage(SettingsPage):
             stage_id = self.stage_id
             self._change_stages(lambda: admin.move_stage(stage_id, delta), stage_id)
 
-    def _change_stages(self, change: Callable[[], object], select: str | None) -> None:
+    def _change_stages(self, change: Callable[[], object], select: StageId | None) -> None:
         """Reorder or delete a stage in the background: deals' furthest step reached (a stage
         order, for the funnel) is rebuilt in the same transaction, seconds at a million deals."""
         dialog = JobProgressDialog(_("Updating the pipeline's deals…"), self)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_crm.i18n import N_, _, language_names, pgettext
+from desktop_crm.ids import UserId
 from desktop_crm.services.system import admin
 from desktop_crm.views.cards.common import RowsModel, set_combo_value
 from desktop_crm.views.common.dialogs import confirm
@@ -32,7 +33,7 @@ class UsersPage(SettingsPage):
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
-        self.user_id: str | None = None
+        self.user_id: UserId | None = None
         self.rows: list[admin.UserRow] = []
         layout = QHBoxLayout(self)
         left = QVBoxLayout()
@@ -73,22 +74,22 @@ class UsersPage(SettingsPage):
         layout.addLayout(right, 2)
         self.reload()
 
-    def reload(self, select: str | None = None) -> None:
+    def reload(self, select: UserId | None = None) -> None:
         self.rows = admin.user_rows()
         names = {row.id: row.name for row in self.rows}
         roles = dict(admin.role_labels())
         self.model.set_rows([
             (row.id, [row.name + ("" if row.active else " " + _("(inactive)")),
-                      roles.get(row.role, row.role), names.get(row.head_id or "", "")])
+                      roles.get(row.role, row.role), names.get(row.head_id, "") if row.head_id else ""])
             for row in self.rows])
         head = self.editors["head"]
         assert isinstance(head, QComboBox)
         self._loading = True
         head.clear()
         head.addItem("—", None)
-        for row in self.rows:
+        for row in self.rows:  # ids as text: QComboBox.findData does not compare UUIDs by value
             if row.active:
-                head.addItem(row.name, row.id)
+                head.addItem(row.name, str(row.id))
         self._loading = False
         ids = [row.id for row in self.rows]
         target = select or self.user_id
@@ -109,7 +110,8 @@ class UsersPage(SettingsPage):
         self.editor("name", QLineEdit).setText(user.name if user else "")
         self.editor("email", QLineEdit).setText(user.email if user else "")
         set_combo_value(self.editor("role", QComboBox), user.role if user else "sales")
-        set_combo_value(self.editor("head", QComboBox), user.head_id if user else None)
+        set_combo_value(self.editor("head", QComboBox),
+                        str(user.head_id) if user and user.head_id else None)
         set_combo_value(self.editor("locale", QComboBox), user.locale if user else "")
         self.editor("active", QCheckBox).setChecked(user.active if user else True)
         self._loading = False
