@@ -332,7 +332,7 @@ def delete_entry(activity_id: IdLike, user: IdLike) -> None:
 class TimelineEntry:
     """One line of a timeline, ready to show: ``title`` is in the UI language."""
 
-    id: uuid.UUID
+    id: ActivityId
     kind: ActivityKind
     title: str
     body: str
@@ -344,7 +344,7 @@ class TimelineEntry:
     client_answered: bool
     counts_as_interaction: bool
     overdue: bool
-    deal_id: uuid.UUID | None
+    deal_id: DealId | None
     payload: dict[str, Any] = field(default_factory=dict)
 
 
@@ -433,7 +433,7 @@ def timeline(
     policy = rules.comment_policy()
     return [
         TimelineEntry(
-            id=row.id,
+            id=ActivityId(row.id),
             kind=row.kind,
             title=_describe(row),
             body=row.body,
@@ -450,7 +450,7 @@ def timeline(
                 and row.due_at is not None
                 and row.due_at < now
             ),
-            deal_id=row.deal_id,
+            deal_id=DealId(row.deal_id) if row.deal_id else None,
             payload=dict(row.payload or {}),
         )
         for row in rows

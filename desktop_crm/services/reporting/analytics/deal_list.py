@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
 from peewee import JOIN
 
+from desktop_crm.ids import DealId
 from desktop_crm.models import (
     Deal,
     Stage,
@@ -22,7 +22,7 @@ from desktop_crm.services.reporting.analytics.inputs import (
 
 @dataclass(frozen=True)
 class DealLine:
-    id: uuid.UUID
+    id: DealId
     title: str
     stage: str
     responsible: str
@@ -57,7 +57,7 @@ def deal_page(deal_filter: DealFilter, limit: int = 500) -> DealPage:
         .join(User, JOIN.LEFT_OUTER, on=(User.id == Deal.responsible))
     ).order_by(Deal.created_at.desc(), Deal.id)
     rows = tuple(
-        DealLine(id_, title, stage, responsible or "", amount, currency, created, closed)
+        DealLine(DealId(id_), title, stage, responsible or "", amount, currency, created, closed)
         for id_, title, stage, responsible, amount, currency, created, closed
         in dialect.tuples(query.limit(limit))
     )

@@ -14,6 +14,7 @@ from peewee import SQL, fn
 
 from desktop_crm import money
 from desktop_crm.i18n import _, pgettext
+from desktop_crm.ids import UserId
 from desktop_crm.models import (
     Deal,
     StageKind,
@@ -46,7 +47,7 @@ from desktop_crm.services.sales import rules
 
 @dataclass(frozen=True)
 class ManagerRow:
-    user_id: uuid.UUID | None
+    user_id: UserId | None
     name: str
     won: int
     won_amounts: Amounts
@@ -236,7 +237,7 @@ def managers(scope: ReportScope, now: dt.datetime | None = None) -> ManagersRepo
         n_open, n_incorrect, n_inactive = open_counts.get(user_id, (0, 0, 0))
         rows.append(
             ManagerRow(
-                user_id,
+                UserId(user_id) if user_id else None,
                 name,
                 won[user_id],
                 dict(won_amounts[user_id]),

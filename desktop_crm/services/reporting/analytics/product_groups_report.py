@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from desktop_crm import money
 from desktop_crm.i18n import _
+from desktop_crm.ids import ProductGroupId
 from desktop_crm.models import (
     ProductGroup,
     StageKind,
@@ -38,7 +39,7 @@ from desktop_crm.services.reporting.analytics.results import (
 
 @dataclass(frozen=True)
 class ProductGroupRow:
-    group_id: uuid.UUID | None
+    group_id: ProductGroupId | None
     name: str
     deals: int
     amounts: Amounts
@@ -95,7 +96,7 @@ def product_groups(scope: ReportScope) -> ProductGroupReport:
         name = names.get(group_id, "") if group_id else _("(no product group)")
         rows.append(
             ProductGroupRow(
-                group_id,
+                ProductGroupId(group_id) if group_id else None,
                 name,
                 n,
                 dict(amounts[group_id]),
