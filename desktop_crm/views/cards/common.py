@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -50,8 +50,10 @@ from PySide6.QtWidgets import (
 from desktop_crm.errors import CrmError, ValidationError
 from desktop_crm.i18n import _
 from desktop_crm.i18n.formatting import format_date, format_datetime, format_money
-from desktop_crm.services.sales.cards import DealSummary
 from desktop_crm.views.context import AppContext
+
+if TYPE_CHECKING:  # services.sales.cards pulls phonenumbers, kept out of start-up
+    from desktop_crm.services.sales.cards import DealSummary
 
 Index = QModelIndex | QPersistentModelIndex
 
