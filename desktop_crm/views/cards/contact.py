@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from desktop_crm.entities import Entity
 from desktop_crm.i18n import _, ngettext
-from desktop_crm.ids import ContactId
+from desktop_crm.ids import CompanyId, ContactId, as_uuid
 from desktop_crm.services.sales import cards, deal_card
 from desktop_crm.services.sales.contacts import CONTACT_FIELDS, IDENTIFYING, contact_field_label
 from desktop_crm.services.sales.rule_errors import DuplicateContact
@@ -188,8 +188,8 @@ class ContactCard(CardDialog):
                 set_combo_value(editor, value)
             elif isinstance(editor, SearchPicker):
                 company = cards.company_card(value) if value else None
-                editor.set_choice(deal_card.Choice(str(value), company["display_name"])
-                                  if company else None)
+                editor.set_choice(deal_card.Choice(CompanyId(as_uuid(value)), company["display_name"])
+                                  if value and company else None)
         self._loading = False
         self._update_previews()
         self._update_title()
