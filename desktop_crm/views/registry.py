@@ -29,8 +29,10 @@ your area brings::
   (called each time it becomes visible), ``save_state()`` (called when the window closes) and
   ``reload()`` (data changed elsewhere).
 * ``card opener(context, entity_id | None, parent) -> None``: ``entity_id`` is a string UUID, or
-  ``None`` for a new record. It opens the card (a dialog or a window) and returns; when the card
-  saves, it calls ``context.notify_changed(entity)`` so that lists reload.
+  ``None`` for a new record (``context.open_record`` takes a typed id too and hands the opener its
+  text: ids are text at this boundary, typed on both sides of it). It opens the card (a dialog or
+  a window) and returns; when the card saves, it calls ``context.notify_changed(entity)`` so that
+  lists reload.
 * ``Screen.render(context, window) -> QWidget``: bring the UI into the state to be shot (switch the
   main window's section, open a card for a demo record…) and return the widget to grab; the
   command grabs it after processing events, then calls ``Screen.cleanup`` if given.
