@@ -64,7 +64,7 @@ IdT = TypeVar("IdT", bound=uuid.UUID)
 
 @dataclass(frozen=True, slots=True)
 class Choice(Generic[IdT]):
-    """A record offered by a picker (``Choice[ContactId]``, ``Choice[UserId]``...)."""
+    """A record offered by a picker: ``Choice[ContactId]``, ``Choice[CompanyId]``."""
 
     id: IdT
     name: str
