@@ -217,7 +217,7 @@ def drop_once(bench: Harness, source: Any, target: Any, row: int) -> tuple[float
     for w in watches:
         source.view.viewport().removeEventFilter(w)
         target.view.viewport().removeEventFilter(w)
-    moved = str(Deal.get_by_id(card.id).stage_id) == target.info.id
+    moved = Deal.get_by_id(card.id).stage_id == target.info.id
     if not moved:
         note(f"drop of {card.title!r} was refused; trying the next card")
     return (end - start) * 1000, cpu, moved

@@ -116,7 +116,8 @@ class CardModel(QAbstractListModel):
         if parent.isValid() or self._complete or self.query is None:
             return
         result = self.query.page(self.stage_id, after=self._cursor)
-        cards = [c for c in result.cards if c.id not in self._ids()]
+        loaded = self._ids()
+        cards = [c for c in result.cards if c.id not in loaded]
         if cards:
             start = len(self._cards)
             self.beginInsertRows(QModelIndex(), start, start + len(cards) - 1)
