@@ -2,8 +2,8 @@
 
 Passwords never go to SQLite or config files: ``remember_password`` puts them in the OS keyring
 (Windows Credential Manager, macOS Keychain, Secret Service) under the service ``desktop-crm`` and the
-key ``user@host:port/dbname``. With ``CRM_DISABLE_KEYRING=1`` (tests, CI) a process-local in-memory
-backend is used instead, and only then.
+key ``user@host:port/dbname``; keyring's own ``PYTHON_KEYRING_BACKEND`` chooses another backend (the
+tests name an in-memory one).
 
 TLS: a server URL may carry ``sslmode`` itself; otherwise loopback connections use ``prefer`` and
 every other host ``verify-full`` (certificate and host name checked), as sync.md §2.13 asks.
