@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from abc import abstractmethod
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -106,8 +107,9 @@ class FieldsMixin:
     error_labels: dict[str, QLabel]
     banner: QLabel
 
+    @abstractmethod
     def mark_dirty(self) -> None:
-        raise NotImplementedError
+        """Note an unsaved edit (the card or page using the mixin says how)."""
 
     def add_field(self, form: QFormLayout, name: str, label: str, editor: QWidget,
                   required: bool = False) -> QWidget:
@@ -263,8 +265,9 @@ class CardDialog(FieldsMixin, QDialog):
             self.saved.emit(self.record_id or "")
         return ok
 
+    @abstractmethod
     def save_changes(self) -> bool:
-        raise NotImplementedError
+        """Write the card's changes (each card knows its service); ``False`` when refused."""
 
     def ask_unsaved(self) -> str:
         """"save", "discard" or "cancel"."""

@@ -3,6 +3,7 @@ and a dirty flag (see the package's docstring for how a page is added)."""
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import TypeVar
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
@@ -86,6 +87,6 @@ class SettingsPage(FieldsMixin, QWidget):
             self.context.show_status(_("Settings saved."))
         return ok
 
+    @abstractmethod
     def save_changes(self) -> bool:
         """Write the page's changes; ``False`` when there was nothing to save."""
-        raise NotImplementedError
