@@ -67,7 +67,7 @@ def main() -> int:
             super().__init__()
             self.painted = False
 
-        def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
             if event.type() == QEvent.Type.Paint:
                 self.painted = True
             return False

@@ -356,7 +356,7 @@ class MainWindow(QMainWindow):
                     log.exception("saving the state of %s failed", view.objectName())
         settings.sync()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+    def closeEvent(self, event: QCloseEvent) -> None:
         for page in self._pages.values():
             for view in page.built_views():
                 if _call(view, "confirm_close") is False:
@@ -398,7 +398,7 @@ class MainWindow(QMainWindow):
                           on_error=lambda error: log.warning("upkeep failed: %s", error),
                           name="upkeep")
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+    def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
         if not self._painted:
             self._painted = True

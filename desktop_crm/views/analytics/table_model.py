@@ -27,12 +27,12 @@ class ReportTableModel(QAbstractTableModel):
         self._table = table
         self.endResetModel()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt override
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
         if parent.isValid() or self._table is None:
             return 0
         return len(self._table.rows)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt override
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
         if parent.isValid() or self._table is None:
             return 0
         return len(self._table.columns)
@@ -54,7 +54,7 @@ class ReportTableModel(QAbstractTableModel):
                 return _("Click to open the deals: {what}").format(what=deal_filter.label)
         return None
 
-    def headerData(  # noqa: N802 - Qt override
+    def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if self._table is None or orientation != Qt.Orientation.Horizontal:

@@ -295,7 +295,7 @@ class CardDialog(FieldsMixin, QDialog):
     def reject(self) -> None:  # Esc: the same path as closing the window
         self.close()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+    def closeEvent(self, event: QCloseEvent) -> None:
         # QDialog.closeEvent would call reject() again; the question is asked here, once.
         if not self.confirm_close():
             event.ignore()
@@ -343,7 +343,7 @@ def open_cards() -> list[CardDialog]:
 class _UnsavedCardsGuard(QObject):
     """Asks every open card with unsaved changes before the main window closes."""
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Close:
             for card in open_cards():
                 if card.isVisible() and card.has_unsaved():
@@ -381,10 +381,10 @@ class RowsModel(QAbstractTableModel):
         self.rows = [(rid, texts, texts) for rid, texts in rows]
         self.endResetModel()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.headers)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -397,7 +397,7 @@ class RowsModel(QAbstractTableModel):
             return rid
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self.headers[section]

@@ -281,7 +281,7 @@ class CheckPage(QWizardPage):
         layout.addWidget(self.message)
         layout.addStretch(1)
 
-    def initializePage(self) -> None:  # noqa: N802 - Qt override
+    def initializePage(self) -> None:
         allowed, reason = cards.conversion_check(self.wizard_.lead_id)
         self.allowed = allowed
         if allowed:
@@ -295,7 +295,7 @@ class CheckPage(QWizardPage):
                 "Close this window and log the conversation on the lead's Interactions tab."))
         self.completeChanged.emit()
 
-    def isComplete(self) -> bool:  # noqa: N802 - Qt override
+    def isComplete(self) -> bool:
         return bool(getattr(self, "allowed", False))
 
 
@@ -367,7 +367,7 @@ class ContactPage(QWizardPage):
         layout.addStretch(1)
         self.new_radio.toggled.connect(self._update)
 
-    def initializePage(self) -> None:  # noqa: N802 - Qt override
+    def initializePage(self) -> None:
         self.offer_duplicates(cards.conversion_duplicates(self.wizard_.lead_id))
 
     def offer_duplicates(self, duplicates: list[cards.DuplicateInfo]) -> None:

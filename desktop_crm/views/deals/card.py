@@ -441,7 +441,7 @@ class DealCard(QDialog):
             return self.save()
         return answer == QMessageBox.StandardButton.Discard
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         if not self.confirm_close():
             event.ignore()
             return

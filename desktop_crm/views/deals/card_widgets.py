@@ -77,7 +77,7 @@ class StageBar(QWidget):
         self.setToolTip(_("Click a stage to move the deal there"))
         self.update()
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         return QSize(600, self.fontMetrics().height() + 14)
 
     def segments(self) -> list[tuple[int, int]]:
@@ -96,22 +96,22 @@ class StageBar(QWidget):
         if stage_id != self.current:
             self.stage_clicked.emit(stage_id)
 
-    def mousePressEvent(self, event: Any) -> None:  # noqa: N802
+    def mousePressEvent(self, event: Any) -> None:
         index = self.index_at(int(event.position().x()))
         if index >= 0 and event.button() == Qt.MouseButton.LeftButton:
             self.click(self.stages[index].id)
 
-    def mouseMoveEvent(self, event: Any) -> None:  # noqa: N802
+    def mouseMoveEvent(self, event: Any) -> None:
         hover = self.index_at(int(event.position().x()))
         if hover != self._hover:
             self._hover = hover
             self.update()
 
-    def leaveEvent(self, event: Any) -> None:  # noqa: N802
+    def leaveEvent(self, event: Any) -> None:
         self._hover = -1
         self.update()
 
-    def paintEvent(self, event: Any) -> None:  # noqa: N802
+    def paintEvent(self, event: Any) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         current_index = next((n for n, s in enumerate(self.stages) if s.id == self.current), -1)

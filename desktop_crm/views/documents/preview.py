@@ -177,7 +177,7 @@ class PdfPreview(QDialog):
             message = _("No application is set up to open Word documents. The file is saved at {path}.")
             show_error(self, message.format(path=target))
 
-    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+    def showEvent(self, event: Any) -> None:
         super().showEvent(event)
         # start at the top of page 1 once the view knows its size
         QTimer.singleShot(0, lambda: self.view.verticalScrollBar().setValue(0))

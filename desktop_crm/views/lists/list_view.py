@@ -62,7 +62,7 @@ class ListTable(QTableView):
         super().__init__(owner)
         self._owner = owner
 
-    def keyPressEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+    def keyPressEvent(self, event: Any) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
             self._owner.open_current()
             return
@@ -539,7 +539,7 @@ class EntityListView(QWidget):
         dialog.attach(self._export_job)
         return self._export_job
 
-    def hideEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+    def hideEvent(self, event: Any) -> None:
         if self._save_timer.isActive():
             self._save_timer.stop()
             self.save_state()

@@ -106,7 +106,7 @@ class ServerPage(QWizardPage):
             raise error
         self.result.setText(error.message)
 
-    def isComplete(self) -> bool:  # noqa: N802 - Qt override
+    def isComplete(self) -> bool:
         return self.tested_ok
 
 
@@ -128,7 +128,7 @@ class DownloadPage(QWizardPage):
         self.done = False
         self.result: object = None
 
-    def initializePage(self) -> None:  # noqa: N802 - Qt override
+    def initializePage(self) -> None:
         url, password = self.server.url(), self.server.password.text()
         self.done = False
         self.text.setText(_("Connecting…"))
@@ -161,7 +161,7 @@ class DownloadPage(QWizardPage):
             raise error
         self.text.setText(error.message)
 
-    def isComplete(self) -> bool:  # noqa: N802 - Qt override
+    def isComplete(self) -> bool:
         return self.done
 
 

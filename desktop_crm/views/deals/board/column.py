@@ -62,7 +62,7 @@ class CardList(QListView):
         self.customContextMenuRequested.connect(self._menu)
         self.doubleClicked.connect(lambda index: column.board.open_card(index.data(CARD_ROLE)))
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         card = self.current_card()
         key, modifiers = event.key(), event.modifiers()
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and card is not None:
@@ -99,7 +99,7 @@ class ColorStrip(QWidget):
         self.color = QColor(color)
         self.setFixedHeight(4)
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
@@ -224,7 +224,7 @@ class BoardColumn(QFrame):
         self.sum_label.setToolTip("\n".join(sums))
 
     # drops (the list only drags; the whole column takes drops, collapsed or not)
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         payload = read_mime(event.mimeData())
         if payload and payload.stage != self.info.id:
             event.setDropAction(Qt.DropAction.MoveAction)
@@ -233,7 +233,7 @@ class BoardColumn(QFrame):
         else:
             event.ignore()
 
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802 - Qt override
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
         payload = read_mime(event.mimeData())
         if payload and payload.stage != self.info.id:
             event.setDropAction(Qt.DropAction.MoveAction)
@@ -241,11 +241,11 @@ class BoardColumn(QFrame):
         else:
             event.ignore()
 
-    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:  # noqa: N802 - Qt override
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
         self._set_highlight(False)
         super().dragLeaveEvent(event)
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+    def dropEvent(self, event: QDropEvent) -> None:
         self._set_highlight(False)
         payload = read_mime(event.mimeData())
         if not payload or payload.stage == self.info.id:
@@ -262,7 +262,7 @@ class BoardColumn(QFrame):
             self._drop_highlight = on
             self.update()
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+    def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
         if self._drop_highlight:
             painter = QPainter(self)

@@ -34,7 +34,7 @@ class CardDelegate(QStyledItemDelegate):
         self._font_sets: dict[str, tuple[QFont, QFont, QFont]] = {}
         self._metrics: dict[str, QFontMetrics] = {}
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # noqa: N802
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         line = option.fontMetrics.height()
         return QSize(COLUMN_WIDTH - 24, CARD_LINES * (line + 3) + 22)
 
