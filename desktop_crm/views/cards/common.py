@@ -40,7 +40,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
     QSizePolicy,
     QTableView,
@@ -51,6 +50,7 @@ from PySide6.QtWidgets import (
 from desktop_crm.errors import CrmError, ValidationError
 from desktop_crm.i18n import _
 from desktop_crm.i18n.formatting import format_date, format_datetime, format_money
+from desktop_crm.views.common.dialogs import ask_save_discard_cancel
 from desktop_crm.views.context import AppContext
 
 if TYPE_CHECKING:  # services.sales.cards pulls phonenumbers, kept out of start-up
@@ -271,18 +271,7 @@ class CardDialog(FieldsMixin, QDialog):
 
     def ask_unsaved(self) -> str:
         """"save", "discard" or "cancel"."""
-        box = QMessageBox(QMessageBox.Icon.Question, _("Unsaved changes"),
-                          _("This card has unsaved changes. Save them before closing?"),
-                          QMessageBox.StandardButton.NoButton, self)
-        box.setObjectName("unsaved_dialog")
-        save = box.addButton(_("Save"), QMessageBox.ButtonRole.AcceptRole)
-        discard = box.addButton(_("Discard changes"), QMessageBox.ButtonRole.DestructiveRole)
-        cancel = box.addButton(_("Cancel"), QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(save)
-        box.setEscapeButton(cancel)
-        box.exec()
-        clicked = box.clickedButton()
-        return "save" if clicked is save else "discard" if clicked is discard else "cancel"
+        return ask_save_discard_cancel(self, _("This card has unsaved changes. Save them before closing?"))
 
     def confirm_close(self) -> bool:
         if not self.has_unsaved():

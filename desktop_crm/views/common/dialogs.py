@@ -6,6 +6,7 @@
   leaves the application running. Non-blocking (``open()``), so a crash while a modal dialog runs
   does not stack event loops.
 * :func:`confirm` — yes/no before destructive actions; the safe answer is the default.
+* :func:`ask_save_discard_cancel` — save, discard or cancel before unsaved changes are closed.
 """
 
 from __future__ import annotations
@@ -60,3 +61,18 @@ def confirm(parent: QWidget | None, title: str, text: str, yes_text: str | None 
     box.setEscapeButton(no)
     box.exec()
     return box.clickedButton() is yes
+
+
+def ask_save_discard_cancel(parent: QWidget | None, text: str) -> str:
+    """"save", "discard" or "cancel" for unsaved changes about to be closed (Save is the default)."""
+    box = QMessageBox(QMessageBox.Icon.Question, _("Unsaved changes"), text,
+                      QMessageBox.StandardButton.NoButton, parent)
+    box.setObjectName("unsaved_dialog")
+    save = box.addButton(_("Save"), QMessageBox.ButtonRole.AcceptRole)
+    discard = box.addButton(_("Discard changes"), QMessageBox.ButtonRole.DestructiveRole)
+    cancel = box.addButton(_("Cancel"), QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(save)
+    box.setEscapeButton(cancel)
+    box.exec()
+    clicked = box.clickedButton()
+    return "save" if clicked is save else "discard" if clicked is discard else "cancel"

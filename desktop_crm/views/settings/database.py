@@ -114,9 +114,7 @@ class DatabasePage(SettingsPage):
 
     def test_connection(self) -> None:
         """Try the address in the background (a server may take seconds to answer)."""
-        kind = "sqlite" if self.sqlite_radio.isChecked() else "postgres"
-        value = (self.path.text() if kind == "sqlite"
-                 else self.editor("url", QLineEdit).text()).strip()
+        kind, value = self.address()
         errors = admin.connection_errors(kind, value)
         if errors:
             self.show_errors(errors)
@@ -141,15 +139,18 @@ class DatabasePage(SettingsPage):
             name="test-connection",
         )
 
-    def on_edited(self) -> None:
+    def address(self) -> tuple[str, str]:
+        """The kind of database chosen ("sqlite" or "postgres") and its file or URL, as typed."""
         kind = "sqlite" if self.sqlite_radio.isChecked() else "postgres"
         value = self.path.text() if kind == "sqlite" else self.editor("url", QLineEdit).text()
+        return kind, value.strip()
+
+    def on_edited(self) -> None:
+        kind, value = self.address()
         self.show_errors(admin.connection_errors(kind, value) if value else {})
 
     def save_changes(self) -> bool:
-        kind = "sqlite" if self.sqlite_radio.isChecked() else "postgres"
-        value = (self.path.text() if kind == "sqlite"
-                 else self.editor("url", QLineEdit).text()).strip()
+        kind, value = self.address()
         errors = admin.connection_errors(kind, value)
         if errors:
             self.show_errors(errors)

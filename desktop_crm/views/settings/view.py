@@ -4,9 +4,10 @@ and closing the window with unsaved pages asks first."""
 from __future__ import annotations
 
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QMessageBox, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from desktop_crm.i18n import _
+from desktop_crm.views.common.dialogs import ask_save_discard_cancel
 from desktop_crm.views.context import AppContext
 from desktop_crm.views.settings.page import SettingsPage
 from desktop_crm.views.settings.registry import PageRegistry, PageSpec, build_page_registry
@@ -51,20 +52,14 @@ class SettingsView(QWidget):
         dirty = [key for key, page in self.pages.items() if page.dirty]
         if not dirty:
             return True
-        box = QMessageBox(QMessageBox.Icon.Question, _("Unsaved changes"),
-                          _("Some settings are not saved: {pages}. Save them before closing?")
-                          .format(pages=", ".join(_(self.specs[key].title) for key in dirty)),
-                          QMessageBox.StandardButton.NoButton, self)
-        box.setObjectName("unsaved_dialog")
-        save = box.addButton(_("Save"), QMessageBox.ButtonRole.AcceptRole)
-        discard = box.addButton(_("Discard changes"), QMessageBox.ButtonRole.DestructiveRole)
-        cancel = box.addButton(_("Cancel"), QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(save)
-        box.setEscapeButton(cancel)
-        box.exec()
-        if box.clickedButton() is save:
+        answer = ask_save_discard_cancel(
+            self,
+            _("Some settings are not saved: {pages}. Save them before closing?").format(
+                pages=", ".join(_(self.specs[key].title) for key in dirty)),
+        )
+        if answer == "save":
             return all(self.pages[key].save() for key in dirty)
-        return box.clickedButton() is discard
+        return answer == "discard"
 
     def activated(self) -> None:
         return None
