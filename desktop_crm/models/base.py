@@ -7,8 +7,9 @@ from typing import Any, Self
 
 import peewee
 
+from desktop_crm import validation
 from desktop_crm.ids import uuid7
-from desktop_crm.models.fields import UUIDKeyField
+from desktop_crm.models.fields import EnumField, UUIDKeyField
 
 database = peewee.DatabaseProxy()
 
@@ -48,8 +49,20 @@ class BaseModel(peewee.Model):
         new = force_insert or self.is_new
         if not new and self._dirty:
             self.updated_at = utcnow()
+        self.check_values()
         self.before_save()
         return super().save(force_insert=new, only=only)
+
+    def check_values(self) -> None:
+        """Refuse, as a ``ValidationError`` naming the field, a value its column cannot keep: text
+        with control characters or broken Unicode or longer than the column, a date outside the
+        years the application handles. The services validate their input first; this is the last
+        check of every saved row, whatever path the value took."""
+        fields = self._meta.fields
+        for name in self._dirty:
+            field = fields.get(name)
+            if field is not None:
+                check_stored(field, self.__data__.get(name))
 
     def before_save(self) -> None:
         """Derive stored fields (normalised keys, search text) from the edited ones."""
@@ -71,6 +84,19 @@ class BaseModel(peewee.Model):
     def alive(cls, *fields: Any) -> peewee.ModelSelect[Self]:
         """Select the rows that are not soft-deleted."""
         return cls.select(*fields).where(cls.deleted_at.is_null())
+
+
+def check_stored(field: peewee.Field, value: Any) -> None:
+    """Refuse ``value`` when ``field``'s column cannot keep it (see :meth:`BaseModel.check_values`)."""
+    if value is None or isinstance(field, EnumField):
+        return
+    if isinstance(value, str) and isinstance(field, peewee.CharField):
+        validation.stored_text(value, field.name, max_length=field.max_length)
+    elif isinstance(value, str) and isinstance(field, peewee.TextField):
+        validation.stored_text(value, field.name, max_length=validation.LONG_TEXT)
+    elif isinstance(value, dt.date) and isinstance(field, (peewee.DateField, peewee.DateTimeField)):
+        validation.date_in_range(value if not isinstance(value, dt.datetime) else value.date(),
+                                 field.name)
 
 
 def fk(model: Any, **kwargs: Any) -> peewee.ForeignKeyField:

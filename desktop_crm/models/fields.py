@@ -10,7 +10,7 @@ from typing import Any
 
 import peewee
 
-from desktop_crm import money
+from desktop_crm import money, validation
 
 
 def _is_postgres(field: peewee.Field) -> bool:
@@ -61,7 +61,7 @@ class ScaledDecimalField(peewee.BigIntegerField):
     def db_value(self, value: Any) -> int | None:
         if value is None:
             return None
-        return money.to_minor_units(value, self.places)
+        return validation.stored_units(value, self.name, self.places)
 
     def python_value(self, value: Any) -> Decimal | None:
         if value is None:
