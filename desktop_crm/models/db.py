@@ -18,7 +18,7 @@ from desktop_crm.errors import (
     classify,
 )
 from desktop_crm.i18n import _
-from desktop_crm.models import hooks
+from desktop_crm.models import changes, hooks
 from desktop_crm.models.base import database
 
 SQLITE_PRAGMAS = {
@@ -73,10 +73,12 @@ def make_database(url: str) -> peewee.Database:
         from desktop_crm._drivers import load_psycopg
 
         load_psycopg()
-        return peewee.PostgresqlDatabase(
+        server = peewee.PostgresqlDatabase(
             url, field_types=UUID_COLUMN_TYPES["postgres"], prefer_psycopg3=True,
             connect_timeout=CONNECT_TIMEOUT_S, **TCP_OPTIONS,
         )
+        changes.watch(server)  # committed writes announce their tables (windows refresh)
+        return server
     path = sqlite_path(url)
     path.parent.mkdir(parents=True, exist_ok=True)
     db = peewee.SqliteDatabase(
@@ -86,6 +88,7 @@ def make_database(url: str) -> peewee.Database:
     # cannot write to a replica ("fail closed")
     for hook in hooks.SQLITE_DATABASE_HOOKS:
         hook(db)
+    changes.watch(db)
     return db
 
 

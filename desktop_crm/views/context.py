@@ -3,8 +3,14 @@
 An :class:`AppContext` is made once by the composition root (``desktop_crm.app``) or by a test,
 and passed down explicitly (no look-ups through ``QApplication.instance()`` or globals).
 
-``context.changed`` (signal ``(entity)``) tells every list that records of an entity changed
-(after a card saved, a bulk action, a sync): lists reload what they show.
+``context.signals.changed`` (signal ``(entity)``) tells every open window that records of an entity
+changed: lists, the board, cards and tabs reload what they show. It is fed by ONE change feed
+(``services.system.changes``): every committed write of every service announces its tables, on any
+thread; another user's changes (PostgreSQL ``LISTEN``), a sync round and another process on the
+same SQLite file (:meth:`AppContext.watch_outside_changes`, a ``data_version`` poll) enter the same
+feed. Notices arrive on the GUI thread, after the action that caused them; an entity the acting
+window already announced itself (:meth:`AppContext.notify_changed`, for an immediate reload) is
+not announced a second time.
 ``context.open_record(entity, id, parent)`` opens a card through the registry (``id`` ``None``:
 a new record); entities without a registered card get a read-only summary.
 ``context.sync_state`` is a label in the status bar for the sync issue to fill.
@@ -12,13 +18,15 @@ a new record); entities without a registered card get a read-only summary.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
+from desktop_crm.services.system import changes
 from desktop_crm.services.system.session import UserRef
 
 if TYPE_CHECKING:
@@ -31,6 +39,28 @@ APPLICATION = "DesktopCRM"
 class AppSignals(QObject):
     changed = Signal(str)  # entity key ("deals", "contacts", …)
     status_message = Signal(str)
+    arrived = Signal(object)  # frozenset of entity keys, from any thread
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._fresh: set[str] = set()
+        self.arrived.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+
+    def post(self, entities: frozenset[str]) -> None:
+        """From the change feed, on whichever thread committed: delivered on the GUI thread."""
+        with contextlib.suppress(RuntimeError):  # the application is shutting down
+            self.arrived.emit(entities)
+
+    def announce_now(self, entity: str) -> None:
+        """A window's own immediate notice; the feed's notice of the same change is then skipped."""
+        if not self._fresh:
+            QTimer.singleShot(0, self._fresh.clear)
+        self._fresh.add(entity)
+        self.changed.emit(entity)
+
+    def _deliver(self, entities: frozenset[str]) -> None:
+        for entity in sorted(entities - self._fresh):
+            self.changed.emit(entity)
 
 
 @dataclass
@@ -41,8 +71,25 @@ class AppContext:
     settings: QSettings = field(default_factory=lambda: QSettings(ORGANIZATION, APPLICATION))
     signals: AppSignals = field(default_factory=AppSignals)
 
+    def __post_init__(self) -> None:
+        self.feed = changes.Feed(self.signals.post)
+        self.outside: changes.OutsideChanges | None = None
+        self.outside_timer: QTimer | None = None
+
     def notify_changed(self, entity: str) -> None:
-        self.signals.changed.emit(entity)
+        """Reload ``entity`` everywhere at once (the feed brings the same news a moment later)."""
+        self.signals.announce_now(entity)
+
+    def watch_outside_changes(self, interval_ms: int = 2000) -> None:
+        """Poll for another process's commits to the SQLite file (the main window calls this)."""
+        self.outside = changes.OutsideChanges()
+        self.outside_timer = QTimer(self.signals)
+        self.outside_timer.setInterval(interval_ms)
+        self.outside_timer.timeout.connect(self.poll_outside_changes)
+        self.outside_timer.start()
+
+    def poll_outside_changes(self) -> bool:
+        return self.outside.poll() if self.outside is not None else False
 
     def show_status(self, text: str) -> None:
         self.signals.status_message.emit(text)

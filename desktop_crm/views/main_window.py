@@ -364,6 +364,8 @@ class MainWindow(QMainWindow):
                     return
         self.save_state()
         self._upkeep_timer.stop()  # no run on a database the window no longer shows
+        if self.context.outside_timer is not None:
+            self.context.outside_timer.stop()
         for name in ("sync_watcher", "notifications_badge"):  # attached after the first paint
             part = getattr(self, name, None)
             if part is not None:
@@ -378,6 +380,7 @@ class MainWindow(QMainWindow):
 
         attach_sync(self)  # status-bar sync widget, Sync menu, live refresh in direct mode
         attach_badge(self)  # unread notifications in the status bar; a click opens My tasks
+        self.context.watch_outside_changes()  # another process on the same SQLite file
 
     def _schedule_upkeep(self) -> None:
         """Date-driven status changes (expired quotes): a few seconds after the first paint, so

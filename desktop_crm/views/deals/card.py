@@ -72,6 +72,9 @@ from desktop_crm.views.documents.panel import DealDocumentsPanel
 CURRENCIES = ("RUB", "EUR", "USD")
 NO_DATE = QDate(2000, 1, 1)
 _OPEN_CARDS: dict[DealId, DealCard] = {}
+#: What the card shows: a change to any of these reloads it.
+_SHOWN = {Entity.DEALS, Entity.QUOTES, Entity.INVOICES, Entity.ACTIVITIES, Entity.TASKS,
+          Entity.PIPELINES, Entity.CONTACTS, Entity.COMPANIES}
 
 
 class DealCard(QDialog):
@@ -212,6 +215,10 @@ class DealCard(QDialog):
         save_action.setShortcut(QKeySequence.StandardKey.Save)
         save_action.triggered.connect(self.save)
         self.addAction(save_action)
+        close_action = QAction(self)
+        close_action.setShortcut(QKeySequence("Ctrl+W"))
+        close_action.triggered.connect(self.close)
+        self.addAction(close_action)
 
         for widget in (self.title,):
             widget.textEdited.connect(self._mark_dirty)
@@ -380,21 +387,44 @@ class DealCard(QDialog):
             self._notifying = False
 
     def _changed_elsewhere(self, entity: str) -> None:
-        if entity != Entity.DEALS or getattr(self, "_notifying", False) or not self.data.id:
+        """The one change feed: what this card shows changed (here, in another window, another
+        user, a sync): the record, its documents, its timeline and the choices it offers."""
+        if getattr(self, "_notifying", False):
+            return
+        if entity in (Entity.PRODUCTS, "product_groups"):
+            self._refresh_choices(self.product_group, lists.product_group_choices())
+        elif entity == Entity.USERS:
+            self._refresh_choices(self.responsible, lists.responsible_choices())
+        if entity not in _SHOWN or not self.data.id:
             return
         try:
             fresh = deal_card.load(self.data.id)
         except CrmError:
             return
-        if self._dirty:  # keep what the user is typing; show the new stage and state only
+        if self._dirty:  # keep what the user is typing; show the new stage, state and amount
             self.data = replace(
-                self.data, stage_id=fresh.stage_id, closed=fresh.closed, missing=fresh.missing
+                self.data, stage_id=fresh.stage_id, closed=fresh.closed, missing=fresh.missing,
+                stages=fresh.stages, stage_entered_at=fresh.stage_entered_at,
+                lost_reason=fresh.lost_reason,
             )
             self._show_header()
             self._show_missing(fresh.missing)
             self.refresh_side()
         else:
             self.show_data(fresh)
+
+    def _refresh_choices(self, combo: QComboBox, choices: list[Any]) -> None:
+        """New choices (a product group or a user added meanwhile), the current one kept."""
+        loading, self._loading = self._loading, True
+        try:
+            current = combo.currentData()
+            combo.clear()
+            combo.addItem("—", None)
+            for choice in choices:
+                combo.addItem(choice.name, choice.id)
+            _select(combo, current)
+        finally:
+            self._loading = loading
 
     def move_to(self, stage_id: StageId) -> None:
         if not self.data.id:
@@ -439,9 +469,14 @@ class DealCard(QDialog):
         answer = box.exec()
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
-        return answer == QMessageBox.StandardButton.Discard
+        if answer == QMessageBox.StandardButton.Discard:
+            self._set_dirty(False)  # asked once: Close, Esc and Ctrl+W now just close
+            return True
+        return False
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        # Not QDialog.closeEvent: it calls reject(), which closes again from inside this handler
+        # (Qt refuses a nested close and the card stayed open). The question is asked here, once.
         if not self.confirm_close():
             event.ignore()
             return
@@ -450,9 +485,9 @@ class DealCard(QDialog):
         if self._listening:
             self._listening = False
             self.context.signals.changed.disconnect(self._changed_elsewhere)
-        super().closeEvent(event)
+        event.accept()
 
-    def reject(self) -> None:  # Escape
+    def reject(self) -> None:  # Escape, and the Close button: one path through closeEvent
         self.close()
 
 

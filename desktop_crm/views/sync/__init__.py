@@ -7,29 +7,23 @@ import logging
 import threading
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
 from desktop_crm.i18n import _
+from desktop_crm.services.system import changes
 from desktop_crm.services.system import sync as sync_service
 from desktop_crm.views.sync.status import SyncStatusWidget
 
 log = logging.getLogger(__name__)
 
 
-class _Relay(QObject):
-    tables_changed = Signal(object)
-
-
 class DirectModeWatcher:
-    """A daemon thread waiting on ``LISTEN crm_changed``; changed tables reach the GUI thread
-    through a queued signal and become ``context.notify_changed(entity)`` calls."""
+    """A daemon thread waiting on ``LISTEN crm_changed``; the changed tables enter the one change
+    feed (``services.system.changes``), which brings them to every open window."""
 
     def __init__(self, context: Any) -> None:
         self.context = context
-        self.relay = _Relay()
-        self.relay.tables_changed.connect(self._emit)
         self.listener = sync_service.ChangeListener()
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._run, name="crm-listen", daemon=True)
@@ -43,11 +37,7 @@ class DirectModeWatcher:
                 log.warning("change listener stopped", exc_info=True)
                 return
             if tables:
-                self.relay.tables_changed.emit(tables)
-
-    def _emit(self, tables: set[str]) -> None:
-        for entity in sorted(sync_service.entities_of_tables(tables)):
-            self.context.notify_changed(entity)
+                changes.announce_tables(tables)
 
     def stop(self) -> None:
         self.stopping.set()
@@ -59,9 +49,8 @@ def attach(window: Any) -> SyncStatusWidget:
     """Add the sync widget to ``window``'s status bar and a Sync menu (called by the main window)."""
     context = window.context
 
-    def changed(entities: set[str]) -> None:
-        for entity in sorted(entities):
-            context.notify_changed(entity)
+    def changed(entities: set[str]) -> None:  # a sync round brought these: the one feed
+        changes.announce_entities(entities)
 
     widget = SyncStatusWidget(on_changed=changed, parent=window)
     window.statusBar().addPermanentWidget(widget)
