@@ -360,9 +360,9 @@ def save_stage(stage_id: IdLike | None, pipeline_id: IdLike, values: Mapping[str
     with database.atomic():
         stage: Any  # a peewee row
         if stage_id is None:
-            last = Stage.alive().where(Stage.pipeline == as_uuid(pipeline_id)).order_by(
-                Stage.sort_order.desc()).first()
-            stage = Stage(pipeline=as_uuid(pipeline_id), sort_order=(last.sort_order + 1) if last else 0)
+            kind = StageKind(values.get("kind", "open"))
+            stage = Stage(pipeline=as_uuid(pipeline_id),
+                          sort_order=_new_stage_order(as_uuid(pipeline_id), kind))
         else:
             stage = Stage.get_by_id(as_uuid(stage_id))
         new_kind = StageKind(values.get("kind", "open"))
@@ -389,6 +389,27 @@ def save_stage(stage_id: IdLike | None, pipeline_id: IdLike, values: Mapping[str
             lowest = order if new_kind == StageKind.LOST else None
             stage_rules.recompute_reached(stage.pipeline_id, lowest, order)
         return StageId(stage.id)
+
+
+def _new_stage_order(pipeline_id: uuid.UUID, kind: StageKind) -> int:
+    """Where a new stage goes: a won or lost stage last; an open one after the last open stage,
+    so that the closing stages (Won, Lost) stay at the end — they move down one place, and deals
+    that reached them keep their furthest step (rebuilt for the moved orders)."""
+    ordered: list[Any] = list(Stage.alive().where(Stage.pipeline == pipeline_id).order_by(
+        Stage.sort_order, Stage.created_at))
+    if not ordered:
+        return 0
+    if kind != StageKind.OPEN:
+        return int(ordered[-1].sort_order) + 1
+    opened = [row for row in ordered if row.kind == StageKind.OPEN]
+    position = (int(opened[-1].sort_order) + 1) if opened else int(ordered[0].sort_order)
+    after = [row for row in ordered if row.sort_order >= position]
+    if after:
+        for row in reversed(after):  # from the end: no two stages ever share an order
+            row.sort_order += 1
+            row.save()
+        stage_rules.recompute_reached(pipeline_id, position, int(after[-1].sort_order))
+    return position
 
 
 def _keep_an_open_stage(pipeline_id: uuid.UUID, leaving_id: uuid.UUID) -> None:
