@@ -325,22 +325,44 @@ def upgrade_bookkeeping(db: peewee.Database) -> None:
         execute_sql(db, "ALTER TABLE _outbox_parked ADD COLUMN tx INTEGER")
 
 
+def row_clock_sql(db: peewee.Database, table: str) -> str:
+    """SQL for the clock of a row's last local change: its stamp (``_hlc``, from the last pull) or
+    the time of its last save (``updated_at``), whichever is later; 0 when it has neither."""
+    names = {n for n, _t in table_columns(db, table)}
+    stamp = 'coalesce("_hlc", 0)'
+    for column in ("updated_at", "created_at"):
+        if column in names:
+            saved = (f'coalesce(CAST((julianday("{column}") - 2440587.5) * 86400000 AS INTEGER), 0) '
+                     f"<< {hlc_mod.COUNTER_BITS}")
+            return f"max({stamp}, {saved})"
+    return stamp
+
+
 def enqueue_all_rows(db: peewee.Database, schema_version: int) -> int:
-    """Queue every live-or-tombstoned row as an insert (first upload of a local database)."""
+    """Queue every live-or-tombstoned row as an insert (first upload of a local database).
+
+    Each row travels with the clock of its *last local change* (:func:`row_clock_sql`), never with
+    the time of the upload: a file that was copied, restored from a backup or seeded onto several
+    computers before its first sync holds old values, and the server's newer values of the same
+    rows must win (the stale ones are kept as conflict losers). A stamp is never above the clock
+    state (a row saved under a clock that ran ahead) and never 0 (the server would restamp it as
+    written now).
+    """
     total = 0
     for table in synced_tables(db):
         (count,) = execute_sql(db, f'SELECT count(*) FROM "{table}"').fetchone()
         if not count:
             continue
         execute_sql(db, "UPDATE _sync_meta SET v = hlc_now(v) WHERE k = 'hlc'")
-        stamp = meta_get(db, "hlc")
+        ceiling = int(meta_get(db, "hlc"))
         where, params = _not_seed_rows(table)
         execute_sql(
             db,
             "INSERT INTO _outbox (tbl, row_id, op, base_ver, hlc, fields, schema_version, created_at) "
-            f"SELECT ?, id, 'I', \"_ver\", ?, {fields_json(field_columns(db, table), '')}, ?, "
-            f'{NOW_MS_SQL} FROM "{table}" WHERE {where} ORDER BY id',
-            (table, stamp, schema_version, *params),
+            f"SELECT ?, id, 'I', \"_ver\", min(?, max(1, {row_clock_sql(db, table)})), "
+            f"{fields_json(field_columns(db, table), '')}, ?, {NOW_MS_SQL} "
+            f'FROM "{table}" WHERE {where} ORDER BY id',
+            (table, ceiling, schema_version, *params),
         )
         total += count
     return total

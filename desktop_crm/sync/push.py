@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 from typing import TYPE_CHECKING, Any
 
 from desktop_crm.i18n import _
@@ -28,12 +29,19 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HELD_BACK = "refused together with another change of the same action: {reason}"
+LINEAGE, LINEAGE_NEXT = "lineage", "lineage_next"
 
 
 class ReplicaRestored(SyncError):
-    """The server has seen higher outbox numbers than this file ever issued: a restored or copied
-    file. Pushing would reuse numbers the server skips, so the file takes a new device identity and
-    re-downloads, and its pending changes are replayed under the new identity."""
+    """This file is not the one the server last heard from under its device id: a file restored
+    from a backup, or a copy of a replica (two computers seeded from one file). Pushing would reuse
+    outbox numbers the server skips as already applied, so the file takes a new device identity and
+    re-downloads, and its pending changes are replayed under the new identity (with the clocks of
+    when they were made, so newer server values win).
+
+    Told by the *lineage*: a random token the server and the file share, renewed by every push
+    (:func:`_check_lineage`); and, for a device the server has no token of yet, by the server
+    having acknowledged more outbox numbers than this file ever issued."""
 
     def __init__(self, server_seq: int, local_seq: int) -> None:
         super().__init__(
@@ -64,6 +72,7 @@ def push(replica: Replica, pg: Any) -> tuple[int, int, bool]:
     entries = capture.iter_outbox(db, replica.push_batch)
     if not entries:
         return 0, 0, False
+    replica.lineage_next = _next_lineage(db)
     max_seq = entries[-1][0]
     txs = dict(execute_sql(
         db, "SELECT seq, tx FROM _outbox WHERE seq BETWEEN ? AND ?", (entries[0][0], max_seq)
@@ -83,6 +92,8 @@ def push(replica: Replica, pg: Any) -> tuple[int, int, bool]:
                     (error, now_ms, seq),
                 )
         execute_sql(db, "DELETE FROM _outbox WHERE seq <= ?", (max_seq,))
+        capture.meta_set(db, LINEAGE, replica.lineage_next)
+        execute_sql(db, "DELETE FROM _sync_meta WHERE k = ?", (LINEAGE_NEXT,))
     return applied, len(parked), len(entries) >= replica.push_batch
 
 
@@ -150,28 +161,55 @@ def _push_transaction(
             (replica.device, fresh[0][0], max_seq, len(fresh), Jsonb(refused) if refused else None),
         )
     pg.execute(
-        "UPDATE sync.device SET last_pushed_seq = greatest(last_pushed_seq, %s), last_seen = now() "
-        "WHERE device_id = %s",
-        (max_seq, replica.device),
+        "UPDATE sync.device SET last_pushed_seq = greatest(last_pushed_seq, %s), lineage = %s, "
+        "last_seen = now() WHERE device_id = %s",
+        (max_seq, replica.lineage_next, replica.device),
     )
     return len(todo) - len([s for s in parked if s > last and s not in held]), parked
 
 
+def _next_lineage(db: Any) -> str:
+    """The token this push will leave on the server, kept in the file *before* the server
+    transaction: when the acknowledgement is lost (crash after the server commit), the next push
+    presents it again and is recognised as this file's continuation."""
+    token = capture.meta_get(db, LINEAGE_NEXT)
+    if not token:
+        token = secrets.token_hex(16)
+        with db.atomic("IMMEDIATE"):
+            capture.meta_set(db, LINEAGE_NEXT, token)
+    return str(token)
+
+
 def _last_pushed_seq(replica: Replica, pg: Any) -> int:
-    """The highest ``seq`` the server acknowledged for this device (its row locked); a file that
-    never issued that many is a restored or copied one (:class:`ReplicaRestored`)."""
+    """The highest ``seq`` the server acknowledged for this device (its row locked), after making
+    sure this file is the one the server last heard from (:class:`ReplicaRestored`)."""
     row = pg.execute(
-        "SELECT last_pushed_seq FROM sync.device WHERE device_id = %s FOR UPDATE", (replica.device,)
+        "SELECT last_pushed_seq, lineage FROM sync.device WHERE device_id = %s FOR UPDATE",
+        (replica.device,),
     ).fetchone()
     if row is None:
         raise SyncError(_("This device is not registered on the server."))
-    last = int(row[0])
+    last, lineage = int(row[0]), row[1]
     highest_issued = execute_sql(
         replica.db, "SELECT seq FROM sqlite_sequence WHERE name = '_outbox'"
     ).fetchone()
-    if highest_issued is not None and last > int(highest_issued[0]):
-        raise ReplicaRestored(last, int(highest_issued[0]))
+    issued = int(highest_issued[0]) if highest_issued is not None else 0
+    if lineage is not None:
+        _check_lineage(replica, lineage, last, issued)
+    elif last > issued:
+        raise ReplicaRestored(last, issued)
     return last
+
+
+def _check_lineage(replica: Replica, lineage: str, last: int, issued: int) -> None:
+    """The server's token must be this file's current one or the one of its own unacknowledged
+    push; anything else means another file (an older backup, or a copy that pushed first) spoke
+    under this device id since this file last did."""
+    known = {capture.meta_get(replica.db, LINEAGE), replica.lineage_next}
+    if lineage not in known:
+        log.warning("device %s: lineage differs from the server's; treating the file as restored",
+                    replica.device)
+        raise ReplicaRestored(last, issued)
 
 
 def _refused_before(replica: Replica, pg: Any, low: int, high: int) -> dict[int, str]:

@@ -92,6 +92,7 @@ class Replica:
         self._schema_key: tuple[Any, Any] | None = None
         self.layout = Layout()
         self.clock_offset_ms = 0
+        self.lineage_next: str | None = None  # the token the push under way leaves on the server
         capture.make_replica(self.db)
         self.device = capture.device_id(self.db)
 
@@ -255,7 +256,10 @@ def reincarnate(db: peewee.Database) -> uuid.UUID:
     with db.atomic("IMMEDIATE"):
         capture.meta_set(db, "device_id", str(new))
         capture.meta_set(db, "incarnation", int(capture.meta_get(db, "incarnation", 1) or 1) + 1)
-        execute_sql(db, "DELETE FROM _sync_meta WHERE k LIKE 'cursor:%' OR k LIKE 'page:%'")
+        execute_sql(
+            db, "DELETE FROM _sync_meta WHERE k LIKE 'cursor:%' OR k LIKE 'page:%' "
+            "OR k IN ('lineage', 'lineage_next')",
+        )
     return new
 
 

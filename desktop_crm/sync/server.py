@@ -153,6 +153,9 @@ CREATE TABLE IF NOT EXISTS sync.push_log (
     login text NOT NULL DEFAULT session_user,
     committed_at timestamptz NOT NULL DEFAULT now());
 ALTER TABLE sync.push_log ADD COLUMN IF NOT EXISTS parked jsonb;  -- seq -> reason, refused for good
+-- a token the device's file and the server share, renewed by every push: tells a restored or
+-- copied file (it holds an older token) from the one the server last heard from
+ALTER TABLE sync.device ADD COLUMN IF NOT EXISTS lineage text;
 CREATE INDEX IF NOT EXISTS push_log_device ON sync.push_log (device_id, seq_from);
 CREATE TABLE IF NOT EXISTS sync.conflict (
     id uuid PRIMARY KEY,
