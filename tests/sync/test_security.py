@@ -22,12 +22,12 @@ def as_login(url, login):
 
 @pytest.fixture
 def world(server_url, tmp_path):
-    """An office replica (the administrator) with three users, two teams and their deals."""
+    """An office replica (the administrator) with four users, two teams and their deals."""
     office = new_replica(tmp_path / "office.db", server_url)
     use(office)
     boss = User.create(name="Boss")
-    alice = User.create(name="Alice", head=boss)
     carla = User.create(name="Carla", head=boss)
+    alice = User.create(name="Alice", head=carla)  # Carla's team: Carla and Alice
     bob = User.create(name="Bob")
     pipeline = Pipeline.create(name="P")
     stage = Stage.create(pipeline=pipeline, name="S")

@@ -1,0 +1,225 @@
+"""Each attack of issue 17 ("Where it stands"), as psql as the login and as a forged sync push from an
+edited replica: the server refuses it, the rest of the push applies, the replica keeps the refused
+changes aside with a translated reason, and ``desktop-crm check`` reports them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from desktop_crm.models import credentials
+from tests.sync.helpers import new_replica
+from tests.sync.rights_world import PASSWORD, World, build, connected, drop_logins
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def world(server_url: str) -> Iterator[World]:
+    built = build(server_url)
+    yield built
+    drop_logins(built, server_url)
+
+
+def _errors():
+    from desktop_crm._drivers import load_psycopg
+
+    return load_psycopg().errors
+
+
+def refused(conn, statement: str, params=()) -> str:
+    """Run ``statement`` as the login; it must be refused. Returns the server's message."""
+    errors = _errors()
+    with pytest.raises((errors.InsufficientPrivilege, errors.CheckViolation)) as caught, \
+            conn.transaction():
+        conn.execute("SET CONSTRAINTS ALL IMMEDIATE")  # deferred checks (counters) run now
+        conn.execute(statement, params)
+    return str(caught.value)
+
+
+def allowed(conn, statement: str, params=()) -> int:
+    """Run ``statement`` as the login in a transaction rolled back afterwards; returns its rowcount."""
+    from desktop_crm._drivers import load_psycopg
+
+    psycopg = load_psycopg()
+    count = -1
+    with conn.transaction():
+        count = conn.execute(statement, params).rowcount
+        conn.execute("SET CONSTRAINTS ALL IMMEDIATE")  # deferred checks (counters) run now
+        raise psycopg.Rollback()
+    return count
+
+
+def test_the_attacks_as_psql_are_refused(world):
+    rows, users = world.rows, world.users
+    with connected(world.url_of("mgr_a")) as conn:
+        conn.autocommit = True
+        # self-promotion to administrator, and a new admin user
+        assert "user manager" in refused(
+            conn, 'UPDATE "user" SET role = \'admin\' WHERE id = %s', (users["mgr_a"],))
+        refused(conn, 'INSERT INTO "user" (id, created_at, updated_at, _ver, _hlc, name, email, '
+                      "email_key, role, locale, active) VALUES (gen_random_uuid(), now(), now(), 0, 0, "
+                      "'Evil', '', '', 'admin', '', true)")
+        assert allowed(conn, 'UPDATE "user" SET name = \'Manager A.\' WHERE id = %s',
+                       (users["mgr_a"],)) == 1  # one's own name is one's own
+        # the bank account printed on everyone's invoices
+        assert "row-level security" in refused(
+            conn, "UPDATE own_company SET account = '40702810999999999999', bank_name = 'Evil'")
+        # counters: reset, skip ahead, delete
+        counter = rows["number_sequence"]["a"]
+        assert "cannot go back" in refused(
+            conn, "UPDATE number_sequence SET next_value = 1 WHERE id = %s", (counter,))
+        assert "skip numbers" in refused(
+            conn, "UPDATE number_sequence SET next_value = 100 WHERE id = %s", (counter,))
+        refused(conn, "DELETE FROM number_sequence WHERE id = %s", (counter,))
+        refused(conn, "UPDATE number_sequence SET deleted_at = now() WHERE id = %s", (counter,))
+        # catalog prices, stages, settings of the business
+        refused(conn, "UPDATE product SET price = 1")
+        refused(conn, "UPDATE stage SET name = 'Won!', kind = 'won'")
+        refused(conn, "INSERT INTO stage (id, created_at, updated_at, _ver, _hlc, pipeline_id, name, "
+                      "sort_order, kind, probability, color, task_templates, required_fields, "
+                      "requires_correct_deal) SELECT gen_random_uuid(), now(), now(), 0, 0, id, 'X', "
+                      "9, 'open', 0, '#fff', '[]', '[]', false FROM pipeline LIMIT 1")
+        refused(conn, "UPDATE setting SET value = '1' WHERE user_id IS NULL")
+        refused(conn, "INSERT INTO setting (id, created_at, updated_at, _ver, _hlc, key, value) "
+                      "VALUES (gen_random_uuid(), now(), now(), 0, 0, 'rules.inactivity_days', '1')")
+        assert allowed(conn, "UPDATE setting SET value = '{\"w\": 2}' WHERE user_id = %s",
+                       (users["mgr_a"],)) == 1
+        # one's own sent quote: totals, lines, prices, buyer, seller, number, back to draft
+        quote = rows["quote"]["a"]
+        for change in ("total = 999999", "subtotal = 999999", "number = 'Q-1'",
+                       "company_id = NULL", "own_company_id = NULL", "status = 'draft'"):
+            refused(conn, f"UPDATE quote SET {change} WHERE id = %s", (quote,))
+        assert "lines cannot change" in refused(
+            conn, "UPDATE quote_line SET price = 99999, total_amount = 99999 WHERE quote_id = %s",
+            (quote,))
+        refused(conn, "INSERT INTO quote_line (id, created_at, updated_at, _ver, _hlc, quote_id, name, "
+                      "quantity, unit, unit_code, price, discount_percent, vat_rate, line_order, "
+                      "net_amount, vat_amount, total_amount) VALUES (gen_random_uuid(), now(), now(), "
+                      "0, 0, %s, 'Extra', 1, '', '', 5000, 0, 0, 9, 5000, 0, 5000)", (quote,))
+        assert allowed(conn, "UPDATE quote SET status = 'accepted' WHERE id = %s", (quote,)) == 1
+        # an issued invoice: lines and buyer
+        refused(conn, "UPDATE invoice_line SET price = 1 WHERE invoice_id = %s", (rows["invoice"]["a"],))
+        refused(conn, "UPDATE invoice SET company_id = NULL WHERE id = %s", (rows["invoice"]["a"],))
+        # others' issued files, notifications and comments on contacts and companies
+        files = conn.execute("SELECT filename, content FROM document_file").fetchall()
+        assert [f[0] for f in files] == ["quote-a.pdf"]
+        assert conn.execute("SELECT title FROM notification").fetchall() == [("For mgr_a",)]
+        assert allowed(conn, "UPDATE notification SET read_at = now() WHERE user_id <> %s",
+                       (users["mgr_a"],)) == 0
+        bodies = {r[0] for r in conn.execute("SELECT body FROM activity").fetchall()}
+        assert bodies == {"On deal a", "Confidential note on contact a",
+                          "Confidential note on company a"}
+        assert conn.execute("SELECT count(*) FROM setting WHERE user_id IS NOT NULL").fetchone() == (1,)
+    with connected(world.url_of("head")) as conn:
+        conn.autocommit = True
+        # a head rewires head_id to widen the team (someone else's, or its own)
+        assert "user manager" in refused(
+            conn, 'UPDATE "user" SET head_id = %s WHERE id = %s', (users["head"], users["mgr_b"]))
+        refused(conn, 'UPDATE "user" SET head_id = %s WHERE id = %s', (users["admin"], users["head"]))
+        refused(conn, 'UPDATE "user" SET role = \'admin\' WHERE id = %s', (users["head"],))
+        assert conn.execute("SELECT title FROM deal ORDER BY title").fetchall() == [("Deal a",)]
+    with connected(world.url_of("admin")) as conn:
+        conn.autocommit = True  # the administrator's role may do what the others may not
+        assert allowed(conn, "UPDATE own_company SET bank_name = 'New bank'") == 2
+        assert allowed(conn, 'UPDATE "user" SET head_id = %s WHERE id = %s',
+                       (users["head"], users["mgr_b"])) == 1
+        # …but not change a sent quote either
+        refused(conn, "UPDATE quote SET total = 1 WHERE id = %s", (rows["quote"]["b"],))
+    with connected(world.url) as conn:  # nothing of it reached the server
+        assert conn.execute("SELECT count(*) FROM own_company WHERE bank_name = 'Evil'").fetchone() == (0,)
+        assert conn.execute('SELECT role FROM "user" WHERE id = %s',
+                            (users["mgr_a"],)).fetchone() == ("sales",)
+
+
+def test_sending_a_quote_completes_it_in_the_same_transaction(world):
+    """The transaction that sends a draft may still set its lines, totals and number; later ones not."""
+    rows = world.rows
+    with connected(world.url) as conn:
+        conn.autocommit = True
+        conn.execute("UPDATE quote SET status = 'draft' WHERE id = %s", (rows["quote"]["a"],))
+    with connected(world.url_of("mgr_a")) as conn:
+        conn.autocommit = True
+        with conn.transaction():
+            conn.execute("UPDATE quote SET status = 'sent', number = 'Q-7' WHERE id = %s",
+                         (rows["quote"]["a"],))
+            conn.execute("UPDATE quote_line SET price = 120 WHERE quote_id = %s", (rows["quote"]["a"],))
+            conn.execute("UPDATE quote SET total = 120 WHERE id = %s", (rows["quote"]["a"],))
+        refused(conn, "UPDATE quote_line SET price = 130 WHERE quote_id = %s", (rows["quote"]["a"],))
+
+
+def forge(db, statement: str, params=()) -> None:
+    """An edit made behind the application's back in the replica file (captured for the push)."""
+    db.execute_sql(statement, params)
+
+
+def test_the_attacks_as_a_forged_push_are_refused_and_the_rest_applies(world, tmp_path):
+    from desktop_crm.services.system import sync as sync_service
+    from desktop_crm.services.system.integrity import run_checks
+
+    url = world.bare_url_of("mgr_a")
+    credentials.remember_password(url, PASSWORD)
+    laptop = new_replica(tmp_path / "mgr_a.db", url)
+    laptop.sync()
+    db = laptop.db
+    rows, users = world.rows, world.users
+
+    def b(value):
+        return value.bytes
+
+    forge(db, 'UPDATE "user" SET role = \'admin\' WHERE id = ?', (b(users["mgr_a"]),))
+    forge(db, "UPDATE own_company SET account = '40702810999999999999' WHERE id = ?",
+          (b(rows["own_company"]["a"]),))
+    forge(db, "UPDATE number_sequence SET next_value = 1 WHERE id = ?", (b(rows["number_sequence"]["a"]),))
+    forge(db, "UPDATE product SET price = '1.00' WHERE id = ?", (b(rows["product"]["a"]),))
+    forge(db, "UPDATE stage SET name = 'Won!' WHERE id = ?", (b(rows["stage"]["a"]),))
+    forge(db, "UPDATE setting SET value = '1' WHERE id = ?", (b(rows["setting"]["business"]),))
+    forge(db, "UPDATE quote SET total = '999999.00' WHERE id = ?", (b(rows["quote"]["a"]),))
+    forge(db, "UPDATE quote_line SET price = '99999.00' WHERE id = ?", (b(rows["quote_line"]["a"]),))
+    forge(db, 'UPDATE "user" SET head_id = ? WHERE id = ?', (b(users["mgr_a"]), b(users["mgr_b"])))
+    forge(db, "UPDATE deal SET title = 'Deal a, renamed' WHERE id = ?", (b(rows["deal"]["a"]),))
+    result = laptop.sync()
+    assert (result.pushed, result.parked) == (1, 9)
+    with connected(world.url) as conn:
+        assert conn.execute("SELECT title FROM deal WHERE id = %s", (rows["deal"]["a"],)).fetchone() == (
+            "Deal a, renamed",)
+        assert conn.execute('SELECT role::text, head_id FROM "user" WHERE id = %s',
+                            (users["mgr_a"],)).fetchone() == ("sales", users["head"])
+        assert conn.execute("SELECT count(*) FROM own_company WHERE account LIKE '%%9999'").fetchone() == (0,)
+        assert conn.execute("SELECT next_value FROM number_sequence WHERE id = %s",
+                            (rows["number_sequence"]["a"],)).fetchone() == (3,)
+        assert conn.execute("SELECT min(price) FROM product").fetchone()[0] > 1
+        assert conn.execute("SELECT count(*) FROM stage WHERE name = 'Won!'").fetchone() == (0,)
+        total = conn.execute("SELECT total FROM quote WHERE id = %s", (rows["quote"]["a"],)).fetchone()
+        assert total == (10000,)  # minor units: unchanged
+        assert conn.execute("SELECT head_id FROM \"user\" WHERE id = %s",
+                            (users["mgr_b"],)).fetchone() == (None,)
+    # the server keeps what it refused, readable by that login only
+    with connected(world.url_of("mgr_a")) as conn:
+        kept = conn.execute("SELECT tbl, reason FROM sync.refused ORDER BY seq").fetchall()
+        assert sorted(t for t, _r in kept) == sorted(
+            ["user", "own_company", "number_sequence", "product", "stage", "setting", "quote",
+             "quote_line", "user"])
+    with connected(world.url_of("mgr_b")) as conn:
+        assert conn.execute("SELECT count(*) FROM sync.refused").fetchone() == (0,)
+    # the replica shows them with a translated reason
+    from desktop_crm.models import database
+
+    database.initialize(db)
+    reasons = {c.table: c.reason for c in sync_service.list_parked()}
+    assert reasons["own_company"] == "Your role does not allow you to change settings."
+    assert reasons["product"] == "Your role does not allow you to change catalog prices."
+    assert "cannot be reset" in reasons["number_sequence"]
+    assert "already sent or issued" in reasons["quote"]
+    assert "already sent or issued" in reasons["quote_line"]
+    assert "manage users" in reasons["user"]
+    # and ``desktop-crm check`` does not say all is well
+    outcomes = {o.key: o for o in run_checks(str(tmp_path / "mgr_a.db"))}
+    refused_outcome = outcomes["refused_changes"]
+    assert not refused_outcome.ok
+    assert "refused 9 changes" in refused_outcome.message
+    assert any(d == "own_company: Your role does not allow you to change settings."
+               for d in refused_outcome.details)
+    assert json.dumps(refused_outcome.as_dict())  # --json prints it

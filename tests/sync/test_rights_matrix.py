@@ -1,0 +1,189 @@
+"""What each login may read and write on the server, table by table (issue 17, point 2).
+
+One table-driven test over every business table of the server: for each preset role and scope it
+reads a row of its own and a row of someone else, updates each (a no-op update still passes every
+policy and trigger) and tries to delete one. A table added without a rule in ``policies`` or without
+a line in ``EXPECTED`` fails here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from desktop_crm.sync import policies
+from desktop_crm.sync.server import synced_server_tables
+from tests.sync.rights_world import World, build, connected, drop_logins
+
+pytestmark = pytest.mark.postgres
+
+PERSONS = ("admin", "head", "mgr_a", "mgr_b")
+SCOPED = "scoped"  # follows its deal/lead/quote/invoice: visible to the scope, writable when visible
+PERSONAL = "personal"  # each person's own rows (notifications, own settings)
+# table -> (who may read the "b" row of mgr_b: all or scoped/personal, who may write it)
+EXPECTED: dict[str, str] = {
+    "user": "users",
+    "own_company": "right:change_settings",
+    "pipeline": "right:change_settings",
+    "stage": "right:change_settings",
+    "product_group": "right:change_prices",
+    "product": "right:change_prices",
+    "company": "shared",
+    "contact": "shared",
+    "duplicate_dismissal": "shared",
+    "number_sequence": "shared",
+    "lead": SCOPED,
+    "deal": SCOPED,
+    "deal_line": SCOPED,
+    "activity": SCOPED,
+    "stage_change": SCOPED,
+    "quote": SCOPED,
+    "quote_line": SCOPED,
+    "invoice": SCOPED,
+    "invoice_line": SCOPED,
+    "payment": "scoped:register_payments",
+    "document_file": SCOPED,
+    "notification": PERSONAL,
+    "setting": PERSONAL,
+    # the rights tables (issue 17's rights model), once they exist
+    "access_role": "right:manage_users",
+    "role_scope": "right:manage_users",
+}
+RIGHTS = {  # the presets' rights that matter here
+    "admin": {"change_settings", "change_prices", "manage_users", "register_payments"},
+    "head": {"register_payments"},
+    "mgr_a": set(),
+    "mgr_b": set(),
+}
+SEES_ROWS_OF = {"admin": {"a", "b"}, "head": {"a"}, "mgr_a": {"a"}, "mgr_b": {"b"}}
+
+
+@pytest.fixture(scope="module")
+def world(pg_server: str, sync_template: str) -> Iterator[World]:
+    from tests.pg import _admin, create_database, drop_database
+
+    url = create_database(pg_server, "rights_matrix")
+    name = url.rsplit("/", 1)[1]
+    _admin(pg_server, f'DROP DATABASE "{name}"')
+    _admin(pg_server, f'CREATE DATABASE "{name}" TEMPLATE "{sync_template}"')
+    built = build(url)
+    yield built
+    drop_logins(built, url)
+    drop_database(pg_server, url)
+
+
+def expected(table: str, person: str, who: str) -> tuple[bool, str]:
+    """(visible, outcome of a no-op update: ok / hidden / refused) of row ``who`` for ``person``."""
+    kind = EXPECTED[table]
+    if kind == PERSONAL:
+        mine = who == person or (table == "setting" and who == "business")
+        if table == "setting" and who == "business":
+            return True, "ok" if "change_settings" in RIGHTS[person] else "refused"
+        return mine, "ok" if mine else "hidden"
+    if kind == "users":
+        own = {"a": "mgr_a", "b": "mgr_b"}[who] == person
+        return True, "ok" if own or "manage_users" in RIGHTS[person] else "refused"
+    if kind.startswith("right:"):
+        return True, "ok" if kind.split(":")[1] in RIGHTS[person] else "refused"
+    if kind == "shared":
+        return True, "ok"
+    visible = who in SEES_ROWS_OF[person]
+    if not visible:
+        return False, "hidden"
+    if ":" in kind:
+        return True, "ok" if kind.split(":")[1] in RIGHTS[person] else "refused"
+    return True, "ok"
+
+
+def attempt_update(conn, table: str, row_id) -> str:
+    from desktop_crm._drivers import load_psycopg
+
+    psycopg = load_psycopg()
+    try:
+        with conn.transaction():
+            count = conn.execute(f'UPDATE "{table}" SET id = id WHERE id = %s', (row_id,)).rowcount
+            raise psycopg.Rollback()
+    except psycopg.errors.InsufficientPrivilege:
+        return "refused"
+    return "ok" if count == 1 else "hidden"
+
+
+def test_every_table_has_rules_and_forced_row_level_security(world):
+    with connected(world.url) as conn:
+        tables = synced_server_tables(conn)
+        missing = [t for t in tables if t not in EXPECTED or policies.table_policies(t) is None]
+        assert missing == [], f"tables without a rights rule: {missing}"
+        flags = dict(conn.execute(
+            "SELECT relname, relrowsecurity AND relforcerowsecurity FROM pg_class "
+            "WHERE relnamespace = current_schema()::regnamespace AND relname = ANY(%s)", (tables,)
+        ).fetchall())
+        assert {t for t, on in flags.items() if not on} == set()
+        policies_of = {r[0] for r in conn.execute(
+            "SELECT tablename FROM pg_policies WHERE schemaname = current_schema()").fetchall()}
+        assert set(tables) <= policies_of
+
+
+@pytest.mark.parametrize("person", PERSONS)
+def test_what_each_login_reads_and_writes(world, person):
+    from desktop_crm._drivers import load_psycopg
+
+    psycopg = load_psycopg()
+    failures = []
+    with connected(world.url_of(person)) as conn:
+        conn.autocommit = True
+        for table in synced_server_tables(conn):
+            rows = dict(world.rows.get(table, {}))
+            if EXPECTED[table] == PERSONAL:  # one's own row and someone else's
+                other = "mgr_b" if person != "mgr_b" else "mgr_a"
+                rows = {k: v for k, v in rows.items() if k in (person, other, "business")}
+            for who, row_id in rows.items():
+                visible, outcome = expected(table, person, who)
+                seen = conn.execute(f'SELECT count(*) FROM "{table}" WHERE id = %s', (row_id,)).fetchone()[0]
+                got = attempt_update(conn, table, row_id)
+                if (bool(seen), got) != (visible, outcome):
+                    failures.append(f"{table}[{who}]: read {bool(seen)} (want {visible}), "
+                                    f"update {got} (want {outcome})")
+            if rows:
+                row_id = next(iter(rows.values()))
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):  # rows are deleted softly
+                    conn.execute(f'DELETE FROM "{table}" WHERE id = %s', (row_id,))
+    assert failures == []
+
+
+@pytest.mark.parametrize("person", PERSONS)
+def test_a_login_cannot_widen_itself(world, person):
+    from desktop_crm._drivers import load_psycopg
+
+    errors = load_psycopg().errors
+    with connected(world.url_of(person)) as conn:
+        conn.autocommit = True
+        # it reads its own mapping only, and cannot change it or add one
+        logins = conn.execute("SELECT login, scope FROM sync.login").fetchall()
+        assert [r[0] for r in logins] == [world.login(person)]
+        for statement in ("UPDATE sync.login SET scope = 'all'",
+                          f"INSERT INTO sync.login (login, user_id, scope) VALUES "
+                          f"('{world.login(person)}x', '{world.users['admin']}', 'all')",
+                          "DELETE FROM sync.login"):
+            with pytest.raises(errors.InsufficientPrivilege):
+                conn.execute(statement)
+        # nor re-point a device or the server's bookkeeping
+        for statement in ("UPDATE sync.number_series SET next_no = 1",
+                          "DELETE FROM sync.number_series", "INSERT INTO sync.doc_unlocked (doc) "
+                          "VALUES (gen_random_uuid())"):
+            with pytest.raises(errors.InsufficientPrivilege):
+                conn.execute(statement)
+
+
+def test_the_server_functions_are_definer_functions_with_a_fixed_search_path(world):
+    with connected(world.url) as conn:
+        rows = conn.execute(
+            "SELECT p.proname, p.prosecdef, p.proconfig FROM pg_proc p "
+            "WHERE p.pronamespace = 'sync'::regnamespace AND p.proname = ANY(%s)",
+            ([re.sub(r"\(.*", "", f) for f in policies.FUNCTIONS],),
+        ).fetchall()
+        assert len(rows) == len(policies.FUNCTIONS)
+        for name, definer, config in rows:
+            assert definer, name
+            assert config == ["search_path=pg_catalog, pg_temp"], name
