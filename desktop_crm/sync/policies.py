@@ -21,8 +21,9 @@ pipeline's scope, leads by the default scope, everything hanging off a deal, lea
 by its parent. Parties (contacts, companies), the catalog, pipelines, users and the own companies
 stay readable by every login, so a visible row never references a row its replica cannot hold; a
 party's *timeline* (comments, calls, tasks on a contact or company and not on a deal or lead)
-follows the party's responsible under the default scope — the parties' visibility rule. A user's
-own settings and notifications are theirs alone.
+follows the party's responsible under the default scope, and an entry is also visible to its own
+author and assignee — the parties' visibility rule. A user's own settings and notifications are
+theirs alone.
 
 Writes: business-wide tables need the right that governs them (``change_settings`` for own companies,
 business settings, pipelines and stages; ``change_prices`` for the catalog; ``manage_users`` for
@@ -290,6 +291,10 @@ SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$
 DECLARE
     k text;
 BEGIN
+    -- a local sign-in password hash never lives on the server (logins have their own passwords)
+    IF to_jsonb(NEW) ? 'password_hash' THEN
+        NEW := jsonb_populate_record(NEW, jsonb_build_object('password_hash', ''));
+    END IF;
     IF NOT sync.is_app() OR sync.has_right('manage_users') THEN
         RETURN NEW;
     END IF;
@@ -473,8 +478,13 @@ def _parent(column: str, parent: str) -> str:
 
 
 def activity_condition() -> str:
-    party = "EXISTS (SELECT 1 FROM \"{t}\" p WHERE p.id = {c} AND " + DEFAULT_SCOPE.format(
-        c="p.responsible_id") + ")"
+    # a party's timeline: the party's responsible under the default scope, and the entry's own
+    # author and assignee (parties are readable by all, so no reference dangles either way)
+    party = (
+        "(author_id = (SELECT sync.my_user()) OR assignee_id = (SELECT sync.my_user()) OR "
+        "EXISTS (SELECT 1 FROM \"{t}\" p WHERE p.id = {c} AND "
+        + DEFAULT_SCOPE.format(c="p.responsible_id") + "))"
+    )
     return (
         f"({APP} OR CASE WHEN deal_id IS NOT NULL THEN {_parent('deal_id', 'deal')} "
         f"WHEN lead_id IS NOT NULL THEN {_parent('lead_id', 'lead')} "

@@ -1,8 +1,9 @@
 """A small business on a real PostgreSQL for the rights tests (issue 17): four people with their own
 PostgreSQL logins and one row of each kind for two of them, made by the owner (superuser).
 
-* ``admin`` — role admin, scope all; ``head`` — role head, scope team (``mgr_a`` reports to them);
-  ``mgr_a`` and ``mgr_b`` — role sales (the manager preset), scope own.
+* ``admin`` — the administrator preset, scope all; ``head`` — head of sales, scope team (``mgr_a``
+  reports to them); ``mgr_a`` and ``mgr_b`` — the manager preset, scope own; ``acct`` — the
+  accountant preset, scope all.
 * ``rows[table]["a"]`` belongs to ``mgr_a`` (its deal, its quote, its notification…), ``["b"]`` to
   ``mgr_b``. For the personal tables (settings, notifications) every person has a row of their own.
 """
@@ -20,11 +21,12 @@ from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 PASSWORD = "s3cret-Rights"
-PEOPLE = {  # login name -> (role, scope)
+PEOPLE = {  # login name -> (preset role, its scope)
     "admin": ("admin", "all"),
     "head": ("head", "team"),
-    "mgr_a": ("sales", "own"),
-    "mgr_b": ("sales", "own"),
+    "mgr_a": ("manager", "own"),
+    "mgr_b": ("manager", "own"),
+    "acct": ("accountant", "all"),
 }
 
 
@@ -34,6 +36,7 @@ class World:
     suffix: str
     users: dict[str, uuid.UUID] = field(default_factory=dict)
     rows: dict[str, dict[str, uuid.UUID]] = field(default_factory=dict)
+    service_pipeline: uuid.UUID | None = None
 
     def login(self, person: str) -> str:
         return f"{person}_{self.suffix}"
@@ -91,9 +94,11 @@ def build(url: str) -> World:
         DocumentType,
         FileFormat,
         InvoiceStatus,
+        Preset,
         QuoteStatus,
         Role,
     )
+    from desktop_crm.models.people import PRESET_IDS
     from desktop_crm.sync import security
     from desktop_crm.sync.server import _bound_proxy, connect
 
@@ -111,7 +116,9 @@ def build(url: str) -> World:
             "head": head,
             "mgr_a": User.create(name="Manager A", role=Role.SALES, head=head),
             "mgr_b": User.create(name="Manager B", role=Role.SALES),
+            "acct": User.create(name="Accountant", access_role=PRESET_IDS[Preset.ACCOUNTANT]),
         }
+        rows["access_role"] = {"a": PRESET_IDS[Preset.MANAGER], "b": PRESET_IDS[Preset.ACCOUNTANT]}
         world.users = {k: v.id for k, v in people.items()}
         keep("user", "a", people["mgr_a"])
         keep("user", "b", people["mgr_b"])
@@ -119,7 +126,7 @@ def build(url: str) -> World:
         keep("own_company", "a", seller)
         keep("own_company", "b", OwnCompany.create(legal_name="Second seller"))
         pipeline = keep("pipeline", "a", Pipeline.create(name="Sales", is_default=True))
-        keep("pipeline", "b", Pipeline.create(name="Service"))
+        service = keep("pipeline", "b", Pipeline.create(name="Service"))
         stage = keep("stage", "a", Stage.create(pipeline=pipeline, name="New"))
         keep("stage", "b", Stage.create(pipeline=pipeline, name="Won", sort_order=1))
         group = keep("product_group", "a", ProductGroup.create(name="Courses"))
@@ -185,6 +192,7 @@ def build(url: str) -> World:
         for person, (_role, scope) in PEOPLE.items():
             security.add_login(conn, world.login(person), PASSWORD, world.users[person], scope)
     world.rows = rows
+    world.service_pipeline = service.id
     return world
 
 

@@ -113,6 +113,15 @@ def test_the_attacks_as_psql_are_refused(world):
         assert bodies == {"On deal a", "Confidential note on contact a",
                           "Confidential note on company a"}
         assert conn.execute("SELECT count(*) FROM setting WHERE user_id IS NOT NULL").fetchone() == (1,)
+        # one's own comment on someone else's contact: allowed, and visible to its author
+        conn.execute("INSERT INTO activity (id, created_at, updated_at, _ver, _hlc, kind, subject, "
+                     "body, status, author_id, client_answered, contact_id, payload) VALUES "
+                     "(gen_random_uuid(), now(), now(), 0, 0, 'comment', '', 'Mine on b', 'done', "
+                     "%s, false, %s, '{}') RETURNING id", (users["mgr_a"], rows["contact"]["b"]))
+        refused(conn, "INSERT INTO activity (id, created_at, updated_at, _ver, _hlc, kind, subject, "
+                      "body, status, author_id, client_answered, contact_id, payload) VALUES "
+                      "(gen_random_uuid(), now(), now(), 0, 0, 'comment', '', 'Forged', 'done', "
+                      "%s, false, %s, '{}')", (users["mgr_b"], rows["contact"]["b"]))
     with connected(world.url_of("head")) as conn:
         conn.autocommit = True
         # a head rewires head_id to widen the team (someone else's, or its own)
@@ -223,3 +232,81 @@ def test_the_attacks_as_a_forged_push_are_refused_and_the_rest_applies(world, tm
     assert any(d == "own_company: Your role does not allow you to change settings."
                for d in refused_outcome.details)
     assert json.dumps(refused_outcome.as_dict())  # --json prints it
+
+
+def test_rights_follow_the_users_access_role_and_its_pipeline_scopes(world):
+    import uuid
+
+    from desktop_crm.models.enums import Preset
+    from desktop_crm.models.people import PRESET_IDS
+
+    rows, users = world.rows, world.users
+    custom = uuid.uuid4()
+    with connected(world.url) as conn:
+        conn.autocommit = True
+        conn.execute(
+            "INSERT INTO access_role (id, created_at, updated_at, _ver, _hlc, name, preset, actions, "
+            "scope) VALUES (%s, now(), now(), 0, 0, 'Pricing', '', 'change_prices,edit,view', 'own')",
+            (custom,))
+        conn.execute('UPDATE "user" SET access_role_id = %s WHERE id = %s', (custom, users["mgr_a"]))
+        service_deal = conn.execute(
+            "INSERT INTO deal (id, created_at, updated_at, _ver, _hlc, title, pipeline_id, stage_id, "
+            "responsible_id, currency, amount, probability, lost_reason, comment, correct, "
+            "missing_fields, board_rank, search_text) SELECT gen_random_uuid(), now(), now(), 0, 0, "
+            "'Service deal b', %s, stage_id, responsible_id, 'RUB', 0, 0, '', '', false, '[]', 0, '' "
+            "FROM deal WHERE id = %s RETURNING id", (world.service_pipeline, rows["deal"]["b"]),
+        ).fetchone()[0]
+        conn.execute(
+            "INSERT INTO role_scope (id, created_at, updated_at, _ver, _hlc, role_id, pipeline_id, "
+            "scope) VALUES (gen_random_uuid(), now(), now(), 0, 0, %s, %s, 'all')",
+            (custom, world.service_pipeline))
+        # a local sign-in hash never stays on the server
+        conn.execute('UPDATE "user" SET password_hash = %s WHERE id = %s', ("argon2$x", users["acct"]))
+        assert conn.execute('SELECT password_hash FROM "user" WHERE id = %s',
+                            (users["acct"],)).fetchone() == ("",)
+    with connected(world.url_of("mgr_a")) as conn:
+        conn.autocommit = True
+        assert allowed(conn, "UPDATE product SET price = 1") == 2  # the custom role may
+        refused(conn, "UPDATE own_company SET bank_name = 'x'")
+        refused(conn, "INSERT INTO lead (id, created_at, updated_at, _ver, _hlc, title) "
+                      "VALUES (gen_random_uuid(), now(), now(), 0, 0, 'No create right')")
+        assert conn.execute("SELECT sync.scope_for(%s), sync.scope_for(%s)",
+                            (world.service_pipeline, rows["pipeline"]["a"])).fetchone() == ("all", "own")
+        titles = {r[0] for r in conn.execute("SELECT title FROM deal").fetchall()}
+        assert titles == {"Deal a", "Service deal b"}  # all in Service, own in Sales
+        assert conn.execute("SELECT sync.my_user(), sync.has_right('change_prices'), "
+                            "sync.has_right('change_settings')").fetchone() == (
+            users["mgr_a"], True, False)
+    with connected(world.url) as conn:  # back to the manager preset; a disabled user has no right
+        conn.autocommit = True
+        conn.execute('UPDATE "user" SET access_role_id = %s WHERE id = %s',
+                     (PRESET_IDS[Preset.MANAGER], users["mgr_a"]))
+        conn.execute('UPDATE "user" SET active = false WHERE id = %s', (users["mgr_b"],))
+    with connected(world.url_of("mgr_a")) as conn:
+        assert {r[0] for r in conn.execute("SELECT title FROM deal").fetchall()} == {"Deal a"}
+        assert service_deal is not None
+    with connected(world.url_of("mgr_b")) as conn:
+        conn.autocommit = True
+        assert allowed(conn, "UPDATE deal SET title = 'still here' WHERE id = %s",
+                       (rows["deal"]["b"],)) == 0  # a disabled user sees nobody's records
+        assert conn.execute("SELECT count(*) FROM deal WHERE responsible_id IS NOT NULL").fetchone() == (0,)
+        refused(conn, "UPDATE contact SET comment = 'x'")
+
+
+def test_an_unmapped_application_login_sees_no_ones_rows_and_may_do_nothing(world, server_url):
+    from tests.sync.helpers import admin
+
+    login = f"nobody_{world.suffix}"
+    with admin(server_url) as conn:
+        conn.execute(f"CREATE ROLE \"{login}\" LOGIN PASSWORD '{PASSWORD}' IN ROLE crm_user")
+    try:
+        url = world.url_of("admin").replace(world.login("admin"), login)
+        with connected(url) as conn:
+            conn.autocommit = True
+            assert conn.execute("SELECT count(*) FROM deal").fetchone() == (0,)
+            assert conn.execute("SELECT count(*) FROM notification").fetchone() == (0,)
+            assert conn.execute("SELECT sync.my_user(), sync.has_right('view')").fetchone() == (None, False)
+            refused(conn, "UPDATE contact SET comment = 'x'")
+    finally:
+        with admin(server_url) as conn:
+            conn.execute(f'DROP ROLE "{login}"')

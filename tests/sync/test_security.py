@@ -7,7 +7,7 @@ from urllib.parse import urlparse, urlunparse
 
 import pytest
 
-from desktop_crm.models import Deal, Pipeline, Stage, User, credentials
+from desktop_crm.models import Deal, Pipeline, Role, Stage, User, credentials
 from desktop_crm.sync import security
 from desktop_crm.sync.server import connect
 from tests.sync.helpers import admin, new_replica, use
@@ -26,7 +26,7 @@ def world(server_url, tmp_path):
     office = new_replica(tmp_path / "office.db", server_url)
     use(office)
     boss = User.create(name="Boss")
-    carla = User.create(name="Carla", head=boss)
+    carla = User.create(name="Carla", head=boss, role=Role.HEAD)  # the head preset: scope team
     alice = User.create(name="Alice", head=carla)  # Carla's team: Carla and Alice
     bob = User.create(name="Bob")
     pipeline = Pipeline.create(name="P")
