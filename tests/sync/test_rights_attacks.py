@@ -164,7 +164,7 @@ def forge(db, statement: str, params=()) -> None:
     db.execute_sql(statement, params)
 
 
-def test_the_attacks_as_a_forged_push_are_refused_and_the_rest_applies(world, tmp_path):
+def test_the_attacks_as_a_forged_push_are_refused_and_the_rest_applies(world, tmp_path, qtbot, capsys):
     from desktop_crm.services.system import sync as sync_service
     from desktop_crm.services.system.integrity import run_checks
 
@@ -224,6 +224,22 @@ def test_the_attacks_as_a_forged_push_are_refused_and_the_rest_applies(world, tm
     assert "already sent or issued" in reasons["quote"]
     assert "already sent or issued" in reasons["quote_line"]
     assert "manage users" in reasons["user"]
+    # the Refused changes dialog (Sync menu) shows the reasons, in the user's language
+    from desktop_crm import i18n
+    from desktop_crm.views.sync.parked import ParkedChangesDialog
+
+    dialog = ParkedChangesDialog()
+    qtbot.addWidget(dialog)
+    shown = {dialog.table.item(r, 2).text() for r in range(dialog.table.rowCount())}
+    assert "Your role does not allow you to change catalog prices." in shown
+    i18n.set_language("ru")
+    try:
+        dialog.reload()
+        shown = {dialog.table.item(r, 2).text() for r in range(dialog.table.rowCount())}
+        assert "Ваша роль не позволяет: менять цены каталога." in shown
+    finally:
+        i18n.set_language("en")
+    dialog.close()
     # and ``desktop-crm check`` does not say all is well
     outcomes = {o.key: o for o in run_checks(str(tmp_path / "mgr_a.db"))}
     refused_outcome = outcomes["refused_changes"]
@@ -232,6 +248,12 @@ def test_the_attacks_as_a_forged_push_are_refused_and_the_rest_applies(world, tm
     assert any(d == "own_company: Your role does not allow you to change settings."
                for d in refused_outcome.details)
     assert json.dumps(refused_outcome.as_dict())  # --json prints it
+    from desktop_crm.cli import main
+
+    database.initialize(db)
+    assert main(["check", "--db", str(tmp_path / "mgr_a.db")]) == 1
+    printed = capsys.readouterr().out
+    assert "✗ Refused changes: The server refused 9 changes" in printed
 
 
 def test_rights_follow_the_users_access_role_and_its_pipeline_scopes(world):
