@@ -332,3 +332,26 @@ def test_an_unmapped_application_login_sees_no_ones_rows_and_may_do_nothing(worl
     finally:
         with admin(server_url) as conn:
             conn.execute(f'DROP ROLE "{login}"')
+
+
+def test_a_refusal_in_direct_mode_is_a_clear_translated_message(world):
+    from desktop_crm.errors import DatabaseRefused, classify
+    from desktop_crm.sync.policies import REFUSED_HINT
+
+    errors = _errors()
+    with connected(world.url_of("mgr_a")) as conn:
+        conn.autocommit = True
+        caught = []
+        for statement in ("UPDATE product SET price = 1",  # row-level security
+                          "UPDATE number_sequence SET next_value = 0",  # a guard, with its hint
+                          "UPDATE quote_line SET price = 1"):  # a frozen document (check_violation)
+            try:
+                conn.execute(statement)
+            except (errors.InsufficientPrivilege, errors.CheckViolation) as error:
+                caught.append(error)
+        assert len(caught) == 3
+        assert caught[1].diag.message_hint.startswith(REFUSED_HINT)
+        for error in caught:
+            kind = classify(error)
+            assert isinstance(kind, DatabaseRefused)
+            assert "The server refused this change" in kind.message
