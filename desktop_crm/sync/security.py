@@ -12,6 +12,10 @@
   administrator's purge deletes). What a login may write is decided by the policies and the guard
   triggers (rights of its role, frozen documents, counters).
 * ``sync.refused`` keeps what a push was refused, with the reason, readable by the login that sent it.
+* ``sync.visibility`` notes rows whose own columns moved them between scopes (a deal's responsible
+  or pipeline); ``sync.rescope`` notes changes of who sees what for many rows at once (a user's
+  role, team or mapping, a role's scope or per-pipeline scopes): a replica that pulls one re-checks
+  the scoped rows it holds (evicting what it may no longer see) and downloads them again.
 """
 
 from __future__ import annotations
@@ -34,7 +38,30 @@ CREATE TABLE IF NOT EXISTS sync.refused (
     login text NOT NULL DEFAULT session_user,
     refused_at timestamptz NOT NULL DEFAULT now());
 CREATE INDEX IF NOT EXISTS refused_device ON sync.refused (device_id, seq);
+
+-- who sees what changed for many rows at once (a role, its scopes, a team, a login's mapping):
+-- replicas that pull one of these re-check what they hold and download what they may now see
+CREATE TABLE IF NOT EXISTS sync.rescope (
+    id bigserial PRIMARY KEY,
+    changed_at timestamptz NOT NULL DEFAULT now(),
+    _xid xid8 NOT NULL DEFAULT pg_current_xact_id());
+CREATE INDEX IF NOT EXISTS rescope_xid ON sync.rescope (_xid);
+CREATE OR REPLACE FUNCTION sync.note_rescope() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$
+BEGIN
+    INSERT INTO sync.rescope DEFAULT VALUES;
+    RETURN NULL;
+END
+$body$;
+REVOKE ALL ON FUNCTION sync.note_rescope() FROM PUBLIC;
 """
+# (table, the statement that changes who sees what)
+RESCOPE_TRIGGERS = (
+    ('"user"', "UPDATE OF head_id, access_role_id, active, deleted_at"),
+    ('"access_role"', "UPDATE OF actions, scope, deleted_at"),
+    ('"role_scope"', "INSERT OR UPDATE"),
+    ("sync.login", "INSERT OR UPDATE"),
+)
 
 ROLES_SQL = """
 DO $$
@@ -83,6 +110,11 @@ def install(conn: Any, tables: list[str]) -> list[str]:
     conn.execute('GRANT SELECT ON "schema_version" TO crm_user')
     conn.execute(VISIBILITY_SQL)
     conn.execute(REFUSED_SQL)
+    for table, events in RESCOPE_TRIGGERS:
+        if table.strip('"') in tables or table.startswith("sync."):
+            conn.execute(f"DROP TRIGGER IF EXISTS _sync_rescope ON {table}")
+            conn.execute(f"CREATE TRIGGER _sync_rescope AFTER {events} ON {table} "
+                         "FOR EACH STATEMENT EXECUTE FUNCTION sync.note_rescope()")
     for table, columns in SCOPE_COLUMNS.items():
         if table in tables:
             changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in columns)
@@ -99,7 +131,8 @@ def install(conn: Any, tables: list[str]) -> list[str]:
             """UPDATE "user" SET password_hash = '' WHERE to_jsonb("user") ->> 'password_hash' <> ''"""
         )
     conn.execute(
-        "GRANT SELECT ON sync.schema_meta, sync.purged, sync.number_series, sync.visibility TO crm_user"
+        "GRANT SELECT ON sync.schema_meta, sync.purged, sync.number_series, sync.visibility, "
+        "sync.rescope TO crm_user"
     )
     conn.execute("GRANT SELECT, INSERT, UPDATE ON sync.device, sync.conflict TO crm_user")
     conn.execute("GRANT SELECT, INSERT ON sync.push_log, sync.blob, sync.refused TO crm_user")

@@ -355,3 +355,32 @@ def test_a_refusal_in_direct_mode_is_a_clear_translated_message(world):
             kind = classify(error)
             assert isinstance(kind, DatabaseRefused)
             assert "The server refused this change" in kind.message
+
+
+def test_a_change_of_team_reaches_the_heads_replica(world, tmp_path):
+    """A team change is a change of who sees what for many rows at once: the head's replica evicts
+    what it may no longer see and downloads the older rows it may now see."""
+    from desktop_crm.models import database
+
+    url = world.bare_url_of("head")
+    credentials.remember_password(url, PASSWORD)
+    laptop = new_replica(tmp_path / "head.db", url)
+    laptop.sync()
+
+    def held(table):
+        return sorted(r[0] for r in laptop.db.execute_sql(f'SELECT title FROM "{table}"').fetchall())
+
+    assert held("deal") == ["Deal a"]
+    with connected(world.url) as conn:
+        conn.autocommit = True
+        conn.execute('UPDATE "user" SET head_id = NULL WHERE id = %s', (world.users["mgr_a"],))
+        conn.execute('UPDATE "user" SET head_id = %s WHERE id = %s',
+                     (world.users["head"], world.users["mgr_b"]))
+    result = laptop.sync()
+    assert held("deal") == ["Deal b"]
+    quotes = laptop.db.execute_sql("SELECT number FROM quote").fetchall()
+    assert quotes == [("Q-b",)]
+    assert laptop.db.execute_sql("SELECT count(*) FROM quote_line").fetchone() == (1,)
+    assert laptop.db.execute_sql("PRAGMA foreign_key_check").fetchall() == []
+    assert result.pulled > 0
+    database.initialize(laptop.db)
