@@ -384,3 +384,38 @@ def test_a_change_of_team_reaches_the_heads_replica(world, tmp_path):
     assert laptop.db.execute_sql("PRAGMA foreign_key_check").fetchall() == []
     assert result.pulled > 0
     database.initialize(laptop.db)
+
+
+def test_direct_mode_work_of_a_manager_passes_the_servers_rules(world):
+    """The application itself, connected directly as a manager's login, quotes and invoices its
+    own deal through the services: numbering, freezing and the timeline all pass the server's rules;
+    a payment (the manager preset may not register payments) is refused with a clear message."""
+    from desktop_crm.errors import DatabaseRefused, classify
+    from desktop_crm.models import database
+    from desktop_crm.models.db import open_database
+    from desktop_crm.services.billing import invoices, quotes
+
+    previous = database.obj
+    db = open_database(world.url_of("mgr_a"))
+    try:
+        deal = world.rows["deal"]["a"]
+        user = world.users["mgr_a"]
+        quote = quotes.create_from_deal(deal, user)
+        sent = quotes.send(quote.id, user)
+        assert sent.number
+        quotes.accept(sent.id, user)
+        invoice = quotes.to_invoice(sent.id, user)
+        issued = invoices.issue(invoice.id, user)
+        assert issued.number == "3"  # the series goes on after the two issued before
+        with pytest.raises(Exception) as caught:
+            invoices.register_payment(issued.id, "10.00", user=user)
+        assert isinstance(classify(caught.value), DatabaseRefused)
+    finally:
+        db.close()
+        database.initialize(previous)
+    with connected(world.url) as conn:
+        (next_value,) = conn.execute(
+            "SELECT next_value FROM number_sequence WHERE id = %s",
+            (world.rows["number_sequence"]["a"],)).fetchone()
+        assert next_value == 4
+        assert conn.execute("SELECT count(*) FROM payment").fetchone() == (2,)
