@@ -1,8 +1,8 @@
 """What each login may read and write on the server, table by table (issue 17, point 2).
 
-One table-driven test over every business table of the server: for each preset role and scope it
+Table-driven tests over every business table of the server: for each preset role and scope a login
 reads a row of its own and a row of someone else, updates each (a no-op update still passes every
-policy and trigger) and tries to delete one. A table added without a rule in ``policies`` or without
+policy and trigger), tries to delete one, and inserts a copy of one. A table added without a rule in ``policies`` or without
 a line in ``EXPECTED`` fails here.
 """
 
@@ -181,3 +181,70 @@ def test_the_server_functions_are_definer_functions_with_a_fixed_search_path(wor
         for name, definer, config in rows:
             assert definer, name
             assert config == ["search_path=pg_catalog, pg_temp"], name
+
+
+# what a copy of row "a" must change to be a new row the table accepts (unique keys, numbering)
+INSERT_CHANGES: dict[str, dict[str, object]] = {
+    "number_sequence": {"year": 1999, "next_value": 1},
+    "invoice": {"status": "draft", "sequence_number": None, "number": "", "year": None},
+    "access_role": {"preset": ""},
+}
+# tables whose new rows are checked against one right (or one of several), beside the scope
+INSERT_RIGHTS: dict[str, tuple[str, ...]] = {
+    "company": ("create",), "contact": ("create",), "lead": ("create",), "deal": ("create",),
+    "deal_line": ("create",), "quote": ("issue_documents",), "invoice": ("create", "issue_documents"),
+    "payment": ("register_payments",),
+}
+FROZEN_PARENT = {"quote_line", "invoice_line"}  # lines of a sent quote / an issued invoice
+
+
+def expected_insert(table: str, person: str, who: str) -> bool:
+    kind, needed = EXPECTED[table]
+    if table in FROZEN_PARENT:
+        return False
+    if kind == PERSONAL:
+        return who == person or table == "notification" or "change_settings" in RIGHTS[person]
+    if kind in ("shared", "users"):
+        needed = INSERT_RIGHTS.get(table, needed)
+        return not needed or bool(RIGHTS[person] & set(needed))
+    if who not in SEES_ROWS_OF[person]:
+        return False
+    needed = INSERT_RIGHTS.get(table, ())
+    return not needed or bool(RIGHTS[person] & set(needed))
+
+
+@pytest.mark.parametrize("person", PERSONS)
+def test_what_each_login_may_insert(world, person):
+    """A copy of an existing row (new id) inserted as the login: allowed or refused per table."""
+    import json
+    import uuid
+
+    from desktop_crm._drivers import load_psycopg
+
+    psycopg = load_psycopg()
+    failures = []
+    with connected(world.url) as owner, connected(world.url_of(person)) as conn:
+        conn.autocommit = True
+        for table in synced_server_tables(owner):
+            rows = world.rows.get(table, {})
+            who = person if EXPECTED[table][0] == PERSONAL else "a"
+            if who not in rows:
+                continue
+            (value,) = owner.execute(
+                f'SELECT to_jsonb(t) FROM "{table}" t WHERE id = %s', (rows[who],)).fetchone()
+            for meta in ("_ver", "_hlc", "_origin", "_fv", "_xid"):
+                value.pop(meta, None)
+            value.update(INSERT_CHANGES.get(table, {}), id=str(uuid.uuid4()))
+            try:
+                with conn.transaction():
+                    conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                    conn.execute(f'INSERT INTO "{table}" SELECT * FROM jsonb_populate_record('
+                                 f'NULL::"{table}", %s)', (json.dumps(value),))
+                    raise psycopg.Rollback()
+                got = True
+            except (psycopg.errors.InsufficientPrivilege, psycopg.errors.CheckViolation):
+                got = False
+            want = expected_insert(table, person, who)
+            if got != want:
+                failures.append(f"{table}[{who}]: insert {'allowed' if got else 'refused'}")
+    assert failures == []
