@@ -2,8 +2,8 @@
 
 Table-driven tests over every business table of the server: for each preset role and scope a login
 reads a row of its own and a row of someone else, updates each (a no-op update still passes every
-policy and trigger), tries to delete one, and inserts a copy of one. A table added without a rule in ``policies`` or without
-a line in ``EXPECTED`` fails here.
+policy and trigger), tries to delete one, and inserts a copy of one. A table added without a rule
+in ``policies`` or without a line in ``EXPECTED`` fails here.
 """
 
 from __future__ import annotations
