@@ -70,6 +70,17 @@ class DatabaseReadOnly(DatabaseError):
             "write to the database file or server, or ask your administrator."))
 
 
+class DatabaseRefused(DatabaseError):
+    """The shared server refused the change: the user's role does not allow it, or the record may
+    no longer change (a sent quote, an issued invoice, a document counter). Nothing was saved."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or _(
+            "The server refused this change: your role does not allow it, or the record can no "
+            "longer be changed (a sent quote or an issued invoice). Nothing was saved; ask your "
+            "administrator if you need it."))
+
+
 class DatabaseCorrupt(DatabaseError):
     """The database file is damaged (or was overwritten by something that is not a database)."""
 
@@ -114,7 +125,10 @@ _POSTGRES_STATES: dict[str, Callable[[], DatabaseError]] = {  # SQLSTATE codes
     "25006": DatabaseReadOnly,  # read_only_sql_transaction (also a hot standby)
     "XX001": DatabaseCorrupt,  # data_corrupted
     "XX002": DatabaseCorrupt,  # index_corrupted
+    "42501": DatabaseRefused,  # insufficient_privilege: grants, row-level security, rights guards
 }
+# the server's guards (sync/policies.py) mark their refusals with this hint prefix
+_REFUSED_HINT = "desktop-crm:refused:"
 _POSTGRES_CONNECTION_CLASS = "08"  # connection_exception and its subclasses
 
 
@@ -172,6 +186,9 @@ def _kind_of(exc: BaseException) -> Callable[[], DatabaseError] | None:
     if psycopg is None or not isinstance(exc, psycopg.Error):
         return None
     state = getattr(exc, "sqlstate", None)
+    hint = getattr(getattr(exc, "diag", None), "message_hint", None)
+    if isinstance(hint, str) and hint.startswith(_REFUSED_HINT):
+        return DatabaseRefused
     if isinstance(state, str):
         if state.startswith(_POSTGRES_CONNECTION_CLASS):
             return DatabaseUnavailable

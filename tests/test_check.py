@@ -126,7 +126,8 @@ def test_check_on_postgresql(pg_url: str, capsys):
     assert cli.main(["check", "--db", pg_url, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["ok"] is True
-    assert [c["key"] for c in report["checks"]] == ["open", "schema_version", "integrity", "foreign_keys"]
+    assert [c["key"] for c in report["checks"]] == [
+        "open", "schema_version", "integrity", "foreign_keys", "refused_changes"]
     assert "PostgreSQL" in report["checks"][0]["message"]
 
     db = open_database(pg_url)

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BULK_ROWS = 200
+RESCOPE_CHUNK = 5000  # ids per visibility question after a change of rights
 _FTS_INSERT = re.compile(
     r"BEGIN\s+INSERT\s+INTO\s+(\w+)\s*\(([^)]*)\)\s*VALUES\s*\(([^)]*)\)\s*;\s*END\s*$",
     re.IGNORECASE,
@@ -78,6 +79,10 @@ class Pull:
                 self._bootstrap(pg, tables, cursors, meta_cursor, result, progress)
             else:
                 self._incremental(pg, tables, cursors, meta_cursor, result)
+        if result.details.get("rescoped"):
+            again = self.run(pg, progress)  # at once: what the new rights show
+            result.pulled += again.pulled
+            result.conflicts += again.conflicts
         with pg.transaction():
             pg.execute(
                 "UPDATE sync.device SET last_pulled_xid = %s::text::xid8, last_seen = now() "
@@ -148,6 +153,13 @@ class Pull:
             table_rows, horizon, extras=extras, refetched=refetched
         )
         result.details["tables"] = sorted(table_rows)
+        if extras.get("rescope"):
+            # rows this login may now see were written before the cursors: download the scoped
+            # tables again at the next pull (a resumable re-download that keeps local changes)
+            with self.db.atomic("IMMEDIATE"):
+                for table in self._scoped_tables():
+                    capture.meta_set(self.db, f"cursor:{table}", 0)
+            result.details["rescoped"] = True
 
     def _set_foreign_keys(self, on: bool) -> None:
         execute_sql(self.db, f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
@@ -275,6 +287,9 @@ class Pull:
             (cursor, horizon),
         ).fetchall()
         hidden: list[tuple[str, uuid.UUID]] = []
+        rescope = self._rescoped(pg, cursor, horizon)
+        if rescope:
+            hidden.extend(self._no_longer_visible(pg))
         by_table: dict[str, list[uuid.UUID]] = {}
         for table, row_id in moved:
             if table in self.layout.server_columns:
@@ -283,7 +298,41 @@ class Pull:
             visible = {r[0] for r in pg.execute(
                 f'SELECT id FROM "{table}" WHERE id = ANY(%s)', (ids,)).fetchall()}
             hidden.extend((table, i) for i in ids if i not in visible)
-        return {"conflicts": conflicts, "purged": purged, "hidden": hidden}
+        return {"conflicts": conflicts, "purged": purged, "hidden": hidden,
+                "rescope": [(True,)] if rescope else []}
+
+    def _scoped_tables(self) -> list[str]:
+        """The pulled tables whose rows not every login sees (the server's read rule is not
+        "everything"): those a change of rights can take rows out of, or bring rows into."""
+        from desktop_crm.sync.policies import table_policies
+
+        result = []
+        for table in self.layout.pulled_tables():
+            rules = table_policies(table)
+            if rules is None or rules[0] != "true":
+                result.append(table)
+        return result
+
+    def _rescoped(self, pg: Any, cursor: int, horizon: int) -> bool:
+        """Whether a change of who sees what (a role, its scopes, a team) happened in the window."""
+        if cursor == 0 or pg.execute("SELECT to_regclass('sync.rescope')").fetchone()[0] is None:
+            return False  # a first download takes the current scope anyway
+        return bool(pg.execute(
+            "SELECT EXISTS (SELECT 1 FROM sync.rescope WHERE _xid >= %s::text::xid8 "
+            "AND _xid < %s::text::xid8)", (cursor, horizon)).fetchone()[0])
+
+    def _no_longer_visible(self, pg: Any) -> list[tuple[str, uuid.UUID]]:
+        """The rows this replica holds that the server no longer shows this login."""
+        hidden: list[tuple[str, uuid.UUID]] = []
+        for table in self._scoped_tables():
+            local = [uuid.UUID(bytes=bytes(r[0])) for r in execute_sql(
+                self.db, f'SELECT id FROM "{table}"').fetchall()]
+            for start in range(0, len(local), RESCOPE_CHUNK):
+                chunk = local[start:start + RESCOPE_CHUNK]
+                visible = {r[0] for r in pg.execute(
+                    f'SELECT id FROM "{table}" WHERE id = ANY(%s)', (chunk,)).fetchall()}
+                hidden.extend((table, i) for i in chunk if i not in visible)
+        return hidden
 
     def _pending_fields(self, table: str) -> dict[bytes, set[str]]:
         pending: dict[bytes, set[str]] = {}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from desktop_crm.i18n import _
@@ -155,6 +156,7 @@ def _push_transaction(
         parked.update(merger.apply(todo, isolated))
     if fresh:
         refused = {str(s): r for s, r in parked.items() if s > last}
+        _keep_refused(pg, replica, fresh, refused)
         pg.execute(
             "INSERT INTO sync.push_log (device_id, seq_from, seq_to, n, parked) "
             "VALUES (%s, %s, %s, %s, %s)",
@@ -178,6 +180,24 @@ def _next_lineage(db: Any) -> str:
         with db.atomic("IMMEDIATE"):
             capture.meta_set(db, LINEAGE_NEXT, token)
     return str(token)
+
+
+def _keep_refused(
+    pg: Any, replica: Replica, fresh: list[tuple[Any, ...]], refused: dict[str, str]
+) -> None:
+    """The server's own record of what it refused from this device and why (``sync.refused``,
+    readable by the login that pushed): the administrator sees attempts a replica made."""
+    if not refused or pg.execute("SELECT to_regclass('sync.refused')").fetchone()[0] is None:
+        return  # a server not yet upgraded by ``server init``: the replica still keeps them
+    rows = [
+        (replica.device, seq, table, uuid.UUID(bytes=bytes(row_id)), refused[str(seq)])
+        for seq, table, row_id, *_rest in fresh
+        if str(seq) in refused
+    ]
+    pg.cursor().executemany(
+        "INSERT INTO sync.refused (device_id, seq, tbl, row_id, reason) VALUES (%s, %s, %s, %s, %s)",
+        rows,
+    )
 
 
 def _last_pushed_seq(replica: Replica, pg: Any) -> int:

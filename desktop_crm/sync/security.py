@@ -1,35 +1,67 @@
-"""Roles and row-level security on the shared PostgreSQL (sync.md §2.13).
+"""Roles and row-level security on the shared PostgreSQL (sync.md §2.13, issue 17).
 
 * One PostgreSQL ``LOGIN`` role per person, member of ``crm_user`` (managers also ``crm_manager``);
-  ``sync.login`` maps the login to its CRM user and a scope: ``own`` (rows where the user is
-  responsible), ``team`` (the user, the people whose head they are, and their own head's team) or
-  ``all``.
-* Policies key on ``session_user`` through ``sync.my_scope()`` (``SECURITY DEFINER`` with a fixed
-  ``search_path``, evaluated once per query as ``(SELECT sync.my_scope())``); never on a setting the
-  client could change itself. ``FORCE ROW LEVEL SECURITY`` is on, so owners are not exempt either.
-* Scoped tables: deals and leads by ``responsible_id`` (unassigned rows are visible to everyone), and
-  everything hanging off them (lines, stage changes, activities, quotes, invoices, payments) through
-  their parent. Parties, catalog and users are shared by the whole business, so a visible row never
-  references a row its user cannot see (foreign keys stay intact on every replica).
+  ``sync.login`` maps the login to exactly one CRM user (and, until the rights tables exist, a
+  scope ``own`` / ``team`` / ``all``). A login reads only its own mapping and cannot change it.
+* Policies key on ``session_user`` through the functions of :mod:`desktop_crm.sync.policies`
+  (``SECURITY DEFINER`` with a fixed ``search_path``, evaluated once per statement); never on a
+  setting the client could change itself. ``FORCE ROW LEVEL SECURITY`` is on for **every**
+  business table, so owners are not exempt either; a table without a rule gets no grant at all
+  (``install`` returns it, and the tests fail on it).
 * Application roles get ``SELECT, INSERT, UPDATE`` (no ``DELETE``: rows are deleted softly; only the
-  administrator's purge deletes).
+  administrator's purge deletes). What a login may write is decided by the policies and the guard
+  triggers (rights of its role, frozen documents, counters).
+* ``sync.refused`` keeps what a push was refused, with the reason, readable by the login that sent it.
+* ``sync.visibility`` notes rows whose own columns moved them between scopes (a deal's responsible
+  or pipeline); ``sync.rescope`` notes changes of who sees what for many rows at once (a user's
+  role, team or mapping, a role's scope or per-pipeline scopes): a replica that pulls one re-checks
+  the scoped rows it holds (evicting what it may no longer see) and downloads them again.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-SCOPED_BY_OWNER = {"deal": "responsible_id", "lead": "responsible_id"}
-SCOPED_BY_PARENT = {
-    "deal_line": [("deal_id", "deal")],
-    "stage_change": [("deal_id", "deal")],
-    "activity": [("deal_id", "deal"), ("lead_id", "lead")],
-    "quote": [("deal_id", "deal")],
-    "invoice": [("deal_id", "deal")],
-    "quote_line": [("quote_id", "quote")],
-    "invoice_line": [("invoice_id", "invoice")],
-    "payment": [("invoice_id", "invoice")],
-}
+from desktop_crm.sync import policies
+
+# a change of these columns can take the row out of (or into) a login's scope
+SCOPE_COLUMNS = {"deal": ("responsible_id", "pipeline_id"), "lead": ("responsible_id",)}
+
+REFUSED_SQL = """
+CREATE TABLE IF NOT EXISTS sync.refused (
+    id bigserial PRIMARY KEY,
+    device_id uuid NOT NULL,
+    seq bigint NOT NULL,
+    tbl text NOT NULL,
+    row_id uuid,
+    reason text NOT NULL,
+    login text NOT NULL DEFAULT session_user,
+    refused_at timestamptz NOT NULL DEFAULT now());
+CREATE INDEX IF NOT EXISTS refused_device ON sync.refused (device_id, seq);
+
+-- who sees what changed for many rows at once (a role, its scopes, a team, a login's mapping):
+-- replicas that pull one of these re-check what they hold and download what they may now see
+CREATE TABLE IF NOT EXISTS sync.rescope (
+    id bigserial PRIMARY KEY,
+    changed_at timestamptz NOT NULL DEFAULT now(),
+    _xid xid8 NOT NULL DEFAULT pg_current_xact_id());
+CREATE INDEX IF NOT EXISTS rescope_xid ON sync.rescope (_xid);
+CREATE OR REPLACE FUNCTION sync.note_rescope() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$
+BEGIN
+    INSERT INTO sync.rescope DEFAULT VALUES;
+    RETURN NULL;
+END
+$body$;
+REVOKE ALL ON FUNCTION sync.note_rescope() FROM PUBLIC;
+"""
+# (table, the statement that changes who sees what)
+RESCOPE_TRIGGERS = (
+    ('"user"', "UPDATE OF head_id, access_role_id, active, deleted_at"),
+    ('"access_role"', "UPDATE OF actions, scope, deleted_at"),
+    ('"role_scope"', "INSERT OR UPDATE"),
+    ("sync.login", "INSERT OR UPDATE"),
+)
 
 ROLES_SQL = """
 DO $$
@@ -64,91 +96,47 @@ REVOKE ALL ON FUNCTION sync.note_scope_change() FROM PUBLIC;
 """
 
 
-def _scope_function(schema: str) -> str:
-    return f"""
-CREATE OR REPLACE FUNCTION sync.my_scope() RETURNS uuid[]
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$
-DECLARE
-    me uuid;
-    sc text;
-    boss uuid;
-    result uuid[];
-BEGIN
-    SELECT l.user_id, l.scope INTO me, sc FROM sync.login l WHERE l.login = session_user;
-    IF NOT FOUND THEN
-        -- an application login without a mapping sees no scoped rows; the owner/admin sees all
-        IF pg_has_role(session_user, 'crm_user', 'MEMBER') THEN
-            RETURN ARRAY[]::uuid[];
-        END IF;
-        RETURN NULL;
-    END IF;
-    IF sc = 'all' THEN
-        RETURN NULL;
-    END IF;
-    IF sc = 'own' OR me IS NULL THEN
-        RETURN ARRAY[me];
-    END IF;
-    SELECT u.head_id INTO boss FROM "{schema}"."user" u WHERE u.id = me;
-    SELECT array_agg(u.id) INTO result FROM "{schema}"."user" u
-     WHERE u.id = me OR u.head_id = me
-        OR (boss IS NOT NULL AND (u.head_id = boss OR u.id = boss));
-    RETURN coalesce(result, ARRAY[me]);
-END
-$body$;
-REVOKE ALL ON FUNCTION sync.my_scope() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION sync.my_scope() TO crm_user;
-"""
-
-
-def _policy_condition(table: str) -> str | None:
-    if table in SCOPED_BY_OWNER:
-        column = SCOPED_BY_OWNER[table]
-        return (
-            f"((SELECT sync.my_scope()) IS NULL OR {column} IS NULL "
-            f"OR {column} = ANY ((SELECT sync.my_scope())::uuid[]))"
-        )
-    if table in SCOPED_BY_PARENT:
-        parts = [
-            f'({column} IS NULL OR EXISTS (SELECT 1 FROM "{parent}" p WHERE p.id = {column}))'
-            for column, parent in SCOPED_BY_PARENT[table]
-        ]
-        return " AND ".join(parts)
-    return None
-
-
-def install(conn: Any, tables: list[str]) -> None:
-    """Roles, grants and policies; idempotent (policies are dropped and re-created)."""
+def install(conn: Any, tables: list[str]) -> list[str]:
+    """Roles, grants and policies; idempotent (policies are dropped and re-created). Returns the
+    business tables no rule covers (closed to application logins)."""
     (schema,) = conn.execute("SELECT current_schema()").fetchone()
     conn.execute(ROLES_SQL)
-    conn.execute(_scope_function(schema))
+    rights_tables = conn.execute(
+        "SELECT to_regclass(format('%I.access_role', current_schema())) IS NOT NULL"
+    ).fetchone()[0]
+    policies.install_functions(conn, schema, bool(rights_tables))
+    unguarded: list[str] = []
     conn.execute(f'GRANT USAGE ON SCHEMA "{schema}", sync TO crm_user')
     conn.execute('GRANT SELECT ON "schema_version" TO crm_user')
     conn.execute(VISIBILITY_SQL)
-    for table, column in SCOPED_BY_OWNER.items():
+    conn.execute(REFUSED_SQL)
+    for table, events in RESCOPE_TRIGGERS:
+        if table.strip('"') in tables or table.startswith("sync."):
+            conn.execute(f"DROP TRIGGER IF EXISTS _sync_rescope ON {table}")
+            conn.execute(f"CREATE TRIGGER _sync_rescope AFTER {events} ON {table} "
+                         "FOR EACH STATEMENT EXECUTE FUNCTION sync.note_rescope()")
+    for table, columns in SCOPE_COLUMNS.items():
         if table in tables:
+            changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in columns)
             conn.execute(f'DROP TRIGGER IF EXISTS _sync_scope_change ON "{table}"')
             conn.execute(
-                f'CREATE TRIGGER _sync_scope_change AFTER UPDATE OF {column} ON "{table}" FOR EACH ROW '
-                f"WHEN (OLD.{column} IS DISTINCT FROM NEW.{column}) "
-                "EXECUTE FUNCTION sync.note_scope_change()"
+                f'CREATE TRIGGER _sync_scope_change AFTER UPDATE OF {", ".join(columns)} ON "{table}" '
+                f"FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION sync.note_scope_change()"
             )
     for table in tables:
-        conn.execute(f'GRANT SELECT, INSERT, UPDATE ON "{table}" TO crm_user')
-        condition = _policy_condition(table)
-        conn.execute(f'DROP POLICY IF EXISTS crm_scope ON "{table}"')
-        if condition is None:
-            conn.execute(f'ALTER TABLE "{table}" DISABLE ROW LEVEL SECURITY')
-            continue
-        conn.execute(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY')
-        conn.execute(f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY')
+        if not policies.install_policies(conn, table):
+            unguarded.append(table)
+    if "user" in tables:  # hashes a file copied to the server brought along (the trigger blanks them)
         conn.execute(
-            f'CREATE POLICY crm_scope ON "{table}" USING ({condition}) WITH CHECK ({condition})'
+            """UPDATE "user" SET password_hash = '' WHERE to_jsonb("user") ->> 'password_hash' <> ''"""
         )
     conn.execute(
-        "GRANT SELECT ON sync.schema_meta, sync.purged, sync.number_series, sync.visibility TO crm_user"
+        "GRANT SELECT ON sync.schema_meta, sync.purged, sync.number_series, sync.visibility, "
+        "sync.rescope TO crm_user"
     )
     conn.execute("GRANT SELECT, INSERT, UPDATE ON sync.device, sync.conflict TO crm_user")
-    conn.execute("GRANT SELECT, INSERT ON sync.push_log, sync.blob TO crm_user")
+    conn.execute("GRANT SELECT, INSERT ON sync.push_log, sync.blob, sync.refused TO crm_user")
+    conn.execute("GRANT USAGE ON SEQUENCE sync.refused_id_seq TO crm_user")
     conn.execute("GRANT SELECT ON sync.login TO crm_user")
     # conflicts carry field values: a login sees a conflict only when it can see the row itself
     (schema_name,) = conn.execute("SELECT current_schema()").fetchone()
@@ -168,13 +156,14 @@ def install(conn: Any, tables: list[str]) -> None:
     conn.execute("ALTER TABLE sync.conflict FORCE ROW LEVEL SECURITY")
     conn.execute("DROP POLICY IF EXISTS visible_rows ON sync.conflict")
     conn.execute(
-        "CREATE POLICY visible_rows ON sync.conflict USING (NOT pg_has_role(session_user, "
-        "'crm_user', 'MEMBER') OR sync.row_visible(tbl, row_id)) WITH CHECK (true)"
+        "CREATE POLICY visible_rows ON sync.conflict USING (NOT (SELECT sync.is_app()) "
+        "OR sync.row_visible(tbl, row_id)) WITH CHECK (true)"
     )
     own_rows = {
         "device": "login = session_user",
         "push_log": "login = session_user",
         "login": "login = session_user",
+        "refused": "login = session_user",
     }
     for table, condition in own_rows.items():
         conn.execute(f"ALTER TABLE sync.{table} ENABLE ROW LEVEL SECURITY")
@@ -182,9 +171,9 @@ def install(conn: Any, tables: list[str]) -> None:
         conn.execute(f"DROP POLICY IF EXISTS own_rows ON sync.{table}")
         conn.execute(
             f"CREATE POLICY own_rows ON sync.{table} USING ({condition} "
-            f"OR NOT pg_has_role(session_user, 'crm_user', 'MEMBER')) WITH CHECK ({condition} "
-            f"OR NOT pg_has_role(session_user, 'crm_user', 'MEMBER'))"
+            f"OR NOT (SELECT sync.is_app())) WITH CHECK ({condition} OR NOT (SELECT sync.is_app()))"
         )
+    return unguarded
 
 
 def add_login(

@@ -7,7 +7,7 @@ from urllib.parse import urlparse, urlunparse
 
 import pytest
 
-from desktop_crm.models import Deal, Pipeline, Stage, User, credentials
+from desktop_crm.models import Deal, Pipeline, Role, Stage, User, credentials
 from desktop_crm.sync import security
 from desktop_crm.sync.server import connect
 from tests.sync.helpers import admin, new_replica, use
@@ -22,12 +22,12 @@ def as_login(url, login):
 
 @pytest.fixture
 def world(server_url, tmp_path):
-    """An office replica (the administrator) with three users, two teams and their deals."""
+    """An office replica (the administrator) with four users, two teams and their deals."""
     office = new_replica(tmp_path / "office.db", server_url)
     use(office)
     boss = User.create(name="Boss")
-    alice = User.create(name="Alice", head=boss)
-    carla = User.create(name="Carla", head=boss)
+    carla = User.create(name="Carla", head=boss, role=Role.HEAD)  # the head preset: scope team
+    alice = User.create(name="Alice", head=carla)  # Carla's team: Carla and Alice
     bob = User.create(name="Bob")
     pipeline = Pipeline.create(name="P")
     stage = Stage.create(pipeline=pipeline, name="S")

@@ -87,6 +87,7 @@ def database_checks() -> list[Check]:
         Check("schema_version", check_schema_version, blocking=True),
         Check("integrity", check_integrity),
         Check("foreign_keys", check_foreign_keys),
+        Check("refused_changes", check_refused_changes),
     ]
 
 
@@ -181,6 +182,28 @@ def check_foreign_keys(context: Context) -> Outcome:
         "{count} reference points to a missing row.",
         "{count} references point to missing rows.", len(rows)).format(count=len(rows)),
         details[:MAX_DETAILS])
+
+
+def check_refused_changes(context: Context) -> Outcome:
+    """A replica's changes the server refused for good (a right, a frozen document): kept aside
+    until the user sends them again or discards them, so the check does not call that all well."""
+    from desktop_crm.models.sync_meta import is_replica
+    from desktop_crm.services.system.sync import describe_refusal
+
+    title = _("Refused changes")
+    if context.engine != "sqlite" or not is_replica(context.db):
+        return Outcome("refused_changes", True, title, _("Not a replica: nothing is sent to a server."))
+    rows = context.db.execute_sql("SELECT tbl, error FROM _outbox_parked ORDER BY seq").fetchall()
+    if not rows:
+        return Outcome("refused_changes", True, title, _("The server accepted every change sent."))
+    details = tuple(
+        _("{table}: {reason}").format(table=table, reason=describe_refusal(error))
+        for table, error in rows[:MAX_DETAILS]
+    )
+    return Outcome("refused_changes", False, title, ngettext(
+        "The server refused {count} change; it is kept aside (Sync › Refused changes).",
+        "The server refused {count} changes; they are kept aside (Sync › Refused changes).",
+        len(rows)).format(count=len(rows)), details)
 
 
 # --- PostgreSQL --------------------------------------------------------------------------------------

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from desktop_crm.entities import Entity
-from desktop_crm.i18n import _
+from desktop_crm.i18n import N_, _
 from desktop_crm.models import credentials, database
 from desktop_crm.models.db import engine
 from desktop_crm.sync import capture
@@ -259,6 +260,15 @@ class ParkedChange:
 
 # The server's refusals, from its own (English) messages, in words for the user. First match wins.
 _REFUSALS: tuple[tuple[tuple[str, ...], Callable[[], str]], ...] = (
+    (("only a user manager",),
+     lambda: _("Only someone allowed to manage users may change users, their roles and teams.")),
+    (("document counter",),
+     lambda: _("Document counters only advance as documents are numbered: they cannot be reset, "
+               "skip numbers or be deleted.")),
+    (("is sent:", "is accepted:", "is rejected:", "is expired:", "is superseded:",
+      "cannot return to draft"),
+     lambda: _("The document was already sent or issued: its lines, prices, totals, buyer, seller "
+               "and number cannot change any more.")),
     (("is issued", "cannot change"),
      lambda: _("The invoice is issued: its number and amounts cannot change any more.")),
     (("not the next one",),
@@ -277,8 +287,43 @@ _REFUSALS: tuple[tuple[tuple[str, ...], Callable[[], str]], ...] = (
 )
 
 
+# the rights of a role, as a refusal names them
+_RIGHT_LABELS = {
+    "view": N_("view records"),
+    "create": N_("create records"),
+    "edit": N_("edit records"),
+    "delete": N_("delete records"),
+    "export": N_("export"),
+    "import": N_("import"),
+    "reopen": N_("reopen closed deals"),
+    "issue_documents": N_("issue and cancel documents"),
+    "register_payments": N_("register payments"),
+    "change_settings": N_("change settings"),
+    "change_prices": N_("change catalog prices"),
+    "manage_users": N_("manage users"),
+}
+_RIGHT_RE = re.compile(r'lacks the right "(\w+)"')
+_POLICY_RE = re.compile(r'row-level security policy for table "(\w+)"')
+
+
+def _missing_right(error: str) -> str | None:
+    """The right a refusal names: the guard's own words, or the table's right for a policy."""
+    from desktop_crm.sync.policies import SHARED_BY_RIGHT
+
+    found = _RIGHT_RE.search(error)
+    if found:
+        return found.group(1)
+    found = _POLICY_RE.search(error)
+    if found:
+        return SHARED_BY_RIGHT.get(found.group(1))
+    return None
+
+
 def describe_refusal(error: str) -> str:
     """A translated explanation of why the server refused a change (the raw text stays available)."""
+    right = _missing_right(error or "")
+    if right in _RIGHT_LABELS:
+        return _("Your role does not allow you to {right}.").format(right=_(_RIGHT_LABELS[right]))
     text = (error or "").lower()
     for needles, message in _REFUSALS:
         if any(n in text for n in needles):
