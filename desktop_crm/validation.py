@@ -329,6 +329,13 @@ def percent_value(value: Any, field: str, *, label: str | None = None) -> Decima
                          label=label)
 
 
+def amount_in_range(amount: Decimal, field: str = "amount", *, label: str | None = None) -> Decimal:
+    """Refuse a computed amount (a line's, a document's) past :data:`MAX_MONEY`."""
+    if not amount.is_finite() or abs(amount) > MAX_MONEY:
+        raise refuse(field, _("{field}: the number is too large."), label)
+    return amount
+
+
 def stored_units(value: Any, field: str, places: int) -> int:
     """An amount as the integer of minor units its column stores (the models' last check)."""
     try:

@@ -99,6 +99,18 @@ def check_stored(field: peewee.Field, value: Any) -> None:
                                  field.name)
 
 
+def column_text(model: type[peewee.Model], name: str, value: Any, *, required: bool = False,
+                label: str | None = None) -> str:
+    """A user text for ``model``'s column ``name`` (:func:`validation.text_value` with the column's
+    length; a ``TEXT`` column keeps its lines, any other text is one line)."""
+    field = model._meta.fields[name]
+    if isinstance(field, peewee.CharField):
+        return validation.text_value(value, name, max_length=field.max_length, required=required,
+                                     label=label)
+    return validation.text_value(value, name, max_length=validation.LONG_TEXT, multiline=True,
+                                 required=required, label=label)
+
+
 def fk(model: Any, **kwargs: Any) -> peewee.ForeignKeyField:
     """A foreign key checked at commit, so sync may apply parents and children in any order."""
     kwargs.setdefault("on_delete", "RESTRICT")
