@@ -102,6 +102,8 @@ FIELD_LABELS: dict[str, str] = {
     "postal_code": N_("Postal code"),
     "province": N_("Province"),
     "website": N_("Website"),
+    "description": N_("description"),
+    "occurred_at": N_("date"),
 }
 
 # C0 controls except tab, line feed and carriage return; DEL; C1 controls; lone surrogates.
