@@ -9,8 +9,9 @@ message, translated, names the field by its label:
   (``2025-12-31``) or the way people write dates here (``31.12.2025``); impossible days refused;
   years 1900–2100.
 * :func:`decimal_value` and its kinds :func:`money_value`, :func:`quantity_value`,
-  :func:`percent_value`: finite, at most the places the column keeps, within what the integer
-  minor-unit columns store; percentages 0–100 (a trailing ``%`` is accepted: "50%" is 50).
+  :func:`percent_value`: finite, within what the integer minor-unit columns store, rounded
+  half-up to the places the column keeps; percentages 0–100 (a trailing ``%`` is accepted:
+  "50%" is 50).
 * :func:`text_value`: no NUL, no other control character (tabs and line breaks only where the
   text has lines), no lone surrogate; bidirectional controls stripped; a length limit.
 * :func:`country_value`: an ISO 3166-1 alpha-2 code that exists.
@@ -84,6 +85,25 @@ FIELD_LABELS: dict[str, str] = {
     "note": N_("note"),
     "basis": N_("basis"),
     "query": N_("search"),
+    "inn": N_("INN"),
+    "kpp": N_("KPP"),
+    "ogrn": N_("OGRN / OGRNIP"),
+    "bank_name": N_("Bank"),
+    "bik": N_("BIK"),
+    "corr_account": N_("Correspondent account"),
+    "account": N_("Settlement account"),
+    "vat_number": N_("Partita IVA"),
+    "fiscal_code": N_("Codice Fiscale"),
+    "rea": N_("REA number"),
+    "sdi_code": N_("SDI code"),
+    "pec": N_("PEC"),
+    "iban": N_("IBAN"),
+    "bic": N_("SWIFT/BIC"),
+    "postal_code": N_("Postal code"),
+    "province": N_("Province"),
+    "website": N_("Website"),
+    "description": N_("description"),
+    "occurred_at": N_("date"),
 }
 
 # C0 controls except tab, line feed and carriage return; DEL; C1 controls; lone surrogates.
@@ -289,8 +309,8 @@ def _parse_text_number(text: str, field: str, label: str | None, percent: bool) 
 def decimal_value(value: Any, field: str, *, places: int, maximum: Decimal,
                   minimum: Decimal = Decimal(0), label: str | None = None,
                   percent: bool = False) -> Decimal:
-    """A number within ``minimum``…``maximum`` with at most ``places`` decimals, as a ``Decimal``
-    with exactly ``places`` places."""
+    """A number within ``minimum``…``maximum`` as a ``Decimal`` rounded half-up to ``places``
+    places (the column's: what is stored never has more)."""
     number = parse_number(value, field, label=label, percent=percent)
     if number < minimum:
         if minimum == 0:
@@ -298,11 +318,7 @@ def decimal_value(value: Any, field: str, *, places: int, maximum: Decimal,
         raise refuse(field, _("{field}: the number is too small."), label)
     if number > maximum:
         raise refuse(field, _("{field}: the number is too large."), label)
-    step = Decimal(1).scaleb(-places)
-    if number != number.quantize(step):  # never raises here: |number| ≤ maximum keeps it exact
-        raise refuse(field, _("{field}: at most {places} digits after the decimal point."), label,
-                     places=places)
-    return money.quantize(number, places)
+    return money.quantize(number, places)  # exact: |number| ≤ maximum keeps it in precision
 
 
 def money_value(value: Any, field: str, *, negative: bool = False, label: str | None = None,
@@ -327,6 +343,13 @@ def percent_value(value: Any, field: str, *, label: str | None = None) -> Decima
         raise refuse(field, _("{field}: enter a percentage from 0 to 100."), label)
     return decimal_value(number, field, places=money.PERCENT_PLACES, maximum=money.HUNDRED,
                          label=label)
+
+
+def amount_in_range(amount: Decimal, field: str = "amount", *, label: str | None = None) -> Decimal:
+    """Refuse a computed amount (a line's, a document's) past :data:`MAX_MONEY`."""
+    if not amount.is_finite() or abs(amount) > MAX_MONEY:
+        raise refuse(field, _("{field}: the number is too large."), label)
+    return amount
 
 
 def stored_units(value: Any, field: str, places: int) -> int:

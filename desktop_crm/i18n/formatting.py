@@ -62,3 +62,8 @@ def format_datetime(value: dt.datetime | None, language: str | None = None) -> s
     if value is None:
         return ""
     return _format_datetime(value, format="short", locale=_locale(language))
+
+
+def country_name(code: str, language: str | None = None) -> str:
+    """The name of an ISO 3166 country in the UI language (the code itself when babel has none)."""
+    return str(_locale(language).territories.get(code.upper(), code))

@@ -56,13 +56,14 @@ class BaseModel(peewee.Model):
     def check_values(self) -> None:
         """Refuse, as a ``ValidationError`` naming the field, a value its column cannot keep: text
         with control characters or broken Unicode or longer than the column, a date outside the
-        years the application handles. The services validate their input first; this is the last
-        check of every saved row, whatever path the value took."""
+        years the application handles; bidirectional controls are stripped from every text. The
+        services validate their input first; this is the last check of every saved row, whatever
+        path the value took."""
         fields = self._meta.fields
         for name in self._dirty:
             field = fields.get(name)
             if field is not None:
-                check_stored(field, self.__data__.get(name))
+                self.__data__[name] = check_stored(field, self.__data__.get(name))
 
     def before_save(self) -> None:
         """Derive stored fields (normalised keys, search text) from the edited ones."""
@@ -86,17 +87,31 @@ class BaseModel(peewee.Model):
         return cls.select(*fields).where(cls.deleted_at.is_null())
 
 
-def check_stored(field: peewee.Field, value: Any) -> None:
-    """Refuse ``value`` when ``field``'s column cannot keep it (see :meth:`BaseModel.check_values`)."""
+def check_stored(field: peewee.Field, value: Any) -> Any:
+    """``value`` as ``field``'s column keeps it (a text without bidi controls); a
+    ``ValidationError`` when the column cannot keep it (see :meth:`BaseModel.check_values`)."""
     if value is None or isinstance(field, EnumField):
-        return
-    if isinstance(value, str) and isinstance(field, peewee.CharField):
-        validation.stored_text(value, field.name, max_length=field.max_length)
-    elif isinstance(value, str) and isinstance(field, peewee.TextField):
-        validation.stored_text(value, field.name, max_length=validation.LONG_TEXT)
-    elif isinstance(value, dt.date) and isinstance(field, (peewee.DateField, peewee.DateTimeField)):
+        return value
+    if isinstance(value, str) and isinstance(field, (peewee.CharField, peewee.TextField)):
+        value = validation.BIDI_CONTROLS.sub("", value)
+        limit = field.max_length if isinstance(field, peewee.CharField) else validation.LONG_TEXT
+        return validation.stored_text(value, field.name, max_length=limit)
+    if isinstance(value, dt.date) and isinstance(field, (peewee.DateField, peewee.DateTimeField)):
         validation.date_in_range(value if not isinstance(value, dt.datetime) else value.date(),
                                  field.name)
+    return value
+
+
+def column_text(model: type[peewee.Model], name: str, value: Any, *, required: bool = False,
+                label: str | None = None) -> str:
+    """A user text for ``model``'s column ``name`` (:func:`validation.text_value` with the column's
+    length; a ``TEXT`` column keeps its lines, any other text is one line)."""
+    field = model._meta.fields[name]
+    if isinstance(field, peewee.CharField):
+        return validation.text_value(value, name, max_length=field.max_length, required=required,
+                                     label=label)
+    return validation.text_value(value, name, max_length=validation.LONG_TEXT, multiline=True,
+                                 required=required, label=label)
 
 
 def fk(model: Any, **kwargs: Any) -> peewee.ForeignKeyField:

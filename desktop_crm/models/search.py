@@ -16,6 +16,7 @@ import peewee
 
 from desktop_crm.models import dialect
 from desktop_crm.normalize import fold
+from desktop_crm.validation import search_value
 
 SEARCHABLE_TABLES = ("contact", "company", "deal", "lead", "product")
 
@@ -69,7 +70,9 @@ _TOKEN = re.compile(r"[\w@.+-]+", re.UNICODE)
 
 
 def query_tokens(text: str) -> list[str]:
-    return _TOKEN.findall(fold(text))
+    """The words of a typed query, folded; control characters, lone surrogates and bidi controls
+    never reach the MATCH or LIKE parameters (:func:`validation.search_value`)."""
+    return _TOKEN.findall(fold(search_value(text)))
 
 
 def fts_query(text: str, prefix: bool = True) -> str:

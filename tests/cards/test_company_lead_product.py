@@ -157,7 +157,7 @@ def test_product_card_saves_decimal_price(context, qtbot, typer):
     card = context.registry.card_opener("products")(context, None, None)
     typer(card.editors["name"], "Курс «Продажи B2B»")
     typer(card.editors["price"], "abc")
-    assert card.error_labels["price"].text() == "Enter a number."
+    assert card.error_labels["price"].text() == "Price: enter a number."
     card.editors["price"].clear()
     typer(card.editors["price"], "12 500,50")
     typer(card.editors["vat_rate"], "20")

@@ -102,7 +102,7 @@ def test_pipeline_stage_editor(context, qtbot, view, answer):
     page.select_stage(1)
     page.editors["probability"].setText("abc")
     page.editors["probability"].textEdited.emit("abc")
-    assert page.error_labels["probability"].text() == "Enter a number."
+    assert page.error_labels["probability"].text() == "Probability: enter a number."
 
 
 def test_users_and_head_relation(context, view):

@@ -74,10 +74,10 @@ def test_amount_is_exact_decimal_with_half_up_rounding(world):
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"name": "X", "quantity": "0", "price": "1"}, "quantity must be above zero"),
-        ({"name": "X", "quantity": "1", "price": "-1"}, "price cannot be negative"),
+        ({"name": "X", "quantity": "0", "price": "1"}, "Quantity: must be above zero"),
+        ({"name": "X", "quantity": "1", "price": "-1"}, "Price: cannot be negative"),
         ({"name": "X", "quantity": "1", "price": "1", "discount_percent": "120"}, "from 0 to 100"),
-        ({"name": "X", "quantity": "abc", "price": "1"}, "is not a number"),
+        ({"name": "X", "quantity": "abc", "price": "1"}, "Quantity: enter a number"),
         ({"name": "  ", "quantity": "1", "price": "1"}, "Name the product"),
     ],
 )

@@ -19,8 +19,10 @@ from typing import Any
 
 from desktop_crm import money
 from desktop_crm.errors import CrmError
+from desktop_crm.filenames import safe_file_name
 from desktop_crm.i18n import _
 from desktop_crm.paths import resources_dir
+from desktop_crm.validation import BIDI_CONTROLS
 
 NAMESPACE = "http://ivaservizi.agenziaentrate.gov.it/docs/xsd/fatture/v1.2"
 XSD_NAME = "Schema_VFPR12_v1.2.3.xsd"
@@ -46,8 +48,9 @@ class FatturaPAError(CrmError):
 
 
 def sanitize(text: str | None, field: str, limit: int | None = None) -> str:
-    """Latin-1 text for the XML: transliterated, whitespace collapsed, length-checked."""
-    value = "".join(_TRANSLIT.get(ch, ch) for ch in (text or ""))
+    """Latin-1 text for the XML: transliterated, control and bidi characters dropped, whitespace
+    collapsed, length-checked."""
+    value = "".join(_TRANSLIT.get(ch, ch) for ch in xml_text(text or ""))
     value = " ".join(value.split())
     bad = sorted({ch for ch in value if ord(ch) > 0xFF})
     if bad:
@@ -61,6 +64,15 @@ def sanitize(text: str | None, field: str, limit: int | None = None) -> str:
     if limit is not None and len(value) > limit:
         value = value[:limit].rstrip()
     return value
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value: str) -> str:
+    """``value`` without what XML 1.0 cannot hold (controls, lone surrogates) or a FatturaPA
+    viewer would render reversed (bidirectional controls)."""
+    return BIDI_CONTROLS.sub("", _NOT_XML.sub("", value))
 
 
 def _etree() -> Any:
@@ -112,8 +124,8 @@ def progressive_for(sequence: int, series: str = "") -> str:
 
 def file_name(context: dict[str, Any], progressive: str) -> str:
     ids = context["seller"]["ids"]
-    code = (ids.get("vat_number") or ids.get("tax_code") or "").upper()
-    return f"IT{code}_{progressive}.xml"
+    code = re.sub(r"[^A-Z0-9]", "", (ids.get("vat_number") or ids.get("tax_code") or "").upper())
+    return safe_file_name(f"IT{code}_{re.sub(r'[^A-Za-z0-9]', '', progressive)}", "xml")
 
 
 class _Builder:
@@ -134,7 +146,7 @@ class _Builder:
     def sub(self, parent: Any, tag: str, value: str | None = None) -> Any:
         element = self.etree.SubElement(parent, tag)
         if value is not None:
-            element.text = value
+            element.text = xml_text(value)
         return element
 
     def document(self, progressive: str) -> Any:

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from desktop_crm import countries, money, pricing
+from desktop_crm import countries, money, pricing, validation
 from desktop_crm.errors import ValidationError
-from desktop_crm.i18n import _
+from desktop_crm.i18n import N_, _
 from desktop_crm.ids import (
     DealId,
     DocumentId,
@@ -41,6 +41,7 @@ from desktop_crm.models import (
     QuoteLine,
     VatMode,
 )
+from desktop_crm.models.base import column_text
 from desktop_crm.services.system.settings import declare
 
 QUOTE_VALID_DAYS = declare("documents.quote_valid_days", 30)
@@ -202,8 +203,8 @@ def invoice_due_days(country: str | None) -> int:
 
 def _decimal(value: Any, field: str, label: str) -> Decimal:
     try:
-        return money.to_decimal(value if value not in (None, "") else "0")
-    except (ValueError, TypeError) as error:
+        return validation.parse_number(value, field, percent=field in ("discount_percent", "vat_rate"))
+    except ValidationError as error:
         raise ValidationError(
             _("{field}: “{value}” is not a number.").format(field=label, value=value), field=field
         ) from error
@@ -224,22 +225,26 @@ def _check_line_numbers(
     if not (0 <= rate < 100):
         raise ValidationError(
             _("{row}: the VAT rate is a percentage from 0 to 99.").format(row=row), field="vat_rate")
+    if quantity > validation.MAX_QUANTITY or price * quantity > validation.MAX_MONEY:
+        raise ValidationError(_("{row}: the amount is too large.").format(row=row),
+                              field="price" if price > validation.MAX_MONEY else "quantity")
 
 
 def clean_line(data: LineData | Mapping[str, Any], index: int) -> dict[str, Any]:
     if isinstance(data, Mapping):
         data = LineData(**data)
     row = _("Line {n}").format(n=index)
-    name = (data.name or "").strip()
+    name = validation.text_value(data.name, "name", max_length=500)
     if not name:
         raise ValidationError(
             _("{row}: enter the name of the goods or service.").format(row=row), field="name")
-    quantity = money.round_qty(_decimal(data.quantity, "quantity", row))
-    price = money.round_money(_decimal(data.price, "price", row))
-    discount = money.round_money(_decimal(data.discount_percent, "discount_percent", row))
-    rate = money.round_money(_decimal(data.vat_rate, "vat_rate", row))
-    _check_line_numbers(row, quantity, price, discount, rate)
-    natura = (data.natura or "").strip().upper()
+    numbers = [_decimal(data.quantity, "quantity", row), _decimal(data.price, "price", row),
+               _decimal(data.discount_percent, "discount_percent", row),
+               _decimal(data.vat_rate, "vat_rate", row)]
+    _check_line_numbers(row, *numbers)
+    quantity = money.round_qty(numbers[0])
+    price, discount, rate = (money.round_money(number) for number in numbers[1:])
+    natura = validation.text_value(data.natura, "natura", max_length=5).upper()
     if natura and natura not in ALLOWED_NATURA:
         raise ValidationError(
             _("{row}: {code} is not a FatturaPA natura code (N1, N2.1 … N7).").format(
@@ -250,15 +255,16 @@ def clean_line(data: LineData | Mapping[str, Any], index: int) -> dict[str, Any]
         raise ValidationError(
             _("{row}: a natura code is only for 0% VAT lines.").format(row=row), field="natura")
     return {
-        "name": name[:500],
+        "name": name,
         "quantity": quantity,
         "price": price,
-        "unit": (data.unit or "").strip()[:20],
-        "unit_code": (data.unit_code or "").strip()[:8],
+        "unit": validation.text_value(data.unit, "unit", max_length=20),
+        "unit_code": validation.text_value(data.unit_code, "unit_code", max_length=8),
         "discount_percent": discount,
         "vat_rate": rate,
         "natura": natura,
-        "description": (data.description or "").strip(),
+        "description": validation.text_value(data.description, "description",
+                                             max_length=validation.LONG_TEXT, multiline=True),
         "product": optional_uuid(data.product_id),
     }
 
@@ -344,16 +350,30 @@ def apply_header(document: Document, values: Mapping[str, Any]) -> None:
         if key == "language" and value not in ("ru", "it", "en"):
             raise ValidationError(
                 _("Documents are printed in Russian, Italian or English."), field="language")
-        if key in ("valid_until", "due_date") and value is not None and not isinstance(value, dt.date):
-            raise ValidationError(_("Enter a date."), field=key)
-        if key == "terms":
-            value = [
-                {"key": str(t.get("key") or "other"), "text": str(t.get("text") or "")}
-                for t in (value or [])
-            ]
-        if key == "vat_mode":
-            value = VatMode(value)
+        if key in ("valid_until", "due_date"):
+            value = validation.date_value(value, key, label=_HEADER_LABELS[key])
+        elif key == "terms":
+            value = _terms(value)
+        elif key == "vat_mode":
+            value = validation.enum_value(value, VatMode, key, label=N_("VAT"))
+        elif key in ("subject", "intro", "basis", "notes"):
+            value = column_text(type(document), key, value)
         setattr(document, key, value)
+
+
+_HEADER_LABELS = {"valid_until": N_("valid until"), "due_date": N_("due date")}
+
+
+def _terms(value: Any) -> list[dict[str, str]]:
+    """The document's terms as stored: ``[{"key": …, "text": …}]`` with texts that can be saved."""
+    if not isinstance(value, (list, tuple)) or not all(isinstance(t, Mapping) for t in value):
+        raise validation.refuse("terms", _("{field}: enter a text."), N_("terms"))
+    return [
+        {"key": validation.text_value(t.get("key") or "other", "terms", max_length=40),
+         "text": validation.text_value(t.get("text"), "terms", max_length=validation.LONG_TEXT,
+                                       multiline=True, label=N_("terms"))}
+        for t in value
+    ]
 
 
 # ---------------------------------------------------------------------------------------------

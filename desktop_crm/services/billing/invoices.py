@@ -24,7 +24,7 @@ from typing import Any
 
 import peewee
 
-from desktop_crm import money
+from desktop_crm import validation
 from desktop_crm.documents.context import DocumentInput
 from desktop_crm.errors import CrmError, ValidationError
 from desktop_crm.i18n import _
@@ -39,6 +39,7 @@ from desktop_crm.models import (
     sync_meta,
     utcnow,
 )
+from desktop_crm.models.base import column_text
 from desktop_crm.models.db import engine
 from desktop_crm.services.billing import documents, numbering, rendering
 from desktop_crm.services.billing.documents import DocumentInfo, Row, info
@@ -212,15 +213,13 @@ def register_payment(
     invoice_id: IdLike, amount: Decimal | str, paid_on: dt.date | None = None,
     user: IdLike | None = None, note: str = "",
 ) -> PaymentInfo:
+    value = validation.money_value(amount, "amount")
+    paid_on = validation.date_value(paid_on, "paid_on")
+    note = column_text(Payment, "note", note)
     with database.atomic():
         invoice = _invoice(invoice_id)
         if invoice.status not in (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID):
             raise ValidationError(_("Payments are registered on issued, not fully paid invoices."))
-        try:
-            value = money.round_money(money.to_decimal(amount))
-        except (ValueError, TypeError) as error:
-            raise ValidationError(
-                _("“{value}” is not an amount.").format(value=amount), field="amount") from error
         if value <= 0:
             raise ValidationError(_("The payment must be more than zero."), field="amount")
         outstanding = invoice.total - invoice.paid_amount
@@ -234,7 +233,7 @@ def register_payment(
         paid_on = paid_on or dt.date.today()
         if invoice.issue_date and paid_on < invoice.issue_date:
             raise ValidationError(_("A payment cannot be dated before the invoice."), field="paid_on")
-        payment = Payment.create(invoice=invoice.id, paid_on=paid_on, amount=value, note=note[:300])
+        payment = Payment.create(invoice=invoice.id, paid_on=paid_on, amount=value, note=note)
         invoice.paid_amount = invoice.paid_amount + value
         invoice.status = (
             InvoiceStatus.PAID if invoice.paid_amount >= invoice.total else InvoiceStatus.PARTIALLY_PAID

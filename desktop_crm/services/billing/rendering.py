@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 from desktop_crm import countries
 from desktop_crm.documents import context as doc_context
 from desktop_crm.documents import pool as render_pool
+from desktop_crm.filenames import safe_existing_name, safe_file_name
 from desktop_crm.ids import IdLike
 from desktop_crm.models import (
     Company,
@@ -179,12 +179,6 @@ def context_for(document: Document) -> dict[str, Any]:
 # Files
 
 
-def _slug(text: str) -> str:
-    text = re.sub(r'[\\/:*?"<>|\n\r\t]+', " ", text)
-    text = text.replace("«", "").replace("»", "")
-    return " ".join(text.split())[:80]
-
-
 def file_name(
     document: Document, fmt: FileFormat | str, context: Mapping[str, Any] | None = None
 ) -> str:
@@ -194,7 +188,8 @@ def file_name(
     title = ctx["doc"]["title"] if isinstance(document, Invoice) else ""
     number = ctx["doc"]["number"].replace("/", "-")
     parts = [title, number, ctx["buyer"]["name"]]
-    return f"{_slug(' '.join(p for p in parts if p))}.{fmt.value}"
+    return safe_file_name(" ".join(p for p in parts if p), fmt.value, fallback=number or "document",
+                          max_chars=80)
 
 
 def formats_for(context: Mapping[str, Any]) -> list[FileFormat]:
@@ -307,7 +302,7 @@ def render(document_id: IdLike, kind: DocumentType | str, fmt: FileFormat | str)
         row = _stored_file(document, fmt)
         if row is not None:
             content = bytes(row.content)
-            return RenderedFile(row.filename, content, row.sha256, True)
+            return RenderedFile(safe_existing_name(row.filename), content, row.sha256, True)
     context = context_for(document)
     content = render_bytes(context, fmt)
     if fmt == FileFormat.XML:

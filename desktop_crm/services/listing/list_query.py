@@ -12,6 +12,7 @@ from typing import Any
 
 import peewee
 
+from desktop_crm import validation
 from desktop_crm.ids import as_uuid
 from desktop_crm.models import Deal, Product, dialect
 from desktop_crm.models.fields import EnumField, coerce_uuid
@@ -32,7 +33,7 @@ def where(source: ListSource, flt: ListFilter, user_id: str | None) -> list[Any]
     conditions: list[Any] = [model.deleted_at.is_null()]
     if source.extra_where is not None:
         conditions.append(source.extra_where())
-    text = flt.text.strip()
+    text = validation.search_value(flt.text)
     if text and F_TEXT in source.spec.filters:
         if source.searchable:
             conditions.append(match_condition(model, text))

@@ -10,7 +10,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from desktop_crm import validation
 from desktop_crm.entities import Entity
+from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import N_
 
 # Filter names a list may support (the filter bar shows only those).
@@ -85,8 +87,11 @@ class ListFilter:
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
         for key in ("date_from", "date_to"):
-            if values.get(key):
-                values[key] = dt.date.fromisoformat(values[key])
+            if values.get(key):  # a saved filter's date: one that cannot be read is dropped
+                try:
+                    values[key] = validation.date_value(values[key], key)
+                except ValidationError:
+                    values[key] = None
         for key in ("responsible", "stages"):
             if key in values:
                 values[key] = tuple(values[key] or ())

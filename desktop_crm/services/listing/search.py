@@ -13,6 +13,7 @@ from typing import Any
 
 import peewee
 
+from desktop_crm import validation
 from desktop_crm.entities import Entity
 from desktop_crm.i18n import N_
 from desktop_crm.models import Company, Contact, Deal, Lead, Product, Stage, dialect
@@ -70,7 +71,8 @@ def _sources() -> tuple[tuple[Entity, Any, tuple[Any, ...], Any], ...]:
 
 def search(text: str, limit: int = 8, entities: tuple[str, ...] | None = None) -> list[Group]:
     """Matching records grouped by type (empty groups left out)."""
-    if len(text.strip()) < MIN_QUERY_LENGTH or not query_tokens(text):
+    text = validation.search_value(text)
+    if len(text) < MIN_QUERY_LENGTH or not query_tokens(text):
         return []
     groups = []
     for entity, model, selected, make in _sources():

@@ -22,13 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
 import phonenumbers
 
-from desktop_crm import money
+from desktop_crm import money, validation
 from desktop_crm.countries import DEFAULT
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import _
@@ -38,11 +38,13 @@ from desktop_crm.models import (
     Contact,
     Deal,
     Lead,
+    OwnCompany,
     Product,
     ProductGroup,
     Stage,
     database,
 )
+from desktop_crm.models.base import column_text
 from desktop_crm.normalize import phone_e164
 from desktop_crm.services.billing import requisites
 from desktop_crm.services.listing.lists import Choice
@@ -289,22 +291,23 @@ class RequisitesInvalid(ValidationError):
         return dict(self.errors)
 
 
-def _clean_requisites(values: Mapping[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
+def _clean_requisites(values: Mapping[str, Any], allowed: tuple[str, ...],
+                      model: type[Company | OwnCompany] = Company) -> dict[str, Any]:
     unknown = set(values) - set(allowed)
     if unknown:
         raise ValueError(f"unknown fields: {sorted(unknown)}")
     cleaned: dict[str, Any] = {}
     for name, value in values.items():
-        if name in COMPACT_FIELDS:
-            cleaned[name] = requisites.compact(value)
-        elif name in ("country", "province"):
-            cleaned[name] = str(value or "").strip().upper()
-        elif name in ("address", "comment"):
-            cleaned[name] = str(value or "").strip()
+        if name in COMPACT_FIELDS:  # the length is the column's, checked after the country's rules
+            cleaned[name] = requisites.compact(validation.text_value(value, name, max_length=100))
+        elif name == "country":
+            cleaned[name] = validation.country_value(value, name)
         elif name == "responsible":
             cleaned[name] = as_uuid(value) if value else None
-        elif isinstance(value, str) or value is None:
-            cleaned[name] = " ".join(str(value or "").split())
+        elif name in model._meta.fields and (isinstance(value, str) or value is None):
+            cleaned[name] = column_text(model, name, value)
+            if name == "province":
+                cleaned[name] = cleaned[name].upper()
         else:
             cleaned[name] = value
     if "vat_number" in cleaned:
@@ -370,55 +373,30 @@ def product_card(product_id: IdLike) -> dict[str, Any] | None:
 
 
 def parse_decimal(value: Any, field: str, places: int) -> Decimal:
-    """A user-typed amount ("1 200,50" in Russian, "1.200,50" in Italian, "1200.5") as a
-    ``Decimal`` rounded to ``places``."""
-    if isinstance(value, Decimal):
-        number = value
-    else:
-        text = str(value or "").strip()
-        for space in ("\u00a0", "\u202f", " "):
-            text = text.replace(space, "")
-        if text:
-            from babel.numbers import NumberFormatError
-            from babel.numbers import parse_decimal as babel_parse
-
-            from desktop_crm.i18n.formatting import babel_locale
-
-            try:
-                number = babel_parse(text, locale=babel_locale(), strict=True)
-            except NumberFormatError:
-                try:
-                    number = Decimal(text.replace(",", "."))
-                except InvalidOperation:
-                    raise ValidationError(_("Enter a number."), field=field) from None
-        else:
-            number = Decimal(0)
-    if not number.is_finite():
-        raise ValidationError(_("Enter a number."), field=field)
-    return money.quantize(number, places)
+    """A user-typed number ("1 200,50" in Russian, "1.200,50" in Italian, "1200.5") as a
+    ``Decimal`` with ``places`` places (:func:`validation.decimal_value`)."""
+    return validation.decimal_value(value, field, places=places, maximum=validation.MAX_MONEY,
+                                    minimum=-validation.MAX_MONEY)
 
 
 def product_field_errors(values: Mapping[str, Any]) -> dict[str, str]:
     errors: dict[str, str] = {}
-    if not str(values.get("name") or "").strip():
+    checks: dict[str, Any] = {
+        "name": lambda v: validation.text_value(v, "name", max_length=300, required=True),
+        "sku": lambda v: validation.text_value(v, "sku", max_length=64),
+        "unit": lambda v: validation.text_value(v, "unit", max_length=20),
+        "unit_code": lambda v: validation.text_value(v, "unit_code", max_length=8),
+        "price": lambda v: validation.money_value(v, "price"),
+        "vat_rate": lambda v: validation.percent_value(v, "vat_rate"),
+        "currency": lambda v: validation.currency_value(v, "currency"),
+    }
+    for name, check in checks.items():
+        try:
+            check(values.get(name))
+        except ValidationError as error:
+            errors[name] = error.message
+    if "name" in errors and not str(values.get("name") or "").strip():
         errors["name"] = _("Give the product a name.")
-    try:
-        if parse_decimal(values.get("price"), "price", money.MONEY_PLACES) < 0:
-            errors["price"] = _("The price cannot be negative.")
-    except ValidationError as error:
-        errors["price"] = error.message
-    try:
-        vat = parse_decimal(values.get("vat_rate"), "vat_rate", money.PERCENT_PLACES)
-        if not Decimal(0) <= vat <= Decimal(100):
-            errors["vat_rate"] = _("VAT is a percentage from 0 to 100.")
-    except ValidationError as error:
-        errors["vat_rate"] = error.message
-    currency = str(values.get("currency") or "").strip().upper()
-    if len(currency) != 3 or not currency.isalpha():
-        errors["currency"] = _("The currency is a three-letter code such as RUB or EUR.")
-    code = str(values.get("unit_code") or "").strip()
-    if code and len(code) > 8:
-        errors["unit_code"] = _("The unit code has at most 8 characters.")
     return errors
 
 
@@ -440,17 +418,17 @@ def save_product(product_id: IdLike | None, values: Mapping[str, Any], user: IdL
             raise ValidationError(_("The product no longer exists."))
         for name, value in values.items():
             if name == "price":
-                value = parse_decimal(value, name, money.MONEY_PLACES)
+                value = validation.money_value(value, name)
             elif name == "vat_rate":
-                value = parse_decimal(value, name, money.PERCENT_PLACES)
+                value = validation.percent_value(value, name)
             elif name == "group":
                 value = as_uuid(value) if value else None
             elif name == "currency":
-                value = str(value).strip().upper()
+                value = validation.currency_value(value, name)
             elif name == "active":
                 value = bool(value)
             else:
-                value = " ".join(str(value or "").split())
+                value = column_text(Product, name, value)
             setattr(product, name, value)
         product.save()
         return str(product.id)
@@ -462,7 +440,7 @@ def product_groups() -> list[Choice]:
 
 
 def add_product_group(name: str) -> str:
-    name = " ".join((name or "").split())
+    name = column_text(ProductGroup, "name", name)
     if not name:
         raise ValidationError(_("Give the product group a name."), field="name")
     with database.atomic():

@@ -37,6 +37,7 @@ from typing import Any
 
 from peewee import SQL
 
+from desktop_crm import validation
 from desktop_crm.entities import Entity
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import N_, _
@@ -54,6 +55,7 @@ from desktop_crm.models import (
     database,
     utcnow,
 )
+from desktop_crm.models.base import column_text
 from desktop_crm.models.db import engine
 from desktop_crm.normalize import email_key, name_key, phone_e164
 from desktop_crm.services.sales import rules
@@ -129,13 +131,9 @@ def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
     cleaned: dict[str, Any] = {}
     for name, value in values.items():
         if name in TEXT_FIELDS:
-            text = str(value or "")
-            cleaned[name] = text.strip() if name == "comment" else " ".join(text.split())
+            cleaned[name] = column_text(Contact, name, value, label=CONTACT_FIELDS[name])
         elif name == "birth_date":
-            if isinstance(value, str):
-                value = dt.date.fromisoformat(value) if value.strip() else None
-            if isinstance(value, dt.datetime):
-                value = value.date()
+            value = validation.date_value(value, name, label=CONTACT_FIELDS[name])
             if value is not None and value > dt.date.today():
                 raise ValidationError(_("The birth date cannot be in the future."), field="birth_date")
             cleaned[name] = value
@@ -196,9 +194,8 @@ def identity(values: Mapping[str, Any]) -> Identity:
     region = str(rules.PHONE_REGION.get())
     phones = {phone_e164(values.get(f), region) for f in PHONE_FIELDS}
     emails = {email_key(values.get(f)) for f in EMAIL_FIELDS}
-    birth = values.get("birth_date")
-    if isinstance(birth, str):
-        birth = dt.date.fromisoformat(birth) if birth.strip() else None
+    birth = validation.date_value(values.get("birth_date"), "birth_date",
+                                  label=CONTACT_FIELDS["birth_date"])
     return Identity(
         name=name_key(values.get("last_name"), values.get("first_name"), values.get("middle_name")),
         short_name=name_key(values.get("last_name"), values.get("first_name")),

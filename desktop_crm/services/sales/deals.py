@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from desktop_crm import money
+from desktop_crm import validation
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import _
 from desktop_crm.ids import (
@@ -172,33 +172,22 @@ def _clean_deal(values: Mapping[str, Any], allowed: tuple[str, ...]) -> dict[str
             continue
         if name in FK_FIELDS:
             cleaned[name] = optional_uuid(value) if value else None
-        elif name in ("title", "currency"):
-            cleaned[name] = " ".join(str(value or "").split())
+        elif name == "title":
+            cleaned[name] = validation.text_value(value, name, max_length=300)
+        elif name == "currency":
+            cleaned[name] = validation.currency_value(value, name)
         elif name == "comment":
-            cleaned[name] = str(value or "").strip()
+            cleaned[name] = validation.text_value(value, name, max_length=validation.LONG_TEXT,
+                                                  multiline=True)
         elif name == "probability":
-            percent = money.quantize(value or 0, money.PERCENT_PLACES)
-            if not Decimal(0) <= percent <= Decimal(100):
-                raise ValidationError(_("The probability is a percentage from 0 to 100."), field=name)
-            cleaned[name] = percent
+            cleaned[name] = validation.percent_value(value, name)
         elif name == "expected_close_date":
-            if isinstance(value, str):
-                value = dt.date.fromisoformat(value) if value.strip() else None
-            cleaned[name] = value
+            cleaned[name] = validation.date_value(value, name)
         else:
             cleaned[name] = value
     if "title" in cleaned and not cleaned["title"]:
         raise ValidationError(_("Give the deal a title."), field="title")
-    if "currency" in cleaned and len(cleaned["currency"]) != 3:
-        raise ValidationError(_("The currency is a three-letter code such as RUB or EUR."), field="currency")
     return cleaned
-
-
-def _decimal(value: Any, field: str, places: int) -> Decimal:
-    try:
-        return money.quantize(value, places)
-    except (ValueError, TypeError, ArithmeticError) as error:
-        raise ValidationError(_("“{value}” is not a number.").format(value=value), field=field) from error
 
 
 def _clean_line(values: Mapping[str, Any], current: DealLine | None = None) -> dict[str, Any]:
@@ -217,31 +206,31 @@ def _clean_line(values: Mapping[str, Any], current: DealLine | None = None) -> d
             if current is None and name not in values:
                 cleaned[name] = value
     if "name" in cleaned:
-        cleaned["name"] = " ".join(str(cleaned["name"] or "").split())
+        cleaned["name"] = validation.text_value(cleaned["name"], "name", max_length=500)
         if not cleaned["name"]:
             raise ValidationError(_("Name the product or service of the line."), field="name")
+    for name, limit in (("unit", 20), ("unit_code", 8)):
+        if name in cleaned:
+            cleaned[name] = validation.text_value(cleaned[name], name, max_length=limit)
     if "quantity" in cleaned:
-        cleaned["quantity"] = _decimal(cleaned["quantity"], "quantity", money.QTY_PLACES)
-        if cleaned["quantity"] <= 0:
-            raise ValidationError(_("The quantity must be above zero."), field="quantity")
+        cleaned["quantity"] = validation.quantity_value(cleaned["quantity"], "quantity")
     if "price" in cleaned:
-        cleaned["price"] = _decimal(cleaned["price"], "price", money.MONEY_PLACES)
-        if cleaned["price"] < 0:
-            raise ValidationError(_("The price cannot be negative."), field="price")
+        cleaned["price"] = validation.money_value(cleaned["price"], "price")
     for name in ("discount_percent", "vat_rate"):
         if name in cleaned:
-            cleaned[name] = _decimal(cleaned[name] or 0, name, money.PERCENT_PLACES)
-            if not Decimal(0) <= cleaned[name] <= Decimal(100):
-                raise ValidationError(_("A percentage is from 0 to 100."), field=name)
+            cleaned[name] = validation.percent_value(cleaned[name], name)
+    if "line_order" in cleaned and (isinstance(cleaned["line_order"], bool)
+                                    or not isinstance(cleaned["line_order"], int)):
+        raise ValueError("line_order is an int")
     return cleaned
 
 
 def line_amount(values: Mapping[str, Any]) -> Decimal:
     """The net amount of a line (gross rounded half-up, minus the rounded discount)."""
     return rules.line_net_amount(
-        money.to_decimal(values.get("price") or 0),
-        money.to_decimal(values.get("quantity") or 1),
-        money.to_decimal(values.get("discount_percent") or 0),
+        validation.money_value(values.get("price") or 0, "price"),
+        validation.quantity_value(values.get("quantity") or 1, "quantity"),
+        validation.percent_value(values.get("discount_percent") or 0, "discount_percent"),
     )
 
 

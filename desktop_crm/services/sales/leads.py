@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from desktop_crm import validation
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import _
 from desktop_crm.ids import CompanyId, ContactId, DealId, IdLike, LeadId, UserId, as_uuid, optional_uuid
@@ -45,6 +46,7 @@ from desktop_crm.models import (
     database,
     utcnow,
 )
+from desktop_crm.models.base import column_text
 from desktop_crm.services.sales import contacts, deals, rules
 from desktop_crm.services.sales.rule_errors import ConversionRefused
 
@@ -100,13 +102,9 @@ def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
         if name in ("responsible", "contact"):
             cleaned[name] = optional_uuid(value) if value else None
         elif name == "birth_date":
-            if isinstance(value, str):
-                value = dt.date.fromisoformat(value) if value.strip() else None
-            cleaned[name] = value
-        elif name == "comment":
-            cleaned[name] = str(value or "").strip()
+            cleaned[name] = validation.date_value(value, name)
         else:
-            cleaned[name] = " ".join(str(value or "").split())
+            cleaned[name] = column_text(Lead, name, value)
     return cleaned
 
 

@@ -23,8 +23,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from desktop_crm import validation
 from desktop_crm.errors import ValidationError
-from desktop_crm.i18n import _
+from desktop_crm.i18n import N_, _
 from desktop_crm.ids import (
     ActivityId,
     CompanyId,
@@ -48,6 +49,7 @@ from desktop_crm.models import (
     database,
     utcnow,
 )
+from desktop_crm.models.base import column_text
 from desktop_crm.services.sales import rules
 
 
@@ -150,7 +152,7 @@ def add_comment(
     company: IdLike | None = None,
 ) -> ActivityInfo:
     """A comment in the timeline. A detailed one satisfies the deal's "detailed comment" field."""
-    text = (text or "").strip()
+    text = column_text(Activity, "body", text, label=N_("comment"))
     if not text:
         raise ValidationError(_("Write the comment first."), field="body")
     with database.atomic():
@@ -176,7 +178,10 @@ def log_interaction(
     ``client_answered`` is False for an unanswered call or a message with no reply: logged, shown,
     but it neither allows a conversion nor keeps a deal active.
     """
-    kind = ActivityKind(kind)
+    kind = validation.enum_value(kind, ActivityKind, "kind", label=N_("kind"))
+    body = column_text(Activity, "body", body, label=N_("text"))
+    subject = column_text(Activity, "subject", subject)
+    occurred_at = validation.datetime_value(occurred_at, "occurred_at", label=N_("date"))
     if kind not in (ActivityKind.CALL, ActivityKind.MEETING, ActivityKind.EMAIL, ActivityKind.MESSAGE):
         raise ValidationError(_("Only calls, meetings, e-mails and messages are interactions."), field="kind")
     now = utcnow()
@@ -191,8 +196,8 @@ def log_interaction(
             user,
             links,
             kind=kind,
-            subject=(subject or "")[:300],
-            body=(body or "").strip(),
+            subject=subject,
+            body=body,
             client_answered=bool(client_answered),
             status=ActivityStatus.DONE,
             done_at=when,
@@ -218,10 +223,12 @@ def add_task(
     stage: IdLike | None = None,
 ) -> ActivityInfo:
     """A planned task for ``assignee`` (the author when none), due at ``due_at`` (UTC)."""
-    subject = (subject or "").strip()
+    subject = column_text(Activity, "subject", subject)
+    body = column_text(Activity, "body", body, label=N_("text"))
+    due = validation.datetime_value(due_at, "due_at")
     if not subject:
         raise ValidationError(_("Say what the task is."), field="subject")
-    if due_at is None:
+    if due is None:
         raise ValidationError(_("Choose when the task is due."), field="due_at")
     with database.atomic():
         links = _resolve_links(deal, lead, contact)
@@ -230,9 +237,9 @@ def add_task(
                 user,
                 links,
                 kind=ActivityKind.TASK,
-                subject=subject[:300],
+                subject=subject,
                 body=body,
-                due_at=due_at,
+                due_at=due,
                 status=ActivityStatus.PLANNED,
                 assignee=optional_uuid(assignee) or as_uuid(user),
                 stage=optional_uuid(stage),
@@ -251,6 +258,7 @@ def _planned_task(task_id: IdLike) -> Activity:
 
 def complete_task(task_id: IdLike, user: IdLike, result: str = "") -> ActivityInfo:
     """Mark a task done; ``result`` (what came out of it) is added to its text."""
+    result = column_text(Activity, "body", result, label=N_("result"))
     with database.atomic():
         task = _planned_task(task_id)
         task.status = ActivityStatus.DONE
@@ -273,7 +281,8 @@ def cancel_task(task_id: IdLike, user: IdLike) -> ActivityInfo:
 
 
 def reschedule_task(task_id: IdLike, user: IdLike, due_at: dt.datetime) -> ActivityInfo:
-    if due_at is None:
+    due = validation.datetime_value(due_at, "due_at")
+    if due is None:
         raise ValidationError(_("Choose when the task is due."), field="due_at")
     with database.atomic():
         task = _planned_task(task_id)
@@ -282,7 +291,7 @@ def reschedule_task(task_id: IdLike, user: IdLike, due_at: dt.datetime) -> Activ
             "rescheduled_from": task.due_at.isoformat() if task.due_at else None,
             "rescheduled_by": str(as_uuid(user)),
         }
-        task.due_at = due_at
+        task.due_at = due
         task.save()
         return _info(task)
 

@@ -20,6 +20,7 @@ Plain values in and out; each write is one transaction.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,9 +29,9 @@ from typing import Any
 
 import phonenumbers
 
-from desktop_crm import money
+from desktop_crm import money, validation
 from desktop_crm.errors import ValidationError
-from desktop_crm.i18n import LANGUAGES, _, ngettext
+from desktop_crm.i18n import LANGUAGES, N_, _, ngettext
 from desktop_crm.ids import IdLike, OwnCompanyId, StageId, UserId, as_uuid
 from desktop_crm.models import (
     Deal,
@@ -43,6 +44,7 @@ from desktop_crm.models import (
     VatMode,
     database,
 )
+from desktop_crm.models.base import column_text
 from desktop_crm.services.billing import numbering
 from desktop_crm.services.listing import refresh
 from desktop_crm.services.sales import cards, rules
@@ -97,7 +99,7 @@ def rules_errors(values: Mapping[str, Any]) -> dict[str, str]:
     for name, (low, high) in limits.items():
         if name in values:
             value = values[name]
-            if not isinstance(value, int) or not low <= value <= high:
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
                 errors[name] = _("Enter a whole number from {low} to {high}.").format(
                     low=low, high=high)
     if "contact_required_preset" in values and values["contact_required_preset"] not in (
@@ -112,7 +114,20 @@ def rules_errors(values: Mapping[str, Any]) -> dict[str, str]:
         numbering.OFFLINE_NUMBERING_MODES
     ):
         errors["offline_numbering"] = _("Choose how invoices are numbered offline.")
+    for name in ("comment_stop_phrases", "lost_reasons"):
+        if name in values:
+            try:
+                if isinstance(values[name], str):
+                    raise validation.refuse(name, _("{field}: enter a text."))
+                for item in values[name]:
+                    validation.text_value(item, name, max_length=300, label=_RULE_LABELS[name])
+            except (ValidationError, TypeError) as error:
+                errors[name] = error.message if isinstance(error, ValidationError) else \
+                    _("{field}: enter a text.").format(field=validation.label(name, _RULE_LABELS[name]))
     return errors
+
+
+_RULE_LABELS = {"comment_stop_phrases": N_("stop phrases"), "lost_reasons": N_("reasons for a loss")}
 
 
 # What makes a comment "detailed" decides deals' last interaction and correctness (stored columns).
@@ -133,7 +148,7 @@ def save_rules_settings(values: Mapping[str, Any]) -> bool:
         for name, value in values.items():
             spec = _RULE_SPECS[name]
             if name in ("comment_stop_phrases", "lost_reasons"):
-                value = [" ".join(str(v).split()) for v in value if str(v).strip()]
+                value = [validation.text_value(v, name, max_length=300) for v in value if str(v).strip()]
             elif name == "phone_region":
                 value = str(value).upper()
             if value == spec.get():
@@ -205,7 +220,7 @@ def save_own_company(company_id: IdLike | None, values: Mapping[str, Any]) -> Ow
     if unknown:
         raise ValueError(f"unknown own-company fields: {sorted(unknown)}")
     plain = {k: v for k, v in values.items() if k in cards.REQUISITE_FIELDS}
-    cleaned = cards._clean_requisites(plain, cards.REQUISITE_FIELDS)
+    cleaned = cards._clean_requisites(plain, cards.REQUISITE_FIELDS, OwnCompany)
     with database.atomic():
         company: Any  # a peewee row
         if company_id is None:
@@ -223,22 +238,19 @@ def save_own_company(company_id: IdLike | None, values: Mapping[str, Any]) -> Ow
                 continue
             value = values[name]
             if name in IMAGE_FIELDS:
+                if value and not isinstance(value, (bytes, bytearray, memoryview)):
+                    raise validation.refuse(name, _("{field}: choose an image file."))
                 value = bytes(value) if value else None
             elif name == "default_vat_rate":
-                value = cards.parse_decimal(value, name, money.PERCENT_PLACES)
-                if not Decimal(0) <= value <= Decimal(100):
-                    raise ValidationError(_("VAT is a percentage from 0 to 100."), field=name)
+                value = validation.percent_value(value, name)
             elif name == "vat_mode":
-                value = VatMode(value)
+                value = validation.enum_value(value, VatMode, name)
             elif name == "is_default":
                 value = bool(value)
             elif name == "default_currency":
-                value = str(value or "").strip().upper()
-                if len(value) != 3:
-                    raise ValidationError(
-                        _("The currency is a three-letter code such as RUB or EUR."), field=name)
+                value = validation.currency_value(value, name)
             else:
-                value = str(value or "").strip()
+                value = column_text(OwnCompany, name, value)
             setattr(company, name, value)
         errors = cards.requisites_field_errors(
             {n: getattr(company, n) for n in cards.REQUISITE_FIELDS})
@@ -274,7 +286,7 @@ def pipelines() -> list[PipelineInfo]:
 
 
 def save_pipeline(pipeline_id: IdLike | None, name: str, is_default: bool = False) -> str:
-    name = " ".join((name or "").split())
+    name = column_text(Pipeline, "name", name)
     if not name:
         raise ValidationError(_("Give the pipeline a name."), field="name")
     with database.atomic():
@@ -329,27 +341,44 @@ def deal_field_choices() -> list[tuple[str, str]]:
 
 def stage_errors(values: Mapping[str, Any]) -> dict[str, str]:
     errors: dict[str, str] = {}
-    if not " ".join(str(values.get("name") or "").split()):
+    checks: dict[str, Any] = {
+        "name": lambda: column_text(Stage, "name", values.get("name")),
+        "probability": lambda: validation.percent_value(values.get("probability", 0), "probability"),
+        "kind": lambda: validation.enum_value(values.get("kind", "open"), StageKind, "kind",
+                                              label=N_("kind")),
+        "task_templates": lambda: [_task_template(t) for t in values.get("task_templates") or []],
+    }
+    for name, check in checks.items():
+        try:
+            check()
+        except ValidationError as error:
+            errors[name] = error.message
+    if "name" not in errors and not column_text(Stage, "name", values.get("name")):
         errors["name"] = _("Give the stage a name.")
-    try:
-        probability = cards.parse_decimal(values.get("probability", 0), "probability",
-                                          money.PERCENT_PLACES)
-        if not Decimal(0) <= probability <= Decimal(100):
-            errors["probability"] = _("The probability is a percentage from 0 to 100.")
-    except ValidationError as error:
-        errors["probability"] = error.message
-    color = str(values.get("color") or "")
-    if not (len(color) in (7, 9) and color.startswith("#")):
+    color = values.get("color") or ""
+    if not (isinstance(color, str) and re.fullmatch(r"#[0-9A-Fa-f]{6}(?:[0-9A-Fa-f]{2})?", color)):
         errors["color"] = _("Choose a colour.")
-    for template in values.get("task_templates") or []:
-        if not str(template.get("subject") or "").strip():
-            errors["task_templates"] = _("Every task template needs a subject.")
-        elif int(template.get("due_days", 0)) < 0:
-            errors["task_templates"] = _("A task cannot be due before the deal enters the stage.")
     unknown = set(values.get("required_fields") or []) - set(rules.DEAL_FIELDS)
     if unknown:
         errors["required_fields"] = _("Unknown required fields.")
     return errors
+
+
+def _task_template(template: Any) -> dict[str, Any]:
+    """A stage's task template (subject, days after entering the stage) as stored."""
+    if not isinstance(template, Mapping):
+        raise ValidationError(_("Every task template needs a subject."), field="task_templates")
+    subject = validation.text_value(template.get("subject"), "task_templates", max_length=300)
+    if not subject:
+        raise ValidationError(_("Every task template needs a subject."), field="task_templates")
+    days = template.get("due_days", 0)
+    if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 3650:
+        if isinstance(days, int) and not isinstance(days, bool) and days < 0:
+            raise ValidationError(_("A task cannot be due before the deal enters the stage."),
+                                  field="task_templates")
+        raise validation.refuse("task_templates", _("Enter a whole number from {low} to {high}."),
+                                low=0, high=3650)
+    return {"subject": subject, "due_days": days}
 
 
 def save_stage(stage_id: IdLike | None, pipeline_id: IdLike, values: Mapping[str, Any]) -> StageId:
@@ -371,15 +400,11 @@ def save_stage(stage_id: IdLike | None, pipeline_id: IdLike, values: Mapping[str
         # a stage joining or leaving the ladder (lost stages are off it) moves deals' furthest step
         ladder_changed = stage_id is not None and (stage.kind == StageKind.LOST) != (
             new_kind == StageKind.LOST)
-        stage.name = " ".join(str(values["name"]).split())
+        stage.name = column_text(Stage, "name", values["name"])
         stage.kind = new_kind
-        stage.probability = cards.parse_decimal(values.get("probability", 0), "probability",
-                                                money.PERCENT_PLACES)
+        stage.probability = validation.percent_value(values.get("probability", 0), "probability")
         stage.color = str(values.get("color") or "#4a90d9")
-        stage.task_templates = [
-            {"subject": " ".join(str(t["subject"]).split()), "due_days": int(t.get("due_days", 0))}
-            for t in values.get("task_templates") or []
-        ]
+        stage.task_templates = [_task_template(t) for t in values.get("task_templates") or []]
         stage.required_fields = [name for name in rules.DEAL_FIELDS
                                  if name in set(values.get("required_fields") or [])]
         stage.requires_correct_deal = bool(values.get("requires_correct_deal", False))
@@ -478,10 +503,10 @@ def user_rows() -> list[UserRow]:
 
 
 def save_user(user_id: IdLike | None, values: Mapping[str, Any]) -> UserId:
-    name = " ".join(str(values.get("name") or "").split())
+    name = column_text(User, "name", values.get("name"))
     if not name:
         raise ValidationError(_("Give the user a name."), field="name")
-    email = str(values.get("email") or "").strip()
+    email = column_text(User, "email", values.get("email"))
     if email and ("@" not in email or "." not in email.rsplit("@", 1)[-1]):
         raise ValidationError(_("“{email}” is not a valid e-mail address.").format(email=email),
                               field="email")
@@ -501,7 +526,7 @@ def save_user(user_id: IdLike | None, values: Mapping[str, Any]) -> UserId:
                 seen.add(cursor.id)
                 cursor = User.get_or_none(User.id == cursor.head_id) if cursor.head_id else None
         active = bool(values.get("active", True))
-        role = Role(values.get("role", "sales"))
+        role = validation.enum_value(values.get("role", "sales"), Role, "role", label=N_("role"))
         if user_id is not None and user.role == Role.ADMIN and (role != Role.ADMIN or not active):
             admins = User.alive().where((User.role == Role.ADMIN) & (User.active == True)  # noqa: E712
                                         & (User.id != user.id))

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_crm.errors import CrmError
+from desktop_crm.filenames import safe_file_name
 from desktop_crm.i18n import _
 from desktop_crm.i18n.formatting import format_money
 from desktop_crm.services.reporting import analytics, report_export
@@ -495,7 +496,7 @@ class AnalyticsView(QWidget):
         tables = self.current_tables()
         if not tables:
             return
-        name = f"{tables[0].title}.{fmt}"
+        name = safe_file_name(tables[0].title, fmt, fallback=_("Report"))
         filters = _("Excel workbooks (*.xlsx)") if fmt == "xlsx" else _("PDF documents (*.pdf)")
         path, _chosen = QFileDialog.getSaveFileName(self, _("Export the report"), name, filters)
         if path:

@@ -23,11 +23,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_crm.countries import DEFAULT, OTHER, OTHER_CODE, REGISTERED
+from desktop_crm.countries import DEFAULT, REGISTERED
 from desktop_crm.entities import Entity
 from desktop_crm.i18n import _, pgettext
+from desktop_crm.i18n.formatting import country_name
 from desktop_crm.services.sales import cards
 from desktop_crm.services.system import session
+from desktop_crm.validation import ISO_COUNTRIES
 from desktop_crm.views.cards.common import (
     CardDialog,
     FieldsMixin,
@@ -42,9 +44,12 @@ from desktop_crm.views.context import AppContext
 
 
 def countries() -> list[tuple[str, str]]:
-    """(code, translated name) of every country with rules of its own, then "other country"."""
+    """(code, translated name) of every country with rules of its own, then every other ISO 3166
+    country by name (a company's country is always a real one: its requisites are checked by it)."""
     named = [(code, _(rules.name)) for code, rules in REGISTERED.items()]
-    return [*named, (OTHER_CODE, _(OTHER.name))]
+    others = sorted(((code, country_name(code)) for code in ISO_COUNTRIES if code not in REGISTERED),
+                    key=lambda pair: pair[1].casefold())
+    return [*named, *others]
 
 
 def requisite_labels() -> dict[str, str]:

@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_crm import money, pricing
+from desktop_crm import pricing, validation
 from desktop_crm.countries import country
+from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import _
 from desktop_crm.i18n.formatting import format_amount, format_money, format_quantity
 from desktop_crm.services.sales import deal_card
@@ -49,6 +50,7 @@ class LinesModel(QAbstractTableModel):
     """The lines being edited; every change goes through the undo stack."""
 
     totals_changed = Signal()
+    refused = Signal(str)  # the translated message of a typed value a cell refused
 
     def __init__(self, vat: VatSetup, currency: str, parent: Any = None) -> None:
         super().__init__(parent)
@@ -122,7 +124,8 @@ class LinesModel(QAbstractTableModel):
             text = str(value or "").strip()
             try:
                 new = self._edited(line, column, text)
-            except (ValueError, TypeError, ArithmeticError):
+            except ValidationError as refusal:
+                self.refused.emit(refusal.message)
                 return False
         if new == line:
             return False
@@ -130,27 +133,25 @@ class LinesModel(QAbstractTableModel):
         return True
 
     def _edited(self, line: LineValues, column: int, text: str) -> LineValues:
+        """The line with one cell typed in; a :class:`ValidationError` (the services' own
+        validators) when the text cannot be that cell's value."""
         if column == C_NAME:
-            if not text:
-                raise ValueError("empty name")
-            product_id = line.product_id if text == line.name else None
-            return replace(line, name=text, product_id=product_id)
+            name = validation.text_value(text, "name", max_length=500, required=True)
+            product_id = line.product_id if name == line.name else None
+            return replace(line, name=name, product_id=product_id)
         if column == C_UNIT:
-            return replace(line, unit=text[:20])
-        number = money.to_decimal(text or "0")
+            return replace(line, unit=validation.text_value(text, "unit", max_length=20))
         if column == C_QTY:
-            if number <= 0:
-                raise ValueError("quantity")
-            return replace(line, quantity=money.round_qty(number))
-        if column == C_PRICE:
-            if number < 0:
-                raise ValueError("price")
-            return replace(line, price=money.round_money(number))
-        if not Decimal(0) <= number <= Decimal(100):
-            raise ValueError("percent")
-        rounded = money.quantize(number, money.PERCENT_PLACES)
-        return replace(line, discount_percent=rounded) if column == C_DISCOUNT else replace(
-            line, vat_rate=rounded)
+            new = replace(line, quantity=validation.quantity_value(text or "0", "quantity"))
+        elif column == C_PRICE:
+            new = replace(line, price=validation.money_value(text or "0", "price"))
+        elif column == C_DISCOUNT:
+            new = replace(line, discount_percent=validation.percent_value(text or "0", "discount_percent"))
+        else:
+            new = replace(line, vat_rate=validation.percent_value(text or "0", "vat_rate"))
+        result = pricing.line_amounts(new.pricing_input(), vat_included=self.vat.included)
+        validation.amount_in_range(max(result.gross, result.total), "amount")
+        return new
 
     # editing operations (each an undo step)
     def add_line(self, line: LineValues | None = None) -> int:
@@ -327,6 +328,14 @@ class LinesEditor(QWidget):
         self.totals_label.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.totals_label.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(self.totals_label)
+        self.error_label = QLabel(self)
+        self.error_label.setObjectName("lines_error")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #c0392b;")
+        self.error_label.setVisible(False)
+        layout.addWidget(self.error_label)
+        self.model.refused.connect(self._show_refusal)
+        self.model.totals_changed.connect(lambda: self._show_refusal(""))
         self.model.totals_changed.connect(self._show_totals)
         self.model.totals_changed.connect(self.changed)
         self._show_totals()
@@ -365,6 +374,11 @@ class LinesEditor(QWidget):
         index = self.table.currentIndex()
         if index.isValid() and self.model.editable:
             self.model.remove_line(index.row())
+
+    def _show_refusal(self, message: str) -> None:
+        """Say under the table why the last typed value was not taken (hidden once a value is)."""
+        self.error_label.setText(message)
+        self.error_label.setVisible(bool(message))
 
     def _show_totals(self) -> None:
         totals = self.model.totals()

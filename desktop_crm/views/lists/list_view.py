@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from desktop_crm.entities import Entity
 from desktop_crm.errors import CrmError
+from desktop_crm.filenames import safe_file_name
 from desktop_crm.i18n import _, ngettext
 from desktop_crm.services.listing import lists, preferences
 from desktop_crm.services.listing.export import ExportResult, export_list
@@ -494,7 +495,7 @@ class EntityListView(QWidget):
     def export_dialog(self) -> None:
         title = _(self.spec.title)
         path, selected = QFileDialog.getSaveFileName(
-            self, _("Export"), str(Path.home() / f"{title}.xlsx"),
+            self, _("Export"), str(Path.home() / safe_file_name(title, "xlsx", fallback=_("Export"))),
             _("Excel workbook (*.xlsx)") + ";;" + _("CSV, comma-separated values (*.csv)"),
         )
         if not path:
