@@ -282,6 +282,15 @@ def open_and_migrate(url: str) -> Any:
     return db
 
 
+def make_gui_thread_interactive() -> None:
+    """The GUI thread never waits long for another writer's lock: it asks "Retry?" instead
+    (``models.db.set_interactive_thread``); background workers wait the full busy timeout."""
+    from desktop_crm.models.db import set_interactive_thread
+    from desktop_crm.views.common.dialogs import ask_retry_busy
+
+    set_interactive_thread(lambda: ask_retry_busy(QApplication.activeWindow()))
+
+
 def resolve_database(url: str | None, settings: QSettings) -> str | None:
     """The database to open: ``--db``, else the one chosen in Settings › Database (its password
     from the OS keyring), else the default file (created on the first run)."""
@@ -363,6 +372,7 @@ def run_gui(db_url: str | None = None, language: str | None = None) -> int:
     app = _application(sys.argv[:1])
     settings = QSettings()
     install_language(app, language or settings.value("ui/language") or None)
+    make_gui_thread_interactive()
 
     try:
         url = resolve_database(db_url, settings)

@@ -21,9 +21,10 @@ import peewee
 
 from desktop_crm import __version__
 from desktop_crm._drivers import load_psycopg
+from desktop_crm.errors import DatabaseReadOnly
 from desktop_crm.i18n import _
 from desktop_crm.ids import uuid7
-from desktop_crm.models.db import CONNECT_TIMEOUT_S, execute_sql, open_database
+from desktop_crm.models.db import CONNECT_TIMEOUT_S, execute_sql, is_read_only, open_database
 from desktop_crm.models.schema import migrate
 from desktop_crm.sync import capture, server
 from desktop_crm.sync import hlc as hlc_mod
@@ -262,6 +263,11 @@ def reincarnate(db: peewee.Database) -> uuid.UUID:
 def open_replica(path: str | Path) -> peewee.Database:
     """Open (creating if needed) and migrate a local SQLite file; binds the app's database proxy."""
     db = open_database(str(path))
+    if is_read_only(db):
+        db.close()
+        raise DatabaseReadOnly(_(
+            "{name} is read-only: synchronising writes to it. Check that you may write to the "
+            "file.").format(name=path))
     migrate(db)
     return db
 
