@@ -58,6 +58,7 @@ class SyncResult:
     bootstrapped: bool = False
     horizon: int = 0
     clock_offset_ms: int = 0  # this computer's clock minus the server's, measured this round
+    open_conflicts: int = 0  # conflicts in the replica nobody has reviewed yet (set by sync_once)
     details: dict[str, Any] = field(default_factory=dict)
 
 
@@ -312,6 +313,7 @@ def sync_once(
             result = replica.sync(progress)
         if after_round is not None and after_round():
             result = combine(result, replica.sync(progress))
+        result.open_conflicts = capture.open_conflicts(db)
         return result
     finally:
         if not db.is_closed():
