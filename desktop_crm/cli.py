@@ -149,7 +149,7 @@ def run_command(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         return EXIT_USAGE
     except CrmError as error:
-        print(error.message, file=sys.stderr)
+        print(" ".join(error.message.split()), file=sys.stderr)
         return EXIT_REFUSED
     except OSError as error:  # a file or folder the command was told to use
         where = error.filename if error.filename is not None else ""
@@ -160,7 +160,7 @@ def run_command(args: argparse.Namespace) -> int:
         typed = classify(error)  # a database the environment stops: locked, unreachable, damaged
         if typed is None:
             raise
-        print(typed.message, file=sys.stderr)
+        print(" ".join(typed.message.split()), file=sys.stderr)
         return EXIT_REFUSED
 
 

@@ -168,7 +168,7 @@ class Replica:
             if silent is not None:
                 raise silent from error
             raise SyncError(
-                _("Cannot reach the server: {reason}").format(reason=str(error).strip())
+                _("Cannot reach the server: {reason}").format(reason=" ".join(str(error).split()))
             ) from error
         except BaseException as error:
             silent = self._silent_server()
