@@ -254,15 +254,15 @@ def _run_with_progress(title: str, work: Any) -> Any:
 
 
 @database_errors()
-def open_and_migrate(url: str) -> Any:
+def open_and_migrate(url: str, create_folder: bool = False) -> Any:
     """Open the database; create or upgrade its schema (upgrades behind a progress dialog).
 
     A database the environment stops (locked, unreachable, read-only) raises its typed error, which
-    :func:`run_gui` shows like any other refusal."""
+    :func:`open_at_start` shows like any other refusal."""
     from desktop_crm.models.db import engine, open_database
     from desktop_crm.models.schema import LATEST_VERSION, current_version, migrate
 
-    db = open_database(url)
+    db = open_database(url, create_folder=create_folder)
     version = current_version(db)
     if version is None or version >= LATEST_VERSION:
         migrate(db)  # creation of an empty schema or the "newer database" refusal: quick
@@ -280,6 +280,87 @@ def open_and_migrate(url: str) -> Any:
     if db.is_closed():
         db.connect()
     return db
+
+
+def _ask(name: str, icon: QMessageBox.Icon, text: str, informative: str, yes: str | None) -> bool:
+    """A modal question (or, without ``yes``, a message): True when ``yes`` was pressed."""
+    box = QMessageBox(icon, _("Desktop CRM"), text, QMessageBox.StandardButton.NoButton)
+    box.setObjectName(name)
+    box.setInformativeText(informative)
+    accept = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole) if yes else None
+    close = box.addButton(_("Quit") if yes else _("Close"), QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(accept or close)
+    box.setEscapeButton(close)
+    box.exec()
+    return accept is not None and box.clickedButton() is accept
+
+
+def open_at_start(url: str) -> Any:
+    """Open (and create or upgrade) the database the application starts on, asking the user what
+    can be asked: a folder that does not exist (create a new database there?), a damaged file with
+    a backup beside it (put the backup back?). Anything else that stops it is shown as its
+    translated message. Returns the open database, or ``None`` (the user was told why)."""
+    from desktop_crm.errors import DatabaseCorrupt, DatabaseFolderMissing
+    from desktop_crm.models.db import is_postgres_url, redact, sqlite_path
+    from desktop_crm.models.schema import latest_backup, restore_backup
+
+    create_folder = False
+    restored = False
+    while True:
+        try:
+            return open_and_migrate(url, create_folder=create_folder)
+        except DatabaseFolderMissing as error:
+            log.warning("database not opened: %s", error.message)
+            if not _ask("create_database_dialog", QMessageBox.Icon.Question, error.message,
+                        _("Create a new, empty database there?"), _("Create a new database")):
+                return None
+            create_folder = True
+        except DatabaseCorrupt as error:
+            log.warning("database not opened: %s", error.message)
+            _close_bound_database()
+            path = None if is_postgres_url(url) else sqlite_path(url)
+            backup = latest_backup(path) if path is not None and not restored else None
+            if backup is None or path is None:
+                _ask("database_error_dialog", QMessageBox.Icon.Critical, error.message, "", None)
+                return None
+            if not _ask("restore_backup_dialog", QMessageBox.Icon.Critical, error.message, _(
+                    "A backup made on {date} is beside it: {backup}. Put the backup back? The "
+                    "damaged file is kept, renamed, and the changes made since the backup are "
+                    "not in it.").format(date=_file_date(backup), backup=backup.name),
+                    _("Restore the backup")):
+                return None
+            damaged = restore_backup(path, backup)
+            log.warning("restored %s from %s; the damaged file is %s", redact(url), backup, damaged)
+            restored = True
+        except CrmError as error:
+            log.warning("database not opened: %s", error.message)
+            _close_bound_database()
+            _ask("database_error_dialog", QMessageBox.Icon.Critical, error.message, "", None)
+            return None
+
+
+def _close_bound_database() -> None:
+    from desktop_crm.models import database
+
+    if database.obj is not None and not database.obj.is_closed():
+        database.obj.close()
+
+
+def _file_date(path: Path) -> str:
+    import datetime as dt
+
+    from desktop_crm.i18n.formatting import format_datetime
+
+    return format_datetime(dt.datetime.fromtimestamp(path.stat().st_mtime))
+
+
+def make_gui_thread_interactive() -> None:
+    """The GUI thread never waits long for another writer's lock: it asks "Retry?" instead
+    (``models.db.set_interactive_thread``); background workers wait the full busy timeout."""
+    from desktop_crm.models.db import set_interactive_thread
+    from desktop_crm.views.common.dialogs import ask_retry_busy
+
+    set_interactive_thread(lambda: ask_retry_busy(QApplication.activeWindow()))
 
 
 def resolve_database(url: str | None, settings: QSettings) -> str | None:
@@ -337,8 +418,11 @@ def build_main_window(db_url: str, settings: QSettings | None = None, user: Any 
     settings = settings or QSettings()
     user = user or current_user(settings.value("session/user_id") or None)
     settings.setValue("session/user_id", str(user.id))
+    from desktop_crm.models import database
+    from desktop_crm.models.db import is_read_only
+
     context = AppContext(user=user, database_name=redact(db_url), registry=build_registry(),
-                         settings=settings)
+                         settings=settings, read_only=is_read_only(database))
     return MainWindow(context)
 
 
@@ -363,20 +447,28 @@ def run_gui(db_url: str | None = None, language: str | None = None) -> int:
     app = _application(sys.argv[:1])
     settings = QSettings()
     install_language(app, language or settings.value("ui/language") or None)
+    make_gui_thread_interactive()
 
     try:
         url = resolve_database(db_url, settings)
-        if url is None:
-            return 0
-        open_and_migrate(url)
     except CrmError as error:
         log.warning("database not opened: %s", error.message)
         QMessageBox.critical(None, _("Desktop CRM"), error.message)
         return 1
+    if url is None:
+        return 0
+    if open_at_start(url) is None:
+        return 1
 
     from desktop_crm.services.system.session import current_user
 
-    user = current_user(settings.value("session/user_id") or None)
+    try:
+        with database_errors():  # e.g. a read-only file without any user yet
+            user = current_user(settings.value("session/user_id") or None)
+    except CrmError as error:
+        log.warning("database not opened: %s", error.message)
+        _ask("database_error_dialog", QMessageBox.Icon.Critical, error.message, "", None)
+        return 1
     install_language(app, language or user.locale or settings.value("ui/language") or None)
     settings.setValue("ui/language", i18n.current_language())
     window = build_main_window(url, settings, user)

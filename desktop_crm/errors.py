@@ -17,6 +17,7 @@ import contextlib
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from desktop_crm.i18n import _
 
@@ -88,6 +89,29 @@ class DatabaseCorrupt(DatabaseError):
         super().__init__(message or _(
             "The database is damaged and cannot be used safely. Stop working with it and "
             "restore it from a backup, or ask your administrator."))
+
+
+class DatabaseFileDamaged(DatabaseCorrupt, DatabaseUnreadable):
+    """A SQLite file that cannot be opened because it is damaged (or not a database at all);
+    ``path`` is the file, so the application can offer to put its latest backup back."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(_(
+            "{name} is damaged or is not a database file ({reason}).").format(
+                name=path, reason=reason))
+        self.path = path
+
+
+class DatabaseFolderMissing(DatabaseError):
+    """A SQLite path whose folder does not exist: never created silently (a typo, an unplugged
+    drive or a network share that is not mounted would otherwise get an empty new database)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(_(
+            "The folder {folder} does not exist, so there is no database {name} in it. Check the "
+            "path (is the drive or network share connected?).").format(
+                folder=path.parent, name=path.name))
+        self.path = path
 
 
 class ValidationError(CrmError):

@@ -79,7 +79,7 @@ def test_database_from_newer_version_is_refused(tmp_path):
 def test_file_that_is_not_a_database_is_refused(tmp_path: Path):
     path = tmp_path / "notes.db"
     path.write_text("this is a shopping list, not a database\n" * 100)
-    with pytest.raises(DatabaseUnreadable, match="Cannot open the database"):
+    with pytest.raises(DatabaseUnreadable, match="is damaged or is not a database file"):
         open_database(str(path))
 
 

@@ -12,6 +12,8 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
+from desktop_crm.commands import count, database_arg
+
 if TYPE_CHECKING:
     from desktop_crm.services.system.integrity import Check
 
@@ -20,14 +22,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "check", help="check the database: integrity, references and schema version"
     )
-    parser.add_argument("--db", help="SQLite file path or postgresql:// URL", default=argparse.SUPPRESS)
+    parser.add_argument("--db", type=database_arg, help="SQLite file path or postgresql:// URL",
+                        default=argparse.SUPPRESS)
     parser.add_argument("--full", action="store_true",
                         help="complete integrity check even on a large SQLite file")
     parser.add_argument("--json", action="store_true", help="print the outcomes as JSON")
     parser.add_argument("--rules", action="store_true",
                         help="report the sales rules per manager: incorrect and inactive deals, "
                              "overdue tasks")
-    parser.add_argument("--limit", type=int, default=20,
+    parser.add_argument("--limit", type=count(0), default=20,
                         help="with --rules: at most this many items per list in the text output")
     parser.set_defaults(func=run)
 

@@ -6,15 +6,18 @@ import argparse
 import sys
 import time
 
+from desktop_crm.commands import count, database_arg
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "demo", help="build a demo database (companies, contacts, deals, documents)"
     )
-    parser.add_argument("--db", help="new SQLite file or empty postgresql:// database",
+    parser.add_argument("--db", type=database_arg, help="new SQLite file or empty postgresql:// database",
                         default=argparse.SUPPRESS)
-    parser.add_argument("--deals", type=int, default=5000, help="number of deals (default 5000)")
-    parser.add_argument("--seed", type=int, default=1, help="random seed: same seed, same database")
+    parser.add_argument("--deals", type=count(0, 10_000_000), default=5000,
+                        help="number of deals (default 5000)")
+    parser.add_argument("--seed", type=count(0), default=1, help="random seed: same seed, same database")
     parser.add_argument("--locale", choices=("ru", "it", "both"), default="both",
                         help="Russian, Italian or both sellers (default both)")
     parser.set_defaults(func=run)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from desktop_crm.commands import database_url
+from desktop_crm.commands import database_arg, database_url
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("migrate", help="create or upgrade the database schema")
-    parser.add_argument("--db", help="SQLite file path or postgresql:// URL", default=argparse.SUPPRESS)
+    parser.add_argument("--db", type=database_arg, help="SQLite file path or postgresql:// URL",
+                        default=argparse.SUPPRESS)
     parser.set_defaults(func=run)
 
 

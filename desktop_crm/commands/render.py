@@ -15,18 +15,19 @@ import argparse
 import sys
 from pathlib import Path
 
-from desktop_crm.commands import database_url
+from desktop_crm.commands import database_arg, database_url, output_file, uuid_text
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("render", help="render a deal's quote or invoice to a file")
-    parser.add_argument("--db", help="SQLite file path or postgresql:// URL", default=argparse.SUPPRESS)
-    parser.add_argument("--deal", required=True, help="the deal's id")
+    parser.add_argument("--db", type=database_arg, help="SQLite file path or postgresql:// URL",
+                        default=argparse.SUPPRESS)
+    parser.add_argument("--deal", required=True, type=uuid_text, help="the deal's id")
     parser.add_argument("--kind", required=True, choices=("quote", "invoice"))
     parser.add_argument("--lang", choices=("ru", "it", "en"), dest="doc_lang",
                         help="document language for a draft (default: the seller's country)")
     parser.add_argument("--format", required=True, choices=("pdf", "docx", "xml"), dest="fmt")
-    parser.add_argument("-o", "--output", required=True, help="file to write")
+    parser.add_argument("-o", "--output", required=True, type=output_file, help="file to write")
     parser.add_argument("--issue", action="store_true", help="send the quote / issue the invoice first")
     parser.set_defaults(func=run)
 

@@ -12,10 +12,13 @@ import os
 import sys
 from pathlib import Path
 
+from desktop_crm.commands import database_arg
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("screenshots", help="render each main screen to a PNG file")
-    parser.add_argument("--db", help="SQLite file path or postgresql:// URL", default=argparse.SUPPRESS)
+    parser.add_argument("--db", type=database_arg, help="SQLite file path or postgresql:// URL",
+                        default=argparse.SUPPRESS)
     parser.add_argument("--out", required=True, help="folder for the PNG files")
     parser.add_argument("--lang", choices=("en", "ru", "it"), default=argparse.SUPPRESS,
                         help="UI language of the screenshots")

@@ -7,25 +7,31 @@ import argparse
 import getpass
 import sys
 
+from desktop_crm.commands import count, postgres_url, uuid_text, version_text
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("server", help="administer the shared PostgreSQL server")
     actions = parser.add_subparsers(dest="server_command", metavar="ACTION", required=True)
     init = actions.add_parser("init", help="install or upgrade the server schema (idempotent)")
-    init.add_argument("--server", required=True, help="postgresql:// URL (an administrator)")
-    init.add_argument("--min-app-version", help="refuse sync from application versions below this")
+    init.add_argument("--server", required=True, type=postgres_url,
+                      help="postgresql:// URL (an administrator)")
+    init.add_argument("--min-app-version", type=version_text,
+                      help="refuse sync from application versions below this")
     init.set_defaults(func=run_init)
     user = actions.add_parser("add-user", help="create or update one person's login")
-    user.add_argument("--server", required=True, help="postgresql:// URL (an administrator)")
+    user.add_argument("--server", required=True, type=postgres_url,
+                      help="postgresql:// URL (an administrator)")
     user.add_argument("--login", required=True)
-    user.add_argument("--user-id", required=True, help="the CRM user's id (UUID)")
+    user.add_argument("--user-id", required=True, type=uuid_text, help="the CRM user's id (UUID)")
     user.add_argument("--scope", choices=("own", "team", "all"), default="own")
     user.add_argument("--manager", action="store_true")
     user.set_defaults(func=run_add_user)
     purge = actions.add_parser("purge", help="remove old tombstones every device has seen")
-    purge.add_argument("--server", required=True, help="postgresql:// URL (an administrator)")
-    purge.add_argument("--older-than-days", type=int, default=180)
-    purge.add_argument("--stale-after-days", type=int, default=180)
+    purge.add_argument("--server", required=True, type=postgres_url,
+                       help="postgresql:// URL (an administrator)")
+    purge.add_argument("--older-than-days", type=count(1, 36500), default=180)
+    purge.add_argument("--stale-after-days", type=count(1, 36500), default=180)
     purge.set_defaults(func=run_purge)
 
 

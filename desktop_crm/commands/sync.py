@@ -1,8 +1,10 @@
 """``desktop-crm sync --db LOCAL --server URL``: one sync round; prints pushed, pulled, conflicts.
 
 A local file that has never synced becomes a replica and uploads everything it holds; a path where
-no database exists yet becomes a new replica and downloads what the server holds. Exit code 0 only
-when the round succeeded.
+no database exists yet (in a folder that does) becomes a new replica and downloads what the server
+holds. Exit code 0 when the round succeeded and nothing waits for the user; 3
+(:data:`EXIT_ATTENTION`) when it succeeded but refused changes or unresolved conflicts remain; 1 when
+it failed, 2 for a wrong command line.
 """
 
 from __future__ import annotations
@@ -10,11 +12,16 @@ from __future__ import annotations
 import argparse
 import sys
 
+from desktop_crm.commands import database_arg, postgres_url
+
+EXIT_ATTENTION = 3  # the round finished, but refused changes or open conflicts need the user
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("sync", help="synchronise a local database with the server")
-    parser.add_argument("--db", help="the local SQLite file", default=argparse.SUPPRESS)
-    parser.add_argument("--server", required=True, help="postgresql:// URL of the shared server")
+    parser.add_argument("--db", type=database_arg, help="the local SQLite file", default=argparse.SUPPRESS)
+    parser.add_argument("--server", required=True, type=postgres_url,
+                        help="postgresql:// URL of the shared server")
     parser.set_defaults(func=run)
 
 
@@ -69,5 +76,15 @@ def run(args: argparse.Namespace) -> int:
             ),
             file=sys.stderr,
         )
-    return 0
-
+    if result.open_conflicts:
+        print(
+            ngettext(
+                "{n} conflict is not reviewed yet; review it in the application (Sync → "
+                "Conflicts).",
+                "{n} conflicts are not reviewed yet; review them in the application (Sync → "
+                "Conflicts).",
+                result.open_conflicts,
+            ).format(n=result.open_conflicts),
+            file=sys.stderr,
+        )
+    return EXIT_ATTENTION if parked_total or result.open_conflicts else 0

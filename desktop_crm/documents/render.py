@@ -4,7 +4,13 @@
   (the user's own): a user file with the same name overrides the bundled one, a new name adds a
   template. ``<id>.html`` is the PDF source, ``<id>.docx`` the Word template (``id`` = ``ru.quote``…).
 * Jinja runs sandboxed (:class:`jinja2.sandbox.SandboxedEnvironment`) with autoescaping on, for
-  HTML and for docxtpl (without autoescape docxtpl silently drops ``&`` and ``<…>``).
+  HTML and for docxtpl (without autoescape docxtpl silently drops ``&`` and ``<…>``), and within
+  the limits of :mod:`documents.limits` (time, loop iterations, sizes, output); every failure is a
+  :class:`TemplateError` naming the template and the line.
+* The user's template folder serves only regular files inside it: a symbolic link (to a file
+  elsewhere) is refused, for the template itself and for what it includes.
+* Images are refused above :data:`limits.MAX_IMAGE_PIXELS`; a Word template whose XML declares a
+  DTD or entities (a "billion laughs") is refused before it is read.
 * weasyprint fetches only through :class:`SafeFetcher`: ``data:`` URIs and files inside the template
   and resource folders; everything else (other files, http, ftp…) is refused and reported.
 * :mod:`documents.lint` reports unknown fields and broken tags of a template before a render fails.
@@ -21,20 +27,17 @@ import re
 import threading
 import urllib.parse
 import urllib.request
+import zipfile
 from collections import OrderedDict
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 from desktop_crm.config import data_dir
-from desktop_crm.documents import patches
-from desktop_crm.errors import CrmError
+from desktop_crm.documents import limits, patches
+from desktop_crm.documents.limits import TemplateError
 from desktop_crm.i18n import _
 from desktop_crm.paths import resources_dir, templates_dir
-
-
-class TemplateError(CrmError):
-    """A template is missing or cannot be rendered."""
 
 
 def bundled_templates_dir() -> Path:
@@ -56,9 +59,47 @@ def find_template(template_id: str, extension: str) -> Path:
     name = f"{template_id}.{extension}"
     for folder in template_dirs():
         candidate = folder / name
-        if candidate.is_file():
+        if candidate.is_symlink() or candidate.is_file():
+            inside_folder(folder, candidate)
             return candidate
     raise TemplateError(_("Unknown document template: {name}").format(name=name))
+
+
+def inside_folder(folder: Path, path: Path) -> Path:
+    """``path`` when it is a regular file inside ``folder`` reached without symbolic links;
+    otherwise a TemplateError (a link in the user's folder could serve any file of the computer)."""
+    try:
+        relative = path.relative_to(folder)
+    except ValueError:
+        relative = None
+    current = folder
+    for part in relative.parts if relative is not None else ():
+        current = current / part
+        if current.is_symlink():
+            relative = None
+            break
+    if relative is None or ".." in relative.parts or not path.resolve().is_relative_to(
+            folder.resolve()):
+        raise TemplateError(_(
+            "The template {name} is a link to a file outside the template folder {folder}; "
+            "templates must be files inside it.").format(name=path.name, folder=folder))
+    return path
+
+
+def _safe_loader(folders: list[str]) -> Any:
+    """Jinja's file loader, serving only regular files inside its folders (no links)."""
+    from jinja2 import FileSystemLoader
+    from jinja2.loaders import split_template_path
+
+    class SafeLoader(FileSystemLoader):
+        def get_source(self, environment: Any, template: str) -> Any:
+            for folder in self.searchpath:
+                candidate = Path(folder).joinpath(*split_template_path(template))
+                if candidate.is_symlink() or candidate.is_file():
+                    inside_folder(Path(folder), candidate)
+            return super().get_source(environment, template)
+
+    return SafeLoader(folders)
 
 
 def available_templates() -> dict[str, list[str]]:
@@ -99,10 +140,11 @@ def _user_stamp() -> tuple[str, ...]:
 
 @lru_cache(maxsize=16)
 def _environment(folders: tuple[str, ...], autoescape: bool, docx: bool, _stamp: tuple[str, ...]) -> Any:
-    from jinja2 import FileSystemLoader, StrictUndefined
+    from jinja2 import StrictUndefined
 
-    env = patches.environment_class()(
-        loader=FileSystemLoader(list(folders)),
+    limited = type("LimitedEnvironment", (limits.LimitedMixin, patches.environment_class()), {})
+    env = limited(
+        loader=_safe_loader(list(folders)),
         autoescape=autoescape,
         undefined=StrictUndefined,
         trim_blocks=not docx,  # Word XML keeps Jinja's default whitespace handling (as docxtpl)
@@ -110,7 +152,7 @@ def _environment(folders: tuple[str, ...], autoescape: bool, docx: bool, _stamp:
         cache_size=64,
     )
     env.filters["css_string"] = css_string
-    return env
+    return limits.limit_environment(env)
 
 
 def css_string(value: Any) -> Any:
@@ -126,17 +168,11 @@ def css_string(value: Any) -> Any:
 
 
 def render_html(context: dict[str, Any], template_id: str | None = None) -> str:
-    from jinja2 import TemplateError as JinjaError
-
     template_id = template_id or context["template"]
     path = find_template(template_id, "html")
-    try:
+    with limits.guard(path.name, str(path)):
         html: str = jinja_environment().get_template(path.name).render(**context)
-        return html
-    except JinjaError as error:
-        raise TemplateError(
-            _("The template {name} cannot be rendered: {reason}").format(name=path.name, reason=error)
-        ) from error
+    return html
 
 
 # ---------------------------------------------------------------------------------------------
@@ -154,6 +190,7 @@ def _fetcher_class() -> type:
             super().__init__(allowed_protocols={"data", "file"}, fail_on_errors=False)
             self.roots = [root.resolve() for root in roots]
             self.refused: list[str] = []
+            self.oversized: list[TemplateError] = []
 
         def _allowed_file(self, url: str) -> Path | None:
             parsed = urllib.parse.urlparse(url)
@@ -171,13 +208,28 @@ def _fetcher_class() -> type:
         def fetch(self, url: str, headers: Any = None) -> Any:
             scheme = url.split(":", 1)[0].lower()
             if scheme == "data":
-                return super().fetch(url, headers)
+                return self._checked(super().fetch(url, headers), "")
             if scheme == "file":
                 path = self._allowed_file(url)
                 if path is not None:
-                    return super().fetch(path.as_uri(), headers)
+                    return self._checked(super().fetch(path.as_uri(), headers), path.name)
             self.refused.append(url)
             raise ValueError(f"refused by the document fetcher: {url}")
+
+        def _checked(self, response: Any, name: str) -> Any:
+            """An image over the pixel limit is refused (and reported after the render)."""
+            from weasyprint.urls import URLFetcherResponse
+
+            try:
+                data = response.read()
+            finally:
+                response.close()
+            try:
+                limits.check_image(data, name)
+            except TemplateError as error:
+                self.oversized.append(error)
+                raise ValueError(error.message) from None
+            return URLFetcherResponse(response.url, data, response.headers, response.status)
 
     return _SafeFetcher
 
@@ -306,9 +358,13 @@ def _document(html: str, base_dir: Path, fetcher: Any = None) -> tuple[Any, list
 
 
 def html_to_pdf(html: str, base_dir: Path, fetcher: Any = None) -> bytes:
+    fetcher = fetcher or SafeFetcher()
     with patches.collector_paused():
         document, sheets = _document(html, base_dir, fetcher)
-        return document.write_pdf(stylesheets=sheets, font_config=_font_config())  # type: ignore[no-any-return]
+        pdf: bytes = document.write_pdf(stylesheets=sheets, font_config=_font_config())
+    for refusal in getattr(fetcher, "oversized", ()):
+        raise refusal  # an image over the pixel limit was left out: say so rather than omit it
+    return pdf
 
 
 def page_count(context: dict[str, Any], template_id: str | None = None) -> int:
@@ -358,7 +414,9 @@ def _word_image(src: str, width_mm: float) -> bytes:
     header, encoded = src.split(",", 1)
     if f";{PIXELATED};" in f"{header};":
         return _enlarged_pixels(encoded, width_mm)
-    return base64.b64decode(encoded)
+    data = base64.b64decode(encoded)
+    limits.check_image(data, "")
+    return data
 
 
 @lru_cache(maxsize=16)
@@ -379,18 +437,51 @@ def _enlarged_pixels(encoded: str, width_mm: float) -> bytes:
 
 
 def render_docx(context: dict[str, Any], template_id: str | None = None) -> bytes:
-    from jinja2 import TemplateError as JinjaError
-
     template_id = template_id or context["template"]
     path = find_template(template_id, "docx")
-    tpl = patches.docx_template_class()(str(path))
+    check_docx(path)
     env = jinja_environment(docx=True)
-    try:
-        tpl.render(_with_inline_images(context, tpl), jinja_env=env, autoescape=True)
-    except JinjaError as error:
-        raise TemplateError(
-            _("The template {name} cannot be rendered: {reason}").format(name=path.name, reason=error)
-        ) from error
+    with limits.guard(path.name, str(path)):
+        try:
+            tpl = patches.docx_template_class()(str(path))
+            tpl.render(_with_inline_images(context, tpl), jinja_env=env, autoescape=True)
+        except (zipfile.BadZipFile, SyntaxError) as error:  # lxml's XMLSyntaxError is a SyntaxError
+            raise TemplateError(_("The template {name} is not a valid Word document: {reason}").format(
+                name=path.name, reason=error)) from error
     buffer = io.BytesIO()
     tpl.save(buffer)
     return buffer.getvalue()
+
+
+MAX_DOCX_UNPACKED = 300_000_000  # bytes of a Word template once unpacked
+
+
+def check_docx(path: Path) -> None:
+    """Refuse a Word template that is not a sound .docx before docxtpl reads it: an XML part that
+    declares a DTD or entities (Word never writes one; "billion laughs" expand to gigabytes) or
+    parts that unpack to more than :data:`MAX_DOCX_UNPACKED` bytes (a zip bomb)."""
+    stat = path.stat()
+    problem = _docx_problem(str(path), stat.st_mtime_ns, stat.st_size)
+    if problem:
+        raise TemplateError(_("The template {name} cannot be used: {reason}").format(
+            name=path.name, reason=problem))
+
+
+@lru_cache(maxsize=32)
+def _docx_problem(path: str, _mtime_ns: int, _size: int) -> str:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            if sum(info.file_size for info in infos) > MAX_DOCX_UNPACKED:
+                return _("it unpacks to more than {limit} MB").format(
+                    limit=MAX_DOCX_UNPACKED // 1_000_000)
+            for info in infos:
+                if not info.filename.endswith((".xml", ".rels")):
+                    continue
+                part = archive.read(info)
+                if b"<!DOCTYPE" in part or b"<!ENTITY" in part:
+                    return _("its part {part} declares a DTD or entities, which Word documents "
+                             "never do").format(part=info.filename)
+    except (zipfile.BadZipFile, OSError) as error:
+        return _("it is not a valid Word document ({reason})").format(reason=error)
+    return ""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -10,8 +12,12 @@ from urllib.parse import urlparse
 
 import peewee
 
+from desktop_crm.config import default_database_url
 from desktop_crm.errors import (
     DatabaseBusy,
+    DatabaseCorrupt,
+    DatabaseFileDamaged,
+    DatabaseFolderMissing,
     DatabaseReadOnly,
     DatabaseUnavailable,
     DatabaseUnreadable,
@@ -67,7 +73,90 @@ TCP_OPTIONS: dict[str, Any] = {
 }
 
 
-def make_database(url: str) -> peewee.Database:
+# --- SQLite: writers take the lock up front, the GUI thread never waits long for it --------------
+
+#: How long a connection of the interactive (GUI) thread waits for another writer before it asks
+#: the user: short enough that the window never stalls noticeably (a frame is ~16 ms, a stall the
+#: user feels ~100 ms); other threads and the commands wait ``SQLITE_PRAGMAS["busy_timeout"]``.
+INTERACTIVE_BUSY_TIMEOUT_MS = 40
+
+BusyPrompt = Callable[[], bool]
+
+
+class _Interactive:
+    """Which thread is the GUI's and how it asks "the database is busy: retry?" (the shell sets it)."""
+
+    thread: int | None = None
+    prompt: BusyPrompt | None = None
+
+
+def set_interactive_thread(prompt: BusyPrompt | None) -> None:
+    """Make the calling thread the interactive one (``prompt`` returns True for "Retry"), or, with
+    ``None``, no thread any more.
+
+    Its SQLite connections wait at most :data:`INTERACTIVE_BUSY_TIMEOUT_MS` for the write lock; when
+    a transaction cannot begin in that time, ``prompt()`` is asked (a dialog with Retry, whose own
+    event loop keeps the window alive) and the transaction begins again or fails with
+    :class:`DatabaseBusy`."""
+    _Interactive.thread = threading.get_ident() if prompt is not None else None
+    _Interactive.prompt = prompt
+    bound = database.obj
+    if isinstance(bound, CrmSqliteDatabase) and not bound.is_closed():
+        bound.apply_busy_timeout()
+
+
+class CrmSqliteDatabase(peewee.SqliteDatabase):
+    """A SQLite database whose every top-level transaction is ``BEGIN IMMEDIATE``.
+
+    A deferred transaction that reads and then writes cannot wait for another writer (SQLite
+    would have to break its snapshot), so it fails at once with "database is locked" whatever the
+    busy timeout. Taking the write lock at ``BEGIN`` makes concurrent writers queue on the busy
+    timeout instead. A database opened read-only keeps deferred transactions (reads only).
+    """
+
+    def __init__(self, database: str, *, read_only: bool = False, **kwargs: Any) -> None:
+        self.read_only = read_only
+        super().__init__(database, lock_type=None if read_only else "IMMEDIATE", **kwargs)
+
+    def _connect(self) -> sqlite3.Connection:
+        peewee_db: Any = self  # peewee's stubs do not declare its connection internals
+        conn: sqlite3.Connection
+        if self.read_only:  # the file's rights say so: never try to create or change it
+            uri = Path(self.database).resolve().as_uri() + "?mode=ro"
+            conn = sqlite3.connect(uri, uri=True, timeout=peewee_db._timeout,
+                                   isolation_level=None, check_same_thread=False)
+            try:
+                peewee_db._add_conn_hooks(conn)
+            except Exception:
+                conn.close()
+                raise
+        else:
+            base: Any = peewee.SqliteDatabase
+            conn = base._connect(peewee_db)
+        if _Interactive.thread == threading.get_ident():
+            conn.execute(f"PRAGMA busy_timeout = {INTERACTIVE_BUSY_TIMEOUT_MS}")
+        return conn
+
+    def apply_busy_timeout(self) -> None:
+        """Set this thread's connection's busy timeout (interactive thread or not)."""
+        interactive = _Interactive.thread == threading.get_ident()
+        timeout = INTERACTIVE_BUSY_TIMEOUT_MS if interactive else SQLITE_PRAGMAS["busy_timeout"]
+        execute_sql(self, f"PRAGMA busy_timeout = {timeout}")
+
+    def begin(self, lock_type: str | None = None) -> None:
+        while True:
+            try:
+                super().begin(lock_type)
+                return
+            except peewee.OperationalError as error:
+                if not isinstance(classify(error), DatabaseBusy):
+                    raise
+                prompt = _Interactive.prompt if _Interactive.thread == threading.get_ident() else None
+                if prompt is None or not prompt():
+                    raise DatabaseBusy() from error
+
+
+def make_database(url: str, *, read_only: bool = False) -> peewee.Database:
     """Create (not yet connect) the database for a path or URL."""
     if is_postgres_url(url):
         from desktop_crm._drivers import load_psycopg
@@ -80,9 +169,11 @@ def make_database(url: str) -> peewee.Database:
         changes.watch(server)  # committed writes announce their tables (windows refresh)
         return server
     path = sqlite_path(url)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = peewee.SqliteDatabase(
-        str(path), pragmas=SQLITE_PRAGMAS, field_types=UUID_COLUMN_TYPES["sqlite"]
+    pragmas = dict(SQLITE_PRAGMAS)
+    if read_only:  # switching the journal mode is a write
+        pragmas.pop("journal_mode")
+    db = CrmSqliteDatabase(
+        str(path), read_only=read_only, pragmas=pragmas, field_types=UUID_COLUMN_TYPES["sqlite"]
     )
     # e.g. sync's hlc_now(), which a replica's capture triggers call: a database made without it
     # cannot write to a replica ("fail closed")
@@ -90,6 +181,11 @@ def make_database(url: str) -> peewee.Database:
         hook(db)
     changes.watch(db)
     return db
+
+
+def is_read_only(db: peewee.Database | peewee.DatabaseProxy) -> bool:
+    """True for a SQLite file opened read-only (the user may not write it)."""
+    return bool(getattr(getattr(db, "obj", db), "read_only", False))
 
 
 def engine(db: peewee.Database | peewee.DatabaseProxy) -> str:
@@ -118,14 +214,29 @@ def execute_sql(
     return run(sql, params)
 
 
-def open_database(url: str) -> peewee.Database:
+def open_database(url: str, *, create_folder: bool = False) -> peewee.Database:
     """Create, connect and bind the application's database proxy; unreadable files are refused.
 
-    A database that is there but cannot be used just now (locked, a server that does not answer,
-    a read-only file) raises its own typed error, so the user is told to wait or to check the
-    server rather than that the file is not a database.
+    A database that is there but cannot be used just now (locked, a server that does not answer)
+    raises its own typed error, so the user is told to wait or to check the server rather than
+    that the file is not a database. A SQLite file the user may not write is opened read-only
+    (:func:`is_read_only`); one in a folder that does not exist is refused
+    (:class:`DatabaseFolderMissing`) unless ``create_folder``; a damaged one is
+    :class:`DatabaseCorrupt`.
     """
-    db = make_database(url)
+    read_only = False
+    if not is_postgres_url(url):
+        path = sqlite_path(url)
+        if not path.parent.is_dir():
+            own = path.parent == sqlite_path(default_database_url()).parent  # the app's data folder
+            if not (create_folder or own):
+                raise DatabaseFolderMissing(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_dir():
+            raise DatabaseUnreadable(
+                _("{name} is a folder, not a database file.").format(name=redact(url)))
+        read_only = path.exists() and not os.access(path, os.W_OK)
+    db = make_database(url, read_only=read_only)
     try:
         db.connect()
         execute_sql(db, "SELECT 1").fetchone()
@@ -137,6 +248,8 @@ def open_database(url: str) -> peewee.Database:
         typed = classify(error)
         if isinstance(typed, DatabaseBusy | DatabaseUnavailable | DatabaseReadOnly):
             raise typed from error
+        if isinstance(typed, DatabaseCorrupt):
+            raise DatabaseFileDamaged(sqlite_path(url), str(error)) from error
         raise DatabaseUnreadable(
             _("Cannot open the database {name}: {reason}").format(name=redact(url), reason=error)
         ) from error

@@ -18,10 +18,10 @@ from typing import Any
 import peewee
 
 from desktop_crm import __version__
-from desktop_crm.errors import DatabaseTooNew, DatabaseUnreadable
+from desktop_crm.errors import DatabaseReadOnly, DatabaseTooNew, DatabaseUnreadable
 from desktop_crm.i18n import _
 from desktop_crm.models import ALL_MODELS, SchemaVersion, hooks
-from desktop_crm.models.db import engine, execute_sql
+from desktop_crm.models.db import engine, execute_sql, is_read_only
 from desktop_crm.models.migrations import STEPS
 from desktop_crm.models.people import create_preset_roles
 from desktop_crm.models.search import create_search_index
@@ -106,6 +106,7 @@ def migrate(
     """Bring the database to ``LATEST_VERSION`` (create it when empty)."""
     version = current_version(db)
     if version is None:
+        _refuse_read_only(db, version)
         create_schema(db)
         return MigrationResult(None, LATEST_VERSION, None)
     if version > LATEST_VERSION:
@@ -117,6 +118,7 @@ def migrate(
         )
     if version == LATEST_VERSION:
         return MigrationResult(version, version, None)
+    _refuse_read_only(db, version)
     backup = backup_sqlite(db, version) if engine(db) == "sqlite" else None
     start = version
     for step_version in range(version + 1, LATEST_VERSION + 1):
@@ -130,6 +132,49 @@ def migrate(
         if progress:
             progress(step_version - start, LATEST_VERSION - start)
     return MigrationResult(start, LATEST_VERSION, backup)
+
+
+def _refuse_read_only(db: peewee.Database, version: int | None) -> None:
+    if not is_read_only(db):
+        return
+    if version is None:
+        raise DatabaseReadOnly(_(
+            "The database file is empty and read-only, so no database can be created in it. "
+            "Check that you may write to the file."))
+    raise DatabaseReadOnly(_(
+        "The database (schema {found}) must be upgraded to schema {known} before this version can "
+        "use it, but the file is read-only. Check that you may write to it, or ask your "
+        "administrator.").format(found=version, known=LATEST_VERSION))
+
+
+# --- backups: the copy made before each upgrade, and putting one back ------------------------------
+
+
+def backups_of(path: Path) -> list[Path]:
+    """The backups :func:`backup_sqlite` made of ``path``, newest first."""
+    pattern = f"{path.stem}.v*-*.bak{path.suffix}"
+    found = [candidate for candidate in path.parent.glob(pattern) if candidate.is_file()]
+    return sorted(found, key=lambda candidate: candidate.stat().st_mtime, reverse=True)
+
+
+def latest_backup(path: Path) -> Path | None:
+    found = backups_of(path)
+    return found[0] if found else None
+
+
+def restore_backup(path: Path, backup: Path) -> Path:
+    """Put ``backup`` in the place of the (damaged) database ``path``; the damaged file and its
+    journal files are kept beside it, renamed. Returns where the damaged file went."""
+    import shutil
+
+    stamp_text = _now().strftime("%Y%m%d-%H%M%S")
+    damaged = path.with_name(f"{path.stem}.damaged-{stamp_text}{path.suffix}")
+    for suffix in ("", "-wal", "-shm"):
+        source = path.with_name(path.name + suffix)
+        if source.exists():
+            source.replace(damaged.with_name(damaged.name + suffix))
+    shutil.copy2(backup, path)
+    return damaged
 
 
 def snapshot(db: peewee.Database) -> dict[str, object]:

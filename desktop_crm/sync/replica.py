@@ -21,9 +21,10 @@ import peewee
 
 from desktop_crm import __version__
 from desktop_crm._drivers import load_psycopg
+from desktop_crm.errors import DatabaseReadOnly
 from desktop_crm.i18n import _
 from desktop_crm.ids import uuid7
-from desktop_crm.models.db import CONNECT_TIMEOUT_S, execute_sql, open_database
+from desktop_crm.models.db import CONNECT_TIMEOUT_S, execute_sql, is_read_only, open_database
 from desktop_crm.models.schema import migrate
 from desktop_crm.sync import capture, server
 from desktop_crm.sync import hlc as hlc_mod
@@ -57,6 +58,7 @@ class SyncResult:
     bootstrapped: bool = False
     horizon: int = 0
     clock_offset_ms: int = 0  # this computer's clock minus the server's, measured this round
+    open_conflicts: int = 0  # conflicts in the replica nobody has reviewed yet (set by sync_once)
     details: dict[str, Any] = field(default_factory=dict)
 
 
@@ -167,7 +169,7 @@ class Replica:
             if silent is not None:
                 raise silent from error
             raise SyncError(
-                _("Cannot reach the server: {reason}").format(reason=str(error).strip())
+                _("Cannot reach the server: {reason}").format(reason=" ".join(str(error).split()))
             ) from error
         except BaseException as error:
             silent = self._silent_server()
@@ -266,6 +268,11 @@ def reincarnate(db: peewee.Database) -> uuid.UUID:
 def open_replica(path: str | Path) -> peewee.Database:
     """Open (creating if needed) and migrate a local SQLite file; binds the app's database proxy."""
     db = open_database(str(path))
+    if is_read_only(db):
+        db.close()
+        raise DatabaseReadOnly(_(
+            "{name} is read-only: synchronising writes to it. Check that you may write to the "
+            "file.").format(name=path))
     migrate(db)
     return db
 
@@ -310,6 +317,7 @@ def sync_once(
             result = replica.sync(progress)
         if after_round is not None and after_round():
             result = combine(result, replica.sync(progress))
+        result.open_conflicts = capture.open_conflicts(db)
         return result
     finally:
         if not db.is_closed():

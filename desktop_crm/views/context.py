@@ -70,6 +70,7 @@ class AppContext:
     registry: Registry
     settings: QSettings = field(default_factory=lambda: QSettings(ORGANIZATION, APPLICATION))
     signals: AppSignals = field(default_factory=AppSignals)
+    read_only: bool = False  # the database file may only be read: the window says so in a banner
 
     def __post_init__(self) -> None:
         self.feed = changes.Feed(self.signals.post)

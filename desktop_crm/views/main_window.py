@@ -157,7 +157,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setSizes([180, 1000])
-        self.setCentralWidget(self.splitter)
+        self.setCentralWidget(self._with_banner(self.splitter) if context.read_only else self.splitter)
 
         self._build_actions()
         self._build_status_bar()
@@ -174,6 +174,24 @@ class MainWindow(QMainWindow):
         self.first_painted.connect(self._schedule_upkeep)
 
     # --- construction -------------------------------------------------------------------------
+    def _with_banner(self, content: QWidget) -> QWidget:
+        """A read-only database: a banner above everything says that changes cannot be saved."""
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.read_only_banner = QLabel(_(
+            "This database can only be read: you may look at everything, but changes cannot be "
+            "saved. Check that you may write to the database file, or ask your administrator."),
+            central)
+        self.read_only_banner.setObjectName("read_only_banner")
+        self.read_only_banner.setWordWrap(True)
+        self.read_only_banner.setStyleSheet(
+            "QLabel#read_only_banner { background: #fff3cd; color: #664d03; padding: 6px 12px; }")
+        layout.addWidget(self.read_only_banner)
+        layout.addWidget(content, 1)
+        return central
+
     def _build_actions(self) -> None:
         toolbar = QToolBar(_("Main toolbar"), self)
         toolbar.setObjectName("main_toolbar")

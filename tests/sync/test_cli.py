@@ -40,6 +40,7 @@ def test_local_database_uploads_everything_then_a_new_path_downloads_it(server_u
     assert main(["sync", "--db", local, "--server", server_url]) == 0
     # pulled: its two rows and the four preset roles every database has (never uploaded unchanged)
     assert "pushed 2, pulled 6, conflicts 0" in capsys.readouterr().out
+    (tmp_path / "new").mkdir()  # a missing folder is refused, not created (tests/test_damaged_files.py)
     fresh = str(tmp_path / "new" / "laptop.db")
     assert main(["sync", "--db", fresh, "--server", server_url]) == 0
     assert "pushed 0, pulled 6, conflicts 0" in capsys.readouterr().out

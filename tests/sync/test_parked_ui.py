@@ -73,8 +73,8 @@ def test_refused_changes_are_listed_with_their_reason_and_can_be_sent_again_or_d
     result = a.sync()
     assert result.parked == 2 and result.parked_total == 2
 
-    # the CLI prints the count of refused changes kept aside
-    assert main(["sync", "--db", str(a.db.database), "--server", server_url]) == 0
+    # the CLI prints the count of refused changes kept aside, and says so in its exit status
+    assert main(["sync", "--db", str(a.db.database), "--server", server_url]) == 3
     captured = capsys.readouterr()
     assert "refused 2" in captured.out
     assert "2 refused changes are kept aside" in captured.err

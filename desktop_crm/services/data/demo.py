@@ -94,7 +94,7 @@ def build_demo(url: str, options: DemoOptions | None = None,
             _refuse_existing_file(target)
         building = target.with_name(target.name + ".building")
         _remove_sqlite_files(building)
-        db = open_database(str(building))
+        db = open_database(str(building), create_folder=True)
         try:
             migrate(db)
             db.execute_sql("PRAGMA journal_mode = OFF")

@@ -12,7 +12,8 @@ from typing import Any
 
 from desktop_crm.entities import LIST_ENTITIES
 from desktop_crm.ids import IdLike, as_uuid
-from desktop_crm.models import User
+from desktop_crm.models import User, database
+from desktop_crm.models.db import is_read_only
 from desktop_crm.services.system.settings import REGISTRY, SettingSpec, declare
 
 
@@ -40,10 +41,11 @@ def list_state(entity: str, user_id: IdLike) -> dict[str, Any]:
 
 
 def save_list_state(entity: str, user_id: IdLike, **values: Any) -> None:
-    """Update some keys of a list's state (one transaction); nothing for a removed user."""
+    """Update some keys of a list's state (one transaction); nothing for a removed user, nor on a
+    database opened read-only (a column layout is not worth an error message there)."""
     spec = _list_spec(entity)
     user = _user(user_id)
-    if user is None:
+    if user is None or is_read_only(database):
         return
     state = dict(spec.get(user))
     state.update(values)

@@ -67,7 +67,7 @@ def run_checks(url: str, checks: list[Check] | None = None, *, full: bool = Fals
     try:
         for check in checks if checks is not None else database_checks():
             started = time.perf_counter()
-            outcome = check.run(context)
+            outcome = _run_one(check, context)
             outcome = Outcome(**{**asdict(outcome), "seconds": time.perf_counter() - started,
                                  "details": tuple(outcome.details)})
             outcomes.append(outcome)
@@ -79,6 +79,20 @@ def run_checks(url: str, checks: list[Check] | None = None, *, full: bool = Fals
         if previous is not None:
             database.initialize(previous)
     return outcomes
+
+
+def _run_one(check: Check, context: Context) -> Outcome:
+    """One check; a database the environment stops (damaged pages, a lock) fails it with the
+    typed error's message instead of ending the run with a traceback."""
+    from desktop_crm.errors import classify
+
+    try:
+        return check.run(context)
+    except Exception as error:
+        typed = classify(error)
+        if typed is None:
+            raise
+        return Outcome(check.key, False, _("Database"), typed.message)
 
 
 def database_checks() -> list[Check]:
@@ -95,8 +109,15 @@ def database_checks() -> list[Check]:
 
 
 def check_open(context: Context) -> Outcome:
-    from desktop_crm.errors import DatabaseError
-    from desktop_crm.models.db import engine, is_postgres_url, open_database, redact, sqlite_path
+    from desktop_crm.errors import DatabaseError, DatabaseFileDamaged
+    from desktop_crm.models.db import (
+        engine,
+        is_postgres_url,
+        is_read_only,
+        open_database,
+        redact,
+        sqlite_path,
+    )
 
     title = _("Database")
     name = redact(context.url)
@@ -106,6 +127,8 @@ def check_open(context: Context) -> Outcome:
             return Outcome("open", False, title, _("{name}: no such file.").format(name=name))
     try:
         context.db = open_database(context.url)
+    except DatabaseFileDamaged as error:
+        return Outcome("open", False, title, error.message, _backup_hint(error.path))
     except DatabaseError as error:
         return Outcome("open", False, title, error.message)
     context.engine = engine(context.db)
@@ -113,10 +136,23 @@ def check_open(context: Context) -> Outcome:
         size = Path(context.db.database).stat().st_size
         context.extra["size"] = size
         message = _("{name} (SQLite, {size} MB)").format(name=name, size=_megabytes(size))
+        if is_read_only(context.db):
+            message = _("{name} (SQLite, {size} MB, read-only)").format(
+                name=name, size=_megabytes(size))
     else:
         server = context.db.execute_sql("SHOW server_version").fetchone()[0]
         message = _("{name} (PostgreSQL {version})").format(name=name, version=server)
     return Outcome("open", True, title, message)
+
+
+def _backup_hint(path: Path) -> tuple[str, ...]:
+    from desktop_crm.models.schema import latest_backup
+
+    backup = latest_backup(path)
+    if backup is None:
+        return ()
+    return (_("The latest backup is {backup}; the application offers to put it back when it "
+              "starts on this file.").format(backup=backup),)
 
 
 def check_schema_version(context: Context) -> Outcome:

@@ -76,3 +76,21 @@ def ask_save_discard_cancel(parent: QWidget | None, text: str) -> str:
     box.exec()
     clicked = box.clickedButton()
     return "save" if clicked is save else "discard" if clicked is discard else "cancel"
+
+
+def ask_retry_busy(parent: QWidget | None = None) -> bool:
+    """"The database is busy": True for Retry, False for Cancel (the change is then not saved).
+
+    Asked when another program or user holds the database's write lock longer than the window may
+    wait for it; the dialog's own event loop keeps the window responsive meanwhile."""
+    box = QMessageBox(QMessageBox.Icon.Warning, _("The database is busy"), _(
+        "Another program or user is changing the database right now, so this change cannot be "
+        "saved yet. Retry in a moment, or cancel the change."),
+        QMessageBox.StandardButton.NoButton, parent)
+    box.setObjectName("database_busy_dialog")
+    retry = box.addButton(_("Retry"), QMessageBox.ButtonRole.AcceptRole)
+    cancel = box.addButton(_("Cancel"), QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(retry)
+    box.setEscapeButton(cancel)
+    box.exec()
+    return box.clickedButton() is retry
