@@ -9,7 +9,9 @@
 4. ``QApplication`` and a first language (``--lang``, else the language used last time, else the
    system) so that the dialogs below are translated;
 5. the database: ``--db URL``, else the default file; on the very first run (no default file yet)
-   the user chooses a demo database or an empty one; then ``open_database`` + ``schema.migrate``
+   the first-run assistant (``views/first_run.py``) asks the language (applied at once), then
+   builds a demo database or sets up the user's business (``services.system.setup``); then
+   ``open_database`` + ``schema.migrate``
    (an upgrade runs in the background behind a progress dialog; ``CrmError`` → friendly dialog);
 6. the current user and the final language (``--lang``, else the user's locale, else as in 4):
    gettext, Qt's own ``qtbase_<lang>.qm`` and ``QLocale.setDefault``;
@@ -179,30 +181,39 @@ def install_language(app: QApplication, language: str | None) -> str:
 
 
 # --- database ---------------------------------------------------------------------------------
-def first_run_choice(parent: QWidget | None = None) -> str | None:
-    """Ask what to create on the first run: ``"demo"``, ``"empty"`` or ``None`` (quit)."""
-    box = QMessageBox(parent)
-    box.setObjectName("first_run_dialog")
-    box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle(_("Welcome to Desktop CRM"))
-    box.setText(_("There is no database yet. How would you like to start?"))
-    box.setInformativeText(
-        _(
-            "A demo database is filled with sample companies, contacts and deals, so you can try "
-            "everything safely. An empty database is ready for your own clients."
-        )
-    )
-    demo = box.addButton(_("Create a demo database"), QMessageBox.ButtonRole.AcceptRole)
-    empty = box.addButton(_("Start with an empty database"), QMessageBox.ButtonRole.AcceptRole)
-    box.addButton(_("Quit"), QMessageBox.ButtonRole.RejectRole)
-    box.setDefaultButton(demo)
-    box.exec()
-    clicked = box.clickedButton()
-    if clicked is demo:
-        return "demo"
-    if clicked is empty:
-        return "empty"
-    return None
+def first_run_assistant(parent: QWidget | None = None) -> Any:
+    """The first-run assistant (language, then a demo or "my business"); its
+    ``FirstRunOutcome``, or ``None`` when the user quits. The language applies at once."""
+    from desktop_crm.views.first_run import FirstRunAssistant
+
+    def apply_language(code: str) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            install_language(app, code)
+        else:
+            i18n.set_language(code)
+
+    assistant = FirstRunAssistant(apply_language, demo_available(), parent)
+    if assistant.exec() != FirstRunAssistant.DialogCode.Accepted:
+        return None
+    return assistant.outcome()
+
+
+def create_business_database(url: str, business: Any, settings: QSettings) -> None:
+    """An empty database at ``url`` with the business of the first-run assistant in it; the first
+    user becomes this desktop's user. Nothing is left behind when it is refused."""
+    from desktop_crm.services.system.setup import set_up_business
+
+    db = open_and_migrate(url)
+    try:
+        result = set_up_business(business)
+    except BaseException:
+        db.close()
+        if Path(url).exists():
+            Path(url).unlink()
+        raise
+    db.close()
+    settings.setValue("session/user_id", str(result.user_id))
 
 
 def demo_available() -> bool:
@@ -376,10 +387,13 @@ def resolve_database(url: str | None, settings: QSettings) -> str | None:
     default = config.default_database_url()
     if Path(default).exists():
         return default
-    choice = first_run_choice()
-    if choice is None:
+    outcome = first_run_assistant()
+    if outcome is None:
         return None
-    if choice == "demo":
+    settings.setValue("ui/language", outcome.language)
+    if outcome.mode == "business":
+        create_business_database(default, outcome.setup, settings)
+    elif outcome.mode == "demo":
         if demo_available():
             _run_with_progress(
                 _("Creating the demo database…"),

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QLocale, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from desktop_crm import i18n
 from desktop_crm.app import (
@@ -183,21 +183,20 @@ def test_language_installs_gettext_qt_and_locale(qapp):
     assert i18n._("Deals") == "Deals"
 
 
-def test_first_run_offers_a_demo_or_an_empty_database(qtbot, tmp_path, monkeypatch, qsettings):
+def test_first_run_asks_the_assistant_and_quitting_creates_nothing(qtbot, tmp_path, monkeypatch,
+                                                                     qsettings):
+    from desktop_crm.views.first_run import FirstRunAssistant
+
     monkeypatch.setenv("CRM_DATA_DIR", str(tmp_path / "data"))
 
-    def click(text):
-        def run():
-            box = QApplication.activeModalWidget()
-            assert isinstance(box, QMessageBox) and box.objectName() == "first_run_dialog"
-            next(b for b in box.buttons() if b.text() == text).click()
-        return run
+    def quit_it():
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, FirstRunAssistant) and box.objectName() == "first_run_assistant"
+        box.reject()
 
-    QTimer.singleShot(0, click("Quit"))
+    QTimer.singleShot(0, quit_it)
     assert resolve_database(None, qsettings) is None
-    QTimer.singleShot(0, click("Start with an empty database"))
-    url = resolve_database(None, qsettings)
-    assert url == str(tmp_path / "data" / "crm.db")
+    assert not (tmp_path / "data" / "crm.db").exists()
     assert resolve_database("other.db", qsettings) == "other.db"
 
 
@@ -290,8 +289,12 @@ def test_first_run_builds_a_demo_database_in_the_background(qtbot, tmp_path, mon
     monkeypatch.setattr(app_module, "DEMO_DEALS", 40)  # a small demo keeps the test quick
 
     def choose_demo():
-        box = QApplication.activeModalWidget()
-        next(b for b in box.buttons() if b.text() == "Create a demo database").click()
+        from PySide6.QtWidgets import QWizard
+
+        assistant = QApplication.activeModalWidget()
+        assistant.next()  # the language stays English
+        assistant.start_page.demo.click()
+        assistant.button(QWizard.WizardButton.FinishButton).click()
 
     QTimer.singleShot(0, choose_demo)
     url = resolve_database(None, qsettings)

@@ -1,0 +1,74 @@
+"""Screenshots of the screens of issue 19 that are no section of their own: the first-run
+assistant's steps, the contact merge and the payments of an invoice (the Settings pages shoot
+themselves through ``settings_section``). Listed only when screens are asked for."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from desktop_crm.views.registry import Registry, Screen
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from desktop_crm.views.context import AppContext
+
+SCREEN_ORDER = 5  # the first run comes first
+
+#: A sample business per language, valid for its country's checks (the assistant's own checks).
+SAMPLE_COMPANIES: dict[str, dict[str, str]] = {
+    "ru": {"short_name": "ООО «Ромашка»", "legal_name": "Общество с ограниченной ответственностью "
+           "«Ромашка»", "country": "RU", "inn": "7707083893", "city": "Москва"},
+    "it": {"short_name": "Rossi S.r.l.", "legal_name": "Rossi S.r.l.", "country": "IT",
+           "vat_number": "01234560124", "city": "Roma", "province": "RM"},
+    "en": {"short_name": "Rossi S.r.l.", "legal_name": "Rossi S.r.l.", "country": "IT",
+           "vat_number": "01234560124", "city": "Roma", "province": "RM"},
+}
+SAMPLE_USERS = {"ru": "Анна Морозова", "it": "Mario Rossi", "en": "Mario Rossi"}
+
+
+def _first_run(step: int) -> Any:
+    def render(context: AppContext, window: Any) -> QWidget:
+        from desktop_crm import i18n
+        from desktop_crm.views.cards.company import write_editors
+        from desktop_crm.views.first_run import PAGE_COMPANY, PAGE_USER, FirstRunAssistant
+
+        language = i18n.current_language()
+        assistant = FirstRunAssistant(lambda _code: None, True, window)
+        assistant.resize(760, 640)
+        assistant.show()
+        sample = SAMPLE_COMPANIES.get(language, SAMPLE_COMPANIES["en"])
+        if step == PAGE_COMPANY:  # a typo shows how requisites are checked as they are typed
+            sample = {**sample, "inn": "7707083894"} if sample["country"] == "RU" else {
+                **sample, "vat_number": "01234560125"}
+        write_editors(assistant.company_page, sample)
+        assistant.company_page.requisites.country_changed()
+        assistant.company_page.check()
+        write_editors(assistant.user_page, {"user_name": SAMPLE_USERS.get(language, "Mario Rossi")})
+        assistant.user_page.check()
+        assistant.go_to(step)
+        if step == PAGE_USER:
+            assistant.user_page.editors["user_email"].setFocus()
+        return assistant
+
+    return render
+
+
+def _screens(registry: Registry) -> None:
+    from desktop_crm.views.first_run import (
+        PAGE_COMPANY,
+        PAGE_LANGUAGE,
+        PAGE_SALES,
+        PAGE_START,
+        PAGE_USER,
+    )
+
+    steps = (("language", PAGE_LANGUAGE), ("start", PAGE_START), ("company", PAGE_COMPANY),
+             ("sales", PAGE_SALES), ("user", PAGE_USER))
+    for position, (name, step) in enumerate(steps, 1):
+        registry.add_screen(Screen(f"first_run_{position}_{name}", _first_run(step),
+                                   order=SCREEN_ORDER))
+
+
+def register(registry: Registry) -> None:
+    registry.add_screen_provider(_screens)
