@@ -79,6 +79,15 @@ class DatabaseCorrupt(DatabaseError):
             "restore it from a backup, or ask your administrator."))
 
 
+class PermissionDenied(CrmError):
+    """The signed-in user's role does not allow the action (or the record is outside its scope)."""
+
+
+class SignInRefused(CrmError):
+    """Nobody may work as the user asked for: wrong password, unknown or disabled user, or a
+    server login that is mapped to no CRM user."""
+
+
 class ValidationError(CrmError):
     """User input that cannot be saved; ``field`` names the offending input when there is one."""
 

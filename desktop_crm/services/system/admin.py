@@ -33,6 +33,7 @@ from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import LANGUAGES, _, ngettext
 from desktop_crm.ids import IdLike, OwnCompanyId, StageId, UserId, as_uuid
 from desktop_crm.models import (
+    Action,
     Deal,
     OwnCompany,
     Pipeline,
@@ -49,6 +50,7 @@ from desktop_crm.services.sales import cards, rules
 from desktop_crm.services.sales import pipelines as sales_pipelines
 from desktop_crm.services.sales import stages as stage_rules
 from desktop_crm.services.sales.pipelines import PipelineInfo
+from desktop_crm.services.system import rights
 from desktop_crm.services.system.settings import SettingSpec
 
 # --- rules ----------------------------------------------------------------------------------------
@@ -121,6 +123,7 @@ DEAL_FLAG_SETTINGS = frozenset({"comment_min_words", "comment_min_chars", "comme
 
 def save_rules_settings(values: Mapping[str, Any]) -> bool:
     """Save the rules page. True when deals' stored flags now need :func:`recompute_deal_flags`."""
+    rights.require(Action.CHANGE_SETTINGS)
     unknown = set(values) - set(_RULE_SPECS)
     if unknown:
         raise ValueError(f"unknown rule settings: {sorted(unknown)}")
@@ -149,6 +152,7 @@ def save_rules_settings(values: Mapping[str, Any]) -> bool:
 def recompute_deal_flags(stage_id: IdLike | None = None, progress: Any = None) -> int:
     """Recompute deals' correctness, missing fields and last interaction after a rule changed:
     every deal, or those in ``stage_id`` (its required fields changed). One transaction."""
+    rights.require(Action.CHANGE_SETTINGS)
     deal_ids = None
     if stage_id is not None:
         rows: list[Any] = list(Deal.alive().select(Deal.id).where(Deal.stage == as_uuid(stage_id)))
@@ -201,6 +205,7 @@ def own_company_card(company_id: IdLike) -> dict[str, Any] | None:
 
 
 def save_own_company(company_id: IdLike | None, values: Mapping[str, Any]) -> OwnCompanyId:
+    rights.require(Action.CHANGE_SETTINGS)
     unknown = set(values) - set(OWN_FIELDS)
     if unknown:
         raise ValueError(f"unknown own-company fields: {sorted(unknown)}")
@@ -274,6 +279,7 @@ def pipelines() -> list[PipelineInfo]:
 
 
 def save_pipeline(pipeline_id: IdLike | None, name: str, is_default: bool = False) -> str:
+    rights.require(Action.CHANGE_SETTINGS)
     name = " ".join((name or "").split())
     if not name:
         raise ValidationError(_("Give the pipeline a name."), field="name")
@@ -301,6 +307,7 @@ def save_pipeline(pipeline_id: IdLike | None, name: str, is_default: bool = Fals
 
 
 def delete_pipeline(pipeline_id: IdLike) -> None:
+    rights.require(Action.CHANGE_SETTINGS)
     with database.atomic():
         pipeline = Pipeline.get_by_id(as_uuid(pipeline_id))
         if Deal.alive().where(Deal.pipeline == pipeline.id).exists():
@@ -353,6 +360,7 @@ def stage_errors(values: Mapping[str, Any]) -> dict[str, str]:
 
 
 def save_stage(stage_id: IdLike | None, pipeline_id: IdLike, values: Mapping[str, Any]) -> StageId:
+    rights.require(Action.CHANGE_SETTINGS)
     errors = stage_errors(values)
     if errors:
         name, message = next(iter(errors.items()))
@@ -401,6 +409,7 @@ def _keep_an_open_stage(pipeline_id: uuid.UUID, leaving_id: uuid.UUID) -> None:
 
 def move_stage(stage_id: IdLike, delta: int) -> None:
     """Swap the stage with its neighbour (``delta`` -1: up, +1: down)."""
+    rights.require(Action.CHANGE_SETTINGS)
     with database.atomic():
         stage: Any = Stage.get_by_id(as_uuid(stage_id))
         ordered: list[Any] = list(Stage.alive().where(Stage.pipeline == stage.pipeline_id).order_by(
@@ -421,6 +430,7 @@ def move_stage(stage_id: IdLike, delta: int) -> None:
 
 
 def delete_stage(stage_id: IdLike) -> None:
+    rights.require(Action.CHANGE_SETTINGS)
     with database.atomic():
         stage: Any = Stage.get_by_id(as_uuid(stage_id))
         count = Deal.alive().where(Deal.stage == stage.id).count()
@@ -457,6 +467,7 @@ def user_rows() -> list[UserRow]:
 
 
 def save_user(user_id: IdLike | None, values: Mapping[str, Any]) -> UserId:
+    rights.require(Action.MANAGE_USERS)
     name = " ".join(str(values.get("name") or "").split())
     if not name:
         raise ValidationError(_("Give the user a name."), field="name")
