@@ -413,6 +413,16 @@ MainWindowHook = Callable[[QApplication, Any], None]
 _main_window_hooks: list[MainWindowHook] = []
 
 
+SignInHook = Callable[[Any], None]
+_sign_in_hooks: list[SignInHook] = []
+
+
+def on_sign_in(hook: SignInHook) -> None:
+    """Have ``hook(dialog)`` called with the start-up's sign-in (or first-administrator) dialog
+    just before it is shown: the start-up benchmark answers it and goes on."""
+    _sign_in_hooks.append(hook)
+
+
 def on_main_window(hook: MainWindowHook) -> None:
     """Have ``hook(app, window)`` called when :func:`run_gui` has built its main window, just before
     showing it: for tools that drive the real start-up (the start-up benchmark connects to
@@ -430,14 +440,29 @@ def build_main_window(db_url: str, settings: QSettings | None = None, user: Any 
     from desktop_crm.views.registry import build_registry
 
     settings = settings or QSettings()
-    user = user or current_user(settings.value("session/user_id") or None)
-    settings.setValue("session/user_id", str(user.id))
+    user = user or current_user()  # the signed-in user; nobody signed in: SignInRefused
     from desktop_crm.models import database
     from desktop_crm.models.db import is_read_only
 
     context = AppContext(user=user, database_name=redact(db_url), registry=build_registry(),
                          settings=settings, read_only=is_read_only(database))
-    return MainWindow(context)
+    window = MainWindow(context)
+    window.user_switched.connect(
+        lambda switched: switch_window(window, db_url, settings, switched))
+    return window
+
+
+def switch_window(old: Any, db_url: str, settings: QSettings, user: Any) -> Any:
+    """File › Switch user: a new main window for ``user`` replaces ``old`` (which may refuse to
+    close while it has unsaved changes: then the new one goes and ``old`` stays)."""
+    window = build_main_window(db_url, settings, user)
+    window.show()
+    if not old.close():
+        window.close()
+        window.deleteLater()
+        return old
+    old.deleteLater()
+    return window
 
 
 def _application(argv: list[str]) -> QApplication:
@@ -474,15 +499,17 @@ def run_gui(db_url: str | None = None, language: str | None = None) -> int:
     if open_at_start(url) is None:
         return 1
 
-    from desktop_crm.services.system.session import current_user
+    from desktop_crm.views.signin import sign_in_at_start
 
     try:
         with database_errors():  # e.g. a read-only file without any user yet
-            user = current_user(settings.value("session/user_id") or None)
-    except CrmError as error:
-        log.warning("database not opened: %s", error.message)
+            user = sign_in_at_start(settings, observers=_sign_in_hooks)
+    except CrmError as error:  # a server login mapped to no user, a database gone meanwhile
+        log.warning("not signed in: %s", error.message)
         _ask("database_error_dialog", QMessageBox.Icon.Critical, error.message, "", None)
         return 1
+    if user is None:
+        return 0
     install_language(app, language or user.locale or settings.value("ui/language") or None)
     settings.setValue("ui/language", i18n.current_language())
     window = build_main_window(url, settings, user)

@@ -112,6 +112,13 @@ class DatabaseFolderMissing(DatabaseError):
             "path (is the drive or network share connected?).").format(
                 folder=path.parent, name=path.name))
         self.path = path
+class PermissionDenied(CrmError):
+    """The signed-in user's role does not allow the action (or the record is outside its scope)."""
+
+
+class SignInRefused(CrmError):
+    """Nobody may work as the user asked for: wrong password, unknown or disabled user, or a
+    server login that is mapped to no CRM user."""
 
 
 class ValidationError(CrmError):

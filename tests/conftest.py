@@ -75,6 +75,17 @@ def _english_ui() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _tests_administrator() -> Iterator[None]:
+    """Every test acts as the tests' administrator (every action, every row: the product never
+    does); a test about rights or sign-in signs in a real user (``session.sign_in``) instead."""
+    from desktop_crm.services.system import rights
+
+    rights.act_as(rights.administrator())
+    yield
+    rights.act_as(None)
+
+
+@pytest.fixture(autouse=True)
 def _no_background_job_outlives_its_test() -> Iterator[None]:
     """A job still running after its test would go on in the next one, whose database the models'
     proxy is bound to by then (and leave a connection to it open): cancel it and wait."""

@@ -23,6 +23,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--lang", choices=("en", "ru", "it"), default=argparse.SUPPRESS,
                         help="UI language of the screenshots")
     parser.add_argument("--only", nargs="*", default=None, help="names of the screens to render")
+    parser.add_argument("--user", default="",
+                        help="login of the user the screens show (default: the first administrator)")
     parser.set_defaults(func=run)
 
 
@@ -42,7 +44,8 @@ def run(args: argparse.Namespace) -> int:
         print(error.message, file=sys.stderr)
         return 1
     try:
-        files = render_screenshots(url, Path(args.out), getattr(args, "lang", None), args.only)
+        files = render_screenshots(url, Path(args.out), getattr(args, "lang", None), args.only,
+                                   args.user)
     except OSError as error:
         print(str(error), file=sys.stderr)
         return 1

@@ -229,6 +229,17 @@ class Replica:
                 "last_seen = now()",
                 (self.device, self.app_version),
             )
+            self._remember_identity(pg)
+
+    def _remember_identity(self, pg: Any) -> None:
+        """The CRM user this replica's server login maps to (``sync.login``): who works on this
+        file (``services.system.session``). The server's owner is no application login: ''."""
+        login, member, user_id = pg.execute(
+            "SELECT session_user, pg_has_role(session_user, 'crm_user', 'MEMBER'), "
+            "(SELECT user_id::text FROM sync.login WHERE login = session_user)"
+        ).fetchone()
+        capture.meta_set(self.db, "login", login if member else "")
+        capture.meta_set(self.db, "login_user_id", (user_id or "") if member else "")
 
     def _check_clock(self, pg: Any) -> None:
         """Refuse to sync (nothing written, nothing lost) when this computer's clock is off by more

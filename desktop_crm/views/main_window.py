@@ -115,6 +115,7 @@ def _call(widget: QWidget | None, method: str, *args: Any) -> Any:
 
 class MainWindow(QMainWindow):
     first_painted = Signal()
+    user_switched = Signal(object)  # UserRef: the shell rebuilds the window for that user
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -226,6 +227,11 @@ class MainWindow(QMainWindow):
         file_menu = menu.addMenu(_("&File"))
         file_menu.addAction(self.new_action)
         file_menu.addSeparator()
+        self.switch_user_action = QAction(_("Switch &user…"), self)
+        self.switch_user_action.setObjectName("action_switch_user")
+        self.switch_user_action.triggered.connect(self.switch_user)
+        file_menu.addAction(self.switch_user_action)
+        file_menu.addSeparator()
         quit_action = QAction(_("&Quit"), self)
         quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         quit_action.setMenuRole(QAction.MenuRole.QuitRole)
@@ -248,6 +254,28 @@ class MainWindow(QMainWindow):
         about.setMenuRole(QAction.MenuRole.AboutRole)
         about.triggered.connect(self._about)
         self.help_menu.addAction(about)
+
+    def switch_user(self) -> None:
+        """File › Switch user: the sign-in dialog; the chosen user gets a window of its own."""
+        from desktop_crm.errors import CrmError, database_errors
+        from desktop_crm.services.system import session
+        from desktop_crm.views.signin import SignInDialog
+
+        try:
+            with database_errors():
+                mapped = session.server_identity()
+        except CrmError as error:
+            QMessageBox.warning(self, _("Switch user"), error.message)
+            return
+        if mapped is not None:
+            QMessageBox.information(self, _("Switch user"), _(
+                "On this server you work as the user of your server login. To work as someone "
+                "else, connect with their login."))
+            return
+        dialog = SignInDialog(self.context.settings, self, _("Switch user"))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.signed_in.connect(self.user_switched.emit)
+        dialog.open()
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()

@@ -14,10 +14,12 @@ from PySide6.QtWidgets import QApplication
 
 
 def render_screenshots(url: str, out: Path, language: str | None,
-                       only: list[str] | None = None) -> list[Path]:
-    """Build the main window over the open database and write one PNG per screen."""
+                       only: list[str] | None = None, user: str = "") -> list[Path]:
+    """Build the main window over the open database and write one PNG per screen, working as the
+    user with the login ``user`` (else the first administrator)."""
     from desktop_crm.app import build_main_window, install_language
     from desktop_crm.i18n import _
+    from desktop_crm.services.system import session
     from desktop_crm.workers import synchronous
 
     out.mkdir(parents=True, exist_ok=True)
@@ -29,7 +31,7 @@ def render_screenshots(url: str, out: Path, language: str | None,
     settings.clear()
     written: list[Path] = []
     with synchronous():
-        window = build_main_window(url, settings)
+        window = build_main_window(url, settings, session.sign_in_for_tool(user))
         window.resize(1366, 800)
         window.show()
         app.processEvents()

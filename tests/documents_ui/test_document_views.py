@@ -18,7 +18,7 @@ from tests.documents_fixtures import RU_LINES, deal_with_lines, russian_buyer, r
 
 @pytest.fixture
 def context(db: object, tmp_path: Path, monkeypatch, qapp) -> Any:
-    from desktop_crm.services.system.session import current_user
+    from desktop_crm.services.system.session import create_first_administrator
     from desktop_crm.views.context import AppContext
     from desktop_crm.views.registry import Registry
 
@@ -29,7 +29,8 @@ def context(db: object, tmp_path: Path, monkeypatch, qapp) -> Any:
     register.register(registry)
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     with workers.synchronous():
-        yield AppContext(current_user(), "crm.db", registry, settings)
+        yield AppContext(create_first_administrator("Anna Admin", "anna"), "crm.db", registry,
+                         settings)
     for widget in QApplication.topLevelWidgets():
         widget.close()
 

@@ -152,7 +152,7 @@ def test_after_a_final_stage_only_an_admin_can_reopen_and_it_is_logged(world):
     )
     with pytest.raises(StageChangeRefused):
         stages.move_deal(deal.id, world.presentation, world.manager)
-    with pytest.raises(PermissionDenied, match="Only an administrator"):
+    with pytest.raises(PermissionDenied, match="reopen closed deals"):
         stages.reopen_deal(deal.id, world.presentation, world.manager)
     stages.reopen_deal(deal.id, world.presentation, world.admin, comment="Клиент вернул товар")
     stored = Deal.get_by_id(deal.id)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -125,6 +126,16 @@ def demo_db(demo_template: Path, tmp_path: Path) -> Iterator[str]:
             db.close()
 
 
+def admin_user() -> Any:
+    """Sign in as the database's first active administrator (an empty one gets one first)."""
+    from desktop_crm.services.system import session
+
+    if session.needs_first_administrator():
+        return session.create_first_administrator("Anna Admin", "anna")
+    admin = next(u for u in session.users() if u.role == "admin")
+    return session.sign_in(admin.id)
+
+
 @pytest.fixture
 def synchronous_workers() -> Iterator[None]:
     with workers.synchronous():
@@ -142,7 +153,7 @@ def qsettings(tmp_path: Path):
 def window(qtbot, demo_db: str, qsettings, synchronous_workers):
     from desktop_crm.app import build_main_window
 
-    main = build_main_window(demo_db, qsettings)
+    main = build_main_window(demo_db, qsettings, admin_user())
     qtbot.addWidget(main)
     main.show()
     qtbot.waitExposed(main)

@@ -25,6 +25,7 @@ from desktop_crm.app import (
 )
 from desktop_crm.errors import ValidationError
 from desktop_crm.models.schema import LATEST_VERSION, current_version
+from tests.shell.conftest import admin_user
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -34,7 +35,7 @@ def test_app_starts_on_a_fresh_database_and_shows_the_main_window(qtbot, tmp_pat
     url = str(tmp_path / "fresh.db")
     db = open_and_migrate(url)
     assert current_version(db) == LATEST_VERSION
-    window = build_main_window(url, qsettings)
+    window = build_main_window(url, qsettings, admin_user())
     qtbot.addWidget(window)
     with qtbot.waitSignal(window.first_painted, timeout=5000):
         window.show()
@@ -86,7 +87,9 @@ def test_heavy_libraries_are_not_imported_at_start_up(tmp_path):
         from desktop_crm.app import build_main_window, open_and_migrate
         url = {str(tmp_path / "crm.db")!r}
         open_and_migrate(url)
-        window = build_main_window(url, QSettings({str(tmp_path / "s.ini")!r}, QSettings.Format.IniFormat))
+        from desktop_crm.services.system.session import create_first_administrator
+        window = build_main_window(url, QSettings({str(tmp_path / "s.ini")!r}, QSettings.Format.IniFormat),
+                                   create_first_administrator("Anna"))
         at_first_paint = []
 
         class FirstPaint(QObject):
@@ -201,7 +204,7 @@ def test_first_run_asks_the_assistant_and_quitting_creates_nothing(qtbot, tmp_pa
 
 
 def test_window_geometry_and_section_persist(qtbot, demo_db, qsettings, synchronous_workers):
-    window = build_main_window(demo_db, qsettings)
+    window = build_main_window(demo_db, qsettings, admin_user())
     qtbot.addWidget(window)
     window.show()
     window.show_section("contacts")
@@ -210,7 +213,7 @@ def test_window_geometry_and_section_persist(qtbot, demo_db, qsettings, synchron
     geometry = window.geometry()
     window.close()
     assert not qsettings.value("main_window/geometry").isEmpty()
-    again = build_main_window(demo_db, qsettings)
+    again = build_main_window(demo_db, qsettings, admin_user())
     qtbot.addWidget(again)
     again.show()
     assert again.current_page().section.key == "contacts"
@@ -305,7 +308,7 @@ def test_first_run_builds_a_demo_database_in_the_background(qtbot, tmp_path, mon
 
 
 def test_status_widgets_and_the_sync_menu_arrive_with_the_first_paint(qtbot, demo_db, qsettings):
-    window = build_main_window(demo_db, qsettings)
+    window = build_main_window(demo_db, qsettings, admin_user())
     qtbot.addWidget(window)
     assert not hasattr(window, "sync_widget")
     with qtbot.waitSignal(window.first_painted):
@@ -323,7 +326,7 @@ def test_after_its_first_paint_the_window_expires_quotes_past_their_validity(
     from desktop_crm.views import main_window
 
     monkeypatch.setattr(main_window, "UPKEEP_START_DELAY_MS", 50)  # 4 s in the app
-    window = build_main_window(demo_db, qsettings)
+    window = build_main_window(demo_db, qsettings, admin_user())
     qtbot.addWidget(window)
     quote = Quote.alive().first()
     Quote.update(status=QuoteStatus.SENT, valid_until=dt.date.today() - dt.timedelta(days=1)).where(

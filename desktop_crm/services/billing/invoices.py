@@ -30,6 +30,8 @@ from desktop_crm.errors import CrmError, ValidationError
 from desktop_crm.i18n import _
 from desktop_crm.ids import DocumentId, IdLike, PaymentId, as_uuid, optional_uuid
 from desktop_crm.models import (
+    Action,
+    Deal,
     DocumentType,
     Invoice,
     InvoiceStatus,
@@ -43,7 +45,7 @@ from desktop_crm.models.base import column_text
 from desktop_crm.models.db import engine
 from desktop_crm.services.billing import documents, numbering, rendering
 from desktop_crm.services.billing.documents import DocumentInfo, Row, info
-from desktop_crm.services.system import settings
+from desktop_crm.services.system import rights, settings
 
 
 def _invoice(invoice_id: IdLike, lock: bool = True) -> Row:
@@ -70,6 +72,7 @@ def _new_draft(
 def create_from_deal(
     deal_id: IdLike, user: IdLike | None = None, own_company_id: IdLike | None = None
 ) -> DocumentInfo:
+    rights.require_on(Deal, as_uuid(deal_id), Action.ISSUE_DOCUMENTS)
     with database.atomic():
         invoice = _draft_from_deal(deal_id, user, own_company_id)
         documents.log(user, invoice, "created")
@@ -96,6 +99,7 @@ def save_draft(
     lines: Sequence[documents.LineData | Mapping[str, Any]] | None = None,
     user: IdLike | None = None,
 ) -> DocumentInfo:
+    rights.require_on(Invoice, as_uuid(invoice_id), Action.ISSUE_DOCUMENTS)
     with database.atomic():
         invoice = _invoice(invoice_id)
         if invoice.status != InvoiceStatus.DRAFT:
@@ -118,6 +122,7 @@ def issue(
     invoice's exact render input. An Italian invoice's FatturaPA file takes the next transmission
     number of the own company (``numbering.take_progressive``) and keeps it.
     """
+    rights.require_on(Invoice, as_uuid(invoice_id), Action.ISSUE_DOCUMENTS)
     with database.atomic():
         invoice = _invoice(invoice_id)
         if invoice.status != InvoiceStatus.DRAFT:
@@ -213,6 +218,7 @@ def register_payment(
     invoice_id: IdLike, amount: Decimal | str, paid_on: dt.date | None = None,
     user: IdLike | None = None, note: str = "",
 ) -> PaymentInfo:
+    rights.require_on(Invoice, as_uuid(invoice_id), Action.REGISTER_PAYMENTS)
     value = validation.money_value(amount, "amount")
     paid_on = validation.date_value(paid_on, "paid_on")
     note = column_text(Payment, "note", note)
@@ -245,6 +251,7 @@ def register_payment(
 
 
 def cancel(invoice_id: IdLike, user: IdLike | None = None, reason: str = "") -> DocumentInfo:
+    rights.require_on(Invoice, as_uuid(invoice_id), Action.ISSUE_DOCUMENTS)
     with database.atomic():
         invoice = _invoice(invoice_id)
         if invoice.status == InvoiceStatus.CANCELLED:
@@ -265,6 +272,7 @@ def cancel(invoice_id: IdLike, user: IdLike | None = None, reason: str = "") -> 
 
 def reissue(invoice_id: IdLike, user: IdLike | None = None) -> DocumentInfo:
     """A new draft copied from a cancelled invoice (it gets a new number when issued)."""
+    rights.require_on(Invoice, as_uuid(invoice_id), Action.ISSUE_DOCUMENTS)
     with database.atomic():
         old = _invoice(invoice_id)
         if old.status != InvoiceStatus.CANCELLED:
@@ -305,6 +313,7 @@ def issue_for_deals(
     worker's context and files only if its real input is equal (another writer taking a number in
     between makes it render in place), so numbers, atomicity and the stored bytes are unchanged.
     """
+    rights.require(Action.ISSUE_DOCUMENTS)
     from desktop_crm.documents import pool as render_pool
 
     ids = list(deal_ids)

@@ -26,6 +26,8 @@ from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import _
 from desktop_crm.ids import IdLike, as_uuid, optional_uuid
 from desktop_crm.models import (
+    Action,
+    Deal,
     DocumentType,
     Invoice,
     InvoiceStatus,
@@ -37,6 +39,7 @@ from desktop_crm.models import (
 from desktop_crm.models.db import engine
 from desktop_crm.services.billing import documents, numbering, rendering
 from desktop_crm.services.billing.documents import DocumentInfo, Row, info
+from desktop_crm.services.system import rights
 
 
 def _locked_quote(quote_id: IdLike) -> Row:
@@ -49,6 +52,7 @@ def _locked_quote(quote_id: IdLike) -> Row:
 def create_from_deal(
     deal_id: IdLike, user: IdLike | None = None, own_company_id: IdLike | None = None
 ) -> DocumentInfo:
+    rights.require_on(Deal, as_uuid(deal_id), Action.EDIT)
     with database.atomic():
         deal = documents._deal_of(deal_id)
         own = documents._own_company(own_company_id)
@@ -78,6 +82,7 @@ def save_draft(
     lines: Sequence[documents.LineData | Mapping[str, Any]] | None = None,
     user: IdLike | None = None,
 ) -> DocumentInfo:
+    rights.require_on(Quote, as_uuid(quote_id), Action.EDIT)
     with database.atomic():
         quote = _locked_quote(quote_id)
         if quote.status != QuoteStatus.DRAFT:
@@ -95,6 +100,7 @@ def save_draft(
 
 def send(quote_id: IdLike, user: IdLike | None = None, on: dt.date | None = None) -> DocumentInfo:
     """Number, freeze and mark the revision sent: the moment it leaves the company."""
+    rights.require_on(Quote, as_uuid(quote_id), Action.ISSUE_DOCUMENTS)
     with database.atomic():
         quote = _locked_quote(quote_id)
         if quote.status != QuoteStatus.DRAFT:
@@ -124,6 +130,7 @@ def _root(quote: Row) -> Row:
 
 
 def new_revision(quote_id: IdLike, user: IdLike | None = None) -> DocumentInfo:
+    rights.require_on(Quote, as_uuid(quote_id), Action.EDIT)
     with database.atomic():
         old = _locked_quote(quote_id)
         if old.status == QuoteStatus.DRAFT:
@@ -155,6 +162,7 @@ def new_revision(quote_id: IdLike, user: IdLike | None = None) -> DocumentInfo:
 
 
 def accept(quote_id: IdLike, user: IdLike | None = None) -> DocumentInfo:
+    rights.require_on(Quote, as_uuid(quote_id), Action.ISSUE_DOCUMENTS)
     with database.atomic():
         quote = _locked_quote(quote_id)
         _refresh_one(quote, dt.date.today())
@@ -167,6 +175,7 @@ def accept(quote_id: IdLike, user: IdLike | None = None) -> DocumentInfo:
 
 
 def reject(quote_id: IdLike, user: IdLike | None = None, reason: str = "") -> DocumentInfo:
+    rights.require_on(Quote, as_uuid(quote_id), Action.ISSUE_DOCUMENTS)
     with database.atomic():
         quote = _locked_quote(quote_id)
         if quote.status not in (QuoteStatus.SENT, QuoteStatus.EXPIRED):
@@ -214,6 +223,7 @@ def current_quote(deal_id: IdLike) -> DocumentInfo | None:
 
 def to_invoice(quote_id: IdLike, user: IdLike | None = None) -> DocumentInfo:
     """A draft invoice from an accepted quote: lines, buyer and terms copied, linked to the quote."""
+    rights.require_on(Quote, as_uuid(quote_id), Action.ISSUE_DOCUMENTS)
     with database.atomic():
         quote = _locked_quote(quote_id)
         if quote.status != QuoteStatus.ACCEPTED:

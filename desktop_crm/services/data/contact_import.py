@@ -23,10 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from desktop_crm.errors import CrmError
-from desktop_crm.models import database
+from desktop_crm.models import Action, database
 from desktop_crm.normalize import fold
 from desktop_crm.services.sales import contacts
 from desktop_crm.services.sales.rule_errors import DuplicateContact, DuplicateMatch
+from desktop_crm.services.system import rights
 
 #: Header spellings (folded) understood for each contact field.
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -111,6 +112,8 @@ def import_contacts(
     rows: Iterable[Mapping[str, Any]], user: Any, check_required: bool = True
 ) -> ImportResult:
     """Create the rows that pass the contact rules; report the others (see the module docstring)."""
+    rights.require(Action.IMPORT)
+    rights.require(Action.CREATE)
     from desktop_crm.i18n import _
 
     result = ImportResult()

@@ -21,8 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from desktop_crm.i18n import _, current_language
+from desktop_crm.models import Action
 from desktop_crm.services.listing import lists
 from desktop_crm.services.listing.lists import ListFilter, Sort
+from desktop_crm.services.system import rights
 
 FORMATS = ("xlsx", "csv")
 
@@ -44,6 +46,7 @@ def export_list(
     progress: Any = None,
 ) -> ExportResult:
     """Write the list to ``path`` (format from ``fmt`` or the suffix); ``columns`` keys in order."""
+    rights.require(Action.EXPORT)
     target = Path(path)
     fmt = (fmt or target.suffix.lstrip(".")).lower()
     if fmt not in FORMATS:

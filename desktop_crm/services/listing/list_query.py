@@ -25,12 +25,16 @@ from desktop_crm.services.listing.list_types import (
     Row,
     Sort,
 )
+from desktop_crm.services.system import rights
 
 
 def where(source: ListSource, flt: ListFilter, user_id: str | None) -> list[Any]:
     """The conditions of the rows ``flt`` keeps (the first one: live rows)."""
     model = source.model
     conditions: list[Any] = [model.deleted_at.is_null()]
+    visible = rights.scope_condition(model)
+    if visible is not None:
+        conditions.append(visible)
     if source.extra_where is not None:
         conditions.append(source.extra_where())
     text = validation.search_value(flt.text)

@@ -50,6 +50,7 @@ from desktop_crm.services.listing.list_types import (
     Snapshot,
     Sort,
 )
+from desktop_crm.services.system import rights
 
 # Compiled block statements: building a seven-join query costs peewee more than SQLite needs to
 # run it.
@@ -110,7 +111,7 @@ def fetch_page(
                              .order_by(*order(src, sort)))
 
     # the active filter's cut-off moves with the clock: not cached
-    key = None if flt.active is not None else (entity, flt, sort, user_id)
+    key = None if flt.active is not None else (entity, flt, sort, user_id, rights.cache_key())
     page = _PAGES.get(key, build)
     sql = _dense_order(src, flt, sort, dense, page.sql)
     return to_rows(src, dialect.fetch_all(sql, page.bind(limit, offset)))

@@ -19,6 +19,7 @@ from desktop_crm.i18n import N_
 from desktop_crm.models import Company, Contact, Deal, Lead, Product, Stage, dialect
 from desktop_crm.models.fields import coerce_uuid
 from desktop_crm.models.search import match_condition, query_tokens
+from desktop_crm.services.system import rights
 
 MIN_QUERY_LENGTH = 2
 GROUP_TITLES: dict[Entity, str] = {  # the searched entities, in display order
@@ -81,7 +82,11 @@ def search(text: str, limit: int = 8, entities: tuple[str, ...] | None = None) -
         query = model.select(model.id, *selected)
         if model is Deal:
             query = query.join_from(Deal, Stage, peewee.JOIN.LEFT_OUTER, on=(Deal.stage == Stage.id))
-        query = query.where(match_condition(model, text), model.deleted_at.is_null()).limit(limit)
+        query = query.where(match_condition(model, text), model.deleted_at.is_null())
+        visible = rights.scope_condition(model)
+        if visible is not None:
+            query = query.where(visible)
+        query = query.limit(limit)
         sql, params = query.sql()
         hits = []
         for record in dialect.fetch_all(sql, params):

@@ -20,9 +20,10 @@ from babel.numbers import format_decimal
 from desktop_crm import money
 from desktop_crm.i18n import _, current_language
 from desktop_crm.i18n.formatting import babel_locale, format_amount, format_datetime
-from desktop_crm.models import utcnow
+from desktop_crm.models import Action, utcnow
 from desktop_crm.paths import templates_dir
 from desktop_crm.services.reporting.analytics import Column, ColumnKind, ReportTable, format_month
+from desktop_crm.services.system import rights
 
 EMPTY = "–"
 XLSX_FORMATS = {
@@ -170,6 +171,7 @@ def export_pdf(tables: Sequence[ReportTable], path: Path, language: str | None =
 
 def export(tables: Sequence[ReportTable], path: Path, language: str | None = None) -> Path:
     """Export by the file's extension: ``.xlsx`` or ``.pdf``."""
+    rights.require(Action.EXPORT)
     suffix = Path(path).suffix.lower()
     if suffix == ".xlsx":
         return export_xlsx(tables, path)

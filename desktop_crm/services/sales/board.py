@@ -62,6 +62,7 @@ from desktop_crm.services.listing.lists import ListFilter
 from desktop_crm.services.sales import deals as deal_service
 from desktop_crm.services.sales import rules, stages
 from desktop_crm.services.sales.pipelines import PipelineInfo, default_pipeline, pipelines
+from desktop_crm.services.system import rights
 
 PAGE_SIZE = 40
 RANK_STEP = 1024
@@ -382,7 +383,8 @@ class PageQuery:
     def _compile(self, with_cursor: bool) -> dialect.MarkedSql:
         if with_cursor not in self._compiled:
             shared = None if self.filter.active is not None else (
-                "page", self.filter, str(self.user_id), self.limit, self.inactivity, with_cursor)
+                "page", self.filter, str(self.user_id), self.limit, self.inactivity, with_cursor,
+                rights.cache_key())
             self._compiled[with_cursor] = _COMPILED.get(shared, lambda: self._build(with_cursor))
         return self._compiled[with_cursor]
 

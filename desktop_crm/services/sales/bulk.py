@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from desktop_crm.entities import Entity
-from desktop_crm.errors import CrmError, ValidationError
+from desktop_crm.errors import CrmError, PermissionDenied, ValidationError
 from desktop_crm.i18n import _, ngettext
 from desktop_crm.ids import IdLike, as_uuid
 from desktop_crm.models import (
+    Action,
     Activity,
     Company,
     Contact,
@@ -34,6 +35,7 @@ from desktop_crm.models import (
     utcnow,
 )
 from desktop_crm.services.sales import rules, stages
+from desktop_crm.services.system import rights
 
 MODELS: dict[Entity, Any] = {
     Entity.DEALS: Deal,
@@ -93,6 +95,9 @@ def assign_responsible(
     column = getattr(model, field_name)
     target = as_uuid(user_id)
     with database.atomic():
+        rights.require_all(model, _ids(ids), Action.EDIT)
+        if not rights.in_scope(target):
+            raise PermissionDenied(_("You may only make someone within your scope responsible."))
         user: Any = User.alive().where(User.id == target).first()
         if user is None or not user.active:
             raise ValidationError(_("This user no longer exists or is not active."))
@@ -119,6 +124,7 @@ def restore_responsible(entity: str, previous: dict[str, str | None]) -> None:
         by_value.setdefault(value, []).append(as_uuid(record_id))
     now = utcnow()
     with database.atomic():
+        rights.require_all(model, [as_uuid(i) for i in previous], Action.EDIT)
         for value, ids in by_value.items():
             for chunk in _chunks(ids):
                 model.update(
@@ -133,6 +139,7 @@ def soft_delete(entity: str, ids: Sequence[IdLike]) -> list[str]:
     model = _model(entity)
     keys = _ids(ids)
     with database.atomic():
+        rights.require_all(model, keys, Action.DELETE)
         if entity in (Entity.CONTACTS, Entity.COMPANIES):
             _refuse_with_open_deals(entity, keys)
         deleted: list[str] = []
@@ -171,6 +178,7 @@ def restore(entity: str, ids: Sequence[IdLike]) -> None:
     model = _model(entity)
     now = utcnow()
     with database.atomic():
+        rights.require(Action.DELETE)
         for chunk in _chunks(_ids(ids)):
             model.update({model.deleted_at: None, model.updated_at: now}).where(
                 model.id.in_(chunk)

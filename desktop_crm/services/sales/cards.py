@@ -34,6 +34,7 @@ from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import _
 from desktop_crm.ids import ContactId, DealId, IdLike, as_uuid
 from desktop_crm.models import (
+    Action,
     Company,
     Contact,
     Deal,
@@ -49,6 +50,7 @@ from desktop_crm.normalize import phone_e164
 from desktop_crm.services.billing import requisites
 from desktop_crm.services.listing.lists import Choice
 from desktop_crm.services.sales import contacts, leads, rules
+from desktop_crm.services.system import rights
 
 
 def _str_id(value: Any) -> str | None:
@@ -63,6 +65,7 @@ def contact_card(contact_id: IdLike) -> dict[str, Any] | None:
     contact = contacts.find_contact(contact_id)
     if contact is None:
         return None
+    rights.require_visible(Contact, contact.id)
     values = contacts.contact_values(contact)
     values["company"] = _str_id(values.get("company"))
     values["responsible"] = _str_id(values.get("responsible"))
@@ -146,6 +149,7 @@ def live_duplicates(values: Mapping[str, Any], contact_id: IdLike | None = None,
 def save_contact(contact_id: IdLike | None, values: Mapping[str, Any], user: IdLike,
                  not_duplicate_of: tuple[IdLike, ...] = ()) -> str:
     """Create (``contact_id`` None) or update a contact under the rules; returns its id."""
+    rights.guard_write(Contact, contact_id, values.get("responsible", rights._UNCHANGED))
     if contact_id is None:
         return str(contacts.create_contact(values, user, not_duplicate_of=not_duplicate_of).id)
     return str(contacts.update_contact(contact_id, values, user, not_duplicate_of=not_duplicate_of).id)
@@ -218,6 +222,7 @@ def lead_card(lead_id: IdLike) -> dict[str, Any] | None:
     lead = Lead.get_or_none((Lead.id == as_uuid(lead_id)) & Lead.deleted_at.is_null())
     if lead is None:
         return None
+    rights.require_visible(Lead, lead.id)
     values: dict[str, Any] = {name: getattr(lead, name) for name in leads.PERSON_FIELDS}
     values.update(
         title=lead.title, company_name=lead.company_name, source=lead.source, comment=lead.comment,
@@ -228,6 +233,7 @@ def lead_card(lead_id: IdLike) -> dict[str, Any] | None:
 
 
 def save_lead(lead_id: IdLike | None, values: Mapping[str, Any], user: IdLike) -> str:
+    rights.guard_write(Lead, lead_id, values.get("responsible", rights._UNCHANGED))
     if lead_id is None:
         return str(leads.create_lead(values, user).id)
     return str(leads.update_lead(lead_id, values, user).id)
@@ -248,6 +254,8 @@ def convert_lead(
     not_duplicate_of: Sequence[IdLike] = (),
 ) -> leads.Conversion:
     """Rule 1 conversion with the wizard's plain choices."""
+    rights.guard_write(Lead, lead_id)
+    rights.require(Action.CREATE)
     return leads.convert_lead(
         lead_id, user,
         pipeline=pipeline or None,
@@ -329,6 +337,7 @@ def company_card(company_id: IdLike) -> dict[str, Any] | None:
     company = Company.get_or_none((Company.id == as_uuid(company_id)) & Company.deleted_at.is_null())
     if company is None:
         return None
+    rights.require_visible(Company, company.id)
     values = {name: getattr(company, name) or "" for name in COMPANY_FIELDS}
     values["responsible"] = _str_id(company.responsible_id)
     values["display_name"] = company.short_name or company.legal_name
@@ -337,6 +346,7 @@ def company_card(company_id: IdLike) -> dict[str, Any] | None:
 
 def save_company(company_id: IdLike | None, values: Mapping[str, Any], user: IdLike) -> str:
     """Create or update a client company; wrong requisites refuse the save with every message."""
+    rights.guard_write(Company, company_id, values.get("responsible", rights._UNCHANGED))
     cleaned = _clean_requisites(values, COMPANY_FIELDS)
     with database.atomic():
         company = (
@@ -401,6 +411,7 @@ def product_field_errors(values: Mapping[str, Any]) -> dict[str, str]:
 
 
 def save_product(product_id: IdLike | None, values: Mapping[str, Any], user: IdLike) -> str:
+    rights.require(Action.CHANGE_PRICES)  # the catalog: its products and their prices
     unknown = set(values) - set(PRODUCT_FIELDS)
     if unknown:
         raise ValueError(f"unknown product fields: {sorted(unknown)}")
@@ -440,6 +451,7 @@ def product_groups() -> list[Choice]:
 
 
 def add_product_group(name: str) -> str:
+    rights.require(Action.CHANGE_PRICES)
     name = column_text(ProductGroup, "name", name)
     if not name:
         raise ValidationError(_("Give the product group a name."), field="name")

@@ -58,6 +58,7 @@ from desktop_crm.services.listing import search as search_service
 from desktop_crm.services.sales import board, deals
 from desktop_crm.services.sales.board import ColumnInfo
 from desktop_crm.services.sales.deals import DealLineInfo
+from desktop_crm.services.system import rights
 
 IdT = TypeVar("IdT", bound=uuid.UUID)
 
@@ -178,6 +179,7 @@ def load(deal_id: IdLike) -> DealData:
     deal = Deal.get_or_none((Deal.id == as_uuid(deal_id)) & Deal.deleted_at.is_null())
     if deal is None:
         raise ValidationError(_("The deal no longer exists."))
+    rights.require_visible(Deal, deal.id)
     pipeline = Pipeline.get_by_id(deal.pipeline_id)
     contact = Contact.get_or_none(Contact.id == deal.contact_id) if deal.contact_id else None
     company = Company.get_or_none(Company.id == deal.company_id) if deal.company_id else None

@@ -49,6 +49,7 @@ from desktop_crm.ids import (
     optional_uuid,
 )
 from desktop_crm.models import (
+    Action,
     Deal,
     DealLine,
     Pipeline,
@@ -60,6 +61,7 @@ from desktop_crm.models import (
 )
 from desktop_crm.services.sales import rules, stages
 from desktop_crm.services.sales.rule_errors import StageChangeRefused
+from desktop_crm.services.system import rights
 
 DEAL_FIELDS = (
     "title", "pipeline", "stage", "contact", "company", "responsible", "product_group", "currency",
@@ -270,6 +272,7 @@ def create_deal(values: Mapping[str, Any], user: IdLike) -> DealInfo:
         )
         if stage is None or stage.pipeline_id != pipeline_id:
             raise ValidationError(_("Choose a stage of the deal's pipeline."), field="stage")
+        rights.guard_write(Deal, None, cleaned.get("responsible") or as_uuid(user), pipeline_id)
         if stage.kind != StageKind.OPEN:
             raise ValidationError(_("A new deal starts in an open stage."), field="stage")
         rules.ensure_single_open_deal(cleaned.get("contact"), cleaned.get("product_group"))
@@ -310,6 +313,8 @@ def update_deal(deal_id: IdLike, values: Mapping[str, Any], user: IdLike) -> Dea
     cleaned = _clean_deal(values, EDITABLE_FIELDS)
     with database.atomic():
         deal = _alive_deal(deal_id)
+        rights.guard_write(Deal, deal.id, cleaned.get("responsible", rights._UNCHANGED),
+                           deal.pipeline_id)
         contact = cleaned.get("contact", deal.contact_id)
         group = cleaned.get("product_group", deal.product_group_id)
         if deal.closed_at is None and (contact, group) != (deal.contact_id, deal.product_group_id):
@@ -327,6 +332,7 @@ def add_line(deal_id: IdLike, values: Mapping[str, Any], user: IdLike) -> DealLi
         raise ValidationError(_("Name the product or service of the line."), field="name")
     with database.atomic():
         deal = _alive_deal(deal_id)
+        rights.require_on(Deal, deal.id, Action.EDIT)
         cleaned.setdefault("line_order", _next_line_order(deal.id))
         line = DealLine.create(deal=deal.id, **cleaned)
         rules.refresh_deal(deal)
@@ -343,6 +349,7 @@ def _alive_line(line_id: IdLike) -> DealLine:
 def update_line(line_id: IdLike, values: Mapping[str, Any], user: IdLike) -> DealLineInfo:
     with database.atomic():
         line = _alive_line(line_id)
+        rights.require_on(Deal, line.deal_id, Action.EDIT)
         for name, value in _clean_line(values, current=line).items():
             setattr(line, name, value)
         line.save()
@@ -353,6 +360,7 @@ def update_line(line_id: IdLike, values: Mapping[str, Any], user: IdLike) -> Dea
 def remove_line(line_id: IdLike, user: IdLike) -> None:
     with database.atomic():
         line = _alive_line(line_id)
+        rights.require_on(Deal, line.deal_id, Action.EDIT)
         line.soft_delete()
         rules.refresh_deal(_alive_deal(line.deal_id))
 

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from desktop_crm import errors
 from desktop_crm.errors import CrmError, ValidationError
 from desktop_crm.i18n import _
 
@@ -68,5 +69,5 @@ class StageChangeRefused(CrmError):
         self.missing = list(missing)
 
 
-class PermissionDenied(CrmError):
-    """The user's role does not allow the action (reopening a closed deal needs an administrator)."""
+# the user's role does not allow the action: one kind for every refusal (``services.system.rights``)
+PermissionDenied = errors.PermissionDenied

@@ -31,13 +31,13 @@ from desktop_crm.i18n import N_, _
 from desktop_crm.i18n.formatting import format_money
 from desktop_crm.ids import IdLike, as_uuid
 from desktop_crm.models import (
+    Action,
     Activity,
     ActivityKind,
     ActivityStatus,
     Deal,
     DealLine,
     Notification,
-    Role,
     Stage,
     StageChange,
     StageKind,
@@ -47,7 +47,7 @@ from desktop_crm.models import (
 )
 from desktop_crm.services.sales import notifications, rules
 from desktop_crm.services.sales.rule_errors import PermissionDenied, StageChangeRefused
-from desktop_crm.services.system import settings
+from desktop_crm.services.system import rights, settings
 
 
 def _deal(deal: IdLike) -> Deal:
@@ -289,6 +289,7 @@ def move_deal(
     """
     with database.atomic(), settings.snapshot():  # the rules' settings: one read
         row, target = _deal(deal), _stage(stage)
+        rights.require_on(Deal, row.id, Action.EDIT)
         lines = row.live_lines()  # read once: for the check and for the refresh
         check = _check(row, target, lines)
         if not check.allowed:
@@ -391,9 +392,11 @@ def reopen_deal(
     """An administrator brings a closed deal back to an open stage; logged like a move."""
     with database.atomic(), settings.snapshot():  # the rules' settings: one read
         actor = User.get_or_none(User.id == as_uuid(user))
-        if actor is None or actor.role != Role.ADMIN:
-            raise PermissionDenied(_("Only an administrator can reopen a closed deal."))
+        rights.require(Action.REOPEN)
+        if actor is None or not rights.user_may(actor.id, Action.REOPEN):
+            raise PermissionDenied(_("Your role does not allow you to reopen closed deals."))
         row, target = _deal(deal), _stage(stage)
+        rights.require_visible(Deal, row.id)
         if row.closed_at is None:
             raise StageChangeRefused(_("The deal is not closed."))
         if target.pipeline_id != row.pipeline_id or target.kind != StageKind.OPEN:

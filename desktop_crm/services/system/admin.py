@@ -34,9 +34,12 @@ from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import LANGUAGES, N_, _, ngettext
 from desktop_crm.ids import IdLike, OwnCompanyId, StageId, UserId, as_uuid
 from desktop_crm.models import (
+    AccessRole,
+    Action,
     Deal,
     OwnCompany,
     Pipeline,
+    Preset,
     Role,
     Stage,
     StageKind,
@@ -45,12 +48,14 @@ from desktop_crm.models import (
     database,
 )
 from desktop_crm.models.base import column_text
+from desktop_crm.models.people import PRESET_IDS
 from desktop_crm.services.billing import numbering
 from desktop_crm.services.listing import refresh
 from desktop_crm.services.sales import cards, rules
 from desktop_crm.services.sales import pipelines as sales_pipelines
 from desktop_crm.services.sales import stages as stage_rules
 from desktop_crm.services.sales.pipelines import PipelineInfo
+from desktop_crm.services.system import access, rights
 from desktop_crm.services.system.settings import SettingSpec
 
 # --- rules ----------------------------------------------------------------------------------------
@@ -136,6 +141,7 @@ DEAL_FLAG_SETTINGS = frozenset({"comment_min_words", "comment_min_chars", "comme
 
 def save_rules_settings(values: Mapping[str, Any]) -> bool:
     """Save the rules page. True when deals' stored flags now need :func:`recompute_deal_flags`."""
+    rights.require(Action.CHANGE_SETTINGS)
     unknown = set(values) - set(_RULE_SPECS)
     if unknown:
         raise ValueError(f"unknown rule settings: {sorted(unknown)}")
@@ -164,6 +170,7 @@ def save_rules_settings(values: Mapping[str, Any]) -> bool:
 def recompute_deal_flags(stage_id: IdLike | None = None, progress: Any = None) -> int:
     """Recompute deals' correctness, missing fields and last interaction after a rule changed:
     every deal, or those in ``stage_id`` (its required fields changed). One transaction."""
+    rights.require(Action.CHANGE_SETTINGS)
     deal_ids = None
     if stage_id is not None:
         rows: list[Any] = list(Deal.alive().select(Deal.id).where(Deal.stage == as_uuid(stage_id)))
@@ -216,6 +223,7 @@ def own_company_card(company_id: IdLike) -> dict[str, Any] | None:
 
 
 def save_own_company(company_id: IdLike | None, values: Mapping[str, Any]) -> OwnCompanyId:
+    rights.require(Action.CHANGE_SETTINGS)
     unknown = set(values) - set(OWN_FIELDS)
     if unknown:
         raise ValueError(f"unknown own-company fields: {sorted(unknown)}")
@@ -286,6 +294,7 @@ def pipelines() -> list[PipelineInfo]:
 
 
 def save_pipeline(pipeline_id: IdLike | None, name: str, is_default: bool = False) -> str:
+    rights.require(Action.CHANGE_SETTINGS)
     name = column_text(Pipeline, "name", name)
     if not name:
         raise ValidationError(_("Give the pipeline a name."), field="name")
@@ -313,6 +322,7 @@ def save_pipeline(pipeline_id: IdLike | None, name: str, is_default: bool = Fals
 
 
 def delete_pipeline(pipeline_id: IdLike) -> None:
+    rights.require(Action.CHANGE_SETTINGS)
     with database.atomic():
         pipeline = Pipeline.get_by_id(as_uuid(pipeline_id))
         if Deal.alive().where(Deal.pipeline == pipeline.id).exists():
@@ -382,6 +392,7 @@ def _task_template(template: Any) -> dict[str, Any]:
 
 
 def save_stage(stage_id: IdLike | None, pipeline_id: IdLike, values: Mapping[str, Any]) -> StageId:
+    rights.require(Action.CHANGE_SETTINGS)
     errors = stage_errors(values)
     if errors:
         name, message = next(iter(errors.items()))
@@ -447,6 +458,7 @@ def _keep_an_open_stage(pipeline_id: uuid.UUID, leaving_id: uuid.UUID) -> None:
 
 def move_stage(stage_id: IdLike, delta: int) -> None:
     """Swap the stage with its neighbour (``delta`` -1: up, +1: down)."""
+    rights.require(Action.CHANGE_SETTINGS)
     with database.atomic():
         stage: Any = Stage.get_by_id(as_uuid(stage_id))
         ordered: list[Any] = list(Stage.alive().where(Stage.pipeline == stage.pipeline_id).order_by(
@@ -467,6 +479,7 @@ def move_stage(stage_id: IdLike, delta: int) -> None:
 
 
 def delete_stage(stage_id: IdLike) -> None:
+    rights.require(Action.CHANGE_SETTINGS)
     with database.atomic():
         stage: Any = Stage.get_by_id(as_uuid(stage_id))
         count = Deal.alive().where(Deal.stage == stage.id).count()
@@ -490,19 +503,26 @@ class UserRow:
     id: UserId
     name: str
     email: str
-    role: str
+    role: str  # the old role, kept in step with the role's preset
     head_id: UserId | None
     locale: str
     active: bool
+    access_role_id: uuid.UUID | None = None
+    login: str = ""
+    has_password: bool = False
 
 
 def user_rows() -> list[UserRow]:
     query: list[Any] = list(User.alive().order_by(User.active.desc(), User.name))
     return [UserRow(UserId(u.id), u.name, u.email, str(u.role), UserId(u.head_id) if u.head_id else None,
-                    u.locale or "", bool(u.active)) for u in query]
+                    u.locale or "", bool(u.active), u.access_role_id, u.login or "",
+                    bool(u.password_hash)) for u in query]
 
 
 def save_user(user_id: IdLike | None, values: Mapping[str, Any]) -> UserId:
+    """Create or change a user: name, e-mail, role (``access_role``: a role id; or the old
+    ``role``), login, head, language and status. Somebody active keeps managing users."""
+    rights.require(Action.MANAGE_USERS)
     name = column_text(User, "name", values.get("name"))
     if not name:
         raise ValidationError(_("Give the user a name."), field="name")
@@ -510,41 +530,61 @@ def save_user(user_id: IdLike | None, values: Mapping[str, Any]) -> UserId:
     if email and ("@" not in email or "." not in email.rsplit("@", 1)[-1]):
         raise ValidationError(_("“{email}” is not a valid e-mail address.").format(email=email),
                               field="email")
+    login = column_text(User, "login", values.get("login"))
+    if login and (len(login) > 63 or any(c.isspace() for c in login)):
+        raise ValidationError(_("A login is one word of at most 63 characters."), field="login")
     with database.atomic():
         user: Any = User() if user_id is None else User.get_by_id(as_uuid(user_id))
         head_id = as_uuid(values["head"]) if values.get("head") else None
-        if head_id is not None:
-            if user_id is not None and head_id == user.id:
-                raise ValidationError(_("A user cannot be their own head."), field="head")
-            seen = {user.id} if user_id is not None else set()
-            cursor: Any = User.get_or_none(User.id == head_id)
-            while cursor is not None:
-                if cursor.id in seen:
-                    raise ValidationError(
-                        _("This head is already in the user's team: the chain would go in a "
-                          "circle."), field="head")
-                seen.add(cursor.id)
-                cursor = User.get_or_none(User.id == cursor.head_id) if cursor.head_id else None
-        active = bool(values.get("active", True))
-        role = validation.enum_value(values.get("role", "sales"), Role, "role", label=N_("role"))
-        if user_id is not None and user.role == Role.ADMIN and (role != Role.ADMIN or not active):
-            admins = User.alive().where((User.role == Role.ADMIN) & (User.active == True)  # noqa: E712
-                                        & (User.id != user.id))
-            if not admins.exists():
-                raise ValidationError(_("Keep at least one active administrator."), field="role")
+        _check_head(user, user_id, head_id)
+        if login and User.alive().where((User.login == login) & (User.id != user.id)).exists():
+            raise ValidationError(_("Another user already has this login."), field="login")
         user.name = name
         user.email = email
-        user.role = role
+        if values.get("access_role"):
+            role_id = as_uuid(values["access_role"])
+            if not AccessRole.alive().where(AccessRole.id == role_id).exists():
+                raise ValidationError(_("The role no longer exists."), field="access_role")
+            user.access_role = role_id
+        elif "role" in values or user_id is None:
+            user.role = validation.enum_value(values.get("role", "sales"), Role, "role",
+                                             label=N_("role"))
+        if "login" in values:
+            user.login = login
         user.head = head_id
         locale = str(values.get("locale") or "")
         user.locale = locale if locale in LANGUAGES else ""
-        user.active = active
+        user.active = bool(values.get("active", True))
         user.save()
-        return UserId(user.id)
+        access.keep_someone_managing_users()
+    rights.reload()
+    return UserId(user.id)
+
+
+def _check_head(user: Any, user_id: IdLike | None, head_id: uuid.UUID | None) -> None:
+    if head_id is None:
+        return
+    if user_id is not None and head_id == user.id:
+        raise ValidationError(_("A user cannot be their own head."), field="head")
+    seen = {user.id} if user_id is not None else set()
+    cursor: Any = User.get_or_none(User.id == head_id)
+    while cursor is not None:
+        if cursor.id in seen:
+            raise ValidationError(
+                _("This head is already in the user's team: the chain would go in a "
+                  "circle."), field="head")
+        seen.add(cursor.id)
+        cursor = User.get_or_none(User.id == cursor.head_id) if cursor.head_id else None
+
+
+def default_role_id() -> str:
+    """The role a new user starts with: the manager preset."""
+    return str(PRESET_IDS[Preset.MANAGER])
 
 
 def role_labels() -> list[tuple[str, str]]:
-    return [("admin", _("Administrator")), ("head", _("Head of sales")), ("sales", _("Salesperson"))]
+    """The roles to choose from: ``(role id as text, name as shown)``."""
+    return [(str(row.id), row.name) for row in access.roles()]
 
 
 def user_language(user_id: IdLike) -> str:

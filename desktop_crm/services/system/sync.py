@@ -472,3 +472,100 @@ __all__ = [
     "sync_now",
     "test_connection",
 ]
+
+
+# --- server logins (Settings › Users and rights) ------------------------------------------------
+
+
+def server_logins_supported() -> bool:
+    """A direct PostgreSQL connection to a server with the sync layer: each user's server login
+    can be managed from the CRM (by a connection allowed to create roles)."""
+    db = _db()
+    if engine(db) != "postgres":
+        return False
+    return bool(db.execute_sql("SELECT to_regclass('sync.login') IS NOT NULL").fetchone()[0])
+
+
+def server_logins() -> dict[str, tuple[str, bool]]:
+    """``{CRM user id: (login, may log in)}`` of the mapped server logins."""
+    if not server_logins_supported():
+        return {}
+    rows = _db().execute_sql(
+        "SELECT l.user_id::text, l.login, coalesce(r.rolcanlogin, false) FROM sync.login l "
+        "LEFT JOIN pg_roles r ON r.rolname = l.login WHERE l.user_id IS NOT NULL").fetchall()
+    return {user_id: (login, bool(can)) for user_id, login, can in rows}
+
+
+def _login_guard(login: str) -> None:
+    """Only CRM logins: a role the CRM did not create (a superuser, the owner) is never touched."""
+    from desktop_crm.errors import PermissionDenied, ValidationError
+    from desktop_crm.models import Action
+    from desktop_crm.services.system import rights
+
+    rights.require(Action.MANAGE_USERS)
+    if not server_logins_supported():
+        raise ValidationError(_("This database is not a CRM server: server logins are managed "
+                                "on a PostgreSQL server after “desktop-crm server init”."))
+    login = login.strip()
+    if not login or len(login) > 63 or any(c.isspace() or c in "\"'\\" for c in login):
+        raise ValidationError(_("A login is one word of at most 63 characters."), field="login")
+    row = _db().execute_sql(
+        "SELECT rolsuper OR rolcreaterole OR NOT EXISTS (SELECT 1 FROM pg_auth_members m "
+        "JOIN pg_roles g ON g.oid = m.roleid WHERE m.member = r.oid AND g.rolname = 'crm_user') "
+        "FROM pg_roles r WHERE rolname = %s", (login,)).fetchone()
+    if row is not None and row[0]:
+        raise PermissionDenied(_("The server role {login} is not a CRM login; it is left as it "
+                                 "is.").format(login=login))
+
+
+def _password_guard(password: str) -> None:
+    from desktop_crm.errors import ValidationError
+
+    if len(password) < 8:
+        raise ValidationError(_("The password needs at least 8 characters."), field="password")
+
+
+def create_server_login(user_id: Any, login: str, password: str) -> None:
+    """Create (or re-enable) the server login of a CRM user, mapped to that user only."""
+    from desktop_crm.errors import ValidationError
+    from desktop_crm.models import User
+    from desktop_crm.sync import security
+
+    _login_guard(login)
+    _password_guard(password)
+    db = _db()
+    with database.atomic():
+        user = User.get_or_none((User.id == uuid.UUID(str(user_id))) & User.deleted_at.is_null())
+        if user is None:
+            raise ValidationError(_("The user no longer exists."))
+        taken = db.execute_sql("SELECT user_id FROM sync.login WHERE login = %s",
+                               (login.strip(),)).fetchone()
+        if taken is not None and taken[0] is not None and taken[0] != user.id:
+            raise ValidationError(_("This server login already belongs to another user."),
+                                  field="login")
+        security.add_login(db.connection(), login.strip(), password, user.id)
+        if user.login != login.strip():
+            user.login = login.strip()
+            user.save()
+
+
+def reset_server_login_password(login: str, password: str) -> None:
+    from desktop_crm._drivers import load_psycopg
+
+    _login_guard(login)
+    _password_guard(password)
+    sql = load_psycopg().sql
+    with database.atomic():
+        _db().connection().execute(sql.SQL("ALTER ROLE {} LOGIN PASSWORD {}").format(
+            sql.Identifier(login.strip()), sql.Literal(password)))
+
+
+def disable_server_login(login: str) -> None:
+    """The login can no longer connect (its mapping stays, for the history)."""
+    from desktop_crm._drivers import load_psycopg
+
+    _login_guard(login)
+    sql = load_psycopg().sql
+    with database.atomic():
+        _db().connection().execute(
+            sql.SQL("ALTER ROLE {} NOLOGIN").format(sql.Identifier(login.strip())))

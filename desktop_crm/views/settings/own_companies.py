@@ -28,6 +28,7 @@ from desktop_crm.countries import DEFAULT
 from desktop_crm.i18n import N_, _
 from desktop_crm.i18n.formatting import format_amount
 from desktop_crm.ids import OwnCompanyId
+from desktop_crm.models.enums import Action
 from desktop_crm.services.sales import cards
 from desktop_crm.services.system import admin
 from desktop_crm.views.cards.common import RowsModel
@@ -216,4 +217,5 @@ class OwnCompaniesPage(SettingsPage):
 
 
 def register(pages: PageRegistry) -> None:
-    pages.add(PageSpec("own_companies", N_("Own companies"), OwnCompaniesPage, order=10))
+    pages.add(PageSpec("own_companies", N_("Own companies"), OwnCompaniesPage, order=10,
+                       requires=Action.CHANGE_SETTINGS))

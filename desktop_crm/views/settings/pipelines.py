@@ -33,6 +33,7 @@ from desktop_crm.errors import CrmError, database_errors
 from desktop_crm.i18n import N_, _, pgettext
 from desktop_crm.i18n.formatting import format_amount
 from desktop_crm.ids import StageId
+from desktop_crm.models.enums import Action
 from desktop_crm.services.system import admin
 from desktop_crm.views.cards.common import ERROR_STYLE, RowsModel, set_combo_value
 from desktop_crm.views.common.dialogs import confirm, show_error
@@ -371,4 +372,5 @@ class PipelinesPage(SettingsPage):
 
 
 def register(pages: PageRegistry) -> None:
-    pages.add(PageSpec("pipelines", N_("Pipelines and stages"), PipelinesPage, order=20))
+    pages.add(PageSpec("pipelines", N_("Pipelines and stages"), PipelinesPage, order=20,
+                       requires=Action.CHANGE_SETTINGS))

@@ -30,6 +30,7 @@ PAGE_MODULES: tuple[str, ...] = (
     "desktop_crm.views.settings.pipelines",
     "desktop_crm.views.settings.rules",
     "desktop_crm.views.settings.users",
+    "desktop_crm.views.settings.roles",
     "desktop_crm.views.settings.language",
     "desktop_crm.views.settings.database",
 )
@@ -41,6 +42,7 @@ class PageSpec:
     title: str  # N_-marked; translated where shown
     factory: Callable[[AppContext, QWidget | None], SettingsPage]
     order: int = 100
+    requires: str | None = None  # an ``Action``: the page is hidden from roles without it
 
 
 @dataclass

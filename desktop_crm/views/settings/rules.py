@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from desktop_crm.countries import REGISTERED
 from desktop_crm.i18n import N_, _
+from desktop_crm.models.enums import Action
 from desktop_crm.services.system import admin
 from desktop_crm.views.cards.common import set_combo_value
 from desktop_crm.views.context import AppContext
@@ -137,4 +138,5 @@ class RulesPage(SettingsPage):
 
 
 def register(pages: PageRegistry) -> None:
-    pages.add(PageSpec("rules", N_("Rules"), RulesPage, order=30))
+    pages.add(PageSpec("rules", N_("Rules"), RulesPage, order=30,
+                       requires=Action.CHANGE_SETTINGS))

@@ -7,6 +7,8 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from desktop_crm.i18n import _
+from desktop_crm.models.enums import Action
+from desktop_crm.services.system import rights
 from desktop_crm.views.common.dialogs import ask_save_discard_cancel
 from desktop_crm.views.context import AppContext
 from desktop_crm.views.settings.page import SettingsPage
@@ -25,6 +27,8 @@ class SettingsView(QWidget):
         self.pages: dict[str, SettingsPage] = {}
         self.specs: dict[str, PageSpec] = {}
         for spec in (registry or build_page_registry()).pages:
+            if spec.requires is not None and not rights.can(Action(spec.requires)):
+                continue  # the role may not use it: not even shown
             page = spec.factory(context, self.tabs)
             page.setObjectName(f"settings_{spec.key}")
             self.pages[spec.key] = page

@@ -21,6 +21,7 @@ from desktop_crm.services.reporting.analytics.inputs import (
     Period,
     ReportScope,
     pipeline_stages,
+    visible_deals,
 )
 from desktop_crm.services.reporting.analytics.results import (
     Column,
@@ -98,6 +99,7 @@ def forecast(scope: ReportScope) -> ForecastReport:
         .where(
             Deal.pipeline == scope.pipeline_id,
             Deal.deleted_at.is_null(),
+            *visible_deals(),
             Deal.closed_at.is_null(),
             Deal.expected_close_date >= period.start,
             Deal.expected_close_date <= period.end,

@@ -22,6 +22,7 @@ from desktop_crm.services.reporting.analytics.inputs import (
     StageInfo,
     ladder_of,
     pipeline_stages,
+    visible_deals,
 )
 from desktop_crm.services.reporting.analytics.results import (
     Amounts,
@@ -139,6 +140,7 @@ def funnel(scope: ReportScope) -> FunnelReport:
         .where(
             Deal.pipeline == scope.pipeline_id,
             Deal.deleted_at.is_null(),
+            *visible_deals(),
             Deal.created_at >= period.since,
             Deal.created_at < period.until,
         )

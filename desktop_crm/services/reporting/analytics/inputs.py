@@ -26,6 +26,7 @@ from desktop_crm.models import (
 from desktop_crm.services.sales import pipelines as sales_pipelines
 from desktop_crm.services.sales import rules
 from desktop_crm.services.sales.pipelines import PipelineInfo
+from desktop_crm.services.system import rights
 
 _M = TypeVar("_M", bound=peewee.Model)
 
@@ -133,7 +134,8 @@ class DealFilter:
         return query.where(*self.conditions())
 
     def conditions(self) -> list[peewee.ColumnBase]:
-        conds: list[peewee.ColumnBase] = [Deal.deleted_at.is_null(), Deal.pipeline == self.pipeline_id]
+        conds: list[peewee.ColumnBase] = [Deal.deleted_at.is_null(), Deal.pipeline == self.pipeline_id,
+                                          *visible_deals()]
         if self.stage_kinds is not None:
             kinds = Stage.select(Stage.id).where(Stage.kind.in_(list(self.stage_kinds)))
             conds.append(Deal.stage.in_(kinds))
@@ -185,6 +187,12 @@ class DealFilter:
 
     def count(self) -> int:
         return int(self.apply(Deal.select(fn.COUNT(SQL("*")))).scalar() or 0)
+
+
+def visible_deals() -> list[peewee.ColumnBase]:
+    """The signed-in user's scope over deals, as conditions (none when every deal is visible)."""
+    condition = rights.scope_condition(Deal)
+    return [] if condition is None else [condition]
 
 
 def _in_or_null(column: peewee.Field[Any], values: tuple[uuid.UUID | None, ...]) -> peewee.ColumnBase:

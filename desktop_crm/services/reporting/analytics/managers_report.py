@@ -27,6 +27,7 @@ from desktop_crm.services.reporting.analytics.inputs import (
     DealFilter,
     ReportScope,
     pipeline_stages,
+    visible_deals,
 )
 from desktop_crm.services.reporting.analytics.results import (
     Amounts,
@@ -169,6 +170,7 @@ def closed_deals(scope: ReportScope, stage_ids: list[uuid.UUID]) -> list[tuple[A
         .where(
             Deal.pipeline == scope.pipeline_id,
             Deal.deleted_at.is_null(),
+            *visible_deals(),
             Deal.stage.in_(stage_ids),
             Deal.closed_at >= period.since,
             Deal.closed_at < period.until,
@@ -215,6 +217,7 @@ def managers(scope: ReportScope, now: dt.datetime | None = None) -> ManagersRepo
         .where(
             Deal.pipeline == scope.pipeline_id,
             Deal.deleted_at.is_null(),
+            *visible_deals(),
             Deal.closed_at.is_null(),
         )
         .group_by(Deal.responsible)

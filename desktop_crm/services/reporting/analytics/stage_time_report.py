@@ -24,6 +24,7 @@ from desktop_crm.services.reporting.analytics.inputs import (
     ReportScope,
     StageInfo,
     pipeline_stages,
+    visible_deals,
 )
 from desktop_crm.services.reporting.analytics.results import (
     Column,
@@ -99,6 +100,8 @@ def stage_time(scope: ReportScope) -> StageTimeReport:
             StageChange.changed_at < period.until,
             StageChange.deleted_at.is_null(),
             StageChange.deal.not_in(deleted_deals),
+            *([] if not visible_deals() else [
+                StageChange.deal.in_(Deal.select(Deal.id).where(*visible_deals()))]),
         )
 
     totals: dict[uuid.UUID, tuple[int, int]] = {}
