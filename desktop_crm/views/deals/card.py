@@ -401,6 +401,8 @@ class DealCard(QDialog):
             fresh = deal_card.load(self.data.id)
         except CrmError:
             return
+        if fresh == self.data:  # a change of something else: nothing to redraw, nothing lost
+            return
         if self._dirty:  # keep what the user is typing; show the new stage, state and amount
             self.data = replace(
                 self.data, stage_id=fresh.stage_id, closed=fresh.closed, missing=fresh.missing,
