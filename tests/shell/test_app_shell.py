@@ -326,11 +326,11 @@ def test_after_its_first_paint_the_window_expires_quotes_past_their_validity(
     from desktop_crm.views import main_window
 
     monkeypatch.setattr(main_window, "UPKEEP_START_DELAY_MS", 50)  # 4 s in the app
-    window = build_main_window(demo_db, qsettings, admin_user())
-    qtbot.addWidget(window)
-    quote = Quote.alive().first()
+    quote = Quote.alive().first()  # made overdue before the window listens to the change feed
     Quote.update(status=QuoteStatus.SENT, valid_until=dt.date.today() - dt.timedelta(days=1)).where(
         Quote.id == quote.id).execute()
+    window = build_main_window(demo_db, qsettings, admin_user())
+    qtbot.addWidget(window)
     changed: list[str] = []
     window.context.signals.changed.connect(changed.append)
     assert Quote.get_by_id(quote.id).status == QuoteStatus.SENT  # nothing before it is shown
