@@ -77,6 +77,13 @@ class AppContext:
         self.outside: changes.OutsideChanges | None = None
         self.outside_timer: QTimer | None = None
 
+    def close(self) -> None:
+        """The window is gone: stop listening to the change feed and polling the file, so no
+        reload runs for it (on a database that may be closed or dropped by then)."""
+        self.feed.close()
+        if self.outside_timer is not None:
+            self.outside_timer.stop()
+
     def notify_changed(self, entity: str) -> None:
         """Reload ``entity`` everywhere at once (the feed brings the same news a moment later)."""
         self.signals.announce_now(entity)

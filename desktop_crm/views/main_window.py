@@ -410,8 +410,7 @@ class MainWindow(QMainWindow):
                     return
         self.save_state()
         self._upkeep_timer.stop()  # no run on a database the window no longer shows
-        if self.context.outside_timer is not None:
-            self.context.outside_timer.stop()
+        self.context.close()  # no more change feed or file polling for this window
         for name in ("sync_watcher", "notifications_badge"):  # attached after the first paint
             part = getattr(self, name, None)
             if part is not None:

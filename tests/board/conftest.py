@@ -29,8 +29,10 @@ def context(tmp_path, world) -> Iterator[object]:
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     user = current_user(str(world.manager.id))
     with workers.synchronous():
-        yield AppContext(user=user, database_name="test", registry=build_registry(
+        context = AppContext(user=user, database_name="test", registry=build_registry(
             ("desktop_crm.views.deals.section",)), settings=settings)
+        yield context
+        context.close()
 
 
 def correct_deal(world, title="Обучение отдела продаж", contact=None):

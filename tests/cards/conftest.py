@@ -30,7 +30,9 @@ def context(db: object, tmp_path: Path, qtbot: Any) -> Iterator[Any]:
                 lost="Проиграна")
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     with workers.synchronous():
-        yield AppContext(current_user(str(admin.id)), "crm.db", build_registry(), settings)
+        context = AppContext(current_user(str(admin.id)), "crm.db", build_registry(), settings)
+        yield context
+        context.close()
     from desktop_crm.views.cards.common import CardDialog
 
     for widget in QApplication.topLevelWidgets():

@@ -29,8 +29,10 @@ def context(db: object, tmp_path: Path, monkeypatch, qapp) -> Any:
     register.register(registry)
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     with workers.synchronous():
-        yield AppContext(create_first_administrator("Anna Admin", "anna"), "crm.db", registry,
-                         settings)
+        context = AppContext(create_first_administrator("Anna Admin", "anna"), "crm.db", registry,
+                             settings)
+        yield context
+        context.close()
     for widget in QApplication.topLevelWidgets():
         widget.close()
 
