@@ -53,6 +53,10 @@ def allowed(conn, statement: str, params=()) -> int:
 
 
 def test_the_attacks_as_psql_are_refused(world):
+    psql_attacks(world)
+
+
+def psql_attacks(world: World) -> None:
     rows, users = world.rows, world.users
     with connected(world.url_of("mgr_a")) as conn:
         conn.autocommit = True
@@ -387,6 +391,10 @@ def test_a_change_of_team_reaches_the_heads_replica(world, tmp_path):
 
 
 def test_direct_mode_work_of_a_manager_passes_the_servers_rules(world):
+    direct_mode_work(world)
+
+
+def direct_mode_work(world: World) -> None:
     """The application itself, connected directly as a manager's login, quotes and invoices its
     own deal through the services: numbering, freezing and the timeline all pass the server's rules;
     a payment (the manager preset may not register payments) is refused with a clear message."""
@@ -419,3 +427,34 @@ def test_direct_mode_work_of_a_manager_passes_the_servers_rules(world):
             (world.rows["number_sequence"]["a"],)).fetchone()
         assert next_value == 4
         assert conn.execute("SELECT count(*) FROM payment").fetchone() == (2,)
+
+
+@pytest.fixture
+def owned_world(pg_server: str, sync_template: str) -> Iterator[World]:
+    """The same business on a database owned by an ordinary login (no superuser), as on a managed
+    PostgreSQL service: row-level security is forced on the owner too, so the server's own
+    functions must never depend on rows a caller cannot see. (``sync_template``: the cluster's
+    ``crm_user`` role exists already, made by the superuser, as an earlier ``server init`` left it.)"""
+    import uuid
+    from urllib.parse import urlparse, urlunparse
+
+    from desktop_crm.sync.server import init_server
+    from tests.pg import _admin, drop_database
+
+    owner = f"owner_{uuid.uuid4().hex[:6]}"
+    _admin(pg_server, f"CREATE ROLE \"{owner}\" LOGIN CREATEROLE PASSWORD '{PASSWORD}'")
+    _admin(pg_server, f'CREATE DATABASE "{owner}" OWNER "{owner}"')
+    parsed = urlparse(pg_server)
+    url = urlunparse(parsed._replace(netloc=f"{owner}:{PASSWORD}@{parsed.hostname}:{parsed.port}",
+                                     path=f"/{owner}"))
+    init_server(url)
+    built = build(url)
+    yield built
+    drop_logins(built, urlunparse(urlparse(pg_server)._replace(path=f"/{owner}")))
+    drop_database(pg_server, url)
+    _admin(pg_server, f'DROP ROLE "{owner}"')
+
+
+def test_the_rules_hold_on_a_database_owned_by_an_ordinary_login(owned_world):
+    psql_attacks(owned_world)
+    direct_mode_work(owned_world)
