@@ -178,6 +178,14 @@ def test_the_attacks_as_a_forged_push_are_refused_and_the_rest_applies(world, tm
     laptop.sync()
     db = laptop.db
     rows, users = world.rows, world.users
+    # what the replica downloaded: nobody else's files, notifications, notes or own settings
+    assert db.execute_sql("SELECT filename FROM document_file").fetchall() == [("quote-a.pdf",)]
+    assert db.execute_sql("SELECT title FROM notification").fetchall() == [("For mgr_a",)]
+    assert {r[0] for r in db.execute_sql("SELECT body FROM activity").fetchall()} == {
+        "On deal a", "Confidential note on contact a", "Confidential note on company a"}
+    assert db.execute_sql("SELECT count(*) FROM setting WHERE user_id IS NOT NULL").fetchone() == (1,)
+    assert db.execute_sql("SELECT count(*) FROM deal").fetchone() == (1,)
+    assert db.execute_sql("PRAGMA foreign_key_check").fetchall() == []
 
     def b(value):
         return value.bytes
