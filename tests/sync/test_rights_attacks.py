@@ -466,3 +466,40 @@ def owned_world(pg_server: str, sync_template: str) -> Iterator[World]:
 def test_the_rules_hold_on_a_database_owned_by_an_ordinary_login(owned_world):
     psql_attacks(owned_world)
     direct_mode_work(owned_world)
+
+
+def test_an_upgraded_server_makes_replicas_drop_what_older_rules_let_them_download(world, tmp_path):
+    """Replicas made under the old, open rules hold others' notifications: the first ``server init``
+    with new rules makes each of them re-check what it holds at its next sync."""
+    from desktop_crm.models import database
+    from desktop_crm.sync import capture
+    from desktop_crm.sync.server import init_server
+
+    url = world.bare_url_of("mgr_a")
+    credentials.remember_password(url, PASSWORD)
+    laptop = new_replica(tmp_path / "mgr_a.db", url)
+    laptop.sync()
+    with connected(world.url) as conn:
+        (row,) = conn.execute("SELECT to_jsonb(n) FROM notification n WHERE id = %s",
+                              (world.rows["notification"]["mgr_b"],)).fetchone()
+    with laptop.db.atomic(), capture.applying(laptop.db):  # as an older server sent it
+        laptop.db.execute_sql(
+            "INSERT INTO notification (id, created_at, updated_at, _ver, _hlc, user_id, title, body, "
+            "link_kind, link_id) VALUES (?, ?, ?, 1, 0, ?, ?, '', '', '')",
+            (world.rows["notification"]["mgr_b"].bytes, row["created_at"], row["updated_at"],
+             world.users["mgr_b"].bytes, row["title"]))
+    assert laptop.db.execute_sql("SELECT count(*) FROM notification").fetchone() == (2,)
+    laptop.sync()
+    assert laptop.db.execute_sql("SELECT count(*) FROM notification").fetchone() == (2,)  # unnoticed
+    with connected(world.url) as conn:
+        conn.autocommit = True
+        conn.execute("UPDATE sync.schema_meta SET rules_hash = 'the rules of an older version'")
+    init_server(world.url)
+    laptop.sync()
+    assert laptop.db.execute_sql("SELECT title FROM notification").fetchall() == [("For mgr_a",)]
+    with connected(world.url) as conn:
+        before = conn.execute("SELECT count(*) FROM sync.rescope").fetchone()
+    init_server(world.url)  # the same rules again: nothing to re-check
+    with connected(world.url) as conn:
+        assert conn.execute("SELECT count(*) FROM sync.rescope").fetchone() == before
+    database.initialize(laptop.db)
