@@ -25,7 +25,10 @@ from typing import Any
 from desktop_crm.sync import policies
 
 # a change of these columns can take the row out of (or into) a login's scope
-SCOPE_COLUMNS = {"deal": ("responsible_id", "pipeline_id"), "lead": ("responsible_id",)}
+SCOPE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "deal": ("responsible_id", "pipeline_id"),
+    "lead": ("responsible_id",),
+}
 
 REFUSED_SQL = """
 CREATE TABLE IF NOT EXISTS sync.refused (
@@ -68,7 +71,7 @@ END
 $$;
 """
 # (table, the statement that changes who sees what)
-RESCOPE_TRIGGERS = (
+RESCOPE_TRIGGERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ('"user"', ("head_id", "access_role_id", "active", "deleted_at")),
     ('"access_role"', ("scope", "deleted_at")),
     ('"role_scope"', ("role_id", "pipeline_id", "scope", "deleted_at")),
