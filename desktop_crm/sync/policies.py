@@ -524,7 +524,7 @@ def table_policies(table: str) -> tuple[str, str, str] | None:
     if table == "setting":
         business = "(user_id IS NULL AND (SELECT sync.has_right('change_settings')))"
         read = f"({APP} OR user_id IS NULL OR {MINE})"
-        return read, f"({business} OR {MINE})", f"({business} OR {MINE})"
+        return read, f"({APP} OR {business} OR {MINE})", f"({APP} OR {business} OR {MINE})"
     if table == "notification":
         read = f"({APP} OR {MINE} OR {JUST_WRITTEN})"
         return read, "true", f"({APP} OR {MINE})"

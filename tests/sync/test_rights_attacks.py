@@ -53,6 +53,10 @@ def allowed(conn, statement: str, params=()) -> int:
 
 
 def test_the_attacks_as_psql_are_refused(world):
+    psql_attacks(world)
+
+
+def psql_attacks(world: World) -> None:
     rows, users = world.rows, world.users
     with connected(world.url_of("mgr_a")) as conn:
         conn.autocommit = True
@@ -174,6 +178,14 @@ def test_the_attacks_as_a_forged_push_are_refused_and_the_rest_applies(world, tm
     laptop.sync()
     db = laptop.db
     rows, users = world.rows, world.users
+    # what the replica downloaded: nobody else's files, notifications, notes or own settings
+    assert db.execute_sql("SELECT filename FROM document_file").fetchall() == [("quote-a.pdf",)]
+    assert db.execute_sql("SELECT title FROM notification").fetchall() == [("For mgr_a",)]
+    assert {r[0] for r in db.execute_sql("SELECT body FROM activity").fetchall()} == {
+        "On deal a", "Confidential note on contact a", "Confidential note on company a"}
+    assert db.execute_sql("SELECT count(*) FROM setting WHERE user_id IS NOT NULL").fetchone() == (1,)
+    assert db.execute_sql("SELECT count(*) FROM deal").fetchone() == (1,)
+    assert db.execute_sql("PRAGMA foreign_key_check").fetchall() == []
 
     def b(value):
         return value.bytes
@@ -387,6 +399,10 @@ def test_a_change_of_team_reaches_the_heads_replica(world, tmp_path):
 
 
 def test_direct_mode_work_of_a_manager_passes_the_servers_rules(world):
+    direct_mode_work(world)
+
+
+def direct_mode_work(world: World) -> None:
     """The application itself, connected directly as a manager's login, quotes and invoices its
     own deal through the services: numbering, freezing and the timeline all pass the server's rules;
     a payment (the manager preset may not register payments) is refused with a clear message."""
@@ -419,3 +435,71 @@ def test_direct_mode_work_of_a_manager_passes_the_servers_rules(world):
             (world.rows["number_sequence"]["a"],)).fetchone()
         assert next_value == 4
         assert conn.execute("SELECT count(*) FROM payment").fetchone() == (2,)
+
+
+@pytest.fixture
+def owned_world(pg_server: str, sync_template: str) -> Iterator[World]:
+    """The same business on a database owned by an ordinary login (no superuser), as on a managed
+    PostgreSQL service: row-level security is forced on the owner too, so the server's own
+    functions must never depend on rows a caller cannot see. (``sync_template``: the cluster's
+    ``crm_user`` role exists already, made by the superuser, as an earlier ``server init`` left it.)"""
+    import uuid
+    from urllib.parse import urlparse, urlunparse
+
+    from desktop_crm.sync.server import init_server
+    from tests.pg import _admin, drop_database
+
+    owner = f"owner_{uuid.uuid4().hex[:6]}"
+    _admin(pg_server, f"CREATE ROLE \"{owner}\" LOGIN CREATEROLE PASSWORD '{PASSWORD}'")
+    _admin(pg_server, f'CREATE DATABASE "{owner}" OWNER "{owner}"')
+    parsed = urlparse(pg_server)
+    url = urlunparse(parsed._replace(netloc=f"{owner}:{PASSWORD}@{parsed.hostname}:{parsed.port}",
+                                     path=f"/{owner}"))
+    init_server(url)
+    built = build(url)
+    yield built
+    drop_logins(built, urlunparse(urlparse(pg_server)._replace(path=f"/{owner}")))
+    drop_database(pg_server, url)
+    _admin(pg_server, f'DROP ROLE "{owner}"')
+
+
+def test_the_rules_hold_on_a_database_owned_by_an_ordinary_login(owned_world):
+    psql_attacks(owned_world)
+    direct_mode_work(owned_world)
+
+
+def test_an_upgraded_server_makes_replicas_drop_what_older_rules_let_them_download(world, tmp_path):
+    """Replicas made under the old, open rules hold others' notifications: the first ``server init``
+    with new rules makes each of them re-check what it holds at its next sync."""
+    from desktop_crm.models import database
+    from desktop_crm.sync import capture
+    from desktop_crm.sync.server import init_server
+
+    url = world.bare_url_of("mgr_a")
+    credentials.remember_password(url, PASSWORD)
+    laptop = new_replica(tmp_path / "mgr_a.db", url)
+    laptop.sync()
+    with connected(world.url) as conn:
+        (row,) = conn.execute("SELECT to_jsonb(n) FROM notification n WHERE id = %s",
+                              (world.rows["notification"]["mgr_b"],)).fetchone()
+    with laptop.db.atomic(), capture.applying(laptop.db):  # as an older server sent it
+        laptop.db.execute_sql(
+            "INSERT INTO notification (id, created_at, updated_at, _ver, _hlc, user_id, title, body, "
+            "link_kind, link_id) VALUES (?, ?, ?, 1, 0, ?, ?, '', '', '')",
+            (world.rows["notification"]["mgr_b"].bytes, row["created_at"], row["updated_at"],
+             world.users["mgr_b"].bytes, row["title"]))
+    assert laptop.db.execute_sql("SELECT count(*) FROM notification").fetchone() == (2,)
+    laptop.sync()
+    assert laptop.db.execute_sql("SELECT count(*) FROM notification").fetchone() == (2,)  # unnoticed
+    with connected(world.url) as conn:
+        conn.autocommit = True
+        conn.execute("UPDATE sync.schema_meta SET rules_hash = 'the rules of an older version'")
+    init_server(world.url)
+    laptop.sync()
+    assert laptop.db.execute_sql("SELECT title FROM notification").fetchall() == [("For mgr_a",)]
+    with connected(world.url) as conn:
+        before = conn.execute("SELECT count(*) FROM sync.rescope").fetchone()
+    init_server(world.url)  # the same rules again: nothing to re-check
+    with connected(world.url) as conn:
+        assert conn.execute("SELECT count(*) FROM sync.rescope").fetchone() == before
+    database.initialize(laptop.db)

@@ -248,3 +248,11 @@ def test_what_each_login_may_insert(world, person):
             if got != want:
                 failures.append(f"{table}[{who}]: insert {'allowed' if got else 'refused'}")
     assert failures == []
+
+
+def test_server_init_switches_jit_off_for_the_database(pg_url):
+    from desktop_crm.sync.server import init_server
+
+    init_server(pg_url)
+    with connected(pg_url) as conn:
+        assert conn.execute("SHOW jit").fetchone() == ("off",)
