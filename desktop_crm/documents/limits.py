@@ -33,7 +33,8 @@ from typing import Any
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _
 
-MAX_SECONDS = 20.0
+MAX_SECONDS = 20.0  # the template's own code (Jinja)
+MAX_RENDER_SECONDS = 90.0  # the whole document: template, layout (weasyprint) or Word file
 MAX_ITERATIONS = 1_000_000
 MAX_SEQUENCE = 5_000_000  # characters of one text, items of one list
 MAX_OUTPUT = 50_000_000  # characters of a rendered template (a part of a Word file)
@@ -388,18 +389,93 @@ def guard(name: str, *files: str, seconds: float | None = None) -> Iterator[Budg
         _BUDGET.reset(token)
 
 
+class RenderTimeout(BaseException):  # not caught by the `except Exception` of libraries
+    """Raised in a rendering thread by :func:`time_limit`'s watchdog."""
+
+
+class _Watchdog:
+    """Raises :class:`RenderTimeout` in one thread once ``seconds`` have passed, unless stopped.
+
+    The exception is delivered asynchronously (``PyThreadState_SetAsyncExc``), so it stops pure
+    Python code anywhere, weasyprint's layout included, at its next bytecode; a long call into C
+    finishes first. Stopping clears an exception delivered but not yet raised, so it never lands
+    in the code after the render."""
+
+    def __init__(self, seconds: float) -> None:
+        import threading
+
+        self.thread_id = threading.get_ident()
+        self.lock = threading.Lock()
+        self.done = False
+        self.fired = False
+        self.timer = threading.Timer(seconds, self._fire)
+        self.timer.daemon = True
+
+    def _set(self, exception: type[BaseException] | None) -> None:
+        import ctypes
+
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(self.thread_id), ctypes.py_object(exception) if exception else None)
+
+    def _fire(self) -> None:
+        with self.lock:
+            if not self.done:
+                self.fired = True
+                self._set(RenderTimeout)
+
+    def start(self) -> None:
+        self.timer.start()
+
+    def stop(self) -> None:
+        while True:
+            try:
+                self.timer.cancel()
+                with self.lock:
+                    self.done = True
+                    if self.fired:
+                        self._set(None)
+                return
+            except RenderTimeout:  # delivered while stopping: stop again, then it is cleared
+                continue
+
+
+@contextlib.contextmanager
+def time_limit(name: str, seconds: float | None = None) -> Iterator[None]:
+    """Render the document ``name`` in at most ``seconds`` (:data:`MAX_RENDER_SECONDS`); past
+    that a TemplateError says so."""
+    seconds = MAX_RENDER_SECONDS if seconds is None else seconds
+    watchdog = _Watchdog(seconds)
+    watchdog.start()
+    try:
+        yield
+    except RenderTimeout:
+        raise template_error(name, LimitExceeded(_(
+            "rendering took longer than {seconds} seconds").format(seconds=int(seconds)))) from None
+    except TemplateError as error:
+        if isinstance(error.__cause__, RenderTimeout) or isinstance(error.__context__, RenderTimeout):
+            raise template_error(name, LimitExceeded(_(
+                "rendering took longer than {seconds} seconds").format(
+                    seconds=int(seconds)))) from None
+        raise
+    finally:
+        watchdog.stop()
+
+
 __all__ = [
     "MAX_IMAGE_PIXELS",
     "MAX_ITERATIONS",
     "MAX_OUTPUT",
+    "MAX_RENDER_SECONDS",
     "MAX_SECONDS",
     "MAX_SEQUENCE",
     "Budget",
     "CountedRange",
     "LimitExceeded",
     "LimitedMixin",
+    "RenderTimeout",
     "TemplateError",
     "guard",
     "limit_environment",
     "template_error",
+    "time_limit",
 ]
