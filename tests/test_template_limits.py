@@ -233,3 +233,20 @@ def test_the_time_limit_never_fires_after_the_render():
         with contextlib.suppress(TemplateError), limits.time_limit("racing", seconds=0.0005):
             sum(range(20000))
     time.sleep(0.1)
+
+
+def _heap_limit() -> int:
+    import resource
+
+    return resource.getrlimit(resource.RLIMIT_DATA)[0]
+
+
+def test_render_workers_have_a_memory_limit(monkeypatch):
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from desktop_crm.documents import pool
+
+    pytest.importorskip("resource")
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=pool._warm_up) as workers:
+        assert workers.submit(_heap_limit).result(timeout=120) == pool.WORKER_MEMORY_BYTES
