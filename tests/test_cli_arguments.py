@@ -51,6 +51,12 @@ def assert_refused(argv: list[str], result: tuple[int, str, str], expect: int | 
     return lines[0]
 
 
+def _digest(path: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> dict[str, str]:
     """A real database with nothing in it, a folder and paths that do not exist."""
@@ -60,7 +66,8 @@ def world(tmp_path_factory) -> dict[str, str]:
     migrate(db)
     db.close()
     (base / "folder").mkdir()
-    return {"db": url, "folder": str(base / "folder"), "missing": str(base / "missing" / "x.pdf"),
+    return {"db": url, "digest": _digest(url), "folder": str(base / "folder"),
+            "missing": str(base / "missing" / "x.pdf"),
             "dead": f"postgresql://nobody@127.0.0.1:{free_port()}/crm", "base": str(base)}
 
 
@@ -184,6 +191,7 @@ def test_every_command_refuses_bad_arguments_in_one_line(world, command_lines, d
     argv = data.draw(command_lines)
     assert_refused(argv, run(argv))
     assert not Path(world["missing"]).parent.exists()  # nothing created in a missing folder
+    assert _digest(world["db"]) == world["digest"]  # and the database is unchanged
 
 
 @pytest.mark.parametrize("argv", [
