@@ -172,11 +172,16 @@ def _command_lines(w: dict[str, str]) -> st.SearchStrategy[list[str]]:
         junk.map(lambda v: ["templates", "--unknown", v]),
         junk.filter(lambda t: t not in ("migrate", "demo", "check", "screenshots", "server", "sync",
                                         "render", "templates") and t.strip() != "").map(lambda v: [v]),
-        st.sampled_from(["migrate", "check", "render", "sync"]).map(
+        st.sampled_from(["migrate", "check", "render", "sync", "screenshots"]).map(
             lambda command: [command, "--db", w["missing"]] + (
                 ["--server", w["dead"]] if command == "sync" else
                 ["--deal", deal, "--kind", "quote", "--format", "pdf", "-o", out]
-                if command == "render" else [])),
+                if command == "render" else ["--out", w["folder"]] if command == "screenshots"
+                else [])),
+        st.just(["demo", "--db", w["folder"], "--deals", "1"]),
+        st.sampled_from([w["folder"], w["dead"]]).map(lambda v: ["migrate", "--db", v]),
+        st.just(["sync", "--db", w["dead"], "--server", w["dead"]]),
+        st.just(["server", "purge", "--server", w["dead"]]),
     )
 
 
