@@ -327,6 +327,9 @@ class _Where:
     files: set[str] = field(default_factory=set)
 
 
+_TEMPLATE_SUFFIXES = (".html", ".htm", ".xml", ".txt", ".docx", ".j2", ".jinja")
+
+
 def _line_of(error: BaseException, where: _Where) -> tuple[str, int | None]:
     """The template and line an error was raised at (Jinja maps its frames to template lines;
     the deepest template frame wins, so an included template is named itself)."""
@@ -338,8 +341,8 @@ def _line_of(error: BaseException, where: _Where) -> tuple[str, int | None]:
     tb = error.__traceback__
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
-        if filename in where.files or filename == "<template>" or (
-                tb.tb_frame.f_globals.get("__jinja_template__") is not None):
+        if filename in where.files or filename == "<template>" or filename.endswith(
+                _TEMPLATE_SUFFIXES):
             shown = where.name if filename == "<template>" else filename.rsplit("/", 1)[-1]
             found = (shown, tb.tb_lineno)
         tb = tb.tb_next
@@ -439,26 +442,34 @@ class _Watchdog:
                 continue
 
 
-@contextlib.contextmanager
-def time_limit(name: str, seconds: float | None = None) -> Iterator[None]:
-    """Render the document ``name`` in at most ``seconds`` (:data:`MAX_RENDER_SECONDS`); past
-    that a TemplateError says so."""
-    seconds = MAX_RENDER_SECONDS if seconds is None else seconds
-    watchdog = _Watchdog(seconds)
-    watchdog.start()
-    try:
-        yield
-    except RenderTimeout:
-        raise template_error(name, LimitExceeded(_(
-            "rendering took longer than {seconds} seconds").format(seconds=int(seconds)))) from None
-    except TemplateError as error:
-        if isinstance(error.__cause__, RenderTimeout) or isinstance(error.__context__, RenderTimeout):
-            raise template_error(name, LimitExceeded(_(
+class _TimeLimit:
+    """The context manager of :func:`time_limit` (a class: nothing runs between starting or
+    stopping the watchdog and the body, where a generator-based one would run contextlib's code)."""
+
+    def __init__(self, name: str, seconds: float) -> None:
+        self.name = name
+        self.seconds = seconds
+        self.watchdog = _Watchdog(seconds)
+
+    def __enter__(self) -> None:
+        self.watchdog.start()
+
+    def __exit__(self, kind: Any, error: Any, _tb: Any) -> None:
+        self.watchdog.stop()
+        timed_out = isinstance(error, RenderTimeout) or (
+            isinstance(error, TemplateError)
+            and isinstance(error.__cause__ or error.__context__, RenderTimeout))
+        if timed_out:
+            raise template_error(self.name, LimitExceeded(_(
                 "rendering took longer than {seconds} seconds").format(
-                    seconds=int(seconds)))) from None
-        raise
-    finally:
-        watchdog.stop()
+                    seconds=int(self.seconds)))) from None
+
+
+def time_limit(name: str, seconds: float | None = None) -> _TimeLimit:
+    """Render the document ``name`` in at most ``seconds`` (:data:`MAX_RENDER_SECONDS`); past
+    that a TemplateError says so. (Should the render end within microseconds of the limit, the
+    timeout may still surface as :class:`RenderTimeout` at the end of the block.)"""
+    return _TimeLimit(name, MAX_RENDER_SECONDS if seconds is None else seconds)
 
 
 __all__ = [
