@@ -51,6 +51,12 @@ def assert_refused(argv: list[str], result: tuple[int, str, str], expect: int | 
     return lines[0]
 
 
+def _digest(path: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> dict[str, str]:
     """A real database with nothing in it, a folder and paths that do not exist."""
@@ -60,7 +66,8 @@ def world(tmp_path_factory) -> dict[str, str]:
     migrate(db)
     db.close()
     (base / "folder").mkdir()
-    return {"db": url, "folder": str(base / "folder"), "missing": str(base / "missing" / "x.pdf"),
+    return {"db": url, "digest": _digest(url), "folder": str(base / "folder"),
+            "missing": str(base / "missing" / "x.pdf"),
             "dead": f"postgresql://nobody@127.0.0.1:{free_port()}/crm", "base": str(base)}
 
 
@@ -165,11 +172,16 @@ def _command_lines(w: dict[str, str]) -> st.SearchStrategy[list[str]]:
         junk.map(lambda v: ["templates", "--unknown", v]),
         junk.filter(lambda t: t not in ("migrate", "demo", "check", "screenshots", "server", "sync",
                                         "render", "templates") and t.strip() != "").map(lambda v: [v]),
-        st.sampled_from(["migrate", "check", "render", "sync"]).map(
+        st.sampled_from(["migrate", "check", "render", "sync", "screenshots"]).map(
             lambda command: [command, "--db", w["missing"]] + (
                 ["--server", w["dead"]] if command == "sync" else
                 ["--deal", deal, "--kind", "quote", "--format", "pdf", "-o", out]
-                if command == "render" else [])),
+                if command == "render" else ["--out", w["folder"]] if command == "screenshots"
+                else [])),
+        st.just(["demo", "--db", w["folder"], "--deals", "1"]),
+        st.sampled_from([w["folder"], w["dead"]]).map(lambda v: ["migrate", "--db", v]),
+        st.just(["sync", "--db", w["dead"], "--server", w["dead"]]),
+        st.just(["server", "purge", "--server", w["dead"]]),
     )
 
 
@@ -184,6 +196,7 @@ def test_every_command_refuses_bad_arguments_in_one_line(world, command_lines, d
     argv = data.draw(command_lines)
     assert_refused(argv, run(argv))
     assert not Path(world["missing"]).parent.exists()  # nothing created in a missing folder
+    assert _digest(world["db"]) == world["digest"]  # and the database is unchanged
 
 
 @pytest.mark.parametrize("argv", [

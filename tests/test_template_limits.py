@@ -4,6 +4,7 @@ are refused. Every failure is a translated TemplateError naming the template and
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import os
@@ -199,3 +200,59 @@ def test_including_a_bundled_part_still_works(context, user_folder):
     (user_folder / "ru.custom.html").write_text(
         f'{{% include "{bundled[0]}" ignore missing %}}<p>{{{{ doc.number }}}}</p>', encoding="utf-8")
     render.render_html(context, "ru.custom")
+
+
+def test_the_linter_reports_what_the_renderer_refuses(user_folder, secret):
+    from desktop_crm.documents import lint
+
+    os.symlink(secret, user_folder / "ru.linked.html")
+    (user_folder / "ru.laughs.docx").write_bytes(b"")
+    with zipfile.ZipFile(user_folder / "ru.laughs.docx", "w") as archive:
+        archive.writestr("word/document.xml", LAUGHS + b"<w:document/>")
+    problems = lint.lint(user_folder / "ru.linked.html")
+    assert [p.kind for p in problems] == ["refused"] and "TOP SECRET" not in problems[0].message
+    problems = lint.lint(user_folder / "ru.laughs.docx")
+    assert [p.kind for p in problems] == ["refused"] and "declares a DTD" in problems[0].message
+
+
+def test_the_whole_render_has_a_time_limit_layout_included(context, user_folder, monkeypatch):
+    monkeypatch.setattr(limits, "MAX_RENDER_SECONDS", 1.0)
+    (user_folder / "ru.long.html").write_text("<p>{{ 'x ' * 400000 }}</p>", encoding="utf-8")
+    started = time.perf_counter()
+    with pytest.raises(TemplateError) as caught:
+        render.render_pdf(context, "ru.long")
+    assert time.perf_counter() - started < 5  # weasyprint alone needs far longer for this text
+    assert "ru.long.html" in caught.value.message and "took longer than 1 seconds" in caught.value.message
+
+
+def test_the_time_limit_never_fires_after_the_render():
+    with limits.time_limit("quick", seconds=0.05):
+        pass
+    time.sleep(0.2)  # a late watchdog would raise RenderTimeout here
+    for _ in range(20):  # the limit and the end of the render racing: either wins, nothing leaks
+        with contextlib.suppress(TemplateError), limits.time_limit("racing", seconds=0.01):
+            sum(range(200000))
+    time.sleep(0.1)
+
+
+def _heap_limit() -> int:
+    import resource
+
+    return resource.getrlimit(resource.RLIMIT_DATA)[0]
+
+
+def test_render_workers_have_a_memory_limit(monkeypatch):
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from desktop_crm.documents import pool
+
+    pytest.importorskip("resource")
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=pool._warm_up) as workers:
+        assert workers.submit(_heap_limit).result(timeout=120) == pool.WORKER_MEMORY_BYTES
+
+
+def test_an_error_in_an_included_template_names_that_template_and_line(context, user_folder):
+    (user_folder / "part.html").write_text("<p>ok</p>\n<p>{{ 'x' * 10**9 }}</p>", encoding="utf-8")
+    error = refused(context, user_folder, '<h1>{{ doc.number }}</h1>\n\n\n{% include "part.html" %}')
+    assert "The template part.html cannot be rendered (line 2)" in error.message

@@ -33,7 +33,8 @@ from typing import Any
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _
 
-MAX_SECONDS = 20.0
+MAX_SECONDS = 20.0  # the template's own code (Jinja)
+MAX_RENDER_SECONDS = 90.0  # the whole document: template, layout (weasyprint) or Word file
 MAX_ITERATIONS = 1_000_000
 MAX_SEQUENCE = 5_000_000  # characters of one text, items of one list
 MAX_OUTPUT = 50_000_000  # characters of a rendered template (a part of a Word file)
@@ -326,6 +327,9 @@ class _Where:
     files: set[str] = field(default_factory=set)
 
 
+_TEMPLATE_SUFFIXES = (".html", ".htm", ".xml", ".txt", ".docx", ".j2", ".jinja")
+
+
 def _line_of(error: BaseException, where: _Where) -> tuple[str, int | None]:
     """The template and line an error was raised at (Jinja maps its frames to template lines;
     the deepest template frame wins, so an included template is named itself)."""
@@ -337,8 +341,8 @@ def _line_of(error: BaseException, where: _Where) -> tuple[str, int | None]:
     tb = error.__traceback__
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
-        if filename in where.files or filename == "<template>" or (
-                tb.tb_frame.f_globals.get("__jinja_template__") is not None):
+        if filename in where.files or filename == "<template>" or filename.endswith(
+                _TEMPLATE_SUFFIXES):
             shown = where.name if filename == "<template>" else filename.rsplit("/", 1)[-1]
             found = (shown, tb.tb_lineno)
         tb = tb.tb_next
@@ -388,18 +392,101 @@ def guard(name: str, *files: str, seconds: float | None = None) -> Iterator[Budg
         _BUDGET.reset(token)
 
 
+class RenderTimeout(BaseException):  # not caught by the `except Exception` of libraries
+    """Raised in a rendering thread by :func:`time_limit`'s watchdog."""
+
+
+class _Watchdog:
+    """Raises :class:`RenderTimeout` in one thread once ``seconds`` have passed, unless stopped.
+
+    The exception is delivered asynchronously (``PyThreadState_SetAsyncExc``), so it stops pure
+    Python code anywhere, weasyprint's layout included, at its next bytecode; a long call into C
+    finishes first. Stopping clears an exception delivered but not yet raised, so it never lands
+    in the code after the render."""
+
+    def __init__(self, seconds: float) -> None:
+        import threading
+
+        self.thread_id = threading.get_ident()
+        self.lock = threading.Lock()
+        self.done = False
+        self.fired = False
+        self.timer = threading.Timer(seconds, self._fire)
+        self.timer.daemon = True
+
+    def _set(self, exception: type[BaseException] | None) -> None:
+        import ctypes
+
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(self.thread_id), ctypes.py_object(exception) if exception else None)
+
+    def _fire(self) -> None:
+        with self.lock:
+            if not self.done:
+                self.fired = True
+                self._set(RenderTimeout)
+
+    def start(self) -> None:
+        self.timer.start()
+
+    def stop(self) -> None:
+        while True:
+            try:
+                self.timer.cancel()
+                with self.lock:
+                    self.done = True
+                    if self.fired:
+                        self._set(None)
+                return
+            except RenderTimeout:  # delivered while stopping: stop again, then it is cleared
+                continue
+
+
+class _TimeLimit:
+    """The context manager of :func:`time_limit` (a class: nothing runs between starting or
+    stopping the watchdog and the body, where a generator-based one would run contextlib's code)."""
+
+    def __init__(self, name: str, seconds: float) -> None:
+        self.name = name
+        self.seconds = seconds
+        self.watchdog = _Watchdog(seconds)
+
+    def __enter__(self) -> None:
+        self.watchdog.start()
+
+    def __exit__(self, kind: Any, error: Any, _tb: Any) -> None:
+        self.watchdog.stop()
+        timed_out = isinstance(error, RenderTimeout) or (
+            isinstance(error, TemplateError)
+            and isinstance(error.__cause__ or error.__context__, RenderTimeout))
+        if timed_out:
+            raise template_error(self.name, LimitExceeded(_(
+                "rendering took longer than {seconds} seconds").format(
+                    seconds=int(self.seconds)))) from None
+
+
+def time_limit(name: str, seconds: float | None = None) -> _TimeLimit:
+    """Render the document ``name`` in at most ``seconds`` (:data:`MAX_RENDER_SECONDS`); past
+    that a TemplateError says so. (Should the render end within microseconds of the limit, the
+    timeout may still surface as :class:`RenderTimeout` at the end of the block.)"""
+    return _TimeLimit(name, MAX_RENDER_SECONDS if seconds is None else seconds)
+
+
 __all__ = [
     "MAX_IMAGE_PIXELS",
     "MAX_ITERATIONS",
     "MAX_OUTPUT",
+    "MAX_RENDER_SECONDS",
     "MAX_SECONDS",
     "MAX_SEQUENCE",
     "Budget",
     "CountedRange",
     "LimitExceeded",
     "LimitedMixin",
+    "RenderTimeout",
     "TemplateError",
     "guard",
     "limit_environment",
     "template_error",
+    "time_limit",
 ]

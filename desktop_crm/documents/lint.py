@@ -20,7 +20,7 @@ from desktop_crm.i18n import _
 @dataclass(frozen=True)
 class LintProblem:
     template: str
-    kind: str  # "unknown_field" | "syntax"
+    kind: str  # "unknown_field" | "syntax" | "refused"
     message: str
     field: str = ""
     line: int | None = None
@@ -268,9 +268,29 @@ def docx_sources(path: Path) -> list[tuple[str, str]]:
     return sources
 
 
+def _refusal(path: Path) -> LintProblem | None:
+    """A template the renderer refuses outright: a link out of the user's folder, a Word file
+    with a DTD (see ``render.inside_folder`` and ``render.check_docx``)."""
+    from desktop_crm.documents.limits import TemplateError
+    from desktop_crm.documents.render import check_docx, inside_folder, user_templates_dir
+
+    try:
+        folder = user_templates_dir()
+        if path.parent == folder or path.is_symlink():
+            inside_folder(folder if path.parent == folder else path.parent, path)
+        if path.suffix == ".docx":
+            check_docx(path)
+    except TemplateError as error:
+        return LintProblem(path.name, "refused", error.message)
+    return None
+
+
 def lint(path: Path) -> list[LintProblem]:
     """Lint an HTML or DOCX template file."""
     path = Path(path)
+    refusal = _refusal(path)
+    if refusal is not None:
+        return [refusal]
     if path.suffix == ".docx":
         try:
             sources = docx_sources(path)

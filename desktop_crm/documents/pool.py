@@ -17,6 +17,9 @@ function, so it reaches the worker by name and the worker imports its module its
 * In the frozen bundle a worker is the bundle's executable started again; its launcher calls
   ``multiprocessing.freeze_support()`` (and ``desktop-crm --selftest`` renders through a worker).
 * Workers never touch the database: input in, ``(context, {format: bytes})`` out.
+* A worker's memory is limited (:data:`WORKER_MEMORY_BYTES`, ``RLIMIT_DATA`` where the system has
+  it) on top of the render limits of :mod:`documents.limits`; a worker that fails hands the
+  document back to the batch, which renders it in its own process and reports the error.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from typing import Any
 #: A render input in, ``(context, {format: bytes})`` out; runs in a worker process.
 Renderer = Callable[[Any], tuple[dict[str, Any], dict[Any, bytes]]]
 
+WORKER_MEMORY_BYTES = 3 * 1024**3
 MIN_BATCH = 6  # a smaller batch does not pay for starting the workers (~1 s each)
 IDLE_SECONDS = 120.0
 _lock = threading.Lock()
@@ -127,9 +131,25 @@ def shutdown() -> None:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def limit_memory(limit: int = WORKER_MEMORY_BYTES) -> int | None:
+    """Cap this process's heap (``RLIMIT_DATA``) at ``limit`` bytes; returns the cap, or None
+    where the system has no such limit."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    _soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    cap = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (cap, hard))
+    return cap
+
+
 def _warm_up() -> None:
-    """Import the renderers and load the fonts before the first document arrives."""
+    """Limit the worker's memory; import the renderers and load the fonts before the first
+    document arrives."""
     from desktop_crm.documents import render
+
+    limit_memory()
     from desktop_crm.documents.context import build_context, sample_input
 
     context = build_context(sample_input("ru", "invoice"))

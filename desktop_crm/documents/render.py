@@ -35,7 +35,7 @@ from typing import Any
 
 from desktop_crm.config import data_dir
 from desktop_crm.documents import limits, patches
-from desktop_crm.documents.limits import TemplateError
+from desktop_crm.documents.limits import TemplateError as TemplateError
 from desktop_crm.i18n import _
 from desktop_crm.paths import resources_dir, templates_dir
 
@@ -371,7 +371,7 @@ def page_count(context: dict[str, Any], template_id: str | None = None) -> int:
     """How many pages the PDF of a context has (lays it out without writing the file)."""
     template_id = template_id or context["template"]
     path = find_template(template_id, "html")
-    with patches.collector_paused():
+    with limits.time_limit(path.name), patches.collector_paused():
         document, sheets = _document(render_html(context, template_id), path.parent)
         return len(document.render(stylesheets=sheets, font_config=_font_config()).pages)
 
@@ -379,7 +379,8 @@ def page_count(context: dict[str, Any], template_id: str | None = None) -> int:
 def render_pdf(context: dict[str, Any], template_id: str | None = None) -> bytes:
     template_id = template_id or context["template"]
     path = find_template(template_id, "html")
-    return html_to_pdf(render_html(context, template_id), path.parent)
+    with limits.time_limit(path.name):
+        return html_to_pdf(render_html(context, template_id), path.parent)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -441,7 +442,7 @@ def render_docx(context: dict[str, Any], template_id: str | None = None) -> byte
     path = find_template(template_id, "docx")
     check_docx(path)
     env = jinja_environment(docx=True)
-    with limits.guard(path.name, str(path)):
+    with limits.time_limit(path.name), limits.guard(path.name, str(path)):
         try:
             tpl = patches.docx_template_class()(str(path))
             tpl.render(_with_inline_images(context, tpl), jinja_env=env, autoescape=True)

@@ -673,6 +673,10 @@ def test_connection(url: str) -> str:
         from desktop_crm.models.db import sqlite_path
 
         path = sqlite_path(url)
+        if not path.parent.is_dir():
+            raise ValidationError(_(
+                "The folder {folder} does not exist. Check the path (is the drive or network share "
+                "connected?).").format(folder=path.parent))
         if not path.exists():
             return _("The file does not exist yet: a new database will be created there.")
         try:
