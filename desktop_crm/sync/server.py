@@ -279,9 +279,11 @@ BEGIN
     fv := coalesce(OLD._fv, '{{}}'::jsonb);
     NEW._ver := OLD._ver + 1;
     FOR k, val IN SELECT key, value FROM jsonb_each(newj) LOOP
-        IF oldj -> k IS DISTINCT FROM val THEN
+        prev := coalesce((fv -> k ->> 'h')::bigint, (fv -> '*' ->> 'h')::bigint, 0);
+        -- a push may also re-write a field's current value with a newer clock (a device changed
+        -- it and back): the newer version is recorded, so an older copy's change cannot win later
+        IF oldj -> k IS DISTINCT FROM val OR coalesce((hints ->> k)::bigint > prev, false) THEN
             changed := true;
-            prev := coalesce((fv -> k ->> 'h')::bigint, (fv -> '*' ->> 'h')::bigint, 0);
             h := coalesce((hints ->> k)::bigint, NEW._hlc);
             IF h > bound THEN
                 RAISE EXCEPTION 'HLC % is too far ahead', h
