@@ -3,6 +3,9 @@
 A local file that has never synced becomes a replica and uploads everything it holds; a path where
 no database exists yet becomes a new replica and downloads what the server holds. Exit code 0 only
 when the round succeeded.
+
+The password: in the URL, libpq's ``PGPASSFILE``, the keyring, or ``--password-stdin`` (then kept in
+the keyring for the next rounds when this computer has one; when it has none, that is said once).
 """
 
 from __future__ import annotations
@@ -15,13 +18,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser("sync", help="synchronise a local database with the server")
     parser.add_argument("--db", help="the local SQLite file", default=argparse.SUPPRESS)
     parser.add_argument("--server", required=True, help="postgresql:// URL of the shared server")
+    parser.add_argument("--password-stdin", action="store_true",
+                        help="read the server password from standard input")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from desktop_crm.commands import database_url
+    from desktop_crm.commands import database_url, read_password_stdin
     from desktop_crm.errors import CrmError
     from desktop_crm.i18n import _, ngettext
+    from desktop_crm.models import credentials
     from desktop_crm.models.db import is_postgres_url, redact
     from desktop_crm.sync.hlc import CLOCK_WARN_MS
     from desktop_crm.sync.replica import sync_once
@@ -31,6 +37,13 @@ def run(args: argparse.Namespace) -> int:
     if is_postgres_url(local):
         print(_("--db must be a local SQLite file; the server goes in --server."), file=sys.stderr)
         return 2
+    if args.password_stdin:
+        password = read_password_stdin()
+        if not password:
+            print(_("No password on standard input."), file=sys.stderr)
+            return 1
+        if not credentials.remember_password(credentials.strip_password(args.server), password):
+            print(credentials.not_remembered_text(), file=sys.stderr)
 
     def progress(done: int, total: int, text: str) -> None:
         print(f"\r{text} {done}/{total}", end="", file=sys.stderr, flush=True)

@@ -42,6 +42,23 @@ class SyncError(CrmError):
     """Sync cannot run (server unreachable, refused, incompatible); the message is for the user."""
 
 
+class PasswordNeeded(SyncError):
+    """The server asks for a password that nothing supplied (no keyring, none typed or given)."""
+
+
+def connection_error(url: str, error: BaseException) -> SyncError:
+    """The :class:`SyncError` to show for a failed connection to ``url``: a clear sentence for
+    what the user can act on (a password, a certificate), else the server's own words."""
+    from desktop_crm.models.credentials import explain_connection_error
+
+    message = explain_connection_error(url, error)
+    if message is None:
+        return SyncError(_("Cannot reach the server: {reason}").format(reason=str(error).strip()))
+    if "no password supplied" in str(error):
+        return PasswordNeeded(message)
+    return SyncError(message)
+
+
 class VersionRefused(SyncError):
     """This application is too old (or the server's schema too old) to sync; nothing was written."""
 

@@ -359,7 +359,7 @@ class Harness:
                     "SELECT tbl, row_id FROM sync.conflict WHERE kind = 'revived'").fetchall()
             }
             for (table, row_id, name), writes in self.writes.items():
-                if not writes or name == "deleted_at" and (table, row_id) in revived:
+                if name == "deleted_at" and (table, row_id) in revived:
                     continue
                 (value,) = conn.execute(
                     f'SELECT "{name}" FROM "{table}" WHERE id = %s', (uuid.UUID(bytes=row_id),)
