@@ -14,23 +14,27 @@ from desktop_crm.models.documents import (
     QuoteLine,
 )
 from desktop_crm.models.enums import (
+    Action,
     ActivityKind,
     ActivityStatus,
     DocumentType,
     FileFormat,
     InvoiceStatus,
     LeadStatus,
+    Preset,
     QuoteStatus,
     Role,
+    Scope,
     StageKind,
     VatMode,
 )
 from desktop_crm.models.parties import Company, Contact, Lead
-from desktop_crm.models.people import OwnCompany, User
+from desktop_crm.models.people import AccessRole, OwnCompany, RoleScope, User
 from desktop_crm.models.rules import DuplicateDismissal
 from desktop_crm.models.system import Notification, SchemaVersion, Setting
 
 ALL_MODELS: list[type[BaseModel]] = [
+    AccessRole,
     User,
     OwnCompany,
     Company,
@@ -38,6 +42,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     Lead,
     Pipeline,
     Stage,
+    RoleScope,
     ProductGroup,
     Product,
     Deal,
@@ -58,6 +63,8 @@ ALL_MODELS: list[type[BaseModel]] = [
 
 __all__ = [
     "ALL_MODELS",
+    "AccessRole",
+    "Action",
     "Activity",
     "ActivityKind",
     "ActivityStatus",
@@ -80,13 +87,16 @@ __all__ = [
     "OwnCompany",
     "Payment",
     "Pipeline",
+    "Preset",
     "Product",
     "ProductGroup",
     "Quote",
     "QuoteLine",
     "QuoteStatus",
     "Role",
+    "RoleScope",
     "SchemaVersion",
+    "Scope",
     "Setting",
     "Stage",
     "StageChange",

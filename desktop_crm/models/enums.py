@@ -78,3 +78,37 @@ class FileFormat(enum.StrEnum):
     PDF = "pdf"
     DOCX = "docx"
     XML = "xml"
+
+
+class Scope(enum.StrEnum):
+    """Which rows a role sees: the user's own, the user's team's, or all."""
+
+    OWN = "own"
+    TEAM = "team"
+    ALL = "all"
+
+
+class Action(enum.StrEnum):
+    """What a role may do (``access_role.actions``, comma-separated, sorted)."""
+
+    VIEW = "view"
+    CREATE = "create"
+    EDIT = "edit"
+    DELETE = "delete"
+    EXPORT = "export"
+    IMPORT = "import"
+    REOPEN = "reopen"  # reopen closed deals
+    ISSUE_DOCUMENTS = "issue_documents"  # issue and cancel quotes and invoices
+    REGISTER_PAYMENTS = "register_payments"
+    CHANGE_SETTINGS = "change_settings"
+    CHANGE_PRICES = "change_prices"  # catalog prices
+    MANAGE_USERS = "manage_users"
+
+
+class Preset(enum.StrEnum):
+    """The built-in roles (``access_role.preset``); a custom role has the preset ``''``."""
+
+    ADMIN = "admin"
+    HEAD = "head"
+    MANAGER = "manager"
+    ACCOUNTANT = "accountant"

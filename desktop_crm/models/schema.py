@@ -23,6 +23,7 @@ from desktop_crm.i18n import _
 from desktop_crm.models import ALL_MODELS, SchemaVersion, hooks
 from desktop_crm.models.db import engine, execute_sql
 from desktop_crm.models.migrations import STEPS
+from desktop_crm.models.people import create_preset_roles
 from desktop_crm.models.search import create_search_index
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ def create_schema(db: peewee.Database) -> None:
     with db.atomic():
         db.create_tables([SchemaVersion, *ALL_MODELS])
         create_search_index(db, engine(db))
+        create_preset_roles()
         _upsert_version(LATEST_VERSION)
 
 

@@ -41,11 +41,20 @@ import peewee
 from desktop_crm.ids import uuid7
 from desktop_crm.models import ALL_MODELS, hooks
 from desktop_crm.models.db import execute_sql
+from desktop_crm.models.people import (
+    PRESET_ACTIONS,
+    PRESET_IDS,
+    PRESET_NAMES,
+    PRESET_SCOPES,
+    actions_text,
+)
 from desktop_crm.models.schema import current_version
 from desktop_crm.models.sync_meta import device_id, is_replica, meta_get, meta_set
 from desktop_crm.sync import hlc as hlc_mod
 
 LOCAL_META_COLUMNS = ("id", "_ver", "_hlc")
+# columns that stay in their file: never captured, pushed or pulled
+LOCAL_ONLY_COLUMNS: dict[str, tuple[str, ...]] = {"user": ("password_hash",)}
 CONTENT_COLUMN, HASH_COLUMN = "content", "sha256"
 BOOKKEEPING_TABLES = ("_outbox", "_sync_meta", "_sync_flag", "_conflict", "_outbox_parked")
 
@@ -174,8 +183,11 @@ def table_columns(db: peewee.Database, table: str) -> list[tuple[str, str]]:
 
 def field_columns(db: peewee.Database, table: str) -> list[tuple[str, str]]:
     """The columns that sync as row fields. A file body (``content`` beside a ``sha256``) does not:
-    it moves by content hash, at most once per device and hash (``engine`` push and pull)."""
-    columns = [(n, t) for n, t in table_columns(db, table) if n not in LOCAL_META_COLUMNS]
+    it moves by content hash, at most once per device and hash (``engine`` push and pull). Local-only
+    columns (a user's local sign-in password hash) never leave the file nor arrive in it."""
+    local_only = LOCAL_ONLY_COLUMNS.get(table, ())
+    columns = [(n, t) for n, t in table_columns(db, table)
+               if n not in LOCAL_META_COLUMNS and n not in local_only]
     names = {n for n, _t in columns}
     if {CONTENT_COLUMN, HASH_COLUMN} <= names:
         columns = [(n, t) for n, t in columns if n != CONTENT_COLUMN]
@@ -343,16 +355,33 @@ def enqueue_all_rows(db: peewee.Database, schema_version: int) -> int:
             continue
         execute_sql(db, "UPDATE _sync_meta SET v = hlc_now(v) WHERE k = 'hlc'")
         ceiling = int(meta_get(db, "hlc"))
+        where, params = _not_seed_rows(table)
         execute_sql(
             db,
             "INSERT INTO _outbox (tbl, row_id, op, base_ver, hlc, fields, schema_version, created_at) "
             f"SELECT ?, id, 'I', \"_ver\", min(?, max(1, {row_clock_sql(db, table)})), "
             f"{fields_json(field_columns(db, table), '')}, ?, {NOW_MS_SQL} "
-            f'FROM "{table}" ORDER BY id',
-            (table, ceiling, schema_version),
+            f'FROM "{table}" WHERE {where} ORDER BY id',
+            (table, ceiling, schema_version, *params),
         )
         total += count
     return total
+
+
+def _not_seed_rows(table: str) -> tuple[str, list[Any]]:
+    """A condition leaving out the rows every database is created with (the preset roles, fixed
+    ids) while they are as created: the server has them already, and uploading them would make a
+    new file's copy look newer than the server's edits."""
+    if table != "access_role":
+        return "1", []
+    conditions, params = [], []
+    for preset, key in PRESET_IDS.items():
+        conditions.append(
+            '("id" = ? AND "deleted_at" IS NULL AND "name" = ? AND "preset" = ? AND "actions" = ? '
+            'AND "scope" = ?)')
+        params += [key.bytes, PRESET_NAMES[preset], preset.value,
+                   actions_text(PRESET_ACTIONS[preset]), PRESET_SCOPES[preset].value]
+    return f"NOT ({' OR '.join(conditions)})", params
 
 
 def after_migration_step(db: peewee.Database, version: int) -> None:

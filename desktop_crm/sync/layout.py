@@ -42,8 +42,10 @@ def foreign_keys(pg: Any) -> list[tuple[str, str, str]]:
     return [
         (child, column, parent)
         for child, column, parent in pg.execute(
-            "SELECT c.conrelid::regclass::text, a.attname, c.confrelid::regclass::text "
+            # table names as they are, not as regclass quotes them ("user")
+            "SELECT ch.relname::text, a.attname, pa.relname::text "
             "FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid "
+            "JOIN pg_class ch ON ch.oid = c.conrelid JOIN pg_class pa ON pa.oid = c.confrelid "
             "AND a.attnum = c.conkey[1] WHERE c.contype = 'f' "
             "AND c.connamespace = current_schema()::regnamespace"
         ).fetchall()

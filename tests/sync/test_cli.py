@@ -38,10 +38,11 @@ def test_local_database_uploads_everything_then_a_new_path_downloads_it(server_u
     Contact.create(last_name="Иванов", company=company)
     db.close()
     assert main(["sync", "--db", local, "--server", server_url]) == 0
-    assert "pushed 2, pulled 2, conflicts 0" in capsys.readouterr().out
+    # pulled: its two rows and the four preset roles every database has (never uploaded unchanged)
+    assert "pushed 2, pulled 6, conflicts 0" in capsys.readouterr().out
     fresh = str(tmp_path / "new" / "laptop.db")
     assert main(["sync", "--db", fresh, "--server", server_url]) == 0
-    assert "pushed 0, pulled 2, conflicts 0" in capsys.readouterr().out
+    assert "pushed 0, pulled 6, conflicts 0" in capsys.readouterr().out
     db = open_database(fresh)
     assert [c.legal_name for c in Company.select()] == ["ООО «Ромашка»"]
     assert capture.is_replica(db)

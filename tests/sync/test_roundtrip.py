@@ -12,6 +12,9 @@ from tests.sync.helpers import admin, new_replica, outbox_size, use
 pytestmark = pytest.mark.postgres
 
 
+PRESET_ROLES = 4  # a first download also brings the preset roles every database has
+
+
 def test_two_replicas_exchange_rows_and_money_exactly(server_url, tmp_path):
     a = new_replica(tmp_path / "a.db", server_url)
     b = new_replica(tmp_path / "b.db", server_url)
@@ -25,7 +28,7 @@ def test_two_replicas_exchange_rows_and_money_exactly(server_url, tmp_path):
     result = a.sync()
     assert result.pushed == 5 and outbox_size(a) == 0
     result = b.sync()
-    assert result.pulled == 5 and result.bootstrapped
+    assert result.pulled == 5 + PRESET_ROLES and result.bootstrapped
     use(b)
     assert Deal.get_by_id(deal.id).amount == Decimal("12345.67")
     assert Contact.get_by_id(contact.id).company_id == company.id
@@ -52,7 +55,7 @@ def test_a_large_download_fills_the_search_index_and_keeps_its_trigger(server_ur
     b = new_replica(tmp_path / "b.db", server_url)
     trigger_before = b.db.execute_sql(
         "SELECT sql FROM sqlite_master WHERE name = 'company_fts_ai'").fetchone()
-    assert b.sync().pulled == 300
+    assert b.sync().pulled == 300 + PRESET_ROLES
     assert b.db.execute_sql(
         "SELECT sql FROM sqlite_master WHERE name = 'company_fts_ai'").fetchone() == trigger_before
     (hits,) = b.db.execute_sql(
@@ -101,3 +104,21 @@ def test_a_download_killed_midway_resumes_and_keeps_the_indexes(server_url, tmp_
     (hits,) = b.db.execute_sql(
         "SELECT count(*) FROM contact_fts WHERE contact_fts MATCH '\"contact\"*'").fetchone()
     assert hits == 40
+
+
+def test_a_local_password_hash_never_leaves_its_file(server_url, tmp_path):
+    from desktop_crm.models import User
+
+    a = new_replica(tmp_path / "a.db", server_url)
+    b = new_replica(tmp_path / "b.db", server_url)
+    use(a)
+    user = User.create(name="Anna", login="anna", password_hash="$argon2id$secret")
+    a.sync()
+    with admin(server_url) as conn:
+        assert conn.execute('SELECT login, password_hash FROM "user"').fetchall() == [("anna", "")]
+    use(b)
+    b.sync()
+    assert User.get_by_id(user.id).login == "anna"
+    assert User.get_by_id(user.id).password_hash == ""
+    use(a)
+    assert User.get_by_id(user.id).password_hash == "$argon2id$secret"

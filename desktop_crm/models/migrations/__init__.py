@@ -56,6 +56,12 @@ def step_0006_reached_order(db: peewee.Database, engine: str) -> None:
     _run_sql_file(db, HERE / f"v0006_{engine}.sql")
 
 
+def step_0007_roles_and_rights(db: peewee.Database, engine: str) -> None:
+    """Roles and rights (``access_role``, ``role_scope``), the four preset roles with their fixed
+    ids, each user's role (from the old ``user.role``), sign-in login and local password hash."""
+    _run_sql_file(db, HERE / f"v0007_{engine}.sql")
+
+
 STEPS: dict[int, Step] = {
     1: step_0001_initial,
     2: step_0002_search_index,
@@ -63,4 +69,5 @@ STEPS: dict[int, Step] = {
     4: step_0004_documents,
     5: step_0005_list_and_report_indexes,
     6: step_0006_reached_order,
+    7: step_0007_roles_and_rights,
 }

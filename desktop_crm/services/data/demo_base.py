@@ -72,6 +72,9 @@ class _Values:
     def boolean(self, value: bool) -> Any:
         return self.true if value else self.false
 
+    def uuid(self, value: uuid.UUID) -> Any:
+        return value if self.postgres else value.bytes
+
     def uuid_text(self, value: Any) -> str:
         return str(value if self.postgres else uuid.UUID(bytes=value))
 
@@ -201,7 +204,8 @@ class _Generator:
                "vat_number fiscal_code rea iban bic address postal_code city province email phone")
         person = ("last_name first_name middle_name birth_date mobile_phone mobile_phone_e164 "
                   "work_phone work_phone_e164 private_email work_email name_key search_text")
-        self.t_user = self.table(m.User, f"{base} name email email_key role head_id locale active")
+        self.t_user = self.table(m.User, f"{base} name email email_key role head_id locale active "
+                                 "access_role_id login")
         self.t_own = self.table(m.OwnCompany, f"{base} {req} regime_fiscale pec director_name "
                                 "accountant_name default_currency default_vat_rate vat_mode is_default")
         self.t_company = self.table(m.Company, f"{base} {req} responsible_id website comment search_text")

@@ -14,6 +14,8 @@ from typing import Any
 
 from desktop_crm import money
 from desktop_crm.i18n import _
+from desktop_crm.models.enums import Preset
+from desktop_crm.models.people import PRESET_IDS
 from desktop_crm.normalize import email_key, name_key, search_text
 from desktop_crm.services.billing import requisites as rq
 from desktop_crm.services.data import demo_data
@@ -110,14 +112,17 @@ class _Builder(_DealsBuilder):
             uid = self.new_id(created)
             ids.append(uid)
             email = f"{login}@{domain}"
-            self.t_user.add((uid, ts, ts, name, email, email_key(email), role, None, code, v.true))
+            preset = Preset.ADMIN if role == "admin" else Preset.HEAD
+            self.t_user.add((uid, ts, ts, name, email, email_key(email), role, None, code, v.true,
+                             v.uuid(PRESET_IDS[preset]), login))
         for name, head_index in managers:
             uid = self.new_id(created)
             login = ".".join(demo_data.translit(part) if code == "ru" else part.lower().replace("ò", "o")
                              for part in reversed(name.split()))
             email = f"{login}@{domain}"
             head = ids[head_index]
-            self.t_user.add((uid, ts, ts, name, email, email_key(email), "sales", head, code, v.true))
+            self.t_user.add((uid, ts, ts, name, email, email_key(email), "sales", head, code, v.true,
+                             v.uuid(PRESET_IDS[Preset.MANAGER]), login))
             loc.users.append(uid)
             loc.user_weights.append(0.6 + rng.random())
             loc.heads[uid] = head
