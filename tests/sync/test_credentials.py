@@ -41,7 +41,7 @@ def office():
             conn.execute(f"CREATE ROLE boss LOGIN SUPERUSER PASSWORD '{BOSS_PASSWORD}'")
         init_server(cluster.socket_url("crm"))
         db = open_database(cluster.socket_url("crm"))
-        User.create(name="Alice Rossi", email="alice@example.com")
+        User.create(name="Alice Rossi", email="alice@example.com", login="arossi")
         User.create(name="Gone", email="gone@example.com", active=False)
         db.close()
         database.initialize(None)
@@ -163,6 +163,13 @@ def test_add_user_by_e_mail_creates_the_login_then_resets_its_password(office, t
         assert conn.execute("SELECT session_user").fetchone() == ("alice.r",)
     (user_id,) = [v for k, v in mapped_logins(office).items() if k == "alice.r"]
     assert user_id is not None
+
+
+def test_add_user_by_sign_in_name_takes_it_as_the_login(office, tmp_path):
+    created = add_user(tmp_path, office, "--user", "ARossi", "--password-stdin", stdin="pw-1\n")
+    assert created.returncode == 0, created.stderr
+    assert one_line(created.stdout) == "Login arossi created for Alice Rossi (scope: own)."
+    assert "arossi" in mapped_logins(office)
 
 
 def test_sync_without_a_keyring(office, tmp_path):
