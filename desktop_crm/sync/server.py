@@ -46,16 +46,28 @@ class PasswordNeeded(SyncError):
     """The server asks for a password that nothing supplied (no keyring, none typed or given)."""
 
 
+class CertificateUntrusted(SyncError):
+    """The server's certificate is not signed by a trusted authority (a self-signed office server:
+    the setup wizard offers to pin it)."""
+
+
+class CertificateChanged(SyncError):
+    """The server presents another certificate than the one pinned for it: refused."""
+
+
 def connection_error(url: str, error: BaseException) -> SyncError:
     """The :class:`SyncError` to show for a failed connection to ``url``: a clear sentence for
     what the user can act on (a password, a certificate), else the server's own words."""
-    from desktop_crm.models.credentials import explain_connection_error
+    from desktop_crm.models.credentials import explain_connection_error, pinned_fingerprint
 
     message = explain_connection_error(url, error)
+    text = str(error)
     if message is None:
-        return SyncError(_("Cannot reach the server: {reason}").format(reason=str(error).strip()))
-    if "no password supplied" in str(error):
+        return SyncError(_("Cannot reach the server: {reason}").format(reason=text.strip()))
+    if "no password supplied" in text:
         return PasswordNeeded(message)
+    if "certificate verify failed" in text or "root certificate file" in text:
+        return CertificateChanged(message) if pinned_fingerprint(url) else CertificateUntrusted(message)
     return SyncError(message)
 
 

@@ -17,7 +17,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 from tests.pg import PostgresCluster, find_postgres_bin
+
+BOSS_PASSWORD = "boss-secret"
 
 HBA = """local all all trust
 hostssl all all 127.0.0.1/32 scram-sha-256
@@ -94,8 +98,6 @@ class SecureCluster(PostgresCluster):
 def secure_cluster() -> Iterator[SecureCluster]:
     bindir = find_postgres_bin()
     if bindir is None:
-        import pytest
-
         if os.environ.get("CRM_REQUIRE_POSTGRES") == "1":
             pytest.fail("CRM_REQUIRE_POSTGRES=1 but PostgreSQL server binaries were not found")
         pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not found")
@@ -108,3 +110,38 @@ def secure_cluster() -> Iterator[SecureCluster]:
         if (cluster.datadir / "postmaster.pid").exists():
             cluster.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def office() -> Iterator[SecureCluster]:
+    """The office server: database ``crm`` set up by ``server init``, a CRM user Alice (sign-in
+    name ``arossi``), a disabled user, and ``boss``, an administrator who signs in with a password."""
+    from desktop_crm._drivers import load_psycopg
+    from desktop_crm.models import User, database
+    from desktop_crm.models.db import open_database
+    from desktop_crm.sync.server import init_server
+
+    psycopg = load_psycopg()
+    with secure_cluster() as cluster:
+        with psycopg.connect(cluster.socket_url("postgres"), autocommit=True) as conn:
+            conn.execute("CREATE DATABASE crm")
+            conn.execute(f"CREATE ROLE boss LOGIN SUPERUSER PASSWORD '{BOSS_PASSWORD}'")
+        init_server(cluster.socket_url("crm"))
+        db = open_database(cluster.socket_url("crm"))
+        User.create(name="Alice Rossi", email="alice@example.com", login="arossi")
+        User.create(name="Gone", email="gone@example.com", active=False)
+        db.close()
+        database.initialize(None)
+        yield cluster
+
+
+@pytest.fixture
+def fresh_credentials() -> Iterator[None]:
+    """Passwords given in earlier tests of this process are forgotten."""
+    from desktop_crm.models import credentials
+
+    credentials._session.clear()
+    credentials._keyring_problem.clear()
+    yield
+    credentials._session.clear()
+    credentials._keyring_problem.clear()

@@ -15,46 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from desktop_crm.models import User, credentials, database
-from desktop_crm.models.db import open_database
-from tests.sync.secure_pg import secure_cluster
+from desktop_crm.models import credentials
+from tests.sync.secure_pg import BOSS_PASSWORD
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("fresh_credentials")]
 
 ROOT = Path(__file__).resolve().parents[2]
 FAIL = "keyring.backends.fail.Keyring"
 NULL = "keyring.backends.null.Keyring"
-BOSS_PASSWORD = "boss-secret"
-
-
-@pytest.fixture(scope="module")
-def office():
-    """The office server: database ``crm`` set up by ``server init``, a CRM user Alice, and
-    ``boss``, an administrator who signs in with a password."""
-    from desktop_crm._drivers import load_psycopg
-    from desktop_crm.sync.server import init_server
-
-    psycopg = load_psycopg()
-    with secure_cluster() as cluster:
-        with psycopg.connect(cluster.socket_url("postgres"), autocommit=True) as conn:
-            conn.execute("CREATE DATABASE crm")
-            conn.execute(f"CREATE ROLE boss LOGIN SUPERUSER PASSWORD '{BOSS_PASSWORD}'")
-        init_server(cluster.socket_url("crm"))
-        db = open_database(cluster.socket_url("crm"))
-        User.create(name="Alice Rossi", email="alice@example.com", login="arossi")
-        User.create(name="Gone", email="gone@example.com", active=False)
-        db.close()
-        database.initialize(None)
-        yield cluster
-
-
-@pytest.fixture(autouse=True)
-def _fresh_credentials():
-    credentials._session.clear()
-    credentials._keyring_problem.clear()
-    yield
-    credentials._session.clear()
-    credentials._keyring_problem.clear()
 
 
 def run_cli(tmp_path, *args, stdin="", backend=FAIL, passfile=None):

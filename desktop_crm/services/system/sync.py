@@ -35,6 +35,8 @@ from desktop_crm.sync.replica import (
     reincarnate,
 )
 from desktop_crm.sync.server import (
+    CertificateChanged,
+    CertificateUntrusted,
     ClockOffError,
     PasswordNeeded,
     SyncError,
@@ -165,6 +167,12 @@ def server_certificate(url: str) -> ServerCertificate:
 def trust_certificate(url: str, certificate: ServerCertificate) -> str:
     """Pin ``certificate`` for ``url``'s server; returns the URL that accepts only it."""
     return credentials.trust_certificate(url, certificate.der)
+
+
+def default_sslmode(url: str) -> str:
+    """The TLS mode a new connection to ``url`` starts with: ``prefer`` on this computer (loopback),
+    ``verify-full`` for any other host."""
+    return credentials.default_sslmode(url)
 
 
 def password_notice() -> str | None:
@@ -441,6 +449,8 @@ class ChangeListener:
 
 __all__ = [
     "CLOCK_WARN_MS",
+    "CertificateChanged",
+    "CertificateUntrusted",
     "ChangeListener",
     "ClockOffError",
     "ConflictView",
@@ -450,6 +460,7 @@ __all__ = [
     "SyncStatus",
     "changed_entities",
     "clock_off_text",
+    "default_sslmode",
     "describe_refusal",
     "discard_parked",
     "list_conflicts",
