@@ -219,3 +219,24 @@ def test_a_pinned_self_signed_certificate_is_trusted_and_a_changed_one_refused(
     finally:
         office.install_certificate("third")
         office.reload()
+
+
+def test_the_database_page_connection_test_without_a_keyring(office):
+    import keyring
+    from keyring.backends import fail
+
+    from desktop_crm.errors import ValidationError
+    from desktop_crm.services.system import admin
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        url = office.tcp_url("boss", "crm")
+        with pytest.raises(ValidationError) as missing:
+            admin.test_connection(url)
+        assert missing.value.message.startswith("The server needs a password for boss.")
+        kept = admin.store_connection(url, BOSS_PASSWORD)  # typed on the page: kept this session
+        assert kept == url
+        assert admin.test_connection(kept).startswith("Connected: PostgreSQL")
+    finally:
+        keyring.set_keyring(previous)
