@@ -33,8 +33,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     user.add_argument("--login", help="the PostgreSQL login (default: from the CRM user)")
     user.add_argument("--password-stdin", action="store_true",
                       help="read the new login's password from standard input")
-    user.add_argument("--scope", choices=("own", "team", "all"), default="own")
-    user.add_argument("--manager", action="store_true")
+    user.add_argument("--scope", choices=("own", "team", "all"), default="own",
+                      help="only for servers set up before roles and rights; otherwise the CRM "
+                           "user's role decides")
+    user.add_argument("--manager", action="store_true", help=argparse.SUPPRESS)
     user.set_defaults(func=run_add_user)
     purge = actions.add_parser("purge", help="remove old tombstones every device has seen")
     purge.add_argument("--server", required=True, help="postgresql:// URL (an administrator)")
@@ -141,10 +143,9 @@ def run_add_user(args: argparse.Namespace) -> int:
                                      "first."))
             result = provision_login(conn, args.user, password, args.login, args.scope,
                                      args.manager)
-        text = (_("Login {login} created for {user} (scope: {scope}).") if result.created
-                else _("Password of login {login} reset for {user} (scope: {scope})."))
-        print(text.format(login=result.login, user=result.user.name or result.user.email,
-                          scope=args.scope))
+        text = (_("Login {login} created for {user}.") if result.created
+                else _("Password of login {login} reset for {user}."))
+        print(text.format(login=result.login, user=result.user.name or result.user.email))
         return 0
 
     return _guarded(args.server, work)

@@ -122,7 +122,7 @@ def test_add_user_by_e_mail_creates_the_login_then_resets_its_password(office, t
     created = add_user(tmp_path, office, "--user", "ALICE@example.com", "--login", "alice.r",
                        "--password-stdin", stdin="first-pw\n")
     assert created.returncode == 0, created.stderr
-    assert one_line(created.stdout) == "Login alice.r created for Alice Rossi (scope: own)."
+    assert one_line(created.stdout) == "Login alice.r created for Alice Rossi."
     reset = add_user(tmp_path, office, "--user", "alice@example.com", "--login", "alice.r",
                      "--password-stdin", stdin="second-pw\n")
     assert reset.returncode == 0
@@ -136,7 +136,7 @@ def test_add_user_by_e_mail_creates_the_login_then_resets_its_password(office, t
 def test_add_user_by_sign_in_name_takes_it_as_the_login(office, tmp_path):
     created = add_user(tmp_path, office, "--user", "ARossi", "--password-stdin", stdin="pw-1\n")
     assert created.returncode == 0, created.stderr
-    assert one_line(created.stdout) == "Login arossi created for Alice Rossi (scope: own)."
+    assert one_line(created.stdout) == "Login arossi created for Alice Rossi."
     assert "arossi" in mapped_logins(office)
 
 
