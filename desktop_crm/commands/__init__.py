@@ -106,3 +106,19 @@ def version_text(value: str) -> str:
     if not 1 <= len(parts) <= 4 or not all(part.isdigit() and part.isascii() for part in parts):
         raise _refuse(_("“{value}” is not a version number such as 1.4.2.").format(value=shown(value)))
     return value.strip()
+def read_password_stdin() -> str:
+    """One line of standard input without its line end (``--password-stdin``); ``""`` if none."""
+    import sys
+
+    line = sys.stdin.readline()
+    return line.rstrip("\r\n")
+
+
+def connection_failure(url: str, error: BaseException) -> str:
+    """One translated line for a failed connection to ``url`` (never a traceback)."""
+    from desktop_crm.i18n import _
+    from desktop_crm.models.credentials import explain_connection_error
+
+    return explain_connection_error(url, error) or _("Cannot reach the server: {reason}").format(
+        reason=str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    )

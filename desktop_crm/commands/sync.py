@@ -5,6 +5,10 @@ no database exists yet (in a folder that does) becomes a new replica and downloa
 holds. Exit code 0 when the round succeeded and nothing waits for the user; 3
 (:data:`EXIT_ATTENTION`) when it succeeded but refused changes or unresolved conflicts remain; 1 when
 it failed, 2 for a wrong command line.
+
+The password: in the URL, libpq's ``PGPASSFILE``, the keyring, or ``--password-stdin`` (then kept in
+the keyring for the next rounds when this computer has one; when it has none, that is said once).
+
 """
 
 from __future__ import annotations
@@ -22,13 +26,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--db", type=database_arg, help="the local SQLite file", default=argparse.SUPPRESS)
     parser.add_argument("--server", required=True, type=postgres_url,
                         help="postgresql:// URL of the shared server")
+    parser.add_argument("--password-stdin", action="store_true",
+                        help="read the server password from standard input")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from desktop_crm.commands import database_url
+    from desktop_crm.commands import database_url, read_password_stdin
     from desktop_crm.errors import CrmError
     from desktop_crm.i18n import _, ngettext
+    from desktop_crm.models import credentials
     from desktop_crm.models.db import is_postgres_url, redact
     from desktop_crm.sync.hlc import CLOCK_WARN_MS
     from desktop_crm.sync.replica import sync_once
@@ -38,6 +45,13 @@ def run(args: argparse.Namespace) -> int:
     if is_postgres_url(local):
         print(_("--db must be a local SQLite file; the server goes in --server."), file=sys.stderr)
         return 2
+    if args.password_stdin:
+        password = read_password_stdin()
+        if not password:
+            print(_("No password on standard input."), file=sys.stderr)
+            return 1
+        if not credentials.remember_password(credentials.strip_password(args.server), password):
+            print(credentials.not_remembered_text(), file=sys.stderr)
 
     def progress(done: int, total: int, text: str) -> None:
         print(f"\r{text} {done}/{total}", end="", file=sys.stderr, flush=True)

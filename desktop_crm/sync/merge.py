@@ -214,8 +214,9 @@ class Merger:
             if decided is not None:
                 won[name] = decided
         deleted = server_row.get("deleted_at")
-        if deleted is not None and "deleted_at" not in won and won:
-            self._note_edit_of_deleted(table, change.row_id, fields, won, deleted, server_row["_fv"])
+        edits = {k: v for k, v in won.items() if v[0] != server_row[k]}
+        if deleted is not None and "deleted_at" not in won and edits:
+            self._note_edit_of_deleted(table, change.row_id, fields, edits, deleted, server_row["_fv"])
         if not won:
             return
         names = tuple(sorted(won))
@@ -237,9 +238,12 @@ class Merger:
         :data:`MAX_MERGED_FIELDS`, or by the larger ``(hlc, origin)``, recorded as a conflict
         unless the field is derived."""
         mine = to_server(value, data_type)
-        if mine == server_value:
-            return None
         version = field_versions.get(name) or field_versions.get("*") or NO_VERSION
+        if mine == server_value:
+            # the same value, written later than the server's version of it (changed and back,
+            # or written alike on two devices): its newer clock is recorded, so an older copy's
+            # change of the field (a restored backup replaying it) cannot win afterwards
+            return (mine, hc) if hc > int(version["h"]) else None
         theirs_device = version.get("o")
         if int(version["v"]) <= base or theirs_device == self.device_text:  # not concurrent
             return mine, hc

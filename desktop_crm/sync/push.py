@@ -13,6 +13,7 @@ server's message, with every other change of the same local transaction, so the 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import secrets
 import uuid
@@ -171,15 +172,23 @@ def _push_transaction(
 
 
 def _next_lineage(db: Any) -> str:
-    """The token this push will leave on the server, kept in the file *before* the server
-    transaction: when the acknowledgement is lost (crash after the server commit), the next push
-    presents it again and is recognised as this file's continuation."""
-    token = capture.meta_get(db, LINEAGE_NEXT)
-    if not token:
-        token = secrets.token_hex(16)
-        with db.atomic("IMMEDIATE"):
-            capture.meta_set(db, LINEAGE_NEXT, token)
-    return str(token)
+    """A fresh token for this push to leave on the server, added to the file's list of tokens
+    still unacknowledged *before* the server transaction: when the acknowledgement is lost (a crash
+    after the server commit), the next push is recognised as this file's continuation. A token is
+    never reused, so a copy made while one was unacknowledged is told apart once either file pushed
+    again."""
+    token = secrets.token_hex(16)
+    with db.atomic("IMMEDIATE"):
+        capture.meta_set(db, LINEAGE_NEXT, json.dumps([*_pending_lineages(db), token][-1000:]))
+    return token
+
+
+def _pending_lineages(db: Any) -> list[str]:
+    try:
+        pending = json.loads(capture.meta_get(db, LINEAGE_NEXT) or "[]")
+    except ValueError:
+        return []
+    return [str(t) for t in pending] if isinstance(pending, list) else []
 
 
 def _keep_refused(
@@ -222,10 +231,10 @@ def _last_pushed_seq(replica: Replica, pg: Any) -> int:
 
 
 def _check_lineage(replica: Replica, lineage: str, last: int, issued: int) -> None:
-    """The server's token must be this file's current one or the one of its own unacknowledged
-    push; anything else means another file (an older backup, or a copy that pushed first) spoke
+    """The server's token must be this file's current one or one of its own unacknowledged
+    pushes; anything else means another file (an older backup, or a copy that pushed first) spoke
     under this device id since this file last did."""
-    known = {capture.meta_get(replica.db, LINEAGE), replica.lineage_next}
+    known = {capture.meta_get(replica.db, LINEAGE), *_pending_lineages(replica.db)}
     if lineage not in known:
         log.warning("device %s: lineage differs from the server's; treating the file as restored",
                     replica.device)

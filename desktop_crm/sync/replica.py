@@ -168,9 +168,7 @@ class Replica:
             self.close()
             if silent is not None:
                 raise silent from error
-            raise SyncError(
-                _("Cannot reach the server: {reason}").format(reason=" ".join(str(error).split()))
-            ) from error
+            raise server.connection_error(self.server_url, error) from error
         except BaseException as error:
             silent = self._silent_server()
             self.close()

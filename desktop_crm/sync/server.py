@@ -42,6 +42,35 @@ class SyncError(CrmError):
     """Sync cannot run (server unreachable, refused, incompatible); the message is for the user."""
 
 
+class PasswordNeeded(SyncError):
+    """The server asks for a password that nothing supplied (no keyring, none typed or given)."""
+
+
+class CertificateUntrusted(SyncError):
+    """The server's certificate is not signed by a trusted authority (a self-signed office server:
+    the setup wizard offers to pin it)."""
+
+
+class CertificateChanged(SyncError):
+    """The server presents another certificate than the one pinned for it: refused."""
+
+
+def connection_error(url: str, error: BaseException) -> SyncError:
+    """The :class:`SyncError` to show for a failed connection to ``url``: a clear sentence for
+    what the user can act on (a password, a certificate), else the server's own words."""
+    from desktop_crm.models.credentials import explain_connection_error, pinned_fingerprint
+
+    message = explain_connection_error(url, error)
+    text = str(error)
+    if message is None:
+        return SyncError(_("Cannot reach the server: {reason}").format(reason=text.strip()))
+    if "no password supplied" in text:
+        return PasswordNeeded(message)
+    if "certificate verify failed" in text or "root certificate file" in text:
+        return CertificateChanged(message) if pinned_fingerprint(url) else CertificateUntrusted(message)
+    return SyncError(message)
+
+
 class VersionRefused(SyncError):
     """This application is too old (or the server's schema too old) to sync; nothing was written."""
 
@@ -279,9 +308,11 @@ BEGIN
     fv := coalesce(OLD._fv, '{{}}'::jsonb);
     NEW._ver := OLD._ver + 1;
     FOR k, val IN SELECT key, value FROM jsonb_each(newj) LOOP
-        IF oldj -> k IS DISTINCT FROM val THEN
+        prev := coalesce((fv -> k ->> 'h')::bigint, (fv -> '*' ->> 'h')::bigint, 0);
+        -- a push may also re-write a field's current value with a newer clock (a device changed
+        -- it and back): the newer version is recorded, so an older copy's change cannot win later
+        IF oldj -> k IS DISTINCT FROM val OR coalesce((hints ->> k)::bigint > prev, false) THEN
             changed := true;
-            prev := coalesce((fv -> k ->> 'h')::bigint, (fv -> '*' ->> 'h')::bigint, 0);
             h := coalesce((hints ->> k)::bigint, NEW._hlc);
             IF h > bound THEN
                 RAISE EXCEPTION 'HLC % is too far ahead', h

@@ -196,4 +196,6 @@ def test_collapsed_column_expands_and_loads(qtbot, board_view, world):
     won = board_view.column(StageId(world.won.id))
     qtbot.mouseClick(won.collapse_button, Qt.MouseButton.LeftButton)
     assert not won.collapsed and won.view.isVisible()
-    assert board_view.context.settings.value(f"board/collapsed/{world.won.id}") in (False, "false")
+    from desktop_crm.services.listing import preferences
+
+    assert preferences.board_state(board_view.user_id)["collapsed"][str(world.won.id)] is False

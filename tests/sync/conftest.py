@@ -48,3 +48,7 @@ def server_url(pg_server: str, sync_template: str, request: pytest.FixtureReques
     if obj is not None and not obj.is_closed():
         obj.close()
     drop_database(pg_server, url)
+
+
+# A server that asks for passwords and speaks TLS with a self-signed certificate (credential tests).
+from tests.sync.secure_pg import fresh_credentials, office  # noqa: E402, F401

@@ -4,7 +4,13 @@ deletes, undeletes and creations on every replica, syncs in random order, with f
 clock skew, replicas offline for long stretches, and an office user writing directly on PostgreSQL.
 Invariants checked against an oracle at quiescence.
 
-CI runs ``SEEDS``; ``CRM_SYNC_SOAK=N`` runs N more seeds (and more operations) for a long soak.
+Stale copies (issue 17, point 4) are faults too: a replica's file is replaced by an older backup of
+itself or by a copy of another replica's file (two computers seeded from one replica), and in the
+``stale`` runs all replicas start from one never-synced file, one of them syncing for the first
+time only halfway through (a copy made before the server's rows were edited).
+
+CI runs ``SEEDS`` and ``STALE_SEEDS``; ``CRM_SYNC_SOAK=N`` runs N more seeds of each (and more
+operations) for a long soak.
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ import contextlib
 import json
 import os
 import random
+import shutil
+import sqlite3
 import time
 import uuid
 from collections import defaultdict
@@ -20,9 +28,11 @@ from decimal import Decimal
 
 import pytest
 
-from desktop_crm.models import Company, Contact, Deal, Pipeline, Stage
+from desktop_crm.models import Company, Contact, Deal, Pipeline, Stage, database
+from desktop_crm.models.db import make_database
+from desktop_crm.models.schema import migrate
 from desktop_crm.sync import capture, server
-from desktop_crm.sync.replica import CrashPoint
+from desktop_crm.sync.replica import CrashPoint, ReplicaRestored, reincarnate
 from desktop_crm.sync.server import SyncError
 from desktop_crm.sync.wire import to_wire
 from tests.sync.helpers import admin, new_replica, use
@@ -30,6 +40,7 @@ from tests.sync.helpers import admin, new_replica, use
 pytestmark = pytest.mark.postgres
 
 SEEDS = [11, 23, 37]
+STALE_SEEDS = [7, 19]
 SOAK = int(os.environ.get("CRM_SYNC_SOAK", "0"))
 OPS = 120 if not SOAK else 1500
 REPLICAS = 3
@@ -42,22 +53,51 @@ FIELDS = {
 
 
 class Harness:
-    def __init__(self, seed, url, tmp_path):
+    def __init__(self, seed, url, tmp_path, stale=False):
         self.rng = random.Random(seed)
         self.url = url
+        self.tmp_path = tmp_path
+        self.stale = stale
         self.crash_next: dict[int, str | None] = {}
         self.replicas = []
+        self.skews = [self.rng.uniform(-120, 120) for _ in range(REPLICAS)]  # within 5 minutes
+        if stale:  # every computer starts from one local file that never synced
+            self._seed_file(tmp_path / "seed.db")
+            for i in range(REPLICAS):
+                shutil.copy(tmp_path / "seed.db", tmp_path / f"r{i}.db")
         for i in range(REPLICAS):
-            replica = new_replica(tmp_path / f"r{i}.db", url, pull_page=3)
-            replica.crash_hook = self._hook(i)
-            skew = self.rng.uniform(-120, 120)  # within the 5-minute bound
-            capture.set_clock(replica.db, lambda s=skew: time.time() + s)
-            self.replicas.append(replica)
+            late = stale and i == REPLICAS - 1  # set up for sync only halfway (see join)
+            self.replicas.append(None if late else self._open(i, tmp_path / f"r{i}.db"))
         self.writes = defaultdict(list)  # (table, row_id, field) -> [(hlc, origin, value)]
         self.seen_seq = [0] * REPLICAS
         self.last_hlc = [0] * REPLICAS
         self.cursors = [{} for _ in range(REPLICAS)]
         self.offline = [False] * REPLICAS
+        self.backups: dict[int, str] = {}  # replica -> the file of its last backup
+        self.files = 0
+        self.copied_devices: set[str] = set()  # identities that a restored or copied file took on
+        self.reincarnated: set[str] = set()
+
+    def _open(self, i, path):
+        replica = new_replica(path, self.url, pull_page=3)
+        replica.crash_hook = self._hook(i)
+        capture.set_clock(replica.db, lambda s=self.skews[i]: time.time() + s)
+        return replica
+
+    def _seed_file(self, path):
+        db = make_database(str(path))
+        db.connect()
+        database.initialize(db)
+        migrate(db)
+        pipeline = Pipeline.create(name="P")
+        Stage.create(pipeline=pipeline, name="S")
+        for n in range(4):
+            company = Company.create(legal_name=f"Seed {n}", city="Roma", comment="seed")
+            contact = Contact.create(last_name=f"Seed {n}", company=company)
+            Deal.create(title=f"Seed deal {n}", pipeline=pipeline, stage=Stage.get(), contact=contact,
+                        amount=Decimal(n))
+        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.close()
 
     def _hook(self, index):
         def hook(point):
@@ -104,8 +144,17 @@ class Harness:
     def alive(self, model):
         return list(model.select().where(model.deleted_at.is_null()))
 
+    def join(self):
+        """The copy of the never-synced file that waited is set up for sync now, after the
+        others' edits reached the server: its rows are older and must not win."""
+        if self.replicas[-1] is None:
+            self.replicas[-1] = self._open(REPLICAS - 1, self.tmp_path / f"r{REPLICAS - 1}.db")
+            self.record(REPLICAS - 1)
+
     def op(self):
         i = self.rng.randrange(REPLICAS)
+        if self.replicas[i] is None:
+            i = 0
         replica = use(self.replicas[i])
         roll = self.rng.random()
         if roll < 0.22:
@@ -116,6 +165,15 @@ class Harness:
             return
         if roll < 0.29:
             self.direct_write()
+            return
+        if roll < 0.31:
+            self.back_up(i)
+            return
+        if roll < 0.33:
+            self.restore(i)
+            return
+        if roll < 0.34:
+            self.clone(self.rng.randrange(REPLICAS), i)
             return
         model = self.rng.choice([Company, Contact, Deal])
         rows = list(model.select())
@@ -151,6 +209,61 @@ class Harness:
         self.writes[("company", row[0].bytes, "city")].append(
             (int(version["h"]), str(version["o"]), value))
 
+    # -- stale copies ---------------------------------------------------------------------------
+
+    def _copy_file(self, replica, path):
+        """A consistent copy of a replica's file while it is open (what a backup tool makes)."""
+        target = sqlite3.connect(path)
+        try:
+            replica.db.connection().backup(target)
+        finally:
+            target.close()
+
+    def back_up(self, i):
+        self.files += 1
+        path = str(self.tmp_path / f"backup{self.files}.db")
+        self._copy_file(self.replicas[i], path)
+        self.backups[i] = path
+
+    def restore(self, i):
+        """Replica ``i``'s disk dies; its file is restored from its last backup."""
+        if i not in self.backups:
+            return
+        path = self.backups[i]
+        self.files += 1
+        target = self.tmp_path / f"restored{self.files}.db"
+        shutil.copy(path, target)
+        self._replace(i, target)
+
+    def clone(self, source, i):
+        """Replica ``i``'s computer is set up again from a copy of replica ``source``'s file."""
+        if source == i or self.replicas[source] is None:
+            return
+        self.files += 1
+        target = self.tmp_path / f"clone{self.files}.db"
+        self._copy_file(self.replicas[source], str(target))
+        self._replace(i, target)
+
+    def _replace(self, i, path):
+        """Put the file at ``path`` in place of replica ``i``'s. The old file first sends what it
+        holds (changes only a dead disk held are lost by the user, not by sync: not modelled)."""
+        old = self.replicas[i]
+        self.crash_next[i] = None
+        with contextlib.suppress(SyncError):
+            self.sync_round(i)
+        if capture.pending_count(old.db):
+            return
+        old.close()
+        old.db.close()
+        replica = self.replicas[i] = self._open(i, path)
+        use(replica)
+        self.copied_devices.add(str(replica.device))
+        issued = replica.db.execute_sql(
+            "SELECT seq FROM sqlite_sequence WHERE name = '_outbox'").fetchone()
+        self.seen_seq[i] = issued[0] if issued else 0
+        self.last_hlc[i] = int(capture.meta_get(replica.db, "hlc", 0))
+        self.cursors[i] = {}
+
     def create(self, model):
         if model is Company:
             Company.create(legal_name=f"Co {self.rng.randrange(10**6)}", city="Roma")
@@ -185,17 +298,29 @@ class Harness:
         if faults and self.rng.random() < 0.12:
             self.crash_next[i] = self.rng.choice(["after_server_commit", "between_pull_pages"])
         with contextlib.suppress(CrashPoint, SyncError):
-            self.replicas[i].sync()
+            self.sync_round(i)
         self.crash_next[i] = None
         self.check_monotonic(i)
 
+    def sync_round(self, i):
+        """One round as the app runs it: a restored or copied file takes a new identity."""
+        replica = self.replicas[i]
+        try:
+            return replica.sync()
+        except ReplicaRestored:
+            replica.device = reincarnate(replica.db)
+            self.reincarnated.add(str(replica.device))
+            self.cursors[i] = {}
+            return replica.sync()
+
     def quiesce(self):
         self.offline = [False] * REPLICAS
+        self.join()
         stable = 0
         for _round in range(30):
             changed = False
             for i in range(REPLICAS):
-                result = self.replicas[i].sync()
+                result = self.sync_round(i)
                 changed |= bool(result.pushed or result.pulled or result.conflicts)
             if not changed and all(capture.pending_count(r.db) == 0 for r in self.replicas):
                 stable += 1
@@ -241,21 +366,31 @@ class Harness:
                 ).fetchone()
                 best = max(writes, key=lambda w: (w[0], w[1]))
                 assert to_wire(value) == best[2], f"I2: {table}.{name} lost {best}"
-            # I3 exactly once: push ranges contiguous from 1, no overlap, all issued seqs applied
-            for replica in self.replicas:
-                ranges = conn.execute(
-                    "SELECT seq_from, seq_to FROM sync.push_log WHERE device_id = %s ORDER BY seq_from",
-                    (replica.device,),
-                ).fetchall()
-                position = 0
-                for low, high in ranges:
-                    assert low == position + 1, f"I3: gap or overlap {ranges}"
+            # I3 exactly once: push ranges contiguous per device (from 1 unless the device is a
+            # restored file's new identity), no overlap, all issued seqs applied
+            ranges = defaultdict(list)
+            for device, low, high in conn.execute(
+                "SELECT device_id, seq_from, seq_to FROM sync.push_log ORDER BY device_id, seq_from"
+            ).fetchall():
+                ranges[str(device)].append((low, high))
+            for device, spans in ranges.items():
+                position = spans[0][0] - 1 if device in self.reincarnated else 0
+                for low, high in spans:
+                    assert low == position + 1, f"I3: gap or overlap {spans}"
                     position = high
+            issued_by_device = defaultdict(list)
+            for replica in self.replicas:
                 issued = replica.db.execute_sql(
                     "SELECT seq FROM sqlite_sequence WHERE name = '_outbox'").fetchone()
-                assert position == (issued[0] if issued else 0), "I3: not every entry was applied"
+                issued_by_device[str(replica.device)].append(issued[0] if issued else 0)
                 parked = replica.db.execute_sql("SELECT count(*) FROM _outbox_parked").fetchone()[0]
                 assert parked == 0
+            for device, issued in issued_by_device.items():
+                pushed = ranges[device][-1][1] if ranges.get(device) else 0
+                if device in self.copied_devices:  # an older copy that had nothing more to send
+                    assert pushed >= max(issued), "I3: not every entry was applied"
+                else:
+                    assert pushed == max(issued), "I3: not every entry was applied"
             # I4 referential integrity
             for replica in self.replicas:
                 assert replica.db.execute_sql("PRAGMA foreign_key_check").fetchall() == []
@@ -269,13 +404,21 @@ class Harness:
 
     def run(self, ops):
         use(self.replicas[0])
-        self.pipeline = Pipeline.create(name="P")
-        self.stage = Stage.create(pipeline=self.pipeline, name="S")
-        self.record(0)
+        if self.stale:
+            self.pipeline, self.stage = Pipeline.get(), Stage.get()
+            for i in range(REPLICAS - 1):
+                self.record(i)
+        else:
+            self.pipeline = Pipeline.create(name="P")
+            self.stage = Stage.create(pipeline=self.pipeline, name="S")
+            self.record(0)
         self.replicas[0].sync()
-        for i in range(1, REPLICAS):
-            self.replicas[i].sync()
-        for _n in range(ops):
+        for replica in self.replicas[1:]:
+            if replica is not None:
+                replica.sync()
+        for n in range(ops):
+            if self.stale and n == ops // 2:
+                self.join()
             self.op()
         self.quiesce()
         self.check()
@@ -284,6 +427,11 @@ class Harness:
 @pytest.mark.parametrize("seed", SEEDS + list(range(1000, 1000 + SOAK)))
 def test_replicas_converge_without_losing_writes(seed, server_url, tmp_path):
     Harness(seed, server_url, tmp_path).run(OPS)
+
+
+@pytest.mark.parametrize("seed", STALE_SEEDS + list(range(5000, 5000 + SOAK)))
+def test_copies_of_one_never_synced_file_converge_and_old_values_never_win(seed, server_url, tmp_path):
+    Harness(seed, server_url, tmp_path, stale=True).run(OPS)
 
 
 def test_the_oracle_catches_a_pull_that_loses_rows(server_url, tmp_path, monkeypatch):

@@ -1,8 +1,11 @@
 """Per-user interface preferences kept in the database (they follow the user to any desktop).
 
 Each list remembers its column layout (``header``: the header's state as base64), its current
-filter and the user's saved filters; views read and write them through these functions with plain
-values (user ids, dicts), never touching ``Setting`` rows themselves.
+filter and the user's saved filters; the kanban board its pipeline and which stages are folded.
+Views read and write them through these functions with plain values (user ids, dicts), never
+touching ``Setting`` rows themselves. They are *per user* (``Setting.user``): two people signing in
+on one computer each keep their own, and on a shared server each user's rows are theirs alone (the
+server lets no other login read them, so they never reach another user's replica).
 Pure window geometry stays in the machine's local settings (``QSettings``).
 """
 
@@ -27,6 +30,8 @@ def _list_spec(entity: str) -> SettingSpec[dict[str, Any]]:
 
 for _entity in LIST_ENTITIES:
     _list_spec(_entity)
+
+BOARD: SettingSpec[dict[str, Any]] = declare("ui.board", {}, per_user=True)
 
 
 def _user(user_id: IdLike) -> User | None:
@@ -66,3 +71,21 @@ def delete_saved_filter(entity: str, user_id: IdLike, name: str) -> None:
     filters = saved_filters(entity, user_id)
     filters.pop(name, None)
     save_list_state(entity, user_id, saved_filters=filters)
+
+
+def board_state(user_id: IdLike) -> dict[str, Any]:
+    """``{"pipeline": str, "collapsed": {stage id: bool}}`` of the user's board (keys may be missing)."""
+    user = _user(user_id)
+    return dict(BOARD.get(user)) if user is not None else {}
+
+
+def save_board_state(user_id: IdLike, **values: Any) -> None:
+    """Update some keys of the user's board state (one transaction, only when something changed)."""
+    user = _user(user_id)
+    if user is None:
+        return
+    state = dict(BOARD.get(user))
+    if all(state.get(k) == v for k, v in values.items()):
+        return
+    state.update(values)
+    BOARD.set(state, user)

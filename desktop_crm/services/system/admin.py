@@ -697,7 +697,8 @@ def test_connection(url: str) -> str:
         with credentials.connect(url_with_password(url), connect_timeout=10) as connection:
             version = connection.execute("SHOW server_version").fetchone()[0]
     except Exception as error:
+        explained = credentials.explain_connection_error(url, error)  # a password, a certificate
         raise ValidationError(
-            _("Cannot connect to the server: {reason}").format(reason=str(error).strip())
+            explained or _("Cannot connect to the server: {reason}").format(reason=str(error).strip())
         ) from error
     return _("Connected: PostgreSQL {version}.").format(version=version)

@@ -36,11 +36,15 @@ from desktop_crm.sync.replica import (
     reincarnate,
 )
 from desktop_crm.sync.server import (
+    CertificateChanged,
+    CertificateUntrusted,
     ClockOffError,
+    PasswordNeeded,
     SyncError,
     check_compatible,
     clock_off_text,
     connect,
+    connection_error,
 )
 
 DEFAULT_INTERVAL_S = 300
@@ -124,9 +128,7 @@ def test_connection(url: str, password: str = "") -> dict[str, Any]:
             (rows,) = conn.execute("SELECT count(*) FROM deal").fetchone()
             (login,) = conn.execute("SELECT session_user").fetchone()
     except psycopg.OperationalError as error:
-        raise SyncError(
-            _("Cannot reach the server: {reason}").format(reason=str(error).strip())
-        ) from error
+        raise connection_error(url, error) from error
     return {"schema_version": schema_version, "min_app_version": minimum, "deals": rows,
             "login": login}
 
@@ -139,12 +141,53 @@ def set_up(url: str, password: str, progress: Callable[[int, int, str], None] | 
         raise SyncError(_("Only a local database can be synchronised with a server."))
     test_connection(url, password)
     plain_url = credentials.strip_password(url)
-    if password:
-        credentials.remember_password(plain_url, password)
+    kept = credentials.remember_password(plain_url, password) if password else True
     capture.make_replica(db)
     with db.atomic():
         capture.meta_set(db, "server_url", plain_url)
-    return sync_now(progress)
+    result = sync_now(progress)
+    if not kept:
+        result.details["password_notice"] = credentials.not_remembered_text()
+    return result
+
+
+@dataclass(frozen=True)
+class ServerCertificate:
+    """The certificate a server presents, for the user to compare before trusting it."""
+
+    fingerprint: str  # SHA-256, ``AB:CD:…``
+    der: bytes
+
+
+def server_certificate(url: str) -> ServerCertificate:
+    """Read (not trust) the certificate of the server at ``url``. Raises :class:`CrmError`."""
+    der = credentials.fetch_certificate(url)
+    return ServerCertificate(credentials.fingerprint(der), der)
+
+
+def trust_certificate(url: str, certificate: ServerCertificate) -> str:
+    """Pin ``certificate`` for ``url``'s server; returns the URL that accepts only it."""
+    return credentials.trust_certificate(url, certificate.der)
+
+
+def default_sslmode(url: str) -> str:
+    """The TLS mode a new connection to ``url`` starts with: ``prefer`` on this computer (loopback),
+    ``verify-full`` for any other host."""
+    return credentials.default_sslmode(url)
+
+
+def password_notice() -> str | None:
+    """Why a password is asked for again (no keyring on this computer), or ``None``."""
+    return credentials.not_remembered_text() if credentials.keyring_problem() else None
+
+
+def provide_password(password: str) -> bool:
+    """The password for the configured server, typed when the server asked for it: used for the
+    rest of this session, and remembered in the keyring when there is one (returns whether)."""
+    url = capture.meta_get(_db(), "server_url")
+    if not url:
+        raise SyncError(_("Sync is not set up for this database."))
+    return credentials.remember_password(url, password)
 
 
 def sync_now(progress: Callable[[int, int, str], None] | None = None) -> SyncResult:
@@ -451,26 +494,35 @@ class ChangeListener:
 
 __all__ = [
     "CLOCK_WARN_MS",
+    "CertificateChanged",
+    "CertificateUntrusted",
     "ChangeListener",
     "ClockOffError",
     "ConflictView",
     "ParkedChange",
+    "PasswordNeeded",
+    "ServerCertificate",
     "SyncStatus",
     "changed_entities",
     "clock_off_text",
+    "default_sslmode",
     "describe_refusal",
     "discard_parked",
     "list_conflicts",
     "list_parked",
     "parked_action",
     "parked_count",
+    "password_notice",
+    "provide_password",
     "resolve_conflict",
     "retry_parked",
+    "server_certificate",
     "set_interval",
     "set_up",
     "status",
     "sync_now",
     "test_connection",
+    "trust_certificate",
 ]
 
 

@@ -3,7 +3,8 @@
 Sync runs off the GUI thread (``workers.run_in_background``). The widget syncs on its interval and,
 after a failure (offline, server down), retries with exponential backoff (30 s doubling up to the
 interval) without waiting for a new local edit — so a non-empty outbox drains as soon as the
-connection returns.
+connection returns. When the server asks for a password nothing supplied (no keyring on this
+computer), the widget asks for it once, says why it is not remembered, and syncs again.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QLineEdit, QToolButton, QWidget
 
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _, ngettext
@@ -98,6 +99,7 @@ class SyncStatusWidget(QWidget):
         self.timer.timeout.connect(self.sync_now)
         self.running = False
         self.retry_s = 0
+        self.password_dialog: QInputDialog | None = None
         self.status: sync_service.SyncStatus | None = None
         self.refresh()
 
@@ -130,6 +132,31 @@ class SyncStatusWidget(QWidget):
     def _progress(self, done: int, total: int, text: str) -> None:
         self.label.setText(f"{text} {done}/{total}" if total else text)
 
+    def ask_password(self, reason: str) -> None:
+        """Ask for the server password (window-modal, not blocking); sync again once given."""
+        dialog = QInputDialog(self.window())
+        dialog.setObjectName("sync_password_dialog")
+        dialog.setWindowTitle(_("Server password"))
+        dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
+        notice = sync_service.password_notice()
+        dialog.setLabelText(f"{reason}\n\n{notice}" if notice else reason)
+        dialog.textValueSelected.connect(self._password_given)
+        dialog.finished.connect(self._password_dialog_closed)
+        self.password_dialog = dialog
+        dialog.open()
+
+    def _password_dialog_closed(self) -> None:
+        if self.password_dialog is not None:
+            self.password_dialog.deleteLater()
+        self.password_dialog = None
+
+    def _password_given(self, password: str) -> None:
+        if password:
+            sync_service.provide_password(password)
+            self.retry_s = 0
+            self.timer.stop()
+            self.sync_now()
+
     def _done(self, result: object) -> None:
         self.running = False
         self.retry_s = 0
@@ -144,6 +171,8 @@ class SyncStatusWidget(QWidget):
             self.running = False
             raise error
         self.running = False
+        if isinstance(error, sync_service.PasswordNeeded) and self.password_dialog is None:
+            self.ask_password(error.message)
         interval = self.status.interval_s if self.status else sync_service.DEFAULT_INTERVAL_S
         self.retry_s = min(interval, (self.retry_s * 2) or FIRST_RETRY_S)
         self.timer.stop()

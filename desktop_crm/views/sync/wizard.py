@@ -1,10 +1,18 @@
-"""First-time sync setup: server address and login, test the connection, initial download."""
+"""First-time sync setup: server address and login, test the connection, initial download.
+
+The connection's TLS mode starts as ``prefer`` for this computer's own server and ``verify-full``
+for any other, until the user picks one. A server whose certificate no trusted authority signed (an
+office server with its own certificate) can be trusted here: the wizard shows the SHA-256
+fingerprint of the certificate it presents, and "Trust this certificate" pins it, so that only that
+certificate is accepted from then on.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 from urllib.parse import quote, urlparse, urlunparse
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -63,22 +71,51 @@ class ServerPage(QWizardPage):
         self.result = QLabel(self)
         self.result.setObjectName("sync_test_result")
         self.result.setWordWrap(True)
+        self.certificate = QLabel(self)
+        self.certificate.setObjectName("sync_certificate")
+        self.certificate.setWordWrap(True)
+        self.certificate.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.trust_button = QPushButton(_("Trust this certificate"), self)
+        self.trust_button.setObjectName("sync_trust_certificate")
+        self.trust_button.setVisible(False)
         form.addRow(_("Server:"), self.address)
         form.addRow(_("Login:"), self.login)
         form.addRow(_("Password:"), self.password)
         form.addRow(_("Connection:"), self.ssl)
         form.addRow(self.test_button, self.result)
+        form.addRow(self.certificate)
+        form.addRow(self.trust_button)
         self.test_button.clicked.connect(self.test)
+        self.trust_button.clicked.connect(self.trust)
         self.tested_ok = False
-        self.address.textChanged.connect(self._changed)
+        self.ssl_chosen = False  # the user picked a mode: the address no longer decides it
+        self.pinned: str | None = None  # the URL with the certificate the user trusted
+        self.offered: sync_service.ServerCertificate | None = None
+        self.address.textChanged.connect(self._address_changed)
         self.login.textChanged.connect(self._changed)
+        self.ssl.activated.connect(self._ssl_picked)
+
+    def _address_changed(self) -> None:
+        if not self.ssl_chosen:
+            mode = sync_service.default_sslmode(server_url(self.address.text(), "", "prefer"))
+            self.ssl.setCurrentIndex(max(0, self.ssl.findData(mode)))
+        self._changed()
+
+    def _ssl_picked(self) -> None:
+        self.ssl_chosen = True
+        self._changed()
 
     def _changed(self) -> None:
         self.tested_ok = False
+        self.pinned = None
+        self.offered = None
+        self.certificate.clear()
+        self.trust_button.setVisible(False)
         self.completeChanged.emit()
 
     def url(self) -> str:
-        return server_url(self.address.text(), self.login.text(), self.ssl.currentData())
+        return self.pinned or server_url(self.address.text(), self.login.text(),
+                                         self.ssl.currentData())
 
     def test(self) -> None:
         url, password = self.url(), self.password.text()
@@ -105,6 +142,46 @@ class ServerPage(QWizardPage):
         if not isinstance(error, CrmError):
             raise error
         self.result.setText(error.message)
+        if isinstance(error, sync_service.CertificateUntrusted):
+            self._offer_certificate()
+
+    def _offer_certificate(self) -> None:
+        """Read the certificate the server presents and show its fingerprint for comparison."""
+        url = self.url()
+
+        def work(progress: Progress) -> sync_service.ServerCertificate:
+            return sync_service.server_certificate(url)
+
+        def shown(certificate: sync_service.ServerCertificate) -> None:
+            self.offered = certificate
+            self.certificate.setText(
+                _("The server presents a certificate with the SHA-256 fingerprint\n{fingerprint}\n"
+                  "Trust it only if it is the same as the one your administrator gave you.").format(
+                    fingerprint=certificate.fingerprint)
+            )
+            self.trust_button.setVisible(True)
+
+        def failed(error: BaseException) -> None:
+            if not isinstance(error, CrmError):
+                raise error
+            self.certificate.setText(error.message)
+
+        run_in_background(work, on_result=shown, on_error=failed, use_database=False,
+                          name="sync-certificate")
+
+    def trust(self) -> None:
+        """Pin the offered certificate for this server and test the connection again with it."""
+        if self.offered is None:
+            return
+        pinned = sync_service.trust_certificate(self.url(), self.offered)
+        fingerprint = self.offered.fingerprint
+        self.trust_button.setVisible(False)
+        self.pinned = pinned
+        self.certificate.setText(
+            _("Trusted certificate: {fingerprint}. Any other certificate will be refused.").format(
+                fingerprint=fingerprint)
+        )
+        self.test()
 
     def isComplete(self) -> bool:
         return self.tested_ok
@@ -150,10 +227,10 @@ class DownloadPage(QWizardPage):
         self.result = result
         self.bar.setRange(0, 1)
         self.bar.setValue(1)
-        self.text.setText(
-            _("Done: {pushed} sent, {pulled} received.").format(
-                pushed=result.pushed, pulled=result.pulled)  # type: ignore[attr-defined]
-        )
+        text = _("Done: {pushed} sent, {pulled} received.").format(
+            pushed=result.pushed, pulled=result.pulled)  # type: ignore[attr-defined]
+        notice = result.details.get("password_notice")  # type: ignore[attr-defined]
+        self.text.setText(f"{text}\n{notice}" if notice else text)
         self.completeChanged.emit()
 
     def _error(self, error: BaseException) -> None:

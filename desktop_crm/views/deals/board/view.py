@@ -114,7 +114,7 @@ class KanbanView(QWidget):
         self._build_actions()
         for info in board.pipelines():
             self.pipeline.addItem(info.name, str(info.id))
-        chosen = self.context.settings.value("board/pipeline") or board.default_pipeline()
+        chosen = preferences.board_state(self.user_id).get("pipeline") or board.default_pipeline()
         index = self.pipeline.findData(str(chosen) if chosen else None)
         self.pipeline.setCurrentIndex(max(index, 0))
         self.pipeline.currentIndexChanged.connect(lambda _i: self.switch_pipeline())
@@ -188,7 +188,8 @@ class KanbanView(QWidget):
     def switch_pipeline(self) -> None:
         pipeline_id = self.pipeline_id()
         if pipeline_id:
-            self.context.settings.setValue("board/pipeline", pipeline_id)
+            preferences.save_board_state(self.user_id, pipeline=str(pipeline_id))
+        folded = preferences.board_state(self.user_id).get("collapsed", {})
         for column in self.columns:
             self.columns_layout.removeWidget(column)
             column.hide()  # at once: deleteLater waits for the event loop, and a hidden widget
@@ -196,8 +197,7 @@ class KanbanView(QWidget):
         self.columns = []
         infos = board.columns(pipeline_id) if pipeline_id else []
         for position, info in enumerate(infos):
-            collapsed = self.context.settings.value(f"board/collapsed/{info.id}", None)
-            collapsed = info.is_final if collapsed is None else str(collapsed) in ("true", "1")
+            collapsed = bool(folded.get(str(info.id), info.is_final))
             column = BoardColumn(self, info, collapsed)
             self.columns_layout.insertWidget(position, column)
             self.columns.append(column)
@@ -207,7 +207,9 @@ class KanbanView(QWidget):
         self.reload()
 
     def remember_collapsed(self, stage_id: StageId, collapsed: bool) -> None:
-        self.context.settings.setValue(f"board/collapsed/{stage_id}", collapsed)
+        folded = dict(preferences.board_state(self.user_id).get("collapsed", {}))
+        folded[str(stage_id)] = collapsed
+        preferences.save_board_state(self.user_id, collapsed=folded)
         if not collapsed:
             self.refresh_totals([stage_id])
 
