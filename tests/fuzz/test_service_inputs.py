@@ -31,7 +31,7 @@ from desktop_crm.errors import CrmError
 from desktop_crm.models import database
 from desktop_crm.services.billing import invoices, quotes
 from desktop_crm.services.listing import search
-from desktop_crm.services.sales import cards, contacts, deal_card, deals, leads, tasks, timeline
+from desktop_crm.services.sales import cards, contacts, deal_card, deals, leads, stages, tasks, timeline
 from desktop_crm.services.sales.deal_card import LineValues
 from desktop_crm.services.system import admin
 from tests.documents_fixtures import RU_LINES, deal_with_lines, russian_buyer, russian_seller
@@ -203,6 +203,13 @@ def test_timeline_entries(world, text, subject, due, kind):
     refused_or_clean(lambda: timeline.add_task(world.manager, subject, due, deal=deal, body=text))
     refused_or_clean(lambda: tasks.add_task(world.manager, subject, due, "deals", deal))
     refused_or_clean(lambda: timeline.reschedule_task(world.task.id, world.manager, due))
+
+
+@fuzz
+@given(reason=TEXT_VALUE, comment=TEXT_VALUE)
+def test_move_deal_to_lost(world, reason, comment):
+    refused_or_clean(lambda: stages.move_deal(world.deal.id, world.lost.id, world.manager,
+                                              lost_reason=reason, comment=comment))
 
 
 @fuzz
