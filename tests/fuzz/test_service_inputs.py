@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from desktop_crm.errors import CrmError
 from desktop_crm.models import database
 from desktop_crm.services.billing import invoices, quotes
-from desktop_crm.services.listing import search
+from desktop_crm.services.listing import preferences, search
 from desktop_crm.services.sales import cards, contacts, deal_card, deals, leads, stages, tasks, timeline
 from desktop_crm.services.sales.deal_card import LineValues
 from desktop_crm.services.system import admin
@@ -316,3 +316,9 @@ def test_register_payment(world, issued, amount, paid_on, note):
 def test_search(world, text):
     refused_or_clean(lambda: search.search(text))
     refused_or_clean(lambda: deal_card.contact_choices(text))
+
+
+@fuzz
+@given(name=TEXT_VALUE, text=TEXT_VALUE)
+def test_saved_list_filters(world, name, text):
+    refused_or_clean(lambda: preferences.save_filter("contacts", world.manager.id, name, {"text": text}))
