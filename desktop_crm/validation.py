@@ -103,6 +103,8 @@ FIELD_LABELS: dict[str, str] = {
     "province": N_("Province"),
     "website": N_("Website"),
     "description": N_("description"),
+    "notes": N_("notes"),
+    "body": N_("text"),
     "occurred_at": N_("date"),
 }
 

@@ -94,7 +94,7 @@ def test_documents_and_countries_import_nothing_above_them():
 
     package = Path(__file__).resolve().parent.parent / "desktop_crm"
     core = ("desktop_crm.money", "desktop_crm.i18n", "desktop_crm.errors", "desktop_crm.paths",
-            "desktop_crm.countries")
+            "desktop_crm.validation", "desktop_crm.filenames", "desktop_crm.countries")
     above = ("desktop_crm.services", "desktop_crm.views", "desktop_crm.sync")
 
     def imports(folder: str) -> dict[str, set[str]]:

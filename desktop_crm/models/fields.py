@@ -107,7 +107,11 @@ class JSONField(peewee.TextField):
     def db_value(self, value: Any) -> str | None:
         if value is None:
             return None
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+        # controls are escaped by JSON; bidi controls are dropped (they can only be inside
+        # strings) and a lone surrogate, which no database can encode, is refused
+        return validation.stored_text(validation.BIDI_CONTROLS.sub("", text), self.name,
+                                      max_length=None)
 
     def python_value(self, value: Any) -> Any:
         return None if value is None else json.loads(value)

@@ -30,8 +30,8 @@ from hypothesis import strategies as st
 from desktop_crm.errors import CrmError
 from desktop_crm.models import database
 from desktop_crm.services.billing import invoices, quotes
-from desktop_crm.services.listing import search
-from desktop_crm.services.sales import cards, contacts, deal_card, deals, leads, tasks, timeline
+from desktop_crm.services.listing import preferences, search
+from desktop_crm.services.sales import cards, contacts, deal_card, deals, leads, stages, tasks, timeline
 from desktop_crm.services.sales.deal_card import LineValues
 from desktop_crm.services.system import admin
 from tests.documents_fixtures import RU_LINES, deal_with_lines, russian_buyer, russian_seller
@@ -206,6 +206,13 @@ def test_timeline_entries(world, text, subject, due, kind):
 
 
 @fuzz
+@given(reason=TEXT_VALUE, comment=TEXT_VALUE)
+def test_move_deal_to_lost(world, reason, comment):
+    refused_or_clean(lambda: stages.move_deal(world.deal.id, world.lost.id, world.manager,
+                                              lost_reason=reason, comment=comment))
+
+
+@fuzz
 @given(result=TEXT_VALUE)
 def test_complete_task(world, result):
     task = timeline.add_task(world.manager, "Отправить КП", dt.datetime(2026, 5, 2), deal=world.deal.id)
@@ -309,3 +316,9 @@ def test_register_payment(world, issued, amount, paid_on, note):
 def test_search(world, text):
     refused_or_clean(lambda: search.search(text))
     refused_or_clean(lambda: deal_card.contact_choices(text))
+
+
+@fuzz
+@given(name=TEXT_VALUE, text=TEXT_VALUE)
+def test_saved_list_filters(world, name, text):
+    refused_or_clean(lambda: preferences.save_filter("contacts", world.manager.id, name, {"text": text}))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from desktop_crm import validation
 from desktop_crm.entities import LIST_ENTITIES
 from desktop_crm.ids import IdLike, as_uuid
 from desktop_crm.models import User, database
@@ -62,7 +63,10 @@ def saved_filters(entity: str, user_id: IdLike) -> dict[str, dict[str, Any]]:
 
 
 def save_filter(entity: str, user_id: IdLike, name: str, values: dict[str, Any]) -> None:
+    name = validation.text_value(name, "name", max_length=100, required=True)
     filters = saved_filters(entity, user_id)
+    if isinstance(values.get("text"), str):
+        values = {**values, "text": validation.search_value(values["text"])}
     filters[name] = values
     save_list_state(entity, user_id, saved_filters=filters)
 

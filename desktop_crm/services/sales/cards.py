@@ -312,7 +312,7 @@ def _clean_requisites(values: Mapping[str, Any], allowed: tuple[str, ...],
             cleaned[name] = validation.country_value(value, name)
         elif name == "responsible":
             cleaned[name] = as_uuid(value) if value else None
-        elif name in model._meta.fields and (isinstance(value, str) or value is None):
+        elif name in model._meta.fields:  # every other requisite is a text column
             cleaned[name] = column_text(model, name, value)
             if name == "province":
                 cleaned[name] = cleaned[name].upper()

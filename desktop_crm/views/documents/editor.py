@@ -32,9 +32,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_crm import money, pricing
+from desktop_crm import pricing, validation
 from desktop_crm.countries import country
-from desktop_crm.errors import CrmError
+from desktop_crm.errors import CrmError, ValidationError
 from desktop_crm.i18n import _
 from desktop_crm.i18n.formatting import format_amount, format_quantity
 from desktop_crm.ids import DocumentId
@@ -49,19 +49,11 @@ def _column_titles() -> list[str]:
             _("Amount")]
 
 
-def parse_number(text: str) -> Decimal:
-    """A number typed in the UI language (\"1 234,5\" in Russian, \"1,234.5\" in English)."""
-    from babel.numbers import NumberFormatError, parse_decimal
-
-    from desktop_crm.i18n.formatting import babel_locale
-
-    text = (text or "").strip()
-    if not text:
-        return Decimal(0)
-    try:
-        return parse_decimal(text.replace("\u202f", "\u00a0"), locale=babel_locale(), strict=False)
-    except NumberFormatError:
-        return money.to_decimal(text)
+def parse_number(text: str, key: str = "price") -> Decimal:
+    """A number typed in the UI language (\"1 234,5\" in Russian, \"1,234.5\" in English); a
+    ``ValidationError`` for text, NaN, infinities and numbers past what a line may hold."""
+    limit = validation.MAX_QUANTITY if key == "quantity" else validation.MAX_MONEY
+    return validation.decimal_value(text, key, places=8, maximum=limit, minimum=-limit)
 
 
 def _qdate(value: dt.date | None) -> QDate:
@@ -272,8 +264,8 @@ class DocumentEditor(QDialog):
         def number(row: int, key: str, default: str) -> Any:
             text = self._cell(row, key) or default
             try:
-                return parse_number(text)
-            except (ValueError, TypeError):
+                return parse_number(text, key)
+            except ValidationError:
                 return text
 
         return [
