@@ -101,9 +101,9 @@ def test_sync_with_a_server_that_is_not_a_url(world):
     assert "is not a server address" in line
 
 
-def test_add_user_with_a_user_id_that_is_not_an_id(world):
-    argv = ["server", "add-user", "--server", world["dead"], "--login", "anna", "--user-id", "42"]
-    assert "is not an id" in assert_refused(argv, run(argv), expect=2)
+def test_add_user_without_the_crm_user_is_a_wrong_command_line(world):
+    argv = ["server", "add-user", "--server", world["dead"], "--login", "anna"]
+    assert_refused(argv, run(argv), expect=2)
 
 
 def test_purge_refuses_a_negative_age(world):
@@ -158,9 +158,9 @@ def _command_lines(w: dict[str, str]) -> st.SearchStrategy[list[str]]:
         junk.filter(lambda t: not t.replace(".", "").isdigit()).map(
             lambda v: ["server", "init", "--server", w["dead"], "--min-app-version", v]),
         not_an_id.map(lambda v: ["server", "add-user", "--server", w["dead"], "--login", "x",
-                                 "--user-id", v]),
+                                 "--user", v]),
         bad_choice.map(lambda v: ["server", "add-user", "--server", w["dead"], "--login", "x",
-                                  "--user-id", deal, "--scope", v]),
+                                  "--user", "anna", "--scope", v]),
         bad_number.map(lambda v: ["server", "purge", "--server", w["dead"], "--older-than-days", v]),
         bad_number.map(lambda v: ["server", "purge", "--server", w["dead"], "--stale-after-days", v]),
         bad_number.map(lambda v: ["check", "--db", w["db"], "--limit", v]),
