@@ -17,13 +17,13 @@ def main(url: str, seconds: float, name: str) -> int:
     from desktop_crm.models.db import open_database
     from desktop_crm.services.sales.contacts import create_contact
     from desktop_crm.services.system import settings
-    from desktop_crm.services.system.session import current_user
+    from desktop_crm.services.system.session import sign_in_for_tool
     from desktop_crm.sync import capture
 
     capture.install()
     counter = settings.declare("tests.concurrency_counter", 0)
     db = open_database(url)
-    user = current_user()
+    user = sign_in_for_tool()
     created = increments = 0
     failures: list[str] = []
     deadline = time.monotonic() + seconds

@@ -22,7 +22,7 @@ from desktop_crm.errors import DatabaseBusy
 from desktop_crm.models import Contact, Setting, database
 from desktop_crm.models.db import INTERACTIVE_BUSY_TIMEOUT_MS, open_database, set_interactive_thread
 from desktop_crm.models.schema import migrate
-from desktop_crm.services.system.session import current_user
+from desktop_crm.services.system.session import sign_in_for_tool
 
 SECONDS = max(10.0, float(os.environ.get("CRM_CONCURRENCY_SECONDS", "30")))
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +32,7 @@ def test_three_processes_write_one_file_without_failures_or_lost_updates(tmp_pat
     url = str(tmp_path / "shared.db")
     db = open_database(url)
     migrate(db)
-    current_user()
+    sign_in_for_tool()
     db.close()
     writers = [
         subprocess.Popen([sys.executable, "-m", "tests.concurrent_writer", url, str(SECONDS), name],

@@ -28,7 +28,7 @@ from desktop_crm.errors import DatabaseReadOnly, classify
 from desktop_crm.models import Company, database
 from desktop_crm.models.db import is_read_only, open_database
 from desktop_crm.models.schema import LATEST_VERSION, current_version, migrate
-from desktop_crm.services.system.session import current_user
+from desktop_crm.services.system.session import sign_in_for_tool
 from tests.pg import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +38,7 @@ KINDS = ("damaged", "read_only", "missing_folder", "newer", "foreign", "empty")
 def crm_file(path: Path, company: str = "ООО «Ромашка»") -> Path:
     db = open_database(str(path))
     migrate(db)
-    current_user()  # the first administrator, as the application's first start makes
+    sign_in_for_tool()  # the first administrator, as the application's first start makes
     Company.create(legal_name=company)
     db.close()
     database.initialize(None)

@@ -63,7 +63,7 @@ def connection_error(url: str, error: BaseException) -> SyncError:
     message = explain_connection_error(url, error)
     text = str(error)
     if message is None:
-        return SyncError(_("Cannot reach the server: {reason}").format(reason=text.strip()))
+        return SyncError(_("Cannot reach the server: {reason}").format(reason=" ".join(text.split())))
     if "no password supplied" in text:
         return PasswordNeeded(message)
     if "certificate verify failed" in text or "root certificate file" in text:
