@@ -401,7 +401,8 @@ class DealCard(QDialog):
             fresh = deal_card.load(self.data.id)
         except CrmError:
             return
-        if fresh == self.data:  # a change of something else: nothing to redraw, nothing lost
+        if fresh == self.data:  # the deal itself is as shown: only its documents and timeline
+            self.refresh_side()
             return
         if self._dirty:  # keep what the user is typing; show the new stage, state and amount
             self.data = replace(
