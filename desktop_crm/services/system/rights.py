@@ -189,7 +189,7 @@ def visible_users(scope: Scope) -> frozenset[uuid.UUID] | None:
 
 def responsible_condition(responsible: Any) -> Any:
     """A condition on a responsible field by the role's default scope (``None``: no condition)."""
-    if _actor is not None and Action.VIEW not in _actor.actions:
+    if _actor is None or Action.VIEW not in _actor.actions:
         return responsible.is_null(False) & responsible.is_null()  # nothing
     users = visible_users(scope_for(None))
     if users is None:
@@ -200,8 +200,8 @@ def responsible_condition(responsible: Any) -> Any:
 def deal_condition(model: Any) -> Any:
     """A condition on deals by each pipeline's scope (``None``: every deal is visible)."""
     actor = _actor
-    if actor is not None and Action.VIEW not in actor.actions:
-        return model.id.is_null()
+    if actor is None or Action.VIEW not in actor.actions:
+        return model.id.is_null()  # nothing
     default_users = visible_users(scope_for(None))
     overrides = {} if actor is None else actor.pipeline_scopes
     if default_users is None and all(
@@ -238,6 +238,8 @@ def scope_condition(model: Any) -> Any:
     their deal (and a task also by its lead and contact)."""
     from desktop_crm.models import Activity, Company, Contact, Deal, Invoice, Lead, Quote
 
+    if _actor is None or Action.VIEW not in _actor.actions:
+        return model.id.is_null()  # nobody signed in, or a role that may see nothing
     if model is Deal:
         return deal_condition(Deal)
     if model in (Lead, Contact, Company):
