@@ -38,6 +38,7 @@ from desktop_crm.ids import (
     optional_uuid,
 )
 from desktop_crm.models import (
+    Action,
     Activity,
     ActivityKind,
     ActivityStatus,
@@ -49,6 +50,7 @@ from desktop_crm.models import (
     utcnow,
 )
 from desktop_crm.services.sales import rules
+from desktop_crm.services.system import rights
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +152,7 @@ def add_comment(
     company: IdLike | None = None,
 ) -> ActivityInfo:
     """A comment in the timeline. A detailed one satisfies the deal's "detailed comment" field."""
+    rights.require_parents(Action.VIEW, deal, lead, contact, company)
     text = (text or "").strip()
     if not text:
         raise ValidationError(_("Write the comment first."), field="body")
@@ -176,6 +179,7 @@ def log_interaction(
     ``client_answered`` is False for an unanswered call or a message with no reply: logged, shown,
     but it neither allows a conversion nor keeps a deal active.
     """
+    rights.require_parents(Action.VIEW, deal, lead, contact)
     kind = ActivityKind(kind)
     if kind not in (ActivityKind.CALL, ActivityKind.MEETING, ActivityKind.EMAIL, ActivityKind.MESSAGE):
         raise ValidationError(_("Only calls, meetings, e-mails and messages are interactions."), field="kind")
@@ -218,6 +222,7 @@ def add_task(
     stage: IdLike | None = None,
 ) -> ActivityInfo:
     """A planned task for ``assignee`` (the author when none), due at ``due_at`` (UTC)."""
+    rights.require_parents(Action.VIEW, deal, lead, contact)
     subject = (subject or "").strip()
     if not subject:
         raise ValidationError(_("Say what the task is."), field="subject")
@@ -251,6 +256,7 @@ def _planned_task(task_id: IdLike) -> Activity:
 
 def complete_task(task_id: IdLike, user: IdLike, result: str = "") -> ActivityInfo:
     """Mark a task done; ``result`` (what came out of it) is added to its text."""
+    rights.require_on(Activity, as_uuid(task_id), Action.VIEW)
     with database.atomic():
         task = _planned_task(task_id)
         task.status = ActivityStatus.DONE
@@ -263,6 +269,7 @@ def complete_task(task_id: IdLike, user: IdLike, result: str = "") -> ActivityIn
 
 
 def cancel_task(task_id: IdLike, user: IdLike) -> ActivityInfo:
+    rights.require_on(Activity, as_uuid(task_id), Action.VIEW)
     with database.atomic():
         task = _planned_task(task_id)
         task.status = ActivityStatus.CANCELLED
@@ -273,6 +280,7 @@ def cancel_task(task_id: IdLike, user: IdLike) -> ActivityInfo:
 
 
 def reschedule_task(task_id: IdLike, user: IdLike, due_at: dt.datetime) -> ActivityInfo:
+    rights.require_on(Activity, as_uuid(task_id), Action.VIEW)
     if due_at is None:
         raise ValidationError(_("Choose when the task is due."), field="due_at")
     with database.atomic():
@@ -312,6 +320,7 @@ def log_document(
 
 def delete_entry(activity_id: IdLike, user: IdLike) -> None:
     """Remove a mistaken comment, interaction or task (soft delete); the deal is refreshed."""
+    rights.require_on(Activity, as_uuid(activity_id), Action.VIEW)
     with database.atomic():
         activity = Activity.get_or_none(
             (Activity.id == as_uuid(activity_id)) & Activity.deleted_at.is_null()
@@ -409,6 +418,7 @@ def timeline(
     before: dt.datetime | None = None,
 ) -> list[TimelineEntry]:
     """Entries of one entity, newest first; page with ``before`` = the last entry's ``created_at``."""
+    rights.require_parents(Action.VIEW, deal, lead, contact, company)
     if deal is not None:
         condition = Activity.deal == as_uuid(deal)
     elif lead is not None:

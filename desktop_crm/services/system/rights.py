@@ -324,6 +324,32 @@ def require_all(model: Any, ids: list[uuid.UUID], action: Action) -> None:
             raise PermissionDenied(_("Some of the records belong to someone outside your scope."))
 
 
+def require_parents(action: Action, deal: Any = None, lead: Any = None, contact: Any = None,
+                    company: Any = None) -> None:
+    """``action`` on what a timeline entry, task or document hangs off: each given parent must be
+    within the scope (entries follow their parent)."""
+    from desktop_crm.models import Company, Contact, Deal, Lead
+
+    require(action)
+    for model, row_id in ((Deal, deal), (Lead, lead), (Contact, contact), (Company, company)):
+        if row_id is not None:
+            require_visible(model, row_id)
+
+
+def require_self_or_scope(user_id: Any) -> None:
+    """Another user's tasks are seen within the scope only (a head: the team's)."""
+    require(Action.VIEW)
+    if not in_scope(user_id):
+        raise PermissionDenied(_("This record belongs to someone outside your scope."))
+
+
+def require_self(user_id: Any) -> None:
+    """One's own notifications only."""
+    actor = _actor_or_refuse(Action.VIEW)
+    if actor.user_id is not None and _uuid(user_id) != actor.user_id:
+        raise PermissionDenied(_("These notifications belong to someone else."))
+
+
 def user_may(user_id: Any, action: Action) -> bool:
     """Whether ``user_id``'s role has ``action`` (the author of a change, besides the actor)."""
     user: Any = User.get_or_none(User.id == _uuid(user_id))
