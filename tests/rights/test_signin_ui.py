@@ -181,3 +181,16 @@ def test_users_get_a_role_and_a_password_in_users_and_rights(qtbot, team, settin
     click(qtbot, page.findChild(type(page.save_button), "user_set_password"))
     assert User.get_by_id(team.other.id).password_hash.startswith("$argon2")
     assert not page.server_box.isVisible()  # SQLite: no server logins here
+
+
+def test_what_a_role_may_not_do_is_not_offered(qtbot, team, settings, synchronous):
+    window = _window(qtbot, settings, sign_in(team.mine))
+    view = window.show_section("deals", "list")
+    qtbot.waitUntil(lambda: view.model.rowCount() == 2)
+    assert window.new_action.isEnabled()  # a manager creates deals
+    assert not view.export_action.isEnabled()  # but does not export them
+    accountant = _window(qtbot, settings, sign_in(team.accountant))
+    books = accountant.show_section("deals", "list")
+    assert not accountant.new_action.isEnabled() and books.export_action.isEnabled()
+    books.table.selectRow(0)
+    assert not books.delete_action.isEnabled() and not books.assign_action.isEnabled()
