@@ -194,3 +194,13 @@ def test_what_a_role_may_not_do_is_not_offered(qtbot, team, settings, synchronou
     assert not accountant.new_action.isEnabled() and books.export_action.isEnabled()
     books.table.selectRow(0)
     assert not books.delete_action.isEnabled() and not books.assign_action.isEnabled()
+
+
+def test_tasks_of_colleagues_within_the_scope_only(qtbot, team, settings, synchronous):
+    head = _window(qtbot, settings, sign_in(team.head))
+    view = head.show_section("tasks")
+    owners = [view.owner.itemText(i) for i in range(view.owner.count())]
+    assert owners == ["Mine", "Дмитрий Менеджер"]  # the team, not Марко
+    manager = _window(qtbot, settings, sign_in(team.other))
+    mine = manager.show_section("tasks")
+    assert mine.owner.count() == 1
