@@ -107,3 +107,41 @@ def test_server_logins_are_created_reset_and_disabled_from_the_crm(server_url, p
         with admin(server_url) as conn:
             conn.execute(f'DROP OWNED BY "{login}"')
             conn.execute(f'DROP ROLE IF EXISTS "{login}"')
+
+
+def test_users_and_rights_creates_a_server_login_through_its_buttons(server_url, people, qtbot,
+                                                                     tmp_path):
+    from PySide6.QtCore import QSettings, Qt
+    from PySide6.QtWidgets import QPushButton
+
+    from desktop_crm.views.context import AppContext
+    from desktop_crm.views.registry import build_registry
+    from desktop_crm.views.settings import SettingsView
+
+    db = open_database(server_url)
+    login = f"anna3_{uuid.uuid4().hex[:6]}"
+    try:
+        settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+        context = AppContext(session.current_user(people["boss"].id), "crm", build_registry(),
+                             settings)  # acting: the tests' administrator
+        view = SettingsView(context)
+        qtbot.addWidget(view)
+        view.show()
+        page = view.select("users")
+        assert page.server_box.isVisible()
+        page.select([r.name for r in page.rows].index("Boss"))
+        assert page.server_state.text() == "No server login yet."
+        page.editors["login"].clear()
+        qtbot.keyClicks(page.editors["login"], login)
+        qtbot.keyClicks(page.server_password, "long-enough-1")
+        qtbot.mouseClick(page.findChild(QPushButton, "user_server_create"), Qt.MouseButton.LeftButton)
+        assert page.server_state.text() == f"Server login: {login}", page.banner.text()
+        with admin(server_url) as conn:
+            assert conn.execute("SELECT user_id FROM sync.login WHERE login = %s",
+                                (login,)).fetchone() == (people["boss"].id,)
+    finally:
+        db.close()
+        with admin(server_url) as conn:
+            if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (login,)).fetchone():
+                conn.execute(f'DROP OWNED BY "{login}"')
+                conn.execute(f'DROP ROLE "{login}"')
