@@ -204,3 +204,26 @@ def test_tasks_of_colleagues_within_the_scope_only(qtbot, team, settings, synchr
     manager = _window(qtbot, settings, sign_in(team.other))
     mine = manager.show_section("tasks")
     assert mine.owner.count() == 1
+
+
+def test_a_card_outside_the_scope_does_not_open(qtbot, team, settings, synchronous):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    from desktop_crm.models import Contact
+
+    shown: list[str] = []
+
+    def read_and_close() -> None:
+        box = next(w for w in QApplication.topLevelWidgets()
+                   if isinstance(w, QMessageBox) and w.isVisible())
+        shown.append(box.text())
+        box.button(QMessageBox.StandardButton.Ok).click()
+
+    window = _window(qtbot, settings, sign_in(team.other))
+    foreign = Contact.get(Contact.last_name == "Клиент mine")
+    QTimer.singleShot(0, read_and_close)
+    window.context.open_record("contacts", foreign.id, window)
+    assert shown == ["This record belongs to someone outside your scope."]
+    assert not [w for w in QApplication.topLevelWidgets()
+                if type(w).__name__ == "ContactCard" and w.isVisible()]
