@@ -184,3 +184,29 @@ def test_the_first_administrator_of_an_empty_database(any_db):
     assert rights.can(Action.MANAGE_USERS)
     with pytest.raises(SignInRefused):
         session.create_first_administrator("Второй")
+
+
+@pytest.mark.parametrize("engine", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_step_7_gives_old_users_the_preset_of_their_role(engine, tmp_path, request):
+    """A version-6 database: each user gets its old role's preset, and the presets exist."""
+    from desktop_crm.models import AccessRole
+    from desktop_crm.models.db import execute_sql, open_database
+    from desktop_crm.models.schema import migrate
+    from tests.test_schema import build_version_1
+
+    url = str(tmp_path / "old.db") if engine == "sqlite" else request.getfixturevalue("pg_url")
+    db = open_database(url)
+    build_version_1(db)
+    for name, role in (("Ольга", "admin"), ("Андрей", "head"), ("Дмитрий", "sales")):
+        execute_sql(db, 'INSERT INTO "user" (id, created_at, updated_at, _ver, _hlc, name, email, '
+                    "email_key, role, locale, active) VALUES (%s, %s, %s, 0, 0, %s, '', '', %s, '', "
+                    "%s)".replace("%s", "?" if engine == "sqlite" else "%s"),
+                    (uuid7() if engine == "postgres" else uuid7().bytes, dt.datetime(2025, 1, 1),
+                     dt.datetime(2025, 1, 1), name, role, True))
+    db.close()
+    db = open_database(url)
+    migrate(db)
+    presets = {u.name: AccessRole.get_by_id(u.access_role_id).preset for u in User.select()}
+    assert presets == {"Ольга": "admin", "Андрей": "head", "Дмитрий": "manager"}
+    assert sorted(r.preset for r in AccessRole.select()) == ["accountant", "admin", "head", "manager"]
+    db.close()
