@@ -108,10 +108,13 @@ def sign_in_for_tool(login: str = "") -> UserRef:
             return create_first_administrator(_("Administrator"), "admin")
         live = User.alive().where(User.active == True)  # noqa: E712
         user = live.where(User.login == login).first() if login else None
+        if user is None and login:
+            raise SignInRefused(_("No active user has the login {login}.").format(login=login))
         if user is None:
             user = live.where(User.role == Role.ADMIN).order_by(User.created_at).first()
         if user is None:
-            raise SignInRefused(_("This user does not exist or has been disabled."))
+            raise SignInRefused(_("There is no active administrator: name the user to work as "
+                                  "with --user LOGIN."))
         return _sign_in_without_password(user.id)
 
 
