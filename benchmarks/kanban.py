@@ -278,7 +278,7 @@ def main() -> int:
     from desktop_crm.models.db import open_database
     from desktop_crm.models.schema import migrate
     from desktop_crm.services.sales import board
-    from desktop_crm.services.system.session import current_user
+    from desktop_crm.services.system.session import sign_in_for_tool
     from desktop_crm.views.context import AppContext
     from desktop_crm.views.deals.board import KanbanView
     from desktop_crm.views.registry import build_registry
@@ -297,7 +297,7 @@ def main() -> int:
     settings.clear()
     if other_pipeline:
         settings.setValue("board/pipeline", other_pipeline)
-    context = AppContext(user=current_user(), database_name=str(path),
+    context = AppContext(user=sign_in_for_tool(), database_name=str(path),
                          registry=build_registry(("desktop_crm.views.deals.section",)),
                          settings=settings)
 

@@ -49,7 +49,7 @@ def main() -> int:
     from desktop_crm import i18n
     from desktop_crm.services.listing import lists
     from desktop_crm.services.listing import search as search_service
-    from desktop_crm.services.system.session import current_user
+    from desktop_crm.services.system.session import sign_in_for_tool
     from desktop_crm.views.context import AppContext
     from desktop_crm.views.lists.list_view import EntityListView
     from desktop_crm.views.registry import build_registry
@@ -59,7 +59,7 @@ def main() -> int:
     rows = lists.count("deals")
     note(f"{path}: {rows} deals")
     settings = QSettings(str(path.with_suffix(".bench-settings.ini")), QSettings.Format.IniFormat)
-    context = AppContext(user=current_user(), database_name=str(path), registry=build_registry(),
+    context = AppContext(user=sign_in_for_tool(), database_name=str(path), registry=build_registry(),
                          settings=settings)
 
     class PaintWatch(QObject):

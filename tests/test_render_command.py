@@ -7,6 +7,7 @@ import subprocess
 import pytest
 
 from desktop_crm.cli import main
+from desktop_crm.models import Role, User
 from desktop_crm.models.db import open_database
 from desktop_crm.models.schema import migrate
 from tests.documents_fixtures import RU_LINES, deal_with_lines, russian_buyer, russian_seller
@@ -20,6 +21,7 @@ def deal_db(tmp_path, monkeypatch):
     migrate(db)
     russian_seller()
     deal = deal_with_lines(russian_buyer(), RU_LINES)
+    User.create(name="Анна Админ", login="anna", role=Role.ADMIN)  # the command works as her
     db.close()
     return url, str(deal.id)
 
@@ -68,3 +70,16 @@ def test_templates_command_lists_and_lints(tmp_path, monkeypatch, capsys):
     assert main(["templates", "--lint"]) == 1
     out = capsys.readouterr().out
     assert "broken tag" in out and "unknown field seller.nmae" in out and "2 problems found." in out
+
+
+def test_render_works_as_a_user_and_its_rights_apply(deal_db, tmp_path, capsys):
+    from desktop_crm.services.system import rights
+
+    url, deal_id = deal_db
+    rights.act_as(None)  # as in the real command: nobody signed in before it runs
+    assert main(["render", "--db", url, "--deal", deal_id, "--kind", "quote", "--format", "pdf",
+                 "-o", str(tmp_path / "q.pdf")]) == 0
+    assert rights.current().name == "Анна Админ"
+    assert main(["render", "--db", url, "--deal", deal_id, "--kind", "quote", "--format", "pdf",
+                 "--user", "nobody", "-o", str(tmp_path / "x.pdf")]) == 1
+    assert "No active user has the login nobody." in capsys.readouterr().err

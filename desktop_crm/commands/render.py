@@ -29,6 +29,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--format", required=True, choices=("pdf", "docx", "xml"), dest="fmt")
     parser.add_argument("-o", "--output", required=True, type=output_file, help="file to write")
     parser.add_argument("--issue", action="store_true", help="send the quote / issue the invoice first")
+    parser.add_argument("--user", default="",
+                        help="login of the user who renders (default: the first administrator); "
+                             "the user's rights apply")
     parser.set_defaults(func=run)
 
 
@@ -42,6 +45,9 @@ def run(args: argparse.Namespace) -> int:
         db = open_database(database_url(args))
         migrate(db)
         try:
+            from desktop_crm.services.system import session
+
+            session.sign_in_for_tool(getattr(args, "user", ""))  # the command acts as a user
             number, stored = _render(args)
         finally:
             db.close()

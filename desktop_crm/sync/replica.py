@@ -233,7 +233,9 @@ class Replica:
         """The CRM user this replica's server login maps to (``sync.login``): who works on this
         file (``services.system.session``). The server's owner is no application login: ''."""
         login, member, user_id = pg.execute(
-            "SELECT session_user, pg_has_role(session_user, 'crm_user', 'MEMBER'), "
+            "SELECT session_user, EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g "
+            "ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE g.rolname = 'crm_user' "
+            "AND u.rolname = session_user AND NOT u.rolsuper), "
             "(SELECT user_id::text FROM sync.login WHERE login = session_user)"
         ).fetchone()
         capture.meta_set(self.db, "login", login if member else "")

@@ -117,4 +117,11 @@ class AppContext:
         show_record_summary(self, entity, text_id, parent)
 
     def can_create(self, entity: str) -> bool:
-        return entity in self.registry.card_openers  # without importing a lazy opener
+        """A card opens for new records of ``entity`` and the signed-in user's role may create
+        them (products are the catalog: they need ``change_prices``)."""
+        from desktop_crm.models.enums import Action
+        from desktop_crm.services.system import rights
+
+        if entity not in self.registry.card_openers:  # without importing a lazy opener
+            return False
+        return rights.can(Action.CHANGE_PRICES if entity == "products" else Action.CREATE)

@@ -63,6 +63,7 @@ VIEW_MODULES: tuple[str, ...] = (
     "desktop_crm.views.settings_section",
     "desktop_crm.views.documents.register",
     "desktop_crm.views.capability_screens",
+    "desktop_crm.views.signin",
 )
 
 

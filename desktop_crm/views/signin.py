@@ -8,6 +8,7 @@ The last user chosen on this computer is remembered in the local settings (per O
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
@@ -27,6 +28,7 @@ from desktop_crm.i18n import _
 from desktop_crm.services.system import session
 from desktop_crm.services.system.session import UserRef
 from desktop_crm.views.cards.common import ERROR_STYLE
+from desktop_crm.views.registry import Registry, Screen
 
 REMEMBERED_USER = "session/user_id"
 
@@ -79,7 +81,7 @@ class SignInDialog(QDialog):
         self.users.currentItemChanged.connect(lambda *_args: self._chosen())
         self.users.itemDoubleClicked.connect(lambda _item: self.accept())
         self._chosen()
-        self.resize(420, 420)
+        self.resize(520, 420)
 
     def _fill(self) -> None:
         remembered = str(self.settings.value(REMEMBERED_USER) or "")
@@ -177,6 +179,7 @@ class FirstAdministratorDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        self.setMinimumWidth(460)
 
     def accept(self) -> None:
         try:
@@ -208,3 +211,22 @@ def sign_in_at_start(settings: QSettings, parent: QWidget | None = None,
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
     return dialog.user
+
+
+def _render_sign_in(context: Any, window: Any) -> QWidget:
+    dialog = SignInDialog(context.settings, window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+    return dialog
+
+
+def _render_first_administrator(context: Any, window: Any) -> QWidget:
+    dialog = FirstAdministratorDialog(context.settings, window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+    return dialog
+
+
+def register(registry: Registry) -> None:
+    registry.add_screen(Screen("sign_in", _render_sign_in, order=5))
+    registry.add_screen(Screen("first_administrator", _render_first_administrator, order=6))

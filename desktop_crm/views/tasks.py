@@ -48,8 +48,9 @@ from desktop_crm.entities import Entity
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import N_, _, ngettext
 from desktop_crm.ids import ActivityId
+from desktop_crm.models.enums import Scope
 from desktop_crm.services.sales import tasks
-from desktop_crm.services.system import session
+from desktop_crm.services.system import rights, session
 from desktop_crm.views.cards.common import HINT_STYLE, OK_STYLE, local_datetime
 from desktop_crm.views.common.dialogs import show_error
 from desktop_crm.views.context import AppContext
@@ -339,13 +340,13 @@ class MyTasksView(QWidget):
         self.setObjectName("my_tasks")
         self.context = context
         outer = QVBoxLayout(self)
-        # Administrators and heads of sales can look at a colleague's tasks too.
+        # A role that sees its team's or everyone's records can look at those colleagues' tasks.
         self.owner = QComboBox(self)
         self.owner.setObjectName("task_owner")
         self.owner.addItem(_("Mine"), str(context.user.id))
-        if context.user.role in ("admin", "head"):
+        if rights.scope_for(None) != Scope.OWN:
             for user in session.users():
-                if user.id != context.user.id:
+                if user.id != context.user.id and rights.in_scope(user.id):
                     self.owner.addItem(user.name, str(user.id))
         owner_row = QHBoxLayout()
         owner_row.addWidget(QLabel(_("Tasks of:"), self))

@@ -23,6 +23,7 @@ from desktop_crm.documents import pool as render_pool
 from desktop_crm.filenames import safe_existing_name, safe_file_name
 from desktop_crm.ids import IdLike
 from desktop_crm.models import (
+    Action,
     Company,
     Contact,
     DocumentFile,
@@ -44,6 +45,7 @@ from desktop_crm.services.billing.documents import (
     language_for,
     print_options,
 )
+from desktop_crm.services.system import rights
 
 
 def _party_from_requisites(row: Row, kind: str = "company") -> doc_context.PartyInput:
@@ -297,6 +299,7 @@ class RenderedFile:
 def render(document_id: IdLike, kind: DocumentType | str, fmt: FileFormat | str) -> RenderedFile:
     """The document's bytes: stored ones when frozen, else a fresh render of the draft."""
     document = _get_document(kind, document_id)
+    rights.require_on(type(document), document.id, Action.VIEW)
     fmt = FileFormat(fmt)
     if document.frozen:
         row = _stored_file(document, fmt)

@@ -15,7 +15,7 @@ from typing import Any
 from desktop_crm import countries
 from desktop_crm.i18n import _
 from desktop_crm.ids import DocumentId, IdLike, as_uuid
-from desktop_crm.models import DocumentType, Invoice, OwnCompany, Quote, VatMode
+from desktop_crm.models import Action, Deal, DocumentType, Invoice, OwnCompany, Quote, VatMode
 from desktop_crm.services.billing.documents import (
     Document,
     Row,
@@ -25,6 +25,7 @@ from desktop_crm.services.billing.documents import (
     print_options,
 )
 from desktop_crm.services.billing.rendering import buyer_input
+from desktop_crm.services.system import rights
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ def summary(document: Document) -> DocumentSummary:
 
 def summaries_for_deal(deal_id: IdLike, kind: DocumentType | str) -> list[DocumentSummary]:
     """The quotes (newest revision first) or invoices of a deal; expiry is derived on load."""
+    rights.require_on(Deal, as_uuid(deal_id), Action.VIEW)
     kind = DocumentType(kind)
     if kind == DocumentType.QUOTE:
         from desktop_crm.services.billing.quotes import current_quote, refresh_expired
@@ -154,6 +156,7 @@ class EditorData:
 
 def editor_data(kind: DocumentType | str, document_id: IdLike) -> EditorData:
     document = _get_document(kind, document_id)
+    rights.require_on(type(document), document.id, Action.VIEW)
     own: Row = OwnCompany.get_by_id(document.own_company_id)
     country = (own.country or countries.DEFAULT.code).upper()
     buyer = buyer_input(document)

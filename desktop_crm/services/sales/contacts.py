@@ -43,6 +43,7 @@ from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import N_, _
 from desktop_crm.ids import CompanyId, ContactId, IdLike, UserId, as_uuid, optional_uuid
 from desktop_crm.models import (
+    Action,
     Activity,
     ActivityKind,
     Contact,
@@ -65,6 +66,7 @@ from desktop_crm.services.sales.rule_errors import (
     MissingRequiredFields,
     OwnEmailRefused,
 )
+from desktop_crm.services.system import rights
 
 #: Fields a contact card edits, with their labels for messages.
 CONTACT_FIELDS: dict[str, str] = {
@@ -351,6 +353,7 @@ def _record_dismissals(contact_id: uuid.UUID, others: Iterable[IdLike], user: Id
 
 def mark_not_duplicate(contact_a: IdLike, contact_b: IdLike, user: IdLike) -> None:
     """Record that two look-alike contacts are different people (rule 5 will not flag them again)."""
+    rights.require_all(Contact, [as_uuid(contact_a), as_uuid(contact_b)], Action.EDIT)
     with database.atomic():
         first, second = Contact.get_by_id(as_uuid(contact_a)), Contact.get_by_id(as_uuid(contact_b))
         _record_dismissals(first.id, [second.id], user)
@@ -498,6 +501,8 @@ def merge_contacts(
     survivor_id: IdLike, other_id: IdLike, user: IdLike, values: Mapping[str, Any] | None = None
 ) -> MergeResult:
     """Merge ``other`` into ``survivor`` (see the module docstring)."""
+    rights.require_all(Contact, [as_uuid(survivor_id), as_uuid(other_id)], Action.EDIT)
+    rights.require(Action.DELETE)
     with database.atomic():
         survivor = Contact.get_or_none((Contact.id == as_uuid(survivor_id)) & Contact.deleted_at.is_null())
         other = Contact.get_or_none((Contact.id == as_uuid(other_id)) & Contact.deleted_at.is_null())

@@ -35,6 +35,7 @@ from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import _
 from desktop_crm.ids import CompanyId, ContactId, DealId, IdLike, LeadId, UserId, as_uuid, optional_uuid
 from desktop_crm.models import (
+    Action,
     Activity,
     ActivityKind,
     Company,
@@ -49,6 +50,7 @@ from desktop_crm.models import (
 from desktop_crm.models.base import column_text
 from desktop_crm.services.sales import contacts, deals, rules
 from desktop_crm.services.sales.rule_errors import ConversionRefused
+from desktop_crm.services.system import rights
 
 PERSON_FIELDS = (
     "last_name", "first_name", "middle_name", "birth_date", "mobile_phone", "work_phone",
@@ -301,6 +303,7 @@ def _create_company(lead: Lead, user: IdLike) -> uuid.UUID:
 
 def mark_junk(lead_id: IdLike, user: IdLike, reason: str = "") -> LeadInfo:
     """Close a lead that will never become a sale (spam, a wrong number)."""
+    rights.require_on(Lead, as_uuid(lead_id), Action.EDIT)
     with database.atomic():
         lead = _alive_lead(lead_id)
         if lead.status == LeadStatus.CONVERTED:

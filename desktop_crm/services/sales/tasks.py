@@ -28,9 +28,11 @@ from desktop_crm.models import (
     Contact,
     Deal,
     Lead,
+    Notification,
     utcnow,
 )
 from desktop_crm.services.sales import notifications, rules, timeline
+from desktop_crm.services.system import rights
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +152,7 @@ def _planned_tasks(user_id: uuid.UUID, limit: int) -> list[Activity]:
 def my_tasks(user_id: IdLike, now: dt.datetime | None = None, tz: dt.tzinfo | None = None,
              limit: int = 500) -> TaskBuckets:
     """The user's planned tasks in three groups, the most urgent first."""
+    rights.require_self_or_scope(user_id)
     now = now or utcnow()
     day_end = end_of_local_day(now, tz)
     overdue: list[TaskItem] = []
@@ -229,6 +232,7 @@ def _link_entity(link_kind: str) -> str:
 
 def notification_items(user_id: IdLike, unread_only: bool = False,
                        limit: int = 100) -> list[NotificationItem]:
+    rights.require_self(user_id)
     rows = notifications.list_notifications(user_id, unread_only=unread_only, limit=limit)
     return [
         NotificationItem(
@@ -240,13 +244,18 @@ def notification_items(user_id: IdLike, unread_only: bool = False,
 
 
 def unread_count(user_id: IdLike) -> int:
+    rights.require_self(user_id)
     return notifications.unread_count(user_id)
 
 
 def mark_read(notification_id: IdLike) -> None:
+    owner = Notification.get_or_none(Notification.id == as_uuid(notification_id))
+    if owner is not None:
+        rights.require_self(owner.user_id)
     notifications.mark_read(notification_id)
 
 
 def mark_all_read(user_id: IdLike) -> int:
+    rights.require_self(user_id)
     return notifications.mark_all_read(user_id)
 

@@ -39,6 +39,7 @@ from desktop_crm.ids import (
     optional_uuid,
 )
 from desktop_crm.models import (
+    Action,
     Activity,
     ActivityKind,
     ActivityStatus,
@@ -51,6 +52,7 @@ from desktop_crm.models import (
 )
 from desktop_crm.models.base import column_text
 from desktop_crm.services.sales import rules
+from desktop_crm.services.system import rights
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +154,7 @@ def add_comment(
     company: IdLike | None = None,
 ) -> ActivityInfo:
     """A comment in the timeline. A detailed one satisfies the deal's "detailed comment" field."""
+    rights.require_parents(Action.VIEW, deal, lead, contact, company)
     text = column_text(Activity, "body", text, label=N_("comment"))
     if not text:
         raise ValidationError(_("Write the comment first."), field="body")
@@ -178,6 +181,7 @@ def log_interaction(
     ``client_answered`` is False for an unanswered call or a message with no reply: logged, shown,
     but it neither allows a conversion nor keeps a deal active.
     """
+    rights.require_parents(Action.VIEW, deal, lead, contact)
     kind = validation.enum_value(kind, ActivityKind, "kind", label=N_("kind"))
     body = column_text(Activity, "body", body, label=N_("text"))
     subject = column_text(Activity, "subject", subject)
@@ -223,6 +227,7 @@ def add_task(
     stage: IdLike | None = None,
 ) -> ActivityInfo:
     """A planned task for ``assignee`` (the author when none), due at ``due_at`` (UTC)."""
+    rights.require_parents(Action.VIEW, deal, lead, contact)
     subject = column_text(Activity, "subject", subject)
     body = column_text(Activity, "body", body, label=N_("text"))
     due = validation.datetime_value(due_at, "due_at")
@@ -258,6 +263,7 @@ def _planned_task(task_id: IdLike) -> Activity:
 
 def complete_task(task_id: IdLike, user: IdLike, result: str = "") -> ActivityInfo:
     """Mark a task done; ``result`` (what came out of it) is added to its text."""
+    rights.require_on(Activity, as_uuid(task_id), Action.VIEW)
     result = column_text(Activity, "body", result, label=N_("result"))
     with database.atomic():
         task = _planned_task(task_id)
@@ -271,6 +277,7 @@ def complete_task(task_id: IdLike, user: IdLike, result: str = "") -> ActivityIn
 
 
 def cancel_task(task_id: IdLike, user: IdLike) -> ActivityInfo:
+    rights.require_on(Activity, as_uuid(task_id), Action.VIEW)
     with database.atomic():
         task = _planned_task(task_id)
         task.status = ActivityStatus.CANCELLED
@@ -281,6 +288,7 @@ def cancel_task(task_id: IdLike, user: IdLike) -> ActivityInfo:
 
 
 def reschedule_task(task_id: IdLike, user: IdLike, due_at: dt.datetime) -> ActivityInfo:
+    rights.require_on(Activity, as_uuid(task_id), Action.VIEW)
     due = validation.datetime_value(due_at, "due_at")
     if due is None:
         raise ValidationError(_("Choose when the task is due."), field="due_at")
@@ -321,6 +329,7 @@ def log_document(
 
 def delete_entry(activity_id: IdLike, user: IdLike) -> None:
     """Remove a mistaken comment, interaction or task (soft delete); the deal is refreshed."""
+    rights.require_on(Activity, as_uuid(activity_id), Action.VIEW)
     with database.atomic():
         activity = Activity.get_or_none(
             (Activity.id == as_uuid(activity_id)) & Activity.deleted_at.is_null()
@@ -418,6 +427,7 @@ def timeline(
     before: dt.datetime | None = None,
 ) -> list[TimelineEntry]:
     """Entries of one entity, newest first; page with ``before`` = the last entry's ``created_at``."""
+    rights.require_parents(Action.VIEW, deal, lead, contact, company)
     if deal is not None:
         condition = Activity.deal == as_uuid(deal)
     elif lead is not None:

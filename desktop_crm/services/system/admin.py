@@ -593,6 +593,10 @@ def user_language(user_id: IdLike) -> str:
 
 
 def set_user_language(user_id: IdLike, language: str) -> None:
+    """One's own language; another user's needs ``manage_users``."""
+    actor = rights.current()
+    if actor is None or (actor.user_id is not None and actor.user_id != as_uuid(user_id)):
+        rights.require(Action.MANAGE_USERS)
     if language and language not in LANGUAGES:
         raise ValidationError(_("Unknown language."), field="language")
     with database.atomic():

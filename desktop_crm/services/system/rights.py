@@ -34,8 +34,8 @@ ACTION_LABELS: dict[Action, str] = {
     Action.CREATE: N_("Create records"),
     Action.EDIT: N_("Edit records"),
     Action.DELETE: N_("Delete records"),
-    Action.EXPORT: N_("Export"),
-    Action.IMPORT: N_("Import"),
+    Action.EXPORT: N_("Export data"),
+    Action.IMPORT: N_("Import data"),
     Action.REOPEN: N_("Reopen closed deals"),
     Action.ISSUE_DOCUMENTS: N_("Issue and cancel documents"),
     Action.REGISTER_PAYMENTS: N_("Register payments"),
@@ -189,7 +189,7 @@ def visible_users(scope: Scope) -> frozenset[uuid.UUID] | None:
 
 def responsible_condition(responsible: Any) -> Any:
     """A condition on a responsible field by the role's default scope (``None``: no condition)."""
-    if _actor is not None and Action.VIEW not in _actor.actions:
+    if _actor is None or Action.VIEW not in _actor.actions:
         return responsible.is_null(False) & responsible.is_null()  # nothing
     users = visible_users(scope_for(None))
     if users is None:
@@ -200,8 +200,8 @@ def responsible_condition(responsible: Any) -> Any:
 def deal_condition(model: Any) -> Any:
     """A condition on deals by each pipeline's scope (``None``: every deal is visible)."""
     actor = _actor
-    if actor is not None and Action.VIEW not in actor.actions:
-        return model.id.is_null()
+    if actor is None or Action.VIEW not in actor.actions:
+        return model.id.is_null()  # nothing
     default_users = visible_users(scope_for(None))
     overrides = {} if actor is None else actor.pipeline_scopes
     if default_users is None and all(
@@ -238,6 +238,8 @@ def scope_condition(model: Any) -> Any:
     their deal (and a task also by its lead and contact)."""
     from desktop_crm.models import Activity, Company, Contact, Deal, Invoice, Lead, Quote
 
+    if _actor is None or Action.VIEW not in _actor.actions:
+        return model.id.is_null()  # nobody signed in, or a role that may see nothing
     if model is Deal:
         return deal_condition(Deal)
     if model in (Lead, Contact, Company):
@@ -320,6 +322,32 @@ def require_all(model: Any, ids: list[uuid.UUID], action: Action) -> None:
         visible = model.select(model.id).where(model.id.in_(chunk) & condition).count()
         if visible != len(set(chunk)):
             raise PermissionDenied(_("Some of the records belong to someone outside your scope."))
+
+
+def require_parents(action: Action, deal: Any = None, lead: Any = None, contact: Any = None,
+                    company: Any = None) -> None:
+    """``action`` on what a timeline entry, task or document hangs off: each given parent must be
+    within the scope (entries follow their parent)."""
+    from desktop_crm.models import Company, Contact, Deal, Lead
+
+    require(action)
+    for model, row_id in ((Deal, deal), (Lead, lead), (Contact, contact), (Company, company)):
+        if row_id is not None:
+            require_visible(model, row_id)
+
+
+def require_self_or_scope(user_id: Any) -> None:
+    """Another user's tasks are seen within the scope only (a head: the team's)."""
+    require(Action.VIEW)
+    if not in_scope(user_id):
+        raise PermissionDenied(_("This record belongs to someone outside your scope."))
+
+
+def require_self(user_id: Any) -> None:
+    """One's own notifications only."""
+    actor = _actor_or_refuse(Action.VIEW)
+    if actor.user_id is not None and _uuid(user_id) != actor.user_id:
+        raise PermissionDenied(_("These notifications belong to someone else."))
 
 
 def user_may(user_id: Any, action: Action) -> bool:

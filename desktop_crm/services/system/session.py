@@ -31,6 +31,12 @@ from desktop_crm.models.sync_meta import is_replica, meta_get
 from desktop_crm.services.system import rights
 
 _hasher = argon2.PasswordHasher()
+# an application login: a direct member of crm_user (a superuser is a member of every role, but it is
+# the server's owner, not a person of the CRM)
+APPLICATION_LOGIN_SQL = (
+    "EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid "
+    "JOIN pg_roles u ON u.oid = m.member WHERE g.rolname = 'crm_user' "
+    "AND u.rolname = session_user AND NOT u.rolsuper)")
 
 
 @dataclass(frozen=True)
@@ -102,10 +108,13 @@ def sign_in_for_tool(login: str = "") -> UserRef:
             return create_first_administrator(_("Administrator"), "admin")
         live = User.alive().where(User.active == True)  # noqa: E712
         user = live.where(User.login == login).first() if login else None
+        if user is None and login:
+            raise SignInRefused(_("No active user has the login {login}.").format(login=login))
         if user is None:
             user = live.where(User.role == Role.ADMIN).order_by(User.created_at).first()
         if user is None:
-            raise SignInRefused(_("This user does not exist or has been disabled."))
+            raise SignInRefused(_("There is no active administrator: name the user to work as "
+                                  "with --user LOGIN."))
         return _sign_in_without_password(user.id)
 
 
@@ -191,9 +200,7 @@ def server_identity() -> UserRef | None:
     has_sync = db.execute_sql("SELECT to_regclass('sync.login') IS NOT NULL").fetchone()[0]
     if not has_sync:
         return None
-    login, member = db.execute_sql(
-        "SELECT session_user, EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'crm_user') "
-        "AND pg_has_role(session_user, 'crm_user', 'MEMBER')").fetchone()
+    login, member = db.execute_sql(f"SELECT session_user, {APPLICATION_LOGIN_SQL}").fetchone()
     try:
         row = db.execute_sql(
             "SELECT user_id FROM sync.login WHERE login = session_user").fetchone()

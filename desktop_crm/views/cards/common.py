@@ -47,10 +47,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_crm.errors import CrmError, ValidationError
+from desktop_crm.errors import CrmError, PermissionDenied, ValidationError
 from desktop_crm.i18n import _
 from desktop_crm.i18n.formatting import format_date, format_datetime, format_money
-from desktop_crm.views.common.dialogs import ask_save_discard_cancel
+from desktop_crm.views.common.dialogs import ask_save_discard_cancel, show_error
 from desktop_crm.views.context import AppContext
 
 if TYPE_CHECKING:  # services.sales.cards pulls phonenumbers, kept out of start-up
@@ -296,8 +296,10 @@ class CardDialog(FieldsMixin, QDialog):
         event.accept()
 
 
-def open_card(factory: Callable[[], CardDialog], entity: str, record_id: str | None) -> CardDialog:
-    """Show the card of a record, or bring its already open card to the front."""
+def open_card(factory: Callable[[], CardDialog], entity: str,
+              record_id: str | None) -> CardDialog | None:
+    """Show the card of a record, or bring its already open card to the front; ``None`` when the
+    record cannot be opened (outside the signed-in user's scope: the reason is shown)."""
     key = (entity, record_id or "")
     if record_id:
         existing = _open_cards.get(key)
@@ -309,7 +311,11 @@ def open_card(factory: Callable[[], CardDialog], entity: str, record_id: str | N
                 return existing
             except RuntimeError:  # deleted meanwhile
                 _open_cards.pop(key, None)
-    card = factory()
+    try:
+        card = factory()
+    except PermissionDenied as refused:
+        show_error(None, refused.message)
+        return None
     if record_id:
         _open_cards[key] = card
     card.show()

@@ -177,7 +177,7 @@ class ProductCard(CardDialog):
 
 
 def open_product_card(context: AppContext, record_id: str | None,
-                      parent: QWidget | None = None) -> ProductCard:
+                      parent: QWidget | None = None) -> ProductCard | None:
     card = open_card(lambda: ProductCard(context, record_id, parent), Entity.PRODUCTS, record_id)
-    assert isinstance(card, ProductCard)
+    assert card is None or isinstance(card, ProductCard)
     return card

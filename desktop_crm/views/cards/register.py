@@ -29,6 +29,8 @@ def _convert_screen(context: Any, window: Any) -> Any:
     window.show_section(Entity.LEADS, "list")
     rows = lists.fetch_page(Entity.LEADS, None, None, 0, 1)
     card = open_lead_card(context, rows[0].id if rows else None, window)
+    if card is None:
+        return window
     wizard = card.start_conversion()
     if wizard is None:
         return card

@@ -39,10 +39,12 @@ from desktop_crm.entities import Entity
 from desktop_crm.errors import CrmError
 from desktop_crm.filenames import safe_file_name
 from desktop_crm.i18n import _, ngettext
+from desktop_crm.models.enums import Action
 from desktop_crm.services.listing import lists, preferences
 from desktop_crm.services.listing.export import ExportResult, export_list
 from desktop_crm.services.listing.lists import ListFilter
 from desktop_crm.services.sales import bulk
+from desktop_crm.services.system import rights
 from desktop_crm.views.common.dialogs import confirm, error_box, show_error
 from desktop_crm.views.common.progress import JobProgressDialog
 from desktop_crm.views.common.windowed_model import EntityRowSource, WindowedTableModel
@@ -191,14 +193,17 @@ class EntityListView(QWidget):
         bar.addAction(self.undo_action)
         bar.addSeparator()
         bar.addAction(self.export_action)
+        # what the role may not do is not offered (the services refuse it anyway)
+        self.export_action.setEnabled(rights.can(Action.EXPORT))
 
     def _update_selection_actions(self, *_args: Any) -> None:
         rows = self.selected_rows()
         has = bool(rows)
         self.open_action.setEnabled(len(rows) == 1)
-        self.assign_action.setEnabled(has and self.entity in bulk.RESPONSIBLE_FIELDS)
-        self.stage_action.setEnabled(has and self.entity == Entity.DEALS)
-        self.delete_action.setEnabled(has and self.entity in bulk.DELETABLE)
+        may_edit, may_delete = rights.can(Action.EDIT), rights.can(Action.DELETE)
+        self.assign_action.setEnabled(has and may_edit and self.entity in bulk.RESPONSIBLE_FIELDS)
+        self.stage_action.setEnabled(has and may_edit and self.entity == Entity.DEALS)
+        self.delete_action.setEnabled(has and may_delete and self.entity in bulk.DELETABLE)
 
     def _row_menu(self, point: QPoint) -> None:
         menu = QMenu(self)
