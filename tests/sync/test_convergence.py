@@ -308,10 +308,25 @@ class Harness:
         try:
             return replica.sync()
         except ReplicaRestored:
+            pending = replica.db.execute_sql("SELECT tbl, row_id, hlc, fields FROM _outbox").fetchall()
+            old = str(replica.device)
             replica.device = reincarnate(replica.db)
             self.reincarnated.add(str(replica.device))
             self.cursors[i] = {}
+            self._reattribute(pending, old, str(replica.device))
             return replica.sync()
+
+    def _reattribute(self, pending, old, new):
+        """The pending changes of a file that took a new identity are sent under it: the oracle
+        breaks ties of equal clocks by the device that really sent them (copies of one file share
+        a clock state, so two of them can stamp different values alike)."""
+        for table, row_id, stamp, fields in pending:
+            for name, value in json.loads(fields).items():
+                writes = self.writes[(table, bytes(row_id), name)]
+                for k, write in enumerate(writes):
+                    if write == (stamp, old, value):
+                        writes[k] = (stamp, new, value)
+                        break
 
     def quiesce(self):
         self.offline = [False] * REPLICAS
