@@ -3,7 +3,7 @@
 Each property feeds generated values of the classes that once crashed or were accepted (impossible
 dates, NaN/Infinity/1e30 amounts, overflow, "50%", NUL, lone surrogates, 100 000-character names,
 bad countries, bidi controls, plus random text, numbers and dates) into one entry point, on a real
-SQLite file, and requires:
+SQLite file and on a real PostgreSQL database, and requires:
 
 * a refusal is a ``CrmError`` (any other exception fails the test), and after it every table of
   the database is exactly as before (nothing half-written);
@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from desktop_crm.errors import CrmError
-from desktop_crm.models import database
+from desktop_crm.models import database, dialect
 from desktop_crm.services.billing import invoices, quotes
 from desktop_crm.services.listing import preferences, search
 from desktop_crm.services.sales import cards, contacts, deal_card, deals, leads, stages, tasks, timeline
@@ -90,10 +90,15 @@ _HOSTILE_STORED = re.compile(
 
 
 def dump() -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table (FTS shadow tables too: a half-written index shows)."""
-    names = [row[0] for row in database.execute_sql(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
-    return {name: database.execute_sql(f'SELECT * FROM "{name}"').fetchall() for name in names}
+    """Every row of every table (on SQLite the FTS shadow tables too: a half-written index shows),
+    in a stable order."""
+    if dialect.is_sqlite():
+        listing = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    else:
+        listing = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+    names = sorted(row[0] for row in database.execute_sql(listing))
+    return {name: sorted(database.execute_sql(f'SELECT * FROM "{name}"').fetchall(), key=repr)
+            for name in names}
 
 
 def hostile_values(tables: dict[str, list[tuple[Any, ...]]]) -> list[tuple[str, str]]:
@@ -113,7 +118,7 @@ def refused_or_clean(call: Callable[[], object]) -> None:
 
 
 @pytest.fixture
-def world(db, tmp_path, monkeypatch):
+def world(fuzz_db, tmp_path, monkeypatch):
     monkeypatch.setenv("CRM_DATA_DIR", str(tmp_path / "data"))
     built = build_world()
     russian_seller()
