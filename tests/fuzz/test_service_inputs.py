@@ -51,8 +51,8 @@ fuzz = settings(
 
 HOSTILE_TEXT = st.sampled_from([
     "a\x00b", "\x00", "\ud800x", "x\udfff", "Иван\u202eвонаВ", "\u2066ООО\u2069", "\u200fRLM",
-    "x" * 100_000, "Я" * 1001, "  ", "", "\x07bell", "line\nbreak", "tab\there", "50%", "'; DROP",
-    '"quoted" AND NEAR', "*", "Петров",
+    "x" * 100_000, "Я" * 1001, "ß" * 100, "ﬃ" * 100, "  ", "", "\x07bell", "line\nbreak",
+    "tab\there", "50%", "'; DROP", '"quoted" AND NEAR', "*", "Петров",
 ])
 HOSTILE_NUMBER = st.sampled_from([
     "NaN", "nan", "sNaN", "Infinity", "-Infinity", "inf", "1e30", "1e17", "-1e17", "1E+999999",
@@ -327,3 +327,14 @@ def test_search(world, text):
 @given(name=TEXT_VALUE, text=TEXT_VALUE)
 def test_saved_list_filters(world, name, text):
     refused_or_clean(lambda: preferences.save_filter("contacts", world.manager.id, name, {"text": text}))
+
+
+def test_names_whose_folded_keys_grow_past_their_column_save(world):
+    """"ß" folds to "ss" and the name key joins three names: the derived keys are cut to their
+    columns (PostgreSQL's VARCHAR refused them)."""
+    names = {"last_name": "ß" * 100, "first_name": "ß" * 100, "middle_name": "ß" * 100,
+             "private_email": "ß" * 60 + "@example.com"}
+    saved = contacts.create_contact({**CONTACT, **names}, world.manager)
+    assert saved.last_name == "ß" * 100
+    lead = leads.create_lead({"title": "ß", **names}, world.manager)
+    assert lead.first_name == "ß" * 100
