@@ -6,7 +6,8 @@ from. Each refusal is a :class:`ValidationError` whose ``field`` is the input's 
 message, translated, names the field by its label:
 
 * :func:`date_value` / :func:`datetime_value`: ``date``/``datetime`` objects, ISO text
-  (``2025-12-31``) or the way people write dates here (``31.12.2025``); impossible days refused;
+  (``2025-12-31``) or the way people write dates here (``31.12.2025``, ``31/12/2025``,
+  ``31-12-2025``); impossible days refused;
   years 1900–2100.
 * :func:`decimal_value` and its kinds :func:`money_value`, :func:`quantity_value`,
   :func:`percent_value`: finite, within what the integer minor-unit columns store, rounded
@@ -116,7 +117,7 @@ _BAD_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _NUMBER = re.compile(r"[-+]?[0-9.,]+(?:[eE][-+]?[0-9]{1,4})?")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_DOTTED_DATE = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})$")
+_DOTTED_DATE = re.compile(r"^(\d{1,2})([./-])(\d{1,2})\2(\d{4})$")
 
 # ISO 3166-1 alpha-2: the officially assigned codes (no user-assigned ones such as ZZ, XK or EU).
 _ISO_CODES = """
@@ -244,7 +245,7 @@ def _parse_date(text: str, field: str, label: str | None) -> dt.date:
     if iso:
         year, month, day = (int(part) for part in iso.groups())
     elif dotted:
-        day, month, year = (int(part) for part in dotted.groups())
+        day, month, year = (int(part) for part in dotted.group(1, 3, 4))
     else:
         raise refuse(field, _("{field}: “{value}” is not a date; enter it such as 31.12.2025."),
                      label, value=_shown(text))

@@ -51,6 +51,7 @@ class BaseModel(peewee.Model):
             self.updated_at = utcnow()
         self.check_values()
         self.before_save()
+        self._fit_derived()
         return super().save(force_insert=new, only=only)
 
     def check_values(self) -> None:
@@ -64,6 +65,18 @@ class BaseModel(peewee.Model):
             field = fields.get(name)
             if field is not None:
                 self.__data__[name] = check_stored(field, self.__data__.get(name))
+
+    def _fit_derived(self) -> None:
+        """Cut what :meth:`before_save` derived (a folded name key, an e-mail key) to its column:
+        folding may lengthen a text ("ß" → "ss") and a key joins several fields. Typed values were
+        checked before, so only derived ones can be too long here."""
+        fields = self._meta.fields
+        for name in self._dirty:
+            field = fields.get(name)
+            value = self.__data__.get(name)
+            if isinstance(field, peewee.CharField) and isinstance(value, str) \
+                    and field.max_length and len(value) > field.max_length:
+                self.__data__[name] = value[: field.max_length]
 
     def before_save(self) -> None:
         """Derive stored fields (normalised keys, search text) from the edited ones."""

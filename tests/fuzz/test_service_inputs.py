@@ -3,7 +3,7 @@
 Each property feeds generated values of the classes that once crashed or were accepted (impossible
 dates, NaN/Infinity/1e30 amounts, overflow, "50%", NUL, lone surrogates, 100 000-character names,
 bad countries, bidi controls, plus random text, numbers and dates) into one entry point, on a real
-SQLite file, and requires:
+SQLite file and on a real PostgreSQL database, and requires:
 
 * a refusal is a ``CrmError`` (any other exception fails the test), and after it every table of
   the database is exactly as before (nothing half-written);
@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from desktop_crm.errors import CrmError
-from desktop_crm.models import database
+from desktop_crm.models import database, dialect
 from desktop_crm.services.billing import invoices, quotes
 from desktop_crm.services.listing import preferences, search
 from desktop_crm.services.sales import cards, contacts, deal_card, deals, leads, stages, tasks, timeline
@@ -51,8 +51,8 @@ fuzz = settings(
 
 HOSTILE_TEXT = st.sampled_from([
     "a\x00b", "\x00", "\ud800x", "x\udfff", "Иван\u202eвонаВ", "\u2066ООО\u2069", "\u200fRLM",
-    "x" * 100_000, "Я" * 1001, "  ", "", "\x07bell", "line\nbreak", "tab\there", "50%", "'; DROP",
-    '"quoted" AND NEAR', "*", "Петров",
+    "x" * 100_000, "Я" * 1001, "ß" * 100, "ﬃ" * 100, "  ", "", "\x07bell", "line\nbreak",
+    "tab\there", "50%", "'; DROP", '"quoted" AND NEAR', "*", "Петров",
 ])
 HOSTILE_NUMBER = st.sampled_from([
     "NaN", "nan", "sNaN", "Infinity", "-Infinity", "inf", "1e30", "1e17", "-1e17", "1E+999999",
@@ -90,10 +90,15 @@ _HOSTILE_STORED = re.compile(
 
 
 def dump() -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table (FTS shadow tables too: a half-written index shows)."""
-    names = [row[0] for row in database.execute_sql(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
-    return {name: database.execute_sql(f'SELECT * FROM "{name}"').fetchall() for name in names}
+    """Every row of every table (on SQLite the FTS shadow tables too: a half-written index shows),
+    in a stable order."""
+    if dialect.is_sqlite():
+        listing = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    else:
+        listing = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+    names = sorted(row[0] for row in database.execute_sql(listing))
+    return {name: sorted(database.execute_sql(f'SELECT * FROM "{name}"').fetchall(), key=repr)
+            for name in names}
 
 
 def hostile_values(tables: dict[str, list[tuple[Any, ...]]]) -> list[tuple[str, str]]:
@@ -113,7 +118,7 @@ def refused_or_clean(call: Callable[[], object]) -> None:
 
 
 @pytest.fixture
-def world(db, tmp_path, monkeypatch):
+def world(fuzz_db, tmp_path, monkeypatch):
     monkeypatch.setenv("CRM_DATA_DIR", str(tmp_path / "data"))
     built = build_world()
     russian_seller()
@@ -322,3 +327,14 @@ def test_search(world, text):
 @given(name=TEXT_VALUE, text=TEXT_VALUE)
 def test_saved_list_filters(world, name, text):
     refused_or_clean(lambda: preferences.save_filter("contacts", world.manager.id, name, {"text": text}))
+
+
+def test_names_whose_folded_keys_grow_past_their_column_save(world):
+    """"ß" folds to "ss" and the name key joins three names: the derived keys are cut to their
+    columns (PostgreSQL's VARCHAR refused them)."""
+    names = {"last_name": "ß" * 100, "first_name": "ß" * 100, "middle_name": "ß" * 100,
+             "private_email": "ß" * 60 + "@example.com"}
+    saved = contacts.create_contact({**CONTACT, **names}, world.manager)
+    assert saved.last_name == "ß" * 100
+    lead = leads.create_lead({"title": "ß", **names}, world.manager)
+    assert lead.first_name == "ß" * 100

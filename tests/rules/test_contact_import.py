@@ -35,7 +35,7 @@ def test_csv_rows_go_through_the_contact_rules(world, tmp_path):
         (2, existing.id), (3, result.created[0])
     ]
     assert [(p.row, p.message) for p in result.rejected] == [
-        (4, "“31.02.1990” is not a date (use 31.12.1990 or 1990-12-31)."),
+        (4, "Birth date: the day 31.02.1990 does not exist."),
         (5, "“12” is not a valid phone number."),
     ]
     assert Contact.select().count() == 2

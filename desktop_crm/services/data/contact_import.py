@@ -14,7 +14,6 @@ duplicates (rule 5) — against the database and within the file itself.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import uuid
 from collections.abc import Iterable, Mapping
@@ -48,9 +47,6 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "comment": ("comment", "notes", "комментарий", "примечание", "note", "commento"),
 }
 _LOOKUP = {spelling: name for name, spellings in HEADERS.items() for spelling in spellings}
-_DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%d-%m-%Y")
-
-
 def _decode(raw: bytes) -> str:
     for encoding in ("utf-8-sig", "cp1251"):
         try:
@@ -58,18 +54,6 @@ def _decode(raw: bytes) -> str:
         except UnicodeDecodeError:
             continue
     return raw.decode("latin-1")
-
-
-def _date(text: str) -> dt.date | None:
-    text = text.strip()
-    if not text:
-        return None
-    for pattern in _DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    raise ValueError(text)
 
 
 def read_contacts_csv(path: Path | str) -> list[dict[str, Any]]:
@@ -114,20 +98,11 @@ def import_contacts(
     """Create the rows that pass the contact rules; report the others (see the module docstring)."""
     rights.require(Action.IMPORT)
     rights.require(Action.CREATE)
-    from desktop_crm.i18n import _
 
     result = ImportResult()
     with database.atomic():
         for number, row in enumerate(rows, start=1):
-            values = dict(row)
-            if isinstance(values.get("birth_date"), str):
-                try:
-                    values["birth_date"] = _date(values["birth_date"])
-                except ValueError:
-                    result.rejected.append(RowProblem(number, _(
-                        "“{value}” is not a date (use 31.12.1990 or 1990-12-31)."
-                    ).format(value=values["birth_date"])))
-                    continue
+            values = dict(row)  # dates as typed: the contacts service reads them (validation.py)
             try:
                 with database.atomic():
                     contact = contacts.create_contact(values, user, check_required=check_required)
