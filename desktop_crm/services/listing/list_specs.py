@@ -169,7 +169,7 @@ def _deals() -> ListSource:
             (("created_at", N_("Created")), ("expected_close_date", N_("Expected close")),
              ("last_interaction_at", N_("Last interaction")), ("closed_at", N_("Closing date"))),
             ("created_at", True),
-            search_hint=N_("Filter by deal title…"),
+            search_hint=N_("Filter by title, contact or company…"),
         ),
         Deal, spec_cols, joins, Deal.responsible,
         {"created_at": Deal.created_at, "expected_close_date": Deal.expected_close_date,
