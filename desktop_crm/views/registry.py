@@ -62,6 +62,7 @@ VIEW_MODULES: tuple[str, ...] = (
     "desktop_crm.views.tasks_section",
     "desktop_crm.views.settings_section",
     "desktop_crm.views.documents.register",
+    "desktop_crm.views.help",
 )
 
 

@@ -325,6 +325,7 @@ def test_after_its_first_paint_the_window_expires_quotes_past_their_validity(
     quote = Quote.alive().first()
     Quote.update(status=QuoteStatus.SENT, valid_until=dt.date.today() - dt.timedelta(days=1)).where(
         Quote.id == quote.id).execute()
+    QApplication.processEvents()  # the change feed's notice of this test's own update
     changed: list[str] = []
     window.context.signals.changed.connect(changed.append)
     assert Quote.get_by_id(quote.id).status == QuoteStatus.SENT  # nothing before it is shown

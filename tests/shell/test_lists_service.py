@@ -238,3 +238,16 @@ def test_the_deals_text_filter_searches_title_contact_and_company(world):
 
     Contact.get(Contact.last_name == "Rossi").soft_delete()  # a deleted contact finds no deals
     assert lists.count("deals", ListFilter(text="Rossi")) == 0
+
+
+def test_every_document_status_has_a_translated_label():
+    from desktop_crm import i18n
+    from desktop_crm.models.enums import InvoiceStatus, QuoteStatus
+    from desktop_crm.services.listing.list_specs import _DOC_STATUS, _label
+
+    i18n.set_language("ru")
+    label = _label(_DOC_STATUS)
+    for status in [*QuoteStatus, *InvoiceStatus]:
+        text = label(status.value)
+        assert text != status.value and not text.isascii(), status
+    assert label("superseded") == "Заменено новой редакцией"

@@ -97,6 +97,7 @@ _DOC_STATUS = {
     "accepted": N_("Accepted"),
     "rejected": N_("Rejected"),
     "expired": N_("Expired"),
+    "superseded": N_("Superseded"),
     "issued": N_("Issued"),
     "partially_paid": N_("Partially paid"),
     "paid": N_("Paid"),
