@@ -202,7 +202,10 @@ class DocumentEditor(QDialog):
         self.addressee.setText(data.addressee)
         self.salutation.setText(data.salutation)
         self.basis.setText(data.basis)
-        self.date_edit.setDate(_qdate(data.valid_until if self.kind == "quote" else data.due_date))
+        shown = (data.valid_until if self.kind == "quote"
+                 else data.due_date or data.due_date_default)  # not "today": the payment terms
+        self.date_edit.setDate(_qdate(shown))
+        self._date_shown = self.date_edit.date()
         self.payment_terms.setText(data.terms.get("payment", ""))
         self.delivery_terms.setText(data.terms.get("delivery", ""))
         self.warranty_terms.setText(data.terms.get("warranty", ""))
@@ -336,7 +339,11 @@ class DocumentEditor(QDialog):
             "buyer_snapshot": {"addressee": self.addressee.text().strip(),
                                "salutation": self.salutation.text().strip()},
         }
-        values["valid_until" if self.kind == "quote" else "due_date"] = _pydate(self.date_edit.date())
+        date = self.date_edit.date()
+        if self.kind == "quote":
+            values["valid_until"] = _pydate(date)
+        elif self.data.due_date is not None or date != self._date_shown:
+            values["due_date"] = _pydate(date)  # untouched: issuing dates it by the payment terms
         return values
 
     # -- actions -----------------------------------------------------------------------------

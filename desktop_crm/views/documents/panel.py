@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
@@ -56,13 +57,18 @@ ACTION_TEXTS: dict[str, Callable[[], str]] = {
 
 
 class PaymentDialog(QDialog):
-    def __init__(self, outstanding_text: str, parent: QWidget | None = None) -> None:
+    """A payment of an invoice: the amount starts as what is still due (the balance)."""
+
+    def __init__(self, balance: Decimal, balance_text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("payment_dialog")
         self.setWindowTitle(_("Register payment"))
         form = QFormLayout(self)
         self.amount = QLineEdit(self)
-        self.amount.setPlaceholderText(outstanding_text)
+        self.amount.setObjectName("payment_amount")
+        self.amount.setText(str(balance))
+        self.amount.selectAll()
+        self.amount.setToolTip(_("Still due: {amount}").format(amount=balance_text))
         form.addRow(_("Amount"), self.amount)
         self.date = QDateEdit(QDate.currentDate(), self)
         self.date.setCalendarPopup(True)
@@ -263,7 +269,7 @@ class DealDocumentsPanel(QWidget):
             elif key == "issue":
                 invoices.issue(doc.id, user)
             elif key == "pay":
-                dialog = PaymentDialog(doc.total_text, self)
+                dialog = PaymentDialog(doc.balance, doc.balance_text, self)
                 if dialog.exec() != QDialog.DialogCode.Accepted:
                     return
                 invoices.register_payment(
