@@ -15,7 +15,7 @@ from desktop_crm.ids import DealId
 from desktop_crm.models import Invoice, InvoiceStatus
 from desktop_crm.services.billing import invoices
 from desktop_crm.services.billing.documents import invoice_due_days
-from tests.documents_ui.test_document_views import context, deal, visible_actions  # noqa: F401
+from tests.documents_ui.test_document_views import visible_actions
 
 
 def _answer_payment(amounts: list[str], pay: str | None = None) -> None:
