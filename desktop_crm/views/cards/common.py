@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
-    QDate,
     QEvent,
     QModelIndex,
     QObject,
@@ -50,6 +49,7 @@ from PySide6.QtWidgets import (
 from desktop_crm.errors import CrmError, ValidationError
 from desktop_crm.i18n import _
 from desktop_crm.i18n.formatting import format_date, format_datetime, format_money
+from desktop_crm.views.common.date_field import EMPTY_DATE, OptionalDateEdit
 from desktop_crm.views.common.dialogs import ask_save_discard_cancel
 from desktop_crm.views.context import AppContext
 
@@ -58,7 +58,6 @@ if TYPE_CHECKING:  # services.sales.cards pulls phonenumbers, kept out of start-
 
 Index = QModelIndex | QPersistentModelIndex
 
-EMPTY_DATE = QDate(1900, 1, 1)
 ERROR_STYLE = "color: #c0392b;"
 OK_STYLE = "color: #2e7d32;"
 HINT_STYLE = "color: #8a6d00;"
@@ -76,23 +75,15 @@ def local_datetime(value: dt.datetime | None) -> str:
     return format_datetime(value.replace(tzinfo=dt.UTC).astimezone())
 
 
-class DateField(QDateEdit):
-    """A date that may be empty (shown as "—"): the minimum date stands for "no date"."""
+class DateField(OptionalDateEdit):
+    """A date that may be empty (shown as "—"); typing digits into it starts a date, its calendar
+    opens at today (``birth=True``: thirty years ago, where birth dates are)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setCalendarPopup(True)
-        self.setMinimumDate(EMPTY_DATE)
-        self.setSpecialValueText("—")
-        self.setDate(EMPTY_DATE)
-        self.setDisplayFormat("dd.MM.yyyy")
-
-    def value(self) -> dt.date | None:
-        date = self.date()
-        return None if date == EMPTY_DATE else dt.date(date.year(), date.month(), date.day())
-
-    def set_value(self, value: dt.date | None) -> None:
-        self.setDate(QDate(value.year, value.month, value.day) if value else EMPTY_DATE)
+    def __init__(self, parent: QWidget | None = None, birth: bool = False) -> None:
+        super().__init__(parent, "—", EMPTY_DATE)
+        if birth:
+            today = dt.date.today()
+            self.open_at = today.replace(year=today.year - 30, day=1)
 
 
 def set_combo_value(combo: QComboBox, value: Any) -> None:

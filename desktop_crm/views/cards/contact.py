@@ -130,7 +130,7 @@ class ContactCard(CardDialog):
         self.phone_previews: dict[str, QLabel] = {}
         for name in ("last_name", "first_name", "middle_name"):
             self.add_field(form, name, _label(name), QLineEdit(inner), name in required)
-        self.add_field(form, "birth_date", _label("birth_date"), DateField(inner),
+        self.add_field(form, "birth_date", _label("birth_date"), DateField(inner, birth=True),
                        "birth_date" in required)
         for name in ("mobile_phone", "work_phone"):
             editor = QLineEdit(inner)

@@ -32,7 +32,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -61,6 +60,7 @@ from desktop_crm.services.listing import lists
 from desktop_crm.services.sales import deal_card, rules
 from desktop_crm.services.sales.board import BoardMove
 from desktop_crm.services.sales.deal_card import DealData
+from desktop_crm.views.common.date_field import OptionalDateEdit
 from desktop_crm.views.common.dialogs import show_error
 from desktop_crm.views.context import AppContext
 from desktop_crm.views.deals.card_timeline import TimelinePanel
@@ -154,11 +154,8 @@ class DealCard(QDialog):
         self.currency.setEditable(True)
         self.currency.addItems(CURRENCIES)
         form.addRow(_("Currency:"), self.currency)
-        self.close_date = QDateEdit(left)
+        self.close_date = OptionalDateEdit(left, _("not set"), NO_DATE)  # typed, or from today
         self.close_date.setObjectName("deal_close_date")
-        self.close_date.setCalendarPopup(True)
-        self.close_date.setMinimumDate(NO_DATE)
-        self.close_date.setSpecialValueText(_("not set"))
         form.addRow(_("Expected close:"), self.close_date)
         self.probability = QSpinBox(left)
         self.probability.setObjectName("deal_probability_edit")
