@@ -23,7 +23,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -225,6 +225,10 @@ class DealCard(QDialog):
         self.close_date.dateChanged.connect(self._mark_dirty)
         self.probability.valueChanged.connect(self._mark_dirty)
         self.comment.textChanged.connect(self._comment_changed)
+        self._missing_timer = QTimer(self)
+        self._missing_timer.setSingleShot(True)
+        self._missing_timer.setInterval(250)
+        self._missing_timer.timeout.connect(self._preview_missing)
         context.signals.changed.connect(self._changed_elsewhere)
         self._listening = True
         self.show_data(data)
@@ -315,6 +319,16 @@ class DealCard(QDialog):
     def _mark_dirty(self, *_args: Any) -> None:
         if not self._loading:
             self._set_dirty(True)
+            self._missing_timer.start()  # the panel follows the typing, not only the saving
+
+    def _preview_missing(self) -> None:
+        if not self.data.id or not self._dirty:
+            return
+        try:
+            missing = deal_card.missing_preview(self.data.id, self.values(), self.lines.lines())
+        except CrmError:
+            return
+        self._show_missing(missing)
 
     def _set_dirty(self, dirty: bool) -> None:
         self._dirty = dirty
