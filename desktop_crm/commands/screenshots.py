@@ -20,6 +20,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--lang", choices=("en", "ru", "it"), default=argparse.SUPPRESS,
                         help="UI language of the screenshots")
     parser.add_argument("--only", nargs="*", default=None, help="names of the screens to render")
+    parser.add_argument("--palette", choices=("system", "dark"), default="system",
+                        help="dark: the screens in a dark palette (checks that every one stays readable)")
     parser.set_defaults(func=run)
 
 
@@ -39,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
         print(error.message, file=sys.stderr)
         return 1
     try:
-        files = render_screenshots(url, Path(args.out), getattr(args, "lang", None), args.only)
+        files = render_screenshots(url, Path(args.out), getattr(args, "lang", None), args.only,
+                                   dark=args.palette == "dark")
     except OSError as error:
         print(str(error), file=sys.stderr)
         return 1

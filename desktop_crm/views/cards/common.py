@@ -51,6 +51,7 @@ from desktop_crm.i18n import _
 from desktop_crm.i18n.formatting import format_date, format_datetime, format_money
 from desktop_crm.views.common.date_field import EMPTY_DATE, OptionalDateEdit
 from desktop_crm.views.common.dialogs import ask_save_discard_cancel
+from desktop_crm.views.common.palette import ERROR_COLOR, HINT_COLOR, OK_COLOR
 from desktop_crm.views.context import AppContext
 
 if TYPE_CHECKING:  # services.sales.cards pulls phonenumbers, kept out of start-up
@@ -58,9 +59,10 @@ if TYPE_CHECKING:  # services.sales.cards pulls phonenumbers, kept out of start-
 
 Index = QModelIndex | QPersistentModelIndex
 
-ERROR_STYLE = "color: #c0392b;"
-OK_STYLE = "color: #2e7d32;"
-HINT_STYLE = "color: #8a6d00;"
+# mid tones that read on a light and on a dark palette (views.common.palette)
+ERROR_STYLE = f"color: {ERROR_COLOR};"
+OK_STYLE = f"color: {OK_COLOR};"
+HINT_STYLE = f"color: {HINT_COLOR};"
 
 #: Open cards by (entity, id): a second open brings the first to the front.
 _open_cards: dict[tuple[str, str], CardDialog] = {}

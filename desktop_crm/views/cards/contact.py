@@ -45,6 +45,7 @@ from desktop_crm.views.cards.common import (
     set_combo_value,
 )
 from desktop_crm.views.cards.timeline import TimelineWidget
+from desktop_crm.views.common.palette import WARN_BORDER, WARN_TINT
 from desktop_crm.views.context import AppContext
 from desktop_crm.views.deals.card_widgets import SearchPicker
 
@@ -100,7 +101,8 @@ class ContactCard(CardDialog):
         frame = QFrame(self)
         frame.setObjectName("duplicate_warning")
         frame.setFrameShape(QFrame.Shape.StyledPanel)
-        frame.setStyleSheet("#duplicate_warning { background: #fff4ce; border: 1px solid #e0b400; }")
+        frame.setStyleSheet(
+            f"#duplicate_warning {{ background: {WARN_TINT}; border: 1px solid {WARN_BORDER}; }}")
         row = QHBoxLayout(frame)
         self.duplicate_label = QLabel(frame)
         self.duplicate_label.setObjectName("duplicate_text")

@@ -62,6 +62,7 @@ from desktop_crm.services.sales.board import BoardMove
 from desktop_crm.services.sales.deal_card import DealData
 from desktop_crm.views.common.date_field import OptionalDateEdit
 from desktop_crm.views.common.dialogs import show_error
+from desktop_crm.views.common.palette import HINT_COLOR, OK_TINT, WARN_TINT
 from desktop_crm.views.context import AppContext
 from desktop_crm.views.deals.card_timeline import TimelinePanel
 from desktop_crm.views.deals.card_widgets import SearchPicker, StageBar, format_duration, local_time
@@ -172,7 +173,7 @@ class DealCard(QDialog):
         self.comment_hint = QLabel(left)
         self.comment_hint.setObjectName("comment_hint")
         self.comment_hint.setWordWrap(True)
-        self.comment_hint.setStyleSheet("color: #a05a00;")
+        self.comment_hint.setStyleSheet(f"color: {HINT_COLOR};")
         left_layout.addWidget(self.comment_hint)
         self.missing_panel = QLabel(left)
         self.missing_panel.setObjectName("missing_panel")
@@ -294,12 +295,12 @@ class DealCard(QDialog):
             return
         if not missing:
             self.missing_panel.setText("<b>" + _("The deal is correct.") + "</b>")
-            self.missing_panel.setStyleSheet("QLabel { background: #e8f6ec; }")
+            self.missing_panel.setStyleSheet(f"QLabel {{ background: {OK_TINT}; }}")
             return
         items = "".join(f"<li>{rules.field_label(name)}</li>" for name in missing)
         self.missing_panel.setText("<b>" + _("What is missing for a correct deal:") + "</b>"
                                    + f"<ul style='margin:0'>{items}</ul>")
-        self.missing_panel.setStyleSheet("QLabel { background: #fff4e0; }")
+        self.missing_panel.setStyleSheet(f"QLabel {{ background: {WARN_TINT}; }}")
 
     def refresh_side(self) -> None:
         """Timeline, documents and stage history (after a move, an entry or a save)."""
