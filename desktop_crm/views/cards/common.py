@@ -27,7 +27,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
 from desktop_crm.errors import CrmError, ValidationError
 from desktop_crm.i18n import _
 from desktop_crm.i18n.formatting import format_date, format_datetime, format_money
+from desktop_crm.views.common.accessibility import label_forms
 from desktop_crm.views.common.date_field import EMPTY_DATE, OptionalDateEdit
 from desktop_crm.views.common.dialogs import ask_save_discard_cancel
 from desktop_crm.views.common.palette import ERROR_COLOR, HINT_COLOR, OK_COLOR
@@ -197,6 +198,10 @@ class CardDialog(FieldsMixin, QDialog):
         QShortcut(QKeySequence("Ctrl+W"), self).activated.connect(self.close)
         self._key = (self.entity, record_id or "")
         _live_cards.append(self)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        label_forms(self)  # every label the buddy of its editor, every editor named
+        super().showEvent(event)
 
     # --- layout helpers ---------------------------------------------------------------------
     def finish_layout(self, body: QWidget) -> None:

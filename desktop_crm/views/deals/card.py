@@ -28,6 +28,7 @@ from PySide6.QtGui import (
     QAction,
     QCloseEvent,
     QKeySequence,
+    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -60,6 +61,7 @@ from desktop_crm.services.listing import lists
 from desktop_crm.services.sales import deal_card, rules
 from desktop_crm.services.sales.board import BoardMove
 from desktop_crm.services.sales.deal_card import DealData
+from desktop_crm.views.common.accessibility import label_forms
 from desktop_crm.views.common.date_field import OptionalDateEdit
 from desktop_crm.views.common.dialogs import show_error
 from desktop_crm.views.common.palette import HINT_COLOR, OK_TINT, WARN_TINT
@@ -233,6 +235,10 @@ class DealCard(QDialog):
         context.signals.changed.connect(self._changed_elsewhere)
         self._listening = True
         self.show_data(data)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        label_forms(self)  # every label the buddy of its editor, every editor named
+        super().showEvent(event)
 
     # --- showing ------------------------------------------------------------------------------
     def show_data(self, data: DealData, lines: bool = True) -> None:

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -39,6 +40,7 @@ from desktop_crm.i18n import _
 from desktop_crm.i18n.formatting import format_amount, format_quantity
 from desktop_crm.ids import DocumentId
 from desktop_crm.services.billing import documents, invoices, quotes, rendering, screens
+from desktop_crm.views.common.accessibility import label_forms
 from desktop_crm.views.common.dialogs import show_error
 
 COLUMNS = ("name", "quantity", "unit", "price", "discount_percent", "vat_rate", "natura", "amount")
@@ -77,6 +79,10 @@ class DocumentEditor(QDialog):
     """Edit one quote or invoice. ``changed`` fires after anything was saved or issued."""
 
     changed = Signal()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        label_forms(self)  # every label the buddy of its editor, every editor named
+        super().showEvent(event)
 
     def __init__(self, context: Any, kind: str, document_id: DocumentId,
                  parent: QWidget | None = None) -> None:
