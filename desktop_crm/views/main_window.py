@@ -385,7 +385,7 @@ class MainWindow(QMainWindow):
         self._upkeep_timer.stop()  # no run on a database the window no longer shows
         if self.context.outside_timer is not None:
             self.context.outside_timer.stop()
-        for name in ("sync_watcher", "notifications_badge"):  # attached after the first paint
+        for name in ("sync_watcher", "notifications_badge", "desktop_notifier"):  # after first paint
             part = getattr(self, name, None)
             if part is not None:
                 part.stop()
@@ -400,6 +400,9 @@ class MainWindow(QMainWindow):
         attach_sync(self)  # status-bar sync widget, Sync menu, live refresh in direct mode
         attach_badge(self)  # unread notifications in the status bar; a click opens My tasks
         self.context.watch_outside_changes()  # another process on the same SQLite file
+        from desktop_crm.views.notifier import attach as attach_notifier
+
+        attach_notifier(self)  # tasks falling due, assignments: desktop notifications
 
     def _schedule_upkeep(self) -> None:
         """Date-driven status changes (expired quotes): a few seconds after the first paint, so
