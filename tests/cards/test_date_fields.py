@@ -55,3 +55,12 @@ def test_the_calendar_of_an_empty_date_opens_near_today(qtbot):
     assert (plain.calendarWidget().yearShown(), plain.calendarWidget().monthShown()) == (
         dt.date.today().year, dt.date.today().month)
     plain.calendarWidget().window().close()
+
+
+def test_the_phone_placeholder_follows_the_businesss_region(context, qtbot):
+    from desktop_crm.services.sales import rules
+
+    rules.PHONE_REGION.set("IT")
+    card = context.registry.card_opener("contacts")(context, None, None)
+    assert card.editors["mobile_phone"].placeholderText().startswith("+39 ")
+    card.close()

@@ -136,7 +136,7 @@ class ContactCard(CardDialog):
                        "birth_date" in required)
         for name in ("mobile_phone", "work_phone"):
             editor = QLineEdit(inner)
-            editor.setPlaceholderText("+7 912 345-67-89")
+            editor.setPlaceholderText(cards.phone_placeholder())  # the business's phone region
             self.add_field(form, name, _label(name), editor, name in required)
             preview = QLabel(inner)
             preview.setObjectName(f"preview_{name}")
