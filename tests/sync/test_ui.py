@@ -134,7 +134,8 @@ def test_conflicts_dialog_keep_mine_becomes_a_new_edit_and_resolves_on_the_serve
         dialog = ConflictsDialog()
         qtbot.addWidget(dialog)
         assert dialog.table.rowCount() == 1
-        assert dialog.table.item(0, 1).text() == "city"
+        assert dialog.table.item(0, 0).text() == "Company “ACME”"  # not "company 019cb574"
+        assert dialog.table.item(0, 1).text() == "City"  # not the column "city"
         assert dialog.table.item(0, 3).text() == mine
         dialog.keep_mine.click()
         assert dialog.table.rowCount() == 0
