@@ -32,6 +32,7 @@ from desktop_crm.sync.replica import (
     ReplicaRestored,
     SyncResult,
     combine,
+    record_outcome,
     reincarnate,
 )
 from desktop_crm.sync.server import (
@@ -91,7 +92,8 @@ _FIELD_LABELS = {
     "private_email": N_("Private e-mail"), "work_email": N_("Work e-mail"),
     "birth_date": N_("Birth date"), "short_name": N_("Short name"), "legal_name": N_("Legal name"),
     "body": N_("Text"), "subject": N_("Subject"), "due_at": N_("Due"), "notes": N_("Notes"),
-    "deleted_at": N_("Deleted"), "city": N_("City"), "probability": N_("Probability"), "currency": N_("Currency"),
+    "deleted_at": N_("Deleted"), "city": N_("City"), "probability": N_("Probability"),
+    "currency": N_("Currency"),
 }
 
 
@@ -214,18 +216,9 @@ def sync_now(progress: Callable[[int, int, str], None] | None = None) -> SyncRes
         if refreeze_final_numbers():  # invoices that got their final number: send the new files
             result = combine(result, Replica(db, url).sync(progress))
     except SyncError as error:
-        with db.atomic():
-            capture.meta_set(db, "last_error", error.message)
-            clock = isinstance(error, ClockOffError)
-            capture.meta_set(db, "last_error_kind", "clock" if clock else "")
-            if isinstance(error, ClockOffError):
-                capture.meta_set(db, "clock_offset_ms", error.offset_ms)
+        record_outcome(db, error=error)
         raise
-    with db.atomic():
-        capture.meta_set(db, "last_sync_at", dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat())
-        capture.meta_set(db, "last_error", "")
-        capture.meta_set(db, "last_error_kind", "")
-        capture.meta_set(db, "clock_offset_ms", result.clock_offset_ms)
+    record_outcome(db, result)
     return result
 
 
