@@ -60,3 +60,30 @@ def test_a_label_mnemonic_moves_the_cursor_to_its_field(context, qtbot):
     qtbot.keyClick(dialog, Qt.Key.Key_C, Qt.KeyboardModifier.AltModifier)  # "&Comment:"
     assert dialog.comment.hasFocus()
     assert dialog.comment.accessibleName() == "Comment"
+
+
+def test_every_card_closes_with_esc_after_asking_and_reopens_fresh(context, qtbot, typer):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    for entity in ("contacts", "companies", "leads", "products"):
+        opener = context.registry.card_opener(entity)
+        card = opener(context, None, None)
+        qtbot.waitExposed(card)
+        first = next(e for e in card.editors.values() if hasattr(e, "setText") and e.isEnabled())
+        typer(first, "Черновик")
+        assert card.dirty
+
+        def discard() -> None:
+            box = next(w for w in QApplication.topLevelWidgets()
+                       if isinstance(w, QMessageBox) and w.isVisible())
+            next(b for b in box.buttons()
+                 if box.buttonRole(b) == QMessageBox.ButtonRole.DestructiveRole).click()
+
+        QTimer.singleShot(0, discard)
+        qtbot.keyClick(card, Qt.Key.Key_Escape)
+        qtbot.waitUntil(lambda c=card: not c.isVisible())
+        again = opener(context, None, None)
+        assert again is not card and not again.dirty
+        qtbot.mouseClick(again.close_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda c=again: not c.isVisible())
