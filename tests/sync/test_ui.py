@@ -197,3 +197,30 @@ def test_a_sync_run_from_the_command_line_shows_in_the_open_window(server_url, t
     context.outside_timer.stop()
     widget.timer.stop()
     db.close()
+
+
+def test_another_users_change_reaches_an_open_card_through_listen(server_url, tmp_path, qtbot):
+    from PySide6.QtCore import QSettings
+
+    from desktop_crm.models.db import open_database
+    from desktop_crm.services.system.session import current_user
+    from desktop_crm.views.context import AppContext
+    from desktop_crm.views.registry import build_registry
+    from desktop_crm.views.sync import DirectModeWatcher
+
+    db = open_database(server_url)  # direct mode: the app works on the server
+    company = Company.create(legal_name="ACME", city="Roma")
+    context = AppContext(current_user(), "server", build_registry(),
+                         QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    with synchronous():
+        card = context.registry.card_opener("companies")(context, str(company.id), None)
+        assert card.editors["city"].text() == "Roma"
+        watcher = DirectModeWatcher(context)
+        try:
+            with admin(server_url) as conn:  # another user, another connection
+                conn.execute("UPDATE company SET city = 'Milano' WHERE id = %s", (company.id,))
+            qtbot.waitUntil(lambda: card.editors["city"].text() == "Milano", timeout=10_000)
+        finally:
+            watcher.stop()
+            card.close()
+    db.close()

@@ -198,6 +198,18 @@ class CardDialog(FieldsMixin, QDialog):
         QShortcut(QKeySequence("Ctrl+W"), self).activated.connect(self.close)
         self._key = (self.entity, record_id or "")
         _live_cards.append(self)
+        context.signals.changed.connect(self._record_changed)
+
+    def _record_changed(self, entity: str) -> None:
+        """The change feed: this record changed elsewhere (another window, user, a sync)."""
+        if entity == self.entity and self.record_id and not self.has_unsaved():
+            try:
+                self.reload_record()
+            except CrmError:  # gone meanwhile: the card keeps what it shows
+                return
+
+    def reload_record(self) -> None:
+        """Read the record again and show it (cards that can, override this)."""
 
     def showEvent(self, event: QShowEvent) -> None:
         label_forms(self)  # every label the buddy of its editor, every editor named

@@ -173,6 +173,12 @@ class ContactCard(CardDialog):
         area.setWidget(inner)
         return area
 
+    def reload_record(self) -> None:
+        if self.record_id:
+            self._values = cards.contact_card(self.record_id)
+            if self._values is not None:
+                self._load()
+
     def _load(self) -> None:
         self._loading = True
         values = self._values or {}

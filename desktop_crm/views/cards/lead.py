@@ -122,6 +122,12 @@ class LeadCard(CardDialog):
             self.tabs.removeTab(1)
         self.tabs.addTab(self.timeline, _("Interactions"))
 
+    def reload_record(self) -> None:
+        if self.record_id:
+            self._values = cards.lead_card(self.record_id)
+            if self._values is not None:
+                self._load()
+
     def _load(self) -> None:
         self._loading = True
         values = self._values or {"responsible": str(self.context.user.id)}
