@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
 from desktop_crm.ids import DealId
-from desktop_crm.models import Invoice, InvoiceStatus
+from desktop_crm.models import Invoice, InvoiceStatus, Quote
 from desktop_crm.services.billing import invoices
 from desktop_crm.services.billing.documents import invoice_due_days
 from tests.documents_ui.test_document_views import visible_actions
@@ -123,3 +123,35 @@ def test_italian_document_titles_say_n(context, qtbot):
     assert title.startswith("Fattura n. ") and "№" not in title
     i18n.set_language("ru")
     assert screens.editor_data("invoice", issued.id).title.startswith("Счёт № ")
+
+
+def test_the_deal_takes_the_accepted_revision_and_the_open_card_shows_it(context, deal, qtbot):
+    from desktop_crm.models import Deal
+    from desktop_crm.services.billing import quotes, screens
+    from desktop_crm.services.sales import deal_card
+    from desktop_crm.views.deals.card import DealCard
+
+    first = quotes.create_from_deal(deal.id)
+    quotes.send(first.id)
+    second = quotes.new_revision(first.id)
+    lines = screens.editor_data("quote", second.id).lines
+    lines[0] = {**lines[0], "quantity": Decimal(lines[0]["quantity"]) + 1}  # the client wants one more
+    quotes.save_draft(second.id, None, lines)
+    quotes.send(second.id)
+    before = Deal.get_by_id(deal.id).amount
+    card = DealCard(context, deal_card.load(DealId(deal.id)))  # closed (and deleted) below
+    card.show()
+    card.tabs.setCurrentWidget(card.quotes)
+    row = next(i for i, d in enumerate(card.quotes.rows) if d.id == second.id)
+    card.quotes.table.selectRow(row)
+    qtbot.mouseClick(card.quotes.buttons["accept"], Qt.MouseButton.LeftButton)
+    amount = Deal.get_by_id(deal.id).amount
+    assert amount > before
+    from desktop_crm.models import DealLine
+
+    taken = [line.quantity for line in DealLine.alive().where(DealLine.deal == deal.id)
+             .order_by(DealLine.line_order)]
+    assert taken == [Decimal(line["quantity"]) for line in lines]  # revision 2's, not revision 1's
+    qtbot.waitUntil(lambda: [line.quantity for line in card.lines.lines()] == taken)
+    assert Quote.get_by_id(second.id).status == "accepted"
+    card.close()
