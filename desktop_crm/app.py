@@ -53,7 +53,7 @@ from desktop_crm._refcount_guard import make_singletons_immortal
 
 make_singletons_immortal()  # PySide6 6.12 drops references to None/True/False (see the module)
 from desktop_crm.errors import CrmError, classify, database_errors
-from desktop_crm.i18n import _
+from desktop_crm.i18n import N_, _
 
 log = logging.getLogger("desktop_crm")
 
@@ -161,6 +161,25 @@ def _alive(widget: QWidget) -> bool:
 # --- translations -----------------------------------------------------------------------------
 _qt_translators: list[QTranslator] = []
 
+#: Strings of Qt's own dialogs that its qtbase catalogs do not translate (Qt changed the source
+#: text, e.g. "&Look in:"), translated in our catalogs.
+QT_GAPS = (
+    N_("&Look in:"),  # QFileDialog
+    N_("Files of &type:"),  # QFileDialog
+)
+
+
+class QtGapsTranslator(QTranslator):
+    """Translates :data:`QT_GAPS` through gettext; everything else falls through to Qt's own
+    translator (``None``, a null string, means "not mine")."""
+
+    def translate(self, context: str, source: str, disambiguation: str | None = None,
+                  n: int = -1) -> str | None:
+        if source not in QT_GAPS:
+            return None  # a null string: Qt asks the next translator (an empty one would be used)
+        translated = _(source)
+        return None if translated == source else translated
+
 
 def install_language(app: QApplication, language: str | None) -> str:
     """gettext, Qt's own dialogs (qtbase_<lang>.qm) and QLocale for ``language`` (None: system)."""
@@ -176,6 +195,9 @@ def install_language(app: QApplication, language: str | None) -> str:
             _qt_translators.append(translator)
         else:
             log.warning("Qt translations qtbase_%s not found in %s", chosen, folder)
+        extra = QtGapsTranslator(app)  # asked first: the few strings Qt's catalogs lack
+        app.installTranslator(extra)
+        _qt_translators.append(extra)
     QLocale.setDefault(QLocale(QT_LOCALES.get(chosen, "en_US")))
     return chosen
 

@@ -84,10 +84,19 @@ def selftest(executable: Path) -> None:
         raise SystemExit("the frozen self-test failed")
 
 
-def package_linux(bundle: Path) -> Path:
-    shutil.copy(ROOT / "installer" / "linux" / "desktop-crm.desktop", bundle / "desktop-crm.desktop")
-    shutil.copy(ROOT / "resources" / "icons" / "desktop-crm.png", bundle / "desktop-crm.png")
-    target = DIST / f"desktop-crm-{version()}-linux-{platform.machine()}.tar.gz"
+LINUX_EXTRAS = (  # what the tarball carries beside the bundle: its installer, menu entry, icon
+    (ROOT / "installer" / "linux" / "install.sh", "install.sh", 0o755),
+    (ROOT / "installer" / "linux" / "desktop-crm.desktop", "desktop-crm.desktop", 0o644),
+    (ROOT / "resources" / "icons" / "desktop-crm.png", "desktop-crm.png", 0o644),
+)
+
+
+def package_linux(bundle: Path, dist: Path = DIST) -> Path:
+    """The tarball: the bundle with ``install.sh`` (executable), the ``.desktop`` file and the icon."""
+    for source, name, mode in LINUX_EXTRAS:
+        shutil.copy(source, bundle / name)
+        (bundle / name).chmod(mode)
+    target = dist / f"desktop-crm-{version()}-linux-{platform.machine()}.tar.gz"
     with tarfile.open(target, "w:gz", compresslevel=6) as archive:
         archive.add(bundle, arcname=f"desktop-crm-{version()}")
     return target

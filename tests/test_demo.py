@@ -304,6 +304,12 @@ def test_italian_only_demo(tmp_path: Path):
         assert [p.name for p in Pipeline.select()] == ["Vendite"]
         assert {d.currency for d in Deal.select()} == {"EUR"}
         assert OwnCompany.get().is_default
+        # an Italian business: Italian phone numbers, Italian filler phrases first
+        from desktop_crm.services.sales import cards, rules
+
+        assert rules.PHONE_REGION.get() == "IT"
+        assert cards.phone_placeholder().startswith("+39 ")
+        assert rules.COMMENT_STOP_PHRASES.get()[0] == "non risponde"
     finally:
         db.close()
 

@@ -25,6 +25,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--only", nargs="*", default=None, help="names of the screens to render")
     parser.add_argument("--user", default="",
                         help="login of the user the screens show (default: the first administrator)")
+    parser.add_argument("--palette", choices=("system", "dark"), default="system",
+                        help="dark: the screens in a dark palette (checks that every one stays readable)")
     parser.set_defaults(func=run)
 
 
@@ -45,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     try:
         files = render_screenshots(url, Path(args.out), getattr(args, "lang", None), args.only,
-                                   args.user)
+                                   args.user, dark=args.palette == "dark")
     except OSError as error:
         print(str(error), file=sys.stderr)
         return 1

@@ -51,34 +51,45 @@ def written_table(sql: str) -> str | None:
     return match.group(1).lower() if match else None
 
 
-def subscribe(listener: Listener) -> None:
-    """Call ``listener(tables)`` after each commit that changed ``tables`` (any thread)."""
+def _target(db: Any) -> Any:
+    return getattr(db, "obj", db)  # a proxy stands for the database bound to it now
+
+
+def subscribe(listener: Listener, db: Any = None) -> None:
+    """Call ``listener(tables)`` after each commit that changed ``tables`` (any thread); with
+    ``db``, only for changes to that database (a window of one database ignores another's)."""
     ref: Any = weakref.WeakMethod(listener) if hasattr(listener, "__self__") else listener
     with _lock:
-        _listeners.append(ref)
+        _listeners.append((ref, _target(db)))
 
 
 def unsubscribe(listener: Listener) -> None:
     with _lock:
-        for ref in list(_listeners):
+        for entry in list(_listeners):
+            ref = entry[0]
             target = ref() if isinstance(ref, weakref.WeakMethod) else ref
             if target is None or target == listener:
-                _listeners.remove(ref)
+                _listeners.remove(entry)
 
 
-def announce(tables: Iterable[str]) -> None:
-    """Tell every listener that ``tables`` changed (also for changes made elsewhere)."""
+def announce(tables: Iterable[str], db: Any = None) -> None:
+    """Tell the listeners that ``tables`` changed (also for changes made elsewhere); with ``db``,
+    the listeners of that database (and those of any)."""
     changed = frozenset(tables)
     if not changed:
         return
+    source = _target(db)
     with _lock:
-        refs = list(_listeners)
-    for ref in refs:
+        entries = list(_listeners)
+    for entry in entries:
+        ref, wanted = entry
+        if source is not None and wanted is not None and wanted is not source:
+            continue
         listener = ref() if isinstance(ref, weakref.WeakMethod) else ref
         if listener is None:
             with _lock:
-                if ref in _listeners:
-                    _listeners.remove(ref)
+                if entry in _listeners:
+                    _listeners.remove(entry)
             continue
         listener(changed)
 
@@ -90,7 +101,7 @@ def _pending() -> set[str]:
     return pending
 
 
-def _flush() -> None:
+def _flush(db: Any) -> None:
     global _commits
     pending = _pending()
     if not pending:
@@ -100,7 +111,7 @@ def _flush() -> None:
     _local.registered = None
     with _lock:
         _commits += 1
-    announce(tables)
+    announce(tables, db)
 
 
 def local_commits() -> int:
@@ -118,10 +129,10 @@ def _hook(db: peewee.Database) -> Callable[[Any], None]:
         _pending().add(table)
         top = db.top_transaction()
         if top is None:
-            _flush()
+            _flush(db)
         elif getattr(_local, "registered", None) is not top and not isinstance(top, peewee._manual):
             _local.registered = top  # one callback per transaction; a rollback drops it
-            db.after_commit(_flush)
+            db.after_commit(lambda: _flush(db))
 
     return on_query
 

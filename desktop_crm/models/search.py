@@ -87,6 +87,49 @@ def like_patterns(text: str) -> list[str]:
     return [f"%{token}%" for token in escaped]
 
 
+def _quoted(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+def _like_escape(token: str) -> str:
+    return token.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+#: How the tiers of :func:`ranked_conditions` match the query's first word (the others match as
+#: prefixes anywhere): the whole word at the start of the text (an exact name: "Фёдоров" before
+#: "Фёдорова"), a prefix at the start (the name), the whole word anywhere, a prefix anywhere.
+RANKS = ("start_word", "start_prefix", "word", "prefix")
+
+
+def ranked_conditions(model: Any, text: str) -> list[Any]:
+    """Conditions in rank order, each through the search index (FTS5 or trigrams); a row matching
+    an earlier one ranks higher. The text of every searchable table starts with its name, so the
+    first tiers are name matches, then phones, e-mails and other words."""
+    tokens = query_tokens(text)
+    if not tokens:
+        return [peewee.SQL("1 = 1")]
+    first, rest = tokens[0], tokens[1:]
+    if dialect.is_sqlite():
+        fts = fts_table(model._meta.table_name)
+        others = "".join(" " + _quoted(token) + "*" for token in rest)
+        queries = [f"^{_quoted(first)}", f"^{_quoted(first)}*", _quoted(first), _quoted(first) + "*"]
+        return [
+            peewee.Column(model, "rowid").in_(
+                peewee.SQL(f'(SELECT rowid FROM "{fts}" WHERE "{fts}" MATCH ?)', [query + others]))
+            for query in queries
+        ]
+    word = _like_escape(first)
+    others_like = [peewee.Expression(model.search_text, "LIKE", f"%{_like_escape(t)}%") for t in rest]
+    tiers = [
+        (model.search_text == first) | peewee.Expression(model.search_text, "LIKE", f"{word} %"),
+        peewee.Expression(model.search_text, "LIKE", f"{word}%"),
+        peewee.Expression(model.search_text, "LIKE", f"% {word} %")
+        | peewee.Expression(model.search_text, "LIKE", f"% {word}"),
+        peewee.Expression(model.search_text, "LIKE", f"%{word}%"),
+    ]
+    return [functools.reduce(operator.and_, [tier, *others_like]) for tier in tiers]
+
+
 def match_condition(model: Any, text: str, prefix: bool = True) -> Any:
     """Rows of ``model`` whose search text holds every word of ``text`` (on SQLite's FTS5 as a
     word prefix, or as a whole word unless ``prefix``; on PostgreSQL's trigram index anywhere in

@@ -302,6 +302,31 @@ def combine(first: SyncResult, second: SyncResult) -> SyncResult:
     return second
 
 
+def record_outcome(db: Any, result: SyncResult | None = None,
+                   error: SyncError | None = None, server_url: str | None = None) -> None:
+    """What the status bar shows, kept in the replica: the server (without its password), when
+    the last round succeeded, or why it failed. Written by every round, from the app's Sync now
+    and from ``desktop-crm sync`` alike."""
+    import datetime as dt
+
+    from desktop_crm.models.credentials import strip_password
+
+    with db.atomic():
+        if server_url:
+            capture.meta_set(db, "server_url", strip_password(server_url))
+        if error is not None:
+            capture.meta_set(db, "last_error", error.message)
+            capture.meta_set(db, "last_error_kind", "clock" if isinstance(error, ClockOffError) else "")
+            if isinstance(error, ClockOffError):
+                capture.meta_set(db, "clock_offset_ms", error.offset_ms)
+            return
+        capture.meta_set(db, "last_sync_at", dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat())
+        capture.meta_set(db, "last_error", "")
+        capture.meta_set(db, "last_error_kind", "")
+        if result is not None:
+            capture.meta_set(db, "clock_offset_ms", result.clock_offset_ms)
+
+
 def sync_once(
     local_path: str | Path,
     server_url: str,
@@ -321,14 +346,20 @@ def sync_once(
             capture.make_replica(db, upload_existing=False)
         replica = Replica(db, server_url, app_version=app_version)
         try:
-            result = replica.sync(progress)
-        except ReplicaRestored:
-            reincarnate(db)
-            replica = Replica(db, server_url, app_version=app_version)
-            result = replica.sync(progress)
-        if after_round is not None and after_round():
-            result = combine(result, replica.sync(progress))
+            try:
+                result = replica.sync(progress)
+            except ReplicaRestored:
+                reincarnate(db)
+                replica = Replica(db, server_url, app_version=app_version)
+                result = replica.sync(progress)
+            if after_round is not None and after_round():
+                result = combine(result, replica.sync(progress))
+        except SyncError as error:
+            record_outcome(db, error=error, server_url=server_url)
+            raise
         result.open_conflicts = capture.open_conflicts(db)
+        # the app opening this file later shows a synchronised replica with Sync now enabled
+        record_outcome(db, result, server_url=server_url)
         return result
     finally:
         if not db.is_closed():

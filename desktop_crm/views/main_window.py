@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_crm import __version__
 from desktop_crm.i18n import _
 from desktop_crm.views.context import AppContext
 from desktop_crm.views.registry import Section, SectionView, resolve
@@ -217,6 +216,13 @@ class MainWindow(QMainWindow):
         self.search_action.triggered.connect(self.open_search)
         toolbar.addAction(self.search_action)
 
+        self.find_action = QAction(_("Find in list"), self)
+        self.find_action.setObjectName("action_find")
+        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.find_action.setToolTip(_("Type in the filter of the current list (Ctrl+F)"))
+        self.find_action.triggered.connect(self.focus_filter)
+        self.addAction(self.find_action)
+
         self.reload_action = QAction(_("Reload"), self)
         self.reload_action.setObjectName("action_reload")
         self.reload_action.setShortcut(QKeySequence.StandardKey.Refresh)
@@ -240,6 +246,7 @@ class MainWindow(QMainWindow):
 
         go_menu = menu.addMenu(_("&Go"))
         go_menu.addAction(self.search_action)
+        go_menu.addAction(self.find_action)
         go_menu.addSeparator()
         for section in self.context.registry.visible_sections():
             action = QAction(_(section.title), self)
@@ -250,7 +257,13 @@ class MainWindow(QMainWindow):
         go_menu.addAction(self.reload_action)
 
         self.help_menu = menu.addMenu(_("&Help"))
+        manual = QAction(_("Manual"), self)
+        manual.setObjectName("action_help")
+        manual.setShortcut(QKeySequence.StandardKey.HelpContents)
+        manual.triggered.connect(self.open_help)
+        self.help_menu.addAction(manual)
         about = QAction(_("About Desktop CRM"), self)
+        about.setObjectName("action_about")
         about.setMenuRole(QAction.MenuRole.AboutRole)
         about.triggered.connect(self._about)
         self.help_menu.addAction(about)
@@ -342,6 +355,12 @@ class MainWindow(QMainWindow):
         if view is not None and self.new_action.isEnabled():
             _call(view, "create_new")
 
+    def focus_filter(self) -> None:
+        """Ctrl+F: the current list's (or board's) text filter gets the cursor."""
+        bar = getattr(self.current_view(), "filter_bar", None)
+        if bar is not None and callable(getattr(bar, "focus_search", None)):
+            bar.focus_search()
+
     def reload_current(self) -> None:
         _call(self.current_view(), "reload")
 
@@ -358,14 +377,15 @@ class MainWindow(QMainWindow):
     def search_popup(self) -> QWidget | None:
         return self._search_popup
 
-    def _about(self) -> None:
-        QMessageBox.about(
-            self,
-            _("About Desktop CRM"),
-            _("Desktop CRM {version}\nDeals, pipeline, quotes and invoices.").format(
-                version=__version__
-            ),
-        )
+    def open_help(self) -> QWidget:
+        from desktop_crm.views.help import open_help
+
+        return open_help(self)
+
+    def _about(self) -> QWidget:
+        from desktop_crm.views.help import open_about
+
+        return open_about(self)
 
     # --- state --------------------------------------------------------------------------------
     def _restore_state(self) -> None:
@@ -411,7 +431,7 @@ class MainWindow(QMainWindow):
         self.save_state()
         self._upkeep_timer.stop()  # no run on a database the window no longer shows
         self.context.close()  # no more change feed or file polling for this window
-        for name in ("sync_watcher", "notifications_badge"):  # attached after the first paint
+        for name in ("sync_watcher", "notifications_badge", "desktop_notifier"):  # after first paint
             part = getattr(self, name, None)
             if part is not None:
                 part.stop()
@@ -426,6 +446,9 @@ class MainWindow(QMainWindow):
         attach_sync(self)  # status-bar sync widget, Sync menu, live refresh in direct mode
         attach_badge(self)  # unread notifications in the status bar; a click opens My tasks
         self.context.watch_outside_changes()  # another process on the same SQLite file
+        from desktop_crm.views.notifier import attach as attach_notifier
+
+        attach_notifier(self)  # tasks falling due, assignments: desktop notifications
 
     def _schedule_upkeep(self) -> None:
         """Date-driven status changes (expired quotes): a few seconds after the first paint, so

@@ -64,6 +64,7 @@ VIEW_MODULES: tuple[str, ...] = (
     "desktop_crm.views.documents.register",
     "desktop_crm.views.capability_screens",
     "desktop_crm.views.signin",
+    "desktop_crm.views.help",
 )
 
 

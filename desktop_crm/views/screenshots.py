@@ -14,9 +14,10 @@ from PySide6.QtWidgets import QApplication
 
 
 def render_screenshots(url: str, out: Path, language: str | None,
-                       only: list[str] | None = None, user: str = "") -> list[Path]:
+                       only: list[str] | None = None, user: str = "",
+                       dark: bool = False) -> list[Path]:
     """Build the main window over the open database and write one PNG per screen, working as the
-    user with the login ``user`` (else the first administrator)."""
+    user with the login ``user`` (else the first administrator); ``dark``: in a dark palette."""
     from desktop_crm.app import build_main_window, install_language
     from desktop_crm.i18n import _
     from desktop_crm.services.system import session
@@ -26,6 +27,10 @@ def render_screenshots(url: str, out: Path, language: str | None,
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     install_language(app, language)
+    if dark:
+        from desktop_crm.views.common.palette import use_dark_palette
+
+        use_dark_palette(app)
     settings_path = out / "screenshots-settings.ini"
     settings = QSettings(str(settings_path), QSettings.Format.IniFormat)
     settings.clear()

@@ -22,8 +22,10 @@ from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -38,6 +40,7 @@ from desktop_crm.views.registry import Registry, Screen
 Index = QModelIndex | QPersistentModelIndex
 ENTITY_ROLE = Qt.ItemDataRole.UserRole + 1
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
+POPUP_LIMIT = 8  # matches of each type while typing; "Show all results" lists the rest
 
 
 class SearchResultsModel(QAbstractItemModel):
@@ -166,14 +169,23 @@ class SearchPopup(QDialog):
         self.tree.activated.connect(self._open_index)
         self.tree.doubleClicked.connect(self._open_index)
         layout.addWidget(self.tree, 1)
+        bottom = QHBoxLayout()
         self.status = QLabel(self)
         self.status.setObjectName("search_status")
-        layout.addWidget(self.status)
+        bottom.addWidget(self.status, 1)
+        self.all_button = QPushButton(_("Show all results"), self)
+        self.all_button.setObjectName("search_show_all")
+        self.all_button.setToolTip(_("Every match, not only the first of each type (Ctrl+Enter)"))
+        self.all_button.clicked.connect(self.show_all)
+        self.all_button.setEnabled(False)
+        bottom.addWidget(self.all_button)
+        layout.addLayout(bottom)
+        self.limit = POPUP_LIMIT
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(120)
         self._timer.timeout.connect(self.run_search)
-        self.input.textChanged.connect(lambda _text: self._timer.start())
+        self.input.textChanged.connect(self._typed)
         self.input.installEventFilter(self)
         self._show_hint()
 
@@ -189,10 +201,22 @@ class SearchPopup(QDialog):
     def _show_hint(self) -> None:
         self.status.setText(_("Type at least two letters. Enter opens, Esc closes."))
 
+    def _typed(self, _text: str) -> None:
+        self.limit = POPUP_LIMIT  # a new query: the first matches again
+        self._timer.start()
+
+    def show_all(self) -> None:
+        """Every match of the query (up to the service's limit per type), best first."""
+        self.limit = search_service.ALL_RESULTS_LIMIT
+        self.run_search()
+        self.input.setFocus()
+
     def run_search(self) -> None:
         self._timer.stop()
         text = self.input.text()
-        groups = search_service.search(text)
+        groups = search_service.search(text, limit=self.limit)
+        self.all_button.setEnabled(
+            self.limit == POPUP_LIMIT and any(len(g.hits) >= POPUP_LIMIT for g in groups))
         self.model.set_groups(groups)
         self.tree.expandAll()
         self.tree.resizeColumnToContents(0)
@@ -217,6 +241,10 @@ class SearchPopup(QDialog):
             key = event.key()
             if key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
                 self._move(1 if key == Qt.Key.Key_Down else -1)
+                return True
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and (
+                    event.modifiers() & Qt.KeyboardModifier.ControlModifier):
+                self.show_all()
                 return True
             if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
                 if self._timer.isActive():

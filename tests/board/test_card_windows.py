@@ -100,3 +100,22 @@ def test_a_change_by_another_connection_reaches_the_open_card(qtbot, context, wo
     qtbot.waitUntil(lambda: card.title.text() == "Renamed elsewhere")
     context.outside_timer.stop()
     card.close()
+
+
+def test_the_missing_panel_follows_the_typing(qtbot, context, world):
+    from desktop_crm.models import Deal as DealRow
+    from desktop_crm.services.sales import contacts
+    from tests.board.conftest import plain_deals
+    from tests.rules.conftest import CONTACT
+
+    contacts.create_contact(CONTACT, world.manager)
+    deal = plain_deals(world, 1)[0]
+    DealRow.update(missing_fields=["contact", "product_group"]).where(DealRow.id == deal.id).execute()
+    card = _open(qtbot, context, deal.id)
+    assert "contact" in card.missing_panel.text()
+    card.contact.edit.setText("федоров")
+    card.contact.pick(card.contact.search_now()[0])
+    qtbot.waitUntil(lambda: "contact" not in card.missing_panel.text())
+    assert "product group" in card.missing_panel.text() and card.is_dirty()
+    card._set_dirty(False)
+    card.close()

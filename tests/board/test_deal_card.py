@@ -120,6 +120,7 @@ def test_stage_bar_to_lost_asks_the_reason(qtbot, open_card, world):
     card.stage_bar.click(StageId(world.lost.id))
     dialog = card.findChild(LostReasonDialog)
     assert dialog is not None
+    dialog.reason.setCurrentIndex(0)
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
     row = Deal.get_by_id(deal.id)
     assert row.stage_id == world.lost.id and row.lost_reason == dialog.reason.currentText()

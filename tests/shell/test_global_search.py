@@ -89,3 +89,40 @@ def test_arrow_keys_move_through_hits(qtbot, window):
     popup.run_search()
     assert popup.status.text() == "Nothing found for “zzzzqqq”."
     popup.close()
+
+
+def test_an_exact_name_comes_first_then_names_beginning_so_then_other_words(world):
+    # many "Фёдорова" and a company and a lead mentioning the word before the one exact name
+    for number in range(30):
+        Contact.create(last_name="Фёдорова", first_name=f"Анна{number}")
+    Contact.create(last_name="Смирнов", first_name="Фёдор", work_email="fedorov@example.com")
+    Contact.create(last_name="Иванов", first_name="Фёдоровец")
+    alexey = Contact.create(last_name="Фёдоров", first_name="Алексей")
+    hits = next(g for g in search.search("Фёдоров") if g.entity == "contacts").hits
+    assert len(hits) == 8
+    assert {hits[0].title, hits[1].title} == {"Фёдоров Пётр", "Фёдоров Алексей"}  # exact names
+    assert all(h.title.startswith("Фёдорова") for h in hits[2:])
+    everything = next(g for g in search.search("Фёдоров", limit=search.ALL_RESULTS_LIMIT)
+                  if g.entity == "contacts").hits
+    assert str(alexey.id) in [h.id for h in everything[:2]]
+    assert everything[-1].title == "Иванов Фёдоровец"  # a word that merely begins so: last
+
+
+def test_show_all_results_lists_every_match(qtbot, window):
+    for number in range(12):
+        Contact.create(last_name="Зеленский", first_name=f"Пётр{number}")
+    window.open_search()
+    popup = window.search_popup
+    popup.input.setText("Зеленский")
+    popup.run_search()
+    contacts = next(g for g in popup.model.groups() if g.entity == "contacts")
+    assert len(contacts.hits) == 8 and popup.all_button.isEnabled()
+    qtbot.mouseClick(popup.all_button, Qt.MouseButton.LeftButton)
+    contacts = next(g for g in popup.model.groups() if g.entity == "contacts")
+    assert len(contacts.hits) == 12 and not popup.all_button.isEnabled()
+    popup.input.setText("Зеленск")  # typing again: the first matches again, then Ctrl+Enter
+    popup.run_search()
+    assert popup.all_button.isEnabled()
+    QTest.keyClick(popup.input, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    contacts = next(g for g in popup.model.groups() if g.entity == "contacts")
+    assert len(contacts.hits) == 12 and popup.isVisible()

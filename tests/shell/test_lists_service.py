@@ -225,3 +225,29 @@ def test_dense_filters_read_along_the_sort_index_with_the_same_rows(world):
             assert [r.id for r in dense] == [r.id for r in plain]
             assert list(lists.snapshot("deals", flt, sort, dense=True).keys) == list(
                 lists.snapshot("deals", flt, sort).keys)
+
+
+def test_the_deals_text_filter_searches_title_contact_and_company(world):
+    by_contact = lists.fetch_page("deals", ListFilter(text="Rossi"), None, 0, 20)
+    assert len(by_contact) == 6 and {r.values[0] for r in by_contact} >= {"Абрикосы", "Бананы"}
+    by_company = ListFilter(text="ромашка")
+    assert lists.count("deals", by_company) == 6
+    assert "Яблоки" in titles(lists.fetch_page("deals", by_company, None, 0, 20))
+    assert titles(lists.fetch_page("deals", ListFilter(text="дыни"), None, 0, 20)) == ["Дыни"]
+    from desktop_crm.models import Contact
+
+    Contact.get(Contact.last_name == "Rossi").soft_delete()  # a deleted contact finds no deals
+    assert lists.count("deals", ListFilter(text="Rossi")) == 0
+
+
+def test_every_document_status_has_a_translated_label():
+    from desktop_crm import i18n
+    from desktop_crm.models.enums import InvoiceStatus, QuoteStatus
+    from desktop_crm.services.listing.list_specs import _DOC_STATUS, _label
+
+    i18n.set_language("ru")
+    label = _label(_DOC_STATUS)
+    for status in [*QuoteStatus, *InvoiceStatus]:
+        text = label(status.value)
+        assert text != status.value and not text.isascii(), status
+    assert label("superseded") == "Заменено новой редакцией"

@@ -134,7 +134,8 @@ def test_conflicts_dialog_keep_mine_becomes_a_new_edit_and_resolves_on_the_serve
         dialog = ConflictsDialog()
         qtbot.addWidget(dialog)
         assert dialog.table.rowCount() == 1
-        assert dialog.table.item(0, 1).text() == "city"
+        assert dialog.table.item(0, 0).text() == "Company “ACME”"  # not "company 019cb574"
+        assert dialog.table.item(0, 1).text() == "City"  # not the column "city"
         assert dialog.table.item(0, 3).text() == mine
         dialog.keep_mine.click()
         assert dialog.table.rowCount() == 0
@@ -157,3 +158,69 @@ def test_direct_mode_listener_hears_other_users_changes(server_url):
         assert listener.wait(5) == {"pipeline"}
     finally:
         listener.close()
+
+
+def test_a_sync_run_from_the_command_line_shows_in_the_open_window(server_url, tmp_path, qtbot):
+    import os
+    import subprocess
+    import sys
+
+    from PySide6.QtCore import QSettings
+
+    from desktop_crm.services.system.session import current_user
+    from desktop_crm.views.context import AppContext
+    from desktop_crm.views.registry import Registry
+
+    path = tmp_path / "laptop.db"
+    db = open_local(path)
+    Company.create(legal_name="Made offline", city="Roma")
+    context = AppContext(current_user(), str(path), Registry(),
+                         QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    widget = SyncStatusWidget()
+    qtbot.addWidget(widget)
+    widget.follow(context.signals)
+    modes: list[str] = []
+    widget.mode_changed.connect(modes.append)
+    assert widget.label.text() == "Local database (not synchronised)" and widget.button.isHidden()
+    context.watch_outside_changes(50)
+    done = subprocess.run(  # another process: the command line
+        [sys.executable, "-m", "desktop_crm", "sync", "--db", str(path), "--server", server_url],
+        capture_output=True, text=True, env={**os.environ, "CRM_DATA_DIR": str(tmp_path / "data")},
+        timeout=300)
+    assert done.returncode == 0, done.stderr
+    qtbot.waitUntil(lambda: widget.status is not None and widget.status.mode == "replica", timeout=10_000)
+    assert widget.label.text().startswith("Synced just now")
+    assert not widget.button.isHidden() and widget.button.isEnabled()  # Sync now works here too
+    assert modes == ["replica"]
+    assert capture.meta_get(db, "server_url") == server_url.replace(
+        f":{urlparse(server_url).password}@", "@") if urlparse(server_url).password else server_url
+    context.outside_timer.stop()
+    widget.timer.stop()
+    db.close()
+
+
+def test_another_users_change_reaches_an_open_card_through_listen(server_url, tmp_path, qtbot):
+    from PySide6.QtCore import QSettings
+
+    from desktop_crm.models.db import open_database
+    from desktop_crm.services.system.session import current_user
+    from desktop_crm.views.context import AppContext
+    from desktop_crm.views.registry import build_registry
+    from desktop_crm.views.sync import DirectModeWatcher
+
+    db = open_database(server_url)  # direct mode: the app works on the server
+    company = Company.create(legal_name="ACME", city="Roma")
+    context = AppContext(current_user(), "server", build_registry(),
+                         QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    with synchronous():
+        card = context.registry.card_opener("companies")(context, str(company.id), None)
+        assert card.editors["city"].text() == "Roma"
+        watcher = DirectModeWatcher(context)
+        try:
+            with admin(server_url) as conn:  # another user, another connection
+                conn.execute("UPDATE company SET city = 'Milano' WHERE id = %s", (company.id,))
+            qtbot.waitUntil(lambda: card.editors["city"].text() == "Milano", timeout=10_000)
+        finally:
+            watcher.stop()
+            card.close()
+    db.close()

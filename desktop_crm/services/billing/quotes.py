@@ -170,8 +170,30 @@ def accept(quote_id: IdLike, user: IdLike | None = None) -> DocumentInfo:
             raise ValidationError(_("Only a sent, not expired quote can be accepted."))
         quote.status = QuoteStatus.ACCEPTED
         quote.save()
+        _deal_takes_the_quote(quote, user)
         documents.log(user, quote, "accepted")
         return info(quote)
+
+
+def _deal_takes_the_quote(quote: Row, user: IdLike | None) -> None:
+    """An accepted quote is what the client buys: the open deal's lines become the quote's (its
+    amount follows: revision 2 accepted, the deal shows revision 2's total, not revision 1's)."""
+    from desktop_crm.models import Deal
+    from desktop_crm.services.sales import deals
+
+    deal: Row = Deal.get_or_none((Deal.id == quote.deal_id) & Deal.deleted_at.is_null())
+    if deal is None or deal.closed_at is not None:
+        return
+    actor = user or quote.author_id or deal.responsible_id
+    for line in deals.lines(deal.id):
+        deals.remove_line(line.id, actor)
+    for order, line in enumerate(documents._lines_of(quote)):
+        deals.add_line(deal.id, {
+            "name": line.name, "product": line.product_id, "quantity": line.quantity,
+            "price": line.price, "discount_percent": line.discount_percent,
+            "vat_rate": line.vat_rate, "unit": line.unit, "unit_code": line.unit_code,
+            "line_order": order,
+        }, actor)
 
 
 def reject(quote_id: IdLike, user: IdLike | None = None, reason: str = "") -> DocumentInfo:

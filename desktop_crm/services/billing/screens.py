@@ -43,6 +43,8 @@ class DocumentSummary:
     editable: bool  # a draft
     actions: tuple[str, ...]  # what the UI may offer: send, issue, accept, reject, revise, …
     current: bool = False  # the quote the deal shows: its newest revision that is not superseded
+    balance: Decimal = Decimal("0.00")  # invoices: what is still to be paid
+    balance_text: str = ""
 
 
 def status_text(kind: str, status: str) -> str:
@@ -88,7 +90,9 @@ def summary(document: Document) -> DocumentSummary:
 
     kind = doc_type(document).value
     date = document.issue_date or document.created_at.date()
-    paid = format_money(document.paid_amount, document.currency) if isinstance(document, Invoice) else ""
+    is_invoice = isinstance(document, Invoice)
+    paid = format_money(document.paid_amount, document.currency) if is_invoice else ""
+    balance = max(document.total - document.paid_amount, Decimal("0.00")) if is_invoice else Decimal("0.00")
     return DocumentSummary(
         id=DocumentId(document.id),
         kind=kind,
@@ -102,6 +106,8 @@ def summary(document: Document) -> DocumentSummary:
         language=document.language,
         editable=str(document.status) == "draft",
         actions=_actions(document),
+        balance=balance,
+        balance_text=format_money(balance, document.currency) if is_invoice else "",
     )
 
 
@@ -145,6 +151,7 @@ class EditorData:
     notes: str
     valid_until: dt.date | None
     due_date: dt.date | None
+    due_date_default: dt.date | None  # invoices: the issue date (or today) plus the payment days
     terms: dict[str, str]
     print_options: dict[str, bool]
     buyer_name: str
@@ -152,6 +159,16 @@ class EditorData:
     salutation: str
     lines: list[dict[str, Any]]
     vat_rates: list[Decimal]
+
+
+def _default_due_date(document: Document, own: Row) -> dt.date | None:
+    """When an invoice is due by the business's payment terms (``None`` for a quote)."""
+    if isinstance(document, Quote):
+        return None
+    from desktop_crm.services.billing.documents import invoice_due_days
+
+    start = document.issue_date or dt.date.today()
+    return start + dt.timedelta(days=invoice_due_days(own.country))
 
 
 def editor_data(kind: DocumentType | str, document_id: IdLike) -> EditorData:
@@ -163,7 +180,11 @@ def editor_data(kind: DocumentType | str, document_id: IdLike) -> EditorData:
     snapshot = document.buyer_snapshot or {}
     options = print_options(document, country)
     kind_text = _("Quote") if isinstance(document, Quote) else _("Invoice")
-    title = f"{kind_text} № {document.number}" if document.number else kind_text
+    if document.number:  # "№" in Russian, "n." in Italian: the whole title is translated
+        title = (_("Quote № {number}") if isinstance(document, Quote)
+                 else _("Invoice № {number}")).format(number=document.number)
+    else:
+        title = kind_text
     if isinstance(document, Quote) and document.revision > 1:
         title += " " + _("(revision {n})").format(n=document.revision)
     return EditorData(
@@ -183,6 +204,7 @@ def editor_data(kind: DocumentType | str, document_id: IdLike) -> EditorData:
         notes=document.notes or "",
         valid_until=getattr(document, "valid_until", None),
         due_date=getattr(document, "due_date", None),
+        due_date_default=_default_due_date(document, own),
         terms={t.get("key", "other"): t.get("text", "") for t in (document.terms or [])},
         print_options={k: bool(v) for k, v in options.items()},
         buyer_name=buyer.name,

@@ -85,6 +85,7 @@ def build_demo(url: str, options: DemoOptions | None = None,
             _refuse_filled(db, url)
             with db.atomic():
                 rows = _Builder(db, "postgres", options, progress).run()
+                localise_settings(options.locale)
         finally:
             db.close()
             database.initialize(previous)
@@ -101,6 +102,7 @@ def build_demo(url: str, options: DemoOptions | None = None,
             db.execute_sql("PRAGMA synchronous = OFF")
             db.execute_sql("PRAGMA cache_size = -1000000")
             rows = _Builder(db, "sqlite", options, progress).run()
+            localise_settings(options.locale)
             db.execute_sql("PRAGMA journal_mode = WAL")
             db.close()
             _remove_sqlite_files(target)
@@ -113,6 +115,19 @@ def build_demo(url: str, options: DemoOptions | None = None,
         finally:
             database.initialize(previous)
     return DemoSummary(url, rows, time.perf_counter() - started)
+
+
+def localise_settings(locale: str) -> None:
+    """An Italian-only demo is an Italian business: Italian phone numbers, Italian filler phrases
+    listed first (the built-in list starts with the Russian ones)."""
+    if locale != "it":
+        return
+    from desktop_crm.services.sales import rules
+
+    rules.PHONE_REGION.set("IT")
+    phrases = [str(p) for p in rules.COMMENT_STOP_PHRASES.default]
+    cyrillic = [p for p in phrases if any("\u0400" <= c <= "\u04ff" for c in p)]
+    rules.COMMENT_STOP_PHRASES.set([p for p in phrases if p not in cyrillic] + cyrillic)
 
 
 def _remove_sqlite_files(path: Path) -> None:

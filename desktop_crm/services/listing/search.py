@@ -3,7 +3,8 @@
 Goes through the search index (``models/search.py``): SQLite FTS5 over the folded ``search_text``
 (every word of the query as a prefix), PostgreSQL trigram ``LIKE``. The query is folded the same way
 as the stored text, so "федоров" finds "Фёдоров" and case never matters. Results are grouped by
-type, at most ``limit`` per type, deleted records excluded.
+type, at most ``limit`` per type (:data:`ALL_RESULTS_LIMIT` for "show all"), best matches first,
+deleted records excluded.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from desktop_crm.entities import Entity
 from desktop_crm.i18n import N_
 from desktop_crm.models import Company, Contact, Deal, Lead, Product, Stage, dialect
 from desktop_crm.models.fields import coerce_uuid
-from desktop_crm.models.search import match_condition, query_tokens
+from desktop_crm.models.search import query_tokens, ranked_conditions
 from desktop_crm.services.system import rights
 
 MIN_QUERY_LENGTH = 2
@@ -70,8 +71,15 @@ def _sources() -> tuple[tuple[Entity, Any, tuple[Any, ...], Any], ...]:
     )
 
 
+#: "Show all results": how many records of each type the full results list shows.
+ALL_RESULTS_LIMIT = 200
+
+
 def search(text: str, limit: int = 8, entities: tuple[str, ...] | None = None) -> list[Group]:
-    """Matching records grouped by type (empty groups left out)."""
+    """Matching records grouped by type (empty groups left out), best first in each group: the
+    name exactly ("Фёдоров" before "Фёдорова"), then names beginning so, then the whole word
+    anywhere (a phone, an e-mail, another word), then any word beginning so. Each tier is one
+    query through the search index with what is still missing as its limit: no full scan."""
     text = validation.search_value(text)
     if len(text) < MIN_QUERY_LENGTH or not query_tokens(text):
         return []
@@ -79,19 +87,26 @@ def search(text: str, limit: int = 8, entities: tuple[str, ...] | None = None) -
     for entity, model, selected, make in _sources():
         if entities is not None and entity not in entities:
             continue
-        query = model.select(model.id, *selected)
-        if model is Deal:
-            query = query.join_from(Deal, Stage, peewee.JOIN.LEFT_OUTER, on=(Deal.stage == Stage.id))
-        query = query.where(match_condition(model, text), model.deleted_at.is_null())
-        visible = rights.scope_condition(model)
-        if visible is not None:
-            query = query.where(visible)
-        query = query.limit(limit)
-        sql, params = query.sql()
-        hits = []
-        for record in dialect.fetch_all(sql, params):
-            title, subtitle = make(*record[1:])
-            hits.append(Hit(entity, str(coerce_uuid(record[0])), title or "", subtitle or ""))
+        hits: list[Hit] = []
+        found: list[Any] = []
+        for condition in ranked_conditions(model, text):
+            query = model.select(model.id, *selected)
+            if model is Deal:
+                query = query.join_from(Deal, Stage, peewee.JOIN.LEFT_OUTER, on=(Deal.stage == Stage.id))
+            query = query.where(condition, model.deleted_at.is_null())
+            visible = rights.scope_condition(model)
+            if visible is not None:
+                query = query.where(visible)
+            if found:
+                query = query.where(model.id.not_in(found))
+            sql, params = query.limit(limit - len(hits)).sql()
+            for record in dialect.fetch_all(sql, params):
+                title, subtitle = make(*record[1:])
+                record_id = coerce_uuid(record[0])
+                found.append(record_id)
+                hits.append(Hit(entity, str(record_id), title or "", subtitle or ""))
+            if len(hits) >= limit:
+                break
         if hits:
             groups.append(Group(entity, GROUP_TITLES[entity], tuple(hits)))
     return groups

@@ -77,6 +77,16 @@ def phone_region() -> str:
     return str(rules.PHONE_REGION.get())
 
 
+def phone_placeholder() -> str:
+    """An example mobile number of the business's phone region, as a field's placeholder
+    ("+7 912 345-67-89" in Russia, "+39 312 345 6789" in Italy)."""
+    region = phone_region()
+    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    if example is None:
+        return ""
+    return phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def phone_preview(raw: str | None) -> str:
     """The phone as it will be stored, in international notation ("" when not a valid number)."""
     e164 = phone_e164(raw, phone_region())

@@ -55,7 +55,7 @@ from desktop_crm.models import (
     utcnow,
 )
 from desktop_crm.services.listing import search as search_service
-from desktop_crm.services.sales import board, deals
+from desktop_crm.services.sales import board, deals, rules
 from desktop_crm.services.sales.board import ColumnInfo
 from desktop_crm.services.sales.deals import DealLineInfo
 from desktop_crm.services.system import rights
@@ -303,6 +303,22 @@ def contact_company(contact_id: IdLike) -> Choice[CompanyId] | None:
 def missing(deal_id: IdLike) -> list[str]:
     deal = Deal.get_or_none(Deal.id == as_uuid(deal_id))
     return list(deal.missing_fields or []) if deal else []
+
+
+def missing_preview(deal_id: IdLike, values: Mapping[str, Any],
+                    lines: Sequence[LineValues]) -> list[str]:
+    """What the deal would still lack with the card's unsaved ``values`` and ``lines`` (the
+    "what is missing" panel follows the typing; nothing is written)."""
+    deal = Deal.get_or_none(Deal.id == as_uuid(deal_id))
+    if deal is None:
+        return []
+    for name in ("contact", "company", "responsible", "product_group"):
+        if name in values:
+            setattr(deal, f"{name}_id", as_uuid(values[name]) if values[name] else None)
+    for name in ("expected_close_date", "comment"):
+        if name in values:
+            setattr(deal, name, values[name])
+    return rules.deal_missing_fields(deal, lines=list(lines))  # type: ignore[arg-type]
 
 
 # --- history and documents ----------------------------------------------------------------------

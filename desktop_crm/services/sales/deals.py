@@ -32,7 +32,7 @@ from typing import Any
 
 from desktop_crm import validation
 from desktop_crm.errors import ValidationError
-from desktop_crm.i18n import _
+from desktop_crm.i18n import N_, _
 from desktop_crm.ids import (
     CompanyId,
     ContactId,
@@ -56,6 +56,7 @@ from desktop_crm.models import (
     Product,
     Stage,
     StageKind,
+    User,
     database,
     utcnow,
 )
@@ -319,11 +320,26 @@ def update_deal(deal_id: IdLike, values: Mapping[str, Any], user: IdLike) -> Dea
         group = cleaned.get("product_group", deal.product_group_id)
         if deal.closed_at is None and (contact, group) != (deal.contact_id, deal.product_group_id):
             rules.ensure_single_open_deal(contact, group, exclude_id=deal.id)
+        previous_responsible = deal.responsible_id
         for name, value in cleaned.items():
             setattr(deal, name, value)
         deal.save()
         rules.refresh_deal(deal)
+        if deal.responsible_id not in (previous_responsible, None, as_uuid(user)):
+            _tell_assigned(deal)
         return _deal_info(deal)
+
+
+def _tell_assigned(deal: Deal) -> None:
+    """The new responsible learns that the deal is now theirs (a desktop notification)."""
+    from desktop_crm.services.sales import notifications
+
+    person: Any = User.get_or_none(User.id == deal.responsible_id)
+    if person is None:
+        return
+    tr = notifications.recipient_translator(person.locale)
+    notifications.notify(person.id, tr.gettext(N_("Deal assigned to you: {title}")).format(
+        title=deal.title), "", "deal", deal.id)
 
 
 def add_line(deal_id: IdLike, values: Mapping[str, Any], user: IdLike) -> DealLineInfo:

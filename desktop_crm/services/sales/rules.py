@@ -110,7 +110,7 @@ DEFAULT_LOST_REASONS = (
     N_("No response from the client"),
     N_("Postponed indefinitely"),
     N_("Duplicate deal"),
-    N_("Other"),
+    N_("Other"),  # OTHER_REASON: needs a comment
 )
 
 
@@ -120,6 +120,16 @@ def lost_reasons() -> list[str]:
     if configured:
         return [str(reason) for reason in configured]
     return [_(reason) for reason in DEFAULT_LOST_REASONS]
+
+
+#: The catch-all reason: it says nothing by itself, so a comment must say what happened.
+OTHER_REASON = N_("Other")
+
+
+def reason_needs_comment(reason: str) -> bool:
+    """"Other" (in any language the catalogs know, or as configured) needs a comment."""
+    text = reason.strip().casefold()
+    return text in {OTHER_REASON.casefold(), _(OTHER_REASON).casefold()}
 
 
 # --- detailed comments (rule 3) -------------------------------------------------------------------

@@ -305,6 +305,8 @@ def move_deal(
                         reason=reason, reasons=", ".join(allowed)
                     )
                 )
+            if rules.reason_needs_comment(reason) and not (comment or "").strip():
+                raise StageChangeRefused(_("Say in the comment why the deal was lost."))
         now = now or utcnow()
         old = Stage.get_or_none(Stage.id == row.stage_id)
         entered = row.stage_entered_at or row.created_at
@@ -360,6 +362,8 @@ def undo_move(result: MoveResult, user: IdLike) -> None:
         )
         if row.stage_id != result.to_stage_id or last is None or last.id != result.stage_change_id:
             raise StageChangeRefused(_("The deal has changed since; the move can no longer be undone."))
+        if row.closed_at is not None and result.previous_closed_at is None:
+            _require_reopen(user)  # taking back a won or lost move reopens the deal: the same rule
         row.stage = result.from_stage_id
         row.stage_entered_at = result.previous_stage_entered_at
         row.closed_at = result.previous_closed_at
@@ -386,15 +390,21 @@ def undo_move(result: MoveResult, user: IdLike) -> None:
         rules.refresh_deal(row)
 
 
+def _require_reopen(user: IdLike) -> User:
+    """The acting user, who must hold the right to reopen closed deals (administrators do)."""
+    actor = User.get_or_none(User.id == as_uuid(user))
+    rights.require(Action.REOPEN)
+    if actor is None or not rights.user_may(actor.id, Action.REOPEN):
+        raise PermissionDenied(_("Your role does not allow you to reopen closed deals."))
+    return actor
+
+
 def reopen_deal(
     deal: IdLike, stage: IdLike, user: IdLike, comment: str = "", now: dt.datetime | None = None
 ) -> MoveResult:
     """An administrator brings a closed deal back to an open stage; logged like a move."""
     with database.atomic(), settings.snapshot():  # the rules' settings: one read
-        actor = User.get_or_none(User.id == as_uuid(user))
-        rights.require(Action.REOPEN)
-        if actor is None or not rights.user_may(actor.id, Action.REOPEN):
-            raise PermissionDenied(_("Your role does not allow you to reopen closed deals."))
+        actor = _require_reopen(user)
         row, target = _deal(deal), _stage(stage)
         rights.require_visible(Deal, row.id)
         if row.closed_at is None:

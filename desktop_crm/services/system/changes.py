@@ -40,7 +40,7 @@ class Feed:
 
     def __init__(self, on_entities: EntitiesListener) -> None:
         self.on_entities = on_entities
-        changes.subscribe(self._tables)
+        changes.subscribe(self._tables, database)  # the database open now: not another one
 
     def _tables(self, tables: frozenset[str]) -> None:
         self.on_entities(entities_of(tables))
@@ -77,7 +77,7 @@ class OutsideChanges:
     def poll(self) -> bool:
         """Announce "everything changed" when another process wrote since the last poll."""
         if self.version.changed():
-            changes.announce([changes.ALL])
+            changes.announce([changes.ALL], database)
             return True
         return False
 

@@ -33,6 +33,7 @@ from desktop_crm.sync.replica import (
     ReplicaRestored,
     SyncResult,
     combine,
+    record_outcome,
     reincarnate,
 )
 from desktop_crm.sync.server import (
@@ -74,6 +75,58 @@ class ConflictView:
     theirs: Any
     i_lost: bool
     created_at: str
+    record: str = ""  # "Deal “Курс для отдела продаж”": what a person calls the record
+    field_label: str = ""  # "Title": the field as the forms label it
+
+
+#: The record kinds a conflict may name, as people call them.
+_RECORD_KINDS = {
+    "deal": N_("Deal"), "deal_line": N_("Product line"), "contact": N_("Contact"),
+    "company": N_("Company"), "lead": N_("Lead"), "product": N_("Product"),
+    "product_group": N_("Product group"), "quote": N_("Quote"), "quote_line": N_("Quote line"),
+    "invoice": N_("Invoice"), "invoice_line": N_("Invoice line"), "payment": N_("Payment"),
+    "activity": N_("Timeline entry"), "pipeline": N_("Pipeline"), "stage": N_("Stage"),
+    "user": N_("User"), "setting": N_("Setting"), "own_company": N_("Own company"),
+}
+#: Column names that are not a deal field of the rules, as the forms label them.
+_FIELD_LABELS = {
+    "title": N_("Title"), "name": N_("Name"), "amount": N_("Amount"), "price": N_("Price"),
+    "quantity": N_("Quantity"), "stage_id": N_("Stage"), "status": N_("Status"),
+    "last_name": N_("Last name"), "first_name": N_("First name"), "middle_name": N_("Middle name"),
+    "mobile_phone": N_("Mobile phone"), "work_phone": N_("Work phone"),
+    "private_email": N_("Private e-mail"), "work_email": N_("Work e-mail"),
+    "birth_date": N_("Birth date"), "short_name": N_("Short name"), "legal_name": N_("Legal name"),
+    "body": N_("Text"), "subject": N_("Subject"), "due_at": N_("Due"), "notes": N_("Notes"),
+    "deleted_at": N_("Deleted"), "city": N_("City"), "probability": N_("Probability"),
+    "currency": N_("Currency"),
+}
+
+
+def field_label(column: str) -> str:
+    """A column as a person reads it ("contact_id" → "Contact")."""
+    from desktop_crm.services.sales import rules
+
+    if column in _FIELD_LABELS:
+        return _(_FIELD_LABELS[column])
+    name = column.removesuffix("_id")
+    label = rules.field_label(name)
+    return label if label != name else name.replace("_", " ").capitalize()
+
+
+def record_label(table: str, row_id: uuid.UUID) -> str:
+    """A record as a person names it: its kind and title ("Deal “Курс”"), or its kind alone."""
+    from desktop_crm.models import ALL_MODELS
+
+    kind = _(_RECORD_KINDS[table]) if table in _RECORD_KINDS else table
+    model = next((m for m in ALL_MODELS if m._meta.table_name == table), None)
+    row = model.get_or_none(model.id == row_id) if model is not None else None
+    if row is None:
+        return kind
+    for attribute in ("title", "full_name", "short_name", "legal_name", "name", "number", "subject"):
+        value = getattr(row, attribute, None)
+        if isinstance(value, str) and value.strip():
+            return _("{kind} “{title}”").format(kind=kind, title=value.strip())
+    return kind
 
 
 def _db() -> Any:
@@ -207,18 +260,9 @@ def sync_now(progress: Callable[[int, int, str], None] | None = None) -> SyncRes
         if refreeze_final_numbers():  # invoices that got their final number: send the new files
             result = combine(result, Replica(db, url).sync(progress))
     except SyncError as error:
-        with db.atomic():
-            capture.meta_set(db, "last_error", error.message)
-            clock = isinstance(error, ClockOffError)
-            capture.meta_set(db, "last_error_kind", "clock" if clock else "")
-            if isinstance(error, ClockOffError):
-                capture.meta_set(db, "clock_offset_ms", error.offset_ms)
+        record_outcome(db, error=error)
         raise
-    with db.atomic():
-        capture.meta_set(db, "last_sync_at", dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat())
-        capture.meta_set(db, "last_error", "")
-        capture.meta_set(db, "last_error_kind", "")
-        capture.meta_set(db, "clock_offset_ms", result.clock_offset_ms)
+    record_outcome(db, result)
     return result
 
 
@@ -249,9 +293,11 @@ def list_conflicts(include_resolved: bool = False) -> list[ConflictView]:
         i_lost = ldev is not None and bytes(ldev) == me
         winner_value, loser_value = json.loads(winner), json.loads(loser)
         mine, theirs = (loser_value, winner_value) if i_lost else (winner_value, loser_value)
+        row_uuid = uuid.UUID(bytes=bytes(row_id))
         result.append(ConflictView(
-            id=uuid.UUID(bytes=bytes(cid)).hex, table=table, row_id=uuid.UUID(bytes=bytes(row_id)).hex,
+            id=uuid.UUID(bytes=bytes(cid)).hex, table=table, row_id=row_uuid.hex,
             field=name, kind=kind, mine=mine, theirs=theirs, i_lost=i_lost, created_at=created,
+            record=record_label(table, row_uuid), field_label=field_label(name) if name else "",
         ))
     return result
 

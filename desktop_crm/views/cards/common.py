@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
-    QDate,
     QEvent,
     QModelIndex,
     QObject,
@@ -28,7 +27,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -50,7 +49,10 @@ from PySide6.QtWidgets import (
 from desktop_crm.errors import CrmError, PermissionDenied, ValidationError
 from desktop_crm.i18n import _
 from desktop_crm.i18n.formatting import format_date, format_datetime, format_money
+from desktop_crm.views.common.accessibility import label_forms
+from desktop_crm.views.common.date_field import EMPTY_DATE, OptionalDateEdit
 from desktop_crm.views.common.dialogs import ask_save_discard_cancel, show_error
+from desktop_crm.views.common.palette import ERROR_COLOR, HINT_COLOR, OK_COLOR
 from desktop_crm.views.context import AppContext
 
 if TYPE_CHECKING:  # services.sales.cards pulls phonenumbers, kept out of start-up
@@ -58,10 +60,10 @@ if TYPE_CHECKING:  # services.sales.cards pulls phonenumbers, kept out of start-
 
 Index = QModelIndex | QPersistentModelIndex
 
-EMPTY_DATE = QDate(1900, 1, 1)
-ERROR_STYLE = "color: #c0392b;"
-OK_STYLE = "color: #2e7d32;"
-HINT_STYLE = "color: #8a6d00;"
+# mid tones that read on a light and on a dark palette (views.common.palette)
+ERROR_STYLE = f"color: {ERROR_COLOR};"
+OK_STYLE = f"color: {OK_COLOR};"
+HINT_STYLE = f"color: {HINT_COLOR};"
 
 #: Open cards by (entity, id): a second open brings the first to the front.
 _open_cards: dict[tuple[str, str], CardDialog] = {}
@@ -76,23 +78,15 @@ def local_datetime(value: dt.datetime | None) -> str:
     return format_datetime(value.replace(tzinfo=dt.UTC).astimezone())
 
 
-class DateField(QDateEdit):
-    """A date that may be empty (shown as "—"): the minimum date stands for "no date"."""
+class DateField(OptionalDateEdit):
+    """A date that may be empty (shown as "—"); typing digits into it starts a date, its calendar
+    opens at today (``birth=True``: thirty years ago, where birth dates are)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setCalendarPopup(True)
-        self.setMinimumDate(EMPTY_DATE)
-        self.setSpecialValueText("—")
-        self.setDate(EMPTY_DATE)
-        self.setDisplayFormat("dd.MM.yyyy")
-
-    def value(self) -> dt.date | None:
-        date = self.date()
-        return None if date == EMPTY_DATE else dt.date(date.year(), date.month(), date.day())
-
-    def set_value(self, value: dt.date | None) -> None:
-        self.setDate(QDate(value.year, value.month, value.day) if value else EMPTY_DATE)
+    def __init__(self, parent: QWidget | None = None, birth: bool = False) -> None:
+        super().__init__(parent, "—", EMPTY_DATE)
+        if birth:
+            today = dt.date.today()
+            self.open_at = today.replace(year=today.year - 30, day=1)
 
 
 def set_combo_value(combo: QComboBox, value: Any) -> None:
@@ -204,6 +198,22 @@ class CardDialog(FieldsMixin, QDialog):
         QShortcut(QKeySequence("Ctrl+W"), self).activated.connect(self.close)
         self._key = (self.entity, record_id or "")
         _live_cards.append(self)
+        context.signals.changed.connect(self._record_changed)
+
+    def _record_changed(self, entity: str) -> None:
+        """The change feed: this record changed elsewhere (another window, user, a sync)."""
+        if entity == self.entity and self.record_id and not self.has_unsaved():
+            try:
+                self.reload_record()
+            except CrmError:  # gone meanwhile: the card keeps what it shows
+                return
+
+    def reload_record(self) -> None:
+        """Read the record again and show it (cards that can, override this)."""
+
+    def showEvent(self, event: QShowEvent) -> None:
+        label_forms(self)  # every label the buddy of its editor, every editor named
+        super().showEvent(event)
 
     # --- layout helpers ---------------------------------------------------------------------
     def finish_layout(self, body: QWidget) -> None:

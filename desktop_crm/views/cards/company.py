@@ -221,6 +221,12 @@ class CompanyCard(CardDialog):
         self._load()
         context.signals.changed.connect(self._changed_elsewhere)
 
+    def reload_record(self) -> None:
+        if self.record_id:
+            self._values = cards.company_card(self.record_id)
+            if self._values is not None:
+                self._load()
+
     def _load(self) -> None:
         self._loading = True
         values = dict(self._values or {"country": DEFAULT.code, "responsible": str(self.context.user.id)})

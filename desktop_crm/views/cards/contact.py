@@ -45,6 +45,7 @@ from desktop_crm.views.cards.common import (
     set_combo_value,
 )
 from desktop_crm.views.cards.timeline import TimelineWidget
+from desktop_crm.views.common.palette import WARN_BORDER, WARN_TINT
 from desktop_crm.views.context import AppContext
 from desktop_crm.views.deals.card_widgets import SearchPicker
 
@@ -100,7 +101,8 @@ class ContactCard(CardDialog):
         frame = QFrame(self)
         frame.setObjectName("duplicate_warning")
         frame.setFrameShape(QFrame.Shape.StyledPanel)
-        frame.setStyleSheet("#duplicate_warning { background: #fff4ce; border: 1px solid #e0b400; }")
+        frame.setStyleSheet(
+            f"#duplicate_warning {{ background: {WARN_TINT}; border: 1px solid {WARN_BORDER}; }}")
         row = QHBoxLayout(frame)
         self.duplicate_label = QLabel(frame)
         self.duplicate_label.setObjectName("duplicate_text")
@@ -130,11 +132,11 @@ class ContactCard(CardDialog):
         self.phone_previews: dict[str, QLabel] = {}
         for name in ("last_name", "first_name", "middle_name"):
             self.add_field(form, name, _label(name), QLineEdit(inner), name in required)
-        self.add_field(form, "birth_date", _label("birth_date"), DateField(inner),
+        self.add_field(form, "birth_date", _label("birth_date"), DateField(inner, birth=True),
                        "birth_date" in required)
         for name in ("mobile_phone", "work_phone"):
             editor = QLineEdit(inner)
-            editor.setPlaceholderText("+7 912 345-67-89")
+            editor.setPlaceholderText(cards.phone_placeholder())  # the business's phone region
             self.add_field(form, name, _label(name), editor, name in required)
             preview = QLabel(inner)
             preview.setObjectName(f"preview_{name}")
@@ -170,6 +172,12 @@ class ContactCard(CardDialog):
                 field.textEdited.connect(lambda _t, n=name: self._touched.add(n))
         area.setWidget(inner)
         return area
+
+    def reload_record(self) -> None:
+        if self.record_id:
+            self._values = cards.contact_card(self.record_id)
+            if self._values is not None:
+                self._load()
 
     def _load(self) -> None:
         self._loading = True

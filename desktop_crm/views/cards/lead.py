@@ -85,7 +85,7 @@ class LeadCard(CardDialog):
         form.addRow(_("Status") + ":", self.status)
         for name in LEAD_TEXT_FIELDS[:4]:
             self.add_field(form, name, labels[name], QLineEdit(inner))
-        self.add_field(form, "birth_date", labels["birth_date"], DateField(inner))
+        self.add_field(form, "birth_date", labels["birth_date"], DateField(inner, birth=True))
         for name in LEAD_TEXT_FIELDS[4:]:
             self.add_field(form, name, labels[name], QLineEdit(inner))
         responsible = QComboBox(inner)
@@ -121,6 +121,12 @@ class LeadCard(CardDialog):
         if self.tabs.count() > 1:
             self.tabs.removeTab(1)
         self.tabs.addTab(self.timeline, _("Interactions"))
+
+    def reload_record(self) -> None:
+        if self.record_id:
+            self._values = cards.lead_card(self.record_id)
+            if self._values is not None:
+                self._load()
 
     def _load(self) -> None:
         self._loading = True
@@ -330,7 +336,7 @@ class ContactPage(QWizardPage):
         layout.addWidget(self.new_radio)
         self.fields_box = QWidget(self)
         form = QFormLayout(self.fields_box)
-        self.birth_date = DateField(self.fields_box)
+        self.birth_date = DateField(self.fields_box, birth=True)
         self.birth_date.setObjectName("convert_birth_date")
         self.birth_date.set_value(wizard.lead.get("birth_date"))
         form.addRow(_cap(contact_field_label("birth_date")) + ":", self.birth_date)

@@ -117,6 +117,12 @@ class ProductCard(CardDialog):
         set_combo_value(combo, group_id)
         self.context.notify_changed("product_groups")
 
+    def reload_record(self) -> None:
+        if self.record_id:
+            self._values = cards.product_card(self.record_id)
+            if self._values is not None:
+                self._load()
+
     def _load(self) -> None:
         self._loading = True
         values = self._values or {"currency": "RUB", "active": True, "price": None,

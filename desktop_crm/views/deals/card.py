@@ -23,16 +23,16 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
     QKeySequence,
+    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -61,7 +61,10 @@ from desktop_crm.services.listing import lists
 from desktop_crm.services.sales import deal_card, rules
 from desktop_crm.services.sales.board import BoardMove
 from desktop_crm.services.sales.deal_card import DealData
+from desktop_crm.views.common.accessibility import label_forms
+from desktop_crm.views.common.date_field import OptionalDateEdit
 from desktop_crm.views.common.dialogs import show_error
+from desktop_crm.views.common.palette import HINT_COLOR, OK_TINT, WARN_TINT
 from desktop_crm.views.context import AppContext
 from desktop_crm.views.deals.card_timeline import TimelinePanel
 from desktop_crm.views.deals.card_widgets import SearchPicker, StageBar, format_duration, local_time
@@ -154,11 +157,8 @@ class DealCard(QDialog):
         self.currency.setEditable(True)
         self.currency.addItems(CURRENCIES)
         form.addRow(_("Currency:"), self.currency)
-        self.close_date = QDateEdit(left)
+        self.close_date = OptionalDateEdit(left, _("not set"), NO_DATE)  # typed, or from today
         self.close_date.setObjectName("deal_close_date")
-        self.close_date.setCalendarPopup(True)
-        self.close_date.setMinimumDate(NO_DATE)
-        self.close_date.setSpecialValueText(_("not set"))
         form.addRow(_("Expected close:"), self.close_date)
         self.probability = QSpinBox(left)
         self.probability.setObjectName("deal_probability_edit")
@@ -175,7 +175,7 @@ class DealCard(QDialog):
         self.comment_hint = QLabel(left)
         self.comment_hint.setObjectName("comment_hint")
         self.comment_hint.setWordWrap(True)
-        self.comment_hint.setStyleSheet("color: #a05a00;")
+        self.comment_hint.setStyleSheet(f"color: {HINT_COLOR};")
         left_layout.addWidget(self.comment_hint)
         self.missing_panel = QLabel(left)
         self.missing_panel.setObjectName("missing_panel")
@@ -228,9 +228,17 @@ class DealCard(QDialog):
         self.close_date.dateChanged.connect(self._mark_dirty)
         self.probability.valueChanged.connect(self._mark_dirty)
         self.comment.textChanged.connect(self._comment_changed)
+        self._missing_timer = QTimer(self)
+        self._missing_timer.setSingleShot(True)
+        self._missing_timer.setInterval(250)
+        self._missing_timer.timeout.connect(self._preview_missing)
         context.signals.changed.connect(self._changed_elsewhere)
         self._listening = True
         self.show_data(data)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        label_forms(self)  # every label the buddy of its editor, every editor named
+        super().showEvent(event)
 
     # --- showing ------------------------------------------------------------------------------
     def show_data(self, data: DealData, lines: bool = True) -> None:
@@ -293,12 +301,12 @@ class DealCard(QDialog):
             return
         if not missing:
             self.missing_panel.setText("<b>" + _("The deal is correct.") + "</b>")
-            self.missing_panel.setStyleSheet("QLabel { background: #e8f6ec; }")
+            self.missing_panel.setStyleSheet(f"QLabel {{ background: {OK_TINT}; }}")
             return
         items = "".join(f"<li>{rules.field_label(name)}</li>" for name in missing)
         self.missing_panel.setText("<b>" + _("What is missing for a correct deal:") + "</b>"
                                    + f"<ul style='margin:0'>{items}</ul>")
-        self.missing_panel.setStyleSheet("QLabel { background: #fff4e0; }")
+        self.missing_panel.setStyleSheet(f"QLabel {{ background: {WARN_TINT}; }}")
 
     def refresh_side(self) -> None:
         """Timeline, documents and stage history (after a move, an entry or a save)."""
@@ -318,6 +326,16 @@ class DealCard(QDialog):
     def _mark_dirty(self, *_args: Any) -> None:
         if not self._loading:
             self._set_dirty(True)
+            self._missing_timer.start()  # the panel follows the typing, not only the saving
+
+    def _preview_missing(self) -> None:
+        if not self.data.id or not self._dirty:
+            return
+        try:
+            missing = deal_card.missing_preview(self.data.id, self.values(), self.lines.lines())
+        except CrmError:
+            return
+        self._show_missing(missing)
 
     def _set_dirty(self, dirty: bool) -> None:
         self._dirty = dirty

@@ -36,6 +36,7 @@ from desktop_crm.i18n.formatting import format_datetime
 from desktop_crm.models.enums import ActivityKind, ActivityStatus
 from desktop_crm.services.sales import rules, timeline
 from desktop_crm.views.common.dialogs import show_error
+from desktop_crm.views.common.palette import HINT_COLOR
 from desktop_crm.views.deals.card_widgets import local_time, utc_time
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ class TimelinePanel(QWidget):
         self.hint = QLabel(composer)
         self.hint.setObjectName("entry_hint")
         self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("color: #a05a00;")
+        self.hint.setStyleSheet(f"color: {HINT_COLOR};")
         bottom.addWidget(self.hint, 1)
         self.add_button = QPushButton(_("Add"), composer)
         self.add_button.setObjectName("entry_add")

@@ -35,6 +35,7 @@ from desktop_crm.i18n import _
 from desktop_crm.i18n.formatting import format_amount, format_money, format_quantity
 from desktop_crm.services.sales import deal_card
 from desktop_crm.services.sales.deal_card import LineValues, ProductChoice, VatSetup
+from desktop_crm.views.common.undo import undo_redo_actions
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -191,7 +192,7 @@ class LinesModel(QAbstractTableModel):
 
 class _SetLine(QUndoCommand):
     def __init__(self, model: LinesModel, row: int, old: LineValues, new: LineValues) -> None:
-        super().__init__(_("Edit line"))
+        super().__init__(_("editing a line"))
         self.model, self.row, self.old, self.new = model, row, old, new
 
     def redo(self) -> None:
@@ -203,7 +204,7 @@ class _SetLine(QUndoCommand):
 
 class _InsertLine(QUndoCommand):
     def __init__(self, model: LinesModel, row: int, line: LineValues) -> None:
-        super().__init__(_("Add line"))
+        super().__init__(_("adding a line"))
         self.model, self.row, self.line = model, row, line
 
     def redo(self) -> None:
@@ -215,7 +216,7 @@ class _InsertLine(QUndoCommand):
 
 class _RemoveLine(QUndoCommand):
     def __init__(self, model: LinesModel, row: int, line: LineValues) -> None:
-        super().__init__(_("Remove line"))
+        super().__init__(_("removing a line"))
         self.model, self.row, self.line = model, row, line
 
     def redo(self) -> None:
@@ -285,14 +286,7 @@ class LinesEditor(QWidget):
                                        _("Add a product line (Insert)"))
         self.remove_button = self._button("line_remove", _("Remove line"), self.remove_current,
                                           None, _("Remove the selected line (Delete)"))
-        self.undo_action = self.model.undo_stack.createUndoAction(self, _("Undo"))
-        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.undo_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.addAction(self.undo_action)
-        self.redo_action = self.model.undo_stack.createRedoAction(self, _("Redo"))
-        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
-        self.redo_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.addAction(self.redo_action)
+        self.undo_action, self.redo_action = undo_redo_actions(self.model.undo_stack, self)
         undo_button = QToolButton(self)
         undo_button.setDefaultAction(self.undo_action)
         undo_button.setObjectName("line_undo")

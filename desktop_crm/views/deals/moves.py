@@ -31,13 +31,15 @@ from PySide6.QtWidgets import (
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _
 from desktop_crm.ids import DealId, StageId
-from desktop_crm.services.sales import board
+from desktop_crm.services.sales import board, rules
 from desktop_crm.services.sales.board import BoardMove
 from desktop_crm.views.context import AppContext
 
 
 class LostReasonDialog(QDialog):
-    """Why was the deal lost? A reason from the configured list, plus an optional comment."""
+    """Why was the deal lost? A reason from the configured list (none chosen in advance: a
+    preselected reason would be what careless answers report), plus a comment, which "Other"
+    requires."""
 
     def __init__(self, title: str, reasons: list[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -51,21 +53,58 @@ class LostReasonDialog(QDialog):
         form = QFormLayout()
         self.reason = QComboBox(self)
         self.reason.setObjectName("lost_reason")
+        self.reason.setAccessibleName(_("Reason"))
         self.reason.addItems(reasons)
-        form.addRow(_("Reason:"), self.reason)
+        self.reason.setPlaceholderText(_("Choose a reason"))
+        self.reason.setCurrentIndex(-1)
+        reason_label = QLabel(_("&Reason:"), self)
+        reason_label.setBuddy(self.reason)
+        form.addRow(reason_label, self.reason)
         self.comment = QLineEdit(self)
         self.comment.setObjectName("lost_comment")
-        self.comment.setPlaceholderText(_("What happened (optional)"))
-        form.addRow(_("Comment:"), self.comment)
+        self.comment.setAccessibleName(_("Comment"))
+        comment_label = QLabel(_("&Comment:"), self)
+        comment_label.setBuddy(self.comment)
+        form.addRow(comment_label, self.comment)
         layout.addLayout(form)
+        self.hint = QLabel(self)
+        self.hint.setObjectName("lost_hint")
+        self.hint.setWordWrap(True)
+        layout.addWidget(self.hint)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Mark as lost"))
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(_("Mark as lost"))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
+        self.reason.currentIndexChanged.connect(self._check)
+        self.comment.textChanged.connect(self._check)
         self.setMinimumWidth(420)
+        self._check()
+
+    def chosen(self) -> str:
+        return self.reason.currentText() if self.reason.currentIndex() >= 0 else ""
+
+    def _check(self) -> None:
+        reason = self.chosen()
+        needs_comment = bool(reason) and rules.reason_needs_comment(reason)
+        self.comment.setPlaceholderText(
+            _("What happened (required for “{reason}”)").format(reason=reason) if needs_comment
+            else _("What happened (optional)"))
+        if not reason:
+            hint = _("Choose why the deal was lost.")
+        elif needs_comment and not self.comment.text().strip():
+            hint = _("Say in the comment why the deal was lost.")
+        else:
+            hint = ""
+        self.hint.setText(hint)
+        self.ok_button.setEnabled(not hint)
+
+    def accept(self) -> None:
+        if self.ok_button.isEnabled():
+            super().accept()
 
 
 def show_refusal(
@@ -123,7 +162,7 @@ def request_move(
         dialog = LostReasonDialog(deal_title, reasons, parent)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(
-            lambda: commit(dialog.reason.currentText() or None, dialog.comment.text())
+            lambda: commit(dialog.chosen() or None, dialog.comment.text())
         )
         dialog.open()
         return

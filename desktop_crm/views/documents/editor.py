@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -39,6 +40,7 @@ from desktop_crm.i18n import _
 from desktop_crm.i18n.formatting import format_amount, format_quantity
 from desktop_crm.ids import DocumentId
 from desktop_crm.services.billing import documents, invoices, quotes, rendering, screens
+from desktop_crm.views.common.accessibility import label_forms
 from desktop_crm.views.common.dialogs import show_error
 
 COLUMNS = ("name", "quantity", "unit", "price", "discount_percent", "vat_rate", "natura", "amount")
@@ -69,6 +71,10 @@ class DocumentEditor(QDialog):
     """Edit one quote or invoice. ``changed`` fires after anything was saved or issued."""
 
     changed = Signal()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        label_forms(self)  # every label the buddy of its editor, every editor named
+        super().showEvent(event)
 
     def __init__(self, context: Any, kind: str, document_id: DocumentId,
                  parent: QWidget | None = None) -> None:
@@ -194,7 +200,10 @@ class DocumentEditor(QDialog):
         self.addressee.setText(data.addressee)
         self.salutation.setText(data.salutation)
         self.basis.setText(data.basis)
-        self.date_edit.setDate(_qdate(data.valid_until if self.kind == "quote" else data.due_date))
+        shown = (data.valid_until if self.kind == "quote"
+                 else data.due_date or data.due_date_default)  # not "today": the payment terms
+        self.date_edit.setDate(_qdate(shown))
+        self._date_shown = self.date_edit.date()
         self.payment_terms.setText(data.terms.get("payment", ""))
         self.delivery_terms.setText(data.terms.get("delivery", ""))
         self.warranty_terms.setText(data.terms.get("warranty", ""))
@@ -328,7 +337,11 @@ class DocumentEditor(QDialog):
             "buyer_snapshot": {"addressee": self.addressee.text().strip(),
                                "salutation": self.salutation.text().strip()},
         }
-        values["valid_until" if self.kind == "quote" else "due_date"] = _pydate(self.date_edit.date())
+        date = self.date_edit.date()
+        if self.kind == "quote":
+            values["valid_until"] = _pydate(date)
+        elif self.data.due_date is not None or date != self._date_shown:
+            values["due_date"] = _pydate(date)  # untouched: issuing dates it by the payment terms
         return values
 
     # -- actions -----------------------------------------------------------------------------

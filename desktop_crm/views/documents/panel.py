@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateEdit,
@@ -36,6 +38,7 @@ from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _, ngettext
 from desktop_crm.ids import DealId, DocumentId, as_uuid
 from desktop_crm.services.billing import invoices, quotes, screens
+from desktop_crm.views.common.accessibility import label_forms
 from desktop_crm.views.common.dialogs import confirm, show_error
 from desktop_crm.views.documents.editor import DocumentEditor, open_preview
 
@@ -56,13 +59,18 @@ ACTION_TEXTS: dict[str, Callable[[], str]] = {
 
 
 class PaymentDialog(QDialog):
-    def __init__(self, outstanding_text: str, parent: QWidget | None = None) -> None:
+    """A payment of an invoice: the amount starts as what is still due (the balance)."""
+
+    def __init__(self, balance: Decimal, balance_text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("payment_dialog")
         self.setWindowTitle(_("Register payment"))
         form = QFormLayout(self)
         self.amount = QLineEdit(self)
-        self.amount.setPlaceholderText(outstanding_text)
+        self.amount.setObjectName("payment_amount")
+        self.amount.setText(str(balance))
+        self.amount.selectAll()
+        self.amount.setToolTip(_("Still due: {amount}").format(amount=balance_text))
         form.addRow(_("Amount"), self.amount)
         self.date = QDateEdit(QDate.currentDate(), self)
         self.date.setCalendarPopup(True)
@@ -75,6 +83,10 @@ class PaymentDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        label_forms(self)  # every label the buddy of its editor, every editor named
+        super().showEvent(event)
 
     def paid_on(self) -> dt.date:
         value = self.date.date()
@@ -263,7 +275,7 @@ class DealDocumentsPanel(QWidget):
             elif key == "issue":
                 invoices.issue(doc.id, user)
             elif key == "pay":
-                dialog = PaymentDialog(doc.total_text, self)
+                dialog = PaymentDialog(doc.balance, doc.balance_text, self)
                 if dialog.exec() != QDialog.DialogCode.Accepted:
                     return
                 invoices.register_payment(

@@ -260,6 +260,11 @@ class FilterBar(QWidget):
         if emit:
             self.changed.emit(self._filter)
 
+    def focus_search(self) -> None:
+        """Ctrl+F: the cursor in the text filter, its text selected for typing over."""
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
     def reset(self) -> None:
         self.set_filter(ListFilter())
 

@@ -47,6 +47,7 @@ from desktop_crm.services.sales import bulk
 from desktop_crm.services.system import rights
 from desktop_crm.views.common.dialogs import confirm, error_box, show_error
 from desktop_crm.views.common.progress import JobProgressDialog
+from desktop_crm.views.common.undo import undo_redo_actions
 from desktop_crm.views.common.windowed_model import EntityRowSource, WindowedTableModel
 from desktop_crm.views.context import AppContext
 from desktop_crm.views.lists.filter_bar import FilterBar
@@ -173,15 +174,8 @@ class EntityListView(QWidget):
                                     QKeySequence.StandardKey.Delete)
         self.export_action = action("action_export", _("Export…"), self.export_dialog, "Ctrl+E",
                                     _("Export every row matching the filter to Excel or CSV"))
-        self.undo_action = self.undo_stack.createUndoAction(self, _("Undo"))
+        self.undo_action, self.redo_action = undo_redo_actions(self.undo_stack, self)
         self.undo_action.setObjectName("action_undo")
-        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.undo_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.addAction(self.undo_action)
-        self.redo_action = self.undo_stack.createRedoAction(self, _("Redo"))
-        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
-        self.redo_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.addAction(self.redo_action)
 
         if bulk.RESPONSIBLE_FIELDS.get(self.entity):
             bar.addAction(self.assign_action)
@@ -583,7 +577,7 @@ class ChoiceDialog(QDialog):
 
 class AssignCommand(QUndoCommand):
     def __init__(self, view: EntityListView, ids: list[str], user_id: str) -> None:
-        super().__init__(_("“Assign responsible” ({count})").format(count=len(ids)))
+        super().__init__(_("assigning the responsible ({count})").format(count=len(ids)))
         self.view, self.ids, self.user_id = view, ids, user_id
         self.previous: dict[str, str | None] = {}
         self._first = True
@@ -606,7 +600,7 @@ class AssignCommand(QUndoCommand):
 
 class DeleteCommand(QUndoCommand):
     def __init__(self, view: EntityListView, ids: list[str]) -> None:
-        super().__init__(_("“Delete” ({count})").format(count=len(ids)))
+        super().__init__(_("deleting ({count})").format(count=len(ids)))
         self.view, self.ids = view, ids
         self.deleted = bulk.soft_delete(view.entity, ids)
         self._first = True
@@ -633,7 +627,7 @@ class StageCommand(QUndoCommand):
     """Undo of a bulk stage change: each move is taken back through the stage rules."""
 
     def __init__(self, view: EntityListView, outcome: bulk.StageChangeOutcome, user_id: str) -> None:
-        super().__init__(_("“Change stage” ({count})").format(count=len(outcome.moved)))
+        super().__init__(_("changing the stage ({count})").format(count=len(outcome.moved)))
         self.view, self.outcome, self.user_id = view, outcome, user_id
         self._first = True
 

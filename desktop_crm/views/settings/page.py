@@ -6,11 +6,13 @@ from __future__ import annotations
 from abc import abstractmethod
 from typing import TypeVar
 
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from desktop_crm.errors import CrmError, database_errors
 from desktop_crm.i18n import _
 from desktop_crm.views.cards.common import ERROR_STYLE, FieldsMixin
+from desktop_crm.views.common.accessibility import label_forms
 from desktop_crm.views.context import AppContext
 
 EditorT = TypeVar("EditorT", bound=QWidget)
@@ -37,6 +39,10 @@ class SettingsPage(FieldsMixin, QWidget):
         self.save_button.setEnabled(False)
         self.save_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.save_button.clicked.connect(self.save)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        label_forms(self)  # every label the buddy of its editor, every editor named
+        super().showEvent(event)
 
     def editor(self, name: str, kind: type[EditorT]) -> EditorT:
         """The editor added as ``name``, as the widget class it was made with."""

@@ -95,10 +95,15 @@ def attach(window: Any) -> SyncStatusWidget:
     widget.parked_clicked.connect(open_parked)
     for action in (sync_action, setup_action, conflicts_action, parked_action):
         menu.addAction(action)
+    def follow_mode(mode: str) -> None:
+        sync_action.setEnabled(mode == "replica")
+        parked_action.setEnabled(mode == "replica")
+        setup_action.setEnabled(mode != "direct")
+
     mode = widget.status.mode if widget.status else "local"
-    sync_action.setEnabled(mode == "replica")
-    parked_action.setEnabled(mode == "replica")
-    setup_action.setEnabled(mode != "direct")
+    follow_mode(mode)
+    widget.mode_changed.connect(follow_mode)
+    widget.follow(context.signals)
     window.sync_widget = widget
     if mode == "direct":
         try:

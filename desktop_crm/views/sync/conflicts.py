@@ -34,8 +34,8 @@ class ConflictsDialog(RecordsDialog):
         self.conflicts = sync_service.list_conflicts()
         self.set_rows([
             (conflict.id, [
-                f"{conflict.table} {conflict.row_id[:8]}",
-                conflict.field,
+                conflict.record,  # "Deal “…”", not "deal 019cb574"
+                conflict.field_label,  # "Title", not "title"
                 KIND_TEXT.get(conflict.kind, lambda c=conflict: c.kind)(),
                 show_value(conflict.mine),
                 show_value(conflict.theirs),

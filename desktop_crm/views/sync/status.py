@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QLineEdit, QToolButton, QWidget
@@ -68,6 +69,7 @@ class SyncStatusWidget(QWidget):
     synced = Signal(object)  # SyncResult
     conflicts_clicked = Signal()
     parked_clicked = Signal()
+    mode_changed = Signal(str)  # "local", "replica", "direct": the Sync menu follows it
 
     def __init__(self, on_changed: Callable[[set[str]], None] | None = None,
                  parent: QWidget | None = None) -> None:
@@ -101,10 +103,26 @@ class SyncStatusWidget(QWidget):
         self.retry_s = 0
         self.password_dialog: QInputDialog | None = None
         self.status: sync_service.SyncStatus | None = None
+        self._soon = QTimer(self)  # many change notices at once: one refresh
+        self._soon.setSingleShot(True)
+        self._soon.setInterval(0)
+        self._soon.timeout.connect(self.refresh)
         self.refresh()
 
+    def follow(self, signals: Any) -> None:
+        """Refresh on the change feed: a ``desktop-crm sync`` run by another process (the data
+        version poll) makes this file a synchronised replica without a restart."""
+        signals.changed.connect(self.data_changed)
+
+    def data_changed(self, _entity: str) -> None:
+        if not self.running:
+            self._soon.start()
+
     def refresh(self) -> None:
+        before = self.status.mode if self.status is not None else None
         self.status = sync_service.status()
+        if self.status.mode != before:
+            self.mode_changed.emit(self.status.mode)
         self.label.setText(describe(self.status))
         replica = self.status.mode == "replica"
         self.button.setVisible(replica)

@@ -20,7 +20,7 @@ class MoveCommand(QUndoCommand):
     """A committed move; undo asks the rules to take it back (refused once the deal moved on)."""
 
     def __init__(self, view: KanbanView, move: BoardMove, title: str) -> None:
-        super().__init__(_("Move “{title}”").format(title=title))
+        super().__init__(_("moving “{title}”").format(title=title))
         self.view, self.move, self.title = view, move, title
         self._first = True
 

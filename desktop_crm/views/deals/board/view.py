@@ -42,6 +42,7 @@ from desktop_crm.services.listing.lists import ListFilter, ListSpec
 from desktop_crm.services.sales import board
 from desktop_crm.services.sales.board import BoardMove, Card, ColumnTotals
 from desktop_crm.views.common.dialogs import show_error
+from desktop_crm.views.common.undo import undo_redo_actions
 from desktop_crm.views.context import AppContext
 from desktop_crm.views.deals.board.column import BoardColumn
 from desktop_crm.views.deals.board.undo import MoveCommand
@@ -131,15 +132,8 @@ class KanbanView(QWidget):
             self.addAction(act)
             return act
 
-        self.undo_action = self.undo_stack.createUndoAction(self, _("Undo"))
+        self.undo_action, self.redo_action = undo_redo_actions(self.undo_stack, self)
         self.undo_action.setObjectName("board_undo")
-        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.undo_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.addAction(self.undo_action)
-        self.redo_action = self.undo_stack.createRedoAction(self, _("Redo"))
-        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
-        self.redo_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.addAction(self.redo_action)
         self.move_action = action("board_move", _("Move to stage…"), self.move_menu_for_current,
                                   "Ctrl+M")
         self.open_action = action("board_open", _("Open"), self.open_current, "Ctrl+O")
