@@ -395,6 +395,9 @@ def _describe(activity: Activity) -> str:
         )
     if event == "contacts_merged":
         return _("Contact {name} merged into this one").format(name=payload.get("merged_name", ""))
+    if event == "contacts_unmerged":
+        return _("Merge undone: contact {name} separated again").format(
+            name=payload.get("merged_name", ""))
     if event == "duplicate_dismissed":
         return _("Marked as not a duplicate of {name}").format(name=payload.get("other_name", ""))
     return activity.subject or _("Note")
