@@ -83,9 +83,25 @@ def _screens(registry: Registry) -> None:
         registry.add_screen(Screen(f"first_run_{position}_{name}", _first_run(step),
                                    order=SCREEN_ORDER))
     registry.add_screen(Screen("merge_contacts", _merge_screen, order=50))
+    registry.add_screen(Screen("invoice_payments", _payments_screen, order=62))
+
+
+def _payments_screen(context: AppContext, window: Any) -> QWidget:
+    from desktop_crm.services.billing import payments
+    from desktop_crm.views.documents.payments import PaymentsDialog
+
+    invoice_id = payments.an_invoice_with_payments()
+    if invoice_id is None:
+        raise LookupError("the database has no invoice with payments")
+    dialog = PaymentsDialog(context, invoice_id, window)
+    dialog.show()
+    return dialog
 
 
 def register(registry: Registry) -> None:
     registry.add_list_action("contacts", ListAction(
         "merge", N_("Merge…"), "desktop_crm.views.cards.merge:open_merge", 2, 2))
+    registry.add_list_action("invoices", ListAction(
+        "payments", N_("Payments…"),
+        "desktop_crm.views.documents.payments:open_payments_of_selected", 1, 1))
     registry.add_screen_provider(_screens)

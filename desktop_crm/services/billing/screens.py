@@ -76,7 +76,7 @@ def _actions(document: Document) -> tuple[str, ...]:
             "draft": ("edit", "issue", "preview", "delete"),
             "issued": ("pay", "cancel", "preview"),
             "partially_paid": ("pay", "preview"),
-            "paid": ("preview",),
+            "paid": ("pay", "preview"),  # refunds and mistaken payments are handled there
             "cancelled": ("reissue", "preview"),
         }
     return table.get(status, ("preview",))
