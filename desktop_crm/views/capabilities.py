@@ -101,6 +101,11 @@ def _payments_screen(context: AppContext, window: Any) -> QWidget:
 def register(registry: Registry) -> None:
     registry.add_list_action("contacts", ListAction(
         "merge", N_("Merge…"), "desktop_crm.views.cards.merge:open_merge", 2, 2))
+    registry.add_list_action("leads", ListAction(
+        "junk", N_("Junk…"), "desktop_crm.views.cards.closing:junk_selected"))
+    registry.add_list_action("deals", ListAction(
+        "reopen", N_("Reopen…"), "desktop_crm.views.cards.closing:reopen_selected", 1, 1,
+        roles=("admin",)))
     registry.add_list_action("invoices", ListAction(
         "payments", N_("Payments…"),
         "desktop_crm.views.documents.payments:open_payments_of_selected", 1, 1))

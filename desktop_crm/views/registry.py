@@ -147,6 +147,10 @@ class ListAction:
     run: ListActionRun
     min_selected: int = 1
     max_selected: int | None = None
+    roles: tuple[str, ...] = ()  # only for users of these roles ("admin", …); empty: everyone
+
+    def offered_to(self, role: str) -> bool:
+        return not self.roles or role in self.roles
 
     def accepts(self, count: int) -> bool:
         return count >= self.min_selected and (self.max_selected is None or count <= self.max_selected)

@@ -190,6 +190,8 @@ class EntityListView(QWidget):
             bar.addAction(self.delete_action)
         self.extra_actions: list[tuple[QAction, Any]] = []
         for spec in self.context.registry.list_actions_of(self.entity):  # other areas' actions
+            if not spec.offered_to(self.context.user.role):
+                continue
             act = action(f"action_{spec.key}", _(spec.title),
                          lambda _checked=False, s=spec: self._run_extra(s))
             bar.addAction(act)
