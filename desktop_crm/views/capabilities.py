@@ -106,6 +106,12 @@ def register(registry: Registry) -> None:
     registry.add_list_action("deals", ListAction(
         "reopen", N_("Reopen…"), "desktop_crm.views.cards.closing:reopen_selected", 1, 1,
         roles=("admin",)))
+    registry.add_list_action("deals", ListAction(
+        "issue_invoices", N_("Issue invoices…"),
+        "desktop_crm.views.documents.batch:issue_invoices_for_deals"))
+    registry.add_list_action("quotes", ListAction(
+        "issue_invoices", N_("Issue invoices…"),
+        "desktop_crm.views.documents.batch:issue_invoices_for_quotes"))
     registry.add_list_action("invoices", ListAction(
         "payments", N_("Payments…"),
         "desktop_crm.views.documents.payments:open_payments_of_selected", 1, 1))
