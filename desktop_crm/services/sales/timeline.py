@@ -378,6 +378,9 @@ def _describe(activity: Activity) -> str:
         if event == "created":
             return _("Deal created in stage {new}").format(**names)
         if payload.get("to_kind") == "won":
+            if payload.get("lost_reason"):  # the closing reason: why it was won
+                return _("Deal won ({reason}): {old} → {new}").format(
+                    reason=payload["lost_reason"], **names)
             return _("Deal won: {old} → {new}").format(**names)
         if payload.get("to_kind") == "lost":
             return _("Deal lost ({reason}): {old} → {new}").format(
