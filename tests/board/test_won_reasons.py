@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QApplication
 from desktop_crm.app import install_language
 from desktop_crm.models import Activity, ActivityKind, Deal, Stage
 from desktop_crm.services.sales import rules, timeline
-from desktop_crm.services.sales.rule_errors import StageChangeRefused
 from desktop_crm.services.sales import stages as stage_rules
+from desktop_crm.services.sales.rule_errors import StageChangeRefused
 from desktop_crm.views.deals.board import KanbanView
 from desktop_crm.views.deals.moves import WonReasonDialog
 from tests.board.conftest import correct_deal
