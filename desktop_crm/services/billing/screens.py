@@ -21,6 +21,7 @@ from desktop_crm.services.billing.documents import (
     Row,
     _get_document,
     doc_type,
+    invoice_due_days,
     line_rows,
     print_options,
 )
@@ -150,6 +151,7 @@ class EditorData:
     salutation: str
     lines: list[dict[str, Any]]
     vat_rates: list[Decimal]
+    default_due_days: int = 0  # an invoice's usual payment term when its terms name no days
 
 
 def editor_data(kind: DocumentType | str, document_id: IdLike) -> EditorData:
@@ -187,5 +189,6 @@ def editor_data(kind: DocumentType | str, document_id: IdLike) -> EditorData:
         salutation=snapshot.get("salutation", ""),
         lines=line_rows(document),
         vat_rates=list(countries.country(country).vat_rates),
+        default_due_days=invoice_due_days(country),
     )
 
