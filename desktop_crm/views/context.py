@@ -31,6 +31,9 @@ APPLICATION = "DesktopCRM"
 class AppSignals(QObject):
     changed = Signal(str)  # entity key ("deals", "contacts", …)
     status_message = Signal(str)
+    # the user chose another UI language (Settings › Language): the shell rebuilds the main
+    # window in it (``app.follow_language_changes``), so it applies at once
+    language_changed = Signal(str)
 
 
 @dataclass
