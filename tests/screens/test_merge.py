@@ -97,3 +97,35 @@ def test_the_merge_screen_in_italian(context, qtbot, qapp):
         assert dialog.moves.text().startswith("Passa da Rossi Mario a Rossi Mario: niente.")
     finally:
         install_language(qapp, "en")
+
+
+def test_merge_from_the_duplicate_warning_of_a_contact_card(context, qtbot):
+    from desktop_crm.views.cards.contact import ContactCard
+
+    existing = make_contact("Петров", "Евгений", mobile_phone="+7 901 776-34-34",
+                            birth_date=dt.date(2000, 2, 22))
+    make_deal("Курсы", contact=existing)
+    duplicate = make_contact("Петров", "Евгений", private_email="petrov@yandex.ru")
+    card = ContactCard(context, str(duplicate.id))
+    qtbot.addWidget(card)
+    card.show()
+    phone = card.editors["mobile_phone"]
+    phone.setFocus()
+    qtbot.keyClicks(phone, "+7 901 776-34-34")
+    card.run_checks()
+    assert card.duplicate_frame.isVisible() and card.merge_button.isVisible()
+    card.set_clean()  # the typed phone is not saved: the merge screen chooses the values
+    qtbot.mouseClick(card.merge_button, Qt.MouseButton.LeftButton)
+    dialog = card.merge_dialog
+    assert dialog.keep_left.isChecked()  # the existing contact, which has the deal, is kept
+    qtbot.mouseClick(dialog.merge_button, Qt.MouseButton.LeftButton)
+    assert Contact.get_by_id(duplicate.id).deleted_at is not None
+    assert Contact.get_by_id(existing.id).private_email == "petrov@yandex.ru"
+    assert not card.isVisible()  # this contact is gone; the kept one's card opens instead
+    opened = [w for w in QApplication.topLevelWidgets()
+              if isinstance(w, ContactCard) and w.isVisible() and w.record_id == str(existing.id)]
+    assert opened
+    for other in opened:
+        other.set_clean()
+        other.close()
+    dialog.close()

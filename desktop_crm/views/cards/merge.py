@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -32,7 +32,10 @@ from desktop_crm.views.context import AppContext
 
 
 class MergeDialog(QDialog):
-    """Left and right contact; the kept one is chosen on top, a value per field below."""
+    """Left and right contact; the kept one is chosen on top, a value per field below.
+    ``merged(survivor_id)`` fires once merged."""
+
+    merged = Signal(str)
 
     def __init__(self, context: AppContext, left_id: str, right_id: str,
                  parent: QWidget | None = None) -> None:
@@ -163,6 +166,7 @@ class MergeDialog(QDialog):
         for widget in self.findChildren(QRadioButton):
             widget.setEnabled(False)
         self._changed()
+        self.merged.emit(str(survivor))
 
     def undo(self) -> None:
         if self.result_ is None or self.result_.log_id is None:
