@@ -106,3 +106,12 @@ def test_the_page_in_italian(context, qtbot, qapp):
         assert _row_texts(page)[1] == ["Fatture", "principale", "{year}/{seq:04d}", f"{YEAR}/0001"]
     finally:
         install_language(qapp, "en")
+
+
+def test_a_company_added_meanwhile_is_offered_when_the_tab_shows(context, qtbot, page):
+    view = page.settings_view
+    view.select("rules")
+    make_own_company("IT", short_name="Rossi S.r.l.", is_default=False)
+    view.select("numbering")
+    names = [page.company.itemText(i) for i in range(page.company.count())]
+    assert "Rossi S.r.l." in names

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -99,6 +100,12 @@ class NumberingPage(SettingsPage):
         self.company.currentIndexChanged.connect(lambda _index: self.reload_series())
         self.year.valueChanged.connect(lambda _value: self.reload_series())
         self.reload()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Companies added in Settings › Own companies meanwhile are offered when the tab shows."""
+        super().showEvent(event)
+        if not self.dirty:
+            self.reload()
 
     def reload(self) -> None:
         chosen = self.company.currentData()

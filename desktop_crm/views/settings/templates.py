@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -104,6 +104,12 @@ class TemplatesPage(SettingsPage):
         button.setObjectName(name)
         button.clicked.connect(slot)
         return button
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Deals and templates changed meanwhile (a copy saved in the editor) show when the tab does."""
+        super().showEvent(event)
+        info = self.current()
+        self.reload((info.template_id, info.fmt) if info else None)
 
     def reload(self, select: tuple[str, str] | None = None) -> None:
         languages = dict(language_names())
