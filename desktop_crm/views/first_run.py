@@ -187,8 +187,18 @@ class _FieldsPage(FieldsMixin, _Page):
 
     def check(self) -> None:
         self.errors = self.find_errors()
-        self.show_errors(self.errors)
+        # a field left empty is not scolded before it was typed in; Next stays off meanwhile
+        self.show_errors({name: message for name, message in self.errors.items()
+                          if self._typed(name)})
         self.completeChanged.emit()
+
+    def _typed(self, name: str) -> bool:
+        editor = self.editors.get(name)
+        if isinstance(editor, QLineEdit):
+            return bool(editor.text()) or editor.isModified()
+        if isinstance(editor, QPlainTextEdit):
+            return bool(editor.toPlainText())
+        return True
 
     def find_errors(self) -> dict[str, str]:
         return {}
