@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from desktop_crm.app import install_language
+from desktop_crm.ids import DealId, StageId
 from desktop_crm.models import Activity, ActivityKind, Deal, Stage
 from desktop_crm.services.sales import rules, timeline
 from desktop_crm.services.sales import stages as stage_rules
@@ -81,3 +82,31 @@ def test_configured_won_reasons_and_an_unknown_one_is_refused(qtbot, board_view,
         install_language(qapp, "en")
     assert Deal.get_by_id(deal.id).lost_reason == "Сроки"
     assert Stage.get_by_id(Deal.get_by_id(deal.id).stage_id).kind == "won"
+
+
+def test_an_administrator_dragging_a_closed_deal_back_is_asked_to_reopen_it(qtbot, board_view, world,
+                                                                           context):
+    import datetime as dt
+
+    from desktop_crm.services.system.session import current_user
+    from desktop_crm.views.cards.closing import ReopenDialog
+    from tests.board.conftest import plain_deals
+
+    context.user = current_user(str(world.admin.id))
+    [deal] = plain_deals(world, 1, stage=world.lost)
+    Deal.update(closed_at=dt.datetime(2026, 1, 10), lost_reason="Дорого").where(
+        Deal.id == deal.id).execute()
+    board_view.reload()
+    lost = board_view.column(StageId(world.lost.id))
+    qtbot.mouseClick(lost.collapse_button, Qt.MouseButton.LeftButton)  # show the lost deals
+    drop(board_view, deal.id, world.presentation.id)
+    dialog = next(w for w in QApplication.topLevelWidgets()
+                  if isinstance(w, ReopenDialog) and w.isVisible())
+    assert dialog.choice.currentText() == "Презентация"  # the column it was dropped on
+    assert not dialog.ok.isEnabled()
+    qtbot.keyClicks(dialog.comment, "the client came back")
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    reopened = Deal.get_by_id(deal.id)
+    assert reopened.closed_at is None and reopened.stage_id == world.presentation.id
+    column = board_view.column(StageId(world.presentation.id))
+    assert column.model.row_of(DealId(deal.id)) >= 0  # the board shows it there

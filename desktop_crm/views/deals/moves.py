@@ -106,6 +106,34 @@ class WonReasonDialog(QDialog):
         self.setMinimumWidth(420)
 
 
+def _offer_reopen(parent: QWidget, context: AppContext, deal_id: DealId, stage_id: StageId) -> bool:
+    """An administrator moving a closed deal to an open stage is asked to reopen it (with a
+    reason, into that stage); the windows showing it reload. False when the deal is not closed."""
+    from desktop_crm.services.sales import closing
+    from desktop_crm.views.cards.closing import ReopenDialog
+
+    choice = closing.reopen_choice(deal_id)
+    if not choice.closed:
+        return False
+    dialog = ReopenDialog(choice, parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.choice.setCurrentIndex(max(0, dialog.choice.findData(str(stage_id))))
+
+    def reopen() -> None:
+        try:
+            closing.reopen(deal_id, str(dialog.choice.currentData()), context.user.id,
+                           dialog.comment.text())
+        except CrmError as error:
+            show_refusal(parent, error.message, [], None)
+            return
+        context.notify_changed("deals")
+        context.show_status(_("The deal is open again."))
+
+    dialog.accepted.connect(reopen)
+    dialog.open()
+    return True
+
+
 def show_refusal(
     parent: QWidget | None, message: str, missing: list[str], open_deal: Callable[[], None] | None,
 ) -> QMessageBox:
@@ -165,6 +193,9 @@ def request_move(
             lambda: commit(dialog.reason.currentText() or None, dialog.comment.text())
         )
         dialog.open()
+        return
+    if stage_kind == "open" and context.user.role == "admin" and _offer_reopen(
+            parent, context, deal_id, stage_id):
         return
     if stage_kind == "won":
         check = board.check_move(deal_id, stage_id)
