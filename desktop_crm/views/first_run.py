@@ -10,6 +10,7 @@ calls ``setup.set_up_business`` with :meth:`FirstRunAssistant.outcome`.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -109,8 +110,9 @@ class _Page(QWizardPage):
             self.restore(state)
         self.completeChanged.emit()
 
+    @abstractmethod
     def build(self, body: QWidget) -> None:
-        raise NotImplementedError
+        """Make the page's widgets (its title too) in ``body``, in the current language."""
 
     def state(self) -> dict[str, Any]:
         return {}
