@@ -43,7 +43,7 @@ def test_issue_invoices_for_the_selected_deals(context, qtbot, answer):
     view = _list(context, qtbot, "deals")
     view.table.setFocus()
     qtbot.keyClick(view.table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-    asked = answer("Issue invoices")
+    asked = answer("Issue")
     _click_action(qtbot, view, "action_issue_invoices")
     assert asked == ["Issue an invoice for each of the 3 selected deals?"]
     box = _report()
@@ -62,7 +62,7 @@ def test_issue_invoices_for_accepted_quotes(context, qtbot, answer):
     quotes.accept(quote.id)
     view = _list(context, qtbot, "quotes")
     view.table.selectRow(0)
-    answer("Issue invoices")
+    answer("Issue")
     _click_action(qtbot, view, "action_issue_invoices")
     assert _report().text() == "1 invoice issued."
     invoice = Invoice.get()
@@ -78,7 +78,7 @@ def test_cancel_stops_between_invoices_and_keeps_the_issued_ones(context, qtbot,
     view = _list(context, qtbot, "deals")
     view.table.setFocus()
     qtbot.keyClick(view.table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-    answer("Issue invoices")
+    answer("Issue")
     workers.set_synchronous(False)  # real threads: the progress dialog and Cancel while it runs
     try:
         _click_action(qtbot, view, "action_issue_invoices")
@@ -98,3 +98,25 @@ def test_cancel_stops_between_invoices_and_keeps_the_issued_ones(context, qtbot,
     assert "Stopped before the end" in box.text()
     assert Invoice.select().where(Invoice.status == InvoiceStatus.DRAFT).count() == 0
     box.close()
+
+
+def test_the_batch_in_russian(context, qtbot, qapp, answer):
+    from desktop_crm.app import install_language
+
+    make_own_company("RU")
+    company = make_company()
+    for n in range(2):
+        make_deal_with_lines(company, RU_LINES, title=f"Поставка {n}")
+    install_language(qapp, "ru")
+    try:
+        view = _list(context, qtbot, "deals")
+        view.table.setFocus()
+        qtbot.keyClick(view.table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+        asked = answer("Выставить")
+        _click_action(qtbot, view, "action_issue_invoices")
+        assert asked == ["Выставить счета по каждой из 2 выбранных сделок?"]
+        box = _report()
+        assert box.windowTitle() == "Выставление счетов" and box.text() == "Выставлено 2 счёта."
+        box.close()
+    finally:
+        install_language(qapp, "en")

@@ -54,8 +54,7 @@ def show_report(parent: QWidget | None, report: batch.BatchReport) -> QMessageBo
 def issue_invoices(context: AppContext, parent: QWidget | None, ids: list[str],
                    source: str) -> Job | None:
     """Ask, then issue in the background; ``source`` is "deals" or "quotes"."""
-    if not ids or not confirm(parent, _("Issue invoices"), _question(source, len(ids)),
-                              _("Issue invoices")):
+    if not ids or not confirm(parent, _("Issue invoices"), _question(source, len(ids)), _("Issue")):
         return None
     dialog = JobProgressDialog(_("Issuing invoices…"), parent)
     dialog.setObjectName("batch_progress")
