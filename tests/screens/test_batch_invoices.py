@@ -76,6 +76,9 @@ def test_cancel_stops_between_invoices_and_keeps_the_issued_ones(context, qtbot,
     for n in range(6):
         make_deal_with_lines(company, RU_LINES, title=f"Поставка {n}")
     view = _list(context, qtbot, "deals")
+    # the list saves its column layout 1.5 s after the columns were sized: let that happen first
+    # (a SQLite write then would wait on the batch's transaction, which renders each invoice)
+    qtbot.waitUntil(lambda: not view._save_timer.isActive(), timeout=5000)
     view.table.setFocus()
     qtbot.keyClick(view.table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     answer("Issue")
@@ -89,6 +92,8 @@ def test_cancel_stops_between_invoices_and_keeps_the_issued_ones(context, qtbot,
         qtbot.waitUntil(lambda: any(isinstance(w, QMessageBox) and w.objectName() == "batch_report"
                                     and w.isVisible() for w in QApplication.topLevelWidgets()),
                         timeout=30000)
+        # the lists reload after the batch, in the background too: let them finish first
+        qtbot.waitUntil(lambda: not workers.running_jobs(), timeout=30000)
     finally:
         workers.set_synchronous(True)
     box = _report()
