@@ -487,6 +487,42 @@ def switch_window(old: Any, db_url: str, settings: QSettings, user: Any) -> Any:
     return window
 
 
+def follow_language_changes(app: QApplication, db_url: str, settings: QSettings, window: Any) -> None:
+    """Apply a language chosen in Settings at once: the main window is built again in it (every
+    text of a Qt widget is set when it is made), at the same place, showing the same page."""
+
+    def switch(language: str) -> None:
+        from desktop_crm.services.system.session import current_user
+
+        old = window
+        from PySide6.QtWidgets import QDialog
+
+        for dialog in [w for w in app.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()]:
+            if not dialog.close():  # a card with unsaved changes the user keeps: switch later
+                old.context.show_status(_("Close the open cards, then save the language again."))
+                return
+        install_language(app, language)
+        settings.setValue("ui/language", i18n.current_language())
+        old.save_state()
+        new = build_main_window(db_url, settings, current_user(str(old.context.user.id)))
+        new.setGeometry(old.geometry())
+        for hook in _main_window_hooks:
+            hook(app, new)
+        new.show()
+        view = new.show_section("settings", "settings")
+        if view is not None and hasattr(view, "select"):
+            view.select("language")
+        if not old.close():  # another page of the old window kept unsaved changes
+            new.close()
+            new.deleteLater()
+            return
+        old.deleteLater()
+        follow_language_changes(app, db_url, settings, new)
+        new.context.show_status(_("The language is changed."))
+
+    window.context.signals.language_changed.connect(switch)
+
+
 def _application(argv: list[str]) -> QApplication:
     app = QApplication.instance()
     if isinstance(app, QApplication):
@@ -537,6 +573,7 @@ def run_gui(db_url: str | None = None, language: str | None = None) -> int:
     window = build_main_window(url, settings, user)
     for hook in _main_window_hooks:
         hook(app, window)
+    follow_language_changes(app, url, settings, window)
     window.show()
     code = app.exec()
     from desktop_crm.workers import cancel_all

@@ -187,7 +187,7 @@ def test_stage_history_leads_to_the_current_stage(demo):
             assert after.seconds_in_previous == int((after.changed_at - before.changed_at).total_seconds())
         stage = Stage.get_by_id(deal.stage_id)
         assert (deal.closed_at is not None) == (stage.kind != "open")
-        assert bool(deal.lost_reason) == (stage.kind == "lost")
+        assert bool(deal.lost_reason) == (stage.kind != "open")  # the closing reason: lost or won
 
 
 def test_timeline_has_tasks_in_every_state_and_detailed_and_filler_comments(demo):

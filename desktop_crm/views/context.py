@@ -62,6 +62,10 @@ class AppSignals(QObject):
         for entity in sorted(entities - self._fresh):
             self.changed.emit(entity)
 
+    # the user chose another UI language (Settings › Language): the shell rebuilds the main
+    # window in it (``app.follow_language_changes``), so it applies at once
+    language_changed = Signal(str)
+
 
 @dataclass
 class AppContext:

@@ -10,6 +10,7 @@ calls ``setup.set_up_business`` with :meth:`FirstRunAssistant.outcome`.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -109,8 +110,9 @@ class _Page(QWizardPage):
             self.restore(state)
         self.completeChanged.emit()
 
+    @abstractmethod
     def build(self, body: QWidget) -> None:
-        raise NotImplementedError
+        """Make the page's widgets (its title too) in ``body``, in the current language."""
 
     def state(self) -> dict[str, Any]:
         return {}
@@ -187,8 +189,18 @@ class _FieldsPage(FieldsMixin, _Page):
 
     def check(self) -> None:
         self.errors = self.find_errors()
-        self.show_errors(self.errors)
+        # a field left empty is not scolded before it was typed in; Next stays off meanwhile
+        self.show_errors({name: message for name, message in self.errors.items()
+                          if self._typed(name)})
         self.completeChanged.emit()
+
+    def _typed(self, name: str) -> bool:
+        editor = self.editors.get(name)
+        if isinstance(editor, QLineEdit):
+            return bool(editor.text()) or editor.isModified()
+        if isinstance(editor, QPlainTextEdit):
+            return bool(editor.toPlainText())
+        return True
 
     def find_errors(self) -> dict[str, str]:
         return {}

@@ -14,6 +14,8 @@ your area brings::
         registry.add_card_opener("contacts", open_contact_card)
         # screens for ``desktop-crm screenshots``
         registry.add_screen(Screen("contact_card", render_contact_card))
+        # an action of a list on its selected rows (here: exactly two contacts)
+        registry.add_list_action("contacts", ListAction("merge", N_("Merge…"), open_merge, 2, 2))
 
 * Start-up imports every module in :data:`VIEW_MODULES`, so keep them light (import widgets and
   services inside functions): a factory or a card opener may be given as a
@@ -62,9 +64,9 @@ VIEW_MODULES: tuple[str, ...] = (
     "desktop_crm.views.tasks_section",
     "desktop_crm.views.settings_section",
     "desktop_crm.views.documents.register",
-    "desktop_crm.views.capability_screens",
     "desktop_crm.views.signin",
     "desktop_crm.views.help",
+    "desktop_crm.views.capabilities",
 )
 
 
@@ -134,11 +136,34 @@ class Screen:
     order: int = 100
 
 
+ListActionRun = Callable[["AppContext", "QWidget", list[str]], Any] | str
+
+
+@dataclass(frozen=True)
+class ListAction:
+    """An action of an entity's list on its selected rows (ids as text), in its toolbar and menu:
+    ``run(context, list_view, ids)``; enabled while ``min_selected`` … ``max_selected`` rows are."""
+
+    key: str  # the action's object name is ``action_<key>``
+    title: str  # N_-marked
+    run: ListActionRun
+    min_selected: int = 1
+    max_selected: int | None = None
+    roles: tuple[str, ...] = ()  # only for users of these roles ("admin", …); empty: everyone
+
+    def offered_to(self, role: str) -> bool:
+        return not self.roles or role in self.roles
+
+    def accepts(self, count: int) -> bool:
+        return count >= self.min_selected and (self.max_selected is None or count <= self.max_selected)
+
+
 @dataclass
 class Registry:
     sections: tuple[Section, ...] = SECTIONS
     views: dict[str, list[SectionView]] = field(default_factory=dict)
     card_openers: dict[str, CardOpener] = field(default_factory=dict)
+    list_actions: dict[str, list[ListAction]] = field(default_factory=dict)
     _screens: list[Screen] = field(default_factory=list)
     _screen_providers: list[Callable[[Registry], None] | str] = field(default_factory=list)
 
@@ -163,6 +188,13 @@ class Registry:
         if isinstance(opener, str):
             opener = self.card_openers[entity] = resolve(opener)
         return opener
+
+    def add_list_action(self, entity: str, action: ListAction) -> None:
+        actions = self.list_actions.setdefault(entity, [])
+        actions[:] = [a for a in actions if a.key != action.key] + [action]
+
+    def list_actions_of(self, entity: str) -> list[ListAction]:
+        return list(self.list_actions.get(entity, []))
 
     def add_screen(self, screen: Screen) -> None:
         self._screens[:] = [s for s in self._screens if s.name != screen.name] + [screen]

@@ -88,8 +88,7 @@ def test_quote_from_the_deal_card_panel_to_a_sent_revision(context, deal, qtbot)
 
 
 def test_invoice_panel_issue_and_payment(context, deal, qtbot, monkeypatch):
-    from desktop_crm.views.documents import panel as panel_module
-    from desktop_crm.views.documents.panel import DealDocumentsPanel, PaymentDialog
+    from desktop_crm.views.documents.panel import DealDocumentsPanel
 
     panel = DealDocumentsPanel(context, DealId(deal.id), "invoice")
     qtbot.addWidget(panel)
@@ -99,15 +98,12 @@ def test_invoice_panel_issue_and_payment(context, deal, qtbot, monkeypatch):
     panel.buttons["issue"].click()
     invoice = Invoice.get()
     assert invoice.status == InvoiceStatus.ISSUED and invoice.number == "1"
-
-    def fill(dialog: PaymentDialog) -> int:
-        dialog.amount.setText("41 990,00")
-        return PaymentDialog.DialogCode.Accepted
-
-    monkeypatch.setattr(panel_module.PaymentDialog, "exec", fill)
     panel.buttons["pay"].click()
+    dialog = panel.payments_dialog
+    assert dialog.amount.text().replace("\xa0", " ") == "41,990.00"  # the balance is suggested
+    dialog.register_button.click()
     assert Invoice.get_by_id(invoice.id).status == InvoiceStatus.PAID
-    assert visible_actions(panel) == {"preview"}
+    assert visible_actions(panel) == {"pay", "preview"}  # refunds and corrections stay reachable
 
 
 def test_preview_shows_the_stored_pdf_and_prints_it(context, deal, qtbot, tmp_path):

@@ -89,6 +89,12 @@ def test_italian_business_checked_live_and_set_up(qtbot, qapp, english, db):
     company = assistant.company_page
     country = company.editor_country()
     country.setCurrentIndex(country.findData("IT"))
+    # nothing typed yet: no message scolds the empty name, but Next waits for it
+    assert not company.error_labels["short_name"].isVisibleTo(company)
+    assert not assistant.button(QWizard.WizardButton.NextButton).isEnabled()
+    qtbot.keyClicks(_field(company, "short_name"), "R")
+    qtbot.keyClick(_field(company, "short_name"), Qt.Key.Key_Backspace)
+    assert company.error_labels["short_name"].text() == "Indica il nome dell'azienda."
     qtbot.keyClicks(_field(company, "short_name"), "Rossi S.r.l.")
     qtbot.keyClicks(_field(company, "vat_number"), "12345678901")
     next_button = assistant.button(QWizard.WizardButton.NextButton)

@@ -449,6 +449,8 @@ def event_title(event: str, document: Document) -> str:
         "rejected": _("Quote {number} rejected").format(number=number),
         "converted": _("Invoice drafted from quote {number}").format(number=number),
         "paid": _("Payment registered on invoice {number}").format(number=number),
+        "payment_deleted": _("Payment deleted from invoice {number}").format(number=number),
+        "refunded": _("Refund on invoice {number}").format(number=number),
         "cancelled": _("Invoice {number} cancelled").format(number=number),
     }
     return titles.get(event, event)

@@ -144,9 +144,11 @@ def _number_and_mark_issued(
     invoice.year = on.year
     invoice.sequence_number = seq
     invoice.issue_date = on
-    if invoice.due_date is None:
-        days = documents.invoice_due_days(invoice.own_company.country)
-        invoice.due_date = on + dt.timedelta(days=days)
+    if invoice.due_date is None:  # from the payment terms («30 days»), else the country's usual
+        from desktop_crm.services.billing import due
+
+        invoice.due_date = due.due_date(on, due.payment_text(invoice.terms),
+                                        invoice.own_company.country)
     invoice.status = InvoiceStatus.ISSUED
     invoice.issued_at = utcnow()
     invoice.save()

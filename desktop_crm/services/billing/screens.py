@@ -21,6 +21,7 @@ from desktop_crm.services.billing.documents import (
     Row,
     _get_document,
     doc_type,
+    invoice_due_days,
     line_rows,
     print_options,
 )
@@ -79,7 +80,7 @@ def _actions(document: Document) -> tuple[str, ...]:
             "draft": ("edit", "issue", "preview", "delete"),
             "issued": ("pay", "cancel", "preview"),
             "partially_paid": ("pay", "preview"),
-            "paid": ("preview",),
+            "paid": ("pay", "preview"),  # refunds and mistaken payments are handled there
             "cancelled": ("reissue", "preview"),
         }
     return table.get(status, ("preview",))
@@ -159,6 +160,7 @@ class EditorData:
     salutation: str
     lines: list[dict[str, Any]]
     vat_rates: list[Decimal]
+    default_due_days: int = 0  # an invoice's usual payment term when its terms name no days
 
 
 def _default_due_date(document: Document, own: Row) -> dt.date | None:
@@ -212,5 +214,6 @@ def editor_data(kind: DocumentType | str, document_id: IdLike) -> EditorData:
         salutation=snapshot.get("salutation", ""),
         lines=line_rows(document),
         vat_rates=list(countries.country(country).vat_rates),
+        default_due_days=invoice_due_days(country),
     )
 

@@ -416,6 +416,9 @@ RU_INTERACTION_SUBJECTS = {
 }
 RU_LOST_REASONS = ("Дорого", "Выбрали конкурента", "Нет бюджета", "Потребность неактуальна",
                    "Клиент не выходит на связь", "Не устроили сроки поставки")
+# The reasons of won deals: the built-in list of Settings › Rules as the Russian UI shows it.
+RU_WON_REASONS = ("Лучшая цена", "Качество товара или услуги", "Сроки поставки",
+                  "Отношения с клиентом", "Рекомендация клиента")
 RU_DEAL_TITLES = ("{product} для {company}", "Поставка: {product}", "{company}: {product}",
                   "Внедрение — {product}", "Заказ {company}")
 RU_LEAD_TITLES = ("Запрос с сайта: {product}", "Заявка на {product}", "Звонок: интересует {product}",
@@ -461,6 +464,8 @@ IT_INTERACTION_SUBJECTS = {
 }
 IT_LOST_REASONS = ("Prezzo troppo alto", "Scelto un concorrente", "Budget non disponibile",
                    "Progetto rinviato", "Cliente non più raggiungibile", "Tempi di consegna")
+IT_WON_REASONS = ("Prezzo migliore", "Qualità del prodotto o del servizio", "Tempi di consegna",
+                  "Rapporto con il cliente", "Raccomandazione di un cliente")
 IT_DEAL_TITLES = ("{product} per {company}", "Fornitura: {product}", "{company}: {product}",
                   "Ordine {company}")
 IT_LEAD_TITLES = ("Richiesta dal sito: {product}", "Richiesta preventivo {company}",

@@ -259,6 +259,9 @@ class _DealsBuilder(_Generator):
             if to_stage.kind == "lost":
                 story.lost_reason = rng.choice(
                     demo_data.RU_LOST_REASONS if story.code == "ru" else demo_data.IT_LOST_REASONS)
+            elif to_stage.kind == "won":  # why it was won (no draw: the seed's stream stays as it was)
+                reasons = demo_data.RU_WON_REASONS if story.code == "ru" else demo_data.IT_WON_REASONS
+                story.lost_reason = reasons[(at.toordinal() + len(path)) % len(reasons)]
             payload = self.payload("moved", stage_names[step - 1], stage_names[step], to_stage.kind,
                                    story.lost_reason)
             self.t_change.add((self.new_id(at), t, t, story.id, stage_ids[path[step - 1]],

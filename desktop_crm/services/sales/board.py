@@ -496,7 +496,7 @@ def _top_rank(stage_id: uuid.UUID, exclude: uuid.UUID) -> int:
 
 def move(
     deal_id: IdLike, stage_id: IdLike, user: IdLike, lost_reason: str | None = None,
-    comment: str = "",
+    comment: str = "", won_reason: str | None = None,
 ) -> BoardMove:
     """Move a deal by the stage rules and put its card on top of the new column (one transaction).
 
@@ -506,7 +506,7 @@ def move(
     with database.atomic():
         previous, rank = _ranks(deal, stage)  # the rank is saved with the move (one UPDATE)
         result = stages.move_deal(deal, stage, as_uuid(user), lost_reason=lost_reason,
-                                  comment=comment, board_rank=rank)
+                                  comment=comment, board_rank=rank, won_reason=won_reason)
         return BoardMove(result, previous, rank, (lost_reason or "").strip(), comment)
 
 
@@ -539,9 +539,13 @@ def lost_reasons() -> list[str]:
     return rules.lost_reasons()
 
 
+def won_reasons() -> list[str]:
+    return rules.won_reasons()
+
+
 __all__ = [
     "BOARD_FILTERS", "BoardMove", "Card", "ColumnInfo", "ColumnTotals", "Cursor", "Page", "PageQuery",
     "PipelineInfo", "board_filter", "card", "check_move", "column_totals", "columns",
     "default_pipeline", "lost_reasons", "matches", "move", "page", "pipelines", "quick_create",
-    "undo",
+    "undo", "won_reasons",
 ]

@@ -495,6 +495,18 @@ class MergeResult:
     #: (product group id, [deal ids]): open deals now doubled in one product group (rule 2),
     #: for the UI to point at — the merge itself never fails on them.
     doubled_deals: list[tuple[uuid.UUID | None, list[uuid.UUID]]]
+    #: the timeline entry logging the merge: ``services.sales.merge.undo_merge`` takes it
+    log_id: uuid.UUID | None = None
+
+
+#: What a merge moves from the merged contact to the survivor (``services.sales.merge`` shows it).
+MERGED_LINKS: tuple[tuple[Entity, Any], ...] = (
+    (Entity.DEALS, Deal),
+    (Entity.LEADS, Lead),
+    (Entity.ACTIVITIES, Activity),
+    (Entity.QUOTES, Quote),
+    (Entity.INVOICES, Invoice),
+)
 
 
 def merge_contacts(
@@ -517,13 +529,10 @@ def merge_contacts(
         _check_own_emails(chosen)
         now = utcnow()
         moved: dict[str, int] = {}
-        for label, model in (
-            (Entity.DEALS, Deal),
-            (Entity.LEADS, Lead),
-            (Entity.ACTIVITIES, Activity),
-            (Entity.QUOTES, Quote),
-            (Entity.INVOICES, Invoice),
-        ):
+        moved_ids: dict[str, list[str]] = {}
+        for label, model in MERGED_LINKS:
+            ids = [str(row.id) for row in model.select(model.id).where(model.contact == other.id)]
+            moved_ids[label] = ids
             moved[label] = (
                 model.update(contact=survivor.id, updated_at=now)
                 .where(model.contact == other.id)
@@ -537,7 +546,7 @@ def merge_contacts(
         survivor.save()
         merged_name = other.full_name
         other.soft_delete()
-        Activity.create(
+        entry = Activity.create(
             kind=ActivityKind.SYSTEM,
             author=as_uuid(user),
             contact=survivor.id,
@@ -547,10 +556,12 @@ def merge_contacts(
                 "merged_id": str(other.id),
                 "merged_name": merged_name,
                 "merged_values": {k: (str(v) if v is not None else None) for k, v in gone.items()},
+                "survivor_values": {k: (str(v) if v is not None else None) for k, v in kept.items()},
                 "moved": moved,
+                "moved_ids": moved_ids,
             },
         )
-        return MergeResult(survivor.id, other.id, moved, _doubled_deals(survivor.id))
+        return MergeResult(survivor.id, other.id, moved, _doubled_deals(survivor.id), entry.id)
 
 
 def _doubled_deals(contact_id: uuid.UUID) -> list[tuple[uuid.UUID | None, list[uuid.UUID]]]:

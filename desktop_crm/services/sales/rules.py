@@ -93,6 +93,9 @@ TASK_DUE_DAYS = declare("rules.task_due_days", 1)
 LOST_REASONS: SettingSpec[list[str]] = declare("rules.lost_reasons", [])
 #: Whether a lost deal needs a reason from the list (or free text when the list allows "other").
 LOST_REASON_REQUIRED = declare("rules.lost_reason_required", True)
+#: Reasons offered when a deal is won (empty: the built-in list, translated). A won deal keeps its
+#: reason where a lost one keeps its: ``Deal.lost_reason``, the reason the deal was closed for.
+WON_REASONS: SettingSpec[list[str]] = declare("rules.won_reasons", [])
 #: Rule 4: which contact fields are required: "full" (seed 002) or "light" (name + phone or e-mail).
 CONTACT_PRESET = declare("rules.contact_required_preset", "full")
 #: Rule 4: refuse the e-mail addresses of the business's own users in client contacts.
@@ -112,6 +115,24 @@ DEFAULT_LOST_REASONS = (
     N_("Duplicate deal"),
     N_("Other"),  # OTHER_REASON: needs a comment
 )
+
+
+DEFAULT_WON_REASONS = (
+    N_("Best price"),
+    N_("Quality of the product or service"),
+    N_("Delivery times"),
+    N_("Relationship with the client"),
+    N_("Recommended by a client"),
+    N_("Other"),
+)
+
+
+def won_reasons() -> list[str]:
+    """The reasons offered when a deal is won, in the UI language when they are the built-in ones."""
+    configured = WON_REASONS.get()
+    if configured:
+        return [str(reason) for reason in configured]
+    return [_(reason) for reason in DEFAULT_WON_REASONS]
 
 
 def lost_reasons() -> list[str]:

@@ -281,11 +281,13 @@ def _notify_head(deal: Deal, stage: Stage, lost_reason: str) -> list[uuid.UUID]:
 
 def move_deal(
     deal: IdLike, stage: IdLike, user: IdLike, lost_reason: str | None = None, comment: str = "",
-    now: dt.datetime | None = None, board_rank: int | None = None,
+    now: dt.datetime | None = None, board_rank: int | None = None, won_reason: str | None = None,
 ) -> MoveResult:
     """Move the deal to ``stage`` (see the module docstring); one transaction.
 
     ``board_rank``: where the kanban puts the card in its new column, saved with the move.
+    ``won_reason``: why a deal moved to a won stage was won (one of ``rules.won_reasons()``; may
+    be left out); kept, like a lost deal's reason, in ``Deal.lost_reason`` — the closing reason.
     """
     with database.atomic(), settings.snapshot():  # the rules' settings: one read
         row, target = _deal(deal), _stage(stage)
@@ -307,6 +309,11 @@ def move_deal(
                 )
             if rules.reason_needs_comment(reason) and not (comment or "").strip():
                 raise StageChangeRefused(_("Say in the comment why the deal was lost."))
+        won = (won_reason or "").strip() if target.kind == StageKind.WON else ""
+        if won and won not in rules.won_reasons():
+            raise StageChangeRefused(
+                _("“{reason}” is not one of the reasons for won deals: {reasons}.").format(
+                    reason=won, reasons=", ".join(rules.won_reasons())))
         now = now or utcnow()
         old = Stage.get_or_none(Stage.id == row.stage_id)
         entered = row.stage_entered_at or row.created_at
@@ -324,7 +331,7 @@ def move_deal(
         row.stage_entered_at = now
         if closing:
             row.closed_at = now
-            row.lost_reason = reason if target.kind == StageKind.LOST else ""
+            row.lost_reason = reason if target.kind == StageKind.LOST else won
         entry = _timeline_entry(
             row, old, target, user, now, "moved", seconds, row.lost_reason, (comment or "").strip()
         )

@@ -396,6 +396,9 @@ def _describe(activity: Activity) -> str:
         if event == "created":
             return _("Deal created in stage {new}").format(**names)
         if payload.get("to_kind") == "won":
+            if payload.get("lost_reason"):  # the closing reason: why it was won
+                return _("Deal won ({reason}): {old} → {new}").format(
+                    reason=payload["lost_reason"], **names)
             return _("Deal won: {old} → {new}").format(**names)
         if payload.get("to_kind") == "lost":
             return _("Deal lost ({reason}): {old} → {new}").format(
@@ -413,6 +416,9 @@ def _describe(activity: Activity) -> str:
         )
     if event == "contacts_merged":
         return _("Contact {name} merged into this one").format(name=payload.get("merged_name", ""))
+    if event == "contacts_unmerged":
+        return _("Merge undone: contact {name} separated again").format(
+            name=payload.get("merged_name", ""))
     if event == "duplicate_dismissed":
         return _("Marked as not a duplicate of {name}").format(name=payload.get("other_name", ""))
     return activity.subject or _("Note")

@@ -70,6 +70,7 @@ class RulesSettings:
     contact_required_preset: str  # "full" | "light"
     phone_region: str
     lost_reasons: list[str]  # empty: the built-in, translated list
+    won_reasons: list[str] = field(default_factory=list)  # empty: the built-in, translated list
     offline_numbering: str = "device_series"  # "device_series" | "provisional" (sync.md §2.11)
 
 
@@ -81,6 +82,7 @@ _RULE_SPECS: dict[str, SettingSpec[Any]] = {
     "contact_required_preset": rules.CONTACT_PRESET,
     "phone_region": rules.PHONE_REGION,
     "lost_reasons": rules.LOST_REASONS,
+    "won_reasons": rules.WON_REASONS,
     "offline_numbering": numbering.OFFLINE_NUMBERING,
 }
 
@@ -91,6 +93,10 @@ def rules_settings() -> RulesSettings:
 
 def default_lost_reasons() -> list[str]:
     return [_(reason) for reason in rules.DEFAULT_LOST_REASONS]
+
+
+def default_won_reasons() -> list[str]:
+    return [_(reason) for reason in rules.DEFAULT_WON_REASONS]
 
 
 def phone_regions() -> list[str]:
@@ -153,7 +159,7 @@ def save_rules_settings(values: Mapping[str, Any]) -> bool:
     with database.atomic():
         for name, value in values.items():
             spec = _RULE_SPECS[name]
-            if name in ("comment_stop_phrases", "lost_reasons"):
+            if name in ("comment_stop_phrases", "lost_reasons", "won_reasons"):
                 value = [validation.text_value(v, name, max_length=300) for v in value if str(v).strip()]
             elif name == "phone_region":
                 value = str(value).upper()

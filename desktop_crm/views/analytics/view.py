@@ -156,7 +156,7 @@ class ReportPane(QWidget):
         self.chart_view.setMinimumWidth(280)
         self.models: list[ReportTableModel] = []
         self.tables: list[QTableView] = []
-        count = 2 if kind == ReportKind.MANAGERS else 1
+        count = 3 if kind == ReportKind.MANAGERS else 1  # managers, lost and won reasons
         right = QSplitter(Qt.Orientation.Vertical)
         for _index in range(count):
             model = ReportTableModel(self)

@@ -116,7 +116,13 @@ class ContactCard(CardDialog):
         self.not_duplicate_button.setToolTip(
             _("Record that this is a different person and save the contact."))
         self.not_duplicate_button.clicked.connect(self.not_a_duplicate)
+        self.merge_button = QPushButton(_("Merge…"), frame)
+        self.merge_button.setObjectName("merge_duplicate")
+        self.merge_button.setToolTip(_("Merge this contact and the existing one, choosing the "
+                                       "values to keep."))
+        self.merge_button.clicked.connect(self.merge_with_existing)
         row.addWidget(self.open_existing_button)
+        row.addWidget(self.merge_button)
         row.addWidget(self.not_duplicate_button)
         frame.hide()
         self.duplicate_frame = frame
@@ -268,12 +274,37 @@ class ContactCard(CardDialog):
             text += " " + ngettext("And {count} more.", "And {count} more.",
                                    len(duplicates) - 1).format(count=len(duplicates) - 1)
         self.duplicate_label.setText(text)
+        self.merge_button.setVisible(self.record_id is not None)  # a saved contact can be merged
         self.duplicate_frame.show()
 
     # --- actions ----------------------------------------------------------------------------
     def open_existing(self) -> None:
         if self._duplicates:
             self.context.open_record(Entity.CONTACTS, self._duplicates[0].contact_id, self.parentWidget())
+
+    def merge_with_existing(self) -> None:
+        """Merge with the duplicate found (saved changes first); the card then shows the contact
+        kept, or closes when this one was merged into the other."""
+        if not self._duplicates or self.record_id is None:
+            return
+        from desktop_crm.views.cards.merge import MergeDialog
+
+        dialog = MergeDialog(self.context, str(self._duplicates[0].contact_id), self.record_id,
+                             self.parentWidget())  # it outlives the card when this one is merged away
+        dialog.merged.connect(self._merged)
+        dialog.open()
+        self.merge_dialog = dialog
+
+    def _merged(self, survivor_id: str) -> None:
+        if survivor_id == self.record_id:
+            self._values = cards.contact_card(survivor_id)
+            self._load()
+            self.set_clean()
+            self.duplicate_frame.hide()
+            return
+        self.set_clean()
+        self.close()
+        self.context.open_record(Entity.CONTACTS, survivor_id, self.parentWidget())
 
     def not_a_duplicate(self) -> None:
         self._not_duplicate_of.update(d.contact_id for d in self._duplicates)

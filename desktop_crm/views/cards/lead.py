@@ -110,6 +110,10 @@ class LeadCard(CardDialog):
                                                      self.buttons.ButtonRole.ActionRole)
         self.convert_button.setObjectName("convert_button")
         self.convert_button.clicked.connect(self.start_conversion)
+        self.junk_button = self.buttons.addButton(_("Junk…"), self.buttons.ButtonRole.ActionRole)
+        self.junk_button.setObjectName("junk_button")
+        self.junk_button.setToolTip(_("Close the lead as junk, saying why."))
+        self.junk_button.clicked.connect(self.mark_junk)
         self.finish_layout(self.tabs)
         self._load()
 
@@ -150,7 +154,22 @@ class LeadCard(CardDialog):
         self._update_convert()
         self._update_title()
 
+    def mark_junk(self) -> None:
+        if not self.record_id or (self.dirty and not self.save()):
+            return
+        from desktop_crm.views.cards.closing import junk_selected
+
+        dialog = junk_selected(self.context, self, [self.record_id])
+        dialog.accepted.connect(self._reload_values)
+
+    def _reload_values(self) -> None:
+        if self.record_id:
+            self._values = cards.lead_card(self.record_id)
+            self._load()
+
     def _update_convert(self) -> None:
+        status = (self._values or {}).get("status", "new")
+        self.junk_button.setEnabled(bool(self.record_id) and status not in ("converted", "junk"))
         if not self.record_id:
             self.convert_button.setEnabled(False)
             self.convert_button.setToolTip(_("Save the lead first."))

@@ -4,7 +4,8 @@ stage bar: the same flow everywhere.
 1. A refusal of the stage rules is shown with its reason (and, when fields are missing, a button
    that opens the deal to fill them in). Nothing moved, so the card stays where it was.
 2. Moving to a lost stage asks the rules first (``services.board.check_move``: no point asking a
-   reason for a move that is refused), then the reason (the configurable list) and a comment.
+   reason for a move that is refused), then the reason (the configurable list) and a comment;
+   moving to a won stage likewise asks why it was won (Settings › Rules, none preselected).
 3. ``services.board.move`` runs the rules in one transaction (tasks cancelled and created,
    history, timeline, the won check) and the caller gets the :class:`BoardMove` back.
 
@@ -107,6 +108,71 @@ class LostReasonDialog(QDialog):
             super().accept()
 
 
+class WonReasonDialog(QDialog):
+    """Why was the deal won? A reason from the configured list (none preselected), and a comment."""
+
+    def __init__(self, title: str, reasons: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("won_reason_dialog")
+        self.setWindowTitle(_("Deal won"))
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        layout = QVBoxLayout(self)
+        intro = QLabel(_("Why was “{title}” won?").format(title=title), self)
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.reason = QComboBox(self)
+        self.reason.setObjectName("won_reason")
+        self.reason.setPlaceholderText(_("Choose a reason"))
+        self.reason.addItems(reasons)
+        self.reason.setCurrentIndex(-1)
+        form.addRow(_("Reason:"), self.reason)
+        self.comment = QLineEdit(self)
+        self.comment.setObjectName("won_comment")
+        self.comment.setPlaceholderText(_("What made the difference (optional)"))
+        form.addRow(_("Comment:"), self.comment)
+        layout.addLayout(form)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText(_("Mark as won"))
+        self.ok.setEnabled(False)
+        self.reason.currentIndexChanged.connect(lambda index: self.ok.setEnabled(index >= 0))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(420)
+
+
+def _offer_reopen(parent: QWidget, context: AppContext, deal_id: DealId, stage_id: StageId) -> bool:
+    """An administrator moving a closed deal to an open stage is asked to reopen it (with a
+    reason, into that stage); the windows showing it reload. False when the deal is not closed."""
+    from desktop_crm.services.sales import closing
+    from desktop_crm.views.cards.closing import ReopenDialog
+
+    choice = closing.reopen_choice(deal_id)
+    if not choice.closed:
+        return False
+    dialog = ReopenDialog(choice, parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.choice.setCurrentIndex(max(0, dialog.choice.findData(str(stage_id))))
+
+    def reopen() -> None:
+        try:
+            closing.reopen(deal_id, str(dialog.choice.currentData()), context.user.id,
+                           dialog.comment.text())
+        except CrmError as error:
+            show_refusal(parent, error.message, [], None)
+            return
+        context.notify_changed("deals")
+        context.show_status(_("The deal is open again."))
+
+    dialog.accepted.connect(reopen)
+    dialog.open()
+    return True
+
+
 def show_refusal(
     parent: QWidget | None, message: str, missing: list[str], open_deal: Callable[[], None] | None,
 ) -> QMessageBox:
@@ -142,9 +208,10 @@ def request_move(
         if on_refused is not None:
             on_refused(message)
 
-    def commit(reason: str | None, comment: str) -> None:
+    def commit(reason: str | None, comment: str, won_reason: str | None = None) -> None:
         try:
-            result = board.move(deal_id, stage_id, context.user.id, reason, comment)
+            result = board.move(deal_id, stage_id, context.user.id, reason, comment,
+                                won_reason=won_reason)
         except CrmError as error:
             refused(error.message, list(getattr(error, "missing", []) or []))
             return
@@ -165,5 +232,19 @@ def request_move(
             lambda: commit(dialog.chosen() or None, dialog.comment.text())
         )
         dialog.open()
+        return
+    if stage_kind == "open" and context.user.role == "admin" and _offer_reopen(
+            parent, context, deal_id, stage_id):
+        return
+    if stage_kind == "won":
+        check = board.check_move(deal_id, stage_id)
+        if not check.allowed:  # no point asking why it was won when the rules refuse the move
+            refused(check.reason, list(check.missing))
+            return
+        won_dialog = WonReasonDialog(deal_title, board.won_reasons(), parent)
+        won_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        won_dialog.accepted.connect(lambda: commit(None, won_dialog.comment.text(),
+                                                   won_dialog.reason.currentText() or None))
+        won_dialog.open()
         return
     commit(None, "")

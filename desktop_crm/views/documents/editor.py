@@ -110,14 +110,28 @@ class DocumentEditor(QDialog):
         self.basis = QLineEdit(self)
         form.addRow(_("Basis (contract, order)"), self.basis)
         self.date_edit = QDateEdit(self)
+        self.date_edit.setObjectName("date")
         self.date_edit.setCalendarPopup(True)
         self.date_edit.setDisplayFormat("dd.MM.yyyy")
-        form.addRow(_("Valid until") if kind == "quote" else _("Due date"), self.date_edit)
+        # an invoice is due after the days its payment terms name (else the usual term), counted
+        # from the day it is issued — unless the user sets a date here
+        self._due_explicit = False
+        self.date_edit.dateChanged.connect(self._due_date_edited)
+        self.due_hint = QLabel(self)
+        self.due_hint.setObjectName("due_hint")
+        date_row = QHBoxLayout()
+        date_row.addWidget(self.date_edit)
+        date_row.addWidget(self.due_hint, 1)
+        self.due_hint.setVisible(kind == "invoice")
+        form.addRow(_("Valid until") if kind == "quote" else _("Due date"), date_row)
         header.addLayout(form, 3)
 
         terms_box = QGroupBox(_("Terms"), self)
         terms = QFormLayout(terms_box)
         self.payment_terms = QLineEdit(self)
+        self.payment_terms.setObjectName("payment_terms")
+        self.payment_terms.setPlaceholderText(_("e.g. within 30 days"))
+        self.payment_terms.textChanged.connect(lambda _text: self._show_due_date())
         terms.addRow(_("Payment"), self.payment_terms)
         self.delivery_terms = QLineEdit(self)
         terms.addRow(_("Delivery"), self.delivery_terms)
@@ -200,11 +214,10 @@ class DocumentEditor(QDialog):
         self.addressee.setText(data.addressee)
         self.salutation.setText(data.salutation)
         self.basis.setText(data.basis)
-        shown = (data.valid_until if self.kind == "quote"
-                 else data.due_date or data.due_date_default)  # not "today": the payment terms
-        self.date_edit.setDate(_qdate(shown))
-        self._date_shown = self.date_edit.date()
+        self.date_edit.setDate(_qdate(data.valid_until if self.kind == "quote" else data.due_date))
+        self._due_explicit = self.kind == "invoice" and data.due_date is not None
         self.payment_terms.setText(data.terms.get("payment", ""))
+        self._show_due_date()
         self.delivery_terms.setText(data.terms.get("delivery", ""))
         self.warranty_terms.setText(data.terms.get("warranty", ""))
         for key, box in self.toggles.items():
@@ -337,12 +350,37 @@ class DocumentEditor(QDialog):
             "buyer_snapshot": {"addressee": self.addressee.text().strip(),
                                "salutation": self.salutation.text().strip()},
         }
-        date = self.date_edit.date()
         if self.kind == "quote":
-            values["valid_until"] = _pydate(date)
-        elif self.data.due_date is not None or date != self._date_shown:
-            values["due_date"] = _pydate(date)  # untouched: issuing dates it by the payment terms
+            values["valid_until"] = _pydate(self.date_edit.date())
+        else:  # a due date the user set; else none yet: issuing dates it from the terms
+            values["due_date"] = _pydate(self.date_edit.date()) if self._due_explicit else None
         return values
+
+    def _due_date_edited(self) -> None:
+        if not self._building and self.kind == "invoice" and not self._showing_due:
+            self._due_explicit = True
+            self._show_due_date()
+
+    _showing_due = False
+
+    def _show_due_date(self) -> None:
+        """The due date the terms give (from today, for a draft), and where it comes from."""
+        if self.kind != "invoice" or not hasattr(self, "data"):
+            return
+        from desktop_crm.services.billing import due
+
+        if self._due_explicit:
+            self.due_hint.setText(_("as set") if self.data.editable else "")
+            return
+        days = due.days_in_terms(self.payment_terms.text())
+        source = (_("{days} days from the payment terms") if days is not None
+                  else _("{days} days, the usual term")).format(
+            days=days if days is not None else self.data.default_due_days)
+        self._showing_due = True
+        self.date_edit.setDate(_qdate(dt.date.today() + dt.timedelta(
+            days=days if days is not None else self.data.default_due_days)))
+        self._showing_due = False
+        self.due_hint.setText(_("counted from the issue date: {source}").format(source=source))
 
     # -- actions -----------------------------------------------------------------------------
 

@@ -9,24 +9,16 @@ deal's timeline); afterwards the panel reloads and ``context.notify_changed`` re
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDateEdit,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
-    QLineEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -38,7 +30,6 @@ from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _, ngettext
 from desktop_crm.ids import DealId, DocumentId, as_uuid
 from desktop_crm.services.billing import invoices, quotes, screens
-from desktop_crm.views.common.accessibility import label_forms
 from desktop_crm.views.common.dialogs import confirm, show_error
 from desktop_crm.views.documents.editor import DocumentEditor, open_preview
 
@@ -51,46 +42,11 @@ ACTION_TEXTS: dict[str, Callable[[], str]] = {
     "revise": lambda: _("New revision"),
     "to_invoice": lambda: _("Create invoice"),
     "issue": lambda: _("Issue"),
-    "pay": lambda: _("Register payment…"),
+    "pay": lambda: _("Payments…"),
     "cancel": lambda: _("Cancel invoice…"),
     "reissue": lambda: _("Issue again"),
     "delete": lambda: _("Delete draft"),
 }
-
-
-class PaymentDialog(QDialog):
-    """A payment of an invoice: the amount starts as what is still due (the balance)."""
-
-    def __init__(self, balance: Decimal, balance_text: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("payment_dialog")
-        self.setWindowTitle(_("Register payment"))
-        form = QFormLayout(self)
-        self.amount = QLineEdit(self)
-        self.amount.setObjectName("payment_amount")
-        self.amount.setText(str(balance))
-        self.amount.selectAll()
-        self.amount.setToolTip(_("Still due: {amount}").format(amount=balance_text))
-        form.addRow(_("Amount"), self.amount)
-        self.date = QDateEdit(QDate.currentDate(), self)
-        self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("dd.MM.yyyy")
-        form.addRow(_("Paid on"), self.date)
-        self.note = QLineEdit(self)
-        form.addRow(_("Note"), self.note)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-
-    def showEvent(self, event: QShowEvent) -> None:
-        label_forms(self)  # every label the buddy of its editor, every editor named
-        super().showEvent(event)
-
-    def paid_on(self) -> dt.date:
-        value = self.date.date()
-        return dt.date(value.year(), value.month(), value.day())
 
 
 class DealDocumentsPanel(QWidget):
@@ -274,12 +230,11 @@ class DealDocumentsPanel(QWidget):
                 return
             elif key == "issue":
                 invoices.issue(doc.id, user)
-            elif key == "pay":
-                dialog = PaymentDialog(doc.balance, doc.balance_text, self)
-                if dialog.exec() != QDialog.DialogCode.Accepted:
-                    return
-                invoices.register_payment(
-                    doc.id, dialog.amount.text(), dialog.paid_on(), user, dialog.note.text())
+            elif key == "pay":  # the list, register (the balance suggested), delete, refund
+                from desktop_crm.views.documents.payments import open_payments
+
+                self.payments_dialog = open_payments(self.context, doc.id, self, self._done)
+                return
             elif key == "cancel":
                 reason, ok = QInputDialog.getText(
                     self, _("Cancel invoice"), _("Reason (printed nowhere, kept in the notes)"))

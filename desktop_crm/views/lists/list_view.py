@@ -4,7 +4,8 @@
 * Right-click on the header: column chooser; columns can be dragged; the layout, the current
   filter and saved filters persist per user (``services.preferences``).
 * Selection (Shift/Ctrl, Ctrl+A) + actions: Assign responsible…, Change stage… (deals, through the
-  stage rules), Delete (Del; asks first, soft, undoable with Ctrl+Z).
+  stage rules), Delete (Del; asks first, soft, undoable with Ctrl+Z), and the actions other areas
+  register for the entity (``registry.add_list_action``: merge contacts, issue invoices…).
 * Export… writes every row that matches the filter (not only the visible ones) to XLSX or CSV in
   the background, with progress and Cancel.
 * Enter or double-click opens the card (``context.open_record``); Ctrl+N creates a record.
@@ -51,6 +52,7 @@ from desktop_crm.views.common.undo import undo_redo_actions
 from desktop_crm.views.common.windowed_model import EntityRowSource, WindowedTableModel
 from desktop_crm.views.context import AppContext
 from desktop_crm.views.lists.filter_bar import FilterBar
+from desktop_crm.views.registry import resolve
 from desktop_crm.workers import Progress, run_in_background
 
 log = logging.getLogger(__name__)
@@ -183,6 +185,14 @@ class EntityListView(QWidget):
             bar.addAction(self.stage_action)
         if self.entity in bulk.DELETABLE:
             bar.addAction(self.delete_action)
+        self.extra_actions: list[tuple[QAction, Any]] = []
+        for spec in self.context.registry.list_actions_of(self.entity):  # other areas' actions
+            if not spec.offered_to(self.context.user.role):
+                continue
+            act = action(f"action_{spec.key}", _(spec.title),
+                         lambda _checked=False, s=spec: self._run_extra(s))
+            bar.addAction(act)
+            self.extra_actions.append((act, spec))
         bar.addSeparator()
         bar.addAction(self.undo_action)
         bar.addSeparator()
@@ -198,10 +208,19 @@ class EntityListView(QWidget):
         self.assign_action.setEnabled(has and may_edit and self.entity in bulk.RESPONSIBLE_FIELDS)
         self.stage_action.setEnabled(has and may_edit and self.entity == Entity.DEALS)
         self.delete_action.setEnabled(has and may_delete and self.entity in bulk.DELETABLE)
+        for act, spec in self.extra_actions:
+            act.setEnabled(spec.accepts(len(rows)))
+
+    def _run_extra(self, spec: Any) -> None:
+        ids = self.selected_ids()
+        if spec.accepts(len(ids)):
+            resolve(spec.run)(self.context, self, ids)
 
     def _row_menu(self, point: QPoint) -> None:
         menu = QMenu(self)
-        for act in (self.open_action, self.assign_action, self.stage_action, self.delete_action):
+        extra = [act for act, _spec in self.extra_actions]
+        for act in (self.open_action, self.assign_action, self.stage_action, self.delete_action,
+                    *extra):
             if act in self.actions_bar.actions() or act is self.open_action:
                 menu.addAction(act)
         menu.addSeparator()

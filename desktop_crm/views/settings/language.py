@@ -1,5 +1,5 @@
-"""Settings › Language: the language of the application for the current user (applied after a
-restart)."""
+"""Settings › Language: the language of the application for the current user, applied at once
+(the shell rebuilds the main window in it when ``context.signals.language_changed`` fires)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ class LanguagePage(SettingsPage):
             self.group.addButton(button)
             layout.addWidget(button)
             self.buttons[code] = button
-        note = QLabel(_("The new language is applied after the application is restarted."), self)
+        note = QLabel(_("The new language applies as soon as it is saved; open cards are closed."),
+                      self)
         note.setObjectName("language_note")
         note.setWordWrap(True)
         note.setStyleSheet(OK_STYLE)
@@ -52,7 +53,9 @@ class LanguagePage(SettingsPage):
         language = self.chosen()
         admin.set_user_language(self.context.user.id, language)
         self.context.settings.setValue("ui/language", language)
-        self.context.show_status(_("The language changes after a restart."))
+        self.set_clean()
+        if language != current_language():
+            self.context.signals.language_changed.emit(language)
         return True
 
 

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 PAGE_MODULES: tuple[str, ...] = (
     "desktop_crm.views.settings.own_companies",
+    "desktop_crm.views.settings.numbering",
+    "desktop_crm.views.settings.templates",
     "desktop_crm.views.settings.pipelines",
     "desktop_crm.views.settings.rules",
     "desktop_crm.views.settings.users",

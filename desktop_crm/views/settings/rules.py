@@ -54,6 +54,11 @@ class RulesPage(SettingsPage):
         lost.setPlaceholderText("\n".join(admin.default_lost_reasons()))
         lost.setToolTip(_("Leave empty to use the built-in list shown in grey."))
         self.add_field(form, "lost_reasons", _("Reasons for losing a deal"), lost)
+        won = QPlainTextEdit(deals)
+        won.setPlaceholderText("\n".join(admin.default_won_reasons()))
+        won.setToolTip(_("Asked when a deal is won. Leave empty to use the built-in list shown in "
+                         "grey."))
+        self.add_field(form, "won_reasons", _("Reasons for winning a deal"), won)
         column.addWidget(deals)
         contacts_box = QGroupBox(_("Contacts"), inner)
         form = QFormLayout(contacts_box)
@@ -105,6 +110,7 @@ class RulesPage(SettingsPage):
         self.editor("comment_stop_phrases", QPlainTextEdit).setPlainText(
             "\n".join(values.comment_stop_phrases))
         self.editor("lost_reasons", QPlainTextEdit).setPlainText("\n".join(values.lost_reasons))
+        self.editor("won_reasons", QPlainTextEdit).setPlainText("\n".join(values.won_reasons))
         set_combo_value(self.editor("contact_required_preset", QComboBox), values.contact_required_preset)
         set_combo_value(self.editor("phone_region", QComboBox), values.phone_region)
         set_combo_value(self.editor("offline_numbering", QComboBox), values.offline_numbering)
@@ -122,6 +128,7 @@ class RulesPage(SettingsPage):
             "comment_stop_phrases": lines("comment_stop_phrases"),
             "inactivity_days": self.editor("inactivity_days", QSpinBox).value(),
             "lost_reasons": lines("lost_reasons"),
+            "won_reasons": lines("won_reasons"),
             "contact_required_preset": self.editor("contact_required_preset", QComboBox).currentData(),
             "phone_region": self.editor("phone_region", QComboBox).currentData(),
             "offline_numbering": self.editor("offline_numbering", QComboBox).currentData(),

@@ -81,6 +81,8 @@ class ManagersReport:
     inactivity_days: int
     rows: tuple[ManagerRow, ...]
     lost_reasons: tuple[LostReasonRow, ...]
+    #: why won deals were won (the closing reason asked when winning; Settings › Rules)
+    won_reasons: tuple[LostReasonRow, ...] = ()
 
     @property
     def currencies(self) -> tuple[str, ...]:
@@ -156,6 +158,29 @@ class ManagersReport:
         )
 
 
+    def won_reasons_table(self) -> ReportTable:
+        currencies = currencies_of(r.amounts for r in self.won_reasons)
+        columns = (
+            Column(_("Won reason"), ColumnKind.TEXT),
+            Column(_("Deals"), ColumnKind.COUNT),
+            *amount_columns(_("Amount"), currencies),
+        )
+        rows = tuple(
+            TableRow(
+                (r.reason or _("(no reason given)"), r.deals,
+                 *(r.amounts.get(c, money.ZERO) for c in currencies)),
+                r.filter,
+            )
+            for r in self.won_reasons
+        )
+        return ReportTable(
+            _("Won deals by reason"),
+            scope_subtitle(self.pipeline_name, _("deals closed"), self.scope.period),
+            columns,
+            rows,
+        )
+
+
 def closed_deals(scope: ReportScope, stage_ids: list[uuid.UUID]) -> list[tuple[Any, ...]]:
     """Deals closed in the period in these stages, counted and summed per (stage, responsible,
     lost reason, currency, product group) — the won/lost and product-group reports fold these few
@@ -197,12 +222,17 @@ def managers(scope: ReportScope, now: dt.datetime | None = None) -> ManagersRepo
     lost_amounts: dict[uuid.UUID | None, dict[str, Decimal]] = defaultdict(dict)
     reasons: dict[str, int] = defaultdict(int)
     reason_amounts: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    won_reasons: dict[str, int] = defaultdict(int)
+    won_reason_amounts: dict[str, dict[str, Decimal]] = defaultdict(dict)
     for stage_id, user_key, reason, currency, _group, n, units in closed:
         user_id = None if user_key is None else coerce_uuid(user_key)
         amount = minor_to_money(units)
         if kinds[stage_id] == StageKind.WON:
             won[user_id] += n
             add_amount(won_amounts[user_id], currency, amount)
+            key = (reason or "").strip(" ")
+            won_reasons[key] += n
+            add_amount(won_reason_amounts[key], currency, amount)
         else:
             lost[user_id] += n
             add_amount(lost_amounts[user_id], currency, amount)
@@ -312,6 +342,18 @@ def managers(scope: ReportScope, now: dt.datetime | None = None) -> ManagersRepo
         ),
         key=lambda r: (-r.deals, r.reason.casefold()),
     )
+    won_rows = sorted(
+        (
+            LostReasonRow(
+                reason, n, dict(won_reason_amounts[reason]),
+                replace(base, label=_("Won: {reason}").format(reason=reason or _("(no reason given)")),
+                        stage_kinds=(StageKind.WON,), closed=period, lost_reason=reason),
+            )
+            for reason, n in won_reasons.items()
+        ),
+        key=lambda r: (-r.deals, r.reason.casefold()),
+    )
     return ManagersReport(
-        scope, name_of_pipeline(scope.pipeline_id), days, tuple(rows), tuple(reason_rows)
+        scope, name_of_pipeline(scope.pipeline_id), days, tuple(rows), tuple(reason_rows),
+        tuple(won_rows),
     )

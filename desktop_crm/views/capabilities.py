@@ -1,12 +1,14 @@
-"""Screenshots of the screens of issue 19 that are no section of their own: the first-run
-assistant's steps, the contact merge and the payments of an invoice (the Settings pages shoot
-themselves through ``settings_section``). Listed only when screens are asked for."""
+"""The capabilities that are no section of their own: list actions (merge two contacts, …) and the
+screenshots of the first-run assistant's steps, the contact merge and the payments of an invoice
+(the Settings pages shoot themselves through ``settings_section``). Their modules are imported
+only when used; the screens are listed only when screens are asked for."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from desktop_crm.views.registry import Registry, Screen
+from desktop_crm.i18n import N_
+from desktop_crm.views.registry import ListAction, Registry, Screen
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
@@ -54,6 +56,18 @@ def _first_run(step: int) -> Any:
     return render
 
 
+def _merge_screen(context: AppContext, window: Any) -> QWidget:
+    from desktop_crm.services.sales import merge
+    from desktop_crm.views.cards.merge import MergeDialog
+
+    pair = merge.namesake_pair()
+    if pair is None:
+        raise LookupError("the database has fewer than two contacts")
+    dialog = MergeDialog(context, str(pair[0]), str(pair[1]), window)
+    dialog.show()
+    return dialog
+
+
 def _screens(registry: Registry) -> None:
     from desktop_crm.views.first_run import (
         PAGE_COMPANY,
@@ -68,7 +82,37 @@ def _screens(registry: Registry) -> None:
     for position, (name, step) in enumerate(steps, 1):
         registry.add_screen(Screen(f"first_run_{position}_{name}", _first_run(step),
                                    order=SCREEN_ORDER))
+    registry.add_screen(Screen("merge_contacts", _merge_screen, order=50))
+    registry.add_screen(Screen("invoice_payments", _payments_screen, order=62))
+
+
+def _payments_screen(context: AppContext, window: Any) -> QWidget:
+    from desktop_crm.services.billing import payments
+    from desktop_crm.views.documents.payments import PaymentsDialog
+
+    invoice_id = payments.an_invoice_with_payments()
+    if invoice_id is None:
+        raise LookupError("the database has no invoice with payments")
+    dialog = PaymentsDialog(context, invoice_id, window)
+    dialog.show()
+    return dialog
 
 
 def register(registry: Registry) -> None:
+    registry.add_list_action("contacts", ListAction(
+        "merge", N_("Merge…"), "desktop_crm.views.cards.merge:open_merge", 2, 2))
+    registry.add_list_action("leads", ListAction(
+        "junk", N_("Junk…"), "desktop_crm.views.cards.closing:junk_selected"))
+    registry.add_list_action("deals", ListAction(
+        "reopen", N_("Reopen…"), "desktop_crm.views.cards.closing:reopen_selected", 1, 1,
+        roles=("admin",)))
+    registry.add_list_action("deals", ListAction(
+        "issue_invoices", N_("Issue invoices…"),
+        "desktop_crm.views.documents.batch:issue_invoices_for_deals"))
+    registry.add_list_action("quotes", ListAction(
+        "issue_invoices", N_("Issue invoices…"),
+        "desktop_crm.views.documents.batch:issue_invoices_for_quotes"))
+    registry.add_list_action("invoices", ListAction(
+        "payments", N_("Payments…"),
+        "desktop_crm.views.documents.payments:open_payments_of_selected", 1, 1))
     registry.add_screen_provider(_screens)
