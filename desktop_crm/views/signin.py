@@ -203,6 +203,9 @@ def sign_in_at_start(settings: QSettings, parent: QWidget | None = None,
         mapped = session.server_identity()
         if mapped is not None:
             return mapped
+        already = session.signed_in()  # the first-run assistant's new administrator
+        if already is not None:
+            return already
         first = session.needs_first_administrator()
     dialog: SignInDialog | FirstAdministratorDialog = (
         FirstAdministratorDialog(settings, parent) if first else SignInDialog(settings, parent))

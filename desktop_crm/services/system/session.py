@@ -136,6 +136,16 @@ def users() -> list[UserRef]:
     return [_ref(user) for user in query]
 
 
+def signed_in() -> UserRef | None:
+    """The user signed in in this process, if somebody is (the first-run assistant signs in the
+    administrator it creates, so the start-up does not ask again)."""
+    actor = rights.current()
+    if actor is None or actor.user_id is None:
+        return None
+    user = User.alive().where((User.id == actor.user_id) & (User.active == True)).first()  # noqa: E712
+    return _ref(user) if user is not None else None
+
+
 def needs_first_administrator() -> bool:
     """True for a database without any active user: the first run creates the administrator."""
     return not User.alive().where(User.active == True).exists()  # noqa: E712

@@ -25,7 +25,7 @@ from desktop_crm.i18n import LANGUAGES, N_, _, translator
 from desktop_crm.ids import OwnCompanyId, PipelineId, UserId
 from desktop_crm.models import Pipeline, ProductGroup, Role, Stage, StageKind, database
 from desktop_crm.services.sales import cards, rules
-from desktop_crm.services.system import admin
+from desktop_crm.services.system import admin, session
 
 
 @dataclass(frozen=True)
@@ -205,6 +205,10 @@ def _create_pipeline(template: PipelineTemplate, tr: Any) -> PipelineId:
     return PipelineId(pipeline.id)
 
 
+#: The longest sign-in name (the e-mail given on the first run is the login when it fits).
+MAX_LOGIN = 63
+
+
 def set_up_business(setup: BusinessSetup) -> SetupResult:
     """Create the business of ``setup`` in one transaction; every refusal names its field."""
     errors = company_errors(setup.company) | user_errors(setup.user_name, setup.user_email)
@@ -225,7 +229,11 @@ def set_up_business(setup: BusinessSetup) -> SetupResult:
         "vat_mode": setup.vat_mode or defaults.vat_mode,
         "is_default": True,
     })
+    email = (setup.user_email or "").strip()
     with database.atomic():
+        # the first administrator comes first: signed in, they may set up everything else
+        first = session.create_first_administrator(
+            setup.user_name, email if len(email) <= MAX_LOGIN else "")
         own_id = admin.save_own_company(None, company)
         pipeline_id = _create_pipeline(template, tr)
         groups = [" ".join(name.split()) for name in setup.product_groups if name.strip()]
@@ -233,8 +241,9 @@ def set_up_business(setup: BusinessSetup) -> SetupResult:
         for order, name in enumerate(dict.fromkeys(groups)):
             if name.casefold() not in known:
                 ProductGroup.create(name=name, sort_order=order)
-        user_id = admin.save_user(None, {"name": setup.user_name, "email": setup.user_email,
-                                         "role": Role.ADMIN.value, "locale": setup.language})
+        user_id = admin.save_user(first.id, {
+            "name": setup.user_name, "email": email, "role": Role.ADMIN.value,
+            "login": email if len(email) <= MAX_LOGIN else "", "locale": setup.language})
         if code in countries.REGISTERED:
             rules.PHONE_REGION.set(code)
         return SetupResult(user_id, own_id, pipeline_id)
