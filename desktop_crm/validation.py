@@ -147,7 +147,10 @@ def refuse(field: str, message: str, given_label: str | None = None, **values: A
 
 def _shown(value: Any) -> str:
     """A refused value as it may be quoted in a message (printable, short)."""
-    text = BIDI_CONTROLS.sub("", _BAD_LINE.sub("?", str(value)))
+    try:
+        text = BIDI_CONTROLS.sub("", _BAD_LINE.sub("?", str(value)))
+    except ValueError:  # an int too long to print
+        text = "…"
     return text if len(text) <= 40 else text[:39] + "…"
 
 
@@ -162,7 +165,7 @@ def text_value(value: Any, field: str, *, max_length: int, required: bool = Fals
         text = ""
     elif isinstance(value, str):
         text = value
-    elif isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+    elif isinstance(value, (int, Decimal)) and not isinstance(value, bool) and abs(value) < 10**40:
         text = str(value)
     else:
         raise refuse(field, _("{field}: enter a text."), label)
