@@ -165,7 +165,7 @@ def text_value(value: Any, field: str, *, max_length: int, required: bool = Fals
         text = ""
     elif isinstance(value, str):
         text = value
-    elif isinstance(value, (int, Decimal)) and not isinstance(value, bool) and abs(value) < 10**40:
+    elif _printable_number(value):
         text = str(value)
     else:
         raise refuse(field, _("{field}: enter a text."), label)
@@ -175,6 +175,13 @@ def text_value(value: Any, field: str, *, max_length: int, required: bool = Fals
     if required and not text:
         raise refuse(field, _("{field}: fill this in."), label)
     return text
+
+
+def _printable_number(value: Any) -> bool:
+    """An ``int`` or a finite ``Decimal`` short enough to be typed as text (a phone, a code)."""
+    if isinstance(value, Decimal):
+        return value.is_finite() and value.adjusted() < 40
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**40
 
 
 def stored_text(text: str, field: str, *, max_length: int | None, multiline: bool = True,
