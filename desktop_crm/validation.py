@@ -105,6 +105,9 @@ FIELD_LABELS: dict[str, str] = {
     "website": N_("Website"),
     "description": N_("description"),
     "notes": N_("notes"),
+    "issue_date": N_("issue date"),
+    "valid_until": N_("valid until"),
+    "due_date": N_("due date"),
     "body": N_("text"),
     "occurred_at": N_("date"),
 }

@@ -118,6 +118,7 @@ def issue(
     invoice's exact render input. An Italian invoice's FatturaPA file takes the next transmission
     number of the own company (``numbering.take_progressive``) and keeps it.
     """
+    on = validation.date_value(on, "issue_date")
     with database.atomic():
         invoice = _invoice(invoice_id)
         if invoice.status != InvoiceStatus.DRAFT:
