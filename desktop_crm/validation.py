@@ -105,6 +105,9 @@ FIELD_LABELS: dict[str, str] = {
     "website": N_("Website"),
     "description": N_("description"),
     "notes": N_("notes"),
+    "issue_date": N_("issue date"),
+    "valid_until": N_("valid until"),
+    "due_date": N_("due date"),
     "body": N_("text"),
     "occurred_at": N_("date"),
 }
@@ -147,7 +150,10 @@ def refuse(field: str, message: str, given_label: str | None = None, **values: A
 
 def _shown(value: Any) -> str:
     """A refused value as it may be quoted in a message (printable, short)."""
-    text = BIDI_CONTROLS.sub("", _BAD_LINE.sub("?", str(value)))
+    try:
+        text = BIDI_CONTROLS.sub("", _BAD_LINE.sub("?", str(value)))
+    except ValueError:  # an int too long to print
+        text = "…"
     return text if len(text) <= 40 else text[:39] + "…"
 
 
@@ -162,7 +168,7 @@ def text_value(value: Any, field: str, *, max_length: int, required: bool = Fals
         text = ""
     elif isinstance(value, str):
         text = value
-    elif isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+    elif _printable_number(value):
         text = str(value)
     else:
         raise refuse(field, _("{field}: enter a text."), label)
@@ -172,6 +178,13 @@ def text_value(value: Any, field: str, *, max_length: int, required: bool = Fals
     if required and not text:
         raise refuse(field, _("{field}: fill this in."), label)
     return text
+
+
+def _printable_number(value: Any) -> bool:
+    """An ``int`` or a finite ``Decimal`` short enough to be typed as text (a phone, a code)."""
+    if isinstance(value, Decimal):
+        return value.is_finite() and value.adjusted() < 40
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**40
 
 
 def stored_text(text: str, field: str, *, max_length: int | None, multiline: bool = True,

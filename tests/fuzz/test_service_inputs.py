@@ -338,3 +338,12 @@ def test_names_whose_folded_keys_grow_past_their_column_save(world):
     assert saved.last_name == "ß" * 100
     lead = leads.create_lead({"title": "ß", **names}, world.manager)
     assert lead.first_name == "ß" * 100
+
+
+@fuzz
+@given(on=HOSTILE_DATE)
+def test_issue_and_send_dates(world, on):
+    invoice = invoices.create_from_deal(world.deal.id)
+    refused_or_clean(lambda: invoices.issue(invoice.id, on=on))
+    quote = quotes.create_from_deal(world.deal.id)
+    refused_or_clean(lambda: quotes.send(quote.id, on=on))

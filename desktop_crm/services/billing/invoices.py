@@ -123,6 +123,7 @@ def issue(
     number of the own company (``numbering.take_progressive``) and keeps it.
     """
     rights.require_on(Invoice, as_uuid(invoice_id), Action.ISSUE_DOCUMENTS)
+    on = validation.date_value(on, "issue_date")
     with database.atomic():
         invoice = _invoice(invoice_id)
         if invoice.status != InvoiceStatus.DRAFT:

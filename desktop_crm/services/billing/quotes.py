@@ -22,6 +22,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from desktop_crm import validation
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import _
 from desktop_crm.ids import IdLike, as_uuid, optional_uuid
@@ -101,6 +102,7 @@ def save_draft(
 def send(quote_id: IdLike, user: IdLike | None = None, on: dt.date | None = None) -> DocumentInfo:
     """Number, freeze and mark the revision sent: the moment it leaves the company."""
     rights.require_on(Quote, as_uuid(quote_id), Action.ISSUE_DOCUMENTS)
+    on = validation.date_value(on, "issue_date")
     with database.atomic():
         quote = _locked_quote(quote_id)
         if quote.status != QuoteStatus.DRAFT:
