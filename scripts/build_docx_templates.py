@@ -110,12 +110,22 @@ def footer(doc) -> None:
     field_run(paragraph, "NUMPAGES")
 
 
-def lines_table(doc, with_discount: bool, with_vat: bool, with_sku: bool):
+HAS_DISCOUNT = "totals.discount_total != '0.00'"
+
+
+def lines_table(
+    doc, with_discount: bool, with_vat: bool, with_sku: bool, discount_field: str = "discount_text"
+):
+    """The product table; ``discount_field``: ``discount_text`` (percent) or ``discount_amount_text``
+    (money, so that Price × Qty − Discount = Amount reads; its header shows only when a line has one)."""
     columns = [("{{ labels.col_n }}", 8)]
     columns.append(("{{ labels.col_name }}", 0))
     columns += [("{{ labels.col_qty }}", 15), ("{{ labels.col_unit }}", 12), ("{{ labels.col_price }}", 24)]
     if with_discount:
-        columns.append(("{{ labels.col_discount }}", 15))
+        if discount_field == "discount_text":
+            columns.append(("{{ labels.col_discount }}", 15))
+        else:
+            columns.append(("{% if " + HAS_DISCOUNT + " %}{{ labels.col_discount }}{% endif %}", 22))
     columns.append(("{{ labels.col_amount }}", 26))
     if with_vat:
         columns.append(("{{ labels.col_vat }}", 14))
@@ -146,7 +156,7 @@ def lines_table(doc, with_discount: bool, with_vat: bool, with_sku: bool):
     cell_text(cells[index], "{{ line.price_text }}", align="right")
     index += 1
     if with_discount:
-        cell_text(cells[index], "{{ line.discount_text }}", align="right")
+        cell_text(cells[index], "{{ line." + discount_field + " }}", align="right")
         index += 1
     cell_text(cells[index], "{{ line.amount_text }}", align="right")
     index += 1
@@ -214,8 +224,14 @@ def ru_invoice() -> Document:
     cell_text(parties.cell(2, 1), "{{ doc.basis or '' }}", bold=True)
     widths(parties, 32, 148)
     para(doc, "")
-    lines_table(doc, with_discount=False, with_vat=False, with_sku=False)
+    lines_table(
+        doc, with_discount=True, with_vat=False, with_sku=False, discount_field="discount_amount_text"
+    )
     totals = totals_table(doc, [
+        ("{%tr if " + HAS_DISCOUNT + " %}", None),
+        ("{{ labels.gross_total }}", "{{ totals.gross_total_text }}"),
+        ("{{ labels.discount_total }}", "{{ totals.discount_total_text }}"),
+        ("{%tr endif %}", None),
         ("{{ labels.total }}", "{{ totals.subtotal_text }}"),
         ("{%tr if totals.vat_mode == 'none' %}", None),
         ("{{ totals.no_vat_label }}", "-"),
@@ -329,10 +345,11 @@ def quote(language: str) -> Document:
     lines_table(doc, with_discount=True, with_vat=(language == "it"), with_sku=True)
     if language == "ru":
         rows = [
-            ("{{ labels.total }}", "{{ totals.subtotal_text }}"),
             ("{%tr if totals.discount_total_text %}", None),
+            ("{{ labels.gross_total }}", "{{ totals.gross_total_text }}"),
             ("{{ labels.discount_total }}", "{{ totals.discount_total_text }}"),
             ("{%tr endif %}", None),
+            ("{{ labels.total }}", "{{ totals.subtotal_text }}"),
             ("{%tr if totals.vat_mode == 'none' %}", None),
             ("{{ totals.no_vat_label }}", "-"),
             ("{%tr else %}", None),
