@@ -83,9 +83,20 @@ def repeat_header(row) -> None:
 
 
 def widths(table, *millimetres) -> None:
+    """Column widths Word and LibreOffice both keep: the cells' widths, the table grid's (which
+    LibreOffice reads; python-docx writes equal ones, so «Наименование» broke into «Наименовани е»)
+    and a fixed layout with the table's total width."""
     for row in table.rows:
         for cell, width in zip(row.cells, millimetres, strict=True):
             cell.width = Mm(width)
+    grid = table._tbl.tblGrid
+    for column, width in zip(grid.findall(qn("w:gridCol")), millimetres, strict=True):
+        column.set(qn("w:w"), str(int(Mm(width).twips)))
+    table.autofit = False  # <w:tblLayout w:type="fixed"/>, in its schema place
+    total = table._tbl.tblPr.find(qn("w:tblW"))
+    if total is not None:
+        total.set(qn("w:w"), str(int(Mm(sum(millimetres)).twips)))
+        total.set(qn("w:type"), "dxa")
 
 
 def field_run(paragraph, instruction: str) -> None:
@@ -182,6 +193,28 @@ def totals_table(doc, rows):
         cell_text(row.cells[0], label, bold=True, align="right")
         cell_text(row.cells[1], value, bold=True, align="right")
     widths(table, 60, 32)
+    return table
+
+
+def riepilogo_table(doc):
+    """Imponibile and IVA per aliquota (and natura), as the Italian PDF and the FatturaPA show them."""
+    para(doc, "")
+    table = doc.add_table(rows=4, cols=5)
+    table.style = "Table Grid"
+    for cell, title in zip(table.rows[0].cells, (
+        "{{ labels.col_vat }}", "{{ labels.col_natura }}", "{{ labels.col_base }}",
+        "{{ labels.col_vat_amount }}", "{{ labels.legal_ref }}",
+    ), strict=True):
+        cell_text(cell, title, bold=True, align="center")
+    cell_text(table.rows[1].cells[0], "{%tr for row in totals.vat_breakdown %}")
+    cells = table.rows[2].cells
+    cell_text(cells[0], "{{ row.rate_text }}", align="right")
+    cell_text(cells[1], "{{ row.natura or '' }}")
+    cell_text(cells[2], "{{ row.base_text }}", align="right")
+    cell_text(cells[3], "{{ row.vat_text }}", align="right")
+    cell_text(cells[4], "{{ row.legal_ref or '' }}", size=7)
+    cell_text(table.rows[3].cells[0], "{%tr endfor %}")
+    widths(table, 18, 18, 30, 26, 88)
     return table
 
 
@@ -285,12 +318,17 @@ def quote(language: str) -> Document:
     cell_text(head.cell(0, 0), "{% if seller.logo %}{{ seller.logo }}{% endif %}")
     cell_text(head.cell(0, 1), "{{ seller.name }}", bold=True, align="right")
     for text in (
+        "{% if seller.name_full != seller.name %}{{ seller.name_full }}{% endif %}",
         "{{ seller.address.text or '' }}",
         (
             "{% if seller.ids.inn %}{{ labels.inn }} {{ seller.ids.inn }}{% endif %}"
             "{% if seller.ids.kpp %}, {{ labels.kpp }} {{ seller.ids.kpp }}{% endif %}"
+            "{% if seller.ids.ogrn %}, {{ labels.ogrn }} {{ seller.ids.ogrn }}{% endif %}"
             "{% if seller.ids.vat_number %}{{ labels.vat_number }} {{ seller.ids.vat_number }}{% endif %}"
+            "{% if seller.ids.tax_code and seller.ids.tax_code != seller.ids.vat_number %}"
+            ", {{ labels.tax_code }} {{ seller.ids.tax_code }}{% endif %}"
             "{% if seller.ids.rea %}, {{ labels.rea }} {{ seller.ids.rea }}{% endif %}"
+            "{% if seller.ids.share_capital_text %}, {{ seller.ids.share_capital_text }}{% endif %}"
         ),
         (
             "{% if seller.phone %}{{ labels.phone }} {{ seller.phone }}{% endif %}"
@@ -333,6 +371,7 @@ def quote(language: str) -> Document:
             "{% if buyer.attention_of %}{{ labels.attention_of }} {{ buyer.attention_of }}{% endif %}",
             "{{ buyer.address.text or '' }}",
             "{% if buyer.ids.vat_number %}{{ labels.vat_number }} {{ buyer.ids.vat_number }}{% endif %}",
+            "{% if buyer.ids.tax_code %}{{ labels.tax_code }} {{ buyer.ids.tax_code }}{% endif %}",
         ):
             refs.cell(0, 1).add_paragraph().add_run(text)
         widths(refs, 100, 80)
@@ -367,7 +406,11 @@ def quote(language: str) -> Document:
             ("{%tr endfor %}", None),
             ("{{ labels.grand_total }}", "{{ totals.grand_total_currency_text }}"),
         ]
+    if language == "it":
+        riepilogo_table(doc)
     totals_table(doc, rows)
+    if language == "ru":
+        para(doc, "{{ totals.grand_total_words or '' }}", size=7.5, align="right")
     para(
         doc,
         "{% if totals.vat_mode == 'none' %}{{ totals.no_vat_label }}"
@@ -455,12 +498,15 @@ def it_invoice() -> Document:
     for text in (
         "{{ buyer.name }}", "{{ buyer.address.text or '' }}",
         "{% if buyer.ids.vat_number %}{{ labels.vat_number }} {{ buyer.ids.vat_number }}{% endif %}",
+        "{% if buyer.ids.tax_code %}{{ labels.tax_code }} {{ buyer.ids.tax_code }}{% endif %}",
         "{% if buyer.sdi_code %}{{ labels.sdi_code }} {{ buyer.sdi_code }}{% endif %}",
+        "{% if buyer.pec %}{{ labels.pec }} {{ buyer.pec }}{% endif %}",
     ):
         refs.cell(0, 1).add_paragraph().add_run(text)
     widths(refs, 100, 80)
     para(doc, "")
     lines_table(doc, with_discount=True, with_vat=True, with_sku=True)
+    riepilogo_table(doc)
     totals_table(doc, [
         ("{{ labels.net_total }}", "{{ totals.net_total_text }}"),
         ("{%tr for row in totals.vat_breakdown %}", None),

@@ -70,16 +70,18 @@ def contract_shape() -> Any:
 
     from desktop_crm.documents.assets import qr_asset
     from desktop_crm.documents.context import build_context, sample_input
+    from desktop_crm.documents.kinds import kinds
 
     png = base64.b64decode(qr_asset("lint")["src"].split(",", 1)[1])
     shapes = []
     for language in ("ru", "it"):
-        for kind in ("quote", "invoice"):
+        for kind in kinds():
             data = sample_input(language, kind)
             seller = dataclasses.replace(data.seller, logo=png, stamp=png, signature=png)
             lines = [dataclasses.replace(line, image=png, natura="N4") for line in data.lines]
             data = dataclasses.replace(
-                data, seller=seller, lines=lines, source_quote_number="1",
+                data, seller=seller, lines=lines, source_quote_number="1", source_kind="invoice",
+                source_number="1", source_date=data.date,
                 options={"logo": True, "stamp": True, "signature": True, "qr": True},
             )
             shapes.append(_shape(build_context(data)))
