@@ -133,10 +133,8 @@ def lines_table(
     columns.append(("{{ labels.col_name }}", 0))
     columns += [("{{ labels.col_qty }}", 15), ("{{ labels.col_unit }}", 12), ("{{ labels.col_price }}", 24)]
     if with_discount:
-        if discount_field == "discount_text":
-            columns.append(("{{ labels.col_discount }}", 15))
-        else:
-            columns.append(("{% if " + HAS_DISCOUNT + " %}{{ labels.col_discount }}{% endif %}", 22))
+        title = "{% if " + HAS_DISCOUNT + " %}{{ labels.col_discount }}{% endif %}"  # as the PDF
+        columns.append((title, 18 if discount_field == "discount_text" else 22))
     columns.append(("{{ labels.col_amount }}", 26))
     if with_vat:
         columns.append(("{{ labels.col_vat }}", 14))
@@ -461,6 +459,7 @@ def quote(language: str) -> Document:
             "{% if seller.stamp %} {{ seller.stamp }}{% endif %}"
         )
         signs.cell(0, 0).add_paragraph().add_run("______________________________")
+        signs.cell(0, 0).add_paragraph().add_run("{{ seller.signers.head.name or '' }}")
         signs.cell(0, 1).paragraphs[0].add_run("{{ labels.acceptance }}").bold = True
         signs.cell(0, 1).add_paragraph().add_run("{{ labels.acceptance_date }} ____________________")
         signs.cell(0, 1).add_paragraph().add_run("{{ labels.stamp_and_signature }} ____________________")
@@ -481,6 +480,7 @@ def it_invoice() -> Document:
             "{% if seller.ids.rea %}, {{ labels.rea }} {{ seller.ids.rea }}{% endif %}"
             "{% if seller.ids.share_capital_text %}, {{ seller.ids.share_capital_text }}{% endif %}"
         ),
+        "{% if seller.phone %}{{ labels.phone }} {{ seller.phone }}, {% endif %}"
         "{% if seller.email %}{{ seller.email }}{% endif %}"
         "{% if seller.pec %}, {{ labels.pec }} {{ seller.pec }}{% endif %}",
     ):
@@ -518,13 +518,17 @@ def it_invoice() -> Document:
     para(
         doc,
         ("{% if seller.bank and seller.bank.iban %}{{ labels.iban }}: {% endif %}", {"bold": True}),
-        "{{ seller.bank.iban if seller.bank else '' }}",
+        "{{ seller.bank.iban if seller.bank else '' }}"
+        "{% if seller.bank and seller.bank.iban and seller.bank.name %} ({{ seller.bank.name }}){% endif %}",
     )
     para(
         doc,
         ("{% if doc.due_date_text %}{{ labels.due_date }}: {% endif %}", {"bold": True}),
         "{{ doc.due_date_text or '' }}",
     )
+    para(doc, "{%p for term in doc.terms %}")
+    para(doc, ("{{ term.label }}: ", {"bold": True}), "{{ term.text }}")
+    para(doc, "{%p endfor %}")
     para(doc, "{%p for note in doc.legal_notes %}")
     para(doc, "{{ note }}", size=7.5)
     para(doc, "{%p endfor %}")

@@ -126,23 +126,24 @@ def ru_upd():
         cell.add_paragraph().add_run(text + "  " + number)
     widths(top, 45, 234)
     columns = [
-        ("{{ labels.c_code }}", "А", "{{ line.sku or '—' }}", 16),
-        ("{{ labels.c_n }}", "1", "{{ line.n }}", 8),
-        ("{{ labels.c_name }}", "1а", "{{ line.name }}", 50),
-        ("{{ labels.c_kind }}", "1б", "—", 12),
-        ("{{ labels.c_unit_code }}", "2", "{{ line.unit_code or '—' }}", 11),
-        ("{{ labels.c_unit }}", "2а", "{{ line.unit or '' }}", 12),
-        ("{{ labels.c_qty }}", "3", "{{ line.qty_text }}", 14),
-        ("{{ labels.c_price }}", "4", "{{ line.price_net_text }}", 20),
-        ("{{ labels.c_net }}", "5", "{{ line.net_text }}", 23),
-        ("{{ labels.c_excise }}", "6", "{{ labels.no_excise }}", 14),
+        ("{{ labels.c_code }}", "А", "{{ line.sku or '—' }}", 14),
+        ("{{ labels.c_n }}", "1", "{{ line.n }}", 7),
+        ("{{ labels.c_name }}", "1а", "{{ line.name }}", 44),
+        ("{{ labels.c_kind }}", "1б", "—", 11),
+        ("{{ labels.c_unit_code }}", "2", "{{ line.unit_code or '—' }}", 10),
+        ("{{ labels.c_unit }}", "2а", "{{ line.unit or '' }}", 11),
+        ("{{ labels.c_qty }}", "3", "{{ line.qty_text }}", 13),
+        ("{{ labels.c_price }}", "4", "{{ line.price_net_text }}", 18),
+        ("{{ labels.c_net }}", "5", "{{ line.net_text }}", 22),
+        ("{{ labels.c_excise }}", "6", "{{ labels.no_excise }}", 12),
         ("{{ labels.c_rate }}", "7", "{% if status == 1 %}{{ line.vat_rate_text }}{% else %}"
-         "{{ labels.no_vat }}{% endif %}", 12),
+         "{{ labels.no_vat }}{% endif %}", 11),
         ("{{ labels.c_vat }}", "8", "{% if status == 1 %}{{ line.vat_amount_text }}{% else %}"
-         "{{ labels.no_vat }}{% endif %}", 20),
-        ("{{ labels.c_total }}", "9", "{{ line.total_text }}", 23),
-        ("{{ labels.c_country }}", "10", "—", 15),
-        ("{{ labels.c_decl }}", "11", "—", 19),
+         "{{ labels.no_vat }}{% endif %}", 24),
+        ("{{ labels.c_total }}", "9", "{{ line.total_text }}", 22),
+        ("{{ labels.c_country }}", "10", "—", 13),
+        ("", "10а", "—", 10),
+        ("{{ labels.c_decl }}", "11", "—", 26),
     ]
     table = doc.add_table(rows=5, cols=len(columns))
     table.style = "Table Grid"
@@ -153,18 +154,28 @@ def ru_upd():
     cell_text(table.rows[2].cells[0], "{%tr for line in lines %}")
     cell_text(table.rows[4].cells[0], "{%tr endfor %}")
     widths(table, *[c[3] for c in columns])
-    total = doc.add_table(rows=1, cols=4)
+    table.rows[0].cells[13].merge(table.rows[0].cells[14])
+    total = doc.add_table(rows=1, cols=6)
     total.style = "Table Grid"
     cell_text(total.cell(0, 0), "{{ labels.total_due }}", bold=True)
     cell_text(total.cell(0, 1), "{{ totals.net_total_text }}", bold=True, align="right")
-    cell_text(total.cell(0, 2), "{% if status == 1 %}{{ totals.vat_total_text }}{% else %}{{ labels.no_vat }}"
+    cell_text(total.cell(0, 2), "X", align="center")
+    cell_text(total.cell(0, 3), "{% if status == 1 %}{{ totals.vat_total_text }}{% else %}{{ labels.no_vat }}"
               "{% endif %}", bold=True, align="right")
-    cell_text(total.cell(0, 3), "{{ totals.grand_total_text }}", bold=True, align="right")
-    widths(total, 166, 23, 46, 23)
+    cell_text(total.cell(0, 4), "{{ totals.grand_total_text }}", bold=True, align="right")
+    widths(total, 136, 22, 23, 24, 22, 49)
     para(doc, "")
-    para(doc, "{{ labels.head }} ________ {{ seller.signers.head.name or '' }}     "
-         "{{ labels.chief_accountant }} ________ {% if seller.signers.accountant %}"
-         "{{ seller.signers.accountant.name or '' }}{% endif %}")
+    signs = doc.add_table(rows=2, cols=6)
+    for index, text in enumerate((
+        "{{ labels.head }}", "", "{{ seller.signers.head.name or '' }}", "{{ labels.chief_accountant }}", "",
+        "{% if seller.signers.accountant %}{{ seller.signers.accountant.name or '' }}{% endif %}",
+    )):
+        cell_text(signs.rows[0].cells[index], text)
+    for index in (1, 4):
+        cell_text(signs.rows[1].cells[index], "({{ labels.signature }})", size=5.5, align="center")
+        cell_text(signs.rows[1].cells[index + 1], "({{ labels.name }})", size=5.5, align="center")
+    widths(signs, 60, 30, 45, 60, 30, 54)
+    para(doc, "")
     para(doc, "{{ labels.transfer_basis }}: {% if doc.basis %}{{ doc.basis }}{% else %}" + SOURCE
          + "{% endif %} [8]")
     para(doc, "{{ labels.transport }}: — [9]")
@@ -177,9 +188,10 @@ def ru_upd():
         ("{{ labels.other_ship }} [12]: —", "{{ labels.other_receive }} [17]: —"),
         ("{{ labels.responsible }} [13]: ________ {{ seller.signers.head.name or '' }}",
          "{{ labels.responsible }} [18]: ________ ____________________"),
-        ("{{ labels.compiler }} [14]: {{ seller.name }}, {{ labels.inn }} {{ seller.ids.inn or '' }}",
+        ("{{ labels.compiler }} [14]: {{ seller.name }}, {{ labels.inn }} {{ seller.ids.inn or '' }}"
+         "{% if seller.show_mp %} {{ labels.mp }}{% endif %}",
          "{{ labels.compiler }} [19]: {{ buyer.name }}{% if buyer.ids.inn %}, {{ labels.inn }} "
-         "{{ buyer.ids.inn }}{% endif %}"),
+         "{{ buyer.ids.inn }}{% endif %} {{ labels.mp }}"),
     ]
     for row, (left, right) in zip(bottom.rows, pairs, strict=True):
         cell_text(row.cells[0], left)
