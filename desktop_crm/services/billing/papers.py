@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 from desktop_crm import countries
 from desktop_crm.documents import context as doc_context
 from desktop_crm.documents import kinds as doc_kinds
 from desktop_crm.errors import ValidationError
-from desktop_crm.i18n import _
+from desktop_crm.i18n import _, current_language
 from desktop_crm.ids import IdLike, as_uuid
-from desktop_crm.models import FileFormat, Invoice, InvoiceStatus, Quote, QuoteStatus, database
+from desktop_crm.models import FileFormat, Invoice, InvoiceStatus, OwnCompany, Quote, QuoteStatus, database
 from desktop_crm.services.billing import documents, invoices, rendering
 
 RenderedFile = rendering.RenderedFile
@@ -142,3 +143,29 @@ def render_paper(
         fallback=kind, max_chars=80,
     )
     return RenderedFile(name, content, hashlib.sha256(content).hexdigest(), False)
+
+
+@dataclass(frozen=True)
+class PaperChoice:
+    code: str
+    title: str  # in the user's language
+
+
+def _seller_country(deal_id: IdLike) -> str:
+    for source in ("invoice", "quote"):
+        document = _source_document(deal_id, source)
+        if document is not None:
+            return str(OwnCompany.get_by_id(document.own_company_id).country or "")
+    return str(documents._own_company(None).country or "")
+
+
+def papers_for_deal(deal_id: IdLike) -> list[PaperChoice]:
+    """The papers other than quotes and invoices the deal's seller issues, titled in the UI language."""
+    deal = documents.existing_deal(deal_id)
+    country = _seller_country(deal)
+    language = current_language()
+    return [
+        PaperChoice(kind.code, kind.title_in(language))
+        for kind in doc_kinds.kinds().values()
+        if kind.code not in ("quote", "invoice") and kind.exists_for(country)
+    ]
