@@ -182,3 +182,18 @@ def test_a_user_kind_is_a_template_and_a_row(ru_deal, tmp_path, capsys):
     assert _render(url, deal, "letter", out) == 0, capsys.readouterr().err
     text = " ".join(_pdf(out).split())
     assert "Гарантийное письмо" in text and "Гарантируем оплату" in text
+
+
+def test_upd_without_vat_is_status_2(tmp_path):
+    import dataclasses
+
+    from desktop_crm.documents import render
+    from desktop_crm.documents.context import build_context, sample_input
+
+    data = sample_input("ru", "upd")
+    untaxed = [dataclasses.replace(line, vat_rate=Decimal(0)) for line in data.lines]
+    data = dataclasses.replace(data, lines=untaxed)
+    path = tmp_path / "upd.pdf"
+    path.write_bytes(render.render_pdf(build_context(data)))
+    flat = " ".join(_pdf(path).split())
+    assert "Статус: 2" in flat and "без НДС" in flat and "Счёт-фактура №" not in flat
