@@ -60,4 +60,5 @@ def test_every_shipped_word_template_sets_its_column_widths():
             layout = table._tbl.tblPr.find(qn("w:tblLayout"))
             width = table._tbl.tblPr.find(qn("w:tblW"))
             assert layout is not None and layout.get(qn("w:type")) == "fixed", path.name
-            assert width.get(qn("w:type")) == "dxa" and int(width.get(qn("w:w"))) == sum(grid), path.name
+            assert width.get(qn("w:type")) == "dxa", path.name
+            assert abs(int(width.get(qn("w:w"))) - sum(grid)) <= len(grid), path.name  # twips rounding
