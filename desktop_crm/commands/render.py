@@ -20,7 +20,20 @@ import argparse
 import sys
 from pathlib import Path
 
-from desktop_crm.commands import database_arg, database_url, output_file, uuid_text
+from desktop_crm.commands import _refuse, database_arg, database_url, output_file, shown, uuid_text
+
+
+def kind_code(value: str) -> str:
+    """A document kind's code (lowercase letters and underscores); whether it exists is checked
+    against the kinds when the command runs."""
+    import re
+
+    from desktop_crm.i18n import _
+
+    if not re.fullmatch(r"[a-z][a-z_]{1,30}", value):
+        raise _refuse(_("“{value}” is not a document kind (such as quote, invoice, act, upd, contract "
+                        "or ddt).").format(value=shown(value)))
+    return value
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,8 +41,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--db", type=database_arg, help="SQLite file path or postgresql:// URL",
                         default=argparse.SUPPRESS)
     parser.add_argument("--deal", required=True, type=uuid_text, help="the deal's id")
-    parser.add_argument("--kind", required=True, help="quote, invoice, act, upd, contract, ddt or a "
-                        "user-defined kind (see kinds.json in the template folders)")
+    parser.add_argument("--kind", required=True, type=kind_code,
+                        help="quote, invoice, act, upd, contract, ddt or a user-defined kind (see kinds.json "
+                        "in the template folders)")
     parser.add_argument("--source", choices=("deal", "quote", "invoice"),
                         help="what a paper other than a quote or invoice is made from")
     parser.add_argument("--lang", choices=("ru", "it", "en"), dest="doc_lang",
