@@ -83,9 +83,20 @@ def repeat_header(row) -> None:
 
 
 def widths(table, *millimetres) -> None:
+    """Column widths Word and LibreOffice both keep: the cells' widths, the table grid's (which
+    LibreOffice reads; python-docx writes equal ones, so «Наименование» broke into «Наименовани е»)
+    and a fixed layout with the table's total width."""
     for row in table.rows:
         for cell, width in zip(row.cells, millimetres, strict=True):
             cell.width = Mm(width)
+    grid = table._tbl.tblGrid
+    for column, width in zip(grid.findall(qn("w:gridCol")), millimetres, strict=True):
+        column.set(qn("w:w"), str(int(Mm(width).twips)))
+    table.autofit = False  # <w:tblLayout w:type="fixed"/>, in its schema place
+    total = table._tbl.tblPr.find(qn("w:tblW"))
+    if total is not None:
+        total.set(qn("w:w"), str(int(Mm(sum(millimetres)).twips)))
+        total.set(qn("w:type"), "dxa")
 
 
 def field_run(paragraph, instruction: str) -> None:
@@ -110,12 +121,20 @@ def footer(doc) -> None:
     field_run(paragraph, "NUMPAGES")
 
 
-def lines_table(doc, with_discount: bool, with_vat: bool, with_sku: bool):
+HAS_DISCOUNT = "totals.discount_total != '0.00'"
+
+
+def lines_table(
+    doc, with_discount: bool, with_vat: bool, with_sku: bool, discount_field: str = "discount_text"
+):
+    """The product table; ``discount_field``: ``discount_text`` (percent) or ``discount_amount_text``
+    (money, so that Price × Qty − Discount = Amount reads; its header shows only when a line has one)."""
     columns = [("{{ labels.col_n }}", 8)]
     columns.append(("{{ labels.col_name }}", 0))
     columns += [("{{ labels.col_qty }}", 15), ("{{ labels.col_unit }}", 12), ("{{ labels.col_price }}", 24)]
     if with_discount:
-        columns.append(("{{ labels.col_discount }}", 15))
+        title = "{% if " + HAS_DISCOUNT + " %}{{ labels.col_discount }}{% endif %}"  # as the PDF
+        columns.append((title, 18 if discount_field == "discount_text" else 22))
     columns.append(("{{ labels.col_amount }}", 26))
     if with_vat:
         columns.append(("{{ labels.col_vat }}", 14))
@@ -146,7 +165,7 @@ def lines_table(doc, with_discount: bool, with_vat: bool, with_sku: bool):
     cell_text(cells[index], "{{ line.price_text }}", align="right")
     index += 1
     if with_discount:
-        cell_text(cells[index], "{{ line.discount_text }}", align="right")
+        cell_text(cells[index], "{{ line." + discount_field + " }}", align="right")
         index += 1
     cell_text(cells[index], "{{ line.amount_text }}", align="right")
     index += 1
@@ -172,6 +191,28 @@ def totals_table(doc, rows):
         cell_text(row.cells[0], label, bold=True, align="right")
         cell_text(row.cells[1], value, bold=True, align="right")
     widths(table, 60, 32)
+    return table
+
+
+def riepilogo_table(doc):
+    """Imponibile and IVA per aliquota (and natura), as the Italian PDF and the FatturaPA show them."""
+    para(doc, "")
+    table = doc.add_table(rows=4, cols=5)
+    table.style = "Table Grid"
+    for cell, title in zip(table.rows[0].cells, (
+        "{{ labels.col_vat }}", "{{ labels.col_natura }}", "{{ labels.col_base }}",
+        "{{ labels.col_vat_amount }}", "{{ labels.legal_ref }}",
+    ), strict=True):
+        cell_text(cell, title, bold=True, align="center")
+    cell_text(table.rows[1].cells[0], "{%tr for row in totals.vat_breakdown %}")
+    cells = table.rows[2].cells
+    cell_text(cells[0], "{{ row.rate_text }}", align="right")
+    cell_text(cells[1], "{{ row.natura or '' }}")
+    cell_text(cells[2], "{{ row.base_text }}", align="right")
+    cell_text(cells[3], "{{ row.vat_text }}", align="right")
+    cell_text(cells[4], "{{ row.legal_ref or '' }}", size=7)
+    cell_text(table.rows[3].cells[0], "{%tr endfor %}")
+    widths(table, 18, 18, 30, 26, 88)
     return table
 
 
@@ -214,8 +255,14 @@ def ru_invoice() -> Document:
     cell_text(parties.cell(2, 1), "{{ doc.basis or '' }}", bold=True)
     widths(parties, 32, 148)
     para(doc, "")
-    lines_table(doc, with_discount=False, with_vat=False, with_sku=False)
+    lines_table(
+        doc, with_discount=True, with_vat=False, with_sku=False, discount_field="discount_amount_text"
+    )
     totals = totals_table(doc, [
+        ("{%tr if " + HAS_DISCOUNT + " %}", None),
+        ("{{ labels.gross_total }}", "{{ totals.gross_total_text }}"),
+        ("{{ labels.discount_total }}", "{{ totals.discount_total_text }}"),
+        ("{%tr endif %}", None),
         ("{{ labels.total }}", "{{ totals.subtotal_text }}"),
         ("{%tr if totals.vat_mode == 'none' %}", None),
         ("{{ totals.no_vat_label }}", "-"),
@@ -269,12 +316,17 @@ def quote(language: str) -> Document:
     cell_text(head.cell(0, 0), "{% if seller.logo %}{{ seller.logo }}{% endif %}")
     cell_text(head.cell(0, 1), "{{ seller.name }}", bold=True, align="right")
     for text in (
+        "{% if seller.name_full != seller.name %}{{ seller.name_full }}{% endif %}",
         "{{ seller.address.text or '' }}",
         (
             "{% if seller.ids.inn %}{{ labels.inn }} {{ seller.ids.inn }}{% endif %}"
             "{% if seller.ids.kpp %}, {{ labels.kpp }} {{ seller.ids.kpp }}{% endif %}"
+            "{% if seller.ids.ogrn %}, {{ labels.ogrn }} {{ seller.ids.ogrn }}{% endif %}"
             "{% if seller.ids.vat_number %}{{ labels.vat_number }} {{ seller.ids.vat_number }}{% endif %}"
+            "{% if seller.ids.tax_code and seller.ids.tax_code != seller.ids.vat_number %}"
+            ", {{ labels.tax_code }} {{ seller.ids.tax_code }}{% endif %}"
             "{% if seller.ids.rea %}, {{ labels.rea }} {{ seller.ids.rea }}{% endif %}"
+            "{% if seller.ids.share_capital_text %}, {{ seller.ids.share_capital_text }}{% endif %}"
         ),
         (
             "{% if seller.phone %}{{ labels.phone }} {{ seller.phone }}{% endif %}"
@@ -317,6 +369,7 @@ def quote(language: str) -> Document:
             "{% if buyer.attention_of %}{{ labels.attention_of }} {{ buyer.attention_of }}{% endif %}",
             "{{ buyer.address.text or '' }}",
             "{% if buyer.ids.vat_number %}{{ labels.vat_number }} {{ buyer.ids.vat_number }}{% endif %}",
+            "{% if buyer.ids.tax_code %}{{ labels.tax_code }} {{ buyer.ids.tax_code }}{% endif %}",
         ):
             refs.cell(0, 1).add_paragraph().add_run(text)
         widths(refs, 100, 80)
@@ -329,10 +382,11 @@ def quote(language: str) -> Document:
     lines_table(doc, with_discount=True, with_vat=(language == "it"), with_sku=True)
     if language == "ru":
         rows = [
-            ("{{ labels.total }}", "{{ totals.subtotal_text }}"),
             ("{%tr if totals.discount_total_text %}", None),
+            ("{{ labels.gross_total }}", "{{ totals.gross_total_text }}"),
             ("{{ labels.discount_total }}", "{{ totals.discount_total_text }}"),
             ("{%tr endif %}", None),
+            ("{{ labels.total }}", "{{ totals.subtotal_text }}"),
             ("{%tr if totals.vat_mode == 'none' %}", None),
             ("{{ totals.no_vat_label }}", "-"),
             ("{%tr else %}", None),
@@ -350,7 +404,11 @@ def quote(language: str) -> Document:
             ("{%tr endfor %}", None),
             ("{{ labels.grand_total }}", "{{ totals.grand_total_currency_text }}"),
         ]
+    if language == "it":
+        riepilogo_table(doc)
     totals_table(doc, rows)
+    if language == "ru":
+        para(doc, "{{ totals.grand_total_words or '' }}", size=7.5, align="right")
     para(
         doc,
         "{% if totals.vat_mode == 'none' %}{{ totals.no_vat_label }}"
@@ -401,6 +459,7 @@ def quote(language: str) -> Document:
             "{% if seller.stamp %} {{ seller.stamp }}{% endif %}"
         )
         signs.cell(0, 0).add_paragraph().add_run("______________________________")
+        signs.cell(0, 0).add_paragraph().add_run("{{ seller.signers.head.name or '' }}")
         signs.cell(0, 1).paragraphs[0].add_run("{{ labels.acceptance }}").bold = True
         signs.cell(0, 1).add_paragraph().add_run("{{ labels.acceptance_date }} ____________________")
         signs.cell(0, 1).add_paragraph().add_run("{{ labels.stamp_and_signature }} ____________________")
@@ -421,6 +480,7 @@ def it_invoice() -> Document:
             "{% if seller.ids.rea %}, {{ labels.rea }} {{ seller.ids.rea }}{% endif %}"
             "{% if seller.ids.share_capital_text %}, {{ seller.ids.share_capital_text }}{% endif %}"
         ),
+        "{% if seller.phone %}{{ labels.phone }} {{ seller.phone }}, {% endif %}"
         "{% if seller.email %}{{ seller.email }}{% endif %}"
         "{% if seller.pec %}, {{ labels.pec }} {{ seller.pec }}{% endif %}",
     ):
@@ -438,12 +498,15 @@ def it_invoice() -> Document:
     for text in (
         "{{ buyer.name }}", "{{ buyer.address.text or '' }}",
         "{% if buyer.ids.vat_number %}{{ labels.vat_number }} {{ buyer.ids.vat_number }}{% endif %}",
+        "{% if buyer.ids.tax_code %}{{ labels.tax_code }} {{ buyer.ids.tax_code }}{% endif %}",
         "{% if buyer.sdi_code %}{{ labels.sdi_code }} {{ buyer.sdi_code }}{% endif %}",
+        "{% if buyer.pec %}{{ labels.pec }} {{ buyer.pec }}{% endif %}",
     ):
         refs.cell(0, 1).add_paragraph().add_run(text)
     widths(refs, 100, 80)
     para(doc, "")
     lines_table(doc, with_discount=True, with_vat=True, with_sku=True)
+    riepilogo_table(doc)
     totals_table(doc, [
         ("{{ labels.net_total }}", "{{ totals.net_total_text }}"),
         ("{%tr for row in totals.vat_breakdown %}", None),
@@ -455,13 +518,17 @@ def it_invoice() -> Document:
     para(
         doc,
         ("{% if seller.bank and seller.bank.iban %}{{ labels.iban }}: {% endif %}", {"bold": True}),
-        "{{ seller.bank.iban if seller.bank else '' }}",
+        "{{ seller.bank.iban if seller.bank else '' }}"
+        "{% if seller.bank and seller.bank.iban and seller.bank.name %} ({{ seller.bank.name }}){% endif %}",
     )
     para(
         doc,
         ("{% if doc.due_date_text %}{{ labels.due_date }}: {% endif %}", {"bold": True}),
         "{{ doc.due_date_text or '' }}",
     )
+    para(doc, "{%p for term in doc.terms %}")
+    para(doc, ("{{ term.label }}: ", {"bold": True}), "{{ term.text }}")
+    para(doc, "{%p endfor %}")
     para(doc, "{%p for note in doc.legal_notes %}")
     para(doc, "{{ note }}", size=7.5)
     para(doc, "{%p endfor %}")

@@ -1,7 +1,12 @@
-"""``desktop-crm render``: a deal's current quote or invoice to PDF, DOCX or FatturaPA XML.
+"""``desktop-crm render``: a deal's quote, invoice or other paper to PDF, DOCX or FatturaPA XML.
 
-    desktop-crm render --db URL --deal ID --kind quote|invoice --lang ru|it --format pdf|docx|xml
-                       -o FILE [--issue]
+    desktop-crm render --db URL --deal ID --kind KIND --lang ru|it --format pdf|docx|xml
+                       -o FILE [--issue] [--source deal|quote|invoice]
+
+KIND is any document kind (``templates/documents/kinds.json`` and the user's ``kinds.json``):
+``quote``, ``invoice``, ``act``, ``upd``, ``contract``, ``ddt``, or a user-defined kind by name.
+Kinds other than quotes and invoices are made from the deal's invoice, quote or lines (the kind's
+sources, or ``--source``) and rendered as drafts.
 
 Uses the deal's current document (the newest quote revision that is not superseded, or the newest
 invoice that is not cancelled) and creates a draft from the deal's lines when there is none.
@@ -15,7 +20,20 @@ import argparse
 import sys
 from pathlib import Path
 
-from desktop_crm.commands import database_arg, database_url, output_file, uuid_text
+from desktop_crm.commands import _refuse, database_arg, database_url, output_file, shown, uuid_text
+
+
+def kind_code(value: str) -> str:
+    """A document kind's code (lowercase letters and underscores); whether it exists is checked
+    against the kinds when the command runs."""
+    import re
+
+    from desktop_crm.i18n import _
+
+    if not re.fullmatch(r"[a-z][a-z_]{1,30}", value):
+        raise _refuse(_("“{value}” is not a document kind (such as quote, invoice, act, upd, contract "
+                        "or ddt).").format(value=shown(value)))
+    return value
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,7 +41,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--db", type=database_arg, help="SQLite file path or postgresql:// URL",
                         default=argparse.SUPPRESS)
     parser.add_argument("--deal", required=True, type=uuid_text, help="the deal's id")
-    parser.add_argument("--kind", required=True, choices=("quote", "invoice"))
+    parser.add_argument("--kind", required=True, type=kind_code,
+                        help="quote, invoice, act, upd, contract, ddt or a user-defined kind (see kinds.json "
+                        "in the template folders)")
+    parser.add_argument("--source", choices=("deal", "quote", "invoice"),
+                        help="what a paper other than a quote or invoice is made from")
     parser.add_argument("--lang", choices=("ru", "it", "en"), dest="doc_lang",
                         help="document language for a draft (default: the seller's country)")
     parser.add_argument("--format", required=True, choices=("pdf", "docx", "xml"), dest="fmt")
@@ -42,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
     from desktop_crm.models.schema import migrate
 
     try:
+        _known_kind(args.kind)
         db = open_database(database_url(args))
         migrate(db)
         try:
@@ -60,12 +83,33 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _known_kind(code: str) -> None:
+    from desktop_crm.documents.kinds import kind
+
+    kind(code)  # a TemplateError naming the known kinds
+
+
+def _render_paper(args: argparse.Namespace) -> tuple[str, bool]:
+    from desktop_crm.errors import ValidationError
+    from desktop_crm.i18n import _
+    from desktop_crm.services.billing import papers
+
+    if args.issue:
+        raise ValidationError(_("A {kind} is rendered as a draft; --issue is for quotes and invoices.")
+                              .format(kind=args.kind))
+    rendered = papers.render_paper(args.deal, args.kind, args.fmt, args.source, args.doc_lang)
+    Path(args.output).write_bytes(rendered.content)
+    return "", False
+
+
 def _render(args: argparse.Namespace) -> tuple[str, bool]:
     from desktop_crm.errors import ValidationError
     from desktop_crm.i18n import _
     from desktop_crm.models import Invoice, InvoiceStatus
     from desktop_crm.services.billing import documents, invoices, quotes, rendering
 
+    if args.kind not in ("quote", "invoice"):
+        return _render_paper(args)
     deal_id = documents.existing_deal(args.deal)
     if args.kind == "quote":
         document = quotes.current_quote(deal_id)

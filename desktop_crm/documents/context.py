@@ -22,6 +22,7 @@ from typing import Any
 
 from desktop_crm import money, pricing
 from desktop_crm.countries import Country, country
+from desktop_crm.countries.base import Notices
 from desktop_crm.countries.ru import rub_in_words
 from desktop_crm.documents.assets import asset, qr_asset
 from desktop_crm.documents.formatting import (
@@ -33,6 +34,7 @@ from desktop_crm.documents.formatting import (
     quantity_text,
     raw,
 )
+from desktop_crm.documents.kinds import kinds
 from desktop_crm.documents.labels import labels
 from desktop_crm.i18n import translator
 from desktop_crm.i18n.formatting import babel_locale
@@ -128,6 +130,9 @@ class DocumentInput:
     notes: str = ""
     source_quote_number: str = ""
     source_quote_date: dt.date | None = None
+    source_kind: str = ""  # what a paper of another kind (act, УПД, DDT…) was made from
+    source_number: str = ""
+    source_date: dt.date | None = None
     manager: ManagerInput = field(default_factory=ManagerInput)
     options: dict[str, bool] = field(default_factory=dict)  # logo/stamp/signature/qr
     payment_method: str = "bank_transfer"
@@ -249,10 +254,19 @@ def _line(
         "price": raw(line.price),
         "price_text": amount_text(line.price, language),
         "discount_percent": plain(money.round_money(line.discount_percent)),
+        "gross": raw(result.gross),
+        "gross_text": amount_text(result.gross, language),
         "discount_amount": raw(result.discount),
+        "discount_amount_text": amount_text(result.discount, language) if result.discount else "",
         "discount_text": percent_text(line.discount_percent, language) if line.discount_percent else "",
         "amount": raw(result.amount),
         "amount_text": amount_text(result.amount, language),
+        "price_net": raw(_unit_net(result.net, line.quantity)),
+        "price_net_text": amount_text(_unit_net(result.net, line.quantity), language),
+        "net": raw(result.net),
+        "net_text": amount_text(result.net, language),
+        "total": raw(result.total),
+        "total_text": amount_text(result.total, language),
         "vat_rate": plain(money.round_money(line.vat_rate)),
         "vat_rate_text": (
             percent_text(line.vat_rate, language) if shows_rate else pgettext("document", "no VAT")
@@ -262,6 +276,12 @@ def _line(
         "natura": natura or None,
         "legal_ref": rules.legal_reference(natura),
     }
+
+
+def _unit_net(net: Decimal, quantity: Decimal) -> Decimal:
+    """The price per unit without VAT (УПД column 4): the line's net value over its quantity."""
+    qty = money.to_decimal(quantity)
+    return money.round_money(net / qty) if qty else net
 
 
 def _breakdown(
@@ -311,7 +331,9 @@ def _doc(data: DocumentInput, rules: Country, number_text: str, legal_notes: lis
     language = data.language
     pgettext = translator(language).pgettext
     long_dates = language == "ru"
-    notices = rules.notices(data.kind, language)
+    paper = kinds().get(data.kind)
+    titled = paper is not None and bool(paper.title)
+    notices = Notices() if titled else rules.notices(data.kind, language)
     revision_text = ""
     if data.kind == "quote" and data.revision > 1:
         revision_text = pgettext("document", "rev. {n}").format(n=data.revision)
@@ -336,7 +358,9 @@ def _doc(data: DocumentInput, rules: Country, number_text: str, legal_notes: lis
         "date": data.date.isoformat(),
         "date_text": date_text(data.date, language, long=long_dates),
         "date_short_text": date_text(data.date, language),
-        "title": rules.document_title(data.kind, language),
+        "title": paper.title_in(language) if paper is not None and titled else rules.document_title(
+            data.kind, language),
+        "source": _source(data, rules),
         "subject": data.subject or None,
         "intro": data.intro or None,
         "basis": data.basis or None,
@@ -354,6 +378,18 @@ def _doc(data: DocumentInput, rules: Country, number_text: str, legal_notes: lis
         "courtesy_notice": notices.courtesy_notice,
         "disclaimer": notices.disclaimer,
         "validity_text": validity_text,
+    }
+
+
+def _source(data: DocumentInput, rules: Country) -> dict[str, Any] | None:
+    """The document a paper was made from (an act from an invoice…): its kind, number and date."""
+    if not data.source_kind:
+        return None
+    return {
+        "kind": data.source_kind,
+        "title": rules.document_title(data.source_kind, data.language),
+        "number": data.source_number or None,
+        "date_text": date_text(data.source_date, data.language),
     }
 
 
@@ -375,6 +411,8 @@ def _totals(
         "lines_count": lines_count,
         "subtotal": raw(totals.subtotal),
         "subtotal_text": amount_text(totals.subtotal, language),
+        "gross_total": raw(totals.subtotal + totals.discount_total),
+        "gross_total_text": amount_text(totals.subtotal + totals.discount_total, language),
         "discount_total": raw(totals.discount_total),
         "discount_total_text": amount_text(totals.discount_total, language) if totals.discount_total else "",
         "net_total": raw(totals.net_total),
@@ -430,6 +468,9 @@ def build_context(data: DocumentInput) -> dict[str, Any]:
     rules = country(code)
     template = f"{language}.{data.kind}" if language in ("ru", "it") else f"{code.lower()}.{data.kind}"
     lab = labels(language, data.kind)
+    paper = kinds().get(data.kind)
+    if paper is not None:
+        lab.update(paper.labels_in(language))
     options = {"logo": True, "stamp": False, "signature": False, "qr": rules.qr_by_default}
     options.update(data.options or {})
 

@@ -24,6 +24,7 @@ def labels(language: str, kind: str) -> dict[str, str]:
         "col_vat": pgettext("document", "VAT %"),
         "total": pgettext("document", "Total:"),
         "discount_total": pgettext("document", "Discount:"),
+        "gross_total": pgettext("document", "Amount before discount:"),
         "vat_included": pgettext("document", "Including VAT:"),
         "vat_on_top": pgettext("document", "VAT amount:"),
         "net_total": pgettext("document", "Taxable amount"),

@@ -8,6 +8,8 @@ templates --lint`` runs it over every template.
 from __future__ import annotations
 
 import base64
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -20,10 +22,18 @@ from desktop_crm.i18n import _
 @dataclass(frozen=True)
 class LintProblem:
     template: str
-    kind: str  # "unknown_field" | "syntax" | "refused"
+    kind: str  # "unknown_field" | "unknown_filter" | "syntax" | "split_tag" | "unbalanced" | "refused"
     message: str
     field: str = ""
     line: int | None = None
+    location: str = ""  # where a person finds it: "line 3", "table 2, row 3, cell 1 («…»)"
+
+
+Locate = Callable[[int | None], str]
+
+
+def line_location(line: int | None) -> str:
+    return _("line {line}").format(line=line)
 
 
 _ANY = None
@@ -70,16 +80,18 @@ def contract_shape() -> Any:
 
     from desktop_crm.documents.assets import qr_asset
     from desktop_crm.documents.context import build_context, sample_input
+    from desktop_crm.documents.kinds import kinds
 
     png = base64.b64decode(qr_asset("lint")["src"].split(",", 1)[1])
     shapes = []
     for language in ("ru", "it"):
-        for kind in ("quote", "invoice"):
+        for kind in kinds():
             data = sample_input(language, kind)
             seller = dataclasses.replace(data.seller, logo=png, stamp=png, signature=png)
             lines = [dataclasses.replace(line, image=png, natura="N4") for line in data.lines]
             data = dataclasses.replace(
-                data, seller=seller, lines=lines, source_quote_number="1",
+                data, seller=seller, lines=lines, source_quote_number="1", source_kind="invoice",
+                source_number="1", source_date=data.date,
                 options={"logo": True, "stamp": True, "signature": True, "qr": True},
             )
             shapes.append(_shape(build_context(data)))
@@ -89,24 +101,48 @@ def contract_shape() -> Any:
 class _Linter:
     """Walks a Jinja AST; ``scope`` maps local names to ``(shape, contract path)``."""
 
-    def __init__(self, name: str, shape: Any, partial: bool = False) -> None:
+    def __init__(
+        self, name: str, shape: Any, partial: bool = False, locate: Locate = line_location,
+        filters: frozenset[str] = frozenset(), tests: frozenset[str] = frozenset(),
+    ) -> None:
         self.name = name
         self.shape = shape
         self.partial = partial  # an included fragment: its includer may set extra names
+        self.locate = locate
+        self.filters, self.tests = filters, tests
         self.problems: list[LintProblem] = []
 
     def unknown(self, path: str, line: int | None) -> None:
+        where = self.locate(line)
         self.problems.append(
             LintProblem(
                 self.name,
                 "unknown_field",
-                _("{template}, line {line}: unknown field {field}").format(
-                    template=self.name, line=line, field=path
+                _("{template}, {where}: unknown field {field}").format(
+                    template=self.name, where=where, field=path
                 ),
                 path,
                 line,
+                where,
             )
         )
+
+    def unknown_filter(self, node: Any) -> None:
+        """A filter or test the renderer does not have (the render would fail at issue time)."""
+        from jinja2 import nodes
+
+        is_filter = isinstance(node, nodes.Filter)
+        if node.name in (self.filters if is_filter else self.tests):
+            return
+        where = self.locate(node.lineno)
+        message = (
+            _("{template}, {where}: unknown filter {name}") if is_filter
+            else _("{template}, {where}: unknown test {name}")
+        )
+        self.problems.append(LintProblem(
+            self.name, "unknown_filter", message.format(template=self.name, where=where, name=node.name),
+            node.name, node.lineno, where,
+        ))
 
     def resolve(self, node: Any, scope: dict[str, Any]) -> tuple[Any, str | None]:
         """The shape of an expression and its path; unknown fields are reported."""
@@ -155,6 +191,10 @@ class _Linter:
         if isinstance(node, (nodes.Name, nodes.Getattr, nodes.Getitem)):
             if not (isinstance(node, nodes.Name) and node.ctx != "load"):
                 self.resolve(node, scope)
+        elif isinstance(node, (nodes.Filter, nodes.Test)) and (self.filters or self.tests):
+            self.unknown_filter(node)
+            for child in node.iter_child_nodes():
+                self.visit(child, scope)
         elif isinstance(node, nodes.For):
             self.visit_for(node, scope)
         elif isinstance(node, (nodes.Assign, nodes.AssignBlock)):
@@ -221,30 +261,35 @@ class _Linter:
             self.visit(node.call, scope)
 
 
-def _syntax_problem(name: str, error: Exception) -> LintProblem:
+def _syntax_problem(name: str, error: Exception, locate: Locate = line_location) -> LintProblem:
     line = getattr(error, "lineno", None)
     message = getattr(error, "message", None) or str(error)
+    where = locate(line)
     return LintProblem(
         name,
         "syntax",
-        _("{template}, line {line}: broken tag: {reason}").format(
-            template=name, line=line, reason=message
+        _("{template}, {where}: broken tag: {reason}").format(
+            template=name, where=where, reason=message
         ),
         "",
         line,
+        where,
     )
 
 
-def lint_source(source: str, name: str, partial: bool = False) -> list[LintProblem]:
-    """Problems of a Jinja source against the data contract (``partial``: an included fragment)."""
+def lint_source(
+    source: str, name: str, partial: bool = False, locate: Locate = line_location
+) -> list[LintProblem]:
+    """Problems of a Jinja source against the data contract (``partial``: an included fragment);
+    ``locate`` turns a source line into where a person finds it."""
     from jinja2 import TemplateSyntaxError
 
     env = jinja_environment()
     try:
         tree = env.parse(source)
     except TemplateSyntaxError as error:
-        return [_syntax_problem(name, error)]
-    linter = _Linter(name, contract_shape(), partial)
+        return [_syntax_problem(name, error, locate)]
+    linter = _Linter(name, contract_shape(), partial, locate, frozenset(env.filters), frozenset(env.tests))
     linter.visit(tree, {})
     seen: set[tuple[str, str]] = set()
     unique = []
@@ -292,12 +337,47 @@ def lint(path: Path) -> list[LintProblem]:
     if refusal is not None:
         return [refusal]
     if path.suffix == ".docx":
-        try:
-            sources = docx_sources(path)
-        except Exception as error:  # a damaged file: python-docx raises many kinds
-            return [_syntax_problem(path.name, error)]
-        problems: list[LintProblem] = []
-        for name, source in sources:
-            problems.extend(lint_source(source, name))
-        return problems
-    return lint_source(path.read_text(encoding="utf-8"), path.name, partial=path.name.startswith("_"))
+        from desktop_crm.documents.lint_docx import lint_docx
+
+        return lint_docx(path)
+    source = path.read_text(encoding="utf-8")
+    partial = path.name.startswith("_")
+    return unbalanced_lines(source, path.name) + lint_source(source, path.name, partial=partial)
+
+
+_DELIMITER = re.compile(r"\{\{|\{%|\{#|\}\}|%\}|#\}")
+_PAIRS = {"{{": "}}", "{%": "%}", "{#": "#}"}
+
+
+def unbalanced(text: str) -> tuple[str, int] | None:
+    """The first delimiter of ``text`` without its partner (``{{ x }`` or ``x }}``) and its offset."""
+    opened: tuple[str, int] | None = None
+    for match in _DELIMITER.finditer(text):
+        token = match.group(0)
+        if opened is not None:
+            if token == _PAIRS[opened[0]]:
+                opened = None
+            elif opened[0] != "{#" and token in _PAIRS and token != "{{":
+                return opened  # a tag opened inside another tag
+        elif token in _PAIRS:
+            opened = (token, match.start())
+        else:
+            return token, match.start()
+    return opened
+
+
+def unbalanced_lines(source: str, name: str) -> list[LintProblem]:
+    """A stray closing delimiter of an HTML template (Jinja prints it as text; an unclosed opening
+    one is a syntax error the parser reports)."""
+    found = unbalanced(source)
+    if found is None or found[0] in _PAIRS:
+        return []
+    token, offset = found
+    line = source.count("\n", 0, offset) + 1
+    where = line_location(line)
+    return [LintProblem(
+        name, "unbalanced",
+        _("{template}, {where}: unbalanced tag delimiter {token}").format(
+            template=name, where=where, token=token),
+        token, line, where,
+    )]

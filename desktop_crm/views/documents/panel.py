@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
@@ -29,7 +30,7 @@ from PySide6.QtWidgets import (
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _, ngettext
 from desktop_crm.ids import DealId, DocumentId, as_uuid
-from desktop_crm.services.billing import invoices, quotes, screens
+from desktop_crm.services.billing import invoices, papers, quotes, screens
 from desktop_crm.views.common.dialogs import confirm, show_error
 from desktop_crm.views.documents.editor import DocumentEditor, open_preview
 
@@ -73,6 +74,16 @@ class DealDocumentsPanel(QWidget):
         self.current_label.setVisible(kind == "quote")
         top.addWidget(self.current_label, 1)
         top.addStretch(1)
+        if kind == "invoice":  # акт, УПД, договор, DDT…: made from the deal's invoice or lines
+            self.paper_kind = QComboBox(self)
+            self.paper_kind.setObjectName("paper_kind")
+            self.paper_kind.setToolTip(
+                _("Other papers of this deal: act, UPD, contract, DDT and the kinds of your templates"))
+            top.addWidget(self.paper_kind)
+            self.paper_button = QPushButton(_("Preview paper…"), self)
+            self.paper_button.setObjectName("paper_preview")
+            self.paper_button.clicked.connect(lambda *_args: self.preview_paper())
+            top.addWidget(self.paper_button)
         layout.addLayout(top)
         self.table = QTableWidget(0, 6, self)
         self.table.setObjectName("documents")
@@ -112,6 +123,7 @@ class DealDocumentsPanel(QWidget):
         shown = self.current()
         selected = select or (shown.id if shown else None)
         self.create_button.setEnabled(bool(self.deal_id))
+        self._reload_papers()
         try:
             self.rows = screens.summaries_for_deal(self.deal_id, self.kind) if self.deal_id else []
         except CrmError as error:
@@ -145,6 +157,53 @@ class DealDocumentsPanel(QWidget):
         if index >= 0:
             self.table.selectRow(index)
         self._update_actions()
+
+    def _reload_papers(self) -> None:
+        if self.kind != "invoice":
+            return
+        chosen = self.paper_kind.currentData()
+        self.paper_kind.clear()
+        try:
+            choices = papers.papers_for_deal(self.deal_id) if self.deal_id else []
+        except CrmError:
+            choices = []
+        for choice in choices:
+            self.paper_kind.addItem(choice.title, choice.code)
+        index = self.paper_kind.findData(chosen)
+        self.paper_kind.setCurrentIndex(max(index, 0))
+        self.paper_kind.setEnabled(bool(choices))
+        self.paper_button.setEnabled(bool(choices))
+
+    def preview_paper(self) -> None:
+        """Render the chosen paper off the GUI thread and show it (print, save as PDF or DOCX)."""
+        from desktop_crm.views.documents.preview import PdfPreview
+        from desktop_crm.workers import run_in_background
+
+        code, deal_id = self.paper_kind.currentData(), self.deal_id
+        if not code or not deal_id:
+            return
+
+        def show(pdf: papers.RenderedFile) -> None:
+            dialog = PdfPreview(pdf, lambda fmt: papers.render_paper(deal_id, code, fmt), self)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            self.paper_preview = dialog
+            dialog.open()
+
+        def failed(error: BaseException) -> None:
+            show_error(self, error.message if isinstance(error, CrmError) else str(error))
+
+        self.paper_button.setEnabled(False)
+
+        def done(pdf: papers.RenderedFile) -> None:
+            self.paper_button.setEnabled(True)
+            show(pdf)
+
+        def error(exc: BaseException) -> None:
+            self.paper_button.setEnabled(True)
+            failed(exc)
+
+        run_in_background(lambda _progress: papers.render_paper(deal_id, code, "pdf"),
+                          on_result=done, on_error=error, name="render paper")
 
     def current(self) -> screens.DocumentSummary | None:
         rows = {i.row() for i in self.table.selectedIndexes()}

@@ -1,0 +1,86 @@
+"""Papers of the kinds declared as data, reached from the deal card's Invoices tab in both UI
+languages: choose the kind, preview it, save it as PDF and DOCX (real widgets offscreen)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import docx
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from desktop_crm import i18n
+from desktop_crm.ids import DealId
+from tests.documents_fixtures import (
+    IT_LINES,
+    RU_LINES,
+    deal_with_lines,
+    italian_buyer,
+    italian_seller,
+    russian_buyer,
+    russian_seller,
+)
+from tests.documents_ui.test_document_views import context  # noqa: F401 - the fixture
+
+
+@pytest.fixture(autouse=True)
+def _english_again():
+    yield
+    i18n.set_language("en")
+
+
+def _preview(panel, code: str):
+    from desktop_crm.views.documents.preview import PdfPreview
+
+    panel.paper_kind.setCurrentIndex(panel.paper_kind.findData(code))
+    panel.paper_button.click()
+    dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, PdfPreview) and w.isVisible()]
+    assert len(dialogs) == 1
+    return dialogs[0]
+
+
+def _pdf_text(path: Path) -> str:
+    return " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+
+
+def test_russian_papers_from_the_invoices_tab(context, qtbot, tmp_path):  # noqa: F811
+    from desktop_crm.views.documents.panel import DealDocumentsPanel
+
+    i18n.set_language("ru")
+    russian_seller()
+    deal = deal_with_lines(russian_buyer(), RU_LINES)
+    panel = DealDocumentsPanel(context, DealId(deal.id), "invoice")
+    qtbot.addWidget(panel)
+    titles = [panel.paper_kind.itemText(i) for i in range(panel.paper_kind.count())]
+    assert "Универсальный передаточный документ" in titles
+    assert "Акт выполненных работ (оказанных услуг)" in titles
+    assert all("DDT" not in title for title in titles)  # an Italian paper is not offered to a Russian seller
+    for code, heading in (("act", "Акт выполненных работ"), ("upd", "Универсальный передаточный документ"),
+                          ("contract", "Договор")):
+        dialog = _preview(panel, code)
+        assert dialog.page_count >= 1
+        pdf = dialog.save_as("pdf", str(tmp_path / f"{code}.pdf"))
+        assert heading in _pdf_text(pdf)
+        saved = dialog.save_as("docx", str(tmp_path / f"{code}.docx"))
+        assert heading in "\n".join(p.text for p in docx.Document(str(saved)).paragraphs) + "".join(
+            c.text for t in docx.Document(str(saved)).tables for r in t.rows for c in r.cells)
+        dialog.close()
+
+
+def test_italian_ddt_from_the_invoices_tab(context, qtbot, tmp_path):  # noqa: F811
+    from desktop_crm.views.documents.panel import DealDocumentsPanel
+
+    i18n.set_language("it")
+    italian_seller()
+    deal = deal_with_lines(italian_buyer(), IT_LINES)
+    panel = DealDocumentsPanel(context, DealId(deal.id), "invoice")
+    qtbot.addWidget(panel)
+    titles = [panel.paper_kind.itemText(i) for i in range(panel.paper_kind.count())]
+    assert titles == ["Contratto", "Documento di trasporto (DDT)"]
+    dialog = _preview(panel, "ddt")
+    pdf = dialog.save_as("pdf", str(tmp_path / "ddt.pdf"))
+    text = _pdf_text(pdf)
+    assert "Documento di trasporto (DDT)" in text and "Licenza software annuale" in text
+    dialog.close()
