@@ -311,6 +311,8 @@ def record_outcome(db: Any, result: SyncResult | None = None,
 
     from desktop_crm.models.credentials import strip_password
 
+    if error is not None and not capture.is_replica(db):
+        return  # a file that never synced stays exactly as it was after a failed first round
     with db.atomic():
         if server_url:
             capture.meta_set(db, "server_url", strip_password(server_url))

@@ -70,7 +70,7 @@ def test_ctrl_z_does_not_reopen_a_lost_deal_for_a_manager(qtbot, board_view, wor
 
     QTimer.singleShot(0, read_and_close)
     board_view.undo_action.trigger()  # Ctrl+Z
-    assert "Only an administrator" in said[0]
+    assert "does not allow you to reopen" in said[0]
     assert Deal.get_by_id(deal.id).stage_id == world.lost.id and lost is not None
 
 

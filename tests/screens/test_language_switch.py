@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop_crm import i18n, workers
 from desktop_crm.app import build_main_window, follow_language_changes, install_language, open_and_migrate
+from desktop_crm.services.system import session
 from desktop_crm.views.main_window import MainWindow
 
 
@@ -22,7 +23,7 @@ def test_saving_another_language_rebuilds_the_window_in_it(qtbot, qapp, tmp_path
     install_language(qapp, "en")
     try:
         with workers.synchronous():
-            window = build_main_window(url, settings)
+            window = build_main_window(url, settings, session.sign_in_for_tool())
             qtbot.addWidget(window)
             follow_language_changes(qapp, url, settings, window)
             window.show()

@@ -18,8 +18,10 @@ from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import _
 from desktop_crm.i18n.formatting import format_date, format_money
 from desktop_crm.ids import DocumentId, IdLike, PaymentId, as_uuid
-from desktop_crm.models import DocumentType, InvoiceStatus, Payment, database
+from desktop_crm.models import DocumentType, Invoice, InvoiceStatus, Payment, database
+from desktop_crm.models.enums import Action
 from desktop_crm.services.billing import documents, invoices
+from desktop_crm.services.system import rights
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ def delete_payment(payment_id: IdLike, user: IdLike | None = None) -> InvoicePay
     """Remove a payment registered by mistake (a refund's too)."""
     with database.atomic():
         payment, invoice = _payment(payment_id)
+        rights.require_on(Invoice, invoice.id, Action.REGISTER_PAYMENTS)
         payment.soft_delete()
         _settle(invoice, -payment.amount)
         documents.log(user, invoice, "payment_deleted")
@@ -115,6 +118,7 @@ def refund(invoice_id: IdLike, amount: Decimal | str, on: dt.date | None = None,
     """Money given back to the client: a negative payment, at most what was paid."""
     with database.atomic():
         invoice = invoices._invoice(invoice_id)
+        rights.require_on(Invoice, invoice.id, Action.REGISTER_PAYMENTS)
         if invoice.status not in (InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.PAID):
             raise ValidationError(_("Only a paid invoice can be refunded."))
         try:

@@ -18,7 +18,9 @@ from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import N_, _
 from desktop_crm.ids import IdLike, OwnCompanyId, as_uuid
 from desktop_crm.models import DocumentType, Invoice, NumberSequence, OwnCompany, Quote, database
+from desktop_crm.models.enums import Action
 from desktop_crm.services.billing import numbering
+from desktop_crm.services.system import rights
 
 KINDS: tuple[tuple[DocumentType, str], ...] = (
     (DocumentType.QUOTE, N_("Quotes")),
@@ -134,6 +136,7 @@ def preview(values: Mapping[str, Any]) -> str:
 
 
 def save_series(own_company_id: IdLike, values: Mapping[str, Any]) -> SeriesRow:
+    rights.require(Action.CHANGE_SETTINGS)
     """Create or change a series: its format, and its next number while none was taken."""
     errors = pattern_errors(values)
     if errors:

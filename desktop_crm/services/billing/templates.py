@@ -14,12 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from desktop_crm import i18n
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import _
 from desktop_crm.ids import DealId, IdLike, as_uuid
 from desktop_crm.models import Deal, DocumentType, OwnCompany, database
+from desktop_crm.models.enums import Action
 from desktop_crm.services.billing import documents, invoices, quotes, rendering
 from desktop_crm.services.billing.rendering import RenderedFile
+from desktop_crm.services.system import rights
 
 EXTENSIONS = {"pdf": "html", "docx": "docx"}
 
@@ -30,6 +33,7 @@ class TemplateInfo:
     fmt: str  # "pdf" (an HTML template) or "docx"
     kind: str  # "quote" / "invoice" / "" for another document
     language: str
+    title: str  # what the document is called in the UI's language (its kind's title, else its id)
     file_name: str
     path: str
     customised: bool  # the user's copy is used instead of the bundled template
@@ -55,8 +59,17 @@ def _info(template_id: str, fmt: str) -> TemplateInfo:
     bundled = render.bundled_templates_dir() / name
     language, kind = _parts(template_id)
     path = user if user.is_file() else bundled
-    return TemplateInfo(template_id, fmt, kind, language, name, str(path), user.is_file(),
-                        bundled.is_file())
+    return TemplateInfo(template_id, fmt, kind, language, _title(template_id), name, str(path),
+                        user.is_file(), bundled.is_file())
+
+
+def _title(template_id: str) -> str:
+    """The document kind's title in the UI's language (``kinds.json``), else the template id."""
+    from desktop_crm.documents import kinds
+
+    code = template_id.partition(".")[2].split(".")[0]
+    known = kinds.kinds()
+    return known[code].title_in(i18n.current_language()) if code in known else template_id
 
 
 def document_templates() -> list[TemplateInfo]:
@@ -84,6 +97,7 @@ def lint_template(template_id: str, fmt: str) -> list[str]:
 def editable_copy(template_id: str, fmt: str) -> str:
     """The user's copy of a template (made from the bundled one the first time): the file to open
     in a word processor or an editor. Bundled templates are never edited in place."""
+    rights.require(Action.CHANGE_SETTINGS)
     info = _info(template_id, fmt)
     target = Path(user_folder()) / info.file_name
     if not target.is_file():
@@ -93,6 +107,7 @@ def editable_copy(template_id: str, fmt: str) -> str:
 
 def restore_default(template_id: str, fmt: str) -> TemplateInfo:
     """Remove the user's copy: the bundled template is used again."""
+    rights.require(Action.CHANGE_SETTINGS)
     info = _info(template_id, fmt)
     if not info.has_default:
         raise ValidationError(_("{name} is your own template: there is no default to restore.")

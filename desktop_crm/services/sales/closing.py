@@ -15,7 +15,9 @@ from desktop_crm.errors import CrmError, ValidationError
 from desktop_crm.i18n import N_, _
 from desktop_crm.ids import DealId, IdLike, StageId, as_uuid
 from desktop_crm.models import Activity, ActivityKind, Deal, Lead, Stage, StageKind, database, utcnow
+from desktop_crm.models.enums import Action
 from desktop_crm.services.sales import leads, stages
+from desktop_crm.services.system import rights
 
 JUNK_REASONS: tuple[tuple[str, str], ...] = (
     ("spam", N_("Spam or advertising")),
@@ -50,6 +52,7 @@ class JunkResult:
 def mark_junk(lead_ids: Iterable[IdLike], user: IdLike, reason: str, comment: str = "") -> JunkResult:
     """Mark leads as junk with a reason, each in its own transaction (a converted one is refused
     and named; the others are marked)."""
+    rights.require(Action.EDIT)
     errors = junk_errors(reason, comment)
     if errors:
         name, message = next(iter(errors.items()))

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_crm.i18n import N_, _
+from desktop_crm.models.enums import Action
 from desktop_crm.services.billing import series as series_service
 from desktop_crm.services.system import admin
 from desktop_crm.views.cards.common import OK_STYLE, RowsModel, set_combo_value
@@ -207,4 +208,5 @@ class NumberingPage(SettingsPage):
 
 
 def register(pages: PageRegistry) -> None:
-    pages.add(PageSpec("numbering", N_("Numbering"), NumberingPage, order=15))
+    pages.add(PageSpec("numbering", N_("Numbering"), NumberingPage, order=15,
+                       requires=Action.CHANGE_SETTINGS))

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import N_, _, language_names, pgettext
+from desktop_crm.models.enums import Action
 from desktop_crm.services.billing import templates
 from desktop_crm.services.billing.rendering import RenderedFile
 from desktop_crm.views.cards.common import RowsModel
@@ -116,7 +117,7 @@ class TemplatesPage(SettingsPage):
         self.rows = templates.document_templates()
         self.model.set_rows([
             (f"{row.template_id}:{row.fmt}", [
-                _(KIND_LABELS[row.kind]) if row.kind else row.template_id,
+                _(KIND_LABELS[row.kind]) if row.kind else row.title,
                 languages.get(row.language, row.language), row.fmt.upper(),
                 pgettext("template origin", "user") if row.customised
                 else pgettext("template origin", "bundled"),
@@ -220,4 +221,5 @@ class TemplatesPage(SettingsPage):
 
 
 def register(pages: PageRegistry) -> None:
-    pages.add(PageSpec("templates", N_("Templates"), TemplatesPage, order=17))
+    pages.add(PageSpec("templates", N_("Templates"), TemplatesPage, order=17,
+                       requires=Action.CHANGE_SETTINGS))
