@@ -17,6 +17,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QLabel, QSystemTrayIcon, QWidget
 
 from desktop_crm.entities import Entity
+from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _
 from desktop_crm.services.sales import tasks
 
@@ -85,7 +86,7 @@ class DesktopNotifier:
         try:
             buckets = tasks.my_tasks(self.context.user.id, now)
             notes = tasks.notification_items(self.context.user.id, unread_only=True, limit=20)
-        except Exception:  # a lost database: the window says so elsewhere
+        except CrmError:  # a lost or busy database: the window says so elsewhere
             return
         for item in buckets.overdue:
             key = str(item.id)

@@ -9,47 +9,13 @@ from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop_crm.ids import DealId
 from desktop_crm.models import Invoice, InvoiceStatus, Quote
 from desktop_crm.services.billing import invoices
 from desktop_crm.services.billing.documents import invoice_due_days
 from tests.documents_ui.test_document_views import visible_actions
-
-
-def _answer_payment(amounts: list[str], pay: str | None = None) -> None:
-    def answer() -> None:
-        from desktop_crm.views.documents.panel import PaymentDialog
-
-        dialog = next(w for w in QApplication.topLevelWidgets()
-                      if isinstance(w, PaymentDialog) and w.isVisible())
-        amounts.append(dialog.amount.text())
-        if pay is not None:
-            dialog.amount.setText(pay)
-        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
-
-    QTimer.singleShot(0, answer)
-
-
-def test_the_second_payment_suggests_the_balance(context, deal, qtbot, monkeypatch):
-    from desktop_crm.views.documents.panel import DealDocumentsPanel
-
-    panel = DealDocumentsPanel(context, DealId(deal.id), "invoice")
-    qtbot.addWidget(panel)
-    monkeypatch.setattr(panel, "open_editor", lambda document_id=None: None)
-    panel.create_button.click()
-    panel.buttons["issue"].click()
-    invoice = Invoice.get()
-    total = invoice.total
-    suggested: list[str] = []
-    _answer_payment(suggested, "10000")
-    qtbot.mouseClick(panel.buttons["pay"], Qt.MouseButton.LeftButton)
-    assert Decimal(suggested[0]) == total
-    _answer_payment(suggested)  # accepted as suggested: the rest
-    qtbot.mouseClick(panel.buttons["pay"], Qt.MouseButton.LeftButton)
-    assert Decimal(suggested[1]) == total - Decimal("10000")
-    assert Invoice.get_by_id(invoice.id).status == InvoiceStatus.PAID
 
 
 def test_the_due_date_follows_the_payment_terms(context, deal, qtbot):

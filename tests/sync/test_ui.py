@@ -167,14 +167,14 @@ def test_a_sync_run_from_the_command_line_shows_in_the_open_window(server_url, t
 
     from PySide6.QtCore import QSettings
 
-    from desktop_crm.services.system.session import current_user
+    from desktop_crm.services.system.session import sign_in_for_tool
     from desktop_crm.views.context import AppContext
     from desktop_crm.views.registry import Registry
 
     path = tmp_path / "laptop.db"
     db = open_local(path)
     Company.create(legal_name="Made offline", city="Roma")
-    context = AppContext(current_user(), str(path), Registry(),
+    context = AppContext(sign_in_for_tool(), str(path), Registry(),
                          QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     widget = SyncStatusWidget()
     qtbot.addWidget(widget)
@@ -203,14 +203,14 @@ def test_another_users_change_reaches_an_open_card_through_listen(server_url, tm
     from PySide6.QtCore import QSettings
 
     from desktop_crm.models.db import open_database
-    from desktop_crm.services.system.session import current_user
+    from desktop_crm.services.system.session import sign_in_for_tool
     from desktop_crm.views.context import AppContext
     from desktop_crm.views.registry import build_registry
     from desktop_crm.views.sync import DirectModeWatcher
 
     db = open_database(server_url)  # direct mode: the app works on the server
     company = Company.create(legal_name="ACME", city="Roma")
-    context = AppContext(current_user(), "server", build_registry(),
+    context = AppContext(sign_in_for_tool(), "server", build_registry(),
                          QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     with synchronous():
         card = context.registry.card_opener("companies")(context, str(company.id), None)
