@@ -133,6 +133,11 @@ class ValidationError(CrmError):
         return {self.field: self.message} if self.field else {}
 
 
+class InvalidId(ValidationError, ValueError):
+    """A record id given to a service that is not one (mistyped, cut short or forged): refused
+    like any bad input, and still a ``ValueError`` for code that parses ids itself."""
+
+
 # --- which driver failure is which environmental error -------------------------------------------
 
 _SQLITE_CODES: dict[int, Callable[[], DatabaseError]] = {  # primary result codes (extended code & 0xFF)

@@ -12,6 +12,9 @@ import time
 import uuid
 from typing import NewType, Protocol
 
+from desktop_crm.errors import InvalidId
+from desktop_crm.i18n import _
+
 _lock = threading.Lock()
 _last_ms = 0
 _last_counter = 0
@@ -79,21 +82,23 @@ IdLike = uuid.UUID | str | HasId
 
 
 def as_uuid(value: IdLike) -> uuid.UUID:
-    """The row id behind ``value``; ``ValueError`` when it is not one.
+    """The row id behind ``value``; :class:`~desktop_crm.errors.InvalidId` (a translated
+    ``ValidationError`` that is also a ``ValueError``) when it is not one.
 
     The one place where ids given to a service are normalised (a UUID, its canonical text as the UI
     and the CLI hold it, or a DTO or row that has an ``id``).
     """
     if isinstance(value, uuid.UUID):
         return value
-    if isinstance(value, str):
-        return uuid.UUID(value)
-    inner = getattr(value, "id", None)
+    inner = value if isinstance(value, str) else getattr(value, "id", None)
     if isinstance(inner, uuid.UUID):
         return inner
     if isinstance(inner, str):
-        return uuid.UUID(inner)
-    raise ValueError(f"not a row id: {value!r}")
+        try:
+            return uuid.UUID(inner)
+        except ValueError:
+            pass
+    raise InvalidId(_("This is not a valid reference to a record."), field="id")
 
 
 def optional_uuid(value: IdLike | None) -> uuid.UUID | None:
