@@ -23,6 +23,7 @@ from desktop_crm import i18n
 from desktop_crm.cli import main
 from desktop_crm.models.db import open_database
 from desktop_crm.models.schema import migrate
+from desktop_crm.services.system import session
 from tests.pg import free_port
 
 EXAMPLES = int(os.environ.get("CRM_CLI_FUZZ_EXAMPLES", "30"))
@@ -64,6 +65,7 @@ def world(tmp_path_factory) -> dict[str, str]:
     url = str(base / "crm.db")
     db = open_database(url)
     migrate(db)
+    session.sign_in_for_tool()  # its first administrator, as the application's first run makes
     db.close()
     (base / "folder").mkdir()
     return {"db": url, "digest": _digest(url), "folder": str(base / "folder"),

@@ -16,6 +16,7 @@ from desktop_crm.cli import main
 from desktop_crm.documents import kinds
 from desktop_crm.models.db import open_database
 from desktop_crm.models.schema import migrate
+from desktop_crm.services.system import session
 from tests.documents_fixtures import (
     IT_LINES,
     RU_LINES,
@@ -33,6 +34,7 @@ def _db(tmp_path, monkeypatch, country: str) -> tuple[str, str]:
     url = str(tmp_path / f"{country}.db")
     db = open_database(url)
     migrate(db)
+    session.sign_in_for_tool()  # the first administrator, whom the render command then acts as
     if country == "ru":
         russian_seller()
         deal = deal_with_lines(russian_buyer(), RU_LINES)

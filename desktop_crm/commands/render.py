@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             from desktop_crm.services.system import session
 
-            session.sign_in_for_tool(getattr(args, "user", ""), create_first=False)  # acts as a user
+            session.sign_in_for_tool(getattr(args, "user", ""))  # the command acts as a user
             number, stored = _render(args)
         finally:
             db.close()

@@ -99,15 +99,12 @@ def current_user(user_id: IdLike | None = None) -> UserRef:
         return _ref(_active(user_id))
 
 
-def sign_in_for_tool(login: str = "", create_first: bool = True) -> UserRef:
+def sign_in_for_tool(login: str = "") -> UserRef:
     """Command-line tools that show the GUI on a database (``screenshots``): work as the user with
     ``login``, else the first active administrator (an empty database gets one). Never used by
     the application itself, which always asks (:func:`sign_in`) or follows the server login."""
     with database.atomic():
         if needs_first_administrator():
-            if not create_first:  # a command that only reads: the file stays as it is
-                raise SignInRefused(_("The database has no users yet: open it in the application "
-                                      "first."))
             return create_first_administrator(_("Administrator"), "admin")
         live = User.alive().where(User.active == True)  # noqa: E712
         user = live.where(User.login == login).first() if login else None
