@@ -1,12 +1,14 @@
 """``desktop-crm render``: a deal's current quote or invoice to PDF, DOCX or FatturaPA XML.
 
     desktop-crm render --db URL --deal ID --kind quote|invoice --lang ru|it --format pdf|docx|xml
-                       -o FILE [--issue]
+                       -o FILE [--issue] [--seller NAME|ИНН|P.IVA]
 
 Uses the deal's current document (the newest quote revision that is not superseded, or the newest
 invoice that is not cancelled) and creates a draft from the deal's lines when there is none.
-``--issue`` sends the quote / issues the invoice first: the number is assigned and the document is
-frozen, so the file written is the stored, issued one.
+``--seller`` names the own company selling (by name, ИНН or Partita IVA): a new draft takes it and a
+draft changes to it; without it the deal's seller applies (the deal's own company, else the one
+using the deal's currency). ``--issue`` sends the quote / issues the invoice first: the number is
+assigned and the document is frozen, so the file written is the stored, issued one.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--format", required=True, choices=("pdf", "docx", "xml"), dest="fmt")
     parser.add_argument("-o", "--output", required=True, type=output_file, help="file to write")
     parser.add_argument("--issue", action="store_true", help="send the quote / issue the invoice first")
+    parser.add_argument("--seller", help="own company (name, ИНН or Partita IVA) selling; "
+                        "default: the deal's seller")
     parser.set_defaults(func=run)
 
 
@@ -61,17 +65,24 @@ def _render(args: argparse.Namespace) -> tuple[str, bool]:
     from desktop_crm.services.billing import documents, invoices, quotes, rendering
 
     deal_id = documents.existing_deal(args.deal)
+    seller = documents.find_own_company(args.seller) if getattr(args, "seller", None) else None
     if args.kind == "quote":
         document = quotes.current_quote(deal_id)
         if document is None:
-            document = quotes.create_from_deal(deal_id)
+            document = quotes.create_from_deal(deal_id, own_company_id=seller)
     else:
         document = (
             Invoice.alive()
             .where(Invoice.deal == deal_id, Invoice.status != InvoiceStatus.CANCELLED)
             .order_by(Invoice.created_at.desc())
             .first()
-        ) or invoices.create_from_deal(deal_id)
+        ) or invoices.create_from_deal(deal_id, own_company_id=seller)
+    if seller is not None and str(seller) != str(document.own_company_id):
+        if str(document.status) != "draft":
+            raise ValidationError(_("The document was issued by another of your companies; "
+                                    "cancel it to issue it from {seller}.").format(seller=args.seller))
+        service = quotes if args.kind == "quote" else invoices
+        document = service.save_draft(document.id, {"own_company": seller})
     if args.doc_lang and args.doc_lang != document.language:
         if str(document.status) != "draft":
             raise ValidationError(

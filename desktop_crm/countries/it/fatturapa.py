@@ -66,6 +66,12 @@ def sanitize(text: str | None, field: str, limit: int | None = None) -> str:
     return value
 
 
+def is_latin(text: str | None) -> bool:
+    """Whether ``text`` fits a FatturaPA text field (Latin-1 once transliterated)."""
+    value = "".join(_TRANSLIT.get(ch, ch) for ch in xml_text(text or ""))
+    return all(ord(ch) <= 0xFF for ch in value)
+
+
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 

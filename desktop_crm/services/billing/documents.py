@@ -58,7 +58,7 @@ ALLOWED_NATURA = {
 }
 HEADER_FIELDS = (
     "subject", "intro", "basis", "notes", "language", "valid_until", "due_date", "terms",
-    "print_options", "buyer_snapshot", "vat_mode",
+    "print_options", "buyer_snapshot", "vat_mode", "own_company",
 )
 
 Row = Any
@@ -186,6 +186,141 @@ def _own_company(own_company_id: IdLike | None) -> Row:
     if own_company_id is None or own_company_id == "":
         return _default_own_company()
     return OwnCompany.get_by_id(as_uuid(own_company_id))
+
+
+def own_companies() -> list[tuple[OwnCompanyId, str]]:
+    """Every own company as (id, name shown), the default first: the sellers a draft may take."""
+    rows: list[Row] = list(OwnCompany.alive().order_by(OwnCompany.is_default.desc(),
+                                                       OwnCompany.created_at))
+    return [(OwnCompanyId(as_uuid(r.id)), _seller_label(r)) for r in rows]
+
+
+def _seller_label(row: Row) -> str:
+    ids = row.inn or row.vat_number
+    name = row.short_name or row.legal_name
+    return f"{name} ({ids})" if ids else str(name)
+
+
+def find_own_company(text: str) -> OwnCompanyId:
+    """The own company named by ``text``: its id, its name, its ИНН or its Partita IVA."""
+    wanted = text.strip()
+    key = wanted.upper().removeprefix("IT").replace(" ", "")
+    for row in OwnCompany.alive():
+        names = {(row.short_name or "").casefold(), (row.legal_name or "").casefold()}
+        if (str(row.id) == wanted or wanted.casefold() in names
+                or key in {row.inn, (row.vat_number or "").upper().removeprefix("IT")} - {""}):
+            return OwnCompanyId(as_uuid(row.id))
+    raise ValidationError(
+        _("No own company is named, or has the ИНН or Partita IVA, “{text}”. "
+          "See Settings → My companies.").format(text=text), field="seller")
+
+
+def seller_for_deal(deal: Row, own_company_id: IdLike | None = None) -> Row:
+    """The seller of a new document of ``deal``: the one asked for, else the deal's own company,
+    else the own company using the deal's currency (of the buyer's country first), else the
+    default one."""
+    if own_company_id not in (None, ""):
+        return _own_company(own_company_id)
+    if deal.own_company_id:
+        chosen = OwnCompany.alive().where(OwnCompany.id == deal.own_company_id).first()
+        if chosen is not None:
+            return chosen
+    from desktop_crm.models import Company
+
+    buyer = Company.get_or_none(Company.id == deal.company_id) if deal.company_id else None
+    buyer_country = (buyer.country or "").upper() if buyer is not None else ""
+    candidates: list[Row] = list(OwnCompany.alive().where(
+        OwnCompany.default_currency == (deal.currency or "")))
+    candidates.sort(key=lambda r: ((r.country or "").upper() != buyer_country, not r.is_default,
+                                   r.created_at))
+    return candidates[0] if candidates else _default_own_company()
+
+
+def default_vat_rate(own: Row | None = None, on: dt.date | None = None) -> Decimal:
+    """The VAT rate of a new line: the own company's default when it is in force on the date, else
+    the country's ordinary rate then (never 0 by accident)."""
+    own = own if own is not None else OwnCompany.alive().order_by(
+        OwnCompany.is_default.desc(), OwnCompany.created_at).first()
+    if own is None:
+        return countries.DEFAULT.vat_on(on or dt.date.today()).standard
+    period = countries.country(own.country).vat_on(on or dt.date.today())
+    rate = money.to_decimal(own.default_vat_rate)
+    return rate if rate in period.rates and rate != 0 else period.standard
+
+
+def vat_problems(document: Document, on: dt.date) -> list[str]:
+    """Lines whose VAT rate is not in force on ``on`` in the seller's country (translated)."""
+    period = countries.country(document.own_company.country).vat_on(on)
+    problems = []
+    for index, line in enumerate(_lines_of(document), 1):
+        if money.to_decimal(line.vat_rate) not in period.rates:
+            problems.append(_("Line {n}: VAT {rate} % is not in force on {date} (rates then: {rates})."
+                              ).format(n=index, rate=_percent(line.vat_rate), date=on.strftime("%d.%m.%Y"),
+                                       rates=", ".join(f"{_percent(r)} %" for r in period.rates)))
+    return problems
+
+
+def _percent(value: Any) -> str:
+    return format(money.to_decimal(value).normalize(), "f")
+
+
+def update_vat_rates(document: Document, on: dt.date) -> int:
+    """Lines at a rate no longer in force on ``on`` take the rate in force: an ordinary rate the
+    new ordinary one, any other the nearest lower rate. Returns how many lines changed (inside the
+    caller's transaction; totals recomputed)."""
+    country = countries.country(document.own_company.country)
+    period = country.vat_on(on)
+    ordinary = {p.standard for p in country.vat_schedule}
+    rows = line_rows(document)
+    changed = 0
+    for row in rows:
+        rate = money.to_decimal(row["vat_rate"])
+        if rate in period.rates:
+            continue
+        lower = [r for r in period.rates if r < rate]
+        row["vat_rate"] = period.standard if rate in ordinary else (lower[0] if lower else period.standard)
+        changed += 1
+    if changed:
+        save_lines(document, rows)
+    return changed
+
+
+def update_document_vat(kind: DocumentType | str, document_id: IdLike, on: dt.date | None = None) -> int:
+    """The user's "update the VAT rates" on a draft: lines at a rate not in force on ``on`` (the
+    issue date, today by default) take the rate in force. Returns how many lines changed."""
+    from desktop_crm.models import Action, database
+    from desktop_crm.services.system import rights
+
+    model = Quote if DocumentType(kind) == DocumentType.QUOTE else Invoice
+    rights.require_on(model, as_uuid(document_id), Action.ISSUE_DOCUMENTS)
+    with database.atomic():
+        document = _get_document(kind, document_id)
+        if str(document.status) != "draft":
+            raise ValidationError(_("Only a draft's lines can be changed."))
+        return update_vat_rates(document, on or dt.date.today())
+
+
+def check_before_issue(document: Document, kind: str, on: dt.date) -> None:
+    """Refuse, before a number is taken, a document its country's rules would not accept: the
+    parties (seller and buyer requisites) and VAT rates not in force on the document's date."""
+    from desktop_crm.services.billing.rendering import buyer_input, seller_input
+
+    seller = seller_input(document.own_company)
+    problems = countries.country(seller.country).party_problems(kind, seller, buyer_input(document))
+    problems += vat_problems(document, on)
+    if problems:
+        hint = _("Update the lines' VAT rates in the document editor.") if vat_problems(document, on) else ""
+        raise ValidationError("\n".join([*problems, hint]).strip(), field="own_company")
+
+
+def author_of(user: IdLike | None, fallback: Any = None) -> Any:
+    """The contact person of a new document: the user acting, else the signed-in user (never the
+    operating system's login), else ``fallback`` (the deal's responsible)."""
+    from desktop_crm.services.system import rights
+
+    actor = rights.current()
+    signed_in = actor.user_id if actor is not None else None
+    return optional_uuid(user) or signed_in or fallback
 
 
 def language_for(country: str | None) -> str:
@@ -358,7 +493,24 @@ def apply_header(document: Document, values: Mapping[str, Any]) -> None:
             value = validation.enum_value(value, VatMode, key, label=N_("VAT"))
         elif key in ("subject", "intro", "basis", "notes"):
             value = column_text(type(document), key, value)
+        elif key == "own_company":
+            _change_seller(document, value)
+            continue
         setattr(document, key, value)
+
+
+def _change_seller(document: Document, own_company_id: IdLike) -> None:
+    """A draft's seller; the print language follows a seller of another country."""
+    try:
+        new = OwnCompany.alive().where(OwnCompany.id == as_uuid(own_company_id)).first()
+    except ValueError:
+        new = None
+    if new is None:
+        raise ValidationError(_("Choose one of your companies as the seller."), field="own_company")
+    old_country = (document.own_company.country or "").upper()
+    if (new.country or "").upper() != old_country:
+        document.language = language_for(new.country)
+    document.own_company = new.id
 
 
 _HEADER_LABELS = {"valid_until": N_("valid until"), "due_date": N_("due date")}

@@ -89,6 +89,19 @@ def seller_input(company: Row) -> doc_context.PartyInput:
     return party
 
 
+def _consumer(contact: Row, seller_country: str | None) -> doc_context.PartyInput:
+    """A private client as a buyer: name, contacts, and the fiscal data and address of their
+    country (codice fiscale, personal ИНН)."""
+    return doc_context.PartyInput(
+        name=contact.full_name, name_full=contact.full_name, kind="consumer",
+        country=(contact.country or seller_country or countries.DEFAULT.code).upper(),
+        phone=contact.mobile_phone or contact.work_phone,
+        email=contact.work_email or contact.private_email,
+        tax_code=contact.fiscal_code or "", inn=contact.inn or "", street=contact.address or "",
+        zip=contact.postal_code or "", city=contact.city or "", province=contact.province or "",
+    )
+
+
 def buyer_input(document: Document) -> doc_context.PartyInput:
     company = Company.get_or_none(Company.id == document.company_id) if document.company_id else None
     contact = Contact.get_or_none(Contact.id == document.contact_id) if document.contact_id else None
@@ -97,12 +110,7 @@ def buyer_input(document: Document) -> doc_context.PartyInput:
         party.sdi_code = company.sdi_code or ""
         party.pec = company.pec or ""
     elif contact is not None:
-        party = doc_context.PartyInput(
-            name=contact.full_name, name_full=contact.full_name, kind="consumer",
-            country=(document.own_company.country or countries.DEFAULT.code).upper(),
-            phone=contact.mobile_phone or contact.work_phone,
-            email=contact.work_email or contact.private_email,
-        )
+        party = _consumer(contact, document.own_company.country)
     else:
         seller_country = (document.own_company.country or countries.DEFAULT.code).upper()
         party = doc_context.PartyInput(name="—", country=seller_country)
