@@ -16,6 +16,7 @@ from desktop_crm import countries
 from desktop_crm.i18n import _
 from desktop_crm.ids import DocumentId, IdLike, as_uuid
 from desktop_crm.models import DocumentType, Invoice, OwnCompany, Quote, VatMode
+from desktop_crm.services.billing import documents
 from desktop_crm.services.billing.documents import (
     Document,
     Row,
@@ -149,7 +150,11 @@ class EditorData:
     addressee: str
     salutation: str
     lines: list[dict[str, Any]]
-    vat_rates: list[Decimal]
+    vat_rates: list[Decimal]  # the rates in force on the document's date (today for a draft)
+    # the seller (changeable on a draft) and the rate a new line takes (the seller's default)
+    own_company_id: str = ""
+    sellers: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    default_vat_rate: Decimal = Decimal("0")
 
 
 def editor_data(kind: DocumentType | str, document_id: IdLike) -> EditorData:
@@ -186,6 +191,9 @@ def editor_data(kind: DocumentType | str, document_id: IdLike) -> EditorData:
         addressee=snapshot.get("addressee", ""),
         salutation=snapshot.get("salutation", ""),
         lines=line_rows(document),
-        vat_rates=list(countries.country(country).vat_rates),
+        vat_rates=list(countries.country(country).vat_on(document.issue_date or dt.date.today()).rates),
+        own_company_id=str(own.id),
+        sellers=[(str(key), name) for key, name in documents.own_companies()],
+        default_vat_rate=documents.default_vat_rate(own, document.issue_date),
     )
 
