@@ -196,3 +196,21 @@ def test_render_seller_option_by_partita_iva(two_sellers_db, tmp_path, capsys):
     assert main(["render", "--db", url, "--deal", deal_id, "--kind", "invoice", "--format", "pdf",
                  "--seller", "Nessuna", "-o", str(out)]) == 1
     assert "No own company" in capsys.readouterr().err
+
+
+def test_a_product_or_deal_line_with_vat_left_blank_takes_the_default_never_zero(db):
+    from desktop_crm.models import DealLine, Product
+    from desktop_crm.services.sales import cards, deals
+    from tests.factories import make_user
+
+    russian_seller(default_vat_rate=Decimal("22"))
+    user = make_user("Admin", role=Role.ADMIN)
+    blank = cards.save_product(None, {"name": "Ноутбук", "price": "1000", "currency": "RUB",
+                                      "vat_rate": ""}, user.id)
+    assert Product.get_by_id(blank).vat_rate == Decimal("22")
+    exempt = cards.save_product(None, {"name": "Обучение", "price": "1000", "currency": "RUB",
+                                        "vat_rate": "0"}, user.id)
+    assert Product.get_by_id(exempt).vat_rate == Decimal("0")  # a rate chosen stays
+    deal = deal_with_lines(russian_buyer(), [])
+    line = deals.add_line(deal.id, {"name": "Монтаж", "quantity": "1", "price": "500"}, user.id)
+    assert DealLine.get_by_id(line.id).vat_rate == Decimal("22")

@@ -207,6 +207,11 @@ def _clean_line(values: Mapping[str, Any], current: DealLine | None = None) -> d
         for name, value in defaults.items():
             if current is None and name not in values:
                 cleaned[name] = value
+    if current is None and "vat_rate" not in cleaned:
+        # a new line without a rate of its own: the seller's default in force, never 0 by accident
+        from desktop_crm.services.billing.documents import default_vat_rate
+
+        cleaned["vat_rate"] = default_vat_rate()
     if "name" in cleaned:
         cleaned["name"] = validation.text_value(cleaned["name"], "name", max_length=500)
         if not cleaned["name"]:
