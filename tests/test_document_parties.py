@@ -214,3 +214,33 @@ def test_a_product_or_deal_line_with_vat_left_blank_takes_the_default_never_zero
     deal = deal_with_lines(russian_buyer(), [])
     line = deals.add_line(deal.id, {"name": "Монтаж", "quantity": "1", "price": "500"}, user.id)
     assert DealLine.get_by_id(line.id).vat_rate == Decimal("22")
+
+
+@pytest.mark.parametrize("charged", [False, True])
+def test_the_bollo_reads_consistently_virtual_or_charged(db, tmp_path, charged):
+    italian_seller()
+    documents.BOLLO_CHARGED.set(charged)
+    deal = deal_with_lines(italian_buyer(), IT_LINES, currency="EUR")
+    draft = invoices.create_from_deal(deal.id)
+    exempt = [{"name": "Corso di formazione", "quantity": "1", "price": "500.00", "vat_rate": "0",
+               "natura": "N4", "unit": "ore"}]
+    saved = invoices.save_draft(draft.id, lines=exempt)
+    assert saved.total == (Decimal("502.00") if charged else Decimal("500.00"))
+    issued = invoices.issue(draft.id, on=dt.date(2026, 12, 7))
+    text = " ".join(_pdf_text(rendering.render(issued.id, "invoice", "pdf").content, tmp_path).split())
+    assert "Imposta di bollo assolta in modo virtuale" in text
+    if charged:  # a line of the table, in the total
+        assert "Imposta di bollo" in text.split("Imposta di bollo assolta")[0]
+        assert "502,00" in text
+    else:  # a note only: no amount beside a total that excludes it
+        assert "Imposta di bollo 2,00" not in text and "Imposta di bollo" not in text.split(
+            "Imposta di bollo assolta")[0]
+        assert "500,00" in text and "502,00" not in text
+    if charged:
+        (tmp_path / "bollo.pdf").write_bytes(rendering.render(issued.id, "invoice", "pdf").content)
+        subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(tmp_path / "bollo.pdf"),
+                        "/tmp/docsa_bollo"], check=True)
+    tree = _xml(issued.id)
+    assert _text(tree, "ImportoBollo") == ["2.00"]
+    assert _text(tree, "ImportoTotaleDocumento") == ["502.00" if charged else "500.00"]
+    assert ("N1" in _text(tree, "Natura")) is charged

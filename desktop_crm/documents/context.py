@@ -385,7 +385,9 @@ def _totals(
         "vat_total_text": amount_text(totals.vat_total, language),
         "no_vat_label": pgettext("document", "Without tax (VAT)") if vat_mode == "none" else None,
         "stamp_duty": raw(stamp_duty),
-        "stamp_duty_text": amount_text(stamp_duty, language) if stamp_duty else "",
+        # the bollo reads consistently: charged to the client it is a line of the table (in the
+        # total); paid virtually by the seller it is a legal note, never an amount beside the total
+        "stamp_duty_text": "",
         "grand_total": raw(grand_total),
         "grand_total_text": amount_text(grand_total, language),
         "grand_total_currency_text": money_text(grand_total, data.currency, language),

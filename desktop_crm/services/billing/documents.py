@@ -52,6 +52,11 @@ INVOICE_DUE_DAYS = {
 PRINT_DEFAULTS = declare(
     "documents.print_options", {"logo": True, "stamp": False, "signature": False, "qr": None}
 )
+# Italy's stamp duty on invoices without VAT over €77.47: "virtual" (False) — the seller pays it and
+# the invoice notes it, no amount in the totals; "charged" (True) — a line «Imposta di bollo» (N1,
+# excluded art. 15) charges it to the client and the total includes it.
+BOLLO_CHARGED = declare("documents.bollo_charged", False)
+STAMP_LINE_NAME = "Imposta di bollo"
 ALLOWED_NATURA = {
     "N1", "N2.1", "N2.2", "N3.1", "N3.2", "N3.3", "N3.4", "N3.5", "N3.6", "N4", "N5",
     "N6.1", "N6.2", "N6.3", "N6.4", "N6.5", "N6.6", "N6.7", "N6.8", "N6.9", "N7",
@@ -422,7 +427,7 @@ def compute_totals(
 
 def save_lines(document: Document, lines: Sequence[LineData | Mapping[str, Any]]) -> None:
     """Replace the lines of a draft row and recompute totals (inside the caller's transaction)."""
-    rows = [clean_line(line, index) for index, line in enumerate(lines, 1)]
+    rows = _with_stamp_duty(document, [clean_line(line, index) for index, line in enumerate(lines, 1)])
     model = _line_model(document)
     owner_field = "quote" if model is QuoteLine else "invoice"
     for old in _lines_of(document):
@@ -441,6 +446,27 @@ def save_lines(document: Document, lines: Sequence[LineData | Mapping[str, Any]]
     document.vat_total = totals.vat_total
     document.total = totals.grand_total
     document.save()
+
+
+def _is_stamp_line(row: Mapping[str, Any]) -> bool:
+    return row.get("name") == STAMP_LINE_NAME and row.get("natura") == "N1" and not row.get("product")
+
+
+def _with_stamp_duty(document: Document, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The lines with the stamp-duty line kept current: present exactly when the business charges
+    the duty to clients and the seller's country levies it on these lines (Italy's bollo)."""
+    rows = [row for row in rows if not _is_stamp_line(row)]
+    if not BOLLO_CHARGED.get() or not rows:
+        return rows
+    from desktop_crm.services.billing.rendering import seller_input
+
+    country = document.own_company.country
+    totals = compute_totals(country, document.vat_mode, rows)
+    duty = countries.country(country).legal_notes(totals.groups, seller_input(document.own_company))
+    if duty.stamp_duty:
+        rows.append(clean_line(LineData(name=STAMP_LINE_NAME, quantity=1, price=duty.stamp_duty,
+                                        vat_rate=0, natura="N1"), len(rows) + 1))
+    return rows
 
 
 def lines_of_deal(deal_id: IdLike) -> list[LineData]:
