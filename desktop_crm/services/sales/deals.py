@@ -65,7 +65,7 @@ from desktop_crm.services.system import rights
 
 DEAL_FIELDS = (
     "title", "pipeline", "stage", "contact", "company", "responsible", "product_group", "currency",
-    "expected_close_date", "probability", "comment", "source_lead",
+    "expected_close_date", "probability", "comment", "source_lead", "own_company",
 )
 EDITABLE_FIELDS = tuple(f for f in DEAL_FIELDS if f not in ("pipeline", "stage", "source_lead"))
 LINE_FIELDS = (
@@ -74,6 +74,7 @@ LINE_FIELDS = (
 )
 FK_FIELDS = {
     "pipeline", "stage", "contact", "company", "responsible", "product_group", "source_lead", "product",
+    "own_company",  # the seller of the deal's documents (None: by currency and country)
 }
 
 
