@@ -244,3 +244,34 @@ def test_the_bollo_reads_consistently_virtual_or_charged(db, tmp_path, charged):
     assert _text(tree, "ImportoBollo") == ["2.00"]
     assert _text(tree, "ImportoTotaleDocumento") == ["502.00" if charged else "500.00"]
     assert ("N1" in _text(tree, "Natura")) is charged
+
+
+@pytest.mark.parametrize("b2c", [False, True])
+def test_a_credit_note_is_td04_referring_to_the_invoice_with_its_own_progressivo(db, tmp_path, b2c):
+    from desktop_crm.services.billing import credit_notes
+
+    italian_seller()
+    if b2c:
+        contact = make_contact("Bianchi", "Luca", country="IT", fiscal_code=CF, address="Via Verdi 3",
+                               postal_code="20121", city="Milano", province="MI")
+        deal = make_deal("Consulenza", contact=contact, currency="EUR")
+        make_deal_lines(deal, IT_LINES)
+    else:
+        deal = deal_with_lines(italian_buyer(), IT_LINES, currency="EUR")
+    invoice = invoices.issue(invoices.create_from_deal(deal.id).id, on=dt.date(2026, 12, 7))
+    note = credit_notes.issue_credit_note(invoice.id, on=dt.date(2026, 12, 9))
+    assert Invoice.get_by_id(invoice.id).status == "cancelled"
+    assert note.number == "2026/0002" and note.total == invoice.total
+    original, credit = _xml(invoice.id), _xml(note.id)
+    assert _text(original, "TipoDocumento") == ["TD01"] and _text(credit, "TipoDocumento") == ["TD04"]
+    assert _text(credit, "IdDocumento") == [invoice.number]
+    linked = next(n for n in credit.iter() if etree.QName(n).localname == "DatiFattureCollegate")
+    assert _text(linked, "Data") == ["2026-12-07"]
+    assert _text(credit, "ImportoTotaleDocumento") == _text(original, "ImportoTotaleDocumento")
+    assert _text(original, "ProgressivoInvio") != _text(credit, "ProgressivoInvio")
+    if b2c:
+        assert _text(credit, "CodiceDestinatario") == ["0000000"] and CF in _text(credit, "CodiceFiscale")
+    text = _pdf_text(rendering.render(note.id, "invoice", "pdf").content, tmp_path)
+    assert "Nota di credito n. 2026/0002" in text
+    with pytest.raises(ValidationError):
+        credit_notes.issue_credit_note(invoice.id)  # cancelled already, and credited

@@ -282,6 +282,8 @@ class GenericCountry:
 
     def document_title(self, kind: str, language: str) -> str:
         pgettext = translator(language).pgettext
+        if kind == "credit_note":
+            return pgettext("document", "Credit note")
         return pgettext("document", "Quote") if kind == "quote" else pgettext("document", "Invoice")
 
     def line_natura(self, natura: str, rate: Decimal, seller: Party) -> str:

@@ -133,6 +133,8 @@ class DocumentInput:
     payment_method: str = "bank_transfer"
     generated_at: dt.datetime | None = None
     country: str = ""  # the VAT convention; defaults to the seller's country
+    credited_number: str = ""  # a credit note (kind "credit_note"): the invoice it credits
+    credited_date: dt.date | None = None
 
 # ---------------------------------------------------------------------------------------------
 # The builder
@@ -354,6 +356,9 @@ def _doc(data: DocumentInput, rules: Country, number_text: str, legal_notes: lis
         "courtesy_notice": notices.courtesy_notice,
         "disclaimer": notices.disclaimer,
         "validity_text": validity_text,
+        "credited": ({"number": data.credited_number, "date": data.credited_date.isoformat(),
+                      "date_text": date_text(data.credited_date, language)}
+                     if data.credited_number and data.credited_date else None),
     }
 
 
@@ -430,7 +435,9 @@ def build_context(data: DocumentInput) -> dict[str, Any]:
     language = data.language
     code = (data.country or data.seller.country or "RU").upper()
     rules = country(code)
-    template = f"{language}.{data.kind}" if language in ("ru", "it") else f"{code.lower()}.{data.kind}"
+    # a credit note prints in the invoice's layout, titled and referring to the invoice it credits
+    layout = "invoice" if data.kind == "credit_note" else data.kind
+    template = f"{language}.{layout}" if language in ("ru", "it") else f"{code.lower()}.{layout}"
     lab = labels(language, data.kind)
     options = {"logo": True, "stamp": False, "signature": False, "qr": rules.qr_by_default}
     options.update(data.options or {})

@@ -65,7 +65,8 @@ def step_0007_roles_and_rights(db: peewee.Database, engine: str) -> None:
 def step_0011_document_parties(db: peewee.Database, engine: str) -> None:
     """A deal's seller (``deal.own_company``) and a private client's fiscal data and address
     (``contact.country``, ``fiscal_code``, ``inn``, ``address``, ``postal_code``, ``city``,
-    ``province``), so documents can be issued to private persons of each country."""
+    ``province``), so documents can be issued to private persons of each country; the invoice a
+    credit note credits (``invoice.credit_for``)."""
     _run_sql_file(db, HERE / f"v0011_{engine}.sql")
 
 

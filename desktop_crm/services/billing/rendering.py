@@ -144,12 +144,14 @@ def document_input(document: Document) -> doc_context.DocumentInput:
     ]
     options = print_options(document, own.country)
     source_number, source_date = "", None
+    credited = (Invoice.get_or_none(Invoice.id == document.credit_for_id)
+                if isinstance(document, Invoice) and document.credit_for_id else None)
     if doc_type(document) == DocumentType.INVOICE and document.quote_id:
         quote = Quote.get_or_none(Quote.id == document.quote_id)
         if quote is not None:
             source_number, source_date = quote.number, quote.issue_date
     return doc_context.DocumentInput(
-        kind="quote" if isinstance(document, Quote) else "invoice",
+        kind="quote" if isinstance(document, Quote) else "credit_note" if credited else "invoice",
         language=document.language or language_for(own.country),
         seller=seller_input(own),
         buyer=buyer_input(document),
@@ -172,6 +174,8 @@ def document_input(document: Document) -> doc_context.DocumentInput:
         manager=(doc_context.ManagerInput(name=author.name, email=author.email) if author
                  else doc_context.ManagerInput()),
         options=options,
+        credited_number=credited.number if credited is not None else "",
+        credited_date=credited.issue_date if credited is not None else None,
     )
 
 
@@ -206,7 +210,7 @@ def formats_for(context: Mapping[str, Any]) -> list[FileFormat]:
     available = available_templates().get(context["template"], [])
     result = [FileFormat(f) for f in ("pdf", "docx") if f in available]
     seller_rules = countries.country(context["seller"]["address"]["country"])
-    if context["doc"]["kind"] == "invoice" and seller_rules.e_invoice is not None:
+    if context["doc"]["kind"] in ("invoice", "credit_note") and seller_rules.e_invoice is not None:
         result.append(FileFormat.XML)
     return result
 
