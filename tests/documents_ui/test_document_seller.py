@@ -84,3 +84,28 @@ def test_seller_chosen_in_the_editor_and_vat_rates_updated(context, qtbot, langu
         editor.close()
     finally:
         i18n.set_language("en")
+
+
+def test_a_credit_note_from_the_deal_invoices_panel(context, qtbot, monkeypatch):  # noqa: F811
+    from desktop_crm.views.documents import panel as panel_module
+    from desktop_crm.views.documents.panel import DealDocumentsPanel
+    from tests.documents_fixtures import IT_LINES, italian_buyer
+
+    italian_seller()
+    deal = deal_with_lines(italian_buyer(), IT_LINES, currency="EUR")
+    panel = DealDocumentsPanel(context, DealId(deal.id), "invoice")
+    qtbot.addWidget(panel)
+    monkeypatch.setattr(panel, "open_editor", lambda document_id=None: None)
+    panel.create_button.click()
+    panel.buttons["issue"].click()
+    invoice = Invoice.get()
+    assert invoice.status == InvoiceStatus.ISSUED
+    assert not panel.buttons["credit_note"].isHidden()
+    asked: list[str] = []
+    monkeypatch.setattr(panel_module, "confirm", lambda _parent, _title, text, *a: asked.append(text) or True)
+    panel.buttons["credit_note"].click()
+    assert asked and invoice.number in asked[0]
+    note = Invoice.get(Invoice.credit_for == invoice.id)
+    assert note.status == InvoiceStatus.ISSUED and note.frozen["doc"]["kind"] == "credit_note"
+    assert Invoice.get_by_id(invoice.id).status == InvoiceStatus.CANCELLED
+    assert panel.table.rowCount() == 2

@@ -80,7 +80,17 @@ def _actions(document: Document) -> tuple[str, ...]:
             "paid": ("preview",),
             "cancelled": ("reissue", "preview"),
         }
-    return table.get(status, ("preview",))
+    actions = table.get(status, ("preview",))
+    if status in ("issued", "partially_paid", "paid") and _creditable(document):
+        actions = (*actions[:-1], "credit_note", actions[-1])
+    return actions
+
+
+def _creditable(document: Document) -> bool:
+    """An issued invoice of an e-invoicing seller that is no credit note and has none yet."""
+    if document.credit_for_id or countries.country(document.own_company.country).e_invoice is None:
+        return False
+    return not Invoice.alive().where(Invoice.credit_for == document.id).exists()
 
 
 def summary(document: Document) -> DocumentSummary:
