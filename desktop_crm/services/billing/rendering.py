@@ -316,9 +316,11 @@ def render(document_id: IdLike, kind: DocumentType | str, fmt: FileFormat | str)
             content = bytes(row.content)
             return RenderedFile(safe_existing_name(row.filename), content, row.sha256, True)
     context = context_for(document)
-    content = render_bytes(context, fmt)
+    # a document frozen without its files (the demo's) keeps the transmission number it was given
+    progressive = (context.get("transmission") or {}).get("progressive") or "00001"
+    content = render_bytes(context, fmt, progressive)
     if fmt == FileFormat.XML:
-        name = _e_invoice(context).file_name(context, "00001")
+        name = _e_invoice(context).file_name(context, progressive)
     else:
         name = file_name(document, fmt, context)
     return RenderedFile(name, content, hashlib.sha256(content).hexdigest(), False)

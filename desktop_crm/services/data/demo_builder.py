@@ -57,6 +57,9 @@ class _Builder(_DealsBuilder):
         from desktop_crm.models.search import rebuild_search_index
 
         rebuild_search_index(self.db, self.engine)
+        from desktop_crm.services.data.demo_freeze import freeze_issued_documents
+
+        freeze_issued_documents()  # with the indexes back: it reads each document's lines
         if self.engine == "sqlite":
             self.db.execute_sql("PRAGMA foreign_keys = ON")
             self.db.execute_sql("PRAGMA analysis_limit = 1000")
