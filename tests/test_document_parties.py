@@ -272,6 +272,8 @@ def test_a_credit_note_is_td04_referring_to_the_invoice_with_its_own_progressivo
     if b2c:
         assert _text(credit, "CodiceDestinatario") == ["0000000"] and CF in _text(credit, "CodiceFiscale")
     text = _pdf_text(rendering.render(note.id, "invoice", "pdf").content, tmp_path)
-    assert "Nota di credito n. 2026/0002" in text
+    assert "Nota di credito n. 2026/0002" in text and "Scadenza" not in text
+    assert "Nota di credito relativa alla fattura n. 2026/0001 del 07/12/2026" in text
+    assert _text(credit, "Causale") == ["Nota di credito relativa alla fattura n. 2026/0001 del 07/12/2026"]
     with pytest.raises(ValidationError):
         credit_notes.issue_credit_note(invoice.id)  # cancelled already, and credited

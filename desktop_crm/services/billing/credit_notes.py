@@ -15,7 +15,7 @@ import datetime as dt
 
 from desktop_crm import countries
 from desktop_crm.errors import ValidationError
-from desktop_crm.i18n import _
+from desktop_crm.i18n import _, translator
 from desktop_crm.ids import IdLike, as_uuid
 from desktop_crm.models import Action, Invoice, InvoiceStatus, database, utcnow
 from desktop_crm.services.billing import documents, invoices, rendering
@@ -57,8 +57,12 @@ def issue_credit_note(
             original.vat_mode,
         )
         note.credit_for = original.id
-        for key in ("buyer_snapshot", "print_options", "terms", "basis"):
+        for key in ("buyer_snapshot", "print_options", "terms"):
             setattr(note, key, getattr(original, key))
+        # the reason printed and sent (FatturaPA Causale), in the document's language
+        note.basis = translator(original.language).pgettext(
+            "document", "Credit note for invoice No. {number} of {date}").format(
+            number=original.number, date=original.issue_date.strftime("%d/%m/%Y"))
         note.save()
         documents.save_lines(note, documents.line_rows(original))
         invoices._number_and_mark_issued(note, user, original.series or None, on)

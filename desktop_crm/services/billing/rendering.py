@@ -163,7 +163,7 @@ def document_input(document: Document) -> doc_context.DocumentInput:
         currency=document.currency,
         vat_included=document.vat_mode == VatMode.INCLUDED,
         valid_until=getattr(document, "valid_until", None),
-        due_date=getattr(document, "due_date", None),
+        due_date=None if credited is not None else getattr(document, "due_date", None),
         subject=document.subject or "",
         intro=document.intro or "",
         basis=document.basis or "",
