@@ -49,3 +49,20 @@ def test_progressivo_invio_is_unique_and_the_app_continues_after_the_demo(demo_d
     with database.atomic():
         following = numbering.take_progressive(italian)
     assert following not in progressives and following == fatturapa.progressive_for(len(invoices) + 1)
+
+
+def test_italian_private_clients_have_what_a_fattura_needs_and_their_xml_is_valid(demo_db):
+    from desktop_crm.countries.it.requisites import fiscal_code_error
+    from desktop_crm.models import Contact
+
+    italians = list(Contact.select().where(Contact.country == "IT"))
+    assert italians and all(fiscal_code_error(c.fiscal_code) is None and len(c.fiscal_code) == 16
+                            for c in italians)
+    assert all(c.postal_code and c.city and len(c.province) == 2 for c in italians)
+    italian = OwnCompany.get(OwnCompany.country == "IT")
+    to_persons = list(Invoice.select().where(Invoice.own_company == italian.id, Invoice.number != "",
+                                             Invoice.company.is_null()))
+    assert to_persons
+    for invoice in to_persons[:5]:
+        xml = rendering.render(invoice.id, "invoice", "xml").content
+        assert fatturapa.validate(xml) == []

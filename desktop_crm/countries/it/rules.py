@@ -138,7 +138,7 @@ class Italy(GenericCountry):
         return PaymentQr("epc_069_12", epc_payload(seller, total, purpose), 30)
 
     def notices(self, kind: str, language: str) -> Notices:
-        return Notices(courtesy_notice=COURTESY_NOTICE if kind == "invoice" else None)
+        return Notices(courtesy_notice=COURTESY_NOTICE if kind in ("invoice", "credit_note") else None)
 
 
 def _address_problems(party: Party, where: str) -> list[str]:
