@@ -49,7 +49,7 @@ def _text(tree, path: str) -> list[str]:
     return [node.text for node in tree.iter() if etree.QName(node).localname == path]
 
 
-def test_a_euro_deal_takes_the_italian_seller_and_a_draft_can_change_it(db):
+def test_a_euro_deal_takes_the_italian_seller_and_a_draft_can_change_it(any_db):
     ru = russian_seller()
     it = italian_seller(is_default=False)
     deal = deal_with_lines(italian_buyer(), IT_LINES, currency="EUR", title="Licenze")
@@ -67,7 +67,7 @@ def test_a_euro_deal_takes_the_italian_seller_and_a_draft_can_change_it(db):
     assert "01234560124" in _text(tree, "IdCodice")
 
 
-def test_a_rouble_deal_keeps_the_russian_seller_and_an_impossible_seller_is_refused(db):
+def test_a_rouble_deal_keeps_the_russian_seller_and_an_impossible_seller_is_refused(any_db):
     ru = russian_seller()
     it = italian_seller(is_default=False)
     deal = deal_with_lines(russian_buyer(), RU_LINES)
@@ -85,7 +85,7 @@ def test_a_rouble_deal_keeps_the_russian_seller_and_an_impossible_seller_is_refu
     assert invoices.issue(draft.id, on=dt.date(2026, 12, 7)).number == "1"
 
 
-def test_italian_invoice_to_a_private_client_has_the_cf_and_code_0000000(db, tmp_path):
+def test_italian_invoice_to_a_private_client_has_the_cf_and_code_0000000(any_db, tmp_path):
     italian_seller()
     contact = make_contact("Bianchi", "Luca", country="IT", fiscal_code=CF, address="Via Verdi 3",
                            postal_code="20121", city="Milano", province="MI")
@@ -102,7 +102,7 @@ def test_italian_invoice_to_a_private_client_has_the_cf_and_code_0000000(db, tmp
     assert "Bianchi Luca" in text and "Milano" in text
 
 
-def test_a_private_client_without_codice_fiscale_is_refused_naming_the_fix(db):
+def test_a_private_client_without_codice_fiscale_is_refused_naming_the_fix(any_db):
     italian_seller()
     contact = make_contact("Neri", "Anna", country="IT")
     deal = make_deal("Consulenza", contact=contact, currency="EUR")
@@ -114,7 +114,7 @@ def test_a_private_client_without_codice_fiscale_is_refused_naming_the_fix(db):
     assert not DocumentFile.select().exists()  # nothing half-written
 
 
-def test_contact_fiscal_data_is_checked_by_the_country_rules(db):
+def test_contact_fiscal_data_is_checked_by_the_country_rules(any_db):
     with pytest.raises(ValidationError) as bad_cf:
         contacts._clean({"fiscal_code": "RSSMRA85T10A562X"})
     assert bad_cf.value.field == "fiscal_code"
@@ -126,7 +126,7 @@ def test_contact_fiscal_data_is_checked_by_the_country_rules(db):
     assert cleaned["fiscal_code"] == CF and cleaned["country"] == "IT" and cleaned["province"] == "MI"
 
 
-def test_vat_not_in_force_on_the_issue_date_is_refused_and_the_lines_can_be_updated(db, tmp_path):
+def test_vat_not_in_force_on_the_issue_date_is_refused_and_the_lines_can_be_updated(any_db, tmp_path):
     russian_seller(default_vat_rate=Decimal("22"))
     lines = [(name, qty, price, "20", unit) for name, qty, price, _vat, unit in RU_LINES]
     deal = deal_with_lines(russian_buyer(), lines)
@@ -149,7 +149,7 @@ def test_vat_not_in_force_on_the_issue_date_is_refused_and_the_lines_can_be_upda
     assert invoices.issue(old.id, on=dt.date(2025, 12, 1)).number
 
 
-def test_new_lines_default_to_the_own_company_rate_in_force(db):
+def test_new_lines_default_to_the_own_company_rate_in_force(any_db):
     own = russian_seller(default_vat_rate=Decimal("22"))
     assert documents.default_vat_rate(own, dt.date(2026, 3, 1)) == Decimal("22")
     assert documents.default_vat_rate(own, dt.date(2025, 3, 1)) == Decimal("20")  # 22 not in force
@@ -157,7 +157,7 @@ def test_new_lines_default_to_the_own_company_rate_in_force(db):
     assert documents.default_vat_rate(blank, dt.date(2026, 3, 1)) == Decimal("22")  # never 0
 
 
-def test_the_contact_person_is_the_signed_in_user(db):
+def test_the_contact_person_is_the_signed_in_user(any_db):
     from desktop_crm.services.system import session
     from tests.factories import make_user
 
@@ -198,7 +198,7 @@ def test_render_seller_option_by_partita_iva(two_sellers_db, tmp_path, capsys):
     assert "No own company" in capsys.readouterr().err
 
 
-def test_a_product_or_deal_line_with_vat_left_blank_takes_the_default_never_zero(db):
+def test_a_product_or_deal_line_with_vat_left_blank_takes_the_default_never_zero(any_db):
     from desktop_crm.models import DealLine, Product
     from desktop_crm.services.sales import cards, deals
     from tests.factories import make_user
@@ -217,7 +217,7 @@ def test_a_product_or_deal_line_with_vat_left_blank_takes_the_default_never_zero
 
 
 @pytest.mark.parametrize("charged", [False, True])
-def test_the_bollo_reads_consistently_virtual_or_charged(db, tmp_path, charged):
+def test_the_bollo_reads_consistently_virtual_or_charged(any_db, tmp_path, charged):
     italian_seller()
     documents.BOLLO_CHARGED.set(charged)
     deal = deal_with_lines(italian_buyer(), IT_LINES, currency="EUR")
@@ -247,7 +247,7 @@ def test_the_bollo_reads_consistently_virtual_or_charged(db, tmp_path, charged):
 
 
 @pytest.mark.parametrize("b2c", [False, True])
-def test_a_credit_note_is_td04_referring_to_the_invoice_with_its_own_progressivo(db, tmp_path, b2c):
+def test_a_credit_note_is_td04_referring_to_the_invoice_with_its_own_progressivo(any_db, tmp_path, b2c):
     from desktop_crm.services.billing import credit_notes
 
     italian_seller()
