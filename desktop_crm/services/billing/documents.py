@@ -42,7 +42,7 @@ from desktop_crm.models import (
     VatMode,
 )
 from desktop_crm.models.base import column_text
-from desktop_crm.services.system.settings import declare
+from desktop_crm.services.system.settings import SettingSpec, declare
 
 QUOTE_VALID_DAYS = declare("documents.quote_valid_days", 30)
 INVOICE_DUE_DAYS = {
@@ -57,6 +57,9 @@ PRINT_DEFAULTS = declare(
 # excluded art. 15) charges it to the client and the total includes it.
 BOLLO_CHARGED = declare("documents.bollo_charged", False)
 STAMP_LINE_NAME = "Imposta di bollo"
+# The seller of each pipeline's documents, {pipeline id: own company id}; a deal's own choice comes
+# first, the currency and country rule after.
+PIPELINE_SELLERS: SettingSpec[dict[str, str]] = declare("documents.pipeline_sellers", {})
 ALLOWED_NATURA = {
     "N1", "N2.1", "N2.2", "N3.1", "N3.2", "N3.3", "N3.4", "N3.5", "N3.6", "N4", "N5",
     "N6.1", "N6.2", "N6.3", "N6.4", "N6.5", "N6.6", "N6.7", "N6.8", "N6.9", "N7",
@@ -226,8 +229,8 @@ def seller_for_deal(deal: Row, own_company_id: IdLike | None = None) -> Row:
     default one."""
     if own_company_id not in (None, ""):
         return _own_company(own_company_id)
-    if deal.own_company_id:
-        chosen = OwnCompany.alive().where(OwnCompany.id == deal.own_company_id).first()
+    for chosen_id in (deal.own_company_id, PIPELINE_SELLERS.get().get(str(deal.pipeline_id))):
+        chosen = OwnCompany.alive().where(OwnCompany.id == as_uuid(chosen_id)).first() if chosen_id else None
         if chosen is not None:
             return chosen
     from desktop_crm.models import Company
@@ -239,6 +242,29 @@ def seller_for_deal(deal: Row, own_company_id: IdLike | None = None) -> Row:
     candidates.sort(key=lambda r: ((r.country or "").upper() != buyer_country, not r.is_default,
                                    r.created_at))
     return candidates[0] if candidates else _default_own_company()
+
+
+def pipeline_seller(pipeline_id: IdLike) -> OwnCompanyId | None:
+    """The own company set to issue the documents of a pipeline's deals (None: by currency)."""
+    chosen = PIPELINE_SELLERS.get().get(str(as_uuid(pipeline_id)))
+    return OwnCompanyId(as_uuid(chosen)) if chosen else None
+
+
+def set_pipeline_seller(pipeline_id: IdLike, own_company_id: IdLike | None) -> None:
+    """Choose (or, with None, clear) the seller of a pipeline's documents."""
+    from desktop_crm.models import Action, Pipeline, database
+    from desktop_crm.services.system import rights
+
+    rights.require(Action.CHANGE_SETTINGS)
+    with database.atomic():
+        if Pipeline.alive().where(Pipeline.id == as_uuid(pipeline_id)).first() is None:
+            raise ValidationError(_("The pipeline no longer exists."))
+        sellers = dict(PIPELINE_SELLERS.get())
+        if own_company_id:
+            sellers[str(as_uuid(pipeline_id))] = str(as_uuid(_own_company(own_company_id).id))
+        else:
+            sellers.pop(str(as_uuid(pipeline_id)), None)
+        PIPELINE_SELLERS.set(sellers)
 
 
 def default_vat_rate(own: Row | None = None, on: dt.date | None = None) -> Decimal:
