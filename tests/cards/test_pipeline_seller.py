@@ -34,3 +34,19 @@ def test_the_pipeline_seller_chosen_in_settings_issues_its_deals_documents(conte
     assert draft.own_company_id == italian.id  # …of that pipeline: its seller
     page.seller.setCurrentIndex(0)
     assert documents.pipeline_seller(pipeline.id) is None
+
+
+def test_the_bollo_setting_on_the_own_companies_page(context, view, qtbot):
+    from PySide6.QtCore import Qt
+
+    italian = italian_seller()
+    page = view.select("own_companies")
+    page.reload()
+    page.select(italian.id)
+    box = page.editors["bollo_charged"]
+    assert not box.isChecked() and not documents.bollo_charged()  # paid virtually by default
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton)
+    assert page.save()
+    assert documents.bollo_charged()
+    page.select(italian.id)
+    assert page.editors["bollo_charged"].isChecked()

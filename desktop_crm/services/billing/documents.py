@@ -244,6 +244,19 @@ def seller_for_deal(deal: Row, own_company_id: IdLike | None = None) -> Row:
     return candidates[0] if candidates else _default_own_company()
 
 
+def bollo_charged() -> bool:
+    """Whether Italy's stamp duty is charged to clients as an invoice line (else paid virtually)."""
+    return bool(BOLLO_CHARGED.get())
+
+
+def set_bollo_charged(charged: bool) -> None:
+    from desktop_crm.models import Action
+    from desktop_crm.services.system import rights
+
+    rights.require(Action.CHANGE_SETTINGS)
+    BOLLO_CHARGED.set(bool(charged))
+
+
 def pipeline_seller(pipeline_id: IdLike) -> OwnCompanyId | None:
     """The own company set to issue the documents of a pipeline's deals (None: by currency)."""
     chosen = PIPELINE_SELLERS.get().get(str(as_uuid(pipeline_id)))
