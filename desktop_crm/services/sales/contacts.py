@@ -84,7 +84,7 @@ CONTACT_FIELDS: dict[str, str] = {
     "comment": N_("comment"),
     # what a private client's country needs on an invoice (step 11)
     "country": N_("country"),
-    "fiscal_code": N_("codice fiscale"),
+    "fiscal_code": N_("tax code (codice fiscale)"),
     "inn": N_("personal INN"),
     "address": N_("address"),
     "postal_code": N_("postal code"),
