@@ -131,6 +131,12 @@ def test_vat_not_in_force_on_the_issue_date_is_refused_and_the_lines_can_be_upda
     lines = [(name, qty, price, "20", unit) for name, qty, price, _vat, unit in RU_LINES]
     deal = deal_with_lines(russian_buyer(), lines)
     draft = invoices.create_from_deal(deal.id)
+    # a new draft takes the rates in force today…
+    assert {line["vat_rate"] for line in documents.line_rows(Invoice.get_by_id(draft.id))} == {Decimal("22")}
+    # …but a draft kept from 2025 (or typed at 20 %) still holds the old rate
+    old_lines = [{"name": name, "quantity": qty, "price": price, "vat_rate": "20", "unit": unit}
+                 for name, qty, price, _vat, unit in RU_LINES]
+    invoices.save_draft(draft.id, lines=old_lines)
     on = dt.date(2026, 12, 7)
     with pytest.raises(ValidationError) as refused:
         invoices.issue(draft.id, on=on)
@@ -146,6 +152,7 @@ def test_vat_not_in_force_on_the_issue_date_is_refused_and_the_lines_can_be_upda
     # the same lines in 2025 were right: 20 % was in force then
     deal_2025 = deal_with_lines(russian_buyer(inn="7707083893", kpp="773601001"), lines)
     old = invoices.create_from_deal(deal_2025.id)
+    invoices.save_draft(old.id, lines=old_lines)
     assert invoices.issue(old.id, on=dt.date(2025, 12, 1)).number
 
 

@@ -49,6 +49,11 @@ def test_seller_chosen_in_the_editor_and_vat_rates_updated(context, qtbot, langu
         panel, editor = _open(context, deal)
         qtbot.addWidget(panel)
         assert editor.seller.count() == 2 and "Ромашка" in editor.seller.currentText()
+        # the new draft took today's rate; a draft kept from 2025 still says 20 %
+        assert [editor.table.item(row, 5).text() for row in range(3)] == ["22"] * 3
+        for row in range(3):
+            editor.table.item(row, 5).setText("20")
+        editor.save_button.click()
         # a new line takes the seller's default rate in force (22 %), never 0 or an old 20 %
         editor.add_line_button.click()
         assert editor.table.item(3, 5).text() == "22"

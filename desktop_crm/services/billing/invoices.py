@@ -90,6 +90,7 @@ def _draft_from_deal(
         documents.language_for(own.country), deal.currency or own.default_currency, own.vat_mode,
     )
     documents.save_lines(invoice, documents.lines_of_deal(deal.id))
+    documents.update_vat_rates(invoice, dt.date.today())  # a new draft's lines at the rates in force
     return invoice
 
 

@@ -72,6 +72,7 @@ def create_from_deal(
             print_options={},
         )
         documents.save_lines(quote, documents.lines_of_deal(deal.id))
+        documents.update_vat_rates(quote, today)  # a new draft's lines at the rates in force
         documents.log(user, quote, "created")
         return info(quote)
 
