@@ -66,3 +66,15 @@ def test_italian_private_clients_have_what_a_fattura_needs_and_their_xml_is_vali
     for invoice in to_persons[:5]:
         xml = rendering.render(invoice.id, "invoice", "xml").content
         assert fatturapa.validate(xml) == []
+
+
+def test_demo_documents_carry_the_vat_in_force_on_their_date(demo_db):
+    from desktop_crm.countries import country
+    from desktop_crm.models import InvoiceLine, QuoteLine
+
+    for model, line_model, owner in ((Quote, QuoteLine, QuoteLine.quote),
+                                     (Invoice, InvoiceLine, InvoiceLine.invoice)):
+        for document in model.select().where(model.number != ""):
+            rates = country(document.own_company.country).vat_on(document.issue_date).rates
+            for line in line_model.select().where(owner == document.id):
+                assert line.vat_rate in rates, (document.number, document.issue_date, line.vat_rate)

@@ -495,6 +495,10 @@ class _DealsBuilder(_Generator):
         doc_id = self.new_id(at)
         t = v.ts(at)
         issue_date = at.date()
+        if code == "ru":  # the document carries the rate in force on its date (20 % → 22 % in 2026)
+            in_force = 22 if issue_date.year >= 2026 else 20
+            line_rows = [(prid, pspec, price, qty, discount, in_force if vat in (20, 22) else vat, amount)
+                         for prid, pspec, price, qty, discount, vat, amount in line_rows]
         line_table = self.t_quote_line if kind == "quote" else self.t_invoice_line
         totals = self._totals(loc, line_rows)
         subtotal, vat_total, total = totals.subtotal, totals.vat_total, totals.grand_total
