@@ -78,3 +78,11 @@ def test_demo_documents_carry_the_vat_in_force_on_their_date(demo_db):
             rates = country(document.own_company.country).vat_on(document.issue_date).rates
             for line in line_model.select().where(owner == document.id):
                 assert line.vat_rate in rates, (document.number, document.issue_date, line.vat_rate)
+
+
+def test_a_demo_document_is_stored_on_first_print_and_then_never_changes(demo_db):
+    invoice = Invoice.select().where(Invoice.number != "").first()
+    first = rendering.render(invoice.id, "invoice", "pdf")
+    assert first.stored
+    again = rendering.render(invoice.id, "invoice", "pdf")
+    assert again.stored and again.content == first.content

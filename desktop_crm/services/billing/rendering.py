@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import peewee
+
 from desktop_crm import countries
 from desktop_crm.documents import context as doc_context
 from desktop_crm.documents import pool as render_pool
@@ -307,7 +309,8 @@ class RenderedFile:
 
 
 def render(document_id: IdLike, kind: DocumentType | str, fmt: FileFormat | str) -> RenderedFile:
-    """The document's bytes: stored ones when frozen, else a fresh render of the draft."""
+    """The document's bytes: stored ones when frozen (stored on first use when it was frozen without
+    them), else a fresh render of the draft."""
     document = _get_document(kind, document_id)
     fmt = FileFormat(fmt)
     if document.frozen:
@@ -323,4 +326,17 @@ def render(document_id: IdLike, kind: DocumentType | str, fmt: FileFormat | str)
         name = _e_invoice(context).file_name(context, progressive)
     else:
         name = file_name(document, fmt, context)
-    return RenderedFile(name, content, hashlib.sha256(content).hexdigest(), False)
+    sha256 = hashlib.sha256(content).hexdigest()
+    if document.frozen and fmt in formats_for(context):
+        # frozen without this file (the demo's documents): stored now from the frozen context, so
+        # every later print gives exactly these bytes
+        try:
+            with database.atomic():
+                DocumentFile.create(
+                    document_type=doc_type(document), document_id=str(document.id), file_format=fmt,
+                    language=context["language"], filename=name, content=content, sha256=sha256,
+                    size=len(content))
+        except peewee.DatabaseError:  # a login that may not write files: the bytes, not stored
+            return RenderedFile(name, content, sha256, False)
+        return RenderedFile(name, content, sha256, True)
+    return RenderedFile(name, content, sha256, False)
