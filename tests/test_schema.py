@@ -30,6 +30,19 @@ def _fresh_snapshot(url: str) -> dict:
     return shot
 
 
+def _create_version_1_contact(db, **values):
+    """A contact as version 1 stored it: only the columns its table had then (later steps add
+    columns the live model already writes)."""
+    contact = Contact(**values)
+    contact.before_save()
+    columns = {column.name for column in db.get_columns("contact")}
+    row = {f.column_name: f.db_value(contact.__data__.get(f.name)) for f in Contact._meta.sorted_fields
+           if f.column_name in columns and f.name in contact.__data__}
+    names = ", ".join(f'"{name}"' for name in row)
+    marks = ", ".join([db.param] * len(row))
+    db.execute_sql(f'INSERT INTO "contact" ({names}) VALUES ({marks})', list(row.values()))
+
+
 @pytest.mark.parametrize("engine", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_version_1_database_upgrades_to_the_fresh_schema(engine, tmp_path, request):
     if engine == "sqlite":
@@ -44,7 +57,7 @@ def test_version_1_database_upgrades_to_the_fresh_schema(engine, tmp_path, reque
 
     db = open_database(old_url)
     build_version_1(db)
-    Contact.create(last_name="Фёдоров", first_name="Иван", mobile_phone="8 916 123-45-67")
+    _create_version_1_contact(db, last_name="Фёдоров", first_name="Иван", mobile_phone="8 916 123-45-67")
     db.close()
 
     db = open_database(old_url)

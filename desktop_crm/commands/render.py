@@ -2,6 +2,7 @@
 
     desktop-crm render --db URL --deal ID --kind KIND --lang ru|it --format pdf|docx|xml
                        -o FILE [--issue] [--source deal|quote|invoice]
+                       [--seller NAME|ИНН|P.IVA]
 
 KIND is any document kind (``templates/documents/kinds.json`` and the user's ``kinds.json``):
 ``quote``, ``invoice``, ``act``, ``upd``, ``contract``, ``ddt``, or a user-defined kind by name.
@@ -10,8 +11,10 @@ sources, or ``--source``) and rendered as drafts.
 
 Uses the deal's current document (the newest quote revision that is not superseded, or the newest
 invoice that is not cancelled) and creates a draft from the deal's lines when there is none.
-``--issue`` sends the quote / issues the invoice first: the number is assigned and the document is
-frozen, so the file written is the stored, issued one.
+``--seller`` names the own company selling (by name, ИНН or Partita IVA): a new draft takes it and a
+draft changes to it; without it the deal's seller applies (the deal's own company, else the one
+using the deal's currency). ``--issue`` sends the quote / issues the invoice first: the number is
+assigned and the document is frozen, so the file written is the stored, issued one.
 """
 
 from __future__ import annotations
@@ -54,6 +57,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--user", default="",
                         help="login of the user who renders (default: the first administrator); "
                              "the user's rights apply")
+    parser.add_argument("--seller", help="own company (name, ИНН or Partita IVA) selling; "
+                        "default: the deal's seller")
     parser.set_defaults(func=run)
 
 
@@ -111,17 +116,24 @@ def _render(args: argparse.Namespace) -> tuple[str, bool]:
     if args.kind not in ("quote", "invoice"):
         return _render_paper(args)
     deal_id = documents.existing_deal(args.deal)
+    seller = documents.find_own_company(args.seller) if getattr(args, "seller", None) else None
     if args.kind == "quote":
         document = quotes.current_quote(deal_id)
         if document is None:
-            document = quotes.create_from_deal(deal_id)
+            document = quotes.create_from_deal(deal_id, own_company_id=seller)
     else:
         document = (
             Invoice.alive()
             .where(Invoice.deal == deal_id, Invoice.status != InvoiceStatus.CANCELLED)
             .order_by(Invoice.created_at.desc())
             .first()
-        ) or invoices.create_from_deal(deal_id)
+        ) or invoices.create_from_deal(deal_id, own_company_id=seller)
+    if seller is not None and str(seller) != str(document.own_company_id):
+        if str(document.status) != "draft":
+            raise ValidationError(_("The document was issued by another of your companies; "
+                                    "cancel it to issue it from {seller}.").format(seller=args.seller))
+        service = quotes if args.kind == "quote" else invoices
+        document = service.save_draft(document.id, {"own_company": seller})
     if args.doc_lang and args.doc_lang != document.language:
         if str(document.status) != "draft":
             raise ValidationError(

@@ -12,6 +12,7 @@ depends on nothing above the core (money, i18n, errors, paths).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -40,6 +41,8 @@ class Party(Protocol):
     def name_full(self) -> str: ...
     @property
     def kind(self) -> str: ...  # company | sole_trader | consumer
+    @property
+    def country(self) -> str: ...  # ISO code of the address
     @property
     def inn(self) -> str: ...
     @property
@@ -83,6 +86,24 @@ class VatGroup(Protocol):
     def natura(self) -> str: ...
     @property
     def base(self) -> Decimal: ...
+
+
+@dataclass(frozen=True, slots=True)
+class VatPeriod:
+    """The VAT rates in force from a date (until the next period of the same country)."""
+
+    since: dt.date
+    standard: Decimal  # the ordinary rate (what a line without a rate of its own takes)
+    rates: tuple[Decimal, ...]  # every rate a line may carry then, highest first (0: exempt etc.)
+
+
+def period_on(schedule: Sequence[VatPeriod], on: dt.date) -> VatPeriod:
+    """The period of ``schedule`` (sorted by ``since``) in force on ``on``."""
+    current = schedule[0]
+    for period in schedule:
+        if period.since <= on:
+            current = period
+    return current
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,10 +158,20 @@ class Country(Protocol):
     shows_summary_line: bool  # «Всего наименований N, на сумму …»
     number_patterns: Mapping[str, str]  # document kind → default number pattern
     vat_rates: tuple[Decimal, ...]  # the rates a document line offers, highest first
+    vat_schedule: tuple[VatPeriod, ...]  # the rates in force by date (data, oldest first)
     e_invoice: EInvoice | None
 
     def requisite_fields(self, role: str) -> tuple[str, ...]:
         """The national requisites a company card asks for; ``role`` is "buyer" or "seller"."""
+        ...
+
+    def vat_on(self, on: dt.date) -> VatPeriod:
+        """The VAT rates in force on a date."""
+        ...
+
+    def party_problems(self, kind: str, seller: Party, buyer: Party) -> list[str]:
+        """What keeps a document of this seller to this buyer from meeting the country's rules,
+        each message naming the fix (in the user's language); empty when it can be issued."""
         ...
 
     def requisite_checks(self, value: Callable[[str], str]) -> RequisiteChecks:
@@ -215,10 +246,19 @@ class GenericCountry:
     shows_summary_line = False
     number_patterns: Mapping[str, str] = {}
     vat_rates: tuple[Decimal, ...] = tuple(Decimal(r) for r in ("22", "10", "7", "5", "0"))
+    vat_schedule: tuple[VatPeriod, ...] = (
+        VatPeriod(dt.date(1900, 1, 1), Decimal("22"), vat_rates),
+    )
     e_invoice: EInvoice | None = None
 
     def requisite_fields(self, role: str) -> tuple[str, ...]:
         return ()
+
+    def vat_on(self, on: dt.date) -> VatPeriod:
+        return period_on(self.vat_schedule, on)
+
+    def party_problems(self, kind: str, seller: Party, buyer: Party) -> list[str]:
+        return []
 
     def requisite_checks(self, value: Callable[[str], str]) -> RequisiteChecks:
         return {}
@@ -242,6 +282,8 @@ class GenericCountry:
 
     def document_title(self, kind: str, language: str) -> str:
         pgettext = translator(language).pgettext
+        if kind == "credit_note":
+            return pgettext("document", "Credit note")
         return pgettext("document", "Quote") if kind == "quote" else pgettext("document", "Invoice")
 
     def line_natura(self, natura: str, rate: Decimal, seller: Party) -> str:

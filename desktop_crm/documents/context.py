@@ -138,6 +138,8 @@ class DocumentInput:
     payment_method: str = "bank_transfer"
     generated_at: dt.datetime | None = None
     country: str = ""  # the VAT convention; defaults to the seller's country
+    credited_number: str = ""  # a credit note (kind "credit_note"): the invoice it credits
+    credited_date: dt.date | None = None
 
 # ---------------------------------------------------------------------------------------------
 # The builder
@@ -378,6 +380,9 @@ def _doc(data: DocumentInput, rules: Country, number_text: str, legal_notes: lis
         "courtesy_notice": notices.courtesy_notice,
         "disclaimer": notices.disclaimer,
         "validity_text": validity_text,
+        "credited": ({"number": data.credited_number, "date": data.credited_date.isoformat(),
+                      "date_text": date_text(data.credited_date, language)}
+                     if data.credited_number and data.credited_date else None),
     }
 
 
@@ -423,7 +428,9 @@ def _totals(
         "vat_total_text": amount_text(totals.vat_total, language),
         "no_vat_label": pgettext("document", "Without tax (VAT)") if vat_mode == "none" else None,
         "stamp_duty": raw(stamp_duty),
-        "stamp_duty_text": amount_text(stamp_duty, language) if stamp_duty else "",
+        # the bollo reads consistently: charged to the client it is a line of the table (in the
+        # total); paid virtually by the seller it is a legal note, never an amount beside the total
+        "stamp_duty_text": "",
         "grand_total": raw(grand_total),
         "grand_total_text": amount_text(grand_total, language),
         "grand_total_currency_text": money_text(grand_total, data.currency, language),
@@ -466,7 +473,9 @@ def build_context(data: DocumentInput) -> dict[str, Any]:
     language = data.language
     code = (data.country or data.seller.country or "RU").upper()
     rules = country(code)
-    template = f"{language}.{data.kind}" if language in ("ru", "it") else f"{code.lower()}.{data.kind}"
+    # a credit note prints in the invoice's layout, titled and referring to the invoice it credits
+    layout = "invoice" if data.kind == "credit_note" else data.kind
+    template = f"{language}.{layout}" if language in ("ru", "it") else f"{code.lower()}.{layout}"
     lab = labels(language, data.kind)
     paper = kinds().get(data.kind)
     if paper is not None:

@@ -17,7 +17,7 @@ from desktop_crm.models.fields import (
     QuantityField,
 )
 from desktop_crm.models.parties import Company, Contact, Lead
-from desktop_crm.models.people import User
+from desktop_crm.models.people import OwnCompany, User
 from desktop_crm.normalize import search_text
 
 
@@ -60,6 +60,9 @@ class Deal(BaseModel):
     # ``services.stages`` on every stage change, read by the funnel (schema step 6).
     reached_order = peewee.IntegerField(default=0, constraints=[peewee.SQL("DEFAULT 0")])
     search_text = peewee.TextField(default="")
+    # Step 8: the seller of the deal's documents (None: chosen by currency and country)
+    own_company = fk(OwnCompany, null=True, backref="deals", index=False)
+    own_company_id: uuid.UUID | None
 
     def before_save(self) -> None:
         self.search_text = search_text(self.title)

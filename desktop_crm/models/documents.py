@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import peewee
 
 from desktop_crm.models.base import BaseModel, fk
@@ -61,6 +63,9 @@ class Invoice(DocumentHeader):
     paid_amount = MoneyField()
     issued_at = peewee.DateTimeField(null=True)
     cancelled_at = peewee.DateTimeField(null=True)  # step 4
+    # step 8: set on a credit note (nota di credito, FatturaPA TD04): the invoice it credits
+    credit_for = fk("self", null=True, backref="credit_notes", index=False)
+    credit_for_id: uuid.UUID | None
 
     class Meta:
         indexes = (

@@ -73,6 +73,15 @@ class Contact(PersonFields):
     comment = peewee.TextField(default="")
     private_email_key = peewee.CharField(max_length=254, default="")
     work_email_key = peewee.CharField(max_length=254, default="")
+    # Step 8: what a private client's country needs on a document (IT: codice fiscale and an
+    # address with CAP, comune, provincia; RU: an address and an optional personal ИНН).
+    country = peewee.CharField(max_length=2, default="", constraints=[peewee.SQL("DEFAULT ''")])
+    fiscal_code = peewee.CharField(max_length=16, default="", constraints=[peewee.SQL("DEFAULT ''")])
+    inn = peewee.CharField(max_length=12, default="", constraints=[peewee.SQL("DEFAULT ''")])
+    address = peewee.TextField(default="", constraints=[peewee.SQL("DEFAULT ''")])
+    postal_code = peewee.CharField(max_length=10, default="", constraints=[peewee.SQL("DEFAULT ''")])
+    city = peewee.CharField(max_length=100, default="", constraints=[peewee.SQL("DEFAULT ''")])
+    province = peewee.CharField(max_length=2, default="", constraints=[peewee.SQL("DEFAULT ''")])
 
     class Meta:
         indexes = (

@@ -66,6 +66,12 @@ def sanitize(text: str | None, field: str, limit: int | None = None) -> str:
     return value
 
 
+def is_latin(text: str | None) -> bool:
+    """Whether ``text`` fits a FatturaPA text field (Latin-1 once transliterated)."""
+    value = "".join(_TRANSLIT.get(ch, ch) for ch in xml_text(text or ""))
+    return all(ord(ch) <= 0xFF for ch in value)
+
+
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -227,8 +233,12 @@ class _Builder:
 
     def general(self, body: Any) -> None:
         doc, totals = self.context["doc"], self.context["totals"]
-        general = self.sub(self.sub(body, "DatiGenerali"), "DatiGeneraliDocumento")
-        self.sub(general, "TipoDocumento", "TD01")
+        general_data = self.sub(body, "DatiGenerali")
+        general = self.sub(general_data, "DatiGeneraliDocumento")
+        credited = doc.get("credited") if doc.get("kind") == "credit_note" else None
+        if doc.get("kind") == "credit_note" and not credited:
+            self.problems.append(_("A credit note must name the invoice it credits."))
+        self.sub(general, "TipoDocumento", "TD04" if doc.get("kind") == "credit_note" else "TD01")
         self.sub(general, "Divisa", doc.get("currency") or "EUR")
         self.sub(general, "Data", doc["date"])
         number = doc["number"]
@@ -249,6 +259,10 @@ class _Builder:
         )
         if causale:
             self.sub(general, "Causale", self.text(causale, "Causale", 200))
+        if credited:  # TD04: the invoice this credit note refers to
+            linked = self.sub(general_data, "DatiFattureCollegate")
+            self.sub(linked, "IdDocumento", self.text(credited["number"], "IdDocumento", 20))
+            self.sub(linked, "Data", credited["date"])
 
     def line(self, goods: Any, line: dict[str, Any]) -> None:
         included = bool(self.context["doc"].get("prices_include_vat"))

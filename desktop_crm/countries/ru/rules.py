@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 
-from desktop_crm.countries.base import GenericCountry, Notices, Party, PaymentQr, RequisiteChecks
+from desktop_crm.countries.base import (
+    GenericCountry,
+    Notices,
+    Party,
+    PaymentQr,
+    RequisiteChecks,
+    VatPeriod,
+)
 from desktop_crm.countries.ru import requisites
 from desktop_crm.countries.ru.payment import gost_payload
-from desktop_crm.i18n import N_, translator
+from desktop_crm.i18n import N_, _, translator
+
+
+def _rates(*values: str) -> tuple[Decimal, ...]:
+    return tuple(Decimal(v) for v in values)
 
 
 class Russia(GenericCountry):
@@ -23,6 +35,23 @@ class Russia(GenericCountry):
     shows_summary_line = True
     number_patterns: Mapping[str, str] = {"invoice": "{seq}", "quote": "КП-{year}-{seq:04d}"}
     vat_rates = tuple(Decimal(r) for r in ("22", "10", "7", "5", "0"))  # 7 and 5: УСН payers
+    # НК РФ ст. 164: 20 % until 2025 (5 and 7 % for УСН payers from 2025), 22 % from 1 January 2026
+    # (Federal Law No. 425-ФЗ of 28.11.2025); 10 % and 0 % unchanged. "Without VAT" is 0 %.
+    vat_schedule: tuple[VatPeriod, ...] = (
+        VatPeriod(dt.date(2019, 1, 1), Decimal("20"), _rates("20", "10", "0")),
+        VatPeriod(dt.date(2025, 1, 1), Decimal("20"), _rates("20", "10", "7", "5", "0")),
+        VatPeriod(dt.date(2026, 1, 1), Decimal("22"), _rates("22", "10", "7", "5", "0")),
+    )
+
+    def party_problems(self, kind: str, seller: Party, buyer: Party) -> list[str]:
+        problems = []
+        if not seller.inn:
+            problems.append(_("Your company “{name}” has no ИНН: enter it in Settings → My companies, "
+                              "or choose another seller.").format(name=seller.name))
+        if buyer.inn and buyer.kind == "consumer" and len(buyer.inn) != 12:
+            problems.append(_("The personal ИНН of {name} must have 12 digits: correct it on the "
+                              "contact's card.").format(name=buyer.name))
+        return problems
 
     def requisite_fields(self, role: str) -> tuple[str, ...]:
         return ("inn", "kpp", "ogrn", "bank_name", "bik", "corr_account", "account")

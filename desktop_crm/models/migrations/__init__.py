@@ -62,6 +62,14 @@ def step_0007_roles_and_rights(db: peewee.Database, engine: str) -> None:
     _run_sql_file(db, HERE / f"v0007_{engine}.sql")
 
 
+def step_0008_document_parties(db: peewee.Database, engine: str) -> None:
+    """A deal's seller (``deal.own_company``) and a private client's fiscal data and address
+    (``contact.country``, ``fiscal_code``, ``inn``, ``address``, ``postal_code``, ``city``,
+    ``province``), so documents can be issued to private persons of each country; the invoice a
+    credit note credits (``invoice.credit_for``)."""
+    _run_sql_file(db, HERE / f"v0008_{engine}.sql")
+
+
 STEPS: dict[int, Step] = {
     1: step_0001_initial,
     2: step_0002_search_index,
@@ -70,4 +78,5 @@ STEPS: dict[int, Step] = {
     5: step_0005_list_and_report_indexes,
     6: step_0006_reached_order,
     7: step_0007_roles_and_rights,
+    8: step_0008_document_parties,
 }

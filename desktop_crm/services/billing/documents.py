@@ -42,7 +42,7 @@ from desktop_crm.models import (
     VatMode,
 )
 from desktop_crm.models.base import column_text
-from desktop_crm.services.system.settings import declare
+from desktop_crm.services.system.settings import SettingSpec, declare
 
 QUOTE_VALID_DAYS = declare("documents.quote_valid_days", 30)
 INVOICE_DUE_DAYS = {
@@ -52,13 +52,21 @@ INVOICE_DUE_DAYS = {
 PRINT_DEFAULTS = declare(
     "documents.print_options", {"logo": True, "stamp": False, "signature": False, "qr": None}
 )
+# Italy's stamp duty on invoices without VAT over €77.47: "virtual" (False) — the seller pays it and
+# the invoice notes it, no amount in the totals; "charged" (True) — a line «Imposta di bollo» (N1,
+# excluded art. 15) charges it to the client and the total includes it.
+BOLLO_CHARGED = declare("documents.bollo_charged", False)
+STAMP_LINE_NAME = "Imposta di bollo"
+# The seller of each pipeline's documents, {pipeline id: own company id}; a deal's own choice comes
+# first, the currency and country rule after.
+PIPELINE_SELLERS: SettingSpec[dict[str, str]] = declare("documents.pipeline_sellers", {})
 ALLOWED_NATURA = {
     "N1", "N2.1", "N2.2", "N3.1", "N3.2", "N3.3", "N3.4", "N3.5", "N3.6", "N4", "N5",
     "N6.1", "N6.2", "N6.3", "N6.4", "N6.5", "N6.6", "N6.7", "N6.8", "N6.9", "N7",
 }
 HEADER_FIELDS = (
     "subject", "intro", "basis", "notes", "language", "valid_until", "due_date", "terms",
-    "print_options", "buyer_snapshot", "vat_mode",
+    "print_options", "buyer_snapshot", "vat_mode", "own_company",
 )
 
 Row = Any
@@ -188,6 +196,177 @@ def _own_company(own_company_id: IdLike | None) -> Row:
     return OwnCompany.get_by_id(as_uuid(own_company_id))
 
 
+def own_companies() -> list[tuple[OwnCompanyId, str]]:
+    """Every own company as (id, name shown), the default first: the sellers a draft may take."""
+    rows: list[Row] = list(OwnCompany.alive().order_by(OwnCompany.is_default.desc(),
+                                                       OwnCompany.created_at))
+    return [(OwnCompanyId(as_uuid(r.id)), _seller_label(r)) for r in rows]
+
+
+def _seller_label(row: Row) -> str:
+    ids = row.inn or row.vat_number
+    name = row.short_name or row.legal_name
+    return f"{name} ({ids})" if ids else str(name)
+
+
+def find_own_company(text: str) -> OwnCompanyId:
+    """The own company named by ``text``: its id, its name, its ИНН or its Partita IVA."""
+    wanted = text.strip()
+    key = wanted.upper().removeprefix("IT").replace(" ", "")
+    for row in OwnCompany.alive():
+        names = {(row.short_name or "").casefold(), (row.legal_name or "").casefold()}
+        if (str(row.id) == wanted or wanted.casefold() in names
+                or key in {row.inn, (row.vat_number or "").upper().removeprefix("IT")} - {""}):
+            return OwnCompanyId(as_uuid(row.id))
+    raise ValidationError(
+        _("No own company is named, or has the ИНН or Partita IVA, “{text}”. "
+          "See Settings → My companies.").format(text=text), field="seller")
+
+
+def seller_for_deal(deal: Row, own_company_id: IdLike | None = None) -> Row:
+    """The seller of a new document of ``deal``: the one asked for, else the deal's own company,
+    else the own company using the deal's currency (of the buyer's country first), else the
+    default one."""
+    if own_company_id not in (None, ""):
+        return _own_company(own_company_id)
+    for chosen_id in (deal.own_company_id, PIPELINE_SELLERS.get().get(str(deal.pipeline_id))):
+        chosen = OwnCompany.alive().where(OwnCompany.id == as_uuid(chosen_id)).first() if chosen_id else None
+        if chosen is not None:
+            return chosen
+    from desktop_crm.models import Company
+
+    buyer = Company.get_or_none(Company.id == deal.company_id) if deal.company_id else None
+    buyer_country = (buyer.country or "").upper() if buyer is not None else ""
+    candidates: list[Row] = list(OwnCompany.alive().where(
+        OwnCompany.default_currency == (deal.currency or "")))
+    candidates.sort(key=lambda r: ((r.country or "").upper() != buyer_country, not r.is_default,
+                                   r.created_at))
+    return candidates[0] if candidates else _default_own_company()
+
+
+def bollo_charged() -> bool:
+    """Whether Italy's stamp duty is charged to clients as an invoice line (else paid virtually)."""
+    return bool(BOLLO_CHARGED.get())
+
+
+def set_bollo_charged(charged: bool) -> None:
+    from desktop_crm.models import Action
+    from desktop_crm.services.system import rights
+
+    rights.require(Action.CHANGE_SETTINGS)
+    BOLLO_CHARGED.set(bool(charged))
+
+
+def pipeline_seller(pipeline_id: IdLike) -> OwnCompanyId | None:
+    """The own company set to issue the documents of a pipeline's deals (None: by currency)."""
+    chosen = PIPELINE_SELLERS.get().get(str(as_uuid(pipeline_id)))
+    return OwnCompanyId(as_uuid(chosen)) if chosen else None
+
+
+def set_pipeline_seller(pipeline_id: IdLike, own_company_id: IdLike | None) -> None:
+    """Choose (or, with None, clear) the seller of a pipeline's documents."""
+    from desktop_crm.models import Action, Pipeline, database
+    from desktop_crm.services.system import rights
+
+    rights.require(Action.CHANGE_SETTINGS)
+    with database.atomic():
+        if Pipeline.alive().where(Pipeline.id == as_uuid(pipeline_id)).first() is None:
+            raise ValidationError(_("The pipeline no longer exists."))
+        sellers = dict(PIPELINE_SELLERS.get())
+        if own_company_id:
+            sellers[str(as_uuid(pipeline_id))] = str(as_uuid(_own_company(own_company_id).id))
+        else:
+            sellers.pop(str(as_uuid(pipeline_id)), None)
+        PIPELINE_SELLERS.set(sellers)
+
+
+def default_vat_rate(own: Row | None = None, on: dt.date | None = None) -> Decimal:
+    """The VAT rate of a new line: the own company's default when it is in force on the date, else
+    the country's ordinary rate then (never 0 by accident)."""
+    own = own if own is not None else OwnCompany.alive().order_by(
+        OwnCompany.is_default.desc(), OwnCompany.created_at).first()
+    if own is None:
+        return countries.DEFAULT.vat_on(on or dt.date.today()).standard
+    period = countries.country(own.country).vat_on(on or dt.date.today())
+    rate = money.to_decimal(own.default_vat_rate)
+    return rate if rate in period.rates and rate != 0 else period.standard
+
+
+def vat_problems(document: Document, on: dt.date) -> list[str]:
+    """Lines whose VAT rate is not in force on ``on`` in the seller's country (translated)."""
+    period = countries.country(document.own_company.country).vat_on(on)
+    problems = []
+    for index, line in enumerate(_lines_of(document), 1):
+        if money.to_decimal(line.vat_rate) not in period.rates:
+            problems.append(_("Line {n}: VAT {rate} % is not in force on {date} (rates then: {rates})."
+                              ).format(n=index, rate=_percent(line.vat_rate), date=on.strftime("%d.%m.%Y"),
+                                       rates=", ".join(f"{_percent(r)} %" for r in period.rates)))
+    return problems
+
+
+def _percent(value: Any) -> str:
+    return format(money.to_decimal(value).normalize(), "f")
+
+
+def update_vat_rates(document: Document, on: dt.date) -> int:
+    """Lines at a rate no longer in force on ``on`` take the rate in force: an ordinary rate the
+    new ordinary one, any other the nearest lower rate. Returns how many lines changed (inside the
+    caller's transaction; totals recomputed)."""
+    country = countries.country(document.own_company.country)
+    period = country.vat_on(on)
+    ordinary = {p.standard for p in country.vat_schedule}
+    rows = line_rows(document)
+    changed = 0
+    for row in rows:
+        rate = money.to_decimal(row["vat_rate"])
+        if rate in period.rates:
+            continue
+        lower = [r for r in period.rates if r < rate]
+        row["vat_rate"] = period.standard if rate in ordinary else (lower[0] if lower else period.standard)
+        changed += 1
+    if changed:
+        save_lines(document, rows)
+    return changed
+
+
+def update_document_vat(kind: DocumentType | str, document_id: IdLike, on: dt.date | None = None) -> int:
+    """The user's "update the VAT rates" on a draft: lines at a rate not in force on ``on`` (the
+    issue date, today by default) take the rate in force. Returns how many lines changed."""
+    from desktop_crm.models import Action, database
+    from desktop_crm.services.system import rights
+
+    model = Quote if DocumentType(kind) == DocumentType.QUOTE else Invoice
+    rights.require_on(model, as_uuid(document_id), Action.ISSUE_DOCUMENTS)
+    with database.atomic():
+        document = _get_document(kind, document_id)
+        if str(document.status) != "draft":
+            raise ValidationError(_("Only a draft's lines can be changed."))
+        return update_vat_rates(document, on or dt.date.today())
+
+
+def check_before_issue(document: Document, kind: str, on: dt.date) -> None:
+    """Refuse, before a number is taken, a document its country's rules would not accept: the
+    parties (seller and buyer requisites) and VAT rates not in force on the document's date."""
+    from desktop_crm.services.billing.rendering import buyer_input, seller_input
+
+    seller = seller_input(document.own_company)
+    problems = countries.country(seller.country).party_problems(kind, seller, buyer_input(document))
+    problems += vat_problems(document, on)
+    if problems:
+        hint = _("Update the lines' VAT rates in the document editor.") if vat_problems(document, on) else ""
+        raise ValidationError("\n".join([*problems, hint]).strip(), field="own_company")
+
+
+def author_of(user: IdLike | None, fallback: Any = None) -> Any:
+    """The contact person of a new document: the user acting, else the signed-in user (never the
+    operating system's login), else ``fallback`` (the deal's responsible)."""
+    from desktop_crm.services.system import rights
+
+    actor = rights.current()
+    signed_in = actor.user_id if actor is not None else None
+    return optional_uuid(user) or signed_in or fallback
+
+
 def language_for(country: str | None) -> str:
     """The print language of a seller's documents (by the seller's country)."""
     return countries.country(country).document_language
@@ -287,7 +466,7 @@ def compute_totals(
 
 def save_lines(document: Document, lines: Sequence[LineData | Mapping[str, Any]]) -> None:
     """Replace the lines of a draft row and recompute totals (inside the caller's transaction)."""
-    rows = [clean_line(line, index) for index, line in enumerate(lines, 1)]
+    rows = _with_stamp_duty(document, [clean_line(line, index) for index, line in enumerate(lines, 1)])
     model = _line_model(document)
     owner_field = "quote" if model is QuoteLine else "invoice"
     for old in _lines_of(document):
@@ -306,6 +485,27 @@ def save_lines(document: Document, lines: Sequence[LineData | Mapping[str, Any]]
     document.vat_total = totals.vat_total
     document.total = totals.grand_total
     document.save()
+
+
+def _is_stamp_line(row: Mapping[str, Any]) -> bool:
+    return row.get("name") == STAMP_LINE_NAME and row.get("natura") == "N1" and not row.get("product")
+
+
+def _with_stamp_duty(document: Document, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The lines with the stamp-duty line kept current: present exactly when the business charges
+    the duty to clients and the seller's country levies it on these lines (Italy's bollo)."""
+    rows = [row for row in rows if not _is_stamp_line(row)]
+    if not BOLLO_CHARGED.get() or not rows:
+        return rows
+    from desktop_crm.services.billing.rendering import seller_input
+
+    country = document.own_company.country
+    totals = compute_totals(country, document.vat_mode, rows)
+    duty = countries.country(country).legal_notes(totals.groups, seller_input(document.own_company))
+    if duty.stamp_duty:
+        rows.append(clean_line(LineData(name=STAMP_LINE_NAME, quantity=1, price=duty.stamp_duty,
+                                        vat_rate=0, natura="N1"), len(rows) + 1))
+    return rows
 
 
 def lines_of_deal(deal_id: IdLike) -> list[LineData]:
@@ -358,7 +558,24 @@ def apply_header(document: Document, values: Mapping[str, Any]) -> None:
             value = validation.enum_value(value, VatMode, key, label=N_("VAT"))
         elif key in ("subject", "intro", "basis", "notes"):
             value = column_text(type(document), key, value)
+        elif key == "own_company":
+            _change_seller(document, value)
+            continue
         setattr(document, key, value)
+
+
+def _change_seller(document: Document, own_company_id: IdLike) -> None:
+    """A draft's seller; the print language follows a seller of another country."""
+    try:
+        new = OwnCompany.alive().where(OwnCompany.id == as_uuid(own_company_id)).first()
+    except ValueError:
+        new = None
+    if new is None:
+        raise ValidationError(_("Choose one of your companies as the seller."), field="own_company")
+    old_country = (document.own_company.country or "").upper()
+    if (new.country or "").upper() != old_country:
+        document.language = language_for(new.country)
+    document.own_company = new.id
 
 
 _HEADER_LABELS = {"valid_until": N_("valid until"), "due_date": N_("due date")}

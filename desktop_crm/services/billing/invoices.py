@@ -84,12 +84,13 @@ def _draft_from_deal(
 ) -> Row:
     """A draft with the deal's lines, not yet in the deal's timeline (inside the caller's transaction)."""
     deal = documents._deal_of(deal_id)
-    own = documents._own_company(own_company_id)
+    own = documents.seller_for_deal(deal, own_company_id)
     invoice = _new_draft(
-        own, deal.id, deal.contact_id, deal.company_id, user or deal.responsible_id,
+        own, deal.id, deal.contact_id, deal.company_id, documents.author_of(user, deal.responsible_id),
         documents.language_for(own.country), deal.currency or own.default_currency, own.vat_mode,
     )
     documents.save_lines(invoice, documents.lines_of_deal(deal.id))
+    documents.update_vat_rates(invoice, dt.date.today())  # a new draft's lines at the rates in force
     return invoice
 
 
@@ -130,6 +131,7 @@ def issue(
             raise ValidationError(_("This invoice has already been issued."))
         if not documents._lines_of(invoice):
             raise ValidationError(_("Add at least one line before issuing the invoice."))
+        documents.check_before_issue(invoice, "invoice", on or dt.date.today())
         _number_and_mark_issued(invoice, user, series, on or dt.date.today())
         rendering.freeze(invoice, _progressive(invoice), prepared)
         documents.log(user, invoice, "issued")
@@ -281,7 +283,8 @@ def reissue(invoice_id: IdLike, user: IdLike | None = None) -> DocumentInfo:
         if old.status != InvoiceStatus.CANCELLED:
             raise ValidationError(_("Only a cancelled invoice can be issued again."))
         invoice = _new_draft(
-            old.own_company, old.deal_id, old.contact_id, old.company_id, user or old.author_id,
+            old.own_company, old.deal_id, old.contact_id, old.company_id,
+            documents.author_of(user, old.author_id),
             old.language, old.currency, old.vat_mode, old.quote_id,
         )
         for key in ("subject", "intro", "basis", "terms", "print_options", "buyer_snapshot"):

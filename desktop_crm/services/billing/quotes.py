@@ -56,14 +56,14 @@ def create_from_deal(
     rights.require_on(Deal, as_uuid(deal_id), Action.EDIT)
     with database.atomic():
         deal = documents._deal_of(deal_id)
-        own = documents._own_company(own_company_id)
+        own = documents.seller_for_deal(deal, own_company_id)
         today = dt.date.today()
         quote = Quote.create(
             deal=deal.id,
             own_company=own.id,
             contact=deal.contact_id,
             company=deal.company_id,
-            author=optional_uuid(user) or deal.responsible_id,
+            author=documents.author_of(user, deal.responsible_id),
             language=documents.language_for(own.country),
             currency=deal.currency or own.default_currency,
             vat_mode=own.vat_mode,
@@ -73,6 +73,7 @@ def create_from_deal(
             print_options={},
         )
         documents.save_lines(quote, documents.lines_of_deal(deal.id))
+        documents.update_vat_rates(quote, today)  # a new draft's lines at the rates in force
         documents.log(user, quote, "created")
         return info(quote)
 
@@ -110,6 +111,7 @@ def send(quote_id: IdLike, user: IdLike | None = None, on: dt.date | None = None
         if not documents._lines_of(quote):
             raise ValidationError(_("Add at least one line before sending the quote."))
         on = on or dt.date.today()
+        documents.check_before_issue(quote, "quote", on)
         if not quote.number:
             root = _root(quote)
             if root.id != quote.id and root.number:
@@ -267,7 +269,8 @@ def to_invoice(quote_id: IdLike, user: IdLike | None = None) -> DocumentInfo:
 
         invoice = invoices._new_draft(
             own=quote.own_company, deal_id=quote.deal_id, contact_id=quote.contact_id,
-            company_id=quote.company_id, user=user, language=quote.language,
+            company_id=quote.company_id, user=documents.author_of(user, quote.author_id),
+            language=quote.language,
             currency=quote.currency, vat_mode=quote.vat_mode, quote_id=quote.id,
         )
         invoice.buyer_snapshot = quote.buyer_snapshot

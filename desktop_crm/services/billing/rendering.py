@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import peewee
+
 from desktop_crm import countries
 from desktop_crm.documents import context as doc_context
 from desktop_crm.documents import pool as render_pool
@@ -91,6 +93,19 @@ def seller_input(company: Row) -> doc_context.PartyInput:
     return party
 
 
+def _consumer(contact: Row, seller_country: str | None) -> doc_context.PartyInput:
+    """A private client as a buyer: name, contacts, and the fiscal data and address of their
+    country (codice fiscale, personal ИНН)."""
+    return doc_context.PartyInput(
+        name=contact.full_name, name_full=contact.full_name, kind="consumer",
+        country=(contact.country or seller_country or countries.DEFAULT.code).upper(),
+        phone=contact.mobile_phone or contact.work_phone,
+        email=contact.work_email or contact.private_email,
+        tax_code=contact.fiscal_code or "", inn=contact.inn or "", street=contact.address or "",
+        zip=contact.postal_code or "", city=contact.city or "", province=contact.province or "",
+    )
+
+
 def buyer_input(document: Document) -> doc_context.PartyInput:
     company = Company.get_or_none(Company.id == document.company_id) if document.company_id else None
     contact = Contact.get_or_none(Contact.id == document.contact_id) if document.contact_id else None
@@ -99,12 +114,7 @@ def buyer_input(document: Document) -> doc_context.PartyInput:
         party.sdi_code = company.sdi_code or ""
         party.pec = company.pec or ""
     elif contact is not None:
-        party = doc_context.PartyInput(
-            name=contact.full_name, name_full=contact.full_name, kind="consumer",
-            country=(document.own_company.country or countries.DEFAULT.code).upper(),
-            phone=contact.mobile_phone or contact.work_phone,
-            email=contact.work_email or contact.private_email,
-        )
+        party = _consumer(contact, document.own_company.country)
     else:
         seller_country = (document.own_company.country or countries.DEFAULT.code).upper()
         party = doc_context.PartyInput(name="—", country=seller_country)
@@ -138,12 +148,14 @@ def document_input(document: Document) -> doc_context.DocumentInput:
     ]
     options = print_options(document, own.country)
     source_number, source_date = "", None
+    credited = (Invoice.get_or_none(Invoice.id == document.credit_for_id)
+                if isinstance(document, Invoice) and document.credit_for_id else None)
     if doc_type(document) == DocumentType.INVOICE and document.quote_id:
         quote = Quote.get_or_none(Quote.id == document.quote_id)
         if quote is not None:
             source_number, source_date = quote.number, quote.issue_date
     return doc_context.DocumentInput(
-        kind="quote" if isinstance(document, Quote) else "invoice",
+        kind="quote" if isinstance(document, Quote) else "credit_note" if credited else "invoice",
         language=document.language or language_for(own.country),
         seller=seller_input(own),
         buyer=buyer_input(document),
@@ -155,7 +167,7 @@ def document_input(document: Document) -> doc_context.DocumentInput:
         currency=document.currency,
         vat_included=document.vat_mode == VatMode.INCLUDED,
         valid_until=getattr(document, "valid_until", None),
-        due_date=getattr(document, "due_date", None),
+        due_date=None if credited is not None else getattr(document, "due_date", None),
         subject=document.subject or "",
         intro=document.intro or "",
         basis=document.basis or "",
@@ -166,6 +178,8 @@ def document_input(document: Document) -> doc_context.DocumentInput:
         manager=(doc_context.ManagerInput(name=author.name, email=author.email) if author
                  else doc_context.ManagerInput()),
         options=options,
+        credited_number=credited.number if credited is not None else "",
+        credited_date=credited.issue_date if credited is not None else None,
     )
 
 
@@ -200,7 +214,7 @@ def formats_for(context: Mapping[str, Any]) -> list[FileFormat]:
     available = available_templates().get(context["template"], [])
     result = [FileFormat(f) for f in ("pdf", "docx") if f in available]
     seller_rules = countries.country(context["seller"]["address"]["country"])
-    if context["doc"]["kind"] == "invoice" and seller_rules.e_invoice is not None:
+    if context["doc"]["kind"] in ("invoice", "credit_note") and seller_rules.e_invoice is not None:
         result.append(FileFormat.XML)
     return result
 
@@ -297,7 +311,8 @@ class RenderedFile:
 
 
 def render(document_id: IdLike, kind: DocumentType | str, fmt: FileFormat | str) -> RenderedFile:
-    """The document's bytes: stored ones when frozen, else a fresh render of the draft."""
+    """The document's bytes: stored ones when frozen (stored on first use when it was frozen without
+    them), else a fresh render of the draft."""
     document = _get_document(kind, document_id)
     rights.require_on(type(document), document.id, Action.VIEW)
     fmt = FileFormat(fmt)
@@ -307,9 +322,24 @@ def render(document_id: IdLike, kind: DocumentType | str, fmt: FileFormat | str)
             content = bytes(row.content)
             return RenderedFile(safe_existing_name(row.filename), content, row.sha256, True)
     context = context_for(document)
-    content = render_bytes(context, fmt)
+    # a document frozen without its files (the demo's) keeps the transmission number it was given
+    progressive = (context.get("transmission") or {}).get("progressive") or "00001"
+    content = render_bytes(context, fmt, progressive)
     if fmt == FileFormat.XML:
-        name = _e_invoice(context).file_name(context, "00001")
+        name = _e_invoice(context).file_name(context, progressive)
     else:
         name = file_name(document, fmt, context)
-    return RenderedFile(name, content, hashlib.sha256(content).hexdigest(), False)
+    sha256 = hashlib.sha256(content).hexdigest()
+    if document.frozen and fmt in formats_for(context):
+        # frozen without this file (the demo's documents): stored now from the frozen context, so
+        # every later print gives exactly these bytes
+        try:
+            with database.atomic():
+                DocumentFile.create(
+                    document_type=doc_type(document), document_id=str(document.id), file_format=fmt,
+                    language=context["language"], filename=name, content=content, sha256=sha256,
+                    size=len(content))
+        except peewee.DatabaseError:  # a login that may not write files: the bytes, not stored
+            return RenderedFile(name, content, sha256, False)
+        return RenderedFile(name, content, sha256, True)
+    return RenderedFile(name, content, sha256, False)

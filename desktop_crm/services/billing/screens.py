@@ -16,6 +16,7 @@ from desktop_crm import countries
 from desktop_crm.i18n import _
 from desktop_crm.ids import DocumentId, IdLike, as_uuid
 from desktop_crm.models import Action, Deal, DocumentType, Invoice, OwnCompany, Quote, VatMode
+from desktop_crm.services.billing import documents
 from desktop_crm.services.billing.documents import (
     Document,
     Row,
@@ -83,7 +84,17 @@ def _actions(document: Document) -> tuple[str, ...]:
             "paid": ("pay", "preview"),  # refunds and mistaken payments are handled there
             "cancelled": ("reissue", "preview"),
         }
-    return table.get(status, ("preview",))
+    actions = table.get(status, ("preview",))
+    if status in ("issued", "partially_paid", "paid") and _creditable(document):
+        actions = (*actions[:-1], "credit_note", actions[-1])
+    return actions
+
+
+def _creditable(document: Document) -> bool:
+    """An issued invoice of an e-invoicing seller that is no credit note and has none yet."""
+    if document.credit_for_id or countries.country(document.own_company.country).e_invoice is None:
+        return False
+    return not Invoice.alive().where(Invoice.credit_for == document.id).exists()
 
 
 def summary(document: Document) -> DocumentSummary:
@@ -159,7 +170,11 @@ class EditorData:
     addressee: str
     salutation: str
     lines: list[dict[str, Any]]
-    vat_rates: list[Decimal]
+    vat_rates: list[Decimal]  # the rates in force on the document's date (today for a draft)
+    # the seller (changeable on a draft) and the rate a new line takes (the seller's default)
+    own_company_id: str = ""
+    sellers: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    default_vat_rate: Decimal = Decimal("0")
     default_due_days: int = 0  # an invoice's usual payment term when its terms name no days
 
 
@@ -213,7 +228,10 @@ def editor_data(kind: DocumentType | str, document_id: IdLike) -> EditorData:
         addressee=snapshot.get("addressee", ""),
         salutation=snapshot.get("salutation", ""),
         lines=line_rows(document),
-        vat_rates=list(countries.country(country).vat_rates),
+        vat_rates=list(countries.country(country).vat_on(document.issue_date or dt.date.today()).rates),
+        own_company_id=str(own.id),
+        sellers=[(str(key), name) for key, name in documents.own_companies()],
+        default_vat_rate=documents.default_vat_rate(own, document.issue_date),
         default_due_days=invoice_due_days(country),
     )
 

@@ -210,7 +210,8 @@ class _Generator:
                                 "accountant_name default_currency default_vat_rate vat_mode is_default")
         self.t_company = self.table(m.Company, f"{base} {req} responsible_id website comment search_text")
         self.t_contact = self.table(m.Contact, f"{base} {person} company_id responsible_id position "
-                                    "source comment private_email_key work_email_key")
+                                    "source comment private_email_key work_email_key country fiscal_code "
+                                    "inn address postal_code city province")
         self.t_lead = self.table(m.Lead, f"{base} {person} title source status company_name contact_id "
                                  "responsible_id comment converted_at")
         self.t_pipeline = self.table(m.Pipeline, f"{base} name sort_order is_default")

@@ -57,6 +57,9 @@ class _Builder(_DealsBuilder):
         from desktop_crm.models.search import rebuild_search_index
 
         rebuild_search_index(self.db, self.engine)
+        from desktop_crm.services.data.demo_freeze import freeze_issued_documents
+
+        freeze_issued_documents()  # with the indexes back: it reads each document's lines
         if self.engine == "sqlite":
             self.db.execute_sql("PRAGMA foreign_keys = ON")
             self.db.execute_sql("PRAGMA analysis_limit = 1000")
@@ -285,10 +288,43 @@ class _Builder(_DealsBuilder):
             company_id, self.rng.choices(loc.users, loc.user_weights)[0],
             rng.choice(demo_data.RU_POSITIONS if code == "ru" else demo_data.IT_POSITIONS),
             rng.choice(demo_data.RU_SOURCES if code == "ru" else demo_data.IT_SOURCES), "",
-            email_key(private), email_key(work_email),
+            email_key(private), email_key(work_email), *self._fiscal(code, p, birth),
         ))
 
+    def _fiscal(self, code: str, p: _Person, birth: dt.date) -> tuple[str, ...]:
+        """A private client's country, codice fiscale (Italy) and home address: what an invoice to
+        them needs (country, fiscal_code, inn, address, postal_code, city, province)."""
+        if code != "it":
+            return ("RU", "", "", "", "", "", "")
+        city = self.rng.choice(demo_data.IT_CITIES)
+        address = f"{self.rng.choice(city.streets)} {self.rng.randrange(1, 120)}"
+        return ("IT", codice_fiscale(p.last, p.first, birth, p.female, city.name), "", address,
+                city.postal_code, city.name, city.region)
+
 # --- requisites with valid check digits ------------------------------------------------------------
+
+_CF_MONTHS = "ABCDEHLMPRST"
+_BELFIORE = {"Milano": "F205", "Roma": "H501", "Torino": "L219", "Bologna": "A944", "Firenze": "D612",
+             "Napoli": "F839", "Genova": "D969", "Venezia": "L736", "Bari": "A662", "Palermo": "G273"}
+
+
+def _cf_letters(text: str, name: bool) -> str:
+    letters = [c for c in text.upper() if c.isalpha() and c.isascii()]
+    consonants = [c for c in letters if c not in "AEIOU"]
+    vowels = [c for c in letters if c in "AEIOU"]
+    if name and len(consonants) > 3:
+        consonants = [consonants[0], consonants[2], consonants[3]]
+    return ("".join(consonants + vowels) + "XXX")[:3]
+
+
+def codice_fiscale(last: str, first: str, birth: dt.date, female: bool, city: str) -> str:
+    """A well-formed codice fiscale (surname, name, birth date and sex, comune, check letter)."""
+    from stdnum.it import codicefiscale
+
+    day = birth.day + (40 if female else 0)
+    body = (_cf_letters(last, False) + _cf_letters(first, True) + f"{birth.year % 100:02d}"
+            + _CF_MONTHS[birth.month - 1] + f"{day:02d}" + _BELFIORE.get(city, "H501"))
+    return body + str(codicefiscale.calc_check_digit(body))
 
 
 def _inn_with_check(office: str, serial: str) -> str:

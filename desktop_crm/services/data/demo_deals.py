@@ -215,7 +215,11 @@ class _DealsBuilder(_Generator):
         rng, loc, code = self.rng, story.loc, story.code
         person = story.person
         assert person is not None
-        story.company_name = loc.company_names[rng.randrange(len(loc.company_names))]
+        picked = loc.company_names[rng.randrange(len(loc.company_names))]
+        # the deal's own company names it (and is the buyer its documents print); a private
+        # client's deal keeps a name drawn for its title only
+        names = dict(zip((cid for cid, _domain in loc.companies), loc.company_names, strict=True))
+        story.company_name = names.get(story.company_id, picked)
         titles = demo_data.RU_DEAL_TITLES if code == "ru" else demo_data.IT_DEAL_TITLES
         short_product = story.main_product.split(",")[0]
         story.title = rng.choice(titles).format(product=short_product, company=story.company_name)[:300]
@@ -494,6 +498,10 @@ class _DealsBuilder(_Generator):
         doc_id = self.new_id(at)
         t = v.ts(at)
         issue_date = at.date()
+        if code == "ru":  # the document carries the rate in force on its date (20 % → 22 % in 2026)
+            in_force = 22 if issue_date.year >= 2026 else 20
+            line_rows = [(prid, pspec, price, qty, discount, in_force if vat in (20, 22) else vat, amount)
+                         for prid, pspec, price, qty, discount, vat, amount in line_rows]
         line_table = self.t_quote_line if kind == "quote" else self.t_invoice_line
         totals = self._totals(loc, line_rows)
         subtotal, vat_total, total = totals.subtotal, totals.vat_total, totals.grand_total
@@ -505,7 +513,7 @@ class _DealsBuilder(_Generator):
                             money.to_minor_units(result.vat, 2), money.to_minor_units(result.total, 2)))
         numbered = status != "draft"
         year = issue_date.year
-        buyer = {"name": company_name} if company_id is not None else {}
+        buyer: dict[str, str] = {}  # the buyer is the deal's party itself (no name over it)
         parties = (deal_id, loc.own_company, contact_id, company_id, author)
         body = (v.date(issue_date) if numbered else None, code, loc.currency,
                 "on_top" if loc.vat_on_top else "included", money.to_minor_units(subtotal, 2),
@@ -572,6 +580,14 @@ class _DealsBuilder(_Generator):
             pattern = self._pattern("ru" if own == self.locales.get("ru", _Locale("")).own_company
                                     else "it", kind)
             self.t_sequence.add((self.new_id(self.now), t, t, own, kind, year, "", pattern, last + 1))
+        # the FatturaPA transmission counter continues after the demo's Italian invoices, each of
+        # which got one transmission number (demo_freeze): the app's next file never repeats one
+        italian = self.locales["it"].own_company if "it" in self.locales else None
+        sent = sum(last for (own, kind, _year), last in self.sequence_counters.items()
+                   if own == italian and kind == "invoice")
+        if sent:
+            self.t_sequence.add((self.new_id(self.now), t, t, italian, "fatturapa_transmission", 0, "",
+                                 "{seq}", sent + 1))
         for head, deal_id, title, closed_at in self.closed_for_notification[-200:]:
             ct = v.ts(closed_at)
             self.t_notification.add((self.new_id(closed_at), ct, ct, head, title[:300], "", "deal",

@@ -437,6 +437,12 @@ def save_product(product_id: IdLike | None, values: Mapping[str, Any], user: IdL
         )
         if product is None:
             raise ValidationError(_("The product no longer exists."))
+        if not str(values.get("vat_rate") if values.get("vat_rate") is not None else "").strip() and (
+                product_id is None or "vat_rate" in values):
+            # VAT left blank: the own company's default rate in force, never 0 by accident
+            from desktop_crm.services.billing.documents import default_vat_rate
+
+            values = {**values, "vat_rate": default_vat_rate()}
         for name, value in values.items():
             if name == "price":
                 value = validation.money_value(value, name)

@@ -37,7 +37,8 @@ from typing import Any
 
 from peewee import SQL
 
-from desktop_crm import validation
+from desktop_crm import countries, validation
+from desktop_crm.countries.base import compact
 from desktop_crm.entities import Entity
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import N_, _
@@ -83,11 +84,20 @@ CONTACT_FIELDS: dict[str, str] = {
     "position": N_("position"),
     "source": N_("source"),
     "comment": N_("comment"),
+    # what a private client's country needs on an invoice (step 11)
+    "country": N_("country"),
+    "fiscal_code": N_("tax code (codice fiscale)"),
+    "inn": N_("personal INN"),
+    "address": N_("address"),
+    "postal_code": N_("postal code"),
+    "city": N_("city"),
+    "province": N_("province"),
 }
 TEXT_FIELDS = (
     "last_name", "first_name", "middle_name", "mobile_phone", "work_phone", "private_email",
-    "work_email", "position", "source", "comment",
+    "work_email", "position", "source", "comment", "address", "city",
 )
+FISCAL_FIELDS = ("country", "fiscal_code", "inn", "postal_code", "province")
 PHONE_FIELDS = ("mobile_phone", "work_phone")
 EMAIL_FIELDS = ("private_email", "work_email")
 MATCH_LABELS = {
@@ -126,6 +136,25 @@ def _missing(values: Mapping[str, Any]) -> list[str]:
     return [name for name in PRESETS["full"] if not values.get(name)]
 
 
+def fiscal_countries() -> list[tuple[str, str]]:
+    """The countries a private client's fiscal data follows, as (code, translated name)."""
+    return [(code, _(rules_of.name)) for code, rules_of in countries.REGISTERED.items()]
+
+
+def _fiscal_errors(cleaned: Mapping[str, Any]) -> None:
+    """A private client's codice fiscale (Italy's rules) and personal ИНН (Russia's), checked by the
+    strategies of the countries that issue them."""
+    for name, code in (("fiscal_code", "IT"), ("inn", "RU")):
+        if not cleaned.get(name):
+            continue
+        checks = countries.country(code).requisite_checks(lambda field: str(cleaned.get(field) or ""))
+        message = checks[name]() if name in checks else None
+        if message:
+            raise ValidationError(message, field=name)
+    if cleaned.get("inn") and len(str(cleaned["inn"])) != 12:
+        raise ValidationError(_("A person's ИНН has 12 digits."), field="inn")
+
+
 def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
     unknown = set(values) - set(CONTACT_FIELDS)
     if unknown:
@@ -134,6 +163,8 @@ def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
     for name, value in values.items():
         if name in TEXT_FIELDS:
             cleaned[name] = column_text(Contact, name, value, label=CONTACT_FIELDS[name])
+        elif name in FISCAL_FIELDS:
+            cleaned[name] = column_text(Contact, name, compact(value), label=CONTACT_FIELDS[name])
         elif name == "birth_date":
             value = validation.date_value(value, name, label=CONTACT_FIELDS[name])
             if value is not None and value > dt.date.today():
@@ -141,6 +172,7 @@ def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
             cleaned[name] = value
         else:  # company, responsible
             cleaned[name] = optional_uuid(value) if value else None
+    _fiscal_errors(cleaned)
     return cleaned
 
 
@@ -250,7 +282,7 @@ def contact_values(contact: ContactInfo) -> dict[str, Any]:
 
 
 def _values(contact: Contact | ContactInfo) -> dict[str, Any]:
-    values = {name: getattr(contact, name) for name in TEXT_FIELDS}
+    values = {name: getattr(contact, name) for name in (*TEXT_FIELDS, *FISCAL_FIELDS)}
     values.update(
         birth_date=contact.birth_date, company=contact.company_id, responsible=contact.responsible_id
     )
@@ -393,6 +425,14 @@ class ContactInfo:
     position: str
     source: str
     comment: str
+    # what a private client's country needs on an invoice (codice fiscale, personal ИНН, address)
+    country: str = ""
+    fiscal_code: str = ""
+    inn: str = ""
+    address: str = ""
+    postal_code: str = ""
+    city: str = ""
+    province: str = ""
 
 
 def _info(contact: Contact) -> ContactInfo:
@@ -406,6 +446,9 @@ def _info(contact: Contact) -> ContactInfo:
         company_id=CompanyId(contact.company_id) if contact.company_id else None,
         responsible_id=UserId(contact.responsible_id) if contact.responsible_id else None,
         position=contact.position, source=contact.source, comment=contact.comment,
+        country=contact.country or "", fiscal_code=contact.fiscal_code or "", inn=contact.inn or "",
+        address=contact.address or "", postal_code=contact.postal_code or "", city=contact.city or "",
+        province=contact.province or "",
     )
 
 

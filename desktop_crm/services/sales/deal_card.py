@@ -132,6 +132,9 @@ class DealData:
     created_at: dt.datetime | None
     stage_entered_at: dt.datetime | None
     vat: VatSetup
+    # the seller of the deal's documents: None chooses by the deal's currency and country
+    own_company_id: str | None = None
+    sellers: tuple[tuple[str, str], ...] = ()
 
     @property
     def stage(self) -> ColumnInfo | None:
@@ -198,7 +201,15 @@ def load(deal_id: IdLike) -> DealData:
         closed=deal.closed_at is not None, lost_reason=deal.lost_reason or "",
         created_at=deal.created_at, stage_entered_at=deal.stage_entered_at,
         vat=vat_setup(deal.currency),
+        own_company_id=str(deal.own_company_id) if deal.own_company_id else None,
+        sellers=_sellers(),
     )
+
+
+def _sellers() -> tuple[tuple[str, str], ...]:
+    from desktop_crm.services.billing.documents import own_companies
+
+    return tuple((str(key), name) for key, name in own_companies())
 
 
 def new_deal(user_id: IdLike | None, pipeline_id: IdLike | None = None) -> DealData:
@@ -219,7 +230,7 @@ def new_deal(user_id: IdLike | None, pipeline_id: IdLike | None = None) -> DealD
         responsible_id=UserId(as_uuid(user_id)) if user_id else None, product_group_id=None,
         currency=own.default_currency if own else "RUB", expected_close_date=None, comment="",
         lines=[], amount=Decimal("0.00"), missing=[], correct=False, closed=False, lost_reason="",
-        created_at=None, stage_entered_at=None, vat=vat,
+        created_at=None, stage_entered_at=None, vat=vat, sellers=_sellers(),
     )
 
 

@@ -66,7 +66,7 @@ from desktop_crm.services.system import rights
 
 DEAL_FIELDS = (
     "title", "pipeline", "stage", "contact", "company", "responsible", "product_group", "currency",
-    "expected_close_date", "probability", "comment", "source_lead",
+    "expected_close_date", "probability", "comment", "source_lead", "own_company",
 )
 EDITABLE_FIELDS = tuple(f for f in DEAL_FIELDS if f not in ("pipeline", "stage", "source_lead"))
 LINE_FIELDS = (
@@ -75,6 +75,7 @@ LINE_FIELDS = (
 )
 FK_FIELDS = {
     "pipeline", "stage", "contact", "company", "responsible", "product_group", "source_lead", "product",
+    "own_company",  # the seller of the deal's documents (None: by currency and country)
 }
 
 
@@ -208,6 +209,11 @@ def _clean_line(values: Mapping[str, Any], current: DealLine | None = None) -> d
         for name, value in defaults.items():
             if current is None and name not in values:
                 cleaned[name] = value
+    if current is None and "vat_rate" not in cleaned:
+        # a new line without a rate of its own: the seller's default in force, never 0 by accident
+        from desktop_crm.services.billing.documents import default_vat_rate
+
+        cleaned["vat_rate"] = default_vat_rate()
     if "name" in cleaned:
         cleaned["name"] = validation.text_value(cleaned["name"], "name", max_length=500)
         if not cleaned["name"]:

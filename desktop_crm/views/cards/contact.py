@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from desktop_crm.entities import Entity
 from desktop_crm.i18n import _, ngettext
 from desktop_crm.ids import CompanyId, ContactId, as_uuid
-from desktop_crm.services.sales import cards, deal_card
+from desktop_crm.services.sales import cards, contacts, deal_card
 from desktop_crm.services.sales.contacts import CONTACT_FIELDS, IDENTIFYING, contact_field_label
 from desktop_crm.services.sales.rule_errors import DuplicateContact
 from desktop_crm.services.system import session
@@ -170,6 +170,7 @@ class ContactCard(CardDialog):
         comment = QPlainTextEdit(inner)
         comment.setMaximumHeight(80)
         self.add_field(form, "comment", _label("comment"), comment)
+        self._build_fiscal_fields(form, inner)
         hint = QLabel(_("* required by the contact rules"), inner)
         hint.setObjectName("required_hint")
         form.addRow(hint)
@@ -184,6 +185,20 @@ class ContactCard(CardDialog):
             self._values = cards.contact_card(self.record_id)
             if self._values is not None:
                 self._load()
+
+    def _build_fiscal_fields(self, form: QFormLayout, inner: QWidget) -> None:
+        """What a private client's invoices need in their country: Italy's codice fiscale and an
+        address with CAP, comune and provincia; Russia's address and an optional personal ИНН."""
+        heading = QLabel(_("For invoices to a private person"), inner)
+        heading.setObjectName("fiscal_heading")
+        form.addRow(heading)
+        country = QComboBox(inner)
+        country.addItem("—", "")
+        for code, name in contacts.fiscal_countries():
+            country.addItem(name, code)
+        self.add_field(form, "country", _label("country"), country)
+        for name in ("fiscal_code", "inn", "address", "postal_code", "city", "province"):
+            self.add_field(form, name, _label(name), QLineEdit(inner))
 
     def _load(self) -> None:
         self._loading = True

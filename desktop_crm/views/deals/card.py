@@ -157,6 +157,10 @@ class DealCard(QDialog):
         self.currency.setEditable(True)
         self.currency.addItems(CURRENCIES)
         form.addRow(_("Currency:"), self.currency)
+        self.seller = QComboBox(left)
+        self.seller.setObjectName("deal_seller")
+        self.seller.setToolTip(_("Your company that issues this deal's quotes and invoices"))
+        form.addRow(_("Seller:"), self.seller)
         self.close_date = OptionalDateEdit(left, _("not set"), NO_DATE)  # typed, or from today
         self.close_date.setObjectName("deal_close_date")
         form.addRow(_("Expected close:"), self.close_date)
@@ -222,7 +226,7 @@ class DealCard(QDialog):
 
         for widget in (self.title,):
             widget.textEdited.connect(self._mark_dirty)
-        for combo in (self.responsible, self.product_group, self.currency):
+        for combo in (self.responsible, self.product_group, self.currency, self.seller):
             combo.currentIndexChanged.connect(self._mark_dirty)
         self.currency.editTextChanged.connect(self._mark_dirty)
         self.close_date.dateChanged.connect(self._mark_dirty)
@@ -254,6 +258,11 @@ class DealCard(QDialog):
             _select(self.responsible, _text(data.responsible_id))
             _select(self.product_group, _text(data.product_group_id))
             self.currency.setCurrentText(data.currency)
+            self.seller.clear()
+            self.seller.addItem(_("By the deal's currency"), None)
+            for key, name in data.sellers:
+                self.seller.addItem(name, key)
+            _select(self.seller, data.own_company_id)
             self.close_date.setDate(QDate(data.expected_close_date) if data.expected_close_date
                                     else NO_DATE)
             self.probability.setValue(int(data.probability))
@@ -373,6 +382,7 @@ class DealCard(QDialog):
             "responsible": self.responsible.currentData(),
             "product_group": self.product_group.currentData(),
             "currency": self.currency.currentText().strip().upper(),
+            "own_company": self.seller.currentData(),
             "expected_close_date": None if close == NO_DATE else close.toPython(),
             "probability": Decimal(self.probability.value()),
             "comment": self.comment.toPlainText(),

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 from desktop_crm import pricing, validation
 from desktop_crm.countries import country
 from desktop_crm.errors import CrmError, ValidationError
-from desktop_crm.i18n import _
+from desktop_crm.i18n import _, ngettext
 from desktop_crm.i18n.formatting import format_amount, format_quantity
 from desktop_crm.ids import DocumentId
 from desktop_crm.services.billing import documents, invoices, quotes, rendering, screens
@@ -96,6 +96,9 @@ class DocumentEditor(QDialog):
 
         header = QHBoxLayout()
         form = QFormLayout()
+        self.seller = QComboBox(self)
+        self.seller.setObjectName("seller")
+        form.addRow(_("Seller"), self.seller)
         self.language = QComboBox(self)
         for code, name in (("ru", "Русский"), ("it", "Italiano"), ("en", "English")):
             self.language.addItem(name, code)
@@ -166,8 +169,14 @@ class DocumentEditor(QDialog):
         self.add_line_button.clicked.connect(lambda: self.add_line({}))
         self.remove_line_button = QPushButton(_("Remove line"), self)
         self.remove_line_button.clicked.connect(self.remove_selected_lines)
+        self.update_vat_button = QPushButton(_("Update VAT rates"), self)
+        self.update_vat_button.setObjectName("update_vat")
+        self.update_vat_button.setToolTip(_("Lines at a VAT rate no longer in force take the rate "
+                                            "in force today"))
+        self.update_vat_button.clicked.connect(self.update_vat)
         line_buttons.addWidget(self.add_line_button)
         line_buttons.addWidget(self.remove_line_button)
+        line_buttons.addWidget(self.update_vat_button)
         line_buttons.addStretch(1)
         self.totals = QLabel(self)
         self.totals.setObjectName("totals")
@@ -209,6 +218,10 @@ class DocumentEditor(QDialog):
         self.setWindowTitle(data.title)
         status = screens.status_text(data.kind, data.status)
         self.heading.setText(f"{data.title} — {data.buyer_name} — {status}")
+        self.seller.clear()
+        for key, name in data.sellers:
+            self.seller.addItem(name, key)
+        self.seller.setCurrentIndex(max(0, self.seller.findData(data.own_company_id)))
         self.language.setCurrentIndex(max(0, self.language.findData(data.language)))
         self.subject.setText(data.subject)
         self.addressee.setText(data.addressee)
@@ -231,7 +244,8 @@ class DocumentEditor(QDialog):
         self._building = False
         self._recalculate()
         editable = data.editable
-        for widget in (self.language, self.subject, self.addressee, self.salutation, self.basis,
+        for widget in (self.seller, self.update_vat_button, self.language, self.subject,
+                       self.addressee, self.salutation, self.basis,
                        self.date_edit, self.payment_terms, self.delivery_terms, self.warranty_terms,
                        self.intro, self.notes, self.add_line_button, self.remove_line_button,
                        self.save_button, self.finalize_button, *self.toggles.values()):
@@ -248,7 +262,7 @@ class DocumentEditor(QDialog):
         self.table.insertRow(row)
         rate = line.get("vat_rate")
         if rate is None:
-            rate = self.data.vat_rates[0] if self.data.vat_rates else Decimal(0)
+            rate = self.data.default_vat_rate  # the seller's default in force: never 0 by accident
         values = {
             "name": line.get("name", ""),
             "quantity": format_quantity(line.get("quantity", Decimal("1"))),
@@ -341,6 +355,7 @@ class DocumentEditor(QDialog):
         ]
         values: dict[str, Any] = {
             "language": self.language.currentData(),
+            "own_company": self.seller.currentData() or self.data.own_company_id,
             "subject": self.subject.text().strip(),
             "basis": self.basis.text().strip(),
             "intro": self.intro.toPlainText().strip(),
@@ -396,6 +411,20 @@ class DocumentEditor(QDialog):
         self.changed.emit()
         self.load()
         return True
+
+    def update_vat(self) -> None:
+        """Save, then move lines at a rate no longer in force to the rate in force today."""
+        if not self.save():
+            return
+        try:
+            changed = documents.update_document_vat(self.kind, self.document_id)
+        except CrmError as error:
+            show_error(self, error.message)
+            return
+        self.changed.emit()
+        self.load()
+        self.totals.setText(self.totals.text() + " · " + ngettext(
+            "{n} line updated", "{n} lines updated", changed).format(n=changed))
 
     def preview(self) -> None:
         if not self.save():

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _, ngettext
 from desktop_crm.ids import DealId, DocumentId, as_uuid
-from desktop_crm.services.billing import invoices, papers, quotes, screens
+from desktop_crm.services.billing import credit_notes, invoices, papers, quotes, screens
 from desktop_crm.views.common.dialogs import confirm, show_error
 from desktop_crm.views.documents.editor import DocumentEditor, open_preview
 
@@ -45,6 +45,7 @@ ACTION_TEXTS: dict[str, Callable[[], str]] = {
     "issue": lambda: _("Issue"),
     "pay": lambda: _("Payments…"),
     "cancel": lambda: _("Cancel invoice…"),
+    "credit_note": lambda: _("Credit note…"),
     "reissue": lambda: _("Issue again"),
     "delete": lambda: _("Delete draft"),
 }
@@ -300,6 +301,14 @@ class DealDocumentsPanel(QWidget):
                 if not ok:
                     return
                 invoices.cancel(doc.id, user, reason)
+            elif key == "credit_note":
+                if not confirm(self, _("Credit note"), _(
+                        "Issue a credit note (nota di credito) for the whole invoice {number}? An "
+                        "unpaid invoice is cancelled by it.").format(number=doc.number)):
+                    return
+                note = credit_notes.issue_credit_note(doc.id, user)
+                self._done(DocumentId(note.id))
+                return
             elif key == "reissue":
                 invoice = invoices.reissue(doc.id, user)
                 self._done(DocumentId(invoice.id))

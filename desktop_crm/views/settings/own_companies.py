@@ -29,6 +29,7 @@ from desktop_crm.i18n import N_, _
 from desktop_crm.i18n.formatting import format_amount
 from desktop_crm.ids import OwnCompanyId
 from desktop_crm.models.enums import Action
+from desktop_crm.services.billing import documents
 from desktop_crm.services.sales import cards
 from desktop_crm.services.system import admin
 from desktop_crm.views.cards.common import RowsModel
@@ -140,6 +141,8 @@ class OwnCompaniesPage(SettingsPage):
         self.add_field(form, "vat_mode", _("VAT in prices"), vat_mode)
         self.add_field(form, "is_default", _("Default"),
                        QCheckBox(_("Used for new quotes and invoices"), extra))
+        self.add_field(form, "bollo_charged", _("Italian stamp duty"), QCheckBox(
+            _("Charge the bollo to the client as an invoice line (else: paid virtually, noted)"), extra))
         column.addWidget(extra)
         images = QGroupBox(_("Logo, stamp and signature"), inner)
         grid = QGridLayout(images)
@@ -184,6 +187,7 @@ class OwnCompaniesPage(SettingsPage):
             else "")
         write_editors(self, shown)
         self.editor("is_default", QCheckBox).setChecked(bool(values.get("is_default")))
+        self.editor("bollo_charged", QCheckBox).setChecked(documents.bollo_charged())
         for name, picker in self.images.items():
             picker.set_data(values.get(name) or b"")
         self._loading = False
@@ -211,6 +215,7 @@ class OwnCompaniesPage(SettingsPage):
 
     def save_changes(self) -> bool:
         self.current_id = admin.save_own_company(self.current_id, self.values())
+        documents.set_bollo_charged(self.editor("bollo_charged", QCheckBox).isChecked())
         self.set_clean()
         self.reload()
         return True

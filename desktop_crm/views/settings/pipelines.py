@@ -34,6 +34,7 @@ from desktop_crm.i18n import N_, _, pgettext
 from desktop_crm.i18n.formatting import format_amount
 from desktop_crm.ids import StageId
 from desktop_crm.models.enums import Action
+from desktop_crm.services.billing import documents
 from desktop_crm.services.system import admin
 from desktop_crm.views.cards.common import ERROR_STYLE, RowsModel, set_combo_value
 from desktop_crm.views.common.dialogs import confirm, show_error
@@ -63,6 +64,12 @@ class PipelinesPage(SettingsPage):
         self.pipeline.setObjectName("pipeline_choice")
         self.pipeline.currentIndexChanged.connect(self._pipeline_changed)
         top.addWidget(self.pipeline, 1)
+        top.addWidget(QLabel(_("Seller:"), self))
+        self.seller = QComboBox(self)
+        self.seller.setObjectName("pipeline_seller")
+        self.seller.setToolTip(_("Your company that issues the documents of this pipeline's deals"))
+        self.seller.currentIndexChanged.connect(self._seller_changed)
+        top.addWidget(self.seller, 1)
         for text, slot in ((_("New pipeline…"), self.new_pipeline),
                            (_("Rename…"), self.rename_pipeline),
                            (_("Make default"), self.make_default),
@@ -166,7 +173,32 @@ class PipelinesPage(SettingsPage):
     def _pipeline_changed(self) -> None:
         if self._loading:
             return
+        self._show_seller()
         self.reload_stages()
+
+    def _show_seller(self) -> None:
+        pipeline_id = self.pipeline.currentData()
+        self._loading = True
+        try:
+            self.seller.clear()
+            self.seller.addItem(_("By the deal's currency"), None)
+            for key, name in documents.own_companies():
+                self.seller.addItem(name, str(key))
+            chosen = documents.pipeline_seller(pipeline_id) if pipeline_id else None
+            set_combo_value(self.seller, str(chosen) if chosen else None)
+        finally:
+            self._loading = False
+
+    def _seller_changed(self) -> None:
+        pipeline_id = self.pipeline.currentData()
+        if self._loading or not pipeline_id:
+            return
+        try:
+            with database_errors():
+                documents.set_pipeline_seller(pipeline_id, self.seller.currentData())
+        except CrmError as error:
+            show_error(self, error.message)
+            self._show_seller()
 
     def new_pipeline(self) -> None:
         name, ok = QInputDialog.getText(self, _("New pipeline"), _("Name:"))
