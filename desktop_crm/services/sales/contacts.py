@@ -84,7 +84,7 @@ CONTACT_FIELDS: dict[str, str] = {
     "position": N_("position"),
     "source": N_("source"),
     "comment": N_("comment"),
-    # what a private client's country needs on an invoice (step 11)
+    # what a private client's country needs on an invoice (step 8)
     "country": N_("country"),
     "fiscal_code": N_("tax code (codice fiscale)"),
     "inn": N_("personal INN"),
