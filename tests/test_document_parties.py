@@ -18,6 +18,7 @@ from desktop_crm.models.db import open_database
 from desktop_crm.models.schema import migrate
 from desktop_crm.services.billing import documents, invoices, rendering
 from desktop_crm.services.sales import contacts
+from desktop_crm.services.system import session
 from tests.documents_fixtures import (
     IT_LINES,
     RU_LINES,
@@ -165,7 +166,6 @@ def test_new_lines_default_to_the_own_company_rate_in_force(any_db):
 
 
 def test_the_contact_person_is_the_signed_in_user(any_db):
-    from desktop_crm.services.system import session
     from tests.factories import make_user
 
     russian_seller()
@@ -186,6 +186,7 @@ def two_sellers_db(tmp_path, monkeypatch):
     url = str(tmp_path / "crm.db")
     db = open_database(url)
     migrate(db)
+    session.sign_in_for_tool()  # the first administrator, whom the render command then acts as
     russian_seller()
     italian_seller(is_default=False)
     deal = deal_with_lines(italian_buyer(), IT_LINES, currency="RUB")

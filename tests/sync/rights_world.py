@@ -122,7 +122,8 @@ def build(url: str) -> World:
         world.users = {k: v.id for k, v in people.items()}
         keep("user", "a", people["mgr_a"])
         keep("user", "b", people["mgr_b"])
-        seller = OwnCompany.create(legal_name="Seller", account="40702810000000000001", is_default=True)
+        seller = OwnCompany.create(legal_name="Seller", inn="7701234567", account="40702810000000000001",
+                                   is_default=True)
         keep("own_company", "a", seller)
         keep("own_company", "b", OwnCompany.create(legal_name="Second seller"))
         pipeline = keep("pipeline", "a", Pipeline.create(name="Sales", is_default=True))
