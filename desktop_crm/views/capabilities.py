@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from desktop_crm.i18n import N_
+from desktop_crm.models.enums import Action
 from desktop_crm.views.registry import ListAction, Registry, Screen
 
 if TYPE_CHECKING:
@@ -100,18 +101,22 @@ def _payments_screen(context: AppContext, window: Any) -> QWidget:
 
 def register(registry: Registry) -> None:
     registry.add_list_action("contacts", ListAction(
-        "merge", N_("Merge…"), "desktop_crm.views.cards.merge:open_merge", 2, 2))
+        "merge", N_("Merge…"), "desktop_crm.views.cards.merge:open_merge", 2, 2,
+        requires=Action.EDIT))
     registry.add_list_action("leads", ListAction(
-        "junk", N_("Junk…"), "desktop_crm.views.cards.closing:junk_selected"))
+        "junk", N_("Junk…"), "desktop_crm.views.cards.closing:junk_selected",
+        requires=Action.EDIT))
     registry.add_list_action("deals", ListAction(
         "reopen", N_("Reopen…"), "desktop_crm.views.cards.closing:reopen_selected", 1, 1,
-        roles=("admin",)))
+        requires=Action.REOPEN))
     registry.add_list_action("deals", ListAction(
         "issue_invoices", N_("Issue invoices…"),
-        "desktop_crm.views.documents.batch:issue_invoices_for_deals"))
+        "desktop_crm.views.documents.batch:issue_invoices_for_deals",
+        requires=Action.ISSUE_DOCUMENTS))
     registry.add_list_action("quotes", ListAction(
         "issue_invoices", N_("Issue invoices…"),
-        "desktop_crm.views.documents.batch:issue_invoices_for_quotes"))
+        "desktop_crm.views.documents.batch:issue_invoices_for_quotes",
+        requires=Action.ISSUE_DOCUMENTS))
     registry.add_list_action("invoices", ListAction(
         "payments", N_("Payments…"),
         "desktop_crm.views.documents.payments:open_payments_of_selected", 1, 1))

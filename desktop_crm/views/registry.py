@@ -5,6 +5,7 @@ Add your module's name to that tuple (small, targeted edit: others edit it too) 
 your area brings::
 
     from desktop_crm.i18n import N_
+from desktop_crm.models.enums import Action
     from desktop_crm.views.registry import Registry, SectionView, Screen
 
     def register(registry: Registry) -> None:
@@ -49,6 +50,7 @@ from typing import TYPE_CHECKING, Any
 
 from desktop_crm.entities import LIST_ENTITIES, Entity
 from desktop_crm.i18n import N_
+from desktop_crm.models.enums import Action
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
@@ -149,10 +151,7 @@ class ListAction:
     run: ListActionRun
     min_selected: int = 1
     max_selected: int | None = None
-    roles: tuple[str, ...] = ()  # only for users of these roles ("admin", …); empty: everyone
-
-    def offered_to(self, role: str) -> bool:
-        return not self.roles or role in self.roles
+    requires: Action | None = None  # offered only to users whose role allows this action
 
     def accepts(self, count: int) -> bool:
         return count >= self.min_selected and (self.max_selected is None or count <= self.max_selected)

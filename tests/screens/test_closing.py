@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication, QToolButton
 
 from desktop_crm.app import install_language
 from desktop_crm.models import Activity, Deal, Lead, LeadStatus, Stage, StageKind
-from desktop_crm.services.system.session import current_user
+from desktop_crm.services.system import session
 from desktop_crm.views.cards.closing import JunkDialog, ReopenDialog
 from desktop_crm.views.lists.list_view import EntityListView
 from tests.factories import make_deal
@@ -101,6 +101,6 @@ def test_an_administrator_reopens_a_closed_deal_from_the_list(context, qtbot):
 def test_a_salesperson_is_not_offered_reopen(context, qtbot):
     from desktop_crm.models import User
 
-    context.user = current_user(str(User.get(User.name == "Marco Bianchi").id))
+    context.user = session.sign_in(User.get(User.name == "Marco Bianchi").id)  # a manager
     view = _list(context, qtbot, "deals")
     assert _action_button(view, "action_reopen") is None

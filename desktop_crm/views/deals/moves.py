@@ -32,8 +32,10 @@ from PySide6.QtWidgets import (
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _
 from desktop_crm.ids import DealId, StageId
+from desktop_crm.models.enums import Action
 from desktop_crm.services.sales import board, rules
 from desktop_crm.services.sales.board import BoardMove
+from desktop_crm.services.system import rights
 from desktop_crm.views.context import AppContext
 
 
@@ -233,7 +235,7 @@ def request_move(
         )
         dialog.open()
         return
-    if stage_kind == "open" and context.user.role == "admin" and _offer_reopen(
+    if stage_kind == "open" and rights.can(Action.REOPEN) and _offer_reopen(
             parent, context, deal_id, stage_id):
         return
     if stage_kind == "won":

@@ -187,7 +187,7 @@ class EntityListView(QWidget):
             bar.addAction(self.delete_action)
         self.extra_actions: list[tuple[QAction, Any]] = []
         for spec in self.context.registry.list_actions_of(self.entity):  # other areas' actions
-            if not spec.offered_to(self.context.user.role):
+            if spec.requires is not None and not rights.can(spec.requires):
                 continue
             act = action(f"action_{spec.key}", _(spec.title),
                          lambda _checked=False, s=spec: self._run_extra(s))
