@@ -112,7 +112,39 @@ def assign_responsible(
             model.update({column: target, model.updated_at: now}).where(
                 model.id.in_(chunk), model.deleted_at.is_null()
             ).execute()
+        _tell_assigned(Entity(entity), user, [key for key, was in previous.items()
+                                              if was != str(target)])
     return previous
+
+
+def _assigned_title(tr: Any, entity: Entity, count: int) -> str:
+    if entity == Entity.DEALS:
+        text = tr.ngettext("{count} deal was assigned to you", "{count} deals were assigned to you",
+                           count)
+    elif entity == Entity.LEADS:
+        text = tr.ngettext("{count} lead was assigned to you", "{count} leads were assigned to you",
+                           count)
+    elif entity == Entity.CONTACTS:
+        text = tr.ngettext("{count} contact was assigned to you",
+                           "{count} contacts were assigned to you", count)
+    else:
+        text = tr.ngettext("{count} company was assigned to you",
+                           "{count} companies were assigned to you", count)
+    return str(text).format(count=count)
+
+
+def _tell_assigned(entity: Entity, person: Any, ids: list[str]) -> None:
+    """The new responsible learns, in their language, what someone else gave them (one notice
+    for the whole selection; a record of its own is linked)."""
+    actor = rights.current()
+    if not ids or (actor is not None and actor.user_id == person.id):
+        return
+    from desktop_crm.services.sales import notifications
+
+    tr = notifications.recipient_translator(person.locale)
+    title = _assigned_title(tr, entity, len(ids))
+    link_kind, link_id = (entity.link_kind, ids[0]) if len(ids) == 1 else ("", None)
+    notifications.notify(person.id, title, "", link_kind, link_id)
 
 
 def restore_responsible(entity: str, previous: dict[str, str | None]) -> None:
