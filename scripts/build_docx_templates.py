@@ -24,6 +24,10 @@ OUT = Path(__file__).resolve().parent.parent / "templates" / "documents"
 FONT = "Arial"
 
 
+# A Russian buyer on a document in Italian keeps its INN/KPP (the PDF prints them too).
+BUYER_INN = ("{% if buyer.ids.inn %}{{ labels.inn }} {{ buyer.ids.inn }}"
+             "{% if buyer.ids.kpp %}, {{ labels.kpp }} {{ buyer.ids.kpp }}{% endif %}{% endif %}")
+
 def new_document() -> Document:
     doc = Document()
     section = doc.sections[0]
@@ -369,6 +373,7 @@ def quote(language: str) -> Document:
             "{% if buyer.attention_of %}{{ labels.attention_of }} {{ buyer.attention_of }}{% endif %}",
             "{{ buyer.address.text or '' }}",
             "{% if buyer.ids.vat_number %}{{ labels.vat_number }} {{ buyer.ids.vat_number }}{% endif %}",
+            BUYER_INN,
             "{% if buyer.ids.tax_code %}{{ labels.tax_code }} {{ buyer.ids.tax_code }}{% endif %}",
         ):
             refs.cell(0, 1).add_paragraph().add_run(text)
@@ -476,6 +481,8 @@ def it_invoice() -> Document:
     for text in (
         "{{ seller.address.text or '' }}",
         (
+            "{% if seller.ids.inn %}{{ labels.inn }} {{ seller.ids.inn }}{% endif %}"
+            "{% if seller.ids.kpp %}, {{ labels.kpp }} {{ seller.ids.kpp }}{% endif %}"
             "{% if seller.ids.vat_number %}{{ labels.vat_number }} {{ seller.ids.vat_number }}{% endif %}"
             "{% if seller.ids.rea %}, {{ labels.rea }} {{ seller.ids.rea }}{% endif %}"
             "{% if seller.ids.share_capital_text %}, {{ seller.ids.share_capital_text }}{% endif %}"
@@ -498,6 +505,7 @@ def it_invoice() -> Document:
     for text in (
         "{{ buyer.name }}", "{{ buyer.address.text or '' }}",
         "{% if buyer.ids.vat_number %}{{ labels.vat_number }} {{ buyer.ids.vat_number }}{% endif %}",
+        BUYER_INN,
         "{% if buyer.ids.tax_code %}{{ labels.tax_code }} {{ buyer.ids.tax_code }}{% endif %}",
         "{% if buyer.sdi_code %}{{ labels.sdi_code }} {{ buyer.sdi_code }}{% endif %}",
         "{% if buyer.pec %}{{ labels.pec }} {{ buyer.pec }}{% endif %}",

@@ -1,0 +1,134 @@
+"""Golden documents: every kind of each seller country in every language it has a template for, as
+PDF (read back with pdftotext) and DOCX (read back with python-docx). The arithmetic is recomputed
+here from the lines given, not taken from the context: each line's price × quantity − discount is
+its amount, the VAT per rate, the total; the amount in words where the kind prints it; the seller's
+and buyer's requisites. Each document is rendered once per test session."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import re
+import subprocess
+import tempfile
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from desktop_crm.documents import render
+from desktop_crm.documents.context import DocumentInput, build_context, sample_input
+from tests.test_russian_arithmetic import discounted
+
+CASES = [
+    ("RU", "quote", "ru"), ("RU", "quote", "it"), ("RU", "invoice", "ru"), ("RU", "invoice", "it"),
+    ("RU", "act", "ru"), ("RU", "upd", "ru"), ("RU", "contract", "ru"), ("RU", "contract", "it"),
+    ("IT", "quote", "it"), ("IT", "quote", "ru"), ("IT", "invoice", "it"), ("IT", "invoice", "ru"),
+    ("IT", "credit_note", "it"), ("IT", "credit_note", "ru"), ("IT", "ddt", "it"),
+    ("IT", "contract", "it"), ("IT", "contract", "ru"),
+]
+FORMATS = ("pdf", "docx")
+# The total in words, checked by hand: RU totals include VAT, so the words read the lines' sum.
+WORDS = {"invoice": "Сорок тысяч", "act": "Сорок тысяч", "contract": "Сорок тысяч"}
+MONEY = re.compile(r"\d{1,3}(?:[ .]\d{3})*,\d{2}")
+CENT = Decimal("0.01")
+
+
+def _q(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _input(country: str, kind: str, language: str) -> DocumentInput:
+    base = discounted("invoice") if country == "RU" else sample_input("it", "invoice")
+    return dataclasses.replace(base, kind=kind, language=language,
+                               credited_number="2026/0041" if kind == "credit_note" else "")
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.replace("\xa0", " ").replace("\u202f", " ").split())
+
+
+def _amounts(text: str) -> list[Decimal]:
+    return [Decimal(m.replace(" ", "").replace(".", "").replace(",", "."))
+            for m in MONEY.findall(text.replace("\xa0", " ").replace("\u202f", " "))]
+
+
+@cache
+def _text(country: str, kind: str, language: str, fmt: str) -> str:
+    context = build_context(_input(country, kind, language))
+    if fmt == "pdf":
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "doc.pdf"
+            path.write_bytes(render.render_pdf(context))
+            return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                                  text=True, check=True).stdout
+    import docx
+
+    document = docx.Document(io.BytesIO(render.render_docx(context)))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts.append("   ".join(dict.fromkeys(cell.text for cell in row.cells)))
+    return "\n".join(parts)
+
+
+def _expected(data: DocumentInput) -> tuple[list[tuple[Decimal, Decimal, Decimal]], dict[Decimal, Decimal],
+                                             Decimal]:
+    """(price, discount, amount) per line, VAT per rate and the total, computed here."""
+    lines, net_by_rate = [], {}
+    for line in data.lines:
+        gross = _q(line.quantity * line.price)
+        discount = _q(gross * (line.discount_percent or 0) / 100)
+        lines.append((line.price, discount, gross - discount))
+        rate = line.vat_rate or Decimal(0)
+        net_by_rate[rate] = net_by_rate.get(rate, Decimal(0)) + gross - discount
+    if data.vat_included:
+        vat = {rate: _q(net * rate / (100 + rate)) for rate, net in net_by_rate.items()}
+        total = sum(net_by_rate.values(), Decimal(0))
+    else:
+        vat = {rate: _q(net * rate / 100) for rate, net in net_by_rate.items()}
+        total = sum(net_by_rate.values(), Decimal(0)) + sum(vat.values(), Decimal(0))
+    return lines, vat, total
+
+
+def _row(text: str, name: str) -> str:
+    return next(line for line in text.splitlines() if name[:20] in line)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize(("country", "kind", "language"), CASES)
+def test_golden_document(country, kind, language, fmt):
+    data = _input(country, kind, language)
+    text = _text(country, kind, language, fmt)
+    flat = _flat(text)
+    for party in (data.seller, data.buyer):
+        addressed = party is data.buyer and kind == "quote" and party.addressee in flat  # the КП's header
+        assert party.name in flat or addressed, (party.name, kind)
+        for number in (party.inn, party.vat_number):
+            if number and not addressed:
+                assert number in flat, (number, kind)
+    if kind == "ddt":  # goods and quantities, no prices
+        for line in data.lines:
+            row = _flat(_row(text, line.name))
+            assert f"{line.quantity.normalize():f}" in row.split(), row
+        assert not _amounts(flat.split(data.lines[0].name[:20], 1)[1].split("Firma")[0])
+        return
+    lines, vat, total = _expected(data)
+    for line, (price, discount, amount) in zip(data.lines, lines, strict=True):
+        row = _amounts(_row(text, line.name))
+        if kind == "upd":  # the УПД's price and column 5 exclude VAT; column 9 is the amount with VAT
+            net, tax = row[-3], row[-2]
+            assert net + tax == amount == row[-1], (line.name, row)
+        else:
+            assert price in row and amount in row, (line.name, row)
+        assert _q(line.quantity * price) - discount == amount
+        if discount and language == "ru" and kind in ("invoice", "act", "contract"):
+            assert discount in row, (line.name, "the discount column", row)
+    everything = _amounts(text)
+    for rate, amount in vat.items():
+        if rate:
+            assert amount in everything, (rate, amount)
+    assert total in everything, total
+    if language == "ru" and country == "RU" and kind in WORDS:
+        assert WORDS[kind] in flat, kind
