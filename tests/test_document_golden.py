@@ -151,3 +151,12 @@ def test_docx_has_a_discount_column_only_when_a_line_is_discounted(kind):
     data = dataclasses.replace(discounted("invoice"), kind=kind)
     header = _header_cells(render.render_docx(build_context(data)), data.lines[0].name)
     assert "Скидка" in header, header
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_contract_preamble_names_the_director_without_declension(fmt):
+    """«в лице» needs the genitive («Генерального директора Иванова И. И.»), which the CRM does not
+    store; the preamble says who acts in the nominative instead, as Russian contracts also do."""
+    flat = _flat(_text("RU", "contract", "ru", fmt))
+    assert "от имени которого на основании Устава действует Генеральный директор Иванов И. И." in flat
+    assert "в лице Генеральный" not in flat
