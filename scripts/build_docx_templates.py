@@ -132,13 +132,25 @@ def lines_table(
     doc, with_discount: bool, with_vat: bool, with_sku: bool, discount_field: str = "discount_text"
 ):
     """The product table; ``discount_field``: ``discount_text`` (percent) or ``discount_amount_text``
-    (money, so that Price × Qty − Discount = Amount reads; its header shows only when a line has one)."""
+    (money, so that Price × Qty − Discount = Amount reads). As in the PDF, the discount column exists
+    only when a line has a discount: the template holds both variants of the table and docxtpl keeps
+    one (``{%p if %}`` paragraphs), so an undiscounted document has no empty column."""
+    if not with_discount:
+        return _lines_table(doc, False, with_vat, with_sku, discount_field)
+    para(doc, "{%p if " + HAS_DISCOUNT + " %}")
+    _lines_table(doc, True, with_vat, with_sku, discount_field)
+    para(doc, "{%p else %}")
+    table = _lines_table(doc, False, with_vat, with_sku, discount_field)
+    para(doc, "{%p endif %}")
+    return table
+
+
+def _lines_table(doc, with_discount: bool, with_vat: bool, with_sku: bool, discount_field: str):
     columns = [("{{ labels.col_n }}", 8)]
     columns.append(("{{ labels.col_name }}", 0))
     columns += [("{{ labels.col_qty }}", 15), ("{{ labels.col_unit }}", 12), ("{{ labels.col_price }}", 24)]
     if with_discount:
-        title = "{% if " + HAS_DISCOUNT + " %}{{ labels.col_discount }}{% endif %}"  # as the PDF
-        columns.append((title, 18 if discount_field == "discount_text" else 22))
+        columns.append(("{{ labels.col_discount }}", 18 if discount_field == "discount_text" else 22))
     columns.append(("{{ labels.col_amount }}", 26))
     if with_vat:
         columns.append(("{{ labels.col_vat }}", 14))

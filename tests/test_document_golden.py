@@ -132,3 +132,31 @@ def test_golden_document(country, kind, language, fmt):
     assert total in everything, total
     if language == "ru" and country == "RU" and kind in WORDS:
         assert WORDS[kind] in flat, kind
+
+
+def _header_cells(content: bytes, name: str) -> list[str]:
+    """The header row of the table whose rows list the line ``name``."""
+    import docx
+
+    document = docx.Document(io.BytesIO(content))
+    table = next(t for t in document.tables if any(name in c.text for r in t.rows for c in r.cells))
+    return [cell.text for cell in table.rows[0].cells]
+
+
+@pytest.mark.parametrize("kind", ["invoice", "act", "contract", "quote"])
+def test_docx_has_a_discount_column_only_when_a_line_is_discounted(kind):
+    plain = sample_input("ru", kind)
+    header = _header_cells(render.render_docx(build_context(plain)), plain.lines[0].name)
+    assert "Скидка" not in header and all(cell.strip() for cell in header), header  # no empty column
+    data = dataclasses.replace(discounted("invoice"), kind=kind)
+    header = _header_cells(render.render_docx(build_context(data)), data.lines[0].name)
+    assert "Скидка" in header, header
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_contract_preamble_names_the_director_without_declension(fmt):
+    """«в лице» needs the genitive («Генерального директора Иванова И. И.»), which the CRM does not
+    store; the preamble says who acts in the nominative instead, as Russian contracts also do."""
+    flat = _flat(_text("RU", "contract", "ru", fmt))
+    assert "от имени которого на основании Устава действует Генеральный директор Иванов И. И." in flat
+    assert "в лице Генеральный" not in flat
