@@ -7,6 +7,7 @@ and buyer's requisites. Each document is rendered once per test session."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import io
 import re
 import subprocess
@@ -42,7 +43,8 @@ def _q(value: Decimal) -> Decimal:
 def _input(country: str, kind: str, language: str) -> DocumentInput:
     base = discounted("invoice") if country == "RU" else sample_input("it", "invoice")
     return dataclasses.replace(base, kind=kind, language=language,
-                               credited_number="2026/0041" if kind == "credit_note" else "")
+                               credited_number="2026/0041" if kind == "credit_note" else "",
+                               credited_date=dt.date(2026, 3, 2) if kind == "credit_note" else None)
 
 
 def _flat(text: str) -> str:
@@ -108,6 +110,9 @@ def test_golden_document(country, kind, language, fmt):
         for number in (party.inn, party.vat_number):
             if number and not addressed:
                 assert number in flat, (number, kind)
+    assert "None" not in flat.split(), "a missing value printed as None"
+    if kind == "credit_note" and fmt == "pdf":  # a nota di credito names the invoice it credits
+        assert "2026/0041" in flat, flat[:300]
     if kind == "ddt":  # goods and quantities, no prices
         for line in data.lines:
             row = _flat(_row(text, line.name))

@@ -71,6 +71,7 @@ def labels(language: str, kind: str) -> dict[str, str]:
         "page_of": pgettext("document", "of"),
         "notes": pgettext("document", "Notes"),
         "invoice_from_quote": pgettext("document", "Quote ref."),
+        "credit_note_for": pgettext("document", "Credit note for invoice no."),
         "payment_qr": pgettext("document", "Pay by QR code"),
         "vat_breakdown": pgettext("document", "VAT summary"),
         "col_base": pgettext("document", "Taxable amount"),

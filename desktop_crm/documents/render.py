@@ -150,9 +150,15 @@ def _environment(folders: tuple[str, ...], autoescape: bool, docx: bool, _stamp:
         trim_blocks=not docx,  # Word XML keeps Jinja's default whitespace handling (as docxtpl)
         lstrip_blocks=not docx,
         cache_size=64,
+        finalize=_blank_none,
     )
     env.filters["css_string"] = css_string
     return limits.limit_environment(env)
+
+
+def _blank_none(value: Any) -> Any:
+    """A value a document has not got (``None``) prints as nothing, never as the word "None"."""
+    return "" if value is None else value
 
 
 def css_string(value: Any) -> Any:
