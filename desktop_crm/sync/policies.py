@@ -70,6 +70,7 @@ SCOPED_BY_PARENT = {
     "stage_change": [("deal_id", "deal")],
     "quote": [("deal_id", "deal")],
     "invoice": [("deal_id", "deal")],
+    "issued_paper": [("deal_id", "deal")],
     "quote_line": [("quote_id", "quote")],
     "invoice_line": [("invoice_id", "invoice")],
     "payment": [("invoice_id", "invoice")],
@@ -501,6 +502,7 @@ def document_file_condition() -> str:
         f"({APP} OR CASE document_type::text "
         "WHEN 'quote' THEN EXISTS (SELECT 1 FROM quote q WHERE q.id = sync.as_uuid(document_id)) "
         "WHEN 'invoice' THEN EXISTS (SELECT 1 FROM invoice i WHERE i.id = sync.as_uuid(document_id)) "
+        "WHEN 'paper' THEN EXISTS (SELECT 1 FROM issued_paper p WHERE p.id = sync.as_uuid(document_id)) "
         "ELSE true END)"
     )
 
