@@ -86,7 +86,7 @@ FROZEN_DOCUMENT_COLUMNS = (
 META = ("_ver", "_hlc", "_origin", "_fv", "_xid", "updated_at")
 GUARDED_TABLES = {  # tables whose writes the action trigger checks
     "deal", "lead", "contact", "company", "deal_line", "quote", "invoice", "payment", "activity",
-    "stage_change", "document_file",
+    "stage_change", "document_file", "issued_paper",
 }
 
 
@@ -233,6 +233,14 @@ BEGIN
     END IF;
     IF TG_TABLE_NAME = 'payment' THEN
         PERFORM sync.need('register_payments');
+        RETURN NEW;
+    END IF;
+    IF TG_TABLE_NAME = 'issued_paper' THEN
+        -- an issued paper (акт, УПД, DDT…) is written once, by whoever may issue documents
+        PERFORM sync.need('issue_documents');
+        IF TG_OP = 'UPDATE' AND newj -> 'deleted_at' IS DISTINCT FROM to_jsonb(OLD) -> 'deleted_at' THEN
+            PERFORM sync.need('delete');
+        END IF;
         RETURN NEW;
     END IF;
     IF TG_TABLE_NAME IN ('activity', 'stage_change', 'document_file') THEN
