@@ -55,9 +55,9 @@ ALL_MODELS: list[type[BaseModel]] = [
     Invoice,
     InvoiceLine,
     Payment,
+    IssuedPaper,  # before document_file: a paper's files are checked against it on the server
     DocumentFile,
     NumberSequence,
-    IssuedPaper,
     Notification,
     Setting,
     DuplicateDismissal,
