@@ -114,3 +114,16 @@ def test_render_issue_command_issues_a_paper(tmp_path, monkeypatch, capsys):
     assert "-0001" in capsys.readouterr().out
     assert _render(url, str(deal.id), "act", tmp_path / "act2.pdf", "--issue") == 0
     assert "-0002" in capsys.readouterr().out
+
+
+def test_numbers_continue_per_kind_and_year_on_both_engines(any_db, monkeypatch, tmp_path):
+    monkeypatch.setenv("CRM_DATA_DIR", str(tmp_path / "data"))
+    russian_seller()
+    deal = deal_with_lines(russian_buyer(), RU_LINES)
+    numbers = [paper_issue.issue_paper(deal.id, "act", source="deal", on=dt.date(2026, 5, 1)).number
+               for _ in range(2)]
+    numbers.append(paper_issue.issue_paper(deal.id, "act", source="deal", on=dt.date(2027, 1, 9)).number)
+    numbers.append(paper_issue.issue_paper(deal.id, "upd", source="deal", on=dt.date(2027, 1, 9)).number)
+    assert numbers == ["А-2026-0001", "А-2026-0002", "А-2027-0001", "1"]
+    first = paper_issue.issued_papers(deal.id)[-1]
+    assert paper_issue.render_issued(first.id, "docx").stored
