@@ -163,8 +163,8 @@ def test_unknown_kind_and_issue_are_refused_with_a_message(ru_deal, tmp_path, ca
     assert _render(url, deal, "receipt", tmp_path / "x.pdf") == 1
     err = capsys.readouterr().err
     assert "receipt" in err and "act" in err and "ddt" in err
-    assert _render(url, deal, "act", tmp_path / "x.pdf", "--issue") == 1
-    assert "--issue" in capsys.readouterr().err
+    assert _render(url, deal, "act", tmp_path / "x.xml", "--issue") == 1
+    assert "no XML" in capsys.readouterr().err
 
 
 def test_a_user_kind_is_a_template_and_a_row(ru_deal, tmp_path, capsys):

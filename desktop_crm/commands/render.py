@@ -7,7 +7,8 @@
 KIND is any document kind (``templates/documents/kinds.json`` and the user's ``kinds.json``):
 ``quote``, ``invoice``, ``act``, ``upd``, ``contract``, ``ddt``, or a user-defined kind by name.
 Kinds other than quotes and invoices are made from the deal's invoice, quote or lines (the kind's
-sources, or ``--source``) and rendered as drafts.
+sources, or ``--source``) and rendered as drafts; with ``--issue`` they are numbered from their
+kind's series, frozen and stored (``services.billing.paper_issue``).
 
 Uses the deal's current document (the newest quote revision that is not superseded, or the newest
 invoice that is not cancelled) and creates a draft from the deal's lines when there is none.
@@ -53,7 +54,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="document language for a draft (default: the seller's country)")
     parser.add_argument("--format", required=True, choices=("pdf", "docx", "xml"), dest="fmt")
     parser.add_argument("-o", "--output", required=True, type=output_file, help="file to write")
-    parser.add_argument("--issue", action="store_true", help="send the quote / issue the invoice first")
+    parser.add_argument("--issue", action="store_true",
+                        help="send the quote / issue the invoice or paper first")
     parser.add_argument("--user", default="",
                         help="login of the user who renders (default: the first administrator); "
                              "the user's rights apply")
@@ -100,8 +102,15 @@ def _render_paper(args: argparse.Namespace) -> tuple[str, bool]:
     from desktop_crm.services.billing import papers
 
     if args.issue:
-        raise ValidationError(_("A {kind} is rendered as a draft; --issue is for quotes and invoices.")
-                              .format(kind=args.kind))
+        from desktop_crm.models import FileFormat
+        from desktop_crm.services.billing import paper_issue
+
+        if FileFormat(args.fmt) == FileFormat.XML:
+            raise ValidationError(_("A {kind} has no XML format; choose PDF or DOCX.").format(kind=args.kind))
+        issued = paper_issue.issue_paper(args.deal, args.kind, args.source, args.doc_lang)
+        stored = paper_issue.render_issued(issued.id, args.fmt)
+        Path(args.output).write_bytes(stored.content)
+        return issued.number, True
     rendered = papers.render_paper(args.deal, args.kind, args.fmt, args.source, args.doc_lang)
     Path(args.output).write_bytes(rendered.content)
     return "", False

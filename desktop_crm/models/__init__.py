@@ -8,6 +8,7 @@ from desktop_crm.models.documents import (
     DocumentFile,
     Invoice,
     InvoiceLine,
+    IssuedPaper,
     NumberSequence,
     Payment,
     Quote,
@@ -54,6 +55,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     Invoice,
     InvoiceLine,
     Payment,
+    IssuedPaper,  # before document_file: a paper's files are checked against it on the server
     DocumentFile,
     NumberSequence,
     Notification,
@@ -80,6 +82,7 @@ __all__ = [
     "Invoice",
     "InvoiceLine",
     "InvoiceStatus",
+    "IssuedPaper",
     "Lead",
     "LeadStatus",
     "Notification",

@@ -133,3 +133,24 @@ class NumberSequence(BaseModel):
 
     class Meta:
         indexes = ((("own_company", "document_type", "year", "series"), True),)
+
+
+class IssuedPaper(BaseModel):
+    """A paper of a kind declared as data (акт, УПД, договор, DDT), issued: numbered from its kind's
+    series per own company and year, its render context frozen; its files are ``DocumentFile``
+    rows of type ``paper``. Never changed once written (step 9)."""
+
+    kind = peewee.CharField(max_length=40)
+    deal = fk(Deal, null=True)
+    own_company = fk(OwnCompany)
+    source_kind = peewee.CharField(max_length=20, default="")
+    source_id = peewee.CharField(max_length=36, default="")
+    number = peewee.CharField(max_length=40, default="")
+    issue_date = peewee.DateField()
+    year = peewee.IntegerField()
+    sequence_number = peewee.IntegerField()
+    language = peewee.CharField(max_length=5, default="ru")
+    frozen = JSONField(default=dict)
+
+    class Meta:
+        indexes = ((("own_company", "kind", "year", "sequence_number"), False),)

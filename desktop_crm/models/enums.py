@@ -69,6 +69,7 @@ class InvoiceStatus(enum.StrEnum):
 class DocumentType(enum.StrEnum):
     QUOTE = "quote"
     INVOICE = "invoice"
+    PAPER = "paper"  # an issued paper of a kind declared as data (acts, УПД, DDT, …)
     # Not a document: the counter of FatturaPA transmissions (ProgressivoInvio and the XML file
     # name) per own company and series, which must never repeat (numbering.take_progressive).
     FATTURAPA_TRANSMISSION = "fatturapa_transmission"

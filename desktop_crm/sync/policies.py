@@ -70,6 +70,7 @@ SCOPED_BY_PARENT = {
     "stage_change": [("deal_id", "deal")],
     "quote": [("deal_id", "deal")],
     "invoice": [("deal_id", "deal")],
+    "issued_paper": [("deal_id", "deal")],
     "quote_line": [("quote_id", "quote")],
     "invoice_line": [("invoice_id", "invoice")],
     "payment": [("invoice_id", "invoice")],
@@ -85,7 +86,7 @@ FROZEN_DOCUMENT_COLUMNS = (
 META = ("_ver", "_hlc", "_origin", "_fv", "_xid", "updated_at")
 GUARDED_TABLES = {  # tables whose writes the action trigger checks
     "deal", "lead", "contact", "company", "deal_line", "quote", "invoice", "payment", "activity",
-    "stage_change", "document_file",
+    "stage_change", "document_file", "issued_paper",
 }
 
 
@@ -232,6 +233,14 @@ BEGIN
     END IF;
     IF TG_TABLE_NAME = 'payment' THEN
         PERFORM sync.need('register_payments');
+        RETURN NEW;
+    END IF;
+    IF TG_TABLE_NAME = 'issued_paper' THEN
+        -- an issued paper (акт, УПД, DDT…) is written once, by whoever may issue documents
+        PERFORM sync.need('issue_documents');
+        IF TG_OP = 'UPDATE' AND newj -> 'deleted_at' IS DISTINCT FROM to_jsonb(OLD) -> 'deleted_at' THEN
+            PERFORM sync.need('delete');
+        END IF;
         RETURN NEW;
     END IF;
     IF TG_TABLE_NAME IN ('activity', 'stage_change', 'document_file') THEN
@@ -501,6 +510,7 @@ def document_file_condition() -> str:
         f"({APP} OR CASE document_type::text "
         "WHEN 'quote' THEN EXISTS (SELECT 1 FROM quote q WHERE q.id = sync.as_uuid(document_id)) "
         "WHEN 'invoice' THEN EXISTS (SELECT 1 FROM invoice i WHERE i.id = sync.as_uuid(document_id)) "
+        "WHEN 'paper' THEN EXISTS (SELECT 1 FROM issued_paper p WHERE p.id = sync.as_uuid(document_id)) "
         "ELSE true END)"
     )
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import docx
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from desktop_crm import i18n
@@ -84,3 +85,51 @@ def test_italian_ddt_from_the_invoices_tab(context, qtbot, tmp_path):  # noqa: F
     text = _pdf_text(pdf)
     assert "Documento di trasporto (DDT)" in text and "Licenza software annuale" in text
     dialog.close()
+
+
+def test_issue_papers_from_the_invoices_tab(context, qtbot, tmp_path):  # noqa: F811
+    """Issue an акт and a УПД (Russian UI), then a DDT (Italian UI): numbered, listed, and opened
+    from their stored files."""
+    from desktop_crm.services.billing import invoices
+    from desktop_crm.views.documents.panel import DealDocumentsPanel
+    from desktop_crm.views.documents.preview import PdfPreview
+
+    i18n.set_language("ru")
+    russian_seller()
+    deal = deal_with_lines(russian_buyer(), RU_LINES)
+    invoices.issue(invoices.create_from_deal(deal.id).id)
+    panel = DealDocumentsPanel(context, DealId(deal.id), "invoice")
+    qtbot.addWidget(panel)
+    assert panel.paper_issue_button.text() == "Выставить документ"
+    assert not panel.issued_open_button.isEnabled()
+    for code in ("act", "upd"):
+        panel.paper_kind.setCurrentIndex(panel.paper_kind.findData(code))
+        qtbot.mouseClick(panel.paper_issue_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: bool(panel.paper_preview.isVisible()), timeout=10000)
+        panel.paper_preview.close()
+    items = [panel.issued_papers.itemText(i) for i in range(panel.issued_papers.count())]
+    assert len(items) == 2 and any("Акт" in t and "-0001" in t for t in items), items
+    panel.issued_papers.setCurrentIndex(panel.issued_papers.findText(
+        next(t for t in items if "Акт" in t)))
+    qtbot.mouseClick(panel.issued_open_button, Qt.MouseButton.LeftButton)
+    dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, PdfPreview) and w.isVisible()]
+    assert len(dialogs) == 1
+    text = _pdf_text(dialogs[0].save_as("pdf", str(tmp_path / "act.pdf")))
+    assert "Акт выполненных работ" in text and "-0001" in text
+    dialogs[0].close()
+
+
+def test_issue_an_italian_ddt_from_the_invoices_tab(context, qtbot, tmp_path):  # noqa: F811
+    from desktop_crm.views.documents.panel import DealDocumentsPanel
+
+    i18n.set_language("it")
+    italian_seller()
+    deal = deal_with_lines(italian_buyer(), IT_LINES)
+    panel = DealDocumentsPanel(context, DealId(deal.id), "invoice")
+    qtbot.addWidget(panel)
+    assert panel.paper_issue_button.text() == "Emetti documento"
+    panel.paper_kind.setCurrentIndex(panel.paper_kind.findData("ddt"))
+    qtbot.mouseClick(panel.paper_issue_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.issued_papers.count() == 1, timeout=10000)
+    assert "Documento di trasporto (DDT) n. " in panel.issued_papers.itemText(0)
+    panel.paper_preview.close()

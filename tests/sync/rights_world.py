@@ -74,6 +74,7 @@ def build(url: str) -> World:
         DuplicateDismissal,
         Invoice,
         InvoiceLine,
+        IssuedPaper,
         Lead,
         Notification,
         NumberSequence,
@@ -175,6 +176,10 @@ def build(url: str) -> World:
                                                          quantity=Decimal(1), price=Decimal("100.00")))
             keep("payment", who, Payment.create(invoice=invoice, paid_on=dt.date.today(),
                                                 amount=Decimal("10.00")))
+            keep("issued_paper", who, IssuedPaper.create(
+                kind="act", deal=deal, own_company=seller, source_kind="invoice",
+                source_id=str(invoice.id), number=f"A-{who}", issue_date=dt.date.today(), year=year,
+                sequence_number=1 if who == "a" else 2, frozen={"doc": {"number": f"A-{who}"}}))
             body = b"%PDF secret " + who.encode()
             keep("document_file", who, DocumentFile.create(
                 document_type=DocumentType.QUOTE, document_id=str(quote.id), file_format=FileFormat.PDF,

@@ -69,3 +69,22 @@ def test_a_file_written_directly_on_the_server_reaches_replicas(server_url, tmp_
     a.sync()
     use(a)
     assert [bytes(f.content) for f in DocumentFile.select()] == [body]
+
+
+def test_an_issued_paper_and_its_files_reach_another_replica(server_url, tmp_path):
+    """An акт issued on one replica arrives on another with its number and the exact stored bytes."""
+    from desktop_crm.services.billing import paper_issue
+    from tests.documents_fixtures import RU_LINES, deal_with_lines, russian_buyer, russian_seller
+
+    a = new_replica(tmp_path / "a.db", server_url)
+    use(a)
+    russian_seller()
+    deal = deal_with_lines(russian_buyer(), RU_LINES)
+    act = paper_issue.issue_paper(deal.id, "act", source="deal", language="ru")
+    pdf = paper_issue.render_issued(act.id, "pdf").content
+    a.sync()
+    b = new_replica(tmp_path / "b.db", server_url)
+    b.sync()
+    use(b)
+    assert [p.number for p in paper_issue.issued_papers(deal.id)] == [act.number]
+    assert paper_issue.render_issued(act.id, "pdf").content == pdf

@@ -47,6 +47,7 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "quote_line": (SCOPED, ()),
     "invoice": (SCOPED, ("edit", "issue_documents")),
     "invoice_line": (SCOPED, ()),
+    "issued_paper": (SCOPED, ("issue_documents",)),
     "payment": (SCOPED, ("register_payments",)),
     "document_file": (SCOPED, ()),
     "notification": (PERSONAL, ()),
@@ -187,13 +188,14 @@ def test_the_server_functions_are_definer_functions_with_a_fixed_search_path(wor
 INSERT_CHANGES: dict[str, dict[str, object]] = {
     "number_sequence": {"year": 1999, "next_value": 1},
     "invoice": {"status": "draft", "sequence_number": None, "number": "", "year": None},
+    "issued_paper": {"sequence_number": 99},
     "access_role": {"preset": ""},
 }
 # tables whose new rows are checked against one right (or one of several), beside the scope
 INSERT_RIGHTS: dict[str, tuple[str, ...]] = {
     "company": ("create",), "contact": ("create",), "lead": ("create",), "deal": ("create",),
     "deal_line": ("create",), "quote": ("issue_documents",), "invoice": ("create", "issue_documents"),
-    "payment": ("register_payments",),
+    "payment": ("register_payments",), "issued_paper": ("issue_documents",),
 }
 FROZEN_PARENT = {"quote_line", "invoice_line"}  # lines of a sent quote / an issued invoice
 

@@ -70,6 +70,11 @@ def step_0008_document_parties(db: peewee.Database, engine: str) -> None:
     _run_sql_file(db, HERE / f"v0008_{engine}.sql")
 
 
+def step_0009_issued_papers(db: peewee.Database, engine: str) -> None:
+    """Issued papers of the kinds declared as data (``issued_paper``): акт, УПД, договор, DDT."""
+    _run_sql_file(db, HERE / f"v0009_{engine}.sql")
+
+
 STEPS: dict[int, Step] = {
     1: step_0001_initial,
     2: step_0002_search_index,
@@ -79,4 +84,5 @@ STEPS: dict[int, Step] = {
     6: step_0006_reached_order,
     7: step_0007_roles_and_rights,
     8: step_0008_document_parties,
+    9: step_0009_issued_papers,
 }

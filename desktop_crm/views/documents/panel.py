@@ -29,8 +29,9 @@ from PySide6.QtWidgets import (
 
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _, ngettext
+from desktop_crm.i18n.formatting import format_date
 from desktop_crm.ids import DealId, DocumentId, as_uuid
-from desktop_crm.services.billing import credit_notes, invoices, papers, quotes, screens
+from desktop_crm.services.billing import credit_notes, invoices, paper_issue, papers, quotes, screens
 from desktop_crm.views.common.dialogs import confirm, show_error
 from desktop_crm.views.documents.editor import DocumentEditor, open_preview
 
@@ -85,6 +86,20 @@ class DealDocumentsPanel(QWidget):
             self.paper_button.setObjectName("paper_preview")
             self.paper_button.clicked.connect(lambda *_args: self.preview_paper())
             top.addWidget(self.paper_button)
+            self.paper_issue_button = QPushButton(_("Issue paper"), self)
+            self.paper_issue_button.setObjectName("paper_issue")
+            self.paper_issue_button.setToolTip(
+                _("Number the chosen paper from its series and keep it as issued: it never changes"))
+            self.paper_issue_button.clicked.connect(lambda *_args: self.issue_paper())
+            top.addWidget(self.paper_issue_button)
+            self.issued_papers = QComboBox(self)
+            self.issued_papers.setObjectName("issued_papers")
+            self.issued_papers.setToolTip(_("Papers of this deal already issued"))
+            top.addWidget(self.issued_papers)
+            self.issued_open_button = QPushButton(_("Open issued paper…"), self)
+            self.issued_open_button.setObjectName("issued_paper_open")
+            self.issued_open_button.clicked.connect(lambda *_args: self.open_issued_paper())
+            top.addWidget(self.issued_open_button)
         layout.addLayout(top)
         self.table = QTableWidget(0, 6, self)
         self.table.setObjectName("documents")
@@ -174,6 +189,59 @@ class DealDocumentsPanel(QWidget):
         self.paper_kind.setCurrentIndex(max(index, 0))
         self.paper_kind.setEnabled(bool(choices))
         self.paper_button.setEnabled(bool(choices))
+        self.paper_issue_button.setEnabled(bool(choices))
+        self.issued_papers.clear()
+        try:
+            issued = paper_issue.issued_papers(self.deal_id) if self.deal_id else []
+        except CrmError:
+            issued = []
+        for paper in issued:
+            self.issued_papers.addItem(
+                _("{title} no. {number} of {date}").format(
+                    title=paper.title, number=paper.number, date=format_date(paper.issue_date)),
+                paper.id)
+        self.issued_papers.setEnabled(bool(issued))
+        self.issued_open_button.setEnabled(bool(issued))
+
+    def issue_paper(self) -> None:
+        """Issue the chosen paper off the GUI thread (numbered, frozen, stored), then show it."""
+        from desktop_crm.workers import run_in_background
+
+        code, deal_id = self.paper_kind.currentData(), self.deal_id
+        if not code or not deal_id:
+            return
+        self.paper_issue_button.setEnabled(False)
+
+        def done(issued: paper_issue.IssuedPaperInfo) -> None:
+            self.paper_issue_button.setEnabled(True)
+            self.reload()
+            self.context.notify_changed("invoices")
+            self.issued_papers.setCurrentIndex(max(self.issued_papers.findData(issued.id), 0))
+            self.open_issued_paper()
+
+        def failed(error: BaseException) -> None:
+            self.paper_issue_button.setEnabled(True)
+            show_error(self, error.message if isinstance(error, CrmError) else str(error))
+
+        run_in_background(lambda _progress: paper_issue.issue_paper(deal_id, code),
+                          on_result=done, on_error=failed, name="issue paper")
+
+    def open_issued_paper(self) -> None:
+        """Show the chosen issued paper: its stored file, exactly as issued."""
+        from desktop_crm.views.documents.preview import PdfPreview
+
+        paper_id = self.issued_papers.currentData()
+        if not paper_id:
+            return
+        try:
+            pdf = paper_issue.render_issued(paper_id, "pdf")
+        except CrmError as error:
+            show_error(self, error.message)
+            return
+        dialog = PdfPreview(pdf, lambda fmt: paper_issue.render_issued(paper_id, fmt), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.paper_preview = dialog
+        dialog.open()
 
     def preview_paper(self) -> None:
         """Render the chosen paper off the GUI thread and show it (print, save as PDF or DOCX)."""
