@@ -84,6 +84,8 @@ FROZEN_DOCUMENT_COLUMNS = (
     "year", "revision", "parent_id", "quote_id",
 )
 META = ("_ver", "_hlc", "_origin", "_fv", "_xid", "updated_at")
+# what may change on an issued paper (акт, УПД, DDT…): its deletion and sync bookkeeping
+MUTABLE_PAPER_COLUMNS = (*META, "deleted_at")
 GUARDED_TABLES = {  # tables whose writes the action trigger checks
     "deal", "lead", "contact", "company", "deal_line", "quote", "invoice", "payment", "activity",
     "stage_change", "document_file", "issued_paper",
@@ -240,6 +242,10 @@ BEGIN
         PERFORM sync.need('issue_documents');
         IF TG_OP = 'UPDATE' AND newj -> 'deleted_at' IS DISTINCT FROM to_jsonb(OLD) -> 'deleted_at' THEN
             PERFORM sync.need('delete');
+        END IF;
+        IF TG_OP = 'UPDATE' AND (newj - ARRAY{list(MUTABLE_PAPER_COLUMNS)!r}::text[])
+           IS DISTINCT FROM (to_jsonb(OLD) - ARRAY{list(MUTABLE_PAPER_COLUMNS)!r}::text[]) THEN
+            {_refuse("'issued paper % cannot change', OLD.number", "document", "check_violation")};
         END IF;
         RETURN NEW;
     END IF;

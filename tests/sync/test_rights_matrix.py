@@ -258,3 +258,17 @@ def test_server_init_switches_jit_off_for_the_database(pg_url):
     init_server(pg_url)
     with connected(pg_url) as conn:
         assert conn.execute("SHOW jit").fetchone() == ("off",)
+
+
+def test_an_issued_paper_never_changes_on_the_server(world):
+    """An administrator's login may delete an issued paper but not change its number."""
+    from desktop_crm._drivers import load_psycopg
+
+    psycopg = load_psycopg()
+    row_id = world.rows["issued_paper"]["a"]
+    with connected(world.url_of("admin")) as conn:
+        with pytest.raises(psycopg.Error) as refused, conn.transaction():
+            conn.execute("UPDATE issued_paper SET number = 'X' WHERE id = %s", (row_id,))
+        assert "cannot change" in str(refused.value)
+        with conn.transaction():
+            assert conn.execute("UPDATE issued_paper SET id = id WHERE id = %s", (row_id,)).rowcount == 1
