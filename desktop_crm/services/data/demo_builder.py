@@ -314,7 +314,7 @@ def _cf_letters(text: str, name: bool) -> str:
     vowels = [c for c in letters if c in "AEIOU"]
     if name and len(consonants) > 3:
         consonants = [consonants[0], consonants[2], consonants[3]]
-    return ("".join(consonants + vowels) + "XXX")[:3]
+    return ("".join(consonants + vowels) + "XXX")[:3]  # the CF rule: short names are padded with X
 
 
 def codice_fiscale(last: str, first: str, birth: dt.date, female: bool, city: str) -> str:
