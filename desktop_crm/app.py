@@ -304,8 +304,11 @@ def open_and_migrate(url: str, create_folder: bool = False) -> Any:
         db.close()  # the worker thread opens its own connection
 
     def upgrade(progress: Any) -> None:
+        from desktop_crm.services.system.backups import before_risky_operation
         from desktop_crm.workers import connection
 
+        if engine(db) == "sqlite":  # into the backup folder, besides the copy beside the file
+            before_risky_operation("upgrade", Path(db.database))
         with connection():
             migrate(db, lambda done, total: progress.report(done, total, force=True))
 
@@ -335,7 +338,8 @@ def open_at_start(url: str) -> Any:
     translated message. Returns the open database, or ``None`` (the user was told why)."""
     from desktop_crm.errors import DatabaseCorrupt, DatabaseFolderMissing
     from desktop_crm.models.db import is_postgres_url, redact, sqlite_path
-    from desktop_crm.models.schema import latest_backup, restore_backup
+    from desktop_crm.models.schema import restore_backup
+    from desktop_crm.services.system.backups import latest_sound_backup
 
     create_folder = False
     restored = False
@@ -352,7 +356,7 @@ def open_at_start(url: str) -> Any:
             log.warning("database not opened: %s", error.message)
             _close_bound_database()
             path = None if is_postgres_url(url) else sqlite_path(url)
-            backup = latest_backup(path) if path is not None and not restored else None
+            backup = latest_sound_backup(path) if path is not None and not restored else None
             if backup is None or path is None:
                 _ask("database_error_dialog", QMessageBox.Icon.Critical, error.message, "", None)
                 return None

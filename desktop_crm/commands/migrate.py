@@ -19,11 +19,15 @@ def run(args: argparse.Namespace) -> int:
     from desktop_crm.errors import CrmError
     from desktop_crm.i18n import _
     from desktop_crm.models.db import open_database, redact
-    from desktop_crm.models.schema import migrate
+    from desktop_crm.models.schema import LATEST_VERSION, current_version, migrate
+    from desktop_crm.services.system.backups import before_risky_operation
 
     url = database_url(args)
     try:
         db = open_database(url)
+        version = current_version(db)
+        if version is not None and version < LATEST_VERSION:
+            before_risky_operation("upgrade")  # a SQLite file: into the backup folder too
         result = migrate(db)
     except CrmError as error:
         print(error.message, file=sys.stderr)

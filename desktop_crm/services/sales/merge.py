@@ -129,7 +129,11 @@ def namesake_pair(scan: int = 2000) -> tuple[ContactId, ContactId] | None:
 
 def merge(survivor_id: IdLike, other_id: IdLike, user: IdLike,
           values: dict[str, Any]) -> MergeResult:
-    """Merge ``other`` into ``survivor`` with the field values chosen (one transaction)."""
+    """Merge ``other`` into ``survivor`` with the field values chosen (one transaction), after a
+    backup of a SQLite database (``backups.before_risky_operation``)."""
+    from desktop_crm.services.system.backups import before_risky_operation
+
+    before_risky_operation("merge")
     chosen = {name: (value.isoformat() if isinstance(value, dt.date) else value)
               for name, value in values.items() if name in CONTACT_FIELDS}
     return contacts.merge_contacts(survivor_id, other_id, user, chosen)

@@ -1,0 +1,36 @@
+"""Fixtures of the backup, restore, archive and vCard tests: the shell's demo database and main
+window, and a data folder of the test's own (the backup settings live there)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from tests.shell.conftest import (  # noqa: F401 - fixtures
+    demo_db,
+    demo_template,
+    qsettings,
+    synchronous_workers,
+    window,
+)
+
+
+@pytest.fixture(autouse=True)
+def _own_data_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    folder = tmp_path / "data"
+    monkeypatch.setenv("CRM_DATA_DIR", str(folder))
+    yield folder
+
+
+def table_rows(path: Path | str) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table of a SQLite file, sorted: two files compare table by table."""
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        tables = [row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name")]
+        return {table: sorted(conn.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr)
+                for table in tables}
