@@ -475,6 +475,39 @@ def build_main_window(db_url: str, settings: QSettings | None = None, user: Any 
     window = MainWindow(context)
     window.user_switched.connect(
         lambda switched: switch_window(window, db_url, settings, switched))
+    window.database_replaced.connect(lambda: reopen_after_restore(window, db_url, settings))
+    return window
+
+
+def reopen_after_restore(old: Any, db_url: str, settings: QSettings) -> Any:
+    """File › Restore put a backup in place of the database: it is opened again (an older backup
+    is upgraded) and a new main window replaces ``old``, for the same user when the backup knows
+    them, else for whoever signs in."""
+    from desktop_crm.services.system import rights
+    from desktop_crm.services.system.session import current_user
+    from desktop_crm.views.signin import sign_in_at_start
+
+    _close_bound_database()
+    if open_at_start(db_url) is None:
+        old.close()
+        return None
+    user: Any = None
+    try:
+        with database_errors():
+            user = current_user(str(old.context.user.id))
+            rights.reload()
+    except CrmError:  # the backup does not know this user (or not as active)
+        rights.act_as(None)
+        user = sign_in_at_start(settings, old)
+    if user is None:
+        old.close()
+        return None
+    window = build_main_window(db_url, settings, user)
+    window.setGeometry(old.geometry())
+    window.show()
+    old.close()
+    old.deleteLater()
+    window.context.show_status(_("The backup was put back; this window shows its data."))
     return window
 
 

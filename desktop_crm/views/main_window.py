@@ -115,6 +115,7 @@ def _call(widget: QWidget | None, method: str, *args: Any) -> Any:
 class MainWindow(QMainWindow):
     first_painted = Signal()
     user_switched = Signal(object)  # UserRef: the shell rebuilds the window for that user
+    database_replaced = Signal()  # a backup was put back: the shell reopens it and the window
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -243,6 +244,10 @@ class MainWindow(QMainWindow):
         quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
+        self.file_menu, self.quit_action = file_menu, quit_action
+        from desktop_crm.views.backups import attach as attach_backups
+
+        attach_backups(self)  # File › Restore from a backup…, the daily backup
 
         go_menu = menu.addMenu(_("&Go"))
         go_menu.addAction(self.search_action)

@@ -352,6 +352,35 @@ def before_risky_operation(reason: str, database: Path | None = None,
         return None
 
 
+@dataclass(frozen=True)
+class BackupEntry:
+    """A backup as the restore dialog lists it: its file, and what is in it (``counts`` empty and
+    ``problem`` set when it cannot even be read)."""
+
+    info: BackupInfo
+    counts: dict[str, int]
+    problem: str = ""
+
+
+def describe_backups(database: Path, folder: Path | None = None,
+                     cancelled: Callable[[], bool] | None = None) -> list[BackupEntry]:
+    """The backups of ``database``, newest first, with a quick count of their main tables (the
+    full check is made on the one chosen, before it is put back)."""
+    entries = []
+    for info in list_backups(database, folder):
+        if cancelled is not None and cancelled():
+            break
+        try:
+            with closing(_connect_read_only(info.path)) as conn:
+                counts = {table: int(conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])
+                          for table in COUNTED_TABLES}
+            entries.append(BackupEntry(info, counts))
+        except sqlite3.DatabaseError as error:
+            entries.append(BackupEntry(info, {}, _("cannot be read: {reason}").format(
+                reason=error)))
+    return entries
+
+
 def latest_sound_backup(database: Path) -> Path | None:
     """The newest backup of ``database`` that passes :func:`check_backup`: those of the backup
     folder and the copies the schema upgrade leaves beside the file (for a damaged database)."""
@@ -446,3 +475,17 @@ def restore(backup: Path, database: Path, folder: Path | None = None,
     log.warning("database %s restored from %s (previous file kept as %s)", database, backup,
                 previous.path if previous else None)
     return RestoreResult(database, backup, previous, checked.schema_version)
+
+
+def restore_open_database(backup: Path) -> RestoreResult:
+    """File › Restore: put ``backup`` in place of the open SQLite database (a right of those who
+    may change the settings). The caller reopens the database and rebuilds its windows."""
+    from desktop_crm.models.enums import Action
+    from desktop_crm.services.system import rights
+
+    rights.require(Action.CHANGE_SETTINGS)
+    database = bound_database_path()
+    if database is None:
+        raise BackupRefused(_("Only a database file on this computer can be restored here; a "
+                              "server is restored with pg_restore."))
+    return restore(backup, database)

@@ -35,6 +35,7 @@ PAGE_MODULES: tuple[str, ...] = (
     "desktop_crm.views.settings.roles",
     "desktop_crm.views.settings.language",
     "desktop_crm.views.settings.database",
+    "desktop_crm.views.settings.backups",
 )
 
 
