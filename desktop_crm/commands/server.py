@@ -17,6 +17,7 @@ from typing import Any
 from desktop_crm.commands import (
     connection_failure,
     count,
+    output_file,
     postgres_url,
     read_password_stdin,
     version_text,
@@ -54,6 +55,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     purge.add_argument("--older-than-days", type=count(1, 36500), default=180)
     purge.add_argument("--stale-after-days", type=count(1, 36500), default=180)
     purge.set_defaults(func=run_purge)
+    backup = actions.add_parser("backup", help="dump the server database with pg_dump (custom "
+                                               "format, restored with pg_restore)")
+    backup.add_argument("--server", required=True, type=postgres_url,
+                        help="postgresql:// URL of the CRM database")
+    backup.add_argument("--to", required=True, type=output_file, dest="target",
+                        help="the file to write (for example crm-2026-05-04.dump)")
+    backup.add_argument("--pg-dump", help="the pg_dump program (default: found on PATH or in "
+                                          "PostgreSQL's usual folders)")
+    backup.add_argument("--password-stdin", action="store_true", help=PASSWORD_STDIN_ADMIN)
+    backup.set_defaults(func=run_backup)
 
 
 def _admin_url(args: argparse.Namespace) -> str | None:
@@ -177,3 +188,29 @@ def run_purge(args: argparse.Namespace) -> int:
         return 0
 
     return _guarded(url, work)
+
+
+def run_backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from desktop_crm.errors import CrmError
+    from desktop_crm.i18n import _
+    from desktop_crm.models.credentials import stored_password, with_password
+    from desktop_crm.models.db import redact
+    from desktop_crm.services.system.server_backup import dump_server
+
+    url = _admin_url(args)
+    if url is None:
+        return _fail(_("No password on standard input."))
+    if not args.password_stdin:  # the keyring's password, if the URL has none (else ~/.pgpass)
+        from urllib.parse import urlparse
+
+        stored = stored_password(url) if urlparse(url).password is None else None
+        url = with_password(url, stored) if stored else url
+    try:
+        made = dump_server(url, Path(args.target), args.pg_dump)
+    except CrmError as error:
+        return _fail(error.message)
+    print(_("{name} backed up to {path} ({size} bytes); restore it with pg_restore.").format(
+        name=redact(args.server), path=made.path, size=made.size))
+    return 0
