@@ -476,13 +476,21 @@ def build_main_window(db_url: str, settings: QSettings | None = None, user: Any 
     window.user_switched.connect(
         lambda switched: switch_window(window, db_url, settings, switched))
     window.database_replaced.connect(lambda: reopen_after_restore(window, db_url, settings))
+    window.database_switch.connect(lambda url: switch_database(window, url, settings))
     return window
+
+
+def switch_database(old: Any, url: str, settings: QSettings) -> Any:
+    """File › Import everything made a new database: the window opens it (and so does the next
+    start, as if chosen in Settings › Database)."""
+    settings.setValue("database/url", url)
+    return reopen_after_restore(old, url, settings)
 
 
 def reopen_after_restore(old: Any, db_url: str, settings: QSettings) -> Any:
     """File › Restore put a backup in place of the database: it is opened again (an older backup
-    is upgraded) and a new main window replaces ``old``, for the same user when the backup knows
-    them, else for whoever signs in."""
+    is upgraded) and a new main window replaces ``old``, for the same user when the database
+    knows them, else for whoever signs in."""
     from desktop_crm.services.system import rights
     from desktop_crm.services.system.session import current_user
     from desktop_crm.views.signin import sign_in_at_start

@@ -52,6 +52,9 @@ def attach(window: Any) -> None:
     timer.timeout.connect(lambda: run_daily_backup(window))
     window.daily_backup_timer = timer
     window.first_painted.connect(lambda: timer.start(DAILY_START_DELAY_MS))
+    from desktop_crm.views.archive import attach as attach_archive
+
+    attach_archive(window)  # File › Export everything…, Import everything…
 
 
 def run_daily_backup(window: Any) -> Any:

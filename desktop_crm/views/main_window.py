@@ -116,6 +116,7 @@ class MainWindow(QMainWindow):
     first_painted = Signal()
     user_switched = Signal(object)  # UserRef: the shell rebuilds the window for that user
     database_replaced = Signal()  # a backup was put back: the shell reopens it and the window
+    database_switch = Signal(str)  # open this database instead (an archive imported into it)
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -15,8 +15,23 @@ from tests.shell.conftest import (  # noqa: F401 - fixtures
     demo_template,
     qsettings,
     synchronous_workers,
-    window,
 )
+
+
+@pytest.fixture
+def window(qtbot, demo_db: str, qsettings, synchronous_workers):  # noqa: F811
+    """The shell's main window; a restore or an import may have replaced (and deleted) it."""
+    import shiboken6
+
+    from desktop_crm.app import build_main_window
+    from tests.shell.conftest import admin_user
+
+    main = build_main_window(demo_db, qsettings, admin_user())
+    main.show()
+    qtbot.waitExposed(main)
+    yield main
+    if shiboken6.isValid(main):
+        main.close()
 
 
 @pytest.fixture(autouse=True)
