@@ -100,9 +100,11 @@ class RestoreDialog(QDialog):
 
     restored = Signal()
 
-    def __init__(self, context: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, context: Any, parent: QWidget | None = None,
+                 folder: Path | None = None) -> None:
         super().__init__(parent)
         self.context = context
+        self.folder = folder or backups.load_settings().folder_path
         self.setObjectName("restore_dialog")
         self.setWindowTitle(_("Restore from a backup"))
         self.resize(760, 420)
@@ -161,7 +163,7 @@ class RestoreDialog(QDialog):
                               error=False)
         else:
             self.folder_label.setText(_("Backups are kept in {path}").format(
-                path=backups.database_folder(self.database, backups.load_settings().folder_path)))
+                path=backups.database_folder(self.database, self.folder)))
             self.reload()
 
     def reload(self) -> None:
@@ -169,24 +171,30 @@ class RestoreDialog(QDialog):
         if database is None:
             return
         self.show_message(_("Reading the backups…"), error=False)
+        folder = self.folder
         run_in_background(lambda progress: backups.describe_backups(
-            database, cancelled=lambda: progress.cancelled), on_result=self._show_entries,
+            database, folder, cancelled=lambda: progress.cancelled), on_result=self._show_entries,
             on_error=lambda error: self.show_message(str(getattr(error, "message", error))),
             use_database=False, name="list-backups")
 
     def _show_entries(self, entries: list[backups.BackupEntry]) -> None:
         self._entries = entries
+        self.table.clearSpans()
         self.table.setRowCount(len(entries))
         for row, entry in enumerate(entries):
             info = entry.info
             cells = [format_datetime(info.taken_at), info.reason_text, size_text(info.size)]
-            cells += [str(entry.counts[t]) if t in entry.counts else entry.problem
-                      for t in backups.COUNTED_TABLES]
+            cells += [str(entry.counts.get(t, "")) for t in backups.COUNTED_TABLES]
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if column >= 2:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, column, item)
+            if entry.problem:  # one cell over the counts says it, the reason in its tooltip
+                item = QTableWidgetItem(_("cannot be read"))
+                item.setToolTip(entry.problem)
+                self.table.setItem(row, 3, item)
+                self.table.setSpan(row, 3, 1, len(backups.COUNTED_TABLES))
         self.show_message("" if entries else _("There is no backup of this database yet."),
                           error=False)
         if entries:
@@ -206,7 +214,7 @@ class RestoreDialog(QDialog):
 
     def choose_other_file(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
-            self, _("Backup file"), str(backups.load_settings().folder_path),
+            self, _("Backup file"), str(self.folder),
             _("CRM database (*.db);;All files (*)"))
         if path:
             self.choose_file(Path(path))
@@ -241,7 +249,65 @@ class RestoreDialog(QDialog):
             self.show_message(_("Nothing was changed: {reason}").format(
                 reason=getattr(error, "message", error)))
 
-        self._job = run_in_background(lambda _progress: backups.restore_open_database(chosen),
+        folder = self.folder
+        self._job = run_in_background(lambda _p: backups.restore_open_database(chosen, folder),
                                       on_result=done, on_error=failed, use_database=False,
                                       name="restore")
         return self._job
+
+
+# --- screenshots ------------------------------------------------------------------------------
+
+
+def screens(registry: Any) -> None:
+    from desktop_crm.views.registry import Screen
+
+    registry.add_screen(Screen("restore_dialog", _restore_screen(False), _remove_samples, order=66))
+    registry.add_screen(Screen("restore_dialog_refused", _restore_screen(True), _remove_samples,
+                               order=66))
+
+
+_samples: list[Any] = []
+
+
+def _restore_screen(refused: bool) -> Any:
+    def render(context: Any, window: Any) -> QWidget:
+        import datetime as dt
+        import functools
+        import tempfile
+
+        database = backups.bound_database_path()
+        if database is None:
+            raise LookupError("the restore dialog needs a SQLite database")
+        temp = tempfile.TemporaryDirectory(prefix="crm-screens-")
+        _samples.append(temp)
+        folder = Path(temp.name)
+        moment = dt.datetime.now().replace(hour=9, minute=30, second=0, microsecond=0)
+        for days, hours, reason in ((8, 0, "daily"), (2, 0, "daily"), (1, 0, "daily"),
+                                    (0, -6, "merge"), (0, 0, "daily")):
+            taken = moment - dt.timedelta(days=days, hours=hours)
+            backups.backup_database(database, folder, reason, functools.partial(_at, taken))
+        dialog = RestoreDialog(context, window, folder)
+        dialog.show()
+        if refused:
+            newest = backups.list_backups(database, folder)[0].path
+            newest.write_bytes(b"\xa5" * 8192)  # nothing in it can ever be put back
+            dialog.reload()
+            dialog.restore_chosen()
+        return dialog
+
+    return render
+
+
+def _at(moment: Any) -> Any:
+    return moment
+
+
+def _remove_samples() -> None:
+    from PySide6.QtWidgets import QApplication
+
+    for widget in QApplication.topLevelWidgets():
+        if widget.objectName() == "restore_dialog":
+            widget.close()
+    while _samples:
+        _samples.pop().cleanup()

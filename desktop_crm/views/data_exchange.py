@@ -12,3 +12,4 @@ def register(registry: Registry) -> None:
     registry.add_list_action("contacts", ListAction(
         "export_vcard", N_("Export to vCard…"), "desktop_crm.views.lists.vcard:export_vcard",
         min_selected=0, requires=Action.EXPORT))
+    registry.add_screen_provider("desktop_crm.views.backups:screens")

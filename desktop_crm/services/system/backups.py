@@ -477,7 +477,7 @@ def restore(backup: Path, database: Path, folder: Path | None = None,
     return RestoreResult(database, backup, previous, checked.schema_version)
 
 
-def restore_open_database(backup: Path) -> RestoreResult:
+def restore_open_database(backup: Path, folder: Path | None = None) -> RestoreResult:
     """File › Restore: put ``backup`` in place of the open SQLite database (a right of those who
     may change the settings). The caller reopens the database and rebuilds its windows."""
     from desktop_crm.models.enums import Action
@@ -488,4 +488,4 @@ def restore_open_database(backup: Path) -> RestoreResult:
     if database is None:
         raise BackupRefused(_("Only a database file on this computer can be restored here; a "
                               "server is restored with pg_restore."))
-    return restore(backup, database)
+    return restore(backup, database, folder)

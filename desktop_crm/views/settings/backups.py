@@ -70,6 +70,7 @@ class BackupsPage(SettingsPage):
         self.add_field(form, "keep_weekly", _("Weekly backups kept"), self.keep_weekly)
         for spin in (self.keep_daily, self.keep_weekly):
             spin.valueChanged.connect(lambda _v: self.mark_dirty())
+            spin.setMaximumWidth(90)
         layout.addLayout(form)
         note = QLabel(_("Backups made by hand and those of the last days before risky operations "
                         "are always kept."), self)
