@@ -186,17 +186,23 @@ class EntityListView(QWidget):
         if self.entity in bulk.DELETABLE:
             bar.addAction(self.delete_action)
         self.extra_actions: list[tuple[QAction, Any]] = []
+        exports: list[QAction] = []  # other areas' exports (``export_…``) go beside Export
         for spec in self.context.registry.list_actions_of(self.entity):  # other areas' actions
             if spec.requires is not None and not rights.can(spec.requires):
                 continue
             act = action(f"action_{spec.key}", _(spec.title),
                          lambda _checked=False, s=spec: self._run_extra(s))
-            bar.addAction(act)
+            if spec.key.startswith("export"):
+                exports.append(act)
+            else:
+                bar.addAction(act)
             self.extra_actions.append((act, spec))
         bar.addSeparator()
         bar.addAction(self.undo_action)
         bar.addSeparator()
         bar.addAction(self.export_action)
+        for act in exports:
+            bar.addAction(act)
         # what the role may not do is not offered (the services refuse it anyway)
         self.export_action.setEnabled(rights.can(Action.EXPORT))
 
@@ -219,12 +225,15 @@ class EntityListView(QWidget):
     def _row_menu(self, point: QPoint) -> None:
         menu = QMenu(self)
         extra = [act for act, _spec in self.extra_actions]
+        exports = [act for act in extra if act.objectName().startswith("action_export")]
         for act in (self.open_action, self.assign_action, self.stage_action, self.delete_action,
                     *extra):
-            if act in self.actions_bar.actions() or act is self.open_action:
+            if act not in exports and (act in self.actions_bar.actions() or act is self.open_action):
                 menu.addAction(act)
         menu.addSeparator()
         menu.addAction(self.export_action)
+        for act in exports:
+            menu.addAction(act)
         menu.popup(self.table.viewport().mapToGlobal(point))
 
     # --- section protocol ---------------------------------------------------------------------
