@@ -16,6 +16,8 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # never the developer's OS keyring: an in-memory one, also in the subprocesses the tests start
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.memory_keyring.MemoryKeyring")
+# backups made before merges and upgrades go to a folder of this run, never the developer's
+os.environ.setdefault("CRM_BACKUP_DIR", tempfile.mkdtemp(prefix="crm-test-backups-"))
 os.environ["PYTHONPATH"] = os.pathsep.join(
     p for p in (str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH")) if p
 )

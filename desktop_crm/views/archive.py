@@ -37,6 +37,7 @@ def attach(window: Any) -> None:
     load.setObjectName("action_import_everything")
     load.setToolTip(_("Recreate a business from its archive in a new database file"))
     load.triggered.connect(lambda _checked=False: ask_import_everything(window))
+    load.setEnabled(rights.can(Action.IMPORT))
     window.file_menu.insertAction(window.quit_action, export)
     window.file_menu.insertAction(window.quit_action, load)
     window.export_everything_action, window.import_everything_action = export, load

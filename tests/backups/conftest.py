@@ -38,6 +38,7 @@ def window(qtbot, demo_db: str, qsettings, synchronous_workers):  # noqa: F811
 def _own_data_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     folder = tmp_path / "data"
     monkeypatch.setenv("CRM_DATA_DIR", str(folder))
+    monkeypatch.delenv("CRM_BACKUP_DIR", raising=False)  # the default: beside the data folder
     yield folder
 
 

@@ -103,7 +103,10 @@ class BackupCheck:
 
 def default_folder() -> Path:
     """Beside the data folder (``…/DesktopCRM`` → ``…/DesktopCRM-backups``): on another disk the user
-    can choose a folder in Settings › Backups."""
+    can choose a folder in Settings › Backups. ``CRM_BACKUP_DIR`` overrides it (the tests' own)."""
+    override = os.environ.get("CRM_BACKUP_DIR")
+    if override:
+        return Path(override)
     data = config.data_dir()
     return data.with_name(f"{data.name}-backups")
 

@@ -5,6 +5,7 @@ Opened from the contacts list with two contacts selected (``Merge…``)."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -84,6 +85,22 @@ class MergeDialog(QDialog):
         layout.addLayout(buttons)
         self.resize(820, 620)
         self.update_moves()
+        self._back_up_first()
+
+    def _back_up_first(self) -> None:
+        """The backup before a merge (``backups.before_risky_operation``), made off the GUI thread
+        while the person reads the dialog; the merge itself then finds it made."""
+        from desktop_crm.services.system.backups import before_risky_operation
+        from desktop_crm.workers import run_in_background
+
+        self.merge_button.setEnabled(False)
+
+        def ready(_result: Any = None) -> None:
+            with contextlib.suppress(RuntimeError):  # the dialog was closed meanwhile
+                self.merge_button.setEnabled(True)
+
+        run_in_background(lambda _progress: before_risky_operation("merge"), on_result=ready,
+                          on_error=ready, use_database=False, name="backup-before-merge")
 
     def _build_grid(self, inner: QWidget) -> None:
         grid = self.grid
