@@ -150,3 +150,28 @@ def test_settings_are_checked_and_kept(tmp_path: Path) -> None:
         backups.save_settings(BackupSettings(folder=str(file)))
     saved = backups.save_settings(BackupSettings(folder=f" {tmp_path} ", daily=False, keep_weekly=2))
     assert backups.load_settings() == saved and saved.folder == str(tmp_path)
+
+
+def test_an_upgrade_is_backed_up_into_the_backup_folder(qtbot, tmp_path: Path) -> None:
+    from desktop_crm.app import open_and_migrate
+    from desktop_crm.models.db import open_database
+    from desktop_crm.models.schema import LATEST_VERSION, current_version
+    from tests.test_schema import build_version_1
+
+    path = tmp_path / "old.db"
+    old = open_database(str(path))
+    build_version_1(old)
+    old.close()
+    db = open_and_migrate(str(path))  # the app's upgrade, in its worker thread
+    assert current_version(db) == LATEST_VERSION
+    db.close()
+    (made,) = backups.list_backups(path)
+    assert made.reason == "upgrade" and backups.check_backup(made.path).schema_version == 1
+    command_path = tmp_path / "older.db"
+    older = open_database(str(command_path))
+    build_version_1(older)
+    older.close()
+    done = subprocess.run([sys.executable, "-m", "desktop_crm", "migrate", "--db",
+                           str(command_path)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert [info.reason for info in backups.list_backups(command_path)] == ["upgrade"]
