@@ -167,3 +167,21 @@ def test_from_postgresql_to_sqlite_every_table_is_the_same(pg_url: str, tmp_path
     for name in one:  # table by table, and file by file
         assert one[name] == two[name], name
     assert one["tables/deal.csv"].count(b"\r\n") > 3
+
+
+@pytest.mark.postgres
+def test_from_sqlite_into_an_empty_postgresql(demo_db: str, pg_url: str, tmp_path: Path) -> None:
+    _stored_documents()
+    first = tmp_path / "from-sqlite.zip"
+    archive.export_archive(first)
+    database.obj.close()
+    db = open_database(pg_url)
+    migrate(db)
+    archive.import_archive(first)  # references to later rows set afterwards, on PostgreSQL too
+    second = tmp_path / "from-postgres.zip"
+    archive.export_archive(second)
+    db.close()
+    one, two = _tables_of(first), _tables_of(second)
+    assert sorted(one) == sorted(two)
+    for name in one:
+        assert one[name] == two[name], name
