@@ -38,7 +38,11 @@ DAILY_INTERVAL_MS = 3_600_000  # then hourly: a new day gets its backup within t
 
 
 def attach(window: Any) -> None:
-    """Add File › Restore from a backup… to ``window`` and schedule its daily backups."""
+    """Add File › Export everything…, Import everything… and Restore from a backup… (between
+    Switch user and Quit) to ``window`` and schedule its daily backups."""
+    from desktop_crm.views.archive import attach as attach_archive
+
+    attach_archive(window)  # File › Export everything…, Import everything…
     restore = QAction(_("&Restore from a backup…"), window)
     restore.setObjectName("action_restore")
     restore.setToolTip(_("Put a backup of the database back in its place"))
@@ -52,9 +56,6 @@ def attach(window: Any) -> None:
     timer.timeout.connect(lambda: run_daily_backup(window))
     window.daily_backup_timer = timer
     window.first_painted.connect(lambda: timer.start(DAILY_START_DELAY_MS))
-    from desktop_crm.views.archive import attach as attach_archive
-
-    attach_archive(window)  # File › Export everything…, Import everything…
 
 
 def run_daily_backup(window: Any) -> Any:

@@ -92,3 +92,11 @@ def test_the_daily_backup_runs_from_the_window_once_a_day(window, qtbot):
     (made,) = backups.list_backups(database_file)
     assert made.reason == "daily"
     assert window.daily_backup_timer.interval() == 3_600_000
+
+
+def test_the_file_menu_holds_export_import_and_restore_before_quit(window):
+    texts = [action.text() for action in window.file_menu.actions()]
+    names = [action.objectName() for action in window.file_menu.actions()]
+    assert names.index("action_export_everything") < names.index("action_import_everything") \
+        < names.index("action_restore") < texts.index("&Quit")
+    assert names.index("action_switch_user") < names.index("action_export_everything")
