@@ -24,6 +24,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     load.add_argument("file", help="the archive (.zip) made by export-archive")
     load.add_argument("--db", type=database_arg, help="SQLite file path or postgresql:// URL "
                       "(a new file is created)", default=argparse.SUPPRESS)
+    load.add_argument("--progress", action="store_true",
+                      help="print the progress on standard output (done, total, text; tabs)")
     load.set_defaults(func=run_import)
 
 
@@ -60,8 +62,11 @@ def run_import(args: argparse.Namespace) -> int:
     db = open_database(url)
     try:
         migrate(db)
+        def report(done: int, total: int, text: str) -> None:
+            print(f"{done}\t{total}\t{text}", flush=True)
+
         with rights.acting(rights.administrator()):
-            result = import_archive(Path(args.file))
+            result = import_archive(Path(args.file), report if args.progress else None)
     finally:
         db.close()
     print(_("{name}: {rows} rows of {tables} tables and {files} files imported from {path}.").format(

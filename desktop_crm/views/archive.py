@@ -8,6 +8,7 @@ transaction is then rolled back (the half-made file is removed)."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -134,13 +135,25 @@ class ArchiveImport:
         self.process = QProcess(window)
         self.process.setObjectName("archive_import_process")
         self.process.finished.connect(self._finished)
+        self.process.readyReadStandardOutput.connect(self._progress)
         self.cancelled = False
+        self._pending = b""
 
     def start(self) -> None:
         program, *arguments = command_line()
         self.process.start(program, [*arguments, "import-archive", str(self.archive),
-                                     "--db", str(self.target)])
+                                     "--db", str(self.target), "--progress"])
         self.dialog.setValue(0)
+
+    def _progress(self) -> None:
+        """The child's lines ``done<TAB>total<TAB>text`` move the progress dialog."""
+        self._pending += bytes(self.process.readAllStandardOutput().data())
+        *lines, self._pending = self._pending.split(b"\n")
+        for line in lines:
+            parts = line.decode("utf-8", "replace").rstrip("\r").split("\t", 2)
+            if len(parts) == 3 and parts[0].isdigit() and parts[1].isdigit():
+                with contextlib.suppress(RuntimeError):  # the dialog is gone: finished
+                    self.dialog.update(int(parts[0]), int(parts[1]), parts[2])
 
     def cancel(self) -> None:
         self.cancelled = True
