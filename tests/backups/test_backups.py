@@ -68,6 +68,9 @@ def test_the_commands_back_up_and_restore(demo_db: str, tmp_path: Path) -> None:
                              capture_output=True, text=True, check=False)
     assert refused.returncode == 1 and "There is no backup file" in refused.stderr
     assert "Traceback" not in refused.stderr
+    server = subprocess.run([*run, "backup", "--db", "postgresql://crm@127.0.0.1:1/crm"],
+                            capture_output=True, text=True, check=False)
+    assert server.returncode == 1 and "desktop-crm server backup" in server.stderr
 
 
 def test_a_damaged_backup_is_refused_before_anything_changes(demo_db: str, tmp_path: Path) -> None:
