@@ -205,11 +205,26 @@ ICON_SIZE = 12
 SPACING = 4  # between chips in a row
 
 
-@lru_cache(maxsize=4096)
-def _text_width(text: str, font_key: str) -> int:
-    font = QFont()
-    font.fromString(font_key)
-    return QFontMetrics(font).horizontalAdvance(text)
+_METRICS: dict[str, QFontMetrics] = {}
+_WIDTHS: dict[tuple[str, str], int] = {}
+
+
+def _metrics(font: QFont) -> QFontMetrics:
+    key = font.key()
+    metrics = _METRICS.get(key)
+    if metrics is None:
+        metrics = _METRICS[key] = QFontMetrics(font)
+    return metrics
+
+
+def _text_width(text: str, font: QFont) -> int:
+    key = (text, font.key())
+    width = _WIDTHS.get(key)
+    if width is None:
+        if len(_WIDTHS) > 4096:
+            _WIDTHS.clear()
+        width = _WIDTHS[key] = _metrics(font).horizontalAdvance(text)
+    return width
 
 
 def chip_font(base: QFont) -> QFont:
@@ -221,10 +236,10 @@ def chip_font(base: QFont) -> QFont:
 
 def chip_size(chip: Chip, font: QFont) -> QSize:
     """The chip's size in ``font`` (a :func:`chip_font`); text widths are cached."""
-    width = 2 * PADDING_X + _text_width(chip.text, font.toString())
+    width = 2 * PADDING_X + _text_width(chip.text, font) + 2  # elidedText wants a little slack
     if chip.icon:
         width += ICON_SIZE + GAP
-    height = max(QFontMetrics(font).height(), ICON_SIZE) + 4
+    height = max(_metrics(font).height(), ICON_SIZE) + 4
     return QSize(width, height)
 
 
@@ -252,7 +267,7 @@ def paint_chip(painter: QPainter, rect: QRect, chip: Chip, palette: QPalette, fo
     painter.setPen(foreground)
     painter.setFont(font)
     text_rect = QRect(x, box.y(), box.right() - PADDING_X - x + 1, box.height())
-    elided = QFontMetrics(font).elidedText(chip.text, Qt.TextElideMode.ElideRight, text_rect.width())
+    elided = _metrics(font).elidedText(chip.text, Qt.TextElideMode.ElideRight, text_rect.width())
     painter.drawText(text_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), elided)
     painter.restore()
     return width
