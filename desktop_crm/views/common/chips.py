@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from desktop_crm.i18n import N_, _
+from desktop_crm.i18n import N_, _, pgettext
 from desktop_crm.models.enums import ActivityStatus, InvoiceStatus, LeadStatus, QuoteStatus, StageKind
 from desktop_crm.views.common import icons
 from desktop_crm.views.common.palette import contrast
@@ -132,7 +132,7 @@ STATUS_TABLES: dict[str, dict[str, tuple[str, str, str]]] = {
     "quote": _QUOTE, "invoice": _INVOICE, "task": _TASK, "lead": _LEAD,
 }
 _DERIVED: dict[str, tuple[str, str, str]] = {
-    OVERDUE: (N_("Overdue"), "danger", "alarm-clock"),
+    OVERDUE: ("", "danger", "alarm-clock"),  # text: pgettext("status", "Overdue") below
     TODAY: (N_("Today"), "warning", "calendar"),
     INACTIVE: (N_("Inactive"), "muted", "moon"),
     OVERDUE_TASK: (N_("Overdue task"), "danger", "alarm-clock"),
@@ -150,6 +150,9 @@ def _make(table: dict[str, tuple[str, str, str]], status: str) -> Chip:
 
 def derived_chip(kind: str) -> Chip:
     """One of the derived marks: overdue, today, inactive, overdue task, incorrect."""
+    if kind == OVERDUE:  # an invoice or a task: the word agrees with neither in particular
+        _text, tone, icon = _DERIVED[OVERDUE]
+        return Chip(pgettext("status", "Overdue"), tone, icon, status=OVERDUE)
     return _make(_DERIVED, kind)
 
 
@@ -275,12 +278,12 @@ def paint_chip(painter: QPainter, rect: QRect, chip: Chip, palette: QPalette, fo
 
 def paint_chips(painter: QPainter, rect: QRect, chips: list[Chip], palette: QPalette, font: QFont,
                 surface: QPalette.ColorRole = QPalette.ColorRole.Base) -> int:
-    """Paint chips left to right in ``rect`` (those that do not fit are left out); the width used."""
+    """Paint chips left to right in ``rect``; the width used."""
     x = rect.x()
-    for chip in chips:
+    for number, chip in enumerate(chips):
         remaining = QRect(x, rect.y(), rect.right() - x + 1, rect.height())
-        if remaining.width() < chip_size(chip, font).width():
-            break
+        if number and remaining.width() < chip_size(chip, font).width():
+            break  # the first chip is elided when it does not fit, later ones are left out
         x += paint_chip(painter, remaining, chip, palette, font, surface) + SPACING
     return x - rect.x()
 
@@ -324,3 +327,47 @@ class StatusChip(QWidget):
         painter = QPainter(self)
         paint_chip(painter, self.rect(), self._chip, self.palette(), chip_font(self.font()), self._surface)
         painter.end()
+
+
+# --- timeline entries ----------------------------------------------------------------------------
+#: The tone of each timeline entry kind's icon (``ActivityKind`` values).
+ACTIVITY_TONES: dict[str, str] = {
+    "comment": "info", "call": "success", "meeting": "accent", "email": "info", "message": "info",
+    "task": "warning", "stage_change": "muted", "document": "neutral", "system": "muted",
+}
+
+
+def tone_colour(tone: str, palette: QPalette) -> QColor:
+    """A tone's shade for ``palette`` (light or dark)."""
+    light_shade, dark_shade = TONES.get(tone, TONES["neutral"])
+    return QColor(dark_shade if palette.color(QPalette.ColorRole.Base).lightness() < 128 else light_shade)
+
+
+@lru_cache(maxsize=256)
+def _entry_pixmap(kind: str, author: str, tint: str, overdue: bool, ratio: float) -> QPixmap:
+    from desktop_crm.views.common.avatar import avatar_pixmap
+
+    width, side = ENTRY_ICON + 4 + ENTRY_AVATAR, max(ENTRY_ICON, ENTRY_AVATAR)
+    pixmap = QPixmap(round(width * ratio), round(side * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    name = "alarm-clock" if overdue else icons.ACTIVITY_ICONS.get(kind, "circle-dot")
+    painter.drawPixmap(0, (side - ENTRY_ICON) // 2, icons.pixmap(name, ENTRY_ICON, tint, ratio))
+    if author:
+        painter.drawPixmap(ENTRY_ICON + 4, (side - ENTRY_AVATAR) // 2,
+                           avatar_pixmap(author, ENTRY_AVATAR, ratio))
+    painter.end()
+    return pixmap
+
+
+ENTRY_ICON = 18
+ENTRY_AVATAR = 20
+
+
+def timeline_decoration(kind: str, author: str, palette: QPalette, overdue: bool = False,
+                        ratio: float = 1.0) -> QPixmap:
+    """A timeline entry's decoration: its kind's icon in the kind's tone (an alarm clock in the
+    danger tone when overdue), then the author's avatar."""
+    tone = "danger" if overdue else ACTIVITY_TONES.get(kind, "neutral")
+    return _entry_pixmap(kind, author or "", tone_colour(tone, palette).name(), overdue, ratio)

@@ -1,0 +1,84 @@
+"""The look on real screens: chips, faces and phones in the lists, the board's cards, empty states."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QPushButton
+
+from desktop_crm.services.listing import lists
+from desktop_crm.views.cards.common import CardDialog
+from desktop_crm.views.common import chips
+from desktop_crm.views.lists.cells import ChipDelegate, PersonDelegate, PhoneDelegate
+from tests.shell.conftest import admin_user
+
+
+def _column(view, key: str) -> int:
+    return [c.key for c in view.spec.columns].index(key)
+
+
+def test_lists_show_status_chips_faces_and_readable_phones(window, qtbot) -> None:
+    invoices = window.show_section("invoices")
+    qtbot.waitUntil(lambda: invoices.model.rowCount() > 0)
+    status = _column(invoices, "status")
+    delegate = invoices.table.itemDelegateForColumn(status)
+    assert isinstance(delegate, ChipDelegate)
+    allowed = set(chips.STATUS_TABLES["invoice"]) | {chips.OVERDUE}
+    for row in range(min(40, invoices.model.rowCount())):
+        found = delegate.chips_for(invoices.model.index(row, status))
+        assert len(found) == 1 and found[0].status in allowed and found[0].icon
+    assert isinstance(invoices.table.itemDelegateForColumn(_column(invoices, "author")), PersonDelegate)
+    assert not invoices.table.grab().isNull()  # the delegates paint
+
+    deals = window.show_section("deals")
+    qtbot.waitUntil(lambda: deals.model.rowCount() > 0)
+    stage = _column(deals, "stage")
+    found = deals.table.itemDelegateForColumn(stage).chips_for(deals.model.index(0, stage))
+    assert found[0].colour and found[0].status.startswith("stage:")
+
+    contacts = window.show_section("contacts")
+    qtbot.waitUntil(lambda: contacts.model.rowCount() > 0)
+    phone = _column(contacts, "mobile_phone")
+    delegate = contacts.table.itemDelegateForColumn(phone)
+    assert isinstance(delegate, PhoneDelegate)
+    shown = [delegate.displayText(contacts.model.index(row, phone).data(), None)
+             for row in range(20)]
+    assert any(text.startswith("+") and " " in text for text in shown)
+
+
+def test_an_empty_list_says_what_to_do_and_its_button_does_it(qtbot, db_url, qsettings,
+                                                             synchronous_workers) -> None:
+    from desktop_crm.app import build_main_window
+    from desktop_crm.models.db import open_database
+    from desktop_crm.models.schema import migrate
+
+    db = open_database(db_url)
+    migrate(db)
+    main = build_main_window(db_url, qsettings, admin_user())
+    qtbot.addWidget(main)
+    main.show()
+    qtbot.waitExposed(main)
+    try:
+        contacts = main.show_section("contacts")
+        assert lists.count("contacts") == 0
+        qtbot.waitUntil(lambda: contacts.empty_state.isVisible())
+        assert not contacts.table.isVisible()
+        button = contacts.empty_state.findChild(QPushButton, "empty_create")
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        cards = [w for w in QApplication.topLevelWidgets() if isinstance(w, CardDialog) and w.isVisible()]
+        assert cards
+        for card in cards:
+            card.close()
+    finally:
+        main.close()
+        db.close()
+
+
+def test_board_cards_are_tall_enough_for_two_title_lines(window, qtbot) -> None:
+    from desktop_crm.views.deals.board.delegate import CARD_LINES
+
+    assert CARD_LINES == 6
+    deals_page = window.page("deals")
+    board = deals_page.select_view("board")
+    assert board is not None
+    image = board.grab()
+    assert not image.isNull() and image.width() > 400
