@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, QUrl, Slot
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QPushButton
 
 from desktop_crm.services.listing import lists
 from desktop_crm.views.cards.common import CardDialog
 from desktop_crm.views.common import chips
+from desktop_crm.views.common.section import FormSection
 from desktop_crm.views.lists.cells import ChipDelegate, PersonDelegate, PhoneDelegate
 from tests.shell.conftest import admin_user
 
@@ -82,3 +84,70 @@ def test_board_cards_are_tall_enough_for_two_title_lines(window, qtbot) -> None:
     assert board is not None
     image = board.grab()
     assert not image.isNull() and image.width() > 400
+
+
+class _Opened(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.urls.append(url.toString())
+
+
+def test_contact_card_header_calls_and_writes(window, qtbot) -> None:
+    from desktop_crm.views.common import contact_links
+    from desktop_crm.views.common.contact_links import LinkButton
+
+    contacts = window.show_section("contacts")
+    qtbot.waitUntil(lambda: contacts.model.rowCount() > 0)
+    row = next(r for r in range(contacts.model.rowCount())
+               if contacts.model.index(r, _column(contacts, "mobile_phone")).data())
+    contacts.open_row(row)
+    card = next(w for w in QApplication.topLevelWidgets() if w.objectName() == "contact_card"
+                or type(w).__name__ == "ContactCard")
+    opened = _Opened()
+    QDesktopServices.setUrlHandler("tel", opened, "open")
+    QDesktopServices.setUrlHandler("mailto", opened, "open")
+    try:
+        header = card.header
+        assert header.isVisible() and header.avatar.initials()
+        calls = [b for b in header.findChildren(LinkButton) if b.objectName() == "call_link"]
+        assert calls and calls[0].text().startswith("+")
+        qtbot.mouseClick(calls[0], Qt.MouseButton.LeftButton)
+        assert opened.urls and opened.urls[-1].startswith("tel:+")
+        mails = [b for b in header.findChildren(LinkButton) if b.objectName() == "mail_link"]
+        if mails:
+            written: list[str] = []
+            contact_links.set_compose_action(lambda parent, address: written.append(address))
+            qtbot.mouseClick(mails[0], Qt.MouseButton.LeftButton)
+            contact_links.set_compose_action(None)
+            assert written == [mails[0].text()]
+            qtbot.mouseClick(mails[0], Qt.MouseButton.LeftButton)
+            assert opened.urls[-1] == f"mailto:{mails[0].text()}"
+        sections = card.findChildren(FormSection)
+        assert {s.objectName() for s in sections} >= {"section_person", "section_reach",
+                                                        "section_fiscal"}
+    finally:
+        QDesktopServices.unsetUrlHandler("tel")
+        QDesktopServices.unsetUrlHandler("mailto")
+        card.close()
+
+
+def test_deal_card_summary_says_who_which_stage_and_what_is_missing(window, qtbot) -> None:
+    from desktop_crm.views.deals.card import DealCard
+
+    deals = window.show_section("deals")
+    qtbot.waitUntil(lambda: deals.model.rowCount() > 0)
+    deals.open_row(0)
+    card = next(w for w in QApplication.topLevelWidgets() if isinstance(w, DealCard))
+    try:
+        summary = card.summary
+        assert summary.client_label.text()
+        assert summary.stage_chip.text() == card.data.stage.name
+        assert summary.manager_label.text()
+        if card.data.missing:
+            assert any(str(len(card.data.missing)) in text for text in summary.marks())
+    finally:
+        card.close()

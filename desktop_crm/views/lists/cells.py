@@ -16,7 +16,6 @@ are cached (``chips``, ``avatar``), phone texts are cached here.
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSize, Qt
@@ -27,6 +26,7 @@ from desktop_crm.entities import Entity
 from desktop_crm.i18n import _
 from desktop_crm.views.common import chips
 from desktop_crm.views.common.avatar import paint_avatar
+from desktop_crm.views.common.contact_links import display_phone
 from desktop_crm.views.common.windowed_model import VALUE_ROLE
 
 Index = QModelIndex | QPersistentModelIndex
@@ -144,14 +144,6 @@ class PersonDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         hint = super().sizeHint(option, index)
         return QSize(hint.width() + 24, hint.height())
-
-
-@lru_cache(maxsize=8192)
-def display_phone(raw: str) -> str:
-    """A stored phone in international notation ("+7 912 345-67-89"); as typed when not a number."""
-    from desktop_crm.services.sales.cards import phone_preview
-
-    return phone_preview(raw) or raw
 
 
 class PhoneDelegate(QStyledItemDelegate):
