@@ -151,3 +151,34 @@ def test_deal_card_summary_says_who_which_stage_and_what_is_missing(window, qtbo
             assert any(str(len(card.data.missing)) in text for text in summary.marks())
     finally:
         card.close()
+
+
+def test_filters_sit_in_one_row_until_added_and_saved_ones_are_chips(window, qtbot) -> None:
+    from PySide6.QtWidgets import QToolButton
+
+    from desktop_crm.services.listing.lists import ListFilter
+
+    view = window.show_section("deals")
+    bar = view.filter_bar
+    qtbot.waitUntil(lambda: view.model.rowCount() > 0)
+    assert all(chip.isHidden() for chip in bar.filter_chips.values())  # one quiet row
+    bar.add_filter_menu.aboutToShow.emit()
+    titles = [a.text() for a in bar.add_filter_menu.actions()]
+    assert "Responsible" in titles and "Dates" in titles
+    next(a for a in bar.add_filter_menu.actions() if a.text() == "Responsible").trigger()
+    assert bar.filter_chips["responsible"].isVisible()
+    bar.responsible.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: view.source.filter.responsible == (bar.responsible.currentData(),))
+    remove = bar.filter_chips["responsible"].findChild(QToolButton, "remove_filter_responsible")
+    qtbot.mouseClick(remove, Qt.MouseButton.LeftButton)
+    assert bar.filter_chips["responsible"].isHidden() and view.source.filter.responsible == ()
+    bar.set_filter(ListFilter(correct=False))
+    assert bar.filter_chips["correct"].isVisible()  # a filter in use shows itself
+    bar.save_current("Broken ones")
+    bar.reset()
+    assert bar.filter_chips["correct"].isHidden()
+    chip = next(c for c in bar.saved_chips if c.text() == "Broken ones")
+    qtbot.mouseClick(chip, Qt.MouseButton.LeftButton)
+    assert view.source.filter.correct is False
+    bar.delete_saved("Broken ones")
+    assert not [c for c in bar.saved_chips if c.text() == "Broken ones"]

@@ -35,7 +35,7 @@ PHONE_COLUMNS = frozenset({"phone", "mobile_phone", "work_phone"})
 STATUS_TABLE = {Entity.QUOTES: "quote", Entity.INVOICES: "invoice", Entity.TASKS: "task",
                 Entity.LEADS: "lead"}
 CELL_PADDING = 4
-CHIP_COLUMN_WIDTH = 150
+CHIP_COLUMN_WIDTH = 175
 
 
 def _paint_background(painter: QPainter, option: QStyleOptionViewItem, widget: QWidget | None) -> None:
