@@ -17,10 +17,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPixmap
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QSizePolicy, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from desktop_crm.i18n import N_, _, pgettext
 from desktop_crm.models.enums import ActivityStatus, InvoiceStatus, LeadStatus, QuoteStatus, StageKind
@@ -371,3 +372,27 @@ def timeline_decoration(kind: str, author: str, palette: QPalette, overdue: bool
     danger tone when overdue), then the author's avatar."""
     tone = "danger" if overdue else ACTIVITY_TONES.get(kind, "neutral")
     return _entry_pixmap(kind, author or "", tone_colour(tone, palette).name(), overdue, ratio)
+
+
+# --- a chip in any item view ---------------------------------------------------------------------
+CHIP_ROLE = Qt.ItemDataRole.UserRole + 40  # an item's Chip (or a list of them)
+
+
+class ItemChipDelegate(QStyledItemDelegate):
+    """Paints the chip an item carries in :data:`CHIP_ROLE` (plain text when it carries none)."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Any) -> None:
+        found = index.data(CHIP_ROLE)
+        if not found:
+            super().paint(painter, option, index)
+            return
+        self.initStyleOption(option, index)
+        widget = option.widget
+        style = widget.style() if widget is not None else None
+        if style is not None:
+            empty = QStyleOptionViewItem(option)
+            empty.text = ""
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, empty, painter, widget)
+        chips = found if isinstance(found, list) else [found]
+        paint_chips(painter, option.rect.adjusted(4, 1, -4, -1), chips, option.palette,
+                    chip_font(option.font), QPalette.ColorRole.Base)
