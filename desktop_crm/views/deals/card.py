@@ -306,7 +306,9 @@ class DealCard(QDialog):
     def _show_amount(self) -> None:
         totals = self.lines.model.totals()
         self.amount_label.setText(format_money(totals.grand_total, self.currency.currentText() or "RUB"))
-        self.summary.show_deal(self.data, self.responsible.currentText())
+        panel = getattr(self, "timeline", None)
+        self.summary.show_deal(self.data, self.responsible.currentText(),
+                               overdue_tasks=getattr(panel, "overdue_count", 0))
 
     def _show_missing(self, missing: list[str]) -> None:
         if not self.data.id:
@@ -326,6 +328,7 @@ class DealCard(QDialog):
         if not self.data.id:
             return
         self.timeline.reload()
+        self._show_amount()  # the summary's overdue-task mark comes from the timeline
         self.quotes.set_deal(self.data.id)
         self.invoices.set_deal(self.data.id)
         self.tabs.setTabText(2, _("Quotes ({count})").format(count=len(self.quotes.rows)))

@@ -101,6 +101,7 @@ class TimelinePanel(QWidget):
         add.triggered.connect(self.add_entry)
         self.addAction(add)
 
+        self.overdue_count = 0  # overdue tasks among the entries shown (the card's summary shows it)
         self.entries = QListWidget(self)
         self.entries.setObjectName("timeline_entries")
         self.entries.setWordWrap(True)
@@ -162,9 +163,11 @@ class TimelinePanel(QWidget):
 
     def reload(self) -> None:
         self.entries.clear()
+        self.overdue_count = 0
         if not self.card.data.id:
             return
         for entry in timeline.timeline(deal=self.card.data.id, limit=200):
+            self.overdue_count += bool(entry.overdue)
             when = format_datetime(local_time(entry.occurred_at))
             head = f"{when} · {entry.author}" if entry.author else when
             text = f"{head}\n{entry.title}"
