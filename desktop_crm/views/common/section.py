@@ -85,3 +85,37 @@ def sections_page(parent: QWidget | None = None) -> tuple[QWidget, QVBoxLayout]:
     column = QVBoxLayout(page)
     column.setSpacing(SECTION_SPACING)
     return page, column
+
+
+class TwoColumns(QWidget):
+    """Any widgets (group boxes, sections) in two columns when wide, stacked when narrow: left
+    column first, so the reading order is the same either way."""
+
+    def __init__(self, parent: QWidget | None = None, wide_from: int = TWO_COLUMNS_FROM * 3 // 2) -> None:
+        super().__init__(parent)
+        self.wide_from = wide_from
+        self._box = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self._box.setContentsMargins(0, 0, 0, 0)
+        self._box.setSpacing(SECTION_SPACING)
+        self.columns = [QVBoxLayout(), QVBoxLayout()]
+        for column in self.columns:
+            column.setSpacing(SECTION_SPACING)
+            self._box.addLayout(column, 1)
+
+    def add(self, widget: QWidget, column: int = 0) -> None:
+        self.columns[column].addWidget(widget)
+
+    def finish(self) -> None:
+        """A stretch under each column: boxes keep their natural heights."""
+        for column in self.columns:
+            column.addStretch(1)
+
+    def two_columns(self) -> bool:
+        return self._box.direction() == QBoxLayout.Direction.LeftToRight
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        wide = event.size().width() >= self.wide_from
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        if self._box.direction() != direction:
+            self._box.setDirection(direction)
+        super().resizeEvent(event)
