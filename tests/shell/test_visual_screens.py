@@ -73,6 +73,7 @@ def test_an_empty_list_says_what_to_do_and_its_button_does_it(qtbot, db_url, qse
         deals = main.show_section("deals")
         assert deals.empty_state.isVisible()
         assert deals.empty_state.findChild(QPushButton, "empty_create") is not None
+        assert deals.empty_state.findChild(QPushButton, "empty_add_pipeline") is not None
         board = main.page("deals").select_view("board")
         if not board.columns:  # a database without stages: the board says where to add them
             assert board.empty_label.isVisible()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop_crm.views.common import icons
@@ -72,8 +72,8 @@ class EmptyState(QWidget):
         self._refresh_icon()
 
     def _refresh_icon(self) -> None:
-        self.icon_label.setPixmap(icons.pixmap(
-            self.icon_name, ICON_SIZE, self.palette().color(self.foregroundRole()),
+        self.icon_label.setPixmap(icons.pixmap(  # a quiet grey: the words and the button lead
+            self.icon_name, ICON_SIZE, self.palette().color(QPalette.ColorRole.PlaceholderText),
             self.devicePixelRatioF()))
 
     def add_button(self, text: str, action: Callable[[], object], name: str = "",

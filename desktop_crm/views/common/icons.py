@@ -37,7 +37,7 @@ ACTIVITY_ICONS: dict[str, str] = {
 #: Toolbar and card actions.
 ACTION_ICONS: dict[str, str] = {
     "new": "plus", "search": "search", "reload": "refresh-cw", "filter": "list-filter",
-    "call": "phone", "mail": "mail", "import": "import", "pipeline": "kanban", "remove": "x",
+    "call": "phone", "mail": "mail", "import": "import", "pipeline": "square-kanban", "remove": "x",
     "saved_filter": "bookmark", "history": "history",
 }
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtWidgets import QPushButton
+
 from desktop_crm.entities import Entity
 from desktop_crm.i18n import N_, _
 from desktop_crm.views.common.empty_state import EmptyState, import_action
@@ -55,11 +57,29 @@ def build_empty_state(view: EntityListView) -> EmptyState | None:
     return state
 
 
+def _offer_pipeline(view: EntityListView, state: EmptyState) -> None:
+    """A deal needs a pipeline: without one, the first step is to add it (read only when shown)."""
+    from desktop_crm.services.listing import lists
+
+    if lists.pipeline_choices():
+        return
+
+    def open_settings() -> None:
+        window = view.window()
+        settings = window.show_section("settings") if hasattr(window, "show_section") else None
+        if settings is not None and hasattr(settings, "select"):
+            settings.select("pipelines")
+
+    state.add_button(_("Add a pipeline"), open_settings, "empty_add_pipeline", icon="square-kanban")
+
+
 def update_empty_state(view: EntityListView, count: int) -> None:
     """Show the empty state instead of the table when the unfiltered list has no records."""
     state = getattr(view, "empty_state", None)
     if state is None:
         return
     empty = count == 0 and view.source.filter.is_empty() and not view.model.is_loading
+    if empty and view.entity == Entity.DEALS and not state.findChild(QPushButton, "empty_add_pipeline"):
+        _offer_pipeline(view, state)
     state.setVisible(empty)
     view.table.setVisible(not empty)

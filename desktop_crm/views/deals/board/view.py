@@ -108,7 +108,7 @@ class KanbanView(QWidget):
         self.columns_layout.addStretch(1)
         self.scroll_area.setWidget(self.columns_host)
         layout.addWidget(self.scroll_area, 1)
-        self.empty_label = EmptyState("kanban", _("This pipeline has no stages yet."), _(
+        self.empty_label = EmptyState("square-kanban", _("This pipeline has no stages yet."), _(
             "Add a pipeline with its stages in the settings; deals then move through them."), self)
         self.empty_label.setObjectName("board_empty")
         self.empty_label.add_button(_("Add a pipeline"), self.open_pipeline_settings,
@@ -206,6 +206,10 @@ class KanbanView(QWidget):
             column = BoardColumn(self, info, collapsed)
             self.columns_layout.insertWidget(position, column)
             self.columns.append(column)
+        if not infos:
+            self.empty_label.set_texts(
+                _("This pipeline has no stages yet.") if self.pipeline.count() else _("No pipelines yet"),
+                _("Add a pipeline with its stages in the settings; deals then move through them."))
         self.empty_label.setVisible(not infos)
         self.scroll_area.setVisible(bool(infos))
         self.undo_stack.clear()
