@@ -27,11 +27,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="login of the user the screens show (default: the first administrator)")
     parser.add_argument("--palette", choices=("system", "dark"), default="system",
                         help="dark: the screens in a dark palette (checks that every one stays readable)")
+    parser.add_argument("--scale", type=float, default=None,
+                        help="display scaling, e.g. 1.5 for 150 %% (sets QT_SCALE_FACTOR)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if getattr(args, "scale", None):
+        os.environ["QT_SCALE_FACTOR"] = str(args.scale)  # read when the QApplication starts
     from desktop_crm.commands import database_url
     from desktop_crm.errors import CrmError
     from desktop_crm.models.db import open_database

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_crm.i18n import _
+from desktop_crm.views.common import icons
 from desktop_crm.views.context import AppContext
 from desktop_crm.views.registry import Section, SectionView, resolve
 
@@ -131,6 +132,7 @@ class MainWindow(QMainWindow):
         self.sidebar.setObjectName("sidebar")
         self.sidebar.setUniformItemSizes(True)
         self.sidebar.setMinimumWidth(150)
+        self.sidebar.setIconSize(QSize(18, 18))
         self.sidebar.setStyleSheet(
             "QListWidget#sidebar { border: none; }"
             "QListWidget#sidebar::item { padding: 7px 12px; }"
@@ -142,7 +144,7 @@ class MainWindow(QMainWindow):
         self.pages.setObjectName("pages")
         self._pages: dict[str, SectionPage] = {}
         for section in context.registry.visible_sections():
-            item = QListWidgetItem(_(section.title))
+            item = QListWidgetItem(icons.section_icon(section.key), _(section.title))
             item.setData(Qt.ItemDataRole.UserRole, section.key)
             item.setToolTip(f"{_(section.title)} ({section.shortcut})" if section.shortcut
                             else _(section.title))
@@ -198,18 +200,19 @@ class MainWindow(QMainWindow):
         toolbar = QToolBar(_("Main toolbar"), self)
         toolbar.setObjectName("main_toolbar")
         toolbar.setMovable(False)
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.setIconSize(QSize(16, 16))
         self.addToolBar(toolbar)
         self.toolbar = toolbar
 
-        self.new_action = QAction(_("New record"), self)
+        self.new_action = QAction(icons.action_icon("new"), _("New record"), self)
         self.new_action.setObjectName("action_new")
         self.new_action.setShortcut(QKeySequence.StandardKey.New)
         self.new_action.setToolTip(_("Create a record in the current section (Ctrl+N)"))
         self.new_action.triggered.connect(self.create_new)
         toolbar.addAction(self.new_action)
 
-        self.search_action = QAction(_("Search…"), self)
+        self.search_action = QAction(icons.action_icon("search"), _("Search…"), self)
         self.search_action.setObjectName("action_search")
         self.search_action.setShortcut(QKeySequence("Ctrl+K"))
         self.search_action.setToolTip(
@@ -225,7 +228,7 @@ class MainWindow(QMainWindow):
         self.find_action.triggered.connect(self.focus_filter)
         self.addAction(self.find_action)
 
-        self.reload_action = QAction(_("Reload"), self)
+        self.reload_action = QAction(icons.action_icon("reload"), _("Reload"), self)
         self.reload_action.setObjectName("action_reload")
         self.reload_action.setShortcut(QKeySequence.StandardKey.Refresh)
         self.reload_action.triggered.connect(self.reload_current)

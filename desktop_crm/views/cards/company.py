@@ -11,8 +11,6 @@ from typing import Any
 
 from PySide6.QtWidgets import (
     QComboBox,
-    QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLineEdit,
     QPlainTextEdit,
@@ -40,6 +38,8 @@ from desktop_crm.views.cards.common import (
     rows_table,
     set_combo_value,
 )
+from desktop_crm.views.common.contact_links import CardHeader
+from desktop_crm.views.common.section import SECTION_SPACING, FormSection
 from desktop_crm.views.context import AppContext
 
 
@@ -97,14 +97,16 @@ class RequisitesForm(QWidget):
         labels = requisite_labels()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        main = QFormLayout()
-        layout.addLayout(main)
-        card.add_field(main, "short_name", labels["short_name"], QLineEdit(self), True)
-        card.add_field(main, "legal_name", labels["legal_name"], QLineEdit(self))
+        layout.setSpacing(SECTION_SPACING)
+        names = FormSection("", self, "names")
+        layout.addWidget(names)
+        card.add_field(names.form, "short_name", labels["short_name"], QLineEdit(self), True)
+        card.add_field(names.form, "legal_name", labels["legal_name"], QLineEdit(self))
+        names.next_column()
         country = QComboBox(self)
         for code, name in countries():
             country.addItem(name, code)
-        card.add_field(main, "country", labels["country"], country)
+        card.add_field(names.form, "country", labels["country"], country)
         country.currentIndexChanged.connect(self.country_changed)
         national = {code: rules.requisite_fields(role) for code, rules in REGISTERED.items()}
         self.national_boxes = {
@@ -121,15 +123,17 @@ class RequisitesForm(QWidget):
             if isinstance(editor, QLineEdit):
                 editor.setMaximumWidth(320)
 
-    def _group(self, title: str, names: tuple[str, ...], labels: dict[str, str]) -> QGroupBox:
-        box = QGroupBox(title, self)
-        form = QFormLayout(box)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        for name in names:
+    def _group(self, title: str, names: tuple[str, ...], labels: dict[str, str]) -> FormSection:
+        """A titled section: the first half of the fields on the left, the rest on the right."""
+        box = FormSection(title, self)
+        half = (len(names) + 1) // 2
+        for number, name in enumerate(names):
+            if number == half and len(names) > 1:
+                box.next_column()
             editor: QWidget = QPlainTextEdit(box) if name == "address" else QLineEdit(box)
             if isinstance(editor, QPlainTextEdit):
                 editor.setMaximumHeight(60)
-            self.card.add_field(form, name, labels[name], editor)
+            self.card.add_field(box.form, name, labels[name], editor)
         return box
 
     def country_changed(self) -> None:
@@ -178,20 +182,26 @@ class CompanyCard(CardDialog):
         area.setWidgetResizable(True)
         inner = QWidget(area)
         column = QVBoxLayout(inner)
+        column.setSpacing(SECTION_SPACING)
+        self.header = CardHeader(inner)
+        column.addWidget(self.header)
         self.requisites = RequisitesForm(self, "buyer", inner)
         column.addWidget(self.requisites)
-        other = QFormLayout()
+        other = FormSection("", inner, "other")
+        column.addWidget(other)
         labels = requisite_labels()
-        self.add_field(other, "website", labels["website"], QLineEdit(inner))
+        self.add_field(other.form, "website", labels["website"], QLineEdit(inner))
+        other.next_column()
         responsible = QComboBox(inner)
         responsible.addItem("—", None)
         for user in session.users():
             responsible.addItem(user.name, str(user.id))
-        self.add_field(other, "responsible", labels["responsible"], responsible)
+        self.add_field(other.form, "responsible", labels["responsible"], responsible)
+        comment_section = FormSection("", inner, "comment")
+        column.addWidget(comment_section)
         comment = QPlainTextEdit(inner)
         comment.setMaximumHeight(70)
-        self.add_field(other, "comment", labels["comment"], comment)
-        column.addLayout(other)
+        self.add_field(comment_section.form, "comment", labels["comment"], comment)
         column.addStretch(1)
         area.setWidget(inner)
         self.tabs.addTab(area, _("Details"))
@@ -235,6 +245,10 @@ class CompanyCard(CardDialog):
         self.requisites.country_changed()
         self._load_related()
         self._update_title()
+        self.header.setVisible(bool(self.record_id))
+        self.header.set_record(values.get("display_name") or values.get("short_name") or "",
+                               values.get("city") or "", (values.get("phone") or "",),
+                               (values.get("email") or "",))
 
     def _load_related(self) -> None:
         if not self.record_id:

@@ -13,7 +13,6 @@ from typing import Any
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QComboBox,
-    QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -45,7 +44,9 @@ from desktop_crm.views.cards.common import (
     set_combo_value,
 )
 from desktop_crm.views.cards.timeline import TimelineWidget
+from desktop_crm.views.common.contact_links import CardHeader
 from desktop_crm.views.common.palette import WARN_BORDER, WARN_TINT
+from desktop_crm.views.common.section import FormSection, sections_page
 from desktop_crm.views.context import AppContext
 from desktop_crm.views.deals.card_widgets import SearchPicker
 
@@ -129,51 +130,62 @@ class ContactCard(CardDialog):
         return frame
 
     def _build_form(self) -> QScrollArea:
+        """The header (face, name, phones to call, addresses to write to), then the fields in
+        sections: two columns where the card is wide, one where it is narrow."""
         area = QScrollArea(self)
         area.setWidgetResizable(True)
-        inner = QWidget(area)
-        form = QFormLayout(inner)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        inner, column = sections_page(area)
+        self.header = CardHeader(inner)
+        column.addWidget(self.header)
         required = set(cards.required_contact_fields())
         self.phone_previews: dict[str, QLabel] = {}
+        person = FormSection(_("Person"), inner, "person")
+        column.addWidget(person)
         for name in ("last_name", "first_name", "middle_name"):
-            self.add_field(form, name, _label(name), QLineEdit(inner), name in required)
-        self.add_field(form, "birth_date", _label("birth_date"), DateField(inner, birth=True),
+            self.add_field(person.form, name, _label(name), QLineEdit(inner), name in required)
+        self.add_field(person.form, "birth_date", _label("birth_date"), DateField(inner, birth=True),
                        "birth_date" in required)
+        person.next_column()
+        # a search picker: a business may have many thousands of client companies
+        company = SearchPicker(deal_card.company_choices, _("Type a name, INN or VAT number"),
+                               inner)
+        self.add_field(person.form, "company", _label("company"), company)
+        company.changed.connect(self.mark_dirty)
+        self.add_field(person.form, "position", _label("position"), QLineEdit(inner))
+        responsible = QComboBox(inner)
+        responsible.addItem("—", None)
+        for user in session.users():
+            responsible.addItem(user.name, str(user.id))
+        self.add_field(person.form, "responsible", _label("responsible"), responsible)
+        self.add_field(person.form, "source", _label("source"), QLineEdit(inner))
+        reach = FormSection(_("Phones and e-mail"), inner, "reach")
+        column.addWidget(reach)
         for name in ("mobile_phone", "work_phone"):
             editor = QLineEdit(inner)
             editor.setPlaceholderText(cards.phone_placeholder())  # the business's phone region
-            self.add_field(form, name, _label(name), editor, name in required)
+            self.add_field(reach.form, name, _label(name), editor, name in required)
             preview = QLabel(inner)
             preview.setObjectName(f"preview_{name}")
             preview.setStyleSheet(OK_STYLE)
             preview.hide()
             holder = self.error_labels[name].parentWidget()
-            column = holder.layout() if holder is not None else None
-            assert column is not None  # add_field puts each message in a column of its own
-            column.addWidget(preview)
+            field_column = holder.layout() if holder is not None else None
+            assert field_column is not None  # add_field puts each message in a column of its own
+            field_column.addWidget(preview)
             self.phone_previews[name] = preview
+        reach.next_column()
         for name in ("private_email", "work_email"):
-            self.add_field(form, name, _label(name), QLineEdit(inner), name in required)
-        # a search picker: a business may have many thousands of client companies
-        company = SearchPicker(deal_card.company_choices, _("Type a name, INN or VAT number"),
-                               inner)
-        self.add_field(form, "company", _label("company"), company)
-        company.changed.connect(self.mark_dirty)
-        responsible = QComboBox(inner)
-        responsible.addItem("—", None)
-        for user in session.users():
-            responsible.addItem(user.name, str(user.id))
-        self.add_field(form, "responsible", _label("responsible"), responsible)
-        self.add_field(form, "position", _label("position"), QLineEdit(inner))
-        self.add_field(form, "source", _label("source"), QLineEdit(inner))
+            self.add_field(reach.form, name, _label(name), QLineEdit(inner), name in required)
+        notes = FormSection("", inner, "notes")
+        column.addWidget(notes)
         comment = QPlainTextEdit(inner)
         comment.setMaximumHeight(80)
-        self.add_field(form, "comment", _label("comment"), comment)
-        self._build_fiscal_fields(form, inner)
+        self.add_field(notes.form, "comment", _label("comment"), comment)
+        self._build_fiscal_fields(column, inner)
         hint = QLabel(_("* required by the contact rules"), inner)
         hint.setObjectName("required_hint")
-        form.addRow(hint)
+        column.addWidget(hint)
+        column.addStretch(1)
         for name, field in self.editors.items():
             if isinstance(field, QLineEdit):
                 field.textEdited.connect(lambda _t, n=name: self._touched.add(n))
@@ -186,19 +198,22 @@ class ContactCard(CardDialog):
             if self._values is not None:
                 self._load()
 
-    def _build_fiscal_fields(self, form: QFormLayout, inner: QWidget) -> None:
+    def _build_fiscal_fields(self, column: QVBoxLayout, inner: QWidget) -> None:
         """What a private client's invoices need in their country: Italy's codice fiscale and an
         address with CAP, comune and provincia; Russia's address and an optional personal ИНН."""
-        heading = QLabel(_("For invoices to a private person"), inner)
-        heading.setObjectName("fiscal_heading")
-        form.addRow(heading)
+        section = FormSection(_("For invoices to a private person"), inner, "fiscal")
+        section.title_label.setObjectName("fiscal_heading")
+        column.addWidget(section)
         country = QComboBox(inner)
         country.addItem("—", "")
         for code, name in contacts.fiscal_countries():
             country.addItem(name, code)
-        self.add_field(form, "country", _label("country"), country)
-        for name in ("fiscal_code", "inn", "address", "postal_code", "city", "province"):
-            self.add_field(form, name, _label(name), QLineEdit(inner))
+        self.add_field(section.form, "country", _label("country"), country)
+        for name in ("fiscal_code", "inn"):
+            self.add_field(section.form, name, _label(name), QLineEdit(inner))
+        section.next_column()
+        for name in ("address", "postal_code", "city", "province"):
+            self.add_field(section.form, name, _label(name), QLineEdit(inner))
 
     def _load(self) -> None:
         self._loading = True
@@ -222,6 +237,15 @@ class ContactCard(CardDialog):
         self._loading = False
         self._update_previews()
         self._update_title()
+        self._update_header()
+
+    def _update_header(self) -> None:
+        """The head of a saved contact: face, name, position, phones to call, addresses."""
+        values = self._values or {}
+        self.header.setVisible(bool(self.record_id))
+        self.header.set_record(values.get("full_name") or "", values.get("position") or "",
+                               (values.get("mobile_phone") or "", values.get("work_phone") or ""),
+                               (values.get("private_email") or "", values.get("work_email") or ""))
 
     def _load_deals(self) -> None:
         if self.record_id:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -46,6 +47,8 @@ from desktop_crm.views.cards.common import (
     set_combo_value,
 )
 from desktop_crm.views.cards.timeline import TimelineWidget
+from desktop_crm.views.common.chips import StatusChip, lead_chip
+from desktop_crm.views.common.section import FormSection, sections_page
 from desktop_crm.views.context import AppContext
 
 LEAD_TEXT_FIELDS = ("title", "last_name", "first_name", "middle_name", "mobile_phone", "work_phone",
@@ -70,32 +73,49 @@ class LeadCard(CardDialog):
     def __init__(self, context: AppContext, record_id: str | None,
                  parent: QWidget | None = None) -> None:
         super().__init__(context, record_id, parent)
-        self.resize(780, 720)
+        self.resize(820, 560)  # the sections fit: no empty half-screen below them
         self._values = cards.lead_card(record_id) if record_id else None
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("lead_tabs")
         area = QScrollArea(self)
         area.setWidgetResizable(True)
-        inner = QWidget(area)
-        form = QFormLayout(inner)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        inner, column = sections_page(area)
         labels = lead_labels()
+        lead = FormSection(_("Lead"), inner, "lead")
+        column.addWidget(lead)
+        status_row = QHBoxLayout()
+        self.status_chip = StatusChip(None, inner)
+        self.status_chip.setObjectName("lead_status_chip")
+        status_row.addWidget(self.status_chip)
         self.status = QLabel(inner)
         self.status.setObjectName("lead_status")
-        form.addRow(_("Status") + ":", self.status)
-        for name in LEAD_TEXT_FIELDS[:4]:
-            self.add_field(form, name, labels[name], QLineEdit(inner))
-        self.add_field(form, "birth_date", labels["birth_date"], DateField(inner, birth=True))
-        for name in LEAD_TEXT_FIELDS[4:]:
-            self.add_field(form, name, labels[name], QLineEdit(inner))
+        self.status.hide()  # the chip says it; the label keeps the text for screen readers
+        status_row.addWidget(self.status)
+        status_row.addStretch(1)
+        lead.form.addRow(_("Status") + ":", status_row)
+        for name in ("title", "company_name"):
+            self.add_field(lead.form, name, labels[name], QLineEdit(inner))
+        lead.next_column()
+        self.add_field(lead.form, "source", labels["source"], QLineEdit(inner))
         responsible = QComboBox(inner)
         responsible.addItem("—", None)
         for user in session.users():
             responsible.addItem(user.name, str(user.id))
-        self.add_field(form, "responsible", labels["responsible"], responsible)
+        self.add_field(lead.form, "responsible", labels["responsible"], responsible)
+        person = FormSection(_("Person"), inner, "person")
+        column.addWidget(person)
+        for name in ("last_name", "first_name", "middle_name"):
+            self.add_field(person.form, name, labels[name], QLineEdit(inner))
+        self.add_field(person.form, "birth_date", labels["birth_date"], DateField(inner, birth=True))
+        person.next_column()
+        for name in ("mobile_phone", "work_phone", "private_email", "work_email"):
+            self.add_field(person.form, name, labels[name], QLineEdit(inner))
+        notes = FormSection("", inner, "notes")
+        column.addWidget(notes)
         comment = QPlainTextEdit(inner)
         comment.setMaximumHeight(80)
-        self.add_field(form, "comment", labels["comment"], comment)
+        self.add_field(notes.form, "comment", labels["comment"], comment)
+        column.addStretch(1)
         area.setWidget(inner)
         self.tabs.addTab(area, _("Details"))
         self.timeline: TimelineWidget | None = None
@@ -150,6 +170,7 @@ class LeadCard(CardDialog):
             if name not in ("comment", "responsible"):
                 editor.setEnabled(not converted)
         self.status.setText(status_label(values.get("status", "new")))
+        self.status_chip.set_chip(lead_chip(values.get("status", "new")))
         self._loading = False
         self._update_convert()
         self._update_title()

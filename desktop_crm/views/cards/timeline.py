@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -30,6 +30,7 @@ from desktop_crm.i18n import _
 from desktop_crm.models.enums import ActivityKind, ActivityStatus
 from desktop_crm.services.sales import rules, timeline
 from desktop_crm.views.cards.common import HINT_STYLE, OK_STYLE, local_datetime
+from desktop_crm.views.common.chips import ENTRY_AVATAR, ENTRY_ICON, timeline_decoration
 from desktop_crm.views.common.dialogs import show_error
 from desktop_crm.views.context import AppContext
 
@@ -61,6 +62,11 @@ class TimelineModel(QAbstractListModel):
                                   and entry.due_at else entry.occurred_at)
             head = f"{entry.title}{mark} — {when}" + (f", {entry.author}" if entry.author else "")
             return head + (f"\n{entry.body}" if entry.body else "")
+        if role == Qt.ItemDataRole.DecorationRole:
+            from PySide6.QtGui import QGuiApplication
+
+            return timeline_decoration(str(entry.kind), entry.author, QGuiApplication.palette(),
+                                       entry.overdue)
         if role == Qt.ItemDataRole.ToolTipRole and entry.counts_as_interaction:
             return _("Counts as an interaction with the client (answered, detailed comment).")
         if role == Qt.ItemDataRole.ForegroundRole and entry.overdue:
@@ -128,6 +134,7 @@ class TimelineWidget(QWidget):
         self.view = QListView(self)
         self.view.setObjectName("timeline_entries")
         self.view.setModel(self.model)
+        self.view.setIconSize(QSize(ENTRY_ICON + 4 + ENTRY_AVATAR, max(ENTRY_ICON, ENTRY_AVATAR)))
         self.view.setWordWrap(True)
         self.view.setAlternatingRowColors(True)
         self.view.setUniformItemSizes(False)

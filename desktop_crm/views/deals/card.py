@@ -66,6 +66,7 @@ from desktop_crm.views.common.date_field import OptionalDateEdit
 from desktop_crm.views.common.dialogs import show_error
 from desktop_crm.views.common.palette import HINT_COLOR, OK_TINT, WARN_TINT
 from desktop_crm.views.context import AppContext
+from desktop_crm.views.deals.card_summary import DealSummary
 from desktop_crm.views.deals.card_timeline import TimelinePanel
 from desktop_crm.views.deals.card_widgets import SearchPicker, StageBar, format_duration, local_time
 from desktop_crm.views.deals.lines import LinesEditor
@@ -111,6 +112,8 @@ class DealCard(QDialog):
         self.amount_label.setFont(font)
         head.addWidget(self.amount_label)
         outer.addLayout(head)
+        self.summary = DealSummary(self)
+        outer.addWidget(self.summary)
         bar_row = QHBoxLayout()
         self.stage_bar = StageBar(self)
         self.stage_bar.stage_clicked.connect(self.move_to)
@@ -303,6 +306,9 @@ class DealCard(QDialog):
     def _show_amount(self) -> None:
         totals = self.lines.model.totals()
         self.amount_label.setText(format_money(totals.grand_total, self.currency.currentText() or "RUB"))
+        panel = getattr(self, "timeline", None)
+        self.summary.show_deal(self.data, self.responsible.currentText(),
+                               overdue_tasks=getattr(panel, "overdue_count", 0))
 
     def _show_missing(self, missing: list[str]) -> None:
         if not self.data.id:
@@ -322,6 +328,7 @@ class DealCard(QDialog):
         if not self.data.id:
             return
         self.timeline.reload()
+        self._show_amount()  # the summary's overdue-task mark comes from the timeline
         self.quotes.set_deal(self.data.id)
         self.invoices.set_deal(self.data.id)
         self.tabs.setTabText(2, _("Quotes ({count})").format(count=len(self.quotes.rows)))

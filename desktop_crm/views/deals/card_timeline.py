@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtCore import QDateTime, QSize, Qt
 from PySide6.QtGui import (
     QAction,
     QColor,
+    QIcon,
     QKeySequence,
     QPalette,
 )
@@ -35,6 +36,7 @@ from desktop_crm.i18n import _
 from desktop_crm.i18n.formatting import format_datetime
 from desktop_crm.models.enums import ActivityKind, ActivityStatus
 from desktop_crm.services.sales import rules, timeline
+from desktop_crm.views.common.chips import ENTRY_AVATAR, ENTRY_ICON, timeline_decoration
 from desktop_crm.views.common.dialogs import show_error
 from desktop_crm.views.common.palette import HINT_COLOR
 from desktop_crm.views.deals.card_widgets import local_time, utc_time
@@ -99,9 +101,11 @@ class TimelinePanel(QWidget):
         add.triggered.connect(self.add_entry)
         self.addAction(add)
 
+        self.overdue_count = 0  # overdue tasks among the entries shown (the card's summary shows it)
         self.entries = QListWidget(self)
         self.entries.setObjectName("timeline_entries")
         self.entries.setWordWrap(True)
+        self.entries.setIconSize(QSize(ENTRY_ICON + 4 + ENTRY_AVATAR, max(ENTRY_ICON, ENTRY_AVATAR)))
         self.entries.setAlternatingRowColors(True)
         self.entries.setSpacing(2)
         self.entries.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -159,9 +163,11 @@ class TimelinePanel(QWidget):
 
     def reload(self) -> None:
         self.entries.clear()
+        self.overdue_count = 0
         if not self.card.data.id:
             return
         for entry in timeline.timeline(deal=self.card.data.id, limit=200):
+            self.overdue_count += bool(entry.overdue)
             when = format_datetime(local_time(entry.occurred_at))
             head = f"{when} · {entry.author}" if entry.author else when
             text = f"{head}\n{entry.title}"
@@ -170,6 +176,8 @@ class TimelinePanel(QWidget):
             if entry.body:
                 text += "\n" + entry.body
             item = QListWidgetItem(text)
+            item.setIcon(QIcon(timeline_decoration(str(entry.kind), entry.author, self.palette(),
+                                                   entry.overdue, self.devicePixelRatioF())))
             item.setData(Qt.ItemDataRole.UserRole, str(entry.id))
             if entry.overdue:
                 item.setForeground(QColor("#c0392b"))

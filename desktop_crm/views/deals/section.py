@@ -43,6 +43,12 @@ def _card_screen(context: Any, window: Any) -> Any:
     return screenshot_card(context, window)
 
 
+def _card_timeline_screen(context: Any, window: Any) -> Any:
+    from desktop_crm.views.deals.card import screenshot_card
+
+    return screenshot_card(context, window, tab=1)  # the timeline: kinds' icons, authors' faces
+
+
 def _card_quotes_screen(context: Any, window: Any) -> Any:
     from desktop_crm.views.deals.card import screenshot_card
 
@@ -55,3 +61,4 @@ def register(registry: Registry) -> None:
     registry.add_screen(Screen("deals_board", _board_screen, order=30))
     registry.add_screen(Screen("deal_card", _card_screen, order=31))
     registry.add_screen(Screen("deal_card_quotes", _card_quotes_screen, order=32))
+    registry.add_screen(Screen("deal_card_timeline", _card_timeline_screen, order=33))

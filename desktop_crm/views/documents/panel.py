@@ -32,6 +32,7 @@ from desktop_crm.i18n import _, ngettext
 from desktop_crm.i18n.formatting import format_date
 from desktop_crm.ids import DealId, DocumentId, as_uuid
 from desktop_crm.services.billing import credit_notes, invoices, paper_issue, papers, quotes, screens
+from desktop_crm.views.common.chips import CHIP_ROLE, ItemChipDelegate, invoice_chip, quote_chip
 from desktop_crm.views.common.dialogs import confirm, show_error
 from desktop_crm.views.documents.editor import DocumentEditor, open_preview
 
@@ -108,6 +109,8 @@ class DealDocumentsPanel(QWidget):
              _("Total"), _("Language")]
         )
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.setItemDelegateForColumn(3, ItemChipDelegate(self.table))
+        self.table.setColumnWidth(3, 150)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -151,6 +154,9 @@ class DealDocumentsPanel(QWidget):
             texts = (doc.number, second, doc.date_text, doc.status_text, doc.total_text, doc.language)
             for column, text in enumerate(texts):
                 item = QTableWidgetItem(text)
+                if column == 3:  # the status as its chip (the text stays for copying and readers)
+                    item.setData(CHIP_ROLE, quote_chip(doc.status) if self.kind == "quote"
+                                 else invoice_chip(doc.status))
                 if column in (1, 4):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if doc.current:

@@ -15,11 +15,13 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
+    QFrame,
     QHBoxLayout,
     QInputDialog,
     QLineEdit,
     QMenu,
     QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import (
 from desktop_crm.i18n import N_, _
 from desktop_crm.services.listing import lists, preferences
 from desktop_crm.services.listing.lists import ListFilter, ListSpec
+from desktop_crm.views.common import icons
 from desktop_crm.views.common.flow_layout import FlowLayout
 
 PERIODS = (
@@ -103,7 +106,15 @@ class FilterBar(QWidget):
         self.mine.toggled.connect(self._emit)
         first.addWidget(self.mine)
 
-        self.saved_button = QPushButton(_("Saved filters"), self)
+        self.add_filter_button = QPushButton(icons.icon("list-filter"), _("+ Filter"), self)
+        self.add_filter_button.setObjectName("add_filter")
+        self.add_filter_button.setToolTip(_("Add a filter: responsible, pipeline, dates…"))
+        self.add_filter_menu = QMenu(self.add_filter_button)
+        self.add_filter_menu.aboutToShow.connect(self._fill_add_filter_menu)
+        self.add_filter_button.setMenu(self.add_filter_menu)
+        first.addWidget(self.add_filter_button)
+
+        self.saved_button = QPushButton(icons.icon("bookmark"), _("Saved filters"), self)
         self.saved_button.setObjectName("saved_filters")
         self.saved_menu = QMenu(self.saved_button)
         self.saved_menu.aboutToShow.connect(self._fill_saved_menu)
@@ -131,10 +142,28 @@ class FilterBar(QWidget):
         self.date_to = self._date_edit("filter_date_to")
         self.active = self._combo("filter_active", lists.F_ACTIVE in supported)
         self.correct = self._combo("filter_correct", lists.F_CORRECT in supported)
-        for widget in (self.responsible, self.pipeline, self.stage, self.product_group,
-                       self.date_field, self.period, self.date_from, self.date_to, self.active,
-                       self.correct):
-            second.addWidget(widget)
+        self._supported = {
+            "responsible": lists.F_RESPONSIBLE in supported,
+            "pipeline": lists.F_PIPELINE in supported,
+            "product_group": lists.F_PRODUCT_GROUP in supported,
+            "dates": lists.F_DATES in supported and bool(spec.date_fields),
+            "active": lists.F_ACTIVE in supported,
+            "correct": lists.F_CORRECT in supported,
+        }
+        members = {
+            "responsible": (self.responsible,), "pipeline": (self.pipeline, self.stage),
+            "product_group": (self.product_group,),
+            "dates": (self.date_field, self.period, self.date_from, self.date_to),
+            "active": (self.active,), "correct": (self.correct,),
+        }
+        self._pinned: set[str] = set()
+        self.filter_chips: dict[str, QFrame] = {}
+        for key, widgets in members.items():
+            chip = self._filter_chip(key, widgets)
+            self.filter_chips[key] = chip
+            second.addWidget(chip)
+        self.saved_chips: list[QToolButton] = []
+        self._second_row = second
         self._fill_choices()
         self.pipeline.currentIndexChanged.connect(self._pipeline_changed)
         for combo in (self.responsible, self.stage, self.product_group, self.date_field,
@@ -144,14 +173,93 @@ class FilterBar(QWidget):
         self.date_from.dateChanged.connect(self._emit)
         self.date_to.dateChanged.connect(self._emit)
         self._period_changed()
+        self._fill_saved_chips()
+        self._update_chips()
 
     # --- construction -------------------------------------------------------------------------
     def _combo(self, name: str, visible: bool) -> QComboBox:
         combo = QComboBox(self)
         combo.setObjectName(name)
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        combo.setVisible(visible)
         return combo
+
+    def _filter_chip(self, key: str, widgets: tuple[QWidget, ...]) -> QFrame:
+        """A filter in use: its editors in a rounded frame with a button that removes it."""
+        chip = QFrame(self)
+        chip.setObjectName(f"filter_chip_{key}")
+        chip.setFrameShape(QFrame.Shape.StyledPanel)
+        chip.setStyleSheet(f"QFrame#filter_chip_{key} {{ border: 1px solid palette(mid); "
+                           "border-radius: 6px; }")
+        row = QHBoxLayout(chip)
+        row.setContentsMargins(3, 1, 1, 1)
+        row.setSpacing(3)
+        for widget in widgets:
+            row.addWidget(widget)
+        remove = QToolButton(chip)
+        remove.setObjectName(f"remove_filter_{key}")
+        remove.setIcon(icons.icon("x"))
+        remove.setAutoRaise(True)
+        remove.setToolTip(_("Remove this filter"))
+        remove.clicked.connect(lambda _checked=False, k=key: self.remove_filter(k))
+        row.addWidget(remove)
+        chip.hide()
+        return chip
+
+    def _filter_title(self, key: str) -> str:
+        return {
+            "responsible": _("Responsible"), "pipeline": _("Pipeline and stage"),
+            "product_group": _("Product group"), "dates": _("Dates"),
+            "active": _(self.spec.active_labels[0]), "correct": _("Correctness"),
+        }[key]
+
+    def _in_use(self, key: str) -> bool:
+        flt = self._filter
+        return {
+            "responsible": bool(flt.responsible), "pipeline": flt.pipeline is not None or bool(flt.stages),
+            "product_group": flt.product_group is not None,
+            "dates": (self.period.currentData() or "any") != "any", "active": flt.active is not None,
+            "correct": flt.correct is not None,
+        }[key]
+
+    def _update_chips(self) -> None:
+        """Show the filters in use or added from "+ Filter"; the others wait in its menu."""
+        for key, chip in self.filter_chips.items():
+            chip.setVisible(self._supported[key] and (key in self._pinned or self._in_use(key)))
+        hidden = [k for k, chip in self.filter_chips.items() if self._supported[k] and chip.isHidden()]
+        self.add_filter_button.setEnabled(bool(hidden))
+
+    def _fill_add_filter_menu(self) -> None:
+        self.add_filter_menu.clear()
+        for key, chip in self.filter_chips.items():
+            if self._supported[key] and chip.isHidden():
+                action = self.add_filter_menu.addAction(self._filter_title(key))
+                action.triggered.connect(lambda _checked=False, k=key: self.add_filter(k))
+
+    def add_filter(self, key: str) -> None:
+        """Show the filter ``key`` (from the "+ Filter" menu) and put the cursor in it."""
+        self._pinned.add(key)
+        self._update_chips()
+        first = self.filter_chips[key].findChild(QComboBox)
+        if first is not None:
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def remove_filter(self, key: str) -> None:
+        """Take the filter ``key`` off: back to "any", and out of the row."""
+        self._pinned.discard(key)
+        self._updating = True
+        try:
+            for combo in self.filter_chips[key].findChildren(QComboBox):
+                if combo is not self.date_field:
+                    combo.setCurrentIndex(0)
+            if key == "pipeline":
+                self._fill_stages()
+            if key == "dates":
+                _select(self.period, "any")
+                self._show_custom_dates()
+        finally:
+            self._updating = False
+        self._emit()
+        self._update_chips()
 
     def _date_edit(self, name: str) -> QDateEdit:
         edit = QDateEdit(self)
@@ -208,7 +316,7 @@ class FilterBar(QWidget):
 
     # --- state --------------------------------------------------------------------------------
     def _read(self) -> ListFilter:
-        date_key = self.date_field.currentData() if not self.date_field.isHidden() else None
+        date_key = self.date_field.currentData() if self._supported["dates"] else None
         period = self.period.currentData() or "any"
         if period == "custom":
             start: dt.date | None = _as_date(self.date_from.date().toPython())
@@ -257,6 +365,7 @@ class FilterBar(QWidget):
             self._updating = False
         self._debounce.stop()
         self._filter = self._read()
+        self._update_chips()
         if emit:
             self.changed.emit(self._filter)
 
@@ -275,6 +384,7 @@ class FilterBar(QWidget):
         flt = self._read()
         if flt != self._filter:
             self._filter = flt
+            self._update_chips()
             self.changed.emit(flt)
 
     def _pipeline_changed(self) -> None:
@@ -292,7 +402,7 @@ class FilterBar(QWidget):
         self._emit()
 
     def _show_custom_dates(self) -> None:
-        custom = self.period.currentData() == "custom" and not self.period.isHidden()
+        custom = self.period.currentData() == "custom" and self._supported.get("dates", False)
         self.date_from.setVisible(custom)
         self.date_to.setVisible(custom)
 
@@ -314,11 +424,30 @@ class FilterBar(QWidget):
             delete_menu = menu.addMenu(_("Delete saved filter"))
             for name in sorted(saved, key=str.casefold):
                 action = delete_menu.addAction(name)
-                action.triggered.connect(
-                    lambda _checked=False, n=name: preferences.delete_saved_filter(
-                        self.spec.entity, self.user_id, n
-                    )
-                )
+                action.triggered.connect(lambda _checked=False, n=name: self.delete_saved(n))
+
+    def _fill_saved_chips(self) -> None:
+        """Each saved filter as a chip in the filters' row: a click applies it."""
+        for chip in self.saved_chips:
+            self._second_row.removeWidget(chip)
+            chip.deleteLater()
+        self.saved_chips = []
+        saved = preferences.saved_filters(self.spec.entity, self.user_id)
+        for name in sorted(saved, key=str.casefold):
+            chip = QToolButton(self)
+            chip.setObjectName("saved_filter_chip")
+            chip.setIcon(icons.icon("bookmark"))
+            chip.setText(name)
+            chip.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            chip.setAutoRaise(True)
+            chip.setToolTip(_("Apply the saved filter “{name}”").format(name=name))
+            chip.clicked.connect(lambda _checked=False, n=name: self.apply_saved(n))
+            self._second_row.addWidget(chip)
+            self.saved_chips.append(chip)
+
+    def delete_saved(self, name: str) -> None:
+        preferences.delete_saved_filter(self.spec.entity, self.user_id, name)
+        self._fill_saved_chips()
 
     def _ask_save(self) -> None:
         name, ok = QInputDialog.getText(self, _("Save filter"), _("Name of the filter:"))
@@ -327,6 +456,7 @@ class FilterBar(QWidget):
 
     def save_current(self, name: str) -> None:
         preferences.save_filter(self.spec.entity, self.user_id, name, self._filter.to_dict())
+        self._fill_saved_chips()
 
     def apply_saved(self, name: str) -> None:
         saved = preferences.saved_filters(self.spec.entity, self.user_id)

@@ -51,6 +51,8 @@ from desktop_crm.views.common.progress import JobProgressDialog
 from desktop_crm.views.common.undo import undo_redo_actions
 from desktop_crm.views.common.windowed_model import EntityRowSource, WindowedTableModel
 from desktop_crm.views.context import AppContext
+from desktop_crm.views.lists.cells import install_cell_delegates
+from desktop_crm.views.lists.empty import build_empty_state, update_empty_state
 from desktop_crm.views.lists.filter_bar import FilterBar
 from desktop_crm.views.registry import resolve
 from desktop_crm.workers import Progress, run_in_background
@@ -130,7 +132,11 @@ class EntityListView(QWidget):
         self.table.doubleClicked.connect(lambda index: self.open_row(index.row()))
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._row_menu)
+        install_cell_delegates(self.table, self.entity, [c.key for c in self.spec.columns])
         layout.addWidget(self.table, 1)
+        self.empty_state = build_empty_state(self)
+        if self.empty_state is not None:
+            layout.addWidget(self.empty_state, 1)
 
         self.count_label = QLabel(self)
         self.count_label.setObjectName("list_count")
@@ -350,6 +356,7 @@ class EntityListView(QWidget):
             self.count_label.setText(_("Loading…"))
 
     def _update_count(self, count: int) -> None:
+        update_empty_state(self, count)
         self.count_label.setText(
             ngettext("{count} record", "{count} records", count).format(count=f"{count:,}".replace(
                 ",", "\u202f"))

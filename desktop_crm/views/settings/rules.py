@@ -21,6 +21,7 @@ from desktop_crm.i18n import N_, _
 from desktop_crm.models.enums import Action
 from desktop_crm.services.system import admin
 from desktop_crm.views.cards.common import set_combo_value
+from desktop_crm.views.common.section import TwoColumns
 from desktop_crm.views.context import AppContext
 from desktop_crm.views.settings.deal_flags import recompute_deal_flags
 from desktop_crm.views.settings.page import SettingsPage
@@ -35,8 +36,7 @@ class RulesPage(SettingsPage):
         outer = QVBoxLayout(self)
         area = QScrollArea(self)
         area.setWidgetResizable(True)
-        inner = QWidget(area)
-        column = QVBoxLayout(inner)
+        inner = TwoColumns(area)  # side by side on a wide window: no half-empty screen
         comments = QGroupBox(_("Detailed comments"), inner)
         form = QFormLayout(comments)
         self.add_field(form, "comment_min_words", _("At least, words"), self._spin(1, 50))
@@ -45,7 +45,7 @@ class RulesPage(SettingsPage):
         stop.setPlaceholderText(_("One phrase per line"))
         self.add_field(form, "comment_stop_phrases",
                        _("Phrases that are not a detailed comment"), stop)
-        column.addWidget(comments)
+        inner.add(comments, 0)
         deals = QGroupBox(_("Deals"), inner)
         form = QFormLayout(deals)
         self.add_field(form, "inactivity_days", _("A deal becomes inactive after, days"),
@@ -59,7 +59,7 @@ class RulesPage(SettingsPage):
         won.setToolTip(_("Asked when a deal is won. Leave empty to use the built-in list shown in "
                          "grey."))
         self.add_field(form, "won_reasons", _("Reasons for winning a deal"), won)
-        column.addWidget(deals)
+        inner.add(deals, 1)
         contacts_box = QGroupBox(_("Contacts"), inner)
         form = QFormLayout(contacts_box)
         preset = QComboBox(contacts_box)
@@ -75,7 +75,7 @@ class RulesPage(SettingsPage):
                 region.addItem(code, code)
         region.setToolTip(_("Country of phone numbers typed without a +country code."))
         self.add_field(form, "phone_region", _("Default phone region"), region)
-        column.addWidget(contacts_box)
+        inner.add(contacts_box, 0)
         invoices_box = QGroupBox(_("Invoices issued on synchronised laptops"), inner)
         form = QFormLayout(invoices_box)
         numbering_mode = QComboBox(invoices_box)
@@ -89,8 +89,13 @@ class RulesPage(SettingsPage):
             "issued offline is only a pro-forma until the laptop syncs. Users working directly on "
             "the server always get the final number."))
         self.add_field(form, "offline_numbering", _("Invoice numbers"), numbering_mode)
-        column.addWidget(invoices_box)
-        column.addStretch(1)
+        inner.add(invoices_box, 0)
+        inner.finish()
+        for combo in inner.findChildren(QComboBox):  # long choices wrap into the column's width
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(16)
+        for form in inner.findChildren(QFormLayout):
+            form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         area.setWidget(inner)
         outer.addWidget(area, 1)
         outer.addWidget(self.footer())
@@ -99,6 +104,7 @@ class RulesPage(SettingsPage):
     def _spin(self, low: int, high: int) -> QSpinBox:
         spin = QSpinBox(self)
         spin.setRange(low, high)
+        spin.setMaximumWidth(120)  # a number, not a line of text
         spin.valueChanged.connect(lambda _v: self.mark_dirty())
         return spin
 

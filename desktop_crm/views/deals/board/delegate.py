@@ -1,4 +1,5 @@
-"""How a card looks: title, amount and close date, client, responsible and documents, markers.
+"""How a card looks: the title on two lines, amount and close date, client, the responsible's
+face and name, documents, and the deal's marks as chips.
 
 A card is drawn once into a pixmap (kept in a small cache per column); repaints and scrolling
 only blit it, which keeps a column of thousands of cards smooth.
@@ -17,10 +18,15 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 from desktop_crm.i18n import _
 from desktop_crm.i18n.formatting import format_date, format_money
 from desktop_crm.services.sales.board import Card, ColumnInfo
+from desktop_crm.views.common import chips, icons
+from desktop_crm.views.common.avatar import paint_avatar
+from desktop_crm.views.common.palette import is_dark
 from desktop_crm.views.deals.board.model import CARD_ROLE, Index
 
 COLUMN_WIDTH = 272
-CARD_LINES = 5
+CARD_LINES = 6  # the title takes two
+AVATAR_SIZE = 18
+DOC_ICON = 13
 PIXMAP_CACHE = 32  # rendered cards kept per column (about 110 kB each)
 
 
@@ -91,11 +97,12 @@ class CardDelegate(QStyledItemDelegate):
         painter.drawRoundedRect(QRect(rect.left(), rect.top(), 4, rect.height()), 2, 2)
 
         inner = rect.adjusted(12, 6, -8, -6)
-        base_font, bold, small = self._fonts(option.font)
-        metrics, bold_metrics, small_metrics = (self._metrics[f.key()] for f in (base_font, bold, small))
+        base_font, bold, _small = self._fonts(option.font)
+        metrics, bold_metrics = (self._metrics[f.key()] for f in (base_font, bold))
         step = metrics.height() + 3
         text_color = palette.color(QPalette.ColorRole.Text)
         muted = palette.color(QPalette.ColorRole.PlaceholderText)
+        dark = is_dark(palette)
         left_align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         right_align = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
@@ -108,10 +115,9 @@ class CardDelegate(QStyledItemDelegate):
             painter.drawText(QRect(left, top, width, step), align, elided)
 
         y = inner.top()
-        # 1. title
-        text(card.title, bold, text_color, inner.left(), y, inner.width())
-        y += step
-        # 2. amount | expected close date (red when past for an open deal)
+        # 1–2. the full title on up to two lines (the second elided)
+        y = self._title(painter, card.title, bold, bold_metrics, text_color, inner, y, step)
+        # 3. amount | expected close date (red when past for an open deal)
         close = format_date(card.expected_close_date) if card.expected_close_date else ""
         close_width = metrics.horizontalAdvance(close) + 4 if close else 0
         text(format_money(card.amount, card.currency), bold, text_color, inner.left(), y,
@@ -119,48 +125,65 @@ class CardDelegate(QStyledItemDelegate):
         if close:
             late = (not self.column.is_final and card.expected_close_date is not None
                     and card.expected_close_date < dt.date.today())
-            text(close, base_font, QColor("#c0392b") if late else muted,
+            text(close, base_font, QColor(chips.TONES["danger"][1 if dark else 0]) if late else muted,
                  inner.right() - close_width, y, close_width, right_align)
         y += step
-        # 3. client
+        # 4. client
         text(card.client or "—", base_font, text_color, inner.left(), y, inner.width())
         y += step
-        # 4. responsible | documents
-        documents = []
-        if card.quotes:
-            documents.append(_("Quotes: {count}").format(count=card.quotes))
-        if card.invoices:
-            documents.append(_("Invoices: {count}").format(count=card.invoices))
-        docs = " · ".join(documents)
-        docs_width = min(metrics.horizontalAdvance(docs) + 6, inner.width() // 2) if docs else 0
-        text(card.responsible, base_font, muted, inner.left(), y, inner.width() - docs_width)
-        if docs:
-            text(docs, base_font, muted, inner.right() - docs_width, y, docs_width, right_align)
+        # 5. the responsible's face and name | documents (icon and count)
+        docs_width = self._documents(painter, card, metrics, muted, inner, y, step, ratio)
+        face = min(step - 2, AVATAR_SIZE)
+        if card.responsible:
+            paint_avatar(painter, inner.left(), y + (step - face) // 2, face, card.responsible)
+        name_left = inner.left() + (face + 6 if card.responsible else 0)
+        text(card.responsible, base_font, muted, name_left, y,
+             inner.right() - name_left - docs_width)
         y += step
-        # 5. markers
-        painter.setFont(small)
-        x = inner.left()
-        for label, color in self.markers(card):
-            width = small_metrics.horizontalAdvance(label) + 10
-            if x + width > inner.right():
-                break
-            pill = QRect(x, y + 2, width, step - 2)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(color))
-            painter.drawRoundedRect(pill, 4, 4)
-            painter.setPen(QColor("#ffffff"))
-            painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, label)
-            x += width + 4
+        # 6. marks: overdue task, incorrect, inactive (the same chips as the list and the card)
+        marks = chips.deal_chips(active=card.active or self.column.is_final,
+                                 overdue_tasks=card.overdue_tasks, correct=card.correct)
+        chips.paint_chips(painter, QRect(inner.left(), y, inner.width(), step), marks, palette,
+                          chips.chip_font(base_font))
         painter.end()
         return pixmap
 
-    def markers(self, card: Card) -> list[tuple[str, str]]:
-        found = []
-        if card.overdue_tasks:
-            found.append((_("Overdue task"), "#c0392b"))
-        if not card.correct:
-            found.append((_("Incorrect"), "#d35400"))
-        elif not card.active and not self.column.is_final:
-            found.append((_("Inactive"), "#7f8c8d"))
-        return found
+    def _title(self, painter: QPainter, title: str, font: QFont, metrics: QFontMetrics,
+               colour: QColor, inner: QRect, y: int, step: int) -> int:
+        """The title wrapped on two lines at most (the second elided); the next line's top."""
+        painter.setFont(font)
+        painter.setPen(colour)
+        width = inner.width()
+        first, rest = title, ""
+        if metrics.horizontalAdvance(title) > width:
+            cut = len(title)
+            while cut > 1 and metrics.horizontalAdvance(title[:cut]) > width:
+                cut -= 1
+            space = title.rfind(" ", 0, cut + 1)
+            cut = space if space > 0 else cut
+            first, rest = title[:cut].rstrip(), title[cut:].lstrip()
+        align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        painter.drawText(QRect(inner.left(), y, width, step), align, first)
+        if rest:
+            painter.drawText(QRect(inner.left(), y + step, width, step), align,
+                             metrics.elidedText(rest, Qt.TextElideMode.ElideRight, width))
+        return y + 2 * step
 
+    def _documents(self, painter: QPainter, card: Card, metrics: QFontMetrics, colour: QColor,
+                   inner: QRect, y: int, step: int, ratio: float) -> int:
+        """Quote and invoice counts at the right, each after its icon; the width used."""
+        parts = [(icon, count, tip) for icon, count, tip in (
+            ("file-text", card.quotes, _("Quotes: {count}")),
+            ("receipt", card.invoices, _("Invoices: {count}"))) if count]
+        if not parts:
+            return 0
+        widths = [DOC_ICON + 3 + metrics.horizontalAdvance(str(count)) for _i, count, _t in parts]
+        total = sum(widths) + 8 * (len(parts) - 1) + 6
+        x = inner.right() - total + 6
+        painter.setPen(colour)
+        for (icon, count, _tip), width in zip(parts, widths, strict=True):
+            painter.drawPixmap(x, y + (step - DOC_ICON) // 2, icons.pixmap(icon, DOC_ICON, colour, ratio))
+            painter.drawText(QRect(x + DOC_ICON + 3, y, width, step),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, str(count))
+            x += width + 8
+        return total

@@ -42,6 +42,7 @@ from desktop_crm.services.listing.lists import ListFilter, ListSpec
 from desktop_crm.services.sales import board
 from desktop_crm.services.sales.board import BoardMove, Card, ColumnTotals
 from desktop_crm.views.common.dialogs import show_error
+from desktop_crm.views.common.empty_state import EmptyState
 from desktop_crm.views.common.undo import undo_redo_actions
 from desktop_crm.views.context import AppContext
 from desktop_crm.views.deals.board.column import BoardColumn
@@ -107,10 +108,13 @@ class KanbanView(QWidget):
         self.columns_layout.addStretch(1)
         self.scroll_area.setWidget(self.columns_host)
         layout.addWidget(self.scroll_area, 1)
-        self.empty_label = QLabel(_("This pipeline has no stages yet."), self)
-        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label = EmptyState("square-kanban", _("This pipeline has no stages yet."), _(
+            "Add a pipeline with its stages in the settings; deals then move through them."), self)
+        self.empty_label.setObjectName("board_empty")
+        self.empty_label.add_button(_("Add a pipeline"), self.open_pipeline_settings,
+                                    "empty_add_pipeline", icon="plus")
         self.empty_label.setVisible(False)
-        layout.addWidget(self.empty_label)
+        layout.addWidget(self.empty_label, 1)
 
         self._build_actions()
         for info in board.pipelines():
@@ -179,6 +183,13 @@ class KanbanView(QWidget):
             self._page_query = board.PageQuery(self._filter, self.user_id)
         return self._page_query
 
+    def open_pipeline_settings(self) -> None:
+        """Settings → Pipelines and stages (from the empty board)."""
+        window = self.window()
+        settings = window.show_section("settings") if hasattr(window, "show_section") else None
+        if settings is not None and hasattr(settings, "select"):
+            settings.select("pipelines")
+
     def switch_pipeline(self) -> None:
         pipeline_id = self.pipeline_id()
         if pipeline_id:
@@ -195,6 +206,10 @@ class KanbanView(QWidget):
             column = BoardColumn(self, info, collapsed)
             self.columns_layout.insertWidget(position, column)
             self.columns.append(column)
+        if not infos:
+            self.empty_label.set_texts(
+                _("This pipeline has no stages yet.") if self.pipeline.count() else _("No pipelines yet"),
+                _("Add a pipeline with its stages in the settings; deals then move through them."))
         self.empty_label.setVisible(not infos)
         self.scroll_area.setVisible(bool(infos))
         self.undo_stack.clear()

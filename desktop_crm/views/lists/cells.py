@@ -1,0 +1,181 @@
+"""How list cells look beyond plain text: status chips, people's faces, phones for reading.
+
+:func:`install_cell_delegates` gives a list's table one delegate per kind of column:
+
+* the ``status`` of quotes, invoices, tasks and leads and the deals' ``stage`` as the shared chips
+  (``views.common.chips``): an invoice past its due date is overdue, a planned task past due is
+  overdue and one due today says so, a stage chip takes the stage's colour, an incorrect deal
+  gets its chip beside the stage;
+* a person (``responsible``, ``assignee``, ``author``) with their initials avatar before the name;
+* a phone in international notation (``phonenumbers``), as the cards show it.
+
+Delegates stay cheap: the value is already formatted by the model, chip widths and avatar pixmaps
+are cached (``chips``, ``avatar``), phone texts are cached here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSize, Qt
+from PySide6.QtGui import QPainter, QPalette
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView, QWidget
+
+from desktop_crm.entities import Entity
+from desktop_crm.i18n import _
+from desktop_crm.views.common import chips
+from desktop_crm.views.common.avatar import paint_avatar
+from desktop_crm.views.common.contact_links import display_phone
+from desktop_crm.views.common.windowed_model import VALUE_ROLE
+
+Index = QModelIndex | QPersistentModelIndex
+PERSON_COLUMNS = frozenset({"responsible", "assignee", "author"})
+PHONE_COLUMNS = frozenset({"phone", "mobile_phone", "work_phone"})
+STATUS_TABLE = {Entity.QUOTES: "quote", Entity.INVOICES: "invoice", Entity.TASKS: "task",
+                Entity.LEADS: "lead"}
+CELL_PADDING = 4
+CHIP_COLUMN_WIDTH = 175
+
+
+def _paint_background(painter: QPainter, option: QStyleOptionViewItem, widget: QWidget | None) -> None:
+    """The item's own background (selection, alternate rows) without its text."""
+    style = widget.style() if widget is not None else None
+    if style is not None:
+        empty = QStyleOptionViewItem(option)
+        empty.text = ""
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, empty, painter, widget)
+
+
+def _sibling_value(index: Index, column: int | None) -> Any:
+    if column is None:
+        return None
+    return index.model().index(index.row(), column).data(VALUE_ROLE)
+
+
+class ChipDelegate(QStyledItemDelegate):
+    """A status (or stage) column painted as chips; the text stays the cell's display text."""
+
+    def __init__(self, entity: Entity, columns: dict[str, int], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.entity = entity
+        self.columns = columns
+        self._by_label: dict[str, str] = {}
+        table = STATUS_TABLE.get(entity)
+        if table is not None:
+            entries = chips.STATUS_TABLES[table].items()
+            self._by_label = {_(text): status for status, (text, _t, _i) in entries}
+        self._stages: dict[str, tuple[str, str]] | None = None
+
+    def forget_stages(self) -> None:
+        self._stages = None
+
+    def _stage_look(self, name: str) -> tuple[str, str]:
+        """(colour, kind) of a stage by its name, read once from the pipelines (first wins)."""
+        if self._stages is None:
+            from desktop_crm.services.sales import board, pipelines
+
+            self._stages = {}
+            for pipeline in pipelines.pipelines():
+                for column in board.columns(pipeline.id):
+                    self._stages.setdefault(column.name, (column.color, column.kind))
+        return self._stages.get(name, (chips.DEFAULT_STAGE_COLOUR, "open"))
+
+    def chips_for(self, index: Index) -> list[chips.Chip]:
+        text = index.data(Qt.ItemDataRole.DisplayRole) or ""
+        if not text:
+            return []
+        if self.entity == Entity.DEALS:
+            colour, kind = self._stage_look(text)
+            result = [chips.stage_chip(text, colour, kind)]
+            correct = _sibling_value(index, self.columns.get("correct"))
+            return result + chips.deal_chips(correct=correct is not False)
+        status = self._by_label.get(text, text)
+        if self.entity == Entity.INVOICES:
+            due = _sibling_value(index, self.columns.get("due_date"))
+            return [chips.invoice_chip(status, due if isinstance(due, dt.date) else None)]
+        if self.entity == Entity.TASKS:
+            due_at = _sibling_value(index, self.columns.get("due_at"))
+            if isinstance(due_at, dt.datetime) and due_at.tzinfo is None:
+                due_at = due_at.replace(tzinfo=dt.UTC)  # stored as naive UTC
+            return [chips.task_chip(status, due_at if isinstance(due_at, dt.datetime) else None,
+                                    dt.datetime.now(dt.UTC))]
+        if self.entity == Entity.QUOTES:
+            return [chips.quote_chip(status)]
+        return [chips.lead_chip(status)]
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        self.initStyleOption(option, index)
+        _paint_background(painter, option, option.widget)
+        rect = option.rect.adjusted(CELL_PADDING, 1, -CELL_PADDING, -1)
+        chips.paint_chips(painter, rect, self.chips_for(index), option.palette,
+                          chips.chip_font(option.font), QPalette.ColorRole.Base)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        font = chips.chip_font(option.font)
+        found = self.chips_for(index)
+        width = sum(chips.chip_size(c, font).width() + chips.SPACING for c in found)
+        return QSize(width + 2 * CELL_PADDING, super().sizeHint(option, index).height())
+
+
+class PersonDelegate(QStyledItemDelegate):
+    """A person's name after their initials avatar."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        self.initStyleOption(option, index)
+        name = option.text
+        _paint_background(painter, option, option.widget)
+        if not name:
+            return
+        face = max(12, min(option.rect.height() - 6, 20))
+        paint_avatar(painter, option.rect.x() + CELL_PADDING,
+                     option.rect.y() + (option.rect.height() - face) // 2, face, name)
+        text_rect = option.rect.adjusted(face + 2 * CELL_PADDING + 2, 0, -CELL_PADDING, 0)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        painter.save()
+        painter.setPen(option.palette.color(
+            QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text))
+        painter.setFont(option.font)
+        painter.drawText(text_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                         option.fontMetrics.elidedText(name, Qt.TextElideMode.ElideRight,
+                                                       text_rect.width()))
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        hint = super().sizeHint(option, index)
+        return QSize(hint.width() + 24, hint.height())
+
+
+class PhoneDelegate(QStyledItemDelegate):
+    """Phones as people read them, whatever the notation they were typed in."""
+
+    def displayText(self, value: Any, locale: Any) -> str:
+        text = str(value or "")
+        return display_phone(text) if text else ""
+
+
+def install_cell_delegates(table: QTableView, entity: Entity, column_keys: list[str]) -> list[QObject]:
+    """Give ``table`` the delegates its columns want; returns them (kept by the table)."""
+    columns = {key: number for number, key in enumerate(column_keys)}
+    made: list[QObject] = []
+    person = PersonDelegate(table)
+    phone = PhoneDelegate(table)
+    status_key = "stage" if entity == Entity.DEALS else "status"
+    if status_key in columns and (entity == Entity.DEALS or entity in STATUS_TABLE):
+        delegate = ChipDelegate(entity, columns, table)
+        table.setItemDelegateForColumn(columns[status_key], delegate)
+        header = table.horizontalHeader()
+        if header.sectionSize(columns[status_key]) < CHIP_COLUMN_WIDTH:  # room for the chip
+            header.resizeSection(columns[status_key], CHIP_COLUMN_WIDTH)
+        model = table.model()
+        if model is not None:
+            model.modelReset.connect(delegate.forget_stages)
+        made.append(delegate)
+    for key, number in columns.items():
+        if key in PERSON_COLUMNS:
+            table.setItemDelegateForColumn(number, person)
+            made.append(person)
+        elif key in PHONE_COLUMNS:
+            table.setItemDelegateForColumn(number, phone)
+            made.append(phone)
+    return made
