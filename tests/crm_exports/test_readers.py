@@ -50,7 +50,7 @@ def test_bitrix_companies_and_leads(tmp_path: Path) -> None:
     companies = crm_exports.read(
         f.write_csv(tmp_path / "COMPANY.csv", f.BITRIX_COMPANY_HEADERS, f.BITRIX_COMPANIES), "bitrix24")
     assert companies.entity == "companies"
-    assert companies.hints["Название компании"] == "legal_name" and companies.hints["ИНН"] == "inn"
+    assert companies.hints["Название компании"] == "short_name" and companies.hints["ИНН"] == "inn"
     leads = crm_exports.read(
         f.write_csv(tmp_path / "LEAD.csv", f.BITRIX_LEAD_HEADERS, f.BITRIX_LEADS, encoding="cp1251"),
         "bitrix24")
@@ -109,7 +109,7 @@ def test_amocrm_hints_for_contacts_and_companies(tmp_path: Path) -> None:
     assert contacts["Мобильный телефон (контакт)"] == "mobile_phone"
     assert contacts["Полное имя контакта"] == "full_name" and "Бюджет" not in contacts
     companies = amocrm.mapping_hints(f.AMO_DEAL_HEADERS, "companies")
-    assert companies == {"Компания": "legal_name", "ИНН (компания)": "inn"}
+    assert companies == {"Компания": "short_name", "ИНН (компания)": "inn"}
 
 
 def test_a_plain_csv_is_neither(tmp_path: Path) -> None:

@@ -43,8 +43,8 @@ _CONTACT = {
     "компания контакта": "company",
 }
 _COMPANY = {
-    "компания": "legal_name",
-    "название компании": "legal_name",
+    "компания": "short_name",
+    "название компании": "short_name",
     "инн": "inn",
     "кпп": "kpp",
     "рабочий телефон": "phone",
@@ -55,6 +55,7 @@ _COMPANY = {
     "адрес": "address",
 }
 _DEAL = {
+    "id": "deal_key",
     "название сделки": "title",
     "сделка": "title",
     "бюджет": "amount",
@@ -110,7 +111,7 @@ def _target(header: str, entity: str) -> str:
         field = _COMPANY.get(name, "")
         if not field or entity == "companies":
             return field
-        if field == "legal_name":
+        if field == "short_name":
             return "company"
         return f"company.{field}" if entity == "deals" else ""
     return _DEAL.get(name, "") if kind == "сделка" and entity == "deals" else ""
@@ -125,6 +126,23 @@ def mapping_hints(headers: list[str], entity: str = "deals") -> dict[str, str]:
         if target and target not in hints.values():
             hints[header] = target
     return hints
+
+
+def static_hints() -> dict[str, dict[str, str]]:
+    """``{entity: {header: field}}`` for every column spelling amoCRM writes (with and without the
+    « (контакт)» and « (компания)» suffixes); dotted fields (a deal's contact's phone) left out:
+    a deal import resolves its contact and company by name."""
+    names = set(_CONTACT) | set(_COMPANY) | set(_DEAL)
+    result: dict[str, dict[str, str]] = {}
+    for entity in ("contacts", "companies", "deals"):
+        hints: dict[str, str] = {}
+        for name in sorted(names):
+            for header in (name, f"{name} (контакт)", f"{name} (компания)"):
+                target = _target(header, entity)
+                if target and "." not in target:
+                    hints[header] = target
+        result[entity] = hints
+    return result
 
 
 def score(headers: list[str]) -> int:

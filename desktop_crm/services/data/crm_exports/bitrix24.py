@@ -49,7 +49,7 @@ HINTS: dict[str, dict[str, str]] = {
         "название компании": "company_name",
     },
     "companies": {
-        "название компании": "legal_name",
+        "название компании": "short_name",
         "инн": "inn",
         "кпп": "kpp",
         "огрн": "ogrn",
@@ -64,6 +64,7 @@ HINTS: dict[str, dict[str, str]] = {
         "ответственный": "responsible",
     },
     "deals": {
+        "id": "deal_key",
         "название сделки": "title",
         "направление": "pipeline",
         "воронка": "pipeline",
