@@ -104,7 +104,7 @@ def translate(
     for source in table.rows:
         row = list(source)
         if added:
-            row = (row + [""] * len(headers))[: len(headers) - 1] + [""]
+            row = [*(row + [""] * len(headers))[: len(headers) - 1], ""]
         if s is not None and s < len(row) and row[s].strip():
             foreign = ((row[p].strip() if p is not None and p < len(row) else ""), row[s].strip())
             ours = stages.get(foreign)
