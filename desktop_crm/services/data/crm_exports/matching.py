@@ -116,3 +116,38 @@ def translate(
             row[r] = users.get(row[r].strip()) or ""
         rows.append(row)
     return replace(table, headers=headers, rows=rows), mapping
+
+
+def references(table: Table, mapping: Mapping[str, str]) -> tuple[list[StageKey], list[str]]:
+    """The stages (with their pipelines) and the users the rows name through ``mapping``, each once
+    in the file's order."""
+    column = {field: table.headers.index(header)
+              for header, field in mapping.items() if field and header in table.headers}
+
+    def cell(row: Sequence[str], field: str) -> str:
+        index = column.get(field)
+        return row[index].strip() if index is not None and index < len(row) else ""
+
+    stages: dict[StageKey, None] = {}
+    users: dict[str, None] = {}
+    for row in table.rows:
+        if "stage" in column and cell(row, "stage"):
+            stages.setdefault((cell(row, "pipeline"), cell(row, "stage")), None)
+        if "responsible" in column and cell(row, "responsible"):
+            users.setdefault(cell(row, "responsible"), None)
+    return list(stages), list(users)
+
+
+#: The formats whose pipelines, stages and users the wizard maps to ours.
+FOREIGN_FORMATS = ("bitrix24", "amocrm")
+
+
+def entity_of(table: Table) -> str:
+    """The kind of record another CRM's export holds ("" when the file does not tell)."""
+    from desktop_crm.services.data.crm_exports import bitrix24
+
+    if table.format == "bitrix24":
+        return bitrix24.entity_of(list(table.headers))
+    if table.format == "amocrm":
+        return "deals"
+    return ""
