@@ -23,14 +23,18 @@ def test_bitrix_contacts_csv_in_each_encoding(tmp_path: Path, encoding: str, bom
     assert table.encoding == {"cp1251": "cp1251", "utf-8": "utf-8-sig" if bom else "utf-8"}[encoding]
     assert table.headers[0] == "ID" and table.headers[2] == "Имя"
     assert table.rows[0][4] == "Сидоров"
-    assert table.rows[1][8] == "+7 903 555-12-34, +7 903 555-00-00"
+    # a field's two values in one cell: the second gets a column of its own, right after
+    assert table.headers[8:10] == ["Мобильный телефон", "Мобильный телефон (2)"]
+    assert table.rows[1][8:10] == ["+7 903 555-12-34", "+7 903 555-00-00"]
+    assert table.rows[0][8:10] == ["+7 916 123-45-67", ""]
+    assert table.rows[0][12] == "sidorov@romashka.ru"
     hints = table.hints
     assert hints["Имя"] == "first_name" and hints["Фамилия"] == "last_name"
     assert hints["Отчество"] == "middle_name" and hints["Рабочий телефон"] == "work_phone"
     assert hints["Мобильный телефон"] == "mobile_phone" and hints["Рабочий e-mail"] == "work_email"
     assert hints["Частный e-mail"] == "private_email" and hints["Компания"] == "company"
     assert hints["Должность"] == "position" and hints["Ответственный"] == "responsible"
-    assert "Тип контакта" not in hints
+    assert "Тип контакта" not in hints and "Мобильный телефон (2)" not in hints
 
 
 def test_bitrix_deals_with_product_rows_and_their_references(tmp_path: Path) -> None:

@@ -67,7 +67,6 @@ def test_browse_chooses_the_file_in_a_dialog(context, qtbot, tmp_path):
 
     path = f.write_bitrix_html(tmp_path / "CONTACT.xls", f.BITRIX_CONTACT_HEADERS, f.BITRIX_CONTACTS)
     wizard = open_import_wizard(context, None, "contacts")
-    qtbot.addWidget(wizard)
     click(qtbot, wizard.file_page.browse_button)
     dialog = file_dialog("import_file_dialog")
     dialog.selectFile(str(path))
@@ -83,7 +82,6 @@ def test_mapping_is_editable_refused_when_incomplete_and_saved_as_a_preset(conte
 
     path = f.write_csv(tmp_path / "C.csv", f.BITRIX_CONTACT_HEADERS, f.BITRIX_CONTACTS)
     wizard = open_import_wizard(context, None, "contacts")
-    qtbot.addWidget(wizard)
     open_file(qtbot, wizard, path)
     click(qtbot, wizard.next_button)
     page = wizard.mapping_page
@@ -120,7 +118,6 @@ def test_preset_deleted_after_confirmation(context, qtbot, tmp_path, answer):
     mapping.save_preset("contacts", context.user.id, "Старый", {"Фамилия": "last_name"})
     path = f.write_csv(tmp_path / "C.csv", f.BITRIX_CONTACT_HEADERS, f.BITRIX_CONTACTS)
     wizard = open_import_wizard(context, None, "contacts")
-    qtbot.addWidget(wizard)
     open_file(qtbot, wizard, path)
     click(qtbot, wizard.next_button)
     page = wizard.mapping_page
@@ -139,7 +136,6 @@ def test_bitrix_stages_and_users_are_mapped_to_ours(context, qtbot, tmp_path):
     make_user("Смирнова Анна", role=Role.SALES)
     path = f.write_bitrix_html(tmp_path / "DEAL.xls", f.BITRIX_DEAL_HEADERS, f.BITRIX_DEALS)
     wizard = open_import_wizard(context, None, "deals")
-    qtbot.addWidget(wizard)
     open_file(qtbot, wizard, path)
     click(qtbot, wizard.next_button)
     click(qtbot, wizard.next_button)
@@ -173,7 +169,6 @@ def test_a_plain_csv_skips_the_references_step(context, qtbot, tmp_path):
     path = f.write_csv(tmp_path / "deals.csv", ["Название сделки", "Стадия", "Ответственный"],
                        [["Окна", "КП отправлено", "Анна Морозова"]])
     wizard = open_import_wizard(context, None, "deals")
-    qtbot.addWidget(wizard)
     open_file(qtbot, wizard, path)
     assert wizard.file_page.entity() == "deals"
     click(qtbot, wizard.next_button)
@@ -187,7 +182,6 @@ def test_keyboard_only_first_step(context, qtbot, tmp_path):
 
     path = f.write_csv(tmp_path / "C.csv", f.BITRIX_CONTACT_HEADERS, f.BITRIX_CONTACTS)
     wizard = open_import_wizard(context, None, "companies")
-    qtbot.addWidget(wizard)
     open_file(qtbot, wizard, path)
     assert wizard.file_page.entity() == "contacts"
     qtbot.keyClick(wizard.next_button, Qt.Key.Key_Space)

@@ -1,4 +1,4 @@
-"""The import wizard's last pages: the preview, duplicates and references, the run with its
+"""The import wizard's last pages: duplicates and references, the preview, the run with its
 progress, and the result (counts, rejected rows, undo)."""
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ def _item(text: str) -> QTableWidgetItem:
 
 
 class PreviewPage(QWidget):
-    """Step 4: the first rows as they would be imported, each with its problems."""
+    """Step 5: the first rows as they would be imported, each with its problems; then a dry run or
+    the import."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,6 +64,17 @@ class PreviewPage(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.setWordWrap(True)
         layout.addWidget(self.table, 1)
+        layout.addWidget(hint(_("A dry run checks every row and counts what would happen, writing "
+                                "nothing. The import is one batch you can undo.")))
+        buttons = QHBoxLayout()
+        self.dry_run_button = QPushButton(_("Dry run"))
+        self.dry_run_button.setObjectName("import_dry_run")
+        self.import_button = QPushButton(_("Import"))
+        self.import_button.setObjectName("import_run")
+        buttons.addWidget(self.dry_run_button)
+        buttons.addWidget(self.import_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
 
     def show_rows(self, rows: Sequence[PreviewRow], fields: Sequence[tuple[str, str]]) -> None:
         """``fields``: (name, translated label) of the mapped fields, in the file's order."""
@@ -101,7 +113,7 @@ class PreviewPage(QWidget):
 
 
 class OptionsPage(QWidget):
-    """Step 5: duplicates, missing references; then a dry run or the import."""
+    """Step 4: duplicates and missing references (the preview that follows shows their effect)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -143,18 +155,6 @@ class OptionsPage(QWidget):
                                    "flagged when edited)"))
         self.lenient.setObjectName("import_lenient")
         layout.addWidget(self.lenient)
-        layout.addSpacing(12)
-        layout.addWidget(hint(_("A dry run checks every row and counts what would happen, writing "
-                                "nothing. The import is one batch you can undo.")))
-        buttons = QHBoxLayout()
-        self.dry_run_button = QPushButton(_("Dry run"))
-        self.dry_run_button.setObjectName("import_dry_run")
-        self.import_button = QPushButton(_("Import"))
-        self.import_button.setObjectName("import_run")
-        buttons.addWidget(self.dry_run_button)
-        buttons.addWidget(self.import_button)
-        buttons.addStretch(1)
-        layout.addLayout(buttons)
         layout.addStretch(1)
 
     def on_duplicate(self) -> str:

@@ -41,12 +41,12 @@ def _wizard(context: AppContext, window: QWidget, step: int) -> ImportWizard:
         wizard.go_next()
     if step >= w.REFERENCES:
         wizard.go_next()
-    if step >= w.PREVIEW:
-        wizard.options_page.create_missing.setChecked(True)
-        wizard.go_next()
     if step >= w.OPTIONS:
         wizard.go_next()
         wizard.options_page.merge.setChecked(True)
+        wizard.options_page.create_missing.setChecked(True)
+    if step >= w.PREVIEW:
+        wizard.go_next()
     if step >= w.RESULT:
         wizard.start(dry_run=False)
         if wizard.report is not None and wizard.report.batch_id is not None:
@@ -79,7 +79,7 @@ def _screens(registry: Registry) -> None:
     from desktop_crm.views.imports import wizard as w
 
     for name, step in (("import_file", w.FILE), ("import_mapping", w.MAPPING),
-                       ("import_references", w.REFERENCES), ("import_preview", w.PREVIEW),
-                       ("import_options", w.OPTIONS), ("import_result", w.RESULT)):
+                       ("import_references", w.REFERENCES), ("import_options", w.OPTIONS),
+                       ("import_preview", w.PREVIEW), ("import_result", w.RESULT)):
         registry.add_screen(Screen(name, _step(step), _cleanup, order=700 + step))
     registry.add_screen(Screen("import_history", _history, _cleanup, order=710))

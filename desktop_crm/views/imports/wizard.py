@@ -1,9 +1,10 @@
 """File › Import…: the import wizard.
 
 Steps: the file and what it holds (format detected, changeable) → what each column becomes
-(suggested, presets) → for Bitrix24 and amoCRM exports, their stages and users → a preview of the
-first rows with their problems → duplicates and missing references → a dry run or the import, in
-the background with progress and Cancel → the result (counts, rejected rows saved to a file, undo).
+(suggested, presets) → for Bitrix24 and amoCRM exports, their stages and users → duplicates and
+missing references → a preview of the first rows with their problems (after the choices, so that
+it shows what the import will do) → a dry run or the import, in the background with progress and
+Cancel → the result (counts, rejected rows saved to a file, undo).
 
 Reading the file, the preview, the import and the undo run through ``workers.run_in_background``;
 everything else is quick. ``open_import_wizard(context, parent, entity)`` is the entry point for
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from desktop_crm.services.data.imports.formats import Table
     from desktop_crm.views.context import AppContext
 
-FILE, MAPPING, REFERENCES, PREVIEW, OPTIONS, RUN, RESULT = range(7)
+FILE, MAPPING, REFERENCES, OPTIONS, PREVIEW, RUN, RESULT = range(7)
 #: Rows the preview shows.
 PREVIEW_ROWS = 20
 #: The lists an import of each entity changes (they reload when it is done or undone).
@@ -78,8 +79,8 @@ class ImportWizard(QDialog):
         self.run_page = RunPage()
         self.result_page = ResultPage()
         self.stack = QStackedWidget()
-        for page in (self.file_page, self.mapping_page, self.references_page, self.preview_page,
-                     self.options_page, self.run_page, self.result_page):
+        for page in (self.file_page, self.mapping_page, self.references_page, self.options_page,
+                     self.preview_page, self.run_page, self.result_page):
             self.stack.addWidget(page)
 
         self.back_button = QPushButton(_("< Back"))
@@ -106,8 +107,8 @@ class ImportWizard(QDialog):
         self.mapping_page.save_preset_requested.connect(self.save_preset)
         self.mapping_page.load_preset_requested.connect(self.load_preset)
         self.mapping_page.delete_preset_requested.connect(self.delete_preset)
-        self.options_page.dry_run_button.clicked.connect(lambda: self.start(dry_run=True))
-        self.options_page.import_button.clicked.connect(lambda: self.start(dry_run=False))
+        self.preview_page.dry_run_button.clicked.connect(lambda: self.start(dry_run=True))
+        self.preview_page.import_button.clicked.connect(lambda: self.start(dry_run=False))
         self.run_page.cancel_button.clicked.connect(self.cancel_run)
         self.result_page.save_rejected_button.clicked.connect(self.choose_rejected_file)
         self.result_page.undo_button.clicked.connect(self.undo)
@@ -121,7 +122,7 @@ class ImportWizard(QDialog):
     def show_page(self, index: int) -> None:
         self.stack.setCurrentIndex(index)
         self.back_button.setVisible(index not in (FILE, RUN, RESULT))
-        self.next_button.setVisible(index < OPTIONS)
+        self.next_button.setVisible(index < PREVIEW)
         self.next_button.setEnabled(index != FILE or self.table is not None)
         self.close_button.setEnabled(index != RUN)
         self.close_button.setText(_("Close") if index == RESULT else _("Cancel"))
@@ -146,15 +147,15 @@ class ImportWizard(QDialog):
             if self._foreign():
                 self.show_references()
             else:
-                self.show_preview()
+                self.show_page(OPTIONS)
         elif index == REFERENCES:
-            self.show_preview()
-        elif index == PREVIEW:
             self.show_page(OPTIONS)
+        elif index == OPTIONS:
+            self.show_preview()
 
     def go_back(self) -> None:
         index = self.stack.currentIndex()
-        if index == PREVIEW:
+        if index == OPTIONS:
             self.show_page(REFERENCES if self._foreign() else MAPPING)
         elif index > FILE:
             self.show_page(index - 1)
@@ -289,7 +290,7 @@ class ImportWizard(QDialog):
             self.references_page.setProperty("shown", repr(key))
         self.show_page(REFERENCES)
 
-    # --- step 4: preview ----------------------------------------------------------------------
+    # --- step 5: preview ----------------------------------------------------------------------
     def request(self, dry_run: bool = False) -> ImportRequest:
         from desktop_crm.services.data.crm_exports import matching
         from desktop_crm.services.data.imports.engine import ImportRequest, OnDuplicate, Winner
@@ -358,7 +359,7 @@ class ImportWizard(QDialog):
 
     def _run_failed(self, error: BaseException) -> None:
         self._running = False
-        self.show_page(OPTIONS)
+        self.show_page(PREVIEW)
         self._failed(error)
 
     def _failed(self, error: BaseException) -> None:

@@ -185,6 +185,7 @@ def read(path: Path) -> ForeignTable:
     else:
         headers, rows, encoding, delimiter = common.read_csv(path)
         container = "csv"
+    headers, rows = common.split_multi_values(headers, rows)
     trimmed = score(headers) >= 1 and len(mapping_hints(headers, "deals")) >= 2
     if bitrix24.looks_like(headers) or not (looks_like(headers) or trimmed):
         raise common.unreadable(path, "amoCRM")

@@ -156,6 +156,7 @@ def read(path: Path) -> ForeignTable:
     else:
         headers, rows, encoding, delimiter = common.read_csv(path)
         container = "csv"
+    headers, rows = common.split_multi_values(headers, rows)
     entity = entity_of(headers)
     if not _acceptable(headers, entity):
         raise common.unreadable(path, "Bitrix24")

@@ -257,3 +257,41 @@ def references(table: ForeignTable, mapping: dict[str, str] | None = None) -> Fo
                 stages.setdefault((cell(row, "pipeline"), stage), None)
     users = distinct(cell(row, "responsible") for row in table.rows)
     return ForeignReferences(list(stages), users)
+
+
+def is_multi_value(header: str) -> bool:
+    """A phone or e-mail column: Bitrix24 and amoCRM write a field's several values in one cell."""
+    name = fold(header)
+    return "телефон" in name or "e-mail" in name or "email" in name
+
+
+def split_multi_values(headers: list[str], rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
+    """Each phone and e-mail cell holding several values (``"+7 903 555-12-34, +7 903 555-00-00"``)
+    keeps its first; the others go to new columns right after it («Мобильный телефон (2)», …), which
+    the mapping may use or leave out."""
+    widths: list[int] = []
+    for index, header in enumerate(headers):
+        width = 1
+        if is_multi_value(header):
+            for row in rows:
+                if index < len(row) and "," in row[index]:
+                    width = max(width, len([v for v in row[index].split(",") if v.strip()]))
+        widths.append(width)
+    if all(width == 1 for width in widths):
+        return headers, rows
+    new_headers: list[str] = []
+    for header, width in zip(headers, widths, strict=True):
+        new_headers += [header] + [f"{header} ({n})" for n in range(2, width + 1)]
+    new_rows = []
+    for row in rows:
+        cells: list[str] = []
+        for index, width in enumerate(widths):
+            value = row[index] if index < len(row) else ""
+            if width == 1:
+                cells.append(value)
+                continue
+            parts = [v.strip() for v in value.split(",") if v.strip()]
+            cells += (parts + [""] * width)[:width]
+        cells += row[len(widths):]
+        new_rows.append(cells)
+    return new_headers, new_rows
