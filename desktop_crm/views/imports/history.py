@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_crm.errors import CrmError
-from desktop_crm.i18n import _
+from desktop_crm.i18n import _, pgettext
 from desktop_crm.views.common.dialogs import confirm, error_box
 from desktop_crm.workers import Progress, run_in_background
 
@@ -58,8 +58,9 @@ class ImportHistoryDialog(QDialog):
         layout.addWidget(self.empty)
         self.table = QTableWidget(0, 7)
         self.table.setObjectName("import_history_table")
-        self.table.setHorizontalHeaderLabels([_("When"), _("File"), _("What"), _("Created"),
-                                              _("Merged"), _("By"), _("Status")])
+        self.table.setHorizontalHeaderLabels([
+            _("When"), _("File"), _("What"), pgettext("import result", "Created"),
+            pgettext("import result", "Merged"), pgettext("import batch", "By"), _("Status")])
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)

@@ -179,6 +179,8 @@ class MappingPage(QWidget):
         self.preset_name = QLineEdit()
         self.preset_name.setObjectName("import_preset_name")
         self.preset_name.setPlaceholderText(_("Name of this mapping"))
+        self.preset_name.setMinimumWidth(self.preset_name.fontMetrics().horizontalAdvance(
+            self.preset_name.placeholderText()) + 24)
         presets.addWidget(self.preset_name, 1)
         self.save_button = QPushButton(_("Save mapping"))
         self.save_button.setObjectName("import_preset_save")
@@ -198,13 +200,15 @@ class MappingPage(QWidget):
         self._headers = []
         self.table.setRowCount(0)
         self._headers = list(table.headers)
-        rows = list(table.rows[:SAMPLE_ROWS]) if isinstance(table.rows, list) else []
+        rows = list(table.rows[:SAMPLE_ROWS * 4]) if isinstance(table.rows, list) else []
         self.table.setRowCount(len(self._headers))
         for index, header in enumerate(self._headers):
             name = QTableWidgetItem(header)
             name.setFlags(name.flags() & ~Qt.ItemFlag.ItemIsEditable)
             self.table.setItem(index, 0, name)
-            samples = [row[index] for row in rows if index < len(row) and row[index].strip()]
+            samples = list(dict.fromkeys(
+                row[index].strip() for row in rows if index < len(row) and row[index].strip()))
+            samples = samples[:SAMPLE_ROWS]
             sample = QTableWidgetItem(" · ".join(samples))
             sample.setFlags(sample.flags() & ~Qt.ItemFlag.ItemIsEditable)
             sample.setToolTip("\n".join(samples))

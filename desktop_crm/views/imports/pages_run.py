@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_crm.i18n import _, ngettext
+from desktop_crm.i18n import _, ngettext, pgettext
 from desktop_crm.views.imports.pages import hint, page_title
 
 if TYPE_CHECKING:
@@ -81,7 +81,8 @@ class PreviewPage(QWidget):
         self.table.clear()
         self.table.setColumnCount(3 + len(fields))
         self.table.setHorizontalHeaderLabels(
-            [_("Row"), _("What happens"), _("Problems")] + [label for _name, label in fields])
+            [_("Row"), _("What happens"), _("Problems")]
+            + [label.split(" (")[0] for _name, label in fields])  # "deal key (rows with …)"
         self.table.setRowCount(len(rows))
         problems = 0
         for index, row in enumerate(rows):
@@ -103,7 +104,8 @@ class PreviewPage(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.resizeColumnsToContents()
         for column in range(self.table.columnCount()):
-            self.table.setColumnWidth(column, min(self.table.columnWidth(column), 260))
+            widest = 320 if column == 2 else 200
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column), widest))
         self.table.resizeRowsToContents()
         self.summary.setText(
             ngettext("The first {count} row as it would be imported.",
@@ -217,8 +219,10 @@ class ResultPage(QWidget):
         layout.addWidget(self.note)
         grid = QGridLayout()
         self.counts: dict[str, QLabel] = {}
-        labels = (("created", _("Created")), ("merged", _("Merged")), ("skipped", _("Skipped")),
-                  ("rejected", _("Rejected")))
+        labels = (("created", pgettext("import result", "Created")),
+                  ("merged", pgettext("import result", "Merged")),
+                  ("skipped", pgettext("import result", "Skipped")),
+                  ("rejected", pgettext("import result", "Rejected")))
         for column, (key, text) in enumerate(labels):
             number = QLabel("0")
             number.setObjectName(f"import_count_{key}")
