@@ -25,6 +25,7 @@ import codecs
 import csv
 import importlib
 import io
+import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -189,8 +190,10 @@ _BINARY_MAGIC = (b"PK\x03\x04", b"%PDF", b"\xd0\xcf\x11\xe0", b"\x89PNG", b"\xff
 
 
 def decode_text(raw: bytes, name: str = "") -> tuple[str, str]:
-    """The text of a file and the encoding it was written in: UTF-8 (with or without BOM) or
-    Windows-1251; UTF-16 with its BOM. Anything else is refused."""
+    """The text of a file and the encoding it was written in: UTF-8 (with or without BOM),
+    Windows-1251 (Russian Excel) or Windows-1252 (Italian Excel: words mixing Latin letters with
+    what would be Cyrillic ones are Italian accents read in the wrong code page); UTF-16 with its
+    BOM. Anything else is refused."""
     if raw.startswith(codecs.BOM_UTF8):
         encodings: tuple[str, ...] = ("utf-8-sig",)
     elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -202,11 +205,34 @@ def decode_text(raw: bytes, name: str = "") -> tuple[str, str]:
             text = raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-        if encoding == "cp1251" and _unlikely_cp1251(text):
-            break
+        if encoding == "cp1251":
+            if _mixed_script(text):
+                try:
+                    return raw.decode("cp1252"), "cp1252"
+                except UnicodeDecodeError:
+                    break
+            if _unlikely_cp1251(text):
+                break
         return text, encoding
     raise ImportFileError(_("{name}: the text is neither UTF-8 nor Windows-1251. Save the file "
                             "as “CSV UTF-8” and import it again.").format(name=name or _("the file")))
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _mixed_script(text: str) -> bool:
+    """More words mix Latin and Cyrillic letters than are wholly Cyrillic."""
+    mixed = cyrillic = 0
+    for word in _WORD.findall(text[:200_000]):
+        has_cyrillic = any("\u0400" <= ch <= "\u04ff" for ch in word)
+        if not has_cyrillic:
+            continue
+        if any(ch.isascii() for ch in word):
+            mixed += 1
+        else:
+            cyrillic += 1
+    return mixed > cyrillic
 
 
 def _unlikely_cp1251(text: str) -> bool:
