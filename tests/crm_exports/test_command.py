@@ -1,0 +1,90 @@
+"""``desktop-crm import --format bitrix24|amocrm`` end to end on a real SQLite file: the readers
+through the command, a broken file refused, undo by batch."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from desktop_crm.cli import main
+from desktop_crm.models import Role, User
+from desktop_crm.models.db import open_database
+from desktop_crm.models.schema import migrate
+from tests.crm_exports import files as f
+from tests.factories import make_pipeline, make_stages
+
+
+@pytest.fixture
+def crm_db(tmp_path, monkeypatch):
+    monkeypatch.setenv("CRM_DATA_DIR", str(tmp_path / "data"))
+    url = str(tmp_path / "crm.db")
+    db = open_database(url)
+    migrate(db)
+    User.create(name="Анна Смирнова", login="anna", role=Role.ADMIN)  # the command works as her
+    for name in ("Волкова Елена", "Игорь Лебедев"):  # amoCRM's users, one in another word order
+        User.create(name=name, role=Role.SALES)
+    make_stages(make_pipeline("Общее"), ["Новая", "Подготовка документов"], won="Сделка успешна",
+                lost="Сделка провалена")
+    make_stages(make_pipeline("Продажи", is_default=False), ["Первичный контакт", "Переговоры"])
+    db.close()
+    return url
+
+
+def _json(capsys) -> dict:
+    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+def test_bitrix_contacts_csv_in_windows_1251(crm_db, tmp_path, capsys):
+    rows = [list(r) for r in f.BITRIX_CONTACTS]
+    rows[0][f.BITRIX_CONTACT_HEADERS.index("Частный e-mail")] = "ivan.sidorov@mail.ru"  # required here
+    path = f.write_csv(tmp_path / "CONTACT.csv", f.BITRIX_CONTACT_HEADERS, rows, encoding="cp1251")
+    code = main(["import", str(path), "--db", crm_db, "--entity", "contacts", "--format", "bitrix24",
+                 "--create-missing", "--json"])
+    out = _json(capsys)
+    assert code == 0, out
+    # Олег Иванов is no user here: that row is rejected with its reason; Сидоров comes in
+    assert out["created"] == 1 and out["batch"]
+    assert [r["row"] for r in out["rejected"]] == [3]
+    assert "Олег Иванов" in json.dumps(out["rejected"], ensure_ascii=False)
+    assert main(["import", "--undo", out["batch"], "--db", crm_db, "--json"]) == 0
+
+
+def test_bitrix_excel_deals_detected_by_themselves(crm_db, tmp_path, capsys):
+    rows = [[*r[:12], "", *r[13:]] for r in f.BITRIX_DEALS]  # no contacts: they are not here
+    path = f.write_bitrix_html(tmp_path / "DEAL.xls", f.BITRIX_DEAL_HEADERS, rows)
+    code = main(["import", str(path), "--db", crm_db, "--entity", "deals", "--create-missing",
+                 "--dry-run", "--json"])
+    out = _json(capsys)
+    assert code == 0, out
+    # deal 101 (two product rows), 102 in «Сервис» (created); 103 is won: not a new deal's stage
+    reasons = {r["row"]: " ".join(r["reasons"]) for r in out["rejected"]}
+    assert out["batch"] is None and out["created"] == 2, out
+    assert "open stage" in reasons[5]
+
+
+def test_amocrm_xlsx_deals(crm_db, tmp_path, capsys):
+    rows = [[*r[:13], "", *r[14:]] for r in f.AMO_DEALS]  # contacts left out
+    rows[2][f.AMO_DEAL_HEADERS.index("Этап сделки")] = "Переговоры"
+    rows[2][f.AMO_DEAL_HEADERS.index("Воронка")] = "Продажи"
+    path = f.write_xlsx(tmp_path / "amocrm_export.xlsx", f.AMO_DEAL_HEADERS, rows)
+    code = main(["import", str(path), "--db", crm_db, "--entity", "deals", "--format", "amocrm",
+                 "--create-missing", "--json"])
+    out = _json(capsys)
+    assert code == 0, out
+    # «Окна» and «Монтаж» name «СтройМир», created once on request; «Двери» names no company
+    assert out["created"] == 3 and out["rejected"] == [], out
+    db = open_database(crm_db)
+    from desktop_crm.models import Company, Deal
+
+    windows = Deal.get(Deal.title == "Окна для офиса")
+    assert (windows.stage.name, windows.pipeline.name, windows.responsible.name) == (
+        "Переговоры", "Продажи", "Волкова Елена")
+    assert Company.select().where(Company.short_name == "ООО «СтройМир»").count() == 1
+    db.close()
+
+
+def test_a_file_of_the_other_crm_is_refused(crm_db, tmp_path, capsys):
+    path = f.write_csv(tmp_path / "amo.csv", f.AMO_DEAL_HEADERS, f.AMO_DEALS)
+    assert main(["import", str(path), "--db", crm_db, "--entity", "deals", "--format", "bitrix24"]) != 0
+    assert "amo.csv" in capsys.readouterr().err
