@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from desktop_crm.models.enums import Role
+from desktop_crm.models.enums import Action, Role
 from tests.crm_exports import files as f
 from tests.factories import make_user
 from tests.imports_ui.helpers import choose, click, file_dialog, open_file, wizard_open
@@ -189,3 +189,37 @@ def test_keyboard_only_first_step(context, qtbot, tmp_path):
     qtbot.keyClick(wizard.back_button, Qt.Key.Key_Space)
     assert wizard.stack.currentWidget() is wizard.file_page
     wizard.close()
+
+
+def test_a_list_offers_import_of_its_own_records(context, qtbot):
+    from PySide6.QtWidgets import QToolButton
+
+    from desktop_crm.views.lists.list_view import EntityListView
+
+    view = EntityListView(context, "companies")
+    qtbot.addWidget(view)
+    view.show()
+    view.reload()
+    button = next(b for b in view.actions_bar.findChildren(QToolButton)
+                  if b.defaultAction() and b.defaultAction().objectName() == "action_import")
+    assert button.isEnabled()  # nothing selected: import needs no selection
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    wizard = wizard_open()
+    assert wizard.file_page.entity() == "companies"
+    wizard.close()
+
+
+def test_a_role_without_import_is_not_offered_it(context, qtbot):
+    from desktop_crm.services.system import access, rights, session
+    from desktop_crm.views.main_window import MainWindow
+
+    role = access.save_role(None, {"name": "Стажёр", "actions": ["view", "create", "edit"],
+                                   "scope": "own"})
+    trainee = make_user("Ирина Стажёр", role=Role.SALES, access_role=role)
+    rights.act_as(rights.load_actor(trainee.id))
+    assert not rights.can(Action.IMPORT)
+    context.user = session.current_user(str(trainee.id))
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    assert not window.import_action.isEnabled() and not window.import_history_action.isEnabled()
+    window.close()

@@ -1,5 +1,6 @@
-"""The import wizard's screens for ``desktop-crm screenshots``: each step over a Bitrix24 deal
-export (an HTML "Excel" file), the result of a real import (undone afterwards) and the history."""
+"""The import wizard's entry points and screens: "Import…" in the lists' toolbars, and for
+``desktop-crm screenshots`` each step over a Bitrix24 deal export (an HTML "Excel" file), the
+result of a real import (undone afterwards) and the history."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from desktop_crm.views.registry import Registry, Screen
+from desktop_crm.i18n import N_
+from desktop_crm.models.enums import Action
+from desktop_crm.views.registry import ListAction, Registry, Screen
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
@@ -20,8 +23,23 @@ _open: list[Any] = []
 _undo: list[Any] = []
 
 
+#: The lists whose toolbar offers "Import…" (the wizard opens on that list's kind of record).
+IMPORT_LISTS = ("contacts", "companies", "leads", "deals", "products")
+
+
 def register(registry: Registry) -> None:
+    for entity in IMPORT_LISTS:
+        registry.add_list_action(entity, ListAction(
+            "import", N_("Import…"), "desktop_crm.views.imports.register:import_from_list",
+            min_selected=0, requires=Action.IMPORT))
     registry.add_screen_provider(_screens)
+
+
+def import_from_list(context: AppContext, view: Any, ids: list[str]) -> QWidget:
+    """A list's "Import…" (also what an empty list may offer): the wizard for that list's records."""
+    from desktop_crm.views.imports.wizard import open_import_wizard
+
+    return open_import_wizard(context, view.window(), str(getattr(view, "entity", "contacts")))
 
 
 def _sample() -> Path:
