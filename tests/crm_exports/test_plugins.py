@@ -64,7 +64,7 @@ def test_asking_for_the_wrong_format_is_refused(tmp_path: Path) -> None:
         formats.read_table(amo, "bitrix24")
 
 
-def test_stages_and_users_matched_and_translated(db: object, tmp_path: Path) -> None:
+def test_stages_and_users_matched_and_translated(any_db: object, tmp_path: Path) -> None:
     sales = factories.make_pipeline("Общее")
     factories.make_stages(sales, ["Новая", "Подготовка документов"], won="Успех", lost="Провал")
     factories.make_user("Смирнова Анна")

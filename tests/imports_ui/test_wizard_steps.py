@@ -150,7 +150,7 @@ def test_bitrix_stages_and_users_are_mapped_to_ours(context, qtbot, tmp_path):
     assert page.user_combo(1).currentText() == "Nobody (the records are yours)"
     choose(qtbot, page.stage_combo(0), "Продажи › КП отправлено")
     choose(qtbot, page.user_combo(1), "Marco Bianchi")
-    request = wizard.request()
+    request = wizard.request_builder()()
     rows = list(request.table.rows)
     stage, pipeline, responsible = (f.BITRIX_DEAL_HEADERS.index(h)
                                     for h in ("Стадия сделки", "Направление", "Ответственный"))

@@ -14,6 +14,8 @@ the menu and for a list's "Import contacts" button.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -279,29 +281,39 @@ class ImportWizard(QDialog):
     def show_references(self) -> None:
         from desktop_crm.services.data.crm_exports import matching
 
-        assert self.table is not None
-        stages, users = matching.references(self.table, self.mapping_page.mapping())
-        key = (tuple(stages), tuple(users))
-        if self.references_page.property("shown") != repr(key):
+        table, fields = self.table, self.mapping_page.mapping()
+        assert table is not None
+
+        def work(progress: Progress) -> tuple[Any, ...]:
+            stages, users = matching.references(table, fields)
             ours, our_users = matching.our_stages(), matching.our_users()
-            self.references_page.show_references(
-                stages, ours, {s: matching.suggest_stage(s, ours) for s in stages},
-                users, our_users, {u: matching.suggest_user(u, our_users) for u in users})
-            self.references_page.setProperty("shown", repr(key))
-        self.show_page(REFERENCES)
+            return (stages, ours, {s: matching.suggest_stage(s, ours) for s in stages},
+                    users, our_users, {u: matching.suggest_user(u, our_users) for u in users})
+
+        def shown(found: tuple[Any, ...]) -> None:
+            key = repr((found[0], found[3], found[1], found[4]))
+            if self.references_page.property("shown") != key:  # keep what the user chose
+                self.references_page.show_references(*found)
+                self.references_page.setProperty("shown", key)
+            self.show_page(REFERENCES)
+
+        run_in_background(work, on_result=shown, on_error=self._failed, name="import: references")
 
     # --- step 5: preview ----------------------------------------------------------------------
-    def request(self, dry_run: bool = False) -> ImportRequest:
+    def request_builder(self, dry_run: bool = False) -> Callable[[], ImportRequest]:
+        """What the pages say, read now (on the GUI thread); the request itself — the table with
+        their stages and users rewritten to ours, a copy of every row — is built by the returned
+        function, called in the background."""
         from desktop_crm.services.data.crm_exports import matching
         from desktop_crm.services.data.imports.engine import ImportRequest, OnDuplicate, Winner
 
         assert self.table is not None
         table, mapping = self.table, self.mapping_page.mapping()
-        if self._foreign():
-            table, mapping = matching.translate(table, mapping, self.references_page.stage_map(),
-                                                self.references_page.user_map())
+        foreign = self._foreign()
+        stage_map = self.references_page.stage_map() if foreign else {}
+        user_map = self.references_page.user_map() if foreign else {}
         options = self.options_page
-        return ImportRequest(
+        template = ImportRequest(
             entity=self.entity(), table=table, mapping=mapping,
             on_duplicate=OnDuplicate(options.on_duplicate()),
             winner=Winner(str(options.winner.currentData())), dry_run=dry_run,
@@ -310,16 +322,27 @@ class ImportWizard(QDialog):
             file_name=Path(self.file_page.path_edit.text().strip()).name,
         )
 
+        def build() -> ImportRequest:
+            if not foreign:
+                return template
+            rows_table, fields = matching.translate(table, mapping, stage_map, user_map)
+            return replace(template, table=rows_table, mapping=fields)
+
+        return build
+
     def show_preview(self) -> None:
         from desktop_crm.services.data.imports import engine, mapping
 
-        request = self.request()
-        labels = [(name, mapping.field_label(request.entity, name)) for name in request.mapping.values()]
+        build = self.request_builder()
 
-        def work(progress: Progress) -> list[Any]:
-            return engine.preview(request, PREVIEW_ROWS)
+        def work(progress: Progress) -> tuple[list[tuple[str, str]], list[Any]]:
+            request = build()
+            labels = [(name, mapping.field_label(request.entity, name))
+                      for name in request.mapping.values()]
+            return labels, engine.preview(request, PREVIEW_ROWS)
 
-        def shown(rows: list[Any]) -> None:
+        def shown(result: tuple[list[tuple[str, str]], list[Any]]) -> None:
+            labels, rows = result
             self.preview_page.show_rows(rows, labels)
             self.show_page(PREVIEW)
 
@@ -329,7 +352,7 @@ class ImportWizard(QDialog):
     def start(self, dry_run: bool) -> None:
         from desktop_crm.services.data.imports import engine
 
-        request = self.request(dry_run)
+        build = self.request_builder(dry_run)
         self._cancel.clear()
         self._running = True
         self.run_page.start(dry_run)
@@ -338,7 +361,7 @@ class ImportWizard(QDialog):
 
         def work(progress: Progress) -> ImportReport:
             return engine.run_import(
-                request, progress=lambda done, total: progress.report(done, total),
+                build(), progress=lambda done, total: progress.report(done, total),
                 cancel=lambda: cancel.is_set() or progress.cancelled)
 
         run_in_background(work, on_result=self._finished, on_error=self._run_failed,
