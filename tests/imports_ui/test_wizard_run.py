@@ -257,3 +257,32 @@ def test_back_from_the_preview_changes_the_choices(context, qtbot, tmp_path):
     assert wizard.preview_page.table.item(0, 1).text() == "will be created"
     qtbot.keyClick(wizard.close_button, Qt.Key.Key_Space)
     assert not wizard.isVisible()
+
+
+def test_the_wizard_in_real_background_threads(context, qtbot, tmp_path):
+    """The same flow with the work really off the GUI thread (the app's way): each step waits for
+    its result, the GUI stays responsive meanwhile."""
+    from desktop_crm import workers
+
+    make_contact("Сидоров", "Иван", mobile_phone="+7 916 123-45-67", work_email="sidorov@romashka.ru")
+    contacts_before = Contact.select().count()
+    wizard = _wizard(context, qtbot, "contacts")
+    workers.set_synchronous(False)
+    try:
+        open_file(qtbot, wizard, _contacts_file(tmp_path))
+        qtbot.waitUntil(lambda: wizard.next_button.isEnabled(), timeout=10000)
+        click(qtbot, wizard.next_button)
+        click(qtbot, wizard.next_button)
+        qtbot.waitUntil(lambda: wizard.stack.currentWidget() is wizard.references_page, timeout=10000)
+        click(qtbot, wizard.next_button)
+        click(qtbot, wizard.options_page.lenient)
+        click(qtbot, wizard.options_page.create_missing)
+        click(qtbot, wizard.next_button)
+        qtbot.waitUntil(lambda: wizard.stack.currentWidget() is wizard.preview_page, timeout=10000)
+        click(qtbot, wizard.preview_page.import_button)
+        qtbot.waitUntil(lambda: wizard.stack.currentWidget() is wizard.result_page, timeout=20000)
+    finally:
+        workers.set_synchronous(True)
+    assert _counts(wizard) == {"created": 1, "merged": 0, "skipped": 1, "rejected": 0}
+    assert Contact.select().count() == contacts_before + 1
+    click(qtbot, wizard.close_button)
