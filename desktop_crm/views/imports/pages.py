@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_crm.i18n import _, ngettext
+from desktop_crm.views.common.palette import ERROR_COLOR
 
 if TYPE_CHECKING:
     from desktop_crm.services.data.crm_exports.matching import OurStage, StageKey
@@ -133,7 +134,7 @@ class FilePage(QWidget):
 
     def show_problem(self, message: str) -> None:
         self.info.setText(message)
-        self.info.setStyleSheet("color: #b00020;")
+        self.info.setStyleSheet(f"color: {ERROR_COLOR};")
 
 
 class MappingPage(QWidget):
@@ -191,7 +192,7 @@ class MappingPage(QWidget):
         self.problem = QLabel()
         self.problem.setObjectName("import_mapping_problem")
         self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: #b00020;")
+        self.problem.setStyleSheet(f"color: {ERROR_COLOR};")
         layout.addWidget(self.problem)
         self._headers: list[str] = []
         self._setting = False

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_crm.i18n import _, ngettext, pgettext
+from desktop_crm.views.common.palette import ERROR_COLOR
 from desktop_crm.views.imports.pages import hint, page_title
 
 if TYPE_CHECKING:
@@ -99,7 +101,7 @@ class PreviewPage(QWidget):
                 for column in (1, 2):
                     cell = self.table.item(index, column)
                     if cell is not None:
-                        cell.setForeground(Qt.GlobalColor.darkRed)
+                        cell.setForeground(QColor(ERROR_COLOR))
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.resizeColumnsToContents()
