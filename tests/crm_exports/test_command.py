@@ -88,3 +88,21 @@ def test_a_file_of_the_other_crm_is_refused(crm_db, tmp_path, capsys):
     path = f.write_csv(tmp_path / "amo.csv", f.AMO_DEAL_HEADERS, f.AMO_DEALS)
     assert main(["import", str(path), "--db", crm_db, "--entity", "deals", "--format", "bitrix24"]) != 0
     assert "amo.csv" in capsys.readouterr().err
+
+
+def test_bad_dates_amounts_and_a_missing_title_are_rejected_with_their_rows(crm_db, tmp_path, capsys):
+    headers = f.BITRIX_DEAL_HEADERS
+    good = [c if i != headers.index("Контакт") else "" for i, c in enumerate(f.BITRIX_DEALS[2])]
+    good[headers.index("Направление")] = "Общее"
+    good[headers.index("Ответственный")] = "Анна Смирнова"
+    bad_date, bad_amount, no_title = list(good), list(good), list(good)
+    bad_date[0], bad_date[headers.index("Предполагаемая дата закрытия")] = "201", "31.13.2024"
+    bad_amount[0], bad_amount[headers.index("Сумма")] = "202", "сорок тысяч"
+    no_title[0], no_title[headers.index("Название сделки")] = "203", ""
+    path = f.write_csv(tmp_path / "DEAL.csv", headers, [good, bad_date, bad_amount, no_title])
+    code = main(["import", str(path), "--db", crm_db, "--entity", "deals", "--json"])
+    out = _json(capsys)
+    assert code == 0, out
+    reasons = {r["row"]: " ".join(r["reasons"]) for r in out["rejected"]}
+    assert out["created"] == 1 and sorted(reasons) == [3, 4, 5], out
+    assert "31.13.2024" in reasons[3]

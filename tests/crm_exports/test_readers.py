@@ -170,3 +170,18 @@ def test_a_windows_1251_file_is_not_read_as_mojibake(tmp_path: Path) -> None:
     path = f.write_csv(tmp_path / "c.csv", f.BITRIX_CONTACT_HEADERS, f.BITRIX_CONTACTS, encoding="cp1251")
     table = crm_exports.read(path, "bitrix24")
     assert "Постоянный клиент" in table.rows[0]
+
+
+def test_wrong_encodings(tmp_path: Path) -> None:
+    # KOI8-R (an old Unix code page): neither UTF-8 nor Windows-1251 columns — refused, not misread
+    koi = f.write_csv(tmp_path / "koi.csv", f.BITRIX_LEAD_HEADERS, f.BITRIX_LEADS, encoding="koi8-r")
+    assert crm_exports.detect(koi) == ""
+    with pytest.raises(ValidationError, match="Bitrix24"):
+        crm_exports.read(koi, "bitrix24")
+    # UTF-16 with its BOM (Excel's "Unicode text"): read
+    wide = tmp_path / "wide.csv"
+    f.write_csv(wide, f.AMO_DEAL_HEADERS, f.AMO_DEALS, delimiter="\t")
+    wide.write_bytes(wide.read_text(encoding="utf-8").encode("utf-16"))
+    assert crm_exports.detect(wide) == "amocrm"
+    table = crm_exports.read(wide, "amocrm")
+    assert table.encoding == "utf-16" and table.delimiter == "\t" and table.rows[0][1] == "Окна для офиса"

@@ -35,9 +35,13 @@ class ForeignTable:
 
 
 def decode(raw: bytes) -> tuple[str, str]:
-    """The text of a file and the encoding it was in: UTF-8 (with or without BOM), else Windows-1251."""
+    """The text of a file and the encoding it was in: UTF-8 (with or without BOM), UTF-16 with its
+    BOM, else Windows-1251 (a file in another code page reads as nonsense, and its columns are then
+    not the CRM's: refused)."""
     if raw.startswith(b"\xef\xbb\xbf"):
         return raw[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text"
+        return raw.decode("utf-16", errors="replace").lstrip("\ufeff"), "utf-16"
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
