@@ -173,11 +173,19 @@ def test_duplicates_skipped_by_default_and_inside_the_file(context, qtbot, tmp_p
     make_contact("Сидоров", "Иван", mobile_phone="+7 916 123-45-67", work_email="sidorov@romashka.ru")
     rows = [*f.BITRIX_CONTACTS, f.BITRIX_CONTACTS[1]]  # Кузнецова twice
     path = f.write_csv(tmp_path / "C.csv", f.BITRIX_CONTACT_HEADERS, rows)
+    from desktop_crm.views.lists.list_view import EntityListView
+
+    contacts = EntityListView(context, "contacts")  # an open list tells the truth afterwards
+    qtbot.addWidget(contacts)
+    contacts.show()
+    contacts.reload()
+    assert contacts.table.model().rowCount() == 1
     wizard = _wizard(context, qtbot, "contacts")
     _to_preview(qtbot, wizard, path)
     assert wizard.preview_page.table.item(0, 1).text().startswith("skipped: already there")
     click(qtbot, wizard.preview_page.import_button)
     assert _counts(wizard) == {"created": 1, "merged": 0, "skipped": 2, "rejected": 0}
+    qtbot.waitUntil(lambda: contacts.table.model().rowCount() == 2, timeout=3000)
     click(qtbot, wizard.close_button)
 
 
