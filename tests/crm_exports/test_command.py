@@ -106,3 +106,37 @@ def test_bad_dates_amounts_and_a_missing_title_are_rejected_with_their_rows(crm_
     reasons = {r["row"]: " ".join(r["reasons"]) for r in out["rejected"]}
     assert out["created"] == 1 and sorted(reasons) == [3, 4, 5], out
     assert "31.13.2024" in reasons[3]
+
+
+def test_one_amocrm_file_as_companies_then_contacts_then_deals(crm_db, tmp_path, capsys):
+    """amoCRM exports deals with their contacts and companies in one file: imported three times,
+    each pass takes its own columns, and the deals then find their contacts and companies."""
+    from desktop_crm.services.sales import rules
+
+    db = open_database(crm_db)
+    rules.CONTACT_PRESET.set("light")  # a name and a phone or e-mail: what amoCRM's contacts have
+    db.close()
+    rows = [list(r) for r in f.AMO_DEALS]
+    rows[2][f.AMO_DEAL_HEADERS.index("Этап сделки")] = "Переговоры"
+    rows[2][f.AMO_DEAL_HEADERS.index("Воронка")] = "Продажи"
+    path = f.write_csv(tmp_path / "amocrm_export.csv", f.AMO_DEAL_HEADERS, rows, bom=True)
+    common = ["--db", crm_db, "--format", "amocrm", "--json"]
+    assert main(["import", str(path), "--entity", "companies", *common]) == 0
+    companies = _json(capsys)
+    assert companies["created"] == 1 and companies["skipped"] == 1, companies  # СтройМир twice
+    assert main(["import", str(path), "--entity", "contacts", *common]) == 0
+    contacts = _json(capsys)
+    assert contacts["created"] == 2, contacts
+    assert [r["row"] for r in contacts["rejected"]] == [4]  # the third deal has no contact
+    assert main(["import", str(path), "--entity", "deals", *common]) == 0
+    deals = _json(capsys)
+    assert deals["created"] == 3 and deals["rejected"] == [], deals
+    db = open_database(crm_db)
+    from desktop_crm.models import Deal
+
+    windows = Deal.get(Deal.title == "Окна для офиса")
+    # «Полное имя контакта» is one text: split as a full name, found again by the deal
+    assert {windows.contact.last_name, windows.contact.first_name} == {"Морозов", "Андрей"}
+    assert windows.contact.position == "Снабженец"
+    assert windows.company.inn == "7812014560"
+    db.close()

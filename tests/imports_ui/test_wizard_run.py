@@ -197,6 +197,7 @@ def test_amocrm_xlsx_dry_run_then_for_real(context, qtbot, tmp_path):
     wizard = _wizard(context, qtbot, "contacts")
     open_file(qtbot, wizard, path)
     assert "amoCRM" in wizard.file_page.info.text() and wizard.file_page.entity() == "deals"
+    assert wizard.file_page.advice.isVisible() and "three times" in wizard.file_page.advice.text()
     click(qtbot, wizard.next_button)
     assert wizard.mapping_page.field_combo("Бюджет").currentData() == "amount"
     click(qtbot, wizard.next_button)

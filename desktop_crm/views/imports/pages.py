@@ -106,6 +106,10 @@ class FilePage(QWidget):
         self.info.setWordWrap(True)
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.info)
+        self.advice = hint("")
+        self.advice.setObjectName("import_file_advice")
+        self.advice.hide()
+        layout.addWidget(self.advice)
         layout.addStretch(1)
 
     def entity(self) -> str:
@@ -131,8 +135,14 @@ class FilePage(QWidget):
         parts.append(ngettext("{count} row", "{count} rows", rows).format(count=rows))
         self.info.setText(" · ".join(parts))
         self.info.setStyleSheet("")
+        self.advice.setVisible(table.format == "amocrm")
+        self.advice.setText(_(
+            "amoCRM exports each deal with its contact and company. Import this file three times: "
+            "as companies, as contacts, then as deals — each time its own columns are used, and "
+            "the deals find the contacts and companies imported before them."))
 
     def show_problem(self, message: str) -> None:
+        self.advice.hide()
         self.info.setText(message)
         self.info.setStyleSheet(f"color: {ERROR_COLOR};")
 
