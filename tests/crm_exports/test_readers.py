@@ -185,3 +185,16 @@ def test_wrong_encodings(tmp_path: Path) -> None:
     assert crm_exports.detect(wide) == "amocrm"
     table = crm_exports.read(wide, "amocrm")
     assert table.encoding == "utf-16" and table.delimiter == "\t" and table.rows[0][1] == "Окна для офиса"
+
+
+def test_html_cells_with_several_values_on_their_lines(tmp_path: Path) -> None:
+    page = tmp_path / "CONTACT.xls"
+    page.write_text(
+        '<html><head><meta http-equiv="Content-type" content="text/html;charset=UTF-8" /></head>'
+        "<body><table><tr><th>ID</th><th>Имя</th><th>Фамилия</th><th>Мобильный телефон</th>"
+        "<th>Рабочий e-mail</th><th>Тип контакта</th></tr>"
+        "<tr><td>1</td><td>Мария</td><td>Кузнецова</td><td>+7 903 555-12-34<br/>+7 903 555-00-00</td>"
+        "<td>m@firma.ru</td><td>Клиенты</td></tr></table></body></html>", encoding="utf-8")
+    table = crm_exports.read(page, "bitrix24")
+    assert table.headers[3:5] == ["Мобильный телефон", "Мобильный телефон (2)"]
+    assert table.rows[0][3:6] == ["+7 903 555-12-34", "+7 903 555-00-00", "m@firma.ru"]

@@ -145,8 +145,10 @@ def read_html_table(path: Path) -> tuple[list[str], list[list[str]], str]:
     tables = document.xpath("//table")
     if not tables:
         raise unreadable(path, "Bitrix24")
+    for br in tables[0].xpath(".//br"):  # a field's several values, one per line in its cell
+        br.tail = ", " + (br.tail or "")
     lines = [
-        [" ".join(cell.text_content().split()) for cell in row.xpath("./th|./td")]
+        [" ".join(cell.text_content().split()).strip(", ") for cell in row.xpath("./th|./td")]
         for row in tables[0].xpath(".//tr")
     ]
     lines = [line for line in lines if any(line)]
