@@ -73,6 +73,13 @@ def test_browse_chooses_the_file_in_a_dialog(context, qtbot, tmp_path):
     assert "Bitrix24" in wizard.file_page.info.text() and "2 rows" in wizard.file_page.info.text()
     assert wizard.file_page.entity() == "contacts"
     wizard.close()
+    # the next time, Browse… opens in that folder
+    again = open_import_wizard(context, None, "contacts")
+    click(qtbot, again.file_page.browse_button)
+    dialog = file_dialog("import_file_dialog")
+    assert dialog.directory().absolutePath() == str(tmp_path)
+    dialog.reject()
+    again.close()
 
 
 def test_mapping_is_editable_refused_when_incomplete_and_saved_as_a_preset(context, qtbot, tmp_path):

@@ -164,7 +164,8 @@ class ImportWizard(QDialog):
 
     # --- step 1: the file ---------------------------------------------------------------------
     def browse(self) -> None:
-        dialog = QFileDialog(self, _("Choose the file to import"))
+        folder = str(self.context.settings.value("imports/last_folder", "") or "")
+        dialog = QFileDialog(self, _("Choose the file to import"), folder)
         dialog.setObjectName("import_file_dialog")
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
         dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
@@ -199,6 +200,8 @@ class ImportWizard(QDialog):
         from desktop_crm.services.data.crm_exports import matching
 
         self.table = table
+        folder = Path(self.file_page.path_edit.text().strip()).parent
+        self.context.settings.setValue("imports/last_folder", str(folder))  # Browse… starts there
         self.file_page.show_table(table, self._format_labels.get(table.format, table.format))
         told = matching.entity_of(table)
         if told:
