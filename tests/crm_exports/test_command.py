@@ -140,3 +140,28 @@ def test_one_amocrm_file_as_companies_then_contacts_then_deals(crm_db, tmp_path,
     assert windows.contact.position == "Снабженец"
     assert windows.company.inn == "7812014560"
     db.close()
+
+
+def test_bitrix_companies_and_leads(crm_db, tmp_path, capsys):
+    companies = f.write_csv(tmp_path / "COMPANY.csv", f.BITRIX_COMPANY_HEADERS, f.BITRIX_COMPANIES,
+                            encoding="cp1251")
+    assert main(["import", str(companies), "--db", crm_db, "--entity", "companies", "--json"]) == 0
+    out = _json(capsys)
+    assert out["created"] == 1 and out["rejected"] == [], out
+    # the same file again: the company is known by its ИНН
+    assert main(["import", str(companies), "--db", crm_db, "--entity", "companies", "--json"]) == 0
+    assert _json(capsys)["skipped"] == 1
+    rows = [list(r) for r in f.BITRIX_LEADS]
+    rows[0][f.BITRIX_LEAD_HEADERS.index("Ответственный")] = "Анна Смирнова"
+    leads = f.write_csv(tmp_path / "LEAD.csv", f.BITRIX_LEAD_HEADERS, rows)
+    assert main(["import", str(leads), "--db", crm_db, "--entity", "leads", "--json"]) == 0
+    out = _json(capsys)
+    assert out["created"] == 1 and out["rejected"] == [], out
+    db = open_database(crm_db)
+    from desktop_crm.models import Company, Lead
+
+    company = Company.get(Company.inn == "7707083893")
+    assert (company.short_name, company.kpp) == ("ООО «Ромашка»", "770701001")
+    lead = Lead.get(Lead.title == "Заявка с сайта")
+    assert (lead.last_name, lead.first_name, lead.company_name) == ("Орлов", "Пётр", "ИП Орлов")
+    db.close()
