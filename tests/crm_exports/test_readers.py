@@ -198,3 +198,20 @@ def test_html_cells_with_several_values_on_their_lines(tmp_path: Path) -> None:
     table = crm_exports.read(page, "bitrix24")
     assert table.headers[3:5] == ["Мобильный телефон", "Мобильный телефон (2)"]
     assert table.rows[0][3:6] == ["+7 903 555-12-34", "+7 903 555-00-00", "m@firma.ru"]
+
+
+def test_a_big_export_is_recognised_from_its_beginning(tmp_path: Path) -> None:
+    """Sniffing reads the first 64 KiB, which may end inside a UTF-8 letter."""
+    from desktop_crm.services.data.crm_exports import common
+
+    rows = [["1", "", "Я" * 40, "", "Орлов"] for _n in range(2000)]
+    path = f.write_csv(tmp_path / "big.csv", [*f.BITRIX_CONTACT_HEADERS[:4], "Рабочий e-mail"], rows)
+    raw = path.read_bytes()
+    assert len(raw) > common.HEAD_BYTES
+    # make the cut fall inside a letter: pad the first line by one byte until it does
+    while raw[common.HEAD_BYTES - 1] < 0xC0:
+        raw = raw.replace(b"\r\n", b" \r\n", 1)
+    path.write_bytes(raw)
+    assert crm_exports.detect(path) == "bitrix24"
+    html = f.write_bitrix_html(tmp_path / "big.xls", f.BITRIX_CONTACT_HEADERS, f.BITRIX_CONTACTS * 300)
+    assert html.stat().st_size > common.HEAD_BYTES and crm_exports.detect(html) == "bitrix24"

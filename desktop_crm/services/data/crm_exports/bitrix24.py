@@ -139,11 +139,7 @@ def _is_html(path: Path) -> bool:
 def sniff(path: Path) -> bool:
     """Whether the file is a Bitrix24 export (CSV, or its HTML "Excel")."""
     if _is_html(path):
-        try:
-            headers, _rows, _encoding = common.read_html_table(path)
-        except Exception:  # any unreadable file is simply not ours
-            return False
-        return looks_like(headers)
+        return looks_like(common.html_header_cells(common.head_text(path)))
     return looks_like(common.first_line_cells(common.head_text(path)))
 
 

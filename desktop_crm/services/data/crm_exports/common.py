@@ -57,6 +57,11 @@ def head_text(path: Path) -> str:
         return ""
     if raw.startswith(b"PK\x03\x04"):
         return ""
+    for cut in range(4):  # the read may end inside a UTF-8 character
+        try:
+            return raw[: len(raw) - cut].decode("utf-8").lstrip("\ufeff")
+        except UnicodeDecodeError:
+            continue
     text, _encoding = decode(raw)
     return text
 
@@ -131,6 +136,22 @@ def _html_text(raw: bytes) -> tuple[str, str]:
         except (LookupError, UnicodeDecodeError):
             pass
     return decode(raw)
+
+
+_FIRST_ROW = re.compile(r"<tr\b.*?</tr\s*>", re.IGNORECASE | re.DOTALL)
+_CELL = re.compile(r"<t[hd]\b[^>]*>(.*?)</t[hd]\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def html_header_cells(head: str) -> list[str]:
+    """The cells of the first table row in the beginning of an HTML file (sniffing a big export
+    without parsing all of it)."""
+    from html import unescape
+
+    row = _FIRST_ROW.search(head)
+    if row is None:
+        return []
+    return [" ".join(unescape(_TAG.sub(" ", cell)).split()) for cell in _CELL.findall(row.group(0))]
 
 
 def read_html_table(path: Path) -> tuple[list[str], list[list[str]], str]:
