@@ -13,7 +13,7 @@ from desktop_crm.app import install_language
 from tests.shell.conftest import demo_db, demo_template  # noqa: F401 - the demo database fixtures
 
 SCREENS = ["import_file", "import_mapping", "import_references", "import_options", "import_preview",
-           "import_result", "import_history"]
+           "import_run", "import_result", "import_history"]
 
 
 def _counts(path: str) -> dict[str, int]:

@@ -65,6 +65,10 @@ def _wizard(context: AppContext, window: QWidget, step: int) -> ImportWizard:
         wizard.options_page.create_missing.setChecked(True)
     if step >= w.PREVIEW:
         wizard.go_next()
+    if step == w.RUN:  # the page as it looks midway (the sample itself imports in an instant)
+        wizard.run_page.start(dry_run=False)
+        wizard.run_page.update(2000, 5250)
+        wizard.show_page(w.RUN)
     if step >= w.RESULT:
         wizard.start(dry_run=False)
         if wizard.report is not None and wizard.report.batch_id is not None:
@@ -98,6 +102,7 @@ def _screens(registry: Registry) -> None:
 
     for name, step in (("import_file", w.FILE), ("import_mapping", w.MAPPING),
                        ("import_references", w.REFERENCES), ("import_options", w.OPTIONS),
-                       ("import_preview", w.PREVIEW), ("import_result", w.RESULT)):
+                       ("import_preview", w.PREVIEW), ("import_run", w.RUN),
+                       ("import_result", w.RESULT)):
         registry.add_screen(Screen(name, _step(step), _cleanup, order=700 + step))
     registry.add_screen(Screen("import_history", _history, _cleanup, order=710))

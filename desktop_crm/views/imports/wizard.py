@@ -126,7 +126,7 @@ class ImportWizard(QDialog):
         self.back_button.setVisible(index not in (FILE, RUN, RESULT))
         self.next_button.setVisible(index < PREVIEW)
         self.next_button.setEnabled(index != FILE or self.table is not None)
-        self.close_button.setEnabled(index != RUN)
+        self.close_button.setVisible(index != RUN)  # the page has its own "Cancel import"
         self.close_button.setText(_("Close") if index == RESULT else _("Cancel"))
 
     def _foreign(self) -> bool:
