@@ -29,6 +29,7 @@ from desktop_crm.models.enums import (
     StageKind,
     VatMode,
 )
+from desktop_crm.models.imports import LOCAL_MODELS, ImportBatch, ImportBatchItem
 from desktop_crm.models.parties import Company, Contact, Lead
 from desktop_crm.models.people import AccessRole, OwnCompany, RoleScope, User
 from desktop_crm.models.rules import DuplicateDismissal
@@ -65,6 +66,7 @@ ALL_MODELS: list[type[BaseModel]] = [
 
 __all__ = [
     "ALL_MODELS",
+    "LOCAL_MODELS",
     "AccessRole",
     "Action",
     "Activity",
@@ -79,6 +81,8 @@ __all__ = [
     "DocumentType",
     "DuplicateDismissal",
     "FileFormat",
+    "ImportBatch",
+    "ImportBatchItem",
     "Invoice",
     "InvoiceLine",
     "InvoiceStatus",

@@ -20,7 +20,7 @@ import peewee
 from desktop_crm import __version__
 from desktop_crm.errors import DatabaseReadOnly, DatabaseTooNew, DatabaseUnreadable
 from desktop_crm.i18n import _
-from desktop_crm.models import ALL_MODELS, SchemaVersion, hooks
+from desktop_crm.models import ALL_MODELS, LOCAL_MODELS, SchemaVersion, hooks
 from desktop_crm.models.db import engine, execute_sql, is_read_only
 from desktop_crm.models.migrations import STEPS
 from desktop_crm.models.people import create_preset_roles
@@ -82,7 +82,7 @@ def _now() -> dt.datetime:
 def create_schema(db: peewee.Database) -> None:
     """Create every table and index of the latest version in an empty database."""
     with db.atomic():
-        db.create_tables([SchemaVersion, *ALL_MODELS])
+        db.create_tables([SchemaVersion, *ALL_MODELS, *LOCAL_MODELS])
         create_search_index(db, engine(db))
         create_preset_roles()
         _upsert_version(LATEST_VERSION)

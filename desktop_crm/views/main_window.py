@@ -238,6 +238,8 @@ class MainWindow(QMainWindow):
         file_menu = menu.addMenu(_("&File"))
         file_menu.addAction(self.new_action)
         file_menu.addSeparator()
+        self._add_import_actions(file_menu)
+        file_menu.addSeparator()
         self.switch_user_action = QAction(_("Switch &user…"), self)
         self.switch_user_action.setObjectName("action_switch_user")
         self.switch_user_action.triggered.connect(self.switch_user)
@@ -276,6 +278,34 @@ class MainWindow(QMainWindow):
         about.setMenuRole(QAction.MenuRole.AboutRole)
         about.triggered.connect(self._about)
         self.help_menu.addAction(about)
+
+    def _add_import_actions(self, file_menu: Any) -> None:
+        """File › Import… and File › Imports history… (for users whose role may import)."""
+        from desktop_crm.models.enums import Action
+        from desktop_crm.services.system import rights
+
+        self.import_action = QAction(_("&Import…"), self)
+        self.import_action.setObjectName("action_import")
+        self.import_action.triggered.connect(self.open_import)
+        self.import_history_action = QAction(_("Imports &history…"), self)
+        self.import_history_action.setObjectName("action_import_history")
+        self.import_history_action.triggered.connect(self.open_import_history)
+        allowed = rights.can(Action.IMPORT)
+        for action in (self.import_action, self.import_history_action):
+            action.setEnabled(allowed and not self.context.read_only)
+            file_menu.addAction(action)
+
+    def open_import(self) -> QWidget:
+        from desktop_crm.views.imports.wizard import open_import_wizard
+
+        current = self.current_page()
+        entity = current.section.key if current is not None else "contacts"
+        return open_import_wizard(self.context, self, entity)
+
+    def open_import_history(self) -> QWidget:
+        from desktop_crm.views.imports.history import open_import_history
+
+        return open_import_history(self.context, self)
 
     def switch_user(self) -> None:
         """File › Switch user: the sign-in dialog; the chosen user gets a window of its own."""

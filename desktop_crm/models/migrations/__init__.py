@@ -75,6 +75,16 @@ def step_0009_issued_papers(db: peewee.Database, engine: str) -> None:
     _run_sql_file(db, HERE / f"v0009_{engine}.sql")
 
 
+def step_0010_reserved(db: peewee.Database, engine: str) -> None:
+    """Reserved for another branch's step 10 (the lead renumbers or drops this at merge)."""
+
+
+def step_0011_import_batches(db: peewee.Database, engine: str) -> None:
+    """Import batches (``import_batch``, ``import_batch_item``): what each import created and the
+    before-image of what it merged, so an import can be undone. Local bookkeeping, never synced."""
+    _run_sql_file(db, HERE / f"v0011_{engine}.sql")
+
+
 STEPS: dict[int, Step] = {
     1: step_0001_initial,
     2: step_0002_search_index,
@@ -85,4 +95,6 @@ STEPS: dict[int, Step] = {
     7: step_0007_roles_and_rights,
     8: step_0008_document_parties,
     9: step_0009_issued_papers,
+    10: step_0010_reserved,
+    11: step_0011_import_batches,
 }

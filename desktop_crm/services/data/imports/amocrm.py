@@ -1,0 +1,25 @@
+"""The ``amocrm`` import format: amoCRM's CSV and XLSX exports of deals with their contacts and
+companies, read by :mod:`desktop_crm.services.data.crm_exports.amocrm`, plugged into
+:mod:`.formats`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from desktop_crm.i18n import N_
+from desktop_crm.services.data.crm_exports import amocrm as reader
+from desktop_crm.services.data.imports.formats import Table, register_format, unique_headers
+
+
+def sniff(path: Path, head: bytes) -> bool:
+    return reader.sniff(path)
+
+
+def read(path: Path) -> Table:
+    table = reader.read(path)
+    return Table(unique_headers(table.headers), table.rows, reader.NAME, table.encoding,
+                 table.delimiter)
+
+
+register_format(reader.NAME, sniff, read, reader.static_hints(),
+                label=N_("amoCRM export (CSV or XLSX)"), priority=10)

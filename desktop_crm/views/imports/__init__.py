@@ -1,0 +1,1 @@
+"""The import wizard (File › Import…) and the imports history (File › Imports history…)."""
