@@ -171,6 +171,7 @@ class MainWindow(QMainWindow):
         from desktop_crm.views.cards.common import guard_unsaved_cards
 
         guard_unsaved_cards(self)  # open cards with unsaved changes are asked before quitting
+        self._closed = False
         self.first_painted.connect(self._attach_status_widgets)
         self._upkeep_timer = QTimer(self)
         self._upkeep_timer.setSingleShot(True)
@@ -467,6 +468,7 @@ class MainWindow(QMainWindow):
                 if _call(view, "confirm_close") is False:
                     event.ignore()
                     return
+        self._closed = True
         self.save_state()
         self._upkeep_timer.stop()  # no run on a database the window no longer shows
         self.context.close()  # no more change feed or file polling for this window
@@ -512,4 +514,10 @@ class MainWindow(QMainWindow):
         super().paintEvent(event)
         if not self._painted:
             self._painted = True
-            QTimer.singleShot(0, self.first_painted.emit)
+            QTimer.singleShot(0, self._announce_first_paint)
+
+    def _announce_first_paint(self) -> None:
+        """Start what waits for the first paint, unless the window was closed in between (its
+        timers would otherwise run on for a database the window no longer shows)."""
+        if not self._closed:
+            self.first_painted.emit()
