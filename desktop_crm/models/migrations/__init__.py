@@ -75,6 +75,13 @@ def step_0009_issued_papers(db: peewee.Database, engine: str) -> None:
     _run_sql_file(db, HERE / f"v0009_{engine}.sql")
 
 
+def step_0013_bank_statements(db: peewee.Database, engine: str) -> None:
+    """Bank statements (``bank_statement``, ``bank_line``: the incoming lines of an imported
+    statement, each with its stable key, status and the payment it produced) and the key of the
+    statement line a payment was registered from (``payment.bank_key``)."""
+    _run_sql_file(db, HERE / f"v0013_{engine}.sql")
+
+
 STEPS: dict[int, Step] = {
     1: step_0001_initial,
     2: step_0002_search_index,
@@ -85,4 +92,5 @@ STEPS: dict[int, Step] = {
     7: step_0007_roles_and_rights,
     8: step_0008_document_parties,
     9: step_0009_issued_papers,
+    13: step_0013_bank_statements,
 }
