@@ -23,6 +23,8 @@ class BankStatement(BaseModel):
     period_from = peewee.DateField(null=True)
     period_to = peewee.DateField(null=True)
     imported_by = fk(User, null=True)
+    outgoing = peewee.IntegerField(default=0)  # lines of money out: counted, not kept
+    elsewhere = peewee.IntegerField(default=0)  # lines into accounts not our companies'
 
 
 class BankLine(BaseModel):

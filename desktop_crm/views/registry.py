@@ -69,6 +69,7 @@ VIEW_MODULES: tuple[str, ...] = (
     "desktop_crm.views.signin",
     "desktop_crm.views.help",
     "desktop_crm.views.capabilities",
+    "desktop_crm.views.statements.register",
 )
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -143,7 +144,6 @@ class InvoiceChoice:
 class _Counts:
     outgoing: int = 0
     elsewhere: int = 0
-    rows: list[Any] = field(default_factory=list)
 
 
 # --- views of rows --------------------------------------------------------------------------------
@@ -173,7 +173,7 @@ def _view(row: Any) -> BankLineView:
     )
 
 
-def _review(statement: Any, counts: _Counts | None = None) -> StatementReview:
+def _review(statement: Any) -> StatementReview:
     rows = list(BankLine.alive().where(BankLine.statement == statement.id)
                 .order_by(BankLine.booked_on, BankLine.created_at))
     lines = sorted((_view(row) for row in rows), key=lambda v: ORDER.index(v.status))
@@ -186,8 +186,8 @@ def _review(statement: Any, counts: _Counts | None = None) -> StatementReview:
     return StatementReview(
         BankStatementId(statement.id), statement.file_name, statement.file_format, statement.account,
         (own.short_name or own.legal_name) if own is not None else "", statement.period_from,
-        statement.period_to, statement.created_at, lines,
-        counts.outgoing if counts else 0, counts.elsewhere if counts else 0, period)
+        statement.period_to, statement.created_at, lines, statement.outgoing, statement.elsewhere,
+        period)
 
 
 # --- importing ------------------------------------------------------------------------------------
@@ -266,8 +266,10 @@ def _own_company_of(statement: Statement, accounts: dict[str, Any]) -> Any:
     return ours[0]
 
 
-def import_statement(data: bytes, file_name: str = "", user: IdLike | None = None) -> StatementReview:
-    """Read a statement file, register the payments it proves and keep the rest for review."""
+def import_statement(data: bytes, file_name: str = "", user: IdLike | None = None,
+                     progress: Callable[[int, int], None] | None = None) -> StatementReview:
+    """Read a statement file, register the payments it proves and keep the rest for review;
+    ``progress(done, total)`` after each line."""
     rights.require(Action.REGISTER_PAYMENTS)
     statement = parse_statement(data)
     with database.atomic():
@@ -279,14 +281,19 @@ def import_statement(data: bytes, file_name: str = "", user: IdLike | None = Non
             sha256=hashlib.sha256(data).hexdigest(), period_from=statement.period_from,
             period_to=statement.period_to, imported_by=as_uuid(user) if user else None)
         counts = _Counts()
-        for line in statement.lines:
+        total = len(statement.lines)
+        for done, line in enumerate(statement.lines, start=1):
+            if progress is not None:
+                progress(done - 1, total)
             if line.direction == Direction.OUT:
                 counts.outgoing += 1
             elif line.account not in accounts:
                 counts.elsewhere += 1
             else:
                 _take_line(row, line, accounts[line.account], user)
-        return _review(row, counts)
+        row.outgoing, row.elsewhere = counts.outgoing, counts.elsewhere
+        row.save()
+        return _review(row)
 
 
 # --- the review list ------------------------------------------------------------------------------
