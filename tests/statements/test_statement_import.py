@@ -236,3 +236,17 @@ def test_registering_payments_is_a_right(any_db):
     with rights.acting(rights.load_actor(user.id)), pytest.raises(CrmError):
         imports.import_statement(ru_statement())
     assert Payment.select().count() == 0 and BankStatement.select().count() == 0
+
+
+def test_among_invoices_of_the_same_number_the_payers_own_is_chosen(any_db):
+    from desktop_crm.models import Company
+
+    first, = ru_invoices(1)  # «1» to ООО "Лютик"
+    other = Invoice.get_by_id(first.id)
+    stranger = Company.create(short_name="Без ИНН", legal_name="Без ИНН")
+    deal = deal_with_lines(stranger, RU_LINES)
+    older = invoices.issue(invoices.create_from_deal(deal.id).id, on=DAY, series="A")
+    assert (older.number, other.number) == ("1/A", "1")  # both the first of their series
+    data = one_c_bytes([Doc("9", "02.12.2026", "1000.00", "Аванс по счету 1")])
+    assert [(m.invoice_number, m.invoice_date) for m in imports.import_statement(data).matched] == [
+        ("1", DAY)]

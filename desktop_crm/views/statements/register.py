@@ -8,20 +8,24 @@ from desktop_crm.views.registry import Registry, Screen
 
 
 def _review_screen(context: Any, window: Any) -> Any:
-    """The latest imported statement; on a database without one, a sample statement of the
-    default own company's issued invoices is imported first (demo data only)."""
+    """The latest statement of the own company of the screenshots' language; on a database without
+    one, a sample statement of that company's issued invoices is imported first (demo data)."""
+    from desktop_crm.i18n import current_language
     from desktop_crm.services.billing.statements import imports, sample
     from desktop_crm.views.statements.review import open_statement_review
 
-    statement_id = imports.latest_statement()
+    country = {"ru": "RU", "it": "IT"}.get(current_language(), "")
+    statement_id = imports.latest_statement(country)
     if statement_id is None:
-        data = sample.sample_statement()
-        if data is None:
-            return window
-        statement_id = imports.import_statement(data, sample.SAMPLE_NAMES[data[:1] == b"<"],
-                                                context.user.id).id
+        data = sample.sample_statement(country)
+        if data is not None:
+            name = sample.SAMPLE_NAMES[data.startswith(b"<")]
+            statement_id = imports.import_statement(data, name, context.user.id).id
+    if statement_id is None:
+        return window
     review = open_statement_review(context, statement_id, window)
-    review.resize(1180, 520)
+    review.resize(1180, 420)
+    review.table.selectRow(0)  # the first line to review: its actions enabled
     return review
 
 

@@ -65,6 +65,8 @@ class StatementLinesModel(RowsModel):
                 (self.base.red() * 5 + tint.red()) // 6, (self.base.green() * 5 + tint.green()) // 6,
                 (self.base.blue() * 5 + tint.blue()) // 6)
             return QBrush(mixed)
+        if index.isValid() and role == Qt.ItemDataRole.ToolTipRole:  # the whole of a cut text
+            return super().data(index, Qt.ItemDataRole.DisplayRole) or None
         if index.isValid() and role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 4:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return super().data(index, role)
@@ -210,7 +212,7 @@ class StatementReviewWindow(QDialog):
         self.shown = [line for line in lines if not wanted or line.status == wanted]
         self.model.set_lines(self.shown)
         self.table.resizeColumnsToContents()
-        for column, width in ((3, 260), (5, 160), (6, 360)):
+        for column, width in ((2, 150), (3, 280), (5, 220), (6, 380)):
             self.table.setColumnWidth(column, min(self.table.columnWidth(column), width))
         if selected is not None:
             for row, line in enumerate(self.shown):

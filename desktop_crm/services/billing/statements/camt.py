@@ -129,9 +129,10 @@ def _entry_lines(entry: Any, account: str, currency: str, where: str) -> list[St
                      if tx is not None else "")
         if reference in ("", "NOTPROVIDED"):
             reference = f"{entry_ref}#{index}" if entry_ref else ""
+        end_to_end = _text(tx, "Refs", "EndToEndId") if tx is not None else ""
+        number = end_to_end if end_to_end not in ("", "NOTPROVIDED") else entry_ref
         lines.append(StatementLine(
-            direction=direction, account=account, number=_text(tx, "Refs", "EndToEndId")
-            if tx is not None and _text(tx, "Refs", "EndToEndId") != "NOTPROVIDED" else "",
+            direction=direction, account=account, number=number[:40],
             date=booked, amount=value, currency=ccy or currency, payer_name=name,
             payer_tax_id=tax_id, payer_account=payer_account, purpose=purpose, bank_ref=reference,
         ))

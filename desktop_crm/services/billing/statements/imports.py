@@ -311,8 +311,13 @@ def statement_review(statement_id: IdLike) -> StatementReview:
     return _review(_statement(statement_id))
 
 
-def latest_statement() -> BankStatementId | None:
-    row = BankStatement.alive().order_by(BankStatement.created_at.desc()).first()
+def latest_statement(country: str = "") -> BankStatementId | None:
+    """The statement imported last (of an own company of ``country``, when given)."""
+    query = BankStatement.alive()
+    if country:
+        query = query.join(OwnCompany, on=(BankStatement.own_company == OwnCompany.id)).where(
+            OwnCompany.country == country.upper())
+    row = query.order_by(BankStatement.created_at.desc()).first()
     return BankStatementId(row.id) if row is not None else None
 
 

@@ -104,14 +104,23 @@ def _by_payer_and_amount(line: StatementLine, own_company_id: Any) -> list[Any]:
 
 
 def _narrow(line: StatementLine, invoices: list[Any]) -> list[Any]:
-    """Among several invoices, those still open, then those whose balance is this amount."""
+    """Among several invoices: those whose buyer is known to be the payer, those still open, those
+    not overpaid by this amount, then those whose balance is exactly this amount."""
+    payer = tax_id(line.payer_tax_id)
+
+    def payer_confirmed(invoice: Any) -> bool:
+        return bool(payer) and payer in buyer_tax_ids(invoice)
+
+    def not_overpaid(invoice: Any) -> bool:
+        return line.amount <= _due(invoice)
+
     def still_open(invoice: Any) -> bool:
         return invoice.status in OPEN
 
     def exact(invoice: Any) -> bool:
         return _due(invoice) == line.amount
 
-    for keep in (still_open, exact):
+    for keep in (payer_confirmed, still_open, not_overpaid, exact):
         narrowed = [i for i in invoices if keep(i)]
         if len(narrowed) == 1:
             return narrowed

@@ -14,8 +14,10 @@ from desktop_crm.services.billing.statements import matching
 SAMPLE_NAMES = {False: "kl_to_1c.txt", True: "camt053.xml"}
 
 
-def _seller() -> Any:
-    for company in OwnCompany.alive().order_by(OwnCompany.is_default.desc(), OwnCompany.created_at):
+def _seller(country: str) -> Any:
+    companies = list(OwnCompany.alive().order_by(OwnCompany.is_default.desc(), OwnCompany.created_at))
+    companies.sort(key=lambda c: c.country != country.upper())  # that country's first
+    for company in companies:
         if (company.account or "").strip() or (company.iban or "").strip():
             return company
     return None
@@ -28,8 +30,9 @@ def _payer(invoice: Any) -> tuple[str, str]:
     return name, ids[0] if ids else ""
 
 
-def sample_statement() -> bytes | None:
-    seller = _seller()
+def sample_statement(country: str = "") -> bytes | None:
+    """A statement of the own company of ``country`` (else the default one)."""
+    seller = _seller(country)
     if seller is None:
         return None
     rows: list[Any] = list(Invoice.alive().where(
@@ -95,6 +98,7 @@ def _camt(seller: Any, rows: list[Any]) -> bytes:
     entries.append((Decimal("350.00"), "Studio Ferri", "", "Rimborso spese trasferta", True))
     entries.append((Decimal("1200.00"), "Immobiliare Centro S.r.l.", "", "Affitto ufficio", False))
     body = []
+    digits = today.replace("-", "")
     for number, (amount, name, vat, purpose, credit) in enumerate(entries, start=1):
         party = f"<Nm>{_xml(name)}</Nm>"
         if vat:
@@ -102,7 +106,7 @@ def _camt(seller: Any, rows: list[Any]) -> bytes:
         body.append(
             f"<Ntry><NtryRef>{number}</NtryRef><Amt Ccy=\"EUR\">{amount:.2f}</Amt>"
             f"<CdtDbtInd>{'CRDT' if credit else 'DBIT'}</CdtDbtInd><Sts>BOOK</Sts>"
-            f"<BookgDt><Dt>{today}</Dt></BookgDt><AcctSvcrRef>SAMPLE-{number:04d}</AcctSvcrRef>"
+            f"<BookgDt><Dt>{today}</Dt></BookgDt><AcctSvcrRef>0306{digits}{number:06d}</AcctSvcrRef>"
             f"<NtryDtls><TxDtls><RltdPties><Dbtr>{party}</Dbtr></RltdPties>"
             f"<RmtInf><Ustrd>{_xml(purpose)}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>")
     return (
