@@ -250,3 +250,21 @@ def test_among_invoices_of_the_same_number_the_payers_own_is_chosen(any_db):
     data = one_c_bytes([Doc("9", "02.12.2026", "1000.00", "Аванс по счету 1")])
     assert [(m.invoice_number, m.invoice_date) for m in imports.import_statement(data).matched] == [
         ("1", DAY)]
+
+
+def test_an_import_stopped_half_way_leaves_nothing(any_db):
+    from desktop_crm.workers import Cancelled
+
+    ru_invoices()
+    seen: list[tuple[int, int]] = []
+
+    def progress(done: int, total: int) -> None:
+        seen.append((done, total))
+        if done == 2:  # two payments registered already: the user cancels
+            raise Cancelled
+
+    with pytest.raises(Cancelled):
+        imports.import_statement(ru_statement(), progress=progress)
+    assert seen == [(0, 5), (1, 5), (2, 5)]
+    assert Payment.select().count() == 0 and BankStatement.select().count() == 0
+    assert {i.status for i in Invoice.select()} == {InvoiceStatus.ISSUED}

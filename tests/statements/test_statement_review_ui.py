@@ -74,6 +74,11 @@ def test_import_from_the_file_menu_then_match_and_ignore_by_hand(context, qtbot,
     qtbot.addWidget(invoices_list)
     invoices_list.show()
     invoices_list.reload()
+    deal_id = Invoice.get_by_id(issued[0].id).deal_id
+    context.open_record("deals", deal_id, window)  # the deal card, open while the import runs
+    card = next(w for w in QApplication.topLevelWidgets()
+                if type(w).__name__ == "DealCard" and w.isVisible())
+    assert {row.status for row in card.invoices.rows} == {"issued"}
     assert window.import_statement_action.isEnabled()
     _pick_file(statement_file)
     window.import_statement_action.trigger()
@@ -118,7 +123,9 @@ def test_import_from_the_file_menu_then_match_and_ignore_by_hand(context, qtbot,
     assert review.model.rowCount() == 0
     review.filter.setCurrentIndex(0)
 
-    # the other window learnt it through the change feed
+    # the other windows learnt it through the change feed: the deal card and the invoices list
+    qtbot.waitUntil(lambda: sorted(row.status for row in card.invoices.rows) == [
+        "paid", "paid", "partially_paid"])
     qtbot.waitUntil(lambda: "Paid" in [invoices_list.table.model().index(r, c).data()
                                        for r in range(invoices_list.table.model().rowCount())
                                        for c in range(invoices_list.table.model().columnCount())])
@@ -129,6 +136,7 @@ def test_import_from_the_file_menu_then_match_and_ignore_by_hand(context, qtbot,
                     or review.shown[_row_of(review, "312")].paid is None)
     review.close()
     assert not review.isVisible()
+    card.close()
 
 
 def test_the_same_statement_again_shows_its_lines_as_already_registered(context, qtbot, issued,
