@@ -197,6 +197,8 @@ def test_broken_1c_files_get_clear_messages(data, words):
 
 BROKEN_CAMT = [
     (camt053([Entry("12.3.4", "x")]), "not an amount"),
+    (camt053([Entry("12.345", "x")]), "not an amount"),
+    (camt053([Entry("0.00", "x")]), "more than zero"),
     (camt053([Entry("10.00", "x", booked="2026-13-45")]), "not a date"),
     (camt053([Entry("10.00", "x")])[:900], "not well-formed"),
     (camt053([Entry("10.00", "x")]).replace(b"camt.053.001.02", b"camt.054.001.02"), "not a camt.053"),
@@ -268,3 +270,15 @@ def test_an_import_stopped_half_way_leaves_nothing(any_db):
     assert seen == [(0, 5), (1, 5), (2, 5)]
     assert Payment.select().count() == 0 and BankStatement.select().count() == 0
     assert {i.status for i in Invoice.select()} == {InvoiceStatus.ISSUED}
+
+
+def test_a_huge_amount_is_kept_for_review_or_refused_whole(any_db):
+    ru_invoices(1)
+    data = one_c_bytes([Doc("1", "02.12.2026", "999999999999999.99", "Оплата по счету 1")])
+    try:
+        review = imports.import_statement(data)
+    except CrmError as error:
+        assert error.message and BankStatement.select().count() == 0
+    else:
+        assert [u.reason for u in review.unmatched] == ["overpaid"]
+    assert Payment.select().count() == 0

@@ -85,7 +85,10 @@ def _amount(element: Any, where: str) -> tuple[Decimal, str]:
             entry=where, value=text[:40])) from None
     if value <= 0:
         raise ValidationError(_("Entry {entry}: the amount must be more than zero.").format(entry=where))
-    return value, (element.get("Ccy") or "").upper()
+    if value != value.quantize(Decimal("0.01")):  # cents at most: no currency here has less
+        raise ValidationError(_("Entry {entry}: the amount “{value}” is not an amount.").format(
+            entry=where, value=text[:40]))
+    return value.quantize(Decimal("0.01")), (element.get("Ccy") or "").upper()
 
 
 def _party(parties: Any, role: str) -> tuple[str, str, str]:

@@ -69,7 +69,7 @@ def _amount(value: str, where: int) -> Decimal:
             line=where, value=value.strip()[:40])) from None
     if amount <= 0:
         raise ValidationError(_("Line {line}: the amount must be more than zero.").format(line=where))
-    return amount
+    return amount.quantize(Decimal("0.01"))
 
 
 def _sections(text: str) -> tuple[dict[str, list[str]], list[tuple[int, dict[str, str]]]]:
