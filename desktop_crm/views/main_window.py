@@ -233,15 +233,9 @@ class MainWindow(QMainWindow):
         file_menu = menu.addMenu(_("&File"))
         file_menu.addAction(self.new_action)
         file_menu.addSeparator()
-        self.import_statement_action = QAction(_("Import bank &statement…"), self)
-        self.import_statement_action.setObjectName("action_import_statement")
-        self.import_statement_action.setToolTip(
-            _("Register the payments of a bank statement (1C or camt.053) on their invoices"))
-        self.import_statement_action.triggered.connect(self.import_statement)
-        from desktop_crm.views.statements.importing import may_import
+        from desktop_crm.views.statements.importing import add_file_actions
 
-        self.import_statement_action.setEnabled(may_import())  # registering payments is a right
-        file_menu.addAction(self.import_statement_action)
+        add_file_actions(self, file_menu)  # Import bank statement…, Bank statements…
         file_menu.addSeparator()
         self.switch_user_action = QAction(_("Switch &user…"), self)
         self.switch_user_action.setObjectName("action_switch_user")
@@ -277,12 +271,6 @@ class MainWindow(QMainWindow):
         about.setMenuRole(QAction.MenuRole.AboutRole)
         about.triggered.connect(self._about)
         self.help_menu.addAction(about)
-
-    def import_statement(self) -> None:
-        """File › Import bank statement…: in the background, then the statement review."""
-        from desktop_crm.views.statements.importing import import_statement_file
-
-        import_statement_file(self.context, self)
 
     def switch_user(self) -> None:
         """File › Switch user: the sign-in dialog; the chosen user gets a window of its own."""

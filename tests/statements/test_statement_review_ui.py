@@ -199,3 +199,28 @@ def test_without_the_right_the_menu_item_is_disabled(context, qtbot, issued):
         qtbot.addWidget(window)
         assert not window.import_statement_action.isEnabled()
         window.close()
+
+
+def test_the_statements_list_reopens_a_review_closed_before(context, qtbot, issued, statement_file):
+    from desktop_crm.views.main_window import MainWindow
+    from desktop_crm.views.statements.listing import StatementsDialog
+
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.show()
+    _pick_file(statement_file)
+    window.import_statement_action.trigger()
+    _top(StatementReviewWindow).close()
+    window.statements_action.trigger()
+    listing = _top(StatementsDialog)
+    assert listing.model.rowCount() == 1
+    assert [listing.model.index(0, c).data() for c in (1, 5, 6, 7)] == ["kl_to_1c.txt", "2", "2", "0"]
+    assert listing.message.text() == "Lines waiting for review: 2."
+    qtbot.mouseClick(listing.open_button, Qt.MouseButton.LeftButton)
+    review = _top(StatementReviewWindow)
+    review.table.selectRow(_row_of(review, "77"))
+    qtbot.mouseClick(review.ignore_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: listing.model.index(0, 5).data() == "1")  # the list follows the feed
+    review.close()
+    listing.close()
+    assert not listing.isVisible()

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
 from desktop_crm.i18n import _
 from desktop_crm.models.enums import Action
@@ -22,6 +23,33 @@ FILE_FILTER = "{statements} (*.txt *.xml *.TXT *.XML);;{all} (*)"
 
 def may_import() -> bool:
     return rights.can(Action.REGISTER_PAYMENTS)
+
+
+def add_file_actions(window: Any, menu: QMenu) -> None:
+    """File › Import bank statement… and File › Bank statements… of the main window (both need
+    the right to register payments); kept as ``window.import_statement_action`` and
+    ``window.statements_action``."""
+    context: AppContext = window.context
+    allowed = may_import()
+    importing = QAction(_("Import bank &statement…"), window)
+    importing.setObjectName("action_import_statement")
+    importing.setToolTip(_("Register the payments of a bank statement (1C or camt.053) on their invoices"))
+    importing.triggered.connect(lambda _checked=False: import_statement_file(context, window))
+    listing = QAction(_("Bank statements…"), window)
+    listing.setObjectName("action_statements")
+    listing.setToolTip(_("The imported bank statements and their lines to review"))
+    listing.triggered.connect(lambda _checked=False: _open_statements(context, window))
+    for action in (importing, listing):
+        action.setEnabled(allowed)
+        menu.addAction(action)
+    window.import_statement_action = importing
+    window.statements_action = listing
+
+
+def _open_statements(context: AppContext, parent: QWidget) -> None:
+    from desktop_crm.views.statements.listing import open_statements
+
+    open_statements(context, parent)
 
 
 def choose_file(parent: QWidget | None) -> str:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import peewee
+
 from desktop_crm.errors import CrmError, ValidationError
 from desktop_crm.i18n import N_, _
 from desktop_crm.i18n.formatting import format_date, format_money
@@ -311,6 +313,51 @@ def statement_review(statement_id: IdLike) -> StatementReview:
     return _review(_statement(statement_id))
 
 
+@dataclass(frozen=True)
+class StatementSummary:
+    """An imported statement in the list of statements."""
+
+    id: BankStatementId
+    imported_at: dt.datetime
+    file_name: str
+    account: str
+    own_company: str
+    to_review: int
+    matched: int
+    known: int
+    imported_text: str
+    period_text: str
+
+
+def list_statements(limit: int = 200) -> list[StatementSummary]:
+    """The imported statements, newest first, with how many of their lines wait for review."""
+    from desktop_crm.i18n.formatting import format_datetime
+
+    rights.require(Action.REGISTER_PAYMENTS)
+    rows: list[Any] = list(BankStatement.alive().order_by(BankStatement.created_at.desc()).limit(limit))
+    counts: dict[tuple[Any, str], int] = {}
+    if rows:
+        query: Any = (BankLine.alive(BankLine.statement, BankLine.status, peewee.fn.COUNT(BankLine.id))
+                      .where(BankLine.statement.in_([r.id for r in rows]))
+                      .group_by(BankLine.statement, BankLine.status))
+        grouped: list[tuple[Any, str, int]] = list(query.tuples())
+        for statement_id, status, count in grouped:
+            counts[(statement_id, str(status))] = count
+    companies = {c.id: c.short_name or c.legal_name for c in OwnCompany.select()}
+    result = []
+    for row in rows:
+        period = ""
+        if row.period_from or row.period_to:
+            period = _("{start} – {end}").format(start=format_date(row.period_from),
+                                                 end=format_date(row.period_to))
+        result.append(StatementSummary(
+            BankStatementId(row.id), row.created_at, row.file_name, row.account,
+            companies.get(row.own_company_id, ""), counts.get((row.id, BankLineStatus.UNMATCHED), 0),
+            counts.get((row.id, BankLineStatus.MATCHED), 0), counts.get((row.id, BankLineStatus.KNOWN), 0),
+            format_datetime(row.created_at), period))
+    return result
+
+
 def latest_statement(country: str = "") -> BankStatementId | None:
     """The statement imported last (of an own company of ``country``, when given)."""
     query = BankStatement.alive()
@@ -410,5 +457,6 @@ def unpaid_invoices(line_id: IdLike, search: str = "", limit: int = 200) -> list
     return [choice for _first, _date, choice in choices[:limit]]
 
 
-__all__ = ["BankLineView", "InvoiceChoice", "StatementReview", "ignore_line", "import_statement",
-           "latest_statement", "match_line", "statement_review", "unpaid_invoices"]
+__all__ = ["BankLineView", "InvoiceChoice", "StatementReview", "StatementSummary", "ignore_line",
+           "import_statement", "latest_statement", "list_statements", "match_line", "statement_review",
+           "unpaid_invoices"]
