@@ -282,3 +282,45 @@ def test_a_huge_amount_is_kept_for_review_or_refused_whole(any_db):
     else:
         assert [u.reason for u in review.unmatched] == ["overpaid"]
     assert Payment.select().count() == 0
+
+
+def test_parsing_a_dos_encoded_1c_statement():
+    text = one_c([Doc("1", "02.12.2026", "100.50", "Оплата по счету 1")]).replace(
+        "Кодировка=Windows", "Кодировка=DOS")
+    incoming, = parse_statement(text.encode("cp866", errors="replace")).incoming
+    assert incoming.purpose == "Оплата по счету 1" and incoming.payer_name == 'ООО "Лютик"'
+
+
+def test_parsing_camt053_batches_pending_entries_and_several_statements():
+    data = b"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.04"><BkToCstmrStmt>
+ <GrpHdr><MsgId>M1</MsgId><CreDtTm>2026-12-07T06:00:00</CreDtTm></GrpHdr>
+ <Stmt><Id>S1</Id><Acct><Id><IBAN>IT60 X054 2811 1010 0000 0123 456</IBAN></Id></Acct>
+  <Ntry><Amt Ccy="EUR">300.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
+   <BookgDt><DtTm>2026-12-03T10:15:00</DtTm></BookgDt><AcctSvcrRef>BATCH-1</AcctSvcrRef>
+   <NtryDtls><Btch><NbOfTxs>2</NbOfTxs></Btch>
+    <TxDtls><Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs>
+     <AmtDtls><TxAmt><Amt Ccy="EUR">100.00</Amt></TxAmt></AmtDtls>
+     <RltdPties><Dbtr><Nm>Bianchi S.p.A.</Nm></Dbtr></RltdPties>
+     <RmtInf><Ustrd>Saldo fattura</Ustrd><Ustrd>n. 1/2026</Ustrd></RmtInf></TxDtls>
+    <TxDtls><Refs><EndToEndId>E2E-2</EndToEndId></Refs>
+     <AmtDtls><TxAmt><Amt Ccy="EUR">200.00</Amt></TxAmt></AmtDtls>
+     <RltdPties><Dbtr><Nm>Verdi Srl</Nm><Id><OrgId><Othr><Id>IT09876540015</Id></Othr></OrgId></Id></Dbtr>
+     </RltdPties><RmtInf><Ustrd>FT 2</Ustrd></RmtInf></TxDtls>
+   </NtryDtls></Ntry>
+  <Ntry><Amt Ccy="EUR">50.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>PDNG</Sts>
+   <BookgDt><Dt>2026-12-04</Dt></BookgDt></Ntry>
+ </Stmt>
+ <Stmt><Id>S2</Id><Acct><Id><IBAN>IT02L1234512345123456789012</IBAN></Id></Acct>
+  <Ntry><Amt Ccy="EUR">9.99</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts>
+   <BookgDt><Dt>2026-12-05</Dt></BookgDt></Ntry>
+ </Stmt>
+</BkToCstmrStmt></Document>"""
+    statement = parse_statement(data)
+    assert statement.accounts == ("IT60X0542811101000000123456", "IT02L1234512345123456789012")
+    first, second = statement.incoming  # the pending entry is not money yet
+    assert (first.amount, first.purpose, first.date, first.number) == (
+        D("100.00"), "Saldo fattura n. 1/2026", dt.date(2026, 12, 3), "BATCH-1")
+    assert (second.amount, second.payer_tax_id, second.number) == (D("200.00"), "09876540015", "E2E-2")
+    assert first.key != second.key
+    assert [line.amount for line in statement.outgoing] == [D("9.99")]
