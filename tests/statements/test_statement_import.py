@@ -324,3 +324,47 @@ def test_parsing_camt053_batches_pending_entries_and_several_statements():
     assert (second.amount, second.payer_tax_id, second.number) == (D("200.00"), "09876540015", "E2E-2")
     assert first.key != second.key
     assert [line.amount for line in statement.outgoing] == [D("9.99")]
+
+
+def test_two_people_importing_the_same_statement_at_once_on_postgres(pg_url):
+    import threading
+    import time
+
+    from desktop_crm.models import database
+    from desktop_crm.models.db import open_database
+    from desktop_crm.models.schema import migrate
+
+    db = open_database(pg_url)
+    migrate(db)
+    try:
+        ru_invoices()
+        data = ru_statement()
+        holding, results, errors = threading.Event(), {}, []
+
+        def slow(done: int, total: int) -> None:
+            if done == 0:  # the company is locked: keep it while the other one tries
+                holding.set()
+                time.sleep(0.6)
+
+        def run(name: str, progress) -> None:
+            try:
+                if name == "second":
+                    holding.wait(5)
+                results[name] = imports.import_statement(data, progress=progress)
+            except Exception as error:  # pragma: no cover - reported below
+                errors.append(error)
+            finally:
+                database.close()
+
+        threads = [threading.Thread(target=run, args=("first", slow)),
+                   threading.Thread(target=run, args=("second", None))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(20)
+        assert errors == []
+        assert len(results["first"].matched) == 2 and len(results["second"].known) == 2
+        assert results["second"].matched == []
+        assert Payment.select().count() == 2
+    finally:
+        db.close()

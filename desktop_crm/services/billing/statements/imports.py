@@ -31,6 +31,7 @@ from desktop_crm.models import (
     OwnCompany,
     Payment,
     database,
+    dialect,
 )
 from desktop_crm.models.enums import Action
 from desktop_crm.services.billing import invoices
@@ -277,6 +278,9 @@ def import_statement(data: bytes, file_name: str = "", user: IdLike | None = Non
     with database.atomic():
         accounts = matching.own_accounts()
         own_company_id = _own_company_of(statement, accounts)
+        # one import per company at a time (PostgreSQL; SQLite writers queue anyway): two users
+        # importing the same statement at once cannot both register its payments
+        dialect.for_update(OwnCompany.select(OwnCompany.id).where(OwnCompany.id == own_company_id)).first()
         row = BankStatement.create(
             own_company=own_company_id, account=", ".join(statement.accounts)[:34],
             file_format=statement.format, file_name=_text(file_name, 255),
@@ -369,7 +373,10 @@ def latest_statement(country: str = "") -> BankStatementId | None:
 
 
 def _line_row(line_id: IdLike) -> Any:
-    row = BankLine.get_or_none((BankLine.id == as_uuid(line_id)) & BankLine.deleted_at.is_null())
+    """The line, locked until the transaction ends (PostgreSQL): two people matching it at once
+    register one payment."""
+    row = dialect.for_update(BankLine.select().where(
+        (BankLine.id == as_uuid(line_id)) & BankLine.deleted_at.is_null())).first()
     if row is None:
         raise ValidationError(_("The statement line no longer exists."))
     return row
