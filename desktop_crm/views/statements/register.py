@@ -29,5 +29,19 @@ def _review_screen(context: Any, window: Any) -> Any:
     return review
 
 
+def _match_screen(context: Any, window: Any) -> Any:
+    """"Match to invoice…" for the review's first line waiting for review."""
+    from desktop_crm.views.statements.match_dialog import InvoiceMatchDialog
+
+    review = _review_screen(context, window)
+    line = next((line for line in getattr(review, "shown", []) if line.can_match), None)
+    if line is None:
+        return review
+    dialog = InvoiceMatchDialog(line, review)
+    dialog.show()
+    return dialog
+
+
 def register(registry: Registry) -> None:
     registry.add_screen(Screen("statement_review", _review_screen, order=64))
+    registry.add_screen(Screen("statement_match", _match_screen, order=65))
