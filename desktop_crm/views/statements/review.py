@@ -212,7 +212,7 @@ class StatementReviewWindow(QDialog):
         self.shown = [line for line in lines if not wanted or line.status == wanted]
         self.model.set_lines(self.shown)
         self.table.resizeColumnsToContents()
-        for column, width in ((2, 150), (3, 280), (5, 220), (6, 380)):
+        for column, width in ((2, 150), (3, 280), (5, 220), (6, 320)):
             self.table.setColumnWidth(column, min(self.table.columnWidth(column), width))
         if selected is not None:
             for row, line in enumerate(self.shown):
