@@ -121,6 +121,9 @@ def test_a_deleted_payment_brings_its_line_back_to_review(any_db):
     review = imports.import_statement(ru_statement())
     payment = Payment.get(Payment.bank_key.is_null(False))
     payments.delete_payment(payment.id)
+    summary, = imports.list_statements()
+    assert (summary.to_review, summary.matched) == (len(review.unmatched) + 1, len(review.matched) - 1)
+    assert "undone" in {u.reason for u in imports.statement_review(review.id).unmatched}
     again = imports.import_statement(ru_statement())
     assert len(again.known) == len(review.matched) - 1
     assert "undone" in {u.reason for u in again.unmatched}

@@ -132,8 +132,15 @@ def test_import_from_the_file_menu_then_match_and_ignore_by_hand(context, qtbot,
     # a payment deleted elsewhere: the review window shows its line as not registered any more
     payment = Payment.get(Payment.bank_key.is_null(False) & (Payment.invoice == issued[1].id))
     payments.delete_payment(payment.id)
-    qtbot.waitUntil(lambda: review.model.index(_row_of(review, "312"), 5).data() == ""
-                    or review.shown[_row_of(review, "312")].paid is None)
+    qtbot.waitUntil(lambda: review.model.index(_row_of(review, "312"), 0).data() == "To review")
+    assert review.model.index(_row_of(review, "312"), 7).data() == "Its payment was deleted by hand"
+    review.table.selectRow(_row_of(review, "312"))
+    qtbot.mouseClick(review.match_button, Qt.MouseButton.LeftButton)
+    dialog = _top(InvoiceMatchDialog)
+    assert dialog.list.item(0).text().startswith("2 of")  # its invoice first
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    assert review.model.index(_row_of(review, "312"), 0).data() == "Matched"
+    assert Invoice.get_by_id(issued[1].id).status == InvoiceStatus.PARTIALLY_PAID
     review.close()
     assert not review.isVisible()
     card.close()

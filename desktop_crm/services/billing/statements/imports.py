@@ -159,18 +159,26 @@ def _invoice_text(invoice: Any) -> str:
     return str(invoice.number)
 
 
+def _undone(row: Any, payment: Any) -> bool:
+    """A registered line whose payment was deleted by hand since: it waits for review again."""
+    registered = row.status in (BankLineStatus.MATCHED, BankLineStatus.KNOWN)
+    return registered and (payment is None or payment.deleted_at is not None)
+
+
 def _view(row: Any) -> BankLineView:
     invoice = Invoice.get_or_none(Invoice.id == row.invoice_id) if row.invoice_id else None
     payment = Payment.get_or_none(Payment.id == row.payment_id) if row.payment_id else None
-    status = BankLineStatus(row.status)
+    status, reason = BankLineStatus(row.status), row.reason
+    if _undone(row, payment):
+        status, reason = BankLineStatus.UNMATCHED, matching.UNDONE
     return BankLineView(
         BankLineId(row.id), status, row.number, row.booked_on, row.amount, row.currency,
-        row.payer_name, row.payer_tax_id, row.purpose, row.reason,
+        row.payer_name, row.payer_tax_id, row.purpose, reason,
         DocumentId(invoice.id) if invoice is not None else None,
         invoice.number if invoice is not None else "",
         invoice.issue_date if invoice is not None else None,
         payment.amount if payment is not None and payment.deleted_at is None else None,
-        _(STATUS_TITLES[status]), _(REASONS[row.reason]) if row.reason in REASONS else "",
+        _(STATUS_TITLES[status]), _(REASONS[reason]) if reason in REASONS else "",
         format_date(row.booked_on), format_money(row.amount, row.currency or "RUB"),
         _invoice_text(invoice),
     )
@@ -341,12 +349,16 @@ def list_statements(limit: int = 200) -> list[StatementSummary]:
     rows: list[Any] = list(BankStatement.alive().order_by(BankStatement.created_at.desc()).limit(limit))
     counts: dict[tuple[Any, str], int] = {}
     if rows:
-        query: Any = (BankLine.alive(BankLine.statement, BankLine.status, peewee.fn.COUNT(BankLine.id))
-                      .where(BankLine.statement.in_([r.id for r in rows]))
-                      .group_by(BankLine.statement, BankLine.status))
-        grouped: list[tuple[Any, str, int]] = list(query.tuples())
-        for statement_id, status, count in grouped:
-            counts[(statement_id, str(status))] = count
+        query: Any = (BankLine.alive(BankLine.statement, BankLine.status, Payment.id, Payment.deleted_at)
+                      .join(Payment, peewee.JOIN.LEFT_OUTER, on=(BankLine.payment == Payment.id))
+                      .where(BankLine.statement.in_([r.id for r in rows])))
+        lines: list[tuple[Any, str, Any, Any]] = list(query.tuples())
+        for statement_id, status, payment_id, deleted_at in lines:
+            registered = status in (BankLineStatus.MATCHED, BankLineStatus.KNOWN)
+            if registered and (payment_id is None or deleted_at is not None):
+                status = BankLineStatus.UNMATCHED  # its payment was deleted by hand: to review
+            key = (statement_id, str(status))
+            counts[key] = counts.get(key, 0) + 1
     companies = {c.id: c.short_name or c.legal_name for c in OwnCompany.select()}
     result = []
     for row in rows:
@@ -379,6 +391,9 @@ def _line_row(line_id: IdLike) -> Any:
         (BankLine.id == as_uuid(line_id)) & BankLine.deleted_at.is_null())).first()
     if row is None:
         raise ValidationError(_("The statement line no longer exists."))
+    payment = Payment.get_or_none(Payment.id == row.payment_id) if row.payment_id else None
+    if _undone(row, payment):
+        row.status, row.reason, row.payment = BankLineStatus.UNMATCHED, matching.UNDONE, None
     return row
 
 
