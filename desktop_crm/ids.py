@@ -66,6 +66,8 @@ ActivityId = NewType("ActivityId", uuid.UUID)
 DocumentId = NewType("DocumentId", uuid.UUID)
 """A quote's or an invoice's id (both are document headers)."""
 PaymentId = NewType("PaymentId", uuid.UUID)
+BankLineId = NewType("BankLineId", uuid.UUID)
+BankStatementId = NewType("BankStatementId", uuid.UUID)
 OwnCompanyId = NewType("OwnCompanyId", uuid.UUID)
 NotificationId = NewType("NotificationId", uuid.UUID)
 

@@ -204,6 +204,29 @@ def exercise_notifications(model_class: type, check: Check, data: Data) -> None:
     model.set_items([])
 
 
+def exercise_statement_lines(model_class: type, check: Check, data: Data) -> None:
+    import datetime as dt
+    import uuid
+    from decimal import Decimal
+
+    from desktop_crm.ids import BankLineId
+    from desktop_crm.models.enums import BankLineStatus
+    from desktop_crm.services.billing.statements.imports import BankLineView
+
+    def line(status: BankLineStatus, number: str) -> BankLineView:
+        return BankLineView(BankLineId(uuid.uuid4()), status, number, dt.date(2026, 12, 2),
+                            Decimal("100.00"), "RUB", "ООО «Лютик»", "7702345678", "Оплата по счету 1",
+                            "", None, "", None, None, status.value, "", "02.12.2026", "100,00 ₽", "")
+
+    model = model_class()
+    check(model)
+    model.set_lines([line(BankLineStatus.MATCHED, "1"), line(BankLineStatus.UNMATCHED, "2"),
+                     line(BankLineStatus.IGNORED, "3")])
+    assert rows(model) == 3
+    assert model.data(model.index(0, 0), Qt.ItemDataRole.BackgroundRole) is not None
+    model.set_lines([])
+
+
 EXERCISES: dict[str, Callable[[type, Check, Data], None]] = {
     "ReportTableModel": exercise_report_table,
     "RowsModel": exercise_rows,
@@ -214,6 +237,7 @@ EXERCISES: dict[str, Callable[[type, Check, Data], None]] = {
     "SearchResultsModel": exercise_search,
     "TaskTreeModel": exercise_task_tree,
     "NotificationsModel": exercise_notifications,
+    "StatementLinesModel": exercise_statement_lines,
 }
 
 

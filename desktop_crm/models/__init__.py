@@ -1,6 +1,7 @@
 """peewee models (no Qt). ``ALL_MODELS`` lists the tables in dependency order."""
 
 from desktop_crm.models import indexes as _indexes  # noqa: F401 - registers step 5's indexes
+from desktop_crm.models.bank import BankLine, BankStatement
 from desktop_crm.models.base import BaseModel, database, utcnow
 from desktop_crm.models.catalog import Pipeline, Product, ProductGroup, Stage
 from desktop_crm.models.deals import Activity, Deal, DealLine, StageChange
@@ -18,6 +19,7 @@ from desktop_crm.models.enums import (
     Action,
     ActivityKind,
     ActivityStatus,
+    BankLineStatus,
     DocumentType,
     FileFormat,
     InvoiceStatus,
@@ -59,6 +61,8 @@ ALL_MODELS: list[type[BaseModel]] = [
     IssuedPaper,  # before document_file: a paper's files are checked against it on the server
     DocumentFile,
     NumberSequence,
+    BankStatement,  # step 13: imported bank statements and their review list
+    BankLine,
     Notification,
     Setting,
     DuplicateDismissal,
@@ -72,6 +76,9 @@ __all__ = [
     "Activity",
     "ActivityKind",
     "ActivityStatus",
+    "BankLine",
+    "BankLineStatus",
+    "BankStatement",
     "BaseModel",
     "Company",
     "Contact",

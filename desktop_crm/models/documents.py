@@ -106,6 +106,9 @@ class Payment(BaseModel):
     paid_on = peewee.DateField()
     amount = MoneyField()
     note = peewee.CharField(max_length=300, default="")
+    # step 13: the key of the bank statement line this payment was registered from (None: typed
+    # by hand); a statement imported again finds it here and registers nothing twice
+    bank_key = peewee.CharField(max_length=64, null=True, index=True)
 
 
 class DocumentFile(BaseModel):

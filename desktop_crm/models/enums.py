@@ -66,6 +66,15 @@ class InvoiceStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class BankLineStatus(enum.StrEnum):
+    """What became of an incoming line of an imported bank statement (schema step 13)."""
+
+    MATCHED = "matched"  # registered as a payment of an invoice by this import
+    UNMATCHED = "unmatched"  # waiting in the review list to be matched by hand or ignored
+    IGNORED = "ignored"  # the user said it is not an invoice's payment
+    KNOWN = "known"  # an earlier import (or a hand match) already registered it
+
+
 class DocumentType(enum.StrEnum):
     QUOTE = "quote"
     INVOICE = "invoice"

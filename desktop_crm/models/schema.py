@@ -121,7 +121,8 @@ def migrate(
     _refuse_read_only(db, version)
     backup = backup_sqlite(db, version) if engine(db) == "sqlite" else None
     start = version
-    for step_version in range(version + 1, LATEST_VERSION + 1):
+    # in order; a number no step has (steps merged from parallel branches) is skipped
+    for step_version in sorted(v for v in STEPS if version < v <= LATEST_VERSION):
         log.info("migrating schema %s -> %s", step_version - 1, step_version)
         with db.atomic():
             STEPS[step_version](db, engine(db))

@@ -61,6 +61,7 @@ SHARED_BY_RIGHT = {
     "product": "change_prices",
     "access_role": "manage_users",
     "role_scope": "manage_users",
+    "bank_statement": "register_payments",  # an imported statement's header (account, period, file)
 }
 # shared tables any login with the action may write (parties are the business's address book)
 SHARED_BY_ACTION = {"company", "contact", "duplicate_dismissal"}
@@ -88,7 +89,7 @@ META = ("_ver", "_hlc", "_origin", "_fv", "_xid", "updated_at")
 MUTABLE_PAPER_COLUMNS = (*META, "deleted_at")
 GUARDED_TABLES = {  # tables whose writes the action trigger checks
     "deal", "lead", "contact", "company", "deal_line", "quote", "invoice", "payment", "activity",
-    "stage_change", "document_file", "issued_paper",
+    "stage_change", "document_file", "issued_paper", "bank_line",
 }
 
 
@@ -233,7 +234,7 @@ BEGIN
     IF NOT sync.is_app() THEN
         RETURN NEW;
     END IF;
-    IF TG_TABLE_NAME = 'payment' THEN
+    IF TG_TABLE_NAME IN ('payment', 'bank_line') THEN
         PERFORM sync.need('register_payments');
         RETURN NEW;
     END IF;
@@ -521,6 +522,16 @@ def document_file_condition() -> str:
     )
 
 
+def bank_line_condition() -> str:
+    # a statement line matched to an invoice follows the invoice (and its payment); one waiting
+    # for review names no invoice: only those who may register payments see it
+    return (
+        f"({APP} OR CASE WHEN invoice_id IS NULL THEN (SELECT sync.has_right('register_payments')) "
+        f"ELSE {_parent('invoice_id', 'invoice')} AND "
+        f"(payment_id IS NULL OR {_parent('payment_id', 'payment')}) END)"
+    )
+
+
 MINE = "user_id = (SELECT sync.my_user())"
 JUST_WRITTEN = "_xid = pg_current_xact_id_if_assigned()"  # RETURNING of a row written for another
 
@@ -553,6 +564,8 @@ def table_policies(table: str) -> tuple[str, str, str] | None:
         return activity_condition(), activity_condition(), activity_condition()
     if table == "document_file":
         return document_file_condition(), document_file_condition(), document_file_condition()
+    if table == "bank_line":
+        return bank_line_condition(), bank_line_condition(), bank_line_condition()
     if table in SCOPED_BY_PARENT:
         parts = [f"({c} IS NULL OR {_parent(c, p)})" for c, p in SCOPED_BY_PARENT[table]]
         condition = " AND ".join(parts)

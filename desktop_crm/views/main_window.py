@@ -240,6 +240,9 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.new_action)
         file_menu.addSeparator()
         self._add_import_actions(file_menu)
+        from desktop_crm.views.statements.importing import add_file_actions
+
+        add_file_actions(self, file_menu)  # Import bank statement…, Bank statements…
         file_menu.addSeparator()
         self.switch_user_action = QAction(_("Switch &user…"), self)
         self.switch_user_action.setObjectName("action_switch_user")

@@ -71,6 +71,7 @@ VIEW_MODULES: tuple[str, ...] = (
     "desktop_crm.views.capabilities",
     "desktop_crm.views.data_exchange",
     "desktop_crm.views.imports.register",
+    "desktop_crm.views.statements.register",
 )
 
 

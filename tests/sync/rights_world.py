@@ -66,6 +66,8 @@ def build(url: str) -> World:
     """The people, their logins and their rows (as the owner, through the application's models)."""
     from desktop_crm.models import (
         Activity,
+        BankLine,
+        BankStatement,
         Company,
         Contact,
         Deal,
@@ -174,8 +176,13 @@ def build(url: str) -> World:
                 issue_date=dt.date.today()))
             keep("invoice_line", who, InvoiceLine.create(invoice=invoice, name="Course",
                                                          quantity=Decimal(1), price=Decimal("100.00")))
-            keep("payment", who, Payment.create(invoice=invoice, paid_on=dt.date.today(),
-                                                amount=Decimal("10.00")))
+            payment = keep("payment", who, Payment.create(invoice=invoice, paid_on=dt.date.today(),
+                                                          amount=Decimal("10.00")))
+            statement = keep("bank_statement", who, BankStatement.create(
+                own_company=seller, account="40702810938000000001", file_format="1c"))
+            keep("bank_line", who, BankLine.create(
+                statement=statement, line_key=f"key-{who}", booked_on=dt.date.today(),
+                amount=Decimal("10.00"), status="matched", invoice=invoice, payment=payment))
             keep("issued_paper", who, IssuedPaper.create(
                 kind="act", deal=deal, own_company=seller, source_kind="invoice",
                 source_id=str(invoice.id), number=f"A-{who}", issue_date=dt.date.today(), year=year,

@@ -49,6 +49,8 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "invoice_line": (SCOPED, ()),
     "issued_paper": (SCOPED, ("issue_documents",)),
     "payment": (SCOPED, ("register_payments",)),
+    "bank_statement": ("shared", ("register_payments",)),
+    "bank_line": (SCOPED, ("register_payments",)),
     "document_file": (SCOPED, ()),
     "notification": (PERSONAL, ()),
     "setting": (PERSONAL, ()),
@@ -196,6 +198,7 @@ INSERT_RIGHTS: dict[str, tuple[str, ...]] = {
     "company": ("create",), "contact": ("create",), "lead": ("create",), "deal": ("create",),
     "deal_line": ("create",), "quote": ("issue_documents",), "invoice": ("create", "issue_documents"),
     "payment": ("register_payments",), "issued_paper": ("issue_documents",),
+    "bank_line": ("register_payments",),
 }
 FROZEN_PARENT = {"quote_line", "invoice_line"}  # lines of a sent quote / an issued invoice
 

@@ -83,6 +83,11 @@ def step_0011_import_batches(db: peewee.Database, engine: str) -> None:
     """Import batches (``import_batch``, ``import_batch_item``): what each import created and the
     before-image of what it merged, so an import can be undone. Local bookkeeping, never synced."""
     _run_sql_file(db, HERE / f"v0011_{engine}.sql")
+def step_0013_bank_statements(db: peewee.Database, engine: str) -> None:
+    """Bank statements (``bank_statement``, ``bank_line``: the incoming lines of an imported
+    statement, each with its stable key, status and the payment it produced) and the key of the
+    statement line a payment was registered from (``payment.bank_key``)."""
+    _run_sql_file(db, HERE / f"v0013_{engine}.sql")
 
 
 STEPS: dict[int, Step] = {
@@ -97,4 +102,5 @@ STEPS: dict[int, Step] = {
     9: step_0009_issued_papers,
     10: step_0010_reserved,
     11: step_0011_import_batches,
+    13: step_0013_bank_statements,
 }

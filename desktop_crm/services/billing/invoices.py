@@ -221,8 +221,9 @@ class PaymentInfo:
 
 def register_payment(
     invoice_id: IdLike, amount: Decimal | str, paid_on: dt.date | None = None,
-    user: IdLike | None = None, note: str = "",
+    user: IdLike | None = None, note: str = "", bank_key: str | None = None,
 ) -> PaymentInfo:
+    """``bank_key``: the key of the bank statement line the payment comes from (statements)."""
     rights.require_on(Invoice, as_uuid(invoice_id), Action.REGISTER_PAYMENTS)
     value = validation.money_value(amount, "amount")
     paid_on = validation.date_value(paid_on, "paid_on")
@@ -244,7 +245,8 @@ def register_payment(
         paid_on = paid_on or dt.date.today()
         if invoice.issue_date and paid_on < invoice.issue_date:
             raise ValidationError(_("A payment cannot be dated before the invoice."), field="paid_on")
-        payment = Payment.create(invoice=invoice.id, paid_on=paid_on, amount=value, note=note)
+        payment = Payment.create(invoice=invoice.id, paid_on=paid_on, amount=value, note=note,
+                                 bank_key=bank_key)
         invoice.paid_amount = invoice.paid_amount + value
         invoice.status = (
             InvoiceStatus.PAID if invoice.paid_amount >= invoice.total else InvoiceStatus.PARTIALLY_PAID
