@@ -118,8 +118,11 @@ class ContactLinks(QLabel):
         self.linkActivated.connect(self.activate)
 
     def set_points(self, emails: tuple[str, ...], phones: tuple[str, ...]) -> None:
-        links = [f'✉ <a href="mailto:{html.escape(e)}">{html.escape(e)}</a>' for e in emails]
-        links += [f'☎ <a href="tel:{html.escape(p)}">{html.escape(p)}</a>' for p in phones]
+        def shown(text: str) -> str:  # a number or address is never broken across lines
+            return html.escape(text).replace(" ", "&nbsp;").replace("-", "&#8209;")
+
+        links = [f'✉&nbsp;<a href="mailto:{html.escape(e)}">{shown(e)}</a>' for e in emails]
+        links += [f'☎&nbsp;<a href="tel:{html.escape(p)}">{shown(p)}</a>' for p in phones]
         self.setText(" &nbsp; ".join(links))
         self.setVisible(bool(links))
 
