@@ -11,6 +11,7 @@ from desktop_crm.models import Invoice, InvoiceStatus, MailMessage
 from desktop_crm.models.enums import MailSecurity, MailStatus
 from desktop_crm.services.billing import invoices
 from desktop_crm.services.mail import accounts
+from desktop_crm.views.mail.attachments import attachment_menu, save_attachment
 from desktop_crm.views.mail.compose import ComposeDialog
 from desktop_crm.views.mail.outbox_view import OutboxView
 from tests.documents_fixtures import RU_LINES, deal_with_lines, russian_buyer, russian_seller
@@ -36,7 +37,7 @@ def deal(context):
 
 
 def test_a_draft_invoice_sent_from_the_deal_card_is_issued_and_mailed_once(
-        qtbot, context, account, deal, smtp_server, answer):
+        qtbot, context, account, deal, smtp_server, answer, tmp_path):
     from desktop_crm.views.deals.card import open_deal
 
     invoices.create_from_deal(deal.id)
@@ -66,6 +67,14 @@ def test_a_draft_invoice_sent_from_the_deal_card_is_issued_and_mailed_once(
     card.timeline.reload()
     assert any("E-mail sent to petrov@buyer.example" in text and "Attached: " in text
                for text in card.timeline.texts())
+    item = next(card.timeline.entries.item(n) for n in range(card.timeline.entries.count())
+                if "Attached: " in card.timeline.entries.item(n).text())
+    menu = attachment_menu(card.timeline, item.data(Qt.ItemDataRole.UserRole + 1))
+    assert [a.text() for a in menu.actions()] == [f"Open {pdf.get_filename()}",
+                                                  f"Save {pdf.get_filename()} as…"]
+    [attachment] = item.data(Qt.ItemDataRole.UserRole + 1)["attachments"]
+    saved = save_attachment(card, attachment["id"], str(tmp_path / "copy.pdf"))
+    assert saved.read_bytes() == pdf.get_content()  # the frozen file that went out
 
 
 def test_the_outbox_shows_an_outage_and_retries_when_asked(qtbot, context, account, deal,
