@@ -124,3 +124,36 @@ def test_bad_recipients_are_shown_in_the_dialog(qtbot, context, account, deal):
     qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
     assert not dialog.error.isHidden() and "not an e-mail address" in dialog.error.text()
     assert MailMessage.select().count() == 0
+
+
+def test_the_windows_background_sender_sends_what_is_queued(qtbot, context, account, deal,
+                                                             smtp_server):
+    from desktop_crm.services.mail import outbox
+    from desktop_crm.views.mail.runner import OutboxRunner
+
+    smtp_server.outage()
+    queued = outbox.queue(outbox.OutgoingMessage(to="petrov@buyer.example", subject="Hello",
+                                                 body="…", deal_id=deal.id), user=context.user.id)
+    runner = OutboxRunner(context)
+    try:
+        runner.kick()  # the server is down: the message waits
+        assert MailMessage.get_by_id(queued.id).status == MailStatus.QUEUED
+        smtp_server.restore()
+        MailMessage.update(next_attempt_at=None).execute()  # its backoff has passed
+        runner.kick()
+        assert MailMessage.get_by_id(queued.id).status == MailStatus.SENT
+        assert runner.rounds == 2 and not runner.busy
+    finally:
+        runner.stop()
+
+
+def test_choosing_another_language_rewrites_the_unedited_texts(qtbot, context, account, deal):
+    dialog = ComposeDialog(context, deal_id=deal.id, kind="quote")
+    qtbot.addWidget(dialog)
+    assert dialog.subject.text().startswith("Коммерческое предложение")
+    dialog.language.setCurrentIndex(dialog.language.findData("it"))
+    assert dialog.subject.text().startswith("Preventivo")
+    assert dialog.body.toPlainText().startswith("Gentile cliente,")
+    qtbot.keyClicks(dialog.subject, " (urgente)")
+    dialog.language.setCurrentIndex(dialog.language.findData("ru"))
+    assert dialog.subject.text().endswith("(urgente)")  # edited: kept
