@@ -21,6 +21,9 @@ from desktop_crm import __version__
 
 COMMAND_MODULES = ("migrate", "demo", "check", "screenshots", "server", "sync", "render", "templates",
                    "backup", "archive", "imports", "statements")
+COMMAND_MODULES = (
+    "migrate", "demo", "check", "screenshots", "server", "sync", "render", "templates", "mail",
+)
 
 EXIT_REFUSED = 1  # the command ran and refused (a CrmError): its message says why
 EXIT_USAGE = 2  # the command line is wrong

@@ -24,6 +24,9 @@ from desktop_crm.models.enums import (
     FileFormat,
     InvoiceStatus,
     LeadStatus,
+    MailDirection,
+    MailSecurity,
+    MailStatus,
     Preset,
     QuoteStatus,
     Role,
@@ -32,6 +35,7 @@ from desktop_crm.models.enums import (
     VatMode,
 )
 from desktop_crm.models.imports import LOCAL_MODELS, ImportBatch, ImportBatchItem
+from desktop_crm.models.mail import MailAccount, MailAttachment, MailMessage
 from desktop_crm.models.parties import Company, Contact, Lead
 from desktop_crm.models.people import AccessRole, OwnCompany, RoleScope, User
 from desktop_crm.models.rules import DuplicateDismissal
@@ -66,6 +70,9 @@ ALL_MODELS: list[type[BaseModel]] = [
     Notification,
     Setting,
     DuplicateDismissal,
+    MailAccount,
+    MailMessage,
+    MailAttachment,
 ]
 
 __all__ = [
@@ -96,6 +103,12 @@ __all__ = [
     "IssuedPaper",
     "Lead",
     "LeadStatus",
+    "MailAccount",
+    "MailAttachment",
+    "MailDirection",
+    "MailMessage",
+    "MailSecurity",
+    "MailStatus",
     "Notification",
     "NumberSequence",
     "OwnCompany",

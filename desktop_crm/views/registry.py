@@ -72,6 +72,7 @@ VIEW_MODULES: tuple[str, ...] = (
     "desktop_crm.views.data_exchange",
     "desktop_crm.views.imports.register",
     "desktop_crm.views.statements.register",
+    "desktop_crm.views.mail.register",
 )
 
 
@@ -98,6 +99,7 @@ _ENTITY_TITLES: dict[Entity, str] = {
 _OTHER_SECTIONS: tuple[tuple[str, str], ...] = (
     ("analytics", N_("Analytics")),
     ("settings", N_("Settings")),
+    ("outbox", N_("Outbox")),
 )
 _SHORTCUT_DIGITS = "1234567890"  # Ctrl+1 … Ctrl+0 in sidebar order; later sections get none
 

@@ -88,6 +88,11 @@ def step_0013_bank_statements(db: peewee.Database, engine: str) -> None:
     statement, each with its stable key, status and the payment it produced) and the key of the
     statement line a payment was registered from (``payment.bank_key``)."""
     _run_sql_file(db, HERE / f"v0013_{engine}.sql")
+def step_0012_mail(db: peewee.Database, engine: str) -> None:
+    """E-mail: each user's mail account (``mail_account``; the password stays in the keyring),
+    messages sent and received with the outbox's state (``mail_message``) and their attachments
+    (``mail_attachment``)."""
+    _run_sql_file(db, HERE / f"v0012_{engine}.sql")
 
 
 STEPS: dict[int, Step] = {
@@ -102,5 +107,6 @@ STEPS: dict[int, Step] = {
     9: step_0009_issued_papers,
     10: step_0010_reserved,
     11: step_0011_import_batches,
+    12: step_0012_mail,
     13: step_0013_bank_statements,
 }

@@ -375,11 +375,22 @@ _KIND_TITLES = {
 }
 
 
+def _mail_title(activity: Activity, payload: dict[str, Any]) -> str:
+    """The title of an e-mail the outbox sent ('' for any other entry)."""
+    if activity.kind != ActivityKind.EMAIL or payload.get("direction") != "out":
+        return ""
+    return _("E-mail sent to {to}: {subject}").format(
+        to=", ".join(payload.get("to") or []), subject=activity.subject)
+
+
 def _describe(activity: Activity) -> str:
     """The entry's title in the UI language (system entries are rendered from their payload)."""
     payload = activity.payload or {}
     kind = activity.kind
     if kind in _KIND_TITLES:
+        mail = _mail_title(activity, payload)
+        if mail:
+            return mail
         title = _KIND_TITLES[kind](activity)
         return f"{title}: {activity.subject}" if activity.subject else title
     if kind == ActivityKind.TASK:

@@ -49,6 +49,7 @@ from desktop_crm.views.common.palette import WARN_BORDER, WARN_TINT
 from desktop_crm.views.common.section import FormSection, sections_page
 from desktop_crm.views.context import AppContext
 from desktop_crm.views.deals.card_widgets import SearchPicker
+from desktop_crm.views.mail.card_actions import wire_card
 
 CHECK_DELAY_MS = 250
 
@@ -95,6 +96,7 @@ class ContactCard(CardDialog):
             self.tabs.addTab(placeholder, _("Timeline"))
             self.tabs.setTabEnabled(1, False)
         self.finish_layout(body)
+        wire_card(self, "contact", ("work_email", "private_email"), ("mobile_phone", "work_phone"))
         self._load()
 
     # --- construction -----------------------------------------------------------------------

@@ -33,6 +33,11 @@ from desktop_crm.views.cards.common import HINT_STYLE, OK_STYLE, local_datetime
 from desktop_crm.views.common.chips import ENTRY_AVATAR, ENTRY_ICON, timeline_decoration
 from desktop_crm.views.common.dialogs import show_error
 from desktop_crm.views.context import AppContext
+from desktop_crm.views.mail.attachments import (
+    attachment_line,
+    show_attachment_menu,
+    shown_body,
+)
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -61,7 +66,9 @@ class TimelineModel(QAbstractListModel):
             when = local_datetime(entry.due_at if entry.status == ActivityStatus.PLANNED
                                   and entry.due_at else entry.occurred_at)
             head = f"{entry.title}{mark} — {when}" + (f", {entry.author}" if entry.author else "")
-            return head + (f"\n{entry.body}" if entry.body else "")
+            files = attachment_line(entry.payload)
+            body = shown_body(entry.body, entry.payload)
+            return head + (f"\n{body}" if body else "") + (f"\n{files}" if files else "")
         if role == Qt.ItemDataRole.DecorationRole:
             from PySide6.QtGui import QGuiApplication
 
@@ -138,6 +145,8 @@ class TimelineWidget(QWidget):
         self.view.setWordWrap(True)
         self.view.setAlternatingRowColors(True)
         self.view.setUniformItemSizes(False)
+        # an e-mail's files: Open / Save as… on a double click
+        self.view.doubleClicked.connect(self._files_menu)
         layout.addWidget(self.view, 1)
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self.text.textChanged.connect(self._update_hint)
@@ -195,6 +204,10 @@ class TimelineWidget(QWidget):
         self.reload()
         self.context.notify_changed(Entity.TASKS)
         self.added.emit()
+
+    def _files_menu(self, index: QModelIndex) -> None:
+        if 0 <= index.row() < len(self.model.entries):
+            show_attachment_menu(self, self.model.entries[index.row()].payload)
 
     def has_draft(self) -> bool:
         return bool(self.text.toPlainText().strip())
