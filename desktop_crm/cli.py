@@ -19,10 +19,9 @@ from typing import NoReturn
 
 from desktop_crm import __version__
 
-COMMAND_MODULES = ("migrate", "demo", "check", "screenshots", "server", "sync", "render", "templates",
-                   "backup", "archive", "imports", "statements")
 COMMAND_MODULES = (
-    "migrate", "demo", "check", "screenshots", "server", "sync", "render", "templates", "mail",
+    "migrate", "demo", "check", "screenshots", "server", "sync", "render", "templates", "backup",
+    "archive", "imports", "statements", "mail",
 )
 
 EXIT_REFUSED = 1  # the command ran and refused (a CrmError): its message says why
