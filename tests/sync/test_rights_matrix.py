@@ -272,3 +272,29 @@ def test_an_issued_paper_never_changes_on_the_server(world):
         assert "cannot change" in str(refused.value)
         with conn.transaction():
             assert conn.execute("UPDATE issued_paper SET id = id WHERE id = %s", (row_id,)).rowcount == 1
+
+
+def test_an_issued_paper_is_cancelled_once_with_a_reason_by_a_login_that_may_issue(world):
+    """Cancelling is the one change of an issued paper the server lets through: once, with a
+    reason, by a login whose role may issue and cancel documents."""
+    from desktop_crm._drivers import load_psycopg
+
+    psycopg = load_psycopg()
+    row_id = world.rows["issued_paper"]["a"]
+    cancel = ("UPDATE issued_paper SET cancelled_at = now(), cancel_reason = %s WHERE id = %s")
+    with connected(world.url_of("admin")) as conn:
+        with pytest.raises(psycopg.Error) as refused, conn.transaction():
+            conn.execute(cancel, ("", row_id))  # no reason
+        assert "cancelled once, with a reason" in str(refused.value)
+        with pytest.raises(psycopg.Error) as refused, conn.transaction():
+            conn.execute("UPDATE issued_paper SET cancelled_at = now(), cancel_reason = 'x', "
+                         "frozen = '{}' WHERE id = %s", (row_id,))
+        assert "cannot change" in str(refused.value)
+        with conn.transaction():
+            assert conn.execute(cancel, ("Ошибка", row_id)).rowcount == 1
+        with pytest.raises(psycopg.Error) as refused, conn.transaction():
+            conn.execute(cancel, ("Другая причина", row_id))  # a second time
+        assert "cancelled once" in str(refused.value)
+        with pytest.raises(psycopg.Error) as refused, conn.transaction():
+            conn.execute("UPDATE issued_paper SET cancelled_at = NULL WHERE id = %s", (row_id,))
+        assert "cancelled once" in str(refused.value)

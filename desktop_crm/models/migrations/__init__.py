@@ -75,6 +75,12 @@ def step_0009_issued_papers(db: peewee.Database, engine: str) -> None:
     _run_sql_file(db, HERE / f"v0009_{engine}.sql")
 
 
+def step_0010_paper_series_and_cancel(db: peewee.Database, engine: str) -> None:
+    """An issued paper's device series (offline numbering never collides) and its cancellation
+    (``cancelled_at``, ``cancelled_by``, ``cancel_reason``)."""
+    _run_sql_file(db, HERE / f"v0010_{engine}.sql")
+
+
 STEPS: dict[int, Step] = {
     1: step_0001_initial,
     2: step_0002_search_index,
@@ -85,4 +91,5 @@ STEPS: dict[int, Step] = {
     7: step_0007_roles_and_rights,
     8: step_0008_document_parties,
     9: step_0009_issued_papers,
+    10: step_0010_paper_series_and_cancel,
 }
