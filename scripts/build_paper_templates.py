@@ -205,7 +205,8 @@ def contract():
     doc = new_document()
     para(doc, "{{ doc.title }} {{ labels.number_sign }} {{ doc.number }}", bold=True, size=14, align="center")
     place = doc.add_table(rows=1, cols=2)
-    cell_text(place.cell(0, 0), "{{ labels.place }}")
+    cell_text(place.cell(0, 0),
+              "{{ labels.place.format(city=seller.address.city) if seller.address.city else '' }}")
     cell_text(place.cell(0, 1), "{{ doc.date_text }}", align="right")
     widths(place, 90, 90)
     para(doc, "{{ (labels.preamble_sole_trader if seller.kind == 'sole_trader' else labels.preamble)"

@@ -215,3 +215,13 @@ def test_a_russian_sellers_invoice_in_italian_keeps_the_russian_layout(fmt):
     assert build_context(_input("IT", "invoice", "ru"))["template"] == "it.invoice"
     italian = _flat(_text("IT", "invoice", "ru", fmt))
     assert "БИК" not in italian and "IBAN" in italian
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_the_contract_is_made_in_the_sellers_city(fmt):
+    """The place of a contract is the seller's city (an Italian seller's contract in Russian is
+    made in Roma, never in «г. Москва»)."""
+    italian = _flat(_text("IT", "contract", "ru", fmt))
+    assert "Москва" not in italian, italian[:200]
+    assert "Roma 25 ноября 2026 г." in italian or "Roma   25 ноября 2026 г." in _text("IT", "contract", "ru", fmt)
+    assert "Москва" in _flat(_text("RU", "contract", "ru", fmt))
