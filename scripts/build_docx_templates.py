@@ -513,6 +513,10 @@ def it_invoice() -> Document:
         ("{{ doc.title }} {{ labels.number_sign }} {{ doc.number }}", {"bold": True, "size": 13}),
     )
     refs.cell(0, 0).add_paragraph().add_run("{{ labels.dated }} {{ doc.date_text }}")
+    # a nota di credito names the invoice it credits, as its PDF does
+    refs.cell(0, 0).add_paragraph().add_run(
+        "{% if doc.credited %}{{ labels.credit_note_for }} {{ doc.credited.number }} "
+        "{{ labels.dated }} {{ doc.credited.date_text }}{% endif %}").bold = True
     cell_text(refs.cell(0, 1), "{{ labels.buyer_it }}", size=7)
     for text in (
         "{{ buyer.name }}", "{{ buyer.address.text or '' }}",
