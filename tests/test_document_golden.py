@@ -223,5 +223,5 @@ def test_the_contract_is_made_in_the_sellers_city(fmt):
     made in Roma, never in «г. Москва»)."""
     italian = _flat(_text("IT", "contract", "ru", fmt))
     assert "Москва" not in italian, italian[:200]
-    assert "Roma 25 ноября 2026 г." in italian or "Roma   25 ноября 2026 г." in _text("IT", "contract", "ru", fmt)
+    assert "Roma 25 ноября 2026 г." in italian  # the place, then the date
     assert "Москва" in _flat(_text("RU", "contract", "ru", fmt))
