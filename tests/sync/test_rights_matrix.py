@@ -298,3 +298,26 @@ def test_an_issued_paper_is_cancelled_once_with_a_reason_by_a_login_that_may_iss
         with pytest.raises(psycopg.Error) as refused, conn.transaction():
             conn.execute("UPDATE issued_paper SET cancelled_at = NULL WHERE id = %s", (row_id,))
         assert "cancelled once" in str(refused.value)
+
+
+def test_a_paper_counter_never_skips_the_papers_numbered_from_it(world):
+    """Like an invoice counter: a login may not set a paper series' counter past the papers the
+    server has numbered in it (the next paper would leave a gap)."""
+    from desktop_crm._drivers import load_psycopg
+
+    psycopg = load_psycopg()
+    insert = ("INSERT INTO number_sequence (id, created_at, updated_at, _ver, _hlc, own_company_id, "
+              "document_type, year, series, pattern, next_value) SELECT gen_random_uuid(), now(), "
+              "now(), 0, 0, own_company_id, 'paper', year, 'act', '{seq}', %s FROM issued_paper "
+              "WHERE id = %s")
+    row_id = world.rows["issued_paper"]["a"]
+    with connected(world.url_of("admin")) as conn:
+        (issued,) = conn.execute("SELECT count(*) FROM issued_paper WHERE kind = 'act'").fetchone()
+        with pytest.raises(psycopg.Error) as refused, conn.transaction():
+            conn.execute(insert, (issued + 5, row_id))
+            conn.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the check that runs at commit, now
+        assert "skip numbers" in str(refused.value)
+        with conn.transaction():
+            assert conn.execute(insert, (issued + 1, row_id)).rowcount == 1
+            conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            raise psycopg.Rollback()  # allowed; not kept
