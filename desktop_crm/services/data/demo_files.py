@@ -124,25 +124,37 @@ def _document_jobs() -> list[_Job]:
 
 
 def _rendered(jobs: list[_Job]) -> Iterator[tuple[_Job, dict[str, Any], dict[Any, bytes]]]:
-    """Each job with its context and files, in order, rendered by the pool a window ahead."""
+    """Each job with its context and files, in order, rendered by the pool a window ahead (a job
+    whose worker failed, or that a broken pool would not take, is rendered in this process)."""
     with pool.for_batch(len(jobs)) as executor:
-        if executor is None:
-            for job in jobs:
-                yield (job, *rendering.render_files(job.data))
-            return
         window = WINDOW_PER_WORKER * max(pool.worker_count(), 1)
-        pending: list[tuple[_Job, Future[Any]]] = []
+
+        def submit(job: _Job) -> Future[Any] | None:
+            if executor is None:
+                return None
+            try:
+                return pool.submit(executor, job.data)
+            except RuntimeError:  # the pool was shut down or broke
+                return None
+
+        pending: list[tuple[_Job, Future[Any] | None]] = []
         queue = iter(jobs)
         for job in queue:
-            pending.append((job, pool.submit(executor, job.data)))
+            pending.append((job, submit(job)))
             if len(pending) >= window:
                 break
         while pending:
             job, future = pending.pop(0)
-            nxt = next(queue, None)
-            if nxt is not None:
-                pending.append((nxt, pool.submit(executor, nxt.data)))
-            yield (job, *future.result())
+            following = next(queue, None)
+            if following is not None:
+                pending.append((following, submit(following)))
+            result = None
+            if future is not None:
+                try:
+                    result = future.result()
+                except Exception:  # a worker that died or failed
+                    result = None
+            yield (job, *(result or rendering.render_files(job.data)))
 
 
 def _file_row(new_id: Callable[[dt.datetime], Any], job: _Job, document_id: str, fmt: FileFormat,
