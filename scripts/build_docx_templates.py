@@ -28,6 +28,38 @@ FONT = "Arial"
 BUYER_INN = ("{% if buyer.ids.inn %}{{ labels.inn }} {{ buyer.ids.inn }}"
              "{% if buyer.ids.kpp %}, {{ labels.kpp }} {{ buyer.ids.kpp }}{% endif %}{% endif %}")
 
+def _outer_if(text: str) -> tuple[str, str] | None:
+    """(condition, body) when ``text`` is one ``{% if %}…{% endif %}`` from start to end."""
+    import re
+
+    match = re.match(r"\{% if (.+?) %\}", text)
+    if match is None or not text.endswith("{% endif %}"):
+        return None
+    depth = 0
+    for tag in re.finditer(r"\{% (if|endif)\b[^%]*%\}", text):
+        depth += 1 if tag.group(1) == "if" else -1
+        if depth == 0:
+            return (match.group(1), text[match.end():tag.start()]) if tag.end() == len(text) else None
+    return None
+
+
+def cell_lines(cell, texts) -> None:
+    """One paragraph per line of a party block; a line that is one ``{% if %}`` becomes a
+    paragraph-level condition (``{%p if %}``), so a missing value leaves no empty line in Word."""
+    for text in texts:
+        if text.endswith(" or '' }}") and text.startswith("{{ "):
+            field = text[3:-len(" or '' }}")]
+            text = f"{{% if {field} %}}{{{{ {field} }}}}{{% endif %}}"
+        found = _outer_if(text)
+        if found is None:
+            cell.add_paragraph().add_run(text)
+            continue
+        condition, body = found
+        cell.add_paragraph().add_run(f"{{%p if {condition} %}}")
+        cell.add_paragraph().add_run(body)
+        cell.add_paragraph().add_run("{%p endif %}")
+
+
 def new_document() -> Document:
     doc = Document()
     section = doc.sections[0]
@@ -350,9 +382,11 @@ def quote(language: str) -> Document:
             "{% if seller.pec %}, {{ labels.pec }} {{ seller.pec }}{% endif %}"
         ),
     ):
-        paragraph = head.cell(0, 1).add_paragraph()
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        paragraph.add_run(text).font.size = Pt(7.5)
+        found = _outer_if(text)  # a line that may be missing leaves no empty line
+        for line in ([f"{{%p if {found[0]} %}}", found[1], "{%p endif %}"] if found else [text]):
+            paragraph = head.cell(0, 1).add_paragraph()
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            paragraph.add_run(line).font.size = Pt(7.5)
     widths(head, 60, 120)
     para(doc, "")
     if language == "ru":
@@ -380,15 +414,14 @@ def quote(language: str) -> Document:
         )
         refs.cell(0, 0).add_paragraph().add_run("{{ labels.dated }} {{ doc.date_text }}")
         cell_text(refs.cell(0, 1), "{{ labels.addressee_it }}", size=7)
-        for text in (
+        cell_lines(refs.cell(0, 1), (
             "{{ buyer.name }}",
             "{% if buyer.attention_of %}{{ labels.attention_of }} {{ buyer.attention_of }}{% endif %}",
             "{{ buyer.address.text or '' }}",
             "{% if buyer.ids.vat_number %}{{ labels.vat_number }} {{ buyer.ids.vat_number }}{% endif %}",
             BUYER_INN,
             "{% if buyer.ids.tax_code %}{{ labels.tax_code }} {{ buyer.ids.tax_code }}{% endif %}",
-        ):
-            refs.cell(0, 1).add_paragraph().add_run(text)
+        ))
         widths(refs, 100, 80)
         para(
             doc,
@@ -513,16 +546,19 @@ def it_invoice() -> Document:
         ("{{ doc.title }} {{ labels.number_sign }} {{ doc.number }}", {"bold": True, "size": 13}),
     )
     refs.cell(0, 0).add_paragraph().add_run("{{ labels.dated }} {{ doc.date_text }}")
+    # a nota di credito names the invoice it credits, as its PDF does
+    refs.cell(0, 0).add_paragraph().add_run(
+        "{% if doc.credited %}{{ labels.credit_note_for }} {{ doc.credited.number }} "
+        "{{ labels.dated }} {{ doc.credited.date_text }}{% endif %}").bold = True
     cell_text(refs.cell(0, 1), "{{ labels.buyer_it }}", size=7)
-    for text in (
+    cell_lines(refs.cell(0, 1), (
         "{{ buyer.name }}", "{{ buyer.address.text or '' }}",
         "{% if buyer.ids.vat_number %}{{ labels.vat_number }} {{ buyer.ids.vat_number }}{% endif %}",
         BUYER_INN,
         "{% if buyer.ids.tax_code %}{{ labels.tax_code }} {{ buyer.ids.tax_code }}{% endif %}",
         "{% if buyer.sdi_code %}{{ labels.sdi_code }} {{ buyer.sdi_code }}{% endif %}",
         "{% if buyer.pec %}{{ labels.pec }} {{ buyer.pec }}{% endif %}",
-    ):
-        refs.cell(0, 1).add_paragraph().add_run(text)
+    ))
     widths(refs, 100, 80)
     para(doc, "")
     lines_table(doc, with_discount=True, with_vat=True, with_sku=True)

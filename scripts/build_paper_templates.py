@@ -205,12 +205,15 @@ def contract():
     doc = new_document()
     para(doc, "{{ doc.title }} {{ labels.number_sign }} {{ doc.number }}", bold=True, size=14, align="center")
     place = doc.add_table(rows=1, cols=2)
-    cell_text(place.cell(0, 0), "{{ labels.place }}")
+    cell_text(place.cell(0, 0),
+              "{{ labels.place.format(city=seller.address.city) if seller.address.city else '' }}")
     cell_text(place.cell(0, 1), "{{ doc.date_text }}", align="right")
     widths(place, 90, 90)
-    para(doc, "{{ labels.preamble.format(seller=seller.name_full, seller_role=labels.seller_role, "
+    para(doc, "{{ (labels.preamble_sole_trader if seller.kind == 'sole_trader' else labels.preamble)"
+         ".format(seller=seller.name_full, seller_role=labels.seller_role, "
          "head=(seller.signers.head.position or seller.signers.head.title) ~ ' ' ~ "
-         "(seller.signers.head.name or ''), buyer=buyer.name_full, buyer_role=labels.buyer_role) }}")
+         "(seller.signers.head.name or ''), person=seller.signers.head.name or seller.name, "
+         "ogrn=seller.ids.ogrn or '', buyer=buyer.name_full, buyer_role=labels.buyer_role) }}")
     para(doc, "{{ labels.s1 }}", bold=True, size=10)
     para(doc, "{{ labels.s1_text }}")
     para(doc, "{{ doc.subject or '' }}")

@@ -80,9 +80,47 @@ def test_demo_documents_carry_the_vat_in_force_on_their_date(demo_db):
                 assert line.vat_rate in rates, (document.number, document.issue_date, line.vat_rate)
 
 
-def test_a_demo_document_is_stored_on_first_print_and_then_never_changes(demo_db):
+def test_demo_documents_are_stored_when_the_demo_is_built(demo_db):
+    """Every sent quote, issued invoice and issued paper has its files stored at build time (an
+    Italian invoice also its XML): printing gives exactly those bytes, nothing is rendered then."""
+    from desktop_crm.models import DocumentFile, DocumentType, FileFormat
+
+    stored = {(f.document_type, f.document_id, f.file_format) for f in DocumentFile.select()}
+    for model, kind in ((Quote, DocumentType.QUOTE), (Invoice, DocumentType.INVOICE)):
+        for document in model.select().where(model.number != "", model.frozen.is_null(False)):
+            for fmt in rendering.formats_for(document.frozen):
+                assert (kind, str(document.id), fmt) in stored, (document.number, fmt)
     invoice = Invoice.select().where(Invoice.number != "").first()
+    before = DocumentFile.select().count()
     first = rendering.render(invoice.id, "invoice", "pdf")
-    assert first.stored
-    again = rendering.render(invoice.id, "invoice", "pdf")
-    assert again.stored and again.content == first.content
+    assert first.stored and DocumentFile.select().count() == before
+    row = DocumentFile.get((DocumentFile.document_id == str(invoice.id))
+                           & (DocumentFile.file_format == FileFormat.PDF))
+    assert first.content == bytes(row.content)
+
+
+def test_demo_papers_are_issued_frozen_stored_and_numbered_before_the_apps(demo_db):
+    """Closed Russian deals have their акт (services) or УПД (goods), Italian goods deals their
+    DDT; each frozen and stored; the app's next paper continues each series."""
+    import datetime as dt
+
+    from desktop_crm.models import DocumentFile, DocumentType, IssuedPaper
+    from desktop_crm.services.billing import paper_issue
+
+    kinds = {p.kind for p in IssuedPaper.select()}
+    assert {"act", "upd", "ddt"} <= kinds
+    for paper in IssuedPaper.select():
+        assert paper.frozen["doc"]["number"] == paper.number
+        assert paper.frozen["doc"]["kind"] == paper.kind
+        formats = {f.file_format.value for f in DocumentFile.select().where(
+            (DocumentFile.document_type == DocumentType.PAPER)
+            & (DocumentFile.document_id == str(paper.id)))}
+        assert formats == {"pdf", "docx"}
+    ddt = IssuedPaper.select().where(IssuedPaper.kind == "ddt").first()
+    assert ddt.frozen["language"] == "it" and ddt.number.startswith("DDT-")
+    last = (IssuedPaper.select().where(IssuedPaper.kind == "act", IssuedPaper.year == 2026)
+            .order_by(IssuedPaper.sequence_number.desc()).first())
+    following = paper_issue.issue_paper(last.deal_id, "act", source="deal", on=dt.date(2026, 11, 21))
+    assert following.number == f"А-2026-{last.sequence_number + 1:04d}"
+    stored = paper_issue.render_issued(last.id, "pdf")
+    assert stored.stored and stored.content.startswith(b"%PDF")

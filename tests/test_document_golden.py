@@ -111,7 +111,7 @@ def test_golden_document(country, kind, language, fmt):
             if number and not addressed:
                 assert number in flat, (number, kind)
     assert "None" not in flat.split(), "a missing value printed as None"
-    if kind == "credit_note" and fmt == "pdf":  # a nota di credito names the invoice it credits
+    if kind == "credit_note":  # a nota di credito names the invoice it credits (PDF and DOCX)
         assert "2026/0041" in flat, flat[:300]
     if kind == "ddt":  # goods and quantities, no prices
         for line in data.lines:
@@ -128,7 +128,7 @@ def test_golden_document(country, kind, language, fmt):
         else:
             assert price in row and amount in row, (line.name, row)
         assert _q(line.quantity * price) - discount == amount
-        if discount and language == "ru" and kind in ("invoice", "act", "contract"):
+        if discount and country == "RU" and kind in ("invoice", "act", "contract"):  # its layout
             assert discount in row, (line.name, "the discount column", row)
     everything = _amounts(text)
     for rate, amount in vat.items():
@@ -165,3 +165,63 @@ def test_contract_preamble_names_the_director_without_declension(fmt):
     flat = _flat(_text("RU", "contract", "ru", fmt))
     assert "от имени которого на основании Устава действует Генеральный директор Иванов И. И." in flat
     assert "в лице Генеральный" not in flat
+
+
+def _sole_trader_contract(language: str) -> DocumentInput:
+    base = _input("RU", "contract", language)
+    seller = dataclasses.replace(
+        base.seller, kind="sole_trader", name="ИП Иванов И. И.",
+        name_full="Индивидуальный предприниматель Иванов Иван Иванович", inn="500100732259",
+        kpp="", ogrn="304500116000157", head_name="Иванов И. И.", head_position="")
+    return dataclasses.replace(base, seller=seller)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_sole_traders_contract_says_he_acts_on_his_ogrnip(fmt):
+    """An ИП signs himself, on his registration (ОГРНИП), not «в лице генерального директора,
+    действующего на основании Устава»; his signature is the entrepreneur's."""
+    context = build_context(_sole_trader_contract("ru"))
+    if fmt == "pdf":
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "doc.pdf"
+            path.write_bytes(render.render_pdf(context))
+            flat = _flat(subprocess.run(["pdftotext", str(path), "-"], capture_output=True,
+                                        text=True, check=True).stdout)
+    else:
+        import docx
+
+        flat = _flat(" ".join(p.text for p in docx.Document(io.BytesIO(render.render_docx(context)))
+                              .paragraphs))
+    assert ("Индивидуальный предприниматель Иванов И. И., действующий на основании ОГРНИП "
+            "304500116000157, именуемый в дальнейшем «Поставщик»") in flat, flat[:600]
+    assert "Устава" not in flat and "директор" not in flat.lower()
+
+
+def test_a_sole_traders_contract_in_italian():
+    flat = _flat(" ".join(p.text for p in __import__("docx").Document(io.BytesIO(render.render_docx(
+        build_context(_sole_trader_contract("it"))))).paragraphs))
+    assert "L'imprenditore individuale Иванов И. И., che opera in base all'OGRNIP 304500116000157" in flat
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_russian_sellers_invoice_in_italian_keeps_the_russian_layout(fmt):
+    """Labels follow the seller's country, translated: a Russian счёт printed in Italian has the
+    Russian bank block and «including VAT» (prices with VAT), never the fattura's «Totale
+    imponibile» or its bollo; an Italian fattura printed in Russian keeps its own layout."""
+    russian = _flat(_text("RU", "invoice", "it", fmt))
+    assert "imponibile" not in russian.lower() and "bollo" not in russian.lower()
+    assert "BIK" in russian and "044525225" in russian  # the Russian bank block, in Italian
+    assert build_context(_input("RU", "invoice", "it"))["template"] == "ru.invoice"
+    assert build_context(_input("IT", "invoice", "ru"))["template"] == "it.invoice"
+    italian = _flat(_text("IT", "invoice", "ru", fmt))
+    assert "БИК" not in italian and "IBAN" in italian
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_the_contract_is_made_in_the_sellers_city(fmt):
+    """The place of a contract is the seller's city (an Italian seller's contract in Russian is
+    made in Roma, never in «г. Москва»)."""
+    italian = _flat(_text("IT", "contract", "ru", fmt))
+    assert "Москва" not in italian, italian[:200]
+    assert "Roma 25 ноября 2026 г." in italian  # the place, then the date
+    assert "Москва" in _flat(_text("RU", "contract", "ru", fmt))

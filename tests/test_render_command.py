@@ -54,7 +54,9 @@ def test_render_quote_in_italian_from_a_draft(deal_db, tmp_path):
     assert main(["render", "--db", url, "--deal", deal_id, "--kind", "quote", "--lang", "it",
                  "--format", "pdf", "-o", str(out)]) == 0
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
-    assert "Offerta commerciale" in text and "Per accettazione" in text  # the Italian layout
+    # the Russian seller's layout, its labels in Italian (the fattura layout is an Italian seller's)
+    assert "Offerta commerciale" in text and "Totale documento" in text
+    assert "Per accettazione" not in text
     assert "Pag. 1 di 1" in text
 
 
@@ -83,3 +85,32 @@ def test_render_works_as_a_user_and_its_rights_apply(deal_db, tmp_path, capsys):
     assert main(["render", "--db", url, "--deal", deal_id, "--kind", "quote", "--format", "pdf",
                  "--user", "nobody", "-o", str(tmp_path / "x.pdf")]) == 1
     assert "No active user has the login nobody." in capsys.readouterr().err
+
+
+def test_render_a_credit_note(tmp_path, monkeypatch, capsys):
+    """``--kind credit_note``: refused (with what to do) until the deal has one; ``--issue`` issues
+    the nota di credito of the deal's invoice (FatturaPA TD04, referring to it)."""
+    from tests.documents_fixtures import IT_LINES, italian_buyer, italian_seller
+
+    monkeypatch.setenv("CRM_DATA_DIR", str(tmp_path / "data"))
+    url = str(tmp_path / "it.db")
+    db = open_database(url)
+    migrate(db)
+    italian_seller()
+    deal = deal_with_lines(italian_buyer(), IT_LINES)
+    User.create(name="Giulia Admin", login="giulia", role=Role.ADMIN)
+    db.close()
+    out = tmp_path / "nc.xml"
+    args = ["render", "--db", url, "--deal", str(deal.id), "--kind", "credit_note", "--format", "xml",
+            "-o", str(out)]
+    assert main(args) == 1
+    assert "no issued invoice to credit" in capsys.readouterr().err
+    assert main(["render", "--db", url, "--deal", str(deal.id), "--kind", "invoice", "--format",
+                 "pdf", "-o", str(tmp_path / "f.pdf"), "--issue"]) == 0
+    invoice_number = capsys.readouterr().out.split()[1]
+    assert main(args) == 1
+    assert f"add --issue to issue one for its invoice {invoice_number}" in capsys.readouterr().err
+    assert main([*args, "--issue"]) == 0
+    assert "credit_note" in capsys.readouterr().out
+    xml = out.read_text(encoding="utf-8")
+    assert "<TipoDocumento>TD04</TipoDocumento>" in xml and invoice_number in xml

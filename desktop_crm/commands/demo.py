@@ -20,6 +20,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--seed", type=count(0), default=1, help="random seed: same seed, same database")
     parser.add_argument("--locale", choices=("ru", "it", "both"), default="both",
                         help="Russian, Italian or both sellers (default both)")
+    parser.add_argument("--without-files", dest="files", action="store_false",
+                        help="do not issue the demo's papers or store its documents' files now "
+                             "(faster; quotes and invoices are then stored on first print)")
     parser.set_defaults(func=run)
 
 
@@ -48,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
 
     url = database_url(args)
     try:
-        options = DemoOptions(deals=args.deals, seed=args.seed, locale=args.locale)
+        options = DemoOptions(deals=args.deals, seed=args.seed, locale=args.locale,
+                              files=getattr(args, "files", True))
         summary = build_demo(url, options, progress=_Progress())
     except CrmError as error:
         print(error.message, file=sys.stderr)

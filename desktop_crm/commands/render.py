@@ -46,8 +46,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         default=argparse.SUPPRESS)
     parser.add_argument("--deal", required=True, type=uuid_text, help="the deal's id")
     parser.add_argument("--kind", required=True, type=kind_code,
-                        help="quote, invoice, act, upd, contract, ddt or a user-defined kind (see kinds.json "
-                        "in the template folders)")
+                        help="quote, invoice, credit_note, act, upd, contract, ddt or a user-defined "
+                        "kind (see kinds.json in the template folders)")
     parser.add_argument("--source", choices=("deal", "quote", "invoice"),
                         help="what a paper other than a quote or invoice is made from")
     parser.add_argument("--lang", choices=("ru", "it", "en"), dest="doc_lang",
@@ -93,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
 def _known_kind(code: str) -> None:
     from desktop_crm.documents.kinds import kind
 
-    kind(code)  # a TemplateError naming the known kinds
+    if code != "credit_note":  # a nota di credito is an invoice crediting another (TD04)
+        kind(code)  # a TemplateError naming the known kinds
 
 
 def _render_paper(args: argparse.Namespace) -> tuple[str, bool]:
@@ -116,12 +117,41 @@ def _render_paper(args: argparse.Namespace) -> tuple[str, bool]:
     return "", False
 
 
+def _render_credit_note(args: argparse.Namespace) -> tuple[str, bool]:
+    """The deal's credit note (nota di credito); with ``--issue``, issued first for the deal's
+    newest issued invoice when it has none."""
+    from desktop_crm.errors import ValidationError
+    from desktop_crm.i18n import _
+    from desktop_crm.models import Invoice, InvoiceStatus
+    from desktop_crm.services.billing import credit_notes, documents, rendering
+
+    deal_id = documents.existing_deal(args.deal)
+    note = (Invoice.alive().where(Invoice.deal == deal_id, Invoice.credit_for.is_null(False))
+            .order_by(Invoice.created_at.desc()).first())
+    if note is None:
+        invoice = (Invoice.alive()
+                   .where(Invoice.deal == deal_id, Invoice.credit_for.is_null(),
+                          Invoice.status.not_in([InvoiceStatus.DRAFT, InvoiceStatus.CANCELLED]))
+                   .order_by(Invoice.created_at.desc()).first())
+        if invoice is None:
+            raise ValidationError(_("The deal has no issued invoice to credit."))
+        if not args.issue:
+            raise ValidationError(_("The deal has no credit note yet: add --issue to issue one for "
+                                    "its invoice {number}.").format(number=invoice.number))
+        note = credit_notes.issue_credit_note(invoice.id)
+    rendered = rendering.render(note.id, "invoice", args.fmt)
+    Path(args.output).write_bytes(rendered.content)
+    return str(note.number), rendered.stored
+
+
 def _render(args: argparse.Namespace) -> tuple[str, bool]:
     from desktop_crm.errors import ValidationError
     from desktop_crm.i18n import _
     from desktop_crm.models import Invoice, InvoiceStatus
     from desktop_crm.services.billing import documents, invoices, quotes, rendering
 
+    if args.kind == "credit_note":
+        return _render_credit_note(args)
     if args.kind not in ("quote", "invoice"):
         return _render_paper(args)
     deal_id = documents.existing_deal(args.deal)

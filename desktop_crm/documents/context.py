@@ -475,7 +475,9 @@ def build_context(data: DocumentInput) -> dict[str, Any]:
     rules = country(code)
     # a credit note prints in the invoice's layout, titled and referring to the invoice it credits
     layout = "invoice" if data.kind == "credit_note" else data.kind
-    template = f"{language}.{layout}" if language in ("ru", "it") else f"{code.lower()}.{layout}"
+    # the layout is the seller's country's (its rules: a Russian счёт's bank block and «В том числе
+    # НДС», an Italian fattura's «Totale imponibile» and bollo), its labels in the document's language
+    template = f"{rules.document_language}.{layout}"
     lab = labels(language, data.kind)
     paper = kinds().get(data.kind)
     if paper is not None:

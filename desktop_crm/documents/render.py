@@ -457,7 +457,21 @@ def render_docx(context: dict[str, Any], template_id: str | None = None) -> byte
                 name=path.name, reason=error)) from error
     buffer = io.BytesIO()
     tpl.save(buffer)
-    return buffer.getvalue()
+    return _stable_zip(buffer.getvalue())
+
+
+def _stable_zip(data: bytes) -> bytes:
+    """The same Word file for the same context: the archive's entries get a fixed time (python-docx
+    stamps them with the time of saving), so a stored file can be rebuilt byte for byte."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            target.writestr(entry, source.read(info.filename))
+    return out.getvalue()
 
 
 MAX_DOCX_UNPACKED = 300_000_000  # bytes of a Word template once unpacked

@@ -141,7 +141,9 @@ class NumberSequence(BaseModel):
 class IssuedPaper(BaseModel):
     """A paper of a kind declared as data (акт, УПД, договор, DDT), issued: numbered from its kind's
     series per own company and year, its render context frozen; its files are ``DocumentFile``
-    rows of type ``paper``. Never changed once written (step 9)."""
+    rows of type ``paper``. Never changed once written (step 9) except its cancellation (step 10:
+    the number stays taken, the files stay readable). ``series`` is the device series it was
+    numbered in (offline devices never collide; the server checks each series is gapless)."""
 
     kind = peewee.CharField(max_length=40)
     deal = fk(Deal, null=True)
@@ -154,6 +156,10 @@ class IssuedPaper(BaseModel):
     sequence_number = peewee.IntegerField()
     language = peewee.CharField(max_length=5, default="ru")
     frozen = JSONField(default=dict)
+    series = peewee.CharField(max_length=10, default="", constraints=[peewee.SQL("DEFAULT ''")])
+    cancelled_at = peewee.DateTimeField(null=True)
+    cancelled_by = fk(User, null=True)
+    cancel_reason = peewee.TextField(default="", constraints=[peewee.SQL("DEFAULT ''")])
 
     class Meta:
         indexes = ((("own_company", "kind", "year", "sequence_number"), False),)

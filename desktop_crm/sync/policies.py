@@ -86,8 +86,11 @@ FROZEN_DOCUMENT_COLUMNS = (
     "year", "revision", "parent_id", "quote_id",
 )
 META = ("_ver", "_hlc", "_origin", "_fv", "_xid", "updated_at")
-# what may change on an issued paper (акт, УПД, DDT…): its deletion and sync bookkeeping
+# what may change on an issued paper (акт, УПД, DDT…): its deletion and sync bookkeeping, and
+# once (from not cancelled to cancelled) its cancellation
 MUTABLE_PAPER_COLUMNS = (*META, "deleted_at")
+PAPER_CANCEL_COLUMNS = ("cancelled_at", "cancelled_by_id", "cancel_reason")
+_PAPER_FREE = list(MUTABLE_PAPER_COLUMNS + PAPER_CANCEL_COLUMNS)
 GUARDED_TABLES = {  # tables whose writes the action trigger checks
     "deal", "lead", "contact", "company", "deal_line", "quote", "invoice", "payment", "activity",
     "stage_change", "document_file", "issued_paper", "bank_line",
@@ -245,9 +248,17 @@ BEGIN
         IF TG_OP = 'UPDATE' AND newj -> 'deleted_at' IS DISTINCT FROM to_jsonb(OLD) -> 'deleted_at' THEN
             PERFORM sync.need('delete');
         END IF;
-        IF TG_OP = 'UPDATE' AND (newj - ARRAY{list(MUTABLE_PAPER_COLUMNS)!r}::text[])
-           IS DISTINCT FROM (to_jsonb(OLD) - ARRAY{list(MUTABLE_PAPER_COLUMNS)!r}::text[]) THEN
+        IF TG_OP = 'UPDATE' AND (newj - ARRAY{_PAPER_FREE!r}::text[])
+           IS DISTINCT FROM (to_jsonb(OLD) - ARRAY{_PAPER_FREE!r}::text[]) THEN
             {_refuse("'issued paper % cannot change', OLD.number", "document", "check_violation")};
+        END IF;
+        -- cancelling is the one change: once, from not cancelled to cancelled, with a reason
+        IF TG_OP = 'UPDATE' AND (newj - ARRAY{list(MUTABLE_PAPER_COLUMNS)!r}::text[])
+           IS DISTINCT FROM (to_jsonb(OLD) - ARRAY{list(MUTABLE_PAPER_COLUMNS)!r}::text[])
+           AND (to_jsonb(OLD) ->> 'cancelled_at' IS NOT NULL OR newj ->> 'cancelled_at' IS NULL
+                OR coalesce(newj ->> 'cancel_reason', '') = '') THEN
+            {_refuse("'issued paper % cannot change: it can only be cancelled once, with a reason', "
+                     "OLD.number", "document", "check_violation")};
         END IF;
         RETURN NEW;
     END IF;
@@ -441,15 +452,15 @@ SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$
 DECLARE
     issued int;
 BEGIN
-    -- at commit: an invoice counter is never ahead of the invoices numbered from it (skipping
-    -- numbers would leave a gap in the series and stop every later issue)
-    IF NOT sync.is_app() OR NEW.document_type::text <> 'invoice' THEN
+    -- at commit: an invoice or paper counter is never ahead of the documents numbered from it
+    -- (skipping numbers would leave a gap in the series and stop every later issue)
+    IF NOT sync.is_app() OR NEW.document_type::text NOT IN ('invoice', 'paper') THEN
         RETURN NULL;
     END IF;
-    -- the server's own guard counter (sync.number_series, advanced by every numbered invoice);
-    -- not the invoices themselves, which row-level security may hide from this login
+    -- the server's own guard counter (sync.number_series, advanced by every numbered invoice or
+    -- paper); not the documents themselves, which row-level security may hide from this login
     SELECT n.next_no - 1 INTO issued FROM sync.number_series n
-     WHERE n.own_company_id = NEW.own_company_id AND n.doc_type = 'invoice'
+     WHERE n.own_company_id = NEW.own_company_id AND n.doc_type = NEW.document_type::text
        AND n.series = NEW.series AND n.year = NEW.year;
     IF NEW.next_value > coalesce(issued, 0) + 1 THEN
         {_refuse("'document counter % cannot skip numbers (next % after %)', NEW.id, "

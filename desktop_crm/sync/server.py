@@ -603,6 +603,12 @@ def init_server(url: str, min_app_version: str | None = None) -> dict[str, Any]:
             (schema,) = conn.execute("SELECT current_schema()").fetchone()
             for statement in numbering_sql(schema):
                 conn.execute(statement)
+        if "issued_paper" in tables:
+            from desktop_crm.sync.paper_numbers import paper_numbering_sql
+
+            (schema,) = conn.execute("SELECT current_schema()").fetchone()
+            for statement in paper_numbering_sql(schema):
+                conn.execute(statement)
         row = conn.execute("SELECT min_app_version FROM sync.schema_meta WHERE id = 1").fetchone()
         minimum = min_app_version or (row[0] if row else "0")
         conn.execute(

@@ -133,3 +133,75 @@ def test_issue_an_italian_ddt_from_the_invoices_tab(context, qtbot, tmp_path):  
     qtbot.waitUntil(lambda: panel.issued_papers.count() == 1, timeout=10000)
     assert "Documento di trasporto (DDT) n. " in panel.issued_papers.itemText(0)
     panel.paper_preview.close()
+
+
+def _cancel_through_the_dialog(panel, qtbot, reason: str, typed: bool):
+    from desktop_crm.views.documents.paper_cancel import CancelPaperDialog
+
+    assert panel.issued_cancel_button.isEnabled()
+    qtbot.mouseClick(panel.issued_cancel_button, Qt.MouseButton.LeftButton)
+    dialog = panel.cancel_dialog
+    assert isinstance(dialog, CancelPaperDialog) and dialog.isVisible()
+    assert not dialog.ok_button.isEnabled()  # no reason, no cancelling
+    if typed:
+        qtbot.keyClicks(dialog.reason, reason)
+    else:
+        dialog.reason.insert(reason)  # Cyrillic: keyClicks cannot type it
+    assert dialog.ok_button.isEnabled()
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+
+
+def test_cancel_an_issued_act_from_the_invoices_tab(context, qtbot, tmp_path):  # noqa: F811
+    """Russian UI: an issued акт is cancelled with a reason; it stays listed marked cancelled, its
+    stored file opens unchanged (the window says it is cancelled), the next акт takes the next
+    number; a user whose role may not issue documents does not get the action enabled."""
+    from desktop_crm.models.enums import Action, Scope
+    from desktop_crm.services.billing import paper_issue
+    from desktop_crm.services.system import rights
+    from desktop_crm.views.documents.panel import DealDocumentsPanel
+    from desktop_crm.views.documents.preview import PdfPreview
+
+    i18n.set_language("ru")
+    russian_seller()
+    deal = deal_with_lines(russian_buyer(), RU_LINES)
+    act = paper_issue.issue_paper(deal.id, "act", source="deal", language="ru")
+    stored = paper_issue.render_issued(act.id, "pdf").content
+    panel = DealDocumentsPanel(context, DealId(deal.id), "invoice")
+    qtbot.addWidget(panel)
+    assert panel.issued_cancel_button.text() == "Аннулировать документ…"
+    _cancel_through_the_dialog(panel, qtbot, "Ошибка в сумме", typed=False)
+    assert panel.issued_papers.itemText(0).endswith("— аннулирован: Ошибка в сумме")
+    assert not panel.issued_cancel_button.isEnabled()  # cancelled once
+    qtbot.mouseClick(panel.issued_open_button, Qt.MouseButton.LeftButton)
+    (dialog,) = [w for w in QApplication.topLevelWidgets() if isinstance(w, PdfPreview) and w.isVisible()]
+    assert "АННУЛИРОВАН: Ошибка в сумме" in dialog.windowTitle()
+    assert dialog.save_as("pdf", str(tmp_path / "act.pdf")).read_bytes() == stored
+    dialog.close()
+    second = paper_issue.issue_paper(deal.id, "act", source="deal", language="ru")
+    assert second.number != act.number and second.number.endswith("0002")
+    panel.reload()
+    assert not panel.issued_cancel_button.isEnabled()  # still showing the cancelled one
+    panel.issued_papers.setCurrentIndex(panel.issued_papers.findData(second.id))
+    assert panel.issued_cancel_button.isEnabled()  # the new one may be cancelled
+    viewer = rights.Actor(None, "viewer", frozenset({Action.VIEW}), Scope.ALL)
+    with rights.acting(viewer):
+        panel.reload()
+        assert panel.issued_papers.count() == 2
+        assert not panel.issued_cancel_button.isEnabled()
+
+
+def test_cancel_an_issued_ddt_in_italian(context, qtbot):  # noqa: F811
+    from desktop_crm.services.billing import paper_issue
+    from desktop_crm.views.documents.panel import DealDocumentsPanel
+
+    i18n.set_language("it")
+    italian_seller()
+    deal = deal_with_lines(italian_buyer(), IT_LINES)
+    paper_issue.issue_paper(deal.id, "ddt", language="it")
+    panel = DealDocumentsPanel(context, DealId(deal.id), "invoice")
+    qtbot.addWidget(panel)
+    assert panel.issued_cancel_button.text() == "Annulla documento…"
+    _cancel_through_the_dialog(panel, qtbot, "Merce non spedita", typed=True)
+    assert panel.issued_papers.itemText(0).endswith("— annullato: Merce non spedita")
+    assert not panel.issued_cancel_button.isEnabled()

@@ -113,3 +113,90 @@ def test_the_page_in_russian(context, qtbot, qapp, opener):
         assert page.findChild(QPushButton, "templates_restore").text() == "Вернуть стандартный"
     finally:
         install_language(qapp, "en")
+
+
+def _break(html: str, tag: str) -> str:
+    """The template with ``tag`` printed on a line of its own before its last block ends."""
+    at = html.rindex("{% endblock %}")
+    return f"{html[:at]}<p>{tag}</p>\n{html[at:]}"
+
+
+def _upload(qtbot, page, path) -> None:
+    """Replace with a file…: the file dialog (Qt's own, driven like a user) picks ``path``."""
+    _click(qtbot, page, "templates_upload")
+    dialog = page.upload_dialog
+    assert dialog is not None and dialog.isVisible()
+    dialog.selectFile(str(path))
+    dialog.accept()
+
+
+def test_a_template_with_problems_is_refused_on_save_with_where_each_is(qtbot, page, tmp_path):
+    """An HTML template with an unknown field is refused with its line; a Word template with an
+    unknown field in a table cell is refused with the table, row, cell and the text around it;
+    the template in use does not change. A clean file is saved; a copy saved in the user's
+    editor is checked at once."""
+    import docx
+
+    from desktop_crm.documents.render import bundled_templates_dir
+
+    folder = tmp_path / "data" / "templates" / "documents"
+    html = (bundled_templates_dir() / "ru.invoice.html").read_text(encoding="utf-8")
+    lines = _break(html, "{{ seller.nmae }}").splitlines()
+    broken_line = next(i for i, line in enumerate(lines, 1) if "seller.nmae" in line)
+    broken = tmp_path / "mine.html"
+    broken.write_text("\n".join(lines), encoding="utf-8")
+    _select(qtbot, page, "ru.invoice.html")
+    _upload(qtbot, page, broken)
+    findings = page.findings.toPlainText().splitlines()
+    assert findings[0] == "ru.invoice.html was not saved: the linter found 1 problems."
+    assert f"line {broken_line}" in findings[1] and "seller.nmae" in findings[1]
+    assert not (folder / "ru.invoice.html").exists() and not page.current().customised
+
+    word = docx.Document(str(bundled_templates_dir() / "ru.invoice.docx"))
+    cell = word.tables[-1].rows[0].cells[0]
+    cell.paragraphs[0].add_run(" Итого {{ totals.grnd }} руб.")
+    broken_docx = tmp_path / "mine.docx"
+    word.save(str(broken_docx))
+    _select(qtbot, page, "ru.invoice.docx")
+    _upload(qtbot, page, broken_docx)
+    findings = page.findings.toPlainText().splitlines()
+    assert "was not saved" in findings[0]
+    (problem,) = [f for f in findings[1:] if "totals.grnd" in f]
+    assert f"table {len(word.tables)}, row 1, cell 1 («{cell.text[:12]}" in problem  # the text around
+    assert not (folder / "ru.invoice.docx").exists()
+
+    clean = tmp_path / "clean.html"
+    clean.write_text(_break(html, "{{ seller.name }}"), encoding="utf-8")
+    _select(qtbot, page, "ru.invoice.html")
+    _upload(qtbot, page, clean)
+    assert page.findings.toPlainText().startswith("ru.invoice.html was checked and saved")
+    saved = folder / "ru.invoice.html"
+    assert saved.read_text(encoding="utf-8") == clean.read_text(encoding="utf-8")
+    assert page.current().customised
+    # the user edits the saved copy in their editor and saves it broken: checked at once
+    saved.write_text(_break(html, "{{ buyer.nmae }}"), encoding="utf-8")
+    qtbot.waitUntil(lambda: "buyer.nmae" in page.findings.toPlainText(), timeout=5000)
+    assert "was saved with 1 problems" in page.findings.toPlainText()
+
+
+def test_a_refused_template_in_russian(context, qtbot, qapp, opener, tmp_path):
+    from desktop_crm.documents.render import bundled_templates_dir
+
+    make_own_company("RU")
+    install_language(qapp, "ru")
+    try:
+        view = SettingsView(context)
+        qtbot.addWidget(view, before_close_func=lambda w: [p.set_clean() for p in w.pages.values()])
+        view.show()
+        page = view.select("templates")
+        assert page.upload_button.text() == "Заменить файлом…"
+        broken = tmp_path / "mine.html"
+        broken.write_text(_break((bundled_templates_dir() / "ru.quote.html").read_text(
+            encoding="utf-8"), "{{ doc.numbr }}"), encoding="utf-8")
+        _select(qtbot, page, "ru.quote.html")
+        _upload(qtbot, page, broken)
+        findings = page.findings.toPlainText().splitlines()
+        assert findings[0].startswith("ru.quote.html не сохранён: проверка нашла")
+        assert "строка" in findings[1] and "doc.numbr" in findings[1]
+    finally:
+        install_language(qapp, "en")

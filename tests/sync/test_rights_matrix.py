@@ -193,7 +193,8 @@ def test_the_server_functions_are_definer_functions_with_a_fixed_search_path(wor
 INSERT_CHANGES: dict[str, dict[str, object]] = {
     "number_sequence": {"year": 1999, "next_value": 1},
     "invoice": {"status": "draft", "sequence_number": None, "number": "", "year": None},
-    "issued_paper": {"sequence_number": 99},
+    # the first paper of a device series nobody numbered yet (the server checks series are gapless)
+    "issued_paper": {"series": "X9", "sequence_number": 1, "number": "A-X9-1"},
     "access_role": {"preset": ""},
 }
 # tables whose new rows are checked against one right (or one of several), beside the scope
@@ -278,3 +279,52 @@ def test_an_issued_paper_never_changes_on_the_server(world):
         assert "cannot change" in str(refused.value)
         with conn.transaction():
             assert conn.execute("UPDATE issued_paper SET id = id WHERE id = %s", (row_id,)).rowcount == 1
+
+
+def test_an_issued_paper_is_cancelled_once_with_a_reason_by_a_login_that_may_issue(world):
+    """Cancelling is the one change of an issued paper the server lets through: once, with a
+    reason, by a login whose role may issue and cancel documents."""
+    from desktop_crm._drivers import load_psycopg
+
+    psycopg = load_psycopg()
+    row_id = world.rows["issued_paper"]["a"]
+    cancel = ("UPDATE issued_paper SET cancelled_at = now(), cancel_reason = %s WHERE id = %s")
+    with connected(world.url_of("admin")) as conn:
+        with pytest.raises(psycopg.Error) as refused, conn.transaction():
+            conn.execute(cancel, ("", row_id))  # no reason
+        assert "cancelled once, with a reason" in str(refused.value)
+        with pytest.raises(psycopg.Error) as refused, conn.transaction():
+            conn.execute("UPDATE issued_paper SET cancelled_at = now(), cancel_reason = 'x', "
+                         "frozen = '{}' WHERE id = %s", (row_id,))
+        assert "cannot change" in str(refused.value)
+        with conn.transaction():
+            assert conn.execute(cancel, ("Ошибка", row_id)).rowcount == 1
+        with pytest.raises(psycopg.Error) as refused, conn.transaction():
+            conn.execute(cancel, ("Другая причина", row_id))  # a second time
+        assert "cancelled once" in str(refused.value)
+        with pytest.raises(psycopg.Error) as refused, conn.transaction():
+            conn.execute("UPDATE issued_paper SET cancelled_at = NULL WHERE id = %s", (row_id,))
+        assert "cancelled once" in str(refused.value)
+
+
+def test_a_paper_counter_never_skips_the_papers_numbered_from_it(world):
+    """Like an invoice counter: a login may not set a paper series' counter past the papers the
+    server has numbered in it (the next paper would leave a gap)."""
+    from desktop_crm._drivers import load_psycopg
+
+    psycopg = load_psycopg()
+    insert = ("INSERT INTO number_sequence (id, created_at, updated_at, _ver, _hlc, own_company_id, "
+              "document_type, year, series, pattern, next_value) SELECT gen_random_uuid(), now(), "
+              "now(), 0, 0, own_company_id, 'paper', year, 'act', '{seq}', %s FROM issued_paper "
+              "WHERE id = %s")
+    row_id = world.rows["issued_paper"]["a"]
+    with connected(world.url_of("admin")) as conn:
+        (issued,) = conn.execute("SELECT count(*) FROM issued_paper WHERE kind = 'act'").fetchone()
+        with pytest.raises(psycopg.Error) as refused, conn.transaction():
+            conn.execute(insert, (issued + 5, row_id))
+            conn.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the check that runs at commit, now
+        assert "skip numbers" in str(refused.value)
+        with conn.transaction():
+            assert conn.execute(insert, (issued + 1, row_id)).rowcount == 1
+            conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            raise psycopg.Rollback()  # allowed; not kept

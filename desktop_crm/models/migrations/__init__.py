@@ -75,24 +75,30 @@ def step_0009_issued_papers(db: peewee.Database, engine: str) -> None:
     _run_sql_file(db, HERE / f"v0009_{engine}.sql")
 
 
-def step_0010_reserved(db: peewee.Database, engine: str) -> None:
-    """Reserved for another branch's step 10 (the lead renumbers or drops this at merge)."""
+def step_0010_paper_series_and_cancel(db: peewee.Database, engine: str) -> None:
+    """An issued paper's device series (offline numbering never collides) and its cancellation
+    (``cancelled_at``, ``cancelled_by``, ``cancel_reason``)."""
+    _run_sql_file(db, HERE / f"v0010_{engine}.sql")
 
 
 def step_0011_import_batches(db: peewee.Database, engine: str) -> None:
     """Import batches (``import_batch``, ``import_batch_item``): what each import created and the
     before-image of what it merged, so an import can be undone. Local bookkeeping, never synced."""
     _run_sql_file(db, HERE / f"v0011_{engine}.sql")
-def step_0013_bank_statements(db: peewee.Database, engine: str) -> None:
-    """Bank statements (``bank_statement``, ``bank_line``: the incoming lines of an imported
-    statement, each with its stable key, status and the payment it produced) and the key of the
-    statement line a payment was registered from (``payment.bank_key``)."""
-    _run_sql_file(db, HERE / f"v0013_{engine}.sql")
+
+
 def step_0012_mail(db: peewee.Database, engine: str) -> None:
     """E-mail: each user's mail account (``mail_account``; the password stays in the keyring),
     messages sent and received with the outbox's state (``mail_message``) and their attachments
     (``mail_attachment``)."""
     _run_sql_file(db, HERE / f"v0012_{engine}.sql")
+
+
+def step_0013_bank_statements(db: peewee.Database, engine: str) -> None:
+    """Bank statements (``bank_statement``, ``bank_line``: the incoming lines of an imported
+    statement, each with its stable key, status and the payment it produced) and the key of the
+    statement line a payment was registered from (``payment.bank_key``)."""
+    _run_sql_file(db, HERE / f"v0013_{engine}.sql")
 
 
 STEPS: dict[int, Step] = {
@@ -105,7 +111,7 @@ STEPS: dict[int, Step] = {
     7: step_0007_roles_and_rights,
     8: step_0008_document_parties,
     9: step_0009_issued_papers,
-    10: step_0010_reserved,
+    10: step_0010_paper_series_and_cancel,
     11: step_0011_import_batches,
     12: step_0012_mail,
     13: step_0013_bank_statements,

@@ -141,6 +141,38 @@ def _take(company: OwnCompany, kind: DocumentType, year: int, series: str) -> tu
     return row, seq
 
 
+def paper_counter_series(code: str, series: str = "") -> str:
+    """The counter key of a paper kind's series (``NumberSequence.series`` of a ``paper`` counter):
+    the kind's code, and the device series after a «/» when the paper is numbered in one. The
+    server derives it the same way (``sync.paper_counter``) to check each series is gapless."""
+    if not series:
+        return code[:20]
+    return f"{code[:19 - len(series)]}/{series}"
+
+
+def paper_series(user: IdLike | None = None) -> str:
+    """The series a paper issued here is numbered in, like an invoice's (sync.md §2.11): the
+    device series of the user; on a replica that numbers invoices provisionally (papers are never
+    renumbered by the server) and has no device series, the replica's own code, so two offline
+    devices never take the same paper number."""
+    series = check_series(DEVICE_SERIES.get(user) or "")
+    if not series and provisional_numbering():
+        series = device_code()
+    return series
+
+
+def take_paper_number(
+    company: OwnCompany, code: str, pattern: str, on: dt.date, series: str = ""
+) -> tuple[int, str]:
+    """(sequence, number) of the next paper of kind ``code`` numbered in ``series``, formatted with
+    the kind's ``pattern``; call inside the transaction that issues the paper."""
+    if not database.in_transaction():
+        raise RuntimeError("take_paper_number must run inside the issuing transaction")
+    series = check_series(series)
+    _row, seq = _take(company, DocumentType.PAPER, on.year, paper_counter_series(code, series))
+    return seq, format_number(pattern or "{seq}", seq, on.year, series)
+
+
 # The transmission counter never restarts (a FatturaPA file name must never repeat): one row per
 # own company and series, under this year.
 TRANSMISSION_YEAR = 0
@@ -226,10 +258,13 @@ __all__ = [
     "device_code",
     "format_number",
     "is_provisional",
+    "paper_counter_series",
+    "paper_series",
     "peek_number",
     "provisional_numbering",
     "set_pattern",
     "take_number",
+    "take_paper_number",
     "take_progressive",
     "take_provisional_number",
 ]

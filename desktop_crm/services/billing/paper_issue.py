@@ -4,8 +4,11 @@ An issued paper is an :class:`IssuedPaper` row: its number is taken from the kin
 (``kinds.json`` ``series``) in a counter per own company, kind and year (``NumberSequence`` rows of
 type ``paper`` whose ``series`` is the kind's code), its render context is frozen and its PDF and
 DOCX are stored as ``DocumentFile`` rows of type ``paper``, all in one transaction. A paper whose
-kind's needed fields are missing is refused before a number is taken. An issued paper never
-changes: rendering it again returns the stored bytes.
+kind's needed fields are missing is refused before a number is taken. The number is taken in the
+device series of the issuing user (``numbering.paper_series``), so offline devices never collide;
+the server checks each series is gapless (``sync/paper_numbers.py``). An issued paper never
+changes: rendering it again returns the stored bytes. It can be cancelled once, with a reason, by
+whoever may issue documents: its number stays taken (never reused) and its files stay readable.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from desktop_crm import validation
 from desktop_crm.documents import context as doc_context
 from desktop_crm.documents import kinds as doc_kinds
 from desktop_crm.errors import ValidationError
@@ -32,6 +36,7 @@ from desktop_crm.models import (
     OwnCompany,
     database,
 )
+from desktop_crm.models.base import utcnow
 from desktop_crm.services.billing import documents, numbering, papers, rendering
 from desktop_crm.services.system import rights
 
@@ -46,6 +51,12 @@ class IssuedPaperInfo:
     number: str
     issue_date: dt.date
     source_kind: str
+    cancelled_at: dt.datetime | None = None
+    cancel_reason: str = ""
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
 
 def _source(deal_id: IdLike, kind: str, source: str | None) -> tuple[str, str, Any]:
@@ -75,24 +86,27 @@ def _context(data: doc_context.DocumentInput, kind: str) -> dict[str, Any]:
 
 def issue_paper(
     deal_id: IdLike, kind: str, source: str | None = None, language: str | None = None,
-    on: dt.date | None = None,
+    on: dt.date | None = None, user: IdLike | None = None,
 ) -> IssuedPaperInfo:
     """Number, freeze and store a paper of ``kind`` for the deal, in one transaction."""
     deal = documents.existing_deal(deal_id)
     rights.require_on(Deal, as_uuid(deal), Action.ISSUE_DOCUMENTS)
     paper = doc_kinds.kind(kind)
     on = on or dt.date.today()
+    if user is None and rights.current() is not None:
+        user = rights.current().user_id  # type: ignore[union-attr]
     with database.atomic():
         source_kind, source_id, own = _source(deal, kind, source)
         papers.paper_context(deal, kind, source_kind, language)  # refused here, before numbering
         data = papers.paper_input(deal, kind, source_kind, language)
-        _row, seq = numbering._take(own, DocumentType.PAPER, on.year, paper.code[:20])
-        number = numbering.format_number(paper.series or "{seq}", seq, on.year)
+        series = numbering.paper_series(user)
+        seq, number = numbering.take_paper_number(own, paper.code, paper.series, on, series)
         data = dataclasses.replace(data, number=number, date=on, status="issued")
         context = _context(data, kind)
         issued = IssuedPaper.create(
             kind=paper.code, deal=as_uuid(deal), own_company=own, source_kind=source_kind,
             source_id=source_id, number=number, issue_date=on, year=on.year, sequence_number=seq,
+            series=series,
             language=context["language"], frozen=context,
         )
         for fmt in PAPER_FORMATS:
@@ -113,7 +127,55 @@ def _file_name(context: dict[str, Any], fmt: FileFormat, kind: str) -> str:
 def _info(row: Any) -> IssuedPaperInfo:
     frozen = row.frozen or {}
     title = str((frozen.get("doc") or {}).get("title") or row.kind)
-    return IssuedPaperInfo(str(row.id), row.kind, title, row.number, row.issue_date, row.source_kind)
+    return IssuedPaperInfo(str(row.id), row.kind, title, row.number, row.issue_date, row.source_kind,
+                           row.cancelled_at, row.cancel_reason or "")
+
+
+def _paper(paper_id: IdLike) -> Any:
+    row = IssuedPaper.alive().where(IssuedPaper.id == as_uuid(paper_id)).first()
+    if row is None:
+        raise ValidationError(_("The paper does not exist or was deleted."))
+    return row
+
+
+def may_cancel(paper: IssuedPaperInfo) -> bool:
+    """Whether the acting user may cancel this paper now (the view enables its action with it)."""
+    if paper.cancelled:
+        return False
+    row: Any = IssuedPaper.get_or_none(IssuedPaper.id == as_uuid(paper.id))
+    if row is None or row.deleted_at is not None:
+        return False
+    if row.deal_id is None:
+        return rights.can(Action.ISSUE_DOCUMENTS)
+    deal = Deal.get_or_none(Deal.id == row.deal_id)
+    return deal is not None and rights.can(Action.ISSUE_DOCUMENTS, deal.responsible_id,
+                                           deal.pipeline_id)
+
+
+def cancel_paper(paper_id: IdLike, reason: str, user: IdLike | None = None) -> IssuedPaperInfo:
+    """Cancel an issued paper with a reason: it stays in the deal's list marked cancelled, its
+    number is never taken again and its stored files stay as issued. Needs the right to issue
+    and cancel documents; a paper is cancelled once."""
+    reason = validation.text_value(reason, "reason", max_length=500, required=True,
+                                   label=_("Reason"))
+    row = _paper(paper_id)
+    if row.deal_id is not None:
+        rights.require_on(Deal, row.deal_id, Action.ISSUE_DOCUMENTS)
+    else:
+        rights.require(Action.ISSUE_DOCUMENTS)
+    if user is None and rights.current() is not None:
+        user = rights.current().user_id  # type: ignore[union-attr]
+    with database.atomic():
+        row = _paper(paper_id)
+        if row.cancelled_at is not None:
+            raise ValidationError(_("The {kind} no. {number} is already cancelled.").format(
+                kind=_info(row).title, number=row.number))
+        row.cancelled_at = utcnow()
+        row.cancelled_by = as_uuid(user) if user is not None else None
+        row.cancel_reason = reason
+        row.save(only=[IssuedPaper.cancelled_at, IssuedPaper.cancelled_by,
+                       IssuedPaper.cancel_reason, IssuedPaper.updated_at])
+    return _info(row)
 
 
 def issued_papers(deal_id: IdLike) -> list[IssuedPaperInfo]:
@@ -130,9 +192,7 @@ def issued_papers(deal_id: IdLike) -> list[IssuedPaperInfo]:
 def render_issued(paper_id: IdLike, fmt: FileFormat | str) -> rendering.RenderedFile:
     """An issued paper's stored bytes (exactly what was issued)."""
     fmt = FileFormat(fmt)
-    row = IssuedPaper.alive().where(IssuedPaper.id == as_uuid(paper_id)).first()
-    if row is None:
-        raise ValidationError(_("The paper does not exist or was deleted."))
+    row = _paper(paper_id)
     if row.deal_id is not None:
         rights.require_on(Deal, row.deal_id, Action.VIEW)
     if fmt not in PAPER_FORMATS:

@@ -227,6 +227,11 @@ def _e_invoice(context: Mapping[str, Any]) -> countries.EInvoice:
     return e_invoice
 
 
+def e_invoice_file_name(context: dict[str, Any], progressive: str) -> str:
+    """The e-invoice file's name («IT01234567890_0000A.xml») for a transmission number."""
+    return _e_invoice(context).file_name(context, progressive)
+
+
 def render_bytes(context: dict[str, Any], fmt: FileFormat | str, progressive: str = "00001") -> bytes:
     from desktop_crm.documents import render as renderer
 

@@ -84,14 +84,57 @@ def user_folder() -> str:
     return str(folder)
 
 
-def lint_template(template_id: str, fmt: str) -> list[str]:
-    """The linter's findings (unknown fields, broken tags), each as one translated line."""
+def _findings(path: Path) -> list[str]:
+    """The linter's findings for a template file, each one line naming where it is: the line of
+    an HTML template, the paragraph or table cell (with the text around it) of a Word one."""
     from desktop_crm.documents import lint
 
+    return [p.message if not p.location or p.location in p.message
+            else _("{where}: {message}").format(where=p.location, message=p.message)
+            for p in lint.lint(path)]
+
+
+def lint_template(template_id: str, fmt: str) -> list[str]:
+    """The linter's findings (unknown fields and filters, broken or split tags), each as one
+    translated line with its location."""
+    return _findings(Path(_info(template_id, fmt).path))
+
+
+class TemplateRefused(ValidationError):
+    """A template the linter found problems in: not saved; ``problems`` lists them."""
+
+    def __init__(self, message: str, problems: list[str]) -> None:
+        super().__init__(message, field="template")
+        self.problems = problems
+
+
+def install_template(template_id: str, fmt: str, source: str) -> TemplateInfo:
+    """Save a file (made elsewhere, or the user's edited copy) as the user's template of
+    ``template_id``, after the linter: a template with any problem is refused with the list
+    (:class:`TemplateRefused`), and the one in use stays as it was."""
+    import tempfile
+
+    rights.require(Action.CHANGE_SETTINGS)
     info = _info(template_id, fmt)
-    problems = lint.lint(Path(info.path))
-    return [(_("line {line}: {message}").format(line=p.line, message=p.message) if p.line
-             else p.message) for p in problems]
+    origin = Path(source)
+    extension = EXTENSIONS[fmt]
+    if origin.suffix.lower() != f".{extension}":
+        raise ValidationError(_("Choose a .{extension} file for {name}.").format(
+            extension=extension, name=info.file_name), field="template")
+    if not origin.is_file():
+        raise ValidationError(_("The file {path} does not exist.").format(path=source),
+                              field="template")
+    with tempfile.TemporaryDirectory(prefix="crm-template-") as folder:
+        candidate = Path(folder) / info.file_name  # checked under the name it will be used by
+        shutil.copyfile(origin, candidate)
+        problems = _findings(candidate)
+        if problems:
+            raise TemplateRefused(
+                _("{name} was not saved: the linter found {count} problems.").format(
+                    name=info.file_name, count=len(problems)), problems)
+        target = Path(user_folder()) / info.file_name
+        shutil.copyfile(candidate, target)
+    return _info(template_id, fmt)
 
 
 def editable_copy(template_id: str, fmt: str) -> str:
@@ -160,5 +203,6 @@ def preview(template_id: str, fmt: str, deal_id: IdLike) -> RenderedFile:
     return RenderedFile(name, content, hashlib.sha256(content).hexdigest(), False)
 
 
-__all__ = ["DealChoice", "TemplateInfo", "document_templates", "editable_copy", "lint_template",
+__all__ = ["DealChoice", "TemplateInfo", "TemplateRefused", "document_templates", "editable_copy",
+           "install_template", "lint_template",
            "preview", "preview_deals", "restore_default", "user_folder"]

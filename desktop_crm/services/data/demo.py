@@ -46,6 +46,9 @@ class DemoOptions:
     seed: int = 1
     locale: str = "both"
     now: dt.datetime = DEMO_NOW
+    # issue the papers and store every issued document's files while building (most of the time of
+    # a standard demo: each document is rendered); False leaves them to the first print
+    files: bool = True
 
     def __post_init__(self) -> None:
         if self.deals < 0:

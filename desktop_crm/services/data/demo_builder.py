@@ -60,6 +60,10 @@ class _Builder(_DealsBuilder):
         from desktop_crm.services.data.demo_freeze import freeze_issued_documents
 
         freeze_issued_documents()  # with the indexes back: it reads each document's lines
+        if self.options.files:
+            from desktop_crm.services.data.demo_files import store_demo_files
+
+            store_demo_files(self.new_id, self.now.replace(tzinfo=None), self.progress)
         if self.engine == "sqlite":
             self.db.execute_sql("PRAGMA foreign_keys = ON")
             self.db.execute_sql("PRAGMA analysis_limit = 1000")

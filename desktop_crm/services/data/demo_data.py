@@ -111,6 +111,9 @@ class ProductSpec:
     quantities: tuple[int, ...] = (1, 1, 2, 3, 5, 10)
 
 
+# the product groups whose deals sell goods (a УПД or a DDT goes with them; services get an акт)
+GOODS_GROUPS = frozenset({"Оборудование", "Расходные материалы", "Hardware", "Materiali di consumo"})
+
 RU_PRODUCTS: dict[str, tuple[ProductSpec, ...]] = {
     "Оборудование": (
         ProductSpec("Ноутбук Lenovo ThinkPad E16 Gen 2", "HW-NB-E16", "шт", "796", "89900.00", 22),

@@ -358,6 +358,11 @@ _REFUSALS: tuple[tuple[tuple[str, ...], Callable[[], str]], ...] = (
       "cannot return to draft"),
      lambda: _("The document was already sent or issued: its lines, prices, totals, buyer, seller "
                "and number cannot change any more.")),
+    (("paper number",),
+     lambda: _("The paper's number does not follow on in its series on the server (another device "
+               "may number the same series).")),
+    (("issued paper",),
+     lambda: _("The paper is issued: it cannot change any more; it can only be cancelled once.")),
     (("is issued", "cannot change"),
      lambda: _("The invoice is issued: its number and amounts cannot change any more.")),
     (("not the next one",),

@@ -101,6 +101,14 @@ class DealDocumentsPanel(QWidget):
             self.issued_open_button.setObjectName("issued_paper_open")
             self.issued_open_button.clicked.connect(lambda *_args: self.open_issued_paper())
             top.addWidget(self.issued_open_button)
+            self.issued_cancel_button = QPushButton(_("Cancel paper…"), self)
+            self.issued_cancel_button.setObjectName("issued_paper_cancel")
+            self.issued_cancel_button.setToolTip(
+                _("Cancel the chosen issued paper with a reason: its number is never used again"))
+            self.issued_cancel_button.clicked.connect(lambda *_args: self.cancel_issued_paper())
+            top.addWidget(self.issued_cancel_button)
+            self.issued_papers.currentIndexChanged.connect(lambda _i: self._update_paper_actions())
+            self.issued: list[paper_issue.IssuedPaperInfo] = []
         layout.addLayout(top)
         self.table = QTableWidget(0, 6, self)
         self.table.setObjectName("documents")
@@ -200,18 +208,49 @@ class DealDocumentsPanel(QWidget):
         self.paper_kind.setEnabled(bool(choices))
         self.paper_button.setEnabled(bool(choices))
         self.paper_issue_button.setEnabled(bool(choices))
+        shown = self.issued_papers.currentData()
+        self.issued_papers.blockSignals(True)
         self.issued_papers.clear()
         try:
-            issued = paper_issue.issued_papers(self.deal_id) if self.deal_id else []
+            self.issued = paper_issue.issued_papers(self.deal_id) if self.deal_id else []
         except CrmError:
-            issued = []
-        for paper in issued:
-            self.issued_papers.addItem(
-                _("{title} no. {number} of {date}").format(
-                    title=paper.title, number=paper.number, date=format_date(paper.issue_date)),
-                paper.id)
-        self.issued_papers.setEnabled(bool(issued))
-        self.issued_open_button.setEnabled(bool(issued))
+            self.issued = []
+        for paper in self.issued:
+            text = _("{title} no. {number} of {date}").format(
+                title=paper.title, number=paper.number, date=format_date(paper.issue_date))
+            if paper.cancelled:
+                text = _("{paper} — cancelled: {reason}").format(paper=text, reason=paper.cancel_reason)
+            self.issued_papers.addItem(text, paper.id)
+        self.issued_papers.setCurrentIndex(max(self.issued_papers.findData(shown), 0))
+        self.issued_papers.blockSignals(False)
+        self.issued_papers.setEnabled(bool(self.issued))
+        self.issued_open_button.setEnabled(bool(self.issued))
+        self._update_paper_actions()
+
+    def _chosen_paper(self) -> paper_issue.IssuedPaperInfo | None:
+        paper_id = self.issued_papers.currentData()
+        return next((p for p in self.issued if p.id == paper_id), None)
+
+    def _update_paper_actions(self) -> None:
+        """Cancel is offered for a paper not cancelled yet, to a user who may issue documents."""
+        paper = self._chosen_paper()
+        self.issued_cancel_button.setEnabled(paper is not None and paper_issue.may_cancel(paper))
+
+    def cancel_issued_paper(self) -> None:
+        """Ask for the reason and cancel the chosen issued paper (its number stays taken)."""
+        from desktop_crm.views.documents.paper_cancel import CancelPaperDialog
+
+        paper = self._chosen_paper()
+        if paper is None:
+            return
+
+        def done() -> None:
+            self.reload()
+            self.context.notify_changed("invoices")
+
+        dialog = CancelPaperDialog(paper, done, self)
+        self.cancel_dialog = dialog
+        dialog.open()
 
     def issue_paper(self) -> None:
         """Issue the chosen paper off the GUI thread (numbered, frozen, stored), then show it."""
@@ -250,6 +289,10 @@ class DealDocumentsPanel(QWidget):
             return
         dialog = PdfPreview(pdf, lambda fmt: paper_issue.render_issued(paper_id, fmt), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        paper = self._chosen_paper()
+        if paper is not None and paper.cancelled:  # the file as issued, the window says it is void
+            dialog.setWindowTitle(_("{title} — CANCELLED: {reason}").format(
+                title=dialog.windowTitle(), reason=paper.cancel_reason))
         self.paper_preview = dialog
         dialog.open()
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QFileSystemWatcher, QUrl
 from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -79,7 +80,12 @@ class TemplatesPage(SettingsPage):
         self.open_button = self._button(_("Open for editing"), "templates_open", self.open_current)
         self.restore_button = self._button(_("Restore the default"), "templates_restore",
                                            self.restore_current)
-        for button in (self.lint_button, self.open_button, self.restore_button):
+        self.upload_button = self._button(_("Replace with a file…"), "templates_upload",
+                                          self.choose_file)
+        self.upload_button.setToolTip(_("Use a template file made elsewhere: it is checked first "
+                                        "and refused when the linter finds problems"))
+        self.upload_dialog: QFileDialog | None = None
+        for button in (self.lint_button, self.open_button, self.restore_button, self.upload_button):
             actions.addWidget(button)
         actions.addStretch(1)
         deal_label = QLabel(_("Preview on the deal:"), self)
@@ -98,6 +104,9 @@ class TemplatesPage(SettingsPage):
         self.findings.setMaximumHeight(120)
         self.findings.setPlaceholderText(_("Check a template to see what its fields and tags lack."))
         layout.addWidget(self.findings)
+        # the user's copies, saved in their editor: each save is checked by the linter at once
+        self.watcher = QFileSystemWatcher(self)
+        self.watcher.fileChanged.connect(self.lint_saved_copy)
         self.reload()
 
     def _button(self, text: str, name: str, slot: object) -> QPushButton:
@@ -134,6 +143,14 @@ class TemplatesPage(SettingsPage):
             self.deal.addItem(deal.title, str(deal.id))
         if chosen is not None:
             self.deal.setCurrentIndex(max(0, self.deal.findData(chosen)))
+        copies = [row.path for row in self.rows if row.customised]
+        watched = set(self.watcher.files())
+        stale = [path for path in watched if path not in copies]
+        if stale:
+            self.watcher.removePaths(stale)
+        fresh = [path for path in copies if path not in watched]
+        if fresh:
+            self.watcher.addPaths(fresh)
         self.update_buttons()
 
     def current(self) -> templates.TemplateInfo | None:
@@ -142,7 +159,7 @@ class TemplatesPage(SettingsPage):
 
     def update_buttons(self) -> None:
         info = self.current()
-        for button in (self.lint_button, self.open_button, self.preview_button):
+        for button in (self.lint_button, self.open_button, self.preview_button, self.upload_button):
             button.setEnabled(info is not None)
         self.restore_button.setEnabled(bool(info and info.customised and info.has_default))
         self.preview_button.setEnabled(info is not None and self.deal.count() > 0)
@@ -155,9 +172,62 @@ class TemplatesPage(SettingsPage):
             problems = templates.lint_template(info.template_id, info.fmt)
         except CrmError as error:
             problems = [error.message]
-        head = _("{name}: no problems found.").format(name=info.file_name) if not problems else (
-            _("{name}: {count} problems found.").format(name=info.file_name, count=len(problems)))
+        self._show_findings(info.file_name, problems)
+
+    def _show_findings(self, name: str, problems: list[str], head: str | None = None) -> None:
+        head = head or (_("{name}: no problems found.").format(name=name) if not problems else
+                        _("{name}: {count} problems found.").format(name=name, count=len(problems)))
         self.findings.setPlainText("\n".join([head, *problems]))
+
+    def lint_saved_copy(self, path: str) -> None:
+        """The user saved their copy in the editor: check it now and say what it lacks."""
+        info = next((row for row in self.rows if row.path == path), None)
+        if info is None or not Path(path).is_file():
+            return
+        try:
+            problems = templates.lint_template(info.template_id, info.fmt)
+        except CrmError as error:
+            problems = [error.message]
+        head = None
+        if problems:
+            head = _("{name} was saved with {count} problems: documents cannot be issued with it "
+                     "until they are fixed (or the default is restored).").format(
+                name=info.file_name, count=len(problems))
+        self._show_findings(info.file_name, problems, head)
+        if path not in self.watcher.files():  # an editor that saves by replacing the file
+            self.watcher.addPath(path)
+
+    def choose_file(self) -> None:
+        """Pick a template file to use for the chosen template (checked before it is saved)."""
+        info = self.current()
+        if info is None:
+            return
+        extension = templates.EXTENSIONS[info.fmt]
+        dialog = QFileDialog(self, _("Template file for {name}").format(name=info.file_name),
+                             str(Path.home()), _("Templates (*.{extension})").format(extension=extension))
+        dialog.setObjectName("templates_upload_dialog")
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.fileSelected.connect(self.upload_file)
+        self.upload_dialog = dialog
+        dialog.open()
+
+    def upload_file(self, path: str) -> None:
+        """Save ``path`` as the chosen template after the linter; refused with every problem."""
+        info = self.current()
+        if info is None or not path:
+            return
+        try:
+            saved = templates.install_template(info.template_id, info.fmt, path)
+        except templates.TemplateRefused as refused:
+            self._show_findings(info.file_name, refused.problems, refused.message)
+            return
+        except CrmError as error:
+            show_error(self, error.message)
+            return
+        self.reload((saved.template_id, saved.fmt))
+        self._show_findings(saved.file_name, [], _("{name} was checked and saved: documents use it "
+                                                   "from now on.").format(name=saved.file_name))
 
     def open_current(self) -> None:
         info = self.current()
