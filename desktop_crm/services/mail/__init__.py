@@ -1,0 +1,1 @@
+"""E-mail: accounts, the outbox and sending (``mailout``), fetching and linking received mail."""
