@@ -22,6 +22,9 @@ from desktop_crm.models.enums import (
     FileFormat,
     InvoiceStatus,
     LeadStatus,
+    MailDirection,
+    MailSecurity,
+    MailStatus,
     Preset,
     QuoteStatus,
     Role,
@@ -29,6 +32,7 @@ from desktop_crm.models.enums import (
     StageKind,
     VatMode,
 )
+from desktop_crm.models.mail import MailAccount, MailAttachment, MailMessage
 from desktop_crm.models.parties import Company, Contact, Lead
 from desktop_crm.models.people import AccessRole, OwnCompany, RoleScope, User
 from desktop_crm.models.rules import DuplicateDismissal
@@ -61,6 +65,9 @@ ALL_MODELS: list[type[BaseModel]] = [
     Notification,
     Setting,
     DuplicateDismissal,
+    MailAccount,
+    MailMessage,
+    MailAttachment,
 ]
 
 __all__ = [
@@ -85,6 +92,12 @@ __all__ = [
     "IssuedPaper",
     "Lead",
     "LeadStatus",
+    "MailAccount",
+    "MailAttachment",
+    "MailDirection",
+    "MailMessage",
+    "MailSecurity",
+    "MailStatus",
     "Notification",
     "NumberSequence",
     "OwnCompany",

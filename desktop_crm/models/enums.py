@@ -113,3 +113,33 @@ class Preset(enum.StrEnum):
     HEAD = "head"
     MANAGER = "manager"
     ACCOUNTANT = "accountant"
+
+
+class MailSecurity(enum.StrEnum):
+    """How a mail connection is encrypted: STARTTLS on the plain port, TLS from the start, none."""
+
+    STARTTLS = "starttls"
+    SSL = "ssl"
+    NONE = "none"
+
+
+class MailDirection(enum.StrEnum):
+    OUT = "out"
+    IN = "in"
+
+
+class MailStatus(enum.StrEnum):
+    """An outgoing message's way through the outbox (``received`` for incoming ones).
+
+    ``queued`` → ``sending`` (claimed; its Message-ID already committed) → ``sent`` or back to
+    ``queued`` (a retry) or ``failed`` (refused for good); ``unknown``: a crash left it in
+    ``sending`` and nothing proves whether the server took it (the user decides);
+    ``cancelled``: taken out of the queue by the user."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+    RECEIVED = "received"
+    CANCELLED = "cancelled"

@@ -74,6 +74,7 @@ SCOPED_BY_PARENT = {
     "quote_line": [("quote_id", "quote")],
     "invoice_line": [("invoice_id", "invoice")],
     "payment": [("invoice_id", "invoice")],
+    "mail_attachment": [("mail_message_id", "mail_message")],
 }
 # user columns only a user manager may change (a login must never widen itself)
 PRIVILEGED_USER_COLUMNS = ("role", "head_id", "access_role_id", "active", "login", "deleted_at")
@@ -494,11 +495,12 @@ def _parent(column: str, parent: str) -> str:
     return f'EXISTS (SELECT 1 FROM "{parent}" p WHERE p.id = {column})'
 
 
-def activity_condition() -> str:
+def activity_condition(table_has_assignee: bool = True) -> str:
     # a party's timeline: the party's responsible under the default scope, and the entry's own
     # author and assignee (parties are readable by all, so no reference dangles either way)
+    assignee = "assignee_id = (SELECT sync.my_user()) OR " if table_has_assignee else ""
     party = (
-        "(author_id = (SELECT sync.my_user()) OR assignee_id = (SELECT sync.my_user()) OR "
+        f"(author_id = (SELECT sync.my_user()) OR {assignee}"
         "EXISTS (SELECT 1 FROM \"{t}\" p WHERE p.id = {c} AND "
         + DEFAULT_SCOPE.format(c="p.responsible_id") + "))"
     )
@@ -507,7 +509,7 @@ def activity_condition() -> str:
         f"WHEN lead_id IS NOT NULL THEN {_parent('lead_id', 'lead')} "
         f"WHEN contact_id IS NOT NULL THEN {party.format(t='contact', c='contact_id')} "
         f"WHEN company_id IS NOT NULL THEN {party.format(t='company', c='company_id')} "
-        "ELSE true END)"
+        f"ELSE {'true' if table_has_assignee else 'author_id = (SELECT sync.my_user())'} END)"
     )
 
 
@@ -551,6 +553,12 @@ def table_policies(table: str) -> tuple[str, str, str] | None:
         return condition, condition, condition
     if table == "activity":
         return activity_condition(), activity_condition(), activity_condition()
+    if table == "mail_message":  # a message is on the timeline of its deal, lead or party
+        condition = activity_condition(table_has_assignee=False)
+        return condition, condition, condition
+    if table == "mail_account":  # each user's own mailbox (its password never reaches the server)
+        mine = f"({APP} OR {MINE})"
+        return mine, mine, mine
     if table == "document_file":
         return document_file_condition(), document_file_condition(), document_file_condition()
     if table in SCOPED_BY_PARENT:

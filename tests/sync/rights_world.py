@@ -76,6 +76,9 @@ def build(url: str) -> World:
         InvoiceLine,
         IssuedPaper,
         Lead,
+        MailAccount,
+        MailAttachment,
+        MailMessage,
         Notification,
         NumberSequence,
         OwnCompany,
@@ -95,6 +98,7 @@ def build(url: str) -> World:
         DocumentType,
         FileFormat,
         InvoiceStatus,
+        MailStatus,
         Preset,
         QuoteStatus,
         Role,
@@ -185,6 +189,12 @@ def build(url: str) -> World:
                 document_type=DocumentType.QUOTE, document_id=str(quote.id), file_format=FileFormat.PDF,
                 filename=f"quote-{who}.pdf", content=body, sha256=hashlib.sha256(body).hexdigest(),
                 size=len(body)))
+            message = keep("mail_message", who, MailMessage.create(
+                author=person, deal=deal, contact=contact, subject=f"Offer {who}",
+                status=MailStatus.SENT, message_id=f"<{who}@example.test>"))
+            keep("mail_attachment", who, MailAttachment.create(
+                mail_message=message, filename=f"quote-{who}.pdf", content=body,
+                sha256=hashlib.sha256(body).hexdigest(), size=len(body)))
         keep("duplicate_dismissal", "a", DuplicateDismissal.create(
             contact=rows["contact"]["a"], other_contact=rows["contact"]["b"]))
         keep("duplicate_dismissal", "b", DuplicateDismissal.create(
@@ -193,6 +203,7 @@ def build(url: str) -> World:
         for person, user in people.items():
             keep("notification", person, Notification.create(user=user, title=f"For {person}"))
             keep("setting", person, Setting.create(key="ui.list.deal", user=user, value={"w": 1}))
+            keep("mail_account", person, MailAccount.create(user=user, address=f"{person}@x.test"))
     with connect(url) as conn:
         conn.autocommit = True
         for person, (_role, scope) in PEOPLE.items():

@@ -52,6 +52,9 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "document_file": (SCOPED, ()),
     "notification": (PERSONAL, ()),
     "setting": (PERSONAL, ()),
+    "mail_account": (PERSONAL, ()),
+    "mail_message": (SCOPED, ()),
+    "mail_attachment": (SCOPED, ()),
 }
 PRESETS = {"admin": Preset.ADMIN, "head": Preset.HEAD, "mgr_a": Preset.MANAGER,
            "mgr_b": Preset.MANAGER, "acct": Preset.ACCOUNTANT}

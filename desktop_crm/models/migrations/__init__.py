@@ -75,6 +75,13 @@ def step_0009_issued_papers(db: peewee.Database, engine: str) -> None:
     _run_sql_file(db, HERE / f"v0009_{engine}.sql")
 
 
+def step_0012_mail(db: peewee.Database, engine: str) -> None:
+    """E-mail: each user's mail account (``mail_account``; the password stays in the keyring),
+    messages sent and received with the outbox's state (``mail_message``) and their attachments
+    (``mail_attachment``)."""
+    _run_sql_file(db, HERE / f"v0012_{engine}.sql")
+
+
 STEPS: dict[int, Step] = {
     1: step_0001_initial,
     2: step_0002_search_index,
@@ -85,4 +92,5 @@ STEPS: dict[int, Step] = {
     7: step_0007_roles_and_rights,
     8: step_0008_document_parties,
     9: step_0009_issued_papers,
+    12: step_0012_mail,
 }

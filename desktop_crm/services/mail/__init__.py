@@ -1,1 +1,2 @@
-"""E-mail: accounts, the outbox and sending (``mailout``), fetching and linking received mail."""
+"""E-mail: each user's mail account, the outbox that sends documents and messages, and the DTOs
+of messages and attachments shared with receiving (``accounts``, ``transport``, ``messages``)."""
