@@ -3,7 +3,8 @@
 Dovecot from Debian (``dovecot-imapd``) runs rootless: its own config file, base directory, log and
 Maildir storage in a temporary directory, users in a passwd-file with plain passwords, listening on
 free loopback ports — ``imap`` without TLS (STARTTLS offered) and ``imaps`` with a throw-away
-self-signed certificate made by ``openssl``. When the tests run as root, Dovecot runs as ``nobody``
+self-signed certificate (``tests.mail_servers.throwaway_certificate``; STARTTLS and imaps verify
+against it when a test sets ``SSL_CERT_FILE``). When the tests run as root, Dovecot runs as ``nobody``
 (the same idea as ``tests/pg.py`` for PostgreSQL): every process of it is that unprivileged user.
 """
 
@@ -20,6 +21,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 DOVECOT = shutil.which("dovecot") or ("/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None)
 
@@ -37,7 +39,7 @@ class MailUser:
 
     def url(self, server: DovecotServer, *, tls: bool = False) -> str:
         scheme, port = ("imaps", server.imaps_port) if tls else ("imap", server.port)
-        return f"{scheme}://{self.name}:{self.password}@127.0.0.1:{port}"
+        return f"{scheme}://{quote(self.name)}:{quote(self.password, safe='')}@127.0.0.1:{port}"
 
 
 class DovecotServer:
@@ -59,23 +61,20 @@ class DovecotServer:
         self.uid, self.gid = entry.pw_uid, entry.pw_gid
         self.group_name = grp.getgrgid(self.gid).gr_name
         self.log = workdir / "dovecot.log"
-        self.cert = workdir / "cert.pem"
+        self.cert = workdir / "tls" / "mail-cert.pem"  # trusted by the tests through SSL_CERT_FILE
+        self.key = workdir / "tls" / "mail-key.pem"
 
     # -- set-up ---------------------------------------------------------------------------
     def _make_certificate(self) -> bool:
-        if not shutil.which("openssl"):
-            return False
-        subprocess.run(
-            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-             "-subj", "/CN=127.0.0.1", "-keyout", str(self.workdir / "key.pem"), "-out", str(self.cert)],
-            check=True, capture_output=True, timeout=60,
-        )
+        from tests.mail_servers import throwaway_certificate
+
+        self.cert, self.key = throwaway_certificate(self.workdir / "tls")
         return True
 
     def _config(self, ssl: bool) -> str:
         home = self.workdir / "home"
         ssl_lines = (
-            f"ssl = yes\nssl_cert = <{self.cert}\nssl_key = <{self.workdir / 'key.pem'}\n"
+            f"ssl = yes\nssl_cert = <{self.cert}\nssl_key = <{self.key}\n"
             if ssl else "ssl = no\n"
         )
         imaps = (

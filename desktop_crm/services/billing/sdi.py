@@ -1,0 +1,137 @@
+"""Italian invoices through SDI by PEC: sending the FatturaPA and reading SDI's receipts.
+
+* ``send_to_sdi(invoice, user)`` queues the issued invoice's (or credit note's) frozen FatturaPA
+  file — named as SDI wants it, ``IT{IdCodice}_{progressivo}.xml`` — as the attachment of a message
+  from the user's PEC account to SDI's address (setting ``mail.sdi_address``, by default
+  ``sdi01@pec.fatturapa.it``) through the outbox, and writes "sent to SDI" on the deal's timeline.
+* ``apply_receipts(parsed, user)``: SDI's receipts found in a fetched message (RC, NS, MC, NE, DT,
+  AT; see ``countries.it.sdi``) are matched to the invoice by the file name they name and written
+  on its deal's timeline (once each: a receipt fetched again changes nothing).
+* ``sdi_status(invoice)``: the latest of those entries — what the invoice view shows.
+
+Every SDI event is a timeline entry (``activity`` of kind ``system``) whose payload says
+``{"event": "sdi", "invoice": id, "number": …, "file": …, "status": …, "kind": …, "sdi_id": …,
+"errors": [[code, description], …]}``: the status needs no table of its own and syncs with the deal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from desktop_crm.countries.it import sdi as rules_sdi
+from desktop_crm.ids import IdLike, as_uuid
+from desktop_crm.models import (
+    Activity,
+    ActivityKind,
+    ActivityStatus,
+    DocumentFile,
+    DocumentType,
+    FileFormat,
+    Invoice,
+    database,
+    utcnow,
+)
+from desktop_crm.services.mail.parse import ParsedMessage
+from desktop_crm.services.system.settings import declare
+
+SDI_ADDRESS = declare("mail.sdi_address", rules_sdi.DEFAULT_SDI_ADDRESS)
+
+
+@dataclass(frozen=True, slots=True)
+class SdiState:
+    invoice_id: uuid.UUID
+    status: str  # countries.it.sdi.SdiStatus value
+    file: str
+    sdi_id: str
+    at: dt.datetime
+    errors: tuple[tuple[str, str], ...]
+
+
+def _invoice_of_file(file_name: str) -> Any:
+    row = (DocumentFile.alive(DocumentFile.document_id)
+           .where((DocumentFile.document_type == DocumentType.INVOICE)
+                  & (DocumentFile.file_format == FileFormat.XML)
+                  & (DocumentFile.filename == file_name))
+           .first())
+    if row is None:
+        return None
+    return Invoice.alive().where(Invoice.id == as_uuid(row.document_id)).first()
+
+
+def _events(invoice: Any) -> list[Activity]:
+    condition = (Activity.kind == ActivityKind.SYSTEM)
+    if invoice.deal_id is not None:
+        condition &= Activity.deal == invoice.deal_id
+    rows = Activity.alive().where(condition).order_by(Activity.created_at, Activity.id)
+    return [a for a in rows if (a.payload or {}).get("event") == "sdi"
+            and (a.payload or {}).get("invoice") == str(invoice.id)]
+
+
+def _record_event(invoice: Any, user: object, **payload: object) -> Activity:
+    """An SDI event on the invoice's deal timeline (inside the caller's transaction)."""
+    invoice_id = str(invoice.id)
+    return Activity.create(
+        kind=ActivityKind.SYSTEM, status=ActivityStatus.DONE, done_at=utcnow(), author=user,
+        deal=invoice.deal_id, contact=_deal_party(invoice, "contact_id"),
+        company=_deal_party(invoice, "company_id"),
+        payload={"event": "sdi", "invoice": invoice_id, "number": invoice.number, **payload},
+    )
+
+
+def _deal_party(invoice: Any, column: str) -> uuid.UUID | None:
+    from desktop_crm.models import Deal
+
+    if invoice.deal_id is None:
+        return None
+    deal = Deal.get_or_none(Deal.id == invoice.deal_id)
+    return getattr(deal, column) if deal is not None else None
+
+
+def apply_receipts(parsed: ParsedMessage, user: object) -> list[str] | None:
+    """The receipts in a fetched message applied to their invoices; None when it carries none."""
+    found = [a for a in parsed.attachments if rules_sdi.is_receipt_name(a.filename)]
+    if not found:
+        return None
+    lines: list[str] = []
+    for attachment in found:
+        receipt = rules_sdi.parse_receipt(attachment.content)
+        if receipt is None:
+            continue
+        invoice = _invoice_of_file(receipt.file_name)
+        if invoice is None:
+            lines.append(f"{receipt.kind} {receipt.file_name}: ?")
+            continue
+        already = any(
+            (a.payload or {}).get("kind") == receipt.kind
+            and (a.payload or {}).get("receipt") == attachment.filename
+            for a in _events(invoice)
+        )
+        if not already:
+            _record_event(
+                invoice, None, status=str(receipt.status), kind=str(receipt.kind),
+                file=receipt.file_name, receipt=attachment.filename, sdi_id=receipt.sdi_id,
+                errors=[[e.code, e.description] for e in receipt.errors], note=receipt.note,
+            )
+        lines.append(f"{receipt.kind} {receipt.file_name}: {receipt.status}")
+    return lines
+
+
+def sdi_status(invoice_id: IdLike) -> SdiState | None:
+    """The invoice's latest SDI status (None: never sent to SDI)."""
+    with database.atomic():
+        invoice = Invoice.alive().where(Invoice.id == as_uuid(invoice_id)).first()
+        if invoice is None:
+            return None
+        events = _events(invoice)
+        if not events:
+            return None
+        last = events[-1]
+        payload = last.payload or {}
+        return SdiState(
+            invoice.id, str(payload.get("status", "")), str(payload.get("file", "")),
+            str(payload.get("sdi_id", "")), last.done_at or last.created_at,
+            tuple((str(c), str(d)) for c, d in payload.get("errors") or []),
+        )

@@ -1,0 +1,127 @@
+"""IMAP fetch against a real Dovecot (issue 22, point 3): inbox and sent folder, only known
+clients, incremental by UID, deduplicated by Message-ID, linked to the contact's open deal, on the
+timeline with attachments; a client's reply counts for the rules, a manager's unanswered message
+does not."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop_crm.models import Activity, ActivityKind, Deal, MailAttachment, MailDirection, MailMessage
+from desktop_crm.services.mail.fetch import FETCH_STATE, fetch
+from desktop_crm.services.mail.transport import endpoint_from_url
+from desktop_crm.services.sales import rules, timeline
+from tests import factories
+from tests.imap_server import DovecotServer, MailUser
+from tests.mail_in import samples
+
+DETAILED = ("Добрый день! Спасибо за предложение. Мы обсудили его с директором: берём курс на "
+            "двенадцать человек, оплату проведём до конца месяца, договор пришлите, пожалуйста.")
+MANAGER = "manager@crm.example"
+
+
+@pytest.fixture
+def world(db: object, dovecot: DovecotServer, mailbox: MailUser, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("SSL_CERT_FILE", str(dovecot.cert))  # STARTTLS verifies the test server
+    user = factories.make_user("Анна Менеджер", email=MANAGER)
+    company = factories.make_company("ООО «Ромашка»", email="office@romashka.example")
+    contact = factories.make_contact("Иванов", "Иван", work_email="Ivan@Romashka.example", company=company)
+    deal = factories.make_deal("Курс для отдела", contact=contact, company=company, responsible=user)
+
+    class World:
+        pass
+
+    w = World()
+    w.user, w.company, w.contact, w.deal = user, company, contact, deal  # type: ignore[attr-defined]
+    w.endpoint = endpoint_from_url(dovecot.url(mailbox.name), "imap")  # type: ignore[attr-defined]
+    return w
+
+
+def _deal(world) -> Deal:
+    return Deal.get_by_id(world.deal.id)
+
+
+def test_fetches_client_mail_links_it_and_counts_the_reply(world, dovecot: DovecotServer,
+                                                          mailbox: MailUser) -> None:
+    ours = samples.message(MANAGER, "ivan@romashka.example", "Предложение", "Высылаю предложение.",
+                           message_id="<offer-1@crm.example>")
+    dovecot.append(mailbox.name, ours, folder="Sent")
+    reply = samples.message("Иван Иванов <ivan@romashka.example>", MANAGER, "Re: Предложение", DETAILED,
+                            in_reply_to="<offer-1@crm.example>",
+                            attachments=(("реквизиты.pdf", "application/pdf", b"%PDF-1.4 data"),))
+    dovecot.append(mailbox.name, reply)
+    dovecot.append(mailbox.name, samples.message("spam@elsewhere.example", MANAGER, "Buy now", "spam"))
+
+    result = fetch(world.user.id, world.endpoint)
+
+    assert result.read == 3 and result.ignored == 1 and len(result.stored) == 2
+    assert set(result.folders) == {"INBOX", "Sent"}
+    incoming = MailMessage.get(MailMessage.direction == MailDirection.IN)
+    assert incoming.deal_id == world.deal.id and incoming.contact_id == world.contact.id
+    assert incoming.company_id == world.company.id and incoming.client_answered
+    files = MailAttachment.select().where(MailAttachment.mail_message == incoming.id)
+    assert [a.filename for a in files] == ["реквизиты.pdf"]
+    outgoing = MailMessage.get(MailMessage.direction == MailDirection.OUT)
+    assert outgoing.message_id == "<offer-1@crm.example>"
+    # the client's reply counts as an interaction (seed 002 rule 1) and keeps the deal active
+    entries = timeline.timeline(deal=world.deal.id)
+    mails = [e for e in entries if e.kind == ActivityKind.EMAIL]
+    assert len(mails) == 2
+    reply_entry = next(e for e in mails if e.payload.get("mail") == "in")
+    assert reply_entry.counts_as_interaction and reply_entry.client_answered
+    assert rules.last_interaction(_deal(world)) is not None
+    # our message was answered: its entry is marked answered too
+    assert Activity.get_by_id(outgoing.activity_id).client_answered
+
+    # nothing new: a second fetch reads nothing; a new message is read alone
+    assert fetch(world.user.id, world.endpoint).read == 0
+    dovecot.append(mailbox.name, samples.message("office@romashka.example", MANAGER, "Счёт", "Пришлите счёт"))
+    again = fetch(world.user.id, world.endpoint)
+    assert again.read == 1 and len(again.stored) == 1
+    assert again.stored[0].company_id == world.company.id and again.stored[0].deal_id == world.deal.id
+
+
+def test_a_managers_unanswered_message_does_not_count(world, dovecot: DovecotServer,
+                                                      mailbox: MailUser) -> None:
+    dovecot.append(mailbox.name, samples.message(MANAGER, "ivan@romashka.example", "Предложение", DETAILED),
+                   folder="Sent")
+    result = fetch(world.user.id, world.endpoint)
+    assert len(result.stored) == 1 and not result.stored[0].incoming
+    entry = next(e for e in timeline.timeline(deal=world.deal.id) if e.kind == ActivityKind.EMAIL)
+    assert not entry.client_answered and not entry.counts_as_interaction
+    assert rules.last_interaction(_deal(world)) is None
+
+
+def test_duplicates_by_message_id_and_a_rebuilt_folder(world, dovecot: DovecotServer,
+                                                       mailbox: MailUser) -> None:
+    raw = samples.message("ivan@romashka.example", MANAGER, "Вопрос", DETAILED, message_id="<q-1@romashka>")
+    dovecot.append(mailbox.name, raw)
+    assert len(fetch(world.user.id, world.endpoint).stored) == 1
+    # the folder's UIDVALIDITY changes (a server rebuilt it): read again, nothing stored twice
+    state = FETCH_STATE.get(world.user.id)
+    for folders in state.values():
+        folders["INBOX"][0] += 1
+    FETCH_STATE.set(state, world.user.id)
+    result = fetch(world.user.id, world.endpoint)
+    assert result.read == 1 and result.duplicates == 1 and not result.stored
+    assert MailMessage.select().count() == 1
+
+
+def test_koi8r_html_only_message_from_a_client(world, dovecot: DovecotServer, mailbox: MailUser) -> None:
+    raw = samples.message("ivan@romashka.example", MANAGER, "Привет", "",
+                          html="<p>Здравствуйте,</p><p>счёт <b>получили</b>.</p>", charset="koi8-r")
+    dovecot.append(mailbox.name, raw)
+    fetch(world.user.id, world.endpoint)
+    message = MailMessage.get()
+    assert message.subject == "Привет" and message.body == "Здравствуйте,\n\nсчёт получили."
+
+
+def test_imaps_and_a_wrong_password(world, dovecot: DovecotServer, mailbox: MailUser) -> None:
+    from desktop_crm.services.mail.transport import MailError
+
+    dovecot.append(mailbox.name, samples.message("ivan@romashka.example", MANAGER, "Hi", DETAILED))
+    assert fetch(world.user.id, endpoint_from_url(dovecot.url(mailbox.name, tls=True), "imap")).read == 1
+    bad = endpoint_from_url(f"imap://{mailbox.name}:wrong@127.0.0.1:{dovecot.port}", "imap")
+    with pytest.raises(MailError):
+        fetch(world.user.id, bad)
+
