@@ -59,6 +59,7 @@ class StoredMessage:
     lead_id: uuid.UUID | None
     attachments: int
     answered_ours: bool  # it answered a message of ours, now marked answered too
+    deal_title: str = ""
 
 
 @dataclass
@@ -234,5 +235,6 @@ def store_message(
     return Outcome(stored=StoredMessage(
         message.id, not outgoing, parsed.subject, parsed.sender, party.name, contact_id, company_id,
         deal_id, lead_id, len(parsed.attachments), answered is not None,
+        str(party.deal.title) if party.deal is not None else "",
     ))
 
