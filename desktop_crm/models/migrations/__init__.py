@@ -82,6 +82,11 @@ def step_0012_mail(db: peewee.Database, engine: str) -> None:
     _run_sql_file(db, HERE / f"v0012_{engine}.sql")
 
 
+def step_0017_pec_account(db: peewee.Database, engine: str) -> None:
+    """A mail account may be a PEC mailbox (``mail_account.pec``): FatturaPA files go to SDI from it."""
+    _run_sql_file(db, HERE / f"v0017_{engine}.sql")
+
+
 STEPS: dict[int, Step] = {
     1: step_0001_initial,
     2: step_0002_search_index,
@@ -93,4 +98,5 @@ STEPS: dict[int, Step] = {
     8: step_0008_document_parties,
     9: step_0009_issued_papers,
     12: step_0012_mail,
+    17: step_0017_pec_account,
 }

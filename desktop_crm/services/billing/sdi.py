@@ -22,8 +22,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from desktop_crm.countries.it import sdi as rules_sdi
+from desktop_crm.errors import ValidationError
+from desktop_crm.i18n import _
 from desktop_crm.ids import IdLike, as_uuid
 from desktop_crm.models import (
+    Action,
     Activity,
     ActivityKind,
     ActivityStatus,
@@ -31,10 +34,12 @@ from desktop_crm.models import (
     DocumentType,
     FileFormat,
     Invoice,
+    InvoiceStatus,
     database,
     utcnow,
 )
 from desktop_crm.services.mail.parse import ParsedMessage
+from desktop_crm.services.system import rights
 from desktop_crm.services.system.settings import declare
 
 SDI_ADDRESS = declare("mail.sdi_address", rules_sdi.DEFAULT_SDI_ADDRESS)
@@ -48,6 +53,61 @@ class SdiState:
     sdi_id: str
     at: dt.datetime
     errors: tuple[tuple[str, str], ...]
+
+
+# statuses after which the same file may not go again (SDI refuses a duplicate file, error 00002)
+_FINAL_FOR_FILE = {"sent", "delivered", "not_delivered", "accepted", "refused", "deadline_passed",
+                   "attested"}
+
+
+def _xml_file(invoice: Any) -> Any:
+    return (DocumentFile.alive()
+            .where((DocumentFile.document_type == DocumentType.INVOICE)
+                   & (DocumentFile.document_id == str(invoice.id))
+                   & (DocumentFile.file_format == FileFormat.XML))
+            .order_by(DocumentFile.created_at.desc()).first())
+
+
+def send_to_sdi(invoice_id: IdLike) -> SdiState:
+    """Queue the issued invoice's FatturaPA to SDI from the signed-in user's PEC mailbox (one
+    transaction: the outbox message and the "sent to SDI" entry); the outbox sends it."""
+    from desktop_crm.services.mail import accounts, outbox
+
+    invoice_uuid = as_uuid(invoice_id)
+    rights.require_on(Invoice, invoice_uuid, Action.VIEW)
+    with database.atomic():
+        invoice = Invoice.alive().where(Invoice.id == invoice_uuid).first()
+        if invoice is None:
+            raise ValidationError(_("This invoice no longer exists."))
+        if invoice.status in (InvoiceStatus.DRAFT, InvoiceStatus.CANCELLED):
+            raise ValidationError(_("Only an issued invoice can be sent to SDI."))
+        stored = _xml_file(invoice)
+        if stored is None:
+            raise ValidationError(_("This invoice has no FatturaPA file: only invoices of an Italian "
+                                    "company go to SDI."))
+        account = accounts.account_of()
+        if account is None or not account.pec:
+            raise ValidationError(_("Invoices go to SDI from a PEC mailbox: set up your mail account "
+                                    "and mark it as PEC in Settings › Mail account."))
+        events = _events(invoice)
+        if events and (events[-1].payload or {}).get("status") in _FINAL_FOR_FILE:
+            raise ValidationError(_("The file {file} has already been sent to SDI.").format(
+                file=stored.filename))
+        content = bytes(stored.content)
+        message = outbox.queue(outbox.OutgoingMessage(
+            to=SDI_ADDRESS.get(), subject=stored.filename,
+            body=_("FatturaPA file {file} for SDI.").format(file=stored.filename),
+            deal_id=invoice.deal_id, document_type=str(DocumentType.INVOICE),
+            document_id=str(invoice.id), document_format=str(FileFormat.XML),
+            attachments=(outbox.Attachment(stored.filename, content, "application/xml", stored.id),),
+        ))
+        actor = rights.current()
+        _record_event(invoice, actor.user_id if actor else None, status=str(rules_sdi.SdiStatus.SENT),
+                      kind="", file=stored.filename, message=message.message_id, sdi_id="",
+                      errors=[], note="")
+    state = sdi_status(invoice_uuid)
+    assert state is not None
+    return state
 
 
 def _invoice_of_file(file_name: str) -> Any:
@@ -70,11 +130,16 @@ def _events(invoice: Any) -> list[Activity]:
             and (a.payload or {}).get("invoice") == str(invoice.id)]
 
 
-def _record_event(invoice: Any, user: object, **payload: object) -> Activity:
-    """An SDI event on the invoice's deal timeline (inside the caller's transaction)."""
+def _record_event(invoice: Any, user: object, **payload: Any) -> Activity:
+    """An SDI event on the invoice's deal timeline (inside the caller's transaction); a rejection's
+    errors and SDI's note are its text."""
     invoice_id = str(invoice.id)
+    lines = [f"{code}: {text}" for code, text in payload.get("errors") or []]
+    if payload.get("note"):
+        lines.append(str(payload["note"]))
     return Activity.create(
         kind=ActivityKind.SYSTEM, status=ActivityStatus.DONE, done_at=utcnow(), author=user,
+        body="\n".join(lines),
         deal=invoice.deal_id, contact=_deal_party(invoice, "contact_id"),
         company=_deal_party(invoice, "company_id"),
         payload={"event": "sdi", "invoice": invoice_id, "number": invoice.number, **payload},

@@ -1,0 +1,73 @@
+"""Italy (issue 22, point 4): SDI's receipts fetched from the PEC inbox change an issued invoice's
+SDI status and appear on its deal's timeline; a receipt fetched twice counts once."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from desktop_crm.models import DocumentFile, FileFormat
+from desktop_crm.services.billing import invoices, sdi
+from desktop_crm.services.mail.fetch import fetch
+from desktop_crm.services.mail.transport import endpoint_from_url
+from desktop_crm.services.sales import timeline
+from tests import factories
+from tests.documents_fixtures import IT_LINES, deal_with_lines, italian_buyer, italian_seller
+from tests.imap_server import DovecotServer, MailUser
+from tests.mail_in import samples
+
+PEC = "rossi@pec.example.it"
+
+
+@pytest.fixture
+def issued(db: object, monkeypatch: pytest.MonkeyPatch, dovecot: DovecotServer):
+    monkeypatch.setenv("SSL_CERT_FILE", str(dovecot.cert))
+    italian_seller()
+    deal = deal_with_lines(italian_buyer(), IT_LINES, currency="EUR")
+    draft = invoices.create_from_deal(deal.id)
+    invoice = invoices.issue(draft.id, on=dt.date(2026, 12, 7))
+    xml = DocumentFile.get((DocumentFile.document_id == str(invoice.id))
+                           & (DocumentFile.file_format == FileFormat.XML))
+    user = factories.make_user("Mario Rossi", email=PEC)
+    return invoice, deal, xml.filename, user
+
+
+def test_receipts_change_the_invoice_status(issued, dovecot: DovecotServer, mailbox: MailUser) -> None:
+    invoice, deal, file_name, user = issued
+    assert file_name.startswith("IT") and file_name.endswith(".xml")
+    endpoint = endpoint_from_url(dovecot.url(mailbox.name), "imap")
+    assert sdi.sdi_status(invoice.id) is None
+
+    dovecot.append(mailbox.name, samples.pec_receipt(PEC, "NS", file_name, sdi_id="4711",
+                                                     errors=(("00305", "IdCodice non valido"),)))
+    result = fetch(user.id, endpoint)
+    assert result.receipts == (f"NS {file_name}: rejected",)
+    state = sdi.sdi_status(invoice.id)
+    assert state is not None and state.status == "rejected" and state.sdi_id == "4711"
+    assert state.errors == (("00305", "IdCodice non valido"),)
+    entry = timeline.timeline(deal=deal.id)[0]
+    assert "rejected" in entry.title and "00305: IdCodice non valido" in entry.body
+
+    dovecot.append(mailbox.name, samples.pec_receipt(PEC, "RC", file_name, sdi_id="4712"))
+    fetch(user.id, endpoint)
+    state = sdi.sdi_status(invoice.id)
+    assert state is not None and state.status == "delivered" and state.errors == ()
+    assert "delivered to the client" in timeline.timeline(deal=deal.id)[0].title
+
+    # the same receipts read again (a rebuilt folder) change nothing
+    from desktop_crm.services.mail.fetch import FETCH_STATE
+
+    FETCH_STATE.reset(user.id)
+    before = len(timeline.timeline(deal=deal.id))
+    assert len(fetch(user.id, endpoint).receipts) == 2
+    assert len(timeline.timeline(deal=deal.id)) == before
+
+
+def test_a_receipt_for_an_unknown_file_changes_nothing(issued, dovecot: DovecotServer,
+                                                       mailbox: MailUser) -> None:
+    invoice, _deal, _file, user = issued
+    dovecot.append(mailbox.name, samples.pec_receipt(PEC, "RC", "IT99999999999_ZZZZZ.xml"))
+    result = fetch(user.id, endpoint_from_url(dovecot.url(mailbox.name), "imap"))
+    assert result.receipts == ("RC IT99999999999_ZZZZZ.xml: ?",)
+    assert sdi.sdi_status(invoice.id) is None
