@@ -19,8 +19,9 @@ from typing import NoReturn
 
 from desktop_crm import __version__
 
-COMMAND_MODULES = ("migrate", "demo", "check", "screenshots", "server", "sync", "render", "templates",
-                   "mail")
+COMMAND_MODULES = (
+    "migrate", "demo", "check", "screenshots", "server", "sync", "render", "templates", "mail",
+)
 
 EXIT_REFUSED = 1  # the command ran and refused (a CrmError): its message says why
 EXIT_USAGE = 2  # the command line is wrong

@@ -13,18 +13,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-from desktop_crm.commands import database_arg, database_url
+from desktop_crm.commands import database_url
 
 
-def add_fetch(mail_commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(mail_commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The ``fetch`` sub-command of the ``mail`` group."""
+    from desktop_crm.commands.mail import common_arguments
+
     parser = mail_commands.add_parser("fetch", help="read new mail (IMAP) and link it to contacts and deals")
-    parser.add_argument("--db", type=database_arg, help="SQLite file path or postgresql:// URL",
-                        default=argparse.SUPPRESS)
+    common_arguments(parser)
     parser.add_argument("--imap", default="", help="imap[s]://user:password@host:port (default: the "
                         "signed-in user's mail account)")
-    parser.add_argument("--user", default="", help="login of the user who fetches (default: the first "
-                        "administrator)")
     parser.set_defaults(func=run_fetch)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.imap_server import DOVECOT, DovecotServer, MailUser
+from tests.mail_servers import smtp_server  # noqa: F401 - fixture
 
 
 @pytest.fixture(scope="session")

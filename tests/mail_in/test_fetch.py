@@ -67,7 +67,7 @@ def test_fetches_client_mail_links_it_and_counts_the_reply(world, dovecot: Dovec
     entries = timeline.timeline(deal=world.deal.id)
     mails = [e for e in entries if e.kind == ActivityKind.EMAIL]
     assert len(mails) == 2
-    reply_entry = next(e for e in mails if e.payload.get("mail") == "in")
+    reply_entry = next(e for e in mails if e.payload.get("direction") == "in")
     assert reply_entry.counts_as_interaction and reply_entry.client_answered
     assert rules.last_interaction(_deal(world)) is not None
     # our message was answered: its entry is marked answered too

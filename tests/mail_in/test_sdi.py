@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from desktop_crm.models import DocumentFile, FileFormat
+from desktop_crm.models import DocumentFile, FileFormat, Role
 from desktop_crm.services.billing import invoices, sdi
 from desktop_crm.services.mail.fetch import fetch
 from desktop_crm.services.mail.transport import endpoint_from_url
@@ -29,7 +29,7 @@ def issued(db: object, monkeypatch: pytest.MonkeyPatch, dovecot: DovecotServer):
     invoice = invoices.issue(draft.id, on=dt.date(2026, 12, 7))
     xml = DocumentFile.get((DocumentFile.document_id == str(invoice.id))
                            & (DocumentFile.file_format == FileFormat.XML))
-    user = factories.make_user("Mario Rossi", email=PEC)
+    user = factories.make_user("Mario Rossi", email=PEC, role=Role.ADMIN)
     return invoice, deal, xml.filename, user
 
 
@@ -71,3 +71,39 @@ def test_a_receipt_for_an_unknown_file_changes_nothing(issued, dovecot: DovecotS
     result = fetch(user.id, endpoint_from_url(dovecot.url(mailbox.name), "imap"))
     assert result.receipts == ("RC IT99999999999_ZZZZZ.xml: ?",)
     assert sdi.sdi_status(invoice.id) is None
+
+
+def test_send_to_sdi_from_the_pec_mailbox_then_receipts(issued, dovecot: DovecotServer, mailbox: MailUser,
+                                                        smtp_server) -> None:
+    from desktop_crm.errors import ValidationError
+    from desktop_crm.models.enums import MailSecurity
+    from desktop_crm.services.mail import accounts, sender
+    from desktop_crm.services.system import rights
+    from tests.mail_servers import PASSWORD, USER
+
+    invoice, deal, file_name, user = issued
+    with rights.acting(rights.load_actor(user.id)):
+        data = accounts.MailAccountInput(
+            address=USER, username=USER, smtp_host="127.0.0.1", smtp_port=smtp_server.port,
+            smtp_security=MailSecurity.NONE, password=PASSWORD)
+        accounts.save_account(data)
+        with pytest.raises(ValidationError, match="PEC"):  # an ordinary mailbox: refused
+            sdi.send_to_sdi(invoice.id)
+        accounts.save_account(accounts.MailAccountInput(**{**data.__dict__, "pec": True}))
+        state = sdi.send_to_sdi(invoice.id)
+        assert state.status == "sent" and state.file == file_name and state.outbox_status == "queued"
+        with pytest.raises(ValidationError, match="already been sent"):
+            sdi.send_to_sdi(invoice.id)  # SDI refuses the same file twice
+        assert sender.send_due().sent == 1
+    [received] = smtp_server.messages
+    assert list(received.rcpt_tos) == ["sdi01@pec.fatturapa.it"]
+    [part] = list(received.message.iter_attachments())
+    assert part.get_filename() == file_name and part.get_content().startswith(b"<?xml")
+    state = sdi.sdi_status(invoice.id)
+    assert state is not None and state.outbox_status == "sent"
+    assert "sent to SDI" in timeline.timeline(deal=deal.id)[0].title
+
+    dovecot.append(mailbox.name, samples.pec_receipt(PEC, "RC", file_name))
+    fetch(user.id, endpoint_from_url(dovecot.url(mailbox.name), "imap"))
+    state = sdi.sdi_status(invoice.id)
+    assert state is not None and state.status == "delivered"

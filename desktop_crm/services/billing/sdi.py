@@ -53,6 +53,8 @@ class SdiState:
     sdi_id: str
     at: dt.datetime
     errors: tuple[tuple[str, str], ...]
+    outbox_status: str = ""  # while no receipt came: the PEC message's outbox status (queued, sent…)
+    outbox_error: str = ""
 
 
 # statuses after which the same file may not go again (SDI refuses a duplicate file, error 00002)
@@ -97,7 +99,8 @@ def send_to_sdi(invoice_id: IdLike) -> SdiState:
         message = outbox.queue(outbox.OutgoingMessage(
             to=SDI_ADDRESS.get(), subject=stored.filename,
             body=_("FatturaPA file {file} for SDI.").format(file=stored.filename),
-            deal_id=invoice.deal_id, document_type=str(DocumentType.INVOICE),
+            # not on the deal's timeline as an e-mail: the "sent to SDI" entry below is its entry
+            document_type=str(DocumentType.INVOICE),
             document_id=str(invoice.id), document_format=str(FileFormat.XML),
             attachments=(outbox.Attachment(stored.filename, content, "application/xml", stored.id),),
         ))
@@ -195,8 +198,16 @@ def sdi_status(invoice_id: IdLike) -> SdiState | None:
             return None
         last = events[-1]
         payload = last.payload or {}
+        outbox_status = outbox_error = ""
+        if payload.get("status") == rules_sdi.SdiStatus.SENT and payload.get("message"):
+            from desktop_crm.models import MailMessage
+
+            message = MailMessage.alive().where(MailMessage.message_id == payload["message"]).first()
+            if message is not None:
+                outbox_status, outbox_error = str(message.status), str(message.last_error or "")
         return SdiState(
             invoice.id, str(payload.get("status", "")), str(payload.get("file", "")),
             str(payload.get("sdi_id", "")), last.done_at or last.created_at,
             tuple((str(c), str(d)) for c, d in payload.get("errors") or []),
+            outbox_status, outbox_error,
         )

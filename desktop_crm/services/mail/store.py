@@ -165,7 +165,7 @@ def _create(
         kind=ActivityKind.EMAIL, status=ActivityStatus.DONE, done_at=min(parsed.date or now, now),
         author=user if outgoing else None, subject=parsed.subject[:MAX_SUBJECT], body=parsed.body,
         client_answered=not outgoing, deal=deal_id, contact=contact_id, company=company_id,
-        lead=lead_id, payload={"mail": "out" if outgoing else "in"},
+        lead=lead_id,
     )
     message = MailMessage.create(
         account=account, author=user if outgoing else None,
@@ -209,16 +209,17 @@ def store_message(
     deal_id, contact_id, company_id, lead_id = _links(party)
     activity, message = _create(parsed, key, outgoing, user, account,
                                 (deal_id, contact_id, company_id, lead_id))
-    files = []
+    files: list[dict[str, object]] = []
     for attachment in parsed.attachments:
         row = MailAttachment.create(
             mail_message=message.id, filename=attachment.filename[:255] or "attachment",
             mime_type=attachment.mime_type[:100], size=len(attachment.content),
             content=attachment.content, sha256=hashlib.sha256(attachment.content).hexdigest(),
         )
-        files.append([str(row.id), row.filename])
-    # the timeline shows the message's attachments (opened through messages.attachment_content)
-    activity.payload = {"mail": "out" if outgoing else "in", "message": str(message.id), "files": files}
+        files.append({"id": str(row.id), "filename": row.filename, "size": row.size})
+    # as the outbox writes it: the timeline shows the attachments (messages.attachment_content)
+    activity.payload = {"mail_message": str(message.id), "direction": "out" if outgoing else "in",
+                        "from": parsed.sender, "to": list(parsed.to), "attachments": files}
     if outgoing and _already_answered(key):  # the client's reply was stored before this copy
         activity.client_answered = True
     activity.save()

@@ -60,7 +60,8 @@ class TimelineModel(QAbstractListModel):
             when = local_datetime(entry.due_at if entry.status == ActivityStatus.PLANNED
                                   and entry.due_at else entry.occurred_at)
             head = f"{entry.title}{mark} — {when}" + (f", {entry.author}" if entry.author else "")
-            files = [str(item[1]) for item in entry.payload.get("files") or [] if len(item) > 1]
+            files = [str(item.get("filename", "")) for item in entry.payload.get("attachments") or []
+                     if isinstance(item, dict)]
             attached = ("\n" + _("Attachments: {names}").format(names=", ".join(files))) if files else ""
             return head + (f"\n{entry.body}" if entry.body else "") + attached
         if role == Qt.ItemDataRole.ToolTipRole and entry.counts_as_interaction:
