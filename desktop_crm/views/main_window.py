@@ -431,7 +431,8 @@ class MainWindow(QMainWindow):
         self.save_state()
         self._upkeep_timer.stop()  # no run on a database the window no longer shows
         self.context.close()  # no more change feed or file polling for this window
-        for name in ("sync_watcher", "notifications_badge", "desktop_notifier"):  # after first paint
+        for name in ("sync_watcher", "notifications_badge", "desktop_notifier",
+                     "mail_fetcher"):  # after first paint
             part = getattr(self, name, None)
             if part is not None:
                 part.stop()
@@ -449,6 +450,9 @@ class MainWindow(QMainWindow):
         from desktop_crm.views.notifier import attach as attach_notifier
 
         attach_notifier(self)  # tasks falling due, assignments: desktop notifications
+        from desktop_crm.views.mail_fetch import attach as attach_mail_fetch
+
+        attach_mail_fetch(self)  # "Fetch mail" and a fetch every few minutes, in the background
 
     def _schedule_upkeep(self) -> None:
         """Date-driven status changes (expired quotes): a few seconds after the first paint, so

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.documents_ui.test_document_views import context  # noqa: F401 - fixture
 from tests.imap_server import DOVECOT, DovecotServer, MailUser
 from tests.mail_servers import smtp_server  # noqa: F401 - fixture
 
@@ -18,7 +19,10 @@ def dovecot() -> Iterator[DovecotServer]:
     if not DOVECOT:
         pytest.skip("dovecot is not installed (.ci/run installs dovecot-imapd)")
     workdir = Path(tempfile.mkdtemp(prefix="crm-test-imap-"))
-    server = DovecotServer(workdir)
+    from tests.mail_servers import PASSWORD, USER
+
+    # the SMTP test server's login has a mailbox too: an account reads what it sends
+    server = DovecotServer(workdir, [MailUser(USER, PASSWORD)])
     server.start()
     try:
         yield server

@@ -23,7 +23,7 @@ from typing import Any
 
 from desktop_crm.countries.it import sdi as rules_sdi
 from desktop_crm.errors import ValidationError
-from desktop_crm.i18n import _
+from desktop_crm.i18n import N_, _
 from desktop_crm.ids import IdLike, as_uuid
 from desktop_crm.models import (
     Action,
@@ -185,6 +185,39 @@ def apply_receipts(parsed: ParsedMessage, user: object) -> list[str] | None:
             )
         lines.append(f"{receipt.kind} {receipt.file_name}: {receipt.status}")
     return lines
+
+
+_LABELS = {
+    "sent": N_("sent to SDI"),
+    "delivered": N_("delivered (SDI)"),
+    "rejected": N_("rejected by SDI"),
+    "not_delivered": N_("not delivered (SDI)"),
+    "accepted": N_("accepted (SDI)"),
+    "refused": N_("refused (SDI)"),
+    "deadline_passed": N_("terms expired (SDI)"),
+    "attested": N_("attested (SDI)"),
+}
+
+
+def status_label(state: SdiState) -> str:
+    """A short text of the SDI status for the invoice list ("delivered (SDI)")."""
+    if state.status == rules_sdi.SdiStatus.SENT and state.outbox_status in ("queued", "sending"):
+        return _("waiting in the outbox for SDI")
+    if state.status == rules_sdi.SdiStatus.SENT and state.outbox_status in ("failed", "unknown"):
+        return _("not sent to SDI: see the Outbox")
+    label = _LABELS.get(state.status)
+    return _(label) if label else state.status
+
+
+def status_detail(state: SdiState) -> str:
+    """The rejection's errors and the file, for a tooltip."""
+    lines = [_("File {file}").format(file=state.file)]
+    if state.sdi_id:
+        lines.append(_("SDI identifier {id}").format(id=state.sdi_id))
+    lines += [f"{code}: {text}" for code, text in state.errors]
+    if state.outbox_error:
+        lines.append(state.outbox_error)
+    return "\n".join(lines)
 
 
 def sdi_status(invoice_id: IdLike) -> SdiState | None:

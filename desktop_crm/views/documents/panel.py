@@ -48,6 +48,7 @@ ACTION_TEXTS: dict[str, Callable[[], str]] = {
     "cancel": lambda: _("Cancel invoice…"),
     "credit_note": lambda: _("Credit note…"),
     "reissue": lambda: _("Issue again"),
+    "sdi": lambda: _("Send to SDI"),
     "delete": lambda: _("Delete draft"),
 }
 
@@ -148,9 +149,12 @@ class DealDocumentsPanel(QWidget):
         self.table.setRowCount(len(self.rows))
         for row, doc in enumerate(self.rows):
             second = str(doc.revision) if self.kind == "quote" else doc.paid_text
-            texts = (doc.number, second, doc.date_text, doc.status_text, doc.total_text, doc.language)
+            status = f"{doc.status_text} · {doc.sdi_text}" if doc.sdi_text else doc.status_text
+            texts = (doc.number, second, doc.date_text, status, doc.total_text, doc.language)
             for column, text in enumerate(texts):
                 item = QTableWidgetItem(text)
+                if column == 3 and doc.sdi_detail:
+                    item.setToolTip(doc.sdi_detail)
                 if column in (1, 4):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if doc.current:
@@ -377,6 +381,9 @@ class DealDocumentsPanel(QWidget):
                 note = credit_notes.issue_credit_note(doc.id, user)
                 self._done(DocumentId(note.id))
                 return
+            elif key == "sdi":
+                self._send_to_sdi(doc)
+                return
             elif key == "reissue":
                 invoice = invoices.reissue(doc.id, user)
                 self._done(DocumentId(invoice.id))
@@ -390,6 +397,27 @@ class DealDocumentsPanel(QWidget):
             show_error(self, error.message)
             return
         self._done()
+
+
+    def _send_to_sdi(self, doc: screens.DocumentSummary) -> None:
+        """Queue the FatturaPA to SDI from the user's PEC mailbox; the outbox sends it."""
+        from desktop_crm.services.billing import sdi
+
+        if not confirm(self, _("Send to SDI"), _(
+                "Send the FatturaPA of invoice {number} to SDI from your PEC mailbox?").format(
+                    number=doc.number)):
+            return
+        try:
+            state = sdi.send_to_sdi(doc.id)
+        except CrmError as error:
+            show_error(self, error.message)
+            return
+        from desktop_crm.views.mail_fetch import send_outbox_soon
+
+        send_outbox_soon(self.context)
+        self.context.show_status(_("Invoice {number}: {status}.").format(
+            number=doc.number, status=sdi.status_label(state)))
+        self._done(doc.id)
 
 
 def open_document_card(kind: str) -> Any:

@@ -1,0 +1,70 @@
+"""Through the widgets (issue 22, points 3–5): "Send to SDI" on an issued Italian invoice, SDI's
+receipt fetched by "Fetch mail", the invoice's SDI status in the deal's invoice list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from desktop_crm.ids import DealId
+from desktop_crm.models import Invoice, InvoiceStatus
+from desktop_crm.models.enums import MailSecurity
+from desktop_crm.services.mail import accounts
+from tests.documents_fixtures import IT_LINES, deal_with_lines, italian_buyer, italian_seller
+from tests.imap_server import DovecotServer
+from tests.mail_in import samples
+from tests.mail_servers import PASSWORD, USER
+
+
+def _account(smtp_port: int, dovecot: DovecotServer, pec: bool) -> None:
+    accounts.save_account(accounts.MailAccountInput(
+        address=USER, username=USER, smtp_host="127.0.0.1", smtp_port=smtp_port,
+        smtp_security=MailSecurity.NONE, imap_host="127.0.0.1", imap_port=dovecot.port,
+        imap_security=MailSecurity.STARTTLS, password=PASSWORD, pec=pec))
+
+
+def test_send_to_sdi_and_fetch_its_receipt_through_the_widgets(
+        context: Any, qtbot, monkeypatch: pytest.MonkeyPatch, dovecot: DovecotServer,
+        smtp_server) -> None:
+    from desktop_crm.views.documents import panel as panel_module
+    from desktop_crm.views.documents.panel import DealDocumentsPanel
+    from desktop_crm.views.mail_fetch import MailFetcher
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(dovecot.cert))
+    italian_seller()
+    deal = deal_with_lines(italian_buyer(), IT_LINES, currency="EUR")
+    panel = DealDocumentsPanel(context, DealId(deal.id), "invoice")
+    qtbot.addWidget(panel)
+    monkeypatch.setattr(panel, "open_editor", lambda document_id=None: None)
+    panel.create_button.click()
+    panel.buttons["issue"].click()
+    invoice = Invoice.get()
+    assert invoice.status == InvoiceStatus.ISSUED and not panel.buttons["sdi"].isHidden()
+
+    asked: list[str] = []
+    errors: list[str] = []
+    monkeypatch.setattr(panel_module, "confirm", lambda _p, _t, text, *a: asked.append(text) or True)
+    monkeypatch.setattr(panel_module, "show_error", lambda _p, text, *a: errors.append(text))
+    _account(smtp_server.port, dovecot, pec=False)
+    panel.buttons["sdi"].click()
+    assert errors and "PEC" in errors[0]  # an ordinary mailbox: told what to set up
+
+    _account(smtp_server.port, dovecot, pec=True)
+    panel.buttons["sdi"].click()
+    assert invoice.number in asked[-1]
+    [received] = smtp_server.messages  # the outbox went at once (in the background)
+    [attachment] = list(received.message.iter_attachments())
+    file_name = attachment.get_filename()
+    assert panel.table.item(0, 3).text().endswith("sent to SDI")
+    assert panel.buttons["sdi"].isHidden()  # the same file never goes twice
+
+    dovecot.append(USER, samples.pec_receipt(USER, "NS", file_name, errors=(("00311", "Codice non valido"),)))
+    fetcher = MailFetcher(context)
+    fetcher.action.trigger()
+    assert "1 new message" in fetcher.last_text and "1 SDI receipt" in fetcher.last_text
+    panel.reload()
+    status = panel.table.item(0, 3)
+    assert status.text().endswith("rejected by SDI")
+    assert "00311: Codice non valido" in status.toolTip()
+    fetcher.stop()
