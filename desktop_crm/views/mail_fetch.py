@@ -111,16 +111,3 @@ def attach(window: Any) -> MailFetcher:
     fetcher.start()
     return fetcher
 
-
-def send_outbox_soon(context: Any) -> None:
-    """A round of the outbox now, in the background (a message was just queued)."""
-    from desktop_crm.services.mail import sender
-
-    def sent(report: Any) -> None:
-        if report.sent or report.failed or report.unknown:
-            context.notify_changed("mail_message")
-            context.notify_changed("invoices")
-
-    run_in_background(lambda _progress: sender.send_due(), on_result=sent,
-                      on_error=lambda error: log.warning("outbox round failed: %s", error),
-                      name="outbox")

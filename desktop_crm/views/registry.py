@@ -69,6 +69,7 @@ VIEW_MODULES: tuple[str, ...] = (
     "desktop_crm.views.signin",
     "desktop_crm.views.help",
     "desktop_crm.views.capabilities",
+    "desktop_crm.views.mail.register",
 )
 
 
@@ -95,6 +96,7 @@ _ENTITY_TITLES: dict[Entity, str] = {
 _OTHER_SECTIONS: tuple[tuple[str, str], ...] = (
     ("analytics", N_("Analytics")),
     ("settings", N_("Settings")),
+    ("outbox", N_("Outbox")),
 )
 _SHORTCUT_DIGITS = "1234567890"  # Ctrl+1 … Ctrl+0 in sidebar order; later sections get none
 

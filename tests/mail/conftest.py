@@ -22,3 +22,6 @@ def mail_user(db: object) -> Iterator[object]:
     user = User.create(name="Anna Rossi", role=Role.SALES, email="crm@example.test")
     with rights.acting(rights.load_actor(user.id)):
         yield user
+
+
+from tests.cards.conftest import answer, context, typer  # noqa: E402, F401 - the screens' fixtures

@@ -68,3 +68,32 @@ def test_send_to_sdi_and_fetch_its_receipt_through_the_widgets(
     assert status.text().endswith("rejected by SDI")
     assert "00311: Codice non valido" in status.toolTip()
     fetcher.stop()
+
+
+def test_the_pec_flag_in_settings_mail_account(context: Any, qtbot, smtp_server) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QCheckBox
+
+    from desktop_crm.views.settings import SettingsView
+
+    view = SettingsView(context)
+    qtbot.addWidget(view, before_close_func=lambda w: [p.set_clean() for p in w.pages.values()])
+    view.show()
+    page = view.select("mail")
+    for name, text in (("address", USER), ("smtp_host", "127.0.0.1"), ("smtp_port", str(smtp_server.port)),
+                       ("password", PASSWORD)):
+        editor = page.line(name)
+        editor.setFocus()
+        editor.selectAll()
+        qtbot.keyClick(editor, Qt.Key.Key_Delete)
+        qtbot.keyClicks(editor, text)
+    pec = page.editor("pec", QCheckBox)
+    assert not pec.isChecked()
+    qtbot.mouseClick(pec, Qt.MouseButton.LeftButton)
+    assert pec.isChecked() and page.save_button.isEnabled()
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    assert not page.dirty, page.banner.text()
+    saved = accounts.account_of(context.user.id)
+    assert saved is not None and saved.pec
+    page.reload()
+    assert page.editor("pec", QCheckBox).isChecked()

@@ -252,3 +252,24 @@ def test_account(account_dto: MailAccountDTO, password: str | None = None) -> Co
 
 
 test_account.__test__ = False  # type: ignore[attr-defined]  # not a pytest test when imported
+
+
+def test_settings(data: MailAccountInput, user: IdLike | None = None) -> ConnectionCheck:
+    """:func:`test_account` on settings not saved yet (the settings page's "Test connection"):
+    the password typed, else the one remembered for the user's account."""
+    user_id = optional_uuid(user) or _acting_user()
+    saved = account_of(user_id) if user_id is not None else None
+    password = data.password if data.password else (password_of(saved) if saved else "")
+    draft = MailAccountDTO(
+        saved.id if saved else uuid.uuid4(), user_id or uuid.uuid4(), data.address.strip(),
+        data.display_name, data.username.strip() or data.address.strip(), data.smtp_host.strip(),
+        _port(data.smtp_port, "smtp_port"),
+        enum_value(data.smtp_security, MailSecurity, "smtp_security"), data.imap_host.strip(),
+        _port(data.imap_port, "imap_port"),
+        enum_value(data.imap_security, MailSecurity, "imap_security"), data.sent_folder, True)
+    if not draft.smtp_host:
+        raise refuse("smtp_host", _("{field}: fill this in."), _("SMTP server"))
+    return test_account(draft, password)
+
+
+test_settings.__test__ = False  # type: ignore[attr-defined]

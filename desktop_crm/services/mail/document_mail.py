@@ -89,28 +89,35 @@ def _quote_or_invoice(deal_id: uuid.UUID, kind: str) -> Any:
     return found or invoices.create_from_deal(deal_id)
 
 
-def _sender() -> dict[str, str]:
-    account = accounts.account_of()
+def _sender(user: IdLike | None) -> dict[str, str]:
+    account = accounts.account_of(user)
     if account is None:
         return {"name": "", "address": ""}
     return {"name": account.display_name, "address": account.address}
 
 
-def _texts(context: dict[str, Any], kind: str, language: str) -> tuple[str, str]:
-    return mail_templates.render_mail(context, kind, language, _sender())
+def _texts(context: dict[str, Any], kind: str, language: str,
+           user: IdLike | None) -> tuple[str, str]:
+    return mail_templates.render_mail(context, kind, language, _sender(user))
 
 
-def prepare(deal_id: IdLike, kind: str, language: str | None = None) -> DocumentMailDraft:
-    """What the compose dialog proposes for sending the deal's ``kind`` (nothing is issued)."""
+def prepare(deal_id: IdLike, kind: str, language: str | None = None,
+            user: IdLike | None = None, document_id: IdLike | None = None) -> DocumentMailDraft:
+    """What the compose dialog proposes for sending the deal's ``kind`` (nothing is issued):
+    ``document_id`` names a quote or invoice, else the deal's current one."""
     deal = documents.existing_deal(deal_id)
     to, cc = recipients(deal)
     if kind in ("quote", "invoice"):
-        info = _quote_or_invoice(deal, kind)
+        if document_id is not None:
+            with database.atomic():
+                info = documents.info(documents._get_document(kind, document_id))
+        else:
+            info = _quote_or_invoice(deal, kind)
         with database.atomic():
             row = documents._get_document(kind, info.id)
             context = rendering.context_for(row)
             formats = tuple(f.value for f in rendering.formats_for(context))
-        subject, body = _texts(context, kind, language or context["language"])
+        subject, body = _texts(context, kind, language or context["language"], user)
         return DocumentMailDraft(deal, kind, kind, str(info.id), info.number,
                                  info.status == "draft", context["language"], to, cc, subject,
                                  body, formats)
@@ -118,13 +125,13 @@ def prepare(deal_id: IdLike, kind: str, language: str | None = None) -> Document
     if issued:
         with database.atomic():
             context = IssuedPaper.get_by_id(as_uuid(issued[0].id)).frozen
-        subject, body = _texts(context, kind, language or context["language"])
+        subject, body = _texts(context, kind, language or context["language"], user)
         return DocumentMailDraft(deal, kind, "paper", issued[0].id, issued[0].number, False,
                                  context["language"], to, cc, subject, body, ("pdf", "docx"))
     from desktop_crm.services.billing import papers
 
     context = papers.paper_context(deal, kind, None, None)
-    subject, body = _texts(context, kind, language or context["language"])
+    subject, body = _texts(context, kind, language or context["language"], user)
     return DocumentMailDraft(deal, kind, "", "", "", True, context["language"], to, cc, subject,
                              body, ("pdf", "docx"))
 
@@ -170,16 +177,18 @@ def _files(draft: DocumentMailDraft, formats: Sequence[str]) -> list[Attachment]
 def queue_document(
     deal_id: IdLike, kind: str, to: str, cc: str = "", subject: str | None = None,
     body: str | None = None, language: str | None = None, formats: Sequence[str] = ("pdf",),
-    override: Endpoint | None = None,
+    override: Endpoint | None = None, user: IdLike | None = None,
+    document_id: IdLike | None = None,
 ) -> MessageDTO:
     """Issue the document if it is a draft, attach its stored files and queue the message (in
     ``language``, else the document's). ``subject``/``body`` ``None``: from the template."""
-    draft = issue_for_sending(prepare(deal_id, kind, language))
+    draft = issue_for_sending(prepare(deal_id, kind, language, user, document_id))
     if subject is None or body is None:
-        fresh = prepare(deal_id, kind, language)  # the issued document's number and date
+        # the texts of the issued document (its number and date)
+        fresh = prepare(deal_id, kind, language, user, draft.document_id or None)
         subject = fresh.subject if subject is None else subject
         body = fresh.body if body is None else body
     return queue(OutgoingMessage(
         to=to, cc=cc, subject=subject, body=body, deal_id=draft.deal_id,
         document_type=draft.document_type, document_id=draft.document_id,
-        document_format=",".join(formats), attachments=_files(draft, formats)), override)
+        document_format=",".join(formats), attachments=_files(draft, formats)), override, user)

@@ -78,7 +78,10 @@ def this_device() -> str:
     return ""
 
 
-def acting_user_id() -> uuid.UUID | None:
+def acting_user_id(user: IdLike | None = None) -> uuid.UUID | None:
+    """``user`` when given (the views pass the signed-in user), else the acting user."""
+    if user is not None:
+        return as_uuid(user)
     actor = rights.current()
     if actor is None:
         from desktop_crm.errors import PermissionDenied
@@ -112,9 +115,10 @@ class SenderIdentity:
     display_name: str
 
 
-def sender_identity(override: Endpoint | None = None) -> SenderIdentity:
-    """Who a message is from: the signed-in user's account, else the ``--smtp`` login."""
-    found = accounts.account_of()
+def sender_identity(override: Endpoint | None = None,
+                    user: IdLike | None = None) -> SenderIdentity:
+    """Who a message is from: the user's account, else the ``--smtp`` login."""
+    found = accounts.account_of(user)
     if found is not None:
         return SenderIdentity(found.id, found.address, found.display_name)
     if override is not None:
@@ -124,9 +128,11 @@ def sender_identity(override: Endpoint | None = None) -> SenderIdentity:
     raise MailError(_("Set up your mail account first (Settings › Mail account)."), NOT_CONFIGURED)
 
 
-def queue(message: OutgoingMessage, override: Endpoint | None = None) -> MessageDTO:
-    """Commit ``message`` as ``queued``, due now, with a fresh Message-ID; nothing is sent."""
-    author = acting_user_id()
+def queue(message: OutgoingMessage, override: Endpoint | None = None,
+          user: IdLike | None = None) -> MessageDTO:
+    """Commit ``message`` as ``queued``, due now, with a fresh Message-ID; nothing is sent.
+    ``user``: its author (default: the acting user)."""
+    author = acting_user_id(user)
     rights.require_parents(Action.VIEW, message.deal_id, message.lead_id, message.contact_id,
                            message.company_id)
     to = check_addresses(message.to, "to", required=True)
@@ -140,7 +146,7 @@ def queue(message: OutgoingMessage, override: Endpoint | None = None) -> Message
         raise ValidationError(_("The attachments are too large to send by e-mail ({size} MB; "
                                 "at most 25 MB).").format(size=size // (1024 * 1024)),
                               field="attachments")
-    identity = sender_identity(override)
+    identity = sender_identity(override, author)
     domain = identity.address.rpartition("@")[2] or "desktop-crm.invalid"
     with database.atomic():
         deal_id, contact_id, company_id, lead_id = _links(message)
@@ -181,9 +187,9 @@ def _links(message: OutgoingMessage) -> tuple[uuid.UUID | None, ...]:
 # --- the Outbox screen -------------------------------------------------------------------------
 
 
-def outbox(limit: int = 500) -> list[MessageDTO]:
-    """The signed-in user's outgoing messages, newest first."""
-    author = acting_user_id()
+def outbox(user: IdLike | None = None, limit: int = 500) -> list[MessageDTO]:
+    """The user's (default: the acting user's) outgoing messages, newest first."""
+    author = acting_user_id(user)
     with database.atomic():
         rows = list(
             MailMessage.alive()
@@ -193,7 +199,8 @@ def outbox(limit: int = 500) -> list[MessageDTO]:
 
 
 def _own_outgoing(message_id: IdLike) -> MailMessage:
-    author = acting_user_id()
+    actor = rights.current()
+    author = actor.user_id if actor is not None else None
     row: MailMessage | None = MailMessage.alive().where(
         (MailMessage.id == as_uuid(message_id)) & (MailMessage.direction == MailDirection.OUT)
     ).first()

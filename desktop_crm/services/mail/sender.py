@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, parseaddr
 
+from desktop_crm.ids import IdLike
 from desktop_crm.models import MailAttachment, MailMessage, database, utcnow
 from desktop_crm.models.enums import MailDirection, MailStatus
 from desktop_crm.services.mail import accounts
@@ -79,9 +80,9 @@ def _mine(author: uuid.UUID | None) -> object:
     return condition
 
 
-def pending_count() -> int:
-    """Messages of the signed-in user still to go (queued or being sent)."""
-    author = acting_user_id()
+def pending_count(user: IdLike | None = None) -> int:
+    """Messages of the user (default: the acting one) still to go (queued or being sent)."""
+    author = acting_user_id(user)
     with database.atomic():
         return int(MailMessage.alive().where(
             _mine(author) & MailMessage.status.in_([MailStatus.QUEUED, MailStatus.SENDING])
@@ -89,13 +90,13 @@ def pending_count() -> int:
 
 
 def send_due(smtp: Endpoint | None = None, imap: Endpoint | None = None,
-             now: dt.datetime | None = None) -> SendReport:
-    """One round of the outbox for the signed-in user (network: call it off the GUI thread).
-    ``smtp``/``imap`` override the account's servers (the command line's ``--smtp``)."""
+             now: dt.datetime | None = None, user: IdLike | None = None) -> SendReport:
+    """One round of the outbox for the user (default: the acting one; network: call it off the
+    GUI thread). ``smtp``/``imap`` override the account's servers (the command line's ``--smtp``)."""
     now = now or utcnow()
-    author = acting_user_id()
+    author = acting_user_id(user)
     report = SendReport()
-    account = accounts.account_of()
+    account = accounts.account_of(author) if author is not None else None
     if smtp is None and account is not None:
         smtp = accounts.smtp_endpoint(account)
     if imap is None and account is not None:
@@ -252,7 +253,7 @@ def _reconcile(author: uuid.UUID | None, imap: Endpoint | None,
             for row in stale:
                 MailMessage.update(
                     status=MailStatus.UNKNOWN, updated_at=utcnow(),
-                    last_error=_no_evidence_text(),
+                    last_error=no_evidence_text(),
                 ).where((MailMessage.id == row.id) & (MailMessage.status == MailStatus.SENDING)
                         ).execute()
                 report.unknown += 1
@@ -284,7 +285,7 @@ def _not_configured_text() -> str:
     return _("Set up your mail account first (Settings › Mail account).")
 
 
-def _no_evidence_text() -> str:
+def no_evidence_text() -> str:
     from desktop_crm.i18n import _
 
     return _("The application stopped while this message was being sent, and without an IMAP "

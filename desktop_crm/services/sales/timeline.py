@@ -395,23 +395,25 @@ def _sdi_title(payload: dict[str, Any]) -> str:
     return _(template).format(number=payload.get("number", ""), file=payload.get("file", ""))
 
 
-def _mail_or_sdi_title(activity: Activity, payload: dict[str, Any]) -> str:
-    """A fetched client's e-mail and SDI's events ('' for any other entry)."""
+def _mail_title(activity: Activity, payload: dict[str, Any]) -> str:
+    """The title of an e-mail: sent (the outbox, or found in the sent folder) or the client's
+    (fetched); '' for any other entry."""
     if activity.kind == ActivityKind.EMAIL and payload.get("direction") == "in":  # the client wrote it
         return _("E-mail from the client: {subject}").format(subject=activity.subject or "—")
-    if activity.kind == ActivityKind.SYSTEM and payload.get("event") == "sdi":
-        return _sdi_title(payload)
-    return ""
+    if activity.kind != ActivityKind.EMAIL or payload.get("direction") != "out":
+        return ""
+    return _("E-mail sent to {to}: {subject}").format(
+        to=", ".join(payload.get("to") or []), subject=activity.subject)
 
 
 def _describe(activity: Activity) -> str:
     """The entry's title in the UI language (system entries are rendered from their payload)."""
     payload = activity.payload or {}
     kind = activity.kind
-    special = _mail_or_sdi_title(activity, payload)
-    if special:
-        return special
     if kind in _KIND_TITLES:
+        mail = _mail_title(activity, payload)
+        if mail:
+            return mail
         title = _KIND_TITLES[kind](activity)
         return f"{title}: {activity.subject}" if activity.subject else title
     if kind == ActivityKind.TASK:
@@ -442,6 +444,8 @@ def _describe(activity: Activity) -> str:
             return _("Invoice issued: № {number}").format(number=payload.get("number", ""))
         return _("Quote issued: № {number}").format(number=payload.get("number", ""))
     event = payload.get("event")
+    if event == "sdi":
+        return _sdi_title(payload)
     if event == "lead_converted":
         return _("Lead converted into contact {contact} and deal {deal}").format(
             contact=payload.get("contact_name", ""), deal=payload.get("deal_title", "")

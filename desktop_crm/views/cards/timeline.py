@@ -32,6 +32,7 @@ from desktop_crm.services.sales import rules, timeline
 from desktop_crm.views.cards.common import HINT_STYLE, OK_STYLE, local_datetime
 from desktop_crm.views.common.dialogs import show_error
 from desktop_crm.views.context import AppContext
+from desktop_crm.views.mail.attachments import attachment_line, show_attachment_menu
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -60,10 +61,8 @@ class TimelineModel(QAbstractListModel):
             when = local_datetime(entry.due_at if entry.status == ActivityStatus.PLANNED
                                   and entry.due_at else entry.occurred_at)
             head = f"{entry.title}{mark} — {when}" + (f", {entry.author}" if entry.author else "")
-            files = [str(item.get("filename", "")) for item in entry.payload.get("attachments") or []
-                     if isinstance(item, dict)]
-            attached = ("\n" + _("Attachments: {names}").format(names=", ".join(files))) if files else ""
-            return head + (f"\n{entry.body}" if entry.body else "") + attached
+            files = attachment_line(entry.payload)
+            return head + (f"\n{entry.body}" if entry.body else "") + (f"\n{files}" if files else "")
         if role == Qt.ItemDataRole.ToolTipRole and entry.counts_as_interaction:
             return _("Counts as an interaction with the client (answered, detailed comment).")
         if role == Qt.ItemDataRole.ForegroundRole and entry.overdue:
@@ -134,6 +133,8 @@ class TimelineWidget(QWidget):
         self.view.setWordWrap(True)
         self.view.setAlternatingRowColors(True)
         self.view.setUniformItemSizes(False)
+        # an e-mail's files: Open / Save as… on a double click
+        self.view.doubleClicked.connect(self._files_menu)
         layout.addWidget(self.view, 1)
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self.text.textChanged.connect(self._update_hint)
@@ -191,6 +192,10 @@ class TimelineWidget(QWidget):
         self.reload()
         self.context.notify_changed(Entity.TASKS)
         self.added.emit()
+
+    def _files_menu(self, index: QModelIndex) -> None:
+        if 0 <= index.row() < len(self.model.entries):
+            show_attachment_menu(self, self.model.entries[index.row()].payload)
 
     def has_draft(self) -> bool:
         return bool(self.text.toPlainText().strip())

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtCore import QDateTime, QPoint, Qt
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -38,6 +38,7 @@ from desktop_crm.services.sales import rules, timeline
 from desktop_crm.views.common.dialogs import show_error
 from desktop_crm.views.common.palette import HINT_COLOR
 from desktop_crm.views.deals.card_widgets import local_time, utc_time
+from desktop_crm.views.mail.attachments import attachment_line, show_attachment_menu
 
 if TYPE_CHECKING:
     from desktop_crm.views.deals.card import DealCard
@@ -105,6 +106,10 @@ class TimelinePanel(QWidget):
         self.entries.setAlternatingRowColors(True)
         self.entries.setSpacing(2)
         self.entries.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        # an e-mail's files: Open / Save as… on a double click or the context menu
+        self.entries.itemDoubleClicked.connect(self._files_menu)
+        self.entries.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.entries.customContextMenuRequested.connect(self._files_menu_at)
         layout.addWidget(self.entries, 1)
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self.text.textChanged.connect(self._update_hint)
@@ -169,8 +174,12 @@ class TimelinePanel(QWidget):
                 text += "  " + _("(due {date})").format(date=format_datetime(local_time(entry.due_at)))
             if entry.body:
                 text += "\n" + entry.body
+            files = attachment_line(entry.payload)
+            if files:
+                text += "\n" + files
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, str(entry.id))
+            item.setData(Qt.ItemDataRole.UserRole + 1, entry.payload)
             if entry.overdue:
                 item.setForeground(QColor("#c0392b"))
             elif entry.kind in (ActivityKind.STAGE_CHANGE, ActivityKind.DOCUMENT,
@@ -184,6 +193,15 @@ class TimelinePanel(QWidget):
 
     def texts(self) -> list[str]:
         return [self.entries.item(n).text() for n in range(self.entries.count())]
+
+    def _files_menu(self, item: QListWidgetItem) -> None:
+        show_attachment_menu(self, item.data(Qt.ItemDataRole.UserRole + 1))
+
+    def _files_menu_at(self, position: QPoint) -> None:
+        item = self.entries.itemAt(position)
+        if item is not None:
+            show_attachment_menu(self, item.data(Qt.ItemDataRole.UserRole + 1),
+                                 self.entries.viewport().mapToGlobal(position))
 
 
 # --- helpers --------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ the same Decimal maths the services store (``desktop_crm.pricing``).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -446,7 +447,8 @@ class DocumentEditor(QDialog):
         self.load()
 
 
-def open_preview(kind: str, document_id: DocumentId, parent: QWidget | None) -> QDialog | None:
+def open_preview(kind: str, document_id: DocumentId, parent: QWidget | None,
+                 send: Callable[[], Any] | None = None) -> QDialog | None:
     from desktop_crm.views.documents.preview import PdfPreview
 
     try:
@@ -454,7 +456,7 @@ def open_preview(kind: str, document_id: DocumentId, parent: QWidget | None) -> 
     except CrmError as error:
         show_error(parent, error.message)
         return None
-    dialog = PdfPreview(pdf, lambda fmt: rendering.render(document_id, kind, fmt), parent)
+    dialog = PdfPreview(pdf, lambda fmt: rendering.render(document_id, kind, fmt), parent, send)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
     return dialog

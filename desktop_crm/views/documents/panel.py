@@ -123,6 +123,10 @@ class DealDocumentsPanel(QWidget):
             button.clicked.connect(self._runner(key))
             self.buttons[key] = button
             self.action_bar.addWidget(button)
+        self.mail_button = QPushButton(_("Send by e-mail…"), self)
+        self.mail_button.setObjectName("action_mail")
+        self.mail_button.clicked.connect(lambda *_args: self.send_by_mail())
+        self.action_bar.addWidget(self.mail_button)
         self.action_bar.addStretch(1)
         layout.addLayout(self.action_bar)
         self.rows: list[screens.DocumentSummary] = []
@@ -290,12 +294,26 @@ class DealDocumentsPanel(QWidget):
         allowed = set(doc.actions) if doc else set()
         for key, button in self.buttons.items():
             button.setVisible(key in allowed)
+        self.mail_button.setVisible(doc is not None and doc.status != "cancelled")
 
     def _done(self, select: DocumentId | None = None) -> None:
         self.reload(select)
         self.changed.emit()
         self.context.notify_changed(f"{self.kind}s")
         self.context.notify_changed("deals")
+
+    def send_by_mail(self, document_id: DocumentId | None = None) -> Any:
+        """The compose dialog for the selected document (a draft is issued when sent)."""
+        from desktop_crm.views.mail.compose import open_compose
+
+        shown = self.current()
+        document_id = document_id or (shown.id if shown else None)
+        if document_id is None or self.deal_id is None:
+            return None
+        dialog = open_compose(self.context, self, deal_id=self.deal_id, kind=self.kind,
+                              document_id=document_id)
+        dialog.finished.connect(lambda _result: self._done(document_id))
+        return dialog
 
     def create_document(self) -> None:
         if not self.deal_id:
@@ -338,7 +356,7 @@ class DealDocumentsPanel(QWidget):
                 self.open_editor(doc.id)
                 return
             if key == "preview":
-                open_preview(self.kind, doc.id, self)
+                open_preview(self.kind, doc.id, self, send=lambda: self.send_by_mail(doc.id))
                 return
             if key == "send":
                 quotes.send(doc.id, user)
@@ -412,9 +430,9 @@ class DealDocumentsPanel(QWidget):
         except CrmError as error:
             show_error(self, error.message)
             return
-        from desktop_crm.views.mail_fetch import send_outbox_soon
+        from desktop_crm.views.mail.runner import send_soon
 
-        send_outbox_soon(self.context)
+        send_soon(self.context)  # the outbox sends it now, in the background
         self.context.show_status(_("Invoice {number}: {status}.").format(
             number=doc.number, status=sdi.status_label(state)))
         self._done(doc.id)

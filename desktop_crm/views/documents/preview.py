@@ -89,7 +89,8 @@ def print_pdf(content: bytes, printer: QPrinter) -> int:
 class PdfPreview(QDialog):
     """Preview of one document with Print, Save as PDF/DOCX and Open in the word processor."""
 
-    def __init__(self, pdf: RenderedFile, files: FileProvider, parent: QWidget | None = None) -> None:
+    def __init__(self, pdf: RenderedFile, files: FileProvider, parent: QWidget | None = None,
+                 send: Callable[[], Any] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("document_preview")
         self.setWindowTitle(_("Preview: {name}").format(name=pdf.filename))
@@ -122,11 +123,21 @@ class PdfPreview(QDialog):
             button.setObjectName(name)
             button.clicked.connect(slot)
             buttons.addWidget(button)
+        if send is not None:  # the deal's compose dialog for this document
+            mail = QPushButton(_("Send by e-mail…"), self)
+            mail.setObjectName("send_mail")
+            self._send = send
+            mail.clicked.connect(self._send_by_mail)
+            buttons.addWidget(mail)
         buttons.addStretch(1)
         close = QPushButton(_("Close"), self)
         close.clicked.connect(self.accept)
         buttons.addWidget(close)
         layout.addLayout(buttons)
+
+    def _send_by_mail(self) -> None:
+        self.accept()
+        self._send()
 
     @property
     def page_count(self) -> int:

@@ -33,6 +33,7 @@ PAGE_MODULES: tuple[str, ...] = (
     "desktop_crm.views.settings.rules",
     "desktop_crm.views.settings.users",
     "desktop_crm.views.settings.roles",
+    "desktop_crm.views.settings.mail_account",
     "desktop_crm.views.settings.language",
     "desktop_crm.views.settings.database",
 )

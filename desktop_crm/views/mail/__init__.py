@@ -1,0 +1,1 @@
+"""E-mail: the compose dialog, the Outbox, the background sender."""

@@ -1,0 +1,76 @@
+"""Registers the Outbox section and the mail screenshots (compose, outbox, a deal's timeline with
+an e-mail). Their modules load when first used."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from desktop_crm.i18n import N_
+from desktop_crm.views.registry import Registry, Screen, SectionView
+
+_shown: list[Any] = []
+
+
+def _examples(context: Any) -> Any:
+    """A mail account and an outbox in each state for the signed-in user (once)."""
+    from desktop_crm.i18n import current_language
+    from desktop_crm.services.data.demo_mail import add_mail_examples
+    from desktop_crm.services.sales import deal_card
+
+    showcase = deal_card.showcase_deal("EUR" if current_language() == "it" else "RUB")
+    deal = add_mail_examples(context.user.id, showcase)
+    context.notify_changed("mail_message")
+    return deal
+
+
+def _compose_screen(context: Any, window: Any) -> Any:
+    from desktop_crm.views.mail.compose import ComposeDialog
+
+    deal = _examples(context)
+    if deal is None:
+        return window
+    dialog = ComposeDialog(context, window, deal_id=deal, kind="quote")
+    dialog.resize(720, 600)
+    dialog.show()
+    _shown.append(dialog)
+    return dialog
+
+
+def _outbox_screen(context: Any, window: Any) -> Any:
+    _examples(context)
+    view = window.show_section("outbox", "outbox")
+    if view is not None:
+        view.reload()
+        view.select(0)
+    return window
+
+
+def _timeline_screen(context: Any, window: Any) -> Any:
+    deal = _examples(context)
+    if deal is None:
+        return window
+    from desktop_crm.views.deals.card import open_deal
+
+    card = open_deal(context, str(deal), window)
+    if card is None:
+        return window
+    card.tabs.setCurrentIndex(1)  # the timeline
+    _shown.append(card)
+    return card
+
+
+def _close_shown() -> None:
+    while _shown:
+        widget = _shown.pop()
+        if hasattr(widget, "set_clean"):
+            widget.set_clean()
+        widget.close()
+
+
+def register(registry: Registry) -> None:
+    registry.add_view("outbox", SectionView("outbox", N_("Outbox"),
+                                            "desktop_crm.views.mail.outbox_view:OutboxView", order=0))
+    registry.add_screen(Screen("mail_outbox", _outbox_screen, order=85))
+    registry.add_screen(Screen("mail_compose", _compose_screen, cleanup=_close_shown, order=86))
+    registry.add_screen(Screen("deal_timeline_mail", _timeline_screen, cleanup=_close_shown,
+                               order=87))
