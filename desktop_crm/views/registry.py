@@ -70,6 +70,7 @@ VIEW_MODULES: tuple[str, ...] = (
     "desktop_crm.views.help",
     "desktop_crm.views.capabilities",
     "desktop_crm.views.mail.register",
+    "desktop_crm.views.mail_in_screens",
 )
 
 

@@ -5,6 +5,8 @@ does not."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from desktop_crm.models import Activity, ActivityKind, Deal, MailAttachment, MailDirection, MailMessage
@@ -125,3 +127,21 @@ def test_imaps_and_a_wrong_password(world, dovecot: DovecotServer, mailbox: Mail
     with pytest.raises(MailError):
         fetch(world.user.id, bad)
 
+
+
+def test_a_reply_goes_to_the_deal_of_the_message_it_answers(world, dovecot: DovecotServer,
+                                                           mailbox: MailUser) -> None:
+    newer = factories.make_deal("Ещё одна сделка", contact=world.contact, company=world.company)
+    later = Deal.get_by_id(world.deal.id).updated_at + dt.timedelta(days=1)
+    Deal.update(updated_at=later).where(Deal.id == newer.id).execute()
+    # our offer was sent from the older deal's card (the outbox links it there)
+    dovecot.append(mailbox.name, samples.message(MANAGER, "ivan@romashka.example", "Оферта", "Текст",
+                                                 message_id="<offer-9@crm.example>"), folder="Sent")
+    fetch(world.user.id, world.endpoint)
+    MailMessage.update(deal=world.deal.id).where(MailMessage.message_id == "<offer-9@crm.example>").execute()
+    dovecot.append(mailbox.name, samples.message("ivan@romashka.example", MANAGER, "Вопрос", "Без темы"))
+    dovecot.append(mailbox.name, samples.message("ivan@romashka.example", MANAGER, "Re: Оферта", DETAILED,
+                                                 in_reply_to="<offer-9@crm.example>"))
+    stored = {s.subject: s.deal_id for s in fetch(world.user.id, world.endpoint).stored}
+    assert stored["Вопрос"] == newer.id  # no thread: the contact's most recently changed open deal
+    assert stored["Re: Оферта"] == world.deal.id  # the answer to our offer: the offer's deal

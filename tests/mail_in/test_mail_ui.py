@@ -41,6 +41,7 @@ def test_send_to_sdi_and_fetch_its_receipt_through_the_widgets(
     panel.buttons["issue"].click()
     invoice = Invoice.get()
     assert invoice.status == InvoiceStatus.ISSUED and not panel.buttons["sdi"].isHidden()
+    assert panel.table.isColumnHidden(6)  # nothing sent to SDI yet: no SDI column
 
     asked: list[str] = []
     errors: list[str] = []
@@ -56,7 +57,7 @@ def test_send_to_sdi_and_fetch_its_receipt_through_the_widgets(
     [received] = smtp_server.messages  # the outbox went at once (in the background)
     [attachment] = list(received.message.iter_attachments())
     file_name = attachment.get_filename()
-    assert panel.table.item(0, 3).text().endswith("sent to SDI")
+    assert panel.table.item(0, 6).text() == "sent to SDI" and not panel.table.isColumnHidden(6)
     assert panel.buttons["sdi"].isHidden()  # the same file never goes twice
 
     dovecot.append(USER, samples.pec_receipt(USER, "NS", file_name, errors=(("00311", "Codice non valido"),)))
@@ -64,9 +65,10 @@ def test_send_to_sdi_and_fetch_its_receipt_through_the_widgets(
     fetcher.action.trigger()
     assert "1 new message" in fetcher.last_text and "1 SDI receipt" in fetcher.last_text
     panel.reload()
-    status = panel.table.item(0, 3)
-    assert status.text().endswith("rejected by SDI")
+    status = panel.table.item(0, 6)
+    assert status.text() == "rejected by SDI"
     assert "00311: Codice non valido" in status.toolTip()
+    assert not panel.sdi_label.isHidden() and "00311: Codice non valido" in panel.sdi_label.text()
     fetcher.stop()
 
 

@@ -105,12 +105,16 @@ def send_to_sdi(invoice_id: IdLike) -> SdiState:
             attachments=(outbox.Attachment(stored.filename, content, "application/xml", stored.id),),
         ))
         actor = rights.current()
-        _record_event(invoice, actor.user_id if actor else None, status=str(rules_sdi.SdiStatus.SENT),
-                      kind="", file=stored.filename, message=message.message_id, sdi_id="",
-                      errors=[], note="")
+        record_sent(invoice, actor.user_id if actor else None, stored.filename, message.message_id)
     state = sdi_status(invoice_uuid)
     assert state is not None
     return state
+
+
+def record_sent(invoice: Any, user: object, file_name: str, message_id: str = "") -> None:
+    """"Sent to SDI" on the invoice's timeline (the caller's transaction)."""
+    _record_event(invoice, user, status=str(rules_sdi.SdiStatus.SENT), kind="", file=file_name,
+                  message=message_id, sdi_id="", errors=[], note="")
 
 
 def _invoice_of_file(file_name: str) -> Any:
@@ -166,7 +170,8 @@ def apply_receipts(parsed: ParsedMessage, user: object) -> list[str] | None:
     lines: list[str] = []
     for attachment in found:
         receipt = rules_sdi.parse_receipt(attachment.content)
-        if receipt is None:
+        if receipt is None:  # named like a receipt but unreadable: said, never applied
+            lines.append(f"{attachment.filename}: ?")
             continue
         invoice = _invoice_of_file(receipt.file_name)
         if invoice is None:

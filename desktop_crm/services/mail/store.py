@@ -133,6 +133,24 @@ def find_party(addresses: tuple[str, ...]) -> _Party | None:
     return None
 
 
+def _thread_party(parsed: ParsedMessage, party: _Party) -> _Party:
+    """A reply belongs where our message it answers belongs (its deal), when that deal is open and
+    the sender is the same contact or company; else the sender's own open deal."""
+    ids = [i for i in (parsed.in_reply_to, *reversed(parsed.references)) if i]
+    if not ids:
+        return party
+    ours = (MailMessage.alive().where(MailMessage.message_id.in_(ids)
+                                      & (MailMessage.direction == MailDirection.OUT)
+                                      & MailMessage.deal.is_null(False)).first())
+    if ours is None:
+        return party
+    deal = Deal.alive().where((Deal.id == ours.deal_id) & Deal.closed_at.is_null()).first()
+    same = deal is not None and (
+        (party.contact is not None and deal.contact_id == party.contact.id)
+        or (party.company is not None and deal.company_id == party.company.id))
+    return _Party(party.contact, party.company, party.lead, deal) if same else party
+
+
 def _answered_ours(parsed: ParsedMessage) -> Any:
     """Our message this one replies to (by In-Reply-To, else References), with its timeline entry."""
     ids = [i for i in (parsed.in_reply_to, *reversed(parsed.references)) if i]
@@ -203,6 +221,8 @@ def store_message(
     outgoing = is_sent or parsed.sender in own_addresses
     counterparts = parsed.recipients if outgoing else (parsed.sender,)
     party = find_party(tuple(a for a in counterparts if a not in own_addresses))
+    if party is not None and not outgoing:
+        party = _thread_party(parsed, party)
     if party is None:
         return Outcome()
     now = utcnow()

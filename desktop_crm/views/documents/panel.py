@@ -102,19 +102,28 @@ class DealDocumentsPanel(QWidget):
             self.issued_open_button.clicked.connect(lambda *_args: self.open_issued_paper())
             top.addWidget(self.issued_open_button)
         layout.addLayout(top)
-        self.table = QTableWidget(0, 6, self)
+        headers = [_("Number"), _("Revision") if kind == "quote" else _("Paid"), _("Date"), _("Status"),
+                   _("Total"), _("Language")]
+        if kind == "invoice":
+            headers.append(_("SDI"))  # an Italian invoice's way through SDI (shown when there is one)
+        self.table = QTableWidget(0, len(headers), self)
         self.table.setObjectName("documents")
-        self.table.setHorizontalHeaderLabels(
-            [_("Number"), _("Revision") if kind == "quote" else _("Paid"), _("Date"), _("Status"),
-             _("Total"), _("Language")]
-        )
+        self.table.setHorizontalHeaderLabels(headers)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.itemSelectionChanged.connect(self._update_actions)
         self.table.itemDoubleClicked.connect(lambda _item: self.open_editor())
         layout.addWidget(self.table, 1)
+        # the selected invoice's way through SDI: its file, SDI's id, a rejection's errors
+        self.sdi_label = QLabel(self)
+        self.sdi_label.setObjectName("sdi_detail")
+        self.sdi_label.setWordWrap(True)
+        self.sdi_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.sdi_label.hide()
+        layout.addWidget(self.sdi_label)
         self.action_bar = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
         for key, text in ACTION_TEXTS.items():
@@ -153,11 +162,12 @@ class DealDocumentsPanel(QWidget):
         self.table.setRowCount(len(self.rows))
         for row, doc in enumerate(self.rows):
             second = str(doc.revision) if self.kind == "quote" else doc.paid_text
-            status = f"{doc.status_text} · {doc.sdi_text}" if doc.sdi_text else doc.status_text
-            texts = (doc.number, second, doc.date_text, status, doc.total_text, doc.language)
+            texts = [doc.number, second, doc.date_text, doc.status_text, doc.total_text, doc.language]
+            if self.kind == "invoice":
+                texts.append(doc.sdi_text)
             for column, text in enumerate(texts):
                 item = QTableWidgetItem(text)
-                if column == 3 and doc.sdi_detail:
+                if column == 6 and doc.sdi_detail:
                     item.setToolTip(doc.sdi_detail)
                 if column in (1, 4):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -166,6 +176,9 @@ class DealDocumentsPanel(QWidget):
                     font.setBold(True)
                     item.setFont(font)
                 self.table.setItem(row, column, item)
+        if self.kind == "invoice":
+            self.table.setColumnHidden(6, not any(d.sdi_text for d in self.rows))
+            self.table.resizeColumnToContents(6)
         current = next((d for d in self.rows if d.current), None)
         if self.kind == "quote":
             self.current_label.setText(
@@ -292,6 +305,10 @@ class DealDocumentsPanel(QWidget):
     def _update_actions(self) -> None:
         doc = self.current()
         allowed = set(doc.actions) if doc else set()
+        if hasattr(self, "sdi_label"):
+            detail = f"SDI — {doc.sdi_text}\n{doc.sdi_detail}" if doc and doc.sdi_text else ""
+            self.sdi_label.setText(detail)
+            self.sdi_label.setVisible(bool(detail))
         for key, button in self.buttons.items():
             button.setVisible(key in allowed)
         self.mail_button.setVisible(doc is not None and doc.status != "cancelled")
