@@ -23,7 +23,7 @@ MANAGER = "manager@crm.example"
 
 
 @pytest.fixture
-def world(db: object, dovecot: DovecotServer, mailbox: MailUser, monkeypatch: pytest.MonkeyPatch):
+def world(any_db: object, dovecot: DovecotServer, mailbox: MailUser, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("SSL_CERT_FILE", str(dovecot.cert))  # STARTTLS verifies the test server
     user = factories.make_user("Анна Менеджер", email=MANAGER)
     company = factories.make_company("ООО «Ромашка»", email="office@romashka.example")
@@ -145,3 +145,25 @@ def test_a_reply_goes_to_the_deal_of_the_message_it_answers(world, dovecot: Dove
     stored = {s.subject: s.deal_id for s in fetch(world.user.id, world.endpoint).stored}
     assert stored["Вопрос"] == newer.id  # no thread: the contact's most recently changed open deal
     assert stored["Re: Оферта"] == world.deal.id  # the answer to our offer: the offer's deal
+
+
+def test_a_leads_answer_allows_its_conversion(world, dovecot: DovecotServer, mailbox: MailUser) -> None:
+    from desktop_crm.models import Lead, LeadStatus
+    from desktop_crm.services.sales import leads
+
+    lead = Lead.create(title="Курс для отдела продаж", last_name="Сидоров", first_name="Олег",
+                       private_email="oleg@sidorov.example", responsible=world.user.id)
+    assert not leads.conversion_check(lead.id)[0]
+    dovecot.append(mailbox.name, samples.message(MANAGER, "oleg@sidorov.example", "Предложение", "Текст"),
+                   folder="Sent")
+    fetch(world.user.id, world.endpoint)
+    entries = timeline.timeline(lead=lead.id)
+    assert len(entries) == 1 and not entries[0].counts_as_interaction  # our message alone: no
+    assert not leads.conversion_check(lead.id)[0]
+    answer = samples.message("oleg@sidorov.example", MANAGER, "Re: Предложение", DETAILED)
+    dovecot.append(mailbox.name, answer)
+    fetch(world.user.id, world.endpoint)
+    entries = timeline.timeline(lead=lead.id)
+    assert entries[0].counts_as_interaction and entries[0].client_answered
+    assert Lead.get_by_id(lead.id).status == LeadStatus.IN_PROGRESS
+    assert leads.conversion_check(lead.id)[0]  # rule 1: the client answered, in detail
