@@ -306,7 +306,8 @@ class DealDocumentsPanel(QWidget):
         doc = self.current()
         allowed = set(doc.actions) if doc else set()
         if hasattr(self, "sdi_label"):
-            detail = f"SDI — {doc.sdi_text}\n{doc.sdi_detail}" if doc and doc.sdi_text else ""
+            detail = (doc.sdi_text[:1].upper() + doc.sdi_text[1:] + "\n" + doc.sdi_detail
+                      if doc and doc.sdi_text else "")
             self.sdi_label.setText(detail)
             self.sdi_label.setVisible(bool(detail))
         for key, button in self.buttons.items():
