@@ -5,8 +5,8 @@ the start with a throw-away certificate (:func:`throwaway_certificate`; clients 
 ``SSL_CERT_FILE``, which the ``smtp_server``-family fixtures set), stores every accepted message
 (``messages``), can play an outage (``outage()`` closes the port until ``restore()``;
 ``refuse_with(451)`` answers the DATA command with an error instead) and delivers each accepted
-message into a Maildir folder when given one (so an IMAP server such as mailin's Dovecot fixture
-can serve it, e.g. as the account's Sent folder or a recipient's inbox).
+message into a Maildir folder when given one, or hands it to ``deliver`` (e.g. an IMAP APPEND into
+the Dovecot fixture's mailbox, ``tests/imap_server.py``), so an IMAP server can serve it.
 
 Usable from another process too: ``python -m tests.mail_servers`` is not needed — the server lives
 in the test process, and a subprocess under test connects to its port.
@@ -23,7 +23,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -103,13 +103,15 @@ class SmtpServer:
     """One SMTP server on ``127.0.0.1:port``; ``security`` is ``none``, ``starttls`` or ``ssl``."""
 
     def __init__(self, security: str = "none", certificate: tuple[Path, Path] | None = None,
-                 maildir: Path | None = None, user: str = USER, password: str = PASSWORD) -> None:
+                 maildir: Path | None = None, user: str = USER, password: str = PASSWORD,
+                 deliver: Callable[[bytes], None] | None = None) -> None:
         self.security = security
         self.user, self.password = user, password
         self.port = free_port()
         self.messages: list[Received] = []
         self.refusal: str | None = None
         self.maildir = maildir
+        self.deliver = deliver  # e.g. an APPEND into an IMAP server's mailbox
         self._lock = threading.Lock()
         self._context: ssl.SSLContext | None = None
         if security != "none":
@@ -132,6 +134,8 @@ class SmtpServer:
             if self.maildir is not None:
                 box = mailbox.Maildir(str(self.maildir), create=True)
                 box.add(mailbox.MaildirMessage(received.content))
+            if self.deliver is not None:
+                self.deliver(received.content)
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
         deadline = time.monotonic() + timeout

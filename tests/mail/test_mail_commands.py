@@ -56,7 +56,7 @@ def test_send_document_issues_the_draft_invoice_and_sends_its_frozen_pdf(deal_db
     assert "Sent to buyer@example.test" in capsys.readouterr().out
     [received] = smtp_server.messages
     parsed = received.message
-    assert "Счет на оплату № 1" in str(parsed["Subject"]) or "№ 1" in str(parsed["Subject"])
+    assert str(parsed["Subject"]).startswith("Счет на оплату № 1 от ")
     assert "Направляем вам" in parsed.get_body(("plain",)).get_content()
     [pdf] = list(parsed.iter_attachments())
     db = reopen(url)
@@ -134,3 +134,43 @@ def test_a_crash_after_the_server_accepted_never_sends_twice(deal_db, smtp_serve
     finally:
         db.close()
     assert len(smtp_server.messages) == 1  # delivered exactly once
+
+
+def test_an_italian_invoice_goes_with_its_fatturapa_xml_and_an_act_is_issued_first(
+        tmp_path, monkeypatch, smtp_server, capsys):
+    from tests.documents_fixtures import IT_LINES, italian_buyer, italian_seller
+
+    monkeypatch.setenv("CRM_DATA_DIR", str(tmp_path / "data"))
+    url = str(tmp_path / "it.db")
+    db = open_database(url)
+    migrate(db)
+    italian_seller()
+    deal = deal_with_lines(italian_buyer(), IT_LINES, currency="EUR")
+    User.create(name="Anna", login="anna", role=Role.ADMIN)
+    db.close()
+    assert main(["mail", "send-document", "--db", url, "--deal", str(deal.id), "--kind", "invoice",
+                 "--format", "pdf", "--format", "xml", "--to", "buyer@example.test",
+                 "--smtp", smtp_server.url()]) == 0
+    assert "Sent to" in capsys.readouterr().out
+    names = [p.get_filename() for p in smtp_server.messages[0].message.iter_attachments()]
+    assert names[0].endswith(".pdf") and names[1].endswith(".xml") and names[1].startswith("IT")
+    assert str(smtp_server.messages[0].message["Subject"]).startswith("Fattura")
+
+
+def test_an_act_is_issued_before_it_is_sent(deal_db, smtp_server, capsys):
+    url, deal_id = deal_db
+    assert main(["mail", "send-document", "--db", url, "--deal", deal_id, "--kind", "act",
+                 "--to", "buyer@example.test", "--smtp", smtp_server.url()]) == 0
+    assert "Sent to" in capsys.readouterr().out
+    db = reopen(url)
+    try:
+        from desktop_crm.models import IssuedPaper
+
+        paper = IssuedPaper.get()
+        [pdf] = list(smtp_server.messages[0].message.iter_attachments())
+        stored = DocumentFile.get((DocumentFile.document_id == str(paper.id))
+                                  & (DocumentFile.file_format == "pdf"))
+        assert pdf.get_content() == bytes(stored.content)
+        assert paper.number in str(smtp_server.messages[0].message["Subject"])
+    finally:
+        db.close()

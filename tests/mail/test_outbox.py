@@ -123,3 +123,22 @@ def test_bad_recipients_are_refused_before_anything_is_queued(mail_user, smtp_se
         outbox.queue(offer(deal, to="luca at bianchi"))
     assert caught.value.field == "to"
     assert MailMessage.select().count() == 0
+
+
+def test_queue_claim_and_send_on_both_engines(any_db, smtp_server):
+    from desktop_crm.models import User
+    from desktop_crm.models.enums import Role
+    from desktop_crm.services.system import rights
+
+    user = User.create(name="Anna", role=Role.SALES)
+    with rights.acting(rights.load_actor(user.id)):
+        set_up_account(smtp_server)
+        deal, contact = a_deal()
+        queued = outbox.queue(offer(deal))
+        assert sender.pending_count() == 1
+        assert sender.send_due().sent == 1
+        assert sender.send_due().sent == 0
+        assert [m.status for m in outbox.outbox()] == [MailStatus.SENT]
+        assert any(e.payload.get("mail_message") == str(queued.id)
+                   for e in timeline.timeline(contact=contact.id))
+    assert len(smtp_server.messages) == 1

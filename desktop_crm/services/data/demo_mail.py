@@ -13,9 +13,7 @@ from desktop_crm.models import (
     Company,
     Contact,
     Deal,
-    DocumentFile,
     MailMessage,
-    Quote,
     User,
     database,
     utcnow,
@@ -37,6 +35,21 @@ def _deal_with_address(deal_id: IdLike | None) -> tuple[Deal, str] | None:
     return None
 
 
+def _offer(deal_id: uuid.UUID, user_id: uuid.UUID) -> tuple[str, str, list[outbox.Attachment]]:
+    """The deal's issued quote as the outbox sends it (template texts, its stored PDF)."""
+    from desktop_crm.errors import CrmError
+    from desktop_crm.services.mail import document_mail
+
+    try:
+        draft = document_mail.prepare(deal_id, "quote", None, user_id)
+        if not draft.is_draft:
+            files = document_mail._files(draft, ("pdf",))
+            return draft.subject.replace("{", "{{").replace("}", "}}"), draft.body, files
+    except CrmError:
+        pass
+    return _("Offer: {deal}"), "", []
+
+
 def add_mail_examples(user: IdLike, deal_id: IdLike | None = None) -> uuid.UUID | None:
     """Give ``user`` a mail account and an outbox to show (once), on ``deal_id`` (default: the
     first deal with a contact); returns the deal written to."""
@@ -50,24 +63,17 @@ def add_mail_examples(user: IdLike, deal_id: IdLike | None = None) -> uuid.UUID 
     login = (person.email or "manager@example.com")
     accounts.save_account(accounts.MailAccountInput(
         address=login, display_name=person.name, username=login, smtp_host="smtp.example.com",
-        smtp_port=587, smtp_security=MailSecurity.STARTTLS, imap_host="imap.example.com",
-        imap_port=993, imap_security=MailSecurity.SSL), user_id)
+        smtp_port=587, smtp_security=MailSecurity.STARTTLS), user_id)
     if found_deal is None:
         return None
     deal, address = found_deal
-    with database.atomic():
-        quotes = [str(q.id) for q in Quote.alive(Quote.id).where(Quote.deal == deal.id)]
-        stored = DocumentFile.alive().where(
-            (DocumentFile.file_format == "pdf") & DocumentFile.document_id.in_(quotes or [""])
-        ).order_by(DocumentFile.created_at).first()
-    files = [outbox.Attachment(stored.filename, bytes(stored.content), "application/pdf",
-                               stored.id)] if stored is not None else []
+    offer_subject, offer_body, files = _offer(deal.id, user_id)
     now = utcnow()
     unreachable = transport.explain(
         ConnectionRefusedError("Connection refused"),
         transport.Endpoint("smtp.example.com", 587, MailSecurity.STARTTLS), "SMTP")
     examples = [
-        (_("Offer: {deal}"), MailStatus.SENT, 1, "", files),
+        (offer_subject, MailStatus.SENT, 1, "", files),
         (_("Invoice: {deal}"), MailStatus.QUEUED, 2, unreachable.message, []),
         (_("Meeting follow-up: {deal}"), MailStatus.FAILED, 1,
          _("The mail server refused the recipients: {addresses}.").format(addresses=address), []),
@@ -76,8 +82,8 @@ def add_mail_examples(user: IdLike, deal_id: IdLike | None = None) -> uuid.UUID 
     for subject, status, attempts, error, attached in examples:
         text = subject.format(deal=deal.title)
         queued = outbox.queue(outbox.OutgoingMessage(
-            to=address, subject=text, body=text, deal_id=deal.id, attachments=attached),
-            user=user_id)
+            to=address, subject=text, body=offer_body if attached else text, deal_id=deal.id,
+            attachments=attached), user=user_id)
         with database.atomic():
             row = MailMessage.get_by_id(queued.id)
             row.attempts, row.last_error = attempts, error

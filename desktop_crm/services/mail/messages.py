@@ -18,7 +18,7 @@ STATUS_LABELS: dict[MailStatus, str] = {
     MailStatus.SENDING: N_("Sending"),
     MailStatus.SENT: N_("Sent"),
     MailStatus.FAILED: N_("Failed"),
-    MailStatus.UNKNOWN: N_("Not known whether sent"),
+    MailStatus.UNKNOWN: N_("Delivery unknown"),
     MailStatus.RECEIVED: N_("Received"),
     MailStatus.CANCELLED: N_("Cancelled"),
 }

@@ -41,6 +41,7 @@ from desktop_crm.views.cards.common import (
     set_combo_value,
 )
 from desktop_crm.views.context import AppContext
+from desktop_crm.views.mail.card_actions import wire_card
 
 
 def countries() -> list[tuple[str, str]]:
@@ -218,6 +219,7 @@ class CompanyCard(CardDialog):
         self.tabs.setTabEnabled(1, bool(record_id))
         self.tabs.setTabEnabled(2, bool(record_id))
         self.finish_layout(self.tabs)
+        wire_card(self, "company", ("email",), ("phone",), can_log_calls=False)
         self._load()
         context.signals.changed.connect(self._changed_elsewhere)
 

@@ -48,6 +48,7 @@ from desktop_crm.views.cards.timeline import TimelineWidget
 from desktop_crm.views.common.palette import WARN_BORDER, WARN_TINT
 from desktop_crm.views.context import AppContext
 from desktop_crm.views.deals.card_widgets import SearchPicker
+from desktop_crm.views.mail.card_actions import wire_card
 
 CHECK_DELAY_MS = 250
 
@@ -94,6 +95,7 @@ class ContactCard(CardDialog):
             self.tabs.addTab(placeholder, _("Timeline"))
             self.tabs.setTabEnabled(1, False)
         self.finish_layout(body)
+        wire_card(self, "contact", ("work_email", "private_email"), ("mobile_phone", "work_phone"))
         self._load()
 
     # --- construction -----------------------------------------------------------------------

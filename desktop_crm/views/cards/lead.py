@@ -47,6 +47,7 @@ from desktop_crm.views.cards.common import (
 )
 from desktop_crm.views.cards.timeline import TimelineWidget
 from desktop_crm.views.context import AppContext
+from desktop_crm.views.mail.card_actions import wire_card
 
 LEAD_TEXT_FIELDS = ("title", "last_name", "first_name", "middle_name", "mobile_phone", "work_phone",
                     "private_email", "work_email", "company_name", "source")
@@ -115,6 +116,7 @@ class LeadCard(CardDialog):
         self.junk_button.setToolTip(_("Close the lead as junk, saying why."))
         self.junk_button.clicked.connect(self.mark_junk)
         self.finish_layout(self.tabs)
+        wire_card(self, "lead", ("work_email", "private_email"), ("mobile_phone", "work_phone"))
         self._load()
 
     def _attach_timeline(self) -> None:

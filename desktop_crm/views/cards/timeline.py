@@ -32,7 +32,11 @@ from desktop_crm.services.sales import rules, timeline
 from desktop_crm.views.cards.common import HINT_STYLE, OK_STYLE, local_datetime
 from desktop_crm.views.common.dialogs import show_error
 from desktop_crm.views.context import AppContext
-from desktop_crm.views.mail.attachments import attachment_line, show_attachment_menu
+from desktop_crm.views.mail.attachments import (
+    attachment_line,
+    show_attachment_menu,
+    shown_body,
+)
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -62,7 +66,8 @@ class TimelineModel(QAbstractListModel):
                                   and entry.due_at else entry.occurred_at)
             head = f"{entry.title}{mark} — {when}" + (f", {entry.author}" if entry.author else "")
             files = attachment_line(entry.payload)
-            return head + (f"\n{entry.body}" if entry.body else "") + (f"\n{files}" if files else "")
+            body = shown_body(entry.body, entry.payload)
+            return head + (f"\n{body}" if body else "") + (f"\n{files}" if files else "")
         if role == Qt.ItemDataRole.ToolTipRole and entry.counts_as_interaction:
             return _("Counts as an interaction with the client (answered, detailed comment).")
         if role == Qt.ItemDataRole.ForegroundRole and entry.overdue:

@@ -71,6 +71,7 @@ from desktop_crm.views.deals.card_widgets import SearchPicker, StageBar, format_
 from desktop_crm.views.deals.lines import LinesEditor
 from desktop_crm.views.deals.moves import request_move
 from desktop_crm.views.documents.panel import DealDocumentsPanel
+from desktop_crm.views.mail.card_actions import deal_contact_links, show_deal_contact_points
 
 CURRENCIES = ("RUB", "EUR", "USD")
 NO_DATE = QDate(2000, 1, 1)
@@ -140,6 +141,8 @@ class DealCard(QDialog):
         self.company.setObjectName("deal_company")
         self.company.changed.connect(self._mark_dirty)
         form.addRow(_("Company:"), self.company)
+        self.contact_links = deal_contact_links(self, left)  # ✉ write, ☎ call / log a call
+        form.addRow("", self.contact_links)
         self.responsible = QComboBox(left)
         self.responsible.setObjectName("deal_responsible")
         self.responsible.addItem("—", None)
@@ -275,6 +278,7 @@ class DealCard(QDialog):
                 self.tabs.setTabEnabled(tab, data.id is not None)
             if data.id:
                 self.refresh_side()
+            show_deal_contact_points(self.contact_links, data.id)
         finally:
             self._loading = False
         self._set_dirty(False)

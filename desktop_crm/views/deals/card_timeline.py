@@ -38,7 +38,11 @@ from desktop_crm.services.sales import rules, timeline
 from desktop_crm.views.common.dialogs import show_error
 from desktop_crm.views.common.palette import HINT_COLOR
 from desktop_crm.views.deals.card_widgets import local_time, utc_time
-from desktop_crm.views.mail.attachments import attachment_line, show_attachment_menu
+from desktop_crm.views.mail.attachments import (
+    attachment_line,
+    show_attachment_menu,
+    shown_body,
+)
 
 if TYPE_CHECKING:
     from desktop_crm.views.deals.card import DealCard
@@ -174,7 +178,7 @@ class TimelinePanel(QWidget):
             if entry.kind == ActivityKind.TASK and entry.due_at is not None:
                 text += "  " + _("(due {date})").format(date=format_datetime(local_time(entry.due_at)))
             if entry.body:
-                text += "\n" + entry.body
+                text += "\n" + shown_body(entry.body, entry.payload)
             files = attachment_line(entry.payload)
             if files:
                 text += "\n" + files

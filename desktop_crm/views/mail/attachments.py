@@ -32,12 +32,12 @@ def _size(size: int) -> str:
 
 
 def attachment_line(payload: dict[str, Any] | None) -> str:
-    """"📎 Invoice 12.pdf (48 KB)" for the entry's files ("" when it has none)."""
+    """"Attached: Invoice 12.pdf (48 KB)" for the entry's files ("" when it has none)."""
     files = attachments_of(payload)
     if not files:
         return ""
-    return "📎 " + ", ".join(f"{a.get('filename', '')} ({_size(int(a.get('size') or 0))})"
-                            for a in files)
+    return _("Attached: {files}").format(files=", ".join(
+        f"{a.get('filename', '')} ({_size(int(a.get('size') or 0))})" for a in files))
 
 
 def open_attachment(parent: QWidget | None, attachment_id: str) -> Path | None:
@@ -93,3 +93,12 @@ def show_attachment_menu(parent: QWidget, payload: dict[str, Any] | None,
     if menu is not None:
         menu.popup(at or QCursor.pos())
     return menu
+
+
+def shown_body(body: str, payload: dict[str, Any] | None, lines: int = 3) -> str:
+    """An e-mail's text on a timeline: its first lines (the whole message is in the Outbox and
+    the mailbox); other entries keep their whole text."""
+    if not (payload or {}).get("mail_message"):
+        return body
+    kept = [line for line in body.splitlines() if line.strip()]
+    return "\n".join(kept[:lines]) + (" …" if len(kept) > lines else "")

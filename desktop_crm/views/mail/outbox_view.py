@@ -107,6 +107,7 @@ class OutboxView(QWidget):
                 local_datetime(when) if message.status in (MailStatus.SENT, MailStatus.QUEUED)
                 else "", message.last_error.splitlines()[0] if message.last_error else ""]))
         self.model.set_rows(rows)
+        self.table.resizeRowsToContents()
         waiting = sum(m.status in (MailStatus.QUEUED, MailStatus.SENDING) for m in self.messages)
         attention = sum(m.status in (MailStatus.FAILED, MailStatus.UNKNOWN) for m in self.messages)
         self.summary.setText(_("Waiting to be sent: {waiting}. Need your attention: {attention}.")
