@@ -26,6 +26,7 @@ from desktop_crm.models import (
     InvoiceStatus,
     MailDirection,
     MailMessage,
+    MailStatus,
     OwnCompany,
     database,
 )
@@ -81,7 +82,8 @@ def add_received_examples(user: IdLike, deal_id: IdLike | None) -> DealId | None
         if contact is None or not address:
             return None
         ours = (MailMessage.alive().where((MailMessage.deal == deal.id)
-                                          & (MailMessage.direction == MailDirection.OUT))
+                                          & (MailMessage.direction == MailDirection.OUT)
+                                          & (MailMessage.status == MailStatus.SENT))
                 .order_by(MailMessage.created_at.desc()).first())
         subject, body, file_name, question, html = _TEXTS.get(current_language(), _TEXTS["it"])
         me = "manager@example.com"
