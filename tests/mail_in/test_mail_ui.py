@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 
 from desktop_crm.ids import DealId
 from desktop_crm.models import Invoice, InvoiceStatus
@@ -99,3 +100,45 @@ def test_the_pec_flag_in_settings_mail_account(context: Any, qtbot, smtp_server)
     assert saved is not None and saved.pec
     page.reload()
     assert page.editor("pec", QCheckBox).isChecked()
+
+
+def test_fetch_mail_from_the_main_window_toolbar(qtbot, tmp_path, monkeypatch: pytest.MonkeyPatch,
+                                                dovecot: DovecotServer, mailbox) -> None:
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QToolButton
+
+    from desktop_crm import workers
+    from desktop_crm.app import build_main_window
+    from desktop_crm.models.db import open_database
+    from desktop_crm.models.schema import migrate
+    from desktop_crm.services.sales import timeline
+    from tests import factories
+    from tests.shell.conftest import admin_user
+
+    monkeypatch.setenv("CRM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SSL_CERT_FILE", str(dovecot.cert))
+    db = open_database(str(tmp_path / "crm.db"))
+    migrate(db)
+    admin = admin_user()
+    accounts.save_account(accounts.MailAccountInput(
+        address="anna@crm.example", username=mailbox.name, smtp_host="127.0.0.1", smtp_port=2525,
+        smtp_security=MailSecurity.NONE, imap_host="127.0.0.1", imap_port=dovecot.port,
+        imap_security=MailSecurity.STARTTLS, password=mailbox.password), admin.id)
+    contact = factories.make_contact("Bianchi", "Luca", work_email="luca@bianchi.example")
+    dovecot.append(mailbox.name, samples.message("luca@bianchi.example", "anna@crm.example",
+                                                 "Conferma", "Confermiamo l'ordine, grazie."))
+    with workers.synchronous():
+        main = build_main_window(str(tmp_path / "crm.db"), QSettings(str(tmp_path / "s.ini"),
+                                                                     QSettings.Format.IniFormat), admin)
+        qtbot.addWidget(main)
+        main.show()
+        qtbot.waitExposed(main)
+        qtbot.waitUntil(lambda: getattr(main, "mail_fetcher", None) is not None)
+        button = main.toolbar.widgetForAction(main.mail_fetcher.action)
+        assert isinstance(button, QToolButton) and button.text() == "Fetch mail"
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        assert main.statusBar().currentMessage().startswith("Mail fetched: 1 new message, 1 linked")
+        [entry] = timeline.timeline(contact=contact.id)
+        assert entry.title == "E-mail from the client: Conferma" and entry.client_answered
+        main.close()
+    db.close()
