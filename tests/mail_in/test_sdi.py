@@ -107,3 +107,24 @@ def test_send_to_sdi_from_the_pec_mailbox_then_receipts(issued, dovecot: Dovecot
     fetch(user.id, endpoint_from_url(dovecot.url(mailbox.name), "imap"))
     state = sdi.sdi_status(invoice.id)
     assert state is not None and state.status == "delivered"
+
+
+def test_a_credit_note_goes_to_sdi_too(issued, smtp_server) -> None:
+    from desktop_crm.models.enums import MailSecurity
+    from desktop_crm.services.billing import credit_notes
+    from desktop_crm.services.mail import accounts, sender
+    from desktop_crm.services.system import rights
+    from tests.mail_servers import PASSWORD, USER
+
+    invoice, _deal, file_name, user = issued
+    note = credit_notes.issue_credit_note(invoice.id, user.id)
+    with rights.acting(rights.load_actor(user.id)):
+        accounts.save_account(accounts.MailAccountInput(
+            address=USER, username=USER, smtp_host="127.0.0.1", smtp_port=smtp_server.port,
+            smtp_security=MailSecurity.NONE, password=PASSWORD, pec=True))
+        state = sdi.send_to_sdi(note.id)
+        assert state.file != file_name and state.file.endswith(".xml")
+        assert sender.send_due().sent == 1
+    [received] = smtp_server.messages
+    [part] = list(received.message.iter_attachments())
+    assert b"<TipoDocumento>TD04</TipoDocumento>" in part.get_content()
