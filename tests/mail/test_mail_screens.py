@@ -11,6 +11,7 @@ from desktop_crm.models import Invoice, InvoiceStatus, MailMessage
 from desktop_crm.models.enums import MailSecurity, MailStatus
 from desktop_crm.services.billing import invoices
 from desktop_crm.services.mail import accounts
+from desktop_crm.views.mail.attachments import attachment_menu, save_attachment
 from desktop_crm.views.mail.compose import ComposeDialog
 from desktop_crm.views.mail.outbox_view import OutboxView
 from tests.documents_fixtures import RU_LINES, deal_with_lines, russian_buyer, russian_seller
@@ -36,7 +37,7 @@ def deal(context):
 
 
 def test_a_draft_invoice_sent_from_the_deal_card_is_issued_and_mailed_once(
-        qtbot, context, account, deal, smtp_server, answer):
+        qtbot, context, account, deal, smtp_server, answer, tmp_path):
     from desktop_crm.views.deals.card import open_deal
 
     invoices.create_from_deal(deal.id)
@@ -66,6 +67,14 @@ def test_a_draft_invoice_sent_from_the_deal_card_is_issued_and_mailed_once(
     card.timeline.reload()
     assert any("E-mail sent to petrov@buyer.example" in text and "Attached: " in text
                for text in card.timeline.texts())
+    item = next(card.timeline.entries.item(n) for n in range(card.timeline.entries.count())
+                if "Attached: " in card.timeline.entries.item(n).text())
+    menu = attachment_menu(card.timeline, item.data(Qt.ItemDataRole.UserRole + 1))
+    assert [a.text() for a in menu.actions()] == [f"Open {pdf.get_filename()}",
+                                                  f"Save {pdf.get_filename()} as…"]
+    [attachment] = item.data(Qt.ItemDataRole.UserRole + 1)["attachments"]
+    saved = save_attachment(card, attachment["id"], str(tmp_path / "copy.pdf"))
+    assert saved.read_bytes() == pdf.get_content()  # the frozen file that went out
 
 
 def test_the_outbox_shows_an_outage_and_retries_when_asked(qtbot, context, account, deal,
@@ -115,3 +124,36 @@ def test_bad_recipients_are_shown_in_the_dialog(qtbot, context, account, deal):
     qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
     assert not dialog.error.isHidden() and "not an e-mail address" in dialog.error.text()
     assert MailMessage.select().count() == 0
+
+
+def test_the_windows_background_sender_sends_what_is_queued(qtbot, context, account, deal,
+                                                             smtp_server):
+    from desktop_crm.services.mail import outbox
+    from desktop_crm.views.mail.runner import OutboxRunner
+
+    smtp_server.outage()
+    queued = outbox.queue(outbox.OutgoingMessage(to="petrov@buyer.example", subject="Hello",
+                                                 body="…", deal_id=deal.id), user=context.user.id)
+    runner = OutboxRunner(context)
+    try:
+        runner.kick()  # the server is down: the message waits
+        assert MailMessage.get_by_id(queued.id).status == MailStatus.QUEUED
+        smtp_server.restore()
+        MailMessage.update(next_attempt_at=None).execute()  # its backoff has passed
+        runner.kick()
+        assert MailMessage.get_by_id(queued.id).status == MailStatus.SENT
+        assert runner.rounds == 2 and not runner.busy
+    finally:
+        runner.stop()
+
+
+def test_choosing_another_language_rewrites_the_unedited_texts(qtbot, context, account, deal):
+    dialog = ComposeDialog(context, deal_id=deal.id, kind="quote")
+    qtbot.addWidget(dialog)
+    assert dialog.subject.text().startswith("Коммерческое предложение")
+    dialog.language.setCurrentIndex(dialog.language.findData("it"))
+    assert dialog.subject.text().startswith("Preventivo")
+    assert dialog.body.toPlainText().startswith("Gentile cliente,")
+    qtbot.keyClicks(dialog.subject, " (urgente)")
+    dialog.language.setCurrentIndex(dialog.language.findData("ru"))
+    assert dialog.subject.text().endswith("(urgente)")  # edited: kept

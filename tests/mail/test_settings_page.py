@@ -65,3 +65,28 @@ def test_an_unreachable_server_and_bad_input_are_told(qtbot, page, smtp_server):
     retype(qtbot, page.line("smtp_port"), "99999")
     qtbot.keyClick(page, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     assert page.dirty and "65535" in page.error_labels["smtp_port"].text()
+
+
+@pytest.fixture
+def no_keyring():
+    """A computer without a password store: keyring's own ``fail`` backend."""
+    import keyring
+    from keyring.backends import fail
+
+    from desktop_crm.models import credentials
+
+    before = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(before)
+    credentials._keyring_problem.clear()
+
+
+def test_without_a_keyring_the_password_is_kept_for_the_session_and_the_page_says_so(
+        qtbot, page, context, smtp_server, no_keyring):
+    fill(qtbot, page, smtp_server, PASSWORD)
+    qtbot.keyClick(page, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert not page.dirty, page.banner.text()
+    assert "no password store" in page.keyring_note.text()
+    qtbot.mouseClick(page.test_button, Qt.MouseButton.LeftButton)  # kept until the app closes
+    assert page.result.text().startswith("Sending (SMTP): connected")

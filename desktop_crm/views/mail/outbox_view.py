@@ -34,6 +34,14 @@ ACTIONS: dict[str, tuple[str, tuple[MailStatus, ...]]] = {  # key → (label, st
 }
 
 
+def _short(text: str, limit: int = 90) -> str:
+    """The first sentence of an error for the table (the whole one is shown below it)."""
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    sentence = first.split(". ", 1)[0]
+    sentence = sentence if sentence.endswith(".") or sentence == first else sentence + "."
+    return sentence if len(sentence) <= limit else sentence[: limit - 1] + "…"
+
+
 class OutboxView(QWidget):
     def __init__(self, context: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -105,7 +113,7 @@ class OutboxView(QWidget):
                 _(STATUS_LABELS[message.status]), local_datetime(message.created_at),
                 ", ".join(message.to), message.subject, str(message.attempts),
                 local_datetime(when) if message.status in (MailStatus.SENT, MailStatus.QUEUED)
-                else "", message.last_error.splitlines()[0] if message.last_error else ""]))
+                else "", _short(message.last_error)]))
         self.model.set_rows(rows)
         self.table.resizeRowsToContents()
         waiting = sum(m.status in (MailStatus.QUEUED, MailStatus.SENDING) for m in self.messages)

@@ -155,6 +155,7 @@ class MailAccountPage(SettingsPage):
         self.line("password").setPlaceholderText(
             _("(remembered; type to change)") if self.has_password else "")
         self._loading = False
+        self._show_keyring_note()
         self.set_clean()
 
     def data(self) -> accounts.MailAccountInput:
@@ -172,12 +173,13 @@ class MailAccountPage(SettingsPage):
             pec=self.editor("pec", QCheckBox).isChecked(),
         )
 
-    def save_changes(self) -> bool:
-        accounts.save_account(self.data(), self.context.user.id)
-        remembered = accounts.password_remembered()
-        self.keyring_note.setText("" if remembered else _(
+    def _show_keyring_note(self) -> None:
+        self.keyring_note.setText("" if accounts.password_remembered() else _(
             "This computer has no password store (keyring): the mail password is kept only until "
             "the application closes, and asked again next time."))
+
+    def save_changes(self) -> bool:
+        accounts.save_account(self.data(), self.context.user.id)
         self.reload()
         self.context.notify_changed("mail")
         return True
