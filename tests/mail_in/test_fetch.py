@@ -167,3 +167,29 @@ def test_a_leads_answer_allows_its_conversion(world, dovecot: DovecotServer, mai
     assert entries[0].counts_as_interaction and entries[0].client_answered
     assert Lead.get_by_id(lead.id).status == LeadStatus.IN_PROGRESS
     assert leads.conversion_check(lead.id)[0]  # rule 1: the client answered, in detail
+
+
+def test_a_message_the_outbox_sent_is_not_stored_twice(world, dovecot: DovecotServer, mailbox: MailUser,
+                                                       smtp_server) -> None:
+    from desktop_crm.models.enums import MailSecurity
+    from desktop_crm.services.mail import accounts, outbox, sender
+    from desktop_crm.services.system import rights
+    from tests.mail_servers import PASSWORD, USER
+
+    with rights.acting(rights.load_actor(world.user.id)):
+        accounts.save_account(accounts.MailAccountInput(
+            address=USER, username=USER, smtp_host="127.0.0.1", smtp_port=smtp_server.port,
+            smtp_security=MailSecurity.NONE, password=PASSWORD))
+        queued = outbox.queue(outbox.OutgoingMessage(
+            to="ivan@romashka.example", subject="Счёт", body="Высылаем счёт.", deal_id=world.deal.id))
+        assert sender.send_due().sent == 1
+    [received] = smtp_server.messages
+    dovecot.append(mailbox.name, received.content, folder="Sent")  # the provider's copy of it
+    reply = samples.message("ivan@romashka.example", USER, "Re: Счёт", DETAILED,
+                            in_reply_to=queued.message_id)
+    dovecot.append(mailbox.name, reply)
+    result = fetch(world.user.id, world.endpoint)
+    assert result.duplicates == 1 and len(result.stored) == 1 and result.stored[0].answered_ours
+    assert MailMessage.select().where(MailMessage.direction == MailDirection.OUT).count() == 1
+    sent_entry = Activity.get_by_id(MailMessage.get_by_id(queued.id).activity_id)
+    assert sent_entry.client_answered  # our message, answered by the client
