@@ -70,6 +70,11 @@ def test_send_to_sdi_and_fetch_its_receipt_through_the_widgets(
     assert status.text() == "rejected by SDI"
     assert "00311: Codice non valido" in status.toolTip()
     assert not panel.sdi_label.isHidden() and "00311: Codice non valido" in panel.sdi_label.text()
+    from desktop_crm.views.documents.editor import DocumentEditor
+
+    editor = DocumentEditor(context, "invoice", invoice.id)
+    qtbot.addWidget(editor)
+    assert editor.heading.text().endswith("· rejected by SDI")
     fetcher.stop()
 
 
