@@ -42,7 +42,12 @@ class MailFetcher(QObject):
         super().__init__(parent)
         self.context = context
         self.busy = False
+        self.stopped = False
         self.last_text = ""
+        self.first = QTimer(self)  # the first round, a little after the window opened
+        self.first.setSingleShot(True)
+        self.first.setInterval(FIRST_DELAY_MS)
+        self.first.timeout.connect(lambda: self.fetch_now(quiet=True))
         self.timer = QTimer(self)
         self.timer.setInterval(INTERVAL_MS)
         self.timer.timeout.connect(lambda: self.fetch_now(quiet=True))
@@ -52,17 +57,21 @@ class MailFetcher(QObject):
         self.action.triggered.connect(lambda: self.fetch_now(quiet=False))
 
     def start(self) -> None:
-        QTimer.singleShot(FIRST_DELAY_MS, self, lambda: self.fetch_now(quiet=True))
+        self.first.start()
         self.timer.start()
 
     def fetch_now(self, quiet: bool = False) -> None:
-        if self.busy:
+        if self.busy or self.stopped:
             return
         from desktop_crm.services.mail import accounts, fetch
 
         user = self.context.user.id
         if quiet:  # the timer: only with an IMAP account (a cheap look, no network)
-            account = accounts.account_of(user)
+            try:
+                account = accounts.account_of(user)
+            except Exception as error:  # the database went away under a timer: nothing to do
+                log.info("periodic mail fetch skipped: %s", error)
+                return
             if account is None or not account.has_imap:
                 return
         self.busy = True
@@ -96,7 +105,10 @@ class MailFetcher(QObject):
         show_error(parent if isinstance(parent, QWidget) else None, self.last_text)
 
     def stop(self) -> None:
+        """The window closes: no more rounds (a running one finishes in the background)."""
         self.timer.stop()
+        self.first.stop()
+        self.stopped = True
 
 
 def attach(window: Any) -> MailFetcher:

@@ -193,3 +193,18 @@ def test_a_message_the_outbox_sent_is_not_stored_twice(world, dovecot: DovecotSe
     assert MailMessage.select().where(MailMessage.direction == MailDirection.OUT).count() == 1
     sent_entry = Activity.get_by_id(MailMessage.get_by_id(queued.id).activity_id)
     assert sent_entry.client_answered  # our message, answered by the client
+
+
+def test_a_managers_mailbox_links_only_within_his_rights(world, dovecot: DovecotServer,
+                                                         mailbox: MailUser) -> None:
+    from desktop_crm.models import Company, Contact, Role
+    from desktop_crm.services.system import rights
+
+    Contact.update(responsible=world.user.id).where(Contact.id == world.contact.id).execute()
+    Company.update(responsible=world.user.id).where(Company.id == world.company.id).execute()
+    other = factories.make_user("Пётр Другой", email="petr@crm.example", role=Role.SALES)
+    question = samples.message("ivan@romashka.example", "petr@crm.example", "Вопрос", DETAILED)
+    dovecot.append(mailbox.name, question)
+    with rights.acting(rights.load_actor(other.id)):
+        result = fetch(other.id, world.endpoint)
+    assert result.read == 1 and result.ignored == 1 and not result.stored

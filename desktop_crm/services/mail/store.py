@@ -5,6 +5,8 @@
 * an SDI receipt (a PEC message carrying ``…_RC_001.xml`` and the like) goes to ``billing.sdi``;
 * a Message-ID already stored (sent by the outbox, fetched before, fetched by another device) is
   skipped — a message without one is keyed by its content's hash;
+* only parties and deals within the fetching user's rights scope are linked (a manager's mailbox
+  fills his own clients' timelines; an administrator's, everyone's);
 * direction: from one of our own addresses (the account's, any user's) or found in the sent folder
   it is the manager's; otherwise the client's. The other side must be a known contact (work or
   private e-mail), company (e-mail) or open lead, else the message is ignored;
@@ -42,6 +44,7 @@ from desktop_crm.models import (
 )
 from desktop_crm.services.mail.parse import ParsedMessage
 from desktop_crm.services.sales import rules
+from desktop_crm.services.system import rights
 
 MAX_SUBJECT = 300
 
@@ -95,9 +98,15 @@ def known_own_addresses(extra: set[str]) -> set[str]:
     return {a.lower() for a in extra} | users
 
 
+def _visible(model: Any) -> Any:
+    """Only what the fetching user may see (rights scope): mail is linked within it."""
+    scope = rights.scope_condition(model)
+    return model.alive() if scope is None else model.alive().where(scope)
+
+
 def _open_deal(*conditions: peewee.Expression) -> Any:
     for condition in conditions:
-        deal = (Deal.alive().where(condition & Deal.closed_at.is_null())
+        deal = (_visible(Deal).where(condition & Deal.closed_at.is_null())
                 .order_by(Deal.updated_at.desc()).first())
         if deal is not None:
             return deal
@@ -110,7 +119,7 @@ def find_party(addresses: tuple[str, ...]) -> _Party | None:
         key = address.strip().casefold()
         if not key:
             continue
-        contact = Contact.alive().where(
+        contact = _visible(Contact).where(
             (Contact.work_email_key == key) | (Contact.private_email_key == key)
         ).order_by(Contact.updated_at.desc()).first()
         if contact is not None:
@@ -119,12 +128,12 @@ def find_party(addresses: tuple[str, ...]) -> _Party | None:
             if company is not None:
                 conditions.append(Deal.company == company.id)
             return _Party(contact, company, None, _open_deal(*conditions))
-        company = Company.alive().where(
+        company = _visible(Company).where(
             (peewee.fn.LOWER(Company.email) == key) | (peewee.fn.LOWER(Company.pec) == key)
         ).first()
         if company is not None:
             return _Party(None, company, None, _open_deal(Deal.company == company.id))
-        lead = Lead.alive().where(
+        lead = _visible(Lead).where(
             ((peewee.fn.LOWER(Lead.private_email) == key) | (peewee.fn.LOWER(Lead.work_email) == key))
             & Lead.status.in_([LeadStatus.NEW, LeadStatus.IN_PROGRESS])
         ).first()
@@ -144,7 +153,7 @@ def _thread_party(parsed: ParsedMessage, party: _Party) -> _Party:
                                       & MailMessage.deal.is_null(False)).first())
     if ours is None:
         return party
-    deal = Deal.alive().where((Deal.id == ours.deal_id) & Deal.closed_at.is_null()).first()
+    deal = _visible(Deal).where((Deal.id == ours.deal_id) & Deal.closed_at.is_null()).first()
     same = deal is not None and (
         (party.contact is not None and deal.contact_id == party.contact.id)
         or (party.company is not None and deal.company_id == party.company.id))
