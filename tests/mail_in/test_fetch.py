@@ -5,6 +5,7 @@ does not."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 
 import pytest
@@ -208,3 +209,20 @@ def test_a_managers_mailbox_links_only_within_his_rights(world, dovecot: Dovecot
     with rights.acting(rights.load_actor(other.id)):
         result = fetch(other.id, world.endpoint)
     assert result.read == 1 and result.ignored == 1 and not result.stored
+
+
+def test_hostile_headers_and_bodies_are_stored_safely(world, dovecot: DovecotServer,
+                                                      mailbox: MailUser) -> None:
+    raw = (b"From: =?utf-8?b?" + base64.b64encode("Иван\u202e\x07".encode()) +
+           b"?= <ivan@romashka.example>\r\nTo: manager@crm.example\r\nSubject: =?utf-8?b?" +
+           base64.b64encode("Счёт\u202egpj.exe\x1b[31m".encode()) +
+           b"?=\r\nMessage-ID: <" + b"x" * 400 + b"@evil>\r\nContent-Type: text/plain; charset=utf-8\r\n"
+           b"Content-Transfer-Encoding: 8bit\r\n\r\n" + "Текст\x00 с \x1b мусором\u202e".encode() + b"\r\n")
+    dovecot.append(mailbox.name, raw)
+    result = fetch(world.user.id, world.endpoint)
+    assert len(result.stored) == 1
+    message = MailMessage.get()
+    assert message.subject == "Счёт gpj.exe [31m" and "\u202e" not in message.body
+    # Dovecot hands a NUL byte back as 0x80 (IMAP cannot carry NUL): one replacement character
+    assert message.body in ("Текст с  мусором", "Текст\ufffd с  мусором")
+    assert len(message.message_id) == 255

@@ -20,10 +20,12 @@ its new UID, so an interrupted fetch resumes where it stopped and never stores a
 from __future__ import annotations
 
 import imaplib
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _
 from desktop_crm.ids import IdLike, optional_uuid
 from desktop_crm.models import database
@@ -39,6 +41,7 @@ from desktop_crm.services.mail.transport import (
 )
 from desktop_crm.services.system.settings import SettingSpec, declare
 
+log = logging.getLogger(__name__)
 # {mailbox: {folder: [uidvalidity, last uid]}}, mailbox = "user@host:port"
 FETCH_STATE: SettingSpec[dict[str, dict[str, list[int]]]] = declare("mail.fetch_state", {}, per_user=True)
 BATCH = 50
@@ -204,10 +207,16 @@ def _fetch_folder(
             (uid, parse(raw), raw) for uid, raw in _fetch_raw(session, chunk)
         ]
         with database.atomic():
-            for _uid, parsed, raw in messages:
+            for uid, parsed, raw in messages:
                 totals.read += 1
-                outcome = store.store_message(parsed, raw, is_sent=is_sent, own_addresses=own,
-                                              user=user_id, account=account.id if account else None)
+                try:
+                    with database.atomic():  # one message refused leaves the others stored
+                        outcome = store.store_message(parsed, raw, is_sent=is_sent, own_addresses=own,
+                                                      user=user_id, account=account.id if account else None)
+                except CrmError as error:
+                    log.warning("message %s in %s not stored: %s", uid, folder, error.message)
+                    totals.ignored += 1
+                    continue
                 if outcome.receipts:
                     totals.receipts.extend(outcome.receipts)
                 if outcome.stored is not None:

@@ -21,6 +21,20 @@ from email.message import Message
 from html.parser import HTMLParser
 
 MAX_BODY_CHARS = 200_000
+# what the database refuses (validation.text_value): controls, lone surrogates; bidi controls
+_LINE_JUNK = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_TEXT_JUNK = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff"
+                        "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe_line(text: str, limit: int = 500) -> str:
+    """One line of a header as the database takes it: no controls or bidi controls, trimmed."""
+    return " ".join(_LINE_JUNK.sub(" ", text).split())[:limit]
+
+
+def safe_text(text: str) -> str:
+    """A body as the database takes it: lines kept, other controls and bidi controls dropped."""
+    return _TEXT_JUNK.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))[:MAX_BODY_CHARS]
 _FALLBACK_CHARSETS = ("utf-8", "windows-1251", "koi8-r", "latin-1")
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 
@@ -93,13 +107,21 @@ def html_to_text(markup: str) -> str:
 
 
 def decode_bytes(payload: bytes, charset: str | None) -> str:
-    """Text of a body part in its declared charset, else the first fallback that reads it."""
-    for name in (charset, *_FALLBACK_CHARSETS) if charset else _FALLBACK_CHARSETS:
-        if not name:
-            continue
+    """Text of a body part: in its declared charset (a few broken bytes become U+FFFD, the label
+    stands), else — no label, US-ASCII that is not, an unknown charset — the first fallback that
+    reads it whole (UTF-8, Windows-1251, KOI8-R, Latin-1)."""
+    declared = (charset or "").strip().lower()
+    if declared and declared not in ("us-ascii", "ascii"):
+        try:
+            return payload.decode(declared)
+        except UnicodeDecodeError:
+            return payload.decode(declared, errors="replace")
+        except LookupError:
+            pass  # an unknown charset name: guess below
+    for name in _FALLBACK_CHARSETS:
         try:
             return payload.decode(name)
-        except (LookupError, UnicodeDecodeError):
+        except UnicodeDecodeError:
             continue
     return payload.decode("utf-8", errors="replace")
 
@@ -198,17 +220,18 @@ def parse(raw: bytes) -> ParsedMessage:
     in_reply = _MESSAGE_ID.findall(_header(message, "In-Reply-To"))
     ids = _MESSAGE_ID.findall(_header(message, "Message-ID"))
     return ParsedMessage(
-        message_id=ids[0] if ids else "",
-        in_reply_to=in_reply[0] if in_reply else "",
-        references=references,
-        sender=sender,
-        sender_name=_decoded_header(sender_name),
-        to=tuple(addr for _name, addr in _addresses(message, "To")),
-        cc=tuple(addr for _name, addr in _addresses(message, "Cc")),
-        subject=_decoded_header(_header(message, "Subject")),
+        message_id=safe_line(ids[0], 255) if ids else "",
+        in_reply_to=safe_line(in_reply[0], 255) if in_reply else "",
+        references=tuple(safe_line(r, 255) for r in references[-20:]),
+        sender=safe_line(sender, 320),
+        sender_name=safe_line(_decoded_header(sender_name), 200),
+        to=tuple(safe_line(addr, 320) for _name, addr in _addresses(message, "To")),
+        cc=tuple(safe_line(addr, 320) for _name, addr in _addresses(message, "Cc")),
+        subject=safe_line(_decoded_header(_header(message, "Subject"))),
         date=_date(message),
-        body=body[:MAX_BODY_CHARS].replace("\x00", ""),
-        attachments=tuple(files),
+        body=safe_text(body),
+        attachments=tuple(ParsedAttachment(safe_line(f.filename, 255) or "attachment",
+                                           safe_line(f.mime_type, 100), f.content) for f in files),
     )
 
 
