@@ -194,11 +194,14 @@ service stats {{
         client.login(user, self.users[user].password)
         return client
 
-    def append(self, user: str, message: bytes, folder: str = "INBOX", flags: str = "") -> None:
-        """Put a message into a user's folder over IMAP (what a delivery or another client does)."""
+    def append(self, user: str, message: bytes, folder: str = "INBOX", flags: str = "",
+               received: float | None = None) -> None:
+        """Put a message into a user's folder over IMAP (what a delivery or another client does);
+        ``received``: its arrival time (a timestamp), else now."""
         client = self.connect(user)
         try:
-            status, data = client.append(folder, flags or None, None, message)
+            when = imaplib.Time2Internaldate(received) if received is not None else None
+            status, data = client.append(folder, flags or None, when, message)
             assert status == "OK", data
         finally:
             client.logout()

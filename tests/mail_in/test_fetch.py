@@ -226,3 +226,13 @@ def test_hostile_headers_and_bodies_are_stored_safely(world, dovecot: DovecotSer
     # Dovecot hands a NUL byte back as 0x80 (IMAP cannot carry NUL): one replacement character
     assert message.body in ("Текст с  мусором", "Текст\ufffd с  мусором")
     assert len(message.message_id) == 255
+
+
+def test_a_first_fetch_skips_old_mail(world, dovecot: DovecotServer, mailbox: MailUser) -> None:
+    import time
+
+    old = samples.message("ivan@romashka.example", MANAGER, "Старое", DETAILED)
+    dovecot.append(mailbox.name, old, received=time.time() - 400 * 86400)
+    dovecot.append(mailbox.name, samples.message("ivan@romashka.example", MANAGER, "Новое", DETAILED))
+    result = fetch(world.user.id, world.endpoint)
+    assert [s.subject for s in result.stored] == ["Новое"]

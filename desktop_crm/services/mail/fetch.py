@@ -19,6 +19,7 @@ its new UID, so an interrupted fetch resumes where it stopped and never stores a
 
 from __future__ import annotations
 
+import datetime as dt
 import imaplib
 import logging
 import re
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 # {mailbox: {folder: [uidvalidity, last uid]}}, mailbox = "user@host:port"
 FETCH_STATE: SettingSpec[dict[str, dict[str, list[int]]]] = declare("mail.fetch_state", {}, per_user=True)
 BATCH = 50
+FIRST_DAYS = 90  # how far back a folder read for the first time goes
 SENT_NAMES = ("Sent", "Sent Items", "Sent Messages", "Sent Mail", "INBOX.Sent", "INBOX/Sent",
               "[Gmail]/Sent Mail", "Posta inviata", "Inviata", "Elementi inviati", "Отправленные",
               "Исходящие")
@@ -129,7 +131,14 @@ def _uid_validity(session: imaplib.IMAP4) -> int:
 
 
 def _new_uids(session: imaplib.IMAP4, last_uid: int) -> list[int]:
-    status, data = session.uid("SEARCH", f"UID {last_uid + 1}:*")
+    """UIDs after ``last_uid``; a folder read for the first time: only the last FIRST_DAYS days
+    (a mailbox of years is not downloaded whole)."""
+    criteria = f"UID {last_uid + 1}:*"
+    if last_uid == 0:
+        since = dt.date.today() - dt.timedelta(days=FIRST_DAYS)
+        months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+        criteria += f" SINCE {since.day}-{months[since.month - 1]}-{since.year}"
+    status, data = session.uid("SEARCH", criteria)
     if status != "OK" or not data or not data[0]:
         return []
     # "N:*" always matches the last message, even when it is older than N: keep only newer ones
