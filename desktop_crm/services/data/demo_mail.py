@@ -13,6 +13,7 @@ from desktop_crm.models import (
     Company,
     Contact,
     Deal,
+    MailAccount,
     MailMessage,
     User,
     database,
@@ -52,10 +53,13 @@ def _offer(deal_id: uuid.UUID, user_id: uuid.UUID) -> tuple[str, str, list[outbo
 
 def add_mail_examples(user: IdLike, deal_id: IdLike | None = None) -> uuid.UUID | None:
     """Give ``user`` a mail account and an outbox to show (once), on ``deal_id`` (default: the
-    first deal with a contact); returns the deal written to."""
+    first deal with a contact); returns the deal written to. A database where anybody already
+    set up e-mail is left alone (only a demo that never used e-mail gets examples)."""
     user_id = as_uuid(user)
-    if accounts.account_of(user_id) is not None:
+    with database.atomic():
+        used = MailAccount.select().exists() or MailMessage.select().exists()
         found = MailMessage.alive().where(MailMessage.author == user_id).first()
+    if used:
         return uuid.UUID(str(found.deal_id)) if found and found.deal_id else None
     with database.atomic():
         person = User.get_by_id(user_id)

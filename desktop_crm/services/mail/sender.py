@@ -239,24 +239,24 @@ def build_mime(row: MailMessage) -> EmailMessage:
 # --- after a crash: what happened to a message left in ``sending`` ---------------------------------
 
 
+RECHECK_UNKNOWN = dt.timedelta(hours=1)
+
+
 def _reconcile(author: uuid.UUID | None, imap: Endpoint | None,
                account: accounts.MailAccountDTO | None, now: dt.datetime,
                report: SendReport) -> None:
+    """Settle messages a crash left ``sending`` (their lease ran out); with IMAP, also look again
+    for those left ``unknown`` (IMAP set up since), at most hourly."""
     with database.atomic():
+        doubtful = (MailMessage.status == MailStatus.SENDING)
+        if imap is not None:
+            doubtful |= MailMessage.status == MailStatus.UNKNOWN
         stale = list(MailMessage.alive().where(
-            _mine(author) & (MailMessage.status == MailStatus.SENDING)
-            & (MailMessage.next_attempt_at < now)))
+            _mine(author) & doubtful & (MailMessage.next_attempt_at < now)))
     if not stale:
         return
     if imap is None:
-        with database.atomic():
-            for row in stale:
-                MailMessage.update(
-                    status=MailStatus.UNKNOWN, updated_at=utcnow(),
-                    last_error=no_evidence_text(),
-                ).where((MailMessage.id == row.id) & (MailMessage.status == MailStatus.SENDING)
-                        ).execute()
-                report.unknown += 1
+        _no_evidence(stale, report)
         return
     try:
         found = _delivered_ids(imap, [row.message_id for row in stale],
@@ -268,15 +268,29 @@ def _reconcile(author: uuid.UUID | None, imap: Endpoint | None,
     with database.atomic():
         for row in stale:
             fresh = MailMessage.get_by_id(row.id)
-            if MailStatus(fresh.status) != MailStatus.SENDING:
+            status = MailStatus(fresh.status)
+            if status not in (MailStatus.SENDING, MailStatus.UNKNOWN):
                 continue
             if row.message_id in found:
                 mark_sent_row(fresh, fresh.date or utcnow())
                 report.sent += 1
-            else:  # the server never took it: it goes again
+            elif status == MailStatus.SENDING:  # the server never took it: it goes again
                 fresh.status = MailStatus.QUEUED
                 fresh.next_attempt_at = now
                 fresh.save()
+            else:  # still nothing: the user decides, or a later look finds it
+                fresh.next_attempt_at = now + RECHECK_UNKNOWN
+                fresh.save()
+
+
+def _no_evidence(stale: list[MailMessage], report: SendReport) -> None:
+    with database.atomic():
+        for row in stale:
+            MailMessage.update(
+                status=MailStatus.UNKNOWN, updated_at=utcnow(), last_error=no_evidence_text(),
+            ).where((MailMessage.id == row.id) & (MailMessage.status == MailStatus.SENDING)
+                    ).execute()
+            report.unknown += 1
 
 
 def _not_configured_text() -> str:
