@@ -4,6 +4,7 @@
                                    [--cc ADDRESS] [--lang ru|it] [--format pdf|docx|xml …]
                                    [--smtp URL] [--user LOGIN]
     desktop-crm mail flush --db DB [--smtp URL] [--user LOGIN]
+    desktop-crm mail fetch --db DB [--imap URL] [--user LOGIN]
 
 ``send-document`` issues the document if it is a draft (as the app does before sending), queues the
 message (subject and body from the mail template in the document's language unless ``--lang``) and
@@ -19,13 +20,13 @@ from __future__ import annotations
 
 import argparse
 
-MAIL_COMMAND_MODULES = ("mail_send",)
+MAIL_COMMAND_MODULES = ("mail_send", "mail_fetch")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     import importlib
 
-    parser = subparsers.add_parser("mail", help="send documents and queued e-mail")
+    parser = subparsers.add_parser("mail", help="send documents and queued e-mail, fetch received mail")
     group = parser.add_subparsers(dest="mail_command", metavar="MAIL_COMMAND")
     group.required = True
     for name in MAIL_COMMAND_MODULES:

@@ -38,6 +38,8 @@ class MailAccount(BaseModel):
     imap_security = EnumField(MailSecurity, default=MailSecurity.SSL)
     # the IMAP folder of sent mail ('' = found by its \Sent flag, else "Sent")
     sent_folder = peewee.CharField(max_length=200, default="")
+    # step 17: a PEC mailbox (posta elettronica certificata): the one FatturaPA files go to SDI from
+    pec = peewee.BooleanField(default=False, constraints=[peewee.SQL("DEFAULT FALSE")])
 
     class Meta:
         table_name = "mail_account"

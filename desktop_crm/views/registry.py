@@ -73,6 +73,7 @@ VIEW_MODULES: tuple[str, ...] = (
     "desktop_crm.views.imports.register",
     "desktop_crm.views.statements.register",
     "desktop_crm.views.mail.register",
+    "desktop_crm.views.mail_in_screens",
 )
 
 

@@ -101,6 +101,11 @@ def step_0013_bank_statements(db: peewee.Database, engine: str) -> None:
     _run_sql_file(db, HERE / f"v0013_{engine}.sql")
 
 
+def step_0014_pec_account(db: peewee.Database, engine: str) -> None:
+    """A mail account may be a PEC mailbox (``mail_account.pec``): FatturaPA files go to SDI from it."""
+    _run_sql_file(db, HERE / f"v0014_{engine}.sql")
+
+
 STEPS: dict[int, Step] = {
     1: step_0001_initial,
     2: step_0002_search_index,
@@ -115,4 +120,5 @@ STEPS: dict[int, Step] = {
     11: step_0011_import_batches,
     12: step_0012_mail,
     13: step_0013_bank_statements,
+    14: step_0014_pec_account,
 }

@@ -47,6 +47,8 @@ class DocumentSummary:
     current: bool = False  # the quote the deal shows: its newest revision that is not superseded
     balance: Decimal = Decimal("0.00")  # invoices: what is still to be paid
     balance_text: str = ""
+    sdi_text: str = ""  # an Italian invoice's way through SDI ("delivered (SDI)"), '' when not sent
+    sdi_detail: str = ""  # its file, SDI's id and a rejection's errors
 
 
 def status_text(kind: str, status: str) -> str:
@@ -87,7 +89,18 @@ def _actions(document: Document) -> tuple[str, ...]:
     actions = table.get(status, ("preview",))
     if status in ("issued", "partially_paid", "paid") and _creditable(document):
         actions = (*actions[:-1], "credit_note", actions[-1])
+    if status in ("issued", "partially_paid", "paid") and _sends_to_sdi(document):
+        actions = (*actions[:-1], "sdi", actions[-1])
     return actions
+
+
+def _sends_to_sdi(document: Document) -> bool:
+    """An issued invoice (or credit note) of an e-invoicing seller not yet sent to SDI."""
+    from desktop_crm.services.billing import sdi
+
+    if countries.country(document.own_company.country).e_invoice is None:
+        return False
+    return sdi.sdi_status(document.id) is None
 
 
 def _creditable(document: Document) -> bool:
@@ -105,6 +118,7 @@ def summary(document: Document) -> DocumentSummary:
     is_invoice = isinstance(document, Invoice)
     paid = format_money(document.paid_amount, document.currency) if is_invoice else ""
     balance = max(document.total - document.paid_amount, Decimal("0.00")) if is_invoice else Decimal("0.00")
+    sdi_text, sdi_detail = _sdi_texts(document) if is_invoice else ("", "")
     return DocumentSummary(
         id=DocumentId(document.id),
         kind=kind,
@@ -120,7 +134,16 @@ def summary(document: Document) -> DocumentSummary:
         actions=_actions(document),
         balance=balance,
         balance_text=format_money(balance, document.currency) if is_invoice else "",
+        sdi_text=sdi_text,
+        sdi_detail=sdi_detail,
     )
+
+
+def _sdi_texts(document: Document) -> tuple[str, str]:
+    from desktop_crm.services.billing import sdi
+
+    state = sdi.sdi_status(document.id) if document.status != "draft" else None
+    return (sdi.status_label(state), sdi.status_detail(state)) if state is not None else ("", "")
 
 
 def summaries_for_deal(deal_id: IdLike, kind: DocumentType | str) -> list[DocumentSummary]:

@@ -43,6 +43,7 @@ class MailAccountDTO:
     imap_security: MailSecurity
     sent_folder: str
     has_password: bool
+    pec: bool = False  # a PEC mailbox: Italian invoices go to SDI from it (step 14)
 
     @property
     def has_imap(self) -> bool:
@@ -64,6 +65,7 @@ class MailAccountInput:
     imap_security: MailSecurity | str = MailSecurity.SSL
     sent_folder: str = ""
     password: str | None = None
+    pec: bool = False
 
 
 def password_key(account_id: uuid.UUID, username: str, host: str) -> str:
@@ -77,6 +79,7 @@ def _dto(row: MailAccount) -> MailAccountDTO:
         row.smtp_port, MailSecurity(row.smtp_security), row.imap_host, row.imap_port,
         MailSecurity(row.imap_security), row.sent_folder,
         credentials.stored_password(password_key(row.id, row.username, row.smtp_host)) is not None,
+        bool(row.pec),
     )
 
 
@@ -158,6 +161,7 @@ def save_account(data: MailAccountInput, user: IdLike | None = None) -> MailAcco
         "imap_security": enum_value(data.imap_security, MailSecurity, "imap_security"),
         "sent_folder": column_text(MailAccount, "sent_folder", data.sent_folder,
                                    label=_("Sent folder")),
+        "pec": bool(data.pec),
     }
     if not values["username"]:
         values["username"] = values["address"]

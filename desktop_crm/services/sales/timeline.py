@@ -375,8 +375,31 @@ _KIND_TITLES = {
 }
 
 
+_SDI_TITLES = {
+    "sent": N_("Invoice n. {number} sent to SDI ({file})"),
+    "delivered": N_("SDI: invoice n. {number} delivered to the client"),
+    "rejected": N_("SDI: invoice n. {number} rejected"),
+    "not_delivered": N_("SDI: invoice n. {number} not delivered (in the client's tax drawer)"),
+    "accepted": N_("SDI: invoice n. {number} accepted by the public administration"),
+    "refused": N_("SDI: invoice n. {number} refused by the public administration"),
+    "deadline_passed": N_("SDI: no answer from the public administration in time for invoice n. {number}"),
+    "attested": N_("SDI: transmission of invoice n. {number} attested, not deliverable"),
+}
+
+
+def _sdi_title(payload: dict[str, Any]) -> str:
+    """An SDI event (``billing.sdi``): the status its receipt gave the invoice."""
+    template = _SDI_TITLES.get(str(payload.get("status")))
+    if template is None:
+        return _("SDI: {status}").format(status=payload.get("status", ""))
+    return _(template).format(number=payload.get("number", ""), file=payload.get("file", ""))
+
+
 def _mail_title(activity: Activity, payload: dict[str, Any]) -> str:
-    """The title of an e-mail the outbox sent ('' for any other entry)."""
+    """The title of an e-mail: sent (the outbox, or found in the sent folder) or the client's
+    (fetched); '' for any other entry."""
+    if activity.kind == ActivityKind.EMAIL and payload.get("direction") == "in":  # the client wrote it
+        return _("E-mail from the client: {subject}").format(subject=activity.subject or "—")
     if activity.kind != ActivityKind.EMAIL or payload.get("direction") != "out":
         return ""
     return _("E-mail sent to {to}: {subject}").format(
@@ -421,6 +444,8 @@ def _describe(activity: Activity) -> str:
             return _("Invoice issued: № {number}").format(number=payload.get("number", ""))
         return _("Quote issued: № {number}").format(number=payload.get("number", ""))
     event = payload.get("event")
+    if event == "sdi":
+        return _sdi_title(payload)
     if event == "lead_converted":
         return _("Lead converted into contact {contact} and deal {deal}").format(
             contact=payload.get("contact_name", ""), deal=payload.get("deal_title", "")

@@ -179,7 +179,8 @@ class TimelinePanel(QWidget):
             self.overdue_count += bool(entry.overdue)
             when = format_datetime(local_time(entry.occurred_at))
             head = f"{when} · {entry.author}" if entry.author else when
-            text = f"{head}\n{entry.title}"
+            mark = " ✓" if entry.counts_as_interaction else ""  # counts for rules 1–2 (seed 002)
+            text = f"{head}\n{entry.title}{mark}"
             if entry.kind == ActivityKind.TASK and entry.due_at is not None:
                 text += "  " + _("(due {date})").format(date=format_datetime(local_time(entry.due_at)))
             if entry.body:
@@ -192,6 +193,8 @@ class TimelinePanel(QWidget):
                                                    entry.overdue, self.devicePixelRatioF())))
             item.setData(Qt.ItemDataRole.UserRole, str(entry.id))
             item.setData(Qt.ItemDataRole.UserRole + 1, entry.payload)
+            if entry.counts_as_interaction:
+                item.setToolTip(_("Counts as an interaction with the client (answered, detailed comment)."))
             if entry.overdue:
                 item.setForeground(QColor("#c0392b"))
             elif entry.kind in (ActivityKind.STAGE_CHANGE, ActivityKind.DOCUMENT,

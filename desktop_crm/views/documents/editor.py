@@ -218,6 +218,12 @@ class DocumentEditor(QDialog):
         self._building = True
         self.setWindowTitle(data.title)
         status = screens.status_text(data.kind, data.status)
+        if data.kind == "invoice" and data.status != "draft":  # an Italian invoice's way through SDI
+            from desktop_crm.services.billing import sdi
+
+            state = sdi.sdi_status(data.id)
+            if state is not None:
+                status += f" · {sdi.status_label(state)}"
         self.heading.setText(f"{data.title} — {data.buyer_name} — {status}")
         self.seller.clear()
         for key, name in data.sellers:

@@ -49,6 +49,7 @@ ACTION_TEXTS: dict[str, Callable[[], str]] = {
     "cancel": lambda: _("Cancel invoice…"),
     "credit_note": lambda: _("Credit note…"),
     "reissue": lambda: _("Issue again"),
+    "sdi": lambda: _("Send to SDI"),
     "delete": lambda: _("Delete draft"),
 }
 
@@ -110,12 +111,13 @@ class DealDocumentsPanel(QWidget):
             self.issued_papers.currentIndexChanged.connect(lambda _i: self._update_paper_actions())
             self.issued: list[paper_issue.IssuedPaperInfo] = []
         layout.addLayout(top)
-        self.table = QTableWidget(0, 6, self)
+        headers = [_("Number"), _("Revision") if kind == "quote" else _("Paid"), _("Date"), _("Status"),
+                   _("Total"), _("Language")]
+        if kind == "invoice":
+            headers.append(_("SDI"))  # an Italian invoice's way through SDI (shown when there is one)
+        self.table = QTableWidget(0, len(headers), self)
         self.table.setObjectName("documents")
-        self.table.setHorizontalHeaderLabels(
-            [_("Number"), _("Revision") if kind == "quote" else _("Paid"), _("Date"), _("Status"),
-             _("Total"), _("Language")]
-        )
+        self.table.setHorizontalHeaderLabels(headers)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.setItemDelegateForColumn(3, ItemChipDelegate(self.table))
         self.table.setColumnWidth(3, 150)
@@ -125,6 +127,13 @@ class DealDocumentsPanel(QWidget):
         self.table.itemSelectionChanged.connect(self._update_actions)
         self.table.itemDoubleClicked.connect(lambda _item: self.open_editor())
         layout.addWidget(self.table, 1)
+        # the selected invoice's way through SDI: its file, SDI's id, a rejection's errors
+        self.sdi_label = QLabel(self)
+        self.sdi_label.setObjectName("sdi_detail")
+        self.sdi_label.setWordWrap(True)
+        self.sdi_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.sdi_label.hide()
+        layout.addWidget(self.sdi_label)
         self.action_bar = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
         for key, text in ACTION_TEXTS.items():
@@ -163,12 +172,16 @@ class DealDocumentsPanel(QWidget):
         self.table.setRowCount(len(self.rows))
         for row, doc in enumerate(self.rows):
             second = str(doc.revision) if self.kind == "quote" else doc.paid_text
-            texts = (doc.number, second, doc.date_text, doc.status_text, doc.total_text, doc.language)
+            texts = [doc.number, second, doc.date_text, doc.status_text, doc.total_text, doc.language]
+            if self.kind == "invoice":
+                texts.append(doc.sdi_text)
             for column, text in enumerate(texts):
                 item = QTableWidgetItem(text)
                 if column == 3:  # the status as its chip (the text stays for copying and readers)
                     item.setData(CHIP_ROLE, quote_chip(doc.status) if self.kind == "quote"
                                  else invoice_chip(doc.status))
+                if column == 6 and doc.sdi_detail:
+                    item.setToolTip(doc.sdi_detail)
                 if column in (1, 4):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if doc.current:
@@ -176,6 +189,9 @@ class DealDocumentsPanel(QWidget):
                     font.setBold(True)
                     item.setFont(font)
                 self.table.setItem(row, column, item)
+        if self.kind == "invoice":
+            self.table.setColumnHidden(6, not any(d.sdi_text for d in self.rows))
+            self.table.resizeColumnToContents(6)
         current = next((d for d in self.rows if d.current), None)
         if self.kind == "quote":
             self.current_label.setText(
@@ -337,6 +353,11 @@ class DealDocumentsPanel(QWidget):
     def _update_actions(self) -> None:
         doc = self.current()
         allowed = set(doc.actions) if doc else set()
+        if hasattr(self, "sdi_label"):
+            detail = (doc.sdi_text[:1].upper() + doc.sdi_text[1:] + "\n" + doc.sdi_detail
+                      if doc and doc.sdi_text else "")
+            self.sdi_label.setText(detail)
+            self.sdi_label.setVisible(bool(detail))
         for key, button in self.buttons.items():
             button.setVisible(key in allowed)
         self.mail_button.setVisible(doc is not None and doc.status != "cancelled")
@@ -444,6 +465,9 @@ class DealDocumentsPanel(QWidget):
                 note = credit_notes.issue_credit_note(doc.id, user)
                 self._done(DocumentId(note.id))
                 return
+            elif key == "sdi":
+                self._send_to_sdi(doc)
+                return
             elif key == "reissue":
                 invoice = invoices.reissue(doc.id, user)
                 self._done(DocumentId(invoice.id))
@@ -457,6 +481,27 @@ class DealDocumentsPanel(QWidget):
             show_error(self, error.message)
             return
         self._done()
+
+
+    def _send_to_sdi(self, doc: screens.DocumentSummary) -> None:
+        """Queue the FatturaPA to SDI from the user's PEC mailbox; the outbox sends it."""
+        from desktop_crm.services.billing import sdi
+
+        if not confirm(self, _("Send to SDI"), _(
+                "Send the FatturaPA of invoice {number} to SDI from your PEC mailbox?").format(
+                    number=doc.number)):
+            return
+        try:
+            state = sdi.send_to_sdi(doc.id)
+        except CrmError as error:
+            show_error(self, error.message)
+            return
+        from desktop_crm.views.mail.runner import send_soon
+
+        send_soon(self.context)  # the outbox sends it now, in the background
+        self.context.show_status(_("Invoice {number}: {status}.").format(
+            number=doc.number, status=sdi.status_label(state)))
+        self._done(doc.id)
 
 
 def open_document_card(kind: str) -> Any:

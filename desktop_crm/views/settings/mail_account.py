@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -70,6 +71,9 @@ class MailAccountPage(SettingsPage):
         password = QLineEdit(identity)
         password.setEchoMode(QLineEdit.EchoMode.Password)
         self.add_field(form, "password", _("Password"), password)
+        pec = QCheckBox(_("PEC mailbox (posta elettronica certificata): Italian invoices go to SDI "
+                          "from it"), identity)
+        self.add_field(form, "pec", _("PEC"), pec)
         layout.addWidget(identity)
         servers = QHBoxLayout()
         for protocol, title in (("smtp", _("Sending (SMTP)")), ("imap", _("Receiving (IMAP)"))):
@@ -145,6 +149,7 @@ class MailAccountPage(SettingsPage):
         for protocol, security in securities.items():
             combo = self.editor(f"{protocol}_security", QComboBox)
             combo.setCurrentIndex(max(combo.findData(security.value), 0))
+        self.editor("pec", QCheckBox).setChecked(bool(account and account.pec))
         self.has_password = bool(account and account.has_password)
         self.line("password").clear()
         self.line("password").setPlaceholderText(
@@ -165,6 +170,7 @@ class MailAccountPage(SettingsPage):
             imap_security=str(self.editor("imap_security", QComboBox).currentData()),
             sent_folder=self.line("sent_folder").text(),
             password=password if password else None,
+            pec=self.editor("pec", QCheckBox).isChecked(),
         )
 
     def _show_keyring_note(self) -> None:
