@@ -20,7 +20,7 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSize, Qt
 from PySide6.QtGui import QPainter, QPalette
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView, QWidget
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView
 
 from desktop_crm.entities import Entity
 from desktop_crm.i18n import _
@@ -35,16 +35,22 @@ PHONE_COLUMNS = frozenset({"phone", "mobile_phone", "work_phone"})
 STATUS_TABLE = {Entity.QUOTES: "quote", Entity.INVOICES: "invoice", Entity.TASKS: "task",
                 Entity.LEADS: "lead"}
 CELL_PADDING = 4
+ALIGN_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 CHIP_COLUMN_WIDTH = 175
 
 
-def _paint_background(painter: QPainter, option: QStyleOptionViewItem, widget: QWidget | None) -> None:
-    """The item's own background (selection, alternate rows) without its text."""
-    style = widget.style() if widget is not None else None
-    if style is not None:
-        empty = QStyleOptionViewItem(option)
-        empty.text = ""
-        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, empty, painter, widget)
+def _paint_background(painter: QPainter, option: QStyleOptionViewItem) -> bool:
+    """The cell's background as the view asks for it: the selection, or an alternate row (the
+    view's own base shows elsewhere); whether the cell is selected. Painted directly: asking the
+    style would ask the model for every role of the cell again."""
+    selected = bool(option.state & QStyle.StateFlag.State_Selected)
+    if selected:
+        group = (QPalette.ColorGroup.Active if option.state & QStyle.StateFlag.State_Active
+                 else QPalette.ColorGroup.Inactive)
+        painter.fillRect(option.rect, option.palette.brush(group, QPalette.ColorRole.Highlight))
+    elif option.features & QStyleOptionViewItem.ViewItemFeature.Alternate:
+        painter.fillRect(option.rect, option.palette.brush(QPalette.ColorRole.AlternateBase))
+    return selected
 
 
 def _sibling_value(index: Index, column: int | None) -> Any:
@@ -66,9 +72,12 @@ class ChipDelegate(QStyledItemDelegate):
             entries = chips.STATUS_TABLES[table].items()
             self._by_label = {_(text): status for status, (text, _t, _i) in entries}
         self._stages: dict[str, tuple[str, str]] | None = None
+        self._made: dict[str, list[chips.Chip]] = {}
+        self._fonts = chips.FontCache()
 
     def forget_stages(self) -> None:
         self._stages = None
+        self._made.clear()
 
     def _stage_look(self, name: str) -> tuple[str, str]:
         """(colour, kind) of a stage by its name, read once from the pipelines (first wins)."""
@@ -85,15 +94,35 @@ class ChipDelegate(QStyledItemDelegate):
         text = index.data(Qt.ItemDataRole.DisplayRole) or ""
         if not text:
             return []
+        if self.entity in (Entity.QUOTES, Entity.LEADS):  # the status alone decides: cached
+            found = self._made.get(text)
+            if found is None:
+                found = self._made[text] = self._chips(index, text)
+            return found
+        return self._chips(index, text)
+
+    def _chips(self, index: Index, text: str) -> list[chips.Chip]:
         if self.entity == Entity.DEALS:
-            colour, kind = self._stage_look(text)
-            result = [chips.stage_chip(text, colour, kind)]
-            correct = _sibling_value(index, self.columns.get("correct"))
-            return result + chips.deal_chips(correct=correct is not False)
+            correct = _sibling_value(index, self.columns.get("correct")) is not False
+            key = f"{text}\0{correct}"
+            found = self._made.get(key)
+            if found is None:
+                colour, kind = self._stage_look(text)
+                found = self._made[key] = [chips.stage_chip(text, colour, kind),
+                                           *chips.deal_chips(correct=correct)]
+            return found
         status = self._by_label.get(text, text)
         if self.entity == Entity.INVOICES:
             due = _sibling_value(index, self.columns.get("due_date"))
-            return [chips.invoice_chip(status, due if isinstance(due, dt.date) else None)]
+            due = due if isinstance(due, dt.date) else None
+            today = dt.date.today()
+            key = f"{text}\0{due}\0{today}"
+            found = self._made.get(key)
+            if found is None:
+                if len(self._made) > 4096:
+                    self._made.clear()
+                found = self._made[key] = [chips.invoice_chip(status, due, today)]
+            return found
         if self.entity == Entity.TASKS:
             due_at = _sibling_value(index, self.columns.get("due_at"))
             if isinstance(due_at, dt.datetime) and due_at.tzinfo is None:
@@ -105,11 +134,11 @@ class ChipDelegate(QStyledItemDelegate):
         return [chips.lead_chip(status)]
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        self.initStyleOption(option, index)
-        _paint_background(painter, option, option.widget)
+        _paint_background(painter, option)
         rect = option.rect.adjusted(CELL_PADDING, 1, -CELL_PADDING, -1)
-        chips.paint_chips(painter, rect, self.chips_for(index), option.palette,
-                          chips.chip_font(option.font), QPalette.ColorRole.Base)
+        font, key = self._fonts.get(option.font)
+        chips.paint_chips(painter, rect, self.chips_for(index), option.palette, font,
+                          QPalette.ColorRole.Base, key)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         font = chips.chip_font(option.font)
@@ -121,25 +150,31 @@ class ChipDelegate(QStyledItemDelegate):
 class PersonDelegate(QStyledItemDelegate):
     """A person's name after their initials avatar."""
 
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._elided: dict[tuple[str, int], str] = {}
+
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        self.initStyleOption(option, index)
-        name = option.text
-        _paint_background(painter, option, option.widget)
+        name = index.data(Qt.ItemDataRole.DisplayRole) or ""
         if not name:
+            super().paint(painter, option, index)
             return
+        selected = _paint_background(painter, option)
         face = max(12, min(option.rect.height() - 6, 20))
         paint_avatar(painter, option.rect.x() + CELL_PADDING,
                      option.rect.y() + (option.rect.height() - face) // 2, face, name)
         text_rect = option.rect.adjusted(face + 2 * CELL_PADDING + 2, 0, -CELL_PADDING, 0)
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        painter.save()
+        key = (name, text_rect.width())
+        shown = self._elided.get(key)
+        if shown is None:
+            if len(self._elided) > 4096:
+                self._elided.clear()
+            shown = self._elided[key] = option.fontMetrics.elidedText(
+                name, Qt.TextElideMode.ElideRight, text_rect.width())
         painter.setPen(option.palette.color(
             QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text))
         painter.setFont(option.font)
-        painter.drawText(text_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                         option.fontMetrics.elidedText(name, Qt.TextElideMode.ElideRight,
-                                                       text_rect.width()))
-        painter.restore()
+        painter.drawText(text_rect, ALIGN_LEFT, shown)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         hint = super().sizeHint(option, index)
@@ -154,8 +189,11 @@ class PhoneDelegate(QStyledItemDelegate):
         return display_phone(text) if text else ""
 
 
-def install_cell_delegates(table: QTableView, entity: Entity, column_keys: list[str]) -> list[QObject]:
-    """Give ``table`` the delegates its columns want; returns them (kept by the table)."""
+def install_cell_delegates(table: QTableView, entity: Entity, column_keys: list[str],
+                           changed: Any = None) -> list[QObject]:
+    """Give ``table`` the delegates its columns want; returns them (kept by the table).
+    ``changed``: the application's "entity changed" signal (stage colours are read again after
+    a change of the pipelines)."""
     columns = {key: number for number, key in enumerate(column_keys)}
     made: list[QObject] = []
     person = PersonDelegate(table)
@@ -167,9 +205,8 @@ def install_cell_delegates(table: QTableView, entity: Entity, column_keys: list[
         header = table.horizontalHeader()
         if header.sectionSize(columns[status_key]) < CHIP_COLUMN_WIDTH:  # room for the chip
             header.resizeSection(columns[status_key], CHIP_COLUMN_WIDTH)
-        model = table.model()
-        if model is not None:
-            model.modelReset.connect(delegate.forget_stages)
+        if changed is not None:
+            changed.connect(lambda what: delegate.forget_stages() if what == "pipelines" else None)
         made.append(delegate)
     for key, number in columns.items():
         if key in PERSON_COLUMNS:

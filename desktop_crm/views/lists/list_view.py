@@ -132,7 +132,8 @@ class EntityListView(QWidget):
         self.table.doubleClicked.connect(lambda index: self.open_row(index.row()))
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._row_menu)
-        install_cell_delegates(self.table, self.entity, [c.key for c in self.spec.columns])
+        install_cell_delegates(self.table, self.entity, [c.key for c in self.spec.columns],
+                               context.signals.changed)
         layout.addWidget(self.table, 1)
         self.empty_state = build_empty_state(self)
         if self.empty_state is not None:
