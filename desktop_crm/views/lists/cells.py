@@ -28,6 +28,7 @@ from desktop_crm.views.common import chips
 from desktop_crm.views.common.avatar import paint_avatar
 from desktop_crm.views.common.contact_links import display_phone
 from desktop_crm.views.common.windowed_model import VALUE_ROLE
+from desktop_crm.workers import run_in_background
 
 Index = QModelIndex | QPersistentModelIndex
 PERSON_COLUMNS = frozenset({"responsible", "assignee", "author"})
@@ -72,23 +73,35 @@ class ChipDelegate(QStyledItemDelegate):
             entries = chips.STATUS_TABLES[table].items()
             self._by_label = {_(text): status for status, (text, _t, _i) in entries}
         self._stages: dict[str, tuple[str, str]] | None = None
+        self._stage_job: Any = None
         self._made: dict[str, list[chips.Chip]] = {}
         self._fonts = chips.FontCache()
 
     def forget_stages(self) -> None:
         self._stages = None
         self._made.clear()
+        if self.parent() is not None:
+            self._stage_look("")  # read them again now, off the GUI thread
 
-    def _stage_look(self, name: str) -> tuple[str, str]:
-        """(colour, kind) of a stage by its name, read once from the pipelines (first wins)."""
+    def _stage_look(self, name: str) -> tuple[str, str] | None:
+        """(colour, kind) of a stage by its name (first pipeline wins); ``None`` while the stages
+        are read off the GUI thread (started at the first call; the cells repaint when done)."""
         if self._stages is None:
-            from desktop_crm.services.sales import board, pipelines
-
-            self._stages = {}
-            for pipeline in pipelines.pipelines():
-                for column in board.columns(pipeline.id):
-                    self._stages.setdefault(column.name, (column.color, column.kind))
+            if self._stage_job is None:
+                self._stage_job = run_in_background(_read_stage_looks, on_result=self._stages_read,
+                                                    on_error=lambda _error: None,
+                                                    name="stage colours")
+            if self._stages is None:  # a synchronous run (tests, screenshots) has them already
+                return None
         return self._stages.get(name, (chips.DEFAULT_STAGE_COLOUR, "open"))
+
+    def _stages_read(self, looks: dict[str, tuple[str, str]]) -> None:
+        self._stages = looks
+        self._stage_job = None
+        self._made.clear()
+        table = self.parent()
+        if isinstance(table, QTableView):
+            table.viewport().update()
 
     def chips_for(self, index: Index) -> list[chips.Chip]:
         text = index.data(Qt.ItemDataRole.DisplayRole) or ""
@@ -107,9 +120,11 @@ class ChipDelegate(QStyledItemDelegate):
             key = f"{text}\0{correct}"
             found = self._made.get(key)
             if found is None:
-                colour, kind = self._stage_look(text)
-                found = self._made[key] = [chips.stage_chip(text, colour, kind),
-                                           *chips.deal_chips(correct=correct)]
+                look = self._stage_look(text)
+                colour, kind = look or (chips.DEFAULT_STAGE_COLOUR, "open")
+                found = [chips.stage_chip(text, colour, kind), *chips.deal_chips(correct=correct)]
+                if look is not None:
+                    self._made[key] = found
             return found
         status = self._by_label.get(text, text)
         if self.entity == Entity.INVOICES:
@@ -189,6 +204,16 @@ class PhoneDelegate(QStyledItemDelegate):
         return display_phone(text) if text else ""
 
 
+def _read_stage_looks(_progress: Any) -> dict[str, tuple[str, str]]:
+    from desktop_crm.services.sales import board, pipelines
+
+    looks: dict[str, tuple[str, str]] = {}
+    for pipeline in pipelines.pipelines():
+        for column in board.columns(pipeline.id):
+            looks.setdefault(column.name, (column.color, column.kind))
+    return looks
+
+
 def install_cell_delegates(table: QTableView, entity: Entity, column_keys: list[str],
                            changed: Any = None) -> list[QObject]:
     """Give ``table`` the delegates its columns want; returns them (kept by the table).
@@ -207,6 +232,8 @@ def install_cell_delegates(table: QTableView, entity: Entity, column_keys: list[
             header.resizeSection(columns[status_key], CHIP_COLUMN_WIDTH)
         if changed is not None:
             changed.connect(lambda what: delegate.forget_stages() if what == "pipelines" else None)
+        if entity == Entity.DEALS:
+            delegate.forget_stages()  # starts reading the stage colours beside the first rows
         made.append(delegate)
     for key, number in columns.items():
         if key in PERSON_COLUMNS:
