@@ -18,8 +18,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSize, Qt
-from PySide6.QtGui import QPainter, QPalette
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView
 
 from desktop_crm.entities import Entity
@@ -40,18 +40,24 @@ ALIGN_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 CHIP_COLUMN_WIDTH = 175
 
 
+_SELECTED = QStyle.StateFlag.State_Selected.value
+_ACTIVE = QStyle.StateFlag.State_Active.value
+_ALTERNATE = QStyleOptionViewItem.ViewItemFeature.Alternate.value
+
+
 def _paint_background(painter: QPainter, option: QStyleOptionViewItem) -> bool:
     """The cell's background as the view asks for it: the selection, or an alternate row (the
     view's own base shows elsewhere); whether the cell is selected. Painted directly: asking the
-    style would ask the model for every role of the cell again."""
-    selected = bool(option.state & QStyle.StateFlag.State_Selected)
-    if selected:
-        group = (QPalette.ColorGroup.Active if option.state & QStyle.StateFlag.State_Active
-                 else QPalette.ColorGroup.Inactive)
+    style would ask the model for every role of the cell again (flags compared as integers:
+    Python enum flags are slow in a paint loop)."""
+    state = option.state.value
+    if state & _SELECTED:
+        group = QPalette.ColorGroup.Active if state & _ACTIVE else QPalette.ColorGroup.Inactive
         painter.fillRect(option.rect, option.palette.brush(group, QPalette.ColorRole.Highlight))
-    elif option.features & QStyleOptionViewItem.ViewItemFeature.Alternate:
+        return True
+    if option.features.value & _ALTERNATE:
         painter.fillRect(option.rect, option.palette.brush(QPalette.ColorRole.AlternateBase))
-    return selected
+    return False
 
 
 def _sibling_value(index: Index, column: int | None) -> Any:
@@ -75,11 +81,13 @@ class ChipDelegate(QStyledItemDelegate):
         self._stages: dict[str, tuple[str, str]] | None = None
         self._stage_job: Any = None
         self._made: dict[str, list[chips.Chip]] = {}
+        self._cells: dict[tuple[str, int, int, int, float], QPixmap] = {}
         self._fonts = chips.FontCache()
 
     def forget_stages(self) -> None:
         self._stages = None
         self._made.clear()
+        self._cells.clear()
         if self.parent() is not None:
             self._stage_look("")  # read them again now, off the GUI thread
 
@@ -99,61 +107,88 @@ class ChipDelegate(QStyledItemDelegate):
         self._stages = looks
         self._stage_job = None
         self._made.clear()
+        self._cells.clear()
         table = self.parent()
         if isinstance(table, QTableView):
             table.viewport().update()
 
     def chips_for(self, index: Index) -> list[chips.Chip]:
+        return self._keyed(index)[1]
+
+    def _keyed(self, index: Index) -> tuple[str, list[chips.Chip]]:
+        """The cell's chips and a key naming them (chips are made once per key)."""
         text = index.data(Qt.ItemDataRole.DisplayRole) or ""
         if not text:
-            return []
-        if self.entity in (Entity.QUOTES, Entity.LEADS):  # the status alone decides: cached
-            found = self._made.get(text)
+            return "", []
+        if self.entity == Entity.DEALS:
+            correct = _sibling_value(index, self.columns.get("correct")) is not False
+            key = f"{text}\0{correct}\0{self._stages is not None}"
+        elif self.entity == Entity.INVOICES:
+            due = _sibling_value(index, self.columns.get("due_date"))
+            key = f"{text}\0{due}\0{dt.date.today()}"
+        elif self.entity == Entity.TASKS:
+            chip = self._task_chip(index, text)
+            key = f"{text}\0{chip.status}"
+            found = self._made.get(key)
             if found is None:
-                found = self._made[text] = self._chips(index, text)
-            return found
-        return self._chips(index, text)
+                found = self._made[key] = [chip]
+            return key, found
+        else:
+            key = text
+        found = self._made.get(key)
+        if found is None:
+            if len(self._made) > 4096:
+                self._made.clear()
+                self._cells.clear()
+            found = self._made[key] = self._chips(index, text)
+        return key, found
+
+    def _task_chip(self, index: Index, text: str) -> chips.Chip:
+        due_at = _sibling_value(index, self.columns.get("due_at"))
+        if isinstance(due_at, dt.datetime) and due_at.tzinfo is None:
+            due_at = due_at.replace(tzinfo=dt.UTC)  # stored as naive UTC
+        return chips.task_chip(self._by_label.get(text, text),
+                               due_at if isinstance(due_at, dt.datetime) else None,
+                               dt.datetime.now(dt.UTC))
 
     def _chips(self, index: Index, text: str) -> list[chips.Chip]:
         if self.entity == Entity.DEALS:
             correct = _sibling_value(index, self.columns.get("correct")) is not False
-            key = f"{text}\0{correct}"
-            found = self._made.get(key)
-            if found is None:
-                look = self._stage_look(text)
-                colour, kind = look or (chips.DEFAULT_STAGE_COLOUR, "open")
-                found = [chips.stage_chip(text, colour, kind), *chips.deal_chips(correct=correct)]
-                if look is not None:
-                    self._made[key] = found
-            return found
+            look = self._stage_look(text)
+            colour, kind = look or (chips.DEFAULT_STAGE_COLOUR, "open")
+            return [chips.stage_chip(text, colour, kind), *chips.deal_chips(correct=correct)]
         status = self._by_label.get(text, text)
         if self.entity == Entity.INVOICES:
             due = _sibling_value(index, self.columns.get("due_date"))
-            due = due if isinstance(due, dt.date) else None
-            today = dt.date.today()
-            key = f"{text}\0{due}\0{today}"
-            found = self._made.get(key)
-            if found is None:
-                if len(self._made) > 4096:
-                    self._made.clear()
-                found = self._made[key] = [chips.invoice_chip(status, due, today)]
-            return found
-        if self.entity == Entity.TASKS:
-            due_at = _sibling_value(index, self.columns.get("due_at"))
-            if isinstance(due_at, dt.datetime) and due_at.tzinfo is None:
-                due_at = due_at.replace(tzinfo=dt.UTC)  # stored as naive UTC
-            return [chips.task_chip(status, due_at if isinstance(due_at, dt.datetime) else None,
-                                    dt.datetime.now(dt.UTC))]
+            return [chips.invoice_chip(status, due if isinstance(due, dt.date) else None)]
         if self.entity == Entity.QUOTES:
             return [chips.quote_chip(status)]
         return [chips.lead_chip(status)]
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         _paint_background(painter, option)
+        key, found = self._keyed(index)
+        if not found:
+            return
         rect = option.rect.adjusted(CELL_PADDING, 1, -CELL_PADDING, -1)
-        font, key = self._fonts.get(option.font)
-        chips.paint_chips(painter, rect, self.chips_for(index), option.palette, font,
-                          QPalette.ColorRole.Base, key)
+        device = painter.device()
+        ratio = device.devicePixelRatioF() if device is not None else 1.0
+        base = option.palette.color(QPalette.ColorRole.Base).rgb()
+        cell_key = (key, rect.width(), rect.height(), base, ratio)
+        pixmap = self._cells.get(cell_key)
+        if pixmap is None:  # the cell's chips drawn once, then blitted
+            font, font_key = self._fonts.get(option.font)
+            pixmap = QPixmap(round(rect.width() * ratio), round(rect.height() * ratio))
+            pixmap.setDevicePixelRatio(ratio)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            cell_painter = QPainter(pixmap)
+            chips.paint_chips(cell_painter, QRect(0, 0, rect.width(), rect.height()), found,
+                              option.palette, font, QPalette.ColorRole.Base, font_key)
+            cell_painter.end()
+            if len(self._cells) > 2048:
+                self._cells.clear()
+            self._cells[cell_key] = pixmap
+        painter.drawPixmap(rect.topLeft(), pixmap)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         font = chips.chip_font(option.font)
@@ -167,7 +202,7 @@ class PersonDelegate(QStyledItemDelegate):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._elided: dict[tuple[str, int], str] = {}
+        self._cells: dict[tuple[str, int, int, int, float], QPixmap] = {}
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         name = index.data(Qt.ItemDataRole.DisplayRole) or ""
@@ -175,21 +210,37 @@ class PersonDelegate(QStyledItemDelegate):
             super().paint(painter, option, index)
             return
         selected = _paint_background(painter, option)
-        face = max(12, min(option.rect.height() - 6, 20))
-        paint_avatar(painter, option.rect.x() + CELL_PADDING,
-                     option.rect.y() + (option.rect.height() - face) // 2, face, name)
-        text_rect = option.rect.adjusted(face + 2 * CELL_PADDING + 2, 0, -CELL_PADDING, 0)
-        key = (name, text_rect.width())
-        shown = self._elided.get(key)
-        if shown is None:
-            if len(self._elided) > 4096:
-                self._elided.clear()
-            shown = self._elided[key] = option.fontMetrics.elidedText(
-                name, Qt.TextElideMode.ElideRight, text_rect.width())
-        painter.setPen(option.palette.color(
-            QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text))
+        rect = option.rect
+        device = painter.device()
+        ratio = device.devicePixelRatioF() if device is not None else 1.0
+        colour = option.palette.color(
+            QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
+        key = (name, rect.width(), rect.height(), colour.rgb(), ratio)
+        pixmap = self._cells.get(key)
+        if pixmap is None:  # face and name drawn once per person, width and colour; then blitted
+            pixmap = self._render(name, option, colour, ratio)
+            if len(self._cells) > 2048:
+                self._cells.clear()
+            self._cells[key] = pixmap
+        painter.drawPixmap(rect.topLeft(), pixmap)
+
+    @staticmethod
+    def _render(name: str, option: QStyleOptionViewItem, colour: QColor, ratio: float) -> QPixmap:
+        rect = option.rect
+        pixmap = QPixmap(round(rect.width() * ratio), round(rect.height() * ratio))
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        face = max(12, min(rect.height() - 6, 20))
+        paint_avatar(painter, CELL_PADDING, (rect.height() - face) // 2, face, name)
+        text_rect = QRect(face + 2 * CELL_PADDING + 2, 0,
+                          rect.width() - face - 3 * CELL_PADDING - 2, rect.height())
+        painter.setPen(colour)
         painter.setFont(option.font)
-        painter.drawText(text_rect, ALIGN_LEFT, shown)
+        painter.drawText(text_rect, ALIGN_LEFT, option.fontMetrics.elidedText(
+            name, Qt.TextElideMode.ElideRight, text_rect.width()))
+        painter.end()
+        return pixmap
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         hint = super().sizeHint(option, index)
@@ -232,8 +283,7 @@ def install_cell_delegates(table: QTableView, entity: Entity, column_keys: list[
             header.resizeSection(columns[status_key], CHIP_COLUMN_WIDTH)
         if changed is not None:
             changed.connect(lambda what: delegate.forget_stages() if what == "pipelines" else None)
-        if entity == Entity.DEALS:
-            delegate.forget_stages()  # starts reading the stage colours beside the first rows
+
         made.append(delegate)
     for key, number in columns.items():
         if key in PERSON_COLUMNS:
