@@ -32,7 +32,7 @@ from typing import Any
 
 from desktop_crm import validation
 from desktop_crm.errors import ValidationError
-from desktop_crm.i18n import _
+from desktop_crm.i18n import N_, _
 from desktop_crm.ids import CompanyId, ContactId, DealId, IdLike, LeadId, UserId, as_uuid, optional_uuid
 from desktop_crm.models import (
     Action,
@@ -134,6 +134,7 @@ def create_lead(values: Mapping[str, Any], user: IdLike) -> LeadInfo:
         lead = Lead(**cleaned)
         lead.phone_region = _region()
         lead.save()
+        _tell_assigned(lead, user)
         return _info(lead)
 
 
@@ -152,11 +153,22 @@ def update_lead(lead_id: IdLike, values: Mapping[str, Any], user: IdLike) -> Lea
         lead = _alive_lead(lead_id)
         if lead.status == LeadStatus.CONVERTED and set(cleaned) - {"comment", "responsible"}:
             raise ValidationError(_("A converted lead is kept as it was; edit its contact or deal."))
+        previous_responsible = lead.responsible_id
         for name, value in cleaned.items():
             setattr(lead, name, value)
         lead.phone_region = _region()
         lead.save()
+        if lead.responsible_id != previous_responsible:
+            _tell_assigned(lead, user)
         return _info(lead)
+
+
+def _tell_assigned(lead: Lead, user: IdLike) -> None:
+    """The new responsible learns that someone else gave them the lead."""
+    from desktop_crm.services.sales import notifications
+
+    notifications.tell_assigned(lead.responsible_id, user, N_("Lead assigned to you: {title}"),
+                                lead.title, "lead", lead.id)
 
 
 def _qualifying_interaction(lead: Lead) -> Activity | None:
