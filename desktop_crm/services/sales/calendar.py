@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from desktop_crm.errors import ValidationError
@@ -157,7 +158,7 @@ def _birthday_entries(owners: list[uuid.UUID], start: dt.datetime, end: dt.datet
     return result
 
 
-def entries(user_ids: list[IdLike], start: dt.datetime, end: dt.datetime,
+def entries(user_ids: Sequence[IdLike], start: dt.datetime, end: dt.datetime,
             now: dt.datetime | None = None, tz: dt.tzinfo | None = None) -> list[CalendarEntry]:
     """The tasks, meetings and birthdays of ``user_ids`` from ``start`` up to ``end``."""
     owners = [as_uuid(user) for user in user_ids]
