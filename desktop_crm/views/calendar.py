@@ -35,7 +35,7 @@ from desktop_crm.filenames import safe_file_name
 from desktop_crm.i18n import N_, _, current_language
 from desktop_crm.services.sales import calendar
 from desktop_crm.services.sales.calendar import CalendarEntry
-from desktop_crm.views.calendar_grid import HOUR_HEIGHT, MonthGrid, TimeGrid
+from desktop_crm.views.calendar_grid import HOUR_HEIGHT, MonthGrid, TimeGrid, local
 from desktop_crm.views.common.dialogs import show_error
 from desktop_crm.views.context import AppContext
 
@@ -144,6 +144,7 @@ class CalendarView(QWidget):
             grid.refused.connect(self.refuse_move)
         context.signals.changed.connect(self._changed)
         self.set_mode("week")
+        self.hour_scroll.verticalScrollBar().valueChanged.connect(lambda _v: self.hours.relayout())
         self.hour_scroll.verticalScrollBar().setValue(8 * HOUR_HEIGHT)
 
     # --- period -----------------------------------------------------------------------------------
@@ -221,6 +222,12 @@ class CalendarView(QWidget):
             self.month.month = self.anchor.month
         grid.set_days(days, today, self._day_names(days))
         grid.set_entries(self.entries)
+
+    def scroll_to_first(self) -> None:
+        """The day and week views scrolled to the earliest hour with an entry."""
+        hours = [local(entry.start).hour for entry in self.entries if not entry.all_day]
+        if hours:
+            self.hour_scroll.verticalScrollBar().setValue(max(0, min(hours) - 1) * HOUR_HEIGHT)
 
     def grid(self) -> MonthGrid | TimeGrid:
         return self.month if self.mode == "month" else self.hours

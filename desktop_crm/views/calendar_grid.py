@@ -285,6 +285,11 @@ class TimeGrid(Grid):
     def _y(self, hours: float) -> float:
         return HEADER + ALL_DAY + hours * HOUR_HEIGHT
 
+    def top(self) -> float:
+        """Where the visible part begins (inside a scroll area): the day names and the all-day
+        strip stay there, on top of the hours."""
+        return float(max(0, -self.y()))
+
     def layout_boxes(self) -> list[tuple[QRectF, CalendarEntry]]:
         boxes: list[tuple[QRectF, CalendarEntry]] = []
         index_of = {day: index for index, day in enumerate(self.days)}
@@ -300,8 +305,9 @@ class TimeGrid(Grid):
                 row = all_day.get(index, 0)
                 all_day[index] = row + 1
                 height = ALL_DAY / max(1, row + 1)
-                boxes.append((QRectF(column.left() + 2, HEADER + 2, column.width() - 4,
-                                     min(ALL_DAY - 4, height)), entry))
+                boxes.append((QRectF(column.left() + 2, self.top() + HEADER + 2 + row * height,
+                                     column.width() - 4, max(6.0, min(ALL_DAY - 4, height - 1))),
+                               entry))
                 continue
             hours = start.hour + start.minute / 60
             slot = (index, int(hours * 2))
@@ -316,7 +322,8 @@ class TimeGrid(Grid):
         for index, day in enumerate(self.days):
             if self._column(index).contains(point):
                 hours = (point.y() - HEADER - ALL_DAY) / HOUR_HEIGHT
-                if hours < 0:  # dropped on the all-day strip: the day, the same time
+                if hours < 0 or point.y() < self.top() + HEADER + ALL_DAY:
+                    # dropped on the day's name or all-day strip: that day, the same time
                     return dt.datetime.combine(day, local(entry.start).time())
                 quarter = min(24 * 4 - 1, max(0, int(hours * 4)))
                 return dt.datetime.combine(day, dt.time(quarter // 4, (quarter % 4) * 15))
@@ -336,18 +343,8 @@ class TimeGrid(Grid):
             column = self._column(index)
             if day == self.today:
                 painter.fillRect(column, TODAY)
-            painter.setPen(text)
-            font = QFont(self.font())
-            font.setBold(day == self.today)
-            painter.setFont(font)
-            name = self.day_names[index] if index < len(self.day_names) else ""
-            painter.drawText(QRectF(column.left(), 0, column.width(), HEADER),
-                             Qt.AlignmentFlag.AlignCenter, name)
-            painter.setFont(self.font())
             painter.setPen(grid_pen)
             painter.drawLine(QPointF(column.left(), 0), QPointF(column.left(), self.height()))
-        painter.setPen(grid_pen)
-        painter.drawLine(QPointF(0, HEADER + ALL_DAY), QPointF(self.width(), HEADER + ALL_DAY))
         for hour in range(24):
             y = self._y(hour)
             painter.setPen(grid_pen)
@@ -362,6 +359,34 @@ class TimeGrid(Grid):
             painter.setPen(QPen(OVERDUE, 2))
             painter.drawLine(QPointF(column.left(), y), QPointF(column.right(), y))
         for rect, entry in self.boxes:
-            self.paint_entry(painter, rect, entry, entry_text(entry, not entry.all_day, self.with_owner))
+            if not entry.all_day:
+                self.paint_entry(painter, rect, entry, entry_text(entry, True, self.with_owner))
+        self.paint_header(painter, text, grid_pen)
+        for rect, entry in self.boxes:
+            if entry.all_day:
+                self.paint_entry(painter, rect, entry, entry_text(entry, False, self.with_owner))
         self.paint_ghost(painter)
         painter.end()
+
+    def paint_header(self, painter: QPainter, text: QColor, grid_pen: QPen) -> None:
+        """The day names and the all-day strip, kept at the top of what is visible."""
+        top = self.top()
+        band = QRectF(0, top, self.width(), HEADER + ALL_DAY)
+        painter.fillRect(band, self.palette().color(QPalette.ColorRole.Window))
+        for index, day in enumerate(self.days):
+            column = self._column(index)
+            cell = QRectF(column.left(), top, column.width(), HEADER + ALL_DAY)
+            if day == self.today:
+                painter.fillRect(cell, TODAY)
+            painter.setPen(text)
+            font = QFont(self.font())
+            font.setBold(day == self.today)
+            painter.setFont(font)
+            name = self.day_names[index] if index < len(self.day_names) else ""
+            painter.drawText(QRectF(column.left(), top, column.width(), HEADER),
+                             Qt.AlignmentFlag.AlignCenter, name)
+            painter.setFont(self.font())
+            painter.setPen(grid_pen)
+            painter.drawLine(QPointF(column.left(), top), QPointF(column.left(), band.bottom()))
+        painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Mid)))
+        painter.drawLine(QPointF(0, band.bottom()), QPointF(self.width(), band.bottom()))

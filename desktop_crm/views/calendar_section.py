@@ -10,12 +10,15 @@ from desktop_crm.views.registry import Registry, Screen, SectionView
 
 
 def _screen(context: Any, window: Any) -> Any:
+    """The month of the latest tasks and meetings of everyone the user sees (else their own)."""
     view = window.show_section("calendar", "calendar")
-    view.set_mode("week")
-    for index in range(view.person.count()):  # someone with entries, when mine are none
-        view.person.setCurrentIndex(index)
-        if any(entry.kind != "birthday" for entry in view.entries):
-            break
+    view.person.setCurrentIndex(view.person.count() - 1)
+    view.set_mode("month")
+    for _month in range(12):
+        if sum(entry.kind != "birthday" for entry in view.entries) >= 8:
+            return window
+        view.step(-1)
+    view.go_today()
     return window
 
 

@@ -131,3 +131,18 @@ def test_assignment_notices_reach_the_assignee_only(team: Team) -> None:
     assert {n.user_id for n in notes} == {team.mine.id}
     assert any("Задача для Дмитрия" in n.title for n in notes)
     assert any("Новый лид" in n.title and n.link_id == str(lead.id) for n in notes)
+
+
+def test_a_logged_meeting_is_on_its_authors_calendar_and_in_the_export(team: Team) -> None:
+    sign_in(team.mine)
+    timeline.log_interaction(team.mine.id, "meeting", "Встреча в офисе клиента", True,
+                             deal=team.deals["mine"].id, occurred_at=dt.datetime(2026, 3, 12, 14, 0),
+                             subject="Встреча")
+    found = calendar.entries([team.mine.id], dt.datetime(2026, 3, 9), dt.datetime(2026, 3, 16),
+                             now=NOW, tz=UTC)
+    meeting = next(e for e in found if e.kind == "meeting")
+    assert meeting.start == dt.datetime(2026, 3, 12, 14, 0) and not meeting.movable
+    assert meeting.owner_id == team.mine.id
+    text = calendar.export_ics(team.mine.id, now=NOW).replace("\r\n ", "")
+    assert "BEGIN:VEVENT" in text and "DTSTART:20260312T140000Z" in text
+    assert "DTEND:20260312T150000Z" in text

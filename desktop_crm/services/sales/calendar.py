@@ -19,6 +19,8 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from peewee import fn
+
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import _
 from desktop_crm.ids import ActivityId, ContactId, IdLike, UserId, as_uuid
@@ -92,28 +94,32 @@ def _local_date(moment: dt.datetime, tz: dt.tzinfo | None) -> dt.date:
 
 def _activity_entries(owners: list[uuid.UUID], start: dt.datetime, end: dt.datetime,
                       now: dt.datetime, names: dict[uuid.UUID, str]) -> list[CalendarEntry]:
-    query = Activity.alive().where(
-        Activity.kind.in_(list(KINDS)) & Activity.assignee.in_(owners)
-        & (Activity.due_at >= start) & (Activity.due_at < end)
-    )
+    tasks_of = ((Activity.kind == ActivityKind.TASK) & Activity.assignee.in_(owners)
+                & (Activity.due_at >= start) & (Activity.due_at < end))
+    when = fn.COALESCE(Activity.due_at, Activity.done_at)
+    meetings_of = ((Activity.kind == ActivityKind.MEETING) & (when >= start) & (when < end)
+                   & (Activity.assignee.in_(owners)
+                      | (Activity.assignee.is_null() & Activity.author.in_(owners))))
+    query = Activity.alive().where(tasks_of | meetings_of)
     condition = rights.activity_condition()
     if condition is not None:
         query = query.where(condition)
-    rows = list(query.order_by(Activity.due_at).limit(5000))
+    rows = list(query.limit(5000))
     titles = tasks._titles(rows)
     closed = _closed_deals({row.deal_id for row in rows if row.deal_id is not None})
     may_edit = rights.can(Action.EDIT)
     result = []
     for row in rows:
         item = tasks._item(row, now, titles)
-        due = row.due_at or now
+        due = row.due_at or row.done_at or now
+        owner = row.assignee_id or row.author_id
         result.append(CalendarEntry(
             kind=str(row.kind), id=ActivityId(row.id), subject=row.subject, body=row.body,
             start=due, all_day=False, status=str(row.status), overdue=item.overdue,
             movable=bool(may_edit and row.status == ActivityStatus.PLANNED
-                         and row.deal_id not in closed),
-            owner_id=UserId(row.assignee_id) if row.assignee_id else None,
-            owner_name=names.get(row.assignee_id, "") if row.assignee_id else "",
+                         and row.kind == ActivityKind.TASK and row.deal_id not in closed),
+            owner_id=UserId(owner) if owner else None,
+            owner_name=names.get(owner, "") if owner else "",
             link_entity=item.link_entity, link_id=item.link_id, link_title=item.link_title,
         ))
     return result
@@ -194,19 +200,23 @@ def export_ics(user_id: IdLike, now: dt.datetime | None = None) -> str:
     if actor is None or actor.user_id != as_uuid(user_id):  # one's own diary is not a data export
         rights.require(Action.EXPORT)
     now = now or utcnow()
+    user = as_uuid(user_id)
     query = Activity.alive().where(
-        Activity.kind.in_(list(KINDS)) & (Activity.assignee == as_uuid(user_id))
-        & Activity.due_at.is_null(False)
+        ((Activity.kind == ActivityKind.TASK) & (Activity.assignee == user)
+         & Activity.due_at.is_null(False))
+        | ((Activity.kind == ActivityKind.MEETING)
+           & fn.COALESCE(Activity.due_at, Activity.done_at).is_null(False)
+           & ((Activity.assignee == user) | (Activity.assignee.is_null() & (Activity.author == user))))
     )
     condition = rights.activity_condition()
     if condition is not None:
         query = query.where(condition)
-    rows = list(query.order_by(Activity.due_at))
+    rows = list(query.order_by(Activity.created_at))
     titles = tasks._titles(rows)
     items = []
     for row in rows:
         item = tasks._item(row, now, titles)
-        when = row.due_at or now
+        when = row.due_at or row.done_at or now
         link = f"{item.link_title}" if item.link_title else ""
         description = "\n".join(part for part in (link, row.body) if part)
         items.append(ical.Item(
