@@ -134,3 +134,38 @@ def test_export_ics_through_the_dialog(context, qtbot, tmp_path: Path):
     assert str(todo["SUMMARY"]) == "Встреча; обсудить, цены"
     assert todo.decoded("DUE") == to_utc(dt.datetime.combine(days[5], dt.time(16, 0))).replace(
         tzinfo=dt.UTC)
+
+
+def test_russian_and_italian_weeks_start_on_monday_with_their_names(context, qtbot):
+    from desktop_crm.i18n import set_language
+
+    try:
+        for language, month_names, button in (("ru", ("январь", "февраль", "март", "апрель", "май",
+                                                     "июнь", "июль", "август", "сентябрь",
+                                                     "октябрь", "ноябрь", "декабрь"), "Месяц"),
+                                              ("it", ("gennaio", "febbraio", "marzo", "aprile",
+                                                      "maggio", "giugno", "luglio", "agosto",
+                                                      "settembre", "ottobre", "novembre",
+                                                      "dicembre"), "Mese")):
+            set_language(language)
+            view = make_view(context, qtbot)
+            assert view.hours.days[0].isoweekday() == 1
+            assert view.mode_buttons["month"].text() == button
+            qtbot.mouseClick(view.mode_buttons["month"], Qt.MouseButton.LeftButton)
+            assert view.month.days[0].isoweekday() == 1
+            name = month_names[view.anchor.month - 1]
+            assert view.title.text().lower().startswith(name)
+            assert view.month.day_names[0].lower() in ("пн", "lun")
+    finally:
+        set_language("en")
+
+
+def test_the_calendar_follows_changes_made_elsewhere(context, qtbot):
+    from desktop_crm.entities import Entity
+
+    view = make_view(context, qtbot)
+    days = week_days(view)
+    task = add_task(context, "Из карточки сделки", dt.datetime.combine(days[4], dt.time(12, 0)))
+    assert view.hours.box_of(task.id) is None
+    context.notify_changed(Entity.TASKS)  # a card saved the task
+    qtbot.waitUntil(lambda: view.hours.box_of(task.id) is not None)
