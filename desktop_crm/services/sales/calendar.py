@@ -140,7 +140,9 @@ def _birthday_entries(owners: list[uuid.UUID], start: dt.datetime, end: dt.datet
     while day <= last and len(days) < 400:
         days.setdefault((day.month, day.day), []).append(day)
         day += dt.timedelta(days=1)
-    query = Contact.alive().where(Contact.birth_date.is_null(False) & Contact.responsible.in_(owners))
+    months = sorted({month for month, _day in days})
+    query = Contact.alive().where(Contact.birth_date.is_null(False) & Contact.responsible.in_(owners)
+                                  & Contact.birth_date.month.in_(months))
     condition = rights.scope_condition(Contact)
     if condition is not None:
         query = query.where(condition)

@@ -129,7 +129,8 @@ def birthdays_on(user_id: IdLike, now: dt.datetime, tz: dt.tzinfo | None = None)
     rights.require_self(user_id)
     today = now.replace(tzinfo=dt.UTC).astimezone(tz).date()
     query = Contact.alive().where(Contact.birth_date.is_null(False)
-                                  & (Contact.responsible == as_uuid(user_id)))
+                                  & (Contact.responsible == as_uuid(user_id))
+                                  & (Contact.birth_date.month == today.month))
     leap = _is_leap(today.year)
     result = []
     for contact in query.limit(20000):
