@@ -11,9 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QHelpEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+)
+from PySide6.QtWidgets import QToolTip, QWidget
 
 from desktop_crm.i18n import _
 from desktop_crm.services.sales.calendar import CalendarEntry
@@ -27,6 +36,8 @@ HOUR_HEIGHT = 44
 HEADER = 28
 GUTTER = 52
 ALL_DAY = 24
+ALL_DAY_LINE = 18
+ALL_DAY_ROWS = 3
 
 
 def local(moment: dt.datetime) -> dt.datetime:
@@ -101,6 +112,21 @@ class Grid(QWidget):
 
     def point_of(self, day: dt.date, hour: float = 10.0) -> QPoint:
         raise NotImplementedError
+
+    def event(self, event: QEvent) -> bool:
+        """A tooltip with the whole of an entry: narrow boxes show only its beginning."""
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            entry = self.entry_at(QPointF(event.pos()))
+            if entry is None:
+                QToolTip.hideText()
+                event.ignore()
+                return True
+            lines = [entry_text(entry, True, True)]
+            if entry.link_title and entry.kind != "birthday":
+                lines.append(entry.link_title)
+            QToolTip.showText(event.globalPos(), "\n".join(lines), self)
+            return True
+        return super().event(event)
 
     # --- mouse ----------------------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:
@@ -273,17 +299,18 @@ class TimeGrid(Grid):
         super().__init__(parent)
         self.setObjectName("calendar_hours")
         self.with_owner = False
+        self.strip = float(ALL_DAY)
         self.setMinimumHeight(HEADER + ALL_DAY + 24 * HOUR_HEIGHT)
 
     def sizeHint(self) -> QSize:
-        return QSize(900, HEADER + ALL_DAY + 24 * HOUR_HEIGHT)
+        return QSize(900, int(HEADER + self.strip + 24 * HOUR_HEIGHT))
 
     def _column(self, index: int) -> QRectF:
         width = (self.width() - GUTTER) / max(1, len(self.days))
         return QRectF(GUTTER + index * width, 0, width, self.height())
 
     def _y(self, hours: float) -> float:
-        return HEADER + ALL_DAY + hours * HOUR_HEIGHT
+        return HEADER + self.strip + hours * HOUR_HEIGHT
 
     def top(self) -> float:
         """Where the visible part begins (inside a scroll area): the day names and the all-day
@@ -291,38 +318,44 @@ class TimeGrid(Grid):
         return float(max(0, -self.y()))
 
     def layout_boxes(self) -> list[tuple[QRectF, CalendarEntry]]:
-        boxes: list[tuple[QRectF, CalendarEntry]] = []
+        """All-day entries one under another in the strip (up to three rows; it grows for them),
+        timed ones side by side when they share a half hour."""
         index_of = {day: index for index, day in enumerate(self.days)}
-        slots: dict[tuple[int, int], int] = {}
-        all_day: dict[int, int] = {}
+        all_day: dict[int, list[CalendarEntry]] = {}
+        slots: dict[tuple[int, int], list[CalendarEntry]] = {}
         for entry in self.entries:
             start = local(entry.start)
             index = index_of.get(start.date())
             if index is None:
                 continue
-            column = self._column(index)
             if entry.all_day:
-                row = all_day.get(index, 0)
-                all_day[index] = row + 1
-                height = ALL_DAY / max(1, row + 1)
-                boxes.append((QRectF(column.left() + 2, self.top() + HEADER + 2 + row * height,
-                                     column.width() - 4, max(6.0, min(ALL_DAY - 4, height - 1))),
-                               entry))
-                continue
-            hours = start.hour + start.minute / 60
-            slot = (index, int(hours * 2))
-            shift = slots.get(slot, 0)
-            slots[slot] = shift + 1
-            top = self._y(hours)
-            left = column.left() + 2 + shift * 12
-            boxes.append((QRectF(left, top + 1, column.right() - left - 2, HOUR_HEIGHT / 2 - 2), entry))
+                all_day.setdefault(index, []).append(entry)
+            else:
+                slots.setdefault((index, start.hour * 2 + start.minute // 30), []).append(entry)
+        rows = min(ALL_DAY_ROWS, max((len(items) for items in all_day.values()), default=1))
+        self.strip = max(ALL_DAY, rows * ALL_DAY_LINE + 6)
+        self.setMinimumHeight(HEADER + self.strip + 24 * HOUR_HEIGHT)
+        boxes: list[tuple[QRectF, CalendarEntry]] = []
+        for index, items in all_day.items():
+            column = self._column(index)
+            for row, entry in enumerate(items[:ALL_DAY_ROWS]):
+                boxes.append((QRectF(column.left() + 2, self.top() + HEADER + 2 + row * ALL_DAY_LINE,
+                                     column.width() - 4, ALL_DAY_LINE - 2), entry))
+        for (index, _slot), items in slots.items():
+            column = self._column(index)
+            width = (column.width() - 4) / len(items)
+            for position, entry in enumerate(items):
+                start = local(entry.start)
+                top = self._y(start.hour + start.minute / 60)
+                boxes.append((QRectF(column.left() + 2 + position * width, top + 1, width - 1,
+                                     HOUR_HEIGHT / 2 - 2), entry))
         return boxes
 
     def moment_at(self, point: QPointF, entry: CalendarEntry) -> dt.datetime | None:
         for index, day in enumerate(self.days):
             if self._column(index).contains(point):
-                hours = (point.y() - HEADER - ALL_DAY) / HOUR_HEIGHT
-                if hours < 0 or point.y() < self.top() + HEADER + ALL_DAY:
+                hours = (point.y() - HEADER - self.strip) / HOUR_HEIGHT
+                if hours < 0 or point.y() < self.top() + HEADER + self.strip:
                     # dropped on the day's name or all-day strip: that day, the same time
                     return dt.datetime.combine(day, local(entry.start).time())
                 quarter = min(24 * 4 - 1, max(0, int(hours * 4)))
@@ -371,11 +404,11 @@ class TimeGrid(Grid):
     def paint_header(self, painter: QPainter, text: QColor, grid_pen: QPen) -> None:
         """The day names and the all-day strip, kept at the top of what is visible."""
         top = self.top()
-        band = QRectF(0, top, self.width(), HEADER + ALL_DAY)
+        band = QRectF(0, top, self.width(), HEADER + self.strip)
         painter.fillRect(band, self.palette().color(QPalette.ColorRole.Window))
         for index, day in enumerate(self.days):
             column = self._column(index)
-            cell = QRectF(column.left(), top, column.width(), HEADER + ALL_DAY)
+            cell = QRectF(column.left(), top, column.width(), HEADER + self.strip)
             if day == self.today:
                 painter.fillRect(cell, TODAY)
             painter.setPen(text)
