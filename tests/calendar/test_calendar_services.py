@@ -11,7 +11,7 @@ import pytest
 
 from desktop_crm.errors import PermissionDenied, ValidationError
 from desktop_crm.models import Activity, Contact, Deal, Notification, utcnow
-from desktop_crm.services.sales import calendar, ical, leads, reminders, timeline
+from desktop_crm.services.sales import calendar, deals, ical, leads, reminders, timeline
 from desktop_crm.services.system import rights
 from tests.rights.conftest import Team, sign_in
 
@@ -127,10 +127,15 @@ def test_assignment_notices_reach_the_assignee_only(team: Team) -> None:
                       assignee=team.mine.id, deal=team.deals["mine"].id)
     timeline.add_task(team.head.id, "Себе", dt.datetime(2026, 3, 11, 9), deal=team.deals["head"].id)
     lead = leads.create_lead({"title": "Новый лид", "responsible": team.mine.id}, team.head.id)
+    deal = deals.create_deal({"title": "Новая сделка", "pipeline": team.pipeline.id,
+                              "responsible": team.mine.id}, team.head.id)
+    leads.create_lead({"title": "Свой лид"}, team.head.id)
     notes = list(Notification.select().order_by(Notification.created_at))
     assert {n.user_id for n in notes} == {team.mine.id}
     assert any("Задача для Дмитрия" in n.title for n in notes)
     assert any("Новый лид" in n.title and n.link_id == str(lead.id) for n in notes)
+    assert any("Новая сделка" in n.title and n.link_id == str(deal.id) for n in notes)
+    assert len(notes) == 3
 
 
 def test_a_logged_meeting_is_on_its_authors_calendar_and_in_the_export(team: Team) -> None:

@@ -121,8 +121,9 @@ def _region() -> str:
     return str(rules.PHONE_REGION.get())
 
 
-def create_lead(values: Mapping[str, Any], user: IdLike) -> LeadInfo:
-    """A new lead; the title defaults to the person's or company's name."""
+def create_lead(values: Mapping[str, Any], user: IdLike, tell: bool = True) -> LeadInfo:
+    """A new lead; the title defaults to the person's or company's name. A responsible other than
+    ``user`` is notified (``tell=False``: an import, which would notify once per row)."""
     cleaned = _clean(values)
     cleaned["title"] = cleaned.get("title") or _default_title(cleaned)
     if not cleaned["title"]:
@@ -134,7 +135,8 @@ def create_lead(values: Mapping[str, Any], user: IdLike) -> LeadInfo:
         lead = Lead(**cleaned)
         lead.phone_region = _region()
         lead.save()
-        _tell_assigned(lead, user)
+        if tell:
+            _tell_assigned(lead, user)
         return _info(lead)
 
 
