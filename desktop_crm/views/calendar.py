@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from desktop_crm.entities import Entity
 from desktop_crm.errors import CrmError
@@ -38,6 +39,7 @@ from desktop_crm.services.sales.calendar import CalendarEntry
 from desktop_crm.views.calendar_grid import HOUR_HEIGHT, MonthGrid, TimeGrid, local
 from desktop_crm.views.common.dialogs import show_error
 from desktop_crm.views.context import AppContext
+from desktop_crm.workers import run_in_background
 
 MODES = (("day", N_("Day")), ("week", N_("Week")), ("month", N_("Month")))
 EVERYONE = "*"
@@ -66,6 +68,7 @@ class CalendarView(QWidget):
         self.anchor = dt.date.today()
         self.entries: list[CalendarEntry] = []
         self.stale = False
+        self.generation = 0
         outer = QVBoxLayout(self)
         bar = QHBoxLayout()
         self.today_button = QPushButton(_("Today"), self)
@@ -204,24 +207,34 @@ class CalendarView(QWidget):
         return [chosen] if chosen else [str(self.context.user.id)]
 
     def reload(self) -> None:
+        """Show the period at once and its entries when they are read (off the GUI thread)."""
         days = self.days()
         self.stale = False
+        self.generation += 1
+        generation = self.generation
         start = to_utc(dt.datetime.combine(days[0], dt.time()))
         end = to_utc(dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time()))
-        try:
-            self.entries = calendar.entries(self.owners(), start, end)
-        except CrmError as error:
-            self.entries = []
-            self.context.show_status(error.message)
-        today = dt.date.today()
-        with_owner = self.person.currentData() == EVERYONE
+        owners = self.owners()
         self.title.setText(self.period_title())
         grid = self.month if self.mode == "month" else self.hours
-        grid.with_owner = with_owner
+        grid.with_owner = self.person.currentData() == EVERYONE
         if self.mode == "month":
             self.month.month = self.anchor.month
-        grid.set_days(days, today, self._day_names(days))
-        grid.set_entries(self.entries)
+        grid.set_days(days, dt.date.today(), self._day_names(days))
+
+        def loaded(entries: list[CalendarEntry]) -> None:
+            if isValid(self) and generation == self.generation:
+                self.entries = entries
+                grid.set_entries(entries)
+
+        def failed(error: BaseException) -> None:
+            if isValid(self) and generation == self.generation:
+                loaded([])
+                self.context.show_status(error.message if isinstance(error, CrmError)
+                                         else str(error))
+
+        run_in_background(lambda _progress: calendar.entries(owners, start, end),
+                          on_result=loaded, on_error=failed, name="calendar entries")
 
     def scroll_to_first(self) -> None:
         """The day and week views scrolled to the earliest hour with an entry."""

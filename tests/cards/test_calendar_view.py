@@ -169,3 +169,18 @@ def test_the_calendar_follows_changes_made_elsewhere(context, qtbot):
     assert view.hours.box_of(task.id) is None
     context.notify_changed(Entity.TASKS)  # a card saved the task
     qtbot.waitUntil(lambda: view.hours.box_of(task.id) is not None)
+
+
+def test_entries_are_read_off_the_gui_thread(context, qtbot):
+    from desktop_crm import workers
+
+    workers.set_synchronous(False)
+    try:
+        view = make_view(context, qtbot)
+        days = week_days(view)
+        task = add_task(context, "В фоне", dt.datetime.combine(days[2], dt.time(15, 0)))
+        view.reload()
+        qtbot.waitUntil(lambda: view.hours.box_of(task.id) is not None, timeout=5000)
+        qtbot.waitUntil(lambda: not workers.running_jobs(), timeout=5000)
+    finally:
+        workers.set_synchronous(True)
