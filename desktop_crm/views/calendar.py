@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate, QDateTime, QLocale, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -146,6 +147,16 @@ class CalendarView(QWidget):
             grid.opened.connect(self.open_entry)
             grid.refused.connect(self.refuse_move)
         context.signals.changed.connect(self._changed)
+        keys = (("PgUp", lambda: self.step(-1)), ("PgDown", lambda: self.step(1)),
+                ("Home", self.go_today), ("D", lambda: self.set_mode("day")),
+                ("W", lambda: self.set_mode("week")), ("M", lambda: self.set_mode("month")))
+        for key, action in keys:
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(action)
+        self.prev_button.setToolTip(_("Previous") + " (PgUp)")
+        self.next_button.setToolTip(_("Next") + " (PgDown)")
+        self.today_button.setToolTip(_("Today") + " (Home)")
         self.set_mode("week")
         self.hour_scroll.verticalScrollBar().valueChanged.connect(lambda _v: self.hours.relayout())
         self.hour_scroll.verticalScrollBar().setValue(8 * HOUR_HEIGHT)

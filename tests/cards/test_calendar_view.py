@@ -184,3 +184,23 @@ def test_entries_are_read_off_the_gui_thread(context, qtbot):
         qtbot.waitUntil(lambda: not workers.running_jobs(), timeout=5000)
     finally:
         workers.set_synchronous(True)
+
+
+def test_keys_switch_views_and_periods(context, qtbot):
+    view = make_view(context, qtbot)
+    view.activateWindow()
+    qtbot.waitUntil(view.isActiveWindow)
+    view.hours.setFocus()
+    qtbot.keyClick(view.hours, Qt.Key.Key_M)
+    assert view.mode == "month" and view.mode_buttons["month"].isChecked()
+    month = view.anchor.month
+    qtbot.keyClick(view.month, Qt.Key.Key_PageDown)
+    assert view.anchor.month == month % 12 + 1
+    qtbot.keyClick(view.month, Qt.Key.Key_Home)
+    assert view.anchor == dt.date.today()
+    qtbot.keyClick(view.month, Qt.Key.Key_D)
+    assert view.mode == "day"
+    qtbot.keyClick(view.hours, Qt.Key.Key_PageUp)
+    assert view.hours.days == [dt.date.today() - dt.timedelta(days=1)]
+    qtbot.keyClick(view.hours, Qt.Key.Key_W)
+    assert view.mode == "week"
