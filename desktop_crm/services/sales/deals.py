@@ -260,8 +260,9 @@ def _next_line_order(deal_id: uuid.UUID) -> int:
     return (last.line_order + 1) if last else 0
 
 
-def create_deal(values: Mapping[str, Any], user: IdLike) -> DealInfo:
-    """Create a deal in its pipeline's first open stage (or the given open stage)."""
+def create_deal(values: Mapping[str, Any], user: IdLike, tell: bool = True) -> DealInfo:
+    """Create a deal in its pipeline's first open stage (or the given open stage); a responsible
+    other than ``user`` is notified (``tell=False``: an import, which would notify once per row)."""
     cleaned = _clean_deal(values, DEAL_FIELDS)
     if not cleaned.get("title"):
         raise ValidationError(_("Give the deal a title."), field="title")
@@ -304,6 +305,8 @@ def create_deal(values: Mapping[str, Any], user: IdLike) -> DealInfo:
                 blocking,
             )
         stages.start_deal(deal.id, user, now=deal.created_at)
+        if tell and deal.responsible_id not in (None, as_uuid(user)):
+            _tell_assigned(deal)
         return _deal_info(deal)
 
 

@@ -278,7 +278,7 @@ class DealsHandler:
         if existing is not None and ctx.on_duplicate == OnDuplicate.SKIP:
             return Outcome(row, RowAction.SKIP, (), existing.title)
         rights.require(Action.CREATE)
-        info = deals.create_deal(values, ctx.user_id)
+        info = deals.create_deal(values, ctx.user_id, tell=False)
         record_created(ctx, info.id)
         return Outcome(row, RowAction.CREATE)
 
