@@ -251,3 +251,38 @@ def test_every_document_status_has_a_translated_label():
         text = label(status.value)
         assert text != status.value and not text.isascii(), status
     assert label("superseded") == "Заменено новой редакцией"
+
+
+def test_deal_rows_carry_activity_overdue_task_and_correctness_in_one_statement(world):
+    from desktop_crm.models import Activity, ActivityKind, ActivityStatus, Deal
+
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    deal = Deal.select().where(Deal.deleted_at.is_null()).first()
+    spec = lists.spec("deals")
+    keys = [c.key for c in spec.columns]
+
+    def values():
+        rows = lists.fetch_page("deals", ListFilter(), Sort("title"), 0, 500)
+        row = next(r for r in rows if r.id == str(deal.id))
+        by_key = dict(zip(keys, row.values, strict=True))
+        return by_key["active"], by_key["overdue_task"], by_key["correct"]
+
+    Deal.update(correct=True, last_interaction_at=now - dt.timedelta(days=1)).where(
+        Deal.id == deal.id).execute()
+    assert values() == (True, False, True)
+    Activity.create(kind=ActivityKind.TASK, status=ActivityStatus.PLANNED, subject="Later",
+                    due_at=now + dt.timedelta(days=3), deal=deal)
+    assert values() == (True, False, True)
+    Activity.create(kind=ActivityKind.TASK, status=ActivityStatus.PLANNED, subject="Late",
+                    due_at=now - dt.timedelta(hours=3), deal=deal)
+    Activity.create(kind=ActivityKind.CALL, status=ActivityStatus.DONE, subject="Not a task",
+                    due_at=now - dt.timedelta(days=30), deal=deal)
+    assert values() == (True, True, True)
+    Deal.update(last_interaction_at=now - dt.timedelta(days=400)).where(
+        Deal.id == deal.id).execute()
+    assert values() == (False, True, True)
+    Deal.update(correct=False).where(Deal.id == deal.id).execute()
+    assert values() == (False, True, False)
+    # the rows come by key too (the deep-jump path binds only the keys)
+    key = lists.fetch_page("deals", ListFilter(), Sort("title"), 0, 500)[0].key
+    assert lists.fetch_keys("deals", [key])

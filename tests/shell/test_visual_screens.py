@@ -203,3 +203,51 @@ def test_filters_sit_in_one_row_until_added_and_saved_ones_are_chips(window, qtb
     assert view.source.filter.correct is False
     bar.delete_saved("Broken ones")
     assert not [c for c in bar.saved_chips if c.text() == "Broken ones"]
+
+
+def test_deals_list_marks_inactive_overdue_task_and_incorrect_beside_the_stage(window, qtbot) -> None:
+    import datetime as dt
+
+    from desktop_crm.models import Activity, ActivityKind, ActivityStatus, Deal
+    from tests.factories import make_deal
+
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    made = {}
+    for number, (title, correct, reached, task_due) in enumerate((
+        ("Mark inactive", True, now - dt.timedelta(days=400), None),
+        ("Mark overdue", True, now - dt.timedelta(days=1), now - dt.timedelta(days=2)),
+        ("Mark incorrect", False, now - dt.timedelta(days=1), None),
+        ("Mark none", True, now - dt.timedelta(days=1), now + dt.timedelta(days=2)),
+    )):
+        deal = make_deal(title)
+        Deal.update(correct=correct, last_interaction_at=reached,
+                    created_at=now + dt.timedelta(days=30, minutes=number)).where(
+            Deal.id == deal.id).execute()
+        if task_due is not None:
+            Activity.create(kind=ActivityKind.TASK, status=ActivityStatus.PLANNED, subject="Call",
+                            due_at=task_due, deal=deal)
+        made[str(deal.id)] = title
+
+    deals = window.show_section("deals")
+    deals.reload()
+    qtbot.waitUntil(lambda: deals.model.rowCount() > 4)
+    stage = _column(deals, "stage")
+    delegate = deals.table.itemDelegateForColumn(stage)
+    assert isinstance(delegate, ChipDelegate)
+    seen = {}
+    for row in range(8):
+        title = made.get(deals.model.record_id(row) or "")
+        if title:
+            seen[title] = delegate.chips_for(deals.model.index(row, stage))
+    assert set(seen) == set(made.values())
+    for title, wanted in (("Mark inactive", chips.INACTIVE), ("Mark overdue", chips.OVERDUE_TASK),
+                          ("Mark incorrect", chips.INCORRECT)):
+        found = seen[title]
+        assert found[0].status.startswith("stage:")
+        assert [c.status for c in found[1:]] == [wanted], title
+        assert found[1].text == chips.derived_chip(wanted).text and found[1].icon
+    assert [c.status for c in seen["Mark none"][1:]] == []
+    assert seen["Mark inactive"][1].text == "Inactive"
+    assert seen["Mark overdue"][1].tone == "danger" and seen["Mark inactive"][1].tone == "muted"
+    assert seen["Mark incorrect"][1].tone == "warning"
+    assert not deals.table.grab().isNull()

@@ -5,6 +5,8 @@ Sorting is offered only on columns whose ``ORDER BY`` an index serves on large t
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,6 +121,79 @@ def _bool(value: Any) -> bool:
     return bool(value)
 
 
+def _as_datetime(value: Any) -> dt.datetime | None:
+    """A timestamp as stored (naive UTC; SQLite hands back text)."""
+    if value is None:
+        return None
+    moment: dt.datetime
+    if isinstance(value, dt.datetime):
+        moment = value
+    else:
+        try:
+            moment = dt.datetime.fromisoformat(str(value))
+        except ValueError:
+            return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC)
+    return moment.replace(tzinfo=None)
+
+
+class _DealClock:
+    """Rule 2's activity and the overdue task read from a row's own values against the clock.
+
+    The statements hold no time (they are compiled once and cached), so "now" and the inactivity
+    cut-off are applied here; the cut-off's setting is read at most once a minute, not per row.
+    """
+
+    def __init__(self) -> None:
+        self._days: int | None = None
+        self._read_at = 0.0
+
+    def _cutoff(self, now: dt.datetime) -> dt.datetime:
+        moment = time.monotonic()
+        if self._days is None or moment - self._read_at > 60:
+            from desktop_crm.services.sales import rules  # rule 2 lives with the sales rules
+
+            self._days = int(rules.INACTIVITY_DAYS.get())
+            self._read_at = moment
+        return now - dt.timedelta(days=self._days)
+
+    def forget(self) -> None:
+        self._days = None
+
+    def active(self, correct: Any, last_interaction: Any) -> bool:
+        last = _as_datetime(last_interaction)
+        if not correct or last is None:
+            return False
+        return last >= self._cutoff(_utcnow())
+
+    def overdue(self, first_due: Any) -> bool:
+        due = _as_datetime(first_due)
+        return due is not None and due < _utcnow()
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+_DEAL_CLOCK = _DealClock()
+
+
+def _first_planned_task_due() -> Any:
+    """The earliest due moment of the deal's planned tasks: a correlated ``MIN`` led by the
+    timeline's index on ``deal_id`` (a deal has a handful of entries), in the same statement.
+    Literal values, so the compiled statement binds only what the list binds; ``kind || ''``
+    so that SQLite does not prefer the index of all tasks by kind (a scan per row)."""
+    task = Activity.alias("planned_task")
+    return (
+        task.select(peewee.fn.MIN(task.due_at))
+        .where(task.deal == Deal.id, task.deleted_at.is_null(),
+               task.kind.concat(peewee.SQL("''")) == peewee.SQL(f"'{ActivityKind.TASK.value}'"),
+               task.status.concat(peewee.SQL("''"))
+               == peewee.SQL(f"'{ActivityStatus.PLANNED.value}'"))
+    )
+
+
 def _deals() -> ListSource:
     responsible = User.alias("responsible")
     spec_cols = [
@@ -143,6 +218,10 @@ def _deals() -> ListSource:
                     width=140), (Deal.created_at,), order=Deal.created_at),
         ColumnSource(Column("correct", N_("Correct"), "bool", visible=False, width=80), (Deal.correct,),
              _bool),
+        ColumnSource(Column("active", N_("Active"), "bool", visible=False, width=80),
+             (Deal.correct, Deal.last_interaction_at), _DEAL_CLOCK.active),
+        ColumnSource(Column("overdue_task", N_("Overdue task"), "bool", visible=False, width=80),
+             (_first_planned_task_due(),), _DEAL_CLOCK.overdue),
     ]
 
     def joins(query: peewee.ModelSelect) -> peewee.ModelSelect:

@@ -4,8 +4,8 @@
 
 * the ``status`` of quotes, invoices, tasks and leads and the deals' ``stage`` as the shared chips
   (``views.common.chips``): an invoice past its due date is overdue, a planned task past due is
-  overdue and one due today says so, a stage chip takes the stage's colour, an incorrect deal
-  gets its chip beside the stage;
+  overdue and one due today says so, a stage chip takes the stage's colour, and a deal's marks
+  (overdue task, inactive, incorrect: hidden columns of the same row) sit beside the stage;
 * a person (``responsible``, ``assignee``, ``author``) with their initials avatar before the name;
 * a phone in international notation (``phonenumbers``), as the cards show it.
 
@@ -121,8 +121,8 @@ class ChipDelegate(QStyledItemDelegate):
         if not text:
             return "", []
         if self.entity == Entity.DEALS:
-            correct = _sibling_value(index, self.columns.get("correct")) is not False
-            key = f"{text}\0{correct}\0{self._stages is not None}"
+            marks = self._deal_marks(index)
+            key = f"{text}\0{marks}\0{self._stages is not None}"
         elif self.entity == Entity.INVOICES:
             due = _sibling_value(index, self.columns.get("due_date"))
             key = f"{text}\0{due}\0{dt.date.today()}"
@@ -143,6 +143,14 @@ class ChipDelegate(QStyledItemDelegate):
             found = self._made[key] = self._chips(index, text)
         return key, found
 
+    def _deal_marks(self, index: Index) -> tuple[bool, bool, bool]:
+        """(active, has an overdue task, correct) from the row's own columns (an inactive mark
+        only for a correct deal: an incorrect one says so with its own chip)."""
+        correct = _sibling_value(index, self.columns.get("correct")) is not False
+        active = _sibling_value(index, self.columns.get("active")) is not False or not correct
+        overdue = _sibling_value(index, self.columns.get("overdue_task")) is True
+        return active, overdue, correct
+
     def _task_chip(self, index: Index, text: str) -> chips.Chip:
         due_at = _sibling_value(index, self.columns.get("due_at"))
         if isinstance(due_at, dt.datetime) and due_at.tzinfo is None:
@@ -153,10 +161,11 @@ class ChipDelegate(QStyledItemDelegate):
 
     def _chips(self, index: Index, text: str) -> list[chips.Chip]:
         if self.entity == Entity.DEALS:
-            correct = _sibling_value(index, self.columns.get("correct")) is not False
+            active, overdue, correct = self._deal_marks(index)
             look = self._stage_look(text)
             colour, kind = look or (chips.DEFAULT_STAGE_COLOUR, "open")
-            return [chips.stage_chip(text, colour, kind), *chips.deal_chips(correct=correct)]
+            return [chips.stage_chip(text, colour, kind),
+                    *chips.deal_chips(active=active, overdue_tasks=int(overdue), correct=correct)]
         status = self._by_label.get(text, text)
         if self.entity == Entity.INVOICES:
             due = _sibling_value(index, self.columns.get("due_date"))
