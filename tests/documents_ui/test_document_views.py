@@ -106,6 +106,41 @@ def test_invoice_panel_issue_and_payment(context, deal, qtbot, monkeypatch):
     assert visible_actions(panel) == {"pay", "preview"}  # refunds and corrections stay reachable
 
 
+def test_an_issued_invoice_past_its_due_date_shows_overdue_on_the_deal_card(context, deal, qtbot,
+                                                                         monkeypatch):
+    import datetime as dt
+
+    from desktop_crm import i18n
+    from desktop_crm.views.common import chips
+    from desktop_crm.views.documents.panel import DealDocumentsPanel
+
+    i18n.set_language("it")
+    panel = DealDocumentsPanel(context, DealId(deal.id), "invoice")
+    qtbot.addWidget(panel)
+    monkeypatch.setattr(panel, "open_editor", lambda document_id=None: None)
+    panel.create_button.click()
+    panel.buttons["issue"].click()
+    invoice = Invoice.get()
+
+    def chip() -> chips.Chip:
+        return panel.table.item(0, 3).data(chips.CHIP_ROLE)
+
+    assert chip().status == InvoiceStatus.ISSUED
+    Invoice.update(due_date=dt.date.today() - dt.timedelta(days=3)).where(
+        Invoice.id == invoice.id).execute()
+    panel.reload()
+    assert panel.current().due_date == dt.date.today() - dt.timedelta(days=3)
+    found = chip()
+    assert found.status == chips.OVERDUE and found.tone == "danger"
+    assert found.text == i18n.pgettext("status", "Overdue") == "In ritardo"
+    assert panel.table.item(0, 3).text()  # the status word stays for copying and readers
+    panel.buttons["pay"].click()
+    panel.payments_dialog.register_button.click()
+    panel.reload()
+    assert chip().status == InvoiceStatus.PAID  # a paid invoice is never overdue
+    i18n.set_language("en")
+
+
 def test_preview_shows_the_stored_pdf_and_prints_it(context, deal, qtbot, tmp_path):
     from desktop_crm.services.billing import invoices, rendering
     from desktop_crm.views.documents.preview import PdfPreview, page_images, print_pdf

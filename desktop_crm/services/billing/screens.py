@@ -49,6 +49,7 @@ class DocumentSummary:
     balance_text: str = ""
     sdi_text: str = ""  # an Italian invoice's way through SDI ("delivered (SDI)"), '' when not sent
     sdi_detail: str = ""  # its file, SDI's id and a rejection's errors
+    due_date: dt.date | None = None  # invoices: when payment is due (an unpaid one past it is overdue)
 
 
 def status_text(kind: str, status: str) -> str:
@@ -135,6 +136,7 @@ def summary(document: Document) -> DocumentSummary:
         balance=balance,
         balance_text=format_money(balance, document.currency) if is_invoice else "",
         sdi_text=sdi_text,
+        due_date=document.due_date if is_invoice else None,
         sdi_detail=sdi_detail,
     )
 

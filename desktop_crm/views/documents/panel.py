@@ -200,7 +200,7 @@ class DealDocumentsPanel(QWidget):
             item = QTableWidgetItem(text)
             if column == 3:  # the status as its chip (the text stays for copying and readers)
                 item.setData(CHIP_ROLE, quote_chip(doc.status) if self.kind == "quote"
-                             else invoice_chip(doc.status))
+                             else invoice_chip(doc.status, doc.due_date))
             if column == 6 and doc.sdi_detail:
                 item.setToolTip(doc.sdi_detail)
             if column in (1, 4):
