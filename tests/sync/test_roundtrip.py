@@ -122,3 +122,31 @@ def test_a_local_password_hash_never_leaves_its_file(server_url, tmp_path):
     assert User.get_by_id(user.id).password_hash == ""
     use(a)
     assert User.get_by_id(user.id).password_hash == "$argon2id$secret"
+
+
+def test_a_contacts_photo_travels_to_the_other_replica_and_is_removed_there_too(server_url, tmp_path):
+    import io
+
+    from PIL import Image
+
+    from desktop_crm.services.sales import photos
+
+    out = io.BytesIO()
+    Image.new("RGB", (600, 400), (10, 120, 200)).save(out, "JPEG")
+    a = new_replica(tmp_path / "a.db", server_url)
+    b = new_replica(tmp_path / "b.db", server_url)
+    use(a)
+    contact = Contact.create(last_name="Bianchi")
+    photos.set_contact_photo(contact.id, out.getvalue())
+    stored = photos.contact_photo(contact.id)
+    assert stored and a.sync().pushed >= 1
+    with admin(server_url) as conn:
+        assert bytes(conn.execute("SELECT photo FROM contact").fetchone()[0]) == stored
+    b.sync()
+    use(b)
+    assert photos.contact_photo(contact.id) == stored
+    photos.set_contact_photo(contact.id, None)
+    assert b.sync().pushed == 1
+    use(a)
+    a.sync()
+    assert photos.contact_photo(contact.id) is None

@@ -106,6 +106,11 @@ def step_0014_pec_account(db: peewee.Database, engine: str) -> None:
     _run_sql_file(db, HERE / f"v0014_{engine}.sql")
 
 
+def step_0015_contact_photo(db: peewee.Database, engine: str) -> None:
+    """A contact's photo (``contact.photo``: a PNG or JPEG of at most 256 px a side, synced)."""
+    _run_sql_file(db, HERE / f"v0015_{engine}.sql")
+
+
 STEPS: dict[int, Step] = {
     1: step_0001_initial,
     2: step_0002_search_index,
@@ -121,4 +126,5 @@ STEPS: dict[int, Step] = {
     12: step_0012_mail,
     13: step_0013_bank_statements,
     14: step_0014_pec_account,
+    15: step_0015_contact_photo,
 }

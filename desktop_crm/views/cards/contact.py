@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -26,9 +27,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_crm.entities import Entity
+from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _, ngettext
 from desktop_crm.ids import CompanyId, ContactId, as_uuid
-from desktop_crm.services.sales import cards, contacts, deal_card
+from desktop_crm.services.sales import cards, contacts, deal_card, photos
 from desktop_crm.services.sales.contacts import CONTACT_FIELDS, IDENTIFYING, contact_field_label
 from desktop_crm.services.sales.rule_errors import DuplicateContact
 from desktop_crm.services.system import session
@@ -45,6 +47,7 @@ from desktop_crm.views.cards.common import (
 )
 from desktop_crm.views.cards.timeline import TimelineWidget
 from desktop_crm.views.common.contact_links import CardHeader
+from desktop_crm.views.common.dialogs import show_error
 from desktop_crm.views.common.palette import WARN_BORDER, WARN_TINT
 from desktop_crm.views.common.section import FormSection, sections_page
 from desktop_crm.views.context import AppContext
@@ -138,6 +141,7 @@ class ContactCard(CardDialog):
         area.setWidgetResizable(True)
         inner, column = sections_page(area)
         self.header = CardHeader(inner)
+        self.header.set_photo_actions(self.choose_photo, self.remove_photo)
         column.addWidget(self.header)
         required = set(cards.required_contact_fields())
         self.phone_previews: dict[str, QLabel] = {}
@@ -245,9 +249,53 @@ class ContactCard(CardDialog):
         """The head of a saved contact: face, name, position, phones to call, addresses."""
         values = self._values or {}
         self.header.setVisible(bool(self.record_id))
+        self.header.set_photo(photos.contact_photo(self.record_id) if self.record_id else None)
         self.header.set_record(values.get("full_name") or "", values.get("position") or "",
                                (values.get("mobile_phone") or "", values.get("work_phone") or ""),
                                (values.get("private_email") or "", values.get("work_email") or ""))
+
+    # --- photo ------------------------------------------------------------------------------
+    def choose_photo(self) -> None:
+        """Ask for a picture (the application's own file dialog) and make it the photo."""
+        dialog = QFileDialog(self, _("Choose a photo"), "", _("Pictures (*.png *.jpg *.jpeg)"))
+        dialog.setObjectName("photo_dialog")
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
+        if dialog.exec() and dialog.selectedFiles():
+            self.load_photo(dialog.selectedFiles()[0])
+
+    def load_photo(self, path: str) -> bool:
+        """Make the picture at ``path`` the contact's photo; a refusal says why."""
+        if not self.record_id:
+            return False
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read(photos.MAX_FILE_BYTES + 1)
+            photos.set_contact_photo(self.record_id, data)
+        except OSError as error:
+            show_error(self, _("The file cannot be read: {error}").format(error=error.strerror or error))
+            return False
+        except CrmError as error:
+            show_error(self, error.message)
+            return False
+        self._photo_changed()
+        return True
+
+    def remove_photo(self) -> None:
+        if not self.record_id:
+            return
+        try:
+            photos.set_contact_photo(self.record_id, None)
+        except CrmError as error:
+            show_error(self, error.message)
+            return
+        self._photo_changed()
+
+    def _photo_changed(self) -> None:
+        assert self.record_id is not None
+        self.header.set_photo(photos.contact_photo(self.record_id))
+        self.context.notify_changed(self.entity)
 
     def _load_deals(self) -> None:
         if self.record_id:

@@ -138,6 +138,7 @@ class Avatar(QWidget):
         self._name = ""
         self._key: str | None = None
         self._photo: QPixmap | None = None
+        self._photo_cache: tuple[float, QPixmap] | None = None
         self.setFixedSize(QSize(size, size))
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.set_person(name, key)
@@ -146,15 +147,35 @@ class Avatar(QWidget):
         self._name = name or ""
         self._key = key
         self._photo = photo
+        self._photo_cache = None
         self.setAccessibleName(self._name)
         self.setToolTip(self._name)
         self.update()
+
+    def set_photo(self, photo: QPixmap | None) -> None:
+        """Show a photo (``None``: the initials again)."""
+        self._photo = photo if photo is not None and not photo.isNull() else None
+        self._photo_cache = None
+        self.update()
+
+    def photo(self) -> QPixmap | None:
+        return self._photo
+
+    def has_photo(self) -> bool:
+        return self._photo is not None
 
     def initials(self) -> str:
         return initials(self._name)
 
     def paintEvent(self, event: object) -> None:
+        ratio = self.devicePixelRatioF()
+        if self._photo is not None:  # the round photo made once per photo and ratio
+            if self._photo_cache is None or self._photo_cache[0] != ratio:
+                self._photo_cache = (ratio, avatar_pixmap(self._name, self._size, ratio, self._key,
+                                                          self._photo))
+            face = self._photo_cache[1]
+        else:
+            face = avatar_pixmap(self._name, self._size, ratio, self._key)
         painter = QPainter(self)
-        painter.drawPixmap(0, 0, avatar_pixmap(self._name, self._size, self.devicePixelRatioF(),
-                                               self._key, self._photo))
+        painter.drawPixmap(0, 0, face)
         painter.end()

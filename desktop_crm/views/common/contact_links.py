@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 
-from PySide6.QtCore import QSize, Qt, QUrl
-from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QByteArray, QSize, Qt, QUrl
+from PySide6.QtGui import QAction, QDesktopServices, QPixmap
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QToolButton, QVBoxLayout, QWidget
 
 from desktop_crm.i18n import _
 from desktop_crm.views.common import icons
@@ -78,8 +78,29 @@ class CardHeader(QWidget):
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 4)
         row.setSpacing(12)
+        face_column = QVBoxLayout()
+        face_column.setContentsMargins(0, 0, 0, 0)
+        face_column.setSpacing(2)
         self.avatar = Avatar("", face, self)
-        row.addWidget(self.avatar)
+        face_column.addWidget(self.avatar, 0, Qt.AlignmentFlag.AlignHCenter)
+        # "Photo…" (choose one) with "Remove photo" in its menu; shown by set_photo_actions()
+        self.photo_button = QToolButton(self)
+        self.photo_button.setObjectName("photo_button")
+        self.photo_button.setAutoRaise(True)
+        self.photo_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.choose_photo_action = QAction(_("Photo…"), self)
+        self.choose_photo_action.setToolTip(_("Choose a photo of this person (PNG or JPEG)"))
+        self.remove_photo_action = QAction(_("Remove photo"), self)
+        self.remove_photo_action.setEnabled(False)
+        menu = QMenu(self.photo_button)
+        menu.addAction(self.choose_photo_action)
+        menu.addAction(self.remove_photo_action)
+        self.photo_button.setMenu(menu)
+        self.photo_button.setDefaultAction(self.choose_photo_action)
+        self.photo_button.hide()
+        face_column.addWidget(self.photo_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        face_column.addStretch(1)
+        row.addLayout(face_column)
         texts = QWidget(self)
         names = QVBoxLayout(texts)
         names.setContentsMargins(0, 0, 0, 0)
@@ -101,9 +122,22 @@ class CardHeader(QWidget):
         row.addWidget(texts, 1)
         self.links: list[LinkButton] = []
 
+    def set_photo_actions(self, choose: Callable[[], None], remove: Callable[[], None]) -> None:
+        """Offer "Photo…" and "Remove photo" under the face (a person's card)."""
+        self.choose_photo_action.triggered.connect(lambda _checked=False: choose())
+        self.remove_photo_action.triggered.connect(lambda _checked=False: remove())
+        self.photo_button.show()
+
+    def set_photo(self, data: bytes | None) -> None:
+        """Show ``data`` (PNG or JPEG bytes) in the face; initials when ``None`` or unreadable."""
+        pixmap = QPixmap()
+        shown = bool(data) and pixmap.loadFromData(QByteArray(data or b""))
+        self.avatar.set_photo(pixmap if shown else None)
+        self.remove_photo_action.setEnabled(shown)
+
     def set_record(self, name: str, subtitle: str = "", phones: tuple[str, ...] = (),
                    emails: tuple[str, ...] = ()) -> None:
-        self.avatar.set_person(name)
+        self.avatar.set_person(name, photo=self.avatar.photo())
         self.name_label.setText(name or "—")
         self.subtitle_label.setText(subtitle)
         self.subtitle_label.setVisible(bool(subtitle))
