@@ -199,3 +199,33 @@ def test_only_icons_in_use_are_shipped_with_their_licence() -> None:
     assert shipped and (icons.ICON_DIR / "LICENSE").is_file()
     assert "ISC" in (icons.ICON_DIR / "LICENSE").read_text(encoding="utf-8")
     assert [name for name in shipped if f'"{name}"' not in source] == []
+
+
+def test_a_narrow_row_elides_the_stage_but_keeps_the_deals_marks(qapp: object) -> None:
+    from PySide6.QtCore import QRect, Qt
+    from PySide6.QtGui import QFont, QPainter, QPixmap
+    from PySide6.QtWidgets import QApplication
+
+    font = chips.chip_font(QApplication.font())
+    row = [chips.stage_chip("Identificazione del decisore e del budget", "#3366cc"),
+           *chips.deal_chips(active=False, overdue_tasks=1)]
+    widths = [chips.chip_size(c, font).width() for c in row]
+    palette = QApplication.palette()
+
+    def used(width: int) -> int:
+        pixmap = QPixmap(width, 24)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        result = chips.paint_chips(painter, QRect(0, 0, width, 24), row, palette, QFont(font))
+        painter.end()
+        return result - chips.SPACING  # the width painted (without the gap after the last chip)
+
+    roomy = sum(widths) + 2 * chips.SPACING
+    assert used(roomy + 50) == roomy  # everything at full width
+    narrow = chips.MIN_FIRST + widths[1] + widths[2] + 2 * chips.SPACING
+    assert narrow < roomy
+    # the stage gives way: both marks still painted in full, the stage elided to what is left
+    assert used(narrow) == narrow
+    # too narrow for both: the last mark is left out and the stage takes the room it leaves
+    assert used(narrow - 10) == narrow - 10
+    assert used(chips.MIN_FIRST - 20) <= chips.MIN_FIRST - 20  # only the stage, elided

@@ -208,6 +208,7 @@ PADDING_X = 7
 GAP = 4
 ICON_SIZE = 12
 SPACING = 4  # between chips in a row
+MIN_FIRST = 70  # the least a row's first chip keeps before the marks after it are left out
 
 
 _METRICS: dict[str, QFontMetrics] = {}
@@ -319,14 +320,27 @@ def paint_chip(painter: QPainter, rect: QRect, chip: Chip, palette: QPalette, fo
 def paint_chips(painter: QPainter, rect: QRect, chips: list[Chip], palette: QPalette, font: QFont,
                 surface: QPalette.ColorRole = QPalette.ColorRole.Base, font_key: str | None = None) -> int:
     """Paint chips left to right in ``rect``; the width used (``font_key``: ``font.key()``,
-    which delegates pass to save computing it per cell)."""
-    x = rect.x()
+    which delegates pass to save computing it per cell).
+
+    When they do not all fit, the first chip (a deal's stage) is elided to leave room for the
+    marks after it (overdue task, inactive, incorrect: what needs action); marks are left out,
+    last first, only when the first chip would keep less than :data:`MIN_FIRST` pixels."""
     font_key = font_key or font.key()
-    for number, chip in enumerate(chips):
-        remaining = QRect(x, rect.y(), rect.right() - x + 1, rect.height())
-        if number and remaining.width() < chip_size(chip, font, font_key).width():
-            break  # the first chip is elided when it does not fit, later ones are left out
-        x += paint_chip(painter, remaining, chip, palette, font, surface, font_key) + SPACING
+    shown = list(chips)
+    widths = [chip_size(c, font, font_key).width() for c in shown]
+    while len(shown) > 1:
+        rest = sum(w + SPACING for w in widths[1:])
+        if rect.width() - rest >= min(widths[0], MIN_FIRST):
+            break
+        shown.pop()
+        widths.pop()
+    x = rect.x()
+    for number, chip in enumerate(shown):
+        room = rect.right() - x + 1
+        if number == 0:
+            room -= sum(w + SPACING for w in widths[1:])
+        x += paint_chip(painter, QRect(x, rect.y(), max(room, 0), rect.height()), chip, palette,
+                        font, surface, font_key) + SPACING
     return x - rect.x()
 
 

@@ -38,6 +38,7 @@ STATUS_TABLE = {Entity.QUOTES: "quote", Entity.INVOICES: "invoice", Entity.TASKS
 CELL_PADDING = 4
 ALIGN_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 CHIP_COLUMN_WIDTH = 175
+DEAL_STAGE_WIDTH = 250  # the stage and room for a mark or two
 
 
 _SELECTED = QStyle.StateFlag.State_Selected.value
@@ -288,8 +289,9 @@ def install_cell_delegates(table: QTableView, entity: Entity, column_keys: list[
         delegate = ChipDelegate(entity, columns, table)
         table.setItemDelegateForColumn(columns[status_key], delegate)
         header = table.horizontalHeader()
-        if header.sectionSize(columns[status_key]) < CHIP_COLUMN_WIDTH:  # room for the chip
-            header.resizeSection(columns[status_key], CHIP_COLUMN_WIDTH)
+        wanted = DEAL_STAGE_WIDTH if entity == Entity.DEALS else CHIP_COLUMN_WIDTH
+        if header.sectionSize(columns[status_key]) < wanted:  # room for the chips
+            header.resizeSection(columns[status_key], wanted)
         if changed is not None:
             changed.connect(lambda what: delegate.forget_stages() if what == "pipelines" else None)
 
