@@ -251,3 +251,15 @@ def test_deals_list_marks_inactive_overdue_task_and_incorrect_beside_the_stage(w
     assert seen["Mark overdue"][1].tone == "danger" and seen["Mark inactive"][1].tone == "muted"
     assert seen["Mark incorrect"][1].tone == "warning"
     assert not deals.table.grab().isNull()
+    # the cell's tooltip spells every chip out (the stage may be elided to leave the marks room)
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QStyleOptionViewItem, QToolTip
+
+    row = next(r for r in range(8) if made.get(deals.model.record_id(r) or "") == "Mark overdue")
+    index = deals.model.index(row, stage)
+    centre = deals.table.visualRect(index).center()
+    event = QHelpEvent(QEvent.Type.ToolTip, centre, deals.table.viewport().mapToGlobal(centre))
+    assert delegate.helpEvent(event, deals.table, QStyleOptionViewItem(), index)
+    assert QToolTip.text().endswith(" · Overdue task")
+    QToolTip.hideText()

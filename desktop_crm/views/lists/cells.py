@@ -18,9 +18,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPalette, QPixmap
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QHelpEvent, QPainter, QPalette, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QToolTip,
+)
 
 from desktop_crm.entities import Entity
 from desktop_crm.i18n import _
@@ -199,6 +206,16 @@ class ChipDelegate(QStyledItemDelegate):
                 self._cells.clear()
             self._cells[cell_key] = pixmap
         painter.drawPixmap(rect.topLeft(), pixmap)
+
+    def helpEvent(self, event: QHelpEvent, view: QAbstractItemView, option: QStyleOptionViewItem,
+                  index: Index) -> bool:
+        """The cell's tooltip: every chip's word (an elided stage and its marks in full)."""
+        if event.type() == QEvent.Type.ToolTip and index.isValid():
+            texts = [c.text for c in self.chips_for(index) if c.text]
+            if texts:
+                QToolTip.showText(event.globalPos(), " · ".join(texts), view)
+                return True
+        return super().helpEvent(event, view, option, index)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         font = chips.chip_font(option.font)
