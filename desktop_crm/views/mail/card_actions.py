@@ -15,11 +15,13 @@ from PySide6.QtGui import QAction, QCursor, QDesktopServices, QFont, QIcon, QPai
 from PySide6.QtWidgets import QLabel, QLineEdit, QMenu, QWidget
 
 from desktop_crm.i18n import _
+from desktop_crm.views.common import icons
 from desktop_crm.views.common.dialogs import show_error
 
 
 def glyph_icon(glyph: str, size: int = 32) -> QIcon:
-    """An icon drawn from one character of the UI font (✉, ☎)."""
+    """An icon drawn from one character of the UI font (the fields' actions use the palette-tinted
+    Lucide icons instead: a glyph is drawn black, unreadable on a dark palette)."""
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
@@ -61,7 +63,7 @@ def phone_menu(parent: QWidget, number: str,
 
 def add_email_action(editor: QLineEdit, write: Callable[[str], None]) -> QAction:
     """A ✉ button inside an e-mail field: writes to the address typed there."""
-    action = editor.addAction(glyph_icon("✉"), QLineEdit.ActionPosition.TrailingPosition)
+    action = editor.addAction(icons.icon("mail"), QLineEdit.ActionPosition.TrailingPosition)
     action.setObjectName(f"write_{editor.objectName()}")
     action.setToolTip(_("Write an e-mail"))
     action.triggered.connect(lambda *_a: write(editor.text().strip()))
@@ -77,7 +79,7 @@ def add_email_action(editor: QLineEdit, write: Callable[[str], None]) -> QAction
 
 def add_phone_action(editor: QLineEdit, log_call: Callable[[], object] | None) -> QAction:
     """A ☎ button inside a phone field: Call (``tel:``) and Log a call…"""
-    action = editor.addAction(glyph_icon("☎"), QLineEdit.ActionPosition.TrailingPosition)
+    action = editor.addAction(icons.icon("phone"), QLineEdit.ActionPosition.TrailingPosition)
     action.setObjectName(f"call_{editor.objectName()}")
     action.setToolTip(_("Call or log a call"))
     editor.phone_menu = None  # type: ignore[attr-defined]  # the last menu shown (the tests')
