@@ -208,7 +208,7 @@ def test_filters_sit_in_one_row_until_added_and_saved_ones_are_chips(window, qtb
 def test_deals_list_marks_inactive_overdue_task_and_incorrect_beside_the_stage(window, qtbot) -> None:
     import datetime as dt
 
-    from desktop_crm.models import Activity, ActivityKind, ActivityStatus, Deal
+    from desktop_crm.models import Activity, ActivityKind, ActivityStatus, Deal, Stage, StageKind
     from tests.factories import make_deal
 
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -218,8 +218,10 @@ def test_deals_list_marks_inactive_overdue_task_and_incorrect_beside_the_stage(w
         ("Mark overdue", True, now - dt.timedelta(days=1), now - dt.timedelta(days=2)),
         ("Mark incorrect", False, now - dt.timedelta(days=1), None),
         ("Mark none", True, now - dt.timedelta(days=1), now + dt.timedelta(days=2)),
+        ("Mark won long ago", True, now - dt.timedelta(days=400), None),
     )):
-        deal = make_deal(title)
+        won = Stage.select().where(Stage.kind == StageKind.WON).first()
+        deal = make_deal(title, stage=won) if "won" in title else make_deal(title)
         Deal.update(correct=correct, last_interaction_at=reached,
                     created_at=now + dt.timedelta(days=30, minutes=number)).where(
             Deal.id == deal.id).execute()
@@ -230,7 +232,7 @@ def test_deals_list_marks_inactive_overdue_task_and_incorrect_beside_the_stage(w
 
     deals = window.show_section("deals")
     deals.reload()
-    qtbot.waitUntil(lambda: deals.model.rowCount() > 4)
+    qtbot.waitUntil(lambda: deals.model.rowCount() > 5)
     stage = _column(deals, "stage")
     delegate = deals.table.itemDelegateForColumn(stage)
     assert isinstance(delegate, ChipDelegate)
@@ -240,16 +242,17 @@ def test_deals_list_marks_inactive_overdue_task_and_incorrect_beside_the_stage(w
         if title:
             seen[title] = delegate.chips_for(deals.model.index(row, stage))
     assert set(seen) == set(made.values())
-    for title, wanted in (("Mark inactive", chips.INACTIVE), ("Mark overdue", chips.OVERDUE_TASK),
-                          ("Mark incorrect", chips.INCORRECT)):
+    for title, wanted in (("Mark inactive", [chips.INACTIVE]), ("Mark overdue", [chips.OVERDUE_TASK]),
+                          ("Mark incorrect", [chips.INACTIVE, chips.INCORRECT])):  # as on the board
         found = seen[title]
         assert found[0].status.startswith("stage:")
-        assert [c.status for c in found[1:]] == [wanted], title
-        assert found[1].text == chips.derived_chip(wanted).text and found[1].icon
+        assert [c.status for c in found[1:]] == wanted, title
+        assert found[-1].text == chips.derived_chip(wanted[-1]).text and found[-1].icon
     assert [c.status for c in seen["Mark none"][1:]] == []
+    assert [c.status for c in seen["Mark won long ago"][1:]] == []  # a closed deal is not inactive
     assert seen["Mark inactive"][1].text == "Inactive"
     assert seen["Mark overdue"][1].tone == "danger" and seen["Mark inactive"][1].tone == "muted"
-    assert seen["Mark incorrect"][1].tone == "warning"
+    assert seen["Mark incorrect"][-1].tone == "warning"
     assert not deals.table.grab().isNull()
     # the cell's tooltip spells every chip out (the stage may be elided to leave the marks room)
     from PySide6.QtCore import QEvent

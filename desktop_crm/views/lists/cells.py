@@ -152,10 +152,10 @@ class ChipDelegate(QStyledItemDelegate):
         return key, found
 
     def _deal_marks(self, index: Index) -> tuple[bool, bool, bool]:
-        """(active, has an overdue task, correct) from the row's own columns (an inactive mark
-        only for a correct deal: an incorrect one says so with its own chip)."""
+        """(active, has an overdue task, correct) from the row's own columns, as the board and
+        the deal card read them (rule 2: an incorrect deal is inactive too)."""
         correct = _sibling_value(index, self.columns.get("correct")) is not False
-        active = _sibling_value(index, self.columns.get("active")) is not False or not correct
+        active = _sibling_value(index, self.columns.get("active")) is not False
         overdue = _sibling_value(index, self.columns.get("overdue_task")) is True
         return active, overdue, correct
 
@@ -172,6 +172,7 @@ class ChipDelegate(QStyledItemDelegate):
             active, overdue, correct = self._deal_marks(index)
             look = self._stage_look(text)
             colour, kind = look or (chips.DEFAULT_STAGE_COLOUR, "open")
+            active = active or kind != "open"  # a won or lost deal is not "inactive" (the board's rule)
             return [chips.stage_chip(text, colour, kind),
                     *chips.deal_chips(active=active, overdue_tasks=int(overdue), correct=correct)]
         status = self._by_label.get(text, text)
