@@ -238,6 +238,7 @@ def _mixed_script(text: str) -> bool:
 def _unlikely_cp1251(text: str) -> bool:
     """Bytes that decode as Windows-1251 but are not Russian text (another code page): many
     letters outside Cyrillic and Latin, or control characters."""
+    text = text[:200_000]
     odd = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\r\n\t") or "\u0080" <= ch <= "\u03ff"
               or ("\u2000" <= ch <= "\u2bff" and ch not in "–—‘’‚“”„•…‰‹›€№™"))
     return odd > max(3, len(text) // 200)

@@ -19,6 +19,7 @@ from desktop_crm.models import (
     Deal,
     DealLine,
     Notification,
+    OwnCompany,
     Product,
     StageChange,
 )
@@ -134,10 +135,13 @@ class CompaniesHandler:
 
 
 class ProductsHandler:
-    """Products by their SKU (else their exact name) are the same product."""
+    """Products by their SKU (else their exact name) are the same product; a new product without a
+    currency gets the (default) own company's."""
 
     def __init__(self) -> None:
         self.seen = Seen()
+        own = OwnCompany.alive().order_by(OwnCompany.is_default.desc(), OwnCompany.created_at).first()
+        self.currency = (own.default_currency if own is not None else "") or "RUB"
 
     def process(self, units: list[list[MappedRow]], ctx: Context) -> list[Outcome]:
         return [self.one(row, ctx) for (row,) in units]
@@ -172,6 +176,7 @@ class ProductsHandler:
                     cards.save_product(record_id, changes, ctx.user_id)
                 ctx.writer.merged(item if changes else None)
                 return Outcome(row, RowAction.MERGE, (), shown)
+            values.setdefault("currency", self.currency)
             product_id = uuid.UUID(cards.save_product(None, values, ctx.user_id))
             ctx.writer.created("product", product_id)
             self.seen.add(keys, row.row, product_id)

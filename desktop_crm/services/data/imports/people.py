@@ -13,6 +13,7 @@ from desktop_crm.i18n import _
 from desktop_crm.ids import uuid7
 from desktop_crm.models import Action, Contact, Lead, LeadStatus, User
 from desktop_crm.normalize import email_key, name_key
+from desktop_crm.services.data.imports.batches import insert_rows
 from desktop_crm.services.data.imports.engine import OnDuplicate, RowAction
 from desktop_crm.services.data.imports.rows import (
     Context,
@@ -47,7 +48,7 @@ def split_full_name(text: str) -> dict[str, str]:
     return result
 
 
-@dataclass
+@dataclass(slots=True)
 class Person:
     """A row's person, or an existing record's: what the duplicate rule compares."""
 
@@ -72,43 +73,84 @@ def _stored_identity(row: Any) -> Identity:
 
 @dataclass
 class PersonIndex:
-    """People by each identifying value, to find candidates for the duplicate rule fast."""
+    """People by each identifying value, to find candidates for the duplicate rule fast.
 
-    by_key: dict[tuple[str, Any], list[Person]] = field(default_factory=dict)
+    One difference from the card's lookup (``contacts.find_duplicates``, which also searches the
+    full-text index): a person matching an existing contact by name and birth date only (no
+    shared phone or e-mail) whose middle name is given on one side only is not found in the
+    database, only in the file; the full-text search per row would cost more than the rest of the
+    import together.
+
+    With the rule's usual two matching fields a name alone never makes a duplicate: people are
+    found by phone, by e-mail, or by name together with birth date (the only pair without either),
+    so a common name does not make every Иванов Иван a candidate of every other."""
+
+    minimum: int
+    by_key: dict[tuple[Any, ...], list[Person]] = field(default_factory=dict)
 
     def add(self, person: Person) -> None:
-        for key in _keys(person.identity, both_names=True):
+        for key in _keys(person.identity, self.minimum):
             self.by_key.setdefault(key, []).append(person)
 
     def best(self, me: Identity) -> Person | None:
         seen: set[int] = set()
         best: tuple[int, Person] | None = None
-        minimum = int(rules.DUPLICATE_MIN_MATCHES.get())
-        for key in _keys(me, both_names=True):
+        for key in _keys(me, self.minimum):
             for other in self.by_key.get(key, ()):
                 if id(other) in seen:
                     continue
                 seen.add(id(other))
                 count = len(contacts._matched_fields(me, other.identity))
-                if count >= minimum and (best is None or count > best[0]):
+                if count >= self.minimum and (best is None or count > best[0]):
                     best = (count, other)
         return best[1] if best else None
 
 
-def _keys(me: Identity, both_names: bool) -> Iterable[tuple[str, Any]]:
+def _keys(me: Identity, minimum: int) -> Iterable[tuple[Any, ...]]:
     for phone in me.phones:
         yield ("p", phone)
     for email in me.emails:
         yield ("e", email)
-    if me.name:
-        yield ("n", me.name)
-    if both_names and me.short_name and me.short_name != me.name:
-        yield ("n", me.short_name)
+    names = {n for n in (me.name, me.short_name) if n}
+    if minimum >= 2:
+        if me.birth_date is not None:
+            for name in names:
+                yield ("nb", name, me.birth_date)
+    else:
+        for name in names:
+            yield ("n", name)
+
+
+def _lookups(people: list[Identity], minimum: int) -> list[Any]:
+    """The conditions that find the contacts ``people`` may duplicate, one per index."""
+    phones = list({p for me in people for p in me.phones})
+    emails = list({e for me in people for e in me.emails})
+    conditions = []
+    if phones:
+        conditions += [Contact.mobile_phone_e164.in_(phones), Contact.work_phone_e164.in_(phones)]
+    if emails:
+        conditions += [Contact.private_email_key.in_(emails), Contact.work_email_key.in_(emails)]
+    named = [me for me in people if me.name and (minimum < 2 or me.birth_date)]
+    names = list({n for me in named for n in (me.name, me.short_name) if n})
+    if names and minimum >= 2:
+        births = list({me.birth_date for me in named})
+        conditions.append(Contact.name_key.in_(names) & Contact.birth_date.in_(births))
+    elif names:
+        conditions.append(Contact.name_key.in_(names))
+    return conditions
+
+
+def _any_of(conditions: list[Any]) -> Any:
+    condition = conditions[0]
+    for extra in conditions[1:]:
+        condition = condition | extra
+    return condition
 
 
 class ContactsHandler:
     def __init__(self) -> None:
-        self.in_file = PersonIndex()
+        self.minimum = int(rules.DUPLICATE_MIN_MATCHES.get())
+        self.in_file = PersonIndex(self.minimum)
         self.own_emails = {u.email_key for u in User.alive().select(User.email_key) if u.email_key}
         self.refuse_own = bool(rules.REFUSE_OWN_EMAILS.get())
         self.region = str(rules.PHONE_REGION.get())
@@ -137,34 +179,30 @@ class ContactsHandler:
 
     # --- duplicates in the database -----------------------------------------------------------
 
-    def existing(self, people: list[Identity]) -> PersonIndex:
-        """The live contacts that could duplicate any of ``people``."""
-        phones = {p for me in people for p in me.phones}
-        emails = {e for me in people for e in me.emails}
-        names = {n for me in people for n in (me.name, me.short_name) if n}
-        conditions = []
-        if phones:
-            conditions += [Contact.mobile_phone_e164.in_(list(phones)),
-                           Contact.work_phone_e164.in_(list(phones))]
-        if emails:
-            conditions += [Contact.private_email_key.in_(list(emails)),
-                           Contact.work_email_key.in_(list(emails))]
-        if names:
-            conditions.append(Contact.name_key.in_(list(names)))
-        index = PersonIndex()
+    def existing(self, rows: list[tuple[dict[str, Any], Identity]]) -> PersonIndex:
+        """The live contacts that could duplicate any of ``rows`` (see :class:`PersonIndex`)."""
+        conditions = _lookups([me for _values, me in rows], self.minimum)
+        index = PersonIndex(self.minimum)
         if not conditions:
             return index
-        condition = conditions[0]
-        for extra in conditions[1:]:
-            condition = condition | extra
         scope = rights.visible_users(rights.scope_for(None))
-        for row in Contact.alive(*_CONTACT_COLUMNS).where(condition):
-            person = Person(_stored_identity(row), " ".join(
-                p for p in (row.last_name, row.first_name, row.middle_name) if p),
-                record_id=row.id, written=True,
-                visible=scope is None or row.responsible_id is None or row.responsible_id in scope)
-            index.add(person)
+        seen: set[Any] = set()
+        # one query per condition: each is served by its index (their OR would scan the table)
+        for condition in conditions:
+            for row in Contact.alive(*_CONTACT_COLUMNS).where(condition).namedtuples():
+                if row.id in seen:
+                    continue
+                seen.add(row.id)
+                self._add_existing(index, row, scope)
         return index
+
+    @staticmethod
+    def _add_existing(index: PersonIndex, row: Any, scope: Any) -> None:
+        person = Person(_stored_identity(row), " ".join(
+            p for p in (row.last_name, row.first_name, row.middle_name) if p),
+            record_id=row.id, written=True,
+            visible=scope is None or row.responsible_id is None or row.responsible_id in scope)
+        index.add(person)
 
     # --- a chunk ----------------------------------------------------------------------------
 
@@ -180,7 +218,7 @@ class ContactsHandler:
                 checked.append((row, cleaned, contacts.identity(cleaned)))
             except CrmError as error:
                 outcomes[row.index] = rejected(row, error.message)
-        in_database = self.existing([me for _r, _c, me in checked])
+        in_database = self.existing([(cleaned, me) for _r, cleaned, me in checked])
         pending: list[Person] = []
         for row, cleaned, me in checked:
             outcomes[row.index] = self.place(row, cleaned, me, in_database, pending, ctx)
@@ -227,22 +265,21 @@ class ContactsHandler:
     def write(self, pending: list[Person], ctx: Context) -> None:
         if not pending:
             return
-        fields = list(Contact._meta.sorted_fields)
         rows = []
         for person in pending:
             values = dict(person.values)
             contact = Contact(id=person.record_id, responsible=values.pop("responsible", ctx.user_id),
                               **values)
             contact.phone_region = self.region
+            contact._dirty = {"id", *values}  # only what the file gave: defaults are safe
             contact.check_values()
             contact.before_save()
             contact._fit_derived()
-            data = contact.__data__
-            rows.append(tuple(data.get(f.name) for f in fields))
+            rows.append(contact.__data__)
             person.written = True
+            person.values = {}  # the index keeps the identity only: memory stays flat
             ctx.writer.created("contact", person.record_id)  # type: ignore[arg-type]
-        for start in range(0, len(rows), 500):
-            Contact.insert_many(rows[start:start + 500], fields=fields).execute()
+        insert_rows(Contact, rows)
 
 
 class LeadsHandler:
@@ -250,7 +287,8 @@ class LeadsHandler:
     among the open leads and the earlier rows."""
 
     def __init__(self) -> None:
-        self.in_file = PersonIndex()
+        self.minimum = int(rules.DUPLICATE_MIN_MATCHES.get())
+        self.in_file = PersonIndex(self.minimum)
 
     def process(self, units: list[list[MappedRow]], ctx: Context) -> list[Outcome]:
         return [self.one(row, ctx) for (row,) in units]
@@ -301,10 +339,8 @@ class LeadsHandler:
             conditions.append(Lead.name_key.in_([me.name, me.short_name]))
         if not conditions:
             return None
-        condition = conditions[0]
-        for extra in conditions[1:]:
-            condition = condition | extra
-        index = PersonIndex()
+        condition = _any_of(conditions)
+        index = PersonIndex(self.minimum)
         for lead in Lead.alive().where(condition & (Lead.status != LeadStatus.CONVERTED)).limit(50):
             identity = Identity(
                 name=lead.name_key, short_name=name_key(lead.last_name, lead.first_name),

@@ -113,7 +113,8 @@ class References:
                 if not self.create_missing:
                     raise ValidationError(_("The pipeline has no stage “{name}”.").format(name=text),
                                           field="stage")
-                found = uuid.UUID(str(admin.save_stage(None, pipeline_id, {"name": text})))
+                found = uuid.UUID(str(admin.save_stage(
+                    None, pipeline_id, {"name": text, "color": "#4a90d9"})))
                 self.created("stage", found)
             self._stages[key] = found
         return found

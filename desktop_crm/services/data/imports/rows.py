@@ -64,7 +64,15 @@ def attempt(row: MappedRow, work: Callable[[], Outcome]) -> Outcome:
         with database.atomic():
             return work()
     except CrmError as error:
-        return rejected(row, error.message)
+        return rejected(row, *reasons_of(error))
+
+
+def reasons_of(error: CrmError) -> tuple[str, ...]:
+    """A refusal's message, and each field's own message when it names several (requisites)."""
+    details = getattr(error, "errors", None)
+    if isinstance(details, dict) and details:
+        return tuple(str(message) for message in details.values())
+    return (error.message,)
 
 
 def merged_values(current: dict[str, Any], incoming: dict[str, Any], file_wins: bool) -> dict[str, Any]:
