@@ -10,7 +10,7 @@ from typing import Any
 
 from desktop_crm import validation
 from desktop_crm.countries.base import compact
-from desktop_crm.errors import CrmError, ValidationError
+from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import _
 from desktop_crm.models import (
     Action,
@@ -128,7 +128,7 @@ class CompaniesHandler:
             self.seen.add(keys, row.row, company_id)
             return Outcome(row, RowAction.CREATE)
 
-        return attempt(row, work)
+        return attempt(ctx, row, work)
 
 
 # --- products -------------------------------------------------------------------------------
@@ -182,7 +182,7 @@ class ProductsHandler:
             self.seen.add(keys, row.row, product_id)
             return Outcome(row, RowAction.CREATE)
 
-        return attempt(row, work)
+        return attempt(ctx, row, work)
 
 
 # --- deals ----------------------------------------------------------------------------------
@@ -225,11 +225,8 @@ class DealsHandler:
         if bad:
             return [rejected(row, *bad) for row in unit]
         first = unit[0]
-        try:
-            values = self.deal_values(unit, ctx)
-        except CrmError as error:
-            return [rejected(row, error.message) for row in unit]
-        outcome = attempt(first, lambda: self.create(first, values, ctx))
+        # the references a deal creates (pipeline, stage, company) go back with a refused deal
+        outcome = attempt(ctx, first, lambda: self.create(first, self.deal_values(unit, ctx), ctx))
         return [Outcome(row, outcome.action, outcome.problems, outcome.duplicate_of) for row in unit]
 
     def deal_values(self, unit: list[MappedRow], ctx: Context) -> dict[str, Any]:
@@ -270,6 +267,8 @@ class DealsHandler:
         if product is not None:
             line["product"] = product.id
         try:
+            if not str(line.get("name") or "").strip():
+                raise ValidationError(_("Name the product or service of the line."), field="name")
             return deals._clean_line(line)
         except ValidationError as error:
             raise ValidationError(_("Row {row}: {problem}").format(row=row.row, problem=error.message),

@@ -151,6 +151,7 @@ class ContactsHandler:
     def __init__(self) -> None:
         self.minimum = int(rules.DUPLICATE_MIN_MATCHES.get())
         self.in_file = PersonIndex(self.minimum)
+        self.new_companies: dict[int, str] = {}  # row index: the company to create for it
         self.own_emails = {u.email_key for u in User.alive().select(User.email_key) if u.email_key}
         self.refuse_own = bool(rules.REFUSE_OWN_EMAILS.get())
         self.region = str(rules.PHONE_REGION.get())
@@ -162,8 +163,13 @@ class ContactsHandler:
         full = values.pop("full_name", "")
         if full and not (values.get("last_name") or values.get("first_name")):
             values.update(split_full_name(full))
-        if values.get("company"):
-            values["company"] = ctx.references.company(values["company"])
+        company = values.pop("company", "")
+        if company:  # a missing company is made only once the row is accepted (see place)
+            found = ctx.references.find_company(company)
+            if found is not None:
+                values["company"] = found
+            else:
+                self.new_companies[row.index] = company
         if values.get("responsible"):
             values["responsible"] = ctx.references.user(values["responsible"])
         cleaned = contacts._clean(values)
@@ -228,6 +234,12 @@ class ContactsHandler:
     def place(self, row: MappedRow, cleaned: dict[str, Any], me: Identity, in_database: PersonIndex,
               pending: list[Person], ctx: Context) -> Outcome:
         twin = in_database.best(me) or self.in_file.best(me)
+        skipping = twin is not None and ctx.on_duplicate == OnDuplicate.SKIP
+        company = self.new_companies.pop(row.index, "")
+        if company and not skipping:
+            made = attempt(ctx, row, lambda: self._with_company(row, cleaned, company, ctx))
+            if made.action == RowAction.REJECT:
+                return made
         if twin is not None and ctx.on_duplicate != OnDuplicate.CREATE:
             shown = (twin.name if twin.visible else _("an existing contact")) if not twin.row \
                 else duplicate_of_row(twin.row)
@@ -238,6 +250,11 @@ class ContactsHandler:
                                      if p), row.row, uuid7(), cleaned)
         pending.append(person)
         self.in_file.add(person)
+        return Outcome(row, RowAction.CREATE)
+
+    @staticmethod
+    def _with_company(row: MappedRow, cleaned: dict[str, Any], company: str, ctx: Context) -> Outcome:
+        cleaned["company"] = ctx.references.company(company)
         return Outcome(row, RowAction.CREATE)
 
     def merge(self, row: MappedRow, cleaned: dict[str, Any], twin: Person, ctx: Context,
@@ -260,7 +277,7 @@ class ContactsHandler:
             ctx.writer.merged(item if changes else None)
             return Outcome(row, RowAction.MERGE, (), shown)
 
-        return attempt(row, work)
+        return attempt(ctx, row, work)
 
     def write(self, pending: list[Person], ctx: Context) -> None:
         if not pending:
@@ -325,7 +342,7 @@ class LeadsHandler:
             self.in_file.add(Person(me, info.title, row.row, info.id, written=True))
             return Outcome(row, RowAction.CREATE)
 
-        return attempt(row, work)
+        return attempt(ctx, row, work)
 
     def in_database(self, me: Identity) -> Person | None:
         conditions = []

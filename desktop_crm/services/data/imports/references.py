@@ -40,6 +40,19 @@ class References:
 
     # --- companies ---------------------------------------------------------------------------
 
+    def find_company(self, text: str) -> uuid.UUID | None:
+        """The existing company ``text`` names; ``None`` when it is missing and may be created
+        (refused when it may not)."""
+        key = fold(text)
+        found = self._companies.get(key) or _find_company(text)
+        if found is not None:
+            self._companies[key] = found
+            return found
+        if not self.create_missing:
+            raise ValidationError(_("There is no company “{name}”: create it first or let the "
+                                    "import create missing ones.").format(name=text), field="company")
+        return None
+
     def company(self, text: str) -> uuid.UUID:
         key = fold(text)
         found = self._companies.get(key)

@@ -58,12 +58,18 @@ def rejected(row: MappedRow, *reasons: str) -> Outcome:
     return Outcome(row, RowAction.REJECT, tuple(reasons))
 
 
-def attempt(row: MappedRow, work: Callable[[], Outcome]) -> Outcome:
-    """Run one row's writes in a savepoint: a refusal rolls back that row only."""
+def attempt(ctx: Context, row: MappedRow, work: Callable[[], Outcome]) -> Outcome:
+    """Run one row's writes in a savepoint: a refusal rolls back that row only, and what the row
+    made (a company, a pipeline) is forgotten with it."""
+    pending = len(ctx.writer.pending)
+    created = {table: set(ids) for table, ids in ctx.writer.created_ids.items()}
     try:
         with database.atomic():
             return work()
     except CrmError as error:
+        del ctx.writer.pending[pending:]
+        ctx.writer.created_ids = created
+        ctx.references.forget()
         return rejected(row, *reasons_of(error))
 
 

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterator, Sized
 from typing import Any
 
+from desktop_crm import validation
 from desktop_crm.errors import CrmError, ValidationError
 from desktop_crm.i18n import _, ngettext
 from desktop_crm.models import Action, database
@@ -69,6 +70,7 @@ def mapped_rows(request: ImportRequest, mapping: dict[str, str], limit: int | No
     headers = list(table.headers)
     columns = [(index, mapping[header]) for index, header in enumerate(headers) if header in mapping]
     numeric = {f.name for f in FIELDS[request.entity] if f.kind in (MONEY, PERCENT, QUANTITY)}
+    labels = {f.name: f.label for f in FIELDS[request.entity]}
     width = len(headers)
     for index, cells in enumerate(table.rows):
         if limit is not None and index >= limit:
@@ -78,6 +80,11 @@ def mapped_rows(request: ImportRequest, mapping: dict[str, str], limit: int | No
         for name in numeric & values.keys():
             values[name] = number_text(values[name])
         row = MappedRow(index, table.row_number(index), cells, values)
+        for name, text in values.items():
+            try:  # NUL, controls, broken Unicode: refused before any lookup sees them
+                validation.stored_text(text, name, max_length=None, label=labels[name])
+            except ValidationError as error:
+                row.problems.append(error.message)
         extra = [c for c in cells[width:] if c.strip()]
         if extra:
             row.problems.append(ngettext(
