@@ -280,21 +280,24 @@ def sniff_delimiter(text: str) -> str:
 
 
 def read_csv(path: Path) -> Table:
-    text, encoding = decode_text(path.read_bytes(), path.name)
-    text = text.lstrip("\ufeff")
-    delimiter = sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = next(reader, [])
-        rows: list[list[str]] = []
-        numbers: list[int] = []
-        for record in reader:
-            if any(cell.strip() for cell in record):
-                rows.append(record)
-                numbers.append(reader.line_num)
-    except csv.Error as error:
-        raise ImportFileError(_("{name}: the CSV is broken near line {line} ({reason}).").format(
-            name=path.name, line=reader.line_num, reason=error)) from None
+    text, encoding = decode_text(path.read_bytes(), path.name)  # the whole file checked once
+    delimiter = sniff_delimiter(text[:65536].lstrip("\ufeff"))
+    del text  # then read as a stream: a copy of a big file in memory is enough
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    with path.open(encoding=encoding, newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        try:
+            header = next(reader, [])
+            if header:
+                header[0] = header[0].lstrip("\ufeff")
+            for record in reader:
+                if any(cell.strip() for cell in record):
+                    rows.append(record)
+                    numbers.append(reader.line_num)
+        except csv.Error as error:
+            raise ImportFileError(_("{name}: the CSV is broken near line {line} ({reason}).").format(
+                name=path.name, line=reader.line_num, reason=error)) from None
     return Table(unique_headers(header), rows, "csv", encoding, delimiter, numbers)
 
 
