@@ -118,3 +118,25 @@ def test_deals_with_product_lines_grouped_by_key(world, tmp_path):
     engine.undo_import(created.batch_id)
     assert snapshot() == before
     assert not ProductGroup.select().where(ProductGroup.name == "Розница").exists()
+
+
+def test_the_same_deal_again_is_skipped_or_merged(world):
+    from desktop_crm.services.sales import deals
+    from tests.factories import make_contact
+
+    client = make_contact("Клиентов", "Клиент", mobile_phone="+7 916 000-00-01",
+                          mobile_phone_e164="+79160000001")
+    deal = deals.create_deal({"title": "Обучение отдела", "contact": client.id,
+                              "lines": [{"name": "Курс", "quantity": 1, "price": 100}]},
+                             world.manager.id)
+    before = snapshot()
+    headers = ["Название сделки", "Контакт", "Комментарий", "Дата закрытия"]
+    rows = [["Обучение отдела", "+7 916 000-00-01", "из файла", "31.12.2030"]]
+    assert run("deals", headers, rows).skipped == 1
+    merged = run("deals", headers, rows, on_duplicate=OnDuplicate.MERGE)
+    assert merged.merged == 1
+    updated = Deal.get_by_id(deal.id)
+    assert (updated.comment, str(updated.expected_close_date)) == ("из файла", "2030-12-31")
+    assert DealLine.select().where(DealLine.deal == deal.id).count() == 1  # lines kept
+    engine.undo_import(merged.batch_id)
+    assert snapshot() == before

@@ -281,10 +281,32 @@ class DealsHandler:
             if values.get("contact") or values.get("company") else None
         if existing is not None and ctx.on_duplicate == OnDuplicate.SKIP:
             return Outcome(row, RowAction.SKIP, (), existing.title)
+        if existing is not None and ctx.on_duplicate == OnDuplicate.MERGE:
+            return self.merge(row, values, existing, ctx)
         rights.require(Action.CREATE)
         info = deals.create_deal(values, ctx.user_id)
         record_created(ctx, info.id)
         return Outcome(row, RowAction.CREATE)
+
+
+    @staticmethod
+    def merge(row: MappedRow, values: dict[str, Any], existing: Any, ctx: Context) -> Outcome:
+        """The same deal (title and client): its own fields are merged, its lines are kept."""
+        deal_id = uuid.UUID(str(existing.id))
+        current = {"comment": existing.comment, "currency": existing.currency,
+                   "expected_close_date": existing.expected_close_date,
+                   "responsible": existing.responsible_id}
+        incoming = {name: values[name] for name in current if values.get(name)}
+        if incoming.get("expected_close_date"):
+            incoming["expected_close_date"] = validation.date_value(
+                incoming["expected_close_date"], "expected_close_date",
+                label=field_label("deals", "expected_close_date"))
+        changes = merged_values(current, incoming, ctx.file_wins)
+        item = ctx.writer.merging("deal", deal_id)
+        if changes:
+            deals.update_deal(deal_id, changes, ctx.user_id)
+        ctx.writer.merged(item if changes else None)
+        return Outcome(row, RowAction.MERGE, (), existing.title)
 
 
 def record_created(ctx: Context, deal_id: uuid.UUID) -> None:
