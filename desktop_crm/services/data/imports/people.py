@@ -86,17 +86,25 @@ class PersonIndex:
     so a common name does not make every Иванов Иван a candidate of every other."""
 
     minimum: int
-    by_key: dict[tuple[Any, ...], list[Person]] = field(default_factory=dict)
+    # a key: one Person, or a list of them when several share it (rare: kept small for 100,000 rows)
+    by_key: dict[str, Person | list[Person]] = field(default_factory=dict)
 
     def add(self, person: Person) -> None:
         for key in _keys(person.identity, self.minimum):
-            self.by_key.setdefault(key, []).append(person)
+            found = self.by_key.get(key)
+            if found is None:
+                self.by_key[key] = person
+            elif isinstance(found, list):
+                found.append(person)
+            elif found is not person:
+                self.by_key[key] = [found, person]
 
     def best(self, me: Identity) -> Person | None:
         seen: set[int] = set()
         best: tuple[int, Person] | None = None
         for key in _keys(me, self.minimum):
-            for other in self.by_key.get(key, ()):
+            found = self.by_key.get(key)
+            for other in (() if found is None else found if isinstance(found, list) else (found,)):
                 if id(other) in seen:
                     continue
                 seen.add(id(other))
@@ -106,19 +114,19 @@ class PersonIndex:
         return best[1] if best else None
 
 
-def _keys(me: Identity, minimum: int) -> Iterable[tuple[Any, ...]]:
+def _keys(me: Identity, minimum: int) -> Iterable[str]:
     for phone in me.phones:
-        yield ("p", phone)
+        yield "p" + phone
     for email in me.emails:
-        yield ("e", email)
+        yield "e" + email
     names = {n for n in (me.name, me.short_name) if n}
     if minimum >= 2:
         if me.birth_date is not None:
             for name in names:
-                yield ("nb", name, me.birth_date)
+                yield f"b{me.birth_date.isoformat()}{name}"
     else:
         for name in names:
-            yield ("n", name)
+            yield "n" + name
 
 
 def _lookups(people: list[Identity], minimum: int) -> list[Any]:
