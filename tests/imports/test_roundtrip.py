@@ -33,3 +33,15 @@ def test_import_then_undo_leaves_every_table_as_before(world, tmp_path):
     after = snapshot()
     for table_name, rows in before.items():
         assert after[table_name] == rows, table_name
+
+
+def test_preview_problems_are_translated(world, tmp_path):
+    from desktop_crm import i18n
+
+    table = formats.read_table(write(tmp_path / "contatti.csv",
+                                     "Cognome;Nome;Cellulare\nRossi;Mario;12\n", "utf-8"))
+    request = engine.ImportRequest("contacts", table, mapping.suggest_mapping("contacts", table.headers))
+    for language, text in (("ru", "некорректный номер телефона"), ("it", "non è un numero di telefono")):
+        i18n.set_language(language)
+        (row,) = engine.preview(request)
+        assert row.action == "reject" and text in row.problems[0], row.problems

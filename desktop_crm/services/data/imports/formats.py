@@ -55,7 +55,7 @@ class Table:
     row ``i`` by (see the module docstring); empty means "data row i is row i + 2"."""
 
     headers: list[str]
-    rows: Sequence[list[str]] | Iterator[list[str]]
+    rows: Sequence[list[str]] | Iterator[list[str]]  # an iterator is read once (no preview then)
     format: str
     encoding: str = ""
     delimiter: str = ""
