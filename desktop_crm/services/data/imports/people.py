@@ -3,6 +3,7 @@ chunk, written in bulk) and leads (through the lead service)."""
 
 from __future__ import annotations
 
+import collections
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -11,7 +12,8 @@ from typing import Any
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _
 from desktop_crm.ids import uuid7
-from desktop_crm.models import Action, Contact, Lead, LeadStatus, User
+from desktop_crm.models import Action, Contact, Lead, LeadStatus, User, database
+from desktop_crm.models.db import execute_sql
 from desktop_crm.normalize import email_key, name_key
 from desktop_crm.services.data.imports.batches import insert_rows
 from desktop_crm.services.data.imports.engine import OnDuplicate, RowAction
@@ -28,7 +30,10 @@ from desktop_crm.services.sales import contacts, leads, rules
 from desktop_crm.services.sales.contacts import Identity
 from desktop_crm.services.system import rights
 
-_CONTACT_COLUMNS = (Contact.id, Contact.last_name, Contact.first_name, Contact.middle_name,
+_Stored = collections.namedtuple("_Stored", [
+    "id", "last_name", "first_name", "middle_name", "birth_date", "mobile_phone_e164",
+    "work_phone_e164", "private_email_key", "work_email_key", "responsible_id"])
+_CONTACT_COLUMNS: tuple[Any, ...] = (Contact.id, Contact.last_name, Contact.first_name, Contact.middle_name,
                     Contact.birth_date, Contact.mobile_phone_e164, Contact.work_phone_e164,
                     Contact.private_email_key, Contact.work_email_key, Contact.responsible)
 
@@ -129,22 +134,29 @@ def _keys(me: Identity, minimum: int) -> Iterable[str]:
             yield "n" + name
 
 
-def _lookups(people: list[Identity], minimum: int) -> list[Any]:
-    """The conditions that find the contacts ``people`` may duplicate, one per index."""
+def _in(column: Any, values: list[Any]) -> tuple[str, list[Any]]:
+    marks = ", ".join([database.obj.param] * len(values))
+    return f'"{column.column_name}" IN ({marks})', [column.db_value(v) for v in values]
+
+
+def _lookups(people: list[Identity], minimum: int) -> list[tuple[str, list[Any]]]:
+    """The conditions (SQL, parameters) that find the contacts ``people`` may duplicate, one per
+    index. Written as SQL: peewee's builder costs more than the query for lists this long."""
     phones = list({p for me in people for p in me.phones})
     emails = list({e for me in people for e in me.emails})
     conditions = []
     if phones:
-        conditions += [Contact.mobile_phone_e164.in_(phones), Contact.work_phone_e164.in_(phones)]
+        conditions += [_in(Contact.mobile_phone_e164, phones), _in(Contact.work_phone_e164, phones)]
     if emails:
-        conditions += [Contact.private_email_key.in_(emails), Contact.work_email_key.in_(emails)]
+        conditions += [_in(Contact.private_email_key, emails), _in(Contact.work_email_key, emails)]
     named = [me for me in people if me.name and (minimum < 2 or me.birth_date)]
     names = list({n for me in named for n in (me.name, me.short_name) if n})
     if names and minimum >= 2:
-        births = list({me.birth_date for me in named})
-        conditions.append(Contact.name_key.in_(names) & Contact.birth_date.in_(births))
+        (by_name, name_params) = _in(Contact.name_key, names)
+        (by_birth, birth_params) = _in(Contact.birth_date, list({me.birth_date for me in named}))
+        conditions.append((f"{by_name} AND {by_birth}", name_params + birth_params))
     elif names:
-        conditions.append(Contact.name_key.in_(names))
+        conditions.append(_in(Contact.name_key, names))
     return conditions
 
 
@@ -201,9 +213,12 @@ class ContactsHandler:
             return index
         scope = rights.visible_users(rights.scope_for(None))
         seen: set[Any] = set()
+        columns = ", ".join(f'"{c.column_name}"' for c in _CONTACT_COLUMNS)
         # one query per condition: each is served by its index (their OR would scan the table)
-        for condition in conditions:
-            for row in Contact.alive(*_CONTACT_COLUMNS).where(condition).namedtuples():
+        for where, params in conditions:
+            sql = f'SELECT {columns} FROM "contact" WHERE "deleted_at" IS NULL AND {where}'
+            for values in execute_sql(database, sql, params).fetchall():
+                row = _Stored(*(c.python_value(v) for c, v in zip(_CONTACT_COLUMNS, values, strict=True)))
                 if row.id in seen:
                     continue
                 seen.add(row.id)
