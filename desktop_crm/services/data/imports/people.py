@@ -91,11 +91,12 @@ class PersonIndex:
     so a common name does not make every Иванов Иван a candidate of every other."""
 
     minimum: int
-    # a key: one Person, or a list of them when several share it (rare: kept small for 100,000 rows)
-    by_key: dict[str, Person | list[Person]] = field(default_factory=dict)
+    # a key's hash: one Person, or a list of them when several share it (rare). Hashes keep the
+    # index small for 100,000 rows; a collision only adds a candidate the rule then turns down.
+    by_key: dict[int, Person | list[Person]] = field(default_factory=dict)
 
     def add(self, person: Person) -> None:
-        for key in _keys(person.identity, self.minimum):
+        for key in map(hash, _keys(person.identity, self.minimum)):
             found = self.by_key.get(key)
             if found is None:
                 self.by_key[key] = person
@@ -107,7 +108,7 @@ class PersonIndex:
     def best(self, me: Identity) -> Person | None:
         seen: set[int] = set()
         best: tuple[int, Person] | None = None
-        for key in _keys(me, self.minimum):
+        for key in map(hash, _keys(me, self.minimum)):
             found = self.by_key.get(key)
             for other in (() if found is None else found if isinstance(found, list) else (found,)):
                 if id(other) in seen:
@@ -269,8 +270,7 @@ class ContactsHandler:
             if ctx.on_duplicate == OnDuplicate.SKIP:
                 return Outcome(row, RowAction.SKIP, (), shown)
             return self.merge(row, cleaned, twin, ctx, shown)
-        person = Person(me, " ".join(p for p in (cleaned.get("last_name"), cleaned.get("first_name"))
-                                     if p), row.row, uuid7(), cleaned)
+        person = Person(me, "", row.row, uuid7(), cleaned)  # a row is shown by its number
         pending.append(person)
         self.in_file.add(person)
         return Outcome(row, RowAction.CREATE)
