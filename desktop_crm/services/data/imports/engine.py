@@ -172,8 +172,10 @@ def write_rejected(report: ImportReport, path: Path | str) -> None:
     with Path(path).open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, delimiter=";")
         writer.writerow([_("Row"), *report.headers, _("Reason")])
+        width = len(report.headers)
         for rejected in report.rejected:
-            writer.writerow([rejected.row, *rejected.cells, " ".join(rejected.reasons)])
+            cells = list(rejected.cells) + [""] * (width - len(rejected.cells))  # a short row
+            writer.writerow([rejected.row, *cells, " ".join(rejected.reasons)])
 
 
 __all__ = ["CHUNK_ROWS", "BatchInfo", "ImportReport", "ImportRequest", "OnDuplicate", "PreviewRow",

@@ -91,6 +91,7 @@ _COMMON = (
     _f("comment", N_("comment"), "comments", "notes", "note", "комментарий", "примечание",
        "заметки", "commento", "commenti"),
 )
+_OWNED = (_COMMON[0], _COMMON[2])  # responsible and comment (no source)
 _COMPANY_REF = _f("company", N_("company (name, INN or P.IVA)"), "company", "organisation",
                   "organization", "компания", "организация", "фирма", "azienda", "società", "ditta",
                   kind=REFERENCE)
@@ -127,7 +128,7 @@ FIELDS: dict[str, tuple[ImportField, ...]] = {
         _f("corr_account", N_("correspondent account"), "корр. счёт", "корреспондентский счёт",
            "к/с"),
         _f("iban", N_("IBAN"), "iban"),
-        *_PLACE, *_COMMON,
+        *_PLACE, *_OWNED,
     ),
     "leads": (
         _f("title", N_("title"), "lead", "lead title", "название лида", "название", "лид",
@@ -167,7 +168,7 @@ FIELDS: dict[str, tuple[ImportField, ...]] = {
            "sconto %", kind=PERCENT),
         _f("line_vat_rate", N_("line: VAT rate, %"), "vat rate", "ставка ндс", "ндс", "ндс, %",
            "aliquota iva", "iva", "iva %", kind=PERCENT),
-        *_COMMON,
+        *_OWNED,
     ),
     "products": (
         _f("name", N_("name"), "product", "item", "наименование", "название", "товар", "nome",

@@ -40,6 +40,19 @@ class References:
 
     # --- companies ---------------------------------------------------------------------------
 
+    def find_company(self, text: str) -> uuid.UUID | None:
+        """The existing company ``text`` names; ``None`` when it is missing and may be created
+        (refused when it may not)."""
+        key = fold(text)
+        found = self._companies.get(key) or _find_company(text)
+        if found is not None:
+            self._companies[key] = found
+            return found
+        if not self.create_missing:
+            raise ValidationError(_("There is no company “{name}”: create it first or let the "
+                                    "import create missing ones.").format(name=text), field="company")
+        return None
+
     def company(self, text: str) -> uuid.UUID:
         key = fold(text)
         found = self._companies.get(key)
@@ -113,7 +126,8 @@ class References:
                 if not self.create_missing:
                     raise ValidationError(_("The pipeline has no stage “{name}”.").format(name=text),
                                           field="stage")
-                found = uuid.UUID(str(admin.save_stage(None, pipeline_id, {"name": text})))
+                found = uuid.UUID(str(admin.save_stage(
+                    None, pipeline_id, {"name": text, "color": "#4a90d9"})))
                 self.created("stage", found)
             self._stages[key] = found
         return found
