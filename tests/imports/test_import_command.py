@@ -94,7 +94,7 @@ def test_a_saved_mapping_is_used_by_name(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--format", "bitrix24"], "is not a file format this version can import"),
+    (["--format", "bitrix24"], "does not look like a file of the format “Bitrix24"),
     (["--format", "xlsx"], "does not look like a file of the format"),
 ])
 def test_an_import_that_cannot_run_says_why(tmp_path, capsys, file, argv, message):

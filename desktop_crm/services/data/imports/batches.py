@@ -110,6 +110,12 @@ class BatchWriter:
         item["after_updated_at"] = row.updated_at
         self.pending.append(item)
 
+    def merged_if_changed(self, item: dict[str, Any] | None) -> None:
+        """:meth:`merged` for a record that a change elsewhere may or may not have touched."""
+        if item is not None and before_image(model_of(item["table_name"]), item["row_id"]) != item[
+                "before"]:
+            self.merged(item)
+
     def flush(self) -> None:
         if self.batch_id is not None and self.pending:
             insert_rows(ImportBatchItem, [{**item, "batch": self.batch_id} for item in self.pending])
@@ -213,6 +219,13 @@ def _take_back(batch_id: uuid.UUID, check: bool) -> tuple[int, int]:
             merged.append(item)
     if check:
         _refuse_changed(merged)
+    # the merged records first: a link the batch itself made (a merged contact now naming a
+    # company the batch created) goes with its before-image and does not block the undo
+    for item in reversed(merged):
+        model = model_of(item.table_name)
+        values = {name: _decode(pair) for name, pair in (item.before or {}).items()
+                  if name in model._meta.fields}
+        model.update(**values).where(model.id == item.row_id).execute()
     live, dead = _used_elsewhere(created)
     if live and check:
         raise CrmError(ngettext(
@@ -220,11 +233,6 @@ def _take_back(batch_id: uuid.UUID, check: bool) -> tuple[int, int]:
             "(a deal, a task, a document…). Remove those links first.",
             "The import cannot be undone: {count} records it created are now used by other records "
             "(deals, tasks, documents…). Remove those links first.", len(live)).format(count=len(live)))
-    for item in reversed(merged):
-        model = model_of(item.table_name)
-        values = {name: _decode(pair) for name, pair in (item.before or {}).items()
-                  if name in model._meta.fields}
-        model.update(**values).where(model.id == item.row_id).execute()
     hard = _hard_deletes()
     now = utcnow()
     order = [m._meta.table_name for m in ALL_MODELS]
@@ -304,13 +312,13 @@ def recover_unfinished(now: dt.datetime | None = None) -> int:
 
 
 def list_batches(limit: int) -> list[BatchInfo]:
-    query = (ImportBatch.select(ImportBatch, User.name).join(
+    query = (ImportBatch.select(ImportBatch, User.name.alias("importer")).join(
         User, peewee.JOIN.LEFT_OUTER, on=(ImportBatch.user == User.id))
         .where(ImportBatch.status != RUNNING)
-        .order_by(ImportBatch.started_at.desc()).limit(limit))
+        .order_by(ImportBatch.started_at.desc()).limit(limit).objects())
     result = []
     for batch in query:
-        user_name = batch.user.name if batch.user_id and hasattr(batch, "user") else ""
+        user_name = getattr(batch, "importer", None) or ""
         result.append(BatchInfo(uuid.UUID(str(batch.id)), batch.entity, batch.file_name,
                                 batch.started_at.isoformat(timespec="seconds"), batch.status,
                                 batch.created_count, batch.merged_count, user_name))

@@ -181,7 +181,7 @@ def run_import(request: ImportRequest, progress: Progress | None, cancel: Cancel
     tally = _Tally()
     if request.dry_run:
         writer = BatchWriter(None)
-        ctx = Context(request, user_id, References(request.create_missing, writer.created), writer)
+        ctx = Context(request, user_id, References(request.create_missing, writer.created, writer), writer)
         finished = True
         try:
             with database.atomic():
@@ -193,7 +193,7 @@ def run_import(request: ImportRequest, progress: Progress | None, cancel: Cancel
     backup_before_import()
     batch_id = batches.start_batch(request.entity, request.file_name, user_id)
     writer = BatchWriter(batch_id)
-    ctx = Context(request, user_id, References(request.create_missing, writer.created), writer)
+    ctx = Context(request, user_id, References(request.create_missing, writer.created, writer), writer)
     try:
         finished = _work(request, mapping, ctx, tally, progress, cancel)
     except BaseException:
@@ -220,7 +220,7 @@ def preview(request: ImportRequest, limit: int) -> list[PreviewRow]:
         problem = ""
     outcomes: list[Outcome] = []
     writer = BatchWriter(None)
-    ctx = Context(request, _user_id(request), References(request.create_missing, writer.created),
+    ctx = Context(request, _user_id(request), References(request.create_missing, writer.created, writer),
                   writer)
     try:
         with database.atomic():
