@@ -51,3 +51,35 @@ def test_undo_of_a_merge_that_linked_a_created_company(world):
     undo = engine.undo_import(report.batch_id)
     assert (undo.restored, undo.removed) == (1, 1)
     assert snapshot() == before
+
+
+def test_closed_deals_come_in_closed_and_the_card_still_starts_open(world):
+    import datetime as dt
+
+    import pytest
+
+    from desktop_crm.errors import ValidationError
+    from desktop_crm.models import Activity, StageKind
+    from desktop_crm.services.sales import deals
+
+    before = snapshot()
+    report = run("deals", ["Название сделки", "Стадия", "Дата закрытия сделки", "Причина отказа",
+                           "Сумма"],
+                 [["Выиграна", "Завершена с победой", "15.03.2024", "", "1000"],
+                  ["Проиграна", "Завершена с проигрышем", "", "Дорого", "500"],
+                  ["Открыта", "Презентация", "", "", "100"]])
+    assert (report.created, report.rejected) == (3, [])
+    won = Deal.get(Deal.title == "Выиграна")
+    assert (won.stage_id, won.closed_at.date(), won.lost_reason) == (
+        world.won.id, dt.date(2024, 3, 15), "")
+    lost = Deal.get(Deal.title == "Проиграна")
+    assert lost.stage.kind == StageKind.LOST and lost.closed_at is not None
+    assert lost.lost_reason == "Дорого"
+    assert Deal.get(Deal.title == "Открыта").closed_at is None
+    # a closed deal gets no stage tasks
+    assert not Activity.select().where((Activity.deal == won.id) & (Activity.kind == "task")).exists()
+    engine.undo_import(report.batch_id)
+    assert snapshot() == before
+    with pytest.raises(ValidationError, match="A new deal starts in an open stage"):
+        deals.create_deal({"title": "Карточка", "pipeline": world.pipeline.id,
+                           "stage": world.won.id}, world.manager.id)

@@ -155,6 +155,11 @@ FIELDS: dict[str, tuple[ImportField, ...]] = {
            "importo", "valore", kind=MONEY),
         _f("expected_close_date", N_("expected close date"), "close date", "дата закрытия",
            "предполагаемая дата закрытия", "data di chiusura", "chiusura prevista", kind=DATE),
+        _f("closed_on", N_("closed on (a won or lost deal)"), "closed on", "closed at",
+           "date closed", "дата закрытия сделки", "фактическая дата закрытия",
+           "chiusa il", "data chiusura effettiva", kind=DATE),
+        _f("lost_reason", N_("lost reason"), "lost reason", "reason lost", "причина отказа",
+           "причина проигрыша", "причина закрытия", "motivo perdita", "motivo della perdita"),
         _f("line_name", N_("line: product"), "product", "item", "товар", "продукт", "наименование "
            "товара", "prodotto", "articolo", "descrizione"),
         _f("line_sku", N_("line: SKU"), "sku", "article", "артикул", "codice articolo", "codice"),

@@ -284,10 +284,17 @@ class DealsHandler:
         if existing is not None and ctx.on_duplicate == OnDuplicate.MERGE:
             return self.merge(row, values, existing, ctx)
         rights.require(Action.CREATE)
-        info = deals.create_deal(values, ctx.user_id)
+        info = deals.import_deal(values, ctx.user_id, self.closed(row.values))
         record_created(ctx, info.id)
         return Outcome(row, RowAction.CREATE)
 
+
+    @staticmethod
+    def closed(head: dict[str, str]) -> deals.ClosedInHistory:
+        """When and why the file says a deal in a won or lost stage was closed."""
+        closed_on = validation.date_value(head["closed_on"], "closed_on", label=field_label(
+            "deals", "closed_on")) if head.get("closed_on") else None
+        return deals.ClosedInHistory(closed_on, head.get("lost_reason", ""))
 
     @staticmethod
     def merge(row: MappedRow, values: dict[str, Any], existing: Any, ctx: Context) -> Outcome:
