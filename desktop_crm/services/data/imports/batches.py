@@ -24,7 +24,7 @@ from desktop_crm.ids import IdLike, as_uuid
 from desktop_crm.models import ALL_MODELS, Action, ImportBatch, ImportBatchItem, User, database, utcnow
 from desktop_crm.models.db import engine, execute_sql
 from desktop_crm.models.sync_meta import is_replica
-from desktop_crm.services.data.imports.engine import BatchInfo, UndoReport
+from desktop_crm.services.data.imports.engine import BatchInfo, UndoReport, backup_before_import
 from desktop_crm.services.system import rights
 
 CREATED, MERGED = "created", "merged"
@@ -281,6 +281,7 @@ def undo_import(batch_id: IdLike) -> UndoReport:
     rights.require(Action.IMPORT)
     recover_unfinished()
     wanted = as_uuid(batch_id)
+    backup_before_import()
     with database.atomic():
         batch = ImportBatch.get_or_none(ImportBatch.id == wanted)
         if batch is None:

@@ -127,8 +127,12 @@ class BatchInfo:
 
 
 def backup_before_import() -> None:
-    """The one place the lead wires ``services/system/backups.py`` in: a backup taken before an
-    import writes anything (not a dry run). Nothing here yet."""
+    """A backup of the SQLite file taken before an import (not a dry run) or its undo writes
+    anything (``backups.before_risky_operation``: one per quarter of an hour, nothing on
+    PostgreSQL). Called from the import's background worker, never on the GUI thread."""
+    from desktop_crm.services.system import backups
+
+    backups.before_risky_operation("import")
 
 
 def preview(request: ImportRequest, limit: int = 20) -> list[PreviewRow]:
