@@ -1,15 +1,20 @@
-"""Desktop notifications: a task falling due and a notification arriving (a deal assigned to you,
-a won or lost deal for a head of sales) show as a message of the system tray icon; where the
-desktop has no tray, as a small message window in the main window's corner that closes itself.
+"""Desktop notifications: a task falling due, a contact's birthday and a notification arriving (a
+task, deal or lead assigned to you by someone else, a won or lost deal for a head of sales) show as
+a message of the system tray icon; where the desktop has no tray, as a small message window in the
+main window's corner that closes itself. A task falling due also enters the reminders window
+(``views/reminders.py``: Open, Snooze, Dismiss).
 
 The notifier checks when data changes (the one change feed) and every minute (tasks fall due with
-the clock); it tells each task and each notification once per session, and nothing that was
-already due or unread when the window opened (the status-bar badge counts those).
+the clock, ``clock()``: injected by the tests); it tells each task and each notification once per
+session, and nothing that was already due or unread when the window opened (the status-bar badge
+counts those) — except a snoozed reminder, which comes back when its snooze ends, after a restart
+too. Birthdays are told once a day.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QPoint, Qt, QTimer
@@ -18,8 +23,8 @@ from PySide6.QtWidgets import QLabel, QSystemTrayIcon, QWidget
 
 from desktop_crm.entities import Entity
 from desktop_crm.errors import CrmError
-from desktop_crm.i18n import _
-from desktop_crm.services.sales import tasks
+from desktop_crm.i18n import _, ngettext
+from desktop_crm.services.sales import reminders, tasks
 
 CHECK_MS = 60_000
 TOAST_MS = 8_000
@@ -46,8 +51,11 @@ class Toast(QLabel):
 
 
 class DesktopNotifier:
-    def __init__(self, window: Any, use_tray: bool | None = None) -> None:
+    def __init__(self, window: Any, use_tray: bool | None = None,
+                 clock: Callable[[], dt.datetime] | None = None) -> None:
         self.window = window
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
+        self.reminder_window: Any = None
         self.context = window.context
         self.tray: QSystemTrayIcon | None = None
         if use_tray if use_tray is not None else QSystemTrayIcon.isSystemTrayAvailable():
@@ -60,7 +68,8 @@ class DesktopNotifier:
         self.toasts: list[Toast] = []
         self._told_tasks: set[str] = set()
         self._told_notes: set[str] = set()
-        self._since = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        self._told_birthdays: set[str] = set()
+        self._since = self.clock()
         self._prime()
         self.timer = QTimer(window)
         self.timer.setInterval(CHECK_MS)
@@ -81,26 +90,46 @@ class DesktopNotifier:
             self.check()
 
     def check(self, now: dt.datetime | None = None) -> None:
-        """Tell the tasks that fell due since the last check and the new notifications."""
-        now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        """Tell the tasks that fell due since the last check, birthdays and new notifications."""
+        now = now or self.clock()
+        user = self.context.user.id
         try:
-            buckets = tasks.my_tasks(self.context.user.id, now)
-            notes = tasks.notification_items(self.context.user.id, unread_only=True, limit=20)
+            due = reminders.due_reminders(user, now)
+            birthdays = reminders.birthdays_on(user, now)
+            notes = tasks.notification_items(user, unread_only=True, limit=20)
         except CrmError:  # a lost or busy database: the window says so elsewhere
             return
-        for item in buckets.overdue:
-            key = str(item.id)
-            if key in self._told_tasks or item.due_at is None or item.due_at < self._since:
+        for reminder in due:
+            if reminder.key in self._told_tasks:
                 continue
-            self._told_tasks.add(key)
-            self.notify(_("Task due: {subject}").format(subject=item.subject),
-                        item.link_title or item.body)
+            if reminder.snoozed_until is None and reminder.due_at < self._since:
+                continue
+            self._told_tasks.add(reminder.key)
+            self.notify(_("Task due: {subject}").format(subject=reminder.subject),
+                        reminder.link_title or reminder.body)
+            self.remind(reminder)
+        for birthday in birthdays:
+            key = f"{birthday.contact_id}@{now.date()}"
+            if key in self._told_birthdays:
+                continue
+            self._told_birthdays.add(key)
+            text = (ngettext("Turns {age} today.", "Turns {age} today.", birthday.age).format(
+                age=birthday.age) if birthday.age else "")
+            self.notify(_("Birthday: {name}").format(name=birthday.name), text)
         for note in reversed(notes):
             key = str(note.id)
             if key in self._told_notes:
                 continue
             self._told_notes.add(key)
             self.notify(note.title, note.body)
+
+    def remind(self, reminder: reminders.Reminder) -> None:
+        """The reminder in the reminders window (made on the first one)."""
+        if self.reminder_window is None:
+            from desktop_crm.views.reminders import ReminderWindow
+
+            self.reminder_window = ReminderWindow(self.window, self.clock)
+        self.reminder_window.add(reminder)
 
     def notify(self, title: str, text: str) -> None:
         self.shown.append((title, text))
@@ -118,6 +147,8 @@ class DesktopNotifier:
 
     def stop(self) -> None:
         self.timer.stop()
+        if self.reminder_window is not None:
+            self.reminder_window.close()
         if self.tray is not None:
             self.tray.hide()
 

@@ -74,6 +74,7 @@ VIEW_MODULES: tuple[str, ...] = (
     "desktop_crm.views.statements.register",
     "desktop_crm.views.mail.register",
     "desktop_crm.views.mail_in_screens",
+    "desktop_crm.views.calendar_section",
 )
 
 
@@ -101,6 +102,7 @@ _OTHER_SECTIONS: tuple[tuple[str, str], ...] = (
     ("analytics", N_("Analytics")),
     ("settings", N_("Settings")),
     ("outbox", N_("Outbox")),
+    ("calendar", N_("Calendar")),
 )
 _SHORTCUT_DIGITS = "1234567890"  # Ctrl+1 … Ctrl+0 in sidebar order; later sections get none
 

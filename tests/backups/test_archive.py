@@ -64,7 +64,8 @@ def test_export_then_import_into_an_empty_database_gives_every_table(demo_db: st
         contacts = opened.read("tables/contact.csv")
         readme = opened.read("README.txt").decode("utf-8")
     assert {"README.txt", "manifest.json", "tables/contact.csv", "tables/deal.csv"} <= names
-    pdf = next(name for name in names if name.startswith("files/invoice/") and name.endswith(".pdf"))
+    pdf = next(name for name in names if name.startswith("files/invoice/")
+               and name.endswith("Счёт № 7 от 04.05.2026.pdf"))
     with zipfile.ZipFile(target) as opened:
         assert opened.read(pdf) == b"%PDF-1.4\n\xff\x00 a PDF"
     assert manifest["schema_version"] == LATEST_VERSION

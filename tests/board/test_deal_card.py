@@ -146,7 +146,7 @@ def test_missing_panel_and_timeline_entries(qtbot, open_card, world):
     timeline.kind.setCurrentIndex(timeline.kind.findData("call"))
     timeline.text.setPlainText("Клиент подтвердил встречу в офисе во вторник в десять утра")
     timeline.add_entry()
-    assert timeline.texts()[0].split("\n")[1] == "Call"
+    assert timeline.texts()[0].split("\n")[1] == "Call ✓"  # a detailed call counts as an interaction
     timeline.kind.setCurrentIndex(timeline.kind.findData("task"))
     timeline.subject.setText("Отправить договор")
     timeline.add_entry()

@@ -31,7 +31,18 @@ from desktop_crm.errors import CrmError
 from desktop_crm.models import database, dialect
 from desktop_crm.services.billing import invoices, quotes
 from desktop_crm.services.listing import preferences, search
-from desktop_crm.services.sales import cards, contacts, deal_card, deals, leads, stages, tasks, timeline
+from desktop_crm.services.sales import (
+    calendar,
+    cards,
+    contacts,
+    deal_card,
+    deals,
+    leads,
+    reminders,
+    stages,
+    tasks,
+    timeline,
+)
 from desktop_crm.services.sales.deal_card import LineValues
 from desktop_crm.services.system import admin
 from tests.documents_fixtures import RU_LINES, deal_with_lines, russian_buyer, russian_seller
@@ -208,6 +219,14 @@ def test_timeline_entries(world, text, subject, due, kind):
     refused_or_clean(lambda: timeline.add_task(world.manager, subject, due, deal=deal, body=text))
     refused_or_clean(lambda: tasks.add_task(world.manager, subject, due, "deals", deal))
     refused_or_clean(lambda: timeline.reschedule_task(world.task.id, world.manager, due))
+
+
+@fuzz
+@given(due=HOSTILE_DATE, choice=TEXT_VALUE)
+def test_calendar_moves_and_snoozes(world, due, choice):
+    refused_or_clean(lambda: calendar.reschedule(world.task.id, world.manager, due))
+    refused_or_clean(lambda: reminders.snooze(world.manager, world.task.id, choice,
+                                              dt.datetime(2026, 5, 1, 9)))
 
 
 @fuzz

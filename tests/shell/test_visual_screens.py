@@ -129,14 +129,24 @@ def test_contact_card_header_calls_and_writes(window, qtbot) -> None:
         qtbot.mouseClick(calls[0], Qt.MouseButton.LeftButton)
         assert opened.urls and opened.urls[-1].startswith("tel:+")
         mails = [b for b in header.findChildren(LinkButton) if b.objectName() == "mail_link"]
-        if mails:
-            written: list[str] = []
-            contact_links.set_compose_action(lambda parent, address: written.append(address))
-            qtbot.mouseClick(mails[0], Qt.MouseButton.LeftButton)
-            contact_links.set_compose_action(None)
-            assert written == [mails[0].text()]
-            qtbot.mouseClick(mails[0], Qt.MouseButton.LeftButton)
-            assert opened.urls[-1] == f"mailto:{mails[0].text()}"
+        assert mails  # the demo contact opened has an e-mail address
+        written: list[str] = []
+        contact_links.set_compose_action(lambda parent, address: written.append(address))
+        qtbot.mouseClick(mails[0], Qt.MouseButton.LeftButton)
+        contact_links.set_compose_action(None)
+        assert written == [mails[0].text()]
+        qtbot.mouseClick(mails[0], Qt.MouseButton.LeftButton)
+        assert opened.urls[-1] == f"mailto:{mails[0].text()}"
+        # as the app wires it: the address opens the compose dialog, for this contact
+        from desktop_crm.views.mail.card_actions import compose_from_header
+        from desktop_crm.views.mail.compose import ComposeDialog
+
+        contact_links.set_compose_action(compose_from_header)
+        qtbot.mouseClick(mails[0], Qt.MouseButton.LeftButton)
+        dialog = next(w for w in QApplication.topLevelWidgets()
+                      if isinstance(w, ComposeDialog) and w.isVisible())
+        assert dialog.to.text() == mails[0].text()
+        dialog.close()
         sections = card.findChildren(FormSection)
         assert {s.objectName() for s in sections} >= {"section_person", "section_reach",
                                                         "section_fiscal"}

@@ -188,3 +188,14 @@ def test_empty_state_button_does_what_it_says(qtbot: QtBot) -> None:
     assert import_action("contacts") is not None
     set_import_action("contacts", None)
     assert import_action("contacts") is None
+
+
+def test_only_icons_in_use_are_shipped_with_their_licence() -> None:
+    from pathlib import Path
+
+    views = Path(icons.__file__).resolve().parent.parent
+    source = "\n".join(p.read_text(encoding="utf-8") for p in views.rglob("*.py"))
+    shipped = sorted(p.stem for p in icons.ICON_DIR.glob("*.svg"))
+    assert shipped and (icons.ICON_DIR / "LICENSE").is_file()
+    assert "ISC" in (icons.ICON_DIR / "LICENSE").read_text(encoding="utf-8")
+    assert [name for name in shipped if f'"{name}"' not in source] == []

@@ -263,9 +263,10 @@ def _next_line_order(deal_id: uuid.UUID) -> int:
     return (last.line_order + 1) if last else 0
 
 
-def create_deal(values: Mapping[str, Any], user: IdLike) -> DealInfo:
-    """Create a deal in its pipeline's first open stage (or the given open stage)."""
-    return _create_deal(values, user, None)
+def create_deal(values: Mapping[str, Any], user: IdLike, tell: bool = True) -> DealInfo:
+    """Create a deal in its pipeline's first open stage (or the given open stage); a responsible
+    other than ``user`` is notified (``tell=False``: an import, which would notify once per row)."""
+    return _create_deal(values, user, None, tell)
 
 
 @dataclass(frozen=True)
@@ -282,11 +283,11 @@ def import_deal(values: Mapping[str, Any], user: IdLike, closed: ClosedInHistory
     :func:`create_deal`, but its stage may be won or lost: the deal then comes in closed (on
     ``closed.closed_on``, with a lost deal's reason), without the stage's tasks and without the
     requirements a move into that stage checks — it is a record of what happened, not a move."""
-    return _create_deal(values, user, closed or ClosedInHistory())
+    return _create_deal(values, user, closed or ClosedInHistory(), tell=False)
 
 
-def _create_deal(values: Mapping[str, Any], user: IdLike, history: ClosedInHistory | None
-                 ) -> DealInfo:
+def _create_deal(values: Mapping[str, Any], user: IdLike, history: ClosedInHistory | None,
+                 tell: bool) -> DealInfo:
     cleaned = _clean_deal(values, DEAL_FIELDS)
     if not cleaned.get("title"):
         raise ValidationError(_("Give the deal a title."), field="title")
@@ -338,6 +339,8 @@ def _create_deal(values: Mapping[str, Any], user: IdLike, history: ClosedInHisto
                 blocking,
             )
         stages.start_deal(deal.id, user, now=entered, tasks=not closing)
+        if tell and deal.responsible_id not in (None, as_uuid(user)):
+            _tell_assigned(deal)
         return _deal_info(deal)
 
 

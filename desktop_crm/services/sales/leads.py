@@ -32,7 +32,7 @@ from typing import Any
 
 from desktop_crm import validation
 from desktop_crm.errors import ValidationError
-from desktop_crm.i18n import _
+from desktop_crm.i18n import N_, _
 from desktop_crm.ids import CompanyId, ContactId, DealId, IdLike, LeadId, UserId, as_uuid, optional_uuid
 from desktop_crm.models import (
     Action,
@@ -121,8 +121,9 @@ def _region() -> str:
     return str(rules.PHONE_REGION.get())
 
 
-def create_lead(values: Mapping[str, Any], user: IdLike) -> LeadInfo:
-    """A new lead; the title defaults to the person's or company's name."""
+def create_lead(values: Mapping[str, Any], user: IdLike, tell: bool = True) -> LeadInfo:
+    """A new lead; the title defaults to the person's or company's name. A responsible other than
+    ``user`` is notified (``tell=False``: an import, which would notify once per row)."""
     cleaned = _clean(values)
     cleaned["title"] = cleaned.get("title") or _default_title(cleaned)
     if not cleaned["title"]:
@@ -134,6 +135,8 @@ def create_lead(values: Mapping[str, Any], user: IdLike) -> LeadInfo:
         lead = Lead(**cleaned)
         lead.phone_region = _region()
         lead.save()
+        if tell:
+            _tell_assigned(lead, user)
         return _info(lead)
 
 
@@ -152,11 +155,22 @@ def update_lead(lead_id: IdLike, values: Mapping[str, Any], user: IdLike) -> Lea
         lead = _alive_lead(lead_id)
         if lead.status == LeadStatus.CONVERTED and set(cleaned) - {"comment", "responsible"}:
             raise ValidationError(_("A converted lead is kept as it was; edit its contact or deal."))
+        previous_responsible = lead.responsible_id
         for name, value in cleaned.items():
             setattr(lead, name, value)
         lead.phone_region = _region()
         lead.save()
+        if lead.responsible_id != previous_responsible:
+            _tell_assigned(lead, user)
         return _info(lead)
+
+
+def _tell_assigned(lead: Lead, user: IdLike) -> None:
+    """The new responsible learns that someone else gave them the lead."""
+    from desktop_crm.services.sales import notifications
+
+    notifications.tell_assigned(lead.responsible_id, user, N_("Lead assigned to you: {title}"),
+                                lead.title, "lead", lead.id)
 
 
 def _qualifying_interaction(lead: Lead) -> Activity | None:

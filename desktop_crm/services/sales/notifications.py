@@ -7,6 +7,9 @@ API (plain values; each call owns its transaction):
 * ``unread_count(user)`` → ``int`` (served by the ``(user, read_at)`` index)
 * ``list_notifications(user, unread_only=False, limit=50)`` → newest first
 * ``mark_read(notification_id)`` / ``mark_all_read(user)``
+* ``tell_assigned(person, actor, message, title, link_kind, link_id)``: the one who was given a
+  task, a deal or a lead by someone else learns it, in their language (nothing when they gave it
+  to themselves)
 
 Texts are written in the recipient's language (``User.locale``), not the sender's.
 """
@@ -71,6 +74,20 @@ def notify(
                 link_id=str(link_id or ""),
             )
         )
+
+
+def tell_assigned(person: IdLike | None, actor: IdLike | None, message: str, title: str,
+                  link_kind: str, link_id: uuid.UUID | str) -> NotificationInfo | None:
+    """``message`` (an ``N_``-marked text with ``{title}``) to ``person``, when ``actor`` is not them."""
+    from desktop_crm.models import User
+
+    if person is None or (actor is not None and as_uuid(actor) == as_uuid(person)):
+        return None
+    user = User.get_or_none(User.id == as_uuid(person))
+    if user is None:
+        return None
+    text = recipient_translator(user.locale).gettext(message).format(title=title)
+    return notify(user.id, text, "", link_kind, link_id)
 
 
 def unread_count(user: IdLike) -> int:

@@ -237,19 +237,23 @@ def add_task(
         raise ValidationError(_("Choose when the task is due."), field="due_at")
     with database.atomic():
         links = _resolve_links(deal, lead, contact)
-        return _info(
-            _create(
-                user,
-                links,
-                kind=ActivityKind.TASK,
-                subject=subject,
-                body=body,
-                due_at=due,
-                status=ActivityStatus.PLANNED,
-                assignee=optional_uuid(assignee) or as_uuid(user),
-                stage=optional_uuid(stage),
-            )
+        task = _create(
+            user,
+            links,
+            kind=ActivityKind.TASK,
+            subject=subject,
+            body=body,
+            due_at=due,
+            status=ActivityStatus.PLANNED,
+            assignee=optional_uuid(assignee) or as_uuid(user),
+            stage=optional_uuid(stage),
         )
+        if task.assignee_id is not None and task.assignee_id != as_uuid(user):
+            from desktop_crm.services.sales import notifications
+
+            notifications.tell_assigned(task.assignee_id, user, N_("Task assigned to you: {title}"),
+                                        subject, "task", task.id)
+        return _info(task)
 
 
 def _planned_task(task_id: IdLike) -> Activity:

@@ -107,7 +107,17 @@ def avatar_pixmap(name: str | None, size: int, ratio: float = 1.0, key: str | No
         result = _round_photo(photo, max(1, round(size * ratio)))
         result.setDevicePixelRatio(ratio)
         return result
-    return _avatar(key if key is not None else avatar_key(name), initials(name), size, ratio)
+    fast = (name, key, size, ratio)
+    found = _BY_NAME.get(fast)
+    if found is None:  # initials and the key are worked out once per name and size
+        if len(_BY_NAME) > 4096:
+            _BY_NAME.clear()
+        found = _BY_NAME[fast] = _avatar(key if key is not None else avatar_key(name),
+                                         initials(name), size, ratio)
+    return found
+
+
+_BY_NAME: dict[tuple[str | None, str | None, int, float], QPixmap] = {}
 
 
 def paint_avatar(painter: QPainter, x: int, y: int, size: int, name: str | None) -> None:

@@ -15,6 +15,7 @@ here: lists (:class:`ChipDelegate` in ``views/lists``), the board and the cards 
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -231,62 +232,119 @@ def _text_width(text: str, font: QFont) -> int:
     return width
 
 
+_CHIP_FONTS: dict[str, QFont] = {}
+
+
 def chip_font(base: QFont) -> QFont:
-    font = QFont(base)
-    font.setPointSizeF(max(7.0, base.pointSizeF() * 0.9) if base.pointSizeF() > 0 else 8.0)
-    font.setWeight(QFont.Weight.DemiBold)
+    """The chips' font for a view's font (made once per font)."""
+    key = base.key()
+    font = _CHIP_FONTS.get(key)
+    if font is None:
+        font = QFont(base)
+        font.setPointSizeF(max(7.0, base.pointSizeF() * 0.9) if base.pointSizeF() > 0 else 8.0)
+        font.setWeight(QFont.Weight.DemiBold)
+        _CHIP_FONTS[key] = font
     return font
 
 
-def chip_size(chip: Chip, font: QFont) -> QSize:
-    """The chip's size in ``font`` (a :func:`chip_font`); text widths are cached."""
-    width = 2 * PADDING_X + _text_width(chip.text, font) + 2  # elidedText wants a little slack
-    if chip.icon:
-        width += ICON_SIZE + GAP
-    height = max(_metrics(font).height(), ICON_SIZE) + 4
-    return QSize(width, height)
+_SIZES: dict[tuple[str, bool, str], QSize] = {}
 
 
-def paint_chip(painter: QPainter, rect: QRect, chip: Chip, palette: QPalette, font: QFont,
-               surface: QPalette.ColorRole = QPalette.ColorRole.Base) -> int:
-    """Paint ``chip`` at ``rect``'s left, vertically centred; returns the width used."""
-    size = chip_size(chip, font)
-    width = min(size.width(), rect.width())
-    if width <= 2 * PADDING_X:
-        return 0
-    foreground, background = chip_colours(chip, palette, surface)
-    box = QRect(rect.x(), rect.y() + (rect.height() - size.height()) // 2, width, size.height())
-    painter.save()
+def chip_size(chip: Chip, font: QFont, font_key: str | None = None) -> QSize:
+    """The chip's size in ``font`` (a :func:`chip_font`); sizes are cached."""
+    key = (chip.text, bool(chip.icon), font_key or font.key())
+    size = _SIZES.get(key)
+    if size is None:
+        width = 2 * PADDING_X + _text_width(chip.text, font) + 2  # elidedText wants a little slack
+        if chip.icon:
+            width += ICON_SIZE + GAP
+        if len(_SIZES) > 4096:
+            _SIZES.clear()
+        size = _SIZES[key] = QSize(width, max(_metrics(font).height(), ICON_SIZE) + 4)
+    return size
+
+
+_PIXMAPS: OrderedDict[tuple[Any, ...], QPixmap] = OrderedDict()
+PIXMAP_CACHE = 1024
+
+
+def _render_chip(chip: Chip, font: QFont, size: QSize, width: int, foreground: QColor,
+                 background: QColor, ratio: float) -> QPixmap:
+    pixmap = QPixmap(round(width * ratio), round(size.height() * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(background)
-    radius = box.height() / 2
-    painter.drawRoundedRect(box, radius, radius)
-    x = box.x() + PADDING_X
+    radius = size.height() / 2
+    painter.drawRoundedRect(QRect(0, 0, width, size.height()), radius, radius)
+    x = PADDING_X
     if chip.icon:
-        ratio = painter.device().devicePixelRatioF() if painter.device() is not None else 1.0
-        image = icons.pixmap(chip.icon, ICON_SIZE, foreground, ratio)
-        painter.drawPixmap(x, box.y() + (box.height() - ICON_SIZE) // 2, image)
+        painter.drawPixmap(x, (size.height() - ICON_SIZE) // 2,
+                           icons.pixmap(chip.icon, ICON_SIZE, foreground, ratio))
         x += ICON_SIZE + GAP
     painter.setPen(foreground)
     painter.setFont(font)
-    text_rect = QRect(x, box.y(), box.right() - PADDING_X - x + 1, box.height())
+    text_rect = QRect(x, 0, width - PADDING_X - x, size.height())
     elided = _metrics(font).elidedText(chip.text, Qt.TextElideMode.ElideRight, text_rect.width())
     painter.drawText(text_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), elided)
-    painter.restore()
+    painter.end()
+    return pixmap
+
+
+def paint_chip(painter: QPainter, rect: QRect, chip: Chip, palette: QPalette, font: QFont,
+               surface: QPalette.ColorRole = QPalette.ColorRole.Base, font_key: str | None = None) -> int:
+    """Paint ``chip`` at ``rect``'s left, vertically centred; returns the width used. Each chip is
+    drawn once into a pixmap (per surface colour, font, width and pixel ratio) and then blitted."""
+    font_key = font_key or font.key()
+    size = chip_size(chip, font, font_key)
+    width = min(size.width(), rect.width())
+    if width <= 2 * PADDING_X:
+        return 0
+    device = painter.device()
+    ratio = device.devicePixelRatioF() if device is not None else 1.0
+    surface_rgb = palette.color(surface).rgb()
+    key = (chip, font_key, surface_rgb, ratio, width)
+    pixmap = _PIXMAPS.get(key)
+    if pixmap is None:
+        foreground, background = _colours(chip.tone, chip.colour, surface_rgb)
+        pixmap = _PIXMAPS[key] = _render_chip(chip, font, size, width, foreground, background, ratio)
+        if len(_PIXMAPS) > PIXMAP_CACHE:
+            _PIXMAPS.popitem(last=False)
+    painter.drawPixmap(rect.x(), rect.y() + (rect.height() - size.height()) // 2, pixmap)
     return width
 
 
 def paint_chips(painter: QPainter, rect: QRect, chips: list[Chip], palette: QPalette, font: QFont,
-                surface: QPalette.ColorRole = QPalette.ColorRole.Base) -> int:
-    """Paint chips left to right in ``rect``; the width used."""
+                surface: QPalette.ColorRole = QPalette.ColorRole.Base, font_key: str | None = None) -> int:
+    """Paint chips left to right in ``rect``; the width used (``font_key``: ``font.key()``,
+    which delegates pass to save computing it per cell)."""
     x = rect.x()
+    font_key = font_key or font.key()
     for number, chip in enumerate(chips):
         remaining = QRect(x, rect.y(), rect.right() - x + 1, rect.height())
-        if number and remaining.width() < chip_size(chip, font).width():
+        if number and remaining.width() < chip_size(chip, font, font_key).width():
             break  # the first chip is elided when it does not fit, later ones are left out
-        x += paint_chip(painter, remaining, chip, palette, font, surface) + SPACING
+        x += paint_chip(painter, remaining, chip, palette, font, surface, font_key) + SPACING
     return x - rect.x()
+
+
+class FontCache:
+    """A delegate's chip font and its key, made again only when the view's font changes."""
+
+    def __init__(self) -> None:
+        self._probe: tuple[float, int, str] | None = None
+        self.font = QFont()
+        self.key = ""
+
+    def get(self, base: QFont) -> tuple[QFont, str]:
+        probe = (base.pointSizeF(), base.pixelSize(), base.family())
+        if probe != self._probe:
+            self._probe = probe
+            self.font = chip_font(base)
+            self.key = self.font.key()
+        return self.font, self.key
 
 
 class StatusChip(QWidget):

@@ -171,24 +171,7 @@ class DealDocumentsPanel(QWidget):
             self.rows = []
         self.table.setRowCount(len(self.rows))
         for row, doc in enumerate(self.rows):
-            second = str(doc.revision) if self.kind == "quote" else doc.paid_text
-            texts = [doc.number, second, doc.date_text, doc.status_text, doc.total_text, doc.language]
-            if self.kind == "invoice":
-                texts.append(doc.sdi_text)
-            for column, text in enumerate(texts):
-                item = QTableWidgetItem(text)
-                if column == 3:  # the status as its chip (the text stays for copying and readers)
-                    item.setData(CHIP_ROLE, quote_chip(doc.status) if self.kind == "quote"
-                                 else invoice_chip(doc.status))
-                if column == 6 and doc.sdi_detail:
-                    item.setToolTip(doc.sdi_detail)
-                if column in (1, 4):
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                if doc.current:
-                    font = item.font()
-                    font.setBold(True)
-                    item.setFont(font)
-                self.table.setItem(row, column, item)
+            self._fill_row(row, doc)
         if self.kind == "invoice":
             self.table.setColumnHidden(6, not any(d.sdi_text for d in self.rows))
             self.table.resizeColumnToContents(6)
@@ -207,6 +190,26 @@ class DealDocumentsPanel(QWidget):
         if index >= 0:
             self.table.selectRow(index)
         self._update_actions()
+
+    def _fill_row(self, row: int, doc: screens.DocumentSummary) -> None:
+        second = str(doc.revision) if self.kind == "quote" else doc.paid_text
+        texts = [doc.number, second, doc.date_text, doc.status_text, doc.total_text, doc.language]
+        if self.kind == "invoice":
+            texts.append(doc.sdi_text)
+        for column, text in enumerate(texts):
+            item = QTableWidgetItem(text)
+            if column == 3:  # the status as its chip (the text stays for copying and readers)
+                item.setData(CHIP_ROLE, quote_chip(doc.status) if self.kind == "quote"
+                             else invoice_chip(doc.status))
+            if column == 6 and doc.sdi_detail:
+                item.setToolTip(doc.sdi_detail)
+            if column in (1, 4):
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if doc.current:
+                font = item.font()
+                font.setBold(True)
+                item.setFont(font)
+            self.table.setItem(row, column, item)
 
     def _reload_papers(self) -> None:
         if self.kind != "invoice":

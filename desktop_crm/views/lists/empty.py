@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QBoxLayout, QPushButton
 
 from desktop_crm.entities import Entity
 from desktop_crm.i18n import N_, _
@@ -76,11 +76,19 @@ def _offer_pipeline(view: EntityListView, state: EmptyState) -> None:
 
 
 def update_empty_state(view: EntityListView, count: int) -> None:
-    """Show the empty state instead of the table when the unfiltered list has no records."""
-    state = getattr(view, "empty_state", None)
-    if state is None:
-        return
+    """Show the empty state instead of the table when the unfiltered list has no records (built
+    the first time it is needed: a list with records never pays for it)."""
     empty = count == 0 and view.source.filter.is_empty() and not view.model.is_loading
+    state = view.empty_state
+    if state is None:
+        if not empty:
+            return
+        state = view.empty_state = build_empty_state(view)
+        if state is None:
+            return
+        layout = view.layout()
+        if isinstance(layout, QBoxLayout):
+            layout.insertWidget(layout.indexOf(view.table) + 1, state, 1)
     if empty and view.entity == Entity.DEALS and not state.findChild(QPushButton, "empty_add_pipeline"):
         _offer_pipeline(view, state)
     state.setVisible(empty)

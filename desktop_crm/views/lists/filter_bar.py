@@ -173,7 +173,7 @@ class FilterBar(QWidget):
         self.date_from.dateChanged.connect(self._emit)
         self.date_to.dateChanged.connect(self._emit)
         self._period_changed()
-        self._fill_saved_chips()
+        QTimer.singleShot(0, self, self._fill_saved_chips)  # after the list's first rows are asked for
         self._update_chips()
 
     # --- construction -------------------------------------------------------------------------
@@ -187,9 +187,7 @@ class FilterBar(QWidget):
         """A filter in use: its editors in a rounded frame with a button that removes it."""
         chip = QFrame(self)
         chip.setObjectName(f"filter_chip_{key}")
-        chip.setFrameShape(QFrame.Shape.StyledPanel)
-        chip.setStyleSheet(f"QFrame#filter_chip_{key} {{ border: 1px solid palette(mid); "
-                           "border-radius: 6px; }")
+        chip.setFrameShape(QFrame.Shape.StyledPanel)  # no style sheet: lists open faster
         row = QHBoxLayout(chip)
         row.setContentsMargins(3, 1, 1, 1)
         row.setSpacing(3)

@@ -47,12 +47,13 @@ from desktop_crm.services.listing.lists import ListFilter
 from desktop_crm.services.sales import bulk
 from desktop_crm.services.system import rights
 from desktop_crm.views.common.dialogs import confirm, error_box, show_error
+from desktop_crm.views.common.empty_state import EmptyState
 from desktop_crm.views.common.progress import JobProgressDialog
 from desktop_crm.views.common.undo import undo_redo_actions
 from desktop_crm.views.common.windowed_model import EntityRowSource, WindowedTableModel
 from desktop_crm.views.context import AppContext
 from desktop_crm.views.lists.cells import install_cell_delegates
-from desktop_crm.views.lists.empty import build_empty_state, update_empty_state
+from desktop_crm.views.lists.empty import update_empty_state
 from desktop_crm.views.lists.filter_bar import FilterBar
 from desktop_crm.views.registry import resolve
 from desktop_crm.workers import Progress, run_in_background
@@ -132,11 +133,10 @@ class EntityListView(QWidget):
         self.table.doubleClicked.connect(lambda index: self.open_row(index.row()))
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._row_menu)
-        install_cell_delegates(self.table, self.entity, [c.key for c in self.spec.columns])
+        install_cell_delegates(self.table, self.entity, [c.key for c in self.spec.columns],
+                               context.signals.changed)
         layout.addWidget(self.table, 1)
-        self.empty_state = build_empty_state(self)
-        if self.empty_state is not None:
-            layout.addWidget(self.empty_state, 1)
+        self.empty_state: EmptyState | None = None  # views.lists.empty builds it when needed
 
         self.count_label = QLabel(self)
         self.count_label.setObjectName("list_count")

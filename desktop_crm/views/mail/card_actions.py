@@ -161,6 +161,22 @@ def write_from_card(card: Any, link: str, address: str) -> Any:
     return open_compose(card.context, card, to=address, **links)
 
 
+#: What a message written from each card belongs to.
+_CARD_LINKS = {"ContactCard": "contact", "CompanyCard": "company", "LeadCard": "lead"}
+
+
+def compose_from_header(parent: QWidget, address: str) -> None:
+    """A card header's address link: the compose dialog for the card the header is on (the
+    message belongs to that contact, company or lead)."""
+    card: Any = parent
+    while card is not None and type(card).__name__ not in _CARD_LINKS:
+        card = card.parentWidget()
+    if card is None:
+        QDesktopServices.openUrl(QUrl(f"mailto:{address}"))
+        return
+    write_from_card(card, _CARD_LINKS[type(card).__name__], address)
+
+
 def wire_card(card: Any, link: str, emails: tuple[str, ...], phones: tuple[str, ...],
               can_log_calls: bool = True) -> None:
     """The ✉ and ☎ buttons of a card's e-mail and phone fields (``link``: contact, lead,

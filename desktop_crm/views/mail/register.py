@@ -68,6 +68,10 @@ def _close_shown() -> None:
 
 
 def register(registry: Registry) -> None:
+    from desktop_crm.views.common.contact_links import set_compose_action
+    from desktop_crm.views.mail.card_actions import compose_from_header
+
+    set_compose_action(compose_from_header)  # card headers' addresses open the compose dialog
     registry.add_view("outbox", SectionView("outbox", N_("Outbox"),
                                             "desktop_crm.views.mail.outbox_view:OutboxView", order=0))
     registry.add_screen(Screen("mail_outbox", _outbox_screen, order=85))

@@ -360,7 +360,7 @@ class LeadsHandler:
                     leads.update_lead(twin.record_id, changes, ctx.user_id)
                 ctx.writer.merged(item if changes else None)
                 return Outcome(row, RowAction.MERGE, (), shown)
-            info = leads.create_lead(cleaned, ctx.user_id)
+            info = leads.create_lead(cleaned, ctx.user_id, tell=False)
             ctx.writer.created("lead", info.id)
             self.in_file.add(Person(me, info.title, row.row, info.id, written=True))
             return Outcome(row, RowAction.CREATE)

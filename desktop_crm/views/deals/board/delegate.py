@@ -156,9 +156,14 @@ class CardDelegate(QStyledItemDelegate):
         width = inner.width()
         first, rest = title, ""
         if metrics.horizontalAdvance(title) > width:
-            cut = len(title)
-            while cut > 1 and metrics.horizontalAdvance(title[:cut]) > width:
-                cut -= 1
+            low, high = 1, len(title)  # the longest start that fits: a binary search
+            while low < high:
+                middle = (low + high + 1) // 2
+                if metrics.horizontalAdvance(title[:middle]) <= width:
+                    low = middle
+                else:
+                    high = middle - 1
+            cut = low
             space = title.rfind(" ", 0, cut + 1)
             cut = space if space > 0 else cut
             first, rest = title[:cut].rstrip(), title[cut:].lstrip()
