@@ -95,6 +95,16 @@ def step_0012_mail(db: peewee.Database, engine: str) -> None:
     _run_sql_file(db, HERE / f"v0012_{engine}.sql")
 
 
+def step_0014_reserved(db: peewee.Database, engine: str) -> None:
+    """Reserved for another branch's step (the lead renumbers or drops this at merge)."""
+
+
+def step_0020_sales_plans(db: peewee.Database, engine: str) -> None:
+    """Sales plans (``sales_plan``): a target per manager or head's team, per month or quarter,
+    optionally per pipeline, as an amount in one currency or a count of won deals."""
+    _run_sql_file(db, HERE / f"v0020_{engine}.sql")
+
+
 STEPS: dict[int, Step] = {
     1: step_0001_initial,
     2: step_0002_search_index,
@@ -109,4 +119,11 @@ STEPS: dict[int, Step] = {
     11: step_0011_import_batches,
     12: step_0012_mail,
     13: step_0013_bank_statements,
+    14: step_0014_reserved,
+    15: step_0014_reserved,
+    16: step_0014_reserved,
+    17: step_0014_reserved,
+    18: step_0014_reserved,
+    19: step_0014_reserved,
+    20: step_0020_sales_plans,
 }
