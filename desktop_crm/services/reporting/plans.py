@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -364,3 +364,19 @@ def copy_period(kind: PeriodKind | str, source: dt.date, target: dt.date) -> int
                              metric=item.metric, target=item.target, currency=item.currency)
             copied += 1
     return copied
+
+
+def save_plans(changes: Sequence[tuple[IdLike | None, Mapping[str, Any]]],
+               deleted: Sequence[IdLike] = ()) -> list[Plan]:
+    """A page of edits saved at once: new and changed plans, and deleted ones (one transaction).
+    A refusal names the row (``ValidationError.field`` is ``"<row>:<field>"``)."""
+    saved = []
+    with database.atomic():
+        for gone in deleted:
+            delete_plan(gone)
+        for row, (plan_id, values) in enumerate(changes):
+            try:
+                saved.append(save_plan(plan_id, values))
+            except ValidationError as error:
+                raise ValidationError(error.message, field=f"{row}:{error.field or ''}") from None
+    return saved
