@@ -11,6 +11,7 @@ from decimal import Decimal
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import (
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -28,8 +29,10 @@ from desktop_crm.entities import Entity
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _, ngettext
 from desktop_crm.i18n.formatting import format_amount, format_money
+from desktop_crm.models.enums import Scope
 from desktop_crm.services.reporting import my_day, plans
 from desktop_crm.services.sales import tasks
+from desktop_crm.services.system import rights, session
 from desktop_crm.views.cards.common import local_datetime
 from desktop_crm.views.common import icons
 from desktop_crm.views.common.chips import Chip, StatusChip
@@ -44,6 +47,8 @@ WATCHED = frozenset({str(Entity.TASKS), str(Entity.DEALS), str(Entity.LEADS), st
 ENTITY_ROLE = Qt.ItemDataRole.UserRole
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 OVERDUE = "#c0392b"
+TASKS_SHOWN = 8  # more are a click away, in the Tasks section
+RISKS_SHOWN = 12
 
 
 class Block(QFrame):
@@ -95,7 +100,10 @@ class TaskRow(QWidget):
         self.open_button.setStyleSheet("text-align: left; padding: 2px 4px;"
                                        + (f" color: {OVERDUE};" if item.overdue else ""))
         self.open_button.setToolTip(_("Open the task"))
-        row.addWidget(self.open_button, 1)
+        # long subjects and titles give way (clipped) rather than widen the page
+        self.open_button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.open_button.setMinimumWidth(80)
+        row.addWidget(self.open_button, 3)
         due = QLabel(local_datetime(item.due_at), self)
         due.setStyleSheet("color: palette(placeholder-text);")
         row.addWidget(due)
@@ -105,7 +113,10 @@ class TaskRow(QWidget):
             self.link_button.setFlat(True)
             self.link_button.setCursor(Qt.CursorShape.PointingHandCursor)
             self.link_button.setToolTip(_("Open the record the task belongs to"))
-            row.addWidget(self.link_button)
+            self.link_button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            self.link_button.setMinimumWidth(60)
+            self.link_button.setStyleSheet("text-align: left; padding: 2px 4px;")
+            row.addWidget(self.link_button, 2)
 
 
 class PlanBar(QWidget):
@@ -129,7 +140,9 @@ class PlanBar(QWidget):
         rect = QRectF(self.rect()).adjusted(0.5, 2.5, -0.5, -2.5)
         palette = self.palette()
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(palette.color(QPalette.ColorRole.AlternateBase).darker(105))
+        track = QColor(palette.color(QPalette.ColorRole.WindowText))
+        track.setAlphaF(0.12)
+        painter.setBrush(track)
         painter.drawRoundedRect(rect, 4, 4)
         target = self.progress.plan.target or Decimal(1)
         share = float(min(self.progress.achieved / target, Decimal(1)))
@@ -190,6 +203,7 @@ class HomeView(QScrollArea):
         self.context = context
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         page = QWidget(self)
         outer = QVBoxLayout(page)
         outer.setContentsMargins(16, 12, 16, 16)
@@ -200,7 +214,21 @@ class HomeView(QScrollArea):
         if font.pointSizeF() > 0:
             font.setPointSizeF(font.pointSizeF() * 1.3)
         self.greeting.setFont(font)
-        outer.addWidget(self.greeting)
+        top = QHBoxLayout()
+        top.addWidget(self.greeting, 1)
+        # a head (or anyone who sees more than their own records) can look at a colleague's day
+        self.owner = QComboBox(page)
+        self.owner.setObjectName("home_owner")
+        self.owner.setAccessibleName(_("Whose day"))
+        self.owner.addItem(_("Mine"), str(context.user.id))
+        if rights.scope_for(None) != Scope.OWN:
+            for user in session.users():
+                if user.id != context.user.id and rights.in_scope(user.id):
+                    self.owner.addItem(user.name, str(user.id))
+        self.owner.setVisible(self.owner.count() > 1)
+        self.owner.currentIndexChanged.connect(lambda _i: self.reload())
+        top.addWidget(self.owner)
+        outer.addLayout(top)
         columns = QHBoxLayout()
         columns.setSpacing(12)
         left = QVBoxLayout()
@@ -217,6 +245,12 @@ class HomeView(QScrollArea):
         right.addWidget(self.plans_block)
         right.addWidget(self.replies_block, 1)
         self.task_rows: list[TaskRow] = []
+        self.more_tasks = QPushButton(self.tasks_block)
+        self.more_tasks.setObjectName("home_more_tasks")
+        self.more_tasks.setFlat(True)
+        self.more_tasks.setStyleSheet("text-align: left; padding: 2px 4px;")
+        self.more_tasks.clicked.connect(lambda: self._go_to_tasks())
+        self.more_tasks.hide()
         self.risks = self._list("home_risk_list", self.risk_block)
         self.replies = self._list("home_reply_list", self.replies_block)
         self.plan_rows: list[PlanRow] = []
@@ -255,9 +289,24 @@ class HomeView(QScrollArea):
             self._again = True
             return
         self._loading = True
-        user_id = self.context.user.id
+        user_id = self.owner.currentData() or self.context.user.id
         run_in_background(lambda _progress: my_day.my_day(user_id), on_result=self._show,
                           on_error=self._failed, name="home")
+
+    def wait_loaded(self, seconds: float = 10.0) -> None:
+        """Process events until the day in progress is shown (the screenshots wait so)."""
+        import time
+
+        from PySide6.QtWidgets import QApplication
+
+        deadline = time.monotonic() + seconds
+        while self._loading and time.monotonic() < deadline:
+            QApplication.processEvents()
+            time.sleep(0.01)
+
+    def has_content(self) -> bool:
+        day = self.loaded
+        return day is not None and bool(day.overdue or day.today or day.at_risk)
 
     def _finished(self) -> None:
         self._loading = False
@@ -271,7 +320,9 @@ class HomeView(QScrollArea):
 
     def _show(self, day: my_day.MyDay) -> None:
         self.loaded = day
-        self.greeting.setText(_("My day, {name}").format(name=self.context.user.name))
+        mine = self.owner.currentIndex() <= 0
+        self.greeting.setText(_("My day, {name}").format(name=self.context.user.name) if mine
+                              else _("The day of {name}").format(name=self.owner.currentText()))
         self._show_tasks(day)
         self._show_risks(day)
         self._show_plans(day)
@@ -283,7 +334,7 @@ class HomeView(QScrollArea):
             row.deleteLater()
         self.task_rows = []
         items = day.overdue + day.today
-        for item in items:
+        for item in items[:TASKS_SHOWN]:
             row = TaskRow(item, self.tasks_block)
             row.done_button.clicked.connect(lambda _c=False, i=item: self.complete(i))
             row.open_button.clicked.connect(
@@ -298,12 +349,17 @@ class HomeView(QScrollArea):
             title += " · " + ngettext("{count} overdue", "{count} overdue",
                                       len(day.overdue)).format(count=len(day.overdue))
         self.tasks_block.title.setText(title)
+        self.more_tasks.setText(ngettext("…and {count} more: open Tasks", "…and {count} more: open Tasks",
+                                         len(items) - TASKS_SHOWN).format(count=len(items) - TASKS_SHOWN))
+        self.more_tasks.setVisible(len(items) > TASKS_SHOWN)
+        self.tasks_block.body.removeWidget(self.more_tasks)
+        self.tasks_block.body.addWidget(self.more_tasks)
         self.tasks_block.set_empty("" if items else _(
             "Nothing due today. Plan the next step of each deal as a task: it will show here."))
 
     def _show_risks(self, day: my_day.MyDay) -> None:
         self.risks.clear()
-        for deal in day.at_risk:
+        for deal in day.at_risk[:RISKS_SHOWN]:
             item = QListWidgetItem(f"{deal.title} — {deal.stage}\n{deal.reason}", self.risks)
             item.setData(ENTITY_ROLE, str(Entity.DEALS))
             item.setData(ID_ROLE, str(deal.id))
@@ -342,12 +398,18 @@ class HomeView(QScrollArea):
 
     # --- actions ------------------------------------------------------------------------------
 
+    def _go_to_tasks(self) -> None:
+        window = self.window()
+        show = getattr(window, "show_section", None)
+        if show is not None:
+            show(str(Entity.TASKS))
+
     def _open_item(self, item: QListWidgetItem) -> None:
         self.context.open_record(item.data(ENTITY_ROLE), item.data(ID_ROLE), self)
 
     def complete(self, item: tasks.TaskItem) -> None:
         try:
-            tasks.complete(item.id, self.context.user.id, "")
+            tasks.complete(item.id, self.context.user.id, "")  # done by whoever clicked
         except CrmError as error:
             show_error(self, error.message)
             return

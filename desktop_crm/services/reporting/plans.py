@@ -103,7 +103,11 @@ def period_end(kind: PeriodKind | str, start: dt.date) -> dt.date:
 def period_label(kind: PeriodKind | str, start: dt.date) -> str:
     if PeriodKind(kind) == PeriodKind.QUARTER:
         return _("Q{quarter} {year}").format(quarter=(start.month - 1) // 3 + 1, year=start.year)
-    return f"{start.month:02d}.{start.year}"
+    from babel.dates import format_date as babel_format_date
+
+    from desktop_crm.i18n.formatting import babel_locale
+
+    return babel_format_date(start, format="LLLL y", locale=babel_locale(None))
 
 
 def shift_period(kind: PeriodKind | str, start: dt.date, steps: int) -> dt.date:
