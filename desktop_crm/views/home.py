@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from desktop_crm.entities import Entity
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _, ngettext
-from desktop_crm.i18n.formatting import format_amount, format_money
+from desktop_crm.i18n.formatting import format_amount
 from desktop_crm.models.enums import Scope
 from desktop_crm.services.reporting import my_day, plans
 from desktop_crm.services.sales import tasks
@@ -157,10 +157,7 @@ class PlanBar(QWidget):
         painter.end()
 
 
-def _value(plan: plans.Plan, amount: Decimal) -> str:
-    if plan.metric == plans.Metric.COUNT:
-        return format_amount(amount, places=0 if amount == amount.to_integral_value() else 1)
-    return format_money(amount, plan.currency)
+_value = plans.format_value
 
 
 class PlanRow(QWidget):

@@ -115,3 +115,22 @@ def _values(plan: plans.Plan) -> dict[str, object]:
     return {"owner_id": plan.owner_id, "team": plan.team, "period_kind": plan.period_kind,
             "period_start": plan.period_start, "metric": plan.metric, "target": plan.target,
             "currency": plan.currency, "pipeline_id": plan.pipeline_id}
+
+
+def test_analytics_shows_plan_against_fact(world: World) -> None:
+    from desktop_crm.services.reporting import analytics
+    from desktop_crm.services.reporting.analytics import Period, ReportScope
+
+    _plan(world, pipeline_id=world.sales.id)
+    _plan(world, owner_id=world.head.id, team=True, metric="count", target="3", currency="",
+          pipeline_id=world.wholesale.id)  # another pipeline: not in this report
+    deal = world.won("sales", world.mine, "25000", dt.datetime(2026, 3, 3), title="Выиграна")
+    scope = ReportScope(world.sales.id, Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31)))
+    report = analytics.managers(scope, now=dt.datetime(2026, 3, 16, 12))
+    table = report.plans_table()
+    [row] = table.rows
+    assert row.cells[0] == world.mine.name and row.cells[5] == Decimal("25.0")
+    assert row.cells[7] == "Behind"  # 25 % done, 16/31 of the month gone
+    assert row.filter is not None
+    from desktop_crm.models import Deal
+    assert [d.id for d in row.filter.apply(Deal.select())] == [deal.id]

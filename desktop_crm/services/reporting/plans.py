@@ -23,6 +23,7 @@ from typing import Any
 from desktop_crm import money
 from desktop_crm.errors import CrmError, PermissionDenied, ValidationError
 from desktop_crm.i18n import N_, _
+from desktop_crm.i18n.formatting import format_amount, format_money
 from desktop_crm.ids import IdLike, PipelineId, UserId, as_uuid
 from desktop_crm.models import Action, Deal, Pipeline, SalesPlan, Stage, StageKind, User, database
 from desktop_crm.services.system import rights
@@ -127,7 +128,8 @@ def elapsed_share(kind: PeriodKind | str, start: dt.date, today: dt.date) -> Dec
 # --- reading -------------------------------------------------------------------------------------
 
 
-def _team_of(head_id: uuid.UUID) -> list[uuid.UUID]:
+def team_of(head_id: uuid.UUID) -> list[uuid.UUID]:
+    """A head and the users whose head they are."""
     return [head_id] + [u.id for u in User.alive().select(User.id).where(User.head == head_id)]
 
 
@@ -215,7 +217,7 @@ def achieved(plan: Plan) -> Decimal:
     """Won deals closed within the plan's period, by its owner or team, in its pipeline."""
     start = dt.datetime.combine(plan.period_start, dt.time())
     end = dt.datetime.combine(period_end(plan.period_kind, plan.period_start), dt.time())
-    users = _team_of(plan.owner_id) if plan.team else [plan.owner_id]
+    users = team_of(plan.owner_id) if plan.team else [plan.owner_id]
     query = (
         Deal.select(Deal.amount)
         .join(Stage, on=(Deal.stage == Stage.id))
@@ -242,6 +244,31 @@ def progress(plan: Plan, today: dt.date) -> Progress:
     percent = (None if plan.target == 0
                else (done * 100 / plan.target).quantize(Decimal("0.1")))
     return Progress(plan, done, expected, percent, share)
+
+
+def format_value(plan: Plan, value: Decimal) -> str:
+    """A target, an achievement or an expectation as shown: money in the plan's currency, or a
+    number of deals (one decimal for a pace between whole deals)."""
+    if plan.metric == Metric.COUNT:
+        whole = value == value.to_integral_value()
+        return format_amount(value, places=0 if whole else 1)
+    return format_money(value, plan.currency)
+
+
+def progress_in(pipeline_id: IdLike, first: dt.date, last: dt.date,
+                today: dt.date) -> tuple[Progress, ...]:
+    """Progress of the readable plans whose month or quarter starts between ``first`` and ``last``
+    and that count this pipeline (theirs, or every pipeline) — the analytics' plan table."""
+    actor = rights.current()
+    if actor is None:
+        return ()
+    names, pipelines = _names()
+    rows = SalesPlan.alive().where(
+        (SalesPlan.period_start >= first) & (SalesPlan.period_start <= last)
+        & (SalesPlan.pipeline.is_null() | (SalesPlan.pipeline == as_uuid(pipeline_id))))
+    found = [_plan(r, names, pipelines) for r in rows if _may_read(r, actor)]
+    found.sort(key=lambda p: (p.period_start, p.period_kind, not p.team, p.owner_name.casefold()))
+    return tuple(progress(p, today) for p in found)
 
 
 def progress_of(user_id: IdLike, today: dt.date) -> list[Progress]:
