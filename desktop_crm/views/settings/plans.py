@@ -127,6 +127,13 @@ class PlansPage(SettingsPage):
         self.add_button.setEnabled(bool(self.editable_choices))
         self.copy_button.setEnabled(bool(self.editable_choices))
         self.reload()
+        context.signals.changed.connect(self._changed_elsewhere)
+
+    def _changed_elsewhere(self, entity: str) -> None:
+        """Plans changed by another window, user or sync round: shown at once, unless this page
+        holds unsaved edits (saving them then says what clashed)."""
+        if entity == "sales_plan" and not self.dirty and not self._loading:
+            self.reload()
 
     def _choices(self) -> list[tuple[str, Any, bool]]:
         teams = [(_("Team of {name}").format(name=p.name), p.id, True)
