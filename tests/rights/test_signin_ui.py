@@ -119,7 +119,7 @@ def test_switch_user_gives_the_chosen_user_a_window_of_its_own(qtbot, team, sett
 def test_a_manager_cannot_reach_users_and_rights(qtbot, team, settings, synchronous):
     window = _window(qtbot, settings, sign_in(team.mine))
     view = window.show_section("settings")
-    assert list(view.pages) == ["language", "database"]
+    assert list(view.pages) == ["plans", "mail", "language", "database"]  # plans: read-only
     titles = [view.tabs.tabText(i) for i in range(view.tabs.count())]
     assert "Users and rights" not in titles and "Roles" not in titles
     admin_window = _window(qtbot, settings, sign_in(team.admin))
