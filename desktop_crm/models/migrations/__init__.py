@@ -106,6 +106,12 @@ def step_0014_pec_account(db: peewee.Database, engine: str) -> None:
     _run_sql_file(db, HERE / f"v0014_{engine}.sql")
 
 
+def step_0015_sales_plans(db: peewee.Database, engine: str) -> None:
+    """Sales plans (``sales_plan``): a target per manager or head's team, per month or quarter,
+    optionally per pipeline, as an amount in one currency or a count of won deals."""
+    _run_sql_file(db, HERE / f"v0015_{engine}.sql")
+
+
 STEPS: dict[int, Step] = {
     1: step_0001_initial,
     2: step_0002_search_index,
@@ -121,4 +127,5 @@ STEPS: dict[int, Step] = {
     12: step_0012_mail,
     13: step_0013_bank_statements,
     14: step_0014_pec_account,
+    15: step_0015_sales_plans,
 }
