@@ -3,8 +3,9 @@
     uv run python benchmarks/startup.py [--db PATH] [--deals N] [--repeat K]
 
 Each run starts the app (``desktop_crm.cli.main --db PATH``) in a fresh process (offscreen, fresh
-local settings, so it opens on the Deals list) through ``benchmarks/first_paint.py``, which writes
-the wall-clock time of the end of its first main-window paint and quits. The figure is that time
+local settings, so it opens on Home, "my day", the first section of a day) through
+``benchmarks/first_paint.py``, which writes the wall-clock time of the end of its first
+main-window paint and quits. The figure is that time
 minus the time just before the process was spawned; peak RSS is the child's ``ru_maxrss`` (``wait4``).
 Median of ``--repeat`` runs after one warm-up. ``cpu_ms`` is the app process's CPU time (all its
 threads) at that paint: on a shared, loaded machine the steadier figure.

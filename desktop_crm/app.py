@@ -53,7 +53,7 @@ from desktop_crm._refcount_guard import make_singletons_immortal
 
 make_singletons_immortal()  # PySide6 6.12 drops references to None/True/False (see the module)
 from desktop_crm.errors import CrmError, classify, database_errors
-from desktop_crm.i18n import N_, _
+from desktop_crm.i18n import N_, _, ngettext
 
 log = logging.getLogger("desktop_crm")
 
@@ -477,7 +477,30 @@ def build_main_window(db_url: str, settings: QSettings | None = None, user: Any 
         lambda switched: switch_window(window, db_url, settings, switched))
     window.database_replaced.connect(lambda: reopen_after_restore(window, db_url, settings))
     window.database_switch.connect(lambda url: switch_database(window, url, settings))
+    recover_unfinished_imports(window)
     return window
+
+
+def recover_unfinished_imports(window: Any) -> Any:
+    """Take back, in the background, the imports a crashed run left half-written (their batches
+    still ``running``); the lists reload and the status bar says so when there were any."""
+    from desktop_crm.services.data.imports import engine
+    from desktop_crm.views.imports.wizard import CHANGED
+    from desktop_crm.workers import run_in_background
+
+    def done(count: int) -> None:
+        if not count:
+            return
+        for entity in sorted({name for names in CHANGED.values() for name in names}):
+            window.context.notify_changed(entity)
+        window.context.show_status(ngettext(
+            "{count} import that did not finish was taken back.",
+            "{count} imports that did not finish were taken back.", count).format(count=count))
+
+    return run_in_background(lambda progress: engine.recover_unfinished(), on_result=done,
+                             on_error=lambda error: log.warning(
+                                 "unfinished imports not taken back: %s", error),
+                             name="recover unfinished imports")
 
 
 def switch_database(old: Any, url: str, settings: QSettings) -> Any:

@@ -249,7 +249,8 @@ def test_every_item_model_is_exercised() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(EXERCISES))
-def test_item_model_passes_the_model_tester(name: str, qtmodeltester: Any, data: Data) -> None:
+def test_item_model_passes_the_model_tester(name: str, qtmodeltester: Any, data: Data,
+                                           qapp: Any) -> None:  # decorations are pixmaps
     if name not in MODELS:
         pytest.fail(f"{name} is not an item model in desktop_crm.views any more")
     EXERCISES[name](MODELS[name], qtmodeltester.check, data)

@@ -38,6 +38,7 @@ from desktop_crm.models.imports import LOCAL_MODELS, ImportBatch, ImportBatchIte
 from desktop_crm.models.mail import MailAccount, MailAttachment, MailMessage
 from desktop_crm.models.parties import Company, Contact, Lead
 from desktop_crm.models.people import AccessRole, OwnCompany, RoleScope, User
+from desktop_crm.models.plans import SalesPlan
 from desktop_crm.models.rules import DuplicateDismissal
 from desktop_crm.models.system import Notification, SchemaVersion, Setting
 
@@ -73,6 +74,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     MailAccount,
     MailMessage,
     MailAttachment,
+    SalesPlan,  # step 15: sales plans per manager or team
 ]
 
 __all__ = [
@@ -122,6 +124,7 @@ __all__ = [
     "QuoteStatus",
     "Role",
     "RoleScope",
+    "SalesPlan",
     "SchemaVersion",
     "Scope",
     "Setting",

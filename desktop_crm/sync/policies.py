@@ -545,6 +545,23 @@ def bank_line_condition() -> str:
     )
 
 
+def sales_plan_policies() -> tuple[str, str, str]:
+    # a plan is edited by whoever may change settings, and by a head: their team's plan (owned by
+    # them, ``team``) and their people's; it is read also by its owner and their head's team
+    may_edit = (
+        "((SELECT sync.has_right('change_settings')) "
+        "OR (team AND owner_id = (SELECT sync.my_user())) "
+        "OR (NOT team AND EXISTS (SELECT 1 FROM \"user\" u WHERE u.id = owner_id "
+        "AND u.head_id = (SELECT sync.my_user()))))"
+    )
+    read = (
+        f"({APP} OR {may_edit} OR owner_id = (SELECT sync.my_user()) "
+        "OR (team AND EXISTS (SELECT 1 FROM \"user\" u WHERE u.id = (SELECT sync.my_user()) "
+        "AND u.head_id = owner_id)))"
+    )
+    return read, f"({APP} OR {may_edit})", f"({APP} OR {may_edit})"
+
+
 MINE = "user_id = (SELECT sync.my_user())"
 JUST_WRITTEN = "_xid = pg_current_xact_id_if_assigned()"  # RETURNING of a row written for another
 
@@ -581,6 +598,8 @@ def table_policies(table: str) -> tuple[str, str, str] | None:
     if table == "mail_account":  # each user's own mailbox (its password never reaches the server)
         mine = f"({APP} OR {MINE})"
         return mine, mine, mine
+    if table == "sales_plan":
+        return sales_plan_policies()
     if table == "document_file":
         return document_file_condition(), document_file_condition(), document_file_condition()
     if table == "bank_line":

@@ -11,6 +11,7 @@ the machine's local settings (``QSettings``).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -444,8 +445,13 @@ class MainWindow(QMainWindow):
         splitter = settings.value("main_window/splitter")
         if isinstance(splitter, QByteArray) and not splitter.isEmpty():
             self.splitter.restoreState(splitter)
-        section = settings.value("main_window/section", "deals")
         keys = self.section_keys()
+        # "my day" at the day's first start-up; later the same day, the section last shown
+        section = settings.value("main_window/section", "home")
+        today = dt.date.today().isoformat()
+        if "home" in keys and settings.value("main_window/home_day", "") != today:
+            settings.setValue("main_window/home_day", today)
+            section = "home"
         if keys:
             self.show_section(section if section in keys else keys[0])
 

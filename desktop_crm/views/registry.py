@@ -75,6 +75,7 @@ VIEW_MODULES: tuple[str, ...] = (
     "desktop_crm.views.mail.register",
     "desktop_crm.views.mail_in_screens",
     "desktop_crm.views.calendar_section",
+    "desktop_crm.views.home_section",
 )
 
 
@@ -109,11 +110,13 @@ _SHORTCUT_DIGITS = "1234567890"  # Ctrl+1 … Ctrl+0 in sidebar order; later sec
 
 def _sections() -> tuple[Section, ...]:
     keyed = [(entity.value, _ENTITY_TITLES[entity]) for entity in LIST_ENTITIES] + list(_OTHER_SECTIONS)
-    return tuple(
+    # Home ("my day") leads the sidebar and is shown at start-up; Alt+Home brings it back
+    listed = [
         Section(key, title, 10 * position,
                 f"Ctrl+{_SHORTCUT_DIGITS[position - 1]}" if position <= len(_SHORTCUT_DIGITS) else "")
         for position, (key, title) in enumerate(keyed, 1)
-    )
+    ]
+    return (Section("home", N_("My day"), 0, "Alt+Home"), *listed)
 
 
 SECTIONS: tuple[Section, ...] = _sections()

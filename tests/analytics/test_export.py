@@ -21,7 +21,8 @@ def test_xlsx_has_a_sheet_per_table_with_numbers_as_numbers(sales_sqlite: Sales,
     report = analytics.managers(sales_sqlite.scope, now=NOW)
     path = report_export.export(analytics.tables(analytics.ReportKind.MANAGERS, report), tmp_path / "m.xlsx")
     book = load_workbook(path)
-    assert book.sheetnames == ["Won and lost by manager", "Lost deals by reason", "Won deals by reason"]
+    assert book.sheetnames == ["Won and lost by manager", "Lost deals by reason", "Won deals by reason",
+                               "Sales plans"]
     sheet = book["Won and lost by manager"]
     assert sheet["A1"].value == "Won and lost by manager"
     header = [c.value for c in sheet[4]]

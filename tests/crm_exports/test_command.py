@@ -57,10 +57,10 @@ def test_bitrix_excel_deals_detected_by_themselves(crm_db, tmp_path, capsys):
                  "--dry-run", "--json"])
     out = _json(capsys)
     assert code == 0, out
-    # deal 101 (two product rows), 102 in «Сервис» (created); 103 is won: not a new deal's stage
+    # deal 101 (two product rows), 102 in «Сервис» (created); 103 is won: it comes in closed
     reasons = {r["row"]: " ".join(r["reasons"]) for r in out["rejected"]}
-    assert out["batch"] is None and out["created"] == 2, out
-    assert "open stage" in reasons[5]
+    assert out["batch"] is None and out["created"] == 3, out
+    assert 5 not in reasons
 
 
 def test_amocrm_xlsx_deals(crm_db, tmp_path, capsys):

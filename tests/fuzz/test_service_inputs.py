@@ -366,3 +366,19 @@ def test_issue_and_send_dates(world, on):
     refused_or_clean(lambda: invoices.issue(invoice.id, on=on))
     quote = quotes.create_from_deal(world.deal.id)
     refused_or_clean(lambda: quotes.send(quote.id, on=on))
+
+
+# --- sales plans ----------------------------------------------------------------------------------
+
+PLAN_FIELDS = ("period_kind", "period_start", "metric", "target", "currency", "owner_id", "team",
+               "pipeline_id")
+
+
+@fuzz
+@given(values=values_of(PLAN_FIELDS), target=HOSTILE_NUMBER)
+def test_save_plan(world, values, target):
+    from desktop_crm.services.reporting import plans
+
+    base = {"owner_id": world.manager, "period_kind": "month", "period_start": "2026-03-01",
+            "metric": "amount", "target": target, "currency": "RUB"}
+    refused_or_clean(lambda: plans.save_plan(None, {**base, **values}))

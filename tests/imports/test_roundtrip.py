@@ -33,3 +33,31 @@ def test_import_then_undo_leaves_every_table_as_before(world, tmp_path):
     after = snapshot()
     for table_name, rows in before.items():
         assert after[table_name] == rows, table_name
+
+
+def test_preview_problems_are_translated(world, tmp_path):
+    from desktop_crm import i18n
+
+    table = formats.read_table(write(tmp_path / "contatti.csv",
+                                     "Cognome;Nome;Cellulare\nRossi;Mario;12\n", "utf-8"))
+    request = engine.ImportRequest("contacts", table, mapping.suggest_mapping("contacts", table.headers))
+    for language, text in (("ru", "некорректный номер телефона"), ("it", "non è un numero di telefono")):
+        i18n.set_language(language)
+        (row,) = engine.preview(request)
+        assert row.action == "reject" and text in row.problems[0], row.problems
+
+
+def test_english_tab_separated_file_with_bom(world, tmp_path):
+    text = ("\ufeffLast Name\tFirst Name\tMobile\tEmail\tBirthday\tJob Title\tNotes\n"
+            "Smith\tJohn\t+44 7911 123456\tjohn@smith.example\t1980-05-17\tCEO\tmet at the fair\n"
+            "Smith\tJohn\t\tJOHN@smith.example\t1980-05-17\t\tthe same person again\n"
+            "Doe\tJane\t+44 7911 654321\tjane@doe.example\t1985-13-01\t\t\n")
+    table = formats.read_table(write(tmp_path / "contacts.txt", text))
+    assert (table.encoding, table.delimiter) == ("utf-8-sig", "\t")
+    columns = mapping.suggest_mapping("contacts", table.headers)
+    assert columns == {"Last Name": "last_name", "First Name": "first_name", "Mobile": "mobile_phone",
+                       "Email": "private_email", "Birthday": "birth_date", "Job Title": "position",
+                       "Notes": "comment"}
+    report = engine.run_import(engine.ImportRequest("contacts", table, columns))
+    assert (report.created, report.skipped) == (1, 1)
+    assert [r.row for r in report.rejected] == [4]  # the 13th month

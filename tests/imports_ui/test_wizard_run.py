@@ -28,7 +28,11 @@ def test_bitrix_deals_imported_with_their_lines_then_undone(context, qtbot, tmp_
     make_user("Смирнова Анна", role=Role.SALES)
     make_contact("Сидоров", "Иван", mobile_phone="+7 916 123-45-67")
     make_contact("Кузнецова", "Мария", private_email="maria.k@mail.ru")
-    path = f.write_bitrix_html(tmp_path / "DEAL.xls", f.BITRIX_DEAL_HEADERS, f.BITRIX_DEALS)
+    broken = ["104", "Брак", "Общее", "Подготовка документов", "100.00", "RUB", "", "10", "", "",
+              "N", "", "", "Анна Смирнова", "", "", "Анна Смирнова", "07.02.2024 12:00:00",
+              "Деталь", "100.00", "много"]
+    path = f.write_bitrix_html(tmp_path / "DEAL.xls", f.BITRIX_DEAL_HEADERS,
+                               [*f.BITRIX_DEALS, broken])
     before = {model: model.select().count() for model in (Deal, DealLine, Company, Stage, Pipeline)}
     wizard = _wizard(context, qtbot, "deals")
     open_file(qtbot, wizard, path)
@@ -51,12 +55,15 @@ def test_bitrix_deals_imported_with_their_lines_then_undone(context, qtbot, tmp_
             for r in range(preview.table.rowCount())}
     assert rows["2"][0] == "will be created" and rows["2"][1] == ""
     assert rows["4"][0] == "will be created"
-    assert rows["5"] == ("will not be imported", "A new deal starts in an open stage.")
+    assert rows["5"] == ("will be created", "")  # a won deal comes in closed
+    assert rows["6"] == ("will not be imported", "Row 6: Quantity: enter a number.")
     assert "1 of them has a problem" in preview.summary.text()
     assert {model: model.select().count() for model in before} == before  # the preview wrote nothing
     click(qtbot, preview.import_button)
     assert wizard.stack.currentWidget() is wizard.result_page
-    assert _counts(wizard) == {"created": 3, "merged": 0, "skipped": 0, "rejected": 1}  # rows
+    assert _counts(wizard) == {"created": 4, "merged": 0, "skipped": 0, "rejected": 1}  # rows
+    won = Deal.get(Deal.title == "Ремонт")
+    assert won.stage.name == "Успешно" and won.closed_at is not None
     assert wizard.result_page.title.text() == "Import finished"
     deal = Deal.get(Deal.title == "Поставка оборудования")
     assert (deal.stage.name, deal.pipeline.name, deal.responsible.name) == (
@@ -73,7 +80,7 @@ def test_bitrix_deals_imported_with_their_lines_then_undone(context, qtbot, tmp_
     dialog.selectFile(str(target))
     dialog.accept()
     saved = target.read_text(encoding="utf-8-sig")
-    assert "Ремонт" in saved and "A new deal starts in an open stage." in saved
+    assert "Брак" in saved and "Quantity: enter a number." in saved and "Ремонт" not in saved
     # undone: the database as before, the created company and lines gone too
     answer("Undo")
     click(qtbot, wizard.result_page.undo_button)

@@ -13,7 +13,6 @@ from desktop_crm.errors import PermissionDenied, SignInRefused
 from desktop_crm.ids import uuid7
 from desktop_crm.models import Action, Scope, User
 from desktop_crm.services.billing import invoices
-from desktop_crm.services.data import contact_import
 from desktop_crm.services.listing import export, lists, search
 from desktop_crm.services.reporting import analytics
 from desktop_crm.services.sales import bulk, cards, deal_card, deals, stages
@@ -43,7 +42,12 @@ def attempt(action: Action, team: Team, tmp_path) -> None:
     elif action == Action.EXPORT:
         export.export_list(Entity.DEALS, None, None, tmp_path / "deals.csv")
     elif action == Action.IMPORT:
-        contact_import.import_contacts([{"last_name": "Импортов"}], rights.current().user_id)
+        from desktop_crm.services.data.imports import engine
+        from desktop_crm.services.data.imports.engine import ImportRequest
+        from desktop_crm.services.data.imports.formats import Table
+
+        engine.run_import(ImportRequest("contacts", Table(["Фамилия"], [["Импортов"]], "csv"),
+                                        {"Фамилия": "last_name"}))
     elif action == Action.REOPEN:
         stages.reopen_deal(deal.id, team.stages[0].id, rights.current().user_id)
     elif action == Action.REGISTER_PAYMENTS:

@@ -119,7 +119,8 @@ def test_switch_user_gives_the_chosen_user_a_window_of_its_own(qtbot, team, sett
 def test_a_manager_cannot_reach_users_and_rights(qtbot, team, settings, synchronous):
     window = _window(qtbot, settings, sign_in(team.mine))
     view = window.show_section("settings")
-    assert list(view.pages) == ["mail", "language", "database"]  # their own mail account, not the others'
+    # plans read-only; their own mail account, not the others'
+    assert list(view.pages) == ["plans", "mail", "language", "database"]
     titles = [view.tabs.tabText(i) for i in range(view.tabs.count())]
     assert "Users and rights" not in titles and "Roles" not in titles
     admin_window = _window(qtbot, settings, sign_in(team.admin))

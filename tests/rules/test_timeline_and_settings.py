@@ -19,7 +19,7 @@ from tests.rules.conftest import CONTACT, DETAILED
 
 SERVICES = Path(__file__).resolve().parents[2] / "desktop_crm" / "services"
 RULE_MODULES = (
-    "sales/rules", "sales/contacts", "data/contact_import", "sales/deals", "sales/leads", "sales/stages",
+    "sales/rules", "sales/contacts", "data/imports/people", "sales/deals", "sales/leads", "sales/stages",
     "sales/timeline", "reporting/report", "sales/notifications",
 )
 

@@ -90,6 +90,7 @@ def test_board_cards_are_tall_enough_for_two_title_lines(window, qtbot) -> None:
     from desktop_crm.views.deals.board.delegate import CARD_LINES
 
     assert CARD_LINES == 6
+    window.show_section("deals")  # a new day starts on Home
     deals_page = window.page("deals")
     board = deals_page.select_view("board")
     assert board is not None

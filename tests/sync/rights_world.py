@@ -90,6 +90,7 @@ def build(url: str) -> World:
         ProductGroup,
         Quote,
         QuoteLine,
+        SalesPlan,
         Setting,
         Stage,
         StageChange,
@@ -211,6 +212,10 @@ def build(url: str) -> World:
             keep("notification", person, Notification.create(user=user, title=f"For {person}"))
             keep("setting", person, Setting.create(key="ui.list.deal", user=user, value={"w": 1}))
             keep("mail_account", person, MailAccount.create(user=user, address=f"{person}@x.test"))
+        for who, person in (("a", "mgr_a"), ("b", "mgr_b")):  # each manager's plan of a month
+            keep("sales_plan", who, SalesPlan.create(
+                owner=people[person], period_start=dt.date(2026, 3, 1), target=Decimal("100.00"),
+                currency="RUB"))
     with connect(url) as conn:
         conn.autocommit = True
         for person, (_role, scope) in PEOPLE.items():

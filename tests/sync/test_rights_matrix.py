@@ -57,6 +57,7 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "mail_account": (PERSONAL, ()),
     "mail_message": (SCOPED, ()),
     "mail_attachment": (SCOPED, ()),
+    "sales_plan": ("plan", ("change_settings",)),
 }
 PRESETS = {"admin": Preset.ADMIN, "head": Preset.HEAD, "mgr_a": Preset.MANAGER,
            "mgr_b": Preset.MANAGER, "acct": Preset.ACCOUNTANT}
@@ -83,6 +84,11 @@ def expected(table: str, person: str, who: str) -> tuple[bool, str]:
     """(visible, outcome of a no-op update: ok / hidden / refused) of row ``who`` for ``person``."""
     kind, needed = EXPECTED[table]
     may = not needed or bool(RIGHTS[person] & set(needed))
+    if kind == "plan":  # a manager's plan: read by them, changed by their head or the settings
+        if "change_settings" in RIGHTS[person] or (person, who) == ("head", "a"):
+            return True, "ok"
+        owner = {"a": "mgr_a", "b": "mgr_b"}[who]
+        return (True, "refused") if person == owner else (False, "hidden")
     if kind == PERSONAL:
         if who == "business":  # a setting of the whole business
             return True, "ok" if "change_settings" in RIGHTS[person] else "refused"
@@ -211,6 +217,8 @@ def expected_insert(table: str, person: str, who: str) -> bool:
     kind, needed = EXPECTED[table]
     if table in FROZEN_PARENT:
         return False
+    if kind == "plan":
+        return "change_settings" in RIGHTS[person] or (person, who) == ("head", "a")
     if kind == PERSONAL:
         return who == person or table == "notification" or "change_settings" in RIGHTS[person]
     if kind in ("shared", "users"):

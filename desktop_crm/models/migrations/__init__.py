@@ -106,9 +106,15 @@ def step_0014_pec_account(db: peewee.Database, engine: str) -> None:
     _run_sql_file(db, HERE / f"v0014_{engine}.sql")
 
 
-def step_0015_contact_photo(db: peewee.Database, engine: str) -> None:
-    """A contact's photo (``contact.photo``: a PNG or JPEG of at most 256 px a side, synced)."""
+def step_0015_sales_plans(db: peewee.Database, engine: str) -> None:
+    """Sales plans (``sales_plan``): a target per manager or head's team, per month or quarter,
+    optionally per pipeline, as an amount in one currency or a count of won deals."""
     _run_sql_file(db, HERE / f"v0015_{engine}.sql")
+
+
+def step_0016_contact_photo(db: peewee.Database, engine: str) -> None:
+    """A contact's photo (``contact.photo``: a PNG or JPEG of at most 256 px a side, synced)."""
+    _run_sql_file(db, HERE / f"v0016_{engine}.sql")
 
 
 STEPS: dict[int, Step] = {
@@ -126,5 +132,6 @@ STEPS: dict[int, Step] = {
     12: step_0012_mail,
     13: step_0013_bank_statements,
     14: step_0014_pec_account,
-    15: step_0015_contact_photo,
+    15: step_0015_sales_plans,
+    16: step_0016_contact_photo,
 }

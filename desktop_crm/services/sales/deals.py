@@ -6,6 +6,9 @@ API for the deal card and the kanban (plain values; ids for related rows; one tr
   (default: the pipeline's first open stage), ``contact``, ``company``, ``responsible`` (default:
   the user), ``product_group``, ``currency``, ``expected_close_date``, ``probability``, ``comment``,
   ``lines`` (a list of line values, see below), ``source_lead``.
+* ``import_deal(values, user, ClosedInHistory(closed_on, lost_reason))``: the same for a deal
+  another system's history brings in (an import), which may be in a won or lost stage and then
+  comes in closed; the card's ``create_deal`` keeps "a new deal starts in an open stage".
 * ``update_deal(deal_id, values, user)`` → :class:`DealInfo` (the stage changes only through
   ``services.stages.move_deal``).
 * ``add_line(deal_id, values, user)``, ``update_line(line_id, values, user)`` (→
@@ -263,6 +266,28 @@ def _next_line_order(deal_id: uuid.UUID) -> int:
 def create_deal(values: Mapping[str, Any], user: IdLike, tell: bool = True) -> DealInfo:
     """Create a deal in its pipeline's first open stage (or the given open stage); a responsible
     other than ``user`` is notified (``tell=False``: an import, which would notify once per row)."""
+    return _create_deal(values, user, None, tell)
+
+
+@dataclass(frozen=True)
+class ClosedInHistory:
+    """How a deal brought in from another system's history was closed (see :func:`import_deal`)."""
+
+    closed_on: dt.date | None = None  # None: today
+    lost_reason: str = ""  # kept for a lost deal only
+
+
+def import_deal(values: Mapping[str, Any], user: IdLike, closed: ClosedInHistory | None = None
+                ) -> DealInfo:
+    """A deal from another system's history (an import): the same checks and rights as
+    :func:`create_deal`, but its stage may be won or lost: the deal then comes in closed (on
+    ``closed.closed_on``, with a lost deal's reason), without the stage's tasks and without the
+    requirements a move into that stage checks — it is a record of what happened, not a move."""
+    return _create_deal(values, user, closed or ClosedInHistory(), tell=False)
+
+
+def _create_deal(values: Mapping[str, Any], user: IdLike, history: ClosedInHistory | None,
+                 tell: bool) -> DealInfo:
     cleaned = _clean_deal(values, DEAL_FIELDS)
     if not cleaned.get("title"):
         raise ValidationError(_("Give the deal a title."), field="title")
@@ -281,13 +306,22 @@ def create_deal(values: Mapping[str, Any], user: IdLike, tell: bool = True) -> D
         if stage is None or stage.pipeline_id != pipeline_id:
             raise ValidationError(_("Choose a stage of the deal's pipeline."), field="stage")
         rights.guard_write(Deal, None, cleaned.get("responsible") or as_uuid(user), pipeline_id)
-        if stage.kind != StageKind.OPEN:
+        closing = stage.kind != StageKind.OPEN
+        if closing and history is None:
             raise ValidationError(_("A new deal starts in an open stage."), field="stage")
-        rules.ensure_single_open_deal(cleaned.get("contact"), cleaned.get("product_group"))
+        if not closing:
+            rules.ensure_single_open_deal(cleaned.get("contact"), cleaned.get("product_group"))
         cleaned.update(pipeline=pipeline_id, stage=stage.id)
         cleaned.setdefault("responsible", as_uuid(user))
         now = utcnow()
-        deal = Deal(**cleaned, created_at=now, updated_at=now, stage_entered_at=now,
+        entered = now
+        if closing and history is not None:
+            if history.closed_on is not None:
+                entered = min(now, dt.datetime.combine(history.closed_on, dt.time(12)))
+            cleaned.update(closed_at=entered, lost_reason=validation.text_value(
+                history.lost_reason, "lost_reason", max_length=300)
+                if stage.kind == StageKind.LOST else "")
+        deal = Deal(**cleaned, created_at=now, updated_at=now, stage_entered_at=entered,
                     reached_order=stages.reach(0, stage.kind, stage.sort_order))
         deal.save()
         for order, line in enumerate(values.get("lines") or []):
@@ -296,7 +330,7 @@ def create_deal(values: Mapping[str, Any], user: IdLike, tell: bool = True) -> D
             DealLine.create(deal=deal.id, **line_values)
         rules.refresh_deal(deal)
         # A deal created directly in a later stage must meet that stage's requirements.
-        blocking = _blocking_fields(deal, stage)
+        blocking = [] if closing else _blocking_fields(deal, stage)
         if blocking:
             raise StageChangeRefused(
                 _("To create the deal in “{stage}”, fill in: {fields}.").format(
@@ -304,7 +338,7 @@ def create_deal(values: Mapping[str, Any], user: IdLike, tell: bool = True) -> D
                 ),
                 blocking,
             )
-        stages.start_deal(deal.id, user, now=deal.created_at)
+        stages.start_deal(deal.id, user, now=entered, tasks=not closing)
         if tell and deal.responsible_id not in (None, as_uuid(user)):
             _tell_assigned(deal)
         return _deal_info(deal)

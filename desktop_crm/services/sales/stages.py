@@ -239,8 +239,10 @@ def _timeline_entry(
     )
 
 
-def start_deal(deal_id: IdLike, user: IdLike, now: dt.datetime | None = None) -> None:
-    """Record a new deal's first stage: the stage change, the timeline entry and the stage's tasks.
+def start_deal(deal_id: IdLike, user: IdLike, now: dt.datetime | None = None, tasks: bool = True
+               ) -> None:
+    """Record a new deal's first stage: the stage change, the timeline entry and the stage's tasks
+    (not for a closed deal an import brings in: ``tasks=False``).
 
     Called by the deal service inside its transaction.
     """
@@ -250,8 +252,9 @@ def start_deal(deal_id: IdLike, user: IdLike, now: dt.datetime | None = None) ->
     StageChange.create(
         deal=deal.id, from_stage=None, to_stage=stage.id, changed_at=now, author=as_uuid(user)
     )
-    _timeline_entry(deal, None, stage, user, now, "created", 0)
-    _create_stage_tasks(deal, stage, user, now)
+    _timeline_entry(deal, None, stage, user, now, "created", 0, deal.lost_reason)
+    if tasks:
+        _create_stage_tasks(deal, stage, user, now)
 
 
 def _notify_head(deal: Deal, stage: Stage, lost_reason: str) -> list[uuid.UUID]:

@@ -355,6 +355,10 @@ def deal_field_choices() -> list[tuple[str, str]]:
     return [(name, rules.field_label(name)) for name in rules.DEAL_FIELDS]
 
 
+#: The colour a new stage gets (settings' "New stage", a stage an import creates).
+DEFAULT_STAGE_COLOR = "#4a90d9"
+
+
 def stage_errors(values: Mapping[str, Any]) -> dict[str, str]:
     errors: dict[str, str] = {}
     checks: dict[str, Any] = {
@@ -420,7 +424,7 @@ def save_stage(stage_id: IdLike | None, pipeline_id: IdLike, values: Mapping[str
         stage.name = column_text(Stage, "name", values["name"])
         stage.kind = new_kind
         stage.probability = validation.percent_value(values.get("probability", 0), "probability")
-        stage.color = str(values.get("color") or "#4a90d9")
+        stage.color = str(values.get("color") or DEFAULT_STAGE_COLOR)
         stage.task_templates = [_task_template(t) for t in values.get("task_templates") or []]
         stage.required_fields = [name for name in rules.DEAL_FIELDS
                                  if name in set(values.get("required_fields") or [])]

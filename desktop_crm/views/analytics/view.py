@@ -156,7 +156,7 @@ class ReportPane(QWidget):
         self.chart_view.setMinimumWidth(280)
         self.models: list[ReportTableModel] = []
         self.tables: list[QTableView] = []
-        count = 3 if kind == ReportKind.MANAGERS else 1  # managers, lost and won reasons
+        count = 4 if kind == ReportKind.MANAGERS else 1  # managers, lost and won reasons, plans
         right = QSplitter(Qt.Orientation.Vertical)
         for _index in range(count):
             model = ReportTableModel(self)

@@ -26,7 +26,7 @@ ICON_DIR = resources_dir() / "icons" / "lucide"
 SECTION_ICONS: dict[str, str] = {
     "deals": "handshake", "leads": "target", "contacts": "contact", "companies": "building-2",
     "products": "package", "tasks": "square-check", "quotes": "file-text", "invoices": "receipt",
-    "analytics": "chart-column", "settings": "settings", "calendar": "calendar",
+    "analytics": "chart-column", "settings": "settings", "calendar": "calendar", "home": "clock",
 }
 #: Timeline entry kinds (``ActivityKind`` values).
 ACTIVITY_ICONS: dict[str, str] = {

@@ -28,11 +28,18 @@ IMPORT_LISTS = ("contacts", "companies", "leads", "deals", "products")
 
 
 def register(registry: Registry) -> None:
+    from desktop_crm.views.common.empty_state import set_import_action
+
     for entity in IMPORT_LISTS:
         registry.add_list_action(entity, ListAction(
             "import", N_("Import…"), "desktop_crm.views.imports.register:import_from_list",
             min_selected=0, requires=Action.IMPORT))
+        set_import_action(entity, _from_empty_list)  # an empty list's "Import…"
     registry.add_screen_provider(_screens)
+
+
+def _from_empty_list(view: QWidget) -> None:
+    import_from_list(view.context, view, [])  # type: ignore[attr-defined]
 
 
 def import_from_list(context: AppContext, view: Any, ids: list[str]) -> QWidget:

@@ -14,6 +14,8 @@ from PySide6.QtWidgets import QBoxLayout, QPushButton
 
 from desktop_crm.entities import Entity
 from desktop_crm.i18n import N_, _
+from desktop_crm.models.enums import Action
+from desktop_crm.services.system import rights
 from desktop_crm.views.common.empty_state import EmptyState, import_action
 from desktop_crm.views.common.icons import SECTION_ICONS
 
@@ -51,7 +53,7 @@ def build_empty_state(view: EntityListView) -> EmptyState | None:
     if create and view.context.can_create(view.entity.value):
         state.add_button(_(create), view.create_new, "empty_create", icon="plus")
     starter = import_action(view.entity.value)
-    if starter is not None:
+    if starter is not None and rights.can(Action.IMPORT):
         state.add_button(_("Import…"), lambda: starter(view), "empty_import", icon="import")
     state.hide()
     return state

@@ -114,7 +114,7 @@ class PipelinesPage(SettingsPage):
         self.color_button = QPushButton(right)
         self.color_button.setObjectName("field_color")
         self.color_button.clicked.connect(self.choose_color)
-        self.color = "#4a90d9"
+        self.color = admin.DEFAULT_STAGE_COLOR
         form.addRow(_("Colour") + ":", self.color_button)
         self.add_field(form, "requires_correct_deal", _("Entry"),
                        QCheckBox(_("Only correct deals may enter"), right))
@@ -274,7 +274,7 @@ class PipelinesPage(SettingsPage):
             format_amount(stage.probability, places=0) if stage else "0")
         self.editor("requires_correct_deal", QCheckBox).setChecked(
             bool(stage and stage.requires_correct_deal))
-        self._set_color(stage.color if stage else "#4a90d9")
+        self._set_color(stage.color if stage else admin.DEFAULT_STAGE_COLOR)
         for name, box in self.required.items():
             box.setChecked(bool(stage and name in stage.required_fields))
         self.saved_required = set(stage.required_fields) if stage else set()
@@ -362,7 +362,7 @@ class PipelinesPage(SettingsPage):
             with database_errors():
                 stage_id = admin.save_stage(None, pipeline_id, {"name": name, "kind": "open",
                                                                 "probability": "0",
-                                                                "color": "#4a90d9"})
+                                                                "color": admin.DEFAULT_STAGE_COLOR})
         except CrmError as error:
             show_error(self, error.message)
             return

@@ -38,7 +38,7 @@ from desktop_crm.services.billing import invoices
 from desktop_crm.services.billing.statements import matching
 from desktop_crm.services.billing.statements.lines import Direction, Statement, StatementLine
 from desktop_crm.services.billing.statements.parse import parse_statement
-from desktop_crm.services.system import rights
+from desktop_crm.services.system import backups, rights
 
 STATUS_TITLES = {
     BankLineStatus.MATCHED: N_("Matched"),
@@ -283,6 +283,7 @@ def import_statement(data: bytes, file_name: str = "", user: IdLike | None = Non
     ``progress(done, total)`` after each line."""
     rights.require(Action.REGISTER_PAYMENTS)
     statement = parse_statement(data)
+    backups.before_risky_operation("import")  # payments are about to be registered
     with database.atomic():
         accounts = matching.own_accounts()
         own_company_id = _own_company_of(statement, accounts)

@@ -63,6 +63,8 @@ _DEAL = {
     "этап сделки": "stage",
     "статус": "stage",
     "воронка": "pipeline",
+    "дата закрытия": "closed_on",
+    "причина отказа": "lost_reason",
     "примечание": "comment",
     "источник": "source",
     "валюта": "currency",

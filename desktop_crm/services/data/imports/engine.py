@@ -127,8 +127,12 @@ class BatchInfo:
 
 
 def backup_before_import() -> None:
-    """The one place the lead wires ``services/system/backups.py`` in: a backup taken before an
-    import writes anything (not a dry run). Nothing here yet."""
+    """A backup of the SQLite file taken before an import (not a dry run) or its undo writes
+    anything (``backups.before_risky_operation``: one per quarter of an hour, nothing on
+    PostgreSQL). Called from the import's background worker, never on the GUI thread."""
+    from desktop_crm.services.system import backups
+
+    backups.before_risky_operation("import")
 
 
 def preview(request: ImportRequest, limit: int = 20) -> list[PreviewRow]:
@@ -172,8 +176,10 @@ def write_rejected(report: ImportReport, path: Path | str) -> None:
     with Path(path).open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, delimiter=";")
         writer.writerow([_("Row"), *report.headers, _("Reason")])
+        width = len(report.headers)
         for rejected in report.rejected:
-            writer.writerow([rejected.row, *rejected.cells, " ".join(rejected.reasons)])
+            cells = list(rejected.cells) + [""] * (width - len(rejected.cells))  # a short row
+            writer.writerow([rejected.row, *cells, " ".join(rejected.reasons)])
 
 
 __all__ = ["CHUNK_ROWS", "BatchInfo", "ImportReport", "ImportRequest", "OnDuplicate", "PreviewRow",

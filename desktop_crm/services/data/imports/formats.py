@@ -55,7 +55,7 @@ class Table:
     row ``i`` by (see the module docstring); empty means "data row i is row i + 2"."""
 
     headers: list[str]
-    rows: Sequence[list[str]] | Iterator[list[str]]
+    rows: Sequence[list[str]] | Iterator[list[str]]  # an iterator is read once (no preview then)
     format: str
     encoding: str = ""
     delimiter: str = ""
@@ -238,6 +238,7 @@ def _mixed_script(text: str) -> bool:
 def _unlikely_cp1251(text: str) -> bool:
     """Bytes that decode as Windows-1251 but are not Russian text (another code page): many
     letters outside Cyrillic and Latin, or control characters."""
+    text = text[:200_000]
     odd = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\r\n\t") or "\u0080" <= ch <= "\u03ff"
               or ("\u2000" <= ch <= "\u2bff" and ch not in "–—‘’‚“”„•…‰‹›€№™"))
     return odd > max(3, len(text) // 200)
@@ -279,21 +280,24 @@ def sniff_delimiter(text: str) -> str:
 
 
 def read_csv(path: Path) -> Table:
-    text, encoding = decode_text(path.read_bytes(), path.name)
-    text = text.lstrip("\ufeff")
-    delimiter = sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = next(reader, [])
-        rows: list[list[str]] = []
-        numbers: list[int] = []
-        for record in reader:
-            if any(cell.strip() for cell in record):
-                rows.append(record)
-                numbers.append(reader.line_num)
-    except csv.Error as error:
-        raise ImportFileError(_("{name}: the CSV is broken near line {line} ({reason}).").format(
-            name=path.name, line=reader.line_num, reason=error)) from None
+    text, encoding = decode_text(path.read_bytes(), path.name)  # the whole file checked once
+    delimiter = sniff_delimiter(text[:65536].lstrip("\ufeff"))
+    del text  # then read as a stream: a copy of a big file in memory is enough
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    with path.open(encoding=encoding, newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        try:
+            header = next(reader, [])
+            if header:
+                header[0] = header[0].lstrip("\ufeff")
+            for record in reader:
+                if any(cell.strip() for cell in record):
+                    rows.append(record)
+                    numbers.append(reader.line_num)
+        except csv.Error as error:
+            raise ImportFileError(_("{name}: the CSV is broken near line {line} ({reason}).").format(
+                name=path.name, line=reader.line_num, reason=error)) from None
     return Table(unique_headers(header), rows, "csv", encoding, delimiter, numbers)
 
 

@@ -91,6 +91,7 @@ _COMMON = (
     _f("comment", N_("comment"), "comments", "notes", "note", "комментарий", "примечание",
        "заметки", "commento", "commenti"),
 )
+_OWNED = (_COMMON[0], _COMMON[2])  # responsible and comment (no source)
 _COMPANY_REF = _f("company", N_("company (name, INN or P.IVA)"), "company", "organisation",
                   "organization", "компания", "организация", "фирма", "azienda", "società", "ditta",
                   kind=REFERENCE)
@@ -127,7 +128,7 @@ FIELDS: dict[str, tuple[ImportField, ...]] = {
         _f("corr_account", N_("correspondent account"), "корр. счёт", "корреспондентский счёт",
            "к/с"),
         _f("iban", N_("IBAN"), "iban"),
-        *_PLACE, *_COMMON,
+        *_PLACE, *_OWNED,
     ),
     "leads": (
         _f("title", N_("title"), "lead", "lead title", "название лида", "название", "лид",
@@ -154,6 +155,11 @@ FIELDS: dict[str, tuple[ImportField, ...]] = {
            "importo", "valore", kind=MONEY),
         _f("expected_close_date", N_("expected close date"), "close date", "дата закрытия",
            "предполагаемая дата закрытия", "data di chiusura", "chiusura prevista", kind=DATE),
+        _f("closed_on", N_("closed on (a won or lost deal)"), "closed on", "closed at",
+           "date closed", "дата закрытия сделки", "фактическая дата закрытия",
+           "chiusa il", "data chiusura effettiva", kind=DATE),
+        _f("lost_reason", N_("lost reason"), "lost reason", "reason lost", "причина отказа",
+           "причина проигрыша", "причина закрытия", "motivo perdita", "motivo della perdita"),
         _f("line_name", N_("line: product"), "product", "item", "товар", "продукт", "наименование "
            "товара", "prodotto", "articolo", "descrizione"),
         _f("line_sku", N_("line: SKU"), "sku", "article", "артикул", "codice articolo", "codice"),
@@ -167,7 +173,7 @@ FIELDS: dict[str, tuple[ImportField, ...]] = {
            "sconto %", kind=PERCENT),
         _f("line_vat_rate", N_("line: VAT rate, %"), "vat rate", "ставка ндс", "ндс", "ндс, %",
            "aliquota iva", "iva", "iva %", kind=PERCENT),
-        *_COMMON,
+        *_OWNED,
     ),
     "products": (
         _f("name", N_("name"), "product", "item", "наименование", "название", "товар", "nome",

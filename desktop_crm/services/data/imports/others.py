@@ -10,7 +10,7 @@ from typing import Any
 
 from desktop_crm import validation
 from desktop_crm.countries.base import compact
-from desktop_crm.errors import CrmError, ValidationError
+from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import _
 from desktop_crm.models import (
     Action,
@@ -19,6 +19,7 @@ from desktop_crm.models import (
     Deal,
     DealLine,
     Notification,
+    OwnCompany,
     Product,
     StageChange,
 )
@@ -127,17 +128,20 @@ class CompaniesHandler:
             self.seen.add(keys, row.row, company_id)
             return Outcome(row, RowAction.CREATE)
 
-        return attempt(row, work)
+        return attempt(ctx, row, work)
 
 
 # --- products -------------------------------------------------------------------------------
 
 
 class ProductsHandler:
-    """Products by their SKU (else their exact name) are the same product."""
+    """Products by their SKU (else their exact name) are the same product; a new product without a
+    currency gets the (default) own company's."""
 
     def __init__(self) -> None:
         self.seen = Seen()
+        own = OwnCompany.alive().order_by(OwnCompany.is_default.desc(), OwnCompany.created_at).first()
+        self.currency = (own.default_currency if own is not None else "") or "RUB"
 
     def process(self, units: list[list[MappedRow]], ctx: Context) -> list[Outcome]:
         return [self.one(row, ctx) for (row,) in units]
@@ -172,12 +176,13 @@ class ProductsHandler:
                     cards.save_product(record_id, changes, ctx.user_id)
                 ctx.writer.merged(item if changes else None)
                 return Outcome(row, RowAction.MERGE, (), shown)
+            values.setdefault("currency", self.currency)
             product_id = uuid.UUID(cards.save_product(None, values, ctx.user_id))
             ctx.writer.created("product", product_id)
             self.seen.add(keys, row.row, product_id)
             return Outcome(row, RowAction.CREATE)
 
-        return attempt(row, work)
+        return attempt(ctx, row, work)
 
 
 # --- deals ----------------------------------------------------------------------------------
@@ -220,11 +225,8 @@ class DealsHandler:
         if bad:
             return [rejected(row, *bad) for row in unit]
         first = unit[0]
-        try:
-            values = self.deal_values(unit, ctx)
-        except CrmError as error:
-            return [rejected(row, error.message) for row in unit]
-        outcome = attempt(first, lambda: self.create(first, values, ctx))
+        # the references a deal creates (pipeline, stage, company) go back with a refused deal
+        outcome = attempt(ctx, first, lambda: self.create(first, self.deal_values(unit, ctx), ctx))
         return [Outcome(row, outcome.action, outcome.problems, outcome.duplicate_of) for row in unit]
 
     def deal_values(self, unit: list[MappedRow], ctx: Context) -> dict[str, Any]:
@@ -265,6 +267,8 @@ class DealsHandler:
         if product is not None:
             line["product"] = product.id
         try:
+            if not str(line.get("name") or "").strip():
+                raise ValidationError(_("Name the product or service of the line."), field="name")
             return deals._clean_line(line)
         except ValidationError as error:
             raise ValidationError(_("Row {row}: {problem}").format(row=row.row, problem=error.message),
@@ -277,10 +281,39 @@ class DealsHandler:
             if values.get("contact") or values.get("company") else None
         if existing is not None and ctx.on_duplicate == OnDuplicate.SKIP:
             return Outcome(row, RowAction.SKIP, (), existing.title)
+        if existing is not None and ctx.on_duplicate == OnDuplicate.MERGE:
+            return self.merge(row, values, existing, ctx)
         rights.require(Action.CREATE)
-        info = deals.create_deal(values, ctx.user_id, tell=False)
+        info = deals.import_deal(values, ctx.user_id, self.closed(row.values))
         record_created(ctx, info.id)
         return Outcome(row, RowAction.CREATE)
+
+
+    @staticmethod
+    def closed(head: dict[str, str]) -> deals.ClosedInHistory:
+        """When and why the file says a deal in a won or lost stage was closed."""
+        closed_on = validation.date_value(head["closed_on"], "closed_on", label=field_label(
+            "deals", "closed_on")) if head.get("closed_on") else None
+        return deals.ClosedInHistory(closed_on, head.get("lost_reason", ""))
+
+    @staticmethod
+    def merge(row: MappedRow, values: dict[str, Any], existing: Any, ctx: Context) -> Outcome:
+        """The same deal (title and client): its own fields are merged, its lines are kept."""
+        deal_id = uuid.UUID(str(existing.id))
+        current = {"comment": existing.comment, "currency": existing.currency,
+                   "expected_close_date": existing.expected_close_date,
+                   "responsible": existing.responsible_id}
+        incoming = {name: values[name] for name in current if values.get(name)}
+        if incoming.get("expected_close_date"):
+            incoming["expected_close_date"] = validation.date_value(
+                incoming["expected_close_date"], "expected_close_date",
+                label=field_label("deals", "expected_close_date"))
+        changes = merged_values(current, incoming, ctx.file_wins)
+        item = ctx.writer.merging("deal", deal_id)
+        if changes:
+            deals.update_deal(deal_id, changes, ctx.user_id)
+        ctx.writer.merged(item if changes else None)
+        return Outcome(row, RowAction.MERGE, (), existing.title)
 
 
 def record_created(ctx: Context, deal_id: uuid.UUID) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from desktop_crm.countries.base import compact
 from desktop_crm.errors import ValidationError
@@ -21,10 +22,19 @@ from desktop_crm.services.system import admin, rights
 Created = Callable[[str, uuid.UUID], None]
 
 
+class Merges(Protocol):
+    """Records the before-image of a record a lookup changes (``batches.BatchWriter``)."""
+
+    def merging(self, table: str, row_id: uuid.UUID) -> dict[str, Any] | None: ...
+
+    def merged_if_changed(self, item: dict[str, Any] | None) -> None: ...
+
+
 @dataclass
 class References:
     create_missing: bool
     created: Created
+    merges: Merges | None = None
     _companies: dict[str, uuid.UUID] = field(default_factory=dict)
     _users: dict[str, uuid.UUID | None] = field(default_factory=dict)
     _pipelines: dict[str, uuid.UUID] = field(default_factory=dict)
@@ -39,6 +49,19 @@ class References:
             cache.clear()
 
     # --- companies ---------------------------------------------------------------------------
+
+    def find_company(self, text: str) -> uuid.UUID | None:
+        """The existing company ``text`` names; ``None`` when it is missing and may be created
+        (refused when it may not)."""
+        key = fold(text)
+        found = self._companies.get(key) or _find_company(text)
+        if found is not None:
+            self._companies[key] = found
+            return found
+        if not self.create_missing:
+            raise ValidationError(_("There is no company “{name}”: create it first or let the "
+                                    "import create missing ones.").format(name=text), field="company")
+        return None
 
     def company(self, text: str) -> uuid.UUID:
         key = fold(text)
@@ -113,9 +136,23 @@ class References:
                 if not self.create_missing:
                     raise ValidationError(_("The pipeline has no stage “{name}”.").format(name=text),
                                           field="stage")
-                found = uuid.UUID(str(admin.save_stage(None, pipeline_id, {"name": text})))
-                self.created("stage", found)
+                found = self._create_stage(pipeline_id, text)
             self._stages[key] = found
+        return found
+
+    def _create_stage(self, pipeline_id: uuid.UUID, text: str) -> uuid.UUID:
+        """A new open stage; the won and lost stages it goes before move down one place, and
+        undo puts them back (their before-images go into the batch)."""
+        items = []
+        if self.merges is not None:
+            items = [self.merges.merging("stage", uuid.UUID(str(s.id)))
+                     for s in Stage.select(Stage.id).where(Stage.pipeline == pipeline_id)]
+        found = uuid.UUID(str(admin.save_stage(
+            None, pipeline_id, {"name": text, "color": admin.DEFAULT_STAGE_COLOR})))
+        self.created("stage", found)
+        if self.merges is not None:
+            for item in items:
+                self.merges.merged_if_changed(item)
         return found
 
     # --- product groups ----------------------------------------------------------------------

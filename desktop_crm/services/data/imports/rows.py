@@ -58,13 +58,27 @@ def rejected(row: MappedRow, *reasons: str) -> Outcome:
     return Outcome(row, RowAction.REJECT, tuple(reasons))
 
 
-def attempt(row: MappedRow, work: Callable[[], Outcome]) -> Outcome:
-    """Run one row's writes in a savepoint: a refusal rolls back that row only."""
+def attempt(ctx: Context, row: MappedRow, work: Callable[[], Outcome]) -> Outcome:
+    """Run one row's writes in a savepoint: a refusal rolls back that row only, and what the row
+    made (a company, a pipeline) is forgotten with it."""
+    pending = len(ctx.writer.pending)
+    created = {table: set(ids) for table, ids in ctx.writer.created_ids.items()}
     try:
         with database.atomic():
             return work()
     except CrmError as error:
-        return rejected(row, error.message)
+        del ctx.writer.pending[pending:]
+        ctx.writer.created_ids = created
+        ctx.references.forget()
+        return rejected(row, *reasons_of(error))
+
+
+def reasons_of(error: CrmError) -> tuple[str, ...]:
+    """A refusal's message, and each field's own message when it names several (requisites)."""
+    details = getattr(error, "errors", None)
+    if isinstance(details, dict) and details:
+        return tuple(str(message) for message in details.values())
+    return (error.message,)
 
 
 def merged_values(current: dict[str, Any], incoming: dict[str, Any], file_wins: bool) -> dict[str, Any]:

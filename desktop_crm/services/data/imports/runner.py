@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterator, Sized
 from typing import Any
 
+from desktop_crm import validation
 from desktop_crm.errors import CrmError, ValidationError
 from desktop_crm.i18n import _, ngettext
 from desktop_crm.models import Action, database
@@ -22,7 +23,13 @@ from desktop_crm.services.data.imports.engine import (
     RowAction,
     backup_before_import,
 )
-from desktop_crm.services.data.imports.mapping import check_mapping
+from desktop_crm.services.data.imports.mapping import (
+    FIELDS,
+    MONEY,
+    PERCENT,
+    QUANTITY,
+    check_mapping,
+)
 from desktop_crm.services.data.imports.others import (
     CompaniesHandler,
     DealsHandler,
@@ -32,7 +39,7 @@ from desktop_crm.services.data.imports.others import (
 from desktop_crm.services.data.imports.people import ContactsHandler, LeadsHandler
 from desktop_crm.services.data.imports.references import References, rights_user
 from desktop_crm.services.data.imports.rows import Context, Handler, MappedRow, Outcome, iter_units
-from desktop_crm.services.system import rights
+from desktop_crm.services.system import rights, settings
 
 
 class _RollBack(Exception):
@@ -46,18 +53,38 @@ def _handler(entity: str) -> Handler:
     return handlers[entity]()  # type: ignore[no-any-return]
 
 
+def number_text(text: str) -> str:
+    """A number as another country's spreadsheet wrote it, in the form every locale reads: with
+    both a dot and a comma, the last one is the decimal separator ("1.200,50", "1,200.50")."""
+    compact = "".join(text.split()).replace("\u00a0", "").replace("\u202f", "")
+    if "." in compact and "," in compact:
+        decimal = "," if compact.rfind(",") > compact.rfind(".") else "."
+        thousands = "." if decimal == "," else ","
+        return compact.replace(thousands, "").replace(decimal, ".")
+    return text
+
+
 def mapped_rows(request: ImportRequest, mapping: dict[str, str], limit: int | None = None
                 ) -> Iterator[MappedRow]:
     table = request.table
     headers = list(table.headers)
     columns = [(index, mapping[header]) for index, header in enumerate(headers) if header in mapping]
+    numeric = {f.name for f in FIELDS[request.entity] if f.kind in (MONEY, PERCENT, QUANTITY)}
+    labels = {f.name: f.label for f in FIELDS[request.entity]}
     width = len(headers)
     for index, cells in enumerate(table.rows):
         if limit is not None and index >= limit:
             return
         cells = [str(c) if c is not None else "" for c in cells]
         values = {name: cells[i].strip() for i, name in columns if i < len(cells) and cells[i].strip()}
+        for name in numeric & values.keys():
+            values[name] = number_text(values[name])
         row = MappedRow(index, table.row_number(index), cells, values)
+        for name, text in values.items():
+            try:  # NUL, controls, broken Unicode: refused before any lookup sees them
+                validation.stored_text(text, name, max_length=None, label=labels[name])
+            except ValidationError as error:
+                row.problems.append(error.message)
         extra = [c for c in cells[width:] if c.strip()]
         if extra:
             row.problems.append(ngettext(
@@ -130,7 +157,7 @@ def _work(request: ImportRequest, mapping: dict[str, str], ctx: Context, tally: 
             return False
         known = {table: set(ids) for table, ids in ctx.writer.created_ids.items()}
         try:
-            with database.atomic():
+            with database.atomic(), settings.snapshot():  # the rules' settings read once a chunk
                 chunk = handler.process(units, ctx)
                 ctx.writer.flush()
         except BaseException:
@@ -154,7 +181,7 @@ def run_import(request: ImportRequest, progress: Progress | None, cancel: Cancel
     tally = _Tally()
     if request.dry_run:
         writer = BatchWriter(None)
-        ctx = Context(request, user_id, References(request.create_missing, writer.created), writer)
+        ctx = Context(request, user_id, References(request.create_missing, writer.created, writer), writer)
         finished = True
         try:
             with database.atomic():
@@ -166,7 +193,7 @@ def run_import(request: ImportRequest, progress: Progress | None, cancel: Cancel
     backup_before_import()
     batch_id = batches.start_batch(request.entity, request.file_name, user_id)
     writer = BatchWriter(batch_id)
-    ctx = Context(request, user_id, References(request.create_missing, writer.created), writer)
+    ctx = Context(request, user_id, References(request.create_missing, writer.created, writer), writer)
     try:
         finished = _work(request, mapping, ctx, tally, progress, cancel)
     except BaseException:
@@ -193,7 +220,7 @@ def preview(request: ImportRequest, limit: int) -> list[PreviewRow]:
         problem = ""
     outcomes: list[Outcome] = []
     writer = BatchWriter(None)
-    ctx = Context(request, _user_id(request), References(request.create_missing, writer.created),
+    ctx = Context(request, _user_id(request), References(request.create_missing, writer.created, writer),
                   writer)
     try:
         with database.atomic():

@@ -115,5 +115,6 @@ def tables(kind: ReportKind, report: Any) -> list[ReportTable]:
     if kind == ReportKind.CONVERSION:
         return [report.conversion_table()]
     if kind == ReportKind.MANAGERS:
-        return [report.table(), report.lost_reasons_table(), report.won_reasons_table()]
+        return [report.table(), report.lost_reasons_table(), report.won_reasons_table(),
+                report.plans_table()]
     return [report.table()]

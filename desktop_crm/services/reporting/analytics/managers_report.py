@@ -23,8 +23,10 @@ from desktop_crm.models import (
     utcnow,
 )
 from desktop_crm.models.fields import coerce_uuid
+from desktop_crm.services.reporting import plans as plan_service
 from desktop_crm.services.reporting.analytics.inputs import (
     DealFilter,
+    Period,
     ReportScope,
     pipeline_stages,
     visible_deals,
@@ -83,6 +85,39 @@ class ManagersReport:
     lost_reasons: tuple[LostReasonRow, ...]
     #: why won deals were won (the closing reason asked when winning; Settings › Rules)
     won_reasons: tuple[LostReasonRow, ...] = ()
+    #: the sales plans of months and quarters starting in the period (this pipeline or all)
+    plans: tuple[plan_service.Progress, ...] = ()
+
+    def plans_table(self) -> ReportTable:
+        """Plan against fact: won deals per manager's or team's plan (see ``reporting.plans``)."""
+        columns = (
+            Column(_("Manager or team"), ColumnKind.TEXT), Column(_("Period"), ColumnKind.TEXT),
+            Column(_("Goal"), ColumnKind.TEXT), Column(_("Target"), ColumnKind.TEXT),
+            Column(_("Achieved"), ColumnKind.TEXT), Column(_("Done, %"), ColumnKind.PERCENT),
+            Column(_("Expected by today"), ColumnKind.TEXT), Column(_("Status"), ColumnKind.TEXT),
+        )
+        rows = []
+        for progress in self.plans:
+            plan = progress.plan
+            end = plan_service.period_end(plan.period_kind, plan.period_start)
+            period = Period(plan.period_start, end - dt.timedelta(days=1))
+            who = tuple(plan_service.team_of(plan.owner_id) if plan.team else [plan.owner_id])
+            deals = DealFilter(
+                self.scope.pipeline_id, label=_("Won for the plan: {who}").format(who=plan.who),
+                stage_kinds=(StageKind.WON,), closed=period, responsible_ids=who,
+                currency=plan.currency or None)
+            rows.append(TableRow((
+                plan.who, plan_service.period_label(plan.period_kind, plan.period_start),
+                _(plan_service.METRIC_LABELS[plan.metric]),
+                plan_service.format_value(plan, plan.target),
+                plan_service.format_value(plan, progress.achieved), progress.percent,
+                plan_service.format_value(plan, progress.expected),
+                _("On track") if progress.on_track else _("Behind"),
+            ), deals))
+        return ReportTable(
+            _("Sales plans"),
+            scope_subtitle(self.pipeline_name, _("won deals against the plans"), self.scope.period),
+            columns, tuple(rows))
 
     @property
     def currencies(self) -> tuple[str, ...]:
@@ -355,5 +390,6 @@ def managers(scope: ReportScope, now: dt.datetime | None = None) -> ManagersRepo
     )
     return ManagersReport(
         scope, name_of_pipeline(scope.pipeline_id), days, tuple(rows), tuple(reason_rows),
-        tuple(won_rows),
+        tuple(won_rows), plan_service.progress_in(scope.pipeline_id, period.start, period.end,
+                                                  now.date()),
     )
