@@ -82,7 +82,7 @@ class Contact(PersonFields):
     postal_code = peewee.CharField(max_length=10, default="", constraints=[peewee.SQL("DEFAULT ''")])
     city = peewee.CharField(max_length=100, default="", constraints=[peewee.SQL("DEFAULT ''")])
     province = peewee.CharField(max_length=2, default="", constraints=[peewee.SQL("DEFAULT ''")])
-    # Step 15: the contact's face, a PNG or JPEG of at most 256 px a side (``services.sales.photos``)
+    # Step 16: the contact's face, a PNG or JPEG of at most 256 px a side (``services.sales.photos``)
     photo = peewee.BlobField(null=True)
 
     class Meta:
