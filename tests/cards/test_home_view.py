@@ -62,7 +62,7 @@ def test_a_deal_at_risk_opens_its_card(qtbot, context):
     view.risks.setCurrentItem(item)
     view.risks.setFocus()
     qtbot.keyClick(view.risks, Qt.Key.Key_Return)
-    cards = [w for w in QApplication.topLevelWidgets() if isinstance(w, DealCard)]
+    cards = [w for w in QApplication.topLevelWidgets() if isinstance(w, DealCard) and w.isVisible()]
     assert [str(c.data.id) for c in cards] == [str(deal.id)]
     for card in cards:
         card.close()
