@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from desktop_crm.views.mail.register import close_shown_windows, shown_windows
 from desktop_crm.views.registry import Registry, Screen
-
-_shown: list[Any] = []
 
 
 def _open_deal(context: Any, window: Any, deal: Any, tab: int) -> Any:
@@ -21,7 +20,7 @@ def _open_deal(context: Any, window: Any, deal: Any, tab: int) -> Any:
         return window
     card.tabs.setCurrentIndex(tab)
     card.resize(980, 680)
-    _shown.append(card)
+    shown_windows.append(card)
     return card
 
 
@@ -46,15 +45,7 @@ def _sdi_screen(context: Any, window: Any) -> Any:
     return _open_deal(context, window, deal, 3)  # the invoices
 
 
-def _close_shown() -> None:
-    while _shown:
-        widget = _shown.pop()
-        if hasattr(widget, "set_clean"):
-            widget.set_clean()
-        widget.close()
-
-
 def register(registry: Registry) -> None:
-    registry.add_screen(Screen("deal_timeline_received_mail", _received_screen, cleanup=_close_shown,
+    registry.add_screen(Screen("deal_timeline_received_mail", _received_screen, cleanup=close_shown_windows,
                                order=88))
-    registry.add_screen(Screen("invoice_sdi_status", _sdi_screen, cleanup=_close_shown, order=89))
+    registry.add_screen(Screen("invoice_sdi_status", _sdi_screen, cleanup=close_shown_windows, order=89))

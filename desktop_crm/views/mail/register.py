@@ -8,7 +8,8 @@ from typing import Any
 from desktop_crm.i18n import N_
 from desktop_crm.views.registry import Registry, Screen, SectionView
 
-_shown: list[Any] = []
+#: Windows a mail screenshot opened (the received-mail screens use it too): closed afterwards.
+shown_windows: list[Any] = []
 
 
 def _examples(context: Any) -> Any:
@@ -32,7 +33,7 @@ def _compose_screen(context: Any, window: Any) -> Any:
     dialog = ComposeDialog(context, window, deal_id=deal, kind="quote")
     dialog.resize(720, 600)
     dialog.show()
-    _shown.append(dialog)
+    shown_windows.append(dialog)
     return dialog
 
 
@@ -55,13 +56,13 @@ def _timeline_screen(context: Any, window: Any) -> Any:
     if card is None:
         return window
     card.tabs.setCurrentIndex(1)  # the timeline
-    _shown.append(card)
+    shown_windows.append(card)
     return card
 
 
-def _close_shown() -> None:
-    while _shown:
-        widget = _shown.pop()
+def close_shown_windows() -> None:
+    while shown_windows:
+        widget = shown_windows.pop()
         if hasattr(widget, "set_clean"):
             widget.set_clean()
         widget.close()
@@ -75,6 +76,6 @@ def register(registry: Registry) -> None:
     registry.add_view("outbox", SectionView("outbox", N_("Outbox"),
                                             "desktop_crm.views.mail.outbox_view:OutboxView", order=0))
     registry.add_screen(Screen("mail_outbox", _outbox_screen, order=85))
-    registry.add_screen(Screen("mail_compose", _compose_screen, cleanup=_close_shown, order=86))
-    registry.add_screen(Screen("deal_timeline_mail", _timeline_screen, cleanup=_close_shown,
+    registry.add_screen(Screen("mail_compose", _compose_screen, cleanup=close_shown_windows, order=86))
+    registry.add_screen(Screen("deal_timeline_mail", _timeline_screen, cleanup=close_shown_windows,
                                order=87))
