@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from desktop_crm.entities import Entity
 from desktop_crm.errors import CrmError
@@ -312,10 +313,14 @@ class HomeView(QScrollArea):
             self.reload()
 
     def _failed(self, error: BaseException) -> None:
+        if not isValid(self):  # the window closed while the day was loading
+            return
         self._finished()
         self.greeting.setText(getattr(error, "message", None) or str(error))
 
     def _show(self, day: my_day.MyDay) -> None:
+        if not isValid(self):  # the window closed while the day was loading
+            return
         self.loaded = day
         mine = self.owner.currentIndex() <= 0
         self.greeting.setText(_("My day, {name}").format(name=self.context.user.name) if mine
