@@ -92,9 +92,11 @@ class Grid(QWidget):
         self.relayout()
 
     def layout_boxes(self) -> list[tuple[QRectF, CalendarEntry]]:
+        """Where each entry is drawn: the month and time grids each lay them out their way."""
         raise NotImplementedError
 
     def moment_at(self, point: QPointF, entry: CalendarEntry) -> dt.datetime | None:
+        """The due time an entry dropped at ``point`` gets (each grid's own)."""
         raise NotImplementedError
 
     def entry_at(self, point: QPointF) -> CalendarEntry | None:
@@ -111,6 +113,7 @@ class Grid(QWidget):
         return None
 
     def point_of(self, day: dt.date, hour: float = 10.0) -> QPoint:
+        """Where a day (and hour) is on this grid (each grid's own)."""
         raise NotImplementedError
 
     def event(self, event: QEvent) -> bool:
