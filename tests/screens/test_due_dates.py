@@ -15,8 +15,6 @@ from desktop_crm.services.billing import documents, due, invoices
 from desktop_crm.views.documents.editor import DocumentEditor
 from tests.factories import RU_LINES, make_company, make_deal_with_lines, make_own_company
 
-TODAY = dt.date.today()
-
 
 @pytest.fixture
 def draft(context):
@@ -34,16 +32,18 @@ def test_days_read_from_the_terms(terms, days):
 
 
 def test_issued_later_the_draft_is_due_from_the_issue_date(context, draft):
+    today = dt.date.today()
     invoices.save_draft(draft.id, {"terms": [{"key": "payment", "text": "within 10 days"}]}, None)
     assert Invoice.get_by_id(draft.id).due_date is None
-    later = TODAY + dt.timedelta(days=7)
+    later = today + dt.timedelta(days=7)
     issued = invoices.issue(draft.id, on=later)
     assert issued.due_date == later + dt.timedelta(days=10)
 
 
 def test_without_days_in_the_terms_the_usual_term(context, draft):
-    issued = invoices.issue(draft.id, on=TODAY)
-    assert issued.due_date == TODAY + dt.timedelta(days=documents.invoice_due_days("RU"))
+    today = dt.date.today()
+    issued = invoices.issue(draft.id, on=today)
+    assert issued.due_date == today + dt.timedelta(days=documents.invoice_due_days("RU"))
 
 
 def _editor(context, qtbot, draft) -> DocumentEditor:
@@ -55,16 +55,17 @@ def _editor(context, qtbot, draft) -> DocumentEditor:
 
 def test_the_editor_shows_the_due_date_of_the_terms_and_issuing_keeps_it(context, qtbot, draft):
     editor = _editor(context, qtbot, draft)
+    today = dt.date.today()  # read beside the editor, not at import: a suite may cross midnight
     usual = documents.invoice_due_days("RU")
-    assert editor.date_edit.date() == QDate(TODAY + dt.timedelta(days=usual))
+    assert editor.date_edit.date() == QDate(today + dt.timedelta(days=usual))
     assert editor.due_hint.text() == f"counted from the issue date: {usual} days, the usual term"
     qtbot.keyClicks(editor.payment_terms, "within 10 days")
-    assert editor.date_edit.date() == QDate(TODAY + dt.timedelta(days=10))
+    assert editor.date_edit.date() == QDate(today + dt.timedelta(days=10))
     assert editor.due_hint.text() == "counted from the issue date: 10 days from the payment terms"
     qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
     assert Invoice.get_by_id(draft.id).due_date is None  # dated when issued
     qtbot.mouseClick(editor.finalize_button, Qt.MouseButton.LeftButton)
-    assert Invoice.get_by_id(draft.id).due_date == TODAY + dt.timedelta(days=10)
+    assert Invoice.get_by_id(draft.id).due_date == today + dt.timedelta(days=10)
     editor.close()
 
 
