@@ -255,6 +255,7 @@ class _Builder(_DealsBuilder):
                 self.t_company.add((cid, ts, ts, *row, responsible, f"www.{domain}", "", search))
                 loc.companies.append((cid, domain))
                 loc.company_names.append(short)
+                loc.company_name_of[cid] = short
             for _i in range(n_contacts):
                 created = self.moment(rng.random() * 0.6)
                 company_id, domain = (rng.choice(loc.companies) if rng.random() < 0.75
