@@ -144,6 +144,8 @@ def set_values(entity: Entity | str, row_id: IdLike, raw: Mapping[str, Any]) -> 
     parsed = parse_values(target, record, raw)
     with database.atomic():
         _write(target, record, parsed)
+        if target == Entity.DEALS:
+            _refresh_deal_rules(record)
     return values_of(target, record)
 
 
@@ -344,6 +346,13 @@ def _link(item: CustomFieldDTO, value: Any) -> uuid.UUID:
                    else _("{field}: choose a company."))
         raise refuse(item.column, message, item.label)
     return chosen
+
+
+def _refresh_deal_rules(deal_id: uuid.UUID) -> None:
+    """A stage may require a custom field: the deal's correctness follows its values."""
+    from desktop_crm.services.sales import rules  # rules read custom values: imported on use
+
+    rules.refresh_deal(Deal.get_by_id(deal_id))
 
 
 def _deal_pipeline(deal_id: uuid.UUID) -> uuid.UUID | None:
