@@ -151,14 +151,17 @@ def test_only_who_may_change_settings_defines_fields(deal):
         cf.define_field("activities", "Поле", "text")
 
 
-def test_values_follow_deletes_and_merges(deal):
+def test_a_contact_merge_carries_the_values_and_its_undo_takes_them_back(deal):
+    from desktop_crm.services.sales import merge
+
     hobby = cf.define_field(Entity.CONTACTS, "Хобби", "text")
     size = cf.define_field(Entity.CONTACTS, "Размер", "text")
     kept, merged = make_contact("Иванов"), make_contact("Иванов", "Иван")
     cv.set_values(Entity.CONTACTS, kept.id, {hobby.key: "шахматы"})
     cv.set_values(Entity.CONTACTS, merged.id, {hobby.key: "футбол", size.key: "L"})
-    cv.carry_values(Entity.CONTACTS, merged.id, kept.id)
+    user = User.create(name="Ольга")
+    result = merge.merge(kept.id, merged.id, user.id, {})
     assert cv.values_by_key(Entity.CONTACTS, kept.id) == {hobby.key: "шахматы", size.key: "L"}
-    assert cv.values_by_key(Entity.CONTACTS, merged.id) == {hobby.key: None, size.key: None}
-    assert cv.forget_values(Entity.CONTACTS, [kept.id]) == 2
-    assert CustomValue.alive().count() == 0
+    merge.undo_merge(result.log_id, user.id)
+    assert cv.values_by_key(Entity.CONTACTS, kept.id) == {hobby.key: "шахматы", size.key: None}
+    assert cv.values_by_key(Entity.CONTACTS, merged.id) == {hobby.key: "футбол", size.key: "L"}

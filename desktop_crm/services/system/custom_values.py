@@ -2,9 +2,10 @@
 
 One ``custom_value`` row per (field, record), its id derived from both (``models.custom.value_id``),
 so two computers filling the same field make one row that sync merges column by column. Clearing a
-value empties the row's columns (the row stays, so a concurrent edit elsewhere merges with it);
-deleting a record soft-deletes its values (:func:`forget_values`); merging records carries them
-(:func:`carry_values`).
+value empties the row's columns (the row stays, so a concurrent edit elsewhere merges with it).
+Merging contacts copies the values the kept one lacks (:func:`carry_values`, undone by
+:func:`clear_fields`); the merged contact keeps its own, hidden with it. (Records are never deleted
+otherwise; an import's undo removes the value rows it created with the records.)
 
 :func:`set_values` parses every value with ``validation`` by the field's kind — a refusal is a
 ``ValidationError`` naming the field by its label, and nothing is written — then writes them all
@@ -197,30 +198,29 @@ def parse_value(item: CustomFieldDTO, value: Any) -> dict[str, Any]:
     return columns
 
 
-def forget_values(entity: Entity | str, row_ids: Iterable[IdLike]) -> int:
-    """Soft-delete the values of deleted records (call inside the delete's transaction)."""
-    ids = [as_uuid(i) for i in row_ids]
-    count = 0
-    for start in range(0, len(ids), 500):
-        for row in CustomValue.alive().where((CustomValue.entity == custom_entity(entity))
-                                             & CustomValue.row_id.in_(ids[start:start + 500])):
-            row.soft_delete()
-            count += 1
-    return count
-
-
-def carry_values(entity: Entity | str, from_id: IdLike, to_id: IdLike) -> None:
-    """Merging ``from_id`` into ``to_id``: each value the kept record lacks is taken from the
-    merged one; the merged record's values are removed (call inside the merge's transaction)."""
+def carry_values(entity: Entity | str, from_id: IdLike, to_id: IdLike) -> list[uuid.UUID]:
+    """Merging ``from_id`` into ``to_id``: each value the kept record lacks is copied from the
+    merged one, whose own values stay with it (an undone merge brings them back). Returns the
+    fields copied, for :func:`clear_fields` (call inside the merge's transaction)."""
     target = custom_entity(entity)
     source, kept = as_uuid(from_id), as_uuid(to_id)
     theirs = {r.field_id: r for r in CustomValue.alive().where(
         (CustomValue.entity == target) & (CustomValue.row_id == source))}
     ours = _stored(kept, list(theirs))
+    copied = []
     for field_id, row in theirs.items():
         if not _row_empty(row) and (field_id not in ours or _row_empty(ours[field_id])):
             _store(target, kept, field_id, _columns_of(row))
-        row.soft_delete()
+            copied.append(field_id)
+    return copied
+
+
+def clear_fields(entity: Entity | str, row_id: IdLike, field_ids: Iterable[IdLike]) -> None:
+    """Empty the record's values of ``field_ids`` (undoing a merge's copies; inside its
+    transaction)."""
+    empty = {"text_value": None, "number_value": None, "date_value": None, "link_id": None}
+    for field_id in field_ids:
+        _store(custom_entity(entity), as_uuid(row_id), as_uuid(field_id), dict(empty))
 
 
 # --- helpers -------------------------------------------------------------------------------------
