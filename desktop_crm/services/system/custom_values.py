@@ -98,9 +98,13 @@ def values_by_key(entity: Entity | str, row_id: IdLike) -> dict[str, Value]:
 
 def formatted_values(entity: Entity | str, row_id: IdLike, language: str,
                      currency: str = "") -> dict[str, str]:
-    """``{key: value as text}`` in ``language`` (money in ``currency`` when given), for documents;
-    an unfilled field is ``""``."""
-    return {v.key: display_text(v, language, currency) for v in values_of(entity, row_id)}
+    """``{key: value as text}`` in ``language`` (money in ``currency`` when given), for documents:
+    every field of the entity, archived ones and a deal field of another pipeline too, so a
+    template naming a field always finds it; an unfilled field is ``""``."""
+    defined = fields(custom_entity(entity), archived=True)
+    stored = _stored(as_uuid(row_id), [f.id for f in defined])
+    return {f.key: display_text(_value_dto(f, stored.get(f.id)), language, currency)
+            for f in defined}
 
 
 def display_text(item: CustomValueDTO, language: str | None = None, currency: str = "") -> str:
