@@ -270,6 +270,14 @@ def add_sales_preset(pipeline_id: IdLike) -> list[CustomFieldDTO]:
     """BANT, the decision maker and the competitors for the deals of ``pipeline_id`` (fields the
     business already has are kept as they are, a removed one comes back)."""
     rights.require(Action.CHANGE_SETTINGS)
+    return create_sales_preset(pipeline_id)
+
+
+def create_sales_preset(pipeline_id: IdLike, competitors: Sequence[str] = ()
+                        ) -> list[CustomFieldDTO]:
+    """:func:`add_sales_preset` without asking for the right, the competitors field (when it is
+    new) with the ``competitors`` to choose from: for the demo, which builds a business before
+    anyone signs in."""
     pipeline = _pipeline(pipeline_id, Entity.DEALS)
     made = []
     with database.atomic():
@@ -282,7 +290,8 @@ def add_sales_preset(pipeline_id: IdLike) -> list[CustomFieldDTO]:
                 row = CustomField(id=preset_field_id(Entity.DEALS, key), entity=Entity.DEALS,
                                   key=key if not taken else _free_key(Entity.DEALS, key),
                                   label=msgid, preset=msgid, kind=kind, block=block,
-                                  position=position, pipeline=pipeline)
+                                  position=position, pipeline=pipeline,
+                                  options=list(competitors) if key == "competitors" else [])
                 row.save(force_insert=True)
                 position += 1
             elif row.deleted_at is not None or row.archived:
