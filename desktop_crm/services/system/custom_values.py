@@ -92,6 +92,12 @@ def values_of(entity: Entity | str, row_id: IdLike) -> list[CustomValueDTO]:
     return [_value_dto(item, stored.get(item.id)) for item in defined]
 
 
+def blank_values(entity: Entity | str, pipeline_id: IdLike | None = None) -> list[CustomValueDTO]:
+    """The fields a new record of ``entity`` (a deal: of ``pipeline_id``) shows, all unfilled."""
+    return [CustomValueDTO(f, None)
+            for f in fields(custom_entity(entity), pipeline_id=pipeline_id)]
+
+
 def values_by_key(entity: Entity | str, row_id: IdLike) -> dict[str, Value]:
     return {v.key: v.value for v in values_of(entity, row_id)}
 
