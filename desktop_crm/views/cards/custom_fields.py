@@ -132,6 +132,8 @@ class CustomFieldsPanel(QWidget):
         else:
             edit.setMaxLength(TEXT_LENGTH)
             edit.setText(display_text(item))
+        edit.setCursorPosition(0)  # a long text shows its beginning
+        edit.setToolTip(edit.text() if len(edit.text()) > 30 else "")
         edit.textEdited.connect(lambda _text: self._touched(item.key))
         self._read[item.key] = edit.text
         return edit

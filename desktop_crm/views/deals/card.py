@@ -205,6 +205,9 @@ class DealCard(QDialog):
         self.missing_panel.setMargin(8)
         left_layout.addWidget(self.missing_panel)
         left_layout.addStretch(1)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(left.minimumSizeHint().width()
+                               + scroll.verticalScrollBar().sizeHint().width())
         splitter.addWidget(scroll)
 
         # tabs
