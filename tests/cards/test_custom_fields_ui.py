@@ -4,6 +4,7 @@ stage requiring it refuses the move naming the field."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -173,3 +174,52 @@ def test_fill_custom_fields_on_the_deal_card_and_a_stage_requires_one(qtbot, con
     assert box.isChecked() and card.is_dirty()
     assert card.save()
     assert cv.values_by_key(Entity.DEALS, deal.id)[tender.key] is True
+
+
+def test_contact_company_lead_and_product_cards_keep_their_custom_fields(qtbot, context, typer):
+    from desktop_crm.models import Company, Contact, Lead, Product
+
+    hobby = cf.define_field(Entity.CONTACTS, "Хобби", "text", block="О человеке")
+    size = cf.define_field(Entity.COMPANIES, "Штат", "number")
+    source = cf.define_field(Entity.LEADS, "Канал", "list", options=["Выставка", "Сайт"])
+    warranty = cf.define_field(Entity.PRODUCTS, "Гарантия до", "date")
+    contact = context.registry.card_opener("contacts")(context, None, None)
+    from desktop_crm.services.sales import rules
+
+    rules.CONTACT_PRESET.set("light")  # name and a phone
+    typer(contact.editors["last_name"], "Сидорова")
+    typer(contact.editors["first_name"], "Анна")
+    typer(contact.editors["mobile_phone"], "+7 916 123-45-67")
+    assert [s.title_label.text() for s in contact.custom.sections] == ["О человеке"]
+    typer(contact.custom.editor(hobby.key), "рыбалка")
+    assert contact.dirty and contact.save(), contact.banner.text()
+    assert cv.values_by_key(Entity.CONTACTS, Contact.get().id) == {hobby.key: "рыбалка"}
+    company = context.registry.card_opener("companies")(context, None, None)
+    typer(company.editors["short_name"], "ООО «Вектор»")
+    typer(company.custom.editor(size.key), "120")
+    assert company.save(), company.banner.text()
+    assert cv.values_by_key(Entity.COMPANIES, Company.get().id) == {size.key: Decimal(120)}
+    lead = context.registry.card_opener("leads")(context, None, None)
+    typer(lead.editors["title"], "Заявка с выставки")
+    combo = lead.custom.editor(source.key)
+    combo.setCurrentIndex(combo.findText("Выставка"))
+    assert lead.save(), lead.banner.text()
+    assert cv.values_by_key(Entity.LEADS, Lead.get().id) == {source.key: "Выставка"}
+    product = context.registry.card_opener("products")(context, None, None)
+    typer(product.editors["name"], "Курс")
+    typer(product.editors["price"], "1000")
+    date = product.custom.editor(warranty.key)
+    date.setFocus()
+    for key in "31122027":
+        qtbot.keyClick(date, key)
+    assert product.save(), product.banner.text()
+    assert cv.values_by_key(Entity.PRODUCTS, Product.get().id) == {warranty.key: dt.date(2027, 12, 31)}
+    # a refused value leaves the record as it was
+    typer(company.custom.editor(size.key), "x")
+    typer(company.editors["short_name"], " плюс")
+    assert not company.save()
+    assert "Штат" in company.banner.text()
+    assert Company.get().short_name == "ООО «Вектор»"
+    for card in (contact, company, lead, product):
+        card.set_clean()
+        card.close()

@@ -27,14 +27,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_crm.entities import Entity
 from desktop_crm.i18n import _
 from desktop_crm.i18n.formatting import format_amount
 from desktop_crm.models.enums import CustomFieldKind
 from desktop_crm.services.sales import deal_card
 from desktop_crm.services.sales.deal_card import Choice
+from desktop_crm.services.system import custom_values
 from desktop_crm.services.system.custom_values import CustomValueDTO, display_text
+from desktop_crm.views.cards.common import CardDialog
 from desktop_crm.views.common.date_field import OptionalDateEdit
 from desktop_crm.views.common.section import SECTION_SPACING, FormSection
+from desktop_crm.views.context import AppContext
 from desktop_crm.views.deals.card_widgets import SearchPicker
 
 #: What ``context.changed`` says when field definitions or values changed (their tables' names:
@@ -63,6 +67,7 @@ class CustomFieldsPanel(QWidget):
         self._read: dict[str, Callable[[], Any]] = {}
         self._edited: set[str] = set()
         self._loading = False
+        self._reload: Callable[[], None] = lambda: None
 
     def show_values(self, values: Sequence[CustomValueDTO], editable: bool = True) -> None:
         """Show ``values`` (the fields and what the record holds); nothing is edited after."""
@@ -91,6 +96,16 @@ class CustomFieldsPanel(QWidget):
             self.setVisible(bool(values))
         finally:
             self._loading = False
+
+    def follow(self, context: AppContext, reload: Callable[[], None]) -> None:
+        """Call ``reload`` when field definitions or values change elsewhere (Settings, another
+        window, a sync round); the connection ends with the panel."""
+        self._reload = reload
+        context.signals.changed.connect(self._changed_elsewhere)
+
+    def _changed_elsewhere(self, entity: str) -> None:
+        if entity in (CUSTOM_FIELDS, CUSTOM_VALUES) and not self._edited:
+            self._reload()
 
     def values(self) -> dict[str, Any]:
         """The edited fields' values by key, as the service takes them."""
@@ -200,3 +215,17 @@ class CustomFieldsPanel(QWidget):
 
         self._read[item.key] = chosen
         return picker
+
+
+def card_custom_fields(card: CardDialog, entity: Entity, parent: QWidget) -> CustomFieldsPanel:
+    """The custom fields of a contact, company, lead or product card: edits mark the card dirty,
+    and it shows them again when they change elsewhere (unless they are being edited)."""
+    panel = CustomFieldsPanel(parent)
+    panel.changed.connect(card.mark_dirty)
+    panel.follow(card.context, lambda: show_record_fields(panel, entity, card.record_id))
+    return panel
+
+
+def show_record_fields(panel: CustomFieldsPanel, entity: Entity, record_id: str | None) -> None:
+    panel.show_values(custom_values.values_of(entity, record_id) if record_id
+                      else custom_values.blank_values(entity))
