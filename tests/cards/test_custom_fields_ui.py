@@ -154,11 +154,18 @@ def test_fill_custom_fields_on_the_deal_card_and_a_stage_requires_one(qtbot, con
     assert Deal.get_by_id(deal.id).title == "Внедрение CRM" and timeframe_before is None
     card._set_dirty(False)
     card.show_data(card.data)
-    # the next stage requires the decision maker: the move is refused naming it
-    info = next(s for s in admin.stages(pipeline.id) if s.id == second.id)
-    admin.save_stage(second.id, pipeline.id, {
-        "name": info.name, "kind": info.kind, "probability": info.probability,
-        "color": info.color, "required_fields": ["cf_decision_maker"]})
+    # Settings › Pipelines: the next stage requires the decision maker (a custom field's box)
+    view = SettingsView(context)
+    qtbot.addWidget(view)
+    view.show()
+    stages_page = view.select("pipelines")
+    stages_page.select_stage(1)
+    box = stages_page.required["cf_decision_maker"]
+    assert box.text() == "Decision maker"
+    box.setChecked(True)
+    assert stages_page.save(), stages_page.banner.text()
+    assert "cf_decision_maker" in admin.stages(pipeline.id)[1].required_fields
+    # the move is refused naming it
     card.move_to(second.id)
     boxes = [w for w in QApplication.topLevelWidgets() + card.findChildren(QMessageBox)
              if isinstance(w, QMessageBox) and w.objectName() == "move_refused"]
