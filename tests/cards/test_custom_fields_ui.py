@@ -92,6 +92,14 @@ def test_define_fields_in_settings(qtbot, page, typer):
     typer(dialog.label, "Отрасль")
     dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
     assert cf.fields(Entity.DEALS)[0].label == "Отрасль"
+    # rename the block from its heading
+    page.select_block("Квалификация")
+    rename = page.edit_field()
+    assert rename is not None and rename.textValue() == "Квалификация"
+    rename.setTextValue("Квалификация клиента")
+    rename.accept()
+    assert cf.fields(Entity.DEALS)[0].block == "Квалификация клиента"
+    assert page.tree.topLevelItem(0).text(0) == "Квалификация клиента"
     # other entities have their own fields; the preset is offered for deals only
     page.entity.setCurrentIndex(page.entity.findData("contacts"))
     assert page.tree.topLevelItemCount() == 0 and not page.preset_button.isVisible()

@@ -1,7 +1,8 @@
 """Settings › Custom fields: per entity (deals, contacts, companies, leads, products) its blocks and
 fields as a readable tree — name, kind, the key lists, imports and templates use, where it shows.
-Add or edit a field in a dialog (name, kind, choices, block, pipeline), move it up or down, remove
-it (a field that has values is archived instead, and can be restored). For deals, «Add BANT and
+Add or edit a field in a dialog (name, kind, choices, block, pipeline), rename a block (its
+heading, Edit…), move a field up or down, remove it (a field that has values is archived instead,
+and can be restored). For deals, «Add BANT and
 competitors» adds the preset to a pipeline. Every action is saved at once (one transaction)."""
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMenu,
@@ -47,6 +49,7 @@ from desktop_crm.views.settings.registry import PageRegistry, PageSpec
 
 COLUMNS = (N_("Field"), N_("Kind"), N_("Key"), N_("Shown for"))
 FIELD, KIND, KEY, SHOWN = range(4)
+BLOCK_ROLE = Qt.ItemDataRole.UserRole + 1  # a block heading's stored name
 
 
 class FieldDialog(QDialog):
@@ -253,7 +256,8 @@ class CustomFieldsPage(SettingsPage):
             if parent is None:
                 parent = QTreeWidgetItem(self.tree, [item.block_label or _("No block")])
                 parent.setFont(FIELD, bold)
-                parent.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                parent.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+                parent.setData(FIELD, BLOCK_ROLE, item.block)
                 parent.setFirstColumnSpanned(True)
                 blocks[item.block] = parent
             label = item.label + (" " + _("(archived)") if item.archived else "")
@@ -291,9 +295,24 @@ class CustomFieldsPage(SettingsPage):
             raise LookupError(key)
         self.tree.setCurrentItem(found[0])
 
+    def selected_block(self) -> str | None:
+        """The block whose heading is selected (``None`` when a field or nothing is)."""
+        item = self.tree.currentItem()
+        block = item.data(FIELD, BLOCK_ROLE) if item is not None else None
+        return str(block) if block is not None else None
+
+    def select_block(self, label: str) -> None:
+        for index in range(self.tree.topLevelItemCount()):
+            heading = self.tree.topLevelItem(index)
+            if heading is not None and heading.text(FIELD) == label:
+                self.tree.setCurrentItem(heading)
+                return
+        raise LookupError(label)
+
     def _update_buttons(self) -> None:
         chosen = self.selected()  # (the page is shown only to those who may change settings)
-        for button in (self.edit_button, self.up_button, self.down_button):
+        self.edit_button.setEnabled(chosen is not None or self.selected_block() is not None)
+        for button in (self.up_button, self.down_button):
             button.setEnabled(chosen is not None)
         self.remove_button.setEnabled(chosen is not None and not chosen.archived)
         self.restore_button.setEnabled(chosen is not None and chosen.archived)
@@ -304,11 +323,29 @@ class CustomFieldsPage(SettingsPage):
     def new_field(self) -> FieldDialog:
         return self._open(FieldDialog(self.current_entity, None, self))
 
-    def edit_field(self) -> FieldDialog | None:
+    def edit_field(self) -> FieldDialog | QInputDialog | None:
+        """Edit the selected field, or rename the selected block."""
+        block = self.selected_block()
+        if block is not None:
+            return self.rename_block(block)
         chosen = self.selected()
         if chosen is None:
             return None
         return self._open(FieldDialog(self.current_entity, chosen, self))
+
+    def rename_block(self, block: str) -> QInputDialog:
+        """Ask for the block's new name (every field of it moves there)."""
+        entity = self.current_entity
+        dialog = QInputDialog(self)
+        dialog.setObjectName("custom_block_rename")
+        dialog.setWindowTitle(_("Rename the block"))
+        dialog.setLabelText(_("Name of the block:"))
+        dialog.setTextValue(custom_fields.block_label(block))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.textValueSelected.connect(
+            lambda name: self._act(lambda: custom_fields.rename_block(entity, block, name)))
+        dialog.open()
+        return dialog
 
     def _open(self, dialog: FieldDialog) -> FieldDialog:
         self.dialog = dialog
