@@ -4,6 +4,7 @@ from desktop_crm.models import indexes as _indexes  # noqa: F401 - registers ste
 from desktop_crm.models.bank import BankLine, BankStatement
 from desktop_crm.models.base import BaseModel, database, utcnow
 from desktop_crm.models.catalog import Pipeline, Product, ProductGroup, Stage
+from desktop_crm.models.custom import CustomField, CustomValue
 from desktop_crm.models.deals import Activity, Deal, DealLine, StageChange
 from desktop_crm.models.documents import (
     DocumentFile,
@@ -20,6 +21,7 @@ from desktop_crm.models.enums import (
     ActivityKind,
     ActivityStatus,
     BankLineStatus,
+    CustomFieldKind,
     DocumentType,
     FileFormat,
     InvoiceStatus,
@@ -75,6 +77,8 @@ ALL_MODELS: list[type[BaseModel]] = [
     MailMessage,
     MailAttachment,
     SalesPlan,  # step 15: sales plans per manager or team
+    CustomField,  # step 17: custom fields and their values
+    CustomValue,
 ]
 
 __all__ = [
@@ -91,6 +95,9 @@ __all__ = [
     "BaseModel",
     "Company",
     "Contact",
+    "CustomField",
+    "CustomFieldKind",
+    "CustomValue",
     "Deal",
     "DealLine",
     "DocumentFile",

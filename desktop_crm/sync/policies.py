@@ -62,6 +62,7 @@ SHARED_BY_RIGHT = {
     "access_role": "manage_users",
     "role_scope": "manage_users",
     "bank_statement": "register_payments",  # an imported statement's header (account, period, file)
+    "custom_field": "change_settings",
 }
 # shared tables any login with the action may write (parties are the business's address book)
 SHARED_BY_ACTION = {"company", "contact", "duplicate_dismissal"}
@@ -562,6 +563,25 @@ def sales_plan_policies() -> tuple[str, str, str]:
     return read, f"({APP} OR {may_edit})", f"({APP} OR {may_edit})"
 
 
+def custom_value_conditions() -> tuple[str, str, str]:
+    # a custom value follows its record: a deal's or a lead's is seen by whoever sees the record
+    # (the record's own rules apply inside the subquery); a product's is changed by who may change
+    # prices, any other by who may edit records
+    record = (
+        f"CASE entity WHEN 'deals' THEN {_parent('row_id', 'deal')} "
+        f"WHEN 'leads' THEN {_parent('row_id', 'lead')} ELSE true END"
+    )
+    # ``entity`` must be its field's, or a value could escape its deal's rules under another name
+    own_entity = ("EXISTS (SELECT 1 FROM custom_field f WHERE f.id = custom_value.field_id "
+                  "AND f.entity = custom_value.entity)")
+    write = (
+        f"({APP} OR ({own_entity} AND CASE entity "
+        "WHEN 'products' THEN (SELECT sync.has_right('change_prices')) "
+        f"ELSE (SELECT sync.has_right('edit')) AND {record} END))"
+    )
+    return f"({APP} OR {record})", write, write
+
+
 MINE = "user_id = (SELECT sync.my_user())"
 JUST_WRITTEN = "_xid = pg_current_xact_id_if_assigned()"  # RETURNING of a row written for another
 
@@ -600,6 +620,8 @@ def table_policies(table: str) -> tuple[str, str, str] | None:
         return mine, mine, mine
     if table == "sales_plan":
         return sales_plan_policies()
+    if table == "custom_value":
+        return custom_value_conditions()
     if table == "document_file":
         return document_file_condition(), document_file_condition(), document_file_condition()
     if table == "bank_line":

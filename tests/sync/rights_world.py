@@ -70,6 +70,8 @@ def build(url: str) -> World:
         BankStatement,
         Company,
         Contact,
+        CustomField,
+        CustomValue,
         Deal,
         DealLine,
         DocumentFile,
@@ -96,6 +98,7 @@ def build(url: str) -> World:
         StageChange,
         User,
     )
+    from desktop_crm.models.custom import value_id
     from desktop_crm.models.enums import (
         ActivityKind,
         DocumentType,
@@ -216,6 +219,12 @@ def build(url: str) -> World:
             keep("sales_plan", who, SalesPlan.create(
                 owner=people[person], period_start=dt.date(2026, 3, 1), target=Decimal("100.00"),
                 currency="RUB"))
+        for who in ("a", "b"):  # a deal field of each, its value on each one's deal
+            custom = keep("custom_field", who, CustomField.create(
+                entity="deals", key=f"field_{who}", label=f"Field {who}", kind="text"))
+            keep("custom_value", who, CustomValue.create(
+                id=value_id(custom.id, rows["deal"][who]), field=custom, entity="deals",
+                row_id=rows["deal"][who], text_value=f"Value {who}"))
     with connect(url) as conn:
         conn.autocommit = True
         for person, (_role, scope) in PEOPLE.items():

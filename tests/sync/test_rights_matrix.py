@@ -58,6 +58,8 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "mail_message": (SCOPED, ()),
     "mail_attachment": (SCOPED, ()),
     "sales_plan": ("plan", ("change_settings",)),
+    "custom_field": ("shared", ("change_settings",)),
+    "custom_value": (SCOPED, ("edit",)),
 }
 PRESETS = {"admin": Preset.ADMIN, "head": Preset.HEAD, "mgr_a": Preset.MANAGER,
            "mgr_b": Preset.MANAGER, "acct": Preset.ACCOUNTANT}
@@ -208,7 +210,7 @@ INSERT_RIGHTS: dict[str, tuple[str, ...]] = {
     "company": ("create",), "contact": ("create",), "lead": ("create",), "deal": ("create",),
     "deal_line": ("create",), "quote": ("issue_documents",), "invoice": ("create", "issue_documents"),
     "payment": ("register_payments",), "issued_paper": ("issue_documents",),
-    "bank_line": ("register_payments",),
+    "bank_line": ("register_payments",), "custom_value": ("edit",),
 }
 FROZEN_PARENT = {"quote_line", "invoice_line"}  # lines of a sent quote / an issued invoice
 

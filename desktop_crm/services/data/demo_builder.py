@@ -57,6 +57,10 @@ class _Builder(_DealsBuilder):
         from desktop_crm.models.search import rebuild_search_index
 
         rebuild_search_index(self.db, self.engine)
+        from desktop_crm.services.data.demo_custom import add_custom_field_examples
+
+        # before freezing: issued documents print custom fields
+        add_custom_field_examples(self.now.replace(tzinfo=None))
         from desktop_crm.services.data.demo_freeze import freeze_issued_documents
 
         freeze_issued_documents()  # with the indexes back: it reads each document's lines

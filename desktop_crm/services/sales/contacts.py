@@ -67,7 +67,7 @@ from desktop_crm.services.sales.rule_errors import (
     MissingRequiredFields,
     OwnEmailRefused,
 )
-from desktop_crm.services.system import rights
+from desktop_crm.services.system import custom_values, rights
 
 #: Fields a contact card edits, with their labels for messages.
 CONTACT_FIELDS: dict[str, str] = {
@@ -587,6 +587,7 @@ def merge_contacts(
             row.soft_delete()
         _apply(survivor, chosen)
         survivor.save()
+        carried = custom_values.carry_values(Entity.CONTACTS, other.id, survivor.id)
         merged_name = other.full_name
         other.soft_delete()
         entry = Activity.create(
@@ -602,6 +603,7 @@ def merge_contacts(
                 "survivor_values": {k: (str(v) if v is not None else None) for k, v in kept.items()},
                 "moved": moved,
                 "moved_ids": moved_ids,
+                "custom_carried": [str(i) for i in carried],
             },
         )
         return MergeResult(survivor.id, other.id, moved, _doubled_deals(survivor.id), entry.id)

@@ -22,6 +22,7 @@ from desktop_crm.ids import ContactId, IdLike, as_uuid
 from desktop_crm.models import Activity, ActivityKind, Company, Contact, User, database, utcnow
 from desktop_crm.services.sales import contacts
 from desktop_crm.services.sales.contacts import CONTACT_FIELDS, MERGED_LINKS, MergeResult
+from desktop_crm.services.system import custom_values
 
 
 def _count_text(kind: str, count: int) -> str:
@@ -170,6 +171,7 @@ def undo_merge(log_id: IdLike, user: IdLike) -> ContactId:
                                    else None)
         contacts._apply(survivor, restored)
         survivor.save()
+        custom_values.clear_fields(Entity.CONTACTS, survivor.id, payload.get("custom_carried") or [])
         payload["undone"] = True
         entry.payload = payload
         entry.save()
