@@ -34,6 +34,7 @@ from desktop_crm.models.enums import (
     StageKind,
     VatMode,
 )
+from desktop_crm.models.history import FieldChange
 from desktop_crm.models.imports import LOCAL_MODELS, ImportBatch, ImportBatchItem
 from desktop_crm.models.mail import MailAccount, MailAttachment, MailMessage
 from desktop_crm.models.parties import Company, Contact, Lead
@@ -75,6 +76,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     MailMessage,
     MailAttachment,
     SalesPlan,  # step 15: sales plans per manager or team
+    FieldChange,  # step 18: field history, append-only
 ]
 
 __all__ = [
@@ -92,6 +94,7 @@ __all__ = [
     "Company",
     "Contact",
     "Deal",
+    "FieldChange",
     "DealLine",
     "DocumentFile",
     "DocumentType",
