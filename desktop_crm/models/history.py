@@ -199,7 +199,7 @@ def _entries(row: BaseModel, tracked: Tracked, new: bool, names: list[str],
     fields = row._meta.fields
     if new and tracked.row_events:
         return [(CREATED, tracked.field_key(row, ""), None, None)]
-    entries = []
+    entries: list[tuple[str, str, str | None, str | None]] = []
     for name in names:
         field = fields[name]
         old = None if new else raw_text(field, before.get(name))

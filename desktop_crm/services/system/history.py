@@ -283,8 +283,9 @@ def record_history(entity: str, row_id: IdLike, field: str = "", offset: int = 0
         rows = list(FieldChange.select().where(condition)
                     .order_by(FieldChange.created_at.desc(), FieldChange.id.desc())
                     .offset(offset).limit(limit))
-        keys = [k for (k,) in FieldChange.select(FieldChange.field).where(mine & (FieldChange.field != ""))
-                .distinct().tuples()]
+        named: Any = FieldChange.select(FieldChange.field).where(
+            mine & (FieldChange.field != "")).distinct().tuples()
+        keys = [str(key) for (key,) in named if not str(key).endswith("/")]
         display = _Display(model, key, rows)
         moments = _moments(rows, display)
         fields = tuple(sorted(((k, display.label(k)) for k in keys), key=lambda pair: pair[1].lower()))
@@ -312,7 +313,7 @@ class _Display:
 
     def __init__(self, model: type[BaseModel], row_id: uuid.UUID, rows: list[Any]) -> None:
         self.model = model
-        currency_model = _CURRENCY_OF.get(model._meta.table_name)
+        currency_model: Any = _CURRENCY_OF.get(model._meta.table_name)
         found = (currency_model.select(currency_model.currency).where(currency_model.id == row_id)
                  .scalar() if currency_model is not None else None)
         self.currency = str(found or "")
@@ -346,13 +347,13 @@ class _Display:
             parts = row.field.split("/")
             if len(parts) == 3 and parts[2] == "name" and row.new_value:
                 names[parts[1]] = row.new_value
-        for table, (model, _column) in LINE_TABLES.items():
+        for table, (line_model, _column) in LINE_TABLES.items():
+            model: Any = line_model
             ids = {r.field.split("/")[1] for r in rows if r.field.startswith(table + "/")}
             missing = [uuid.UUID(i) for i in ids if i not in names]
             if missing:
-                for line_id, name in model.select(model.id, model.name).where(  # type: ignore[attr-defined]
-                        model.id.in_(missing)).tuples():
-                    names[str(line_id)] = name
+                for found in model.select(model.id, model.name).where(model.id.in_(missing)).tuples():
+                    names[str(found[0])] = str(found[1])
         return names
 
     def label(self, key: str) -> str:
@@ -363,7 +364,8 @@ class _Display:
         if len(parts) == 3 and parts[0] in LINE_TABLES:
             name = self.line_names.get(parts[1], "")
             return _("Line “{name}”: {field}").format(name=name, field=_column_label(parts[2]))
-        return _column_label(key).capitalize()
+        text = _column_label(key)
+        return text[:1].upper() + text[1:]
 
     def entry(self, row: Any) -> HistoryEntry:
         if row.kind != recorder.CHANGED and row.field:

@@ -61,6 +61,7 @@ from desktop_crm.services.listing import lists
 from desktop_crm.services.sales import deal_card, rules
 from desktop_crm.services.sales.board import BoardMove
 from desktop_crm.services.sales.deal_card import DealData
+from desktop_crm.views.cards.history import add_history_tab
 from desktop_crm.views.common.accessibility import label_forms
 from desktop_crm.views.common.date_field import OptionalDateEdit
 from desktop_crm.views.common.dialogs import show_error
@@ -212,6 +213,8 @@ class DealCard(QDialog):
         self.history = _documents_table(self.tabs, "deal_history", [
             _("Stage"), _("In stage since"), _("Until"), _("Time in stage"), _("By")])
         self.tabs.addTab(self.history, _("Stage history"))
+        self.field_history = add_history_tab(self, context, self.tabs, "deal", Entity.DEALS,
+                                             str(data.id) if data.id else None)
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([400, 780])
