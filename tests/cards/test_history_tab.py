@@ -107,3 +107,17 @@ def test_no_history_tab_for_whom_the_setting_leaves_out(context, qtbot, signed_i
         card = context.registry.card_opener("leads")(context, str(info.id), None)
         assert card.findChild(HistoryPanel) is None
         card.close()
+
+
+def test_an_administrator_chooses_who_may_see_history(context, qtbot, signed_in):
+    from desktop_crm.views.settings import SettingsView
+
+    view = SettingsView(context)
+    qtbot.addWidget(view, before_close_func=lambda w: [p.set_clean() for p in w.pages.values()])
+    view.show()
+    page = view.select("roles")
+    combo = page.history_visibility
+    assert combo.currentData() == history.EVERYONE
+    combo.setCurrentIndex(combo.findText("Only those who manage users and rights"))
+    assert history.visibility() == history.USER_MANAGERS
+    assert not page.dirty  # saved at once, apart from the role being edited

@@ -239,6 +239,11 @@ def visibility() -> str:
     return value if value in VISIBILITY_LABELS else EVERYONE
 
 
+def visibility_choices() -> list[tuple[str, str]]:
+    """``(value, label)`` of each choice of :func:`set_visibility`, in the UI language."""
+    return [(value, _(label)) for value, label in VISIBILITY_LABELS.items()]
+
+
 def set_visibility(value: str) -> None:
     rights.require(Action.MANAGE_USERS)
     if value not in VISIBILITY_LABELS:
