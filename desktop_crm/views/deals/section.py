@@ -55,6 +55,12 @@ def _card_quotes_screen(context: Any, window: Any) -> Any:
     return screenshot_card(context, window, tab=2)  # the documents panel of the deal
 
 
+def _card_history_screen(context: Any, window: Any) -> Any:
+    from desktop_crm.views.deals.card import screenshot_history
+
+    return screenshot_history(context, window)  # who changed which field, when, on which computer
+
+
 def register(registry: Registry) -> None:
     registry.add_view("deals", SectionView("board", N_("Board"), _board, order=20))
     registry.add_card_opener("deals", open_deal_card)
@@ -62,3 +68,4 @@ def register(registry: Registry) -> None:
     registry.add_screen(Screen("deal_card", _card_screen, order=31))
     registry.add_screen(Screen("deal_card_quotes", _card_quotes_screen, order=32))
     registry.add_screen(Screen("deal_card_timeline", _card_timeline_screen, order=33))
+    registry.add_screen(Screen("deal_history", _card_history_screen, order=34))
