@@ -225,7 +225,9 @@ def _insert(owner: tuple[str, uuid.UUID],
          "device_id": author.device_id, "device_name": author.device_name[:100]}
         for kind, field, old, value in entries
     ]
-    FieldChange.insert_many(rows).execute()
+    # no RETURNING: a login may write an entry it may not read back (a setting hides history from
+    # its role), and PostgreSQL's row security refuses a RETURNING of a row it cannot read
+    FieldChange.insert_many(rows).returning().execute()
 
 
 hooks.on_row_save(record_save)

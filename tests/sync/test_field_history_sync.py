@@ -90,3 +90,23 @@ def test_forged_and_edited_entries_are_refused(world, tmp_path):
     result = laptop.sync()
     assert (result.pushed, result.parked) == (1, 4)
     assert [row[1] for row in _server_titles(world)] == ["Deal a", "mine"]
+
+
+def test_directly_on_postgresql_a_login_records_its_own_history(world):
+    """The application connected straight to the server as a manager's login: the entry is written
+    under the row security of that login, even where the setting hides history from managers."""
+    from desktop_crm.models.db import open_database
+    from desktop_crm.sync.server import _bound_proxy
+
+    manager, deal_id = world.users["mgr_a"], world.rows["deal"]["a"]
+    with _bound_proxy(world.url):
+        history.VISIBLE_TO.set(history.USER_MANAGERS)
+    db = open_database(world.url_of("mgr_a"))
+    try:
+        with rights.acting(rights.load_actor(manager)):
+            deals.update_deal(deal_id, {"title": "Deal a, directly"}, manager)
+            assert not history.may_see_history()
+        assert FieldChange.select().where(FieldChange.row_id == deal_id).count() == 0  # hidden
+    finally:
+        db.close()
+    assert _server_titles(world)[-1] == ("Deal a", "Deal a, directly", manager, None)
