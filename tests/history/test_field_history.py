@@ -4,11 +4,13 @@ newest first, grouped, filtered and windowed; seen only by whom the rights allow
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from desktop_crm import i18n
 from desktop_crm.errors import PermissionDenied
@@ -31,10 +33,11 @@ from desktop_crm.services.sales import deals, leads, photos, stages
 from desktop_crm.services.system import history, rights
 from tests.factories import make_pipeline, make_stages
 
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a5a4c6"
-    "5e0000000049454e44ae426082")
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 80, 40)).save(out, "PNG")
+    return out.getvalue()
 
 
 def _user(name: str, preset: Preset, **fields: Any) -> User:
@@ -119,7 +122,7 @@ def test_history_entries_for_each_kind_of_field(shop):
     assert ("changed", "VAT rate", "0.00 %", "10.00 %") in _entries("product", product.id)
 
     contact = Contact.create(last_name="Петров", first_name="Пётр")
-    photos.set_contact_photo(contact.id, PNG)  # an image
+    photos.set_contact_photo(contact.id, _png())  # an image
     assert ("changed", "Photo", "", "(image)") in _entries("contact", contact.id)
     task = Activity.create(kind=ActivityKind.TASK, subject="Позвонить", contact=contact,
                            status=ActivityStatus.PLANNED, due_at=dt.datetime(2026, 3, 1, 9, 0))
