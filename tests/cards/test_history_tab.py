@@ -121,3 +121,17 @@ def test_an_administrator_chooses_who_may_see_history(context, qtbot, signed_in)
     combo.setCurrentIndex(combo.findText("Only those who manage users and rights"))
     assert history.visibility() == history.USER_MANAGERS
     assert not page.dirty  # saved at once, apart from the role being edited
+
+
+def test_the_contact_card_shows_its_history_last(context, qtbot, signed_in):
+    from desktop_crm.models import Contact
+
+    contact = Contact.create(last_name="Петров", first_name="Пётр")
+    contact.position = "Директор"
+    contact.save()
+    card = context.registry.card_opener("contacts")(context, str(contact.id), None)
+    panel = card.findChild(HistoryPanel)
+    assert card.tabs.indexOf(panel) == card.tabs.count() - 1
+    panel = _history_tab(card, qtbot)
+    assert ("Position", "", "Директор") in _rows(panel)[0][1]
+    card.close()
