@@ -12,6 +12,10 @@ display), or one for the row's creation, deletion or restoration. The capture po
   applied on the server or a pulled one applied on a replica makes no second entry: the entry
   itself travels, as an ordinary synced row, in the same transaction as the change it describes.
 
+Bulk changes a user makes (a selection's responsible, deletion and restoration, a merge) run one
+``UPDATE`` for many rows instead of saves: the services run them through :func:`update_recorded`,
+which records them the same way, set-based.
+
 The rows are never updated or deleted (no service edits them; the server grants no ``UPDATE``).
 """
 
@@ -22,7 +26,9 @@ import enum
 import hashlib
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -43,6 +49,7 @@ UNRECORDED = frozenset({
     "last_interaction_at", "buyer_snapshot", "frozen",
 })
 UNRECORDED_SUFFIXES = ("_key", "_e164")
+_ROWS_PER_INSERT = 500  # 15 parameters a row: within every engine's limit per statement
 
 
 class FieldChange(BaseModel):
@@ -100,6 +107,9 @@ def own_row(table: str) -> Tracked:
 #: table name → how its saves are recorded (filled by the services at import)
 TRACKED: dict[str, Tracked] = {}
 _author_source: list[Callable[[], Author | None]] = []
+# the action id of this thread's open one_action() scope (a worker's bulk change is not the
+# GUI thread's save)
+_shared_action: ContextVar[uuid.UUID | None] = ContextVar("history_action", default=None)
 
 
 def track(table: str, tracked: Tracked) -> None:
@@ -144,8 +154,26 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+@contextmanager
+def one_action() -> Iterator[None]:
+    """What is recorded inside is one user action even across transactions (a bulk stage change
+    moves each deal in its own transaction, so one refusal does not undo the others)."""
+    if _shared_action.get() is not None:
+        yield
+        return
+    token = _shared_action.set(uuid7())
+    try:
+        yield
+    finally:
+        _shared_action.reset(token)
+
+
 def _action_id() -> uuid.UUID:
-    """One id per user action: the outermost transaction's (a save outside one is its own)."""
+    """One id per user action: the :func:`one_action` scope's, else the outermost transaction's
+    (a save outside one is its own)."""
+    shared = _shared_action.get()
+    if shared is not None:
+        return shared
     db: Any = database.obj
     top = db.top_transaction() if db is not None else None
     if top is None:
@@ -216,18 +244,72 @@ def _entries(row: BaseModel, tracked: Tracked, new: bool, names: list[str],
 
 def _insert(owner: tuple[str, uuid.UUID],
             entries: list[tuple[str, str, str | None, str | None]], author: Author) -> None:
-    entity, row_id = owner
+    _insert_many([(owner, entry) for entry in entries], author)
+
+
+def _insert_many(entries: list[tuple[tuple[str, uuid.UUID], tuple[str, str, str | None, str | None]]],
+                 author: Author) -> None:
+    """Write ``(owner, (kind, field, old, new))`` entries of one action, a few hundred rows per
+    multi-row ``INSERT``."""
     action, now = _action_id(), utcnow()
     rows = [
         {"id": uuid7(), "created_at": now, "updated_at": now, "row_version": 0, "hlc": 0,
          "entity": entity, "row_id": row_id, "field": field[:80], "kind": kind,
          "old_value": old, "new_value": value, "action": action, "user": author.user_id,
          "device_id": author.device_id, "device_name": author.device_name[:100]}
-        for kind, field, old, value in entries
+        for (entity, row_id), (kind, field, old, value) in entries
     ]
-    # no RETURNING: a login may write an entry it may not read back (a setting hides history from
-    # its role), and PostgreSQL's row security refuses a RETURNING of a row it cannot read
-    FieldChange.insert_many(rows).returning().execute()
+    for start in range(0, len(rows), _ROWS_PER_INSERT):
+        # no RETURNING: a login may write an entry it may not read back (a setting hides history
+        # from its role), and PostgreSQL's row security refuses a RETURNING of a row it cannot read
+        FieldChange.insert_many(rows[start:start + _ROWS_PER_INSERT]).returning().execute()
+
+
+def update_recorded(model: type[BaseModel], values: Mapping[str | peewee.Field, Any],
+                    where: peewee.Expression) -> int:
+    """``UPDATE model SET values WHERE where`` — a bulk change that bypasses ``save`` — recorded
+    like saves are: one entry per changed field of each row (a deletion or restoration as a
+    whole-row event), all in the current action. Set-based: the old values of the rows the
+    update touches are read in one ``SELECT`` before it, the entries written in multi-row
+    ``INSERT``s after it (callers keep ``where`` to a few hundred ids). Returns the rows updated."""
+    data = {(key if isinstance(key, peewee.Field) else model._meta.combined[key]).name: value
+            for key, value in values.items()}
+    writer = _bulk_writer(model, data, where)
+    count = int(model.update(**data).where(where).execute())
+    if writer is not None:
+        writer()
+    return count
+
+
+def _bulk_writer(model: type[BaseModel], data: dict[str, Any],
+                 where: peewee.Expression) -> Callable[[], None] | None:
+    tracked = TRACKED.get(model._meta.table_name)
+    author = _author() if tracked is not None else None
+    if tracked is None or author is None:
+        return None
+    fields = model._meta.fields
+    names = sorted(n for n in data if n not in tracked.skipped and (
+        recorded_column(n) or n == "deleted_at"))
+    if not names:
+        return None
+    # the whole row but its images (an owner may be named by any column), unless one is changed
+    wanted = [f for f in fields.values() if not isinstance(f, peewee.BlobField) or f.name in data]
+    query: Any = model.select(*wanted).where(where).dicts()
+    before: list[dict[str, Any]] = list(query)
+
+    def write() -> None:
+        entries: list[tuple[tuple[str, uuid.UUID], tuple[str, str, str | None, str | None]]] = []
+        for stored in before:
+            row = model(__no_default__=True, **stored)
+            row.__data__.update(data)
+            owner = tracked.owner(row)
+            if owner is not None:
+                entries.extend((owner, entry) for entry in _entries(row, tracked, False, names,
+                                                                    stored))
+        if entries:
+            _insert_many(entries, author)
+
+    return write
 
 
 hooks.on_row_save(record_save)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -23,39 +22,17 @@ from desktop_crm.models import (
     FieldChange,
     Lead,
     LeadStatus,
-    Preset,
     Product,
     Stage,
-    User,
 )
-from desktop_crm.models.people import PRESET_IDS
 from desktop_crm.services.sales import deals, leads, photos, stages
 from desktop_crm.services.system import history, rights
-from tests.factories import make_pipeline, make_stages
 
 
 def _png() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (8, 8), (200, 80, 40)).save(out, "PNG")
     return out.getvalue()
-
-
-def _user(name: str, preset: Preset, **fields: Any) -> User:
-    return User.create(name=name, login=name.split()[0].lower(), access_role=PRESET_IDS[preset],
-                       **fields)
-
-
-@pytest.fixture
-def shop(any_db: object) -> Iterator[dict[str, Any]]:
-    """An administrator and two managers, a pipeline; the test acts as the administrator."""
-    admin = _user("Ольга Админ", Preset.ADMIN)
-    manager = _user("Дмитрий Менеджер", Preset.MANAGER)
-    other = _user("Марко Менеджер", Preset.MANAGER)
-    pipeline = make_pipeline("Продажи")
-    stage_list = make_stages(pipeline, ["Новая", "КП"], won="Успех", lost="Отказ")
-    with rights.acting(rights.load_actor(admin.id)):
-        yield {"admin": admin, "manager": manager, "other": other, "pipeline": pipeline,
-               "stages": stage_list}
 
 
 def _entries(entity: str, row_id: Any, **kwargs: Any) -> list[tuple[str, str, str, str]]:
