@@ -9,12 +9,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from desktop_crm.services.system import rights
+from desktop_crm.services.system import history, rights
 from desktop_crm.sync import capture
 
 # What cli.main does first, done once for every benchmark (each imports this module): sync takes
 # part in opening and migrating databases, as in the application.
 capture.install()
+history.install()
 # The benchmarks measure what an administrator sees (every row, every action), acting as the
 # built-in administrator the tests use; the application itself always signs someone in.
 rights.act_as(rights.administrator())

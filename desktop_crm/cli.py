@@ -127,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     from desktop_crm.sync import capture
 
     capture.install()  # the composition root: sync takes part in opening and migrating databases
+    from desktop_crm.services.system import history
+
+    history.install()  # the signed-in user's saves are recorded as field history
     if args.selftest:
         from desktop_crm.selftest import run_selftest
 

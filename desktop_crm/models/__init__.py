@@ -36,6 +36,7 @@ from desktop_crm.models.enums import (
     StageKind,
     VatMode,
 )
+from desktop_crm.models.history import FieldChange
 from desktop_crm.models.imports import LOCAL_MODELS, ImportBatch, ImportBatchItem
 from desktop_crm.models.mail import MailAccount, MailAttachment, MailMessage
 from desktop_crm.models.parties import Company, Contact, Lead
@@ -79,6 +80,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     SalesPlan,  # step 15: sales plans per manager or team
     CustomField,  # step 17: custom fields and their values
     CustomValue,
+    FieldChange,  # step 18: field history, append-only
 ]
 
 __all__ = [
@@ -103,6 +105,7 @@ __all__ = [
     "DocumentFile",
     "DocumentType",
     "DuplicateDismissal",
+    "FieldChange",
     "FileFormat",
     "ImportBatch",
     "ImportBatchItem",

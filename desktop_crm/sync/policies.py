@@ -586,6 +586,33 @@ MINE = "user_id = (SELECT sync.my_user())"
 JUST_WRITTEN = "_xid = pg_current_xact_id_if_assigned()"  # RETURNING of a row written for another
 
 
+# field history (``field_change``): the records whose history it is, and the business setting that
+# says who may see it (``services.system.history``: everyone who sees the record, those who may edit
+# records, or those who manage users)
+HISTORY_OWNERS = ("deal", "lead", "contact", "company", "product", "activity", "quote", "invoice")
+APPEND_ONLY = {"field_change"}  # rows are inserted, never updated nor deleted
+
+
+def field_change_policies() -> tuple[str, str, str]:
+    owner = " ".join(f"WHEN '{t}' THEN {_parent('row_id', t)}" for t in HISTORY_OWNERS)
+    owner_visible = f"(CASE entity {owner} ELSE false END)"
+    setting = ("(SELECT s.value FROM setting s WHERE s.key = 'history.visible_to' "
+               "AND s.user_id IS NULL AND s.deleted_at IS NULL LIMIT 1)")
+    may_see = (
+        f"(CASE coalesce({setting}, '\"everyone\"') "
+        "WHEN '\"editors\"' THEN (SELECT sync.has_right('edit')) "
+        "WHEN '\"user_managers\"' THEN (SELECT sync.has_right('manage_users')) "
+        "ELSE (SELECT sync.has_right('view')) END)"
+    )
+    read = f"({APP} OR ({may_see} AND {owner_visible}))"
+    # a login writes only its own entries, from one of its own devices (or none: a direct
+    # connection), about a record it may see
+    own_device = ("(device_id IS NULL OR EXISTS (SELECT 1 FROM sync.device d "
+                  "WHERE d.device_id = field_change.device_id AND d.login = session_user))")
+    insert = f"({APP} OR ({MINE} AND {own_device} AND {owner_visible}))"
+    return read, insert, APP
+
+
 def table_policies(table: str) -> tuple[str, str, str] | None:
     """``(read, insert check, update check)`` of a business table (the update also needs
     ``read`` for the rows it touches), or ``None`` for a table this module does not know."""
@@ -622,6 +649,8 @@ def table_policies(table: str) -> tuple[str, str, str] | None:
         return sales_plan_policies()
     if table == "custom_value":
         return custom_value_conditions()
+    if table == "field_change":
+        return field_change_policies()
     if table == "document_file":
         return document_file_condition(), document_file_condition(), document_file_condition()
     if table == "bank_line":
@@ -643,7 +672,8 @@ def install_policies(conn: Any, table: str) -> bool:
     if policies is None:
         return False
     read, insert, update = policies
-    conn.execute(f'GRANT SELECT, INSERT, UPDATE ON "{table}" TO crm_user')
+    writes = "INSERT" if table in APPEND_ONLY else "INSERT, UPDATE"
+    conn.execute(f'GRANT SELECT, {writes} ON "{table}" TO crm_user')
     conn.execute(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY')
     conn.execute(f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY')
     conn.execute(f'CREATE POLICY crm_read ON "{table}" FOR SELECT USING ({read})')

@@ -76,6 +76,7 @@ def build(url: str) -> World:
         DealLine,
         DocumentFile,
         DuplicateDismissal,
+        FieldChange,
         Invoice,
         InvoiceLine,
         IssuedPaper,
@@ -158,6 +159,9 @@ def build(url: str) -> World:
             keep("lead", who, Lead.create(title=f"Lead {who}", responsible=person))
             deal = keep("deal", who, Deal.create(title=f"Deal {who}", pipeline=pipeline, stage=stage,
                                                  contact=contact, responsible=person))
+            keep("field_change", who, FieldChange.create(
+                entity="deal", row_id=deal.id, field="title", old_value="Deal", new_value=f"Deal {who}",
+                action=uuid.uuid4(), user=person))
             keep("deal_line", who, DealLine.create(deal=deal, name="Course", quantity=Decimal(1),
                                                    price=Decimal("100.00")))
             keep("activity", who, Activity.create(kind=ActivityKind.COMMENT, body=f"On deal {who}",

@@ -60,6 +60,7 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "sales_plan": ("plan", ("change_settings",)),
     "custom_field": ("shared", ("change_settings",)),
     "custom_value": (SCOPED, ("edit",)),
+    "field_change": ("history", ()),  # append-only: read with its record, never updated
 }
 PRESETS = {"admin": Preset.ADMIN, "head": Preset.HEAD, "mgr_a": Preset.MANAGER,
            "mgr_b": Preset.MANAGER, "acct": Preset.ACCOUNTANT}
@@ -86,6 +87,8 @@ def expected(table: str, person: str, who: str) -> tuple[bool, str]:
     """(visible, outcome of a no-op update: ok / hidden / refused) of row ``who`` for ``person``."""
     kind, needed = EXPECTED[table]
     may = not needed or bool(RIGHTS[person] & set(needed))
+    if kind == "history":  # no login may update an entry, whether it sees it or not
+        return who in SEES_ROWS_OF[person], "refused"
     if kind == "plan":  # a manager's plan: read by them, changed by their head or the settings
         if "change_settings" in RIGHTS[person] or (person, who) == ("head", "a"):
             return True, "ok"
@@ -221,6 +224,8 @@ def expected_insert(table: str, person: str, who: str) -> bool:
         return False
     if kind == "plan":
         return "change_settings" in RIGHTS[person] or (person, who) == ("head", "a")
+    if kind == "history":  # only one's own entries (row "a" is mgr_a's, on mgr_a's deal)
+        return person == "mgr_a"
     if kind == PERSONAL:
         return who == person or table == "notification" or "change_settings" in RIGHTS[person]
     if kind in ("shared", "users"):

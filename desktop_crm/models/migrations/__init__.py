@@ -123,6 +123,12 @@ def step_0017_custom_fields(db: peewee.Database, engine: str) -> None:
     _run_sql_file(db, HERE / f"v0017_{engine}.sql")
 
 
+def step_0018_field_history(db: peewee.Database, engine: str) -> None:
+    """Field history (``field_change``): who changed which field of which record, when, old and
+    new value, on which device; synced append-only."""
+    _run_sql_file(db, HERE / f"v0018_{engine}.sql")
+
+
 STEPS: dict[int, Step] = {
     1: step_0001_initial,
     2: step_0002_search_index,
@@ -141,4 +147,5 @@ STEPS: dict[int, Step] = {
     15: step_0015_sales_plans,
     16: step_0016_contact_photo,
     17: step_0017_custom_fields,
+    18: step_0018_field_history,
 }

@@ -59,6 +59,7 @@ from desktop_crm.models import (
 )
 from desktop_crm.models.base import column_text
 from desktop_crm.models.db import engine
+from desktop_crm.models.history import update_recorded
 from desktop_crm.normalize import email_key, name_key, phone_e164
 from desktop_crm.services.sales import rules
 from desktop_crm.services.sales.rule_errors import (
@@ -576,11 +577,8 @@ def merge_contacts(
         for label, model in MERGED_LINKS:
             ids = [str(row.id) for row in model.select(model.id).where(model.contact == other.id)]
             moved_ids[label] = ids
-            moved[label] = (
-                model.update(contact=survivor.id, updated_at=now)
-                .where(model.contact == other.id)
-                .execute()
-            )
+            moved[label] = update_recorded(model, {"contact": survivor.id, "updated_at": now},
+                                           model.contact == other.id)
         for row in DuplicateDismissal.alive().where(
             (DuplicateDismissal.contact == other.id) | (DuplicateDismissal.other_contact == other.id)
         ):

@@ -51,6 +51,7 @@ from desktop_crm.models import (
     utcnow,
 )
 from desktop_crm.models.base import column_text
+from desktop_crm.models.history import update_recorded
 from desktop_crm.services.sales import rules
 from desktop_crm.services.system import rights
 
@@ -209,9 +210,8 @@ def log_interaction(
         _refresh_deal(links.deal)
         if links.lead is not None:
             # The first contact with the client puts a new lead in progress.
-            Lead.update(status=LeadStatus.IN_PROGRESS, updated_at=utcnow()).where(
-                (Lead.id == links.lead) & (Lead.status == LeadStatus.NEW)
-            ).execute()
+            update_recorded(Lead, {"status": LeadStatus.IN_PROGRESS, "updated_at": utcnow()},
+                            (Lead.id == links.lead) & (Lead.status == LeadStatus.NEW))
         return _info(activity)
 
 

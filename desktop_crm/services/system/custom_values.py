@@ -400,3 +400,41 @@ def field_of_column(entity: Entity | str, column: str) -> CustomFieldDTO | None:
     row = CustomField.alive().where((CustomField.entity == custom_entity(entity))
                                     & (CustomField.key == column[3:])).first()
     return to_dto(row) if row is not None else None
+
+
+# --- field history --------------------------------------------------------------------------------
+
+HISTORY_PREFIX = "custom:"  # a value's history key: ``custom:<field id>``
+
+
+def history_key(row: Any, _column: str) -> str:
+    return f"{HISTORY_PREFIX}{row.__data__['field']}"
+
+
+def history_owner(row: Any) -> tuple[str, uuid.UUID]:
+    """The record a value's change belongs to: its entity's main table and the record's id."""
+    return Entity(row.__data__["entity"]).tables[0], row.__data__["row_id"]
+
+
+def history_label(key: str) -> str:
+    found = CustomField.get_or_none(CustomField.id == uuid.UUID(key.removeprefix(HISTORY_PREFIX)))
+    return to_dto(found).label if found is not None else _("(deleted field)")
+
+
+def history_display(key: str, raw: str | None) -> str:
+    """A value as history kept it (the column's raw text) shown as the field's kind reads it."""
+    found = CustomField.get_or_none(CustomField.id == uuid.UUID(key.removeprefix(HISTORY_PREFIX)))
+    if raw is None or raw == "" or found is None:
+        return raw or ""
+    item = to_dto(found)
+    try:
+        row = CustomValue(text_value=raw, number_value=None, date_value=None, link_id=None)
+        if item.kind in (CustomFieldKind.NUMBER, CustomFieldKind.MONEY):
+            row.number_value = Decimal(raw)
+        elif item.kind == CustomFieldKind.DATE:
+            row.date_value = dt.date.fromisoformat(raw)
+        elif item.kind in (CustomFieldKind.CONTACT_LINK, CustomFieldKind.COMPANY_LINK):
+            row.link_id = uuid.UUID(raw)
+        return display_text(_value_dto(item, row))
+    except (ValueError, ArithmeticError):
+        return raw  # written by another version of the application: shown as kept

@@ -39,6 +39,7 @@ from desktop_crm.views.cards.common import (
     set_combo_value,
 )
 from desktop_crm.views.cards.custom_fields import card_custom_fields, show_record_fields
+from desktop_crm.views.cards.history import add_history_tab
 from desktop_crm.views.common.contact_links import CardHeader
 from desktop_crm.views.common.section import SECTION_SPACING, FormSection
 from desktop_crm.views.context import AppContext
@@ -231,6 +232,8 @@ class CompanyCard(CardDialog):
         self.tabs.addTab(self.deals_view, _("Deals"))
         self.tabs.setTabEnabled(1, bool(record_id))
         self.tabs.setTabEnabled(2, bool(record_id))
+        self.field_history = add_history_tab(self, context, self.tabs, "company", Entity.COMPANIES,
+                                             record_id)
         self.finish_layout(self.tabs)
         wire_card(self, "company", ("email",), ("phone",), can_log_calls=False)
         self._load()

@@ -46,6 +46,7 @@ from desktop_crm.views.cards.common import (
     set_combo_value,
 )
 from desktop_crm.views.cards.custom_fields import card_custom_fields, show_record_fields
+from desktop_crm.views.cards.history import add_history_tab
 from desktop_crm.views.cards.timeline import TimelineWidget
 from desktop_crm.views.common.contact_links import CardHeader
 from desktop_crm.views.common.dialogs import show_error
@@ -99,6 +100,8 @@ class ContactCard(CardDialog):
             placeholder.setWordWrap(True)
             self.tabs.addTab(placeholder, _("Timeline"))
             self.tabs.setTabEnabled(1, False)
+        self.field_history = add_history_tab(self, context, self.tabs, "contact", Entity.CONTACTS,
+                                             record_id)
         self.finish_layout(body)
         wire_card(self, "contact", ("work_email", "private_email"), ("mobile_phone", "work_phone"))
         self._load()
@@ -438,7 +441,7 @@ class ContactCard(CardDialog):
         self.timeline = TimelineWidget(self.context, {"contact": self.record_id}, self)
         self.drafts.append(self.timeline)
         self.tabs.removeTab(2)
-        self.tabs.addTab(self.timeline, _("Timeline"))
+        self.tabs.insertTab(2, self.timeline, _("Timeline"))
         self.tabs.setTabEnabled(1, True)
 
 

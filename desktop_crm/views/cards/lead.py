@@ -47,6 +47,7 @@ from desktop_crm.views.cards.common import (
     set_combo_value,
 )
 from desktop_crm.views.cards.custom_fields import card_custom_fields, show_record_fields
+from desktop_crm.views.cards.history import add_history_tab
 from desktop_crm.views.cards.timeline import TimelineWidget
 from desktop_crm.views.common.chips import StatusChip, lead_chip
 from desktop_crm.views.common.section import FormSection, sections_page
@@ -130,6 +131,8 @@ class LeadCard(CardDialog):
             placeholder.setWordWrap(True)
             self.tabs.addTab(placeholder, _("Interactions"))
             self.tabs.setTabEnabled(1, False)
+        self.field_history = add_history_tab(self, context, self.tabs, "lead", Entity.LEADS,
+                                             record_id)
         self.convert_button = self.buttons.addButton(_("Convert…"),
                                                      self.buttons.ButtonRole.ActionRole)
         self.convert_button.setObjectName("convert_button")
@@ -149,7 +152,7 @@ class LeadCard(CardDialog):
         self.drafts.append(self.timeline)
         if self.tabs.count() > 1:
             self.tabs.removeTab(1)
-        self.tabs.addTab(self.timeline, _("Interactions"))
+        self.tabs.insertTab(1, self.timeline, _("Interactions"))
 
     def reload_record(self) -> None:
         if self.record_id:

@@ -63,6 +63,7 @@ from desktop_crm.services.sales import deal_card, rules
 from desktop_crm.services.sales.board import BoardMove
 from desktop_crm.services.sales.deal_card import DealData
 from desktop_crm.views.cards.custom_fields import CUSTOM_FIELDS, CUSTOM_VALUES, CustomFieldsPanel
+from desktop_crm.views.cards.history import add_history_tab
 from desktop_crm.views.common.accessibility import label_forms
 from desktop_crm.views.common.date_field import OptionalDateEdit
 from desktop_crm.views.common.dialogs import show_error
@@ -225,6 +226,8 @@ class DealCard(QDialog):
         self.history = _documents_table(self.tabs, "deal_history", [
             _("Stage"), _("In stage since"), _("Until"), _("Time in stage"), _("By")])
         self.tabs.addTab(self.history, _("Stage history"))
+        self.field_history = add_history_tab(self, context, self.tabs, "deal", Entity.DEALS,
+                                             str(data.id) if data.id else None)
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([400, 780])
@@ -618,3 +621,29 @@ def screenshot_card(context: AppContext, window: QWidget, tab: int = 0) -> QWidg
         return window
     card.tabs.setCurrentIndex(tab)
     return card
+
+
+def screenshot_history(context: AppContext, window: QWidget) -> QWidget:
+    """The History tab of the showcase deal. A demo database is written in bulk, so it has no
+    history: the first time, the signed-in user edits the deal the way a salesperson would (three
+    saves through the services, the last taking the deal over), so the tab shows what it is for."""
+    from desktop_crm.i18n import current_language
+    from desktop_crm.services.sales import deals
+    from desktop_crm.services.system import history
+
+    deal_id = deal_card.showcase_deal("EUR" if current_language() == "it" else "RUB")
+    if deal_id is None:
+        return window
+    if history.may_see_history() and history.record_history("deal", deal_id, limit=1).total == 0:
+        user = context.user.id
+        deals.update_deal(deal_id, {"probability": "40", "comment": _(
+            "The client asks for a 10 % discount; we are waiting for their answer until Friday.")}, user)
+        deals.update_deal(deal_id, {"expected_close_date": dt.date.today() + dt.timedelta(days=21),
+                                    "probability": "60"}, user)
+        deals.update_deal(deal_id, {"responsible": user}, user)  # taken over
+    card = open_deal(context, deal_id, window)
+    if card is None or card.field_history is None:
+        return card or window
+    card.tabs.setCurrentWidget(card.field_history)
+    return card
+

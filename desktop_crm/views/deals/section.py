@@ -66,6 +66,12 @@ def _card_custom_fields_screen(context: Any, window: Any) -> Any:
     return card if card is not None else window
 
 
+def _card_history_screen(context: Any, window: Any) -> Any:
+    from desktop_crm.views.deals.card import screenshot_history
+
+    return screenshot_history(context, window)  # who changed which field, when, on which computer
+
+
 def register(registry: Registry) -> None:
     registry.add_view("deals", SectionView("board", N_("Board"), _board, order=20))
     registry.add_card_opener("deals", open_deal_card)
@@ -74,3 +80,4 @@ def register(registry: Registry) -> None:
     registry.add_screen(Screen("deal_card_quotes", _card_quotes_screen, order=32))
     registry.add_screen(Screen("deal_card_timeline", _card_timeline_screen, order=33))
     registry.add_screen(Screen("deal_card_custom_fields", _card_custom_fields_screen, order=34))
+    registry.add_screen(Screen("deal_history", _card_history_screen, order=35))
