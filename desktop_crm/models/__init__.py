@@ -1,6 +1,7 @@
 """peewee models (no Qt). ``ALL_MODELS`` lists the tables in dependency order."""
 
 from desktop_crm.models import indexes as _indexes  # noqa: F401 - registers step 5's indexes
+from desktop_crm.models.automation import AutomationRule, AutomationRun
 from desktop_crm.models.bank import BankLine, BankStatement
 from desktop_crm.models.base import BaseModel, database, utcnow
 from desktop_crm.models.catalog import Pipeline, Product, ProductGroup, Stage
@@ -75,12 +76,16 @@ ALL_MODELS: list[type[BaseModel]] = [
     MailMessage,
     MailAttachment,
     SalesPlan,  # step 15: sales plans per manager or team
+    AutomationRule,  # step 19: robots and triggers per pipeline, and their runs
+    AutomationRun,
 ]
 
 __all__ = [
     "ALL_MODELS",
     "LOCAL_MODELS",
     "AccessRole",
+    "AutomationRule",
+    "AutomationRun",
     "Action",
     "Activity",
     "ActivityKind",
