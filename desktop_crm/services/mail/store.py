@@ -260,6 +260,12 @@ def store_message(
             rules.refresh_deal(Deal.get_by_id(answered.deal_id))
     if party.deal is not None:
         rules.refresh_deal(Deal.get_by_id(party.deal.id))
+    if deal_id is not None and not outgoing:
+        from desktop_crm.services.sales.automation import engine
+        from desktop_crm.services.sales.automation.rules import Event
+
+        engine.on_event(engine.DealEvent(Event.CLIENT_REPLIED, deal_id, key),
+                        user if isinstance(user, uuid.UUID) else None)
     if party.lead is not None and not outgoing and party.lead.status == LeadStatus.NEW:
         Lead.update(status=LeadStatus.IN_PROGRESS, updated_at=now).where(Lead.id == party.lead.id).execute()
     return Outcome(stored=StoredMessage(

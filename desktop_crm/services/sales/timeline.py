@@ -450,6 +450,10 @@ def _describe(activity: Activity) -> str:
     event = payload.get("event")
     if event == "sdi":
         return _sdi_title(payload)
+    if event == "automation":
+        from desktop_crm.services.sales.automation.rules import timeline_title
+
+        return timeline_title(payload)
     if event == "lead_converted":
         return _("Lead converted into contact {contact} and deal {deal}").format(
             contact=payload.get("contact_name", ""), deal=payload.get("deal_title", "")
