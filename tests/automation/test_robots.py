@@ -229,8 +229,8 @@ def test_rules_read_as_sentences_in_both_languages_and_refuse_bad_input(sales: S
     i18n.set_language("ru")
     assert rules.rule(made.id).sentence == (
         "Когда сделка переходит на стадию «Предложение», если Сумма ≥ 100000, через 1 день, если "
-        "сделка всё ещё на этой стадии: поставить задачу «Перезвонить клиенту» со сроком 2 дня "
-        "ответственному.")
+        "сделка всё ещё на этой стадии: поставить задачу «Перезвонить клиенту» со сроком 2 дня, "
+        "исполнитель — ответственный.")
     i18n.set_language("it")
     assert rules.rule(made.id).sentence.startswith("Quando una trattativa entra in «Предложение»")
     i18n.set_language("en")

@@ -20,7 +20,7 @@ from tests.factories import make_deal
 
 SENTENCES = {
     "ru": ("Когда сделка переходит на стадию «КП отправлено»: поставить задачу «Call back» со "
-           "сроком 2 дня ответственному."),
+           "сроком 2 дня, исполнитель — ответственный."),
     "it": ("Quando una trattativa entra in «КП отправлено»: crea l'attività «Call back» con "
            "scadenza tra 2 giorni per il responsabile."),
 }
@@ -102,7 +102,8 @@ def test_add_read_switch_reorder_and_delete_robots(qtbot, page, monkeypatch):
     page.list.setCurrentRow(1)
     qtbot.mouseClick(page.toggle_button, Qt.MouseButton.LeftButton)
     assert page.list.item(1).text().startswith("(")
-    assert not AutomationRule.get(AutomationRule.params.contains("Call back")).active
+    assert [rule.active for rule in AutomationRule.select().order_by(AutomationRule.position)] == [
+        True, False]
     qtbot.mouseClick(page.toggle_button, Qt.MouseButton.LeftButton)
     assert page.list.item(1).text() == SENTENCES[page.language]
 
