@@ -13,7 +13,6 @@ from desktop_crm import i18n
 from desktop_crm.errors import ValidationError
 from desktop_crm.models import (
     Activity,
-    ActivityKind,
     AutomationRun,
     MailMessage,
     Notification,

@@ -31,10 +31,10 @@ from tests.sync.helpers import admin, new_replica, use
 
 pytestmark = pytest.mark.postgres
 
-REPLY = ("From: Luca Bianchi <luca@bianchi.example>\r\nTo: anna@rossi.example\r\n"
-         "Subject: Re: offerta\r\nMessage-ID: <reply-42@bianchi.example>\r\n"
-         "Date: Tue, 01 Dec 2026 10:00:00 +0100\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
-         "Va bene, procediamo.\r\n").encode()
+REPLY = (b"From: Luca Bianchi <luca@bianchi.example>\r\nTo: anna@rossi.example\r\n"
+         b"Subject: Re: offerta\r\nMessage-ID: <reply-42@bianchi.example>\r\n"
+         b"Date: Tue, 01 Dec 2026 10:00:00 +0100\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+         b"Va bene, procediamo.\r\n")
 
 
 def world(server_url: str, tmp_path) -> tuple[object, object, dict[str, object]]:
