@@ -129,3 +129,27 @@ def test_add_read_switch_reorder_and_delete_robots(qtbot, page, monkeypatch):
                         lambda *args, **kwargs: QMessageBox.StandardButton.Yes)
     qtbot.mouseClick(page.delete_button, Qt.MouseButton.LeftButton)
     assert page.list.count() == 1 and "«Успешно»" in page.list.item(0).text()
+
+
+def test_the_main_windows_runner_does_the_delayed_robots_whose_time_came(context, qtbot):
+    import datetime as dt
+
+    from desktop_crm.services.sales.automation import rules
+    from desktop_crm.views.automation_runner import DueRobots
+
+    proposal = Stage.get(Stage.name == "КП отправлено")
+    manager = User.get(User.name == "Marco Bianchi")
+    rules.save_rule(None, {"pipeline_id": proposal.pipeline_id, "event": "entering_stage",
+                           "stage_id": proposal.id, "action": "create_task", "delay_days": 1,
+                           "params": {"text": "Ricontattare", "due_days": 0}})
+    deal = make_deal("Corso", stage=Stage.get(Stage.name == "Первичный контакт"),
+                     responsible=manager)
+    two_days_ago = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=2)
+    stages.move_deal(deal.id, proposal.id, manager.id, now=two_days_ago)
+    assert not Activity.select().where(Activity.subject == "Ricontattare").exists()
+    runner = DueRobots(context)
+    runner.run_now()  # what the timer does (the tests' workers run at once)
+    assert Activity.get(Activity.subject == "Ricontattare").assignee_id == manager.id
+    runner.run_now()
+    assert Activity.select().where(Activity.subject == "Ricontattare").count() == 1
+    runner.stop()
