@@ -222,12 +222,12 @@ def test_rules_read_as_sentences_in_both_languages_and_refuse_bad_input(sales: S
     made = sales.rule("entering_stage", "create_task", TASK, stage_id=sales.proposal.id,
                       delay_days=1, condition={"field": "amount", "operator": "ge",
                                                "value": "100000"})
-    assert made.sentence == ("When a deal enters «Предложение», if Amount ≥ 100000, after 1 day "
+    assert made.sentence == ("When a deal enters «Предложение», if Amount ≥ 100,000, after 1 day "
                              "if the deal is still in the stage: create the task «Перезвонить "
                              "клиенту» due in 2 days for the responsible.")
     i18n.set_language("ru")
     assert rules.rule(made.id).sentence == (
-        "Когда сделка переходит на стадию «Предложение», если Сумма ≥ 100000, через 1 день, если "
+        "Когда сделка переходит на стадию «Предложение», если Сумма ≥ 100\xa0000, через 1 день, если "
         "сделка всё ещё на этой стадии: поставить задачу «Перезвонить клиенту» со сроком 2 дня, "
         "исполнитель — ответственный.")
     i18n.set_language("it")

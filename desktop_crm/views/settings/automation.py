@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_crm.errors import CrmError
-from desktop_crm.i18n import N_, _
+from desktop_crm.i18n import N_, _, current_language
 from desktop_crm.models.enums import Action
 from desktop_crm.services.sales import pipelines as pipeline_service
 from desktop_crm.services.sales.automation import rules
@@ -76,6 +76,7 @@ class AutomationPage(SettingsPage):
         self.list.setAccessibleName(_("Robots and triggers"))
         self.list.setWordWrap(True)
         self.list.setAlternatingRowColors(True)
+        self.list.setSpacing(3)
         self.list.itemDoubleClicked.connect(lambda _item: self.edit_rule())
         self.list.currentRowChanged.connect(lambda _row: self._update_buttons())
         layout.addWidget(self.list, 1)
@@ -227,6 +228,15 @@ class AutomationPage(SettingsPage):
             self.show_failure(error)
             return
         self._changed()
+
+    def show_for_screenshot(self) -> None:
+        """A pipeline whose name reads in the UI language (the demo has Russian and Italian ones)."""
+        cyrillic = current_language() == "ru"
+        for index in range(self.pipeline.count()):
+            name = self.pipeline.itemText(index)
+            if any("а" <= c.lower() <= "я" for c in name) == cyrillic:
+                self.pipeline.setCurrentIndex(index)
+                return
 
     def save_changes(self) -> bool:
         return False  # each change was saved when it was made

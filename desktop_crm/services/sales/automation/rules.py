@@ -27,6 +27,7 @@ from typing import Any
 from desktop_crm import validation
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import N_, _, ngettext
+from desktop_crm.i18n.formatting import format_date, format_quantity
 from desktop_crm.ids import IdLike, as_uuid, optional_uuid
 from desktop_crm.models import (
     Action,
@@ -434,9 +435,9 @@ def _value_text(key: str, value: Any) -> str:
     if FIELDS[key].kind == "user":
         return _user_name(value)
     if FIELDS[key].kind == "date":
-        from desktop_crm.i18n.formatting import format_date
-
         return format_date(stored_value(key, value))
+    if FIELDS[key].kind == "number":
+        return format_quantity(stored_value(key, value))
     return str(value)
 
 
@@ -472,6 +473,9 @@ def _condition_text(condition: Mapping[str, Any]) -> str:
 def action_text(action: Act | str, params: Mapping[str, Any]) -> str:
     """What a rule does, as the second half of its sentence."""
     act = Act(action)
+    if act == Act.CREATE_TASK and not int(params.get("due_days", 0)):
+        return _("create the task «{text}» due today for {whom}").format(
+            text=params.get("text", ""), whom=_whom(params))
     if act == Act.CREATE_TASK:
         return _("create the task «{text}» due in {days} for {whom}").format(
             text=params.get("text", ""), days=_days(int(params.get("due_days", 0))),
