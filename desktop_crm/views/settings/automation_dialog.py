@@ -58,6 +58,7 @@ class RuleDialog(QDialog):
         offer = rules.choices(pipeline_id)
         stages = [(c.label, c.value) for c in offer.stages]
         people = [(c.label, c.value) for c in offer.people]
+        self.setMinimumWidth(600)
         layout = QVBoxLayout(self)
         when = QGroupBox(_("When"), self)
         form = QFormLayout(when)
@@ -69,6 +70,7 @@ class RuleDialog(QDialog):
         self.event_field = _combo(when, "rule_event_field",
                                   [(c.label, c.value) for c in offer.settable])
         form.addRow(_("Field"), self.event_field)
+        self.when_form = form
         condition = QHBoxLayout()
         self.condition_field = _combo(when, "rule_condition_field",
                                       [(_("No condition"), NO_CONDITION),
@@ -78,11 +80,11 @@ class RuleDialog(QDialog):
         self.condition_value = QLineEdit(when)
         self.condition_value.setObjectName("rule_condition_value")
         self.condition_value.setAccessibleName(_("Value"))
-        for widget in (self.condition_field, self.operator, self.condition_value):
-            condition.addWidget(widget)
+        condition.addWidget(self.condition_field, 2)
+        condition.addWidget(self.operator, 0)
+        condition.addWidget(self.condition_value, 2)
         form.addRow(_("Only if"), condition)
         self.delay = _days(when, "rule_delay")
-        self.delay.setSuffix(" " + _("d."))
         self.delay.setToolTip(_("0: at once. Later: only if the deal is still in the stage."))
         form.addRow(_("Wait, days"), self.delay)
         layout.addWidget(when)
@@ -167,7 +169,7 @@ class RuleDialog(QDialog):
             self.stage.setCurrentIndex(min(1, self.stage.count() - 1))
         self.stage.setItemText(0, _("Choose the stage") if event == rules.Event.ENTERING_STAGE
                                else _("Any stage"))
-        self.event_field.setEnabled(event == rules.Event.FIELD_SET)
+        self.when_form.setRowVisible(self.event_field, event == rules.Event.FIELD_SET)
         conditional = bool(self.condition_field.currentData())
         self.operator.setEnabled(conditional)
         needs_value = conditional and self.operator.currentData() not in (
