@@ -5,10 +5,12 @@ a big deal in negotiation, in the pipeline's language."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from desktop_crm.models import AutomationRule, Pipeline, Stage, StageKind
 from desktop_crm.services.data import demo_data
+from desktop_crm.services.data.demo_base import DEMO_NOW
 
 # per language: the reply task, the head's notification, the "big deal" amount
 TEXTS = {
@@ -41,8 +43,10 @@ def _rules_of(pipeline: Any, spec: demo_data.PipelineSpec, language: str) -> int
         {"event": "invoice_paid", "action": "send_email", "active": False,
          "params": {"template": "robot_thanks"}},
     ]
-    for position, values in enumerate(rules):
-        AutomationRule.create(pipeline=pipeline.id, position=position, **values)
+    for position, values in enumerate(rules):  # the same seed, the same database: fixed ids and times
+        AutomationRule.create(id=uuid.uuid5(pipeline.id, f"demo robot {position}"),
+                              created_at=DEMO_NOW, updated_at=DEMO_NOW, pipeline=pipeline.id,
+                              position=position, **values)
     return len(rules)
 
 
