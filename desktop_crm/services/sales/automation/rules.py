@@ -308,8 +308,8 @@ def _clean_params(action: Act, params: Mapping[str, Any], pipeline_id: uuid.UUID
     return cleaned
 
 
-def _clean_condition(condition: Mapping[str, Any] | None) -> dict[str, Any]:
-    if not condition or not condition.get("field"):
+def _clean_condition(condition: Any) -> dict[str, Any]:
+    if not isinstance(condition, Mapping) or not condition.get("field"):
         return {}
     key = str(condition["field"])
     if key not in FIELDS:
@@ -324,6 +324,10 @@ def _clean_condition(condition: Mapping[str, Any] | None) -> dict[str, Any]:
     if value in (None, ""):
         raise ValidationError(_("Enter the value to compare with."), "value")
     return {"field": key, "operator": operator.value, "value": str(value)}
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -350,7 +354,7 @@ def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "pipeline": pipeline.id, "stage": stage.id if stage else None, "event": event.value,
         "event_field": event_field, "condition": _clean_condition(values.get("condition")),
-        "action": action.value, "params": _clean_params(action, values.get("params") or {},
+        "action": action.value, "params": _clean_params(action, _mapping(values.get("params")),
                                                         pipeline.id),
         "delay_days": delay, "active": bool(values.get("active", True)),
     }
