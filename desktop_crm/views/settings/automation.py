@@ -122,9 +122,9 @@ class AutomationPage(SettingsPage):
 
     def _changed_elsewhere(self, entity: str) -> None:
         """Rules changed by another window, user or sync round; pipelines and stages renamed."""
-        if entity == "pipelines":
+        if entity in ("pipelines", "pipeline", "stage"):
             self._fill_pipelines()
-        if entity in ("automation_rule", "pipelines"):
+        if entity in ("automation_rule", "pipelines", "pipeline", "stage", "user"):
             self.reload()
 
     @property
