@@ -32,6 +32,7 @@ from desktop_crm.models import (
     Deal,
     Stage,
     database,
+    dialect,
     utcnow,
 )
 from desktop_crm.services.sales.automation import actions
@@ -173,8 +174,9 @@ def run_due(user: IdLike | None, now: dt.datetime | None = None) -> list[RunInfo
 
 def _run_one(identity: uuid.UUID, user: IdLike | None, now: dt.datetime) -> RunInfo | None:
     with database.atomic():
-        run = AutomationRun.get_or_none((AutomationRun.id == identity)
-                                        & (AutomationRun.state == PENDING))
+        # locked on PostgreSQL (two windows on one server database); SQLite writers queue anyway
+        run = dialect.for_update(AutomationRun.select().where(
+            (AutomationRun.id == identity) & (AutomationRun.state == PENDING))).first()
         if run is None:  # done meanwhile (another window, a pulled row)
             return None
         deal = Deal.get_or_none((Deal.id == run.deal_id) & Deal.deleted_at.is_null())
