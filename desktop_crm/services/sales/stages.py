@@ -268,6 +268,8 @@ def _fire_stage_robots(deal_id: uuid.UUID, change_id: uuid.UUID, user: IdLike,
 
     runs = robots.on_event(robots.DealEvent(Event.ENTERING_STAGE, deal_id, str(change_id)), user, now)
     done = [run.id for run in runs if run.state == robots.DONE]
+    if not done:
+        return [], []
     tasks = [row.id for row in Activity.alive(Activity.id).where(
         Activity.id.in_([effect_id(identity, "task") for identity in done]))]
     notes = [row.id for row in Notification.alive(Notification.id).where(
