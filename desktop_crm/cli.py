@@ -21,7 +21,7 @@ from desktop_crm import __version__
 
 COMMAND_MODULES = (
     "migrate", "demo", "check", "screenshots", "server", "sync", "render", "templates", "backup",
-    "archive", "imports", "statements", "mail", "calendar",
+    "archive", "imports", "statements", "mail", "calendar", "automation",
 )
 
 EXIT_REFUSED = 1  # the command ran and refused (a CrmError): its message says why

@@ -1,6 +1,7 @@
 """peewee models (no Qt). ``ALL_MODELS`` lists the tables in dependency order."""
 
 from desktop_crm.models import indexes as _indexes  # noqa: F401 - registers step 5's indexes
+from desktop_crm.models.automation import AutomationRule, AutomationRun
 from desktop_crm.models.bank import BankLine, BankStatement
 from desktop_crm.models.base import BaseModel, database, utcnow
 from desktop_crm.models.catalog import Pipeline, Product, ProductGroup, Stage
@@ -81,6 +82,8 @@ ALL_MODELS: list[type[BaseModel]] = [
     CustomField,  # step 17: custom fields and their values
     CustomValue,
     FieldChange,  # step 18: field history, append-only
+    AutomationRule,  # step 19: robots and triggers per pipeline, and their runs
+    AutomationRun,
 ]
 
 __all__ = [
@@ -91,6 +94,8 @@ __all__ = [
     "Activity",
     "ActivityKind",
     "ActivityStatus",
+    "AutomationRule",
+    "AutomationRun",
     "BankLine",
     "BankLineStatus",
     "BankStatement",

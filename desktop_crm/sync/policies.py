@@ -63,6 +63,7 @@ SHARED_BY_RIGHT = {
     "role_scope": "manage_users",
     "bank_statement": "register_payments",  # an imported statement's header (account, period, file)
     "custom_field": "change_settings",
+    "automation_rule": "change_settings",  # robots and triggers are configured in Settings
 }
 # shared tables any login with the action may write (parties are the business's address book)
 SHARED_BY_ACTION = {"company", "contact", "duplicate_dismissal"}
@@ -77,6 +78,7 @@ SCOPED_BY_PARENT = {
     "invoice_line": [("invoice_id", "invoice")],
     "payment": [("invoice_id", "invoice")],
     "mail_attachment": [("mail_message_id", "mail_message")],
+    "automation_run": [("deal_id", "deal")],  # a robot's run on a deal: only on deals one may write
 }
 # user columns only a user manager may change (a login must never widen itself)
 PRIVILEGED_USER_COLUMNS = ("role", "head_id", "access_role_id", "active", "login", "deleted_at")
@@ -94,7 +96,7 @@ PAPER_CANCEL_COLUMNS = ("cancelled_at", "cancelled_by_id", "cancel_reason")
 _PAPER_FREE = list(MUTABLE_PAPER_COLUMNS + PAPER_CANCEL_COLUMNS)
 GUARDED_TABLES = {  # tables whose writes the action trigger checks
     "deal", "lead", "contact", "company", "deal_line", "quote", "invoice", "payment", "activity",
-    "stage_change", "document_file", "issued_paper", "bank_line",
+    "stage_change", "document_file", "issued_paper", "bank_line", "automation_run",
 }
 
 
@@ -261,6 +263,11 @@ BEGIN
             {_refuse("'issued paper % cannot change: it can only be cancelled once, with a reason', "
                      "OLD.number", "document", "check_violation")};
         END IF;
+        RETURN NEW;
+    END IF;
+    IF TG_TABLE_NAME = 'automation_run' THEN
+        -- a robot acted on a deal for its user: who may not edit deals pushes no runs
+        PERFORM sync.need('edit');
         RETURN NEW;
     END IF;
     IF TG_TABLE_NAME IN ('activity', 'stage_change', 'document_file') THEN

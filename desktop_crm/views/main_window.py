@@ -482,7 +482,7 @@ class MainWindow(QMainWindow):
         self._upkeep_timer.stop()  # no run on a database the window no longer shows
         self.context.close()  # no more change feed or file polling for this window
         for name in ("sync_watcher", "notifications_badge", "desktop_notifier",
-                     "mail_sender", "mail_fetcher"):  # after first paint
+                     "mail_sender", "mail_fetcher", "due_robots"):  # after first paint
             part = getattr(self, name, None)
             if part is not None:
                 part.stop()
@@ -506,6 +506,9 @@ class MainWindow(QMainWindow):
         from desktop_crm.views.mail_fetch import attach as attach_mail_fetch
 
         attach_mail_fetch(self)  # "Fetch mail" and a fetch every few minutes, in the background
+        from desktop_crm.views.automation_runner import attach as attach_due_robots
+
+        attach_due_robots(self)  # delayed robots whose time came: at start-up, then every 5 minutes
 
     def _schedule_upkeep(self) -> None:
         """Date-driven status changes (expired quotes): a few seconds after the first paint, so

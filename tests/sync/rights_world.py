@@ -66,6 +66,8 @@ def build(url: str) -> World:
     """The people, their logins and their rows (as the owner, through the application's models)."""
     from desktop_crm.models import (
         Activity,
+        AutomationRule,
+        AutomationRun,
         BankLine,
         BankStatement,
         Company,
@@ -210,6 +212,12 @@ def build(url: str) -> World:
             keep("mail_attachment", who, MailAttachment.create(
                 mail_message=message, filename=f"quote-{who}.pdf", content=body,
                 sha256=hashlib.sha256(body).hexdigest(), size=len(body)))
+            rule = keep("automation_rule", who, AutomationRule.create(
+                pipeline=pipeline, event="quote_accepted", action="notify",
+                params={"who": "head", "text": f"Quote accepted {who}"}))
+            keep("automation_run", who, AutomationRun.create(
+                rule=rule, deal=deal, event_key=str(quote.id), state="done",
+                due_at=dt.datetime(2026, 1, 1), stage=stage))
         keep("duplicate_dismissal", "a", DuplicateDismissal.create(
             contact=rows["contact"]["a"], other_contact=rows["contact"]["b"]))
         keep("duplicate_dismissal", "b", DuplicateDismissal.create(

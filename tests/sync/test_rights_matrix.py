@@ -61,6 +61,8 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "custom_field": ("shared", ("change_settings",)),
     "custom_value": (SCOPED, ("edit",)),
     "field_change": ("history", ()),  # append-only: read with its record, never updated
+    "automation_rule": ("shared", ("change_settings",)),
+    "automation_run": (SCOPED, ("edit",)),  # a robot's run on a deal one may change
 }
 PRESETS = {"admin": Preset.ADMIN, "head": Preset.HEAD, "mgr_a": Preset.MANAGER,
            "mgr_b": Preset.MANAGER, "acct": Preset.ACCOUNTANT}
@@ -214,6 +216,8 @@ INSERT_RIGHTS: dict[str, tuple[str, ...]] = {
     "deal_line": ("create",), "quote": ("issue_documents",), "invoice": ("create", "issue_documents"),
     "payment": ("register_payments",), "issued_paper": ("issue_documents",),
     "bank_line": ("register_payments",), "custom_value": ("edit",),
+    "bank_line": ("register_payments",),
+    "automation_run": ("edit",),  # a robot acted on a deal for a user who may change it
 }
 FROZEN_PARENT = {"quote_line", "invoice_line"}  # lines of a sent quote / an issued invoice
 

@@ -129,6 +129,13 @@ def step_0018_field_history(db: peewee.Database, engine: str) -> None:
     _run_sql_file(db, HERE / f"v0018_{engine}.sql")
 
 
+def step_0019_automation(db: peewee.Database, engine: str) -> None:
+    """Robots and triggers (``automation_rule``: per pipeline and stage, an event, an optional
+    condition, an action, a delay) and their runs (``automation_run``: one per rule, deal and event,
+    with a deterministic id so that the same event is acted on once across replicas)."""
+    _run_sql_file(db, HERE / f"v0019_{engine}.sql")
+
+
 STEPS: dict[int, Step] = {
     1: step_0001_initial,
     2: step_0002_search_index,
@@ -148,4 +155,5 @@ STEPS: dict[int, Step] = {
     16: step_0016_contact_photo,
     17: step_0017_custom_fields,
     18: step_0018_field_history,
+    19: step_0019_automation,
 }

@@ -176,6 +176,11 @@ def accept(quote_id: IdLike, user: IdLike | None = None) -> DocumentInfo:
         quote.save()
         _deal_takes_the_quote(quote, user)
         documents.log(user, quote, "accepted")
+        if quote.deal_id is not None:
+            from desktop_crm.services.sales.automation import engine, rules
+
+            engine.on_event(engine.DealEvent(rules.Event.QUOTE_ACCEPTED, quote.deal_id,
+                                             str(quote.id)), user)
         return info(quote)
 
 
