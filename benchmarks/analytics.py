@@ -8,9 +8,9 @@ into the typed result, exactly what the Analytics screen runs in its background 
 default pipeline (the largest one unless ``--pipeline``) and the screen's default period (the last
 twelve calendar months up to the newest deal; ``--period-days`` for another length). One warm-up
 run, then the median of ``--repeat`` runs, on a warm cache; ``cpu_ms`` in ``extra`` is the median
-CPU time of the process over the same runs (on a shared, loaded machine the steadier figure). Without ``--db`` the shared demo
-database (``benchmarks/.cache/demo-1m.db``) is used, or a demo of ``--deals`` is built once in
-``benchmarks/.cache/`` and reused. The database is only read.
+CPU time of the process over the same runs (on a shared, loaded machine the steadier figure).
+Without ``--db`` the shared demo database (``benchmarks/.cache/demo-1m.db``) is used, or a demo
+of ``--deals`` is built once in ``benchmarks/.cache/`` and reused. The database is only read.
 
 Prints one JSON line per report (``analytics_<report>_ms``) on stdout; notes go to stderr.
 """
