@@ -1,5 +1,6 @@
-"""The reports read SQLite key by key (``dialect.present_keys``: the keys present are found by
-skipping along an index, then one range per key is read); on random data, a report computed so
+"""The reports read SQLite along chosen indexes: the funnel key by key (``dialect.present_keys``:
+the keys present are found by skipping along an index, then one range per key is read), time in
+stages along the index of end dates (``dialect.along_index``). On random data, a report computed so
 equals the report computed by the direct query, for every user's scope, on both engines."""
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desktop_crm.models import Action, Deal, Scope, StageKind, dialect
-from desktop_crm.services.reporting.analytics import Period, ReportScope, funnel
+from desktop_crm.models import Action, Deal, Scope, StageChange, StageKind, dialect
+from desktop_crm.services.reporting.analytics import Period, ReportScope, funnel, stage_time
 from desktop_crm.services.system import rights
 from tests.factories import make_deal, make_pipeline, make_stage, make_user
 
@@ -52,9 +53,10 @@ def world(any_db: object) -> Iterator[dict[str, Any]]:
 
 
 def _build(world: dict[str, Any], specs: list[tuple[Any, ...]]) -> None:
+    StageChange.delete().execute()
     Deal.delete().execute()
     for stage, reached, currency, day, responsible, deleted, elsewhere in specs:
-        make_deal(
+        deal = make_deal(
             "Deal", stage=world["stages"][stage],
             pipeline=world["other"] if elsewhere else world["pipeline"],
             reached_order=reached, currency=currency, amount=f"{day * 7 + reached}.50",
@@ -62,25 +64,34 @@ def _build(world: dict[str, Any], specs: list[tuple[Any, ...]]) -> None:
             responsible=world["users"][responsible],
             deleted_at=START if deleted else None,
         )
+        for stay in range(reached % 3):  # stays that ended: some in the period, some not
+            StageChange.create(
+                deal=deal, from_stage=world["stages"][(stage + stay) % 6],
+                to_stage=world["stages"][(stage + stay + 1) % 6],
+                changed_at=START + dt.timedelta(days=day + 40 * stay),
+                seconds_in_previous=day * 3600 + stay * 7,
+                deleted_at=START if stay == 1 and responsible == 2 else None)
 
 
-def _direct(scope: ReportScope, monkeypatch: pytest.MonkeyPatch) -> Any:
+def _direct(report: Any, scope: ReportScope, monkeypatch: pytest.MonkeyPatch) -> Any:
     with monkeypatch.context() as patch:
         patch.setattr(dialect, "present_keys", lambda *_args: [])
-        return funnel(scope)
+        patch.setattr(dialect, "along_index", lambda sql, *_args, **_options: sql)
+        return report(scope)
 
 
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(specs=deal_specs, own=st.booleans())
-def test_the_funnel_read_key_by_key_equals_the_direct_query(world, monkeypatch, specs, own):
+def test_reports_read_along_their_indexes_equal_the_direct_query(world, monkeypatch, specs, own):
     _build(world, specs)
     manager = world["users"][0]
     actor = rights.Actor(manager.id, manager.name, frozenset(Action), Scope.OWN,
                          team=frozenset({manager.id}))
     rights.act_as(actor if own else rights.administrator())
     scope = ReportScope(world["pipeline"].id, PERIOD)
-    assert funnel(scope) == _direct(scope, monkeypatch)
+    assert funnel(scope) == _direct(funnel, scope, monkeypatch)
+    assert stage_time(scope) == _direct(stage_time, scope, monkeypatch)
 
 
 def test_on_sqlite_the_keys_present_narrow_the_query_without_changing_it(db):

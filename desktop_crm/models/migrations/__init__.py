@@ -117,6 +117,11 @@ def step_0016_contact_photo(db: peewee.Database, engine: str) -> None:
     _run_sql_file(db, HERE / f"v0016_{engine}.sql")
 
 
+def step_0020_stage_time_index(db: peewee.Database, engine: str) -> None:
+    """The index time in stages counts the stays that ended in a period from, a range per stage."""
+    _run_sql_file(db, HERE / f"v0020_{engine}.sql")
+
+
 STEPS: dict[int, Step] = {
     1: step_0001_initial,
     2: step_0002_search_index,
@@ -134,4 +139,5 @@ STEPS: dict[int, Step] = {
     14: step_0014_pec_account,
     15: step_0015_sales_plans,
     16: step_0016_contact_photo,
+    20: step_0020_stage_time_index,
 }
