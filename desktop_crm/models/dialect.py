@@ -11,7 +11,8 @@ comparing engine names or editing SQL text.
 * **Row keys** — :func:`row_key`: the rowid on SQLite (8 bytes, stored in every index), the UUID
   on PostgreSQL; :func:`read_keys` streams them compactly; :func:`row_key_param` binds one.
 * **Index hints** (SQLite only; PostgreSQL's planner has statistics) — :func:`live_index`,
-  :func:`along_index`, :func:`index_hint`, :func:`live_index_hint`. SQLite's planner guesses
+  :func:`along_index`, :func:`along_named_index`, :func:`index_hint`, :func:`live_index_hint`.
+  SQLite's planner guesses
   ten rows per key for an index without statistics (a migration adds indexes after the last
   ``ANALYZE``), so statements that are fast only along one index name it with ``INDEXED BY``,
   found by its columns, so that a database without it (an older schema) still works unhinted.
@@ -187,6 +188,15 @@ def named_index_hint(name: str, db: peewee.Database | None = None) -> str:
 def live_index_hint(table: str, columns: Sequence[str]) -> str:
     """:func:`index_hint` for the live-rows index of ``table`` starting with ``columns``."""
     return index_hint(live_index(table, columns))
+
+
+def along_named_index(sql: str, table: str, name: str, alias: str = "t1") -> str:
+    """``sql`` (as peewee writes it) with its first ``FROM "table" AS "alias"`` read through the
+    index ``name``; unchanged on PostgreSQL or when the database lacks that index. For an index
+    that is partial over more than the live rows: the statement must say all its conditions."""
+    hint = named_index_hint(name)
+    source = f'FROM "{table}" AS "{alias}"'
+    return sql.replace(source, source + hint, 1) if hint else sql
 
 
 # A filter keeping more than 1/DENSE_SHARE of a table's rows (2 %) is read along the sort column's

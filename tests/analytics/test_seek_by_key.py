@@ -1,6 +1,7 @@
 """The reports read SQLite along chosen indexes: the funnel key by key (``dialect.present_keys``:
 the keys present are found by skipping along an index, then one range per key is read), time in
-stages along the index of end dates (``dialect.along_index``). On random data, a report computed so
+stages along the index of end dates (``dialect.along_index``), the forecast along the index of
+open deals (``dialect.along_named_index``). On random data, a report computed so
 equals the report computed by the direct query, for every user's scope, on both engines."""
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from desktop_crm.models import Action, Deal, Scope, StageChange, StageKind, dialect
-from desktop_crm.services.reporting.analytics import Period, ReportScope, funnel, stage_time
+from desktop_crm.services.reporting.analytics import (
+    Period,
+    ReportScope,
+    forecast,
+    funnel,
+    stage_time,
+)
 from desktop_crm.services.system import rights
 from tests.factories import make_deal, make_pipeline, make_stage, make_user
 
@@ -61,6 +68,8 @@ def _build(world: dict[str, Any], specs: list[tuple[Any, ...]]) -> None:
             pipeline=world["other"] if elsewhere else world["pipeline"],
             reached_order=reached, currency=currency, amount=f"{day * 7 + reached}.50",
             created_at=START + dt.timedelta(days=day, hours=responsible),
+            expected_close_date=(START + dt.timedelta(days=day + 20 * reached)).date(),
+            closed_at=START + dt.timedelta(days=day + 9) if stage in (2, 3) else None,
             responsible=world["users"][responsible],
             deleted_at=START if deleted else None,
         )
@@ -77,6 +86,7 @@ def _direct(report: Any, scope: ReportScope, monkeypatch: pytest.MonkeyPatch) ->
     with monkeypatch.context() as patch:
         patch.setattr(dialect, "present_keys", lambda *_args: [])
         patch.setattr(dialect, "along_index", lambda sql, *_args, **_options: sql)
+        patch.setattr(dialect, "along_named_index", lambda sql, *_args, **_options: sql)
         return report(scope)
 
 
@@ -92,6 +102,7 @@ def test_reports_read_along_their_indexes_equal_the_direct_query(world, monkeypa
     scope = ReportScope(world["pipeline"].id, PERIOD)
     assert funnel(scope) == _direct(funnel, scope, monkeypatch)
     assert stage_time(scope) == _direct(stage_time, scope, monkeypatch)
+    assert forecast(scope) == _direct(forecast, scope, monkeypatch)
 
 
 def test_on_sqlite_the_keys_present_narrow_the_query_without_changing_it(db):
