@@ -136,6 +136,11 @@ def step_0019_automation(db: peewee.Database, engine: str) -> None:
     _run_sql_file(db, HERE / f"v0019_{engine}.sql")
 
 
+def step_0020_stage_time_index(db: peewee.Database, engine: str) -> None:
+    """The index time in stages counts the stays that ended in a period from, a range per stage."""
+    _run_sql_file(db, HERE / f"v0020_{engine}.sql")
+
+
 STEPS: dict[int, Step] = {
     1: step_0001_initial,
     2: step_0002_search_index,
@@ -156,4 +161,5 @@ STEPS: dict[int, Step] = {
     17: step_0017_custom_fields,
     18: step_0018_field_history,
     19: step_0019_automation,
+    20: step_0020_stage_time_index,
 }

@@ -683,13 +683,4 @@ class StageCommand(QUndoCommand):
             error_box(self.view, "\n".join(dict.fromkeys(problems)))
 
 
-def make_list_view(entity: str) -> Any:
-    """A ``SectionView`` factory for an entity list."""
-
-    def factory(context: AppContext, parent: QWidget | None) -> QWidget:
-        return EntityListView(context, entity, parent)
-
-    return factory
-
-
-__all__ = ["EntityListView", "QModelIndex", "make_list_view"]
+__all__ = ["EntityListView", "QModelIndex"]
