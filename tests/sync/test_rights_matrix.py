@@ -216,7 +216,6 @@ INSERT_RIGHTS: dict[str, tuple[str, ...]] = {
     "deal_line": ("create",), "quote": ("issue_documents",), "invoice": ("create", "issue_documents"),
     "payment": ("register_payments",), "issued_paper": ("issue_documents",),
     "bank_line": ("register_payments",), "custom_value": ("edit",),
-    "bank_line": ("register_payments",),
     "automation_run": ("edit",),  # a robot acted on a deal for a user who may change it
 }
 FROZEN_PARENT = {"quote_line", "invoice_line"}  # lines of a sent quote / an issued invoice
