@@ -23,6 +23,7 @@ from desktop_crm.services.mail import accounts, parse, store
 from desktop_crm.services.sales import deals, stages, timeline
 from desktop_crm.services.sales.automation import engine, rules
 from desktop_crm.services.sales.automation.actions import ROBOT_DOMAIN, effect_id
+from desktop_crm.services.system import custom_fields, custom_values
 from tests.automation.conftest import Sales
 from tests.factories import make_deal_lines, make_own_company, make_product_group
 
@@ -245,3 +246,34 @@ def test_rules_read_as_sentences_in_both_languages_and_refuse_bad_input(sales: S
     assert engine.runs_of(sales.deal.id) == []
     rules.delete_rule(made.id)
     assert rules.rules(sales.pipeline.id) == []
+
+
+def test_custom_fields_in_conditions_set_by_robots_and_as_triggers(sales: Sales):
+    budget = custom_fields.define_field("deals", "Бюджет", "money")
+    rivals = custom_fields.define_field("deals", "Конкуренты", "multi_list", options=["Битрикс24", "amoCRM"])
+    urgent = custom_fields.define_field("deals", "Срочно", "yes_no")
+    keys = rules.choices(sales.deal.pipeline_id)
+    assert {"custom." + budget.key, "custom." + rivals.key} <= {c.value for c in keys.fields}
+    assert "custom." + rivals.key not in {c.value for c in keys.settable}  # a multi-list is only read
+    # entering negotiation marks the deal urgent; an urgent deal with a big budget tells the head
+    sales.rule("entering_stage", "set_field", {"field": "custom." + urgent.key, "value": "да"},
+               stage_id=sales.negotiation.id)
+    made = sales.rule("field_set", "notify", {"who": "head", "text": "Крупная срочная сделка"},
+                      event_field="custom." + urgent.key,
+                      condition={"field": "custom." + budget.key, "operator": "ge", "value": "500000"})
+    assert "if Бюджет ≥ 500,000" in made.sentence and "When «Срочно» is set" in made.sentence
+    custom_values.set_values("deals", sales.deal.id, {budget.key: "750000"})
+    stages.move_deal(sales.deal.id, sales.negotiation.id, sales.manager.id)
+    assert custom_values.values_by_key("deals", sales.deal.id)[urgent.key] is True
+    assert Notification.select().where(Notification.title == "Крупная срочная сделка").count() == 1
+    # «contains» on a multi-list
+    sales.rule("field_set", "notify", {"who": "head", "text": "Против Битрикс24"},
+               event_field="custom." + budget.key,
+               condition={"field": "custom." + rivals.key, "operator": "eq", "value": "Битрикс24"})
+    custom_values.set_values("deals", sales.deal.id, {rivals.key: ["amoCRM"], budget.key: "800000"})
+    assert Notification.select().where(Notification.title == "Против Битрикс24").count() == 0
+    custom_values.set_values("deals", sales.deal.id, {rivals.key: ["Битрикс24"], budget.key: "900000"})
+    assert Notification.select().where(Notification.title == "Против Битрикс24").count() == 1
+    with pytest.raises(ValidationError):  # not one of the field's choices
+        sales.rule("field_set", "notify", {"who": "head", "text": "x"}, event_field="custom." + budget.key,
+                   condition={"field": "custom." + rivals.key, "operator": "eq", "value": "Odoo"})

@@ -167,10 +167,28 @@ def set_values(entity: Entity | str, row_id: IdLike, raw: Mapping[str, Any]) -> 
     _require_write(target, record)
     parsed = parse_values(target, record, raw)
     with database.atomic():
+        before = values_by_key(target, record) if target == Entity.DEALS else {}
         _write(target, record, parsed)
         if target == Entity.DEALS:
             _refresh_deal_rules(record)
+            _fire_field_robots(record, before)
     return values_of(target, record)
+
+
+def _fire_field_robots(deal_id: uuid.UUID, before: Mapping[str, Value]) -> None:
+    """Robots started by a custom field being given a new, non-empty value (as for a deal's own
+    fields: keyed by the field, its value and the moment, so one edit is acted on once)."""
+    from desktop_crm.services.sales.automation import engine
+    from desktop_crm.services.sales.automation.rules import CUSTOM_PREFIX, Event
+
+    actor = rights.current()
+    moment = dt.datetime.now(dt.UTC).isoformat()
+    for key, value in values_by_key(Entity.DEALS, deal_id).items():
+        if value in (None, "", ()) or value == before.get(key):
+            continue
+        field = CUSTOM_PREFIX + key
+        engine.on_event(engine.DealEvent(Event.FIELD_SET, deal_id, f"{field}={value}@{moment}", field),
+                        actor.user_id if actor is not None else None)
 
 
 def parse_values(entity: Entity | str, row_id: IdLike,

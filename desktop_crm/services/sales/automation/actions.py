@@ -24,7 +24,13 @@ from desktop_crm.models import (
     Stage,
     User,
 )
-from desktop_crm.services.sales.automation.rules import FIELDS, Act, Person, stored_value
+from desktop_crm.services.sales.automation.rules import (
+    CUSTOM_PREFIX,
+    Act,
+    Person,
+    field_spec,
+    stored_value,
+)
 
 ROBOT_DOMAIN = "robots.desktop-crm.invalid"
 
@@ -127,7 +133,12 @@ def set_field(deal: Deal, params: dict[str, Any], run_id: uuid.UUID, actor: uuid
 
     key = str(params["field"])
     value = stored_value(key, params.get("value"))
-    deals.update_deal(deal.id, {key: value}, _acting(deal, actor))
+    if key.startswith(CUSTOM_PREFIX):
+        from desktop_crm.services.system import custom_values
+
+        custom_values.set_values("deals", deal.id, {key.removeprefix(CUSTOM_PREFIX): value})
+    else:
+        deals.update_deal(deal.id, {key: value}, _acting(deal, actor))
     return {"did": "field", "field": key, "value": str(params.get("value", ""))}
 
 
@@ -152,6 +163,6 @@ def perform(rule: AutomationRule, deal: Deal, run_id: uuid.UUID, actor: uuid.UUI
             now: dt.datetime) -> dict[str, Any]:
     """Do what ``rule`` says to ``deal`` (inside the caller's transaction)."""
     params = dict(rule.params or {})
-    if rule.action == Act.SET_FIELD and params.get("field") not in FIELDS:
+    if rule.action == Act.SET_FIELD and field_spec(str(params.get("field"))) is None:
         raise ValidationError(_("The field the rule sets no longer exists."))
     return PERFORMERS[Act(rule.action)](deal, params, run_id, actor, now)

@@ -119,8 +119,8 @@ class FieldSpec:
     settable: bool  # a robot may set it (and setting it is an event)
 
 
-# The fixed fields of a deal that conditions read and robots set; custom fields join here later
-# through :func:`field_value`.
+# The fixed fields of a deal that conditions read and robots set; the deal's custom fields join
+# them as ``custom.<key>`` (:func:`deal_fields`).
 FIELDS: dict[str, FieldSpec] = {
     "amount": FieldSpec(N_("Amount"), "number", False),
     "probability": FieldSpec(N_("Probability, %"), "number", True),
@@ -130,6 +130,42 @@ FIELDS: dict[str, FieldSpec] = {
     "comment": FieldSpec(N_("Comment"), "text", True),
 }
 MAX_DELAY_DAYS = 365
+CUSTOM_PREFIX = "custom."
+# how a custom field's kind compares; links to contacts and companies are not offered
+_CUSTOM_KINDS = {"number": "number", "money": "number", "date": "date", "text": "text",
+                 "list": "text", "yes_no": "yes_no", "multi_list": "choices"}
+
+
+def deal_fields(pipeline: IdLike | None = None) -> dict[str, FieldSpec]:
+    """The fields conditions may read and robots set: the fixed ones, then the live custom fields
+    of deals (of ``pipeline``'s deals when given) as ``custom.<key>`` (a multi-list is only read:
+    «contains»)."""
+    from desktop_crm.services.system import custom_fields
+
+    found = dict(FIELDS)
+    for item in custom_fields.fields("deals", pipeline_id=pipeline):
+        kind = _CUSTOM_KINDS.get(str(item.kind))
+        if kind is not None:
+            found[CUSTOM_PREFIX + item.key] = FieldSpec(item.label, kind, kind != "choices")
+    return found
+
+
+def field_spec(key: str) -> FieldSpec | None:
+    if key in FIELDS:
+        return FIELDS[key]
+    return deal_fields().get(key) if key.startswith(CUSTOM_PREFIX) else None
+
+
+def _spec(key: str) -> FieldSpec:
+    spec = field_spec(key)
+    if spec is None:
+        raise ValidationError(_("“{field}” is not a field of a deal.").format(field=key), "field")
+    return spec
+
+
+def field_label(key: str) -> str:
+    spec = field_spec(key)
+    return _(spec.label) if spec is not None else key
 
 
 def _days_value(value: Any, field: str) -> int:
@@ -141,9 +177,12 @@ def _days_value(value: Any, field: str) -> int:
 
 
 def field_value(deal: Deal, key: str) -> Any:
-    """The value of the deal's field ``key`` (a key of :data:`FIELDS`) for conditions."""
-    if key not in FIELDS:
-        raise ValidationError(_("“{field}” is not a field of a deal.").format(field=key), "field")
+    """The value of the deal's field ``key`` (a key of :func:`deal_fields`) for conditions."""
+    _spec(key)
+    if key.startswith(CUSTOM_PREFIX):
+        from desktop_crm.services.system import custom_values
+
+        return custom_values.values_by_key("deals", deal.id).get(key.removeprefix(CUSTOM_PREFIX))
     if key == "responsible":
         return deal.responsible_id
     return getattr(deal, key)
@@ -156,6 +195,8 @@ def _compare(actual: Any, operator: Operator, expected: Any) -> bool:
         return actual in (None, "")
     if actual is None:
         return operator == Operator.NOT_EQUAL
+    if isinstance(actual, tuple) and operator in (Operator.EQUAL, Operator.NOT_EQUAL):
+        return (expected in actual) == (operator == Operator.EQUAL)  # a multi-list: contains
     comparisons = {
         Operator.EQUAL: lambda a, b: a == b, Operator.NOT_EQUAL: lambda a, b: a != b,
         Operator.GREATER: lambda a, b: a > b, Operator.AT_LEAST: lambda a, b: a >= b,
@@ -166,11 +207,14 @@ def _compare(actual: Any, operator: Operator, expected: Any) -> bool:
 
 def _typed(key: str, value: Any) -> Any:
     """A stored value of ``key`` as the deal holds it (a number as Decimal, a date, a user id)."""
-    kind = FIELDS[key].kind
+    spec = _spec(key)
+    kind = spec.kind
     if value in (None, ""):
-        return None if kind != "text" else ""
+        return None if kind not in ("text", "choices") else ""
+    if key.startswith(CUSTOM_PREFIX):
+        return _custom_typed(key, kind, value)
     if kind == "number":
-        return validation.parse_number(value, "value", label=_(FIELDS[key].label))
+        return validation.parse_number(value, "value", label=_(spec.label))
     if kind == "date":
         return validation.date_value(value, "value")
     if kind == "user":
@@ -178,11 +222,28 @@ def _typed(key: str, value: Any) -> Any:
     return str(value)
 
 
+def _custom_typed(key: str, kind: str, value: Any) -> Any:
+    """A custom field's value checked as the field's kind checks it (its choices, its limits)."""
+    from desktop_crm.services.system import custom_fields, custom_values
+
+    item = next(f for f in custom_fields.fields("deals") if f.key == key.removeprefix(CUSTOM_PREFIX))
+    columns = custom_values.parse_value(item, [value] if kind == "choices" else value)
+    if kind == "yes_no":
+        return columns["text_value"] == "1"
+    if kind == "number":
+        return columns["number_value"]
+    if kind == "date":
+        return columns["date_value"]
+    return str(value).strip()
+
+
 def stored_value(key: str, text: Any) -> Any:
     """A value as a rule keeps it (``str`` of the typed value) back as the deal holds it."""
-    kind = FIELDS[key].kind
+    kind = _spec(key).kind
     if text in (None, ""):
-        return None if kind != "text" else ""
+        return None if kind not in ("text", "choices") else ""
+    if kind == "yes_no":
+        return str(text) == "True"
     if kind == "number":
         return Decimal(str(text))
     if kind == "date":
@@ -295,7 +356,8 @@ def _clean_params(action: Act, params: Mapping[str, Any], pipeline_id: uuid.UUID
         cleaned["template"] = template
     elif action == Act.SET_FIELD:
         key = str(params.get("field", ""))
-        if key not in FIELDS or not FIELDS[key].settable:
+        spec = field_spec(key)
+        if spec is None or not spec.settable:
             raise ValidationError(_("Choose the field to set."), "field")
         value = _typed(key, params.get("value"))
         cleaned["field"] = key
@@ -312,8 +374,7 @@ def _clean_condition(condition: Any) -> dict[str, Any]:
     if not isinstance(condition, Mapping) or not condition.get("field"):
         return {}
     key = str(condition["field"])
-    if key not in FIELDS:
-        raise ValidationError(_("“{field}” is not a field of a deal.").format(field=key), "field")
+    _spec(key)
     try:
         operator = Operator(str(condition.get("operator") or ""))
     except ValueError:
@@ -348,7 +409,8 @@ def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
     if event == Event.ENTERING_STAGE and stage is None:
         raise ValidationError(_("Choose the stage."), "stage_id")
     event_field = str(values.get("event_field") or "") if event == Event.FIELD_SET else ""
-    if event == Event.FIELD_SET and (event_field not in FIELDS or not FIELDS[event_field].settable):
+    event_spec = field_spec(event_field) if event == Event.FIELD_SET else None
+    if event == Event.FIELD_SET and (event_spec is None or not event_spec.settable):
         raise ValidationError(_("Choose the field whose setting starts the rule."), "event_field")
     delay = _days_value(values.get("delay_days"), "delay_days")
     return {
@@ -436,12 +498,15 @@ def _days(count: int) -> str:
 def _value_text(key: str, value: Any) -> str:
     if value in (None, ""):
         return "—"
-    if FIELDS[key].kind == "user":
+    kind = _spec(key).kind
+    if kind == "user":
         return _user_name(value)
-    if FIELDS[key].kind == "date":
+    if kind == "date":
         return format_date(stored_value(key, value))
-    if FIELDS[key].kind == "number":
+    if kind == "number":
         return format_quantity(stored_value(key, value))
+    if kind == "yes_no":
+        return _("Yes") if stored_value(key, value) else _("No")
     return str(value)
 
 
@@ -454,7 +519,7 @@ def _when(row: AutomationRule) -> str:
         Event.INVOICE_PAID: _("When an invoice is paid in full"),
         Event.CLIENT_REPLIED: _("When the client replies by e-mail"),
         Event.FIELD_SET: _("When «{field}» is set").format(
-            field=_(FIELDS[row.event_field].label) if row.event_field in FIELDS else "—"),
+            field=field_label(row.event_field) if field_spec(row.event_field) else "—"),
     }
     text = texts[event]
     if row.stage_id is not None:
@@ -464,10 +529,10 @@ def _when(row: AutomationRule) -> str:
 
 def _condition_text(condition: Mapping[str, Any]) -> str:
     key = str(condition.get("field", ""))
-    if key not in FIELDS:
+    if field_spec(key) is None:
         return ""
     operator = Operator(condition["operator"])
-    label = _(FIELDS[key].label)
+    label = field_label(key)
     if operator in (Operator.FILLED, Operator.EMPTY):
         return _("if {field} {operator}").format(field=label, operator=_(OPERATOR_LABELS[operator]))
     return _("if {field} {operator} {value}").format(
@@ -490,9 +555,9 @@ def action_text(action: Act | str, params: Mapping[str, Any]) -> str:
             template=_(MAIL_TEMPLATES[template]) if template in MAIL_TEMPLATES else template)
     if act == Act.SET_FIELD:
         key = str(params.get("field", ""))
-        label = _(FIELDS[key].label) if key in FIELDS else key
+        label = field_label(key)
         return _("set {field} to {value}").format(
-            field=label, value=_value_text(key, params.get("value")) if key in FIELDS else "—")
+            field=label, value=_value_text(key, params.get("value")) if field_spec(key) else "—")
     if act == Act.NOTIFY:
         return _("notify {whom}: «{text}»").format(whom=_whom(params), text=params.get("text", ""))
     return _("move the deal to «{stage}»").format(stage=_stage_name(params.get("stage_id")))
@@ -536,13 +601,14 @@ def choices(pipeline: IdLike) -> RuleChoices:
         stages = list(Stage.alive().where(Stage.pipeline == as_uuid(pipeline))
                       .order_by(Stage.sort_order))
         people = list(User.alive().where(User.active == True).order_by(User.name))  # noqa: E712
+    fields = deal_fields(pipeline)
     return RuleChoices(
         [Choice(str(s.id), s.name) for s in stages],
         [Choice(str(s.id), s.name) for s in stages if s.kind != StageKind.LOST],
         [Choice(str(p.id), p.name) for p in people],
         [Choice(key, _(label)) for key, label in MAIL_TEMPLATES.items()],
-        [Choice(key, _(spec.label)) for key, spec in FIELDS.items()],
-        [Choice(key, _(spec.label)) for key, spec in FIELDS.items() if spec.settable],
+        [Choice(key, _(spec.label)) for key, spec in fields.items()],
+        [Choice(key, _(spec.label)) for key, spec in fields.items() if spec.settable],
     )
 
 
@@ -562,5 +628,4 @@ def timeline_title(payload: Mapping[str, Any]) -> str:
         return _("Robot moved the deal to «{stage}»").format(stage=payload.get("stage", ""))
     key = str(payload.get("field", ""))
     return _("Robot set {field} to {value}").format(
-        field=_(FIELDS[key].label) if key in FIELDS else key,
-        value=_value_text(key, payload.get("value")) if key in FIELDS else "—")
+        field=field_label(key), value=_value_text(key, payload.get("value")) if field_spec(key) else "—")
