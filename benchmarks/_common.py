@@ -97,6 +97,7 @@ def private_copy(source: Path, prefix: str) -> Path:
     # SQLite's online backup, not a file copy: a file copied while someone migrates the source
     # (its WAL not yet checkpointed) is a malformed database. The backup reads one consistent
     # snapshot; it is written beside the target and renamed, so an interrupted copy leaves nothing.
+    CACHE.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
     reader = sqlite3.connect(f"file:{source.resolve()}?mode=ro", uri=True)

@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")  # password in the URL
 
-from benchmarks._common import demo_database, emit, note, parser, private_copy  # noqa: E402
+from benchmarks._common import CACHE, demo_database, emit, note, parser, private_copy  # noqa: E402
 from benchmarks.startup import compile_bytecode  # noqa: E402
 
 HEARTBEAT_MS = 1
@@ -170,7 +170,11 @@ def main() -> int:
     args = parser(__doc__.splitlines()[0]).parse_args()
     argv = sys.argv
     server_url = argv[argv.index("--server") + 1] if "--server" in argv else None
-    path = private_copy(demo_database(args), "responsiveness")
+    source = demo_database(args)
+    copy = CACHE / f"responsiveness-{source.name}"
+    for suffix in ("", "-wal", "-shm"):  # every run starts from the demo: the last one synced its copy
+        Path(f"{copy}{suffix}").unlink(missing_ok=True)
+    path = private_copy(source, "responsiveness")
     compile_bytecode()  # as the installed app ships it: first opens import, never compile
 
     from PySide6.QtCore import QSettings, QTimer
