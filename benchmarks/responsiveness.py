@@ -2,8 +2,8 @@
 
     uv run python benchmarks/responsiveness.py [--db PATH] [--deals N] [--repeat K] [--server URL]
 
-The real main window (every registered section, 1400×900 offscreen, Russian) on a private copy of
-the demo database (``benchmarks/.cache/responsiveness-<name>``: the session writes), made a sync
+The real main window (every registered section, 1400×900 offscreen, Russian) on a fresh private copy
+of the demo database (``benchmarks/.cache/responsiveness-<name>``: the session writes), made a sync
 replica of a real PostgreSQL: a throwaway cluster started here (initdb + pg_ctl, as the tests do)
 unless ``--server`` names an empty database. The first sync uploads the whole demo, so a sync runs
 in the background through the whole session (started with the status bar's "Sync now" button and
