@@ -14,7 +14,7 @@ drag-and-drop events), ``--repeat`` times: every section opened from the sidebar
 Contacts and Companies lists scrolled (PageDown, the scroll bar dragged to the middle and the end),
 sorted (header clicks) and searched (typed into the filter bar); a deal's card opened (double
 click) and closed; a kanban drag onto the next column, then undone; every analytics report tab;
-a quote opened and its PDF preview shown and closed; a global search typed (Ctrl+K).
+a quote opened and its PDF preview shown and closed; a global search typed (the toolbar's Search).
 
 Measurement: a 1 ms precise ``QTimer`` heartbeat on the GUI thread; a stall is the gap between two
 beats (the time the event loop could not dispatch anything, input included). A watchdog thread
@@ -580,20 +580,22 @@ def preview_steps(window: Any, beat: Heartbeat) -> Iterator[Wait]:
 def search_steps(window: Any, beat: Heartbeat) -> Iterator[Wait]:
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QToolButton
 
-    beat.step = "global search: Ctrl+K"
-    QTest.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    beat.step = "global search: toolbar Search clicked"
+    button = next(b for b in window.findChildren(QToolButton)
+                  if b.defaultAction() is window.search_action)
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)  # Ctrl+K needs an active window
     yield IDLE_BETWEEN_STEPS_S
     popup = window.search_popup
     if popup is None:
         note("  no search popup")
         return
-    field = popup.focusWidget() or popup
     beat.step = "global search: typed"
-    type_text(field, "Фёдоров")
+    type_text(popup.input, "Фёдоров")
     yield 1.0
     beat.step = "global search: Escape"
-    QTest.keyClick(field, Qt.Key.Key_Escape)
+    QTest.keyClick(popup.input, Qt.Key.Key_Escape)
     yield IDLE_BETWEEN_STEPS_S
 
 

@@ -39,7 +39,7 @@ from desktop_crm.views.registry import Section, SectionView, resolve
 log = logging.getLogger(__name__)
 
 UPKEEP_START_DELAY_MS = 4000
-PRELOAD_DELAY_MS = 300
+PRELOAD_DELAY_MS = 1500  # after the status bar's parts and the first list's rows
 
 
 class SectionPage(QWidget):
@@ -511,7 +511,7 @@ class MainWindow(QMainWindow):
 
     def _schedule_preload(self) -> None:
         """The modules of the sections not opened yet, imported off the GUI thread once the
-        status bar's parts are in (``views/preload.py``)."""
+        status bar's parts and the first screen's rows are in (``views/preload.py``)."""
         from desktop_crm.views.preload import preload_in_background
 
         QTimer.singleShot(PRELOAD_DELAY_MS, self, preload_in_background)
