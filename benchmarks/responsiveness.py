@@ -167,9 +167,11 @@ class Session:
 
 
 def main() -> int:
-    args = parser(__doc__.splitlines()[0]).parse_args()
-    argv = sys.argv
-    server_url = argv[argv.index("--server") + 1] if "--server" in argv else None
+    arguments = parser(__doc__.splitlines()[0])
+    arguments.add_argument("--server", help="postgresql:// URL of an empty database to sync with "
+                                             "(default: a throwaway cluster started here)")
+    args = arguments.parse_args()
+    server_url = args.server
     source = demo_database(args)
     copy = CACHE / f"responsiveness-{source.name}"
     for suffix in ("", "-wal", "-shm"):  # every run starts from the demo: the last one synced its copy
