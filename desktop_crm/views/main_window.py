@@ -40,6 +40,7 @@ from desktop_crm.views.registry import Section, SectionView, resolve
 log = logging.getLogger(__name__)
 
 UPKEEP_START_DELAY_MS = 4000
+PRELOAD_DELAY_MS = 1500  # after the status bar's parts and the first list's rows
 
 
 class SectionPage(QWidget):
@@ -186,6 +187,7 @@ class MainWindow(QMainWindow):
         self._upkeep_timer.setSingleShot(True)
         self._upkeep_timer.timeout.connect(self.run_upkeep)
         self.first_painted.connect(self._schedule_upkeep)
+        self.first_painted.connect(self._schedule_preload)
 
     # --- construction -------------------------------------------------------------------------
     def _with_banner(self, content: QWidget) -> QWidget:
@@ -544,6 +546,13 @@ class MainWindow(QMainWindow):
         from desktop_crm.views.automation_runner import attach
 
         attach(self)  # delayed robots whose time came: at start-up, then every 5 minutes
+
+    def _schedule_preload(self) -> None:
+        """The modules of the sections not opened yet, imported off the GUI thread once the
+        status bar's parts and the first screen's rows are in (``views/preload.py``)."""
+        from desktop_crm.views.preload import preload_in_background
+
+        QTimer.singleShot(PRELOAD_DELAY_MS, self, preload_in_background)
 
     def _schedule_upkeep(self) -> None:
         """Date-driven status changes (expired quotes): a few seconds after the first paint, so

@@ -219,9 +219,10 @@ class DealCard(QDialog):
         self.tabs.addTab(self.lines, _("Products"))
         self.timeline = TimelinePanel(self, self.tabs)
         self.tabs.addTab(self.timeline, _("Timeline"))
-        self.quotes = DealDocumentsPanel(context, data.id, "quote", self.tabs)
+        # the documents are loaded once, by show_data (refresh_side), not also here
+        self.quotes = DealDocumentsPanel(context, None, "quote", self.tabs)
         self.tabs.addTab(self.quotes, _("Quotes"))
-        self.invoices = DealDocumentsPanel(context, data.id, "invoice", self.tabs)
+        self.invoices = DealDocumentsPanel(context, None, "invoice", self.tabs)
         self.tabs.addTab(self.invoices, _("Invoices"))
         self.history = _documents_table(self.tabs, "deal_history", [
             _("Stage"), _("In stage since"), _("Until"), _("Time in stage"), _("By")])
