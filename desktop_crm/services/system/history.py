@@ -207,8 +207,10 @@ def track_child(table: str, owner: Callable[[Any], tuple[str, uuid.UUID] | None]
                 field_key: Callable[[Any, str], str], skipped: frozenset[str] = frozenset()) -> None:
     """Record the saves of ``table``'s rows as changes of the record ``owner(row)`` names, each
     column under ``field_key(row, column)`` (label the keys with :func:`register_field_labels`);
-    a new row's values are changes from nothing (a custom field's first value)."""
-    recorder.track(table, recorder.Tracked(owner, field_key, row_events=False, skipped=skipped))
+    a new row's values are changes from nothing (a custom field's first value). ``owner`` and
+    ``field_key`` may read the ``skipped`` columns (a bulk change reads those with each row)."""
+    recorder.track(table, recorder.Tracked(owner, field_key, row_events=False, skipped=skipped,
+                                           reads=skipped))
 
 
 def register_field_labels(prefix: str, label: FieldLabel,
@@ -227,7 +229,8 @@ def install() -> None:
         recorder.track(table, recorder.own_row(table))
     for table, (_model, column) in LINE_TABLES.items():  # a line added, changed, removed
         recorder.track(table, recorder.Tracked(_line_owner(column), _line_key(table),
-                                               skipped=frozenset({column})))
+                                               skipped=frozenset({column}),
+                                               reads=frozenset({column})))
     # a custom field's value: a change of the record it belongs to, named by the field's label
     # (its values are soft-deleted with the record, which already records "Deleted")
     track_child("custom_value", custom_values.history_owner, custom_values.history_key,
