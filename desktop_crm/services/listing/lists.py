@@ -111,7 +111,8 @@ def fetch_page(
                              .order_by(*order(src, sort)))
 
     # the active filter's cut-off moves with the clock: not cached
-    key = None if flt.active is not None else (entity, flt, sort, user_id, rights.cache_key())
+    key = None if flt.active is not None else (entity, src.version, flt, sort, user_id,
+                                               rights.cache_key())
     page = _PAGES.get(key, build)
     sql = _dense_order(src, flt, sort, dense, page.sql)
     return to_rows(src, dialect.fetch_all(sql, page.bind(limit, offset)))
@@ -149,7 +150,7 @@ def fetch_keys(entity: str, keys: Sequence[Any]) -> list[Row]:
     src = source(entity)
     wanted = list(keys)
     sql, params = _BY_KEYS.get(
-        (entity, len(wanted)),
+        (entity, src.version, len(wanted)),
         lambda: rows_query(src).where(dialect.row_key(src.model).in_(wanted)).sql())
     if len(params) != len(wanted):
         raise RuntimeError("unexpected query shape")
