@@ -27,6 +27,7 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -249,13 +250,42 @@ def field_for_column(entity: str, key: str) -> CustomFieldDTO | None:
     return next((f for f in listed_fields(entity) if column_key(f) == key), None)
 
 
-def describe_first(item: CustomFieldDTO, first: str) -> str:
-    """A condition's value as the filter bar shows it (a link's name)."""
+#: How many linked contacts or companies a link filter offers (those the field holds).
+MAX_LINK_CHOICES = 300
+
+
+@dataclass(frozen=True)
+class FilterField:
+    """A custom field as the filter bar offers it."""
+
+    column: str  # "cf_<key>"
+    title: str  # translated
+    kind: CustomFieldKind
+    operators: tuple[str, ...]
+    choices: tuple[tuple[str, str], ...]  # (value, shown): list options, linked records
+
+
+def filter_fields(entity: str) -> list[FilterField]:
+    return [FilterField(column_key(f), f.label, f.kind, operators(f.kind), _choices(f))
+            for f in listed_fields(entity)]
+
+
+def _choices(item: CustomFieldDTO) -> tuple[tuple[str, str], ...]:
+    if item.kind in (CustomFieldKind.LIST, CustomFieldKind.MULTI_LIST):
+        return tuple((o, o) for o in item.options)
+    if item.kind not in (CustomFieldKind.CONTACT_LINK, CustomFieldKind.COMPANY_LINK):
+        return ()
+    linked = (CustomValue.select(CustomValue.link_id).distinct()
+              .where(CustomValue.field == item.id, CustomValue.link_id.is_null(False),
+                     CustomValue.deleted_at.is_null())
+              .limit(MAX_LINK_CHOICES))
     if item.kind == CustomFieldKind.CONTACT_LINK:
-        person = Contact.get_or_none(Contact.id == as_uuid(first))
-        return " ".join(p for p in (person.last_name, person.first_name) if p) if person else first
-    if item.kind == CustomFieldKind.COMPANY_LINK:
-        company = Company.get_or_none(Company.id == as_uuid(first))
-        return (company.short_name or company.legal_name) if company else first
-    return first
+        people = Contact.select(Contact.id, Contact.last_name, Contact.first_name).where(
+            Contact.id.in_(linked))
+        named = [(str(p.id), " ".join(n for n in (p.last_name, p.first_name) if n)) for p in people]
+    else:
+        companies = Company.select(Company.id, Company.short_name, Company.legal_name).where(
+            Company.id.in_(linked))
+        named = [(str(c.id), c.short_name or c.legal_name or "") for c in companies]
+    return tuple(sorted(named, key=lambda pair: pair[1].casefold()))
 
