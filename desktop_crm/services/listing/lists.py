@@ -205,5 +205,6 @@ __all__ = [
     "F_ACTIVE", "F_CORRECT", "F_DATES", "F_MINE", "F_PIPELINE", "F_PRODUCT_GROUP",
     "F_RESPONSIBLE", "F_STAGE", "F_TEXT", "Choice", "Column", "ListFilter", "ListSpec", "Row",
     "Snapshot", "Sort", "count", "custom_filter_fields", "dense", "fetch_keys", "fetch_page",
-    "product_group_choices", "record_summary", "responsible_choices", "snapshot", "spec", "stage_choices", "total",
+    "product_group_choices", "record_summary", "responsible_choices", "snapshot", "spec",
+    "stage_choices", "total",
 ]
