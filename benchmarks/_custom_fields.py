@@ -41,7 +41,9 @@ def prepared(source: Path, wanted: int) -> Path:
     from desktop_crm.models.schema import migrate
 
     db = open_database(str(target))
-    migrate(db)
+    migrated = migrate(db)
+    if migrated.backup is not None:  # a throwaway copy: its pre-migration backup is gigabytes
+        migrated.backup.unlink(missing_ok=True)
     db.close()
     database.initialize(None)
     connection = sqlite3.connect(target)
