@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_crm.i18n import _
+from desktop_crm.i18n import _, pgettext
 from desktop_crm.models.enums import CustomFieldKind
 from desktop_crm.services.listing.custom_columns import (
     OP_CONTAINS,
@@ -63,7 +63,8 @@ class CustomFilterChip(QFrame):
         elif operator == OP_RANGE and item.kind == CustomFieldKind.DATE:
             self.first, self.second = self._date("from"), self._date("to")
         elif operator == OP_RANGE:
-            self.first, self.second = self._line(_("from"), "from"), self._line(_("to"), "to")
+            self.first, self.second = (self._line(pgettext("range", "from"), "from"),
+                                       self._line(pgettext("range", "to"), "to"))
         else:
             self.first = self._combo(operator)
         row.addWidget(self.first)
