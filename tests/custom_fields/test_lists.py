@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from desktop_crm.entities import Entity
-from desktop_crm.services.listing import lists
+from desktop_crm.services.listing import lists, search
 from desktop_crm.services.listing.export import export_list
 from desktop_crm.services.listing.lists import ListFilter, Sort
 from desktop_crm.services.system import custom_fields as cf
@@ -158,3 +158,13 @@ def test_export_carries_custom_columns(deals, tmp_path):
     assert rows[0][1:] == ["Бюджет клиента", "Конкуренты"]
     assert rows[1][0] == "Внедрение" and rows[1][2] == "Альфа, Гамма"
     assert rows[1][1].replace(",", ".") == "350000.5"
+
+
+def test_global_search_finds_text_custom_values(deals):
+    _fields, made = deals
+    found = search.search("собственные")  # the value begins so, in another case
+    assert [(g.entity, [h.id for h in g.hits]) for g in found] == [
+        (Entity.DEALS, [str(made["Внедрение"].id)])]
+    assert search.search("Кредит")[0].hits[0].title == "Поставка"
+    assert search.search("Ритейл")[0].hits[0].title == "Поставка"  # a list value
+    assert search.search("100%") == []
