@@ -571,9 +571,13 @@ def custom_value_conditions() -> tuple[str, str, str]:
         f"CASE entity WHEN 'deals' THEN {_parent('row_id', 'deal')} "
         f"WHEN 'leads' THEN {_parent('row_id', 'lead')} ELSE true END"
     )
+    # ``entity`` must be its field's, or a value could escape its deal's rules under another name
+    own_entity = ("EXISTS (SELECT 1 FROM custom_field f WHERE f.id = custom_value.field_id "
+                  "AND f.entity = custom_value.entity)")
     write = (
-        f"({APP} OR CASE entity WHEN 'products' THEN (SELECT sync.has_right('change_prices')) "
-        f"ELSE (SELECT sync.has_right('edit')) AND {record} END)"
+        f"({APP} OR ({own_entity} AND CASE entity "
+        "WHEN 'products' THEN (SELECT sync.has_right('change_prices')) "
+        f"ELSE (SELECT sync.has_right('edit')) AND {record} END))"
     )
     return f"({APP} OR {record})", write, write
 

@@ -203,11 +203,11 @@ def test_pages_are_the_registered_ones_in_order_each_with_its_screenshot(context
     from desktop_crm.views.settings.registry import build_page_registry
 
     keys = [spec.key for spec in build_page_registry().pages]
-    assert keys == ["own_companies", "numbering", "templates", "pipelines", "rules", "plans",
-                    "users", "roles", "mail", "language", "database", "backups"]
+    assert keys == ["own_companies", "numbering", "templates", "pipelines", "custom_fields",
+                    "rules", "plans", "users", "roles", "mail", "language", "database", "backups"]
     assert list(view.pages) == keys
     assert [view.tabs.tabText(i) for i in range(view.tabs.count())] == [
-        "Own companies", "Numbering", "Templates", "Pipelines and stages", "Rules",
+        "Own companies", "Numbering", "Templates", "Pipelines and stages", "Custom fields", "Rules",
         "Sales plans", "Users and rights", "Roles", "Mail account", "Language", "Database", "Backups"]
     assert [page.objectName() for page in view.pages.values()] == [f"settings_{k}" for k in keys]
     screens = [s.name for s in build_registry().screens if s.name.startswith("settings_")]

@@ -51,3 +51,28 @@ def test_fields_and_values_reach_another_replica_and_merge(server_url, tmp_path)
         rows = conn.execute("SELECT id, number_value FROM custom_value WHERE number_value IS NOT NULL"
                             ).fetchall()
         assert rows == [(value_id(preset["budget"].id, deal.id), 5_000_000_000)]  # 4 places
+
+
+def test_a_login_writes_custom_values_only_on_records_it_may_edit(server_url):
+    import uuid
+
+    from desktop_crm._drivers import load_psycopg
+    from tests.sync.rights_world import build, connected, drop_logins
+
+    errors = load_psycopg().errors
+    world = build(server_url)
+    try:
+        field_b = world.rows["custom_field"]["b"]
+        deal_a, deal_b = world.rows["deal"]["a"], world.rows["deal"]["b"]
+        insert = ("INSERT INTO custom_value (id, created_at, updated_at, _ver, _hlc, field_id, entity, "
+                  "row_id, text_value) VALUES (%s, now(), now(), 0, 0, %s, %s, %s, 'mine')")
+        with connected(world.url_of("mgr_a")) as conn:
+            conn.autocommit = True
+            for entity, deal in (("deals", deal_b), ("contacts", deal_b)):  # another's deal, or
+                with pytest.raises(errors.InsufficientPrivilege), conn.transaction():  # renamed
+                    conn.execute(insert, (uuid.uuid4(), field_b, entity, deal))
+            conn.execute(insert, (value_id(field_b, deal_a), field_b, "deals", deal_a))
+            assert conn.execute("SELECT count(*) FROM custom_value WHERE row_id = %s",
+                                (deal_b,)).fetchone() == (0,)  # not even seen
+    finally:
+        drop_logins(world, server_url)

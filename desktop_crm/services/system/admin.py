@@ -351,10 +351,10 @@ def stages(pipeline_id: IdLike) -> list[StageInfo]:
     ]
 
 
-def deal_field_choices() -> list[tuple[str, str]]:
-    """The fields a stage can require: ``(name, translated label)``, custom deal fields last."""
+def deal_field_choices(pipeline_id: IdLike | None = None) -> list[tuple[str, str]]:
+    """What a stage (of ``pipeline_id``) can require: ``(name, label)``, custom fields last."""
     return [(name, rules.field_label(name)) for name in rules.DEAL_FIELDS] + [
-        (f.column, f.label) for f in custom_fields.fields(Entity.DEALS)]
+        (f.column, f.label) for f in custom_fields.fields(Entity.DEALS, pipeline_id=pipeline_id)]
 
 
 #: The colour a new stage gets (settings' "New stage", a stage an import creates).

@@ -92,6 +92,25 @@ def values_of(entity: Entity | str, row_id: IdLike) -> list[CustomValueDTO]:
     return [_value_dto(item, stored.get(item.id)) for item in defined]
 
 
+def blank_values(entity: Entity | str, pipeline_id: IdLike | None = None) -> list[CustomValueDTO]:
+    """The fields a new record of ``entity`` (a deal: of ``pipeline_id``) shows, all unfilled."""
+    return [CustomValueDTO(f, None)
+            for f in fields(custom_entity(entity), pipeline_id=pipeline_id)]
+
+
+def record_with_values(entity: Entity | str) -> uuid.UUID | None:
+    """A record of ``entity`` with the most filled custom fields (the screenshots show it)."""
+    from peewee import fn
+
+    row = (CustomValue.alive().select(CustomValue.row_id)
+           .where((CustomValue.entity == custom_entity(entity))
+                  & (CustomValue.text_value.is_null(False) | CustomValue.number_value.is_null(False)
+                     | CustomValue.date_value.is_null(False) | CustomValue.link_id.is_null(False)))
+           .group_by(CustomValue.row_id)
+           .order_by(fn.COUNT(CustomValue.id).desc(), CustomValue.row_id).first())
+    return row.row_id if row is not None else None
+
+
 def values_by_key(entity: Entity | str, row_id: IdLike) -> dict[str, Value]:
     return {v.key: v.value for v in values_of(entity, row_id)}
 

@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
+    QScrollArea,
     QSpinBox,
     QSplitter,
     QTableWidget,
@@ -61,6 +62,7 @@ from desktop_crm.services.listing import lists
 from desktop_crm.services.sales import deal_card, rules
 from desktop_crm.services.sales.board import BoardMove
 from desktop_crm.services.sales.deal_card import DealData
+from desktop_crm.views.cards.custom_fields import CUSTOM_FIELDS, CUSTOM_VALUES, CustomFieldsPanel
 from desktop_crm.views.common.accessibility import label_forms
 from desktop_crm.views.common.date_field import OptionalDateEdit
 from desktop_crm.views.common.dialogs import show_error
@@ -79,7 +81,7 @@ NO_DATE = QDate(2000, 1, 1)
 _OPEN_CARDS: dict[DealId, DealCard] = {}
 #: What the card shows: a change to any of these reloads it.
 _SHOWN = {Entity.DEALS, Entity.QUOTES, Entity.INVOICES, Entity.ACTIVITIES, Entity.TASKS,
-          Entity.PIPELINES, Entity.CONTACTS, Entity.COMPANIES}
+          Entity.PIPELINES, Entity.CONTACTS, Entity.COMPANIES, CUSTOM_FIELDS, CUSTOM_VALUES}
 
 
 class DealCard(QDialog):
@@ -130,8 +132,13 @@ class DealCard(QDialog):
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         outer.addWidget(splitter, 1)
 
-        # fields
-        left = QWidget(splitter)
+        # fields (scrolling when the custom fields make them taller than the window)
+        scroll = QScrollArea(splitter)
+        scroll.setObjectName("deal_fields_scroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        left = QWidget(scroll)
+        scroll.setWidget(left)
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 6, 0)
         form = QFormLayout()
@@ -176,6 +183,9 @@ class DealCard(QDialog):
         self.probability.setSuffix(" %")
         form.addRow(_("Probability:"), self.probability)
         left_layout.addLayout(form)
+        self.custom = CustomFieldsPanel(left)  # the pipeline's custom fields, block by block
+        self.custom.changed.connect(self._mark_dirty)
+        left_layout.addWidget(self.custom)
         left_layout.addWidget(QLabel(_("Comment:"), left))
         self.comment = QPlainTextEdit(left)
         self.comment.setObjectName("deal_comment")
@@ -195,7 +205,10 @@ class DealCard(QDialog):
         self.missing_panel.setMargin(8)
         left_layout.addWidget(self.missing_panel)
         left_layout.addStretch(1)
-        splitter.addWidget(left)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(left.minimumSizeHint().width()
+                               + scroll.verticalScrollBar().sizeHint().width())
+        splitter.addWidget(scroll)
 
         # tabs
         self.tabs = QTabWidget(splitter)
@@ -273,6 +286,7 @@ class DealCard(QDialog):
                                     else NO_DATE)
             self.probability.setValue(int(data.probability))
             self.comment.setPlainText(data.comment)
+            self.custom.show_values(data.custom)
             if lines:
                 self.lines.set_lines(data.lines, editable=not data.closed)
             self._show_header()
@@ -404,7 +418,8 @@ class DealCard(QDialog):
         if self.data.id is None:
             values["pipeline"] = self.data.pipeline_id
         try:
-            deal_id = deal_card.save(self.data.id, values, self.lines.lines(), self.context.user.id)
+            deal_id = deal_card.save(self.data.id, values, self.lines.lines(), self.context.user.id,
+                                     self.custom.values())
         except CrmError as error:
             show_error(self, error.message)
             return False
@@ -422,6 +437,7 @@ class DealCard(QDialog):
         try:
             self.context.notify_changed(Entity.DEALS)
             self.context.notify_changed(Entity.TASKS)
+            self.context.notify_changed(CUSTOM_VALUES)
         finally:
             self._notifying = False
 
