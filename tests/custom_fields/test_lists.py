@@ -13,6 +13,7 @@ from desktop_crm.entities import Entity
 from desktop_crm.services.listing import lists, search
 from desktop_crm.services.listing.export import export_list
 from desktop_crm.services.listing.lists import ListFilter, Sort
+from desktop_crm.services.sales import board
 from desktop_crm.services.system import custom_fields as cf
 from desktop_crm.services.system import custom_values as cv
 from tests.factories import make_company, make_contact, make_deal, make_pipeline, make_stages
@@ -168,3 +169,12 @@ def test_global_search_finds_text_custom_values(deals):
     assert search.search("Кредит")[0].hits[0].title == "Поставка"
     assert search.search("Ритейл")[0].hits[0].title == "Поставка"  # a list value
     assert search.search("100%") == []
+
+
+def test_the_board_filters_by_a_custom_field_too(deals):
+    fields, made = deals
+    flt = ListFilter(custom=((fields["list"].column, "is", "Банки", ""),))
+    assert board.matches(made["Внедрение"].id, flt)
+    assert not board.matches(made["Поставка"].id, flt)
+    totals = board.column_totals(made["Внедрение"].pipeline_id, flt)
+    assert sum(t.count for t in totals.values()) == 1
