@@ -51,7 +51,7 @@ def add_custom_field_examples(now: dt.datetime, seed: int = 17) -> int:
         rows = []
         deals = Deal.select(Deal.id, Deal.stage, Deal.amount, Deal.expected_close_date,
                             Deal.contact, Deal.created_at).where(
-            (Deal.pipeline == pipeline.id) & Deal.deleted_at.is_null()).tuples()
+            (Deal.pipeline == pipeline.id) & Deal.deleted_at.is_null()).order_by(Deal.id).tuples()
         for deal_id, stage_id, amount, close_date, contact_id, created in deals.iterator():
             if stage_id == first_open.id and rng.random() < 0.5:
                 continue

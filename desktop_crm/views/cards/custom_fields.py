@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+import weakref
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -222,7 +223,14 @@ def card_custom_fields(card: CardDialog, entity: Entity, parent: QWidget) -> Cus
     and it shows them again when they change elsewhere (unless they are being edited)."""
     panel = CustomFieldsPanel(parent)
     panel.changed.connect(card.mark_dirty)
-    panel.follow(card.context, lambda: show_record_fields(panel, entity, card.record_id))
+    card_ref = weakref.ref(card)  # the panel must not keep its card's wrapper alive
+
+    def reload() -> None:
+        shown = card_ref()
+        if shown is not None:
+            show_record_fields(panel, entity, shown.record_id)
+
+    panel.follow(card.context, reload)
     return panel
 
 
