@@ -245,11 +245,6 @@ def _range(item: CustomFieldDTO, first: str, second: str) -> Any:
     return column.between(low, high)
 
 
-def field_for_column(entity: str, key: str) -> CustomFieldDTO | None:
-    """The listed field shown as column ``key``."""
-    return next((f for f in listed_fields(entity) if column_key(f) == key), None)
-
-
 #: How many linked contacts or companies a link filter offers (those the field holds).
 MAX_LINK_CHOICES = 300
 
