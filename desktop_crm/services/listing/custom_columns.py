@@ -2,7 +2,9 @@
 and a filter.
 
 A column is a correlated lookup of the record's value through the ``(row_id, field_id)`` index, so
-it costs one index probe per *shown* row (the page), never a join over the whole table. A filter
+it costs one index probe per *shown* row (the page), never a join over the whole table. Sorting by
+a custom column orders by that lookup, so it reads every matching row: seconds at a million deals,
+done off the GUI thread like any snapshot. A filter
 is ``id IN (rows whose value matches)``, read through the ``(field_id, value)`` indexes of
 ``custom_value``. Field ids are written into the statements as literals: the compiled statements
 of a list are cached and bind only what the list binds (limit, offset, keys).
