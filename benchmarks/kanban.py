@@ -21,6 +21,9 @@ are deleted, not left to pile up).
   query, documents/overdue-task counts for the page, rows inserted, to the end of the repaint;
 * ``kanban_peak_rss_mb`` — the process's peak resident memory at the end.
 
+``--custom-fields N``: on a private copy with N custom fields on deals and a value in each on every
+deal (``benchmarks/_custom_fields.py``), which the board's queries must not be slowed by.
+
 Beside each timing, ``extra`` gives ``gui_cpu_ms`` (CPU time of the GUI thread over the same span:
 what the machine's load does not inflate much) and the ``load_average`` when it was taken.
 """
@@ -41,6 +44,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QEvent, QObject
 
 from benchmarks._common import demo_database, emit, median, note, parser, private_copy
+from benchmarks._custom_fields import add_argument as add_custom_fields_argument
+from benchmarks._custom_fields import prepared as with_custom_fields
 
 
 def load() -> list[float]:
@@ -237,8 +242,13 @@ def biggest_pipeline(path: Path) -> tuple[str, int, int]:
 
 
 def main() -> int:
-    args = parser(__doc__.splitlines()[0]).parse_args()
-    path = private_copy(demo_database(args), "kanban")
+    options = parser(__doc__.splitlines()[0])
+    add_custom_fields_argument(options)
+    args = options.parse_args()
+    if args.custom_fields is not None:  # a private copy too
+        path = with_custom_fields(demo_database(args), args.custom_fields)
+    else:
+        path = private_copy(demo_database(args), "kanban")
 
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
@@ -281,7 +291,8 @@ def main() -> int:
     combo = view.pipeline
     measure_first_paint(bench, args.repeat, combo.findData(target_pipeline),
                         combo.findData(other_pipeline) if other_pipeline else -1,
-                        deals=total, open_deals_in_pipeline=open_deals)
+                        deals=total, open_deals_in_pipeline=open_deals,
+                        custom_fields=args.custom_fields or 0)
     measure_next_page(bench, args.repeat)
     measure_drop(bench, args.repeat)
 

@@ -14,6 +14,9 @@ runs after one warm-up.
   descending in turn) to the end of the paint;
 * ``search_ms`` — one global search (all five types, FTS5) for a common surname;
 * ``list_peak_rss_mb`` — the process's peak resident memory at the end.
+
+``--custom-fields N``: on a private copy with N custom fields on deals, a value in each on every
+deal, all shown as columns (``benchmarks/_custom_fields.py``); ``extra`` says ``custom_fields``.
 """
 
 from __future__ import annotations
@@ -35,11 +38,17 @@ from benchmarks._common import (
     open_readonly,
     parser,
 )
+from benchmarks._custom_fields import add_argument as add_custom_fields_argument
+from benchmarks._custom_fields import prepared as with_custom_fields
 
 
 def main() -> int:
-    args = parser(__doc__.splitlines()[0]).parse_args()
+    options = parser(__doc__.splitlines()[0])
+    add_custom_fields_argument(options)
+    args = options.parse_args()
     path = demo_database(args)
+    if args.custom_fields is not None:
+        path = with_custom_fields(path, args.custom_fields)
 
     from PySide6.QtCore import QEvent, QObject, QSettings
     from PySide6.QtWidgets import QApplication
@@ -113,6 +122,7 @@ def main() -> int:
         app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         app.processEvents()
     emit("list_first_paint_ms", median(first_paints), "ms", 200, rows=rows,
+         custom_fields=args.custom_fields or 0,
          runs=[round(v, 1) for v in first_paints],
          measured="new Deals list view (first 64-row block, loaded off the GUI thread; "
                   "the COUNT follows) to the end of the viewport paint showing the rows, 1280x800 offscreen")

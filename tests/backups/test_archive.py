@@ -85,6 +85,7 @@ def test_export_then_import_into_an_empty_database_gives_every_table(demo_db: st
     for table in before:  # table by table
         assert after[table] == before[table], table
     assert after["company"] == before["company"]  # "\\N" text and NULL kept apart
+    assert before["custom_field"] and before["custom_value"]  # the demo's BANT answers came along
 
 
 def test_an_archive_is_refused_by_a_database_that_is_not_empty_or_newer(demo_db: str,

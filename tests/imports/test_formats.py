@@ -130,7 +130,7 @@ def test_a_broken_xlsx_and_a_missing_file(tmp_path):
         read_table(tmp_path / "nowhere.csv")
 
 
-def test_other_formats_plug_in_through_the_registry(tmp_path):
+def test_other_formats_plug_in_through_the_registry(tmp_path, db):  # fields include custom ones
     def sniff(path, head):
         return head.startswith(b"#MYCRM")
 

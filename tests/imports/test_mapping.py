@@ -7,6 +7,8 @@ import pytest
 from desktop_crm.errors import ValidationError
 from desktop_crm.services.data.imports import mapping
 
+# the fields of an entity include its custom fields, read from the database
+pytestmark = pytest.mark.usefixtures("db")
 
 @pytest.mark.parametrize("entity, headers, expected", [
     ("contacts", ["Фамилия", "Имя", "Отчество", "Мобильный телефон", "Рабочий телефон", "E-mail",

@@ -17,6 +17,7 @@ from desktop_crm.ids import as_uuid
 from desktop_crm.models import Company, Contact, Deal, Product, dialect
 from desktop_crm.models.fields import EnumField, coerce_uuid
 from desktop_crm.models.search import match_condition
+from desktop_crm.services.listing import custom_columns
 from desktop_crm.services.listing.list_specs import ColumnSource, ListSource
 from desktop_crm.services.listing.list_types import (
     F_PRODUCT_GROUP,
@@ -56,6 +57,8 @@ def where(source: ListSource, flt: ListFilter, user_id: str | None) -> list[Any]
         conditions.append(source.active_where(flt.active))
     if flt.date_field and flt.date_field in source.date_columns:
         conditions.extend(_date_conditions(source.date_columns[flt.date_field], flt))
+    if flt.custom and source.version:
+        conditions.extend(custom_columns.conditions(source.spec.entity, model, flt.custom))
     return conditions
 
 
@@ -133,14 +136,14 @@ def order(source: ListSource, sort: Sort | None) -> list[Any]:
     col, descending = sort_column(source, sort)
     exprs = list(col.order if isinstance(col.order, tuple) else (col.order,)) if col else []
     exprs.append(dialect.row_key(source.model))
-    return [e.desc() if descending else e.asc() for e in exprs]
+    return [peewee.Ordering(e, "DESC" if descending else "ASC") for e in exprs]
 
 
 def along_sort_index(source: ListSource, sort: Sort | None) -> tuple[str, tuple[str, ...]] | None:
     """The table and the single column whose index serves the sort (None for composite orders)."""
     column_key = sort.column if sort else source.spec.default_sort[0]
     col = _sortable(source, column_key)
-    if col is None or isinstance(col.order, tuple):
+    if col is None or not isinstance(col.order, peewee.Field):
         return None
     return source.model._meta.table_name, (col.order.column_name,)
 
@@ -204,12 +207,13 @@ def _converter(expr: Any) -> Converter:
     return converter
 
 
-_CONVERTERS: dict[str, list[list[Converter]]] = {}
+_CONVERTERS: dict[tuple[str, str], list[list[Converter]]] = {}
 
 
 def _converters(source: ListSource) -> list[list[Converter]]:
-    cached = _CONVERTERS.get(source.spec.entity)
+    key = (source.spec.entity, source.version)
+    cached = _CONVERTERS.get(key)
     if cached is None:
         cached = [[_converter(expr) for expr in col.exprs] for col in source.cols]
-        _CONVERTERS[source.spec.entity] = cached
+        _CONVERTERS[key] = cached
     return cached

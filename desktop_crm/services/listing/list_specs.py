@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import peewee
@@ -33,6 +33,7 @@ from desktop_crm.models import (
     User,
 )
 from desktop_crm.models.base import BaseModel
+from desktop_crm.services.listing import custom_columns
 from desktop_crm.services.listing.list_types import (
     F_ACTIVE,
     F_CORRECT,
@@ -72,6 +73,7 @@ class ListSource:
     text_field: Any = None  # non-indexed text search (document numbers)
     extra_where: Callable[[], Any] | None = None
     active_where: Callable[[bool], Any] | None = None
+    version: str = ""  # of the custom fields shown as columns (compiled statements depend on it)
 
 
 def _name(*parts: str | None) -> str:
@@ -491,16 +493,36 @@ _BUILDERS: dict[Entity, Callable[[], ListSource]] = {
     Entity.INVOICES: lambda: _documents(Entity.INVOICES, Invoice),
 }
 _SOURCES: dict[Entity, ListSource] = {}
+_WITH_CUSTOM: dict[Entity, ListSource] = {}
 
 
 def source(entity: str) -> ListSource:
-    """The list of ``entity`` (one of :data:`desktop_crm.entities.LIST_ENTITIES`)."""
+    """The list of ``entity`` (one of :data:`desktop_crm.entities.LIST_ENTITIES`), with a column
+    for each of its custom fields (rebuilt when the fields change)."""
     if not _SOURCES:
         _SOURCES.update((name, _BUILDERS[name]()) for name in LIST_ENTITIES)
     try:
-        return _SOURCES[Entity(entity)]
+        base = _SOURCES[Entity(entity)]
     except (KeyError, ValueError):
         raise KeyError(f"no list for {entity!r}") from None
+    if not custom_columns.has_custom_fields(base.spec.entity):
+        return base
+    current = custom_columns.version(base.spec.entity)
+    cached = _WITH_CUSTOM.get(base.spec.entity)
+    if cached is None or cached.version != current:
+        cached = _with_custom_columns(base, current)
+        _WITH_CUSTOM[base.spec.entity] = cached
+    return cached
+
+
+def _with_custom_columns(base: ListSource, current: str) -> ListSource:
+    keys = {c.column.key for c in base.cols}
+    added = [ColumnSource(column, (expr,), make, order=expr)
+             for column, expr, make in custom_columns.columns(
+                 base.spec.entity, base.model, "currency" if "currency" in keys else None)]
+    cols = base.cols + added
+    spec_ = replace(base.spec, columns=tuple(c.column for c in cols))
+    return replace(base, spec=spec_, cols=cols, version=current)
 
 
 def spec(entity: str) -> ListSpec:

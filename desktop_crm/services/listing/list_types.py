@@ -70,6 +70,8 @@ class ListFilter:
     date_to: dt.date | None = None
     active: bool | None = None
     correct: bool | None = None
+    # custom fields: (column key "cf_…", operator, first, second), see listing.custom_columns
+    custom: tuple[tuple[str, str, str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -78,6 +80,7 @@ class ListFilter:
                 data[key] = data[key].isoformat()
         data["responsible"] = list(self.responsible)
         data["stages"] = list(self.stages)
+        data["custom"] = [list(c) for c in self.custom]
         return data
 
     @classmethod
@@ -95,10 +98,22 @@ class ListFilter:
         for key in ("responsible", "stages"):
             if key in values:
                 values[key] = tuple(values[key] or ())
+        if "custom" in values:
+            values["custom"] = _custom_conditions(values["custom"])
         return cls(**values)
 
     def is_empty(self) -> bool:
         return self == ListFilter()
+
+
+def _custom_conditions(saved: Any) -> tuple[tuple[str, str, str, str], ...]:
+    """A saved filter's custom-field conditions; ones not of four texts are dropped."""
+    kept = []
+    for item in saved if isinstance(saved, (list, tuple)) else ():
+        if isinstance(item, (list, tuple)) and len(item) == 4 and all(isinstance(v, str)
+                                                                      for v in item):
+            kept.append((item[0], item[1], item[2], item[3]))
+    return tuple(kept)
 
 
 @dataclass(frozen=True)

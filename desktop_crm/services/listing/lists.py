@@ -24,6 +24,7 @@ from typing import Any
 from desktop_crm.i18n import _
 from desktop_crm.ids import as_uuid
 from desktop_crm.models import Pipeline, ProductGroup, Stage, User, dialect
+from desktop_crm.services.listing import custom_columns
 from desktop_crm.services.listing.list_query import (
     along_sort_index,
     order,
@@ -111,7 +112,8 @@ def fetch_page(
                              .order_by(*order(src, sort)))
 
     # the active filter's cut-off moves with the clock: not cached
-    key = None if flt.active is not None else (entity, flt, sort, user_id, rights.cache_key())
+    key = None if flt.active is not None else (entity, src.version, flt, sort, user_id,
+                                               rights.cache_key())
     page = _PAGES.get(key, build)
     sql = _dense_order(src, flt, sort, dense, page.sql)
     return to_rows(src, dialect.fetch_all(sql, page.bind(limit, offset)))
@@ -149,7 +151,7 @@ def fetch_keys(entity: str, keys: Sequence[Any]) -> list[Row]:
     src = source(entity)
     wanted = list(keys)
     sql, params = _BY_KEYS.get(
-        (entity, len(wanted)),
+        (entity, src.version, len(wanted)),
         lambda: rows_query(src).where(dialect.row_key(src.model).in_(wanted)).sql())
     if len(params) != len(wanted):
         raise RuntimeError("unexpected query shape")
@@ -183,6 +185,11 @@ def product_group_choices() -> list[Choice]:
     return [Choice(str(id_), name) for id_, name in dialect.tuples(query)]
 
 
+def custom_filter_fields(entity: str) -> list[custom_columns.FilterField]:
+    """The custom fields a list can be filtered by, with their operators and choices."""
+    return custom_columns.filter_fields(entity)
+
+
 def record_summary(entity: str, record_id: str) -> list[tuple[str, Any, str]]:
     """``(translated column title, value, kind)`` of one record (a read-only view of the row)."""
     src = source(entity)
@@ -197,6 +204,7 @@ def record_summary(entity: str, record_id: str) -> list[tuple[str, Any, str]]:
 __all__ = [
     "F_ACTIVE", "F_CORRECT", "F_DATES", "F_MINE", "F_PIPELINE", "F_PRODUCT_GROUP",
     "F_RESPONSIBLE", "F_STAGE", "F_TEXT", "Choice", "Column", "ListFilter", "ListSpec", "Row",
-    "Snapshot", "Sort", "count", "dense", "fetch_keys", "fetch_page", "product_group_choices",
-    "record_summary", "responsible_choices", "snapshot", "spec", "stage_choices", "total",
+    "Snapshot", "Sort", "count", "custom_filter_fields", "dense", "fetch_keys", "fetch_page",
+    "product_group_choices", "record_summary", "responsible_choices", "snapshot", "spec",
+    "stage_choices", "total",
 ]

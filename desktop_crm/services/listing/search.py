@@ -9,6 +9,8 @@ deleted records excluded.
 
 from __future__ import annotations
 
+import functools
+import operator
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,10 +19,20 @@ import peewee
 from desktop_crm import validation
 from desktop_crm.entities import Entity
 from desktop_crm.i18n import N_
-from desktop_crm.models import Company, Contact, Deal, Lead, Product, Stage, dialect
+from desktop_crm.models import (
+    Company,
+    Contact,
+    CustomFieldKind,
+    CustomValue,
+    Deal,
+    Lead,
+    Product,
+    Stage,
+    dialect,
+)
 from desktop_crm.models.fields import coerce_uuid
 from desktop_crm.models.search import query_tokens, ranked_conditions
-from desktop_crm.services.system import rights
+from desktop_crm.services.system import custom_fields, rights
 
 MIN_QUERY_LENGTH = 2
 GROUP_TITLES: dict[Entity, str] = {  # the searched entities, in display order
@@ -71,6 +83,46 @@ def _sources() -> tuple[tuple[Entity, Any, tuple[Any, ...], Any], ...]:
     )
 
 
+def _custom_value_hits(entity: Entity, model: Any, selected: tuple[Any, ...], make: Any, text: str,
+                       found: list[Any], limit: int) -> list[Hit]:
+    """Records whose text custom field (text or list) begins with the query — as typed, in lower
+    case or capitalised — each a seek in the ``(field_id, text_value)`` index."""
+    field_ids = [f.id for f in custom_fields.fields(entity)
+                 if f.kind in (CustomFieldKind.TEXT, CustomFieldKind.LIST)]
+    if not field_ids:
+        return []
+    starts = []
+    for variant in dict.fromkeys((text, text.lower(), text[:1].upper() + text[1:].lower())):
+        for field_id in field_ids:
+            starts.append((CustomValue.field == field_id) & _begins(variant))
+    matching = CustomValue.select(CustomValue.row_id).where(
+        functools.reduce(operator.or_, starts), CustomValue.deleted_at.is_null())
+    query = model.select(model.id, *selected)
+    if model is Deal:
+        query = query.join_from(Deal, Stage, peewee.JOIN.LEFT_OUTER, on=(Deal.stage == Stage.id))
+    query = query.where(model.id.in_(matching), model.deleted_at.is_null())
+    visible = rights.scope_condition(model)
+    if visible is not None:
+        query = query.where(visible)
+    if found:
+        query = query.where(model.id.not_in(found))
+    sql, params = query.limit(limit).sql()
+    hits = []
+    for record in dialect.fetch_all(sql, params):
+        title, subtitle = make(*record[1:])
+        hits.append(Hit(entity, str(coerce_uuid(record[0])), title or "", subtitle or ""))
+    return hits
+
+
+def _begins(prefix: str) -> Any:
+    """``text_value`` begins with ``prefix``: a range the index serves on SQLite, ``LIKE`` on
+    PostgreSQL (whose collations do not order a prefix range bytewise)."""
+    if dialect.is_sqlite():
+        return (CustomValue.text_value >= prefix) & (CustomValue.text_value < prefix + "\U0010ffff")
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return peewee.Expression(CustomValue.text_value, "LIKE", escaped + "%")
+
+
 #: "Show all results": how many records of each type the full results list shows.
 ALL_RESULTS_LIMIT = 200
 
@@ -107,6 +159,9 @@ def search(text: str, limit: int = 8, entities: tuple[str, ...] | None = None) -
                 hits.append(Hit(entity, str(record_id), title or "", subtitle or ""))
             if len(hits) >= limit:
                 break
+        if len(hits) < limit:
+            hits.extend(_custom_value_hits(entity, model, selected, make, text, found,
+                                           limit - len(hits)))
         if hits:
             groups.append(Group(entity, GROUP_TITLES[entity], tuple(hits)))
     return groups

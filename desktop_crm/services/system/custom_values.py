@@ -239,6 +239,13 @@ def parse_value(item: CustomFieldDTO, value: Any) -> dict[str, Any]:
     return columns
 
 
+def import_values(entity: Entity | str, row_id: IdLike,
+                  parsed: list[tuple[CustomFieldDTO, dict[str, Any]]]) -> None:
+    """Store values already read by :func:`parse_value` (an import: its rights are checked and its
+    transaction is open; a deal field of another pipeline keeps its value, hidden)."""
+    _write(custom_entity(entity), as_uuid(row_id), parsed)
+
+
 def carry_values(entity: Entity | str, from_id: IdLike, to_id: IdLike) -> list[uuid.UUID]:
     """Merging ``from_id`` into ``to_id``: each value the kept record lacks is copied from the
     merged one, whose own values stay with it (an undone merge brings them back). Returns the

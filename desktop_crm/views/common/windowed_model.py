@@ -130,8 +130,9 @@ def format_value(column: Column, value: Any, row_values: dict[str, Any] | None =
         return format_money(value, currency) if currency else format_amount(value)
     if kind == "percent" and isinstance(value, Decimal):
         return format_amount(value, places=0 if value == value.to_integral() else 2) + " %"
-    if kind == "number" and isinstance(value, Decimal):
-        return format_amount(value)
+    if kind == "number" and isinstance(value, Decimal):  # as many places as it has
+        exponent = value.normalize().as_tuple().exponent
+        return format_amount(value, places=max(0, -exponent) if isinstance(exponent, int) else 2)
     if kind == "datetime" and isinstance(value, dt.datetime):
         return format_datetime(value.replace(tzinfo=dt.UTC).astimezone())
     if kind == "date" and isinstance(value, dt.date):
@@ -160,10 +161,24 @@ class WindowedTableModel(QAbstractTableModel):
         self._loading = False
         self._rows_pending = False
         self._after_load: list[Any] = []
-        self._column_keys = [c.key for c in source.columns]
-        self._alignments = [ALIGN_RIGHT if c.kind in ("money", "number", "percent") else ALIGN_LEFT
-                            for c in source.columns]
+        self._column_keys: list[str] = []
+        self._alignments: list[int] = []
+        self._read_columns()
         self._display: dict[int, list[str | None]] = {}  # row -> cells formatted so far
+
+    def _read_columns(self) -> None:
+        self._column_keys = [c.key for c in self.source.columns]
+        self._alignments = [ALIGN_RIGHT if c.kind in ("money", "number", "percent") else ALIGN_LEFT
+                            for c in self.source.columns]
+
+    def columns_changed(self) -> None:
+        """The source's columns changed (custom fields added or archived): the rows are read again
+        (call :meth:`reload` after)."""
+        self.beginResetModel()
+        self._read_columns()
+        self._blocks.clear()
+        self._display.clear()
+        self.endResetModel()
 
     # --- loading ------------------------------------------------------------------------------
     def reload(self, build_snapshot: bool = True) -> None:

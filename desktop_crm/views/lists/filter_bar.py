@@ -28,9 +28,11 @@ from PySide6.QtWidgets import (
 
 from desktop_crm.i18n import N_, _
 from desktop_crm.services.listing import lists, preferences
+from desktop_crm.services.listing.custom_columns import FilterField
 from desktop_crm.services.listing.lists import ListFilter, ListSpec
 from desktop_crm.views.common import icons
 from desktop_crm.views.common.flow_layout import FlowLayout
+from desktop_crm.views.lists.custom_filter import CustomFilterChip
 
 PERIODS = (
     ("any", N_("Any time")),
@@ -164,6 +166,9 @@ class FilterBar(QWidget):
             second.addWidget(chip)
         self.saved_chips: list[QToolButton] = []
         self._second_row = second
+        self.custom_fields: dict[str, FilterField] = {}
+        self.custom_chips: dict[str, CustomFilterChip] = {}
+        self.refresh_custom_fields()
         self._fill_choices()
         self.pipeline.currentIndexChanged.connect(self._pipeline_changed)
         for combo in (self.responsible, self.stage, self.product_group, self.date_field,
@@ -224,7 +229,8 @@ class FilterBar(QWidget):
         for key, chip in self.filter_chips.items():
             chip.setVisible(self._supported[key] and (key in self._pinned or self._in_use(key)))
         hidden = [k for k, chip in self.filter_chips.items() if self._supported[k] and chip.isHidden()]
-        self.add_filter_button.setEnabled(bool(hidden))
+        unused = [k for k in self.custom_fields if k not in self.custom_chips]
+        self.add_filter_button.setEnabled(bool(hidden or unused))
 
     def _fill_add_filter_menu(self) -> None:
         self.add_filter_menu.clear()
@@ -232,6 +238,54 @@ class FilterBar(QWidget):
             if self._supported[key] and chip.isHidden():
                 action = self.add_filter_menu.addAction(self._filter_title(key))
                 action.triggered.connect(lambda _checked=False, k=key: self.add_filter(k))
+        unused = [f for k, f in self.custom_fields.items() if k not in self.custom_chips]
+        if unused:
+            self.add_filter_menu.addSection(_("Custom fields"))
+        for item in unused:
+            action = self.add_filter_menu.addAction(item.title)
+            action.setObjectName(f"add_filter_{item.column}")
+            action.triggered.connect(lambda _checked=False, k=item.column: self.add_custom_filter(k))
+
+    # --- custom fields ----------------------------------------------------------------------------
+    def refresh_custom_fields(self) -> None:
+        """Read the list's custom fields again (added, renamed or archived in Settings)."""
+        self.custom_fields = {f.column: f for f in lists.custom_filter_fields(self.spec.entity)}
+        for key in [k for k in self.custom_chips if k not in self.custom_fields]:
+            self._drop_custom_chip(key)
+        self._update_chips()
+
+    def add_custom_filter(self, key: str,
+                          condition: tuple[str, str, str, str] | None = None) -> CustomFilterChip:
+        """Show the filter by the custom field of column ``key`` (the cursor in its editor)."""
+        chip = self.custom_chips.get(key)
+        if chip is None:
+            chip = CustomFilterChip(self.custom_fields[key], self)
+            chip.changed.connect(self._emit)
+            chip.removed.connect(self.remove_custom_filter)
+            self._second_row.addWidget(chip)
+            self.custom_chips[key] = chip
+        if condition is not None:
+            chip.show_condition(condition)
+        else:
+            chip.first.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._update_chips()
+        return chip
+
+    def remove_custom_filter(self, key: str) -> None:
+        self._drop_custom_chip(key)
+        self._emit()
+        self._update_chips()
+
+    def _drop_custom_chip(self, key: str) -> None:
+        chip = self.custom_chips.pop(key, None)
+        if chip is not None:
+            self._second_row.removeWidget(chip)
+            chip.hide()
+            chip.deleteLater()
+
+    def _custom_conditions(self) -> tuple[tuple[str, str, str, str], ...]:
+        made = (chip.condition() for chip in self.custom_chips.values())
+        return tuple(c for c in made if c is not None)
 
     def add_filter(self, key: str) -> None:
         """Show the filter ``key`` (from the "+ Filter" menu) and put the cursor in it."""
@@ -335,6 +389,7 @@ class FilterBar(QWidget):
             date_to=end,
             active=_to_bool(self.active.currentData()),
             correct=_to_bool(self.correct.currentData()),
+            custom=self._custom_conditions(),
         )
 
     def set_filter(self, flt: ListFilter, emit: bool = True) -> None:
@@ -359,6 +414,11 @@ class FilterBar(QWidget):
             else:
                 _select(self.period, "any")
             self._show_custom_dates()
+            wanted = {c[0]: c for c in flt.custom if c[0] in self.custom_fields}
+            for key in [k for k in self.custom_chips if k not in wanted]:
+                self._drop_custom_chip(key)
+            for key, condition in wanted.items():
+                self.add_custom_filter(key, condition)
         finally:
             self._updating = False
         self._debounce.stop()

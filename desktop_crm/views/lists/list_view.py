@@ -13,12 +13,11 @@
 
 from __future__ import annotations
 
-import base64
 import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QModelIndex, QPoint, Qt, QTimer
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -41,7 +40,7 @@ from desktop_crm.errors import CrmError
 from desktop_crm.filenames import safe_file_name
 from desktop_crm.i18n import _, ngettext
 from desktop_crm.models.enums import Action
-from desktop_crm.services.listing import lists, preferences
+from desktop_crm.services.listing import custom_columns, lists, preferences
 from desktop_crm.services.listing.export import ExportResult, export_list
 from desktop_crm.services.listing.lists import ListFilter
 from desktop_crm.services.sales import bulk
@@ -56,6 +55,7 @@ from desktop_crm.views.context import AppContext
 from desktop_crm.views.lists.cells import install_cell_delegates
 from desktop_crm.views.lists.empty import update_empty_state
 from desktop_crm.views.lists.filter_bar import FilterBar
+from desktop_crm.views.lists.layout import layout_of, restore_layout
 from desktop_crm.views.registry import resolve
 from desktop_crm.workers import Progress, run_in_background
 
@@ -259,10 +259,9 @@ class EntityListView(QWidget):
 
     def save_state(self) -> None:
         """The column layout and filter, written off the GUI thread (``BackgroundSaver``)."""
-        header = self.table.horizontalHeader()
-        state = base64.b64encode(bytes(header.saveState().data())).decode("ascii")
+        columns = layout_of(self.table.horizontalHeader(), self.spec)
         entity, user, flt = self.entity, str(self.context.user.id), self.source.filter.to_dict()
-        self._saver.save(lambda: preferences.save_list_state(entity, user, header=state, filter=flt))
+        self._saver.save(lambda: preferences.save_list_state(entity, user, columns=columns, filter=flt))
 
     def _default_widths(self) -> None:
         """The spec's widths, widened so that every (translated) title fits with the sort arrow."""
@@ -274,16 +273,20 @@ class EntityListView(QWidget):
             header.setSectionHidden(number, not column.visible)
 
     def _restore_header(self) -> None:
-        encoded = self.state.get("header")
-        if not encoded:
-            return
-        try:
-            data = QByteArray(base64.b64decode(encoded))
-        except ValueError:
-            return
-        header = self.table.horizontalHeader()
-        if not header.restoreState(data) or header.count() != len(self.spec.columns):
+        if self.state and not restore_layout(self.table.horizontalHeader(), self.spec, self.state):
             log.info("list layout of %s not restored (columns changed)", self.entity)
+
+    def _refresh_columns(self) -> None:
+        """Custom fields added, renamed or archived: the new columns, the user's layout kept."""
+        self._save_timer.stop()
+        layout = layout_of(self.table.horizontalHeader(), self.spec)
+        self.spec = lists.spec(self.entity)
+        self.source.spec, self.source.columns = self.spec, self.spec.columns
+        self.model.columns_changed()
+        self._default_widths()
+        restore_layout(self.table.horizontalHeader(), self.spec, {"columns": layout})
+        self.filter_bar.spec = self.spec
+        self.filter_bar.refresh_custom_fields()
 
     # --- filtering and sorting ----------------------------------------------------------------
     def apply_filter(self, flt: ListFilter) -> None:
@@ -387,7 +390,11 @@ class EntityListView(QWidget):
             self.context.open_record(self.entity, record_id, self)
 
     def _changed_elsewhere(self, entity: str) -> None:
-        if entity == self.entity:
+        if (custom_columns.has_custom_fields(self.entity)
+                and lists.spec(self.entity).columns != self.spec.columns):
+            self._refresh_columns()
+            self.model.reload()
+        elif entity == self.entity:
             self._reload_keep_position()
 
     def _reload_keep_position(self) -> None:

@@ -26,6 +26,7 @@ from desktop_crm.ids import IdLike, as_uuid
 from desktop_crm.models import User
 from desktop_crm.normalize import fold
 from desktop_crm.services.data.imports.formats import mapping_hints
+from desktop_crm.services.system import custom_fields
 from desktop_crm.services.system.settings import SettingSpec, declare
 
 IMPORT_ENTITIES: tuple[str, ...] = ("contacts", "companies", "leads", "deals", "products")
@@ -37,9 +38,10 @@ ENTITY_LABELS: dict[str, str] = {
     "products": N_("Products"),
 }
 
-# kinds of values: how the engine reads a cell
-TEXT, DATE, MONEY, PERCENT, QUANTITY, REFERENCE, KEY = (
-    "text", "date", "money", "percent", "quantity", "reference", "key")
+# kinds of values: how the engine reads a cell (CUSTOM: a custom field, read by its own kind)
+TEXT, DATE, MONEY, PERCENT, QUANTITY, REFERENCE, KEY, CUSTOM = (
+    "text", "date", "money", "percent", "quantity", "reference", "key", "custom")
+CUSTOM_PREFIX = "cf_"
 
 
 @dataclass(frozen=True)
@@ -200,11 +202,26 @@ def _check_entity(entity: str) -> str:
 
 
 def import_fields(entity: str) -> list[ImportField]:
-    return list(FIELDS[_check_entity(entity)])
+    """The entity's own fields, then its custom fields (``cf_<key>``, labelled as the user named
+    them; found by that name or the key in a header)."""
+    return [*FIELDS[_check_entity(entity)], *_custom_fields(entity)]
+
+
+def _custom_fields(entity: str) -> list[ImportField]:
+    return [ImportField(item.column, item.preset or item.label, CUSTOM, False,
+                        (item.label, item.key, item.column))
+            for item in custom_fields.fields(entity)]
+
+
+def custom_field_of(entity: str, name: str) -> custom_fields.CustomFieldDTO | None:
+    """The live custom field an import field ``cf_<key>`` fills."""
+    if not name.startswith(CUSTOM_PREFIX):
+        return None
+    return next((f for f in custom_fields.fields(entity) if f.column == name), None)
 
 
 def field_label(entity: str, name: str) -> str:
-    for item in FIELDS.get(entity, ()):
+    for item in import_fields(entity) if entity in FIELDS else ():
         if item.name == name:
             return _(item.label)
     return name
@@ -216,7 +233,7 @@ def _key(header: str) -> str:
 
 def suggest_mapping(entity: str, headers: Iterable[str], format_name: str = "") -> dict[str, str]:
     """``{header: field}`` for the headers recognised (see the module docstring)."""
-    fields = FIELDS[_check_entity(entity)]
+    fields = import_fields(entity)
     hints = {_key(h): f for h, f in mapping_hints(format_name, entity).items()} if format_name else {}
     lookup: dict[str, str] = {}
     for item in fields:  # earlier fields win a spelling both could claim ("phone")
@@ -239,7 +256,7 @@ def suggest_mapping(entity: str, headers: Iterable[str], format_name: str = "") 
 def check_mapping(entity: str, mapping: Mapping[str, str]) -> dict[str, str]:
     """The mapping without ignored columns; refused when it names a field twice or an unknown one,
     or lacks a required field."""
-    fields = {item.name: item for item in FIELDS[_check_entity(entity)]}
+    fields = {item.name: item for item in import_fields(entity)}
     cleaned = {str(h): str(f) for h, f in mapping.items() if f}
     seen: dict[str, str] = {}
     for header, name in cleaned.items():
@@ -303,6 +320,6 @@ def delete_preset(entity: str, user: IdLike, name: str) -> None:
         _PRESETS[entity].set(stored, _user(user))
 
 
-__all__ = ["ENTITY_LABELS", "FIELDS", "IMPORT_ENTITIES", "ImportField", "check_mapping",
-           "delete_preset", "field_label", "import_fields", "load_preset", "presets", "save_preset",
-           "suggest_mapping"]
+__all__ = ["CUSTOM", "ENTITY_LABELS", "FIELDS", "IMPORT_ENTITIES", "ImportField", "check_mapping",
+           "custom_field_of", "delete_preset", "field_label", "import_fields", "load_preset",
+           "presets", "save_preset", "suggest_mapping"]

@@ -122,11 +122,11 @@ class CompaniesHandler:
                 if changes:
                     cards.save_company(record_id, changes, ctx.user_id)
                 ctx.writer.merged(item if changes else None)
-                return Outcome(row, RowAction.MERGE, (), shown)
+                return Outcome(row, RowAction.MERGE, (), shown, record_id)
             company_id = uuid.UUID(cards.save_company(None, values, ctx.user_id))
             ctx.writer.created("company", company_id)
             self.seen.add(keys, row.row, company_id)
-            return Outcome(row, RowAction.CREATE)
+            return Outcome(row, RowAction.CREATE, record_id=company_id)
 
         return attempt(ctx, row, work)
 
@@ -175,12 +175,12 @@ class ProductsHandler:
                 if changes:
                     cards.save_product(record_id, changes, ctx.user_id)
                 ctx.writer.merged(item if changes else None)
-                return Outcome(row, RowAction.MERGE, (), shown)
+                return Outcome(row, RowAction.MERGE, (), shown, record_id)
             values.setdefault("currency", self.currency)
             product_id = uuid.UUID(cards.save_product(None, values, ctx.user_id))
             ctx.writer.created("product", product_id)
             self.seen.add(keys, row.row, product_id)
-            return Outcome(row, RowAction.CREATE)
+            return Outcome(row, RowAction.CREATE, record_id=product_id)
 
         return attempt(ctx, row, work)
 
@@ -227,7 +227,8 @@ class DealsHandler:
         first = unit[0]
         # the references a deal creates (pipeline, stage, company) go back with a refused deal
         outcome = attempt(ctx, first, lambda: self.create(first, self.deal_values(unit, ctx), ctx))
-        return [Outcome(row, outcome.action, outcome.problems, outcome.duplicate_of) for row in unit]
+        return [outcome] + [Outcome(row, outcome.action, outcome.problems, outcome.duplicate_of)
+                            for row in unit[1:]]
 
     def deal_values(self, unit: list[MappedRow], ctx: Context) -> dict[str, Any]:
         head = unit[0].values
@@ -286,7 +287,7 @@ class DealsHandler:
         rights.require(Action.CREATE)
         info = deals.import_deal(values, ctx.user_id, self.closed(row.values))
         record_created(ctx, info.id)
-        return Outcome(row, RowAction.CREATE)
+        return Outcome(row, RowAction.CREATE, record_id=uuid.UUID(str(info.id)))
 
 
     @staticmethod
@@ -313,7 +314,7 @@ class DealsHandler:
         if changes:
             deals.update_deal(deal_id, changes, ctx.user_id)
         ctx.writer.merged(item if changes else None)
-        return Outcome(row, RowAction.MERGE, (), existing.title)
+        return Outcome(row, RowAction.MERGE, (), existing.title, deal_id)
 
 
 def record_created(ctx: Context, deal_id: uuid.UUID) -> None:

@@ -273,7 +273,7 @@ class ContactsHandler:
         person = Person(me, "", row.row, uuid7(), cleaned)  # a row is shown by its number
         pending.append(person)
         self.in_file.add(person)
-        return Outcome(row, RowAction.CREATE)
+        return Outcome(row, RowAction.CREATE, record_id=person.record_id)
 
     @staticmethod
     def _with_company(row: MappedRow, cleaned: dict[str, Any], company: str, ctx: Context) -> Outcome:
@@ -284,7 +284,7 @@ class ContactsHandler:
               shown: str) -> Outcome:
         if not twin.written:  # an earlier row of this chunk: merged before it is written
             twin.values.update(merged_values(twin.values, cleaned, ctx.file_wins))
-            return Outcome(row, RowAction.MERGE, (), shown)
+            return Outcome(row, RowAction.MERGE, (), shown, twin.record_id)
         record_id = twin.record_id
         assert record_id is not None
 
@@ -298,7 +298,7 @@ class ContactsHandler:
             if changes:
                 contacts.update_contact(record_id, changes, ctx.user_id, not_duplicate_of=())
             ctx.writer.merged(item if changes else None)
-            return Outcome(row, RowAction.MERGE, (), shown)
+            return Outcome(row, RowAction.MERGE, (), shown, record_id)
 
         return attempt(ctx, row, work)
 
@@ -359,11 +359,11 @@ class LeadsHandler:
                 if changes:
                     leads.update_lead(twin.record_id, changes, ctx.user_id)
                 ctx.writer.merged(item if changes else None)
-                return Outcome(row, RowAction.MERGE, (), shown)
+                return Outcome(row, RowAction.MERGE, (), shown, twin.record_id)
             info = leads.create_lead(cleaned, ctx.user_id, tell=False)
             ctx.writer.created("lead", info.id)
             self.in_file.add(Person(me, info.title, row.row, info.id, written=True))
-            return Outcome(row, RowAction.CREATE)
+            return Outcome(row, RowAction.CREATE, record_id=uuid.UUID(str(info.id)))
 
         return attempt(ctx, row, work)
 

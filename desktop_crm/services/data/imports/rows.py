@@ -22,6 +22,8 @@ class MappedRow:
     cells: list[str]
     values: dict[str, str]  # {field: stripped cell text}, empty cells left out
     problems: list[str] = field(default_factory=list)
+    custom: dict[str, dict[str, Any]] = field(default_factory=dict)  # {cf_key: parsed columns}
+    custom_text: dict[str, str] = field(default_factory=dict)  # {cf_key: the cell as given}
 
 
 @dataclass
@@ -30,6 +32,7 @@ class Outcome:
     action: RowAction
     problems: tuple[str, ...] = ()
     duplicate_of: str = ""
+    record_id: uuid.UUID | None = None  # the record created or merged into
 
 
 @dataclass

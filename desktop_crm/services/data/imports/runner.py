@@ -12,6 +12,7 @@ from desktop_crm.i18n import _, ngettext
 from desktop_crm.models import Action, database
 from desktop_crm.services.data.imports import batches
 from desktop_crm.services.data.imports.batches import BatchWriter
+from desktop_crm.services.data.imports.custom import CustomColumns
 from desktop_crm.services.data.imports.engine import (
     CHUNK_ROWS,
     Cancel,
@@ -24,11 +25,11 @@ from desktop_crm.services.data.imports.engine import (
     backup_before_import,
 )
 from desktop_crm.services.data.imports.mapping import (
-    FIELDS,
     MONEY,
     PERCENT,
     QUANTITY,
     check_mapping,
+    import_fields,
 )
 from desktop_crm.services.data.imports.others import (
     CompaniesHandler,
@@ -64,13 +65,14 @@ def number_text(text: str) -> str:
     return text
 
 
-def mapped_rows(request: ImportRequest, mapping: dict[str, str], limit: int | None = None
-                ) -> Iterator[MappedRow]:
+def mapped_rows(request: ImportRequest, mapping: dict[str, str], limit: int | None = None,
+                custom: CustomColumns | None = None) -> Iterator[MappedRow]:
     table = request.table
     headers = list(table.headers)
     columns = [(index, mapping[header]) for index, header in enumerate(headers) if header in mapping]
-    numeric = {f.name for f in FIELDS[request.entity] if f.kind in (MONEY, PERCENT, QUANTITY)}
-    labels = {f.name: f.label for f in FIELDS[request.entity]}
+    fields = import_fields(request.entity)
+    numeric = {f.name for f in fields if f.kind in (MONEY, PERCENT, QUANTITY)}
+    labels = {f.name: f.label for f in fields}
     width = len(headers)
     for index, cells in enumerate(table.rows):
         if limit is not None and index >= limit:
@@ -85,6 +87,8 @@ def mapped_rows(request: ImportRequest, mapping: dict[str, str], limit: int | No
                 validation.stored_text(text, name, max_length=None, label=labels[name])
             except ValidationError as error:
                 row.problems.append(error.message)
+        if custom is not None:
+            custom.take(row)
         extra = [c for c in cells[width:] if c.strip()]
         if extra:
             row.problems.append(ngettext(
@@ -149,16 +153,18 @@ def _work(request: ImportRequest, mapping: dict[str, str], ctx: Context, tally: 
           outcomes: list[Outcome] | None = None) -> bool:
     """Every chunk, each in its own transaction; False when cancelled."""
     handler = _handler(request.entity)
+    custom = CustomColumns(request.entity, list(mapping.values()))
     total = len(request.table.rows) if isinstance(request.table.rows, Sized) else 0
     if limit is not None:
         total = min(total, limit)
-    for units in _units(request, mapped_rows(request, mapping, limit)):
+    for units in _units(request, mapped_rows(request, mapping, limit, custom)):
         if cancel is not None and cancel():
             return False
         known = {table: set(ids) for table, ids in ctx.writer.created_ids.items()}
         try:
             with database.atomic(), settings.snapshot():  # the rules' settings read once a chunk
                 chunk = handler.process(units, ctx)
+                custom.store(chunk, ctx)
                 ctx.writer.flush()
         except BaseException:
             ctx.writer.rollback_chunk(known)
@@ -232,8 +238,8 @@ def preview(request: ImportRequest, limit: int) -> list[PreviewRow]:
             raise _RollBack
     except _RollBack:
         pass
-    return [PreviewRow(o.row.row, dict(o.row.values), o.problems, o.action, o.duplicate_of)
-            for o in outcomes]
+    return [PreviewRow(o.row.row, {**o.row.values, **o.row.custom_text}, o.problems, o.action,
+                       o.duplicate_of) for o in outcomes]
 
 
 def explain(error: CrmError) -> str:
