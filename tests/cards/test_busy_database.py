@@ -110,9 +110,9 @@ def test_a_lists_layout_is_saved_off_the_gui_thread_while_another_writer_holds_t
         view.save_state()
         qtbot.wait(300)  # the write waits for the lock on a pool thread
         assert _busy_dialog() is None
-        assert "header" not in preferences.list_state("contacts", context.user.id)
+        assert "columns" not in preferences.list_state("contacts", context.user.id)
         holder.release()
-        qtbot.waitUntil(lambda: "header" in preferences.list_state("contacts", context.user.id),
+        qtbot.waitUntil(lambda: "columns" in preferences.list_state("contacts", context.user.id),
                         timeout=10000)
         longest = probe.stop()
     finally:

@@ -41,7 +41,8 @@ def _user(user_id: IdLike) -> User | None:
 
 
 def list_state(entity: str, user_id: IdLike) -> dict[str, Any]:
-    """``{"header": str, "filter": dict, "saved_filters": {name: dict}}`` (keys may be missing)."""
+    """``{"columns": [[key, width, hidden], …], "filter": dict, "saved_filters": {name: dict}}``
+    (keys may be missing; an older ``"header"`` is Qt's binary header state)."""
     user = _user(user_id)
     return dict(_list_spec(entity).get(user)) if user is not None else {}
 
