@@ -1,7 +1,8 @@
 """A document's render input, freezing and stored files.
 
 * :func:`document_input` turns a document and its parties into the plain input of
-  :func:`desktop_crm.documents.context.build_context`.
+  :func:`desktop_crm.documents.context.build_context`; :func:`document_inputs` does it for many
+  documents with a handful of queries (the demo's freeze).
 * :func:`freeze` is called inside the transaction that sends a quote or issues an invoice: it
   stores the render context in ``frozen`` and the rendered files as :class:`DocumentFile` rows
   (bytes + sha256). Later prints of that document return exactly those bytes.
@@ -13,8 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import peewee
@@ -32,13 +33,16 @@ from desktop_crm.models import (
     DocumentType,
     FileFormat,
     Invoice,
+    InvoiceLine,
     OwnCompany,
     Quote,
+    QuoteLine,
     User,
     VatMode,
     database,
 )
 from desktop_crm.services.billing.documents import (
+    PRINT_DEFAULTS,
     Document,
     Row,
     _get_document,
@@ -106,9 +110,65 @@ def _consumer(contact: Row, seller_country: str | None) -> doc_context.PartyInpu
     )
 
 
-def buyer_input(document: Document) -> doc_context.PartyInput:
-    company = Company.get_or_none(Company.id == document.company_id) if document.company_id else None
-    contact = Contact.get_or_none(Contact.id == document.contact_id) if document.contact_id else None
+@dataclass
+class _Related:
+    """The rows a document's render input reads besides the document: each read when asked for,
+    or from what :func:`_preloaded` read in bulk for many documents (``None``: not there)."""
+
+    rows: dict[tuple[type, Any], Row | None] = field(default_factory=dict)
+    lines: dict[Any, list[Row]] | None = None
+    print_defaults: dict[str, Any] | None = None
+
+    def get(self, model: Any, row_id: Any) -> Row | None:
+        if not row_id:
+            return None
+        key = (model, row_id)
+        if key not in self.rows:
+            self.rows[key] = model.get_or_none(model.id == row_id)
+        return self.rows[key]
+
+    def lines_of(self, document: Document) -> list[Row]:
+        return _lines_of(document) if self.lines is None else self.lines.get(document.id, [])
+
+
+def _by_id(model: Any, ids: set[Any]) -> dict[tuple[type, Any], Row | None]:
+    rows: dict[tuple[type, Any], Row | None] = {(model, row_id): None for row_id in ids if row_id}
+    wanted = [row_id for _model, row_id in rows]
+    for start in range(0, len(wanted), _BULK):
+        for row in model.select().where(model.id.in_(wanted[start:start + _BULK])):
+            rows[(model, row.id)] = row
+    return rows
+
+
+_BULK = 500  # ids a query asks for at once (well under SQLite's variable limit)
+
+
+def _preloaded(documents: Sequence[Document]) -> _Related:
+    """What :func:`document_input` reads for ``documents`` (quotes or invoices), in a few queries."""
+    related = _Related(lines={}, print_defaults=dict(PRINT_DEFAULTS.get()))
+    for model, attribute in ((OwnCompany, "own_company_id"), (User, "author_id"),
+                             (Company, "company_id"), (Contact, "contact_id"), (Quote, "quote_id"),
+                             (Invoice, "credit_for_id")):
+        related.rows.update(_by_id(model, {getattr(d, attribute, None) for d in documents}))
+    for document in documents:  # the seller's country is read through the foreign key
+        own = related.rows.get((OwnCompany, document.own_company_id))
+        if own is not None:
+            document.own_company = own
+    assert related.lines is not None
+    for line_model, owner in ((QuoteLine, QuoteLine.quote), (InvoiceLine, InvoiceLine.invoice)):
+        owners = [d.id for d in documents if isinstance(d, Quote) == (line_model is QuoteLine)]
+        for start in range(0, len(owners), _BULK):
+            query = (line_model.alive().where(owner.in_(owners[start:start + _BULK]))
+                     .order_by(owner, line_model.line_order, line_model.created_at))
+            for line in query:
+                related.lines.setdefault(line.__data__[owner.name], []).append(line)
+    return related
+
+
+def buyer_input(document: Document, related: _Related | None = None) -> doc_context.PartyInput:
+    related = related or _Related()
+    company = related.get(Company, document.company_id)
+    contact = related.get(Contact, document.contact_id)
     if company is not None:
         party = _party_from_requisites(company, "sole_trader" if _sole_trader(company) else "company")
         party.sdi_code = company.sdi_code or ""
@@ -129,9 +189,16 @@ def buyer_input(document: Document) -> doc_context.PartyInput:
     return party
 
 
-def document_input(document: Document) -> doc_context.DocumentInput:
-    own = OwnCompany.get_by_id(document.own_company_id)
-    author = User.get_or_none(User.id == document.author_id) if document.author_id else None
+def document_inputs(documents: Sequence[Document]) -> list[doc_context.DocumentInput]:
+    """:func:`document_input` of each document, its related rows read in bulk."""
+    related = _preloaded(documents)
+    return [document_input(document, related) for document in documents]
+
+
+def document_input(document: Document, related: _Related | None = None) -> doc_context.DocumentInput:
+    related = related or _Related()
+    own = related.get(OwnCompany, document.own_company_id) or OwnCompany.get_by_id(document.own_company_id)
+    author = related.get(User, document.author_id)
     lines = [
         doc_context.LineInput(
             name=line.name,
@@ -144,21 +211,20 @@ def document_input(document: Document) -> doc_context.DocumentInput:
             vat_rate=line.vat_rate,
             natura=line.natura or "",
         )
-        for line in _lines_of(document)
+        for line in related.lines_of(document)
     ]
-    options = print_options(document, own.country)
+    options = print_options(document, own.country, related.print_defaults)
     source_number, source_date = "", None
-    credited = (Invoice.get_or_none(Invoice.id == document.credit_for_id)
-                if isinstance(document, Invoice) and document.credit_for_id else None)
+    credited = related.get(Invoice, document.credit_for_id) if isinstance(document, Invoice) else None
     if doc_type(document) == DocumentType.INVOICE and document.quote_id:
-        quote = Quote.get_or_none(Quote.id == document.quote_id)
+        quote = related.get(Quote, document.quote_id)
         if quote is not None:
             source_number, source_date = quote.number, quote.issue_date
     return doc_context.DocumentInput(
         kind="quote" if isinstance(document, Quote) else "credit_note" if credited else "invoice",
         language=document.language or language_for(own.country),
         seller=seller_input(own),
-        buyer=buyer_input(document),
+        buyer=buyer_input(document, related),
         lines=lines,
         date=document.issue_date or dt.date.today(),
         number=document.number,
@@ -186,8 +252,8 @@ def document_input(document: Document) -> doc_context.DocumentInput:
 def context_for(document: Document) -> dict[str, Any]:
     """The render context: the frozen one of a sent/issued document, else built from the draft."""
     if document.frozen:
-        frozen: dict[str, Any] = document.frozen
-        return frozen
+        # frozen in bulk (the demo's) without the QR code's image: made from the payload it keeps
+        return doc_context.with_qr_image(document.frozen)
     return doc_context.build_context(document_input(document))
 
 

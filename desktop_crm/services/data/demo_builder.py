@@ -59,7 +59,7 @@ class _Builder(_DealsBuilder):
         rebuild_search_index(self.db, self.engine)
         from desktop_crm.services.data.demo_freeze import freeze_issued_documents
 
-        freeze_issued_documents()  # with the indexes back: it reads each document's lines
+        freeze_issued_documents(self.progress)  # with the indexes back: it reads the documents' lines
         if self.options.files:
             from desktop_crm.services.data.demo_files import store_demo_files
 
