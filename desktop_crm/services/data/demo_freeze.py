@@ -53,10 +53,11 @@ def freeze_issued_documents(progress: Callable[[str, int, int], None] | None = N
 
 
 def _unfrozen_ids(company: Any, model: Any) -> list[Any]:
-    """The ids of the company's numbered, unfrozen documents of a model, in issue order."""
+    """The ids of the company's numbered, unfrozen documents of a model, in issue order (the id
+    settles a tie, as in ``demo_files``)."""
     query = (model.select(model.id).where(model.own_company == company.id, model.number != "",
                                           model.frozen.is_null())
-             .order_by(model.issue_date, model.created_at).tuples())
+             .order_by(model.issue_date, model.created_at, model.id).tuples())
     return [row_id for (row_id,) in query]
 
 
