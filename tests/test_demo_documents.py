@@ -99,6 +99,24 @@ def test_demo_documents_are_stored_when_the_demo_is_built(demo_db):
     assert first.content == bytes(row.content)
 
 
+def test_a_demo_invoice_frozen_without_its_qr_image_prints_its_stored_bytes(demo_db):
+    """The demo freezes a payment QR code as its payload; rendering the frozen context makes the
+    image again and gives exactly the files stored from the full context at build."""
+    from desktop_crm.models import DocumentFile, FileFormat
+
+    with_qr = [i for i in Invoice.select().where(Invoice.number != "")
+               if (i.frozen["payment"] or {}).get("qr")]
+    assert with_qr
+    invoice = with_qr[0]
+    assert "image" not in invoice.frozen["payment"]["qr"] and invoice.frozen["payment"]["qr"]["payload"]
+    context = rendering.context_for(invoice)
+    assert context["payment"]["qr"]["image"]["src"].startswith("data:image/png")
+    for fmt in (FileFormat.PDF, FileFormat.DOCX):
+        stored = DocumentFile.get((DocumentFile.document_id == str(invoice.id))
+                                  & (DocumentFile.file_format == fmt))
+        assert rendering.render_bytes(context, fmt) == bytes(stored.content), fmt
+
+
 def test_demo_papers_are_issued_frozen_stored_and_numbered_before_the_apps(demo_db):
     """Closed Russian deals have their акт (services) or УПД (goods), Italian goods deals their
     DDT; each frozen and stored; the app's next paper continues each series."""

@@ -17,6 +17,7 @@ from desktop_crm.documents.context import (
     LineInput,
     build_context,
     sample_input,
+    with_qr_image,
 )
 
 TEMPLATES = [("ru", "quote"), ("ru", "invoice"), ("it", "quote"), ("it", "invoice")]
@@ -253,6 +254,24 @@ def test_epc_payload_for_italian_invoices_when_enabled():
         "Fattura 2026/0042 del 25/11/2026"
     )
     assert build_context(sample_input("it", "invoice"))["payment"]["qr"] is None  # off by default
+
+
+def test_a_context_frozen_without_its_qr_image_gets_the_same_image_back_when_rendered():
+    """A context frozen in bulk (the demo's) keeps what defines its payment QR code; the image made
+    from it is the one a full context carries, and a context that has its image (frozen earlier)
+    or no QR code is rendered as it is."""
+    for language in ("ru", "it"):
+        data = sample_input(language, "invoice")
+        data.options = {"qr": True}
+        full = build_context(data)
+        lean = build_context(data, qr_image=False)
+        assert "image" not in lean["payment"]["qr"]
+        assert set(lean["payment"]["qr"]) == {"standard", "payload", "width_mm"}
+        assert with_qr_image(lean) == full
+        assert render.render_pdf(with_qr_image(lean)) == render.render_pdf(full)
+        assert with_qr_image(full) is full
+    without_qr = build_context(sample_input("it", "invoice"))
+    assert with_qr_image(without_qr) is without_qr
 
 
 def test_context_is_in_the_documents_language_not_the_uis():

@@ -446,7 +446,7 @@ def _totals(
 
 def _payment(
     data: DocumentInput, rules: Country, options: dict[str, bool], number_text: str,
-    grand_total: Decimal, breakdown: list[dict[str, Any]], vat_mode: str,
+    grand_total: Decimal, breakdown: list[dict[str, Any]], vat_mode: str, qr_image: bool,
 ) -> dict[str, Any]:
     language = data.language
     pgettext = translator(language).pgettext
@@ -456,12 +456,13 @@ def _payment(
     vat_texts = [(row["rate_text"], row["vat_text"]) for row in breakdown]
     date_short = date_text(data.date, language) or ""
     purpose = rules.payment_purpose(number_text, date_short, vat_texts, vat_mode, language)
-    qr = None
+    qr: dict[str, Any] | None = None
     if data.kind == "invoice" and options.get("qr"):
         code = rules.payment_qr(data.seller, data.buyer, grand_total, purpose, data.currency)
         if code is not None:
-            image = qr_asset(code.payload, code.width_mm)
-            qr = {"standard": code.standard, "payload": code.payload, "image": image}
+            qr = {"standard": code.standard, "payload": code.payload, "width_mm": code.width_mm}
+            if qr_image:
+                qr["image"] = qr_asset(code.payload, code.width_mm)
     return {
         "method": data.payment_method,
         "method_text": pgettext("document", "Bank transfer"),
@@ -473,8 +474,12 @@ def _payment(
     }
 
 
-def build_context(data: DocumentInput) -> dict[str, Any]:
-    """The data contract of documents.md §4.2 for one quote or invoice."""
+def build_context(data: DocumentInput, qr_image: bool = True) -> dict[str, Any]:
+    """The data contract of documents.md §4.2 for one quote or invoice.
+
+    ``qr_image=False`` leaves out the payment QR code's image and keeps what defines it (standard,
+    payload, width): a context to freeze in bulk, rendered through :func:`with_qr_image`.
+    """
     language = data.language
     code = (data.country or data.seller.country or "RU").upper()
     rules = country(code)
@@ -529,10 +534,23 @@ def build_context(data: DocumentInput) -> dict[str, Any]:
         "manager": manager,
         "lines": lines,
         "totals": _totals(data, totals, rules, vat_mode, breakdown, notes.stamp_duty, len(lines)),
-        "payment": _payment(data, rules, options, number_text, totals.grand_total, breakdown, vat_mode),
+        "payment": _payment(data, rules, options, number_text, totals.grand_total, breakdown, vat_mode,
+                            qr_image),
         "labels": lab,
         "custom": dict(data.custom),
     }
+
+
+def with_qr_image(context: dict[str, Any]) -> dict[str, Any]:
+    """The context with its payment QR code's image, made from the payload it keeps when it was
+    frozen without it (the same pixels :func:`build_context` would have put there); a context that
+    has its image, or no QR code, is returned as it is."""
+    payment = context.get("payment") or {}
+    qr = payment.get("qr")
+    if not qr or qr.get("image") is not None:
+        return context
+    image = qr_asset(qr["payload"], qr["width_mm"])
+    return {**context, "payment": {**payment, "qr": {**qr, "image": image}}}
 
 
 def sample_input(language: str = "ru", kind: str = "invoice") -> DocumentInput:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import lru_cache
 
 from babel.dates import format_date as babel_format_date
 from babel.numbers import format_currency, format_decimal
@@ -23,9 +24,14 @@ def _norm(text: str) -> str:
 
 
 def amount_text(value: Decimal, language: str) -> str:
-    return _norm(
-        format_decimal(money.round_money(value), format="#,##0.00", locale=babel_locale(language))
-    )
+    return _amount_text(str(money.round_money(value)), babel_locale(language))
+
+
+@lru_cache(maxsize=16384)
+def _amount_text(rounded: str, locale: str) -> str:
+    """Cached by the rounded amount's text (``-0.00`` stays apart from ``0.00``): documents repeat
+    their prices, rates and totals, and babel takes a third of a millisecond for each."""
+    return _norm(format_decimal(Decimal(rounded), format="#,##0.00", locale=locale))
 
 
 def money_text(value: Decimal, currency: str, language: str) -> str:

@@ -149,10 +149,13 @@ def info(document: Document) -> DocumentInfo:
     )
 
 
-def print_options(document: Document, country: str | None) -> dict[str, bool]:
+def print_options(
+    document: Document, country: str | None, defaults: Mapping[str, Any] | None = None
+) -> dict[str, bool]:
     """What the print shows (logo, stamp, signature, payment QR): the document's choices over the
-    business defaults; the QR defaults to what the seller's country usually prints."""
-    options: dict[str, Any] = dict(PRINT_DEFAULTS.get())
+    business defaults (``defaults``: read already); the QR defaults to what the seller's country
+    usually prints."""
+    options: dict[str, Any] = dict(PRINT_DEFAULTS.get() if defaults is None else defaults)
     options.update(document.print_options or {})
     if options.get("qr") is None:
         options["qr"] = countries.country(country).qr_by_default

@@ -1,7 +1,8 @@
 """A document's render input, freezing and stored files.
 
 * :func:`document_input` turns a document and its parties into the plain input of
-  :func:`desktop_crm.documents.context.build_context`.
+  :func:`desktop_crm.documents.context.build_context`; :func:`document_inputs` does it for many
+  documents with a handful of queries (the demo's freeze).
 * :func:`freeze` is called inside the transaction that sends a quote or issues an invoice: it
   stores the render context in ``frozen`` and the rendered files as :class:`DocumentFile` rows
   (bytes + sha256). Later prints of that document return exactly those bytes.
@@ -14,8 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import peewee
@@ -34,13 +35,16 @@ from desktop_crm.models import (
     DocumentType,
     FileFormat,
     Invoice,
+    InvoiceLine,
     OwnCompany,
     Quote,
+    QuoteLine,
     User,
     VatMode,
     database,
 )
 from desktop_crm.services.billing.documents import (
+    PRINT_DEFAULTS,
     Document,
     Row,
     _get_document,
@@ -49,7 +53,7 @@ from desktop_crm.services.billing.documents import (
     language_for,
     print_options,
 )
-from desktop_crm.services.system import custom_values, rights
+from desktop_crm.services.system import custom_fields, custom_values, rights
 
 
 def _party_from_requisites(row: Row, kind: str = "company") -> doc_context.PartyInput:
@@ -108,9 +112,71 @@ def _consumer(contact: Row, seller_country: str | None) -> doc_context.PartyInpu
     )
 
 
-def buyer_input(document: Document) -> doc_context.PartyInput:
-    company = Company.get_or_none(Company.id == document.company_id) if document.company_id else None
-    contact = Contact.get_or_none(Contact.id == document.contact_id) if document.contact_id else None
+@dataclass
+class _Related:
+    """The rows a document's render input reads besides the document: each read when asked for,
+    or from what :func:`_preloaded` read in bulk for many documents (``None``: not there)."""
+
+    rows: dict[tuple[type, Any], Row | None] = field(default_factory=dict)
+    lines: dict[Any, list[Row]] | None = None
+    print_defaults: dict[str, Any] | None = None
+    custom_entities: dict[Entity, bool] = field(default_factory=dict)  # has any custom field
+
+    def get(self, model: Any, row_id: Any) -> Row | None:
+        if not row_id:
+            return None
+        key = (model, row_id)
+        if key not in self.rows:
+            self.rows[key] = model.get_or_none(model.id == row_id)
+        return self.rows[key]
+
+    def lines_of(self, document: Document) -> list[Row]:
+        return _lines_of(document) if self.lines is None else self.lines.get(document.id, [])
+
+    def has_custom_fields(self, entity: Entity) -> bool:
+        if entity not in self.custom_entities:
+            self.custom_entities[entity] = bool(custom_fields.fields(entity, archived=True))
+        return self.custom_entities[entity]
+
+
+def _by_id(model: Any, ids: set[Any]) -> dict[tuple[type, Any], Row | None]:
+    rows: dict[tuple[type, Any], Row | None] = {(model, row_id): None for row_id in ids if row_id}
+    wanted = [row_id for _model, row_id in rows]
+    for start in range(0, len(wanted), _BULK):
+        for row in model.select().where(model.id.in_(wanted[start:start + _BULK])):
+            rows[(model, row.id)] = row
+    return rows
+
+
+_BULK = 500  # ids a query asks for at once (well under SQLite's variable limit)
+
+
+def _preloaded(documents: Sequence[Document]) -> _Related:
+    """What :func:`document_input` reads for ``documents`` (quotes or invoices), in a few queries."""
+    related = _Related(lines={}, print_defaults=dict(PRINT_DEFAULTS.get()))
+    for model, attribute in ((OwnCompany, "own_company_id"), (User, "author_id"),
+                             (Company, "company_id"), (Contact, "contact_id"), (Quote, "quote_id"),
+                             (Invoice, "credit_for_id")):
+        related.rows.update(_by_id(model, {getattr(d, attribute, None) for d in documents}))
+    for document in documents:  # the seller's country is read through the foreign key
+        own = related.rows.get((OwnCompany, document.own_company_id))
+        if own is not None:
+            document.own_company = own
+    assert related.lines is not None
+    for line_model, owner in ((QuoteLine, QuoteLine.quote), (InvoiceLine, InvoiceLine.invoice)):
+        owners = [d.id for d in documents if isinstance(d, Quote) == (line_model is QuoteLine)]
+        for start in range(0, len(owners), _BULK):
+            query = (line_model.alive().where(owner.in_(owners[start:start + _BULK]))
+                     .order_by(owner, line_model.line_order, line_model.created_at))
+            for line in query:
+                related.lines.setdefault(line.__data__[owner.name], []).append(line)
+    return related
+
+
+def buyer_input(document: Document, related: _Related | None = None) -> doc_context.PartyInput:
+    related = related or _Related()
+    company = related.get(Company, document.company_id)
+    contact = related.get(Contact, document.contact_id)
     if company is not None:
         party = _party_from_requisites(company, "sole_trader" if _sole_trader(company) else "company")
         party.sdi_code = company.sdi_code or ""
@@ -131,24 +197,32 @@ def buyer_input(document: Document) -> doc_context.PartyInput:
     return party
 
 
-def _custom(entity: Entity, row_id: uuid.UUID | None, language: str,
-            currency: str) -> dict[str, str]:
-    """A record's custom fields as the document prints them (none without a record)."""
-    if row_id is None:
+def _custom(entity: Entity, row_id: uuid.UUID | None, language: str, currency: str,
+            related: _Related) -> dict[str, str]:
+    """A record's custom fields as the document prints them (none without a record, and no query
+    for its values when its entity has no fields)."""
+    if row_id is None or not related.has_custom_fields(entity):
         return {}
     return custom_values.formatted_values(entity, row_id, language, currency)
 
 
-def document_input(document: Document) -> doc_context.DocumentInput:
-    own = OwnCompany.get_by_id(document.own_company_id)
+def document_inputs(documents: Sequence[Document]) -> list[doc_context.DocumentInput]:
+    """:func:`document_input` of each document, its related rows read in bulk."""
+    related = _preloaded(documents)
+    return [document_input(document, related) for document in documents]
+
+
+def document_input(document: Document, related: _Related | None = None) -> doc_context.DocumentInput:
+    related = related or _Related()
+    own = related.get(OwnCompany, document.own_company_id) or OwnCompany.get_by_id(document.own_company_id)
     language = document.language or language_for(own.country)
-    buyer = buyer_input(document)
+    buyer = buyer_input(document, related)
     buyer.custom = (
-        _custom(Entity.COMPANIES, document.company_id, language, document.currency)
+        _custom(Entity.COMPANIES, document.company_id, language, document.currency, related)
         if document.company_id else
-        _custom(Entity.CONTACTS, document.contact_id, language, document.currency)
+        _custom(Entity.CONTACTS, document.contact_id, language, document.currency, related)
     )
-    author = User.get_or_none(User.id == document.author_id) if document.author_id else None
+    author = related.get(User, document.author_id)
     lines = [
         doc_context.LineInput(
             name=line.name,
@@ -160,16 +234,15 @@ def document_input(document: Document) -> doc_context.DocumentInput:
             discount_percent=line.discount_percent,
             vat_rate=line.vat_rate,
             natura=line.natura or "",
-            custom=_custom(Entity.PRODUCTS, line.product_id, language, document.currency),
+            custom=_custom(Entity.PRODUCTS, line.product_id, language, document.currency, related),
         )
-        for line in _lines_of(document)
+        for line in related.lines_of(document)
     ]
-    options = print_options(document, own.country)
+    options = print_options(document, own.country, related.print_defaults)
     source_number, source_date = "", None
-    credited = (Invoice.get_or_none(Invoice.id == document.credit_for_id)
-                if isinstance(document, Invoice) and document.credit_for_id else None)
+    credited = related.get(Invoice, document.credit_for_id) if isinstance(document, Invoice) else None
     if doc_type(document) == DocumentType.INVOICE and document.quote_id:
-        quote = Quote.get_or_none(Quote.id == document.quote_id)
+        quote = related.get(Quote, document.quote_id)
         if quote is not None:
             source_number, source_date = quote.number, quote.issue_date
     return doc_context.DocumentInput(
@@ -198,15 +271,15 @@ def document_input(document: Document) -> doc_context.DocumentInput:
         options=options,
         credited_number=credited.number if credited is not None else "",
         credited_date=credited.issue_date if credited is not None else None,
-        custom=_custom(Entity.DEALS, document.deal_id, language, document.currency),
+        custom=_custom(Entity.DEALS, document.deal_id, language, document.currency, related),
     )
 
 
 def context_for(document: Document) -> dict[str, Any]:
     """The render context: the frozen one of a sent/issued document, else built from the draft."""
     if document.frozen:
-        frozen: dict[str, Any] = document.frozen
-        return frozen
+        # frozen in bulk (the demo's) without the QR code's image: made from the payload it keeps
+        return doc_context.with_qr_image(document.frozen)
     return doc_context.build_context(document_input(document))
 
 

@@ -63,7 +63,7 @@ class _Builder(_DealsBuilder):
         add_custom_field_examples(self.now.replace(tzinfo=None))
         from desktop_crm.services.data.demo_freeze import freeze_issued_documents
 
-        freeze_issued_documents()  # with the indexes back: it reads each document's lines
+        freeze_issued_documents(self.progress)  # with the indexes back: it reads the documents' lines
         if self.options.files:
             from desktop_crm.services.data.demo_files import store_demo_files
 

@@ -116,8 +116,8 @@ def _document_jobs() -> list[_Job]:
     for model, doc_type in ((Quote, DocumentType.QUOTE), (Invoice, DocumentType.INVOICE)):
         query = (model.select().where(model.number != "", model.frozen.is_null(False))
                  .order_by(model.issue_date, model.created_at, model.id))
-        for row in query:
-            data = rendering.document_input(row)
+        rows = list(query)
+        for row, data in zip(rows, rendering.document_inputs(rows), strict=True):
             data.generated_at = row.created_at.replace(tzinfo=dt.UTC)
             jobs.append(_Job(doc_type, row, data, row.created_at))
     return jobs
