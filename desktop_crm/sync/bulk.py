@@ -38,7 +38,8 @@ class BulkResult:
     """What the set-based inserts did: the entries left for the merge, rows inserted per table."""
 
     rest: list[Entry]
-    inserted: dict[str, int] = field(default_factory=dict)
+    # table -> (row id, clock) of each row inserted here
+    rows: dict[str, list[tuple[bytes, int]]] = field(default_factory=dict)
 
 
 def simple_inserts(entries: list[Entry], tables: set[str]) -> tuple[list[Entry], list[Entry]]:
@@ -89,6 +90,9 @@ class BulkInsert:
         return result
 
     def apply(self, entries: list[Entry]) -> BulkResult:
+        both = {t for t in self.layout.local_columns if t in self.layout.server_columns}
+        if len(simple_inserts(entries, both)[0]) < MIN_ROWS:  # no catalog question for a few
+            return BulkResult(entries)
         tables = self.eligible_tables()
         simple, rest = simple_inserts(entries, set(tables))
         if len(simple) < MIN_ROWS:
@@ -103,13 +107,15 @@ class BulkInsert:
         staged = Counter(e[1] for e in simple)
         left: set[int] = set()
         for table in [t for t in self.layout.server_columns if t in staged]:
-            inserted = result.inserted[table] = self._insert(table, tables[table])
-            if inserted < staged[table]:
+            if self._insert(table, tables[table]) < staged[table]:
                 left.update(self._not_inserted(table))
         self.pg.execute(f"TRUNCATE {STAGE}")
         if left:  # these go through the merge, in their place in the batch
             keep = left | {e[0] for e in rest}
             result.rest = [e for e in entries if e[0] in keep]
+        for seq, table, row_id, _op, _base, hlc, _fields, _sv in simple:
+            if seq not in left:
+                result.rows.setdefault(table, []).append((bytes(row_id), int(hlc)))
         return result
 
     def _not_inserted(self, table: str) -> list[int]:

@@ -83,10 +83,10 @@ class Merger:
         self.written_deleted: dict[str, set[uuid.UUID]] = {}
         # tables the set-based inserts wrote to (their rows are found by this transaction's id)
         self.bulk_tables: set[str] = set()
-        # rows this push left exactly as this replica holds them, per table: nobody else had
-        # written them since this replica's copy (:meth:`_merge_update`) or they are new
-        self.unchanged_updates: dict[str, list[uuid.UUID]] = {}
-        self.bulk_inserted: dict[str, int] = {}
+        # rows this push left exactly as this replica holds them, per table: new rows, and rows
+        # nobody else had written since this replica's copy (:meth:`_merge_update`)
+        self.as_held: dict[str, list[uuid.UUID]] = {}
+        self.bulk_rows: dict[str, list[tuple[bytes, int]]] = {}
         self.revived: dict[str, set[uuid.UUID]] = {}
 
     @staticmethod
@@ -115,8 +115,8 @@ class Merger:
         if not isolated:  # row by row (finding what the server refuses) takes the merge path
             bulk = BulkInsert(self.pg, self.device, self.layout).apply(entries)
             entries = bulk.rest
-            self.bulk_inserted = {t: n for t, n in bulk.inserted.items() if n}
-            self.bulk_tables = set(self.bulk_inserted)
+            self.bulk_rows = bulk.rows
+            self.bulk_tables = set(bulk.rows)
         changes = self.coalesce(entries)
         by_table: dict[str, list[RowChange]] = {}
         for change in changes.values():
@@ -212,6 +212,7 @@ class Merger:
         hints = {k: v[1] for k, v in fields.items() if v[1] != top}
         values = [change.row_id, *(to_server(fields[n][0], types[n]) for n in names)]
         writes.inserts.setdefault(names, []).append([*values, top, self.device, self.jsonb(hints)])
+        self.as_held.setdefault(table, []).append(change.row_id)
         self._track(table, change.row_id, fields.get("deleted_at", [None])[0] is None)
 
     def _merge_update(
@@ -235,7 +236,7 @@ class Merger:
             return
         if not change.insert and min(v[2] for v in fields.values()) == server_row["_ver"]:
             # nobody wrote the row since this replica's copy: the update leaves it as held here
-            self.unchanged_updates.setdefault(table, []).append(change.row_id)
+            self.as_held.setdefault(table, []).append(change.row_id)
         names = tuple(sorted(won))
         top = max(hc for _v, hc in won.values())
         hints = {k: hc for k, (_v, hc) in won.items()}

@@ -36,6 +36,9 @@ class OwnWrites:
     xids: dict[str, set[int]] = field(default_factory=dict)
     # table -> {row id (16 bytes): (version, clock, push transaction)} of single rows
     versions: dict[str, dict[bytes, tuple[int, int, int]]] = field(default_factory=dict)
+    # table -> (row id, clock) of the rows a skipped push transaction inserted (version 1); the
+    # replica takes them at once and does not keep them
+    inserted: dict[str, list[tuple[bytes, int]]] = field(default_factory=dict)
 
     def add(self, other: OwnWrites) -> None:
         for table, xids in other.xids.items():
@@ -74,18 +77,18 @@ def value_changing_tables(pg: Any, tables: list[str]) -> frozenset[str]:
 
 
 def collect(
-    pg: Any, bulk_inserted: dict[str, int], unchanged_updates: dict[str, list[uuid.UUID]],
+    pg: Any, bulk_rows: dict[str, list[tuple[bytes, int]]], as_held: dict[str, list[uuid.UUID]],
     revived: dict[str, set[uuid.UUID]], value_changing: frozenset[str],
 ) -> OwnWrites:
     """Inside the push transaction, after its writes: what it left as this replica holds it."""
     result = OwnWrites()
-    tables = (set(bulk_inserted) | set(unchanged_updates)) - value_changing
+    tables = (set(bulk_rows) | set(as_held)) - value_changing
     if not tables:
         return result
     (xid,) = pg.execute("SELECT pg_current_xact_id()::text::bigint").fetchone()
     for table in sorted(tables):
         gone = revived.get(table, set())
-        ids = [i for i in unchanged_updates.get(table, []) if i not in gone]
+        ids = [i for i in as_held.get(table, []) if i not in gone]
         versions: dict[bytes, tuple[int, int, int]] = {}
         if ids:
             for row_id, version, clock in pg.execute(
@@ -96,13 +99,14 @@ def collect(
                 versions[row_id.bytes] = (int(version), int(clock), int(xid))
         if versions:
             result.versions[table] = versions
-        inserted = bulk_inserted.get(table, 0)
+        inserted = bulk_rows.get(table, [])
         if inserted:
             (written,) = pg.execute(
                 f'SELECT count(*) FROM "{table}" WHERE _xid = pg_current_xact_id()'
             ).fetchone()
-            if written == inserted + len(versions):
+            if written == len(inserted) + len(versions):
                 result.xids[table] = {int(xid)}
+                result.inserted[table] = inserted
     return result
 
 

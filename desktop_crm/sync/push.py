@@ -105,13 +105,18 @@ def push(replica: Replica, pg: Any) -> tuple[int, int, bool]:
 def _take_versions(db: Any, own: OwnWrites) -> None:
     """Rows the push left as held here take the server's version and clock, as a pull would give
     them (the pull skips them); capture stays silent (nothing changed)."""
-    if not own.versions:
+    if not own.versions and not own.inserted:
         return
     with capture.applying(db):
         for table, versions in own.versions.items():
             db.connection().executemany(
                 f'UPDATE "{table}" SET "_ver" = ?, "_hlc" = ? WHERE id = ?',
                 [(ver, clock, row_id) for row_id, (ver, clock, _xid) in versions.items()],
+            )
+        for table, rows in own.inserted.items():
+            db.connection().executemany(
+                f'UPDATE "{table}" SET "_ver" = 1, "_hlc" = ? WHERE id = ?',
+                [(clock, row_id) for row_id, clock in rows],
             )
 
 
@@ -173,7 +178,7 @@ def _push_transaction(
         merger = Merger(replica.db, pg, replica.device, replica.layout)
         parked.update(merger.apply(todo, isolated))
         replica.pushed_own = own_writes.collect(
-            pg, merger.bulk_inserted, merger.unchanged_updates, merger.revived,
+            pg, merger.bulk_rows, merger.as_held, merger.revived,
             replica.value_changing_tables(pg),
         )
     if fresh:
