@@ -9,6 +9,7 @@ from desktop_crm.cli import main
 from desktop_crm.i18n import _
 from desktop_crm.models import database
 from desktop_crm.models.db import make_database
+from desktop_crm.models.schema import migrate
 from desktop_crm.services.data.demo import DemoOptions, build_demo
 from desktop_crm.sync.own_writes import value_changing_tables
 from desktop_crm.sync.replica import Replica
@@ -76,3 +77,29 @@ def test_the_sync_command_shows_the_upload_progress(server_url, tmp_path, capsys
     captured = capsys.readouterr()
     assert _("Uploading changes…") in captured.err
     assert captured.err.endswith("\n")
+
+
+def test_sync_now_shows_the_upload_progress_in_the_status_bar(server_url, tmp_path, qtbot, monkeypatch):
+    from desktop_crm.models import Company
+    from desktop_crm.services.system import sync as sync_service
+    from desktop_crm.views.sync.status import SyncStatusWidget
+    from desktop_crm.workers import synchronous
+
+    db = make_database(str(tmp_path / "crm.db"))
+    db.connect()
+    database.initialize(db)
+    migrate(db)
+    with synchronous():
+        sync_service.set_up(server_url, "")
+        widget = SyncStatusWidget()
+        qtbot.addWidget(widget)
+        with db.atomic():
+            for n in range(30):
+                Company.create(legal_name=f"Ditta {n}")
+        shown: list[str] = []
+        show = widget.label.setText
+        monkeypatch.setattr(widget.label, "setText", lambda text: (shown.append(text), show(text)))
+        widget.button.click()
+    assert f"{_('Uploading changes…')} 30/30" in shown
+    assert widget.label.text().startswith("Synced just now")
+    db.close()
