@@ -309,21 +309,16 @@ class Pull:
                 return
 
     def _sync_rows(self, pg: Any, cursor: int, horizon: int) -> dict[str, list[tuple[Any, ...]]]:
-        conflicts = pg.execute(
-            "SELECT id, tbl, row_id, field, kind, winner, loser, winner_device, loser_device, "
-            "loser_login, created_at, resolved_at, resolved_by FROM sync.conflict "
-            "WHERE _xid >= %s::text::xid8 AND _xid < %s::text::xid8",
-            (cursor, horizon),
-        ).fetchall()
-        purged = pg.execute(
-            "SELECT tbl, row_id FROM sync.purged WHERE _xid >= %s::text::xid8 AND _xid < %s::text::xid8",
-            (cursor, horizon),
-        ).fetchall()
-        moved = pg.execute(
-            "SELECT DISTINCT tbl, row_id FROM sync.visibility "
-            "WHERE _xid >= %s::text::xid8 AND _xid < %s::text::xid8",
-            (cursor, horizon),
-        ).fetchall()
+        with pg.pipeline():  # three questions, one round trip
+            asked = [pg.execute(
+                f"{select} WHERE _xid >= %s::text::xid8 AND _xid < %s::text::xid8", (cursor, horizon)
+            ) for select in (
+                "SELECT id, tbl, row_id, field, kind, winner, loser, winner_device, loser_device, "
+                "loser_login, created_at, resolved_at, resolved_by FROM sync.conflict",
+                "SELECT tbl, row_id FROM sync.purged",
+                "SELECT DISTINCT tbl, row_id FROM sync.visibility",
+            )]
+        conflicts, purged, moved = (c.fetchall() for c in asked)
         hidden: list[tuple[str, uuid.UUID]] = []
         rescope = self._rescoped(pg, cursor, horizon)
         if rescope:

@@ -163,8 +163,9 @@ def _push_transaction(
     from psycopg.types.json import Jsonb
 
     replica.pushed_own = OwnWrites()
-    pg.execute("SET LOCAL lock_timeout = '5s'")
-    pg.execute("SET LOCAL statement_timeout = '120s'")
+    pg.execute(  # both for this transaction only, in one round trip
+        "SELECT set_config('lock_timeout', '5s', true), set_config('statement_timeout', '120s', true)"
+    )
     server.check_compatible(pg, replica.app_version)
     last = _last_pushed_seq(replica, pg)
     fresh = [e for e in entries if e[0] > last]
