@@ -359,27 +359,10 @@ class Merger:
         first = True
         while frontier or first:
             next_frontier: dict[str, set[uuid.UUID]] = {}
-            for child, column, parent in self.layout.foreign_keys:
-                if parent not in self.columns:
-                    continue
-                rows = []
-                ids = frontier.get(child)
-                if ids:
-                    rows += self.pg.execute(
-                        f'SELECT p.id FROM "{parent}" p JOIN "{child}" c ON c."{column}" = p.id '
-                        "WHERE c.id = ANY(%s) AND p.deleted_at IS NOT NULL",
-                        (list(ids),),
-                    ).fetchall()
-                if first and child in self.bulk_tables:  # live rows the bulk inserts wrote
-                    rows += self.pg.execute(
-                        f'SELECT DISTINCT p.id FROM "{parent}" p JOIN "{child}" c ON c."{column}" = p.id '
-                        "WHERE c._xid = pg_current_xact_id() AND c.deleted_at IS NULL "
-                        "AND p.deleted_at IS NOT NULL"
-                    ).fetchall()
-                for (parent_id,) in rows:
-                    if (parent, parent_id) not in seen:
-                        revive.setdefault(parent, set()).add(parent_id)
-                        next_frontier.setdefault(parent, set()).add(parent_id)
+            for parent, parent_id in self._deleted_parents(frontier, first):
+                if (parent, parent_id) not in seen:
+                    revive.setdefault(parent, set()).add(parent_id)
+                    next_frontier.setdefault(parent, set()).add(parent_id)
             frontier = next_frontier
             first = False
             for table, ids in revive.items():
@@ -396,6 +379,35 @@ class Merger:
                 self.revived.setdefault(table, set()).add(row_id)
                 self._conflict(table, row_id, "deleted_at", "revived", None, "deleted", origin,
                                None, stamp, 0)
+
+    def _deleted_parents(
+        self, frontier: dict[str, set[uuid.UUID]], first: bool
+    ) -> list[tuple[str, uuid.UUID]]:
+        """``(parent table, id)`` of deleted parents the live rows of ``frontier`` reference (and,
+        ``first``, the live rows the bulk inserts wrote): one statement for every reference."""
+        parts: list[str] = []
+        params: list[Any] = []
+        for child, column, parent in self.layout.foreign_keys:
+            if parent not in self.columns:
+                continue
+            ids = frontier.get(child)
+            if ids:
+                parts.append(
+                    f'SELECT %s::text, p.id FROM "{parent}" p JOIN "{child}" c ON c."{column}" = p.id '
+                    "WHERE c.id = ANY(%s) AND p.deleted_at IS NOT NULL"
+                )
+                params += [parent, list(ids)]
+            if first and child in self.bulk_tables:  # live rows the bulk inserts wrote
+                parts.append(
+                    f'SELECT DISTINCT %s::text, p.id FROM "{parent}" p JOIN "{child}" c '
+                    f'ON c."{column}" = p.id WHERE c._xid = pg_current_xact_id() '
+                    "AND c.deleted_at IS NULL AND p.deleted_at IS NOT NULL"
+                )
+                params.append(parent)
+        if not parts:
+            return []
+        query = " UNION ALL ".join(f"({part})" for part in parts)
+        return [(str(t), i) for t, i in self.pg.execute(query, params).fetchall()]
 
     def _parents_kept_by_live_children(self) -> dict[str, set[uuid.UUID]]:
         """Parents this batch deleted that a live child on the server still references."""
