@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import statistics
 import sys
 from pathlib import Path
 from typing import Any
 
-from desktop_crm.services.system import rights
+from desktop_crm.services.system import history, rights
 from desktop_crm.sync import capture
 
 # What cli.main does first, done once for every benchmark (each imports this module): sync takes
 # part in opening and migrating databases, as in the application.
 capture.install()
+history.install()
 # The benchmarks measure what an administrator sees (every row, every action), acting as the
 # built-in administrator the tests use; the application itself always signs someone in.
 rights.act_as(rights.administrator())
@@ -78,3 +80,33 @@ def open_readonly(path: Path):
     db.connect()
     database.initialize(db)
     return db
+
+
+def private_copy(source: Path, prefix: str) -> Path:
+    """A copy of ``source`` for a benchmark that writes (``CACHE/<prefix>-<name>``), refreshed when
+    the source is newer: shared demo databases are only read."""
+    if source.name.startswith(f"{prefix}-"):
+        note(f"using the private copy {source}")
+        return source
+    target = CACHE / f"{prefix}-{source.name}"
+    if target.exists() and target.stat().st_mtime >= source.stat().st_mtime:
+        note(f"using the private copy {target}")
+        return target
+    note(f"copying {source} to {target} (the benchmark writes)…")
+    for suffix in ("-wal", "-shm"):
+        Path(str(target) + suffix).unlink(missing_ok=True)
+    # SQLite's online backup, not a file copy: a file copied while someone migrates the source
+    # (its WAL not yet checkpointed) is a malformed database. The backup reads one consistent
+    # snapshot; it is written beside the target and renamed, so an interrupted copy leaves nothing.
+    CACHE.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    reader = sqlite3.connect(f"file:{source.resolve()}?mode=ro", uri=True)
+    writer = sqlite3.connect(partial)
+    try:
+        reader.backup(writer, pages=65536)
+    finally:
+        writer.close()
+        reader.close()
+    partial.replace(target)
+    return target

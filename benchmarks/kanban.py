@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import os
 import resource
-import sqlite3
 import sys
 import time
 import warnings
@@ -41,34 +40,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QEvent, QObject
 
-from benchmarks._common import CACHE, demo_database, emit, median, note, parser
-
-
-def private_copy(source: Path) -> Path:
-    if source.name.startswith("kanban-"):
-        note(f"using the private copy {source}")
-        return source
-    target = CACHE / f"kanban-{source.name}"
-    if target.exists() and target.stat().st_mtime >= source.stat().st_mtime:
-        note(f"using the private copy {target}")
-        return target
-    note(f"copying {source} to {target} (the drop benchmark writes)…")
-    for suffix in ("-wal", "-shm"):
-        Path(str(target) + suffix).unlink(missing_ok=True)
-    # SQLite's online backup, not a file copy: a file copied while someone migrates the source
-    # (its WAL not yet checkpointed) is a malformed database. The backup reads one consistent
-    # snapshot; it is written beside the target and renamed, so an interrupted copy leaves nothing.
-    partial = target.with_name(target.name + ".partial")
-    partial.unlink(missing_ok=True)
-    reader = sqlite3.connect(f"file:{source.resolve()}?mode=ro", uri=True)
-    writer = sqlite3.connect(partial)
-    try:
-        reader.backup(writer, pages=65536)
-    finally:
-        writer.close()
-        reader.close()
-    partial.replace(target)
-    return target
+from benchmarks._common import demo_database, emit, median, note, parser, private_copy
 
 
 def load() -> list[float]:
@@ -266,7 +238,7 @@ def biggest_pipeline(path: Path) -> tuple[str, int, int]:
 
 def main() -> int:
     args = parser(__doc__.splitlines()[0]).parse_args()
-    path = private_copy(demo_database(args))
+    path = private_copy(demo_database(args), "kanban")
 
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication

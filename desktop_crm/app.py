@@ -480,13 +480,14 @@ def build_main_window(db_url: str, settings: QSettings | None = None, user: Any 
         lambda switched: switch_window(window, db_url, settings, switched))
     window.database_replaced.connect(lambda: reopen_after_restore(window, db_url, settings))
     window.database_switch.connect(lambda url: switch_database(window, url, settings))
-    recover_unfinished_imports(window)
+    window.after_first_paint(lambda: recover_unfinished_imports(window))
     return window
 
 
 def recover_unfinished_imports(window: Any) -> Any:
     """Take back, in the background, the imports a crashed run left half-written (their batches
-    still ``running``); the lists reload and the status bar says so when there were any."""
+    still ``running``); the lists reload and the status bar says so when there were any. Started
+    after the window's first paint: the import engine's modules do not delay the first screen."""
     from desktop_crm.services.data.imports import engine
     from desktop_crm.views.imports.wizard import CHANGED
     from desktop_crm.workers import run_in_background

@@ -21,7 +21,7 @@ from desktop_crm import __version__
 
 COMMAND_MODULES = (
     "migrate", "demo", "check", "screenshots", "server", "sync", "render", "templates", "backup",
-    "archive", "imports", "statements", "mail", "calendar",
+    "archive", "imports", "statements", "mail", "calendar", "automation",
 )
 
 EXIT_REFUSED = 1  # the command ran and refused (a CrmError): its message says why
@@ -127,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     from desktop_crm.sync import capture
 
     capture.install()  # the composition root: sync takes part in opening and migrating databases
+    from desktop_crm.services.system import history
+
+    history.install()  # the signed-in user's saves are recorded as field history
     if args.selftest:
         from desktop_crm.selftest import run_selftest
 

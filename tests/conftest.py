@@ -31,10 +31,12 @@ from desktop_crm.i18n.catalogs import compile_catalogs
 from desktop_crm.models import database
 from desktop_crm.models.db import open_database
 from desktop_crm.models.schema import migrate
+from desktop_crm.services.system import history
 from desktop_crm.sync import capture
 from tests.pg import PostgresCluster, find_postgres_bin
 
 capture.install()  # as cli.main does: every database the tests open is made with sync's hooks
+history.install()  # as cli.main does: a signed-in user's saves are recorded as field history
 
 
 def pytest_configure(config: pytest.Config) -> None:

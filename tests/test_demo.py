@@ -377,3 +377,27 @@ def test_demo_on_postgresql_is_the_same_database(pg_url, tmp_path: Path):
         db.close()
     with pytest.raises(DemoError, match="already holds data"):
         build_demo(pg_url, options)
+
+
+def test_corporate_deals_have_bant_the_decision_maker_and_competitors(demo):
+    from desktop_crm.entities import Entity
+    from desktop_crm.services.system import custom_fields, custom_values
+
+    database.initialize(demo)
+    corporate = Pipeline.get(Pipeline.name == "Корпоративные продажи")
+    fields = custom_fields.fields(Entity.DEALS, pipeline_id=corporate.id)
+    assert [f.key for f in fields] == ["budget", "authority", "need", "timeframe",
+                                       "decision_maker", "competitors"]
+    assert custom_fields.fields(Entity.DEALS, pipeline_id=Pipeline.get(Pipeline.name == "Продажи").id) == []
+    stages = list(Stage.select().where(Stage.pipeline == corporate.id).order_by(Stage.sort_order))
+    assert "cf_budget" in stages[1].required_fields and "cf_budget" not in stages[0].required_fields
+    past_qualification = list(Deal.select().where((Deal.pipeline == corporate.id)
+                                                  & (Deal.stage != stages[0].id)))
+    assert past_qualification
+    for deal in past_qualification:
+        values = custom_values.values_by_key(Entity.DEALS, deal.id)
+        assert values["budget"] is not None
+        assert values["decision_maker"] == deal.contact_id
+        assert deal.correct == (not deal.missing_fields)
+    assert any(custom_values.values_by_key(Entity.DEALS, d.id)["competitors"]
+               for d in past_qualification)

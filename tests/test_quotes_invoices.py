@@ -219,6 +219,21 @@ def test_a_deals_documents_expire_only_that_deals_quotes(any_db):
     assert Quote.get_by_id(sent[1].id).status == QuoteStatus.EXPIRED
 
 
+def test_loading_a_deals_quotes_announces_no_change_when_none_expired(any_db):
+    """The deal card reloads its Quotes tab on every change of quotes and expires them on load: a
+    load that announced a change (an UPDATE of no rows does) kept an open card reloading forever."""
+    from desktop_crm.models import changes
+
+    deal = ru_deal()
+    quote = quotes.create_from_deal(deal.id)
+    quotes.save_draft(quote.id, {"valid_until": dt.date.today() + dt.timedelta(days=30)})
+    quotes.send(quote.id)
+    before = changes.local_commits()
+    assert [s.status for s in screens.summaries_for_deal(deal.id, "quote")] == ["sent"]
+    assert quotes.refresh_expired() == 0
+    assert changes.local_commits() == before
+
+
 def test_invoice_payments_cancel_and_reissue(any_db):
     deal = ru_deal()
     invoice = invoices.issue(invoices.create_from_deal(deal.id).id, on=dt.date(2026, 11, 25))

@@ -82,6 +82,7 @@ class PartyInput:
     addressee: str = ""
     salutation: str = ""
     attention_of: str = ""
+    custom: dict[str, str] = field(default_factory=dict)  # the client's custom fields, as text
 
 
 @dataclass
@@ -97,6 +98,7 @@ class LineInput:
     vat_rate: Decimal = Decimal(0)
     natura: str = ""
     image: bytes | None = None
+    custom: dict[str, str] = field(default_factory=dict)  # the product's custom fields, as text
 
 
 @dataclass
@@ -140,6 +142,7 @@ class DocumentInput:
     country: str = ""  # the VAT convention; defaults to the seller's country
     credited_number: str = ""  # a credit note (kind "credit_note"): the invoice it credits
     credited_date: dt.date | None = None
+    custom: dict[str, str] = field(default_factory=dict)  # the deal's custom fields, as text
 
 # ---------------------------------------------------------------------------------------------
 # The builder
@@ -174,6 +177,7 @@ def _party(
         "sdi_code": party.sdi_code or None,
         "bank": _bank(party) if has_bank else None,
         "requisites_line": ", ".join(p for p in parts if p),
+        "custom": dict(party.custom),
     }
     result.update(_seller_parts(party, lab, options) if seller else _buyer_parts(party))
     return result
@@ -277,6 +281,7 @@ def _line(
         "vat_amount_text": amount_text(result.vat, language),
         "natura": natura or None,
         "legal_ref": rules.legal_reference(natura),
+        "custom": dict(line.custom),
     }
 
 
@@ -526,6 +531,7 @@ def build_context(data: DocumentInput) -> dict[str, Any]:
         "totals": _totals(data, totals, rules, vat_mode, breakdown, notes.stamp_duty, len(lines)),
         "payment": _payment(data, rules, options, number_text, totals.grand_total, breakdown, vat_mode),
         "labels": lab,
+        "custom": dict(data.custom),
     }
 
 

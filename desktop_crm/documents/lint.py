@@ -45,7 +45,8 @@ _JINJA_NAMES = {
 
 def _shape(value: Any) -> Any:
     if isinstance(value, dict):
-        return {key: _shape(item) for key, item in value.items()}
+        # ``custom``: the business's own fields, whatever their keys
+        return {key: _ANY if key == "custom" else _shape(item) for key, item in value.items()}
     if isinstance(value, list):
         return ("list", _merge_all([_shape(item) for item in value]) if value else _ANY)
     if value is None:

@@ -1,9 +1,11 @@
 """peewee models (no Qt). ``ALL_MODELS`` lists the tables in dependency order."""
 
 from desktop_crm.models import indexes as _indexes  # noqa: F401 - registers step 5's indexes
+from desktop_crm.models.automation import AutomationRule, AutomationRun
 from desktop_crm.models.bank import BankLine, BankStatement
 from desktop_crm.models.base import BaseModel, database, utcnow
 from desktop_crm.models.catalog import Pipeline, Product, ProductGroup, Stage
+from desktop_crm.models.custom import CustomField, CustomValue
 from desktop_crm.models.deals import Activity, Deal, DealLine, StageChange
 from desktop_crm.models.documents import (
     DocumentFile,
@@ -20,6 +22,7 @@ from desktop_crm.models.enums import (
     ActivityKind,
     ActivityStatus,
     BankLineStatus,
+    CustomFieldKind,
     DocumentType,
     FileFormat,
     InvoiceStatus,
@@ -34,6 +37,7 @@ from desktop_crm.models.enums import (
     StageKind,
     VatMode,
 )
+from desktop_crm.models.history import FieldChange
 from desktop_crm.models.imports import LOCAL_MODELS, ImportBatch, ImportBatchItem
 from desktop_crm.models.mail import MailAccount, MailAttachment, MailMessage
 from desktop_crm.models.parties import Company, Contact, Lead
@@ -75,6 +79,11 @@ ALL_MODELS: list[type[BaseModel]] = [
     MailMessage,
     MailAttachment,
     SalesPlan,  # step 15: sales plans per manager or team
+    CustomField,  # step 17: custom fields and their values
+    CustomValue,
+    FieldChange,  # step 18: field history, append-only
+    AutomationRule,  # step 19: robots and triggers per pipeline, and their runs
+    AutomationRun,
 ]
 
 __all__ = [
@@ -85,17 +94,23 @@ __all__ = [
     "Activity",
     "ActivityKind",
     "ActivityStatus",
+    "AutomationRule",
+    "AutomationRun",
     "BankLine",
     "BankLineStatus",
     "BankStatement",
     "BaseModel",
     "Company",
     "Contact",
+    "CustomField",
+    "CustomFieldKind",
+    "CustomValue",
     "Deal",
     "DealLine",
     "DocumentFile",
     "DocumentType",
     "DuplicateDismissal",
+    "FieldChange",
     "FileFormat",
     "ImportBatch",
     "ImportBatchItem",

@@ -9,6 +9,7 @@ import peewee
 
 from desktop_crm import validation
 from desktop_crm.ids import uuid7
+from desktop_crm.models import hooks
 from desktop_crm.models.fields import EnumField, UUIDKeyField
 
 database = peewee.DatabaseProxy()
@@ -47,12 +48,18 @@ class BaseModel(peewee.Model):
 
     def save(self, force_insert: bool = False, only: Any = None) -> int:
         new = force_insert or self.is_new
+        set_fields = frozenset(self._dirty)  # what the caller set, before derived fields
         if not new and self._dirty:
             self.updated_at = utcnow()
         self.check_values()
         self.before_save()
         self._fit_derived()
-        return super().save(force_insert=new, only=only)
+        after = [done for hook in hooks.ROW_SAVE_HOOKS
+                 if (done := hook(self, new, set_fields)) is not None]
+        saved = super().save(force_insert=new, only=only)
+        for done in after:
+            done()
+        return saved
 
     def check_values(self) -> None:
         """Refuse, as a ``ValidationError`` naming the field, a value its column cannot keep: text

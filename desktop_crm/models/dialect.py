@@ -11,7 +11,8 @@ comparing engine names or editing SQL text.
 * **Row keys** — :func:`row_key`: the rowid on SQLite (8 bytes, stored in every index), the UUID
   on PostgreSQL; :func:`read_keys` streams them compactly; :func:`row_key_param` binds one.
 * **Index hints** (SQLite only; PostgreSQL's planner has statistics) — :func:`live_index`,
-  :func:`along_index`, :func:`index_hint`, :func:`live_index_hint`. SQLite's planner guesses
+  :func:`along_index`, :func:`along_named_index`, :func:`index_hint`, :func:`live_index_hint`.
+  SQLite's planner guesses
   ten rows per key for an index without statistics (a migration adds indexes after the last
   ``ANALYZE``), so statements that are fast only along one index name it with ``INDEXED BY``,
   found by its columns, so that a database without it (an older schema) still works unhinted.
@@ -21,6 +22,8 @@ comparing engine names or editing SQL text.
   ``OFFSET`` are bound at run time) and :func:`marked` (any parameters bound at run time).
 * **Counting** — :func:`count` (exact) and :func:`count_live_rows` (exact; SQLite reads the
   narrowest partial index over live rows instead of the table).
+* **Seeking key by key** — :func:`present_keys`: conditions naming the keys present, so that
+  SQLite reads a grouped range query as one short range per key (a loose index scan finds them).
 * **SQL pieces** — :func:`uuid_text_sql`, :func:`nulls_first`, :func:`month_key`,
   :func:`median_aggregate`, :func:`for_update`, and :class:`TempTables`.
 """
@@ -187,6 +190,15 @@ def live_index_hint(table: str, columns: Sequence[str]) -> str:
     return index_hint(live_index(table, columns))
 
 
+def along_named_index(sql: str, table: str, name: str, alias: str = "t1") -> str:
+    """``sql`` (as peewee writes it) with its first ``FROM "table" AS "alias"`` read through the
+    index ``name``; unchanged on PostgreSQL or when the database lacks that index. For an index
+    that is partial over more than the live rows: the statement must say all its conditions."""
+    hint = named_index_hint(name)
+    source = f'FROM "{table}" AS "{alias}"'
+    return sql.replace(source, source + hint, 1) if hint else sql
+
+
 # A filter keeping more than 1/DENSE_SHARE of a table's rows (2 %) is read along the sort column's
 # index, stopping after one block, rather than by collecting every match and sorting it.
 DENSE_SHARE = 50
@@ -325,6 +337,53 @@ def count_live_rows(table: str) -> int:
     hint = index_hint(narrowest_live_index(table))
     row = execute(f'SELECT COUNT(*) FROM "{table}"{hint} WHERE deleted_at IS NULL').fetchone()
     return int(row[0])
+
+
+# --- seeking key by key ---------------------------------------------------------------------------
+def present_keys(model: Any, equal: Mapping[Any, Any], keys: Sequence[Any]) -> list[peewee.ColumnBase]:
+    """Conditions that keep every live row of ``model`` matching ``equal`` (so they change no
+    result of a query already narrowed to those rows) but let SQLite read such a query as one short
+    range per key: ``key IN (the values present)`` for each of ``keys``.
+
+    A report grouping by ``keys`` and filtering the index's next column by a range (a period) then
+    reads only the rows in the range, in the index's order, and never sorts; without them SQLite
+    reads every row of ``equal`` along that index, or the range along another index and sorts.
+    The values present are found in the same statement by skipping along the live-rows index of
+    (``equal``'s columns, ``keys``…) from one distinct key to the next: one seek per key however
+    many rows each has. ``keys`` are never NULL. Nothing on PostgreSQL (its planner does without
+    the hint) or without such an index.
+    """
+    if not is_sqlite():
+        return []
+    table = model._meta.table_name
+    fixed = [field.column_name for field in equal]
+    names = [field.column_name for field in keys]
+    index = live_index(table, [*fixed, *names])
+    if index is None:
+        return []
+    if any(field.null for field in keys):
+        raise ValueError("a NULL key cannot be skipped to")
+    values = [field.db_value(value) for field, value in equal.items()]
+    source = f'"{table}" INDEXED BY "{index}"'
+    where = " AND ".join([*(f'"{name}" = ?' for name in fixed), "deleted_at IS NULL"])
+    columns = ", ".join(f'"{name}"' for name in names)
+    # the next key after k: the first index entry greater in the last column with the others
+    # equal, else in the one before, …, else in the first
+    nexts = []
+    for level in reversed(range(len(names))):
+        same = "".join(f' AND "{name}" = k."{name}"' for name in names[:level])
+        rest = ", ".join(f'"{name}"' for name in names[level:])
+        nexts.append(f'(SELECT rowid FROM {source} WHERE {where}{same} '
+                     f'AND "{names[level]}" > k."{names[level]}" ORDER BY {rest} LIMIT 1)')
+    present = (
+        f"WITH RECURSIVE k({columns}) AS ("
+        f"SELECT * FROM (SELECT {columns} FROM {source} WHERE {where} ORDER BY {columns} LIMIT 1) "
+        f"UNION ALL SELECT {', '.join(f'n.{name!r}'.replace(chr(39), chr(34)) for name in names)} "
+        f'FROM k JOIN "{table}" AS n ON n.rowid = COALESCE({", ".join(nexts)}))'
+    )
+    params = values * (1 + len(names))
+    return [field.in_(peewee.SQL(f'({present} SELECT DISTINCT "{name}" FROM k)', params))
+            for field, name in zip(keys, names, strict=True)]
 
 
 # --- SQL pieces -----------------------------------------------------------------------------------

@@ -152,3 +152,20 @@ class MailStatus(enum.StrEnum):
     UNKNOWN = "unknown"
     RECEIVED = "received"
     CANCELLED = "cancelled"
+
+
+class CustomFieldKind(enum.StrEnum):
+    """What a custom field holds (``custom_field.kind``) and which ``custom_value`` column keeps it:
+    text, list and yes/no (``"1"``/``"0"``) in ``text_value``, a multi-list as a JSON list in
+    ``text_value``, number and money in ``number_value``, a date in ``date_value``, a contact or
+    company in ``link_id``."""
+
+    TEXT = "text"
+    NUMBER = "number"
+    MONEY = "money"
+    DATE = "date"
+    LIST = "list"
+    MULTI_LIST = "multi_list"
+    YES_NO = "yes_no"
+    CONTACT_LINK = "contact_link"
+    COMPANY_LINK = "company_link"

@@ -23,6 +23,7 @@ from desktop_crm.models.db import execute_sql
 from desktop_crm.sync import server
 from desktop_crm.sync.bulk import BulkInsert
 from desktop_crm.sync.layout import Layout
+from desktop_crm.sync.policies import APPEND_ONLY
 from desktop_crm.sync.server import ClockOffError
 from desktop_crm.sync.wire import to_server, to_wire
 
@@ -188,8 +189,10 @@ class Merger:
         wanted = sorted({f for c in changes for f in c.fields if f in types} | {"deleted_at"})
         wanted = [c for c in wanted if c in types]
         select = ", ".join(f'"{c}"' for c in wanted)
+        # an append-only table's rows never change (and its logins may not lock them): no lock
+        lock = "" if table in APPEND_ONLY else " FOR UPDATE"
         cursor = self.pg.execute(
-            f'SELECT id, _ver, _fv, {select} FROM "{table}" WHERE id = ANY(%s) ORDER BY id FOR UPDATE',
+            f'SELECT id, _ver, _fv, {select} FROM "{table}" WHERE id = ANY(%s) ORDER BY id{lock}',
             ([c.row_id for c in changes],),
         )
         return {

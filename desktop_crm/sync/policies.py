@@ -62,6 +62,8 @@ SHARED_BY_RIGHT = {
     "access_role": "manage_users",
     "role_scope": "manage_users",
     "bank_statement": "register_payments",  # an imported statement's header (account, period, file)
+    "custom_field": "change_settings",
+    "automation_rule": "change_settings",  # robots and triggers are configured in Settings
 }
 # shared tables any login with the action may write (parties are the business's address book)
 SHARED_BY_ACTION = {"company", "contact", "duplicate_dismissal"}
@@ -76,6 +78,7 @@ SCOPED_BY_PARENT = {
     "invoice_line": [("invoice_id", "invoice")],
     "payment": [("invoice_id", "invoice")],
     "mail_attachment": [("mail_message_id", "mail_message")],
+    "automation_run": [("deal_id", "deal")],  # a robot's run on a deal: only on deals one may write
 }
 # user columns only a user manager may change (a login must never widen itself)
 PRIVILEGED_USER_COLUMNS = ("role", "head_id", "access_role_id", "active", "login", "deleted_at")
@@ -93,7 +96,7 @@ PAPER_CANCEL_COLUMNS = ("cancelled_at", "cancelled_by_id", "cancel_reason")
 _PAPER_FREE = list(MUTABLE_PAPER_COLUMNS + PAPER_CANCEL_COLUMNS)
 GUARDED_TABLES = {  # tables whose writes the action trigger checks
     "deal", "lead", "contact", "company", "deal_line", "quote", "invoice", "payment", "activity",
-    "stage_change", "document_file", "issued_paper", "bank_line",
+    "stage_change", "document_file", "issued_paper", "bank_line", "automation_run",
 }
 
 
@@ -261,6 +264,11 @@ BEGIN
             {_refuse("'issued paper % cannot change: it can only be cancelled once, with a reason', "
                      "OLD.number", "document", "check_violation")};
         END IF;
+        RETURN NEW;
+    END IF;
+    IF TG_TABLE_NAME = 'automation_run' THEN
+        -- a robot acted on a deal for its user: who may not edit deals pushes no runs
+        PERFORM sync.need('edit');
         RETURN NEW;
     END IF;
     IF TG_TABLE_NAME IN ('activity', 'stage_change', 'document_file') THEN
@@ -563,8 +571,54 @@ def sales_plan_policies() -> tuple[str, str, str]:
     return read, f"({APP} OR {may_edit})", f"({APP} OR {may_edit})"
 
 
+def custom_value_conditions() -> tuple[str, str, str]:
+    # a custom value follows its record: a deal's or a lead's is seen by whoever sees the record
+    # (the record's own rules apply inside the subquery); a product's is changed by who may change
+    # prices, any other by who may edit records
+    record = (
+        f"CASE entity WHEN 'deals' THEN {_parent('row_id', 'deal')} "
+        f"WHEN 'leads' THEN {_parent('row_id', 'lead')} ELSE true END"
+    )
+    # ``entity`` must be its field's, or a value could escape its deal's rules under another name
+    own_entity = ("EXISTS (SELECT 1 FROM custom_field f WHERE f.id = custom_value.field_id "
+                  "AND f.entity = custom_value.entity)")
+    write = (
+        f"({APP} OR ({own_entity} AND CASE entity "
+        "WHEN 'products' THEN (SELECT sync.has_right('change_prices')) "
+        f"ELSE (SELECT sync.has_right('edit')) AND {record} END))"
+    )
+    return f"({APP} OR {record})", write, write
+
+
 MINE = "user_id = (SELECT sync.my_user())"
 JUST_WRITTEN = "_xid = pg_current_xact_id_if_assigned()"  # RETURNING of a row written for another
+
+
+# field history (``field_change``): the records whose history it is, and the business setting that
+# says who may see it (``services.system.history``: everyone who sees the record, those who may edit
+# records, or those who manage users)
+HISTORY_OWNERS = ("deal", "lead", "contact", "company", "product", "activity", "quote", "invoice")
+APPEND_ONLY = {"field_change"}  # rows are inserted, never updated nor deleted
+
+
+def field_change_policies() -> tuple[str, str, str]:
+    owner = " ".join(f"WHEN '{t}' THEN {_parent('row_id', t)}" for t in HISTORY_OWNERS)
+    owner_visible = f"(CASE entity {owner} ELSE false END)"
+    setting = ("(SELECT s.value FROM setting s WHERE s.key = 'history.visible_to' "
+               "AND s.user_id IS NULL AND s.deleted_at IS NULL LIMIT 1)")
+    may_see = (
+        f"(CASE coalesce({setting}, '\"everyone\"') "
+        "WHEN '\"editors\"' THEN (SELECT sync.has_right('edit')) "
+        "WHEN '\"user_managers\"' THEN (SELECT sync.has_right('manage_users')) "
+        "ELSE (SELECT sync.has_right('view')) END)"
+    )
+    read = f"({APP} OR ({may_see} AND {owner_visible}))"
+    # a login writes only its own entries, from one of its own devices (or none: a direct
+    # connection), about a record it may see
+    own_device = ("(device_id IS NULL OR EXISTS (SELECT 1 FROM sync.device d "
+                  "WHERE d.device_id = field_change.device_id AND d.login = session_user))")
+    insert = f"({APP} OR ({MINE} AND {own_device} AND {owner_visible}))"
+    return read, insert, APP
 
 
 def table_policies(table: str) -> tuple[str, str, str] | None:
@@ -601,6 +655,10 @@ def table_policies(table: str) -> tuple[str, str, str] | None:
         return mine, mine, mine
     if table == "sales_plan":
         return sales_plan_policies()
+    if table == "custom_value":
+        return custom_value_conditions()
+    if table == "field_change":
+        return field_change_policies()
     if table == "document_file":
         return document_file_condition(), document_file_condition(), document_file_condition()
     if table == "bank_line":
@@ -622,7 +680,8 @@ def install_policies(conn: Any, table: str) -> bool:
     if policies is None:
         return False
     read, insert, update = policies
-    conn.execute(f'GRANT SELECT, INSERT, UPDATE ON "{table}" TO crm_user')
+    writes = "INSERT" if table in APPEND_ONLY else "INSERT, UPDATE"
+    conn.execute(f'GRANT SELECT, {writes} ON "{table}" TO crm_user')
     conn.execute(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY')
     conn.execute(f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY')
     conn.execute(f'CREATE POLICY crm_read ON "{table}" FOR SELECT USING ({read})')

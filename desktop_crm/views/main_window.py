@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
@@ -39,6 +40,7 @@ from desktop_crm.views.registry import Section, SectionView, resolve
 log = logging.getLogger(__name__)
 
 UPKEEP_START_DELAY_MS = 4000
+PRELOAD_DELAY_MS = 1500  # after the status bar's parts and the first list's rows
 
 
 class SectionPage(QWidget):
@@ -116,6 +118,7 @@ def _call(widget: QWidget | None, method: str, *args: Any) -> Any:
 
 class MainWindow(QMainWindow):
     first_painted = Signal()
+    settled = Signal()  # everything that waited for the first paint is attached and started
     user_switched = Signal(object)  # UserRef: the shell rebuilds the window for that user
     database_replaced = Signal()  # a backup was put back: the shell reopens it and the window
     database_switch = Signal(str)  # open this database instead (an archive imported into it)
@@ -173,11 +176,18 @@ class MainWindow(QMainWindow):
 
         guard_unsaved_cards(self)  # open cards with unsaved changes are asked before quitting
         self._closed = False
-        self.first_painted.connect(self._attach_status_widgets)
+        # what waits for the first paint: one part per turn of the event loop, after the paint's
+        # own observers, so the window is on screen first and takes input between the parts
+        self._after_paint: list[Callable[[], object]] = [
+            self._attach_sync, self._attach_notifications, self.context.watch_outside_changes,
+            self._attach_notifier, self._attach_mail_sender, self._attach_mail_fetch,
+            self._attach_due_robots]
+        self.first_painted.connect(self._next_after_paint_soon)
         self._upkeep_timer = QTimer(self)
         self._upkeep_timer.setSingleShot(True)
         self._upkeep_timer.timeout.connect(self.run_upkeep)
         self.first_painted.connect(self._schedule_upkeep)
+        self.first_painted.connect(self._schedule_preload)
 
     # --- construction -------------------------------------------------------------------------
     def _with_banner(self, content: QWidget) -> QWidget:
@@ -482,30 +492,67 @@ class MainWindow(QMainWindow):
         self._upkeep_timer.stop()  # no run on a database the window no longer shows
         self.context.close()  # no more change feed or file polling for this window
         for name in ("sync_watcher", "notifications_badge", "desktop_notifier",
-                     "mail_sender", "mail_fetcher"):  # after first paint
+                     "mail_sender", "mail_fetcher", "due_robots"):  # after first paint
             part = getattr(self, name, None)
             if part is not None:
                 part.stop()
         super().closeEvent(event)
 
-    def _attach_status_widgets(self) -> None:
-        """The sync widget and Sync menu, the unread-notifications badge: right after the first
-        paint, so that their modules (sync engine, tasks) do not delay the first screen."""
-        from desktop_crm.views.sync import attach as attach_sync
+    def after_first_paint(self, part: Callable[[], object]) -> None:
+        """Have ``part`` called after the first paint, in a turn of the event loop of its own,
+        after the parts the window attaches itself (the shell's start-up work)."""
+        self._after_paint.append(part)
+
+    def _next_after_paint_soon(self) -> None:
+        QTimer.singleShot(0, self._run_next_after_paint)
+
+    def _run_next_after_paint(self) -> None:
+        if self._closed:
+            return
+        if not self._after_paint:
+            self.settled.emit()
+            return
+        self._after_paint.pop(0)()
+        self._next_after_paint_soon()
+
+    # The status-bar parts, after the first paint: their modules (sync engine, tasks, mail) do not
+    # delay the first screen.
+    def _attach_sync(self) -> None:
+        from desktop_crm.views.sync import attach
+
+        attach(self)  # status-bar sync widget, Sync menu, live refresh in direct mode
+
+    def _attach_notifications(self) -> None:
         from desktop_crm.views.tasks import attach_badge
 
-        attach_sync(self)  # status-bar sync widget, Sync menu, live refresh in direct mode
         attach_badge(self)  # unread notifications in the status bar; a click opens My tasks
-        self.context.watch_outside_changes()  # another process on the same SQLite file
-        from desktop_crm.views.notifier import attach as attach_notifier
 
-        attach_notifier(self)  # tasks falling due, assignments: desktop notifications
-        from desktop_crm.views.mail.runner import attach as attach_mail_sender
+    def _attach_notifier(self) -> None:
+        from desktop_crm.views.notifier import attach
 
-        attach_mail_sender(self)  # the outbox goes out in the background
-        from desktop_crm.views.mail_fetch import attach as attach_mail_fetch
+        attach(self)  # tasks falling due, assignments: desktop notifications
 
-        attach_mail_fetch(self)  # "Fetch mail" and a fetch every few minutes, in the background
+    def _attach_mail_sender(self) -> None:
+        from desktop_crm.views.mail.runner import attach
+
+        attach(self)  # the outbox goes out in the background
+
+    def _attach_mail_fetch(self) -> None:
+        from desktop_crm.views.mail_fetch import attach
+
+        attach(self)  # "Fetch mail" and a fetch every few minutes, in the background
+
+    def _attach_due_robots(self) -> None:
+        from desktop_crm.views.automation_runner import attach
+
+        attach(self)  # delayed robots whose time came: at start-up, then every 5 minutes
+
+    def _schedule_preload(self) -> None:
+        """The modules of the sections not opened yet, imported off the GUI thread once the
+        status bar's parts and the first screen's rows are in (``views/preload.py``)."""
+        from desktop_crm.views.preload import preload_in_background
+
+        QTimer.singleShot(PRELOAD_DELAY_MS, self, preload_in_background)
 
     def _schedule_upkeep(self) -> None:
         """Date-driven status changes (expired quotes): a few seconds after the first paint, so

@@ -7,7 +7,7 @@ selected (or first) record through ``context.open_record``; Escape closes. Typin
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -32,10 +32,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_crm.i18n import _, ngettext
-from desktop_crm.services.listing import search as search_service
-from desktop_crm.services.listing.search import Group, Hit
 from desktop_crm.views.context import AppContext
 from desktop_crm.views.registry import Registry, Screen
+
+if TYPE_CHECKING:  # the search service is imported when the popup first searches, not at start-up
+    from desktop_crm.services.listing.search import Group, Hit
 
 Index = QModelIndex | QPersistentModelIndex
 ENTITY_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -207,11 +208,15 @@ class SearchPopup(QDialog):
 
     def show_all(self) -> None:
         """Every match of the query (up to the service's limit per type), best first."""
+        from desktop_crm.services.listing import search as search_service
+
         self.limit = search_service.ALL_RESULTS_LIMIT
         self.run_search()
         self.input.setFocus()
 
     def run_search(self) -> None:
+        from desktop_crm.services.listing import search as search_service
+
         self._timer.stop()
         text = self.input.text()
         groups = search_service.search(text, limit=self.limit)

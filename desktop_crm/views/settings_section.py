@@ -24,7 +24,10 @@ def _screen(key: str) -> Callable[[AppContext, MainWindow], QWidget]:
 
         view = window.show_section("settings", "settings")
         assert isinstance(view, SettingsView)
-        view.select(key)
+        page = view.select(key)
+        prepare = getattr(page, "show_for_screenshot", None)  # e.g. data in the shot's language
+        if prepare is not None:
+            prepare()
         return window
 
     return render

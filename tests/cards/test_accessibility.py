@@ -39,8 +39,8 @@ def test_every_card_and_settings_page_names_its_fields(context, qtbot):
         window.close()
     settings = SettingsView(context)
     qtbot.addWidget(settings)
-    for key, page in settings.pages.items():
-        settings.select(key)
+    for key in settings.specs:
+        page = settings.select(key)
         settings.show()
         qtbot.waitExposed(page)
         if form_rows(page):

@@ -88,3 +88,38 @@ def test_cancel_keeps_the_card_and_its_changes(context, qtbot, typer, db, intera
                 if w.objectName() == "crash_dialog" and w.isVisible()]
     card.set_clean()
     card.close()
+
+
+def test_a_lists_layout_is_saved_off_the_gui_thread_while_another_writer_holds_the_lock(
+        context, qtbot, db, interactive):
+    """A sort saves the list's layout 1.5 s later: on the GUI thread, while a sync or a batch held
+    the write lock, that froze the window and asked "Retry?" about a column width."""
+    from desktop_crm import workers
+    from desktop_crm.services.listing import preferences
+    from desktop_crm.views.lists.list_view import EntityListView
+
+    view = EntityListView(context, "contacts")
+    qtbot.addWidget(view)
+    position = view.spec.column_index("position")
+    view.table.horizontalHeader().setSectionHidden(position, True)
+    holder = LockHolder(db.database)
+    probe = StallProbe()
+    workers.set_synchronous(False)
+    try:
+        probe.start()
+        view.save_state()
+        qtbot.wait(300)  # the write waits for the lock on a pool thread
+        assert _busy_dialog() is None
+        assert "header" not in preferences.list_state("contacts", context.user.id)
+        holder.release()
+        qtbot.waitUntil(lambda: "header" in preferences.list_state("contacts", context.user.id),
+                        timeout=10000)
+        longest = probe.stop()
+    finally:
+        holder.release()
+        workers.cancel_all()
+        workers.set_synchronous(True)
+    assert longest < 0.1, f"the event loop stalled for {longest * 1000:.0f} ms"
+    fresh = EntityListView(context, "contacts")
+    qtbot.addWidget(fresh)
+    assert fresh.table.horizontalHeader().isSectionHidden(position)

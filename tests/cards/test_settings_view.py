@@ -203,13 +203,21 @@ def test_pages_are_the_registered_ones_in_order_each_with_its_screenshot(context
     from desktop_crm.views.settings.registry import build_page_registry
 
     keys = [spec.key for spec in build_page_registry().pages]
-    assert keys == ["own_companies", "numbering", "templates", "pipelines", "rules", "plans",
-                    "users", "roles", "mail", "language", "database", "backups"]
-    assert list(view.pages) == keys
+    assert keys == ["own_companies", "numbering", "templates", "pipelines", "custom_fields",
+                    "automation", "rules", "plans", "users", "roles", "mail", "language", "database",
+                    "backups"]
+    assert list(view.specs) == keys
+    assert list(view.pages) == ["own_companies"]  # the others are built when first shown
     assert [view.tabs.tabText(i) for i in range(view.tabs.count())] == [
-        "Own companies", "Numbering", "Templates", "Pipelines and stages", "Rules",
+        "Own companies", "Numbering", "Templates", "Pipelines and stages", "Custom fields",
+        "Automation", "Rules",
         "Sales plans", "Users and rights", "Roles", "Mail account", "Language", "Database", "Backups"]
-    assert [page.objectName() for page in view.pages.values()] == [f"settings_{k}" for k in keys]
+    view.tabs.setCurrentIndex(keys.index("rules"))
+    assert list(view.pages) == ["own_companies", "rules"]
+    assert view.tabs.currentWidget() is view.pages["rules"]
+    assert [view.page(key).objectName() for key in keys] == [f"settings_{k}" for k in keys]
+    assert [view.tabs.widget(i) for i in range(view.tabs.count())] == list(view.pages.values())
+    assert view.tabs.currentIndex() == keys.index("rules")
     screens = [s.name for s in build_registry().screens if s.name.startswith("settings_")]
     assert screens == [f"settings_{key}" for key in keys]
 

@@ -128,7 +128,7 @@ def test_status_bar_badge_counts_unread(context, qtbot, tmp_path):
     window = MainWindow(context)
     qtbot.addWidget(window)
     assert not hasattr(window, "notifications_badge")  # attached after the first paint
-    with qtbot.waitSignal(window.first_painted):
+    with qtbot.waitSignal(window.settled):
         window.show()
     badge = window.notifications_badge
     assert badge.text() == "1 unread notification"
@@ -152,7 +152,7 @@ def test_the_badge_leaves_the_context_with_its_window(context, qtbot):
     from desktop_crm.views.main_window import MainWindow
 
     window = MainWindow(context)
-    with qtbot.waitSignal(window.first_painted):
+    with qtbot.waitSignal(window.settled):
         window.show()
     refreshed: list[str] = []
     window.notifications_badge.refresh = lambda: refreshed.append("badge")  # type: ignore[method-assign]

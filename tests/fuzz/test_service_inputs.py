@@ -43,6 +43,7 @@ from desktop_crm.services.sales import (
     tasks,
     timeline,
 )
+from desktop_crm.services.sales.automation import rules as automation_rules
 from desktop_crm.services.sales.deal_card import LineValues
 from desktop_crm.services.system import admin
 from tests.documents_fixtures import RU_LINES, deal_with_lines, russian_buyer, russian_seller
@@ -191,6 +192,21 @@ def test_create_deal_with_lines(world, values, line):
 @given(values=values_of(DEAL_VALUES))
 def test_update_deal(world, values):
     refused_or_clean(lambda: deals.update_deal(world.deal.id, values, world.manager))
+
+
+RULE = {"event": "quote_accepted", "action": "create_task"}
+RULE_PARAMS = ("text", "due_days", "who", "user_id", "template", "field", "value", "stage_id")
+
+
+@fuzz
+@given(values=values_of(("event", "stage_id", "event_field", "delay_days", "action"), RULE),
+       params=values_of(RULE_PARAMS, {"text": "Перезвонить", "due_days": 2}),
+       condition=values_of(("field", "operator", "value"),
+                           {"field": "amount", "operator": "ge", "value": "100"}))
+def test_save_automation_rule(world, values, params, condition):
+    refused_or_clean(lambda: automation_rules.save_rule(None, {
+        **values, "pipeline_id": world.deal.pipeline_id, "params": params,
+        "condition": condition}))
 
 
 @fuzz

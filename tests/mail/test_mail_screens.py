@@ -160,15 +160,18 @@ def test_choosing_another_language_rewrites_the_unedited_texts(qtbot, context, a
 
 
 def test_the_document_preview_offers_send_by_email(qtbot, context, account, deal):
-    from PySide6.QtWidgets import QPushButton
+    from PySide6.QtWidgets import QDialog, QPushButton
 
     from desktop_crm.ids import DocumentId
     from desktop_crm.views.documents.editor import open_preview
 
     invoice = invoices.create_from_deal(deal.id)
     asked: list[bool] = []
-    preview = open_preview("invoice", DocumentId(invoice.id), None, send=lambda: asked.append(True))
-    assert preview is not None
+    shown: list[QDialog] = []
+    open_preview("invoice", DocumentId(invoice.id), None, send=lambda: asked.append(True),
+                 on_shown=shown.append)
+    qtbot.waitUntil(lambda: len(shown) == 1)
+    preview = shown[0]
     qtbot.addWidget(preview)
     button = preview.findChild(QPushButton, "send_mail")
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)

@@ -120,12 +120,12 @@ def test_a_manager_cannot_reach_users_and_rights(qtbot, team, settings, synchron
     window = _window(qtbot, settings, sign_in(team.mine))
     view = window.show_section("settings")
     # plans read-only; their own mail account, not the others'
-    assert list(view.pages) == ["plans", "mail", "language", "database"]
+    assert list(view.specs) == ["plans", "mail", "language", "database"]
     titles = [view.tabs.tabText(i) for i in range(view.tabs.count())]
     assert "Users and rights" not in titles and "Roles" not in titles
     admin_window = _window(qtbot, settings, sign_in(team.admin))
     admin_view = admin_window.show_section("settings")
-    assert {"users", "roles", "own_companies"} <= set(admin_view.pages)
+    assert {"users", "roles", "own_companies"} <= set(admin_view.specs)
 
 
 def shown_titles(view: Any) -> set[str]:

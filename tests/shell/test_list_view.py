@@ -323,3 +323,52 @@ def test_bulk_stage_change_through_the_rules_then_undo(qtbot, window):
     assert view.undo_stack.canUndo()
     view.undo_stack.undo()
     assert lists.count("deals", ListFilter(pipeline=pipeline.id, stages=(stages[0].id,))) == before
+
+
+def test_a_bulk_change_shows_in_the_history_tab_of_each_record(qtbot, window):
+    """A signed-in user reassigns two deals, deletes them and takes the deletion back: each deal's
+    History tab shows the three moments, with the responsible it had before."""
+    from desktop_crm.views.cards.history import HistoryPanel
+    from desktop_crm.views.deals.card import DealCard
+
+    view = window.show_section("deals")
+    view.table.selectRow(0)
+    view.table.selectionModel().select(
+        view.model.index(1, 0),
+        view.table.selectionModel().SelectionFlag.Select | view.table.selectionModel().SelectionFlag.Rows)
+    first = view.selected_ids()[0]
+    responsible_column = lists.spec("deals").column_index("responsible")
+    was = view.model.index(0, responsible_column).data()
+    target = next(u for u in lists.responsible_choices() if u.name != was)
+
+    def choose():
+        dialog = QApplication.activeModalWidget()
+        combo = dialog.findChild(type(view.filter_bar.responsible), "choice")
+        combo.setCurrentIndex(combo.findData(target.id))
+        dialog.accept()
+
+    def confirm_delete():
+        box = QApplication.activeModalWidget()
+        next(b for b in box.buttons() if b.text() == "Delete").click()
+
+    QTimer.singleShot(0, choose)
+    view.assign_selected()
+    QTimer.singleShot(0, confirm_delete)
+    view.delete_selected()
+    view.undo_stack.undo()  # the deletion taken back
+    row = column_values(view.model, "title", ID_ROLE).index(first)
+    view.table.setFocus()
+    view.table.setCurrentIndex(view.model.index(row, 0))
+    QTest.keyClick(view.table, Qt.Key.Key_Return)  # the deal's card opens
+    card = next(w for w in QApplication.topLevelWidgets()
+                if isinstance(w, DealCard) and w.isVisible())
+    panel = card.findChild(HistoryPanel)
+    card.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(panel.isVisible)
+    tree = panel.tree
+    moments = [[tuple(tree.topLevelItem(m).child(i).text(c) for c in range(3))
+                for i in range(tree.topLevelItem(m).childCount())]
+               for m in range(tree.topLevelItemCount())]
+    assert moments[:3] == [[("Restored", "", "")], [("Deleted", "", "")],
+                           [("Responsible", was, target.name)]]
+    card.close()

@@ -66,14 +66,19 @@ def build(url: str) -> World:
     """The people, their logins and their rows (as the owner, through the application's models)."""
     from desktop_crm.models import (
         Activity,
+        AutomationRule,
+        AutomationRun,
         BankLine,
         BankStatement,
         Company,
         Contact,
+        CustomField,
+        CustomValue,
         Deal,
         DealLine,
         DocumentFile,
         DuplicateDismissal,
+        FieldChange,
         Invoice,
         InvoiceLine,
         IssuedPaper,
@@ -96,6 +101,7 @@ def build(url: str) -> World:
         StageChange,
         User,
     )
+    from desktop_crm.models.custom import value_id
     from desktop_crm.models.enums import (
         ActivityKind,
         DocumentType,
@@ -155,6 +161,9 @@ def build(url: str) -> World:
             keep("lead", who, Lead.create(title=f"Lead {who}", responsible=person))
             deal = keep("deal", who, Deal.create(title=f"Deal {who}", pipeline=pipeline, stage=stage,
                                                  contact=contact, responsible=person))
+            keep("field_change", who, FieldChange.create(
+                entity="deal", row_id=deal.id, field="title", old_value="Deal", new_value=f"Deal {who}",
+                action=uuid.uuid4(), user=person))
             keep("deal_line", who, DealLine.create(deal=deal, name="Course", quantity=Decimal(1),
                                                    price=Decimal("100.00")))
             keep("activity", who, Activity.create(kind=ActivityKind.COMMENT, body=f"On deal {who}",
@@ -203,6 +212,12 @@ def build(url: str) -> World:
             keep("mail_attachment", who, MailAttachment.create(
                 mail_message=message, filename=f"quote-{who}.pdf", content=body,
                 sha256=hashlib.sha256(body).hexdigest(), size=len(body)))
+            rule = keep("automation_rule", who, AutomationRule.create(
+                pipeline=pipeline, event="quote_accepted", action="notify",
+                params={"who": "head", "text": f"Quote accepted {who}"}))
+            keep("automation_run", who, AutomationRun.create(
+                rule=rule, deal=deal, event_key=str(quote.id), state="done",
+                due_at=dt.datetime(2026, 1, 1), stage=stage))
         keep("duplicate_dismissal", "a", DuplicateDismissal.create(
             contact=rows["contact"]["a"], other_contact=rows["contact"]["b"]))
         keep("duplicate_dismissal", "b", DuplicateDismissal.create(
@@ -216,6 +231,12 @@ def build(url: str) -> World:
             keep("sales_plan", who, SalesPlan.create(
                 owner=people[person], period_start=dt.date(2026, 3, 1), target=Decimal("100.00"),
                 currency="RUB"))
+        for who in ("a", "b"):  # a deal field of each, its value on each one's deal
+            custom = keep("custom_field", who, CustomField.create(
+                entity="deals", key=f"field_{who}", label=f"Field {who}", kind="text"))
+            keep("custom_value", who, CustomValue.create(
+                id=value_id(custom.id, rows["deal"][who]), field=custom, entity="deals",
+                row_id=rows["deal"][who], text_value=f"Value {who}"))
     with connect(url) as conn:
         conn.autocommit = True
         for person, (_role, scope) in PEOPLE.items():

@@ -58,6 +58,11 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "mail_message": (SCOPED, ()),
     "mail_attachment": (SCOPED, ()),
     "sales_plan": ("plan", ("change_settings",)),
+    "custom_field": ("shared", ("change_settings",)),
+    "custom_value": (SCOPED, ("edit",)),
+    "field_change": ("history", ()),  # append-only: read with its record, never updated
+    "automation_rule": ("shared", ("change_settings",)),
+    "automation_run": (SCOPED, ("edit",)),  # a robot's run on a deal one may change
 }
 PRESETS = {"admin": Preset.ADMIN, "head": Preset.HEAD, "mgr_a": Preset.MANAGER,
            "mgr_b": Preset.MANAGER, "acct": Preset.ACCOUNTANT}
@@ -84,6 +89,8 @@ def expected(table: str, person: str, who: str) -> tuple[bool, str]:
     """(visible, outcome of a no-op update: ok / hidden / refused) of row ``who`` for ``person``."""
     kind, needed = EXPECTED[table]
     may = not needed or bool(RIGHTS[person] & set(needed))
+    if kind == "history":  # no login may update an entry, whether it sees it or not
+        return who in SEES_ROWS_OF[person], "refused"
     if kind == "plan":  # a manager's plan: read by them, changed by their head or the settings
         if "change_settings" in RIGHTS[person] or (person, who) == ("head", "a"):
             return True, "ok"
@@ -208,7 +215,8 @@ INSERT_RIGHTS: dict[str, tuple[str, ...]] = {
     "company": ("create",), "contact": ("create",), "lead": ("create",), "deal": ("create",),
     "deal_line": ("create",), "quote": ("issue_documents",), "invoice": ("create", "issue_documents"),
     "payment": ("register_payments",), "issued_paper": ("issue_documents",),
-    "bank_line": ("register_payments",),
+    "bank_line": ("register_payments",), "custom_value": ("edit",),
+    "automation_run": ("edit",),  # a robot acted on a deal for a user who may change it
 }
 FROZEN_PARENT = {"quote_line", "invoice_line"}  # lines of a sent quote / an issued invoice
 
@@ -219,6 +227,8 @@ def expected_insert(table: str, person: str, who: str) -> bool:
         return False
     if kind == "plan":
         return "change_settings" in RIGHTS[person] or (person, who) == ("head", "a")
+    if kind == "history":  # only one's own entries (row "a" is mgr_a's, on mgr_a's deal)
+        return person == "mgr_a"
     if kind == PERSONAL:
         return who == person or table == "notification" or "change_settings" in RIGHTS[person]
     if kind in ("shared", "users"):

@@ -117,6 +117,30 @@ def step_0016_contact_photo(db: peewee.Database, engine: str) -> None:
     _run_sql_file(db, HERE / f"v0016_{engine}.sql")
 
 
+def step_0017_custom_fields(db: peewee.Database, engine: str) -> None:
+    """Custom fields (``custom_field``) of deals, contacts, companies, leads and products, and their
+    values (``custom_value``: one row per field and record, its id derived from both)."""
+    _run_sql_file(db, HERE / f"v0017_{engine}.sql")
+
+
+def step_0018_field_history(db: peewee.Database, engine: str) -> None:
+    """Field history (``field_change``): who changed which field of which record, when, old and
+    new value, on which device; synced append-only."""
+    _run_sql_file(db, HERE / f"v0018_{engine}.sql")
+
+
+def step_0019_automation(db: peewee.Database, engine: str) -> None:
+    """Robots and triggers (``automation_rule``: per pipeline and stage, an event, an optional
+    condition, an action, a delay) and their runs (``automation_run``: one per rule, deal and event,
+    with a deterministic id so that the same event is acted on once across replicas)."""
+    _run_sql_file(db, HERE / f"v0019_{engine}.sql")
+
+
+def step_0020_stage_time_index(db: peewee.Database, engine: str) -> None:
+    """The index time in stages counts the stays that ended in a period from, a range per stage."""
+    _run_sql_file(db, HERE / f"v0020_{engine}.sql")
+
+
 STEPS: dict[int, Step] = {
     1: step_0001_initial,
     2: step_0002_search_index,
@@ -134,4 +158,8 @@ STEPS: dict[int, Step] = {
     14: step_0014_pec_account,
     15: step_0015_sales_plans,
     16: step_0016_contact_photo,
+    17: step_0017_custom_fields,
+    18: step_0018_field_history,
+    19: step_0019_automation,
+    20: step_0020_stage_time_index,
 }

@@ -253,6 +253,11 @@ def register_payment(
         )
         invoice.save()
         documents.log(user, invoice, "paid")
+        if invoice.status == InvoiceStatus.PAID and invoice.deal_id is not None:
+            from desktop_crm.services.sales.automation import engine, rules
+
+            engine.on_event(engine.DealEvent(rules.Event.INVOICE_PAID, invoice.deal_id,
+                                             str(invoice.id)), user)
         return PaymentInfo(PaymentId(payment.id), DocumentId(invoice.id), paid_on, value,
                            str(invoice.status))
 

@@ -176,6 +176,11 @@ def accept(quote_id: IdLike, user: IdLike | None = None) -> DocumentInfo:
         quote.save()
         _deal_takes_the_quote(quote, user)
         documents.log(user, quote, "accepted")
+        if quote.deal_id is not None:
+            from desktop_crm.services.sales.automation import engine, rules
+
+            engine.on_event(engine.DealEvent(rules.Event.QUOTE_ACCEPTED, quote.deal_id,
+                                             str(quote.id)), user)
         return info(quote)
 
 
@@ -223,17 +228,20 @@ def _refresh_one(quote: Row, today: dt.date) -> None:
 def refresh_expired(today: dt.date | None = None, deal_id: IdLike | None = None) -> int:
     """Mark sent quotes past their validity as expired (of one deal, when given: its panel does
     not rewrite every quote of the business, through the index on ``quote.deal_id``); returns how
-    many changed."""
+    many changed. Nothing to expire writes nothing: an UPDATE of no rows still announces a change
+    of quotes, and the deal card, which reloads on that and calls this on load, would loop."""
     today = today or dt.date.today()
-    query = Quote.update(status=QuoteStatus.EXPIRED, updated_at=utcnow()).where(
-        Quote.status == QuoteStatus.SENT,
-        Quote.valid_until < today,
-        Quote.deleted_at.is_null(),
+    condition = (
+        (Quote.status == QuoteStatus.SENT)
+        & (Quote.valid_until < today)
+        & Quote.deleted_at.is_null()
     )
     if deal_id is not None:
-        query = query.where(Quote.deal == as_uuid(deal_id))
+        condition &= Quote.deal == as_uuid(deal_id)
+    if not Quote.select(Quote.id).where(condition).exists():
+        return 0
     with database.atomic():
-        return int(query.execute())
+        return int(Quote.update(status=QuoteStatus.EXPIRED, updated_at=utcnow()).where(condition).execute())
 
 
 def current_quote(deal_id: IdLike) -> DocumentInfo | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ import peewee
 from desktop_crm import countries
 from desktop_crm.documents import context as doc_context
 from desktop_crm.documents import pool as render_pool
+from desktop_crm.entities import Entity
 from desktop_crm.filenames import safe_existing_name, safe_file_name
 from desktop_crm.ids import IdLike
 from desktop_crm.models import (
@@ -47,7 +49,7 @@ from desktop_crm.services.billing.documents import (
     language_for,
     print_options,
 )
-from desktop_crm.services.system import rights
+from desktop_crm.services.system import custom_values, rights
 
 
 def _party_from_requisites(row: Row, kind: str = "company") -> doc_context.PartyInput:
@@ -129,8 +131,23 @@ def buyer_input(document: Document) -> doc_context.PartyInput:
     return party
 
 
+def _custom(entity: Entity, row_id: uuid.UUID | None, language: str,
+            currency: str) -> dict[str, str]:
+    """A record's custom fields as the document prints them (none without a record)."""
+    if row_id is None:
+        return {}
+    return custom_values.formatted_values(entity, row_id, language, currency)
+
+
 def document_input(document: Document) -> doc_context.DocumentInput:
     own = OwnCompany.get_by_id(document.own_company_id)
+    language = document.language or language_for(own.country)
+    buyer = buyer_input(document)
+    buyer.custom = (
+        _custom(Entity.COMPANIES, document.company_id, language, document.currency)
+        if document.company_id else
+        _custom(Entity.CONTACTS, document.contact_id, language, document.currency)
+    )
     author = User.get_or_none(User.id == document.author_id) if document.author_id else None
     lines = [
         doc_context.LineInput(
@@ -143,6 +160,7 @@ def document_input(document: Document) -> doc_context.DocumentInput:
             discount_percent=line.discount_percent,
             vat_rate=line.vat_rate,
             natura=line.natura or "",
+            custom=_custom(Entity.PRODUCTS, line.product_id, language, document.currency),
         )
         for line in _lines_of(document)
     ]
@@ -156,9 +174,9 @@ def document_input(document: Document) -> doc_context.DocumentInput:
             source_number, source_date = quote.number, quote.issue_date
     return doc_context.DocumentInput(
         kind="quote" if isinstance(document, Quote) else "credit_note" if credited else "invoice",
-        language=document.language or language_for(own.country),
+        language=language,
         seller=seller_input(own),
-        buyer=buyer_input(document),
+        buyer=buyer,
         lines=lines,
         date=document.issue_date or dt.date.today(),
         number=document.number,
@@ -180,6 +198,7 @@ def document_input(document: Document) -> doc_context.DocumentInput:
         options=options,
         credited_number=credited.number if credited is not None else "",
         credited_date=credited.issue_date if credited is not None else None,
+        custom=_custom(Entity.DEALS, document.deal_id, language, document.currency),
     )
 
 

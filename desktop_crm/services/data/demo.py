@@ -28,6 +28,7 @@ from typing import Any
 
 from desktop_crm.errors import CrmError
 from desktop_crm.i18n import _
+from desktop_crm.services.data.demo_automation import add_robot_examples
 from desktop_crm.services.data.demo_base import DEMO_NOW, Progress
 from desktop_crm.services.data.demo_builder import _Builder
 
@@ -89,6 +90,7 @@ def build_demo(url: str, options: DemoOptions | None = None,
             with db.atomic():
                 rows = _Builder(db, "postgres", options, progress).run()
                 localise_settings(options.locale)
+                add_robot_examples()
         finally:
             db.close()
             database.initialize(previous)
@@ -106,6 +108,7 @@ def build_demo(url: str, options: DemoOptions | None = None,
             db.execute_sql("PRAGMA cache_size = -1000000")
             rows = _Builder(db, "sqlite", options, progress).run()
             localise_settings(options.locale)
+            add_robot_examples()
             db.execute_sql("PRAGMA journal_mode = WAL")
             db.close()
             _remove_sqlite_files(target)

@@ -136,6 +136,7 @@ class _Locale:
     companies: list[tuple[Any, str]] = field(default_factory=list)
     contacts: list[tuple[Any, Any, _Person]] = field(default_factory=list)  # id, company id, person
     company_names: list[str] = field(default_factory=list)
+    company_name_of: dict[Any, str] = field(default_factory=dict)  # company id -> short name
 
 
 class _Generator:

@@ -57,6 +57,10 @@ class _Builder(_DealsBuilder):
         from desktop_crm.models.search import rebuild_search_index
 
         rebuild_search_index(self.db, self.engine)
+        from desktop_crm.services.data.demo_custom import add_custom_field_examples
+
+        # before freezing: issued documents print custom fields
+        add_custom_field_examples(self.now.replace(tzinfo=None))
         from desktop_crm.services.data.demo_freeze import freeze_issued_documents
 
         freeze_issued_documents()  # with the indexes back: it reads each document's lines
@@ -255,6 +259,7 @@ class _Builder(_DealsBuilder):
                 self.t_company.add((cid, ts, ts, *row, responsible, f"www.{domain}", "", search))
                 loc.companies.append((cid, domain))
                 loc.company_names.append(short)
+                loc.company_name_of[cid] = short
             for _i in range(n_contacts):
                 created = self.moment(rng.random() * 0.6)
                 company_id, domain = (rng.choice(loc.companies) if rng.random() < 0.75

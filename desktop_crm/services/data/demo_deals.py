@@ -218,8 +218,7 @@ class _DealsBuilder(_Generator):
         picked = loc.company_names[rng.randrange(len(loc.company_names))]
         # the deal's own company names it (and is the buyer its documents print); a private
         # client's deal keeps a name drawn for its title only
-        names = dict(zip((cid for cid, _domain in loc.companies), loc.company_names, strict=True))
-        story.company_name = names.get(story.company_id, picked)
+        story.company_name = loc.company_name_of.get(story.company_id, picked)
         titles = demo_data.RU_DEAL_TITLES if code == "ru" else demo_data.IT_DEAL_TITLES
         short_product = story.main_product.split(",")[0]
         story.title = rng.choice(titles).format(product=short_product, company=story.company_name)[:300]

@@ -24,9 +24,11 @@ from typing import Any
 
 import peewee
 
+from desktop_crm.entities import Entity
 from desktop_crm.i18n import _
 from desktop_crm.models import ActivityKind, ActivityStatus, Deal, Stage, dialect
 from desktop_crm.services.sales import rules
+from desktop_crm.services.system import custom_fields
 
 
 def _key(value: Any) -> Any:
@@ -138,8 +140,8 @@ def _refresh(db: peewee.Database, temp: dialect.TempTables, scope: str, step: _S
     stage_needs: dict[str, list[Any]] = {name: [] for name in rules.DEAL_FIELDS}
     for stage in Stage.select(Stage.id, Stage.required_fields):
         for name in stage.required_fields or []:
-            if name in stage_needs:
-                stage_needs[name].append(stage.id)
+            if name in stage_needs or name.startswith(rules.CUSTOM_PREFIX):
+                stage_needs.setdefault(name, []).append(stage.id)
 
     params: list[Any] = []
 
@@ -171,6 +173,7 @@ def _refresh(db: peewee.Database, temp: dialect.TempTables, scope: str, step: _S
         f"CASE WHEN ({need(name)}) AND {missing_sql[name]} THEN '\"{name}\", ' ELSE '' END"
         for name in rules.DEAL_FIELDS
     ]
+    pieces += _custom_pieces(stage_needs, params, p)
     missing_fields_sql = "'[' || RTRIM(" + " || ".join(pieces) + ", ', ') || ']'"
     step(3)
     cursor = dialect.execute(
@@ -185,3 +188,28 @@ def _refresh(db: peewee.Database, temp: dialect.TempTables, scope: str, step: _S
         f"UPDATE deal SET correct = (missing_fields = '[]') WHERE deal.deleted_at IS NULL{in_scope('id')}"
     )
     return int(count)
+
+
+def _custom_pieces(stage_needs: dict[str, list[Any]], params: list[Any], p: str) -> list[str]:
+    """The missing-field pieces of the custom deal fields a stage requires (``cf_<key>``): missing
+    when the deal, in such a stage (and of the field's pipeline), has no live value row with
+    something in it. Appends their parameters to ``params`` in the order of the SQL."""
+    pieces = []
+    for custom in custom_fields.fields(Entity.DEALS):
+        stage_ids = stage_needs.get(custom.column)
+        if not stage_ids:
+            continue
+        params.extend(_key(i) for i in stage_ids)
+        pipeline = ""
+        if custom.pipeline_id is not None:
+            pipeline = f" AND deal.pipeline_id = {p}"
+            params.append(_key(custom.pipeline_id))
+        params.append(_key(custom.id))
+        pieces.append(
+            f"CASE WHEN deal.stage_id IN ({', '.join([p] * len(stage_ids))}){pipeline} AND NOT EXISTS "
+            f"(SELECT 1 FROM custom_value v WHERE v.row_id = deal.id AND v.field_id = {p} "
+            "AND v.deleted_at IS NULL AND (v.text_value IS NOT NULL OR v.number_value IS NOT NULL "
+            "OR v.date_value IS NOT NULL OR v.link_id IS NOT NULL)) "
+            f"THEN '\"{custom.column}\", ' ELSE '' END"
+        )
+    return pieces

@@ -69,6 +69,10 @@ class OutgoingMessage:
     document_format: str = ""
     in_reply_to: str = ""
     attachments: Sequence[Attachment] = field(default_factory=tuple)
+    # a robot's message has both derived from its run, so that the same run queued on two
+    # replicas merges into one message, sent once (``None``/``''``: new ones)
+    row_id: uuid.UUID | None = None
+    message_id: str = ""
 
 
 def this_device() -> str:
@@ -151,8 +155,9 @@ def queue(message: OutgoingMessage, override: Endpoint | None = None,
     with database.atomic():
         deal_id, contact_id, company_id, lead_id = _links(message)
         row = MailMessage.create(
+            **({"id": message.row_id} if message.row_id is not None else {}),
             account=identity.account_id, author=author, direction=MailDirection.OUT,
-            status=MailStatus.QUEUED, message_id=make_msgid(domain=domain),
+            status=MailStatus.QUEUED, message_id=message.message_id or make_msgid(domain=domain),
             in_reply_to=message.in_reply_to, refs=message.in_reply_to,
             sender=formataddr((identity.display_name, identity.address)),
             to_addresses=to, cc_addresses=cc, subject=subject, body=body,

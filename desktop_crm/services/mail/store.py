@@ -215,6 +215,18 @@ def _already_answered(key: str) -> bool:
     return bool(replies.exists())
 
 
+def _fire_reply_robots(deal_id: uuid.UUID | None, outgoing: bool, key: str, user: object) -> None:
+    """The client's reply is an event of its deal (keyed by its Message-ID: fetched twice, on one
+    computer or two, it is acted on once)."""
+    if deal_id is None or outgoing:
+        return
+    from desktop_crm.services.sales.automation import engine
+    from desktop_crm.services.sales.automation.rules import Event
+
+    engine.on_event(engine.DealEvent(Event.CLIENT_REPLIED, deal_id, key),
+                    user if isinstance(user, uuid.UUID) else None)
+
+
 def store_message(
     parsed: ParsedMessage, raw: bytes, *, is_sent: bool, own_addresses: set[str],
     user: object, account: uuid.UUID | None,
@@ -260,6 +272,7 @@ def store_message(
             rules.refresh_deal(Deal.get_by_id(answered.deal_id))
     if party.deal is not None:
         rules.refresh_deal(Deal.get_by_id(party.deal.id))
+    _fire_reply_robots(deal_id, outgoing, key, user)
     if party.lead is not None and not outgoing and party.lead.status == LeadStatus.NEW:
         Lead.update(status=LeadStatus.IN_PROGRESS, updated_at=now).where(Lead.id == party.lead.id).execute()
     return Outcome(stored=StoredMessage(

@@ -1,11 +1,13 @@
 """Actions on many selected records at once: assign the responsible, change the stage, delete.
 
-Each action is one transaction and returns what is needed to undo it:
+Each action is one transaction and returns what is needed to undo it; each is one moment of the
+field history of every record it changed (``models.history.update_recorded``):
 
 * :func:`assign_responsible` → the previous responsible of each record (:func:`restore_responsible`);
 * :func:`soft_delete` → the ids actually deleted (:func:`restore`);
 * :func:`change_stage` goes deal by deal through the stage rules (``services.stages.move_deal``):
-  a refusal for one deal does not stop the others; the result lists moved and refused deals.
+  a refusal for one deal does not stop the others; the result lists moved and refused deals (the
+  moves are one moment of history all the same: ``models.history.one_action``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from desktop_crm.models import (
     database,
     utcnow,
 )
+from desktop_crm.models.history import one_action, update_recorded
 from desktop_crm.services.sales import rules, stages
 from desktop_crm.services.system import rights
 
@@ -109,9 +112,8 @@ def assign_responsible(
             for row in rows:
                 value = getattr(row, f"{field_name}_id")
                 previous[str(row.id)] = str(value) if value else None
-            model.update({column: target, model.updated_at: now}).where(
-                model.id.in_(chunk), model.deleted_at.is_null()
-            ).execute()
+            update_recorded(model, {column: target, model.updated_at: now},
+                            model.id.in_(chunk) & model.deleted_at.is_null())
         _tell_assigned(Entity(entity), user, [key for key, was in previous.items()
                                               if was != str(target)])
     return previous
@@ -159,9 +161,8 @@ def restore_responsible(entity: str, previous: dict[str, str | None]) -> None:
         rights.require_all(model, [as_uuid(i) for i in previous], Action.EDIT)
         for value, ids in by_value.items():
             for chunk in _chunks(ids):
-                model.update(
-                    {column: as_uuid(value) if value else None, model.updated_at: now}
-                ).where(model.id.in_(chunk)).execute()
+                update_recorded(model, {column: as_uuid(value) if value else None,
+                                        model.updated_at: now}, model.id.in_(chunk))
 
 
 def soft_delete(entity: str, ids: Sequence[IdLike]) -> list[str]:
@@ -180,9 +181,8 @@ def soft_delete(entity: str, ids: Sequence[IdLike]) -> list[str]:
             alive = [row.id for row in model.select(model.id).where(
                 model.id.in_(chunk), model.deleted_at.is_null())]
             if alive:
-                model.update({model.deleted_at: now, model.updated_at: now}).where(
-                    model.id.in_(alive)
-                ).execute()
+                update_recorded(model, {model.deleted_at: now, model.updated_at: now},
+                                model.id.in_(alive))
                 deleted.extend(str(i) for i in alive)
     return deleted
 
@@ -212,9 +212,8 @@ def restore(entity: str, ids: Sequence[IdLike]) -> None:
     with database.atomic():
         rights.require(Action.DELETE)
         for chunk in _chunks(_ids(ids)):
-            model.update({model.deleted_at: None, model.updated_at: now}).where(
-                model.id.in_(chunk)
-            ).execute()
+            update_recorded(model, {model.deleted_at: None, model.updated_at: now},
+                            model.id.in_(chunk))
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +235,14 @@ def change_stage(
     stage_key = as_uuid(stage_id)
     user_key = as_uuid(user_id)
     keys = _ids(ids)
+    with one_action():
+        _move_each(keys, stage_key, user_key, lost_reason, progress, outcome)
+    return outcome
+
+
+def _move_each(keys: list[uuid.UUID], stage_key: uuid.UUID, user_key: uuid.UUID,
+               lost_reason: str | None, progress: BulkProgress | None,
+               outcome: StageChangeOutcome) -> None:
     for number, key in enumerate(keys, 1):
         if progress is not None:
             progress.check()
@@ -252,17 +259,17 @@ def change_stage(
         else:
             outcome.moved.append(str(key))
             outcome.results.append(result)
-    return outcome
 
 
 def undo_stage_change(outcome: StageChangeOutcome, user_id: IdLike) -> list[str]:
     """Take back the moves of :func:`change_stage`; returns reasons for moves that cannot be."""
     problems: list[str] = []
-    for result in reversed(outcome.results):
-        try:
-            stages.undo_move(result, as_uuid(user_id))
-        except CrmError as error:
-            problems.append(error.message)
+    with one_action():
+        for result in reversed(outcome.results):
+            try:
+                stages.undo_move(result, as_uuid(user_id))
+            except CrmError as error:
+                problems.append(error.message)
     return problems
 
 

@@ -20,7 +20,7 @@ Every write is one transaction; money is ``Decimal``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from types import SimpleNamespace
@@ -30,6 +30,7 @@ import phonenumbers
 
 from desktop_crm import money, validation
 from desktop_crm.countries import DEFAULT
+from desktop_crm.entities import Entity
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import _
 from desktop_crm.ids import ContactId, DealId, IdLike, as_uuid
@@ -50,7 +51,7 @@ from desktop_crm.normalize import phone_e164
 from desktop_crm.services.billing import requisites
 from desktop_crm.services.listing.lists import Choice
 from desktop_crm.services.sales import contacts, leads, rules
-from desktop_crm.services.system import rights
+from desktop_crm.services.system import custom_values, rights
 
 
 def _str_id(value: Any) -> str | None:
@@ -479,3 +480,14 @@ def add_product_group(name: str) -> str:
         group = ProductGroup.create(name=name, sort_order=(last.sort_order + 1) if last else 0)
         return str(group.id)
 
+
+
+def save_with_custom(entity: Entity, save: Callable[[], str],
+                     custom: Mapping[str, Any] | None) -> str:
+    """A card's save and its custom fields (``custom_values.set_values``) in one transaction:
+    a refused value leaves the record as it was."""
+    with database.atomic():
+        record_id = save()
+        if custom:
+            custom_values.set_values(entity, record_id, custom)
+        return record_id

@@ -59,6 +59,7 @@ from desktop_crm.models import (
 )
 from desktop_crm.models.base import column_text
 from desktop_crm.models.db import engine
+from desktop_crm.models.history import update_recorded
 from desktop_crm.normalize import email_key, name_key, phone_e164
 from desktop_crm.services.sales import rules
 from desktop_crm.services.sales.rule_errors import (
@@ -67,7 +68,7 @@ from desktop_crm.services.sales.rule_errors import (
     MissingRequiredFields,
     OwnEmailRefused,
 )
-from desktop_crm.services.system import rights
+from desktop_crm.services.system import custom_values, rights
 
 #: Fields a contact card edits, with their labels for messages.
 CONTACT_FIELDS: dict[str, str] = {
@@ -576,17 +577,15 @@ def merge_contacts(
         for label, model in MERGED_LINKS:
             ids = [str(row.id) for row in model.select(model.id).where(model.contact == other.id)]
             moved_ids[label] = ids
-            moved[label] = (
-                model.update(contact=survivor.id, updated_at=now)
-                .where(model.contact == other.id)
-                .execute()
-            )
+            moved[label] = update_recorded(model, {"contact": survivor.id, "updated_at": now},
+                                           model.contact == other.id)
         for row in DuplicateDismissal.alive().where(
             (DuplicateDismissal.contact == other.id) | (DuplicateDismissal.other_contact == other.id)
         ):
             row.soft_delete()
         _apply(survivor, chosen)
         survivor.save()
+        carried = custom_values.carry_values(Entity.CONTACTS, other.id, survivor.id)
         merged_name = other.full_name
         other.soft_delete()
         entry = Activity.create(
@@ -602,6 +601,7 @@ def merge_contacts(
                 "survivor_values": {k: (str(v) if v is not None else None) for k, v in kept.items()},
                 "moved": moved,
                 "moved_ids": moved_ids,
+                "custom_carried": [str(i) for i in carried],
             },
         )
         return MergeResult(survivor.id, other.id, moved, _doubled_deals(survivor.id), entry.id)

@@ -58,7 +58,8 @@ from desktop_crm.services.listing import search as search_service
 from desktop_crm.services.sales import board, deals, rules
 from desktop_crm.services.sales.board import ColumnInfo
 from desktop_crm.services.sales.deals import DealLineInfo
-from desktop_crm.services.system import rights
+from desktop_crm.services.system import custom_values, rights
+from desktop_crm.services.system.custom_values import CustomValueDTO
 
 IdT = TypeVar("IdT", bound=uuid.UUID)
 
@@ -135,6 +136,7 @@ class DealData:
     # the seller of the deal's documents: None chooses by the deal's currency and country
     own_company_id: str | None = None
     sellers: tuple[tuple[str, str], ...] = ()
+    custom: tuple[CustomValueDTO, ...] = ()  # the custom fields of the deal's pipeline
 
     @property
     def stage(self) -> ColumnInfo | None:
@@ -202,7 +204,7 @@ def load(deal_id: IdLike) -> DealData:
         created_at=deal.created_at, stage_entered_at=deal.stage_entered_at,
         vat=vat_setup(deal.currency),
         own_company_id=str(deal.own_company_id) if deal.own_company_id else None,
-        sellers=_sellers(),
+        sellers=_sellers(), custom=tuple(custom_values.values_of(Entity.DEALS, deal.id)),
     )
 
 
@@ -231,6 +233,7 @@ def new_deal(user_id: IdLike | None, pipeline_id: IdLike | None = None) -> DealD
         currency=own.default_currency if own else "RUB", expected_close_date=None, comment="",
         lines=[], amount=Decimal("0.00"), missing=[], correct=False, closed=False, lost_reason="",
         created_at=None, stage_entered_at=None, vat=vat, sellers=_sellers(),
+        custom=tuple(custom_values.blank_values(Entity.DEALS, pipeline.id)),
     )
 
 
@@ -244,8 +247,18 @@ def _line_payload(line: LineValues) -> dict[str, Any]:
 
 
 def save(deal_id: IdLike | None, values: Mapping[str, Any], lines: Sequence[LineValues] | None,
-         user: IdLike) -> DealId:
-    """Save the card in one transaction; returns the deal id. ``lines`` ``None``: leave them."""
+         user: IdLike, custom: Mapping[str, Any] | None = None) -> DealId:
+    """Save the card in one transaction; returns the deal id. ``lines`` ``None``: leave them;
+    ``custom``: custom field values by key (``custom_values.set_values``)."""
+    with database.atomic():
+        saved = _save(deal_id, values, lines, user)
+        if custom:
+            custom_values.set_values(Entity.DEALS, saved, custom)
+        return saved
+
+
+def _save(deal_id: IdLike | None, values: Mapping[str, Any], lines: Sequence[LineValues] | None,
+          user: IdLike) -> DealId:
     user_id = as_uuid(user)
     values = {
         name: (as_uuid(value) if value else None) if name in deals.FK_FIELDS else value

@@ -364,13 +364,34 @@ def update_deal(deal_id: IdLike, values: Mapping[str, Any], user: IdLike) -> Dea
         if deal.closed_at is None and (contact, group) != (deal.contact_id, deal.product_group_id):
             rules.ensure_single_open_deal(contact, group, exclude_id=deal.id)
         previous_responsible = deal.responsible_id
+        before = {name: getattr(deal, _column(name)) for name in cleaned}
         for name, value in cleaned.items():
             setattr(deal, name, value)
         deal.save()
         rules.refresh_deal(deal)
         if deal.responsible_id not in (previous_responsible, None, as_uuid(user)):
             _tell_assigned(deal)
+        _fire_field_robots(deal, before, user)
         return _deal_info(deal)
+
+
+def _column(name: str) -> str:
+    """The attribute holding a deal field's stored value (a link's id, not its row)."""
+    return f"{name}_id" if name in FK_FIELDS else name
+
+
+def _fire_field_robots(deal: Deal, before: Mapping[str, Any], user: IdLike) -> None:
+    """Robots started by a field being set: each field given a new, non-empty value is an event
+    (keyed by the field, its value and the moment, so the same edit is never acted on twice)."""
+    from desktop_crm.services.sales.automation import engine
+    from desktop_crm.services.sales.automation.rules import FIELDS, Event
+
+    for name, old in before.items():
+        new = getattr(deal, _column(name))
+        if name not in FIELDS or new in (None, "") or new == old:
+            continue
+        key = f"{name}={new}@{deal.updated_at.isoformat()}"
+        engine.on_event(engine.DealEvent(Event.FIELD_SET, deal.id, key, name), user)
 
 
 def _tell_assigned(deal: Deal) -> None:

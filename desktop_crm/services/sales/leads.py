@@ -48,6 +48,7 @@ from desktop_crm.models import (
     utcnow,
 )
 from desktop_crm.models.base import column_text
+from desktop_crm.models.history import update_recorded
 from desktop_crm.services.sales import contacts, deals, rules
 from desktop_crm.services.sales.rule_errors import ConversionRefused
 from desktop_crm.services.system import rights
@@ -269,12 +270,10 @@ def convert_lead(
         deal_input.update(deal_values or {})
         deal = deals.create_deal(deal_input, user)
         # The lead's history belongs to the client and the sale from now on.
-        Activity.update(contact=contact_id, updated_at=now).where(
-            (Activity.lead == lead.id) & Activity.contact.is_null()
-        ).execute()
-        Activity.update(deal=deal.id, updated_at=now).where(
-            (Activity.lead == lead.id) & Activity.deal.is_null()
-        ).execute()
+        update_recorded(Activity, {"contact": contact_id, "updated_at": now},
+                        (Activity.lead == lead.id) & Activity.contact.is_null())
+        update_recorded(Activity, {"deal": deal.id, "updated_at": now},
+                        (Activity.lead == lead.id) & Activity.deal.is_null())
         lead.status = LeadStatus.CONVERTED
         lead.converted_at = now
         lead.contact = contact_id

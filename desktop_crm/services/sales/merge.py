@@ -20,8 +20,10 @@ from desktop_crm.i18n import _, ngettext
 from desktop_crm.i18n.formatting import format_date
 from desktop_crm.ids import ContactId, IdLike, as_uuid
 from desktop_crm.models import Activity, ActivityKind, Company, Contact, User, database, utcnow
+from desktop_crm.models.history import update_recorded
 from desktop_crm.services.sales import contacts
 from desktop_crm.services.sales.contacts import CONTACT_FIELDS, MERGED_LINKS, MergeResult
+from desktop_crm.services.system import custom_values
 
 
 def _count_text(kind: str, count: int) -> str:
@@ -158,8 +160,8 @@ def undo_merge(log_id: IdLike, user: IdLike) -> ContactId:
         for label, model in MERGED_LINKS:
             ids = [uuid.UUID(text) for text in payload.get("moved_ids", {}).get(str(label), [])]
             for start in range(0, len(ids), 500):
-                model.update(contact=merged.id, updated_at=now).where(
-                    model.id.in_(ids[start:start + 500]) & (model.contact == survivor.id)).execute()
+                update_recorded(model, {"contact": merged.id, "updated_at": now},
+                                model.id.in_(ids[start:start + 500]) & (model.contact == survivor.id))
         previous = payload.get("survivor_values") or {}
         restored = {name: (value or "") for name, value in previous.items()
                     if name in contacts.TEXT_FIELDS}
@@ -170,6 +172,7 @@ def undo_merge(log_id: IdLike, user: IdLike) -> ContactId:
                                    else None)
         contacts._apply(survivor, restored)
         survivor.save()
+        custom_values.clear_fields(Entity.CONTACTS, survivor.id, payload.get("custom_carried") or [])
         payload["undone"] = True
         entry.payload = payload
         entry.save()

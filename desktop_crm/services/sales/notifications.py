@@ -63,10 +63,13 @@ def notify(
     body: str = "",
     link_kind: str = "",
     link_id: uuid.UUID | str | None = None,
+    notification_id: uuid.UUID | None = None,
 ) -> NotificationInfo:
+    """``notification_id``: a robot's notification has an id derived from its run (else new)."""
     with database.atomic():
         return _info(
             Notification.create(
+                **({"id": notification_id} if notification_id is not None else {}),
                 user=as_uuid(user),
                 title=title[:300],
                 body=body,

@@ -34,6 +34,7 @@ from typing import Any
 import peewee
 
 from desktop_crm import money
+from desktop_crm.entities import Entity
 from desktop_crm.i18n import N_, _, ngettext
 from desktop_crm.models import (
     Activity,
@@ -47,6 +48,7 @@ from desktop_crm.models import (
 )
 from desktop_crm.normalize import fold
 from desktop_crm.services.sales.rule_errors import DuplicateDeal
+from desktop_crm.services.system import custom_fields, custom_values
 from desktop_crm.services.system.settings import SettingSpec, declare
 
 # --- settings (defaults from the seeds) -----------------------------------------------------------
@@ -253,6 +255,8 @@ def is_detailed(text: str | None, policy: CommentPolicy | None = None) -> Commen
 
 # --- deal correctness (rule 2) --------------------------------------------------------------------
 
+#: How a custom deal field is named among required fields: ``cf_<key>``.
+CUSTOM_PREFIX = "cf_"
 #: The fields a deal (or a stage) can require, in the order they are reported.
 DEAL_FIELDS: dict[str, str] = {
     "product_group": N_("product group"),
@@ -267,9 +271,13 @@ DEAL_FIELDS: dict[str, str] = {
 
 
 def field_label(name: str) -> str:
-    """The translated name of a deal field (for messages and hints)."""
+    """The translated name of a deal field (for messages and hints); a custom field (``cf_<key>``)
+    by its label."""
     label = DEAL_FIELDS.get(name)
-    return _(label) if label else name
+    if label:
+        return _(label)
+    custom = custom_values.field_of_column(Entity.DEALS, name)
+    return custom.label if custom is not None else name
 
 
 def field_list(names: Iterable[str]) -> str:
@@ -278,8 +286,12 @@ def field_list(names: Iterable[str]) -> str:
 
 
 def ordered_fields(names: Iterable[str]) -> list[str]:
+    """The fixed fields of ``names`` in report order, then its live custom deal fields in theirs."""
     wanted = set(names)
-    return [name for name in DEAL_FIELDS if name in wanted]
+    fixed = [name for name in DEAL_FIELDS if name in wanted]
+    if not any(name.startswith(CUSTOM_PREFIX) for name in wanted):
+        return fixed
+    return fixed + [f.column for f in custom_fields.fields(Entity.DEALS) if f.column in wanted]
 
 
 def required_fields(stage: Stage | None) -> list[str]:
@@ -366,10 +378,20 @@ def deal_missing_fields(
             return has_priced_line(
                 line_net_amount(line.price, line.quantity, line.discount_percent) for line in rows
             )
+        if name.startswith(CUSTOM_PREFIX):
+            return name not in empty_custom()
         column = _FIELD_COLUMNS.get(name)
         return column is None or getattr(deal, column) is not None
 
-    return missing_fields(required_fields(stage), has)
+    def empty_custom() -> set[str]:
+        if not unfilled:  # the deal's custom values are read once, when one is required
+            unfilled.append({f.column for f in custom_values.required_missing(
+                deal.id, [n.removeprefix(CUSTOM_PREFIX) for n in required])})
+        return unfilled[0]
+
+    unfilled: list[set[str]] = []
+    required = required_fields(stage)
+    return missing_fields(required, has)
 
 
 _FIELD_COLUMNS = {

@@ -46,6 +46,8 @@ from desktop_crm.models import (
     utcnow,
 )
 from desktop_crm.services.sales import notifications, rules
+from desktop_crm.services.sales.automation import engine as robots
+from desktop_crm.services.sales.automation.rules import Event
 from desktop_crm.services.sales.rule_errors import PermissionDenied, StageChangeRefused
 from desktop_crm.services.system import rights, settings
 
@@ -249,12 +251,30 @@ def start_deal(deal_id: IdLike, user: IdLike, now: dt.datetime | None = None, ta
     now = now or utcnow()
     deal = _deal(deal_id)
     stage = Stage.get_by_id(deal.stage_id)
-    StageChange.create(
+    change = StageChange.create(
         deal=deal.id, from_stage=None, to_stage=stage.id, changed_at=now, author=as_uuid(user)
     )
     _timeline_entry(deal, None, stage, user, now, "created", 0, deal.lost_reason)
     if tasks:
         _create_stage_tasks(deal, stage, user, now)
+        _fire_stage_robots(deal.id, change.id, user, now)
+
+
+def _fire_stage_robots(deal_id: uuid.UUID, change_id: uuid.UUID, user: IdLike,
+                       now: dt.datetime) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
+    """The robots of the stage the deal entered (the stage change is the event); the tasks and
+    notifications they made, so that an undo takes them back with the move."""
+    from desktop_crm.services.sales.automation.actions import effect_id
+
+    runs = robots.on_event(robots.DealEvent(Event.ENTERING_STAGE, deal_id, str(change_id)), user, now)
+    done = [run.id for run in runs if run.state == robots.DONE]
+    if not done:
+        return [], []
+    tasks = [row.id for row in Activity.alive(Activity.id).where(
+        Activity.id.in_([effect_id(identity, "task") for identity in done]))]
+    notes = [row.id for row in Notification.alive(Notification.id).where(
+        Notification.id.in_([effect_id(identity, "notification") for identity in done]))]
+    return tasks, notes
 
 
 def _notify_head(deal: Deal, stage: Stage, lost_reason: str) -> list[uuid.UUID]:
@@ -343,15 +363,16 @@ def move_deal(
             row.board_rank = board_rank
         rules.refresh_deal(row, stage=target, lines=lines)
         notified = _notify_head(row, target, row.lost_reason) if closing else []
+        robot_tasks, robot_notes = _fire_stage_robots(row.id, change.id, user, now)
         return MoveResult(
             deal_id=row.id,
             from_stage_id=old.id if old else None,
             to_stage_id=target.id,
             stage_change_id=change.id,
             timeline_entry_id=entry.id,
-            created_task_ids=created,
+            created_task_ids=created + robot_tasks,
             cancelled_task_ids=cancelled,
-            notification_ids=notified,
+            notification_ids=notified + robot_notes,
             closed=closing,
             previous_stage_entered_at=previous[0],
             previous_closed_at=previous[1],
@@ -441,10 +462,12 @@ def reopen_deal(
         )
         created = _create_stage_tasks(row, target, actor, now)
         rules.refresh_deal(row)
+        robot_tasks, robot_notes = _fire_stage_robots(row.id, change.id, actor.id, now)
         return MoveResult(
             deal_id=row.id, from_stage_id=old.id if old else None, to_stage_id=target.id,
-            stage_change_id=change.id, timeline_entry_id=entry.id, created_task_ids=created,
-            cancelled_task_ids=[], notification_ids=[], closed=False,
+            stage_change_id=change.id, timeline_entry_id=entry.id,
+            created_task_ids=created + robot_tasks, cancelled_task_ids=[],
+            notification_ids=robot_notes, closed=False,
             previous_stage_entered_at=previous[0], previous_closed_at=previous[1],
             previous_lost_reason=previous[2], previous_reached_order=reached,
         )

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,7 +52,9 @@ from desktop_crm.models import (
     utcnow,
 )
 from desktop_crm.models.base import column_text
+from desktop_crm.models.history import update_recorded
 from desktop_crm.services.sales import rules
+from desktop_crm.services.sales.automation import rules as automation_rules
 from desktop_crm.services.system import rights
 
 
@@ -209,9 +212,8 @@ def log_interaction(
         _refresh_deal(links.deal)
         if links.lead is not None:
             # The first contact with the client puts a new lead in progress.
-            Lead.update(status=LeadStatus.IN_PROGRESS, updated_at=utcnow()).where(
-                (Lead.id == links.lead) & (Lead.status == LeadStatus.NEW)
-            ).execute()
+            update_recorded(Lead, {"status": LeadStatus.IN_PROGRESS, "updated_at": utcnow()},
+                            (Lead.id == links.lead) & (Lead.status == LeadStatus.NEW))
         return _info(activity)
 
 
@@ -410,6 +412,13 @@ def _mail_title(activity: Activity, payload: dict[str, Any]) -> str:
         to=", ".join(payload.get("to") or []), subject=activity.subject)
 
 
+# system entries whose title is made from their payload alone, by their ``event``
+_PAYLOAD_TITLES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "sdi": _sdi_title,
+    "automation": automation_rules.timeline_title,  # what a robot did (or why it did not)
+}
+
+
 def _describe(activity: Activity) -> str:
     """The entry's title in the UI language (system entries are rendered from their payload)."""
     payload = activity.payload or {}
@@ -448,8 +457,9 @@ def _describe(activity: Activity) -> str:
             return _("Invoice issued: № {number}").format(number=payload.get("number", ""))
         return _("Quote issued: № {number}").format(number=payload.get("number", ""))
     event = payload.get("event")
-    if event == "sdi":
-        return _sdi_title(payload)
+    titled = _PAYLOAD_TITLES.get(str(event))
+    if titled is not None:
+        return titled(payload)
     if event == "lead_converted":
         return _("Lead converted into contact {contact} and deal {deal}").format(
             contact=payload.get("contact_name", ""), deal=payload.get("deal_title", "")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import platform
 import sqlite3
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 from desktop_crm import __version__, config
@@ -25,6 +24,8 @@ class AboutInfo:
 
 
 def _package_version(name: str) -> str:
+    from importlib import metadata  # tens of milliseconds: only when "About" is opened
+
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:

@@ -30,6 +30,7 @@ from typing import Any
 import phonenumbers
 
 from desktop_crm import money, validation
+from desktop_crm.entities import Entity
 from desktop_crm.errors import ValidationError
 from desktop_crm.i18n import LANGUAGES, N_, _, ngettext
 from desktop_crm.ids import IdLike, OwnCompanyId, StageId, UserId, as_uuid
@@ -55,7 +56,7 @@ from desktop_crm.services.sales import cards, rules
 from desktop_crm.services.sales import pipelines as sales_pipelines
 from desktop_crm.services.sales import stages as stage_rules
 from desktop_crm.services.sales.pipelines import PipelineInfo
-from desktop_crm.services.system import access, rights
+from desktop_crm.services.system import access, custom_fields, rights
 from desktop_crm.services.system.settings import SettingSpec
 
 # --- rules ----------------------------------------------------------------------------------------
@@ -350,9 +351,10 @@ def stages(pipeline_id: IdLike) -> list[StageInfo]:
     ]
 
 
-def deal_field_choices() -> list[tuple[str, str]]:
-    """The fields a stage can require: ``(name, translated label)``."""
-    return [(name, rules.field_label(name)) for name in rules.DEAL_FIELDS]
+def deal_field_choices(pipeline_id: IdLike | None = None) -> list[tuple[str, str]]:
+    """What a stage (of ``pipeline_id``) can require: ``(name, label)``, custom fields last."""
+    return [(name, rules.field_label(name)) for name in rules.DEAL_FIELDS] + [
+        (f.column, f.label) for f in custom_fields.fields(Entity.DEALS, pipeline_id=pipeline_id)]
 
 
 #: The colour a new stage gets (settings' "New stage", a stage an import creates).
@@ -378,7 +380,8 @@ def stage_errors(values: Mapping[str, Any]) -> dict[str, str]:
     color = values.get("color") or ""
     if not (isinstance(color, str) and re.fullmatch(r"#[0-9A-Fa-f]{6}(?:[0-9A-Fa-f]{2})?", color)):
         errors["color"] = _("Choose a colour.")
-    unknown = set(values.get("required_fields") or []) - set(rules.DEAL_FIELDS)
+    required = set(values.get("required_fields") or [])
+    unknown = required - set(rules.ordered_fields(required))
     if unknown:
         errors["required_fields"] = _("Unknown required fields.")
     return errors
@@ -426,8 +429,7 @@ def save_stage(stage_id: IdLike | None, pipeline_id: IdLike, values: Mapping[str
         stage.probability = validation.percent_value(values.get("probability", 0), "probability")
         stage.color = str(values.get("color") or DEFAULT_STAGE_COLOR)
         stage.task_templates = [_task_template(t) for t in values.get("task_templates") or []]
-        stage.required_fields = [name for name in rules.DEAL_FIELDS
-                                 if name in set(values.get("required_fields") or [])]
+        stage.required_fields = rules.ordered_fields(values.get("required_fields") or [])
         stage.requires_correct_deal = bool(values.get("requires_correct_deal", False))
         stage.save()
         if ladder_changed:  # off the ladder: deals whose furthest step it was; on it: those below

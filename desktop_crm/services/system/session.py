@@ -52,8 +52,10 @@ class UserRef:
     has_password: bool = False
 
 
-def _ref(user: Any) -> UserRef:
-    role: Any = AccessRole.get_or_none(AccessRole.id == user.access_role_id)
+def _ref(user: Any, roles: dict[uuid.UUID, Any] | None = None) -> UserRef:
+    """``roles``: every role by id, read once for many users (else the user's own is read)."""
+    role: Any = (roles.get(user.access_role_id) if roles is not None
+                 else AccessRole.get_or_none(AccessRole.id == user.access_role_id))
     role_name = rights.role_display_name(role.name, role.preset) if role else ""
     return UserRef(user.id, user.name, str(user.role), user.locale or "", user.login or "",
                    role_name, bool(user.password_hash))
@@ -133,7 +135,8 @@ def sign_out() -> None:
 def users() -> list[UserRef]:
     """Active users, by name (pickers: responsible, assignee; the sign-in dialog)."""
     query: list[Any] = list(User.alive().where(User.active == True).order_by(User.name))  # noqa: E712
-    return [_ref(user) for user in query]
+    roles = {role.id: role for role in AccessRole.select()}  # one query, not one per user
+    return [_ref(user, roles) for user in query]
 
 
 def signed_in() -> UserRef | None:

@@ -38,6 +38,8 @@ from desktop_crm.views.cards.common import (
     rows_table,
     set_combo_value,
 )
+from desktop_crm.views.cards.custom_fields import card_custom_fields, show_record_fields
+from desktop_crm.views.cards.history import add_history_tab
 from desktop_crm.views.common.contact_links import CardHeader
 from desktop_crm.views.common.section import SECTION_SPACING, FormSection
 from desktop_crm.views.context import AppContext
@@ -203,6 +205,8 @@ class CompanyCard(CardDialog):
         comment = QPlainTextEdit(inner)
         comment.setMaximumHeight(70)
         self.add_field(comment_section.form, "comment", labels["comment"], comment)
+        self.custom = card_custom_fields(self, Entity.COMPANIES, inner)
+        column.addWidget(self.custom)
         column.addStretch(1)
         area.setWidget(inner)
         self.tabs.addTab(area, _("Details"))
@@ -228,6 +232,8 @@ class CompanyCard(CardDialog):
         self.tabs.addTab(self.deals_view, _("Deals"))
         self.tabs.setTabEnabled(1, bool(record_id))
         self.tabs.setTabEnabled(2, bool(record_id))
+        self.field_history = add_history_tab(self, context, self.tabs, "company", Entity.COMPANIES,
+                                             record_id)
         self.finish_layout(self.tabs)
         wire_card(self, "company", ("email",), ("phone",), can_log_calls=False)
         self._load()
@@ -243,6 +249,7 @@ class CompanyCard(CardDialog):
         self._loading = True
         values = dict(self._values or {"country": DEFAULT.code, "responsible": str(self.context.user.id)})
         write_editors(self, values)
+        show_record_fields(self.custom, Entity.COMPANIES, self.record_id)
         self._loading = False
         self.requisites.country_changed()
         self._load_related()
@@ -278,7 +285,9 @@ class CompanyCard(CardDialog):
         self.show_errors(cards.requisites_field_errors(self.values()))
 
     def save_changes(self) -> bool:
-        company_id = cards.save_company(self.record_id, self.values(), self.context.user.id)
+        values = self.values()
+        company_id = cards.save_with_custom(Entity.COMPANIES, lambda: cards.save_company(
+            self.record_id, values, self.context.user.id), self.custom.values())
         self.record_id = company_id
         self._values = cards.company_card(company_id)
         self.show_banner("")

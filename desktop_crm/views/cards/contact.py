@@ -45,6 +45,8 @@ from desktop_crm.views.cards.common import (
     rows_table,
     set_combo_value,
 )
+from desktop_crm.views.cards.custom_fields import card_custom_fields, show_record_fields
+from desktop_crm.views.cards.history import add_history_tab
 from desktop_crm.views.cards.timeline import TimelineWidget
 from desktop_crm.views.common.contact_links import CardHeader
 from desktop_crm.views.common.dialogs import show_error
@@ -98,6 +100,8 @@ class ContactCard(CardDialog):
             placeholder.setWordWrap(True)
             self.tabs.addTab(placeholder, _("Timeline"))
             self.tabs.setTabEnabled(1, False)
+        self.field_history = add_history_tab(self, context, self.tabs, "contact", Entity.CONTACTS,
+                                             record_id)
         self.finish_layout(body)
         wire_card(self, "contact", ("work_email", "private_email"), ("mobile_phone", "work_phone"))
         self._load()
@@ -188,6 +192,8 @@ class ContactCard(CardDialog):
         comment.setMaximumHeight(80)
         self.add_field(notes.form, "comment", _label("comment"), comment)
         self._build_fiscal_fields(column, inner)
+        self.custom = card_custom_fields(self, Entity.CONTACTS, inner)
+        column.addWidget(self.custom)
         hint = QLabel(_("* required by the contact rules"), inner)
         hint.setObjectName("required_hint")
         column.addWidget(hint)
@@ -240,6 +246,7 @@ class ContactCard(CardDialog):
                 company = cards.company_card(value) if value else None
                 editor.set_choice(deal_card.Choice(CompanyId(as_uuid(value)), company["display_name"])
                                   if value and company else None)
+        show_record_fields(self.custom, Entity.CONTACTS, self.record_id)
         self._loading = False
         self._update_previews()
         self._update_title()
@@ -407,8 +414,9 @@ class ContactCard(CardDialog):
         if not self.record_id:
             values = {k: v for k, v in values.items() if v not in ("", None)}
         try:
-            contact_id = cards.save_contact(self.record_id, values, self.context.user.id,
-                                            tuple(self._not_duplicate_of))
+            contact_id = cards.save_with_custom(Entity.CONTACTS, lambda: cards.save_contact(
+                self.record_id, values, self.context.user.id, tuple(self._not_duplicate_of)),
+                self.custom.values())
         except DuplicateContact as error:
             self.show_banner("")
             self.show_duplicates([
@@ -433,7 +441,7 @@ class ContactCard(CardDialog):
         self.timeline = TimelineWidget(self.context, {"contact": self.record_id}, self)
         self.drafts.append(self.timeline)
         self.tabs.removeTab(2)
-        self.tabs.addTab(self.timeline, _("Timeline"))
+        self.tabs.insertTab(2, self.timeline, _("Timeline"))
         self.tabs.setTabEnabled(1, True)
 
 

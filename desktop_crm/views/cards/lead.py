@@ -46,6 +46,8 @@ from desktop_crm.views.cards.common import (
     open_card,
     set_combo_value,
 )
+from desktop_crm.views.cards.custom_fields import card_custom_fields, show_record_fields
+from desktop_crm.views.cards.history import add_history_tab
 from desktop_crm.views.cards.timeline import TimelineWidget
 from desktop_crm.views.common.chips import StatusChip, lead_chip
 from desktop_crm.views.common.section import FormSection, sections_page
@@ -116,6 +118,8 @@ class LeadCard(CardDialog):
         comment = QPlainTextEdit(inner)
         comment.setMaximumHeight(80)
         self.add_field(notes.form, "comment", labels["comment"], comment)
+        self.custom = card_custom_fields(self, Entity.LEADS, inner)
+        column.addWidget(self.custom)
         column.addStretch(1)
         area.setWidget(inner)
         self.tabs.addTab(area, _("Details"))
@@ -127,6 +131,8 @@ class LeadCard(CardDialog):
             placeholder.setWordWrap(True)
             self.tabs.addTab(placeholder, _("Interactions"))
             self.tabs.setTabEnabled(1, False)
+        self.field_history = add_history_tab(self, context, self.tabs, "lead", Entity.LEADS,
+                                             record_id)
         self.convert_button = self.buttons.addButton(_("Convert…"),
                                                      self.buttons.ButtonRole.ActionRole)
         self.convert_button.setObjectName("convert_button")
@@ -146,7 +152,7 @@ class LeadCard(CardDialog):
         self.drafts.append(self.timeline)
         if self.tabs.count() > 1:
             self.tabs.removeTab(1)
-        self.tabs.addTab(self.timeline, _("Interactions"))
+        self.tabs.insertTab(1, self.timeline, _("Interactions"))
 
     def reload_record(self) -> None:
         if self.record_id:
@@ -171,6 +177,8 @@ class LeadCard(CardDialog):
         for name, editor in self.editors.items():
             if name not in ("comment", "responsible"):
                 editor.setEnabled(not converted)
+        show_record_fields(self.custom, Entity.LEADS, self.record_id)
+        self.custom.setEnabled(not converted)
         self.status.setText(status_label(values.get("status", "new")))
         self.status_chip.set_chip(lead_chip(values.get("status", "new")))
         self._loading = False
@@ -230,7 +238,9 @@ class LeadCard(CardDialog):
         self.show_errors(errors)
 
     def save_changes(self) -> bool:
-        lead_id = cards.save_lead(self.record_id, self.values(), self.context.user.id)
+        values = self.values()
+        lead_id = cards.save_with_custom(Entity.LEADS, lambda: cards.save_lead(
+            self.record_id, values, self.context.user.id), self.custom.values())
         created = self.record_id is None
         self.record_id = lead_id
         self._values = cards.lead_card(lead_id)

@@ -22,6 +22,7 @@ from desktop_crm.i18n import _, pgettext
 from desktop_crm.i18n.formatting import format_amount
 from desktop_crm.services.sales import cards
 from desktop_crm.views.cards.common import CardDialog, open_card, set_combo_value
+from desktop_crm.views.cards.custom_fields import card_custom_fields, show_record_fields
 from desktop_crm.views.context import AppContext
 
 
@@ -84,6 +85,8 @@ class ProductCard(CardDialog):
         form.addRow("", group_row)
         active = QCheckBox(_("Active (offered in new deals)"), body)
         self.add_field(form, "active", _("Status"), active)
+        self.custom = card_custom_fields(self, Entity.PRODUCTS, body)
+        form.addRow(self.custom)
         self.finish_layout(body)
         self._load()
 
@@ -142,6 +145,7 @@ class ProductCard(CardDialog):
         currency.setEditText(values.get("currency", "RUB"))
         set_combo_value(self.editors["group"], values.get("group"))  # type: ignore[arg-type]
         self.editors["active"].setChecked(bool(values.get("active", True)))  # type: ignore[attr-defined]
+        show_record_fields(self.custom, Entity.PRODUCTS, self.record_id)
         self._loading = False
         self._update_title()
 
@@ -174,7 +178,8 @@ class ProductCard(CardDialog):
             self.show_errors(errors)
             self.show_banner(_("Correct the highlighted fields."))
             return False
-        product_id = cards.save_product(self.record_id, values, self.context.user.id)
+        product_id = cards.save_with_custom(Entity.PRODUCTS, lambda: cards.save_product(
+            self.record_id, values, self.context.user.id), self.custom.values())
         self.record_id = product_id
         self._values = cards.product_card(product_id)
         self.show_banner("")

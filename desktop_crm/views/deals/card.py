@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
+    QScrollArea,
     QSpinBox,
     QSplitter,
     QTableWidget,
@@ -61,6 +62,8 @@ from desktop_crm.services.listing import lists
 from desktop_crm.services.sales import deal_card, rules
 from desktop_crm.services.sales.board import BoardMove
 from desktop_crm.services.sales.deal_card import DealData
+from desktop_crm.views.cards.custom_fields import CUSTOM_FIELDS, CUSTOM_VALUES, CustomFieldsPanel
+from desktop_crm.views.cards.history import add_history_tab
 from desktop_crm.views.common.accessibility import label_forms
 from desktop_crm.views.common.date_field import OptionalDateEdit
 from desktop_crm.views.common.dialogs import show_error
@@ -79,7 +82,7 @@ NO_DATE = QDate(2000, 1, 1)
 _OPEN_CARDS: dict[DealId, DealCard] = {}
 #: What the card shows: a change to any of these reloads it.
 _SHOWN = {Entity.DEALS, Entity.QUOTES, Entity.INVOICES, Entity.ACTIVITIES, Entity.TASKS,
-          Entity.PIPELINES, Entity.CONTACTS, Entity.COMPANIES}
+          Entity.PIPELINES, Entity.CONTACTS, Entity.COMPANIES, CUSTOM_FIELDS, CUSTOM_VALUES}
 
 
 class DealCard(QDialog):
@@ -130,8 +133,13 @@ class DealCard(QDialog):
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         outer.addWidget(splitter, 1)
 
-        # fields
-        left = QWidget(splitter)
+        # fields (scrolling when the custom fields make them taller than the window)
+        scroll = QScrollArea(splitter)
+        scroll.setObjectName("deal_fields_scroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        left = QWidget(scroll)
+        scroll.setWidget(left)
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 6, 0)
         form = QFormLayout()
@@ -176,6 +184,9 @@ class DealCard(QDialog):
         self.probability.setSuffix(" %")
         form.addRow(_("Probability:"), self.probability)
         left_layout.addLayout(form)
+        self.custom = CustomFieldsPanel(left)  # the pipeline's custom fields, block by block
+        self.custom.changed.connect(self._mark_dirty)
+        left_layout.addWidget(self.custom)
         left_layout.addWidget(QLabel(_("Comment:"), left))
         self.comment = QPlainTextEdit(left)
         self.comment.setObjectName("deal_comment")
@@ -195,7 +206,10 @@ class DealCard(QDialog):
         self.missing_panel.setMargin(8)
         left_layout.addWidget(self.missing_panel)
         left_layout.addStretch(1)
-        splitter.addWidget(left)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(left.minimumSizeHint().width()
+                               + scroll.verticalScrollBar().sizeHint().width())
+        splitter.addWidget(scroll)
 
         # tabs
         self.tabs = QTabWidget(splitter)
@@ -205,13 +219,16 @@ class DealCard(QDialog):
         self.tabs.addTab(self.lines, _("Products"))
         self.timeline = TimelinePanel(self, self.tabs)
         self.tabs.addTab(self.timeline, _("Timeline"))
-        self.quotes = DealDocumentsPanel(context, data.id, "quote", self.tabs)
+        # the documents are loaded once, by show_data (refresh_side), not also here
+        self.quotes = DealDocumentsPanel(context, None, "quote", self.tabs)
         self.tabs.addTab(self.quotes, _("Quotes"))
-        self.invoices = DealDocumentsPanel(context, data.id, "invoice", self.tabs)
+        self.invoices = DealDocumentsPanel(context, None, "invoice", self.tabs)
         self.tabs.addTab(self.invoices, _("Invoices"))
         self.history = _documents_table(self.tabs, "deal_history", [
             _("Stage"), _("In stage since"), _("Until"), _("Time in stage"), _("By")])
         self.tabs.addTab(self.history, _("Stage history"))
+        self.field_history = add_history_tab(self, context, self.tabs, "deal", Entity.DEALS,
+                                             str(data.id) if data.id else None)
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([400, 780])
@@ -273,6 +290,7 @@ class DealCard(QDialog):
                                     else NO_DATE)
             self.probability.setValue(int(data.probability))
             self.comment.setPlainText(data.comment)
+            self.custom.show_values(data.custom)
             if lines:
                 self.lines.set_lines(data.lines, editable=not data.closed)
             self._show_header()
@@ -404,7 +422,8 @@ class DealCard(QDialog):
         if self.data.id is None:
             values["pipeline"] = self.data.pipeline_id
         try:
-            deal_id = deal_card.save(self.data.id, values, self.lines.lines(), self.context.user.id)
+            deal_id = deal_card.save(self.data.id, values, self.lines.lines(), self.context.user.id,
+                                     self.custom.values())
         except CrmError as error:
             show_error(self, error.message)
             return False
@@ -422,6 +441,7 @@ class DealCard(QDialog):
         try:
             self.context.notify_changed(Entity.DEALS)
             self.context.notify_changed(Entity.TASKS)
+            self.context.notify_changed(CUSTOM_VALUES)
         finally:
             self._notifying = False
 
@@ -602,3 +622,29 @@ def screenshot_card(context: AppContext, window: QWidget, tab: int = 0) -> QWidg
         return window
     card.tabs.setCurrentIndex(tab)
     return card
+
+
+def screenshot_history(context: AppContext, window: QWidget) -> QWidget:
+    """The History tab of the showcase deal. A demo database is written in bulk, so it has no
+    history: the first time, the signed-in user edits the deal the way a salesperson would (three
+    saves through the services, the last taking the deal over), so the tab shows what it is for."""
+    from desktop_crm.i18n import current_language
+    from desktop_crm.services.sales import deals
+    from desktop_crm.services.system import history
+
+    deal_id = deal_card.showcase_deal("EUR" if current_language() == "it" else "RUB")
+    if deal_id is None:
+        return window
+    if history.may_see_history() and history.record_history("deal", deal_id, limit=1).total == 0:
+        user = context.user.id
+        deals.update_deal(deal_id, {"probability": "40", "comment": _(
+            "The client asks for a 10 % discount; we are waiting for their answer until Friday.")}, user)
+        deals.update_deal(deal_id, {"expected_close_date": dt.date.today() + dt.timedelta(days=21),
+                                    "probability": "60"}, user)
+        deals.update_deal(deal_id, {"responsible": user}, user)  # taken over
+    card = open_deal(context, deal_id, window)
+    if card is None or card.field_history is None:
+        return card or window
+    card.tabs.setCurrentWidget(card.field_history)
+    return card
+

@@ -175,6 +175,7 @@ class SearchPicker(QWidget):
     def set_choice(self, choice: Choice[Any] | None, emit: bool = False) -> None:
         self._choice = choice
         self.edit.setText(choice.name if choice else "")
+        self.edit.setCursorPosition(0)  # a long name shows its beginning
         self.edit.setToolTip(choice.detail if choice else "")
         if emit:
             self.changed.emit()

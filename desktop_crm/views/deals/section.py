@@ -55,6 +55,23 @@ def _card_quotes_screen(context: Any, window: Any) -> Any:
     return screenshot_card(context, window, tab=2)  # the documents panel of the deal
 
 
+def _card_custom_fields_screen(context: Any, window: Any) -> Any:
+    """A corporate deal with its BANT and competitors (the demo's custom fields)."""
+    from desktop_crm.entities import Entity
+    from desktop_crm.services.system import custom_values
+    from desktop_crm.views.deals.card import open_deal
+
+    deal_id = custom_values.record_with_values(Entity.DEALS)
+    card = open_deal(context, str(deal_id), window) if deal_id else None
+    return card if card is not None else window
+
+
+def _card_history_screen(context: Any, window: Any) -> Any:
+    from desktop_crm.views.deals.card import screenshot_history
+
+    return screenshot_history(context, window)  # who changed which field, when, on which computer
+
+
 def register(registry: Registry) -> None:
     registry.add_view("deals", SectionView("board", N_("Board"), _board, order=20))
     registry.add_card_opener("deals", open_deal_card)
@@ -62,3 +79,5 @@ def register(registry: Registry) -> None:
     registry.add_screen(Screen("deal_card", _card_screen, order=31))
     registry.add_screen(Screen("deal_card_quotes", _card_quotes_screen, order=32))
     registry.add_screen(Screen("deal_card_timeline", _card_timeline_screen, order=33))
+    registry.add_screen(Screen("deal_card_custom_fields", _card_custom_fields_screen, order=34))
+    registry.add_screen(Screen("deal_history", _card_history_screen, order=35))

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from desktop_crm import pricing, validation
 from desktop_crm.countries import country
@@ -43,6 +44,7 @@ from desktop_crm.ids import DocumentId
 from desktop_crm.services.billing import documents, invoices, quotes, rendering, screens
 from desktop_crm.views.common.accessibility import label_forms
 from desktop_crm.views.common.dialogs import show_error
+from desktop_crm.workers import run_in_background
 
 COLUMNS = ("name", "quantity", "unit", "price", "discount_percent", "vat_rate", "natura", "amount")
 
@@ -454,15 +456,26 @@ class DocumentEditor(QDialog):
 
 
 def open_preview(kind: str, document_id: DocumentId, parent: QWidget | None,
-                 send: Callable[[], Any] | None = None) -> QDialog | None:
+                 send: Callable[[], Any] | None = None,
+                 on_shown: Callable[[QDialog], None] | None = None) -> None:
+    """Render the document's PDF off the GUI thread (a draft's render takes a few hundred
+    milliseconds), then show it in the preview dialog; ``on_shown`` gets the dialog."""
     from desktop_crm.views.documents.preview import PdfPreview
 
-    try:
-        pdf = rendering.render(document_id, kind, "pdf")
-    except CrmError as error:
-        show_error(parent, error.message)
-        return None
-    dialog = PdfPreview(pdf, lambda fmt: rendering.render(document_id, kind, fmt), parent, send)
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dialog.open()
-    return dialog
+    def show(pdf: rendering.RenderedFile) -> None:
+        if parent is not None and not isValid(parent):  # closed while the PDF was rendered
+            return
+        dialog = PdfPreview(pdf, lambda fmt: rendering.render(document_id, kind, fmt), parent, send)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        if on_shown is not None:
+            on_shown(dialog)
+
+    def failed(error: BaseException) -> None:
+        if not isinstance(error, CrmError):
+            raise error
+        if parent is None or isValid(parent):
+            show_error(parent, error.message)
+
+    run_in_background(lambda _progress: rendering.render(document_id, kind, "pdf"),
+                      on_result=show, on_error=failed, name="render preview")

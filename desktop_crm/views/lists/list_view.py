@@ -46,6 +46,7 @@ from desktop_crm.services.listing.export import ExportResult, export_list
 from desktop_crm.services.listing.lists import ListFilter
 from desktop_crm.services.sales import bulk
 from desktop_crm.services.system import rights
+from desktop_crm.views.common.background_save import BackgroundSaver
 from desktop_crm.views.common.dialogs import confirm, error_box, show_error
 from desktop_crm.views.common.empty_state import EmptyState
 from desktop_crm.views.common.progress import JobProgressDialog
@@ -149,6 +150,7 @@ class EntityListView(QWidget):
         self.model.modelReset.connect(self._update_selection_actions)
         self.table.selectionModel().selectionChanged.connect(self._update_selection_actions)
         context.signals.changed.connect(self._changed_elsewhere)
+        self._saver = BackgroundSaver(f"save the {entity} list's layout")
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
         self._save_timer.setInterval(1500)
@@ -256,14 +258,11 @@ class EntityListView(QWidget):
         self._reload_keep_position()
 
     def save_state(self) -> None:
+        """The column layout and filter, written off the GUI thread (``BackgroundSaver``)."""
         header = self.table.horizontalHeader()
         state = base64.b64encode(bytes(header.saveState().data())).decode("ascii")
-        preferences.save_list_state(
-            self.entity,
-            str(self.context.user.id),
-            header=state,
-            filter=self.source.filter.to_dict(),
-        )
+        entity, user, flt = self.entity, str(self.context.user.id), self.source.filter.to_dict()
+        self._saver.save(lambda: preferences.save_list_state(entity, user, header=state, filter=flt))
 
     def _default_widths(self) -> None:
         """The spec's widths, widened so that every (translated) title fits with the sort arrow."""
@@ -683,13 +682,4 @@ class StageCommand(QUndoCommand):
             error_box(self.view, "\n".join(dict.fromkeys(problems)))
 
 
-def make_list_view(entity: str) -> Any:
-    """A ``SectionView`` factory for an entity list."""
-
-    def factory(context: AppContext, parent: QWidget | None) -> QWidget:
-        return EntityListView(context, entity, parent)
-
-    return factory
-
-
-__all__ = ["EntityListView", "QModelIndex", "make_list_view"]
+__all__ = ["EntityListView", "QModelIndex"]

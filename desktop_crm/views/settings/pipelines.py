@@ -37,6 +37,7 @@ from desktop_crm.models.enums import Action
 from desktop_crm.services.billing import documents
 from desktop_crm.services.system import admin
 from desktop_crm.views.cards.common import ERROR_STYLE, RowsModel, set_combo_value
+from desktop_crm.views.cards.custom_fields import CUSTOM_FIELDS
 from desktop_crm.views.common.dialogs import confirm, show_error
 from desktop_crm.views.common.progress import JobProgressDialog
 from desktop_crm.views.context import AppContext
@@ -118,15 +119,10 @@ class PipelinesPage(SettingsPage):
         form.addRow(_("Colour") + ":", self.color_button)
         self.add_field(form, "requires_correct_deal", _("Entry"),
                        QCheckBox(_("Only correct deals may enter"), right))
-        required = QGroupBox(_("Required to enter the stage"), right)
-        required_layout = QVBoxLayout(required)
-        self.required: dict[str, QCheckBox] = {}
-        for name, label in admin.deal_field_choices():
-            box = QCheckBox(label[:1].upper() + label[1:], required)
-            box.toggled.connect(lambda _c: self.mark_dirty())
-            required_layout.addWidget(box)
-            self.required[name] = box
-        form.addRow(required)
+        self.required_group = QGroupBox(_("Required to enter the stage"), right)
+        QVBoxLayout(self.required_group)
+        self.required: dict[str, QCheckBox] = {}  # filled per pipeline: its custom fields too
+        form.addRow(self.required_group)
         templates = QGroupBox(_("Tasks created when a deal enters the stage"), right)
         templates_layout = QVBoxLayout(templates)
         self.templates = QTableWidget(0, 2, templates)
@@ -158,6 +154,7 @@ class PipelinesPage(SettingsPage):
         layout.addWidget(splitter, 1)
         layout.addWidget(self.footer())
         self.reload_pipelines()
+        context.signals.changed.connect(self._custom_fields_changed)
 
     # pipelines
     def reload_pipelines(self, select: str | None = None) -> None:
@@ -174,7 +171,28 @@ class PipelinesPage(SettingsPage):
         if self._loading:
             return
         self._show_seller()
+        self._fill_required()
         self.reload_stages()
+
+    def _fill_required(self) -> None:
+        """A box per field a stage of this pipeline may require: the fixed ones, then the custom
+        deal fields shown in this pipeline."""
+        layout = self.required_group.layout()
+        assert layout is not None
+        for box in self.required.values():
+            layout.removeWidget(box)
+            box.deleteLater()
+        self.required = {}
+        for name, label in admin.deal_field_choices(self.pipeline.currentData() or None):
+            box = QCheckBox(label[:1].upper() + label[1:], self.required_group)
+            box.toggled.connect(lambda _c: self.mark_dirty())
+            layout.addWidget(box)
+            self.required[name] = box
+
+    def _custom_fields_changed(self, entity: str) -> None:
+        if entity == CUSTOM_FIELDS and not self.dirty:
+            self._fill_required()
+            self.reload_stages()
 
     def _show_seller(self) -> None:
         pipeline_id = self.pipeline.currentData()

@@ -30,6 +30,8 @@ PAGE_MODULES: tuple[str, ...] = (
     "desktop_crm.views.settings.numbering",
     "desktop_crm.views.settings.templates",
     "desktop_crm.views.settings.pipelines",
+    "desktop_crm.views.settings.custom_fields",
+    "desktop_crm.views.settings.automation",
     "desktop_crm.views.settings.rules",
     "desktop_crm.views.settings.plans",
     "desktop_crm.views.settings.users",

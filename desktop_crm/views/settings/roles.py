@@ -1,6 +1,7 @@
 """Settings › Roles: the preset roles (administrator, head of sales, manager, accountant) and custom
 ones — what each may do (an action per checkbox) and which records it sees (a scope, and a scope
-per pipeline). Needs ``manage_users``."""
+per pipeline) — and who may see the history of changes (a setting of the whole business, saved at
+once). Needs ``manage_users``."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from desktop_crm.errors import CrmError, database_errors
 from desktop_crm.i18n import N_, _
 from desktop_crm.models.enums import Action
 from desktop_crm.services.sales import pipelines as pipeline_service
-from desktop_crm.services.system import access
+from desktop_crm.services.system import access, history
 from desktop_crm.views.cards.common import set_combo_value
 from desktop_crm.views.common.dialogs import confirm
 from desktop_crm.views.context import AppContext
@@ -88,10 +89,32 @@ class RolesPage(SettingsPage):
             self.pipeline_form.addRow(pipeline.name, combo)
             self.pipeline_scopes[str(pipeline.id)] = combo
         right.addWidget(scopes)
+        right.addWidget(self._history_box())
         right.addStretch(1)
         right.addWidget(self.footer())
         layout.addLayout(right, 3)
         self.reload()
+
+    def _history_box(self) -> QGroupBox:
+        box = QGroupBox(_("History of changes"), self)
+        form = QFormLayout(box)
+        self.history_visibility = QComboBox(box)
+        self.history_visibility.setObjectName("history_visibility")
+        for value, label in history.visibility_choices():
+            self.history_visibility.addItem(label, value)
+        set_combo_value(self.history_visibility, history.visibility())
+        self.history_visibility.currentIndexChanged.connect(self._history_visibility_chosen)
+        form.addRow(_("Who may see it:"), self.history_visibility)
+        return box
+
+    def _history_visibility_chosen(self) -> None:
+        try:
+            with database_errors():
+                history.set_visibility(str(self.history_visibility.currentData()))
+        except CrmError as error:
+            self.show_failure(error)
+            return
+        self.context.show_status(_("Saved."))
 
     def reload(self, select: Any = None) -> None:
         self.rows = access.roles()

@@ -1,5 +1,9 @@
 """The Settings section: a tab per registered page (``registry.py``), Ctrl+S saves the current one,
-and closing the window with unsaved pages asks first."""
+and closing the window with unsaved pages asks first.
+
+A page is built when its tab is first shown (or :meth:`SettingsView.page` asks for it): building
+all twelve at once, each loading its data, froze the window for a few hundred milliseconds on the
+first click on Settings. ``pages`` holds the pages built so far; ``specs`` every page shown."""
 
 from __future__ import annotations
 
@@ -24,25 +28,50 @@ class SettingsView(QWidget):
         layout = QVBoxLayout(self)
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("settings_tabs")
-        self.pages: dict[str, SettingsPage] = {}
+        self.pages: dict[str, SettingsPage] = {}  # built so far, in tab order
         self.specs: dict[str, PageSpec] = {}
         for spec in (registry or build_page_registry()).pages:
             if spec.requires is not None and not rights.can(Action(spec.requires)):
                 continue  # the role may not use it: not even shown
-            page = spec.factory(context, self.tabs)
-            page.setObjectName(f"settings_{spec.key}")
-            self.pages[spec.key] = page
             self.specs[spec.key] = spec
-            self.tabs.addTab(page, _(spec.title))
+            self.tabs.addTab(QWidget(self.tabs), _(spec.title))  # its page comes when shown
         layout.addWidget(self.tabs)
+        if self.specs:
+            self._build(0)
+        self.tabs.currentChanged.connect(self._build)
         shortcut = QShortcut(QKeySequence("Ctrl+S"), self)
         shortcut.activated.connect(self.save_current)
 
+    def _build(self, index: int) -> SettingsPage | None:
+        """The page of tab ``index``, built now if it was not yet."""
+        if not 0 <= index < len(self.specs):
+            return None
+        key = list(self.specs)[index]
+        if key in self.pages:
+            return self.pages[key]
+        spec = self.specs[key]
+        page = spec.factory(self.context, self.tabs)
+        page.setObjectName(f"settings_{spec.key}")
+        placeholder = self.tabs.widget(index)
+        current = self.tabs.currentIndex()
+        self.tabs.blockSignals(True)  # swapping the placeholder is not a change of tab
+        self.tabs.removeTab(index)
+        self.tabs.insertTab(index, page, _(spec.title))
+        self.tabs.setCurrentIndex(current)
+        self.tabs.blockSignals(False)
+        if placeholder is not None:
+            placeholder.deleteLater()
+        self.pages[key] = page
+        self.pages = {k: self.pages[k] for k in self.specs if k in self.pages}  # tab order
+        return page
+
     def page(self, key: str) -> SettingsPage:
-        return self.pages[key]
+        page = self._build(list(self.specs).index(key))
+        assert page is not None
+        return page
 
     def select(self, key: str) -> SettingsPage:
-        page = self.pages[key]
+        page = self.page(key)
         self.tabs.setCurrentWidget(page)
         return page
 

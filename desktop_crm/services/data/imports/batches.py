@@ -23,6 +23,7 @@ from desktop_crm.i18n import _, ngettext
 from desktop_crm.ids import IdLike, as_uuid
 from desktop_crm.models import ALL_MODELS, Action, ImportBatch, ImportBatchItem, User, database, utcnow
 from desktop_crm.models.db import engine, execute_sql
+from desktop_crm.models.history import update_recorded
 from desktop_crm.models.sync_meta import is_replica
 from desktop_crm.services.data.imports.engine import BatchInfo, UndoReport, backup_before_import
 from desktop_crm.services.system import rights
@@ -225,7 +226,7 @@ def _take_back(batch_id: uuid.UUID, check: bool) -> tuple[int, int]:
         model = model_of(item.table_name)
         values = {name: _decode(pair) for name, pair in (item.before or {}).items()
                   if name in model._meta.fields}
-        model.update(**values).where(model.id == item.row_id).execute()
+        update_recorded(model, values, model.id == item.row_id)
     live, dead = _used_elsewhere(created)
     if live and check:
         raise CrmError(ngettext(
@@ -248,8 +249,8 @@ def _take_back(batch_id: uuid.UUID, check: bool) -> tuple[int, int]:
             else:
                 soft = chunk
             if soft:
-                model.update(deleted_at=now, updated_at=now).where(
-                    model.id.in_(soft) & model.deleted_at.is_null()).execute()
+                update_recorded(model, {"deleted_at": now, "updated_at": now},
+                                model.id.in_(soft) & model.deleted_at.is_null())
     ImportBatchItem.delete().where(ImportBatchItem.batch == batch_id).execute()
     return sum(len(ids) for ids in created.values()), len(merged)
 

@@ -131,7 +131,9 @@ def funnel(scope: ReportScope) -> FunnelReport:
     ladder = ladder_of(stages)
     period = scope.period
     # The cohort grouped by current stage, furthest step reached and currency: a few hundred rows,
-    # read from the index on (pipeline, stage, reached_order, currency, created_at, amount).
+    # read from the index on (pipeline, stage, reached_order, currency, created_at, amount), one
+    # range of creation dates per key present.
+    keys = [Deal.stage, Deal.reached_order, Deal.currency]
     grouped = (
         Deal.select(
             Deal.stage, Deal.reached_order, Deal.currency, fn.COUNT(SQL("*")),
@@ -143,8 +145,9 @@ def funnel(scope: ReportScope) -> FunnelReport:
             *visible_deals(),
             Deal.created_at >= period.since,
             Deal.created_at < period.until,
+            *dialect.present_keys(Deal, {Deal.pipeline: scope.pipeline_id}, keys),
         )
-        .group_by(Deal.stage, Deal.reached_order, Deal.currency)
+        .group_by(*keys)
     )
     by_id = {s.id: s for s in stages}
     # (furthest rank, current kind) -> deals, amount

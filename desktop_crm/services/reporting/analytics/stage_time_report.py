@@ -85,6 +85,13 @@ class StageTimeReport:
         )
 
 
+def _along(query: peewee.ModelSelect[StageChange], columns: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    """The rows of ``query`` read along the live stays' index starting with ``columns``."""
+    sql, params = query.sql()
+    return list(dialect.execute(dialect.along_index(sql, "stage_change", columns, first_only=True),
+                                params).fetchall())
+
+
 def stage_time(scope: ReportScope) -> StageTimeReport:
     """Average and median time spent in each open stage, from the stays that ended in the period."""
     stages = [s for s in pipeline_stages(scope.pipeline_id) if s.kind == StageKind.OPEN]
@@ -117,7 +124,9 @@ def stage_time(scope: ReportScope) -> StageTimeReport:
             .where(StageChange.from_stage.in_(list(by_id)))
             .group_by(StageChange.from_stage)
         )
-        for stage_key, n, total, *middle_value in dialect.tuples(query):
+        # one range of end dates per stage (SQLite would rather read every stay of the stages
+        # along the index of durations, the one the medians below need)
+        for stage_key, n, total, *middle_value in _along(query, ("from_stage_id", "changed_at")):
             stage_id = coerce_uuid(stage_key)
             totals[stage_id] = (int(n), int(total))
             if median is not None:
@@ -133,7 +142,7 @@ def stage_time(scope: ReportScope) -> StageTimeReport:
                     .limit(2 - n % 2)
                     .offset((n - 1) // 2)
                 )
-                values = [int(v) for (v,) in dialect.tuples(middle)]
+                values = [int(v) for (v,) in _along(middle, ("from_stage_id", "seconds_in_previous"))]
                 medians[stage_id] = Decimal(sum(values)) / Decimal(len(values))
     rows = []
     for stage in stages:
