@@ -53,8 +53,11 @@ def run(args: argparse.Namespace) -> int:
         if not credentials.remember_password(credentials.strip_password(args.server), password):
             print(credentials.not_remembered_text(), file=sys.stderr)
 
+    reported = []
+
     def progress(done: int, total: int, text: str) -> None:
         print(f"\r{text} {done}/{total}", end="", file=sys.stderr, flush=True)
+        reported.append(done)
 
     try:
         from desktop_crm.services.billing.invoices import refreeze_final_numbers
@@ -63,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     except CrmError as error:
         print(error.message, file=sys.stderr)
         return 1
-    if result.bootstrapped:
+    if reported:  # end the progress line
         print(file=sys.stderr)
     parked_total = result.parked_total
     print(

@@ -21,6 +21,7 @@ import peewee
 from desktop_crm.ids import uuid7
 from desktop_crm.models.db import execute_sql
 from desktop_crm.sync import server
+from desktop_crm.sync.bulk import BulkInsert
 from desktop_crm.sync.layout import Layout
 from desktop_crm.sync.policies import APPEND_ONLY
 from desktop_crm.sync.server import ClockOffError
@@ -81,6 +82,13 @@ class Merger:
         self.conflicts: list[tuple[Any, ...]] = []
         self.written_alive: dict[str, set[uuid.UUID]] = {}
         self.written_deleted: dict[str, set[uuid.UUID]] = {}
+        # tables the set-based inserts wrote to (their rows are found by this transaction's id)
+        self.bulk_tables: set[str] = set()
+        # rows this push left exactly as this replica holds them, per table: new rows, and rows
+        # nobody else had written since this replica's copy (:meth:`_merge_update`)
+        self.as_held: dict[str, list[uuid.UUID]] = {}
+        self.bulk_rows: dict[str, list[tuple[bytes, int]]] = {}
+        self.revived: dict[str, set[uuid.UUID]] = {}
 
     @staticmethod
     def coalesce(entries: list[tuple[Any, ...]]) -> dict[tuple[str, bytes], RowChange]:
@@ -105,6 +113,11 @@ class Merger:
 
     def apply(self, entries: list[tuple[Any, ...]], isolated: bool) -> dict[int, str]:
         """Merge and write ``entries``; returns ``{seq: reason}`` of those refused for good."""
+        if not isolated:  # row by row (finding what the server refuses) takes the merge path
+            bulk = BulkInsert(self.pg, self.device, self.layout).apply(entries)
+            entries = bulk.rest
+            self.bulk_rows = bulk.rows
+            self.bulk_tables = set(bulk.rows)
         changes = self.coalesce(entries)
         by_table: dict[str, list[RowChange]] = {}
         for change in changes.values():
@@ -198,9 +211,11 @@ class Merger:
             return
         names = tuple(sorted(fields))
         top = max(v[1] for v in fields.values()) if fields else 0
-        hints = {k: v[1] for k, v in fields.items()}
+        # a field written at the row's clock needs no hint (the server stamps it with that clock)
+        hints = {k: v[1] for k, v in fields.items() if v[1] != top}
         values = [change.row_id, *(to_server(fields[n][0], types[n]) for n in names)]
         writes.inserts.setdefault(names, []).append([*values, top, self.device, self.jsonb(hints)])
+        self.as_held.setdefault(table, []).append(change.row_id)
         self._track(table, change.row_id, fields.get("deleted_at", [None])[0] is None)
 
     def _merge_update(
@@ -222,6 +237,9 @@ class Merger:
             self._note_edit_of_deleted(table, change.row_id, fields, edits, deleted, server_row["_fv"])
         if not won:
             return
+        if not change.insert and min(v[2] for v in fields.values()) == server_row["_ver"]:
+            # nobody wrote the row since this replica's copy: the update leaves it as held here
+            self.as_held.setdefault(table, []).append(change.row_id)
         names = tuple(sorted(won))
         top = max(hc for _v, hc in won.values())
         hints = {k: hc for k, (_v, hc) in won.items()}
@@ -341,22 +359,15 @@ class Merger:
         revive = self._parents_kept_by_live_children()
         frontier = {t: set(ids) for t, ids in self.written_alive.items()}
         seen: set[tuple[str, uuid.UUID]] = set()
-        while frontier:
+        first = True
+        while frontier or first:
             next_frontier: dict[str, set[uuid.UUID]] = {}
-            for child, column, parent in self.layout.foreign_keys:
-                ids = frontier.get(child)
-                if not ids or parent not in self.columns:
-                    continue
-                rows = self.pg.execute(
-                    f'SELECT p.id FROM "{parent}" p JOIN "{child}" c ON c."{column}" = p.id '
-                    "WHERE c.id = ANY(%s) AND p.deleted_at IS NOT NULL",
-                    (list(ids),),
-                ).fetchall()
-                for (parent_id,) in rows:
-                    if (parent, parent_id) not in seen:
-                        revive.setdefault(parent, set()).add(parent_id)
-                        next_frontier.setdefault(parent, set()).add(parent_id)
+            for parent, parent_id in self._deleted_parents(frontier, first):
+                if (parent, parent_id) not in seen:
+                    revive.setdefault(parent, set()).add(parent_id)
+                    next_frontier.setdefault(parent, set()).add(parent_id)
             frontier = next_frontier
+            first = False
             for table, ids in revive.items():
                 seen.update((table, i) for i in ids)
         for table, ids in revive.items():
@@ -368,19 +379,58 @@ class Merger:
                 (list(ids),),
             ).fetchall()
             for row_id, stamp, origin in rows:
+                self.revived.setdefault(table, set()).add(row_id)
                 self._conflict(table, row_id, "deleted_at", "revived", None, "deleted", origin,
                                None, stamp, 0)
+
+    def _deleted_parents(
+        self, frontier: dict[str, set[uuid.UUID]], first: bool
+    ) -> list[tuple[str, uuid.UUID]]:
+        """``(parent table, id)`` of deleted parents the live rows of ``frontier`` reference (and,
+        ``first``, the live rows the bulk inserts wrote): one statement for every reference."""
+        parts: list[str] = []
+        params: list[Any] = []
+        for child, column, parent in self.layout.foreign_keys:
+            if parent not in self.columns:
+                continue
+            ids = frontier.get(child)
+            if ids:
+                parts.append(
+                    f'SELECT %s::text, p.id FROM "{parent}" p JOIN "{child}" c ON c."{column}" = p.id '
+                    "WHERE c.id = ANY(%s) AND p.deleted_at IS NOT NULL"
+                )
+                params += [parent, list(ids)]
+            if first and child in self.bulk_tables:  # live rows the bulk inserts wrote
+                parts.append(
+                    f'SELECT DISTINCT %s::text, p.id FROM "{parent}" p JOIN "{child}" c '
+                    f'ON c."{column}" = p.id WHERE c._xid = pg_current_xact_id() '
+                    "AND c.deleted_at IS NULL AND p.deleted_at IS NOT NULL"
+                )
+                params.append(parent)
+        if not parts:
+            return []
+        query = " UNION ALL ".join(f"({part})" for part in parts)
+        return [(str(t), i) for t, i in self.pg.execute(query, params).fetchall()]
 
     def _parents_kept_by_live_children(self) -> dict[str, set[uuid.UUID]]:
         """Parents this batch deleted that a live child on the server still references."""
         revive: dict[str, set[uuid.UUID]] = {}
         for child, column, parent in self.layout.foreign_keys:
+            if child not in self.columns:
+                continue
             deleted = self.written_deleted.get(parent)
-            if deleted and child in self.columns:
+            if deleted:
                 rows = self.pg.execute(
                     f'SELECT DISTINCT "{column}" FROM "{child}" WHERE "{column}" = ANY(%s) '
                     "AND deleted_at IS NULL",
                     (list(deleted),),
+                ).fetchall()
+                revive.setdefault(parent, set()).update(r[0] for r in rows)
+            if parent in self.bulk_tables:  # tombstones the bulk inserts wrote
+                rows = self.pg.execute(
+                    f'SELECT DISTINCT c."{column}" FROM "{child}" c JOIN "{parent}" p '
+                    f'ON p.id = c."{column}" WHERE p._xid = pg_current_xact_id() '
+                    "AND p.deleted_at IS NOT NULL AND c.deleted_at IS NULL"
                 ).fetchall()
                 revive.setdefault(parent, set()).update(r[0] for r in rows)
         return revive

@@ -234,13 +234,14 @@ $body$;
 CREATE OR REPLACE FUNCTION sync.guard_row() RETURNS trigger LANGUAGE plpgsql
 SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$
 DECLARE
-    newj jsonb := to_jsonb(NEW);
+    newj jsonb;
     oldj jsonb;
 BEGIN
     -- actions on records: create, edit, delete, reopen, issue documents, register payments
     IF NOT sync.is_app() THEN
         RETURN NEW;
     END IF;
+    newj := to_jsonb(NEW);  -- after the check above: a bulk write by the owner never needs it
     IF TG_TABLE_NAME IN ('payment', 'bank_line') THEN
         PERFORM sync.need('register_payments');
         RETURN NEW;

@@ -25,6 +25,7 @@ import peewee
 from desktop_crm.i18n import _
 from desktop_crm.models.db import execute_sql
 from desktop_crm.sync import capture
+from desktop_crm.sync.own_writes import xid_ranges
 from desktop_crm.sync.wire import local_expression
 
 if TYPE_CHECKING:
@@ -83,6 +84,7 @@ class Pull:
             again = self.run(pg, progress)  # at once: what the new rights show
             result.pulled += again.pulled
             result.conflicts += again.conflicts
+        self.replica.own.forget_below(horizon)
         with pg.transaction():
             pg.execute(
                 "UPDATE sync.device SET last_pulled_xid = %s::text::xid8, last_seen = now() "
@@ -137,8 +139,9 @@ class Pull:
         """Everything changed since the cursors, applied in one SQLite transaction."""
         horizon = result.horizon
         table_rows: dict[str, Rows] = {}
+        changed = self._changed_tables(pg, [t for t in tables if cursors[t] < horizon], cursors, horizon)
         for table in tables:
-            if cursors[table] >= horizon:
+            if table not in changed:
                 continue
             rows: Rows = []
             for page in self._pages(pg, table, cursors[table], horizon):
@@ -161,14 +164,33 @@ class Pull:
                     capture.meta_set(self.db, f"cursor:{table}", 0)
             result.details["rescoped"] = True
 
+    def _changed_tables(
+        self, pg: Any, tables: list[str], cursors: dict[str, int], horizon: int
+    ) -> set[str]:
+        """The tables with rows in their window, asked in one statement (a round trip per table
+        was most of an incremental pull's time)."""
+        if not tables:
+            return set()
+        probes, params = [], []
+        for table in tables:
+            probes.append(
+                f"SELECT %s WHERE EXISTS (SELECT 1 FROM \"{table}\" WHERE _xid >= %s::text::xid8 "
+                "AND _xid < %s::text::xid8)"
+            )
+            params += [table, cursors[table], horizon]
+        return {r[0] for r in pg.execute(" UNION ALL ".join(probes), params).fetchall()}
+
     def _set_foreign_keys(self, on: bool) -> None:
         execute_sql(self.db, f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
 
     def _count_rows(self, pg: Any, tables: list[str], horizon: int) -> int:
+        """The rows a first download fetches (less this replica's own pushes it skips)."""
         total = 0
         for table in tables:
+            skipped = sorted(self.replica.own.xids.get(table, set()))
             (n,) = pg.execute(
-                f'SELECT count(*) FROM "{table}" WHERE _xid < %s::text::xid8', (horizon,)
+                f'SELECT count(*) FROM "{table}" WHERE _xid < %s::text::xid8 '
+                "AND NOT _xid::text::bigint = ANY(%s)", (horizon, skipped)
             ).fetchone()
             total += n
         return total
@@ -242,15 +264,31 @@ class Pull:
     ) -> Iterator[Rows]:
         """The table's rows in ``cursor <= _xid < horizon``, page by page in ``(_xid, id)`` order
         (``resume``: after the position a bootstrap saved with its last page)."""
-        row_select = self._row_select(table)
         last_xid: int = cursor
         last_id: uuid.UUID | None = None
-        params: list[Any]
         if resume:
             saved = capture.meta_get(self.db, f"page:{table}")
             if saved:
                 xid_text, id_hex = saved.split(":")
                 last_xid, last_id = int(xid_text), uuid.UUID(hex=id_hex)
+        own = self.replica.own
+        # this replica's own push transactions that left the table as held here are skipped
+        for low, high in xid_ranges(cursor, horizon, own.xids.get(table, set())):
+            if last_xid >= high:
+                continue
+            start = (last_xid, last_id) if last_xid >= low else (low, None)
+            for rows in self._range_pages(pg, table, start, high):
+                kept = [r for r in rows if not own.skips(table, bytes(r[1]), r[2])]
+                if kept:
+                    yield kept
+
+    def _range_pages(
+        self, pg: Any, table: str, start: tuple[int, uuid.UUID | None], high: int
+    ) -> Iterator[Rows]:
+        """Pages of the table's rows from ``start`` (a keyset position) to ``_xid < high``."""
+        row_select = self._row_select(table)
+        last_xid, last_id = start
+        params: list[Any]
         while True:
             if last_id is None:
                 where, params = "_xid >= %s::text::xid8", [last_xid]
@@ -258,7 +296,7 @@ class Pull:
                 where, params = "(_xid, id) > (%s::text::xid8, %s)", [last_xid, last_id]
             rows = pg.execute(
                 f"{row_select} WHERE {where} AND _xid < %s::text::xid8 ORDER BY _xid, id LIMIT %s",
-                (*params, horizon, self.replica.pull_page),
+                (*params, high, self.replica.pull_page),
                 binary=True,
             ).fetchall()
             if not rows:
@@ -271,21 +309,16 @@ class Pull:
                 return
 
     def _sync_rows(self, pg: Any, cursor: int, horizon: int) -> dict[str, list[tuple[Any, ...]]]:
-        conflicts = pg.execute(
-            "SELECT id, tbl, row_id, field, kind, winner, loser, winner_device, loser_device, "
-            "loser_login, created_at, resolved_at, resolved_by FROM sync.conflict "
-            "WHERE _xid >= %s::text::xid8 AND _xid < %s::text::xid8",
-            (cursor, horizon),
-        ).fetchall()
-        purged = pg.execute(
-            "SELECT tbl, row_id FROM sync.purged WHERE _xid >= %s::text::xid8 AND _xid < %s::text::xid8",
-            (cursor, horizon),
-        ).fetchall()
-        moved = pg.execute(
-            "SELECT DISTINCT tbl, row_id FROM sync.visibility "
-            "WHERE _xid >= %s::text::xid8 AND _xid < %s::text::xid8",
-            (cursor, horizon),
-        ).fetchall()
+        with pg.pipeline():  # three questions, one round trip
+            asked = [pg.execute(
+                f"{select} WHERE _xid >= %s::text::xid8 AND _xid < %s::text::xid8", (cursor, horizon)
+            ) for select in (
+                "SELECT id, tbl, row_id, field, kind, winner, loser, winner_device, loser_device, "
+                "loser_login, created_at, resolved_at, resolved_by FROM sync.conflict",
+                "SELECT tbl, row_id FROM sync.purged",
+                "SELECT DISTINCT tbl, row_id FROM sync.visibility",
+            )]
+        conflicts, purged, moved = (c.fetchall() for c in asked)
         hidden: list[tuple[str, uuid.UUID]] = []
         rescope = self._rescoped(pg, cursor, horizon)
         if rescope:

@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from desktop_crm.i18n import _
 from desktop_crm.models.db import execute_sql
-from desktop_crm.sync import capture, server
+from desktop_crm.sync import capture, own_writes, server
 from desktop_crm.sync.merge import Merger
+from desktop_crm.sync.own_writes import OwnWrites
 from desktop_crm.sync.server import ClockOffError, SyncError
 
 if TYPE_CHECKING:
@@ -94,9 +95,29 @@ def push(replica: Replica, pg: Any) -> tuple[int, int, bool]:
                     (error, now_ms, seq),
                 )
         execute_sql(db, "DELETE FROM _outbox WHERE seq <= ?", (max_seq,))
+        _take_versions(db, replica.pushed_own)
         capture.meta_set(db, LINEAGE, replica.lineage_next)
         execute_sql(db, "DELETE FROM _sync_meta WHERE k = ?", (LINEAGE_NEXT,))
+    replica.own.add(replica.pushed_own)
     return applied, len(parked), len(entries) >= replica.push_batch
+
+
+def _take_versions(db: Any, own: OwnWrites) -> None:
+    """Rows the push left as held here take the server's version and clock, as a pull would give
+    them (the pull skips them); capture stays silent (nothing changed)."""
+    if not own.versions and not own.inserted:
+        return
+    with capture.applying(db):
+        for table, versions in own.versions.items():
+            db.connection().executemany(
+                f'UPDATE "{table}" SET "_ver" = ?, "_hlc" = ? WHERE id = ?',
+                [(ver, clock, row_id) for row_id, (ver, clock, _xid) in versions.items()],
+            )
+        for table, rows in own.inserted.items():
+            db.connection().executemany(
+                f'UPDATE "{table}" SET "_ver" = 1, "_hlc" = ? WHERE id = ?',
+                [(clock, row_id) for row_id, clock in rows],
+            )
 
 
 def _push_until_accepted(
@@ -141,8 +162,10 @@ def _push_transaction(
     a lost acknowledgement learns it again instead of dropping those entries unparked."""
     from psycopg.types.json import Jsonb
 
-    pg.execute("SET LOCAL lock_timeout = '5s'")
-    pg.execute("SET LOCAL statement_timeout = '120s'")
+    replica.pushed_own = OwnWrites()
+    pg.execute(  # both for this transaction only, in one round trip
+        "SELECT set_config('lock_timeout', '5s', true), set_config('statement_timeout', '120s', true)"
+    )
     server.check_compatible(pg, replica.app_version)
     last = _last_pushed_seq(replica, pg)
     fresh = [e for e in entries if e[0] > last]
@@ -155,6 +178,10 @@ def _push_transaction(
             pg.execute("SET CONSTRAINTS ALL IMMEDIATE")
         merger = Merger(replica.db, pg, replica.device, replica.layout)
         parked.update(merger.apply(todo, isolated))
+        replica.pushed_own = own_writes.collect(
+            pg, merger.bulk_rows, merger.as_held, merger.revived,
+            replica.value_changing_tables(pg),
+        )
     if fresh:
         refused = {str(s): r for s, r in parked.items() if s > last}
         _keep_refused(pg, replica, fresh, refused)

@@ -29,6 +29,7 @@ from desktop_crm.models.schema import migrate
 from desktop_crm.sync import capture, server
 from desktop_crm.sync import hlc as hlc_mod
 from desktop_crm.sync.layout import Layout, read_layout
+from desktop_crm.sync.own_writes import OwnWrites, value_changing_tables
 from desktop_crm.sync.pull import Progress, Pull
 from desktop_crm.sync.push import ReplicaRestored, push
 from desktop_crm.sync.server import ClockOffError, SyncError
@@ -95,6 +96,10 @@ class Replica:
         self.layout = Layout()
         self.clock_offset_ms = 0
         self.lineage_next: str | None = None  # the token the push under way leaves on the server
+        # what this replica's pushes left on the server as held here, until a pull passes it
+        self.own = OwnWrites()
+        self.pushed_own = OwnWrites()  # of the push transaction under way
+        self._value_changing: frozenset[str] | None = None
         capture.make_replica(self.db)
         self.device = capture.device_id(self.db)
 
@@ -146,10 +151,14 @@ class Replica:
             pg = self._connection()
             self._prepare(pg)
             result.clock_offset_ms = self.clock_offset_ms
+            pending = capture.pending_count(self.db)
             while True:
                 pushed, parked, more = push(self, pg)
                 result.pushed += pushed
                 result.parked += parked
+                if progress and pending:
+                    sent = min(pending, result.pushed + result.parked)
+                    progress(sent if more else pending, pending, _("Uploading changes…"))
                 if not more:
                     break
             self._push_resolutions(pg)
@@ -204,6 +213,13 @@ class Replica:
             self._pg = self.connect()
         return self._pg
 
+    def value_changing_tables(self, pg: Any) -> frozenset[str]:
+        """The synced tables whose server triggers may change values written (read once per
+        layout; :func:`~desktop_crm.sync.own_writes.value_changing_tables`)."""
+        if self._value_changing is None:
+            self._value_changing = value_changing_tables(pg, list(self.layout.server_columns))
+        return self._value_changing
+
     def close(self) -> None:
         if self._pg is not None:
             try:
@@ -221,6 +237,7 @@ class Replica:
             if self._schema_key != key:  # read the table layout once per schema pair
                 self.layout = read_layout(pg, self.db)
                 self._schema_key = key
+                self._value_changing = None
             pg.execute(
                 "INSERT INTO sync.device (device_id, app_version, last_seen) VALUES (%s, %s, now()) "
                 "ON CONFLICT (device_id) DO UPDATE SET app_version = excluded.app_version, "

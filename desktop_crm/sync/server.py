@@ -284,11 +284,13 @@ BEGIN
         NEW._origin := sync.login_origin();
         NEW._hlc := CASE WHEN TG_OP = 'UPDATE' THEN greatest(now_hlc, OLD._hlc + 1) ELSE now_hlc END;
     END IF;
-    newj := to_jsonb(NEW) - ARRAY['id', '_ver', '_hlc', '_origin', '_fv', '_xid'];
     IF TG_OP = 'INSERT' THEN
         NEW._ver := 1;
         fv := jsonb_build_object('*', jsonb_build_object('h', NEW._hlc, 'o', NEW._origin, 'v', 1));
-        IF hints IS NOT NULL THEN
+        -- no per-field clocks (every field written at the row's clock, as in a first upload):
+        -- the row as JSON is not needed, which halves this trigger's cost on a bulk insert
+        IF hints IS NOT NULL AND hints <> '{{}}'::jsonb THEN
+            newj := to_jsonb(NEW) - ARRAY['id', '_ver', '_hlc', '_origin', '_fv', '_xid'];
             FOR k, val IN SELECT key, value FROM jsonb_each(hints) LOOP
                 h := (val #>> '{{}}')::bigint;
                 IF h > bound THEN
@@ -304,6 +306,7 @@ BEGIN
         NEW._xid := pg_current_xact_id();
         RETURN NEW;
     END IF;
+    newj := to_jsonb(NEW) - ARRAY['id', '_ver', '_hlc', '_origin', '_fv', '_xid'];
     oldj := to_jsonb(OLD) - ARRAY['id', '_ver', '_hlc', '_origin', '_fv', '_xid'];
     fv := coalesce(OLD._fv, '{{}}'::jsonb);
     NEW._ver := OLD._ver + 1;
