@@ -16,7 +16,7 @@ import sqlite3
 import uuid
 from pathlib import Path
 
-from benchmarks._common import CACHE, note
+from benchmarks._common import note, private_copy
 
 KINDS = ("text", "number", "money", "date", "list", "yes_no", "multi_list", "contact_link",
          "company_link")
@@ -33,9 +33,7 @@ def add_argument(parser: object) -> None:
 
 def prepared(source: Path, wanted: int) -> Path:
     """The private copy of ``source`` with exactly ``wanted`` live custom fields on deals."""
-    target = CACHE / f"custom-{source.name}"
-    if not target.exists():
-        _copy(source, target)
+    target = private_copy(source, "custom")
     from desktop_crm.models import database
     from desktop_crm.models.db import open_database
     from desktop_crm.models.schema import migrate
@@ -73,21 +71,6 @@ def _show_as_columns(target: Path) -> None:
     finally:
         db.close()
         database.initialize(None)
-
-
-def _copy(source: Path, target: Path) -> None:
-    note(f"copying {source} to {target} (custom fields are added to the copy)…")
-    CACHE.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
-    partial.unlink(missing_ok=True)
-    reader = sqlite3.connect(f"file:{source.resolve()}?mode=ro", uri=True)
-    writer = sqlite3.connect(partial)
-    try:
-        reader.backup(writer, pages=65536)
-    finally:
-        writer.close()
-        reader.close()
-    partial.replace(target)
 
 
 def _ensure_fields(connection: sqlite3.Connection, wanted: int) -> None:

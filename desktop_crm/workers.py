@@ -44,6 +44,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, cast
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from desktop_crm._refcount_guard import make_singletons_immortal
@@ -208,7 +209,7 @@ class Job:
             self._deliver_progress(done, total, text)
 
     def _deliver_progress(self, done: int, total: int, text: str) -> None:
-        if self._on_progress is not None:
+        if self._on_progress is not None and _receiver_alive(self._on_progress):
             self._on_progress(done, total, text)
 
     def _deliver_finished(self, result: Any, exc_info: Any, cancelled: bool) -> None:
@@ -216,15 +217,16 @@ class Job:
         try:
             if cancelled:
                 log.info("background job %s cancelled", self.name)
-                if self._on_cancelled is not None:
+                if self._on_cancelled is not None and _receiver_alive(self._on_cancelled):
                     self._on_cancelled()
             elif exc_info is not None:
                 error = exc_info[1]
                 if self._on_error is not None:
-                    self._on_error(error)
+                    if _receiver_alive(self._on_error):
+                        self._on_error(error)
                 else:
                     sys.excepthook(*exc_info)
-            elif self._on_result is not None:
+            elif self._on_result is not None and _receiver_alive(self._on_result):
                 self._on_result(result)
         finally:
             if self._relay is not None:
@@ -256,6 +258,16 @@ def run_in_background(
     job._runnable = _Runnable(job)
     QThreadPool.globalInstance().start(job._runnable)
     return job
+
+
+def _receiver_alive(callback: Callable[..., Any]) -> bool:
+    """Whether a callback's widget (a bound method of a QObject) still exists: a window closed
+    while its job ran gets no result, instead of a call on a deleted C++ object."""
+    owner = getattr(callback, "__self__", None)
+    if isinstance(owner, QObject) and not shiboken6.isValid(owner):
+        log.info("background job result dropped: %s was deleted", type(owner).__name__)
+        return False
+    return True
 
 
 def _name(fn: Callable[..., Any]) -> str:

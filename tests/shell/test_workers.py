@@ -137,3 +137,22 @@ def test_a_job_closes_what_its_queries_opened_after_the_proxy_was_rebound(tmp_pa
             if not db.is_closed():
                 db.close()
         database.initialize(None)
+
+
+def test_a_widget_deleted_while_its_job_ran_gets_no_result(qtbot):
+    """A list closed while its stage colours were read: the result is dropped, not delivered to a
+    deleted C++ object (which raised in the event loop)."""
+    from PySide6.QtWidgets import QLabel
+
+    release = threading.Event()
+    label = QLabel()
+    run_in_background(lambda progress: release.wait(5) and "late", on_result=label.setText,
+                      use_database=False)
+    other: list[str] = []
+    job = run_in_background(lambda progress: "ok", on_result=other.append, use_database=False)
+    label.deleteLater()
+    qtbot.waitUntil(lambda: job.is_done, timeout=5000)
+    qtbot.wait(20)  # the deferred delete runs
+    release.set()
+    qtbot.waitUntil(lambda: not workers._running, timeout=5000)
+    assert other == ["ok"]  # a plain callable is always called
