@@ -71,7 +71,7 @@ def main() -> int:
          cpu_ms=CPU["pdf1"], load_average=os.getloadavg()[0], python=python,
          measured="context → HTML → weasyprint PDF bytes, warm")
     pdf_3, _pdf = _time(lambda: render.render_pdf(three), args.repeat, "pdf3")
-    emit("pdf_3page_ms", pdf_3, "ms", 350, pages=render.page_count(three), lines=55, template="ru.invoice",
+    emit("pdf_3page_ms", pdf_3, "ms", 250, pages=render.page_count(three), lines=55, template="ru.invoice",
          cpu_ms=CPU["pdf3"], load_average=os.getloadavg()[0], python=python,
          measured="context → HTML → weasyprint PDF bytes, warm")
     docx, _ = _time(lambda: render.render_docx(one), args.repeat, "docx")
@@ -83,7 +83,7 @@ def main() -> int:
     emit("harfbuzz_subset", ffi.harfbuzz_subset is not None, "bool", True)
     from desktop_crm.documents import pool
 
-    emit("batch_100_invoices_s", _batch(args), "s", 15, deals=args.deals, cpu_s=CPU["batch"],
+    emit("batch_100_invoices_s", _batch(args), "s", 5, deals=args.deals, cpu_s=CPU["batch"],
          load_average=os.getloadavg()[0], render_workers=pool.worker_count(),
          measured="issue_for_deals: draft + number + PDF + DOCX + timeline per deal, SQLite; "
                   "cpu_s is this process only (renders run in the worker processes)")
