@@ -163,14 +163,16 @@ def _value_sort(src: ListSource, sort: Sort | None) -> tuple[custom_columns.Valu
 
 def _page_by_value(src: ListSource, flt: ListFilter, sort: Sort | None, offset: int, limit: int,
                    user_id: str | None) -> list[Row]:
-    """A block of a list sorted by a custom field's value: from its first part, then (past the
-    end of it) from its second; the first part is counted only when a block starts beyond it."""
+    """A block of a list sorted by a custom field's value: the keys from its first part, then (past
+    the end of it) from its second, and their rows (a group of equal values is sorted by key
+    without reading every column of it); the first part is counted only when a block starts
+    beyond it."""
     value_sort, descending = _value_sort(src, sort)
     assert value_sort is not None
 
     def parts() -> Any:
-        return value_sort.parts(src.model, rows_query(src).where(*where(src, flt, user_id)),
-                                descending)
+        keys = src.model.select(dialect.row_key(src.model)).where(*where(src, flt, user_id))
+        return value_sort.parts(src.model, keys, descending)
 
     def build() -> tuple[dialect.PagedSql, dialect.PagedSql]:
         first, second = parts()
@@ -179,14 +181,14 @@ def _page_by_value(src: ListSource, flt: ListFilter, sort: Sort | None, offset: 
     key = None if flt.active is not None else (src.spec.entity, src.version, flt, sort, user_id,
                                                rights.cache_key())
     first, second = _VALUE_PAGES.get(key, build)
-    rows = to_rows(src, dialect.fetch_all(first.sql, first.bind(limit, offset)))
-    if len(rows) == limit:
-        return rows
-    # a short first block ends the first part; an empty one beyond the start needs its length
-    counted = rows or offset == 0
-    first_length = offset + len(rows) if counted else dialect.count(parts()[0].order_by())
-    rest = dialect.fetch_all(second.sql, second.bind(limit - len(rows), max(0, offset - first_length)))
-    return rows + to_rows(src, rest)
+    keys = [r[0] for r in dialect.fetch_all(first.sql, first.bind(limit, offset))]
+    if len(keys) < limit:
+        # a short first block ends the first part; an empty one beyond the start needs its length
+        counted = keys or offset == 0
+        first_length = offset + len(keys) if counted else dialect.count(parts()[0].order_by())
+        keys += [r[0] for r in dialect.fetch_all(
+            second.sql, second.bind(limit - len(keys), max(0, offset - first_length)))]
+    return fetch_keys(src.spec.entity, [dialect.same_key(k) for k in keys])
 
 
 def fetch_keys(entity: str, keys: Sequence[Any]) -> list[Row]:
