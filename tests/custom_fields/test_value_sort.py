@@ -68,7 +68,7 @@ deal_data = st.lists(st.tuples(st.integers(0, 1), st.integers(0, 2),
                      min_size=0, max_size=14)
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=deal_data, kind=st.sampled_from(KINDS), descending=st.booleans(),
        filtered=st.booleans(), scoped=st.booleans(), size=st.integers(1, 5))
 def test_sorting_by_a_value_equals_ordering_by_the_lookup(setting, data, kind, descending,
