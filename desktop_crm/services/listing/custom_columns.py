@@ -3,8 +3,12 @@ and a filter.
 
 A column is a correlated lookup of the record's value through the ``(row_id, field_id)`` index, so
 it costs one index probe per *shown* row (the page), never a join over the whole table. Sorting by
-a custom column orders by that lookup, so it reads every matching row: seconds at a million deals,
-done off the GUI thread like any snapshot. A filter
+a custom column (:class:`ValueSort`) reads the records in two parts, one after the other: those
+holding a value, along the field's ``(field_id, value)`` index joined to the records (a page stops
+after its rows), and those without one, by key. Which part comes first follows where the engine
+puts NULLs, as for every nullable column (SQLite: first ascending; PostgreSQL: last ascending), and
+ties are broken by the row key in the sort's direction, as in every list. A link column orders by
+the linked name, which no index holds: it sorts by the lookup itself (every matching row). A filter
 is ``id IN (rows whose value matches)``, read through the ``(field_id, value)`` indexes of
 ``custom_value``. Field ids are written into the statements as literals: the compiled statements
 of a list are cached and bind only what the list binds (limit, offset, keys).
@@ -158,17 +162,56 @@ def _choices_text(value: Any) -> str | None:
     return ", ".join(str(c) for c in chosen) if isinstance(chosen, list) else str(chosen)
 
 
-def columns(entity: str, model: Any, currency_column: str | None) -> list[tuple[Column, Any,
-                                                                              Callable[[Any], Any]]]:
-    """``(column, expression, value maker)`` of each listed field, hidden until chosen; sortable."""
+ListedColumn = tuple[Column, Any, Callable[[Any], Any], "ValueSort | None"]
+
+
+def columns(entity: str, model: Any, currency_column: str | None) -> list[ListedColumn]:
+    """``(column, expression, value maker, value sort)`` of each listed field, hidden until
+    chosen; sortable (along the value index unless it is a link)."""
     made = []
     for number, item in enumerate(listed_fields(entity)):
-        kind = _STORED[item.kind][1]
+        stored, kind = _STORED[item.kind]
         column = Column(column_key(item), item.preset or item.label, kind, sortable=True,
                         visible=False, width=140 if kind == "text" else 110,
                         currency_column=currency_column if kind == "money" else None)
-        made.append((column, _value_of(model, item, number), _shown(item.kind)))
+        linked = item.kind in (CustomFieldKind.CONTACT_LINK, CustomFieldKind.COMPANY_LINK)
+        made.append((column, _value_of(model, item, number), _shown(item.kind),
+                     None if linked else ValueSort(item.id, stored)))
     return made
+
+
+@dataclass(frozen=True)
+class ValueSort:
+    """Sorting a list by the stored value of one field (``column``: ``text_value``,
+    ``number_value`` or ``date_value``): the records holding a value, read along the field's
+    ``(field_id, column)`` index, and the records without one."""
+
+    field_id: uuid.UUID
+    column: str
+
+    def nulls_first(self, descending: bool) -> bool:
+        """Whether the records without a value come first: where the engine orders NULLs."""
+        return dialect.is_sqlite() != descending
+
+    def parts(self, model: Any, query: Any, descending: bool) -> tuple[Any, Any]:
+        """``query`` (a select of ``model``'s rows with its conditions, unordered) as the two
+        ordered parts the list shows one after the other."""
+        direction = "DESC" if descending else "ASC"
+        key = dialect.row_key(model)
+        value = CustomValue.alias("sort_value")
+        stored = getattr(value, self.column)
+        holding = (query.join_from(model, value, on=self._held(model, value))
+                   .order_by(peewee.Ordering(stored, direction), peewee.Ordering(key, direction)))
+        held = CustomValue.alias("sort_held")
+        lacking = (query.where(peewee.NodeList((peewee.SQL("NOT EXISTS"),
+                                                held.select(peewee.SQL("1"))
+                                                .where(self._held(model, held)))))
+                   .order_by(peewee.Ordering(key, direction)))
+        return (lacking, holding) if self.nulls_first(descending) else (holding, lacking)
+
+    def _held(self, model: Any, value: Any) -> Any:
+        return ((value.field == _literal(self.field_id)) & (value.row_id == model.id)
+                & value.deleted_at.is_null() & getattr(value, self.column).is_null(False))
 
 
 # --- filters -------------------------------------------------------------------------------------

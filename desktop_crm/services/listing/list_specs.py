@@ -57,6 +57,7 @@ class ColumnSource:
     exprs: tuple[Any, ...]
     value: Callable[..., Any] = lambda v: v
     order: Any = None  # expression for ORDER BY when sortable
+    value_sort: custom_columns.ValueSort | None = None  # a custom field sorted along its index
 
 
 @dataclass
@@ -517,8 +518,8 @@ def source(entity: str) -> ListSource:
 
 def _with_custom_columns(base: ListSource, current: str) -> ListSource:
     keys = {c.column.key for c in base.cols}
-    added = [ColumnSource(column, (expr,), make, order=expr)
-             for column, expr, make in custom_columns.columns(
+    added = [ColumnSource(column, (expr,), make, order=expr, value_sort=value_sort)
+             for column, expr, make, value_sort in custom_columns.columns(
                  base.spec.entity, base.model, "currency" if "currency" in keys else None)]
     cols = base.cols + added
     spec_ = replace(base.spec, columns=tuple(c.column for c in cols))

@@ -29,6 +29,7 @@ from desktop_crm.services.listing.list_query import (
     along_sort_index,
     order,
     rows_query,
+    sort_column,
     to_rows,
     where,
 )
@@ -56,6 +57,7 @@ from desktop_crm.services.system import rights
 # Compiled block statements: building a seven-join query costs peewee more than SQLite needs to
 # run it.
 _PAGES: dialect.SqlCache[dialect.PagedSql] = dialect.SqlCache(64)
+_VALUE_PAGES: dialect.SqlCache[tuple[dialect.PagedSql, dialect.PagedSql]] = dialect.SqlCache(64)
 _BY_KEYS: dialect.SqlCache[tuple[str, list[Any]]] = dialect.SqlCache(64)
 
 
@@ -106,6 +108,8 @@ def fetch_page(
     """
     src = source(entity)
     flt = flt or ListFilter()
+    if _value_sort(src, sort)[0] is not None:
+        return _page_by_value(src, flt, sort, offset, limit, user_id)
 
     def build() -> dialect.PagedSql:
         return dialect.paged(rows_query(src).where(*where(src, flt, user_id))
@@ -133,15 +137,58 @@ def snapshot(
     """
     src = source(entity)
     flt = flt or ListFilter()
-    query = (
-        src.model.select(dialect.row_key(src.model))
-        .where(*where(src, flt, user_id))
-        .order_by(*order(src, sort))
-    )
+    keys_query = src.model.select(dialect.row_key(src.model)).where(*where(src, flt, user_id))
+    value_sort, descending = _value_sort(src, sort)
+    if value_sort is not None:
+        keys: Sequence[Any] | None = None
+        for part in value_sort.parts(src.model, keys_query, descending):
+            if keys is not None and cancelled is not None and cancelled():
+                break
+            sql, params = part.sql()
+            read = dialect.read_keys(dialect.execute(sql, params), cancelled)
+            keys = read if keys is None else keys + read  # type: ignore[operator]
+        return Snapshot(keys if keys is not None else [])
+    query = keys_query.order_by(*order(src, sort))
     sql, params = query.sql()
     sql = _dense_order(src, flt, sort, dense, sql)
     cursor = dialect.execute(sql, params)
     return Snapshot(dialect.read_keys(cursor, cancelled))
+
+
+def _value_sort(src: ListSource, sort: Sort | None) -> tuple[custom_columns.ValueSort | None, bool]:
+    """The custom field's value sort when ``sort`` names a custom column sorted along its index."""
+    col, descending = sort_column(src, sort)
+    return (col.value_sort if col is not None else None), descending
+
+
+def _page_by_value(src: ListSource, flt: ListFilter, sort: Sort | None, offset: int, limit: int,
+                   user_id: str | None) -> list[Row]:
+    """A block of a list sorted by a custom field's value: the keys from its first part, then (past
+    the end of it) from its second, and their rows (a group of equal values is sorted by key
+    without reading every column of it); the first part is counted only when a block starts
+    beyond it."""
+    value_sort, descending = _value_sort(src, sort)
+    assert value_sort is not None
+
+    def parts() -> Any:
+        keys = src.model.select(dialect.row_key(src.model)).where(*where(src, flt, user_id))
+        return value_sort.parts(src.model, keys, descending)
+
+    def build() -> tuple[dialect.PagedSql, dialect.PagedSql]:
+        first, second = parts()
+        return dialect.paged(first), dialect.paged(second)
+
+    key = None if flt.active is not None else (src.spec.entity, src.version, flt, sort, user_id,
+                                               rights.cache_key())
+    first, second = _VALUE_PAGES.get(key, build)
+    keys = [r[0] for r in dialect.fetch_all(first.sql, first.bind(limit, offset))]
+    if len(keys) < limit:
+        # a short first block ends the first part; an empty one beyond the start needs its length
+        counted = keys or offset == 0
+        first_length = offset + len(keys) if counted else dialect.count(parts()[0].order_by())
+        keys += [r[0] for r in dialect.fetch_all(
+            second.sql, second.bind(limit - len(keys), max(0, offset - first_length)))]
+    return fetch_keys(src.spec.entity, [dialect.same_key(k) for k in keys])
 
 
 def fetch_keys(entity: str, keys: Sequence[Any]) -> list[Row]:
