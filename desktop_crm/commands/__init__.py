@@ -9,16 +9,38 @@ from __future__ import annotations
 
 import argparse
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop_crm.config import default_database_url
 from desktop_crm.i18n import _
+
+if TYPE_CHECKING:
+    from desktop_crm.services.system.session import UserRef
 
 
 def database_url(args: argparse.Namespace) -> str:
     """The database a command works on: ``--db`` (before or after the command) or the default."""
     return getattr(args, "db", None) or default_database_url()
+
+
+@contextmanager
+def signed_in(args: argparse.Namespace) -> Iterator[UserRef]:
+    """The command's database, brought to the current schema, with the user of ``--user`` (else
+    the first administrator) signed in: a command acts as a user, so that user's rights apply.
+    The database is closed afterwards; the user stays signed in until the process ends."""
+    from desktop_crm.models.db import open_database
+    from desktop_crm.models.schema import migrate
+    from desktop_crm.services.system import session
+
+    db = open_database(database_url(args))
+    try:
+        migrate(db)
+        yield session.sign_in_for_tool(getattr(args, "user", "") or "")
+    finally:
+        db.close()
 
 
 def _refuse(message: str) -> argparse.ArgumentTypeError:

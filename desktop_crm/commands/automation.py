@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from desktop_crm.commands import database_arg, database_url
+from desktop_crm.commands import database_arg, signed_in
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,19 +23,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run_due(args: argparse.Namespace) -> int:
     from desktop_crm.i18n import _
-    from desktop_crm.models.db import open_database
-    from desktop_crm.models.schema import migrate
     from desktop_crm.services.sales.automation import engine
-    from desktop_crm.services.system import session
 
-    db = open_database(database_url(args))
-    try:
-        migrate(db)
-        user = session.sign_in_for_tool(args.user)
+    with signed_in(args) as user:
         runs = engine.run_due(user.id)
-    finally:
-        session.sign_out()
-        db.close()
     done = [run for run in runs if run.state == engine.DONE]
     print(_("Robots done: {done}, skipped: {skipped}.").format(
         done=len(done), skipped=len(runs) - len(done)))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from desktop_crm.commands import database_arg, database_url, output_file
+from desktop_crm.commands import database_arg, output_file, signed_in
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,19 +25,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run_export(args: argparse.Namespace) -> int:
     from desktop_crm.i18n import _
-    from desktop_crm.models.db import open_database
-    from desktop_crm.models.schema import migrate
     from desktop_crm.services.sales import calendar
-    from desktop_crm.services.system import session
 
-    db = open_database(database_url(args))
-    try:
-        migrate(db)
-        user = session.sign_in_for_tool(args.user)
+    with signed_in(args) as user:
         text = calendar.export_ics(user.id)
-    finally:
-        session.sign_out()
-        db.close()
     Path(args.target).write_bytes(text.encode("utf-8"))
     count = text.count("BEGIN:VTODO") + text.count("BEGIN:VEVENT")
     print(_("{count} tasks and meetings of {name} written to {path}.").format(

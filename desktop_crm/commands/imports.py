@@ -67,11 +67,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from desktop_crm.commands import database_url
+    from desktop_crm.commands import signed_in
     from desktop_crm.errors import CrmError
     from desktop_crm.i18n import _
-    from desktop_crm.models.db import open_database
-    from desktop_crm.models.schema import migrate
 
     if args.undo is None and (args.file is None or args.entity is None):
         print(_("Give the file to import and --entity, or --undo BATCH."), file=sys.stderr)
@@ -81,17 +79,10 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     try:
-        db = open_database(database_url(args))
-        try:
-            migrate(db)
-            from desktop_crm.services.system import session
-
-            session.sign_in_for_tool(args.user)  # the command acts as a user: its rights apply
+        with signed_in(args):
             if args.undo is not None:
                 return _undo(args)
             return _import(args)
-        finally:
-            db.close()
     except CrmError as error:
         message = " ".join(error.message.split())
         if getattr(args, "json", False):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from desktop_crm.commands import database_url
+from desktop_crm.commands import signed_in
 
 
 def register(mail_commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,22 +30,13 @@ def register(mail_commands: argparse._SubParsersAction[argparse.ArgumentParser])
 def run_fetch(args: argparse.Namespace) -> int:
     from desktop_crm.errors import CrmError
     from desktop_crm.i18n import _, ngettext
-    from desktop_crm.models.db import open_database
-    from desktop_crm.models.schema import migrate
+    from desktop_crm.services.mail import fetch
+    from desktop_crm.services.mail.transport import endpoint_from_url
 
     try:
-        db = open_database(database_url(args))
-        migrate(db)
-        try:
-            from desktop_crm.services.mail import fetch
-            from desktop_crm.services.mail.transport import endpoint_from_url
-            from desktop_crm.services.system import session
-
-            user = session.sign_in_for_tool(getattr(args, "user", ""))
+        with signed_in(args) as user:
             endpoint = endpoint_from_url(args.imap, "imap") if args.imap else None
             result = fetch.fetch(user.id, endpoint)
-        finally:
-            db.close()
     except CrmError as error:
         print(error.message, file=sys.stderr)
         return 1

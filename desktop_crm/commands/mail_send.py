@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
-from contextlib import contextmanager
 
-from desktop_crm.commands import database_url, uuid_text
+from desktop_crm.commands import signed_in, uuid_text
 from desktop_crm.commands.mail import common_arguments
 from desktop_crm.commands.render import kind_code
 
@@ -33,21 +31,6 @@ def register(group: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     flush.set_defaults(func=run_flush)
 
 
-@contextmanager
-def _signed_in(args: argparse.Namespace) -> Iterator[None]:
-    from desktop_crm.models.db import open_database
-    from desktop_crm.models.schema import migrate
-    from desktop_crm.services.system import session
-
-    db = open_database(database_url(args))
-    try:
-        migrate(db)
-        session.sign_in_for_tool(args.user)
-        yield
-    finally:
-        db.close()
-
-
 def _override(args: argparse.Namespace) -> object:
     from desktop_crm.services.mail.transport import endpoint_from_url
 
@@ -63,7 +46,7 @@ def run_send(args: argparse.Namespace) -> int:
 
     override = _override(args)
     smtp = override if isinstance(override, Endpoint) else None
-    with _signed_in(args):
+    with signed_in(args):
         queued = document_mail.queue_document(
             args.deal, args.kind, args.to, args.cc, language=args.mail_lang,
             formats=tuple(args.formats or ("pdf",)), override=smtp)
@@ -86,7 +69,7 @@ def run_flush(args: argparse.Namespace) -> int:
 
     override = _override(args)
     smtp = override if isinstance(override, Endpoint) else None
-    with _signed_in(args):
+    with signed_in(args):
         report = sender.send_due(smtp=smtp)
     print(ngettext("{count} message sent.", "{count} messages sent.", report.sent).format(
         count=report.sent))

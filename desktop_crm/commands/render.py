@@ -24,7 +24,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from desktop_crm.commands import _refuse, database_arg, database_url, output_file, shown, uuid_text
+from desktop_crm.commands import _refuse, database_arg, output_file, shown, signed_in, uuid_text
 
 
 def kind_code(value: str) -> str:
@@ -67,20 +67,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     from desktop_crm.errors import CrmError
     from desktop_crm.i18n import _
-    from desktop_crm.models.db import open_database
-    from desktop_crm.models.schema import migrate
-
     try:
         _known_kind(args.kind)
-        db = open_database(database_url(args))
-        migrate(db)
-        try:
-            from desktop_crm.services.system import session
-
-            session.sign_in_for_tool(getattr(args, "user", ""))  # the command acts as a user
+        with signed_in(args):
             number, stored = _render(args)
-        finally:
-            db.close()
     except CrmError as error:
         print(error.message, file=sys.stderr)
         return 1

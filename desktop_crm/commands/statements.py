@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from desktop_crm.commands import database_arg, database_url
+from desktop_crm.commands import database_arg, signed_in
 
 if TYPE_CHECKING:
     from desktop_crm.services.billing.statements.imports import BankLineView, StatementReview
@@ -86,20 +86,12 @@ def _print_text(review: StatementReview) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from desktop_crm.models.db import open_database
-    from desktop_crm.models.schema import migrate
     from desktop_crm.services.billing.statements.imports import import_statement
-    from desktop_crm.services.system import session
 
     path = Path(args.file)
     data = path.read_bytes()  # a missing or unreadable file: one line from cli.run_command
-    db = open_database(database_url(args))
-    try:
-        migrate(db)
-        user = session.sign_in_for_tool(getattr(args, "user", ""))
+    with signed_in(args) as user:
         review = import_statement(data, path.name, user.id)
-    finally:
-        db.close()
     if args.json:
         payload = {
             "matched": [_item(line, True) for line in review.matched],
